@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each bootstraps the
+# virtualenv from the lock file first (uv, pinned, installed with the machine's Python).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test lint bench install clean
+
+run: $(STAMP)
+	$(VENV)/bin/kaohe run
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy shared/src services/*/src src
+
+install: $(STAMP)
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+
+$(STAMP): $(UV) uv.lock pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+	$(UV) sync --frozen --all-packages --python $(PYTHON)
+	touch $@
+
+clean:
+	rm -rf $(VENV) $(TOOLS)

@@ -1,0 +1,40 @@
+"""Gateway probes: ``/readyz`` reports every downstream and is 503 while any is down."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+from fastapi import Request
+from shared.health import health_router
+
+from gateway.clients.services import Downstreams
+
+
+async def _probe(downstreams: Downstreams, name: str, timeout: float) -> dict[str, Any]:
+    client = downstreams.clients[name]
+    try:
+        response = await client.http.get("/readyz", timeout=timeout)
+    except httpx.TimeoutException:
+        return {"ok": False, "error": "timeout"}
+    except httpx.TransportError as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    check: dict[str, Any] = {"ok": response.status_code == 200, "status": response.status_code}
+    if response.status_code != 200:
+        try:
+            check["checks"] = response.json().get("checks")
+        except ValueError:
+            pass
+    return check
+
+
+async def readiness(request: Request) -> dict[str, Any]:
+    downstreams: Downstreams = request.app.state.downstreams
+    timeout = request.app.state.settings.readiness_timeout_seconds
+    names = list(downstreams.clients)
+    results = await asyncio.gather(*(_probe(downstreams, n, timeout) for n in names))
+    return dict(zip(names, results, strict=True))
+
+
+router = health_router("gateway", readiness)

@@ -1,0 +1,77 @@
+"""Routing: ``/api/v1/<service>/...`` goes to that service with the caller's identity.
+
+Only idempotent methods are retried, and only when the connection failed before the
+request was sent; every call has a timeout, so a service that is down or slow becomes a
+503 or 504 problem within the timeout instead of a hang.
+"""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import APIRouter, Request
+from shared.errors import NotFound, PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable
+from shared.service_auth import Caller
+from starlette.responses import Response
+
+from gateway.clients.services import Downstreams
+
+router = APIRouter()
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "if-match",
+                             "if-none-match", "idempotency-key")
+FORWARDED_RESPONSE_HEADERS = ("content-type", "content-disposition", "etag", "location",
+                              "retry-after", "cache-control")
+ANONYMOUS = Caller(subject="anonymous", kind="anonymous")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body is larger than the limit of {limit} bytes")
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body is larger than the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def forward(request: Request, service: str, caller: Caller) -> Response:
+    downstreams: Downstreams = request.app.state.downstreams
+    client = downstreams.get(service)
+    if client is None:
+        raise NotFound(f"no service named {service!r}")
+    body = await _read_body(request, request.app.state.settings.max_body_bytes)
+    headers = client.headers_for(caller)
+    for name in FORWARDED_REQUEST_HEADERS:
+        value = request.headers.get(name)
+        if value is not None:
+            headers[name] = value
+    upstream = client.http.build_request(request.method, request.url.path,
+                                         params=request.url.query, headers=headers, content=body)
+    attempts = 2 if request.method in IDEMPOTENT else 1
+    for attempt in range(attempts):
+        try:
+            response = await client.http.send(upstream)
+            break
+        except httpx.ConnectError as exc:
+            if attempt + 1 < attempts:
+                continue
+            raise UpstreamUnavailable(f"the {service} service is unavailable") from exc
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(f"the {service} service did not answer in time") from exc
+        except httpx.TransportError as exc:
+            raise UpstreamUnavailable(f"the {service} service is unavailable") from exc
+    out_headers = {name: response.headers[name] for name in FORWARDED_RESPONSE_HEADERS
+                   if name in response.headers}
+    return Response(content=response.content, status_code=response.status_code,
+                    headers=out_headers)
+
+
+@router.api_route("/api/v1/{service}/{path:path}",
+                  methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+async def proxy(request: Request, service: str, path: str) -> Response:
+    return await forward(request, service, ANONYMOUS)

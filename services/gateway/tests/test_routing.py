@@ -1,0 +1,118 @@
+"""The gateway in front of the real services: routing, readiness, faults as problems."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from shared.testing import asgi_client, build_gateway_app, running
+
+
+class TestRouting:
+    @pytest.mark.parametrize("service", ["records", "scoring", "quota"])
+    async def test_a_service_route_is_reached_through_the_gateway(
+            self, gateway: httpx.AsyncClient, service: str) -> None:
+        response = await gateway.get(f"/api/v1/{service}/version")
+        assert response.status_code == 200
+        assert response.json()["service"] == service
+
+    async def test_the_request_id_is_passed_on_and_returned(self, gateway: httpx.AsyncClient) -> None:
+        response = await gateway.get("/api/v1/records/version", headers={"x-request-id": "trace-1"})
+        assert response.headers["x-request-id"] == "trace-1"
+
+    async def test_an_unknown_service_is_a_404_problem(self, gateway: httpx.AsyncClient) -> None:
+        response = await gateway.get("/api/v1/payroll/anything")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+
+    async def test_downstream_problems_pass_through_unchanged(self, gateway: httpx.AsyncClient) -> None:
+        response = await gateway.get("/api/v1/quota/no-such-route")
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+        assert response.headers["content-type"] == "application/problem+json"
+
+    async def test_an_oversized_body_is_refused_before_forwarding(self, records_app: FastAPI) -> None:
+        transports = {"records": httpx.ASGITransport(app=records_app)}
+        app = build_gateway_app(transports, max_body_bytes=1024)
+        async with running(app), asgi_client(app) as client:
+            response = await client.post("/api/v1/records/version", content=b"x" * 4096)
+        assert response.status_code == 413
+        assert response.json()["code"] == "payload_too_large"
+
+
+class TestReadiness:
+    async def test_ready_when_every_service_is(self, gateway: httpx.AsyncClient) -> None:
+        response = await gateway.get("/readyz")
+        assert response.status_code == 200
+        assert set(response.json()["checks"]) == {"records", "scoring", "quota"}
+
+    async def test_503_naming_the_service_that_is_down(self, records_app: FastAPI,
+                                                       quota_app: FastAPI) -> None:
+        # scoring gets no in-process transport: its URL is a closed local port.
+        transports = {"records": httpx.ASGITransport(app=records_app),
+                      "quota": httpx.ASGITransport(app=quota_app)}
+        app = build_gateway_app(transports, scoring_url=f"http://127.0.0.1:{_closed_port()}")
+        async with running(app), asgi_client(app) as client:
+            response = await client.get("/readyz")
+        assert response.status_code == 503
+        checks = response.json()["checks"]
+        assert checks["scoring"]["ok"] is False
+        assert checks["records"]["ok"] is True
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A real TCP server that accepts connections and never answers: a hung service."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    try:
+        yield int(server.getsockname()[1])
+    finally:
+        server.close()
+
+
+class TestFaults:
+    async def test_a_service_that_is_down_is_a_503_problem(self) -> None:
+        app = build_gateway_app({}, quota_url=f"http://127.0.0.1:{_closed_port()}")
+        async with running(app), asgi_client(app) as client:
+            response = await client.get("/api/v1/quota/version")
+        assert response.status_code == 503
+        assert response.json()["code"] == "upstream_unavailable"
+
+    async def test_a_service_that_hangs_is_a_504_within_the_timeout(self, silent_server: int) -> None:
+        app = build_gateway_app({}, quota_url=f"http://127.0.0.1:{silent_server}",
+                                upstream_timeout_seconds=0.5)
+        async with running(app), asgi_client(app) as client:
+            started = time.monotonic()
+            response = await asyncio.wait_for(client.post("/api/v1/quota/version", json={}), 10)
+            elapsed = time.monotonic() - started
+        assert response.status_code == 504
+        assert response.json()["code"] == "upstream_timeout"
+        assert elapsed < 5  # bounded by the timeout, not by the hang
+
+
+class TestOpenApi:
+    async def test_one_document_covers_every_service(self, gateway: httpx.AsyncClient) -> None:
+        response = await gateway.get("/openapi.json")
+        assert response.status_code == 200
+        paths = response.json()["paths"]
+        for service in ("records", "scoring", "quota"):
+            assert f"/api/v1/{service}/version" in paths
+        assert "/readyz" in paths
+
+    async def test_docs_page_points_at_the_merged_document(self, gateway: httpx.AsyncClient) -> None:
+        response = await gateway.get("/docs")
+        assert response.status_code == 200
+        assert "/openapi.json" in response.text

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from shared.app import create_service_app
+
+from records.config import RecordsSettings, get_settings
+
+VERSION = "0.1.0"
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+
+
+def create_app(settings: RecordsSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    return create_service_app(
+        service="records",
+        title="kaohe records",
+        version=VERSION,
+        description=(
+            "Roster, tasks, weekly work records, monthly reports, leader comments and "
+            "attendance: the system of record for what each person did in a period."
+        ),
+        settings=settings,
+        database_url=settings.database_url,
+        alembic_ini=ALEMBIC_INI,
+        routers=[],
+    )

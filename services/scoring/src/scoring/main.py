@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from shared.app import create_service_app
+
+from scoring.config import ScoringSettings, get_settings
+
+VERSION = "0.1.0"
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+
+
+def create_app(settings: ScoringSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    return create_service_app(
+        service="scoring",
+        title="kaohe scoring",
+        version=VERSION,
+        description=(
+            "Schemes, ratings, bonus and deduction, quarter and year grades, objections: "
+            "every score and grade, explained."
+        ),
+        settings=settings,
+        database_url=settings.database_url,
+        alembic_ini=ALEMBIC_INI,
+        routers=[],
+    )

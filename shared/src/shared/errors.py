@@ -1,0 +1,196 @@
+"""Problem details (RFC 9457) for every error a client can see.
+
+Services raise ``AppError`` subclasses; one set of handlers renders them, request
+validation failures and anything unexpected as ``application/problem+json`` with a
+stable machine ``code``. A stack trace never leaves the process: unexpected errors are
+logged with the request id and answered with a bare 500 problem.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from shared.logging import request_id_var
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://kaohe.example/problems/"
+
+logger = logging.getLogger("shared.errors")
+
+
+class AppError(Exception):
+    """An expected failure with a status and a stable code clients can branch on."""
+
+    status_code: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[dict[str, Any]] | None = None,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = list(errors) if errors else None
+        if code is not None:
+            self.code = code
+        self.extra = extra or {}
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "bad_request"
+    title = "Bad request"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+    title = "Authentication required"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    title = "Not allowed"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class Unprocessable(AppError):
+    """A payload that parses but breaks a rule (sums, ranges, references)."""
+
+    status_code = 422
+    code = "unprocessable"
+    title = "Unprocessable content"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+    title = "Payload too large"
+
+
+class UpstreamUnavailable(AppError):
+    status_code = 503
+    code = "upstream_unavailable"
+    title = "A service this request needs is unavailable"
+
+
+class UpstreamTimeout(AppError):
+    status_code = 504
+    code = "upstream_timeout"
+    title = "A service this request needs did not answer in time"
+
+
+def problem(
+    status: int,
+    *,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    errors: Sequence[dict[str, Any]] | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = list(errors)
+    request_id = request_id_var.get()
+    if request_id:
+        body["request_id"] = request_id
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _location(loc: Sequence[int | str]) -> str:
+    """Render a pydantic location as a JSON-pointer-ish path: body.units.3.headcount."""
+    return ".".join(str(part) for part in loc)
+
+
+def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    out = []
+    for err in errors:
+        loc = err.get("loc", ())
+        out.append({"loc": list(loc), "field": _location(loc), "message": err.get("msg", ""),
+                    "type": err.get("type", "")})
+    return out
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    if exc.status_code >= 500:
+        logger.warning("%s: %s", exc.code, exc.detail)
+    return problem(exc.status_code, code=exc.code, title=exc.title, detail=exc.detail,
+                   errors=exc.errors, instance=request.url.path, extra=exc.extra)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = validation_errors(exc.errors())
+    fields = ", ".join(e["field"] for e in errors[:5])
+    return problem(422, code="validation_error", title="Request validation failed",
+                   detail=f"{len(errors)} invalid field(s): {fields}", errors=errors,
+                   instance=request.url.path)
+
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
+    413: "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited",
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    title = code.replace("_", " ").capitalize()
+    return problem(exc.status_code, code=code, title=title, detail=detail,
+                   instance=request.url.path, headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, code="internal_error", title="Internal server error",
+                   detail="The server failed to handle this request; it has been logged.",
+                   instance=request.url.path)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,51 @@
+"""Liveness and readiness probes.
+
+``/healthz`` answers as long as the process serves requests and touches nothing.
+``/readyz`` answers 200 only when the service can do its work: for a database service,
+the database answers and its schema is at the migration head the code expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+ReadinessCheck = Callable[[Request], Awaitable[dict[str, Any]]]
+
+
+def health_router(service: str, readiness: ReadinessCheck) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="Liveness: the process is serving")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @router.get("/readyz", summary="Readiness: dependencies reachable and migrated",
+                responses={503: {"description": "not ready; the body says which check failed"}})
+    async def readyz(request: Request) -> JSONResponse:
+        checks = await readiness(request)
+        ready = all(check.get("ok") for check in checks.values())
+        body = {"status": "ready" if ready else "not_ready", "service": service, "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    return router
+
+
+async def database_readiness(engine: AsyncEngine, *, schema: str,
+                             expected_heads: frozenset[str]) -> dict[str, Any]:
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text(f'SELECT version_num FROM "{schema}".alembic_version'))  # noqa: S608
+            revisions = frozenset(row[0] for row in rows)
+    except Exception as exc:  # any driver or network failure means "not ready"
+        return {"database": {"ok": False, "error": type(exc).__name__}}
+    at_head = revisions == expected_heads
+    return {
+        "database": {"ok": True},
+        "migrations": {"ok": at_head, "current": sorted(revisions), "head": sorted(expected_heads)},
+    }

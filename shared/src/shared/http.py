@@ -1,0 +1,93 @@
+"""Typed calls between services: one pooled client per downstream, explicit timeouts,
+the request id and a gateway token on every call, transport failures as 503/504."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from shared.errors import UpstreamTimeout, UpstreamUnavailable
+from shared.logging import request_id_var
+from shared.service_auth import TOKEN_TTL_SECONDS, Caller, mint_service_token
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
+
+
+class ServiceTokens:
+    """Caches one signed token per caller for most of its lifetime; signing is not free."""
+
+    def __init__(self, secret: str, *, ttl: int = TOKEN_TTL_SECONDS) -> None:
+        self.secret = secret
+        self.ttl = ttl
+        self._cache: dict[Caller, tuple[float, str]] = {}
+
+    def token_for(self, caller: Caller) -> str:
+        now = time.monotonic()
+        cached = self._cache.get(caller)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        token = mint_service_token(self.secret, caller, ttl=self.ttl)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[caller] = (now + self.ttl / 2, token)
+        return token
+
+
+class ServiceClient:
+    def __init__(
+        self,
+        *,
+        name: str,
+        base_url: str,
+        tokens: ServiceTokens,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_connections: int = 100,
+    ) -> None:
+        self.name = name
+        self.tokens = tokens
+        self.http = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            limits=httpx.Limits(max_connections=max_connections,
+                                max_keepalive_connections=max_connections),
+        )
+
+    def headers_for(self, caller: Caller) -> dict[str, str]:
+        headers = {"x-service-token": self.tokens.token_for(caller)}
+        request_id = request_id_var.get()
+        if request_id:
+            headers["x-request-id"] = request_id
+        return headers
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        caller: Caller,
+        json: Any = None,
+        params: Any = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> httpx.Response:
+        try:
+            return await self.http.request(
+                method, path, json=json, params=params, headers=self.headers_for(caller),
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(f"{self.name} did not answer in time") from exc
+        except httpx.TransportError as exc:
+            raise UpstreamUnavailable(f"{self.name} is unavailable") from exc
+
+    async def get_json(self, path: str, *, caller: Caller, params: Any = None) -> Any:
+        response = await self.request("GET", path, caller=caller, params=params)
+        if response.status_code >= 500:
+            raise UpstreamUnavailable(f"{self.name} failed with status {response.status_code}")
+        return response.json()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()

@@ -1,0 +1,177 @@
+"""pytest plugin for every kaohe test suite (loaded with ``-p shared.testing``).
+
+Tests run on a real PostgreSQL: ``KAOHE_TEST_DATABASE_URL`` (a superuser URL) if set,
+otherwise a throwaway embedded server in a temporary folder, started once per run. Each
+run gets a fresh database, provisioned and migrated exactly as ``kaohe run`` does; each
+test that writes runs inside an outer transaction rolled back at its end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from shared.db import get_session
+from shared.embedded_pg import EmbeddedPostgres, free_port
+from shared.migrations import upgrade_head
+from shared.provision import DATABASE_SERVICES, drop_database, provision
+from shared.service_auth import SYSTEM_CALLER, Caller, mint_service_token
+
+TEST_SECRET = "test-" + secrets.token_urlsafe(24)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("KAOHE_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres") / "data", port=free_port())
+    server.start()
+    try:
+        yield server.url()
+    finally:
+        server.destroy()
+
+
+def alembic_ini_for(service: str) -> Path:
+    from importlib import import_module
+
+    path: Path = import_module(f"{service}.main").ALEMBIC_INI
+    return path
+
+
+@pytest.fixture(scope="session")
+def database_urls(postgres_admin_url: str) -> Iterator[dict[str, str]]:
+    """A fresh database for this run with every service's schema at its migration head."""
+    name = f"kaohe_test_{secrets.token_hex(4)}"
+    urls = asyncio.run(provision(postgres_admin_url, name))
+    for service in DATABASE_SERVICES:
+        upgrade_head(alembic_ini_for(service), urls[service])
+    yield urls
+    asyncio.run(drop_database(postgres_admin_url, name))
+
+
+@pytest.fixture(scope="session")
+def service_secret() -> str:
+    return TEST_SECRET
+
+
+def service_headers(caller: Caller = SYSTEM_CALLER, *, secret: str = TEST_SECRET) -> dict[str, str]:
+    return {"x-service-token": mint_service_token(secret, caller)}
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
+    """Run an app's lifespan (engine, clients) around a block, as uvicorn would."""
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+def asgi_client(app: FastAPI, *, headers: dict[str, str] | None = None,
+                base_url: str = "http://testserver") -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url,
+                             headers=headers)
+
+
+@asynccontextmanager
+async def rolled_back(app: FastAPI) -> AsyncIterator[AsyncSession]:
+    """Route the app's request sessions into one outer transaction, rolled back at the end.
+
+    Service code commits as usual; with ``create_savepoint`` those commits release
+    savepoints inside the outer transaction, so nothing a test writes outlives it.
+    """
+    engine: AsyncEngine = app.state.engine
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(bind=connection, join_transaction_mode="create_savepoint",
+                               expire_on_commit=False)
+
+        async def override() -> AsyncIterator[AsyncSession]:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            else:
+                await session.commit()
+
+        app.dependency_overrides[get_session] = override
+        try:
+            yield session
+        finally:
+            app.dependency_overrides.pop(get_session, None)
+            await session.close()
+            await transaction.rollback()
+
+
+def build_service_app(service: str, *, database_url: str, secret: str = TEST_SECRET) -> FastAPI:
+    """The service's real app on its real schema, configured as its process would be."""
+    from importlib import import_module
+
+    main = import_module(f"{service}.main")
+    config = import_module(f"{service}.config")
+    settings_cls = getattr(config, f"{service.capitalize()}Settings")
+    settings = settings_cls(**{f"{service.upper()}_DATABASE_URL": database_url,
+                               "KAOHE_SERVICE_SECRET": secret})
+    app: FastAPI = main.create_app(settings)
+    return app
+
+
+@asynccontextmanager
+async def _service(service: str, urls: dict[str, str]) -> AsyncIterator[FastAPI]:
+    async with running(build_service_app(service, database_url=urls[service])) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+async def records_app(database_urls: dict[str, str]) -> AsyncIterator[FastAPI]:
+    async with _service("records", database_urls) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+async def scoring_app(database_urls: dict[str, str]) -> AsyncIterator[FastAPI]:
+    async with _service("scoring", database_urls) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+async def quota_app(database_urls: dict[str, str]) -> AsyncIterator[FastAPI]:
+    async with _service("quota", database_urls) as app:
+        yield app
+
+
+def build_gateway_app(transports: dict[str, httpx.AsyncBaseTransport], **overrides: object) -> FastAPI:
+    """The real gateway, its downstream clients wired to in-process service apps."""
+    from gateway.config import GatewaySettings
+    from gateway.main import create_app
+
+    settings = GatewaySettings(KAOHE_SERVICE_SECRET=TEST_SECRET, **overrides)  # type: ignore[arg-type]
+    return create_app(settings, transports=transports)
+
+
+@pytest.fixture(scope="session")
+async def gateway_app(records_app: FastAPI, scoring_app: FastAPI,
+                      quota_app: FastAPI) -> AsyncIterator[FastAPI]:
+    transports: dict[str, httpx.AsyncBaseTransport] = {
+        name: httpx.ASGITransport(app=app)
+        for name, app in (("records", records_app), ("scoring", scoring_app), ("quota", quota_app))
+    }
+    async with running(build_gateway_app(transports)) as app:
+        yield app
+
+
+@pytest.fixture
+async def gateway(gateway_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(gateway_app) as client:
+        yield client

@@ -1,0 +1,103 @@
+"""Every database service, assembled by shared.app, on the real database."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import pytest
+from fastapi import FastAPI
+from shared.migrations import alembic_config, script_heads, upgrade_head
+from shared.provision import DATABASE_SERVICES, drop_database, provision
+from shared.testing import alembic_ini_for, asgi_client, build_service_app, running, service_headers
+
+SERVICES = pytest.mark.parametrize("service", DATABASE_SERVICES)
+
+
+@pytest.fixture
+def apps(records_app: FastAPI, scoring_app: FastAPI, quota_app: FastAPI) -> dict[str, FastAPI]:
+    return {"records": records_app, "scoring": scoring_app, "quota": quota_app}
+
+
+class TestProbes:
+    @SERVICES
+    async def test_healthz_is_open_and_alive(self, apps: dict[str, FastAPI], service: str) -> None:
+        async with asgi_client(apps[service]) as client:
+            response = await client.get("/healthz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "service": service}
+
+    @SERVICES
+    async def test_readyz_is_green_at_the_migration_head(self, apps: dict[str, FastAPI],
+                                                         service: str) -> None:
+        async with asgi_client(apps[service]) as client:
+            response = await client.get("/readyz")
+        assert response.status_code == 200
+        checks = response.json()["checks"]
+        assert checks["database"] == {"ok": True}
+        assert checks["migrations"]["current"] == checks["migrations"]["head"]
+
+    async def test_readyz_is_503_on_an_unmigrated_database(self, postgres_admin_url: str) -> None:
+        name = f"kaohe_unmigrated_{secrets.token_hex(3)}"
+        urls = await provision(postgres_admin_url, name)
+        try:
+            app = build_service_app("records", database_url=urls["records"])
+            async with running(app), asgi_client(app) as client:
+                response = await client.get("/readyz")
+            assert response.status_code == 503
+            assert response.json()["status"] == "not_ready"
+        finally:
+            await drop_database(postgres_admin_url, name)
+
+    async def test_readyz_is_503_when_the_database_is_unreachable(self) -> None:
+        app = build_service_app("quota", database_url="postgresql://nobody@127.0.0.1:9/nothing")
+        async with running(app), asgi_client(app) as client:
+            response = await client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["checks"]["database"]["ok"] is False
+
+
+class TestGatewayOnly:
+    @SERVICES
+    async def test_a_route_without_the_gateway_token_is_401(self, apps: dict[str, FastAPI],
+                                                             service: str) -> None:
+        async with asgi_client(apps[service]) as client:
+            response = await client.get(f"/api/v1/{service}/version")
+        assert response.status_code == 401
+
+    @SERVICES
+    async def test_version_reports_the_schema_revision(self, apps: dict[str, FastAPI],
+                                                       service: str) -> None:
+        async with asgi_client(apps[service], headers=service_headers()) as client:
+            response = await client.get(f"/api/v1/{service}/version")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["service"] == service
+        assert set(body["schema_revision"]) == set(script_heads(alembic_ini_for(service)))
+
+
+class TestMigrations:
+    async def test_every_history_goes_down_and_up_again(self, postgres_admin_url: str) -> None:
+        from alembic import command
+
+        name = f"kaohe_roundtrip_{secrets.token_hex(3)}"
+        urls = await provision(postgres_admin_url, name)
+        try:
+            for service in DATABASE_SERVICES:
+                ini = alembic_ini_for(service)
+                await asyncio.to_thread(upgrade_head, ini, urls[service])
+                config = alembic_config(ini, urls[service])
+                await asyncio.to_thread(command.downgrade, config, "base")
+                await asyncio.to_thread(upgrade_head, ini, urls[service])
+        finally:
+            await drop_database(postgres_admin_url, name)
+
+    async def test_a_service_role_cannot_touch_another_schema(self, database_urls: dict[str, str]) -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(database_urls["records"])
+        try:
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await conn.fetch("SELECT * FROM quota.alembic_version")
+        finally:
+            await conn.close()

