@@ -1,0 +1,63 @@
+"""``kaohe run``/``kaohe migrate`` with a configured server instead of the embedded one."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from kaohe import stack
+from kaohe.config import StackSettings
+from shared.provision import create_database, drop_database
+
+
+@pytest.fixture
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    for name in ("KAOHE_DATABASE_URL", "RECORDS_DATABASE_URL", "SCORING_DATABASE_URL",
+                 "QUOTA_DATABASE_URL", "KAOHE_SERVICE_SECRET", "KAOHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+async def test_a_url_in_dot_env_is_used_and_migrated(isolated: Path, postgres_admin_url: str) -> None:
+    name = f"kaohe_external_{secrets.token_hex(3)}"
+    await create_database(postgres_admin_url, name)
+    url = postgres_admin_url.rsplit("/", 1)[0] + f"/{name}"
+    (isolated / ".env").write_text(f"KAOHE_DATABASE_URL={url}\n")
+    try:
+        settings = StackSettings()
+        database = stack.open_database(settings, say=lambda _: None)
+        assert database.embedded is None
+        assert set(database.urls.values()) == {url}
+        await asyncio.to_thread(stack.migrate, database.urls, lambda _: None)
+        conn = await asyncpg.connect(url)
+        try:
+            schemas = {r[0] for r in await conn.fetch("SELECT nspname FROM pg_namespace")}
+        finally:
+            await conn.close()
+        assert {"records", "scoring", "quota"} <= schemas
+        assert not (isolated / ".kaohe" / "pgdata").exists()  # no embedded server was made
+    finally:
+        await drop_database(postgres_admin_url, name)
+
+
+def test_the_service_secret_is_generated_once_and_kept_private(isolated: Path) -> None:
+    settings = StackSettings()
+    first = stack.service_secret(settings)
+    assert len(first) >= 32
+    assert stack.service_secret(settings) == first
+    assert (isolated / ".kaohe" / "service-secret").stat().st_mode & 0o077 == 0
+
+
+def test_the_plan_runs_the_procfile_with_each_service_wired(isolated: Path) -> None:
+    settings = StackSettings(gateway_port=9100, records_port=9101)
+    urls = {s: f"postgresql://kaohe_{s}@127.0.0.1:1/kaohe" for s in ("records", "scoring", "quota")}
+    plan = stack.plan(settings, urls)
+    assert set(plan.processes) == {"records", "scoring", "quota", "gateway"}
+    assert plan.env["GATEWAY_RECORDS_URL"] == "http://127.0.0.1:9101"
+    assert plan.env["RECORDS_DATABASE_URL"] == urls["records"]
+    assert plan.gateway_url == "http://127.0.0.1:9100"
