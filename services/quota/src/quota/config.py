@@ -10,6 +10,7 @@ class QuotaSettings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="QUOTA_", env_file=".env", extra="ignore")
 
     database_url: str = database_url_field("QUOTA_")  # type: ignore[assignment]
+    max_units: int = 200_000
 
 
 @lru_cache

@@ -5,6 +5,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from shared.app import create_service_app
 
+from quota.allocations.router import router as allocations_router
+from quota.apportionment.router import router as apportionment_router
 from quota.config import QuotaSettings, get_settings
 
 VERSION = "0.1.0"
@@ -24,5 +26,5 @@ def create_app(settings: QuotaSettings | None = None) -> FastAPI:
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[],
+        routers=[apportionment_router, allocations_router],
     )

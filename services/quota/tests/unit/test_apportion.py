@@ -51,14 +51,15 @@ def reference(method: str, seats: int, pops: dict[str, int], mins: dict[str, int
             result[u] += 1
         return result
 
-    def priority(u: str) -> tuple[int, Fraction, int, tuple[int, ...]]:
+    def rank(u: str) -> tuple[int, Fraction, int, str]:
+        """Smallest first: highest priority, then larger population, then id."""
         d2 = _signpost_squared(method, result[u])
-        key = (1, Fraction(pops[u])) if d2 == 0 else (0, Fraction(pops[u] ** 2) / d2)
-        return (*key, pops[u], tuple(-ord(c) for c in u))
+        kind, value = (1, Fraction(pops[u])) if d2 == 0 else (0, Fraction(pops[u] ** 2) / d2)
+        return (-kind, -value, -pops[u], u)
 
     for _ in range(seats - sum(result.values())):
         open_units = [u for u in pops if pops[u] > 0 and result[u] < maxs.get(u, 10**12)]
-        best = max(open_units, key=priority)
+        best = min(open_units, key=rank)
         result[best] += 1
     return result
 

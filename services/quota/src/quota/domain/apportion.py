@@ -212,8 +212,9 @@ def _hamilton(
     left = seats - sum(result)
     if left < 0:
         # The lifts took more than the leftover: take seats back from the weakest claims.
+        # The reverse of the award order: smallest remainder, smaller population, last id.
         donors = sorted((i for i in range(n) if result[i] > mins[i] and not lifted[i]),
-                        key=lambda i: (rems[i], pops[i], _neg_id(units[i])))
+                        key=lambda i: (-rems[i], -pops[i], units[i]), reverse=True)
         for i in donors:
             while left < 0 and result[i] > mins[i]:
                 result[i] -= 1
@@ -244,11 +245,6 @@ def _hamilton(
             lifted[i] = True
         left -= len(take)
     return result, ties
-
-
-def _neg_id(unit: str) -> tuple[int, ...]:
-    """Sort key that puts ids in descending order (donors: the last id gives first)."""
-    return tuple(-ord(c) for c in unit)
 
 
 # ---------------------------------------------------------------------------------------

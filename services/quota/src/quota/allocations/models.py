@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, func
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from quota.db import Base
+
+
+class AllocationInputs(Base):
+    """What the region keeps for a year: its units' inputs and its policy (either may be unset)."""
+
+    __tablename__ = "allocation_inputs"
+
+    region_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    units: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    policy: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())
+    updated_by: Mapped[str] = mapped_column(String(128))
+
+
+class AllocationRun(Base):
+    """One computed allocation: inputs snapshot, policy and result, never changed afterwards."""
+
+    __tablename__ = "allocation_runs"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    region_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    units: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    policy: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    input_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class AllocationPublication(Base):
+    """The one published run per region and year; the primary key makes a second publish fail."""
+
+    __tablename__ = "allocation_publications"
+
+    region_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("allocation_runs.id"),
+                                              unique=True)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    published_by: Mapped[str] = mapped_column(String(128))

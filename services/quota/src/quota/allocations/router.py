@@ -1,0 +1,114 @@
+"""Allocation routes: what-if simulation, stored inputs, runs, comparison, publication."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+
+from quota.allocations import service
+from quota.allocations.schemas import (
+    AllocationResultRead,
+    ComparisonRead,
+    PolicyIn,
+    PublicationRead,
+    RunRead,
+    RunSummary,
+    SimulateRequest,
+    StoredInputsRead,
+    UnitIn,
+    UnitsPut,
+)
+from shared.db import SessionDep
+from shared.service_auth import CallerDep
+
+router = APIRouter(prefix="/api/v1/quota", tags=["allocations"])
+
+Year = Annotated[int, Path(ge=2000, le=2100, description="evaluation year, e.g. 2025")]
+
+
+class RunPage(BaseModel):
+    items: list[RunSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+def _stored(record: object) -> StoredInputsRead:
+    from quota.allocations.models import AllocationInputs
+
+    assert isinstance(record, AllocationInputs)
+    return StoredInputsRead(
+        region_id=record.region_id, year=record.year, updated_at=record.updated_at,
+        units=None if record.units is None else [UnitIn.model_validate(u) for u in record.units],
+        policy=None if record.policy is None else PolicyIn.model_validate(record.policy))
+
+
+@router.post("/allocations/simulate", response_model=AllocationResultRead,
+             summary="What-if: allocate from the request body alone, store nothing")
+async def simulate(body: SimulateRequest) -> AllocationResultRead:
+    return service.simulate(body.units, body.policy)
+
+
+@router.put("/regions/{region_id}/years/{year}/units", response_model=StoredInputsRead,
+            summary="Replace the region's unit inputs for a year")
+async def put_units(region_id: uuid.UUID, year: Year, body: UnitsPut, session: SessionDep,
+                    caller: CallerDep) -> StoredInputsRead:
+    return _stored(await service.put_inputs(session, region_id=region_id, year=year, by=caller.subject,
+                                            units=body.units))
+
+
+@router.put("/regions/{region_id}/years/{year}/policy", response_model=StoredInputsRead,
+            summary="Replace the region's allocation policy for a year")
+async def put_policy(region_id: uuid.UUID, year: Year, body: PolicyIn, session: SessionDep,
+                     caller: CallerDep) -> StoredInputsRead:
+    return _stored(await service.put_inputs(session, region_id=region_id, year=year, by=caller.subject,
+                                            policy=body))
+
+
+@router.get("/regions/{region_id}/years/{year}/inputs", response_model=StoredInputsRead,
+            summary="The region's stored units and policy for a year")
+async def get_inputs(region_id: uuid.UUID, year: Year, session: SessionDep) -> StoredInputsRead:
+    return _stored(await service.get_inputs_or_raise(session, region_id=region_id, year=year))
+
+
+@router.post("/regions/{region_id}/years/{year}/allocations", response_model=RunRead, status_code=201,
+             summary="Allocate from the stored inputs and keep the run")
+async def create_run(region_id: uuid.UUID, year: Year, session: SessionDep, caller: CallerDep) -> RunRead:
+    return await service.run(session, region_id=region_id, year=year, by=caller.subject)
+
+
+@router.get("/regions/{region_id}/years/{year}/allocations", response_model=RunPage,
+            summary="The region's runs for a year, newest first")
+async def list_runs(region_id: uuid.UUID, year: Year, session: SessionDep,
+                    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                    offset: Annotated[int, Query(ge=0)] = 0) -> RunPage:
+    items, total = await service.list_runs(session, region_id=region_id, year=year, limit=limit,
+                                           offset=offset)
+    return RunPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/allocations/{run_id}", response_model=RunRead, summary="One run with its inputs and trace")
+async def read_run(run_id: uuid.UUID, session: SessionDep) -> RunRead:
+    return await service.read_run(session, run_id)
+
+
+@router.get("/allocations/{run_id}/compare/{other_id}", response_model=ComparisonRead,
+            summary="Unit-by-unit differences between two runs")
+async def compare_runs(run_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep) -> ComparisonRead:
+    return await service.compare(session, run_id, other_id)
+
+
+@router.post("/allocations/{run_id}/publish", response_model=PublicationRead, status_code=201,
+             summary="Publish a run: one per region and year, atomically",
+             responses={409: {"description": "already published for this region and year"}})
+async def publish(run_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> PublicationRead:
+    return await service.publish(session, run_id=run_id, by=caller.subject)
+
+
+@router.get("/regions/{region_id}/years/{year}/published", response_model=PublicationRead,
+            summary="The published slots per unit (what scoring grades against)")
+async def read_published(region_id: uuid.UUID, year: Year, session: SessionDep) -> PublicationRead:
+    return await service.published(session, region_id=region_id, year=year)

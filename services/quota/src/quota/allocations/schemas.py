@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Ratio = Annotated[Decimal, Field(ge=0, le=1, description="a decimal string, e.g. \"0.22\"")]
+UnitKind = Literal["township", "street", "department", "institution"]
+
+
+class DesignatedRuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    condition: str = Field(min_length=1, max_length=64)
+    slots: int = Field(ge=0, le=100)
+
+
+class PolicyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ratio_by_grade: dict[str, Ratio] = Field(
+        min_length=1, description="excellent ratio per target-performance grade (first/second/third)")
+    unit_cap_ratio: Ratio = Field(description="no unit above this share of its headcount")
+    township_uplift: Annotated[Decimal, Field(ge=0, le=10)] = Field(
+        description="townships' ratio must be this much higher, relatively, than the comparison kinds")
+    designated_rules: list[DesignatedRuleIn] = Field(default_factory=list)
+    tilt_kinds: list[UnitKind] = Field(default=["township"])
+    comparison_kinds: list[UnitKind] = Field(default=["department", "street"])
+    tilt_method: str = Field(default="hamilton", description="apportionment method sharing tilt slots by points")
+    leftover: Literal["largest_remainder", "keep"] = "largest_remainder"
+
+
+class UnitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    kind: UnitKind
+    headcount: int = Field(ge=0, le=1_000_000, description="year-end headcount")
+    grade: str = Field(min_length=1, max_length=32, description="target-performance grade")
+    points: Annotated[Decimal, Field(ge=0)] = Decimal(0)
+    conditions: list[str] = Field(default_factory=list, description="positive-list conditions met")
+    red_lines: list[str] = Field(default_factory=list, description="negative-list red lines hit")
+
+
+class SimulateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    policy: PolicyIn
+    units: list[UnitIn] = Field(min_length=1, max_length=20_000)
+
+
+class UnitAllocationRead(BaseModel):
+    id: str
+    kind: str
+    headcount: int
+    grade: str
+    points: str
+    exact_quota: str = Field(description="headcount × ratio, exact decimal")
+    exact_quota_fraction: str
+    cap: int
+    floor: int
+    designated: int
+    tilt: int
+    remainder: int
+    total: int
+    ratio: str = Field(description="total / headcount, 6 decimal places")
+    ratio_before: str = Field(description="floor / headcount")
+    eligible: bool = Field(description="may take designated and tilt slots")
+
+
+class PoolRead(BaseModel):
+    collected: int
+    used: int
+    left: int
+    fraction_left: str
+    left_reason: str | None
+
+
+class TraceStepRead(BaseModel):
+    step: str
+    text: str
+    unit: str | None
+    slots: int
+    rule: str | None
+
+
+class AllocationResultRead(BaseModel):
+    units: list[UnitAllocationRead]
+    pool: PoolRead
+    township_ratio: str | None
+    department_ratio: str | None
+    required_township_ratio: str | None
+    uplift: str | None
+    feasible: bool
+    shortfall: int = Field(description="township slots missing to reach the uplift")
+    trace: list[TraceStepRead]
+
+
+class UnitsPut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    units: list[UnitIn] = Field(min_length=1, max_length=20_000)
+
+
+class StoredInputsRead(BaseModel):
+    region_id: uuid.UUID
+    year: int
+    units: list[UnitIn] | None
+    policy: PolicyIn | None
+    updated_at: datetime
+
+
+class RunRead(BaseModel):
+    id: uuid.UUID
+    region_id: uuid.UUID
+    year: int
+    created_at: datetime
+    created_by: str
+    input_digest: str
+    published: bool
+    policy: PolicyIn
+    units: list[UnitIn]
+    result: AllocationResultRead
+
+
+class RunSummary(BaseModel):
+    id: uuid.UUID
+    created_at: datetime
+    created_by: str
+    input_digest: str
+    feasible: bool
+    published: bool
+
+
+class UnitDifference(BaseModel):
+    id: str
+    before: int | None
+    after: int | None
+    change: int
+    fields: dict[str, list[int | None]] = Field(description="field -> [before, after] where they differ")
+
+
+class ComparisonRead(BaseModel):
+    base_id: uuid.UUID
+    other_id: uuid.UUID
+    same_inputs: bool
+    units: list[UnitDifference]
+    policy_changes: dict[str, list[object]]
+
+
+class PublicationRead(BaseModel):
+    region_id: uuid.UUID
+    year: int
+    run_id: uuid.UUID
+    published_at: datetime
+    published_by: str
+    slots: dict[str, int]

@@ -1,0 +1,264 @@
+"""Allocation use cases: simulate from a request body, keep inputs, run, compare, publish."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quota.allocations.models import AllocationInputs, AllocationPublication, AllocationRun
+from quota.allocations.schemas import (
+    AllocationResultRead,
+    ComparisonRead,
+    PolicyIn,
+    PoolRead,
+    PublicationRead,
+    RunRead,
+    RunSummary,
+    TraceStepRead,
+    UnitAllocationRead,
+    UnitDifference,
+    UnitIn,
+)
+from quota.domain.allocation import Allocation, AllocationError, DesignatedRule, Policy, UnitInput, allocate
+from quota.domain.apportion import ApportionmentError, canonical_method
+from quota.errors import (
+    AllocationNotFound,
+    AlreadyPublished,
+    InputsMissing,
+    InvalidAllocation,
+    NothingPublished,
+)
+from quota.numbers import decimal_str
+
+# ------------------------------------------------------------------ conversions
+
+
+def to_policy(policy: PolicyIn) -> Policy:
+    try:
+        tilt_method = canonical_method(policy.tilt_method)
+    except ApportionmentError as exc:
+        raise InvalidAllocation(str(exc), errors=[{"field": "body.policy.tilt_method",
+                                                   "message": str(exc)}]) from exc
+    return Policy(
+        ratio_by_grade={grade: Fraction(ratio) for grade, ratio in policy.ratio_by_grade.items()},
+        unit_cap_ratio=Fraction(policy.unit_cap_ratio),
+        township_uplift=Fraction(policy.township_uplift),
+        designated_rules=tuple(DesignatedRule(r.condition, r.slots) for r in policy.designated_rules),
+        tilt_kinds=frozenset(policy.tilt_kinds),
+        comparison_kinds=frozenset(policy.comparison_kinds),
+        tilt_method=tilt_method,
+        leftover=policy.leftover,
+    )
+
+
+def to_units(units: list[UnitIn]) -> list[UnitInput]:
+    return [UnitInput(id=u.id, kind=u.kind, headcount=u.headcount, grade=u.grade,
+                      points=Fraction(u.points), conditions=frozenset(u.conditions),
+                      red_lines=frozenset(u.red_lines)) for u in units]
+
+
+def _ratio(value: Fraction | None) -> str | None:
+    return None if value is None else decimal_str(value)
+
+
+def render(result: Allocation) -> AllocationResultRead:
+    return AllocationResultRead(
+        units=[UnitAllocationRead(
+            id=u.id, kind=u.kind, headcount=u.headcount, grade=u.grade, points=decimal_str(u.points),
+            exact_quota=decimal_str(u.exact_quota), exact_quota_fraction=str(u.exact_quota), cap=u.cap,
+            floor=u.floor, designated=u.designated, tilt=u.tilt, remainder=u.remainder, total=u.total,
+            ratio=decimal_str(u.ratio), ratio_before=decimal_str(u.ratio_before), eligible=u.eligible)
+            for u in result.units],
+        pool=PoolRead(collected=result.pool_collected, used=result.pool_used, left=result.pool_left,
+                      fraction_left=decimal_str(result.fraction_left), left_reason=result.left_reason),
+        township_ratio=_ratio(result.township_ratio),
+        department_ratio=_ratio(result.department_ratio),
+        required_township_ratio=_ratio(result.required_township_ratio),
+        uplift=_ratio(result.uplift),
+        feasible=result.feasible,
+        shortfall=result.shortfall,
+        trace=[TraceStepRead(step=s.step, text=s.text, unit=s.unit, slots=s.slots, rule=s.rule)
+               for s in result.trace],
+    )
+
+
+def compute(units: list[UnitIn], policy: PolicyIn) -> AllocationResultRead:
+    try:
+        return render(allocate(to_units(units), to_policy(policy)))
+    except AllocationError as exc:
+        raise InvalidAllocation(str(exc), errors=[{"field": f"body.{exc.field}", "message": str(exc)}]) from exc
+
+
+def simulate(units: list[UnitIn], policy: PolicyIn) -> AllocationResultRead:
+    return compute(units, policy)
+
+
+def digest(units: list[dict[str, Any]], policy: dict[str, Any]) -> str:
+    canonical = json.dumps({"units": sorted(units, key=lambda u: str(u["id"])), "policy": policy},
+                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# ------------------------------------------------------------------ stored inputs
+
+
+async def _inputs(session: AsyncSession, region_id: uuid.UUID, year: int) -> AllocationInputs | None:
+    return await session.get(AllocationInputs, (region_id, year))
+
+
+async def put_inputs(session: AsyncSession, *, region_id: uuid.UUID, year: int, by: str,
+                     units: list[UnitIn] | None = None, policy: PolicyIn | None = None) -> AllocationInputs:
+    values: dict[str, Any] = {"region_id": region_id, "year": year, "updated_by": by}
+    if units is not None:
+        ids = [u.id for u in units]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise InvalidAllocation(f"unit id {duplicates[0]!r} appears twice",
+                                    errors=[{"field": "body.units", "message": f"duplicate ids: {duplicates}"}])
+        values["units"] = [u.model_dump(mode="json") for u in units]
+    if policy is not None:
+        to_policy(policy)
+        values["policy"] = policy.model_dump(mode="json")
+    update = {k: v for k, v in values.items() if k in ("units", "policy", "updated_by")}
+    statement = insert(AllocationInputs).values(**values).on_conflict_do_update(
+        index_elements=["region_id", "year"], set_={**update, "updated_at": func.now()})
+    await session.execute(statement)
+    stored = await session.scalar(
+        select(AllocationInputs).where(AllocationInputs.region_id == region_id,
+                                       AllocationInputs.year == year)
+        .execution_options(populate_existing=True))
+    assert stored is not None
+    return stored
+
+
+async def get_inputs_or_raise(session: AsyncSession, *, region_id: uuid.UUID, year: int) -> AllocationInputs:
+    stored = await _inputs(session, region_id, year)
+    if stored is None:
+        raise InputsMissing(f"nothing is stored for region {region_id} in {year}")
+    return stored
+
+
+# ------------------------------------------------------------------ runs
+
+
+async def _published_run_ids(session: AsyncSession, run_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    if not run_ids:
+        return set()
+    rows = await session.scalars(select(AllocationPublication.run_id)
+                                 .where(AllocationPublication.run_id.in_(run_ids)))
+    return set(rows)
+
+
+def _run_read(run: AllocationRun, *, published: bool) -> RunRead:
+    return RunRead(id=run.id, region_id=run.region_id, year=run.year, created_at=run.created_at,
+                   created_by=run.created_by, input_digest=run.input_digest, published=published,
+                   policy=PolicyIn.model_validate(run.policy),
+                   units=[UnitIn.model_validate(u) for u in run.units],
+                   result=AllocationResultRead.model_validate(run.result))
+
+
+async def run(session: AsyncSession, *, region_id: uuid.UUID, year: int, by: str) -> RunRead:
+    """Allocate from the stored inputs and keep inputs, policy and result as one immutable run."""
+    stored = await get_inputs_or_raise(session, region_id=region_id, year=year)
+    if stored.units is None or stored.policy is None:
+        missing = "units" if stored.units is None else "policy"
+        raise InputsMissing(f"region {region_id} has no {missing} stored for {year}")
+    units = [UnitIn.model_validate(u) for u in stored.units]
+    policy = PolicyIn.model_validate(stored.policy)
+    result = compute(units, policy)
+    record = AllocationRun(id=uuid.uuid4(), region_id=region_id, year=year, units=stored.units,
+                           policy=stored.policy, result=result.model_dump(mode="json"),
+                           input_digest=digest(stored.units, stored.policy), created_by=by)
+    session.add(record)
+    await session.flush()
+    await session.refresh(record)
+    return _run_read(record, published=False)
+
+
+async def get_run_or_raise(session: AsyncSession, run_id: uuid.UUID) -> AllocationRun:
+    record = await session.get(AllocationRun, run_id)
+    if record is None:
+        raise AllocationNotFound(f"no allocation run {run_id}")
+    return record
+
+
+async def read_run(session: AsyncSession, run_id: uuid.UUID) -> RunRead:
+    record = await get_run_or_raise(session, run_id)
+    return _run_read(record, published=bool(await _published_run_ids(session, [record.id])))
+
+
+async def list_runs(session: AsyncSession, *, region_id: uuid.UUID, year: int,
+                    limit: int, offset: int) -> tuple[list[RunSummary], int]:
+    where = (AllocationRun.region_id == region_id, AllocationRun.year == year)
+    total = await session.scalar(select(func.count()).select_from(AllocationRun).where(*where)) or 0
+    records = list(await session.scalars(
+        select(AllocationRun).where(*where)
+        .order_by(AllocationRun.created_at.desc(), AllocationRun.id).limit(limit).offset(offset)))
+    published = await _published_run_ids(session, [r.id for r in records])
+    return [RunSummary(id=r.id, created_at=r.created_at, created_by=r.created_by,
+                       input_digest=r.input_digest, feasible=bool(r.result["feasible"]),
+                       published=r.id in published) for r in records], total
+
+
+COMPARED_FIELDS = ("headcount", "floor", "designated", "tilt", "remainder", "total")
+
+
+async def compare(session: AsyncSession, base_id: uuid.UUID, other_id: uuid.UUID) -> ComparisonRead:
+    base = await get_run_or_raise(session, base_id)
+    other = await get_run_or_raise(session, other_id)
+    before = {u["id"]: u for u in base.result["units"]}
+    after = {u["id"]: u for u in other.result["units"]}
+    differences = []
+    for unit_id in sorted(before.keys() | after.keys()):
+        b, a = before.get(unit_id), after.get(unit_id)
+        fields = {f: [b[f] if b else None, a[f] if a else None] for f in COMPARED_FIELDS
+                  if (b or {}).get(f) != (a or {}).get(f)}
+        if fields:
+            total_b = b["total"] if b else None
+            total_a = a["total"] if a else None
+            differences.append(UnitDifference(id=unit_id, before=total_b, after=total_a,
+                                              change=(total_a or 0) - (total_b or 0), fields=fields))
+    policy_changes = {k: [base.policy.get(k), other.policy.get(k)]
+                      for k in sorted(base.policy.keys() | other.policy.keys())
+                      if base.policy.get(k) != other.policy.get(k)}
+    return ComparisonRead(base_id=base.id, other_id=other.id,
+                          same_inputs=base.input_digest == other.input_digest,
+                          units=differences, policy_changes=policy_changes)
+
+
+def _publication_read(publication: AllocationPublication, run: AllocationRun) -> PublicationRead:
+    return PublicationRead(region_id=publication.region_id, year=publication.year, run_id=run.id,
+                           published_at=publication.published_at, published_by=publication.published_by,
+                           slots={u["id"]: u["total"] for u in run.result["units"]})
+
+
+async def publish(session: AsyncSession, *, run_id: uuid.UUID, by: str) -> PublicationRead:
+    """Atomic: the (region, year) primary key lets exactly one publish through."""
+    record = await get_run_or_raise(session, run_id)
+    publication = AllocationPublication(region_id=record.region_id, year=record.year, run_id=record.id,
+                                        published_by=by)
+    try:
+        async with session.begin_nested():
+            session.add(publication)
+            await session.flush()
+    except IntegrityError as exc:
+        raise AlreadyPublished(f"region {record.region_id} already has a published allocation for "
+                               f"{record.year}") from exc
+    await session.refresh(publication)
+    return _publication_read(publication, record)
+
+
+async def published(session: AsyncSession, *, region_id: uuid.UUID, year: int) -> PublicationRead:
+    publication = await session.get(AllocationPublication, (region_id, year))
+    if publication is None:
+        raise NothingPublished(f"nothing is published for region {region_id} in {year}")
+    record = await get_run_or_raise(session, publication.run_id)
+    return _publication_read(publication, record)

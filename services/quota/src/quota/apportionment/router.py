@@ -1,0 +1,34 @@
+"""``POST /api/v1/quota/apportion``: the engine as a service for provincial systems."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from quota.apportionment.schemas import ApportionRead, ApportionRequest, TieRead
+from quota.domain.apportion import ApportionmentError, apportion
+from quota.errors import InvalidApportionment
+
+router = APIRouter(prefix="/api/v1/quota", tags=["apportionment"])
+
+
+@router.post(
+    "/apportion",
+    response_model=ApportionRead,
+    summary="Apportion whole seats between units by an exact method",
+    responses={422: {"description": "bad input, named in `errors[].field`"}},
+)
+async def apportion_seats(body: ApportionRequest, request: Request) -> ApportionRead:
+    """Divisor methods start every unit at its minimum and give the rest by priority, never
+    above a unit's maximum. ``hamilton`` takes exact quotas, floors, lifts units to their
+    minimum from the leftover, then gives the rest by largest remainder. Ties go to the
+    larger population, then the id that sorts first, and are listed in ``ties``."""
+    try:
+        result = apportion(body.method, body.seats, body.populations, min_seats=body.min_seats,
+                           max_seats=body.max_seats, max_units=request.app.state.settings.max_units)
+    except ApportionmentError as exc:
+        raise InvalidApportionment(str(exc), errors=[{"field": f"body.{exc.field}",
+                                                      "message": str(exc)}]) from exc
+    return ApportionRead(
+        method=result.method, seats=result.seats,
+        ties=[TieRead(contenders=list(t.contenders), winners=list(t.winners), priority=t.priority,
+                      rule=t.rule) for t in result.ties])

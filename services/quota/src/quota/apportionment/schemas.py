@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ApportionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"method": "huntington_hill", "seats": 10, "populations": {"A": 123, "B": 456, "C": 789},
+         "min_seats": 1}]})
+
+    method: str = Field(description="hamilton, jefferson, webster, huntington_hill, adams, dean; "
+                                    "aliases largest_remainder, dhondt, sainte_lague")
+    seats: int = Field(ge=0, description="whole seats to share")
+    populations: dict[str, int] = Field(description="unit id -> population (headcount), at least 0")
+    min_seats: int | dict[str, int] | None = Field(
+        default=None, description="a minimum for every unit, or per unit id")
+    max_seats: dict[str, int] | None = Field(default=None, description="a maximum per unit id")
+
+
+class TieRead(BaseModel):
+    contenders: list[str]
+    winners: list[str]
+    priority: str = Field(description="the exact priority (or remainder) they tied on")
+    rule: str
+
+
+class ApportionRead(BaseModel):
+    method: str
+    seats: dict[str, int]
+    ties: list[TieRead]

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from shared.errors import Conflict, NotFound, Unprocessable
+
+
+class InvalidApportionment(Unprocessable):
+    code = "apportionment_invalid"
+    title = "The apportionment request cannot be computed"
+
+
+class InvalidAllocation(Unprocessable):
+    code = "allocation_invalid"
+    title = "The allocation inputs break a rule"
+
+
+class AllocationNotFound(NotFound):
+    code = "allocation_not_found"
+    title = "No such allocation run"
+
+
+class InputsMissing(Conflict):
+    code = "allocation_inputs_missing"
+    title = "The region has no stored inputs for this year"
+
+
+class AlreadyPublished(Conflict):
+    code = "allocation_already_published"
+    title = "An allocation is already published for this region and year"
+
+
+class NothingPublished(NotFound):
+    code = "allocation_not_published"
+    title = "No allocation is published for this region and year"
