@@ -5,10 +5,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from shared.service_auth import Caller
 from shared.testing import asgi_client, rolled_back, service_headers
+from sqlalchemy.ext.asyncio import AsyncSession
 
 ORGANISATION_DEPARTMENT = Caller(subject="user:region-admin", roles=("region_admin",))
 

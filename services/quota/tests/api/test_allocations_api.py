@@ -8,11 +8,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from shared.testing import asgi_client, service_headers
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from shared.testing import asgi_client, service_headers
 
 POLICY: dict[str, Any] = {
     "ratio_by_grade": {"first": "0.22", "second": "0.20", "third": "0.15"},

@@ -5,11 +5,10 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from apportionment import methods as peer
 import pytest
+from apportionment import methods as peer
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
 from quota.domain.apportion import (
     DIVISOR_METHODS,
     METHODS,

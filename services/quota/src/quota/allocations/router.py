@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
+from shared.db import SessionDep
+from shared.service_auth import CallerDep
 
 from quota.allocations import service
 from quota.allocations.schemas import (
@@ -21,8 +23,6 @@ from quota.allocations.schemas import (
     UnitIn,
     UnitsPut,
 )
-from shared.db import SessionDep
-from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/quota", tags=["allocations"])
 

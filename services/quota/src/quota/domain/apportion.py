@@ -42,9 +42,11 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+
+import numpy as np
 
 METHODS = ("hamilton", "jefferson", "webster", "huntington_hill", "adams", "dean")
 ALIASES = {
@@ -55,7 +57,6 @@ ALIASES = {
     "huntington-hill": "huntington_hill",
 }
 DIVISOR_METHODS = frozenset({"jefferson", "webster", "huntington_hill", "adams", "dean"})
-_ZERO_SIGNPOST = frozenset({"huntington_hill", "adams", "dean"})
 TIE_RULE = "larger population first, then unit id in ascending order"
 MAX_UNITS = 200_000
 MAX_SEATS = 50_000_000
@@ -69,7 +70,7 @@ class ApportionmentError(ValueError):
         self.field = field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tie:
     """Units with exactly equal claims on fewer seats than there were of them."""
 
@@ -79,7 +80,7 @@ class Tie:
     rule: str = TIE_RULE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Apportionment:
     method: str
     seats: dict[str, int]
@@ -101,7 +102,7 @@ def _bounds(
     default: int | None,
     name: str,
 ) -> list[int | None]:
-    if limits is None:
+    if not limits and not isinstance(limits, int):
         return [default] * len(units)
     if isinstance(limits, int):
         if limits < 0:
@@ -140,23 +141,28 @@ def apportion(
         raise ApportionmentError("seats must not be negative", field="seats")
     if seats > MAX_SEATS:
         raise ApportionmentError(f"seats must be at most {MAX_SEATS}", field="seats")
-    for unit, population in populations.items():
-        if population < 0:
-            raise ApportionmentError(f"population of {unit!r} is negative", field=f"populations.{unit}")
-    # A stable order independent of the caller's: by id.
-    units = sorted(populations)
-    pops = [populations[u] for u in units]
-    mins = [m or 0 for m in _bounds(units, min_seats, 0, "min_seats")]
-    maxs = _bounds(units, max_seats, None, "max_seats")
-    for unit, lo, hi in zip(units, mins, maxs, strict=True):
-        if hi is not None and hi < lo:
-            raise ApportionmentError(f"max_seats of {unit!r} ({hi}) is below its min_seats ({lo})",
-                                     field=f"max_seats.{unit}")
+    # The caller's order is kept in the answer but decides nothing: every choice between
+    # units is made by exact priority and the documented tie rule.
+    units = list(populations)
+    pops = list(populations.values())
+    if min(pops) < 0:
+        unit = next(u for u, p in populations.items() if p < 0)
+        raise ApportionmentError(f"population of {unit!r} is negative", field=f"populations.{unit}")
+    n = len(units)
+    mins = [0] * n if min_seats is None else [m or 0 for m in _bounds(units, min_seats, 0, "min_seats")]
+    maxs: list[int | None] = [None] * n if max_seats is None else _bounds(units, max_seats, None,
+                                                                           "max_seats")
+    if max_seats:
+        for unit, lo, hi in zip(units, mins, maxs, strict=True):
+            if hi is not None and hi < lo:
+                raise ApportionmentError(f"max_seats of {unit!r} ({hi}) is below its min_seats ({lo})",
+                                         field=f"max_seats.{unit}")
     floor_total = sum(mins)
     if seats < floor_total:
         raise ApportionmentError(f"seats ({seats}) are fewer than the sum of minimums ({floor_total})",
                                  field="seats")
-    capacity = _capacity(pops, mins, maxs, populated_only=name in DIVISOR_METHODS)
+    capacity = _capacity(pops, mins, maxs, populated_only=name in DIVISOR_METHODS) if (
+        max_seats or 0 in pops) else None
     if capacity is not None and seats > capacity:
         raise ApportionmentError(
             f"seats ({seats}) are more than the units can take ({capacity}): raise max_seats "
@@ -190,6 +196,43 @@ def _tie_key(pops: list[int], units: list[str], i: int) -> tuple[int, str]:
     return (-pops[i], units[i])
 
 
+def _take_largest(
+    candidates: list[int], left: int, rems: list[int], pops: list[int], units: list[str], total: int
+) -> tuple[list[int], Tie | None]:
+    """The ``left`` candidates with the largest remainders; equal remainders by the tie rule."""
+    if left >= len(candidates):
+        return candidates, None
+    pool = rems if len(candidates) == len(rems) else [rems[i] for i in candidates]
+    if len(pool) >= 200 and max(pool) < _INT64_SAFE:
+        boundary = int(np.partition(np.array(pool, dtype=np.int64), len(pool) - left)[len(pool) - left])
+    else:
+        boundary = sorted(pool, reverse=True)[left - 1]
+    take = [i for i in candidates if rems[i] > boundary]
+    tied = sorted((i for i in candidates if rems[i] == boundary), key=lambda i: (-pops[i], units[i]))
+    need = left - len(take)
+    take += tied[:need]
+    tie = None
+    if need < len(tied):
+        tie = Tie(contenders=tuple(sorted(units[i] for i in tied)),
+                  winners=tuple(sorted(units[i] for i in tied[:need])),
+                  priority=f"remainder {Fraction(boundary, total)}")
+    return take, tie
+
+
+_INT64_SAFE = 2**62
+
+
+def _quotas(pops: list[int], seats: int, total: int) -> tuple[list[int], list[int]]:
+    """Whole parts and remainders (over ``total``) of every exact quota ``seats * p / total``.
+
+    Integer arithmetic throughout; numpy's int64 does it in bulk when nothing can overflow.
+    """
+    if len(pops) >= 200 and seats * max(pops) < _INT64_SAFE:
+        floors, rems = np.divmod(np.array(pops, dtype=np.int64) * seats, total)
+        return floors.tolist(), rems.tolist()
+    return [seats * p // total for p in pops], [seats * p % total for p in pops]
+
+
 def _hamilton(
     units: list[str], pops: list[int], seats: int, mins: list[int], maxs: list[int | None]
 ) -> tuple[list[int], list[Tie]]:
@@ -198,21 +241,36 @@ def _hamilton(
     if total == 0:
         return list(mins), []
     # Exact quota seats * p / total = floor + rem / total; remainders compare as integers.
-    floors = [0] * n
-    rems = [0] * n
-    for i, p in enumerate(pops):
-        floors[i], rems[i] = divmod(seats * p, total)
-    result = [f if maxs[i] is None else min(f, maxs[i]) for i, f in enumerate(floors)]  # type: ignore[type-var]
+    floors, rems = _quotas(pops, seats, total)
+    ties: list[Tie] = []
+    if not any(mins) and maxs.count(None) == n:
+        result = floors
+        left = seats - sum(result)
+        if not left:
+            return result, ties
+        if n < 200:
+            ordered = sorted(rems, reverse=True)
+            boundary = ordered[left - 1]
+            if left == n or ordered[left] != boundary:
+                # No tie at the boundary: every remainder at or above it takes a seat.
+                return [f + (r >= boundary) for f, r in zip(result, rems, strict=True)], ties
+        take, tie = _take_largest(list(range(n)), left, rems, pops, units, total)
+        for i in take:
+            result[i] += 1
+        if tie:
+            ties.append(tie)
+        return result, ties
+    caps = [c if c is not None else seats for c in maxs]
+    result = [min(f, c) for f, c in zip(floors, caps, strict=True)]
     lifted = [False] * n
     for i in range(n):
         if result[i] < mins[i]:
             result[i] = mins[i]
             lifted[i] = True
-    ties: list[Tie] = []
     left = seats - sum(result)
     if left < 0:
-        # The lifts took more than the leftover: take seats back from the weakest claims.
-        # The reverse of the award order: smallest remainder, smaller population, last id.
+        # The lifts took more than the leftover: take seats back from the weakest claims,
+        # the reverse of the award order (smallest remainder, smaller population, last id).
         donors = sorted((i for i in range(n) if result[i] > mins[i] and not lifted[i]),
                         key=lambda i: (-rems[i], -pops[i], units[i]), reverse=True)
         for i in donors:
@@ -223,23 +281,15 @@ def _hamilton(
                 break
     while left > 0:
         # Largest remainder among units that have not had their remainder seat and have room.
-        eligible = [i for i in range(n)
-                    if not lifted[i] and result[i] <= floors[i] and (maxs[i] is None or result[i] < maxs[i])]  # type: ignore[operator]
+        eligible = [i for i in range(n) if not lifted[i] and floors[i] >= result[i] < caps[i]]
         if not eligible:
-            eligible = [i for i in range(n) if maxs[i] is None or result[i] < maxs[i]]  # type: ignore[operator]
+            eligible = [i for i in range(n) if result[i] < caps[i]]
             for i in eligible:
                 lifted[i] = False
                 floors[i] = result[i]
-        eligible.sort(key=lambda i: (-rems[i], -pops[i], units[i]))
-        take = eligible[:left]
-        if len(eligible) > left:
-            boundary = rems[take[-1]]
-            tied = [i for i in eligible if rems[i] == boundary]
-            winners = [i for i in take if rems[i] == boundary]
-            if len(tied) > len(winners):
-                ties.append(Tie(contenders=tuple(sorted(units[i] for i in tied)),
-                                winners=tuple(sorted(units[i] for i in winners)),
-                                priority=f"remainder {Fraction(boundary, total)}"))
+        take, tie = _take_largest(eligible, left, rems, pops, units, total)
+        if tie:
+            ties.append(tie)
         for i in take:
             result[i] += 1
             lifted[i] = True
@@ -251,16 +301,48 @@ def _hamilton(
 # Divisor methods
 
 
-def _signpost(method: str, s: int) -> float:
+def _next_keys(method: str, pops: list[int], seats: list[int]) -> list[float]:
+    """Float priorities p / d(s) for every unit's next seat (inf where d(s) = 0)."""
+    inf = math.inf
     if method == "jefferson":
-        return s + 1.0
+        return [p / (s + 1) for p, s in zip(pops, seats, strict=True)]
     if method == "webster":
-        return s + 0.5
+        return [p / (s + 0.5) for p, s in zip(pops, seats, strict=True)]
     if method == "adams":
-        return float(s)
+        return [p / s if s else inf for p, s in zip(pops, seats, strict=True)]
     if method == "dean":
-        return 2.0 * s * (s + 1) / (2 * s + 1)
-    return math.sqrt(s * (s + 1.0))
+        return [p * (2 * s + 1) / (2 * s * (s + 1)) if s else inf for p, s in zip(pops, seats, strict=True)]
+    sqrt = math.sqrt
+    return [p / sqrt(s * (s + 1)) if s else inf for p, s in zip(pops, seats, strict=True)]
+
+
+def _key_of(method: str) -> Callable[[int, int], float]:
+    """The scalar form of :func:`_next_keys`, for one unit at a time."""
+    return lambda p, s: _next_keys(method, [p], [s])[0]
+
+
+def _round_all(method: str, pops: list[int], divisor: float) -> list[int]:
+    """Seats at quotient q = p / divisor: the number of signposts d(s) <= q."""
+    inv = 1.0 / divisor
+    if method == "jefferson":
+        return [int(p * inv) for p in pops]
+    if method == "webster":
+        return [int(p * inv + 0.5) for p in pops]
+    if method == "adams":
+        ceil = math.ceil
+        return [ceil(p * inv) for p in pops]
+    out = []
+    if method == "dean":
+        for p in pops:
+            q = p * inv
+            s = int(q)
+            out.append(s + 1 if q * (2 * s + 1) >= 2 * s * (s + 1) else s)
+        return out
+    for p in pops:
+        q = p * inv
+        s = int(q)
+        out.append(s + 1 if q * q >= s * (s + 1) else s)
+    return out
 
 
 def _exact_key(method: str, p: int, s: int) -> tuple[int, Fraction]:
@@ -281,50 +363,44 @@ def _exact_key(method: str, p: int, s: int) -> tuple[int, Fraction]:
     return (0, Fraction(p * p, s * (s + 1)))
 
 
-def _float_key(method: str, p: int, s: int) -> float:
-    d = _signpost(method, s)
-    return math.inf if d == 0 else p / d
-
-
-def _rounded(method: str, q: float) -> int:
-    """Seats a unit gets at quotient q = p / D: the number of signposts d(s) <= q."""
-    s = math.floor(q)
-    if s < 0:
-        return 0
-    return s + 1 if q >= _signpost(method, s) else s
-
-
 def _divisor(
     method: str, units: list[str], pops: list[int], seats: int, mins: list[int], maxs: list[int | None]
 ) -> tuple[list[int], list[Tie]]:
     n = len(units)
-    caps = [mins[i] if pops[i] == 0 else maxs[i] for i in range(n)]
-    result = _float_start(method, pops, seats, mins, caps)
+    # A unit with no population keeps its minimum; "no maximum" is any number above the total.
+    caps = [lo if p == 0 else (seats if hi is None else hi)
+            for p, lo, hi in zip(pops, mins, maxs, strict=True)]
+    bounded = any(mins) or any(c < seats for c in caps)
+    result = _float_start(method, pops, seats, mins, caps, bounded)
     # Settle the boundary exactly. Units whose float priorities sit near the boundary give
-    # their last seat back; those seats, plus any the float start missed, are handed out
-    # one at a time by exact priority. Every seat kept elsewhere has a clearly higher
-    # priority and every seat not given a clearly lower one, so the result is exact.
-    next_f = [(_float_key(method, pops[i], result[i]) if caps[i] is None or result[i] < caps[i]  # type: ignore[operator]
-               else -math.inf) for i in range(n)]
-    last_f = [(_float_key(method, pops[i], result[i] - 1) if result[i] > mins[i] else math.inf)
-              for i in range(n)]
+    # their last seat back; those seats are handed out again one at a time by exact
+    # priority. Every seat kept elsewhere has a clearly higher priority and every seat not
+    # given a clearly lower one, so the result is exact.
+    inf = math.inf
+    next_f = _next_keys(method, pops, result)
+    last_f = _next_keys(method, pops, [s - 1 if s else 0 for s in result])
+    if bounded:
+        next_f = [k if s < c else -inf for k, s, c in zip(next_f, result, caps, strict=True)]
+        last_f = [k if s > lo else inf for k, s, lo in zip(last_f, result, mins, strict=True)]
+    else:
+        last_f = [k if s else inf for k, s in zip(last_f, result, strict=True)]
     hi_next = max(next_f)
     lo_last = min(last_f)
     tol = 1e-9
-    if hi_next == -math.inf:
-        contested_next = []
+    if hi_next == -inf:
+        contested_next: list[int] = []
     else:
-        bar = lo_last * (1 - tol) if lo_last != math.inf else hi_next * (1 - tol)
-        contested_next = [i for i in range(n) if next_f[i] != -math.inf and
-                          (next_f[i] >= bar or next_f[i] == math.inf)]
-    if lo_last == math.inf:
+        bar = lo_last * (1 - tol) if lo_last != inf else hi_next * (1 - tol)
+        contested_next = [i for i, k in enumerate(next_f) if k >= bar and k != -inf]
+    if hi_next == inf:
+        # Units with no seat yet under a zero-signpost method: every seat above a minimum
+        # is in play.
+        contested_last = [i for i in range(n) if result[i] > mins[i]]
+    elif lo_last == inf:
         contested_last = []
     else:
-        bar = hi_next * (1 + tol) if hi_next != -math.inf else lo_last * (1 + tol)
-        contested_last = [i for i in range(n) if last_f[i] != math.inf and last_f[i] <= bar]
-    if hi_next == math.inf:
-        # Units with no seat yet under a zero-signpost method: all of them are in play.
-        contested_last = [i for i in range(n) if result[i] > mins[i]]
+        bar = hi_next * (1 + tol) if hi_next != -inf else lo_last * (1 + tol)
+        contested_last = [i for i, k in enumerate(last_f) if k <= bar]
     for i in contested_last:
         result[i] -= 1
     to_give = seats - sum(result)
@@ -333,55 +409,53 @@ def _divisor(
     return result, ties
 
 
-def _float_start(method: str, pops: list[int], seats: int, mins: list[int], caps: list[int | None]) -> list[int]:
+def _float_start(method: str, pops: list[int], seats: int, mins: list[int], caps: list[int],
+                 bounded: bool) -> list[int]:
     """An allocation close to the answer from a float divisor, then exactly ``seats`` by float heap."""
     n = len(pops)
     free = seats - sum(mins)
-    total = sum(p for i, p in enumerate(pops) if caps[i] is None or caps[i] > mins[i])  # type: ignore[operator]
+    total = sum(p for p, lo, c in zip(pops, mins, caps, strict=True) if c > lo)
     if free == 0 or total == 0:
         return list(mins)
 
     def at(divisor: float) -> list[int]:
-        out = []
-        for i in range(n):
-            s = _rounded(method, pops[i] / divisor)
-            lo, hi = mins[i], caps[i]
-            if s < lo:
-                s = lo
-            elif hi is not None and s > hi:
-                s = hi
-            out.append(s)
+        out = _round_all(method, pops, divisor)
+        if bounded:
+            out = [lo if s < lo else (c if s > c else s) for s, lo, c in zip(out, mins, caps, strict=True)]
         return out
 
-    divisor = total / free
+    # Jefferson rounds down and Adams up by half a seat a unit on average: aim for that.
+    shift = {"jefferson": n / 2, "adams": -n / 2}.get(method, 0.0)
+    divisor = total / max(free + shift, 0.5)
     result = at(divisor)
     for _ in range(6):
         got = sum(result)
-        if abs(got - seats) <= max(2, n // 1000):
+        if abs(got - seats) <= max(4, n // 200):
             break
-        # Scale the divisor by how far off the total is; converges in a few steps.
         divisor *= got / seats if got > 0 else 0.5
         result = at(divisor)
     diff = seats - sum(result)
+    key = _key_of(method)
     if diff > 0:
-        heap = [(-_float_key(method, pops[i], result[i]), i) for i in range(n)
-                if caps[i] is None or result[i] < caps[i]]  # type: ignore[operator]
+        keys = _next_keys(method, pops, result)
+        heap = [(-k, i) for i, k in enumerate(keys) if result[i] < caps[i]]
         heapq.heapify(heap)
         while diff > 0 and heap:
             _, i = heapq.heappop(heap)
             result[i] += 1
             diff -= 1
-            if caps[i] is None or result[i] < caps[i]:  # type: ignore[operator]
-                heapq.heappush(heap, (-_float_key(method, pops[i], result[i]), i))
+            if result[i] < caps[i]:
+                heapq.heappush(heap, (-key(pops[i], result[i]), i))
     elif diff < 0:
-        heap = [(_float_key(method, pops[i], result[i] - 1), i) for i in range(n) if result[i] > mins[i]]
+        keys = _next_keys(method, pops, [s - 1 if s else 0 for s in result])
+        heap = [(k, i) for i, k in enumerate(keys) if result[i] > mins[i]]
         heapq.heapify(heap)
         while diff < 0 and heap:
             _, i = heapq.heappop(heap)
             result[i] -= 1
             diff += 1
             if result[i] > mins[i]:
-                heapq.heappush(heap, (_float_key(method, pops[i], result[i] - 1), i))
+                heapq.heappush(heap, (key(pops[i], result[i] - 1), i))
     return result
 
 
@@ -390,7 +464,7 @@ def _hand_out(
     units: list[str],
     pops: list[int],
     result: list[int],
-    caps: list[int | None],
+    caps: list[int],
     candidates: list[int],
     to_give: int,
 ) -> list[Tie]:
@@ -403,7 +477,7 @@ def _hand_out(
         # heapq pops the smallest: negate priority, then larger population, then id.
         return ((-kind, -value), (-pops[i], units[i]), i)
 
-    heap = [entry(i) for i in candidates if caps[i] is None or result[i] < caps[i]]  # type: ignore[operator]
+    heap = [entry(i) for i in candidates if result[i] < caps[i]]
     heapq.heapify(heap)
     ties: list[Tie] = []
     given: list[tuple[tuple[int, Fraction], int]] = []
@@ -412,7 +486,7 @@ def _hand_out(
         given.append((key, i))
         result[i] += 1
         to_give -= 1
-        if caps[i] is None or result[i] < caps[i]:  # type: ignore[operator]
+        if result[i] < caps[i]:
             heapq.heappush(heap, entry(i))
     if heap and given:
         boundary = given[-1][0]
