@@ -22,6 +22,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy shared/src services/*/src src
 
+bench: $(STAMP)
+	$(VENV)/bin/python bench/apportion.py
+	$(VENV)/bin/python bench/simulate.py
+
 install: $(STAMP)
 
 $(UV):

@@ -40,8 +40,8 @@ def main() -> None:
         ids = [f"u{i:05d}" for i in range(units)]
         populations = dict(zip(ids, votes, strict=True))
         for method, peer_name in PEER_NAMES.items():
-            ours = best_of(runs, lambda: apportion(method, seats, populations))
-            theirs = best_of(runs, lambda: peer.compute(peer_name, votes, seats, parties=ids))
+            ours = best_of(runs, lambda m=method, s=seats, p=populations: apportion(m, s, p))
+            theirs = best_of(runs, lambda n=peer_name, v=votes, s=seats, i=ids: peer.compute(n, v, s, parties=i))
             same = list(apportion(method, seats, populations).seats.values()) == list(
                 peer.compute(peer_name, votes, seats, parties=ids))
             print(f"{method:<16}{units:>7}{seats:>8}{ours * 1e6:>11.1f}{theirs * 1e6:>11.1f}"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from shared.provision import create_database, drop_database
 
 from kaohe import stack
 from kaohe.config import StackSettings
-from shared.provision import create_database, drop_database
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ class TestSimulate:
         assert body["township_ratio"] == "0.266667"
         assert body["uplift"] == "0.6"
         assert body["feasible"] is True
-        assert [s["step"] for s in body["trace"]][0] == "pool"
+        assert body["trace"][0]["step"] == "pool"
 
     async def test_same_inputs_give_byte_identical_answers(self, client: httpx.AsyncClient) -> None:
         first = await client.post("/api/v1/quota/allocations/simulate", json={"policy": POLICY, "units": UNITS})

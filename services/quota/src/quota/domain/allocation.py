@@ -207,19 +207,19 @@ def allocate(units: Sequence[UnitInput], policy: Policy) -> Allocation:
     validate(units, policy)
     trace: list[TraceStep] = []
     work: list[_Unit] = []
-    for unit in sorted(units, key=lambda u: u.id):
-        exact = unit.headcount * policy.ratio_by_grade[unit.grade]
-        cap = math.floor(unit.headcount * policy.unit_cap_ratio)
+    for source in sorted(units, key=lambda u: u.id):
+        exact = source.headcount * policy.ratio_by_grade[source.grade]
+        cap = math.floor(source.headcount * policy.unit_cap_ratio)
         floor = min(math.floor(exact), cap)
-        eligible = unit.kind in policy.tilt_kinds and not unit.red_lines
-        work.append(_Unit(unit, exact, cap, floor, eligible))
+        eligible = source.kind in policy.tilt_kinds and not source.red_lines
+        work.append(_Unit(source, exact, cap, floor, eligible))
         if math.floor(exact) > cap:
-            trace.append(TraceStep("floor", f"{unit.id}: whole part {math.floor(exact)} cut to the cap "
-                                   f"{cap}", unit=unit.id, slots=floor, rule="unit_cap_ratio"))
-        if unit.kind in policy.tilt_kinds and unit.red_lines:
-            trace.append(TraceStep("eligibility", f"{unit.id}: red line(s) "
-                                   f"{', '.join(sorted(unit.red_lines))}: no designated or tilt slot",
-                                   unit=unit.id, rule="red_lines"))
+            trace.append(TraceStep("floor", f"{source.id}: whole part {math.floor(exact)} cut to the cap "
+                                   f"{cap}", unit=source.id, slots=floor, rule="unit_cap_ratio"))
+        if source.kind in policy.tilt_kinds and source.red_lines:
+            trace.append(TraceStep("eligibility", f"{source.id}: red line(s) "
+                                   f"{', '.join(sorted(source.red_lines))}: no designated or tilt slot",
+                                   unit=source.id, rule="red_lines"))
 
     # Step 1: the pool is the whole part of everything the floors left behind.
     leftovers = sum((u.exact - u.floor for u in work), Fraction(0))

@@ -1,0 +1,79 @@
+"""Start and stop the local stack as ``make run`` does, from tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from shared.embedded_pg import free_port
+
+SERVICES = ("gateway", "records", "scoring", "quota")
+
+
+@dataclass
+class LocalStack:
+    process: subprocess.Popen[bytes]
+    log: Path
+    home: Path
+    ports: dict[str, int]
+
+    @property
+    def gateway(self) -> str:
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def child_pids(self) -> list[int]:
+        return [int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", self.output())]
+
+    def service_secret(self) -> str:
+        return (self.home / "service-secret").read_text().strip()
+
+    def wait_ready(self, within: float = 60.0) -> float:
+        """Seconds until the gateway's /readyz is green; raises if the stack died or timed out."""
+        started = time.monotonic()
+        while time.monotonic() - started < within:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the stack exited early:\n{self.output()[-3000:]}")
+            try:
+                if httpx.get(f"{self.gateway}/readyz", timeout=2).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        raise TimeoutError(f"not ready within {within} s:\n{self.output()[-3000:]}")
+
+    def interrupt(self, timeout: float = 60.0) -> int:
+        """Ctrl-C as a terminal sends it; waits for the launcher to finish."""
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=timeout)
+
+
+def free_ports() -> dict[str, int]:
+    return {name: free_port() for name in (*SERVICES, "pg")}
+
+
+def start_stack(home: Path, log: Path, ports: dict[str, int] | None = None) -> LocalStack:
+    """``kaohe run`` on the embedded database in ``home``, on free (or given) ports."""
+    ports = ports or free_ports()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("KAOHE_", "RECORDS_", "SCORING_", "QUOTA_", "GATEWAY_"))}
+    env.update({f"KAOHE_{name.upper()}_PORT": str(port) for name, port in ports.items()})
+    env["KAOHE_HOME"] = str(home)
+    home.parent.mkdir(parents=True, exist_ok=True)
+    kaohe = Path(sys.executable).parent / "kaohe"
+    with log.open("wb") as out:
+        process = subprocess.Popen([str(kaohe), "run"], stdout=out, stderr=subprocess.STDOUT, env=env,
+                                   cwd=home.parent)
+    return LocalStack(process=process, log=log, home=home, ports=ports)
