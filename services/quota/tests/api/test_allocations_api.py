@@ -40,7 +40,8 @@ class TestSimulate:
         assert t1 == {"id": "T1", "kind": "township", "headcount": 7, "grade": "first", "points": "31",
                       "exact_quota": "1.54", "exact_quota_fraction": "77/50", "cap": 2, "floor": 1,
                       "designated": 1, "tilt": 0, "remainder": 0, "total": 2, "ratio": "0.285714",
-                      "ratio_before": "0.142857", "eligible": True}
+                      "ratio_before": "0.142857", "eligible": True,
+                      "members": []}
         assert body["pool"] == {"collected": 2, "used": 2, "left": 0, "fraction_left": "0.49",
                                 "left_reason": None}
         assert body["department_ratio"] == "0.166667"

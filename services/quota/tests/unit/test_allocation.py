@@ -169,3 +169,29 @@ class TestProperties:
             assert result.township_ratio >= result.required_township_ratio
         if not result.feasible:
             assert result.shortfall > 0 or (result.township_ratio or 0) < (result.required_township_ratio or 0)
+
+
+class TestEvaluationGroups:
+    def test_a_small_unit_shares_its_department_s_pool_share(self) -> None:
+        # 参公 unit of 3 (0.6 alone, no slot) with its 12-person department (2.4): together 3.0.
+        policy = Policy(ratio_by_grade={"g": Fraction("0.2")}, unit_cap_ratio=Fraction("0.4"),
+                        township_uplift=Fraction(0))
+        units = [UnitInput("dept", "department", 12, "g", group="dept+inst"),
+                 UnitInput("inst", "institution", 3, "g", group="dept+inst"),
+                 UnitInput("other", "department", 10, "g")]
+        result = allocate(units, policy)
+        group = next(u for u in result.units if u.id == "dept+inst")
+        assert group.members == ("dept", "inst")
+        assert group.headcount == 15 and group.exact_quota == 3 and group.floor == 3
+        assert group.kind == "department"
+        assert {u.id for u in result.units} == {"dept+inst", "other"}
+
+    def test_a_fraction_pool_that_sums_to_a_known_whole(self) -> None:
+        # Bazhou 2024: the fractional parts of 83 units alone made a pool of 33 slots. Here 83
+        # units of 7 people at 0.2: 1.4 each, so 83 x 0.4 = 33.2 -> 33 slots and 0.2 left over.
+        policy = Policy(ratio_by_grade={"a": Fraction("0.2")}, unit_cap_ratio=Fraction("0.4"),
+                        township_uplift=Fraction(0), leftover="keep")
+        units = [UnitInput(f"u{i:02d}", "department", 7, "a") for i in range(83)]  # 1.4 each
+        result = allocate(units, policy)
+        assert result.pool_collected == 33
+        assert result.fraction_left == Fraction(1, 5)

@@ -42,6 +42,8 @@ class UnitIn(BaseModel):
     points: Annotated[Decimal, Field(ge=0)] = Decimal(0)
     conditions: list[str] = Field(default_factory=list, description="positive-list conditions met")
     red_lines: list[str] = Field(default_factory=list, description="negative-list red lines hit")
+    group: str | None = Field(default=None, max_length=64,
+                              description="evaluation group: units sharing it are allocated as one")
 
 
 class SimulateRequest(BaseModel):
@@ -67,6 +69,7 @@ class UnitAllocationRead(BaseModel):
     ratio: str = Field(description="total / headcount, 6 decimal places")
     ratio_before: str = Field(description="floor / headcount")
     eligible: bool = Field(description="may take designated and tilt slots")
+    members: list[str] = Field(default_factory=list, description="units of an evaluation group")
 
 
 class PoolRead(BaseModel):

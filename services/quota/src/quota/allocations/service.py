@@ -62,7 +62,7 @@ def to_policy(policy: PolicyIn) -> Policy:
 def to_units(units: list[UnitIn]) -> list[UnitInput]:
     return [UnitInput(id=u.id, kind=u.kind, headcount=u.headcount, grade=u.grade,
                       points=Fraction(u.points), conditions=frozenset(u.conditions),
-                      red_lines=frozenset(u.red_lines)) for u in units]
+                      red_lines=frozenset(u.red_lines), group=u.group) for u in units]
 
 
 def _ratio(value: Fraction | None) -> str | None:
@@ -75,7 +75,8 @@ def render(result: Allocation) -> AllocationResultRead:
             id=u.id, kind=u.kind, headcount=u.headcount, grade=u.grade, points=decimal_str(u.points),
             exact_quota=decimal_str(u.exact_quota), exact_quota_fraction=str(u.exact_quota), cap=u.cap,
             floor=u.floor, designated=u.designated, tilt=u.tilt, remainder=u.remainder, total=u.total,
-            ratio=decimal_str(u.ratio), ratio_before=decimal_str(u.ratio_before), eligible=u.eligible)
+            ratio=decimal_str(u.ratio), ratio_before=decimal_str(u.ratio_before), eligible=u.eligible,
+            members=list(u.members))
             for u in result.units],
         pool=PoolRead(collected=result.pool_collected, used=result.pool_used, left=result.pool_left,
                       fraction_left=decimal_str(result.fraction_left), left_reason=result.left_reason),

@@ -53,6 +53,7 @@ class UnitInput:
     points: Fraction = Fraction(0)
     conditions: frozenset[str] = frozenset()
     red_lines: frozenset[str] = frozenset()
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class UnitResult:
     tilt: int
     remainder: int
     eligible: bool
+    members: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
@@ -138,6 +140,7 @@ class Allocation:
 @dataclass
 class _Unit:
     source: UnitInput
+    members: tuple[str, ...]
     exact: Fraction
     cap: int
     floor: int
@@ -182,6 +185,9 @@ def validate(units: Sequence[UnitInput], policy: Policy) -> None:
                                   f"(known: {known})", field=f"{where}.grade")
         if unit.points < 0:
             raise AllocationError(f"points of {unit.id!r} are negative", field=f"{where}.points")
+    clashing = sorted({u.group for u in units if u.group} & seen)
+    if clashing:
+        raise AllocationError(f"group {clashing[0]!r} has the id of a unit", field="units")
     for grade, ratio in policy.ratio_by_grade.items():
         if not 0 <= ratio <= 1:
             raise AllocationError(f"ratio for grade {grade!r} must be between 0 and 1",
@@ -202,17 +208,43 @@ def validate(units: Sequence[UnitInput], policy: Policy) -> None:
                               field="policy.tilt_kinds")
 
 
+def merge_groups(units: Sequence[UnitInput], policy: Policy) -> list[tuple[UnitInput, tuple[str, ...], Fraction]]:
+    """Units sharing an evaluation group count as one (Chengbu: a small 参公 unit with its
+    supervising department). The group's exact quota is the sum of its members'; it takes
+    the kind and grade of its largest member (then the first id), the highest points, and
+    every condition and red line of any member."""
+    singles: list[tuple[UnitInput, tuple[str, ...], Fraction]] = []
+    groups: dict[str, list[UnitInput]] = {}
+    for unit in units:
+        if unit.group:
+            groups.setdefault(unit.group, []).append(unit)
+        else:
+            singles.append((unit, (), unit.headcount * policy.ratio_by_grade[unit.grade]))
+    for name, members in groups.items():
+        lead = min(members, key=lambda u: (-u.headcount, u.id))
+        merged = UnitInput(
+            id=name, kind=lead.kind, headcount=sum(u.headcount for u in members), grade=lead.grade,
+            points=max(u.points for u in members),
+            conditions=frozenset().union(*(u.conditions for u in members)),
+            red_lines=frozenset().union(*(u.red_lines for u in members)))
+        exact = sum((u.headcount * policy.ratio_by_grade[u.grade] for u in members), Fraction(0))
+        singles.append((merged, tuple(sorted(u.id for u in members)), exact))
+    return singles
+
+
 def allocate(units: Sequence[UnitInput], policy: Policy) -> Allocation:
     """Run Bazhou's four steps (see the module docstring). Input order never matters."""
     validate(units, policy)
     trace: list[TraceStep] = []
     work: list[_Unit] = []
-    for source in sorted(units, key=lambda u: u.id):
-        exact = source.headcount * policy.ratio_by_grade[source.grade]
+    for source, members, exact in sorted(merge_groups(units, policy), key=lambda e: e[0].id):
         cap = math.floor(source.headcount * policy.unit_cap_ratio)
         floor = min(math.floor(exact), cap)
         eligible = source.kind in policy.tilt_kinds and not source.red_lines
-        work.append(_Unit(source, exact, cap, floor, eligible))
+        work.append(_Unit(source, members, exact, cap, floor, eligible))
+        if members:
+            trace.append(TraceStep("group", f"{source.id}: evaluated as one of {', '.join(members)}, "
+                                   f"exact quota {float(exact):.4f}", unit=source.id, rule="evaluation_group"))
         if math.floor(exact) > cap:
             trace.append(TraceStep("floor", f"{source.id}: whole part {math.floor(exact)} cut to the cap "
                                    f"{cap}", unit=source.id, slots=floor, rule="unit_cap_ratio"))
@@ -348,7 +380,8 @@ def allocate(units: Sequence[UnitInput], policy: Policy) -> Allocation:
     results = tuple(
         UnitResult(id=u.source.id, kind=u.source.kind, headcount=u.source.headcount, grade=u.source.grade,
                    points=u.source.points, exact_quota=u.exact, cap=u.cap, floor=u.floor,
-                   designated=u.designated, tilt=u.tilt, remainder=u.remainder, eligible=u.eligible)
+                   designated=u.designated, tilt=u.tilt, remainder=u.remainder, eligible=u.eligible,
+                   members=u.members)
         for u in work
     )
     return Allocation(units=results, pool_collected=pool, pool_used=pool - left, fraction_left=fraction_left,
