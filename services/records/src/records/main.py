@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from shared.app import create_service_app
 
 from records.config import RecordsSettings, get_settings
+from records.roster.router import router as roster_router
 
 VERSION = "0.1.0"
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
@@ -24,5 +25,5 @@ def create_app(settings: RecordsSettings | None = None) -> FastAPI:
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[],
+        routers=[roster_router],
     )

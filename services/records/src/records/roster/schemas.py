@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+UnitKind = Literal["township", "street", "department", "institution"]
+StaffCategory = Literal["leadership", "middle", "staff", "non_staff"]
+
+
+class RegionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=128)
+    parent_id: uuid.UUID | None = None
+
+
+class RegionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    code: str
+    name: str
+    parent_id: uuid.UUID | None
+
+
+class UnitCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    region_id: uuid.UUID
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=128)
+    kind: UnitKind
+    evaluation_group: str | None = Field(default=None, max_length=64,
+                                         description="units sharing a group are graded and pooled together")
+
+
+class UnitUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=128)
+    kind: UnitKind | None = None
+    evaluation_group: str | None = Field(default=None, max_length=64)
+
+
+class UnitRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    region_id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    evaluation_group: str | None
+
+
+class SectionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=128)
+    coefficient: Decimal | None = Field(default=None, gt=0, le=10)
+
+
+class SectionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    unit_id: uuid.UUID
+    name: str
+    coefficient: Decimal | None
+
+
+class PlacementIn(BaseModel):
+    """Where a person works from a date on."""
+
+    model_config = ConfigDict(extra="forbid")
+    unit_id: uuid.UUID
+    section_id: uuid.UUID | None = None
+    staff_category: StaffCategory
+    active_from: date
+
+
+class PersonCreate(PlacementIn):
+    staff_no: str = Field(min_length=1, max_length=32, description="the person's staff number (natural key)")
+    name: str = Field(min_length=1, max_length=64)
+    active_to: date | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> PersonCreate:
+        if self.active_to is not None and self.active_to < self.active_from:
+            raise ValueError("active_to is before active_from")
+        return self
+
+
+class MoveIn(BaseModel):
+    """A roster change: transfer to another unit/section/category from ``on``, or leave."""
+
+    model_config = ConfigDict(extra="forbid")
+    on: date = Field(description="first day in the new placement, or first day gone")
+    leave: bool = False
+    unit_id: uuid.UUID | None = None
+    section_id: uuid.UUID | None = None
+    staff_category: StaffCategory | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> MoveIn:
+        if not self.leave and self.unit_id is None:
+            raise ValueError("a move needs unit_id unless it is a leave")
+        return self
+
+
+class AssignmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    unit_id: uuid.UUID
+    section_id: uuid.UUID | None
+    staff_category: str
+    active_from: date
+    active_to: date | None
+
+
+class PersonRead(BaseModel):
+    id: uuid.UUID
+    staff_no: str
+    name: str
+    history: list[AssignmentRead]
+
+
+class MemberRead(BaseModel):
+    person_id: uuid.UUID
+    staff_no: str
+    name: str
+    unit_id: uuid.UUID
+    section_id: uuid.UUID | None
+    staff_category: str
+    active_from: date
+    active_to: date | None
+
+
+class MemberPage(BaseModel):
+    items: list[MemberRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class UnitHeadcount(BaseModel):
+    unit_id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    evaluation_group: str | None
+    headcount: int
+
+
+class HeadcountsRead(BaseModel):
+    region_id: uuid.UUID
+    on: date
+    units: list[UnitHeadcount]

@@ -1,0 +1,217 @@
+"""Roster use cases: regions, units, sections, persons and their history of placements."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.errors import (
+    DuplicateCode,
+    InvalidReference,
+    PersonNotFound,
+    RegionNotFound,
+    RosterConflict,
+    UnitNotFound,
+)
+from records.periods import Period
+from records.roster.models import Assignment, Person, Region, Section, Unit
+from records.roster.schemas import (
+    AssignmentRead,
+    HeadcountsRead,
+    MemberRead,
+    MoveIn,
+    PersonCreate,
+    PersonRead,
+    RegionCreate,
+    SectionCreate,
+    UnitCreate,
+    UnitHeadcount,
+    UnitUpdate,
+)
+
+
+async def _insert(session: AsyncSession, row: object, duplicate: str) -> None:
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError as exc:
+        raise DuplicateCode(duplicate) from exc
+
+
+# ------------------------------------------------------------------ regions and units
+
+
+async def create_region(session: AsyncSession, body: RegionCreate) -> Region:
+    if body.parent_id is not None and await session.get(Region, body.parent_id) is None:
+        raise InvalidReference(f"parent region {body.parent_id} does not exist",
+                               errors=[{"field": "body.parent_id", "message": "no such region"}])
+    region = Region(id=uuid.uuid4(), code=body.code, name=body.name, parent_id=body.parent_id)
+    await _insert(session, region, f"a region with code {body.code!r} already exists")
+    return region
+
+
+async def get_region_or_raise(session: AsyncSession, region_id: uuid.UUID) -> Region:
+    region = await session.get(Region, region_id)
+    if region is None:
+        raise RegionNotFound(f"no region {region_id}")
+    return region
+
+
+async def list_regions(session: AsyncSession) -> list[Region]:
+    return list(await session.scalars(select(Region).order_by(Region.code)))
+
+
+async def create_unit(session: AsyncSession, body: UnitCreate) -> Unit:
+    if await session.get(Region, body.region_id) is None:
+        raise InvalidReference(f"region {body.region_id} does not exist",
+                               errors=[{"field": "body.region_id", "message": "no such region"}])
+    unit = Unit(id=uuid.uuid4(), region_id=body.region_id, code=body.code, name=body.name, kind=body.kind,
+                evaluation_group=body.evaluation_group)
+    await _insert(session, unit, f"region {body.region_id} already has a unit with code {body.code!r}")
+    return unit
+
+
+async def get_unit_or_raise(session: AsyncSession, unit_id: uuid.UUID) -> Unit:
+    unit = await session.get(Unit, unit_id)
+    if unit is None:
+        raise UnitNotFound(f"no unit {unit_id}")
+    return unit
+
+
+async def update_unit(session: AsyncSession, unit_id: uuid.UUID, body: UnitUpdate) -> Unit:
+    unit = await get_unit_or_raise(session, unit_id)
+    for field, value in body.model_dump(exclude_unset=True).items():
+        setattr(unit, field, value)
+    await session.flush()
+    return unit
+
+
+async def list_units(session: AsyncSession, *, region_id: uuid.UUID | None) -> list[Unit]:
+    statement = select(Unit).order_by(Unit.code)
+    if region_id is not None:
+        statement = statement.where(Unit.region_id == region_id)
+    return list(await session.scalars(statement))
+
+
+async def create_section(session: AsyncSession, unit_id: uuid.UUID, body: SectionCreate) -> Section:
+    await get_unit_or_raise(session, unit_id)
+    section = Section(id=uuid.uuid4(), unit_id=unit_id, name=body.name, coefficient=body.coefficient)
+    await _insert(session, section, f"unit {unit_id} already has a section named {body.name!r}")
+    return section
+
+
+async def list_sections(session: AsyncSession, unit_id: uuid.UUID) -> list[Section]:
+    await get_unit_or_raise(session, unit_id)
+    return list(await session.scalars(select(Section).where(Section.unit_id == unit_id).order_by(Section.name)))
+
+
+# ------------------------------------------------------------------ persons
+
+
+async def _check_placement(session: AsyncSession, unit_id: uuid.UUID, section_id: uuid.UUID | None) -> None:
+    if await session.get(Unit, unit_id) is None:
+        raise InvalidReference(f"unit {unit_id} does not exist",
+                               errors=[{"field": "body.unit_id", "message": "no such unit"}])
+    if section_id is not None:
+        section = await session.get(Section, section_id)
+        if section is None or section.unit_id != unit_id:
+            raise InvalidReference(f"section {section_id} is not a section of unit {unit_id}",
+                                   errors=[{"field": "body.section_id", "message": "not a section of the unit"}])
+
+
+async def _history(session: AsyncSession, person_id: uuid.UUID) -> list[Assignment]:
+    return list(await session.scalars(select(Assignment).where(Assignment.person_id == person_id)
+                                      .order_by(Assignment.active_from)))
+
+
+def _person_read(person: Person, history: list[Assignment]) -> PersonRead:
+    return PersonRead(id=person.id, staff_no=person.staff_no, name=person.name,
+                      history=[AssignmentRead.model_validate(a) for a in history])
+
+
+async def create_person(session: AsyncSession, body: PersonCreate) -> PersonRead:
+    await _check_placement(session, body.unit_id, body.section_id)
+    person = Person(id=uuid.uuid4(), staff_no=body.staff_no, name=body.name)
+    await _insert(session, person, f"a person with staff number {body.staff_no!r} already exists")
+    assignment = Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=body.unit_id, section_id=body.section_id,
+                            staff_category=body.staff_category, active_from=body.active_from,
+                            active_to=body.active_to)
+    session.add(assignment)
+    await session.flush()
+    return _person_read(person, [assignment])
+
+
+async def get_person_or_raise(session: AsyncSession, person_id: uuid.UUID, *, lock: bool = False) -> Person:
+    statement = select(Person).where(Person.id == person_id)
+    if lock:
+        statement = statement.with_for_update()
+    person = await session.scalar(statement)
+    if person is None:
+        raise PersonNotFound(f"no person {person_id}")
+    return person
+
+
+async def read_person(session: AsyncSession, person_id: uuid.UUID) -> PersonRead:
+    person = await get_person_or_raise(session, person_id)
+    return _person_read(person, await _history(session, person_id))
+
+
+async def move_person(session: AsyncSession, person_id: uuid.UUID, body: MoveIn) -> PersonRead:
+    """Close the open placement the day before ``on``; open the new one from ``on`` unless leaving."""
+    person = await get_person_or_raise(session, person_id, lock=True)
+    history = await _history(session, person_id)
+    current = history[-1]
+    if current.active_to is not None:
+        raise RosterConflict(f"{person.name} left on {current.active_to + timedelta(days=1)}; "
+                             "re-hire with a new placement instead")
+    if body.on <= current.active_from:
+        raise RosterConflict(f"the change on {body.on} is not after the current placement began "
+                             f"({current.active_from})")
+    current.active_to = body.on - timedelta(days=1)
+    if not body.leave:
+        assert body.unit_id is not None
+        await _check_placement(session, body.unit_id, body.section_id)
+        new = Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=body.unit_id, section_id=body.section_id,
+                         staff_category=body.staff_category or current.staff_category, active_from=body.on)
+        session.add(new)
+        history.append(new)
+    await session.flush()
+    return _person_read(person, history)
+
+
+def _overlapping(start: date, end: date) -> object:
+    return and_(Assignment.active_from <= end,
+                or_(Assignment.active_to.is_(None), Assignment.active_to >= start))
+
+
+async def members(session: AsyncSession, *, unit_id: uuid.UUID, period: Period, limit: int,
+                  offset: int) -> tuple[list[MemberRead], int]:
+    """Everyone who belonged to the unit on any day of the period, with that placement."""
+    await get_unit_or_raise(session, unit_id)
+    where = (Assignment.unit_id == unit_id, _overlapping(period.start, period.end))
+    total = await session.scalar(select(func.count()).select_from(Assignment).where(*where)) or 0
+    rows = await session.execute(
+        select(Assignment, Person).join(Person, Person.id == Assignment.person_id).where(*where)
+        .order_by(Person.staff_no, Assignment.active_from).limit(limit).offset(offset))
+    items = [MemberRead(person_id=p.id, staff_no=p.staff_no, name=p.name, unit_id=a.unit_id,
+                        section_id=a.section_id, staff_category=a.staff_category, active_from=a.active_from,
+                        active_to=a.active_to) for a, p in rows]
+    return items, total
+
+
+async def headcounts(session: AsyncSession, *, region_id: uuid.UUID, on: date) -> HeadcountsRead:
+    """Every unit of the region with the number of people on its roster on ``on`` (year end)."""
+    await get_region_or_raise(session, region_id)
+    active = and_(Assignment.unit_id == Unit.id, Assignment.active_from <= on,
+                  or_(Assignment.active_to.is_(None), Assignment.active_to >= on))
+    rows = await session.execute(
+        select(Unit, func.count(Assignment.id)).outerjoin(Assignment, active)
+        .where(Unit.region_id == region_id).group_by(Unit.id).order_by(Unit.code))
+    return HeadcountsRead(region_id=region_id, on=on, units=[
+        UnitHeadcount(unit_id=u.id, code=u.code, name=u.name, kind=u.kind, evaluation_group=u.evaluation_group,
+                      headcount=count) for u, count in rows])
