@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.errors import (
@@ -184,7 +185,7 @@ async def move_person(session: AsyncSession, person_id: uuid.UUID, body: MoveIn)
     return _person_read(person, history)
 
 
-def _overlapping(start: date, end: date) -> object:
+def _overlapping(start: date, end: date) -> ColumnElement[bool]:
     return and_(Assignment.active_from <= end,
                 or_(Assignment.active_to.is_(None), Assignment.active_to >= start))
 
