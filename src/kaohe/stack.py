@@ -110,6 +110,8 @@ def plan(settings: StackSettings, urls: dict[str, str]) -> Plan:
         "GATEWAY_RECORDS_URL": f"{base}:{settings.records_port}",
         "GATEWAY_SCORING_URL": f"{base}:{settings.scoring_port}",
         "GATEWAY_QUOTA_URL": f"{base}:{settings.quota_port}",
+        "QUOTA_RECORDS_URL": f"{base}:{settings.records_port}",
+        "SCORING_RECORDS_URL": f"{base}:{settings.records_port}",
         "PYTHONUNBUFFERED": "1",
     }
     processes = parse_procfile(settings.procfile.read_text()).processes

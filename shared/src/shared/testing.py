@@ -114,7 +114,7 @@ async def rolled_back(app: FastAPI) -> AsyncIterator[AsyncSession]:
             await transaction.rollback()
 
 
-def build_service_app(service: str, *, database_url: str, secret: str = TEST_SECRET) -> FastAPI:
+def build_service_app(service: str, *, database_url: str, secret: str = TEST_SECRET, **options: object) -> FastAPI:
     """The service's real app on its real schema, configured as its process would be."""
     from importlib import import_module
 
@@ -123,13 +123,13 @@ def build_service_app(service: str, *, database_url: str, secret: str = TEST_SEC
     settings_cls = getattr(config, f"{service.capitalize()}Settings")
     settings = settings_cls(**{f"{service.upper()}_DATABASE_URL": database_url,
                                "KAOHE_SERVICE_SECRET": secret})
-    app: FastAPI = main.create_app(settings)
+    app: FastAPI = main.create_app(settings, **options)
     return app
 
 
 @asynccontextmanager
-async def _service(service: str, urls: dict[str, str]) -> AsyncIterator[FastAPI]:
-    async with running(build_service_app(service, database_url=urls[service])) as app:
+async def _service(service: str, urls: dict[str, str], **options: object) -> AsyncIterator[FastAPI]:
+    async with running(build_service_app(service, database_url=urls[service], **options)) as app:
         yield app
 
 
@@ -146,8 +146,9 @@ async def scoring_app(database_urls: dict[str, str]) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture(scope="session")
-async def quota_app(database_urls: dict[str, str]) -> AsyncIterator[FastAPI]:
-    async with _service("quota", database_urls) as app:
+async def quota_app(database_urls: dict[str, str], records_app: FastAPI) -> AsyncIterator[FastAPI]:
+    """Quota with its records client wired to the real records app."""
+    async with _service("quota", database_urls, records_transport=httpx.ASGITransport(app=records_app)) as app:
         yield app
 
 

@@ -11,6 +11,8 @@ class QuotaSettings(BaseServiceSettings):
 
     database_url: str = database_url_field("QUOTA_")  # type: ignore[assignment]
     max_units: int = 200_000
+    records_url: str = "http://127.0.0.1:8001"
+    upstream_timeout_seconds: float = 10.0
 
 
 @lru_cache

@@ -1,20 +1,36 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 from shared.app import create_service_app
 
 from quota.allocations.router import router as allocations_router
 from quota.apportionment.router import router as apportionment_router
+from quota.clients.records import RecordsClient
 from quota.config import QuotaSettings, get_settings
 
 VERSION = "0.1.0"
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
-def create_app(settings: QuotaSettings | None = None) -> FastAPI:
+def create_app(settings: QuotaSettings | None = None,
+               records_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def clients(app: FastAPI) -> AsyncIterator[None]:
+        app.state.records = RecordsClient(base_url=settings.records_url,
+                                          secret=settings.service_secret.get_secret_value(),
+                                          timeout=settings.upstream_timeout_seconds, transport=records_transport)
+        try:
+            yield
+        finally:
+            await app.state.records.aclose()
+
     return create_service_app(
         service="quota",
         title="kaohe quota",
@@ -27,4 +43,5 @@ def create_app(settings: QuotaSettings | None = None) -> FastAPI:
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
         routers=[apportionment_router, allocations_router],
+        extra_lifespan=clients,
     )

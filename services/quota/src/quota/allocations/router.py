@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 from shared.db import SessionDep
 from shared.service_auth import CallerDep
@@ -20,7 +20,7 @@ from quota.allocations.schemas import (
     RunSummary,
     SimulateRequest,
     StoredInputsRead,
-    UnitIn,
+    StoredUnitIn,
     UnitsPut,
 )
 
@@ -42,7 +42,7 @@ def _stored(record: object) -> StoredInputsRead:
     assert isinstance(record, AllocationInputs)
     return StoredInputsRead(
         region_id=record.region_id, year=record.year, updated_at=record.updated_at,
-        units=None if record.units is None else [UnitIn.model_validate(u) for u in record.units],
+        units=None if record.units is None else [StoredUnitIn.model_validate(u) for u in record.units],
         policy=None if record.policy is None else PolicyIn.model_validate(record.policy))
 
 
@@ -76,8 +76,11 @@ async def get_inputs(region_id: uuid.UUID, year: Year, session: SessionDep) -> S
 
 @router.post("/regions/{region_id}/years/{year}/allocations", response_model=RunRead, status_code=201,
              summary="Allocate from the stored inputs and keep the run")
-async def create_run(region_id: uuid.UUID, year: Year, session: SessionDep, caller: CallerDep) -> RunRead:
-    return await service.run(session, region_id=region_id, year=year, by=caller.subject)
+async def create_run(region_id: uuid.UUID, year: Year, session: SessionDep, caller: CallerDep,
+                     request: Request) -> RunRead:
+    """Headcounts are the records roster's on 31 December of the year for every unit it knows;
+    a unit it does not know keeps the headcount stored with it."""
+    return await service.run(session, request.app.state.records, region_id=region_id, year=year, caller=caller)
 
 
 @router.get("/regions/{region_id}/years/{year}/allocations", response_model=RunPage,

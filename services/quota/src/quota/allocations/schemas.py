@@ -46,6 +46,20 @@ class UnitIn(BaseModel):
                               description="evaluation group: units sharing it are allocated as one")
 
 
+class StoredUnitIn(UnitIn):
+    """A unit as the region keeps it. Leave out ``headcount`` to take the year-end headcount
+    from the records roster (the unit id must then be the records unit id)."""
+
+    headcount: int | None = Field(default=None, ge=0, le=1_000_000)  # type: ignore[assignment]
+
+
+class RunUnitRead(UnitIn):
+    """A unit as a run used it, with where its headcount came from."""
+
+    model_config = ConfigDict(extra="ignore")
+    headcount_source: Literal["records", "stored"]
+
+
 class SimulateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     policy: PolicyIn
@@ -102,7 +116,7 @@ class AllocationResultRead(BaseModel):
 
 class UnitsPut(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    units: list[UnitIn] = Field(min_length=1, max_length=20_000)
+    units: list[StoredUnitIn] = Field(min_length=1, max_length=20_000)
 
 
 class StoredInputsRead(BaseModel):
@@ -122,7 +136,7 @@ class RunRead(BaseModel):
     input_digest: str
     published: bool
     policy: PolicyIn
-    units: list[UnitIn]
+    units: list[RunUnitRead]
     result: AllocationResultRead
 
 

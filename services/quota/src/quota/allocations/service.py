@@ -8,6 +8,7 @@ import uuid
 from fractions import Fraction
 from typing import Any
 
+from shared.service_auth import Caller
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
@@ -22,11 +23,14 @@ from quota.allocations.schemas import (
     PublicationRead,
     RunRead,
     RunSummary,
+    RunUnitRead,
+    StoredUnitIn,
     TraceStepRead,
     UnitAllocationRead,
     UnitDifference,
     UnitIn,
 )
+from quota.clients.records import RecordsClient
 from quota.domain.allocation import Allocation, AllocationError, DesignatedRule, Policy, UnitInput, allocate
 from quota.domain.apportion import ApportionmentError, canonical_method
 from quota.errors import (
@@ -116,7 +120,7 @@ async def _inputs(session: AsyncSession, region_id: uuid.UUID, year: int) -> All
 
 
 async def put_inputs(session: AsyncSession, *, region_id: uuid.UUID, year: int, by: str,
-                     units: list[UnitIn] | None = None, policy: PolicyIn | None = None) -> AllocationInputs:
+                     units: list[StoredUnitIn] | None = None, policy: PolicyIn | None = None) -> AllocationInputs:
     values: dict[str, Any] = {"region_id": region_id, "year": year, "updated_by": by}
     if units is not None:
         ids = [u.id for u in units]
@@ -124,7 +128,7 @@ async def put_inputs(session: AsyncSession, *, region_id: uuid.UUID, year: int, 
         if duplicates:
             raise InvalidAllocation(f"unit id {duplicates[0]!r} appears twice",
                                     errors=[{"field": "body.units", "message": f"duplicate ids: {duplicates}"}])
-        values["units"] = [u.model_dump(mode="json") for u in units]
+        values["units"] = [u.model_dump(mode="json", exclude_none=True) for u in units]
     if policy is not None:
         to_policy(policy)
         values["policy"] = policy.model_dump(mode="json")
@@ -162,22 +166,44 @@ def _run_read(run: AllocationRun, *, published: bool) -> RunRead:
     return RunRead(id=run.id, region_id=run.region_id, year=run.year, created_at=run.created_at,
                    created_by=run.created_by, input_digest=run.input_digest, published=published,
                    policy=PolicyIn.model_validate(run.policy),
-                   units=[UnitIn.model_validate(u) for u in run.units],
+                   units=[RunUnitRead.model_validate(u) for u in run.units],
                    result=AllocationResultRead.model_validate(run.result))
 
 
-async def run(session: AsyncSession, *, region_id: uuid.UUID, year: int, by: str) -> RunRead:
+async def _with_headcounts(records: RecordsClient, stored: list[dict[str, Any]], *, region_id: uuid.UUID,
+                           year: int, caller: Caller) -> list[dict[str, Any]]:
+    """The stored units with the roster's year-end headcount wherever the roster knows the unit."""
+    roster = await records.year_end_headcounts(region_id, year, caller=caller) or {}
+    units, missing = [], []
+    for unit in stored:
+        known = roster.get(str(unit["id"]))
+        if known is not None:
+            units.append({**unit, "headcount": known.headcount, "headcount_source": "records"})
+        elif unit.get("headcount") is not None:
+            units.append({**unit, "headcount_source": "stored"})
+        else:
+            missing.append(str(unit["id"]))
+    if missing:
+        raise InputsMissing(f"no headcount for {len(missing)} unit(s): the records roster of region {region_id} "
+                            f"does not know them and none is stored: {', '.join(missing[:10])}",
+                            errors=[{"field": "units", "message": f"no headcount for {u}"} for u in missing[:50]])
+    return units
+
+
+async def run(session: AsyncSession, records: RecordsClient, *, region_id: uuid.UUID, year: int,
+              caller: Caller) -> RunRead:
     """Allocate from the stored inputs and keep inputs, policy and result as one immutable run."""
     stored = await get_inputs_or_raise(session, region_id=region_id, year=year)
     if stored.units is None or stored.policy is None:
         missing = "units" if stored.units is None else "policy"
         raise InputsMissing(f"region {region_id} has no {missing} stored for {year}")
-    units = [UnitIn.model_validate(u) for u in stored.units]
+    snapshot = await _with_headcounts(records, stored.units, region_id=region_id, year=year, caller=caller)
+    units = [UnitIn.model_validate({k: v for k, v in u.items() if k != "headcount_source"}) for u in snapshot]
     policy = PolicyIn.model_validate(stored.policy)
     result = compute(units, policy)
-    record = AllocationRun(id=uuid.uuid4(), region_id=region_id, year=year, units=stored.units,
+    record = AllocationRun(id=uuid.uuid4(), region_id=region_id, year=year, units=snapshot,
                            policy=stored.policy, result=result.model_dump(mode="json"),
-                           input_digest=digest(stored.units, stored.policy), created_by=by)
+                           input_digest=digest(snapshot, stored.policy), created_by=caller.subject)
     session.add(record)
     await session.flush()
     await session.refresh(record)

@@ -1,0 +1,40 @@
+"""Typed calls to the records service: only the fields quota reads."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+from pydantic import BaseModel
+from shared.errors import UpstreamUnavailable
+from shared.http import ServiceClient, ServiceTokens
+from shared.service_auth import Caller
+
+
+class UnitHeadcount(BaseModel):
+    unit_id: uuid.UUID
+    kind: str
+    evaluation_group: str | None
+    headcount: int
+
+
+class RecordsClient:
+    def __init__(self, *, base_url: str, secret: str, timeout: float,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.service = ServiceClient(name="records", base_url=base_url, tokens=ServiceTokens(secret),
+                                     timeout=httpx.Timeout(timeout, connect=2.0), transport=transport)
+
+    async def year_end_headcounts(self, region_id: uuid.UUID, year: int, *,
+                                  caller: Caller) -> dict[str, UnitHeadcount] | None:
+        """Every unit of the region on 31 December, keyed by unit id; None if records has no such region."""
+        response = await self.service.request("GET", f"/api/v1/records/regions/{region_id}/headcounts",
+                                              caller=caller, params={"year": year})
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise UpstreamUnavailable(f"records answered {response.status_code} for the headcounts")
+        units = [UnitHeadcount.model_validate(u) for u in response.json()["units"]]
+        return {str(u.unit_id): u for u in units}
+
+    async def aclose(self) -> None:
+        await self.service.aclose()
