@@ -14,6 +14,7 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -114,7 +115,8 @@ async def rolled_back(app: FastAPI) -> AsyncIterator[AsyncSession]:
             await transaction.rollback()
 
 
-def build_service_app(service: str, *, database_url: str, secret: str = TEST_SECRET, **options: object) -> FastAPI:
+def build_service_app(service: str, *, database_url: str, secret: str = TEST_SECRET,
+                      **options: Any) -> FastAPI:
     """The service's real app on its real schema, configured as its process would be."""
     from importlib import import_module
 
@@ -128,7 +130,7 @@ def build_service_app(service: str, *, database_url: str, secret: str = TEST_SEC
 
 
 @asynccontextmanager
-async def _service(service: str, urls: dict[str, str], **options: object) -> AsyncIterator[FastAPI]:
+async def _service(service: str, urls: dict[str, str], **options: Any) -> AsyncIterator[FastAPI]:
     async with running(build_service_app(service, database_url=urls[service], **options)) as app:
         yield app
 
