@@ -331,18 +331,10 @@ def _round_all(method: str, pops: list[int], divisor: float) -> list[int]:
     if method == "adams":
         ceil = math.ceil
         return [ceil(p * inv) for p in pops]
-    out = []
+    qs = [p * inv for p in pops]
     if method == "dean":
-        for p in pops:
-            q = p * inv
-            s = int(q)
-            out.append(s + 1 if q * (2 * s + 1) >= 2 * s * (s + 1) else s)
-        return out
-    for p in pops:
-        q = p * inv
-        s = int(q)
-        out.append(s + 1 if q * q >= s * (s + 1) else s)
-    return out
+        return [s + (q * (2 * s + 1) >= 2 * s * (s + 1)) for q, s in zip(qs, map(int, qs), strict=True)]
+    return [s + (q * q >= s * (s + 1)) for q, s in zip(qs, map(int, qs), strict=True)]
 
 
 def _exact_key(method: str, p: int, s: int) -> tuple[int, Fraction]:
@@ -414,7 +406,7 @@ def _float_start(method: str, pops: list[int], seats: int, mins: list[int], caps
     """An allocation close to the answer from a float divisor, then exactly ``seats`` by float heap."""
     n = len(pops)
     free = seats - sum(mins)
-    total = sum(p for p, lo, c in zip(pops, mins, caps, strict=True) if c > lo)
+    total = sum(p for p, lo, c in zip(pops, mins, caps, strict=True) if c > lo) if bounded else sum(pops)
     if free == 0 or total == 0:
         return list(mins)
 
@@ -430,7 +422,7 @@ def _float_start(method: str, pops: list[int], seats: int, mins: list[int], caps
     result = at(divisor)
     for _ in range(6):
         got = sum(result)
-        if abs(got - seats) <= max(4, n // 200):
+        if abs(got - seats) <= max(8, n // 100):
             break
         divisor *= got / seats if got > 0 else 0.5
         result = at(divisor)
