@@ -15,6 +15,7 @@ import timeit
 from collections.abc import Callable
 
 from apportionment import methods as peer
+
 from quota.domain.apportion import apportion
 
 PEER_NAMES = {"hamilton": "largest_remainder", "jefferson": "dhondt", "webster": "saintelague",

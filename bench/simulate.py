@@ -21,11 +21,11 @@ import httpx
 sys.path.insert(0, str(Path(__file__).parent))
 
 from county import POLICY, county
+
+from kaohe.local import start_stack
 from quota.allocations.schemas import SimulateRequest
 from quota.allocations.service import simulate
 from shared.service_auth import SYSTEM_CALLER, mint_service_token
-
-from kaohe.local import start_stack
 
 
 def percentile(samples: list[float], q: float) -> float:

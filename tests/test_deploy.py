@@ -80,7 +80,8 @@ def test_the_env_example_lists_every_secret_without_values() -> None:
     lines = [line for line in (ROOT / "deploy/env.example").read_text().splitlines()
              if line and not line.startswith("#")]
     values = dict(line.split("=", 1) for line in lines)
-    for name in ("POSTGRES_PASSWORD", "KAOHE_SERVICE_SECRET", "RECORDS_DB_PASSWORD"):
+    for name in ("POSTGRES_PASSWORD", "KAOHE_SERVICE_SECRET", "RECORDS_DB_PASSWORD", "GATEWAY_JWT_SECRET",
+                 "GATEWAY_DB_PASSWORD", "KAOHE_ADMIN_PASSWORD"):
         assert values[name] == ""
 
 

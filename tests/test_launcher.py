@@ -8,16 +8,17 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from shared.provision import create_database, drop_database
 
 from kaohe import stack
 from kaohe.config import StackSettings
+from shared.provision import create_database, drop_database
 
 
 @pytest.fixture
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for name in ("KAOHE_DATABASE_URL", "RECORDS_DATABASE_URL", "SCORING_DATABASE_URL",
-                 "QUOTA_DATABASE_URL", "KAOHE_SERVICE_SECRET", "KAOHE_HOME"):
+    for name in ("KAOHE_DATABASE_URL", "RECORDS_DATABASE_URL", "SCORING_DATABASE_URL", "GATEWAY_DATABASE_URL",
+                 "QUOTA_DATABASE_URL", "KAOHE_SERVICE_SECRET", "KAOHE_HOME", "KAOHE_ADMIN_USERNAME",
+                 "KAOHE_ADMIN_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -39,7 +40,7 @@ async def test_a_url_in_dot_env_is_used_and_migrated(isolated: Path, postgres_ad
             schemas = {r[0] for r in await conn.fetch("SELECT nspname FROM pg_namespace")}
         finally:
             await conn.close()
-        assert {"records", "scoring", "quota"} <= schemas
+        assert {"records", "scoring", "quota", "gateway"} <= schemas
         assert not (isolated / ".kaohe" / "pgdata").exists()  # no embedded server was made
     finally:
         await drop_database(postgres_admin_url, name)
@@ -55,9 +56,11 @@ def test_the_service_secret_is_generated_once_and_kept_private(isolated: Path) -
 
 def test_the_plan_runs_the_procfile_with_each_service_wired(isolated: Path) -> None:
     settings = StackSettings(gateway_port=9100, records_port=9101)
-    urls = {s: f"postgresql://kaohe_{s}@127.0.0.1:1/kaohe" for s in ("records", "scoring", "quota")}
+    urls = {s: f"postgresql://kaohe_{s}@127.0.0.1:1/kaohe" for s in ("records", "scoring", "quota", "gateway")}
     plan = stack.plan(settings, urls)
     assert set(plan.processes) == {"records", "scoring", "quota", "gateway"}
     assert plan.env["GATEWAY_RECORDS_URL"] == "http://127.0.0.1:9101"
     assert plan.env["RECORDS_DATABASE_URL"] == urls["records"]
+    assert "KAOHE_ADMIN_PASSWORD" not in plan.env  # a demo administrator only on the embedded default
+    assert stack.plan(settings, urls, embedded=True).env["KAOHE_ADMIN_USERNAME"] == "admin"
     assert plan.gateway_url == "http://127.0.0.1:9100"

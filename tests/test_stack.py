@@ -42,14 +42,19 @@ class TestMakeRun:
             first.wait_ready(60)
             readiness = httpx.get(f"{first.gateway}/readyz").json()
             assert {k: v["ok"] for k, v in readiness["checks"].items()} == {
-                "records": True, "scoring": True, "quota": True}
+                "database": True, "migrations": True, "records": True, "scoring": True, "quota": True}
 
+            token = httpx.post(f"{first.gateway}/api/v1/auth/token",
+                               data={"username": "admin", "password": "kaohe-demo-admin"})
+            assert token.status_code == 200, token.text
+            auth = {"authorization": f"Bearer {token.json()['access_token']}"}
+            assert httpx.get(f"{first.gateway}/api/v1/scoring/version").status_code == 401
             response = httpx.get(f"{first.gateway}/api/v1/scoring/version",
-                                 headers={"x-request-id": "stack-test-1"})
+                                 headers={"x-request-id": "stack-test-1", **auth})
             assert response.status_code == 200
             assert response.json()["service"] == "scoring"
 
-            apportioned = httpx.post(f"{first.gateway}/api/v1/quota/apportion", json={
+            apportioned = httpx.post(f"{first.gateway}/api/v1/quota/apportion", headers=auth, json={
                 "method": "webster", "seats": 4, "populations": {"A": 5, "B": 3, "C": 2}})
             assert apportioned.json()["seats"] == {"A": 2, "B": 1, "C": 1}
 

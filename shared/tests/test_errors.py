@@ -6,6 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
+
 from shared.errors import Conflict, install_error_handlers
 from shared.logging import RequestContextMiddleware
 from shared.testing import asgi_client

@@ -7,6 +7,7 @@ import secrets
 
 import pytest
 from fastapi import FastAPI
+
 from shared.migrations import alembic_config, script_heads, upgrade_head
 from shared.provision import DATABASE_SERVICES, drop_database, provision
 from shared.testing import alembic_ini_for, asgi_client, build_service_app, running, service_headers

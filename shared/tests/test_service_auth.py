@@ -7,6 +7,7 @@ import time
 import jwt
 import pytest
 from fastapi import FastAPI
+
 from shared.errors import install_error_handlers
 from shared.service_auth import (
     ISSUER,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from records.config import RecordsSettings
 from shared.db import async_url
 

@@ -15,7 +15,11 @@ class StackSettings(BaseSettings):
     records_database_url: str | None = Field(default=None, validation_alias="RECORDS_DATABASE_URL")
     scoring_database_url: str | None = Field(default=None, validation_alias="SCORING_DATABASE_URL")
     quota_database_url: str | None = Field(default=None, validation_alias="QUOTA_DATABASE_URL")
+    gateway_database_url: str | None = Field(default=None, validation_alias="GATEWAY_DATABASE_URL")
     service_secret: SecretStr | None = None
+    jwt_secret: SecretStr | None = None
+    admin_username: str | None = None
+    admin_password: SecretStr | None = None
     home: Path = Path(".kaohe")
     database_name: str = "kaohe"
     host: str = "127.0.0.1"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
 from shared.embedded_pg import free_port
 
 SERVICES = ("gateway", "records", "scoring", "quota")

@@ -23,13 +23,14 @@ from pathlib import Path
 import httpx
 from honcho.environ import parse_procfile
 from honcho.manager import Manager
-from shared.embedded_pg import EmbeddedPostgres
-from shared.migrations import upgrade_head
-from shared.provision import DATABASE_SERVICES, provision
 
 from kaohe.config import StackSettings
+from shared.embedded_pg import EmbeddedPostgres
+from shared.migrations import upgrade_head
+from shared.provision import SCHEMA_SERVICES, provision
 
 Say = Callable[[str], None]
+DEMO_ADMIN = ("admin", "kaohe-demo-admin")
 
 
 def alembic_ini(service: str) -> Path:
@@ -38,15 +39,26 @@ def alembic_ini(service: str) -> Path:
     return path
 
 
+def _kept_secret(settings: StackSettings, name: str) -> str:
+    """A random secret made once and kept (mode 600) in KAOHE_HOME, so restarts keep sessions valid."""
+    path = settings.home / name
+    if not path.exists():
+        settings.home.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def service_secret(settings: StackSettings) -> str:
     if settings.service_secret is not None:
         return settings.service_secret.get_secret_value()
-    path = settings.home / "service-secret"
-    if not path.exists():
-        settings.home.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return _kept_secret(settings, "service-secret")
+
+
+def jwt_secret(settings: StackSettings) -> str:
+    if settings.jwt_secret is not None:
+        return settings.jwt_secret.get_secret_value()
+    return _kept_secret(settings, "jwt-secret")
 
 
 @dataclass
@@ -63,9 +75,9 @@ class Database:
 def open_database(settings: StackSettings, say: Say) -> Database:
     """Start the embedded server if no URL is configured; provision; return service URLs."""
     overrides = {"records": settings.records_database_url, "scoring": settings.scoring_database_url,
-                 "quota": settings.quota_database_url}
+                 "quota": settings.quota_database_url, "gateway": settings.gateway_database_url}
     if settings.database_url or all(overrides.values()):
-        urls = {s: overrides[s] or settings.database_url or "" for s in DATABASE_SERVICES}
+        urls = {s: overrides[s] or settings.database_url or "" for s in SCHEMA_SERVICES}
         return Database(urls=urls, description="the configured PostgreSQL")
     settings.home.mkdir(parents=True, exist_ok=True)
     server = EmbeddedPostgres(settings.home / "pgdata", port=settings.pg_port, host=settings.host)
@@ -82,7 +94,7 @@ def open_database(settings: StackSettings, say: Say) -> Database:
 
 
 def migrate(urls: dict[str, str], say: Say) -> None:
-    for service in DATABASE_SERVICES:
+    for service in SCHEMA_SERVICES:
         say(f"Migrating {service} ...")
         upgrade_head(alembic_ini(service), urls[service])
 
@@ -94,9 +106,10 @@ class Plan:
     processes: dict[str, str] = field(default_factory=dict)
 
 
-def plan(settings: StackSettings, urls: dict[str, str]) -> Plan:
+def plan(settings: StackSettings, urls: dict[str, str], *, embedded: bool = False) -> Plan:
     base = f"http://{settings.host}"
     env = {
+        "GATEWAY_JWT_SECRET": jwt_secret(settings),
         "KAOHE_HOST": settings.host,
         "KAOHE_GATEWAY_PORT": str(settings.gateway_port),
         "KAOHE_RECORDS_PORT": str(settings.records_port),
@@ -107,6 +120,7 @@ def plan(settings: StackSettings, urls: dict[str, str]) -> Plan:
         "RECORDS_DATABASE_URL": urls["records"],
         "SCORING_DATABASE_URL": urls["scoring"],
         "QUOTA_DATABASE_URL": urls["quota"],
+        "GATEWAY_DATABASE_URL": urls["gateway"],
         "GATEWAY_RECORDS_URL": f"{base}:{settings.records_port}",
         "GATEWAY_SCORING_URL": f"{base}:{settings.scoring_port}",
         "GATEWAY_QUOTA_URL": f"{base}:{settings.quota_port}",
@@ -114,6 +128,12 @@ def plan(settings: StackSettings, urls: dict[str, str]) -> Plan:
         "SCORING_RECORDS_URL": f"{base}:{settings.records_port}",
         "PYTHONUNBUFFERED": "1",
     }
+    if settings.admin_username and settings.admin_password:
+        env["KAOHE_ADMIN_USERNAME"] = settings.admin_username
+        env["KAOHE_ADMIN_PASSWORD"] = settings.admin_password.get_secret_value()
+    elif embedded:
+        # The embedded default is a laptop's demo: a known first administrator, printed at start.
+        env["KAOHE_ADMIN_USERNAME"], env["KAOHE_ADMIN_PASSWORD"] = DEMO_ADMIN
     processes = parse_procfile(settings.procfile.read_text()).processes
     return Plan(env=env, gateway_url=f"{base}:{settings.gateway_port}", processes=processes)
 
@@ -132,7 +152,12 @@ def _announce_when_ready(url: str, started: float, say: Say, stop: threading.Eve
         say(f"Not ready after 120 s; see the logs above and {url}/readyz")
 
 
-def banner(settings: StackSettings, gateway_url: str, database: Database) -> str:
+def banner(settings: StackSettings, gateway_url: str, database: Database, env: dict[str, str]) -> str:
+    admin = env.get("KAOHE_ADMIN_USERNAME")
+    sign_in = [f"  sign in       {admin} / {env['KAOHE_ADMIN_PASSWORD']}   (first administrator; "
+               "created only while there is no user)",
+               f"                curl -s -X POST {gateway_url}/api/v1/auth/token "
+               f"-d username={admin} -d password={env['KAOHE_ADMIN_PASSWORD']}"] if admin and database.embedded else []
     return "\n".join([
         "",
         "kaohe is starting:",
@@ -142,6 +167,7 @@ def banner(settings: StackSettings, gateway_url: str, database: Database) -> str
         f"  services      records :{settings.records_port}  scoring :{settings.scoring_port}"
         f"  quota :{settings.quota_port}  (gateway-only)",
         f"  database      {database.description}",
+        *sign_in,
         "  Ctrl-C stops every process and the database.",
         "",
     ])
@@ -152,8 +178,8 @@ def run(settings: StackSettings, say: Say = print) -> int:
     database = open_database(settings, say)
     try:
         migrate(database.urls, say)
-        stack = plan(settings, database.urls)
-        say(banner(settings, stack.gateway_url, database))
+        stack = plan(settings, database.urls, embedded=database.embedded is not None)
+        say(banner(settings, stack.gateway_url, database, stack.env))
         env = {**os.environ, **stack.env}
         # The Procfile names console scripts of this environment, activated or not.
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])

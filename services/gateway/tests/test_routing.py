@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from shared.testing import asgi_client, build_gateway_app, running
+
+from shared.testing import TEST_ADMIN, asgi_client, build_gateway_app, running, service_transports, sign_in
 
 
 class TestRouting:
@@ -25,22 +27,24 @@ class TestRouting:
         response = await gateway.get("/api/v1/records/version", headers={"x-request-id": "trace-1"})
         assert response.headers["x-request-id"] == "trace-1"
 
-    async def test_an_unknown_service_is_a_404_problem(self, gateway: httpx.AsyncClient) -> None:
+    async def test_an_unknown_route_is_a_404_problem(self, gateway: httpx.AsyncClient) -> None:
         response = await gateway.get("/api/v1/payroll/anything")
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
 
     async def test_downstream_problems_pass_through_unchanged(self, gateway: httpx.AsyncClient) -> None:
-        response = await gateway.get("/api/v1/quota/no-such-route")
+        response = await gateway.get(f"/api/v1/quota/allocations/{uuid.uuid4()}")
         assert response.status_code == 404
-        assert response.json()["code"] == "not_found"
+        assert response.json()["code"] == "allocation_not_found"
         assert response.headers["content-type"] == "application/problem+json"
 
-    async def test_an_oversized_body_is_refused_before_forwarding(self, records_app: FastAPI) -> None:
-        transports = {"records": httpx.ASGITransport(app=records_app)}
-        app = build_gateway_app(transports, max_body_bytes=1024)
+    async def test_an_oversized_body_is_refused_before_forwarding(self, records_app: FastAPI,
+                                                                  database_urls: dict[str, str]) -> None:
+        app = build_gateway_app(service_transports(("records", records_app)), database_url=database_urls["gateway"],
+                                max_body_bytes=1024)
         async with running(app), asgi_client(app) as client:
-            response = await client.post("/api/v1/records/version", content=b"x" * 4096)
+            client.headers.update(await sign_in(client, *TEST_ADMIN))
+            response = await client.post("/api/v1/records/persons", content=b"x" * 4096)
         assert response.status_code == 413
         assert response.json()["code"] == "payload_too_large"
 
@@ -49,14 +53,14 @@ class TestReadiness:
     async def test_ready_when_every_service_is(self, gateway: httpx.AsyncClient) -> None:
         response = await gateway.get("/readyz")
         assert response.status_code == 200
-        assert set(response.json()["checks"]) == {"records", "scoring", "quota"}
+        assert set(response.json()["checks"]) == {"database", "migrations", "records", "scoring", "quota"}
 
-    async def test_503_naming_the_service_that_is_down(self, records_app: FastAPI,
-                                                       quota_app: FastAPI) -> None:
+    async def test_503_naming_the_service_that_is_down(self, records_app: FastAPI, quota_app: FastAPI,
+                                                       database_urls: dict[str, str]) -> None:
         # scoring gets no in-process transport: its URL is a closed local port.
-        transports = {"records": httpx.ASGITransport(app=records_app),
-                      "quota": httpx.ASGITransport(app=quota_app)}
-        app = build_gateway_app(transports, scoring_url=f"http://127.0.0.1:{_closed_port()}")
+        transports = service_transports(("records", records_app), ("quota", quota_app))
+        app = build_gateway_app(transports, database_url=database_urls["gateway"],
+                                scoring_url=f"http://127.0.0.1:{_closed_port()}")
         async with running(app), asgi_client(app) as client:
             response = await client.get("/readyz")
         assert response.status_code == 503
@@ -84,19 +88,24 @@ def silent_server() -> Iterator[int]:
 
 
 class TestFaults:
-    async def test_a_service_that_is_down_is_a_503_problem(self) -> None:
-        app = build_gateway_app({}, quota_url=f"http://127.0.0.1:{_closed_port()}")
+    async def test_a_service_that_is_down_is_a_503_problem(self, database_urls: dict[str, str]) -> None:
+        app = build_gateway_app({}, database_url=database_urls["gateway"],
+                                quota_url=f"http://127.0.0.1:{_closed_port()}")
         async with running(app), asgi_client(app) as client:
+            client.headers.update(await sign_in(client, *TEST_ADMIN))
             response = await client.get("/api/v1/quota/version")
         assert response.status_code == 503
         assert response.json()["code"] == "upstream_unavailable"
 
-    async def test_a_service_that_hangs_is_a_504_within_the_timeout(self, silent_server: int) -> None:
-        app = build_gateway_app({}, quota_url=f"http://127.0.0.1:{silent_server}",
-                                upstream_timeout_seconds=0.5)
+    async def test_a_service_that_hangs_is_a_504_within_the_timeout(self, silent_server: int,
+                                                                    database_urls: dict[str, str]) -> None:
+        app = build_gateway_app({}, database_url=database_urls["gateway"],
+                                quota_url=f"http://127.0.0.1:{silent_server}", upstream_timeout_seconds=0.5)
         async with running(app), asgi_client(app) as client:
+            client.headers.update(await sign_in(client, *TEST_ADMIN))
             started = time.monotonic()
-            response = await asyncio.wait_for(client.post("/api/v1/quota/version", json={}), 10)
+            response = await asyncio.wait_for(client.post("/api/v1/quota/apportion", json={
+                "method": "webster", "seats": 1, "populations": {"a": 1}}), 10)
             elapsed = time.monotonic() - started
         assert response.status_code == 504
         assert response.json()["code"] == "upstream_timeout"

@@ -7,6 +7,8 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 DATABASE_SERVICES = ("records", "scoring", "quota")
+# Every service with a schema of its own: the domain services and the gateway (users, keys, audit).
+SCHEMA_SERVICES = (*DATABASE_SERVICES, "gateway")
 
 
 def role_for(service: str) -> str:
@@ -34,7 +36,7 @@ async def create_database(admin_url: str, database: str) -> None:
 
 
 async def provision(admin_url: str, database: str,
-                    services: tuple[str, ...] = DATABASE_SERVICES) -> dict[str, str]:
+                    services: tuple[str, ...] = SCHEMA_SERVICES) -> dict[str, str]:
     """Idempotent. Returns each service's connection URL (its own role, trust auth)."""
     await create_database(admin_url, database)
     target = make_url(_plain(admin_url)).set(database=database).render_as_string(hide_password=False)

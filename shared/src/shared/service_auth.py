@@ -36,6 +36,21 @@ class Caller:
     unit_ids: tuple[str, ...] = ()
     person_id: str | None = None
 
+    @property
+    def is_province_wide(self) -> bool:
+        """Sees every region: a province administrator, or another service of ours."""
+        return "province_admin" in self.roles or "system" in self.roles
+
+    def administers_region(self, region_id: object) -> bool:
+        """May manage the whole region (组织部): its units, people and allocations."""
+        return self.is_province_wide or str(region_id) in self.region_ids
+
+    def sees_unit(self, unit_id: object, region_id: object) -> bool:
+        return self.administers_region(region_id) or str(unit_id) in self.unit_ids
+
+    def is_person(self, person_id: object) -> bool:
+        return self.person_id is not None and self.person_id == str(person_id)
+
 
 SYSTEM_CALLER = Caller(subject="system", kind="system", roles=("system",))
 

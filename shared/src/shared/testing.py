@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from shared.db import get_session
 from shared.embedded_pg import EmbeddedPostgres, free_port
 from shared.migrations import upgrade_head
-from shared.provision import DATABASE_SERVICES, drop_database, provision
+from shared.provision import SCHEMA_SERVICES, drop_database, provision
 from shared.service_auth import SYSTEM_CALLER, Caller, mint_service_token
 
 TEST_SECRET = "test-" + secrets.token_urlsafe(24)
@@ -56,7 +56,7 @@ def database_urls(postgres_admin_url: str) -> Iterator[dict[str, str]]:
     """A fresh database for this run with every service's schema at its migration head."""
     name = f"kaohe_test_{secrets.token_hex(4)}"
     urls = asyncio.run(provision(postgres_admin_url, name))
-    for service in DATABASE_SERVICES:
+    for service in SCHEMA_SERVICES:
         upgrade_head(alembic_ini_for(service), urls[service])
     yield urls
     asyncio.run(drop_database(postgres_admin_url, name))
@@ -154,27 +154,53 @@ async def quota_app(database_urls: dict[str, str], records_app: FastAPI) -> Asyn
         yield app
 
 
-def build_gateway_app(transports: dict[str, httpx.AsyncBaseTransport], **overrides: object) -> FastAPI:
-    """The real gateway, its downstream clients wired to in-process service apps."""
+TEST_JWT_SECRET = "jwt-" + secrets.token_urlsafe(32)
+TEST_ADMIN = ("province", "province-admin-password")
+
+
+def build_gateway_app(transports: dict[str, httpx.AsyncBaseTransport], *, database_url: str,
+                      **overrides: Any) -> FastAPI:
+    """The real gateway on its real schema, its downstream clients wired to in-process service apps.
+
+    Password hashing is cheap and failed sign-ins are not slowed here, to keep the suite fast;
+    the rules themselves are the production ones.
+    """
     from gateway.config import GatewaySettings
     from gateway.main import create_app
 
-    settings = GatewaySettings(KAOHE_SERVICE_SECRET=TEST_SECRET, **overrides)  # type: ignore[arg-type]
+    values: dict[str, Any] = {
+        "KAOHE_SERVICE_SECRET": TEST_SECRET, "GATEWAY_DATABASE_URL": database_url,
+        "GATEWAY_JWT_SECRET": TEST_JWT_SECRET, "KAOHE_ADMIN_USERNAME": TEST_ADMIN[0],
+        "KAOHE_ADMIN_PASSWORD": TEST_ADMIN[1], "argon2_memory_kib": 256, "argon2_time_cost": 1,
+        "failure_delay_seconds": 0, "rate_limit": "100000/minute", "sign_in_rate_limit": "100000/minute",
+    }
+    values.update(overrides)
+    settings = GatewaySettings(**values)
     return create_app(settings, transports=transports)
 
 
+def service_transports(*apps: tuple[str, FastAPI]) -> dict[str, httpx.AsyncBaseTransport]:
+    return {name: httpx.ASGITransport(app=app) for name, app in apps}
+
+
 @pytest.fixture(scope="session")
-async def gateway_app(records_app: FastAPI, scoring_app: FastAPI,
-                      quota_app: FastAPI) -> AsyncIterator[FastAPI]:
-    transports: dict[str, httpx.AsyncBaseTransport] = {
-        name: httpx.ASGITransport(app=app)
-        for name, app in (("records", records_app), ("scoring", scoring_app), ("quota", quota_app))
-    }
-    async with running(build_gateway_app(transports)) as app:
+async def gateway_app(records_app: FastAPI, scoring_app: FastAPI, quota_app: FastAPI,
+                      database_urls: dict[str, str]) -> AsyncIterator[FastAPI]:
+    transports = service_transports(("records", records_app), ("scoring", scoring_app), ("quota", quota_app))
+    async with running(build_gateway_app(transports, database_url=database_urls["gateway"])) as app:
         yield app
+
+
+async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    """Authorization header for a user, through the real sign-in route."""
+    response = await client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture
 async def gateway(gateway_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the gateway signed in as the province administrator."""
     async with asgi_client(gateway_app) as client:
+        client.headers.update(await sign_in(client, *TEST_ADMIN))
         yield client

@@ -2,13 +2,29 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
+
 from shared.settings import BaseServiceSettings
 
 
 class GatewaySettings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(validation_alias=AliasChoices("GATEWAY_DATABASE_URL", "KAOHE_DATABASE_URL"))
+    jwt_secret: SecretStr = Field(validation_alias=AliasChoices("GATEWAY_JWT_SECRET", "KAOHE_JWT_SECRET"))
+    access_token_minutes: int = Field(default=15, gt=0, le=24 * 60)
+    refresh_token_days: int = Field(default=14, gt=0, le=90)
+    admin_username: str | None = Field(default=None, validation_alias="KAOHE_ADMIN_USERNAME")
+    admin_password: SecretStr | None = Field(default=None, validation_alias="KAOHE_ADMIN_PASSWORD")
+    # Sign-in: every failure slows the next answer; this many in a row lock the account.
+    lockout_failures: int = Field(default=5, gt=0)
+    lockout_minutes: int = Field(default=15, gt=0)
+    failure_delay_seconds: float = Field(default=0.5, ge=0)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    rate_limit: str = Field(default="1200/minute", description="per user or API key (limits syntax)")
+    sign_in_rate_limit: str = Field(default="30/minute", description="per client address")
 
     records_url: str = "http://127.0.0.1:8001"
     scoring_url: str = "http://127.0.0.1:8002"

@@ -1,25 +1,39 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from shared.errors import install_error_handlers
-from shared.logging import RequestContextMiddleware, configure_logging
 
+from gateway.audit import AuditMiddleware
+from gateway.auth.passwords import Passwords
+from gateway.auth.service import ensure_first_admin
 from gateway.clients.services import build_downstreams
 from gateway.config import GatewaySettings, get_settings
-from gateway.routes import health, openapi, proxy
+from gateway.db import SCHEMA
+from gateway.identity import RateLimits
+from gateway.routes import admin, auth, health, me, openapi, proxy
+from shared.db import create_engine, make_sessionmaker
+from shared.errors import install_error_handlers
+from shared.logging import RequestContextMiddleware, configure_logging
+from shared.migrations import script_heads
 
 VERSION = "0.1.0"
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 DESCRIPTION = (
     "The one public door to kaohe (考核), civil-servant performance evaluation: "
-    "records, scoring and quota services behind one API."
+    "records, scoring and quota services behind one API. Sign in at `/api/v1/auth/token` "
+    "(OAuth2 password form) and send `Authorization: Bearer <access_token>`; provincial systems "
+    "send `X-API-Key`."
 )
+logger = logging.getLogger("gateway")
+__all__ = ["ALEMBIC_INI", "create_app"]
 
 
 def create_app(settings: GatewaySettings | None = None, **build_options: Any) -> FastAPI:
@@ -28,22 +42,41 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, schema=SCHEMA, application_name="kaohe-gateway",
+                               pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.passwords = Passwords(settings)
+        app.state.rate_limits = RateLimits(settings.rate_limit, settings.sign_in_rate_limit)
         app.state.downstreams = build_downstreams(settings, **build_options)
+        try:
+            async with app.state.sessionmaker() as session:
+                if await ensure_first_admin(session, app.state.passwords, settings):
+                    logger.info("created the first administrator %r", settings.admin_username)
+                await session.commit()
+        except Exception:  # an unmigrated database must not stop the process; /readyz says why
+            logger.exception("could not check for the first administrator")
         try:
             yield
         finally:
             await app.state.downstreams.aclose()
+            await engine.dispose()
 
     app = FastAPI(title="kaohe", version=VERSION, description=DESCRIPTION, lifespan=lifespan,
                   openapi_url=None, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.expected_heads = script_heads(ALEMBIC_INI)
     install_error_handlers(app)
+    app.add_middleware(AuditMiddleware)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["*"], allow_headers=["*"],
                            expose_headers=["x-request-id"])
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(me.router)
+    app.include_router(admin.router)
     openapi.install_merged_openapi(app)
 
     @app.get("/openapi.json", include_in_schema=False)

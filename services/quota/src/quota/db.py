@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from shared.db import make_metadata
 from sqlalchemy.orm import DeclarativeBase
+
+from shared.db import make_metadata
 
 SCHEMA = "quota"
 

@@ -31,3 +31,8 @@ class AlreadyPublished(Conflict):
 class NothingPublished(NotFound):
     code = "allocation_not_published"
     title = "No allocation is published for this region and year"
+
+
+class RegionNotFound(NotFound):
+    code = "region_not_found"
+    title = "No such region"

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from shared.app import create_service_app
 
 from quota.allocations.router import router as allocations_router
 from quota.apportionment.router import router as apportionment_router
 from quota.clients.records import RecordsClient
 from quota.config import QuotaSettings, get_settings
+from shared.app import create_service_app
 
 VERSION = "0.1.0"
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"

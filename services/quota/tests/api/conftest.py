@@ -5,11 +5,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from shared.service_auth import Caller
-from shared.testing import asgi_client, rolled_back, service_headers
 from sqlalchemy.ext.asyncio import AsyncSession
 
-ORGANISATION_DEPARTMENT = Caller(subject="user:region-admin", roles=("region_admin",))
+from shared.service_auth import Caller
+from shared.testing import asgi_client, rolled_back, service_headers
+
+PROVINCE = Caller(subject="user:province-admin", roles=("province_admin",))
 
 
 @pytest.fixture
@@ -22,5 +23,5 @@ async def session(quota_app: FastAPI) -> AsyncIterator[AsyncSession]:
 @pytest.fixture
 async def client(quota_app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
     """The quota service as the gateway calls it."""
-    async with asgi_client(quota_app, headers=service_headers(ORGANISATION_DEPARTMENT)) as c:
+    async with asgi_client(quota_app, headers=service_headers(PROVINCE)) as c:
         yield c

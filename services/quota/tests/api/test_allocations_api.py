@@ -8,10 +8,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from shared.testing import asgi_client, service_headers
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.testing import asgi_client, service_headers
 
 POLICY: dict[str, Any] = {
     "ratio_by_grade": {"first": "0.22", "second": "0.20", "third": "0.15"},
@@ -89,7 +90,7 @@ class TestStoredRuns:
         response = await client.post(f"/api/v1/quota/regions/{region}/years/2025/allocations")
         assert response.status_code == 201
         run = response.json()
-        assert run["created_by"] == "user:region-admin"
+        assert run["created_by"] == "user:province-admin"
         assert run["published"] is False
         assert {u["id"] for u in run["units"]} == {"T1", "T2", "D1", "D2", "S1"}
         again = await client.get(f"/api/v1/quota/allocations/{run['id']}")

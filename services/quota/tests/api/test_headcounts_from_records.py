@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+
+from shared.service_auth import Caller
 from shared.testing import asgi_client, rolled_back, service_headers
 
 POLICY = {"ratio_by_grade": {"first": "0.22", "second": "0.20"}, "unit_cap_ratio": "0.40",
@@ -40,9 +42,16 @@ async def roster(records: httpx.AsyncClient) -> dict[str, Any]:
     return {"region": region, "units": units}
 
 
+def as_region_admin(client: httpx.AsyncClient, region_id: str) -> None:
+    """The organisation department of this region: the roster lookup runs with its scope."""
+    client.headers.update(service_headers(Caller(subject="user:od", roles=("region_admin",),
+                                                 region_ids=(region_id,))))
+
+
 async def test_run_uses_the_roster_and_says_so(client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:
     county = await roster(records)
     region_id = county["region"]["id"]
+    as_region_admin(client, region_id)
     t, d = county["units"]["T"]["id"], county["units"]["D"]["id"]
     units = [{"id": t, "kind": "township", "grade": "first", "points": 10},
              {"id": d, "kind": "department", "grade": "second", "headcount": 99},  # the roster wins
@@ -63,6 +72,7 @@ async def test_a_unit_with_no_headcount_anywhere_is_a_409(client: httpx.AsyncCli
                                                           records: httpx.AsyncClient) -> None:
     county = await roster(records)
     region_id = county["region"]["id"]
+    as_region_admin(client, region_id)
     await client.put(f"/api/v1/quota/regions/{region_id}/years/2025/units",
                      json={"units": [{"id": "ghost", "kind": "township", "grade": "first"}]})
     await client.put(f"/api/v1/quota/regions/{region_id}/years/2025/policy", json=POLICY)

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from quota.domain.allocation import Allocation, DesignatedRule, Policy, UnitInput, allocate
 
 BAZHOU = Policy(

@@ -9,6 +9,7 @@ import pytest
 from apportionment import methods as peer
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+
 from quota.domain.apportion import (
     DIVISOR_METHODS,
     METHODS,

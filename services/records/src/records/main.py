@@ -3,10 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from shared.app import create_service_app
 
 from records.config import RecordsSettings, get_settings
 from records.roster.router import router as roster_router
+from shared.app import create_service_app
 
 VERSION = "0.1.0"
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"

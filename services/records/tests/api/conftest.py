@@ -5,11 +5,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from shared.service_auth import Caller
-from shared.testing import asgi_client, rolled_back, service_headers
 from sqlalchemy.ext.asyncio import AsyncSession
 
-UNIT_ADMIN = Caller(subject="user:unit-admin", roles=("unit_admin",))
+from shared.service_auth import Caller
+from shared.testing import asgi_client, rolled_back, service_headers
+
+PROVINCE = Caller(subject="user:province-admin", roles=("province_admin",))
 
 
 @pytest.fixture
@@ -20,5 +21,5 @@ async def session(records_app: FastAPI) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 async def client(records_app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(records_app, headers=service_headers(UNIT_ADMIN)) as c:
+    async with asgi_client(records_app, headers=service_headers(PROVINCE)) as c:
         yield c

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+
 from records.periods import parse_period
 
 

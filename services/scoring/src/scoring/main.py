@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from shared.app import create_service_app
 
 from scoring.config import ScoringSettings, get_settings
+from shared.app import create_service_app
 
 VERSION = "0.1.0"
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"

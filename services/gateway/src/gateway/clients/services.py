@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
-from shared.http import ServiceClient, ServiceTokens
 
 from gateway.config import GatewaySettings
+from shared.http import ServiceClient, ServiceTokens
 
 SERVICES = ("records", "scoring", "quota")
 

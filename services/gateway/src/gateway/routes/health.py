@@ -7,9 +7,10 @@ from typing import Any
 
 import httpx
 from fastapi import Request
-from shared.health import health_router
 
 from gateway.clients.services import Downstreams
+from gateway.db import SCHEMA
+from shared.health import database_readiness, health_router
 
 
 async def _probe(downstreams: Downstreams, name: str, timeout: float) -> dict[str, Any]:
@@ -33,8 +34,10 @@ async def readiness(request: Request) -> dict[str, Any]:
     downstreams: Downstreams = request.app.state.downstreams
     timeout = request.app.state.settings.readiness_timeout_seconds
     names = list(downstreams.clients)
-    results = await asyncio.gather(*(_probe(downstreams, n, timeout) for n in names))
-    return dict(zip(names, results, strict=True))
+    own, *results = await asyncio.gather(
+        database_readiness(request.app.state.engine, schema=SCHEMA, expected_heads=request.app.state.expected_heads),
+        *(_probe(downstreams, n, timeout) for n in names))
+    return {**own, **dict(zip(names, results, strict=True))}
 
 
 router = health_router("gateway", readiness)

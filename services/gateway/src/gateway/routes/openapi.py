@@ -9,10 +9,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from shared.errors import AppError
-from shared.service_auth import SYSTEM_CALLER
 
 from gateway.clients.services import Downstreams
+from shared.errors import AppError
+from shared.service_auth import SYSTEM_CALLER
 
 CACHE_SECONDS = 30.0
 
@@ -40,6 +40,11 @@ def merge(base: dict[str, Any], documents: dict[str, dict[str, Any] | None]) -> 
         schemas.update(document.get("components", {}).get("schemas", {}))
     merged["paths"] = dict(sorted(paths.items()))
     merged.setdefault("components", {})["schemas"] = dict(sorted(schemas.items()))
+    merged["components"]["securitySchemes"] = {
+        "bearer": {"type": "oauth2", "flows": {"password": {"tokenUrl": "/api/v1/auth/token", "scopes": {}}}},
+        "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    }
+    merged["security"] = [{"bearer": []}, {"apiKey": []}]
     if missing:
         merged["info"] = {**merged["info"],
                           "x-missing-services": sorted(missing)}

@@ -1,19 +1,21 @@
 """Routing: ``/api/v1/<service>/...`` goes to that service with the caller's identity.
 
-Only idempotent methods are retried, and only when the connection failed before the
-request was sent; every call has a timeout, so a service that is down or slow becomes a
-503 or 504 problem within the timeout instead of a hang.
+Every route is declared in :mod:`gateway.policy`; the caller must be signed in (or use an API
+key) and hold a role (or scope) the route allows. Only idempotent methods are retried, and
+only when the connection failed before the request was sent; every call has a timeout, so a
+service that is down or slow becomes a 503 or 504 problem within the timeout, never a hang.
 """
 
 from __future__ import annotations
 
 import httpx
 from fastapi import APIRouter, Request
-from shared.errors import NotFound, PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable
-from shared.service_auth import Caller
 from starlette.responses import Response
 
+from gateway import policy
 from gateway.clients.services import Downstreams
+from gateway.identity import authenticate
+from shared.errors import Forbidden, NotFound, PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable
 
 router = APIRouter()
 
@@ -22,7 +24,6 @@ FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "if-ma
                              "if-none-match", "idempotency-key")
 FORWARDED_RESPONSE_HEADERS = ("content-type", "content-disposition", "etag", "location",
                               "retry-after", "cache-control")
-ANONYMOUS = Caller(subject="anonymous", kind="anonymous")
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -39,7 +40,21 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def forward(request: Request, service: str, caller: Caller) -> Response:
+@router.api_route("/api/v1/{service}/{path:path}",
+                  methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+async def proxy(request: Request, service: str, path: str) -> Response:
+    found = policy.match(request.method, request.url.path)
+    if found is None:
+        if policy.path_exists(request.url.path):
+            raise NotFound(f"{request.method} is not offered on {request.url.path}", code="method_not_allowed")
+        raise NotFound(f"no route {request.url.path}")
+    rule, params = found
+    request.state.audit_route = rule.template
+    request.state.audit_targets = params
+    principal = await authenticate(request)
+    caller = principal.caller
+    if not policy.allowed(rule, kind=caller.kind, roles=caller.roles, scopes=caller.scopes):
+        raise Forbidden(f"{request.method} {rule.template} is not open to this caller")
     downstreams: Downstreams = request.app.state.downstreams
     client = downstreams.get(service)
     if client is None:
@@ -67,11 +82,4 @@ async def forward(request: Request, service: str, caller: Caller) -> Response:
             raise UpstreamUnavailable(f"the {service} service is unavailable") from exc
     out_headers = {name: response.headers[name] for name in FORWARDED_RESPONSE_HEADERS
                    if name in response.headers}
-    return Response(content=response.content, status_code=response.status_code,
-                    headers=out_headers)
-
-
-@router.api_route("/api/v1/{service}/{path:path}",
-                  methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-async def proxy(request: Request, service: str, path: str) -> Response:
-    return await forward(request, service, ANONYMOUS)
+    return Response(content=response.content, status_code=response.status_code, headers=out_headers)

@@ -7,8 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
-from shared.db import SessionDep
-from shared.service_auth import CallerDep
 
 from quota.allocations import service
 from quota.allocations.schemas import (
@@ -23,6 +21,8 @@ from quota.allocations.schemas import (
     StoredUnitIn,
     UnitsPut,
 )
+from shared.db import SessionDep
+from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/quota", tags=["allocations"])
 
@@ -56,7 +56,7 @@ async def simulate(body: SimulateRequest) -> AllocationResultRead:
             summary="Replace the region's unit inputs for a year")
 async def put_units(region_id: uuid.UUID, year: Year, body: UnitsPut, session: SessionDep,
                     caller: CallerDep) -> StoredInputsRead:
-    return _stored(await service.put_inputs(session, region_id=region_id, year=year, by=caller.subject,
+    return _stored(await service.put_inputs(session, region_id=region_id, year=year, caller=caller,
                                             units=body.units))
 
 
@@ -64,14 +64,14 @@ async def put_units(region_id: uuid.UUID, year: Year, body: UnitsPut, session: S
             summary="Replace the region's allocation policy for a year")
 async def put_policy(region_id: uuid.UUID, year: Year, body: PolicyIn, session: SessionDep,
                      caller: CallerDep) -> StoredInputsRead:
-    return _stored(await service.put_inputs(session, region_id=region_id, year=year, by=caller.subject,
+    return _stored(await service.put_inputs(session, region_id=region_id, year=year, caller=caller,
                                             policy=body))
 
 
 @router.get("/regions/{region_id}/years/{year}/inputs", response_model=StoredInputsRead,
             summary="The region's stored units and policy for a year")
-async def get_inputs(region_id: uuid.UUID, year: Year, session: SessionDep) -> StoredInputsRead:
-    return _stored(await service.get_inputs_or_raise(session, region_id=region_id, year=year))
+async def get_inputs(region_id: uuid.UUID, year: Year, session: SessionDep, caller: CallerDep) -> StoredInputsRead:
+    return _stored(await service.get_inputs_or_raise(session, region_id=region_id, year=year, caller=caller))
 
 
 @router.post("/regions/{region_id}/years/{year}/allocations", response_model=RunRead, status_code=201,
@@ -85,33 +85,35 @@ async def create_run(region_id: uuid.UUID, year: Year, session: SessionDep, call
 
 @router.get("/regions/{region_id}/years/{year}/allocations", response_model=RunPage,
             summary="The region's runs for a year, newest first")
-async def list_runs(region_id: uuid.UUID, year: Year, session: SessionDep,
+async def list_runs(region_id: uuid.UUID, year: Year, session: SessionDep, caller: CallerDep,
                     limit: Annotated[int, Query(ge=1, le=200)] = 50,
                     offset: Annotated[int, Query(ge=0)] = 0) -> RunPage:
     items, total = await service.list_runs(session, region_id=region_id, year=year, limit=limit,
-                                           offset=offset)
+                                           offset=offset, caller=caller)
     return RunPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/allocations/{run_id}", response_model=RunRead, summary="One run with its inputs and trace")
-async def read_run(run_id: uuid.UUID, session: SessionDep) -> RunRead:
-    return await service.read_run(session, run_id)
+async def read_run(run_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> RunRead:
+    return await service.read_run(session, run_id, caller=caller)
 
 
 @router.get("/allocations/{run_id}/compare/{other_id}", response_model=ComparisonRead,
             summary="Unit-by-unit differences between two runs")
-async def compare_runs(run_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep) -> ComparisonRead:
-    return await service.compare(session, run_id, other_id)
+async def compare_runs(run_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep,
+                       caller: CallerDep) -> ComparisonRead:
+    return await service.compare(session, run_id, other_id, caller=caller)
 
 
 @router.post("/allocations/{run_id}/publish", response_model=PublicationRead, status_code=201,
              summary="Publish a run: one per region and year, atomically",
              responses={409: {"description": "already published for this region and year"}})
 async def publish(run_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> PublicationRead:
-    return await service.publish(session, run_id=run_id, by=caller.subject)
+    return await service.publish(session, run_id=run_id, caller=caller)
 
 
 @router.get("/regions/{region_id}/years/{year}/published", response_model=PublicationRead,
             summary="The published slots per unit (what scoring grades against)")
-async def read_published(region_id: uuid.UUID, year: Year, session: SessionDep) -> PublicationRead:
-    return await service.published(session, region_id=region_id, year=year)
+async def read_published(region_id: uuid.UUID, year: Year, session: SessionDep,
+                         caller: CallerDep) -> PublicationRead:
+    return await service.published(session, region_id=region_id, year=year, caller=caller)

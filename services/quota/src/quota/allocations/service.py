@@ -8,7 +8,6 @@ import uuid
 from fractions import Fraction
 from typing import Any
 
-from shared.service_auth import Caller
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
@@ -39,8 +38,10 @@ from quota.errors import (
     InputsMissing,
     InvalidAllocation,
     NothingPublished,
+    RegionNotFound,
 )
 from quota.numbers import decimal_str
+from shared.service_auth import Caller
 
 # ------------------------------------------------------------------ conversions
 
@@ -115,13 +116,20 @@ def digest(units: list[dict[str, Any]], policy: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ stored inputs
 
 
+def ensure_region(caller: Caller, region_id: uuid.UUID) -> None:
+    """A region the caller does not administer does not exist for them (404, not 403)."""
+    if not caller.administers_region(region_id):
+        raise RegionNotFound(f"no region {region_id}")
+
+
 async def _inputs(session: AsyncSession, region_id: uuid.UUID, year: int) -> AllocationInputs | None:
     return await session.get(AllocationInputs, (region_id, year))
 
 
-async def put_inputs(session: AsyncSession, *, region_id: uuid.UUID, year: int, by: str,
+async def put_inputs(session: AsyncSession, *, region_id: uuid.UUID, year: int, caller: Caller,
                      units: list[StoredUnitIn] | None = None, policy: PolicyIn | None = None) -> AllocationInputs:
-    values: dict[str, Any] = {"region_id": region_id, "year": year, "updated_by": by}
+    ensure_region(caller, region_id)
+    values: dict[str, Any] = {"region_id": region_id, "year": year, "updated_by": caller.subject}
     if units is not None:
         ids = [u.id for u in units]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -144,7 +152,9 @@ async def put_inputs(session: AsyncSession, *, region_id: uuid.UUID, year: int, 
     return stored
 
 
-async def get_inputs_or_raise(session: AsyncSession, *, region_id: uuid.UUID, year: int) -> AllocationInputs:
+async def get_inputs_or_raise(session: AsyncSession, *, region_id: uuid.UUID, year: int,
+                              caller: Caller) -> AllocationInputs:
+    ensure_region(caller, region_id)
     stored = await _inputs(session, region_id, year)
     if stored is None:
         raise InputsMissing(f"nothing is stored for region {region_id} in {year}")
@@ -193,7 +203,7 @@ async def _with_headcounts(records: RecordsClient, stored: list[dict[str, Any]],
 async def run(session: AsyncSession, records: RecordsClient, *, region_id: uuid.UUID, year: int,
               caller: Caller) -> RunRead:
     """Allocate from the stored inputs and keep inputs, policy and result as one immutable run."""
-    stored = await get_inputs_or_raise(session, region_id=region_id, year=year)
+    stored = await get_inputs_or_raise(session, region_id=region_id, year=year, caller=caller)
     if stored.units is None or stored.policy is None:
         missing = "units" if stored.units is None else "policy"
         raise InputsMissing(f"region {region_id} has no {missing} stored for {year}")
@@ -210,20 +220,21 @@ async def run(session: AsyncSession, records: RecordsClient, *, region_id: uuid.
     return _run_read(record, published=False)
 
 
-async def get_run_or_raise(session: AsyncSession, run_id: uuid.UUID) -> AllocationRun:
+async def get_run_or_raise(session: AsyncSession, run_id: uuid.UUID, *, caller: Caller) -> AllocationRun:
     record = await session.get(AllocationRun, run_id)
-    if record is None:
+    if record is None or not caller.administers_region(record.region_id):
         raise AllocationNotFound(f"no allocation run {run_id}")
     return record
 
 
-async def read_run(session: AsyncSession, run_id: uuid.UUID) -> RunRead:
-    record = await get_run_or_raise(session, run_id)
+async def read_run(session: AsyncSession, run_id: uuid.UUID, *, caller: Caller) -> RunRead:
+    record = await get_run_or_raise(session, run_id, caller=caller)
     return _run_read(record, published=bool(await _published_run_ids(session, [record.id])))
 
 
 async def list_runs(session: AsyncSession, *, region_id: uuid.UUID, year: int,
-                    limit: int, offset: int) -> tuple[list[RunSummary], int]:
+                    limit: int, offset: int, caller: Caller) -> tuple[list[RunSummary], int]:
+    ensure_region(caller, region_id)
     where = (AllocationRun.region_id == region_id, AllocationRun.year == year)
     total = await session.scalar(select(func.count()).select_from(AllocationRun).where(*where)) or 0
     records = list(await session.scalars(
@@ -238,9 +249,10 @@ async def list_runs(session: AsyncSession, *, region_id: uuid.UUID, year: int,
 COMPARED_FIELDS = ("headcount", "floor", "designated", "tilt", "remainder", "total")
 
 
-async def compare(session: AsyncSession, base_id: uuid.UUID, other_id: uuid.UUID) -> ComparisonRead:
-    base = await get_run_or_raise(session, base_id)
-    other = await get_run_or_raise(session, other_id)
+async def compare(session: AsyncSession, base_id: uuid.UUID, other_id: uuid.UUID, *,
+                  caller: Caller) -> ComparisonRead:
+    base = await get_run_or_raise(session, base_id, caller=caller)
+    other = await get_run_or_raise(session, other_id, caller=caller)
     before = {u["id"]: u for u in base.result["units"]}
     after = {u["id"]: u for u in other.result["units"]}
     differences = []
@@ -267,11 +279,11 @@ def _publication_read(publication: AllocationPublication, run: AllocationRun) ->
                            slots={u["id"]: u["total"] for u in run.result["units"]})
 
 
-async def publish(session: AsyncSession, *, run_id: uuid.UUID, by: str) -> PublicationRead:
+async def publish(session: AsyncSession, *, run_id: uuid.UUID, caller: Caller) -> PublicationRead:
     """Atomic: the (region, year) primary key lets exactly one publish through."""
-    record = await get_run_or_raise(session, run_id)
+    record = await get_run_or_raise(session, run_id, caller=caller)
     publication = AllocationPublication(region_id=record.region_id, year=record.year, run_id=record.id,
-                                        published_by=by)
+                                        published_by=caller.subject)
     try:
         async with session.begin_nested():
             session.add(publication)
@@ -283,9 +295,10 @@ async def publish(session: AsyncSession, *, run_id: uuid.UUID, by: str) -> Publi
     return _publication_read(publication, record)
 
 
-async def published(session: AsyncSession, *, region_id: uuid.UUID, year: int) -> PublicationRead:
+async def published(session: AsyncSession, *, region_id: uuid.UUID, year: int, caller: Caller) -> PublicationRead:
+    ensure_region(caller, region_id)
     publication = await session.get(AllocationPublication, (region_id, year))
     if publication is None:
         raise NothingPublished(f"nothing is published for region {region_id} in {year}")
-    record = await get_run_or_raise(session, publication.run_id)
+    record = await get_run_or_raise(session, publication.run_id, caller=caller)
     return _publication_read(publication, record)

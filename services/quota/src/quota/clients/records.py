@@ -6,6 +6,7 @@ import uuid
 
 import httpx
 from pydantic import BaseModel
+
 from shared.errors import UpstreamUnavailable
 from shared.http import ServiceClient, ServiceTokens
 from shared.service_auth import Caller

@@ -7,8 +7,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from shared.db import SessionDep
-from shared.errors import Unprocessable
 
 from records.periods import Period, parse_period
 from records.roster import service
@@ -26,6 +24,9 @@ from records.roster.schemas import (
     UnitRead,
     UnitUpdate,
 )
+from shared.db import SessionDep
+from shared.errors import Unprocessable
+from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records", tags=["roster"])
 
@@ -42,23 +43,23 @@ PeriodDep = Annotated[Period, Depends(period_query)]
 
 
 @router.post("/regions", response_model=RegionRead, status_code=201, summary="Create a region")
-async def create_region(body: RegionCreate, session: SessionDep) -> RegionRead:
-    return RegionRead.model_validate(await service.create_region(session, body))
+async def create_region(body: RegionCreate, session: SessionDep, caller: CallerDep) -> RegionRead:
+    return RegionRead.model_validate(await service.create_region(session, body, caller=caller))
 
 
 @router.get("/regions", response_model=list[RegionRead], summary="All regions")
-async def list_regions(session: SessionDep) -> list[RegionRead]:
-    return [RegionRead.model_validate(r) for r in await service.list_regions(session)]
+async def list_regions(session: SessionDep, caller: CallerDep) -> list[RegionRead]:
+    return [RegionRead.model_validate(r) for r in await service.list_regions(session, caller=caller)]
 
 
 @router.get("/regions/{region_id}", response_model=RegionRead, summary="One region")
-async def read_region(region_id: uuid.UUID, session: SessionDep) -> RegionRead:
-    return RegionRead.model_validate(await service.get_region_or_raise(session, region_id))
+async def read_region(region_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> RegionRead:
+    return RegionRead.model_validate(await service.get_region_or_raise(session, region_id, caller=caller))
 
 
 @router.get("/regions/{region_id}/headcounts", response_model=HeadcountsRead,
             summary="Every unit's headcount on a date (default: year end of `year`)")
-async def region_headcounts(region_id: uuid.UUID, session: SessionDep,
+async def region_headcounts(region_id: uuid.UUID, session: SessionDep, caller: CallerDep,
                             year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
                             on: date | None = None) -> HeadcountsRead:
     if on is None:
@@ -66,59 +67,61 @@ async def region_headcounts(region_id: uuid.UUID, session: SessionDep,
             raise Unprocessable("give `year` (year-end headcount) or `on` (a date)", code="missing_date",
                                 errors=[{"field": "query.year", "message": "year or on is required"}])
         on = date(year, 12, 31)
-    return await service.headcounts(session, region_id=region_id, on=on)
+    return await service.headcounts(session, region_id=region_id, on=on, caller=caller)
 
 
 @router.post("/units", response_model=UnitRead, status_code=201, summary="Create a unit")
-async def create_unit(body: UnitCreate, session: SessionDep) -> UnitRead:
-    return UnitRead.model_validate(await service.create_unit(session, body))
+async def create_unit(body: UnitCreate, session: SessionDep, caller: CallerDep) -> UnitRead:
+    return UnitRead.model_validate(await service.create_unit(session, body, caller=caller))
 
 
 @router.get("/units", response_model=list[UnitRead], summary="Units, optionally of one region")
-async def list_units(session: SessionDep, region_id: uuid.UUID | None = None) -> list[UnitRead]:
-    return [UnitRead.model_validate(u) for u in await service.list_units(session, region_id=region_id)]
+async def list_units(session: SessionDep, caller: CallerDep, region_id: uuid.UUID | None = None) -> list[UnitRead]:
+    return [UnitRead.model_validate(u) for u in await service.list_units(session, region_id=region_id, caller=caller)]
 
 
 @router.get("/units/{unit_id}", response_model=UnitRead, summary="One unit")
-async def read_unit(unit_id: uuid.UUID, session: SessionDep) -> UnitRead:
-    return UnitRead.model_validate(await service.get_unit_or_raise(session, unit_id))
+async def read_unit(unit_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> UnitRead:
+    return UnitRead.model_validate(await service.get_unit_or_raise(session, unit_id, caller=caller))
 
 
 @router.patch("/units/{unit_id}", response_model=UnitRead, summary="Rename, re-kind or regroup a unit")
-async def update_unit(unit_id: uuid.UUID, body: UnitUpdate, session: SessionDep) -> UnitRead:
-    return UnitRead.model_validate(await service.update_unit(session, unit_id, body))
+async def update_unit(unit_id: uuid.UUID, body: UnitUpdate, session: SessionDep, caller: CallerDep) -> UnitRead:
+    return UnitRead.model_validate(await service.update_unit(session, unit_id, body, caller=caller))
 
 
 @router.post("/units/{unit_id}/sections", response_model=SectionRead, status_code=201, summary="Add a section")
-async def create_section(unit_id: uuid.UUID, body: SectionCreate, session: SessionDep) -> SectionRead:
-    return SectionRead.model_validate(await service.create_section(session, unit_id, body))
+async def create_section(unit_id: uuid.UUID, body: SectionCreate, session: SessionDep,
+                         caller: CallerDep) -> SectionRead:
+    return SectionRead.model_validate(await service.create_section(session, unit_id, body, caller=caller))
 
 
 @router.get("/units/{unit_id}/sections", response_model=list[SectionRead], summary="A unit's sections")
-async def list_sections(unit_id: uuid.UUID, session: SessionDep) -> list[SectionRead]:
-    return [SectionRead.model_validate(s) for s in await service.list_sections(session, unit_id)]
+async def list_sections(unit_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> list[SectionRead]:
+    return [SectionRead.model_validate(s) for s in await service.list_sections(session, unit_id, caller=caller)]
 
 
 @router.get("/units/{unit_id}/members", response_model=MemberPage,
             summary="Everyone on the unit's roster during a period, with their placement")
-async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep,
+async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                        offset: Annotated[int, Query(ge=0)] = 0) -> MemberPage:
-    items, total = await service.members(session, unit_id=unit_id, period=period, limit=limit, offset=offset)
+    items, total = await service.members(session, unit_id=unit_id, period=period, limit=limit, offset=offset,
+                                         caller=caller)
     return MemberPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/persons", response_model=PersonRead, status_code=201, summary="Add a person to a unit")
-async def create_person(body: PersonCreate, session: SessionDep) -> PersonRead:
-    return await service.create_person(session, body)
+async def create_person(body: PersonCreate, session: SessionDep, caller: CallerDep) -> PersonRead:
+    return await service.create_person(session, body, caller=caller)
 
 
 @router.get("/persons/{person_id}", response_model=PersonRead, summary="A person with their roster history")
-async def read_person(person_id: uuid.UUID, session: SessionDep) -> PersonRead:
-    return await service.read_person(session, person_id)
+async def read_person(person_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> PersonRead:
+    return await service.read_person(session, person_id, caller=caller)
 
 
 @router.post("/persons/{person_id}/moves", response_model=PersonRead,
              summary="Transfer (secondment, promotion, new section) or leave, from a date")
-async def move_person(person_id: uuid.UUID, body: MoveIn, session: SessionDep) -> PersonRead:
-    return await service.move_person(session, person_id, body)
+async def move_person(person_id: uuid.UUID, body: MoveIn, session: SessionDep, caller: CallerDep) -> PersonRead:
+    return await service.move_person(session, person_id, body, caller=caller)

@@ -33,6 +33,8 @@ from records.roster.schemas import (
     UnitHeadcount,
     UnitUpdate,
 )
+from shared.errors import Forbidden
+from shared.service_auth import Caller
 
 
 async def _insert(session: AsyncSession, row: object, duplicate: str) -> None:
@@ -47,7 +49,9 @@ async def _insert(session: AsyncSession, row: object, duplicate: str) -> None:
 # ------------------------------------------------------------------ regions and units
 
 
-async def create_region(session: AsyncSession, body: RegionCreate) -> Region:
+async def create_region(session: AsyncSession, body: RegionCreate, *, caller: Caller) -> Region:
+    if not caller.is_province_wide:
+        raise Forbidden("only the province creates regions")
     if body.parent_id is not None and await session.get(Region, body.parent_id) is None:
         raise InvalidReference(f"parent region {body.parent_id} does not exist",
                                errors=[{"field": "body.parent_id", "message": "no such region"}])
@@ -56,19 +60,23 @@ async def create_region(session: AsyncSession, body: RegionCreate) -> Region:
     return region
 
 
-async def get_region_or_raise(session: AsyncSession, region_id: uuid.UUID) -> Region:
+async def get_region_or_raise(session: AsyncSession, region_id: uuid.UUID, *, caller: Caller) -> Region:
+    """The region, if the caller administers it; otherwise it does not exist for them."""
     region = await session.get(Region, region_id)
-    if region is None:
+    if region is None or not caller.administers_region(region.id):
         raise RegionNotFound(f"no region {region_id}")
     return region
 
 
-async def list_regions(session: AsyncSession) -> list[Region]:
-    return list(await session.scalars(select(Region).order_by(Region.code)))
+async def list_regions(session: AsyncSession, *, caller: Caller) -> list[Region]:
+    statement = select(Region).order_by(Region.code)
+    if not caller.is_province_wide:
+        statement = statement.where(Region.id.in_([uuid.UUID(r) for r in caller.region_ids]))
+    return list(await session.scalars(statement))
 
 
-async def create_unit(session: AsyncSession, body: UnitCreate) -> Unit:
-    if await session.get(Region, body.region_id) is None:
+async def create_unit(session: AsyncSession, body: UnitCreate, *, caller: Caller) -> Unit:
+    if await session.get(Region, body.region_id) is None or not caller.administers_region(body.region_id):
         raise InvalidReference(f"region {body.region_id} does not exist",
                                errors=[{"field": "body.region_id", "message": "no such region"}])
     unit = Unit(id=uuid.uuid4(), region_id=body.region_id, code=body.code, name=body.name, kind=body.kind,
@@ -77,45 +85,54 @@ async def create_unit(session: AsyncSession, body: UnitCreate) -> Unit:
     return unit
 
 
-async def get_unit_or_raise(session: AsyncSession, unit_id: uuid.UUID) -> Unit:
+async def get_unit_or_raise(session: AsyncSession, unit_id: uuid.UUID, *, caller: Caller) -> Unit:
+    """The unit, if the caller may see it; a unit administrator of A gets 404 for B."""
     unit = await session.get(Unit, unit_id)
-    if unit is None:
+    if unit is None or not caller.sees_unit(unit.id, unit.region_id):
         raise UnitNotFound(f"no unit {unit_id}")
     return unit
 
 
-async def update_unit(session: AsyncSession, unit_id: uuid.UUID, body: UnitUpdate) -> Unit:
-    unit = await get_unit_or_raise(session, unit_id)
+async def update_unit(session: AsyncSession, unit_id: uuid.UUID, body: UnitUpdate, *, caller: Caller) -> Unit:
+    unit = await get_unit_or_raise(session, unit_id, caller=caller)
+    if not caller.administers_region(unit.region_id):
+        raise Forbidden("only the region changes its units")
     for field, value in body.model_dump(exclude_unset=True).items():
         setattr(unit, field, value)
     await session.flush()
     return unit
 
 
-async def list_units(session: AsyncSession, *, region_id: uuid.UUID | None) -> list[Unit]:
+async def list_units(session: AsyncSession, *, region_id: uuid.UUID | None, caller: Caller) -> list[Unit]:
     statement = select(Unit).order_by(Unit.code)
     if region_id is not None:
         statement = statement.where(Unit.region_id == region_id)
+    if not caller.is_province_wide:
+        statement = statement.where(or_(Unit.region_id.in_([uuid.UUID(r) for r in caller.region_ids]),
+                                        Unit.id.in_([uuid.UUID(u) for u in caller.unit_ids])))
     return list(await session.scalars(statement))
 
 
-async def create_section(session: AsyncSession, unit_id: uuid.UUID, body: SectionCreate) -> Section:
-    await get_unit_or_raise(session, unit_id)
+async def create_section(session: AsyncSession, unit_id: uuid.UUID, body: SectionCreate, *,
+                         caller: Caller) -> Section:
+    await get_unit_or_raise(session, unit_id, caller=caller)
     section = Section(id=uuid.uuid4(), unit_id=unit_id, name=body.name, coefficient=body.coefficient)
     await _insert(session, section, f"unit {unit_id} already has a section named {body.name!r}")
     return section
 
 
-async def list_sections(session: AsyncSession, unit_id: uuid.UUID) -> list[Section]:
-    await get_unit_or_raise(session, unit_id)
+async def list_sections(session: AsyncSession, unit_id: uuid.UUID, *, caller: Caller) -> list[Section]:
+    await get_unit_or_raise(session, unit_id, caller=caller)
     return list(await session.scalars(select(Section).where(Section.unit_id == unit_id).order_by(Section.name)))
 
 
 # ------------------------------------------------------------------ persons
 
 
-async def _check_placement(session: AsyncSession, unit_id: uuid.UUID, section_id: uuid.UUID | None) -> None:
-    if await session.get(Unit, unit_id) is None:
+async def _check_placement(session: AsyncSession, unit_id: uuid.UUID, section_id: uuid.UUID | None, *,
+                           caller: Caller) -> None:
+    unit = await session.get(Unit, unit_id)
+    if unit is None or not caller.sees_unit(unit.id, unit.region_id):
         raise InvalidReference(f"unit {unit_id} does not exist",
                                errors=[{"field": "body.unit_id", "message": "no such unit"}])
     if section_id is not None:
@@ -135,8 +152,8 @@ def _person_read(person: Person, history: list[Assignment]) -> PersonRead:
                       history=[AssignmentRead.model_validate(a) for a in history])
 
 
-async def create_person(session: AsyncSession, body: PersonCreate) -> PersonRead:
-    await _check_placement(session, body.unit_id, body.section_id)
+async def create_person(session: AsyncSession, body: PersonCreate, *, caller: Caller) -> PersonRead:
+    await _check_placement(session, body.unit_id, body.section_id, caller=caller)
     person = Person(id=uuid.uuid4(), staff_no=body.staff_no, name=body.name)
     await _insert(session, person, f"a person with staff number {body.staff_no!r} already exists")
     assignment = Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=body.unit_id, section_id=body.section_id,
@@ -147,25 +164,34 @@ async def create_person(session: AsyncSession, body: PersonCreate) -> PersonRead
     return _person_read(person, [assignment])
 
 
-async def get_person_or_raise(session: AsyncSession, person_id: uuid.UUID, *, lock: bool = False) -> Person:
+async def get_person_or_raise(session: AsyncSession, person_id: uuid.UUID, *, caller: Caller,
+                              lock: bool = False, manage: bool = False) -> tuple[Person, list[Assignment]]:
+    """The person and their history, if the caller may see them: themself, or whoever sees the
+    unit of their latest placement. ``manage`` leaves out the person themself."""
     statement = select(Person).where(Person.id == person_id)
     if lock:
         statement = statement.with_for_update()
     person = await session.scalar(statement)
     if person is None:
         raise PersonNotFound(f"no person {person_id}")
-    return person
-
-
-async def read_person(session: AsyncSession, person_id: uuid.UUID) -> PersonRead:
-    person = await get_person_or_raise(session, person_id)
-    return _person_read(person, await _history(session, person_id))
-
-
-async def move_person(session: AsyncSession, person_id: uuid.UUID, body: MoveIn) -> PersonRead:
-    """Close the open placement the day before ``on``; open the new one from ``on`` unless leaving."""
-    person = await get_person_or_raise(session, person_id, lock=True)
     history = await _history(session, person_id)
+    unit = await session.get(Unit, history[-1].unit_id)
+    assert unit is not None
+    allowed = caller.sees_unit(unit.id, unit.region_id) and not (
+        manage and caller.roles and set(caller.roles) <= {"member", "leader"})
+    if not allowed and not (caller.is_person(person.id) and not manage):
+        raise PersonNotFound(f"no person {person_id}")
+    return person, history
+
+
+async def read_person(session: AsyncSession, person_id: uuid.UUID, *, caller: Caller) -> PersonRead:
+    person, history = await get_person_or_raise(session, person_id, caller=caller)
+    return _person_read(person, history)
+
+
+async def move_person(session: AsyncSession, person_id: uuid.UUID, body: MoveIn, *, caller: Caller) -> PersonRead:
+    """Close the open placement the day before ``on``; open the new one from ``on`` unless leaving."""
+    person, history = await get_person_or_raise(session, person_id, caller=caller, lock=True, manage=True)
     current = history[-1]
     if current.active_to is not None:
         raise RosterConflict(f"{person.name} left on {current.active_to + timedelta(days=1)}; "
@@ -176,7 +202,7 @@ async def move_person(session: AsyncSession, person_id: uuid.UUID, body: MoveIn)
     current.active_to = body.on - timedelta(days=1)
     if not body.leave:
         assert body.unit_id is not None
-        await _check_placement(session, body.unit_id, body.section_id)
+        await _check_placement(session, body.unit_id, body.section_id, caller=caller)
         new = Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=body.unit_id, section_id=body.section_id,
                          staff_category=body.staff_category or current.staff_category, active_from=body.on)
         session.add(new)
@@ -191,9 +217,9 @@ def _overlapping(start: date, end: date) -> ColumnElement[bool]:
 
 
 async def members(session: AsyncSession, *, unit_id: uuid.UUID, period: Period, limit: int,
-                  offset: int) -> tuple[list[MemberRead], int]:
+                  offset: int, caller: Caller) -> tuple[list[MemberRead], int]:
     """Everyone who belonged to the unit on any day of the period, with that placement."""
-    await get_unit_or_raise(session, unit_id)
+    await get_unit_or_raise(session, unit_id, caller=caller)
     where = (Assignment.unit_id == unit_id, _overlapping(period.start, period.end))
     total = await session.scalar(select(func.count()).select_from(Assignment).where(*where)) or 0
     rows = await session.execute(
@@ -205,9 +231,9 @@ async def members(session: AsyncSession, *, unit_id: uuid.UUID, period: Period, 
     return items, total
 
 
-async def headcounts(session: AsyncSession, *, region_id: uuid.UUID, on: date) -> HeadcountsRead:
+async def headcounts(session: AsyncSession, *, region_id: uuid.UUID, on: date, caller: Caller) -> HeadcountsRead:
     """Every unit of the region with the number of people on its roster on ``on`` (year end)."""
-    await get_region_or_raise(session, region_id)
+    await get_region_or_raise(session, region_id, caller=caller)
     active = and_(Assignment.unit_id == Unit.id, Assignment.active_from <= on,
                   or_(Assignment.active_to.is_(None), Assignment.active_to >= on))
     rows = await session.execute(

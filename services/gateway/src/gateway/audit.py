@@ -1,0 +1,152 @@
+"""The audit trail: every write through the gateway, whoever made it and however it ended."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.identity import Principal
+from gateway.models import AuditEvent
+from shared.logging import request_id_var
+from shared.service_auth import Caller
+
+logger = logging.getLogger("gateway.audit")
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class AuditEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    at: datetime
+    actor_kind: str
+    actor_id: str
+    actor_name: str
+    region_id: uuid.UUID | None
+    unit_id: uuid.UUID | None
+    method: str
+    path: str
+    route: str
+    target_ids: dict[str, Any]
+    status: int
+    client_ip: str | None
+    request_id: str | None
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def created_id(body: bytes, content_type: str | None) -> str | None:
+    if not content_type or "json" not in content_type or not body.startswith(b"{"):
+        return None
+    try:
+        value = json.loads(body).get("id")
+    except (ValueError, AttributeError):
+        return None
+    return str(value) if value else None
+
+
+async def record(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    request: Request,
+    *,
+    principal: Principal | None,
+    actor_name: str | None = None,
+    route: str,
+    status: int,
+    targets: dict[str, Any],
+) -> None:
+    """Write one event in its own transaction, so it stays whatever happens to the request."""
+    caller: Caller | None = principal.caller if principal else None
+    region = targets.get("region_id") or (caller.region_ids[0] if caller and caller.region_ids else None)
+    unit = targets.get("unit_id") or (caller.unit_ids[0] if caller and caller.unit_ids else None)
+    event = AuditEvent(
+        actor_kind=caller.kind if caller else "anonymous",
+        actor_id=caller.subject if caller else "anonymous",
+        actor_name=(principal.name if principal else actor_name) or "",
+        region_id=_uuid(region), unit_id=_uuid(unit), method=request.method, path=request.url.path[:512],
+        route=route, target_ids=targets, status=status,
+        client_ip=request.client.host if request.client else None, request_id=request_id_var.get(),
+    )
+    async with sessionmaker() as session:
+        session.add(event)
+        await session.commit()
+
+
+async def query(session: AsyncSession, caller: Caller, *, actor_id: str | None, unit_id: uuid.UUID | None,
+                region_id: uuid.UUID | None, since: datetime | None, until: datetime | None, limit: int,
+                offset: int) -> list[AuditEvent]:
+    statement = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
+    if not caller.is_province_wide:
+        statement = statement.where(AuditEvent.region_id.in_([uuid.UUID(r) for r in caller.region_ids]))
+    if actor_id:
+        statement = statement.where(AuditEvent.actor_id == actor_id)
+    if unit_id:
+        statement = statement.where(AuditEvent.unit_id == unit_id)
+    if region_id:
+        statement = statement.where(AuditEvent.region_id == region_id)
+    if since:
+        statement = statement.where(AuditEvent.at >= since)
+    if until:
+        statement = statement.where(AuditEvent.at < until)
+    return list(await session.scalars(statement))
+
+
+class AuditMiddleware:
+    """Records every write (POST, PUT, PATCH, DELETE) once its response has gone out.
+
+    Sign-in records itself (it knows the username and the outcome); every other write is
+    attributed to the principal the request authenticated as, or to "anonymous".
+    """
+
+    SELF_RECORDED = frozenset({"/api/v1/auth/token"})
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in WRITES or scope["path"] in self.SELF_RECORDED:
+            await self.app(scope, receive, send)
+            return
+        seen: dict[str, Any] = {"status": 500, "body": b"", "content_type": None}
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+                for key, value in message.get("headers", []):
+                    if key == b"content-type":
+                        seen["content_type"] = value.decode("latin-1")
+            elif message["type"] == "http.response.body" and len(seen["body"]) < 65536:
+                seen["body"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            await self._record(scope, seen)
+
+    async def _record(self, scope: Any, seen: dict[str, Any]) -> None:
+        state = scope.get("state", {})
+        app = scope["app"]
+        route = state.get("audit_route") or getattr(scope.get("route"), "path", None) or scope["path"]
+        targets: dict[str, Any] = dict(state.get("audit_targets") or scope.get("path_params") or {})
+        if 200 <= seen["status"] < 300:
+            new_id = created_id(seen["body"], seen["content_type"])
+            if new_id:
+                targets["created_id"] = new_id
+        try:
+            await record(app.state.sessionmaker, Request(scope), principal=state.get("principal"), route=route,
+                         status=seen["status"], targets=targets)
+        except Exception:  # the write happened; a lost audit line must be loud, not a client error
+            logger.exception("could not write the audit event for %s %s", scope["method"], scope["path"])

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Role = Literal["province_admin", "region_admin", "unit_admin", "leader", "member"]
+Scope = Literal["results:read", "inputs:write", "apportion"]
+
+
+class TokenRead(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth2 token type)
+    expires_in: int = Field(description="seconds")
+    refresh_token: str
+
+
+class RefreshIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str = Field(min_length=10, max_length=200)
+
+
+class LogoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str | None = Field(default=None, max_length=200)
+    everywhere: bool = Field(default=False, description="revoke every refresh token of the user")
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+    password: str = Field(min_length=10, max_length=200)
+    role: Role
+    region_id: uuid.UUID | None = None
+    unit_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _scope(self) -> UserCreate:
+        needs = {"region_admin": "region_id", "unit_admin": "unit_id", "leader": "unit_id", "member": "person_id"}
+        field = needs.get(self.role)
+        if field and getattr(self, field) is None:
+            raise ValueError(f"a {self.role} needs {field}")
+        return self
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    username: str
+    role: str
+    region_id: uuid.UUID | None
+    unit_id: uuid.UUID | None
+    person_id: uuid.UUID | None
+    is_active: bool
+    created_at: datetime
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=128)
+    scopes: list[Scope] = Field(min_length=1)
+    region_id: uuid.UUID | None = Field(default=None, description="the region the key acts for")
+
+    @model_validator(mode="after")
+    def _region(self) -> ApiKeyCreate:
+        if self.region_id is None and set(self.scopes) & {"results:read", "inputs:write"}:
+            raise ValueError("results:read and inputs:write keys act for one region: give region_id")
+        return self
+
+
+class ApiKeyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    name: str
+    prefix: str
+    scopes: list[str]
+    region_id: uuid.UUID | None
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str = Field(description="shown once; only its digest is kept")

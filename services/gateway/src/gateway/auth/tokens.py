@@ -1,0 +1,54 @@
+"""Access tokens (short-lived JWT, HS256) and opaque refresh tokens (kept as SHA-256 digests)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+
+import jwt
+
+from gateway.models import User
+from shared.service_auth import Caller
+
+ISSUER = "kaohe"
+AUDIENCE = "kaohe-api"
+
+
+def caller_for_user(user: User) -> Caller:
+    return Caller(
+        subject=f"user:{user.id}",
+        kind="user",
+        roles=(user.role,),
+        region_ids=(str(user.region_id),) if user.region_id and user.role == "region_admin" else (),
+        unit_ids=(str(user.unit_id),) if user.unit_id and user.role in ("unit_admin", "leader") else (),
+        person_id=str(user.person_id) if user.person_id else None,
+    )
+
+
+def issue_access_token(secret: str, user: User, *, minutes: int) -> str:
+    now = int(time.time())
+    caller = caller_for_user(user)
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": str(user.id), "iat": now, "exp": now + minutes * 60,
+              "jti": uuid.uuid4().hex, "name": user.username, "rol": list(caller.roles),
+              "reg": list(caller.region_ids), "uni": list(caller.unit_ids), "per": caller.person_id}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def read_access_token(secret: str, token: str) -> tuple[Caller, str]:
+    """The caller and their username; raises ``jwt.PyJWTError`` for anything not ours and current."""
+    claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER, audience=AUDIENCE,
+                        options={"require": ["exp", "iat", "iss", "aud", "sub"]})
+    caller = Caller(subject=f"user:{claims['sub']}", kind="user", roles=tuple(claims.get("rol", ())),
+                    region_ids=tuple(claims.get("reg", ())), unit_ids=tuple(claims.get("uni", ())),
+                    person_id=claims.get("per"))
+    return caller, str(claims.get("name", ""))
+
+
+def new_opaque_token(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,83 @@
+"""Who is calling: a user's bearer token or a system's API key, checked on every request."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from gateway.auth.service import caller_for_key
+from gateway.auth.tokens import read_access_token
+from shared.errors import AppError, Unauthorized
+from shared.service_auth import Caller
+
+BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    caller: Caller
+    name: str
+
+    @property
+    def user_id(self) -> str | None:
+        return self.caller.subject.removeprefix("user:") if self.caller.kind == "user" else None
+
+
+class RateLimited(AppError):
+    status_code = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+
+class RateLimits:
+    """Moving-window limits per caller (and per address for sign-in), in this process's memory."""
+
+    def __init__(self, per_caller: str, sign_in: str) -> None:
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.per_caller = parse(per_caller)
+        self.sign_in = parse(sign_in)
+
+    def check(self, key: str, *, sign_in: bool = False) -> None:
+        item = self.sign_in if sign_in else self.per_caller
+        if not self.limiter.hit(item, key):
+            retry = max(1, int(self.limiter.get_window_stats(item, key).reset_time - time.time()))
+            raise RateLimited(f"limit {item} reached; retry in {retry} s", extra={"retry_after": retry})
+
+
+def _unauthorized(detail: str, code: str) -> Unauthorized:
+    return Unauthorized(detail, code=code)
+
+
+async def authenticate(request: Request) -> Principal:
+    state = request.app.state
+    authorization = request.headers.get("authorization")
+    api_key = request.headers.get("x-api-key")
+    if authorization and authorization[:7].lower() == "bearer ":
+        try:
+            caller, name = read_access_token(state.settings.jwt_secret.get_secret_value(), authorization[7:].strip())
+        except jwt.ExpiredSignatureError as exc:
+            raise _unauthorized("the access token has expired; refresh it", "token_expired") from exc
+        except jwt.PyJWTError as exc:
+            raise _unauthorized("the access token is not valid", "token_invalid") from exc
+        principal = Principal(caller, name)
+    elif api_key:
+        async with state.sessionmaker() as session:
+            found = await caller_for_key(session, api_key.strip())
+        if found is None:
+            raise _unauthorized("the API key is unknown or revoked", "api_key_invalid")
+        principal = Principal(*found)
+    else:
+        raise _unauthorized("sign in (Authorization: Bearer …) or send an API key (X-API-Key)", "unauthenticated")
+    state.rate_limits.check(principal.caller.subject)
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(authenticate)]

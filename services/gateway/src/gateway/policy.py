@@ -1,0 +1,86 @@
+"""Who may call which public route: every route is declared here, and anything undeclared is 404.
+
+Roles: P province_admin, R region_admin, U unit_admin, L leader, M member. API keys carry
+scopes instead. The services then check each object against the caller's region, unit or
+person, so a unit administrator of A gets 404 for anything of B.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+P, R, U, L, M = "province_admin", "region_admin", "unit_admin", "leader", "member"
+ADMINS = frozenset({P, R})
+UNIT_MANAGERS = ADMINS | {U}
+UNIT_STAFF = UNIT_MANAGERS | {L}
+EVERYONE = UNIT_STAFF | {M}
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    template: str
+    roles: frozenset[str]
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template) + "$")
+
+
+def rule(method: str, template: str, roles: frozenset[str], *scopes: str) -> Rule:
+    return Rule(method, template, roles, frozenset(scopes))
+
+
+RULES: tuple[Rule, ...] = (
+    rule("GET", "/api/v1/records/version", EVERYONE),
+    rule("POST", "/api/v1/records/regions", frozenset({P})),
+    rule("GET", "/api/v1/records/regions", ADMINS, "results:read"),
+    rule("GET", "/api/v1/records/regions/{region_id}", ADMINS, "results:read"),
+    rule("GET", "/api/v1/records/regions/{region_id}/headcounts", ADMINS, "results:read"),
+    rule("POST", "/api/v1/records/units", ADMINS),
+    rule("GET", "/api/v1/records/units", UNIT_STAFF),
+    rule("GET", "/api/v1/records/units/{unit_id}", UNIT_STAFF),
+    rule("PATCH", "/api/v1/records/units/{unit_id}", ADMINS),
+    rule("POST", "/api/v1/records/units/{unit_id}/sections", UNIT_MANAGERS),
+    rule("GET", "/api/v1/records/units/{unit_id}/sections", UNIT_STAFF),
+    rule("GET", "/api/v1/records/units/{unit_id}/members", UNIT_STAFF),
+    rule("POST", "/api/v1/records/persons", UNIT_MANAGERS),
+    rule("GET", "/api/v1/records/persons/{person_id}", EVERYONE),
+    rule("POST", "/api/v1/records/persons/{person_id}/moves", UNIT_MANAGERS),
+    rule("GET", "/api/v1/scoring/version", EVERYONE),
+    rule("GET", "/api/v1/quota/version", EVERYONE),
+    rule("POST", "/api/v1/quota/apportion", ADMINS, "apportion"),
+    rule("POST", "/api/v1/quota/allocations/simulate", ADMINS, "apportion"),
+    rule("PUT", "/api/v1/quota/regions/{region_id}/years/{year}/units", ADMINS, "inputs:write"),
+    rule("PUT", "/api/v1/quota/regions/{region_id}/years/{year}/policy", ADMINS),
+    rule("GET", "/api/v1/quota/regions/{region_id}/years/{year}/inputs", ADMINS),
+    rule("POST", "/api/v1/quota/regions/{region_id}/years/{year}/allocations", ADMINS),
+    rule("GET", "/api/v1/quota/regions/{region_id}/years/{year}/allocations", ADMINS, "results:read"),
+    rule("GET", "/api/v1/quota/regions/{region_id}/years/{year}/published", ADMINS, "results:read"),
+    rule("GET", "/api/v1/quota/allocations/{run_id}", ADMINS, "results:read"),
+    rule("GET", "/api/v1/quota/allocations/{run_id}/compare/{other_id}", ADMINS),
+    rule("POST", "/api/v1/quota/allocations/{run_id}/publish", ADMINS),
+)
+
+_COMPILED = tuple((r, r.pattern) for r in RULES)
+
+
+def match(method: str, path: str) -> tuple[Rule, dict[str, str]] | None:
+    for candidate, pattern in _COMPILED:
+        if candidate.method == method:
+            found = pattern.match(path)
+            if found:
+                return candidate, found.groupdict()
+    return None
+
+
+def path_exists(path: str) -> bool:
+    return any(pattern.match(path) for _, pattern in _COMPILED)
+
+
+def allowed(rule: Rule, *, kind: str, roles: tuple[str, ...], scopes: tuple[str, ...]) -> bool:
+    if kind == "api_key":
+        return bool(rule.scopes & set(scopes))
+    return bool(rule.roles & set(roles))
