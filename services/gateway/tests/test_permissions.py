@@ -1,0 +1,164 @@
+"""Every route with every kind of caller, and the exact status each must get.
+
+Callers: P province admin, R region admin of region A, U unit admin and L leader of unit A1,
+M member (a person of A1), API keys (results:read for region A; apportion), and callers that
+must be turned away: anonymous, an expired token, a token signed with another key, a revoked key.
+Objects ending in "a" belong to the callers' region; those ending in "b" to another region.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from shared.testing import asgi_client
+
+from .conftest import POLICY, World
+
+IDENTITIES = ("P", "R", "U", "L", "M", "key_read", "key_apportion")
+TURNED_AWAY = ("anonymous", "expired", "forged", "key_revoked")
+LATER = '{"on": "2000-01-01", "leave": true}'  # a move before the placement began: 409, nothing changes
+
+# (method, path, body, {identity: status}); every identity of IDENTITIES must be listed.
+MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
+    ("GET", "/api/v1/records/regions/{region_a}", None,
+     {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 200, "key_apportion": 403}),
+    ("GET", "/api/v1/records/regions/{region_b}", None,
+     {"P": 200, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 404, "key_apportion": 403}),
+    ("GET", "/api/v1/records/regions/{region_a}/headcounts?year=2025", None,
+     {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 200, "key_apportion": 403}),
+    ("POST", "/api/v1/records/regions", {"code": "dup", "name": "x", "parent_id": "00000000-0000-0000-0000-000000000000"},
+     {"P": 422, "R": 403, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/units", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/units/{unit_a}", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/units/{unit_b}", None,
+     {"P": 200, "R": 404, "U": 404, "L": 404, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("PATCH", "/api/v1/records/units/{unit_b}", {"name": "改名"},
+     {"P": 200, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/units/{unit_a}/members?period=2025", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/units/{unit_b}/members?period=2025", None,
+     {"P": 200, "R": 404, "U": 404, "L": 404, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/persons/{person_a}", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/persons/{person_b}", None,
+     {"P": 200, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/records/persons/{person_a}/moves", LATER,
+     {"P": 409, "R": 409, "U": 409, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/records/persons/{person_b}/moves", LATER,
+     {"P": 409, "R": 404, "U": 404, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/quota/apportion", {"method": "webster", "seats": 3, "populations": {"a": 2, "b": 1}},
+     {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 200}),
+    ("GET", "/api/v1/quota/allocations/{run_a}", None,
+     {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 200, "key_apportion": 403}),
+    ("GET", "/api/v1/quota/allocations/{run_b}", None,
+     {"P": 200, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 404, "key_apportion": 403}),
+    ("GET", "/api/v1/quota/regions/{region_b}/years/2025/inputs", None,
+     {"P": 200, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/quota/regions/{region_a}/years/2025/published", None,
+     {"P": 404, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 404, "key_apportion": 403}),
+    ("GET", "/api/v1/admin/users", None,
+     {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/admin/api-keys", {},
+     {"P": 422, "R": 403, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/audit", None,
+     {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/regions", None,
+     {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 200, "key_apportion": 403}),
+    ("POST", "/api/v1/records/units", {},
+     {"P": 422, "R": 422, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/records/units/{unit_a}/sections", {},
+     {"P": 422, "R": 422, "U": 422, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/units/{unit_a}/sections", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/records/persons", {},
+     {"P": 422, "R": 422, "U": 422, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/version", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/version", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/quota/version", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/quota/allocations/simulate", {},
+     {"P": 422, "R": 422, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 422}),
+    ("PUT", "/api/v1/quota/regions/{region_b}/years/2025/units", "UNITS_B",
+     {"P": 200, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("PUT", "/api/v1/quota/regions/{region_b}/years/2025/policy", "POLICY",
+     {"P": 200, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/quota/regions/{region_a}/years/2025/allocations", None,
+     {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 200, "key_apportion": 403}),
+    ("POST", "/api/v1/quota/regions/{region_b}/years/2025/allocations", None,
+     {"P": 201, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/quota/allocations/{run_a}/compare/{run_a}", None,
+     {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/quota/allocations/{run_b}/publish", None,
+     {"P": 201, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/me", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 200, "key_apportion": 200}),
+]
+
+
+def _path(template: str, world: World) -> str:
+    return template.format(region_a=world.region["a"], region_b=world.region["b"], unit_a=world.unit["a"],
+                           unit_b=world.unit["b"], person_a=world.person["a"], person_b=world.person["b"],
+                           run_a=world.run["a"], run_b=world.run["b"])
+
+
+async def _call(client: httpx.AsyncClient, method: str, path: str, body: Any, headers: dict[str, str],
+                world: World | None = None) -> httpx.Response:
+    if body == "UNITS_B" and world is not None:
+        body = {"units": [{"id": world.unit["b"], "kind": "township", "grade": "first"}]}
+    elif body == "POLICY":
+        body = POLICY
+    if isinstance(body, str):
+        return await client.request(method, path, content=body, headers={**headers, "content-type": "application/json"})
+    return await client.request(method, path, json=body, headers=headers)
+
+
+CASES = [(m, p, b, who, expected[who]) for m, p, b, expected in MATRIX for who in IDENTITIES]
+
+
+@pytest.mark.parametrize(("method", "template", "body", "who", "status"), CASES,
+                         ids=[f"{m} {p} as {w}" for m, p, _, w, _ in CASES])
+async def test_status_for_each_caller(gateway_app: FastAPI, world: World, method: str, template: str,
+                                      body: Any, who: str, status: int) -> None:
+    async with asgi_client(gateway_app) as client:
+        response = await _call(client, method, _path(template, world), body, world.headers[who], world)
+    assert response.status_code == status, response.text
+    if status >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("who", TURNED_AWAY)
+@pytest.mark.parametrize(("method", "template", "body"), [(m, p, b) for m, p, b, _ in MATRIX],
+                         ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+async def test_no_valid_credentials_is_401_everywhere(gateway_app: FastAPI, world: World, method: str,
+                                                      template: str, body: Any, who: str) -> None:
+    async with asgi_client(gateway_app) as client:
+        response = await _call(client, method, _path(template, world), body, world.headers[who], world)
+    assert response.status_code == 401, response.text
+    assert response.json()["code"] in {"unauthenticated", "token_expired", "token_invalid", "api_key_invalid"}
+
+
+def test_every_declared_route_is_in_the_matrix() -> None:
+    from gateway.policy import RULES
+
+    covered = {(m, p.split("?")[0].replace("{region_a}", "{region_id}").replace("{region_b}", "{region_id}")
+                .replace("{unit_a}", "{unit_id}").replace("{unit_b}", "{unit_id}")
+                .replace("{person_a}", "{person_id}").replace("{person_b}", "{person_id}")
+                .replace("/compare/{run_a}", "/compare/{other_id}")
+                .replace("{run_a}", "{run_id}").replace("{run_b}", "{run_id}"))
+               for m, p, _, _ in MATRIX}
+    declared = {(r.method, r.template.replace("{year}", "2025")) for r in RULES}
+    assert sorted(declared - covered) == []
+
+
+async def test_a_unit_admin_lists_only_their_unit(gateway_app: FastAPI, world: World) -> None:
+    async with asgi_client(gateway_app) as client:
+        units = (await client.get("/api/v1/records/units", headers=world.headers["U"])).json()
+    assert [u["id"] for u in units] == [world.unit["a"]]
