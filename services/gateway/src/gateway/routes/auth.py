@@ -37,6 +37,8 @@ async def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], request
     await audit.record(state.sessionmaker, request, principal=None, actor_name=form.username,
                        route="/api/v1/auth/token", status=200 if tokens else 401, targets=targets)
     if tokens is None:
+        # The failure count must outlive this 401, which would otherwise roll it back.
+        await session.commit()
         raise service.SignInFailed("wrong username or password")
     return tokens
 
