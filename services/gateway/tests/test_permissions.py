@@ -20,6 +20,7 @@ from .conftest import POLICY, World
 
 IDENTITIES = ("P", "R", "U", "L", "M", "key_read", "key_apportion")
 TURNED_AWAY = ("anonymous", "expired", "forged", "key_revoked")
+NO_SUCH_REGION = "00000000-0000-0000-0000-000000000000"  # a parent that does not exist: 422
 LATER = '{"on": "2000-01-01", "leave": true}'  # a move before the placement began: 409, nothing changes
 
 # (method, path, body, {identity: status}); every identity of IDENTITIES must be listed.
@@ -30,7 +31,7 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
      {"P": 200, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 404, "key_apportion": 403}),
     ("GET", "/api/v1/records/regions/{region_a}/headcounts?year=2025", None,
      {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 200, "key_apportion": 403}),
-    ("POST", "/api/v1/records/regions", {"code": "dup", "name": "x", "parent_id": "00000000-0000-0000-0000-000000000000"},
+    ("POST", "/api/v1/records/regions", {"code": "x", "name": "x", "parent_id": NO_SUCH_REGION},
      {"P": 422, "R": 403, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/records/units", None,
      {"P": 200, "R": 200, "U": 200, "L": 200, "M": 403, "key_read": 403, "key_apportion": 403}),
