@@ -65,13 +65,15 @@ def free_ports() -> dict[str, int]:
     return {name: free_port() for name in (*SERVICES, "pg")}
 
 
-def start_stack(home: Path, log: Path, ports: dict[str, int] | None = None) -> LocalStack:
+def start_stack(home: Path, log: Path, ports: dict[str, int] | None = None,
+                extra_env: dict[str, str] | None = None) -> LocalStack:
     """``kaohe run`` on the embedded database in ``home``, on free (or given) ports."""
     ports = ports or free_ports()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("KAOHE_", "RECORDS_", "SCORING_", "QUOTA_", "GATEWAY_"))}
     env.update({f"KAOHE_{name.upper()}_PORT": str(port) for name, port in ports.items()})
     env["KAOHE_HOME"] = str(home)
+    env.update(extra_env or {})
     home.parent.mkdir(parents=True, exist_ok=True)
     kaohe = Path(sys.executable).parent / "kaohe"
     with log.open("wb") as out:

@@ -81,6 +81,8 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
      {"P": 422, "R": 422, "U": 422, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/records/version", None,
      {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/whoami", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 200, "key_apportion": 200}),
     ("GET", "/api/v1/scoring/version", None,
      {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/quota/version", None,

@@ -16,7 +16,7 @@ from shared.errors import install_error_handlers
 from shared.health import database_readiness, health_router
 from shared.logging import RequestContextMiddleware, configure_logging
 from shared.migrations import script_heads
-from shared.service_auth import ServiceAuthMiddleware
+from shared.service_auth import CallerDep, ServiceAuthMiddleware
 from shared.settings import BaseServiceSettings
 
 ExtraLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -83,6 +83,10 @@ def create_service_app(
             rows = await connection.execute(text(f'SELECT version_num FROM "{schema}".alembic_version'))  # noqa: S608
             revisions = sorted(row[0] for row in rows)
         return ServiceVersion(service=service, version=version, schema_revision=revisions)
+
+    @meta.get("/whoami", summary="The caller as this service sees it (cheap, touches nothing)")
+    async def whoami(caller: CallerDep) -> dict[str, object]:
+        return {"service": service, "subject": caller.subject, "kind": caller.kind, "roles": list(caller.roles)}
 
     app.include_router(meta)
     for router in routers:

@@ -78,6 +78,8 @@ class ServiceClient:
                 method, path, json=json, params=params, headers=self.headers_for(caller),
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
+        except httpx.ConnectTimeout as exc:
+            raise UpstreamUnavailable(f"{self.name} is unavailable") from exc
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(f"{self.name} did not answer in time") from exc
         except httpx.TransportError as exc:

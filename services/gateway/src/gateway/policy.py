@@ -35,6 +35,7 @@ def rule(method: str, template: str, roles: frozenset[str], *scopes: str) -> Rul
 
 RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/records/version", EVERYONE),
+    rule("GET", "/api/v1/records/whoami", EVERYONE, "results:read", "inputs:write", "apportion"),
     rule("POST", "/api/v1/records/regions", frozenset({P})),
     rule("GET", "/api/v1/records/regions", ADMINS, "results:read"),
     rule("GET", "/api/v1/records/regions/{region_id}", ADMINS, "results:read"),

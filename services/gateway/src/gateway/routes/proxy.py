@@ -72,7 +72,8 @@ async def proxy(request: Request, service: str, path: str) -> Response:
         try:
             response = await client.http.send(upstream)
             break
-        except httpx.ConnectError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # No connection at all: the service is down or unreachable (503), and nothing was sent.
             if attempt + 1 < attempts:
                 continue
             raise UpstreamUnavailable(f"the {service} service is unavailable") from exc
