@@ -10,7 +10,7 @@ import jwt
 from fastapi import Depends, Request
 from limits import parse
 from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter
 
 from gateway.auth.service import caller_for_key
 from gateway.auth.tokens import read_access_token
@@ -37,10 +37,10 @@ class RateLimited(AppError):
 
 
 class RateLimits:
-    """Moving-window limits per caller (and per address for sign-in), in this process's memory."""
+    """Fixed-window limits per caller (and per address for sign-in), in this process's memory."""
 
     def __init__(self, per_caller: str, sign_in: str) -> None:
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiter = FixedWindowRateLimiter(MemoryStorage())
         self.per_caller = parse(per_caller)
         self.sign_in = parse(sign_in)
 
@@ -55,18 +55,40 @@ def _unauthorized(detail: str, code: str) -> Unauthorized:
     return Unauthorized(detail, code=code)
 
 
-async def authenticate(request: Request) -> Principal:
-    state = request.app.state
-    authorization = request.headers.get("authorization")
-    api_key = request.headers.get("x-api-key")
-    if authorization and authorization[:7].lower() == "bearer ":
+class TokenCache:
+    """Verified access tokens, kept until shortly before they expire: a client sends the same
+    token many times, and verifying it again each time is the gateway's largest fixed cost."""
+
+    def __init__(self, secret: str, size: int = 10_000) -> None:
+        self.secret = secret
+        self.size = size
+        self._seen: dict[str, tuple[float, Principal]] = {}
+
+    def principal(self, token: str) -> Principal:
+        now = time.time()
+        hit = self._seen.get(token)
+        if hit is not None and hit[0] > now:
+            return hit[1]
         try:
-            caller, name = read_access_token(state.settings.jwt_secret.get_secret_value(), authorization[7:].strip())
+            caller, name = read_access_token(self.secret, token)
+            expires = jwt.decode(token, options={"verify_signature": False})["exp"]
         except jwt.ExpiredSignatureError as exc:
             raise _unauthorized("the access token has expired; refresh it", "token_expired") from exc
         except jwt.PyJWTError as exc:
             raise _unauthorized("the access token is not valid", "token_invalid") from exc
         principal = Principal(caller, name)
+        if len(self._seen) >= self.size:
+            self._seen.clear()
+        self._seen[token] = (min(float(expires), now + 300) - 1, principal)
+        return principal
+
+
+async def authenticate(request: Request) -> Principal:
+    state = request.app.state
+    authorization = request.headers.get("authorization")
+    api_key = request.headers.get("x-api-key")
+    if authorization and authorization[:7].lower() == "bearer ":
+        principal = state.tokens.principal(authorization[7:].strip())
     elif api_key:
         async with state.sessionmaker() as session:
             found = await caller_for_key(session, api_key.strip())

@@ -17,7 +17,7 @@ from gateway.auth.service import ensure_first_admin
 from gateway.clients.services import build_downstreams
 from gateway.config import GatewaySettings, get_settings
 from gateway.db import SCHEMA
-from gateway.identity import RateLimits
+from gateway.identity import RateLimits, TokenCache
 from gateway.routes import admin, auth, health, me, openapi, proxy
 from shared.db import create_engine, make_sessionmaker
 from shared.errors import install_error_handlers
@@ -48,6 +48,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.passwords = Passwords(settings)
         app.state.rate_limits = RateLimits(settings.rate_limit, settings.sign_in_rate_limit)
+        app.state.tokens = TokenCache(settings.jwt_secret.get_secret_value())
         app.state.downstreams = build_downstreams(settings, **build_options)
         try:
             async with app.state.sessionmaker() as session:
@@ -67,6 +68,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     app.state.settings = settings
     app.state.expected_heads = script_heads(ALEMBIC_INI)
     install_error_handlers(app)
+    app.add_middleware(proxy.ProxyMiddleware)
     app.add_middleware(AuditMiddleware)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
@@ -87,5 +89,4 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="kaohe API")
 
-    app.include_router(proxy.router)
     return app

@@ -8,16 +8,16 @@ service that is down or slow becomes a 503 or 504 problem within the timeout, ne
 
 from __future__ import annotations
 
+import aiohttp
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import policy
 from gateway.clients.services import Downstreams
 from gateway.identity import authenticate
-from shared.errors import Forbidden, NotFound, PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable
-
-router = APIRouter()
+from shared.errors import AppError, Forbidden, NotFound, PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable, problem
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "if-match",
@@ -40,9 +40,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-@router.api_route("/api/v1/{service}/{path:path}",
-                  methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-async def proxy(request: Request, service: str, path: str) -> Response:
+async def proxy(request: Request, service: str) -> Response:
     found = policy.match(request.method, request.url.path)
     if found is None:
         if policy.path_exists(request.url.path):
@@ -65,6 +63,10 @@ async def proxy(request: Request, service: str, path: str) -> Response:
         value = request.headers.get(name)
         if value is not None:
             headers[name] = value
+    raw = downstreams.raw.get(service)
+    if raw is not None:
+        return await _send_raw(raw, f"{downstreams.base_urls[service]}{request.url.path}", request, headers, body,
+                               service)
     upstream = client.http.build_request(request.method, request.url.path,
                                          params=request.url.query, headers=headers, content=body)
     attempts = 2 if request.method in IDEMPOTENT else 1
@@ -84,3 +86,52 @@ async def proxy(request: Request, service: str, path: str) -> Response:
     out_headers = {name: response.headers[name] for name in FORWARDED_RESPONSE_HEADERS
                    if name in response.headers}
     return Response(content=response.content, status_code=response.status_code, headers=out_headers)
+
+
+async def _send_raw(session: aiohttp.ClientSession, url: str, request: Request, headers: dict[str, str],
+                    body: bytes, service: str) -> Response:
+    """The same exchange over aiohttp, with the same retry and error rules."""
+    query = request.url.query
+    attempts = 2 if request.method in IDEMPOTENT else 1
+    for attempt in range(attempts):
+        try:
+            async with session.request(request.method, f"{url}?{query}" if query else url, data=body or None,
+                                       headers=headers, allow_redirects=False) as upstream:
+                content = await upstream.read()
+                out_headers = {name: upstream.headers[name] for name in FORWARDED_RESPONSE_HEADERS
+                               if name in upstream.headers}
+                return Response(content=content, status_code=upstream.status, headers=out_headers)
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            if attempt + 1 < attempts:
+                continue
+            raise UpstreamUnavailable(f"the {service} service is unavailable") from exc
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise UpstreamTimeout(f"the {service} service did not answer in time") from exc
+        except aiohttp.ClientError as exc:
+            raise UpstreamUnavailable(f"the {service} service is unavailable") from exc
+    raise UpstreamUnavailable(f"the {service} service is unavailable")
+
+SERVICES = ("records", "scoring", "quota")
+_PREFIXES = tuple(f"/api/v1/{name}/" for name in SERVICES)
+
+
+class ProxyMiddleware:
+    """Serves ``/api/v1/<service>/...`` straight from ASGI, without FastAPI's routing and
+    dependency machinery: the hot path of the gateway (see bench/gateway.py). It sits inside
+    the request-id and audit middlewares, and renders its own problems."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"] if scope["type"] == "http" else ""
+        if not path.startswith(_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await proxy(request, path.split("/", 4)[3])
+        except AppError as exc:
+            response = problem(exc.status_code, code=exc.code, title=exc.title, detail=exc.detail,
+                               errors=exc.errors, instance=path, extra=exc.extra)
+        await response(scope, receive, send)
