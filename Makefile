@@ -25,6 +25,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python bench/apportion.py
 	$(VENV)/bin/python bench/simulate.py
+	$(VENV)/bin/python bench/gateway.py
 
 install: $(STAMP)
 

@@ -88,7 +88,8 @@ async def authenticate(request: Request) -> Principal:
     authorization = request.headers.get("authorization")
     api_key = request.headers.get("x-api-key")
     if authorization and authorization[:7].lower() == "bearer ":
-        principal = state.tokens.principal(authorization[7:].strip())
+        tokens: TokenCache = state.tokens
+        principal = tokens.principal(authorization[7:].strip())
     elif api_key:
         async with state.sessionmaker() as session:
             found = await caller_for_key(session, api_key.strip())
