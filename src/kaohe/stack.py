@@ -192,7 +192,8 @@ def run(settings: StackSettings, say: Say = print) -> int:
         watcher.start()
         manager.loop()
         stop.set()
-        return manager.returncode or 0
+        # Ctrl-C or SIGTERM is how the stack is meant to stop: a clean stop, not a failure.
+        return 0 if manager.returncode in (None, 0, 130, 143) else int(manager.returncode)
     finally:
         if database.embedded is not None:
             say("Stopping the embedded PostgreSQL ...")
