@@ -183,3 +183,42 @@ class TestMe:
         async with asgi_client(gateway_app) as client:
             me = (await client.get("/api/v1/me", headers=world.headers["L"])).json()
         assert me["unit"]["id"] == world.unit["a"]
+
+
+class TestAuditIsComplete:
+    async def test_every_write_of_a_session_is_in_the_trail(self, gateway_app: FastAPI, world: World) -> None:
+        """A run of writes of every kind and outcome, each with its own request id: all are there."""
+        writes = [
+            ("R", "POST", "/api/v1/records/units", {"region_id": world.region["a"], "code": uuid.uuid4().hex[:8],
+                                                    "name": "n", "kind": "street"}),
+            ("U", "POST", "/api/v1/records/units", {"region_id": world.region["a"], "code": "x", "name": "n",
+                                                    "kind": "street"}),
+            ("P", "PATCH", f"/api/v1/records/units/{world.unit['a']}", {"name": "单位A"}),
+            ("R", "PUT", f"/api/v1/quota/regions/{world.region['b']}/years/2025/policy", {}),
+            ("key_apportion", "POST", "/api/v1/quota/apportion", {"method": "x", "seats": 1, "populations": {}}),
+            ("anonymous", "POST", "/api/v1/records/persons", {}),
+            ("P", "POST", "/api/v1/admin/api-keys", {"name": "k", "scopes": ["apportion"]}),
+            ("M", "POST", "/api/v1/auth/logout", {"everywhere": True}),
+        ]
+        sent = []
+        async with asgi_client(gateway_app) as client:
+            for who, method, path, body in writes:
+                request_id = f"audit-complete-{uuid.uuid4().hex}"
+                response = await client.request(method, path, json=body,
+                                                 headers={**world.headers[who], "x-request-id": request_id})
+                sent.append((request_id, response.status_code))
+            events = (await client.get("/api/v1/audit", headers=world.headers["P"], params={"limit": 1000})).json()
+        recorded = {e["request_id"]: e["status"] for e in events}
+        assert {rid: recorded.get(rid) for rid, _ in sent} == dict(sent)
+
+
+class TestCors:
+    async def test_a_configured_origin_is_allowed_and_another_is_not(self, database_urls: dict[str, str]) -> None:
+        app = build_gateway_app({}, database_url=database_urls["gateway"], cors_origins=["https://kaohe.example"])
+        async with running(app), asgi_client(app) as client:
+            allowed = await client.options("/api/v1/me", headers={"origin": "https://kaohe.example",
+                                                                  "access-control-request-method": "GET"})
+            other = await client.options("/api/v1/me", headers={"origin": "https://evil.example",
+                                                                "access-control-request-method": "GET"})
+        assert allowed.headers.get("access-control-allow-origin") == "https://kaohe.example"
+        assert "access-control-allow-origin" not in other.headers

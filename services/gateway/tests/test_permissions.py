@@ -101,6 +101,14 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
      {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
     ("POST", "/api/v1/quota/allocations/{run_b}/publish", None,
      {"P": 201, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/admin/users", {},
+     {"P": 422, "R": 422, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/admin/api-keys", None,
+     {"P": 200, "R": 403, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("DELETE", "/api/v1/admin/api-keys/{no_such_key}", None,
+     {"P": 404, "R": 403, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/auth/logout", {},
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/me", None,
      {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 200, "key_apportion": 200}),
 ]
@@ -109,7 +117,7 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
 def _path(template: str, world: World) -> str:
     return template.format(region_a=world.region["a"], region_b=world.region["b"], unit_a=world.unit["a"],
                            unit_b=world.unit["b"], person_a=world.person["a"], person_b=world.person["b"],
-                           run_a=world.run["a"], run_b=world.run["b"])
+                           run_a=world.run["a"], run_b=world.run["b"], no_such_key=NO_SUCH_REGION)
 
 
 async def _call(client: httpx.AsyncClient, method: str, path: str, body: Any, headers: dict[str, str],
@@ -165,3 +173,13 @@ async def test_a_unit_admin_lists_only_their_unit(gateway_app: FastAPI, world: W
     async with asgi_client(gateway_app) as client:
         units = (await client.get("/api/v1/records/units", headers=world.headers["U"])).json()
     assert [u["id"] for u in units] == [world.unit["a"]]
+
+
+def test_every_gateway_route_is_in_the_matrix(gateway_app: FastAPI) -> None:
+    from fastapi.routing import APIRoute
+
+    covered = {(m, p.replace("{no_such_key}", "{key_id}")) for m, p, _, _ in MATRIX}
+    public = {("POST", "/api/v1/auth/token"), ("POST", "/api/v1/auth/refresh")}  # tested in test_auth
+    own = {(method, route.path) for route in gateway_app.routes if isinstance(route, APIRoute)
+           and route.path.startswith("/api/v1/") for method in route.methods}
+    assert sorted(own - covered - public) == []
