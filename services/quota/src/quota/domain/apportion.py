@@ -379,6 +379,10 @@ def _divisor(
     hi_next = max(next_f)
     lo_last = min(last_f)
     tol = 1e-9
+    if hi_next != inf and (lo_last == inf or hi_next * (1 + tol) < lo_last * (1 - tol)) and sum(result) == seats:
+        # A clear gap: every seat given outranks every seat not given by far more than any
+        # rounding, so the allocation is exact and there is no tie to settle.
+        return result, []
     if hi_next == -inf:
         contested_next: list[int] = []
     else:
