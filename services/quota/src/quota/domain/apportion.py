@@ -331,10 +331,9 @@ def _round_all(method: str, pops: list[int], divisor: float) -> list[int]:
     if method == "adams":
         ceil = math.ceil
         return [ceil(p * inv) for p in pops]
-    qs = [p * inv for p in pops]
     if method == "dean":
-        return [s + (q * (2 * s + 1) >= 2 * s * (s + 1)) for q, s in zip(qs, map(int, qs), strict=True)]
-    return [s + (q * q >= s * (s + 1)) for q, s in zip(qs, map(int, qs), strict=True)]
+        return [(s := int(q := p * inv)) + (q * (2 * s + 1) >= 2 * s * (s + 1)) for p in pops]
+    return [(s := int(q := p * inv)) + (q * q >= s * s + s) for p in pops]
 
 
 def _exact_key(method: str, p: int, s: int) -> tuple[int, Fraction]:
