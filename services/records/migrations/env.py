@@ -2,7 +2,10 @@
 
 import os
 
+from records.attendance import models as _attendance  # noqa: F401  (register the tables)
 from records.db import SCHEMA, Base
+from records.roster import models as _roster  # noqa: F401
+from records.work_logs import models as _work_logs  # noqa: F401
 from shared.migrations import run_env
 
 run_env(

@@ -53,7 +53,10 @@ def run_env(*, schema: str, target_metadata: MetaData, default_url: str | None) 
             context.run_migrations()
 
     async def online() -> None:
-        engine = create_async_engine(async_url(url), poolclass=pool.NullPool)
+        # Keep the service schema off the search path while migrating (the dialect reads its
+        # default schema at connect): reflection then names the schema explicitly, as the models do.
+        engine = create_async_engine(async_url(url), poolclass=pool.NullPool,
+                                     connect_args={"server_settings": {"search_path": "public"}})
         try:
             async with engine.connect() as connection:
                 # Provisioned databases already hold the schema, owned by the service's
@@ -62,7 +65,6 @@ def run_env(*, schema: str, target_metadata: MetaData, default_url: str | None) 
                     text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"), {"schema": schema})
                 if not exists:
                     await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-                await connection.execute(text(f'SET search_path TO "{schema}"'))
                 await connection.commit()
                 await connection.run_sync(do_run)
                 await connection.commit()

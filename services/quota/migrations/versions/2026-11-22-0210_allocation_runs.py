@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="allocation_runs_pkey"),
         schema="quota",
     )
-    op.create_index("allocation_runs_region_id_idx", "allocation_runs", ["region_id"], schema="quota")
+    op.create_index("quota_allocation_runs_region_id_idx", "allocation_runs", ["region_id"], schema="quota")
     op.create_table(
         "allocation_publications",
         sa.Column("region_id", postgresql.UUID(as_uuid=True), nullable=False),
@@ -73,6 +73,6 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER {table}_append_only ON quota.{table}")
     op.execute("DROP FUNCTION quota.refuse_change()")
     op.drop_table("allocation_publications", schema="quota")
-    op.drop_index("allocation_runs_region_id_idx", table_name="allocation_runs", schema="quota")
+    op.drop_index("quota_allocation_runs_region_id_idx", table_name="allocation_runs", schema="quota")
     op.drop_table("allocation_runs", schema="quota")
     op.drop_table("allocation_inputs", schema="quota")

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from records.attendance.router import router as attendance_router
 from records.config import RecordsSettings, get_settings
 from records.roster.router import router as roster_router
 from shared.app import create_service_app
@@ -25,5 +26,5 @@ def create_app(settings: RecordsSettings | None = None) -> FastAPI:
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[roster_router],
+        routers=[roster_router, attendance_router],
     )

@@ -1,0 +1,134 @@
+"""Attendance routes: file and stream imports (all-or-nothing), bulk rows, listing, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from records.attendance import service
+from records.attendance.importer import RawRow, SheetError, csv_rows, json_lines, xlsx_rows
+from records.attendance.service import ImportRejected, ImportResult
+from records.roster.router import PeriodDep
+from shared.db import SessionDep
+from shared.service_auth import CallerDep
+
+router = APIRouter(prefix="/api/v1/records/attendance", tags=["attendance"])
+
+STATUS_NAMES = {"present": "出勤", "business_trip": "出差", "sick_leave": "病假", "personal_leave": "事假",
+                "annual_leave": "年休假", "maternity_leave": "产假", "study": "学习", "absent": "旷工", "rest": "休息"}
+HEADERS = ["工号", "姓名", "日期", "状态", "备注"]
+REJECTED = {422: {"description": "bad rows, each listed in `errors` (row, column, value, reason); nothing written"}}
+
+
+class AttendanceRowIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_no: str = Field(min_length=1, max_length=32)
+    day: date
+    status: str = Field(description="present, business_trip, sick_leave, … or 出勤, 出差, 病假, …")
+    note: str | None = Field(default=None, max_length=200)
+
+
+class AttendanceBulkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rows: list[AttendanceRowIn] = Field(min_length=1, max_length=50_000)
+
+
+class AttendanceRead(BaseModel):
+    person_id: uuid.UUID
+    staff_no: str
+    name: str
+    unit_id: uuid.UUID
+    day: date
+    status: str
+    note: str | None
+
+
+class AttendancePage(BaseModel):
+    items: list[AttendanceRead]
+    total: int
+    limit: int
+    offset: int
+
+
+def _rejected(exc: SheetError) -> ImportRejected:
+    return ImportRejected(str(exc), errors=[{"row": 1, "column": "*", "value": "", "reason": str(exc)}])
+
+
+@router.post("/import", response_model=ImportResult, responses=REJECTED,
+             summary="Import a CSV (UTF-8 or GBK) or XLSX sheet: 工号, 日期, 状态 (, 姓名, 备注)")
+async def import_file(file: Annotated[UploadFile, File(description="the sheet")], session: SessionDep,
+                      caller: CallerDep) -> ImportResult:
+    """All or nothing: any bad row rejects the file with every bad row listed. Sending the
+    same file again changes nothing (rows are upserted on person and day)."""
+    name = (file.filename or "").lower()
+    is_xlsx = name.endswith((".xlsx", ".xlsm")) or "spreadsheetml" in (file.content_type or "")
+    try:
+        rows = xlsx_rows(file.file) if is_xlsx else csv_rows(file.file)
+        return await service.load_sync_rows(session, rows, caller=caller)
+    except SheetError as exc:
+        raise _rejected(exc) from exc
+
+
+@router.post("/stream", response_model=ImportResult, responses=REJECTED,
+             summary="Import JSON lines (one {staff_no, day, status, note} per line), streamed",
+             openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
+async def import_stream(request: Request, session: SessionDep, caller: CallerDep) -> ImportResult:
+    return await service.load_async_rows(session, json_lines(request.stream()), caller=caller)
+
+
+@router.put("", response_model=ImportResult, responses=REJECTED, summary="Record a day (or many) in one call")
+async def put_rows(body: AttendanceBulkIn, session: SessionDep, caller: CallerDep) -> ImportResult:
+    rows = (RawRow(i + 1, r.model_dump(mode="json")) for i, r in enumerate(body.rows))
+    return await service.load_sync_rows(session, iter(list(rows)), caller=caller)
+
+
+@router.get("", response_model=AttendancePage, summary="Attendance of a unit or a person in a period")
+async def list_attendance(period: PeriodDep, session: SessionDep, caller: CallerDep,
+                          unit_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
+                          limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+                          offset: Annotated[int, Query(ge=0)] = 0) -> AttendancePage:
+    rows, total = await service.list_attendance(session, caller=caller, unit_id=unit_id, person_id=person_id,
+                                                period=period, limit=limit, offset=offset)
+    return AttendancePage(items=[AttendanceRead(person_id=p.id, staff_no=p.staff_no, name=p.name, unit_id=a.unit_id,
+                                                day=a.day, status=a.status, note=a.note) for a, p in rows],
+                          total=total, limit=limit, offset=offset)
+
+
+@router.get("/export", summary="A unit's attendance in a period as CSV or XLSX, Chinese headers",
+            response_class=Response)
+async def export(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
+                 format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+    rows = await service.export_rows(session, caller=caller, unit_id=unit_id, period=period)
+    table = [[staff_no, name, day.isoformat(), STATUS_NAMES.get(status, status), note or ""]
+             for staff_no, name, day, status, note in rows]
+    filename = f"attendance-{unit_id}-{period.code}.{format}"
+    disposition = {"content-disposition": f'attachment; filename="{filename}"'}
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(HEADERS)
+        writer.writerows(table)
+        # A BOM so that Excel opens the Chinese text as UTF-8.
+        return Response(("\ufeff" + out.getvalue()).encode(), media_type="text/csv; charset=utf-8",
+                        headers=disposition)
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("考勤")
+    for column, width in zip("ABCDE", (14, 10, 12, 8, 24), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.append(HEADERS)
+    for line in table:
+        sheet.append(line)
+    out_bytes = io.BytesIO()
+    workbook.save(out_bytes)
+    return Response(out_bytes.getvalue(),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers=disposition)

@@ -1,0 +1,242 @@
+"""Attendance: all-or-nothing loads at COPY speed, listing and export."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.attendance.importer import RawRow, RowError, parse_day, parse_status, staff_no_of
+from records.attendance.models import Attendance
+from records.errors import InvalidReference
+from records.periods import Period
+from records.roster.models import Assignment, Person, Unit
+from records.roster.service import get_person_or_raise, get_unit_or_raise
+from shared.errors import Unprocessable
+from shared.service_auth import Caller
+
+BATCH = 5000
+MAX_ERRORS_LISTED = 1000
+COPY_COLUMNS = ["row_no", "person_id", "day", "unit_id", "status", "note"]
+
+
+class ImportRejected(Unprocessable):
+    code = "import_rejected"
+    title = "The file has bad rows; nothing was written"
+
+
+class ImportResult(BaseModel):
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+@dataclass
+class _Person:
+    id: uuid.UUID
+    placements: list[tuple[date, date | None, uuid.UUID, uuid.UUID]]  # from, to, unit, region
+
+
+@dataclass
+class _Loader:
+    session: AsyncSession
+    caller: Caller
+    people: dict[str, _Person | None] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    bad_rows: int = 0
+    rows: int = 0
+    started: bool = False
+
+    def error(self, row: RawRow, column: str, value: Any, reason: str) -> None:
+        if len(self.errors) < MAX_ERRORS_LISTED:
+            self.errors.append(RowError(row.number, column, str(value if value is not None else "")[:100], reason))
+
+    async def _resolve(self, staff_nos: set[str]) -> None:
+        unknown = [s for s in staff_nos if s not in self.people]
+        if not unknown:
+            return
+        rows = await self.session.execute(
+            select(Person.staff_no, Person.id, Assignment.active_from, Assignment.active_to, Unit.id, Unit.region_id)
+            .join(Assignment, Assignment.person_id == Person.id).join(Unit, Unit.id == Assignment.unit_id)
+            .where(Person.staff_no.in_(unknown)))
+        for staff_no in unknown:
+            self.people[staff_no] = None
+        for staff_no, person_id, active_from, active_to, unit_id, region_id in rows:
+            person = self.people.get(staff_no)
+            if person is None:
+                person = self.people[staff_no] = _Person(person_id, [])
+            person.placements.append((active_from, active_to, unit_id, region_id))
+
+    async def _raw(self) -> Any:
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        if not self.started:
+            # Dropped at commit; IF NOT EXISTS and TRUNCATE for a caller that loads twice in one
+            # transaction.
+            await driver.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS attendance_import (row_no integer, person_id uuid, day date, "
+                "unit_id uuid, status text, note text) ON COMMIT DROP")
+            await driver.execute("TRUNCATE attendance_import")
+            self.started = True
+        return driver
+
+    async def add(self, batch: list[RawRow]) -> None:
+        self.rows += len(batch)
+        await self._resolve({staff_no_of(r.values.get("staff_no")) for r in batch})
+        records = []
+        for row in batch:
+            record = self._check(row)
+            if record is None:
+                self.bad_rows += 1
+            elif not self.bad_rows:
+                records.append(record)
+        if records and not self.bad_rows:
+            driver = await self._raw()
+            await driver.copy_records_to_table("attendance_import", records=records, columns=COPY_COLUMNS)
+
+    def _check(self, row: RawRow) -> tuple[Any, ...] | None:
+        values = row.values
+        if "__error__" in values:
+            self.error(row, "*", "", values["__error__"])
+            return None
+        staff_no = staff_no_of(values.get("staff_no"))
+        ok = True
+        try:
+            day = parse_day(values.get("day"))
+        except ValueError as exc:
+            self.error(row, "day", values.get("day"), str(exc))
+            ok = False
+        try:
+            status = parse_status(values.get("status"))
+        except ValueError as exc:
+            self.error(row, "status", values.get("status"), str(exc))
+            ok = False
+        note = str(values.get("note") or "").strip()[:200] or None
+        person = self.people.get(staff_no) if staff_no else None
+        if not staff_no:
+            self.error(row, "staff_no", "", "required")
+            return None
+        visible = person is not None and any(self.caller.sees_unit(u, r) for _, _, u, r in person.placements)
+        if person is None or not visible:
+            self.error(row, "staff_no", staff_no, "no such person in the units you manage")
+            return None
+        if not ok:
+            return None
+        placement = next(((u, r) for start, end, u, r in person.placements
+                          if start <= day and (end is None or day <= end)), None)
+        if placement is None:
+            self.error(row, "day", day.isoformat(), f"{staff_no} is not on the roster on that day")
+            return None
+        if not self.caller.sees_unit(*placement):
+            self.error(row, "day", day.isoformat(), f"on that day {staff_no} belongs to a unit you do not manage")
+            return None
+        return (row.number, person.id, day, placement[0], status, note)
+
+    async def finish(self) -> ImportResult:
+        if self.rows == 0:
+            raise ImportRejected("the file has no rows", errors=[])
+        if not self.bad_rows and self.started:
+            driver = await self._raw()
+            duplicates = await driver.fetch(
+                "SELECT array_agg(row_no ORDER BY row_no) AS rows FROM attendance_import "
+                "GROUP BY person_id, day HAVING count(*) > 1 LIMIT $1", MAX_ERRORS_LISTED)
+            for record in duplicates:
+                first, *others = record["rows"]
+                for number in others:
+                    self.bad_rows += 1
+                    self.error(RawRow(number, {}), "day", "", f"the same person and day as row {first}")
+        if self.bad_rows:
+            raise ImportRejected(f"{self.bad_rows} bad row(s) of {self.rows}; nothing was written",
+                                 errors=[e.as_dict() for e in self.errors], extra={"bad_rows": self.bad_rows})
+        driver = await self._raw()
+        counts = await driver.fetchrow("""
+            WITH upserted AS (
+                INSERT INTO attendance (person_id, day, unit_id, status, note)
+                SELECT person_id, day, unit_id, status, note FROM attendance_import
+                ON CONFLICT (person_id, day) DO UPDATE
+                SET unit_id = EXCLUDED.unit_id, status = EXCLUDED.status, note = EXCLUDED.note, recorded_at = now()
+                WHERE (attendance.unit_id, attendance.status, attendance.note)
+                      IS DISTINCT FROM (EXCLUDED.unit_id, EXCLUDED.status, EXCLUDED.note)
+                RETURNING (xmax = 0) AS inserted)
+            SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated
+            FROM upserted""")
+        inserted, updated = int(counts["inserted"]), int(counts["updated"])
+        return ImportResult(rows=self.rows, inserted=inserted, updated=updated,
+                            unchanged=self.rows - inserted - updated)
+
+
+async def load_sync_rows(session: AsyncSession, rows: Iterator[RawRow], *, caller: Caller) -> ImportResult:
+    """Rows from a file parser (blocking): read a batch at a time in a worker thread."""
+    loader = _Loader(session, caller)
+
+    def take() -> list[RawRow]:
+        batch = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == BATCH:
+                break
+        return batch
+
+    while batch := await asyncio.to_thread(take):
+        await loader.add(batch)
+    return await loader.finish()
+
+
+async def load_async_rows(session: AsyncSession, rows: AsyncIterator[RawRow], *, caller: Caller) -> ImportResult:
+    loader = _Loader(session, caller)
+    batch: list[RawRow] = []
+    async for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            await loader.add(batch)
+            batch = []
+    if batch:
+        await loader.add(batch)
+    return await loader.finish()
+
+
+async def list_attendance(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID | None,
+                          person_id: uuid.UUID | None, period: Period, limit: int,
+                          offset: int) -> tuple[list[tuple[Attendance, Person]], int]:
+    if unit_id is None and person_id is None:
+        raise InvalidReference("give unit_id or person_id", errors=[{"field": "query.unit_id",
+                                                                      "message": "unit_id or person_id is required"}])
+    where = [Attendance.day >= period.start, Attendance.day <= period.end]
+    if unit_id is not None:
+        await get_unit_or_raise(session, unit_id, caller=caller)
+        where.append(Attendance.unit_id == unit_id)
+    if person_id is not None:
+        await get_person_or_raise(session, person_id, caller=caller)
+        where.append(Attendance.person_id == person_id)
+        if not caller.is_person(person_id):
+            # Days spent in units the caller does not see stay hidden (a transfer from elsewhere).
+            visible = select(Unit.id, Unit.region_id).join(
+                Attendance, and_(Attendance.unit_id == Unit.id, Attendance.person_id == person_id)).distinct()
+            units = list(await session.execute(visible))
+            where.append(Attendance.unit_id.in_([u for u, r in units if caller.sees_unit(u, r)]))
+    total = await session.scalar(select(func.count()).select_from(Attendance).where(*where)) or 0
+    rows = await session.execute(
+        select(Attendance, Person).join(Person, Person.id == Attendance.person_id).where(*where)
+        .order_by(Person.staff_no, Attendance.day).limit(limit).offset(offset))
+    return [(a, p) for a, p in rows], total
+
+
+async def export_rows(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID,
+                      period: Period) -> list[tuple[str, str, date, str, str | None]]:
+    await get_unit_or_raise(session, unit_id, caller=caller)
+    rows = await session.execute(
+        select(Person.staff_no, Person.name, Attendance.day, Attendance.status, Attendance.note)
+        .join(Person, Person.id == Attendance.person_id)
+        .where(Attendance.unit_id == unit_id, Attendance.day >= period.start, Attendance.day <= period.end)
+        .order_by(Person.staff_no, Attendance.day))
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
