@@ -6,7 +6,7 @@ import csv
 import io
 import uuid
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -24,7 +24,8 @@ router = APIRouter(prefix="/api/v1/records/attendance", tags=["attendance"])
 STATUS_NAMES = {"present": "出勤", "business_trip": "出差", "sick_leave": "病假", "personal_leave": "事假",
                 "annual_leave": "年休假", "maternity_leave": "产假", "study": "学习", "absent": "旷工", "rest": "休息"}
 HEADERS = ["工号", "姓名", "日期", "状态", "备注"]
-REJECTED = {422: {"description": "bad rows, each listed in `errors` (row, column, value, reason); nothing written"}}
+REJECTED: dict[int | str, dict[str, Any]] = {
+    422: {"description": "bad rows, each listed in `errors` (row, column, value, reason); nothing written"}}
 
 
 class AttendanceRowIn(BaseModel):

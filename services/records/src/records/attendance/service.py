@@ -79,6 +79,7 @@ class _Loader:
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
         driver = raw.driver_connection
+        assert driver is not None
         if not self.started:
             # Dropped at commit; IF NOT EXISTS and TRUNCATE for a caller that loads twice in one
             # transaction.
