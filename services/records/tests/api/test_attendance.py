@@ -126,7 +126,7 @@ class TestRejectedFiles:
                           f"{tag}01,2025-03-08,病假"])
         response = await upload(client, "dup.csv", body)
         assert response.status_code == 422
-        assert response.json()["errors"] == [{"row": 4, "column": "day", "value": "",
+        assert response.json()["errors"] == [{"row": 4, "column": "day", "value": "2025-03-08",
                                               "reason": "the same person and day as row 2"}]
 
     async def test_a_person_outside_the_unit_admins_unit(self, client: httpx.AsyncClient,

@@ -15,7 +15,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from records.attendance.models import STATUSES
 
@@ -39,8 +39,7 @@ STATUS_WORDS: dict[str, str] = {
 _DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
-@dataclass(frozen=True)
-class RawRow:
+class RawRow(NamedTuple):
     number: int  # as a person sees it in the sheet: the header is row 1
     values: dict[str, Any]
 
@@ -94,11 +93,17 @@ def csv_rows(stream: IO[bytes]) -> Iterator[RawRow]:
         raise SheetError("the file is empty") from exc
     except UnicodeDecodeError as exc:
         raise SheetError("the CSV is neither UTF-8 nor GBK/GB18030") from exc
+    fields = list(mapping.items())
+    width = max(mapping) + 1
     try:
         for number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            yield RawRow(number, {field: cells[i] if i < len(cells) else "" for i, field in mapping.items()})
+            if len(cells) < width:
+                if not "".join(cells).strip():
+                    continue
+                cells = cells + [""] * (width - len(cells))
+            elif not cells[0] and not "".join(cells).strip():
+                continue  # a row of empty cells, as spreadsheets export them
+            yield RawRow(number, {field: cells[i] for i, field in fields})
     except (UnicodeDecodeError, csv.Error) as exc:
         raise SheetError(f"the CSV cannot be read past row {number}: {exc}") from exc
 
@@ -149,6 +154,11 @@ def _json_row(number: int, line: bytes) -> RawRow:
 
 
 def parse_day(value: Any) -> date:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)  # the common case, in C
+        except ValueError:
+            pass
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -169,6 +179,8 @@ def parse_status(value: Any) -> str:
 
 
 def staff_no_of(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel turns staff numbers into numbers
     return str(value or "").strip()

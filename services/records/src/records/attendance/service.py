@@ -54,6 +54,11 @@ class _Loader:
     bad_rows: int = 0
     rows: int = 0
     started: bool = False
+    direct: int = 0  # rows copied straight into the table: none of them existed before
+    staged: int = 0  # rows that may replace existing ones: upserted from a temporary table at the end
+    seen: dict[int, int] = field(default_factory=dict)  # (person, day) -> first row, for duplicates
+    person_index: dict[uuid.UUID, int] = field(default_factory=dict)
+    pending: asyncio.Future[None] | None = None
 
     def error(self, row: RawRow, column: str, value: Any, reason: str) -> None:
         if len(self.errors) < MAX_ERRORS_LISTED:
@@ -75,11 +80,15 @@ class _Loader:
                 person = self.people[staff_no] = _Person(person_id, [])
             person.placements.append((active_from, active_to, unit_id, region_id))
 
-    async def _raw(self) -> Any:
+    async def _driver(self) -> Any:
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
         driver = raw.driver_connection
         assert driver is not None
+        return driver
+
+    async def _raw(self) -> Any:
+        driver = await self._driver()
         if not self.started:
             # Dropped at commit; IF NOT EXISTS and TRUNCATE for a caller that loads twice in one
             # transaction.
@@ -91,18 +100,56 @@ class _Loader:
         return driver
 
     async def add(self, batch: list[RawRow]) -> None:
+        """Check a batch while the previous one is still being written (the checking is Python,
+        the writing is PostgreSQL's work in another process), then write it."""
         self.rows += len(batch)
-        await self._resolve({staff_no_of(r.values.get("staff_no")) for r in batch})
+        staff_nos = {staff_no_of(r.values.get("staff_no")) for r in batch}
+        if not staff_nos <= self.people.keys():
+            await self._settle()
+            await self._resolve(staff_nos)
+        records = await asyncio.to_thread(self._check_batch, batch)
+        await self._settle()
+        if records and not self.bad_rows:
+            self.pending = asyncio.ensure_future(self._write(records))
+
+    async def _settle(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            await pending
+
+    def _check_batch(self, batch: list[RawRow]) -> list[tuple[Any, ...]]:
         records = []
         for row in batch:
             record = self._check(row)
-            if record is None:
+            if record is None or not self._first_of_its_day(row, record):
                 self.bad_rows += 1
             elif not self.bad_rows:
                 records.append(record)
-        if records and not self.bad_rows:
-            driver = await self._raw()
-            await driver.copy_records_to_table("attendance_import", records=records, columns=COPY_COLUMNS)
+        return records
+
+    def _first_of_its_day(self, row: RawRow, record: tuple[Any, ...]) -> bool:
+        index = self.person_index.setdefault(record[1], len(self.person_index))
+        key = index << 20 | record[2].toordinal()
+        first = self.seen.setdefault(key, row.number)
+        if first != row.number:
+            self.error(row, "day", record[2].isoformat(), f"the same person and day as row {first}")
+            return False
+        return True
+
+    async def _write(self, records: list[tuple[Any, ...]]) -> None:
+        """New rows go straight into the table with COPY; a batch touching existing rows is staged
+        for an upsert at the end. Either way it is one transaction: a later bad row undoes all."""
+        driver = await self._driver()
+        days = [r[2] for r in records]
+        existing = await driver.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM attendance WHERE person_id = ANY($1::uuid[]) AND day BETWEEN $2 AND $3)",
+            list({r[1] for r in records}), min(days), max(days))
+        if existing:
+            await (await self._raw()).copy_records_to_table("attendance_import", records=records, columns=COPY_COLUMNS)
+            self.staged += len(records)
+        else:
+            await driver.copy_records_to_table("attendance", records=[r[1:] for r in records], columns=COPY_COLUMNS[1:])
+            self.direct += len(records)
 
     def _check(self, row: RawRow) -> tuple[Any, ...] | None:
         values = row.values
@@ -143,21 +190,14 @@ class _Loader:
         return (row.number, person.id, day, placement[0], status, note)
 
     async def finish(self) -> ImportResult:
+        await self._settle()
         if self.rows == 0:
             raise ImportRejected("the file has no rows", errors=[])
-        if not self.bad_rows and self.started:
-            driver = await self._raw()
-            duplicates = await driver.fetch(
-                "SELECT array_agg(row_no ORDER BY row_no) AS rows FROM attendance_import "
-                "GROUP BY person_id, day HAVING count(*) > 1 LIMIT $1", MAX_ERRORS_LISTED)
-            for record in duplicates:
-                first, *others = record["rows"]
-                for number in others:
-                    self.bad_rows += 1
-                    self.error(RawRow(number, {}), "day", "", f"the same person and day as row {first}")
         if self.bad_rows:
             raise ImportRejected(f"{self.bad_rows} bad row(s) of {self.rows}; nothing was written",
                                  errors=[e.as_dict() for e in self.errors], extra={"bad_rows": self.bad_rows})
+        if not self.staged:
+            return ImportResult(rows=self.rows, inserted=self.direct, updated=0, unchanged=0)
         driver = await self._raw()
         counts = await driver.fetchrow("""
             WITH upserted AS (
@@ -170,7 +210,7 @@ class _Loader:
                 RETURNING (xmax = 0) AS inserted)
             SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated
             FROM upserted""")
-        inserted, updated = int(counts["inserted"]), int(counts["updated"])
+        inserted, updated = self.direct + int(counts["inserted"]), int(counts["updated"])
         return ImportResult(rows=self.rows, inserted=inserted, updated=updated,
                             unchanged=self.rows - inserted - updated)
 

@@ -1,0 +1,116 @@
+"""Attendance import through the public API against a raw COPY into the same table, in one run.
+
+    .venv/bin/python bench/attendance_import.py [--rows 1000000]
+
+Starts the stack on a throwaway embedded database, creates a unit with enough people, uploads
+one CSV of N attendance rows to the gateway (multipart, as a browser would), then deletes them
+and loads the same rows with PostgreSQL COPY into the same (indexed) table. Prints rows/s for
+both, their ratio, and the records service's peak memory while it streamed the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import re
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+
+from kaohe.local import start_stack
+
+STATUSES = ("出勤", "出勤", "出勤", "出勤", "出差", "病假", "事假", "年休假")
+
+
+def watch_memory(pid: int, stop: threading.Event, peak: list[int]) -> None:
+    process = psutil.Process(pid)
+    while not stop.is_set():
+        peak[0] = max(peak[0], process.memory_info().rss)
+        stop.wait(0.05)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--people", type=int, default=1_000)
+    args = parser.parse_args()
+    days = -(-args.rows // args.people)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        stack = start_stack(root / "home", root / "stack.log", extra_env={
+            "GATEWAY_MAX_BODY_BYTES": str(512 * 1024 * 1024), "GATEWAY_RATE_LIMIT": "1000000/minute",
+            "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "600"})
+        try:
+            stack.wait_ready(90)
+            with httpx.Client(base_url=stack.gateway, timeout=600) as client:
+                token = client.post("/api/v1/auth/token",
+                                    data={"username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]
+                client.headers["authorization"] = f"Bearer {token}"
+                region = client.post("/api/v1/records/regions", json={"code": "bench", "name": "县"}).json()
+                unit = client.post("/api/v1/records/units", json={"region_id": region["id"], "code": "U",
+                                                                   "name": "单位", "kind": "department"}).json()
+                for i in range(args.people):
+                    client.post("/api/v1/records/persons", json={
+                        "unit_id": unit["id"], "staff_no": f"P{i:06d}", "name": f"人{i}", "staff_category": "staff",
+                        "active_from": "2020-01-01"}).raise_for_status()
+                start = date(2021, 1, 1)
+                lines = ["工号,日期,状态"]
+                for d in range(days):
+                    day = (start + timedelta(days=d)).isoformat()
+                    for i in range(args.people):
+                        if len(lines) > args.rows:
+                            break
+                        lines.append(f"P{i:06d},{day},{STATUSES[(i + d) % len(STATUSES)]}")
+                body = ("\n".join(lines) + "\n").encode()
+                records_pid = int(re.search(r"records started \(pid=(\d+)\)", stack.output()).group(1))  # type: ignore[union-attr]
+                baseline = psutil.Process(records_pid).memory_info().rss
+                peak = [baseline]
+                stop = threading.Event()
+                watcher = threading.Thread(target=watch_memory, args=(records_pid, stop, peak), daemon=True)
+                watcher.start()
+                started = time.perf_counter()
+                response = client.post("/api/v1/records/attendance/import",
+                                       files={"file": ("attendance.csv", body, "text/csv")})
+                api_seconds = time.perf_counter() - started
+                stop.set()
+                response.raise_for_status()
+                result = response.json()
+            copy_seconds = asyncio.run(copy_reference(stack.ports["pg"], args.rows))
+        finally:
+            stack.interrupt()
+    api_rate, copy_rate = result["rows"] / api_seconds, args.rows / copy_seconds
+    print(f"{args.rows:,} attendance rows ({len(body) / 1e6:.1f} MB CSV), {args.people:,} people, table indexed")
+    print(f"API (upload to the gateway): {api_seconds:6.2f} s  {api_rate:>10,.0f} rows/s  ({result})")
+    print(f"raw COPY, same table       : {copy_seconds:6.2f} s  {copy_rate:>10,.0f} rows/s")
+    print(f"API / COPY = {api_rate / copy_rate:.2f} (target >= 0.50)")
+    print(f"records service memory: {baseline / 2**20:.0f} MB before, {peak[0] / 2**20:.0f} MB peak (target < 300 MB)")
+
+
+async def copy_reference(pg_port: int, rows: int) -> float:
+    """Take the rows out again and put them back with COPY, as a DBA would."""
+    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+    try:
+        await conn.execute("CREATE TEMP TABLE saved AS SELECT person_id, day, unit_id, status, note "
+                           "FROM records.attendance")
+        buffer = io.BytesIO()
+        await conn.copy_from_table("saved", output=buffer, format="csv")
+        await conn.execute("TRUNCATE records.attendance")
+        await conn.execute("CHECKPOINT")
+        buffer.seek(0)
+        started = time.perf_counter()
+        await conn.copy_to_table("attendance", schema_name="records", source=buffer, format="csv",
+                                 columns=["person_id", "day", "unit_id", "status", "note"])
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
+if __name__ == "__main__":
+    main()
