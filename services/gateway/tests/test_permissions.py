@@ -97,6 +97,18 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
      {"P": 422, "R": 422, "U": 422, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
     ("PUT", "/api/v1/records/attendance", {},
      {"P": 422, "R": 422, "U": 422, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/units/{unit_a}/summary?period=2025Q1", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/units/{unit_b}/summary?period=2025Q1", None,
+     {"P": 200, "R": 404, "U": 404, "L": 404, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/regions/{region_b}/groups/G/summary?period=2025Q1", None,
+     {"P": 404, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/records/work-logs", "LOG_B",
+     {"P": 201, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
+    ("PATCH", "/api/v1/records/work-logs/{no_such_key}", {"content": "x"},
+     {"P": 404, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/work-logs?person_id={person_a}&period=2025", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/scoring/version", None,
      {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/quota/version", None,
@@ -136,7 +148,10 @@ def _path(template: str, world: World) -> str:
 
 async def _call(client: httpx.AsyncClient, method: str, path: str, body: Any, headers: dict[str, str],
                 world: World | None = None) -> httpx.Response:
-    if body == "UNITS_B" and world is not None:
+    if body == "LOG_B" and world is not None:
+        # A new week each time, so the one caller allowed gets 201 and never 409.
+        body = {"person_id": world.person["b"], "week": f"2024-W{len(world.users) % 50 + 1:02d}", "content": "x"}
+    elif body == "UNITS_B" and world is not None:
         body = {"units": [{"id": world.unit["b"], "kind": "township", "grade": "first"}]}
     elif body == "POLICY":
         body = POLICY
@@ -173,7 +188,8 @@ async def test_no_valid_credentials_is_401_everywhere(gateway_app: FastAPI, worl
 def test_every_declared_route_is_in_the_matrix() -> None:
     from gateway.policy import RULES
 
-    covered = {(m, p.split("?")[0].replace("{region_a}", "{region_id}").replace("{region_b}", "{region_id}")
+    covered = {(m, p.split("?")[0].replace("{no_such_key}", "{log_id}").replace("/groups/G/", "/groups/{group}/")
+                .replace("{region_a}", "{region_id}").replace("{region_b}", "{region_id}")
                 .replace("{unit_a}", "{unit_id}").replace("{unit_b}", "{unit_id}")
                 .replace("{person_a}", "{person_id}").replace("{person_b}", "{person_id}")
                 .replace("/compare/{run_a}", "/compare/{other_id}")
@@ -181,6 +197,12 @@ def test_every_declared_route_is_in_the_matrix() -> None:
                for m, p, _, _ in MATRIX}
     declared = {(r.method, r.template.replace("{year}", "2025")) for r in RULES}
     assert sorted(declared - covered) == []
+
+
+def test_route_parameters_are_named_as_declared() -> None:
+    from gateway.policy import RULES
+
+    assert any(r.template == "/api/v1/records/work-logs/{log_id}" for r in RULES)
 
 
 async def test_a_unit_admin_lists_only_their_unit(gateway_app: FastAPI, world: World) -> None:

@@ -7,6 +7,8 @@ from fastapi import FastAPI
 from records.attendance.router import router as attendance_router
 from records.config import RecordsSettings, get_settings
 from records.roster.router import router as roster_router
+from records.summary import router as summary_router
+from records.work_logs.router import router as work_logs_router
 from shared.app import create_service_app
 
 VERSION = "0.1.0"
@@ -26,5 +28,5 @@ def create_app(settings: RecordsSettings | None = None) -> FastAPI:
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[roster_router, attendance_router],
+        routers=[roster_router, attendance_router, work_logs_router, summary_router],
     )

@@ -1,0 +1,130 @@
+"""Period summaries for scoring: a whole unit (or evaluation group) in one call."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.attendance.models import LEAVE, Attendance
+from records.periods import Period
+from records.roster.models import Assignment, Person, Unit
+from records.roster.router import PeriodDep
+from records.roster.service import get_region_or_raise, get_unit_or_raise
+from records.work_logs.models import WorkLog
+from records.work_logs.service import on_time
+from shared.db import SessionDep
+from shared.errors import NotFound
+from shared.service_auth import Caller, CallerDep
+
+router = APIRouter(prefix="/api/v1/records", tags=["summaries"])
+
+
+class PersonSummary(BaseModel):
+    person_id: uuid.UUID
+    staff_no: str
+    name: str
+    unit_id: uuid.UUID
+    section_id: uuid.UUID | None
+    staff_category: str
+    days_in_period: int
+    weeks_due: int
+    weeks_submitted: int
+    weeks_on_time: int
+    attendance: dict[str, int]
+    leave_days_in_year: int
+
+
+class PeriodSummary(BaseModel):
+    period: str
+    unit_ids: list[uuid.UUID]
+    people: list[PersonSummary]
+
+
+def mondays(start: date, end: date) -> int:
+    """ISO weeks whose Monday falls between start and end (inclusive): the weekly records due."""
+    if end < start:
+        return 0
+    first = start + timedelta(days=(7 - start.weekday()) % 7)
+    return 0 if first > end else (end - first).days // 7 + 1
+
+
+async def summarise(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period) -> PeriodSummary:
+    placements = await session.execute(
+        select(Assignment, Person).join(Person, Person.id == Assignment.person_id)
+        .where(Assignment.unit_id.in_(unit_ids), Assignment.active_from <= period.end,
+               (Assignment.active_to.is_(None)) | (Assignment.active_to >= period.start))
+        .order_by(Person.staff_no, Assignment.active_from))
+    people: dict[uuid.UUID, PersonSummary] = {}
+    for placement, person in placements:
+        start = max(period.start, placement.active_from)
+        end = min(period.end, placement.active_to or period.end)
+        summary = people.get(person.id)
+        if summary is None:
+            summary = people[person.id] = PersonSummary(
+                person_id=person.id, staff_no=person.staff_no, name=person.name, unit_id=placement.unit_id,
+                section_id=placement.section_id, staff_category=placement.staff_category, days_in_period=0,
+                weeks_due=0, weeks_submitted=0, weeks_on_time=0, attendance={}, leave_days_in_year=0)
+        else:  # the latest placement in the period describes the person
+            summary.unit_id, summary.section_id = placement.unit_id, placement.section_id
+            summary.staff_category = placement.staff_category
+        summary.days_in_period += (end - start).days + 1
+        summary.weeks_due += mondays(start, end)
+    if people:
+        first, last = period.start.isocalendar(), period.end.isocalendar()
+        logs = await session.execute(
+            select(WorkLog.person_id, WorkLog.iso_year, WorkLog.iso_week, WorkLog.submitted_at)
+            .where(WorkLog.person_id.in_(people), WorkLog.unit_id.in_(unit_ids),
+                   (WorkLog.iso_year * 100 + WorkLog.iso_week).between(first[0] * 100 + first[1],
+                                                                       last[0] * 100 + last[1])))
+        for person_id, year, week, submitted_at in logs:
+            people[person_id].weeks_submitted += 1
+            people[person_id].weeks_on_time += on_time(year, week, submitted_at)
+        days = await session.execute(
+            select(Attendance.person_id, Attendance.status, func.count())
+            .where(Attendance.unit_id.in_(unit_ids), Attendance.day.between(period.start, period.end))
+            .group_by(Attendance.person_id, Attendance.status))
+        counts: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+        for person_id, status, count in days:
+            counts[person_id][status] = count
+        for person_id, by_status in counts.items():
+            if person_id in people:
+                people[person_id].attendance = dict(sorted(by_status.items()))
+        year = period.start.year
+        leave = await session.execute(
+            select(Attendance.person_id, func.count())
+            .where(Attendance.person_id.in_(people), Attendance.status.in_(LEAVE),
+                   Attendance.day.between(date(year, 1, 1), date(year, 12, 31)))
+            .group_by(Attendance.person_id))
+        for person_id, count in leave:
+            people[person_id].leave_days_in_year = count
+    return PeriodSummary(period=period.code, unit_ids=unit_ids, people=list(people.values()))
+
+
+@router.get("/units/{unit_id}/summary", response_model=PeriodSummary,
+            summary="Per person: weekly records due / submitted / on time, attendance by status, leave in the year")
+async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep) -> PeriodSummary:
+    await get_unit_or_raise(session, unit_id, caller=caller)
+    return await summarise(session, [unit_id], period)
+
+
+@router.get("/regions/{region_id}/groups/{group}/summary", response_model=PeriodSummary,
+            summary="The same for an evaluation group: every unit of the region sharing it")
+async def group_summary(region_id: uuid.UUID, group: Annotated[str, Path(max_length=64)], period: PeriodDep,
+                        session: SessionDep, caller: CallerDep) -> PeriodSummary:
+    await _visible_region(session, caller, region_id)
+    unit_ids = list(await session.scalars(select(Unit.id).where(Unit.region_id == region_id,
+                                                                Unit.evaluation_group == group)))
+    if not unit_ids:
+        raise NotFound(f"no evaluation group {group!r} in region {region_id}", code="group_not_found")
+    return await summarise(session, unit_ids, period)
+
+
+async def _visible_region(session: AsyncSession, caller: Caller, region_id: uuid.UUID) -> None:
+    await get_region_or_raise(session, region_id, caller=caller)

@@ -1,0 +1,143 @@
+"""Weekly work records: one per person per ISO week; editing goes through update."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.errors import InvalidReference
+from records.periods import Period
+from records.roster.models import Assignment, Person, Unit
+from records.roster.service import get_person_or_raise, get_unit_or_raise
+from records.work_logs.models import WorkLog
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.service_auth import Caller
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+class WorkLogCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person_id: uuid.UUID
+    week: str = Field(pattern=r"^\d{4}-W\d{2}$", examples=["2025-W03"], description="ISO week")
+    content: str = Field(min_length=1, max_length=20_000)
+
+
+class WorkLogUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    content: str = Field(min_length=1, max_length=20_000)
+
+
+class WorkLogRead(BaseModel):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    unit_id: uuid.UUID
+    week: str
+    content: str
+    submitted_at: datetime
+    updated_at: datetime | None
+    on_time: bool
+
+
+def week_start(week: str) -> date:
+    match = _WEEK.match(week)
+    if not match:
+        raise ValueError(f"{week!r} is not an ISO week like 2025-W03")
+    return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+
+
+def on_time(iso_year: int, iso_week: int, submitted_at: datetime) -> bool:
+    """Due by the end of the Monday after the week, local time (a weekend's grace)."""
+    due = date.fromisocalendar(iso_year, iso_week, 7) + timedelta(days=1)
+    return submitted_at.astimezone(LOCAL).date() <= due
+
+
+def read(log: WorkLog) -> WorkLogRead:
+    return WorkLogRead(id=log.id, person_id=log.person_id, unit_id=log.unit_id,
+                       week=f"{log.iso_year}-W{log.iso_week:02d}", content=log.content, submitted_at=log.submitted_at,
+                       updated_at=log.updated_at, on_time=on_time(log.iso_year, log.iso_week, log.submitted_at))
+
+
+async def _may_write(session: AsyncSession, caller: Caller, person_id: uuid.UUID) -> None:
+    """The person themself, or whoever manages their unit; a leader or another member may not."""
+    await get_person_or_raise(session, person_id, caller=caller)
+    if caller.is_person(person_id):
+        return
+    if caller.roles and set(caller.roles) <= {"member", "leader"}:
+        raise Forbidden("a weekly record is written by the person or their unit's administrator")
+
+
+async def create(session: AsyncSession, body: WorkLogCreate, *, caller: Caller) -> WorkLogRead:
+    try:
+        monday = week_start(body.week)
+    except ValueError as exc:
+        raise InvalidReference(str(exc), errors=[{"field": "body.week", "message": str(exc)}]) from exc
+    await _may_write(session, caller, body.person_id)
+    sunday = monday + timedelta(days=6)
+    placement = await session.scalar(
+        select(Assignment).where(Assignment.person_id == body.person_id, Assignment.active_from <= sunday,
+                                 (Assignment.active_to.is_(None)) | (Assignment.active_to >= monday))
+        .order_by(Assignment.active_from.desc()).limit(1))
+    if placement is None:
+        raise InvalidReference(f"the person is not on the roster in {body.week}",
+                               errors=[{"field": "body.week", "message": "outside the person's active range"}])
+    year, week, _ = monday.isocalendar()
+    log = WorkLog(id=uuid.uuid4(), person_id=body.person_id, unit_id=placement.unit_id, iso_year=year, iso_week=week,
+                  content=body.content, submitted_by=caller.subject)
+    try:
+        async with session.begin_nested():
+            session.add(log)
+            await session.flush()
+    except IntegrityError as exc:
+        existing = await session.scalar(select(WorkLog.id).where(
+            WorkLog.person_id == body.person_id, WorkLog.iso_year == year, WorkLog.iso_week == week))
+        raise Conflict(f"there is already a weekly record for {body.week}; change it with "
+                       f"PATCH /api/v1/records/work-logs/{existing}", code="work_log_exists",
+                       extra={"existing_id": str(existing)}) from exc
+    await session.refresh(log)
+    return read(log)
+
+
+async def update(session: AsyncSession, log_id: uuid.UUID, body: WorkLogUpdate, *, caller: Caller) -> WorkLogRead:
+    log = await session.get(WorkLog, log_id)
+    if log is None:
+        raise NotFound(f"no weekly record {log_id}", code="work_log_not_found")
+    try:
+        await _may_write(session, caller, log.person_id)
+    except NotFound as exc:
+        raise NotFound(f"no weekly record {log_id}", code="work_log_not_found") from exc
+    log.content = body.content
+    log.updated_at = datetime.now(UTC)
+    await session.flush()
+    return read(log)
+
+
+async def list_logs(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID | None, person_id: uuid.UUID | None,
+                    period: Period, limit: int, offset: int) -> tuple[list[WorkLogRead], int]:
+    if unit_id is None and person_id is None:
+        raise InvalidReference("give unit_id or person_id",
+                               errors=[{"field": "query.unit_id", "message": "unit_id or person_id is required"}])
+    start, end = period.start.isocalendar(), period.end.isocalendar()
+    where = [(WorkLog.iso_year * 100 + WorkLog.iso_week).between(start[0] * 100 + start[1], end[0] * 100 + end[1])]
+    if unit_id is not None:
+        await get_unit_or_raise(session, unit_id, caller=caller)
+        where.append(WorkLog.unit_id == unit_id)
+    if person_id is not None:
+        await get_person_or_raise(session, person_id, caller=caller)
+        where.append(WorkLog.person_id == person_id)
+        if not caller.is_person(person_id):
+            units = list(await session.execute(select(Unit.id, Unit.region_id)))
+            where.append(WorkLog.unit_id.in_([u for u, r in units if caller.sees_unit(u, r)]))
+    total = await session.scalar(select(func.count()).select_from(WorkLog).where(*where)) or 0
+    logs = await session.scalars(select(WorkLog).join(Person, Person.id == WorkLog.person_id).where(*where)
+                                 .order_by(Person.staff_no, WorkLog.iso_year, WorkLog.iso_week).limit(limit)
+                                 .offset(offset))
+    return [read(log) for log in logs], total

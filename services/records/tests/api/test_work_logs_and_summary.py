@@ -1,0 +1,111 @@
+"""Weekly records (one per ISO week) and the unit's period summary for scoring."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.summary import mondays
+from records.work_logs.models import WorkLog
+from records.work_logs.service import on_time
+from shared.service_auth import Caller
+from shared.testing import service_headers
+
+from .test_roster import make_person, make_region, make_unit
+
+
+@pytest.fixture
+async def unit(client: httpx.AsyncClient) -> dict[str, Any]:
+    region = await make_region(client, f"r{uuid.uuid4().hex[:6]}")
+    town = await make_unit(client, region["id"], "T", group="T+I")
+    inst = await make_unit(client, region["id"], "I", "institution", group="T+I")
+    tag = uuid.uuid4().hex[:4]
+    zhang = await make_person(client, town["id"], f"{tag}z", "2024-01-01")
+    li = await make_person(client, town["id"], f"{tag}l", "2025-02-03")  # joins on a Monday in Q1
+    zhao = await make_person(client, inst["id"], f"{tag}i", "2024-01-01")
+    return {"region": region, "town": town, "inst": inst, "zhang": zhang, "li": li, "zhao": zhao, "tag": tag}
+
+
+async def log(client: httpx.AsyncClient, person_id: str, week: str, **headers: str) -> httpx.Response:
+    return await client.post("/api/v1/records/work-logs", json={"person_id": person_id, "week": week,
+                                                                "content": "完成了……"}, headers=headers)
+
+
+class TestWeeklyRecords:
+    async def test_one_per_week_then_409_then_edit(self, client: httpx.AsyncClient, unit: dict[str, Any]) -> None:
+        first = await log(client, unit["zhang"]["id"], "2025-W03")
+        assert first.status_code == 201
+        second = await log(client, unit["zhang"]["id"], "2025-W03")
+        assert second.status_code == 409
+        assert second.json()["code"] == "work_log_exists"
+        assert second.json()["existing_id"] == first.json()["id"]
+        edited = await client.patch(f"/api/v1/records/work-logs/{first.json()['id']}", json={"content": "改"})
+        assert edited.status_code == 200 and edited.json()["content"] == "改"
+
+    async def test_a_week_before_the_person_joined_is_422(self, client: httpx.AsyncClient,
+                                                          unit: dict[str, Any]) -> None:
+        response = await log(client, unit["li"]["id"], "2025-W03")
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "body.week"
+
+    async def test_a_bad_week_is_422(self, client: httpx.AsyncClient, unit: dict[str, Any]) -> None:
+        response = await log(client, unit["zhang"]["id"], "2025-W54")
+        assert response.status_code == 422
+
+    async def test_a_member_writes_their_own_only(self, client: httpx.AsyncClient, unit: dict[str, Any]) -> None:
+        me = service_headers(Caller(subject="user:z", roles=("member",), person_id=unit["zhang"]["id"]))
+        assert (await log(client, unit["zhang"]["id"], "2025-W05", **me)).status_code == 201
+        assert (await log(client, unit["li"]["id"], "2025-W07", **me)).status_code == 404
+
+    def test_on_time_means_by_the_monday_after(self) -> None:
+        # 2025-W03 runs Mon 13 to Sun 19 January; due by Monday 20 January, Beijing time.
+        assert on_time(2025, 3, datetime(2025, 1, 20, 15, 59, tzinfo=UTC))      # 23:59 in Beijing
+        assert not on_time(2025, 3, datetime(2025, 1, 20, 16, 1, tzinfo=UTC))   # 00:01 on Tuesday
+
+    @pytest.mark.parametrize(("start", "end", "count"), [
+        ("2025-01-01", "2025-03-31", 13),  # Q1 2025: Mondays 6 Jan ... 31 Mar
+        ("2025-02-03", "2025-03-31", 9), ("2025-03-31", "2025-03-31", 1), ("2025-04-01", "2025-04-06", 0),
+    ])
+    def test_weeks_due(self, start: str, end: str, count: int) -> None:
+        from datetime import date
+
+        assert mondays(date.fromisoformat(start), date.fromisoformat(end)) == count
+
+
+class TestSummary:
+    async def test_the_whole_unit_in_one_call(self, client: httpx.AsyncClient, unit: dict[str, Any],
+                                              session: AsyncSession) -> None:
+        tag = unit["tag"]
+        submitted = {"2025-W02": datetime(2025, 1, 12, 9, tzinfo=UTC), "2025-W03": datetime(2025, 1, 20, 2, tzinfo=UTC)}
+        for week in ("2025-W02", "2025-W03", "2025-W10"):  # W10 is submitted today: late
+            created = (await log(client, unit["zhang"]["id"], week)).json()
+            if week in submitted:
+                await session.execute(update(WorkLog).where(WorkLog.id == uuid.UUID(created["id"]))
+                                      .values(submitted_at=submitted[week]))
+        late = (await log(client, unit["li"]["id"], "2025-W06")).json()
+        await session.execute(update(WorkLog).where(WorkLog.id == uuid.UUID(late["id"]))
+                              .values(submitted_at=datetime(2025, 2, 20, tzinfo=UTC)))
+        rows = [{"staff_no": f"{tag}z", "day": "2025-02-10", "status": "病假"},
+                {"staff_no": f"{tag}z", "day": "2025-02-11", "status": "病假"},
+                {"staff_no": f"{tag}z", "day": "2025-05-06", "status": "事假"},
+                {"staff_no": f"{tag}z", "day": "2025-02-12", "status": "出勤"},
+                {"staff_no": f"{tag}l", "day": "2025-02-12", "status": "出差"}]
+        assert (await client.put("/api/v1/records/attendance", json={"rows": rows})).status_code == 200
+        response = await client.get(f"/api/v1/records/units/{unit['town']['id']}/summary", params={"period": "2025Q1"})
+        assert response.status_code == 200
+        people = {p["staff_no"]: p for p in response.json()["people"]}
+        zhang, li = people[f"{tag}z"], people[f"{tag}l"]
+        assert (zhang["weeks_due"], zhang["weeks_submitted"], zhang["weeks_on_time"]) == (13, 3, 2)
+        assert (li["weeks_due"], li["weeks_submitted"], li["weeks_on_time"]) == (9, 1, 0)
+        assert zhang["attendance"] == {"present": 1, "sick_leave": 2}
+        assert zhang["leave_days_in_year"] == 3  # the May personal leave counts for the year
+        assert li["days_in_period"] == 57  # 3 Feb to 31 Mar
+        group = await client.get(f"/api/v1/records/regions/{unit['region']['id']}/groups/T+I/summary",
+                                 params={"period": "2025Q1"})
+        assert {p["staff_no"] for p in group.json()["people"]} == {f"{tag}z", f"{tag}l", f"{tag}i"}
