@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from records.errors import InvalidReference
 from records.periods import Period
@@ -126,7 +127,7 @@ async def list_logs(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID
         raise InvalidReference("give unit_id or person_id",
                                errors=[{"field": "query.unit_id", "message": "unit_id or person_id is required"}])
     start, end = period.start.isocalendar(), period.end.isocalendar()
-    where = [(WorkLog.iso_year * 100 + WorkLog.iso_week).between(start[0] * 100 + start[1], end[0] * 100 + end[1])]
+    where: list[ColumnElement[bool]] = [(WorkLog.iso_year * 100 + WorkLog.iso_week).between(start[0] * 100 + start[1], end[0] * 100 + end[1])]
     if unit_id is not None:
         await get_unit_or_raise(session, unit_id, caller=caller)
         where.append(WorkLog.unit_id == unit_id)
