@@ -119,7 +119,8 @@ class TestModelsMatchMigrations:
         from shared.migrations import _include_name
 
         import_module(f"{service}.main")
-        for module in ("roster.models", "attendance.models", "work_logs.models", "allocations.models", "models"):
+        for module in ("roster.models", "attendance.models", "work_logs.models", "reports.models", "allocations.models",
+                       "models"):
             try:
                 import_module(f"{service}.{module}")
             except ModuleNotFoundError:

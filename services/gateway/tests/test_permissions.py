@@ -109,6 +109,15 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
      {"P": 404, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/records/work-logs?person_id={person_a}&period=2025", None,
      {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/records/monthly-reports", {},
+     {"P": 422, "R": 422, "U": 422, "L": 422, "M": 422, "key_read": 403, "key_apportion": 403}),
+    ("PATCH", "/api/v1/records/monthly-reports/{no_such_key}", {"content": "x"},
+     {"P": 404, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
+    ("PUT", "/api/v1/records/comments", {"target_kind": "work_log", "target_id": NO_SUCH_REGION, "mark": 90,
+                                         "comment": "好"},
+     {"P": 404, "R": 404, "U": 404, "L": 404, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/comments/work_log/{no_such_key}", None,
+     {"P": 404, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/scoring/version", None,
      {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/quota/version", None,
@@ -188,7 +197,9 @@ async def test_no_valid_credentials_is_401_everywhere(gateway_app: FastAPI, worl
 def test_every_declared_route_is_in_the_matrix() -> None:
     from gateway.policy import RULES
 
-    covered = {(m, p.split("?")[0].replace("{no_such_key}", "{log_id}").replace("/groups/G/", "/groups/{group}/")
+    covered = {(m, p.split("?")[0].replace("monthly-reports/{no_such_key}", "monthly-reports/{report_id}")
+                .replace("comments/work_log/{no_such_key}", "comments/{target_kind}/{target_id}")
+                .replace("{no_such_key}", "{log_id}").replace("/groups/G/", "/groups/{group}/")
                 .replace("{region_a}", "{region_id}").replace("{region_b}", "{region_id}")
                 .replace("{unit_a}", "{unit_id}").replace("{unit_b}", "{unit_id}")
                 .replace("{person_a}", "{person_id}").replace("{person_b}", "{person_id}")

@@ -5,15 +5,17 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.attendance.models import LEAVE, Attendance
 from records.periods import Period
+from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Assignment, Person, Unit
 from records.roster.router import PeriodDep
 from records.roster.service import get_region_or_raise, get_unit_or_raise
@@ -37,6 +39,9 @@ class PersonSummary(BaseModel):
     weeks_due: int
     weeks_submitted: int
     weeks_on_time: int
+    months_due: int
+    monthly_reports: int
+    mean_leader_mark: Decimal | None
     attendance: dict[str, int]
     leave_days_in_year: int
 
@@ -70,12 +75,14 @@ async def summarise(session: AsyncSession, unit_ids: list[uuid.UUID], period: Pe
             summary = people[person.id] = PersonSummary(
                 person_id=person.id, staff_no=person.staff_no, name=person.name, unit_id=placement.unit_id,
                 section_id=placement.section_id, staff_category=placement.staff_category, days_in_period=0,
-                weeks_due=0, weeks_submitted=0, weeks_on_time=0, attendance={}, leave_days_in_year=0)
+                weeks_due=0, weeks_submitted=0, weeks_on_time=0, months_due=0, monthly_reports=0,
+                mean_leader_mark=None, attendance={}, leave_days_in_year=0)
         else:  # the latest placement in the period describes the person
             summary.unit_id, summary.section_id = placement.unit_id, placement.section_id
             summary.staff_category = placement.staff_category
         summary.days_in_period += (end - start).days + 1
         summary.weeks_due += mondays(start, end)
+        summary.months_due += (end.year - start.year) * 12 + end.month - start.month + 1
     if people:
         first, last = period.start.isocalendar(), period.end.isocalendar()
         logs = await session.execute(
@@ -86,6 +93,28 @@ async def summarise(session: AsyncSession, unit_ids: list[uuid.UUID], period: Pe
         for person_id, year, week, submitted_at in logs:
             people[person_id].weeks_submitted += 1
             people[person_id].weeks_on_time += on_time(year, week, submitted_at)
+        reports = await session.execute(
+            select(MonthlyReport.person_id, func.count())
+            .where(MonthlyReport.person_id.in_(people), MonthlyReport.unit_id.in_(unit_ids),
+                   (MonthlyReport.year * 100 + MonthlyReport.month).between(
+                       period.start.year * 100 + period.start.month, period.end.year * 100 + period.end.month))
+            .group_by(MonthlyReport.person_id))
+        for person_id, count in reports:
+            people[person_id].monthly_reports = count
+        log_ids = select(WorkLog.id).where(WorkLog.person_id.in_(people), WorkLog.unit_id.in_(unit_ids),
+                                           (WorkLog.iso_year * 100 + WorkLog.iso_week).between(
+                                               first[0] * 100 + first[1], last[0] * 100 + last[1]))
+        report_ids = select(MonthlyReport.id).where(
+            MonthlyReport.person_id.in_(people), MonthlyReport.unit_id.in_(unit_ids),
+            (MonthlyReport.year * 100 + MonthlyReport.month).between(
+                period.start.year * 100 + period.start.month, period.end.year * 100 + period.end.month))
+        marks = await session.execute(
+            select(LeaderComment.person_id, func.avg(LeaderComment.mark))
+            .where(or_(and_(LeaderComment.target_kind == "work_log", LeaderComment.target_id.in_(log_ids)),
+                       and_(LeaderComment.target_kind == "monthly_report", LeaderComment.target_id.in_(report_ids))))
+            .group_by(LeaderComment.person_id))
+        for person_id, mean in marks:
+            people[person_id].mean_leader_mark = round(Decimal(mean), 2)
         days = await session.execute(
             select(Attendance.person_id, Attendance.status, func.count())
             .where(Attendance.unit_id.in_(unit_ids), Attendance.day.between(period.start, period.end))
@@ -108,7 +137,8 @@ async def summarise(session: AsyncSession, unit_ids: list[uuid.UUID], period: Pe
 
 
 @router.get("/units/{unit_id}/summary", response_model=PeriodSummary,
-            summary="Per person: weekly records due / submitted / on time, attendance by status, leave in the year")
+            summary="Per person: weekly records and monthly reports due / submitted, mean leader mark, "
+                    "attendance by status, leave in the year")
 async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep) -> PeriodSummary:
     await get_unit_or_raise(session, unit_id, caller=caller)
     return await summarise(session, [unit_id], period)

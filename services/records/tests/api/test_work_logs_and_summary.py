@@ -109,3 +109,44 @@ class TestSummary:
         group = await client.get(f"/api/v1/records/regions/{unit['region']['id']}/groups/T+I/summary",
                                  params={"period": "2025Q1"})
         assert {p["staff_no"] for p in group.json()["people"]} == {f"{tag}z", f"{tag}l", f"{tag}i"}
+
+
+class TestMonthlyReportsAndComments:
+    async def test_report_once_per_month_and_a_leader_marks_it(self, client: httpx.AsyncClient,
+                                                              unit: dict[str, Any]) -> None:
+        body = {"person_id": unit["zhang"]["id"], "month": "2025-02", "content": "二月工作", "achievements": "招商"}
+        first = await client.post("/api/v1/records/monthly-reports", json=body)
+        assert first.status_code == 201
+        again = await client.post("/api/v1/records/monthly-reports", json=body)
+        assert again.status_code == 409 and again.json()["code"] == "monthly_report_exists"
+        leader = service_headers(Caller(subject="user:leader", roles=("leader",), unit_ids=(unit["town"]["id"],)))
+        mark = {"target_kind": "monthly_report", "target_id": first.json()["id"], "mark": "88.5", "comment": "好"}
+        assert (await client.put("/api/v1/records/comments", json=mark, headers=leader)).status_code == 200
+        revised = await client.put("/api/v1/records/comments", json={**mark, "mark": "92"}, headers=leader)
+        assert revised.json()["mark"] == "92.00"
+        work = (await log(client, unit["zhang"]["id"], "2025-W07")).json()
+        await client.put("/api/v1/records/comments", headers=leader,
+                         json={"target_kind": "work_log", "target_id": work["id"], "mark": "80", "comment": "可"})
+        me = service_headers(Caller(subject="user:z", roles=("member",), person_id=unit["zhang"]["id"]))
+        seen = (await client.get(f"/api/v1/records/comments/monthly_report/{first.json()['id']}", headers=me)).json()
+        assert [c["mark"] for c in seen] == ["92.00"] and "leader" not in seen[0]
+        summary = (await client.get(f"/api/v1/records/units/{unit['town']['id']}/summary",
+                                    params={"period": "2025Q1"})).json()
+        zhang = next(p for p in summary["people"] if p["person_id"] == unit["zhang"]["id"])
+        assert (zhang["months_due"], zhang["monthly_reports"], zhang["mean_leader_mark"]) == (3, 1, "86.00")
+
+    async def test_no_one_marks_their_own_record(self, client: httpx.AsyncClient, unit: dict[str, Any]) -> None:
+        work = (await log(client, unit["zhang"]["id"], "2025-W08")).json()
+        self_leader = service_headers(Caller(subject="user:z", roles=("leader",), unit_ids=(unit["town"]["id"],),
+                                             person_id=unit["zhang"]["id"]))
+        response = await client.put("/api/v1/records/comments", headers=self_leader,
+                                    json={"target_kind": "work_log", "target_id": work["id"], "mark": 100,
+                                          "comment": "自评"})
+        assert response.status_code == 403
+
+    async def test_a_mark_out_of_range_is_422(self, client: httpx.AsyncClient, unit: dict[str, Any]) -> None:
+        work = (await log(client, unit["zhang"]["id"], "2025-W09")).json()
+        response = await client.put("/api/v1/records/comments", json={
+            "target_kind": "work_log", "target_id": work["id"], "mark": 101, "comment": "x"})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "body.mark"

@@ -1,0 +1,46 @@
+"""Monthly reports (月工作汇报) and leader comments (领导点评)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter
+
+from records.reports import service
+from records.reports.service import (
+    CommentIn,
+    CommentRead,
+    MonthlyReportCreate,
+    MonthlyReportRead,
+    MonthlyReportUpdate,
+)
+from shared.db import SessionDep
+from shared.service_auth import CallerDep
+
+router = APIRouter(prefix="/api/v1/records", tags=["monthly reports and comments"])
+
+
+@router.post("/monthly-reports", response_model=MonthlyReportRead, status_code=201, summary="Submit a month's report",
+             responses={409: {"description": "the month already has a report: edit it with PATCH"}})
+async def create_report(body: MonthlyReportCreate, session: SessionDep, caller: CallerDep) -> MonthlyReportRead:
+    return MonthlyReportRead.model_validate(await service.create_report(session, body, caller=caller))
+
+
+@router.patch("/monthly-reports/{report_id}", response_model=MonthlyReportRead, summary="Edit a month's report")
+async def update_report(report_id: uuid.UUID, body: MonthlyReportUpdate, session: SessionDep,
+                        caller: CallerDep) -> MonthlyReportRead:
+    return MonthlyReportRead.model_validate(await service.update_report(session, report_id, body, caller=caller))
+
+
+@router.put("/comments", response_model=CommentRead, summary="Comment on and mark a record (revises one's own)")
+async def comment(body: CommentIn, session: SessionDep, caller: CallerDep) -> CommentRead:
+    return CommentRead.model_validate(await service.comment(session, body, caller=caller))
+
+
+@router.get("/comments/{target_kind}/{target_id}", response_model=list[CommentRead],
+            summary="The comments on a record (the commenter's identity is not shown)")
+async def comments_on(target_kind: Literal["work_log", "monthly_report"], target_id: uuid.UUID,
+                      session: SessionDep, caller: CallerDep) -> list[CommentRead]:
+    return [CommentRead.model_validate(c) for c in await service.comments_on(session, target_kind, target_id,
+                                                                               caller=caller)]

@@ -1,0 +1,171 @@
+"""Monthly reports and leader comments."""
+
+from __future__ import annotations
+
+import calendar
+import re
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.errors import InvalidReference
+from records.reports.models import LeaderComment, MonthlyReport
+from records.roster.models import Assignment, Unit
+from records.roster.service import get_person_or_raise
+from records.work_logs.models import WorkLog
+from records.work_logs.service import _may_write
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.service_auth import Caller
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class MonthlyReportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person_id: uuid.UUID
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2025-03"])
+    content: str = Field(min_length=1, max_length=50_000)
+    achievements: str | None = Field(default=None, max_length=20_000, description="declared by the 25th (Xiacun)")
+
+
+class MonthlyReportUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    content: str | None = Field(default=None, min_length=1, max_length=50_000)
+    achievements: str | None = Field(default=None, max_length=20_000)
+
+
+class MonthlyReportRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    person_id: uuid.UUID
+    unit_id: uuid.UUID
+    year: int
+    month: int
+    content: str
+    achievements: str | None
+    submitted_at: datetime
+    updated_at: datetime | None
+
+
+class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    target_kind: Literal["work_log", "monthly_report"]
+    target_id: uuid.UUID
+    mark: Decimal = Field(ge=0, le=100, decimal_places=2)
+    comment: str = Field(min_length=1, max_length=5_000)
+
+
+class CommentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    target_kind: str
+    target_id: uuid.UUID
+    person_id: uuid.UUID
+    unit_id: uuid.UUID
+    mark: Decimal
+    comment: str
+    created_at: datetime
+    updated_at: datetime | None
+
+
+def month_range(text: str) -> tuple[int, int, date, date]:
+    match = _MONTH.match(text)
+    month = int(match.group(2)) if match else 0
+    if not match or not 1 <= month <= 12:
+        raise ValueError(f"{text!r} is not a month like 2025-03")
+    year = int(match.group(1))
+    return year, month, date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+async def create_report(session: AsyncSession, body: MonthlyReportCreate, *, caller: Caller) -> MonthlyReport:
+    try:
+        year, month, first, last = month_range(body.month)
+    except ValueError as exc:
+        raise InvalidReference(str(exc), errors=[{"field": "body.month", "message": str(exc)}]) from exc
+    await _may_write(session, caller, body.person_id)
+    placement = await session.scalar(
+        select(Assignment).where(Assignment.person_id == body.person_id, Assignment.active_from <= last,
+                                 (Assignment.active_to.is_(None)) | (Assignment.active_to >= first))
+        .order_by(Assignment.active_from.desc()).limit(1))
+    if placement is None:
+        raise InvalidReference(f"the person is not on the roster in {body.month}",
+                               errors=[{"field": "body.month", "message": "outside the person's active range"}])
+    report = MonthlyReport(id=uuid.uuid4(), person_id=body.person_id, unit_id=placement.unit_id, year=year,
+                           month=month, content=body.content, achievements=body.achievements,
+                           submitted_by=caller.subject)
+    try:
+        async with session.begin_nested():
+            session.add(report)
+            await session.flush()
+    except IntegrityError as exc:
+        existing = await session.scalar(select(MonthlyReport.id).where(
+            MonthlyReport.person_id == body.person_id, MonthlyReport.year == year, MonthlyReport.month == month))
+        raise Conflict(f"there is already a monthly report for {body.month}; change it with "
+                       f"PATCH /api/v1/records/monthly-reports/{existing}", code="monthly_report_exists",
+                       extra={"existing_id": str(existing)}) from exc
+    await session.refresh(report)
+    return report
+
+
+async def update_report(session: AsyncSession, report_id: uuid.UUID, body: MonthlyReportUpdate, *,
+                        caller: Caller) -> MonthlyReport:
+    report = await session.get(MonthlyReport, report_id)
+    if report is None:
+        raise NotFound(f"no monthly report {report_id}", code="monthly_report_not_found")
+    try:
+        await _may_write(session, caller, report.person_id)
+    except NotFound as exc:
+        raise NotFound(f"no monthly report {report_id}", code="monthly_report_not_found") from exc
+    for field, value in body.model_dump(exclude_unset=True).items():
+        setattr(report, field, value)
+    report.updated_at = datetime.now(UTC)
+    await session.flush()
+    return report
+
+
+async def comment(session: AsyncSession, body: CommentIn, *, caller: Caller) -> LeaderComment:
+    """A leader (or administrator) of the record's unit marks it; never one's own record."""
+    model = WorkLog if body.target_kind == "work_log" else MonthlyReport
+    target = await session.get(model, body.target_id)
+    if target is None:
+        raise NotFound(f"no {body.target_kind} {body.target_id}", code="comment_target_not_found")
+    unit = await session.get(Unit, target.unit_id)
+    assert unit is not None
+    if not caller.sees_unit(unit.id, unit.region_id):
+        raise NotFound(f"no {body.target_kind} {body.target_id}", code="comment_target_not_found")
+    if caller.is_person(target.person_id):
+        raise Forbidden("no one marks their own record")
+    if caller.roles and "member" in caller.roles and len(caller.roles) == 1:
+        raise Forbidden("leaders comment; members do not")
+    values = {"id": uuid.uuid4(), "target_kind": body.target_kind, "target_id": body.target_id,
+              "person_id": target.person_id, "unit_id": target.unit_id, "leader": caller.subject, "mark": body.mark,
+              "comment": body.comment}
+    statement = insert(LeaderComment).values(**values).on_conflict_do_update(
+        constraint="leader_comments_target_leader_key",
+        set_={"mark": body.mark, "comment": body.comment, "updated_at": datetime.now(UTC)})
+    await session.execute(statement)
+    stored = await session.scalar(select(LeaderComment).where(
+        LeaderComment.target_kind == body.target_kind, LeaderComment.target_id == body.target_id,
+        LeaderComment.leader == caller.subject).execution_options(populate_existing=True))
+    assert stored is not None
+    return stored
+
+
+async def comments_on(session: AsyncSession, target_kind: str, target_id: uuid.UUID, *,
+                      caller: Caller) -> list[LeaderComment]:
+    """Comments on a record; the person sees the marks and words, never who wrote them."""
+    model = WorkLog if target_kind == "work_log" else MonthlyReport
+    target = await session.get(model, target_id)
+    if target is None:
+        raise NotFound(f"no {target_kind} {target_id}", code="comment_target_not_found")
+    await get_person_or_raise(session, target.person_id, caller=caller)
+    return list(await session.scalars(select(LeaderComment).where(
+        LeaderComment.target_kind == target_kind, LeaderComment.target_id == target_id)
+        .order_by(LeaderComment.created_at)))
