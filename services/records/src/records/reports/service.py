@@ -130,10 +130,15 @@ async def update_report(session: AsyncSession, report_id: uuid.UUID, body: Month
     return report
 
 
+async def _target(session: AsyncSession, kind: str, target_id: uuid.UUID) -> WorkLog | MonthlyReport | None:
+    if kind == "work_log":
+        return await session.get(WorkLog, target_id)
+    return await session.get(MonthlyReport, target_id)
+
+
 async def comment(session: AsyncSession, body: CommentIn, *, caller: Caller) -> LeaderComment:
     """A leader (or administrator) of the record's unit marks it; never one's own record."""
-    model = WorkLog if body.target_kind == "work_log" else MonthlyReport
-    target = await session.get(model, body.target_id)
+    target = await _target(session, body.target_kind, body.target_id)
     if target is None:
         raise NotFound(f"no {body.target_kind} {body.target_id}", code="comment_target_not_found")
     unit = await session.get(Unit, target.unit_id)
@@ -161,8 +166,7 @@ async def comment(session: AsyncSession, body: CommentIn, *, caller: Caller) -> 
 async def comments_on(session: AsyncSession, target_kind: str, target_id: uuid.UUID, *,
                       caller: Caller) -> list[LeaderComment]:
     """Comments on a record; the person sees the marks and words, never who wrote them."""
-    model = WorkLog if target_kind == "work_log" else MonthlyReport
-    target = await session.get(model, target_id)
+    target = await _target(session, target_kind, target_id)
     if target is None:
         raise NotFound(f"no {target_kind} {target_id}", code="comment_target_not_found")
     await get_person_or_raise(session, target.person_id, caller=caller)

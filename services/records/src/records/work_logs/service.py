@@ -127,7 +127,8 @@ async def list_logs(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID
         raise InvalidReference("give unit_id or person_id",
                                errors=[{"field": "query.unit_id", "message": "unit_id or person_id is required"}])
     start, end = period.start.isocalendar(), period.end.isocalendar()
-    where: list[ColumnElement[bool]] = [(WorkLog.iso_year * 100 + WorkLog.iso_week).between(start[0] * 100 + start[1], end[0] * 100 + end[1])]
+    week = WorkLog.iso_year * 100 + WorkLog.iso_week
+    where: list[ColumnElement[bool]] = [week.between(start[0] * 100 + start[1], end[0] * 100 + end[1])]
     if unit_id is not None:
         await get_unit_or_raise(session, unit_id, caller=caller)
         where.append(WorkLog.unit_id == unit_id)
