@@ -119,8 +119,9 @@ class TestModelsMatchMigrations:
         from shared.migrations import _include_name
 
         import_module(f"{service}.main")
-        for module in ("roster.models", "attendance.models", "work_logs.models", "reports.models", "allocations.models",
-                       "models"):
+        modules = ("roster.models", "attendance.models", "work_logs.models", "reports.models", "tasks.models",
+                   "allocations.models", "models")
+        for module in modules:
             try:
                 import_module(f"{service}.{module}")
             except ModuleNotFoundError:

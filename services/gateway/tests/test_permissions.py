@@ -118,6 +118,14 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
      {"P": 404, "R": 404, "U": 404, "L": 404, "M": 403, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/records/comments/work_log/{no_such_key}", None,
      {"P": 404, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/records/tasks", {},
+     {"P": 422, "R": 422, "U": 422, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/tasks?person_id={person_b}&period=2025", None,
+     {"P": 200, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/tasks/{no_such_key}", None,
+     {"P": 404, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/records/tasks/{no_such_key}/progress", {"progress": 10, "note": "x"},
+     {"P": 404, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/scoring/version", None,
      {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/quota/version", None,
@@ -199,6 +207,7 @@ def test_every_declared_route_is_in_the_matrix() -> None:
 
     covered = {(m, p.split("?")[0].replace("monthly-reports/{no_such_key}", "monthly-reports/{report_id}")
                 .replace("comments/work_log/{no_such_key}", "comments/{target_kind}/{target_id}")
+                .replace("tasks/{no_such_key}", "tasks/{task_id}")
                 .replace("{no_such_key}", "{log_id}").replace("/groups/G/", "/groups/{group}/")
                 .replace("{region_a}", "{region_id}").replace("{region_b}", "{region_id}")
                 .replace("{unit_a}", "{unit_id}").replace("{unit_b}", "{unit_id}")

@@ -6,6 +6,7 @@ from records.attendance import models as _attendance  # noqa: F401  (register th
 from records.db import SCHEMA, Base
 from records.reports import models as _reports  # noqa: F401
 from records.roster import models as _roster  # noqa: F401
+from records.tasks import models as _tasks  # noqa: F401
 from records.work_logs import models as _work_logs  # noqa: F401
 from shared.migrations import run_env
 

@@ -19,6 +19,7 @@ from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Assignment, Person, Unit
 from records.roster.router import PeriodDep
 from records.roster.service import get_region_or_raise, get_unit_or_raise
+from records.tasks.models import Task
 from records.work_logs.models import WorkLog
 from records.work_logs.service import on_time
 from shared.db import SessionDep
@@ -42,6 +43,9 @@ class PersonSummary(BaseModel):
     months_due: int
     monthly_reports: int
     mean_leader_mark: Decimal | None
+    tasks: int
+    task_load: Decimal
+    task_completion: Decimal | None
     attendance: dict[str, int]
     leave_days_in_year: int
 
@@ -76,7 +80,8 @@ async def summarise(session: AsyncSession, unit_ids: list[uuid.UUID], period: Pe
                 person_id=person.id, staff_no=person.staff_no, name=person.name, unit_id=placement.unit_id,
                 section_id=placement.section_id, staff_category=placement.staff_category, days_in_period=0,
                 weeks_due=0, weeks_submitted=0, weeks_on_time=0, months_due=0, monthly_reports=0,
-                mean_leader_mark=None, attendance={}, leave_days_in_year=0)
+                mean_leader_mark=None, tasks=0, task_load=Decimal(0), task_completion=None, attendance={},
+                leave_days_in_year=0)
         else:  # the latest placement in the period describes the person
             summary.unit_id, summary.section_id = placement.unit_id, placement.section_id
             summary.staff_category = placement.staff_category
@@ -115,6 +120,16 @@ async def summarise(session: AsyncSession, unit_ids: list[uuid.UUID], period: Pe
             .group_by(LeaderComment.person_id))
         for person_id, mean in marks:
             people[person_id].mean_leader_mark = round(Decimal(mean), 2)
+        load = Task.quantity * Task.intensity * Task.difficulty
+        tasks = await session.execute(
+            select(Task.person_id, func.count(), func.sum(load), func.sum(load * Task.progress) / func.sum(load))
+            .where(Task.person_id.in_(people), Task.unit_id.in_(unit_ids), Task.status != "cancelled",
+                   Task.due_on.between(period.start, period.end))
+            .group_by(Task.person_id))
+        for person_id, count, total_load, completion in tasks:
+            people[person_id].tasks = count
+            people[person_id].task_load = Decimal(total_load).quantize(Decimal("0.0001"))
+            people[person_id].task_completion = round(Decimal(completion), 2)
         days = await session.execute(
             select(Attendance.person_id, Attendance.status, func.count())
             .where(Attendance.unit_id.in_(unit_ids), Attendance.day.between(period.start, period.end))
@@ -138,7 +153,7 @@ async def summarise(session: AsyncSession, unit_ids: list[uuid.UUID], period: Pe
 
 @router.get("/units/{unit_id}/summary", response_model=PeriodSummary,
             summary="Per person: weekly records and monthly reports due / submitted, mean leader mark, "
-                    "attendance by status, leave in the year")
+                    "weighted task completion, attendance by status, leave in the year")
 async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep) -> PeriodSummary:
     await get_unit_or_raise(session, unit_id, caller=caller)
     return await summarise(session, [unit_id], period)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Numeric, String, Text, func
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from records.db import Base
+
+TASK_STATUSES = ("open", "done", "cancelled")
+UPDATE_KINDS = ("progress", "rectification")
+
+
+class Task(Base):
+    """A key work task (重点工作任务) assigned to one person: "人人头上有指标" (Binzhou)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint(f"status IN {TASK_STATUSES}", name="status"),
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),
+        CheckConstraint("intensity > 0 AND difficulty > 0 AND quantity > 0", name="weights"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"), index=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    intensity: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    difficulty: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    due_on: Mapped[date] = mapped_column(Date)
+    supervised: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    progress: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class TaskUpdate(Base):
+    """Progress on a task, or a rectification step on a supervised one (督办), kept in order."""
+
+    __tablename__ = "task_updates"
+    __table_args__ = (CheckConstraint(f"kind IN {UPDATE_KINDS}", name="kind"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    note: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
