@@ -41,6 +41,7 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/records/regions/{region_id}", ADMINS, "results:read"),
     rule("GET", "/api/v1/records/regions/{region_id}/headcounts", ADMINS, "results:read"),
     rule("POST", "/api/v1/records/units", ADMINS),
+    rule("POST", "/api/v1/records/regions/{region_id}/roster/import", ADMINS),
     rule("GET", "/api/v1/records/units", UNIT_STAFF),
     rule("GET", "/api/v1/records/units/{unit_id}", UNIT_STAFF),
     rule("PATCH", "/api/v1/records/units/{unit_id}", ADMINS),

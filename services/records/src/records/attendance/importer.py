@@ -59,16 +59,19 @@ class SheetError(ValueError):
     """The file as a whole cannot be read (format, encoding, headers)."""
 
 
-def header_map(headers: list[Any]) -> dict[int, str]:
-    names = {alias.lower(): field for field, aliases in COLUMNS.items() for alias in aliases}
+Columns = dict[str, tuple[str, ...]]
+
+
+def header_map(headers: list[Any], columns: Columns = COLUMNS, required: tuple[str, ...] = REQUIRED) -> dict[int, str]:
+    names = {alias.lower(): field for field, aliases in columns.items() for alias in aliases}
     mapping = {}
     for index, header in enumerate(headers):
         field = names.get(str(header or "").strip().lower())
         if field:
             mapping[index] = field
-    missing = [f for f in REQUIRED if f not in mapping.values()]
+    missing = [f for f in required if f not in mapping.values()]
     if missing:
-        wanted = "; ".join(f"{f}: {' / '.join(COLUMNS[f])}" for f in missing)
+        wanted = "; ".join(f"{f}: {' / '.join(columns[f])}" for f in missing)
         raise SheetError(f"missing column(s) — {wanted}")
     return mapping
 
@@ -85,10 +88,10 @@ def _decode(stream: IO[bytes]) -> io.TextIOBase:
     raise SheetError("the CSV is neither UTF-8 nor GBK/GB18030")
 
 
-def csv_rows(stream: IO[bytes]) -> Iterator[RawRow]:
+def csv_rows(stream: IO[bytes], columns: Columns = COLUMNS, required: tuple[str, ...] = REQUIRED) -> Iterator[RawRow]:
     reader = csv.reader(_decode(stream))
     try:
-        mapping = header_map(next(reader))
+        mapping = header_map(next(reader), columns, required)
     except StopIteration as exc:
         raise SheetError("the file is empty") from exc
     except UnicodeDecodeError as exc:
@@ -108,7 +111,7 @@ def csv_rows(stream: IO[bytes]) -> Iterator[RawRow]:
         raise SheetError(f"the CSV cannot be read past row {number}: {exc}") from exc
 
 
-def xlsx_rows(stream: IO[bytes]) -> Iterator[RawRow]:
+def xlsx_rows(stream: IO[bytes], columns: Columns = COLUMNS, required: tuple[str, ...] = REQUIRED) -> Iterator[RawRow]:
     from openpyxl import load_workbook
 
     try:
@@ -118,7 +121,7 @@ def xlsx_rows(stream: IO[bytes]) -> Iterator[RawRow]:
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     try:
-        mapping = header_map(list(next(rows)))
+        mapping = header_map(list(next(rows)), columns, required)
     except StopIteration as exc:
         raise SheetError("the workbook's first sheet is empty") from exc
     for number, cells in enumerate(rows, start=2):

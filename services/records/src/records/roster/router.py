@@ -6,10 +6,13 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 
+from records.attendance.importer import SheetError
 from records.periods import Period, parse_period
+from records.roster import importer as roster_importer
 from records.roster import service
+from records.roster.importer import RosterImportResult, read_sheet, sheet_error
 from records.roster.schemas import (
     HeadcountsRead,
     MemberPage,
@@ -109,6 +112,20 @@ async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
     items, total = await service.members(session, unit_id=unit_id, period=period, limit=limit, offset=offset,
                                          caller=caller)
     return MemberPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/regions/{region_id}/roster/import", response_model=RosterImportResult,
+             summary="Import the roster: 工号, 姓名, 单位编码, 科室, 人员类别, 起始日期 (CSV or XLSX)",
+             responses={422: {"description": "bad rows, each listed; nothing written"}})
+async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()], session: SessionDep,
+                        caller: CallerDep) -> RosterImportResult:
+    """New staff numbers are added; a new unit, section or category from a later date is a
+    transfer; rows that match change nothing, so the same sheet can be sent again."""
+    try:
+        rows = read_sheet(file.filename or "", file.file)
+    except SheetError as exc:
+        raise sheet_error(exc) from exc
+    return await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
 
 
 @router.post("/persons", response_model=PersonRead, status_code=201, summary="Add a person to a unit")

@@ -1,0 +1,150 @@
+"""Roster import: the quarterly sheet of who works where, from which day.
+
+Each row says a person is in a unit (and section, and staff category) from a date. A new
+staff number adds the person; a changed unit, section or category from a later date is a
+transfer; a row that matches the current placement changes nothing, so the same sheet can be
+sent again. All or nothing, like every import.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import IO, Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.attendance.importer import RawRow, RowError, SheetError, csv_rows, parse_day, staff_no_of, xlsx_rows
+from records.attendance.service import ImportRejected
+from records.roster.models import Assignment, Person, Section, Unit
+from records.roster.service import get_region_or_raise
+from shared.service_auth import Caller
+
+COLUMNS = {
+    "staff_no": ("工号", "人员编号", "编号", "staff_no"),
+    "name": ("姓名", "name"),
+    "unit": ("单位编码", "单位代码", "单位", "unit", "unit_code"),
+    "section": ("科室", "科室名称", "section"),
+    "category": ("人员类别", "类别", "staff_category", "category"),
+    "active_from": ("起始日期", "到岗日期", "生效日期", "active_from", "from"),
+}
+REQUIRED = ("staff_no", "name", "unit", "category", "active_from")
+CATEGORIES = {"班子成员": "leadership", "领导班子": "leadership", "中层干部": "middle", "中层": "middle",
+              "其他在编": "staff", "在编": "staff", "一般干部": "staff", "不在编": "non_staff", "编外": "non_staff",
+              **{c: c for c in ("leadership", "middle", "staff", "non_staff")}}
+
+
+class RosterImportResult(BaseModel):
+    rows: int
+    added: int
+    moved: int
+    unchanged: int
+
+
+def read_sheet(filename: str, stream: IO[bytes]) -> list[RawRow]:
+    """A roster is a few thousand rows: read it whole."""
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        return list(xlsx_rows(stream, COLUMNS, REQUIRED))
+    return list(csv_rows(stream, COLUMNS, REQUIRED))
+
+
+async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id: uuid.UUID,
+                        caller: Caller) -> RosterImportResult:
+    await get_region_or_raise(session, region_id, caller=caller)
+    if not rows:
+        raise ImportRejected("the file has no rows", errors=[])
+    units = {u.code: u for u in await session.scalars(select(Unit).where(Unit.region_id == region_id))}
+    staff_nos = [staff_no_of(r.values.get("staff_no")) for r in rows]
+    persons = {p.staff_no: p for p in await session.scalars(select(Person).where(Person.staff_no.in_(staff_nos)))}
+    current: dict[uuid.UUID, Assignment] = {}
+    for assignment in await session.scalars(select(Assignment).where(
+            Assignment.person_id.in_([p.id for p in persons.values()])).order_by(Assignment.active_from)):
+        current[assignment.person_id] = assignment
+    sections = {(s.unit_id, s.name): s for s in await session.scalars(
+        select(Section).where(Section.unit_id.in_([u.id for u in units.values()])))}
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    plan: list[tuple[RawRow, str, str, Unit, str | None, str, Any]] = []
+    for row, staff_no in zip(rows, staff_nos, strict=True):
+        v = row.values
+        bad = len(errors)
+        name = str(v.get("name") or "").strip()
+        if not staff_no:
+            errors.append(RowError(row.number, "staff_no", "", "required"))
+        elif staff_no in seen:
+            errors.append(RowError(row.number, "staff_no", staff_no, f"also on row {seen[staff_no]}"))
+        else:
+            seen[staff_no] = row.number
+        if not name:
+            errors.append(RowError(row.number, "name", "", "required"))
+        unit = units.get(str(v.get("unit") or "").strip())
+        if unit is None or not caller.sees_unit(unit.id, unit.region_id):
+            errors.append(RowError(row.number, "unit", str(v.get("unit") or ""), "no unit with this code in the region"))
+        category = CATEGORIES.get(str(v.get("category") or "").strip())
+        if category is None:
+            errors.append(RowError(row.number, "category", str(v.get("category") or ""),
+                                   "use 班子成员, 中层干部, 其他在编 or 不在编"))
+        try:
+            active_from = parse_day(v.get("active_from"))
+        except ValueError as exc:
+            errors.append(RowError(row.number, "active_from", str(v.get("active_from") or ""), str(exc)))
+            active_from = None
+        person = persons.get(staff_no)
+        placement = current.get(person.id) if person else None
+        if placement is not None and active_from is not None and placement.active_to is None \
+                and active_from < placement.active_from:
+            errors.append(RowError(row.number, "active_from", active_from.isoformat(),
+                                   f"before the current placement began ({placement.active_from})"))
+        if person is not None and placement is not None and unit is not None and \
+                not caller.sees_unit(placement.unit_id, unit.region_id) and not caller.is_province_wide:
+            errors.append(RowError(row.number, "staff_no", staff_no, "works in a unit you do not manage"))
+        if len(errors) == bad:
+            section = str(v.get("section") or "").strip() or None
+            assert unit is not None and category is not None
+            plan.append((row, staff_no, name, unit, section, category, active_from))
+    if errors:
+        raise ImportRejected(f"{len({e.row for e in errors})} bad row(s) of {len(rows)}; nothing was written",
+                             errors=[e.as_dict() for e in errors[:1000]])
+    added = moved = unchanged = 0
+    for _row, staff_no, name, unit, section_name, category, active_from in plan:
+        section_id = None
+        if section_name:
+            section = sections.get((unit.id, section_name))
+            if section is None:
+                section = sections[(unit.id, section_name)] = Section(id=uuid.uuid4(), unit_id=unit.id,
+                                                                      name=section_name)
+                session.add(section)
+                await session.flush()
+            section_id = section.id
+        person = persons.get(staff_no)
+        if person is None:
+            person = Person(id=uuid.uuid4(), staff_no=staff_no, name=name)
+            session.add(person)
+            await session.flush()
+            session.add(Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=unit.id, section_id=section_id,
+                                   staff_category=category, active_from=active_from))
+            added += 1
+            continue
+        placement = current.get(person.id)
+        same = placement is not None and placement.active_to is None and (
+            placement.unit_id, placement.section_id, placement.staff_category) == (unit.id, section_id, category)
+        if same:
+            unchanged += 1
+            continue
+        if placement is not None and placement.active_to is None and placement.active_from == active_from:
+            placement.unit_id, placement.section_id, placement.staff_category = unit.id, section_id, category
+        else:
+            if placement is not None and placement.active_to is None:
+                placement.active_to = active_from - timedelta(days=1)
+            session.add(Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=unit.id, section_id=section_id,
+                                   staff_category=category, active_from=active_from))
+        person.name = name
+        moved += 1
+    await session.flush()
+    return RosterImportResult(rows=len(rows), added=added, moved=moved, unchanged=unchanged)
+
+
+def sheet_error(exc: SheetError) -> ImportRejected:
+    return ImportRejected(str(exc), errors=[{"row": 1, "column": "*", "value": "", "reason": str(exc)}])

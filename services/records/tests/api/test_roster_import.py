@@ -1,0 +1,80 @@
+"""The quarterly roster sheet: add, transfer, unchanged on re-send, all or nothing."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from openpyxl import Workbook
+
+from .test_roster import make_region, make_unit
+
+
+@pytest.fixture
+async def region(client: httpx.AsyncClient) -> dict[str, Any]:
+    region = await make_region(client, f"r{uuid.uuid4().hex[:6]}")
+    for code, kind in (("XC", "township"), ("ZZB", "department")):
+        await make_unit(client, region["id"], code, kind)
+    return region
+
+
+def sheet(lines: list[str]) -> bytes:
+    return ("\n".join(lines) + "\n").encode("gbk")
+
+
+async def send(client: httpx.AsyncClient, region_id: str, name: str, content: bytes) -> httpx.Response:
+    return await client.post(f"/api/v1/records/regions/{region_id}/roster/import", files={"file": (name, content)})
+
+
+async def test_add_then_resend_then_transfer(client: httpx.AsyncClient, region: dict[str, Any]) -> None:
+    tag = uuid.uuid4().hex[:4]
+    first = sheet(["工号,姓名,单位编码,科室,人员类别,起始日期",
+                   f"{tag}1,张三,XC,党政办,班子成员,2025-01-01",
+                   f"{tag}2,李四,XC,,其他在编,2025-01-01",
+                   f"{tag}3,王五,ZZB,组织科,中层干部,2025-01-01"])
+    added = await send(client, region["id"], "花名册.csv", first)
+    assert added.status_code == 200, added.text
+    assert added.json() == {"rows": 3, "added": 3, "moved": 0, "unchanged": 0}
+    again = await send(client, region["id"], "花名册.csv", first)
+    assert again.json() == {"rows": 3, "added": 0, "moved": 0, "unchanged": 3}
+    second = sheet(["工号,姓名,单位编码,科室,人员类别,起始日期",
+                    f"{tag}1,张三,XC,党政办,班子成员,2025-01-01",
+                    f"{tag}2,李四,ZZB,组织科,其他在编,2025-04-01"])   # seconded to the department in Q2
+    moved = await send(client, region["id"], "q2.csv", second)
+    assert moved.json() == {"rows": 2, "added": 0, "moved": 1, "unchanged": 1}
+    units = {u["code"]: u["id"] for u in (await client.get("/api/v1/records/units",
+                                                            params={"region_id": region["id"]})).json()}
+    q1 = (await client.get(f"/api/v1/records/units/{units['XC']}/members", params={"period": "2025Q1"})).json()
+    q2 = (await client.get(f"/api/v1/records/units/{units['XC']}/members", params={"period": "2025Q2"})).json()
+    assert {m["staff_no"] for m in q1["items"]} == {f"{tag}1", f"{tag}2"}
+    assert {m["staff_no"] for m in q2["items"]} == {f"{tag}1"}
+
+
+async def test_xlsx_with_english_headers(client: httpx.AsyncClient, region: dict[str, Any]) -> None:
+    workbook = Workbook()
+    workbook.active.append(["staff_no", "name", "unit", "category", "active_from"])
+    workbook.active.append([f"{uuid.uuid4().hex[:6]}", "Zhao", "ZZB", "non_staff", "2025-02-01"])
+    out = io.BytesIO()
+    workbook.save(out)
+    response = await send(client, region["id"], "roster.xlsx", out.getvalue())
+    assert response.json()["added"] == 1
+
+
+async def test_bad_rows_are_all_listed_and_nothing_is_written(client: httpx.AsyncClient,
+                                                              region: dict[str, Any]) -> None:
+    tag = uuid.uuid4().hex[:4]
+    bad = sheet(["工号,姓名,单位编码,人员类别,起始日期",
+                 f"{tag}1,好人,XC,其他在编,2025-01-01",
+                 f"{tag}2,,NOPE,局长,2025-02-30",
+                 f"{tag}1,重复,XC,其他在编,2025-01-01"])
+    response = await send(client, region["id"], "bad.csv", bad)
+    assert response.status_code == 422
+    assert [(e["row"], e["column"]) for e in response.json()["errors"]] == [
+        (3, "name"), (3, "unit"), (3, "category"), (3, "active_from"), (4, "staff_no")]
+    members = await client.get("/api/v1/records/units", params={"region_id": region["id"]})
+    xc = next(u for u in members.json() if u["code"] == "XC")
+    listed = (await client.get(f"/api/v1/records/units/{xc['id']}/members", params={"period": "2025"})).json()
+    assert listed["total"] == 0
