@@ -81,7 +81,8 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
             errors.append(RowError(row.number, "name", "", "required"))
         unit = units.get(str(v.get("unit") or "").strip())
         if unit is None or not caller.sees_unit(unit.id, unit.region_id):
-            errors.append(RowError(row.number, "unit", str(v.get("unit") or ""), "no unit with this code in the region"))
+            errors.append(RowError(row.number, "unit", str(v.get("unit") or ""),
+                                   "no unit with this code in the region"))
         category = CATEGORIES.get(str(v.get("category") or "").strip())
         if category is None:
             errors.append(RowError(row.number, "category", str(v.get("category") or ""),
@@ -101,9 +102,9 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
                 not caller.sees_unit(placement.unit_id, unit.region_id) and not caller.is_province_wide:
             errors.append(RowError(row.number, "staff_no", staff_no, "works in a unit you do not manage"))
         if len(errors) == bad:
-            section = str(v.get("section") or "").strip() or None
+            section_name = str(v.get("section") or "").strip() or None
             assert unit is not None and category is not None
-            plan.append((row, staff_no, name, unit, section, category, active_from))
+            plan.append((row, staff_no, name, unit, section_name, category, active_from))
     if errors:
         raise ImportRejected(f"{len({e.row for e in errors})} bad row(s) of {len(rows)}; nothing was written",
                              errors=[e.as_dict() for e in errors[:1000]])
@@ -111,13 +112,13 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
     for _row, staff_no, name, unit, section_name, category, active_from in plan:
         section_id = None
         if section_name:
-            section = sections.get((unit.id, section_name))
-            if section is None:
-                section = sections[(unit.id, section_name)] = Section(id=uuid.uuid4(), unit_id=unit.id,
-                                                                      name=section_name)
-                session.add(section)
+            found = sections.get((unit.id, section_name))
+            if found is None:
+                found = sections[(unit.id, section_name)] = Section(id=uuid.uuid4(), unit_id=unit.id,
+                                                                    name=section_name)
+                session.add(found)
                 await session.flush()
-            section_id = section.id
+            section_id = found.id
         person = persons.get(staff_no)
         if person is None:
             person = Person(id=uuid.uuid4(), staff_no=staff_no, name=name)
