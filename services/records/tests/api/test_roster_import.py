@@ -78,3 +78,16 @@ async def test_bad_rows_are_all_listed_and_nothing_is_written(client: httpx.Asyn
     xc = next(u for u in members.json() if u["code"] == "XC")
     listed = (await client.get(f"/api/v1/records/units/{xc['id']}/members", params={"period": "2025"})).json()
     assert listed["total"] == 0
+
+
+async def test_export_then_import_changes_nothing(client: httpx.AsyncClient, region: dict[str, Any]) -> None:
+    tag = uuid.uuid4().hex[:4]
+    await send(client, region["id"], "r.csv", sheet(["工号,姓名,单位编码,科室,人员类别,起始日期",
+                                                     f"{tag}1,张三,XC,党政办,班子成员,2025-01-01",
+                                                     f"{tag}2,李四,ZZB,,不在编,2025-01-01"]))
+    for fmt in ("csv", "xlsx"):
+        exported = await client.get(f"/api/v1/records/regions/{region['id']}/roster/export",
+                                    params={"on": "2025-06-30", "format": fmt})
+        assert exported.status_code == 200
+        again = await send(client, region["id"], f"roster.{fmt}", exported.content)
+        assert again.json() == {"rows": 2, "added": 0, "moved": 0, "unchanged": 2}, fmt

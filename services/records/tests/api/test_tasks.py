@@ -77,3 +77,38 @@ async def test_a_member_cannot_assign(client: httpx.AsyncClient, team: dict[str,
         "person_id": team["person"]["id"], "title": "x", "intensity": "1", "difficulty": "1", "quantity": "1",
         "due_on": "2025-03-31"})
     assert response.status_code == 403
+
+
+async def test_task_sheet_import_is_idempotent_and_updates_weights(client: httpx.AsyncClient,
+                                                                    team: dict[str, Any]) -> None:
+    staff_no = (await client.get(f"/api/v1/records/persons/{team['person']['id']}")).json()["staff_no"]
+    lines = ["工号,任务名称,强度,难度,数量,完成时限,督办", f"{staff_no},招商引资,1.5,2,2,2025-06-30,是",
+             f"{staff_no},乡村振兴,1,1,3,2025-12-31,"]
+    body = ("\n".join(lines) + "\n").encode("gbk")
+    first = await client.post("/api/v1/records/tasks/import", files={"file": ("任务.csv", body)})
+    assert first.json() == {"rows": 2, "added": 2, "updated": 0, "unchanged": 0}
+    again = await client.post("/api/v1/records/tasks/import", files={"file": ("任务.csv", body)})
+    assert again.json() == {"rows": 2, "added": 0, "updated": 0, "unchanged": 2}
+    heavier = body.replace("乡村振兴,1,1,3".encode("gbk"), "乡村振兴,2,1,3".encode("gbk"))
+    assert (await client.post("/api/v1/records/tasks/import", files={"file": ("t.csv", heavier)})).json()[
+        "updated"] == 1
+    exported = await client.get("/api/v1/records/tasks/export", params={
+        "unit_id": team["unit"]["id"], "period": "2025", "format": "csv"})
+    assert exported.status_code == 200
+    text = exported.content.decode("utf-8-sig").splitlines()
+    assert text[0].startswith("工号,任务名称,强度,难度,数量,完成时限,督办")
+    assert len(text) == 3
+
+
+async def test_task_sheet_with_bad_rows(client: httpx.AsyncClient, team: dict[str, Any]) -> None:
+    staff_no = (await client.get(f"/api/v1/records/persons/{team['person']['id']}")).json()["staff_no"]
+    lines = ["工号,任务名称,强度,难度,数量,完成时限", f"{staff_no},好任务,1,1,1,2025-06-30",
+             f"{staff_no},,x,0,1,2025-13-01", "ghost,任务,1,1,1,2025-06-30"]
+    response = await client.post("/api/v1/records/tasks/import",
+                                 files={"file": ("t.csv", ("\n".join(lines) + "\n").encode())})
+    assert response.status_code == 422
+    assert [(e["row"], e["column"]) for e in response.json()["errors"]] == [
+        (3, "title"), (3, "intensity"), (3, "difficulty"), (3, "due_on"), (4, "staff_no")]
+    listed = (await client.get("/api/v1/records/tasks",
+                               params={"unit_id": team["unit"]["id"], "period": "2025"})).json()
+    assert listed["total"] == 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -15,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from records.attendance import service
 from records.attendance.importer import RawRow, SheetError, csv_rows, json_lines, xlsx_rows
 from records.attendance.service import ImportRejected, ImportResult
+from records.exporting import table_response
 from records.roster.router import PeriodDep
 from shared.db import SessionDep
 from shared.service_auth import CallerDep
@@ -109,27 +108,5 @@ async def export(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, cal
     rows = await service.export_rows(session, caller=caller, unit_id=unit_id, period=period)
     table = [[staff_no, name, day.isoformat(), STATUS_NAMES.get(status, status), note or ""]
              for staff_no, name, day, status, note in rows]
-    filename = f"attendance-{unit_id}-{period.code}.{format}"
-    disposition = {"content-disposition": f'attachment; filename="{filename}"'}
-    if format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(HEADERS)
-        writer.writerows(table)
-        # A BOM so that Excel opens the Chinese text as UTF-8.
-        return Response(("\ufeff" + out.getvalue()).encode(), media_type="text/csv; charset=utf-8",
-                        headers=disposition)
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("考勤")
-    for column, width in zip("ABCDE", (14, 10, 12, 8, 24), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.append(HEADERS)
-    for line in table:
-        sheet.append(line)
-    out_bytes = io.BytesIO()
-    workbook.save(out_bytes)
-    return Response(out_bytes.getvalue(),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers=disposition)
+    return table_response(HEADERS, table, fmt=format, filename=f"attendance-{unit_id}-{period.code}", sheet="考勤",
+                          widths=(14, 10, 12, 8, 24))

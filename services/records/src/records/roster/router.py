@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import Response
 
 from records.attendance.importer import SheetError
+from records.exporting import table_response
 from records.periods import Period, parse_period
 from records.roster import importer as roster_importer
 from records.roster import service
@@ -126,6 +128,17 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
     except SheetError as exc:
         raise sheet_error(exc) from exc
     return await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
+
+
+@router.get("/regions/{region_id}/roster/export", response_class=Response,
+            summary="The region's roster on a date, CSV or XLSX in the import's own columns")
+async def export_roster(region_id: uuid.UUID, session: SessionDep, caller: CallerDep, on: date | None = None,
+                        format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+    day = on or date.today()
+    rows = await service.roster_on(session, region_id=region_id, on=day, caller=caller)
+    return table_response(["工号", "姓名", "单位编码", "单位名称", "科室", "人员类别", "起始日期"], rows, fmt=format,
+                          filename=f"roster-{region_id}-{day.isoformat()}", sheet="花名册",
+                          widths=(14, 10, 10, 24, 14, 10, 12))
 
 
 @router.post("/persons", response_model=PersonRead, status_code=201, summary="Add a person to a unit")

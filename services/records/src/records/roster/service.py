@@ -242,3 +242,21 @@ async def headcounts(session: AsyncSession, *, region_id: uuid.UUID, on: date, c
     return HeadcountsRead(region_id=region_id, on=on, units=[
         UnitHeadcount(unit_id=u.id, code=u.code, name=u.name, kind=u.kind, evaluation_group=u.evaluation_group,
                       headcount=count) for u, count in rows])
+
+
+CATEGORY_NAMES = {"leadership": "班子成员", "middle": "中层干部", "staff": "其他在编", "non_staff": "不在编"}
+
+
+async def roster_on(session: AsyncSession, *, region_id: uuid.UUID, on: date, caller: Caller) -> list[list[str]]:
+    """Everyone on the region's units on a day, in the roster import's own columns."""
+    await get_region_or_raise(session, region_id, caller=caller)
+    rows = await session.execute(
+        select(Person.staff_no, Person.name, Unit.code, Unit.name, Section.name, Assignment.staff_category,
+               Assignment.active_from)
+        .join(Assignment, Assignment.person_id == Person.id).join(Unit, Unit.id == Assignment.unit_id)
+        .outerjoin(Section, Section.id == Assignment.section_id)
+        .where(Unit.region_id == region_id, Assignment.active_from <= on,
+               or_(Assignment.active_to.is_(None), Assignment.active_to >= on))
+        .order_by(Unit.code, Person.staff_no))
+    return [[staff_no, name, code, unit_name, section or "", CATEGORY_NAMES.get(category, category),
+             active_from.isoformat()] for staff_no, name, code, unit_name, section, category, active_from in rows]

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlalchemy import select
 
+from records.attendance.importer import SheetError
+from records.exporting import table_response
+from records.roster.importer import sheet_error
+from records.roster.models import Person
 from records.roster.router import PeriodDep
+from records.tasks import importer as task_importer
 from records.tasks import service
+from records.tasks.importer import TaskImportResult, read_sheet
 from records.tasks.service import ProgressIn, TaskCreate, TaskRead
 from shared.db import SessionDep
 from shared.service_auth import CallerDep
@@ -27,6 +35,32 @@ class TaskPage(BaseModel):
 @router.post("", response_model=TaskRead, status_code=201, summary="Assign a task to a person")
 async def create(body: TaskCreate, session: SessionDep, caller: CallerDep) -> TaskRead:
     return await service.create(session, body, caller=caller)
+
+
+@router.post("/import", response_model=TaskImportResult,
+             summary="Import the task sheet: 工号, 任务名称, 强度, 难度, 数量, 完成时限 (, 督办), CSV or XLSX",
+             responses={422: {"description": "bad rows, each listed; nothing written"}})
+async def import_tasks(file: Annotated[UploadFile, File()], session: SessionDep, caller: CallerDep) -> TaskImportResult:
+    try:
+        rows = read_sheet(file.filename or "", file.file)
+    except SheetError as exc:
+        raise sheet_error(exc) from exc
+    return await task_importer.import_tasks(session, rows, caller=caller)
+
+
+@router.get("/export", summary="A unit's tasks due in a period, CSV or XLSX with Chinese headers",
+            response_class=Response)
+async def export_tasks(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
+                       format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+    items, _ = await service.list_tasks(session, caller=caller, unit_id=unit_id, person_id=None, period=period,
+                                        limit=100_000, offset=0)
+    staff = dict((await session.execute(select(Person.id, Person.staff_no)
+                                         .where(Person.id.in_({t.person_id for t in items})))).all())
+    rows = [[staff[t.person_id], t.title, t.intensity, t.difficulty, t.quantity, t.due_on.isoformat(),
+             "是" if t.supervised else "", t.progress, t.status] for t in items]
+    return table_response(["工号", "任务名称", "强度", "难度", "数量", "完成时限", "督办", "进度", "状态"], rows,
+                          fmt=format, filename=f"tasks-{unit_id}-{period.code}", sheet="重点工作任务",
+                          widths=(14, 30, 8, 8, 8, 12, 6, 8, 10))
 
 
 @router.get("", response_model=TaskPage, summary="Tasks due in a period, of a unit or a person")

@@ -1,0 +1,121 @@
+"""Tasks from the year's task sheet: 工号, 任务名称, 强度, 难度, 数量, 完成时限 (, 督办).
+
+A task is known by person, name and due date: sending the sheet again changes nothing, and a
+changed weight updates the task in place. All or nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import IO
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.attendance.importer import RawRow, RowError, csv_rows, parse_day, staff_no_of, xlsx_rows
+from records.attendance.service import ImportRejected
+from records.roster.models import Assignment, Person, Unit
+from records.tasks.models import Task
+from shared.service_auth import Caller
+
+COLUMNS = {
+    "staff_no": ("工号", "人员编号", "staff_no"),
+    "title": ("任务名称", "任务", "工作任务", "title"),
+    "intensity": ("强度", "工作强度", "intensity"),
+    "difficulty": ("难度", "工作难度", "difficulty"),
+    "quantity": ("数量", "工作数量", "quantity"),
+    "due_on": ("完成时限", "截止日期", "due_on"),
+    "supervised": ("督办", "是否督办", "supervised"),
+}
+REQUIRED = ("staff_no", "title", "intensity", "difficulty", "quantity", "due_on")
+YES = {"是", "督办", "y", "yes", "true", "1"}
+
+
+class TaskImportResult(BaseModel):
+    rows: int
+    added: int
+    updated: int
+    unchanged: int
+
+
+def read_sheet(filename: str, stream: IO[bytes]) -> list[RawRow]:
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        return list(xlsx_rows(stream, COLUMNS, REQUIRED))
+    return list(csv_rows(stream, COLUMNS, REQUIRED))
+
+
+def _weight(value: object) -> Decimal:
+    try:
+        weight = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise ValueError("not a number") from exc
+    if not Decimal(0) < weight <= Decimal(1000):
+        raise ValueError("must be above 0 and at most 1000")
+    return weight
+
+
+async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Caller) -> TaskImportResult:
+    if not rows:
+        raise ImportRejected("the file has no rows", errors=[])
+    staff_nos = {staff_no_of(r.values.get("staff_no")) for r in rows}
+    found = await session.execute(
+        select(Person.staff_no, Person.id, Assignment.unit_id, Unit.region_id, Assignment.active_to)
+        .join(Assignment, Assignment.person_id == Person.id).join(Unit, Unit.id == Assignment.unit_id)
+        .where(Person.staff_no.in_(staff_nos)).order_by(Assignment.active_from))
+    current = {staff_no: (pid, unit, region, active_to) for staff_no, pid, unit, region, active_to in found}
+    errors: list[RowError] = []
+    plan = []
+    seen: dict[tuple[str, str, object], int] = {}
+    for row in rows:
+        v = row.values
+        bad = len(errors)
+        staff_no = staff_no_of(v.get("staff_no"))
+        person = current.get(staff_no)
+        if person is None or not caller.sees_unit(person[1], person[2]):
+            errors.append(RowError(row.number, "staff_no", staff_no, "no such person in the units you manage"))
+        title = str(v.get("title") or "").strip()
+        if not title or len(title) > 200:
+            errors.append(RowError(row.number, "title", title[:100], "required, at most 200 characters"))
+        weights = {}
+        for column in ("intensity", "difficulty", "quantity"):
+            try:
+                weights[column] = _weight(v.get(column))
+            except ValueError as exc:
+                errors.append(RowError(row.number, column, str(v.get(column) or ""), str(exc)))
+        try:
+            due_on = parse_day(v.get("due_on"))
+        except ValueError as exc:
+            errors.append(RowError(row.number, "due_on", str(v.get("due_on") or ""), str(exc)))
+            due_on = None
+        key = (staff_no, title, due_on)
+        if key in seen:
+            errors.append(RowError(row.number, "title", title, f"the same task as row {seen[key]}"))
+        seen.setdefault(key, row.number)
+        if len(errors) == bad and person is not None and due_on is not None:
+            supervised = str(v.get("supervised") or "").strip().lower() in YES
+            plan.append((person, title, due_on, weights, supervised))
+    if errors:
+        raise ImportRejected(f"{len({e.row for e in errors})} bad row(s) of {len(rows)}; nothing was written",
+                             errors=[e.as_dict() for e in errors[:1000]])
+    existing = {(t.person_id, t.title, t.due_on): t for t in await session.scalars(
+        select(Task).where(Task.person_id.in_([p[0] for p, *_ in plan])))}
+    added = updated = unchanged = 0
+    for (person_id, unit_id, _region, _active_to), title, due_on, weights, supervised in plan:
+        task = existing.get((person_id, title, due_on))
+        if task is None:
+            session.add(Task(id=uuid.uuid4(), person_id=person_id, unit_id=unit_id, title=title, due_on=due_on,
+                             supervised=supervised, status="open", progress=Decimal(0), created_by=caller.subject,
+                             **weights))
+            added += 1
+        elif (task.intensity, task.difficulty, task.quantity, task.supervised) != (
+                weights["intensity"], weights["difficulty"], weights["quantity"], supervised):
+            task.intensity, task.difficulty, task.quantity = (weights["intensity"], weights["difficulty"],
+                                                              weights["quantity"])
+            task.supervised = supervised
+            updated += 1
+        else:
+            unchanged += 1
+    await session.flush()
+    return TaskImportResult(rows=len(rows), added=added, updated=updated, unchanged=unchanged)
