@@ -91,3 +91,17 @@ async def test_export_then_import_changes_nothing(client: httpx.AsyncClient, reg
         assert exported.status_code == 200
         again = await send(client, region["id"], f"roster.{fmt}", exported.content)
         assert again.json() == {"rows": 2, "added": 0, "moved": 0, "unchanged": 2}, fmt
+
+
+async def test_systems_send_the_roster_as_json_lines(client: httpx.AsyncClient, region: dict[str, Any]) -> None:
+    import json
+
+    tag = uuid.uuid4().hex[:4]
+    lines = [json.dumps({"staff_no": f"{tag}{i}", "name": f"人{i}", "unit": "XC", "category": "staff",
+                         "active_from": "2025-01-01"}) for i in range(3)]
+    response = await client.post(f"/api/v1/records/regions/{region['id']}/roster/stream",
+                                 content="\n".join(lines).encode(), headers={"content-type": "application/x-ndjson"})
+    assert response.json() == {"rows": 3, "added": 3, "moved": 0, "unchanged": 0}
+    broken = await client.post(f"/api/v1/records/regions/{region['id']}/roster/stream", content=b"[1, 2]\n")
+    assert broken.status_code == 422
+    assert broken.json()["errors"] == [{"row": 1, "column": "*", "value": "", "reason": "not a JSON object"}]

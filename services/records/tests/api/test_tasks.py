@@ -112,3 +112,13 @@ async def test_task_sheet_with_bad_rows(client: httpx.AsyncClient, team: dict[st
     listed = (await client.get("/api/v1/records/tasks",
                                params={"unit_id": team["unit"]["id"], "period": "2025"})).json()
     assert listed["total"] == 0
+
+
+async def test_systems_send_tasks_as_json_lines(client: httpx.AsyncClient, team: dict[str, Any]) -> None:
+    import json
+
+    staff_no = (await client.get(f"/api/v1/records/persons/{team['person']['id']}")).json()["staff_no"]
+    line = json.dumps({"staff_no": staff_no, "title": "信访稳定", "intensity": 1, "difficulty": 1.2, "quantity": 4,
+                       "due_on": "2025-09-30", "supervised": "是"})
+    response = await client.post("/api/v1/records/tasks/stream", content=line.encode())
+    assert response.json() == {"rows": 1, "added": 1, "updated": 0, "unchanged": 0}

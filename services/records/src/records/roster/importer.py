@@ -70,6 +70,9 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
     for row, staff_no in zip(rows, staff_nos, strict=True):
         v = row.values
         bad = len(errors)
+        if "__error__" in v:
+            errors.append(RowError(row.number, "*", "", v["__error__"]))
+            continue
         name = str(v.get("name") or "").strip()
         if not staff_no:
             errors.append(RowError(row.number, "staff_no", "", "required"))

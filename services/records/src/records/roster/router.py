@@ -6,10 +6,10 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 
-from records.attendance.importer import SheetError
+from records.attendance.importer import SheetError, json_lines
 from records.exporting import table_response
 from records.periods import Period, parse_period
 from records.roster import importer as roster_importer
@@ -127,6 +127,16 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
         rows = read_sheet(file.filename or "", file.file)
     except SheetError as exc:
         raise sheet_error(exc) from exc
+    return await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
+
+
+@router.post("/regions/{region_id}/roster/stream", response_model=RosterImportResult,
+             summary="The same import as JSON lines for systems: one {staff_no, name, unit, section, category, "
+                     "active_from} per line",
+             openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
+async def stream_roster(region_id: uuid.UUID, request: Request, session: SessionDep,
+                        caller: CallerDep) -> RosterImportResult:
+    rows = [row async for row in json_lines(request.stream())]
     return await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
 
 

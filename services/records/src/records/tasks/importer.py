@@ -71,6 +71,9 @@ async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Cal
     for row in rows:
         v = row.values
         bad = len(errors)
+        if "__error__" in v:
+            errors.append(RowError(row.number, "*", "", v["__error__"]))
+            continue
         staff_no = staff_no_of(v.get("staff_no"))
         person = current.get(staff_no)
         if person is None or not caller.sees_unit(person[1], person[2]):

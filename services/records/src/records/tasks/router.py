@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from records.attendance.importer import SheetError
+from records.attendance.importer import SheetError, json_lines
 from records.exporting import table_response
 from records.roster.importer import sheet_error
 from records.roster.models import Person
@@ -45,6 +45,15 @@ async def import_tasks(file: Annotated[UploadFile, File()], session: SessionDep,
         rows = read_sheet(file.filename or "", file.file)
     except SheetError as exc:
         raise sheet_error(exc) from exc
+    return await task_importer.import_tasks(session, rows, caller=caller)
+
+
+@router.post("/stream", response_model=TaskImportResult,
+             summary="The task import as JSON lines: one {staff_no, title, intensity, difficulty, quantity, due_on, "
+                     "supervised} per line",
+             openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
+async def stream_tasks(request: Request, session: SessionDep, caller: CallerDep) -> TaskImportResult:
+    rows = [row async for row in json_lines(request.stream())]
     return await task_importer.import_tasks(session, rows, caller=caller)
 
 
