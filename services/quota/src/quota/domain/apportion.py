@@ -149,6 +149,13 @@ def apportion(
         unit = next(u for u, p in populations.items() if p < 0)
         raise ApportionmentError(f"population of {unit!r} is negative", field=f"populations.{unit}")
     n = len(units)
+    if name == "hamilton" and min_seats is None and max_seats is None:
+        # The common provincial call, kept lean: no bounds to lift to or cap at.
+        total = sum(pops)
+        if total == 0 and seats:
+            raise ApportionmentError("every population is zero", field="populations")
+        result, ties = _hamilton_plain(units, pops, seats, total)
+        return Apportionment(method=name, seats=dict(zip(units, result, strict=True)), ties=tuple(ties))
     mins = [0] * n if min_seats is None else [m or 0 for m in _bounds(units, min_seats, 0, "min_seats")]
     maxs: list[int | None] = [None] * n if max_seats is None else _bounds(units, max_seats, None,
                                                                            "max_seats")
@@ -231,6 +238,27 @@ def _quotas(pops: list[int], seats: int, total: int) -> tuple[list[int], list[in
         floors, rems = np.divmod(np.array(pops, dtype=np.int64) * seats, total)
         return floors.tolist(), rems.tolist()
     return [seats * p // total for p in pops], [seats * p % total for p in pops]
+
+
+def _hamilton_plain(units: list[str], pops: list[int], seats: int, total: int) -> tuple[list[int], list[Tie]]:
+    """Hamilton without minimums or maximums: floors, then the largest remainders."""
+    if total == 0:
+        return [0] * len(pops), []
+    floors, rems = _quotas(pops, seats, total)
+    left = seats - sum(floors)
+    if not left:
+        return floors, []
+    n = len(pops)
+    if n < 200:
+        ordered = sorted(rems, reverse=True)
+        boundary = ordered[left - 1]
+        if left == n or ordered[left] != boundary:
+            # No tie at the boundary: every remainder at or above it takes a seat.
+            return [f + (r >= boundary) for f, r in zip(floors, rems, strict=True)], []
+    take, tie = _take_largest(list(range(n)), left, rems, pops, units, total)
+    for i in take:
+        floors[i] += 1
+    return floors, [tie] if tie else []
 
 
 def _hamilton(
