@@ -1,0 +1,87 @@
+"""Multi-rater evaluation (民主测评) folded into a score.
+
+Xiacun: raters are grouped (leadership 40%, middle cadres 30%, other staff 20%, non-staff 10%);
+each group's mark is the mean of its raters' marks for the person; the evaluation is the
+weighted sum of the group marks, and it folds into the total at a share (Xiacun: 20%). Binzhou's
+groups (section colleagues, section head, leader in charge, service recipients, public display)
+are the same model with other names and weights.
+
+A group with no rating for the person: ``missing="renormalise"`` (default) spreads its weight
+over the groups that did rate, in proportion; ``"zero"`` counts it as a mark of 0. A rater
+never rates themself; that is refused where ratings are taken, and ignored here if it slips in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+
+class RaterRuleError(ValueError):
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Rating:
+    rater_id: str
+    group: str
+    person_id: str
+    mark: Fraction  # 0..100
+
+
+@dataclass(frozen=True)
+class GroupPart:
+    group: str
+    weight: Fraction  # as declared
+    effective_weight: Fraction  # after renormalising for missing groups
+    raters: int
+    mean: Fraction | None
+    contribution: Fraction
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    person_id: str
+    score: Fraction | None  # 0..100, None if no group rated the person
+    parts: tuple[GroupPart, ...]
+
+
+def validate(weights: Mapping[str, Fraction]) -> None:
+    if not weights:
+        raise RaterRuleError("at least one rater group", field="groups")
+    for group, weight in weights.items():
+        if weight < 0:
+            raise RaterRuleError(f"weight of {group!r} is negative", field=f"groups.{group}")
+    if sum(weights.values()) != 1:
+        total = float(sum(weights.values())) * 100
+        raise RaterRuleError(f"rater group weights add up to {total:g}%, not 100%", field="groups")
+
+
+def evaluate(person_id: str, ratings: Sequence[Rating], weights: Mapping[str, Fraction], *,
+             missing: str = "renormalise") -> Evaluation:
+    validate(weights)
+    by_group: dict[str, list[Fraction]] = {g: [] for g in weights}
+    for rating in ratings:
+        if rating.person_id != person_id or rating.rater_id == person_id:
+            continue
+        if rating.group not in by_group:
+            raise RaterRuleError(f"rating in unknown group {rating.group!r}", field="ratings")
+        by_group[rating.group].append(rating.mark)
+    means = {g: (sum(marks, Fraction(0)) / len(marks) if marks else None) for g, marks in by_group.items()}
+    present = sum((weights[g] for g, m in means.items() if m is not None), Fraction(0))
+    if present == 0:
+        return Evaluation(person_id, None, tuple(GroupPart(g, weights[g], Fraction(0), 0, None, Fraction(0))
+                                                 for g in weights))
+    parts = []
+    for group, weight in weights.items():
+        mean = means[group]
+        if missing == "renormalise":
+            effective = weight / present if mean is not None else Fraction(0)
+        else:
+            effective = weight
+        contribution = effective * (mean or 0)
+        parts.append(GroupPart(group, weight, effective, len(by_group[group]), mean, contribution))
+    return Evaluation(person_id, sum((p.contribution for p in parts), Fraction(0)), tuple(parts))
