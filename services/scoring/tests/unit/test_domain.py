@@ -100,8 +100,10 @@ class TestGrades:
                     assert index[got[a.person_id]] <= index[got[b.person_id]]
 
 
+RATER_GROUPS = {"leadership": F(2, 5), "middle": F(3, 10), "staff": F(1, 5), "non_staff": F(1, 10)}
+
+
 class TestRaters:
-    XIACUN = {"leadership": F(2, 5), "middle": F(3, 10), "staff": F(1, 5), "non_staff": F(1, 10)}
 
     def ratings(self) -> list[Rating]:
         marks = [("leadership", 90), ("leadership", 80), ("middle", 70), ("staff", 100), ("staff", 90),
@@ -109,12 +111,12 @@ class TestRaters:
         return [Rating(f"r{i}", g, "p", F(m)) for i, (g, m) in enumerate(marks)] + [Rating("p", "staff", "p", F(0))]
 
     def test_groups_weighted_and_a_missing_group_renormalised(self) -> None:
-        result = evaluate("p", self.ratings(), self.XIACUN)
+        result = evaluate("p", self.ratings(), RATER_GROUPS)
         assert result.score == F(730, 9)  # (0.4 x 85 + 0.3 x 70 + 0.2 x 90) / 0.9; the self-rating ignored
         assert [p.raters for p in result.parts] == [2, 1, 3, 0]
 
     def test_a_missing_group_counted_as_zero(self) -> None:
-        assert evaluate("p", self.ratings(), self.XIACUN, missing="zero").score == 73
+        assert evaluate("p", self.ratings(), RATER_GROUPS, missing="zero").score == 73
 
     def test_weights_must_add_up(self) -> None:
         with pytest.raises(RaterRuleError, match="90%"):
