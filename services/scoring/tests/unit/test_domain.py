@@ -139,3 +139,53 @@ class TestYear:
         (["poor", "poor", "poor", "good"], "basically_competent"), (["poor"] * 4, "incompetent")])
     def test_chengbu_failing_quarters(self, quarters: list[str], bound: str | None) -> None:
         assert annual_from_quarters(quarters)[0] == bound
+
+
+class TestIndicators:
+    from scoring.domain.indicators import Indicator, MetricMapping
+
+    TREE = (
+        Indicator("de", "德", F(1, 5)),
+        Indicator("ji", "绩", F(1, 2), children=(
+            Indicator("tasks", "重点任务", F(3, 5), metric="task_completion", mapping=MetricMapping("linear")),
+            Indicator("records", "周纪实", F(2, 5), metric="weekly_on_time_ratio",
+                      mapping=MetricMapping("steps", ((F(0), F(60)), (F(4, 5), F(90)), (F(1), F(100))))),
+        )),
+        Indicator("qin", "勤", F(3, 10), metric="attendance_rate", mapping=MetricMapping("linear", factor=F(100))),
+    )
+
+    def test_a_level_that_does_not_add_up_is_refused_by_name(self) -> None:
+        from scoring.domain.indicators import Indicator, SchemeError, validate
+
+        bad = (Indicator("a", "A", F(1, 2)), Indicator("b", "B", F(1, 2), children=(
+            Indicator("b1", "B1", F(1, 2)), Indicator("b2", "B2", F(1, 3)))))
+        with pytest.raises(SchemeError) as info:
+            validate(bad)
+        assert info.value.field == "indicators.1.children"
+        assert "83.3333%" in str(info.value)
+
+    def test_xiacun_total_by_hand(self) -> None:
+        from scoring.domain.indicators import compose
+
+        result = compose(self.TREE, marks={"de": F(90)},
+                         metrics={"task_completion": F(80), "weekly_on_time_ratio": F(9, 10),
+                                  "attendance_rate": F(19, 20)},
+                         evaluation=F(85), evaluation_share=F(1, 5), adjustments=F(3))
+        # indicators: 0.2 x 90 + 0.5 x (0.6 x 80 + 0.4 x 90) + 0.3 x 95 = 18 + 42 + 28.5 = 88.5
+        assert result.indicator_score == F(177, 2)
+        # blended: 88.5 x 0.8 + 85 x 0.2 = 70.8 + 17 = 87.8; plus 3 = 90.8
+        assert result.total == F(454, 5)
+        assert [p.path for p in result.leaves] == ["de", "ji/tasks", "ji/records", "qin"]
+
+    def test_a_missing_mark_scores_zero_and_says_so(self) -> None:
+        from scoring.domain.indicators import compose
+
+        result = compose(self.TREE, marks={}, metrics={}, evaluation=None, evaluation_share=F(1, 5))
+        assert result.total == 0
+        assert "de: not marked; scored 0" in result.notes
+
+    def test_task_load_base_is_bounded(self) -> None:
+        from scoring.domain.indicators import task_load_base
+
+        assert task_load_base(F(30), group_mean_load=F(20), floor=F(4, 5), ceiling=F(6, 5)) == F(6, 5)
+        assert task_load_base(F(18), group_mean_load=F(20), floor=F(4, 5), ceiling=F(6, 5)) == F(9, 10)
