@@ -14,10 +14,21 @@ from fastapi import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway import policy
+from gateway import idempotency, policy
 from gateway.clients.services import Downstreams
 from gateway.identity import authenticate
-from shared.errors import AppError, Forbidden, NotFound, PayloadTooLarge, UpstreamTimeout, UpstreamUnavailable, problem
+from shared.errors import (
+    AppError,
+    BadRequest,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    problem,
+)
+from shared.http import ServiceClient
+from shared.service_auth import Caller
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "if-match",
@@ -58,6 +69,22 @@ async def proxy(request: Request, service: str) -> Response:
     if client is None:
         raise NotFound(f"no service named {service!r}")
     body = await _read_body(request, request.app.state.settings.max_body_bytes)
+    key = request.headers.get("idempotency-key")
+    if key and request.method == "POST":
+        if not 1 <= len(key) <= 200:
+            raise BadRequest("an Idempotency-Key is 1 to 200 characters", code="idempotency_key_invalid")
+
+        async def send() -> Response:
+            return await _forward(request, service, client, downstreams, caller, body)
+
+        return await idempotency.once(request.app.state.sessionmaker, key=key, subject=caller.subject,
+                                      method=request.method, path=str(request.url.path) + "?" + request.url.query,
+                                      body=body, send=send)
+    return await _forward(request, service, client, downstreams, caller, body)
+
+
+async def _forward(request: Request, service: str, client: ServiceClient, downstreams: Downstreams, caller: Caller,
+                   body: bytes) -> Response:
     headers = client.headers_for(caller)
     for name in FORWARDED_REQUEST_HEADERS:
         value = request.headers.get(name)
