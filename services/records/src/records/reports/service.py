@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.errors import InvalidReference
 from records.reports.models import LeaderComment, MonthlyReport
-from records.roster.models import Assignment, Unit
-from records.roster.service import get_person_or_raise
+from records.roster.models import Unit
+from records.roster.service import get_person_or_raise, placement_during
 from records.work_logs.models import WorkLog
 from records.work_logs.service import _may_write
 from shared.errors import Conflict, Forbidden, NotFound
@@ -90,10 +90,7 @@ async def create_report(session: AsyncSession, body: MonthlyReportCreate, *, cal
     except ValueError as exc:
         raise InvalidReference(str(exc), errors=[{"field": "body.month", "message": str(exc)}]) from exc
     await _may_write(session, caller, body.person_id)
-    placement = await session.scalar(
-        select(Assignment).where(Assignment.person_id == body.person_id, Assignment.active_from <= last,
-                                 (Assignment.active_to.is_(None)) | (Assignment.active_to >= first))
-        .order_by(Assignment.active_from.desc()).limit(1))
+    placement = await placement_during(session, body.person_id, first, last)
     if placement is None:
         raise InvalidReference(f"the person is not on the roster in {body.month}",
                                errors=[{"field": "body.month", "message": "outside the person's active range"}])

@@ -260,3 +260,13 @@ async def roster_on(session: AsyncSession, *, region_id: uuid.UUID, on: date, ca
         .order_by(Unit.code, Person.staff_no))
     return [[staff_no, name, code, unit_name, section or "", CATEGORY_NAMES.get(category, category),
              active_from.isoformat()] for staff_no, name, code, unit_name, section, category, active_from in rows]
+
+
+async def placement_during(session: AsyncSession, person_id: uuid.UUID, first: date,
+                           last: date) -> Assignment | None:
+    """The person's latest placement overlapping the days first..last, if any."""
+    placement: Assignment | None = await session.scalar(
+        select(Assignment).where(Assignment.person_id == person_id, Assignment.active_from <= last,
+                                 or_(Assignment.active_to.is_(None), Assignment.active_to >= first))
+        .order_by(Assignment.active_from.desc()).limit(1))
+    return placement

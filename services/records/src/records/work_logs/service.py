@@ -15,8 +15,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from records.errors import InvalidReference
 from records.periods import Period
-from records.roster.models import Assignment, Person, Unit
-from records.roster.service import get_person_or_raise, get_unit_or_raise
+from records.roster.models import Person, Unit
+from records.roster.service import get_person_or_raise, get_unit_or_raise, placement_during
 from records.work_logs.models import WorkLog
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.service_auth import Caller
@@ -83,10 +83,7 @@ async def create(session: AsyncSession, body: WorkLogCreate, *, caller: Caller) 
         raise InvalidReference(str(exc), errors=[{"field": "body.week", "message": str(exc)}]) from exc
     await _may_write(session, caller, body.person_id)
     sunday = monday + timedelta(days=6)
-    placement = await session.scalar(
-        select(Assignment).where(Assignment.person_id == body.person_id, Assignment.active_from <= sunday,
-                                 (Assignment.active_to.is_(None)) | (Assignment.active_to >= monday))
-        .order_by(Assignment.active_from.desc()).limit(1))
+    placement = await placement_during(session, body.person_id, monday, sunday)
     if placement is None:
         raise InvalidReference(f"the person is not on the roster in {body.week}",
                                errors=[{"field": "body.week", "message": "outside the person's active range"}])
