@@ -58,14 +58,18 @@ def main() -> None:
         in_process.append((time.perf_counter() - started) * 1000)
 
     with tempfile.TemporaryDirectory() as tmp:
-        stack = start_stack(Path(tmp) / "home", Path(tmp) / "stack.log")
+        stack = start_stack(Path(tmp) / "home", Path(tmp) / "stack.log",
+                            extra_env={"GATEWAY_RATE_LIMIT": "100000/minute"})
         try:
             stack.wait_ready(90)
             token = mint_service_token(stack.service_secret(), SYSTEM_CALLER, ttl=3600)
             with httpx.Client(timeout=10) as client:
+                bearer = client.post(f"{stack.gateway}/api/v1/auth/token",
+                                     data={"username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]
                 direct = measure(client, f"{stack.url('quota')}/api/v1/quota/allocations/simulate", body,
                                  args.n, {"x-service-token": token})
-                gateway = measure(client, f"{stack.gateway}/api/v1/quota/allocations/simulate", body, args.n)
+                gateway = measure(client, f"{stack.gateway}/api/v1/quota/allocations/simulate", body, args.n,
+                                  {"authorization": f"Bearer {bearer}"})
         finally:
             stack.interrupt()
     print(f"simulate, 83-unit county, {args.n} sequential calls each")
