@@ -344,9 +344,35 @@ def _next_keys(method: str, pops: list[int], seats: list[int]) -> list[float]:
     return [p / sqrt(s * (s + 1)) if s else inf for p, s in zip(pops, seats, strict=True)]
 
 
+def _last_keys(method: str, pops: list[int], seats: list[int]) -> list[float]:
+    """Float priorities of every unit's last seat given, p / d(s - 1); inf for none or a first seat
+    under a zero-signpost method (such seats are never given back)."""
+    inf = math.inf
+    if method == "jefferson":
+        return [p / s if s else inf for p, s in zip(pops, seats, strict=True)]
+    if method == "webster":
+        return [p / (s - 0.5) if s else inf for p, s in zip(pops, seats, strict=True)]
+    if method == "adams":
+        return [p / (s - 1) if s > 1 else inf for p, s in zip(pops, seats, strict=True)]
+    if method == "dean":
+        return [p * (2 * s - 1) / (2 * (s - 1) * s) if s > 1 else inf for p, s in zip(pops, seats, strict=True)]
+    sqrt = math.sqrt
+    return [p / sqrt((s - 1) * s) if s > 1 else inf for p, s in zip(pops, seats, strict=True)]
+
+
 def _key_of(method: str) -> Callable[[int, int], float]:
     """The scalar form of :func:`_next_keys`, for one unit at a time."""
-    return lambda p, s: _next_keys(method, [p], [s])[0]
+    inf = math.inf
+    if method == "jefferson":
+        return lambda p, s: p / (s + 1)
+    if method == "webster":
+        return lambda p, s: p / (s + 0.5)
+    if method == "adams":
+        return lambda p, s: p / s if s else inf
+    if method == "dean":
+        return lambda p, s: p * (2 * s + 1) / (2 * s * (s + 1)) if s else inf
+    sqrt = math.sqrt
+    return lambda p, s: p / sqrt(s * (s + 1)) if s else inf
 
 
 def _round_all(method: str, pops: list[int], divisor: float) -> list[int]:
@@ -397,12 +423,10 @@ def _divisor(
     # given a clearly lower one, so the result is exact.
     inf = math.inf
     next_f = _next_keys(method, pops, result)
-    last_f = _next_keys(method, pops, [s - 1 if s else 0 for s in result])
+    last_f = _last_keys(method, pops, result)
     if bounded:
         next_f = [k if s < c else -inf for k, s, c in zip(next_f, result, caps, strict=True)]
         last_f = [k if s > lo else inf for k, s, lo in zip(last_f, result, mins, strict=True)]
-    else:
-        last_f = [k if s else inf for k, s in zip(last_f, result, strict=True)]
     hi_next = max(next_f)
     lo_last = min(last_f)
     tol = 1e-9
@@ -470,7 +494,7 @@ def _float_start(method: str, pops: list[int], seats: int, mins: list[int], caps
             if result[i] < caps[i]:
                 heapq.heappush(heap, (-key(pops[i], result[i]), i))
     elif diff < 0:
-        keys = _next_keys(method, pops, [s - 1 if s else 0 for s in result])
+        keys = _last_keys(method, pops, result)
         heap = [(k, i) for i, k in enumerate(keys) if result[i] > mins[i]]
         heapq.heapify(heap)
         while diff < 0 and heap:
