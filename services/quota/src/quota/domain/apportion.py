@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -88,6 +88,8 @@ class Apportionment:
 
 
 def canonical_method(method: str) -> str:
+    if method in METHODS:
+        return method
     name = method.strip().lower()
     name = ALIASES.get(name, name)
     if name not in METHODS:
@@ -143,19 +145,20 @@ def apportion(
         raise ApportionmentError(f"seats must be at most {MAX_SEATS}", field="seats")
     # The caller's order is kept in the answer but decides nothing: every choice between
     # units is made by exact priority and the documented tie rule.
-    units = list(populations)
-    pops = list(populations.values())
-    if min(pops) < 0:
+    values = populations.values()
+    if min(values) < 0:
         unit = next(u for u, p in populations.items() if p < 0)
         raise ApportionmentError(f"population of {unit!r} is negative", field=f"populations.{unit}")
-    n = len(units)
     if name == "hamilton" and min_seats is None and max_seats is None:
         # The common provincial call, kept lean: no bounds to lift to or cap at.
-        total = sum(pops)
+        total = sum(values)
         if total == 0 and seats:
             raise ApportionmentError("every population is zero", field="populations")
-        result, ties = _hamilton_plain(units, pops, seats, total)
-        return Apportionment(method=name, seats=dict(zip(units, result, strict=True)), ties=tuple(ties))
+        result, ties = _hamilton_plain(populations, seats, total)
+        return Apportionment(name, dict(zip(populations, result)), ties)
+    units = list(populations)
+    pops = list(values)
+    n = len(units)
     mins = [0] * n if min_seats is None else [m or 0 for m in _bounds(units, min_seats, 0, "min_seats")]
     maxs: list[int | None] = [None] * n if max_seats is None else _bounds(units, max_seats, None,
                                                                            "max_seats")
@@ -177,10 +180,10 @@ def apportion(
     if name == "hamilton":
         if seats > floor_total and sum(pops) == 0:
             raise ApportionmentError("every population is zero", field="populations")
-        result, ties = _hamilton(units, pops, seats, mins, maxs)
+        result, found = _hamilton(units, pops, seats, mins, maxs)
     else:
-        result, ties = _divisor(name, units, pops, seats, mins, maxs)
-    return Apportionment(method=name, seats=dict(zip(units, result, strict=True)), ties=tuple(ties))
+        result, found = _divisor(name, units, pops, seats, mins, maxs)
+    return Apportionment(method=name, seats=dict(zip(units, result, strict=True)), ties=tuple(found))
 
 
 def _capacity(pops: list[int], mins: list[int], maxs: list[int | None], *, populated_only: bool) -> int | None:
@@ -229,36 +232,37 @@ def _take_largest(
 _INT64_SAFE = 2**62
 
 
-def _quotas(pops: list[int], seats: int, total: int) -> tuple[list[int], list[int]]:
+def _quotas(pops: Collection[int], seats: int, total: int) -> tuple[list[int], list[int]]:
     """Whole parts and remainders (over ``total``) of every exact quota ``seats * p / total``.
 
     Integer arithmetic throughout; numpy's int64 does it in bulk when nothing can overflow.
     """
     if len(pops) >= 200 and seats * max(pops) < _INT64_SAFE:
-        floors, rems = np.divmod(np.array(pops, dtype=np.int64) * seats, total)
+        floors, rems = np.divmod(np.fromiter(pops, dtype=np.int64, count=len(pops)) * seats, total)
         return floors.tolist(), rems.tolist()
     return [seats * p // total for p in pops], [seats * p % total for p in pops]
 
 
-def _hamilton_plain(units: list[str], pops: list[int], seats: int, total: int) -> tuple[list[int], list[Tie]]:
+def _hamilton_plain(populations: Mapping[str, int], seats: int, total: int) -> tuple[list[int], tuple[Tie, ...]]:
     """Hamilton without minimums or maximums: floors, then the largest remainders."""
+    pops = populations.values()
     if total == 0:
-        return [0] * len(pops), []
+        return [0] * len(pops), ()
     floors, rems = _quotas(pops, seats, total)
     left = seats - sum(floors)
     if not left:
-        return floors, []
+        return floors, ()
     n = len(pops)
     if n < 200:
         ordered = sorted(rems, reverse=True)
         boundary = ordered[left - 1]
         if left == n or ordered[left] != boundary:
             # No tie at the boundary: every remainder at or above it takes a seat.
-            return [f + (r >= boundary) for f, r in zip(floors, rems, strict=True)], []
-    take, tie = _take_largest(list(range(n)), left, rems, pops, units, total)
+            return [f + (r >= boundary) for f, r in zip(floors, rems, strict=True)], ()
+    take, tie = _take_largest(list(range(n)), left, rems, list(pops), list(populations), total)
     for i in take:
         floors[i] += 1
-    return floors, [tie] if tie else []
+    return floors, (tie,) if tie else ()
 
 
 def _hamilton(
