@@ -155,7 +155,7 @@ def apportion(
         if total == 0 and seats:
             raise ApportionmentError("every population is zero", field="populations")
         result, ties = _hamilton_plain(populations, seats, total)
-        return Apportionment(name, dict(zip(populations, result)), ties)
+        return Apportionment(name, dict(zip(populations, result)), ties)  # noqa: B905 (equal by construction)
     units = list(populations)
     pops = list(values)
     n = len(units)
