@@ -11,10 +11,11 @@ from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from shared.db import create_engine, make_sessionmaker
+from shared.db import create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.health import database_readiness, health_router
 from shared.logging import RequestContextMiddleware, configure_logging
+from shared.metrics import Metrics, MetricsMiddleware
 from shared.migrations import script_heads
 from shared.service_auth import CallerDep, ServiceAuthMiddleware
 from shared.settings import BaseServiceSettings
@@ -53,6 +54,7 @@ def create_service_app(
                                max_overflow=settings.db_max_overflow)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        metrics.watch_pool(lambda: pool_stats(engine))
         try:
             if extra_lifespan is None:
                 yield
@@ -65,8 +67,12 @@ def create_service_app(
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+    metrics = Metrics(service)
+    app.state.metrics = metrics
     app.add_middleware(ServiceAuthMiddleware, secret=settings.service_secret.get_secret_value())
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(RequestContextMiddleware)
+    app.include_router(metrics.router())
 
     async def readiness(request: Request) -> dict[str, Any]:
         return await database_readiness(request.app.state.engine, schema=schema,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData
@@ -71,3 +71,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def pool_stats(engine: AsyncEngine) -> dict[str, int]:
+    """Checked-out, idle and overflow connections of an engine's pool, for the metrics."""
+    pool: Any = engine.sync_engine.pool
+    return {"checked_out": int(pool.checkedout()), "idle": int(pool.checkedin()),
+            "overflow": max(0, int(pool.overflow()))}

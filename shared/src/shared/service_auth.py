@@ -21,7 +21,7 @@ from shared.errors import problem
 SERVICE_TOKEN_HEADER = "x-service-token"  # noqa: S105 (a header name)
 ISSUER = "kaohe-gateway"
 TOKEN_TTL_SECONDS = 60
-OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from gateway.config import GatewaySettings, get_settings
 from gateway.db import SCHEMA
 from gateway.identity import RateLimits, TokenCache
 from gateway.routes import admin, auth, health, me, openapi, proxy
-from shared.db import create_engine, make_sessionmaker
+from shared.db import create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.logging import RequestContextMiddleware, configure_logging
+from shared.metrics import Metrics, MetricsMiddleware
 from shared.migrations import script_heads
 
 VERSION = "0.1.0"
@@ -46,6 +47,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
                                pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        metrics.watch_pool(lambda: pool_stats(engine))
         app.state.passwords = Passwords(settings)
         app.state.rate_limits = RateLimits(settings.rate_limit, settings.sign_in_rate_limit)
         app.state.tokens = TokenCache(settings.jwt_secret.get_secret_value())
@@ -68,14 +70,18 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     app.state.settings = settings
     app.state.expected_heads = script_heads(ALEMBIC_INI)
     install_error_handlers(app)
+    metrics = Metrics("gateway")
+    app.state.metrics = metrics
     app.add_middleware(proxy.ProxyMiddleware)
     app.add_middleware(AuditMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["*"], allow_headers=["*"],
                            expose_headers=["x-request-id"])
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
+    app.include_router(metrics.router())
     app.include_router(auth.router)
     app.include_router(me.router)
     app.include_router(admin.router)

@@ -8,6 +8,8 @@ service that is down or slow becomes a 503 or 504 problem within the timeout, ne
 
 from __future__ import annotations
 
+import time
+
 import aiohttp
 import httpx
 from fastapi import Request
@@ -91,9 +93,23 @@ async def _forward(request: Request, service: str, client: ServiceClient, downst
         if value is not None:
             headers[name] = value
     raw = downstreams.raw.get(service)
-    if raw is not None:
-        return await _send_raw(raw, f"{downstreams.base_urls[service]}{request.url.path}", request, headers, body,
-                               service)
+    started = time.perf_counter()
+    status = "error"
+    try:
+        if raw is not None:
+            answer = await _send_raw(raw, f"{downstreams.base_urls[service]}{request.url.path}", request, headers,
+                                     body, service)
+        else:
+            answer = await _send_httpx(request, service, client, headers, body)
+        status = str(answer.status_code)
+        return answer
+    finally:
+        request.app.state.metrics.downstream.labels("gateway", service, status).observe(
+            time.perf_counter() - started)
+
+
+async def _send_httpx(request: Request, service: str, client: ServiceClient, headers: dict[str, str],
+                      body: bytes) -> Response:
     upstream = client.http.build_request(request.method, request.url.path,
                                          params=request.url.query, headers=headers, content=body)
     attempts = 2 if request.method in IDEMPOTENT else 1
