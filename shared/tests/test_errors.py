@@ -101,3 +101,25 @@ class TestRequestId:
                                          headers={"x-request-id": "bad id\twith spaces"})
         assert response.headers["x-request-id"] != "bad id\twith spaces"
         assert len(response.headers["x-request-id"]) == 32
+
+
+class TestTraceContext:
+    async def test_a_caller_s_trace_is_kept_and_passed_on(self) -> None:
+        from shared.logging import trace_id_var, traceparent
+
+        seen: dict[str, str | None] = {}
+        app = make_app()
+
+        @app.get("/trace")
+        async def trace() -> dict[str, str | None]:
+            seen["trace_id"], seen["outgoing"] = trace_id_var.get(), traceparent()
+            return {}
+
+        parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        async with asgi_client(app) as client:
+            await client.get("/trace", headers={"traceparent": parent})
+            assert seen["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+            assert seen["outgoing"] is not None and seen["outgoing"].startswith("00-4bf92f3577b34da6a3ce929d0e0e4736-")
+            assert seen["outgoing"] != parent  # a new span for the next hop
+            await client.get("/trace", headers={"traceparent": "garbage"})
+            assert seen["trace_id"] is not None and len(seen["trace_id"]) == 32

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from shared.errors import UpstreamTimeout, UpstreamUnavailable
-from shared.logging import request_id_var
+from shared.logging import request_id_var, traceparent
 from shared.service_auth import TOKEN_TTL_SECONDS, Caller, mint_service_token
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
@@ -61,6 +61,9 @@ class ServiceClient:
         request_id = request_id_var.get()
         if request_id:
             headers["x-request-id"] = request_id
+        parent = traceparent()
+        if parent:
+            headers["traceparent"] = parent
         return headers
 
     async def request(

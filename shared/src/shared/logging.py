@@ -21,7 +21,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+trace_id_var: ContextVar[str | None] = ContextVar("trace_id", default=None)
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
+
+
+def traceparent() -> str | None:
+    """The W3C trace context to send downstream: this request's trace, a new span."""
+    trace_id = trace_id_var.get()
+    return f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01" if trace_id else None
 
 access_logger = logging.getLogger("kaohe.access")
 
@@ -34,6 +42,7 @@ class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.service = self.service
         record.request_id = request_id_var.get()
+        record.trace_id = trace_id_var.get()
         return True
 
 
@@ -41,7 +50,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     """JSON lines on stdout: time, level, service, logger, message, request_id, extras."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(
-        "{asctime}{levelname}{service}{name}{message}{request_id}",
+        "{asctime}{levelname}{service}{name}{message}{request_id}{trace_id}",
         style="{",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         reserved_attrs=[*RESERVED_ATTRS, "color_message"],
@@ -74,13 +83,17 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = None
+        incoming = parent = None
         for key, value in scope["headers"]:
             if key == b"x-request-id":
                 incoming = value.decode("latin-1")
-                break
+            elif key == b"traceparent":
+                parent = value.decode("latin-1")
         request_id = incoming if incoming and _VALID_ID.match(incoming) else new_request_id()
         token = request_id_var.set(request_id)
+        traced = _TRACEPARENT.match(parent.strip().lower()) if parent else None
+        trace_token = trace_id_var.set(traced.group(1) if traced and traced.group(1) != "0" * 32
+                                       else uuid.uuid4().hex)
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500}
         raw_id = request_id.encode()
@@ -107,3 +120,4 @@ class RequestContextMiddleware:
                     },
                 )
             request_id_var.reset(token)
+            trace_id_var.reset(trace_token)
