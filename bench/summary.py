@@ -57,6 +57,12 @@ async def load(pg_port: int, region_id: str, people: int, *, unit_size: int) -> 
         await conn.copy_records_to_table("attendance", schema_name="records", records=days,
                                          columns=["person_id", "day", "unit_id", "status"])
         await conn.execute("ANALYZE")
+        sizes = await conn.fetch(
+            "SELECT c.relname, c.reltuples::bigint AS rows, pg_total_relation_size(c.oid) AS bytes "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'records' AND c.relkind = 'r' ORDER BY bytes DESC")
+        for row in sizes:
+            print(f"  records.{row['relname']:<16} {row['rows']:>12,} rows {row['bytes'] / 2**20:>10.1f} MB")
         return {"county_unit": str(units[0][0])}
     finally:
         await conn.close()
