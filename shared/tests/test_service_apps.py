@@ -140,3 +140,11 @@ class TestModelsMatchMigrations:
                 assert await connection.run_sync(diff) == []
         finally:
             await engine.dispose()
+
+
+class TestValuesTheDatabaseRefuses:
+    async def test_a_nul_character_is_a_422_not_a_500(self, records_app: FastAPI) -> None:
+        async with asgi_client(records_app, headers=service_headers()) as client:
+            response = await client.post("/api/v1/records/regions", json={"code": "nul\u0000code", "name": "x"})
+        assert response.status_code == 422
+        assert response.json()["code"] == "invalid_value"

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -182,6 +183,19 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
                    instance=request.url.path, headers=getattr(exc, "headers", None))
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database refuses (class 22, data exception: a NUL character, a number out of
+    range, text in no encoding) is the client's to fix; anything else is ours."""
+    assert isinstance(exc, DBAPIError)
+    state = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
+    if isinstance(state, str) and state.startswith("22"):
+        return problem(422, code="invalid_value", title="A value cannot be stored",
+                       detail="A value in the request cannot be stored as given (for example a NUL character "
+                              "in text or a number out of range).",
+                       instance=request.url.path)
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, code="internal_error", title="Internal server error",
@@ -193,4 +207,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
