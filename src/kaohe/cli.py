@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import typer
+from sqlalchemy.engine import make_url
 
 from kaohe import stack
 from kaohe.config import StackSettings
+from shared.backup import dump
+from shared.backup import restore as restore_backup
+from shared.provision import create_database
 
 app = typer.Typer(help="kaohe (考核): run and operate the evaluation backend.",
                   no_args_is_help=True, add_completion=False,
@@ -28,6 +35,34 @@ def migrate() -> None:
     finally:
         database.stop()
     typer.echo("All services are at their migration head.")
+
+
+@app.command()
+def backup(path: Path) -> None:
+    """Write the whole database (every service's schema) to PATH with pg_dump (custom format)."""
+    settings = StackSettings()
+    database = stack.open_database(settings, typer.echo)
+    try:
+        url = settings.database_url or (database.embedded.url(settings.database_name) if database.embedded else "")
+        dump(url, path)
+    finally:
+        database.stop()
+    typer.echo(f"Backed up to {path} ({path.stat().st_size:,} bytes).")
+
+
+@app.command()
+def restore(path: Path, database_name: str = typer.Option(..., "--into", help="a new, empty database")) -> None:
+    """Restore a backup into a new database on the same server (then point KAOHE_DATABASE_URL at it)."""
+    settings = StackSettings()
+    database = stack.open_database(settings, typer.echo)
+    try:
+        admin = settings.database_url or (database.embedded.url() if database.embedded else "")
+        asyncio.run(create_database(admin, database_name))
+        target = make_url(admin).set(database=database_name).render_as_string(hide_password=False)
+        restore_backup(target, path)
+    finally:
+        database.stop()
+    typer.echo(f"Restored {path} into {database_name}.")
 
 
 if __name__ == "__main__":
