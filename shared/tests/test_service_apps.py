@@ -148,3 +148,13 @@ class TestValuesTheDatabaseRefuses:
             response = await client.post("/api/v1/records/regions", json={"code": "nul\u0000code", "name": "x"})
         assert response.status_code == 422
         assert response.json()["code"] == "invalid_value"
+
+
+class TestDatabaseDown:
+    async def test_a_request_that_needs_the_database_is_a_503(self) -> None:
+        app = build_service_app("records", database_url="postgresql://nobody@127.0.0.1:9/nothing")
+        async with running(app), asgi_client(app, headers=service_headers()) as client:
+            response = await client.get("/api/v1/records/regions")
+        assert response.status_code == 503
+        assert response.json()["code"] == "database_unavailable"
+        assert response.headers["retry-after"] == "5"

@@ -188,12 +188,22 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     range, text in no encoding) is the client's to fix; anything else is ours."""
     assert isinstance(exc, DBAPIError)
     state = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
+    if exc.connection_invalidated or (isinstance(state, str) and state.startswith(("08", "57P"))):
+        return await _database_down(request, exc)
     if isinstance(state, str) and state.startswith("22"):
         return problem(422, code="invalid_value", title="A value cannot be stored",
                        detail="A value in the request cannot be stored as given (for example a NUL character "
                               "in text or a number out of range).",
                        instance=request.url.path)
     return await _unexpected(request, exc)
+
+
+async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+    """The database is unreachable or shutting down: a 503 the client may retry, never a 500."""
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return problem(503, code="database_unavailable", title="The database is unavailable",
+                   detail="The request was not carried out; retry shortly.", instance=request.url.path,
+                   headers={"retry-after": "5"})
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -208,4 +218,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    # asyncpg raises the OS's own error when it cannot connect at all.
+    app.add_exception_handler(ConnectionError, _database_down)
     app.add_exception_handler(Exception, _unexpected)
