@@ -43,8 +43,9 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 
@@ -80,11 +81,10 @@ class Tie:
     rule: str = TIE_RULE
 
 
-@dataclass(frozen=True, slots=True)
-class Apportionment:
+class Apportionment(NamedTuple):
     method: str
     seats: dict[str, int]
-    ties: tuple[Tie, ...] = field(default_factory=tuple)
+    ties: tuple[Tie, ...] = ()
 
 
 def canonical_method(method: str) -> str:
