@@ -75,6 +75,8 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/records/units/{unit_id}/summary", UNIT_STAFF),
     rule("GET", "/api/v1/records/regions/{region_id}/groups/{group}/summary", ADMINS),
     rule("GET", "/api/v1/scoring/version", EVERYONE),
+    rule("POST", "/api/v1/scoring/schemes/indicators/check", UNIT_MANAGERS),
+    rule("POST", "/api/v1/scoring/grades/preview", UNIT_MANAGERS),
     rule("GET", "/api/v1/quota/version", EVERYONE),
     rule("POST", "/api/v1/quota/apportion", ADMINS, "apportion"),
     rule("POST", "/api/v1/quota/allocations/simulate", ADMINS, "apportion"),

@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from scoring.config import ScoringSettings, get_settings
+from scoring.preview.router import router as preview_router
 from shared.app import create_service_app
 
 VERSION = "0.1.0"
@@ -24,5 +25,5 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[],
+        routers=[preview_router],
     )
