@@ -12,13 +12,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.errors import InvalidReference
 from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Unit
-from records.roster.service import get_person_or_raise, placement_during
+from records.roster.service import get_person_or_raise, insert_new, placement_during
 from records.work_logs.models import WorkLog
 from records.work_logs.service import _may_write
 from shared.errors import Conflict, Forbidden, NotFound
@@ -97,16 +96,12 @@ async def create_report(session: AsyncSession, body: MonthlyReportCreate, *, cal
     report = MonthlyReport(id=uuid.uuid4(), person_id=body.person_id, unit_id=placement.unit_id, year=year,
                            month=month, content=body.content, achievements=body.achievements,
                            submitted_by=caller.subject)
-    try:
-        async with session.begin_nested():
-            session.add(report)
-            await session.flush()
-    except IntegrityError as exc:
+    if not await insert_new(session, report):
         existing = await session.scalar(select(MonthlyReport.id).where(
             MonthlyReport.person_id == body.person_id, MonthlyReport.year == year, MonthlyReport.month == month))
         raise Conflict(f"there is already a monthly report for {body.month}; change it with "
                        f"PATCH /api/v1/records/monthly-reports/{existing}", code="monthly_report_exists",
-                       extra={"existing_id": str(existing)}) from exc
+                       extra={"existing_id": str(existing)})
     await session.refresh(report)
     return report
 

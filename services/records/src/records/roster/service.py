@@ -37,13 +37,20 @@ from shared.errors import Forbidden
 from shared.service_auth import Caller
 
 
-async def _insert(session: AsyncSession, row: object, duplicate: str) -> None:
+async def insert_new(session: AsyncSession, row: object) -> bool:
+    """Add a row; False (and nothing added) if a unique key says it exists already."""
     try:
         async with session.begin_nested():
             session.add(row)
             await session.flush()
-    except IntegrityError as exc:
-        raise DuplicateCode(duplicate) from exc
+    except IntegrityError:
+        return False
+    return True
+
+
+async def _insert(session: AsyncSession, row: object, duplicate: str) -> None:
+    if not await insert_new(session, row):
+        raise DuplicateCode(duplicate)
 
 
 # ------------------------------------------------------------------ regions and units

@@ -9,14 +9,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from records.errors import InvalidReference
 from records.periods import Period
 from records.roster.models import Person, Unit
-from records.roster.service import get_person_or_raise, get_unit_or_raise, placement_during
+from records.roster.service import get_person_or_raise, get_unit_or_raise, insert_new, placement_during
 from records.work_logs.models import WorkLog
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.service_auth import Caller
@@ -90,16 +89,12 @@ async def create(session: AsyncSession, body: WorkLogCreate, *, caller: Caller) 
     year, week, _ = monday.isocalendar()
     log = WorkLog(id=uuid.uuid4(), person_id=body.person_id, unit_id=placement.unit_id, iso_year=year, iso_week=week,
                   content=body.content, submitted_by=caller.subject)
-    try:
-        async with session.begin_nested():
-            session.add(log)
-            await session.flush()
-    except IntegrityError as exc:
+    if not await insert_new(session, log):
         existing = await session.scalar(select(WorkLog.id).where(
             WorkLog.person_id == body.person_id, WorkLog.iso_year == year, WorkLog.iso_week == week))
         raise Conflict(f"there is already a weekly record for {body.week}; change it with "
                        f"PATCH /api/v1/records/work-logs/{existing}", code="work_log_exists",
-                       extra={"existing_id": str(existing)}) from exc
+                       extra={"existing_id": str(existing)})
     await session.refresh(log)
     return read(log)
 
