@@ -126,6 +126,7 @@ def plan(settings: StackSettings, urls: dict[str, str], *, embedded: bool = Fals
         "GATEWAY_QUOTA_URL": f"{base}:{settings.quota_port}",
         "QUOTA_RECORDS_URL": f"{base}:{settings.records_port}",
         "SCORING_RECORDS_URL": f"{base}:{settings.records_port}",
+        "SCORING_QUOTA_URL": f"{base}:{settings.quota_port}",
         "PYTHONUNBUFFERED": "1",
     }
     if settings.admin_username and settings.admin_password:

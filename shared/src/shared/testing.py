@@ -142,15 +142,18 @@ async def records_app(database_urls: dict[str, str]) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture(scope="session")
-async def scoring_app(database_urls: dict[str, str]) -> AsyncIterator[FastAPI]:
-    async with _service("scoring", database_urls) as app:
+async def quota_app(database_urls: dict[str, str], records_app: FastAPI) -> AsyncIterator[FastAPI]:
+    """Quota with its records client wired to the real records app."""
+    async with _service("quota", database_urls, records_transport=httpx.ASGITransport(app=records_app)) as app:
         yield app
 
 
 @pytest.fixture(scope="session")
-async def quota_app(database_urls: dict[str, str], records_app: FastAPI) -> AsyncIterator[FastAPI]:
-    """Quota with its records client wired to the real records app."""
-    async with _service("quota", database_urls, records_transport=httpx.ASGITransport(app=records_app)) as app:
+async def scoring_app(database_urls: dict[str, str], records_app: FastAPI,
+                      quota_app: FastAPI) -> AsyncIterator[FastAPI]:
+    """Scoring with its clients wired to the real records and quota apps."""
+    async with _service("scoring", database_urls, records_transport=httpx.ASGITransport(app=records_app),
+                        quota_transport=httpx.ASGITransport(app=quota_app)) as app:
         yield app
 
 

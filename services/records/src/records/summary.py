@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.attendance.models import LEAVE, Attendance
-from records.periods import Period
+from shared.periods import Period
 from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Assignment, Person, Unit
 from records.roster.router import PeriodDep

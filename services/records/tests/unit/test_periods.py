@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from records.periods import parse_period
+from shared.periods import parse_period
 
 
 @pytest.mark.parametrize(("code", "start", "end"), [

@@ -1,19 +1,39 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
+from scoring.clients import Neighbours
 from scoring.config import ScoringSettings, get_settings
 from scoring.preview.router import router as preview_router
+from scoring.results.router import router as results_router
+from scoring.rounds.router import router as rounds_router
+from scoring.schemes.router import router as schemes_router
 from shared.app import create_service_app
 
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
-def create_app(settings: ScoringSettings | None = None) -> FastAPI:
+def create_app(settings: ScoringSettings | None = None, records_transport: httpx.AsyncBaseTransport | None = None,
+               quota_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def clients(app: FastAPI) -> AsyncIterator[None]:
+        app.state.neighbours = Neighbours(records_url=settings.records_url, quota_url=settings.quota_url,
+                                          secret=settings.service_secret.get_secret_value(),
+                                          timeout=settings.upstream_timeout_seconds,
+                                          records_transport=records_transport, quota_transport=quota_transport)
+        try:
+            yield
+        finally:
+            await app.state.neighbours.aclose()
+
     return create_service_app(
         service="scoring",
         title="kaohe scoring",
@@ -25,5 +45,6 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[preview_router],
+        routers=[preview_router, schemes_router, rounds_router, results_router],
+        extra_lifespan=clients,
     )

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from records.attendance.importer import SheetError, json_lines
 from records.exporting import table_response
-from records.periods import Period, parse_period
+from shared.periods import Period, parse_period
 from records.roster import importer as roster_importer
 from records.roster import service
 from records.roster.importer import RosterImportResult, read_sheet, sheet_error

@@ -18,7 +18,7 @@ from records.errors import (
     RosterConflict,
     UnitNotFound,
 )
-from records.periods import Period
+from shared.periods import Period
 from records.roster.models import Assignment, Person, Region, Section, Unit
 from records.roster.schemas import (
     AssignmentRead,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from records.errors import InvalidReference
-from records.periods import Period
+from shared.periods import Period
 from records.roster.models import Assignment, Unit
 from records.roster.service import get_person_or_raise, get_unit_or_raise
 from records.tasks.models import Task, TaskUpdate

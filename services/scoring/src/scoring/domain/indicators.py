@@ -108,8 +108,16 @@ def compose(tree: Sequence[Indicator], *, marks: Mapping[str, Fraction], metrics
     """A person's total and every part of it. A hand-marked leaf without a mark scores 0 and
     says so; so does a derived leaf whose metric is missing."""
     validate(tree)
+    return compose_leaves(leaves(tree), marks=marks, metrics=metrics, evaluation=evaluation,
+                          evaluation_share=evaluation_share, coefficient=coefficient, adjustments=adjustments)
+
+
+def compose_leaves(tree_leaves: Sequence[tuple[Indicator, str, Fraction]], *, marks: Mapping[str, Fraction],
+                   metrics: Mapping[str, Fraction], evaluation: Fraction | None, evaluation_share: Fraction,
+                   coefficient: Fraction = Fraction(1), adjustments: Fraction = Fraction(0)) -> Composition:
+    """``compose`` over the leaves of a tree already validated (a close composes thousands of people)."""
     parts, notes = [], []
-    for indicator, path, effective in leaves(tree):
+    for indicator, path, effective in tree_leaves:
         value = None
         if indicator.metric is not None:
             value = metrics.get(indicator.metric)

@@ -63,14 +63,23 @@ def validate(weights: Mapping[str, Fraction]) -> None:
 def evaluate(person_id: str, ratings: Sequence[Rating], weights: Mapping[str, Fraction], *,
              missing: str = "renormalise") -> Evaluation:
     validate(weights)
-    by_group: dict[str, list[Fraction]] = {g: [] for g in weights}
+    sums: dict[str, tuple[Fraction, int]] = {}
     for rating in ratings:
         if rating.person_id != person_id or rating.rater_id == person_id:
             continue
-        if rating.group not in by_group:
+        if rating.group not in weights:
             raise RaterRuleError(f"rating in unknown group {rating.group!r}", field="ratings")
-        by_group[rating.group].append(rating.mark)
-    means = {g: (sum(marks, Fraction(0)) / len(marks) if marks else None) for g, marks in by_group.items()}
+        total, count = sums.get(rating.group, (Fraction(0), 0))
+        sums[rating.group] = (total + rating.mark, count + 1)
+    return evaluate_sums(person_id, sums, weights, missing=missing)
+
+
+def evaluate_sums(person_id: str, sums: Mapping[str, tuple[Fraction, int]], weights: Mapping[str, Fraction], *,
+                  missing: str = "renormalise") -> Evaluation:
+    """The same from each group's (sum of marks, raters) for the person, as one SQL aggregate gives
+    them; groups not in ``weights`` are ignored. ``weights`` must already be valid."""
+    by_group = {g: sums.get(g, (Fraction(0), 0)) for g in weights}
+    means = {g: (total / count if count else None) for g, (total, count) in by_group.items()}
     present = sum((weights[g] for g, m in means.items() if m is not None), Fraction(0))
     if present == 0:
         return Evaluation(person_id, None, tuple(GroupPart(g, weights[g], Fraction(0), 0, None, Fraction(0))
@@ -83,5 +92,5 @@ def evaluate(person_id: str, ratings: Sequence[Rating], weights: Mapping[str, Fr
         else:
             effective = weight
         contribution = effective * (mean or 0)
-        parts.append(GroupPart(group, weight, effective, len(by_group[group]), mean, contribution))
+        parts.append(GroupPart(group, weight, effective, by_group[group][1], mean, contribution))
     return Evaluation(person_id, sum((p.contribution for p in parts), Fraction(0)), tuple(parts))

@@ -7,41 +7,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from scoring.definitions import IndicatorIn, RuleIn, to_rule, to_tree
 from scoring.domain import grades as grading
 from scoring.domain import indicators as tree
-from shared.errors import Unprocessable
+from scoring.errors import SchemeInvalid
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["previews"])
-
-Share = Annotated[Decimal, Field(ge=0, le=1)]
-
-
-class SchemeInvalid(Unprocessable):
-    code = "scheme_invalid"
-    title = "The scheme breaks a rule"
-
-
-class MappingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["steps", "linear"]
-    steps: list[tuple[Decimal, Decimal]] = Field(default_factory=list, description="(threshold, score), ascending")
-    factor: Decimal = Decimal(1)
-
-
-class IndicatorIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=100)
-    weight: Share = Field(description="share of the parent, e.g. 0.2")
-    children: list[IndicatorIn] = Field(default_factory=list, max_length=100)
-    metric: str | None = Field(default=None, description="a records summary metric for a derived leaf")
-    mapping: MappingIn | None = None
-
 
 class TreeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -51,15 +26,6 @@ class TreeIn(BaseModel):
 class TreeRead(BaseModel):
     valid: bool
     leaves: list[dict[str, str]]
-
-
-def to_tree(items: list[IndicatorIn]) -> tuple[tree.Indicator, ...]:
-    return tuple(tree.Indicator(
-        code=i.code, name=i.name, weight=Fraction(i.weight), children=to_tree(i.children), metric=i.metric,
-        mapping=None if i.mapping is None else tree.MetricMapping(
-            kind=i.mapping.kind, steps=tuple((Fraction(a), Fraction(b)) for a, b in i.mapping.steps),
-            factor=Fraction(i.mapping.factor)))
-        for i in items)
 
 
 @router.post("/schemes/indicators/check", response_model=TreeRead,
@@ -73,22 +39,6 @@ async def check_tree(body: TreeIn) -> TreeRead:
     return TreeRead(valid=True, leaves=[{"path": path, "effective_weight": str(Decimal(weight.numerator) /
                                                                               Decimal(weight.denominator))}
                                         for _, path, weight in tree.leaves(indicators)])
-
-
-class CapIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    grade: str
-    max_share: Share
-
-
-class RuleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    order: list[str] = Field(default=list(grading.QUARTER_GRADES), min_length=2)
-    caps: list[CapIn] = Field(default_factory=lambda: [CapIn(grade="good", max_share=Decimal("0.4"))])
-    default: str = "average"
-    rounding: Literal["floor", "half_up", "ceiling"] = "floor"
-    tie_at_cap: Literal["exclude", "include"] = "exclude"
-    tie_keys: list[str] = Field(default_factory=list)
 
 
 class CandidateIn(BaseModel):
@@ -122,10 +72,7 @@ class GradePreviewOut(BaseModel):
 @router.post("/grades/preview", response_model=GradePreviewOut,
              summary="Grade a group under a rule: shares as caps, rounding and ties as stated")
 async def preview_grades(body: GradePreviewIn) -> GradePreviewOut:
-    rule = grading.GradeRule(order=tuple(body.rule.order),
-                             caps=tuple(grading.GradeCap(c.grade, Fraction(c.max_share)) for c in body.rule.caps),
-                             default=body.rule.default, rounding=body.rule.rounding, tie_at_cap=body.rule.tie_at_cap,
-                             tie_keys=tuple(body.rule.tie_keys))
+    rule = to_rule(body.rule)
     known = set(body.rule.order)
     for index, candidate in enumerate(body.candidates):
         if candidate.cap_at is not None and candidate.cap_at not in known:

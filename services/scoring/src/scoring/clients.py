@@ -1,0 +1,54 @@
+"""Typed calls to the neighbours: the records summary of a scheme's people, quota's published slots."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import orjson
+
+from shared.errors import NotFound, UpstreamUnavailable
+from shared.http import ServiceClient, ServiceTokens
+from shared.service_auth import Caller
+
+
+class Neighbours:
+    def __init__(self, *, records_url: str, quota_url: str, secret: str, timeout: float,
+                 records_transport: httpx.AsyncBaseTransport | None = None,
+                 quota_transport: httpx.AsyncBaseTransport | None = None) -> None:
+        tokens = ServiceTokens(secret)
+        limits = httpx.Timeout(timeout, connect=2.0)
+        self.records = ServiceClient(name="records", base_url=records_url, tokens=tokens, timeout=limits,
+                                     transport=records_transport)
+        self.quota = ServiceClient(name="quota", base_url=quota_url, tokens=tokens, timeout=limits,
+                                   transport=quota_transport)
+
+    async def summary(self, *, region_id: uuid.UUID, unit_id: uuid.UUID | None, group: str | None, period: str,
+                      caller: Caller) -> list[dict[str, Any]]:
+        """The records summary of a unit or an evaluation group for a period: one call per scheme."""
+        path = (f"/api/v1/records/units/{unit_id}/summary" if unit_id is not None
+                else f"/api/v1/records/regions/{region_id}/groups/{group}/summary")
+        response = await self.records.request("GET", path, caller=caller, params={"period": period})
+        if response.status_code == 404:
+            raise NotFound(f"records knows no {'unit ' + str(unit_id) if unit_id else 'group ' + str(group)}",
+                           code="scope_not_found")
+        if response.status_code != 200:
+            raise UpstreamUnavailable(f"records answered {response.status_code} for the summary")
+        people: list[dict[str, Any]] = orjson.loads(response.content)["people"]
+        return people
+
+    async def published_slots(self, *, region_id: uuid.UUID, year: int, caller: Caller) -> dict[str, int] | None:
+        """The excellent slots per unit of the region's published allocation; None if none is published."""
+        response = await self.quota.request("GET", f"/api/v1/quota/regions/{region_id}/years/{year}/published",
+                                            caller=caller)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise UpstreamUnavailable(f"quota answered {response.status_code} for the published allocation")
+        slots: dict[str, int] = response.json()["slots"]
+        return slots
+
+    async def aclose(self) -> None:
+        await self.records.aclose()
+        await self.quota.aclose()

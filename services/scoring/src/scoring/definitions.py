@@ -1,0 +1,252 @@
+"""A scheme's definition as the API takes it, and its translation into the domain's rules.
+
+One JSON document per scheme version: the indicator tree, the base score, the rater groups and
+their share, the bonus and deduction catalogue with caps, the negative list, the grade rule and
+the score thresholds below which a grade cannot be had.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from scoring.domain import adjustments as adjusting
+from scoring.domain import grades as grading
+from scoring.domain import indicators as tree
+from scoring.domain import raters as rating
+from scoring.errors import SchemeInvalid
+
+Share = Annotated[Decimal, Field(ge=0, le=1)]
+Points = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
+
+# What a derived leaf (or a tie-break) may read from the records summary, each 0-100 except task_load.
+METRICS = {
+    "weekly_on_time_rate": "weekly records submitted on time, % of the weeks due",
+    "weekly_submitted_rate": "weekly records submitted, % of the weeks due",
+    "monthly_report_rate": "monthly reports submitted, % of the months due",
+    "attendance_rate": "days present or on business trip, % of the days recorded",
+    "task_completion": "weighted task completion, % (weights: quantity × intensity × difficulty)",
+    "mean_leader_mark": "mean of the leaders' marks on the person's records, 0-100",
+    "task_load": "sum of quantity × intensity × difficulty of the person's tasks due in the period",
+}
+
+
+class MappingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["steps", "linear"]
+    steps: list[tuple[Decimal, Decimal]] = Field(default_factory=list, description="(threshold, score), ascending")
+    factor: Decimal = Decimal(1)
+
+
+class IndicatorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=100)
+    weight: Share = Field(description="share of the parent, e.g. 0.2")
+    children: list[IndicatorIn] = Field(default_factory=list, max_length=100)
+    metric: str | None = Field(default=None, description="a records summary metric for a derived leaf")
+    mapping: MappingIn | None = None
+
+
+class CapIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grade: str
+    max_share: Share
+
+
+class RuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    order: list[str] = Field(default=list(grading.QUARTER_GRADES), min_length=2)
+    caps: list[CapIn] = Field(default_factory=lambda: [CapIn(grade="good", max_share=Decimal("0.4"))])
+    default: str = "average"
+    rounding: Literal["floor", "half_up", "ceiling"] = "floor"
+    tie_at_cap: Literal["exclude", "include"] = "exclude"
+    tie_keys: list[str] = Field(default_factory=list, description="records metrics, higher first")
+
+
+class BaseIn(BaseModel):
+    """Binzhou's three ways: flat, by task load against the group's mean, or a section coefficient."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["flat", "task_load", "section"] = "flat"
+    floor: Decimal = Field(default=Decimal("0.8"), gt=0, le=10)
+    ceiling: Decimal = Field(default=Decimal("1.2"), gt=0, le=10)
+    coefficients: dict[str, Annotated[Decimal, Field(gt=0, le=10)]] = Field(
+        default_factory=dict, description="section id → coefficient (kind=section)")
+    default: Decimal = Field(default=Decimal(1), gt=0, le=10, description="for a section without a coefficient")
+
+
+class RatersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    share: Share = Field(description="how much of the total the evaluation is, e.g. 0.2")
+    groups: dict[str, Share] = Field(min_length=1, max_length=20,
+                                     description="rater group → weight, adding up to 1")
+    missing: Literal["renormalise", "zero"] = "renormalise"
+
+
+class ItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    direction: Literal["bonus", "deduction"]
+    max_points: Points = Field(description="the most this item adds or takes off in a period")
+
+
+class AdjustmentsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: dict[str, ItemIn] = Field(default_factory=dict, max_length=200)
+    bonus_total: Points = Decimal(10)
+    deduction_total: Points = Decimal(20)
+
+
+class NegativeItemIn(BaseModel):
+    """``cap``: no better than ``grade``; ``veto``: the lowest grade; ``exclude``: no grade at all
+    (under sanction or investigation), and no bonus."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    effect: Literal["cap", "veto", "exclude"]
+    grade: str | None = Field(default=None, description="for effect=cap: no better than this grade")
+
+
+class ThresholdIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grade: str
+    below: Decimal = Field(ge=0, le=1000, description="a score below this is no better than the grade")
+
+
+class SchemeDefinition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    indicators: list[IndicatorIn] = Field(min_length=1, max_length=100)
+    base: BaseIn = Field(default_factory=BaseIn)
+    raters: RatersIn | None = None
+    adjustments: AdjustmentsIn = Field(default_factory=AdjustmentsIn)
+    negative_items: dict[str, NegativeItemIn] = Field(default_factory=dict, max_length=100)
+    grades: RuleIn = Field(default_factory=RuleIn)
+    thresholds: list[ThresholdIn] = Field(default_factory=list, max_length=10)
+    mark_max: Decimal = Field(default=Decimal(100), gt=0, le=1000, description="marks run from 0 to this")
+    annual: AnnualIn = Field(default_factory=lambda: AnnualIn())
+    objection_days: int = Field(default=7, ge=1, le=60, description="days after publication to object")
+
+    @model_validator(mode="after")
+    def _floor_below_ceiling(self) -> SchemeDefinition:
+        if self.base.floor > self.base.ceiling:
+            raise ValueError("base.floor is above base.ceiling")
+        return self
+
+
+class AnnualIn(BaseModel):
+    """The year: quarters' share of the annual score (Binzhou: at least 60%) and the year-end part."""
+
+    model_config = ConfigDict(extra="forbid")
+    quarter_weight: Decimal = Field(default=Decimal("0.6"), ge=Decimal("0.6"), le=1)
+    failing_grade: str = "poor"
+    leave_days_limit: int = Field(default=182, ge=1, le=366,
+                                  description="sick and personal leave days in the year beyond which there is no grade")
+
+
+SchemeDefinition.model_rebuild()
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A scheme version compiled once into the domain's terms."""
+
+    indicators: tuple[tree.Indicator, ...]
+    leaves: tuple[tuple[tree.Indicator, str, Fraction], ...]
+    base: BaseIn
+    rater_weights: dict[str, Fraction]
+    rater_share: Fraction
+    rater_missing: str
+    caps: adjusting.AdjustmentCaps
+    items: dict[str, ItemIn]
+    negative: dict[str, NegativeItemIn]
+    rule: grading.GradeRule
+    thresholds: tuple[tuple[str, Fraction], ...]
+    mark_max: Fraction
+    manual_leaves: frozenset[str]
+    objection_days: int
+    annual: AnnualIn
+
+
+def to_tree(items: list[IndicatorIn]) -> tuple[tree.Indicator, ...]:
+    return tuple(tree.Indicator(
+        code=i.code, name=i.name, weight=Fraction(i.weight), children=to_tree(i.children), metric=i.metric,
+        mapping=None if i.mapping is None else tree.MetricMapping(
+            kind=i.mapping.kind, steps=tuple((Fraction(a), Fraction(b)) for a, b in i.mapping.steps),
+            factor=Fraction(i.mapping.factor)))
+        for i in items)
+
+
+def to_rule(rule: RuleIn) -> grading.GradeRule:
+    return grading.GradeRule(order=tuple(rule.order),
+                             caps=tuple(grading.GradeCap(c.grade, Fraction(c.max_share)) for c in rule.caps),
+                             default=rule.default, rounding=rule.rounding, tie_at_cap=rule.tie_at_cap,
+                             tie_keys=tuple(rule.tie_keys))
+
+
+def _invalid(message: str, field: str) -> SchemeInvalid:
+    return SchemeInvalid(message, errors=[{"field": f"body.{field}", "message": message}])
+
+
+def _check_metrics(items: list[IndicatorIn], path: str) -> None:
+    for index, indicator in enumerate(items):
+        if indicator.metric is not None and indicator.metric not in METRICS:
+            raise _invalid(f"{indicator.code}: unknown metric {indicator.metric!r}; one of {', '.join(METRICS)}",
+                           f"{path}.{index}.metric")
+        _check_metrics(indicator.children, f"{path}.{index}.children")
+
+
+def compile_rules(definition: SchemeDefinition) -> Rules:
+    """Every rule checked, naming the field that breaks it, before anything is stored."""
+    indicators = to_tree(definition.indicators)
+    try:
+        tree.validate(indicators)
+    except tree.SchemeError as exc:
+        raise _invalid(str(exc), exc.field) from exc
+    _check_metrics(definition.indicators, "indicators")
+    rule = to_rule(definition.grades)
+    try:
+        grading.validate(rule)
+    except grading.GradeRuleError as exc:
+        raise _invalid(str(exc), f"grades.{exc.field}") from exc
+    for key in rule.tie_keys:
+        if key not in METRICS:
+            raise _invalid(f"tie key {key!r} is not a records metric", "grades.tie_keys")
+    known = set(rule.order)
+    weights: dict[str, Fraction] = {}
+    share = Fraction(0)
+    missing = "renormalise"
+    if definition.raters is not None:
+        weights = {g: Fraction(w) for g, w in definition.raters.groups.items()}
+        try:
+            rating.validate(weights)
+        except rating.RaterRuleError as exc:
+            raise _invalid(str(exc), f"raters.{exc.field}") from exc
+        share, missing = Fraction(definition.raters.share), definition.raters.missing
+    for code, item in definition.negative_items.items():
+        if item.effect == "cap" and item.grade not in known:
+            raise _invalid(f"negative item {code}: a cap needs a grade of the rule ({', '.join(rule.order)})",
+                           f"negative_items.{code}.grade")
+    for index, threshold in enumerate(definition.thresholds):
+        if threshold.grade not in known:
+            raise _invalid(f"threshold grade {threshold.grade!r} is not a grade of the rule",
+                           f"thresholds.{index}.grade")
+    if definition.annual.failing_grade not in known:
+        raise _invalid(f"failing grade {definition.annual.failing_grade!r} is not a grade of the rule",
+                       "annual.failing_grade")
+    adjustments = definition.adjustments
+    caps = adjusting.AdjustmentCaps(per_item={c: Fraction(i.max_points) for c, i in adjustments.items.items()},
+                                    bonus_total=Fraction(adjustments.bonus_total),
+                                    deduction_total=Fraction(adjustments.deduction_total))
+    leaves = tuple(tree.leaves(indicators))
+    return Rules(indicators=indicators, leaves=leaves, base=definition.base, rater_weights=weights,
+                 rater_share=share, rater_missing=missing, caps=caps, items=dict(adjustments.items),
+                 negative=dict(definition.negative_items), rule=rule,
+                 thresholds=tuple((t.grade, Fraction(t.below)) for t in definition.thresholds),
+                 mark_max=Fraction(definition.mark_max),
+                 manual_leaves=frozenset(i.code for i, _, _ in leaves if i.metric is None),
+                 objection_days=definition.objection_days, annual=definition.annual)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from shared.errors import Conflict, NotFound, Unprocessable
+
+
+class SchemeInvalid(Unprocessable):
+    code = "scheme_invalid"
+    title = "The scheme breaks a rule"
+
+
+class InputInvalid(Unprocessable):
+    code = "input_invalid"
+    title = "The input breaks a rule of the scheme"
+
+
+class SchemeNotFound(NotFound):
+    code = "scheme_not_found"
+    title = "No such scheme"
+
+
+class RoundNotFound(NotFound):
+    code = "round_not_found"
+    title = "No such rating round"
+
+
+class ResultNotFound(NotFound):
+    code = "result_not_found"
+    title = "No such result"
+
+
+class ObjectionNotFound(NotFound):
+    code = "objection_not_found"
+    title = "No such objection"
+
+
+class RoundClosed(Conflict):
+    code = "round_closed"
+    title = "The rating round is closed"
+
+
+class RoundOpen(Conflict):
+    code = "round_open"
+    title = "A rating round of the period is still open"
+
+
+class AlreadyExists(Conflict):
+    code = "duplicate"
+    title = "Already exists"
+
+
+class AlreadyPublished(Conflict):
+    code = "already_published"
+    title = "This result version is already published, or a newer one is"
+
+
+class NotPublished(Conflict):
+    code = "not_published"
+    title = "Nothing is published for this period"
+
+
+class ObjectionClosed(Conflict):
+    code = "objection_closed"
+    title = "The objection has been decided, or its window has passed"

@@ -1,0 +1,208 @@
+"""The scoring schema: schemes and their versions, rating rounds, marks, bonus and deduction
+items, negative-list events, result versions with one row per person, and objections."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scoring.db import Base
+
+
+def _now() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Scheme(Base):
+    """Who a scheme evaluates: one unit, or an evaluation group of a region; optionally one staff category."""
+
+    __tablename__ = "schemes"
+    __table_args__ = (CheckConstraint("(unit_id IS NULL) <> (group_name IS NULL)", name="one_scope"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    region_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+    group_name: Mapped[str | None] = mapped_column(String(64))
+    staff_category: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now()
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class SchemeVersion(Base):
+    """A scheme's rules; never changed, a change is a new version."""
+
+    __tablename__ = "scheme_versions"
+
+    scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _now()
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class RatingRound(Base):
+    """A period's democratic evaluation under a scheme: who rates (in which group) and who is rated."""
+
+    __tablename__ = "rating_rounds"
+    __table_args__ = (UniqueConstraint("scheme_id", "period"),
+                      CheckConstraint("status IN ('open', 'closed')", name="status"))
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"))
+    period: Mapped[str] = mapped_column(String(6))
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    opened_at: Mapped[datetime] = _now()
+    opened_by: Mapped[str] = mapped_column(String(128))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RoundRater(Base):
+    __tablename__ = "round_raters"
+
+    round_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rating_rounds.id"), primary_key=True)
+    rater_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    rater_group: Mapped[str] = mapped_column(String(64))
+
+
+class RoundPerson(Base):
+    __tablename__ = "round_people"
+
+    round_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rating_rounds.id"), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+
+
+class RatingRow(Base):
+    """One rater's mark for one person in a round; revised in place until the round closes."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (CheckConstraint("rater_id <> person_id", name="not_self"),
+                      ForeignKeyConstraint(["round_id", "rater_id"],
+                                           ["round_raters.round_id", "round_raters.rater_id"]))
+
+    round_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    rater_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    rater_group: Mapped[str] = mapped_column(String(64))  # the rater's, kept here so a close is one scan
+    mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    updated_at: Mapped[datetime] = _now()
+
+
+class Mark(Base):
+    """A hand-given mark on a manual indicator leaf."""
+
+    __tablename__ = "marks"
+
+    scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    marked_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = _now()
+
+
+class AdjustmentRow(Base):
+    """A bonus or deduction item (加减分) with its evidence and who approved it."""
+
+    __tablename__ = "adjustments"
+    __table_args__ = (Index("ix_adjustments_period", "scheme_id", "period", "person_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"))
+    period: Mapped[str] = mapped_column(String(6))
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    item: Mapped[str] = mapped_column(String(64))
+    points: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    evidence: Mapped[str] = mapped_column(Text)
+    approved_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = _now()
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class NegativeEvent(Base):
+    """A negative-list event (负面清单): caps or vetoes the person's grade for the period."""
+
+    __tablename__ = "negative_events"
+    __table_args__ = (Index("ix_negative_events_period", "scheme_id", "period", "person_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"))
+    period: Mapped[str] = mapped_column(String(6))
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    item: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class Close(Base):
+    """One computed result of a period (a quarter, or a year) under a scheme version; immutable
+    except for its publication stamp."""
+
+    __tablename__ = "closes"
+    __table_args__ = (UniqueConstraint("scheme_id", "period", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"))
+    period: Mapped[str] = mapped_column(String(6))
+    version: Mapped[int] = mapped_column(Integer)
+    scheme_version: Mapped[int] = mapped_column(Integer)
+    input_digest: Mapped[str] = mapped_column(String(64))
+    result_digest: Mapped[str] = mapped_column(String(64))
+    people: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now()
+    created_by: Mapped[str] = mapped_column(String(128))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class Result(Base):
+    __tablename__ = "results"
+
+    close_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("closes.id"), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    score: Mapped[Decimal | None] = mapped_column(Numeric(14, 6))
+    rank: Mapped[int | None] = mapped_column(Integer)
+    grade: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class Objection(Base):
+    """考核结果异议: a person's objection to their published result and its review."""
+
+    __tablename__ = "objections"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'accepted', 'rejected')", name="status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    close_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("closes.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    created_at: Mapped[datetime] = _now()
+    created_by: Mapped[str] = mapped_column(String(128))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[str | None] = mapped_column(String(128))
+    decision: Mapped[str | None] = mapped_column(Text)
+    new_close_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("closes.id"))

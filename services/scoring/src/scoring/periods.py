@@ -1,0 +1,27 @@
+"""The period in a scoring path: a quarter ``2025Q1`` (平时考核) or a year ``2025`` (年度考核)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi import Path as PathParam
+
+from shared.errors import Unprocessable
+from shared.periods import Period, parse_period
+
+
+def period_path(period: Annotated[str, PathParam(max_length=6, description="2025Q1, or 2025 for the year",
+                                                  examples=["2025Q1"])]) -> Period:
+    try:
+        return parse_period(period)
+    except ValueError as exc:
+        raise Unprocessable(str(exc), code="invalid_period",
+                            errors=[{"field": "path.period", "message": str(exc)}]) from exc
+
+
+PeriodDep = Annotated[Period, Depends(period_path)]
+
+
+def is_year(period: Period) -> bool:
+    return "Q" not in period.code

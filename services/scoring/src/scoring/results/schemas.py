@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PersonChange(BaseModel):
+    person_id: uuid.UUID
+    score: list[str | None] = Field(description="[before, after]")
+    grade: list[str | None] = Field(description="[before, after]")
+
+
+class CloseRead(BaseModel):
+    id: uuid.UUID
+    scheme_id: uuid.UUID
+    period: str
+    version: int
+    scheme_version: int
+    input_digest: str
+    result_digest: str
+    people: int
+    summary: dict[str, Any]
+    reason: str
+    created_at: datetime
+    created_by: str
+    published_at: datetime | None
+    published_by: str | None
+    unchanged: bool = Field(default=False, description="the inputs were the same as the latest version's: "
+                                                       "no new version was made")
+    changes: list[PersonChange] | None = Field(default=None, description="against the previous version")
+
+
+class ResultRead(BaseModel):
+    person_id: uuid.UUID
+    unit_id: uuid.UUID | None
+    score: str | None = Field(description="exact decimal, rounded half-even at 6 places if longer")
+    rank: int | None
+    grade: str | None
+
+
+class ResultPage(BaseModel):
+    close: CloseRead
+    items: list[ResultRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class Explanation(BaseModel):
+    scheme_id: uuid.UUID
+    period: str
+    version: int
+    scheme_version: int
+    published: bool
+    person_id: uuid.UUID
+    score: str | None
+    rank: int | None
+    grade: str | None
+    detail: dict[str, Any]
+
+
+class ObjectionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=5, max_length=4000)
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["accept", "reject"]
+    reason: str = Field(min_length=5, max_length=4000)
+
+
+class ObjectionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    close_id: uuid.UUID
+    person_id: uuid.UUID
+    reason: str
+    status: str
+    created_at: datetime
+    created_by: str
+    reviewed_at: datetime | None
+    reviewed_by: str | None
+    decision: str | None
+    new_close_id: uuid.UUID | None

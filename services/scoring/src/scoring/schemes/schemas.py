@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from scoring.definitions import SchemeDefinition
+
+Mark = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
+
+
+class SchemeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    region_id: uuid.UUID
+    unit_id: uuid.UUID | None = Field(default=None, description="a unit's scheme; or give group")
+    group: str | None = Field(default=None, min_length=1, max_length=64,
+                              description="an evaluation group of the region spanning units")
+    staff_category: str | None = Field(default=None, max_length=32,
+                                       description="only people of this staff category are evaluated")
+    name: str = Field(min_length=1, max_length=200)
+    definition: SchemeDefinition
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> SchemeCreate:
+        if (self.unit_id is None) == (self.group is None):
+            raise ValueError("give exactly one of unit_id and group")
+        return self
+
+
+class VersionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    definition: SchemeDefinition
+
+
+class SchemeRead(BaseModel):
+    id: uuid.UUID
+    region_id: uuid.UUID
+    unit_id: uuid.UUID | None
+    group: str | None
+    staff_category: str | None
+    name: str
+    created_at: datetime
+    created_by: str
+    version: int
+    version_created_at: datetime
+    definition: dict[str, Any]
+
+
+class SchemePage(BaseModel):
+    items: list[SchemeRead]
+    total: int
+
+
+class MarkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person_id: uuid.UUID
+    indicator: str = Field(min_length=1, max_length=32)
+    mark: Mark
+
+
+class MarksPut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    marks: list[MarkIn] = Field(min_length=1, max_length=50_000)
+
+
+class Counted(BaseModel):
+    stored: int
+
+
+class AdjustmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person_id: uuid.UUID
+    item: str = Field(min_length=1, max_length=64)
+    points: Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2)] = Field(
+        description="positive; the catalogue item says whether it adds or takes off")
+    evidence: str = Field(min_length=1, max_length=2000)
+    approved_by: str = Field(min_length=1, max_length=128, description="who approved the item")
+
+
+class AdjustmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    person_id: uuid.UUID
+    period: str
+    item: str
+    points: Decimal
+    evidence: str
+    approved_by: str
+    created_at: datetime
+    created_by: str
+
+
+class NegativeEventCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person_id: uuid.UUID
+    item: str = Field(min_length=1, max_length=64)
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class NegativeEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    person_id: uuid.UUID
+    period: str
+    item: str
+    note: str
+    created_at: datetime
+    created_by: str

@@ -1,0 +1,225 @@
+"""Schemes and their versions, and the hand-given inputs of a period: marks, bonus and deduction
+items, negative-list events. Every rule is checked before anything is stored."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scoring.definitions import Rules, SchemeDefinition, compile_rules
+from scoring.errors import InputInvalid, SchemeNotFound
+from scoring.models import AdjustmentRow, Mark, NegativeEvent, Scheme, SchemeVersion
+from scoring.schemes.schemas import AdjustmentCreate, MarksPut, NegativeEventCreate, SchemeCreate, SchemeRead
+from shared.periods import Period
+from shared.service_auth import Caller
+
+
+def manages(caller: Caller, scheme: Scheme) -> bool:
+    """The region's administrators manage every scheme of it; a unit administrator their unit's."""
+    if caller.administers_region(scheme.region_id):
+        return True
+    return (scheme.unit_id is not None and "unit_admin" in caller.roles
+            and str(scheme.unit_id) in caller.unit_ids)
+
+
+def sees(caller: Caller, scheme: Scheme) -> bool:
+    """Also the unit's leaders, and anyone of a unit in a group scheme (for their own people)."""
+    return manages(caller, scheme) or bool(caller.unit_ids and scheme.unit_id is not None
+                                           and str(scheme.unit_id) in caller.unit_ids)
+
+
+async def get_scheme(session: AsyncSession, scheme_id: uuid.UUID, caller: Caller, *, manage: bool = True) -> Scheme:
+    scheme = await session.get(Scheme, scheme_id)
+    if scheme is None or not (manages(caller, scheme) if manage else sees(caller, scheme) or caller.person_id):
+        raise SchemeNotFound(f"no scheme {scheme_id}")
+    return scheme
+
+
+async def latest_version(session: AsyncSession, scheme_id: uuid.UUID) -> SchemeVersion:
+    version = await session.scalar(select(SchemeVersion).where(SchemeVersion.scheme_id == scheme_id)
+                                   .order_by(SchemeVersion.version.desc()).limit(1))
+    assert version is not None
+    return version
+
+
+async def rules_of(session: AsyncSession, scheme_id: uuid.UUID) -> tuple[SchemeVersion, Rules]:
+    version = await latest_version(session, scheme_id)
+    return version, compile_rules(SchemeDefinition.model_validate(version.definition))
+
+
+def read(scheme: Scheme, version: SchemeVersion) -> SchemeRead:
+    return SchemeRead(id=scheme.id, region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
+                      staff_category=scheme.staff_category, name=scheme.name, created_at=scheme.created_at,
+                      created_by=scheme.created_by, version=version.version,
+                      version_created_at=version.created_at, definition=version.definition)
+
+
+def _definition_json(definition: SchemeDefinition) -> dict[str, Any]:
+    compile_rules(definition)
+    return definition.model_dump(mode="json")
+
+
+async def create(session: AsyncSession, body: SchemeCreate, caller: Caller) -> SchemeRead:
+    definition = _definition_json(body.definition)
+    scheme = Scheme(id=uuid.uuid4(), region_id=body.region_id, unit_id=body.unit_id, group_name=body.group,
+                    staff_category=body.staff_category, name=body.name, created_by=caller.subject)
+    if not manages(caller, scheme):
+        raise SchemeNotFound(f"no region {body.region_id} or unit {body.unit_id} you administer",
+                             code="scope_not_found")
+    session.add(scheme)
+    await session.flush()
+    version = SchemeVersion(scheme_id=scheme.id, version=1, definition=definition, created_by=caller.subject)
+    session.add(version)
+    await session.flush()
+    await session.refresh(scheme)
+    await session.refresh(version)
+    return read(scheme, version)
+
+
+async def new_version(session: AsyncSession, scheme_id: uuid.UUID, body: SchemeDefinition,
+                      caller: Caller) -> SchemeRead:
+    """Versions are never changed; results keep the version they were computed under."""
+    scheme = await get_scheme(session, scheme_id, caller)
+    definition = _definition_json(body)
+    # Serialise concurrent edits of one scheme: the row lock makes version numbers consecutive.
+    await session.execute(select(Scheme.id).where(Scheme.id == scheme_id).with_for_update())
+    number = (await latest_version(session, scheme_id)).version + 1
+    version = SchemeVersion(scheme_id=scheme_id, version=number, definition=definition, created_by=caller.subject)
+    session.add(version)
+    await session.flush()
+    await session.refresh(version)
+    return read(scheme, version)
+
+
+async def read_scheme(session: AsyncSession, scheme_id: uuid.UUID, caller: Caller,
+                      version: int | None = None) -> SchemeRead:
+    scheme = await get_scheme(session, scheme_id, caller, manage=False)
+    if version is None:
+        found = await latest_version(session, scheme_id)
+    else:
+        maybe = await session.get(SchemeVersion, (scheme_id, version))
+        if maybe is None:
+            raise SchemeNotFound(f"scheme {scheme_id} has no version {version}")
+        found = maybe
+    return read(scheme, found)
+
+
+async def list_schemes(session: AsyncSession, caller: Caller, *, region_id: uuid.UUID | None,
+                       unit_id: uuid.UUID | None) -> list[SchemeRead]:
+    query = select(Scheme).order_by(Scheme.created_at, Scheme.id)
+    if region_id is not None:
+        query = query.where(Scheme.region_id == region_id)
+    if unit_id is not None:
+        query = query.where(Scheme.unit_id == unit_id)
+    schemes = [s for s in await session.scalars(query) if sees(caller, s)]
+    out = []
+    for scheme in schemes:
+        out.append(read(scheme, await latest_version(session, scheme.id)))
+    return out
+
+
+# ------------------------------------------------------------------ inputs of a period
+
+
+def _bad(message: str, field: str) -> InputInvalid:
+    return InputInvalid(message, errors=[{"field": field, "message": message}])
+
+
+async def put_marks(session: AsyncSession, scheme_id: uuid.UUID, period: Period, body: MarksPut,
+                    caller: Caller) -> int:
+    """All or nothing: every mark is checked against the scheme first."""
+    await get_scheme(session, scheme_id, caller)
+    _, rules = await rules_of(session, scheme_id)
+    seen = set()
+    for index, mark in enumerate(body.marks):
+        if mark.indicator not in rules.manual_leaves:
+            raise _bad(f"{mark.indicator!r} is not a hand-marked indicator of the scheme "
+                       f"({', '.join(sorted(rules.manual_leaves)) or 'none'})", f"body.marks.{index}.indicator")
+        if Fraction(mark.mark) > rules.mark_max:
+            raise _bad(f"mark {mark.mark} is above the scheme's maximum of {rules.mark_max}",
+                       f"body.marks.{index}.mark")
+        key = (mark.person_id, mark.indicator)
+        if key in seen:
+            raise _bad("the same person and indicator twice", f"body.marks.{index}")
+        seen.add(key)
+    rows = [{"scheme_id": scheme_id, "period": period.code, "person_id": m.person_id, "indicator": m.indicator,
+             "mark": m.mark, "marked_by": caller.subject} for m in body.marks]
+    statement = insert(Mark)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["scheme_id", "period", "person_id", "indicator"],
+        set_={"mark": statement.excluded.mark, "marked_by": statement.excluded.marked_by, "updated_at": func.now()}),
+        rows)
+    return len(rows)
+
+
+async def add_adjustment(session: AsyncSession, scheme_id: uuid.UUID, period: Period, body: AdjustmentCreate,
+                         caller: Caller) -> AdjustmentRow:
+    """Refused if it would take the item, or the direction's total, past its cap for the person."""
+    await get_scheme(session, scheme_id, caller)
+    _, rules = await rules_of(session, scheme_id)
+    item = rules.items.get(body.item)
+    if item is None:
+        raise _bad(f"{body.item!r} is not in the scheme's catalogue ({', '.join(sorted(rules.items)) or 'empty'})",
+                   "body.item")
+    # Serialise additions for one person so two at once cannot both slip under a cap.
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"adj:{scheme_id}:{body.person_id}"))))
+    existing = list(await session.execute(
+        select(AdjustmentRow.item, AdjustmentRow.points)
+        .where(AdjustmentRow.scheme_id == scheme_id, AdjustmentRow.period == period.code,
+               AdjustmentRow.person_id == body.person_id)))
+    item_total = sum((abs(p) for i, p in existing if i == body.item), Decimal(0)) + body.points
+    if item_total > item.max_points:
+        raise _bad(f"{body.item}: {item_total} points in {period.code} would pass the item's cap of "
+                   f"{item.max_points}", "body.points")
+    direction = [rules.items[i].direction for i, _ in existing if i in rules.items]
+    same = sum((abs(p) for (i, p), d in zip(existing, direction, strict=False) if d == item.direction),
+               Decimal(0)) + body.points
+    limit = rules.caps.bonus_total if item.direction == "bonus" else rules.caps.deduction_total
+    if same > limit:
+        raise _bad(f"{same} {item.direction} points in {period.code} would pass the total cap of "
+                   f"{Decimal(limit.numerator) / limit.denominator}", "body.points")
+    signed = body.points if item.direction == "bonus" else -body.points
+    row = AdjustmentRow(id=uuid.uuid4(), scheme_id=scheme_id, period=period.code, person_id=body.person_id,
+                        item=body.item, points=signed, evidence=body.evidence, approved_by=body.approved_by,
+                        created_by=caller.subject)
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+async def list_adjustments(session: AsyncSession, scheme_id: uuid.UUID, period: Period,
+                           caller: Caller) -> list[AdjustmentRow]:
+    await get_scheme(session, scheme_id, caller)
+    return list(await session.scalars(
+        select(AdjustmentRow).where(AdjustmentRow.scheme_id == scheme_id, AdjustmentRow.period == period.code)
+        .order_by(AdjustmentRow.created_at, AdjustmentRow.id)))
+
+
+async def add_negative(session: AsyncSession, scheme_id: uuid.UUID, period: Period, body: NegativeEventCreate,
+                       caller: Caller) -> NegativeEvent:
+    await get_scheme(session, scheme_id, caller)
+    _, rules = await rules_of(session, scheme_id)
+    if body.item not in rules.negative:
+        raise _bad(f"{body.item!r} is not on the scheme's negative list "
+                   f"({', '.join(sorted(rules.negative)) or 'empty'})", "body.item")
+    row = NegativeEvent(id=uuid.uuid4(), scheme_id=scheme_id, period=period.code, person_id=body.person_id,
+                        item=body.item, note=body.note, created_by=caller.subject)
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+async def list_negatives(session: AsyncSession, scheme_id: uuid.UUID, period: Period,
+                         caller: Caller) -> list[NegativeEvent]:
+    await get_scheme(session, scheme_id, caller)
+    return list(await session.scalars(
+        select(NegativeEvent).where(NegativeEvent.scheme_id == scheme_id, NegativeEvent.period == period.code)
+        .order_by(NegativeEvent.created_at, NegativeEvent.id)))

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from shared.service_auth import Caller
+from shared.testing import asgi_client, rolled_back, service_headers
+
+PROVINCE = Caller(subject="user:province-admin", roles=("province_admin",))
+
+XIACUN = {
+    "indicators": [{"code": "de", "name": "德", "weight": "0.3"}, {"code": "ji", "name": "绩", "weight": "0.7"}],
+    "raters": {"share": "0.2", "groups": {"leadership": "0.4", "middle": "0.3", "staff": "0.2",
+                                          "non_staff": "0.1"}},
+    "adjustments": {"items": {"honour": {"name": "荣誉", "direction": "bonus", "max_points": "3"},
+                              "safety": {"name": "安全生产", "direction": "deduction", "max_points": "5"}},
+                    "bonus_total": "4", "deduction_total": "10"},
+    "negative_items": {"discipline": {"name": "违反工作纪律", "effect": "cap", "grade": "average"},
+                       "investigation": {"name": "立案审查", "effect": "exclude"}},
+    "grades": {"caps": [{"grade": "good", "max_share": "0.4"}], "default": "fairly_good"},
+    "thresholds": [{"grade": "poor", "below": "60"}],
+}
+
+
+@pytest.fixture
+async def records(records_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with rolled_back(records_app), asgi_client(records_app, headers=service_headers(PROVINCE)) as c:
+        yield c
+
+
+@pytest.fixture
+async def client(scoring_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with rolled_back(scoring_app), asgi_client(scoring_app, headers=service_headers(PROVINCE)) as c:
+        yield c
+
+
+async def unit_with_people(records: httpx.AsyncClient, names: str, *, group: str | None = None) -> dict[str, Any]:
+    """A region with one unit and a person per letter of ``names``, in post since 2020."""
+    region = (await records.post("/api/v1/records/regions", json={"code": f"r{uuid.uuid4().hex[:8]}",
+                                                                    "name": "夏村镇所在县"})).json()
+    body = {"region_id": region["id"], "code": "X", "name": "夏村镇", "kind": "township"}
+    if group:
+        body["evaluation_group"] = group
+    unit = (await records.post("/api/v1/records/units", json=body)).json()
+    people = {}
+    for letter in names:
+        response = await records.post("/api/v1/records/persons", json={
+            "unit_id": unit["id"], "staff_no": f"{region['code']}-{letter}", "name": letter,
+            "staff_category": "staff", "active_from": "2020-01-01"})
+        assert response.status_code == 201, response.text
+        people[letter] = response.json()["id"]
+    return {"region": region["id"], "unit": unit["id"], "people": people}
+
+
+def caller_headers(person_id: str) -> dict[str, str]:
+    """A member signed in as themself."""
+    return service_headers(Caller(subject=f"user:{person_id}", roles=("member",), person_id=person_id))
