@@ -32,6 +32,7 @@ METRICS = {
     "task_completion": "weighted task completion, % (weights: quantity × intensity × difficulty)",
     "mean_leader_mark": "mean of the leaders' marks on the person's records, 0-100",
     "task_load": "sum of quantity × intensity × difficulty of the person's tasks due in the period",
+    "leave_days_in_year": "days of sick and personal leave in the period's year",
 }
 
 

@@ -34,6 +34,12 @@ async def records(records_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+async def quota(quota_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with rolled_back(quota_app), asgi_client(quota_app, headers=service_headers(PROVINCE)) as c:
+        yield c
+
+
+@pytest.fixture
 async def client(scoring_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with rolled_back(scoring_app), asgi_client(scoring_app, headers=service_headers(PROVINCE)) as c:
         yield c

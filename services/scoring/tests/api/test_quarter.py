@@ -170,7 +170,8 @@ async def test_a_rater_revises_until_close_and_sees_only_their_own(client: httpx
     rater = p["C"]  # C rates A in the staff group
     client.headers.update(caller_headers(rater))
     response = await client.put(f"/api/v1/scoring/rounds/{q['round']}/ratings",
-                                json={"ratings": [{"person_id": p["A"], "mark": 95}, {"person_id": p["B"], "mark": 75}]})
+                                json={"ratings": [{"person_id": p["A"], "mark": 95},
+                                                  {"person_id": p["B"], "mark": 75}]})
     assert response.status_code == 200, response.text
     mine = (await client.get(f"/api/v1/scoring/rounds/{q['round']}/ratings/mine")).json()
     assert sorted((r["person_id"], r["mark"]) for r in mine) == sorted([(p["A"], "95.00"), (p["B"], "75.00")])

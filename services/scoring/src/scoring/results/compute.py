@@ -76,6 +76,7 @@ def metrics_from_summary(person: Mapping[str, Any]) -> dict[str, Fraction]:
         "mean_leader_mark": None if person.get("mean_leader_mark") is None
         else Fraction(str(person["mean_leader_mark"])),
         "task_load": Fraction(str(person.get("task_load") or 0)),
+        "leave_days_in_year": Fraction(int(person.get("leave_days_in_year") or 0)),
     }
     for name in METRICS:
         value = values[name]
@@ -193,9 +194,10 @@ def compute(people: Sequence[PersonInputs], rules: Rules) -> list[PersonResult]:
                            "reasons": list(outcome.reasons), "slots": grading_.slots}
         results.append(PersonResult(outcome.person_id, units[outcome.person_id], totals[outcome.person_id],
                                     outcome.rank, outcome.grade, detail))
-    for person_id, why in exclusions.items():
+    for person_id, items in exclusions.items():
         details[person_id]["grade"] = {"grade": None, "rank": None, "of": len(candidates),
-                                       "reasons": [f"excluded from grading: {w}" for w in why], "slots": grading_.slots}
+                                       "reasons": [f"excluded from grading: {w}" for w in items],
+                                       "slots": grading_.slots}
         results.append(PersonResult(person_id, units[person_id], totals[person_id], None, None, details[person_id]))
     results.sort(key=lambda r: r.person_id)
     return results

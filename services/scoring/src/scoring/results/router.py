@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from scoring.periods import PeriodDep
 from scoring.results import service
 from scoring.results.schemas import (
+    BonusIn,
+    BonusRead,
+    BonusShareRead,
     CloseRead,
     Explanation,
     ObjectionCreate,
@@ -17,8 +20,10 @@ from scoring.results.schemas import (
     ResultPage,
     ReviewIn,
 )
+from scoring.results.year import pay_bonus
 from scoring.schemes.service import get_scheme
 from shared.db import SessionDep
+from shared.numbers import decimal_str
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["results"])
@@ -103,3 +108,21 @@ async def review(objection_id: uuid.UUID, body: ReviewIn, session: SessionDep, c
                  request: Request) -> ObjectionRead:
     return ObjectionRead.model_validate(await service.review(session, request.app.state.neighbours, objection_id,
                                                              body, caller))
+
+
+@router.post("/schemes/{scheme_id}/years/{year}/bonus", response_model=BonusRead,
+             summary="Pay out a unit's bonus by the published annual results: pooled share, withholding, exclusions")
+async def bonus(scheme_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100)], body: BonusIn,
+                session: SessionDep, caller: CallerDep) -> BonusRead:
+    scheme = await get_scheme(session, scheme_id, caller)
+    payout = await pay_bonus(session, scheme, year, total=body.total, pool_share=body.pool_share,
+                             coefficients=body.coefficients, withholding=body.withholding)
+    return BonusRead(
+        scheme_id=scheme_id, year=year, total=decimal_str(payout.total), base_total=decimal_str(payout.base_total),
+        pool_total=decimal_str(payout.pool_total), paid_count=payout.paid_count, paid_total=payout.paid_total,
+        excluded_count=payout.excluded_count, withheld_total=decimal_str(payout.withheld_total),
+        undistributed=decimal_str(payout.undistributed), rounding_residue=decimal_str(payout.rounding_residue),
+        gap=payout.gap, notes=list(payout.notes),
+        people=[BonusShareRead(person_id=uuid.UUID(s.person_id), base=decimal_str(s.base), pool=decimal_str(s.pool),
+                               withheld=decimal_str(s.withheld), amount=s.amount, reasons=list(s.reasons))
+                for s in payout.shares])

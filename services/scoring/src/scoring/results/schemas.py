@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -86,3 +87,42 @@ class ObjectionRead(BaseModel):
     reviewed_by: str | None
     decision: str | None
     new_close_id: uuid.UUID | None
+
+
+class BonusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    total: Decimal = Field(gt=0, le=Decimal("1e10"), decimal_places=2, description="the unit's bonus total, yuan")
+    pool_share: Decimal = Field(description="share pooled and paid by result, 0.1 to 0.2 (Taibai)")
+    coefficients: dict[str, Decimal] = Field(
+        default_factory=lambda: {"excellent": Decimal("1.5"), "competent": Decimal(1),
+                                 "basically_competent": Decimal("0.5"), "incompetent": Decimal(0)},
+        description="annual grade → share of the pool per person")
+    withholding: dict[str, Decimal] = Field(default_factory=lambda: {"average": Decimal("0.1")},
+                                            description="quarter grade → share of the annual bonus withheld per "
+                                                        "quarter (Chengbu: one average quarter withholds 10%)")
+
+
+class BonusShareRead(BaseModel):
+    person_id: uuid.UUID
+    base: str
+    pool: str
+    withheld: str
+    amount: Decimal
+    reasons: list[str]
+
+
+class BonusRead(BaseModel):
+    scheme_id: uuid.UUID
+    year: int
+    total: str
+    base_total: str
+    pool_total: str
+    paid_count: int
+    paid_total: Decimal
+    excluded_count: int
+    withheld_total: str
+    undistributed: str
+    rounding_residue: str
+    gap: Decimal | None = Field(description="highest minus lowest amount among the paid")
+    notes: list[str]
+    people: list[BonusShareRead]

@@ -228,7 +228,8 @@ async def results_page(session: AsyncSession, scheme_id: uuid.UUID, period: Peri
     rows = await session.execute(select(Result.person_id, Result.unit_id, Result.score, Result.rank, Result.grade)
                                  .where(*where).order_by(Result.rank.nulls_last(), Result.person_id)
                                  .limit(limit).offset(offset))
-    return close, [ResultRead(person_id=p, unit_id=u, score=score_str(s), rank=k, grade=g) for p, u, s, k, g in rows], total
+    items = [ResultRead(person_id=p, unit_id=u, score=score_str(s), rank=k, grade=g) for p, u, s, k, g in rows]
+    return close, items, total
 
 
 async def explain(session: AsyncSession, scheme_id: uuid.UUID, period: Period, person_id: uuid.UUID,
@@ -245,7 +246,8 @@ async def explain(session: AsyncSession, scheme_id: uuid.UUID, period: Period, p
         raise ResultNotFound(f"{person_id} has no result of {period.code} under scheme {scheme_id}")
     return Explanation(scheme_id=scheme_id, period=close.period, version=close.version,
                        scheme_version=close.scheme_version, published=close.published_at is not None,
-                       person_id=person_id, score=score_str(row.score), rank=row.rank, grade=row.grade, detail=row.detail)
+                       person_id=person_id, score=score_str(row.score), rank=row.rank, grade=row.grade,
+                       detail=row.detail)
 
 
 async def versions(session: AsyncSession, scheme_id: uuid.UUID, period: Period, caller: Caller) -> list[CloseRead]:

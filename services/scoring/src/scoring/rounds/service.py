@@ -74,8 +74,10 @@ async def get_round(session: AsyncSession, round_id: uuid.UUID, caller: Caller) 
         raise RoundNotFound(f"no rating round {round_id}")
     scheme = await session.get(Scheme, round_.scheme_id)
     assert scheme is not None
-    rater = caller.person_id is not None and await session.get(RoundRater, (round_id, uuid.UUID(caller.person_id)))
-    if not (manages(caller, scheme) or rater):
+    rater = None
+    if caller.person_id is not None:
+        rater = await session.get(RoundRater, (round_id, uuid.UUID(caller.person_id)))
+    if not (manages(caller, scheme) or rater is not None):
         raise RoundNotFound(f"no rating round {round_id}")
     return round_, scheme
 

@@ -1,0 +1,168 @@
+"""The year: annual scores from the published quarters and the year-end evaluation, annual
+grades against the unit's published excellent quota, and the bonus payout.
+
+Annual score (Binzhou): the mean of the person's published quarter scores × the scheme's
+``annual.quarter_weight`` (at least 60%) + the year-end evaluation × the rest. The year-end
+evaluation is the scheme applied to the year as a period (its marks, rating round, items and the
+records of the whole year); a person with nothing entered for the year has no year-end part and
+the quarters stand for the whole.
+
+Annual grade: the excellent slots are the quota service's published allocation for the scheme's
+units (summed over them for a group scheme); the top N by annual score among the eligible are
+excellent. Excluded (no grade): a negative-list ``exclude`` event in the year (sanction,
+investigation) or more sick and personal leave than ``annual.leave_days_limit`` days. A ``cap``
+event in the year means competent at best, a ``veto`` incompetent. Chengbu's escalation on the
+quarters graded ``annual.failing_grade`` applies as in ``scoring.domain.year``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scoring.clients import Neighbours
+from scoring.domain import bonus as bonuses
+from scoring.domain import year as years
+from scoring.errors import InputInvalid, NotPublished
+from scoring.models import Close, Result, Scheme
+from scoring.results.compute import PersonResult, compute, digest
+from scoring.results.schemas import CloseRead
+from scoring.results.service import _latest, changes, close_read, gather, input_digest, store
+from scoring.schemes.service import rules_of
+from shared.numbers import decimal_str
+from shared.periods import Period
+from shared.service_auth import Caller
+
+
+def _d(value: Fraction | None) -> str | None:
+    return None if value is None else decimal_str(value)
+
+
+async def published_quarters(session: AsyncSession, scheme_id: uuid.UUID, year: int) -> list[Close]:
+    out = []
+    for quarter in range(1, 5):
+        close = await _latest(session, scheme_id, f"{year}Q{quarter}", published=True)
+        if close is not None:
+            out.append(close)
+    return out
+
+
+async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller,
+                     *, reason: str = "close") -> CloseRead:
+    version, rules = await rules_of(session, scheme.id)
+    year = int(period.code)
+    quarters = await published_quarters(session, scheme.id, year)
+    if not quarters:
+        raise NotPublished(f"no quarter of {year} is published under scheme {scheme.id}: publish them first")
+    by_person: dict[str, list[tuple[str, int, Fraction, str | None]]] = {}
+    for close in quarters:
+        for person_id, score, grade in await session.execute(
+                select(Result.person_id, Result.score, Result.grade).where(Result.close_id == close.id)):
+            assert score is not None  # every quarter result has a score, graded or not
+            by_person.setdefault(str(person_id), []).append((close.period, close.version, Fraction(score), grade))
+    people = await gather(session, neighbours, scheme, period, caller)
+    year_end = {r.person_id: r for r in compute(people, rules)}
+    slots_by_unit = await neighbours.published_slots(region_id=scheme.region_id, year=year, caller=caller)
+    if slots_by_unit is None:
+        raise NotPublished(f"the quota allocation of region {scheme.region_id} for {year} is not published")
+    units = sorted({p.unit_id for p in people if p.unit_id} | ({str(scheme.unit_id)} if scheme.unit_id else set()))
+    if scheme.group_name and scheme.group_name in slots_by_unit:
+        slots = slots_by_unit[scheme.group_name]
+    else:
+        slots = sum(slots_by_unit.get(u, 0) for u in units)
+    summary_by_person = {p.person_id: p for p in people}
+    leave_limit = rules.annual.leave_days_limit
+    candidates, annual_parts, notes = [], {}, {}
+    for pid in sorted(set(by_person) | set(summary_by_person)):
+        person = summary_by_person.get(pid)
+        quarter_rows = sorted(by_person.get(pid, []))
+        if person is None or not quarter_rows:
+            continue  # left before the year's end, or joined after the last published quarter: no annual result
+        entered = bool(person.marks or person.ratings or person.adjustments)
+        part = years.annual_score([s for _, _, s, _ in quarter_rows],
+                                  year_end[pid].score if entered else None,
+                                  quarter_weight=Fraction(rules.annual.quarter_weight))
+        excluded, cap_at = None, None
+        for item, note in person.negatives:
+            declared = rules.negative.get(item)
+            if declared is None:
+                continue
+            if declared.effect == "exclude":
+                excluded = f"{declared.name}: {note}"
+            elif declared.effect == "veto":
+                cap_at = "incompetent"
+            elif cap_at is None:
+                cap_at = "competent"
+        leave = int(person.metrics.get("leave_days_in_year", Fraction(0)))
+        if excluded is None and leave > leave_limit:
+            excluded = f"{leave} days of sick and personal leave in {year}, more than {leave_limit}"
+        candidates.append(years.YearCandidate(pid, part.total, tuple(g or "" for _, _, _, g in quarter_rows),
+                                              excluded, cap_at))
+        annual_parts[pid] = part
+        notes[pid] = quarter_rows
+    grading = years.grade_year(candidates, excellent_slots=slots, failing=rules.annual.failing_grade)
+    results = []
+    unit_of = {p.person_id: p.unit_id for p in people}
+    for outcome in grading.results:
+        part = annual_parts[outcome.person_id]
+        detail: dict[str, Any] = {
+            "total": _d(part.total),
+            "formula": "mean of the published quarters × quarter weight + year-end evaluation × the rest",
+            "quarters": [{"period": q, "version": v, "score": _d(s), "grade": g}
+                         for q, v, s, g in notes[outcome.person_id]],
+            "quarters_mean": _d(part.quarters_mean), "quarter_weight": _d(part.quarter_weight),
+            "quarters_contribution": _d(part.quarters_contribution),
+            "year_end": _d(part.year_end), "year_end_weight": _d(part.year_end_weight),
+            "year_end_contribution": _d(part.year_end_contribution),
+            "year_end_detail": year_end[outcome.person_id].detail if part.year_end is not None else None,
+            "notes": list(part.notes),
+            "grade": {"grade": outcome.grade, "rank": outcome.rank, "reasons": list(outcome.reasons),
+                      "excellent_slots": grading.excellent_slots, "slots_given": grading.slots_given,
+                      "slots_unused": grading.slots_unused, "slot_source": f"quota allocation published for {year}"},
+            "consequences": list(outcome.consequences),
+            "four_good_priority": outcome.four_good_priority,
+        }
+        results.append(PersonResult(outcome.person_id, unit_of.get(outcome.person_id), part.total, outcome.rank,
+                                    outcome.grade, detail))
+    results.sort(key=lambda r: r.person_id)
+    grades: dict[str, int] = {}
+    for r in results:
+        grades[r.grade or "not_graded"] = grades.get(r.grade or "not_graded", 0) + 1
+    summary = {"grades": grades, "excellent_slots": slots, "slots_given": grading.slots_given,
+               "slots_unused": grading.slots_unused, "tied_at_slots": list(grading.tied_at_slots),
+               "quarters": [{"period": c.period, "version": c.version} for c in quarters],
+               "four_good_priority": sum(1 for r in results if r.detail["four_good_priority"])}
+    inputs = digest({"year_end": input_digest(version.definition, people), "slots": slots,
+                     "quarters": [[c.id.hex, c.result_digest] for c in quarters]})
+    previous = await _latest(session, scheme.id, period.code)
+    close, created = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
+                                 inputs_digest=inputs, results=results, summary=summary, reason=reason, caller=caller)
+    if not created:
+        return close_read(close, unchanged=True)
+    return close_read(close, changes=None if previous is None else await changes(session, previous, close))
+
+
+async def pay_bonus(session: AsyncSession, scheme: Scheme, year: int, *, total: Decimal, pool_share: Decimal,
+                    coefficients: dict[str, Decimal], withholding: dict[str, Decimal]) -> bonuses.BonusPayout:
+    """The payout from the published annual results (grades, exclusions) and the published quarters."""
+    close = await _latest(session, scheme.id, str(year), published=True)
+    if close is None:
+        raise NotPublished(f"the annual results of {year} are not published under scheme {scheme.id}")
+    people = []
+    for person_id, grade, detail in await session.execute(
+            select(Result.person_id, Result.grade, Result.detail).where(Result.close_id == close.id)):
+        reasons = detail["grade"]["reasons"]
+        excluded = None if grade is not None else (reasons[0] if reasons else "no annual grade")
+        people.append(bonuses.BonusCandidate(str(person_id), grade, tuple(q["grade"] or "" for q in detail["quarters"]),
+                                             excluded))
+    try:
+        return bonuses.pay_out(Fraction(total), people, pool_share=Fraction(pool_share),
+                               coefficients={k: Fraction(v) for k, v in coefficients.items()},
+                               withholding={k: Fraction(v) for k, v in withholding.items()})
+    except bonuses.BonusRuleError as exc:
+        raise InputInvalid(str(exc), errors=[{"field": f"body.{exc.field}", "message": str(exc)}]) from exc
