@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from shared.testing import TEST_ADMIN, TEST_JWT_SECRET, asgi_client, sign_in
 
 PASSWORD = "correct-horse-battery"
+SCHEME = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}]}
 POLICY = {"ratio_by_grade": {"first": "0.22"}, "unit_cap_ratio": "0.40", "township_uplift": "0.20"}
 
 
@@ -26,6 +27,8 @@ class World:
     unit: dict[str, str]
     person: dict[str, str]
     run: dict[str, str]
+    scheme: dict[str, str] = field(default_factory=dict)
+    close: dict[str, str] = field(default_factory=dict)
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -64,6 +67,12 @@ async def world(gateway_app: FastAPI) -> AsyncIterator[World]:
             run[side] = (await _ok(await client.post(f"/api/v1/quota/regions/{region[side]}/years/2025/allocations",
                                                      headers=admin)))["id"]
         world = World(region=region, unit=unit, person=person, run=run)
+        for side in ("a", "b"):  # a published first quarter under each unit's scheme
+            world.scheme[side] = (await _ok(await client.post("/api/v1/scoring/schemes", headers=admin, json={
+                "region_id": region[side], "unit_id": unit[side], "name": "机关", "definition": SCHEME})))["id"]
+            world.close[side] = (await _ok(await client.post(
+                f"/api/v1/scoring/schemes/{world.scheme[side]}/periods/2025Q1/close", headers=admin)))["id"]
+            await _ok(await client.post(f"/api/v1/scoring/results/{world.close[side]}/publish", headers=admin), 200)
         world.headers["P"] = admin
         for role, name, scope in (("region_admin", "R", {"region_id": region["a"]}),
                                   ("unit_admin", "U", {"unit_id": unit["a"]}),

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from shared.testing import asgi_client
 
-from .conftest import POLICY, World
+from .conftest import POLICY, SCHEME, World
 
 IDENTITIES = ("P", "R", "U", "L", "M", "key_read", "key_apportion")
 TURNED_AWAY = ("anonymous", "expired", "forged", "key_revoked")
@@ -160,6 +160,66 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
      {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
     ("POST", "/api/v1/quota/allocations/{run_b}/publish", None,
      {"P": 201, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/scoring/schemes", {},
+     {"P": 422, "R": 422, "U": 422, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/schemes", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/schemes/{scheme_a}", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/schemes/{scheme_b}", None,
+     {"P": 200, "R": 404, "U": 404, "L": 404, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/scoring/schemes/{scheme_b}/versions", {"definition": SCHEME},
+     {"P": 201, "R": 404, "U": 404, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("PUT", "/api/v1/scoring/schemes/{scheme_a}/periods/2025Q1/marks",
+     {"marks": [{"person_id": NO_SUCH_REGION, "indicator": "nope", "mark": 1}]},
+     {"P": 422, "R": 422, "U": 422, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/scoring/schemes/{scheme_b}/periods/2025Q1/adjustments",
+     {"person_id": NO_SUCH_REGION, "item": "nope", "points": 1, "evidence": "x", "approved_by": "x"},
+     {"P": 422, "R": 404, "U": 404, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/schemes/{scheme_a}/periods/2025Q1/adjustments", None,
+     {"P": 200, "R": 200, "U": 200, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/scoring/schemes/{scheme_b}/periods/2025Q1/negative-events",
+     {"person_id": NO_SUCH_REGION, "item": "nope", "note": "x"},
+     {"P": 422, "R": 404, "U": 404, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/schemes/{scheme_a}/periods/2025Q1/negative-events", None,
+     {"P": 200, "R": 200, "U": 200, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/scoring/schemes/{scheme_a}/periods/2025Q1/rounds",
+     {"raters": [{"rater_id": NO_SUCH_REGION, "group": "x"}]},
+     {"P": 422, "R": 422, "U": 422, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/rounds/{no_such_key}", None,
+     {"P": 404, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
+    ("PUT", "/api/v1/scoring/rounds/{no_such_key}/ratings", {"ratings": [{"person_id": NO_SUCH_REGION, "mark": 1}]},
+     {"P": 404, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/rounds/{no_such_key}/ratings/mine", None,
+     {"P": 404, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/scoring/rounds/{no_such_key}/close", None,
+     {"P": 404, "R": 404, "U": 404, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/scoring/schemes/{scheme_b}/periods/2025Q1/close", None,  # 201: scheme b has a version 2
+     {"P": 201, "R": 404, "U": 404, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/schemes/{scheme_a}/periods/2025Q1/versions", None,
+     {"P": 200, "R": 200, "U": 200, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/schemes/{scheme_a}/periods/2025Q1/results", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 403, "key_read": 200, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/schemes/{scheme_b}/periods/2025Q1/results", None,
+     {"P": 200, "R": 404, "U": 404, "L": 404, "M": 403, "key_read": 404, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/schemes/{scheme_a}/periods/2025Q1/people/{person_a}/explanation", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 200, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/schemes/{scheme_b}/periods/2025Q1/people/{person_b}/explanation", None,
+     {"P": 200, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 404, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/results/{close_a}/compare/{close_a}", None,
+     {"P": 200, "R": 200, "U": 200, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/scoring/results/{close_b}/publish", None,
+     {"P": 409, "R": 404, "U": 404, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/scoring/results/{close_a}/objections", {"reason": "本季度任务量漏记"},
+     {"P": 404, "R": 404, "U": 404, "L": 404, "M": 201, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/objections", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/objections/{no_such_key}", None,
+     {"P": 404, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/scoring/objections/{no_such_key}/review", {"decision": "reject", "reason": "不予采纳理由"},
+     {"P": 404, "R": 404, "U": 404, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/scoring/schemes/{scheme_b}/years/2025/bonus", {"total": "1000", "pool_share": "0.15"},
+     {"P": 409, "R": 404, "U": 404, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
     ("POST", "/api/v1/admin/users", {},
      {"P": 422, "R": 422, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/admin/api-keys", None,
@@ -176,7 +236,9 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
 def _path(template: str, world: World) -> str:
     return template.format(region_a=world.region["a"], region_b=world.region["b"], unit_a=world.unit["a"],
                            unit_b=world.unit["b"], person_a=world.person["a"], person_b=world.person["b"],
-                           run_a=world.run["a"], run_b=world.run["b"], no_such_key=NO_SUCH_REGION)
+                           run_a=world.run["a"], run_b=world.run["b"], no_such_key=NO_SUCH_REGION,
+                           scheme_a=world.scheme["a"], scheme_b=world.scheme["b"], close_a=world.close["a"],
+                           close_b=world.close["b"])
 
 
 async def _call(client: httpx.AsyncClient, method: str, path: str, body: Any, headers: dict[str, str],
@@ -229,6 +291,11 @@ def test_every_declared_route_is_in_the_matrix() -> None:
                 .replace("{unit_a}", "{unit_id}").replace("{unit_b}", "{unit_id}")
                 .replace("{person_a}", "{person_id}").replace("{person_b}", "{person_id}")
                 .replace("/compare/{run_a}", "/compare/{other_id}")
+                .replace("/compare/{close_a}", "/compare/{other_id}").replace("/periods/2025Q1/", "/periods/{period}/")
+                .replace("{scheme_a}", "{scheme_id}").replace("{scheme_b}", "{scheme_id}")
+                .replace("{close_a}", "{close_id}").replace("{close_b}", "{close_id}")
+                .replace("rounds/{log_id}", "rounds/{round_id}")
+                .replace("objections/{log_id}", "objections/{objection_id}")
                 .replace("{run_a}", "{run_id}").replace("{run_b}", "{run_id}"))
                for m, p, _, _ in MATRIX}
     declared = {(r.method, r.template.replace("{year}", "2025")) for r in RULES}

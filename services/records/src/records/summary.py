@@ -15,7 +15,6 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.attendance.models import LEAVE, Attendance
-from shared.periods import Period
 from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Assignment, Person, Unit
 from records.roster.router import PeriodDep
@@ -25,6 +24,7 @@ from records.work_logs.models import WorkLog
 from records.work_logs.service import LOCAL
 from shared.db import SessionDep
 from shared.errors import NotFound
+from shared.periods import Period
 from shared.service_auth import Caller, CallerDep
 
 router = APIRouter(prefix="/api/v1/records", tags=["summaries"])

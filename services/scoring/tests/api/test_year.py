@@ -30,7 +30,8 @@ async def publish_quota(quota: httpx.AsyncClient, region: str, unit: str) -> dic
     units = [{"id": unit, "kind": "township", "grade": "first"},
              {"id": "dept", "kind": "department", "grade": "second", "headcount": 10}]
     policy = {"ratio_by_grade": {"first": "0.3", "second": "0.2"}, "unit_cap_ratio": "0.4", "township_uplift": "0.2"}
-    assert (await quota.put(f"/api/v1/quota/regions/{region}/years/2025/units", json={"units": units})).status_code == 200
+    response = await quota.put(f"/api/v1/quota/regions/{region}/years/2025/units", json={"units": units})
+    assert response.status_code == 200
     assert (await quota.put(f"/api/v1/quota/regions/{region}/years/2025/policy", json=policy)).status_code == 200
     run = (await quota.post(f"/api/v1/quota/regions/{region}/years/2025/allocations")).json()
     published = await quota.post(f"/api/v1/quota/allocations/{run['id']}/publish")

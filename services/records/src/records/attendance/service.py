@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from records.attendance.importer import RawRow, RowError, parse_day, parse_status, staff_no_of
 from records.attendance.models import Attendance
 from records.errors import InvalidReference
-from shared.periods import Period
 from records.roster.models import Assignment, Person, Unit
 from records.roster.service import get_person_or_raise, get_unit_or_raise
 from shared.errors import Unprocessable
+from shared.periods import Period
 from shared.service_auth import Caller
 
 BATCH = 5000

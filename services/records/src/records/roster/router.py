@@ -11,7 +11,6 @@ from fastapi.responses import Response
 
 from records.attendance.importer import SheetError, json_lines
 from records.exporting import table_response
-from shared.periods import Period, parse_period
 from records.roster import importer as roster_importer
 from records.roster import service
 from records.roster.importer import RosterImportResult, read_sheet, sheet_error
@@ -31,6 +30,7 @@ from records.roster.schemas import (
 )
 from shared.db import SessionDep
 from shared.errors import Unprocessable
+from shared.periods import Period, parse_period
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records", tags=["roster"])

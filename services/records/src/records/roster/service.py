@@ -18,7 +18,6 @@ from records.errors import (
     RosterConflict,
     UnitNotFound,
 )
-from shared.periods import Period
 from records.roster.models import Assignment, Person, Region, Section, Unit
 from records.roster.schemas import (
     AssignmentRead,
@@ -34,6 +33,7 @@ from records.roster.schemas import (
     UnitUpdate,
 )
 from shared.errors import Forbidden
+from shared.periods import Period
 from shared.service_auth import Caller
 
 

@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from records.errors import InvalidReference
-from shared.periods import Period
 from records.roster.models import Assignment, Unit
 from records.roster.service import get_person_or_raise, get_unit_or_raise
 from records.tasks.models import Task, TaskUpdate
 from shared.errors import Forbidden, NotFound
+from shared.periods import Period
 from shared.service_auth import Caller
 
 Weight = Field(gt=0, le=1000, description="a positive weight (e.g. 1.0 normal, 1.5 heavy)")

@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from records.errors import InvalidReference
-from shared.periods import Period
 from records.roster.models import Person, Unit
 from records.roster.service import get_person_or_raise, get_unit_or_raise, insert_new, placement_during
 from records.work_logs.models import WorkLog
 from shared.errors import Conflict, Forbidden, NotFound
+from shared.periods import Period
 from shared.service_auth import Caller
 
 LOCAL = ZoneInfo("Asia/Shanghai")

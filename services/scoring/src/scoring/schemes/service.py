@@ -36,7 +36,7 @@ def sees(caller: Caller, scheme: Scheme) -> bool:
 
 async def get_scheme(session: AsyncSession, scheme_id: uuid.UUID, caller: Caller, *, manage: bool = True) -> Scheme:
     scheme = await session.get(Scheme, scheme_id)
-    if scheme is None or not (manages(caller, scheme) if manage else sees(caller, scheme) or caller.person_id):
+    if scheme is None or not (manages(caller, scheme) if manage else sees(caller, scheme)):
         raise SchemeNotFound(f"no scheme {scheme_id}")
     return scheme
 
