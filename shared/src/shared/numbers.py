@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 
 
 def decimal_str(value: Fraction, places: int = 6) -> str:
-    """The exact decimal if it has at most ``places`` digits, else rounded half-even."""
-    with localcontext() as ctx:
-        ctx.prec = 60
-        number = Decimal(value.numerator) / Decimal(value.denominator)
-        quantum = Decimal(1).scaleb(-places)
-        text = format(number.quantize(quantum, rounding=ROUND_HALF_EVEN), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    """The exact decimal if it has at most ``places`` digits, else rounded half-even; in integer
+    arithmetic (a close renders hundreds of thousands of these)."""
+    numerator, denominator = value.numerator, value.denominator
+    sign = "-" if numerator < 0 else ""
+    scale = 10**places
+    quotient, remainder = divmod(abs(numerator) * scale, denominator)
+    if 2 * remainder > denominator or (2 * remainder == denominator and quotient % 2):
+        quotient += 1
+    if quotient == 0:
+        return "0"
+    whole, part = divmod(quotient, scale)
+    if not part:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{part:0{places}d}".rstrip("0")

@@ -1,13 +1,17 @@
-"""A period's results from its inputs: every person's score, rank and grade, with the explanation.
+"""A period's results from its inputs: every person's score, rank and grade, and the explanation.
 
 Pure: the caller gathers the inputs (records summary, rating sums, marks, adjustments, negative
 events) and stores what comes out. The same inputs in any order give the same bytes.
 
 The total, per person: indicator score × (1 - evaluation share) + rater evaluation × share, times
 the base coefficient, plus the net of bonus and deduction after caps. The grade: the scheme's grade
-rule over everyone in the scheme, after the negative list (cap or veto) and the score thresholds
-(a score below a threshold is no better than its grade). Scores are exact; they are rendered as
-decimals rounded half-even at 6 places.
+rule over everyone in the scheme, after the negative list (cap, veto, or exclusion from grading)
+and the score thresholds (a score below a threshold is no better than its grade). Scores are
+exact; they are rendered as decimals rounded half-even at 6 places.
+
+Two paths give the same totals: ``compose_person`` with the domain functions (the reference, and
+the explanation of one person), and ``scoring.results.engine`` in integer arithmetic for a whole
+close; property tests hold them equal.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from scoring.definitions import METRICS, Rules
+from scoring.definitions import Rules
 from scoring.domain import adjustments as adjusting
 from scoring.domain import grades as grading
 from scoring.domain import indicators as tree
@@ -58,38 +62,57 @@ class PersonResult:
     detail: dict[str, Any]
 
 
-def metrics_from_summary(person: Mapping[str, Any]) -> dict[str, Fraction]:
-    """The scheme metrics of one person of a records summary (absent when there is nothing to rate)."""
-    out: dict[str, Fraction] = {}
+@dataclass(frozen=True)
+class Limits:
+    cap_at: str | None
+    veto: bool
+    excluded: tuple[str, ...]
+    listed: tuple[dict[str, str], ...]
 
-    def rate(part: int, whole: int) -> Fraction | None:
-        return Fraction(100 * part, whole) if whole else None
 
-    days = person.get("attendance") or {}
-    recorded = sum(days.values())
-    values = {
-        "weekly_on_time_rate": rate(person["weeks_on_time"], person["weeks_due"]),
-        "weekly_submitted_rate": rate(min(person["weeks_submitted"], person["weeks_due"]), person["weeks_due"]),
-        "monthly_report_rate": rate(min(person["monthly_reports"], person["months_due"]), person["months_due"]),
-        "attendance_rate": rate(days.get("present", 0) + days.get("business_trip", 0), recorded),
-        "task_completion": None if person.get("task_completion") is None else Fraction(str(person["task_completion"])),
-        "mean_leader_mark": None if person.get("mean_leader_mark") is None
-        else Fraction(str(person["mean_leader_mark"])),
-        "task_load": Fraction(str(person.get("task_load") or 0)),
-        "leave_days_in_year": Fraction(int(person.get("leave_days_in_year") or 0)),
-    }
-    for name in METRICS:
-        value = values[name]
-        if value is not None:
-            out[name] = value
-    return out
+@dataclass(frozen=True)
+class Composed:
+    total: Fraction
+    limits: Limits
+    detail: dict[str, Any]
 
 
 def _d(value: Fraction | None) -> str | None:
     return None if value is None else decimal_str(value)
 
 
-def _coefficient(person: PersonInputs, rules: Rules, mean_load: Fraction) -> tuple[Fraction, str]:
+def limits_of(negatives: Sequence[tuple[str, str]], total: Fraction, rules: Rules) -> Limits:
+    """What the negative list and the score thresholds allow the person's grade to be."""
+    order = {g: i for i, g in enumerate(rules.rule.order)}
+    cap_at: str | None = None
+    veto = False
+    excluded: list[str] = []
+    listed: list[dict[str, str]] = []
+    for item, note in sorted(negatives):
+        declared = rules.negative.get(item)
+        if declared is None:
+            continue
+        rule = f"negative item {item}"
+        if declared.effect == "exclude":
+            excluded.append(f"{rule}: {declared.name}")
+            listed.append({"rule": rule, "effect": "no grade", "note": note})
+        elif declared.effect == "veto":
+            veto = True
+            listed.append({"rule": rule, "effect": "veto", "note": note})
+        else:
+            assert declared.grade is not None
+            listed.append({"rule": rule, "effect": f"no better than {declared.grade}", "note": note})
+            if cap_at is None or order[declared.grade] > order[cap_at]:
+                cap_at = declared.grade
+    for grade, below in rules.thresholds:
+        if total < below:
+            listed.append({"rule": f"score below {decimal_str(below)}", "effect": f"no better than {grade}"})
+            if cap_at is None or order[grade] > order[cap_at]:
+                cap_at = grade
+    return Limits(cap_at, veto, tuple(excluded), tuple(listed))
+
+
+def coefficient_of(person: PersonInputs, rules: Rules, mean_load: Fraction) -> tuple[Fraction, str]:
     base = rules.base
     if base.kind == "section":
         section = person.section_id
@@ -105,101 +128,80 @@ def _coefficient(person: PersonInputs, rules: Rules, mean_load: Fraction) -> tup
     return Fraction(1), "flat"
 
 
-def compute(people: Sequence[PersonInputs], rules: Rules) -> list[PersonResult]:
+def mean_task_load(people: Sequence[PersonInputs]) -> Fraction:
     if not people:
-        return []
-    loads = [p.metrics.get("task_load", Fraction(0)) for p in people]
-    mean_load = sum(loads, Fraction(0)) / len(loads)
-    order = {g: i for i, g in enumerate(rules.rule.order)}
-    details: dict[str, dict[str, Any]] = {}
-    totals: dict[str, Fraction] = {}
-    exclusions: dict[str, list[str]] = {}
-    candidates = []
-    for person in sorted(people, key=lambda p: p.person_id):
-        coefficient, why = _coefficient(person, rules, mean_load)
-        evaluation = None
-        if rules.rater_weights:
-            evaluation = rating.evaluate_sums(person.person_id, person.ratings, rules.rater_weights,
-                                              missing=rules.rater_missing)
-        applied = adjusting.apply([adjusting.Adjustment(a.item, a.points, a.evidence) for a in person.adjustments],
-                                  rules.caps)
-        composition = tree.compose_leaves(
-            rules.leaves, marks=person.marks, metrics=person.metrics,
-            evaluation=None if evaluation is None else evaluation.score, evaluation_share=rules.rater_share,
-            coefficient=coefficient, adjustments=applied.net)
-        cap_at: str | None = None
-        veto = False
-        excluded: list[str] = []
-        limits = []
-        for item, note in sorted(person.negatives):
-            declared = rules.negative.get(item)
-            if declared is None:
-                continue
-            if declared.effect == "exclude":
-                excluded.append(f"negative item {item}: {declared.name}")
-                limits.append({"rule": f"negative item {item}", "effect": "no grade", "note": note})
-            elif declared.effect == "veto":
-                veto = True
-                limits.append({"rule": f"negative item {item}", "effect": "veto", "note": note})
-            else:
-                assert declared.grade is not None
-                limits.append({"rule": f"negative item {item}", "effect": f"no better than {declared.grade}",
-                               "note": note})
-                if cap_at is None or order[declared.grade] > order[cap_at]:
-                    cap_at = declared.grade
-        for grade, below in rules.thresholds:
-            if composition.total < below:
-                limits.append({"rule": f"score below {decimal_str(below)}", "effect": f"no better than {grade}"})
-                if cap_at is None or order[grade] > order[cap_at]:
-                    cap_at = grade
-        totals[person.person_id] = composition.total
-        if excluded:
-            exclusions[person.person_id] = excluded
-        else:
-            candidates.append(grading.Candidate(
-                person.person_id, composition.total,
-                {k: person.metrics.get(k, Fraction(0)) for k in rules.rule.tie_keys}, cap_at, veto))
-        details[person.person_id] = {
-            "total": _d(composition.total),
-            "formula": "(indicators × (1 - evaluation share) + evaluation × share) × coefficient + adjustments",
-            "indicators": {
-                "score": _d(composition.indicator_score),
-                "weight": _d(1 - rules.rater_share) if evaluation is not None and evaluation.score is not None
-                else "1",
-                "leaves": [{"path": leaf.path, "weight": _d(leaf.effective_weight), "value": _d(leaf.value),
-                            "score": _d(leaf.score), "contribution": _d(leaf.contribution)}
-                           for leaf in composition.leaves]},
-            "evaluation": None if evaluation is None else {
-                "score": _d(evaluation.score), "share": _d(rules.rater_share),
-                "groups": [{"group": part.group, "weight": _d(part.weight),
-                            "effective_weight": _d(part.effective_weight), "raters": part.raters,
-                            "mean": _d(part.mean), "contribution": _d(part.contribution)}
-                           for part in evaluation.parts]},
-            "coefficient": {"kind": rules.base.kind, "value": _d(coefficient), "why": why},
-            "adjustments": {"bonus": _d(applied.bonus), "deduction": _d(applied.deduction), "net": _d(applied.net),
-                            "capped": list(applied.capped),
-                            "items": [{"item": a.item, "points": _d(a.points), "evidence": a.evidence,
-                                       "approved_by": a.approved_by}
-                                      for a in sorted(person.adjustments,
-                                                      key=lambda a: (a.item, a.points, a.evidence))]},
-            "limits": limits,
-            "notes": list(composition.notes),
-        }
-    grading_ = grading.grade(candidates, rules.rule)
-    units = {p.person_id: p.unit_id for p in people}
+        return Fraction(0)
+    return sum((p.metrics.get("task_load", Fraction(0)) for p in people), Fraction(0)) / len(people)
+
+
+def compose_person(person: PersonInputs, rules: Rules, mean_load: Fraction) -> Composed:
+    """The reference: one person's total with every part of it, for the explanation."""
+    coefficient, why = coefficient_of(person, rules, mean_load)
+    evaluation = None
+    if rules.rater_weights:
+        evaluation = rating.evaluate_sums(person.person_id, person.ratings, rules.rater_weights,
+                                          missing=rules.rater_missing)
+    applied = adjusting.apply([adjusting.Adjustment(a.item, a.points, a.evidence) for a in person.adjustments],
+                              rules.caps)
+    composition = tree.compose_leaves(
+        rules.leaves, marks=person.marks, metrics=person.metrics,
+        evaluation=None if evaluation is None else evaluation.score, evaluation_share=rules.rater_share,
+        coefficient=coefficient, adjustments=applied.net)
+    limits = limits_of(person.negatives, composition.total, rules)
+    detail = {
+        "total": _d(composition.total),
+        "formula": "(indicators × (1 - evaluation share) + evaluation × share) × coefficient + adjustments",
+        "indicators": {
+            "score": _d(composition.indicator_score),
+            "weight": _d(1 - rules.rater_share) if evaluation is not None and evaluation.score is not None else "1",
+            "leaves": [{"path": leaf.path, "weight": _d(leaf.effective_weight), "value": _d(leaf.value),
+                        "score": _d(leaf.score), "contribution": _d(leaf.contribution)}
+                       for leaf in composition.leaves]},
+        "evaluation": None if evaluation is None else {
+            "score": _d(evaluation.score), "share": _d(rules.rater_share),
+            "groups": [{"group": part.group, "weight": _d(part.weight), "effective_weight": _d(part.effective_weight),
+                        "raters": part.raters, "mean": _d(part.mean), "contribution": _d(part.contribution)}
+                       for part in evaluation.parts]},
+        "coefficient": {"kind": rules.base.kind, "value": _d(coefficient), "why": why},
+        "adjustments": {"bonus": _d(applied.bonus), "deduction": _d(applied.deduction), "net": _d(applied.net),
+                        "capped": list(applied.capped),
+                        "items": [{"item": a.item, "points": _d(a.points), "evidence": a.evidence,
+                                   "approved_by": a.approved_by}
+                                  for a in sorted(person.adjustments, key=lambda a: (a.item, a.points, a.evidence))]},
+        "limits": list(limits.listed),
+        "notes": list(composition.notes),
+    }
+    return Composed(composition.total, limits, detail)
+
+
+def grade_all(scored: Sequence[tuple[str, Fraction, Limits, Mapping[str, Fraction]]],
+              rules: Rules) -> tuple[dict[str, tuple[str | None, int | None, list[str]]], dict[str, int], int]:
+    """Grade everyone not excluded: person → (grade, rank, reasons); the slots; how many were graded."""
+    candidates = [grading.Candidate(pid, total, {k: tie.get(k, Fraction(0)) for k in rules.rule.tie_keys},
+                                    limits.cap_at, limits.veto)
+                  for pid, total, limits, tie in scored if not limits.excluded]
+    result = grading.grade(candidates, rules.rule)
+    out: dict[str, tuple[str | None, int | None, list[str]]] = {
+        r.person_id: (r.grade, r.rank, list(r.reasons)) for r in result.results}
+    for pid, _, limits, _ in scored:
+        if limits.excluded:
+            out[pid] = (None, None, [f"excluded from grading: {w}" for w in limits.excluded])
+    return out, result.slots, len(candidates)
+
+
+def compute(people: Sequence[PersonInputs], rules: Rules) -> list[PersonResult]:
+    """The reference close: every person composed with the domain functions, then graded."""
+    mean_load = mean_task_load(people)
+    composed = {p.person_id: compose_person(p, rules, mean_load) for p in people}
+    grades, slots, graded = grade_all([(p.person_id, composed[p.person_id].total, composed[p.person_id].limits,
+                                        p.metrics) for p in people], rules)
     results = []
-    for outcome in grading_.results:
-        detail = details[outcome.person_id]
-        detail["grade"] = {"grade": outcome.grade, "rank": outcome.rank, "of": len(candidates),
-                           "reasons": list(outcome.reasons), "slots": grading_.slots}
-        results.append(PersonResult(outcome.person_id, units[outcome.person_id], totals[outcome.person_id],
-                                    outcome.rank, outcome.grade, detail))
-    for person_id, items in exclusions.items():
-        details[person_id]["grade"] = {"grade": None, "rank": None, "of": len(candidates),
-                                       "reasons": [f"excluded from grading: {w}" for w in items],
-                                       "slots": grading_.slots}
-        results.append(PersonResult(person_id, units[person_id], totals[person_id], None, None, details[person_id]))
-    results.sort(key=lambda r: r.person_id)
+    for person in sorted(people, key=lambda p: p.person_id):
+        grade, rank, reasons = grades[person.person_id]
+        detail = composed[person.person_id].detail
+        detail["grade"] = {"grade": grade, "rank": rank, "of": graded, "reasons": reasons, "slots": slots}
+        results.append(PersonResult(person.person_id, person.unit_id, composed[person.person_id].total, rank, grade,
+                                    detail))
     return results
 
 

@@ -10,8 +10,9 @@ supersedes an older one (an accepted objection publishes one).
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import uuid
-from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -31,11 +32,21 @@ from scoring.errors import (
     ResultNotFound,
     RoundOpen,
 )
-from scoring.models import AdjustmentRow, Close, Mark, NegativeEvent, Objection, RatingRound, RatingRow, Result, Scheme
-from scoring.results.compute import AdjustmentInput, PersonInputs, PersonResult, compute, digest, metrics_from_summary
+from scoring.models import Close, Objection, RatingRound, Result, Scheme
+from scoring.results.compute import PersonResult, canonical, compose_person, grade_all, limits_of
+from scoring.results.engine import (
+    Compact,
+    compact,
+    compile_engine,
+    mean_load_of,
+    summary_metrics,
+    to_reference,
+    total,
+    wanted_metrics,
+)
 from scoring.results.schemas import CloseRead, Explanation, ObjectionCreate, PersonChange, ResultRead, ReviewIn
 from scoring.rounds.service import scope_people
-from scoring.schemes.service import get_scheme, manages, rules_of
+from scoring.schemes.service import get_scheme, manages, rules_at, rules_of
 from shared.numbers import decimal_str
 from shared.periods import Period, parse_period
 from shared.service_auth import Caller
@@ -62,93 +73,130 @@ async def _latest(session: AsyncSession, scheme_id: uuid.UUID, period: str, *,
     return result
 
 
-async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
-                 caller: Caller) -> list[PersonInputs]:
-    """Every input of the period for the scheme's people, in person order."""
+async def _driver(session: AsyncSession) -> Any:
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    return driver
+
+
+async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller,
+                 rules: Rules, *, year: bool = False) -> dict[str, Compact]:
+    """Every input of the period for the scheme's people, compact and in person order. The records
+    summary is fetched while the database aggregates the ratings."""
     round_ = await session.scalar(select(RatingRound).where(RatingRound.scheme_id == scheme.id,
                                                             RatingRound.period == period.code))
     if round_ is not None and round_.status == "open":
         raise RoundOpen(f"close the rating round {round_.id} of {period.code} first")
-    people = await scope_people(neighbours, scheme, period, caller)
-    ratings: dict[str, dict[str, tuple[Fraction, int]]] = defaultdict(dict)
-    if round_ is not None:
-        rows = await session.execute(
-            select(RatingRow.person_id, RatingRow.rater_group, func.sum(RatingRow.mark), func.count())
-            .where(RatingRow.round_id == round_.id).group_by(RatingRow.person_id, RatingRow.rater_group))
-        for person_id, group, total, count in rows:
-            ratings[str(person_id)][group] = (Fraction(total), count)
-    marks: dict[str, dict[str, Fraction]] = defaultdict(dict)
-    for person_id, indicator, mark in await session.execute(
-            select(Mark.person_id, Mark.indicator, Mark.mark)
-            .where(Mark.scheme_id == scheme.id, Mark.period == period.code)):
-        marks[str(person_id)][indicator] = Fraction(mark)
-    adjustments: dict[str, list[AdjustmentInput]] = defaultdict(list)
-    for row in await session.scalars(select(AdjustmentRow).where(AdjustmentRow.scheme_id == scheme.id,
-                                                                 AdjustmentRow.period == period.code)):
-        adjustments[str(row.person_id)].append(AdjustmentInput(row.item, Fraction(row.points), row.evidence,
-                                                               row.approved_by))
-    negatives: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for person_id, item, note in await session.execute(
-            select(NegativeEvent.person_id, NegativeEvent.item, NegativeEvent.note)
-            .where(NegativeEvent.scheme_id == scheme.id, NegativeEvent.period == period.code)):
-        negatives[str(person_id)].append((item, note))
-    out = []
-    for person in sorted(people, key=lambda p: str(p["person_id"])):
+    fetching = asyncio.create_task(scope_people(neighbours, scheme, period, caller))
+    try:
+        driver = await _driver(session)
+        ratings: dict[str, dict[str, list[int]]] = {}
+        if round_ is not None:
+            # One scan of the round's ratings: (sum in hundredths, raters) per person and group.
+            for pid, group, total_marks, raters in await driver.fetch(
+                    "SELECT person_id::text, g, s, c FROM (SELECT person_id, rater_group AS g, "
+                    "(sum(mark) * 100)::bigint AS s, count(*)::int AS c FROM ratings WHERE round_id = $1 "
+                    "GROUP BY 1, 2) AS sums", round_.id):
+                ratings.setdefault(pid, {})[group] = [total_marks, raters]
+        marks: dict[str, dict[str, int]] = {}
+        for pid, indicator, mark in await driver.fetch(
+                "SELECT person_id::text, indicator, (mark * 100)::int FROM marks WHERE scheme_id = $1 AND period = $2",
+                scheme.id, period.code):
+            marks.setdefault(pid, {})[indicator] = mark
+        adjustments: dict[str, list[list[Any]]] = {}
+        for pid, item, points, evidence, approved_by in await driver.fetch(
+                "SELECT person_id::text, item, (points * 100)::int, evidence, approved_by FROM adjustments "
+                "WHERE scheme_id = $1 AND period = $2 ORDER BY 1, 2, 3, 4, 5", scheme.id, period.code):
+            adjustments.setdefault(pid, []).append([item, points, evidence, approved_by])
+        negatives: dict[str, list[list[str]]] = {}
+        for pid, item, note in await driver.fetch(
+                "SELECT person_id::text, item, note FROM negative_events WHERE scheme_id = $1 AND period = $2 "
+                "ORDER BY 1, 2, 3", scheme.id, period.code):
+            negatives.setdefault(pid, []).append([item, note])
+        people = await fetching
+    finally:
+        fetching.cancel()
+    wanted = wanted_metrics(rules, year=year)
+    out = {}
+    for person in people:
         pid = str(person["person_id"])
-        out.append(PersonInputs(
-            person_id=pid, unit_id=str(person["unit_id"]) if person.get("unit_id") else None,
-            section_id=str(person["section_id"]) if person.get("section_id") else None,
-            metrics=metrics_from_summary(person), marks=marks.get(pid, {}), ratings=ratings.get(pid, {}),
-            adjustments=sorted(adjustments.get(pid, []), key=lambda a: (a.item, a.points, a.evidence)),
-            negatives=sorted(negatives.get(pid, []))))
-    return out
+        group_sums = ratings.get(pid)
+        out[pid] = compact(person, metrics=summary_metrics(person, wanted), marks=marks.get(pid),
+                           ratings=None if group_sums is None else dict(sorted(group_sums.items())),
+                           adjustments=adjustments.get(pid), negatives=negatives.get(pid))
+    return dict(sorted(out.items()))
 
 
-def input_digest(definition: dict[str, Any], people: list[PersonInputs]) -> str:
-    return digest({"definition": definition, "people": [
-        [p.person_id, p.unit_id, p.section_id, sorted((k, str(v)) for k, v in p.metrics.items()),
-         sorted((k, str(v)) for k, v in p.marks.items()),
-         sorted((k, str(s), c) for k, (s, c) in p.ratings.items()),
-         [(a.item, str(a.points), a.evidence, a.approved_by) for a in p.adjustments], list(p.negatives)]
-        for p in people]})
+def input_digest(definition: dict[str, Any], people: dict[str, Compact], *extra: Any) -> str:
+    """What the results depend on: the scheme version and every person's compact inputs."""
+    h = hashlib.sha256(canonical({"definition": definition, "extra": list(extra)}))
+    for pid, inputs in people.items():
+        h.update(pid.encode())
+        h.update(orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS))
+    return h.hexdigest()
 
 
-def _summary(results: list[PersonResult], rules: Rules) -> dict[str, Any]:
-    grades: dict[str, int] = {g: 0 for g in rules.rule.order}
+def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[PersonResult], dict[str, Any]]:
+    """Every person's exact total (the integer engine), limits and grade; the close's summary."""
+    engine = compile_engine(rules)
+    mean_load = mean_load_of(list(people.values())) if rules.base.kind == "task_load" else Fraction(0)
+    tie_keys = rules.rule.tie_keys
+    scored = []
+    for pid, inputs in sorted(people.items()):
+        score = total(inputs, engine, mean_load)
+        limits = limits_of([(i, n) for i, n in inputs["negatives"]], score, rules)
+        metrics = inputs["metrics"]
+        tie = {k: Fraction(*metrics[k]) for k in tie_keys if k in metrics}
+        scored.append((pid, score, limits, tie))
+    grades, slots, graded = grade_all(scored, rules)
+    results = []
+    for pid, score, limits, _ in scored:
+        grade, rank, reasons = grades[pid]
+        inputs = people[pid]
+        detail = {"total": decimal_str(score), "inputs": inputs, "limits": list(limits.listed),
+                  "grade": {"grade": grade, "rank": rank, "reasons": reasons}}
+        results.append(PersonResult(pid, inputs["unit"], score, rank, grade, detail))
+    counts: dict[str, int] = {g: 0 for g in rules.rule.order}
     for r in results:
         key = r.grade or "not_graded"
-        grades[key] = grades.get(key, 0) + 1
-    return {"grades": grades, "rule": {"caps": {c.grade: decimal_str(c.max_share) for c in rules.rule.caps},
-                                       "rounding": rules.rule.rounding, "tie_at_cap": rules.rule.tie_at_cap}}
+        counts[key] = counts.get(key, 0) + 1
+    summary = {"grades": counts, "graded": graded, "slots": slots, "mean_task_load": str(mean_load),
+               "rule": {"caps": {c.grade: decimal_str(c.max_share) for c in rules.rule.caps},
+                        "rounding": rules.rule.rounding, "tie_at_cap": rules.rule.tie_at_cap}}
+    return results, summary
 
 
 async def store(session: AsyncSession, *, scheme_id: uuid.UUID, period: str, scheme_version: int,
                 inputs_digest: str, results: list[PersonResult], summary: dict[str, Any], reason: str,
-                caller: Caller) -> tuple[Close, bool]:
-    """A new version unless the latest has the same inputs. Versions of one scheme and period are
-    numbered under a row lock on the scheme."""
-    await session.execute(select(Scheme.id).where(Scheme.id == scheme_id).with_for_update())
-    latest = await _latest(session, scheme_id, period)
-    result_rows = [(uuid.UUID(r.person_id), uuid.UUID(r.unit_id) if r.unit_id else None,
-                    decimal_str(r.score), r.rank, r.grade, r.detail) for r in results]
-    result_digest = digest([[str(p), str(u), s, k, g, d] for p, u, s, k, g, d in result_rows])
-    if latest is not None and latest.input_digest == inputs_digest and latest.scheme_version == scheme_version:
-        return latest, False
-    close = Close(id=uuid.uuid4(), scheme_id=scheme_id, period=period, version=(latest.version + 1) if latest else 1,
-                  scheme_version=scheme_version, input_digest=inputs_digest, result_digest=result_digest,
+                caller: Caller, latest: Close | None) -> Close:
+    """A new version, numbered after ``latest`` (the caller holds the scheme's row lock)."""
+    close_id = uuid.uuid4()
+    records = []
+    h = hashlib.sha256()
+    for r in results:
+        score = decimal_str(r.score)
+        detail = orjson.dumps(r.detail, option=orjson.OPT_SORT_KEYS)
+        h.update(orjson.dumps([r.person_id, r.unit_id, score, r.rank, r.grade]))
+        h.update(detail)
+        records.append((close_id, r.person_id, r.unit_id, Decimal(score), r.rank, r.grade, detail.decode()))
+    close = Close(id=close_id, scheme_id=scheme_id, period=period, version=(latest.version + 1) if latest else 1,
+                  scheme_version=scheme_version, input_digest=inputs_digest, result_digest=h.hexdigest(),
                   people=len(results), summary=summary, reason=reason, created_by=caller.subject)
     session.add(close)
     await session.flush()
-    if result_rows:
-        connection = await session.connection()
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None
-        await driver.copy_records_to_table(
+    if records:
+        await (await _driver(session)).copy_records_to_table(
             "results", columns=("close_id", "person_id", "unit_id", "score", "rank", "grade", "detail"),
-            records=[(close.id, p, u, None if s is None else Decimal(s), k, g, orjson.dumps(d).decode())
-                     for p, u, s, k, g, d in result_rows])
+            records=records)
     await session.refresh(close)
-    return close, True
+    return close
+
+
+async def lock_latest(session: AsyncSession, scheme_id: uuid.UUID, period: str) -> Close | None:
+    """The latest version, under the scheme's row lock: closes and publications of one scheme queue."""
+    await session.execute(select(Scheme.id).where(Scheme.id == scheme_id).with_for_update())
+    return await _latest(session, scheme_id, period)
 
 
 async def changes(session: AsyncSession, before: Close, after: Close) -> list[PersonChange]:
@@ -168,15 +216,16 @@ async def changes(session: AsyncSession, before: Close, after: Close) -> list[Pe
 async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
                         caller: Caller, *, reason: str = "close") -> CloseRead:
     version, rules = await rules_of(session, scheme.id)
-    people = await gather(session, neighbours, scheme, period, caller)
-    results = compute(people, rules)
-    previous = await _latest(session, scheme.id, period.code)
-    close, created = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
-                                 inputs_digest=input_digest(version.definition, people), results=results,
-                                 summary=_summary(results, rules), reason=reason, caller=caller)
-    if not created:
-        return close_read(close, unchanged=True)
-    return close_read(close, changes=None if previous is None else await changes(session, previous, close))
+    people = await gather(session, neighbours, scheme, period, caller, rules)
+    digest_ = input_digest(version.definition, people)
+    latest = await lock_latest(session, scheme.id, period.code)
+    if latest is not None and latest.input_digest == digest_ and latest.scheme_version == version.version:
+        return close_read(latest, unchanged=True)
+    results, summary = quarter_results(people, rules)
+    close = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
+                        inputs_digest=digest_, results=results, summary=summary, reason=reason, caller=caller,
+                        latest=latest)
+    return close_read(close, changes=None if latest is None else await changes(session, latest, close))
 
 
 async def get_close(session: AsyncSession, close_id: uuid.UUID, caller: Caller) -> tuple[Close, Scheme]:
@@ -244,10 +293,29 @@ async def explain(session: AsyncSession, scheme_id: uuid.UUID, period: Period, p
     units = None if caller.is_person(person_id) else visible_units(caller, scheme)
     if row is None or (units is not None and str(row.unit_id) not in units):
         raise ResultNotFound(f"{person_id} has no result of {period.code} under scheme {scheme_id}")
+    detail = await expand(session, close, str(person_id), row.detail)
     return Explanation(scheme_id=scheme_id, period=close.period, version=close.version,
                        scheme_version=close.scheme_version, published=close.published_at is not None,
                        person_id=person_id, score=score_str(row.score), rank=row.rank, grade=row.grade,
-                       detail=row.detail)
+                       detail=detail)
+
+
+async def expand(session: AsyncSession, close: Close, person_id: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """The full explanation from what the close stored: the person's inputs recomposed with the
+    domain functions under the scheme version the close used, and the grade as it was given."""
+    rules = await rules_at(session, close.scheme_id, close.scheme_version)
+    mean_load = Fraction(close.summary.get("mean_task_load", "0"))
+    if "inputs" in stored:  # a quarter
+        detail = compose_person(to_reference(person_id, stored["inputs"]), rules, mean_load).detail
+        if detail["total"] != stored["total"]:
+            raise RuntimeError(f"explanation of {person_id} in {close.id} does not recompose its total")
+        detail["grade"] = {**stored["grade"], "of": close.summary.get("graded"), "slots": close.summary.get("slots")}
+        return detail
+    detail = dict(stored)  # a year: its quarters are listed; the year-end part is recomposed
+    year_end = stored.get("year_end_inputs")
+    detail["year_end_detail"] = None if year_end is None else compose_person(
+        to_reference(person_id, year_end), rules, mean_load).detail
+    return detail
 
 
 async def versions(session: AsyncSession, scheme_id: uuid.UUID, period: Period, caller: Caller) -> list[CloseRead]:

@@ -30,9 +30,10 @@ from scoring.domain import bonus as bonuses
 from scoring.domain import year as years
 from scoring.errors import InputInvalid, NotPublished
 from scoring.models import Close, Result, Scheme
-from scoring.results.compute import PersonResult, compute, digest
+from scoring.results.compute import PersonResult
+from scoring.results.engine import compile_engine, mean_load_of, total
 from scoring.results.schemas import CloseRead
-from scoring.results.service import _latest, changes, close_read, gather, input_digest, store
+from scoring.results.service import _latest, changes, close_read, gather, input_digest, lock_latest, store
 from scoring.schemes.service import rules_of
 from shared.numbers import decimal_str
 from shared.periods import Period
@@ -65,30 +66,30 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
                 select(Result.person_id, Result.score, Result.grade).where(Result.close_id == close.id)):
             assert score is not None  # every quarter result has a score, graded or not
             by_person.setdefault(str(person_id), []).append((close.period, close.version, Fraction(score), grade))
-    people = await gather(session, neighbours, scheme, period, caller)
-    year_end = {r.person_id: r for r in compute(people, rules)}
+    people = await gather(session, neighbours, scheme, period, caller, rules, year=True)
+    engine = compile_engine(rules)
+    mean_load = mean_load_of(list(people.values())) if rules.base.kind == "task_load" else Fraction(0)
     slots_by_unit = await neighbours.published_slots(region_id=scheme.region_id, year=year, caller=caller)
     if slots_by_unit is None:
         raise NotPublished(f"the quota allocation of region {scheme.region_id} for {year} is not published")
-    units = sorted({p.unit_id for p in people if p.unit_id} | ({str(scheme.unit_id)} if scheme.unit_id else set()))
+    units = sorted({p["unit"] for p in people.values() if p["unit"]} |
+                   ({str(scheme.unit_id)} if scheme.unit_id else set()))
     if scheme.group_name and scheme.group_name in slots_by_unit:
         slots = slots_by_unit[scheme.group_name]
     else:
         slots = sum(slots_by_unit.get(u, 0) for u in units)
-    summary_by_person = {p.person_id: p for p in people}
     leave_limit = rules.annual.leave_days_limit
-    candidates, annual_parts, notes = [], {}, {}
-    for pid in sorted(set(by_person) | set(summary_by_person)):
-        person = summary_by_person.get(pid)
+    candidates, annual_parts, notes, year_end_inputs = [], {}, {}, {}
+    for pid, person in people.items():
         quarter_rows = sorted(by_person.get(pid, []))
-        if person is None or not quarter_rows:
-            continue  # left before the year's end, or joined after the last published quarter: no annual result
-        entered = bool(person.marks or person.ratings or person.adjustments)
+        if not quarter_rows:
+            continue  # joined after the last published quarter: no annual result
+        entered = bool(person["marks"] or person["ratings"] or person["adjustments"])
         part = years.annual_score([s for _, _, s, _ in quarter_rows],
-                                  year_end[pid].score if entered else None,
+                                  total(person, engine, mean_load) if entered else None,
                                   quarter_weight=Fraction(rules.annual.quarter_weight))
         excluded, cap_at = None, None
-        for item, note in person.negatives:
+        for item, note in person["negatives"]:
             declared = rules.negative.get(item)
             if declared is None:
                 continue
@@ -98,16 +99,16 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
                 cap_at = "incompetent"
             elif cap_at is None:
                 cap_at = "competent"
-        leave = int(person.metrics.get("leave_days_in_year", Fraction(0)))
+        leave = person["metrics"].get("leave_days_in_year", [0, 1])[0]
         if excluded is None and leave > leave_limit:
             excluded = f"{leave} days of sick and personal leave in {year}, more than {leave_limit}"
         candidates.append(years.YearCandidate(pid, part.total, tuple(g or "" for _, _, _, g in quarter_rows),
                                               excluded, cap_at))
         annual_parts[pid] = part
         notes[pid] = quarter_rows
+        year_end_inputs[pid] = person if entered else None
     grading = years.grade_year(candidates, excellent_slots=slots, failing=rules.annual.failing_grade)
     results = []
-    unit_of = {p.person_id: p.unit_id for p in people}
     for outcome in grading.results:
         part = annual_parts[outcome.person_id]
         detail: dict[str, Any] = {
@@ -119,7 +120,7 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
             "quarters_contribution": _d(part.quarters_contribution),
             "year_end": _d(part.year_end), "year_end_weight": _d(part.year_end_weight),
             "year_end_contribution": _d(part.year_end_contribution),
-            "year_end_detail": year_end[outcome.person_id].detail if part.year_end is not None else None,
+            "year_end_inputs": year_end_inputs[outcome.person_id],
             "notes": list(part.notes),
             "grade": {"grade": outcome.grade, "rank": outcome.rank, "reasons": list(outcome.reasons),
                       "excellent_slots": grading.excellent_slots, "slots_given": grading.slots_given,
@@ -127,7 +128,7 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
             "consequences": list(outcome.consequences),
             "four_good_priority": outcome.four_good_priority,
         }
-        results.append(PersonResult(outcome.person_id, unit_of.get(outcome.person_id), part.total, outcome.rank,
+        results.append(PersonResult(outcome.person_id, people[outcome.person_id]["unit"], part.total, outcome.rank,
                                     outcome.grade, detail))
     results.sort(key=lambda r: r.person_id)
     grades: dict[str, int] = {}
@@ -137,14 +138,15 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
                "slots_unused": grading.slots_unused, "tied_at_slots": list(grading.tied_at_slots),
                "quarters": [{"period": c.period, "version": c.version} for c in quarters],
                "four_good_priority": sum(1 for r in results if r.detail["four_good_priority"])}
-    inputs = digest({"year_end": input_digest(version.definition, people), "slots": slots,
-                     "quarters": [[c.id.hex, c.result_digest] for c in quarters]})
-    previous = await _latest(session, scheme.id, period.code)
-    close, created = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
-                                 inputs_digest=inputs, results=results, summary=summary, reason=reason, caller=caller)
-    if not created:
-        return close_read(close, unchanged=True)
-    return close_read(close, changes=None if previous is None else await changes(session, previous, close))
+    inputs = input_digest(version.definition, people, slots, [[c.id.hex, c.result_digest] for c in quarters])
+    latest = await lock_latest(session, scheme.id, period.code)
+    if latest is not None and latest.input_digest == inputs and latest.scheme_version == version.version:
+        return close_read(latest, unchanged=True)
+    summary["mean_task_load"] = str(mean_load)
+    close = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
+                        inputs_digest=inputs, results=results, summary=summary, reason=reason, caller=caller,
+                        latest=latest)
+    return close_read(close, changes=None if latest is None else await changes(session, latest, close))
 
 
 async def pay_bonus(session: AsyncSession, scheme: Scheme, year: int, *, total: Decimal, pool_share: Decimal,

@@ -53,6 +53,12 @@ async def rules_of(session: AsyncSession, scheme_id: uuid.UUID) -> tuple[SchemeV
     return version, compile_rules(SchemeDefinition.model_validate(version.definition))
 
 
+async def rules_at(session: AsyncSession, scheme_id: uuid.UUID, version: int) -> Rules:
+    found = await session.get(SchemeVersion, (scheme_id, version))
+    assert found is not None
+    return compile_rules(SchemeDefinition.model_validate(found.definition))
+
+
 def read(scheme: Scheme, version: SchemeVersion) -> SchemeRead:
     return SchemeRead(id=scheme.id, region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
                       staff_category=scheme.staff_category, name=scheme.name, created_at=scheme.created_at,

@@ -1,0 +1,227 @@
+"""Closing a quarter at province and county scale, through the gateway.
+
+    .venv/bin/python bench/close.py [--province 200000] [--raters 20]
+
+Loads a province into records (people in 2,000-person units sharing one evaluation group, a
+quarter of weekly records, ten days of attendance each) and, into scoring, a rating round with
+``--raters`` raters per person in four groups (4,000,000 ratings for 200,000 people), a hand
+mark per person and some bonus, deduction and negative-list items, all with COPY (the close is
+what is measured, not the loading). Then times POST .../close for the whole province and for one
+2,000-person unit, beside the floor: one SQL aggregate over the same ratings table (a single
+scan), measured in the same run. Also reports the scoring service's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import re
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from summary import load  # the province in records, shared with bench/summary.py
+
+from kaohe.local import start_stack
+
+GROUPS = (("leadership", 2), ("middle", 4), ("staff", 10), ("non_staff", 4))  # 20 raters per person
+SCHEME = {
+    "indicators": [{"code": "ji", "name": "绩", "weight": "0.5"},
+                   {"code": "ontime", "name": "纪实按时", "weight": "0.25", "metric": "weekly_on_time_rate",
+                    "mapping": {"kind": "linear"}},
+                   {"code": "att", "name": "出勤", "weight": "0.25", "metric": "attendance_rate",
+                    "mapping": {"kind": "steps", "steps": [["60", "60"], ["80", "80"], ["95", "100"]]}}],
+    "raters": {"share": "0.2", "groups": {"leadership": "0.4", "middle": "0.3", "staff": "0.2", "non_staff": "0.1"}},
+    "adjustments": {"items": {"honour": {"name": "荣誉", "direction": "bonus", "max_points": "3"},
+                              "safety": {"name": "安全生产", "direction": "deduction", "max_points": "5"}}},
+    "negative_items": {"discipline": {"name": "违反工作纪律", "effect": "cap", "grade": "average"}},
+    "grades": {"caps": [{"grade": "good", "max_share": "0.4"}], "default": "fairly_good",
+               "tie_keys": ["weekly_on_time_rate"]},
+    "thresholds": [{"grade": "poor", "below": "60"}],
+}
+
+
+def watch_memory(pid: int, stop: threading.Event, peak: list[int]) -> None:
+    process = psutil.Process(pid)
+    while not stop.is_set():
+        peak[0] = max(peak[0], process.memory_info().rss)
+        stop.wait(0.05)
+
+
+async def load_scoring(pg_port: int, scheme_id: str, people: list[uuid.UUID], raters: int, *, seed: int) -> str:
+    """A closed round with ``raters`` ratings per person, a mark each, and a few items."""
+    rng = random.Random(seed)
+    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+    try:
+        round_id = uuid.uuid4()
+        scheme = uuid.UUID(scheme_id)
+        await conn.execute("INSERT INTO scoring.rating_rounds (id, scheme_id, period, status, opened_by) "
+                           "VALUES ($1, $2, '2025Q1', 'open', 'bench')", round_id, scheme)
+        group_of = {}
+        bounds = []
+        for group, count in GROUPS:
+            bounds += [group] * count
+        for index, person in enumerate(people):
+            group_of[person] = bounds[index % len(bounds)]
+        await conn.copy_records_to_table("round_raters", schema_name="scoring",
+                                         records=[(round_id, p, g) for p, g in group_of.items()],
+                                         columns=["round_id", "rater_id", "rater_group"])
+        await conn.copy_records_to_table("round_people", schema_name="scoring",
+                                         records=[(round_id, p) for p in people], columns=["round_id", "person_id"])
+        by_group: dict[str, list[uuid.UUID]] = {}
+        for person, group in group_of.items():
+            by_group.setdefault(group, []).append(person)
+        batch: list[tuple[object, ...]] = []
+        for person in people:
+            for group, count in GROUPS:
+                pool = by_group[group]
+                chosen = set()
+                while len(chosen) < count * raters // 20:
+                    rater = pool[rng.randrange(len(pool))]
+                    if rater != person:
+                        chosen.add(rater)
+                for rater in chosen:
+                    batch.append((round_id, person, rater, group, rng.randrange(6000, 10001) / 100))
+            if len(batch) >= 500_000:
+                await conn.copy_records_to_table("ratings", schema_name="scoring", records=batch,
+                                                 columns=["round_id", "person_id", "rater_id", "rater_group", "mark"])
+                batch = []
+        if batch:
+            await conn.copy_records_to_table("ratings", schema_name="scoring", records=batch,
+                                             columns=["round_id", "person_id", "rater_id", "rater_group", "mark"])
+        await conn.copy_records_to_table("marks", schema_name="scoring", records=[
+            (scheme, "2025Q1", p, "ji", rng.randrange(5000, 10001) / 100, "bench") for p in people],
+            columns=["scheme_id", "period", "person_id", "indicator", "mark", "marked_by"])
+        items = [(uuid.uuid4(), scheme, "2025Q1", p, "honour" if i % 2 else "safety", 2 if i % 2 else -3, "证明",
+                  "党委", "bench") for i, p in enumerate(rng.sample(people, len(people) // 50))]
+        await conn.copy_records_to_table("adjustments", schema_name="scoring", records=items, columns=[
+            "id", "scheme_id", "period", "person_id", "item", "points", "evidence", "approved_by", "created_by"])
+        await conn.copy_records_to_table("negative_events", schema_name="scoring", records=[
+            (uuid.uuid4(), scheme, "2025Q1", p, "discipline", "通报", "bench")
+            for p in rng.sample(people, len(people) // 200)],
+            columns=["id", "scheme_id", "period", "person_id", "item", "note", "created_by"])
+        await conn.execute("UPDATE scoring.rating_rounds SET status = 'closed', closed_at = now() WHERE id = $1",
+                           round_id)
+        await conn.execute("ANALYZE scoring.ratings")
+        return str(round_id)
+    finally:
+        await conn.close()
+
+
+async def people_of(pg_port: int, unit: str | None = None) -> list[uuid.UUID]:
+    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+    try:
+        if unit is None:
+            rows = await conn.fetch("SELECT person_id FROM records.assignments ORDER BY person_id")
+        else:
+            rows = await conn.fetch("SELECT person_id FROM records.assignments WHERE unit_id = $1 ORDER BY person_id",
+                                    uuid.UUID(unit))
+        return [r[0] for r in rows]
+    finally:
+        await conn.close()
+
+
+async def floor(pg_port: int, round_id: str, runs: int = 3) -> tuple[float, int]:
+    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+    try:
+        samples, rows = [], 0
+        for _ in range(runs):
+            started = time.perf_counter()
+            result = await conn.fetch("SELECT person_id, rater_group, sum(mark), count(*) FROM scoring.ratings "
+                                      "WHERE round_id = $1 GROUP BY 1, 2", uuid.UUID(round_id))
+            samples.append(time.perf_counter() - started)
+            rows = len(result)
+        ratings = await conn.fetchval("SELECT count(*) FROM scoring.ratings WHERE round_id = $1", uuid.UUID(round_id))
+        del rows
+        return min(samples), ratings
+    finally:
+        await conn.close()
+
+
+def timed_close(client: httpx.Client, scheme_id: str, pid: int,
+                runs: int) -> tuple[float, float, int, dict[str, object]]:
+    """Median seconds of the first close and of re-closes (same inputs), peak RSS in bytes."""
+    peak = [psutil.Process(pid).memory_info().rss]
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch_memory, args=(pid, stop, peak), daemon=True)
+    watcher.start()
+    try:
+        started = time.perf_counter()
+        response = client.post(f"/api/v1/scoring/schemes/{scheme_id}/periods/2025Q1/close")
+        first = time.perf_counter() - started
+        assert response.status_code == 201, response.text
+        body = response.json()
+        again = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            response = client.post(f"/api/v1/scoring/schemes/{scheme_id}/periods/2025Q1/close")
+            again.append(time.perf_counter() - started)
+            assert response.status_code == 200 and response.json()["unchanged"], response.text
+    finally:
+        stop.set()
+        watcher.join()
+    return first, min(again) if again else 0.0, peak[0], body
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--province", type=int, default=200_000)
+    parser.add_argument("--county", type=int, default=2_000)
+    parser.add_argument("--raters", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        stack = start_stack(root / "home", root / "stack.log", extra_env={
+            "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "600", "SCORING_UPSTREAM_TIMEOUT_SECONDS": "600"})
+        try:
+            stack.wait_ready(90)
+            scoring_pid = int(re.search(r"scoring started \(pid=(\d+)\)", stack.output()).group(1))  # type: ignore[union-attr]
+            pg = stack.ports["pg"]
+            with httpx.Client(base_url=stack.gateway, timeout=900) as client:
+                token = client.post("/api/v1/auth/token",
+                                    data={"username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]
+                client.headers["authorization"] = f"Bearer {token}"
+                region = client.post("/api/v1/records/regions", json={"code": "prov", "name": "省"}).json()
+                started = time.perf_counter()
+                ids = asyncio.run(load(pg, region["id"], args.province, unit_size=args.county))
+                province_scheme = client.post("/api/v1/scoring/schemes", json={
+                    "region_id": region["id"], "group": "G", "name": "全省", "definition": SCHEME}).json()["id"]
+                county_scheme = client.post("/api/v1/scoring/schemes", json={
+                    "region_id": region["id"], "unit_id": ids["county_unit"], "name": "一县",
+                    "definition": SCHEME}).json()["id"]
+                everyone = asyncio.run(people_of(pg))
+                province_round = asyncio.run(load_scoring(pg, province_scheme, everyone, args.raters, seed=1))
+                county_people = asyncio.run(people_of(pg, ids["county_unit"]))
+                county_round = asyncio.run(load_scoring(pg, county_scheme, county_people, args.raters, seed=2))
+                loaded = time.perf_counter() - started
+                county = timed_close(client, county_scheme, scoring_pid, 3)
+                province = timed_close(client, province_scheme, scoring_pid, 1)
+                client.get(f"/api/v1/records/regions/{region['id']}/groups/G/summary", params={"period": "2025Q1"})
+                started = time.perf_counter()
+                client.get(f"/api/v1/records/regions/{region['id']}/groups/G/summary",
+                                     params={"period": "2025Q1"})
+                summary_seconds = time.perf_counter() - started
+            province_floor, ratings = asyncio.run(floor(pg, province_round))
+            county_floor, county_ratings = asyncio.run(floor(pg, county_round))
+        finally:
+            stack.interrupt()
+    print(f"loaded {args.province:,} people and {ratings + county_ratings:,} ratings in {loaded:.0f} s")
+    for name, (first, again, peak, body), seconds, count in (
+            ("county", county, county_floor, county_ratings), ("province", province, province_floor, ratings)):
+        print(f"{name}: close of {body['people']:,} people with {count:,} ratings {first:.2f} s "
+              f"(re-close, same inputs: {again:.2f} s); one SQL aggregate of the ratings {seconds:.2f} s "
+              f"→ {first / seconds:.1f}× the floor; scoring RSS peak {peak / 2**20:.0f} MB")
+    print(f"  of which the records summary of the province alone: {summary_seconds:.2f} s through the gateway")
+
+
+if __name__ == "__main__":
+    main()

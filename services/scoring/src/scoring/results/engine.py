@@ -1,0 +1,188 @@
+"""The close's hot path: a province of people scored in integer arithmetic.
+
+Each person's inputs are kept in a compact, JSON-ready form (integers only: marks and rating sums
+in hundredths of a point, metrics as numerator/denominator pairs), stored with the result so the
+explanation can be recomputed from exactly what the close saw. The totals follow the same rules
+as ``compute.compose_person`` (the reference), as exact rationals without ``Fraction`` until the
+end; property tests hold the two equal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from scoring.definitions import Rules
+from scoring.domain import adjustments as adjusting
+from scoring.domain import indicators as tree
+from scoring.results.compute import AdjustmentInput, PersonInputs
+
+Compact = dict[str, Any]
+MANUAL, LINEAR, STEPS = 0, 1, 2
+
+
+def _ratio(text: object) -> list[int]:
+    value = Fraction(str(text))
+    return [value.numerator, value.denominator]
+
+
+def summary_metrics(person: Mapping[str, Any], wanted: Iterable[str]) -> dict[str, list[int]]:
+    """The metrics a scheme reads, from one person of the records summary, as [numerator, denominator];
+    a rate with nothing to rate (no weeks due, no days recorded) is absent."""
+    out: dict[str, list[int]] = {}
+    for name in wanted:
+        if name == "weekly_on_time_rate":
+            if person["weeks_due"]:
+                out[name] = [100 * person["weeks_on_time"], person["weeks_due"]]
+        elif name == "weekly_submitted_rate":
+            if person["weeks_due"]:
+                out[name] = [100 * min(person["weeks_submitted"], person["weeks_due"]), person["weeks_due"]]
+        elif name == "monthly_report_rate":
+            if person["months_due"]:
+                out[name] = [100 * min(person["monthly_reports"], person["months_due"]), person["months_due"]]
+        elif name == "attendance_rate":
+            days = person.get("attendance") or {}
+            recorded = sum(days.values())
+            if recorded:
+                out[name] = [100 * (days.get("present", 0) + days.get("business_trip", 0)), recorded]
+        elif name in ("task_completion", "mean_leader_mark"):
+            if person.get(name) is not None:
+                out[name] = _ratio(person[name])
+        elif name == "task_load":
+            out[name] = _ratio(person.get("task_load") or 0)
+        elif name == "leave_days_in_year":
+            out[name] = [int(person.get("leave_days_in_year") or 0), 1]
+    return out
+
+
+def wanted_metrics(rules: Rules, *, year: bool = False) -> tuple[str, ...]:
+    names = {i.metric for i, _, _ in rules.leaves if i.metric is not None} | set(rules.rule.tie_keys)
+    if rules.base.kind == "task_load":
+        names.add("task_load")
+    if year:
+        names.add("leave_days_in_year")
+    return tuple(sorted(names))
+
+
+def compact(person: Mapping[str, Any], *, metrics: dict[str, list[int]], marks: dict[str, int] | None,
+            ratings: dict[str, list[int]] | None, adjustments: list[list[Any]] | None,
+            negatives: list[list[str]] | None) -> Compact:
+    """The person's inputs as the close sees them (keys in a fixed order, for stable bytes)."""
+    unit, section = person.get("unit_id"), person.get("section_id")
+    return {"unit": None if unit is None else str(unit), "section": None if section is None else str(section),
+            "metrics": metrics, "marks": marks or {}, "ratings": ratings or {}, "adjustments": adjustments or [],
+            "negatives": negatives or []}
+
+
+def to_reference(person_id: str, c: Compact) -> PersonInputs:
+    return PersonInputs(
+        person_id=person_id, unit_id=c["unit"], section_id=c["section"],
+        metrics={k: Fraction(n, d) for k, (n, d) in c["metrics"].items()},
+        marks={k: Fraction(h, 100) for k, h in c["marks"].items()},
+        ratings={g: (Fraction(s, 100), n) for g, (s, n) in c["ratings"].items()},
+        adjustments=[AdjustmentInput(i, Fraction(h, 100), e, a) for i, h, e, a in c["adjustments"]],
+        negatives=[(i, n) for i, n in c["negatives"]])
+
+
+@dataclass(frozen=True)
+class Compiled:
+    leaves: tuple[tuple[str, int, int, int, Any], ...]
+    weights: tuple[tuple[str, int], ...]  # rater group → weight over the common denominator below
+    weights_total: int
+    renormalise: bool
+    share: tuple[int, int]
+    rules: Rules
+
+
+def compile_engine(rules: Rules) -> Compiled:
+    leaves: list[tuple[str, int, int, int, Any]] = []
+    for indicator, _, weight in rules.leaves:
+        if indicator.metric is None:
+            leaves.append((indicator.code, weight.numerator, weight.denominator, MANUAL, None))
+            continue
+        mapping = indicator.mapping
+        assert mapping is not None
+        if mapping.kind == "linear":
+            leaves.append((indicator.code, weight.numerator, weight.denominator, LINEAR,
+                           (indicator.metric, mapping.factor.numerator, mapping.factor.denominator)))
+        else:
+            steps = tuple((t.numerator, t.denominator, s.numerator, s.denominator) for t, s in mapping.steps)
+            leaves.append((indicator.code, weight.numerator, weight.denominator, STEPS, (indicator.metric, steps)))
+    common = math.lcm(*(w.denominator for w in rules.rater_weights.values())) if rules.rater_weights else 1
+    weights = tuple((g, w.numerator * (common // w.denominator)) for g, w in rules.rater_weights.items())
+    return Compiled(tuple(leaves), weights, common, rules.rater_missing == "renormalise",
+                    (rules.rater_share.numerator, rules.rater_share.denominator), rules)
+
+
+def total(c: Compact, engine: Compiled, mean_load: Fraction) -> Fraction:
+    """The person's exact total, by the rules of ``compose_person``."""
+    marks, metrics = c["marks"], c["metrics"]
+    num, den = 0, 1
+    for code, wn, wd, kind, param in engine.leaves:
+        if kind == MANUAL:
+            mark = marks.get(code)
+            if mark is None:
+                continue
+            sn, sd = mark, 100
+        else:
+            value = metrics.get(param[0])
+            if value is None:
+                continue
+            p, q = value
+            if kind == LINEAR:
+                sn, sd = p * param[1], q * param[2]
+                if sn <= 0:
+                    continue
+                if sn >= 100 * sd:
+                    sn, sd = 100, 1
+            else:
+                sn = 0
+                for tn, td, scn, scd in param[1]:
+                    if p * td >= tn * q:
+                        sn, sd = scn, scd
+                if sn == 0:
+                    continue
+        num, den = num * wd * sd + wn * sn * den, den * wd * sd
+    if engine.weights:
+        ratings = c["ratings"]
+        en, ed, present = 0, 1, 0
+        for group, weight in engine.weights:
+            found = ratings.get(group)
+            if found is None or not found[1]:
+                continue
+            total_marks, raters = found
+            present += weight
+            en, ed = en * 100 * raters + weight * total_marks * ed, ed * 100 * raters
+        if present:
+            scale = present if engine.renormalise else engine.weights_total
+            share_n, share_d = engine.share
+            num, den = (num * (share_d - share_n) * ed * scale + en * share_n * den, den * ed * scale * share_d)
+    rules = engine.rules
+    if rules.base.kind != "flat":
+        coefficient = _coefficient(c, rules, mean_load)
+        num, den = num * coefficient.numerator, den * coefficient.denominator
+    if c["adjustments"]:
+        net = adjusting.apply([adjusting.Adjustment(i, Fraction(h, 100), e) for i, h, e, _ in c["adjustments"]],
+                              rules.caps).net
+        num, den = num * net.denominator + net.numerator * den, den * net.denominator
+    return Fraction(num, den)
+
+
+def _coefficient(c: Compact, rules: Rules, mean_load: Fraction) -> Fraction:
+    base = rules.base
+    if base.kind == "section":
+        section = c["section"]
+        return Fraction(base.coefficients[section] if section in base.coefficients else base.default)
+    load = c["metrics"].get("task_load")
+    return tree.task_load_base(Fraction(*load) if load else Fraction(0), group_mean_load=mean_load,
+                               floor=Fraction(base.floor), ceiling=Fraction(base.ceiling))
+
+
+def mean_load_of(people: Sequence[Compact]) -> Fraction:
+    if not people:
+        return Fraction(0)
+    loads = [p["metrics"].get("task_load") for p in people]
+    return sum((Fraction(*v) for v in loads if v), Fraction(0)) / len(people)
