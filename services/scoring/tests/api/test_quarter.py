@@ -107,7 +107,7 @@ async def test_explanation_shows_every_part_and_no_rater(client: httpx.AsyncClie
         assert rater["rater_id"] not in text  # who rated whom is never shown
     d = (await client.get(f"{q['base']}/people/{q['county']['people']['D']}/explanation")).json()["detail"]
     assert d["limits"][0]["effect"] == "no better than average"
-    assert "negative list: no better than average" in d["grade"]["reasons"]
+    assert "limited to no better than average (see the limits)" in d["grade"]["reasons"]
 
 
 async def test_reclose_is_byte_identical_and_a_change_is_a_new_version(client: httpx.AsyncClient,

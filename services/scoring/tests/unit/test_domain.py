@@ -70,7 +70,7 @@ class TestGrades:
         got = grades_of(result)
         assert (got["p00"], got["p01"]) == ("average", "poor")
         assert got["p05"] == "good"  # the slots move down to the next people
-        assert any("negative list" in r for r in result.results[0].reasons)
+        assert "limited to no better than average (see the limits)" in result.results[0].reasons
 
     @pytest.mark.parametrize(("rounding", "slots"), [("floor", 2), ("half_up", 3), ("ceiling", 3)])
     def test_rounding_is_a_setting(self, rounding: str, slots: int) -> None:

@@ -104,14 +104,18 @@ def grade(candidates: Sequence[Candidate], rule: GradeRule) -> Grading:
     if len(set(ids)) != len(ids):
         raise GradeRuleError("a person appears twice", field="candidates")
 
-    def key(c: Candidate) -> tuple[object, ...]:
-        return (-c.score, *(-c.tie_values.get(k, Fraction(0)) for k in rule.tie_keys))
+    keys = {c.person_id: _order_key(c, rule.tie_keys) for c in candidates}
 
-    ranked = sorted(candidates, key=lambda c: (key(c), c.person_id))
+    def key(c: Candidate) -> tuple[object, ...]:
+        return keys[c.person_id]
+
+    ranked = sorted(candidates, key=lambda c: (keys[c.person_id], c.person_id))
     ranks: dict[str, int] = {}
+    previous_key: tuple[object, ...] | None = None
     for position, c in enumerate(ranked):
-        previous = ranked[position - 1] if position else None
-        ranks[c.person_id] = ranks[previous.person_id] if previous and key(previous) == key(c) else position + 1
+        here = keys[c.person_id]
+        ranks[c.person_id] = ranks[ranked[position - 1].person_id] if here == previous_key else position + 1
+        previous_key = here
     size = len(candidates)
     slots = {cap.grade: cap_size(cap.max_share, size, rule.rounding) for cap in rule.caps}
     given: dict[str, str] = {}
@@ -138,14 +142,16 @@ def grade(candidates: Sequence[Candidate], rule: GradeRule) -> Grading:
                     reasons[c.person_id].append(
                         f"tied where the {cap.grade} cap fell; the cap holds (tie_at_cap=exclude)")
             else:
-                chosen = chosen + [c for c in tied if c not in chosen]
+                chosen_ids = {c.person_id for c in chosen}
+                chosen = chosen + [c for c in tied if c.person_id not in chosen_ids]
                 for c in tied:
                     reasons[c.person_id].append(
                         f"tied where the {cap.grade} cap fell; all admitted (tie_at_cap=include)")
+        within = (f" within the {cap.grade} cap of {room} "
+                  f"({float(cap.max_share) * 100:g}% of {size}, {rule.rounding})")
         for c in chosen:
             given[c.person_id] = cap.grade
-            reasons[c.person_id].append(f"rank {ranks[c.person_id]} within the {cap.grade} cap of {room} "
-                                        f"({float(cap.max_share) * 100:g}% of {size}, {rule.rounding})")
+            reasons[c.person_id].append(f"rank {ranks[c.person_id]}{within}")
     for c in ranked:
         if c.person_id not in given:
             grade_ = rule.default
@@ -153,11 +159,25 @@ def grade(candidates: Sequence[Candidate], rule: GradeRule) -> Grading:
                 grade_ = c.cap_at
             given[c.person_id] = grade_
             if c.cap_at is not None:
-                reasons[c.person_id].append(f"negative list: no better than {c.cap_at}")
+                reasons[c.person_id].append(f"limited to no better than {c.cap_at} (see the limits)")
             reasons[c.person_id].append(f"rank {ranks[c.person_id]}: {grade_}")
     results = tuple(GradeResult(person_id=pid, grade=given[pid], rank=ranks[pid], reasons=tuple(reasons[pid]))
                     for pid in sorted(given))
     return Grading(results=results, slots=slots, ties_at_caps=tuple(ties))
+
+
+SCALE = 10**12
+
+
+def _order_key(c: Candidate, tie_keys: tuple[str, ...]) -> tuple[object, ...]:
+    """Best first: score, then each tie key, higher first. Each exact value is preceded by its
+    floor at 12 decimal places, an integer that orders the same way and settles nearly every
+    comparison without the (slow) exact one."""
+    out: list[object] = []
+    for value in (c.score, *(c.tie_values.get(k, Fraction(0)) for k in tie_keys)):
+        out.append(-(value.numerator * SCALE // value.denominator))
+        out.append(-value)
+    return tuple(out)
 
 
 def annual_from_quarters(quarter_grades: Sequence[str], *, failing: str = "poor") -> tuple[str | None, str]:

@@ -33,7 +33,14 @@ from scoring.errors import (
     RoundOpen,
 )
 from scoring.models import Close, Objection, RatingRound, Result, Scheme
-from scoring.results.compute import PersonResult, canonical, compose_person, grade_all, limits_of
+from scoring.results.compute import (
+    PersonResult,
+    canonical,
+    collector_paused,
+    compose_person,
+    grade_all,
+    limits_of,
+)
 from scoring.results.engine import (
     Compact,
     compact,
@@ -118,6 +125,13 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
     finally:
         fetching.cancel()
     wanted = wanted_metrics(rules, year=year)
+    with collector_paused():
+        return _compacts(people, wanted, ratings, marks, adjustments, negatives)
+
+
+def _compacts(people: list[dict[str, Any]], wanted: tuple[str, ...], ratings: dict[str, dict[str, list[int]]],
+              marks: dict[str, dict[str, int]], adjustments: dict[str, list[list[Any]]],
+              negatives: dict[str, list[list[str]]]) -> dict[str, Compact]:
     out = {}
     for person in people:
         pid = str(person["person_id"])
@@ -131,14 +145,20 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
 def input_digest(definition: dict[str, Any], people: dict[str, Compact], *extra: Any) -> str:
     """What the results depend on: the scheme version and every person's compact inputs."""
     h = hashlib.sha256(canonical({"definition": definition, "extra": list(extra)}))
+    dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS
     for pid, inputs in people.items():
         h.update(pid.encode())
-        h.update(orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS))
+        h.update(dumps(inputs, option=sort))
     return h.hexdigest()
 
 
 def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[PersonResult], dict[str, Any]]:
     """Every person's exact total (the integer engine), limits and grade; the close's summary."""
+    with collector_paused():
+        return _quarter_results(people, rules)
+
+
+def _quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[PersonResult], dict[str, Any]]:
     engine = compile_engine(rules)
     mean_load = mean_load_of(list(people.values())) if rules.base.kind == "task_load" else Fraction(0)
     tie_keys = rules.rule.tie_keys
@@ -172,16 +192,10 @@ async def store(session: AsyncSession, *, scheme_id: uuid.UUID, period: str, sch
                 caller: Caller, latest: Close | None) -> Close:
     """A new version, numbered after ``latest`` (the caller holds the scheme's row lock)."""
     close_id = uuid.uuid4()
-    records = []
-    h = hashlib.sha256()
-    for r in results:
-        score = decimal_str(r.score)
-        detail = orjson.dumps(r.detail, option=orjson.OPT_SORT_KEYS)
-        h.update(orjson.dumps([r.person_id, r.unit_id, score, r.rank, r.grade]))
-        h.update(detail)
-        records.append((close_id, r.person_id, r.unit_id, Decimal(score), r.rank, r.grade, detail.decode()))
+    with collector_paused():
+        records, result_digest = _records(close_id, results)
     close = Close(id=close_id, scheme_id=scheme_id, period=period, version=(latest.version + 1) if latest else 1,
-                  scheme_version=scheme_version, input_digest=inputs_digest, result_digest=h.hexdigest(),
+                  scheme_version=scheme_version, input_digest=inputs_digest, result_digest=result_digest,
                   people=len(results), summary=summary, reason=reason, created_by=caller.subject)
     session.add(close)
     await session.flush()
@@ -191,6 +205,18 @@ async def store(session: AsyncSession, *, scheme_id: uuid.UUID, period: str, sch
             records=records)
     await session.refresh(close)
     return close
+
+
+def _records(close_id: uuid.UUID, results: list[PersonResult]) -> tuple[list[tuple[Any, ...]], str]:
+    records = []
+    h = hashlib.sha256()
+    for r in results:
+        score = decimal_str(r.score)
+        detail = orjson.dumps(r.detail, option=orjson.OPT_SORT_KEYS)
+        h.update(orjson.dumps([r.person_id, r.unit_id, score, r.rank, r.grade]))
+        h.update(detail)
+        records.append((close_id, r.person_id, r.unit_id, Decimal(score), r.rank, r.grade, detail.decode()))
+    return records, h.hexdigest()
 
 
 async def lock_latest(session: AsyncSession, scheme_id: uuid.UUID, period: str) -> Close | None:
