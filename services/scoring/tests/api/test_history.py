@@ -1,0 +1,76 @@
+"""Published results are frozen: one publication wins a race, and the database refuses to change
+a result version, its rows or a scheme version."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.testing import asgi_client, rolled_back, service_headers
+
+from .conftest import PROVINCE, XIACUN, unit_with_people
+
+
+async def test_two_publishes_at_once_one_wins(scoring_app: FastAPI, records_app: FastAPI) -> None:
+    # Real commits on purpose: the race is between two transactions.
+    async with asgi_client(records_app, headers=service_headers(PROVINCE)) as records, \
+            asgi_client(scoring_app, headers=service_headers(PROVINCE)) as client:
+        county = await unit_with_people(records, "AB")
+        scheme = (await client.post("/api/v1/scoring/schemes", json={
+            "region_id": county["region"], "unit_id": county["unit"], "name": "机关",
+            "definition": {**XIACUN, "raters": None}})).json()
+        close = (await client.post(f"/api/v1/scoring/schemes/{scheme['id']}/periods/2025Q3/close")).json()
+        responses = await asyncio.gather(*(client.post(f"/api/v1/scoring/results/{close['id']}/publish")
+                                           for _ in range(2)))
+        assert sorted(r.status_code for r in responses) == [200, 409]
+        versions = (await client.get(f"/api/v1/scoring/schemes/{scheme['id']}/periods/2025Q3/versions")).json()
+        assert len(versions) == 1 and versions[0]["published_by"] == PROVINCE.subject
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE scoring.results SET grade = 'good'",
+    "DELETE FROM scoring.results",
+    "UPDATE scoring.scheme_versions SET definition = '{}'",
+    "UPDATE scoring.closes SET people = 0",
+    "UPDATE scoring.closes SET published_by = 'someone else' WHERE published_at IS NOT NULL",
+    "DELETE FROM scoring.closes",
+])
+async def test_history_cannot_be_rewritten(scoring_app: FastAPI, records_app: FastAPI, statement: str) -> None:
+    async with rolled_back(scoring_app) as session, rolled_back(records_app), \
+            asgi_client(records_app, headers=service_headers(PROVINCE)) as records, \
+            asgi_client(scoring_app, headers=service_headers(PROVINCE)) as client:
+        county = await unit_with_people(records, "AB")
+        scheme = (await client.post("/api/v1/scoring/schemes", json={
+            "region_id": county["region"], "unit_id": county["unit"], "name": "机关",
+            "definition": {**XIACUN, "raters": None}})).json()
+        close = (await client.post(f"/api/v1/scoring/schemes/{scheme['id']}/periods/2025Q3/close")).json()
+        await client.post(f"/api/v1/scoring/results/{close['id']}/publish")
+        assert isinstance(session, AsyncSession)
+        with pytest.raises(DBAPIError, match=r"append-only|only ever published"):
+            async with session.begin_nested():
+                await session.execute(text(statement))
+
+
+async def test_a_staff_category_scheme_evaluates_only_that_category(scoring_app: FastAPI,
+                                                                   records_app: FastAPI) -> None:
+    """Xiacun ranks on-establishment staff, community instructors and non-establishment staff apart."""
+    async with rolled_back(scoring_app), rolled_back(records_app), \
+            asgi_client(records_app, headers=service_headers(PROVINCE)) as records, \
+            asgi_client(scoring_app, headers=service_headers(PROVINCE)) as client:
+        county = await unit_with_people(records, "AB")
+        other = await records.post("/api/v1/records/persons", json={
+            "unit_id": county["unit"], "staff_no": f"{county['region'][:8]}-N", "name": "N",
+            "staff_category": "non_staff", "active_from": "2020-01-01"})
+        assert other.status_code == 201, other.text
+        scheme = (await client.post("/api/v1/scoring/schemes", json={
+            "region_id": county["region"], "unit_id": county["unit"], "name": "编外人员", "staff_category": "non_staff",
+            "definition": {**XIACUN, "raters": None}})).json()
+        close = (await client.post(f"/api/v1/scoring/schemes/{scheme['id']}/periods/2025Q3/close")).json()
+        assert close["people"] == 1
+        results = (await client.get(f"/api/v1/scoring/schemes/{scheme['id']}/periods/2025Q3/results")).json()
+        assert [r["person_id"] for r in results["items"]] == [other.json()["id"]]
