@@ -51,6 +51,7 @@ class ResultPage(BaseModel):
 
 
 class Explanation(BaseModel):
+    close_id: uuid.UUID = Field(description="the result version explained (object to it by this id)")
     scheme_id: uuid.UUID
     period: str
     version: int

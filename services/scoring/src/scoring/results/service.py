@@ -320,7 +320,7 @@ async def explain(session: AsyncSession, scheme_id: uuid.UUID, period: Period, p
     if row is None or (units is not None and str(row.unit_id) not in units):
         raise ResultNotFound(f"{person_id} has no result of {period.code} under scheme {scheme_id}")
     detail = await expand(session, close, str(person_id), row.detail)
-    return Explanation(scheme_id=scheme_id, period=close.period, version=close.version,
+    return Explanation(close_id=close.id, scheme_id=scheme_id, period=close.period, version=close.version,
                        scheme_version=close.scheme_version, published=close.published_at is not None,
                        person_id=person_id, score=score_str(row.score), rank=row.rank, grade=row.grade,
                        detail=detail)

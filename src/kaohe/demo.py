@@ -1,0 +1,497 @@
+"""A demo county modelled on the pilots, and its whole year, loaded through the gateway.
+
+About 83 units (23 townships, 4 streets, 48 departments, 8 参公 institutions, each institution
+evaluated with its supervising department, Chengbu's way), about 1,700 people in four staff
+categories, and a year of their records: weekly records, monthly reports, leader comments,
+attendance with leave, tasks with progress. Then the year is run as an organisation department
+would run it, through the gateway: a scheme per unit or merged group (Xiacun's shape: 德 能 勤 绩 廉
+with a 40/30/20/10 rater evaluation at 20%), four quarters of rating rounds, marks, bonus and
+deduction items and negative-list events, each quarter closed and published; the region's
+pool-and-tilt allocation of excellent slots (Bazhou's four steps) run and published; the year
+graded against it and published; a bonus pool paid out for a township.
+
+Everything is drawn from one seeded random generator, so two loads give the same county. The
+roster, units, schemes, marks, items and the whole cycle go through the public API; the year of
+day-by-day history (weekly records, reports, comments, attendance, tasks, ballots) is written
+with COPY straight into the owning service's tables, as a migration from an older system would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+
+YEAR = 2025
+PASSWORD = "kaohe-demo-2025"  # noqa: S105  (the demo county's accounts, printed at start; never a real site's)
+Say = Callable[[str], None]
+
+TOWNSHIPS = ("鼎山", "化成", "清江", "曾口", "三江", "水宁寺", "恩阳", "花丛", "渔溪", "下八庙", "关公", "大和",
+             "兴隆", "柳林", "双胜", "玉井", "茶坝", "平梁", "光辉", "龙背", "白庙", "青木", "金碑")
+STREETS = ("江北", "东城", "西城", "回风")
+DEPARTMENTS = ("县委办公室", "县政府办公室", "县委组织部", "县委宣传部", "县委统战部", "县委政法委", "县发展改革局",
+               "县教育局", "县科技局", "县经济信息化局", "县公安局", "县民政局", "县司法局", "县财政局", "县人力社保局",
+               "县自然资源局", "县生态环境局", "县住房城乡建设局", "县交通运输局", "县水利局", "县农业农村局",
+               "县商务局", "县文化旅游局", "县卫生健康局", "县退役军人事务局", "县应急管理局", "县审计局",
+               "县市场监管局", "县统计局", "县医疗保障局", "县林业局", "县信访局", "县乡村振兴局", "县投资促进局",
+               "县行政审批局", "县国资事务中心", "县委编办", "县委巡察办", "县委党史研究室", "县委网信办",
+               "县综合执法局", "县粮食和储备局", "县人防办", "县地方志办", "县妇联", "县总工会", "团县委",
+               "县工商联")
+# 参公 institutions, each evaluated with its supervising department (Chengbu): (name, department index)
+INSTITUTIONS = (("县档案馆", 0), ("县社会保险事业中心", 14), ("县委党校", 2), ("县机关事务服务中心", 1),
+                ("县供销合作社", 21), ("县文联", 3), ("县科协", 8), ("县残联", 11))
+CATEGORY_NAMES = {"leadership": "班子成员", "middle": "中层干部", "staff": "其他在编", "non_staff": "编外人员"}
+STATUS = {"present": "出勤", "business_trip": "出差", "sick_leave": "病假", "personal_leave": "事假",
+          "annual_leave": "年休假"}
+
+SCHEME = {
+    "indicators": [
+        {"code": "de", "name": "德", "weight": "0.15"},
+        {"code": "neng", "name": "能", "weight": "0.15"},
+        {"code": "qin", "name": "勤", "weight": "0.2", "children": [
+            {"code": "ontime", "name": "纪实按时", "weight": "0.5", "metric": "weekly_on_time_rate",
+             "mapping": {"kind": "linear"}},
+            {"code": "att", "name": "出勤", "weight": "0.5", "metric": "attendance_rate",
+             "mapping": {"kind": "steps", "steps": [["80", "70"], ["90", "85"], ["95", "95"], ["98", "100"]]}}]},
+        {"code": "ji", "name": "绩", "weight": "0.4", "children": [
+            {"code": "task", "name": "重点任务", "weight": "0.6", "metric": "task_completion",
+             "mapping": {"kind": "linear"}},
+            {"code": "work", "name": "工作实绩", "weight": "0.4"}]},
+        {"code": "lian", "name": "廉", "weight": "0.1"}],
+    "raters": {"share": "0.2", "groups": {"leadership": "0.4", "middle": "0.3", "staff": "0.2", "non_staff": "0.1"}},
+    "adjustments": {"items": {
+        "honour": {"name": "获得表彰", "direction": "bonus", "max_points": "3"},
+        "innovation": {"name": "改革创新", "direction": "bonus", "max_points": "2"},
+        "investment": {"name": "招商引资", "direction": "bonus", "max_points": "3"},
+        "discipline": {"name": "违反工作纪律", "direction": "deduction", "max_points": "5"},
+        "safety": {"name": "安全生产", "direction": "deduction", "max_points": "5"}},
+        "bonus_total": "5", "deduction_total": "10"},
+    "negative_items": {"criticised": {"name": "被上级通报批评", "effect": "cap", "grade": "average"},
+                       "accident": {"name": "发生重大责任事故", "effect": "veto"},
+                       "investigation": {"name": "立案审查调查", "effect": "exclude"}},
+    "grades": {"caps": [{"grade": "good", "max_share": "0.4"}], "default": "fairly_good",
+               "tie_keys": ["weekly_on_time_rate", "attendance_rate"]},
+    "thresholds": [{"grade": "poor", "below": "60"}, {"grade": "average", "below": "70"}],
+    "annual": {"quarter_weight": "0.6"},
+}
+POLICY = {"ratio_by_grade": {"first": "0.22", "second": "0.2", "third": "0.15"}, "unit_cap_ratio": "0.4",
+          "township_uplift": "0.2",
+          "designated_rules": [{"condition": "target_first_class", "slots": 1},
+                               {"condition": "city_commendation", "slots": 1}]}
+
+
+@dataclass
+class Unit:
+    code: str
+    name: str
+    kind: str
+    size: int
+    group: str | None = None  # evaluation group shared with a supervising department
+    grade: str = "second"  # target performance
+    points: int = 0
+    conditions: list[str] = field(default_factory=list)
+    red_lines: list[str] = field(default_factory=list)
+    id: str = ""
+
+
+@dataclass
+class Person:
+    staff_no: str
+    name: str
+    unit: Unit
+    category: str
+    quality: float  # how good their work is, 0-100
+    id: str = ""
+    long_leave: bool = False
+
+
+@dataclass
+class Account:
+    role: str
+    username: str
+    description: str
+
+
+@dataclass
+class DemoCounty:
+    region_id: str
+    units: int
+    people: int
+    schemes: dict[str, str]  # group key → scheme id
+    showcase: dict[str, str]  # ids the printed examples use
+    accounts: list[Account]
+    figures: dict[str, Any]
+
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"  # noqa: E501
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志文斌波宁琳雪梅晨阳飞凯"
+
+
+def county(rng: random.Random, *, scale: float = 1.0) -> tuple[list[Unit], list[Person]]:
+    """The units and people, drawn from ``rng``; ``scale`` shrinks every unit (for tests)."""
+    def size(low: int, high: int) -> int:
+        return max(4, round(rng.randint(low, high) * scale))
+
+    units = [Unit(f"T{i:02d}", f"{name}{'乡' if i in (17, 21) else '镇'}", "township", size(32, 40))
+             for i, name in enumerate(TOWNSHIPS)]
+    units += [Unit(f"S{i}", f"{name}街道", "street", size(27, 33)) for i, name in enumerate(STREETS)]
+    departments = [Unit(f"D{i:02d}", name, "department", size(9, 19)) for i, name in enumerate(DEPARTMENTS)]
+    units += departments
+    for i, (name, parent) in enumerate(INSTITUTIONS):
+        department = departments[parent]
+        department.group = department.group or f"G-{department.code}"
+        units.append(Unit(f"I{i}", name, "institution", size(5, 9), group=department.group))
+    grades = ["first"] * 8 + ["second"] * 10 + ["third"] * 5
+    rng.shuffle(grades)
+    for unit, grade in zip(units[:23], grades, strict=True):  # townships: target performance, honours
+        unit.grade = grade
+        unit.points = rng.randint(8, 40) + (10 if grade == "first" else 0)
+        if grade == "first":
+            unit.conditions.append("target_first_class")
+        if rng.random() < 0.3:
+            unit.conditions.append("city_commendation")
+        if rng.random() < 0.08:
+            unit.red_lines.append("criticised_by_superior")
+    for unit in units[23:]:
+        unit.grade = rng.choice(["first", "second", "second", "third"])
+    # 鼎山 tops the points and 化成 is first class with high honours (Bazhou 2024).
+    units[0].points, units[1].points, units[1].grade = 60, 55, "first"
+    units[1].conditions = sorted({"target_first_class", "city_commendation", *units[1].conditions})
+    units[0].red_lines = units[1].red_lines = []
+    people = []
+    for index, unit in enumerate(units):
+        leaders = max(2, round(unit.size * 0.12))
+        middle = max(1, round(unit.size * 0.2))
+        non_staff = round(unit.size * 0.12)
+        for i in range(unit.size):
+            category = ("leadership" if i < leaders else "middle" if i < leaders + middle
+                        else "non_staff" if i >= unit.size - non_staff else "staff")
+            name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+            people.append(Person(f"{index:02d}{i:03d}", name, unit, category, min(98.0, rng.gauss(80, 7))))
+    for person in rng.sample(people, max(1, len(people) // 150)):
+        person.long_leave = True
+    return units, people
+
+
+def schemes_of(units: list[Unit]) -> dict[str, list[Unit]]:
+    """One scheme per unit, or per evaluation group shared by several."""
+    out: dict[str, list[Unit]] = {}
+    for unit in units:
+        out.setdefault(unit.group or unit.code, []).append(unit)
+    return out
+
+
+def workdays(year: int) -> list[date]:
+    day, out = date(year, 1, 1), []
+    while day.year == year:
+        if day.weekday() < 5:
+            out.append(day)
+        day += timedelta(days=1)
+    return out
+
+
+async def _ok(response: Awaitable[httpx.Response], *expected: int) -> Any:
+    answer = await response
+    if answer.status_code not in (expected or (200, 201)):
+        raise RuntimeError(f"{answer.request.method} {answer.request.url.path}: {answer.status_code} "
+                           f"{answer.text[:500]}")
+    return answer.json() if answer.content and answer.headers.get("content-type", "").endswith("json") else None
+
+
+def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: int = YEAR, scale: float = 1.0,
+                    say: Say = print, concurrency: int = 4) -> DemoCounty:
+    """Load the county and run its year. ``gateway`` is signed in as a province administrator;
+    ``urls`` are the records and scoring services' database URLs (for the bulk history)."""
+    rng = random.Random(seed)
+    units, people = county(rng, scale=scale)
+    started = asyncio.get_running_loop().time()
+
+    def step(text: str) -> None:
+        say(f"  demo {asyncio.get_running_loop().time() - started:5.1f} s  {text}")
+
+    region = await _ok(gateway.post("/api/v1/records/regions", json={"code": f"demo{seed}", "name": "示范县"}))
+    region_id = region["id"]
+    for unit in units:
+        body = {"region_id": region_id, "code": unit.code, "name": unit.name, "kind": unit.kind}
+        if unit.group:
+            body["evaluation_group"] = unit.group
+        unit.id = (await _ok(gateway.post("/api/v1/records/units", json=body)))["id"]
+    roster = _csv(["工号", "姓名", "单位编码", "人员类别", "起始日期"],
+                  [[p.staff_no, p.name, p.unit.code, p.category, "2020-01-01"] for p in people])
+    await _ok(gateway.post(f"/api/v1/records/regions/{region_id}/roster/import",
+                           files={"file": ("roster.csv", roster, "text/csv")}))
+    step(f"{len(units)} units and {len(people)} people on the roster")
+    await _history(urls["records"], region_id, people, rng)
+    step("a year of weekly records, monthly reports, leader comments, attendance and tasks")
+
+    groups = schemes_of(units)
+    schemes: dict[str, str] = {}
+    for key, members in groups.items():
+        body = {"region_id": region_id, "name": f"{members[0].name}平时考核方案", "definition": SCHEME}
+        if len(members) == 1:
+            body["unit_id"] = members[0].id
+        else:
+            body["group"] = key
+            body["name"] = f"{members[0].name}（含{'、'.join(m.name for m in members[1:])}）平时考核方案"
+        schemes[key] = (await _ok(gateway.post("/api/v1/scoring/schemes", json=body)))["id"]
+    by_group: dict[str, list[Person]] = {}
+    for person in people:
+        by_group.setdefault(person.unit.group or person.unit.code, []).append(person)
+    limit = asyncio.Semaphore(concurrency)
+    scoring_db = await asyncpg.create_pool(urls["scoring"], min_size=1, max_size=concurrency)
+    closes: dict[tuple[str, str], str] = {}
+    try:
+        for quarter in range(1, 5):
+            period = f"{YEAR}Q{quarter}"
+            plans = {key: _quarter_inputs(rng, members, period) for key, members in by_group.items()}
+
+            async def run(key: str, period: str = period, plans: dict[str, Any] = plans) -> None:
+                async with limit:
+                    closes[(key, period)] = await _quarter(gateway, scoring_db, schemes[key], by_group[key], period,
+                                                           plans[key])
+            await asyncio.gather(*(run(key) for key in by_group))
+            step(f"{period}: {len(by_group)} rating rounds, marks and items; closed and published")
+    finally:
+        await scoring_db.close()
+
+    await _ok(gateway.put(f"/api/v1/quota/regions/{region_id}/years/{YEAR}/units", json={"units": [
+        {"id": u.id, "kind": u.kind, "grade": u.grade, "points": u.points, "conditions": u.conditions,
+         "red_lines": u.red_lines, **({"group": u.group} if u.group else {})} for u in units]}))
+    await _ok(gateway.put(f"/api/v1/quota/regions/{region_id}/years/{YEAR}/policy", json=POLICY))
+    allocation = await _ok(gateway.post(f"/api/v1/quota/regions/{region_id}/years/{YEAR}/allocations"))
+    await _ok(gateway.post(f"/api/v1/quota/allocations/{allocation['id']}/publish"))
+    result = allocation["result"]
+    step(f"allocation published: pool {result['pool']['collected']} slots, townships "
+         f"{float(result['township_ratio'] or 0):.1%} vs departments and streets "
+         f"{float(result['department_ratio'] or 0):.1%}")
+
+    year_marks = {key: _year_marks(rng, members) for key, members in by_group.items()}
+
+    async def grade_year(key: str) -> None:
+        async with limit:
+            base = f"/api/v1/scoring/schemes/{schemes[key]}/periods/{YEAR}"
+            await _ok(gateway.put(f"{base}/marks", json={"marks": year_marks[key]}))
+            for person in by_group[key]:
+                if person.quality < 62 and rng.random() < 0.5:
+                    await _ok(gateway.post(f"{base}/negative-events", json={
+                        "person_id": person.id, "item": "investigation", "note": "年内被立案审查调查"}))
+                    break
+            close = await _ok(gateway.post(f"{base}/close"))
+            await _ok(gateway.post(f"/api/v1/scoring/results/{close['id']}/publish"))
+            closes[(key, str(YEAR))] = close["id"]
+    await asyncio.gather(*(grade_year(key) for key in by_group))
+    step(f"{YEAR} graded against the published excellent slots and published")
+
+    huacheng = units[1]
+    bonus = await _ok(gateway.post(f"/api/v1/scoring/schemes/{schemes[huacheng.code]}/years/{YEAR}/bonus",
+                                   json={"total": str(len(by_group[huacheng.code]) * 12000), "pool_share": "0.15"}))
+    step(f"{huacheng.name} bonus pool paid out: {bonus['paid_count']} paid, gap {bonus['gap']} yuan")
+
+    accounts, showcase = await _accounts(gateway, region_id, huacheng, by_group[huacheng.code])
+    showcase.update(region_id=region_id, allocation_id=allocation["id"], scheme_id=schemes[huacheng.code],
+                    unit_id=huacheng.id)
+    return DemoCounty(region_id=region_id, units=len(units), people=len(people), schemes=schemes, showcase=showcase,
+                      accounts=accounts, figures={"allocation": result, "bonus_gap": bonus["gap"]})
+
+
+async def _history(url: str, region_id: str, people: list[Person], rng: random.Random) -> None:
+    """A year of day-to-day records, with COPY into the records tables."""
+    conn = await asyncpg.connect(url)
+    try:
+        ids = {row["staff_no"]: (str(row["id"]), str(row["unit_id"])) for row in await conn.fetch(
+            "SELECT p.staff_no, p.id, a.unit_id FROM records.persons p "
+            "JOIN records.assignments a ON a.person_id = p.id "
+            "JOIN records.units u ON u.id = a.unit_id WHERE u.region_id = $1", uuid.UUID(region_id))}
+        for person in people:
+            person.id = ids[person.staff_no][0]
+        leaders: dict[str, list[Person]] = {}
+        for person in people:
+            if person.category == "leadership":
+                leaders.setdefault(person.unit.code, []).append(person)
+        logs, reports, comments, days, tasks = [], [], [], [], []
+        calendar = workdays(YEAR)
+        for person in people:
+            pid, unit = uuid.UUID(person.id), uuid.UUID(person.unit.id)
+            diligence = (person.quality - 50) / 50
+            boss = leaders.get(person.unit.code, [person])[0]
+            for week in range(1, 53):
+                if rng.random() > 0.75 + 0.24 * diligence:
+                    continue
+                sunday = date.fromisocalendar(YEAR, week, 7)
+                late = rng.random() > 0.7 + 0.29 * diligence
+                submitted = _at(sunday + timedelta(days=rng.randint(3, 9) if late else rng.randint(-2, 0)), 9)
+                log_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+                logs.append((log_id, pid, unit, YEAR, week, f"第{week}周工作纪实：按计划推进重点任务", f"user:{pid}",
+                             submitted))
+                if boss is not person and rng.random() < 0.15:
+                    comments.append((uuid.UUID(int=rng.getrandbits(128), version=4), "work_log", log_id, pid, unit,
+                                     f"leader:{boss.id}", round(min(100, max(50, rng.gauss(person.quality, 5))), 1),
+                                     "工作扎实" if person.quality > 80 else "需加强"))
+            for month in range(1, 13):
+                if rng.random() > 0.85 + 0.14 * diligence:
+                    continue
+                report_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+                reports.append((report_id, pid, unit, YEAR, month, f"{month}月工作总结", None, f"user:{pid}",
+                                _at(date(YEAR, month, 28), 10)))
+                if boss is not person and rng.random() < 0.5:
+                    comments.append((uuid.UUID(int=rng.getrandbits(128), version=4), "monthly_report", report_id, pid,
+                                     unit, f"leader:{boss.id}",
+                                     round(min(100, max(50, rng.gauss(person.quality, 4))), 1), "月度点评"))
+            sick = set()
+            if person.long_leave:
+                start = rng.randrange(0, 40)
+                sick = set(range(start, start + 150))  # ~150 workdays: more than half a year
+            for index, day in enumerate(calendar):
+                roll = rng.random()
+                status = ("sick_leave" if index in sick else "personal_leave" if roll < 0.01
+                          else "sick_leave" if roll < 0.025 else "annual_leave" if roll < 0.045
+                          else "business_trip" if roll < 0.08 else "present")
+                days.append((pid, day, unit, status))
+            for t in range(rng.randint(2, 4)):
+                due = date(YEAR, rng.randint(1, 12), 28)
+                progress = min(100, max(0, round(rng.gauss(person.quality + 5, 12))))
+                tasks.append((uuid.UUID(int=rng.getrandbits(128), version=4), pid, unit, f"年度重点任务{t + 1}",
+                              rng.choice((1, 1.2, 1.5)), rng.choice((1, 1.2, 1.5)), rng.randint(1, 5), due,
+                              rng.random() < 0.2, "done" if progress == 100 else "open", progress, "demo"))
+        await conn.copy_records_to_table("work_logs", schema_name="records", records=logs, columns=[
+            "id", "person_id", "unit_id", "iso_year", "iso_week", "content", "submitted_by", "submitted_at"])
+        await conn.copy_records_to_table("monthly_reports", schema_name="records", records=reports, columns=[
+            "id", "person_id", "unit_id", "year", "month", "content", "achievements", "submitted_by",
+            "submitted_at"])
+        await conn.copy_records_to_table("leader_comments", schema_name="records", records=comments, columns=[
+            "id", "target_kind", "target_id", "person_id", "unit_id", "leader", "mark", "comment"])
+        await conn.copy_records_to_table("attendance", schema_name="records", records=days,
+                                         columns=["person_id", "day", "unit_id", "status"])
+        await conn.copy_records_to_table("tasks", schema_name="records", records=tasks, columns=[
+            "id", "person_id", "unit_id", "title", "intensity", "difficulty", "quantity", "due_on", "supervised",
+            "status", "progress", "created_by"])
+        await conn.execute("ANALYZE records.work_logs, records.attendance, records.leader_comments")
+    finally:
+        await conn.close()
+
+
+def _quarter_inputs(rng: random.Random, members: list[Person], period: str) -> dict[str, Any]:
+    """A quarter's marks, ballots and items for one scheme's people, drawn in a fixed order."""
+    marks = []
+    for person in members:
+        for code in ("de", "neng", "work", "lian"):
+            marks.append({"person_id": person.id, "indicator": code,
+                          "mark": round(min(100, max(40, rng.gauss(person.quality, 4))), 1)})
+    ballots = []
+    for rater in members:
+        others = [p for p in members if p is not rater]
+        for rated in rng.sample(others, min(len(others), 15)):
+            ballots.append((rater, rated, round(min(100, max(50, rng.gauss(rated.quality, 6))), 1)))
+    items = []
+    for person in members:
+        roll = rng.random()
+        if roll < 0.04:
+            items.append(("adjustments", {"person_id": person.id, "item": rng.choice(["honour", "innovation",
+                                                                                      "investment"]),
+                                          "points": str(rng.choice((1, 1.5, 2))), "evidence": f"{period} 市级表彰文件",
+                                          "approved_by": "县委组织部"}))
+        elif roll < 0.06:
+            items.append(("adjustments", {"person_id": person.id, "item": rng.choice(["discipline", "safety"]),
+                                          "points": str(rng.choice((1, 2, 3))), "evidence": f"{period} 督查通报",
+                                          "approved_by": "县纪委监委"}))
+        elif roll < 0.065:
+            items.append(("negative-events", {"person_id": person.id, "item": "criticised",
+                                              "note": f"{period} 被市级通报批评"}))
+        elif roll < 0.067:
+            items.append(("negative-events", {"person_id": person.id, "item": "accident",
+                                              "note": f"{period} 分管领域发生安全责任事故"}))
+    return {"marks": marks, "ballots": ballots, "items": items}
+
+
+def _year_marks(rng: random.Random, members: list[Person]) -> list[dict[str, Any]]:
+    return [{"person_id": p.id, "indicator": code, "mark": round(min(100, max(40, rng.gauss(p.quality, 3))), 1)}
+            for p in members for code in ("de", "neng", "work", "lian")]
+
+
+async def _quarter(gateway: httpx.AsyncClient, scoring_db: asyncpg.Pool, scheme_id: str,
+                   members: list[Person], period: str, plan: dict[str, Any]) -> str:
+    base = f"/api/v1/scoring/schemes/{scheme_id}/periods/{period}"
+    round_ = await _ok(gateway.post(f"{base}/rounds", json={"raters": [
+        {"rater_id": p.id, "group": p.category} for p in members]}))
+    await scoring_db.copy_records_to_table("ratings", schema_name="scoring", records=[
+        (uuid.UUID(round_["id"]), uuid.UUID(rated.id), uuid.UUID(rater.id), rater.category, mark)
+        for rater, rated, mark in plan["ballots"]],
+        columns=["round_id", "person_id", "rater_id", "rater_group", "mark"])
+    await _ok(gateway.post(f"/api/v1/scoring/rounds/{round_['id']}/close"))
+    await _ok(gateway.put(f"{base}/marks", json={"marks": plan["marks"]}))
+    for kind, body in plan["items"]:
+        await _ok(gateway.post(f"{base}/{kind}", json=body), 201, 422)  # a second item past its cap is refused
+    close = await _ok(gateway.post(f"{base}/close"))
+    await _ok(gateway.post(f"/api/v1/scoring/results/{close['id']}/publish"))
+    return str(close["id"])
+
+
+async def _accounts(gateway: httpx.AsyncClient, region_id: str, unit: Unit,
+                    members: list[Person]) -> tuple[list[Account], dict[str, str]]:
+    leader = next(p for p in members if p.category == "leadership")
+    member = next(p for p in members if p.category == "staff")
+    accounts = [Account("region_admin", "zuzhibu", "示范县委组织部 (the region's organisation department)"),
+                Account("unit_admin", "huacheng-admin", f"{unit.name} unit administrator"),
+                Account("leader", "huacheng-leader", f"{unit.name} leader {leader.name}"),
+                Account("member", "huacheng-member", f"{unit.name} cadre {member.name}")]
+    scopes = {"region_admin": {"region_id": region_id}, "unit_admin": {"unit_id": unit.id},
+              "leader": {"unit_id": unit.id, "person_id": leader.id}, "member": {"person_id": member.id}}
+    for account in accounts:
+        await _ok(gateway.post("/api/v1/admin/users", json={"username": account.username, "password": PASSWORD,
+                                                            "role": account.role, **scopes[account.role]}))
+    return accounts, {"member_person_id": member.id, "leader_person_id": leader.id}
+
+
+async def has_data(gateway: httpx.AsyncClient) -> bool:
+    regions = await _ok(gateway.get("/api/v1/records/regions"))
+    items = regions["items"] if isinstance(regions, dict) else regions
+    return bool(items)
+
+
+def things_to_try(gateway_url: str, demo: DemoCounty) -> str:
+    s = demo.showcase
+    token = (f"TOKEN=$(curl -s -X POST {gateway_url}/api/v1/auth/token -d username=USER -d password={PASSWORD} "
+             "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')")
+    auth = '-H "Authorization: Bearer $TOKEN"'
+    lines = ["", f"Demo county loaded: {demo.units} units, {demo.people} people, a whole {YEAR} run and published.",
+             f"  accounts (password {PASSWORD}):"]
+    lines += [f"    {a.username:<16} {a.role:<13} {a.description}" for a in demo.accounts]
+    lines += [
+        "  things to try (sign in as the account named, then run the curl):",
+        f"    {token}",
+        f"    1. huacheng-member: my {YEAR}Q4 result and how it was made",
+        f"       curl -s {auth} {gateway_url}/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}Q4/people/"
+        f"{s['member_person_id']}/explanation",
+        f"    2. huacheng-admin: the unit's {YEAR}Q4 results, best first",
+        f"       curl -s {auth} '{gateway_url}/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}Q4/results'",
+        "    3. zuzhibu: the region's published allocation of excellent slots, with its trace",
+        f"       curl -s {auth} {gateway_url}/api/v1/quota/allocations/{s['allocation_id']}",
+        "    4. huacheng-member: object to the published result (then review it as huacheng-admin)",
+        f"       curl -s {auth} -H 'Content-Type: application/json' -d '{{\"reason\": \"第四季度漏记了防汛任务\"}}' "
+        f"{gateway_url}/api/v1/scoring/results/$(curl -s {auth} {gateway_url}/api/v1/scoring/schemes/"
+        f"{s['scheme_id']}/periods/{YEAR}Q4/people/{s['member_person_id']}/explanation | python3 -c "
+        "'import json,sys; print(json.load(sys.stdin)[\"close_id\"])')/objections",
+        f"  or browse {gateway_url}/docs",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""The demo county's whole year, run through the gateway against the real services, and what the
+printed examples show."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import httpx
+
+from kaohe.demo import PASSWORD, YEAR, county, load_demo
+from shared.testing import sign_in
+
+
+def test_the_county_is_drawn_from_the_seed() -> None:
+    first, again = county(random.Random(7)), county(random.Random(7))
+    assert [(u.code, u.name, u.size, u.grade, u.points) for u in first[0]] == [
+        (u.code, u.name, u.size, u.grade, u.points) for u in again[0]]
+    assert [(p.staff_no, p.name, p.category) for p in first[1]] == [(p.staff_no, p.name, p.category)
+                                                                    for p in again[1]]
+    units, people = first
+    kinds = [u.kind for u in units]
+    assert (len(units), kinds.count("township"), kinds.count("street"), kinds.count("institution")) == (83, 23, 4, 8)
+    assert 1_550 <= len(people) <= 1_850
+    assert {p.category for p in people} == {"leadership", "middle", "staff", "non_staff"}
+
+
+async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, database_urls: dict[str, str]) -> None:
+    demo = await load_demo(gateway, database_urls, seed=11, scale=0.3, say=lambda _: None)
+    s = demo.showcase
+    allocation = (await gateway.get(f"/api/v1/quota/allocations/{s['allocation_id']}")).json()
+    assert allocation["published"]
+    result = allocation["result"]
+    # The published allocation meets its own policy: the uplift reached, or the shortfall stated.
+    township, department = Fraction(result["township_ratio"]), Fraction(result["department_ratio"])
+    if result["feasible"]:
+        assert township >= department * Fraction(6, 5)
+    else:
+        assert result["shortfall"] > 0
+    for unit in result["units"]:
+        assert 0 <= unit["total"] <= unit["cap"]
+    assert result["pool"]["left"] == 0 or result["pool"]["left_reason"]
+    slots = {u["id"]: u["total"] for u in result["units"]}
+    owner = {member: u["id"] for u in result["units"] for member in (u["members"] or [u["id"]])}
+    # Every scheme's year: excellent never beyond the slots published for its units.
+    for scheme_id in demo.schemes.values():
+        year = (await gateway.get(f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}/results",
+                                  params={"limit": 1000})).json()
+        assert year["close"]["published_at"] is not None
+        excellent = sum(1 for r in year["items"] if r["grade"] == "excellent")
+        pools = {owner[r["unit_id"]] for r in year["items"]}  # a merged group shares one pool share
+        assert excellent <= sum(slots[p] for p in pools) == year["close"]["summary"]["excellent_slots"]
+        quarters = [(await gateway.get(f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}Q{q}/versions")).json()
+                    for q in range(1, 5)]
+        assert all(v[-1]["published_at"] for v in quarters)
+    # The printed examples: a member's own explanation, and an objection to it.
+    member = {**gateway.headers, **await sign_in(gateway, "huacheng-member", PASSWORD)}
+    own = await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}Q4/people/"
+                            f"{s['member_person_id']}/explanation", headers=member)
+    assert own.status_code == 200, own.text
+    detail = own.json()["detail"]
+    assert detail["evaluation"]["share"] == "0.2" and [leaf["path"] for leaf in detail["indicators"]["leaves"]] == [
+        "de", "neng", "qin/ontime", "qin/att", "ji/task", "ji/work", "lian"]
+    objection = await gateway.post(f"/api/v1/scoring/results/{own.json()['close_id']}/objections",
+                                   json={"reason": "第四季度漏记了防汛任务"}, headers=member)
+    assert objection.status_code == 201, objection.text
+    admin = {**gateway.headers, **await sign_in(gateway, "huacheng-admin", PASSWORD)}
+    pending = (await gateway.get("/api/v1/scoring/objections", params={"status": "pending"}, headers=admin)).json()
+    assert [o["id"] for o in pending] == [objection.json()["id"]]
+    unit_results = await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}Q4/results",
+                                     headers=admin)
+    assert unit_results.status_code == 200 and unit_results.json()["total"] > 0
