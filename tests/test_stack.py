@@ -82,3 +82,44 @@ class TestMakeRun:
             await conn.close()
         finally:
             assert _stop(second) in (0, 130)
+
+
+class TestDemoCounty:
+    async def test_first_start_loads_the_county_and_the_printed_examples_work(self, home: Path,
+                                                                               tmp_path: Path) -> None:
+        import json
+        import re
+        import subprocess
+        import time
+
+        stack = start_stack(home, tmp_path / "demo.log", demo_scale=0.1)
+        try:
+            stack.wait_ready(60)
+            deadline = time.monotonic() + 300
+            while "or browse" not in stack.output():
+                assert time.monotonic() < deadline and "could not be loaded" not in stack.output(), \
+                    stack.output()[-3000:]
+                time.sleep(1)
+            printed = stack.output()
+            token = next(line.strip() for line in printed.splitlines() if line.strip().startswith("TOKEN="))
+            examples = re.findall(r"^\s+\d\. ([\w-]+): .*\n\s+(curl .*)$", printed, flags=re.MULTILINE)
+            assert [user for user, _ in examples] == ["huacheng-member", "huacheng-admin", "zuzhibu",
+                                                      "huacheng-member"]
+            for user, command in examples:
+                out = subprocess.run(["bash", "-c", f"{token.replace('USER', user)} && {command}"],
+                                     capture_output=True, text=True, timeout=60, check=True).stdout
+                body = json.loads(out)
+                assert "code" not in body or body.get("status", 200) < 400, (user, command, body)
+            assert body["status"] == "pending"  # the last example files an objection
+            # A second start keeps the county and does not load it again.
+        finally:
+            _stop(stack)
+        again = start_stack(home, tmp_path / "again.log", demo_scale=0.1)
+        try:
+            again.wait_ready(60)
+            deadline = time.monotonic() + 30
+            while "demo county is not loaded" not in again.output():
+                assert time.monotonic() < deadline, again.output()[-2000:]
+                time.sleep(0.5)
+        finally:
+            _stop(again)

@@ -65,5 +65,22 @@ def restore(path: Path, database_name: str = typer.Option(..., "--into", help="a
     typer.echo(f"Restored {path} into {database_name}.")
 
 
+@app.command("demo")
+def demo_county(
+    gateway: str | None = typer.Option(None, help="the running gateway (default: this machine's stack)"),
+    username: str = typer.Option(stack.DEMO_ADMIN[0], envvar="KAOHE_ADMIN_USERNAME", help="an administrator"),
+    password: str = typer.Option(stack.DEMO_ADMIN[1], envvar="KAOHE_ADMIN_PASSWORD", help="their password"),
+    seed: int = typer.Option(2025, help="the same seed gives the same county"),
+    scale: float = typer.Option(1.0, min=0.05, max=1.0, help="people per unit, as a share of the full demo"),
+    force: bool = typer.Option(False, "--force", help="load even if the database already holds data"),
+) -> None:
+    """Load the demo county into the running stack and run its whole year (see `kaohe run`)."""
+    settings = StackSettings()
+    url = gateway or f"http://{settings.host}:{settings.gateway_port}"
+    loaded = stack.load_demo_county(url, stack.service_urls(settings), (username, password), typer.echo,
+                                    scale=scale, seed=seed, force=force)
+    raise typer.Exit(0 if loaded else 1)
+
+
 if __name__ == "__main__":
     app()

@@ -29,4 +29,6 @@ class StackSettings(BaseSettings):
     quota_port: int = 8003
     pg_port: int = 54329
     log_level: str = "INFO"
+    demo: bool = Field(default=True, description="load the demo county on the embedded default's first start")
+    demo_scale: float = Field(default=1.0, gt=0, le=1, description="people per unit, as a share of the full demo")
     procfile: Path = Path(__file__).resolve().parents[2] / "Procfile"

@@ -199,9 +199,13 @@ def workdays(year: int) -> list[date]:
     return out
 
 
-async def _ok(response: Awaitable[httpx.Response], *expected: int) -> Any:
-    answer = await response
-    if answer.status_code not in (expected or (200, 201)):
+async def _ok(call: Callable[..., Awaitable[httpx.Response]], *args: Any, expect: tuple[int, ...] = (200, 201),
+              **kwargs: Any) -> Any:
+    answer = await call(*args, **kwargs)
+    while answer.status_code == 429:  # a well-behaved client: wait as told, then send the same again
+        await asyncio.sleep(float(answer.headers.get("retry-after", "1")))
+        answer = await call(*args, **kwargs)
+    if answer.status_code not in expect:
         raise RuntimeError(f"{answer.request.method} {answer.request.url.path}: {answer.status_code} "
                            f"{answer.text[:500]}")
     return answer.json() if answer.content and answer.headers.get("content-type", "").endswith("json") else None
@@ -230,17 +234,17 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
     def step(text: str) -> None:
         say(f"  demo {asyncio.get_running_loop().time() - started:5.1f} s  {text}")
 
-    region = await _ok(gateway.post("/api/v1/records/regions", json={"code": f"demo{seed}", "name": "示范县"}))
+    region = await _ok(gateway.post, "/api/v1/records/regions", json={"code": f"demo{seed}", "name": "示范县"})
     region_id = region["id"]
     for unit in units:
         body = {"region_id": region_id, "code": unit.code, "name": unit.name, "kind": unit.kind}
         if unit.group:
             body["evaluation_group"] = unit.group
-        unit.id = (await _ok(gateway.post("/api/v1/records/units", json=body)))["id"]
+        unit.id = (await _ok(gateway.post, "/api/v1/records/units", json=body))["id"]
     roster = _csv(["工号", "姓名", "单位编码", "人员类别", "起始日期"],
                   [[p.staff_no, p.name, p.unit.code, p.category, "2020-01-01"] for p in people])
-    await _ok(gateway.post(f"/api/v1/records/regions/{region_id}/roster/import",
-                           files={"file": ("roster.csv", roster, "text/csv")}))
+    await _ok(gateway.post, f"/api/v1/records/regions/{region_id}/roster/import",
+                           files={"file": ("roster.csv", roster, "text/csv")})
     step(f"{len(units)} units and {len(people)} people on the roster")
     await _history(urls["records"], region_id, people, rng)
     step("a year of weekly records, monthly reports, leader comments, attendance and tasks")
@@ -254,7 +258,7 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
         else:
             body["group"] = key
             body["name"] = f"{members[0].name}（含{'、'.join(m.name for m in members[1:])}）平时考核方案"
-        schemes[key] = (await _ok(gateway.post("/api/v1/scoring/schemes", json=body)))["id"]
+        schemes[key] = (await _ok(gateway.post, "/api/v1/scoring/schemes", json=body))["id"]
     by_group: dict[str, list[Person]] = {}
     for person in people:
         by_group.setdefault(person.unit.group or person.unit.code, []).append(person)
@@ -275,12 +279,12 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
     finally:
         await scoring_db.close()
 
-    await _ok(gateway.put(f"/api/v1/quota/regions/{region_id}/years/{YEAR}/units", json={"units": [
+    await _ok(gateway.put, f"/api/v1/quota/regions/{region_id}/years/{YEAR}/units", json={"units": [
         {"id": u.id, "kind": u.kind, "grade": u.grade, "points": u.points, "conditions": u.conditions,
-         "red_lines": u.red_lines, **({"group": u.group} if u.group else {})} for u in units]}))
-    await _ok(gateway.put(f"/api/v1/quota/regions/{region_id}/years/{YEAR}/policy", json=POLICY))
-    allocation = await _ok(gateway.post(f"/api/v1/quota/regions/{region_id}/years/{YEAR}/allocations"))
-    await _ok(gateway.post(f"/api/v1/quota/allocations/{allocation['id']}/publish"))
+         "red_lines": u.red_lines, **({"group": u.group} if u.group else {})} for u in units]})
+    await _ok(gateway.put, f"/api/v1/quota/regions/{region_id}/years/{YEAR}/policy", json=POLICY)
+    allocation = await _ok(gateway.post, f"/api/v1/quota/regions/{region_id}/years/{YEAR}/allocations")
+    await _ok(gateway.post, f"/api/v1/quota/allocations/{allocation['id']}/publish")
     result = allocation["result"]
     step(f"allocation published: pool {result['pool']['collected']} slots, townships "
          f"{float(result['township_ratio'] or 0):.1%} vs departments and streets "
@@ -291,21 +295,21 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
     async def grade_year(key: str) -> None:
         async with limit:
             base = f"/api/v1/scoring/schemes/{schemes[key]}/periods/{YEAR}"
-            await _ok(gateway.put(f"{base}/marks", json={"marks": year_marks[key]}))
+            await _ok(gateway.put, f"{base}/marks", json={"marks": year_marks[key]})
             for person in by_group[key]:
                 if person.quality < 62 and rng.random() < 0.5:
-                    await _ok(gateway.post(f"{base}/negative-events", json={
-                        "person_id": person.id, "item": "investigation", "note": "年内被立案审查调查"}))
+                    await _ok(gateway.post, f"{base}/negative-events", json={
+                        "person_id": person.id, "item": "investigation", "note": "年内被立案审查调查"})
                     break
-            close = await _ok(gateway.post(f"{base}/close"))
-            await _ok(gateway.post(f"/api/v1/scoring/results/{close['id']}/publish"))
+            close = await _ok(gateway.post, f"{base}/close")
+            await _ok(gateway.post, f"/api/v1/scoring/results/{close['id']}/publish")
             closes[(key, str(YEAR))] = close["id"]
     await asyncio.gather(*(grade_year(key) for key in by_group))
     step(f"{YEAR} graded against the published excellent slots and published")
 
     huacheng = units[1]
-    bonus = await _ok(gateway.post(f"/api/v1/scoring/schemes/{schemes[huacheng.code]}/years/{YEAR}/bonus",
-                                   json={"total": str(len(by_group[huacheng.code]) * 12000), "pool_share": "0.15"}))
+    bonus = await _ok(gateway.post, f"/api/v1/scoring/schemes/{schemes[huacheng.code]}/years/{YEAR}/bonus",
+                                   json={"total": str(len(by_group[huacheng.code]) * 12000), "pool_share": "0.15"})
     step(f"{huacheng.name} bonus pool paid out: {bonus['paid_count']} paid, gap {bonus['gap']} yuan")
 
     accounts, showcase = await _accounts(gateway, region_id, huacheng, by_group[huacheng.code])
@@ -432,18 +436,19 @@ def _year_marks(rng: random.Random, members: list[Person]) -> list[dict[str, Any
 async def _quarter(gateway: httpx.AsyncClient, scoring_db: asyncpg.Pool, scheme_id: str,
                    members: list[Person], period: str, plan: dict[str, Any]) -> str:
     base = f"/api/v1/scoring/schemes/{scheme_id}/periods/{period}"
-    round_ = await _ok(gateway.post(f"{base}/rounds", json={"raters": [
-        {"rater_id": p.id, "group": p.category} for p in members]}))
+    round_ = await _ok(gateway.post, f"{base}/rounds", json={"raters": [
+        {"rater_id": p.id, "group": p.category} for p in members]})
     await scoring_db.copy_records_to_table("ratings", schema_name="scoring", records=[
         (uuid.UUID(round_["id"]), uuid.UUID(rated.id), uuid.UUID(rater.id), rater.category, mark)
         for rater, rated, mark in plan["ballots"]],
         columns=["round_id", "person_id", "rater_id", "rater_group", "mark"])
-    await _ok(gateway.post(f"/api/v1/scoring/rounds/{round_['id']}/close"))
-    await _ok(gateway.put(f"{base}/marks", json={"marks": plan["marks"]}))
+    await _ok(gateway.post, f"/api/v1/scoring/rounds/{round_['id']}/close")
+    await _ok(gateway.put, f"{base}/marks", json={"marks": plan["marks"]})
     for kind, body in plan["items"]:
-        await _ok(gateway.post(f"{base}/{kind}", json=body), 201, 422)  # a second item past its cap is refused
-    close = await _ok(gateway.post(f"{base}/close"))
-    await _ok(gateway.post(f"/api/v1/scoring/results/{close['id']}/publish"))
+        # a second item past its cap is refused, as it should be
+        await _ok(gateway.post, f"{base}/{kind}", json=body, expect=(201, 422))
+    close = await _ok(gateway.post, f"{base}/close")
+    await _ok(gateway.post, f"/api/v1/scoring/results/{close['id']}/publish")
     return str(close["id"])
 
 
@@ -458,13 +463,13 @@ async def _accounts(gateway: httpx.AsyncClient, region_id: str, unit: Unit,
     scopes = {"region_admin": {"region_id": region_id}, "unit_admin": {"unit_id": unit.id},
               "leader": {"unit_id": unit.id, "person_id": leader.id}, "member": {"person_id": member.id}}
     for account in accounts:
-        await _ok(gateway.post("/api/v1/admin/users", json={"username": account.username, "password": PASSWORD,
-                                                            "role": account.role, **scopes[account.role]}))
+        await _ok(gateway.post, "/api/v1/admin/users", json={"username": account.username, "password": PASSWORD,
+                                                            "role": account.role, **scopes[account.role]})
     return accounts, {"member_person_id": member.id, "leader_person_id": leader.id}
 
 
 async def has_data(gateway: httpx.AsyncClient) -> bool:
-    regions = await _ok(gateway.get("/api/v1/records/regions"))
+    regions = await _ok(gateway.get, "/api/v1/records/regions")
     items = regions["items"] if isinstance(regions, dict) else regions
     return bool(items)
 

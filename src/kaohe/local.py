@@ -66,13 +66,17 @@ def free_ports() -> dict[str, int]:
 
 
 def start_stack(home: Path, log: Path, ports: dict[str, int] | None = None,
-                extra_env: dict[str, str] | None = None) -> LocalStack:
-    """``kaohe run`` on the embedded database in ``home``, on free (or given) ports."""
+                extra_env: dict[str, str] | None = None, demo_scale: float | None = None) -> LocalStack:
+    """``kaohe run`` on the embedded database in ``home``, on free (or given) ports; without the
+    demo county unless ``demo_scale`` is given."""
     ports = ports or free_ports()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("KAOHE_", "RECORDS_", "SCORING_", "QUOTA_", "GATEWAY_"))}
     env.update({f"KAOHE_{name.upper()}_PORT": str(port) for name, port in ports.items()})
     env["KAOHE_HOME"] = str(home)
+    env["KAOHE_DEMO"] = "false" if demo_scale is None else "true"
+    if demo_scale is not None:
+        env["KAOHE_DEMO_SCALE"] = str(demo_scale)
     env.update(extra_env or {})
     home.parent.mkdir(parents=True, exist_ok=True)
     kaohe = Path(sys.executable).parent / "kaohe"

@@ -27,7 +27,7 @@ from honcho.manager import Manager
 from kaohe.config import StackSettings
 from shared.embedded_pg import EmbeddedPostgres
 from shared.migrations import upgrade_head
-from shared.provision import SCHEMA_SERVICES, provision
+from shared.provision import SCHEMA_SERVICES, provision, service_url
 
 Say = Callable[[str], None]
 DEMO_ADMIN = ("admin", "kaohe-demo-admin")
@@ -135,22 +135,63 @@ def plan(settings: StackSettings, urls: dict[str, str], *, embedded: bool = Fals
     elif embedded:
         # The embedded default is a laptop's demo: a known first administrator, printed at start.
         env["KAOHE_ADMIN_USERNAME"], env["KAOHE_ADMIN_PASSWORD"] = DEMO_ADMIN
+    if embedded:
+        # ... where one administrator loads a whole county's year in a minute (production keeps 1200/minute).
+        env.setdefault("GATEWAY_RATE_LIMIT", os.environ.get("GATEWAY_RATE_LIMIT", "12000/minute"))
     processes = parse_procfile(settings.procfile.read_text()).processes
     return Plan(env=env, gateway_url=f"{base}:{settings.gateway_port}", processes=processes)
 
 
-def _announce_when_ready(url: str, started: float, say: Say, stop: threading.Event) -> None:
+def _announce_when_ready(url: str, started: float, say: Say, stop: threading.Event,
+                         demo: Callable[[], None] | None = None) -> None:
     deadline = started + 120
     while not stop.is_set() and time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                 say(f"Ready in {time.monotonic() - started:.1f} s: {url}/docs")
+                if demo is not None:
+                    demo()
                 return
         except httpx.HTTPError:
             pass
         stop.wait(0.5)
     if not stop.is_set():
         say(f"Not ready after 120 s; see the logs above and {url}/readyz")
+
+
+def service_urls(settings: StackSettings) -> dict[str, str]:
+    """The services' database URLs without starting anything (the embedded server trusts loopback)."""
+    overrides = {"records": settings.records_database_url, "scoring": settings.scoring_database_url,
+                 "quota": settings.quota_database_url, "gateway": settings.gateway_database_url}
+    if settings.database_url or all(overrides.values()):
+        return {s: overrides[s] or settings.database_url or "" for s in SCHEMA_SERVICES}
+    server = EmbeddedPostgres(settings.home / "pgdata", port=settings.pg_port, host=settings.host)
+    return {s: service_url(server.url(), settings.database_name, s) for s in SCHEMA_SERVICES}
+
+
+def load_demo_county(gateway_url: str, urls: dict[str, str], credentials: tuple[str, str], say: Say, *,
+                     scale: float = 1.0, seed: int | None = None, force: bool = False) -> bool:
+    """The demo county through the running gateway, unless there is data already (or ``force``)."""
+    from kaohe import demo
+
+    async def load() -> bool:
+        async with httpx.AsyncClient(base_url=gateway_url, timeout=300) as client:
+            token = await client.post("/api/v1/auth/token",
+                                      data={"username": credentials[0], "password": credentials[1]})
+            if token.status_code != 200:
+                say(f"The demo county needs an administrator's sign-in; {credentials[0]} was refused.")
+                return False
+            client.headers["authorization"] = f"Bearer {token.json()['access_token']}"
+            if not force and await demo.has_data(client):
+                say("The database already holds data: the demo county is not loaded (kaohe demo --force adds it).")
+                return False
+            say("Loading the demo county and running its year ...")
+            county = await demo.load_demo(client, urls, say=say, scale=scale,
+                                          **({"seed": seed} if seed is not None else {}))
+            say(demo.things_to_try(gateway_url, county))
+            return True
+
+    return asyncio.run(load())
 
 
 def banner(settings: StackSettings, gateway_url: str, database: Database, env: dict[str, str]) -> str:
@@ -188,8 +229,17 @@ def run(settings: StackSettings, say: Say = print) -> int:
         for name, command in stack.processes.items():
             manager.add_process(name, command, env=env)
         stop = threading.Event()
+        demo = None
+        if database.embedded is not None and settings.demo and "KAOHE_ADMIN_PASSWORD" in stack.env:
+            credentials = (stack.env["KAOHE_ADMIN_USERNAME"], stack.env["KAOHE_ADMIN_PASSWORD"])
+
+            def demo() -> None:
+                try:
+                    load_demo_county(stack.gateway_url, database.urls, credentials, say, scale=settings.demo_scale)
+                except Exception as exc:  # the stack stays up; the operator sees why
+                    say(f"The demo county could not be loaded: {exc}")
         watcher = threading.Thread(target=_announce_when_ready,
-                                   args=(stack.gateway_url, started, say, stop), daemon=True)
+                                   args=(stack.gateway_url, started, say, stop, demo), daemon=True)
         watcher.start()
         manager.loop()
         stop.set()

@@ -70,7 +70,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# "function": commit before the response is sent, so an acknowledged write is a committed one.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def pool_stats(engine: AsyncEngine) -> dict[str, int]:
