@@ -85,8 +85,8 @@ class TestMakeRun:
 
 
 class TestDemoCounty:
-    async def test_first_start_loads_the_county_and_the_printed_examples_work(self, home: Path,
-                                                                               tmp_path: Path) -> None:
+    def test_first_start_loads_the_county_and_the_printed_examples_work(self, home: Path,
+                                                                         tmp_path: Path) -> None:
         import json
         import re
         import subprocess

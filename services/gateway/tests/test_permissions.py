@@ -59,6 +59,10 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
      {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 200, "key_apportion": 403}),
     ("GET", "/api/v1/quota/allocations/{run_b}", None,
      {"P": 200, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 404, "key_apportion": 403}),
+    ("GET", "/api/v1/quota/allocations/{run_a}/report.xlsx", None,
+     {"P": 200, "R": 200, "U": 403, "L": 403, "M": 403, "key_read": 200, "key_apportion": 403}),
+    ("GET", "/api/v1/quota/allocations/{run_b}/report.xlsx", None,
+     {"P": 200, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 404, "key_apportion": 403}),
     ("GET", "/api/v1/quota/regions/{region_b}/years/2025/inputs", None,
      {"P": 200, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/quota/regions/{region_a}/years/2025/published", None,
@@ -103,6 +107,8 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
      {"P": 200, "R": 404, "U": 404, "L": 404, "M": 403, "key_read": 403, "key_apportion": 403}),
     ("GET", "/api/v1/records/regions/{region_b}/groups/G/summary?period=2025Q1", None,
      {"P": 404, "R": 404, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
+    ("GET", "/api/v1/records/templates/roster.xlsx", None,
+     {"P": 200, "R": 200, "U": 200, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
     ("POST", "/api/v1/records/work-logs", "LOG_B",
      {"P": 201, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
     ("PATCH", "/api/v1/records/work-logs/{no_such_key}", {"content": "x"},
@@ -202,6 +208,10 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
      {"P": 200, "R": 200, "U": 200, "L": 200, "M": 403, "key_read": 200, "key_apportion": 403}),
     ("GET", "/api/v1/scoring/schemes/{scheme_b}/periods/2025Q1/results", None,
      {"P": 200, "R": 404, "U": 404, "L": 404, "M": 403, "key_read": 404, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/schemes/{scheme_a}/periods/2025Q1/results.xlsx", None,
+     {"P": 200, "R": 200, "U": 200, "L": 200, "M": 403, "key_read": 200, "key_apportion": 403}),
+    ("GET", "/api/v1/scoring/schemes/{scheme_b}/periods/2025Q1/results.xlsx?version=1", None,
+     {"P": 200, "R": 404, "U": 404, "L": 404, "M": 403, "key_read": 404, "key_apportion": 403}),
     ("GET", "/api/v1/scoring/schemes/{scheme_a}/periods/2025Q1/people/{person_a}/explanation", None,
      {"P": 200, "R": 200, "U": 200, "L": 200, "M": 200, "key_read": 200, "key_apportion": 403}),
     ("GET", "/api/v1/scoring/schemes/{scheme_b}/periods/2025Q1/people/{person_b}/explanation", None,
@@ -287,6 +297,7 @@ def test_every_declared_route_is_in_the_matrix() -> None:
                 .replace("comments/work_log/{no_such_key}", "comments/{target_kind}/{target_id}")
                 .replace("tasks/{no_such_key}", "tasks/{task_id}")
                 .replace("{no_such_key}", "{log_id}").replace("/groups/G/", "/groups/{group}/")
+                .replace("/templates/roster.xlsx", "/templates/{kind}.xlsx")
                 .replace("{region_a}", "{region_id}").replace("{region_b}", "{region_id}")
                 .replace("{unit_a}", "{unit_id}").replace("{unit_b}", "{unit_id}")
                 .replace("{person_a}", "{person_id}").replace("{person_b}", "{person_id}")

@@ -26,7 +26,10 @@ class Rule:
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template) + "$")
+        # Parameters match one path segment (or its part before a suffix such as ".xlsx"); the rest literally.
+        parts = re.split(r"(\{\w+\})", self.template)
+        return re.compile("^" + "".join(f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p)
+                                        for p in parts) + "$")
 
 
 def rule(method: str, template: str, roles: frozenset[str], *scopes: str) -> Rule:
@@ -74,6 +77,7 @@ RULES: tuple[Rule, ...] = (
     rule("POST", "/api/v1/records/tasks/{task_id}/progress", EVERYONE),
     rule("GET", "/api/v1/records/units/{unit_id}/summary", UNIT_STAFF),
     rule("GET", "/api/v1/records/regions/{region_id}/groups/{group}/summary", ADMINS),
+    rule("GET", "/api/v1/records/templates/{kind}.xlsx", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/version", EVERYONE),
     rule("POST", "/api/v1/scoring/schemes/indicators/check", UNIT_MANAGERS),
     rule("POST", "/api/v1/scoring/grades/preview", UNIT_MANAGERS),
@@ -95,6 +99,7 @@ RULES: tuple[Rule, ...] = (
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/close", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/versions", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results", UNIT_STAFF, "results:read"),
+    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results.xlsx", UNIT_STAFF, "results:read"),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/people/{person_id}/explanation", EVERYONE,
          "results:read"),
     rule("GET", "/api/v1/scoring/results/{close_id}/compare/{other_id}", UNIT_MANAGERS),
@@ -115,6 +120,7 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/quota/regions/{region_id}/years/{year}/published", ADMINS, "results:read"),
     rule("GET", "/api/v1/quota/allocations/{run_id}", ADMINS, "results:read"),
     rule("GET", "/api/v1/quota/allocations/{run_id}/compare/{other_id}", ADMINS),
+    rule("GET", "/api/v1/quota/allocations/{run_id}/report.xlsx", ADMINS, "results:read"),
     rule("POST", "/api/v1/quota/allocations/{run_id}/publish", ADMINS),
 )
 

@@ -38,6 +38,14 @@ class Neighbours:
         people: list[dict[str, Any]] = orjson.loads(response.content)["people"]
         return people
 
+    async def unit_names(self, *, region_id: uuid.UUID, caller: Caller) -> dict[str, str]:
+        """The names of the region's units the caller may see, by id; empty if records does not answer."""
+        response = await self.records.request("GET", "/api/v1/records/units", caller=caller,
+                                              params={"region_id": str(region_id)})
+        if response.status_code != 200:
+            return {}
+        return {str(u["id"]): str(u["name"]) for u in orjson.loads(response.content)}
+
     async def published_slots(self, *, region_id: uuid.UUID, year: int, caller: Caller) -> dict[str, int] | None:
         """The excellent slots per unit of the region's published allocation; None if none is published."""
         response = await self.quota.request("GET", f"/api/v1/quota/regions/{region_id}/years/{year}/published",

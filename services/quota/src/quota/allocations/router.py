@@ -6,9 +6,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel
 
-from quota.allocations import service
+from quota.allocations import exports, service
 from quota.allocations.schemas import (
     AllocationResultRead,
     ComparisonRead,
@@ -23,6 +24,7 @@ from quota.allocations.schemas import (
 )
 from shared.db import SessionDep
 from shared.service_auth import CallerDep
+from shared.xlsx import XLSX_RESPONSES
 
 router = APIRouter(prefix="/api/v1/quota", tags=["allocations"])
 
@@ -69,13 +71,15 @@ async def put_policy(region_id: uuid.UUID, year: Year, body: PolicyIn, session: 
 
 
 @router.get("/regions/{region_id}/years/{year}/inputs", response_model=StoredInputsRead,
-            summary="The region's stored units and policy for a year")
+            summary="The region's stored units and policy for a year",
+            responses={409: {"description": "nothing is stored for this region and year"}})
 async def get_inputs(region_id: uuid.UUID, year: Year, session: SessionDep, caller: CallerDep) -> StoredInputsRead:
     return _stored(await service.get_inputs_or_raise(session, region_id=region_id, year=year, caller=caller))
 
 
 @router.post("/regions/{region_id}/years/{year}/allocations", response_model=RunRead, status_code=201,
-             summary="Allocate from the stored inputs and keep the run")
+             summary="Allocate from the stored inputs and keep the run",
+             responses={409: {"description": "units or policy not stored, or a unit has no headcount"}})
 async def create_run(region_id: uuid.UUID, year: Year, session: SessionDep, caller: CallerDep,
                      request: Request) -> RunRead:
     """Headcounts are the records roster's on 31 December of the year for every unit it knows;
@@ -117,3 +121,12 @@ async def publish(run_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> 
 async def read_published(region_id: uuid.UUID, year: Year, session: SessionDep,
                          caller: CallerDep) -> PublicationRead:
     return await service.published(session, region_id=region_id, year=year, caller=caller)
+
+
+@router.get("/allocations/{run_id}/report.xlsx", response_class=Response, responses=XLSX_RESPONSES,
+            summary="The run as an XLSX report: every unit's slots, the township/department comparison, a chart")
+async def report_xlsx(run_id: uuid.UUID, session: SessionDep, caller: CallerDep, request: Request) -> Response:
+    """Per unit: headcount, exact quota, floor, designated, tilt, remainder, total and ratio; the
+    comparison of townships with departments (uplift reached or the shortfall, the pool); and a
+    native Excel chart of every township's ratio before and after the tilt beside the departments'."""
+    return await exports.report_xlsx(session, request.app.state.records, run_id, caller)

@@ -14,6 +14,8 @@ from shared.service_auth import Caller
 
 class UnitHeadcount(BaseModel):
     unit_id: uuid.UUID
+    code: str | None = None
+    name: str | None = None
     kind: str
     evaluation_group: str | None
     headcount: int

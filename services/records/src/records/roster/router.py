@@ -28,10 +28,12 @@ from records.roster.schemas import (
     UnitRead,
     UnitUpdate,
 )
+from records.templates import template_xlsx
 from shared.db import SessionDep
 from shared.errors import Unprocessable
 from shared.periods import Period, parse_period
 from shared.service_auth import CallerDep
+from shared.xlsx import XLSX_RESPONSES
 
 router = APIRouter(prefix="/api/v1/records", tags=["roster"])
 
@@ -165,3 +167,10 @@ async def read_person(person_id: uuid.UUID, session: SessionDep, caller: CallerD
              summary="Transfer (secondment, promotion, new section) or leave, from a date")
 async def move_person(person_id: uuid.UUID, body: MoveIn, session: SessionDep, caller: CallerDep) -> PersonRead:
     return await service.move_person(session, person_id, body, caller=caller)
+
+
+@router.get("/templates/{kind}.xlsx", response_class=Response, responses=XLSX_RESPONSES,
+            summary="An import template (roster, tasks or attendance): the importer's headers and one example row")
+async def import_template(kind: Literal["roster", "tasks", "attendance"]) -> Response:
+    """Replace the example row with real rows and upload the file to the matching import."""
+    return template_xlsx(kind)

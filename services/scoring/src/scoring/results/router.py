@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from scoring.periods import PeriodDep
-from scoring.results import service
+from scoring.results import exports, service
 from scoring.results.schemas import (
     BonusIn,
     BonusRead,
@@ -25,6 +25,7 @@ from scoring.schemes.service import get_scheme
 from shared.db import SessionDep
 from shared.numbers import decimal_str
 from shared.service_auth import CallerDep
+from shared.xlsx import XLSX_RESPONSES
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["results"])
 
@@ -126,3 +127,14 @@ async def bonus(scheme_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100
         people=[BonusShareRead(person_id=uuid.UUID(s.person_id), base=decimal_str(s.base), pool=decimal_str(s.pool),
                                withheld=decimal_str(s.withheld), amount=s.amount, reasons=list(s.reasons))
                 for s in payout.shares])
+
+
+@router.get("/schemes/{scheme_id}/periods/{period}/results.xlsx", response_class=Response,
+            responses=XLSX_RESPONSES,
+            summary="The results as XLSX: rank, staff number, name, unit, score, grade (and a quarter's parts)")
+async def results_xlsx(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
+                       request: Request, version: VersionQuery = None) -> Response:
+    """A unit's quarter, or a region's year (an evaluation-group scheme's year): the rows the JSON
+    results show the caller, all of them, with the version and its publication in the title row."""
+    return await exports.results_xlsx(session, request.app.state.neighbours, scheme_id, period, caller,
+                                      version=version)
