@@ -1,4 +1,9 @@
-"""The ``kaohe`` operator command."""
+"""The ``kaohe`` operator command.
+
+``run``, ``migrate``, ``backup``, ``restore`` work on this machine's stack and database; ``demo``,
+``admin``, ``import``, ``export``, ``allocate`` and ``close`` are clients of a running gateway
+(see :mod:`kaohe.operate`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from pathlib import Path
 import typer
 from sqlalchemy.engine import make_url
 
-from kaohe import stack
+from kaohe import operate, stack
 from kaohe.config import StackSettings
 from shared.backup import dump
 from shared.backup import restore as restore_backup
@@ -80,6 +85,13 @@ def demo_county(
     loaded = stack.load_demo_county(url, stack.service_urls(settings), (username, password), typer.echo,
                                     scale=scale, seed=seed, force=force)
     raise typer.Exit(0 if loaded else 1)
+
+
+app.add_typer(operate.admin_app, name="admin")
+app.add_typer(operate.import_app, name="import")
+app.add_typer(operate.export_app, name="export")
+app.command("allocate")(operate.allocate)
+app.command("close")(operate.close)
 
 
 if __name__ == "__main__":
