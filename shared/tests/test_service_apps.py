@@ -77,6 +77,20 @@ class TestGatewayOnly:
         assert set(body["schema_revision"]) == set(script_heads(alembic_ini_for(service)))
 
 
+class TestOpenApi:
+    @SERVICES
+    async def test_error_answers_are_documented_as_problems(self, apps: dict[str, FastAPI], service: str) -> None:
+        document = apps[service].openapi()
+        errors = [response for path, item in document["paths"].items() if path.startswith("/api/v1/")
+                  for operation in item.values()
+                  for status, response in operation["responses"].items() if status.startswith(("4", "5"))]
+        assert errors
+        assert all(r["content"] == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+                   for r in errors)
+        assert "HTTPValidationError" not in document["components"]["schemas"]
+        assert apps[service].openapi() is document  # built once
+
+
 class TestMigrations:
     async def test_every_history_goes_down_and_up_again(self, postgres_admin_url: str) -> None:
         from alembic import command

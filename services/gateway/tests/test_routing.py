@@ -121,6 +121,25 @@ class TestOpenApi:
             assert f"/api/v1/{service}/version" in paths
         assert "/readyz" in paths
 
+    async def test_only_routes_the_policy_opens_are_documented(self, gateway: httpx.AsyncClient) -> None:
+        paths = (await gateway.get("/openapi.json")).json()["paths"]
+        assert "/api/v1/records/whoami" in paths
+        # every service has /whoami, but the gateway answers 404 where the policy does not declare it
+        assert "/api/v1/quota/whoami" not in paths and "/api/v1/scoring/whoami" not in paths
+
+    async def test_every_error_answer_is_documented_as_a_problem(self, gateway: httpx.AsyncClient) -> None:
+        document = (await gateway.get("/openapi.json")).json()
+        problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        apportion = document["paths"]["/api/v1/quota/apportion"]["post"]["responses"]
+        assert {"400", "401", "403", "404", "409", "413", "422", "429", "503", "504"} <= set(apportion)
+        assert all(apportion[status]["content"] == problem for status in apportion if status != "200")
+        users = document["paths"]["/api/v1/admin/users"]["post"]["responses"]
+        assert users["409"]["content"] == problem and "504" not in users  # the gateway's own route
+        assert "401" not in document["paths"]["/readyz"]["get"]["responses"]
+        schemas = document["components"]["schemas"]
+        assert {"type", "title", "status", "code"} <= set(schemas["Problem"]["required"])
+        assert "HTTPValidationError" not in schemas  # FastAPI's own 422 body is never sent
+
     async def test_docs_page_points_at_the_merged_document(self, gateway: httpx.AsyncClient) -> None:
         response = await gateway.get("/docs")
         assert response.status_code == 200

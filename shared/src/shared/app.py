@@ -17,6 +17,7 @@ from shared.health import database_readiness, health_router
 from shared.logging import RequestContextMiddleware, configure_logging
 from shared.metrics import Metrics, MetricsMiddleware
 from shared.migrations import script_heads
+from shared.openapi import install_problem_documentation
 from shared.service_auth import CallerDep, ServiceAuthMiddleware
 from shared.settings import BaseServiceSettings
 
@@ -67,6 +68,7 @@ def create_service_app(
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+    install_problem_documentation(app)
     metrics = Metrics(service)
     app.state.metrics = metrics
     app.add_middleware(ServiceAuthMiddleware, secret=settings.service_secret.get_secret_value())

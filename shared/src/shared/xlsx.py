@@ -8,6 +8,7 @@ records' import templates); ``openpyxl`` is imported only where a workbook is bu
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,14 @@ GRADE_NAMES = {
 }
 QUARTER_NAMES = {"1": "第一季度", "2": "第二季度", "3": "第三季度", "4": "第四季度"}
 LOCAL = ZoneInfo("Asia/Shanghai")
+# The control characters a worksheet cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE): one in a name or a
+# note would otherwise fail the whole download.
+_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+
+
+def cell_value(value: Any) -> Any:
+    """``value`` as a cell can hold it: text without control characters (tab and newline stay)."""
+    return _ILLEGAL.sub("", value) if isinstance(value, str) else value
 
 
 def grade_name(grade: str | None) -> str:
@@ -73,7 +82,7 @@ def write_table(sheet: Any, headers: Sequence[str], rows: Iterable[Sequence[Any]
     row = first_row
     last_column = get_column_letter(len(headers))
     if title is not None:
-        cell = sheet.cell(row=row, column=1, value=title)
+        cell = sheet.cell(row=row, column=1, value=cell_value(title))
         cell.font = Font(bold=True, size=13)
         cell.alignment = Alignment(vertical="center")
         sheet.merge_cells(f"A{row}:{last_column}{row}")
@@ -92,7 +101,7 @@ def write_table(sheet: Any, headers: Sequence[str], rows: Iterable[Sequence[Any]
         for column, value in enumerate(values, start=1):
             if value is None or value == "":
                 continue  # an empty cell is no cell: a province's sheet is large enough
-            cell = sheet.cell(row=row, column=column, value=value)
+            cell = sheet.cell(row=row, column=column, value=cell_value(value))
             number_format = formats.get(column - 1)
             if number_format is not None:
                 cell.number_format = number_format
@@ -110,8 +119,8 @@ def write_pairs(sheet: Any, pairs: Iterable[tuple[str, Any] | tuple[str, Any, st
         sheet.cell(row=row, column=1, value=heading).font = Font(bold=True, size=12)
         row += 1
     for pair in pairs:
-        sheet.cell(row=row, column=1, value=pair[0]).font = Font(bold=True)
-        cell = sheet.cell(row=row, column=2, value=pair[1])
+        sheet.cell(row=row, column=1, value=cell_value(pair[0])).font = Font(bold=True)
+        cell = sheet.cell(row=row, column=2, value=cell_value(pair[1]))
         if len(pair) == 3:
             cell.number_format = pair[2]
         row += 1

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from fastapi.responses import Response
 
+from shared.xlsx import cell_value
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -32,7 +34,7 @@ def table_response(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, fmt
         worksheet.column_dimensions[get_column_letter(index)].width = width
     worksheet.append(list(headers))
     for row in rows:
-        worksheet.append(list(row))
+        worksheet.append([cell_value(value) for value in row])
     data = io.BytesIO()
     workbook.save(data)
     return Response(data.getvalue(), media_type=XLSX, headers=disposition)

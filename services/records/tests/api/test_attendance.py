@@ -150,6 +150,20 @@ class TestRejectedFiles:
         assert response.status_code == 422
         assert reason in response.json()["detail"]
 
+    async def test_a_field_past_the_csv_limit_is_a_clear_422(self, client: httpx.AsyncClient) -> None:
+        body = "工号,日期,状态\n".encode() + b'"' + b"x" * 200_000 + b'",2025-03-01,\xe5\x87\xba\xe5\x8b\xa4\n'
+        response = await upload(client, "x.csv", body)
+        assert response.status_code == 422, response.text
+        assert "cannot be read past row 1" in response.json()["detail"]
+
+    async def test_json_nested_past_any_row_is_a_bad_row(self, client: httpx.AsyncClient) -> None:
+        deep = b"[" * 100_000 + b"]" * 100_000
+        response = await client.post("/api/v1/records/attendance/stream", content=deep + b"\n" + b'{"a":' * 5000 + b"1"
+                                     + b"}" * 5000)
+        assert response.status_code == 422, response.text
+        reasons = [(e["row"], e["reason"]) for e in response.json()["errors"]]
+        assert reasons == [(1, "not a JSON object"), (2, "not a JSON object")]
+
     async def test_a_line_that_is_not_json(self, client: httpx.AsyncClient, county: dict[str, Any]) -> None:
         response = await client.post("/api/v1/records/attendance/stream", content=b'{"staff_no": "x"}\nnot json\n')
         assert response.status_code == 422

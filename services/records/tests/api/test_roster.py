@@ -62,6 +62,19 @@ class TestRegionsAndUnits:
         response = await client.patch(f"/api/v1/records/units/{unit['id']}", json={"evaluation_group": "D01+I01"})
         assert response.json()["evaluation_group"] == "D01+I01"
 
+    async def test_a_name_or_kind_is_changed_but_never_cleared(self, client: httpx.AsyncClient) -> None:
+        region = await make_region(client)
+        unit = await make_unit(client, region["id"], "N01", group="G")
+        for field in ("name", "kind"):
+            response = await client.patch(f"/api/v1/records/units/{unit['id']}", json={field: None})
+            assert response.status_code == 422, response.text  # not a database error
+            assert response.json()["errors"][0]["field"] == f"body.{field}"
+        response = await client.patch(f"/api/v1/records/units/{unit['id']}",
+                                      json={"name": "新名", "evaluation_group": None})
+        assert response.status_code == 200
+        assert {k: response.json()[k] for k in ("name", "kind", "evaluation_group")} == {
+            "name": "新名", "kind": "township", "evaluation_group": None}
+
     async def test_unknown_unit_is_404(self, client: httpx.AsyncClient) -> None:
         response = await client.get(f"/api/v1/records/units/{uuid.uuid4()}")
         assert response.status_code == 404

@@ -93,6 +93,23 @@ async def test_export_then_import_changes_nothing(client: httpx.AsyncClient, reg
         assert again.json() == {"rows": 2, "added": 0, "moved": 0, "unchanged": 2}, fmt
 
 
+async def test_a_name_with_control_characters_still_exports(client: httpx.AsyncClient,
+                                                          region: dict[str, Any]) -> None:
+    from openpyxl import load_workbook
+
+    units = (await client.get("/api/v1/records/units", params={"region_id": region["id"]})).json()
+    unit = next(u for u in units if u["code"] == "XC")
+    response = await client.post("/api/v1/records/persons", json={
+        "unit_id": unit["id"], "staff_no": f"c{uuid.uuid4().hex[:6]}", "name": "张\x01三\x1b",
+        "staff_category": "staff", "active_from": "2025-01-01"})
+    assert response.status_code == 201, response.text
+    exported = await client.get(f"/api/v1/records/regions/{region['id']}/roster/export",
+                                params={"on": "2025-06-30", "format": "xlsx"})
+    assert exported.status_code == 200, exported.text  # a worksheet cannot hold \x01: dropped, not a 500
+    names = [row[1] for row in load_workbook(io.BytesIO(exported.content)).active.iter_rows(values_only=True)]
+    assert "张三" in names
+
+
 async def test_systems_send_the_roster_as_json_lines(client: httpx.AsyncClient, region: dict[str, Any]) -> None:
     import json
 

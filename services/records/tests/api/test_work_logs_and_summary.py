@@ -112,6 +112,18 @@ class TestSummary:
 
 
 class TestMonthlyReportsAndComments:
+    async def test_a_report_is_edited_but_its_content_never_cleared(self, client: httpx.AsyncClient,
+                                                                    unit: dict[str, Any]) -> None:
+        body = {"person_id": unit["zhang"]["id"], "month": "2025-03", "content": "三月工作", "achievements": "招商"}
+        report = (await client.post("/api/v1/records/monthly-reports", json=body)).json()
+        response = await client.patch(f"/api/v1/records/monthly-reports/{report['id']}", json={"content": None})
+        assert response.status_code == 422, response.text  # not a database error
+        assert response.json()["errors"][0]["field"] == "body.content"
+        response = await client.patch(f"/api/v1/records/monthly-reports/{report['id']}",
+                                      json={"achievements": None})
+        assert response.status_code == 200
+        assert (response.json()["content"], response.json()["achievements"]) == ("三月工作", None)
+
     async def test_report_once_per_month_and_a_leader_marks_it(self, client: httpx.AsyncClient,
                                                               unit: dict[str, Any]) -> None:
         body = {"person_id": unit["zhang"]["id"], "month": "2025-02", "content": "二月工作", "achievements": "招商"}

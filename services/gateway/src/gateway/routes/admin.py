@@ -31,7 +31,8 @@ Admin = Annotated[Principal, require("province_admin", "region_admin")]
 ProvinceAdmin = Annotated[Principal, require("province_admin")]
 
 
-@router.post("/admin/users", response_model=UserRead, status_code=201, summary="Create a user with a role")
+@router.post("/admin/users", response_model=UserRead, status_code=201, summary="Create a user with a role",
+             responses={409: {"description": "the username is taken"}})
 async def create_user(body: UserCreate, principal: Admin, request: Request, session: SessionDep) -> UserRead:
     if not service.may_manage_user(principal.caller, body):
         raise NotFound("no such region", code="region_not_found")

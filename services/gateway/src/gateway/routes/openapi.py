@@ -1,5 +1,7 @@
 """One OpenAPI document for every public route: the gateway's own plus each service's
-``/api/v1/...`` paths, fetched from the services and cached briefly."""
+``/api/v1/...`` operations that the route policy declares (anything else the gateway answers
+with 404), fetched from the services and cached briefly. Every error answer is documented as
+problem+json, with the answers the gateway itself may give on any route."""
 
 from __future__ import annotations
 
@@ -10,11 +12,39 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from gateway import policy
 from gateway.clients.services import Downstreams
 from shared.errors import AppError
+from shared.openapi import METHODS, document_problems
 from shared.service_auth import SYSTEM_CALLER
 
 CACHE_SECONDS = 30.0
+# Answers the gateway itself may give on every signed-in route, whatever the service documents.
+GATEWAY_ANSWERS = {
+    401: "not signed in, or the token or API key is invalid or expired",
+    403: "the caller's role or API key scope does not open this route",
+    404: "no such object, or it is outside the caller's region, unit or person",
+    429: "too many requests from this caller",
+    503: "a service or the database this request needs is unavailable",
+}
+BODY_ANSWERS = {
+    400: "the body cannot be parsed, or an Idempotency-Key is not 1 to 200 characters",
+    413: "the body is larger than the gateway accepts",
+    422: "the body breaks a rule, or the Idempotency-Key was first used for another request",
+}
+PROXIED_ANSWERS = {504: "a service this request needs did not answer in time"}
+IDEMPOTENT_POST_ANSWERS = {409: "the first request with this Idempotency-Key has not finished yet"}
+
+
+def _declared(path: str, item: dict[str, Any]) -> dict[str, Any]:
+    """The operations of ``item`` that the route policy opens; the rest are 404 at the gateway."""
+    templates = {(rule.method, rule.template) for rule in policy.RULES}
+    return {key: value for key, value in item.items()
+            if key not in METHODS or (key.upper(), path) in templates}
+
+
+def _is_signed_in_route(method: str, path: str) -> bool:
+    return not path.startswith("/api/v1/auth/")
 
 
 async def _service_document(downstreams: Downstreams, name: str) -> dict[str, Any] | None:
@@ -36,7 +66,9 @@ def merge(base: dict[str, Any], documents: dict[str, dict[str, Any] | None]) -> 
             continue
         for path, item in document.get("paths", {}).items():
             if path.startswith(f"/api/v1/{name}/"):
-                paths[path] = item
+                declared = _declared(path, item)
+                if any(key in METHODS for key in declared):
+                    paths[path] = declared
         schemas.update(document.get("components", {}).get("schemas", {}))
     merged["paths"] = dict(sorted(paths.items()))
     merged.setdefault("components", {})["schemas"] = dict(sorted(schemas.items()))
@@ -48,7 +80,13 @@ def merge(base: dict[str, Any], documents: dict[str, dict[str, Any] | None]) -> 
     if missing:
         merged["info"] = {**merged["info"],
                           "x-missing-services": sorted(missing)}
-    return merged
+    merged = document_problems(merged, every_operation=GATEWAY_ANSWERS, with_body=BODY_ANSWERS,
+                               applies=_is_signed_in_route)
+    proxied = tuple(f"/api/v1/{name}/" for name in documents)
+    merged = document_problems(merged, every_operation=PROXIED_ANSWERS,
+                               applies=lambda method, path: path.startswith(proxied))
+    return document_problems(merged, every_operation=IDEMPOTENT_POST_ANSWERS,
+                             applies=lambda method, path: method == "post" and path.startswith(proxied))
 
 
 def install_merged_openapi(app: FastAPI) -> None:

@@ -122,7 +122,7 @@ class UnitsPut(BaseModel):
 class StoredInputsRead(BaseModel):
     region_id: uuid.UUID
     year: int
-    units: list[UnitIn] | None
+    units: list[StoredUnitIn] | None = Field(description="a unit without headcount takes the roster's year-end one")
     policy: PolicyIn | None
     updated_at: datetime
 

@@ -98,6 +98,7 @@ def csv_rows(stream: IO[bytes], columns: Columns = COLUMNS, required: tuple[str,
         raise SheetError("the CSV is neither UTF-8 nor GBK/GB18030") from exc
     fields = list(mapping.items())
     width = max(mapping) + 1
+    number = 1  # the header: a row that cannot be read is the one after the last read
     try:
         for number, cells in enumerate(reader, start=2):
             if len(cells) < width:
@@ -149,7 +150,7 @@ async def json_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[RawRow]:
 def _json_row(number: int, line: bytes) -> RawRow:
     try:
         value = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than any row ever is
         return RawRow(number, {"__error__": "not a JSON object"})
     if not isinstance(value, dict):
         return RawRow(number, {"__error__": "not a JSON object"})

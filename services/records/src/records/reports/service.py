@@ -7,9 +7,10 @@ import re
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from records.errors import InvalidReference
 from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Unit
+from records.roster.schemas import UNSET, left_out_or_set
 from records.roster.service import get_person_or_raise, insert_new, placement_during
 from records.work_logs.models import WorkLog
 from records.work_logs.service import _may_write
@@ -35,9 +37,13 @@ class MonthlyReportCreate(BaseModel):
 
 
 class MonthlyReportUpdate(BaseModel):
+    """Fields left out keep their value; ``achievements: null`` clears them."""
+
     model_config = ConfigDict(extra="forbid")
-    content: str | None = Field(default=None, min_length=1, max_length=50_000)
+    content: Annotated[str, Field(min_length=1, max_length=50_000)] | SkipJsonSchema[None] = UNSET
     achievements: str | None = Field(default=None, max_length=20_000)
+
+    _not_null = field_validator("content")(left_out_or_set)
 
 
 class MonthlyReportRead(BaseModel):

@@ -3,12 +3,28 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 UnitKind = Literal["township", "street", "department", "institution"]
 StaffCategory = Literal["leadership", "middle", "staff", "non_staff"]
+
+
+def _documented_without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def left_out_or_set(value: object) -> object:
+    """For a PATCH field that may be left out but not cleared: an explicit null is a 422, not a 500."""
+    if value is None:
+        raise ValueError("may be left out, but not null")
+    return value
+
+
+# A PATCH field that may be left out but not set to null: documented as its type alone.
+UNSET: Any = Field(default=None, json_schema_extra=_documented_without_default)
 
 
 class RegionCreate(BaseModel):
@@ -37,10 +53,14 @@ class UnitCreate(BaseModel):
 
 
 class UnitUpdate(BaseModel):
+    """Fields left out keep their value; ``evaluation_group: null`` takes the unit out of its group."""
+
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=128)
-    kind: UnitKind | None = None
+    name: Annotated[str, Field(min_length=1, max_length=128)] | SkipJsonSchema[None] = UNSET
+    kind: UnitKind | SkipJsonSchema[None] = UNSET
     evaluation_group: str | None = Field(default=None, max_length=64)
+
+    _not_null = field_validator("name", "kind")(left_out_or_set)
 
 
 class UnitRead(BaseModel):

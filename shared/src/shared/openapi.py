@@ -1,0 +1,92 @@
+"""OpenAPI documents that say what the services really answer with when something goes wrong.
+
+FastAPI documents a 422 as ``application/json`` with its own ``HTTPValidationError`` body; every
+kaohe error is ``application/problem+json`` (see :mod:`shared.errors`). ``document_problems``
+rewrites each documented 4xx/5xx answer of the ``/api/v1/`` operations to that media type and
+the ``Problem`` schema, and may add the answers every operation can give (the gateway's 401,
+403, 404, 429, 503 ...), so generated clients and Schemathesis can check them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.errors import PROBLEM_JSON
+
+PROBLEM_REF = "#/components/schemas/Problem"
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+BODY_METHODS = frozenset({"post", "put", "patch"})
+_FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
+
+
+class Problem(BaseModel):
+    """Problem details (RFC 9457). ``code`` is stable: clients branch on it, not on ``title``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="a URI naming the kind of problem, ending in `code`")
+    title: str
+    status: int
+    code: str = Field(description="stable machine code, e.g. `validation_error`, `unit_not_found`")
+    detail: str | None = None
+    instance: str | None = Field(default=None, description="the path that was called")
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="each bad field (`field`, `message`) or bad row (`row`, `column`, `reason`)")
+
+
+def _problem_content() -> dict[str, Any]:
+    return {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}}
+
+
+def document_problems(document: dict[str, Any], *,
+                      every_operation: Mapping[int, str] | None = None,
+                      with_body: Mapping[int, str] | None = None,
+                      applies: Callable[[str, str], bool] | None = None) -> dict[str, Any]:
+    """A copy of ``document`` whose ``/api/v1/`` error answers are problem+json.
+
+    ``every_operation`` adds answers any such operation may give; ``with_body`` adds those of the
+    operations that take a body (POST, PUT, PATCH); ``applies(method, path)`` narrows both.
+    """
+    document = copy.deepcopy(document)
+    for path, item in document.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method in METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            if applies is None or applies(method, path):
+                extra = dict(every_operation or {})
+                if method in BODY_METHODS:
+                    extra.update(with_body or {})
+                for code, description in sorted(extra.items()):
+                    responses.setdefault(str(code), {"description": description})
+            for status, response in responses.items():
+                if status[:1] in ("4", "5") and isinstance(response, dict) and "$ref" not in response:
+                    response["content"] = _problem_content()
+    schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name in _FASTAPI_VALIDATION:  # FastAPI's own 422 bodies, once nothing refers to them
+        if f'"#/components/schemas/{name}"' not in json.dumps(document):
+            schemas.pop(name, None)
+    return document
+
+
+def install_problem_documentation(app: FastAPI) -> None:
+    """Serve ``app``'s own OpenAPI document with its error answers as problem+json."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

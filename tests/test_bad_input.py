@@ -1,0 +1,194 @@
+"""Bad input on the real stack: large bodies, deep JSON, huge page sizes and malformed CSV/XLSX/JSON-lines
+uploads each get a clear 4xx problem, and every process stays up and answers afterwards.
+
+(Schemathesis covers the documented operations with generated input in test_schemathesis; the
+importers' row-by-row rules are tested in services/records.)
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from kaohe.local import LocalStack, start_stack
+
+pytestmark = pytest.mark.stack
+LIMIT = 1024 * 1024  # the gateway's body limit here (GATEWAY_MAX_BODY_BYTES; 20 MiB by default)
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    root: Path = tmp_path_factory.mktemp("bad-input")
+    running = start_stack(root / "home", root / "stack.log", extra_env={
+        "GATEWAY_RATE_LIMIT": "1000000/minute", "GATEWAY_MAX_BODY_BYTES": str(LIMIT)})
+    try:
+        running.wait_ready(90)
+        yield running
+    finally:
+        running.interrupt()
+
+
+@pytest.fixture(scope="module")
+def client(stack: LocalStack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.gateway, timeout=60) as client:
+        token = client.post("/api/v1/auth/token", data={"username": "admin", "password": "kaohe-demo-admin"})
+        client.headers["authorization"] = f"Bearer {token.json()['access_token']}"
+        yield client
+
+
+@pytest.fixture(scope="module")
+def world(client: httpx.Client) -> dict[str, str]:
+    region = client.post("/api/v1/records/regions", json={"code": f"b{uuid.uuid4().hex[:6]}", "name": "县"}).json()
+    unit = client.post("/api/v1/records/units", json={"region_id": region["id"], "code": "U", "name": "单位",
+                                                      "kind": "township"}).json()
+    return {"region": region["id"], "unit": unit["id"]}
+
+
+def refused(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """A clear 4xx: the status, a problem+json body with a stable code and a detail."""
+    where = f"{response.request.method} {response.request.url.path}"
+    assert response.status_code == status, f"{where}: {response.status_code} {response.text[:300]}"
+    assert response.headers["content-type"] == PROBLEM, where
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["code"] and body.get("detail"), body
+    if code is not None:
+        assert body["code"] == code, body
+    return body
+
+
+def still_up(stack: LocalStack, client: httpx.Client) -> None:
+    # honcho stops the whole stack when any process exits: a live launcher means all four live
+    assert stack.process.poll() is None, stack.output()[-3000:]
+    assert httpx.get(f"{stack.gateway}/readyz", timeout=10).status_code == 200
+    assert client.post("/api/v1/quota/apportion", json={
+        "method": "webster", "seats": 4, "populations": {"A": 5, "B": 3, "C": 2}}).json()["seats"] == {
+        "A": 2, "B": 1, "C": 1}
+
+
+def test_large_bodies_are_413(stack: LocalStack, client: httpx.Client, world: dict[str, str]) -> None:
+    big = b"{" + b" " * (2 * LIMIT) + b"}"
+    refused(client.post("/api/v1/records/regions", content=big, headers={"content-type": "application/json"}),
+            413, "payload_too_large")
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the gateway counts as it reads
+        for _ in range(2 * LIMIT // 65536):
+            yield b" " * 65536
+
+    refused(client.post("/api/v1/quota/apportion", content=chunks(), headers={"content-type": "application/json"}),
+            413, "payload_too_large")
+    sheet = "工号,日期,状态\n".encode() + b"x,2025-03-01,\xe5\x87\xba\xe5\x8b\xa4\n" * (LIMIT // 20)
+    refused(client.post("/api/v1/records/attendance/import", files={"file": ("big.csv", sheet)}),
+            413, "payload_too_large")
+    rows = [{"staff_no": "x", "day": "2025-03-01", "status": "出勤"}] * (LIMIT // 40)
+    refused(client.put("/api/v1/records/attendance", json={"rows": rows}), 413, "payload_too_large")
+    still_up(stack, client)
+
+
+def test_deep_json_is_a_clear_4xx(stack: LocalStack, client: httpx.Client, world: dict[str, str]) -> None:
+    arrays = b"[" * 100_000 + b"]" * 100_000
+    objects = b'{"a":' * 20_000 + b"1" + b"}" * 20_000
+    targets = [("POST", "/api/v1/records/regions"), ("POST", "/api/v1/quota/apportion"),
+               ("PUT", "/api/v1/records/attendance"), ("POST", "/api/v1/scoring/schemes"),
+               ("POST", "/api/v1/admin/users")]
+    for method, path in targets:
+        for body in (arrays, objects):  # past the parser's depth: the body cannot be parsed
+            refused(client.request(method, path, content=body, headers={"content-type": "application/json"}), 400)
+    # deep, but parseable: a value of the wrong shape
+    nested: Any = 1
+    for _ in range(500):
+        nested = {"a": nested}
+    refused(client.post("/api/v1/quota/apportion", json={"method": "webster", "seats": 3, "populations": nested}),
+            422, "validation_error")
+    refused(client.post("/api/v1/records/regions", json={"code": nested, "name": [nested]}), 422, "validation_error")
+    for stream in ("/api/v1/records/attendance/stream", f"/api/v1/records/regions/{world['region']}/roster/stream",
+                   "/api/v1/records/tasks/stream"):
+        body = refused(client.post(stream, content=arrays + b"\n" + objects,
+                                   headers={"content-type": "application/x-ndjson"}), 422, "import_rejected")
+        assert [(e["row"], e["reason"]) for e in body["errors"]] == [(1, "not a JSON object"),
+                                                                      (2, "not a JSON object")], body
+    still_up(stack, client)
+
+
+def test_huge_page_sizes_are_422(stack: LocalStack, client: httpx.Client, world: dict[str, str]) -> None:
+    paged = {  # route: (its other parameters, its largest page)
+        f"/api/v1/records/units/{world['unit']}/members": ({"period": "2025Q1"}, 1000),
+        "/api/v1/records/tasks": ({"unit_id": world["unit"], "period": "2025Q1"}, 1000),
+        "/api/v1/records/work-logs": ({"unit_id": world["unit"], "period": "2025Q1"}, 1000),
+        "/api/v1/records/attendance": ({"unit_id": world["unit"], "period": "2025Q1"}, 5000),
+        f"/api/v1/quota/regions/{world['region']}/years/2025/allocations": ({}, 200),
+        "/api/v1/audit": ({}, 1000),
+    }
+    for path, (params, largest) in paged.items():
+        assert client.get(path, params={**params, "limit": largest}).status_code == 200, path
+        for limit in (largest + 1, 10**9, 10**30, -1, 0):
+            body = refused(client.get(path, params={**params, "limit": limit}), 422, "validation_error")
+            assert body["errors"][0]["field"] == "query.limit", body
+        # an offset past anything the database counts is refused too, never a 500
+        refused(client.get(path, params={**params, "offset": 10**30}), 422)
+    still_up(stack, client)
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+MALFORMED = {
+    "empty.csv": b"",
+    "headers-unknown.csv": "姓名,备注\n张三,x\n".encode(),
+    "not-text.csv": b"\xff\xfe\x00\x00\x81garbage\xff" * 100,
+    "nul.csv": b"\x00" * 4096,
+    "binary.csv": bytes(range(256)) * 64,
+    "one-wide-row.csv": b"," * 200_000 + b"\n",
+    "not-a-zip.xlsx": b"PK\x03\x04 not really a workbook",
+    "zip-without-workbook.xlsx": _zip({"hello.txt": b"hi"}),
+    # a small archive whose one sheet would inflate to 50 MB of XML
+    "inflating.xlsx": _zip({"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b"<" + b"a" * 50_000_000}),
+    "csv-as-xlsx.xlsx": "工号,日期,状态\n".encode(),
+}
+
+
+def test_malformed_uploads_are_422(stack: LocalStack, client: httpx.Client, world: dict[str, str]) -> None:
+    imports = {"/api/v1/records/attendance/import": "工号,日期,状态\n",
+               f"/api/v1/records/regions/{world['region']}/roster/import": "工号,姓名,单位编码,人员类别,起始日期\n",
+               "/api/v1/records/tasks/import": None}
+    for path, header in imports.items():
+        files = dict(MALFORMED)
+        if header is not None:  # a known header, then a field past the CSV reader's limit
+            files["long-field.csv"] = header.encode() + b'"' + b"x" * 200_000 + b'",x,x,x,x\n'
+        for name, content in files.items():
+            body = refused(client.post(path, files={"file": (name, content)}), 422, "import_rejected")
+            assert "nothing was written" in body["title"], (path, name, body)
+    still_up(stack, client)
+
+
+def test_the_stack_stayed_up_and_logged_no_server_error(stack: LocalStack, client: httpx.Client) -> None:
+    still_up(stack, client)
+    for service in ("records", "scoring", "quota"):
+        assert httpx.get(f"{stack.url(service)}/healthz").json() == {"status": "ok", "service": service}
+    output = stack.output()
+    assert "unhandled error" not in output and "Exception in ASGI application" not in output, [
+        line[:400] for line in output.splitlines() if "ERROR" in line][:5]
+
+
+@pytest.mark.xfail(reason="scoring accepts an indicator tree of any depth, then cannot serialise its answer past "
+                          "~130 levels: a 500 (PydanticSerializationError); reported to scoring, not fixed here")
+def test_a_deep_indicator_tree_is_a_clear_4xx(stack: LocalStack, client: httpx.Client,
+                                             world: dict[str, str]) -> None:
+    node: dict[str, Any] = {"code": "leaf", "name": "叶", "weight": "1"}
+    for level in range(150):
+        node = {"code": f"n{level}", "name": "层", "weight": "1", "children": [node]}
+    response = client.post("/api/v1/scoring/schemes", json={
+        "region_id": world["region"], "unit_id": world["unit"], "name": "深", "definition": {"indicators": [node]}})
+    refused(response, 422)
