@@ -182,8 +182,6 @@ def test_the_stack_stayed_up_and_logged_no_server_error(stack: LocalStack, clien
         line[:400] for line in output.splitlines() if "ERROR" in line][:5]
 
 
-@pytest.mark.xfail(reason="scoring accepts an indicator tree of any depth, then cannot serialise its answer past "
-                          "~130 levels: a 500 (PydanticSerializationError); reported to scoring, not fixed here")
 def test_a_deep_indicator_tree_is_a_clear_4xx(stack: LocalStack, client: httpx.Client,
                                              world: dict[str, str]) -> None:
     node: dict[str, Any] = {"code": "leaf", "name": "叶", "weight": "1"}

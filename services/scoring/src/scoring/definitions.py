@@ -43,6 +43,18 @@ class MappingIn(BaseModel):
     factor: Decimal = Decimal(1)
 
 
+MAX_DEPTH = 8  # levels of an indicator tree (Chengbu's has 2; Xiacun's 3)
+
+
+def tree_depth(items: list[IndicatorIn]) -> int:
+    """Levels below and including ``items``, counted without recursion (a hostile tree is deep)."""
+    depth, level = 0, items
+    while level:
+        depth += 1
+        level = [child for item in level for child in item.children]
+    return depth
+
+
 class IndicatorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=1, max_length=32)
@@ -131,6 +143,12 @@ class SchemeDefinition(BaseModel):
     mark_max: Decimal = Field(default=Decimal(100), gt=0, le=1000, description="marks run from 0 to this")
     annual: AnnualIn = Field(default_factory=lambda: AnnualIn())
     objection_days: int = Field(default=7, ge=1, le=60, description="days after publication to object")
+
+    @model_validator(mode="after")
+    def _not_too_deep(self) -> SchemeDefinition:
+        if tree_depth(self.indicators) > MAX_DEPTH:
+            raise ValueError(f"the indicator tree is deeper than {MAX_DEPTH} levels")
+        return self
 
     @model_validator(mode="after")
     def _floor_below_ceiling(self) -> SchemeDefinition:

@@ -229,3 +229,15 @@ async def test_publish_once_and_members_see_only_their_own(client: httpx.AsyncCl
     assert own.status_code == 200 and own.json()["detail"]["total"] == "83.8" and own.json()["published"]
     assert (await client.get(f"{q['base']}/people/{p['B']}/explanation")).status_code == 404
     assert (await client.get(f"{q['base']}/results")).status_code == 404
+
+
+async def test_a_tree_deeper_than_the_limit_is_refused(client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:
+    county = await unit_with_people(records, "A")
+    node: dict[str, Any] = {"code": "leaf", "name": "叶", "weight": "1"}
+    for level in range(150):
+        node = {"code": f"n{level}", "name": "层", "weight": "1", "children": [node]}
+    for path, body in (("/api/v1/scoring/schemes", {"region_id": county["region"], "unit_id": county["unit"],
+                                                    "name": "深", "definition": {"indicators": [node]}}),
+                       ("/api/v1/scoring/schemes/indicators/check", {"indicators": [node]})):
+        response = await client.post(path, json=body)
+        assert response.status_code == 422 and "deeper than 8 levels" in response.text

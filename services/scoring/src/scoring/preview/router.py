@@ -9,9 +9,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from scoring.definitions import IndicatorIn, RuleIn, to_rule, to_tree
+from scoring.definitions import MAX_DEPTH, IndicatorIn, RuleIn, to_rule, to_tree, tree_depth
 from scoring.domain import grades as grading
 from scoring.domain import indicators as tree
 from scoring.errors import SchemeInvalid
@@ -21,6 +21,12 @@ router = APIRouter(prefix="/api/v1/scoring", tags=["previews"])
 class TreeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     indicators: list[IndicatorIn] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _not_too_deep(self) -> TreeIn:
+        if tree_depth(self.indicators) > MAX_DEPTH:
+            raise ValueError(f"the indicator tree is deeper than {MAX_DEPTH} levels")
+        return self
 
 
 class TreeRead(BaseModel):
