@@ -241,6 +241,14 @@ async def changes(session: AsyncSession, before: Close, after: Close) -> list[Pe
 
 async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
                         caller: Caller, *, reason: str = "close") -> CloseRead:
+    # The whole close builds O(people) small acyclic objects (the summary, the row sets, the
+    # results): the cyclic collector would rescan them over and over, so it waits until the end.
+    with collector_paused():
+        return await _close_quarter(session, neighbours, scheme, period, caller, reason=reason)
+
+
+async def _close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
+                         caller: Caller, *, reason: str = "close") -> CloseRead:
     version, rules = await rules_of(session, scheme.id)
     people = await gather(session, neighbours, scheme, period, caller, rules)
     digest_ = input_digest(version.definition, people)
