@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, func
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, func, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,6 +21,8 @@ class Attendance(Base):
     __table_args__ = (
         CheckConstraint(f"status IN {STATUSES}", name="status"),
         Index("attendance_unit_id_day_idx", "unit_id", "day"),
+        # a person's leave in a year (the summary's leave_days_in_year) without their other days
+        Index("attendance_leave_idx", "person_id", "day", postgresql_where=text(f"status IN {LEAVE}")),
     )
 
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"), primary_key=True)

@@ -1,0 +1,327 @@
+"""The period summary against a plain-Python statement of its rules, byte for byte.
+
+The summary is one SQL statement that writes the JSON itself (a province's group is 200,000
+people). ``reference`` below is the summary as it was first written — a query per source and a
+dict per person, dumped with orjson — and the corners here are the ones where SQL and Python
+part ways easily: half-even rounding, Beijing midnight, ISO weeks across the new year, transfers
+inside and out of the group, leave in another unit, odd characters in names.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records import summary
+from records.attendance.models import LEAVE, Attendance
+from records.reports.models import LeaderComment, MonthlyReport
+from records.roster.models import Assignment, Person, Region, Section, Unit
+from records.summary import mondays
+from records.tasks.models import Task
+from records.work_logs.models import WorkLog
+from records.work_logs.service import LOCAL
+from shared.periods import Period, parse_period
+
+
+def _person(person_id: uuid.UUID, staff_no: str, name: str) -> dict[str, Any]:
+    return {"person_id": person_id, "staff_no": staff_no, "name": name, "unit_id": None, "section_id": None,
+            "staff_category": None, "days_in_period": 0, "weeks_due": 0, "weeks_submitted": 0, "weeks_on_time": 0,
+            "months_due": 0, "monthly_reports": 0, "mean_leader_mark": None, "tasks": 0, "task_load": Decimal(0),
+            "task_completion": None, "attendance": {}, "leave_days_in_year": 0}
+
+
+async def reference(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period) -> bytes:
+    """The rules in Python, as the summary was first written (only completion's denominator is
+    the exact sum of the loads: that version let SQLAlchemy cast it to NUMERIC(6, 2))."""
+    placements = await session.execute(
+        select(Person.id, Person.staff_no, Person.name, Assignment.unit_id, Assignment.section_id,
+               Assignment.staff_category, Assignment.active_from, Assignment.active_to)
+        .join(Person, Person.id == Assignment.person_id)
+        .where(Assignment.unit_id.in_(unit_ids), Assignment.active_from <= period.end,
+               (Assignment.active_to.is_(None)) | (Assignment.active_to >= period.start))
+        .order_by(Person.staff_no, Assignment.active_from))
+    people: dict[uuid.UUID, dict[str, Any]] = {}
+    for person_id, staff_no, name, unit_id, section_id, category, active_from, active_to in placements:
+        start = max(period.start, active_from)
+        end = min(period.end, active_to or period.end)
+        summary = people.get(person_id)
+        if summary is None:
+            summary = people[person_id] = _person(person_id, staff_no, name)
+        summary["unit_id"], summary["section_id"], summary["staff_category"] = unit_id, section_id, category
+        summary["days_in_period"] += (end - start).days + 1
+        summary["weeks_due"] += mondays(start, end)
+        summary["months_due"] += (end.year - start.year) * 12 + end.month - start.month + 1
+    first, last = period.start.isocalendar(), period.end.isocalendar()
+    in_period = (WorkLog.iso_year * 100 + WorkLog.iso_week).between(first[0] * 100 + first[1],
+                                                                    last[0] * 100 + last[1])
+    due = func.to_date(func.concat(WorkLog.iso_year, "-", WorkLog.iso_week, "-7"), "IYYY-IW-ID") + 1
+    local_day = func.date(func.timezone(LOCAL.key, WorkLog.submitted_at))
+    logs = await session.execute(
+        select(WorkLog.person_id, func.count(), func.count().filter(local_day <= due))
+        .where(WorkLog.unit_id.in_(unit_ids), in_period).group_by(WorkLog.person_id))
+    for person_id, submitted, timely in logs:
+        if person_id in people:
+            people[person_id]["weeks_submitted"] = submitted
+            people[person_id]["weeks_on_time"] = timely
+    month_in_period = (MonthlyReport.year * 100 + MonthlyReport.month).between(
+        period.start.year * 100 + period.start.month, period.end.year * 100 + period.end.month)
+    reports = await session.execute(
+        select(MonthlyReport.person_id, func.count())
+        .where(MonthlyReport.unit_id.in_(unit_ids), month_in_period).group_by(MonthlyReport.person_id))
+    for person_id, count in reports:
+        if person_id in people:
+            people[person_id]["monthly_reports"] = count
+    log_ids = select(WorkLog.id).where(WorkLog.unit_id.in_(unit_ids), in_period)
+    report_ids = select(MonthlyReport.id).where(MonthlyReport.unit_id.in_(unit_ids), month_in_period)
+    marks = await session.execute(
+        select(LeaderComment.person_id, func.avg(LeaderComment.mark))
+        .where(or_(and_(LeaderComment.target_kind == "work_log", LeaderComment.target_id.in_(log_ids)),
+                   and_(LeaderComment.target_kind == "monthly_report", LeaderComment.target_id.in_(report_ids))))
+        .group_by(LeaderComment.person_id))
+    for person_id, mean in marks:
+        if person_id in people:
+            people[person_id]["mean_leader_mark"] = round(Decimal(mean), 2)
+    load = Task.quantity * Task.intensity * Task.difficulty
+    tasks = await session.execute(
+        select(Task.person_id, func.count(), func.sum(load), func.sum(load * Task.progress).op("/")(func.sum(load)))
+        .where(Task.unit_id.in_(unit_ids), Task.status != "cancelled", Task.due_on.between(period.start, period.end))
+        .group_by(Task.person_id))
+    for person_id, count, total_load, completion in tasks:
+        if person_id in people:
+            people[person_id]["tasks"] = count
+            people[person_id]["task_load"] = Decimal(total_load).quantize(Decimal("0.0001"))
+            people[person_id]["task_completion"] = round(Decimal(completion), 2)
+    days = await session.execute(
+        select(Attendance.person_id, Attendance.status, func.count())
+        .where(Attendance.unit_id.in_(unit_ids), Attendance.day.between(period.start, period.end))
+        .group_by(Attendance.person_id, Attendance.status).order_by(Attendance.person_id, Attendance.status))
+    for person_id, status, count in days:
+        if person_id in people:
+            people[person_id]["attendance"][status] = count
+    year = period.start.year
+    leave = await session.execute(
+        select(Attendance.person_id, func.count())
+        .where(Attendance.status.in_(LEAVE), Attendance.day.between(date(year, 1, 1), date(year, 12, 31)))
+        .group_by(Attendance.person_id))
+    for person_id, count in leave:
+        if person_id in people:
+            people[person_id]["leave_days_in_year"] = count
+    return orjson.dumps({"period": period.code, "unit_ids": unit_ids, "people": list(people.values())}, default=str)
+
+
+def beijing(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=LOCAL).astimezone(UTC)
+
+
+@pytest.fixture
+async def province(session: AsyncSession) -> dict[str, Any]:
+    """Two units sharing an evaluation group, a third outside it, and people moving between them."""
+    tag = uuid.uuid4().hex[:6]
+    region = Region(id=uuid.uuid4(), code=f"s{tag}", name="省")
+    session.add(region)
+    await session.flush()
+    a, b, c = (Unit(id=uuid.uuid4(), region_id=region.id, code=code, name=f"单位{code}", kind="township",
+                    evaluation_group=group) for code, group in (("A", "G"), ("B", "G"), ("C", "H")))
+    session.add_all([a, b, c])
+    await session.flush()
+    section = Section(id=uuid.uuid4(), unit_id=a.id, name="办公室")
+    session.add(section)
+    names = {"mover": "张三", "joiner": "李四", "gone": "王五", "odd": 'O"Brien \\ 赵\n\t\x01\x7f\u2028😀',
+             "brief": "钱七", "idle": "孙八"}
+    people = {key: Person(id=uuid.uuid4(), staff_no=f"{tag}-{i:02d}", name=name)
+              for i, (key, name) in enumerate(sorted(names.items(), key=lambda kv: kv[0][::-1]))}
+    session.add_all(people.values())
+    await session.flush()
+
+    def placed(key: str, unit: Unit, active_from: str, active_to: str | None = None, *,
+               category: str = "staff", section_id: uuid.UUID | None = None) -> Assignment:
+        return Assignment(id=uuid.uuid4(), person_id=people[key].id, unit_id=unit.id, section_id=section_id,
+                          staff_category=category, active_from=date.fromisoformat(active_from),
+                          active_to=date.fromisoformat(active_to) if active_to else None)
+
+    session.add_all([
+        placed("mover", a, "2024-03-01", "2025-02-14", category="middle", section_id=section.id),
+        placed("mover", b, "2025-02-15"),                      # a transfer inside the group
+        placed("joiner", c, "2024-01-01", "2025-01-31"),       # comes from outside the group
+        placed("joiner", a, "2025-02-01", category="leadership"),
+        placed("gone", a, "2023-01-01", "2024-12-31"),         # left before the period
+        placed("gone", c, "2025-01-01"),
+        placed("odd", a, "2025-01-06", "2025-11-30", section_id=section.id),
+        placed("brief", b, "2025-03-17", "2025-03-20"),         # four days from a Monday
+        placed("idle", a, "2020-01-01"),
+    ])
+    await session.flush()
+    return {"region": region, "a": a, "b": b, "c": c, "section": section, "people": people, "tag": tag}
+
+
+async def fill(session: AsyncSession, province: dict[str, Any]) -> None:
+    people: dict[str, Person] = province["people"]
+    a, b, c = province["a"], province["b"], province["c"]
+    logs: list[WorkLog] = []
+
+    def log(key: str, unit: Unit, iso_year: int, iso_week: int, submitted: datetime) -> WorkLog:
+        item = WorkLog(id=uuid.uuid4(), person_id=people[key].id, unit_id=unit.id, iso_year=iso_year,
+                       iso_week=iso_week, content="纪实", submitted_by="test", submitted_at=submitted)
+        logs.append(item)
+        return item
+
+    def monday_after(iso_year: int, iso_week: int) -> date:
+        return date.fromisocalendar(iso_year, iso_week, 7) + timedelta(days=1)
+
+    # on time up to 23:59:59 on the Monday after, Beijing time; late from midnight
+    log("mover", a, 2025, 1, beijing(monday_after(2025, 1), 23, 59, 59))
+    log("mover", a, 2025, 2, beijing(monday_after(2025, 2) + timedelta(days=1), 0))
+    log("mover", b, 2025, 9, beijing(monday_after(2025, 9), 0))
+    log("mover", b, 2025, 14, beijing(monday_after(2025, 14), 12))   # W14 starts on 31 March
+    log("mover", b, 2025, 40, beijing(monday_after(2025, 40), 12))
+    log("mover", b, 2025, 52, beijing(monday_after(2025, 52), 23))
+    log("mover", b, 2026, 1, beijing(monday_after(2026, 1) + timedelta(days=3), 8))  # 2026-W01 has 31 Dec 2025
+    log("mover", b, 2024, 52, beijing(monday_after(2024, 52), 9))
+    # no such weeks (the API refuses them), but inside 2025's keys 202501-202601 all the same
+    log("mover", b, 2025, 60, beijing(date(2026, 2, 23), 9))
+    log("mover", b, 2026, 0, beijing(date(2025, 12, 29), 9))
+    joiner_outside = log("joiner", c, 2025, 3, beijing(monday_after(2025, 3), 9))  # in the unit outside the group
+    joiner_inside = log("joiner", a, 2025, 7, beijing(monday_after(2025, 7) - timedelta(days=30), 9))
+    log("gone", c, 2025, 3, beijing(monday_after(2025, 3), 9))
+    log("odd", a, 2025, 2, beijing(monday_after(2025, 2), 0, 0, 1))
+    odd_log = log("odd", a, 2025, 3, beijing(monday_after(2025, 3), 7))
+    session.add_all(logs)
+    reports = [MonthlyReport(id=uuid.uuid4(), person_id=people[key].id, unit_id=unit.id, year=year, month=month,
+                             content="月报", submitted_by="test")
+               for key, unit, year, month in (("mover", a, 2025, 1), ("mover", b, 2025, 3), ("mover", b, 2025, 4),
+                                              ("mover", b, 2024, 12), ("joiner", c, 2025, 1),
+                                              ("joiner", a, 2025, 2), ("odd", a, 2025, 3))]
+    session.add_all(reports)
+    await session.flush()
+
+    def comment(target: WorkLog | MonthlyReport, mark: str, leader: str = "leader") -> LeaderComment:
+        kind = "work_log" if isinstance(target, WorkLog) else "monthly_report"
+        return LeaderComment(id=uuid.uuid4(), target_kind=kind, target_id=target.id, person_id=target.person_id,
+                             unit_id=target.unit_id, leader=leader, mark=Decimal(mark), comment="评")
+
+    session.add_all([
+        # mover, Q1: 80.00 and 80.01 -> 80.005, half-even 80.00 (half-up would say 80.01)
+        comment(logs[0], "80.00"), comment(reports[0], "80.01"),
+        comment(logs[4], "99.99"), comment(reports[2], "10.00"),  # outside Q1 (W40, April)
+        comment(logs[7], "0.00"),                                    # 2024-W52
+        # joiner: a mark on the record written outside the group does not count
+        comment(joiner_outside, "50.00"), comment(joiner_inside, "70.01"),
+        comment(joiner_inside, "70.02", leader="other"), comment(logs[8], "12.34"), comment(logs[9], "56.78"),
+        comment(reports[4], "10.00"), comment(reports[5], "70.03"),
+        comment(odd_log, "66.67"), comment(odd_log, "66.66", leader="other"), comment(reports[6], "66.66", "x"),
+    ])
+
+    def task(key: str, unit: Unit, due_on: str, quantity: str, intensity: str, difficulty: str, progress: str,
+             status: str = "open") -> Task:
+        return Task(id=uuid.uuid4(), person_id=people[key].id, unit_id=unit.id, title="任务",
+                    quantity=Decimal(quantity), intensity=Decimal(intensity), difficulty=Decimal(difficulty),
+                    due_on=date.fromisoformat(due_on), supervised=False, status=status, progress=Decimal(progress),
+                    created_by="test")
+
+    session.add_all([
+        # mover: loads 1.367631 and 1 (sum 2.367631): (1.367631 x 50.01 + 1 x 0) / 2.367631
+        task("mover", a, "2025-01-31", "1.11", "1.11", "1.11", "50.01"),
+        task("mover", b, "2025-03-31", "1", "1", "1", "0", status="done"),
+        task("mover", b, "2025-02-01", "5", "5", "5", "100", status="cancelled"),
+        task("mover", b, "2025-04-01", "5", "5", "5", "100"),
+        # joiner: a load of 10,000 (too much for NUMERIC(6, 2)); completion (10.01 + 10.00) / 2 = 10.005
+        task("joiner", a, "2025-02-10", "100", "10", "10", "10.01"),
+        task("joiner", a, "2025-03-10", "100", "10", "10", "10.00"),
+        task("joiner", c, "2025-01-10", "1", "1", "1", "100"),
+        # odd: a load of 0.000050, half-even to 0.0000
+        task("odd", a, "2025-03-01", "0.01", "0.01", "0.50", "33.33"),
+        task("brief", b, "2025-03-18", "2.5", "1.5", "1.25", "12.35"),
+    ])
+
+    def day(key: str, unit: Unit, when: str, status: str) -> Attendance:
+        return Attendance(person_id=people[key].id, day=date.fromisoformat(when), unit_id=unit.id, status=status)
+
+    session.add_all([
+        day("mover", a, "2025-01-02", "present"), day("mover", a, "2025-01-03", "sick_leave"),
+        day("mover", b, "2025-02-20", "business_trip"), day("mover", b, "2025-02-21", "annual_leave"),
+        day("mover", b, "2025-03-31", "study"), day("mover", b, "2025-04-01", "personal_leave"),
+        day("mover", a, "2024-12-31", "sick_leave"), day("mover", b, "2025-12-31", "absent"),
+        day("joiner", c, "2025-01-15", "sick_leave"), day("joiner", c, "2025-01-16", "present"),
+        day("joiner", a, "2025-02-03", "rest"), day("joiner", a, "2025-02-04", "maternity_leave"),
+        day("gone", c, "2025-01-15", "personal_leave"),
+        day("odd", a, "2025-03-03", "present"), day("odd", a, "2025-03-04", "present"),
+        day("odd", a, "2025-03-05", "absent"), day("odd", c, "2025-12-01", "personal_leave"),
+    ])
+    await session.flush()
+
+
+@pytest.mark.parametrize("code", ["2025Q1", "2025Q2", "2025Q4", "2025", "2024Q4", "2026Q1"])
+async def test_the_group_summary_is_the_reference_byte_for_byte(
+        client: httpx.AsyncClient, session: AsyncSession, province: dict[str, Any], code: str) -> None:
+    await fill(session, province)
+    response = await client.get(f"/api/v1/records/regions/{province['region'].id}/groups/G/summary",
+                                params={"period": code})
+    assert response.status_code == 200, response.text
+    unit_ids = [uuid.UUID(u) for u in response.json()["unit_ids"]]
+    assert set(unit_ids) == {province["a"].id, province["b"].id}
+    assert response.content == await reference(session, unit_ids, parse_period(code))
+
+
+@pytest.mark.parametrize("bytewise", [None, False], ids=["sort-as-detected", "sort-in-collation"])
+@pytest.mark.parametrize("unit", ["a", "b", "c"])
+async def test_the_unit_summary_is_the_reference_byte_for_byte(
+        client: httpx.AsyncClient, session: AsyncSession, province: dict[str, Any], unit: str, bytewise: bool | None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    if bytewise is False:  # staff numbers sorted in the database's collation, whatever it is
+        statement = summary._summary_sql
+        monkeypatch.setattr(summary, "_summary_sql", lambda statuses, _: statement(statuses, False))
+    await fill(session, province)
+    unit_id = province[unit].id
+    response = await client.get(f"/api/v1/records/units/{unit_id}/summary", params={"period": "2025"})
+    assert response.status_code == 200, response.text
+    assert response.content == await reference(session, [unit_id], parse_period("2025"))
+
+
+async def test_the_corners_have_the_values_the_rules_give(client: httpx.AsyncClient, session: AsyncSession,
+                                                          province: dict[str, Any]) -> None:
+    await fill(session, province)
+    response = await client.get(f"/api/v1/records/regions/{province['region'].id}/groups/G/summary",
+                                params={"period": "2025Q1"})
+    people = {p["name"]: p for p in response.json()["people"]}
+    assert [p["staff_no"] for p in response.json()["people"]] == sorted(p["staff_no"] for p in people.values())
+    assert "王五" not in people                       # left the group before the period
+    mover, joiner, odd = people["张三"], people["李四"], people['O"Brien \\ 赵\n\t\x01\x7f\u2028😀']
+    # the latest placement describes the person; days, weeks and months add up over both
+    assert (mover["unit_id"], mover["section_id"], mover["staff_category"]) == (
+        str(province["b"].id), None, "staff")
+    assert (mover["days_in_period"], mover["weeks_due"], mover["months_due"]) == (90, 13, 4)
+    # W01 at 23:59:59 on the Monday after is on time, W02 at midnight after it is late; W14 is in Q1
+    assert (mover["weeks_submitted"], mover["weeks_on_time"]) == (4, 3)
+    assert (mover["monthly_reports"], mover["mean_leader_mark"]) == (2, "80.00")  # 80.005, half-even
+    assert (mover["tasks"], mover["task_load"], mover["task_completion"]) == (2, "2.3676", "28.89")
+    assert mover["attendance"] == {"annual_leave": 1, "business_trip": 1, "present": 1, "sick_leave": 1, "study": 1}
+    assert mover["leave_days_in_year"] == 2           # 3 January and 1 April; not 31 December 2024
+    # the months before the move into the group are not the group's
+    assert (joiner["unit_id"], joiner["staff_category"], joiner["days_in_period"]) == (
+        str(province["a"].id), "leadership", 59)
+    assert (joiner["weeks_submitted"], joiner["monthly_reports"], joiner["mean_leader_mark"]) == (1, 1, "70.02")
+    assert (joiner["tasks"], joiner["task_load"], joiner["task_completion"]) == (2, "20000.0000", "10.00")
+    assert joiner["attendance"] == {"maternity_leave": 1, "rest": 1}
+    assert joiner["leave_days_in_year"] == 1          # the sick day in the unit outside the group
+    assert (odd["task_load"], odd["task_completion"], odd["leave_days_in_year"]) == ("0.0000", "33.33", 1)
+    assert odd["section_id"] == str(province["section"].id)
+    assert (odd["weeks_submitted"], odd["weeks_on_time"], odd["mean_leader_mark"]) == (2, 2, "66.66")
+    assert people["钱七"]["weeks_due"] == 1 and people["钱七"]["days_in_period"] == 4
+    idle = people["孙八"]
+    assert (idle["weeks_submitted"], idle["mean_leader_mark"], idle["task_load"], idle["task_completion"],
+            idle["attendance"]) == (0, None, "0", None, {})
+
+
+async def test_a_group_with_no_one_in_the_period(client: httpx.AsyncClient, session: AsyncSession,
+                                                 province: dict[str, Any]) -> None:
+    response = await client.get(f"/api/v1/records/units/{province['c'].id}/summary", params={"period": "2010"})
+    assert response.status_code == 200
+    assert response.content == orjson.dumps({"period": "2010", "unit_ids": [str(province["c"].id)], "people": []})
