@@ -71,7 +71,7 @@ def close_read(close: Close, **extra: Any) -> CloseRead:
                      published_at=close.published_at, published_by=close.published_by, **extra)
 
 
-async def _latest(session: AsyncSession, scheme_id: uuid.UUID, period: str, *,
+async def latest_close(session: AsyncSession, scheme_id: uuid.UUID, period: str, *,
                   published: bool = False) -> Close | None:
     query = select(Close).where(Close.scheme_id == scheme_id, Close.period == period)
     if published:
@@ -124,9 +124,7 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
         people = await fetching
     finally:
         fetching.cancel()
-    wanted = wanted_metrics(rules, year=year)
-    with collector_paused():
-        return _compacts(people, wanted, ratings, marks, adjustments, negatives)
+    return _compacts(people, wanted_metrics(rules, year=year), ratings, marks, adjustments, negatives)
 
 
 def _compacts(people: list[dict[str, Any]], wanted: tuple[str, ...], ratings: dict[str, dict[str, list[int]]],
@@ -154,11 +152,6 @@ def input_digest(definition: dict[str, Any], people: dict[str, Compact], *extra:
 
 def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[PersonResult], dict[str, Any]]:
     """Every person's exact total (the integer engine), limits and grade; the close's summary."""
-    with collector_paused():
-        return _quarter_results(people, rules)
-
-
-def _quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[PersonResult], dict[str, Any]]:
     engine = compile_engine(rules)
     mean_load = mean_load_of(list(people.values())) if rules.base.kind == "task_load" else Fraction(0)
     tie_keys = rules.rule.tie_keys
@@ -192,8 +185,7 @@ async def store(session: AsyncSession, *, scheme_id: uuid.UUID, period: str, sch
                 caller: Caller, latest: Close | None) -> Close:
     """A new version, numbered after ``latest`` (the caller holds the scheme's row lock)."""
     close_id = uuid.uuid4()
-    with collector_paused():
-        records, result_digest = _records(close_id, results)
+    records, result_digest = _records(close_id, results)
     close = Close(id=close_id, scheme_id=scheme_id, period=period, version=(latest.version + 1) if latest else 1,
                   scheme_version=scheme_version, input_digest=inputs_digest, result_digest=result_digest,
                   people=len(results), summary=summary, reason=reason, created_by=caller.subject)
@@ -222,7 +214,7 @@ def _records(close_id: uuid.UUID, results: list[PersonResult]) -> tuple[list[tup
 async def lock_latest(session: AsyncSession, scheme_id: uuid.UUID, period: str) -> Close | None:
     """The latest version, under the scheme's row lock: closes and publications of one scheme queue."""
     await session.execute(select(Scheme.id).where(Scheme.id == scheme_id).with_for_update())
-    return await _latest(session, scheme_id, period)
+    return await latest_close(session, scheme_id, period)
 
 
 async def changes(session: AsyncSession, before: Close, after: Close) -> list[PersonChange]:
@@ -241,14 +233,6 @@ async def changes(session: AsyncSession, before: Close, after: Close) -> list[Pe
 
 async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
                         caller: Caller, *, reason: str = "close") -> CloseRead:
-    # The whole close builds O(people) small acyclic objects (the summary, the row sets, the
-    # results): the cyclic collector would rescan them over and over, so it waits until the end.
-    with collector_paused():
-        return await _close_quarter(session, neighbours, scheme, period, caller, reason=reason)
-
-
-async def _close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
-                         caller: Caller, *, reason: str = "close") -> CloseRead:
     version, rules = await rules_of(session, scheme.id)
     people = await gather(session, neighbours, scheme, period, caller, rules)
     digest_ = input_digest(version.definition, people)
@@ -280,14 +264,10 @@ async def find_close(session: AsyncSession, scheme: Scheme, period: str, version
         if close is not None and own and close.published_at is None:
             close = None
     else:
-        close = await _latest(session, scheme.id, period, published=own or not _staff(caller, scheme))
+        close = await latest_close(session, scheme.id, period, published=own or not manages(caller, scheme))
     if close is None:
         raise ResultNotFound(f"no {'published ' if own else ''}result of {period} under scheme {scheme.id}")
     return close
-
-
-def _staff(caller: Caller, scheme: Scheme) -> bool:
-    return manages(caller, scheme)
 
 
 def visible_units(caller: Caller, scheme: Scheme) -> set[str] | None:
@@ -373,7 +353,7 @@ async def publish(session: AsyncSession, close_id: uuid.UUID, caller: Caller) ->
     if not manages(caller, scheme):
         raise ResultNotFound(f"no result version {close_id}")
     await session.execute(select(Scheme.id).where(Scheme.id == scheme.id).with_for_update())
-    newest = await _latest(session, scheme.id, close.period, published=True)
+    newest = await latest_close(session, scheme.id, close.period, published=True)
     if newest is not None and newest.version >= close.version:
         raise AlreadyPublished(f"version {newest.version} of {close.period} is already published")
     await session.execute(update(Close).where(Close.id == close.id)
@@ -394,7 +374,7 @@ async def object_to(session: AsyncSession, close_id: uuid.UUID, body: ObjectionC
     row = await session.get(Result, (close_id, person_id))
     if row is None or close.published_at is None:
         raise ResultNotFound(f"no published result of yours in {close_id}")
-    newest = await _latest(session, close.scheme_id, close.period, published=True)
+    newest = await latest_close(session, close.scheme_id, close.period, published=True)
     if newest is None or newest.id != close.id:
         raise ObjectionClosed("a newer version of this result has been published; object to that one")
     _, rules = await rules_of(session, close.scheme_id)
@@ -471,8 +451,11 @@ async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uu
 
 async def close_period(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
                        caller: Caller, *, reason: str = "close") -> CloseRead:
-    if "Q" in period.code:
-        return await close_quarter(session, neighbours, scheme, period, caller, reason=reason)
     from scoring.results.year import close_year
 
-    return await close_year(session, neighbours, scheme, period, caller, reason=reason)
+    # A close builds O(people) small acyclic objects (the summary, the row sets, the results): the
+    # cyclic collector would rescan them over and over, so it waits until the close is done.
+    with collector_paused():
+        if "Q" in period.code:
+            return await close_quarter(session, neighbours, scheme, period, caller, reason=reason)
+        return await close_year(session, neighbours, scheme, period, caller, reason=reason)

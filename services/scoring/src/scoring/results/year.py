@@ -33,7 +33,7 @@ from scoring.models import Close, Result, Scheme
 from scoring.results.compute import PersonResult
 from scoring.results.engine import compile_engine, mean_load_of, total
 from scoring.results.schemas import CloseRead
-from scoring.results.service import _latest, changes, close_read, gather, input_digest, lock_latest, store
+from scoring.results.service import changes, close_read, gather, input_digest, latest_close, lock_latest, store
 from scoring.schemes.service import rules_of
 from shared.numbers import decimal_str
 from shared.periods import Period
@@ -47,7 +47,7 @@ def _d(value: Fraction | None) -> str | None:
 async def published_quarters(session: AsyncSession, scheme_id: uuid.UUID, year: int) -> list[Close]:
     out = []
     for quarter in range(1, 5):
-        close = await _latest(session, scheme_id, f"{year}Q{quarter}", published=True)
+        close = await latest_close(session, scheme_id, f"{year}Q{quarter}", published=True)
         if close is not None:
             out.append(close)
     return out
@@ -152,7 +152,7 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
 async def pay_bonus(session: AsyncSession, scheme: Scheme, year: int, *, total: Decimal, pool_share: Decimal,
                     coefficients: dict[str, Decimal], withholding: dict[str, Decimal]) -> bonuses.BonusPayout:
     """The payout from the published annual results (grades, exclusions) and the published quarters."""
-    close = await _latest(session, scheme.id, str(year), published=True)
+    close = await latest_close(session, scheme.id, str(year), published=True)
     if close is None:
         raise NotPublished(f"the annual results of {year} are not published under scheme {scheme.id}")
     people = []
