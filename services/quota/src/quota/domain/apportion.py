@@ -154,8 +154,7 @@ def apportion(
         total = sum(values)
         if total == 0 and seats:
             raise ApportionmentError("every population is zero", field="populations")
-        result, ties = _hamilton_plain(populations, seats, total)
-        return Apportionment(name, dict(zip(populations, result)), ties)  # noqa: B905 (equal by construction)
+        return Apportionment(name, *_hamilton_plain(populations, seats, total))
     units = list(populations)
     pops = list(values)
     n = len(units)
@@ -243,26 +242,39 @@ def _quotas(pops: Collection[int], seats: int, total: int) -> tuple[list[int], l
     return [seats * p // total for p in pops], [seats * p % total for p in pops]
 
 
-def _hamilton_plain(populations: Mapping[str, int], seats: int, total: int) -> tuple[list[int], tuple[Tie, ...]]:
-    """Hamilton without minimums or maximums: floors, then the largest remainders."""
+def _hamilton_plain(populations: Mapping[str, int], seats: int, total: int) -> tuple[dict[str, int], tuple[Tie, ...]]:
+    """Hamilton without minimums or maximums: floors, then the largest remainders.
+
+    Small inputs take one pass for the remainders and one for the answer: the seats left
+    after the floors are ``sum(remainders) / total`` exactly (the quotas sum to ``seats``),
+    and with the boundary remainder ``b`` found, ``(seats * p + total - b) // total`` is the
+    floor plus one exactly when the unit's remainder is at least ``b``.
+    """
     pops = populations.values()
     if total == 0:
-        return [0] * len(pops), ()
-    floors, rems = _quotas(pops, seats, total)
-    left = seats - sum(floors)
-    if not left:
-        return floors, ()
+        return dict.fromkeys(populations, 0), ()
     n = len(pops)
     if n < 200:
+        rems = [seats * p % total for p in pops]
+        left = sum(rems) // total
+        if not left:
+            return {u: seats * p // total for u, p in populations.items()}, ()
         ordered = sorted(rems, reverse=True)
         boundary = ordered[left - 1]
         if left == n or ordered[left] != boundary:
             # No tie at the boundary: every remainder at or above it takes a seat.
-            return [f + (r >= boundary) for f, r in zip(floors, rems, strict=True)], ()
+            lift = total - boundary
+            return {u: (seats * p + lift) // total for u, p in populations.items()}, ()
+        floors = [seats * p // total for p in pops]
+    else:
+        floors, rems = _quotas(pops, seats, total)
+        left = seats - sum(floors)
+        if not left:
+            return dict(zip(populations, floors)), ()  # noqa: B905 (equal by construction)
     take, tie = _take_largest(list(range(n)), left, rems, list(pops), list(populations), total)
     for i in take:
         floors[i] += 1
-    return floors, (tie,) if tie else ()
+    return dict(zip(populations, floors)), (tie,) if tie else ()  # noqa: B905 (equal by construction)
 
 
 def _hamilton(
@@ -416,18 +428,24 @@ def _divisor(
     method: str, units: list[str], pops: list[int], seats: int, mins: list[int], maxs: list[int | None]
 ) -> tuple[list[int], list[Tie]]:
     n = len(units)
-    # A unit with no population keeps its minimum; "no maximum" is any number above the total.
-    caps = [lo if p == 0 else (seats if hi is None else hi)
-            for p, lo, hi in zip(pops, mins, maxs, strict=True)]
-    bounded = any(mins) or any(c < seats for c in caps)
-    result = _float_start(method, pops, seats, mins, caps, bounded)
+    if not any(mins) and maxs.count(None) == n and 0 not in pops:
+        caps = [seats] * n
+        bounded = False
+    else:
+        # A unit with no population keeps its minimum; "no maximum" is any number above the total.
+        caps = [lo if p == 0 else (seats if hi is None else hi)
+                for p, lo, hi in zip(pops, mins, maxs, strict=True)]
+        bounded = any(mins) or any(c < seats for c in caps)
+    result, next_f, last_f = _float_start(method, pops, seats, mins, caps, bounded)
     # Settle the boundary exactly. Units whose float priorities sit near the boundary give
     # their last seat back; those seats are handed out again one at a time by exact
     # priority. Every seat kept elsewhere has a clearly higher priority and every seat not
     # given a clearly lower one, so the result is exact.
     inf = math.inf
-    next_f = _next_keys(method, pops, result)
-    last_f = _last_keys(method, pops, result)
+    if next_f is None:
+        next_f = _next_keys(method, pops, result)
+    if last_f is None:
+        last_f = _last_keys(method, pops, result)
     if bounded:
         next_f = [k if s < c else -inf for k, s, c in zip(next_f, result, caps, strict=True)]
         last_f = [k if s > lo else inf for k, s, lo in zip(last_f, result, mins, strict=True)]
@@ -460,14 +478,19 @@ def _divisor(
     return result, ties
 
 
-def _float_start(method: str, pops: list[int], seats: int, mins: list[int], caps: list[int],
-                 bounded: bool) -> list[int]:
-    """An allocation close to the answer from a float divisor, then exactly ``seats`` by float heap."""
+def _float_start(
+    method: str, pops: list[int], seats: int, mins: list[int], caps: list[int], bounded: bool
+) -> tuple[list[int], list[float] | None, list[float] | None]:
+    """An allocation close to the answer from a float divisor, then exactly ``seats`` by float heap.
+
+    Also the float priorities of every unit's next or last seat where the heap already had
+    them at hand (``None`` where it did not), kept up to date for the seats it moved.
+    """
     n = len(pops)
     free = seats - sum(mins)
     total = sum(p for p, lo, c in zip(pops, mins, caps, strict=True) if c > lo) if bounded else sum(pops)
     if free == 0 or total == 0:
-        return list(mins)
+        return list(mins), None, None
 
     def at(divisor: float) -> list[int]:
         out = _round_all(method, pops, divisor)
@@ -488,26 +511,32 @@ def _float_start(method: str, pops: list[int], seats: int, mins: list[int], caps
     diff = seats - sum(result)
     key = _key_of(method)
     if diff > 0:
-        keys = _next_keys(method, pops, result)
-        heap = [(-k, i) for i, k in enumerate(keys) if result[i] < caps[i]]
+        next_f = _next_keys(method, pops, result)
+        heap = [(-k, i) for i, k in enumerate(next_f) if result[i] < caps[i]]
         heapq.heapify(heap)
         while diff > 0 and heap:
             _, i = heapq.heappop(heap)
             result[i] += 1
             diff -= 1
+            next_f[i] = k = key(pops[i], result[i])
             if result[i] < caps[i]:
-                heapq.heappush(heap, (-key(pops[i], result[i]), i))
-    elif diff < 0:
-        keys = _last_keys(method, pops, result)
-        heap = [(k, i) for i, k in enumerate(keys) if result[i] > mins[i]]
+                heapq.heappush(heap, (-k, i))
+        return result, next_f, None
+    if diff < 0:
+        inf = math.inf
+        last_f = _last_keys(method, pops, result)
+        heap = [(k, i) for i, k in enumerate(last_f) if result[i] > mins[i]]
         heapq.heapify(heap)
         while diff < 0 and heap:
             _, i = heapq.heappop(heap)
             result[i] -= 1
             diff += 1
+            # A seat given back leaves the one before it as the unit's last (none: infinite).
+            last_f[i] = k = key(pops[i], result[i] - 1) if result[i] else inf
             if result[i] > mins[i]:
-                heapq.heappush(heap, (key(pops[i], result[i] - 1), i))
-    return result
+                heapq.heappush(heap, (k, i))
+        return result, None, last_f
+    return result, None, None
 
 
 def _hand_out(
