@@ -8,7 +8,12 @@ from fractions import Fraction
 def decimal_str(value: Fraction, places: int = 6) -> str:
     """The exact decimal if it has at most ``places`` digits, else rounded half-even; in integer
     arithmetic (a close renders hundreds of thousands of these)."""
-    numerator, denominator = value.numerator, value.denominator
+    return ratio_str(value.numerator, value.denominator, places)
+
+
+def ratio_str(numerator: int, denominator: int, places: int = 6) -> str:
+    """:func:`decimal_str` of ``numerator / denominator`` (``denominator`` > 0, the fraction need not
+    be reduced)."""
     sign = "-" if numerator < 0 else ""
     scale = 10**places
     quotient, remainder = divmod(abs(numerator) * scale, denominator)

@@ -4,6 +4,7 @@ shares never exceed their caps."""
 
 from __future__ import annotations
 
+import math
 import random
 from decimal import Decimal
 from fractions import Fraction
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.definitions import SchemeDefinition, compile_rules
-from scoring.results.compute import compose_person, mean_task_load
+from scoring.results.compute import compose_person, compute, mean_task_load
 from scoring.results.engine import Compact, compile_engine, mean_load_of, to_reference, total
 from scoring.results.service import quarter_results
 from shared.numbers import decimal_str
@@ -59,36 +60,65 @@ def schemes(draw: Any) -> dict[str, Any]:
                         "bonus_total": "4", "deduction_total": "6"},
         "base": draw(st.sampled_from([{"kind": "flat"}, {"kind": "task_load", "floor": "0.8", "ceiling": "1.2"},
                                       {"kind": "section", "coefficients": {"s1": "1.1", "s2": "0.9"}}])),
-        "negative_items": {"discipline": {"name": "纪律", "effect": "cap", "grade": "average"}},
+        "negative_items": {"discipline": {"name": "纪律", "effect": "cap", "grade": "average"},
+                           "bribe": {"name": "受贿", "effect": "veto"},
+                           "probe": {"name": "立案调查", "effect": "exclude"}},
         "grades": {"caps": [{"grade": "good", "max_share": draw(st.sampled_from(["0.2", "0.4", "0.5"]))}],
-                   "default": "fairly_good", "tie_at_cap": draw(st.sampled_from(["exclude", "include"]))},
+                   "default": "fairly_good", "tie_at_cap": draw(st.sampled_from(["exclude", "include"])),
+                   "rounding": draw(st.sampled_from(["floor", "half_up", "ceiling"])),
+                   "tie_keys": draw(st.sampled_from([[], ["weekly_on_time_rate"],
+                                                     ["attendance_rate", "task_completion"]]))},
         "thresholds": [{"grade": "poor", "below": "60"}],
     }
     return definition
 
 
 @st.composite
-def people(draw: Any, size: int = 8) -> dict[str, Compact]:
+def people(draw: Any, size: int = 8, narrow: bool = False) -> dict[str, Compact]:
+    """Up to ``size`` people; ``narrow``: marks and rates from a few values, so that scores and
+    tie-break values are often exactly equal."""
+    value = st.sampled_from([0, 5_000, 8_000, 10_000]) if narrow else st.integers(0, 10_000)
     out = {}
     for i in range(draw(st.integers(1, size))):
         metrics: dict[str, list[int]] = {}
         for name in METRICS:
             if draw(st.booleans()):
-                metrics[name] = [draw(st.integers(0, 10_000)), draw(st.integers(1, 120))]
+                metrics[name] = ([draw(st.sampled_from([0, 50, 100])), draw(st.sampled_from([1, 2, 4]))] if narrow
+                                 else [draw(st.integers(0, 10_000)), draw(st.integers(1, 120))])
         ratings = {}
         for group in ("leadership", "middle", "staff", "non_staff", "elsewhere"):
-            raters = draw(st.integers(0, 5))
+            raters = draw(st.integers(0, 2 if narrow else 5))
             if raters:
-                ratings[group] = [sum(draw(st.integers(0, 10_000)) for _ in range(raters)), raters]
+                ratings[group] = [sum(draw(value) for _ in range(raters)), raters]
         adjustments = [[draw(st.sampled_from(["honour", "safety"])), draw(st.integers(1, 400)), "证明", "党委"]
                        for _ in range(draw(st.integers(0, 3)))]
         adjustments = [[item, h if item == "honour" else -h, e, a] for item, h, e, a in adjustments]
         out[f"p{i:03d}"] = {"unit": "u", "section": draw(st.sampled_from([None, "s1", "s2", "s3"])),
                             "metrics": metrics,
-                            "marks": {f"i{k}": draw(st.integers(0, 10_000)) for k in range(4) if draw(st.booleans())},
-                            "ratings": ratings, "adjustments": sorted(adjustments),
-                            "negatives": [["discipline", "通报"]] if draw(st.integers(0, 9)) == 0 else []}
+                            "marks": {f"i{k}": draw(value) for k in range(4) if draw(st.booleans())},
+                            "ratings": ratings, "adjustments": [] if narrow else sorted(adjustments),
+                            "negatives": [[draw(st.sampled_from(["discipline", "discipline", "bribe", "probe"])),
+                                           "通报"]] if draw(st.integers(0, 9)) == 0 else []}
     return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(schemes(), st.one_of(people(size=30), people(size=30, narrow=True)))
+def test_the_close_grades_as_the_reference_does(definition: dict[str, Any], group: dict[str, Compact]) -> None:
+    """The close's fast path (integer totals, integer-key ranking) gives every person the score,
+    rank, grade and reasons of the reference (the domain functions, Fractions throughout)."""
+    rules = compile_rules(SchemeDefinition.model_validate(definition))
+    results, summary = quarter_results(group, rules)
+    reference = {r.person_id: r for r in compute([to_reference(pid, c) for pid, c in group.items()], rules)}
+    assert len(results) == len(reference)
+    for r in results:
+        expected = reference[r.person_id]
+        assert (r.score, r.rank, r.grade, r.detail["grade"]["reasons"]) == (
+            expected.score, expected.rank, expected.grade, expected.detail["grade"]["reasons"])
+        assert r.detail["total"] == expected.detail["total"]
+        assert r.detail["limits"] == expected.detail["limits"]
+    assert summary["slots"] == expected.detail["grade"]["slots"]
+    assert summary["graded"] == expected.detail["grade"]["of"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -149,7 +179,11 @@ def test_grade_shares_never_exceed_their_caps(definition: dict[str, Any], group:
     share = Fraction(rules.rule.caps[0].max_share)
     good = sum(1 for r in results if r.grade == "good")
     cap = summary["slots"]["good"]
-    assert cap <= share * len(results)
+    exact = share * summary["graded"]  # the cap is the share of those graded, rounded as the scheme says
+    assert cap == {"floor": math.floor(exact), "ceiling": math.ceil(exact),
+                   "half_up": math.floor(exact + Fraction(1, 2))}[rules.rule.rounding]
+    if rules.rule.rounding == "floor":
+        assert cap <= share * len(results)
     if rules.rule.tie_at_cap == "exclude":
         assert good <= cap
     else:  # a tie at the cap lets all the tied in, and says so

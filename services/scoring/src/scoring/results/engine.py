@@ -119,6 +119,11 @@ def compile_engine(rules: Rules) -> Compiled:
 
 def total(c: Compact, engine: Compiled, mean_load: Fraction) -> Fraction:
     """The person's exact total, by the rules of ``compose_person``."""
+    return Fraction(*total_ratio(c, engine, mean_load))
+
+
+def total_ratio(c: Compact, engine: Compiled, mean_load: Fraction) -> tuple[int, int]:
+    """The person's exact total as a numerator and a positive denominator (not reduced)."""
     marks, metrics = c["marks"], c["metrics"]
     num, den = 0, 1
     for code, wn, wd, kind, param in engine.leaves:
@@ -168,7 +173,7 @@ def total(c: Compact, engine: Compiled, mean_load: Fraction) -> Fraction:
         net = adjusting.apply([adjusting.Adjustment(i, Fraction(h, 100), e) for i, h, e, _ in c["adjustments"]],
                               rules.caps).net
         num, den = num * net.denominator + net.numerator * den, den * net.denominator
-    return Fraction(num, den)
+    return num, den
 
 
 def _coefficient(c: Compact, rules: Rules, mean_load: Fraction) -> Fraction:

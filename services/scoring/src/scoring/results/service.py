@@ -34,11 +34,11 @@ from scoring.errors import (
 )
 from scoring.models import Close, Objection, RatingRound, Result, Scheme
 from scoring.results.compute import (
+    NO_LIMITS,
     PersonResult,
     canonical,
     collector_paused,
     compose_person,
-    grade_all,
     limits_of,
 )
 from scoring.results.engine import (
@@ -48,13 +48,14 @@ from scoring.results.engine import (
     mean_load_of,
     summary_metrics,
     to_reference,
-    total,
+    total_ratio,
     wanted_metrics,
 )
+from scoring.results.ranking import Scored, grade_people
 from scoring.results.schemas import CloseRead, Explanation, ObjectionCreate, PersonChange, ResultRead, ReviewIn
 from scoring.rounds.service import scope_people
 from scoring.schemes.service import get_scheme, manages, rules_at, rules_of
-from shared.numbers import decimal_str
+from shared.numbers import decimal_str, ratio_str
 from shared.periods import Period, parse_period
 from shared.service_auth import Caller
 
@@ -155,21 +156,26 @@ def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[Pers
     engine = compile_engine(rules)
     mean_load = mean_load_of(list(people.values())) if rules.base.kind == "task_load" else Fraction(0)
     tie_keys = rules.rule.tie_keys
-    scored = []
+    thresholds = [(below.numerator, below.denominator) for _, below in rules.thresholds]
+    no_tie = (0, 1)
+    scored: list[Scored] = []
     for pid, inputs in sorted(people.items()):
-        score = total(inputs, engine, mean_load)
-        limits = limits_of([(i, n) for i, n in inputs["negatives"]], score, rules)
+        num, den = total_ratio(inputs, engine, mean_load)
+        negatives = inputs["negatives"]
+        if negatives or any(num * d < n * den for n, d in thresholds):
+            limits = limits_of([(i, n) for i, n in negatives], Fraction(num, den), rules)
+        else:
+            limits = NO_LIMITS
         metrics = inputs["metrics"]
-        tie = {k: Fraction(*metrics[k]) for k in tie_keys if k in metrics}
-        scored.append((pid, score, limits, tie))
-    grades, slots, graded = grade_all(scored, rules)
+        scored.append((pid, num, den, limits, [metrics.get(k, no_tie) for k in tie_keys]))
+    grades, slots, graded = grade_people(scored, rules.rule)
     results = []
-    for pid, score, limits, _ in scored:
+    for pid, num, den, limits, _ in scored:
         grade, rank, reasons = grades[pid]
         inputs = people[pid]
-        detail = {"total": decimal_str(score), "inputs": inputs, "limits": list(limits.listed),
+        detail = {"total": ratio_str(num, den), "inputs": inputs, "limits": list(limits.listed),
                   "grade": {"grade": grade, "rank": rank, "reasons": reasons}}
-        results.append(PersonResult(pid, inputs["unit"], score, rank, grade, detail))
+        results.append(PersonResult(pid, inputs["unit"], Fraction(num, den), rank, grade, detail))
     counts: dict[str, int] = {g: 0 for g in rules.rule.order}
     for r in results:
         key = r.grade or "not_graded"
