@@ -198,6 +198,9 @@ def problems(draw: st.DrawFn) -> tuple[str, int, dict[str, int], dict[str, int],
     return method, seats, pops, mins, maxs
 
 
+SOME_POPULATIONS = [1, 2, 3, 7, 10, 1_000, 999_983]
+
+
 class TestProperties:
     @given(problems())
     @settings(max_examples=400, suppress_health_check=[HealthCheck.filter_too_much])
@@ -240,6 +243,27 @@ class TestProperties:
         for unit, got in apportion("hamilton", seats, pops).seats.items():
             quota = Fraction(seats * pops[unit], total)
             assert int(quota) <= got <= -(-quota.numerator // quota.denominator)
+
+    @given(st.one_of(st.lists(st.sampled_from(SOME_POPULATIONS), min_size=1, max_size=30),
+                     st.lists(st.sampled_from(SOME_POPULATIONS), min_size=200, max_size=450),
+                     st.lists(st.integers(1, 10**6), min_size=200, max_size=450)),
+           st.integers(0, 3_000))
+    @settings(max_examples=150)
+    def test_hamilton_equals_the_exact_largest_remainder_at_every_size(self, values: list[int], seats: int) -> None:
+        """Small and bulk (200 units and more) paths alike, with many equal remainders."""
+        pops = {f"u{i:03d}": p for i, p in enumerate(values)}
+        total = sum(values)
+        quotas = {u: Fraction(seats * p, total) for u, p in pops.items()}
+        expected = {u: int(q) for u, q in quotas.items()}
+        left = seats - sum(expected.values())
+        # Largest remainder first; equal remainders: the larger population, then the unit id.
+        for unit in sorted(pops, key=lambda u: (-(quotas[u] - int(quotas[u])), -pops[u], u))[:left]:
+            expected[unit] += 1
+        result = apportion("hamilton", seats, pops)
+        assert result.seats == expected
+        remainders = sorted((quotas[u] - int(quotas[u]) for u in pops), reverse=True)
+        cut = 0 < left < len(pops) and remainders[left - 1] == remainders[left]
+        assert bool(result.ties) == cut
 
     def test_large_inputs_match_the_reference_at_the_boundary(self) -> None:
         rng = random.Random(7)

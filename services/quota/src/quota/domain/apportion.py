@@ -266,6 +266,19 @@ def _hamilton_plain(populations: Mapping[str, int], seats: int, total: int) -> t
             lift = total - boundary
             return {u: (seats * p + lift) // total for u, p in populations.items()}, ()
         floors = [seats * p // total for p in pops]
+    elif seats * max(pops) < _INT64_SAFE:
+        # In bulk: the same floors and remainders in int64, and no tie at the boundary (nearly
+        # always) settled in three array operations.
+        floor_array, rem_array = np.divmod(np.fromiter(pops, dtype=np.int64, count=n) * seats, total)
+        left = seats - int(floor_array.sum())
+        if left:
+            boundary = rem_array[np.argpartition(rem_array, n - left)[n - left]]
+            if int(np.count_nonzero(rem_array >= boundary)) == left:
+                floor_array += rem_array >= boundary
+                left = 0
+        if not left:
+            return dict(zip(populations, floor_array.tolist())), ()  # noqa: B905 (equal by construction)
+        floors, rems = floor_array.tolist(), rem_array.tolist()
     else:
         floors, rems = _quotas(pops, seats, total)
         left = seats - sum(floors)
