@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSON, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scoring.db import Base
@@ -180,13 +180,15 @@ class Close(Base):
 class Result(Base):
     __tablename__ = "results"
 
-    close_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("closes.id"), primary_key=True)
+    # close_id belongs to a close: checked once per inserting statement by the trigger
+    # results_have_their_close (a foreign key would look each of a province's rows up).
+    close_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     unit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     score: Mapped[Decimal | None] = mapped_column(Numeric(14, 6))
     rank: Mapped[int | None] = mapped_column(Integer)
     grade: Mapped[str | None] = mapped_column(String(32))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)  # the bytes the close wrote and hashed
 
 
 class Objection(Base):

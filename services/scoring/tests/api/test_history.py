@@ -4,6 +4,7 @@ a result version, its rows or a scheme version."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 from fastapi import FastAPI
@@ -54,6 +55,20 @@ async def test_history_cannot_be_rewritten(scoring_app: FastAPI, records_app: Fa
         with pytest.raises(DBAPIError, match=r"append-only|only ever published"):
             async with session.begin_nested():
                 await session.execute(text(statement))
+
+
+async def test_results_belong_to_a_close(scoring_app: FastAPI) -> None:
+    """Checked once per statement (a close writes its rows with one COPY), and for every row of it."""
+    async with rolled_back(scoring_app) as session:
+        assert isinstance(session, AsyncSession)
+        close_id = uuid.uuid4()
+        with pytest.raises(DBAPIError, match="must belong to an existing result version"):
+            async with session.begin_nested():
+                await session.execute(text(
+                    "INSERT INTO scoring.results (close_id, person_id, detail) "
+                    "SELECT :close, gen_random_uuid(), '{}' FROM generate_series(1, 3)"), {"close": close_id})
+        assert await session.scalar(text("SELECT count(*) FROM scoring.results WHERE close_id = :close"),
+                                    {"close": close_id}) == 0
 
 
 async def test_a_staff_category_scheme_evaluates_only_that_category(scoring_app: FastAPI,

@@ -10,13 +10,14 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.definitions import SchemeDefinition, compile_rules
 from scoring.results.compute import compose_person, compute, mean_task_load
 from scoring.results.engine import Compact, compile_engine, mean_load_of, to_reference, total
-from scoring.results.service import quarter_results
+from scoring.results.service import detail_json, input_digest, quarter_results
 from shared.numbers import decimal_str
 
 METRICS = ("weekly_on_time_rate", "attendance_rate", "task_completion", "task_load")
@@ -119,6 +120,11 @@ def test_the_close_grades_as_the_reference_does(definition: dict[str, Any], grou
         assert r.detail["limits"] == expected.detail["limits"]
     assert summary["slots"] == expected.detail["grade"]["slots"]
     assert summary["graded"] == expected.detail["grade"]["of"]
+    # What is stored: the inputs' canonical JSON from the digest spliced in, the same bytes.
+    kept: dict[str, bytes] = {}
+    input_digest({}, group, keep=kept)
+    for r in results:
+        assert detail_json(r.detail, kept[r.person_id]) == orjson.dumps(r.detail, option=orjson.OPT_SORT_KEYS)
 
 
 @settings(max_examples=300, deadline=None)

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+import time
 import uuid
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -59,6 +63,27 @@ from shared.numbers import decimal_str, ratio_str
 from shared.periods import Period, parse_period
 from shared.service_auth import Caller
 
+logger = logging.getLogger("scoring.close")
+
+
+class Phases:
+    """Seconds spent in each phase of a close, for one log line an operator can read."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def timing(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - started, 3)
+
+    async def timed(self, name: str, work: Awaitable[Any]) -> Any:
+        with self.timing(name):
+            return await work
+
 
 def score_str(value: Decimal | None) -> str | None:
     return None if value is None else decimal_str(Fraction(value))
@@ -89,17 +114,19 @@ async def _driver(session: AsyncSession) -> Any:
 
 
 async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller,
-                 rules: Rules, *, year: bool = False) -> dict[str, Compact]:
+                 rules: Rules, *, year: bool = False, phases: Phases | None = None) -> dict[str, Compact]:
     """Every input of the period for the scheme's people, compact and in person order. The records
     summary is fetched while the database aggregates the ratings."""
     round_ = await session.scalar(select(RatingRound).where(RatingRound.scheme_id == scheme.id,
                                                             RatingRound.period == period.code))
     if round_ is not None and round_.status == "open":
         raise RoundOpen(f"close the rating round {round_.id} of {period.code} first")
-    fetching = asyncio.create_task(scope_people(neighbours, scheme, period, caller))
+    phases = phases or Phases()
+    fetching = asyncio.create_task(phases.timed("records_summary", scope_people(neighbours, scheme, period, caller)))
     try:
         driver = await _driver(session)
         ratings: dict[str, dict[str, list[int]]] = {}
+        started = time.perf_counter()
         if round_ is not None:
             # One scan of the round's ratings: (sum in hundredths, raters) per person and group.
             for pid, group, total_marks, raters in await driver.fetch(
@@ -107,6 +134,7 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
                     "(sum(mark) * 100)::bigint AS s, count(*)::int AS c FROM ratings WHERE round_id = $1 "
                     "GROUP BY 1, 2) AS sums", round_.id):
                 ratings.setdefault(pid, {})[group] = [total_marks, raters]
+        phases.seconds["ratings"] = round(time.perf_counter() - started, 3)
         marks: dict[str, dict[str, int]] = {}
         for pid, indicator, mark in await driver.fetch(
                 "SELECT person_id::text, indicator, (mark * 100)::int FROM marks WHERE scheme_id = $1 AND period = $2",
@@ -122,10 +150,12 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
                 "SELECT person_id::text, item, note FROM negative_events WHERE scheme_id = $1 AND period = $2 "
                 "ORDER BY 1, 2, 3", scheme.id, period.code):
             negatives.setdefault(pid, []).append([item, note])
+        phases.seconds["other_inputs"] = round(time.perf_counter() - started - phases.seconds["ratings"], 3)
         people = await fetching
     finally:
         fetching.cancel()
-    return _compacts(people, wanted_metrics(rules, year=year), ratings, marks, adjustments, negatives)
+    with phases.timing("compact"):
+        return _compacts(people, wanted_metrics(rules, year=year), ratings, marks, adjustments, negatives)
 
 
 def _compacts(people: list[dict[str, Any]], wanted: tuple[str, ...], ratings: dict[str, dict[str, list[int]]],
@@ -141,13 +171,18 @@ def _compacts(people: list[dict[str, Any]], wanted: tuple[str, ...], ratings: di
     return dict(sorted(out.items()))
 
 
-def input_digest(definition: dict[str, Any], people: dict[str, Compact], *extra: Any) -> str:
-    """What the results depend on: the scheme version and every person's compact inputs."""
+def input_digest(definition: dict[str, Any], people: dict[str, Compact], *extra: Any,
+                 keep: dict[str, bytes] | None = None) -> str:
+    """What the results depend on: the scheme version and every person's compact inputs (their
+    canonical JSON also put in ``keep``, if given, for the stored details)."""
     h = hashlib.sha256(canonical({"definition": definition, "extra": list(extra)}))
     dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS
     for pid, inputs in people.items():
         h.update(pid.encode())
-        h.update(dumps(inputs, option=sort))
+        raw = dumps(inputs, option=sort)
+        h.update(raw)
+        if keep is not None:
+            keep[pid] = raw
     return h.hexdigest()
 
 
@@ -188,10 +223,10 @@ def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[Pers
 
 async def store(session: AsyncSession, *, scheme_id: uuid.UUID, period: str, scheme_version: int,
                 inputs_digest: str, results: list[PersonResult], summary: dict[str, Any], reason: str,
-                caller: Caller, latest: Close | None) -> Close:
+                caller: Caller, latest: Close | None, inputs_json: dict[str, bytes] | None = None) -> Close:
     """A new version, numbered after ``latest`` (the caller holds the scheme's row lock)."""
     close_id = uuid.uuid4()
-    records, result_digest = _records(close_id, results)
+    records, result_digest = _records(close_id, results, inputs_json)
     close = Close(id=close_id, scheme_id=scheme_id, period=period, version=(latest.version + 1) if latest else 1,
                   scheme_version=scheme_version, input_digest=inputs_digest, result_digest=result_digest,
                   people=len(results), summary=summary, reason=reason, created_by=caller.subject)
@@ -205,12 +240,24 @@ async def store(session: AsyncSession, *, scheme_id: uuid.UUID, period: str, sch
     return close
 
 
-def _records(close_id: uuid.UUID, results: list[PersonResult]) -> tuple[list[tuple[Any, ...]], str]:
+def detail_json(detail: dict[str, Any], inputs_json: bytes | None = None) -> bytes:
+    """A result's detail as stored and hashed: canonical JSON (keys sorted). A quarter's inputs were
+    already written as canonical JSON for the input digest; given those bytes, they are spliced in
+    rather than written again (the same bytes: the keys grade, inputs, limits, total in order)."""
+    dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS
+    if inputs_json is None:
+        return dumps(detail, option=sort)
+    return b"".join((b'{"grade":', dumps(detail["grade"], option=sort), b',"inputs":', inputs_json,
+                     b',"limits":', dumps(detail["limits"], option=sort), b',"total":', dumps(detail["total"]), b"}"))
+
+
+def _records(close_id: uuid.UUID, results: list[PersonResult],
+             inputs_json: dict[str, bytes] | None = None) -> tuple[list[tuple[Any, ...]], str]:
     records = []
     h = hashlib.sha256()
     for r in results:
         score = decimal_str(r.score)
-        detail = orjson.dumps(r.detail, option=orjson.OPT_SORT_KEYS)
+        detail = detail_json(r.detail, None if inputs_json is None else inputs_json[r.person_id])
         h.update(orjson.dumps([r.person_id, r.unit_id, score, r.rank, r.grade]))
         h.update(detail)
         records.append((close_id, r.person_id, r.unit_id, Decimal(score), r.rank, r.grade, detail.decode()))
@@ -239,17 +286,34 @@ async def changes(session: AsyncSession, before: Close, after: Close) -> list[Pe
 
 async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
                         caller: Caller, *, reason: str = "close") -> CloseRead:
+    phases = Phases()
     version, rules = await rules_of(session, scheme.id)
-    people = await gather(session, neighbours, scheme, period, caller, rules)
-    digest_ = input_digest(version.definition, people)
+    with phases.timing("gather"):
+        people = await gather(session, neighbours, scheme, period, caller, rules, phases=phases)
+    inputs_json: dict[str, bytes] = {}
+    with phases.timing("digest"):
+        digest_ = input_digest(version.definition, people, keep=inputs_json)
     latest = await lock_latest(session, scheme.id, period.code)
     if latest is not None and latest.input_digest == digest_ and latest.scheme_version == version.version:
+        _log_close(scheme, period, latest, phases, unchanged=True)
         return close_read(latest, unchanged=True)
-    results, summary = quarter_results(people, rules)
-    close = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
-                        inputs_digest=digest_, results=results, summary=summary, reason=reason, caller=caller,
-                        latest=latest)
-    return close_read(close, changes=None if latest is None else await changes(session, latest, close))
+    with phases.timing("compute"):
+        results, summary = quarter_results(people, rules)
+    with phases.timing("store"):
+        close = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
+                            inputs_digest=digest_, results=results, summary=summary, reason=reason, caller=caller,
+                            latest=latest, inputs_json=inputs_json)
+    with phases.timing("changes"):
+        found = None if latest is None else await changes(session, latest, close)
+    _log_close(scheme, period, close, phases, unchanged=False)
+    return close_read(close, changes=found)
+
+
+def _log_close(scheme: Scheme, period: Period, close: Close, phases: Phases, *, unchanged: bool) -> None:
+    logger.info("closed %s of scheme %s: version %s, %s people%s", period.code, scheme.id, close.version,
+                close.people, " (inputs unchanged)" if unchanged else "",
+                extra={"scheme_id": str(scheme.id), "period": period.code, "version": close.version,
+                       "people": close.people, "unchanged": unchanged, "seconds": phases.seconds})
 
 
 async def get_close(session: AsyncSession, close_id: uuid.UUID, caller: Caller) -> tuple[Close, Scheme]:
