@@ -271,17 +271,17 @@ async def lock_latest(session: AsyncSession, scheme_id: uuid.UUID, period: str) 
 
 
 async def changes(session: AsyncSession, before: Close, after: Close) -> list[PersonChange]:
-    old = {p: (s, g) for p, s, g in await session.execute(
-        select(Result.person_id, Result.score, Result.grade).where(Result.close_id == before.id))}
-    new = {p: (s, g) for p, s, g in await session.execute(
-        select(Result.person_id, Result.score, Result.grade).where(Result.close_id == after.id))}
-    out = []
-    for person_id in sorted(old.keys() | new.keys(), key=str):
-        b, a = old.get(person_id, (None, None)), new.get(person_id, (None, None))
-        if b != a:
-            out.append(PersonChange(person_id=person_id, score=[score_str(b[0]), score_str(a[0])],
-                                    grade=[b[1], a[1]]))
-    return out
+    """Everyone whose score or grade differs between two versions (or who is in only one), by
+    person id; the database compares the versions and sends only the differences."""
+    rows = await (await _driver(session)).fetch(
+        "SELECT coalesce(b.person_id, a.person_id), b.score, a.score, b.grade, a.grade "
+        "FROM (SELECT person_id, score, grade FROM results WHERE close_id = $1) AS b "
+        "FULL JOIN (SELECT person_id, score, grade FROM results WHERE close_id = $2) AS a "
+        "ON a.person_id = b.person_id "
+        "WHERE b.person_id IS NULL OR a.person_id IS NULL "
+        "OR (b.score, b.grade) IS DISTINCT FROM (a.score, a.grade) ORDER BY 1::text COLLATE \"C\"", before.id, after.id)
+    return [PersonChange(person_id=person_id, score=[score_str(old), score_str(new)], grade=[old_grade, new_grade])
+            for person_id, old, new, old_grade, new_grade in rows]
 
 
 async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
