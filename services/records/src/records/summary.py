@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,7 +47,9 @@ class PersonSummary(BaseModel):
     task_load: Decimal
     task_completion: Decimal | None
     attendance: dict[str, int]
-    leave_days_in_year: int
+    leave_days_in_year: int | None = Field(
+        description="sick and personal leave in the period's calendar year, in any unit; null when asked "
+                    "without it (leave_in_year=false)")
 
 
 class PeriodSummary(BaseModel):
@@ -75,7 +77,8 @@ def mondays(start: date, end: date) -> int:
 # Parameters: $1 the unit ids; $2, $3 the period's first and last day; $4, $5 its first and last
 # ISO week as iso_year * 100 + iso_week, $6/$7 and $8/$9 the same as (iso_year, iso_week); $10/$11
 # and $12/$13 its first and last month as (year, month); $14, $15 the calendar year of its first
-# day; $16 the on-time deadline of each week from $4 to $5 (from _PREPARE).
+# day; $16 the on-time deadline of each week from $4 to $5 (from _PREPARE); $17 whether to count the
+# year's leave (a scan of the year's attendance for a province; a one-time false filter without it).
 S = SCHEMA
 
 #: the local day of submission is at most the Monday after the week (work_logs.service.on_time)
@@ -150,10 +153,11 @@ SELECT convert_to(format('{{"person_id":"%s","staff_no":%s,"name":%s,"unit_id":"
     to_json(q.staff_category), q.days, q.weeks_due, coalesce(q.submitted, 0), coalesce(q.timely, 0), q.months_due,
     coalesce(q.reports, 0), coalesce('"' || {_half_even("q.mean", 2)} || '"', 'null'), coalesce(q.tasks, 0),
     coalesce({_half_even("q.load", 4)}, '0'), coalesce('"' || {_half_even("q.completion", 2)} || '"', 'null'),
-    q.attendance, q.leave), 'UTF8')
+    q.attendance, coalesce(q.leave::text, 'null')), 'UTF8')
 FROM (
     SELECT p.person_id, x.staff_no, x.name, p.unit_id, p.section_id, p.staff_category, p.days, p.weeks_due,
-           p.months_due, l.submitted, l.timely, r.reports, m.mean, t.tasks, t.load, t.completion, {leave} AS leave,
+           p.months_due, l.submitted, l.timely, r.reports, m.mean, t.tasks, t.load, t.completion,
+           CASE WHEN $17 THEN {leave} END AS leave,
            concat_ws(',', {attendance}) AS attendance
     FROM (
         -- days, weeks and months due add up over the placements; the latest describes the person
@@ -216,7 +220,7 @@ FROM (
         -- the rest of the year's leave in any unit (d has the period's in the units): a few index
         -- lookups a person for a county (attendance_leave_idx), a scan for a province
         SELECT person_id, count(*) AS leave FROM {S}.attendance
-        WHERE person_id IN (SELECT person_id FROM {S}.assignments WHERE unit_id = ANY($1::uuid[]))
+        WHERE $17 AND person_id IN (SELECT person_id FROM {S}.assignments WHERE unit_id = ANY($1::uuid[]))
           AND status IN {LEAVE} AND day BETWEEN $14::date AND $15::date
           AND NOT (unit_id = ANY($1::uuid[]) AND day BETWEEN $2::date AND $3::date)
         GROUP BY person_id
@@ -234,7 +238,8 @@ def _parameters(unit_ids: list[uuid.UUID], period: Period) -> list[Any]:
             date(start.year, 1, 1), date(start.year, 12, 31)]
 
 
-async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period) -> bytes:
+async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period, *,
+                       leave_in_year: bool = True) -> bytes:
     """The period summary of the units' people as the JSON body of the summary routes."""
     parameters = _parameters(unit_ids, period)
     connection = await session.connection()
@@ -243,30 +248,37 @@ async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period:
     settings: Sequence[Any] = prepared.one()
     statuses, deadlines, bytewise = settings[0], settings[1], settings[2]
     driver: Any = (await connection.get_raw_connection()).driver_connection
-    rows = await driver.fetch(_summary_sql(statuses, bytewise), *parameters, deadlines)
+    rows = await driver.fetch(_summary_sql(statuses, bytewise), *parameters, deadlines, leave_in_year)
     return b"".join([b'{"period":', orjson.dumps(period.code), b',"unit_ids":',
                      orjson.dumps([str(u) for u in unit_ids]), b',"people":[',
                      b",".join([row[0] for row in rows]), b"]}"])
 
 
+LeaveInYear = Annotated[bool, Query(description="count each person's leave in the period's whole year "
+                                               "(leave_days_in_year); false skips it and gives null")]
+
+
 @router.get("/units/{unit_id}/summary", response_model=PeriodSummary,
             summary="Per person: weekly records and monthly reports due / submitted, mean leader mark, "
                     "weighted task completion, attendance by status, leave in the year")
-async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep) -> Response:
+async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
+                       leave_in_year: LeaveInYear = True) -> Response:
     await get_unit_or_raise(session, unit_id, caller=caller)
-    return Response(await summary_json(session, [unit_id], period), media_type="application/json")
+    return Response(await summary_json(session, [unit_id], period, leave_in_year=leave_in_year),
+                    media_type="application/json")
 
 
 @router.get("/regions/{region_id}/groups/{group}/summary", response_model=PeriodSummary,
             summary="The same for an evaluation group: every unit of the region sharing it")
 async def group_summary(region_id: uuid.UUID, group: Annotated[str, Path(max_length=64)], period: PeriodDep,
-                        session: SessionDep, caller: CallerDep) -> Response:
+                        session: SessionDep, caller: CallerDep, leave_in_year: LeaveInYear = True) -> Response:
     await _visible_region(session, caller, region_id)
     unit_ids = list(await session.scalars(select(Unit.id).where(Unit.region_id == region_id,
                                                                 Unit.evaluation_group == group)))
     if not unit_ids:
         raise NotFound(f"no evaluation group {group!r} in region {region_id}", code="group_not_found")
-    return Response(await summary_json(session, unit_ids, period), media_type="application/json")
+    return Response(await summary_json(session, unit_ids, period, leave_in_year=leave_in_year),
+                    media_type="application/json")
 
 
 async def _visible_region(session: AsyncSession, caller: Caller, region_id: uuid.UUID) -> None:

@@ -285,6 +285,19 @@ async def test_the_unit_summary_is_the_reference_byte_for_byte(
     assert response.content == await reference(session, [unit_id], parse_period("2025"))
 
 
+async def test_without_the_year_s_leave_only_that_is_left_out(
+        client: httpx.AsyncClient, session: AsyncSession, province: dict[str, Any]) -> None:
+    await fill(session, province)
+    path = f"/api/v1/records/regions/{province['region'].id}/groups/G/summary"
+    full = (await client.get(path, params={"period": "2025Q1"})).json()
+    lean = (await client.get(path, params={"period": "2025Q1", "leave_in_year": "false"})).json()
+    assert any(p["leave_days_in_year"] for p in full["people"])
+    assert all(p["leave_days_in_year"] is None for p in lean["people"])
+    for person in full["people"]:
+        person["leave_days_in_year"] = None
+    assert lean == full
+
+
 async def test_the_corners_have_the_values_the_rules_give(client: httpx.AsyncClient, session: AsyncSession,
                                                           province: dict[str, Any]) -> None:
     await fill(session, province)

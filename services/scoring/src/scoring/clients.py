@@ -25,11 +25,13 @@ class Neighbours:
                                    transport=quota_transport)
 
     async def summary(self, *, region_id: uuid.UUID, unit_id: uuid.UUID | None, group: str | None, period: str,
-                      caller: Caller) -> list[dict[str, Any]]:
-        """The records summary of a unit or an evaluation group for a period: one call per scheme."""
+                      caller: Caller, leave_in_year: bool = True) -> list[dict[str, Any]]:
+        """The records summary of a unit or an evaluation group for a period: one call per scheme;
+        without each person's leave in the whole year unless ``leave_in_year`` (a province-wide scan)."""
         path = (f"/api/v1/records/units/{unit_id}/summary" if unit_id is not None
                 else f"/api/v1/records/regions/{region_id}/groups/{group}/summary")
-        response = await self.records.request("GET", path, caller=caller, params={"period": period})
+        response = await self.records.request("GET", path, caller=caller, params={
+            "period": period, "leave_in_year": "true" if leave_in_year else "false"})
         if response.status_code == 404:
             raise NotFound(f"records knows no {'unit ' + str(unit_id) if unit_id else 'group ' + str(group)}",
                            code="scope_not_found")

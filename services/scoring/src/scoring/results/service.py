@@ -122,7 +122,9 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
     if round_ is not None and round_.status == "open":
         raise RoundOpen(f"close the rating round {round_.id} of {period.code} first")
     phases = phases or Phases()
-    fetching = asyncio.create_task(phases.timed("records_summary", scope_people(neighbours, scheme, period, caller)))
+    wanted = wanted_metrics(rules, year=year)
+    fetching = asyncio.create_task(phases.timed("records_summary", scope_people(
+        neighbours, scheme, period, caller, leave_in_year="leave_days_in_year" in wanted)))
     try:
         driver = await _driver(session)
         ratings: dict[str, dict[str, list[int]]] = {}
@@ -155,7 +157,7 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
     finally:
         fetching.cancel()
     with phases.timing("compact"):
-        return _compacts(people, wanted_metrics(rules, year=year), ratings, marks, adjustments, negatives)
+        return _compacts(people, wanted, ratings, marks, adjustments, negatives)
 
 
 def _compacts(people: list[dict[str, Any]], wanted: tuple[str, ...], ratings: dict[str, dict[str, list[int]]],

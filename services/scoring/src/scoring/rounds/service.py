@@ -28,10 +28,11 @@ def _bad(message: str, field: str) -> InputInvalid:
     return InputInvalid(message, errors=[{"field": field, "message": message}])
 
 
-async def scope_people(neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller) -> list[dict[str, Any]]:
+async def scope_people(neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller, *,
+                       leave_in_year: bool = False) -> list[dict[str, Any]]:
     """The scheme's people in the period, from the records summary (one call), filtered by staff category."""
     people = await neighbours.summary(region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
-                                      period=period.code, caller=caller)
+                                      period=period.code, caller=caller, leave_in_year=leave_in_year)
     if scheme.staff_category is not None:
         people = [p for p in people if p["staff_category"] == scheme.staff_category]
     return people
