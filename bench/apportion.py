@@ -42,7 +42,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 3,000-unit peer runs")
     args = parser.parse_args()
     rng = random.Random(20241231)
-    sizes = [(50, 435, 7)] + ([] if args.quick else [(3_000, 60_000, 3)])
+    sizes = [(50, 435, 15)] + ([] if args.quick else [(3_000, 60_000, 3)])
     print(f"{'method':<16}{'units':>7}{'seats':>8}{'ours µs':>11}{'peer µs':>11}{'ratio':>8}  same")
     for units, seats, runs in sizes:
         votes = [rng.randint(1_000, 5_000_000) for _ in range(units)]
