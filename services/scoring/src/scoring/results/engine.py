@@ -67,16 +67,6 @@ def wanted_metrics(rules: Rules, *, year: bool = False) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def compact(person: Mapping[str, Any], *, metrics: dict[str, list[int]], marks: dict[str, int] | None,
-            ratings: dict[str, list[int]] | None, adjustments: list[list[Any]] | None,
-            negatives: list[list[str]] | None) -> Compact:
-    """The person's inputs as the close sees them (keys in a fixed order, for stable bytes)."""
-    unit, section = person.get("unit_id"), person.get("section_id")
-    return {"unit": None if unit is None else str(unit), "section": None if section is None else str(section),
-            "metrics": metrics, "marks": marks or {}, "ratings": ratings or {}, "adjustments": adjustments or [],
-            "negatives": negatives or []}
-
-
 def to_reference(person_id: str, c: Compact) -> PersonInputs:
     return PersonInputs(
         person_id=person_id, unit_id=c["unit"], section_id=c["section"],

@@ -47,7 +47,6 @@ from scoring.results.compute import (
 )
 from scoring.results.engine import (
     Compact,
-    compact,
     compile_engine,
     mean_load_of,
     summary_metrics,
@@ -163,14 +162,18 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
 def _compacts(people: list[dict[str, Any]], wanted: tuple[str, ...], ratings: dict[str, dict[str, list[int]]],
               marks: dict[str, dict[str, int]], adjustments: dict[str, list[list[Any]]],
               negatives: dict[str, list[list[str]]]) -> dict[str, Compact]:
+    """Every person's inputs as the close sees them, by person id: integers only (see ``engine``),
+    the keys in a fixed order for stable bytes."""
     out = {}
-    for person in people:
+    for person in sorted(people, key=lambda p: str(p["person_id"])):
         pid = str(person["person_id"])
         group_sums = ratings.get(pid)
-        out[pid] = compact(person, metrics=summary_metrics(person, wanted), marks=marks.get(pid),
-                           ratings=None if group_sums is None else dict(sorted(group_sums.items())),
-                           adjustments=adjustments.get(pid), negatives=negatives.get(pid))
-    return dict(sorted(out.items()))
+        unit, section = person.get("unit_id"), person.get("section_id")
+        out[pid] = {"unit": None if unit is None else str(unit), "section": None if section is None else str(section),
+                    "metrics": summary_metrics(person, wanted), "marks": marks.get(pid) or {},
+                    "ratings": {} if group_sums is None else dict(sorted(group_sums.items())),
+                    "adjustments": adjustments.get(pid) or [], "negatives": negatives.get(pid) or []}
+    return out
 
 
 def input_digest(definition: dict[str, Any], people: dict[str, Compact], *extra: Any,
