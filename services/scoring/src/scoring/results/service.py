@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import resource
 import time
 import uuid
 from collections.abc import Awaitable, Iterator
@@ -66,10 +67,12 @@ logger = logging.getLogger("scoring.close")
 
 
 class Phases:
-    """Seconds spent in each phase of a close, for one log line an operator can read."""
+    """Seconds spent in each phase of a close, and the process's peak memory when each ended, for
+    one log line an operator can read."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.peak_mb: dict[str, int] = {}
 
     @contextmanager
     def timing(self, name: str) -> Iterator[None]:
@@ -78,6 +81,7 @@ class Phases:
             yield
         finally:
             self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - started, 3)
+            self.peak_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
     async def timed(self, name: str, work: Awaitable[Any]) -> Any:
         with self.timing(name):
@@ -187,7 +191,9 @@ def input_digest(definition: dict[str, Any], people: dict[str, Compact], *extra:
         raw = dumps(inputs, option=sort)
         h.update(raw)
         if keep is not None:
-            keep[pid] = raw
+            # A copy: orjson's result keeps the ~4 KB buffer it was written into (200,000 of them
+            # held 750 MB more at the peak of a province's close than these exact-size copies).
+            keep[pid] = bytes(memoryview(raw))
     return h.hexdigest()
 
 
@@ -318,7 +324,8 @@ def _log_close(scheme: Scheme, period: Period, close: Close, phases: Phases, *, 
     logger.info("closed %s of scheme %s: version %s, %s people%s", period.code, scheme.id, close.version,
                 close.people, " (inputs unchanged)" if unchanged else "",
                 extra={"scheme_id": str(scheme.id), "period": period.code, "version": close.version,
-                       "people": close.people, "unchanged": unchanged, "seconds": phases.seconds})
+                       "people": close.people, "unchanged": unchanged, "seconds": phases.seconds,
+                       "peak_rss_mb": phases.peak_mb})
 
 
 async def get_close(session: AsyncSession, close_id: uuid.UUID, caller: Caller) -> tuple[Close, Scheme]:
