@@ -30,8 +30,8 @@ class Neighbours:
         without each person's leave in the whole year unless ``leave_in_year`` (a province-wide scan)."""
         path = (f"/api/v1/records/units/{unit_id}/summary" if unit_id is not None
                 else f"/api/v1/records/regions/{region_id}/groups/{group}/summary")
-        response = await self.records.request("GET", path, caller=caller, params={
-            "period": period, "leave_in_year": "true" if leave_in_year else "false"})
+        response = await self.records.request("GET", path, caller=caller,
+                                              params={"period": period, "leave_in_year": leave_in_year})
         if response.status_code == 404:
             raise NotFound(f"records knows no {'unit ' + str(unit_id) if unit_id else 'group ' + str(group)}",
                            code="scope_not_found")

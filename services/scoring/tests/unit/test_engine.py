@@ -8,6 +8,7 @@ import math
 import random
 from decimal import Decimal
 from fractions import Fraction
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -15,8 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.definitions import SchemeDefinition, compile_rules
-from scoring.results.compute import compose_person, compute, mean_task_load
+from scoring.domain.grades import GradeCap, GradeRule
+from scoring.results.compute import NO_LIMITS, compose_person, compute, grade_all, mean_task_load
 from scoring.results.engine import Compact, compile_engine, mean_load_of, to_reference, total
+from scoring.results.ranking import grade_people
 from scoring.results.service import detail_json, input_digest, quarter_results
 from shared.numbers import decimal_str
 
@@ -194,3 +197,21 @@ def test_grade_shares_never_exceed_their_caps(definition: dict[str, Any], group:
         assert good <= cap
     else:  # a tie at the cap lets all the tied in, and says so
         assert good <= cap or any("tie_at_cap=include" in " ".join(r.detail["grade"]["reasons"]) for r in results)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([10**7, 10**7 + 1, 3 * 10**9, 1]), st.integers(1, 3),
+                          st.sampled_from([[0, 1], [1, 3], [2, 6], [10**20, 7]])), min_size=1, max_size=25),
+       st.sampled_from(["exclude", "include"]))
+def test_grading_beyond_int64_floors_is_the_reference(values: list[tuple[int, int, list[int]]],
+                                                       tie_at_cap: str) -> None:
+    """Scores or tie values whose 12-place floors do not fit in int64 take the plain sort, with the
+    same answers as the reference grading."""
+    rule = GradeRule(order=("good", "fairly_good", "average", "poor"), caps=(GradeCap("good", Fraction(2, 5)),),
+                     default="fairly_good", tie_at_cap=tie_at_cap, tie_keys=("weekly_on_time_rate",))
+    scored = [(f"p{i:03d}", num, den, NO_LIMITS, [tie]) for i, (num, den, tie) in enumerate(values)]
+    fast = grade_people(scored, rule)
+    rules = SimpleNamespace(rule=rule)
+    reference = grade_all([(pid, Fraction(num, den), limits, {"weekly_on_time_rate": Fraction(*tie)})
+                           for pid, num, den, limits, (tie,) in scored], rules)  # type: ignore[arg-type]
+    assert fast == reference

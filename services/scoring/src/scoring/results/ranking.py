@@ -109,7 +109,8 @@ def _plain_tie(candidates: list[Scored], order: list[int], floors: list[list[int
 
 
 def grade_people(scored: Sequence[Scored], rule: GradeRule) -> tuple[Graded, dict[str, int], int]:
-    """Grade everyone not excluded: person → (grade, rank, reasons); the slots; how many were graded."""
+    """Grade everyone not excluded: person → (grade, rank, reasons); the slots; how many were graded.
+    ``scored`` is in person-id order (the reference's last tie-break)."""
     candidates = [s for s in scored if not s[3].excluded]
     order, groups = _ranked(candidates)
     size = len(order)

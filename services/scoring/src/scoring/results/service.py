@@ -131,36 +131,42 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
     try:
         driver = await _driver(session)
         ratings: dict[str, dict[str, list[int]]] = {}
-        started = time.perf_counter()
-        if round_ is not None:
-            # One scan of the round's ratings: (sum in hundredths, raters) per person and group.
-            for pid, group, total_marks, raters in await driver.fetch(
-                    "SELECT person_id::text, g, s, c FROM (SELECT person_id, rater_group AS g, "
-                    "(sum(mark) * 100)::bigint AS s, count(*)::int AS c FROM ratings WHERE round_id = $1 "
-                    "GROUP BY 1, 2) AS sums", round_.id):
-                ratings.setdefault(pid, {})[group] = [total_marks, raters]
-        phases.seconds["ratings"] = round(time.perf_counter() - started, 3)
-        marks: dict[str, dict[str, int]] = {}
-        for pid, indicator, mark in await driver.fetch(
-                "SELECT person_id::text, indicator, (mark * 100)::int FROM marks WHERE scheme_id = $1 AND period = $2",
-                scheme.id, period.code):
-            marks.setdefault(pid, {})[indicator] = mark
-        adjustments: dict[str, list[list[Any]]] = {}
-        for pid, item, points, evidence, approved_by in await driver.fetch(
-                "SELECT person_id::text, item, (points * 100)::int, evidence, approved_by FROM adjustments "
-                "WHERE scheme_id = $1 AND period = $2 ORDER BY 1, 2, 3, 4, 5", scheme.id, period.code):
-            adjustments.setdefault(pid, []).append([item, points, evidence, approved_by])
-        negatives: dict[str, list[list[str]]] = {}
-        for pid, item, note in await driver.fetch(
-                "SELECT person_id::text, item, note FROM negative_events WHERE scheme_id = $1 AND period = $2 "
-                "ORDER BY 1, 2, 3", scheme.id, period.code):
-            negatives.setdefault(pid, []).append([item, note])
-        phases.seconds["other_inputs"] = round(time.perf_counter() - started - phases.seconds["ratings"], 3)
+        with phases.timing("ratings"):
+            if round_ is not None:
+                # One scan of the round's ratings: (sum in hundredths, raters) per person and group.
+                for pid, group, total_marks, raters in await driver.fetch(
+                        "SELECT person_id::text, g, s, c FROM (SELECT person_id, rater_group AS g, "
+                        "(sum(mark) * 100)::bigint AS s, count(*)::int AS c FROM ratings WHERE round_id = $1 "
+                        "GROUP BY 1, 2) AS sums", round_.id):
+                    ratings.setdefault(pid, {})[group] = [total_marks, raters]
+        with phases.timing("other_inputs"):
+            marks, adjustments, negatives = await _other_inputs(driver, scheme, period)
         people = await fetching
     finally:
         fetching.cancel()
     with phases.timing("compact"):
         return _compacts(people, wanted, ratings, marks, adjustments, negatives)
+
+
+async def _other_inputs(driver: Any, scheme: Scheme, period: Period) -> tuple[
+        dict[str, dict[str, int]], dict[str, list[list[Any]]], dict[str, list[list[str]]]]:
+    """The period's marks, bonus and deduction items, and negative-list events, by person."""
+    marks: dict[str, dict[str, int]] = {}
+    for pid, indicator, mark in await driver.fetch(
+            "SELECT person_id::text, indicator, (mark * 100)::int FROM marks WHERE scheme_id = $1 AND period = $2",
+            scheme.id, period.code):
+        marks.setdefault(pid, {})[indicator] = mark
+    adjustments: dict[str, list[list[Any]]] = {}
+    for pid, item, points, evidence, approved_by in await driver.fetch(
+            "SELECT person_id::text, item, (points * 100)::int, evidence, approved_by FROM adjustments "
+            "WHERE scheme_id = $1 AND period = $2 ORDER BY 1, 2, 3, 4, 5", scheme.id, period.code):
+        adjustments.setdefault(pid, []).append([item, points, evidence, approved_by])
+    negatives: dict[str, list[list[str]]] = {}
+    for pid, item, note in await driver.fetch(
+            "SELECT person_id::text, item, note FROM negative_events WHERE scheme_id = $1 AND period = $2 "
+            "ORDER BY 1, 2, 3", scheme.id, period.code):
+        negatives.setdefault(pid, []).append([item, note])
+    return marks, adjustments, negatives
 
 
 def _compacts(people: list[dict[str, Any]], wanted: tuple[str, ...], ratings: dict[str, dict[str, list[int]]],
