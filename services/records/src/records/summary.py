@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from records.roster.router import PeriodDep
 from records.roster.service import get_region_or_raise, get_unit_or_raise
 from records.work_logs.service import LOCAL
 from shared.db import SessionDep
-from shared.errors import NotFound
+from shared.errors import NotFound, Unprocessable
 from shared.periods import Period
 from shared.service_auth import Caller, CallerDep
 
@@ -30,6 +30,8 @@ router = APIRouter(prefix="/api/v1/records", tags=["summaries"])
 
 
 class PersonSummary(BaseModel):
+    """One person's period summary: every field, or with ``fields`` only those (and person_id)."""
+
     person_id: uuid.UUID
     staff_no: str
     name: str
@@ -129,12 +131,124 @@ def _half_even(value: str, places: int) -> str:
             f"THEN trunc({value}, {places}) ELSE round({value}, {places}) END)::text")
 
 
-def _summary_sql(statuses: list[str], bytewise: bool) -> str:
+#: Each field of a person's summary: its JSON (a format() piece and its argument, over q below)
+#: and the per-person aggregates it needs (l: weekly records, r: monthly reports, m: leader marks,
+#: t: tasks, d: the period's attendance, v: the rest of the year's leave).
+_FIELDS: dict[str, tuple[str, str, str]] = {
+    "person_id": ('"person_id":"%s"', "q.person_id", ""),
+    "staff_no": ('"staff_no":%s', "to_json(q.staff_no)", ""),
+    "name": ('"name":%s', "to_json(q.name)", ""),
+    "unit_id": ('"unit_id":"%s"', "q.unit_id", ""),
+    "section_id": ('"section_id":%s', "coalesce('\"' || q.section_id || '\"', 'null')", ""),
+    "staff_category": ('"staff_category":%s', "to_json(q.staff_category)", ""),
+    "days_in_period": ('"days_in_period":%s', "q.days", ""),
+    "weeks_due": ('"weeks_due":%s', "q.weeks_due", ""),
+    "weeks_submitted": ('"weeks_submitted":%s', "coalesce(q.submitted, 0)", "l"),
+    "weeks_on_time": ('"weeks_on_time":%s', "coalesce(q.timely, 0)", "l"),
+    "months_due": ('"months_due":%s', "q.months_due", ""),
+    "monthly_reports": ('"monthly_reports":%s', "coalesce(q.reports, 0)", "r"),
+    "mean_leader_mark": ('"mean_leader_mark":%s', f"coalesce('\"' || {_half_even('q.mean', 2)} || '\"', 'null')",
+                         "m"),
+    "tasks": ('"tasks":%s', "coalesce(q.tasks, 0)", "t"),
+    "task_load": ('"task_load":"%s"', f"coalesce({_half_even('q.load', 4)}, '0')", "t"),
+    "task_completion": ('"task_completion":%s',
+                        f"coalesce('\"' || {_half_even('q.completion', 2)} || '\"', 'null')", "t"),
+    "attendance": ('"attendance":{%s}', "q.attendance", "d"),
+    "leave_days_in_year": ('"leave_days_in_year":%s', "coalesce(q.leave::text, 'null')", "dv"),
+}
+
+#: Always true: gives every parameter its type when no aggregate asked for reads it (the database
+#: refuses a statement with a parameter of unknown type); folded away when the statement is planned.
+_TYPED = ("num_nulls($4::int, $5::int, $6::int, $7::int, $8::int, $9::int, $10::int, $11::int, $12::int, $13::int, "
+          "$14::date, $15::date, $16::timestamptz[], $17::bool) >= 0")
+
+#: Every field, in the order of the JSON object (that of PersonSummary).
+FIELDS = tuple(_FIELDS)
+
+
+def _summary_sql(statuses: list[str], bytewise: bool, fields: Sequence[str] = FIELDS) -> str:
     """The statement, given the attendance statuses in the database's order and whether staff
-    numbers sort as their bytes (both from _PREPARE)."""
+    numbers sort as their bytes (both from _PREPARE), for the fields asked (in FIELDS order, with
+    person_id): the aggregates no field asked for are left out."""
+    chosen = [f for f in FIELDS if f == "person_id" or f in fields]
+    needs = set("".join(_FIELDS[f][2] for f in chosen))
+    pattern = ",".join(_FIELDS[f][0] for f in chosen)
+    arguments = ", ".join(_FIELDS[f][1] for f in chosen)
     counts = ", ".join(f"count(*) FILTER (WHERE status = '{s}') AS \"{s}\"" for s in statuses)
     attendance = ", ".join(f"'\"{s}\":' || nullif(d.\"{s}\", 0)" for s in statuses)
     leave = " + ".join(f"coalesce(d.\"{s}\", 0)" for s in LEAVE) + " + coalesce(v.leave, 0)"
+    joins = {
+        "l": """
+    LEFT JOIN (
+        -- on time: before the week's deadline ($16), or by the rule itself for a week that is none
+        SELECT w.person_id, count(*) AS submitted,
+               count(*) FILTER (WHERE CASE WHEN w.iso_week BETWEEN 1 AND 53
+                   THEN coalesce(w.submitted_at < ($16::timestamptz[])[w.iso_year * 100 + w.iso_week - $4 + 1],
+                                 {on_time})
+                   ELSE {on_time} END) AS timely
+        FROM {S}.work_logs AS w
+        WHERE w.unit_id = ANY($1::uuid[]) AND {weeks_w}
+        GROUP BY w.person_id
+    ) AS l ON l.person_id = p.person_id""",
+        "r": """
+    LEFT JOIN (
+        SELECT r.person_id, count(*) AS reports FROM {S}.monthly_reports AS r
+        WHERE r.unit_id = ANY($1::uuid[]) AND {months_r}
+        GROUP BY r.person_id
+    ) AS r ON r.person_id = p.person_id""",
+        "m": """
+    LEFT JOIN (
+        -- the marks on the period's weekly records and monthly reports in the units
+        SELECT person_id, avg(mark) AS mean FROM (
+            SELECT c.person_id, c.mark FROM {S}.work_logs AS w
+            JOIN {S}.leader_comments AS c ON c.target_kind = 'work_log' AND c.target_id = w.id
+            WHERE w.unit_id = ANY($1::uuid[]) AND {weeks_w}
+            UNION ALL
+            SELECT c.person_id, c.mark FROM {S}.monthly_reports AS r
+            JOIN {S}.leader_comments AS c ON c.target_kind = 'monthly_report' AND c.target_id = r.id
+            WHERE r.unit_id = ANY($1::uuid[]) AND {months_r}
+        ) AS marks
+        GROUP BY person_id
+    ) AS m ON m.person_id = p.person_id""",
+        "t": """
+    LEFT JOIN (
+        SELECT person_id, count(*) AS tasks, sum(quantity * intensity * difficulty) AS load,
+               sum(quantity * intensity * difficulty * progress) / sum(quantity * intensity * difficulty)
+                   AS completion
+        FROM {S}.tasks
+        WHERE unit_id = ANY($1::uuid[]) AND status <> 'cancelled' AND due_on BETWEEN $2::date AND $3::date
+        GROUP BY person_id
+    ) AS t ON t.person_id = p.person_id""",
+        "d": """
+    LEFT JOIN (
+        SELECT person_id, {counts}
+        FROM {S}.attendance
+        WHERE unit_id = ANY($1::uuid[]) AND day BETWEEN $2::date AND $3::date
+        GROUP BY person_id
+    ) AS d ON d.person_id = p.person_id""",
+        "v": """
+    LEFT JOIN (
+        -- the rest of the year's leave in any unit (d has the period's in the units): a few index
+        -- lookups a person for a county (attendance_leave_idx), a scan for a province
+        SELECT person_id, count(*) AS leave FROM {S}.attendance
+        WHERE $17 AND person_id IN (SELECT person_id FROM {S}.assignments WHERE unit_id = ANY($1::uuid[]))
+          AND status IN {LEAVE} AND day BETWEEN $14::date AND $15::date
+          AND NOT (unit_id = ANY($1::uuid[]) AND day BETWEEN $2::date AND $3::date)
+        GROUP BY person_id
+    ) AS v ON v.person_id = p.person_id""",
+    }
+    parts = {"on_time": _ON_TIME_PER_ROW, "S": S, "weeks_w": _weeks_in_period("w"), "months_r": _months_in_period("r"),
+             "counts": counts, "LEAVE": LEAVE}
+    joined = "".join(joins[k].format(**parts) for k in "lrmtdv" if k in needs)
+    columns = {
+        "l": "l.submitted, l.timely", "r": "r.reports", "m": "m.mean", "t": "t.tasks, t.load, t.completion",
+        "d": f"concat_ws(',', {attendance}) AS attendance", "v": f"CASE WHEN $17 THEN {leave} END AS leave"}
+    absent = {"l": "NULL::bigint AS submitted, NULL::bigint AS timely", "r": "NULL::bigint AS reports",
+              "m": "NULL::numeric AS mean",
+              "t": "NULL::bigint AS tasks, NULL::numeric AS load, NULL::numeric AS completion",
+              "d": "NULL::text AS attendance", "v": "NULL::bigint AS leave"}
+    # (v's column reads d's leave too: it is only asked for with d, see _FIELDS)
+    selected = ", ".join(columns[k] if k in needs else absent[k] for k in "lrmtdv")
     return f"""
 WITH placed AS MATERIALIZED (
     -- the placements in the period, clipped to it (materialized: sorted by person below rather
@@ -143,22 +257,12 @@ WITH placed AS MATERIALIZED (
            greatest(active_from, $2::date) AS first_day, least(coalesce(active_to, $3::date), $3::date) AS last_day
     FROM {S}.assignments
     WHERE unit_id = ANY($1::uuid[]) AND active_from <= $3::date AND (active_to IS NULL OR active_to >= $2::date)
+      AND {_TYPED}
 )
-SELECT convert_to(format('{{"person_id":"%s","staff_no":%s,"name":%s,"unit_id":"%s","section_id":%s,'
-                         '"staff_category":%s,"days_in_period":%s,"weeks_due":%s,"weeks_submitted":%s,'
-                         '"weeks_on_time":%s,"months_due":%s,"monthly_reports":%s,"mean_leader_mark":%s,'
-                         '"tasks":%s,"task_load":"%s","task_completion":%s,"attendance":{{%s}},'
-                         '"leave_days_in_year":%s}}',
-    q.person_id, to_json(q.staff_no), to_json(q.name), q.unit_id, coalesce('"' || q.section_id || '"', 'null'),
-    to_json(q.staff_category), q.days, q.weeks_due, coalesce(q.submitted, 0), coalesce(q.timely, 0), q.months_due,
-    coalesce(q.reports, 0), coalesce('"' || {_half_even("q.mean", 2)} || '"', 'null'), coalesce(q.tasks, 0),
-    coalesce({_half_even("q.load", 4)}, '0'), coalesce('"' || {_half_even("q.completion", 2)} || '"', 'null'),
-    q.attendance, coalesce(q.leave::text, 'null')), 'UTF8')
+SELECT convert_to(format('{{{pattern}}}', {arguments}), 'UTF8')
 FROM (
     SELECT p.person_id, x.staff_no, x.name, p.unit_id, p.section_id, p.staff_category, p.days, p.weeks_due,
-           p.months_due, l.submitted, l.timely, r.reports, m.mean, t.tasks, t.load, t.completion,
-           CASE WHEN $17 THEN {leave} END AS leave,
-           concat_ws(',', {attendance}) AS attendance
+           p.months_due, {selected}
     FROM (
         -- days, weeks and months due add up over the placements; the latest describes the person
         SELECT DISTINCT ON (person_id) person_id, unit_id, section_id, staff_category,
@@ -172,62 +276,10 @@ FROM (
         WINDOW w AS (PARTITION BY person_id)
         ORDER BY person_id, active_from DESC
     ) AS p
-    JOIN {S}.persons AS x ON x.id = p.person_id
-    LEFT JOIN (
-        -- on time: before the week's deadline ($16), or by the rule itself for a week that is none
-        SELECT w.person_id, count(*) AS submitted,
-               count(*) FILTER (WHERE CASE WHEN w.iso_week BETWEEN 1 AND 53
-                   THEN coalesce(w.submitted_at < ($16::timestamptz[])[w.iso_year * 100 + w.iso_week - $4 + 1],
-                                 {_ON_TIME_PER_ROW})
-                   ELSE {_ON_TIME_PER_ROW} END) AS timely
-        FROM {S}.work_logs AS w
-        WHERE w.unit_id = ANY($1::uuid[]) AND {_weeks_in_period("w")}
-        GROUP BY w.person_id
-    ) AS l ON l.person_id = p.person_id
-    LEFT JOIN (
-        SELECT r.person_id, count(*) AS reports FROM {S}.monthly_reports AS r
-        WHERE r.unit_id = ANY($1::uuid[]) AND {_months_in_period("r")}
-        GROUP BY r.person_id
-    ) AS r ON r.person_id = p.person_id
-    LEFT JOIN (
-        -- the marks on the period's weekly records and monthly reports in the units
-        SELECT person_id, avg(mark) AS mean FROM (
-            SELECT c.person_id, c.mark FROM {S}.work_logs AS w
-            JOIN {S}.leader_comments AS c ON c.target_kind = 'work_log' AND c.target_id = w.id
-            WHERE w.unit_id = ANY($1::uuid[]) AND {_weeks_in_period("w")}
-            UNION ALL
-            SELECT c.person_id, c.mark FROM {S}.monthly_reports AS r
-            JOIN {S}.leader_comments AS c ON c.target_kind = 'monthly_report' AND c.target_id = r.id
-            WHERE r.unit_id = ANY($1::uuid[]) AND {_months_in_period("r")}
-        ) AS marks
-        GROUP BY person_id
-    ) AS m ON m.person_id = p.person_id
-    LEFT JOIN (
-        SELECT person_id, count(*) AS tasks, sum(quantity * intensity * difficulty) AS load,
-               sum(quantity * intensity * difficulty * progress) / sum(quantity * intensity * difficulty)
-                   AS completion
-        FROM {S}.tasks
-        WHERE unit_id = ANY($1::uuid[]) AND status <> 'cancelled' AND due_on BETWEEN $2::date AND $3::date
-        GROUP BY person_id
-    ) AS t ON t.person_id = p.person_id
-    LEFT JOIN (
-        SELECT person_id, {counts}
-        FROM {S}.attendance
-        WHERE unit_id = ANY($1::uuid[]) AND day BETWEEN $2::date AND $3::date
-        GROUP BY person_id
-    ) AS d ON d.person_id = p.person_id
-    LEFT JOIN (
-        -- the rest of the year's leave in any unit (d has the period's in the units): a few index
-        -- lookups a person for a county (attendance_leave_idx), a scan for a province
-        SELECT person_id, count(*) AS leave FROM {S}.attendance
-        WHERE $17 AND person_id IN (SELECT person_id FROM {S}.assignments WHERE unit_id = ANY($1::uuid[]))
-          AND status IN {LEAVE} AND day BETWEEN $14::date AND $15::date
-          AND NOT (unit_id = ANY($1::uuid[]) AND day BETWEEN $2::date AND $3::date)
-        GROUP BY person_id
-    ) AS v ON v.person_id = p.person_id
+    JOIN {S}.persons AS x ON x.id = p.person_id{joined}
     ORDER BY x.staff_no{' COLLATE "C"' if bytewise else ''}
 ) AS q
-"""  # noqa: S608 (no input in the text: the statuses are the model's)
+"""  # noqa: S608 (no input in the text: the statuses are the model's, the fields from FIELDS)
 
 
 def _parameters(unit_ids: list[uuid.UUID], period: Period) -> list[Any]:
@@ -239,7 +291,7 @@ def _parameters(unit_ids: list[uuid.UUID], period: Period) -> list[Any]:
 
 
 async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period, *,
-                       leave_in_year: bool = True) -> bytes:
+                       leave_in_year: bool = True, fields: Sequence[str] = FIELDS) -> bytes:
     """The period summary of the units' people as the JSON body of the summary routes."""
     parameters = _parameters(unit_ids, period)
     connection = await session.connection()
@@ -248,7 +300,8 @@ async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period:
     settings: Sequence[Any] = prepared.one()
     statuses, deadlines, bytewise = settings[0], settings[1], settings[2]
     driver: Any = (await connection.get_raw_connection()).driver_connection
-    rows = await driver.fetch(_summary_sql(statuses, bytewise), *parameters, deadlines, leave_in_year)
+    rows = await driver.fetch(_summary_sql(statuses, bytewise, fields), *parameters, deadlines,
+                              leave_in_year and "leave_days_in_year" in fields)
     return b"".join([b'{"period":', orjson.dumps(period.code), b',"unit_ids":',
                      orjson.dumps([str(u) for u in unit_ids]), b',"people":[',
                      b",".join([row[0] for row in rows]), b"]}"])
@@ -258,26 +311,45 @@ LeaveInYear = Annotated[bool, Query(description="count each person's leave in th
                                                "(leave_days_in_year); false skips it and gives null")]
 
 
+def fields_query(fields: Annotated[str | None, Query(
+        max_length=1000, description="only these fields of each person, comma-separated (person_id is always "
+                                     "given; the aggregates no field asked for are not computed); default: all",
+        examples=["unit_id,staff_category,weeks_due,weeks_on_time"])] = None) -> tuple[str, ...]:
+    if fields is None:
+        return FIELDS
+    asked = [f.strip() for f in fields.split(",") if f.strip()]
+    unknown = [f for f in asked if f not in FIELDS]
+    if unknown or not asked:
+        message = (f"unknown field {unknown[0]!r}; the fields are {', '.join(FIELDS)}" if unknown
+                   else "name at least one field")
+        raise Unprocessable(message, code="invalid_fields", errors=[{"field": "query.fields", "message": message}])
+    return tuple(f for f in FIELDS if f == "person_id" or f in asked)
+
+
+FieldsDep = Annotated[tuple[str, ...], Depends(fields_query)]
+
+
 @router.get("/units/{unit_id}/summary", response_model=PeriodSummary,
             summary="Per person: weekly records and monthly reports due / submitted, mean leader mark, "
                     "weighted task completion, attendance by status, leave in the year")
 async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
-                       leave_in_year: LeaveInYear = True) -> Response:
+                       fields: FieldsDep, leave_in_year: LeaveInYear = True) -> Response:
     await get_unit_or_raise(session, unit_id, caller=caller)
-    return Response(await summary_json(session, [unit_id], period, leave_in_year=leave_in_year),
+    return Response(await summary_json(session, [unit_id], period, leave_in_year=leave_in_year, fields=fields),
                     media_type="application/json")
 
 
 @router.get("/regions/{region_id}/groups/{group}/summary", response_model=PeriodSummary,
             summary="The same for an evaluation group: every unit of the region sharing it")
 async def group_summary(region_id: uuid.UUID, group: Annotated[str, Path(max_length=64)], period: PeriodDep,
-                        session: SessionDep, caller: CallerDep, leave_in_year: LeaveInYear = True) -> Response:
+                        session: SessionDep, caller: CallerDep, fields: FieldsDep,
+                        leave_in_year: LeaveInYear = True) -> Response:
     await _visible_region(session, caller, region_id)
     unit_ids = list(await session.scalars(select(Unit.id).where(Unit.region_id == region_id,
                                                                 Unit.evaluation_group == group)))
     if not unit_ids:
         raise NotFound(f"no evaluation group {group!r} in region {region_id}", code="group_not_found")
-    return Response(await summary_json(session, unit_ids, period, leave_in_year=leave_in_year),
+    return Response(await summary_json(session, unit_ids, period, leave_in_year=leave_in_year, fields=fields),
                     media_type="application/json")
 
 

@@ -277,7 +277,7 @@ async def test_the_unit_summary_is_the_reference_byte_for_byte(
         monkeypatch: pytest.MonkeyPatch) -> None:
     if bytewise is False:  # staff numbers sorted in the database's collation, whatever it is
         statement = summary._summary_sql
-        monkeypatch.setattr(summary, "_summary_sql", lambda statuses, _: statement(statuses, False))
+        monkeypatch.setattr(summary, "_summary_sql", lambda statuses, _, fields: statement(statuses, False, fields))
     await fill(session, province)
     unit_id = province[unit].id
     response = await client.get(f"/api/v1/records/units/{unit_id}/summary", params={"period": "2025"})
@@ -338,3 +338,46 @@ async def test_a_group_with_no_one_in_the_period(client: httpx.AsyncClient, sess
     response = await client.get(f"/api/v1/records/units/{province['c'].id}/summary", params={"period": "2010"})
     assert response.status_code == 200
     assert response.content == orjson.dumps({"period": "2010", "unit_ids": [str(province["c"].id)], "people": []})
+
+
+def test_the_fields_are_those_of_the_documented_summary() -> None:
+    assert summary.FIELDS == tuple(summary.PersonSummary.model_fields)
+
+
+@pytest.mark.parametrize("fields", [
+    ["person_id"], ["unit_id", "staff_category", "weeks_due", "weeks_on_time"],  # what a close of on-time rates asks
+    ["attendance"], ["leave_days_in_year"], ["monthly_reports", "mean_leader_mark"], ["task_completion", "name"],
+    ["leave_days_in_year", "weeks_submitted", "section_id", "task_load", "tasks", "days_in_period", "months_due",
+     "staff_no"],
+])
+@pytest.mark.parametrize("leave_in_year", ["true", "false"])
+async def test_only_the_fields_asked_for_with_the_values_of_the_whole_summary(
+        client: httpx.AsyncClient, session: AsyncSession, province: dict[str, Any], fields: list[str],
+        leave_in_year: str) -> None:
+    await fill(session, province)
+    path = f"/api/v1/records/regions/{province['region'].id}/groups/G/summary"
+    whole = (await client.get(path, params={"period": "2025Q1", "leave_in_year": leave_in_year})).json()
+    response = await client.get(path, params={"period": "2025Q1", "leave_in_year": leave_in_year,
+                                              "fields": ", ".join(reversed(fields))})
+    assert response.status_code == 200, response.text
+    lean = response.json()
+    expected = [{k: v for k, v in p.items() if k == "person_id" or k in fields} for p in whole["people"]]
+    assert [list(p) for p in lean["people"]] == [list(p) for p in expected]  # in the summary's key order
+    assert lean == {**whole, "people": expected}
+    assert len(lean["people"]) == 5
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ("unit_id,salary", "unknown field 'salary'"), ("", "name at least one field"), (" , ", "name at least one field"),
+    ("Unit_ID", "unknown field 'Unit_ID'"),
+])
+async def test_an_unknown_field_is_named(client: httpx.AsyncClient, province: dict[str, Any], fields: str,
+                                         message: str) -> None:
+    response = await client.get(f"/api/v1/records/units/{province['a'].id}/summary",
+                                params={"period": "2025Q1", "fields": fields})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "invalid_fields"
+    assert problem["errors"][0]["field"] == "query.fields"
+    assert message in problem["errors"][0]["message"]

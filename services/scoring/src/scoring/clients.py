@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -25,13 +26,13 @@ class Neighbours:
                                    transport=quota_transport)
 
     async def summary(self, *, region_id: uuid.UUID, unit_id: uuid.UUID | None, group: str | None, period: str,
-                      caller: Caller, leave_in_year: bool = True) -> list[dict[str, Any]]:
+                      caller: Caller, fields: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """The records summary of a unit or an evaluation group for a period: one call per scheme;
-        without each person's leave in the whole year unless ``leave_in_year`` (a province-wide scan)."""
+        only ``fields`` of each person (and person_id) if given: records then computes only those."""
         path = (f"/api/v1/records/units/{unit_id}/summary" if unit_id is not None
                 else f"/api/v1/records/regions/{region_id}/groups/{group}/summary")
-        response = await self.records.request("GET", path, caller=caller,
-                                              params={"period": period, "leave_in_year": leave_in_year})
+        params = {"period": period} if fields is None else {"period": period, "fields": ",".join(fields)}
+        response = await self.records.request("GET", path, caller=caller, params=params)
         if response.status_code == 404:
             raise NotFound(f"records knows no {'unit ' + str(unit_id) if unit_id else 'group ' + str(group)}",
                            code="scope_not_found")

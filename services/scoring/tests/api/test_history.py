@@ -38,6 +38,8 @@ async def test_two_publishes_at_once_one_wins(scoring_app: FastAPI, records_app:
     "DELETE FROM scoring.results",
     "UPDATE scoring.scheme_versions SET definition = '{}'",
     "UPDATE scoring.closes SET people = 0",
+    "UPDATE scoring.closes SET result_digest = repeat('0', 64)",
+    "UPDATE scoring.closes SET result_digest = NULL",
     "UPDATE scoring.closes SET published_by = 'someone else' WHERE published_at IS NOT NULL",
     "DELETE FROM scoring.closes",
 ])
@@ -55,6 +57,48 @@ async def test_history_cannot_be_rewritten(scoring_app: FastAPI, records_app: Fa
         with pytest.raises(DBAPIError, match=r"append-only|only ever published"):
             async with session.begin_nested():
                 await session.execute(text(statement))
+
+
+async def test_a_version_gets_its_digest_once_and_never_goes_without(scoring_app: FastAPI,
+                                                                    records_app: FastAPI) -> None:
+    """A close writes its version's row, streams its results, then sets the digest of the results:
+    once, and the commit refuses a version still without it."""
+    copy = ("INSERT INTO scoring.closes (id, scheme_id, period, version, scheme_version, input_digest, "
+            "result_digest, people, summary, reason, created_by) SELECT :id, scheme_id, period, version + :n, "
+            "scheme_version, input_digest, NULL, people, summary, reason, created_by FROM scoring.closes "
+            "WHERE id = :close")
+    async with rolled_back(scoring_app) as session, rolled_back(records_app), \
+            asgi_client(records_app, headers=service_headers(PROVINCE)) as records, \
+            asgi_client(scoring_app, headers=service_headers(PROVINCE)) as client:
+        county = await unit_with_people(records, "AB")
+        scheme = (await client.post("/api/v1/scoring/schemes", json={
+            "region_id": county["region"], "unit_id": county["unit"], "name": "机关",
+            "definition": {**XIACUN, "raters": None}})).json()
+        close = (await client.post(f"/api/v1/scoring/schemes/{scheme['id']}/periods/2025Q3/close")).json()
+        assert isinstance(session, AsyncSession)
+        assert len(close["result_digest"]) == 64
+        left = uuid.uuid4()
+        with pytest.raises(DBAPIError, match=f"result version {left} was not given its result digest"):
+            async with session.begin_nested():
+                await session.execute(text(copy), {"id": left, "n": 1, "close": close["id"]})
+                await session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))  # as at commit
+        given = uuid.uuid4()
+        async with session.begin_nested():
+            await session.execute(text(copy), {"id": given, "n": 2, "close": close["id"]})
+            await session.execute(text("UPDATE scoring.closes SET result_digest = repeat('a', 64) WHERE id = :id"),
+                                  {"id": given})
+            await session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+        for change in ("result_digest = repeat('b', 64)", "result_digest = NULL", "people = 0"):
+            with pytest.raises(DBAPIError, match="only ever published"):
+                async with session.begin_nested():
+                    await session.execute(text(f"UPDATE scoring.closes SET {change} WHERE id = :id"), {"id": given})
+        with pytest.raises(DBAPIError, match="only ever published"):  # not published without its digest either
+            async with session.begin_nested():
+                await session.execute(text("SET CONSTRAINTS ALL DEFERRED"))  # as a close writes
+                await session.execute(text(copy), {"id": uuid.uuid4(), "n": 3, "close": close["id"]})
+                await session.execute(text("UPDATE scoring.closes SET published_at = now(), published_by = 'x' "
+                                           "WHERE version = :v AND scheme_id = :s"),
+                                      {"v": close["version"] + 3, "s": scheme["id"]})
 
 
 async def test_results_belong_to_a_close(scoring_app: FastAPI) -> None:

@@ -15,12 +15,22 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scoring import definitions
 from scoring.definitions import SchemeDefinition, compile_rules
 from scoring.domain.grades import GradeCap, GradeRule
 from scoring.results.compute import NO_LIMITS, compose_person, compute, grade_all, mean_task_load
-from scoring.results.engine import Compact, compile_engine, mean_load_of, to_reference, total
+from scoring.results.engine import (
+    SUMMARY_FIELDS,
+    Compact,
+    compile_engine,
+    mean_load_of,
+    summary_fields,
+    summary_metrics,
+    to_reference,
+    total,
+)
 from scoring.results.ranking import grade_people
-from scoring.results.service import detail_json, input_digest, quarter_results
+from scoring.results.service import input_digest, quarter_results, quarter_rows
 from shared.numbers import decimal_str
 
 METRICS = ("weekly_on_time_rate", "attendance_rate", "task_completion", "task_load")
@@ -112,22 +122,26 @@ def test_the_close_grades_as_the_reference_does(definition: dict[str, Any], grou
     """The close's fast path (integer totals, integer-key ranking) gives every person the score,
     rank, grade and reasons of the reference (the domain functions, Fractions throughout)."""
     rules = compile_rules(SchemeDefinition.model_validate(definition))
-    results, summary = quarter_results(group, rules)
+    scored, grades, summary = quarter_results(group, rules)
     reference = {r.person_id: r for r in compute([to_reference(pid, c) for pid, c in group.items()], rules)}
-    assert len(results) == len(reference)
-    for r in results:
-        expected = reference[r.person_id]
-        assert (r.score, r.rank, r.grade, r.detail["grade"]["reasons"]) == (
-            expected.score, expected.rank, expected.grade, expected.detail["grade"]["reasons"])
-        assert r.detail["total"] == expected.detail["total"]
-        assert r.detail["limits"] == expected.detail["limits"]
-    assert summary["slots"] == expected.detail["grade"]["slots"]
-    assert summary["graded"] == expected.detail["grade"]["of"]
-    # What is stored: the inputs' canonical JSON from the digest spliced in, the same bytes.
+    assert [pid for pid, *_ in scored] == sorted(reference)
     kept: dict[str, bytes] = {}
     input_digest({}, group, keep=kept)
-    for r in results:
-        assert detail_json(r.detail, kept[r.person_id]) == orjson.dumps(r.detail, option=orjson.OPT_SORT_KEYS)
+    rows = list(quarter_rows(group, scored, grades, kept))
+    assert rows == list(quarter_rows(group, scored, grades))  # the inputs' JSON spliced in: the same bytes
+    for (pid, num, den, _, _), (person_id, unit_id, score, rank, grade, detail) in zip(scored, rows, strict=True):
+        expected = reference[pid]
+        reasons = grades[pid][2]
+        assert (person_id, unit_id, Fraction(num, den), rank, grade, reasons) == (
+            pid, group[pid]["unit"], expected.score, expected.rank, expected.grade, expected.detail["grade"]["reasons"])
+        assert score == decimal_str(expected.score) == expected.detail["total"]
+        # What is stored: canonical JSON of the detail (keys sorted), as the reference would write it.
+        stored = {"grade": {"grade": grade, "rank": rank, "reasons": reasons}, "inputs": group[pid],
+                  "limits": expected.detail["limits"], "total": expected.detail["total"]}
+        assert detail == orjson.dumps(stored, option=orjson.OPT_SORT_KEYS)
+    if reference:
+        assert summary["slots"] == expected.detail["grade"]["slots"]
+        assert summary["graded"] == expected.detail["grade"]["of"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -150,10 +164,10 @@ def test_input_order_does_not_matter(definition: dict[str, Any], group: dict[str
     rules = compile_rules(SchemeDefinition.model_validate(definition))
     items = list(group.items())
     rnd.shuffle(items)
-    first, summary = quarter_results(group, rules)
-    again, summary_again = quarter_results(dict(items), rules)
-    assert [(r.person_id, r.score, r.rank, r.grade, r.detail) for r in first] == [
-        (r.person_id, r.score, r.rank, r.grade, r.detail) for r in again]
+    scored, grades, summary = quarter_results(group, rules)
+    first = list(quarter_rows(group, scored, grades))
+    scored, grades, summary_again = quarter_results(dict(items), rules)
+    assert list(quarter_rows(dict(items), scored, grades)) == first
     assert summary == summary_again
 
 
@@ -184,19 +198,19 @@ def test_raising_a_mark_never_lowers_the_score(definition: dict[str, Any], group
 @given(schemes(), people(size=30))
 def test_grade_shares_never_exceed_their_caps(definition: dict[str, Any], group: dict[str, Compact]) -> None:
     rules = compile_rules(SchemeDefinition.model_validate(definition))
-    results, summary = quarter_results(group, rules)
+    scored, grades, summary = quarter_results(group, rules)
     share = Fraction(rules.rule.caps[0].max_share)
-    good = sum(1 for r in results if r.grade == "good")
+    good = sum(1 for grade, _, _ in grades.values() if grade == "good")
     cap = summary["slots"]["good"]
     exact = share * summary["graded"]  # the cap is the share of those graded, rounded as the scheme says
     assert cap == {"floor": math.floor(exact), "ceiling": math.ceil(exact),
                    "half_up": math.floor(exact + Fraction(1, 2))}[rules.rule.rounding]
     if rules.rule.rounding == "floor":
-        assert cap <= share * len(results)
+        assert cap <= share * len(scored)
     if rules.rule.tie_at_cap == "exclude":
         assert good <= cap
     else:  # a tie at the cap lets all the tied in, and says so
-        assert good <= cap or any("tie_at_cap=include" in " ".join(r.detail["grade"]["reasons"]) for r in results)
+        assert good <= cap or any("tie_at_cap=include" in " ".join(reasons) for _, _, reasons in grades.values())
 
 
 @settings(max_examples=100, deadline=None)
@@ -215,3 +229,20 @@ def test_grading_beyond_int64_floors_is_the_reference(values: list[tuple[int, in
     reference = grade_all([(pid, Fraction(num, den), limits, {"weekly_on_time_rate": Fraction(*tie)})
                            for pid, num, den, limits, (tie,) in scored], rules)  # type: ignore[arg-type]
     assert fast == reference
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fixed_dictionaries({
+    "weeks_due": st.integers(0, 14), "weeks_on_time": st.integers(0, 14), "weeks_submitted": st.integers(0, 14),
+    "months_due": st.integers(0, 4), "monthly_reports": st.integers(0, 4),
+    "attendance": st.dictionaries(st.sampled_from(["present", "business_trip", "sick_leave", "absent"]),
+                                  st.integers(1, 60)),
+    "task_completion": st.one_of(st.none(), st.decimals(0, 100, places=2).map(str)),
+    "mean_leader_mark": st.one_of(st.none(), st.decimals(0, 100, places=2).map(str)),
+    "task_load": st.decimals(0, 10_000, places=4).map(str), "leave_days_in_year": st.integers(0, 300)}),
+    st.sets(st.sampled_from(sorted(SUMMARY_FIELDS)), min_size=1))
+def test_the_summary_fields_asked_for_make_the_metrics(person: dict[str, Any], metrics: set[str]) -> None:
+    """A close asks records only for the fields its metrics are made from: they make the same metrics."""
+    assert set(definitions.METRICS) <= set(SUMMARY_FIELDS)
+    lean = {k: v for k, v in person.items() if k in summary_fields(metrics)}
+    assert summary_metrics(lean, sorted(metrics)) == summary_metrics(person, sorted(metrics))

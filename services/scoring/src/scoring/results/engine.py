@@ -58,6 +58,24 @@ def summary_metrics(person: Mapping[str, Any], wanted: Iterable[str]) -> dict[st
     return out
 
 
+#: The fields of the records summary each metric is made from.
+SUMMARY_FIELDS = {
+    "weekly_on_time_rate": ("weeks_due", "weeks_on_time"),
+    "weekly_submitted_rate": ("weeks_due", "weeks_submitted"),
+    "monthly_report_rate": ("months_due", "monthly_reports"),
+    "attendance_rate": ("attendance",),
+    "task_completion": ("task_completion",),
+    "mean_leader_mark": ("mean_leader_mark",),
+    "task_load": ("task_load",),
+    "leave_days_in_year": ("leave_days_in_year",),
+}
+
+
+def summary_fields(metrics: Iterable[str]) -> tuple[str, ...]:
+    """What to ask the records summary for, to make these metrics."""
+    return tuple(sorted({f for m in metrics for f in SUMMARY_FIELDS[m]}))
+
+
 def wanted_metrics(rules: Rules, *, year: bool = False) -> tuple[str, ...]:
     names = {i.metric for i, _, _ in rules.leaves if i.metric is not None} | set(rules.rule.tie_keys)
     if rules.base.kind == "task_load":

@@ -121,7 +121,7 @@ async def _names(neighbours: Neighbours, scheme: Scheme, period: str,
                  caller: Caller) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
     """Staff number and name by person (the scheme's records summary: one call); unit names by id."""
     people = await neighbours.summary(region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
-                                      period=period, caller=caller)
+                                      period=period, caller=caller, fields=("staff_no", "name"))
     who = {str(p["person_id"]): (str(p["staff_no"]), str(p["name"])) for p in people}
     return who, await neighbours.unit_names(region_id=scheme.region_id, caller=caller)
 

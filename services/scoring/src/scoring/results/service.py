@@ -16,7 +16,7 @@ import logging
 import resource
 import time
 import uuid
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
@@ -50,12 +50,13 @@ from scoring.results.engine import (
     Compact,
     compile_engine,
     mean_load_of,
+    summary_fields,
     summary_metrics,
     to_reference,
     total_ratio,
     wanted_metrics,
 )
-from scoring.results.ranking import Scored, grade_people
+from scoring.results.ranking import Graded, Scored, grade_people
 from scoring.results.schemas import CloseRead, Explanation, ObjectionCreate, PersonChange, ResultRead, ReviewIn
 from scoring.rounds.service import scope_people
 from scoring.schemes.service import get_scheme, manages, rules_at, rules_of
@@ -127,7 +128,7 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
     phases = phases or Phases()
     wanted = wanted_metrics(rules, year=year)
     fetching = asyncio.create_task(phases.timed("records_summary", scope_people(
-        neighbours, scheme, period, caller, leave_in_year="leave_days_in_year" in wanted)))
+        neighbours, scheme, period, caller, fields=summary_fields(wanted))))
     try:
         driver = await _driver(session)
         ratings: dict[str, dict[str, list[int]]] = {}
@@ -203,8 +204,13 @@ def input_digest(definition: dict[str, Any], people: dict[str, Compact], *extra:
     return h.hexdigest()
 
 
-def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[PersonResult], dict[str, Any]]:
-    """Every person's exact total (the integer engine), limits and grade; the close's summary."""
+#: One stored result as the close writes it: person, unit, score as text, rank, grade, detail JSON.
+Row = tuple[str, str | None, str, int | None, str | None, bytes]
+
+
+def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[Scored], Graded, dict[str, Any]]:
+    """Every person's exact total (the integer engine) and limits, in person order; their grades;
+    the close's summary."""
     engine = compile_engine(rules)
     mean_load = mean_load_of(list(people.values())) if rules.base.kind == "task_load" else Fraction(0)
     tie_keys = rules.rule.tie_keys
@@ -221,64 +227,70 @@ def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[Pers
         metrics = inputs["metrics"]
         scored.append((pid, num, den, limits, [metrics.get(k, no_tie) for k in tie_keys]))
     grades, slots, graded = grade_people(scored, rules.rule)
-    results = []
-    for pid, num, den, limits, _ in scored:
-        grade, rank, reasons = grades[pid]
-        inputs = people[pid]
-        detail = {"total": ratio_str(num, den), "inputs": inputs, "limits": list(limits.listed),
-                  "grade": {"grade": grade, "rank": rank, "reasons": reasons}}
-        results.append(PersonResult(pid, inputs["unit"], Fraction(num, den), rank, grade, detail))
     counts: dict[str, int] = {g: 0 for g in rules.rule.order}
-    for r in results:
-        key = r.grade or "not_graded"
+    for grade, _, _ in grades.values():
+        key = grade or "not_graded"
         counts[key] = counts.get(key, 0) + 1
     summary = {"grades": counts, "graded": graded, "slots": slots, "mean_task_load": str(mean_load),
                "rule": {"caps": {c.grade: decimal_str(c.max_share) for c in rules.rule.caps},
                         "rounding": rules.rule.rounding, "tie_at_cap": rules.rule.tie_at_cap}}
-    return results, summary
+    return scored, grades, summary
+
+
+def quarter_rows(people: dict[str, Compact], scored: list[Scored], grades: Graded,
+                 inputs_json: dict[str, bytes] | None = None) -> Iterator[Row]:
+    """The stored rows, one by one as the COPY takes them. The detail is canonical JSON (keys
+    sorted: grade, inputs, limits, total), written here piece by piece: the inputs' canonical JSON
+    from the input digest (``inputs_json``) spliced in rather than written again."""
+    dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS
+    for pid, num, den, limits, _ in scored:
+        grade, rank, reasons = grades[pid]
+        total = ratio_str(num, den)
+        inputs = people[pid]
+        raw = dumps(inputs, option=sort) if inputs_json is None else inputs_json[pid]
+        detail = b"".join((b'{"grade":', dumps({"grade": grade, "rank": rank, "reasons": reasons}),
+                           b',"inputs":', raw, b',"limits":',
+                           dumps(limits.listed, option=sort) if limits.listed else b"[]",
+                           b',"total":"', total.encode(), b'"}'))
+        yield pid, inputs["unit"], total, rank, grade, detail
+
+
+def result_rows(results: Iterable[PersonResult]) -> Iterator[Row]:
+    """The stored rows of results composed whole (a year's): the detail as canonical JSON."""
+    for r in results:
+        yield (r.person_id, r.unit_id, decimal_str(r.score), r.rank, r.grade,
+               orjson.dumps(r.detail, option=orjson.OPT_SORT_KEYS))
 
 
 async def store(session: AsyncSession, *, scheme_id: uuid.UUID, period: str, scheme_version: int,
-                inputs_digest: str, results: list[PersonResult], summary: dict[str, Any], reason: str,
-                caller: Caller, latest: Close | None, inputs_json: dict[str, bytes] | None = None) -> Close:
-    """A new version, numbered after ``latest`` (the caller holds the scheme's row lock)."""
+                inputs_digest: str, rows: Iterable[Row], people: int, summary: dict[str, Any], reason: str,
+                caller: Caller, latest: Close | None) -> Close:
+    """A new version, numbered after ``latest`` (the caller holds the scheme's row lock). The rows
+    are hashed as they stream into the COPY, so the database stores them while the next are made;
+    the version gets its result digest at the end (its row comes first: the results' trigger looks
+    for it; a constraint trigger refuses a commit that leaves it without its digest)."""
     close_id = uuid.uuid4()
-    records, result_digest = _records(close_id, results, inputs_json)
     close = Close(id=close_id, scheme_id=scheme_id, period=period, version=(latest.version + 1) if latest else 1,
-                  scheme_version=scheme_version, input_digest=inputs_digest, result_digest=result_digest,
-                  people=len(results), summary=summary, reason=reason, created_by=caller.subject)
+                  scheme_version=scheme_version, input_digest=inputs_digest, result_digest=None,
+                  people=people, summary=summary, reason=reason, created_by=caller.subject)
     session.add(close)
     await session.flush()
-    if records:
+    h = hashlib.sha256()
+
+    def records() -> Iterator[tuple[Any, ...]]:
+        update_, dumps = h.update, orjson.dumps
+        for person_id, unit_id, score, rank, grade, detail in rows:
+            update_(dumps([person_id, unit_id, score, rank, grade]))
+            update_(detail)
+            yield close_id, person_id, unit_id, score, rank, grade, detail.decode()
+
+    if people:
         await (await _driver(session)).copy_records_to_table(
             "results", columns=("close_id", "person_id", "unit_id", "score", "rank", "grade", "detail"),
-            records=records)
+            records=records())
+    await session.execute(update(Close).where(Close.id == close_id).values(result_digest=h.hexdigest()))
     await session.refresh(close)
     return close
-
-
-def detail_json(detail: dict[str, Any], inputs_json: bytes | None = None) -> bytes:
-    """A result's detail as stored and hashed: canonical JSON (keys sorted). A quarter's inputs were
-    already written as canonical JSON for the input digest; given those bytes, they are spliced in
-    rather than written again (the same bytes: the keys grade, inputs, limits, total in order)."""
-    dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS
-    if inputs_json is None:
-        return dumps(detail, option=sort)
-    return b"".join((b'{"grade":', dumps(detail["grade"], option=sort), b',"inputs":', inputs_json,
-                     b',"limits":', dumps(detail["limits"], option=sort), b',"total":', dumps(detail["total"]), b"}"))
-
-
-def _records(close_id: uuid.UUID, results: list[PersonResult],
-             inputs_json: dict[str, bytes] | None = None) -> tuple[list[tuple[Any, ...]], str]:
-    records = []
-    h = hashlib.sha256()
-    for r in results:
-        score = decimal_str(r.score)
-        detail = detail_json(r.detail, None if inputs_json is None else inputs_json[r.person_id])
-        h.update(orjson.dumps([r.person_id, r.unit_id, score, r.rank, r.grade]))
-        h.update(detail)
-        records.append((close_id, r.person_id, r.unit_id, Decimal(score), r.rank, r.grade, detail.decode()))
-    return records, h.hexdigest()
 
 
 async def lock_latest(session: AsyncSession, scheme_id: uuid.UUID, period: str) -> Close | None:
@@ -315,11 +327,11 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
         _log_close(scheme, period, latest, phases, unchanged=True)
         return close_read(latest, unchanged=True)
     with phases.timing("compute"):
-        results, summary = quarter_results(people, rules)
+        scored, grades, summary = quarter_results(people, rules)
     with phases.timing("store"):
         close = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
-                            inputs_digest=digest_, results=results, summary=summary, reason=reason, caller=caller,
-                            latest=latest, inputs_json=inputs_json)
+                            inputs_digest=digest_, rows=quarter_rows(people, scored, grades, inputs_json),
+                            people=len(scored), summary=summary, reason=reason, caller=caller, latest=latest)
     with phases.timing("changes"):
         found = None if latest is None else await changes(session, latest, close)
     _log_close(scheme, period, close, phases, unchanged=False)

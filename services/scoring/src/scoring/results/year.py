@@ -33,7 +33,16 @@ from scoring.models import Close, Result, Scheme
 from scoring.results.compute import PersonResult
 from scoring.results.engine import compile_engine, mean_load_of, total
 from scoring.results.schemas import CloseRead
-from scoring.results.service import changes, close_read, gather, input_digest, latest_close, lock_latest, store
+from scoring.results.service import (
+    changes,
+    close_read,
+    gather,
+    input_digest,
+    latest_close,
+    lock_latest,
+    result_rows,
+    store,
+)
 from scoring.schemes.service import rules_of
 from shared.numbers import decimal_str
 from shared.periods import Period
@@ -144,8 +153,8 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
         return close_read(latest, unchanged=True)
     summary["mean_task_load"] = str(mean_load)
     close = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
-                        inputs_digest=inputs, results=results, summary=summary, reason=reason, caller=caller,
-                        latest=latest)
+                        inputs_digest=inputs, rows=result_rows(results), people=len(results), summary=summary,
+                        reason=reason, caller=caller, latest=latest)
     return close_read(close, changes=None if latest is None else await changes(session, latest, close))
 
 

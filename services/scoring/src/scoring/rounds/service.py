@@ -7,6 +7,7 @@ The rated person never learns who rated them: results show each group's mean and
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -29,10 +30,12 @@ def _bad(message: str, field: str) -> InputInvalid:
 
 
 async def scope_people(neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller, *,
-                       leave_in_year: bool = False) -> list[dict[str, Any]]:
-    """The scheme's people in the period, from the records summary (one call), filtered by staff category."""
+                       fields: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The scheme's people in the period, from the records summary (one call), filtered by staff
+    category: their unit, section and category, and the summary's ``fields``."""
     people = await neighbours.summary(region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
-                                      period=period.code, caller=caller, leave_in_year=leave_in_year)
+                                      period=period.code, caller=caller,
+                                      fields=("unit_id", "section_id", "staff_category", *fields))
     if scheme.staff_category is not None:
         people = [p for p in people if p["staff_category"] == scheme.staff_category]
     return people
