@@ -10,7 +10,7 @@ end; property tests hold the two equal.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -29,33 +29,59 @@ def _ratio(text: object) -> list[int]:
     return [value.numerator, value.denominator]
 
 
+def _rate(part: str, whole: str, *, capped: bool) -> Callable[[Mapping[str, Any]], list[int] | None]:
+    def rate(person: Mapping[str, Any]) -> list[int] | None:
+        due = person[whole]
+        if not due:
+            return None
+        return [100 * (min(person[part], due) if capped else person[part]), due]
+    return rate
+
+
+def _attendance_rate(person: Mapping[str, Any]) -> list[int] | None:
+    days = person.get("attendance") or {}
+    recorded = sum(days.values())
+    return [100 * (days.get("present", 0) + days.get("business_trip", 0)), recorded] if recorded else None
+
+
+def _decimal(name: str) -> Callable[[Mapping[str, Any]], list[int] | None]:
+    def read(person: Mapping[str, Any]) -> list[int] | None:
+        value = person.get(name)
+        return None if value is None else _ratio(value)
+    return read
+
+
+#: How each metric is read from one person of the records summary, as [numerator, denominator];
+#: None: a rate with nothing to rate (no weeks due, no days recorded), left out.
+READERS: dict[str, Callable[[Mapping[str, Any]], list[int] | None]] = {
+    "weekly_on_time_rate": _rate("weeks_on_time", "weeks_due", capped=False),
+    "weekly_submitted_rate": _rate("weeks_submitted", "weeks_due", capped=True),
+    "monthly_report_rate": _rate("monthly_reports", "months_due", capped=True),
+    "attendance_rate": _attendance_rate,
+    "task_completion": _decimal("task_completion"),
+    "mean_leader_mark": _decimal("mean_leader_mark"),
+    "task_load": lambda person: _ratio(person.get("task_load") or 0),
+    "leave_days_in_year": lambda person: [int(person.get("leave_days_in_year") or 0), 1],
+}
+
+
+def metrics_reader(wanted: Iterable[str]) -> Callable[[Mapping[str, Any]], dict[str, list[int]]]:
+    """The metrics a scheme reads, as one function of a person of the records summary."""
+    readers = tuple((name, READERS[name]) for name in wanted)
+
+    def read(person: Mapping[str, Any]) -> dict[str, list[int]]:
+        out = {}
+        for name, reader in readers:
+            value = reader(person)
+            if value is not None:
+                out[name] = value
+        return out
+    return read
+
+
 def summary_metrics(person: Mapping[str, Any], wanted: Iterable[str]) -> dict[str, list[int]]:
-    """The metrics a scheme reads, from one person of the records summary, as [numerator, denominator];
-    a rate with nothing to rate (no weeks due, no days recorded) is absent."""
-    out: dict[str, list[int]] = {}
-    for name in wanted:
-        if name == "weekly_on_time_rate":
-            if person["weeks_due"]:
-                out[name] = [100 * person["weeks_on_time"], person["weeks_due"]]
-        elif name == "weekly_submitted_rate":
-            if person["weeks_due"]:
-                out[name] = [100 * min(person["weeks_submitted"], person["weeks_due"]), person["weeks_due"]]
-        elif name == "monthly_report_rate":
-            if person["months_due"]:
-                out[name] = [100 * min(person["monthly_reports"], person["months_due"]), person["months_due"]]
-        elif name == "attendance_rate":
-            days = person.get("attendance") or {}
-            recorded = sum(days.values())
-            if recorded:
-                out[name] = [100 * (days.get("present", 0) + days.get("business_trip", 0)), recorded]
-        elif name in ("task_completion", "mean_leader_mark"):
-            if person.get(name) is not None:
-                out[name] = _ratio(person[name])
-        elif name == "task_load":
-            out[name] = _ratio(person.get("task_load") or 0)
-        elif name == "leave_days_in_year":
-            out[name] = [int(person.get("leave_days_in_year") or 0), 1]
-    return out
+    """The metrics a scheme reads, from one person of the records summary."""
+    return metrics_reader(wanted)(person)
 
 
 #: The fields of the records summary each metric is made from.

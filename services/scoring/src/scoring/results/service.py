@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -50,8 +51,8 @@ from scoring.results.engine import (
     Compact,
     compile_engine,
     mean_load_of,
+    metrics_reader,
     summary_fields,
-    summary_metrics,
     to_reference,
     total_ratio,
     wanted_metrics,
@@ -173,16 +174,15 @@ async def _other_inputs(driver: Any, scheme: Scheme, period: Period) -> tuple[
 def _compacts(people: list[dict[str, Any]], wanted: tuple[str, ...], ratings: dict[str, dict[str, list[int]]],
               marks: dict[str, dict[str, int]], adjustments: dict[str, list[list[Any]]],
               negatives: dict[str, list[list[str]]]) -> dict[str, Compact]:
-    """Every person's inputs as the close sees them, by person id: integers only (see ``engine``),
-    the keys in a fixed order for stable bytes."""
+    """Every person's inputs as the close sees them, in person id order: integers only (see
+    ``engine``; their JSON is written with the keys sorted, so the order they are made in is free)."""
+    metrics = metrics_reader(wanted)
+    people.sort(key=itemgetter("person_id"))
     out = {}
-    for person in sorted(people, key=lambda p: str(p["person_id"])):
-        pid = str(person["person_id"])
-        group_sums = ratings.get(pid)
-        unit, section = person.get("unit_id"), person.get("section_id")
-        out[pid] = {"unit": None if unit is None else str(unit), "section": None if section is None else str(section),
-                    "metrics": summary_metrics(person, wanted), "marks": marks.get(pid) or {},
-                    "ratings": {} if group_sums is None else dict(sorted(group_sums.items())),
+    for person in people:
+        pid = person["person_id"]
+        out[pid] = {"unit": person["unit_id"], "section": person["section_id"], "metrics": metrics(person),
+                    "marks": marks.get(pid) or {}, "ratings": ratings.get(pid) or {},
                     "adjustments": adjustments.get(pid) or [], "negatives": negatives.get(pid) or []}
     return out
 
