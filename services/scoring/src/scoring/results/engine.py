@@ -158,56 +158,67 @@ def total(c: Compact, engine: Compiled, mean_load: Fraction) -> Fraction:
 
 def total_ratio(c: Compact, engine: Compiled, mean_load: Fraction) -> tuple[int, int]:
     """The person's exact total as a numerator and a positive denominator (not reduced)."""
-    marks, metrics = c["marks"], c["metrics"]
-    num, den = 0, 1
-    for code, wn, wd, kind, param in engine.leaves:
-        if kind == MANUAL:
-            mark = marks.get(code)
-            if mark is None:
-                continue
-            sn, sd = mark, 100
-        else:
-            value = metrics.get(param[0])
-            if value is None:
-                continue
-            p, q = value
-            if kind == LINEAR:
-                sn, sd = p * param[1], q * param[2]
-                if sn <= 0:
+    return totaller(engine, mean_load)(c)
+
+
+def totaller(engine: Compiled, mean_load: Fraction) -> Callable[[Compact], tuple[int, int]]:
+    """``total_ratio`` for one scheme as one function (a close calls it for everyone)."""
+    leaves, weights, rules = engine.leaves, engine.weights, engine.rules
+    scale = None if engine.renormalise else engine.weights_total
+    share_n, share_d = engine.share
+    flat = rules.base.kind == "flat"
+    caps = rules.caps
+
+    def total(c: Compact) -> tuple[int, int]:
+        marks, metrics = c["marks"], c["metrics"]
+        num, den = 0, 1
+        for code, wn, wd, kind, param in leaves:
+            if kind == MANUAL:
+                mark = marks.get(code)
+                if mark is None:
                     continue
-                if sn >= 100 * sd:
-                    sn, sd = 100, 1
+                sn, sd = mark, 100
             else:
-                sn = 0
-                for tn, td, scn, scd in param[1]:
-                    if p * td >= tn * q:
-                        sn, sd = scn, scd
-                if sn == 0:
+                value = metrics.get(param[0])
+                if value is None:
                     continue
-        num, den = num * wd * sd + wn * sn * den, den * wd * sd
-    if engine.weights:
-        ratings = c["ratings"]
-        en, ed, present = 0, 1, 0
-        for group, weight in engine.weights:
-            found = ratings.get(group)
-            if found is None or not found[1]:
-                continue
-            total_marks, raters = found
-            present += weight
-            en, ed = en * 100 * raters + weight * total_marks * ed, ed * 100 * raters
-        if present:
-            scale = present if engine.renormalise else engine.weights_total
-            share_n, share_d = engine.share
-            num, den = (num * (share_d - share_n) * ed * scale + en * share_n * den, den * ed * scale * share_d)
-    rules = engine.rules
-    if rules.base.kind != "flat":
-        coefficient = _coefficient(c, rules, mean_load)
-        num, den = num * coefficient.numerator, den * coefficient.denominator
-    if c["adjustments"]:
-        net = adjusting.apply([adjusting.Adjustment(i, Fraction(h, 100), e) for i, h, e, _ in c["adjustments"]],
-                              rules.caps).net
-        num, den = num * net.denominator + net.numerator * den, den * net.denominator
-    return num, den
+                p, q = value
+                if kind == LINEAR:
+                    sn, sd = p * param[1], q * param[2]
+                    if sn <= 0:
+                        continue
+                    if sn >= 100 * sd:
+                        sn, sd = 100, 1
+                else:
+                    sn = 0
+                    for tn, td, scn, scd in param[1]:
+                        if p * td >= tn * q:
+                            sn, sd = scn, scd
+                    if sn == 0:
+                        continue
+            num, den = num * wd * sd + wn * sn * den, den * wd * sd
+        if weights:
+            ratings = c["ratings"]
+            en, ed, present = 0, 1, 0
+            for group, weight in weights:
+                found = ratings.get(group)
+                if found is None or not found[1]:
+                    continue
+                total_marks, raters = found
+                present += weight
+                en, ed = en * 100 * raters + weight * total_marks * ed, ed * 100 * raters
+            if present:
+                by = present if scale is None else scale
+                num, den = (num * (share_d - share_n) * ed * by + en * share_n * den, den * ed * by * share_d)
+        if not flat:
+            coefficient = _coefficient(c, rules, mean_load)
+            num, den = num * coefficient.numerator, den * coefficient.denominator
+        if c["adjustments"]:
+            net = adjusting.apply([adjusting.Adjustment(i, Fraction(h, 100), e) for i, h, e, _ in c["adjustments"]],
+                                  caps).net
+            num, den = num * net.denominator + net.numerator * den, den * net.denominator
+        return num, den
+    return total
 
 
 def _coefficient(c: Compact, rules: Rules, mean_load: Fraction) -> Fraction:

@@ -54,7 +54,7 @@ from scoring.results.engine import (
     metrics_reader,
     summary_fields,
     to_reference,
-    total_ratio,
+    totaller,
     wanted_metrics,
 )
 from scoring.results.ranking import Graded, Scored, grade_people
@@ -143,11 +143,13 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
                     ratings.setdefault(pid, {})[group] = [total_marks, raters]
         with phases.timing("other_inputs"):
             marks, adjustments, negatives = await _other_inputs(driver, scheme, period)
+        with phases.timing("own_inputs"):  # while records is still summing up, for a province
+            own = _own_inputs(ratings, marks, adjustments, negatives)
         people = await fetching
     finally:
         fetching.cancel()
     with phases.timing("compact"):
-        return _compacts(people, wanted, ratings, marks, adjustments, negatives)
+        return _compacts(people, wanted, own)
 
 
 async def _other_inputs(driver: Any, scheme: Scheme, period: Period) -> tuple[
@@ -171,9 +173,19 @@ async def _other_inputs(driver: Any, scheme: Scheme, period: Period) -> tuple[
     return marks, adjustments, negatives
 
 
-def _compacts(people: list[dict[str, Any]], wanted: tuple[str, ...], ratings: dict[str, dict[str, list[int]]],
-              marks: dict[str, dict[str, int]], adjustments: dict[str, list[list[Any]]],
-              negatives: dict[str, list[list[str]]]) -> dict[str, Compact]:
+def _own_inputs(ratings: dict[str, dict[str, list[int]]], marks: dict[str, dict[str, int]],
+                adjustments: dict[str, list[list[Any]]], negatives: dict[str, list[list[str]]]) -> dict[str, Compact]:
+    """Each person's inputs from this service (rating sums, marks, items, negative events), by person."""
+    own: dict[str, Compact] = {}
+    for source in (ratings, marks, adjustments, negatives):
+        for pid in source:
+            if pid not in own:
+                own[pid] = {"marks": marks.get(pid) or {}, "ratings": ratings.get(pid) or {},
+                            "adjustments": adjustments.get(pid) or [], "negatives": negatives.get(pid) or []}
+    return own
+
+
+def _compacts(people: list[dict[str, Any]], wanted: tuple[str, ...], own: dict[str, Compact]) -> dict[str, Compact]:
     """Every person's inputs as the close sees them, in person id order: integers only (see
     ``engine``; their JSON is written with the keys sorted, so the order they are made in is free)."""
     metrics = metrics_reader(wanted)
@@ -181,9 +193,11 @@ def _compacts(people: list[dict[str, Any]], wanted: tuple[str, ...], ratings: di
     out = {}
     for person in people:
         pid = person["person_id"]
-        out[pid] = {"unit": person["unit_id"], "section": person["section_id"], "metrics": metrics(person),
-                    "marks": marks.get(pid) or {}, "ratings": ratings.get(pid) or {},
-                    "adjustments": adjustments.get(pid) or [], "negatives": negatives.get(pid) or []}
+        inputs = own.get(pid)
+        if inputs is None:
+            inputs = {"marks": {}, "ratings": {}, "adjustments": [], "negatives": []}
+        inputs["unit"], inputs["section"], inputs["metrics"] = person["unit_id"], person["section_id"], metrics(person)
+        out[pid] = inputs
     return out
 
 
@@ -217,8 +231,9 @@ def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[Scor
     thresholds = [(below.numerator, below.denominator) for _, below in rules.thresholds]
     no_tie = (0, 1)
     scored: list[Scored] = []
+    total = totaller(engine, mean_load)
     for pid, inputs in sorted(people.items()):
-        num, den = total_ratio(inputs, engine, mean_load)
+        num, den = total(inputs)
         negatives = inputs["negatives"]
         if negatives or any(num * d < n * den for n, d in thresholds):
             limits = limits_of([(i, n) for i, n in negatives], Fraction(num, den), rules)
