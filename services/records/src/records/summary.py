@@ -94,8 +94,10 @@ _BYTEWISE = ("C", "POSIX", "C.UTF-8", "C.utf8")
 #: attendance); the first instant after each week's due day, Beijing time, for the weeks $1 to $2
 #: (NULL where the key is no ISO week): _ON_TIME_PER_ROW once a week, not once a record; whether
 #: staff numbers sort as their bytes (then as COLLATE "C", which sorts faster); and, for this
-#: transaction, a province's hash tables and final sort in memory and a plan made for these units
-#: rather than a generic one for any (asyncpg prepares the statement once a connection).
+#: transaction, a province's hash tables and final sort in memory, a plan made for these units
+#: rather than a generic one for any (asyncpg prepares the statement once a connection), and no
+#: parallel workers: a close sums its ratings while this runs, and workers would compete with it
+#: for the cores (a province: 3.4-4.0 CPU-seconds without them, 4.3 with, no faster alone).
 _PREPARE = f"""
 SELECT (SELECT array_agg(s ORDER BY s) FROM unnest($3::varchar[]) AS s) AS statuses,
        (SELECT array_agg(CASE WHEN k % 100 BETWEEN 1 AND 53 THEN timezone('{LOCAL.key}',
@@ -106,7 +108,8 @@ SELECT (SELECT array_agg(s ORDER BY s) FROM unnest($3::varchar[]) AS s) AS statu
         FROM pg_database AS d WHERE d.datname = current_database())
        AND (SELECT attcollation = 100 FROM pg_attribute
             WHERE attrelid = '{S}.persons'::regclass AND attname = 'staff_no') AS bytewise,
-       set_config('work_mem', '128MB', true), set_config('plan_cache_mode', 'force_custom_plan', true)
+       set_config('work_mem', '128MB', true), set_config('plan_cache_mode', 'force_custom_plan', true),
+       set_config('max_parallel_workers_per_gather', '0', true)
 """  # noqa: S608 (no input in the text)
 
 

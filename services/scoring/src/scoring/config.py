@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings, database_url_field
+
+#: The default of ScoringSettings.close_work_mem_mb.
+CLOSE_WORK_MEM_MB = 256
 
 
 class ScoringSettings(BaseServiceSettings):
@@ -14,6 +18,10 @@ class ScoringSettings(BaseServiceSettings):
     records_url: str = "http://127.0.0.1:8001"
     quota_url: str = "http://127.0.0.1:8003"
     upstream_timeout_seconds: float = 60.0
+    close_work_mem_mb: int = Field(
+        CLOSE_WORK_MEM_MB, ge=4, le=8192,
+        description="memory the database may use to sum a close's ratings per person and rater group in one "
+                    "pass (a province's 4,000,000 ratings need about 350 MB; with less it spills to disk)")
 
 
 @lru_cache

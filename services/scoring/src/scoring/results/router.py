@@ -39,7 +39,8 @@ VersionQuery = Annotated[int | None, Query(ge=1, description="a result version; 
 async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep, request: Request,
                 response: Response) -> CloseRead:
     scheme = await get_scheme(session, scheme_id, caller)
-    result = await service.close_period(session, request.app.state.neighbours, scheme, period, caller)
+    result = await service.close_period(session, request.app.state.neighbours, scheme, period, caller,
+                                        work_mem_mb=request.app.state.close_work_mem_mb)
     if result.unchanged:
         response.status_code = 200
     return result
@@ -108,7 +109,8 @@ async def read_objection(objection_id: uuid.UUID, session: SessionDep, caller: C
 async def review(objection_id: uuid.UUID, body: ReviewIn, session: SessionDep, caller: CallerDep,
                  request: Request) -> ObjectionRead:
     return ObjectionRead.model_validate(await service.review(session, request.app.state.neighbours, objection_id,
-                                                             body, caller))
+                                                             body, caller,
+                                                             work_mem_mb=request.app.state.close_work_mem_mb))
 
 
 @router.post("/schemes/{scheme_id}/years/{year}/bonus", response_model=BonusRead,
