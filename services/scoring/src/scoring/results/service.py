@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
+from itertools import pairwise
 from operator import itemgetter
 from typing import Any
 
@@ -240,7 +241,10 @@ def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[Scor
     no_tie = (0, 1)
     scored: list[Scored] = []
     total = totaller(engine, mean_load)
-    for pid, inputs in sorted(people.items()):
+    items = list(people.items())
+    if any(a[0] >= b[0] for a, b in pairwise(items)):  # a close's come in person order
+        items.sort()
+    for pid, inputs in items:
         num, den = total(inputs)
         negatives = inputs["negatives"]
         if negatives or any(num * d < n * den for n, d in thresholds):
