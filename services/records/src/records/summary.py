@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,8 +29,15 @@ from shared.service_auth import Caller, CallerDep
 router = APIRouter(prefix="/api/v1/records", tags=["summaries"])
 
 
+def _only_person_id_required(schema: dict[str, Any]) -> None:
+    schema["required"] = ["person_id"]
+
+
 class PersonSummary(BaseModel):
     """One person's period summary: every field, or with ``fields`` only those (and person_id)."""
+
+    # every field is in every answer unless the request's ``fields`` names some
+    model_config = ConfigDict(json_schema_extra=_only_person_id_required)
 
     person_id: uuid.UUID
     staff_no: str
