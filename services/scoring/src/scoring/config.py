@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from pydantic import Field
@@ -9,6 +10,19 @@ from shared.settings import BaseServiceSettings, database_url_field
 
 #: The default of ScoringSettings.close_work_mem_mb.
 CLOSE_WORK_MEM_MB = 256
+#: The default of ScoringSettings.close_split_people.
+CLOSE_SPLIT_PEOPLE = 20_000
+
+
+@dataclass(frozen=True)
+class CloseTuning:
+    """How a close uses the machine (see ScoringSettings)."""
+
+    work_mem_mb: int = CLOSE_WORK_MEM_MB
+    split_people: int = CLOSE_SPLIT_PEOPLE
+
+
+DEFAULT_TUNING = CloseTuning()
 
 
 class ScoringSettings(BaseServiceSettings):
@@ -22,6 +36,14 @@ class ScoringSettings(BaseServiceSettings):
         CLOSE_WORK_MEM_MB, ge=4, le=8192,
         description="memory the database may use to sum a close's ratings per person and rater group in one "
                     "pass (a province's 4,000,000 ratings need about 350 MB; with less it spills to disk)")
+    close_split_people: int = Field(
+        CLOSE_SPLIT_PEOPLE, ge=0,
+        description="a quarter's close of at least this many people works the second half of them in a forked "
+                    "process, on another core (0: never); below it, forking costs more than it saves")
+
+    @property
+    def close_tuning(self) -> CloseTuning:
+        return CloseTuning(work_mem_mb=self.close_work_mem_mb, split_people=self.close_split_people)
 
 
 @lru_cache

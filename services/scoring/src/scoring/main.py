@@ -29,7 +29,7 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
                                           secret=settings.service_secret.get_secret_value(),
                                           timeout=settings.upstream_timeout_seconds,
                                           records_transport=records_transport, quota_transport=quota_transport)
-        app.state.close_work_mem_mb = settings.close_work_mem_mb
+        app.state.close_tuning = settings.close_tuning
         try:
             yield
         finally:

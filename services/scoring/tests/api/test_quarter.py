@@ -8,6 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+
+from scoring.config import CloseTuning
 
 from .conftest import XIACUN, caller_headers, unit_with_people
 
@@ -81,6 +84,34 @@ async def test_xiacun_quarter_by_hand(client: httpx.AsyncClient, records: httpx.
     got = {k: (results[v]["score"], results[v]["rank"], results[v]["grade"]) for k, v in p.items()}
     assert got == {"A": ("83.8", 3, "good"), "B": ("85.6", 2, "good"), "C": ("70", 4, "fairly_good"),
                    "D": ("100", 1, "average"), "E": ("50", 5, "poor")}
+
+
+async def test_a_close_in_two_processes_is_the_close_in_one(client: httpx.AsyncClient, records: httpx.AsyncClient,
+                                                         scoring_app: FastAPI) -> None:
+    """A close of at least ``close_split_people`` people works half of them in a forked process:
+    the same results, explanations and input digest (a re-close in one process finds nothing new)."""
+    q = await xiacun_quarter(client, records)
+    p = q["county"]["people"]
+    await client.post(f"/api/v1/scoring/rounds/{q['round']}/close")
+    tuning = scoring_app.state.close_tuning
+    scoring_app.state.close_tuning = CloseTuning(work_mem_mb=tuning.work_mem_mb, split_people=2)
+    try:
+        response = await client.post(f"{q['base']}/close")
+        assert response.status_code == 201, response.text
+        assert response.json()["summary"]["grades"] == {"good": 2, "fairly_good": 1, "average": 1, "poor": 1}
+        results = {r["person_id"]: r for r in (await client.get(f"{q['base']}/results")).json()["items"]}
+        got = {k: (results[v]["score"], results[v]["rank"], results[v]["grade"]) for k, v in p.items()}
+        assert got == {"A": ("83.8", 3, "good"), "B": ("85.6", 2, "good"), "C": ("70", 4, "fairly_good"),
+                       "D": ("100", 1, "average"), "E": ("50", 5, "poor")}
+        for letter, total in (("A", "83.8"), ("E", "50")):
+            explained = await client.get(f"{q['base']}/people/{p[letter]}/explanation")
+            assert explained.status_code == 200 and explained.json()["detail"]["total"] == total
+        scoring_app.state.close_tuning = CloseTuning(work_mem_mb=tuning.work_mem_mb, split_people=0)
+        again = await client.post(f"{q['base']}/close")
+        assert again.status_code == 200 and again.json()["id"] == response.json()["id"]
+        assert again.json()["result_digest"] == response.json()["result_digest"]
+    finally:
+        scoring_app.state.close_tuning = tuning
 
 
 async def test_explanation_shows_every_part_and_no_rater(client: httpx.AsyncClient,

@@ -236,3 +236,11 @@ def mean_load_of(people: Sequence[Compact]) -> Fraction:
         return Fraction(0)
     loads = [p["metrics"].get("task_load") for p in people]
     return sum((Fraction(*v) for v in loads if v), Fraction(0)) / len(people)
+
+
+def mean_load_of_summary(people: Sequence[Mapping[str, Any]]) -> Fraction:
+    """``mean_load_of`` the people's compact inputs, from the records summary they are made of."""
+    if not people:
+        return Fraction(0)
+    read = READERS["task_load"]
+    return sum((Fraction(*read(p) or (0, 1)) for p in people), Fraction(0)) / len(people)

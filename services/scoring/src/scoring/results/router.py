@@ -40,7 +40,7 @@ async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, ca
                 response: Response) -> CloseRead:
     scheme = await get_scheme(session, scheme_id, caller)
     result = await service.close_period(session, request.app.state.neighbours, scheme, period, caller,
-                                        work_mem_mb=request.app.state.close_work_mem_mb)
+                                        tuning=request.app.state.close_tuning)
     if result.unchanged:
         response.status_code = 200
     return result
@@ -110,7 +110,7 @@ async def review(objection_id: uuid.UUID, body: ReviewIn, session: SessionDep, c
                  request: Request) -> ObjectionRead:
     return ObjectionRead.model_validate(await service.review(session, request.app.state.neighbours, objection_id,
                                                              body, caller,
-                                                             work_mem_mb=request.app.state.close_work_mem_mb))
+                                                             tuning=request.app.state.close_tuning))
 
 
 @router.post("/schemes/{scheme_id}/years/{year}/bonus", response_model=BonusRead,

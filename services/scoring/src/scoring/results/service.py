@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
-from itertools import pairwise
+from itertools import chain, pairwise
 from operator import itemgetter
 from typing import Any
 
@@ -30,7 +30,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
-from scoring.config import CLOSE_WORK_MEM_MB
+from scoring.config import CLOSE_WORK_MEM_MB, DEFAULT_TUNING, CloseTuning
 from scoring.definitions import Rules
 from scoring.errors import (
     AlreadyPublished,
@@ -53,12 +53,14 @@ from scoring.results.engine import (
     Compact,
     compile_engine,
     mean_load_of,
+    mean_load_of_summary,
     metrics_reader,
     summary_fields,
     to_reference,
     totaller,
     wanted_metrics,
 )
+from scoring.results.halves import BATCH, Json, RowBatch, split
 from scoring.results.ranking import Graded, Scored, grade_people
 from scoring.results.schemas import CloseRead, Explanation, ObjectionCreate, PersonChange, ResultRead, ReviewIn
 from scoring.rounds.service import scope_people
@@ -123,8 +125,21 @@ async def _driver(session: AsyncSession) -> Any:
 async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller,
                  rules: Rules, *, year: bool = False, phases: Phases | None = None,
                  work_mem_mb: int = CLOSE_WORK_MEM_MB) -> dict[str, Compact]:
-    """Every input of the period for the scheme's people, compact and in person order. The records
-    summary is fetched while the database aggregates the ratings (in ``work_mem_mb`` of memory)."""
+    """Every input of the period for the scheme's people, compact and in person order."""
+    phases = phases or Phases()
+    people, own, wanted = await gather_parts(session, neighbours, scheme, period, caller, rules, year=year,
+                                             phases=phases, work_mem_mb=work_mem_mb)
+    with phases.timing("compact"):
+        return compacts_of(people, wanted, own)
+
+
+async def gather_parts(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
+                       caller: Caller, rules: Rules, *, year: bool = False, phases: Phases | None = None,
+                       work_mem_mb: int = CLOSE_WORK_MEM_MB) -> tuple[list[dict[str, Any]], dict[str, Compact],
+                                                                      tuple[str, ...]]:
+    """The period's inputs for the scheme's people: the records summary's people, this service's
+    inputs by person, and the metrics the scheme reads. The records summary is fetched while the
+    database aggregates the ratings (in ``work_mem_mb`` of memory)."""
     round_ = await session.scalar(select(RatingRound).where(RatingRound.scheme_id == scheme.id,
                                                             RatingRound.period == period.code))
     if round_ is not None and round_.status == "open":
@@ -154,11 +169,10 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
             marks, adjustments, negatives = await _other_inputs(driver, scheme, period)
         with phases.timing("own_inputs"):  # while records is still summing up, for a province
             own = _own_inputs(ratings, marks, adjustments, negatives)
-        people = await fetching
+        people: list[dict[str, Any]] = await fetching
     finally:
         fetching.cancel()
-    with phases.timing("compact"):
-        return _compacts(people, wanted, own)
+    return people, own, wanted
 
 
 async def _other_inputs(driver: Any, scheme: Scheme, period: Period) -> tuple[
@@ -194,7 +208,7 @@ def _own_inputs(ratings: dict[str, dict[str, list[int]]], marks: dict[str, dict[
     return own
 
 
-def _compacts(people: list[dict[str, Any]], wanted: tuple[str, ...], own: dict[str, Compact]) -> dict[str, Compact]:
+def compacts_of(people: list[dict[str, Any]], wanted: tuple[str, ...], own: dict[str, Compact]) -> dict[str, Compact]:
     """Every person's inputs as the close sees them, in person id order: integers only (see
     ``engine``; their JSON is written with the keys sorted, so the order they are made in is free)."""
     metrics = metrics_reader(wanted)
@@ -210,21 +224,41 @@ def _compacts(people: list[dict[str, Any]], wanted: tuple[str, ...], own: dict[s
     return out
 
 
+def inputs_bytes(people: dict[str, Compact], keep: dict[str, Json] | None = None) -> bytearray:
+    """What the input digest takes of these people: each id and the canonical JSON of their
+    compact inputs, in order (that JSON also put in ``keep``, if given, for the stored details:
+    slices of these bytes, not copies)."""
+    dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS
+    blob = bytearray()
+    # Each JSON is appended at once and let go: orjson's result keeps the ~4 KB buffer it was
+    # written into (200,000 of them held 750 MB more at the peak of a province's close).
+    spans = []
+    for pid, inputs in people.items():
+        blob += pid.encode()
+        start = len(blob)
+        blob += dumps(inputs, option=sort)
+        spans.append((pid, start, len(blob)))
+    if keep is not None:
+        view = memoryview(blob)
+        for pid, start, end in spans:
+            keep[pid] = view[start:end]
+    return blob
+
+
+def digest_of(definition: dict[str, Any], parts: Iterable[bytes | bytearray], *extra: Any) -> str:
+    """The input digest: the scheme version, anything else the results depend on, and the people's
+    ``inputs_bytes`` in person order."""
+    h = hashlib.sha256(canonical({"definition": definition, "extra": list(extra)}))
+    for part in parts:
+        h.update(part)
+    return h.hexdigest()
+
+
 def input_digest(definition: dict[str, Any], people: dict[str, Compact], *extra: Any,
-                 keep: dict[str, bytes] | None = None) -> str:
+                 keep: dict[str, Json] | None = None) -> str:
     """What the results depend on: the scheme version and every person's compact inputs (their
     canonical JSON also put in ``keep``, if given, for the stored details)."""
-    h = hashlib.sha256(canonical({"definition": definition, "extra": list(extra)}))
-    dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS
-    for pid, inputs in people.items():
-        h.update(pid.encode())
-        raw = dumps(inputs, option=sort)
-        h.update(raw)
-        if keep is not None:
-            # A copy: orjson's result keeps the ~4 KB buffer it was written into (200,000 of them
-            # held 750 MB more at the peak of a province's close than these exact-size copies).
-            keep[pid] = bytes(memoryview(raw))
-    return h.hexdigest()
+    return digest_of(definition, [inputs_bytes(people, keep)], *extra)
 
 
 #: One stored result as the close writes it: person, unit, score as text, rank, grade, detail JSON.
@@ -234,25 +268,40 @@ Row = tuple[str, str | None, str, int | None, str | None, bytes]
 def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[Scored], Graded, dict[str, Any]]:
     """Every person's exact total (the integer engine) and limits, in person order; their grades;
     the close's summary."""
-    engine = compile_engine(rules)
     mean_load = mean_load_of(list(people.values())) if rules.base.kind == "task_load" else Fraction(0)
+    items = people
+    if any(a >= b for a, b in pairwise(people)):  # a close's come in person order
+        items = dict(sorted(people.items()))
+    scored = score_people(items, rules, mean_load)
+    grades, summary = grade_scored(scored, rules, mean_load)
+    return scored, grades, summary
+
+
+def score_people(people: dict[str, Compact], rules: Rules, mean_load: Fraction) -> list[Scored]:
+    """Each person's exact total (the integer engine), limits and tie-break values, in the order given."""
     tie_keys = rules.rule.tie_keys
     thresholds = [(below.numerator, below.denominator) for _, below in rules.thresholds]
     no_tie = (0, 1)
     scored: list[Scored] = []
-    total = totaller(engine, mean_load)
-    items = list(people.items())
-    if any(a[0] >= b[0] for a, b in pairwise(items)):  # a close's come in person order
-        items.sort()
-    for pid, inputs in items:
+    append = scored.append
+    total = totaller(compile_engine(rules), mean_load)
+    for pid, inputs in people.items():
         num, den = total(inputs)
         negatives = inputs["negatives"]
-        if negatives or any(num * d < n * den for n, d in thresholds):
-            limits = limits_of([(i, n) for i, n in negatives], Fraction(num, den), rules)
-        else:
-            limits = NO_LIMITS
+        limited = bool(negatives)
+        if not limited:
+            for n, d in thresholds:
+                if num * d < n * den:
+                    limited = True
+                    break
+        limits = limits_of([(i, n) for i, n in negatives], Fraction(num, den), rules) if limited else NO_LIMITS
         metrics = inputs["metrics"]
-        scored.append((pid, num, den, limits, [metrics.get(k, no_tie) for k in tie_keys]))
+        append((pid, num, den, limits, [metrics.get(k, no_tie) for k in tie_keys]))
+    return scored
+
+
+def grade_scored(scored: list[Scored], rules: Rules, mean_load: Fraction) -> tuple[Graded, dict[str, Any]]:
+    """Everyone's grade (``scored`` in person order), and the close's summary."""
     grades, slots, graded = grade_people(scored, rules.rule)
     counts: dict[str, int] = {g: 0 for g in rules.rule.order}
     for grade, _, _ in grades.values():
@@ -261,11 +310,11 @@ def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[Scor
     summary = {"grades": counts, "graded": graded, "slots": slots, "mean_task_load": str(mean_load),
                "rule": {"caps": {c.grade: decimal_str(c.max_share) for c in rules.rule.caps},
                         "rounding": rules.rule.rounding, "tie_at_cap": rules.rule.tie_at_cap}}
-    return scored, grades, summary
+    return grades, summary
 
 
-def quarter_rows(people: dict[str, Compact], scored: list[Scored], grades: Graded,
-                 inputs_json: dict[str, bytes] | None = None) -> Iterator[Row]:
+def quarter_rows(people: dict[str, Compact], scored: Iterable[Scored], grades: Graded,
+                 inputs_json: dict[str, Json] | None = None) -> Iterator[Row]:
     """The stored rows, one by one as the COPY takes them. The detail is canonical JSON (keys
     sorted: grade, inputs, limits, total), written here piece by piece: the inputs' canonical JSON
     from the input digest (``inputs_json``) spliced in rather than written again."""
@@ -282,6 +331,23 @@ def quarter_rows(people: dict[str, Compact], scored: list[Scored], grades: Grade
         yield pid, inputs["unit"], total, rank, grade, detail
 
 
+def row_batches(rows: Iterable[Row], size: int = BATCH) -> Iterator[RowBatch]:
+    """The rows in batches as the COPY takes them, each with the bytes of it the result digest
+    takes (each row's ``[person, unit, score, rank, grade]`` as JSON, then its detail)."""
+    dumps = orjson.dumps
+    hashed: list[bytes] = []
+    records: list[tuple[Any, ...]] = []
+    for person_id, unit_id, score, rank, grade, detail in rows:
+        hashed.append(dumps([person_id, unit_id, score, rank, grade]))
+        hashed.append(detail)
+        records.append((person_id, unit_id, score, rank, grade, detail.decode()))
+        if len(records) == size:
+            yield b"".join(hashed), records
+            hashed, records = [], []
+    if records:
+        yield b"".join(hashed), records
+
+
 def result_rows(results: Iterable[PersonResult]) -> Iterator[Row]:
     """The stored rows of results composed whole (a year's): the detail as canonical JSON."""
     for r in results:
@@ -290,7 +356,7 @@ def result_rows(results: Iterable[PersonResult]) -> Iterator[Row]:
 
 
 async def store(session: AsyncSession, *, scheme_id: uuid.UUID, period: str, scheme_version: int,
-                inputs_digest: str, rows: Iterable[Row], people: int, summary: dict[str, Any], reason: str,
+                inputs_digest: str, rows: Iterable[RowBatch], people: int, summary: dict[str, Any], reason: str,
                 caller: Caller, latest: Close | None) -> Close:
     """A new version, numbered after ``latest`` (the caller holds the scheme's row lock). The rows
     are hashed as they stream into the COPY, so the database stores them while the next are made;
@@ -305,11 +371,10 @@ async def store(session: AsyncSession, *, scheme_id: uuid.UUID, period: str, sch
     h = hashlib.sha256()
 
     def records() -> Iterator[tuple[Any, ...]]:
-        update_, dumps = h.update, orjson.dumps
-        for person_id, unit_id, score, rank, grade, detail in rows:
-            update_(dumps([person_id, unit_id, score, rank, grade]))
-            update_(detail)
-            yield close_id, person_id, unit_id, score, rank, grade, detail.decode()
+        for hashed, batch in rows:
+            h.update(hashed)
+            for record in batch:
+                yield (close_id, *record)
 
     if people:
         await (await _driver(session)).copy_records_to_table(
@@ -341,25 +406,34 @@ async def changes(session: AsyncSession, before: Close, after: Close) -> list[Pe
 
 
 async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
-                        caller: Caller, *, reason: str = "close", work_mem_mb: int = CLOSE_WORK_MEM_MB) -> CloseRead:
+                        caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING) -> CloseRead:
     phases = Phases()
     version, rules = await rules_of(session, scheme.id)
     with phases.timing("gather"):
-        people = await gather(session, neighbours, scheme, period, caller, rules, phases=phases,
-                              work_mem_mb=work_mem_mb)
-    inputs_json: dict[str, bytes] = {}
-    with phases.timing("digest"):
-        digest_ = input_digest(version.definition, people, keep=inputs_json)
-    latest = await lock_latest(session, scheme.id, period.code)
-    if latest is not None and latest.input_digest == digest_ and latest.scheme_version == version.version:
-        _log_close(scheme, period, latest, phases, unchanged=True)
-        return close_read(latest, unchanged=True)
-    with phases.timing("compute"):
-        scored, grades, summary = quarter_results(people, rules)
-    with phases.timing("store"):
-        close = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
-                            inputs_digest=digest_, rows=quarter_rows(people, scored, grades, inputs_json),
-                            people=len(scored), summary=summary, reason=reason, caller=caller, latest=latest)
+        people, own, wanted = await gather_parts(session, neighbours, scheme, period, caller, rules, phases=phases,
+                                                 work_mem_mb=tuning.work_mem_mb)
+    with phases.timing("inputs"):  # compact inputs, their bytes for the digest, totals: by halves at once
+        mean_load = mean_load_of_summary(people) if rules.base.kind == "task_load" else Fraction(0)
+        halves = split(people, own, wanted, rules, mean_load, at=tuning.split_people)
+    try:
+        with phases.timing("inputs"):
+            parts = [half.inputs() for half in halves]
+            digest_ = digest_of(version.definition, [blob for blob, _ in parts])
+            scored = [s for _, some in parts for s in some]
+        latest = await lock_latest(session, scheme.id, period.code)
+        if latest is not None and latest.input_digest == digest_ and latest.scheme_version == version.version:
+            _log_close(scheme, period, latest, phases, unchanged=True)
+            return close_read(latest, unchanged=True)
+        with phases.timing("grade"):
+            grades, summary = grade_scored(scored, rules, mean_load)
+        with phases.timing("store"):  # the second half's rows are made (elsewhere) while the first's are
+            batches = [half.rows([grades[s[0]] for s in some]) for half, (_, some) in zip(halves, parts, strict=True)]
+            close = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
+                                inputs_digest=digest_, rows=chain.from_iterable(batches),
+                                people=len(scored), summary=summary, reason=reason, caller=caller, latest=latest)
+    finally:
+        for half in halves:
+            half.stop()
     with phases.timing("changes"):
         found = None if latest is None else await changes(session, latest, close)
     _log_close(scheme, period, close, phases, unchanged=False)
@@ -550,7 +624,7 @@ async def list_objections(session: AsyncSession, caller: Caller, *, scheme_id: u
 
 
 async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uuid.UUID, body: ReviewIn,
-                 caller: Caller, *, work_mem_mb: int = CLOSE_WORK_MEM_MB) -> Objection:
+                 caller: Caller, *, tuning: CloseTuning = DEFAULT_TUNING) -> Objection:
     """Reject with a reason; or accept, which recloses the period from the (corrected) inputs and
     publishes the new version. Accepting when nothing changed is refused: correct the inputs first."""
     objection, close, scheme = await get_objection(session, objection_id, caller)
@@ -565,7 +639,7 @@ async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uu
     else:
         period = parse_period(close.period)
         reclosed = await close_period(session, neighbours, scheme, period, caller,
-                                      reason=f"objection {objection_id} accepted", work_mem_mb=work_mem_mb)
+                                      reason=f"objection {objection_id} accepted", tuning=tuning)
         if reclosed.unchanged:
             raise InputInvalid("accepting recomputes the result, but its inputs are unchanged: correct the marks, "
                                "ratings or items the objection is about first",
@@ -578,7 +652,7 @@ async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uu
 
 
 async def close_period(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
-                       caller: Caller, *, reason: str = "close", work_mem_mb: int = CLOSE_WORK_MEM_MB) -> CloseRead:
+                       caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING) -> CloseRead:
     from scoring.results.year import close_year
 
     # A close builds O(people) small acyclic objects (the summary, the row sets, the results): the
@@ -586,5 +660,5 @@ async def close_period(session: AsyncSession, neighbours: Neighbours, scheme: Sc
     with collector_paused():
         if "Q" in period.code:
             return await close_quarter(session, neighbours, scheme, period, caller, reason=reason,
-                                       work_mem_mb=work_mem_mb)
-        return await close_year(session, neighbours, scheme, period, caller, reason=reason, work_mem_mb=work_mem_mb)
+                                       tuning=tuning)
+        return await close_year(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)

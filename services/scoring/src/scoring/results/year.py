@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
-from scoring.config import CLOSE_WORK_MEM_MB
+from scoring.config import DEFAULT_TUNING, CloseTuning
 from scoring.domain import bonus as bonuses
 from scoring.domain import year as years
 from scoring.errors import InputInvalid, NotPublished
@@ -42,6 +42,7 @@ from scoring.results.service import (
     latest_close,
     lock_latest,
     result_rows,
+    row_batches,
     store,
 )
 from scoring.schemes.service import rules_of
@@ -64,7 +65,7 @@ async def published_quarters(session: AsyncSession, scheme_id: uuid.UUID, year: 
 
 
 async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller,
-                     *, reason: str = "close", work_mem_mb: int = CLOSE_WORK_MEM_MB) -> CloseRead:
+                     *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING) -> CloseRead:
     version, rules = await rules_of(session, scheme.id)
     year = int(period.code)
     quarters = await published_quarters(session, scheme.id, year)
@@ -76,7 +77,8 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
                 select(Result.person_id, Result.score, Result.grade).where(Result.close_id == close.id)):
             assert score is not None  # every quarter result has a score, graded or not
             by_person.setdefault(str(person_id), []).append((close.period, close.version, Fraction(score), grade))
-    people = await gather(session, neighbours, scheme, period, caller, rules, year=True, work_mem_mb=work_mem_mb)
+    people = await gather(session, neighbours, scheme, period, caller, rules, year=True,
+                          work_mem_mb=tuning.work_mem_mb)
     engine = compile_engine(rules)
     mean_load = mean_load_of(list(people.values())) if rules.base.kind == "task_load" else Fraction(0)
     slots_by_unit = await neighbours.published_slots(region_id=scheme.region_id, year=year, caller=caller)
@@ -154,8 +156,8 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
         return close_read(latest, unchanged=True)
     summary["mean_task_load"] = str(mean_load)
     close = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
-                        inputs_digest=inputs, rows=result_rows(results), people=len(results), summary=summary,
-                        reason=reason, caller=caller, latest=latest)
+                        inputs_digest=inputs, rows=row_batches(result_rows(results)), people=len(results),
+                        summary=summary, reason=reason, caller=caller, latest=latest)
     return close_read(close, changes=None if latest is None else await changes(session, latest, close))
 
 

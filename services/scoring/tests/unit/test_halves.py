@@ -1,0 +1,168 @@
+"""A close worked in two processes gives the bytes of one: the input digest, the totals, the
+stored rows and the result digest's bytes; and a child that dies leaves this process to finish."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import signal
+from fractions import Fraction
+from itertools import chain
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoring.definitions import SchemeDefinition, compile_rules
+from scoring.results.engine import Compact, mean_load_of, wanted_metrics
+from scoring.results.halves import BATCH, ForkedHalf, Half, split
+from scoring.results.service import (
+    compacts_of,
+    digest_of,
+    grade_scored,
+    input_digest,
+    quarter_results,
+    quarter_rows,
+    row_batches,
+)
+
+from .test_engine import schemes
+
+
+@st.composite
+def summaries(draw: Any, size: int = 40) -> tuple[list[dict[str, Any]], dict[str, Compact]]:
+    """People as the records summary gives them (every field a metric is made from), and this
+    service's own inputs for some of them."""
+    people, own = [], {}
+    for i in range(draw(st.integers(1, size))):
+        pid = f"{draw(st.integers(0, 10**6)):07d}-{i:03d}"
+        due = draw(st.integers(0, 13))
+        people.append({
+            "person_id": pid, "unit_id": draw(st.sampled_from(["u1", "u2", None])),
+            "section_id": draw(st.sampled_from([None, "s1", "s2", "s3"])),
+            "weeks_due": due, "weeks_on_time": draw(st.integers(0, due)),
+            "attendance": draw(st.sampled_from([{}, {"present": 60}, {"present": 50, "leave": 5, "absent": 1}])),
+            "task_completion": draw(st.sampled_from([None, "0", "0.85", "1"])),
+            "task_load": draw(st.sampled_from([None, "0", "2.5", "12"])),
+        })
+        if draw(st.booleans()):
+            own[pid] = {"marks": {f"i{k}": draw(st.integers(0, 10_000)) for k in range(4) if draw(st.booleans())},
+                        "ratings": {g: [draw(st.integers(0, 10_000)) * n, n]
+                                    for g, n in (("leadership", 2), ("middle", 3)) if draw(st.booleans())},
+                        "adjustments": [["honour", 150, "证明", "党委"]] if draw(st.booleans()) else [],
+                        "negatives": [["discipline", "通报"]] if draw(st.integers(0, 6)) == 0 else []}
+    return people, own
+
+
+def worked(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any, at: int,
+           kill: str | None = None) -> tuple[str, list[Any], list[tuple[bytes, list[Any]]], int]:
+    """A close's work as ``close_quarter`` does it: the digest, the totals, the row batches, and
+    how many halves worked (``kill``: the child is killed before its inputs or its rows)."""
+    mean_load = mean_load_of_people(people, own, rules)
+    halves = split([dict(p) for p in people], own_copy(own), wanted_metrics(rules), rules, mean_load, at=at)
+    try:
+        if kill == "inputs":
+            kill_child(halves[1])
+        parts = [half.inputs() for half in halves]
+        digest = digest_of({"scheme": 1}, [blob for blob, _ in parts])
+        scored = [s for _, some in parts for s in some]
+        grades, _ = grade_scored(scored, rules, mean_load)
+        if kill == "rows":
+            kill_child(halves[1])
+        batches = [half.rows([grades[s[0]] for s in some]) for half, (_, some) in zip(halves, parts, strict=True)]
+        return digest, scored, list(chain.from_iterable(batches)), len(halves)
+    finally:
+        for half in halves:
+            half.stop()
+
+
+def mean_load_of_people(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any) -> Fraction:
+    if rules.base.kind != "task_load":
+        return Fraction(0)
+    return mean_load_of(list(compacts_of([dict(p) for p in people], wanted_metrics(rules), own_copy(own)).values()))
+
+
+def own_copy(own: dict[str, Compact]) -> dict[str, Compact]:
+    return {pid: dict(inputs) for pid, inputs in own.items()}
+
+
+def kill_child(half: Half | ForkedHalf) -> None:
+    assert isinstance(half, ForkedHalf) and half.pid is not None
+    os.kill(half.pid, signal.SIGKILL)
+    half.process.join()
+
+
+def one_process(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any) -> tuple[str, list[Any], list[Any]]:
+    """The same work with the whole-close functions, for comparison."""
+    compacts = compacts_of([dict(p) for p in people], wanted_metrics(rules), own_copy(own))
+    kept: dict[str, Any] = {}
+    digest = input_digest({"scheme": 1}, compacts, keep=kept)
+    scored, grades, _ = quarter_results(compacts, rules)
+    return digest, scored, list(row_batches(quarter_rows(compacts, scored, grades, kept)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(schemes(), summaries())
+def test_two_processes_give_the_bytes_of_one(definition: dict[str, Any],
+                                             group: tuple[list[dict[str, Any]], dict[str, Compact]]) -> None:
+    rules = compile_rules(SchemeDefinition.model_validate(definition))
+    people, own = group
+    digest, scored, batches = one_process(people, own, rules)
+    alone = worked(people, own, rules, at=0)
+    forked = worked(people, own, rules, at=2)
+    assert alone[3] == 1 and forked[3] == (2 if len(people) >= 2 else 1)
+    for result in (alone, forked):
+        assert result[0] == digest
+        assert result[1] == scored
+        assert b"".join(h for h, _ in result[2]) == b"".join(h for h, _ in batches)
+        assert [r for _, rs in result[2] for r in rs] == [r for _, rs in batches for r in rs]
+
+
+def province(size: int) -> tuple[list[dict[str, Any]], dict[str, Compact], Any]:
+    """``size`` people under Xiacun's scheme, each marked and rated (more than one batch of rows)."""
+    from ..api.conftest import XIACUN
+
+    rules = compile_rules(SchemeDefinition.model_validate(XIACUN))
+    people = [{"person_id": f"{i * 7919 % size:08d}", "unit_id": f"u{i % 3}", "section_id": None}
+              for i in range(size)]
+    own = {p["person_id"]: {"marks": {"de": 6_000 + i % 4_000, "ji": 9_000 - i % 3_000},
+                            "ratings": {"leadership": [8_000 + i % 2_000, 1]}, "adjustments": [],
+                            "negatives": [["discipline", "通报"]] if i % 97 == 0 else []}
+           for i, p in enumerate(people)}
+    return people, own, rules
+
+
+@pytest.mark.parametrize("kill", ["inputs", "rows"])
+def test_a_child_that_dies_leaves_this_process_to_finish(kill: str, caplog: pytest.LogCaptureFixture) -> None:
+    people, own, rules = province(3 * BATCH)
+    digest, scored, batches = one_process(people, own, rules)
+    with caplog.at_level(logging.WARNING, logger="scoring.close"):
+        result = worked(people, own, rules, at=2, kill=kill)
+    assert result[3] == 2
+    assert result[0] == digest and result[1] == scored
+    assert hashlib.sha256(b"".join(h for h, _ in result[2])).digest() == \
+        hashlib.sha256(b"".join(h for h, _ in batches)).digest()
+    assert [r for _, rs in result[2] for r in rs] == [r for _, rs in batches for r in rs]
+    assert "ended early" in caplog.text and f"working its {kill}" in caplog.text
+
+
+def test_a_child_killed_midway_through_its_rows_is_taken_over_where_it_stopped() -> None:
+    people, own, rules = province(6 * BATCH)
+    digest, _, batches = one_process(people, own, rules)
+    halves = split([dict(p) for p in people], own_copy(own), wanted_metrics(rules), rules, Fraction(0), at=2)
+    try:
+        parts = [half.inputs() for half in halves]
+        grades, _ = grade_scored([s for _, some in parts for s in some], rules, Fraction(0))
+        first, second = (half.rows([grades[s[0]] for s in some]) for half, (_, some) in zip(halves, parts,
+                                                                                               strict=True))
+        taken = [next(second)]  # one batch received from the child, then it dies
+        kill_child(halves[1])
+        got = list(chain(first, taken, second))
+    finally:
+        for half in halves:
+            half.stop()
+    assert digest_of({"scheme": 1}, [blob for blob, _ in parts]) == digest
+    assert [r for _, rs in got for r in rs] == [r for _, rs in batches for r in rs]
+    assert b"".join(h for h, _ in got) == b"".join(h for h, _ in batches)
