@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
 
 from scoring.periods import PeriodDep
 from scoring.results import exports, service
+from scoring.results.compute import Leftovers
 from scoring.results.schemas import (
     BonusIn,
     BonusRead,
@@ -37,10 +38,12 @@ VersionQuery = Annotated[int | None, Query(ge=1, description="a result version; 
              responses={200: {"description": "the inputs are those of the latest version: it is returned unchanged"},
                         409: {"description": "the period's rating round is still open"}})
 async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep, request: Request,
-                response: Response) -> CloseRead:
+                response: Response, background: BackgroundTasks) -> CloseRead:
     scheme = await get_scheme(session, scheme_id, caller)
+    leftovers = Leftovers()
+    background.add_task(leftovers.release)  # after the response is sent
     result = await service.close_period(session, request.app.state.neighbours, scheme, period, caller,
-                                        tuning=request.app.state.close_tuning)
+                                        tuning=request.app.state.close_tuning, leftovers=leftovers)
     if result.unchanged:
         response.status_code = 200
     return result

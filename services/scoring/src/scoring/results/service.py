@@ -43,6 +43,7 @@ from scoring.errors import (
 from scoring.models import Close, Objection, RatingRound, Result, Scheme
 from scoring.results.compute import (
     NO_LIMITS,
+    Leftovers,
     PersonResult,
     canonical,
     collector_paused,
@@ -406,7 +407,8 @@ async def changes(session: AsyncSession, before: Close, after: Close) -> list[Pe
 
 
 async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
-                        caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING) -> CloseRead:
+                        caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING,
+                        leftovers: Leftovers | None = None) -> CloseRead:
     phases = Phases()
     version, rules = await rules_of(session, scheme.id)
     with phases.timing("gather"):
@@ -415,17 +417,21 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
     with phases.timing("inputs"):  # compact inputs, their bytes for the digest, totals: by halves at once
         mean_load = mean_load_of_summary(people) if rules.base.kind == "task_load" else Fraction(0)
         halves = split(people, own, wanted, rules, mean_load, at=tuning.split_people)
+    leftovers = leftovers or Leftovers()
+    leftovers.keep(people, own, halves)
     try:
         with phases.timing("inputs"):
             parts = [half.inputs() for half in halves]
             digest_ = digest_of(version.definition, [blob for blob, _ in parts])
             scored = [s for _, some in parts for s in some]
+            leftovers.keep(parts, scored)
         latest = await lock_latest(session, scheme.id, period.code)
         if latest is not None and latest.input_digest == digest_ and latest.scheme_version == version.version:
             _log_close(scheme, period, latest, phases, unchanged=True)
             return close_read(latest, unchanged=True)
         with phases.timing("grade"):
             grades, summary = grade_scored(scored, rules, mean_load)
+            leftovers.keep(grades)
         with phases.timing("store"):  # the second half's rows are made (elsewhere) while the first's are
             batches = [half.rows([grades[s[0]] for s in some]) for half, (_, some) in zip(halves, parts, strict=True)]
             close = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
@@ -652,13 +658,16 @@ async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uu
 
 
 async def close_period(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
-                       caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING) -> CloseRead:
+                       caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING,
+                       leftovers: Leftovers | None = None) -> CloseRead:
+    """Close a quarter or a year; what the close leaves behind is put in ``leftovers``, if given,
+    to be let go of once the response is sent."""
     from scoring.results.year import close_year
 
     # A close builds O(people) small acyclic objects (the summary, the row sets, the results): the
     # cyclic collector would rescan them over and over, so it waits until the close is done.
-    with collector_paused():
+    with collector_paused(leftovers):
         if "Q" in period.code:
             return await close_quarter(session, neighbours, scheme, period, caller, reason=reason,
-                                       tuning=tuning)
+                                       tuning=tuning, leftovers=leftovers)
         return await close_year(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)
