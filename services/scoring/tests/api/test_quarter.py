@@ -3,6 +3,7 @@ bonus and deduction, the negative list, the good cap, versions, explanations, pu
 
 from __future__ import annotations
 
+import gc
 import uuid
 from typing import Any
 
@@ -74,9 +75,12 @@ async def test_xiacun_quarter_by_hand(client: httpx.AsyncClient, records: httpx.
     p = q["county"]["people"]
     response = await client.post(f"{q['base']}/close")
     assert response.status_code == 409 and response.json()["code"] == "round_open"
+    assert gc.isenabled() and gc.get_freeze_count() == 0
     assert (await client.post(f"/api/v1/scoring/rounds/{q['round']}/close")).status_code == 200
     response = await client.post(f"{q['base']}/close")
     assert response.status_code == 201, response.text
+    # What the close left behind was let go of after the response, and the collector runs again.
+    assert gc.isenabled() and gc.get_freeze_count() == 0
     close = response.json()
     assert close["version"] == 1 and close["people"] == 5 and close["changes"] is None
     assert close["summary"]["grades"] == {"good": 2, "fairly_good": 1, "average": 1, "poor": 1}
