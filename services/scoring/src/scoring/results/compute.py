@@ -237,9 +237,14 @@ def collector_paused(leftovers: Leftovers | None = None) -> Iterator[None]:
     gc.disable()
     try:
         yield
-    finally:
+    except BaseException:
+        if leftovers is not None:  # no response will let go of them: now, while the collector waits
+            leftovers.kept.clear()
+        raise
+    else:
         if leftovers is not None and leftovers.kept:
             gc.freeze()
+    finally:
         if enabled:
             gc.enable()
 
