@@ -12,8 +12,10 @@ import pytest
 from fastapi import FastAPI
 
 from scoring.config import CloseTuning
+from scoring.results.service import _driver, _rating_sums
+from shared.testing import asgi_client, rolled_back, service_headers
 
-from .conftest import XIACUN, caller_headers, unit_with_people
+from .conftest import PROVINCE, XIACUN, caller_headers, unit_with_people
 
 Q = "2025Q2"
 
@@ -276,3 +278,21 @@ async def test_a_tree_deeper_than_the_limit_is_refused(client: httpx.AsyncClient
                        ("/api/v1/scoring/schemes/indicators/check", {"indicators": [node]})):
         response = await client.post(path, json=body)
         assert response.status_code == 422 and "deeper than 8 levels" in response.text
+
+
+async def test_rating_sums_keep_every_group_whatever_the_scheme_names(scoring_app: FastAPI,
+                                                                     records: httpx.AsyncClient) -> None:
+    """A close sums the ratings with a column pair per rater group of the scheme; ratings in a group
+    the scheme no longer names (its groups changed after the round opened) are kept all the same."""
+    async with rolled_back(scoring_app) as session, asgi_client(scoring_app,
+                                                                 headers=service_headers(PROVINCE)) as client:
+        q = await xiacun_quarter(client, records)
+        p = q["county"]["people"]
+        driver = await _driver(session)
+        round_id = uuid.UUID(q["round"])
+        by_hand = {p["A"]: {"leadership": [17_000, 2], "middle": [7_000, 1], "staff": [8_000, 1],
+                            "non_staff": [6_000, 1]},
+                   p["B"]: {"leadership": [8_000, 1]}}
+        for groups in ((), ("leadership", "middle", "staff", "non_staff"), ("leadership", "middle"),
+                       ("non_staff", "staff", "middle", "leadership", "elsewhere")):
+            assert await _rating_sums(driver, round_id, groups, 64) == by_hand, groups

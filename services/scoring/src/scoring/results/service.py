@@ -154,18 +154,7 @@ async def gather_parts(session: AsyncSession, neighbours: Neighbours, scheme: Sc
         ratings: dict[str, dict[str, list[int]]] = {}
         with phases.timing("ratings"):
             if round_ is not None:
-                # One scan of the round's ratings: (sum in hundredths, raters) per person and group,
-                # in one process with its hash table in memory: records is summarising at the same
-                # time, and parallel workers would only compete with it for the cores and spill
-                # (a province: 4.3 CPU-seconds so, 6.3-7.1 with the defaults).
-                await driver.execute("SELECT set_config('work_mem', $1, true), "
-                                     "set_config('max_parallel_workers_per_gather', '0', true)",
-                                     f"{work_mem_mb}MB")
-                for pid, group, total_marks, raters in await driver.fetch(
-                        "SELECT person_id::text, g, s, c FROM (SELECT person_id, rater_group AS g, "
-                        "(sum(mark) * 100)::bigint AS s, count(*)::int AS c FROM ratings WHERE round_id = $1 "
-                        "GROUP BY 1, 2) AS sums", round_.id):
-                    ratings.setdefault(pid, {})[group] = [total_marks, raters]
+                ratings = await _rating_sums(driver, round_.id, tuple(rules.rater_weights), work_mem_mb)
         with phases.timing("other_inputs"):
             marks, adjustments, negatives = await _other_inputs(driver, scheme, period)
         with phases.timing("own_inputs"):  # while records is still summing up, for a province
@@ -174,6 +163,47 @@ async def gather_parts(session: AsyncSession, neighbours: Neighbours, scheme: Sc
     finally:
         fetching.cancel()
     return people, own, wanted
+
+
+async def _rating_sums(driver: Any, round_id: uuid.UUID, groups: tuple[str, ...],
+                       work_mem_mb: int) -> dict[str, dict[str, list[int]]]:
+    """The round's ratings summed in one scan: person → rater group → [sum in hundredths, raters].
+
+    One row per person, a pair of columns per rater group of the scheme (and a count of ratings
+    in any other group: if there are any, as when the scheme's groups changed after the round was
+    opened, the sums are made per person and group instead, so that every group is kept). In one
+    process with its hash table in memory: records is summarising at the same time, and parallel
+    workers would only compete with it for the cores and spill (a province: 4.3 CPU-seconds so,
+    6.3-7.1 with the defaults).
+    """
+    await driver.execute("SELECT set_config('work_mem', $1, true), "
+                         "set_config('max_parallel_workers_per_gather', '0', true)", f"{work_mem_mb}MB")
+    ratings: dict[str, dict[str, list[int]]] = {}
+    if groups:
+        columns = ", ".join(f"(sum(mark) FILTER (WHERE rater_group = ${i + 3}) * 100)::bigint, "
+                            f"(count(*) FILTER (WHERE rater_group = ${i + 3}))::int" for i in range(len(groups)))
+        rows = await driver.fetch(  # the groups are parameters: only their number shapes the text
+            f"SELECT person_id::text, count(*) FILTER (WHERE rater_group <> ALL($2::text[])), {columns} "  # noqa: S608
+            "FROM ratings WHERE round_id = $1 GROUP BY 1", round_id, list(groups), *groups)
+        at = tuple((group, 2 + 2 * i, 3 + 2 * i) for i, group in enumerate(groups))
+        for row in rows:
+            if row[1]:
+                break
+            sums = {}
+            for group, total, count in at:
+                raters = row[count]
+                if raters:
+                    sums[group] = [row[total], raters]
+            ratings[row[0]] = sums
+        else:
+            return ratings
+        ratings = {}
+    for pid, group, total_marks, raters in await driver.fetch(
+            "SELECT person_id::text, g, s, c FROM (SELECT person_id, rater_group AS g, "
+            "(sum(mark) * 100)::bigint AS s, count(*)::int AS c FROM ratings WHERE round_id = $1 "
+            "GROUP BY 1, 2) AS sums", round_id):
+        ratings.setdefault(pid, {})[group] = [total_marks, raters]
+    return ratings
 
 
 async def _other_inputs(driver: Any, scheme: Scheme, period: Period) -> tuple[
