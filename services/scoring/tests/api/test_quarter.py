@@ -296,3 +296,20 @@ async def test_rating_sums_keep_every_group_whatever_the_scheme_names(scoring_ap
         for groups in ((), ("leadership", "middle", "staff", "non_staff"), ("leadership", "middle"),
                        ("non_staff", "staff", "middle", "leadership", "elsewhere")):
             assert await _rating_sums(driver, round_id, groups, 64) == by_hand, groups
+
+
+async def test_any_text_in_the_inputs_is_stored_and_explained_as_it_was_given(client: httpx.AsyncClient,
+                                                                              records: httpx.AsyncClient) -> None:
+    """The rows go to the database in COPY's text format: backslashes, tabs, quotes and line breaks
+    in an item's evidence come back exactly."""
+    q = await xiacun_quarter(client, records)
+    b = q["county"]["people"]["B"]
+    evidence = '市级表彰\t"优秀"\\n 字面的反斜杠 \\ 与换行\n第二行\r\\N'
+    response = await client.post(f"{q['base']}/adjustments", json={
+        "person_id": b, "item": "honour", "points": "1", "evidence": evidence, "approved_by": "镇党委\\办"})
+    assert response.status_code == 201, response.text
+    await client.post(f"/api/v1/scoring/rounds/{q['round']}/close")
+    assert (await client.post(f"{q['base']}/close")).status_code == 201
+    detail = (await client.get(f"{q['base']}/people/{b}/explanation")).json()["detail"]
+    assert detail["total"] == "86.6"  # 85.6 + 1
+    assert [(i["evidence"], i["approved_by"]) for i in detail["adjustments"]["items"]] == [(evidence, "镇党委\\办")]

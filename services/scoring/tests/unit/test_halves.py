@@ -7,6 +7,7 @@ import hashlib
 import logging
 import os
 import signal
+import uuid
 from fractions import Fraction
 from itertools import chain
 from typing import Any
@@ -29,6 +30,8 @@ from scoring.results.service import (
 )
 
 from .test_engine import schemes
+
+CLOSE = uuid.UUID(int=7)
 
 
 @st.composite
@@ -57,7 +60,7 @@ def summaries(draw: Any, size: int = 40) -> tuple[list[dict[str, Any]], dict[str
 
 
 def worked(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any, at: int,
-           kill: str | None = None) -> tuple[str, list[Any], list[tuple[bytes, list[Any]]], int]:
+           kill: str | None = None) -> tuple[str, list[Any], list[tuple[bytes, bytes]], int]:
     """A close's work as ``close_quarter`` does it: the digest, the totals, the row batches, and
     how many halves worked (``kill``: the child is killed before its inputs or its rows)."""
     mean_load = mean_load_of_people(people, own, rules)
@@ -71,7 +74,8 @@ def worked(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any, at
         grades, _ = grade_scored(scored, rules, mean_load)
         if kill == "rows":
             kill_child(halves[1])
-        batches = [half.rows([grades[s[0]] for s in some]) for half, (_, some) in zip(halves, parts, strict=True)]
+        batches = [half.rows(CLOSE, [grades[s[0]] for s in some]) for half, (_, some) in zip(halves, parts,
+                                                                                                strict=True)]
         return digest, scored, list(chain.from_iterable(batches)), len(halves)
     finally:
         for half in halves:
@@ -100,7 +104,7 @@ def one_process(people: list[dict[str, Any]], own: dict[str, Compact], rules: An
     kept: dict[str, Any] = {}
     digest = input_digest({"scheme": 1}, compacts, keep=kept)
     scored, grades, _ = quarter_results(compacts, rules)
-    return digest, scored, list(row_batches(quarter_rows(compacts, scored, grades, kept)))
+    return digest, scored, list(row_batches(quarter_rows(compacts, scored, grades, kept), CLOSE))
 
 
 @settings(max_examples=40, deadline=None)
@@ -117,7 +121,7 @@ def test_two_processes_give_the_bytes_of_one(definition: dict[str, Any],
         assert result[0] == digest
         assert result[1] == scored
         assert b"".join(h for h, _ in result[2]) == b"".join(h for h, _ in batches)
-        assert [r for _, rs in result[2] for r in rs] == [r for _, rs in batches for r in rs]
+        assert b"".join(t for _, t in result[2]) == b"".join(t for _, t in batches)
 
 
 def province(size: int) -> tuple[list[dict[str, Any]], dict[str, Compact], Any]:
@@ -144,7 +148,7 @@ def test_a_child_that_dies_leaves_this_process_to_finish(kill: str, caplog: pyte
     assert result[0] == digest and result[1] == scored
     assert hashlib.sha256(b"".join(h for h, _ in result[2])).digest() == \
         hashlib.sha256(b"".join(h for h, _ in batches)).digest()
-    assert [r for _, rs in result[2] for r in rs] == [r for _, rs in batches for r in rs]
+    assert b"".join(t for _, t in result[2]) == b"".join(t for _, t in batches)
     assert "ended early" in caplog.text and f"working its {kill}" in caplog.text
 
 
@@ -155,8 +159,8 @@ def test_a_child_killed_midway_through_its_rows_is_taken_over_where_it_stopped()
     try:
         parts = [half.inputs() for half in halves]
         grades, _ = grade_scored([s for _, some in parts for s in some], rules, Fraction(0))
-        first, second = (half.rows([grades[s[0]] for s in some]) for half, (_, some) in zip(halves, parts,
-                                                                                               strict=True))
+        first, second = (half.rows(CLOSE, [grades[s[0]] for s in some])
+                         for half, (_, some) in zip(halves, parts, strict=True))
         taken = [next(second)]  # one batch received from the child, then it dies
         kill_child(halves[1])
         got = list(chain(first, taken, second))
@@ -164,5 +168,5 @@ def test_a_child_killed_midway_through_its_rows_is_taken_over_where_it_stopped()
         for half in halves:
             half.stop()
     assert digest_of({"scheme": 1}, [blob for blob, _ in parts]) == digest
-    assert [r for _, rs in got for r in rs] == [r for _, rs in batches for r in rs]
+    assert b"".join(t for _, t in got) == b"".join(t for _, t in batches)
     assert b"".join(h for h, _ in got) == b"".join(h for h, _ in batches)

@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import uuid
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from multiprocessing.connection import Connection
@@ -40,9 +41,8 @@ logger = logging.getLogger("scoring.close")
 #: Rows per batch sent from the child and handed to the COPY.
 BATCH = 5_000
 
-#: The stored rows of a batch as the COPY takes them (person, unit, score, rank, grade, detail),
-#: and the bytes of them the result digest takes, in order.
-RowBatch = tuple[bytes, list[tuple[Any, ...]]]
+#: A batch of stored rows: the bytes of them the result digest takes, and their lines for the COPY.
+RowBatch = tuple[bytes, bytes]
 
 _END = b""  # after the child's last batch (a pickled batch is never empty)
 
@@ -66,15 +66,16 @@ class Half:
         self.scored = score_people(self.compacts, self.rules, self.mean_load)
         return blob, self.scored
 
-    def rows(self, grades: Sequence[tuple[str | None, int | None, list[str]]], skip: int = 0) -> Iterator[RowBatch]:
-        """The half's stored rows in batches, given its people's grades in person order (after the
-        first ``skip`` batches)."""
+    def rows(self, close_id: uuid.UUID, grades: Sequence[tuple[str | None, int | None, list[str]]],
+             skip: int = 0) -> Iterator[RowBatch]:
+        """The half's stored rows in batches for the version ``close_id``, given its people's
+        grades in person order (after the first ``skip`` batches)."""
         from scoring.results.service import quarter_rows, row_batches
 
         graded: Graded = {s[0]: g for s, g in zip(self.scored, grades, strict=True)}
         start = skip * BATCH
         rows = quarter_rows(self.compacts, self.scored[start:], graded, self.raw)
-        yield from row_batches(rows, BATCH)
+        yield from row_batches(rows, close_id, BATCH)
 
     def stop(self) -> None:
         """Nothing to let go of."""
@@ -91,9 +92,10 @@ def _work(half: Half, conn: Connection) -> None:
         signal.signal(number, signal.SIG_DFL)
     try:
         conn.send(half.inputs())
-        grades = conn.recv()
-        if grades is not None:
-            batches = [pickle.dumps(batch, pickle.HIGHEST_PROTOCOL) for batch in half.rows(grades)]
+        given = conn.recv()
+        if given is not None:
+            close_id, grades = given
+            batches = [pickle.dumps(batch, pickle.HIGHEST_PROTOCOL) for batch in half.rows(close_id, grades)]
             for batch in batches:
                 conn.send_bytes(batch)
             conn.send_bytes(_END)
@@ -139,18 +141,20 @@ class ForkedHalf:
                 self._lost("its inputs")
         return self.half.inputs()
 
-    def rows(self, grades: Sequence[tuple[str | None, int | None, list[str]]]) -> Iterator[RowBatch]:
+    def rows(self, close_id: uuid.UUID, grades: Sequence[tuple[str | None, int | None, list[str]]]
+             ) -> Iterator[RowBatch]:
         """The half's rows: the child is given the grades now, and makes its rows while this
         process makes the first half's; they are taken from it when the COPY gets to them."""
         if not self.local:
             try:
-                self.conn.send(list(grades))
+                self.conn.send((close_id, list(grades)))
             except OSError:
                 self.process.join(timeout=5)
                 self._lost("its rows")
-        return self._rows(grades)
+        return self._rows(close_id, grades)
 
-    def _rows(self, grades: Sequence[tuple[str | None, int | None, list[str]]]) -> Iterator[RowBatch]:
+    def _rows(self, close_id: uuid.UUID, grades: Sequence[tuple[str | None, int | None, list[str]]]
+              ) -> Iterator[RowBatch]:
         received = 0
         if not self.local:
             try:
@@ -165,7 +169,7 @@ class ForkedHalf:
                 self._lost(f"its rows after {received} batches")
         if not self.half.compacts:
             self.half.inputs()
-        yield from self.half.rows(grades, skip=received)
+        yield from self.half.rows(close_id, grades, skip=received)
 
     def stop(self) -> None:
         """Done with the child: it leaves (told to, or killed if it does not) and is reaped."""

@@ -16,7 +16,7 @@ import logging
 import resource
 import time
 import uuid
-from collections.abc import Awaitable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
@@ -362,21 +362,36 @@ def quarter_rows(people: dict[str, Compact], scored: Iterable[Scored], grades: G
         yield pid, inputs["unit"], total, rank, grade, detail
 
 
-def row_batches(rows: Iterable[Row], size: int = BATCH) -> Iterator[RowBatch]:
-    """The rows in batches as the COPY takes them, each with the bytes of it the result digest
-    takes (each row's ``[person, unit, score, rank, grade]`` as JSON, then its detail)."""
+def row_batches(rows: Iterable[Row], close_id: uuid.UUID, size: int = BATCH) -> Iterator[RowBatch]:
+    """The rows in batches, each as the bytes of it the result digest takes (each row's
+    ``[person, unit, score, rank, grade]`` as JSON, then its detail) and as lines of PostgreSQL's
+    COPY text format (a row's fields tab-separated, a backslash doubled, ``\\N`` for none), so
+    that whichever process makes them, the service only passes them on to the database."""
     dumps = orjson.dumps
+    prefix = str(close_id).encode() + b"\t"
     hashed: list[bytes] = []
-    records: list[tuple[Any, ...]] = []
+    lines: list[bytes] = []
     for person_id, unit_id, score, rank, grade, detail in rows:
         hashed.append(dumps([person_id, unit_id, score, rank, grade]))
         hashed.append(detail)
-        records.append((person_id, unit_id, score, rank, grade, detail.decode()))
-        if len(records) == size:
-            yield b"".join(hashed), records
-            hashed, records = [], []
-    if records:
-        yield b"".join(hashed), records
+        lines.append(b"%b%b\t%b\t%b\t%b\t%b\t%b\n" % (
+            prefix, _copy_text(person_id), _NONE if unit_id is None else _copy_text(unit_id), _copy_text(score),
+            _NONE if rank is None else b"%d" % rank, _NONE if grade is None else _copy_text(grade),
+            detail.replace(b"\\", b"\\\\")))
+        if len(lines) == size:
+            yield b"".join(hashed), b"".join(lines)
+            hashed, lines = [], []
+    if lines:
+        yield b"".join(hashed), b"".join(lines)
+
+
+_NONE = b"\\N"
+_COPY_ESCAPES = {ord("\\"): "\\\\", ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"}
+
+
+def _copy_text(value: str) -> bytes:
+    """A text field in COPY's text format (ids, scores and grade codes need no escape, but may)."""
+    return value.translate(_COPY_ESCAPES).encode()
 
 
 def result_rows(results: Iterable[PersonResult]) -> Iterator[Row]:
@@ -386,14 +401,14 @@ def result_rows(results: Iterable[PersonResult]) -> Iterator[Row]:
                orjson.dumps(r.detail, option=orjson.OPT_SORT_KEYS))
 
 
-async def store(session: AsyncSession, *, scheme_id: uuid.UUID, period: str, scheme_version: int,
-                inputs_digest: str, rows: Iterable[RowBatch], people: int, summary: dict[str, Any], reason: str,
-                caller: Caller, latest: Close | None) -> Close:
+async def store(session: AsyncSession, *, close_id: uuid.UUID, scheme_id: uuid.UUID, period: str,
+                scheme_version: int, inputs_digest: str, rows: Iterable[RowBatch], people: int,
+                summary: dict[str, Any], reason: str, caller: Caller, latest: Close | None) -> Close:
     """A new version, numbered after ``latest`` (the caller holds the scheme's row lock). The rows
     are hashed as they stream into the COPY, so the database stores them while the next are made;
     the version gets its result digest at the end (its row comes first: the results' trigger looks
-    for it; a constraint trigger refuses a commit that leaves it without its digest)."""
-    close_id = uuid.uuid4()
+    for it; a constraint trigger refuses a commit that leaves it without its digest). ``rows``
+    are ``row_batches`` made for ``close_id``."""
     close = Close(id=close_id, scheme_id=scheme_id, period=period, version=(latest.version + 1) if latest else 1,
                   scheme_version=scheme_version, input_digest=inputs_digest, result_digest=None,
                   people=people, summary=summary, reason=reason, created_by=caller.subject)
@@ -401,16 +416,15 @@ async def store(session: AsyncSession, *, scheme_id: uuid.UUID, period: str, sch
     await session.flush()
     h = hashlib.sha256()
 
-    def records() -> Iterator[tuple[Any, ...]]:
-        for hashed, batch in rows:
+    async def lines() -> AsyncIterator[bytes]:
+        for hashed, text in rows:
             h.update(hashed)
-            for record in batch:
-                yield (close_id, *record)
+            yield text
 
     if people:
-        await (await _driver(session)).copy_records_to_table(
+        await (await _driver(session)).copy_to_table(
             "results", columns=("close_id", "person_id", "unit_id", "score", "rank", "grade", "detail"),
-            records=records())
+            source=lines(), format="text")
     await session.execute(update(Close).where(Close.id == close_id).values(result_digest=h.hexdigest()))
     await session.refresh(close)
     return close
@@ -463,10 +477,13 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
             grades, summary = grade_scored(scored, rules, mean_load)
             leftovers.keep(grades)
         with phases.timing("store"):  # the second half's rows are made (elsewhere) while the first's are
-            batches = [half.rows([grades[s[0]] for s in some]) for half, (_, some) in zip(halves, parts, strict=True)]
-            close = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
-                                inputs_digest=digest_, rows=chain.from_iterable(batches),
-                                people=len(scored), summary=summary, reason=reason, caller=caller, latest=latest)
+            close_id = uuid.uuid4()
+            batches = [half.rows(close_id, [grades[s[0]] for s in some])
+                       for half, (_, some) in zip(halves, parts, strict=True)]
+            close = await store(session, close_id=close_id, scheme_id=scheme.id, period=period.code,
+                                scheme_version=version.version, inputs_digest=digest_,
+                                rows=chain.from_iterable(batches), people=len(scored), summary=summary,
+                                reason=reason, caller=caller, latest=latest)
     finally:
         for half in halves:
             half.stop()

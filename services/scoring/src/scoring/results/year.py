@@ -155,8 +155,10 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
     if latest is not None and latest.input_digest == inputs and latest.scheme_version == version.version:
         return close_read(latest, unchanged=True)
     summary["mean_task_load"] = str(mean_load)
-    close = await store(session, scheme_id=scheme.id, period=period.code, scheme_version=version.version,
-                        inputs_digest=inputs, rows=row_batches(result_rows(results)), people=len(results),
+    close_id = uuid.uuid4()
+    close = await store(session, close_id=close_id, scheme_id=scheme.id, period=period.code,
+                        scheme_version=version.version, inputs_digest=inputs,
+                        rows=row_batches(result_rows(results), close_id), people=len(results),
                         summary=summary, reason=reason, caller=caller, latest=latest)
     return close_read(close, changes=None if latest is None else await changes(session, latest, close))
 
