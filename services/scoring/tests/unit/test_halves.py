@@ -3,13 +3,14 @@ stored rows and the result digest's bytes; and a child that dies leaves this pro
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
 import signal
 import uuid
+from collections.abc import AsyncIterator
 from fractions import Fraction
-from itertools import chain
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from scoring.definitions import SchemeDefinition, compile_rules
 from scoring.results.engine import Compact, mean_load_of, wanted_metrics
-from scoring.results.halves import BATCH, ForkedHalf, Half, split
+from scoring.results.halves import BATCH, ForkedHalf, RowStream, split
 from scoring.results.service import (
     compacts_of,
     digest_of,
@@ -60,26 +61,36 @@ def summaries(draw: Any, size: int = 40) -> tuple[list[dict[str, Any]], dict[str
 
 
 def worked(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any, at: int,
-           kill: str | None = None) -> tuple[str, list[Any], list[tuple[bytes, bytes]], int]:
-    """A close's work as ``close_quarter`` does it: the digest, the totals, the row batches, and
-    how many halves worked (``kill``: the child is killed before its inputs or its rows)."""
+           kill: str | None = None) -> tuple[str, list[Any], str, list[bytes], int]:
+    """A close's work as ``close_quarter`` does it: the input digest, the totals, the result
+    digest, the COPY's lines (sorted: the table does not mind their order), and how many
+    processes worked (``kill``: the child is killed before its inputs or its rows)."""
     mean_load = mean_load_of_people(people, own, rules)
-    halves = split([dict(p) for p in people], own_copy(own), wanted_metrics(rules), rules, mean_load, at=at)
+    first, second = split([dict(p) for p in people], own_copy(own), wanted_metrics(rules), rules, mean_load, at=at)
     try:
         if kill == "inputs":
-            kill_child(halves[1])
-        parts = [half.inputs() for half in halves]
+            kill_child(second)
+        parts = [first.inputs()] + ([] if second is None else [second.inputs()])
         digest = digest_of({"scheme": 1}, [blob for blob, _ in parts])
         scored = [s for _, some in parts for s in some]
         grades, _ = grade_scored(scored, rules, mean_load)
         if kill == "rows":
-            kill_child(halves[1])
-        batches = [half.rows(CLOSE, [grades[s[0]] for s in some]) for half, (_, some) in zip(halves, parts,
-                                                                                                strict=True)]
-        return digest, scored, list(chain.from_iterable(batches)), len(halves)
+            kill_child(second)
+        stream = RowStream(first.rows(CLOSE, [grades[s[0]] for s in parts[0][1]]),
+                           None if second is None else second.rows(CLOSE, [grades[s[0]] for s in parts[1][1]]))
+        lines = asyncio.run(taken(stream.lines()))
+        return digest, scored, stream.hexdigest(), sorted_lines(lines), 1 if second is None else 2
     finally:
-        for half in halves:
-            half.stop()
+        if second is not None:
+            second.stop()
+
+
+async def taken(lines: AsyncIterator[bytes]) -> list[bytes]:
+    return [chunk async for chunk in lines]
+
+
+def sorted_lines(chunks: list[bytes]) -> list[bytes]:
+    return sorted(b"".join(chunks).splitlines())
 
 
 def mean_load_of_people(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any) -> Fraction:
@@ -92,19 +103,22 @@ def own_copy(own: dict[str, Compact]) -> dict[str, Compact]:
     return {pid: dict(inputs) for pid, inputs in own.items()}
 
 
-def kill_child(half: Half | ForkedHalf) -> None:
-    assert isinstance(half, ForkedHalf) and half.pid is not None
+def kill_child(half: ForkedHalf | None) -> None:
+    assert half is not None and half.pid is not None
     os.kill(half.pid, signal.SIGKILL)
     half.process.join()
 
 
-def one_process(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any) -> tuple[str, list[Any], list[Any]]:
+def one_process(people: list[dict[str, Any]], own: dict[str, Compact],
+                rules: Any) -> tuple[str, list[Any], str, list[bytes]]:
     """The same work with the whole-close functions, for comparison."""
     compacts = compacts_of([dict(p) for p in people], wanted_metrics(rules), own_copy(own))
     kept: dict[str, Any] = {}
     digest = input_digest({"scheme": 1}, compacts, keep=kept)
     scored, grades, _ = quarter_results(compacts, rules)
-    return digest, scored, list(row_batches(quarter_rows(compacts, scored, grades, kept), CLOSE))
+    batches = list(row_batches(quarter_rows(compacts, scored, grades, kept), CLOSE))
+    result = hashlib.sha256(b"".join(part for part, _ in batches)).hexdigest()
+    return digest, scored, result, sorted_lines([lines for _, lines in batches])
 
 
 @settings(max_examples=40, deadline=None)
@@ -113,15 +127,12 @@ def test_two_processes_give_the_bytes_of_one(definition: dict[str, Any],
                                              group: tuple[list[dict[str, Any]], dict[str, Compact]]) -> None:
     rules = compile_rules(SchemeDefinition.model_validate(definition))
     people, own = group
-    digest, scored, batches = one_process(people, own, rules)
+    expected = one_process(people, own, rules)
     alone = worked(people, own, rules, at=0)
     forked = worked(people, own, rules, at=2)
-    assert alone[3] == 1 and forked[3] == (2 if len(people) >= 2 else 1)
-    for result in (alone, forked):
-        assert result[0] == digest
-        assert result[1] == scored
-        assert b"".join(h for h, _ in result[2]) == b"".join(h for h, _ in batches)
-        assert b"".join(t for _, t in result[2]) == b"".join(t for _, t in batches)
+    assert alone[4] == 1 and forked[4] == (2 if len(people) >= 2 else 1)
+    assert alone[:4] == expected
+    assert forked[:4] == expected
 
 
 def province(size: int) -> tuple[list[dict[str, Any]], dict[str, Compact], Any]:
@@ -141,32 +152,38 @@ def province(size: int) -> tuple[list[dict[str, Any]], dict[str, Compact], Any]:
 @pytest.mark.parametrize("kill", ["inputs", "rows"])
 def test_a_child_that_dies_leaves_this_process_to_finish(kill: str, caplog: pytest.LogCaptureFixture) -> None:
     people, own, rules = province(3 * BATCH)
-    digest, scored, batches = one_process(people, own, rules)
+    expected = one_process(people, own, rules)
     with caplog.at_level(logging.WARNING, logger="scoring.close"):
         result = worked(people, own, rules, at=2, kill=kill)
-    assert result[3] == 2
-    assert result[0] == digest and result[1] == scored
-    assert hashlib.sha256(b"".join(h for h, _ in result[2])).digest() == \
-        hashlib.sha256(b"".join(h for h, _ in batches)).digest()
-    assert b"".join(t for _, t in result[2]) == b"".join(t for _, t in batches)
+    assert result[4] == 2
+    assert result[:4] == expected
     assert "ended early" in caplog.text and f"working its {kill}" in caplog.text
 
 
-def test_a_child_killed_midway_through_its_rows_is_taken_over_where_it_stopped() -> None:
+def test_a_child_killed_midway_through_its_rows_is_taken_over_where_it_stopped(
+        caplog: pytest.LogCaptureFixture) -> None:
     people, own, rules = province(6 * BATCH)
-    digest, _, batches = one_process(people, own, rules)
-    halves = split([dict(p) for p in people], own_copy(own), wanted_metrics(rules), rules, Fraction(0), at=2)
+    digest, _, result, lines = one_process(people, own, rules)
+    first, second = split([dict(p) for p in people], own_copy(own), wanted_metrics(rules), rules, Fraction(0), at=2)
+    assert second is not None
     try:
-        parts = [half.inputs() for half in halves]
+        parts = [first.inputs(), second.inputs()]
         grades, _ = grade_scored([s for _, some in parts for s in some], rules, Fraction(0))
-        first, second = (half.rows(CLOSE, [grades[s[0]] for s in some])
-                         for half, (_, some) in zip(halves, parts, strict=True))
-        taken = [next(second)]  # one batch received from the child, then it dies
-        kill_child(halves[1])
-        got = list(chain(first, taken, second))
+        own_rows = list(first.rows(CLOSE, [grades[s[0]] for s in parts[0][1]]))
+        theirs = second.rows(CLOSE, [grades[s[0]] for s in parts[1][1]])
+
+        async def take() -> list[bytes]:
+            rest = theirs.rest()
+            got = [await anext(rest)]  # a batch from the child, then it dies
+            kill_child(second)
+            return got + [chunk async for chunk in rest]
+
+        with caplog.at_level(logging.WARNING, logger="scoring.close"):
+            got = asyncio.run(take())
     finally:
-        for half in halves:
-            half.stop()
+        second.stop()
     assert digest_of({"scheme": 1}, [blob for blob, _ in parts]) == digest
-    assert b"".join(t for _, t in got) == b"".join(t for _, t in batches)
-    assert b"".join(h for h, _ in got) == b"".join(h for h, _ in batches)
+    assert theirs.received >= 1 and theirs.hashed is not None
+    assert sorted_lines([chunk for _, chunk in own_rows] + got) == lines
+    assert hashlib.sha256(b"".join(part for part, _ in own_rows) + theirs.hashed).hexdigest() == result
+    assert "working its rows after" in caplog.text

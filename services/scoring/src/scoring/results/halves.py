@@ -18,13 +18,14 @@ kernel's OOM killer, an operator's kill), this process works the rest of that ha
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import multiprocessing
 import os
-import pickle
 import signal
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from fractions import Fraction
 from multiprocessing.connection import Connection
 from operator import itemgetter
@@ -43,8 +44,10 @@ BATCH = 5_000
 
 #: A batch of stored rows: the bytes of them the result digest takes, and their lines for the COPY.
 RowBatch = tuple[bytes, bytes]
+#: A person's grade, rank and the reasons for them.
+Grade = tuple[str | None, int | None, list[str]]
 
-_END = b""  # after the child's last batch (a pickled batch is never empty)
+_END = b""  # after the child's last batch of lines (a batch is never empty)
 
 
 class Half:
@@ -66,7 +69,7 @@ class Half:
         self.scored = score_people(self.compacts, self.rules, self.mean_load)
         return blob, self.scored
 
-    def rows(self, close_id: uuid.UUID, grades: Sequence[tuple[str | None, int | None, list[str]]],
+    def rows(self, close_id: uuid.UUID, grades: Sequence[Grade],
              skip: int = 0) -> Iterator[RowBatch]:
         """The half's stored rows in batches for the version ``close_id``, given its people's
         grades in person order (after the first ``skip`` batches)."""
@@ -77,14 +80,12 @@ class Half:
         rows = quarter_rows(self.compacts, self.scored[start:], graded, self.raw)
         yield from row_batches(rows, close_id, BATCH)
 
-    def stop(self) -> None:
-        """Nothing to let go of."""
 
 
 def _work(half: Half, conn: Connection) -> None:
-    """The child: its half's inputs, then (given the grades) its rows; gone when told or done.
-    Its rows are all made (and pickled) at once, while this process makes its own: they are sent
-    only when the COPY has taken those."""
+    """The child: its half's inputs, then (given the grades) its rows: the COPY's lines batch by
+    batch as they are made, then the bytes of them all the result digest takes; gone when told or
+    done."""
     # The service's signal handlers write to its event loop's wakeup pipe, which the child shares:
     # a signal meant for the child must not reach the service.
     signal.set_wakeup_fd(-1)
@@ -95,10 +96,12 @@ def _work(half: Half, conn: Connection) -> None:
         given = conn.recv()
         if given is not None:
             close_id, grades = given
-            batches = [pickle.dumps(batch, pickle.HIGHEST_PROTOCOL) for batch in half.rows(close_id, grades)]
-            for batch in batches:
-                conn.send_bytes(batch)
+            hashed = []
+            for part, lines in half.rows(close_id, grades):
+                hashed.append(part)
+                conn.send_bytes(lines)
             conn.send_bytes(_END)
+            conn.send_bytes(b"".join(hashed))
     finally:
         conn.close()
 
@@ -109,6 +112,7 @@ class ForkedHalf:
     def __init__(self, half: Half) -> None:
         self.half = half
         self.local = False
+        self.stopped = False
         context = multiprocessing.get_context("fork")
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_work, args=(half, child), daemon=True, name="kaohe-close-half")
@@ -117,6 +121,8 @@ class ForkedHalf:
         except OSError as error:  # no memory or no process slot for the child: this process works it
             logger.warning("could not fork the second half of a close (%s); working it here", error)
             self.local = True
+            self.stopped = True
+            self.conn.close()
         finally:
             child.close()
 
@@ -141,40 +147,16 @@ class ForkedHalf:
                 self._lost("its inputs")
         return self.half.inputs()
 
-    def rows(self, close_id: uuid.UUID, grades: Sequence[tuple[str | None, int | None, list[str]]]
-             ) -> Iterator[RowBatch]:
+    def rows(self, close_id: uuid.UUID, grades: Sequence[Grade]) -> ForkedRows:
         """The half's rows: the child is given the grades now, and makes its rows while this
-        process makes the first half's; they are taken from it when the COPY gets to them."""
-        if not self.local:
-            try:
-                self.conn.send((close_id, list(grades)))
-            except OSError:
-                self.process.join(timeout=5)
-                self._lost("its rows")
-        return self._rows(close_id, grades)
-
-    def _rows(self, close_id: uuid.UUID, grades: Sequence[tuple[str | None, int | None, list[str]]]
-              ) -> Iterator[RowBatch]:
-        received = 0
-        if not self.local:
-            try:
-                while (payload := self.conn.recv_bytes()) != _END:
-                    batch = pickle.loads(payload)  # noqa: S301 - from our own child, over its own pipe
-                    received += 1
-                    yield batch
-                self.stop()
-                return
-            except (EOFError, OSError):
-                self.process.join(timeout=5)
-                self._lost(f"its rows after {received} batches")
-        if not self.half.compacts:
-            self.half.inputs()
-        yield from self.half.rows(close_id, grades, skip=received)
+        process makes the first half's."""
+        return ForkedRows(self, close_id, grades)
 
     def stop(self) -> None:
         """Done with the child: it leaves (told to, or killed if it does not) and is reaped."""
-        if self.local or self.process.pid is None:
+        if self.stopped:
             return
+        self.stopped = True
         if self.process.is_alive():
             try:
                 self.conn.send(None)
@@ -183,8 +165,99 @@ class ForkedHalf:
             self.process.join(timeout=2)
             if self.process.is_alive():
                 self.process.kill()
-                self.process.join()
+        self.process.join()
         self.conn.close()
+
+
+class ForkedRows:
+    """The rows a forked half makes, taken as they come; if the child dies, this process makes
+    the rest (and the bytes the result digest takes of them all)."""
+
+    def __init__(self, forked: ForkedHalf, close_id: uuid.UUID, grades: Sequence[Grade]) -> None:
+        self.forked, self.close_id, self.grades = forked, close_id, grades
+        self.received = 0
+        self.hashed: bytes | None = None
+        self.left: list[bytes] = []  # lines made here after the child died, not yet taken
+        if not forked.local:
+            try:
+                forked.conn.send((close_id, list(grades)))
+            except OSError:
+                self._take_over()
+                return
+        if forked.local:
+            self._take_over()
+
+    def _take_over(self) -> None:
+        if not self.forked.local:
+            self.forked.process.join(timeout=5)
+            self.forked._lost(f"its rows after {self.received} batches")
+        half = self.forked.half
+        if not half.compacts:
+            half.inputs()
+        batches = list(half.rows(self.close_id, self.grades))
+        self.hashed = b"".join(part for part, _ in batches)
+        self.left = [lines for _, lines in batches[self.received:]]
+
+    def ready(self) -> list[bytes]:
+        """The lines that can be had without waiting."""
+        out = []
+        try:
+            conn = self.forked.conn
+            while self.hashed is None and conn.poll():
+                payload = conn.recv_bytes()
+                if payload == _END:
+                    self.hashed = conn.recv_bytes()
+                    self.forked.stop()
+                else:
+                    self.received += 1
+                    out.append(payload)
+        except (EOFError, OSError):
+            self._take_over()
+        out += self.left
+        self.left = []
+        return out
+
+    async def rest(self) -> AsyncIterator[bytes]:
+        """The lines still to come; waiting for them leaves the event loop free (to send the
+        COPY's lines on to the database meanwhile)."""
+        while self.hashed is None:
+            try:
+                await asyncio.to_thread(self.forked.conn.poll, 1.0)
+            except OSError:
+                pass  # taken over by ready()
+            for lines in self.ready():
+                yield lines
+        for lines in self.left:
+            yield lines
+        self.left = []
+
+
+class RowStream:
+    """A close's stored rows on their way into the COPY: the lines as soon as either process has
+    made them (the table does not mind their order), and the result digest over the rows in
+    person order (the first half's, then the second's)."""
+
+    def __init__(self, first: Iterable[RowBatch], second: ForkedRows | None = None) -> None:
+        self.first, self.second = first, second
+        self.h = hashlib.sha256()
+
+    async def lines(self) -> AsyncIterator[bytes]:
+        second = self.second
+        for part, lines in self.first:
+            self.h.update(part)
+            yield lines
+            if second is not None:
+                for more in second.ready():
+                    yield more
+        if second is not None:
+            async for more in second.rest():
+                yield more
+            assert second.hashed is not None
+            self.h.update(second.hashed)
+
+    def hexdigest(self) -> str:
+        """The result digest (once the lines are all taken)."""
+        return self.h.hexdigest()
 
 
 def fork_available() -> bool:
@@ -192,12 +265,12 @@ def fork_available() -> bool:
 
 
 def split(people: list[dict[str, Any]], own: dict[str, Compact], wanted: tuple[str, ...], rules: Rules,
-          mean_load: Fraction, *, at: int) -> list[Half | ForkedHalf]:
+          mean_load: Fraction, *, at: int) -> tuple[Half, ForkedHalf | None]:
     """The close's people in person-id order as one half worked here, or (``at`` people or more,
     ``at`` > 0) two: the second in a forked child, started now."""
     people.sort(key=itemgetter("person_id"))
     if not at or len(people) < max(at, 2) or not fork_available():
-        return [Half(people, own, wanted, rules, mean_load)]
+        return Half(people, own, wanted, rules, mean_load), None
     middle = len(people) // 2
     second = ForkedHalf(Half(people[middle:], own, wanted, rules, mean_load))
-    return [Half(people[:middle], own, wanted, rules, mean_load), second]
+    return Half(people[:middle], own, wanted, rules, mean_load), second

@@ -16,12 +16,12 @@ import logging
 import resource
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
+from collections.abc import Awaitable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
-from itertools import chain, pairwise
+from itertools import pairwise
 from operator import itemgetter
 from typing import Any
 
@@ -61,7 +61,7 @@ from scoring.results.engine import (
     totaller,
     wanted_metrics,
 )
-from scoring.results.halves import BATCH, Json, RowBatch, split
+from scoring.results.halves import BATCH, Json, RowBatch, RowStream, split
 from scoring.results.ranking import Graded, Scored, grade_people
 from scoring.results.schemas import CloseRead, Explanation, ObjectionCreate, PersonChange, ResultRead, ReviewIn
 from scoring.rounds.service import scope_people
@@ -402,30 +402,23 @@ def result_rows(results: Iterable[PersonResult]) -> Iterator[Row]:
 
 
 async def store(session: AsyncSession, *, close_id: uuid.UUID, scheme_id: uuid.UUID, period: str,
-                scheme_version: int, inputs_digest: str, rows: Iterable[RowBatch], people: int,
+                scheme_version: int, inputs_digest: str, rows: RowStream, people: int,
                 summary: dict[str, Any], reason: str, caller: Caller, latest: Close | None) -> Close:
     """A new version, numbered after ``latest`` (the caller holds the scheme's row lock). The rows
     are hashed as they stream into the COPY, so the database stores them while the next are made;
     the version gets its result digest at the end (its row comes first: the results' trigger looks
     for it; a constraint trigger refuses a commit that leaves it without its digest). ``rows``
-    are ``row_batches`` made for ``close_id``."""
+    are made for ``close_id``."""
     close = Close(id=close_id, scheme_id=scheme_id, period=period, version=(latest.version + 1) if latest else 1,
                   scheme_version=scheme_version, input_digest=inputs_digest, result_digest=None,
                   people=people, summary=summary, reason=reason, created_by=caller.subject)
     session.add(close)
     await session.flush()
-    h = hashlib.sha256()
-
-    async def lines() -> AsyncIterator[bytes]:
-        for hashed, text in rows:
-            h.update(hashed)
-            yield text
-
     if people:
         await (await _driver(session)).copy_to_table(
             "results", columns=("close_id", "person_id", "unit_id", "score", "rank", "grade", "detail"),
-            source=lines(), format="text")
-    await session.execute(update(Close).where(Close.id == close_id).values(result_digest=h.hexdigest()))
+            source=rows.lines(), format="text")
+    await session.execute(update(Close).where(Close.id == close_id).values(result_digest=rows.hexdigest()))
     await session.refresh(close)
     return close
 
@@ -460,12 +453,12 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
                                                  work_mem_mb=tuning.work_mem_mb)
     with phases.timing("inputs"):  # compact inputs, their bytes for the digest, totals: by halves at once
         mean_load = mean_load_of_summary(people) if rules.base.kind == "task_load" else Fraction(0)
-        halves = split(people, own, wanted, rules, mean_load, at=tuning.split_people)
+        first, second = split(people, own, wanted, rules, mean_load, at=tuning.split_people)
     leftovers = leftovers or Leftovers()
-    leftovers.keep(people, own, halves)
+    leftovers.keep(people, own, first, second)
     try:
         with phases.timing("inputs"):
-            parts = [half.inputs() for half in halves]
+            parts = [first.inputs()] + ([] if second is None else [second.inputs()])
             digest_ = digest_of(version.definition, [blob for blob, _ in parts])
             scored = [s for _, some in parts for s in some]
             leftovers.keep(parts, scored)
@@ -478,15 +471,14 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
             leftovers.keep(grades)
         with phases.timing("store"):  # the second half's rows are made (elsewhere) while the first's are
             close_id = uuid.uuid4()
-            batches = [half.rows(close_id, [grades[s[0]] for s in some])
-                       for half, (_, some) in zip(halves, parts, strict=True)]
+            rows = RowStream(first.rows(close_id, [grades[s[0]] for s in parts[0][1]]),
+                             None if second is None else second.rows(close_id, [grades[s[0]] for s in parts[1][1]]))
             close = await store(session, close_id=close_id, scheme_id=scheme.id, period=period.code,
-                                scheme_version=version.version, inputs_digest=digest_,
-                                rows=chain.from_iterable(batches), people=len(scored), summary=summary,
-                                reason=reason, caller=caller, latest=latest)
+                                scheme_version=version.version, inputs_digest=digest_, rows=rows,
+                                people=len(scored), summary=summary, reason=reason, caller=caller, latest=latest)
     finally:
-        for half in halves:
-            half.stop()
+        if second is not None:
+            second.stop()
     with phases.timing("changes"):
         found = None if latest is None else await changes(session, latest, close)
     _log_close(scheme, period, close, phases, unchanged=False)

@@ -33,6 +33,7 @@ from scoring.errors import InputInvalid, NotPublished
 from scoring.models import Close, Result, Scheme
 from scoring.results.compute import PersonResult
 from scoring.results.engine import compile_engine, mean_load_of, total
+from scoring.results.halves import RowStream
 from scoring.results.schemas import CloseRead
 from scoring.results.service import (
     changes,
@@ -158,7 +159,7 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
     close_id = uuid.uuid4()
     close = await store(session, close_id=close_id, scheme_id=scheme.id, period=period.code,
                         scheme_version=version.version, inputs_digest=inputs,
-                        rows=row_batches(result_rows(results), close_id), people=len(results),
+                        rows=RowStream(row_batches(result_rows(results), close_id)), people=len(results),
                         summary=summary, reason=reason, caller=caller, latest=latest)
     return close_read(close, changes=None if latest is None else await changes(session, latest, close))
 
