@@ -187,3 +187,14 @@ def test_a_child_killed_midway_through_its_rows_is_taken_over_where_it_stopped(
     assert sorted_lines([chunk for _, chunk in own_rows] + got) == lines
     assert hashlib.sha256(b"".join(part for part, _ in own_rows) + theirs.hashed).hexdigest() == result
     assert "working its rows after" in caplog.text
+
+
+def test_rows_are_copy_text_lines_with_anything_escaped() -> None:
+    """Every field of a row in COPY's text format: tabs, line breaks and backslashes escaped
+    wherever they are, none as ``\\N``; the result digest's bytes are the rows as they were."""
+    rows = [("p1", None, "81.8", None, "a\tb\\c\nd\r", b'{"note":"x\\"y"}'), ("p2", "u1", "-2.5", 3, None, b"{}")]
+    [(hashed, lines)] = list(row_batches(rows, CLOSE))
+    assert lines == (f"{CLOSE}\tp1\t\\N\t81.8\t\\N\ta\\tb\\\\c\\nd\\r\t" + '{"note":"x\\\\"y"}\n'
+                     f"{CLOSE}\tp2\tu1\t-2.5\t3\t\\N\t{{}}\n").encode()
+    assert hashed == (b'["p1",null,"81.8",null,"a\\tb\\\\c\\nd\\r"]{"note":"x\\"y"}'
+                      b'["p2","u1","-2.5",3,null]{}')

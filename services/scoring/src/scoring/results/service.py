@@ -391,6 +391,8 @@ _COPY_ESCAPES = {ord("\\"): "\\\\", ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"
 
 def _copy_text(value: str) -> bytes:
     """A text field in COPY's text format (ids, scores and grade codes need no escape, but may)."""
+    if value.isprintable() and "\\" not in value:
+        return value.encode()
     return value.translate(_COPY_ESCAPES).encode()
 
 
