@@ -127,8 +127,9 @@ def test_the_close_grades_as_the_reference_does(definition: dict[str, Any], grou
     assert [pid for pid, *_ in scored] == sorted(reference)
     kept: dict[str, bytes] = {}
     input_digest({}, group, keep=kept)
-    rows = list(quarter_rows(group, scored, grades, kept))
-    assert rows == list(quarter_rows(group, scored, grades))  # the inputs' JSON spliced in: the same bytes
+    in_order = [grades[pid] for pid, *_ in scored]
+    rows = list(quarter_rows(group, scored, in_order, kept))
+    assert rows == list(quarter_rows(group, scored, in_order))  # the inputs' JSON spliced in: the same bytes
     for (pid, num, den, _, _), (person_id, unit_id, score, rank, grade, detail) in zip(scored, rows, strict=True):
         expected = reference[pid]
         reasons = grades[pid][2]
@@ -165,9 +166,9 @@ def test_input_order_does_not_matter(definition: dict[str, Any], group: dict[str
     items = list(group.items())
     rnd.shuffle(items)
     scored, grades, summary = quarter_results(group, rules)
-    first = list(quarter_rows(group, scored, grades))
+    first = list(quarter_rows(group, scored, [grades[pid] for pid, *_ in scored]))
     scored, grades, summary_again = quarter_results(dict(items), rules)
-    assert list(quarter_rows(dict(items), scored, grades)) == first
+    assert list(quarter_rows(dict(items), scored, [grades[pid] for pid, *_ in scored])) == first
     assert summary == summary_again
 
 

@@ -76,8 +76,8 @@ def worked(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any, at
         grades, _ = grade_scored(scored, rules, mean_load)
         if kill == "rows":
             kill_child(second)
-        stream = RowStream(first.rows(CLOSE, [grades[s[0]] for s in parts[0][1]]),
-                           None if second is None else second.rows(CLOSE, [grades[s[0]] for s in parts[1][1]]))
+        at = len(parts[0][1])
+        stream = RowStream(first.rows(CLOSE, grades[:at]), None if second is None else second.rows(CLOSE, grades[at:]))
         lines = asyncio.run(taken(stream.lines()))
         return digest, scored, stream.hexdigest(), sorted_lines(lines), 1 if second is None else 2
     finally:
@@ -116,7 +116,7 @@ def one_process(people: list[dict[str, Any]], own: dict[str, Compact],
     kept: dict[str, Any] = {}
     digest = input_digest({"scheme": 1}, compacts, keep=kept)
     scored, grades, _ = quarter_results(compacts, rules)
-    batches = list(row_batches(quarter_rows(compacts, scored, grades, kept), CLOSE))
+    batches = list(row_batches(quarter_rows(compacts, scored, [grades[pid] for pid, *_ in scored], kept), CLOSE))
     result = hashlib.sha256(b"".join(part for part, _ in batches)).hexdigest()
     return digest, scored, result, sorted_lines([lines for _, lines in batches])
 
@@ -169,8 +169,9 @@ def test_a_child_killed_midway_through_its_rows_is_taken_over_where_it_stopped(
     try:
         parts = [first.inputs(), second.inputs()]
         grades, _ = grade_scored([s for _, some in parts for s in some], rules, Fraction(0))
-        own_rows = list(first.rows(CLOSE, [grades[s[0]] for s in parts[0][1]]))
-        theirs = second.rows(CLOSE, [grades[s[0]] for s in parts[1][1]])
+        at = len(parts[0][1])
+        own_rows = list(first.rows(CLOSE, grades[:at]))
+        theirs = second.rows(CLOSE, grades[at:])
 
         async def take() -> list[bytes]:
             rest = theirs.rest()

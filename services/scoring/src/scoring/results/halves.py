@@ -33,7 +33,7 @@ from typing import Any
 
 from scoring.definitions import Rules
 from scoring.results.engine import Compact
-from scoring.results.ranking import Graded, Scored
+from scoring.results.ranking import Grade, Scored
 
 Json = bytes | memoryview  # a person's canonical JSON, as kept for the stored detail
 
@@ -44,8 +44,6 @@ BATCH = 5_000
 
 #: A batch of stored rows: the bytes of them the result digest takes, and their lines for the COPY.
 RowBatch = tuple[bytes, bytes]
-#: A person's grade, rank and the reasons for them.
-Grade = tuple[str | None, int | None, list[str]]
 
 _END = b""  # after the child's last batch of lines (a batch is never empty)
 
@@ -75,9 +73,8 @@ class Half:
         grades in person order (after the first ``skip`` batches)."""
         from scoring.results.service import quarter_rows, row_batches
 
-        graded: Graded = {s[0]: g for s, g in zip(self.scored, grades, strict=True)}
         start = skip * BATCH
-        rows = quarter_rows(self.compacts, self.scored[start:], graded, self.raw)
+        rows = quarter_rows(self.compacts, self.scored[start:], grades[start:], self.raw)
         yield from row_batches(rows, close_id, BATCH)
 
 

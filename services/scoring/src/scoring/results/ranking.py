@@ -19,7 +19,10 @@ from scoring.results.compute import Limits
 
 # (person, score numerator, score denominator > 0, limits, [(numerator, denominator > 0) per tie key])
 Scored = tuple[str, int, int, Limits, Sequence[Sequence[int]]]
-Graded = dict[str, tuple[str | None, int | None, list[str]]]
+#: A person's grade (None: not graded), rank (None: excluded) and the reasons for them.
+Grade = tuple[str | None, int | None, list[str]]
+Graded = dict[str, Grade]
+NOT_YET: Grade = (None, None, [])
 
 
 def _ranked(candidates: list[Scored]) -> tuple[list[int], list[int]]:
@@ -111,7 +114,14 @@ def _plain_tie(candidates: list[Scored], order: list[int], floors: list[list[int
 def grade_people(scored: Sequence[Scored], rule: GradeRule) -> tuple[Graded, dict[str, int], int]:
     """Grade everyone not excluded: person → (grade, rank, reasons); the slots; how many were graded.
     ``scored`` is in person-id order (the reference's last tie-break)."""
-    candidates = [s for s in scored if not s[3].excluded]
+    grades, slots, size = grades_in_order(scored, rule)
+    return {s[0]: g for s, g in zip(scored, grades, strict=True)}, slots, size
+
+
+def grades_in_order(scored: Sequence[Scored], rule: GradeRule) -> tuple[list[Grade], dict[str, int], int]:
+    """``grade_people``, the grades in the order of ``scored``."""
+    where = [i for i, s in enumerate(scored) if not s[3].excluded]
+    candidates = [scored[i] for i in where]
     order, groups = _ranked(candidates)
     size = len(order)
     ranks = [0] * size
@@ -161,8 +171,8 @@ def grade_people(scored: Sequence[Scored], rule: GradeRule) -> tuple[Graded, dic
                 reasons[p].append(f"limited to no better than {rule.order[best]} (see the limits)")
             given[p] = grade_
             reasons[p].append(f"rank {ranks[p]}: {grade_}")
-    out: Graded = {candidates[index][0]: (given[p], ranks[p], reasons[p]) for p, index in enumerate(order)}
-    for pid, _, _, limits, _ in scored:
-        if limits.excluded:
-            out[pid] = (None, None, [f"excluded from grading: {w}" for w in limits.excluded])
+    out: list[Grade] = [(None, None, [f"excluded from grading: {w}" for w in s[3].excluded]) if s[3].excluded
+                        else NOT_YET for s in scored]
+    for position, given_grade, rank, said in zip([where[i] for i in order], given, ranks, reasons, strict=True):
+        out[position] = (given_grade, rank, said)
     return out, slots, size

@@ -62,7 +62,7 @@ from scoring.results.engine import (
     wanted_metrics,
 )
 from scoring.results.halves import BATCH, Json, RowBatch, RowStream, split
-from scoring.results.ranking import Graded, Scored, grade_people
+from scoring.results.ranking import Grade, Graded, Scored, grades_in_order
 from scoring.results.schemas import CloseRead, Explanation, ObjectionCreate, PersonChange, ResultRead, ReviewIn
 from scoring.rounds.service import scope_people
 from scoring.schemes.service import get_scheme, manages, rules_at, rules_of
@@ -305,7 +305,7 @@ def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[Scor
         items = dict(sorted(people.items()))
     scored = score_people(items, rules, mean_load)
     grades, summary = grade_scored(scored, rules, mean_load)
-    return scored, grades, summary
+    return scored, {s[0]: g for s, g in zip(scored, grades, strict=True)}, summary
 
 
 def score_people(people: dict[str, Compact], rules: Rules, mean_load: Fraction) -> list[Scored]:
@@ -331,11 +331,11 @@ def score_people(people: dict[str, Compact], rules: Rules, mean_load: Fraction) 
     return scored
 
 
-def grade_scored(scored: list[Scored], rules: Rules, mean_load: Fraction) -> tuple[Graded, dict[str, Any]]:
-    """Everyone's grade (``scored`` in person order), and the close's summary."""
-    grades, slots, graded = grade_people(scored, rules.rule)
+def grade_scored(scored: list[Scored], rules: Rules, mean_load: Fraction) -> tuple[list[Grade], dict[str, Any]]:
+    """Everyone's grade in the order of ``scored`` (person order), and the close's summary."""
+    grades, slots, graded = grades_in_order(scored, rules.rule)
     counts: dict[str, int] = {g: 0 for g in rules.rule.order}
-    for grade, _, _ in grades.values():
+    for grade, _, _ in grades:
         key = grade or "not_graded"
         counts[key] = counts.get(key, 0) + 1
     summary = {"grades": counts, "graded": graded, "slots": slots, "mean_task_load": str(mean_load),
@@ -344,14 +344,14 @@ def grade_scored(scored: list[Scored], rules: Rules, mean_load: Fraction) -> tup
     return grades, summary
 
 
-def quarter_rows(people: dict[str, Compact], scored: Iterable[Scored], grades: Graded,
+def quarter_rows(people: dict[str, Compact], scored: Iterable[Scored], grades: Iterable[Grade],
                  inputs_json: dict[str, Json] | None = None) -> Iterator[Row]:
-    """The stored rows, one by one as the COPY takes them. The detail is canonical JSON (keys
+    """The stored rows, one by one as the COPY takes them (``grades`` in the order of ``scored``).
+    The detail is canonical JSON (keys
     sorted: grade, inputs, limits, total), written here piece by piece: the inputs' canonical JSON
     from the input digest (``inputs_json``) spliced in rather than written again."""
     dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS
-    for pid, num, den, limits, _ in scored:
-        grade, rank, reasons = grades[pid]
+    for (pid, num, den, limits, _), (grade, rank, reasons) in zip(scored, grades, strict=True):
         total = ratio_str(num, den)
         inputs = people[pid]
         raw = dumps(inputs, option=sort) if inputs_json is None else inputs_json[pid]
@@ -473,8 +473,9 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
             leftovers.keep(grades)
         with phases.timing("store"):  # the second half's rows are made (elsewhere) while the first's are
             close_id = uuid.uuid4()
-            rows = RowStream(first.rows(close_id, [grades[s[0]] for s in parts[0][1]]),
-                             None if second is None else second.rows(close_id, [grades[s[0]] for s in parts[1][1]]))
+            split_at = len(parts[0][1])
+            rows = RowStream(first.rows(close_id, grades[:split_at]),
+                             None if second is None else second.rows(close_id, grades[split_at:]))
             close = await store(session, close_id=close_id, scheme_id=scheme.id, period=period.code,
                                 scheme_version=version.version, inputs_digest=digest_, rows=rows,
                                 people=len(scored), summary=summary, reason=reason, caller=caller, latest=latest)
