@@ -85,6 +85,7 @@ async def test_xiacun_quarter_by_hand(client: httpx.AsyncClient, records: httpx.
     assert gc.isenabled() and gc.get_freeze_count() == 0
     close = response.json()
     assert close["version"] == 1 and close["people"] == 5 and close["changes"] is None
+    assert uuid.UUID(close["id"]).version == 7  # time-ordered: a version's results go in at the index's end
     assert close["summary"]["grades"] == {"good": 2, "fairly_good": 1, "average": 1, "poor": 1}
     results = {r["person_id"]: r for r in (await client.get(f"{q['base']}/results")).json()["items"]}
     got = {k: (results[v]["score"], results[v]["rank"], results[v]["grade"]) for k, v in p.items()}

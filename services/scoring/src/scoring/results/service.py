@@ -425,6 +425,14 @@ async def store(session: AsyncSession, *, close_id: uuid.UUID, scheme_id: uuid.U
     return close
 
 
+async def new_close_id(session: AsyncSession) -> uuid.UUID:
+    """A new version's id: time-ordered (UUIDv7), so a version's results go in at the end of the
+    results' index rather than into the middle of it (a tenth less time to store a province's)."""
+    value = await session.scalar(select(func.uuidv7()))
+    assert isinstance(value, uuid.UUID)
+    return value
+
+
 async def lock_latest(session: AsyncSession, scheme_id: uuid.UUID, period: str) -> Close | None:
     """The latest version, under the scheme's row lock: closes and publications of one scheme queue."""
     await session.execute(select(Scheme.id).where(Scheme.id == scheme_id).with_for_update())
@@ -460,7 +468,10 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
     leftovers.keep(people, own, first, second)
     try:
         with phases.timing("inputs"):
-            parts = [first.inputs()] + ([] if second is None else [second.inputs()])
+            parts = [first.inputs()]
+            if second is not None:
+                with phases.timing("inputs_wait"):  # for the forked half, once this one's is done
+                    parts.append(second.inputs())
             digest_ = digest_of(version.definition, [blob for blob, _ in parts])
             scored = [s for _, some in parts for s in some]
             leftovers.keep(parts, scored)
@@ -472,7 +483,7 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
             grades, summary = grade_scored(scored, rules, mean_load)
             leftovers.keep(grades)
         with phases.timing("store"):  # the second half's rows are made (elsewhere) while the first's are
-            close_id = uuid.uuid4()
+            close_id = await new_close_id(session)
             split_at = len(parts[0][1])
             rows = RowStream(first.rows(close_id, grades[:split_at]),
                              None if second is None else second.rows(close_id, grades[split_at:]))

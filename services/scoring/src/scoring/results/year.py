@@ -42,6 +42,7 @@ from scoring.results.service import (
     input_digest,
     latest_close,
     lock_latest,
+    new_close_id,
     result_rows,
     row_batches,
     store,
@@ -156,7 +157,7 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
     if latest is not None and latest.input_digest == inputs and latest.scheme_version == version.version:
         return close_read(latest, unchanged=True)
     summary["mean_task_load"] = str(mean_load)
-    close_id = uuid.uuid4()
+    close_id = await new_close_id(session)
     close = await store(session, close_id=close_id, scheme_id=scheme.id, period=period.code,
                         scheme_version=version.version, inputs_digest=inputs,
                         rows=RowStream(row_batches(result_rows(results), close_id)), people=len(results),
