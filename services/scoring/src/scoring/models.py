@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     CheckConstraint,
     DateTime,
@@ -18,10 +19,11 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSON, JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scoring.db import Base
@@ -178,6 +180,20 @@ class Close(Base):
     published_by: Mapped[str | None] = mapped_column(String(128))
 
 
+class JsonText(TypeDecorator[dict[str, Any]]):
+    """JSON kept as the text it was written as: the database stores it without parsing it, the
+    service parses it when it reads it."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: dict[str, Any] | None, dialect: Any) -> str | None:
+        return None if value is None else orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+    def process_result_value(self, value: str | None, dialect: Any) -> dict[str, Any] | None:
+        return None if value is None else orjson.loads(value)
+
+
 class Result(Base):
     __tablename__ = "results"
 
@@ -189,7 +205,7 @@ class Result(Base):
     score: Mapped[Decimal | None] = mapped_column(Numeric(14, 6))
     rank: Mapped[int | None] = mapped_column(Integer)
     grade: Mapped[str | None] = mapped_column(String(32))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON)  # the bytes the close wrote and hashed
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonText)  # the bytes the close wrote and hashed
 
 
 class Objection(Base):
