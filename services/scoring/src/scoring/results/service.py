@@ -16,6 +16,7 @@ import logging
 import resource
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -334,10 +335,9 @@ def score_people(people: dict[str, Compact], rules: Rules, mean_load: Fraction) 
 def grade_scored(scored: list[Scored], rules: Rules, mean_load: Fraction) -> tuple[list[Grade], dict[str, Any]]:
     """Everyone's grade in the order of ``scored`` (person order), and the close's summary."""
     grades, slots, graded = grades_in_order(scored, rules.rule)
-    counts: dict[str, int] = {g: 0 for g in rules.rule.order}
-    for grade, _, _ in grades:
-        key = grade or "not_graded"
-        counts[key] = counts.get(key, 0) + 1
+    given = Counter(map(itemgetter(0), grades))
+    counts: dict[str, int] = {g: given.pop(g, 0) for g in rules.rule.order}
+    counts.update((grade or "not_graded", n) for grade, n in given.items())  # None: not graded
     summary = {"grades": counts, "graded": graded, "slots": slots, "mean_task_load": str(mean_load),
                "rule": {"caps": {c.grade: decimal_str(c.max_share) for c in rules.rule.caps},
                         "rounding": rules.rule.rounding, "tie_at_cap": rules.rule.tie_at_cap}}
