@@ -12,7 +12,8 @@ POST .../close for the whole province and for one 2,000-person unit, beside the 
 aggregate over the same ratings table (a single scan), measured in the same run before and after
 the closes (the best of six). Also times three closes each after one mark has changed (a new
 version and its differences from the one before), the best of the four beside the best floor,
-and reports the scoring service's peak memory (with the process a large close forks).
+and reports the scoring service's peak memory (with the process a large close forks; PSS, so
+the pages the two share are counted once).
 """
 
 from __future__ import annotations
@@ -55,18 +56,31 @@ SCHEME = {
 }
 
 
+def proportional_memory(process: psutil.Process) -> int:
+    """The process's proportional set size (its private pages, and its share of those it shares
+    with the process it was forked from), read from /proc; its RSS where that cannot be read."""
+    try:
+        with open(f"/proc/{process.pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(process.memory_info().rss)
+
+
 def watch_memory(pid: int, stop: threading.Event, peak: list[int]) -> None:
-    """The peak RSS of the service and the process a large close forks (an upper bound: pages the
-    two still share after the fork are counted twice)."""
+    """The peak memory of the service and the process a large close forks, together (their
+    proportional set sizes: the pages the two share after the fork are counted once)."""
     process = psutil.Process(pid)
     while not stop.is_set():
-        rss = process.memory_info().rss
+        total = proportional_memory(process)
         for child in process.children():
             try:
-                rss += child.memory_info().rss
+                total += proportional_memory(child)
             except psutil.NoSuchProcess:
                 pass
-        peak[0] = max(peak[0], rss)
+        peak[0] = max(peak[0], total)
         stop.wait(0.05)
 
 
@@ -197,8 +211,8 @@ def close_phases(log: str, people: int) -> dict[str, float]:
 def timed_close(client: httpx.Client, scheme_id: str, pid: int, runs: int, changed: int | None = None,
                 changes: int = 3) -> tuple[float, float, list[float], int, dict[str, object]]:
     """Seconds of the first close, the best of re-closes (same inputs), and of ``changes`` closes
-    each after a mark changed (if ``changed``: the database's port); peak RSS in bytes."""
-    peak = [psutil.Process(pid).memory_info().rss]
+    each after a mark changed (if ``changed``: the database's port); peak memory (PSS) in bytes."""
+    peak = [proportional_memory(psutil.Process(pid))]
     stop = threading.Event()
     watcher = threading.Thread(target=watch_memory, args=(pid, stop, peak), daemon=True)
     watcher.start()
@@ -280,12 +294,12 @@ def main() -> None:
             ("county", county, county_floor, county_ratings), ("province", province, province_floor, ratings)):
         print(f"{name}: close of {body['people']:,} people with {count:,} ratings {first:.2f} s "
               f"(re-close, same inputs: {again:.2f} s); one SQL aggregate of the ratings {seconds:.2f} s "
-              f"→ {first / seconds:.1f}× the floor; scoring RSS peak {peak / 2**20:.0f} MB")
+              f"→ {first / seconds:.2f}× the floor; scoring memory peak {peak / 2**20:.0f} MB (PSS)")
         if after_change:
             best = min(first, *after_change)
             print(f"  after one mark changed (a new version and its differences): "
                   f"{', '.join(f'{t:.2f}' for t in after_change)} s; the best of the {1 + len(after_change)} closes "
-                  f"{best:.2f} s → {best / seconds:.1f}× the floor (the best of six)")
+                  f"{best:.2f} s → {best / seconds:.2f}× the floor (the best of six)")
     print(f"  the records summary of the province alone: {summary_seconds:.2f} s through the gateway")
     if phases:
         print("  the province's first close, as its log line gives it (seconds; the records summary runs while "

@@ -39,6 +39,10 @@ Json = bytes | memoryview  # a person's canonical JSON, as kept for the stored d
 
 logger = logging.getLogger("scoring.close")
 
+#: The share of the people (%) this process works; the child works the rest, a little more slowly
+#: (each page of the inputs it touches is copied for it first): a province's halves finish together.
+FIRST_SHARE = 54
+
 #: Rows per batch sent from the child and handed to the COPY.
 BATCH = 5_000
 
@@ -263,11 +267,11 @@ def fork_available() -> bool:
 
 def split(people: list[dict[str, Any]], own: dict[str, Compact], wanted: tuple[str, ...], rules: Rules,
           mean_load: Fraction, *, at: int) -> tuple[Half, ForkedHalf | None]:
-    """The close's people in person-id order as one half worked here, or (``at`` people or more,
+    """The close's people in person-id order as one part worked here, or (``at`` people or more,
     ``at`` > 0) two: the second in a forked child, started now."""
     people.sort(key=itemgetter("person_id"))
     if not at or len(people) < max(at, 2) or not fork_available():
         return Half(people, own, wanted, rules, mean_load), None
-    middle = len(people) // 2
+    middle = len(people) * FIRST_SHARE // 100
     second = ForkedHalf(Half(people[middle:], own, wanted, rules, mean_load))
     return Half(people[:middle], own, wanted, rules, mean_load), second
