@@ -71,7 +71,8 @@ def proportional_memory(process: psutil.Process) -> int:
 
 def watch_memory(pid: int, stop: threading.Event, peak: list[int]) -> None:
     """The peak memory of the service and the process a large close forks, together (their
-    proportional set sizes: the pages the two share after the fork are counted once)."""
+    proportional set sizes: the pages the two share after the fork are counted once), sampled
+    twice a second."""
     process = psutil.Process(pid)
     while not stop.is_set():
         total = proportional_memory(process)
@@ -81,7 +82,9 @@ def watch_memory(pid: int, stop: threading.Event, peak: list[int]) -> None:
             except psutil.NoSuchProcess:
                 pass
         peak[0] = max(peak[0], total)
-        stop.wait(0.05)
+        # Reading a process's PSS walks its page tables: sampled every 50 ms it took a core's
+        # worth of time from the close; the inputs stay in memory for seconds.
+        stop.wait(0.5)
 
 
 async def load_scoring(pg_port: int, scheme_id: str, people: list[uuid.UUID], raters: int, *, seed: int) -> str:
