@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.definitions import SchemeDefinition, compile_rules
+from scoring.results import halves
 from scoring.results.engine import Compact, mean_load_of, wanted_metrics
 from scoring.results.halves import BATCH, ForkedHalf, RowStream, split
 from scoring.results.service import (
@@ -199,3 +200,28 @@ def test_rows_are_copy_text_lines_with_anything_escaped() -> None:
                      f"{CLOSE}\tp2\tu1\t-2.5\t3\t\\N\t{{}}\n").encode()
     assert hashed == (b'["p1",null,"81.8",null,"a\\tb\\\\c\\nd\\r"]{"note":"x\\"y"}'
                       b'["p2","u1","-2.5",3,null]{}')
+
+
+def test_a_child_that_stops_answering_is_killed_and_taken_over(monkeypatch: pytest.MonkeyPatch,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """A child stopped (SIGSTOP: as good as stuck) is given ``PATIENCE`` seconds, then killed; this
+    process works its part, with the same result."""
+    monkeypatch.setattr(halves, "PATIENCE", 0.5)
+    people, own, rules = province(2 * BATCH)
+    expected = one_process(people, own, rules)
+    first, second = split([dict(p) for p in people], own_copy(own), wanted_metrics(rules), rules, Fraction(0), at=2)
+    assert second is not None and second.pid is not None
+    try:
+        os.kill(second.pid, signal.SIGSTOP)
+        with caplog.at_level(logging.WARNING, logger="scoring.close"):
+            parts = [first.inputs(), second.inputs()]
+        assert not second.process.is_alive()
+        grades, _ = grade_scored([s for _, some in parts for s in some], rules, Fraction(0))
+        at = len(parts[0][1])
+        stream = RowStream(first.rows(CLOSE, grades[:at]), second.rows(CLOSE, grades[at:]))
+        lines = asyncio.run(taken(stream.lines()))
+    finally:
+        second.stop()
+    assert digest_of({"scheme": 1}, [blob for blob, _ in parts]) == expected[0]
+    assert (stream.hexdigest(), sorted_lines(lines)) == expected[2:]
+    assert "working its inputs here" in caplog.text

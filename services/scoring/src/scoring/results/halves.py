@@ -1,14 +1,15 @@
-"""A large close on two cores: the second half of its people worked in a forked process.
+"""A large close on two cores: part of its people worked in a forked process.
 
 Everything a quarter's close does person by person depends on that person alone (and on the
 group's mean task load, worked out first): the compact inputs, their canonical JSON (taken by
 the input digest and spliced into the stored detail), the exact total and limits, and the stored
 row. Only the grading needs everyone. So a close of many people forks once, before that work: the
-child works the second half of the people (in person-id order) while this process works the
-first; the child sends back its part of the bytes the input digest takes and its totals; this
-process grades everyone and sends the child its people's grades; the child sends its rows in
-batches, which follow this process's own into the COPY. The bytes are the same as one process
-working everyone (tests hold them equal).
+child works the last part of the people (in person-id order) while this process works the first;
+the child sends back its part of the bytes the input digest takes and its totals; this process
+grades everyone and sends the child its people's grades; the child sends its rows' COPY lines
+batch by batch as it makes them, and this process passes them on to the database between its own
+(the table does not mind their order; the result digest is taken in person order). The bytes
+are the same as one process working everyone (tests hold them equal).
 
 Fork, not spawn: the child starts with the close's inputs already in its memory (copy-on-write),
 nothing is pickled on the way in. The child touches nothing of the service (no connection, no
@@ -51,6 +52,10 @@ RowBatch = tuple[bytes, bytes]
 
 _END = b""  # after the child's last batch of lines (a batch is never empty)
 
+#: Seconds the child may go without sending anything before it is taken for stuck and killed (a
+#: province's part takes it a few seconds).
+PATIENCE = 300.0
+
 
 class Half:
     """One run of the close's people, contiguous in person-id order, worked in this process."""
@@ -71,16 +76,12 @@ class Half:
         self.scored = score_people(self.compacts, self.rules, self.mean_load)
         return blob, self.scored
 
-    def rows(self, close_id: uuid.UUID, grades: Sequence[Grade],
-             skip: int = 0) -> Iterator[RowBatch]:
+    def rows(self, close_id: uuid.UUID, grades: Sequence[Grade]) -> Iterator[RowBatch]:
         """The half's stored rows in batches for the version ``close_id``, given its people's
-        grades in person order (after the first ``skip`` batches)."""
+        grades in person order."""
         from scoring.results.service import quarter_rows, row_batches
 
-        start = skip * BATCH
-        rows = quarter_rows(self.compacts, self.scored[start:], grades[start:], self.raw)
-        yield from row_batches(rows, close_id, BATCH)
-
+        yield from row_batches(quarter_rows(self.compacts, self.scored, grades, self.raw), close_id, BATCH)
 
 
 def _work(half: Half, conn: Connection) -> None:
@@ -140,6 +141,8 @@ class ForkedHalf:
     def inputs(self) -> tuple[bytes | bytearray, list[Scored]]:
         if not self.local:
             try:
+                if not self.conn.poll(PATIENCE):
+                    self.process.kill()
                 blob, scored = self.conn.recv()
                 self.half.scored = scored
                 return blob, scored
@@ -223,7 +226,9 @@ class ForkedRows:
         COPY's lines on to the database meanwhile)."""
         while self.hashed is None:
             try:
-                await asyncio.to_thread(self.forked.conn.poll, 1.0)
+                if not await asyncio.to_thread(self.forked.conn.poll, PATIENCE):
+                    self.forked.process.kill()  # stuck: ready() finds it gone and takes over
+                    self.forked.process.join()
             except OSError:
                 pass  # taken over by ready()
             for lines in self.ready():
