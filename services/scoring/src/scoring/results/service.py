@@ -152,14 +152,21 @@ async def gather_parts(session: AsyncSession, neighbours: Neighbours, scheme: Sc
         neighbours, scheme, period, caller, fields=summary_fields(wanted))))
     try:
         driver = await _driver(session)
-        ratings: dict[str, dict[str, list[int]]] = {}
-        with phases.timing("ratings"):
-            if round_ is not None:
-                ratings = await _rating_sums(driver, round_.id, tuple(rules.rater_weights), work_mem_mb)
         with phases.timing("other_inputs"):
             marks, adjustments, negatives = await _other_inputs(driver, scheme, period)
+        ratings: dict[str, dict[str, list[int]]] = {}
+        with phases.timing("ratings"):  # the other inputs put together by person meanwhile, in a thread
+            putting = asyncio.create_task(asyncio.to_thread(_own_inputs, {}, marks, adjustments, negatives))
+            if round_ is not None:
+                ratings = await _rating_sums(driver, round_.id, tuple(rules.rater_weights), work_mem_mb)
+            own = await putting
         with phases.timing("own_inputs"):  # while records is still summing up, for a province
-            own = _own_inputs(ratings, marks, adjustments, negatives)
+            for pid, sums in ratings.items():
+                entry = own.get(pid)
+                if entry is None:
+                    own[pid] = {"marks": {}, "ratings": sums, "adjustments": [], "negatives": []}
+                else:
+                    entry["ratings"] = sums
         people: list[dict[str, Any]] = await fetching
     finally:
         fetching.cancel()
