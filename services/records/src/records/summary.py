@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query
@@ -81,7 +81,7 @@ def mondays(start: date, end: date) -> int:
 # JSON is byte for byte what orjson wrote from the per-person dicts this replaced: the same keys
 # in the same order, UUIDs as strings, the Decimals as strings rounded half-even as Python rounds
 # them (PostgreSQL's round() is half-up: _half_even), attendance as {status: count} in the
-# column's collation order, the people in staff number order.
+# column's collation order, the people in staff number order (or by id, if asked).
 #
 # Parameters: $1 the unit ids; $2, $3 the period's first and last day; $4, $5 its first and last
 # ISO week as iso_year * 100 + iso_week, $6/$7 and $8/$9 the same as (iso_year, iso_week); $10/$11
@@ -176,10 +176,10 @@ _TYPED = ("num_nulls($4::int, $5::int, $6::int, $7::int, $8::int, $9::int, $10::
 FIELDS = tuple(_FIELDS)
 
 
-def _summary_sql(statuses: list[str], bytewise: bool, fields: Sequence[str] = FIELDS) -> str:
+def _summary_sql(statuses: list[str], bytewise: bool, fields: Sequence[str] = FIELDS, order: str = "staff_no") -> str:
     """The statement, given the attendance statuses in the database's order and whether staff
     numbers sort as their bytes (both from _PREPARE), for the fields asked (in FIELDS order, with
-    person_id): the aggregates no field asked for are left out."""
+    person_id) and the people in ``order``: the aggregates no field asked for are left out."""
     chosen = [f for f in FIELDS if f == "person_id" or f in fields]
     needs = set("".join(_FIELDS[f][2] for f in chosen))
     pattern = ",".join(_FIELDS[f][0] for f in chosen)
@@ -259,6 +259,7 @@ def _summary_sql(statuses: list[str], bytewise: bool, fields: Sequence[str] = FI
               "d": "NULL::text AS attendance", "v": "NULL::bigint AS leave"}
     # (v's column reads d's leave too: it is only asked for with d, see _FIELDS)
     selected = ", ".join(columns[k] if k in needs else absent[k] for k in "lrmtdv")
+    sort = "p.person_id" if order == "person_id" else 'x.staff_no COLLATE "C"' if bytewise else "x.staff_no"
     return f"""
 WITH placed AS MATERIALIZED (
     -- the placements in the period, clipped to it (materialized: sorted by person below rather
@@ -287,7 +288,7 @@ FROM (
         ORDER BY person_id, active_from DESC
     ) AS p
     JOIN {S}.persons AS x ON x.id = p.person_id{joined}
-    ORDER BY x.staff_no{' COLLATE "C"' if bytewise else ''}
+    ORDER BY {sort}
 ) AS q
 """  # noqa: S608 (no input in the text: the statuses are the model's, the fields from FIELDS)
 
@@ -301,7 +302,7 @@ def _parameters(unit_ids: list[uuid.UUID], period: Period) -> list[Any]:
 
 
 async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period, *,
-                       leave_in_year: bool = True, fields: Sequence[str] = FIELDS) -> bytes:
+                       leave_in_year: bool = True, fields: Sequence[str] = FIELDS, order: str = "staff_no") -> bytes:
     """The period summary of the units' people as the JSON body of the summary routes."""
     parameters = _parameters(unit_ids, period)
     connection = await session.connection()
@@ -310,7 +311,7 @@ async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period:
     settings: Sequence[Any] = prepared.one()
     statuses, deadlines, bytewise = settings[0], settings[1], settings[2]
     driver: Any = (await connection.get_raw_connection()).driver_connection
-    rows = await driver.fetch(_summary_sql(statuses, bytewise, fields), *parameters, deadlines,
+    rows = await driver.fetch(_summary_sql(statuses, bytewise, fields, order), *parameters, deadlines,
                               leave_in_year and "leave_days_in_year" in fields)
     return b"".join([b'{"period":', orjson.dumps(period.code), b',"unit_ids":',
                      orjson.dumps([str(u) for u in unit_ids]), b',"people":[',
@@ -338,14 +339,19 @@ def fields_query(fields: Annotated[str | None, Query(
 
 FieldsDep = Annotated[tuple[str, ...], Depends(fields_query)]
 
+Order = Annotated[Literal["staff_no", "person_id"], Query(
+    description="the people by staff number (the default) or by person id (UUID order, as a program joining "
+                "them to its own data by person wants them)")]
+
 
 @router.get("/units/{unit_id}/summary", response_model=PeriodSummary,
             summary="Per person: weekly records and monthly reports due / submitted, mean leader mark, "
                     "weighted task completion, attendance by status, leave in the year")
 async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
-                       fields: FieldsDep, leave_in_year: LeaveInYear = True) -> Response:
+                       fields: FieldsDep, leave_in_year: LeaveInYear = True, order: Order = "staff_no") -> Response:
     await get_unit_or_raise(session, unit_id, caller=caller)
-    return Response(await summary_json(session, [unit_id], period, leave_in_year=leave_in_year, fields=fields),
+    return Response(await summary_json(session, [unit_id], period, leave_in_year=leave_in_year, fields=fields,
+                                       order=order),
                     media_type="application/json")
 
 
@@ -353,14 +359,14 @@ async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
             summary="The same for an evaluation group: every unit of the region sharing it")
 async def group_summary(region_id: uuid.UUID, group: Annotated[str, Path(max_length=64)], period: PeriodDep,
                         session: SessionDep, caller: CallerDep, fields: FieldsDep,
-                        leave_in_year: LeaveInYear = True) -> Response:
+                        leave_in_year: LeaveInYear = True, order: Order = "staff_no") -> Response:
     await _visible_region(session, caller, region_id)
     unit_ids = list(await session.scalars(select(Unit.id).where(Unit.region_id == region_id,
                                                                 Unit.evaluation_group == group)))
     if not unit_ids:
         raise NotFound(f"no evaluation group {group!r} in region {region_id}", code="group_not_found")
-    return Response(await summary_json(session, unit_ids, period, leave_in_year=leave_in_year, fields=fields),
-                    media_type="application/json")
+    return Response(await summary_json(session, unit_ids, period, leave_in_year=leave_in_year, fields=fields,
+                                       order=order), media_type="application/json")
 
 
 async def _visible_region(session: AsyncSession, caller: Caller, region_id: uuid.UUID) -> None:

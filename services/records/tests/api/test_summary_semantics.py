@@ -381,3 +381,28 @@ async def test_an_unknown_field_is_named(client: httpx.AsyncClient, province: di
     assert problem["code"] == "invalid_fields"
     assert problem["errors"][0]["field"] == "query.fields"
     assert message in problem["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("fields", [None, "unit_id,weeks_on_time,attendance"])
+async def test_the_people_by_person_id_when_asked(client: httpx.AsyncClient, session: AsyncSession,
+                                                  province: dict[str, Any], fields: str | None) -> None:
+    await fill(session, province)
+    path = f"/api/v1/records/regions/{province['region'].id}/groups/G/summary"
+    params = {"period": "2025Q1"} if fields is None else {"period": "2025Q1", "fields": fields}
+    by_staff_no = (await client.get(path, params=params)).json()
+    response = await client.get(path, params={**params, "order": "person_id"})
+    assert response.status_code == 200, response.text
+    by_id = response.json()
+    ids = [p["person_id"] for p in by_id["people"]]
+    assert ids == sorted(ids) and ids != [p["person_id"] for p in by_staff_no["people"]]
+    assert by_id == {**by_staff_no, "people": sorted(by_staff_no["people"], key=lambda p: p["person_id"])}
+    default = (await client.get(path, params={**params, "order": "staff_no"})).json()
+    assert default == by_staff_no
+
+
+async def test_an_unknown_order_is_named(client: httpx.AsyncClient, province: dict[str, Any]) -> None:
+    response = await client.get(f"/api/v1/records/units/{province['a'].id}/summary",
+                                params={"period": "2025Q1", "order": "name"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"] == "query.order"
