@@ -28,10 +28,14 @@ class Neighbours:
     async def summary(self, *, region_id: uuid.UUID, unit_id: uuid.UUID | None, group: str | None, period: str,
                       caller: Caller, fields: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """The records summary of a unit or an evaluation group for a period: one call per scheme;
-        only ``fields`` of each person (and person_id) if given: records then computes only those."""
+        only ``fields`` of each person (and person_id) if given: records then computes only those.
+        The people come in person-id order, the order a close works them in (each person's objects
+        are then made one after the other in memory, as they are later read)."""
         path = (f"/api/v1/records/units/{unit_id}/summary" if unit_id is not None
                 else f"/api/v1/records/regions/{region_id}/groups/{group}/summary")
-        params = {"period": period} if fields is None else {"period": period, "fields": ",".join(fields)}
+        params = {"period": period, "order": "person_id"}
+        if fields is not None:
+            params["fields"] = ",".join(fields)
         response = await self.records.request("GET", path, caller=caller, params=params)
         if response.status_code == 404:
             raise NotFound(f"records knows no {'unit ' + str(unit_id) if unit_id else 'group ' + str(group)}",

@@ -40,9 +40,9 @@ Json = bytes | memoryview  # a person's canonical JSON, as kept for the stored d
 
 logger = logging.getLogger("scoring.close")
 
-#: The share of the people (%) this process works; the child works the rest, a little more slowly
-#: (each page of the inputs it touches is copied for it first): a province's halves finish together.
-FIRST_SHARE = 54
+#: The share of the people (%) this process works; the child works the rest, more slowly (each
+#: page of the inputs it touches is copied for it first): a province's halves finish together.
+FIRST_SHARE = 64
 
 #: Rows per batch sent from the child and handed to the COPY.
 BATCH = 5_000
