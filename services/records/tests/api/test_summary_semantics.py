@@ -277,7 +277,8 @@ async def test_the_unit_summary_is_the_reference_byte_for_byte(
         monkeypatch: pytest.MonkeyPatch) -> None:
     if bytewise is False:  # staff numbers sorted in the database's collation, whatever it is
         statement = summary._summary_sql
-        monkeypatch.setattr(summary, "_summary_sql", lambda statuses, _, fields: statement(statuses, False, fields))
+        monkeypatch.setattr(summary, "_summary_sql",
+                            lambda statuses, _, fields, order: statement(statuses, False, fields, order))
     await fill(session, province)
     unit_id = province[unit].id
     response = await client.get(f"/api/v1/records/units/{unit_id}/summary", params={"period": "2025"})
