@@ -32,10 +32,12 @@ def _bad(message: str, field: str) -> InputInvalid:
 async def scope_people(neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller, *,
                        fields: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The scheme's people in the period, from the records summary (one call), filtered by staff
-    category: their unit, section and category, and the summary's ``fields``."""
+    category: their unit and section (and category, for a scheme of one), and the summary's
+    ``fields``."""
+    category = () if scheme.staff_category is None else ("staff_category",)
     people = await neighbours.summary(region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
                                       period=period.code, caller=caller,
-                                      fields=("unit_id", "section_id", "staff_category", *fields))
+                                      fields=("unit_id", "section_id", *category, *fields))
     if scheme.staff_category is not None:
         people = [p for p in people if p["staff_category"] == scheme.staff_category]
     return people
