@@ -13,13 +13,17 @@ aggregate over the same ratings table (a single scan), measured in the same run 
 the closes (the best of six). Also times three closes each after one mark has changed (a new
 version and its differences from the one before), the best of the four beside the best floor,
 and reports the scoring service's peak memory (with the process a large close forks; PSS, so
-the pages the two share are counted once).
+the pages the two share are counted once). The floor is one process and a large close keeps two
+cores busy, so the run also says how much of the second core it had: a fixed loop timed in two
+processes at once beside one alone, just before and just after the closes (1.00: both cores were
+free; 2.00: other work on the machine left only one core's worth).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import random
 import re
@@ -199,6 +203,24 @@ async def floor(pg_port: int, round_id: str, runs: int = 3) -> tuple[float, int]
         await conn.close()
 
 
+def _spin(n: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i
+    return time.perf_counter() - started
+
+
+def two_cores(n: int = 3_000_000, runs: int = 3) -> float:
+    """How long a fixed loop takes in each of two processes at once, over how long it takes in
+    one alone (the best of ``runs`` each): 1.00 when two cores are free."""
+    with concurrent.futures.ProcessPoolExecutor(2) as pool:
+        list(pool.map(_spin, [n // 10] * 2))  # both workers started
+        alone = min(pool.submit(_spin, n).result() for _ in range(runs))
+        pair = min(max(pool.map(_spin, [n, n])) for _ in range(runs))
+    return pair / alone
+
+
 def close_phases(log: str, people: int) -> dict[str, float]:
     """The phase timings the scoring service logged for the first close of ``people`` people."""
     for line in log.splitlines():
@@ -278,7 +300,9 @@ def main() -> None:
                 settled = asyncio.run(settle(pg))
                 floors = [asyncio.run(floor(pg, province_round)), asyncio.run(floor(pg, county_round))]
                 county = timed_close(client, county_scheme, scoring_pid, 3)
+                cores = [two_cores()]
                 province = timed_close(client, province_scheme, scoring_pid, 1, changed=pg)
+                cores.append(two_cores())
                 client.get(f"/api/v1/records/regions/{region['id']}/groups/G/summary", params={"period": "2025Q1"})
                 started = time.perf_counter()
                 client.get(f"/api/v1/records/regions/{region['id']}/groups/G/summary",
@@ -304,6 +328,8 @@ def main() -> None:
                   f"{', '.join(f'{t:.2f}' for t in after_change)} s; the best of the {1 + len(after_change)} closes "
                   f"{best:.2f} s → {best / seconds:.2f}× the floor (the best of six)")
     print(f"  the records summary of the province alone: {summary_seconds:.2f} s through the gateway")
+    print(f"  two processes at once took {cores[0]:.2f}× (before the province's closes) and {cores[1]:.2f}× (after) "
+          "the time of one alone (1.00: two cores free; 2.00: one core's worth)")
     if phases:
         print("  the province's first close, as its log line gives it (seconds; the records summary runs while "
               "the ratings are summed):")
