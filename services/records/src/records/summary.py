@@ -176,7 +176,12 @@ _TYPED = ("num_nulls($4::int, $5::int, $6::int, $7::int, $8::int, $9::int, $10::
 FIELDS = tuple(_FIELDS)
 
 
-def _summary_sql(statuses: list[str], bytewise: bool, fields: Sequence[str] = FIELDS, order: str = "staff_no") -> str:
+#: How a summary's people are ordered: by staff number (as people read it), or by person id.
+SummaryOrder = Literal["staff_no", "person_id"]
+
+
+def _summary_sql(statuses: list[str], bytewise: bool, fields: Sequence[str] = FIELDS,
+                 order: SummaryOrder = "staff_no") -> str:
     """The statement, given the attendance statuses in the database's order and whether staff
     numbers sort as their bytes (both from _PREPARE), for the fields asked (in FIELDS order, with
     person_id) and the people in ``order``: the aggregates no field asked for are left out."""
@@ -302,7 +307,8 @@ def _parameters(unit_ids: list[uuid.UUID], period: Period) -> list[Any]:
 
 
 async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period, *,
-                       leave_in_year: bool = True, fields: Sequence[str] = FIELDS, order: str = "staff_no") -> bytes:
+                       leave_in_year: bool = True, fields: Sequence[str] = FIELDS,
+                       order: SummaryOrder = "staff_no") -> bytes:
     """The period summary of the units' people as the JSON body of the summary routes."""
     parameters = _parameters(unit_ids, period)
     connection = await session.connection()
@@ -339,7 +345,7 @@ def fields_query(fields: Annotated[str | None, Query(
 
 FieldsDep = Annotated[tuple[str, ...], Depends(fields_query)]
 
-Order = Annotated[Literal["staff_no", "person_id"], Query(
+Order = Annotated[SummaryOrder, Query(
     description="the people by staff number (the default) or by person id (UUID order, as a program joining "
                 "them to its own data by person wants them)")]
 
