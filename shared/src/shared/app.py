@@ -20,6 +20,7 @@ from shared.migrations import script_heads
 from shared.openapi import install_problem_documentation
 from shared.service_auth import CallerDep, ServiceAuthMiddleware
 from shared.settings import BaseServiceSettings
+from shared.touched import TouchedMiddleware
 
 ExtraLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -71,6 +72,7 @@ def create_service_app(
     install_problem_documentation(app)
     metrics = Metrics(service)
     app.state.metrics = metrics
+    app.add_middleware(TouchedMiddleware)
     app.add_middleware(ServiceAuthMiddleware, secret=settings.service_secret.get_secret_value())
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(RequestContextMiddleware)
