@@ -212,8 +212,8 @@ def csv_file(name: str, text: str) -> dict[str, Any]:
 
 def roster_csv(w: World) -> dict[str, Any]:
     n = fresh()
-    return csv_file("花名册.csv", f"工号,姓名,单位编码,科室,人员类别,起始日期\nmx-{n}-{w['unit_A1'][:4]},新人{n},A1,,staff,"
-                                 f"2025-01-01\n")
+    header = "工号,姓名,单位编码,科室,人员类别,起始日期"
+    return csv_file("花名册.csv", f"{header}\nmx-{n}-{w['unit_A1'][:4]},新人{n},A1,,staff,2025-01-01\n")
 
 
 def attendance_csv(w: World) -> dict[str, Any]:
@@ -221,7 +221,8 @@ def attendance_csv(w: World) -> dict[str, Any]:
 
 
 def tasks_csv(w: World) -> dict[str, Any]:
-    return csv_file("任务.csv", f"工号,任务,强度,难度,数量,完成时限\n{w.staff_no['ms']},任务{fresh()},1,1,1,2025-06-30\n")
+    header = "工号,任务,强度,难度,数量,完成时限"
+    return csv_file("任务.csv", f"{header}\n{w.staff_no['ms']},任务{fresh()},1,1,1,2025-06-30\n")
 
 
 PATH_DEFAULTS = {"region_id": "region_A", "unit_id": "unit_A1", "person_id": "person_ms", "scheme_id": "scheme",
@@ -370,7 +371,7 @@ ROWS: list[Row] = [
     Row("POST", "/api/v1/scoring/results/{close_id}/publish", UNIT_MANAGE),
     Row("POST", "/api/v1/scoring/results/{close_id}/objections",
         {**PERSONAL, "P": 404, "RA": 404, "UA": 404, "L": 404, "MC": OK, "RT": OK},
-        body=lambda w: {"reason": "本季度任务量漏记"}, note="in the caller's own name: for the people the close graded"),
+        body=lambda w: {"reason": "本季度任务量漏记"}, note="in the caller's own name, for anyone the close graded"),
     Row("GET", "/api/v1/scoring/objections", SIGNED_IN),
     Row("GET", "/api/v1/scoring/objections/{objection_id}", {**PERSONAL, "L": 404}),
     Row("POST", "/api/v1/scoring/objections/{objection_id}/review", UNIT_MANAGE,
