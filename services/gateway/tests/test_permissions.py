@@ -132,6 +132,8 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
      {"P": 404, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
     ("POST", "/api/v1/records/tasks/{no_such_key}/progress", {"progress": 10, "note": "x"},
      {"P": 404, "R": 404, "U": 404, "L": 404, "M": 404, "key_read": 403, "key_apportion": 403}),
+    ("POST", "/api/v1/records/tasks/{no_such_key}/confirm", {},
+     {"P": 404, "R": 404, "U": 404, "L": 404, "M": 403, "key_read": 403, "key_apportion": 403}),
     ("POST", "/api/v1/records/regions/{region_b}/roster/import", {},
      {"P": 422, "R": 422, "U": 403, "L": 403, "M": 403, "key_read": 403, "key_apportion": 403}),
     ("POST", "/api/v1/records/tasks/import", {},

@@ -75,6 +75,7 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/records/tasks", EVERYONE),
     rule("GET", "/api/v1/records/tasks/{task_id}", EVERYONE),
     rule("POST", "/api/v1/records/tasks/{task_id}/progress", EVERYONE),
+    rule("POST", "/api/v1/records/tasks/{task_id}/confirm", UNIT_STAFF),
     rule("GET", "/api/v1/records/units/{unit_id}/summary", UNIT_STAFF),
     rule("GET", "/api/v1/records/regions/{region_id}/groups/{group}/summary", ADMINS),
     rule("GET", "/api/v1/records/templates/{kind}.xlsx", UNIT_MANAGERS),

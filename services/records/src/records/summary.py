@@ -15,11 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import scope
 from records.attendance.models import LEAVE, STATUSES
 from records.db import SCHEMA
 from records.roster.models import Unit
 from records.roster.router import PeriodDep
-from records.roster.service import get_region_or_raise, get_unit_or_raise
 from records.work_logs.service import LOCAL
 from shared.db import SessionDep
 from shared.errors import NotFound, Unprocessable
@@ -355,7 +355,7 @@ Order = Annotated[SummaryOrder, Query(
                     "weighted task completion, attendance by status, leave in the year")
 async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
                        fields: FieldsDep, leave_in_year: LeaveInYear = True, order: Order = "staff_no") -> Response:
-    await get_unit_or_raise(session, unit_id, caller=caller)
+    await scope.valid_unit(session, caller, unit_id)
     return Response(await summary_json(session, [unit_id], period, leave_in_year=leave_in_year, fields=fields,
                                        order=order),
                     media_type="application/json")
@@ -376,4 +376,4 @@ async def group_summary(region_id: uuid.UUID, group: Annotated[str, Path(max_len
 
 
 async def _visible_region(session: AsyncSession, caller: Caller, region_id: uuid.UUID) -> None:
-    await get_region_or_raise(session, region_id, caller=caller)
+    await scope.valid_region(session, caller, region_id)

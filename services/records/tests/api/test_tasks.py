@@ -40,7 +40,7 @@ async def test_load_progress_and_weighted_completion(client: httpx.AsyncClient, 
     assert done.status_code == 200 and done.json()["status"] == "open"
     finished = await client.post(f"/api/v1/records/tasks/{light['id']}/progress", headers=me,
                                  json={"progress": 100, "note": "完成"})
-    assert finished.json()["status"] == "done"
+    assert finished.json()["status"] == "awaiting_confirmation"  # the person reports; the unit confirms
     summary = (await client.get(f"/api/v1/records/units/{team['unit']['id']}/summary",
                                 params={"period": "2025Q1"})).json()
     person = summary["people"][0]

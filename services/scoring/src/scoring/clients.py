@@ -11,7 +11,7 @@ import orjson
 
 from shared.errors import NotFound, UpstreamUnavailable
 from shared.http import ServiceClient, ServiceTokens
-from shared.service_auth import Caller
+from shared.service_auth import SYSTEM_CALLER, Caller
 
 
 class Neighbours:
@@ -24,6 +24,36 @@ class Neighbours:
                                      transport=records_transport)
         self.quota = ServiceClient(name="quota", base_url=quota_url, tokens=tokens, timeout=limits,
                                    transport=quota_transport)
+        # unit → region: a unit never changes region (records lets a unit be renamed, re-kinded or
+        # regrouped, not moved), so what records once said is kept for the life of the process
+        self._unit_regions: dict[str, str] = {}
+
+    async def unit_region(self, unit_id: object, *, caller: Caller = SYSTEM_CALLER) -> str | None:
+        """The region of a unit as records knows it; None if records knows no such unit (or, asked
+        with an end caller's identity, if that caller may not see it: the call is then also the
+        permission check)."""
+        key = str(unit_id)
+        if caller is SYSTEM_CALLER and key in self._unit_regions:
+            return self._unit_regions[key]
+        response = await self.records.request("GET", f"/api/v1/records/units/{key}", caller=caller)
+        if response.status_code in (403, 404, 422):
+            return None
+        if response.status_code != 200:
+            raise UpstreamUnavailable(f"records answered {response.status_code} for unit {key}")
+        region = str(orjson.loads(response.content)["region_id"])
+        if len(self._unit_regions) < 100_000:
+            self._unit_regions[key] = region
+        return region
+
+    async def person_units(self, person_id: object) -> list[str] | None:
+        """The units a person has ever been placed in (their roster history); None if records knows
+        no such person. A lookup made after the caller was authorised (as the system)."""
+        response = await self.records.request("GET", f"/api/v1/records/persons/{person_id}", caller=SYSTEM_CALLER)
+        if response.status_code in (404, 422):
+            return None
+        if response.status_code != 200:
+            raise UpstreamUnavailable(f"records answered {response.status_code} for person {person_id}")
+        return sorted({str(a["unit_id"]) for a in orjson.loads(response.content)["history"]})
 
     async def summary(self, *, region_id: uuid.UUID, unit_id: uuid.UUID | None, group: str | None, period: str,
                       caller: Caller, fields: Sequence[str] | None = None) -> list[dict[str, Any]]:

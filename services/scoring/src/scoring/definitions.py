@@ -143,6 +143,12 @@ class SchemeDefinition(BaseModel):
     mark_max: Decimal = Field(default=Decimal(100), gt=0, le=1000, description="marks run from 0 to this")
     annual: AnnualIn = Field(default_factory=lambda: AnnualIn())
     objection_days: int = Field(default=7, ge=1, le=60, description="days after publication to object")
+    min_raters_shown: int = Field(default=3, ge=1, le=1000,
+                                  description="a rater group with fewer raters than this for a person is shown as "
+                                              "'fewer than N raters' in explanations and exports (its mean would "
+                                              "give a rater's mark away); the score is computed the same")
+    open_ballots: bool = Field(default=False, description="the evaluation is open: every group's detail is shown "
+                                                          "whatever its number of raters")
 
     @model_validator(mode="after")
     def _not_too_deep(self) -> SchemeDefinition:
@@ -189,6 +195,8 @@ class Rules:
     manual_leaves: frozenset[str]
     objection_days: int
     annual: AnnualIn
+    min_raters_shown: int = 3
+    open_ballots: bool = False
 
 
 def to_tree(items: list[IndicatorIn]) -> tuple[tree.Indicator, ...]:
@@ -268,4 +276,5 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
                  thresholds=tuple((t.grade, Fraction(t.below)) for t in definition.thresholds),
                  mark_max=Fraction(definition.mark_max),
                  manual_leaves=frozenset(i.code for i, _, _ in leaves if i.metric is None),
-                 objection_days=definition.objection_days, annual=definition.annual)
+                 objection_days=definition.objection_days, annual=definition.annual,
+                 min_raters_shown=definition.min_raters_shown, open_ballots=definition.open_ballots)

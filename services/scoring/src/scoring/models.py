@@ -105,6 +105,8 @@ class RatingRow(Base):
     rater_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     rater_group: Mapped[str] = mapped_column(String(64))  # the rater's, kept here so a close is one scan
     mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    # None: written by the rater; else the subject of the administrator who keyed in the paper ballot
+    keyed_by: Mapped[str | None] = mapped_column(String(128))
     updated_at: Mapped[datetime] = _now()
 
 

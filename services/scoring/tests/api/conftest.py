@@ -24,6 +24,7 @@ XIACUN = {
                        "investigation": {"name": "立案审查", "effect": "exclude"}},
     "grades": {"caps": [{"grade": "good", "max_share": "0.4"}], "default": "fairly_good"},
     "thresholds": [{"grade": "poor", "below": "60"}],
+    "open_ballots": True,  # the by-hand tests read every group's mean (a group of one rater included)
 }
 
 
@@ -61,6 +62,21 @@ async def unit_with_people(records: httpx.AsyncClient, names: str, *, group: str
         assert response.status_code == 201, response.text
         people[letter] = response.json()["id"]
     return {"region": region["id"], "unit": unit["id"], "people": people}
+
+
+async def raters_of(records: httpx.AsyncClient, region_id: str, count: int) -> list[str]:
+    """``count`` people of another unit of the region (the county's leaders, say), to rate in a round:
+    raters are people records knows in the scheme's region."""
+    unit = (await records.post("/api/v1/records/units", json={
+        "region_id": region_id, "code": f"L{uuid.uuid4().hex[:6]}", "name": "县领导", "kind": "department"})).json()
+    out = []
+    for index in range(count):
+        response = await records.post("/api/v1/records/persons", json={
+            "unit_id": unit["id"], "staff_no": f"{unit['code']}-{index}", "name": f"领导{index}",
+            "staff_category": "leadership", "active_from": "2020-01-01"})
+        assert response.status_code == 201, response.text
+        out.append(str(response.json()["id"]))
+    return out
 
 
 def caller_headers(person_id: str) -> dict[str, str]:

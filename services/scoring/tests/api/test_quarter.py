@@ -15,7 +15,7 @@ from scoring.config import CloseTuning
 from scoring.results.service import _driver, _rating_sums
 from shared.testing import asgi_client, rolled_back, service_headers
 
-from .conftest import PROVINCE, XIACUN, caller_headers, unit_with_people
+from .conftest import PROVINCE, XIACUN, caller_headers, raters_of, unit_with_people
 
 Q = "2025Q2"
 
@@ -48,8 +48,8 @@ async def xiacun_quarter(client: httpx.AsyncClient, records: httpx.AsyncClient) 
         {"person_id": p[k], "indicator": code, "mark": v} for k, (de, ji) in marks.items()
         for code, v in (("de", de), ("ji", ji))]})
     assert response.json() == {"stored": 10}
-    leaders = [str(uuid.uuid4()), str(uuid.uuid4())]
-    middle, non_staff = str(uuid.uuid4()), str(uuid.uuid4())
+    leaders = await raters_of(records, county["region"], 4)
+    middle, non_staff = leaders.pop(), leaders.pop()
     raters = [{"rater_id": r, "group": "leadership"} for r in leaders] + [
         {"rater_id": middle, "group": "middle"}, {"rater_id": p["C"], "group": "staff"},
         {"rater_id": non_staff, "group": "non_staff"}]
@@ -61,7 +61,8 @@ async def xiacun_quarter(client: httpx.AsyncClient, records: httpx.AsyncClient) 
     for rater, ballot in ((leaders[0], {"A": 90, "B": 80}), (leaders[1], {"A": 80}), (middle, {"A": 70}),
                           (p["C"], {"A": 80}), (non_staff, {"A": 60})):
         response = await client.put(f"/api/v1/scoring/rounds/{round_['id']}/ratings", json={
-            "rater_id": rater, "ratings": [{"person_id": p[k], "mark": m} for k, m in ballot.items()]})
+            "rater_id": rater, "on_behalf": True,
+            "ratings": [{"person_id": p[k], "mark": m} for k, m in ballot.items()]})
         assert response.status_code == 200, response.text
     base = f"/api/v1/scoring/schemes/{scheme_id}/periods/{Q}"
     assert (await client.post(f"{base}/adjustments", json={
@@ -185,7 +186,7 @@ async def test_bad_ratings_name_the_field(client: httpx.AsyncClient, records: ht
     p = q["county"]["people"]
     rater = {"self": p["C"], "outsider": str(uuid.uuid4()), "leader": q["raters"][0]["rater_id"]}[ballot["rater"]]
     response = await client.put(f"/api/v1/scoring/rounds/{q['round']}/ratings", json={
-        "rater_id": rater, "ratings": [{"person_id": p["C"], "mark": ballot["mark"]}]})
+        "rater_id": rater, "on_behalf": True, "ratings": [{"person_id": p["C"], "mark": ballot["mark"]}]})
     assert response.status_code == status
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["errors"][0]["field"].endswith(field.split(".", 1)[1])
@@ -196,7 +197,8 @@ async def test_a_rating_after_close_is_409_and_nothing_is_stored(client: httpx.A
     q = await xiacun_quarter(client, records)
     closed = (await client.post(f"/api/v1/scoring/rounds/{q['round']}/close")).json()
     response = await client.put(f"/api/v1/scoring/rounds/{q['round']}/ratings", json={
-        "rater_id": q["raters"][0]["rater_id"], "ratings": [{"person_id": q["county"]["people"]["E"], "mark": 1}]})
+        "rater_id": q["raters"][0]["rater_id"], "on_behalf": True,
+        "ratings": [{"person_id": q["county"]["people"]["E"], "mark": 1}]})
     assert response.status_code == 409 and response.json()["code"] == "round_closed"
     assert (await client.get(f"/api/v1/scoring/rounds/{q['round']}")).json()["ratings"] == closed["ratings"] == 6
 

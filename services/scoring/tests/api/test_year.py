@@ -140,6 +140,7 @@ async def test_an_objection_is_reviewed_and_accepting_publishes_a_new_version(
     client.headers.update(caller_headers(p["F"]))
     own = (await client.get(f"{y['base']}/2025Q4/people/{p['F']}/explanation")).json()
     assert (own["version"], own["score"], own["grade"]) == (2, "92", "good")
-    assert (await client.post(review, json={"decision": "reject", "reason": "已经处理完毕"})).status_code == 404
+    # her own objection: she sees it (a 403, not a 404) but only the scheme's administrators review it
+    assert (await client.post(review, json={"decision": "reject", "reason": "已经处理完毕"})).status_code == 403
     client.headers.update(admin)
     assert (await client.post(review, json={"decision": "reject", "reason": "已经处理完毕"})).status_code == 409

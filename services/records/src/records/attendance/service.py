@@ -10,14 +10,14 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import scope
 from records.attendance.importer import RawRow, RowError, parse_day, parse_status, staff_no_of
 from records.attendance.models import Attendance
 from records.errors import InvalidReference
 from records.roster.models import Assignment, Person, Unit
-from records.roster.service import get_person_or_raise, get_unit_or_raise
 from shared.errors import Unprocessable
 from shared.periods import Period
 from shared.service_auth import Caller
@@ -173,7 +173,9 @@ class _Loader:
         if not staff_no:
             self.error(row, "staff_no", "", "required")
             return None
-        visible = person is not None and any(self.caller.sees_unit(u, r) for _, _, u, r in person.placements)
+        visible = person is not None and any(
+            scope.refusal_for_placed_person(self.caller, unit_id=u, region_id=r) is None
+            for _, _, u, r in person.placements)
         if person is None or not visible:
             self.error(row, "staff_no", staff_no, "no such person in the units you manage")
             return None
@@ -184,7 +186,7 @@ class _Loader:
         if placement is None:
             self.error(row, "day", day.isoformat(), f"{staff_no} is not on the roster on that day")
             return None
-        if not self.caller.sees_unit(*placement):
+        if scope.refusal_for_placed_person(self.caller, unit_id=placement[0], region_id=placement[1]):
             self.error(row, "day", day.isoformat(), f"on that day {staff_no} belongs to a unit you do not manage")
             return None
         return (row.number, person.id, day, placement[0], status, note)
@@ -251,19 +253,15 @@ async def list_attendance(session: AsyncSession, *, caller: Caller, unit_id: uui
     if unit_id is None and person_id is None:
         raise InvalidReference("give unit_id or person_id", errors=[{"field": "query.unit_id",
                                                                       "message": "unit_id or person_id is required"}])
-    where = [Attendance.day >= period.start, Attendance.day <= period.end]
+    # A day belongs to the unit the person was in that day: days spent in units the caller does
+    # not see stay hidden, before a transfer or after it.
+    where = [Attendance.day >= period.start, Attendance.day <= period.end, scope.record_clause(caller, Attendance)]
     if unit_id is not None:
-        await get_unit_or_raise(session, unit_id, caller=caller)
+        await scope.valid_unit(session, caller, unit_id)
         where.append(Attendance.unit_id == unit_id)
     if person_id is not None:
-        await get_person_or_raise(session, person_id, caller=caller)
+        await scope.valid_person_of_records(session, caller, person_id)
         where.append(Attendance.person_id == person_id)
-        if not caller.is_person(person_id):
-            # Days spent in units the caller does not see stay hidden (a transfer from elsewhere).
-            visible = select(Unit.id, Unit.region_id).join(
-                Attendance, and_(Attendance.unit_id == Unit.id, Attendance.person_id == person_id)).distinct()
-            units = list(await session.execute(visible))
-            where.append(Attendance.unit_id.in_([u for u, r in units if caller.sees_unit(u, r)]))
     total = await session.scalar(select(func.count()).select_from(Attendance).where(*where)) or 0
     rows = await session.execute(
         select(Attendance, Person).join(Person, Person.id == Attendance.person_id).where(*where)
@@ -273,7 +271,7 @@ async def list_attendance(session: AsyncSession, *, caller: Caller, unit_id: uui
 
 async def export_rows(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID,
                       period: Period) -> list[tuple[str, str, date, str, str | None]]:
-    await get_unit_or_raise(session, unit_id, caller=caller)
+    await scope.valid_unit(session, caller, unit_id)
     rows = await session.execute(
         select(Person.staff_no, Person.name, Attendance.day, Attendance.status, Attendance.note)
         .join(Person, Person.id == Attendance.person_id)

@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import scope
 from records.errors import InvalidReference
 from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Unit
 from records.roster.schemas import UNSET, left_out_or_set
-from records.roster.service import get_person_or_raise, insert_new, placement_during
+from records.roster.service import insert_new
 from records.work_logs.models import WorkLog
-from records.work_logs.service import _may_write
+from records.work_logs.service import valid_writer
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.service_auth import Caller
 
@@ -94,12 +95,8 @@ async def create_report(session: AsyncSession, body: MonthlyReportCreate, *, cal
         year, month, first, last = month_range(body.month)
     except ValueError as exc:
         raise InvalidReference(str(exc), errors=[{"field": "body.month", "message": str(exc)}]) from exc
-    await _may_write(session, caller, body.person_id)
-    placement = await placement_during(session, body.person_id, first, last)
-    if placement is None:
-        raise InvalidReference(f"the person is not on the roster in {body.month}",
-                               errors=[{"field": "body.month", "message": "outside the person's active range"}])
-    report = MonthlyReport(id=uuid.uuid4(), person_id=body.person_id, unit_id=placement.unit_id, year=year,
+    unit_id = await valid_writer(session, caller, body.person_id, first, last, what="month", named=body.month)
+    report = MonthlyReport(id=uuid.uuid4(), person_id=body.person_id, unit_id=unit_id, year=year,
                            month=month, content=body.content, achievements=body.achievements,
                            submitted_by=caller.subject)
     if not await insert_new(session, report):
@@ -114,13 +111,10 @@ async def create_report(session: AsyncSession, body: MonthlyReportCreate, *, cal
 
 async def update_report(session: AsyncSession, report_id: uuid.UUID, body: MonthlyReportUpdate, *,
                         caller: Caller) -> MonthlyReport:
-    report = await session.get(MonthlyReport, report_id)
-    if report is None:
-        raise NotFound(f"no monthly report {report_id}", code="monthly_report_not_found")
-    try:
-        await _may_write(session, caller, report.person_id)
-    except NotFound as exc:
-        raise NotFound(f"no monthly report {report_id}", code="monthly_report_not_found") from exc
+    report, unit = await scope.valid_record(
+        session, caller, MonthlyReport, report_id,
+        NotFound(f"no monthly report {report_id}", code="monthly_report_not_found"))
+    scope.may_write_record(caller, report.person_id, unit, what="monthly report")
     for field, value in body.model_dump(exclude_unset=True).items():
         setattr(report, field, value)
     report.updated_at = datetime.now(UTC)
@@ -128,24 +122,21 @@ async def update_report(session: AsyncSession, report_id: uuid.UUID, body: Month
     return report
 
 
-async def _target(session: AsyncSession, kind: str, target_id: uuid.UUID) -> WorkLog | MonthlyReport | None:
+async def _target(session: AsyncSession, caller: Caller, kind: str,
+                  target_id: uuid.UUID) -> tuple[WorkLog | MonthlyReport, Unit]:
+    """The record commented on, if the caller sees it (the unit it was made in, or their own)."""
+    not_found = NotFound(f"no {kind} {target_id}", code="comment_target_not_found")
     if kind == "work_log":
-        return await session.get(WorkLog, target_id)
-    return await session.get(MonthlyReport, target_id)
+        return await scope.valid_record(session, caller, WorkLog, target_id, not_found)
+    return await scope.valid_record(session, caller, MonthlyReport, target_id, not_found)
 
 
 async def comment(session: AsyncSession, body: CommentIn, *, caller: Caller) -> LeaderComment:
     """A leader (or administrator) of the record's unit marks it; never one's own record."""
-    target = await _target(session, body.target_kind, body.target_id)
-    if target is None:
-        raise NotFound(f"no {body.target_kind} {body.target_id}", code="comment_target_not_found")
-    unit = await session.get(Unit, target.unit_id)
-    assert unit is not None
-    if not caller.sees_unit(unit.id, unit.region_id):
-        raise NotFound(f"no {body.target_kind} {body.target_id}", code="comment_target_not_found")
+    target, unit = await _target(session, caller, body.target_kind, body.target_id)
     if caller.is_person(target.person_id):
         raise Forbidden("no one marks their own record")
-    if caller.roles and "member" in caller.roles and len(caller.roles) == 1:
+    if not (scope.leads(caller) and scope.sees_unit(caller, unit)):
         raise Forbidden("leaders comment; members do not")
     values = {"id": uuid.uuid4(), "target_kind": body.target_kind, "target_id": body.target_id,
               "person_id": target.person_id, "unit_id": target.unit_id, "leader": caller.subject, "mark": body.mark,
@@ -164,10 +155,7 @@ async def comment(session: AsyncSession, body: CommentIn, *, caller: Caller) -> 
 async def comments_on(session: AsyncSession, target_kind: str, target_id: uuid.UUID, *,
                       caller: Caller) -> list[LeaderComment]:
     """Comments on a record; the person sees the marks and words, never who wrote them."""
-    target = await _target(session, target_kind, target_id)
-    if target is None:
-        raise NotFound(f"no {target_kind} {target_id}", code="comment_target_not_found")
-    await get_person_or_raise(session, target.person_id, caller=caller)
+    await _target(session, caller, target_kind, target_id)
     return list(await session.scalars(select(LeaderComment).where(
         LeaderComment.target_kind == target_kind, LeaderComment.target_id == target_id)
         .order_by(LeaderComment.created_at)))

@@ -16,10 +16,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import scope
 from records.attendance.importer import RawRow, RowError, SheetError, csv_rows, parse_day, staff_no_of, xlsx_rows
 from records.attendance.service import ImportRejected
 from records.roster.models import Assignment, Person, Section, Unit
-from records.roster.service import get_region_or_raise
 from shared.service_auth import Caller
 
 COLUMNS = {
@@ -52,7 +52,7 @@ def read_sheet(filename: str, stream: IO[bytes]) -> list[RawRow]:
 
 async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id: uuid.UUID,
                         caller: Caller) -> RosterImportResult:
-    await get_region_or_raise(session, region_id, caller=caller)
+    await scope.valid_region(session, caller, region_id)
     if not rows:
         raise ImportRejected("the file has no rows", errors=[])
     units = {u.code: u for u in await session.scalars(select(Unit).where(Unit.region_id == region_id))}
@@ -62,6 +62,10 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
     for assignment in await session.scalars(select(Assignment).where(
             Assignment.person_id.in_([p.id for p in persons.values()])).order_by(Assignment.active_from)):
         current[assignment.person_id] = assignment
+    # Where each existing person works now: a row may only place people of the route's region
+    # that the caller manages (a staff number of another region's person is refused, not moved).
+    placed_in = {u.id: u for u in await session.scalars(
+        select(Unit).where(Unit.id.in_({a.unit_id for a in current.values()})))}
     sections = {(s.unit_id, s.name): s for s in await session.scalars(
         select(Section).where(Section.unit_id.in_([u.id for u in units.values()])))}
     errors: list[RowError] = []
@@ -83,9 +87,9 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
         if not name:
             errors.append(RowError(row.number, "name", "", "required"))
         unit = units.get(str(v.get("unit") or "").strip())
-        if unit is None or not caller.sees_unit(unit.id, unit.region_id):
-            errors.append(RowError(row.number, "unit", str(v.get("unit") or ""),
-                                   "no unit with this code in the region"))
+        refused = scope.refusal_for_unit(caller, unit, region_id=region_id)
+        if refused:
+            errors.append(RowError(row.number, "unit", str(v.get("unit") or ""), refused))
         category = CATEGORIES.get(str(v.get("category") or "").strip())
         if category is None:
             errors.append(RowError(row.number, "category", str(v.get("category") or ""),
@@ -101,9 +105,12 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
                 and active_from < placement.active_from:
             errors.append(RowError(row.number, "active_from", active_from.isoformat(),
                                    f"before the current placement began ({placement.active_from})"))
-        if person is not None and placement is not None and unit is not None and \
-                not caller.sees_unit(placement.unit_id, unit.region_id) and not caller.is_province_wide:
-            errors.append(RowError(row.number, "staff_no", staff_no, "works in a unit you do not manage"))
+        if placement is not None:
+            where = placed_in[placement.unit_id]
+            refused = scope.refusal_for_placed_person(caller, unit_id=where.id, region_id=where.region_id,
+                                                      route_region_id=region_id)
+            if refused:
+                errors.append(RowError(row.number, "staff_no", staff_no, refused))
         if len(errors) == bad:
             section_name = str(v.get("section") or "").strip() or None
             assert unit is not None and category is not None

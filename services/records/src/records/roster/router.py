@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from records import scope
 from records.attendance.importer import SheetError, json_lines
 from records.exporting import table_response
 from records.roster import importer as roster_importer
@@ -61,7 +62,7 @@ async def list_regions(session: SessionDep, caller: CallerDep) -> list[RegionRea
 
 @router.get("/regions/{region_id}", response_model=RegionRead, summary="One region")
 async def read_region(region_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> RegionRead:
-    return RegionRead.model_validate(await service.get_region_or_raise(session, region_id, caller=caller))
+    return RegionRead.model_validate(await scope.valid_region(session, caller, region_id))
 
 
 @router.get("/regions/{region_id}/headcounts", response_model=HeadcountsRead,
@@ -89,7 +90,7 @@ async def list_units(session: SessionDep, caller: CallerDep, region_id: uuid.UUI
 
 @router.get("/units/{unit_id}", response_model=UnitRead, summary="One unit")
 async def read_unit(unit_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> UnitRead:
-    return UnitRead.model_validate(await service.get_unit_or_raise(session, unit_id, caller=caller))
+    return UnitRead.model_validate(await scope.valid_unit(session, caller, unit_id))
 
 
 @router.patch("/units/{unit_id}", response_model=UnitRead, summary="Rename, re-kind or regroup a unit")

@@ -10,13 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from records import scope
 from records.errors import (
     DuplicateCode,
     InvalidReference,
-    PersonNotFound,
     RegionNotFound,
     RosterConflict,
-    UnitNotFound,
 )
 from records.roster.models import Assignment, Person, Region, Section, Unit
 from records.roster.schemas import (
@@ -67,41 +66,24 @@ async def create_region(session: AsyncSession, body: RegionCreate, *, caller: Ca
     return region
 
 
-async def get_region_or_raise(session: AsyncSession, region_id: uuid.UUID, *, caller: Caller) -> Region:
-    """The region, if the caller administers it; otherwise it does not exist for them."""
-    region = await session.get(Region, region_id)
-    if region is None or not caller.administers_region(region.id):
-        raise RegionNotFound(f"no region {region_id}")
-    return region
-
-
 async def list_regions(session: AsyncSession, *, caller: Caller) -> list[Region]:
-    statement = select(Region).order_by(Region.code)
-    if not caller.is_province_wide:
-        statement = statement.where(Region.id.in_([uuid.UUID(r) for r in caller.region_ids]))
-    return list(await session.scalars(statement))
+    return list(await session.scalars(select(Region).where(scope.region_clause(caller)).order_by(Region.code)))
 
 
 async def create_unit(session: AsyncSession, body: UnitCreate, *, caller: Caller) -> Unit:
-    if await session.get(Region, body.region_id) is None or not caller.administers_region(body.region_id):
+    try:
+        await scope.valid_region(session, caller, body.region_id)
+    except RegionNotFound as exc:
         raise InvalidReference(f"region {body.region_id} does not exist",
-                               errors=[{"field": "body.region_id", "message": "no such region"}])
+                               errors=[{"field": "body.region_id", "message": "no such region"}]) from exc
     unit = Unit(id=uuid.uuid4(), region_id=body.region_id, code=body.code, name=body.name, kind=body.kind,
                 evaluation_group=body.evaluation_group)
     await _insert(session, unit, f"region {body.region_id} already has a unit with code {body.code!r}")
     return unit
 
 
-async def get_unit_or_raise(session: AsyncSession, unit_id: uuid.UUID, *, caller: Caller) -> Unit:
-    """The unit, if the caller may see it; a unit administrator of A gets 404 for B."""
-    unit = await session.get(Unit, unit_id)
-    if unit is None or not caller.sees_unit(unit.id, unit.region_id):
-        raise UnitNotFound(f"no unit {unit_id}")
-    return unit
-
-
 async def update_unit(session: AsyncSession, unit_id: uuid.UUID, body: UnitUpdate, *, caller: Caller) -> Unit:
-    unit = await get_unit_or_raise(session, unit_id, caller=caller)
+    unit = await scope.valid_unit(session, caller, unit_id)
     if not caller.administers_region(unit.region_id):
         raise Forbidden("only the region changes its units")
     for field, value in body.model_dump(exclude_unset=True).items():
@@ -111,47 +93,26 @@ async def update_unit(session: AsyncSession, unit_id: uuid.UUID, body: UnitUpdat
 
 
 async def list_units(session: AsyncSession, *, region_id: uuid.UUID | None, caller: Caller) -> list[Unit]:
-    statement = select(Unit).order_by(Unit.code)
+    statement = select(Unit).where(scope.unit_clause(caller)).order_by(Unit.code)
     if region_id is not None:
         statement = statement.where(Unit.region_id == region_id)
-    if not caller.is_province_wide:
-        statement = statement.where(or_(Unit.region_id.in_([uuid.UUID(r) for r in caller.region_ids]),
-                                        Unit.id.in_([uuid.UUID(u) for u in caller.unit_ids])))
     return list(await session.scalars(statement))
 
 
 async def create_section(session: AsyncSession, unit_id: uuid.UUID, body: SectionCreate, *,
                          caller: Caller) -> Section:
-    await get_unit_or_raise(session, unit_id, caller=caller)
+    await scope.valid_unit(session, caller, unit_id, manage=True)
     section = Section(id=uuid.uuid4(), unit_id=unit_id, name=body.name, coefficient=body.coefficient)
     await _insert(session, section, f"unit {unit_id} already has a section named {body.name!r}")
     return section
 
 
 async def list_sections(session: AsyncSession, unit_id: uuid.UUID, *, caller: Caller) -> list[Section]:
-    await get_unit_or_raise(session, unit_id, caller=caller)
+    await scope.valid_unit(session, caller, unit_id)
     return list(await session.scalars(select(Section).where(Section.unit_id == unit_id).order_by(Section.name)))
 
 
 # ------------------------------------------------------------------ persons
-
-
-async def _check_placement(session: AsyncSession, unit_id: uuid.UUID, section_id: uuid.UUID | None, *,
-                           caller: Caller) -> None:
-    unit = await session.get(Unit, unit_id)
-    if unit is None or not caller.sees_unit(unit.id, unit.region_id):
-        raise InvalidReference(f"unit {unit_id} does not exist",
-                               errors=[{"field": "body.unit_id", "message": "no such unit"}])
-    if section_id is not None:
-        section = await session.get(Section, section_id)
-        if section is None or section.unit_id != unit_id:
-            raise InvalidReference(f"section {section_id} is not a section of unit {unit_id}",
-                                   errors=[{"field": "body.section_id", "message": "not a section of the unit"}])
-
-
-async def _history(session: AsyncSession, person_id: uuid.UUID) -> list[Assignment]:
-    return list(await session.scalars(select(Assignment).where(Assignment.person_id == person_id)
-                                      .order_by(Assignment.active_from)))
 
 
 def _person_read(person: Person, history: list[Assignment]) -> PersonRead:
@@ -160,7 +121,7 @@ def _person_read(person: Person, history: list[Assignment]) -> PersonRead:
 
 
 async def create_person(session: AsyncSession, body: PersonCreate, *, caller: Caller) -> PersonRead:
-    await _check_placement(session, body.unit_id, body.section_id, caller=caller)
+    await scope.valid_placement(session, caller, body.unit_id, body.section_id)
     person = Person(id=uuid.uuid4(), staff_no=body.staff_no, name=body.name)
     await _insert(session, person, f"a person with staff number {body.staff_no!r} already exists")
     assignment = Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=body.unit_id, section_id=body.section_id,
@@ -171,34 +132,14 @@ async def create_person(session: AsyncSession, body: PersonCreate, *, caller: Ca
     return _person_read(person, [assignment])
 
 
-async def get_person_or_raise(session: AsyncSession, person_id: uuid.UUID, *, caller: Caller,
-                              lock: bool = False, manage: bool = False) -> tuple[Person, list[Assignment]]:
-    """The person and their history, if the caller may see them: themself, or whoever sees the
-    unit of their latest placement. ``manage`` leaves out the person themself."""
-    statement = select(Person).where(Person.id == person_id)
-    if lock:
-        statement = statement.with_for_update()
-    person = await session.scalar(statement)
-    if person is None:
-        raise PersonNotFound(f"no person {person_id}")
-    history = await _history(session, person_id)
-    unit = await session.get(Unit, history[-1].unit_id)
-    assert unit is not None
-    allowed = caller.sees_unit(unit.id, unit.region_id) and not (
-        manage and caller.roles and set(caller.roles) <= {"member", "leader"})
-    if not allowed and not (caller.is_person(person.id) and not manage):
-        raise PersonNotFound(f"no person {person_id}")
-    return person, history
-
-
 async def read_person(session: AsyncSession, person_id: uuid.UUID, *, caller: Caller) -> PersonRead:
-    person, history = await get_person_or_raise(session, person_id, caller=caller)
+    person, history, _unit = await scope.valid_person(session, caller, person_id)
     return _person_read(person, history)
 
 
 async def move_person(session: AsyncSession, person_id: uuid.UUID, body: MoveIn, *, caller: Caller) -> PersonRead:
     """Close the open placement the day before ``on``; open the new one from ``on`` unless leaving."""
-    person, history = await get_person_or_raise(session, person_id, caller=caller, lock=True, manage=True)
+    person, history, _unit = await scope.valid_person(session, caller, person_id, lock=True, manage=True)
     current = history[-1]
     if current.active_to is not None:
         raise RosterConflict(f"{person.name} left on {current.active_to + timedelta(days=1)}; "
@@ -209,7 +150,7 @@ async def move_person(session: AsyncSession, person_id: uuid.UUID, body: MoveIn,
     current.active_to = body.on - timedelta(days=1)
     if not body.leave:
         assert body.unit_id is not None
-        await _check_placement(session, body.unit_id, body.section_id, caller=caller)
+        await scope.valid_placement(session, caller, body.unit_id, body.section_id)
         new = Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=body.unit_id, section_id=body.section_id,
                          staff_category=body.staff_category or current.staff_category, active_from=body.on)
         session.add(new)
@@ -226,7 +167,7 @@ def _overlapping(start: date, end: date) -> ColumnElement[bool]:
 async def members(session: AsyncSession, *, unit_id: uuid.UUID, period: Period, limit: int,
                   offset: int, caller: Caller) -> tuple[list[MemberRead], int]:
     """Everyone who belonged to the unit on any day of the period, with that placement."""
-    await get_unit_or_raise(session, unit_id, caller=caller)
+    await scope.valid_unit(session, caller, unit_id)
     where = (Assignment.unit_id == unit_id, _overlapping(period.start, period.end))
     total = await session.scalar(select(func.count()).select_from(Assignment).where(*where)) or 0
     rows = await session.execute(
@@ -240,7 +181,7 @@ async def members(session: AsyncSession, *, unit_id: uuid.UUID, period: Period, 
 
 async def headcounts(session: AsyncSession, *, region_id: uuid.UUID, on: date, caller: Caller) -> HeadcountsRead:
     """Every unit of the region with the number of people on its roster on ``on`` (year end)."""
-    await get_region_or_raise(session, region_id, caller=caller)
+    await scope.valid_region(session, caller, region_id)
     active = and_(Assignment.unit_id == Unit.id, Assignment.active_from <= on,
                   or_(Assignment.active_to.is_(None), Assignment.active_to >= on))
     rows = await session.execute(
@@ -256,7 +197,7 @@ CATEGORY_NAMES = {"leadership": "班子成员", "middle": "中层干部", "staff
 
 async def roster_on(session: AsyncSession, *, region_id: uuid.UUID, on: date, caller: Caller) -> list[list[str]]:
     """Everyone on the region's units on a day, in the roster import's own columns."""
-    await get_region_or_raise(session, region_id, caller=caller)
+    await scope.valid_region(session, caller, region_id)
     rows = await session.execute(
         select(Person.staff_no, Person.name, Unit.code, Unit.name, Section.name, Assignment.staff_category,
                Assignment.active_from)

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import scope
 from records.attendance.importer import RawRow, RowError, csv_rows, parse_day, staff_no_of, xlsx_rows
 from records.attendance.service import ImportRejected
 from records.roster.models import Assignment, Person, Unit
@@ -76,8 +77,10 @@ async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Cal
             continue
         staff_no = staff_no_of(v.get("staff_no"))
         person = current.get(staff_no)
-        if person is None or not caller.sees_unit(person[1], person[2]):
-            errors.append(RowError(row.number, "staff_no", staff_no, "no such person in the units you manage"))
+        refused = ("no such person in the units you manage" if person is None else
+                   scope.refusal_for_placed_person(caller, unit_id=person[1], region_id=person[2]))
+        if refused:
+            errors.append(RowError(row.number, "staff_no", staff_no, refused))
         title = str(v.get("title") or "").strip()
         if not title or len(title) > 200:
             errors.append(RowError(row.number, "title", title[:100], "required, at most 200 characters"))

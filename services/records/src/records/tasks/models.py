@@ -10,8 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from records.db import Base
 
-TASK_STATUSES = ("open", "done", "cancelled")
-UPDATE_KINDS = ("progress", "rectification")
+# A person's report of 100 leaves their task awaiting_confirmation until the unit's leader or
+# administrator confirms it done (and the day it was done).
+TASK_STATUSES = ("open", "awaiting_confirmation", "done", "cancelled")
+UPDATE_KINDS = ("progress", "rectification", "confirmation")
 
 
 class Task(Base):
@@ -33,14 +35,16 @@ class Task(Base):
     quantity: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     due_on: Mapped[date] = mapped_column(Date)
     supervised: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(24), default="open")
     progress: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
+    completed_on: Mapped[date | None] = mapped_column(Date)
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class TaskUpdate(Base):
-    """Progress on a task, or a rectification step on a supervised one (督办), kept in order."""
+    """Progress on a task, a rectification step on a supervised one (督办), or the confirmation
+    that it is done, kept in order with who wrote each."""
 
     __tablename__ = "task_updates"
     __table_args__ = (CheckConstraint(f"kind IN {UPDATE_KINDS}", name="kind"),)

@@ -18,7 +18,7 @@ from records.roster.router import PeriodDep
 from records.tasks import importer as task_importer
 from records.tasks import service
 from records.tasks.importer import TaskImportResult, read_sheet
-from records.tasks.service import ProgressIn, TaskCreate, TaskRead
+from records.tasks.service import ConfirmIn, ProgressIn, TaskCreate, TaskRead
 from shared.db import SessionDep
 from shared.service_auth import CallerDep
 
@@ -89,3 +89,11 @@ async def read_task(task_id: uuid.UUID, session: SessionDep, caller: CallerDep) 
 @router.post("/{task_id}/progress", response_model=TaskRead, summary="Report progress or a rectification step")
 async def report_progress(task_id: uuid.UUID, body: ProgressIn, session: SessionDep, caller: CallerDep) -> TaskRead:
     return await service.report_progress(session, task_id, body, caller=caller)
+
+
+@router.post("/{task_id}/confirm", response_model=TaskRead,
+             summary="Confirm a task complete (the unit's leader or administrator), from a day")
+async def confirm(task_id: uuid.UUID, body: ConfirmIn, session: SessionDep, caller: CallerDep) -> TaskRead:
+    """Progress is the person's to report; their 100 leaves the task awaiting confirmation until
+    a leader or administrator of the task's unit confirms it here."""
+    return await service.confirm(session, task_id, body, caller=caller)

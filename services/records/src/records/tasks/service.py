@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from records import scope
 from records.errors import InvalidReference
-from records.roster.models import Assignment, Unit
-from records.roster.service import get_person_or_raise, get_unit_or_raise
+from records.roster.models import Unit
 from records.tasks.models import Task, TaskUpdate
-from shared.errors import Forbidden, NotFound
+from records.work_logs.service import LOCAL
+from shared.errors import Conflict, Forbidden, NotFound
 from shared.periods import Period
 from shared.service_auth import Caller
 
@@ -39,7 +40,14 @@ class ProgressIn(BaseModel):
     kind: Literal["progress", "rectification"] = "progress"
     progress: Decimal = Field(ge=0, le=100)
     note: str = Field(min_length=1, max_length=5_000)
-    status: Literal["open", "done", "cancelled"] | None = None
+    status: Literal["open", "done", "cancelled"] | None = Field(
+        default=None, description="the administrator's: set the status outright")
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    completed_on: date | None = Field(default=None, description="the day the task was done (default: today)")
+    note: str | None = Field(default=None, min_length=1, max_length=5_000)
 
 
 class TaskUpdateRead(BaseModel):
@@ -47,6 +55,7 @@ class TaskUpdateRead(BaseModel):
     kind: str
     progress: Decimal
     note: str
+    by: str = Field(description="who reported, or confirmed")
     at: datetime
 
 
@@ -62,8 +71,9 @@ class TaskRead(BaseModel):
     load: Decimal = Field(description="quantity × intensity × difficulty (Binzhou's task-load base)")
     due_on: date
     supervised: bool
-    status: str
+    status: str = Field(description="open, awaiting_confirmation (the person reported 100), done or cancelled")
     progress: Decimal
+    completed_on: date | None = Field(default=None, description="confirmed by the unit's leader or administrator")
     trail: list[TaskUpdateRead] = []
 
 
@@ -73,20 +83,14 @@ def read(task: Task, trail: list[TaskUpdate] | None = None) -> TaskRead:
                     load=(task.quantity * task.intensity * task.difficulty).quantize(Decimal("0.0001")),
                     due_on=task.due_on,
                     supervised=task.supervised, status=task.status, progress=task.progress,
-                    trail=[TaskUpdateRead.model_validate(u) for u in trail or []])
-
-
-def _manages(caller: Caller) -> bool:
-    return not caller.roles or not set(caller.roles) <= {"member", "leader"}
+                    completed_on=task.completed_on, trail=[TaskUpdateRead.model_validate(u) for u in trail or []])
 
 
 async def create(session: AsyncSession, body: TaskCreate, *, caller: Caller) -> TaskRead:
-    if not _manages(caller):
+    if not scope.manages(caller):
         raise Forbidden("tasks are assigned by the unit's administrator")
-    await get_person_or_raise(session, body.person_id, caller=caller, manage=True)
-    placement = await session.scalar(select(Assignment).where(Assignment.person_id == body.person_id)
-                                     .order_by(Assignment.active_from.desc()).limit(1))
-    assert placement is not None
+    _person, history, _unit = await scope.valid_person(session, caller, body.person_id, manage=True)
+    placement = history[-1]
     if placement.active_to is not None and placement.active_to < body.due_on:
         raise InvalidReference("the task is due after the person has left",
                                errors=[{"field": "body.due_on", "message": "after the person's last day"}])
@@ -99,13 +103,9 @@ async def create(session: AsyncSession, body: TaskCreate, *, caller: Caller) -> 
     return read(task)
 
 
-async def _task_or_raise(session: AsyncSession, task_id: uuid.UUID, caller: Caller) -> Task:
-    task = await session.get(Task, task_id)
-    unit = await session.get(Unit, task.unit_id) if task else None
-    if task is None or unit is None or not (caller.sees_unit(unit.id, unit.region_id) or
-                                             caller.is_person(task.person_id)):
-        raise NotFound(f"no task {task_id}", code="task_not_found")
-    return task
+async def _task_or_raise(session: AsyncSession, task_id: uuid.UUID, caller: Caller) -> tuple[Task, Unit]:
+    return await scope.valid_record(session, caller, Task, task_id,
+                                    NotFound(f"no task {task_id}", code="task_not_found"))
 
 
 async def _trail(session: AsyncSession, task_id: uuid.UUID) -> list[TaskUpdate]:
@@ -114,18 +114,22 @@ async def _trail(session: AsyncSession, task_id: uuid.UUID) -> list[TaskUpdate]:
 
 
 async def read_task(session: AsyncSession, task_id: uuid.UUID, *, caller: Caller) -> TaskRead:
-    task = await _task_or_raise(session, task_id, caller)
+    task, _unit = await _task_or_raise(session, task_id, caller)
     return read(task, await _trail(session, task_id))
 
 
 async def report_progress(session: AsyncSession, task_id: uuid.UUID, body: ProgressIn, *,
                           caller: Caller) -> TaskRead:
-    """The person reports progress; rectification steps and closing are the administrator's."""
-    task = await _task_or_raise(session, task_id, caller)
-    if not (caller.is_person(task.person_id) or _manages(caller)):
+    """The person reports progress; rectification steps and closing are the administrator's. A
+    person's 100 awaits the unit's confirmation (``confirm``); an administrator's 100 is done."""
+    task, unit = await _task_or_raise(session, task_id, caller)
+    manager = scope.manages_unit(caller, unit)
+    if not (caller.is_person(task.person_id) or manager):
         raise Forbidden("progress is reported by the person or their unit's administrator")
-    if (body.kind == "rectification" or body.status is not None) and not _manages(caller):
+    if (body.kind == "rectification" or body.status is not None) and not manager:
         raise Forbidden("rectification and closing are the administrator's")
+    if task.status in ("done", "cancelled") and not manager:
+        raise Conflict(f"the task is {task.status}; only the administrator reopens it", code="task_closed")
     if body.kind == "rectification" and not task.supervised:
         raise InvalidReference("only a supervised task (督办) has a rectification trail",
                                errors=[{"field": "body.kind", "message": "the task is not supervised"}])
@@ -134,8 +138,40 @@ async def report_progress(session: AsyncSession, task_id: uuid.UUID, body: Progr
     task.progress = body.progress
     if body.status is not None:
         task.status = body.status
-    elif body.progress == 100:
-        task.status = "done"
+    elif task.status in ("open", "awaiting_confirmation"):
+        if body.progress < 100:
+            task.status = "open"
+        elif manager:
+            task.status = "done"
+        else:
+            task.status = "awaiting_confirmation"
+    if task.status == "done" and task.completed_on is None:
+        task.completed_on = today()
+    elif task.status != "done":
+        task.completed_on = None
+    await session.flush()
+    return read(task, await _trail(session, task.id))
+
+
+def today() -> date:
+    return datetime.now(LOCAL).date()
+
+
+async def confirm(session: AsyncSession, task_id: uuid.UUID, body: ConfirmIn, *, caller: Caller) -> TaskRead:
+    """Completion is confirmed by a leader or administrator of the task's unit, never by its own
+    person: the task is done at 100 from the day given, and the trail shows who confirmed it."""
+    task, unit = await _task_or_raise(session, task_id, caller)
+    if caller.is_person(task.person_id) or not (scope.leads(caller) and scope.sees_unit(caller, unit)):
+        raise Forbidden("completion is confirmed by the unit's leader or administrator")
+    if task.status in ("done", "cancelled"):
+        raise Conflict(f"the task is {task.status} already", code="task_closed")
+    completed_on = body.completed_on or today()
+    if completed_on > today():
+        raise InvalidReference("a task cannot be confirmed done on a later day",
+                               errors=[{"field": "body.completed_on", "message": "after today"}])
+    session.add(TaskUpdate(id=uuid.uuid4(), task_id=task.id, kind="confirmation", progress=Decimal(100),
+                           note=body.note or f"完成 {completed_on.isoformat()}", by=caller.subject))
+    task.progress, task.status, task.completed_on = Decimal(100), "done", completed_on
     await session.flush()
     return read(task, await _trail(session, task.id))
 
@@ -146,12 +182,15 @@ async def list_tasks(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUI
     if unit_id is None and person_id is None:
         raise InvalidReference("give unit_id or person_id",
                                errors=[{"field": "query.unit_id", "message": "unit_id or person_id is required"}])
-    where: list[ColumnElement[bool]] = [Task.due_on.between(period.start, period.end)]
+    # A task belongs to the unit that assigned it: a person's tasks from before (or after) a
+    # transfer are not the other unit's to see.
+    where: list[ColumnElement[bool]] = [Task.due_on.between(period.start, period.end),
+                                        scope.record_clause(caller, Task)]
     if unit_id is not None:
-        await get_unit_or_raise(session, unit_id, caller=caller)
+        await scope.valid_unit(session, caller, unit_id)
         where.append(Task.unit_id == unit_id)
     if person_id is not None:
-        await get_person_or_raise(session, person_id, caller=caller)
+        await scope.valid_person_of_records(session, caller, person_id)
         where.append(Task.person_id == person_id)
     total = await session.scalar(select(func.count()).select_from(Task).where(*where)) or 0
     tasks = await session.scalars(select(Task).where(*where).order_by(Task.due_on, Task.id).limit(limit)

@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from records import scope
 from records.errors import InvalidReference
-from records.roster.models import Person, Unit
-from records.roster.service import get_person_or_raise, get_unit_or_raise, insert_new, placement_during
+from records.roster.models import Person
+from records.roster.service import insert_new, placement_during
 from records.work_logs.models import WorkLog
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, NotFound
 from shared.periods import Period
 from shared.service_auth import Caller
 
@@ -66,13 +67,18 @@ def read(log: WorkLog) -> WorkLogRead:
                        updated_at=log.updated_at, on_time=on_time(log.iso_year, log.iso_week, log.submitted_at))
 
 
-async def _may_write(session: AsyncSession, caller: Caller, person_id: uuid.UUID) -> None:
-    """The person themself, or whoever manages their unit; a leader or another member may not."""
-    await get_person_or_raise(session, person_id, caller=caller)
-    if caller.is_person(person_id):
-        return
-    if caller.roles and set(caller.roles) <= {"member", "leader"}:
-        raise Forbidden("a weekly record is written by the person or their unit's administrator")
+async def valid_writer(session: AsyncSession, caller: Caller, person_id: uuid.UUID, first: date, last: date, *,
+                       what: str, named: str) -> uuid.UUID:
+    """The unit a new record of the person for days first..last belongs to (where they were then),
+    if the caller may write it there: the person themself, or that unit's administrator."""
+    await scope.valid_person_of_records(session, caller, person_id)
+    placement = await placement_during(session, person_id, first, last)
+    if placement is None:
+        raise InvalidReference(f"the person is not on the roster in {named}",
+                               errors=[{"field": f"body.{what}", "message": "outside the person's active range"}])
+    unit = await scope.record_unit(session, placement.unit_id)
+    scope.may_write_record(caller, person_id, unit, what=f"{what}'s record")
+    return unit.id
 
 
 async def create(session: AsyncSession, body: WorkLogCreate, *, caller: Caller) -> WorkLogRead:
@@ -80,14 +86,10 @@ async def create(session: AsyncSession, body: WorkLogCreate, *, caller: Caller) 
         monday = week_start(body.week)
     except ValueError as exc:
         raise InvalidReference(str(exc), errors=[{"field": "body.week", "message": str(exc)}]) from exc
-    await _may_write(session, caller, body.person_id)
-    sunday = monday + timedelta(days=6)
-    placement = await placement_during(session, body.person_id, monday, sunday)
-    if placement is None:
-        raise InvalidReference(f"the person is not on the roster in {body.week}",
-                               errors=[{"field": "body.week", "message": "outside the person's active range"}])
+    unit_id = await valid_writer(session, caller, body.person_id, monday, monday + timedelta(days=6), what="week",
+                                 named=body.week)
     year, week, _ = monday.isocalendar()
-    log = WorkLog(id=uuid.uuid4(), person_id=body.person_id, unit_id=placement.unit_id, iso_year=year, iso_week=week,
+    log = WorkLog(id=uuid.uuid4(), person_id=body.person_id, unit_id=unit_id, iso_year=year, iso_week=week,
                   content=body.content, submitted_by=caller.subject)
     if not await insert_new(session, log):
         existing = await session.scalar(select(WorkLog.id).where(
@@ -100,13 +102,9 @@ async def create(session: AsyncSession, body: WorkLogCreate, *, caller: Caller) 
 
 
 async def update(session: AsyncSession, log_id: uuid.UUID, body: WorkLogUpdate, *, caller: Caller) -> WorkLogRead:
-    log = await session.get(WorkLog, log_id)
-    if log is None:
-        raise NotFound(f"no weekly record {log_id}", code="work_log_not_found")
-    try:
-        await _may_write(session, caller, log.person_id)
-    except NotFound as exc:
-        raise NotFound(f"no weekly record {log_id}", code="work_log_not_found") from exc
+    log, unit = await scope.valid_record(session, caller, WorkLog, log_id,
+                                         NotFound(f"no weekly record {log_id}", code="work_log_not_found"))
+    scope.may_write_record(caller, log.person_id, unit, what="weekly record")
     log.content = body.content
     log.updated_at = datetime.now(UTC)
     await session.flush()
@@ -120,16 +118,16 @@ async def list_logs(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID
                                errors=[{"field": "query.unit_id", "message": "unit_id or person_id is required"}])
     start, end = period.start.isocalendar(), period.end.isocalendar()
     week = WorkLog.iso_year * 100 + WorkLog.iso_week
-    where: list[ColumnElement[bool]] = [week.between(start[0] * 100 + start[1], end[0] * 100 + end[1])]
+    # A record belongs to the unit the person was in that week: one made elsewhere, before or
+    # after a transfer, is not the caller's to see.
+    where: list[ColumnElement[bool]] = [week.between(start[0] * 100 + start[1], end[0] * 100 + end[1]),
+                                        scope.record_clause(caller, WorkLog)]
     if unit_id is not None:
-        await get_unit_or_raise(session, unit_id, caller=caller)
+        await scope.valid_unit(session, caller, unit_id)
         where.append(WorkLog.unit_id == unit_id)
     if person_id is not None:
-        await get_person_or_raise(session, person_id, caller=caller)
+        await scope.valid_person_of_records(session, caller, person_id)
         where.append(WorkLog.person_id == person_id)
-        if not caller.is_person(person_id):
-            units = list(await session.execute(select(Unit.id, Unit.region_id)))
-            where.append(WorkLog.unit_id.in_([u for u, r in units if caller.sees_unit(u, r)]))
     total = await session.scalar(select(func.count()).select_from(WorkLog).where(*where)) or 0
     logs = await session.scalars(select(WorkLog).join(Person, Person.id == WorkLog.person_id).where(*where)
                                  .order_by(Person.staff_no, WorkLog.iso_year, WorkLog.iso_week).limit(limit)

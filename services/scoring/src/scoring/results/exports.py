@@ -26,10 +26,12 @@ from scoring.clients import Neighbours
 from scoring.definitions import Rules
 from scoring.errors import ResultNotFound
 from scoring.models import Close, Result, Scheme
+from scoring.results import masking
 from scoring.results.compute import collector_paused, compose_person
 from scoring.results.engine import to_reference
 from scoring.results.service import find_close, visible_units
-from scoring.schemes.service import get_scheme, rules_at
+from scoring.schemes.service import rules_at
+from scoring.scope import Scope, scheme_or_404
 from shared.numbers import decimal_str
 from shared.periods import Period
 from shared.service_auth import Caller
@@ -84,13 +86,16 @@ def quarter_rows(rows: list[Any], rules: Rules, mean_load: Fraction,
             pid = str(person_id)
             inputs = detail["inputs"]
             parts = compose_person(to_reference(pid, inputs), rules, mean_load).detail
-            evaluation = parts["evaluation"]
+            evaluation = masking.evaluation(parts["evaluation"], rules)  # rater anonymity, as the explanation
+            remarks = quarter_remarks(inputs, Fraction(detail["total"]), rules)
+            if masking.evaluation_hidden(parts["evaluation"], rules):
+                note = f"测评人数不足{rules.min_raters_shown}人，测评得分不公开"
+                remarks = f"{remarks}；{note}" if remarks else note
             staff_no, name = who.get(pid, ("", ""))
             out.append([rank, staff_no, name, units.get(str(unit_id), str(unit_id or "")), score,
                         grade_name(grade), _number(parts["indicators"]["score"]),
                         None if evaluation is None else _number(evaluation["score"]),
-                        _number(parts["adjustments"]["net"]),
-                        quarter_remarks(inputs, Fraction(detail["total"]), rules)])
+                        _number(parts["adjustments"]["net"]), remarks])
     return out
 
 
@@ -127,13 +132,14 @@ async def _names(neighbours: Neighbours, scheme: Scheme, period: str,
 
 
 async def results_xlsx(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
-                       caller: Caller, *, version: int | None) -> Response:
+                       scope: Scope, *, version: int | None) -> Response:
     """What ``results_page`` shows the caller, every row, as a workbook."""
-    scheme = await get_scheme(session, scheme_id, caller, manage=False)
-    units = visible_units(caller, scheme)
+    caller = scope.caller
+    scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
+    units = visible_units(scope, scheme)
     if not units and units is not None:
         raise ResultNotFound(f"no results of {period.code} under scheme {scheme_id} for you")
-    close = await find_close(session, scheme, period.code, version, caller)
+    close = await find_close(session, scheme, period.code, version, scope)
     where = [Result.close_id == close.id]
     if units is not None:
         where.append(Result.unit_id.in_([uuid.UUID(u) for u in units]))

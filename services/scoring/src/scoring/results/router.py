@@ -22,10 +22,9 @@ from scoring.results.schemas import (
     ReviewIn,
 )
 from scoring.results.year import pay_bonus
-from scoring.schemes.service import get_scheme
+from scoring.scope import ScopeDep, objection_or_404, scheme_or_404
 from shared.db import SessionDep
 from shared.numbers import decimal_str
-from shared.service_auth import CallerDep
 from shared.xlsx import XLSX_RESPONSES
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["results"])
@@ -37,12 +36,12 @@ VersionQuery = Annotated[int | None, Query(ge=1, description="a result version; 
              summary="Close a quarter (or a year): compute every result and keep it as a new version",
              responses={200: {"description": "the inputs are those of the latest version: it is returned unchanged"},
                         409: {"description": "the period's rating round is still open"}})
-async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep, request: Request,
+async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep, request: Request,
                 response: Response, background: BackgroundTasks) -> CloseRead:
-    scheme = await get_scheme(session, scheme_id, caller)
+    scheme = await scheme_or_404(session, scheme_id, scope)
     leftovers = Leftovers()
     background.add_task(leftovers.release)  # after the response is sent
-    result = await service.close_period(session, request.app.state.neighbours, scheme, period, caller,
+    result = await service.close_period(session, request.app.state.neighbours, scheme, period, scope.caller,
                                         tuning=request.app.state.close_tuning, leftovers=leftovers)
     if result.unchanged:
         response.status_code = 200
@@ -52,16 +51,16 @@ async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, ca
 @router.get("/schemes/{scheme_id}/periods/{period}/versions", response_model=list[CloseRead],
             summary="Every result version of the period, oldest first")
 async def versions(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep,
-                   caller: CallerDep) -> list[CloseRead]:
-    return await service.versions(session, scheme_id, period, caller)
+                   scope: ScopeDep) -> list[CloseRead]:
+    return await service.versions(session, scheme_id, period, scope)
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/results", response_model=ResultPage,
             summary="Scores, ranks and grades of a version, best first (a unit's own people for its staff)")
-async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
+async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                   version: VersionQuery = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                   offset: Annotated[int, Query(ge=0)] = 0) -> ResultPage:
-    close_, items, total = await service.results_page(session, scheme_id, period, caller, version=version,
+    close_, items, total = await service.results_page(session, scheme_id, period, scope, version=version,
                                                       limit=limit, offset=offset)
     return ResultPage(close=service.close_read(close_), items=items, total=total, limit=limit, offset=offset)
 
@@ -69,58 +68,58 @@ async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, 
 @router.get("/schemes/{scheme_id}/periods/{period}/people/{person_id}/explanation", response_model=Explanation,
             summary="Every part of a person's score and grade: components, weights, contributions, caps, rules")
 async def explanation(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.UUID, session: SessionDep,
-                      caller: CallerDep, version: VersionQuery = None) -> Explanation:
-    return await service.explain(session, scheme_id, period, person_id, caller, version=version)
+                      scope: ScopeDep, version: VersionQuery = None) -> Explanation:
+    return await service.explain(session, scheme_id, period, person_id, scope, version=version)
 
 
 @router.get("/results/{close_id}/compare/{other_id}", response_model=CloseRead,
             summary="Person by person, what changed from one version to another")
-async def compare(close_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> CloseRead:
-    return await service.compare(session, close_id, other_id, caller)
+async def compare(close_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> CloseRead:
+    return await service.compare(session, close_id, other_id, scope)
 
 
 @router.post("/results/{close_id}/publish", response_model=CloseRead,
              summary="Publish a version: one wins, a second or an older one is a 409",
              responses={409: {"description": "this version, or a newer one, is already published"}})
-async def publish(close_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> CloseRead:
-    return await service.publish(session, close_id, caller)
+async def publish(close_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> CloseRead:
+    return await service.publish(session, close_id, scope)
 
 
 @router.post("/results/{close_id}/objections", response_model=ObjectionRead, status_code=201,
              summary="Object to one's own published result, within the scheme's window")
 async def object_to(close_id: uuid.UUID, body: ObjectionCreate, session: SessionDep,
-                    caller: CallerDep) -> ObjectionRead:
-    return ObjectionRead.model_validate(await service.object_to(session, close_id, body, caller))
+                    scope: ScopeDep) -> ObjectionRead:
+    return ObjectionRead.model_validate(await service.object_to(session, close_id, body, scope))
 
 
 @router.get("/objections", response_model=list[ObjectionRead],
             summary="Objections: all of the schemes one manages, or one's own")
-async def list_objections(session: SessionDep, caller: CallerDep, scheme_id: uuid.UUID | None = None,
+async def list_objections(session: SessionDep, scope: ScopeDep, scheme_id: uuid.UUID | None = None,
                           status: Literal["pending", "accepted", "rejected"] | None = None) -> list[ObjectionRead]:
-    return [ObjectionRead.model_validate(o) for o in await service.list_objections(session, caller,
+    return [ObjectionRead.model_validate(o) for o in await service.list_objections(session, scope,
                                                                                    scheme_id=scheme_id, status=status)]
 
 
 @router.get("/objections/{objection_id}", response_model=ObjectionRead, summary="One objection and its review")
-async def read_objection(objection_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> ObjectionRead:
-    objection, _, _ = await service.get_objection(session, objection_id, caller)
+async def read_objection(objection_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> ObjectionRead:
+    objection, _, _ = await objection_or_404(session, objection_id, scope)
     return ObjectionRead.model_validate(objection)
 
 
 @router.post("/objections/{objection_id}/review", response_model=ObjectionRead,
              summary="Accept (recompute and publish a new version) or reject, with a reason")
-async def review(objection_id: uuid.UUID, body: ReviewIn, session: SessionDep, caller: CallerDep,
+async def review(objection_id: uuid.UUID, body: ReviewIn, session: SessionDep, scope: ScopeDep,
                  request: Request) -> ObjectionRead:
     return ObjectionRead.model_validate(await service.review(session, request.app.state.neighbours, objection_id,
-                                                             body, caller,
+                                                             body, scope,
                                                              tuning=request.app.state.close_tuning))
 
 
 @router.post("/schemes/{scheme_id}/years/{year}/bonus", response_model=BonusRead,
              summary="Pay out a unit's bonus by the published annual results: pooled share, withholding, exclusions")
 async def bonus(scheme_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100)], body: BonusIn,
-                session: SessionDep, caller: CallerDep) -> BonusRead:
-    scheme = await get_scheme(session, scheme_id, caller)
+                session: SessionDep, scope: ScopeDep) -> BonusRead:
+    scheme = await scheme_or_404(session, scheme_id, scope)
     payout = await pay_bonus(session, scheme, year, total=body.total, pool_share=body.pool_share,
                              coefficients=body.coefficients, withholding=body.withholding)
     return BonusRead(
@@ -137,9 +136,9 @@ async def bonus(scheme_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100
 @router.get("/schemes/{scheme_id}/periods/{period}/results.xlsx", response_class=Response,
             responses=XLSX_RESPONSES,
             summary="The results as XLSX: rank, staff number, name, unit, score, grade (and a quarter's parts)")
-async def results_xlsx(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
+async def results_xlsx(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                        request: Request, version: VersionQuery = None) -> Response:
     """A unit's quarter, or a region's year (an evaluation-group scheme's year): the rows the JSON
     results show the caller, all of them, with the version and its publication in the title row."""
-    return await exports.results_xlsx(session, request.app.state.neighbours, scheme_id, period, caller,
+    return await exports.results_xlsx(session, request.app.state.neighbours, scheme_id, period, scope,
                                       version=version)

@@ -37,11 +37,11 @@ from scoring.errors import (
     AlreadyPublished,
     InputInvalid,
     ObjectionClosed,
-    ObjectionNotFound,
     ResultNotFound,
     RoundOpen,
 )
 from scoring.models import Close, Objection, RatingRound, Result, Scheme
+from scoring.results import masking
 from scoring.results.compute import (
     NO_LIMITS,
     Leftovers,
@@ -66,7 +66,16 @@ from scoring.results.halves import BATCH, Json, RowBatch, RowStream, split
 from scoring.results.ranking import Grade, Graded, Scored, grades_in_order
 from scoring.results.schemas import CloseRead, Explanation, ObjectionCreate, PersonChange, ResultRead, ReviewIn
 from scoring.rounds.service import scope_people
-from scoring.schemes.service import get_scheme, manages, rules_at, rules_of
+from scoring.schemes.service import rules_at, rules_of
+from scoring.scope import (
+    Scope,
+    close_or_404,
+    objection_or_404,
+    objections,
+    own_close_or_404,
+    scheme_for_person_or_404,
+    scheme_or_404,
+)
 from shared.numbers import decimal_str, ratio_str
 from shared.periods import Period, parse_period
 from shared.service_auth import Caller
@@ -517,44 +526,37 @@ def _log_close(scheme: Scheme, period: Period, close: Close, phases: Phases, *, 
                        "peak_rss_mb": phases.peak_mb})
 
 
-async def get_close(session: AsyncSession, close_id: uuid.UUID, caller: Caller) -> tuple[Close, Scheme]:
-    close = await session.get(Close, close_id)
-    if close is None:
-        raise ResultNotFound(f"no result version {close_id}")
-    scheme = await get_scheme(session, close.scheme_id, caller, manage=False)
-    return close, scheme
-
-
-async def find_close(session: AsyncSession, scheme: Scheme, period: str, version: int | None, caller: Caller,
+async def find_close(session: AsyncSession, scheme: Scheme, period: str, version: int | None, scope: Scope,
                      *, person_id: uuid.UUID | None = None) -> Close:
     """The version asked for; by default the latest, or for a person looking at themself the latest published."""
-    own = person_id is not None and caller.is_person(person_id) and not manages(caller, scheme)
+    manages = scope.manages(scheme)
+    own = person_id is not None and scope.caller.is_person(person_id) and not manages
     if version is not None:
         close = await session.scalar(select(Close).where(Close.scheme_id == scheme.id, Close.period == period,
                                                          Close.version == version))
         if close is not None and own and close.published_at is None:
             close = None
     else:
-        close = await latest_close(session, scheme.id, period, published=own or not manages(caller, scheme))
+        close = await latest_close(session, scheme.id, period, published=own or not manages)
     if close is None:
         raise ResultNotFound(f"no {'published ' if own else ''}result of {period} under scheme {scheme.id}")
     return close
 
 
-def visible_units(caller: Caller, scheme: Scheme) -> set[str] | None:
+def visible_units(scope: Scope, scheme: Scheme) -> set[str] | None:
     """None: every row; else only rows of these units (a unit's administrator or leader in a group scheme)."""
-    if manages(caller, scheme) and (scheme.unit_id is not None or caller.administers_region(scheme.region_id)):
+    if scope.manages(scheme) and (scheme.unit_id is not None or scope.caller.administers_region(scheme.region_id)):
         return None
-    return set(caller.unit_ids)
+    return {u for u, region in scope.unit_regions.items() if region == str(scheme.region_id)}
 
 
-async def results_page(session: AsyncSession, scheme_id: uuid.UUID, period: Period, caller: Caller, *,
+async def results_page(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope, *,
                        version: int | None, limit: int, offset: int) -> tuple[Close, list[ResultRead], int]:
-    scheme = await get_scheme(session, scheme_id, caller, manage=False)
-    units = visible_units(caller, scheme)
+    scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
+    units = visible_units(scope, scheme)
     if not units and units is not None:
         raise ResultNotFound(f"no results of {period.code} under scheme {scheme_id} for you")
-    close = await find_close(session, scheme, period.code, version, caller)
+    close = await find_close(session, scheme, period.code, version, scope)
     where = [Result.close_id == close.id]
     if units is not None:
         where.append(Result.unit_id.in_([uuid.UUID(u) for u in units]))
@@ -567,15 +569,11 @@ async def results_page(session: AsyncSession, scheme_id: uuid.UUID, period: Peri
 
 
 async def explain(session: AsyncSession, scheme_id: uuid.UUID, period: Period, person_id: uuid.UUID,
-                  caller: Caller, *, version: int | None) -> Explanation:
-    scheme = await session.get(Scheme, scheme_id)
-    if scheme is None:
-        raise ResultNotFound(f"no scheme {scheme_id}")
-    if not caller.is_person(person_id):
-        scheme = await get_scheme(session, scheme_id, caller, manage=False)
-    close = await find_close(session, scheme, period.code, version, caller, person_id=person_id)
+                  scope: Scope, *, version: int | None) -> Explanation:
+    scheme = await scheme_for_person_or_404(session, scheme_id, scope, person_id)
+    close = await find_close(session, scheme, period.code, version, scope, person_id=person_id)
     row = await session.get(Result, (close.id, person_id))
-    units = None if caller.is_person(person_id) else visible_units(caller, scheme)
+    units = None if scope.caller.is_person(person_id) else visible_units(scope, scheme)
     if row is None or (units is not None and str(row.unit_id) not in units):
         raise ResultNotFound(f"{person_id} has no result of {period.code} under scheme {scheme_id}")
     detail = await expand(session, close, str(person_id), row.detail)
@@ -595,34 +593,38 @@ async def expand(session: AsyncSession, close: Close, person_id: str, stored: di
         if detail["total"] != stored["total"]:
             raise RuntimeError(f"explanation of {person_id} in {close.id} does not recompose its total")
         detail["grade"] = {**stored["grade"], "of": close.summary.get("graded"), "slots": close.summary.get("slots")}
+        detail["evaluation"] = masking.evaluation(detail["evaluation"], rules)  # rater anonymity
         return detail
     detail = dict(stored)  # a year: its quarters are listed; the year-end part is recomposed
     year_end = stored.get("year_end_inputs")
-    detail["year_end_detail"] = None if year_end is None else compose_person(
-        to_reference(person_id, year_end), rules, mean_load).detail
+    year_end_detail = None
+    if year_end is not None:
+        year_end_detail = compose_person(to_reference(person_id, year_end), rules, mean_load).detail
+        year_end_detail["evaluation"] = masking.evaluation(year_end_detail["evaluation"], rules)
+        detail["year_end_inputs"] = {**year_end, "ratings": masking.ratings_input(year_end["ratings"], rules)}
+    detail["year_end_detail"] = year_end_detail
     return detail
 
 
-async def versions(session: AsyncSession, scheme_id: uuid.UUID, period: Period, caller: Caller) -> list[CloseRead]:
-    scheme = await get_scheme(session, scheme_id, caller)
+async def versions(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope) -> list[CloseRead]:
+    scheme = await scheme_or_404(session, scheme_id, scope)
     return [close_read(c) for c in await session.scalars(
         select(Close).where(Close.scheme_id == scheme.id, Close.period == period.code).order_by(Close.version))]
 
 
-async def compare(session: AsyncSession, close_id: uuid.UUID, other_id: uuid.UUID, caller: Caller) -> CloseRead:
-    before, scheme = await get_close(session, close_id, caller)
-    after, _ = await get_close(session, other_id, caller)
-    if not manages(caller, scheme) or (before.scheme_id, before.period) != (after.scheme_id, after.period):
+async def compare(session: AsyncSession, close_id: uuid.UUID, other_id: uuid.UUID, scope: Scope) -> CloseRead:
+    before, _ = await close_or_404(session, close_id, scope)
+    after, _ = await close_or_404(session, other_id, scope)
+    if (before.scheme_id, before.period) != (after.scheme_id, after.period):
         raise ResultNotFound("compare two versions of one scheme and period")
     return close_read(after, changes=await changes(session, before, after))
 
 
-async def publish(session: AsyncSession, close_id: uuid.UUID, caller: Caller) -> CloseRead:
+async def publish(session: AsyncSession, close_id: uuid.UUID, scope: Scope) -> CloseRead:
     """One wins: under the scheme's row lock, a version already published, or older than a published
     one, is a 409."""
-    close, scheme = await get_close(session, close_id, caller)
-    if not manages(caller, scheme):
-        raise ResultNotFound(f"no result version {close_id}")
+    caller = scope.caller
+    close, scheme = await close_or_404(session, close_id, scope)
     await session.execute(select(Scheme.id).where(Scheme.id == scheme.id).with_for_update())
     newest = await latest_close(session, scheme.id, close.period, published=True)
     if newest is not None and newest.version >= close.version:
@@ -636,11 +638,11 @@ async def publish(session: AsyncSession, close_id: uuid.UUID, caller: Caller) ->
 # ------------------------------------------------------------------ objections
 
 
-async def object_to(session: AsyncSession, close_id: uuid.UUID, body: ObjectionCreate, caller: Caller) -> Objection:
+async def object_to(session: AsyncSession, close_id: uuid.UUID, body: ObjectionCreate, scope: Scope) -> Objection:
     """Only by the person, to their own result in the published version, within the scheme's window."""
-    close = await session.get(Close, close_id)
-    if close is None or caller.person_id is None:
-        raise ResultNotFound(f"no result version {close_id}")
+    caller = scope.caller
+    close, _ = await own_close_or_404(session, close_id, scope)
+    assert caller.person_id is not None
     person_id = uuid.UUID(caller.person_id)
     row = await session.get(Result, (close_id, person_id))
     if row is None or close.published_at is None:
@@ -667,38 +669,24 @@ async def object_to(session: AsyncSession, close_id: uuid.UUID, body: ObjectionC
     return objection
 
 
-async def get_objection(session: AsyncSession, objection_id: uuid.UUID, caller: Caller) -> tuple[Objection, Close,
-                                                                                                  Scheme]:
-    objection = await session.get(Objection, objection_id)
-    if objection is None:
-        raise ObjectionNotFound(f"no objection {objection_id}")
-    close = await session.get(Close, objection.close_id)
-    assert close is not None
-    scheme = await session.get(Scheme, close.scheme_id)
-    assert scheme is not None
-    if not (caller.is_person(objection.person_id) or manages(caller, scheme)):
-        raise ObjectionNotFound(f"no objection {objection_id}")
-    return objection, close, scheme
-
-
-async def list_objections(session: AsyncSession, caller: Caller, *, scheme_id: uuid.UUID | None,
+async def list_objections(session: AsyncSession, scope: Scope, *, scheme_id: uuid.UUID | None,
                           status: str | None) -> list[Objection]:
-    query = select(Objection, Scheme).join(Close, Close.id == Objection.close_id).join(
-        Scheme, Scheme.id == Close.scheme_id).order_by(Objection.created_at, Objection.id)
+    """Those of the schemes the caller manages, and the caller's own."""
+    query = select(Objection).join(Close, Close.id == Objection.close_id).join(
+        Scheme, Scheme.id == Close.scheme_id).where(objections(scope)).order_by(Objection.created_at, Objection.id)
     if scheme_id is not None:
         query = query.where(Scheme.id == scheme_id)
     if status is not None:
         query = query.where(Objection.status == status)
-    return [o for o, s in await session.execute(query) if manages(caller, s) or caller.is_person(o.person_id)]
+    return list(await session.scalars(query))
 
 
 async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uuid.UUID, body: ReviewIn,
-                 caller: Caller, *, tuning: CloseTuning = DEFAULT_TUNING) -> Objection:
+                 scope: Scope, *, tuning: CloseTuning = DEFAULT_TUNING) -> Objection:
     """Reject with a reason; or accept, which recloses the period from the (corrected) inputs and
     publishes the new version. Accepting when nothing changed is refused: correct the inputs first."""
-    objection, close, scheme = await get_objection(session, objection_id, caller)
-    if not manages(caller, scheme):
-        raise ObjectionNotFound(f"no objection {objection_id}")
+    caller = scope.caller
+    objection, close, scheme = await objection_or_404(session, objection_id, scope, manage=True)
     locked = await session.scalar(select(Objection.status).where(Objection.id == objection_id).with_for_update())
     if locked != "pending":
         raise ObjectionClosed(f"objection {objection_id} was already {locked}")
@@ -713,7 +701,7 @@ async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uu
             raise InputInvalid("accepting recomputes the result, but its inputs are unchanged: correct the marks, "
                                "ratings or items the objection is about first",
                                errors=[{"field": "body.decision", "message": "nothing to recompute"}])
-        await publish(session, reclosed.id, caller)
+        await publish(session, reclosed.id, scope)
         values.update(status="accepted", new_close_id=reclosed.id)
     await session.execute(update(Objection).where(Objection.id == objection_id).values(**values))
     await session.refresh(objection)

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from scoring.periods import PeriodDep
 from scoring.rounds import service
 from scoring.rounds.schemas import MyRating, RatingsPut, RoundCreate, RoundRead, Stored
+from scoring.scope import ScopeDep
 from shared.db import SessionDep
-from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["ratings"])
 
@@ -18,27 +18,27 @@ router = APIRouter(prefix="/api/v1/scoring", tags=["ratings"])
 @router.post("/schemes/{scheme_id}/periods/{period}/rounds", response_model=RoundRead, status_code=201,
              summary="Open the period's rating round: the raters by group; the rated are the scheme's people")
 async def open_round(scheme_id: uuid.UUID, period: PeriodDep, body: RoundCreate, session: SessionDep,
-                     caller: CallerDep, request: Request) -> RoundRead:
-    return await service.open_round(session, request.app.state.neighbours, scheme_id, period, body, caller)
+                     scope: ScopeDep, request: Request) -> RoundRead:
+    return await service.open_round(session, request.app.state.neighbours, scheme_id, period, body, scope)
 
 
 @router.get("/rounds/{round_id}", response_model=RoundRead, summary="A round's state and turnout")
-async def read_round(round_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> RoundRead:
-    return await service.read_round(session, round_id, caller)
+async def read_round(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> RoundRead:
+    return await service.read_round(session, round_id, scope)
 
 
 @router.put("/rounds/{round_id}/ratings", response_model=Stored,
             summary="Rate people (revises the rater's earlier marks); all or nothing")
-async def put_ratings(round_id: uuid.UUID, body: RatingsPut, session: SessionDep, caller: CallerDep) -> Stored:
-    return Stored(stored=await service.put_ratings(session, round_id, body, caller))
+async def put_ratings(round_id: uuid.UUID, body: RatingsPut, session: SessionDep, scope: ScopeDep) -> Stored:
+    return await service.put_ratings(session, round_id, body, scope)
 
 
 @router.get("/rounds/{round_id}/ratings/mine", response_model=list[MyRating],
             summary="The caller's own marks in the round")
-async def my_ratings(round_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> list[MyRating]:
-    return [MyRating(person_id=p, mark=m) for p, m in await service.my_ratings(session, round_id, caller)]
+async def my_ratings(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> list[MyRating]:
+    return [MyRating(person_id=p, mark=m) for p, m in await service.my_ratings(session, round_id, scope)]
 
 
 @router.post("/rounds/{round_id}/close", response_model=RoundRead, summary="Close the round: no more ratings")
-async def close_round(round_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> RoundRead:
-    return await service.close_round(session, round_id, caller)
+async def close_round(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> RoundRead:
+    return await service.close_round(session, round_id, scope)

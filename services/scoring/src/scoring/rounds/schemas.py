@@ -29,6 +29,9 @@ class RoundRead(BaseModel):
     raters_by_group: dict[str, int]
     people: int
     ratings: int
+    voted_by_group: dict[str, int] | None = Field(
+        default=None, description="for the scheme's administrators: how many raters of each group have voted "
+                                  "(never what anyone gave)")
 
 
 class RatingIn(BaseModel):
@@ -39,7 +42,10 @@ class RatingIn(BaseModel):
 
 class RatingsPut(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    rater_id: uuid.UUID | None = Field(default=None, description="for an administrator entering a paper ballot")
+    rater_id: uuid.UUID | None = Field(default=None, description="the rater: the caller (default), or with "
+                                                                  "on_behalf the rater whose paper ballot this is")
+    on_behalf: bool = Field(default=False, description="an administrator of the scheme keys in the paper ballot of "
+                                                       "rater_id (a rater of the round); recorded on the ballot")
     ratings: list[RatingIn] = Field(min_length=1, max_length=5_000)
 
 
@@ -50,3 +56,5 @@ class MyRating(BaseModel):
 
 class Stored(BaseModel):
     stored: int
+    rater_id: uuid.UUID | None = Field(default=None, description="whose ballot was written")
+    on_behalf: bool = Field(default=False, description="keyed in by an administrator on the rater's behalf")

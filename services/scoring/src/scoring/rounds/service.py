@@ -17,10 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
-from scoring.errors import AlreadyExists, InputInvalid, RoundClosed, RoundNotFound
+from scoring.errors import AlreadyExists, InputInvalid, RoundClosed
 from scoring.models import RatingRound, RatingRow, RoundPerson, RoundRater, Scheme
-from scoring.rounds.schemas import RatingsPut, RoundCreate, RoundRead
-from scoring.schemes.service import get_scheme, manages, rules_of
+from scoring.rounds.schemas import RatingsPut, RoundCreate, RoundRead, Stored
+from scoring.schemes.service import rules_of
+from scoring.scope import Scope, check_raters, people_of, round_or_404, scheme_or_404
+from shared.errors import Forbidden
 from shared.periods import Period
 from shared.service_auth import Caller
 
@@ -31,21 +33,16 @@ def _bad(message: str, field: str) -> InputInvalid:
 
 async def scope_people(neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller, *,
                        fields: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """The scheme's people in the period, from the records summary (one call), filtered by staff
-    category: their unit and section (and category, for a scheme of one), and the summary's
-    ``fields``."""
-    category = () if scheme.staff_category is None else ("staff_category",)
-    people = await neighbours.summary(region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
-                                      period=period.code, caller=caller,
-                                      fields=("unit_id", "section_id", *category, *fields))
-    if scheme.staff_category is not None:
-        people = [p for p in people if p["staff_category"] == scheme.staff_category]
-    return people
+    """The scheme's people in the period (see ``scoring.scope.people_of``)."""
+    return await people_of(neighbours, scheme, period, caller, fields=fields)
 
 
 async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
-                     body: RoundCreate, caller: Caller) -> RoundRead:
-    scheme = await get_scheme(session, scheme_id, caller)
+                     body: RoundCreate, scope: Scope) -> RoundRead:
+    """The raters must be people records knows in the scheme's region; the rated are the scheme's
+    people in the period."""
+    caller = scope.caller
+    scheme = await scheme_or_404(session, scheme_id, scope)
     _, rules = await rules_of(session, scheme_id)
     if not rules.rater_weights:
         raise _bad("the scheme has no rater groups", "path.scheme_id")
@@ -58,6 +55,9 @@ async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: u
             raise _bad("a rater is listed twice", f"body.raters.{index}.rater_id")
         raters[rater.rater_id] = rater.group
     people = await scope_people(neighbours, scheme, period, caller)
+    await check_raters(neighbours, scheme,
+                       [(f"body.raters.{i}.rater_id", r.rater_id) for i, r in enumerate(body.raters)],
+                       (str(p["person_id"]) for p in people))
     round_ = RatingRound(id=uuid.uuid4(), scheme_id=scheme_id, period=period.code, opened_by=caller.subject)
     try:
         async with session.begin_nested():
@@ -71,25 +71,13 @@ async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: u
     if people:
         await session.execute(insert(RoundPerson), [{"round_id": round_.id, "person_id": uuid.UUID(str(p["person_id"]))}
                                                     for p in people])
-    return await read_round(session, round_.id, caller)
+    return await read_round(session, round_.id, scope)
 
 
-async def get_round(session: AsyncSession, round_id: uuid.UUID, caller: Caller) -> tuple[RatingRound, Scheme]:
-    round_ = await session.get(RatingRound, round_id)
-    if round_ is None:
-        raise RoundNotFound(f"no rating round {round_id}")
-    scheme = await session.get(Scheme, round_.scheme_id)
-    assert scheme is not None
-    rater = None
-    if caller.person_id is not None:
-        rater = await session.get(RoundRater, (round_id, uuid.UUID(caller.person_id)))
-    if not (manages(caller, scheme) or rater is not None):
-        raise RoundNotFound(f"no rating round {round_id}")
-    return round_, scheme
-
-
-async def read_round(session: AsyncSession, round_id: uuid.UUID, caller: Caller) -> RoundRead:
-    round_, _ = await get_round(session, round_id, caller)
+async def read_round(session: AsyncSession, round_id: uuid.UUID, scope: Scope) -> RoundRead:
+    """The round's state and turnout. Its managers also see how many of each group's raters have
+    voted (who voted, never what anyone gave: no mark of a rater is shown to anyone but the rater)."""
+    round_, scheme = await round_or_404(session, round_id, scope)
     raters = dict(list(await session.execute(
         select(RoundRater.rater_group, func.count()).where(RoundRater.round_id == round_id)
         .group_by(RoundRater.rater_group))))
@@ -97,22 +85,39 @@ async def read_round(session: AsyncSession, round_id: uuid.UUID, caller: Caller)
                                   .where(RoundPerson.round_id == round_id)) or 0
     ratings = await session.scalar(select(func.count()).select_from(RatingRow)
                                    .where(RatingRow.round_id == round_id)) or 0
+    voted = None
+    if scope.manages(scheme):
+        voted = dict(list(await session.execute(
+            select(RatingRow.rater_group, func.count(func.distinct(RatingRow.rater_id)))
+            .where(RatingRow.round_id == round_id).group_by(RatingRow.rater_group))))
     return RoundRead(id=round_.id, scheme_id=round_.scheme_id, period=round_.period, status=round_.status,
                      opened_at=round_.opened_at, closed_at=round_.closed_at, raters_by_group=raters, people=people,
-                     ratings=ratings)
+                     ratings=ratings, voted_by_group=voted)
 
 
-async def put_ratings(session: AsyncSession, round_id: uuid.UUID, body: RatingsPut, caller: Caller) -> int:
-    """A rater's marks (revising earlier ones). An administrator may enter a paper ballot for a rater."""
-    round_, scheme = await get_round(session, round_id, caller)
-    if body.rater_id is not None and body.rater_id != (uuid.UUID(caller.person_id) if caller.person_id else None):
-        if not manages(caller, scheme):
-            raise _bad("only an administrator enters ballots for another rater", "body.rater_id")
+async def put_ratings(session: AsyncSession, round_id: uuid.UUID, body: RatingsPut, scope: Scope) -> Stored:
+    """A rater's own ballot (revising their earlier marks). Nobody writes another rater's ballot,
+    except that the round's scheme managers may key in a rater's paper ballot on their behalf,
+    saying so (``on_behalf``); the ballot then records who keyed it (``keyed_by``), and the answer
+    names the rater, so the gateway's audit event of the write is attributable."""
+    caller = scope.caller
+    round_, scheme = await round_or_404(session, round_id, scope)
+    own = uuid.UUID(caller.person_id) if caller.person_id else None
+    keyed_by: str | None = None
+    if body.on_behalf:
+        if not scope.manages(scheme):
+            raise Forbidden("only the scheme's administrators key in a ballot on a rater's behalf")
+        if body.rater_id is None:
+            raise _bad("name the rater whose paper ballot this is", "body.rater_id")
         rater_id = body.rater_id
-    elif caller.person_id is not None:
-        rater_id = uuid.UUID(caller.person_id)
+        keyed_by = caller.subject
+    elif body.rater_id is not None and body.rater_id != own:
+        raise Forbidden("a ballot is written only by its rater; an administrator keying in a paper ballot "
+                        "says so with on_behalf")
+    elif own is not None:
+        rater_id = own
     else:
-        raise _bad("give rater_id: the caller is not a person", "body.rater_id")
+        raise _bad("give rater_id and on_behalf: the caller is not a person", "body.rater_id")
     # Lock the round: a rating racing the close either lands before it or is refused after it.
     status = await session.scalar(select(RatingRound.status).where(RatingRound.id == round_id).with_for_update())
     if status != "open":
@@ -140,30 +145,32 @@ async def put_ratings(session: AsyncSession, round_id: uuid.UUID, body: RatingsP
     statement = insert(RatingRow)
     await session.execute(statement.on_conflict_do_update(
         index_elements=["round_id", "person_id", "rater_id"],
-        set_={"mark": statement.excluded.mark, "updated_at": func.now()}),
+        set_={"mark": statement.excluded.mark, "keyed_by": statement.excluded.keyed_by, "updated_at": func.now()}),
         [{"round_id": round_id, "rater_id": rater_id, "rater_group": rater.rater_group, "person_id": r.person_id,
-          "mark": r.mark} for r in body.ratings])
-    return len(body.ratings)
+          "mark": r.mark, "keyed_by": keyed_by} for r in body.ratings])
+    return Stored(stored=len(body.ratings), rater_id=rater_id, on_behalf=keyed_by is not None)
 
 
-async def my_ratings(session: AsyncSession, round_id: uuid.UUID, caller: Caller) -> list[tuple[uuid.UUID, Any]]:
-    await get_round(session, round_id, caller)
-    if caller.person_id is None:
+async def my_ratings(session: AsyncSession, round_id: uuid.UUID, scope: Scope) -> list[tuple[uuid.UUID, Any]]:
+    """The caller's own marks only, whoever the caller is (an administrator sees turnout in the
+    round, never a rater's marks)."""
+    await round_or_404(session, round_id, scope)
+    if scope.caller.person_id is None:
         return []
     return [(p, m) for p, m in await session.execute(
         select(RatingRow.person_id, RatingRow.mark)
-        .where(RatingRow.round_id == round_id, RatingRow.rater_id == uuid.UUID(caller.person_id))
+        .where(RatingRow.round_id == round_id, RatingRow.rater_id == uuid.UUID(scope.caller.person_id))
         .order_by(RatingRow.person_id))]
 
 
-async def close_round(session: AsyncSession, round_id: uuid.UUID, caller: Caller) -> RoundRead:
-    round_, scheme = await get_round(session, round_id, caller)
-    if not manages(caller, scheme):
-        raise RoundNotFound(f"no rating round {round_id}")
+async def close_round(session: AsyncSession, round_id: uuid.UUID, scope: Scope) -> RoundRead:
+    round_, scheme = await round_or_404(session, round_id, scope)
+    if not scope.manages(scheme):
+        raise Forbidden("only the scheme's administrators close a round")
     changed = await session.execute(update(RatingRound).where(RatingRound.id == round_id,
                                                                RatingRound.status == "open")
                                     .values(status="closed", closed_at=func.now()))
     if changed.rowcount == 0:  # type: ignore[attr-defined]
         raise RoundClosed(f"rating round {round_id} is already closed")
     await session.refresh(round_)
-    return await read_round(session, round_id, caller)
+    return await read_round(session, round_id, scope)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from scoring.periods import PeriodDep
 from scoring.schemes import service
@@ -21,73 +21,76 @@ from scoring.schemes.schemas import (
     SchemeRead,
     VersionCreate,
 )
+from scoring.scope import ScopeDep
 from shared.db import SessionDep
-from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["schemes"])
 
 
 @router.post("/schemes", response_model=SchemeRead, status_code=201,
              summary="Create a scheme for a unit or an evaluation group (its version 1)")
-async def create_scheme(body: SchemeCreate, session: SessionDep, caller: CallerDep) -> SchemeRead:
-    return await service.create(session, body, caller)
+async def create_scheme(body: SchemeCreate, session: SessionDep, scope: ScopeDep, request: Request) -> SchemeRead:
+    return await service.create(session, request.app.state.neighbours, body, scope)
 
 
 @router.get("/schemes", response_model=SchemePage, summary="The schemes the caller may see")
-async def list_schemes(session: SessionDep, caller: CallerDep, region_id: uuid.UUID | None = None,
+async def list_schemes(session: SessionDep, scope: ScopeDep, region_id: uuid.UUID | None = None,
                        unit_id: uuid.UUID | None = None) -> SchemePage:
-    items = await service.list_schemes(session, caller, region_id=region_id, unit_id=unit_id)
+    items = await service.list_schemes(session, scope, region_id=region_id, unit_id=unit_id)
     return SchemePage(items=items, total=len(items))
 
 
 @router.get("/schemes/{scheme_id}", response_model=SchemeRead, summary="A scheme with its latest (or a given) version")
-async def read_scheme(scheme_id: uuid.UUID, session: SessionDep, caller: CallerDep,
+async def read_scheme(scheme_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
                       version: Annotated[int | None, Query(ge=1)] = None) -> SchemeRead:
-    return await service.read_scheme(session, scheme_id, caller, version)
+    return await service.read_scheme(session, scheme_id, scope, version)
 
 
 @router.post("/schemes/{scheme_id}/versions", response_model=SchemeRead, status_code=201,
              summary="A new version of the scheme's rules (earlier versions and their results stay as they were)")
 async def create_version(scheme_id: uuid.UUID, body: VersionCreate, session: SessionDep,
-                         caller: CallerDep) -> SchemeRead:
-    return await service.new_version(session, scheme_id, body.definition, caller)
+                         scope: ScopeDep) -> SchemeRead:
+    return await service.new_version(session, scheme_id, body.definition, scope)
 
 
 @router.put("/schemes/{scheme_id}/periods/{period}/marks", response_model=Counted,
             summary="Marks on hand-marked indicators (revises earlier marks); all or nothing")
 async def put_marks(scheme_id: uuid.UUID, period: PeriodDep, body: MarksPut, session: SessionDep,
-                    caller: CallerDep) -> Counted:
-    return Counted(stored=await service.put_marks(session, scheme_id, period, body, caller))
+                    scope: ScopeDep, request: Request) -> Counted:
+    return Counted(stored=await service.put_marks(session, request.app.state.neighbours, scheme_id, period, body,
+                                                  scope))
 
 
 @router.post("/schemes/{scheme_id}/periods/{period}/adjustments", response_model=AdjustmentRead, status_code=201,
              summary="Record a bonus or deduction item with its evidence and approver, within its caps")
 async def add_adjustment(scheme_id: uuid.UUID, period: PeriodDep, body: AdjustmentCreate, session: SessionDep,
-                         caller: CallerDep) -> AdjustmentRead:
-    return AdjustmentRead.model_validate(await service.add_adjustment(session, scheme_id, period, body, caller))
+                         scope: ScopeDep, request: Request) -> AdjustmentRead:
+    return AdjustmentRead.model_validate(await service.add_adjustment(session, request.app.state.neighbours,
+                                                                      scheme_id, period, body, scope))
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/adjustments", response_model=list[AdjustmentRead],
             summary="The period's bonus and deduction items")
 async def list_adjustments(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep,
-                           caller: CallerDep) -> list[AdjustmentRead]:
+                           scope: ScopeDep) -> list[AdjustmentRead]:
     return [AdjustmentRead.model_validate(r) for r in await service.list_adjustments(session, scheme_id, period,
-                                                                                      caller)]
+                                                                                      scope)]
 
 
 @router.post("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=NegativeEventRead,
              status_code=201, summary="Record a negative-list event (caps, vetoes or excludes the grade)")
 async def add_negative(scheme_id: uuid.UUID, period: PeriodDep, body: NegativeEventCreate, session: SessionDep,
-                       caller: CallerDep) -> NegativeEventRead:
-    return NegativeEventRead.model_validate(await service.add_negative(session, scheme_id, period, body, caller))
+                       scope: ScopeDep, request: Request) -> NegativeEventRead:
+    return NegativeEventRead.model_validate(await service.add_negative(session, request.app.state.neighbours,
+                                                                       scheme_id, period, body, scope))
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=list[NegativeEventRead],
             summary="The period's negative-list events")
 async def list_negatives(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep,
-                         caller: CallerDep) -> list[NegativeEventRead]:
+                         scope: ScopeDep) -> list[NegativeEventRead]:
     return [NegativeEventRead.model_validate(r) for r in await service.list_negatives(session, scheme_id, period,
-                                                                                       caller)]
+                                                                                       scope)]
 
 
 

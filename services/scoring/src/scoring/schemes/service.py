@@ -12,33 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring.clients import Neighbours
 from scoring.definitions import Rules, SchemeDefinition, compile_rules
 from scoring.errors import InputInvalid, SchemeNotFound
 from scoring.models import AdjustmentRow, Mark, NegativeEvent, Scheme, SchemeVersion
 from scoring.schemes.schemas import AdjustmentCreate, MarksPut, NegativeEventCreate, SchemeCreate, SchemeRead
+from scoring.scope import Scope, check_people, scheme_or_404, unit_of_new_scheme
 from shared.periods import Period
-from shared.service_auth import Caller
-
-
-def manages(caller: Caller, scheme: Scheme) -> bool:
-    """The region's administrators manage every scheme of it; a unit administrator their unit's."""
-    if caller.administers_region(scheme.region_id):
-        return True
-    return (scheme.unit_id is not None and "unit_admin" in caller.roles
-            and str(scheme.unit_id) in caller.unit_ids)
-
-
-def sees(caller: Caller, scheme: Scheme) -> bool:
-    """Also the unit's leaders, and anyone of a unit in a group scheme (for their own people)."""
-    return manages(caller, scheme) or bool(caller.unit_ids and scheme.unit_id is not None
-                                           and str(scheme.unit_id) in caller.unit_ids)
-
-
-async def get_scheme(session: AsyncSession, scheme_id: uuid.UUID, caller: Caller, *, manage: bool = True) -> Scheme:
-    scheme = await session.get(Scheme, scheme_id)
-    if scheme is None or not (manages(caller, scheme) if manage else sees(caller, scheme)):
-        raise SchemeNotFound(f"no scheme {scheme_id}")
-    return scheme
+from shared.touched import touch
 
 
 async def latest_version(session: AsyncSession, scheme_id: uuid.UUID) -> SchemeVersion:
@@ -71,13 +52,19 @@ def _definition_json(definition: SchemeDefinition) -> dict[str, Any]:
     return definition.model_dump(mode="json")
 
 
-async def create(session: AsyncSession, body: SchemeCreate, caller: Caller) -> SchemeRead:
+async def create(session: AsyncSession, neighbours: Neighbours, body: SchemeCreate, scope: Scope) -> SchemeRead:
+    """The caller administers the region, or the unit (of that region: records is asked) is theirs."""
+    caller = scope.caller
     definition = _definition_json(body.definition)
     scheme = Scheme(id=uuid.uuid4(), region_id=body.region_id, unit_id=body.unit_id, group_name=body.group,
                     staff_category=body.staff_category, name=body.name, created_by=caller.subject)
-    if not manages(caller, scheme):
+    touch(region_id=body.region_id, unit_id=body.unit_id)
+    if not (caller.administers_region(body.region_id)
+            or (body.unit_id is not None and "unit_admin" in caller.roles and str(body.unit_id) in caller.unit_ids)):
         raise SchemeNotFound(f"no region {body.region_id} or unit {body.unit_id} you administer",
                              code="scope_not_found")
+    if body.unit_id is not None:
+        await unit_of_new_scheme(neighbours, scope, region_id=body.region_id, unit_id=body.unit_id)
     session.add(scheme)
     await session.flush()
     version = SchemeVersion(scheme_id=scheme.id, version=1, definition=definition, created_by=caller.subject)
@@ -89,9 +76,10 @@ async def create(session: AsyncSession, body: SchemeCreate, caller: Caller) -> S
 
 
 async def new_version(session: AsyncSession, scheme_id: uuid.UUID, body: SchemeDefinition,
-                      caller: Caller) -> SchemeRead:
+                      scope: Scope) -> SchemeRead:
     """Versions are never changed; results keep the version they were computed under."""
-    scheme = await get_scheme(session, scheme_id, caller)
+    caller = scope.caller
+    scheme = await scheme_or_404(session, scheme_id, scope)
     definition = _definition_json(body)
     # Serialise concurrent edits of one scheme: the row lock makes version numbers consecutive.
     await session.execute(select(Scheme.id).where(Scheme.id == scheme_id).with_for_update())
@@ -103,9 +91,9 @@ async def new_version(session: AsyncSession, scheme_id: uuid.UUID, body: SchemeD
     return read(scheme, version)
 
 
-async def read_scheme(session: AsyncSession, scheme_id: uuid.UUID, caller: Caller,
+async def read_scheme(session: AsyncSession, scheme_id: uuid.UUID, scope: Scope,
                       version: int | None = None) -> SchemeRead:
-    scheme = await get_scheme(session, scheme_id, caller, manage=False)
+    scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
     if version is None:
         found = await latest_version(session, scheme_id)
     else:
@@ -116,14 +104,14 @@ async def read_scheme(session: AsyncSession, scheme_id: uuid.UUID, caller: Calle
     return read(scheme, found)
 
 
-async def list_schemes(session: AsyncSession, caller: Caller, *, region_id: uuid.UUID | None,
+async def list_schemes(session: AsyncSession, scope: Scope, *, region_id: uuid.UUID | None,
                        unit_id: uuid.UUID | None) -> list[SchemeRead]:
-    query = select(Scheme).order_by(Scheme.created_at, Scheme.id)
+    query = select(Scheme).where(scope.schemes()).order_by(Scheme.created_at, Scheme.id)
     if region_id is not None:
         query = query.where(Scheme.region_id == region_id)
     if unit_id is not None:
         query = query.where(Scheme.unit_id == unit_id)
-    schemes = [s for s in await session.scalars(query) if sees(caller, s)]
+    schemes = list(await session.scalars(query))
     out = []
     for scheme in schemes:
         out.append(read(scheme, await latest_version(session, scheme.id)))
@@ -137,10 +125,12 @@ def _bad(message: str, field: str) -> InputInvalid:
     return InputInvalid(message, errors=[{"field": field, "message": message}])
 
 
-async def put_marks(session: AsyncSession, scheme_id: uuid.UUID, period: Period, body: MarksPut,
-                    caller: Caller) -> int:
-    """All or nothing: every mark is checked against the scheme first."""
-    await get_scheme(session, scheme_id, caller)
+async def put_marks(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
+                    body: MarksPut, scope: Scope) -> int:
+    """All or nothing: every mark is checked against the scheme first, and every person named is
+    one of the scheme's people in the period."""
+    caller = scope.caller
+    scheme = await scheme_or_404(session, scheme_id, scope)
     _, rules = await rules_of(session, scheme_id)
     seen = set()
     for index, mark in enumerate(body.marks):
@@ -154,6 +144,8 @@ async def put_marks(session: AsyncSession, scheme_id: uuid.UUID, period: Period,
         if key in seen:
             raise _bad("the same person and indicator twice", f"body.marks.{index}")
         seen.add(key)
+    await check_people(neighbours, scheme, period, scope,
+                       [(f"body.marks.{i}.person_id", m.person_id) for i, m in enumerate(body.marks)])
     rows = [{"scheme_id": scheme_id, "period": period.code, "person_id": m.person_id, "indicator": m.indicator,
              "mark": m.mark, "marked_by": caller.subject} for m in body.marks]
     statement = insert(Mark)
@@ -164,15 +156,18 @@ async def put_marks(session: AsyncSession, scheme_id: uuid.UUID, period: Period,
     return len(rows)
 
 
-async def add_adjustment(session: AsyncSession, scheme_id: uuid.UUID, period: Period, body: AdjustmentCreate,
-                         caller: Caller) -> AdjustmentRow:
-    """Refused if it would take the item, or the direction's total, past its cap for the person."""
-    await get_scheme(session, scheme_id, caller)
+async def add_adjustment(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
+                         body: AdjustmentCreate, scope: Scope) -> AdjustmentRow:
+    """Refused if it would take the item, or the direction's total, past its cap for the person, or
+    if the person is not one of the scheme's people in the period."""
+    caller = scope.caller
+    scheme = await scheme_or_404(session, scheme_id, scope)
     _, rules = await rules_of(session, scheme_id)
     item = rules.items.get(body.item)
     if item is None:
         raise _bad(f"{body.item!r} is not in the scheme's catalogue ({', '.join(sorted(rules.items)) or 'empty'})",
                    "body.item")
+    await check_people(neighbours, scheme, period, scope, [("body.person_id", body.person_id)])
     # Serialise additions for one person so two at once cannot both slip under a cap.
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"adj:{scheme_id}:{body.person_id}"))))
     existing = list(await session.execute(
@@ -201,20 +196,22 @@ async def add_adjustment(session: AsyncSession, scheme_id: uuid.UUID, period: Pe
 
 
 async def list_adjustments(session: AsyncSession, scheme_id: uuid.UUID, period: Period,
-                           caller: Caller) -> list[AdjustmentRow]:
-    await get_scheme(session, scheme_id, caller)
+                           scope: Scope) -> list[AdjustmentRow]:
+    await scheme_or_404(session, scheme_id, scope)
     return list(await session.scalars(
         select(AdjustmentRow).where(AdjustmentRow.scheme_id == scheme_id, AdjustmentRow.period == period.code)
         .order_by(AdjustmentRow.created_at, AdjustmentRow.id)))
 
 
-async def add_negative(session: AsyncSession, scheme_id: uuid.UUID, period: Period, body: NegativeEventCreate,
-                       caller: Caller) -> NegativeEvent:
-    await get_scheme(session, scheme_id, caller)
+async def add_negative(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
+                       body: NegativeEventCreate, scope: Scope) -> NegativeEvent:
+    caller = scope.caller
+    scheme = await scheme_or_404(session, scheme_id, scope)
     _, rules = await rules_of(session, scheme_id)
     if body.item not in rules.negative:
         raise _bad(f"{body.item!r} is not on the scheme's negative list "
                    f"({', '.join(sorted(rules.negative)) or 'empty'})", "body.item")
+    await check_people(neighbours, scheme, period, scope, [("body.person_id", body.person_id)])
     row = NegativeEvent(id=uuid.uuid4(), scheme_id=scheme_id, period=period.code, person_id=body.person_id,
                         item=body.item, note=body.note, created_by=caller.subject)
     session.add(row)
@@ -224,8 +221,8 @@ async def add_negative(session: AsyncSession, scheme_id: uuid.UUID, period: Peri
 
 
 async def list_negatives(session: AsyncSession, scheme_id: uuid.UUID, period: Period,
-                         caller: Caller) -> list[NegativeEvent]:
-    await get_scheme(session, scheme_id, caller)
+                         scope: Scope) -> list[NegativeEvent]:
+    await scheme_or_404(session, scheme_id, scope)
     return list(await session.scalars(
         select(NegativeEvent).where(NegativeEvent.scheme_id == scheme_id, NegativeEvent.period == period.code)
         .order_by(NegativeEvent.created_at, NegativeEvent.id)))

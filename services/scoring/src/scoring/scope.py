@@ -1,0 +1,263 @@
+"""Who may see and change which scoring object: every check of a scheme, round, result version and
+objection against the caller's region, unit and person, in one place.
+
+Everything of scoring belongs to one region: a scheme has a region (and, for a unit's scheme, a
+unit of that region), and its rounds, result versions, objections and bonus runs are the
+scheme's. So each object is authorised by its scheme's own region and unit:
+
+- a region's administrators (and the province's) manage every scheme of the region;
+- a unit's administrator manages the unit's schemes, a unit's leader sees them — only where
+  records says the unit is of the scheme's region (a scheme naming another region's unit, made
+  before creation checked it, is nobody's in that other region);
+- a person sees their own results and objections, and a rater the rounds they rate in.
+
+An object the caller may not see is a 404 (its existence is not revealed); one they may see but not
+change is a 403. Each loader notes the object's region and unit for the gateway's audit trail
+(``shared.touched``) as soon as it has the object, before deciding, so refused attempts are
+recorded too. Ids named in a body go through the same functions as ids in the path.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scoring.clients import Neighbours
+from scoring.errors import InputInvalid, ObjectionNotFound, ResultNotFound, RoundNotFound, SchemeNotFound
+from scoring.models import Close, Objection, RatingRound, RoundRater, Scheme
+from shared.errors import Forbidden
+from shared.periods import Period
+from shared.service_auth import Caller, CallerDep
+from shared.touched import touch
+
+#: most rows a 422 lists (a sheet of 50,000 bad rows need not come back whole)
+MAX_LISTED = 100
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The caller, with the region of each of their own units as records knows it."""
+
+    caller: Caller
+    unit_regions: Mapping[str, str]  # the caller's units (a unit admin's, a leader's) → their region
+
+    def _in_own_unit(self, scheme: Scheme) -> bool:
+        unit = None if scheme.unit_id is None else str(scheme.unit_id)
+        return unit is not None and self.unit_regions.get(unit) == str(scheme.region_id)
+
+    def manages(self, scheme: Scheme) -> bool:
+        """The region's administrators manage every scheme of it; a unit administrator their unit's."""
+        return self.caller.administers_region(scheme.region_id) or (
+            "unit_admin" in self.caller.roles and self._in_own_unit(scheme))
+
+    def sees(self, scheme: Scheme) -> bool:
+        """Also the unit's leaders."""
+        return self.manages(scheme) or self._in_own_unit(scheme)
+
+    def schemes(self, *, manage: bool = False) -> ColumnElement[bool]:
+        """The WHERE clause of the schemes the caller sees (or manages): the same rule as ``sees``."""
+        if self.caller.is_province_wide:
+            return true()
+        clauses: list[ColumnElement[bool]] = []
+        if self.caller.region_ids:
+            clauses.append(Scheme.region_id.in_([uuid.UUID(r) for r in self.caller.region_ids]))
+        if not manage or "unit_admin" in self.caller.roles:
+            clauses.extend(and_(Scheme.unit_id == uuid.UUID(unit), Scheme.region_id == uuid.UUID(region))
+                           for unit, region in self.unit_regions.items())
+        return or_(*clauses) if clauses else false()
+
+
+async def scope_of(caller: Caller, neighbours: Neighbours) -> Scope:
+    """The caller's scope: their own units' regions looked up in records (as the system; kept)."""
+    regions: dict[str, str] = {}
+    for unit in caller.unit_ids:
+        region = await neighbours.unit_region(unit)
+        if region is not None:
+            regions[unit] = region
+    return Scope(caller=caller, unit_regions=regions)
+
+
+async def get_scope(request: Request, caller: CallerDep) -> Scope:
+    return await scope_of(caller, request.app.state.neighbours)
+
+
+ScopeDep = Annotated[Scope, Depends(get_scope)]
+
+
+def _touch(scheme: Scheme) -> None:
+    touch(region_id=scheme.region_id, unit_id=scheme.unit_id)
+
+
+def _allow(scope: Scope, scheme: Scheme, *, manage: bool, missing: Exception) -> None:
+    """404 unless the caller sees the scheme; 403 if they see it but must manage it and do not."""
+    if not scope.sees(scheme):
+        raise missing
+    if manage and not scope.manages(scheme):
+        raise Forbidden("you may see this but not change it")
+
+
+# ------------------------------------------------------------------ loaders
+
+
+async def scheme_or_404(session: AsyncSession, scheme_id: uuid.UUID, scope: Scope, *, manage: bool = True) -> Scheme:
+    scheme = await session.get(Scheme, scheme_id)
+    if scheme is None:
+        raise SchemeNotFound(f"no scheme {scheme_id}")
+    _touch(scheme)
+    _allow(scope, scheme, manage=manage, missing=SchemeNotFound(f"no scheme {scheme_id}"))
+    return scheme
+
+
+async def scheme_for_person_or_404(session: AsyncSession, scheme_id: uuid.UUID, scope: Scope,
+                                   person_id: uuid.UUID) -> Scheme:
+    """A scheme as seen for one person's result: by whoever sees the scheme, or by the person."""
+    scheme = await session.get(Scheme, scheme_id)
+    if scheme is None:
+        raise ResultNotFound(f"no scheme {scheme_id}")
+    _touch(scheme)
+    if not (scope.caller.is_person(person_id) or scope.sees(scheme)):
+        raise ResultNotFound(f"no scheme {scheme_id}")
+    return scheme
+
+
+async def round_or_404(session: AsyncSession, round_id: uuid.UUID, scope: Scope) -> tuple[RatingRound, Scheme]:
+    """A round, for its scheme's managers and its own raters."""
+    round_ = await session.get(RatingRound, round_id)
+    if round_ is None:
+        raise RoundNotFound(f"no rating round {round_id}")
+    scheme = await session.get(Scheme, round_.scheme_id)
+    assert scheme is not None
+    _touch(scheme)
+    if scope.manages(scheme):
+        return round_, scheme
+    person = scope.caller.person_id
+    if person is not None and await session.get(RoundRater, (round_id, uuid.UUID(person))) is not None:
+        return round_, scheme
+    raise RoundNotFound(f"no rating round {round_id}")
+
+
+async def close_or_404(session: AsyncSession, close_id: uuid.UUID, scope: Scope, *,
+                       manage: bool = True) -> tuple[Close, Scheme]:
+    close = await session.get(Close, close_id)
+    if close is None:
+        raise ResultNotFound(f"no result version {close_id}")
+    scheme = await session.get(Scheme, close.scheme_id)
+    assert scheme is not None
+    _touch(scheme)
+    _allow(scope, scheme, manage=manage, missing=ResultNotFound(f"no result version {close_id}"))
+    return close, scheme
+
+
+async def own_close_or_404(session: AsyncSession, close_id: uuid.UUID, scope: Scope) -> tuple[Close, Scheme]:
+    """A result version a person objects to: whether it holds their result is checked by the caller."""
+    close = await session.get(Close, close_id)
+    if close is None:
+        raise ResultNotFound(f"no result version {close_id}")
+    scheme = await session.get(Scheme, close.scheme_id)
+    assert scheme is not None
+    _touch(scheme)
+    if scope.caller.person_id is None:
+        raise ResultNotFound(f"no result version {close_id}")
+    return close, scheme
+
+
+async def objection_or_404(session: AsyncSession, objection_id: uuid.UUID, scope: Scope, *,
+                           manage: bool = False) -> tuple[Objection, Close, Scheme]:
+    """An objection, for its scheme's managers and the person who filed it (who may not review it: 403)."""
+    objection = await session.get(Objection, objection_id)
+    if objection is None:
+        raise ObjectionNotFound(f"no objection {objection_id}")
+    close = await session.get(Close, objection.close_id)
+    assert close is not None
+    scheme = await session.get(Scheme, close.scheme_id)
+    assert scheme is not None
+    _touch(scheme)
+    if scope.manages(scheme):
+        return objection, close, scheme
+    if not scope.caller.is_person(objection.person_id):
+        raise ObjectionNotFound(f"no objection {objection_id}")
+    if manage:
+        raise Forbidden("only the scheme's administrators review an objection")
+    return objection, close, scheme
+
+
+def objections(scope: Scope) -> ColumnElement[bool]:
+    """The WHERE clause of the objections the caller sees (joined to their close's scheme)."""
+    clauses = [scope.schemes(manage=True)]
+    if scope.caller.person_id is not None:
+        clauses.append(Objection.person_id == uuid.UUID(scope.caller.person_id))
+    return or_(*clauses)
+
+
+# ------------------------------------------------------------------ ids in a body
+
+
+def bad_rows(message: str, locs: Sequence[str]) -> InputInvalid:
+    """A 422 naming each bad row (the first ``MAX_LISTED``), in the form every scoring 422 has."""
+    shown = list(locs[:MAX_LISTED])
+    more = f" (and {len(locs) - len(shown)} more)" if len(locs) > len(shown) else ""
+    return InputInvalid(f"{len(locs)} row(s): {message}{more}",
+                        errors=[{"field": loc, "message": message} for loc in shown])
+
+
+async def unit_of_new_scheme(neighbours: Neighbours, scope: Scope, *, region_id: uuid.UUID,
+                             unit_id: uuid.UUID) -> None:
+    """A new unit scheme's unit is of the scheme's region, and one the caller sees: asked of records
+    with the caller's identity. A unit the caller cannot see, or of another region, is a 422 naming
+    ``body.unit_id`` either way (like any id in a body that does not resolve), so the answer tells
+    nobody whether another region's unit exists."""
+    region = await neighbours.unit_region(unit_id, caller=scope.caller)
+    if region is None or region != str(region_id):
+        raise bad_rows(f"no unit {unit_id} of region {region_id} that you can see", ["body.unit_id"])
+
+
+async def people_of(neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller,
+                    *, fields: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The scheme's people in the period, from the records summary (one call), filtered by staff
+    category: their unit and section (and category, for a scheme of one), and the summary's
+    ``fields``. Asked with the caller's identity: records checks they may see these people."""
+    category = () if scheme.staff_category is None else ("staff_category",)
+    people = await neighbours.summary(region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
+                                      period=period.code, caller=caller,
+                                      fields=("unit_id", "section_id", *category, *fields))
+    if scheme.staff_category is not None:
+        people = [p for p in people if p["staff_category"] == scheme.staff_category]
+    return people
+
+
+async def check_people(neighbours: Neighbours, scheme: Scheme, period: Period, scope: Scope,
+                       rows: Iterable[tuple[str, uuid.UUID]]) -> None:
+    """Every person named (``(loc, person_id)`` per row) is one of the scheme's people in the
+    period, as records knows them; else a 422 naming each row that is not, and nothing is stored."""
+    people = await people_of(neighbours, scheme, period, scope.caller)
+    known = {str(p["person_id"]) for p in people}
+    bad = [loc for loc, person_id in rows if str(person_id) not in known]
+    if bad:
+        raise bad_rows(f"not one of the scheme's people in {period.code}", bad)
+
+
+async def check_raters(neighbours: Neighbours, scheme: Scheme, rows: Sequence[tuple[str, uuid.UUID]],
+                       known: Iterable[str]) -> None:
+    """Every rater named exists and belongs to the scheme's region: one of ``known`` (the scheme's
+    people, already fetched), or a person records knows placed in a unit of the region (looked up
+    one by one as the system, after the caller was authorised; unit regions are kept)."""
+    inside = set(known)
+    region = str(scheme.region_id)
+    bad = []
+    for loc, person_id in rows:
+        if str(person_id) in inside:
+            continue
+        units = await neighbours.person_units(person_id) or []
+        for unit in units:
+            if await neighbours.unit_region(unit) == region:
+                break
+        else:
+            bad.append(loc)
+    if bad:
+        raise bad_rows(f"no such person in region {region}", bad)
