@@ -21,6 +21,7 @@ export that leaks is caught too. A route of the merged OpenAPI without a row fai
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -30,9 +31,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from shared.testing import TEST_ADMIN, asgi_client, sign_in
+from shared.testing import TEST_ADMIN, TEST_JWT_SECRET, asgi_client, sign_in
 
-from .conftest import PASSWORD, POLICY, _ok
+from .conftest import PASSWORD, POLICY, _ok, forged_token
 
 CALLERS = ("P", "RA", "RB", "UA", "UO", "L", "MS", "MC", "RT", "KS", "KN", "KB", "NT")
 OK = "ok"
@@ -56,6 +57,7 @@ class World:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     forbidden: dict[str, set[str]] = field(default_factory=dict)
     staff_no: dict[str, str] = field(default_factory=dict)
+    own_actors: dict[str, set[str]] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> str:
         return self.ids[key]
@@ -138,16 +140,26 @@ async def _build(client: httpx.AsyncClient) -> World:
             body["region_id"] = w[f"region_{region}"]
         key = await post("/api/v1/admin/api-keys", body)
         w.headers[who] = {"x-api-key": key["key"]}
+        w.ids[f"key_{who}"] = key["id"]
     w.ids["spare_key"] = (await post("/api/v1/admin/api-keys", {"name": f"mx-spare-{tag}",
                                                                 "scopes": ["apportion"]}))["id"]
     w.headers["NT"] = {}
+    w.headers["expired"] = {"authorization": f"Bearer {forged_token(TEST_JWT_SECRET, expired=True)}"}
+    w.headers["forged"] = {"authorization": f"Bearer {forged_token('another-signing-key-' + tag * 8)}"}
+    revoked = await post("/api/v1/admin/api-keys", {"name": f"mx-revoked-{tag}", "scopes": ["results:read"],
+                                                    "region_id": w["region_A"]})
+    await _ok(await client.delete(f"/api/v1/admin/api-keys/{revoked['id']}", headers=admin), 200)
+    w.headers["revoked"] = {"x-api-key": revoked["key"]}
 
     region_a = {w[k] for k in ("region_A", "unit_A1", "unit_A2", "person_ms", "person_mc", "person_rt",
                                "person_a2", "scheme", "close", "round", "objection", "log", "report", "task",
                                "run", "user_UA", "user_MS")}
     unit_a1 = {w[k] for k in ("unit_A1", "person_ms", "person_mc", "person_rt", "scheme", "close", "round",
                               "objection", "log", "report", "task", "user_UA", "user_MS")}
-    region_b = {w[k] for k in ("region_B", "unit_B1", "person_b1", "user_RB")}
+    region_b = {w[k] for k in ("region_B", "unit_B1", "person_b1")}
+    w.own_actors = {"RB": {f"user:{w['user_RB']}", f"key:{w['key_KB']}"},
+                    "RA": {f"user:{w[f'user_{who}']}" for who in ("RA", "UA", "UO", "L", "MS", "MC", "RT")}
+                    | {f"key:{w['key_key_read']}", f"key:{w['key_key_write']}"}}
     w.forbidden = {"P": set(), "RA": region_b, "RB": region_a, "KB": region_a, "UA": region_b | {w["unit_A2"],
                    w["person_a2"]}, "L": region_b | {w["unit_A2"], w["person_a2"]}, "UO": unit_a1 | region_b,
                    "MS": region_b | {w["person_mc"], w["person_a2"]},
@@ -273,7 +285,7 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/records/persons/{person_id}", {**PERSONAL, "RT": 404}),
     Row("POST", "/api/v1/records/persons/{person_id}/moves", {**UNIT_MANAGE, "UA": 409, "P": 409, "RA": 409},
         body=lambda w: {"on": "2000-01-01", "leave": True}, note="a move before the placement began: 409"),
-    Row("POST", "/api/v1/records/persons/{person_id}/moves", {**UNIT_MANAGE, "P": 409, "RA": 404, "UA": 404},
+    Row("POST", "/api/v1/records/persons/{person_id}/moves", {**UNIT_MANAGE, "P": 409, "RA": 422, "UA": 422},
         body=lambda w: {"on": "2000-01-01", "unit_id": w["unit_B1"]}, note="into another region's unit"),
     # records: attendance, work logs, reports, comments, tasks
     Row("POST", "/api/v1/records/attendance/import", FILE_ROWS, files=attendance_csv),
@@ -311,6 +323,7 @@ ROWS: list[Row] = [
         query=lambda w: {"unit_id": w["unit_A1"], "period": "2025", "format": "csv"}),
     Row("GET", "/api/v1/records/tasks", PERSONAL, query=lambda w: {"person_id": w["person_ms"], "period": "2025"}),
     Row("GET", "/api/v1/records/tasks/{task_id}", PERSONAL),
+    Row("POST", "/api/v1/records/tasks/{task_id}/confirm", UNIT_READ, body=lambda w: {"note": "确认完成"}),
     Row("POST", "/api/v1/records/tasks/{task_id}/progress", {**PERSONAL, "L": 403},
         body=lambda w: {"progress": 10, "note": "进展"}),
     Row("GET", "/api/v1/records/units/{unit_id}/summary", UNIT_READ, query=lambda w: {"period": "2025Q1"}),
@@ -325,7 +338,7 @@ ROWS: list[Row] = [
         body=lambda w: {"candidates": [{"person_id": "p", "score": 90}]}),
     Row("POST", "/api/v1/scoring/schemes", UNIT_MANAGE, body=lambda w: {
         "region_id": w["region_A"], "unit_id": w["unit_A1"], "name": f"方案{fresh()}", "definition": DEFINITION}),
-    Row("POST", "/api/v1/scoring/schemes", {**UNIT_MANAGE, "P": 422, "RA": 404, "UA": 404},
+    Row("POST", "/api/v1/scoring/schemes", {**UNIT_MANAGE, "P": 422, "RA": 422, "UA": 404},
         body=lambda w: {"region_id": w["region_A"], "unit_id": w["unit_B1"], "name": "跨区", "definition": DEFINITION},
         note="a scheme of region A naming a unit of region B"),
     Row("GET", "/api/v1/scoring/schemes", profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK)),
@@ -468,11 +481,32 @@ async def test_cell(gateway_app: FastAPI, world: World, row: Row, who: str) -> N
     if expected == OK:
         assert 200 <= status < 300 or (status == 409 and row.method != "GET"), (status, response.text[:400])
         text = response.text
+        if row.template == "/api/v1/audit":
+            # What the caller's own region's people and keys sent is theirs to see, ids and all.
+            text = json.dumps([e for e in response.json() if e["actor_id"] not in world.own_actors.get(who, ())])
         leaked = sorted(i for i in world.forbidden.get(who, set()) if i in text)
         assert not leaked, f"{who} was shown ids outside their scope: {leaked}"
     else:
         assert status == expected, (status, response.text[:400])
         assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("who", ("expired", "forged", "revoked"))
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r.method} {r.template}{' (' + r.note + ')' if r.note else ''}"
+                                           for r in ROWS])
+async def test_no_valid_credentials_is_401_everywhere(gateway_app: FastAPI, world: World, row: Row,
+                                                      who: str) -> None:
+    """An expired token, a token signed with another key and a revoked API key are each a 401, on every route."""
+    async with asgi_client(gateway_app) as client:
+        response = await send(client, row, world, who)
+    assert response.status_code == 401, response.text[:400]
+    assert response.json()["code"] in {"token_expired", "token_invalid", "api_key_invalid"}
+
+
+async def test_a_unit_admin_lists_only_their_unit(gateway_app: FastAPI, world: World) -> None:
+    async with asgi_client(gateway_app) as client:
+        units = (await client.get("/api/v1/records/units", headers=world.headers["UA"])).json()
+    assert [u["id"] for u in units] == [world["unit_A1"]]
 
 
 async def test_every_public_route_has_a_row(gateway_app: FastAPI) -> None:
@@ -494,4 +528,4 @@ def test_matrix_size(capsys: pytest.CaptureFixture[str]) -> None:
     routes = {(r.method, r.template) for r in ROWS}
     with capsys.disabled():
         print(f"\npermission matrix: {len(routes)} routes ({len(ROWS)} rows) × {len(CALLERS)} callers, "
-              f"{len(CELLS)} cells checked")
+              f"{len(CELLS)} cells checked, and {len(ROWS) * 3} more with expired, forged or revoked credentials")
