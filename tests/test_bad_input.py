@@ -8,11 +8,13 @@ importers' row-by-row rules are tested in services/records.)
 from __future__ import annotations
 
 import io
+import socket
 import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -171,6 +173,33 @@ def test_malformed_uploads_are_422(stack: LocalStack, client: httpx.Client, worl
             body = refused(client.post(path, files={"file": (name, content)}), 422, "import_rejected")
             assert "nothing was written" in body["title"], (path, name, body)
     still_up(stack, client)
+
+
+WALKS = (b"/api/v1/records/comments/../units", b"/api/v1/records/comments/%2e%2e/units",
+         b"/api/v1/records/comments/work_log%2F..%2F..%2Funits", b"/api/v1/records//units",
+         b"/api/v1/records/comments/..%5c..%5cunits")
+
+
+def _raw_get(stack: LocalStack, raw_path: bytes, authorization: str) -> tuple[int, bytes]:
+    """A request with its path exactly as given, on a plain socket (an HTTP library would tidy it)."""
+    where = urlsplit(stack.gateway)
+    with socket.create_connection((where.hostname, where.port), timeout=30) as connection:
+        connection.sendall(b"GET " + raw_path + b" HTTP/1.1\r\nHost: kaohe\r\nAuthorization: "
+                           + authorization.encode() + b"\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body
+
+
+@pytest.mark.parametrize("raw_path", WALKS, ids=[w.decode() for w in WALKS])
+def test_paths_that_walk_around_the_route_table_are_400(stack: LocalStack, client: httpx.Client,
+                                                        raw_path: bytes) -> None:
+    """On the wire, through uvicorn: the route reached must be the route authorised."""
+    status, body = _raw_get(stack, raw_path, client.headers["authorization"])
+    assert status == 400, body[:300]
+    assert b'"code":"path_not_canonical"' in body
 
 
 def test_the_stack_stayed_up_and_logged_no_server_error(stack: LocalStack, client: httpx.Client) -> None:

@@ -66,11 +66,20 @@ async def record(
     route: str,
     status: int,
     targets: dict[str, Any],
+    touched: dict[str, Any] | None = None,
 ) -> None:
-    """Write one event in its own transaction, so it stays whatever happens to the request."""
+    """Write one event in its own transaction, so it stays whatever happens to the request.
+
+    The event is filed under the region and unit of the object touched, as the service that
+    loaded it reported (also when it refused the caller), else those named in the path, else
+    the caller's own: so a region's auditor sees everything done to their region, including
+    what outsiders tried."""
     caller: Caller | None = principal.caller if principal else None
-    region = targets.get("region_id") or (caller.region_ids[0] if caller and caller.region_ids else None)
-    unit = targets.get("unit_id") or (caller.unit_ids[0] if caller and caller.unit_ids else None)
+    touched = touched or {}
+    region = (touched.get("region_id") or targets.get("region_id")
+              or (caller.region_ids[0] if caller and caller.region_ids else None))
+    unit = touched.get("unit_id") or targets.get("unit_id") or (
+        None if touched.get("region_id") else (caller.unit_ids[0] if caller and caller.unit_ids else None))
     event = AuditEvent(
         actor_kind=caller.kind if caller else "anonymous",
         actor_id=caller.subject if caller else "anonymous",
@@ -147,6 +156,6 @@ class AuditMiddleware:
                 targets["created_id"] = new_id
         try:
             await record(app.state.sessionmaker, Request(scope), principal=state.get("principal"), route=route,
-                         status=seen["status"], targets=targets)
+                         status=seen["status"], targets=targets, touched=state.get("audit_object"))
         except Exception:  # the write happened; a lost audit line must be loud, not a client error
             logger.exception("could not write the audit event for %s %s", scope["method"], scope["path"])

@@ -46,6 +46,17 @@ class UserCreate(BaseModel):
         return self
 
 
+class UserUpdate(BaseModel):
+    """A change of an account's role or binding, or its deactivation; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Role | None = None
+    region_id: uuid.UUID | None = None
+    unit_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = None
+    is_active: bool | None = None
+
+
 class UserRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID

@@ -15,6 +15,7 @@ from gateway.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, TokenR
 from gateway.auth.tokens import digest, issue_access_token, new_opaque_token
 from gateway.config import GatewaySettings
 from gateway.models import ApiKey, RefreshToken, User
+from gateway.scope import Binding
 from shared.errors import Conflict, NotFound, Unauthorized
 from shared.service_auth import Caller
 
@@ -91,9 +92,12 @@ async def logout(session: AsyncSession, *, user_id: uuid.UUID, token: str | None
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def create_user(session: AsyncSession, passwords: Passwords, body: UserCreate) -> User:
+async def create_user(session: AsyncSession, passwords: Passwords, body: UserCreate,
+                      binding: Binding | None = None) -> User:
+    """A new account, bound as ``binding`` says (checked by :mod:`gateway.scope`), else as the body says."""
+    bound = binding or Binding(body.role, body.region_id, body.unit_id, body.person_id)
     user = User(id=uuid.uuid4(), username=body.username, password_hash=await passwords.hash(body.password),
-                role=body.role, region_id=body.region_id, unit_id=body.unit_id, person_id=body.person_id,
+                role=bound.role, region_id=bound.region_id, unit_id=bound.unit_id, person_id=bound.person_id,
                 is_active=True, failed_attempts=0)
     try:
         async with session.begin_nested():
@@ -116,13 +120,16 @@ async def ensure_first_admin(session: AsyncSession, passwords: Passwords, settin
     return True
 
 
-def may_manage_user(caller: Caller, body: UserCreate) -> bool:
-    """A province admin makes anyone; a region admin makes users inside their region."""
-    if caller.is_province_wide:
-        return True
-    if "region_admin" not in caller.roles or body.role == "province_admin":
-        return False
-    return body.role != "region_admin" or str(body.region_id) in caller.region_ids
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id, with_for_update=True)
+
+
+def rebind_user(user: User, binding: Binding, *, is_active: bool | None) -> User:
+    user.role, user.region_id, user.unit_id, user.person_id = (binding.role, binding.region_id, binding.unit_id,
+                                                               binding.person_id)
+    if is_active is not None:
+        user.is_active = is_active
+    return user
 
 
 async def list_users(session: AsyncSession, caller: Caller) -> list[User]:

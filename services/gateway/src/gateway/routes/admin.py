@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from gateway import audit
+from gateway import audit, scope
 from gateway.auth import service
-from gateway.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, UserCreate, UserRead
+from gateway.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, UserCreate, UserRead, UserUpdate
 from gateway.identity import Principal, authenticate
 from shared.db import SessionDep
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden, NotFound, Unprocessable
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])
 
@@ -34,10 +34,43 @@ ProvinceAdmin = Annotated[Principal, require("province_admin")]
 @router.post("/admin/users", response_model=UserRead, status_code=201, summary="Create a user with a role",
              responses={409: {"description": "the username is taken"}})
 async def create_user(body: UserCreate, principal: Admin, request: Request, session: SessionDep) -> UserRead:
-    if not service.may_manage_user(principal.caller, body):
-        raise NotFound("no such region", code="region_not_found")
-    user = await service.create_user(session, request.app.state.passwords, body)
+    """A region administrator makes accounts only for their region, its units and the people placed in
+    them; a member's or leader's person must be placed in the named unit today."""
+    binding = await scope.check_binding(request.app.state.downstreams, principal.caller,
+                                        scope.Binding(body.role, body.region_id, body.unit_id, body.person_id))
+    _audit_object(request, binding)
+    user = await service.create_user(session, request.app.state.passwords, body, binding)
     return UserRead.model_validate(user)
+
+
+@router.patch("/admin/users/{user_id}", response_model=UserRead, summary="Change a user's role or binding, or "
+              "deactivate them", responses={404: {"description": "no such user in the caller's region"}})
+async def update_user(user_id: uuid.UUID, body: UserUpdate, principal: Admin, request: Request,
+                      session: SessionDep) -> UserRead:
+    """The account must be the caller's to administer and the new binding inside the caller's scope,
+    checked as for a new account."""
+    user = await service.get_user(session, user_id)
+    if user is None or not scope.may_administer_accounts_of(principal.caller, user):
+        raise NotFound(f"no user {user_id}", code="user_not_found")
+    _audit_object(request, scope.Binding(user.role, user.region_id, user.unit_id, user.person_id))
+    changes = body.model_dump(exclude_unset=True)
+    role = changes.get("role", user.role)
+    keeps = role == user.role and not ({"region_id", "unit_id", "person_id"} & changes.keys())
+    wanted = scope.Binding(role, changes.get("region_id", user.region_id if keeps or role == "region_admin" else None),
+                           changes.get("unit_id", user.unit_id), changes.get("person_id", user.person_id))
+    if role == "member" and wanted.person_id is None:
+        raise Unprocessable("a member needs person_id", code="binding_invalid",
+                            errors=[{"loc": "body.person_id", "msg": "a member needs person_id"}])
+    if role in ("unit_admin", "leader") and wanted.unit_id is None and wanted.person_id is None:
+        raise Unprocessable(f"a {role} needs unit_id", code="binding_invalid",
+                            errors=[{"loc": "body.unit_id", "msg": f"a {role} needs unit_id"}])
+    binding = await scope.check_binding(request.app.state.downstreams, principal.caller, wanted)
+    return UserRead.model_validate(service.rebind_user(user, binding, is_active=changes.get("is_active")))
+
+
+def _audit_object(request: Request, binding: scope.Binding) -> None:
+    request.state.audit_object = {"region_id": binding.region_id and str(binding.region_id),
+                                  "unit_id": binding.unit_id and str(binding.unit_id)}
 
 
 @router.get("/admin/users", response_model=list[UserRead], summary="Users the caller administers")

@@ -8,7 +8,9 @@ service that is down or slow becomes a 503 or 504 problem within the timeout, ne
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Mapping
 
 import aiohttp
 import httpx
@@ -19,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway import idempotency, policy
 from gateway.clients.services import Downstreams
 from gateway.identity import authenticate
+from shared import touched
 from shared.errors import (
     AppError,
     BadRequest,
@@ -108,6 +111,13 @@ async def _forward(request: Request, service: str, client: ServiceClient, downst
             time.perf_counter() - started)
 
 
+def _note_object(request: Request, headers: Mapping[str, str]) -> None:
+    """Keep the region and unit of the object the service touched, for the audit event (never sent on)."""
+    region, unit = headers.get(touched.REGION_HEADER), headers.get(touched.UNIT_HEADER)
+    if region or unit:
+        request.state.audit_object = {"region_id": region, "unit_id": unit}
+
+
 async def _send_httpx(request: Request, service: str, client: ServiceClient, headers: dict[str, str],
                       body: bytes) -> Response:
     upstream = client.http.build_request(request.method, request.url.path,
@@ -128,6 +138,7 @@ async def _send_httpx(request: Request, service: str, client: ServiceClient, hea
             raise UpstreamUnavailable(f"the {service} service is unavailable") from exc
     out_headers = {name: response.headers[name] for name in FORWARDED_RESPONSE_HEADERS
                    if name in response.headers}
+    _note_object(request, response.headers)
     return Response(content=response.content, status_code=response.status_code, headers=out_headers)
 
 
@@ -143,6 +154,7 @@ async def _send_raw(session: aiohttp.ClientSession, url: str, request: Request, 
                 content = await upstream.read()
                 out_headers = {name: upstream.headers[name] for name in FORWARDED_RESPONSE_HEADERS
                                if name in upstream.headers}
+                _note_object(request, upstream.headers)
                 return Response(content=content, status_code=upstream.status, headers=out_headers)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             if attempt + 1 < attempts:
@@ -153,6 +165,34 @@ async def _send_raw(session: aiohttp.ClientSession, url: str, request: Request, 
         except aiohttp.ClientError as exc:
             raise UpstreamUnavailable(f"the {service} service is unavailable") from exc
     raise UpstreamUnavailable(f"the {service} service is unavailable")
+
+# Percent-encoded ".", "/" and "\\" in a path: a server may decode them after we matched the policy.
+_DISGUISED = re.compile(rb"%(2e|2f|5c)", re.IGNORECASE)
+
+
+def canonical_path_problem(scope: Scope) -> str | None:
+    """Why a path is not in its one canonical form, or None if it is.
+
+    The route a request reaches must be the route that was authorised: a dot segment
+    (``/comments/../units``), an empty one (``//``), a backslash or an encoded ``.``, ``/`` or
+    ``\\`` could be resolved differently by us, a proxy or a service, so such paths are refused
+    before the policy is consulted."""
+    raw: bytes = scope.get("raw_path") or scope["path"].encode()
+    raw = raw.split(b"?", 1)[0]
+    if _DISGUISED.search(raw):
+        return "the path holds an encoded '.', '/' or '\\'"
+    path: str = scope["path"]
+    if "\\" in path or "\x00" in path:
+        return "the path holds a backslash or a NUL"
+    if "%" in path:
+        return "the path is percent-encoded twice"
+    segments = path.split("/")[1:]
+    if any(s in (".", "..") for s in segments):
+        return "the path holds a '.' or '..' segment"
+    if any(s == "" for s in segments[:-1]):
+        return "the path holds an empty segment ('//')"
+    return None
+
 
 SERVICES = ("records", "scoring", "quota")
 _PREFIXES = tuple(f"/api/v1/{name}/" for name in SERVICES)
@@ -168,6 +208,13 @@ class ProxyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"] if scope["type"] == "http" else ""
+        if path.startswith("/api/"):
+            why = canonical_path_problem(scope)
+            if why is not None:
+                refusal = problem(400, code="path_not_canonical", title="Bad request",
+                                  detail=f"{why}; send the route's path as it is documented")
+                await refusal(scope, receive, send)
+                return
         if not path.startswith(_PREFIXES):
             await self.app(scope, receive, send)
             return

@@ -57,9 +57,10 @@ async def simulate(body: SimulateRequest) -> AllocationResultRead:
 @router.put("/regions/{region_id}/years/{year}/units", response_model=StoredInputsRead,
             summary="Replace the region's unit inputs for a year")
 async def put_units(region_id: uuid.UUID, year: Year, body: UnitsPut, session: SessionDep,
-                    caller: CallerDep) -> StoredInputsRead:
+                    caller: CallerDep, request: Request) -> StoredInputsRead:
+    """Each unit given by a records id must be a unit of this region (422 naming the row otherwise)."""
     return _stored(await service.put_inputs(session, region_id=region_id, year=year, caller=caller,
-                                            units=body.units))
+                                            units=body.units, records=request.app.state.records))
 
 
 @router.put("/regions/{region_id}/years/{year}/policy", response_model=StoredInputsRead,

@@ -33,14 +33,13 @@ from quota.clients.records import RecordsClient
 from quota.domain.allocation import Allocation, AllocationError, DesignatedRule, Policy, UnitInput, allocate
 from quota.domain.apportion import ApportionmentError, canonical_method
 from quota.errors import (
-    AllocationNotFound,
     AlreadyPublished,
     InputsMissing,
     InvalidAllocation,
     NothingPublished,
-    RegionNotFound,
 )
 from quota.numbers import decimal_str
+from quota.scope import ensure_region, ensure_run, ensure_units_of_region
 from shared.service_auth import Caller
 
 # ------------------------------------------------------------------ conversions
@@ -116,19 +115,16 @@ def digest(units: list[dict[str, Any]], policy: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ stored inputs
 
 
-def ensure_region(caller: Caller, region_id: uuid.UUID) -> None:
-    """A region the caller does not administer does not exist for them (404, not 403)."""
-    if not caller.administers_region(region_id):
-        raise RegionNotFound(f"no region {region_id}")
-
-
 async def _inputs(session: AsyncSession, region_id: uuid.UUID, year: int) -> AllocationInputs | None:
     return await session.get(AllocationInputs, (region_id, year))
 
 
 async def put_inputs(session: AsyncSession, *, region_id: uuid.UUID, year: int, caller: Caller,
-                     units: list[StoredUnitIn] | None = None, policy: PolicyIn | None = None) -> AllocationInputs:
+                     units: list[StoredUnitIn] | None = None, policy: PolicyIn | None = None,
+                     records: RecordsClient | None = None) -> AllocationInputs:
     ensure_region(caller, region_id)
+    if units is not None and records is not None:
+        await ensure_units_of_region(records, region_id, year, [u.id for u in units])
     values: dict[str, Any] = {"region_id": region_id, "year": year, "updated_by": caller.subject}
     if units is not None:
         ids = [u.id for u in units]
@@ -221,10 +217,7 @@ async def run(session: AsyncSession, records: RecordsClient, *, region_id: uuid.
 
 
 async def get_run_or_raise(session: AsyncSession, run_id: uuid.UUID, *, caller: Caller) -> AllocationRun:
-    record = await session.get(AllocationRun, run_id)
-    if record is None or not caller.administers_region(record.region_id):
-        raise AllocationNotFound(f"no allocation run {run_id}")
-    return record
+    return ensure_run(caller, run_id, await session.get(AllocationRun, run_id))
 
 
 async def read_run(session: AsyncSession, run_id: uuid.UUID, *, caller: Caller) -> RunRead:

@@ -140,6 +140,9 @@ async def read_person(session: AsyncSession, person_id: uuid.UUID, *, caller: Ca
 async def move_person(session: AsyncSession, person_id: uuid.UUID, body: MoveIn, *, caller: Caller) -> PersonRead:
     """Close the open placement the day before ``on``; open the new one from ``on`` unless leaving."""
     person, history, _unit = await scope.valid_person(session, caller, person_id, lock=True, manage=True)
+    if not body.leave:  # the unit moved to is checked first: an outsider learns nothing of the person's dates
+        assert body.unit_id is not None
+        await scope.valid_placement(session, caller, body.unit_id, body.section_id)
     current = history[-1]
     if current.active_to is not None:
         raise RosterConflict(f"{person.name} left on {current.active_to + timedelta(days=1)}; "
@@ -150,7 +153,6 @@ async def move_person(session: AsyncSession, person_id: uuid.UUID, body: MoveIn,
     current.active_to = body.on - timedelta(days=1)
     if not body.leave:
         assert body.unit_id is not None
-        await scope.valid_placement(session, caller, body.unit_id, body.section_id)
         new = Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=body.unit_id, section_id=body.section_id,
                          staff_category=body.staff_category or current.staff_category, active_from=body.on)
         session.add(new)
