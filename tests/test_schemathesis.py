@@ -151,10 +151,10 @@ def _world(stack: LocalStack, auth: dict[str, str]) -> dict[str, Callable[[str],
         ok(client.put(f"{base}/marks", json={"marks": [
             {"person_id": p, "indicator": code, "mark": mark}
             for p, mark in zip(people, (90, 80, 70), strict=True) for code in ("de", "ji")]}))
-        rater = str(uuid.uuid4())
+        rater = people[2]
         round_ = ok(client.post(f"{base}/rounds", json={"raters": [{"rater_id": rater, "group": "leadership"}]}))["id"]
-        ok(client.put(f"/api/v1/scoring/rounds/{round_}/ratings", json={
-            "rater_id": rater, "ratings": [{"person_id": people[0], "mark": 90}]}))
+        ok(client.put(f"/api/v1/scoring/rounds/{round_}/ratings", json={  # a paper ballot keyed in
+            "rater_id": rater, "on_behalf": True, "ratings": [{"person_id": people[0], "mark": 90}]}))
         ok(client.post(f"{base}/adjustments", json={"person_id": people[0], "item": "honour", "points": "2",
                                                     "evidence": "市级表彰", "approved_by": "镇党委"}))
         ok(client.post(f"/api/v1/scoring/rounds/{round_}/close"))

@@ -231,8 +231,9 @@ def create_user(
     with session(login) as api:
         user = api.post("/api/v1/admin/users", json={k: v for k, v in body.items() if v is not None})
     out = console()
-    scope = next((f"{name} {user[key]}" for name, key in (("region", "region_id"), ("unit", "unit_id"),
-                                                           ("person", "person_id")) if user.get(key)), "province-wide")
+    # the most specific binding: a member's person, a unit account's unit, a region administrator's region
+    scope = next((f"{name} {user[key]}" for name, key in (("person", "person_id"), ("unit", "unit_id"),
+                                                           ("region", "region_id")) if user.get(key)), "province-wide")
     out.print(Text(f"Created user {user['username']} ({user['role']}, {scope}); id {user['id']}."))
 
 

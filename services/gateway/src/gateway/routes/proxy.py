@@ -184,8 +184,8 @@ def canonical_path_problem(scope: Scope) -> str | None:
     path: str = scope["path"]
     if "\\" in path or "\x00" in path:
         return "the path holds a backslash or a NUL"
-    if "%" in path:
-        return "the path is percent-encoded twice"
+    if _DISGUISED.search(path.encode()):
+        return "the path holds a '.', '/' or '\\' percent-encoded twice"
     segments = path.split("/")[1:]
     if any(s in (".", "..") for s in segments):
         return "the path holds a '.' or '..' segment"
