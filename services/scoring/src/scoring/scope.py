@@ -126,14 +126,20 @@ async def scheme_for_person_or_404(session: AsyncSession, scheme_id: uuid.UUID, 
     return scheme
 
 
+async def _scheme_of(session: AsyncSession, scheme_id: uuid.UUID) -> Scheme:
+    """The scheme an existing round, version or objection belongs to, noted for the audit trail."""
+    scheme = await session.get(Scheme, scheme_id)
+    assert scheme is not None
+    _touch(scheme)
+    return scheme
+
+
 async def round_or_404(session: AsyncSession, round_id: uuid.UUID, scope: Scope) -> tuple[RatingRound, Scheme]:
     """A round, for its scheme's managers and its own raters."""
     round_ = await session.get(RatingRound, round_id)
     if round_ is None:
         raise RoundNotFound(f"no rating round {round_id}")
-    scheme = await session.get(Scheme, round_.scheme_id)
-    assert scheme is not None
-    _touch(scheme)
+    scheme = await _scheme_of(session, round_.scheme_id)
     if scope.manages(scheme):
         return round_, scheme
     person = scope.caller.person_id
@@ -147,9 +153,7 @@ async def close_or_404(session: AsyncSession, close_id: uuid.UUID, scope: Scope,
     close = await session.get(Close, close_id)
     if close is None:
         raise ResultNotFound(f"no result version {close_id}")
-    scheme = await session.get(Scheme, close.scheme_id)
-    assert scheme is not None
-    _touch(scheme)
+    scheme = await _scheme_of(session, close.scheme_id)
     _allow(scope, scheme, manage=manage, missing=ResultNotFound(f"no result version {close_id}"))
     return close, scheme
 
@@ -159,9 +163,7 @@ async def own_close_or_404(session: AsyncSession, close_id: uuid.UUID, scope: Sc
     close = await session.get(Close, close_id)
     if close is None:
         raise ResultNotFound(f"no result version {close_id}")
-    scheme = await session.get(Scheme, close.scheme_id)
-    assert scheme is not None
-    _touch(scheme)
+    scheme = await _scheme_of(session, close.scheme_id)
     if scope.caller.person_id is None:
         raise ResultNotFound(f"no result version {close_id}")
     return close, scheme
@@ -175,9 +177,7 @@ async def objection_or_404(session: AsyncSession, objection_id: uuid.UUID, scope
         raise ObjectionNotFound(f"no objection {objection_id}")
     close = await session.get(Close, objection.close_id)
     assert close is not None
-    scheme = await session.get(Scheme, close.scheme_id)
-    assert scheme is not None
-    _touch(scheme)
+    scheme = await _scheme_of(session, close.scheme_id)
     if scope.manages(scheme):
         return objection, close, scheme
     if not scope.caller.is_person(objection.person_id):
