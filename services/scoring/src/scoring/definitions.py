@@ -43,6 +43,13 @@ class MappingIn(BaseModel):
     factor: Decimal = Decimal(1)
 
 
+#: What a leaf without a mark (or without a value of its metric) counts as: ``refuse`` — the close
+#: is refused (409) naming every person and indicator missing; ``zero``; ``renormalise`` — the
+#: leaf's weight is shared among the person's other indicators, in proportion to theirs;
+#: ``unit_mean`` — the mean score of the leaf among the people of the person's unit who have one.
+MissingPolicy = Literal["refuse", "zero", "renormalise", "unit_mean"]
+MISSING_POLICIES: tuple[str, ...] = ("refuse", "zero", "renormalise", "unit_mean")
+
 MAX_DEPTH = 8  # levels of an indicator tree (Chengbu's has 2; Xiacun's 3)
 
 
@@ -63,6 +70,11 @@ class IndicatorIn(BaseModel):
     children: list[IndicatorIn] = Field(default_factory=list, max_length=100)
     metric: str | None = Field(default=None, description="a records summary metric for a derived leaf")
     mapping: MappingIn | None = None
+    direction: Literal["higher", "lower"] = Field(
+        default="higher", description="lower: a reverse indicator (反向指标), a lower value or mark scores more")
+    missing: MissingPolicy | None = Field(
+        default=None, description="what a leaf without a mark or value counts as; default the scheme's "
+                                  "missing_inputs")
 
 
 class CapIn(BaseModel):
@@ -141,6 +153,11 @@ class SchemeDefinition(BaseModel):
     grades: RuleIn = Field(default_factory=RuleIn)
     thresholds: list[ThresholdIn] = Field(default_factory=list, max_length=10)
     mark_max: Decimal = Field(default=Decimal(100), gt=0, le=1000, description="marks run from 0 to this")
+    missing_inputs: MissingPolicy = Field(
+        default="refuse", description="what a leaf without a mark or value counts as, unless the leaf says: "
+                                      "refuse (the close is refused, naming every person and indicator missing), "
+                                      "zero, renormalise (its weight shared among the person's other indicators) "
+                                      "or unit_mean (the mean score of the leaf in the person's unit)")
     annual: AnnualIn = Field(default_factory=lambda: AnnualIn())
     objection_days: int = Field(default=7, ge=1, le=60, description="days after publication to object")
     min_raters_shown: int = Field(default=3, ge=1, le=1000,
@@ -197,14 +214,23 @@ class Rules:
     annual: AnnualIn
     min_raters_shown: int = 3
     open_ballots: bool = False
+    reverse_leaves: frozenset[str] = frozenset()
+
+    @property
+    def unit_mean_leaves(self) -> tuple[tree.Indicator, ...]:
+        return tuple(i for i, _, _ in self.leaves if i.missing == "unit_mean")
 
 
-def to_tree(items: list[IndicatorIn]) -> tuple[tree.Indicator, ...]:
+def to_tree(items: list[IndicatorIn], missing: str = "zero") -> tuple[tree.Indicator, ...]:
+    """The domain's tree; a leaf without its own missing-input policy takes its nearest ancestor's,
+    else ``missing`` (the scheme's)."""
     return tuple(tree.Indicator(
-        code=i.code, name=i.name, weight=Fraction(i.weight), children=to_tree(i.children), metric=i.metric,
+        code=i.code, name=i.name, weight=Fraction(i.weight), children=to_tree(i.children, i.missing or missing),
+        metric=i.metric,
         mapping=None if i.mapping is None else tree.MetricMapping(
             kind=i.mapping.kind, steps=tuple((Fraction(a), Fraction(b)) for a, b in i.mapping.steps),
-            factor=Fraction(i.mapping.factor)))
+            factor=Fraction(i.mapping.factor)),
+        direction=i.direction, missing=i.missing or missing)
         for i in items)
 
 
@@ -229,7 +255,7 @@ def _check_metrics(items: list[IndicatorIn], path: str) -> None:
 
 def compile_rules(definition: SchemeDefinition) -> Rules:
     """Every rule checked, naming the field that breaks it, before anything is stored."""
-    indicators = to_tree(definition.indicators)
+    indicators = to_tree(definition.indicators, definition.missing_inputs)
     try:
         tree.validate(indicators)
     except tree.SchemeError as exc:
@@ -277,4 +303,5 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
                  mark_max=Fraction(definition.mark_max),
                  manual_leaves=frozenset(i.code for i, _, _ in leaves if i.metric is None),
                  objection_days=definition.objection_days, annual=definition.annual,
-                 min_raters_shown=definition.min_raters_shown, open_ballots=definition.open_ballots)
+                 min_raters_shown=definition.min_raters_shown, open_ballots=definition.open_ballots,
+                 reverse_leaves=frozenset(i.code for i, _, _ in leaves if i.direction == "lower"))

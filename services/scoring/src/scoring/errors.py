@@ -61,3 +61,8 @@ class NotPublished(Conflict):
 class ObjectionClosed(Conflict):
     code = "objection_closed"
     title = "The objection has been decided, or its window has passed"
+
+
+class InputsMissing(Conflict):
+    code = "inputs_missing"
+    title = "Inputs the scheme does not score without are missing"

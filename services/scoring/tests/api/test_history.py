@@ -24,7 +24,7 @@ async def test_two_publishes_at_once_one_wins(scoring_app: FastAPI, records_app:
         county = await unit_with_people(records, "AB")
         scheme = (await client.post("/api/v1/scoring/schemes", json={
             "region_id": county["region"], "unit_id": county["unit"], "name": "机关",
-            "definition": {**XIACUN, "raters": None}})).json()
+            "definition": {**XIACUN, "raters": None, "missing_inputs": "zero"}})).json()
         close = (await client.post(f"/api/v1/scoring/schemes/{scheme['id']}/periods/2025Q3/close")).json()
         responses = await asyncio.gather(*(client.post(f"/api/v1/scoring/results/{close['id']}/publish")
                                            for _ in range(2)))
@@ -50,7 +50,7 @@ async def test_history_cannot_be_rewritten(scoring_app: FastAPI, records_app: Fa
         county = await unit_with_people(records, "AB")
         scheme = (await client.post("/api/v1/scoring/schemes", json={
             "region_id": county["region"], "unit_id": county["unit"], "name": "机关",
-            "definition": {**XIACUN, "raters": None}})).json()
+            "definition": {**XIACUN, "raters": None, "missing_inputs": "zero"}})).json()
         close = (await client.post(f"/api/v1/scoring/schemes/{scheme['id']}/periods/2025Q3/close")).json()
         await client.post(f"/api/v1/scoring/results/{close['id']}/publish")
         assert isinstance(session, AsyncSession)
@@ -73,7 +73,7 @@ async def test_a_version_gets_its_digest_once_and_never_goes_without(scoring_app
         county = await unit_with_people(records, "AB")
         scheme = (await client.post("/api/v1/scoring/schemes", json={
             "region_id": county["region"], "unit_id": county["unit"], "name": "机关",
-            "definition": {**XIACUN, "raters": None}})).json()
+            "definition": {**XIACUN, "raters": None, "missing_inputs": "zero"}})).json()
         close = (await client.post(f"/api/v1/scoring/schemes/{scheme['id']}/periods/2025Q3/close")).json()
         assert isinstance(session, AsyncSession)
         assert len(close["result_digest"]) == 64
@@ -129,7 +129,7 @@ async def test_a_staff_category_scheme_evaluates_only_that_category(scoring_app:
         assert other.status_code == 201, other.text
         scheme = (await client.post("/api/v1/scoring/schemes", json={
             "region_id": county["region"], "unit_id": county["unit"], "name": "编外人员", "staff_category": "non_staff",
-            "definition": {**XIACUN, "raters": None}})).json()
+            "definition": {**XIACUN, "raters": None, "missing_inputs": "zero"}})).json()
         close = (await client.post(f"/api/v1/scoring/schemes/{scheme['id']}/periods/2025Q3/close")).json()
         assert close["people"] == 1
         results = (await client.get(f"/api/v1/scoring/schemes/{scheme['id']}/periods/2025Q3/results")).json()

@@ -182,7 +182,7 @@ class TestIndicators:
 
         result = compose(self.TREE, marks={}, metrics={}, evaluation=None, evaluation_share=F(1, 5))
         assert result.total == 0
-        assert "de: not marked; scored 0" in result.notes
+        assert "de: not marked; scored 0 (zero)" in result.notes
 
     def test_task_load_base_is_bounded(self) -> None:
         from scoring.domain.indicators import task_load_base

@@ -72,8 +72,8 @@ def worked(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any, at
         if kill == "inputs":
             kill_child(second)
         parts = [first.inputs()] + ([] if second is None else [second.inputs()])
-        digest = digest_of({"scheme": 1}, [blob for blob, _ in parts])
-        scored = [s for _, some in parts for s in some]
+        digest = digest_of({"scheme": 1}, [blob for blob, _, _ in parts])
+        scored = [s for _, some, _ in parts for s in some]
         grades, _ = grade_scored(scored, rules, mean_load)
         if kill == "rows":
             kill_child(second)
@@ -169,7 +169,7 @@ def test_a_child_killed_midway_through_its_rows_is_taken_over_where_it_stopped(
     assert second is not None
     try:
         parts = [first.inputs(), second.inputs()]
-        grades, _ = grade_scored([s for _, some in parts for s in some], rules, Fraction(0))
+        grades, _ = grade_scored([s for _, some, _ in parts for s in some], rules, Fraction(0))
         at = len(parts[0][1])
         own_rows = list(first.rows(CLOSE, grades[:at]))
         theirs = second.rows(CLOSE, grades[at:])
@@ -184,7 +184,7 @@ def test_a_child_killed_midway_through_its_rows_is_taken_over_where_it_stopped(
             got = asyncio.run(take())
     finally:
         second.stop()
-    assert digest_of({"scheme": 1}, [blob for blob, _ in parts]) == digest
+    assert digest_of({"scheme": 1}, [blob for blob, _, _ in parts]) == digest
     assert theirs.received >= 1 and theirs.hashed is not None
     assert sorted_lines([chunk for _, chunk in own_rows] + got) == lines
     assert hashlib.sha256(b"".join(part for part, _ in own_rows) + theirs.hashed).hexdigest() == result
@@ -216,12 +216,12 @@ def test_a_child_that_stops_answering_is_killed_and_taken_over(monkeypatch: pyte
         with caplog.at_level(logging.WARNING, logger="scoring.close"):
             parts = [first.inputs(), second.inputs()]
         assert not second.process.is_alive()
-        grades, _ = grade_scored([s for _, some in parts for s in some], rules, Fraction(0))
+        grades, _ = grade_scored([s for _, some, _ in parts for s in some], rules, Fraction(0))
         at = len(parts[0][1])
         stream = RowStream(first.rows(CLOSE, grades[:at]), second.rows(CLOSE, grades[at:]))
         lines = asyncio.run(taken(stream.lines()))
     finally:
         second.stop()
-    assert digest_of({"scheme": 1}, [blob for blob, _ in parts]) == expected[0]
+    assert digest_of({"scheme": 1}, [blob for blob, _, _ in parts]) == expected[0]
     assert (stream.hexdigest(), sorted_lines(lines)) == expected[2:]
     assert "working its inputs here" in caplog.text

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -141,7 +141,12 @@ def mean_task_load(people: Sequence[PersonInputs]) -> Fraction:
     return sum((p.metrics.get("task_load", Fraction(0)) for p in people), Fraction(0)) / len(people)
 
 
-def compose_person(person: PersonInputs, rules: Rules, mean_load: Fraction) -> Composed:
+#: The mean score of each unit_mean leaf in each unit: unit → leaf code → (mean score, people).
+UnitMeans = Mapping[str, Mapping[str, tuple[Fraction, int]]]
+
+
+def compose_person(person: PersonInputs, rules: Rules, mean_load: Fraction,
+                   unit_means: UnitMeans | None = None) -> Composed:
     """The reference: one person's total with every part of it, for the explanation."""
     coefficient, why = coefficient_of(person, rules, mean_load)
     evaluation = None
@@ -153,7 +158,8 @@ def compose_person(person: PersonInputs, rules: Rules, mean_load: Fraction) -> C
     composition = tree.compose_leaves(
         rules.leaves, marks=person.marks, metrics=person.metrics,
         evaluation=None if evaluation is None else evaluation.score, evaluation_share=rules.rater_share,
-        coefficient=coefficient, adjustments=applied.net)
+        coefficient=coefficient, adjustments=applied.net, mark_max=rules.mark_max,
+        unit_means=(unit_means or {}).get(person.unit_id or ""))
     limits = limits_of(person.negatives, composition.total, rules)
     detail = {
         "total": _d(composition.total),
@@ -161,9 +167,10 @@ def compose_person(person: PersonInputs, rules: Rules, mean_load: Fraction) -> C
         "indicators": {
             "score": _d(composition.indicator_score),
             "weight": _d(1 - rules.rater_share) if evaluation is not None and evaluation.score is not None else "1",
-            "leaves": [{"path": leaf.path, "weight": _d(leaf.effective_weight), "value": _d(leaf.value),
-                        "score": _d(leaf.score), "contribution": _d(leaf.contribution)}
-                       for leaf in composition.leaves]},
+            "leaves": [_leaf(leaf, rules) for leaf in composition.leaves],
+            **({} if composition.renormalised_over is None else
+               {"renormalised_over": _d(composition.renormalised_over)})},
+        "missing": [{"path": leaf.path, "policy": leaf.missing} for leaf in composition.leaves if leaf.missing],
         "evaluation": None if evaluation is None else {
             "score": _d(evaluation.score), "share": _d(rules.rater_share),
             "groups": [{"group": part.group, "weight": _d(part.weight), "effective_weight": _d(part.effective_weight),
@@ -181,6 +188,16 @@ def compose_person(person: PersonInputs, rules: Rules, mean_load: Fraction) -> C
     return Composed(composition.total, limits, detail)
 
 
+def _leaf(leaf: tree.LeafPart, rules: Rules) -> dict[str, Any]:
+    out = {"path": leaf.path, "weight": _d(leaf.effective_weight), "value": _d(leaf.value),
+           "score": _d(leaf.score), "contribution": _d(leaf.contribution)}
+    if leaf.code in rules.reverse_leaves:
+        out["direction"] = "lower is better"
+    if leaf.missing:
+        out["missing"] = leaf.missing
+    return out
+
+
 def grade_all(scored: Sequence[tuple[str, Fraction, Limits, Mapping[str, Fraction]]],
               rules: Rules) -> tuple[dict[str, tuple[str | None, int | None, list[str]]], dict[str, int], int]:
     """Grade everyone not excluded: person → (grade, rank, reasons); the slots; how many were graded."""
@@ -196,10 +213,30 @@ def grade_all(scored: Sequence[tuple[str, Fraction, Limits, Mapping[str, Fractio
     return out, result.slots, len(candidates)
 
 
+def unit_means_of(people: Iterable[tuple[str | None, Mapping[str, Fraction], Mapping[str, Fraction]]],
+                  rules: Rules) -> dict[str, dict[str, tuple[Fraction, int]]]:
+    """For each unit_mean leaf, its mean score in each unit among the people who have a mark or
+    value (``people``: each one's unit, marks and metrics); a unit where nobody has one has none."""
+    wanted = rules.unit_mean_leaves
+    if not wanted:
+        return {}
+    sums: dict[str, dict[str, list[Any]]] = {}
+    for unit, marks, metrics in people:
+        for leaf in wanted:
+            given = marks.get(leaf.code) if leaf.metric is None else metrics.get(leaf.metric)
+            if given is not None:
+                entry = sums.setdefault(unit or "", {}).setdefault(leaf.code, [Fraction(0), 0])
+                entry[0] += leaf.score(given, rules.mark_max)
+                entry[1] += 1
+    return {unit: {code: (total / count, count) for code, (total, count) in codes.items()}
+            for unit, codes in sorted(sums.items())}
+
+
 def compute(people: Sequence[PersonInputs], rules: Rules) -> list[PersonResult]:
     """The reference close: every person composed with the domain functions, then graded."""
     mean_load = mean_task_load(people)
-    composed = {p.person_id: compose_person(p, rules, mean_load) for p in people}
+    means = unit_means_of(((p.unit_id, p.marks, p.metrics) for p in people), rules)
+    composed = {p.person_id: compose_person(p, rules, mean_load, means) for p in people}
     grades, slots, graded = grade_all([(p.person_id, composed[p.person_id].total, composed[p.person_id].limits,
                                         p.metrics) for p in people], rules)
     results = []

@@ -18,7 +18,7 @@ from typing import Any
 from scoring.definitions import Rules
 from scoring.domain import adjustments as adjusting
 from scoring.domain import indicators as tree
-from scoring.results.compute import AdjustmentInput, PersonInputs
+from scoring.results.compute import AdjustmentInput, PersonInputs, unit_means_of
 
 Compact = dict[str, Any]
 MANUAL, LINEAR, STEPS = 0, 1, 2
@@ -121,9 +121,17 @@ def to_reference(person_id: str, c: Compact) -> PersonInputs:
         negatives=[(i, n) for i, n in c["negatives"]])
 
 
+#: What a leaf without a mark or value counts as in the totals (``refuse`` is held back before).
+ZERO, RENORMALISE, UNIT_MEAN = 0, 1, 2
+POLICY = {"refuse": ZERO, "zero": ZERO, "renormalise": RENORMALISE, "unit_mean": UNIT_MEAN}
+
+#: unit → leaf code → its mean score in the unit, as numerator and denominator (see ``unit_means``).
+EngineMeans = Mapping[str, Mapping[str, tuple[int, int]]]
+
+
 @dataclass(frozen=True)
 class Compiled:
-    leaves: tuple[tuple[str, int, int, int, Any], ...]
+    leaves: tuple[tuple[str, int, int, int, Any, int, bool], ...]  # code, weight, kind, param, policy, lower
     weights: tuple[tuple[str, int], ...]  # rater group → weight over the common denominator below
     weights_total: int
     renormalise: bool
@@ -132,71 +140,110 @@ class Compiled:
 
 
 def compile_engine(rules: Rules) -> Compiled:
-    leaves: list[tuple[str, int, int, int, Any]] = []
+    leaves: list[tuple[str, int, int, int, Any, int, bool]] = []
     for indicator, _, weight in rules.leaves:
+        head = (indicator.code, weight.numerator, weight.denominator)
+        tail = (POLICY[indicator.missing], indicator.direction == "lower")
         if indicator.metric is None:
-            leaves.append((indicator.code, weight.numerator, weight.denominator, MANUAL, None))
+            leaves.append((*head, MANUAL, (rules.mark_max.numerator, rules.mark_max.denominator), *tail))
             continue
         mapping = indicator.mapping
         assert mapping is not None
         if mapping.kind == "linear":
-            leaves.append((indicator.code, weight.numerator, weight.denominator, LINEAR,
-                           (indicator.metric, mapping.factor.numerator, mapping.factor.denominator)))
+            leaves.append((*head, LINEAR, (indicator.metric, mapping.factor.numerator, mapping.factor.denominator),
+                           *tail))
         else:
             steps = tuple((t.numerator, t.denominator, s.numerator, s.denominator) for t, s in mapping.steps)
-            leaves.append((indicator.code, weight.numerator, weight.denominator, STEPS, (indicator.metric, steps)))
+            leaves.append((*head, STEPS, (indicator.metric, steps), *tail))
     common = math.lcm(*(w.denominator for w in rules.rater_weights.values())) if rules.rater_weights else 1
     weights = tuple((g, w.numerator * (common // w.denominator)) for g, w in rules.rater_weights.items())
     return Compiled(tuple(leaves), weights, common, rules.rater_missing == "renormalise",
                     (rules.rater_share.numerator, rules.rater_share.denominator), rules)
 
 
-def total(c: Compact, engine: Compiled, mean_load: Fraction) -> Fraction:
+def engine_means(means: Mapping[str, Mapping[str, tuple[Fraction, int]]]) -> dict[str, dict[str, tuple[int, int]]]:
+    return {unit: {code: (mean.numerator, mean.denominator) for code, (mean, _) in codes.items()}
+            for unit, codes in means.items()}
+
+
+def total(c: Compact, engine: Compiled, mean_load: Fraction, means: EngineMeans | None = None) -> Fraction:
     """The person's exact total, by the rules of ``compose_person``."""
-    return Fraction(*total_ratio(c, engine, mean_load))
+    return Fraction(*total_ratio(c, engine, mean_load, means))
 
 
-def total_ratio(c: Compact, engine: Compiled, mean_load: Fraction) -> tuple[int, int]:
+def total_ratio(c: Compact, engine: Compiled, mean_load: Fraction,
+                means: EngineMeans | None = None) -> tuple[int, int]:
     """The person's exact total as a numerator and a positive denominator (not reduced)."""
-    return totaller(engine, mean_load)(c)
+    return totaller(engine, mean_load, means)(c)
 
 
-def totaller(engine: Compiled, mean_load: Fraction) -> Callable[[Compact], tuple[int, int]]:
-    """``total_ratio`` for one scheme as one function (a close calls it for everyone)."""
+def _leaf_score(kind: int, param: Any, lower: bool, p: int, q: int) -> tuple[int, int]:
+    """A leaf's score from its mark (``p``/``q``) or its metric's value, as numerator and
+    denominator; a numerator of 0 or less scores nothing."""
+    if kind == MANUAL:
+        if lower:  # counts down from the maximum mark
+            return param[0] * q - p * param[1], q * param[1]
+        return p, q
+    if kind == LINEAR:
+        sn, sd = p * param[1], q * param[2]
+        if lower:
+            sn = 100 * sd - sn
+        if sn >= 100 * sd:
+            return 100, 1
+        return sn, sd
+    if lower:
+        for tn, td, scn, scd in param[1]:
+            if p * td <= tn * q:
+                return scn, scd
+        return 0, 1
+    sn, sd = 0, 1
+    for tn, td, scn, scd in param[1]:
+        if p * td >= tn * q:
+            sn, sd = scn, scd
+    return sn, sd
+
+
+def totaller(engine: Compiled, mean_load: Fraction,
+             means: EngineMeans | None = None) -> Callable[[Compact], tuple[int, int]]:
+    """``total_ratio`` for one scheme as one function (a close calls it for everyone); ``means``:
+    the unit means of the scheme's unit_mean leaves, if it has any."""
     leaves, weights, rules = engine.leaves, engine.weights, engine.rules
     scale = None if engine.renormalise else engine.weights_total
     share_n, share_d = engine.share
     flat = rules.base.kind == "flat"
     caps = rules.caps
+    no_means: Mapping[str, tuple[int, int]] = {}
 
     def total(c: Compact) -> tuple[int, int]:
         marks, metrics = c["marks"], c["metrics"]
         num, den = 0, 1
-        for code, wn, wd, kind, param in leaves:
+        mn, md = 0, 1  # the weight of the leaves left out (renormalise), which the others share
+        for code, wn, wd, kind, param, policy, lower in leaves:
             if kind == MANUAL:
                 mark = marks.get(code)
-                if mark is None:
-                    continue
-                sn, sd = mark, 100
+                given = None if mark is None else (mark, 100)
             else:
-                value = metrics.get(param[0])
-                if value is None:
-                    continue
-                p, q = value
-                if kind == LINEAR:
-                    sn, sd = p * param[1], q * param[2]
-                    if sn <= 0:
-                        continue
-                    if sn >= 100 * sd:
-                        sn, sd = 100, 1
+                given = metrics.get(param[0])
+            if given is not None:
+                if kind == MANUAL and not lower:
+                    sn, sd = given
                 else:
-                    sn = 0
-                    for tn, td, scn, scd in param[1]:
-                        if p * td >= tn * q:
-                            sn, sd = scn, scd
-                    if sn == 0:
-                        continue
+                    sn, sd = _leaf_score(kind, param, lower, *given)
+            elif policy == RENORMALISE:
+                mn, md = mn * wd + wn * md, md * wd
+                continue
+            elif policy == UNIT_MEAN and means:
+                found = means.get(c["unit"] or "", no_means).get(code)
+                if found is None:
+                    continue
+                sn, sd = found
+            else:
+                continue
+            if sn <= 0:
+                continue
             num, den = num * wd * sd + wn * sn * den, den * wd * sd
+        if mn:
+            num, den = (num * md, den * (md - mn)) if md != mn else (0, 1)
         if weights:
             ratings = c["ratings"]
             en, ed, present = 0, 1, 0
@@ -244,3 +291,82 @@ def mean_load_of_summary(people: Sequence[Mapping[str, Any]]) -> Fraction:
         return Fraction(0)
     read = READERS["task_load"]
     return sum((Fraction(*read(p) or (0, 1)) for p in people), Fraction(0)) / len(people)
+
+
+#: A leaf a person has no mark or value for: its code, its path, the policy and whether it holds
+#: the close back (and why).
+Missing = dict[str, Any]
+
+
+def missing_finder(rules: Rules, means: EngineMeans | None, *,
+                   every: bool = False) -> Callable[[Compact], list[Missing]] | None:
+    """What a person lacks, as one function of their compact inputs: by default only what holds
+    the close back — a leaf under ``refuse``; under ``unit_mean``, one nobody in the person's unit
+    has; under ``renormalise``, when no leaf is left to share the weight — and with ``every`` the
+    leaves scored by a policy as well. None when nothing can be found (a close then checks nothing)."""
+    checks = tuple((i.code, path, i.metric, i.missing, weight) for i, path, weight in rules.leaves
+                   if every or i.missing != "zero")
+    if not checks:
+        return None
+    sharing = tuple(path for _, path, _, policy, _ in checks if policy == "renormalise")
+    no_means: Mapping[str, tuple[int, int]] = {}
+
+    def find(c: Compact) -> list[Missing]:
+        marks, metrics = c["marks"], c["metrics"]
+        out: list[Missing] = []
+        shared = Fraction(0)
+        for code, path, metric, policy, weight in checks:
+            if (marks.get(code) if metric is None else metrics.get(metric)) is not None:
+                continue
+            if policy == "renormalise":
+                shared += weight
+                if every:
+                    out.append({"indicator": code, "path": path, "policy": policy, "blocks": False})
+            elif policy == "unit_mean":
+                known = code in (means.get(c["unit"] or "", no_means) if means else no_means)
+                if every or not known:
+                    out.append({"indicator": code, "path": path, "policy": policy, "blocks": not known,
+                                **({} if known else {"why": "nobody in the unit has a mark or value for it"})})
+            elif every or policy == "refuse":
+                out.append({"indicator": code, "path": path, "policy": policy, "blocks": policy == "refuse"})
+        if sharing and shared == 1:
+            for entry in out:
+                if entry["path"] in sharing:
+                    entry.update(blocks=True, why="no indicator has a value to share its weight")
+            if not every:
+                out += [{"indicator": path.rsplit("/", 1)[-1], "path": path, "policy": "renormalise", "blocks": True,
+                         "why": "no indicator has a value to share its weight"} for path in sharing]
+        return out
+    return find
+
+
+def unit_means_of_compacts(people: Iterable[Compact], rules: Rules) -> dict[str, dict[str, tuple[Fraction, int]]]:
+    """The unit means of the scheme's unit_mean leaves (see ``compute.unit_means_of``)."""
+    if not rules.unit_mean_leaves:
+        return {}
+    return unit_means_of(((c["unit"], {k: Fraction(h, 100) for k, h in c["marks"].items()},
+                           {k: Fraction(n, d) for k, (n, d) in c["metrics"].items()}) for c in people), rules)
+
+
+def unit_means_of_summary(people: Sequence[Mapping[str, Any]], own: Mapping[str, Compact],
+                          rules: Rules) -> dict[str, dict[str, tuple[Fraction, int]]]:
+    """The same, from the records summary's people and this service's inputs, before the compact
+    inputs are made (a large close makes them in two processes)."""
+    leaves = rules.unit_mean_leaves
+    if not leaves:
+        return {}
+    read = metrics_reader(sorted({i.metric for i in leaves if i.metric is not None}))
+    return unit_means_of(((p["unit_id"],
+                           {k: Fraction(h, 100) for k, h in (own.get(p["person_id"]) or {}).get("marks", {}).items()},
+                           {k: Fraction(n, d) for k, (n, d) in read(p).items()}) for p in people), rules)
+
+
+def means_to_json(means: Mapping[str, Mapping[str, tuple[Fraction, int]]]) -> dict[str, Any]:
+    """Unit means as a close's summary keeps them (exact, so an explanation recomposes its total)."""
+    return {unit: {code: {"mean": str(mean), "people": people} for code, (mean, people) in codes.items()}
+            for unit, codes in means.items()}
+
+
+def means_from_json(kept: Mapping[str, Any] | None) -> dict[str, dict[str, tuple[Fraction, int]]]:
+    return {unit: {code: (Fraction(v["mean"]), int(v["people"])) for code, v in codes.items()}
+            for unit, codes in (kept or {}).items()}

@@ -33,7 +33,7 @@ from operator import itemgetter
 from typing import Any
 
 from scoring.definitions import Rules
-from scoring.results.engine import Compact
+from scoring.results.engine import Compact, EngineMeans
 from scoring.results.ranking import Grade, Scored
 
 Json = bytes | memoryview  # a person's canonical JSON, as kept for the stored detail
@@ -46,6 +46,10 @@ FIRST_SHARE = 64
 
 #: Rows per batch sent from the child and handed to the COPY.
 BATCH = 5_000
+
+#: What a half gives back first: the bytes the input digest takes, the totals, and who is held back
+#: for a missing input (person, unit, the leaves missing).
+Inputs = tuple[bytes | bytearray, list[Scored], list[Any]]
 
 #: A batch of stored rows: the bytes of them the result digest takes, and their lines for the COPY.
 RowBatch = tuple[bytes, bytes]
@@ -61,20 +65,23 @@ class Half:
     """One run of the close's people, contiguous in person-id order, worked in this process."""
 
     def __init__(self, people: list[dict[str, Any]], own: dict[str, Compact], wanted: tuple[str, ...],
-                 rules: Rules, mean_load: Fraction) -> None:
+                 rules: Rules, mean_load: Fraction, means: EngineMeans | None = None) -> None:
         self.people, self.own, self.wanted, self.rules, self.mean_load = people, own, wanted, rules, mean_load
+        self.means = means
         self.compacts: dict[str, Compact] = {}
         self.raw: dict[str, Json] = {}
         self.scored: list[Scored] = []
 
-    def inputs(self) -> tuple[bytes | bytearray, list[Scored]]:
-        """The bytes of the half's people the input digest takes, and their totals, in person order."""
+    def inputs(self) -> Inputs:
+        """The bytes of the half's people the input digest takes, their totals in person order, and
+        those who lack an input the scheme does not score without."""
         from scoring.results.service import compacts_of, inputs_bytes, score_people
 
         self.compacts = compacts_of(self.people, self.wanted, self.own)
         blob = inputs_bytes(self.compacts, self.raw)
-        self.scored = score_people(self.compacts, self.rules, self.mean_load)
-        return blob, self.scored
+        blocked: list[Any] = []
+        self.scored = score_people(self.compacts, self.rules, self.mean_load, self.means, blocked)
+        return blob, self.scored, blocked
 
     def rows(self, close_id: uuid.UUID, grades: Sequence[Grade]) -> Iterator[RowBatch]:
         """The half's stored rows in batches for the version ``close_id``, given its people's
@@ -138,14 +145,14 @@ class ForkedHalf:
         self.local = True
         self.stop()
 
-    def inputs(self) -> tuple[bytes | bytearray, list[Scored]]:
+    def inputs(self) -> Inputs:
         if not self.local:
             try:
                 if not self.conn.poll(PATIENCE):
                     self.process.kill()
-                blob, scored = self.conn.recv()
+                blob, scored, blocked = self.conn.recv()
                 self.half.scored = scored
-                return blob, scored
+                return blob, scored, blocked
             except (EOFError, OSError):
                 self.process.join(timeout=5)
                 self._lost("its inputs")
@@ -271,12 +278,12 @@ def fork_available() -> bool:
 
 
 def split(people: list[dict[str, Any]], own: dict[str, Compact], wanted: tuple[str, ...], rules: Rules,
-          mean_load: Fraction, *, at: int) -> tuple[Half, ForkedHalf | None]:
+          mean_load: Fraction, means: EngineMeans | None = None, *, at: int) -> tuple[Half, ForkedHalf | None]:
     """The close's people in person-id order as one part worked here, or (``at`` people or more,
     ``at`` > 0) two: the second in a forked child, started now."""
     people.sort(key=itemgetter("person_id"))
     if not at or len(people) < max(at, 2) or not fork_available():
-        return Half(people, own, wanted, rules, mean_load), None
+        return Half(people, own, wanted, rules, mean_load, means), None
     middle = len(people) * FIRST_SHARE // 100
-    second = ForkedHalf(Half(people[middle:], own, wanted, rules, mean_load))
-    return Half(people[:middle], own, wanted, rules, mean_load), second
+    second = ForkedHalf(Half(people[middle:], own, wanted, rules, mean_load, means))
+    return Half(people[:middle], own, wanted, rules, mean_load, means), second

@@ -36,6 +36,7 @@ from scoring.definitions import Rules
 from scoring.errors import (
     AlreadyPublished,
     InputInvalid,
+    InputsMissing,
     ObjectionClosed,
     ResultNotFound,
     RoundOpen,
@@ -53,13 +54,21 @@ from scoring.results.compute import (
 )
 from scoring.results.engine import (
     Compact,
+    EngineMeans,
+    Missing,
     compile_engine,
+    engine_means,
     mean_load_of,
     mean_load_of_summary,
+    means_from_json,
+    means_to_json,
     metrics_reader,
+    missing_finder,
     summary_fields,
     to_reference,
     totaller,
+    unit_means_of_compacts,
+    unit_means_of_summary,
     wanted_metrics,
 )
 from scoring.results.halves import BATCH, Json, RowBatch, RowStream, split
@@ -320,23 +329,36 @@ def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[Scor
     """Every person's exact total (the integer engine) and limits, in person order; their grades;
     the close's summary."""
     mean_load = mean_load_of(list(people.values())) if rules.base.kind == "task_load" else Fraction(0)
+    means = unit_means_of_compacts(people.values(), rules)
     items = people
     if any(a >= b for a, b in pairwise(people)):  # a close's come in person order
         items = dict(sorted(people.items()))
-    scored = score_people(items, rules, mean_load)
-    grades, summary = grade_scored(scored, rules, mean_load)
+    scored = score_people(items, rules, mean_load, engine_means(means))
+    grades, summary = grade_scored(scored, rules, mean_load, means)
     return scored, {s[0]: g for s, g in zip(scored, grades, strict=True)}, summary
 
 
-def score_people(people: dict[str, Compact], rules: Rules, mean_load: Fraction) -> list[Scored]:
-    """Each person's exact total (the integer engine), limits and tie-break values, in the order given."""
+#: Who a close cannot grade yet: each person, their unit and the leaves they lack (see ``missing_finder``).
+Blocked = list[tuple[str, str | None, list[Missing]]]
+
+
+def score_people(people: dict[str, Compact], rules: Rules, mean_load: Fraction, means: EngineMeans | None = None,
+                 blocked: Blocked | None = None) -> list[Scored]:
+    """Each person's exact total (the integer engine), limits and tie-break values, in the order
+    given; those who lack an input their scheme will not score without are put in ``blocked``."""
     tie_keys = rules.rule.tie_keys
     thresholds = [(below.numerator, below.denominator) for _, below in rules.thresholds]
     no_tie = (0, 1)
     scored: list[Scored] = []
     append = scored.append
-    total = totaller(compile_engine(rules), mean_load)
+    total = totaller(compile_engine(rules), mean_load, means)
+    find = missing_finder(rules, means) if blocked is not None else None
     for pid, inputs in people.items():
+        if find is not None:
+            lacking = find(inputs)
+            if lacking:
+                assert blocked is not None
+                blocked.append((pid, inputs["unit"], lacking))
         num, den = total(inputs)
         negatives = inputs["negatives"]
         limited = bool(negatives)
@@ -351,8 +373,10 @@ def score_people(people: dict[str, Compact], rules: Rules, mean_load: Fraction) 
     return scored
 
 
-def grade_scored(scored: list[Scored], rules: Rules, mean_load: Fraction) -> tuple[list[Grade], dict[str, Any]]:
-    """Everyone's grade in the order of ``scored`` (person order), and the close's summary."""
+def grade_scored(scored: list[Scored], rules: Rules, mean_load: Fraction,
+                 means: dict[str, dict[str, tuple[Fraction, int]]] | None = None) -> tuple[list[Grade], dict[str, Any]]:
+    """Everyone's grade in the order of ``scored`` (person order), and the close's summary (with
+    the unit means a unit_mean leaf was scored by, if any)."""
     grades, slots, graded = grades_in_order(scored, rules.rule)
     given = Counter(map(itemgetter(0), grades))
     counts: dict[str, int] = {g: given.pop(g, 0) for g in rules.rule.order}
@@ -360,6 +384,8 @@ def grade_scored(scored: list[Scored], rules: Rules, mean_load: Fraction) -> tup
     summary = {"grades": counts, "graded": graded, "slots": slots, "mean_task_load": str(mean_load),
                "rule": {"caps": {c.grade: decimal_str(c.max_share) for c in rules.rule.caps},
                         "rounding": rules.rule.rounding, "tie_at_cap": rules.rule.tie_at_cap}}
+    if means:
+        summary["unit_means"] = means_to_json(means)
     return grades, summary
 
 
@@ -482,7 +508,8 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
                                                  work_mem_mb=tuning.work_mem_mb)
     with phases.timing("inputs"):  # compact inputs, their bytes for the digest, totals: by halves at once
         mean_load = mean_load_of_summary(people) if rules.base.kind == "task_load" else Fraction(0)
-        first, second = split(people, own, wanted, rules, mean_load, at=tuning.split_people)
+        means = unit_means_of_summary(people, own, rules)
+        first, second = split(people, own, wanted, rules, mean_load, engine_means(means), at=tuning.split_people)
     leftovers = leftovers or Leftovers()
     leftovers.keep(people, own, first, second)
     try:
@@ -491,15 +518,18 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
             if second is not None:
                 with phases.timing("inputs_wait"):  # for the forked half, once this one's is done
                     parts.append(second.inputs())
-            digest_ = digest_of(version.definition, [blob for blob, _ in parts])
-            scored = [s for _, some in parts for s in some]
+            digest_ = digest_of(version.definition, [blob for blob, _, _ in parts])
+            scored = [s for _, some, _ in parts for s in some]
             leftovers.keep(parts, scored)
+        blocked = [b for _, _, some in parts for b in some]
+        if blocked:
+            raise inputs_missing(scheme, period, blocked)
         latest = await lock_latest(session, scheme.id, period.code)
         if latest is not None and latest.input_digest == digest_ and latest.scheme_version == version.version:
             _log_close(scheme, period, latest, phases, unchanged=True)
             return close_read(latest, unchanged=True)
         with phases.timing("grade"):
-            grades, summary = grade_scored(scored, rules, mean_load)
+            grades, summary = grade_scored(scored, rules, mean_load, means)
             leftovers.keep(grades)
         with phases.timing("store"):  # the second half's rows are made (elsewhere) while the first's are
             close_id = await new_close_id(session)
@@ -516,6 +546,22 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
         found = None if latest is None else await changes(session, latest, close)
     _log_close(scheme, period, close, phases, unchanged=False)
     return close_read(close, changes=found)
+
+
+#: How many of the people and leaves missing a refused close lists (the readiness lists them all).
+MISSING_LISTED = 1000
+
+
+def inputs_missing(scheme: Scheme, period: Period, blocked: Blocked) -> InputsMissing:
+    """The 409 of a close refused for missing inputs: every person and leaf missing (the first
+    ``MISSING_LISTED`` of them, and how many in all), and where to find them all."""
+    rows = [{"person_id": pid, "unit_id": unit, **entry} for pid, unit, lacking in blocked for entry in lacking]
+    where = f"/api/v1/scoring/schemes/{scheme.id}/periods/{period.code}/readiness"
+    return InputsMissing(
+        f"{len(blocked)} {'person lacks' if len(blocked) == 1 else 'people lack'} an input the scheme does not "
+        f"score without ({len(rows)} in all): mark them, or set the indicator's missing-input policy; "
+        f"see {where}", extra={"missing": rows[:MISSING_LISTED], "missing_total": len(rows),
+                               "people_missing": len(blocked), "readiness": where})
 
 
 def _log_close(scheme: Scheme, period: Period, close: Close, phases: Phases, *, unchanged: bool) -> None:
@@ -588,8 +634,9 @@ async def expand(session: AsyncSession, close: Close, person_id: str, stored: di
     domain functions under the scheme version the close used, and the grade as it was given."""
     rules = await rules_at(session, close.scheme_id, close.scheme_version)
     mean_load = Fraction(close.summary.get("mean_task_load", "0"))
+    means = means_from_json(close.summary.get("unit_means"))
     if "inputs" in stored:  # a quarter
-        detail = compose_person(to_reference(person_id, stored["inputs"]), rules, mean_load).detail
+        detail = compose_person(to_reference(person_id, stored["inputs"]), rules, mean_load, means).detail
         if detail["total"] != stored["total"]:
             raise RuntimeError(f"explanation of {person_id} in {close.id} does not recompose its total")
         detail["grade"] = {**stored["grade"], "of": close.summary.get("graded"), "slots": close.summary.get("slots")}
@@ -599,7 +646,7 @@ async def expand(session: AsyncSession, close: Close, person_id: str, stored: di
     year_end = stored.get("year_end_inputs")
     year_end_detail = None
     if year_end is not None:
-        year_end_detail = compose_person(to_reference(person_id, year_end), rules, mean_load).detail
+        year_end_detail = compose_person(to_reference(person_id, year_end), rules, mean_load, means).detail
         year_end_detail["evaluation"] = masking.evaluation(year_end_detail["evaluation"], rules)
         detail["year_end_inputs"] = {**year_end, "ratings": masking.ratings_input(year_end["ratings"], rules)}
     detail["year_end_detail"] = year_end_detail
