@@ -373,6 +373,7 @@ ROWS: list[Row] = [
                                                                    "RT": OK}),
     Row("POST", "/api/v1/scoring/rounds/{round_id}/close", UNIT_MANAGE, path={"round_id": "round_to_close"}),
     Row("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/close", UNIT_MANAGE),
+    Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/readiness", UNIT_MANAGE),
     Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/versions", UNIT_MANAGE),
     Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results", with_keys(UNIT_READ),
         scopes=("results:read",)),

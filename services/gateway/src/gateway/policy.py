@@ -98,6 +98,7 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/scoring/rounds/{round_id}/ratings/mine", EVERYONE),
     rule("POST", "/api/v1/scoring/rounds/{round_id}/close", UNIT_MANAGERS),
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/close", UNIT_MANAGERS),
+    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/readiness", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/versions", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results", UNIT_STAFF, "results:read"),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results.xlsx", UNIT_STAFF, "results:read"),

@@ -18,16 +18,18 @@ from hypothesis import strategies as st
 from scoring import definitions
 from scoring.definitions import SchemeDefinition, compile_rules
 from scoring.domain.grades import GradeCap, GradeRule
-from scoring.results.compute import NO_LIMITS, compose_person, compute, grade_all, mean_task_load
+from scoring.results.compute import NO_LIMITS, compose_person, compute, grade_all, mean_task_load, unit_means_of
 from scoring.results.engine import (
     SUMMARY_FIELDS,
     Compact,
     compile_engine,
+    engine_means,
     mean_load_of,
     summary_fields,
     summary_metrics,
     to_reference,
     total,
+    unit_means_of_compacts,
 )
 from scoring.results.ranking import grade_people
 from scoring.results.service import input_digest, quarter_results, quarter_rows
@@ -44,11 +46,16 @@ def split(draw: Any, parts: int) -> list[Decimal]:
 
 
 @st.composite
-def schemes(draw: Any) -> dict[str, Any]:
+def schemes(draw: Any, plain: bool = False) -> dict[str, Any]:
+    """Schemes of every kind; ``plain``: no reverse indicator, and a missing leaf scores 0 (so that
+    raising a mark never lowers a score)."""
     leaves = []
     count = draw(st.integers(1, 4))
+    policies = ["zero", "refuse"] if plain else ["zero", "refuse", "renormalise", "unit_mean"]
     for index, weight in enumerate(split(draw, count)):
-        leaf: dict[str, Any] = {"code": f"i{index}", "name": f"指标{index}", "weight": str(weight)}
+        leaf: dict[str, Any] = {"code": f"i{index}", "name": f"指标{index}", "weight": str(weight),
+                                "missing": draw(st.sampled_from(policies)),
+                                "direction": "higher" if plain else draw(st.sampled_from(["higher", "lower"]))}
         kind = draw(st.sampled_from(["manual", "linear", "steps"]))
         if kind != "manual":
             leaf["metric"] = draw(st.sampled_from(METRICS))
@@ -107,7 +114,7 @@ def people(draw: Any, size: int = 8, narrow: bool = False) -> dict[str, Compact]
         adjustments = [[draw(st.sampled_from(["honour", "safety"])), draw(st.integers(1, 400)), "证明", "党委"]
                        for _ in range(draw(st.integers(0, 3)))]
         adjustments = [[item, h if item == "honour" else -h, e, a] for item, h, e, a in adjustments]
-        out[f"p{i:03d}"] = {"unit": "u", "section": draw(st.sampled_from([None, "s1", "s2", "s3"])),
+        out[f"p{i:03d}"] = {"unit": draw(st.sampled_from(["u", "v"])), "section": draw(st.sampled_from([None, "s1", "s2", "s3"])),
                             "metrics": metrics,
                             "marks": {f"i{k}": draw(value) for k in range(4) if draw(st.booleans())},
                             "ratings": ratings, "adjustments": [] if narrow else sorted(adjustments),
@@ -152,9 +159,12 @@ def test_the_engine_gives_the_reference_totals(definition: dict[str, Any], group
     engine = compile_engine(rules)
     mean = mean_load_of(list(group.values()))
     assert mean == mean_task_load([to_reference(pid, c) for pid, c in group.items()])
+    means = unit_means_of_compacts(group.values(), rules)
+    assert means == unit_means_of([(p.unit_id, p.marks, p.metrics)
+                                   for p in (to_reference(pid, c) for pid, c in group.items())], rules)
     for pid, inputs in group.items():
-        reference = compose_person(to_reference(pid, inputs), rules, mean)
-        assert total(inputs, engine, mean) == reference.total
+        reference = compose_person(to_reference(pid, inputs), rules, mean, means)
+        assert total(inputs, engine, mean, engine_means(means)) == reference.total
         assert reference.detail["total"] == decimal_str(reference.total)
 
 
@@ -173,7 +183,7 @@ def test_input_order_does_not_matter(definition: dict[str, Any], group: dict[str
 
 
 @settings(max_examples=150, deadline=None)
-@given(schemes(), people(), st.data())
+@given(schemes(plain=True), people(), st.data())
 def test_raising_a_mark_never_lowers_the_score(definition: dict[str, Any], group: dict[str, Compact],
                                                data: st.DataObject) -> None:
     rules = compile_rules(SchemeDefinition.model_validate(definition))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
 
 from scoring.periods import PeriodDep
 from scoring.results import exports, service
+from scoring.results import readiness as ready
 from scoring.results.compute import Leftovers
 from scoring.results.schemas import (
     BonusIn,
@@ -18,6 +19,7 @@ from scoring.results.schemas import (
     Explanation,
     ObjectionCreate,
     ObjectionRead,
+    Readiness,
     ResultPage,
     ReviewIn,
 )
@@ -35,7 +37,9 @@ VersionQuery = Annotated[int | None, Query(ge=1, description="a result version; 
 @router.post("/schemes/{scheme_id}/periods/{period}/close", response_model=CloseRead, status_code=201,
              summary="Close a quarter (or a year): compute every result and keep it as a new version",
              responses={200: {"description": "the inputs are those of the latest version: it is returned unchanged"},
-                        409: {"description": "the period's rating round is still open"}})
+                        409: {"description": "the period's rating round is still open, or people lack an input "
+                                              "the scheme does not score without (code inputs_missing: each "
+                                              "person and indicator is listed; see the readiness)"}})
 async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep, request: Request,
                 response: Response, background: BackgroundTasks) -> CloseRead:
     scheme = await scheme_or_404(session, scheme_id, scope)
@@ -46,6 +50,15 @@ async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, sc
     if result.unchanged:
         response.status_code = 200
     return result
+
+
+@router.get("/schemes/{scheme_id}/periods/{period}/readiness", response_model=Readiness,
+            summary="Before closing: every person and indicator without a mark or value, unit by unit, and what "
+                    "holds the close back")
+async def readiness(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
+                    request: Request) -> Readiness:
+    scheme = await scheme_or_404(session, scheme_id, scope)
+    return await ready.readiness(session, request.app.state.neighbours, scheme, period, scope.caller)
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/versions", response_model=list[CloseRead],

@@ -127,3 +127,31 @@ class BonusRead(BaseModel):
     gap: Decimal | None = Field(description="highest minus lowest amount among the paid")
     notes: list[str]
     people: list[BonusShareRead]
+
+
+class PersonMissing(BaseModel):
+    person_id: uuid.UUID
+    blocks: bool = Field(description="the person holds the close back")
+    indicators: list[dict[str, Any]] = Field(
+        description="each leaf without a mark or value: indicator, path, policy, blocks (and why, when it does)")
+
+
+class UnitReadiness(BaseModel):
+    unit_id: uuid.UUID | None
+    people: int
+    people_missing: int
+    people_blocking: int
+    missing: list[PersonMissing]
+
+
+class Readiness(BaseModel):
+    scheme_id: uuid.UUID
+    period: str
+    people: int = Field(description="the scheme's people in the period")
+    ready: bool = Field(description="a close now would succeed: nobody is held back and no rating round is open")
+    people_blocking: int
+    missing_total: int = Field(description="leaves missing, over everyone")
+    round: dict[str, str] | None = Field(description="the period's rating round, if any (an open one holds the "
+                                                     "close back)")
+    quarters_unpublished: list[str] = Field(default_factory=list, description="a year: its quarters not published")
+    units: list[UnitReadiness] = Field(description="units with people holding the close back first")

@@ -155,14 +155,15 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
 
 async def gather_parts(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
                        caller: Caller, rules: Rules, *, year: bool = False, phases: Phases | None = None,
-                       work_mem_mb: int = CLOSE_WORK_MEM_MB) -> tuple[list[dict[str, Any]], dict[str, Compact],
-                                                                      tuple[str, ...]]:
+                       work_mem_mb: int = CLOSE_WORK_MEM_MB,
+                       round_open: bool = False) -> tuple[list[dict[str, Any]], dict[str, Compact], tuple[str, ...]]:
     """The period's inputs for the scheme's people: the records summary's people, this service's
     inputs by person, and the metrics the scheme reads. The records summary is fetched while the
-    database aggregates the ratings (in ``work_mem_mb`` of memory)."""
+    database aggregates the ratings (in ``work_mem_mb`` of memory). An open rating round of the
+    period is a 409 unless ``round_open`` (its ballots so far are then taken)."""
     round_ = await session.scalar(select(RatingRound).where(RatingRound.scheme_id == scheme.id,
                                                             RatingRound.period == period.code))
-    if round_ is not None and round_.status == "open":
+    if round_ is not None and round_.status == "open" and not round_open:
         raise RoundOpen(f"close the rating round {round_.id} of {period.code} first")
     phases = phases or Phases()
     wanted = wanted_metrics(rules, year=year)
