@@ -114,7 +114,8 @@ def people(draw: Any, size: int = 8, narrow: bool = False) -> dict[str, Compact]
         adjustments = [[draw(st.sampled_from(["honour", "safety"])), draw(st.integers(1, 400)), "证明", "党委"]
                        for _ in range(draw(st.integers(0, 3)))]
         adjustments = [[item, h if item == "honour" else -h, e, a] for item, h, e, a in adjustments]
-        out[f"p{i:03d}"] = {"unit": draw(st.sampled_from(["u", "v"])), "section": draw(st.sampled_from([None, "s1", "s2", "s3"])),
+        out[f"p{i:03d}"] = {"unit": draw(st.sampled_from(["u", "v"])),
+                            "section": draw(st.sampled_from([None, "s1", "s2", "s3"])),
                             "metrics": metrics,
                             "marks": {f"i{k}": draw(value) for k in range(4) if draw(st.booleans())},
                             "ratings": ratings, "adjustments": [] if narrow else sorted(adjustments),
