@@ -64,7 +64,9 @@ SCHEME = {
              "mapping": {"kind": "steps", "steps": [["80", "70"], ["90", "85"], ["95", "95"], ["98", "100"]]}}]},
         {"code": "ji", "name": "绩", "weight": "0.4", "children": [
             {"code": "task", "name": "重点任务", "weight": "0.6", "metric": "task_completion",
-             "mapping": {"kind": "linear"}},
+             "mapping": {"kind": "linear"},
+             # no key task due in the quarter: judged on the rest of the work, not scored 0
+             "missing": "renormalise"},
             {"code": "work", "name": "工作实绩", "weight": "0.4"}]},
         {"code": "lian", "name": "廉", "weight": "0.1"}],
     "raters": {"share": "0.2", "groups": {"leadership": "0.4", "middle": "0.3", "staff": "0.2", "non_staff": "0.1"}},
