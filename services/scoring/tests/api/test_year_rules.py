@@ -159,3 +159,50 @@ async def test_a_bad_escalation_is_refused_by_name(client: httpx.AsyncClient, re
         "region_id": county["region"], "unit_id": county["unit"], "name": "城步县某局", "definition": definition})
     assert response.status_code == 422, response.text
     assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+# P has four good quarters; Q's mean is the same 90 ((99 + 70 + 99 + 92) / 4) with a fairly good Q2.
+TIE_MARKS = {"A": (95,) * 4, "B": (94,) * 4, "P": (90,) * 4, "Q": (99, 70, 99, 92), "C": (79,) * 4,
+             "D": (78,) * 4, "E": (77,) * 4, "F": (76,) * 4, "G": (75,) * 4, "H": (74,) * 4}
+
+
+@pytest.mark.parametrize("breaks_ties", [True, False])
+async def test_four_good_quarters_break_a_tie_at_the_last_slot(
+        client: httpx.AsyncClient, records: httpx.AsyncClient, quota: httpx.AsyncClient, breaks_ties: bool) -> None:
+    county = await unit_with_people(records, "".join(TIE_MARKS))
+    p = county["people"]
+    definition = {**RULES, "annual": {"four_good_breaks_ties": breaks_ties}}
+    scheme = (await client.post("/api/v1/scoring/schemes", json={
+        "region_id": county["region"], "unit_id": county["unit"], "name": "城步县某局",
+        "definition": definition})).json()
+    base = f"/api/v1/scoring/schemes/{scheme['id']}/periods"
+    for q in range(4):
+        marks = [{"person_id": p[k], "indicator": "ji", "mark": m[q]} for k, m in TIE_MARKS.items()]
+        assert (await client.put(f"{base}/2025Q{q + 1}/marks", json={"marks": marks})).status_code == 200
+        close = (await client.post(f"{base}/2025Q{q + 1}/close")).json()
+        assert (await client.post(f"/api/v1/scoring/results/{close['id']}/publish")).status_code == 200
+    marks = [{"person_id": p[k], "indicator": "ji", "mark": 90 if k in "PQ" else m[0]} for k, m in TIE_MARKS.items()]
+    assert (await client.put(f"{base}/2025/marks", json={"marks": marks})).status_code == 200
+    assert (await publish_quota(quota, county["region"], county["unit"]))[county["unit"]] == 3
+    # Quarters: the 4 good are the top 4 of 10; Q2's are A B P C (Q's 70 is below C's 79): P good
+    # throughout, Q fairly good in Q2. Year: P 90 × 0.6 + 90 × 0.4 = 90; Q mean 90 × 0.6 + 90 × 0.4 = 90.
+    response = await client.post(f"{base}/2025/close")
+    assert response.status_code == 201, response.text
+    results = {k: (await client.get(f"{base}/2025/people/{v}/explanation")).json() for k, v in p.items()}
+    got = {k: (r["score"], r["grade"], r["rank"]) for k, r in results.items() if k in "ABPQ"}
+    if breaks_ties:
+        # the 3 slots: A 95, B 94, then P ahead of Q at 90 by its four good quarters
+        assert got == {"A": ("95", "excellent", 1), "B": ("94", "excellent", 2), "P": ("90", "excellent", 3),
+                       "Q": ("90", "competent", 4)}
+        assert ("equal annual score 90 with " + p["P"] + ", ranked first for four quarters graded good "
+                "(four_good_breaks_ties)") in results["Q"]["detail"]["grade"]["reasons"]
+        assert response.json()["summary"]["grading_notes"] == [
+            f"at 90, {p['P']} (four good quarters) rank ahead of {p['Q']} (four_good_breaks_ties)"]
+    else:
+        # P and Q tied where the 3rd slot falls: the slot count holds, both stay out
+        assert got == {"A": ("95", "excellent", 1), "B": ("94", "excellent", 2), "P": ("90", "competent", 3),
+                       "Q": ("90", "competent", 3)}
+        assert response.json()["summary"]["slots_unused"] == 1
+    settings = results["P"]["detail"]["grade"]["settings"]
+    assert (settings["four_good_breaks_ties"], settings["poor_quarter_bars_excellent"]) == (breaks_ties, True)
+    assert (results["P"]["detail"]["four_good_priority"], results["Q"]["detail"]["four_good_priority"]) == (True, False)
