@@ -87,7 +87,7 @@ class YearCandidate:
 class YearResult:
     person_id: str
     grade: str | None  # None when excluded
-    rank: int | None  # among the graded, 1 = best, equal scores share a rank; None when excluded
+    rank: int | None  # among the graded, 1 = best, equals share a rank (see the tie-break); None when excluded
     reasons: tuple[str, ...]
     consequences: tuple[str, ...]  # Chengbu escalation, accumulated
     four_good_priority: bool
@@ -95,12 +95,12 @@ class YearResult:
 
 @dataclass(frozen=True)
 class YearGrading:
-    results: tuple[YearResult, ...]  # by score, highest first, then person id
+    results: tuple[YearResult, ...]  # by score, highest first, then four good quarters (tie-break), person id
     excellent_slots: int
     slots_given: int
     slots_unused: int
     tied_at_slots: tuple[str, ...]  # people tied where the slot count fell, all kept out of excellent
-    notes: tuple[str, ...]
+    notes: tuple[str, ...]  # unused slots, the tie at the slots, where four good quarters decided an order
 
 
 def _pct(share: Fraction) -> str:
@@ -251,6 +251,9 @@ def _tie_break_reasons(graded: Sequence[YearCandidate], four_good: set[str], rea
 def grade_year(people: Sequence[YearCandidate], *, excellent_slots: int, failing: str = "poor",
                escalation: Sequence[EscalationStep] = CHENGBU_ESCALATION, poor_quarter_bars_excellent: bool = False,
                four_good_breaks_ties: bool = False) -> YearGrading:
+    """The annual grades (see the module). The keywords' defaults are the rule as it was before they
+    were settings (no bar, no tie-break); a scheme's ``annual`` block passes its own (Chengbu's by
+    default: both on)."""
     _validate(people, excellent_slots, failing, escalation)
     four_good = {p.person_id for p in people if _four_good(p)}
 
