@@ -18,6 +18,7 @@ from scoring.domain import adjustments as adjusting
 from scoring.domain import grades as grading
 from scoring.domain import indicators as tree
 from scoring.domain import raters as rating
+from scoring.domain import year as years
 from scoring.errors import SchemeInvalid
 
 Share = Annotated[Decimal, Field(ge=0, le=1)]
@@ -180,14 +181,42 @@ class SchemeDefinition(BaseModel):
         return self
 
 
+class EscalationStepIn(BaseModel):
+    """From ``failing_quarters`` quarters graded ``annual.failing_grade`` in a year: a talk with the
+    unit head (``talk``), a notice of criticism (``notice``), or an annual grade no better than
+    ``grade`` (``grade``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    failing_quarters: int = Field(ge=1, le=4)
+    action: Literal["talk", "notice", "grade"]
+    grade: str | None = Field(default=None, description="for action=grade: an annual grade below excellent")
+
+
+def chengbu_escalation() -> list[EscalationStepIn]:
+    return [EscalationStepIn.model_validate({"failing_quarters": s.failing_quarters, "action": s.action,
+                                             "grade": s.grade}) for s in years.CHENGBU_ESCALATION]
+
+
 class AnnualIn(BaseModel):
-    """The year: quarters' share of the annual score (Binzhou: at least 60%) and the year-end part."""
+    """The year: quarters' share of the annual score (Binzhou: at least 60%) and the year-end part;
+    Chengbu's rules on the quarter grades (see ``scoring.domain.year``)."""
 
     model_config = ConfigDict(extra="forbid")
     quarter_weight: Decimal = Field(default=Decimal("0.6"), ge=Decimal("0.6"), le=1)
     failing_grade: str = "poor"
     leave_days_limit: int = Field(default=182, ge=1, le=366,
                                   description="sick and personal leave days in the year beyond which there is no grade")
+    poor_quarter_bars_excellent: bool = Field(default=True, description="a quarter graded the failing grade bars an "
+                                                                        "excellent year (Chengbu)")
+    four_good_breaks_ties: bool = Field(default=True, description="of equal annual scores, four quarters graded good "
+                                                                  "rank first and take an excellent slot first")
+    escalation: list[EscalationStepIn] = Field(
+        default_factory=chengbu_escalation, max_length=4,
+        description="steps by failing quarters, ascending (Chengbu: 1 talk, 2 notice, 3 basically_competent, "
+                    "4 incompetent); consequences accumulate, the lowest grade bound wins")
+
+    def steps(self) -> tuple[years.EscalationStep, ...]:
+        return tuple(years.EscalationStep(s.failing_quarters, s.action, s.grade) for s in self.escalation)
 
 
 SchemeDefinition.model_rebuild()
@@ -291,6 +320,10 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
     if definition.annual.failing_grade not in known:
         raise _invalid(f"failing grade {definition.annual.failing_grade!r} is not a grade of the rule",
                        "annual.failing_grade")
+    try:
+        years.validate_escalation(definition.annual.steps())
+    except years.YearRuleError as exc:
+        raise _invalid(str(exc), f"annual.{exc.field}") from exc
     adjustments = definition.adjustments
     caps = adjusting.AdjustmentCaps(per_item={c: Fraction(i.max_points) for c, i in adjustments.items.items()},
                                     bonus_total=Fraction(adjustments.bonus_total),

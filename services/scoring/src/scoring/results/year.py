@@ -11,8 +11,13 @@ Annual grade: the excellent slots are the quota service's published allocation f
 units (summed over them for a group scheme); the top N by annual score among the eligible are
 excellent. Excluded (no grade): a negative-list ``exclude`` event in the year (sanction,
 investigation) or more sick and personal leave than ``annual.leave_days_limit`` days. A ``cap``
-event in the year means competent at best, a ``veto`` incompetent. Chengbu's escalation on the
-quarters graded ``annual.failing_grade`` applies as in ``scoring.domain.year``.
+event in the year means competent at best, a ``veto`` incompetent. A quarter in which the person
+was excluded from grading (an ``exclude`` event in that quarter) keeps its score in the mean; its
+missing grade neither fails nor counts as good, and the explanation gives the quarter's reason.
+The escalation on the quarters graded ``annual.failing_grade`` (``annual.escalation``), the bar
+on an excellent year after a failing quarter (``annual.poor_quarter_bars_excellent``) and the
+four-good-quarters tie-break (``annual.four_good_breaks_ties``) apply as in
+``scoring.domain.year``; the explanation shows the settings applied.
 """
 
 from __future__ import annotations
@@ -74,11 +79,16 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
     if not quarters:
         raise NotPublished(f"no quarter of {year} is published under scheme {scheme.id}: publish them first")
     by_person: dict[str, list[tuple[str, int, Fraction, str | None]]] = {}
+    ungraded: dict[str, list[str]] = {}  # person → the quarters scored without a grade, with why
     for close in quarters:
         for person_id, score, grade in await session.execute(
                 select(Result.person_id, Result.score, Result.grade).where(Result.close_id == close.id)):
             assert score is not None  # every quarter result has a score, graded or not
             by_person.setdefault(str(person_id), []).append((close.period, close.version, Fraction(score), grade))
+        for person_id, stored in await session.execute(
+                select(Result.person_id, Result.detail).where(Result.close_id == close.id, Result.grade.is_(None))):
+            why = "; ".join(stored.get("grade", {}).get("reasons") or []) or "no grade"
+            ungraded.setdefault(str(person_id), []).append(f"{close.period} not graded ({why})")
     people = await gather(session, neighbours, scheme, period, caller, rules, year=True,
                           work_mem_mb=tuning.work_mem_mb)
     engine = compile_engine(rules)
@@ -116,12 +126,20 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
         leave = person["metrics"].get("leave_days_in_year", [0, 1])[0]
         if excluded is None and leave > leave_limit:
             excluded = f"{leave} days of sick and personal leave in {year}, more than {leave_limit}"
-        candidates.append(years.YearCandidate(pid, part.total, tuple(g or "" for _, _, _, g in quarter_rows),
-                                              excluded, cap_at))
+        candidates.append(years.YearCandidate(pid, part.total, tuple(g for _, _, _, g in quarter_rows if g),
+                                              excluded, cap_at, tuple(ungraded.get(pid, ()))))
         annual_parts[pid] = part
         notes[pid] = quarter_rows
         year_end_inputs[pid] = person if entered else None
-    grading = years.grade_year(candidates, excellent_slots=slots, failing=rules.annual.failing_grade)
+    annual = rules.annual
+    grading = years.grade_year(candidates, excellent_slots=slots, failing=annual.failing_grade,
+                               escalation=annual.steps(),
+                               poor_quarter_bars_excellent=annual.poor_quarter_bars_excellent,
+                               four_good_breaks_ties=annual.four_good_breaks_ties)
+    settings = {"failing_grade": annual.failing_grade,
+                "poor_quarter_bars_excellent": annual.poor_quarter_bars_excellent,
+                "four_good_breaks_ties": annual.four_good_breaks_ties,
+                "escalation": [s.model_dump(mode="json", exclude_none=True) for s in annual.escalation]}
     results = []
     for outcome in grading.results:
         part = annual_parts[outcome.person_id]
@@ -138,7 +156,8 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
             "notes": list(part.notes),
             "grade": {"grade": outcome.grade, "rank": outcome.rank, "reasons": list(outcome.reasons),
                       "excellent_slots": grading.excellent_slots, "slots_given": grading.slots_given,
-                      "slots_unused": grading.slots_unused, "slot_source": f"quota allocation published for {year}"},
+                      "slots_unused": grading.slots_unused, "slot_source": f"quota allocation published for {year}",
+                      "settings": settings},
             "consequences": list(outcome.consequences),
             "four_good_priority": outcome.four_good_priority,
         }
@@ -150,6 +169,7 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
         grades[r.grade or "not_graded"] = grades.get(r.grade or "not_graded", 0) + 1
     summary = {"grades": grades, "excellent_slots": slots, "slots_given": grading.slots_given,
                "slots_unused": grading.slots_unused, "tied_at_slots": list(grading.tied_at_slots),
+               "grading_notes": list(grading.notes),
                "quarters": [{"period": c.period, "version": c.version} for c in quarters],
                "four_good_priority": sum(1 for r in results if r.detail["four_good_priority"])}
     inputs = input_digest(version.definition, people, slots, [[c.id.hex, c.result_digest] for c in quarters])
@@ -176,8 +196,8 @@ async def pay_bonus(session: AsyncSession, scheme: Scheme, year: int, *, total: 
             select(Result.person_id, Result.grade, Result.detail).where(Result.close_id == close.id)):
         reasons = detail["grade"]["reasons"]
         excluded = None if grade is not None else (reasons[0] if reasons else "no annual grade")
-        people.append(bonuses.BonusCandidate(str(person_id), grade, tuple(q["grade"] or "" for q in detail["quarters"]),
-                                             excluded))
+        quarter_grades = tuple(q["grade"] for q in detail["quarters"] if q["grade"])  # an ungraded one: nothing
+        people.append(bonuses.BonusCandidate(str(person_id), grade, quarter_grades, excluded))
     try:
         return bonuses.pay_out(Fraction(total), people, pool_share=Fraction(pool_share),
                                coefficients={k: Fraction(v) for k, v in coefficients.items()},
