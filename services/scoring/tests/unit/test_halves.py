@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 
 from scoring.definitions import SchemeDefinition, compile_rules
 from scoring.results import halves
-from scoring.results.engine import Compact, mean_load_of, wanted_metrics
+from scoring.results.engine import (
+    Compact,
+    engine_means,
+    mean_load_of,
+    unit_means_of_summary,
+    wanted_metrics,
+)
 from scoring.results.halves import BATCH, ForkedHalf, RowStream, split
 from scoring.results.service import (
     compacts_of,
@@ -67,7 +73,9 @@ def worked(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any, at
     digest, the COPY's lines (sorted: the table does not mind their order), and how many
     processes worked (``kill``: the child is killed before its inputs or its rows)."""
     mean_load = mean_load_of_people(people, own, rules)
-    first, second = split([dict(p) for p in people], own_copy(own), wanted_metrics(rules), rules, mean_load, at=at)
+    means = engine_means(unit_means_of_summary(people, own, rules))
+    first, second = split([dict(p) for p in people], own_copy(own), wanted_metrics(rules), rules, mean_load, means,
+                          at=at)
     try:
         if kill == "inputs":
             kill_child(second)

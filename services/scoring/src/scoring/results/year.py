@@ -37,7 +37,14 @@ from scoring.domain import year as years
 from scoring.errors import InputInvalid, NotPublished
 from scoring.models import Close, Result, Scheme
 from scoring.results.compute import PersonResult
-from scoring.results.engine import compile_engine, mean_load_of, total
+from scoring.results.engine import (
+    compile_engine,
+    engine_means,
+    mean_load_of,
+    means_to_json,
+    total,
+    unit_means_of_compacts,
+)
 from scoring.results.halves import RowStream
 from scoring.results.schemas import CloseRead
 from scoring.results.service import (
@@ -93,6 +100,10 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
                           work_mem_mb=tuning.work_mem_mb)
     engine = compile_engine(rules)
     mean_load = mean_load_of(list(people.values())) if rules.base.kind == "task_load" else Fraction(0)
+    # the year-end marks' unit means, among those who have year-end inputs
+    means = unit_means_of_compacts([p for p in people.values() if p["marks"] or p["ratings"] or p["adjustments"]],
+                                   rules)
+    year_means = engine_means(means)
     slots_by_unit = await neighbours.published_slots(region_id=scheme.region_id, year=year, caller=caller)
     if slots_by_unit is None:
         raise NotPublished(f"the quota allocation of region {scheme.region_id} for {year} is not published")
@@ -110,7 +121,7 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
             continue  # joined after the last published quarter: no annual result
         entered = bool(person["marks"] or person["ratings"] or person["adjustments"])
         part = years.annual_score([s for _, _, s, _ in quarter_rows],
-                                  total(person, engine, mean_load) if entered else None,
+                                  total(person, engine, mean_load, year_means) if entered else None,
                                   quarter_weight=Fraction(rules.annual.quarter_weight))
         excluded, cap_at = None, None
         for item, note in person["negatives"]:
@@ -177,6 +188,8 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
     if latest is not None and latest.input_digest == inputs and latest.scheme_version == version.version:
         return close_read(latest, unchanged=True)
     summary["mean_task_load"] = str(mean_load)
+    if means:
+        summary["unit_means"] = means_to_json(means)
     close_id = await new_close_id(session)
     close = await store(session, close_id=close_id, scheme_id=scheme.id, period=period.code,
                         scheme_version=version.version, inputs_digest=inputs,
