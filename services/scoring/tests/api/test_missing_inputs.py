@@ -36,7 +36,7 @@ async def quarter(client: httpx.AsyncClient, records: httpx.AsyncClient, marks: 
              for code, m in codes.items()]
     if given:
         assert (await client.put(f"{base}/marks", json={"marks": given})).status_code == 200
-    return {"people": p, "unit": county["unit"], "base": base}
+    return {"people": p, "unit": county["unit"], "region": county["region"], "base": base}
 
 
 async def scores(client: httpx.AsyncClient, base: str) -> dict[str, str]:
@@ -172,3 +172,23 @@ async def test_missing_and_direction_settings_are_checked_when_saved(client: htt
                                             "children": [{"code": "a", "name": "a", "weight": "1"}]}]}})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body.indicators.0.direction"
+
+
+async def test_a_year_end_evaluation_begun_is_finished_before_the_year_closes(
+        client: httpx.AsyncClient, records: httpx.AsyncClient, quota: httpx.AsyncClient) -> None:
+    from .test_year import publish_quota
+
+    q = await quarter(client, records, {"A": {"de": 90, "ji": 90}, "B": {"de": 80, "ji": 70}})
+    p = q["people"]
+    close = (await client.post(f"{q['base']}/close")).json()
+    assert (await client.post(f"/api/v1/scoring/results/{close['id']}/publish")).status_code == 200
+    year = q["base"].replace(f"/{Q}", "/2025")
+    await client.put(f"{year}/marks", json={"marks": [
+        {"person_id": p["A"], "indicator": "de", "mark": 90}, {"person_id": p["A"], "indicator": "ji", "mark": 90},
+        {"person_id": p["B"], "indicator": "de", "mark": 80}]})
+    await publish_quota(quota, q["region"], q["unit"])
+    response = await client.post(f"{year}/close")
+    assert response.status_code == 409, response.text
+    assert [(m["person_id"], m["indicator"]) for m in response.json()["missing"]] == [(p["B"], "ji")]
+    await client.put(f"{year}/marks", json={"marks": [{"person_id": p["B"], "indicator": "ji", "mark": 70}]})
+    assert (await client.post(f"{year}/close")).status_code == 201

@@ -42,6 +42,7 @@ from scoring.results.engine import (
     engine_means,
     mean_load_of,
     means_to_json,
+    missing_finder,
     total,
     unit_means_of_compacts,
 )
@@ -52,6 +53,7 @@ from scoring.results.service import (
     close_read,
     gather,
     input_digest,
+    inputs_missing,
     latest_close,
     lock_latest,
     new_close_id,
@@ -114,6 +116,12 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
     else:
         slots = sum(slots_by_unit.get(u, 0) for u in units)
     leave_limit = rules.annual.leave_days_limit
+    find = missing_finder(rules, year_means)
+    blocked = [(pid, p["unit"], lacking) for pid, p in people.items()
+               if find is not None and pid in by_person and (p["marks"] or p["ratings"] or p["adjustments"])
+               and (lacking := find(p))]
+    if blocked:  # a year-end evaluation begun is finished before the year closes
+        raise inputs_missing(scheme, period, blocked)
     candidates, annual_parts, notes, year_end_inputs = [], {}, {}, {}
     for pid, person in people.items():
         quarter_rows = sorted(by_person.get(pid, []))
