@@ -82,15 +82,21 @@ class RuleIn(BaseModel):
 
 
 class BaseIn(BaseModel):
-    """Binzhou's three ways: flat, by task load against the group's mean, or a section coefficient."""
+    """Binzhou's three ways: flat, by task load against the group's mean, or a section coefficient.
+
+    By section, a person's coefficient is the one stored on their section in the records (科室系数);
+    ``coefficients`` overrides it for the sections it names, in this scheme only; ``default`` is for
+    a person with no section, or whose section has none."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["flat", "task_load", "section"] = "flat"
     floor: Decimal = Field(default=Decimal("0.8"), gt=0, le=10)
     ceiling: Decimal = Field(default=Decimal("1.2"), gt=0, le=10)
     coefficients: dict[str, Annotated[Decimal, Field(gt=0, le=10)]] = Field(
-        default_factory=dict, description="section id → coefficient (kind=section)")
-    default: Decimal = Field(default=Decimal(1), gt=0, le=10, description="for a section without a coefficient")
+        default_factory=dict, description="section id → coefficient (kind=section), over the coefficient stored on "
+                                          "the section in the records, for this scheme only")
+    default: Decimal = Field(default=Decimal(1), gt=0, le=10,
+                             description="for a person with no section, or whose section has no coefficient")
 
 
 class RatersIn(BaseModel):

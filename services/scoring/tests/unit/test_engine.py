@@ -73,7 +73,8 @@ def schemes(draw: Any) -> dict[str, Any]:
                                   "safety": {"name": "安全", "direction": "deduction", "max_points": "5"}},
                         "bonus_total": "4", "deduction_total": "6"},
         "base": draw(st.sampled_from([{"kind": "flat"}, {"kind": "task_load", "floor": "0.8", "ceiling": "1.2"},
-                                      {"kind": "section", "coefficients": {"s1": "1.1", "s2": "0.9"}}])),
+                                      {"kind": "section", "coefficients": {"s1": "1.1", "s2": "0.9"}},
+                                      {"kind": "section", "default": "0.95"}])),
         "negative_items": {"discipline": {"name": "纪律", "effect": "cap", "grade": "average"},
                            "bribe": {"name": "受贿", "effect": "veto"},
                            "probe": {"name": "立案调查", "effect": "exclude"}},
@@ -99,6 +100,9 @@ def people(draw: Any, size: int = 8, narrow: bool = False) -> dict[str, Compact]
             if draw(st.booleans()):
                 metrics[name] = ([draw(st.sampled_from([0, 50, 100])), draw(st.sampled_from([1, 2, 4]))] if narrow
                                  else [draw(st.integers(0, 10_000)), draw(st.integers(1, 120))])
+        if draw(st.booleans()):  # the coefficient stored on the person's section (科室系数), from the records
+            metrics["section_coefficient"] = [draw(st.sampled_from([1, 5, 6, 9, 1250])),
+                                              draw(st.sampled_from([1, 4, 5]))]
         ratings = {}
         for group in ("leadership", "middle", "staff", "non_staff", "elsewhere"):
             raters = draw(st.integers(0, 2 if narrow else 5))
