@@ -19,8 +19,8 @@ from scoring.domain import grades as grading
 from scoring.domain import indicators as tree
 from scoring.domain import raters as rating
 from scoring.errors import SchemeInvalid
+from scoring.shares import Share, parse_share
 
-Share = Annotated[Decimal, Field(ge=0, le=1)]
 Points = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
 
 # What a derived leaf (or a tie-break) may read from the records summary, each 0-100 except task_load.
@@ -59,7 +59,7 @@ class IndicatorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=100)
-    weight: Share = Field(description="share of the parent, e.g. 0.2")
+    weight: Share = Field(description="share of the parent, e.g. 0.2 or 1/3")
     children: list[IndicatorIn] = Field(default_factory=list, max_length=100)
     metric: str | None = Field(default=None, description="a records summary metric for a derived leaf")
     mapping: MappingIn | None = None
@@ -74,7 +74,7 @@ class CapIn(BaseModel):
 class RuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     order: list[str] = Field(default=list(grading.QUARTER_GRADES), min_length=2)
-    caps: list[CapIn] = Field(default_factory=lambda: [CapIn(grade="good", max_share=Decimal("0.4"))])
+    caps: list[CapIn] = Field(default_factory=lambda: [CapIn(grade="good", max_share=parse_share("0.4"))])
     default: str = "average"
     rounding: Literal["floor", "half_up", "ceiling"] = "floor"
     tie_at_cap: Literal["exclude", "include"] = "exclude"
@@ -103,7 +103,7 @@ class RatersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     share: Share = Field(description="how much of the total the evaluation is, e.g. 0.2")
     groups: dict[str, Share] = Field(min_length=1, max_length=20,
-                                     description="rater group → weight, adding up to 1")
+                                     description="rater group → weight (e.g. 0.4 or 1/3), adding up to 1")
     missing: Literal["renormalise", "zero"] = "renormalise"
 
 

@@ -57,6 +57,9 @@ def schemes(draw: Any) -> dict[str, Any]:
             else:
                 leaf["mapping"] = {"kind": "steps", "steps": [["50", "60"], ["80", "85"], ["95", "100"]]}
         leaves.append(leaf)
+    if count == 3 and draw(st.booleans()):  # exact thirds
+        for leaf in leaves:
+            leaf["weight"] = "1/3"
     indicators = leaves
     if count > 1 and draw(st.booleans()):  # one more level: the first leaf under one parent, the rest under another
         rest = [{**leaf, "weight": str(w)} for leaf, w in zip(leaves[1:], split(draw, count - 1), strict=True)]
@@ -66,8 +69,9 @@ def schemes(draw: Any) -> dict[str, Any]:
     groups = ["leadership", "middle", "staff", "non_staff"][:draw(st.integers(1, 4))]
     definition: dict[str, Any] = {
         "indicators": indicators,
-        "raters": {"share": draw(st.sampled_from(["0", "0.1", "0.2", "0.35"])),
-                   "groups": dict(zip(groups, map(str, split(draw, len(groups))), strict=True)),
+        "raters": {"share": draw(st.sampled_from(["0", "0.1", "0.2", "0.35", "1/3"])),
+                   "groups": dict(zip(groups, ["1/3"] * 3 if len(groups) == 3 and draw(st.booleans())
+                                      else map(str, split(draw, len(groups))), strict=True)),
                    "missing": draw(st.sampled_from(["renormalise", "zero"]))},
         "adjustments": {"items": {"honour": {"name": "荣誉", "direction": "bonus", "max_points": "3"},
                                   "safety": {"name": "安全", "direction": "deduction", "max_points": "5"}},
