@@ -119,6 +119,10 @@ class AdjustmentsIn(BaseModel):
     items: dict[str, ItemIn] = Field(default_factory=dict, max_length=200)
     bonus_total: Points = Decimal(10)
     deduction_total: Points = Decimal(20)
+    over_cap: Literal["refuse", "cut"] = Field(
+        default="refuse", description="points that would take an item or a direction's total past its cap: "
+                                      "refused when keyed (refuse), or accepted and cut to the cap in the result, "
+                                      "which says so (cut)")
 
 
 class NegativeItemIn(BaseModel):
@@ -274,7 +278,8 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
     adjustments = definition.adjustments
     caps = adjusting.AdjustmentCaps(per_item={c: Fraction(i.max_points) for c, i in adjustments.items.items()},
                                     bonus_total=Fraction(adjustments.bonus_total),
-                                    deduction_total=Fraction(adjustments.deduction_total))
+                                    deduction_total=Fraction(adjustments.deduction_total),
+                                    over_cap=adjustments.over_cap)
     leaves = tuple(tree.leaves(indicators))
     return Rules(indicators=indicators, leaves=leaves, base=definition.base, rater_weights=weights,
                  rater_share=share, rater_missing=missing, caps=caps, items=dict(adjustments.items),

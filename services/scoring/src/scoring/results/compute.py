@@ -184,7 +184,7 @@ def compose_person(person: PersonInputs, rules: Rules, mean_load: Fraction) -> C
                        for part in evaluation.parts]},
         "coefficient": {"kind": rules.base.kind, "value": _d(coefficient), "why": why},
         "adjustments": {"bonus": _d(applied.bonus), "deduction": _d(applied.deduction), "net": _d(applied.net),
-                        "capped": list(applied.capped),
+                        "capped": list(applied.capped), "over_cap": rules.caps.over_cap,
                         "items": [{"item": a.item, "points": _d(a.points), "evidence": a.evidence,
                                    "approved_by": a.approved_by}
                                   for a in sorted(person.adjustments, key=lambda a: (a.item, a.points, a.evidence))]},
