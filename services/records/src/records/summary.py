@@ -44,6 +44,9 @@ class PersonSummary(BaseModel):
     name: str
     unit_id: uuid.UUID
     section_id: uuid.UUID | None
+    section_name: str | None
+    section_coefficient: Decimal | None = Field(
+        description="the section's coefficient (科室系数), for a base score by section; null: none set")
     staff_category: str
     days_in_period: int
     weeks_due: int
@@ -143,13 +146,16 @@ def _half_even(value: str, places: int) -> str:
 
 #: Each field of a person's summary: its JSON (a format() piece and its argument, over q below)
 #: and the per-person aggregates it needs (l: weekly records, r: monthly reports, m: leader marks,
-#: t: tasks, d: the period's attendance, v: the rest of the year's leave).
+#: t: tasks, d: the period's attendance, v: the rest of the year's leave, s: the person's section).
 _FIELDS: dict[str, tuple[str, str, str]] = {
     "person_id": ('"person_id":"%s"', "q.person_id", ""),
     "staff_no": ('"staff_no":%s', "to_json(q.staff_no)", ""),
     "name": ('"name":%s', "to_json(q.name)", ""),
     "unit_id": ('"unit_id":"%s"', "q.unit_id", ""),
     "section_id": ('"section_id":%s', "coalesce('\"' || q.section_id || '\"', 'null')", ""),
+    "section_name": ('"section_name":%s', "coalesce(to_json(q.section_name)::text, 'null')", "s"),
+    "section_coefficient": ('"section_coefficient":%s',
+                            "coalesce('\"' || q.section_coefficient::text || '\"', 'null')", "s"),
     "staff_category": ('"staff_category":%s', "to_json(q.staff_category)", ""),
     "days_in_period": ('"days_in_period":%s', "q.days", ""),
     "weeks_due": ('"weeks_due":%s', "q.weeks_due", ""),
@@ -251,19 +257,23 @@ def _summary_sql(statuses: list[str], bytewise: bool, fields: Sequence[str] = FI
           AND NOT (unit_id = ANY($1::uuid[]) AND day BETWEEN $2::date AND $3::date)
         GROUP BY person_id
     ) AS v ON v.person_id = p.person_id""",
+        "s": """
+    LEFT JOIN {S}.sections AS sec ON sec.id = p.section_id""",
     }
     parts = {"on_time": _ON_TIME_PER_ROW, "S": S, "weeks_w": _weeks_in_period("w"), "months_r": _months_in_period("r"),
              "counts": counts, "LEAVE": LEAVE}
-    joined = "".join(joins[k].format(**parts) for k in "lrmtdv" if k in needs)
+    joined = "".join(joins[k].format(**parts) for k in "lrmtdvs" if k in needs)
     columns = {
         "l": "l.submitted, l.timely", "r": "r.reports", "m": "m.mean", "t": "t.tasks, t.load, t.completion",
-        "d": f"concat_ws(',', {attendance}) AS attendance", "v": f"CASE WHEN $17 THEN {leave} END AS leave"}
+        "d": f"concat_ws(',', {attendance}) AS attendance", "v": f"CASE WHEN $17 THEN {leave} END AS leave",
+        "s": "sec.name AS section_name, sec.coefficient AS section_coefficient"}
     absent = {"l": "NULL::bigint AS submitted, NULL::bigint AS timely", "r": "NULL::bigint AS reports",
               "m": "NULL::numeric AS mean",
               "t": "NULL::bigint AS tasks, NULL::numeric AS load, NULL::numeric AS completion",
-              "d": "NULL::text AS attendance", "v": "NULL::bigint AS leave"}
+              "d": "NULL::text AS attendance", "v": "NULL::bigint AS leave",
+              "s": "NULL::text AS section_name, NULL::numeric AS section_coefficient"}
     # (v's column reads d's leave too: it is only asked for with d, see _FIELDS)
-    selected = ", ".join(columns[k] if k in needs else absent[k] for k in "lrmtdv")
+    selected = ", ".join(columns[k] if k in needs else absent[k] for k in "lrmtdvs")
     sort = "p.person_id" if order == "person_id" else 'x.staff_no COLLATE "C"' if bytewise else "x.staff_no"
     return f"""
 WITH placed AS MATERIALIZED (

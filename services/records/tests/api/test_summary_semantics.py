@@ -33,7 +33,8 @@ from shared.periods import Period, parse_period
 
 def _person(person_id: uuid.UUID, staff_no: str, name: str) -> dict[str, Any]:
     return {"person_id": person_id, "staff_no": staff_no, "name": name, "unit_id": None, "section_id": None,
-            "staff_category": None, "days_in_period": 0, "weeks_due": 0, "weeks_submitted": 0, "weeks_on_time": 0,
+            "section_name": None, "section_coefficient": None, "staff_category": None, "days_in_period": 0,
+            "weeks_due": 0, "weeks_submitted": 0, "weeks_on_time": 0,
             "months_due": 0, "monthly_reports": 0, "mean_leader_mark": None, "tasks": 0, "task_load": Decimal(0),
             "task_completion": None, "attendance": {}, "leave_days_in_year": 0}
 
@@ -43,19 +44,23 @@ async def reference(session: AsyncSession, unit_ids: list[uuid.UUID], period: Pe
     the exact sum of the loads: that version let SQLAlchemy cast it to NUMERIC(6, 2))."""
     placements = await session.execute(
         select(Person.id, Person.staff_no, Person.name, Assignment.unit_id, Assignment.section_id,
-               Assignment.staff_category, Assignment.active_from, Assignment.active_to)
+               Assignment.staff_category, Assignment.active_from, Assignment.active_to, Section.name,
+               Section.coefficient)
         .join(Person, Person.id == Assignment.person_id)
+        .outerjoin(Section, Section.id == Assignment.section_id)
         .where(Assignment.unit_id.in_(unit_ids), Assignment.active_from <= period.end,
                (Assignment.active_to.is_(None)) | (Assignment.active_to >= period.start))
         .order_by(Person.staff_no, Assignment.active_from))
     people: dict[uuid.UUID, dict[str, Any]] = {}
-    for person_id, staff_no, name, unit_id, section_id, category, active_from, active_to in placements:
+    for person_id, staff_no, name, unit_id, section_id, category, active_from, active_to, section_name, \
+            coefficient in placements:
         start = max(period.start, active_from)
         end = min(period.end, active_to or period.end)
         summary = people.get(person_id)
         if summary is None:
             summary = people[person_id] = _person(person_id, staff_no, name)
         summary["unit_id"], summary["section_id"], summary["staff_category"] = unit_id, section_id, category
+        summary["section_name"], summary["section_coefficient"] = section_name, coefficient
         summary["days_in_period"] += (end - start).days + 1
         summary["weeks_due"] += mondays(start, end)
         summary["months_due"] += (end.year - start.year) * 12 + end.month - start.month + 1
@@ -132,7 +137,7 @@ async def province(session: AsyncSession) -> dict[str, Any]:
                     evaluation_group=group) for code, group in (("A", "G"), ("B", "G"), ("C", "H")))
     session.add_all([a, b, c])
     await session.flush()
-    section = Section(id=uuid.uuid4(), unit_id=a.id, name="办公室")
+    section = Section(id=uuid.uuid4(), unit_id=a.id, name="办公室", coefficient=Decimal("1.25"))
     session.add(section)
     names = {"mover": "张三", "joiner": "李四", "gone": "王五", "odd": 'O"Brien \\ 赵\n\t\x01\x7f\u2028😀',
              "brief": "钱七", "idle": "孙八"}
@@ -327,6 +332,8 @@ async def test_the_corners_have_the_values_the_rules_give(client: httpx.AsyncCli
     assert joiner["leave_days_in_year"] == 1          # the sick day in the unit outside the group
     assert (odd["task_load"], odd["task_completion"], odd["leave_days_in_year"]) == ("0.0000", "33.33", 1)
     assert odd["section_id"] == str(province["section"].id)
+    assert (odd["section_name"], odd["section_coefficient"]) == ("办公室", "1.250")  # the section's 科室系数
+    assert (people["孙八"]["section_name"], people["孙八"]["section_coefficient"]) == (None, None)
     assert (odd["weeks_submitted"], odd["weeks_on_time"], odd["mean_leader_mark"]) == (2, 2, "66.66")
     assert people["钱七"]["weeks_due"] == 1 and people["钱七"]["days_in_period"] == 4
     idle = people["孙八"]
@@ -350,6 +357,7 @@ def test_the_fields_are_those_of_the_documented_summary() -> None:
     ["attendance"], ["leave_days_in_year"], ["monthly_reports", "mean_leader_mark"], ["task_completion", "name"],
     ["leave_days_in_year", "weeks_submitted", "section_id", "task_load", "tasks", "days_in_period", "months_due",
      "staff_no"],
+    ["section_coefficient"], ["section_name", "unit_id", "section_coefficient"],  # what a close by section asks
 ])
 @pytest.mark.parametrize("leave_in_year", ["true", "false"])
 async def test_only_the_fields_asked_for_with_the_values_of_the_whole_summary(

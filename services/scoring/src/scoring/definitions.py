@@ -20,8 +20,8 @@ from scoring.domain import indicators as tree
 from scoring.domain import raters as rating
 from scoring.domain import year as years
 from scoring.errors import SchemeInvalid
+from scoring.shares import Share, parse_share
 
-Share = Annotated[Decimal, Field(ge=0, le=1)]
 Points = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
 
 # What a derived leaf (or a tie-break) may read from the records summary, each 0-100 except task_load.
@@ -67,7 +67,7 @@ class IndicatorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=100)
-    weight: Share = Field(description="share of the parent, e.g. 0.2")
+    weight: Share = Field(description="share of the parent, e.g. 0.2 or 1/3")
     children: list[IndicatorIn] = Field(default_factory=list, max_length=100)
     metric: str | None = Field(default=None, description="a records summary metric for a derived leaf")
     mapping: MappingIn | None = None
@@ -87,7 +87,7 @@ class CapIn(BaseModel):
 class RuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     order: list[str] = Field(default=list(grading.QUARTER_GRADES), min_length=2)
-    caps: list[CapIn] = Field(default_factory=lambda: [CapIn(grade="good", max_share=Decimal("0.4"))])
+    caps: list[CapIn] = Field(default_factory=lambda: [CapIn(grade="good", max_share=parse_share("0.4"))])
     default: str = "average"
     rounding: Literal["floor", "half_up", "ceiling"] = "floor"
     tie_at_cap: Literal["exclude", "include"] = "exclude"
@@ -95,22 +95,28 @@ class RuleIn(BaseModel):
 
 
 class BaseIn(BaseModel):
-    """Binzhou's three ways: flat, by task load against the group's mean, or a section coefficient."""
+    """Binzhou's three ways: flat, by task load against the group's mean, or a section coefficient.
+
+    By section, a person's coefficient is the one stored on their section in the records (科室系数);
+    ``coefficients`` overrides it for the sections it names, in this scheme only; ``default`` is for
+    a person with no section, or whose section has none."""
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["flat", "task_load", "section"] = "flat"
     floor: Decimal = Field(default=Decimal("0.8"), gt=0, le=10)
     ceiling: Decimal = Field(default=Decimal("1.2"), gt=0, le=10)
     coefficients: dict[str, Annotated[Decimal, Field(gt=0, le=10)]] = Field(
-        default_factory=dict, description="section id → coefficient (kind=section)")
-    default: Decimal = Field(default=Decimal(1), gt=0, le=10, description="for a section without a coefficient")
+        default_factory=dict, description="section id → coefficient (kind=section), over the coefficient stored on "
+                                          "the section in the records, for this scheme only")
+    default: Decimal = Field(default=Decimal(1), gt=0, le=10,
+                             description="for a person with no section, or whose section has no coefficient")
 
 
 class RatersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     share: Share = Field(description="how much of the total the evaluation is, e.g. 0.2")
     groups: dict[str, Share] = Field(min_length=1, max_length=20,
-                                     description="rater group → weight, adding up to 1")
+                                     description="rater group → weight (e.g. 0.4 or 1/3), adding up to 1")
     missing: Literal["renormalise", "zero"] = "renormalise"
 
 
@@ -126,6 +132,10 @@ class AdjustmentsIn(BaseModel):
     items: dict[str, ItemIn] = Field(default_factory=dict, max_length=200)
     bonus_total: Points = Decimal(10)
     deduction_total: Points = Decimal(20)
+    over_cap: Literal["refuse", "cut"] = Field(
+        default="refuse", description="points that would take an item or a direction's total past its cap: "
+                                      "refused when keyed (refuse), or accepted and cut to the cap in the result, "
+                                      "which says so (cut)")
 
 
 class NegativeItemIn(BaseModel):
@@ -327,7 +337,8 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
     adjustments = definition.adjustments
     caps = adjusting.AdjustmentCaps(per_item={c: Fraction(i.max_points) for c, i in adjustments.items.items()},
                                     bonus_total=Fraction(adjustments.bonus_total),
-                                    deduction_total=Fraction(adjustments.deduction_total))
+                                    deduction_total=Fraction(adjustments.deduction_total),
+                                    over_cap=adjustments.over_cap)
     leaves = tuple(tree.leaves(indicators))
     return Rules(indicators=indicators, leaves=leaves, base=definition.base, rater_weights=weights,
                  rater_share=share, rater_missing=missing, caps=caps, items=dict(adjustments.items),

@@ -130,7 +130,8 @@ class TestAdjustments:
         applied = apply([Adjustment("honour_city", F(3)), Adjustment("honour_city", F(3)),
                          Adjustment("innovation", F(4)), Adjustment("work_safety", F(-2))], caps)
         assert (applied.bonus, applied.deduction, applied.net) == (8, 2, 6)
-        assert applied.capped == ("item honour_city: 6 capped at +5", "bonus total 9 capped at 8")
+        assert applied.capped == ("honour_city: 6 keyed, 5 counted (item cap 5)",
+                                  "bonus total: 9 keyed, 8 counted (total cap 8)")
 
 
 class TestYear:

@@ -64,6 +64,9 @@ def schemes(draw: Any, plain: bool = False) -> dict[str, Any]:
             else:
                 leaf["mapping"] = {"kind": "steps", "steps": [["50", "60"], ["80", "85"], ["95", "100"]]}
         leaves.append(leaf)
+    if count == 3 and draw(st.booleans()):  # exact thirds
+        for leaf in leaves:
+            leaf["weight"] = "1/3"
     indicators = leaves
     if count > 1 and draw(st.booleans()):  # one more level: the first leaf under one parent, the rest under another
         rest = [{**leaf, "weight": str(w)} for leaf, w in zip(leaves[1:], split(draw, count - 1), strict=True)]
@@ -73,14 +76,17 @@ def schemes(draw: Any, plain: bool = False) -> dict[str, Any]:
     groups = ["leadership", "middle", "staff", "non_staff"][:draw(st.integers(1, 4))]
     definition: dict[str, Any] = {
         "indicators": indicators,
-        "raters": {"share": draw(st.sampled_from(["0", "0.1", "0.2", "0.35"])),
-                   "groups": dict(zip(groups, map(str, split(draw, len(groups))), strict=True)),
+        "raters": {"share": draw(st.sampled_from(["0", "0.1", "0.2", "0.35", "1/3"])),
+                   "groups": dict(zip(groups, ["1/3"] * 3 if len(groups) == 3 and draw(st.booleans())
+                                      else map(str, split(draw, len(groups))), strict=True)),
                    "missing": draw(st.sampled_from(["renormalise", "zero"]))},
         "adjustments": {"items": {"honour": {"name": "荣誉", "direction": "bonus", "max_points": "3"},
                                   "safety": {"name": "安全", "direction": "deduction", "max_points": "5"}},
-                        "bonus_total": "4", "deduction_total": "6"},
+                        "bonus_total": "4", "deduction_total": "6",
+                        "over_cap": draw(st.sampled_from(["refuse", "cut"]))},
         "base": draw(st.sampled_from([{"kind": "flat"}, {"kind": "task_load", "floor": "0.8", "ceiling": "1.2"},
-                                      {"kind": "section", "coefficients": {"s1": "1.1", "s2": "0.9"}}])),
+                                      {"kind": "section", "coefficients": {"s1": "1.1", "s2": "0.9"}},
+                                      {"kind": "section", "default": "0.95"}])),
         "negative_items": {"discipline": {"name": "纪律", "effect": "cap", "grade": "average"},
                            "bribe": {"name": "受贿", "effect": "veto"},
                            "probe": {"name": "立案调查", "effect": "exclude"}},
@@ -106,6 +112,9 @@ def people(draw: Any, size: int = 8, narrow: bool = False) -> dict[str, Compact]
             if draw(st.booleans()):
                 metrics[name] = ([draw(st.sampled_from([0, 50, 100])), draw(st.sampled_from([1, 2, 4]))] if narrow
                                  else [draw(st.integers(0, 10_000)), draw(st.integers(1, 120))])
+        if draw(st.booleans()):  # the coefficient stored on the person's section (科室系数), from the records
+            metrics["section_coefficient"] = [draw(st.sampled_from([1, 5, 6, 9, 1250])),
+                                              draw(st.sampled_from([1, 4, 5]))]
         ratings = {}
         for group in ("leadership", "middle", "staff", "non_staff", "elsewhere"):
             raters = draw(st.integers(0, 2 if narrow else 5))

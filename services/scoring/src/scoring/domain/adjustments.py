@@ -1,10 +1,22 @@
-"""Bonus and deduction (加减分): items with points, capped per item and in total per direction."""
+"""Bonus and deduction (加减分): items with points, capped per item and in total per direction.
+
+A cap bounds what counts: an item's points beyond its cap, or a direction's points beyond its
+total cap, are cut, and each cut is listed for the explanation ("honour: 5 keyed, 3 counted (item
+cap 3)"). Whether points past a cap may be keyed at all is the scheme's ``over_cap``: ``refuse``
+(the default: keying that would pass a cap is refused, so a cut happens only when a later scheme
+version lowered a cap) or ``cut`` (accepted, and cut here).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Literal
+
+from shared.numbers import decimal_str
+
+OverCap = Literal["refuse", "cut"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +31,7 @@ class AdjustmentCaps:
     per_item: Mapping[str, Fraction]  # the most an item can add (or take) in a period, in absolute points
     bonus_total: Fraction
     deduction_total: Fraction
+    over_cap: OverCap = "refuse"  # where points past a cap are refused: when keyed (refuse) or here (cut)
 
 
 @dataclass(frozen=True)
@@ -26,7 +39,11 @@ class AppliedAdjustments:
     bonus: Fraction
     deduction: Fraction  # a positive number of points taken off
     net: Fraction
-    capped: tuple[str, ...]  # which caps bit, for the explanation
+    capped: tuple[str, ...]  # what each cap cut, for the explanation
+
+
+def _cut(what: str, keyed: Fraction, counted: Fraction, cap: str) -> str:
+    return f"{what}: {decimal_str(keyed)} keyed, {decimal_str(counted)} counted ({cap} {decimal_str(counted)})"
 
 
 def apply(adjustments: Sequence[Adjustment], caps: AdjustmentCaps) -> AppliedAdjustments:
@@ -40,16 +57,16 @@ def apply(adjustments: Sequence[Adjustment], caps: AdjustmentCaps) -> AppliedAdj
         points = per_item[item]
         limit = caps.per_item.get(item)
         if limit is not None and abs(points) > limit:
-            capped.append(f"item {item}: {float(points):g} capped at {'+' if points > 0 else '-'}{float(limit):g}")
+            capped.append(_cut(item, abs(points), limit, "item cap"))
             points = limit if points > 0 else -limit
         if points > 0:
             bonus += points
         else:
             deduction -= points
     if bonus > caps.bonus_total:
-        capped.append(f"bonus total {float(bonus):g} capped at {float(caps.bonus_total):g}")
+        capped.append(_cut("bonus total", bonus, caps.bonus_total, "total cap"))
         bonus = caps.bonus_total
     if deduction > caps.deduction_total:
-        capped.append(f"deduction total {float(deduction):g} capped at {float(caps.deduction_total):g}")
+        capped.append(_cut("deduction total", deduction, caps.deduction_total, "total cap"))
         deduction = caps.deduction_total
     return AppliedAdjustments(bonus=bonus, deduction=deduction, net=bonus - deduction, capped=tuple(capped))

@@ -47,6 +47,7 @@ class PersonInputs:
     person_id: str
     unit_id: str | None = None
     section_id: str | None = None
+    section_name: str | None = None  # for the explanation of a coefficient by section
     metrics: Mapping[str, Fraction] = field(default_factory=dict)
     marks: Mapping[str, Fraction] = field(default_factory=dict)
     ratings: Mapping[str, tuple[Fraction, int]] = field(default_factory=dict)  # group → (sum of marks, raters)
@@ -120,12 +121,24 @@ def limits_of(negatives: Sequence[tuple[str, str]], total: Fraction, rules: Rule
 
 
 def coefficient_of(person: PersonInputs, rules: Rules, mean_load: Fraction) -> tuple[Fraction, str]:
+    """The base coefficient and where it came from. By section (Binzhou's 科室系数 × indicators):
+    the scheme's ``base.coefficients`` for the person's section if it names it (an override for
+    this scheme), else the coefficient stored on the section in the records (the summary's
+    ``section_coefficient``), else the scheme's ``base.default``."""
     base = rules.base
     if base.kind == "section":
         section = person.section_id
-        if section is not None and section in base.coefficients:
-            return Fraction(base.coefficients[section]), f"section {section} coefficient"
-        return Fraction(base.default), "no coefficient for the person's section: the default"
+        if section is None:
+            return Fraction(base.default), f"no section: the scheme's default {decimal_str(Fraction(base.default))}"
+        named = f"section {person.section_name} ({section})" if person.section_name else f"section {section}"
+        if section in base.coefficients:
+            value = Fraction(base.coefficients[section])
+            return value, f"{named}: the scheme's coefficient {decimal_str(value)} (base.coefficients)"
+        stored = person.metrics.get("section_coefficient")
+        if stored is not None:
+            return stored, f"{named}: the section's coefficient {decimal_str(stored)} (科室系数, from the roster)"
+        return Fraction(base.default), (f"{named} has no coefficient: the scheme's default "
+                                        f"{decimal_str(Fraction(base.default))}")
     if base.kind == "task_load":
         load = person.metrics.get("task_load", Fraction(0))
         value = tree.task_load_base(load, group_mean_load=mean_load, floor=Fraction(base.floor),
@@ -178,7 +191,7 @@ def compose_person(person: PersonInputs, rules: Rules, mean_load: Fraction,
                        for part in evaluation.parts]},
         "coefficient": {"kind": rules.base.kind, "value": _d(coefficient), "why": why},
         "adjustments": {"bonus": _d(applied.bonus), "deduction": _d(applied.deduction), "net": _d(applied.net),
-                        "capped": list(applied.capped),
+                        "capped": list(applied.capped), "over_cap": rules.caps.over_cap,
                         "items": [{"item": a.item, "points": _d(a.points), "evidence": a.evidence,
                                    "approved_by": a.approved_by}
                                   for a in sorted(person.adjustments, key=lambda a: (a.item, a.points, a.evidence))]},

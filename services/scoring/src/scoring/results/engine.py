@@ -62,6 +62,8 @@ READERS: dict[str, Callable[[Mapping[str, Any]], list[int] | None]] = {
     "mean_leader_mark": _decimal("mean_leader_mark"),
     "task_load": lambda person: _ratio(person.get("task_load") or 0),
     "leave_days_in_year": lambda person: [int(person.get("leave_days_in_year") or 0), 1],
+    # not a leaf's metric (definitions.METRICS): the coefficient on the person's section, for base.kind=section
+    "section_coefficient": _decimal("section_coefficient"),
 }
 
 
@@ -94,6 +96,7 @@ SUMMARY_FIELDS = {
     "mean_leader_mark": ("mean_leader_mark",),
     "task_load": ("task_load",),
     "leave_days_in_year": ("leave_days_in_year",),
+    "section_coefficient": ("section_coefficient", "section_name"),  # the name for the explanation
 }
 
 
@@ -106,6 +109,8 @@ def wanted_metrics(rules: Rules, *, year: bool = False) -> tuple[str, ...]:
     names = {i.metric for i, _, _ in rules.leaves if i.metric is not None} | set(rules.rule.tie_keys)
     if rules.base.kind == "task_load":
         names.add("task_load")
+    if rules.base.kind == "section":
+        names.add("section_coefficient")
     if year:
         names.add("leave_days_in_year")
     return tuple(sorted(names))
@@ -113,7 +118,7 @@ def wanted_metrics(rules: Rules, *, year: bool = False) -> tuple[str, ...]:
 
 def to_reference(person_id: str, c: Compact) -> PersonInputs:
     return PersonInputs(
-        person_id=person_id, unit_id=c["unit"], section_id=c["section"],
+        person_id=person_id, unit_id=c["unit"], section_id=c["section"], section_name=c.get("section_name"),
         metrics={k: Fraction(n, d) for k, (n, d) in c["metrics"].items()},
         marks={k: Fraction(h, 100) for k, h in c["marks"].items()},
         ratings={g: (Fraction(s, 100), n) for g, (s, n) in c["ratings"].items()},
@@ -270,9 +275,14 @@ def totaller(engine: Compiled, mean_load: Fraction,
 
 def _coefficient(c: Compact, rules: Rules, mean_load: Fraction) -> Fraction:
     base = rules.base
-    if base.kind == "section":
+    if base.kind == "section":  # as compute.coefficient_of: the scheme's override, the section's own, the default
         section = c["section"]
-        return Fraction(base.coefficients[section] if section in base.coefficients else base.default)
+        if section is None:
+            return Fraction(base.default)
+        if section in base.coefficients:
+            return Fraction(base.coefficients[section])
+        stored = c["metrics"].get("section_coefficient")
+        return Fraction(*stored) if stored is not None else Fraction(base.default)
     load = c["metrics"].get("task_load")
     return tree.task_load_base(Fraction(*load) if load else Fraction(0), group_mean_load=mean_load,
                                floor=Fraction(base.floor), ceiling=Fraction(base.ceiling))

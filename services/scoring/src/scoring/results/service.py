@@ -281,6 +281,8 @@ def compacts_of(people: list[dict[str, Any]], wanted: tuple[str, ...], own: dict
         if inputs is None:
             inputs = {"marks": {}, "ratings": {}, "adjustments": [], "negatives": []}
         inputs["unit"], inputs["section"], inputs["metrics"] = person["unit_id"], person["section_id"], metrics(person)
+        if "section_name" in person:  # asked for a base by section only (the others' inputs are unchanged)
+            inputs["section_name"] = person["section_name"]
         out[pid] = inputs
     return out
 

@@ -158,8 +158,10 @@ async def put_marks(session: AsyncSession, neighbours: Neighbours, scheme_id: uu
 
 async def add_adjustment(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
                          body: AdjustmentCreate, scope: Scope) -> AdjustmentRow:
-    """Refused if it would take the item, or the direction's total, past its cap for the person, or
-    if the person is not one of the scheme's people in the period."""
+    """Refused if the person is not one of the scheme's people in the period, or, under the scheme's
+    ``adjustments.over_cap: refuse`` (the default), if it would take the item, or the direction's
+    total, past its cap for the person (under ``cut`` it is kept, and the result counts it up to
+    the cap)."""
     caller = scope.caller
     scheme = await scheme_or_404(session, scheme_id, scope)
     _, rules = await rules_of(session, scheme_id)
@@ -168,6 +170,22 @@ async def add_adjustment(session: AsyncSession, neighbours: Neighbours, scheme_i
         raise _bad(f"{body.item!r} is not in the scheme's catalogue ({', '.join(sorted(rules.items)) or 'empty'})",
                    "body.item")
     await check_people(neighbours, scheme, period, scope, [("body.person_id", body.person_id)])
+    if rules.caps.over_cap == "refuse":
+        await _within_caps(session, scheme_id, period, body, rules)
+    signed = body.points if item.direction == "bonus" else -body.points
+    row = AdjustmentRow(id=uuid.uuid4(), scheme_id=scheme_id, period=period.code, person_id=body.person_id,
+                        item=body.item, points=signed, evidence=body.evidence, approved_by=body.approved_by,
+                        created_by=caller.subject)
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+async def _within_caps(session: AsyncSession, scheme_id: uuid.UUID, period: Period, body: AdjustmentCreate,
+                       rules: Rules) -> None:
+    """A 422 if the item would take the item, or its direction's total, past its cap for the person."""
+    item = rules.items[body.item]
     # Serialise additions for one person so two at once cannot both slip under a cap.
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"adj:{scheme_id}:{body.person_id}"))))
     existing = list(await session.execute(
@@ -178,21 +196,12 @@ async def add_adjustment(session: AsyncSession, neighbours: Neighbours, scheme_i
     if item_total > item.max_points:
         raise _bad(f"{body.item}: {item_total} points in {period.code} would pass the item's cap of "
                    f"{item.max_points}", "body.points")
-    direction = [rules.items[i].direction for i, _ in existing if i in rules.items]
-    same = sum((abs(p) for (i, p), d in zip(existing, direction, strict=False) if d == item.direction),
+    same = sum((abs(p) for i, p in existing if i in rules.items and rules.items[i].direction == item.direction),
                Decimal(0)) + body.points
     limit = rules.caps.bonus_total if item.direction == "bonus" else rules.caps.deduction_total
     if same > limit:
         raise _bad(f"{same} {item.direction} points in {period.code} would pass the total cap of "
                    f"{Decimal(limit.numerator) / limit.denominator}", "body.points")
-    signed = body.points if item.direction == "bonus" else -body.points
-    row = AdjustmentRow(id=uuid.uuid4(), scheme_id=scheme_id, period=period.code, person_id=body.person_id,
-                        item=body.item, points=signed, evidence=body.evidence, approved_by=body.approved_by,
-                        created_by=caller.subject)
-    session.add(row)
-    await session.flush()
-    await session.refresh(row)
-    return row
 
 
 async def list_adjustments(session: AsyncSession, scheme_id: uuid.UUID, period: Period,
