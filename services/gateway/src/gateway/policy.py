@@ -15,6 +15,9 @@ ADMINS = frozenset({P, R})
 UNIT_MANAGERS = ADMINS | {U}
 UNIT_STAFF = UNIT_MANAGERS | {L}
 EVERYONE = UNIT_STAFF | {M}
+# A route anyone may call without signing in: the request itself is the credential (a one-time
+# rating code); it is rate-limited per client address like sign-in, and reaches the service as PUBLIC_CALLER.
+PUBLIC = frozenset({"public"})
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,9 @@ RULES: tuple[Rule, ...] = (
     rule("PUT", "/api/v1/scoring/rounds/{round_id}/ratings", EVERYONE),
     rule("GET", "/api/v1/scoring/rounds/{round_id}/ratings/mine", EVERYONE),
     rule("POST", "/api/v1/scoring/rounds/{round_id}/close", UNIT_MANAGERS),
+    rule("POST", "/api/v1/scoring/rounds/{round_id}/codes", UNIT_MANAGERS),
+    rule("GET", "/api/v1/scoring/rounds/{round_id}/codes", UNIT_MANAGERS),
+    rule("POST", "/api/v1/scoring/ballots/by-code", PUBLIC),
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/close", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/versions", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results", UNIT_STAFF, "results:read"),
@@ -141,7 +147,13 @@ def path_exists(path: str) -> bool:
     return any(pattern.match(path) for _, pattern in _COMPILED)
 
 
+def is_public(rule: Rule) -> bool:
+    return rule.roles == PUBLIC
+
+
 def allowed(rule: Rule, *, kind: str, roles: tuple[str, ...], scopes: tuple[str, ...]) -> bool:
+    if is_public(rule):
+        return True
     if kind == "api_key":
         return bool(rule.scopes & set(scopes))
     return bool(rule.roles & set(roles))
