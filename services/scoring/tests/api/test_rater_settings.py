@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring.results.service import _driver, _rating_sums
 from shared.service_auth import Caller
 from shared.testing import asgi_client, rolled_back, service_headers
 
@@ -258,3 +259,31 @@ async def test_only_the_schemes_administrators_issue_and_count_codes(client: htt
     assert (await client.get(f"/api/v1/scoring/rounds/{round_id}/codes")).status_code == 403
     client.headers.update(caller_headers(county["people"]["A"]))  # not a rater: no such round
     assert (await client.get(f"/api/v1/scoring/rounds/{round_id}/codes")).status_code == 404
+
+
+async def test_a_close_sums_a_trimmed_group_without_its_extremes_on_either_path(
+        with_session: tuple[httpx.AsyncClient, AsyncSession], records: httpx.AsyncClient) -> None:
+    """A: staff 90, 85, 80, 70 → 85 + 80 = 165 over 2 (2 dropped); leader 75. B: staff 90 and 60,
+    fewer than three → 150 over 2 (none dropped). The same whether the sums are made with a column
+    pair per group or, as when a group is not the scheme's, per person and group."""
+    client, session = with_session
+    county = await unit_with_people(records, "AB")
+    p = county["people"]
+    staff = await raters_of(records, county["region"], 5)
+    leader = staff.pop()
+    scheme_id = await _scheme(client, county, {"share": "0.5", "groups": {"staff": "0.5", "leadership": "0.5"},
+                                               "trim": ["staff"]})
+    round_id = await _round(client, scheme_id, [(r, "staff") for r in staff] + [(leader, "leadership")])
+    for rater, marks in zip(staff, ({"A": 90, "B": 90}, {"A": 85}, {"A": 80}, {"A": 70, "B": 60}), strict=True):
+        assert (await _ballot(client, round_id, rater, [{"person_id": p[k], "mark": m}
+                                                        for k, m in marks.items()])).status_code == 200
+    assert (await _ballot(client, round_id, leader, [{"person_id": p["A"], "mark": 75}])).status_code == 200
+    driver = await _driver(session)
+    by_hand = {p["A"]: {"staff": [16_500, 2], "leadership": [7_500, 1]}, p["B"]: {"staff": [15_000, 2]}}
+    for groups in (("staff", "leadership"), ("leadership", "staff"), ("staff",), ()):
+        dropped: dict[str, dict[str, int]] = {}
+        assert await _rating_sums(driver, uuid.UUID(round_id), groups, 64, trim=frozenset({"staff"}),
+                                  dropped=dropped) == by_hand, groups
+        assert dropped == {p["A"]: {"staff": 2}, p["B"]: {"staff": 0}}, groups
+    untrimmed = await _rating_sums(driver, uuid.UUID(round_id), ("staff", "leadership"), 64)
+    assert untrimmed[p["A"]]["staff"] == [32_500, 4]
