@@ -89,8 +89,11 @@ async def test_outside_raters_rate_once_each_without_an_account(client: httpx.As
     assert (await client.post(codes_url, headers=w.headers["a2"], json={"group": "public", "count": 1})
             ).status_code == 403
     assert (await client.post(codes_url, json={"group": "public", "count": 1})).status_code == 401
-    codes = (await ok(await client.post(codes_url, headers=w.headers["UA"], json={"group": "public", "count": 3})))[
-        "codes"]
+    # codes are shown once: an Idempotency-Key does not keep them at the gateway to be replayed
+    once = {**w.headers["UA"], "idempotency-key": f"codes-{uuid.uuid4().hex}"}
+    codes = (await ok(await client.post(codes_url, headers=once, json={"group": "public", "count": 2})))["codes"]
+    codes += (await ok(await client.post(codes_url, headers=once, json={"group": "public", "count": 1})))["codes"]
+    assert len(set(codes)) == 3
     # no token, and a token that is not valid is not even looked at: the code is the credential
     first = await client.post(BY_CODE, json=ballot(codes[0], w.person["a1"], 90))
     assert first.status_code == 201 and first.json()["stored"] == 1, first.text

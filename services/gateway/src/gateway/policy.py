@@ -26,6 +26,9 @@ class Rule:
     template: str
     roles: frozenset[str]
     scopes: frozenset[str] = frozenset()
+    # False: an Idempotency-Key is not honoured, so the answer is never kept (it holds secrets shown
+    # once, or the caller is anonymous and a key would be shared by everyone)
+    replayable: bool = True
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -35,8 +38,8 @@ class Rule:
                                         for p in parts) + "$")
 
 
-def rule(method: str, template: str, roles: frozenset[str], *scopes: str) -> Rule:
-    return Rule(method, template, roles, frozenset(scopes))
+def rule(method: str, template: str, roles: frozenset[str], *scopes: str, replayable: bool = True) -> Rule:
+    return Rule(method, template, roles, frozenset(scopes), replayable)
 
 
 RULES: tuple[Rule, ...] = (
@@ -100,9 +103,9 @@ RULES: tuple[Rule, ...] = (
     rule("PUT", "/api/v1/scoring/rounds/{round_id}/ratings", EVERYONE),
     rule("GET", "/api/v1/scoring/rounds/{round_id}/ratings/mine", EVERYONE),
     rule("POST", "/api/v1/scoring/rounds/{round_id}/close", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/rounds/{round_id}/codes", UNIT_MANAGERS),
+    rule("POST", "/api/v1/scoring/rounds/{round_id}/codes", UNIT_MANAGERS, replayable=False),
     rule("GET", "/api/v1/scoring/rounds/{round_id}/codes", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/ballots/by-code", PUBLIC),
+    rule("POST", "/api/v1/scoring/ballots/by-code", PUBLIC, replayable=False),
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/close", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/versions", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results", UNIT_STAFF, "results:read"),

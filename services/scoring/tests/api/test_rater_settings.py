@@ -144,6 +144,8 @@ async def test_marks_per_dimension_make_the_rating_their_weighted_sum(client: ht
     base = await _close(client, scheme_id, round_id, {a: 80})
     detail = await _explained(client, base, a)
     assert detail["evaluation"]["groups"][0]["mean"] == "82.25" and detail["total"] == "81.125"
+    assert {d["code"]: d["weight"] for d in detail["evaluation"]["dimensions"]["weights"]} == {
+        "intensity": "0.3", "difficulty": "0.2", "quantity": "0.2", "effect": "0.2", "measures": "0.1"}
 
 
 async def test_a_rating_by_dimension_is_kept_in_hundredths(client: httpx.AsyncClient,
@@ -239,6 +241,8 @@ async def test_outside_raters_rate_once_each_with_a_code(
     detail = await _explained(client, base, a)
     groups = {g["group"]: (g["raters"], g["mean"]) for g in detail["evaluation"]["groups"]}
     assert groups == {"staff": (2, "80"), "public": (2, "95")} and detail["total"] == "83.75"
+    shown = {g["group"]: g for g in detail["evaluation"]["groups"]}
+    assert "one-time code" in shown["public"]["outside"] and "outside" not in shown["staff"]
     # the round is closed: the last code rates no more, and no more codes are issued
     response = await client.post(by_code, headers=PUBLIC, json={"code": codes[2], "ratings": [
         {"person_id": a, "mark": 100}]})

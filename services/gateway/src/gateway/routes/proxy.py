@@ -81,7 +81,7 @@ async def proxy(request: Request, service: str) -> Response:
         raise NotFound(f"no service named {service!r}")
     body = await _read_body(request, request.app.state.settings.max_body_bytes)
     key = request.headers.get("idempotency-key")
-    if key and request.method == "POST":
+    if key and request.method == "POST" and rule.replayable:
         if not 1 <= len(key) <= 200:
             raise BadRequest("an Idempotency-Key is 1 to 200 characters", code="idempotency_key_invalid")
 

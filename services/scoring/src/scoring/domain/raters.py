@@ -53,6 +53,9 @@ class RaterSettings:
     outside: frozenset[str] = frozenset()
 
 
+NO_RATER_SETTINGS = RaterSettings()
+
+
 @dataclass(frozen=True)
 class Rating:
     rater_id: str

@@ -620,7 +620,8 @@ async def expand(session: AsyncSession, close: Close, person_id: str, stored: di
         if detail["total"] != stored["total"]:
             raise RuntimeError(f"explanation of {person_id} in {close.id} does not recompose its total")
         detail["grade"] = {**stored["grade"], "of": close.summary.get("graded"), "slots": close.summary.get("slots")}
-        detail["evaluation"] = masking.evaluation(trim_shown(detail["evaluation"], stored["inputs"], rules), rules)
+        shown = rater_settings_shown(detail["evaluation"], stored["inputs"], rules)
+        detail["evaluation"] = masking.evaluation(shown, rules)  # rater anonymity
         return detail
     detail = dict(stored)  # a year: its quarters are listed; the year-end part is recomposed
     year_end = stored.get("year_end_inputs")
@@ -628,20 +629,34 @@ async def expand(session: AsyncSession, close: Close, person_id: str, stored: di
     if year_end is not None:
         year_end_detail = compose_person(to_reference(person_id, year_end), rules, mean_load).detail
         year_end_detail["evaluation"] = masking.evaluation(
-            trim_shown(year_end_detail["evaluation"], year_end, rules), rules)
+            rater_settings_shown(year_end_detail["evaluation"], year_end, rules), rules)
         detail["year_end_inputs"] = {**year_end, "ratings": masking.ratings_input(year_end["ratings"], rules)}
     detail["year_end_detail"] = year_end_detail
     return detail
 
 
-def trim_shown(shown: dict[str, Any] | None, inputs: Compact, rules: Rules) -> dict[str, Any] | None:
-    """An explanation's evaluation with each trimmed group saying so, and how many marks it dropped."""
-    trim = rules.rater_settings.trim
-    if shown is None or not trim:
+def rater_settings_shown(shown: dict[str, Any] | None, inputs: Compact, rules: Rules) -> dict[str, Any] | None:
+    """An explanation's evaluation with the scheme's rater settings where they shaped it: each trimmed
+    group says so, and how many marks it dropped; an outside group that its raters used one-time
+    codes; under rating dimensions, the dimensions each rating is the weighted sum of."""
+    settings = rules.rater_settings
+    if shown is None or settings == rating_rules.NO_RATER_SETTINGS:
         return shown
     dropped = inputs.get("trimmed") or {}
-    return {**shown, "groups": [{**g, "trimmed": rating_rules.trim_note(g["group"], dropped.get(g["group"]))}
-                                if g["group"] in trim else g for g in shown["groups"]]}
+    groups = []
+    for group in shown["groups"]:
+        name = group["group"]
+        if name in settings.trim:
+            group = {**group, "trimmed": rating_rules.trim_note(name, dropped.get(name))}
+        if name in settings.outside:
+            group = {**group, "outside": "raters without an account, each rating once with a one-time code"}
+        groups.append(group)
+    out = {**shown, "groups": groups}
+    if settings.dimensions:
+        out["dimensions"] = {
+            "rule": "each rating is the weighted sum of the rater's marks per dimension, rounded half up to 0.01",
+            "weights": [{"code": d.code, "name": d.name, "weight": decimal_str(d.weight)} for d in settings.dimensions]}
+    return out
 
 
 async def versions(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope) -> list[CloseRead]:
