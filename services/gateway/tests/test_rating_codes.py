@@ -136,3 +136,9 @@ async def test_the_public_route_is_limited_per_client_address(gateway_app: FastA
     finally:
         gateway_app.state.rate_limits = kept
     assert statuses == [404, 404, 429]
+
+
+async def test_the_document_asks_no_credentials_for_a_codes_ballot_only(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    assert document["paths"][BY_CODE]["post"]["security"] == []
+    assert "security" not in document["paths"]["/api/v1/scoring/rounds/{round_id}/codes"]["post"]
