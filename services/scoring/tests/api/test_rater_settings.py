@@ -291,3 +291,31 @@ async def test_a_close_sums_a_trimmed_group_without_its_extremes_on_either_path(
         assert dropped == {p["A"]: {"staff": 2}, p["B"]: {"staff": 0}}, groups
     untrimmed = await _rating_sums(driver, uuid.UUID(round_id), ("staff", "leadership"), 64)
     assert untrimmed[p["A"]]["staff"] == [32_500, 4]
+
+
+async def test_a_round_of_outside_raters_only_names_no_rater(client: httpx.AsyncClient,
+                                                             records: httpx.AsyncClient) -> None:
+    county = await unit_with_people(records, "A")
+    plain = await _scheme(client, county, {"share": "0.5", "groups": {"staff": "1"}})
+    response = await client.post(f"/api/v1/scoring/schemes/{plain}/periods/{Q}/rounds", json={"raters": []})
+    assert response.status_code == 422 and problem_fields(response) == ["body.raters"]
+    public = await _scheme(client, county, {"share": "0.5", "groups": {"public": "1"}, "outside": ["public"]})
+    response = await client.post(f"/api/v1/scoring/schemes/{public}/periods/{Q}/rounds", json={})
+    assert response.status_code == 201 and response.json()["raters_by_group"] == {}, response.text
+    codes = await client.post(f"/api/v1/scoring/rounds/{response.json()['id']}/codes",
+                              json={"group": "public", "count": 2})
+    assert codes.status_code == 201
+    read = (await client.get(f"/api/v1/scoring/rounds/{response.json()['id']}")).json()
+    assert read["raters_by_group"] == {"public": 2}
+
+
+async def test_a_scheme_naming_an_unknown_group_in_a_rater_setting_is_refused(client: httpx.AsyncClient,
+                                                                             records: httpx.AsyncClient) -> None:
+    county = await unit_with_people(records, "A")
+    for raters, field in (({"trim": ["staff", "群众"]}, "body.raters.trim.1"),
+                          ({"outside": ["群众"]}, "body.raters.outside.0"),
+                          ({"dimensions": {"a": {"name": "强度", "weight": "0.6"}}}, "body.raters.dimensions")):
+        response = await client.post("/api/v1/scoring/schemes", json={
+            "region_id": county["region"], "unit_id": county["unit"], "name": "滨州机关",
+            "definition": {"indicators": INDICATORS, "raters": {"share": "0.5", "groups": {"staff": "1"}, **raters}}})
+        assert response.status_code == 422 and problem_fields(response) == [field], response.text

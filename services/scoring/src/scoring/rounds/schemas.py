@@ -16,7 +16,9 @@ class RaterIn(BaseModel):
 
 class RoundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    raters: list[RaterIn] = Field(min_length=1, max_length=50_000)
+    raters: list[RaterIn] = Field(default_factory=list, max_length=50_000,
+                                  description="the raters with an account; none only where the scheme has an "
+                                              "outside group (its raters rate with codes the round issues)")
 
 
 class RoundRead(BaseModel):

@@ -49,6 +49,8 @@ async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: u
     _, rules = await rules_of(session, scheme_id)
     if not rules.rater_weights:
         raise _bad("the scheme has no rater groups", "path.scheme_id")
+    if not body.raters and not rules.rater_settings.outside:
+        raise _bad("name at least one rater: the scheme has no outside group to issue codes to", "body.raters")
     raters: dict[uuid.UUID, str] = {}
     for index, rater in enumerate(body.raters):
         if rater.group not in rules.rater_weights:
