@@ -2,9 +2,10 @@
 
 Every route is declared in :mod:`gateway.policy`; the caller must be signed in (or use an API
 key) and hold a role (or scope) the route allows, except on a public route (a rating code's
-ballot), which takes no credentials and is rate-limited per client address. Only idempotent methods are retried, and
-only when the connection failed before the request was sent; every call has a timeout, so a
-service that is down or slow becomes a 503 or 504 problem within the timeout, never a hang.
+ballot), which takes no credentials and is rate-limited per client address. Only idempotent
+methods are retried, and only when the connection failed before the request was sent; every call
+has a timeout, so a service that is down or slow becomes a 503 or 504 problem within the
+timeout, never a hang.
 """
 
 from __future__ import annotations
