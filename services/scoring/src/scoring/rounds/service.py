@@ -2,6 +2,9 @@
 
 A rater rates each person once per round and may revise until the round closes; never themself.
 The rated person never learns who rated them: results show each group's mean and count only.
+Under a scheme with rating dimensions a ballot gives a mark per dimension for each person, kept
+beside their weighted sum, which is the rating. An outside group's raters have no account and
+rate with the round's one-time codes (``rounds.codes``).
 """
 
 from __future__ import annotations
