@@ -372,6 +372,9 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/scoring/rounds/{round_id}/ratings/mine", {**UNIT_MANAGE, "L": 404, "MS": 404, "MC": 404,
                                                                    "RT": OK}),
     Row("POST", "/api/v1/scoring/rounds/{round_id}/close", UNIT_MANAGE, path={"round_id": "round_to_close"}),
+    Row("POST", "/api/v1/scoring/rounds/{round_id}/codes", {**UNIT_MANAGE, "P": 422, "RA": 422, "UA": 422},
+        body=lambda w: {"group": "staff", "count": 1}, note="staff is not an outside group: 422 once let through"),
+    Row("GET", "/api/v1/scoring/rounds/{round_id}/codes", UNIT_MANAGE),
     Row("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/close", UNIT_MANAGE),
     Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/readiness", UNIT_MANAGE),
     Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/versions", UNIT_MANAGE),
@@ -429,8 +432,10 @@ ROWS: list[Row] = [
     Row("DELETE", "/api/v1/admin/api-keys/{key_id}", PROVINCE),
     Row("GET", "/api/v1/audit", profile(P=OK, RA=OK, RB=OK)),
 ]
-# Routes that need no credentials by design; their own tests are in test_auth.
-PUBLIC = {("POST", "/api/v1/auth/token"), ("POST", "/api/v1/auth/refresh")}
+# Routes that need no credentials by design; their own tests are in test_auth (and, for a rating
+# code's ballot, where the code is the credential, in test_rating_codes).
+PUBLIC = {("POST", "/api/v1/auth/token"), ("POST", "/api/v1/auth/refresh"),
+          ("POST", "/api/v1/scoring/ballots/by-code")}
 
 
 def key_for(row: Row, who: str) -> str:

@@ -15,6 +15,9 @@ ADMINS = frozenset({P, R})
 UNIT_MANAGERS = ADMINS | {U}
 UNIT_STAFF = UNIT_MANAGERS | {L}
 EVERYONE = UNIT_STAFF | {M}
+# A route anyone may call without signing in: the request itself is the credential (a one-time
+# rating code); it is rate-limited per client address like sign-in, and reaches the service as PUBLIC_CALLER.
+PUBLIC = frozenset({"public"})
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,9 @@ class Rule:
     template: str
     roles: frozenset[str]
     scopes: frozenset[str] = frozenset()
+    # False: an Idempotency-Key is not honoured, so the answer is never kept (it holds secrets shown
+    # once, or the caller is anonymous and a key would be shared by everyone)
+    replayable: bool = True
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -32,8 +38,8 @@ class Rule:
                                         for p in parts) + "$")
 
 
-def rule(method: str, template: str, roles: frozenset[str], *scopes: str) -> Rule:
-    return Rule(method, template, roles, frozenset(scopes))
+def rule(method: str, template: str, roles: frozenset[str], *scopes: str, replayable: bool = True) -> Rule:
+    return Rule(method, template, roles, frozenset(scopes), replayable)
 
 
 RULES: tuple[Rule, ...] = (
@@ -97,6 +103,9 @@ RULES: tuple[Rule, ...] = (
     rule("PUT", "/api/v1/scoring/rounds/{round_id}/ratings", EVERYONE),
     rule("GET", "/api/v1/scoring/rounds/{round_id}/ratings/mine", EVERYONE),
     rule("POST", "/api/v1/scoring/rounds/{round_id}/close", UNIT_MANAGERS),
+    rule("POST", "/api/v1/scoring/rounds/{round_id}/codes", UNIT_MANAGERS, replayable=False),
+    rule("GET", "/api/v1/scoring/rounds/{round_id}/codes", UNIT_MANAGERS),
+    rule("POST", "/api/v1/scoring/ballots/by-code", PUBLIC, replayable=False),
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/close", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/readiness", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/versions", UNIT_MANAGERS),
@@ -142,7 +151,13 @@ def path_exists(path: str) -> bool:
     return any(pattern.match(path) for _, pattern in _COMPILED)
 
 
+def is_public(rule: Rule) -> bool:
+    return rule.roles == PUBLIC
+
+
 def allowed(rule: Rule, *, kind: str, roles: tuple[str, ...], scopes: tuple[str, ...]) -> bool:
+    if is_public(rule):
+        return True
     if kind == "api_key":
         return bool(rule.scopes & set(scopes))
     return bool(rule.roles & set(roles))

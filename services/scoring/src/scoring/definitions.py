@@ -7,7 +7,7 @@ the score thresholds below which a grade cannot be had.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Literal
@@ -112,12 +112,28 @@ class BaseIn(BaseModel):
                              description="for a person with no section, or whose section has no coefficient")
 
 
+class DimensionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, description="e.g. 强度")
+    weight: Share = Field(description="share of the rating, e.g. 0.2")
+
+
 class RatersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     share: Share = Field(description="how much of the total the evaluation is, e.g. 0.2")
     groups: dict[str, Share] = Field(min_length=1, max_length=20,
                                      description="rater group → weight (e.g. 0.4 or 1/3), adding up to 1")
     missing: Literal["renormalise", "zero"] = "renormalise"
+    trim: list[str] = Field(default_factory=list, max_length=20,
+                            description="groups whose mean leaves out one highest and one lowest mark "
+                                        "(去掉一个最高分和一个最低分) where at least 3 of them rated the person")
+    dimensions: dict[Annotated[str, Field(min_length=1, max_length=32)], DimensionIn] | None = Field(
+        default=None, min_length=1, max_length=20,
+        description="code → {name, weight}, weights adding up to 1: a rater marks each dimension and the "
+                    "rating is the weighted sum, rounded half up to 0.01 (none: one mark per person)")
+    outside: list[str] = Field(default_factory=list, max_length=20,
+                               description="groups whose raters have no account and rate with one-time codes "
+                                           "the round issues (服务对象, 群众)")
 
 
 class ItemIn(BaseModel):
@@ -254,6 +270,7 @@ class Rules:
     min_raters_shown: int = 3
     open_ballots: bool = False
     reverse_leaves: frozenset[str] = frozenset()
+    rater_settings: rating.RaterSettings = field(default_factory=rating.RaterSettings)
 
     @property
     def unit_mean_leaves(self) -> tuple[tree.Indicator, ...]:
@@ -312,6 +329,7 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
     weights: dict[str, Fraction] = {}
     share = Fraction(0)
     missing = "renormalise"
+    settings = rating.RaterSettings()
     if definition.raters is not None:
         weights = {g: Fraction(w) for g, w in definition.raters.groups.items()}
         try:
@@ -319,6 +337,7 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
         except rating.RaterRuleError as exc:
             raise _invalid(str(exc), f"raters.{exc.field}") from exc
         share, missing = Fraction(definition.raters.share), definition.raters.missing
+        settings = rater_settings(definition.raters)
     for code, item in definition.negative_items.items():
         if item.effect == "cap" and item.grade not in known:
             raise _invalid(f"negative item {code}: a cap needs a grade of the rule ({', '.join(rule.order)})",
@@ -348,4 +367,27 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
                  manual_leaves=frozenset(i.code for i, _, _ in leaves if i.metric is None),
                  objection_days=definition.objection_days, annual=definition.annual,
                  min_raters_shown=definition.min_raters_shown, open_ballots=definition.open_ballots,
-                 reverse_leaves=frozenset(i.code for i, _, _ in leaves if i.direction == "lower"))
+                 reverse_leaves=frozenset(i.code for i, _, _ in leaves if i.direction == "lower"),
+                 rater_settings=settings)
+
+
+def rater_settings(raters: RatersIn) -> rating.RaterSettings:
+    """The trimmed groups, dimensions and outside groups of a valid ``raters`` block, checked: each
+    group named is one of ``groups``; dimension weights add up to exactly 1."""
+    for setting in ("trim", "outside"):
+        named: list[str] = getattr(raters, setting)
+        for index, group in enumerate(named):
+            if group not in raters.groups:
+                raise _invalid(f"{group!r} is not a rater group ({', '.join(raters.groups)})",
+                               f"raters.{setting}.{index}")
+            if group in named[:index]:
+                raise _invalid(f"{group!r} is named twice", f"raters.{setting}.{index}")
+    dimensions = tuple(rating.Dimension(code, d.name, Fraction(d.weight))
+                       for code, d in (raters.dimensions or {}).items())
+    if dimensions:
+        try:
+            rating.validate_dimensions(dimensions)
+        except rating.RaterRuleError as exc:
+            raise _invalid(str(exc), f"raters.{exc.field}") from exc
+    return rating.RaterSettings(trim=frozenset(raters.trim), dimensions=dimensions,
+                                outside=frozenset(raters.outside))

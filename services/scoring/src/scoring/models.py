@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -83,6 +85,21 @@ class RoundRater(Base):
     round_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rating_rounds.id"), primary_key=True)
     rater_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     rater_group: Mapped[str] = mapped_column(String(64))
+    # True: the ballot of an outside rater who used a one-time code; its id is random, tied to no code
+    anonymous: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class RatingCode(Base):
+    """A one-time rating code of a round for an outside rater group: only its SHA-256 is kept, and
+    whether it was used (not when, nor which ballot it gave: the ballot keeps no link to it)."""
+
+    __tablename__ = "rating_codes"
+    __table_args__ = (Index("ix_rating_codes_round", "round_id", "rater_group"),)
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    round_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rating_rounds.id"))
+    rater_group: Mapped[str] = mapped_column(String(64))
+    used: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class RoundPerson(Base):
@@ -107,6 +124,9 @@ class RatingRow(Base):
     mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     # None: written by the rater; else the subject of the administrator who keyed in the paper ballot
     keyed_by: Mapped[str | None] = mapped_column(String(128))
+    # under a scheme with rating dimensions: the marks per dimension ({code: "90.00"}); ``mark`` is their
+    # weighted sum
+    dimensions: Mapped[dict[str, str] | None] = mapped_column(JSONB)
     updated_at: Mapped[datetime] = _now()
 
 

@@ -148,6 +148,14 @@ async def round_or_404(session: AsyncSession, round_id: uuid.UUID, scope: Scope)
     raise RoundNotFound(f"no rating round {round_id}")
 
 
+async def round_of_code(session: AsyncSession, round_id: uuid.UUID) -> tuple[RatingRound, Scheme]:
+    """The round of a one-time rating code, for its holder (the code is the credential: whoever
+    holds an unused one may rate in that round once); noted for the audit trail."""
+    round_ = await session.get(RatingRound, round_id)
+    assert round_ is not None
+    return round_, await _scheme_of(session, round_.scheme_id)
+
+
 async def close_or_404(session: AsyncSession, close_id: uuid.UUID, scope: Scope, *,
                        manage: bool = True) -> tuple[Close, Scheme]:
     close = await session.get(Close, close_id)

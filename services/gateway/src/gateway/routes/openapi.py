@@ -80,6 +80,11 @@ def merge(base: dict[str, Any], documents: dict[str, dict[str, Any] | None]) -> 
         "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
     }
     merged["security"] = [{"bearer": []}, {"apiKey": []}]
+    for rule in policy.RULES:  # a public route asks for no credentials
+        operation = merged["paths"].get(rule.template, {}).get(rule.method.lower())
+        if policy.is_public(rule) and operation is not None:
+            merged["paths"][rule.template] = {**merged["paths"][rule.template],
+                                              rule.method.lower(): {**operation, "security": []}}
     if missing:
         merged["info"] = {**merged["info"],
                           "x-missing-services": sorted(missing)}

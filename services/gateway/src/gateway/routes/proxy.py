@@ -1,9 +1,11 @@
 """Routing: ``/api/v1/<service>/...`` goes to that service with the caller's identity.
 
 Every route is declared in :mod:`gateway.policy`; the caller must be signed in (or use an API
-key) and hold a role (or scope) the route allows. Only idempotent methods are retried, and
-only when the connection failed before the request was sent; every call has a timeout, so a
-service that is down or slow becomes a 503 or 504 problem within the timeout, never a hang.
+key) and hold a role (or scope) the route allows, except on a public route (a rating code's
+ballot), which takes no credentials and is rate-limited per client address. Only idempotent
+methods are retried, and only when the connection failed before the request was sent; every call
+has a timeout, so a service that is down or slow becomes a 503 or 504 problem within the
+timeout, never a hang.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from shared.service_auth import Caller
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "if-match",
                              "if-none-match", "idempotency-key")
+PUBLIC_CALLER = Caller(subject="public", kind="public")
 FORWARDED_RESPONSE_HEADERS = ("content-type", "content-disposition", "etag", "location",
                               "retry-after", "cache-control")
 
@@ -65,8 +68,12 @@ async def proxy(request: Request, service: str) -> Response:
     rule, params = found
     request.state.audit_route = rule.template
     request.state.audit_targets = params
-    principal = await authenticate(request)
-    caller = principal.caller
+    if policy.is_public(rule):  # no credentials asked, none used: the body is the credential
+        host = request.client.host if request.client else "?"
+        request.app.state.rate_limits.check(f"public:{host}", sign_in=True)
+        caller = PUBLIC_CALLER
+    else:
+        caller = (await authenticate(request)).caller
     if not policy.allowed(rule, kind=caller.kind, roles=caller.roles, scopes=caller.scopes):
         raise Forbidden(f"{request.method} {rule.template} is not open to this caller")
     downstreams: Downstreams = request.app.state.downstreams
@@ -75,7 +82,7 @@ async def proxy(request: Request, service: str) -> Response:
         raise NotFound(f"no service named {service!r}")
     body = await _read_body(request, request.app.state.settings.max_body_bytes)
     key = request.headers.get("idempotency-key")
-    if key and request.method == "POST":
+    if key and request.method == "POST" and rule.replayable:
         if not 1 <= len(key) <= 200:
             raise BadRequest("an Idempotency-Key is 1 to 200 characters", code="idempotency_key_invalid")
 

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scoring.clients import Neighbours
 from scoring.config import CLOSE_WORK_MEM_MB, DEFAULT_TUNING, CloseTuning
 from scoring.definitions import Rules
+from scoring.domain import raters as rating_rules
 from scoring.errors import (
     AlreadyPublished,
     InputInvalid,
@@ -174,26 +175,31 @@ async def gather_parts(session: AsyncSession, neighbours: Neighbours, scheme: Sc
         with phases.timing("other_inputs"):
             marks, adjustments, negatives = await _other_inputs(driver, scheme, period)
         ratings: dict[str, dict[str, list[int]]] = {}
+        dropped: dict[str, dict[str, int]] = {}
         with phases.timing("ratings"):  # the other inputs put together by person meanwhile, in a thread
             putting = asyncio.create_task(asyncio.to_thread(_own_inputs, {}, marks, adjustments, negatives))
             if round_ is not None:
-                ratings = await _rating_sums(driver, round_.id, tuple(rules.rater_weights), work_mem_mb)
+                ratings = await _rating_sums(driver, round_.id, tuple(rules.rater_weights), work_mem_mb,
+                                             trim=rules.rater_settings.trim, dropped=dropped)
             own = await putting
         with phases.timing("own_inputs"):  # while records is still summing up, for a province
             for pid, sums in ratings.items():
                 entry = own.get(pid)
                 if entry is None:
-                    own[pid] = {"marks": {}, "ratings": sums, "adjustments": [], "negatives": []}
+                    own[pid] = entry = {"marks": {}, "ratings": sums, "adjustments": [], "negatives": []}
                 else:
                     entry["ratings"] = sums
+                if pid in dropped:  # a trimmed group's marks dropped, for the explanation (only where trimmed)
+                    entry["trimmed"] = dropped[pid]
         people: list[dict[str, Any]] = await fetching
     finally:
         fetching.cancel()
     return people, own, wanted
 
 
-async def _rating_sums(driver: Any, round_id: uuid.UUID, groups: tuple[str, ...],
-                       work_mem_mb: int) -> dict[str, dict[str, list[int]]]:
+async def _rating_sums(driver: Any, round_id: uuid.UUID, groups: tuple[str, ...], work_mem_mb: int, *,
+                       trim: frozenset[str] = frozenset(),
+                       dropped: dict[str, dict[str, int]] | None = None) -> dict[str, dict[str, list[int]]]:
     """The round's ratings summed in one scan: person → rater group → [sum in hundredths, raters].
 
     One row per person, a pair of columns per rater group of the scheme (and a count of ratings
@@ -204,35 +210,56 @@ async def _rating_sums(driver: Any, round_id: uuid.UUID, groups: tuple[str, ...]
     6.3-7.1 with the defaults). In person order, as all a close's inputs: each person's objects are
     then made near each other in memory, in the order the close reads them (at random, a
     province's inputs took twice as long to work).
+
+    A group in ``trim`` is summed without one highest and one lowest mark where at least three
+    rated the person (``raters.trimmed``); how many marks were dropped is put in ``dropped``
+    (person → group → 2 or 0).
     """
     await driver.execute("SELECT set_config('work_mem', $1, true), "
                          "set_config('max_parallel_workers_per_gather', '0', true)", f"{work_mem_mb}MB")
     ratings: dict[str, dict[str, list[int]]] = {}
+    dropped = {} if dropped is None else dropped
+
+    def keep(pid: str, group: str, total: int, raters: int, highest: int, lowest: int) -> list[int]:
+        if group not in trim:
+            return [total, raters]
+        total, raters, left_out = rating_rules.trimmed(total, raters, highest, lowest)
+        dropped.setdefault(pid, {})[group] = left_out
+        return [total, raters]
+
     if groups:
         columns = ", ".join(f"(sum(mark) FILTER (WHERE rater_group = ${i + 3}) * 100)::bigint, "
                             f"(count(*) FILTER (WHERE rater_group = ${i + 3}))::int" for i in range(len(groups)))
+        extremes = "".join(f", (max(mark) FILTER (WHERE rater_group = ${i + 3}) * 100)::bigint, "
+                           f"(min(mark) FILTER (WHERE rater_group = ${i + 3}) * 100)::bigint"
+                           for i, group in enumerate(groups) if group in trim)
         rows = await driver.fetch(  # the groups are parameters: only their number shapes the text
-            f"SELECT person_id::text, count(*) FILTER (WHERE rater_group <> ALL($2::text[])), {columns} "  # noqa: S608
+            f"SELECT person_id::text, count(*) FILTER (WHERE rater_group <> ALL($2::text[])), {columns}{extremes} "  # noqa: S608
             "FROM ratings WHERE round_id = $1 GROUP BY ratings.person_id ORDER BY ratings.person_id",
             round_id, list(groups), *groups)
-        at = tuple((group, 2 + 2 * i, 3 + 2 * i) for i, group in enumerate(groups))
+        trimmed_at = iter(range(2 + 2 * len(groups), 2 + 2 * len(groups) + 2 * len(trim & set(groups)), 2))
+        at = tuple((group, 2 + 2 * i, 3 + 2 * i, next(trimmed_at) if group in trim else 0)
+                   for i, group in enumerate(groups))
         for row in rows:
             if row[1]:
                 break
             sums = {}
-            for group, total, count in at:
+            for group, total, count, extreme in at:
                 raters = row[count]
                 if raters:
-                    sums[group] = [row[total], raters]
+                    sums[group] = (keep(row[0], group, row[total], raters, row[extreme], row[extreme + 1]) if extreme
+                                   else [row[total], raters])
             ratings[row[0]] = sums
         else:
             return ratings
         ratings = {}
-    for pid, group, total_marks, raters in await driver.fetch(
-            "SELECT person_id::text, g, s, c FROM (SELECT person_id, rater_group AS g, "
-            "(sum(mark) * 100)::bigint AS s, count(*)::int AS c FROM ratings WHERE round_id = $1 "
+        dropped.clear()
+    for pid, group, total_marks, raters, highest, lowest in await driver.fetch(
+            "SELECT person_id::text, g, s, c, hi, lo FROM (SELECT person_id, rater_group AS g, "
+            "(sum(mark) * 100)::bigint AS s, count(*)::int AS c, (max(mark) * 100)::bigint AS hi, "
+            "(min(mark) * 100)::bigint AS lo FROM ratings WHERE round_id = $1 "
             "GROUP BY 1, 2) AS sums ORDER BY sums.person_id, g", round_id):
-        ratings.setdefault(pid, {})[group] = [total_marks, raters]
+        ratings.setdefault(pid, {})[group] = keep(pid, group, total_marks, raters, highest, lowest)
     return ratings
 
 
@@ -643,17 +670,43 @@ async def expand(session: AsyncSession, close: Close, person_id: str, stored: di
         if detail["total"] != stored["total"]:
             raise RuntimeError(f"explanation of {person_id} in {close.id} does not recompose its total")
         detail["grade"] = {**stored["grade"], "of": close.summary.get("graded"), "slots": close.summary.get("slots")}
-        detail["evaluation"] = masking.evaluation(detail["evaluation"], rules)  # rater anonymity
+        shown = rater_settings_shown(detail["evaluation"], stored["inputs"], rules)
+        detail["evaluation"] = masking.evaluation(shown, rules)  # rater anonymity
         return detail
     detail = dict(stored)  # a year: its quarters are listed; the year-end part is recomposed
     year_end = stored.get("year_end_inputs")
     year_end_detail = None
     if year_end is not None:
         year_end_detail = compose_person(to_reference(person_id, year_end), rules, mean_load, means).detail
-        year_end_detail["evaluation"] = masking.evaluation(year_end_detail["evaluation"], rules)
+        year_end_detail["evaluation"] = masking.evaluation(
+            rater_settings_shown(year_end_detail["evaluation"], year_end, rules), rules)
         detail["year_end_inputs"] = {**year_end, "ratings": masking.ratings_input(year_end["ratings"], rules)}
     detail["year_end_detail"] = year_end_detail
     return detail
+
+
+def rater_settings_shown(shown: dict[str, Any] | None, inputs: Compact, rules: Rules) -> dict[str, Any] | None:
+    """An explanation's evaluation with the scheme's rater settings where they shaped it: each trimmed
+    group says so, and how many marks it dropped; an outside group that its raters used one-time
+    codes; under rating dimensions, the dimensions each rating is the weighted sum of."""
+    settings = rules.rater_settings
+    if shown is None or settings == rating_rules.NO_RATER_SETTINGS:
+        return shown
+    dropped = inputs.get("trimmed") or {}
+    groups = []
+    for group in shown["groups"]:
+        name = group["group"]
+        if name in settings.trim:
+            group = {**group, "trimmed": rating_rules.trim_note(name, dropped.get(name))}
+        if name in settings.outside:
+            group = {**group, "outside": "raters without an account, each rating once with a one-time code"}
+        groups.append(group)
+    out = {**shown, "groups": groups}
+    if settings.dimensions:
+        out["dimensions"] = {
+            "rule": "each rating is the weighted sum of the rater's marks per dimension, rounded half up to 0.01",
+            "weights": [{"code": d.code, "name": d.name, "weight": decimal_str(d.weight)} for d in settings.dimensions]}
+    return out
 
 
 async def versions(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope) -> list[CloseRead]:

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class RaterIn(BaseModel):
@@ -16,7 +16,9 @@ class RaterIn(BaseModel):
 
 class RoundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    raters: list[RaterIn] = Field(min_length=1, max_length=50_000)
+    raters: list[RaterIn] = Field(default_factory=list, max_length=50_000,
+                                  description="the raters with an account; none only where the scheme has an "
+                                              "outside group (its raters rate with codes the round issues)")
 
 
 class RoundRead(BaseModel):
@@ -34,10 +36,22 @@ class RoundRead(BaseModel):
                                   "(never what anyone gave)")
 
 
+MarkIn = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
+
+
 class RatingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     person_id: uuid.UUID
-    mark: Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
+    mark: MarkIn | None = Field(default=None, description="the mark (a scheme without rating dimensions)")
+    dimensions: dict[str, MarkIn] | None = Field(
+        default=None, max_length=20, description="a mark per dimension of the scheme (code → mark), instead of "
+                                                 "mark: the rating is their weighted sum")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> RatingIn:
+        if (self.mark is None) == (self.dimensions is None):
+            raise ValueError("give either mark or dimensions")
+        return self
 
 
 class RatingsPut(BaseModel):
@@ -52,6 +66,29 @@ class RatingsPut(BaseModel):
 class MyRating(BaseModel):
     person_id: uuid.UUID
     mark: Decimal
+    dimensions: dict[str, Decimal] | None = None
+
+
+class CodesCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    group: str = Field(min_length=1, max_length=64, description="one of the scheme's outside rater groups")
+    count: int = Field(ge=1, le=5_000, description="how many one-time codes to issue")
+
+
+class CodesIssued(BaseModel):
+    group: str
+    codes: list[str] = Field(description="shown this once: only their digests are kept")
+
+
+class CodeCount(BaseModel):
+    issued: int
+    used: int
+
+
+class CodeBallot(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=64, description="the one-time rating code")
+    ratings: list[RatingIn] = Field(min_length=1, max_length=5_000)
 
 
 class Stored(BaseModel):

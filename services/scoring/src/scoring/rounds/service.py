@@ -2,12 +2,16 @@
 
 A rater rates each person once per round and may revise until the round closes; never themself.
 The rated person never learns who rated them: results show each group's mean and count only.
+Under a scheme with rating dimensions a ballot gives a mark per dimension for each person, kept
+beside their weighted sum, which is the rating. An outside group's raters have no account and
+rate with the round's one-time codes (``rounds.codes``).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -17,9 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
+from scoring.definitions import Rules
+from scoring.domain import raters as rating_rules
 from scoring.errors import AlreadyExists, InputInvalid, RoundClosed
-from scoring.models import RatingRound, RatingRow, RoundPerson, RoundRater, Scheme
-from scoring.rounds.schemas import RatingsPut, RoundCreate, RoundRead, Stored
+from scoring.models import RatingCode, RatingRound, RatingRow, RoundPerson, RoundRater, Scheme
+from scoring.rounds.schemas import RatingIn, RatingsPut, RoundCreate, RoundRead, Stored
 from scoring.schemes.service import rules_of
 from scoring.scope import Scope, check_raters, people_of, round_or_404, scheme_or_404
 from shared.errors import Forbidden
@@ -46,11 +52,16 @@ async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: u
     _, rules = await rules_of(session, scheme_id)
     if not rules.rater_weights:
         raise _bad("the scheme has no rater groups", "path.scheme_id")
+    if not body.raters and not rules.rater_settings.outside:
+        raise _bad("name at least one rater: the scheme has no outside group to issue codes to", "body.raters")
     raters: dict[uuid.UUID, str] = {}
     for index, rater in enumerate(body.raters):
         if rater.group not in rules.rater_weights:
             raise _bad(f"{rater.group!r} is not a rater group of the scheme ({', '.join(rules.rater_weights)})",
                        f"body.raters.{index}.group")
+        if rater.group in rules.rater_settings.outside:
+            raise _bad(f"{rater.group!r} is an outside group: its raters have no account and rate with the "
+                       "round's one-time codes", f"body.raters.{index}.group")
         if rater.rater_id in raters:
             raise _bad("a rater is listed twice", f"body.raters.{index}.rater_id")
         raters[rater.rater_id] = rater.group
@@ -79,8 +90,12 @@ async def read_round(session: AsyncSession, round_id: uuid.UUID, scope: Scope) -
     voted (who voted, never what anyone gave: no mark of a rater is shown to anyone but the rater)."""
     round_, scheme = await round_or_404(session, round_id, scope)
     raters = dict(list(await session.execute(
-        select(RoundRater.rater_group, func.count()).where(RoundRater.round_id == round_id)
+        select(RoundRater.rater_group, func.count()).where(RoundRater.round_id == round_id, ~RoundRater.anonymous)
         .group_by(RoundRater.rater_group))))
+    for group, issued in await session.execute(  # an outside group's raters: the codes issued to it
+            select(RatingCode.rater_group, func.count()).where(RatingCode.round_id == round_id)
+            .group_by(RatingCode.rater_group)):
+        raters[group] = raters.get(group, 0) + issued
     people = await session.scalar(select(func.count()).select_from(RoundPerson)
                                   .where(RoundPerson.round_id == round_id)) or 0
     ratings = await session.scalar(select(func.count()).select_from(RatingRow)
@@ -123,42 +138,81 @@ async def put_ratings(session: AsyncSession, round_id: uuid.UUID, body: RatingsP
     if status != "open":
         raise RoundClosed(f"rating round {round_id} closed at {round_.closed_at}; no more ratings")
     rater = await session.get(RoundRater, (round_id, rater_id))
-    if rater is None:
+    if rater is None or rater.anonymous:
         raise _bad(f"{rater_id} is not a rater of this round", "body.rater_id")
     _, rules = await rules_of(session, scheme.id)
-    ids = [r.person_id for r in body.ratings]
-    known = set(await session.scalars(select(RoundPerson.person_id).where(RoundPerson.round_id == round_id,
-                                                                          RoundPerson.person_id.in_(ids))))
-    seen = set()
-    for index, rating in enumerate(body.ratings):
-        if rating.person_id == rater_id:
-            raise _bad("a rater never rates themself", f"body.ratings.{index}.person_id")
-        if rating.person_id not in known:
-            raise _bad(f"{rating.person_id} is not rated in this round (not in the scheme's people)",
-                       f"body.ratings.{index}.person_id")
-        if Fraction(rating.mark) > rules.mark_max:
-            raise _bad(f"mark {rating.mark} is above the scheme's maximum of {rules.mark_max}",
-                       f"body.ratings.{index}.mark")
-        if rating.person_id in seen:
-            raise _bad("the same person twice in one ballot", f"body.ratings.{index}.person_id")
-        seen.add(rating.person_id)
+    rows = await ballot_rows(session, round_id, rules, body.ratings, rater_id=rater_id)
     statement = insert(RatingRow)
     await session.execute(statement.on_conflict_do_update(
         index_elements=["round_id", "person_id", "rater_id"],
-        set_={"mark": statement.excluded.mark, "keyed_by": statement.excluded.keyed_by, "updated_at": func.now()}),
-        [{"round_id": round_id, "rater_id": rater_id, "rater_group": rater.rater_group, "person_id": r.person_id,
-          "mark": r.mark, "keyed_by": keyed_by} for r in body.ratings])
+        set_={"mark": statement.excluded.mark, "dimensions": statement.excluded.dimensions,
+              "keyed_by": statement.excluded.keyed_by, "updated_at": func.now()}),
+        [{**row, "round_id": round_id, "rater_id": rater_id, "rater_group": rater.rater_group, "keyed_by": keyed_by}
+         for row in rows])
     return Stored(stored=len(body.ratings), rater_id=rater_id, on_behalf=keyed_by is not None)
 
 
-async def my_ratings(session: AsyncSession, round_id: uuid.UUID, scope: Scope) -> list[tuple[uuid.UUID, Any]]:
+async def ballot_rows(session: AsyncSession, round_id: uuid.UUID, rules: Rules, ratings: Sequence[RatingIn], *,
+                      rater_id: uuid.UUID | None) -> list[dict[str, Any]]:
+    """A ballot's rows (person, mark and marks per dimension), every rule checked naming the row:
+    the person is rated in the round, not the rater, not twice; each mark within the scheme's
+    maximum; under a scheme with dimensions, a mark for each dimension and no other (the rating is
+    their weighted sum), else a single mark."""
+    ids = [r.person_id for r in ratings]
+    known = set(await session.scalars(select(RoundPerson.person_id).where(RoundPerson.round_id == round_id,
+                                                                          RoundPerson.person_id.in_(ids))))
+    dimensions = rules.rater_settings.dimensions
+    seen = set()
+    rows = []
+    for index, rating in enumerate(ratings):
+        at = f"body.ratings.{index}"
+        if rating.person_id == rater_id:
+            raise _bad("a rater never rates themself", f"{at}.person_id")
+        if rating.person_id not in known:
+            raise _bad(f"{rating.person_id} is not rated in this round (not in the scheme's people)",
+                       f"{at}.person_id")
+        if rating.person_id in seen:
+            raise _bad("the same person twice in one ballot", f"{at}.person_id")
+        seen.add(rating.person_id)
+        given = rating.dimensions
+        if not dimensions:
+            if given is not None:
+                raise _bad("the scheme rates with one mark per person, not by dimension", f"{at}.dimensions")
+            assert rating.mark is not None
+            if Fraction(rating.mark) > rules.mark_max:
+                raise _bad(f"mark {rating.mark} is above the scheme's maximum of {rules.mark_max}", f"{at}.mark")
+            rows.append({"person_id": rating.person_id, "mark": rating.mark, "dimensions": None})
+            continue
+        codes = [d.code for d in dimensions]
+        if given is None:
+            raise _bad(f"the scheme rates by dimension: give a mark for each of {', '.join(codes)}",
+                       f"{at}.dimensions")
+        for code, mark in given.items():
+            if code not in codes:
+                raise _bad(f"{code!r} is not a rating dimension of the scheme ({', '.join(codes)})",
+                           f"{at}.dimensions.{code}")
+            if Fraction(mark) > rules.mark_max:
+                raise _bad(f"mark {mark} is above the scheme's maximum of {rules.mark_max}",
+                           f"{at}.dimensions.{code}")
+        for code in codes:
+            if code not in given:
+                raise _bad(f"no mark for the dimension {code!r}", f"{at}.dimensions.{code}")
+        weighted = rating_rules.weighted_mark({c: Fraction(m) for c, m in given.items()}, dimensions)
+        rows.append({"person_id": rating.person_id,
+                     "mark": Decimal(int(weighted * 100)).scaleb(-2),
+                     "dimensions": {c: str(given[c]) for c in codes}})
+    return rows
+
+
+async def my_ratings(session: AsyncSession, round_id: uuid.UUID,
+                     scope: Scope) -> list[tuple[uuid.UUID, Any, dict[str, str] | None]]:
     """The caller's own marks only, whoever the caller is (an administrator sees turnout in the
     round, never a rater's marks)."""
     await round_or_404(session, round_id, scope)
     if scope.caller.person_id is None:
         return []
-    return [(p, m) for p, m in await session.execute(
-        select(RatingRow.person_id, RatingRow.mark)
+    return [(p, m, d) for p, m, d in await session.execute(
+        select(RatingRow.person_id, RatingRow.mark, RatingRow.dimensions)
         .where(RatingRow.round_id == round_id, RatingRow.rater_id == uuid.UUID(scope.caller.person_id))
         .order_by(RatingRow.person_id))]
 
