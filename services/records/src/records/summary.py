@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -17,13 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import scope
 from records.attendance.models import LEAVE, STATUSES
+from records.config import SettingsDep
 from records.db import SCHEMA
 from records.roster.models import Unit
 from records.roster.router import PeriodDep
 from records.work_logs.service import LOCAL
 from shared.db import SessionDep
 from shared.errors import NotFound, Unprocessable
-from shared.periods import Period
+from shared.periods import DEFAULT_MIN_SHARE, Period, min_days
 from shared.service_auth import Caller, CallerDep
 
 router = APIRouter(prefix="/api/v1/records", tags=["summaries"])
@@ -44,6 +47,7 @@ class PersonSummary(BaseModel):
     name: str
     unit_id: uuid.UUID
     section_id: uuid.UUID | None
+    post: str | None = Field(description="the post (岗位) of the latest placement, if the roster names one")
     staff_category: str
     days_in_period: int
     weeks_due: int
@@ -51,6 +55,8 @@ class PersonSummary(BaseModel):
     weeks_on_time: int
     months_due: int
     monthly_reports: int
+    reports_on_time: int = Field(description="monthly reports submitted by the deadline day of their month "
+                                             "(report_deadline_day)")
     mean_leader_mark: Decimal | None
     tasks: int
     task_load: Decimal
@@ -87,18 +93,28 @@ def mondays(start: date, end: date) -> int:
 # ISO week as iso_year * 100 + iso_week, $6/$7 and $8/$9 the same as (iso_year, iso_week); $10/$11
 # and $12/$13 its first and last month as (year, month); $14, $15 the calendar year of its first
 # day; $16 the on-time deadline of each week from $4 to $5 (from _PREPARE); $17 whether to count the
-# year's leave (a scan of the year's attendance for a province; a one-time false filter without it).
+# year's leave (a scan of the year's attendance for a province; a one-time false filter without it);
+# $18 the fewest days on the roster that put a person in the period's scope (shared.periods.min_days);
+# $19 the days after a week's end its record is on time until (the deadlines' log_deadline_days);
+# $20 the day of its month a monthly report is on time until (report_deadline_day; past the month's
+# last day: the last day); $21 the regions' time zone, where the day of a submission is told.
 S = SCHEMA
 
-#: the local day of submission is at most the Monday after the week (work_logs.service.on_time)
-_ON_TIME_PER_ROW = (f"date(timezone('{LOCAL.key}', w.submitted_at)) "
-                    "<= to_date(concat(w.iso_year, '-', w.iso_week, '-7'), 'IYYY-IW-ID') + 1")
+#: the local day of submission is at most log_deadline_days after the week's Sunday (by default the
+#: Monday after: work_logs.service.on_time)
+_ON_TIME_PER_ROW = ("date(timezone($21::text, w.submitted_at)) "
+                    "<= to_date(concat(w.iso_year, '-', w.iso_week, '-7'), 'IYYY-IW-ID') + $19::int")
+
+#: the local day of submission is at most the deadline day of the report's month (or its last day)
+_REPORT_ON_TIME_PER_ROW = ("date(timezone($21::text, r.submitted_at)) <= make_date(r.year, r.month, least($20::int, "
+                           "extract(day FROM make_date(r.year, r.month, 1) + interval '1 month - 1 day')::int))")
 
 #: the database collations that order text as its bytes (UTF-8: by code point), as "C" does
 _BYTEWISE = ("C", "POSIX", "C.UTF-8", "C.utf8")
 
 #: What the summary statement needs first: the statuses in the database's order (the keys of
-#: attendance); the first instant after each week's due day, Beijing time, for the weeks $1 to $2
+#: attendance); the first instant after each week's due day ($4 days after its Sunday), in the
+#: regions' time zone ($5), for the weeks $1 to $2
 #: (NULL where the key is no ISO week): _ON_TIME_PER_ROW once a week, not once a record; whether
 #: staff numbers sort as their bytes (then as COLLATE "C", which sorts faster); and, for this
 #: transaction, a province's hash tables and final sort in memory, a plan made for these units
@@ -107,8 +123,9 @@ _BYTEWISE = ("C", "POSIX", "C.UTF-8", "C.utf8")
 #: for the cores (a province: 3.4-4.0 CPU-seconds without them, 4.3 with, no faster alone).
 _PREPARE = f"""
 SELECT (SELECT array_agg(s ORDER BY s) FROM unnest($3::varchar[]) AS s) AS statuses,
-       (SELECT array_agg(CASE WHEN k % 100 BETWEEN 1 AND 53 THEN timezone('{LOCAL.key}',
-                   (to_date(concat(k / 100, '-', k % 100, '-7'), 'IYYY-IW-ID') + 2)::timestamp) END ORDER BY k)
+       (SELECT array_agg(CASE WHEN k % 100 BETWEEN 1 AND 53 THEN timezone($5::text,
+                   (to_date(concat(k / 100, '-', k % 100, '-7'), 'IYYY-IW-ID') + 1 + $4::int)::timestamp) END
+                   ORDER BY k)
         FROM generate_series($1::int, $2::int) AS k) AS deadlines,
        (SELECT coalesce(to_jsonb(d) ->> 'datlocprovider', 'c') = 'c' AND d.datcollate IN {_BYTEWISE}
                OR to_jsonb(d) ->> 'datlocprovider' = 'b' AND to_jsonb(d) ->> 'datlocale' IN ('C', 'C.UTF-8')
@@ -150,6 +167,7 @@ _FIELDS: dict[str, tuple[str, str, str]] = {
     "name": ('"name":%s', "to_json(q.name)", ""),
     "unit_id": ('"unit_id":"%s"', "q.unit_id", ""),
     "section_id": ('"section_id":%s', "coalesce('\"' || q.section_id || '\"', 'null')", ""),
+    "post": ('"post":%s', "coalesce(to_json(q.post)::text, 'null')", ""),
     "staff_category": ('"staff_category":%s', "to_json(q.staff_category)", ""),
     "days_in_period": ('"days_in_period":%s', "q.days", ""),
     "weeks_due": ('"weeks_due":%s', "q.weeks_due", ""),
@@ -157,6 +175,7 @@ _FIELDS: dict[str, tuple[str, str, str]] = {
     "weeks_on_time": ('"weeks_on_time":%s', "coalesce(q.timely, 0)", "l"),
     "months_due": ('"months_due":%s', "q.months_due", ""),
     "monthly_reports": ('"monthly_reports":%s', "coalesce(q.reports, 0)", "r"),
+    "reports_on_time": ('"reports_on_time":%s', "coalesce(q.reports_timely, 0)", "r"),
     "mean_leader_mark": ('"mean_leader_mark":%s', f"coalesce('\"' || {_half_even('q.mean', 2)} || '\"', 'null')",
                          "m"),
     "tasks": ('"tasks":%s', "coalesce(q.tasks, 0)", "t"),
@@ -170,7 +189,7 @@ _FIELDS: dict[str, tuple[str, str, str]] = {
 #: Always true: gives every parameter its type when no aggregate asked for reads it (the database
 #: refuses a statement with a parameter of unknown type); folded away when the statement is planned.
 _TYPED = ("num_nulls($4::int, $5::int, $6::int, $7::int, $8::int, $9::int, $10::int, $11::int, $12::int, $13::int, "
-          "$14::date, $15::date, $16::timestamptz[], $17::bool) >= 0")
+          "$14::date, $15::date, $16::timestamptz[], $17::bool, $18::int, $19::int, $20::int, $21::text) >= 0")
 
 #: Every field, in the order of the JSON object (that of PersonSummary).
 FIELDS = tuple(_FIELDS)
@@ -207,7 +226,8 @@ def _summary_sql(statuses: list[str], bytewise: bool, fields: Sequence[str] = FI
     ) AS l ON l.person_id = p.person_id""",
         "r": """
     LEFT JOIN (
-        SELECT r.person_id, count(*) AS reports FROM {S}.monthly_reports AS r
+        SELECT r.person_id, count(*) AS reports, count(*) FILTER (WHERE {report_on_time}) AS reports_timely
+        FROM {S}.monthly_reports AS r
         WHERE r.unit_id = ANY($1::uuid[]) AND {months_r}
         GROUP BY r.person_id
     ) AS r ON r.person_id = p.person_id""",
@@ -227,11 +247,19 @@ def _summary_sql(statuses: list[str], bytewise: bool, fields: Sequence[str] = FI
     ) AS m ON m.person_id = p.person_id""",
         "t": """
     LEFT JOIN (
-        SELECT person_id, count(*) AS tasks, sum(quantity * intensity * difficulty) AS load,
-               sum(quantity * intensity * difficulty * progress) / sum(quantity * intensity * difficulty)
-                   AS completion
-        FROM {S}.tasks
-        WHERE unit_id = ANY($1::uuid[]) AND status <> 'cancelled' AND due_on BETWEEN $2::date AND $3::date
+        -- each holder's share of a task's load (quantity x intensity x difficulty): the lead's (all
+        -- of it for a task of one owner) and each co-owner's (协办)
+        SELECT person_id, count(*) AS tasks, sum(load) AS load, sum(load * progress) / sum(load) AS completion
+        FROM (
+            SELECT t.person_id, t.progress, CASE WHEN t.lead_share = 1 THEN t.quantity * t.intensity * t.difficulty
+                   ELSE t.quantity * t.intensity * t.difficulty * t.lead_share END AS load
+            FROM {S}.tasks AS t
+            WHERE t.unit_id = ANY($1::uuid[]) AND t.status <> 'cancelled' AND t.due_on BETWEEN $2::date AND $3::date
+            UNION ALL
+            SELECT o.person_id, t.progress, t.quantity * t.intensity * t.difficulty * o.share AS load
+            FROM {S}.tasks AS t JOIN {S}.task_co_owners AS o ON o.task_id = t.id
+            WHERE t.unit_id = ANY($1::uuid[]) AND t.status <> 'cancelled' AND t.due_on BETWEEN $2::date AND $3::date
+        ) AS held
         GROUP BY person_id
     ) AS t ON t.person_id = p.person_id""",
         "d": """
@@ -252,13 +280,15 @@ def _summary_sql(statuses: list[str], bytewise: bool, fields: Sequence[str] = FI
         GROUP BY person_id
     ) AS v ON v.person_id = p.person_id""",
     }
-    parts = {"on_time": _ON_TIME_PER_ROW, "S": S, "weeks_w": _weeks_in_period("w"), "months_r": _months_in_period("r"),
-             "counts": counts, "LEAVE": LEAVE}
+    parts = {"on_time": _ON_TIME_PER_ROW, "report_on_time": _REPORT_ON_TIME_PER_ROW, "S": S,
+             "weeks_w": _weeks_in_period("w"), "months_r": _months_in_period("r"), "counts": counts, "LEAVE": LEAVE}
     joined = "".join(joins[k].format(**parts) for k in "lrmtdv" if k in needs)
     columns = {
-        "l": "l.submitted, l.timely", "r": "r.reports", "m": "m.mean", "t": "t.tasks, t.load, t.completion",
+        "l": "l.submitted, l.timely", "r": "r.reports, r.reports_timely", "m": "m.mean",
+        "t": "t.tasks, t.load, t.completion",
         "d": f"concat_ws(',', {attendance}) AS attendance", "v": f"CASE WHEN $17 THEN {leave} END AS leave"}
-    absent = {"l": "NULL::bigint AS submitted, NULL::bigint AS timely", "r": "NULL::bigint AS reports",
+    absent = {"l": "NULL::bigint AS submitted, NULL::bigint AS timely",
+              "r": "NULL::bigint AS reports, NULL::bigint AS reports_timely",
               "m": "NULL::numeric AS mean",
               "t": "NULL::bigint AS tasks, NULL::numeric AS load, NULL::numeric AS completion",
               "d": "NULL::text AS attendance", "v": "NULL::bigint AS leave"}
@@ -269,7 +299,7 @@ def _summary_sql(statuses: list[str], bytewise: bool, fields: Sequence[str] = FI
 WITH placed AS MATERIALIZED (
     -- the placements in the period, clipped to it (materialized: sorted by person below rather
     -- than read in person order through an index, a random read a row)
-    SELECT person_id, unit_id, section_id, staff_category, active_from,
+    SELECT person_id, unit_id, section_id, post, staff_category, active_from,
            greatest(active_from, $2::date) AS first_day, least(coalesce(active_to, $3::date), $3::date) AS last_day
     FROM {S}.assignments
     WHERE unit_id = ANY($1::uuid[]) AND active_from <= $3::date AND (active_to IS NULL OR active_to >= $2::date)
@@ -277,11 +307,11 @@ WITH placed AS MATERIALIZED (
 )
 SELECT convert_to(format('{{{pattern}}}', {arguments}), 'UTF8')
 FROM (
-    SELECT p.person_id, x.staff_no, x.name, p.unit_id, p.section_id, p.staff_category, p.days, p.weeks_due,
+    SELECT p.person_id, x.staff_no, x.name, p.unit_id, p.section_id, p.post, p.staff_category, p.days, p.weeks_due,
            p.months_due, {selected}
     FROM (
         -- days, weeks and months due add up over the placements; the latest describes the person
-        SELECT DISTINCT ON (person_id) person_id, unit_id, section_id, staff_category,
+        SELECT DISTINCT ON (person_id) person_id, unit_id, section_id, post, staff_category,
                sum(last_day - first_day + 1) OVER w AS days,
                -- Mondays: 1900-01-01 was one
                sum((last_day - date '1900-01-01') / 7 - (first_day - date '1900-01-02') / 7) OVER w AS weeks_due,
@@ -293,6 +323,8 @@ FROM (
         ORDER BY person_id, active_from DESC
     ) AS p
     JOIN {S}.persons AS x ON x.id = p.person_id{joined}
+    -- in the period's scope: on the roster of these units for at least its share of the period
+    WHERE p.days >= $18::int
     ORDER BY {sort}
 ) AS q
 """  # noqa: S608 (no input in the text: the statuses are the model's, the fields from FIELDS)
@@ -306,19 +338,35 @@ def _parameters(unit_ids: list[uuid.UUID], period: Period) -> list[Any]:
             date(start.year, 1, 1), date(start.year, 12, 31)]
 
 
+@dataclass(frozen=True)
+class Deadlines:
+    """When a record is on time (a scheme's setting, passed by scoring): a weekly record by the end
+    of ``log_deadline_days`` after its week's Sunday (1: the Monday after, a weekend's grace); a
+    monthly report by the end of day ``report_deadline_day`` of its month (Xiacun: achievements
+    declared by the 25th; 31: the month's last day, whatever its length). Local days, in the
+    regions' time zone."""
+
+    log_deadline_days: int = 1
+    report_deadline_day: int = 31
+
+
 async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period, *,
                        leave_in_year: bool = True, fields: Sequence[str] = FIELDS,
-                       order: SummaryOrder = "staff_no") -> bytes:
-    """The period summary of the units' people as the JSON body of the summary routes."""
+                       order: SummaryOrder = "staff_no", deadlines: Deadlines = Deadlines(),
+                       min_share: Decimal | Fraction = DEFAULT_MIN_SHARE, zone: str = LOCAL.key) -> bytes:
+    """The period summary of the units' people in its scope (``shared.periods.in_scope_of`` with
+    ``min_share``) as the JSON body of the summary routes."""
     parameters = _parameters(unit_ids, period)
     connection = await session.connection()
     # through SQLAlchemy, which begins the transaction the settings are local to
-    prepared = await connection.exec_driver_sql(_PREPARE, (parameters[3], parameters[4], list(STATUSES)))
+    prepared = await connection.exec_driver_sql(
+        _PREPARE, (parameters[3], parameters[4], list(STATUSES), deadlines.log_deadline_days, zone))
     settings: Sequence[Any] = prepared.one()
-    statuses, deadlines, bytewise = settings[0], settings[1], settings[2]
+    statuses, week_deadlines, bytewise = settings[0], settings[1], settings[2]
     driver: Any = (await connection.get_raw_connection()).driver_connection
-    rows = await driver.fetch(_summary_sql(statuses, bytewise, fields, order), *parameters, deadlines,
-                              leave_in_year and "leave_days_in_year" in fields)
+    rows = await driver.fetch(_summary_sql(statuses, bytewise, fields, order), *parameters, week_deadlines,
+                              leave_in_year and "leave_days_in_year" in fields, min_days(period, min_share),
+                              deadlines.log_deadline_days, deadlines.report_deadline_day, zone)
     return b"".join([b'{"period":', orjson.dumps(period.code), b',"unit_ids":',
                      orjson.dumps([str(u) for u in unit_ids]), b',"people":[',
                      b",".join([row[0] for row in rows]), b"]}"])
@@ -350,29 +398,47 @@ Order = Annotated[SummaryOrder, Query(
                 "them to its own data by person wants them)")]
 
 
+def deadlines_query(
+        log_deadline_days: Annotated[int, Query(ge=0, le=31, description=(
+            "a weekly record is on time until the end of this many days after its week's Sunday (1: the "
+            "Monday after)"))] = 1,
+        report_deadline_day: Annotated[int, Query(ge=1, le=31, description=(
+            "a monthly report is on time until the end of this day of its month (Xiacun: 25; 31: the month's "
+            "last day)"))] = 31) -> Deadlines:
+    return Deadlines(log_deadline_days=log_deadline_days, report_deadline_day=report_deadline_day)
+
+
+DeadlinesDep = Annotated[Deadlines, Depends(deadlines_query)]
+
+
 @router.get("/units/{unit_id}/summary", response_model=PeriodSummary,
-            summary="Per person: weekly records and monthly reports due / submitted, mean leader mark, "
+            summary="Per person in the period's scope (on the unit's roster for at least RECORDS_MIN_SHARE_OF_PERIOD "
+                    "of it): weekly records and monthly reports due / submitted / on time, mean leader mark, "
                     "weighted task completion, attendance by status, leave in the year")
 async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
-                       fields: FieldsDep, leave_in_year: LeaveInYear = True, order: Order = "staff_no") -> Response:
+                       fields: FieldsDep, deadlines: DeadlinesDep, settings: SettingsDep,
+                       leave_in_year: LeaveInYear = True, order: Order = "staff_no") -> Response:
     await scope.valid_unit(session, caller, unit_id)
     return Response(await summary_json(session, [unit_id], period, leave_in_year=leave_in_year, fields=fields,
-                                       order=order),
+                                       order=order, deadlines=deadlines, min_share=settings.min_share_of_period,
+                                       zone=settings.time_zone),
                     media_type="application/json")
 
 
 @router.get("/regions/{region_id}/groups/{group}/summary", response_model=PeriodSummary,
             summary="The same for an evaluation group: every unit of the region sharing it")
 async def group_summary(region_id: uuid.UUID, group: Annotated[str, Path(max_length=64)], period: PeriodDep,
-                        session: SessionDep, caller: CallerDep, fields: FieldsDep,
-                        leave_in_year: LeaveInYear = True, order: Order = "staff_no") -> Response:
+                        session: SessionDep, caller: CallerDep, fields: FieldsDep, deadlines: DeadlinesDep,
+                        settings: SettingsDep, leave_in_year: LeaveInYear = True,
+                        order: Order = "staff_no") -> Response:
     await _visible_region(session, caller, region_id)
     unit_ids = list(await session.scalars(select(Unit.id).where(Unit.region_id == region_id,
                                                                 Unit.evaluation_group == group)))
     if not unit_ids:
         raise NotFound(f"no evaluation group {group!r} in region {region_id}", code="group_not_found")
     return Response(await summary_json(session, unit_ids, period, leave_in_year=leave_in_year, fields=fields,
-                                       order=order), media_type="application/json")
+                                       order=order, deadlines=deadlines, min_share=settings.min_share_of_period,
+                                       zone=settings.time_zone), media_type="application/json")
 
 
 async def _visible_region(session: AsyncSession, caller: Caller, region_id: uuid.UUID) -> None:

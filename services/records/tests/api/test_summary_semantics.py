@@ -9,6 +9,7 @@ inside and out of the group, leave in another unit, odd characters in names.
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -17,7 +18,8 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from sqlalchemy import and_, func, or_, select
+from fastapi import FastAPI
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import summary
@@ -25,40 +27,47 @@ from records.attendance.models import LEAVE, Attendance
 from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Assignment, Person, Region, Section, Unit
 from records.summary import mondays
-from records.tasks.models import Task
+from records.tasks.models import Task, TaskCoOwner
 from records.work_logs.models import WorkLog
 from records.work_logs.service import LOCAL
-from shared.periods import Period, parse_period
+from shared.periods import Period, in_scope_of, parse_period
 
 
 def _person(person_id: uuid.UUID, staff_no: str, name: str) -> dict[str, Any]:
     return {"person_id": person_id, "staff_no": staff_no, "name": name, "unit_id": None, "section_id": None,
-            "staff_category": None, "days_in_period": 0, "weeks_due": 0, "weeks_submitted": 0, "weeks_on_time": 0,
-            "months_due": 0, "monthly_reports": 0, "mean_leader_mark": None, "tasks": 0, "task_load": Decimal(0),
+            "post": None, "staff_category": None, "days_in_period": 0, "weeks_due": 0, "weeks_submitted": 0,
+            "weeks_on_time": 0, "months_due": 0, "monthly_reports": 0, "reports_on_time": 0, "mean_leader_mark": None,
+            "tasks": 0, "task_load": Decimal(0),
             "task_completion": None, "attendance": {}, "leave_days_in_year": 0}
 
 
 async def reference(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period) -> bytes:
     """The rules in Python, as the summary was first written (only completion's denominator is
-    the exact sum of the loads: that version let SQLAlchemy cast it to NUMERIC(6, 2))."""
+    the exact sum of the loads: that version let SQLAlchemy cast it to NUMERIC(6, 2)), with who is
+    in the period's scope told by ``shared.periods.in_scope_of`` (at its default share), each
+    holder of a task credited by share, and monthly reports on time by the month's last day."""
     placements = await session.execute(
         select(Person.id, Person.staff_no, Person.name, Assignment.unit_id, Assignment.section_id,
-               Assignment.staff_category, Assignment.active_from, Assignment.active_to)
+               Assignment.post, Assignment.staff_category, Assignment.active_from, Assignment.active_to)
         .join(Person, Person.id == Assignment.person_id)
         .where(Assignment.unit_id.in_(unit_ids), Assignment.active_from <= period.end,
                (Assignment.active_to.is_(None)) | (Assignment.active_to >= period.start))
         .order_by(Person.staff_no, Assignment.active_from))
     people: dict[uuid.UUID, dict[str, Any]] = {}
-    for person_id, staff_no, name, unit_id, section_id, category, active_from, active_to in placements:
+    stretches: dict[uuid.UUID, list[tuple[date, date | None]]] = {}
+    for person_id, staff_no, name, unit_id, section_id, post, category, active_from, active_to in placements:
+        stretches.setdefault(person_id, []).append((active_from, active_to))
         start = max(period.start, active_from)
         end = min(period.end, active_to or period.end)
         summary = people.get(person_id)
         if summary is None:
             summary = people[person_id] = _person(person_id, staff_no, name)
-        summary["unit_id"], summary["section_id"], summary["staff_category"] = unit_id, section_id, category
+        summary["unit_id"], summary["section_id"], summary["post"] = unit_id, section_id, post
+        summary["staff_category"] = category
         summary["days_in_period"] += (end - start).days + 1
         summary["weeks_due"] += mondays(start, end)
         summary["months_due"] += (end.year - start.year) * 12 + end.month - start.month + 1
+    people = {p: summary for p, summary in people.items() if in_scope_of(stretches[p], period)}
     first, last = period.start.isocalendar(), period.end.isocalendar()
     in_period = (WorkLog.iso_year * 100 + WorkLog.iso_week).between(first[0] * 100 + first[1],
                                                                     last[0] * 100 + last[1])
@@ -74,11 +83,13 @@ async def reference(session: AsyncSession, unit_ids: list[uuid.UUID], period: Pe
     month_in_period = (MonthlyReport.year * 100 + MonthlyReport.month).between(
         period.start.year * 100 + period.start.month, period.end.year * 100 + period.end.month)
     reports = await session.execute(
-        select(MonthlyReport.person_id, func.count())
-        .where(MonthlyReport.unit_id.in_(unit_ids), month_in_period).group_by(MonthlyReport.person_id))
-    for person_id, count in reports:
+        select(MonthlyReport.person_id, MonthlyReport.year, MonthlyReport.month, MonthlyReport.submitted_at)
+        .where(MonthlyReport.unit_id.in_(unit_ids), month_in_period))
+    for person_id, year, month, submitted_at in reports:
         if person_id in people:
-            people[person_id]["monthly_reports"] = count
+            people[person_id]["monthly_reports"] += 1
+            last_day = date(year, month, calendar.monthrange(year, month)[1])
+            people[person_id]["reports_on_time"] += submitted_at.astimezone(LOCAL).date() <= last_day
     log_ids = select(WorkLog.id).where(WorkLog.unit_id.in_(unit_ids), in_period)
     report_ids = select(MonthlyReport.id).where(MonthlyReport.unit_id.in_(unit_ids), month_in_period)
     marks = await session.execute(
@@ -90,10 +101,15 @@ async def reference(session: AsyncSession, unit_ids: list[uuid.UUID], period: Pe
         if person_id in people:
             people[person_id]["mean_leader_mark"] = round(Decimal(mean), 2)
     load = Task.quantity * Task.intensity * Task.difficulty
+    due = (Task.unit_id.in_(unit_ids), Task.status != "cancelled", Task.due_on.between(period.start, period.end))
+    held = union_all(
+        select(Task.person_id.label("person_id"), (load * Task.lead_share).label("load"), Task.progress).where(*due),
+        select(TaskCoOwner.person_id, load * TaskCoOwner.share, Task.progress)
+        .join(Task, Task.id == TaskCoOwner.task_id).where(*due)).subquery()
     tasks = await session.execute(
-        select(Task.person_id, func.count(), func.sum(load), func.sum(load * Task.progress).op("/")(func.sum(load)))
-        .where(Task.unit_id.in_(unit_ids), Task.status != "cancelled", Task.due_on.between(period.start, period.end))
-        .group_by(Task.person_id))
+        select(held.c.person_id, func.count(), func.sum(held.c.load),
+               func.sum(held.c.load * held.c.progress).op("/")(func.sum(held.c.load)))
+        .group_by(held.c.person_id))
     for person_id, count, total_load, completion in tasks:
         if person_id in people:
             people[person_id]["tasks"] = count
@@ -328,10 +344,21 @@ async def test_the_corners_have_the_values_the_rules_give(client: httpx.AsyncCli
     assert (odd["task_load"], odd["task_completion"], odd["leave_days_in_year"]) == ("0.0000", "33.33", 1)
     assert odd["section_id"] == str(province["section"].id)
     assert (odd["weeks_submitted"], odd["weeks_on_time"], odd["mean_leader_mark"]) == (2, 2, "66.66")
-    assert people["钱七"]["weeks_due"] == 1 and people["钱七"]["days_in_period"] == 4
+    assert "钱七" not in people                       # four days of ninety: not in the quarter's scope
     idle = people["孙八"]
     assert (idle["weeks_submitted"], idle["mean_leader_mark"], idle["task_load"], idle["task_completion"],
             idle["attendance"]) == (0, None, "0", None, {})
+
+
+async def test_with_a_share_of_zero_a_day_in_the_period_is_enough(
+        client: httpx.AsyncClient, session: AsyncSession, province: dict[str, Any], records_app: FastAPI,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records_app.state.settings, "min_share_of_period", Decimal(0))
+    await fill(session, province)
+    response = await client.get(f"/api/v1/records/regions/{province['region'].id}/groups/G/summary",
+                                params={"period": "2025Q1"})
+    brief = next(p for p in response.json()["people"] if p["name"] == "钱七")
+    assert (brief["weeks_due"], brief["days_in_period"]) == (1, 4)    # 17-20 March: Monday 17th
 
 
 async def test_a_group_with_no_one_in_the_period(client: httpx.AsyncClient, session: AsyncSession,
@@ -365,7 +392,7 @@ async def test_only_the_fields_asked_for_with_the_values_of_the_whole_summary(
     expected = [{k: v for k, v in p.items() if k == "person_id" or k in fields} for p in whole["people"]]
     assert [list(p) for p in lean["people"]] == [list(p) for p in expected]  # in the summary's key order
     assert lean == {**whole, "people": expected}
-    assert len(lean["people"]) == 5
+    assert len(lean["people"]) == 4
 
 
 @pytest.mark.parametrize(("fields", "message"), [

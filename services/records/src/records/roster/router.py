@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from records import scope
 from records.attendance.importer import SheetError, json_lines
+from records.config import SettingsDep
 from records.exporting import table_response
 from records.roster import importer as roster_importer
 from records.roster import service
@@ -66,10 +67,18 @@ async def read_region(region_id: uuid.UUID, session: SessionDep, caller: CallerD
 
 
 @router.get("/regions/{region_id}/headcounts", response_model=HeadcountsRead,
-            summary="Every unit's headcount on a date (default: year end of `year`)")
-async def region_headcounts(region_id: uuid.UUID, session: SessionDep, caller: CallerDep,
+            summary="Every unit's headcount: the people in a period's scope (`period`, the rule the summary grades "
+                    "by), or on a date (`on`; `year`: its 31 December)")
+async def region_headcounts(region_id: uuid.UUID, session: SessionDep, caller: CallerDep, settings: SettingsDep,
                             year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-                            on: date | None = None) -> HeadcountsRead:
+                            on: date | None = None,
+                            period: Annotated[str | None, Query(
+                                description="2025 or 2025Q1: count those on each unit's roster for at least "
+                                            "RECORDS_MIN_SHARE_OF_PERIOD of it, as the unit's summary does",
+                                examples=["2025"])] = None) -> HeadcountsRead:
+    if period is not None:
+        return await service.headcounts_in_scope(session, region_id=region_id, period=period_query(period),
+                                                 min_share=settings.min_share_of_period, caller=caller)
     if on is None:
         if year is None:
             raise Unprocessable("give `year` (year-end headcount) or `on` (a date)", code="missing_date",

@@ -171,5 +171,8 @@ class UnitHeadcount(BaseModel):
 
 class HeadcountsRead(BaseModel):
     region_id: uuid.UUID
-    on: date
+    on: date | None = Field(default=None, description="the day counted (asked with `on` or `year`)")
+    period: str | None = Field(default=None, description="the period whose scope is counted (asked with `period`)")
+    min_share: Decimal | None = Field(default=None, description="the share of the period a person is on a unit's "
+                                                                "roster to be counted there")
     units: list[UnitHeadcount]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +33,7 @@ from records.roster.schemas import (
     UnitUpdate,
 )
 from shared.errors import Forbidden
-from shared.periods import Period
+from shared.periods import Period, min_days
 from shared.service_auth import Caller
 
 
@@ -190,6 +191,26 @@ async def headcounts(session: AsyncSession, *, region_id: uuid.UUID, on: date, c
         select(Unit, func.count(Assignment.id)).outerjoin(Assignment, active)
         .where(Unit.region_id == region_id).group_by(Unit.id).order_by(Unit.code))
     return HeadcountsRead(region_id=region_id, on=on, units=[
+        UnitHeadcount(unit_id=u.id, code=u.code, name=u.name, kind=u.kind, evaluation_group=u.evaluation_group,
+                      headcount=count) for u, count in rows])
+
+
+async def headcounts_in_scope(session: AsyncSession, *, region_id: uuid.UUID, period: Period,
+                              min_share: Decimal, caller: Caller) -> HeadcountsRead:
+    """Every unit of the region with the number of people in the period's scope there: on its
+    roster for at least ``min_share`` of the period (``shared.periods.in_scope_of``), the same
+    people as the unit's summary for the period grades."""
+    await scope.valid_region(session, caller, region_id)
+    start, end = period.start, period.end
+    days = func.least(func.coalesce(Assignment.active_to, end), end) - func.greatest(Assignment.active_from, start) + 1
+    in_scope = (select(Assignment.unit_id, Assignment.person_id).join(Unit, Unit.id == Assignment.unit_id)
+                .where(Unit.region_id == region_id, _overlapping(start, end))
+                .group_by(Assignment.unit_id, Assignment.person_id)
+                .having(func.sum(days) >= min_days(period, min_share)).subquery())
+    rows = await session.execute(
+        select(Unit, func.count(in_scope.c.person_id)).outerjoin(in_scope, in_scope.c.unit_id == Unit.id)
+        .where(Unit.region_id == region_id).group_by(Unit.id).order_by(Unit.code))
+    return HeadcountsRead(region_id=region_id, period=period.code, min_share=min_share, units=[
         UnitHeadcount(unit_id=u.id, code=u.code, name=u.name, kind=u.kind, evaluation_group=u.evaluation_group,
                       headcount=count) for u, count in rows])
 
