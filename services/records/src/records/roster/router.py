@@ -129,7 +129,7 @@ async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
 
 
 @router.post("/regions/{region_id}/roster/import", response_model=RosterImportResult,
-             summary="Import the roster: 工号, 姓名, 单位编码, 科室, 人员类别, 起始日期 (CSV or XLSX)",
+             summary="Import the roster: 工号, 姓名, 单位编码, 科室, 人员类别, 起始日期 (, 岗位) (CSV or XLSX)",
              responses={422: {"description": "bad rows, each listed; nothing written"}})
 async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()], session: SessionDep,
                         caller: CallerDep) -> RosterImportResult:
@@ -144,7 +144,7 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
 
 @router.post("/regions/{region_id}/roster/stream", response_model=RosterImportResult,
              summary="The same import as JSON lines for systems: one {staff_no, name, unit, section, category, "
-                     "active_from} per line",
+                     "active_from, post} per line",
              openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
 async def stream_roster(region_id: uuid.UUID, request: Request, session: SessionDep,
                         caller: CallerDep) -> RosterImportResult:
@@ -158,9 +158,9 @@ async def export_roster(region_id: uuid.UUID, session: SessionDep, caller: Calle
                         format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     day = on or date.today()
     rows = await service.roster_on(session, region_id=region_id, on=day, caller=caller)
-    return table_response(["工号", "姓名", "单位编码", "单位名称", "科室", "人员类别", "起始日期"], rows, fmt=format,
-                          filename=f"roster-{region_id}-{day.isoformat()}", sheet="花名册",
-                          widths=(14, 10, 10, 24, 14, 10, 12))
+    return table_response(["工号", "姓名", "单位编码", "单位名称", "科室", "人员类别", "起始日期", "岗位"], rows,
+                          fmt=format, filename=f"roster-{region_id}-{day.isoformat()}", sheet="花名册",
+                          widths=(14, 10, 10, 24, 14, 10, 12, 14))
 
 
 @router.post("/persons", response_model=PersonRead, status_code=201, summary="Add a person to a unit")
