@@ -2,8 +2,8 @@
 
 Each row says a person is in a unit (and section, staff category and post) from a date. A new
 staff number adds the person; a changed unit, section, category or post from a later date is a
-transfer (a sheet without the 岗位 column leaves posts as they are); a row that matches the current placement changes nothing, so the same sheet can be
-sent again. All or nothing, like every import.
+transfer (a sheet without the 岗位 column leaves posts as they are); a row that matches the
+current placement changes nothing, so the same sheet can be sent again. All or nothing, like every import.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
         select(Section).where(Section.unit_id.in_([u.id for u in units.values()])))}
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    plan: list[tuple[RawRow, str, str, Unit, str | None, str, Any, str | None | _Keep]] = []
+    plan: list[tuple[RawRow, str, str, Unit, str | None, str, Any, str | _Keep | None]] = []
     for row, staff_no in zip(rows, staff_nos, strict=True):
         v = row.values
         bad = len(errors)
@@ -119,7 +119,7 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
                                                       route_region_id=region_id)
             if refused:
                 errors.append(RowError(row.number, "staff_no", staff_no, refused))
-        post: str | None | _Keep = KEEP
+        post: str | _Keep | None = KEEP
         if "post" in v:  # a sheet without the column leaves posts as they are
             post = str(v.get("post") or "").strip() or None
             if post is not None and len(post) > 64:
