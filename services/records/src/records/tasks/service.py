@@ -16,7 +16,6 @@ from records import scope
 from records.errors import InvalidReference
 from records.roster.models import Unit
 from records.tasks.models import Task, TaskUpdate
-from records.work_logs.service import LOCAL
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.periods import Period
 from shared.service_auth import Caller
@@ -119,7 +118,7 @@ async def read_task(session: AsyncSession, task_id: uuid.UUID, *, caller: Caller
 
 
 async def report_progress(session: AsyncSession, task_id: uuid.UUID, body: ProgressIn, *,
-                          caller: Caller) -> TaskRead:
+                          caller: Caller, today: date) -> TaskRead:
     """The person reports progress; rectification steps and closing are the administrator's. A
     person's 100 awaits the unit's confirmation (``confirm``); an administrator's 100 is done."""
     task, unit = await _task_or_raise(session, task_id, caller)
@@ -146,18 +145,15 @@ async def report_progress(session: AsyncSession, task_id: uuid.UUID, body: Progr
         else:
             task.status = "awaiting_confirmation"
     if task.status == "done" and task.completed_on is None:
-        task.completed_on = today()
+        task.completed_on = today
     elif task.status != "done":
         task.completed_on = None
     await session.flush()
     return read(task, await _trail(session, task.id))
 
 
-def today() -> date:
-    return datetime.now(LOCAL).date()
-
-
-async def confirm(session: AsyncSession, task_id: uuid.UUID, body: ConfirmIn, *, caller: Caller) -> TaskRead:
+async def confirm(session: AsyncSession, task_id: uuid.UUID, body: ConfirmIn, *, caller: Caller,
+                  today: date) -> TaskRead:
     """Completion is confirmed by a leader or administrator of the task's unit, never by its own
     person: the task is done at 100 from the day given, and the trail shows who confirmed it."""
     task, unit = await _task_or_raise(session, task_id, caller)
@@ -165,10 +161,11 @@ async def confirm(session: AsyncSession, task_id: uuid.UUID, body: ConfirmIn, *,
         raise Forbidden("completion is confirmed by the unit's leader or administrator")
     if task.status in ("done", "cancelled"):
         raise Conflict(f"the task is {task.status} already", code="task_closed")
-    completed_on = body.completed_on or today()
-    if completed_on > today():
+    completed_on = body.completed_on or today
+    if completed_on > today:
         raise InvalidReference("a task cannot be confirmed done on a later day",
-                               errors=[{"field": "body.completed_on", "message": "after today"}])
+                               errors=[{"field": "body.completed_on",
+                                        "message": f"after today ({today.isoformat()})"}])
     session.add(TaskUpdate(id=uuid.uuid4(), task_id=task.id, kind="confirmation", progress=Decimal(100),
                            note=body.note or f"完成 {completed_on.isoformat()}", by=caller.subject))
     task.progress, task.status, task.completed_on = Decimal(100), "done", completed_on
