@@ -151,7 +151,7 @@ async def province(session: AsyncSession) -> dict[str, Any]:
     section = Section(id=uuid.uuid4(), unit_id=a.id, name="办公室")
     session.add(section)
     names = {"mover": "张三", "joiner": "李四", "gone": "王五", "odd": 'O"Brien \\ 赵\n\t\x01\x7f\u2028😀',
-             "brief": "钱七", "idle": "孙八"}
+             "brief": "钱七", "idle": "孙八", "pair": "周九"}
     people = {key: Person(id=uuid.uuid4(), staff_no=f"{tag}-{i:02d}", name=name)
               for i, (key, name) in enumerate(sorted(names.items(), key=lambda kv: kv[0][::-1]))}
     session.add_all(people.values())
@@ -173,6 +173,7 @@ async def province(session: AsyncSession) -> dict[str, Any]:
         placed("odd", a, "2025-01-06", "2025-11-30", section_id=section.id),
         placed("brief", b, "2025-03-17", "2025-03-20"),         # four days from a Monday
         placed("idle", a, "2020-01-01"),
+        placed("pair", c, "2020-01-01"),                      # outside the group: shares a task with gone
     ])
     await session.flush()
     return {"region": region, "a": a, "b": b, "c": c, "section": section, "people": people, "tag": tag}
@@ -256,6 +257,12 @@ async def fill(session: AsyncSession, province: dict[str, Any]) -> None:
         task("odd", a, "2025-03-01", "0.01", "0.01", "0.50", "33.33"),
         task("brief", b, "2025-03-18", "2.5", "1.5", "1.25", "12.35"),
     ])
+    # in C, a task of load 3 led by gone (0.7 of it, 2.1) with pair as co-owner (0.3 of it, 0.9)
+    shared = task("gone", c, "2025-05-10", "3", "1", "1", "20")
+    shared.lead_share = Decimal("0.7")
+    session.add(shared)
+    await session.flush()
+    session.add(TaskCoOwner(task_id=shared.id, person_id=people["pair"].id, share=Decimal("0.3")))
 
     def day(key: str, unit: Unit, when: str, status: str) -> Attendance:
         return Attendance(person_id=people[key].id, day=date.fromisoformat(when), unit_id=unit.id, status=status)
@@ -348,6 +355,18 @@ async def test_the_corners_have_the_values_the_rules_give(client: httpx.AsyncCli
     idle = people["孙八"]
     assert (idle["weeks_submitted"], idle["mean_leader_mark"], idle["task_load"], idle["task_completion"],
             idle["attendance"]) == (0, None, "0", None, {})
+
+
+async def test_a_shared_task_is_credited_by_share(client: httpx.AsyncClient, session: AsyncSession,
+                                                 province: dict[str, Any]) -> None:
+    await fill(session, province)
+    response = await client.get(f"/api/v1/records/units/{province['c'].id}/summary",
+                                params={"period": "2025Q2", "fields": "tasks,task_load,task_completion"})
+    people = {p["person_id"]: p for p in response.json()["people"]}
+    gone, pair = people[str(province["people"]["gone"].id)], people[str(province["people"]["pair"].id)]
+    # a load of 3 × 1 × 1: 0.7 of it to the lead, 0.3 to the co-owner; 20% done for both
+    assert (gone["tasks"], gone["task_load"], gone["task_completion"]) == (1, "2.1000", "20.00")
+    assert (pair["tasks"], pair["task_load"], pair["task_completion"]) == (1, "0.9000", "20.00")
 
 
 async def test_with_a_share_of_zero_a_day_in_the_period_is_enough(
