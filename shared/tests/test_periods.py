@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.periods import DEFAULT_MIN_SHARE, days_on_roster, in_scope, in_scope_of, min_days, parse_period
+from shared.periods import (
+    DEFAULT_MIN_SHARE,
+    Period,
+    days_on_roster,
+    in_scope,
+    in_scope_of,
+    min_days,
+    parse_period,
+)
 
 Y2025, Q1 = parse_period("2025"), parse_period("2025Q1")
 
@@ -26,9 +34,9 @@ Y2025, Q1 = parse_period("2025"), parse_period("2025Q1")
     ("2024-01-01", "2025-02-14", Q1, True),       # 31 + 14 = 45
     ("2024-01-01", "2024-12-31", Q1, False),      # gone before the quarter
 ])
-def test_half_the_period_by_hand(active_from: str, active_to: str | None, period: object, expected: bool) -> None:
+def test_half_the_period_by_hand(active_from: str, active_to: str | None, period: Period, expected: bool) -> None:
     assert in_scope(date.fromisoformat(active_from), date.fromisoformat(active_to) if active_to else None,
-                    period, DEFAULT_MIN_SHARE) is expected  # type: ignore[arg-type]
+                    period, DEFAULT_MIN_SHARE) is expected
 
 
 def test_the_days_needed() -> None:
@@ -52,20 +60,19 @@ periods = st.sampled_from([parse_period(c) for c in ("2025", "2025Q1", "2025Q2",
 
 
 @given(days, st.integers(min_value=0, max_value=500) | st.none(), periods, shares, shares)
-def test_a_larger_share_never_lets_more_in(start: date, length: int | None, period: object, a: Fraction,
+def test_a_larger_share_never_lets_more_in(start: date, length: int | None, period: Period, a: Fraction,
                                            b: Fraction) -> None:
     end = None if length is None else start + timedelta(days=length)
     low, high = min(a, b), max(a, b)
-    if in_scope(start, end, period, high):  # type: ignore[arg-type]
-        assert in_scope(start, end, period, low)  # type: ignore[arg-type]
+    if in_scope(start, end, period, high):
+        assert in_scope(start, end, period, low)
 
 
 @given(days, st.integers(min_value=0, max_value=500) | st.none(), periods)
 def test_a_share_of_zero_is_any_day_and_one_the_whole_period(start: date, length: int | None,
-                                                              period: object) -> None:
+                                                              period: Period) -> None:
     end = None if length is None else start + timedelta(days=length)
-    p = period
-    overlaps = start <= p.end and (end is None or end >= p.start)  # type: ignore[attr-defined]
-    assert in_scope(start, end, p, 0) is overlaps  # type: ignore[arg-type]
-    whole = start <= p.start and (end is None or end >= p.end)  # type: ignore[attr-defined]
-    assert in_scope(start, end, p, 1) is whole  # type: ignore[arg-type]
+    overlaps = start <= period.end and (end is None or end >= period.start)
+    assert in_scope(start, end, period, 0) is overlaps
+    whole = start <= period.start and (end is None or end >= period.end)
+    assert in_scope(start, end, period, 1) is whole

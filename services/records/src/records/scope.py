@@ -232,9 +232,9 @@ async def valid_co_owners(session: AsyncSession, caller: Caller, unit_id: uuid.U
     lead; else a 422 naming each ``body.co_owners.N.person_id`` (one outside the caller's units is
     told from one that does not exist by nothing)."""
     latest: dict[uuid.UUID, Assignment] = {}
-    for placement in await session.scalars(select(Assignment).where(Assignment.person_id.in_(person_ids))
-                                           .order_by(Assignment.active_from)):
-        latest[placement.person_id] = placement
+    for stretch in await session.scalars(select(Assignment).where(Assignment.person_id.in_(person_ids))
+                                         .order_by(Assignment.active_from)):
+        latest[stretch.person_id] = stretch
     units = {u.id: u for u in await session.scalars(select(Unit).where(Unit.id.in_(
         {p.unit_id for p in latest.values()})))}
     errors, seen = [], {lead_id}
