@@ -299,8 +299,8 @@ async def test_the_unit_summary_is_the_reference_byte_for_byte(
         client: httpx.AsyncClient, session: AsyncSession, province: dict[str, Any], unit: str, bytewise: bool | None,
         monkeypatch: pytest.MonkeyPatch) -> None:
     if bytewise is False:  # staff numbers sorted in the database's collation, whatever it is
-        statement = summary._summary_sql
-        monkeypatch.setattr(summary, "_summary_sql",
+        statement = summary.summary_sql
+        monkeypatch.setattr(summary, "summary_sql",
                             lambda statuses, _, fields, order: statement(statuses, False, fields, order))
     await fill(session, province)
     unit_id = province[unit].id
