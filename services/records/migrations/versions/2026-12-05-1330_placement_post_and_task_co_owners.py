@@ -33,12 +33,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('task_id', 'person_id', name=op.f('task_co_owners_pkey')),
         schema='records',
     )
-    op.create_index(op.f('task_co_owners_person_id_idx'), 'task_co_owners', ['person_id'], unique=False,
+    op.create_index(op.f('records_task_co_owners_person_id_idx'), 'task_co_owners', ['person_id'], unique=False,
                     schema='records')
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('task_co_owners_person_id_idx'), table_name='task_co_owners', schema='records')
+    op.drop_index(op.f('records_task_co_owners_person_id_idx'), table_name='task_co_owners', schema='records')
     op.drop_table('task_co_owners', schema='records')
     op.drop_constraint(op.f('tasks_lead_share_check'), 'tasks', schema='records', type_='check')
     op.drop_column('tasks', 'lead_share', schema='records')
