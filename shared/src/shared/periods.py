@@ -1,10 +1,15 @@
-"""Evaluation periods: a quarter ``2025Q1`` (平时考核) or a year ``2025`` (年度考核)."""
+"""Evaluation periods: a quarter ``2025Q1`` (平时考核) or a year ``2025`` (年度考核), and who is in
+one's scope (``in_scope``)."""
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
 
 _PERIOD = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
 
@@ -32,3 +37,54 @@ def parse_period(code: str) -> Period:
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(days=1)
     return Period(f"{year}Q{quarter}", start, end)
+
+
+#: The default share of a period a person must be on the roster to be in its scope (see in_scope).
+DEFAULT_MIN_SHARE = Fraction(1, 2)
+
+
+def days_on_roster(stretches: Iterable[tuple[date, date | None]], period: Period) -> int:
+    """Days of the period covered by the stretches (first day, last day or None while open), each
+    clipped to the period. A person's stretches never overlap (the roster's rule), so they add up."""
+    days = 0
+    for active_from, active_to in stretches:
+        first, last = max(active_from, period.start), min(active_to or period.end, period.end)
+        if first <= last:
+            days += (last - first).days + 1
+    return days
+
+
+def min_days(period: Period, min_share: Fraction | Decimal | int) -> int:
+    """The fewest days on the roster that put a person in the period's scope: the share of its days,
+    rounded up, and at least one (a share of 0 means: any day of the period)."""
+    share = Fraction(min_share)
+    if not 0 <= share <= 1:
+        raise ValueError(f"min_share {min_share} is not between 0 and 1")
+    return max(1, math.ceil(share * period.days()))
+
+
+def in_scope_of(stretches: Iterable[tuple[date, date | None]], period: Period,
+                min_share: Fraction | Decimal | int = DEFAULT_MIN_SHARE) -> bool:
+    """Whether a person on the roster for these stretches is in the period's scope: graded in it
+    (records' summary) and counted in its headcount (quota's excellent quota).
+
+    The rule, one for every service: a person is in a period's scope if on the roster (of the unit,
+    or of the units graded together) for at least ``min_share`` of the period's days. People join,
+    retire, are sent to villages and come back every quarter; without one rule a person who left in
+    June was counted in the quota's year but not graded in it, or graded where they spent three days.
+
+    The default, one half, is the half-year rule the national regulations already use for the year
+    (公务员考核规定: a person who spent more than half the year on sick or personal leave gets no
+    grade; a transferred person is assessed where they are, hearing the old unit if they spent half
+    a year there). It also puts a person moved between units in the scope of at most one of them
+    (the one they spent most of the period in) unless they spent exactly half in each, which only
+    a period of an even number of days allows; then both count them. A share of 0 keeps everyone
+    with a day in the period.
+    """
+    return days_on_roster(stretches, period) >= min_days(period, min_share)
+
+
+def in_scope(active_from: date, active_to: date | None, period: Period,
+             min_share: Fraction | Decimal | int = DEFAULT_MIN_SHARE) -> bool:
+    """``in_scope_of`` a single stretch on the roster."""
+    return in_scope_of([(active_from, active_to)], period, min_share)

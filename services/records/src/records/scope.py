@@ -19,7 +19,8 @@ as soon as it is loaded, before deciding, so refused attempts are filed under it
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, or_, select, true
@@ -222,6 +223,37 @@ def may_write_record(caller: Caller, person_id: uuid.UUID, unit: Unit, *, what: 
                         code="record_of_another_unit")
     if not manages(caller):
         raise Forbidden(f"a {what} is written by the person or their unit's administrator")
+
+
+async def valid_co_owners(session: AsyncSession, caller: Caller, unit_id: uuid.UUID, *, lead_id: uuid.UUID,
+                          due_on: date, person_ids: Sequence[uuid.UUID]) -> None:
+    """The co-owners (协办) named for a task of the unit: people of that unit (their latest placement
+    is there, as the lead's, and they have not left before the task is due), named once and not the
+    lead; else a 422 naming each ``body.co_owners.N.person_id`` (one outside the caller's units is
+    told from one that does not exist by nothing)."""
+    latest: dict[uuid.UUID, Assignment] = {}
+    for stretch in await session.scalars(select(Assignment).where(Assignment.person_id.in_(person_ids))
+                                         .order_by(Assignment.active_from)):
+        latest[stretch.person_id] = stretch
+    units = {u.id: u for u in await session.scalars(select(Unit).where(Unit.id.in_(
+        {p.unit_id for p in latest.values()})))}
+    errors, seen = [], {lead_id}
+    for index, person_id in enumerate(person_ids):
+        placement = latest.get(person_id)
+        if person_id in seen:
+            reason = "the lead" if person_id == lead_id else "named twice"
+        elif placement is None or placement.unit_id != unit_id or not sees_unit(caller, units[placement.unit_id]):
+            reason = "not a person of the task's unit"
+        elif placement.active_to is not None and placement.active_to < due_on:
+            reason = "leaves the unit before the task is due"
+        else:
+            reason = ""
+        seen.add(person_id)
+        if reason:
+            errors.append({"field": f"body.co_owners.{index}.person_id", "message": reason})
+    if errors:
+        raise InvalidReference(f"{len(errors)} co-owner(s) cannot share the task: {errors[0]['message']}",
+                               errors=errors)
 
 
 R = TypeVar("R", WorkLog, MonthlyReport, Task)

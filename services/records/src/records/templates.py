@@ -54,6 +54,7 @@ TEMPLATES: dict[str, Template] = {
         Column("section", "办公室", 14, "科室名称，可空；新科室自动建立"),
         Column("category", "其他在编", 12, "人员类别", choices=CATEGORY_WORDS),
         Column("active_from", date(2025, 1, 1), 12, "到岗或调动生效日期，如 2025-01-01", DAY),
+        Column("post", "综合文字岗", 14, "岗位，可空；无此列则岗位不变"),
     )),
     "tasks": Template("重点工作任务", "重点工作任务导入模板", task_importer.COLUMNS, task_importer.REQUIRED, (
         STAFF_NO,

@@ -9,6 +9,7 @@ inside and out of the group, leave in another unit, odd characters in names.
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -17,7 +18,8 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from sqlalchemy import and_, func, or_, select
+from fastapi import FastAPI
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import summary
@@ -25,45 +27,51 @@ from records.attendance.models import LEAVE, Attendance
 from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Assignment, Person, Region, Section, Unit
 from records.summary import mondays
-from records.tasks.models import Task
+from records.tasks.models import Task, TaskCoOwner
 from records.work_logs.models import WorkLog
 from records.work_logs.service import LOCAL
-from shared.periods import Period, parse_period
+from shared.periods import Period, in_scope_of, parse_period
 
 
 def _person(person_id: uuid.UUID, staff_no: str, name: str) -> dict[str, Any]:
     return {"person_id": person_id, "staff_no": staff_no, "name": name, "unit_id": None, "section_id": None,
-            "section_name": None, "section_coefficient": None, "staff_category": None, "days_in_period": 0,
-            "weeks_due": 0, "weeks_submitted": 0, "weeks_on_time": 0,
-            "months_due": 0, "monthly_reports": 0, "mean_leader_mark": None, "tasks": 0, "task_load": Decimal(0),
+            "section_name": None, "section_coefficient": None, "post": None, "staff_category": None, "days_in_period": 0, "weeks_due": 0, "weeks_submitted": 0,
+            "weeks_on_time": 0, "months_due": 0, "monthly_reports": 0, "reports_on_time": 0, "mean_leader_mark": None,
+            "tasks": 0, "task_load": Decimal(0),
             "task_completion": None, "attendance": {}, "leave_days_in_year": 0}
 
 
 async def reference(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period) -> bytes:
     """The rules in Python, as the summary was first written (only completion's denominator is
-    the exact sum of the loads: that version let SQLAlchemy cast it to NUMERIC(6, 2))."""
+    the exact sum of the loads: that version let SQLAlchemy cast it to NUMERIC(6, 2)), with who is
+    in the period's scope told by ``shared.periods.in_scope_of`` (at its default share), each
+    holder of a task credited by share, and monthly reports on time by the month's last day."""
     placements = await session.execute(
         select(Person.id, Person.staff_no, Person.name, Assignment.unit_id, Assignment.section_id,
-               Assignment.staff_category, Assignment.active_from, Assignment.active_to, Section.name,
-               Section.coefficient)
+               Assignment.post, Assignment.staff_category, Assignment.active_from, Assignment.active_to,
+               Section.name, Section.coefficient)
         .join(Person, Person.id == Assignment.person_id)
         .outerjoin(Section, Section.id == Assignment.section_id)
         .where(Assignment.unit_id.in_(unit_ids), Assignment.active_from <= period.end,
                (Assignment.active_to.is_(None)) | (Assignment.active_to >= period.start))
         .order_by(Person.staff_no, Assignment.active_from))
     people: dict[uuid.UUID, dict[str, Any]] = {}
-    for person_id, staff_no, name, unit_id, section_id, category, active_from, active_to, section_name, \
+    stretches: dict[uuid.UUID, list[tuple[date, date | None]]] = {}
+    for person_id, staff_no, name, unit_id, section_id, post, category, active_from, active_to, section_name, \
             coefficient in placements:
+        stretches.setdefault(person_id, []).append((active_from, active_to))
         start = max(period.start, active_from)
         end = min(period.end, active_to or period.end)
         summary = people.get(person_id)
         if summary is None:
             summary = people[person_id] = _person(person_id, staff_no, name)
-        summary["unit_id"], summary["section_id"], summary["staff_category"] = unit_id, section_id, category
+        summary["unit_id"], summary["section_id"], summary["post"] = unit_id, section_id, post
+        summary["staff_category"] = category
         summary["section_name"], summary["section_coefficient"] = section_name, coefficient
         summary["days_in_period"] += (end - start).days + 1
         summary["weeks_due"] += mondays(start, end)
         summary["months_due"] += (end.year - start.year) * 12 + end.month - start.month + 1
+    people = {p: summary for p, summary in people.items() if in_scope_of(stretches[p], period)}
     first, last = period.start.isocalendar(), period.end.isocalendar()
     in_period = (WorkLog.iso_year * 100 + WorkLog.iso_week).between(first[0] * 100 + first[1],
                                                                     last[0] * 100 + last[1])
@@ -79,11 +87,13 @@ async def reference(session: AsyncSession, unit_ids: list[uuid.UUID], period: Pe
     month_in_period = (MonthlyReport.year * 100 + MonthlyReport.month).between(
         period.start.year * 100 + period.start.month, period.end.year * 100 + period.end.month)
     reports = await session.execute(
-        select(MonthlyReport.person_id, func.count())
-        .where(MonthlyReport.unit_id.in_(unit_ids), month_in_period).group_by(MonthlyReport.person_id))
-    for person_id, count in reports:
+        select(MonthlyReport.person_id, MonthlyReport.year, MonthlyReport.month, MonthlyReport.submitted_at)
+        .where(MonthlyReport.unit_id.in_(unit_ids), month_in_period))
+    for person_id, year, month, submitted_at in reports:
         if person_id in people:
-            people[person_id]["monthly_reports"] = count
+            people[person_id]["monthly_reports"] += 1
+            last_day = date(year, month, calendar.monthrange(year, month)[1])
+            people[person_id]["reports_on_time"] += submitted_at.astimezone(LOCAL).date() <= last_day
     log_ids = select(WorkLog.id).where(WorkLog.unit_id.in_(unit_ids), in_period)
     report_ids = select(MonthlyReport.id).where(MonthlyReport.unit_id.in_(unit_ids), month_in_period)
     marks = await session.execute(
@@ -95,10 +105,15 @@ async def reference(session: AsyncSession, unit_ids: list[uuid.UUID], period: Pe
         if person_id in people:
             people[person_id]["mean_leader_mark"] = round(Decimal(mean), 2)
     load = Task.quantity * Task.intensity * Task.difficulty
+    due = (Task.unit_id.in_(unit_ids), Task.status != "cancelled", Task.due_on.between(period.start, period.end))
+    held = union_all(
+        select(Task.person_id.label("person_id"), (load * Task.lead_share).label("load"), Task.progress).where(*due),
+        select(TaskCoOwner.person_id, load * TaskCoOwner.share, Task.progress)
+        .join(Task, Task.id == TaskCoOwner.task_id).where(*due)).subquery()
     tasks = await session.execute(
-        select(Task.person_id, func.count(), func.sum(load), func.sum(load * Task.progress).op("/")(func.sum(load)))
-        .where(Task.unit_id.in_(unit_ids), Task.status != "cancelled", Task.due_on.between(period.start, period.end))
-        .group_by(Task.person_id))
+        select(held.c.person_id, func.count(), func.sum(held.c.load),
+               func.sum(held.c.load * held.c.progress).op("/")(func.sum(held.c.load)))
+        .group_by(held.c.person_id))
     for person_id, count, total_load, completion in tasks:
         if person_id in people:
             people[person_id]["tasks"] = count
@@ -140,7 +155,7 @@ async def province(session: AsyncSession) -> dict[str, Any]:
     section = Section(id=uuid.uuid4(), unit_id=a.id, name="办公室", coefficient=Decimal("1.25"))
     session.add(section)
     names = {"mover": "张三", "joiner": "李四", "gone": "王五", "odd": 'O"Brien \\ 赵\n\t\x01\x7f\u2028😀',
-             "brief": "钱七", "idle": "孙八"}
+             "brief": "钱七", "idle": "孙八", "pair": "周九"}
     people = {key: Person(id=uuid.uuid4(), staff_no=f"{tag}-{i:02d}", name=name)
               for i, (key, name) in enumerate(sorted(names.items(), key=lambda kv: kv[0][::-1]))}
     session.add_all(people.values())
@@ -162,6 +177,7 @@ async def province(session: AsyncSession) -> dict[str, Any]:
         placed("odd", a, "2025-01-06", "2025-11-30", section_id=section.id),
         placed("brief", b, "2025-03-17", "2025-03-20"),         # four days from a Monday
         placed("idle", a, "2020-01-01"),
+        placed("pair", c, "2020-01-01"),                      # outside the group: shares a task with gone
     ])
     await session.flush()
     return {"region": region, "a": a, "b": b, "c": c, "section": section, "people": people, "tag": tag}
@@ -245,6 +261,12 @@ async def fill(session: AsyncSession, province: dict[str, Any]) -> None:
         task("odd", a, "2025-03-01", "0.01", "0.01", "0.50", "33.33"),
         task("brief", b, "2025-03-18", "2.5", "1.5", "1.25", "12.35"),
     ])
+    # in C, a task of load 3 led by gone (0.7 of it, 2.1) with pair as co-owner (0.3 of it, 0.9)
+    shared = task("gone", c, "2025-05-10", "3", "1", "1", "20")
+    shared.lead_share = Decimal("0.7")
+    session.add(shared)
+    await session.flush()
+    session.add(TaskCoOwner(task_id=shared.id, person_id=people["pair"].id, share=Decimal("0.3")))
 
     def day(key: str, unit: Unit, when: str, status: str) -> Attendance:
         return Attendance(person_id=people[key].id, day=date.fromisoformat(when), unit_id=unit.id, status=status)
@@ -281,8 +303,8 @@ async def test_the_unit_summary_is_the_reference_byte_for_byte(
         client: httpx.AsyncClient, session: AsyncSession, province: dict[str, Any], unit: str, bytewise: bool | None,
         monkeypatch: pytest.MonkeyPatch) -> None:
     if bytewise is False:  # staff numbers sorted in the database's collation, whatever it is
-        statement = summary._summary_sql
-        monkeypatch.setattr(summary, "_summary_sql",
+        statement = summary.summary_sql
+        monkeypatch.setattr(summary, "summary_sql",
                             lambda statuses, _, fields, order: statement(statuses, False, fields, order))
     await fill(session, province)
     unit_id = province[unit].id
@@ -335,10 +357,33 @@ async def test_the_corners_have_the_values_the_rules_give(client: httpx.AsyncCli
     assert (odd["section_name"], odd["section_coefficient"]) == ("办公室", "1.250")  # the section's 科室系数
     assert (people["孙八"]["section_name"], people["孙八"]["section_coefficient"]) == (None, None)
     assert (odd["weeks_submitted"], odd["weeks_on_time"], odd["mean_leader_mark"]) == (2, 2, "66.66")
-    assert people["钱七"]["weeks_due"] == 1 and people["钱七"]["days_in_period"] == 4
+    assert "钱七" not in people                       # four days of ninety: not in the quarter's scope
     idle = people["孙八"]
     assert (idle["weeks_submitted"], idle["mean_leader_mark"], idle["task_load"], idle["task_completion"],
             idle["attendance"]) == (0, None, "0", None, {})
+
+
+async def test_a_shared_task_is_credited_by_share(client: httpx.AsyncClient, session: AsyncSession,
+                                                 province: dict[str, Any]) -> None:
+    await fill(session, province)
+    response = await client.get(f"/api/v1/records/units/{province['c'].id}/summary",
+                                params={"period": "2025Q2", "fields": "tasks,task_load,task_completion"})
+    people = {p["person_id"]: p for p in response.json()["people"]}
+    gone, pair = people[str(province["people"]["gone"].id)], people[str(province["people"]["pair"].id)]
+    # a load of 3 × 1 × 1: 0.7 of it to the lead, 0.3 to the co-owner; 20% done for both
+    assert (gone["tasks"], gone["task_load"], gone["task_completion"]) == (1, "2.1000", "20.00")
+    assert (pair["tasks"], pair["task_load"], pair["task_completion"]) == (1, "0.9000", "20.00")
+
+
+async def test_with_a_share_of_zero_a_day_in_the_period_is_enough(
+        client: httpx.AsyncClient, session: AsyncSession, province: dict[str, Any], records_app: FastAPI,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records_app.state.settings, "min_share_of_period", Decimal(0))
+    await fill(session, province)
+    response = await client.get(f"/api/v1/records/regions/{province['region'].id}/groups/G/summary",
+                                params={"period": "2025Q1"})
+    brief = next(p for p in response.json()["people"] if p["name"] == "钱七")
+    assert (brief["weeks_due"], brief["days_in_period"]) == (1, 4)    # 17-20 March: Monday 17th
 
 
 async def test_a_group_with_no_one_in_the_period(client: httpx.AsyncClient, session: AsyncSession,
@@ -373,7 +418,7 @@ async def test_only_the_fields_asked_for_with_the_values_of_the_whole_summary(
     expected = [{k: v for k, v in p.items() if k == "person_id" or k in fields} for p in whole["people"]]
     assert [list(p) for p in lean["people"]] == [list(p) for p in expected]  # in the summary's key order
     assert lean == {**whole, "people": expected}
-    assert len(lean["people"]) == 5
+    assert len(lean["people"]) == 4
 
 
 @pytest.mark.parametrize(("fields", "message"), [
@@ -394,7 +439,10 @@ async def test_an_unknown_field_is_named(client: httpx.AsyncClient, province: di
 
 @pytest.mark.parametrize("fields", [None, "unit_id,weeks_on_time,attendance"])
 async def test_the_people_by_person_id_when_asked(client: httpx.AsyncClient, session: AsyncSession,
-                                                  province: dict[str, Any], fields: str | None) -> None:
+                                                  province: dict[str, Any], fields: str | None, records_app: FastAPI,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # everyone with a day in the quarter (five people): their ids in staff number order are rarely sorted
+    monkeypatch.setattr(records_app.state.settings, "min_share_of_period", Decimal(0))
     await fill(session, province)
     path = f"/api/v1/records/regions/{province['region'].id}/groups/G/summary"
     params = {"period": "2025Q1"} if fields is None else {"period": "2025Q1", "fields": fields}

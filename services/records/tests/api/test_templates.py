@@ -23,8 +23,8 @@ from shared.xlsx import XLSX
 from .test_roster import make_person, make_region, make_unit
 
 EXPECTED = {
-    "roster": (["工号", "姓名", "单位编码", "科室", "人员类别", "起始日期"],
-               ["A0001", "张三", "XC01", "办公室", "其他在编", datetime(2025, 1, 1)]),
+    "roster": (["工号", "姓名", "单位编码", "科室", "人员类别", "起始日期", "岗位"],
+               ["A0001", "张三", "XC01", "办公室", "其他在编", datetime(2025, 1, 1), "综合文字岗"]),
     "tasks": (["工号", "任务名称", "强度", "难度", "数量", "完成时限", "督办"],
               ["A0001", "防汛值班", 1.2, 1, 3, datetime(2025, 6, 30), "是"]),
     "attendance": (["工号", "姓名", "日期", "状态", "备注"], ["A0001", "张三", datetime(2025, 3, 3), "出勤", None]),
@@ -89,7 +89,7 @@ async def test_a_filled_template_is_accepted_by_each_import(client: httpx.AsyncC
     await make_person(client, unit["id"], f"{tag}-1")
 
     roster = filled(await template(client, "roster"), [f"{tag}-2", "李四", "XC01", "党政办", "中层干部",
-                                                       date(2025, 2, 1)])
+                                                       date(2025, 2, 1), "统计岗"])
     response = await client.post(f"/api/v1/records/regions/{region['id']}/roster/import",
                                  files={"file": ("花名册.xlsx", roster)})
     assert response.status_code == 200, response.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -56,16 +56,19 @@ class Neighbours:
         return sorted({str(a["unit_id"]) for a in orjson.loads(response.content)["history"]})
 
     async def summary(self, *, region_id: uuid.UUID, unit_id: uuid.UUID | None, group: str | None, period: str,
-                      caller: Caller, fields: Sequence[str] | None = None) -> list[dict[str, Any]]:
+                      caller: Caller, fields: Sequence[str] | None = None,
+                      deadlines: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
         """The records summary of a unit or an evaluation group for a period: one call per scheme;
-        only ``fields`` of each person (and person_id) if given: records then computes only those.
+        only ``fields`` of each person (and person_id) if given: records then computes only those;
+        on time by the scheme's ``deadlines`` (log_deadline_days, report_deadline_day) if given.
         The people come in person-id order, the order a close works them in (each person's objects
         are then made one after the other in memory, as they are later read)."""
         path = (f"/api/v1/records/units/{unit_id}/summary" if unit_id is not None
                 else f"/api/v1/records/regions/{region_id}/groups/{group}/summary")
-        params = {"period": period, "order": "person_id"}
+        params: dict[str, str | int] = {"period": period, "order": "person_id"}
         if fields is not None:
             params["fields"] = ",".join(fields)
+        params.update(deadlines or {})
         response = await self.records.request("GET", path, caller=caller, params=params)
         if response.status_code == 404:
             raise NotFound(f"records knows no {'unit ' + str(unit_id) if unit_id else 'group ' + str(group)}",

@@ -170,6 +170,19 @@ class ThresholdIn(BaseModel):
     below: Decimal = Field(ge=0, le=1000, description="a score below this is no better than the grade")
 
 
+class DeadlinesIn(BaseModel):
+    """When a record is on time: the records summary counts by these (weeks_on_time, reports_on_time)."""
+
+    model_config = ConfigDict(extra="forbid")
+    log_deadline_days: int = Field(default=1, ge=0, le=31,
+                                   description="a weekly record is on time until the end of this many days after "
+                                               "its week's Sunday (1: the Monday after)")
+    report_deadline_day: int = Field(default=31, ge=1, le=31,
+                                     description="a monthly report is on time until the end of this day of its month "
+                                                 "(Xiacun: achievements declared by the 25th; 31: the month's last "
+                                                 "day)")
+
+
 class SchemeDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     indicators: list[IndicatorIn] = Field(min_length=1, max_length=100)
@@ -193,6 +206,7 @@ class SchemeDefinition(BaseModel):
                                               "give a rater's mark away); the score is computed the same")
     open_ballots: bool = Field(default=False, description="the evaluation is open: every group's detail is shown "
                                                           "whatever its number of raters")
+    deadlines: DeadlinesIn = Field(default_factory=DeadlinesIn)
 
     @model_validator(mode="after")
     def _not_too_deep(self) -> SchemeDefinition:
@@ -271,6 +285,7 @@ class Rules:
     open_ballots: bool = False
     reverse_leaves: frozenset[str] = frozenset()
     rater_settings: rating.RaterSettings = field(default_factory=rating.RaterSettings)
+    deadlines: DeadlinesIn = field(default_factory=DeadlinesIn)
 
     @property
     def unit_mean_leaves(self) -> tuple[tree.Indicator, ...]:
@@ -368,7 +383,7 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
                  objection_days=definition.objection_days, annual=definition.annual,
                  min_raters_shown=definition.min_raters_shown, open_ballots=definition.open_ballots,
                  reverse_leaves=frozenset(i.code for i, _, _ in leaves if i.direction == "lower"),
-                 rater_settings=settings)
+                 rater_settings=settings, deadlines=definition.deadlines)
 
 
 def rater_settings(raters: RatersIn) -> rating.RaterSettings:

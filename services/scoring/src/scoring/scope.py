@@ -226,14 +226,14 @@ async def unit_of_new_scheme(neighbours: Neighbours, scope: Scope, *, region_id:
 
 
 async def people_of(neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller,
-                    *, fields: Sequence[str] = ()) -> list[dict[str, Any]]:
+                    *, fields: Sequence[str] = (), deadlines: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
     """The scheme's people in the period, from the records summary (one call), filtered by staff
     category: their unit and section (and category, for a scheme of one), and the summary's
     ``fields``. Asked with the caller's identity: records checks they may see these people."""
     category = () if scheme.staff_category is None else ("staff_category",)
     people = await neighbours.summary(region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
                                       period=period.code, caller=caller,
-                                      fields=("unit_id", "section_id", *category, *fields))
+                                      fields=("unit_id", "section_id", *category, *fields), deadlines=deadlines)
     if scheme.staff_category is not None:
         people = [p for p in people if p["staff_category"] == scheme.staff_category]
     return people

@@ -29,9 +29,11 @@ class RecordsClient:
 
     async def year_end_headcounts(self, region_id: uuid.UUID, year: int, *,
                                   caller: Caller) -> dict[str, UnitHeadcount] | None:
-        """Every unit of the region on 31 December, keyed by unit id; None if records has no such region."""
+        """Every unit of the region with the people in the year's scope (on its roster for at least the
+        share of the year records grades by: shared.periods.in_scope_of), keyed by unit id; None if
+        records has no such region."""
         response = await self.service.request("GET", f"/api/v1/records/regions/{region_id}/headcounts",
-                                              caller=caller, params={"year": year})
+                                              caller=caller, params={"period": str(year)})
         if response.status_code == 404:
             return None
         if response.status_code != 200:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from records.attendance import service
 from records.attendance.importer import RawRow, SheetError, csv_rows, json_lines, xlsx_rows
 from records.attendance.service import ImportRejected, ImportResult
+from records.config import SettingsDep
 from records.exporting import table_response
 from records.roster.router import PeriodDep
 from shared.db import SessionDep
@@ -24,7 +25,8 @@ STATUS_NAMES = {"present": "出勤", "business_trip": "出差", "sick_leave": "�
                 "annual_leave": "年休假", "maternity_leave": "产假", "study": "学习", "absent": "旷工", "rest": "休息"}
 HEADERS = ["工号", "姓名", "日期", "状态", "备注"]
 REJECTED: dict[int | str, dict[str, Any]] = {
-    422: {"description": "bad rows, each listed in `errors` (row, column, value, reason); nothing written"}}
+    422: {"description": "bad rows, each listed in `errors` (row, column, value, reason), a day after today "
+                         "among them; nothing written"}}
 
 
 class AttendanceRowIn(BaseModel):
@@ -64,14 +66,14 @@ def _rejected(exc: SheetError) -> ImportRejected:
 @router.post("/import", response_model=ImportResult, responses=REJECTED,
              summary="Import a CSV (UTF-8 or GBK) or XLSX sheet: 工号, 日期, 状态 (, 姓名, 备注)")
 async def import_file(file: Annotated[UploadFile, File(description="the sheet")], session: SessionDep,
-                      caller: CallerDep) -> ImportResult:
+                      caller: CallerDep, settings: SettingsDep) -> ImportResult:
     """All or nothing: any bad row rejects the file with every bad row listed. Sending the
     same file again changes nothing (rows are upserted on person and day)."""
     name = (file.filename or "").lower()
     is_xlsx = name.endswith((".xlsx", ".xlsm")) or "spreadsheetml" in (file.content_type or "")
     try:
         rows = xlsx_rows(file.file) if is_xlsx else csv_rows(file.file)
-        return await service.load_sync_rows(session, rows, caller=caller)
+        return await service.load_sync_rows(session, rows, caller=caller, today=settings.today())
     except SheetError as exc:
         raise _rejected(exc) from exc
 
@@ -79,14 +81,17 @@ async def import_file(file: Annotated[UploadFile, File(description="the sheet")]
 @router.post("/stream", response_model=ImportResult, responses=REJECTED,
              summary="Import JSON lines (one {staff_no, day, status, note} per line), streamed",
              openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
-async def import_stream(request: Request, session: SessionDep, caller: CallerDep) -> ImportResult:
-    return await service.load_async_rows(session, json_lines(request.stream()), caller=caller)
+async def import_stream(request: Request, session: SessionDep, caller: CallerDep,
+                        settings: SettingsDep) -> ImportResult:
+    return await service.load_async_rows(session, json_lines(request.stream()), caller=caller,
+                                         today=settings.today())
 
 
 @router.put("", response_model=ImportResult, responses=REJECTED, summary="Record a day (or many) in one call")
-async def put_rows(body: AttendanceBulkIn, session: SessionDep, caller: CallerDep) -> ImportResult:
+async def put_rows(body: AttendanceBulkIn, session: SessionDep, caller: CallerDep,
+                   settings: SettingsDep) -> ImportResult:
     rows = (RawRow(i + 1, r.model_dump(mode="json")) for i, r in enumerate(body.rows))
-    return await service.load_sync_rows(session, iter(list(rows)), caller=caller)
+    return await service.load_sync_rows(session, iter(list(rows)), caller=caller, today=settings.today())
 
 
 @router.get("", response_model=AttendancePage, summary="Attendance of a unit or a person in a period")

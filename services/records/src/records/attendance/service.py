@@ -49,6 +49,7 @@ class _Person:
 class _Loader:
     session: AsyncSession
     caller: Caller
+    today: date  # in the regions' time zone: a day after it is refused
     people: dict[str, _Person | None] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     bad_rows: int = 0
@@ -181,6 +182,9 @@ class _Loader:
             return None
         if not ok:
             return None
+        if day > self.today:
+            self.error(row, "day", day.isoformat(), f"after today ({self.today.isoformat()}): not yet happened")
+            return None
         placement = next(((u, r) for start, end, u, r in person.placements
                           if start <= day and (end is None or day <= end)), None)
         if placement is None:
@@ -217,9 +221,10 @@ class _Loader:
                             unchanged=self.rows - inserted - updated)
 
 
-async def load_sync_rows(session: AsyncSession, rows: Iterator[RawRow], *, caller: Caller) -> ImportResult:
+async def load_sync_rows(session: AsyncSession, rows: Iterator[RawRow], *, caller: Caller,
+                         today: date) -> ImportResult:
     """Rows from a file parser (blocking): read a batch at a time in a worker thread."""
-    loader = _Loader(session, caller)
+    loader = _Loader(session, caller, today)
 
     def take() -> list[RawRow]:
         batch = []
@@ -234,8 +239,9 @@ async def load_sync_rows(session: AsyncSession, rows: Iterator[RawRow], *, calle
     return await loader.finish()
 
 
-async def load_async_rows(session: AsyncSession, rows: AsyncIterator[RawRow], *, caller: Caller) -> ImportResult:
-    loader = _Loader(session, caller)
+async def load_async_rows(session: AsyncSession, rows: AsyncIterator[RawRow], *, caller: Caller,
+                          today: date) -> ImportResult:
+    loader = _Loader(session, caller, today)
     batch: list[RawRow] = []
     async for row in rows:
         batch.append(row)

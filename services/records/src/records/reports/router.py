@@ -7,6 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 
+from records.config import SettingsDep
 from records.reports import service
 from records.reports.service import (
     CommentIn,
@@ -22,9 +23,12 @@ router = APIRouter(prefix="/api/v1/records", tags=["monthly reports and comments
 
 
 @router.post("/monthly-reports", response_model=MonthlyReportRead, status_code=201, summary="Submit a month's report",
-             responses={409: {"description": "the month already has a report: edit it with PATCH"}})
-async def create_report(body: MonthlyReportCreate, session: SessionDep, caller: CallerDep) -> MonthlyReportRead:
-    return MonthlyReportRead.model_validate(await service.create_report(session, body, caller=caller))
+             responses={409: {"description": "the month already has a report: edit it with PATCH"},
+                        422: {"description": "among others: the month has not begun (body.month)"}})
+async def create_report(body: MonthlyReportCreate, session: SessionDep, caller: CallerDep,
+                        settings: SettingsDep) -> MonthlyReportRead:
+    return MonthlyReportRead.model_validate(await service.create_report(session, body, caller=caller,
+                                                                        today=settings.today()))
 
 
 @router.patch("/monthly-reports/{report_id}", response_model=MonthlyReportRead, summary="Edit a month's report")

@@ -22,7 +22,7 @@ from records.roster.models import Unit
 from records.roster.schemas import UNSET, left_out_or_set
 from records.roster.service import insert_new
 from records.work_logs.models import WorkLog
-from records.work_logs.service import valid_writer
+from records.work_logs.service import not_in_future, valid_writer
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.service_auth import Caller
 
@@ -90,11 +90,13 @@ def month_range(text: str) -> tuple[int, int, date, date]:
     return year, month, date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
-async def create_report(session: AsyncSession, body: MonthlyReportCreate, *, caller: Caller) -> MonthlyReport:
+async def create_report(session: AsyncSession, body: MonthlyReportCreate, *, caller: Caller,
+                        today: date) -> MonthlyReport:
     try:
         year, month, first, last = month_range(body.month)
     except ValueError as exc:
         raise InvalidReference(str(exc), errors=[{"field": "body.month", "message": str(exc)}]) from exc
+    not_in_future(first, today, field="body.month", named=body.month)
     unit_id = await valid_writer(session, caller, body.person_id, first, last, what="month", named=body.month)
     report = MonthlyReport(id=uuid.uuid4(), person_id=body.person_id, unit_id=unit_id, year=year,
                            month=month, content=body.content, achievements=body.achievements,

@@ -1,9 +1,9 @@
 """Roster import: the quarterly sheet of who works where, from which day.
 
-Each row says a person is in a unit (and section, and staff category) from a date. A new
-staff number adds the person; a changed unit, section or category from a later date is a
-transfer; a row that matches the current placement changes nothing, so the same sheet can be
-sent again. All or nothing, like every import.
+Each row says a person is in a unit (and section, staff category and post) from a date. A new
+staff number adds the person; a changed unit, section, category or post from a later date is a
+transfer (a sheet without the 岗位 column leaves posts as they are); a row that matches the
+current placement changes nothing, so the same sheet can be sent again. All or nothing, like every import.
 """
 
 from __future__ import annotations
@@ -29,11 +29,19 @@ COLUMNS = {
     "section": ("科室", "科室名称", "section"),
     "category": ("人员类别", "类别", "staff_category", "category"),
     "active_from": ("起始日期", "到岗日期", "生效日期", "active_from", "from"),
+    "post": ("岗位", "岗位名称", "post"),
 }
 REQUIRED = ("staff_no", "name", "unit", "category", "active_from")
 CATEGORIES = {"班子成员": "leadership", "领导班子": "leadership", "中层干部": "middle", "中层": "middle",
               "其他在编": "staff", "在编": "staff", "一般干部": "staff", "不在编": "non_staff", "编外": "non_staff",
               **{c: c for c in ("leadership", "middle", "staff", "non_staff")}}
+
+
+class _Keep:
+    """A row that does not say the post: the person's post stays as it is."""
+
+
+KEEP = _Keep()
 
 
 class RosterImportResult(BaseModel):
@@ -70,7 +78,7 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
         select(Section).where(Section.unit_id.in_([u.id for u in units.values()])))}
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    plan: list[tuple[RawRow, str, str, Unit, str | None, str, Any]] = []
+    plan: list[tuple[RawRow, str, str, Unit, str | None, str, Any, str | _Keep | None]] = []
     for row, staff_no in zip(rows, staff_nos, strict=True):
         v = row.values
         bad = len(errors)
@@ -111,15 +119,20 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
                                                       route_region_id=region_id)
             if refused:
                 errors.append(RowError(row.number, "staff_no", staff_no, refused))
+        post: str | _Keep | None = KEEP
+        if "post" in v:  # a sheet without the column leaves posts as they are
+            post = str(v.get("post") or "").strip() or None
+            if post is not None and len(post) > 64:
+                errors.append(RowError(row.number, "post", post[:100], "at most 64 characters"))
         if len(errors) == bad:
             section_name = str(v.get("section") or "").strip() or None
             assert unit is not None and category is not None
-            plan.append((row, staff_no, name, unit, section_name, category, active_from))
+            plan.append((row, staff_no, name, unit, section_name, category, active_from, post))
     if errors:
         raise ImportRejected(f"{len({e.row for e in errors})} bad row(s) of {len(rows)}; nothing was written",
                              errors=[e.as_dict() for e in errors[:1000]])
     added = moved = unchanged = 0
-    for _row, staff_no, name, unit, section_name, category, active_from in plan:
+    for _row, staff_no, name, unit, section_name, category, active_from, post in plan:
         section_id = None
         if section_name:
             found = sections.get((unit.id, section_name))
@@ -135,22 +148,27 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
             session.add(person)
             await session.flush()
             session.add(Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=unit.id, section_id=section_id,
-                                   staff_category=category, active_from=active_from))
+                                   staff_category=category, post=None if post is KEEP else post,
+                                   active_from=active_from))
             added += 1
             continue
         placement = current.get(person.id)
+        if isinstance(post, _Keep):
+            post = placement.post if placement is not None else None
         same = placement is not None and placement.active_to is None and (
-            placement.unit_id, placement.section_id, placement.staff_category) == (unit.id, section_id, category)
+            placement.unit_id, placement.section_id, placement.staff_category, placement.post) == (
+            unit.id, section_id, category, post)
         if same:
             unchanged += 1
             continue
         if placement is not None and placement.active_to is None and placement.active_from == active_from:
             placement.unit_id, placement.section_id, placement.staff_category = unit.id, section_id, category
+            placement.post = post
         else:
             if placement is not None and placement.active_to is None:
                 placement.active_to = active_from - timedelta(days=1)
             session.add(Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=unit.id, section_id=section_id,
-                                   staff_category=category, active_from=active_from))
+                                   staff_category=category, post=post, active_from=active_from))
         person.name = name
         moved += 1
     await session.flush()

@@ -77,5 +77,6 @@ class Assignment(Base):
     unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("units.id"))
     section_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sections.id"))
     staff_category: Mapped[str] = mapped_column(String(16))
+    post: Mapped[str | None] = mapped_column(String(64))  # 岗位: compared within by Binzhou's third way
     active_from: Mapped[date] = mapped_column(Date)
     active_to: Mapped[date | None] = mapped_column(Date)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from records import scope
 from records.attendance.importer import SheetError, json_lines
+from records.config import SettingsDep
 from records.exporting import table_response
 from records.roster import importer as roster_importer
 from records.roster import service
@@ -66,10 +67,18 @@ async def read_region(region_id: uuid.UUID, session: SessionDep, caller: CallerD
 
 
 @router.get("/regions/{region_id}/headcounts", response_model=HeadcountsRead,
-            summary="Every unit's headcount on a date (default: year end of `year`)")
-async def region_headcounts(region_id: uuid.UUID, session: SessionDep, caller: CallerDep,
+            summary="Every unit's headcount: the people in a period's scope (`period`, the rule the summary grades "
+                    "by), or on a date (`on`; `year`: its 31 December)")
+async def region_headcounts(region_id: uuid.UUID, session: SessionDep, caller: CallerDep, settings: SettingsDep,
                             year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-                            on: date | None = None) -> HeadcountsRead:
+                            on: date | None = None,
+                            period: Annotated[str | None, Query(
+                                description="2025 or 2025Q1: count those on each unit's roster for at least "
+                                            "RECORDS_MIN_SHARE_OF_PERIOD of it, as the unit's summary does",
+                                examples=["2025"])] = None) -> HeadcountsRead:
+    if period is not None:
+        return await service.headcounts_in_scope(session, region_id=region_id, period=period_query(period),
+                                                 min_share=settings.min_share_of_period, caller=caller)
     if on is None:
         if year is None:
             raise Unprocessable("give `year` (year-end headcount) or `on` (a date)", code="missing_date",
@@ -120,7 +129,7 @@ async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
 
 
 @router.post("/regions/{region_id}/roster/import", response_model=RosterImportResult,
-             summary="Import the roster: 工号, 姓名, 单位编码, 科室, 人员类别, 起始日期 (CSV or XLSX)",
+             summary="Import the roster: 工号, 姓名, 单位编码, 科室, 人员类别, 起始日期 (, 岗位) (CSV or XLSX)",
              responses={422: {"description": "bad rows, each listed; nothing written"}})
 async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()], session: SessionDep,
                         caller: CallerDep) -> RosterImportResult:
@@ -135,7 +144,7 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
 
 @router.post("/regions/{region_id}/roster/stream", response_model=RosterImportResult,
              summary="The same import as JSON lines for systems: one {staff_no, name, unit, section, category, "
-                     "active_from} per line",
+                     "active_from, post} per line",
              openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
 async def stream_roster(region_id: uuid.UUID, request: Request, session: SessionDep,
                         caller: CallerDep) -> RosterImportResult:
@@ -149,9 +158,9 @@ async def export_roster(region_id: uuid.UUID, session: SessionDep, caller: Calle
                         format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     day = on or date.today()
     rows = await service.roster_on(session, region_id=region_id, on=day, caller=caller)
-    return table_response(["工号", "姓名", "单位编码", "单位名称", "科室", "人员类别", "起始日期"], rows, fmt=format,
-                          filename=f"roster-{region_id}-{day.isoformat()}", sheet="花名册",
-                          widths=(14, 10, 10, 24, 14, 10, 12))
+    return table_response(["工号", "姓名", "单位编码", "单位名称", "科室", "人员类别", "起始日期", "岗位"], rows,
+                          fmt=format, filename=f"roster-{region_id}-{day.isoformat()}", sheet="花名册",
+                          widths=(14, 10, 10, 24, 14, 10, 12, 14))
 
 
 @router.post("/persons", response_model=PersonRead, status_code=201, summary="Add a person to a unit")

@@ -94,6 +94,7 @@ class PlacementIn(BaseModel):
     unit_id: uuid.UUID
     section_id: uuid.UUID | None = None
     staff_category: StaffCategory
+    post: str | None = Field(default=None, min_length=1, max_length=64, description="the post (岗位), e.g. 综合文字岗")
     active_from: date
 
 
@@ -118,6 +119,8 @@ class MoveIn(BaseModel):
     unit_id: uuid.UUID | None = None
     section_id: uuid.UUID | None = None
     staff_category: StaffCategory | None = None
+    post: str | None = Field(default=None, min_length=1, max_length=64,
+                             description="the post (岗位) in the new placement (none if left out)")
 
     @model_validator(mode="after")
     def _target(self) -> MoveIn:
@@ -131,6 +134,7 @@ class AssignmentRead(BaseModel):
     unit_id: uuid.UUID
     section_id: uuid.UUID | None
     staff_category: str
+    post: str | None
     active_from: date
     active_to: date | None
 
@@ -149,6 +153,7 @@ class MemberRead(BaseModel):
     unit_id: uuid.UUID
     section_id: uuid.UUID | None
     staff_category: str
+    post: str | None
     active_from: date
     active_to: date | None
 
@@ -171,5 +176,8 @@ class UnitHeadcount(BaseModel):
 
 class HeadcountsRead(BaseModel):
     region_id: uuid.UUID
-    on: date
+    on: date | None = Field(default=None, description="the day counted (asked with `on` or `year`)")
+    period: str | None = Field(default=None, description="the period whose scope is counted (asked with `period`)")
+    min_share: Decimal | None = Field(default=None, description="the share of the period a person is on a unit's "
+                                                                "roster to be counted there")
     units: list[UnitHeadcount]

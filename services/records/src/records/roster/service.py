@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +33,7 @@ from records.roster.schemas import (
     UnitUpdate,
 )
 from shared.errors import Forbidden
-from shared.periods import Period
+from shared.periods import Period, min_days
 from shared.service_auth import Caller
 
 
@@ -125,7 +126,7 @@ async def create_person(session: AsyncSession, body: PersonCreate, *, caller: Ca
     person = Person(id=uuid.uuid4(), staff_no=body.staff_no, name=body.name)
     await _insert(session, person, f"a person with staff number {body.staff_no!r} already exists")
     assignment = Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=body.unit_id, section_id=body.section_id,
-                            staff_category=body.staff_category, active_from=body.active_from,
+                            staff_category=body.staff_category, post=body.post, active_from=body.active_from,
                             active_to=body.active_to)
     session.add(assignment)
     await session.flush()
@@ -154,7 +155,8 @@ async def move_person(session: AsyncSession, person_id: uuid.UUID, body: MoveIn,
     if not body.leave:
         assert body.unit_id is not None
         new = Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=body.unit_id, section_id=body.section_id,
-                         staff_category=body.staff_category or current.staff_category, active_from=body.on)
+                         staff_category=body.staff_category or current.staff_category, post=body.post,
+                         active_from=body.on)
         session.add(new)
         history.append(new)
     await session.flush()
@@ -176,7 +178,8 @@ async def members(session: AsyncSession, *, unit_id: uuid.UUID, period: Period, 
         select(Assignment, Person).join(Person, Person.id == Assignment.person_id).where(*where)
         .order_by(Person.staff_no, Assignment.active_from).limit(limit).offset(offset))
     items = [MemberRead(person_id=p.id, staff_no=p.staff_no, name=p.name, unit_id=a.unit_id,
-                        section_id=a.section_id, staff_category=a.staff_category, active_from=a.active_from,
+                        section_id=a.section_id, staff_category=a.staff_category, post=a.post,
+                        active_from=a.active_from,
                         active_to=a.active_to) for a, p in rows]
     return items, total
 
@@ -194,6 +197,26 @@ async def headcounts(session: AsyncSession, *, region_id: uuid.UUID, on: date, c
                       headcount=count) for u, count in rows])
 
 
+async def headcounts_in_scope(session: AsyncSession, *, region_id: uuid.UUID, period: Period,
+                              min_share: Decimal, caller: Caller) -> HeadcountsRead:
+    """Every unit of the region with the number of people in the period's scope there: on its
+    roster for at least ``min_share`` of the period (``shared.periods.in_scope_of``), the same
+    people as the unit's summary for the period grades."""
+    await scope.valid_region(session, caller, region_id)
+    start, end = period.start, period.end
+    days = func.least(func.coalesce(Assignment.active_to, end), end) - func.greatest(Assignment.active_from, start) + 1
+    in_scope = (select(Assignment.unit_id, Assignment.person_id).join(Unit, Unit.id == Assignment.unit_id)
+                .where(Unit.region_id == region_id, _overlapping(start, end))
+                .group_by(Assignment.unit_id, Assignment.person_id)
+                .having(func.sum(days) >= min_days(period, min_share)).subquery())
+    rows = await session.execute(
+        select(Unit, func.count(in_scope.c.person_id)).outerjoin(in_scope, in_scope.c.unit_id == Unit.id)
+        .where(Unit.region_id == region_id).group_by(Unit.id).order_by(Unit.code))
+    return HeadcountsRead(region_id=region_id, period=period.code, min_share=min_share, units=[
+        UnitHeadcount(unit_id=u.id, code=u.code, name=u.name, kind=u.kind, evaluation_group=u.evaluation_group,
+                      headcount=count) for u, count in rows])
+
+
 CATEGORY_NAMES = {"leadership": "班子成员", "middle": "中层干部", "staff": "其他在编", "non_staff": "不在编"}
 
 
@@ -202,14 +225,15 @@ async def roster_on(session: AsyncSession, *, region_id: uuid.UUID, on: date, ca
     await scope.valid_region(session, caller, region_id)
     rows = await session.execute(
         select(Person.staff_no, Person.name, Unit.code, Unit.name, Section.name, Assignment.staff_category,
-               Assignment.active_from)
+               Assignment.active_from, Assignment.post)
         .join(Assignment, Assignment.person_id == Person.id).join(Unit, Unit.id == Assignment.unit_id)
         .outerjoin(Section, Section.id == Assignment.section_id)
         .where(Unit.region_id == region_id, Assignment.active_from <= on,
                or_(Assignment.active_to.is_(None), Assignment.active_to >= on))
         .order_by(Unit.code, Person.staff_no))
     return [[staff_no, name, code, unit_name, section or "", CATEGORY_NAMES.get(category, category),
-             active_from.isoformat()] for staff_no, name, code, unit_name, section, category, active_from in rows]
+             active_from.isoformat(), post or ""]
+            for staff_no, name, code, unit_name, section, category, active_from, post in rows]
 
 
 async def placement_during(session: AsyncSession, person_id: uuid.UUID, first: date,

@@ -24,6 +24,7 @@ class Task(Base):
         CheckConstraint(f"status IN {TASK_STATUSES}", name="status"),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),
         CheckConstraint("intensity > 0 AND difficulty > 0 AND quantity > 0", name="weights"),
+        CheckConstraint("lead_share > 0 AND lead_share <= 1", name="lead_share"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -38,6 +39,8 @@ class Task(Base):
     status: Mapped[str] = mapped_column(String(24), default="open")
     progress: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
     completed_on: Mapped[date | None] = mapped_column(Date)
+    # the lead's share of the task (the rest is its co-owners'): 1 for a task of one owner
+    lead_share: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal(1), server_default="1")
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -56,3 +59,15 @@ class TaskUpdate(Base):
     note: Mapped[str] = mapped_column(Text)
     by: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class TaskCoOwner(Base):
+    """A co-owner (协办) of a task and their share of it: with the lead's share the shares add up to 1,
+    and the task's load and completion are credited to each by share."""
+
+    __tablename__ = "task_co_owners"
+    __table_args__ = (CheckConstraint("share > 0 AND share < 1", name="share"),)
+
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"), primary_key=True, index=True)
+    share: Mapped[Decimal] = mapped_column(Numeric(5, 4))

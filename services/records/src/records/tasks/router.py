@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from records.attendance.importer import SheetError, json_lines
+from records.config import SettingsDep
 from records.exporting import table_response
 from records.roster.importer import sheet_error
 from records.roster.models import Person
@@ -87,13 +88,15 @@ async def read_task(task_id: uuid.UUID, session: SessionDep, caller: CallerDep) 
 
 
 @router.post("/{task_id}/progress", response_model=TaskRead, summary="Report progress or a rectification step")
-async def report_progress(task_id: uuid.UUID, body: ProgressIn, session: SessionDep, caller: CallerDep) -> TaskRead:
-    return await service.report_progress(session, task_id, body, caller=caller)
+async def report_progress(task_id: uuid.UUID, body: ProgressIn, session: SessionDep, caller: CallerDep,
+                          settings: SettingsDep) -> TaskRead:
+    return await service.report_progress(session, task_id, body, caller=caller, today=settings.today())
 
 
 @router.post("/{task_id}/confirm", response_model=TaskRead,
              summary="Confirm a task complete (the unit's leader or administrator), from a day")
-async def confirm(task_id: uuid.UUID, body: ConfirmIn, session: SessionDep, caller: CallerDep) -> TaskRead:
+async def confirm(task_id: uuid.UUID, body: ConfirmIn, session: SessionDep, caller: CallerDep,
+                  settings: SettingsDep) -> TaskRead:
     """Progress is the person's to report; their 100 leaves the task awaiting confirmation until
     a leader or administrator of the task's unit confirms it here."""
-    return await service.confirm(session, task_id, body, caller=caller)
+    return await service.confirm(session, task_id, body, caller=caller, today=settings.today())

@@ -15,24 +15,41 @@ from sqlalchemy.sql.elements import ColumnElement
 from records import scope
 from records.errors import InvalidReference
 from records.roster.models import Unit
-from records.tasks.models import Task, TaskUpdate
-from records.work_logs.service import LOCAL
+from records.tasks.models import Task, TaskCoOwner, TaskUpdate
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.periods import Period
 from shared.service_auth import Caller
 
+SHARE = Decimal("0.0001")  # a share is kept to four places
 Weight = Field(gt=0, le=1000, description="a positive weight (e.g. 1.0 normal, 1.5 heavy)")
+
+
+class CoOwnerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person_id: uuid.UUID = Field(description="a person of the task's unit")
+    share: Decimal = Field(gt=0, lt=1, decimal_places=4, description="their share of the task, e.g. 0.4")
+
+
+class CoOwnerRead(BaseModel):
+    person_id: uuid.UUID
+    share: Decimal
 
 
 class TaskCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    person_id: uuid.UUID
+    person_id: uuid.UUID = Field(description="the lead (牵头)")
     title: str = Field(min_length=1, max_length=200)
     intensity: Decimal = Weight
     difficulty: Decimal = Weight
     quantity: Decimal = Weight
     due_on: date
     supervised: bool = Field(default=False, description="a supervision item (督办), followed to rectification")
+    co_owners: list[CoOwnerIn] = Field(default_factory=list, max_length=50,
+                                       description="co-owners (协办) and their shares: the task's load and completion "
+                                                   "are credited to the lead and each co-owner by share")
+    lead_share: Decimal | None = Field(default=None, gt=0, le=1, decimal_places=4,
+                                       description="the lead's share (default: 1 less the co-owners' shares); with "
+                                                   "the co-owners' it adds up to 1")
 
 
 class ProgressIn(BaseModel):
@@ -74,16 +91,47 @@ class TaskRead(BaseModel):
     status: str = Field(description="open, awaiting_confirmation (the person reported 100), done or cancelled")
     progress: Decimal
     completed_on: date | None = Field(default=None, description="confirmed by the unit's leader or administrator")
+    lead_share: Decimal = Field(description="the lead's share of the task (1 without co-owners)")
+    co_owners: list[CoOwnerRead] = Field(default=[], description="the co-owners (协办) and their shares")
     trail: list[TaskUpdateRead] = []
 
 
-def read(task: Task, trail: list[TaskUpdate] | None = None) -> TaskRead:
+def read(task: Task, trail: list[TaskUpdate] | None = None, co_owners: list[TaskCoOwner] | None = None) -> TaskRead:
     return TaskRead(id=task.id, person_id=task.person_id, unit_id=task.unit_id, title=task.title,
                     intensity=task.intensity, difficulty=task.difficulty, quantity=task.quantity,
                     load=(task.quantity * task.intensity * task.difficulty).quantize(Decimal("0.0001")),
                     due_on=task.due_on,
                     supervised=task.supervised, status=task.status, progress=task.progress,
-                    completed_on=task.completed_on, trail=[TaskUpdateRead.model_validate(u) for u in trail or []])
+                    completed_on=task.completed_on, lead_share=task.lead_share.quantize(SHARE),
+                    co_owners=[CoOwnerRead(person_id=o.person_id, share=o.share.quantize(SHARE))
+                               for o in co_owners or []],
+                    trail=[TaskUpdateRead.model_validate(u) for u in trail or []])
+
+
+async def _co_owners(session: AsyncSession, task_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[TaskCoOwner]]:
+    found: dict[uuid.UUID, list[TaskCoOwner]] = {}
+    if task_ids:
+        for owner in await session.scalars(select(TaskCoOwner).where(TaskCoOwner.task_id.in_(task_ids))
+                                           .order_by(TaskCoOwner.task_id, TaskCoOwner.share.desc(),
+                                                     TaskCoOwner.person_id)):
+            found.setdefault(owner.task_id, []).append(owner)
+    return found
+
+
+def _lead_share(body: TaskCreate) -> Decimal:
+    """The lead's share: given, it adds up to 1 with the co-owners'; else what they leave (a 422
+    naming the field either way)."""
+    others = sum((o.share for o in body.co_owners), Decimal(0))
+    if body.lead_share is not None:
+        if body.lead_share + others != 1:
+            message = (f"the lead's {body.lead_share} and the co-owners' {others} add up to "
+                       f"{body.lead_share + others}, not 1")
+            raise InvalidReference(message, errors=[{"field": "body.lead_share", "message": message}])
+        return body.lead_share
+    if others >= 1:
+        message = f"the co-owners' shares add up to {others}: nothing is left to the lead"
+        raise InvalidReference(message, errors=[{"field": "body.co_owners", "message": message}])
+    return 1 - others
 
 
 async def create(session: AsyncSession, body: TaskCreate, *, caller: Caller) -> TaskRead:
@@ -94,13 +142,20 @@ async def create(session: AsyncSession, body: TaskCreate, *, caller: Caller) -> 
     if placement.active_to is not None and placement.active_to < body.due_on:
         raise InvalidReference("the task is due after the person has left",
                                errors=[{"field": "body.due_on", "message": "after the person's last day"}])
+    lead_share = _lead_share(body)
+    await scope.valid_co_owners(session, caller, placement.unit_id, lead_id=body.person_id, due_on=body.due_on,
+                                person_ids=[o.person_id for o in body.co_owners])
     task = Task(id=uuid.uuid4(), person_id=body.person_id, unit_id=placement.unit_id, title=body.title,
                 intensity=body.intensity, difficulty=body.difficulty, quantity=body.quantity, due_on=body.due_on,
-                supervised=body.supervised, status="open", progress=Decimal(0), created_by=caller.subject)
+                supervised=body.supervised, status="open", progress=Decimal(0), created_by=caller.subject,
+                lead_share=lead_share)
     session.add(task)
     await session.flush()
+    co_owners = [TaskCoOwner(task_id=task.id, person_id=o.person_id, share=o.share) for o in body.co_owners]
+    session.add_all(co_owners)
+    await session.flush()
     await session.refresh(task)
-    return read(task)
+    return read(task, co_owners=(await _co_owners(session, [task.id])).get(task.id))
 
 
 async def _task_or_raise(session: AsyncSession, task_id: uuid.UUID, caller: Caller) -> tuple[Task, Unit]:
@@ -115,11 +170,11 @@ async def _trail(session: AsyncSession, task_id: uuid.UUID) -> list[TaskUpdate]:
 
 async def read_task(session: AsyncSession, task_id: uuid.UUID, *, caller: Caller) -> TaskRead:
     task, _unit = await _task_or_raise(session, task_id, caller)
-    return read(task, await _trail(session, task_id))
+    return read(task, await _trail(session, task_id), (await _co_owners(session, [task.id])).get(task.id))
 
 
 async def report_progress(session: AsyncSession, task_id: uuid.UUID, body: ProgressIn, *,
-                          caller: Caller) -> TaskRead:
+                          caller: Caller, today: date) -> TaskRead:
     """The person reports progress; rectification steps and closing are the administrator's. A
     person's 100 awaits the unit's confirmation (``confirm``); an administrator's 100 is done."""
     task, unit = await _task_or_raise(session, task_id, caller)
@@ -146,18 +201,15 @@ async def report_progress(session: AsyncSession, task_id: uuid.UUID, body: Progr
         else:
             task.status = "awaiting_confirmation"
     if task.status == "done" and task.completed_on is None:
-        task.completed_on = today()
+        task.completed_on = today
     elif task.status != "done":
         task.completed_on = None
     await session.flush()
-    return read(task, await _trail(session, task.id))
+    return read(task, await _trail(session, task.id), (await _co_owners(session, [task.id])).get(task.id))
 
 
-def today() -> date:
-    return datetime.now(LOCAL).date()
-
-
-async def confirm(session: AsyncSession, task_id: uuid.UUID, body: ConfirmIn, *, caller: Caller) -> TaskRead:
+async def confirm(session: AsyncSession, task_id: uuid.UUID, body: ConfirmIn, *, caller: Caller,
+                  today: date) -> TaskRead:
     """Completion is confirmed by a leader or administrator of the task's unit, never by its own
     person: the task is done at 100 from the day given, and the trail shows who confirmed it."""
     task, unit = await _task_or_raise(session, task_id, caller)
@@ -165,15 +217,16 @@ async def confirm(session: AsyncSession, task_id: uuid.UUID, body: ConfirmIn, *,
         raise Forbidden("completion is confirmed by the unit's leader or administrator")
     if task.status in ("done", "cancelled"):
         raise Conflict(f"the task is {task.status} already", code="task_closed")
-    completed_on = body.completed_on or today()
-    if completed_on > today():
+    completed_on = body.completed_on or today
+    if completed_on > today:
         raise InvalidReference("a task cannot be confirmed done on a later day",
-                               errors=[{"field": "body.completed_on", "message": "after today"}])
+                               errors=[{"field": "body.completed_on",
+                                        "message": f"after today ({today.isoformat()})"}])
     session.add(TaskUpdate(id=uuid.uuid4(), task_id=task.id, kind="confirmation", progress=Decimal(100),
                            note=body.note or f"完成 {completed_on.isoformat()}", by=caller.subject))
     task.progress, task.status, task.completed_on = Decimal(100), "done", completed_on
     await session.flush()
-    return read(task, await _trail(session, task.id))
+    return read(task, await _trail(session, task.id), (await _co_owners(session, [task.id])).get(task.id))
 
 
 async def list_tasks(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID | None,
@@ -193,6 +246,7 @@ async def list_tasks(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUI
         await scope.valid_person_of_records(session, caller, person_id)
         where.append(Task.person_id == person_id)
     total = await session.scalar(select(func.count()).select_from(Task).where(*where)) or 0
-    tasks = await session.scalars(select(Task).where(*where).order_by(Task.due_on, Task.id).limit(limit)
-                                  .offset(offset))
-    return [read(t) for t in tasks], total
+    tasks = list(await session.scalars(select(Task).where(*where).order_by(Task.due_on, Task.id).limit(limit)
+                                       .offset(offset)))
+    co_owners = await _co_owners(session, [t.id for t in tasks])
+    return [read(t, co_owners=co_owners.get(t.id)) for t in tasks], total

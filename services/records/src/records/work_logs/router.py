@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from records.config import SettingsDep
 from records.roster.router import PeriodDep
 from records.work_logs import service
 from records.work_logs.service import WorkLogCreate, WorkLogRead, WorkLogUpdate
@@ -25,9 +26,10 @@ class WorkLogPage(BaseModel):
 
 
 @router.post("", response_model=WorkLogRead, status_code=201, summary="Submit a week's record",
-             responses={409: {"description": "the week already has a record: edit it with PATCH"}})
-async def create(body: WorkLogCreate, session: SessionDep, caller: CallerDep) -> WorkLogRead:
-    return await service.create(session, body, caller=caller)
+             responses={409: {"description": "the week already has a record: edit it with PATCH"},
+                        422: {"description": "among others: the week has not begun (body.week)"}})
+async def create(body: WorkLogCreate, session: SessionDep, caller: CallerDep, settings: SettingsDep) -> WorkLogRead:
+    return await service.create(session, body, caller=caller, today=settings.today())
 
 
 @router.patch("/{log_id}", response_model=WorkLogRead, summary="Edit a week's record")

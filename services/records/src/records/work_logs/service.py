@@ -81,11 +81,21 @@ async def valid_writer(session: AsyncSession, caller: Caller, person_id: uuid.UU
     return unit.id
 
 
-async def create(session: AsyncSession, body: WorkLogCreate, *, caller: Caller) -> WorkLogRead:
+def not_in_future(first: date, today: date, *, field: str, named: str) -> None:
+    """A record of days that have not begun is refused: a week or month that has begun (its first
+    day is today or before, in the regions' time zone) is not in the future."""
+    if first > today:
+        message = f"{named} has not begun (today is {today.isoformat()})"
+        raise InvalidReference(f"a record cannot be made for a time to come: {message}",
+                               errors=[{"field": field, "message": message}])
+
+
+async def create(session: AsyncSession, body: WorkLogCreate, *, caller: Caller, today: date) -> WorkLogRead:
     try:
         monday = week_start(body.week)
     except ValueError as exc:
         raise InvalidReference(str(exc), errors=[{"field": "body.week", "message": str(exc)}]) from exc
+    not_in_future(monday, today, field="body.week", named=body.week)
     unit_id = await valid_writer(session, caller, body.person_id, monday, monday + timedelta(days=6), what="week",
                                  named=body.week)
     year, week, _ = monday.isocalendar()

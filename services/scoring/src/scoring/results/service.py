@@ -169,7 +169,7 @@ async def gather_parts(session: AsyncSession, neighbours: Neighbours, scheme: Sc
     phases = phases or Phases()
     wanted = wanted_metrics(rules, year=year)
     fetching = asyncio.create_task(phases.timed("records_summary", scope_people(
-        neighbours, scheme, period, caller, fields=summary_fields(wanted))))
+        neighbours, scheme, period, caller, fields=summary_fields(wanted), deadlines=rules.deadlines.model_dump())))
     try:
         driver = await _driver(session)
         with phases.timing("other_inputs"):

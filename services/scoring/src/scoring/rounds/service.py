@@ -10,7 +10,7 @@ rate with the round's one-time codes (``rounds.codes``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -38,9 +38,9 @@ def _bad(message: str, field: str) -> InputInvalid:
 
 
 async def scope_people(neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller, *,
-                       fields: Sequence[str] = ()) -> list[dict[str, Any]]:
+                       fields: Sequence[str] = (), deadlines: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
     """The scheme's people in the period (see ``scoring.scope.people_of``)."""
-    return await people_of(neighbours, scheme, period, caller, fields=fields)
+    return await people_of(neighbours, scheme, period, caller, fields=fields, deadlines=deadlines)
 
 
 async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
