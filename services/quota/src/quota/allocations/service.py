@@ -61,8 +61,10 @@ def to_policy(policy: PolicyIn, *, where: str = "body.policy") -> Policy:
     except ApportionmentError as exc:
         raise InvalidAllocation(str(exc), errors=[{"field": f"{where}.tilt_method",
                                                    "message": str(exc)}]) from exc
-    table = None if policy.designated is None else DesignatedTable(
-        by_grade=dict(policy.designated.by_grade), by_commendation=dict(policy.designated.by_commendation))
+    table = None
+    if policy.designated is not None:
+        by_commendation = {str(level): slots for level, slots in policy.designated.by_commendation.items()}
+        table = DesignatedTable(by_grade=dict(policy.designated.by_grade), by_commendation=by_commendation)
     return Policy(
         ratio_by_grade={grade: Fraction(ratio) for grade, ratio in policy.ratio_by_grade.items()},
         unit_cap_ratio=Fraction(policy.unit_cap_ratio),
