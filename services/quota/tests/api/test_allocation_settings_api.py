@@ -4,11 +4,13 @@ in runs, and shown in the result (``uplift_kind``, ``uplift_points``, ``pool_bou
 from __future__ import annotations
 
 import copy
+import io
 import uuid
 from typing import Any
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 
 COMMENDED = ("曾口镇", "三江镇", "水宁寺镇", "花丛镇", "渔溪镇", "下八庙镇")
 # The Bazhou-like region of tests/unit/test_allocation_settings.py (the hand computation is there).
@@ -120,3 +122,23 @@ class TestStored:
         assert run["policy"]["designated"] == {"by_grade": {"一等": 1}, "by_commendation": {"city": 1}}
         assert _unit(run, "化成镇")["commendation"] == "city"
         assert _unit(run["result"], "化成镇")["total"] == 4
+
+
+async def test_the_report_states_the_settings(client: httpx.AsyncClient) -> None:
+    """说明 names the designated table, the absolute uplift in percentage points and the pool
+    bounds; a commended township's remark names its commendation."""
+    region = uuid.uuid4()
+    url = f"/api/v1/quota/regions/{region}/years/2025"
+    policy = {**POLICY, "township_uplift": "0.05", "township_uplift_kind": "absolute", "pool_max": "0.2"}
+    assert (await client.put(f"{url}/units", json={"units": UNITS})).status_code == 200
+    assert (await client.put(f"{url}/policy", json=policy)).status_code == 200
+    run = (await client.post(f"{url}/allocations")).json()
+    response = await client.get(f"/api/v1/quota/allocations/{run['id']}/report.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    about = {row[0]: row[1] for row in book["说明"].iter_rows(min_col=1, max_col=2, values_only=True) if row[0]}
+    assert about["指定名额规则"] == "目标绩效一等 1名，市级表彰 1名"
+    assert about["乡镇上浮要求（百分点）"] == 5
+    assert about["名额池占比范围"] == "0%–20%"
+    remarks = {row[0]: row[13] for row in book["名额分配"].iter_rows(min_row=3, values_only=True)}
+    assert remarks["化成镇"] == "市级表彰"

@@ -29,6 +29,7 @@ from shared.xlsx import PERCENT, local_time, workbook, write_pairs, write_table,
 KIND_NAMES = {"township": "乡镇", "street": "街道", "department": "机关部门", "institution": "参公事业单位"}
 KIND_ORDER = {"township": 0, "street": 1, "department": 2, "institution": 3}
 GRADE_NAMES = {"first": "一等", "second": "二等", "third": "三等"}
+COMMENDATION_NAMES = {"district": "区级表彰", "city": "市级表彰", "province": "省级表彰", "national": "国家级表彰"}
 HEADERS = ("单位编号", "单位", "类型", "绩效等次", "年末人数", "精确份额", "保底", "指定名额", "倾斜", "尾数补足",
            "合计", "优秀比例", "倾斜前比例", "备注")
 WIDTHS = (38, 22, 12, 9, 9, 10, 7, 9, 7, 9, 7, 10, 11, 36)
@@ -60,7 +61,10 @@ def _remarks(unit: dict[str, Any], inputs: dict[str, dict[str, Any]], names: dic
         out.append("合并评议：" + "、".join(names.get(m, m) for m in unit["members"]))
     red_lines = sorted({r for m in (unit["members"] or [unit["id"]]) for r in inputs.get(m, {}).get("red_lines", [])})
     if red_lines:
-        out.append("负面清单：" + "、".join(red_lines) + "（不参加指定和倾斜）")
+        out.append("负面清单：" + "、".join(red_lines) + "（不参加指定、倾斜和尾数补足）")
+    commendation = inputs.get(unit["id"], {}).get("commendation")
+    if commendation:
+        out.append(COMMENDATION_NAMES.get(commendation, commendation))
     return "；".join(out)
 
 
@@ -80,8 +84,6 @@ def uplift_row(policy: dict[str, Any], label: str) -> tuple[str, Any, str]:
         return (f"{label}（百分点）", value * 100, "0.##")
     return (label, value, PERCENT)
 
-
-COMMENDATION_NAMES = {"district": "区级表彰", "city": "市级表彰", "province": "省级表彰", "national": "国家级表彰"}
 
 
 def designated_text(policy: dict[str, Any]) -> str:
