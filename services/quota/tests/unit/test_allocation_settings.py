@@ -290,3 +290,20 @@ class TestProperties:
         shuffled = list(units)
         rnd.shuffle(shuffled)
         assert allocate(units, policy) == allocate(shuffled, policy)
+
+    @given(units_strategy, policy_strategy)
+    def test_every_pooled_slot_is_traced_to_the_rule_that_gave_it(self, units: list[UnitInput],
+                                                                  policy: Policy) -> None:
+        result = allocate(units, policy)
+        given_by: dict[str, dict[str, int]] = {}
+        for s in result.trace:
+            if s.unit is not None and s.slots and s.step in ("designated", "tilt", "remainder", "pool"):
+                assert s.rule, s
+                rules = given_by.setdefault(s.unit, {})
+                rules[s.rule] = rules.get(s.rule, 0) + s.slots
+        for u in result.units:
+            traced = given_by.get(u.id, {})
+            assert sum(n for r, n in traced.items() if r.startswith("designated")) == u.designated
+            assert traced.get("township_uplift", 0) == u.tilt
+            assert traced.get("largest_remainder", 0) + traced.get("pool_max", 0) == u.remainder
+            assert -traced.get("pool_min", 0) == u.pooled
