@@ -127,6 +127,20 @@ class TestDesignatedTable:
         assert rules_of(result, "T") == ["designated.by_grade.一等", "designated.by_commendation.province"]
         assert [s.slots for s in result.trace if s.unit == "T" and s.step == "designated"] == [1, 2]
 
+    def test_a_level_stands_for_that_level_or_above_and_counts_once(self) -> None:
+        # Table: city 1, province 2. P (province) takes the province entry, 2, not 1 + 2; N
+        # (national, not in the table) reaches province: 2; C (city): 1; D (district): none.
+        # Each township 10 × .20 = 2 (cap 5); ten institutions 9 × .2 = 1.8 pool 10 × .8 = 8.
+        policy = Policy(ratio_by_grade=GRADES, unit_cap_ratio=Fraction("0.5"), township_uplift=Fraction(0),
+                        designated=DesignatedTable(by_commendation={"city": 1, "province": 2}))
+        units = [township("P", 10, "一等", 4, "province"), township("N", 10, "一等", 3, "national"),
+                 township("C", 10, "一等", 2, "city"), township("D", 10, "一等", 1, "district"),
+                 *[UnitInput(f"I{i}", "institution", 9, "一等") for i in range(10)]]
+        result = allocate(units, policy)
+        assert {u.id: u.designated for u in result.units if u.kind == "township"} == {"P": 2, "N": 2, "C": 1, "D": 0}
+        assert rules_of(result, "N") == ["designated.by_commendation.province"]
+        assert rules_of(result, "C") == ["designated.by_commendation.city"]
+
     def test_the_table_and_conditions_together_are_refused(self) -> None:
         policy = Policy(ratio_by_grade=GRADES, unit_cap_ratio=Fraction("0.3"), township_uplift=Fraction(0),
                         designated_rules=(DesignatedRule("target_first_class", 1),), designated=TABLE)

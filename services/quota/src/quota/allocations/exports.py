@@ -85,7 +85,6 @@ def uplift_row(policy: dict[str, Any], label: str) -> tuple[str, Any, str]:
     return (label, value, PERCENT)
 
 
-
 def designated_text(policy: dict[str, Any]) -> str:
     table = policy.get("designated")
     if table:

@@ -28,7 +28,8 @@ class DesignatedTableIn(BaseModel):
     by_grade: dict[str, Slots] = Field(default_factory=dict,
                                        description="target-performance grade -> designated slots, e.g. {\"一等\": 1}")
     by_commendation: dict[CommendationLevel, Slots] = Field(
-        default_factory=dict, description="commendation level -> designated slots, e.g. {\"city\": 1}")
+        default_factory=dict, description="commendation level -> designated slots, e.g. {\"city\": 1}; a level "
+                                          "stands for that level or above (the highest reached counts, once)")
 
 
 class PolicyIn(BaseModel):

@@ -159,10 +159,19 @@ def _designated_grants(work: list[_Unit], policy: Policy) -> list[tuple[str, str
                                    key=lambda e: (-policy.ratio_by_grade[e[0]], e[0])):
             grants.append((f"designated.by_grade.{grade}", f"target-performance grade {grade}", slots,
                            _township_order(u for u in eligible if u.source.grade == grade)))
-        for level, slots in sorted(policy.designated.by_commendation.items(),
-                                   key=lambda e: -COMMENDATION_LEVELS.index(e[0])):
-            grants.append((f"designated.by_commendation.{level}", f"a {level}-level commendation", slots,
-                           _township_order(u for u in eligible if u.source.commendation == level)))
+        # A level in the table stands for that level or above: a township takes the entry of
+        # the highest level in the table that its commendation reaches, once.
+        table = policy.designated.by_commendation
+        rank = COMMENDATION_LEVELS.index
+
+        def entry(unit: _Unit) -> str | None:
+            own = unit.source.commendation
+            reached = [level for level in table if own is not None and rank(level) <= rank(own)]
+            return max(reached, key=rank, default=None)
+
+        for level, slots in sorted(table.items(), key=lambda e: -rank(e[0])):
+            grants.append((f"designated.by_commendation.{level}", f"a commendation at {level} level or above",
+                           slots, _township_order(u for u in eligible if entry(u) == level)))
         return grants
     for index, rule in enumerate(policy.designated_rules):
         grants.append((f"designated_rules.{index} ({rule.condition})", rule.condition, rule.slots,

@@ -14,8 +14,10 @@ Policy settings and their defaults (the defaults give Bazhou's rules as first wr
 ``designated`` (default none)
     A table that turns each township's target-performance grade and commendation level
     into designated slots: ``by_grade`` (e.g. 一等 → 1) and ``by_commendation`` (e.g. city →
-    1); a township that is both gets both. It replaces ``designated_rules`` (conditions
-    keyed in per unit): a policy with both is refused, so no slot depends on which wins.
+    1: commended at city level or above; a township takes the entry of the highest level in
+    the table that its commendation reaches, once); a township that is both gets both. It
+    replaces ``designated_rules`` (conditions keyed in per unit): a policy with both is
+    refused, so no slot depends on which wins.
 """
 
 from __future__ import annotations
