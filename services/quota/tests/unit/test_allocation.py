@@ -151,12 +151,11 @@ class TestProperties:
         assert allocate(units, policy) == allocate(shuffled, policy)
 
     @given(unit_lists, policies)
-    def test_red_lined_townships_never_get_designated_or_tilt(self, units: list[UnitInput],
-                                                              policy: Policy) -> None:
+    def test_red_lined_units_never_get_a_pooled_slot(self, units: list[UnitInput], policy: Policy) -> None:
         red = {u.id for u in units if u.red_lines}
         for u in allocate(units, policy).units:
             if u.id in red:
-                assert u.designated == 0 and u.tilt == 0
+                assert u.designated == 0 and u.tilt == 0 and u.remainder == 0
 
     @given(unit_lists, policies)
     def test_pool_is_spent_or_the_reason_given(self, units: list[UnitInput], policy: Policy) -> None:

@@ -29,6 +29,7 @@ from shared.xlsx import PERCENT, local_time, workbook, write_pairs, write_table,
 KIND_NAMES = {"township": "乡镇", "street": "街道", "department": "机关部门", "institution": "参公事业单位"}
 KIND_ORDER = {"township": 0, "street": 1, "department": 2, "institution": 3}
 GRADE_NAMES = {"first": "一等", "second": "二等", "third": "三等"}
+COMMENDATION_NAMES = {"district": "区级表彰", "city": "市级表彰", "province": "省级表彰", "national": "国家级表彰"}
 HEADERS = ("单位编号", "单位", "类型", "绩效等次", "年末人数", "精确份额", "保底", "指定名额", "倾斜", "尾数补足",
            "合计", "优秀比例", "倾斜前比例", "备注")
 WIDTHS = (38, 22, 12, 9, 9, 10, 7, 9, 7, 9, 7, 10, 11, 36)
@@ -60,7 +61,10 @@ def _remarks(unit: dict[str, Any], inputs: dict[str, dict[str, Any]], names: dic
         out.append("合并评议：" + "、".join(names.get(m, m) for m in unit["members"]))
     red_lines = sorted({r for m in (unit["members"] or [unit["id"]]) for r in inputs.get(m, {}).get("red_lines", [])})
     if red_lines:
-        out.append("负面清单：" + "、".join(red_lines) + "（不参加指定和倾斜）")
+        out.append("负面清单：" + "、".join(red_lines) + "（不参加指定、倾斜和尾数补足）")
+    commendation = inputs.get(unit["id"], {}).get("commendation")
+    if commendation:
+        out.append(COMMENDATION_NAMES.get(commendation, commendation))
     return "；".join(out)
 
 
@@ -73,6 +77,23 @@ def unit_rows(result: dict[str, Any], inputs: dict[str, dict[str, Any]],
              _remarks(u, inputs, names)] for u in units]
 
 
+def uplift_row(policy: dict[str, Any], label: str) -> tuple[str, Any, str]:
+    """Relative uplift as a percentage; absolute uplift in percentage points."""
+    value = Decimal(str(policy["township_uplift"]))
+    if policy.get("township_uplift_kind", "relative") == "absolute":
+        return (f"{label}（百分点）", value * 100, "0.##")
+    return (label, value, PERCENT)
+
+
+def designated_text(policy: dict[str, Any]) -> str:
+    table = policy.get("designated")
+    if table:
+        parts = [f"目标绩效{GRADE_NAMES.get(g, g)} {n}名" for g, n in table.get("by_grade", {}).items()]
+        parts += [f"{COMMENDATION_NAMES.get(c, c)} {n}名" for c, n in table.get("by_commendation", {}).items()]
+        return "，".join(parts) or "无"
+    return "，".join(f"{r['condition']} {r['slots']}名" for r in policy.get("designated_rules", [])) or "无"
+
+
 def comparison(result: dict[str, Any], policy: dict[str, Any]) -> list[tuple[str, Any] | tuple[str, Any, str]]:
     tilt = "、".join(KIND_NAMES.get(k, k) for k in policy.get("tilt_kinds", ["township"]))
     compared = "、".join(KIND_NAMES.get(k, k) for k in policy.get("comparison_kinds", ["department", "street"]))
@@ -81,7 +102,7 @@ def comparison(result: dict[str, Any], policy: dict[str, Any]) -> list[tuple[str
     return [
         (f"{tilt}优秀比例", _ratio(result["township_ratio"]), PERCENT),
         (f"{compared}优秀比例", _ratio(result["department_ratio"]), PERCENT),
-        ("政策要求上浮", Decimal(str(policy["township_uplift"])), PERCENT),
+        uplift_row(policy, "政策要求上浮"),
         (f"{tilt}应达比例", _ratio(result["required_township_ratio"]), PERCENT),
         ("实际上浮", _ratio(result["uplift"]), PERCENT),
         ("是否达到", reached),
@@ -162,7 +183,7 @@ async def report_xlsx(session: AsyncSession, records: RecordsClient, run_id: uui
     about.column_dimensions["A"].width, about.column_dimensions["B"].width = 16, 70
     ratios = "，".join(f"{GRADE_NAMES.get(g, g)} {float(Decimal(str(r)) * 100):g}%"
                       for g, r in sorted(policy["ratio_by_grade"].items(), key=lambda e: (-Decimal(str(e[1])), e[0])))
-    designated = "，".join(f"{r['condition']} {r['slots']}名" for r in policy.get("designated_rules", [])) or "无"
+    designated = designated_text(policy)
     write_pairs(about, [
         ("区域编号", str(run.region_id)), ("年度", run.year), ("分配运行编号", str(run.id)),
         ("计算时间", local_time(run.created_at)), ("计算人", run.created_by), ("输入摘要", run.input_digest),
@@ -170,7 +191,9 @@ async def report_xlsx(session: AsyncSession, records: RecordsClient, run_id: uui
         ("发布时间", local_time(publication.published_at) if publication else ""),
         ("发布人", publication.published_by if publication else ""),
         ("各等次优秀比例", ratios), ("单位上限比例", Decimal(str(policy["unit_cap_ratio"])), PERCENT),
-        ("乡镇上浮要求", Decimal(str(policy["township_uplift"])), PERCENT),
+        uplift_row(policy, "乡镇上浮要求"),
+        ("名额池占比范围", f"{float(Decimal(str(policy.get('pool_min', 0))) * 100):g}%–"
+                     f"{float(Decimal(str(policy.get('pool_max', 1))) * 100):g}%"),
         ("指定名额规则", designated), ("倾斜分配方法", policy.get("tilt_method", "hamilton")),
         ("剩余名额处理", {"largest_remainder": "按尾数大小补足", "keep": "留作区域预留"}.get(
             policy.get("leftover", "largest_remainder"), policy.get("leftover"))),

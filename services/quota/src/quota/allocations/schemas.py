@@ -9,12 +9,27 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Ratio = Annotated[Decimal, Field(ge=0, le=1, description="a decimal string, e.g. \"0.22\"")]
 UnitKind = Literal["township", "street", "department", "institution"]
+CommendationLevel = Literal["district", "city", "province", "national"]
+Slots = Annotated[int, Field(ge=0, le=100)]
 
 
 class DesignatedRuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     condition: str = Field(min_length=1, max_length=64)
     slots: int = Field(ge=0, le=100)
+
+
+class DesignatedTableIn(BaseModel):
+    """Designated slots computed from each township's inputs: its target-performance grade and
+    its commendation level. A township that is both (e.g. 一等 and commended by the city)
+    gets both."""
+
+    model_config = ConfigDict(extra="forbid")
+    by_grade: dict[str, Slots] = Field(default_factory=dict,
+                                       description="target-performance grade -> designated slots, e.g. {\"一等\": 1}")
+    by_commendation: dict[CommendationLevel, Slots] = Field(
+        default_factory=dict, description="commendation level -> designated slots, e.g. {\"city\": 1}; a level "
+                                          "stands for that level or above (the highest reached counts, once)")
 
 
 class PolicyIn(BaseModel):
@@ -24,8 +39,19 @@ class PolicyIn(BaseModel):
         min_length=1, description="excellent ratio per target-performance grade (first/second/third)")
     unit_cap_ratio: Ratio = Field(description="no unit above this share of its headcount")
     township_uplift: Annotated[Decimal, Field(ge=0, le=10)] = Field(
-        description="townships' ratio must be this much higher, relatively, than the comparison kinds")
-    designated_rules: list[DesignatedRuleIn] = Field(default_factory=list)
+        description="townships' ratio must be this much higher than the comparison kinds' "
+                    "(relatively, or in ratio points: see township_uplift_kind)")
+    township_uplift_kind: Literal["relative", "absolute"] = Field(
+        default="relative", description="relative: ratio >= comparison x (1 + uplift) (Bazhou: 0.2); "
+                                        "absolute: ratio >= comparison + uplift (0.05 = five percentage points)")
+    pool_min: Ratio = Field(default=Decimal(0), description="the pool is at least this share of the region's "
+                                                            "slots, topped up from units' whole parts")
+    pool_max: Ratio = Field(default=Decimal(1), description="the pool is at most this share of the region's "
+                                                            "slots, the excess given back by largest remainder")
+    designated_rules: list[DesignatedRuleIn] = Field(
+        default_factory=list, description="designated slots by conditions keyed in per unit; not with designated")
+    designated: DesignatedTableIn | None = Field(
+        default=None, description="designated slots from grades and commendations; not with designated_rules")
     tilt_kinds: list[UnitKind] = Field(default=["township"])
     comparison_kinds: list[UnitKind] = Field(default=["department", "street"])
     tilt_method: str = Field(default="hamilton", description="apportionment method sharing tilt slots by points")
@@ -44,6 +70,9 @@ class UnitIn(BaseModel):
     red_lines: list[str] = Field(default_factory=list, description="negative-list red lines hit")
     group: str | None = Field(default=None, max_length=64,
                               description="evaluation group: units sharing it are allocated as one")
+    commendation: CommendationLevel | None = Field(
+        default=None, description="highest level the unit was commended at (city: by the city party "
+                                  "committee or government)")
 
 
 class StoredUnitIn(UnitIn):
@@ -94,6 +123,13 @@ class PoolRead(BaseModel):
     left_reason: str | None
 
 
+class PoolBoundsRead(BaseModel):
+    min: str = Field(description="pool_min, a share of the region's slots")
+    max: str = Field(description="pool_max, a share of the region's slots")
+    returned: int = Field(description="slots above pool_max given back by largest remainder")
+    topped_up: int = Field(description="slots below pool_min taken from units' whole parts")
+
+
 class TraceStepRead(BaseModel):
     step: str
     text: str
@@ -108,7 +144,10 @@ class AllocationResultRead(BaseModel):
     township_ratio: str | None
     department_ratio: str | None
     required_township_ratio: str | None
-    uplift: str | None
+    uplift: str | None = Field(description="townships' ratio / comparison ratio - 1")
+    uplift_points: str | None = Field(default=None, description="townships' ratio - comparison ratio")
+    uplift_kind: Literal["relative", "absolute"] = "relative"
+    pool_bounds: PoolBoundsRead | None = None
     feasible: bool
     shortfall: int = Field(description="township slots missing to reach the uplift")
     trace: list[TraceStepRead]

@@ -18,6 +18,7 @@ from quota.allocations.schemas import (
     AllocationResultRead,
     ComparisonRead,
     PolicyIn,
+    PoolBoundsRead,
     PoolRead,
     PublicationRead,
     RunRead,
@@ -30,7 +31,16 @@ from quota.allocations.schemas import (
     UnitIn,
 )
 from quota.clients.records import RecordsClient
-from quota.domain.allocation import Allocation, AllocationError, DesignatedRule, Policy, UnitInput, allocate
+from quota.domain.allocation import (
+    Allocation,
+    AllocationError,
+    DesignatedRule,
+    DesignatedTable,
+    Policy,
+    UnitInput,
+    allocate,
+)
+from quota.domain.allocation_policy import validate_policy
 from quota.domain.apportion import ApportionmentError, canonical_method
 from quota.errors import (
     AlreadyPublished,
@@ -45,12 +55,16 @@ from shared.service_auth import Caller
 # ------------------------------------------------------------------ conversions
 
 
-def to_policy(policy: PolicyIn) -> Policy:
+def to_policy(policy: PolicyIn, *, where: str = "body.policy") -> Policy:
     try:
         tilt_method = canonical_method(policy.tilt_method)
     except ApportionmentError as exc:
-        raise InvalidAllocation(str(exc), errors=[{"field": "body.policy.tilt_method",
+        raise InvalidAllocation(str(exc), errors=[{"field": f"{where}.tilt_method",
                                                    "message": str(exc)}]) from exc
+    table = None
+    if policy.designated is not None:
+        by_commendation = {str(level): slots for level, slots in policy.designated.by_commendation.items()}
+        table = DesignatedTable(by_grade=dict(policy.designated.by_grade), by_commendation=by_commendation)
     return Policy(
         ratio_by_grade={grade: Fraction(ratio) for grade, ratio in policy.ratio_by_grade.items()},
         unit_cap_ratio=Fraction(policy.unit_cap_ratio),
@@ -60,20 +74,37 @@ def to_policy(policy: PolicyIn) -> Policy:
         comparison_kinds=frozenset(policy.comparison_kinds),
         tilt_method=tilt_method,
         leftover=policy.leftover,
+        township_uplift_kind=policy.township_uplift_kind,
+        pool_min=Fraction(policy.pool_min),
+        pool_max=Fraction(policy.pool_max),
+        designated=table,
     )
+
+
+def check_policy(policy: PolicyIn, *, where: str = "body") -> Policy:
+    """The policy sent as the whole body (``where`` names it), as the engine takes it; refused
+    with a 422 naming the setting if it breaks a rule."""
+    domain_policy = to_policy(policy, where=where)
+    try:
+        validate_policy(domain_policy)
+    except AllocationError as exc:
+        field = f"{where}.{exc.field.removeprefix('policy.')}"
+        raise InvalidAllocation(str(exc), errors=[{"field": field, "message": str(exc)}]) from exc
+    return domain_policy
 
 
 def to_units(units: list[UnitIn]) -> list[UnitInput]:
     return [UnitInput(id=u.id, kind=u.kind, headcount=u.headcount, grade=u.grade,
                       points=Fraction(u.points), conditions=frozenset(u.conditions),
-                      red_lines=frozenset(u.red_lines), group=u.group) for u in units]
+                      red_lines=frozenset(u.red_lines), group=u.group, commendation=u.commendation)
+            for u in units]
 
 
 def _ratio(value: Fraction | None) -> str | None:
     return None if value is None else decimal_str(value)
 
 
-def render(result: Allocation) -> AllocationResultRead:
+def render(result: Allocation, policy: Policy) -> AllocationResultRead:
     return AllocationResultRead(
         units=[UnitAllocationRead(
             id=u.id, kind=u.kind, headcount=u.headcount, grade=u.grade, points=decimal_str(u.points),
@@ -88,6 +119,10 @@ def render(result: Allocation) -> AllocationResultRead:
         department_ratio=_ratio(result.department_ratio),
         required_township_ratio=_ratio(result.required_township_ratio),
         uplift=_ratio(result.uplift),
+        uplift_points=_ratio(result.uplift_points),
+        uplift_kind=policy.township_uplift_kind,
+        pool_bounds=PoolBoundsRead(min=decimal_str(policy.pool_min), max=decimal_str(policy.pool_max),
+                                   returned=result.pool_returned, topped_up=result.pool_topped_up),
         feasible=result.feasible,
         shortfall=result.shortfall,
         trace=[TraceStepRead(step=s.step, text=s.text, unit=s.unit, slots=s.slots, rule=s.rule)
@@ -97,7 +132,8 @@ def render(result: Allocation) -> AllocationResultRead:
 
 def compute(units: list[UnitIn], policy: PolicyIn) -> AllocationResultRead:
     try:
-        return render(allocate(to_units(units), to_policy(policy)))
+        domain_policy = to_policy(policy)
+        return render(allocate(to_units(units), domain_policy), domain_policy)
     except AllocationError as exc:
         raise InvalidAllocation(str(exc), errors=[{"field": f"body.{exc.field}", "message": str(exc)}]) from exc
 
@@ -134,7 +170,7 @@ async def put_inputs(session: AsyncSession, *, region_id: uuid.UUID, year: int, 
                                     errors=[{"field": "body.units", "message": f"duplicate ids: {duplicates}"}])
         values["units"] = [u.model_dump(mode="json", exclude_none=True) for u in units]
     if policy is not None:
-        to_policy(policy)
+        check_policy(policy)
         values["policy"] = policy.model_dump(mode="json")
     update = {k: v for k, v in values.items() if k in ("units", "policy", "updated_by")}
     statement = insert(AllocationInputs).values(**values).on_conflict_do_update(
