@@ -24,7 +24,7 @@ from records.work_logs.service import LOCAL
 from shared.db import SessionDep
 from shared.errors import NotFound, Unprocessable
 from shared.periods import Period
-from shared.service_auth import Caller, CallerDep
+from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records", tags=["summaries"])
 
@@ -366,14 +366,10 @@ async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
 async def group_summary(region_id: uuid.UUID, group: Annotated[str, Path(max_length=64)], period: PeriodDep,
                         session: SessionDep, caller: CallerDep, fields: FieldsDep,
                         leave_in_year: LeaveInYear = True, order: Order = "staff_no") -> Response:
-    await _visible_region(session, caller, region_id)
+    await scope.valid_group(session, caller, region_id, group)
     unit_ids = list(await session.scalars(select(Unit.id).where(Unit.region_id == region_id,
                                                                 Unit.evaluation_group == group)))
     if not unit_ids:
         raise NotFound(f"no evaluation group {group!r} in region {region_id}", code="group_not_found")
     return Response(await summary_json(session, unit_ids, period, leave_in_year=leave_in_year, fields=fields,
                                        order=order), media_type="application/json")
-
-
-async def _visible_region(session: AsyncSession, caller: Caller, region_id: uuid.UUID) -> None:
-    await scope.valid_region(session, caller, region_id)
