@@ -127,7 +127,8 @@ ScopeDep = Annotated[Scope, Depends(get_scope)]
 
 
 def _touch(scheme: Scheme) -> None:
-    touch(region_id=scheme.region_id, unit_id=scheme.unit_id)
+    """The scheme's region, and its unit (a group's scheme: its lead unit, if it names one)."""
+    touch(region_id=scheme.region_id, unit_id=scheme.unit_id if scheme.unit_id is not None else scheme.lead_unit_id)
 
 
 def _allow(scope: Scope, scheme: Scheme, *, manage: bool, missing: Exception) -> None:

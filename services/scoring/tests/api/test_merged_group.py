@@ -12,6 +12,9 @@ import httpx
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
+from .conftest import caller_headers
+from .test_exports import open_results, table
+
 Q = "2025Q2"
 DEFINITION = {
     "indicators": [{"code": "ji", "name": "绩", "weight": "1"}],
@@ -91,13 +94,38 @@ async def test_the_lead_units_administrator_runs_the_groups_scheme(client: httpx
     assert rows(await client.get(f"{base}/results", headers=leader_of(d))) == everyone
     explained = await client.get(f"{base}/people/{p['C']}/explanation", headers=as_d)
     assert explained.status_code == 200 and explained.json()["score"] == "87"
-    assert (await client.get(f"{base}/results.xlsx", headers=as_d)).status_code == 200
-    assert sid in [s["id"] for s in (await client.get("/api/v1/scoring/schemes", headers=as_d)).json()["items"]]
+    sheet = open_results(await client.get(f"{base}/results.xlsx", headers=as_d))["考核结果"]
+    assert [r[2] for r in table(sheet)] == ["A", "C", "B"]
+    listed = await client.get("/api/v1/scoring/schemes", headers=as_d, params={"unit_id": d})
+    assert [s["id"] for s in listed.json()["items"]] == [sid]  # D's schemes: those of the group it leads too
+    assert (await client.get(f"{base}/versions", headers=as_d)).status_code == 200
     # D's leaders see it as a unit's leaders see their unit's scheme: not theirs to change
     assert (await client.post(f"{base}/close", headers=leader_of(d))).status_code == 403
 
+    # C objects; D's administrator reviews it (as a unit's administrator reviews their unit's)
+    objected = await client.post(f"/api/v1/scoring/results/{close_id}/objections", headers=caller_headers(p["C"]),
+                                 json={"reason": "荣誉加分应为三分"})
+    assert objected.status_code == 201, objected.text
+    objection = objected.json()["id"]
+    assert [o["id"] for o in (await client.get("/api/v1/scoring/objections", headers=as_d)).json()] == [objection]
+    # a round of the next quarter, opened and closed by D's administrator
+    opened = await client.post(f"/api/v1/scoring/schemes/{sid}/periods/2025Q3/rounds", headers=as_d,
+                               json={"raters": [{"rater_id": p["A"], "group": "staff"}]})
+    assert opened.status_code == 201 and opened.json()["people"] == 3, opened.text
+    round_id = opened.json()["id"]
+
     # I's administrator sees the scheme and I's rows only, and changes nothing
     as_i = admin_of(i)
+    sheet = open_results(await client.get(f"{base}/results.xlsx", headers=as_i))["考核结果"]
+    assert [(r[2], r[3]) for r in table(sheet)] == [("C", "单位I")]
+    assert (await client.get(f"{base}/results", headers=leader_of(i))).json()["items"][0]["person_id"] == p["C"]
+    assert (await client.get(f"{base}/versions", headers=as_i)).status_code == 403
+    assert (await client.get(f"/api/v1/scoring/objections/{objection}", headers=as_i)).status_code == 404
+    assert (await client.post(f"/api/v1/scoring/objections/{objection}/review", headers=as_i,
+                              json={"decision": "reject", "reason": "加分按文件计"})).status_code == 404
+    assert (await client.get("/api/v1/scoring/objections", headers=as_i)).json() == []
+    assert (await client.get(f"/api/v1/scoring/rounds/{round_id}", headers=as_i)).status_code == 404
+    assert (await client.post(f"/api/v1/scoring/rounds/{round_id}/close", headers=as_i)).status_code == 404
     assert (await client.get(f"/api/v1/scoring/schemes/{sid}", headers=as_i)).status_code == 200
     assert rows(await client.get(f"{base}/results", headers=as_i)) == {p["C"]: ("87", 2)}
     assert (await client.get(f"{base}/people/{p['A']}/explanation", headers=as_i)).status_code == 404
@@ -116,6 +144,12 @@ async def test_the_lead_units_administrator_runs_the_groups_scheme(client: httpx
     assert (await client.put(f"{base}/marks", headers=as_o, json={"marks": marks[:1]})).status_code == 404
     assert (await client.post(f"/api/v1/scoring/results/{close_id}/publish", headers=as_o)).status_code == 404
     assert sid not in [s["id"] for s in (await client.get("/api/v1/scoring/schemes", headers=as_o)).json()["items"]]
+
+    reviewed = await client.post(f"/api/v1/scoring/objections/{objection}/review", headers=as_d,
+                                 json={"decision": "reject", "reason": "加分按表彰文件计两分"})
+    assert reviewed.status_code == 200 and reviewed.json()["status"] == "rejected", reviewed.text
+    closed = await client.post(f"/api/v1/scoring/rounds/{round_id}/close", headers=as_d)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed", closed.text
 
 
 async def test_a_lead_unit_is_a_unit_of_the_group(client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:

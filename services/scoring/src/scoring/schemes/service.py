@@ -8,7 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,8 +63,8 @@ async def create(session: AsyncSession, neighbours: Neighbours, body: SchemeCrea
     scheme = Scheme(id=uuid.uuid4(), region_id=body.region_id, unit_id=body.unit_id, group_name=body.group,
                     lead_unit_id=body.lead_unit_id, staff_category=body.staff_category, name=body.name,
                     created_by=caller.subject)
-    touch(region_id=body.region_id, unit_id=body.unit_id)
     own = body.unit_id if body.unit_id is not None else body.lead_unit_id
+    touch(region_id=body.region_id, unit_id=own)
     if not (caller.administers_region(body.region_id)
             or (own is not None and "unit_admin" in caller.roles and str(own) in caller.unit_ids)):
         raise SchemeNotFound(f"no region {body.region_id} or unit {own} you administer",
@@ -118,8 +118,8 @@ async def list_schemes(session: AsyncSession, scope: Scope, *, region_id: uuid.U
     query = select(Scheme).where(scope.schemes()).order_by(Scheme.created_at, Scheme.id)
     if region_id is not None:
         query = query.where(Scheme.region_id == region_id)
-    if unit_id is not None:
-        query = query.where(Scheme.unit_id == unit_id)
+    if unit_id is not None:  # the unit's schemes, and those of the groups it leads
+        query = query.where(or_(Scheme.unit_id == unit_id, Scheme.lead_unit_id == unit_id))
     schemes = list(await session.scalars(query))
     out = []
     for scheme in schemes:
