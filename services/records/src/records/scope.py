@@ -129,6 +129,23 @@ async def valid_region(session: AsyncSession, caller: Caller, region_id: uuid.UU
     return region
 
 
+async def valid_group(session: AsyncSession, caller: Caller, region_id: uuid.UUID, group: str) -> Region:
+    """The region of an evaluation group, for the region's administrators and for the administrators
+    and leaders of a unit of the region in that group (a merged group's supervising department runs
+    its scheme, the other units see their own rows of it); otherwise the region does not exist for
+    them, as for ``valid_region``."""
+    region = await session.get(Region, region_id)
+    if region is not None:
+        touch(region_id=region.id)
+    if region is not None and not caller.administers_region(region.id) and {"unit_admin", "leader"} & set(caller.roles):
+        own = await session.scalar(select(Unit.id).where(
+            Unit.id.in_(_uuids(caller.unit_ids)), Unit.region_id == region.id, Unit.evaluation_group == group)
+            .limit(1))
+        if own is not None:
+            return region
+    return await valid_region(session, caller, region_id)
+
+
 async def valid_unit(session: AsyncSession, caller: Caller, unit_id: uuid.UUID, *, manage: bool = False) -> Unit:
     """The unit, if the caller sees it (a unit administrator of A gets 404 for B); with ``manage``,
     a leader who sees it gets 403."""

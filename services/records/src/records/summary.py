@@ -28,7 +28,7 @@ from records.work_logs.service import LOCAL
 from shared.db import SessionDep
 from shared.errors import NotFound, Unprocessable
 from shared.periods import DEFAULT_MIN_SHARE, Period, min_days
-from shared.service_auth import Caller, CallerDep
+from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records", tags=["summaries"])
 
@@ -180,7 +180,7 @@ async def group_summary(region_id: uuid.UUID, group: Annotated[str, Path(max_len
                         session: SessionDep, caller: CallerDep, fields: FieldsDep, deadlines: DeadlinesDep,
                         settings: SettingsDep, leave_in_year: LeaveInYear = True,
                         order: Order = "staff_no") -> Response:
-    await _visible_region(session, caller, region_id)
+    await scope.valid_group(session, caller, region_id, group)
     unit_ids = list(await session.scalars(select(Unit.id).where(Unit.region_id == region_id,
                                                                 Unit.evaluation_group == group)))
     if not unit_ids:
@@ -188,7 +188,3 @@ async def group_summary(region_id: uuid.UUID, group: Annotated[str, Path(max_len
     return Response(await summary_json(session, unit_ids, period, leave_in_year=leave_in_year, fields=fields,
                                        order=order, deadlines=deadlines, min_share=settings.min_share_of_period,
                                        zone=settings.time_zone), media_type="application/json")
-
-
-async def _visible_region(session: AsyncSession, caller: Caller, region_id: uuid.UUID) -> None:
-    await scope.valid_region(session, caller, region_id)

@@ -35,7 +35,8 @@ from shared.periods import Period, in_scope_of, parse_period
 
 def _person(person_id: uuid.UUID, staff_no: str, name: str) -> dict[str, Any]:
     return {"person_id": person_id, "staff_no": staff_no, "name": name, "unit_id": None, "section_id": None,
-            "section_name": None, "section_coefficient": None, "post": None, "staff_category": None, "days_in_period": 0, "weeks_due": 0, "weeks_submitted": 0,
+            "section_name": None, "section_coefficient": None,
+            "post": None, "staff_category": None, "days_in_period": 0, "weeks_due": 0, "weeks_submitted": 0,
             "weeks_on_time": 0, "months_due": 0, "monthly_reports": 0, "reports_on_time": 0, "mean_leader_mark": None,
             "tasks": 0, "task_load": Decimal(0),
             "task_completion": None, "attendance": {}, "leave_days_in_year": 0}

@@ -36,15 +36,19 @@ def _now() -> Mapped[datetime]:
 
 
 class Scheme(Base):
-    """Who a scheme evaluates: one unit, or an evaluation group of a region; optionally one staff category."""
+    """Who a scheme evaluates: one unit, or an evaluation group of a region; optionally one staff category.
+    A group's scheme may name its lead unit (the supervising department of a merged group), whose
+    administrator runs it as their own unit's."""
 
     __tablename__ = "schemes"
-    __table_args__ = (CheckConstraint("(unit_id IS NULL) <> (group_name IS NULL)", name="one_scope"),)
+    __table_args__ = (CheckConstraint("(unit_id IS NULL) <> (group_name IS NULL)", name="one_scope"),
+                      CheckConstraint("lead_unit_id IS NULL OR group_name IS NOT NULL", name="lead_of_group"))
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     region_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
     unit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
     group_name: Mapped[str | None] = mapped_column(String(64))
+    lead_unit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
     staff_category: Mapped[str | None] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = _now()

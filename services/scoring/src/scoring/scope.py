@@ -9,6 +9,9 @@ scheme's. So each object is authorised by its scheme's own region and unit:
 - a unit's administrator manages the unit's schemes, a unit's leader sees them — only where
   records says the unit is of the scheme's region (a scheme naming another region's unit, made
   before creation checked it, is nobody's in that other region);
+- a group's scheme naming a lead unit (the supervising department of a merged group) is the lead
+  unit's as a unit's scheme is the unit's; the administrators and leaders of the group's other
+  units see it, and only their own units' rows of its results;
 - a person sees their own results and objections, and a rater the rounds they rate in.
 
 An object the caller may not see is a 404 (its existence is not revealed); one they may see but not
@@ -21,9 +24,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,9 +35,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scoring.clients import Neighbours
 from scoring.errors import InputInvalid, ObjectionNotFound, ResultNotFound, RoundNotFound, SchemeNotFound
 from scoring.models import Close, Objection, RatingRound, RoundRater, Scheme
-from shared.errors import Forbidden
+from shared.errors import Forbidden, UpstreamUnavailable
 from shared.periods import Period
-from shared.service_auth import Caller, CallerDep
+from shared.service_auth import SYSTEM_CALLER, Caller, CallerDep
 from shared.touched import touch
 
 #: most rows a 422 lists (a sheet of 50,000 bad rows need not come back whole)
@@ -46,10 +50,22 @@ class Scope:
 
     caller: Caller
     unit_regions: Mapping[str, str]  # the caller's units (a unit admin's, a leader's) → their region
+    unit_groups: Mapping[str, str] = field(default_factory=dict)  # those of them in an evaluation group → it
 
     def _in_own_unit(self, scheme: Scheme) -> bool:
-        unit = None if scheme.unit_id is None else str(scheme.unit_id)
-        return unit is not None and self.unit_regions.get(unit) == str(scheme.region_id)
+        """The scheme is of one of the caller's units: the unit's own, or a group's led by it."""
+        owner = scheme.unit_id if scheme.unit_id is not None else scheme.lead_unit_id
+        return owner is not None and self.unit_regions.get(str(owner)) == str(scheme.region_id)
+
+    def leads(self, scheme: Scheme) -> bool:
+        """A group's scheme whose lead unit is one of the caller's (its administrators and leaders see every row)."""
+        return scheme.unit_id is None and self._in_own_unit(scheme)
+
+    def in_group(self, scheme: Scheme) -> bool:
+        """One of the caller's units is of the scheme's region and in the scheme's evaluation group."""
+        return scheme.group_name is not None and any(
+            self.unit_regions.get(unit) == str(scheme.region_id) for unit, group in self.unit_groups.items()
+            if group == scheme.group_name)
 
     def manages(self, scheme: Scheme) -> bool:
         """The region's administrators manage every scheme of it; a unit administrator their unit's."""
@@ -57,8 +73,8 @@ class Scope:
             "unit_admin" in self.caller.roles and self._in_own_unit(scheme))
 
     def sees(self, scheme: Scheme) -> bool:
-        """Also the unit's leaders."""
-        return self.manages(scheme) or self._in_own_unit(scheme)
+        """Also the unit's leaders; and a group's scheme, the administrators and leaders of its units."""
+        return self.manages(scheme) or self._in_own_unit(scheme) or self.in_group(scheme)
 
     def schemes(self, *, manage: bool = False) -> ColumnElement[bool]:
         """The WHERE clause of the schemes the caller sees (or manages): the same rule as ``sees``."""
@@ -68,19 +84,39 @@ class Scope:
         if self.caller.region_ids:
             clauses.append(Scheme.region_id.in_([uuid.UUID(r) for r in self.caller.region_ids]))
         if not manage or "unit_admin" in self.caller.roles:
-            clauses.extend(and_(Scheme.unit_id == uuid.UUID(unit), Scheme.region_id == uuid.UUID(region))
+            clauses.extend(and_(or_(Scheme.unit_id == uuid.UUID(unit), Scheme.lead_unit_id == uuid.UUID(unit)),
+                                Scheme.region_id == uuid.UUID(region))
                            for unit, region in self.unit_regions.items())
+        if not manage:
+            clauses.extend(and_(Scheme.group_name == self.unit_groups[unit], Scheme.region_id == uuid.UUID(region))
+                           for unit, region in self.unit_regions.items() if unit in self.unit_groups)
         return or_(*clauses) if clauses else false()
 
 
 async def scope_of(caller: Caller, neighbours: Neighbours) -> Scope:
-    """The caller's scope: their own units' regions looked up in records (as the system; kept)."""
+    """The caller's scope: their own units' regions and evaluation groups, looked up in records (as
+    the system; a unit never changes region, so its region is kept, but it may be regrouped)."""
     regions: dict[str, str] = {}
+    groups: dict[str, str] = {}
     for unit in caller.unit_ids:
-        region = await neighbours.unit_region(unit)
-        if region is not None:
-            regions[unit] = region
-    return Scope(caller=caller, unit_regions=regions)
+        found = await _unit(neighbours, unit)
+        if found is not None:
+            regions[unit] = str(found["region_id"])
+            if found.get("evaluation_group"):
+                groups[unit] = str(found["evaluation_group"])
+    return Scope(caller=caller, unit_regions=regions, unit_groups=groups)
+
+
+async def _unit(neighbours: Neighbours, unit_id: object, *, caller: Caller = SYSTEM_CALLER) -> dict[str, Any] | None:
+    """A unit as records knows it (its region and evaluation group); None if records knows no such
+    unit, or, asked with an end caller's identity, if that caller may not see it."""
+    response = await neighbours.records.request("GET", f"/api/v1/records/units/{unit_id}", caller=caller)
+    if response.status_code in (403, 404, 422):
+        return None
+    if response.status_code != 200:
+        raise UpstreamUnavailable(f"records answered {response.status_code} for unit {unit_id}")
+    found: dict[str, Any] = orjson.loads(response.content)
+    return found
 
 
 async def get_scope(request: Request, caller: CallerDep) -> Scope:
@@ -91,7 +127,8 @@ ScopeDep = Annotated[Scope, Depends(get_scope)]
 
 
 def _touch(scheme: Scheme) -> None:
-    touch(region_id=scheme.region_id, unit_id=scheme.unit_id)
+    """The scheme's region, and its unit (a group's scheme: its lead unit, if it names one)."""
+    touch(region_id=scheme.region_id, unit_id=scheme.unit_id if scheme.unit_id is not None else scheme.lead_unit_id)
 
 
 def _allow(scope: Scope, scheme: Scheme, *, manage: bool, missing: Exception) -> None:
@@ -223,6 +260,17 @@ async def unit_of_new_scheme(neighbours: Neighbours, scope: Scope, *, region_id:
     region = await neighbours.unit_region(unit_id, caller=scope.caller)
     if region is None or region != str(region_id):
         raise bad_rows(f"no unit {unit_id} of region {region_id} that you can see", ["body.unit_id"])
+
+
+async def lead_unit_of_new_scheme(neighbours: Neighbours, scope: Scope, *, region_id: uuid.UUID, group: str,
+                                  lead_unit_id: uuid.UUID) -> None:
+    """A new group scheme's lead unit is a unit of the scheme's region in the scheme's evaluation
+    group, that the caller sees (records is asked with the caller's identity); else a 422 naming
+    ``body.lead_unit_id``, whichever it is."""
+    unit = await _unit(neighbours, lead_unit_id, caller=scope.caller)
+    if unit is None or str(unit["region_id"]) != str(region_id) or unit.get("evaluation_group") != group:
+        raise bad_rows(f"no unit {lead_unit_id} of region {region_id} in evaluation group {group!r} that you can see",
+                       ["body.lead_unit_id"])
 
 
 async def people_of(neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller,

@@ -620,8 +620,9 @@ async def find_close(session: AsyncSession, scheme: Scheme, period: str, version
 
 
 def visible_units(scope: Scope, scheme: Scheme) -> set[str] | None:
-    """None: every row; else only rows of these units (a unit's administrator or leader in a group scheme)."""
-    if scope.manages(scheme) and (scheme.unit_id is not None or scope.caller.administers_region(scheme.region_id)):
+    """None: every row; else only rows of these units (a unit's administrator or leader in a group scheme
+    that their unit does not lead)."""
+    if scope.manages(scheme) or scope.leads(scheme):
         return None
     return {u for u, region in scope.unit_regions.items() if region == str(scheme.region_id)}
 

@@ -18,6 +18,9 @@ class SchemeCreate(BaseModel):
     unit_id: uuid.UUID | None = Field(default=None, description="a unit's scheme; or give group")
     group: str | None = Field(default=None, min_length=1, max_length=64,
                               description="an evaluation group of the region spanning units")
+    lead_unit_id: uuid.UUID | None = Field(
+        default=None, description="with group: the group's lead unit (the supervising department of a merged "
+                                  "group), a unit of the region in the group; its administrator runs the scheme")
     staff_category: str | None = Field(default=None, max_length=32,
                                        description="only people of this staff category are evaluated")
     name: str = Field(min_length=1, max_length=200)
@@ -40,6 +43,7 @@ class SchemeRead(BaseModel):
     region_id: uuid.UUID
     unit_id: uuid.UUID | None
     group: str | None
+    lead_unit_id: uuid.UUID | None
     staff_category: str | None
     name: str
     created_at: datetime

@@ -8,7 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from scoring.definitions import Rules, SchemeDefinition, compile_rules
 from scoring.errors import InputInvalid, SchemeNotFound
 from scoring.models import AdjustmentRow, Mark, NegativeEvent, Scheme, SchemeVersion
 from scoring.schemes.schemas import AdjustmentCreate, MarksPut, NegativeEventCreate, SchemeCreate, SchemeRead
-from scoring.scope import Scope, check_people, scheme_or_404, unit_of_new_scheme
+from scoring.scope import Scope, check_people, lead_unit_of_new_scheme, scheme_or_404, unit_of_new_scheme
 from shared.periods import Period
 from shared.touched import touch
 
@@ -42,8 +42,8 @@ async def rules_at(session: AsyncSession, scheme_id: uuid.UUID, version: int) ->
 
 def read(scheme: Scheme, version: SchemeVersion) -> SchemeRead:
     return SchemeRead(id=scheme.id, region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
-                      staff_category=scheme.staff_category, name=scheme.name, created_at=scheme.created_at,
-                      created_by=scheme.created_by, version=version.version,
+                      lead_unit_id=scheme.lead_unit_id, staff_category=scheme.staff_category, name=scheme.name,
+                      created_at=scheme.created_at, created_by=scheme.created_by, version=version.version,
                       version_created_at=version.created_at, definition=version.definition)
 
 
@@ -53,18 +53,27 @@ def _definition_json(definition: SchemeDefinition) -> dict[str, Any]:
 
 
 async def create(session: AsyncSession, neighbours: Neighbours, body: SchemeCreate, scope: Scope) -> SchemeRead:
-    """The caller administers the region, or the unit (of that region: records is asked) is theirs."""
+    """The caller administers the region, or the unit (of that region: records is asked) is theirs,
+    or, for a group's scheme, the lead unit (of that region and group: records is asked) is."""
     caller = scope.caller
+    if body.lead_unit_id is not None and body.group is None:
+        raise _bad("a lead unit is only named for an evaluation group's scheme (give group, not unit_id)",
+                   "body.lead_unit_id")
     definition = _definition_json(body.definition)
     scheme = Scheme(id=uuid.uuid4(), region_id=body.region_id, unit_id=body.unit_id, group_name=body.group,
-                    staff_category=body.staff_category, name=body.name, created_by=caller.subject)
-    touch(region_id=body.region_id, unit_id=body.unit_id)
+                    lead_unit_id=body.lead_unit_id, staff_category=body.staff_category, name=body.name,
+                    created_by=caller.subject)
+    own = body.unit_id if body.unit_id is not None else body.lead_unit_id
+    touch(region_id=body.region_id, unit_id=own)
     if not (caller.administers_region(body.region_id)
-            or (body.unit_id is not None and "unit_admin" in caller.roles and str(body.unit_id) in caller.unit_ids)):
-        raise SchemeNotFound(f"no region {body.region_id} or unit {body.unit_id} you administer",
+            or (own is not None and "unit_admin" in caller.roles and str(own) in caller.unit_ids)):
+        raise SchemeNotFound(f"no region {body.region_id} or unit {own} you administer",
                              code="scope_not_found")
     if body.unit_id is not None:
         await unit_of_new_scheme(neighbours, scope, region_id=body.region_id, unit_id=body.unit_id)
+    if body.group is not None and body.lead_unit_id is not None:
+        await lead_unit_of_new_scheme(neighbours, scope, region_id=body.region_id, group=body.group,
+                                      lead_unit_id=body.lead_unit_id)
     session.add(scheme)
     await session.flush()
     version = SchemeVersion(scheme_id=scheme.id, version=1, definition=definition, created_by=caller.subject)
@@ -109,8 +118,8 @@ async def list_schemes(session: AsyncSession, scope: Scope, *, region_id: uuid.U
     query = select(Scheme).where(scope.schemes()).order_by(Scheme.created_at, Scheme.id)
     if region_id is not None:
         query = query.where(Scheme.region_id == region_id)
-    if unit_id is not None:
-        query = query.where(Scheme.unit_id == unit_id)
+    if unit_id is not None:  # the unit's schemes, and those of the groups it leads
+        query = query.where(or_(Scheme.unit_id == unit_id, Scheme.lead_unit_id == unit_id))
     schemes = list(await session.scalars(query))
     out = []
     for scheme in schemes:
