@@ -25,7 +25,7 @@ async def with_honour_points(records: RecordsClient, units: list[dict[str, Any]]
     if not policy.honour_points:
         return units, []
     honours = await records.honours(region_id, year, caller=caller)
-    return add_honour_points(units, honours, policy.honour_points)
+    return add_honour_points(units, honours, {str(level): points for level, points in policy.honour_points.items()})
 
 
 def add_honour_points(units: list[dict[str, Any]], honours: list[dict[str, Any]],
