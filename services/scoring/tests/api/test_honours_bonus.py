@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from .conftest import unit_with_people
+from .test_year import MARKS, YEAR, publish_quota
 
 Q = "2025Q2"  # 2025-04-01 .. 2025-06-30
 HONOURS = "/api/v1/records/honours"
@@ -131,3 +132,33 @@ async def test_the_table_names_a_bonus_item_of_the_catalogue(client: httpx.Async
         "region_id": county["region"], "unit_id": county["unit"], "name": "x", "definition": definition})
     assert response.status_code == 422
     assert "adjustments.honours" in response.json()["errors"][0]["field"]
+
+
+async def test_a_year_counts_an_honour_in_its_quarter_only(client: httpx.AsyncClient, records: httpx.AsyncClient,
+                                                           quota: httpx.AsyncClient) -> None:
+    """J is marked 74 in every quarter and at the year's end, with a county honour (2 points) of
+    2025-08-01: Q3 is 74 + 2 = 76; the year (60% quarters) is (74 + 74 + 76 + 74) / 4 = 74.5 × 0.6
+    = 44.7 + year-end 74 × 0.4 = 29.6 → 74.3 (counted again at the year's end it would be 75.1)."""
+    definition = {**YEAR, "adjustments": {
+        "items": {"honour": {"name": "荣誉", "direction": "bonus", "max_points": "3"}},
+        "honours": {"county": {"item": "honour", "points": "2"}}}}
+    county = await unit_with_people(records, "ABCDEFGHIJ")
+    p = county["people"]
+    scheme = (await client.post("/api/v1/scoring/schemes", json={
+        "region_id": county["region"], "unit_id": county["unit"], "name": "化成镇", "definition": definition})).json()
+    await award(records, "county", "2025-08-01", person_id=p["J"])
+    base = f"/api/v1/scoring/schemes/{scheme['id']}/periods"
+    for q in range(4):
+        marks = [{"person_id": p[k], "indicator": "ji", "mark": quarters[q]} for k, (quarters, _) in MARKS.items()]
+        assert (await client.put(f"{base}/2025Q{q + 1}/marks", json={"marks": marks})).status_code == 200
+        close = (await client.post(f"{base}/2025Q{q + 1}/close")).json()
+        assert (await client.post(f"/api/v1/scoring/results/{close['id']}/publish")).status_code == 200
+    q3 = {r["person_id"]: r["score"] for r in (await client.get(f"{base}/2025Q3/results")).json()["items"]}
+    assert q3[p["J"]] == "76"
+    marks = [{"person_id": p[k], "indicator": "ji", "mark": year_end} for k, (_, year_end) in MARKS.items()]
+    assert (await client.put(f"{base}/2025/marks", json={"marks": marks})).status_code == 200
+    await publish_quota(quota, county["region"], county["unit"])
+    response = await client.post(f"{base}/2025/close")
+    assert response.status_code == 201, response.text
+    year = {r["person_id"]: r["score"] for r in (await client.get(f"{base}/2025/results")).json()["items"]}
+    assert year[p["J"]] == "74.3"
