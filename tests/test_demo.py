@@ -40,6 +40,7 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
     for unit in result["units"]:
         assert 0 <= unit["total"] <= unit["cap"]
     assert result["pool"]["left"] == 0 or result["pool"]["left_reason"]
+    assert any(step["step"] == "honour_points" for step in result["trace"])  # the ledger's honours counted
     slots = {u["id"]: u["total"] for u in result["units"]}
     owner = {member: u["id"] for u in result["units"] for member in (u["members"] or [u["id"]])}
     # Every scheme's year: excellent never beyond the slots published for its units.

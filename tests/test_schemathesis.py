@@ -144,6 +144,9 @@ def _world(stack: LocalStack, auth: dict[str, str]) -> dict[str, Callable[[str],
                                                                 "content": "完成了……"}))["id"]
         report = ok(client.post("/api/v1/records/monthly-reports", json={
             "person_id": people[0], "month": "2025-04", "content": "四月工作", "achievements": "招商"}))["id"]
+        honour = ok(client.post("/api/v1/records/honours", json={
+            "person_id": people[0], "title": "优秀共产党员", "level": "county", "awarded_on": "2025-05-04",
+            "awarded_by": "中共某县委", "evidence": "某委发〔2025〕12号"}))["id"]
 
         scheme = ok(client.post("/api/v1/scoring/schemes", json={
             "region_id": region, "unit_id": unit, "name": "夏村镇机关干部", "definition": XIACUN}))["id"]
@@ -169,7 +172,8 @@ def _world(stack: LocalStack, auth: dict[str, str]) -> dict[str, Callable[[str],
 
     by_path: dict[str, Callable[[str], Any] | Any] = {
         "region_id": region, "unit_id": unit, "person_id": people[0], "task_id": task, "log_id": log,
-        "report_id": report, "scheme_id": scheme, "period": PERIOD, "year": YEAR, "round_id": round_,
+        "report_id": report, "honour_id": honour, "scheme_id": scheme, "period": PERIOD, "year": YEAR,
+        "round_id": round_,
         "close_id": close, "run_id": run, "group": "G", "target_kind": "work_log", "target_id": log,
         # the other side of a comparison is of the same kind as the first
         "other_id": lambda path: run if "/quota/" in path else close,

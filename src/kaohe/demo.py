@@ -76,7 +76,10 @@ SCHEME = {
         "investment": {"name": "招商引资", "direction": "bonus", "max_points": "3"},
         "discipline": {"name": "违反工作纪律", "direction": "deduction", "max_points": "5"},
         "safety": {"name": "安全生产", "direction": "deduction", "max_points": "5"}},
-        "bonus_total": "5", "deduction_total": "10"},
+        "bonus_total": "5", "deduction_total": "10",
+        # honours of the records ledger (荣誉台账) awarded in the quarter count as the honour item
+        "honours": {"provincial": {"item": "honour", "points": "2"}, "city": {"item": "honour", "points": "1.5"},
+                    "county": {"item": "honour", "points": "1"}}},
     "negative_items": {"criticised": {"name": "被上级通报批评", "effect": "cap", "grade": "average"},
                        "accident": {"name": "发生重大责任事故", "effect": "veto"},
                        "investigation": {"name": "立案审查调查", "effect": "exclude"}},
@@ -88,7 +91,9 @@ SCHEME = {
 POLICY = {"ratio_by_grade": {"first": "0.22", "second": "0.2", "third": "0.15"}, "unit_cap_ratio": "0.4",
           "township_uplift": "0.2",
           "designated_rules": [{"condition": "target_first_class", "slots": 1},
-                               {"condition": "city_commendation", "slots": 1}]}
+                               {"condition": "city_commendation", "slots": 1}],
+          # a township's honours of the year in the ledger (its own and its people's) add to its points
+          "honour_points": {"provincial": "3", "city": "2", "county": "1"}}
 
 
 @dataclass
@@ -250,6 +255,8 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
     step(f"{len(units)} units and {len(people)} people on the roster")
     await _history(urls["records"], region_id, people, rng)
     step("a year of weekly records, monthly reports, leader comments, attendance and tasks")
+    honours = await _honours(gateway, units, people, random.Random(seed + 19))
+    step(f"{honours} honours in the ledger (荣誉台账)")
 
     groups = schemes_of(units)
     schemes: dict[str, str] = {}
@@ -319,6 +326,25 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
                     unit_id=huacheng.id)
     return DemoCounty(region_id=region_id, units=len(units), people=len(people), schemes=schemes, showcase=showcase,
                       accounts=accounts, figures={"allocation": result, "bonus_gap": bonus["gap"]})
+
+
+async def _honours(gateway: httpx.AsyncClient, units: list[Unit], people: list[Person], rng: random.Random) -> int:
+    """The year's honours: a city commendation of each township meeting that condition, and an
+    honour for about one person in fifty. 鼎山 and 化成 get none: their points are Bazhou's own."""
+    bazhou = {units[0].code, units[1].code}
+    rows: list[dict[str, Any]] = [
+        {"unit_id": u.id, "title": "市级先进集体", "level": "city", "awarded_on": f"{YEAR}-0{rng.randint(3, 9)}-15"}
+        for u in units[:23] if "city_commendation" in u.conditions and u.code not in bazhou]
+    for person in rng.sample([p for p in people if p.unit.code not in bazhou], max(1, len(people) // 50)):
+        level, title = rng.choice([("county", "全县优秀公务员"), ("county", "县级先进工作者"),
+                                   ("city", "全市优秀共产党员"), ("provincial", "全省脱贫攻坚先进个人")])
+        rows.append({"person_id": person.id, "title": title, "level": level,
+                     "awarded_on": (date(YEAR, 1, 1) + timedelta(days=rng.randint(0, 360))).isoformat()})
+    for row in rows:
+        await _ok(gateway.post, "/api/v1/records/honours", json={
+            **row, "awarded_by": "中共示范县委" if row["level"] == "county" else "上级党委",
+            "evidence": f"示委发〔{YEAR}〕{rng.randint(1, 99)}号"})
+    return len(rows)
 
 
 async def _history(url: str, region_id: str, people: list[Person], rng: random.Random) -> None:

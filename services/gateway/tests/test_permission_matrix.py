@@ -91,6 +91,10 @@ async def _build(client: httpx.AsyncClient) -> World:
     w.ids["task"] = (await post("/api/v1/records/tasks", {
         "person_id": ms, "title": "招商引资", "intensity": "1", "difficulty": "1", "quantity": "1",
         "due_on": "2025-06-30"}))["id"]
+    for name in ("honour", "honour_void"):
+        w.ids[name] = (await post("/api/v1/records/honours", {
+            "person_id": ms, "title": "优秀公务员", "level": "county", "awarded_on": "2025-03-01",
+            "awarded_by": "某县人民政府", "evidence": "某政发〔2025〕3号"}))["id"]
     await _ok(await client.put("/api/v1/records/attendance", headers=admin, json={
         "rows": [{"staff_no": w.staff_no["ms"], "day": "2025-01-06", "status": "present"}]}), 200)
     await _ok(await client.put("/api/v1/records/comments", headers=admin, json={
@@ -153,9 +157,9 @@ async def _build(client: httpx.AsyncClient) -> World:
 
     region_a = {w[k] for k in ("region_A", "unit_A1", "unit_A2", "person_ms", "person_mc", "person_rt",
                                "person_a2", "scheme", "close", "round", "objection", "log", "report", "task",
-                               "run", "user_UA", "user_MS")}
+                               "honour", "honour_void", "run", "user_UA", "user_MS")}
     unit_a1 = {w[k] for k in ("unit_A1", "person_ms", "person_mc", "person_rt", "scheme", "close", "round",
-                              "objection", "log", "report", "task", "user_UA", "user_MS")}
+                              "objection", "log", "report", "task", "honour", "honour_void", "user_UA", "user_MS")}
     region_b = {w[k] for k in ("region_B", "unit_B1", "person_b1")}
     w.own_actors = {"RB": {f"user:{w['user_RB']}", f"key:{w['key_KB']}"},
                     "RA": {f"user:{w[f'user_{who}']}" for who in ("RA", "UA", "UO", "L", "MS", "MC", "RT")}
@@ -163,8 +167,8 @@ async def _build(client: httpx.AsyncClient) -> World:
     w.forbidden = {"P": set(), "RA": region_b, "RB": region_a, "KB": region_a, "UA": region_b | {w["unit_A2"],
                    w["person_a2"]}, "L": region_b | {w["unit_A2"], w["person_a2"]}, "UO": unit_a1 | region_b,
                    "MS": region_b | {w["person_mc"], w["person_a2"]},
-                   "MC": region_b | {w["person_ms"], w["log"], w["report"], w["task"], w["objection"]},
-                   "RT": region_b | {w["log"], w["report"], w["task"], w["objection"], w["person_a2"]},
+                   "MC": region_b | {w["person_ms"], w["log"], w["report"], w["task"], w["objection"], w["honour"]},
+                   "RT": region_b | {w["log"], w["report"], w["task"], w["objection"], w["person_a2"], w["honour"]},
                    "KS": region_b, "KN": region_b, "NT": set()}
     return w
 
@@ -239,7 +243,7 @@ def tasks_csv(w: World) -> dict[str, Any]:
 
 PATH_DEFAULTS = {"region_id": "region_A", "unit_id": "unit_A1", "person_id": "person_ms", "scheme_id": "scheme",
                  "round_id": "round", "close_id": "close", "other_id": "close", "objection_id": "objection",
-                 "task_id": "task", "log_id": "log", "report_id": "report", "run_id": "run",
+                 "task_id": "task", "honour_id": "honour", "log_id": "log", "report_id": "report", "run_id": "run",
                  "user_id": "user_UA", "key_id": "spare_key"}
 LITERALS = {"period": "2025Q2", "year": "2025", "group": "乡镇", "kind": "roster", "target_kind": "work_log"}
 
@@ -326,6 +330,13 @@ ROWS: list[Row] = [
     Row("POST", "/api/v1/records/tasks/{task_id}/confirm", UNIT_READ, body=lambda w: {"note": "确认完成"}),
     Row("POST", "/api/v1/records/tasks/{task_id}/progress", {**PERSONAL, "L": 403},
         body=lambda w: {"progress": 10, "note": "进展"}),
+    Row("POST", "/api/v1/records/honours", FILE_ROWS, body=lambda w: {
+        "person_id": w["person_ms"], "title": f"荣誉{fresh()}", "level": "city", "awarded_on": "2025-04-01",
+        "awarded_by": "某市委", "evidence": "某市委发〔2025〕1号"}, note="naming another unit's person: 422"),
+    Row("GET", "/api/v1/records/honours", PERSONAL, query=lambda w: {"person_id": w["person_ms"]}),
+    Row("GET", "/api/v1/records/honours/{honour_id}", PERSONAL),
+    Row("POST", "/api/v1/records/honours/{honour_id}/void", UNIT_MANAGE, path={"honour_id": "honour_void"},
+        body=lambda w: {"reason": "文号有误"}, note="voided once; sent again, a 409"),
     Row("GET", "/api/v1/records/units/{unit_id}/summary", UNIT_READ, query=lambda w: {"period": "2025Q1"}),
     Row("GET", "/api/v1/records/regions/{region_id}/groups/{group}/summary", REGION,
         query=lambda w: {"period": "2025Q1"}),

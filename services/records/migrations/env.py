@@ -4,6 +4,7 @@ import os
 
 from records.attendance import models as _attendance  # noqa: F401  (register the tables)
 from records.db import SCHEMA, Base
+from records.honours import models as _honours  # noqa: F401
 from records.reports import models as _reports  # noqa: F401
 from records.roster import models as _roster  # noqa: F401
 from records.tasks import models as _tasks  # noqa: F401

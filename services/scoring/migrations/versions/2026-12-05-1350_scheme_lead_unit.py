@@ -3,16 +3,16 @@
 A small institution evaluated with its supervising department (a merged group): the department is
 the scheme's lead unit, and its administrator manages the group's scheme as their own unit's.
 
-Revision ID: a7b5c0000008
-Revises: f6a4b0000007
+Revision ID: b8c6d0000009
+Revises: a7b5c0000008
 Create Date: 2026-12-05 13:50:00
 """
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "a7b5c0000008"
-down_revision: str | None = "f6a4b0000007"
+revision: str = "b8c6d0000009"
+down_revision: str | None = "a7b5c0000008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import httpx
@@ -77,6 +78,22 @@ class Neighbours:
             raise UpstreamUnavailable(f"records answered {response.status_code} for the summary")
         people: list[dict[str, Any]] = orjson.loads(response.content)["people"]
         return people
+
+    async def honours(self, *, region_id: uuid.UUID, first: date, last: date) -> list[dict[str, Any]]:
+        """The region's honours of the ledger awarded from ``first`` to ``last`` and not voided, in
+        award order (every page). Asked as the system, after the caller was authorised."""
+        honours: list[dict[str, Any]] = []
+        while True:
+            params = {"region_id": str(region_id), "from": first.isoformat(), "to": last.isoformat(),
+                      "limit": "1000", "offset": str(len(honours))}
+            response = await self.records.request("GET", "/api/v1/records/honours", caller=SYSTEM_CALLER,
+                                                  params=params)
+            if response.status_code != 200:
+                raise UpstreamUnavailable(f"records answered {response.status_code} for the honours")
+            page = orjson.loads(response.content)
+            honours.extend(page["items"])
+            if not page["items"] or len(honours) >= page["total"]:
+                return honours
 
     async def unit_names(self, *, region_id: uuid.UUID, caller: Caller) -> dict[str, str]:
         """The names of the region's units the caller may see, by id; empty if records does not answer."""

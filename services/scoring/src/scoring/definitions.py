@@ -143,9 +143,24 @@ class ItemIn(BaseModel):
     max_points: Points = Field(description="the most this item adds or takes off in a period")
 
 
+class HonourBonusIn(BaseModel):
+    """What an honour of the ledger (荣誉台账) of one level is worth: points of a bonus item."""
+
+    model_config = ConfigDict(extra="forbid")
+    item: str = Field(description="a bonus item of the catalogue (adjustments.items): its caps apply")
+    points: Points
+
+
+HonourLevel = Literal["national", "provincial", "city", "county", "township"]
+
+
 class AdjustmentsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     items: dict[str, ItemIn] = Field(default_factory=dict, max_length=200)
+    honours: dict[HonourLevel, HonourBonusIn] = Field(
+        default_factory=dict, description="honours of the records ledger awarded in the period, by level (national "
+                                          "国家级, provincial 省级, city 市级, county 县级, township 乡镇级), become "
+                                          "these bonus points at a close; none by default")
     bonus_total: Points = Decimal(10)
     deduction_total: Points = Decimal(20)
     over_cap: Literal["refuse", "cut"] = Field(
@@ -286,6 +301,7 @@ class Rules:
     reverse_leaves: frozenset[str] = frozenset()
     rater_settings: rating.RaterSettings = field(default_factory=rating.RaterSettings)
     deadlines: DeadlinesIn = field(default_factory=DeadlinesIn)
+    honours: tuple[tuple[str, str, Decimal], ...] = ()  # (level, bonus item, points) of the ledger's honours
 
     @property
     def unit_mean_leaves(self) -> tuple[tree.Indicator, ...]:
@@ -322,6 +338,15 @@ def _check_metrics(items: list[IndicatorIn], path: str) -> None:
             raise _invalid(f"{indicator.code}: unknown metric {indicator.metric!r}; one of {', '.join(METRICS)}",
                            f"{path}.{index}.metric")
         _check_metrics(indicator.children, f"{path}.{index}.children")
+
+
+def _check_honours(adjustments: AdjustmentsIn) -> None:
+    """Each level of the honours table names a bonus item of the catalogue."""
+    for level, honour in adjustments.honours.items():
+        item = adjustments.items.get(honour.item)
+        if item is None or item.direction != "bonus":
+            raise _invalid(f"honours of level {level}: {honour.item!r} is not a bonus item of the catalogue",
+                           f"adjustments.honours.{level}.item")
 
 
 def compile_rules(definition: SchemeDefinition) -> Rules:
@@ -369,6 +394,7 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
     except years.YearRuleError as exc:
         raise _invalid(str(exc), f"annual.{exc.field}") from exc
     adjustments = definition.adjustments
+    _check_honours(adjustments)
     caps = adjusting.AdjustmentCaps(per_item={c: Fraction(i.max_points) for c, i in adjustments.items.items()},
                                     bonus_total=Fraction(adjustments.bonus_total),
                                     deduction_total=Fraction(adjustments.deduction_total),
@@ -383,7 +409,8 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
                  objection_days=definition.objection_days, annual=definition.annual,
                  min_raters_shown=definition.min_raters_shown, open_ballots=definition.open_ballots,
                  reverse_leaves=frozenset(i.code for i, _, _ in leaves if i.direction == "lower"),
-                 rater_settings=settings, deadlines=definition.deadlines)
+                 rater_settings=settings, deadlines=definition.deadlines,
+                 honours=tuple((level, h.item, h.points) for level, h in sorted(adjustments.honours.items())))
 
 
 def rater_settings(raters: RatersIn) -> rating.RaterSettings:

@@ -11,6 +11,7 @@ Ratio = Annotated[Decimal, Field(ge=0, le=1, description="a decimal string, e.g.
 UnitKind = Literal["township", "street", "department", "institution"]
 CommendationLevel = Literal["district", "city", "province", "national"]
 Slots = Annotated[int, Field(ge=0, le=100)]
+HonourLevel = Literal["national", "provincial", "city", "county", "township"]
 
 
 class DesignatedRuleIn(BaseModel):
@@ -56,6 +57,11 @@ class PolicyIn(BaseModel):
     comparison_kinds: list[UnitKind] = Field(default=["department", "street"])
     tilt_method: str = Field(default="hamilton", description="apportionment method sharing tilt slots by points")
     leftover: Literal["largest_remainder", "keep"] = "largest_remainder"
+    honour_points: dict[HonourLevel, Annotated[Decimal, Field(ge=0, le=1000)]] = Field(
+        default_factory=dict,
+        description="township points from the records honours ledger, by level (national 国家级, provincial 省级, "
+                    "city 市级, county 县级, township 乡镇级): a unit's points add these for each of its honours "
+                    "and its people's awarded in the year, not voided; none by default")
 
 
 class UnitIn(BaseModel):

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quota.allocations.honours import with_honour_points
 from quota.allocations.models import AllocationInputs, AllocationPublication, AllocationRun
 from quota.allocations.schemas import (
     AllocationResultRead,
@@ -240,9 +241,12 @@ async def run(session: AsyncSession, records: RecordsClient, *, region_id: uuid.
         missing = "units" if stored.units is None else "policy"
         raise InputsMissing(f"region {region_id} has no {missing} stored for {year}")
     snapshot = await _with_headcounts(records, stored.units, region_id=region_id, year=year, caller=caller)
-    units = [UnitIn.model_validate({k: v for k, v in u.items() if k != "headcount_source"}) for u in snapshot]
     policy = PolicyIn.model_validate(stored.policy)
+    snapshot, honour_trace = await with_honour_points(records, snapshot, policy, region_id=region_id, year=year,
+                                                      caller=caller)
+    units = [UnitIn.model_validate({k: v for k, v in u.items() if k != "headcount_source"}) for u in snapshot]
     result = compute(units, policy)
+    result.trace[:0] = honour_trace
     record = AllocationRun(id=uuid.uuid4(), region_id=region_id, year=year, units=snapshot,
                            policy=stored.policy, result=result.model_dump(mode="json"),
                            input_digest=digest(snapshot, stored.policy), created_by=caller.subject)

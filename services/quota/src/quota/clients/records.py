@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 from pydantic import BaseModel
@@ -40,6 +41,20 @@ class RecordsClient:
             raise UpstreamUnavailable(f"records answered {response.status_code} for the headcounts")
         units = [UnitHeadcount.model_validate(u) for u in response.json()["units"]]
         return {str(u.unit_id): u for u in units}
+
+    async def honours(self, region_id: uuid.UUID, year: int, *, caller: Caller) -> list[dict[str, Any]]:
+        """The region's honours of the ledger awarded in the year and not voided (every page)."""
+        honours: list[dict[str, Any]] = []
+        while True:
+            response = await self.service.request("GET", "/api/v1/records/honours", caller=caller, params={
+                "region_id": str(region_id), "from": f"{year}-01-01", "to": f"{year}-12-31", "limit": 1000,
+                "offset": len(honours)})
+            if response.status_code != 200:
+                raise UpstreamUnavailable(f"records answered {response.status_code} for the honours")
+            page = response.json()
+            honours.extend(page["items"])
+            if not page["items"] or len(honours) >= page["total"]:
+                return honours
 
     async def aclose(self) -> None:
         await self.service.aclose()

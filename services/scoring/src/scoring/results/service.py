@@ -73,6 +73,7 @@ from scoring.results.engine import (
     wanted_metrics,
 )
 from scoring.results.halves import BATCH, Json, RowBatch, RowStream, split
+from scoring.results.honours import honour_adjustments, ledger_honours, merge_honours
 from scoring.results.ranking import Grade, Graded, Scored, grades_in_order
 from scoring.results.schemas import CloseRead, Explanation, ObjectionCreate, PersonChange, ResultRead, ReviewIn
 from scoring.rounds.service import scope_people
@@ -194,6 +195,8 @@ async def gather_parts(session: AsyncSession, neighbours: Neighbours, scheme: Sc
         people: list[dict[str, Any]] = await fetching
     finally:
         fetching.cancel()
+    honours = await ledger_honours(neighbours, rules, scheme.region_id, period, year=year)  # after: one at a time
+    merge_honours(own, honour_adjustments(rules, honours, (p["person_id"] for p in people)))
     return people, own, wanted
 
 
