@@ -29,7 +29,8 @@ ENV: dict[str, str | None] = {"KAOHE_USERNAME": ADMIN[0], "KAOHE_PASSWORD": ADMI
                               "COLUMNS": "200"}
 UNITS = (("T1", "甲镇", "township", 10), ("T2", "乙乡", "township", 8), ("D1", "县财政局", "department", 6),
          ("S1", "东城街道", "street", 5))
-DEFINITION = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}]}
+# T2 is left unmarked: its people score 0 by the explicit policy (the test is about the closing, not the marks)
+DEFINITION = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}], "missing_inputs": "zero"}
 runner = CliRunner()
 
 

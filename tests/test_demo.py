@@ -61,7 +61,10 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
     assert own.status_code == 200, own.text
     detail = own.json()["detail"]
     assert detail["evaluation"]["share"] == "0.2" and [leaf["path"] for leaf in detail["indicators"]["leaves"]] == [
-        "de", "neng", "qin/ontime", "qin/att", "ji/task", "ji/work", "lian"]
+        "de", "neng", "qin/ontime", "qin/att", "qin/leave", "ji/task", "ji/work", "lian"]
+    # No grade decided by a missing value: whatever is missing is named with the policy the scheme chose.
+    assert {m["policy"] for m in detail["missing"]} <= {"renormalise", "unit_mean"}
+    assert detail["indicators"]["leaves"][4]["direction"] == "lower is better"
     objection = await gateway.post(f"/api/v1/scoring/results/{own.json()['close_id']}/objections",
                                    json={"reason": "第四季度漏记了防汛任务"}, headers=member)
     assert objection.status_code == 201, objection.text

@@ -58,19 +58,25 @@ SCHEME = {
         {"code": "de", "name": "德", "weight": "0.15"},
         {"code": "neng", "name": "能", "weight": "0.15"},
         {"code": "qin", "name": "勤", "weight": "0.2", "children": [
-            {"code": "ontime", "name": "纪实按时", "weight": "0.5", "metric": "weekly_on_time_rate",
+            {"code": "ontime", "name": "纪实按时", "weight": "1/3", "metric": "weekly_on_time_rate",
              "mapping": {"kind": "linear"}},
-            {"code": "att", "name": "出勤", "weight": "0.5", "metric": "attendance_rate",
-             "mapping": {"kind": "steps", "steps": [["80", "70"], ["90", "85"], ["95", "95"], ["98", "100"]]}}]},
+            {"code": "att", "name": "出勤", "weight": "1/3", "metric": "attendance_rate",
+             "mapping": {"kind": "steps", "steps": [["80", "70"], ["90", "85"], ["95", "95"], ["98", "100"]]}},
+            # a reverse indicator (反向指标): the fewer days of sick and personal leave, the better
+            {"code": "leave", "name": "病事假", "weight": "1/3", "metric": "leave_days_in_year", "direction": "lower",
+             "mapping": {"kind": "steps", "steps": [["3", "100"], ["10", "90"], ["30", "75"], ["90", "60"]]}}]},
         {"code": "ji", "name": "绩", "weight": "0.4", "children": [
             {"code": "task", "name": "重点任务", "weight": "0.6", "metric": "task_completion",
              "mapping": {"kind": "linear"},
              # no key task due in the quarter: judged on the rest of the work, not scored 0
              "missing": "renormalise"},
-            {"code": "work", "name": "工作实绩", "weight": "0.4"}]},
+            # a mark not given: the unit's mean of those given
+            {"code": "work", "name": "工作实绩", "weight": "0.4", "missing": "unit_mean"}]},
         {"code": "lian", "name": "廉", "weight": "0.1"}],
-    "raters": {"share": "0.2", "groups": {"leadership": "0.4", "middle": "0.3", "staff": "0.2", "non_staff": "0.1"}},
-    "adjustments": {"items": {
+    "raters": {"share": "0.2", "groups": {"leadership": "0.4", "middle": "0.3", "staff": "0.2", "non_staff": "0.1"},
+               "trim": ["staff"]},  # 去掉一个最高分和一个最低分
+    "deadlines": {"log_deadline_days": 1, "report_deadline_day": 28},
+    "adjustments": {"over_cap": "cut", "items": {
         "honour": {"name": "获得表彰", "direction": "bonus", "max_points": "3"},
         "innovation": {"name": "改革创新", "direction": "bonus", "max_points": "2"},
         "investment": {"name": "招商引资", "direction": "bonus", "max_points": "3"},
@@ -86,7 +92,7 @@ SCHEME = {
     "grades": {"caps": [{"grade": "good", "max_share": "0.4"}], "default": "fairly_good",
                "tie_keys": ["weekly_on_time_rate", "attendance_rate"]},
     "thresholds": [{"grade": "poor", "below": "60"}, {"grade": "average", "below": "70"}],
-    "annual": {"quarter_weight": "0.6"},
+    "annual": {"quarter_weight": "0.6", "poor_quarter_bars_excellent": True, "four_good_breaks_ties": True},
 }
 POLICY = {"ratio_by_grade": {"first": "0.22", "second": "0.2", "third": "0.15"}, "unit_cap_ratio": "0.4",
           "township_uplift": "0.2",

@@ -70,6 +70,9 @@ async def world(gateway_app: FastAPI) -> AsyncIterator[World]:
         for side in ("a", "b"):  # a published first quarter under each unit's scheme
             world.scheme[side] = (await _ok(await client.post("/api/v1/scoring/schemes", headers=admin, json={
                 "region_id": region[side], "unit_id": unit[side], "name": "机关", "definition": SCHEME})))["id"]
+            await _ok(await client.put(f"/api/v1/scoring/schemes/{world.scheme[side]}/periods/2025Q1/marks",
+                                       headers=admin, json={"marks": [
+                                           {"person_id": person[side], "indicator": "ji", "mark": 80}]}), 200)
             world.close[side] = (await _ok(await client.post(
                 f"/api/v1/scoring/schemes/{world.scheme[side]}/periods/2025Q1/close", headers=admin)))["id"]
             await _ok(await client.post(f"/api/v1/scoring/results/{world.close[side]}/publish", headers=admin), 200)

@@ -23,7 +23,7 @@ from shared.testing import TEST_ADMIN, asgi_client, sign_in
 
 PASSWORD = "rating-codes-pw-1"
 Q = "2025Q1"
-DEFINITION = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}],
+DEFINITION = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}], "missing_inputs": "zero",
               "raters": {"share": "0.5", "groups": {"staff": "0.5", "public": "0.5"}, "outside": ["public"]},
               "open_ballots": True}
 BY_CODE = "/api/v1/scoring/ballots/by-code"

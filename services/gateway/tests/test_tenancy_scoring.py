@@ -24,8 +24,9 @@ from shared.testing import TEST_ADMIN, asgi_client, sign_in
 
 PASSWORD = "tenancy-scoring-pw-1"
 Q = "2025Q1"
-PLAIN = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}]}
-RATED = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}],
+# These tests are about who sees what, not marks: an unmarked person scores 0 by the explicit policy.
+PLAIN = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}], "missing_inputs": "zero"}
+RATED = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}], "missing_inputs": "zero",
          "raters": {"share": "0.5", "groups": {"leadership": "0.5", "staff": "0.5"}},
          "adjustments": {"items": {"honour": {"name": "荣誉", "direction": "bonus", "max_points": "3"}}},
          "negative_items": {"discipline": {"name": "违反工作纪律", "effect": "cap", "grade": "average"}}}

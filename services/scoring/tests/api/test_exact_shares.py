@@ -64,7 +64,8 @@ async def test_rater_groups_and_the_evaluation_share_take_fractions(client: http
     response = await post_scheme(client, county, definition)
     assert response.status_code == 201, response.text
     assert response.json()["definition"]["raters"] == {
-        "share": "1/5", "groups": {"leadership": "1/3", "middle": "1/3", "staff": "2/6"}, "missing": "renormalise"}
+        "share": "1/5", "groups": {"leadership": "1/3", "middle": "1/3", "staff": "2/6"}, "missing": "renormalise",
+        "trim": [], "dimensions": None, "outside": []}
 
 
 async def test_six_places_three_times_is_still_refused(client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:
