@@ -29,6 +29,8 @@ METRICS = {
     "weekly_on_time_rate": "weekly records submitted on time, % of the weeks due",
     "weekly_submitted_rate": "weekly records submitted, % of the weeks due",
     "monthly_report_rate": "monthly reports submitted, % of the months due",
+    "monthly_on_time_rate": "monthly reports submitted by the scheme's deadlines.report_deadline_day, % of the "
+                            "months due",
     "attendance_rate": "days present or on business trip, % of the days recorded",
     "task_completion": "weighted task completion, % (weights: quantity × intensity × difficulty)",
     "mean_leader_mark": "mean of the leaders' marks on the person's records, 0-100",

@@ -68,3 +68,24 @@ async def test_a_deadline_out_of_range_is_refused_naming_it(
         "definition": {**ON_TIME, "deadlines": {setting: value}}})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"].endswith(f"deadlines.{setting}")
+
+
+async def test_monthly_reports_on_time_by_the_schemes_day_score(
+        client: httpx.AsyncClient, records_db: tuple[httpx.AsyncClient, AsyncSession]) -> None:
+    """Xiacun: achievements declared by the 25th. Reports of April on the 25th and of May on the
+    26th (Beijing time): by the 25th, 1 of the quarter's 3 months on time, 33.333333%; by the
+    month's last day (the default), 2 of 3, 66.666667%."""
+    from records.reports.models import MonthlyReport
+
+    records, session = records_db
+    county = await unit_with_people(records, "A")
+    for month, day in ((4, 25), (5, 26)):
+        session.add(MonthlyReport(
+            id=uuid.uuid4(), person_id=uuid.UUID(county["people"]["A"]), unit_id=uuid.UUID(county["unit"]),
+            year=2025, month=month, content="月度汇报", achievements="成效", submitted_by="test",
+            submitted_at=datetime(2025, month, day, 12, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)))
+    await session.flush()
+    reports = {"indicators": [{"code": "m", "name": "月度汇报按时", "weight": "1", "metric": "monthly_on_time_rate",
+                               "mapping": {"kind": "linear"}}]}
+    assert await close_score(client, county, reports) == "66.666667"
+    assert await close_score(client, county, {**reports, "deadlines": {"report_deadline_day": 25}}) == "33.333333"

@@ -255,7 +255,7 @@ def test_grading_beyond_int64_floors_is_the_reference(values: list[tuple[int, in
 @settings(max_examples=200, deadline=None)
 @given(st.fixed_dictionaries({
     "weeks_due": st.integers(0, 14), "weeks_on_time": st.integers(0, 14), "weeks_submitted": st.integers(0, 14),
-    "months_due": st.integers(0, 4), "monthly_reports": st.integers(0, 4),
+    "months_due": st.integers(0, 4), "monthly_reports": st.integers(0, 4), "reports_on_time": st.integers(0, 4),
     "attendance": st.dictionaries(st.sampled_from(["present", "business_trip", "sick_leave", "absent"]),
                                   st.integers(1, 60)),
     "task_completion": st.one_of(st.none(), st.decimals(0, 100, places=2).map(str)),
