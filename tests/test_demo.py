@@ -41,6 +41,15 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
         assert 0 <= unit["total"] <= unit["cap"]
     assert result["pool"]["left"] == 0 or result["pool"]["left_reason"]
     assert any(step["step"] == "honour_points" for step in result["trace"])  # the ledger's honours counted
+    # The pool held between a tenth and a fifth of the slots; designated slots came from each
+    # township's grade and commendation (a first-class, commended township gets both).
+    bounds = result["pool_bounds"]
+    assert (bounds["min"], bounds["max"]) == ("0.1", "0.2")
+    designated = {u["id"]: u["designated"] for u in result["units"]}
+    for unit in allocation["units"]:
+        if unit["kind"] == "township" and not unit["red_lines"]:
+            expected = (unit["grade"] == "first") + (unit.get("commendation") == "city")
+            assert designated[unit["id"]] == expected, unit
     slots = {u["id"]: u["total"] for u in result["units"]}
     owner = {member: u["id"] for u in result["units"] for member in (u["members"] or [u["id"]])}
     # Every scheme's year: excellent never beyond the slots published for its units.
@@ -54,6 +63,21 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
         quarters = [(await gateway.get(f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}Q{q}/versions")).json()
                     for q in range(1, 5)]
         assert all(v[-1]["published_at"] for v in quarters)
+    # The education bureau is rated in five dimensions, its service users with one-time codes.
+    service = demo.schemes["D07"]
+    first = (await gateway.get(f"/api/v1/scoring/schemes/{service}/periods/{YEAR}Q4/results")).json()["items"][0]
+    rated = (await gateway.get(f"/api/v1/scoring/schemes/{service}/periods/{YEAR}Q4/people/{first['person_id']}/"
+                               "explanation")).json()["detail"]["evaluation"]
+    assert {d["name"] for d in rated["dimensions"]["weights"]} == {"强度", "难度", "数量", "成效", "措施"}
+    by_code = next(g for g in rated["groups"] if g["group"] == "service")
+    assert by_code["outside"] and by_code["raters"] >= 1
+    # Posts are on the roster, and some key tasks have a co-owner (协办) with a third of them.
+    person = (await gateway.get(f"/api/v1/records/persons/{first['person_id']}")).json()
+    assert person["history"][-1]["post"] in {"领导岗", "管理岗", "综合岗", "业务岗", "窗口服务岗"}
+    tasks = (await gateway.get("/api/v1/records/tasks", params={"unit_id": s["unit_id"], "period": str(YEAR),
+                                                                "limit": 1000})).json()["items"]
+    shared = [t for t in tasks if t["co_owners"]]
+    assert shared and all(t["lead_share"] == "0.6667" and t["co_owners"][0]["share"] == "0.3333" for t in shared)
     # The printed examples: a member's own explanation, and an objection to it.
     member = {**gateway.headers, **await sign_in(gateway, "huacheng-member", PASSWORD)}
     own = await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}Q4/people/"

@@ -6,9 +6,12 @@ categories, and a year of their records: weekly records, monthly reports, leader
 attendance with leave, tasks with progress. Then the year is run as an organisation department
 would run it, through the gateway: a scheme per unit or merged group (Xiacun's shape: 德 能 勤 绩 廉
 with a 40/30/20/10 rater evaluation at 20%), four quarters of rating rounds, marks, bonus and
-deduction items and negative-list events, each quarter closed and published; the region's
-pool-and-tilt allocation of excellent slots (Bazhou's four steps) run and published; the year
-graded against it and published; a bonus pool paid out for a township.
+deduction items and negative-list events, each quarter closed and published; the education
+bureau rated Binzhou's way (five rating dimensions, and its service users rating with one-time
+codes); posts on the roster and co-owned key tasks; the region's pool-and-tilt allocation of
+excellent slots (Bazhou's four steps, the pool held between a tenth and a fifth of the slots,
+designated slots from each township's grade and commendation) run and published; the year graded
+against it and published; a bonus pool paid out for a township.
 
 Everything is drawn from one seeded random generator, so two loads give the same county. The
 roster, units, schemes, marks, items and the whole cycle go through the public API; the year of
@@ -21,11 +24,13 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import random
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import asyncpg
@@ -50,6 +55,7 @@ DEPARTMENTS = ("县委办公室", "县政府办公室", "县委组织部", "县�
 INSTITUTIONS = (("县档案馆", 0), ("县社会保险事业中心", 14), ("县委党校", 2), ("县机关事务服务中心", 1),
                 ("县供销合作社", 21), ("县文联", 3), ("县科协", 8), ("县残联", 11))
 CATEGORY_NAMES = {"leadership": "班子成员", "middle": "中层干部", "staff": "其他在编", "non_staff": "编外人员"}
+POSTS = ("综合岗", "业务岗", "窗口服务岗")
 STATUS = {"present": "出勤", "business_trip": "出差", "sick_leave": "病假", "personal_leave": "事假",
           "annual_leave": "年休假"}
 
@@ -94,10 +100,23 @@ SCHEME = {
     "thresholds": [{"grade": "poor", "below": "60"}, {"grade": "average", "below": "70"}],
     "annual": {"quarter_weight": "0.6", "poor_quarter_bars_excellent": True, "four_good_breaks_ties": True},
 }
+# A department serving the public (Binzhou's way): ratings in five dimensions, and its service users
+# (服务对象) rate it with one-time codes, as a group of their own.
+DIMENSIONS = {"intensity": ("强度", "0.2"), "difficulty": ("难度", "0.2"), "quantity": ("数量", "0.2"),
+              "effect": ("成效", "0.3"), "measures": ("措施", "0.1")}
+SERVICE_SCHEME = {**SCHEME, "raters": {
+    "share": "0.2", "groups": {"leadership": "0.35", "middle": "0.25", "staff": "0.2", "non_staff": "0.1",
+                               "service": "0.1"},
+    "trim": ["staff"], "outside": ["service"],
+    "dimensions": {code: {"name": name, "weight": weight} for code, (name, weight) in DIMENSIONS.items()}}}
+SERVICE_UNIT = "D07"  # 县教育局
+SERVICE_CODES = 12  # one-time codes handed to service users each quarter
 POLICY = {"ratio_by_grade": {"first": "0.22", "second": "0.2", "third": "0.15"}, "unit_cap_ratio": "0.4",
-          "township_uplift": "0.2",
-          "designated_rules": [{"condition": "target_first_class", "slots": 1},
-                               {"condition": "city_commendation", "slots": 1}],
+          "township_uplift": "0.2", "township_uplift_kind": "relative",
+          "pool_min": "0.1", "pool_max": "0.2",  # Taibai's pool: between a tenth and a fifth of the slots
+          # designated slots from each township's own grade and commendation (a first-class township
+          # commended by the city gets both)
+          "designated": {"by_grade": {"first": 1}, "by_commendation": {"city": 1}},
           # a township's honours of the year in the ledger (its own and its people's) add to its points
           "honour_points": {"provincial": "3", "city": "2", "county": "1"}}
 
@@ -125,6 +144,14 @@ class Person:
     quality: float  # how good their work is, 0-100
     id: str = ""
     long_leave: bool = False
+
+    @property
+    def post(self) -> str:
+        """The post (岗位) on the roster: leaders and middle managers by their category, the others
+        in turn across a unit's three kinds of post."""
+        if self.category in ("leadership", "middle"):
+            return "领导岗" if self.category == "leadership" else "管理岗"
+        return POSTS[int(self.staff_no) % len(POSTS)]
 
 
 @dataclass
@@ -254,8 +281,8 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
         if unit.group:
             body["evaluation_group"] = unit.group
         unit.id = (await _ok(gateway.post, "/api/v1/records/units", json=body))["id"]
-    roster = _csv(["工号", "姓名", "单位编码", "人员类别", "起始日期"],
-                  [[p.staff_no, p.name, p.unit.code, p.category, "2020-01-01"] for p in people])
+    roster = _csv(["工号", "姓名", "单位编码", "人员类别", "岗位", "起始日期"],
+                  [[p.staff_no, p.name, p.unit.code, p.category, p.post, "2020-01-01"] for p in people])
     await _ok(gateway.post, f"/api/v1/records/regions/{region_id}/roster/import",
                            files={"file": ("roster.csv", roster, "text/csv")})
     step(f"{len(units)} units and {len(people)} people on the roster")
@@ -267,7 +294,8 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
     groups = schemes_of(units)
     schemes: dict[str, str] = {}
     for key, members in groups.items():
-        body = {"region_id": region_id, "name": f"{members[0].name}平时考核方案", "definition": SCHEME}
+        body = {"region_id": region_id, "name": f"{members[0].name}平时考核方案",
+                "definition": SERVICE_SCHEME if key == SERVICE_UNIT else SCHEME}
         if len(members) == 1:
             body["unit_id"] = members[0].id
         else:
@@ -283,7 +311,8 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
     try:
         for quarter in range(1, 5):
             period = f"{YEAR}Q{quarter}"
-            plans = {key: _quarter_inputs(rng, members, period) for key, members in by_group.items()}
+            plans = {key: _quarter_inputs(rng, members, period, dimensions=key == SERVICE_UNIT)
+                     for key, members in by_group.items()}
 
             async def run(key: str, period: str = period, plans: dict[str, Any] = plans) -> None:
                 async with limit:
@@ -296,7 +325,8 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
 
     await _ok(gateway.put, f"/api/v1/quota/regions/{region_id}/years/{YEAR}/units", json={"units": [
         {"id": u.id, "kind": u.kind, "grade": u.grade, "points": u.points, "conditions": u.conditions,
-         "red_lines": u.red_lines, **({"group": u.group} if u.group else {})} for u in units]})
+         "red_lines": u.red_lines, **({"group": u.group} if u.group else {}),
+         **({"commendation": "city"} if "city_commendation" in u.conditions else {})} for u in units]})
     await _ok(gateway.put, f"/api/v1/quota/regions/{region_id}/years/{YEAR}/policy", json=POLICY)
     allocation = await _ok(gateway.post, f"/api/v1/quota/regions/{region_id}/years/{YEAR}/allocations")
     await _ok(gateway.post, f"/api/v1/quota/allocations/{allocation['id']}/publish")
@@ -367,7 +397,10 @@ async def _history(url: str, region_id: str, people: list[Person], rng: random.R
         for person in people:
             if person.category == "leadership":
                 leaders.setdefault(person.unit.code, []).append(person)
-        logs, reports, comments, days, tasks = [], [], [], [], []
+        logs, reports, comments, days, tasks, co_owners = [], [], [], [], [], []
+        colleagues: dict[str, list[Person]] = {}
+        for person in people:
+            colleagues.setdefault(person.unit.code, []).append(person)
         calendar = workdays(YEAR)
         for person in people:
             pid, unit = uuid.UUID(person.id), uuid.UUID(person.unit.id)
@@ -409,9 +442,14 @@ async def _history(url: str, region_id: str, people: list[Person], rng: random.R
             for t in range(rng.randint(2, 4)):
                 due = date(YEAR, rng.randint(1, 12), 28)
                 progress = min(100, max(0, round(rng.gauss(person.quality + 5, 12))))
-                tasks.append((uuid.UUID(int=rng.getrandbits(128), version=4), pid, unit, f"年度重点任务{t + 1}",
+                task_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+                helper = rng.choice(colleagues[person.unit.code]) if rng.random() < 0.1 else person
+                if helper is not person:  # a co-owner (协办) with a third of the task
+                    co_owners.append((task_id, uuid.UUID(helper.id), Decimal("0.3333")))
+                tasks.append((task_id, pid, unit, f"年度重点任务{t + 1}",
                               rng.choice((1, 1.2, 1.5)), rng.choice((1, 1.2, 1.5)), rng.randint(1, 5), due,
-                              rng.random() < 0.2, "done" if progress == 100 else "open", progress, "demo"))
+                              rng.random() < 0.2, "done" if progress == 100 else "open", progress,
+                              Decimal(1) if helper is person else Decimal("0.6667"), "demo"))
         await conn.copy_records_to_table("work_logs", schema_name="records", records=logs, columns=[
             "id", "person_id", "unit_id", "iso_year", "iso_week", "content", "submitted_by", "submitted_at"])
         await conn.copy_records_to_table("monthly_reports", schema_name="records", records=reports, columns=[
@@ -423,14 +461,27 @@ async def _history(url: str, region_id: str, people: list[Person], rng: random.R
                                          columns=["person_id", "day", "unit_id", "status"])
         await conn.copy_records_to_table("tasks", schema_name="records", records=tasks, columns=[
             "id", "person_id", "unit_id", "title", "intensity", "difficulty", "quantity", "due_on", "supervised",
-            "status", "progress", "created_by"])
+            "status", "progress", "lead_share", "created_by"])
+        await conn.copy_records_to_table("task_co_owners", schema_name="records", records=co_owners,
+                                         columns=["task_id", "person_id", "share"])
         await conn.execute("ANALYZE records.work_logs, records.attendance, records.leader_comments")
     finally:
         await conn.close()
 
 
-def _quarter_inputs(rng: random.Random, members: list[Person], period: str) -> dict[str, Any]:
-    """A quarter's marks, ballots and items for one scheme's people, drawn in a fixed order."""
+def _dimension_marks(rng: random.Random, rated: Person) -> tuple[dict[str, str], Decimal]:
+    """A ballot's marks in each rating dimension, and the rating they make: their weighted sum,
+    rounded half up to 0.01 as the scoring service rounds it."""
+    marks = {code: Decimal(str(round(min(100, max(50, rng.gauss(rated.quality, 6))), 1))) for code in DIMENSIONS}
+    total = sum(marks[code] * Decimal(weight) for code, (_, weight) in DIMENSIONS.items())
+    return {code: str(mark) for code, mark in marks.items()}, total.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _quarter_inputs(rng: random.Random, members: list[Person], period: str, *,
+                    dimensions: bool = False) -> dict[str, Any]:
+    """A quarter's marks, ballots and items for one scheme's people, drawn in a fixed order. Under
+    a scheme with rating dimensions, each ballot marks every dimension, and service users rate some
+    of the people with one-time codes."""
     marks = []
     for person in members:
         for code in ("de", "neng", "work", "lian"):
@@ -440,7 +491,15 @@ def _quarter_inputs(rng: random.Random, members: list[Person], period: str) -> d
     for rater in members:
         others = [p for p in members if p is not rater]
         for rated in rng.sample(others, min(len(others), 15)):
-            ballots.append((rater, rated, round(min(100, max(50, rng.gauss(rated.quality, 6))), 1)))
+            if dimensions:
+                ballots.append((rater, rated, *reversed(_dimension_marks(rng, rated))))
+            else:
+                ballots.append((rater, rated, round(min(100, max(50, rng.gauss(rated.quality, 6))), 1), None))
+    outside = []
+    if dimensions:
+        for _ in range(SERVICE_CODES):
+            outside.append([{"person_id": rated.id, "dimensions": _dimension_marks(rng, rated)[0]}
+                            for rated in rng.sample(members, min(len(members), 5))])
     items = []
     for person in members:
         roll = rng.random()
@@ -459,7 +518,7 @@ def _quarter_inputs(rng: random.Random, members: list[Person], period: str) -> d
         elif roll < 0.067:
             items.append(("negative-events", {"person_id": person.id, "item": "accident",
                                               "note": f"{period} 分管领域发生安全责任事故"}))
-    return {"marks": marks, "ballots": ballots, "items": items}
+    return {"marks": marks, "ballots": ballots, "items": items, "outside": outside}
 
 
 def _year_marks(rng: random.Random, members: list[Person]) -> list[dict[str, Any]]:
@@ -473,9 +532,15 @@ async def _quarter(gateway: httpx.AsyncClient, scoring_db: asyncpg.Pool, scheme_
     round_ = await _ok(gateway.post, f"{base}/rounds", json={"raters": [
         {"rater_id": p.id, "group": p.category} for p in members]})
     await scoring_db.copy_records_to_table("ratings", schema_name="scoring", records=[
-        (uuid.UUID(round_["id"]), uuid.UUID(rated.id), uuid.UUID(rater.id), rater.category, mark)
-        for rater, rated, mark in plan["ballots"]],
-        columns=["round_id", "person_id", "rater_id", "rater_group", "mark"])
+        (uuid.UUID(round_["id"]), uuid.UUID(rated.id), uuid.UUID(rater.id), rater.category, mark,
+         None if dimensions is None else json.dumps(dimensions))
+        for rater, rated, mark, dimensions in plan["ballots"]],
+        columns=["round_id", "person_id", "rater_id", "rater_group", "mark", "dimensions"])
+    if plan["outside"]:  # the service users' ballots, each with a one-time code handed out on paper
+        issued = await _ok(gateway.post, f"/api/v1/scoring/rounds/{round_['id']}/codes",
+                           json={"group": "service", "count": len(plan["outside"])})
+        for code, ratings in zip(issued["codes"], plan["outside"], strict=True):
+            await _ok(gateway.post, "/api/v1/scoring/ballots/by-code", json={"code": code, "ratings": ratings})
     await _ok(gateway.post, f"/api/v1/scoring/rounds/{round_['id']}/close")
     await _ok(gateway.put, f"{base}/marks", json={"marks": plan["marks"]})
     for kind, body in plan["items"]:
