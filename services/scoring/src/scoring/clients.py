@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -104,9 +105,15 @@ class Neighbours:
         return {str(u["id"]): str(u["name"]) for u in orjson.loads(response.content)}
 
     async def published_slots(self, *, region_id: uuid.UUID, year: int, caller: Caller) -> dict[str, int] | None:
-        """The excellent slots per unit of the region's published allocation; None if none is published."""
+        """The excellent slots per unit of the region's published allocation; None if none is published.
+
+        Read for a scheme of the region the caller runs (the caller checked): the published
+        allocation is the region's public decision the scheme's year is graded against, so a
+        unit's administrator closing their unit's year reads it through the scheme, with the
+        caller's subject and the region, without being able to read the allocation itself."""
+        reader = replace(caller, region_ids=(*caller.region_ids, str(region_id)))
         response = await self.quota.request("GET", f"/api/v1/quota/regions/{region_id}/years/{year}/published",
-                                            caller=caller)
+                                            caller=reader)
         if response.status_code == 404:
             return None
         if response.status_code != 200:
