@@ -28,7 +28,7 @@ from scoring.clients import Neighbours
 from scoring.errors import RoundChanged, RoundClosed
 from scoring.models import Close, RatingRound, RatingRow, RoundChange, RoundPerson, RoundRater, Scheme, VoidedRating
 from scoring.rounds.schemas import DeadlineMove, PeopleAdd, RaterReplace, RatersAdd, Reopen, RoundChangeRead, RoundRead
-from scoring.rounds.service import check_deadline, checked_raters, read_round
+from scoring.rounds.service import checked_deadline, checked_raters, read_round
 from scoring.schemes.service import rules_of
 from scoring.scope import Scope, bad_rows, check_people, check_raters, round_or_404
 from shared.errors import Conflict, Forbidden, NotFound
@@ -124,12 +124,12 @@ async def move_deadline(session: AsyncSession, round_id: uuid.UUID, body: Deadli
                         now: datetime) -> RoundRead:
     """A new deadline, in the future (ballots taken until it); or none."""
     round_, _ = await _managed(session, round_id, scope)
-    check_deadline(body.closes_at, now, "body.closes_at")
+    closes_at = checked_deadline(body.closes_at, now, "body.closes_at")
     old = round_.closes_at
-    round_.closes_at = body.closes_at
+    round_.closes_at = closes_at
     await _record(session, round_id, scope, "deadline_moved", body.reason,
                   {"closes_at": None if old is None else old.isoformat()},
-                  {"closes_at": None if body.closes_at is None else body.closes_at.isoformat()})
+                  {"closes_at": None if closes_at is None else closes_at.isoformat()})
     await session.flush()
     return await read_round(session, round_id, scope)
 
@@ -235,12 +235,12 @@ async def reopen(session: AsyncSession, round_id: uuid.UUID, body: Reopen, scope
         Close.scheme_id == scheme.id, Close.period == round_.period, Close.published_at.is_not(None))))
     if published:
         raise PeriodPublished(f"the result of {round_.period} is published: rating round {round_id} is final")
-    check_deadline(body.closes_at, now, "body.closes_at")
+    closes_at = checked_deadline(body.closes_at, now, "body.closes_at")
     old = {"status": "closed", "closed_at": None if round_.closed_at is None else round_.closed_at.isoformat(),
            "closes_at": None if round_.closes_at is None else round_.closes_at.isoformat()}
     round_.status, round_.closed_at = "open", None
-    if body.closes_at is not None:
-        round_.closes_at = body.closes_at
+    if closes_at is not None:
+        round_.closes_at = closes_at
     await _record(session, round_id, scope, "reopened", body.reason, old,
                   {"status": "open", "closes_at": None if round_.closes_at is None else round_.closes_at.isoformat()})
     await session.flush()

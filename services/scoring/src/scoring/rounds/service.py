@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -62,9 +62,13 @@ def checked_raters(rules: Rules, raters: Sequence[RaterIn]) -> dict[uuid.UUID, s
     return checked
 
 
-def check_deadline(closes_at: datetime | None, now: datetime, field: str) -> None:
-    if closes_at is not None and closes_at <= now:
+def checked_deadline(closes_at: datetime | None, now: datetime, field: str) -> datetime | None:
+    """A deadline given, in UTC: in the future, else a 422 naming ``field``."""
+    if closes_at is None:
+        return None
+    if closes_at <= now:
         raise _bad(f"the deadline {closes_at.isoformat()} is not in the future", field)
+    return closes_at.astimezone(UTC)
 
 
 async def lock_open(session: AsyncSession, round_id: uuid.UUID, now: datetime) -> None:
@@ -91,13 +95,13 @@ async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: u
     if not body.raters and not rules.rater_settings.outside:
         raise _bad("name at least one rater: the scheme has no outside group to issue codes to", "body.raters")
     raters = checked_raters(rules, body.raters)
-    check_deadline(body.closes_at, now, "body.closes_at")
+    closes_at = checked_deadline(body.closes_at, now, "body.closes_at")
     people = await scope_people(neighbours, scheme, period, caller)
     await check_raters(neighbours, scheme,
                        [(f"body.raters.{i}.rater_id", r.rater_id) for i, r in enumerate(body.raters)],
                        (str(p["person_id"]) for p in people))
     round_ = RatingRound(id=uuid.uuid4(), scheme_id=scheme_id, period=period.code, opened_by=caller.subject,
-                         closes_at=body.closes_at)
+                         closes_at=closes_at)
     try:
         async with session.begin_nested():
             session.add(round_)
