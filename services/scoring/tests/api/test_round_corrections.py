@@ -12,10 +12,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clock import now
+from scoring.results.service import _driver, _rating_sums
 from shared.service_auth import Caller
 from shared.testing import asgi_client, rolled_back, service_headers
 
@@ -348,3 +351,47 @@ async def test_only_the_schemes_administrators_correct_a_round(client: httpx.Asy
     response = await client.delete(f"{url}/raters/{r2}", params={"reason": "调离"}, headers=own)
     assert response.status_code == 200
     assert [r["changed_by"] for r in await _history(client, w["round"])] == ["user:ra"]
+
+
+# per rater: a mark for A (or none), and what befalls the rater: kept, removed, or replaced
+ballots = st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 100)), st.sampled_from(("keep", "remove", "replace"))),
+                   min_size=1, max_size=5)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=ballots)
+async def test_a_close_sums_exactly_the_ballots_no_correction_voided(
+        with_session: tuple[httpx.AsyncClient, AsyncSession], records: httpx.AsyncClient,
+        plan: list[tuple[int | None, str]]) -> None:
+    """Whatever raters are removed or replaced, the sums a close reads (on either path: a column
+    pair per group, or per person and group) are those of the kept raters' marks, and every
+    voided mark is in ``voided_ratings``."""
+    client, session = with_session
+    w = await _setup(client, records, "A", len(plan))
+    a = w["people"]["A"]
+    url = f"/api/v1/scoring/rounds/{w['round']}"
+    fresh = await raters_of(records, w["region"], sum(fate == "replace" for _, fate in plan))
+    for rater, (mark, _) in zip(w["raters"], plan, strict=True):
+        if mark is not None:
+            assert (await _ballot(client, w["round"], rater, {a: mark})).status_code == 200
+    for rater, (_, fate) in zip(w["raters"], plan, strict=True):
+        if fate == "remove":
+            response = await client.delete(f"{url}/raters/{rater}", params={"reason": "作废"})
+        elif fate == "replace":
+            response = await client.post(f"{url}/raters/{rater}/replace", json={"rater_id": fresh.pop(),
+                                                                               "reason": "作废"})
+        else:
+            continue
+        assert response.status_code == 200, response.text
+    kept = [mark for mark, fate in plan if mark is not None and fate == "keep"]
+    voided = sorted(mark for mark, fate in plan if mark is not None and fate != "keep")
+    driver = await _driver(session)
+    for groups in (("staff",), ()):
+        sums = await _rating_sums(driver, uuid.UUID(w["round"]), groups, 64)
+        assert sums == ({a: {"staff": [sum(kept) * 100, len(kept)]}} if kept else {}), groups
+    stored = await session.scalars(text("SELECT mark::int FROM scoring.voided_ratings WHERE round_id = :r "
+                                        "ORDER BY mark"), {"r": w["round"]})
+    assert list(stored) == voided
+    history = await _history(client, w["round"])
+    assert [r["what"] for r in history] == [f"rater_{'removed' if f == 'remove' else 'replaced'}"
+                                            for _, f in plan if f != "keep"]
