@@ -68,7 +68,10 @@ def checked_deadline(closes_at: datetime | None, now: datetime, field: str) -> d
         return None
     if closes_at <= now:
         raise _bad(f"the deadline {closes_at.isoformat()} is not in the future", field)
-    return closes_at.astimezone(UTC)
+    try:
+        return closes_at.astimezone(UTC)
+    except OverflowError as exc:  # past the year 9999 in UTC
+        raise _bad("the deadline is out of range", field) from exc
 
 
 async def lock_open(session: AsyncSession, round_id: uuid.UUID, now: datetime) -> None:
