@@ -106,7 +106,7 @@ async def _build(client: httpx.AsyncClient) -> World:
     await _ok(await client.put(f"{base}/2025Q1/marks", headers=admin, json={"marks": [
         {"person_id": w[f"person_{p}"], "indicator": "ji", "mark": 80 + i} for i, p in enumerate(("ms", "mc", "rt"))]}),
         200)
-    for period, name in (("2025Q2", "round"), ("2025Q3", "round_to_close")):
+    for period, name in (("2025Q2", "round"), ("2025Q3", "round_to_close"), ("2025Q4", "round_fix")):
         w.ids[name] = (await post(f"{base}/{period}/rounds", {"raters": [{"rater_id": w["person_rt"],
                                                                            "group": "staff"}]}))["id"]
     w.ids["close"] = (await post(f"{base}/2025Q1/close", None))["id"]
@@ -156,10 +156,11 @@ async def _build(client: httpx.AsyncClient) -> World:
     w.headers["revoked"] = {"x-api-key": revoked["key"]}
 
     region_a = {w[k] for k in ("region_A", "unit_A1", "unit_A2", "person_ms", "person_mc", "person_rt",
-                               "person_a2", "scheme", "close", "round", "objection", "log", "report", "task",
-                               "honour", "honour_void", "run", "user_UA", "user_MS")}
+                               "person_a2", "scheme", "close", "round", "round_fix", "objection", "log", "report",
+                               "task", "honour", "honour_void", "run", "user_UA", "user_MS")}
     unit_a1 = {w[k] for k in ("unit_A1", "person_ms", "person_mc", "person_rt", "scheme", "close", "round",
-                              "objection", "log", "report", "task", "honour", "honour_void", "user_UA", "user_MS")}
+                              "round_fix", "objection", "log", "report", "task", "honour", "honour_void", "user_UA",
+                              "user_MS")}
     region_b = {w[k] for k in ("region_B", "unit_B1", "person_b1")}
     w.own_actors = {"RB": {f"user:{w['user_RB']}", f"key:{w['key_KB']}"},
                     "RA": {f"user:{w[f'user_{who}']}" for who in ("RA", "UA", "UO", "L", "MS", "MC", "RT")}
@@ -386,9 +387,29 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/scoring/rounds/{round_id}/ratings/mine", {**UNIT_MANAGE, "L": 404, "MS": 404, "MC": 404,
                                                                    "RT": OK}),
     Row("POST", "/api/v1/scoring/rounds/{round_id}/close", UNIT_MANAGE, path={"round_id": "round_to_close"}),
+    Row("POST", "/api/v1/scoring/rounds/{round_id}/reopen", UNIT_MANAGE, path={"round_id": "round_to_close"},
+        body=lambda w: {"reason": "补录评价"}, note="closed by the row before; reopened once, then a 409"),
     Row("POST", "/api/v1/scoring/rounds/{round_id}/codes", {**UNIT_MANAGE, "P": 422, "RA": 422, "UA": 422},
         body=lambda w: {"group": "staff", "count": 1}, note="staff is not an outside group: 422 once let through"),
     Row("GET", "/api/v1/scoring/rounds/{round_id}/codes", UNIT_MANAGE),
+    # correcting a round (of 2025Q4): each write sent again is a 409 once the first went through
+    Row("PATCH", "/api/v1/scoring/rounds/{round_id}", UNIT_MANAGE, path={"round_id": "round_fix"},
+        body=lambda w: {"closes_at": "2099-12-31T00:00:00Z", "reason": "延期"}),
+    Row("POST", "/api/v1/scoring/rounds/{round_id}/raters", UNIT_MANAGE, path={"round_id": "round_fix"},
+        body=lambda w: {"raters": [{"rater_id": w["person_mc"], "group": "staff"}], "reason": "补充评价人"}),
+    Row("DELETE", "/api/v1/scoring/rounds/{round_id}/raters/{rater_id}", UNIT_MANAGE,
+        path={"round_id": "round_fix", "rater_id": "person_mc"}, query=lambda w: {"reason": "调离"}),
+    Row("POST", "/api/v1/scoring/rounds/{round_id}/raters/{rater_id}/replace", UNIT_MANAGE,
+        path={"round_id": "round_fix", "rater_id": "person_rt"},
+        body=lambda w: {"rater_id": w["person_ms"], "reason": "错选"}),
+    Row("DELETE", "/api/v1/scoring/rounds/{round_id}/people/{person_id}", UNIT_MANAGE, path={"round_id": "round_fix"},
+        query=lambda w: {"reason": "病假"}),
+    Row("POST", "/api/v1/scoring/rounds/{round_id}/people", UNIT_MANAGE, path={"round_id": "round_fix"},
+        body=lambda w: {"people": [w["person_ms"]], "reason": "返岗"}),
+    Row("POST", "/api/v1/scoring/rounds/{round_id}/people", {**UNIT_MANAGE, "P": 422, "RA": 422, "UA": 422},
+        path={"round_id": "round_fix"}, body=lambda w: {"people": [w["person_b1"]], "reason": "跨区"},
+        note="naming another region's person: 422"),
+    Row("GET", "/api/v1/scoring/rounds/{round_id}/history", UNIT_MANAGE, path={"round_id": "round_fix"}),
     Row("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/close", UNIT_MANAGE),
     Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/readiness", UNIT_MANAGE),
     Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/versions", UNIT_MANAGE),

@@ -66,3 +66,13 @@ class ObjectionClosed(Conflict):
 class InputsMissing(Conflict):
     code = "inputs_missing"
     title = "Inputs the scheme does not score without are missing"
+
+
+class DeadlinePassed(Conflict):
+    code = "round_deadline_passed"
+    title = "The rating round's deadline has passed"
+
+
+class RoundChanged(Conflict):
+    code = "round_changed"
+    title = "The round is already as asked, or was changed so that this no longer applies"

@@ -10,11 +10,13 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Identity,
     Index,
     Integer,
     Numeric,
@@ -81,6 +83,8 @@ class RatingRound(Base):
     opened_at: Mapped[datetime] = _now()
     opened_by: Mapped[str] = mapped_column(String(128))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # None: no deadline (the round takes ballots until an administrator closes it); else none after it
+    closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RoundRater(Base):
@@ -132,6 +136,43 @@ class RatingRow(Base):
     # weighted sum
     dimensions: Mapped[dict[str, str] | None] = mapped_column(JSONB)
     updated_at: Mapped[datetime] = _now()
+
+
+class RoundChange(Base):
+    """A correction of a round while it runs (or its reopening): what changed, by whom, when and
+    why, with the old and the new value. Kept for good; never changed."""
+
+    __tablename__ = "round_changes"
+    __table_args__ = (Index("ix_round_changes_round", "round_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    round_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rating_rounds.id"))
+    what: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    old: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    new: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    changed_at: Mapped[datetime] = _now()
+    changed_by: Mapped[str] = mapped_column(String(128))
+
+
+class VoidedRating(Base):
+    """A rating voided by a correction (its rater removed or replaced, its person no longer rated):
+    moved out of ``ratings`` whole, so no close counts it, and kept here with why, by whom and when."""
+
+    __tablename__ = "voided_ratings"
+
+    change_id: Mapped[int] = mapped_column(ForeignKey("round_changes.id"), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    rater_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    round_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rating_rounds.id"), index=True)
+    rater_group: Mapped[str] = mapped_column(String(64))
+    mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    keyed_by: Mapped[str | None] = mapped_column(String(128))
+    dimensions: Mapped[dict[str, str] | None] = mapped_column(JSONB)
+    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the rating's own updated_at
+    void_reason: Mapped[str] = mapped_column(Text)
+    voided_by: Mapped[str] = mapped_column(String(128))
+    voided_at: Mapped[datetime] = _now()
 
 
 class Mark(Base):

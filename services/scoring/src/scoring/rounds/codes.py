@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scoring.errors import InputInvalid, RoundClosed
 from scoring.models import RatingCode, RatingRound, RatingRow, RoundRater
 from scoring.rounds.schemas import CodeBallot, CodeCount, CodesCreate, CodesIssued, Stored
-from scoring.rounds.service import ballot_rows
+from scoring.rounds.service import ballot_rows, lock_open
 from scoring.schemes.service import rules_of
 from scoring.scope import Scope, round_of_code, round_or_404
 from shared.errors import Forbidden, NotFound
@@ -82,7 +83,7 @@ async def counts(session: AsyncSession, round_id: uuid.UUID, scope: Scope) -> di
         .where(RatingCode.round_id == round_id).group_by(RatingCode.rater_group).order_by(RatingCode.rater_group))}
 
 
-async def rate(session: AsyncSession, body: CodeBallot) -> Stored:
+async def rate(session: AsyncSession, body: CodeBallot, now: datetime) -> Stored:
     """An outside rater's ballot: the code is the credential, used up by the ballot. A code that
     is unknown and one already used get the same 404, so the answer tells nothing of other codes;
     a refused ballot (a 422, a closed round) leaves the code unused."""
@@ -93,9 +94,7 @@ async def rate(session: AsyncSession, body: CodeBallot) -> Stored:
         raise CodeUnusable("no unused rating code is this one")
     round_id, group = found
     round_, scheme = await round_of_code(session, round_id)
-    status = await session.scalar(select(RatingRound.status).where(RatingRound.id == round_id).with_for_update())
-    if status != "open":
-        raise RoundClosed(f"the rating round closed at {round_.closed_at}; no more ratings")
+    await lock_open(session, round_id, now)
     _, rules = await rules_of(session, scheme.id)
     rows = await ballot_rows(session, round_id, rules, body.ratings, rater_id=None)
     rater_id = uuid.uuid4()  # random: derived from nothing, the code least of all

@@ -1,20 +1,30 @@
-"""Rating round routes: open with raters by group, rate (and revise) until closed, close."""
+"""Rating round routes: open with raters by group, rate (and revise) until closed, close; correct
+a round while it runs, reopen it until the period is published, and read what was corrected."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
+from scoring.clock import NowDep
 from scoring.periods import PeriodDep
-from scoring.rounds import codes, service
+from scoring.rounds import codes, corrections, service
 from scoring.rounds.schemas import (
     CodeBallot,
     CodeCount,
     CodesCreate,
     CodesIssued,
+    DeadlineMove,
     MyRating,
+    PeopleAdd,
+    RaterReplace,
+    RatersAdd,
     RatingsPut,
+    Reason,
+    Reopen,
+    RoundChangeRead,
     RoundCreate,
     RoundRead,
     Stored,
@@ -28,8 +38,8 @@ router = APIRouter(prefix="/api/v1/scoring", tags=["ratings"])
 @router.post("/schemes/{scheme_id}/periods/{period}/rounds", response_model=RoundRead, status_code=201,
              summary="Open the period's rating round: the raters by group; the rated are the scheme's people")
 async def open_round(scheme_id: uuid.UUID, period: PeriodDep, body: RoundCreate, session: SessionDep,
-                     scope: ScopeDep, request: Request) -> RoundRead:
-    return await service.open_round(session, request.app.state.neighbours, scheme_id, period, body, scope)
+                     scope: ScopeDep, request: Request, now: NowDep) -> RoundRead:
+    return await service.open_round(session, request.app.state.neighbours, scheme_id, period, body, scope, now)
 
 
 @router.get("/rounds/{round_id}", response_model=RoundRead, summary="A round's state and turnout")
@@ -39,8 +49,9 @@ async def read_round(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep) 
 
 @router.put("/rounds/{round_id}/ratings", response_model=Stored,
             summary="Rate people (revises the rater's earlier marks); all or nothing")
-async def put_ratings(round_id: uuid.UUID, body: RatingsPut, session: SessionDep, scope: ScopeDep) -> Stored:
-    return await service.put_ratings(session, round_id, body, scope)
+async def put_ratings(round_id: uuid.UUID, body: RatingsPut, session: SessionDep, scope: ScopeDep,
+                      now: NowDep) -> Stored:
+    return await service.put_ratings(session, round_id, body, scope, now)
 
 
 @router.get("/rounds/{round_id}/ratings/mine", response_model=list[MyRating],
@@ -70,5 +81,65 @@ async def code_counts(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep)
 @router.post("/ballots/by-code", response_model=Stored, status_code=201,
              summary="An outside rater's ballot: no account, the one-time code is the credential "
                      "(unknown or used: 404)")
-async def rate_by_code(body: CodeBallot, session: SessionDep) -> Stored:
-    return await codes.rate(session, body)
+async def rate_by_code(body: CodeBallot, session: SessionDep, now: NowDep) -> Stored:
+    return await codes.rate(session, body, now)
+
+
+# ------------------------------------------------------------------ corrections
+
+ReasonQuery = Annotated[Reason, Query(description="why (kept in the round's history)")]
+
+
+@router.patch("/rounds/{round_id}", response_model=RoundRead,
+              summary="Move an open round's deadline (to a time in the future), with a reason")
+async def move_deadline(round_id: uuid.UUID, body: DeadlineMove, session: SessionDep, scope: ScopeDep,
+                        now: NowDep) -> RoundRead:
+    return await corrections.move_deadline(session, round_id, body, scope, now)
+
+
+@router.post("/rounds/{round_id}/raters", response_model=RoundRead,
+             summary="Add raters to an open round, each in a rater group of the scheme, with a reason")
+async def add_raters(round_id: uuid.UUID, body: RatersAdd, session: SessionDep, scope: ScopeDep,
+                     request: Request) -> RoundRead:
+    return await corrections.add_raters(session, request.app.state.neighbours, round_id, body, scope)
+
+
+@router.delete("/rounds/{round_id}/raters/{rater_id}", response_model=RoundRead,
+               summary="Remove a rater from an open round: their ballot is voided (kept, not counted)")
+async def remove_rater(round_id: uuid.UUID, rater_id: uuid.UUID, reason: ReasonQuery, session: SessionDep,
+                       scope: ScopeDep) -> RoundRead:
+    return await corrections.remove_rater(session, round_id, rater_id, reason, scope)
+
+
+@router.post("/rounds/{round_id}/raters/{rater_id}/replace", response_model=RoundRead,
+             summary="Replace a mistaken rater by another in the same group: the old ballot voided, the new "
+                     "rater rates afresh")
+async def replace_rater(round_id: uuid.UUID, rater_id: uuid.UUID, body: RaterReplace, session: SessionDep,
+                        scope: ScopeDep, request: Request) -> RoundRead:
+    return await corrections.replace_rater(session, request.app.state.neighbours, round_id, rater_id, body, scope)
+
+
+@router.post("/rounds/{round_id}/people", response_model=RoundRead,
+             summary="Rate more of the scheme's people in an open round, with a reason")
+async def add_people(round_id: uuid.UUID, body: PeopleAdd, session: SessionDep, scope: ScopeDep,
+                     request: Request) -> RoundRead:
+    return await corrections.add_people(session, request.app.state.neighbours, round_id, body, scope)
+
+
+@router.delete("/rounds/{round_id}/people/{person_id}", response_model=RoundRead,
+               summary="Stop rating a person in an open round: the marks they were given are voided")
+async def remove_person(round_id: uuid.UUID, person_id: uuid.UUID, reason: ReasonQuery, session: SessionDep,
+                        scope: ScopeDep) -> RoundRead:
+    return await corrections.remove_person(session, round_id, person_id, reason, scope)
+
+
+@router.post("/rounds/{round_id}/reopen", response_model=RoundRead,
+             summary="Reopen a closed round before the period's result is published (after: 409)")
+async def reopen(round_id: uuid.UUID, body: Reopen, session: SessionDep, scope: ScopeDep, now: NowDep) -> RoundRead:
+    return await corrections.reopen(session, round_id, body, scope, now)
+
+
+@router.get("/rounds/{round_id}/history", response_model=list[RoundChangeRead],
+            summary="Every correction of the round: what, who, when, why, the old and the new value")
+async def round_history(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> list[RoundChangeRead]:
+    return await corrections.history(session, round_id, scope)

@@ -3,9 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 
 class RaterIn(BaseModel):
@@ -19,6 +19,8 @@ class RoundCreate(BaseModel):
     raters: list[RaterIn] = Field(default_factory=list, max_length=50_000,
                                   description="the raters with an account; none only where the scheme has an "
                                               "outside group (its raters rate with codes the round issues)")
+    closes_at: AwareDatetime | None = Field(default=None, description="the deadline: no ballot is taken after it "
+                                                                      "(none: until the round is closed)")
 
 
 class RoundRead(BaseModel):
@@ -28,6 +30,7 @@ class RoundRead(BaseModel):
     status: str
     opened_at: datetime
     closed_at: datetime | None
+    closes_at: datetime | None = Field(default=None, description="the deadline for ballots, if any")
     raters_by_group: dict[str, int]
     people: int
     ratings: int
@@ -95,3 +98,50 @@ class Stored(BaseModel):
     stored: int
     rater_id: uuid.UUID | None = Field(default=None, description="whose ballot was written")
     on_behalf: bool = Field(default=False, description="keyed in by an administrator on the rater's behalf")
+
+
+# ------------------------------------------------------------------ corrections
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class DeadlineMove(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    closes_at: AwareDatetime | None = Field(description="the new deadline, in the future (null: none)")
+    reason: Reason
+
+
+class RatersAdd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    raters: list[RaterIn] = Field(min_length=1, max_length=5_000)
+    reason: Reason
+
+
+class RaterReplace(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rater_id: uuid.UUID = Field(description="the rater who rates instead, in the same group")
+    reason: Reason
+
+
+class PeopleAdd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    people: list[uuid.UUID] = Field(min_length=1, max_length=5_000, description="people of the scheme to be rated")
+    reason: Reason
+
+
+class Reopen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
+    closes_at: AwareDatetime | None = Field(default=None, description="a new deadline, in the future (none: the "
+                                                                      "round keeps the one it had)")
+
+
+class RoundChangeRead(BaseModel):
+    id: int
+    what: str = Field(description="deadline_moved, rater_added, rater_removed, rater_replaced, person_added, "
+                                  "person_removed or reopened")
+    reason: str
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+    changed_at: datetime
+    changed_by: str

@@ -4,13 +4,15 @@ A rater rates each person once per round and may revise until the round closes; 
 The rated person never learns who rated them: results show each group's mean and count only.
 Under a scheme with rating dimensions a ballot gives a mark per dimension for each person, kept
 beside their weighted sum, which is the rating. An outside group's raters have no account and
-rate with the round's one-time codes (``rounds.codes``).
+rate with the round's one-time codes (``rounds.codes``). A round may have a deadline; while it
+runs it is corrected, and once closed reopened, in ``rounds.corrections``.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -23,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scoring.clients import Neighbours
 from scoring.definitions import Rules
 from scoring.domain import raters as rating_rules
-from scoring.errors import AlreadyExists, InputInvalid, RoundClosed
+from scoring.errors import AlreadyExists, DeadlinePassed, InputInvalid, RoundClosed
 from scoring.models import RatingCode, RatingRound, RatingRow, RoundPerson, RoundRater, Scheme
-from scoring.rounds.schemas import RatingIn, RatingsPut, RoundCreate, RoundRead, Stored
+from scoring.rounds.schemas import RaterIn, RatingIn, RatingsPut, RoundCreate, RoundRead, Stored
 from scoring.schemes.service import rules_of
 from scoring.scope import Scope, check_raters, people_of, round_or_404, scheme_or_404
 from shared.errors import Forbidden
@@ -43,8 +45,49 @@ async def scope_people(neighbours: Neighbours, scheme: Scheme, period: Period, c
     return await people_of(neighbours, scheme, period, caller, fields=fields, deadlines=deadlines)
 
 
+def checked_raters(rules: Rules, raters: Sequence[RaterIn]) -> dict[uuid.UUID, str]:
+    """Each rater → their group: a rater group of the scheme with accounts (not an outside one),
+    nobody twice; else a 422 naming the row."""
+    checked: dict[uuid.UUID, str] = {}
+    for index, rater in enumerate(raters):
+        if rater.group not in rules.rater_weights:
+            raise _bad(f"{rater.group!r} is not a rater group of the scheme ({', '.join(rules.rater_weights)})",
+                       f"body.raters.{index}.group")
+        if rater.group in rules.rater_settings.outside:
+            raise _bad(f"{rater.group!r} is an outside group: its raters have no account and rate with the "
+                       "round's one-time codes", f"body.raters.{index}.group")
+        if rater.rater_id in checked:
+            raise _bad("a rater is listed twice", f"body.raters.{index}.rater_id")
+        checked[rater.rater_id] = rater.group
+    return checked
+
+
+def checked_deadline(closes_at: datetime | None, now: datetime, field: str) -> datetime | None:
+    """A deadline given, in UTC: in the future, else a 422 naming ``field``."""
+    if closes_at is None:
+        return None
+    if closes_at <= now:
+        raise _bad(f"the deadline {closes_at.isoformat()} is not in the future", field)
+    try:
+        return closes_at.astimezone(UTC)
+    except OverflowError as exc:  # past the year 9999 in UTC
+        raise _bad("the deadline is out of range", field) from exc
+
+
+async def lock_open(session: AsyncSession, round_id: uuid.UUID, now: datetime) -> None:
+    """Lock the round and refuse a ballot unless it is open and before its deadline: a rating
+    racing the close (or a move of the deadline) either lands before it or is refused after it."""
+    status, closes_at, closed_at = (await session.execute(
+        select(RatingRound.status, RatingRound.closes_at, RatingRound.closed_at)
+        .where(RatingRound.id == round_id).with_for_update())).one()
+    if status != "open":
+        raise RoundClosed(f"rating round {round_id} closed at {closed_at}; no more ratings")
+    if closes_at is not None and now >= closes_at:
+        raise DeadlinePassed(f"rating round {round_id} took ballots until {closes_at.isoformat()}")
+
+
 async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
-                     body: RoundCreate, scope: Scope) -> RoundRead:
+                     body: RoundCreate, scope: Scope, now: datetime) -> RoundRead:
     """The raters must be people records knows in the scheme's region; the rated are the scheme's
     people in the period."""
     caller = scope.caller
@@ -54,22 +97,14 @@ async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: u
         raise _bad("the scheme has no rater groups", "path.scheme_id")
     if not body.raters and not rules.rater_settings.outside:
         raise _bad("name at least one rater: the scheme has no outside group to issue codes to", "body.raters")
-    raters: dict[uuid.UUID, str] = {}
-    for index, rater in enumerate(body.raters):
-        if rater.group not in rules.rater_weights:
-            raise _bad(f"{rater.group!r} is not a rater group of the scheme ({', '.join(rules.rater_weights)})",
-                       f"body.raters.{index}.group")
-        if rater.group in rules.rater_settings.outside:
-            raise _bad(f"{rater.group!r} is an outside group: its raters have no account and rate with the "
-                       "round's one-time codes", f"body.raters.{index}.group")
-        if rater.rater_id in raters:
-            raise _bad("a rater is listed twice", f"body.raters.{index}.rater_id")
-        raters[rater.rater_id] = rater.group
+    raters = checked_raters(rules, body.raters)
+    closes_at = checked_deadline(body.closes_at, now, "body.closes_at")
     people = await scope_people(neighbours, scheme, period, caller)
     await check_raters(neighbours, scheme,
                        [(f"body.raters.{i}.rater_id", r.rater_id) for i, r in enumerate(body.raters)],
                        (str(p["person_id"]) for p in people))
-    round_ = RatingRound(id=uuid.uuid4(), scheme_id=scheme_id, period=period.code, opened_by=caller.subject)
+    round_ = RatingRound(id=uuid.uuid4(), scheme_id=scheme_id, period=period.code, opened_by=caller.subject,
+                         closes_at=closes_at)
     try:
         async with session.begin_nested():
             session.add(round_)
@@ -106,17 +141,19 @@ async def read_round(session: AsyncSession, round_id: uuid.UUID, scope: Scope) -
             select(RatingRow.rater_group, func.count(func.distinct(RatingRow.rater_id)))
             .where(RatingRow.round_id == round_id).group_by(RatingRow.rater_group))))
     return RoundRead(id=round_.id, scheme_id=round_.scheme_id, period=round_.period, status=round_.status,
-                     opened_at=round_.opened_at, closed_at=round_.closed_at, raters_by_group=raters, people=people,
+                     opened_at=round_.opened_at, closed_at=round_.closed_at, closes_at=round_.closes_at,
+                     raters_by_group=raters, people=people,
                      ratings=ratings, voted_by_group=voted)
 
 
-async def put_ratings(session: AsyncSession, round_id: uuid.UUID, body: RatingsPut, scope: Scope) -> Stored:
+async def put_ratings(session: AsyncSession, round_id: uuid.UUID, body: RatingsPut, scope: Scope,
+                      now: datetime) -> Stored:
     """A rater's own ballot (revising their earlier marks). Nobody writes another rater's ballot,
     except that the round's scheme managers may key in a rater's paper ballot on their behalf,
     saying so (``on_behalf``); the ballot then records who keyed it (``keyed_by``), and the answer
     names the rater, so the gateway's audit event of the write is attributable."""
     caller = scope.caller
-    round_, scheme = await round_or_404(session, round_id, scope)
+    _, scheme = await round_or_404(session, round_id, scope)
     own = uuid.UUID(caller.person_id) if caller.person_id else None
     keyed_by: str | None = None
     if body.on_behalf:
@@ -133,10 +170,7 @@ async def put_ratings(session: AsyncSession, round_id: uuid.UUID, body: RatingsP
         rater_id = own
     else:
         raise _bad("give rater_id and on_behalf: the caller is not a person", "body.rater_id")
-    # Lock the round: a rating racing the close either lands before it or is refused after it.
-    status = await session.scalar(select(RatingRound.status).where(RatingRound.id == round_id).with_for_update())
-    if status != "open":
-        raise RoundClosed(f"rating round {round_id} closed at {round_.closed_at}; no more ratings")
+    await lock_open(session, round_id, now)
     rater = await session.get(RoundRater, (round_id, rater_id))
     if rater is None or rater.anonymous:
         raise _bad(f"{rater_id} is not a rater of this round", "body.rater_id")
