@@ -97,8 +97,11 @@ class Neighbours:
                 return honours
 
     async def unit_names(self, *, region_id: uuid.UUID, caller: Caller) -> dict[str, str]:
-        """The names of the region's units the caller may see, by id; empty if records does not answer."""
-        response = await self.records.request("GET", "/api/v1/records/units", caller=caller,
+        """The names of the region's units by id, to label rows of a scheme of the region the caller
+        runs or reads (the caller checked): a lead unit's administrator sees their group's other
+        units by name, not by id. Empty if records does not answer."""
+        reader = replace(caller, region_ids=(*caller.region_ids, str(region_id)))
+        response = await self.records.request("GET", "/api/v1/records/units", caller=reader,
                                               params={"region_id": str(region_id)})
         if response.status_code != 200:
             return {}

@@ -96,6 +96,7 @@ async def test_the_lead_units_administrator_runs_the_groups_scheme(client: httpx
     assert explained.status_code == 200 and explained.json()["score"] == "87"
     sheet = open_results(await client.get(f"{base}/results.xlsx", headers=as_d))["考核结果"]
     assert [r[2] for r in table(sheet)] == ["A", "C", "B"]
+    assert [r[3] for r in table(sheet)] == ["单位D", "单位I", "单位D"]  # the group's other unit by name too
     listed = await client.get("/api/v1/scoring/schemes", headers=as_d, params={"unit_id": d})
     assert [s["id"] for s in listed.json()["items"]] == [sid]  # D's schemes: those of the group it leads too
     assert (await client.get(f"{base}/versions", headers=as_d)).status_code == 200

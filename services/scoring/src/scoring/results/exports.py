@@ -13,6 +13,7 @@ row and on a second sheet.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from decimal import Decimal
 from fractions import Fraction
@@ -99,12 +100,41 @@ def quarter_rows(rows: list[Any], rules: Rules, mean_load: Fraction,
     return out
 
 
+_STEPS_ZH = {"a talk with the unit head": "由单位主要负责人谈话提醒", "a notice of criticism": "通报批评"}
+
+
+def _step_zh(step: str) -> str:
+    if found := re.fullmatch(r"annual grade (\w+)( at best)?", step):
+        return f"年度等次{'最高' if found.group(2) else ''}定为“{grade_name(found.group(1))}”"
+    return _STEPS_ZH.get(step, step)
+
+
+def year_reason_zh(reason: str) -> str | None:
+    """A year result's reason as the remarks column says it in Chinese; None for those it leaves
+    out (the rank and grade, which have their own columns)."""
+    if reason.startswith("excluded: "):
+        return "不定等次：" + reason.removeprefix("excluded: ").removesuffix("; no annual grade")
+    if found := re.fullmatch(r"escalation, (\d+) quarter\(s\) graded (\w+): (.*)", reason):
+        steps = "，".join(_step_zh(step) for step in found.group(3).split("; "))
+        return f"{found.group(1)}个季度考核为“{grade_name(found.group(2))}”：{steps}"
+    if found := re.fullmatch(r"(\d+) quarter\(s\) graded (\w+): not excellent.*", reason):
+        return f"{found.group(1)}个季度考核为“{grade_name(found.group(2))}”，不得评为优秀"
+    if found := re.fullmatch(r"negative list: no better than (\w+)", reason):
+        return f"负面清单：等次不高于“{grade_name(found.group(1))}”"
+    if found := re.fullmatch(r"equal annual score (\S+) with .*: four quarters graded good rank first.*", reason):
+        return f"年度得分{found.group(1)}分同分，四个季度均为“好”者排名在前"
+    if found := re.fullmatch(r"equal annual score (\S+) with .*, ranked first for four quarters.*", reason):
+        return f"年度得分{found.group(1)}分同分，排在四个季度均为“好”者之后"
+    if found := re.fullmatch(r"tied at (\S+) where the excellent slots fell.*", reason):
+        return f"以{found.group(1)}分并列于优秀名额分界处，名额数不变"
+    if found := re.fullmatch(r"(\d{4}Q\d) not graded .*", reason):
+        return f"{period_name(found.group(1))}未定等次，得分照计"
+    return None
+
+
 def year_remarks(grade: str | None, detail: dict[str, Any]) -> str:
-    out = []
-    for reason in detail["grade"]["reasons"]:
-        if reason.startswith("excluded: "):
-            out.append("不定等次：" + reason.removeprefix("excluded: ").removesuffix("; no annual grade"))
-    if grade is None and not out:
+    out = [said for reason in detail["grade"]["reasons"] if (said := year_reason_zh(reason))]
+    if grade is None and not any(o.startswith("不定等次") for o in out):
         out.append("不定等次")
     if detail.get("four_good_priority"):
         out.append("四个季度均为“好”，评优评先优先")
