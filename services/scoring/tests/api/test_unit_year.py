@@ -13,7 +13,7 @@ from .test_year import publish_quota
 
 DEFINITION = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}],
               "grades": {"caps": [{"grade": "good", "max_share": "0.4"}], "default": "fairly_good"},
-              "annual": {"quarter_weight": "0.6"}}
+              "annual": {"quarter_weight": "0.6", "bonus_pool_max": "0.3"}}
 
 
 async def test_a_unit_administrator_closes_the_units_year(client: httpx.AsyncClient, records: httpx.AsyncClient,
@@ -47,3 +47,23 @@ async def test_a_unit_administrator_closes_the_units_year(client: httpx.AsyncCli
     # the unit's administrator still cannot read the region's allocation itself
     assert (await quota.get(f"/api/v1/quota/regions/{county['region']}/years/2025/published",
                             headers=admin)).status_code == 404
+    # the unit pays its bonus by the published year, pooling up to the scheme's 30%
+    assert (await client.post(f"/api/v1/scoring/results/{year.json()['id']}/publish", headers=admin)).status_code == 200
+    bonus = f"/api/v1/scoring/schemes/{scheme.json()['id']}/years/2025/bonus"
+    paid = await client.post(bonus, headers=admin, json={"total": "100000", "pool_share": "0.25"})
+    assert paid.status_code == 200 and paid.json()["pool_total"] == "25000", paid.text
+    # by hand: 3 excellent at 1.5 and 7 competent at 1 share the pool by 11.5; the base 75,000 by 10
+    amounts = {r["person_id"]: r["amount"] for r in paid.json()["people"]}
+    assert amounts[p["A"]] == "10760.87" and amounts[p["J"]] == "9673.91"  # 7500 + 25000 × 1.5 / 11.5; × 1
+    over = await client.post(bonus, headers=admin, json={"total": "100000", "pool_share": "0.35"})
+    assert over.status_code == 422 and over.json()["errors"][0]["field"] == "body.pool_share", over.text
+    assert "10% to 30%" in over.json()["detail"]
+
+
+async def test_a_pool_range_upside_down_is_refused(client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:
+    county = await unit_with_people(records, "A")
+    response = await client.post("/api/v1/scoring/schemes", json={
+        "region_id": county["region"], "unit_id": county["unit"], "name": "倒置",
+        "definition": {**DEFINITION, "annual": {"bonus_pool_min": "0.3", "bonus_pool_max": "0.2"}}})
+    assert response.status_code == 422, response.text
+    assert "annual.bonus_pool_min" in response.text

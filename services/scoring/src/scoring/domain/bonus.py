@@ -29,7 +29,7 @@ from fractions import Fraction
 
 from scoring.domain.grades import QUARTER_GRADES
 
-POOL_RANGE = (Fraction(1, 10), Fraction(1, 5))
+POOL_RANGE = (Fraction(1, 10), Fraction(1, 5))  # Taibai's; a scheme's annual.bonus_pool_min/max
 FEN = Decimal("0.01")
 
 

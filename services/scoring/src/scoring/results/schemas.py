@@ -93,7 +93,9 @@ class ObjectionRead(BaseModel):
 class BonusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     total: Decimal = Field(gt=0, le=Decimal("1e10"), decimal_places=2, description="the unit's bonus total, yuan")
-    pool_share: Decimal = Field(description="share pooled and paid by result, 0.1 to 0.2 (Taibai)")
+    pool_share: Decimal = Field(description="share pooled and paid by result, within the scheme's "
+                                                    "annual.bonus_pool_min and bonus_pool_max (default 0.1 to 0.2, "
+                                                    "Taibai)")
     coefficients: dict[str, Decimal] = Field(
         default_factory=lambda: {"excellent": Decimal("1.5"), "competent": Decimal(1),
                                  "basically_competent": Decimal("0.5"), "incompetent": Decimal(0)},

@@ -61,7 +61,7 @@ from scoring.results.service import (
     row_batches,
     store,
 )
-from scoring.schemes.service import rules_of
+from scoring.schemes.service import rules_at, rules_of
 from shared.numbers import decimal_str
 from shared.periods import Period
 from shared.service_auth import Caller
@@ -219,9 +219,11 @@ async def pay_bonus(session: AsyncSession, scheme: Scheme, year: int, *, total: 
         excluded = None if grade is not None else (reasons[0] if reasons else "no annual grade")
         quarter_grades = tuple(q["grade"] for q in detail["quarters"] if q["grade"])  # an ungraded one: nothing
         people.append(bonuses.BonusCandidate(str(person_id), grade, quarter_grades, excluded))
+    annual = (await rules_at(session, scheme.id, close.scheme_version)).annual
     try:
         return bonuses.pay_out(Fraction(total), people, pool_share=Fraction(pool_share),
                                coefficients={k: Fraction(v) for k, v in coefficients.items()},
-                               withholding={k: Fraction(v) for k, v in withholding.items()})
+                               withholding={k: Fraction(v) for k, v in withholding.items()},
+                               pool_range=(Fraction(annual.bonus_pool_min), Fraction(annual.bonus_pool_max)))
     except bonuses.BonusRuleError as exc:
         raise InputInvalid(str(exc), errors=[{"field": f"body.{exc.field}", "message": str(exc)}]) from exc
