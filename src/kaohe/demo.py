@@ -473,7 +473,7 @@ def _dimension_marks(rng: random.Random, rated: Person) -> tuple[dict[str, str],
     """A ballot's marks in each rating dimension, and the rating they make: their weighted sum,
     rounded half up to 0.01 as the scoring service rounds it."""
     marks = {code: Decimal(str(round(min(100, max(50, rng.gauss(rated.quality, 6))), 1))) for code in DIMENSIONS}
-    total = sum(marks[code] * Decimal(weight) for code, (_, weight) in DIMENSIONS.items())
+    total = sum((marks[code] * Decimal(weight) for code, (_, weight) in DIMENSIONS.items()), Decimal(0))
     return {code: str(mark) for code, mark in marks.items()}, total.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
@@ -487,12 +487,13 @@ def _quarter_inputs(rng: random.Random, members: list[Person], period: str, *,
         for code in ("de", "neng", "work", "lian"):
             marks.append({"person_id": person.id, "indicator": code,
                           "mark": round(min(100, max(40, rng.gauss(person.quality, 4))), 1)})
-    ballots = []
+    ballots: list[tuple[Person, Person, Decimal | float, dict[str, str] | None]] = []
     for rater in members:
         others = [p for p in members if p is not rater]
         for rated in rng.sample(others, min(len(others), 15)):
             if dimensions:
-                ballots.append((rater, rated, *reversed(_dimension_marks(rng, rated))))
+                by_dimension, mark = _dimension_marks(rng, rated)
+                ballots.append((rater, rated, mark, by_dimension))
             else:
                 ballots.append((rater, rated, round(min(100, max(50, rng.gauss(rated.quality, 6))), 1), None))
     outside = []
