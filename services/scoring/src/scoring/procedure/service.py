@@ -238,12 +238,15 @@ async def advance(session: AsyncSession, scheme: Scheme, period: str, scope: Sco
         await session.flush()
         return await view(session, scheme, period, scope, today)
     stages = stages_of(run)
-    stage = stages[run.stage]
+    at = run.stage  # the update below changes run.stage in the session
+    stage = stages[at]
     if not may_act(scope, scheme, stage.actor):
         raise Forbidden(f"only {ROLE_NAMES[stage.actor]} move {stage.code} on")
+    if stage.produces == "final":
+        raise Conflict("the final result is published: nothing follows", code="procedure_finished")
     calendar = await calendar_of(session)
     history = await history_of(session, run)
-    open_row = next(h for h in reversed(history) if h.stage == run.stage and h.closed_at is None)
+    open_row = next(h for h in reversed(history) if h.stage == at and h.closed_at is None)
     for check in await checks(session, scheme, run, today, calendar, open_row.opened_on):
         if not check.holds:
             raise Conflict(f"{stage.code} cannot be left yet: {check.detail}", code=check.code,
@@ -253,8 +256,8 @@ async def advance(session: AsyncSession, scheme: Scheme, period: str, scope: Sco
         missing = await _close_round(session, scheme, period)
     await session.execute(update(ProcedureStage).where(ProcedureStage.id == open_row.id).values(
         closed_at=func.now(), closed_on=today, closed_by=caller.subject, missing_ballots=missing))
-    following = stages[run.stage + 1]
-    values: dict[str, Any] = {"stage": run.stage + 1}
+    following = stages[at + 1]
+    values: dict[str, Any] = {"stage": at + 1}
     if following.produces == "publicity":
         window = days.window(calendar, today, following.working_days or 0)
         draft = await latest(session, scheme.id, period)
@@ -267,7 +270,7 @@ async def advance(session: AsyncSession, scheme: Scheme, period: str, scope: Sco
                               .values(published_at=func.now(), published_by=caller.subject))
         values["final_close_id"] = close.id
     await session.execute(update(ProcedureRun).where(ProcedureRun.id == run.id).values(**values))
-    session.add(ProcedureStage(run_id=run.id, stage=run.stage + 1, code=following.code, opened_on=today,
+    session.add(ProcedureStage(run_id=run.id, stage=at + 1, code=following.code, opened_on=today,
                                opened_by=caller.subject,
                                closed_at=func.now() if following.produces == "final" else None,
                                closed_on=today if following.produces == "final" else None,
@@ -301,26 +304,27 @@ async def back(session: AsyncSession, scheme: Scheme, period: str, scope: Scope,
             raise _no_procedure(scheme)
         raise Conflict(f"the procedure of {period} has not started", code="procedure_not_started")
     stages = stages_of(run)
-    stage = stages[run.stage]
+    at = run.stage
+    stage = stages[at]
     if not may_act(scope, scheme, stage.actor):
         raise Forbidden(f"only {ROLE_NAMES[stage.actor]} move {stage.code} back")
     if stage.produces == "final":
         raise Conflict("the final result is published: the procedure does not go back", code="procedure_finished")
-    if run.stage == 0:
+    if at == 0:
         raise Conflict(f"{stage.code} is the first stage", code="first_stage")
     history = await history_of(session, run)
-    open_row = next(h for h in reversed(history) if h.stage == run.stage and h.closed_at is None)
+    open_row = next(h for h in reversed(history) if h.stage == at and h.closed_at is None)
     await session.execute(update(ProcedureStage).where(ProcedureStage.id == open_row.id).values(
         closed_at=func.now(), closed_on=today, closed_by=caller.subject, moved_back=True, reason=reason))
-    values: dict[str, Any] = {"stage": run.stage - 1}
+    values: dict[str, Any] = {"stage": at - 1}
     if stage.produces == "publicity":
         values.update(window_opened_on=None, window_starts_on=None, window_ends_on=None)
-    elif stages[run.stage - 1].produces == "publicity":  # back into it: a new window from today
-        window = days.window(await calendar_of(session), today, stages[run.stage - 1].working_days or 0)
+    elif stages[at - 1].produces == "publicity":  # back into it: a new window from today
+        window = days.window(await calendar_of(session), today, stages[at - 1].working_days or 0)
         values.update(window_opened_on=today, window_starts_on=window.starts_on, window_ends_on=window.ends_on)
     await session.execute(update(ProcedureRun).where(ProcedureRun.id == run.id).values(**values))
-    previous = stages[run.stage - 1]
-    session.add(ProcedureStage(run_id=run.id, stage=run.stage - 1, code=previous.code, opened_on=today,
+    previous = stages[at - 1]
+    session.add(ProcedureStage(run_id=run.id, stage=at - 1, code=previous.code, opened_on=today,
                                opened_by=caller.subject))
     await session.flush()
     await session.refresh(run)
