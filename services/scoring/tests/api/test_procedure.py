@@ -195,3 +195,144 @@ async def test_a_period_walks_through_the_national_procedure(
     client.headers.update(caller_headers(p["E"]))
     after = await client.post(f"/api/v1/scoring/results/{own['new_close_id']}/objections", json={"reason": "再次提出异议"})
     assert after.status_code == 409 and after.json()["code"] == "objection_window_closed"
+
+
+CUSTOM = [
+    {"code": "rating", "name": "民主测评", "produces": "ballots", "working_days": 2},
+    {"code": "draft", "name": "拟定等次", "produces": "draft"},
+    {"code": "publicity", "name": "公示", "produces": "publicity", "working_days": 5},
+    {"code": "final", "name": "确定等次", "produces": "final", "actor": "region_admin"},
+]
+
+
+async def test_a_rating_stage_past_its_closing_date_closes_the_round_and_counts_the_missing_ballots(
+        client: httpx.AsyncClient, records: httpx.AsyncClient, clock: Callable[[str], None]) -> None:
+    w = await a_period(client, records, {**DEFINITION, "procedure": CUSTOM})
+    await rate(client, w, w["raters"][0])  # the second leader never rates: 5 ballots missing
+    clock("2026-02-12")  # opened Thursday: 2 working days are Friday 13 and the make-up Saturday 14
+    state = await advance(client, w)
+    assert state["stages"][0]["closes"] == "2026-02-14"
+    clock("2026-02-14")
+    refused = await advance(client, w, 409, "rating_round_open")
+    assert "2026-02-14" in refused["detail"]
+    clock("2026-02-15")
+    state = await advance(client, w)
+    assert state["current"] == "draft" and state["history"][0]["missing_ballots"] == 5
+    round_ = (await client.get(f"/api/v1/scoring/rounds/{w['round']}")).json()
+    assert round_["status"] == "closed"
+
+
+async def test_moving_back_needs_a_reason_is_recorded_and_reopens_the_window(
+        client: httpx.AsyncClient, records: httpx.AsyncClient, clock: Callable[[str], None]) -> None:
+    w = await a_period(client, records, {**DEFINITION, "procedure": CUSTOM})
+    for rater in w["raters"]:
+        await rate(client, w, rater)
+    clock("2026-02-02")
+    refused = await client.post(f"{w['proc']}/back", json={"reason": "退回"})
+    assert refused.status_code == 409 and refused.json()["code"] == "procedure_not_started"
+    await advance(client, w)
+    first = await client.post(f"{w['proc']}/back", json={"reason": "退回"})
+    assert first.status_code == 409 and first.json()["code"] == "first_stage"
+    assert (await client.post(f"/api/v1/scoring/rounds/{w['round']}/close")).status_code == 200
+    await advance(client, w)
+    assert (await client.post(f"{w['base']}/close")).status_code == 201
+    state = await advance(client, w)
+    assert (state["current"], state["window"]["ends_on"]) == ("publicity", "2026-02-09")
+    no_reason = await client.post(f"{w['proc']}/back", json={})
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "body.reason"
+    clock("2026-02-04")
+    state = (await client.post(f"{w['proc']}/back", json={"reason": "公示名单有误，重新拟定"})).json()
+    assert (state["current"], state["window"]) == ("draft", None)
+    moved = [h for h in state["history"] if h["moved_back"]]
+    assert [(h["code"], h["reason"], h["closed_on"]) for h in moved] == [("publicity", "公示名单有误，重新拟定",
+                                                                          "2026-02-04")]
+    state = await advance(client, w)  # again: a new window of 5 working days from 02-05
+    assert (state["window"]["starts_on"], state["window"]["ends_on"]) == ("2026-02-05", "2026-02-11")
+
+
+async def test_who_may_move_and_who_may_read(client: httpx.AsyncClient, records: httpx.AsyncClient,
+                                             clock: Callable[[str], None]) -> None:
+    w = await a_period(client, records, {**DEFINITION, "procedure": CUSTOM})
+    p, unit = w["p"], w["county"]["unit"]
+    admin = dict(client.headers)
+    unit_admin = service_headers(Caller(subject="user:ua", roles=("unit_admin",), unit_ids=(unit,)))
+    leader = service_headers(Caller(subject="user:leader", roles=("leader",), unit_ids=(unit,)))
+    client.headers.update(leader)
+    assert (await client.get(w["proc"])).status_code == 200
+    assert (await client.post(f"{w['proc']}/advance")).status_code == 403
+    client.headers.update(caller_headers(p["A"]))
+    assert (await client.get(w["proc"])).status_code == 404
+    assert (await client.get(f"{w['proc']}/publicity")).status_code == 404  # nothing of hers is drafted yet
+    client.headers.update(unit_admin)
+    for rater in w["raters"]:
+        await rate(client, w, rater)
+    clock("2026-02-02")
+    assert (await advance(client, w))["stages"][0]["may_act"] is True
+    assert (await client.post(f"/api/v1/scoring/rounds/{w['round']}/close")).status_code == 200
+    await advance(client, w)
+    assert (await client.post(f"{w['base']}/close")).status_code == 201
+    await advance(client, w)
+    clock("2026-02-10")
+    state = (await client.get(w["proc"])).json()
+    assert state["current"] == "publicity" and state["stages"][2]["may_act"] is True
+    assert all(c["holds"] for c in state["stages"][2]["conditions"])
+    # the unit's administrator leaves the publicity, which enters the final stage (whose actor is the region's)
+    state = await advance(client, w)
+    assert state["finished"] is True and state["stages"][3]["may_act"] is False
+    client.headers.update(caller_headers(p["A"]))
+    shown = await client.get(f"{w['proc']}/publicity")
+    assert shown.status_code == 200 and len(shown.json()["items"]) == 5
+    stranger = service_headers(Caller(subject="user:x", roles=("member",), person_id=w["raters"][0]))
+    client.headers.update(stranger)
+    assert (await client.get(f"{w['proc']}/publicity")).status_code == 404
+    client.headers.update(admin)
+
+
+async def test_a_scheme_without_a_procedure_has_none_to_run(client: httpx.AsyncClient,
+                                                           records: httpx.AsyncClient) -> None:
+    w = await a_period(client, records, {k: v for k, v in DEFINITION.items() if k != "procedure"})
+    state = (await client.get(w["proc"])).json()
+    assert (state["started"], state["stages"]) == (False, [])
+    refused = await client.post(f"{w['proc']}/advance")
+    assert refused.status_code == 409 and refused.json()["code"] == "no_procedure"
+
+
+@pytest.mark.parametrize(("procedure", "field"), [
+    ([{"code": "draft", "name": "拟定", "produces": "draft"},
+      {"code": "publicity", "name": "公示", "produces": "publicity", "working_days": 3},
+      {"code": "final", "name": "确定", "produces": "final"}], "body.procedure.1.working_days"),
+    ([{"code": "publicity", "name": "公示", "produces": "publicity", "working_days": 5},
+      {"code": "final", "name": "确定", "produces": "final"}], "body.procedure.0.produces"),
+    ([{"code": "final", "name": "确定", "produces": "final"},
+      {"code": "draft", "name": "拟定", "produces": "draft"}], "body.procedure.0.produces"),
+    ([{"code": "draft", "name": "拟定", "produces": "draft"}, {"code": "draft", "name": "确定", "produces": "final"}],
+     "body.procedure.1.code"),
+])
+async def test_a_procedure_that_breaks_a_rule_is_refused_naming_the_setting(
+        client: httpx.AsyncClient, records: httpx.AsyncClient, procedure: list[dict[str, Any]], field: str) -> None:
+    county = await unit_with_people(records, "A")
+    response = await client.post("/api/v1/scoring/schemes", json={
+        "region_id": county["region"], "unit_id": county["unit"], "name": "机关",
+        "definition": {**DEFINITION, "procedure": procedure}})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+
+
+async def test_the_calendar_and_its_overrides(client: httpx.AsyncClient) -> None:
+    year = (await client.get("/api/v1/scoring/calendar/2026")).json()
+    assert year["covered"] is True and year["fallback"] is False
+    assert "2026-02-14" in [d["date"] for d in year["working_weekends"]]
+    assert {"date": "2026-02-16", "workday": False, "source": "official", "note": ""} in year["days_off_on_weekdays"]
+    later = (await client.get("/api/v1/scoring/calendar/2027")).json()
+    assert (later["covered"], later["fallback"], later["workdays"]) == (False, True, 261)  # Monday to Friday
+    days = [{"date": "2027-02-08", "workday": False, "note": "春节"}, {"date": "2027-02-06", "workday": True,
+                                                                     "note": "调休上班"}]
+    stored = await client.put("/api/v1/scoring/calendar/2027", json=days)
+    assert stored.status_code == 200, stored.text
+    body = stored.json()
+    assert body["workdays"] == 261 and [d["source"] for d in body["overrides"]] == ["override", "override"]
+    assert body["working_weekends"][0]["note"] == "调休上班"
+    wrong = await client.put("/api/v1/scoring/calendar/2027", json=[{"date": "2028-01-03", "workday": False}])
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "body.0.date"
+    client.headers.update(service_headers(Caller(subject="user:ra", roles=("region_admin",), region_ids=("r",))))
+    assert (await client.put("/api/v1/scoring/calendar/2027", json=[])).status_code == 403
