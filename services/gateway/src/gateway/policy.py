@@ -132,6 +132,13 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/scoring/objections/{objection_id}", EVERYONE),
     rule("POST", "/api/v1/scoring/objections/{objection_id}/review", UNIT_MANAGERS),
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/years/{year}/bonus", UNIT_MANAGERS),
+    # the procedure: the service checks each stage's actor (a final stage may be the region's to enter)
+    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure", UNIT_STAFF),
+    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/advance", UNIT_MANAGERS),
+    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/back", UNIT_MANAGERS),
+    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/publicity", EVERYONE),
+    rule("GET", "/api/v1/scoring/calendar/{year}", ADMINS),
+    rule("PUT", "/api/v1/scoring/calendar/{year}", frozenset({P})),
     rule("GET", "/api/v1/quota/version", EVERYONE),
     rule("POST", "/api/v1/quota/apportion", ADMINS, "apportion"),
     rule("POST", "/api/v1/quota/allocations/simulate", ADMINS, "apportion"),

@@ -20,6 +20,7 @@ from scoring.domain import indicators as tree
 from scoring.domain import raters as rating
 from scoring.domain import year as years
 from scoring.errors import SchemeInvalid
+from scoring.procedure.definition import ProcedureIn, StageIn, compile_procedure
 from scoring.shares import Share, parse_share
 
 Points = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
@@ -224,6 +225,9 @@ class SchemeDefinition(BaseModel):
     open_ballots: bool = Field(default=False, description="the evaluation is open: every group's detail is shown "
                                                           "whatever its number of raters")
     deadlines: DeadlinesIn = Field(default_factory=DeadlinesIn)
+    procedure: ProcedureIn | None = Field(
+        default=None, description="the stages a period runs through (national, taibai, or a list); without it, "
+                                  "a period is closed and published directly")
 
     @model_validator(mode="after")
     def _not_too_deep(self) -> SchemeDefinition:
@@ -315,6 +319,7 @@ class Rules:
     rater_settings: rating.RaterSettings = field(default_factory=rating.RaterSettings)
     deadlines: DeadlinesIn = field(default_factory=DeadlinesIn)
     honours: tuple[tuple[str, str, Decimal], ...] = ()  # (level, bonus item, points) of the ledger's honours
+    procedure: tuple[StageIn, ...] | None = None
 
     @property
     def unit_mean_leaves(self) -> tuple[tree.Indicator, ...]:
@@ -423,7 +428,8 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
                  min_raters_shown=definition.min_raters_shown, open_ballots=definition.open_ballots,
                  reverse_leaves=frozenset(i.code for i, _, _ in leaves if i.direction == "lower"),
                  rater_settings=settings, deadlines=definition.deadlines,
-                 honours=tuple((level, h.item, h.points) for level, h in sorted(adjustments.honours.items())))
+                 honours=tuple((level, h.item, h.points) for level, h in sorted(adjustments.honours.items())),
+                 procedure=compile_procedure(definition.procedure))
 
 
 def rater_settings(raters: RatersIn) -> rating.RaterSettings:

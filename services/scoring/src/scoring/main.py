@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from scoring.clients import Neighbours
 from scoring.config import ScoringSettings, get_settings
 from scoring.preview.router import router as preview_router
+from scoring.procedure.router import router as procedure_router
 from scoring.results.router import router as results_router
 from scoring.rounds.router import router as rounds_router
 from scoring.schemes.router import router as schemes_router
@@ -46,6 +47,6 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[preview_router, schemes_router, rounds_router, results_router],
+        routers=[preview_router, schemes_router, rounds_router, results_router, procedure_router],
         extra_lifespan=clients,
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
 
 from scoring.periods import PeriodDep
+from scoring.procedure.clock import TodayDep
 from scoring.results import exports, service
 from scoring.results import readiness as ready
 from scoring.results.compute import Leftovers
@@ -99,10 +100,11 @@ async def publish(close_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> 
 
 
 @router.post("/results/{close_id}/objections", response_model=ObjectionRead, status_code=201,
-             summary="Object to one's own published result, within the scheme's window")
+             summary="Object to one's own published result, within the scheme's window (under a procedure: to the "
+                     "draft, during its publicity)")
 async def object_to(close_id: uuid.UUID, body: ObjectionCreate, session: SessionDep,
-                    scope: ScopeDep) -> ObjectionRead:
-    return ObjectionRead.model_validate(await service.object_to(session, close_id, body, scope))
+                    scope: ScopeDep, today: TodayDep) -> ObjectionRead:
+    return ObjectionRead.model_validate(await service.object_to(session, close_id, body, scope, today=today))
 
 
 @router.get("/objections", response_model=list[ObjectionRead],

@@ -71,7 +71,7 @@ class ObjectionCreate(BaseModel):
 
 class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    decision: Literal["accept", "reject"]
+    decision: Literal["accept", "uphold", "reject"] = Field(description="accept (or uphold): recompute; reject")
     reason: str = Field(min_length=5, max_length=4000)
 
 
@@ -86,7 +86,8 @@ class ObjectionRead(BaseModel):
     created_by: str
     reviewed_at: datetime | None
     reviewed_by: str | None
-    decision: str | None
+    decision: str | None = Field(description="upheld or rejected, once reviewed")
+    decision_reason: str | None = Field(description="the reviewer's reason")
     new_close_id: uuid.UUID | None
 
 

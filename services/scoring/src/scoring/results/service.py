@@ -19,7 +19,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
@@ -87,6 +87,7 @@ from scoring.scope import (
     scheme_for_person_or_404,
     scheme_or_404,
 )
+from shared.errors import Conflict
 from shared.numbers import decimal_str, ratio_str
 from shared.periods import Period, parse_period
 from shared.service_auth import Caller
@@ -729,9 +730,14 @@ async def compare(session: AsyncSession, close_id: uuid.UUID, other_id: uuid.UUI
 
 async def publish(session: AsyncSession, close_id: uuid.UUID, scope: Scope) -> CloseRead:
     """One wins: under the scheme's row lock, a version already published, or older than a published
-    one, is a 409."""
+    one, is a 409. A period run by a procedure is published by its final stage (a 409 here)."""
+    from scoring.procedure.service import governed
+
     caller = scope.caller
     close, scheme = await close_or_404(session, close_id, scope)
+    if await governed(session, scheme.id, close.period):
+        raise Conflict(f"{close.period} of scheme {scheme.id} is run by its procedure: its final stage "
+                       "publishes it", code="run_by_procedure")
     await session.execute(select(Scheme.id).where(Scheme.id == scheme.id).with_for_update())
     newest = await latest_close(session, scheme.id, close.period, published=True)
     if newest is not None and newest.version >= close.version:
@@ -745,12 +751,21 @@ async def publish(session: AsyncSession, close_id: uuid.UUID, scope: Scope) -> C
 # ------------------------------------------------------------------ objections
 
 
-async def object_to(session: AsyncSession, close_id: uuid.UUID, body: ObjectionCreate, scope: Scope) -> Objection:
-    """Only by the person, to their own result in the published version, within the scheme's window."""
+async def object_to(session: AsyncSession, close_id: uuid.UUID, body: ObjectionCreate, scope: Scope, *,
+                    today: date | None = None) -> Objection:
+    """Only by the person, to their own result in the published version, within the scheme's window
+    (under a procedure: to the draft, during the publicity; see ``scoring.procedure.publicity``)."""
+    from scoring.procedure.clock import today as today_in_china
+    from scoring.procedure.publicity import object_to_draft
+    from scoring.procedure.service import governed
+
     caller = scope.caller
     close, _ = await own_close_or_404(session, close_id, scope)
     assert caller.person_id is not None
     person_id = uuid.UUID(caller.person_id)
+    if await governed(session, close.scheme_id, close.period):
+        return await object_to_draft(session, close, person_id, body.reason, caller.subject,
+                                     today or today_in_china())
     row = await session.get(Result, (close_id, person_id))
     if row is None or close.published_at is None:
         raise ResultNotFound(f"no published result of yours in {close_id}")
@@ -790,16 +805,20 @@ async def list_objections(session: AsyncSession, scope: Scope, *, scheme_id: uui
 
 async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uuid.UUID, body: ReviewIn,
                  scope: Scope, *, tuning: CloseTuning = DEFAULT_TUNING) -> Objection:
-    """Reject with a reason; or accept, which recloses the period from the (corrected) inputs and
-    publishes the new version. Accepting when nothing changed is refused: correct the inputs first."""
+    """Reject with a reason; or accept (uphold), which recloses the period from the (corrected) inputs
+    and publishes the new version (under a procedure: the new version is the draft the publicity shows,
+    published by the final stage). Accepting when nothing changed is refused: correct the inputs first."""
+    from scoring.procedure.service import governed
+
     caller = scope.caller
     objection, close, scheme = await objection_or_404(session, objection_id, scope, manage=True)
     locked = await session.scalar(select(Objection.status).where(Objection.id == objection_id).with_for_update())
     if locked != "pending":
         raise ObjectionClosed(f"objection {objection_id} was already {locked}")
-    values: dict[str, Any] = {"reviewed_at": func.now(), "reviewed_by": caller.subject, "decision": body.reason}
-    if body.decision == "reject":
-        values["status"] = "rejected"
+    values: dict[str, Any] = {"reviewed_at": func.now(), "reviewed_by": caller.subject,
+                              "decision_reason": body.reason}
+    if body.decision == "reject":  # "accept" and "uphold" both uphold it
+        values.update(status="rejected", decision="rejected")
     else:
         period = parse_period(close.period)
         reclosed = await close_period(session, neighbours, scheme, period, caller,
@@ -808,8 +827,9 @@ async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uu
             raise InputInvalid("accepting recomputes the result, but its inputs are unchanged: correct the marks, "
                                "ratings or items the objection is about first",
                                errors=[{"field": "body.decision", "message": "nothing to recompute"}])
-        await publish(session, reclosed.id, scope)
-        values.update(status="accepted", new_close_id=reclosed.id)
+        if not await governed(session, scheme.id, close.period):
+            await publish(session, reclosed.id, scope)
+        values.update(status="accepted", decision="upheld", new_close_id=reclosed.id)
     await session.execute(update(Objection).where(Objection.id == objection_id).values(**values))
     await session.refresh(objection)
     return objection

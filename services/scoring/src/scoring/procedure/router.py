@@ -1,0 +1,73 @@
+"""Procedure routes: a period's stages, moving them on and back, the publicity; the working-day calendar."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+
+from scoring.periods import PeriodDep
+from scoring.procedure import days, publicity, service
+from scoring.procedure.clock import TodayDep
+from scoring.procedure.schemas import BackIn, CalendarDayIn, CalendarRead, ProcedureRead, PublicityRead
+from scoring.scope import ScopeDep, scheme_or_404
+from shared.db import SessionDep
+from shared.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/scoring", tags=["procedure"])
+
+Year = Annotated[int, Path(ge=2000, le=2100)]
+BASE = "/schemes/{scheme_id}/periods/{period}/procedure"
+
+
+@router.get(BASE, response_model=ProcedureRead,
+            summary="The period's stages: their state, dates, who may move them on, the conditions and whether they "
+                    "hold, and each stage's history")
+async def read_procedure(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
+                         today: TodayDep) -> ProcedureRead:
+    scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
+    return await service.view(session, scheme, period.code, scope, today)
+
+
+@router.post(f"{BASE}/advance", response_model=ProcedureRead,
+             summary="Start the procedure, or move it on to the next stage once the current one's conditions hold",
+             responses={409: {"description": "a condition does not hold (its code names it: ballots_missing, "
+                                             "rating_round_open, draft_missing, publicity_not_over, "
+                                             "objections_pending, ...), or the procedure is finished"}})
+async def advance(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
+                  today: TodayDep) -> ProcedureRead:
+    scheme = await scheme_or_404(session, scheme_id, scope)
+    return await service.advance(session, scheme, period.code, scope, today)
+
+
+@router.post(f"{BASE}/back", response_model=ProcedureRead,
+             summary="Move the procedure back one stage, with a reason (never once final)")
+async def back(scheme_id: uuid.UUID, period: PeriodDep, body: BackIn, session: SessionDep, scope: ScopeDep,
+               today: TodayDep) -> ProcedureRead:
+    scheme = await scheme_or_404(session, scheme_id, scope)
+    return await service.back(session, scheme, period.code, scope, today, body.reason)
+
+
+@router.get(f"{BASE}/publicity", response_model=PublicityRead,
+            summary="The draft as made public (公示): name, unit and proposed grade, for everyone in the unit's scope")
+async def read_publicity(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
+                         today: TodayDep, request: Request) -> PublicityRead:
+    scheme = await service.scheme_any(session, scheme_id)
+    if scheme is None:
+        raise NotFound(f"no publicity of {period.code} under scheme {scheme_id}", code="result_not_found")
+    return await publicity.publicity(session, request.app.state.neighbours, scheme, period.code, scope, today)
+
+
+@router.get("/calendar/{year}", response_model=CalendarRead,
+            summary="A year's working days: weekdays off and weekend days worked, each with its source, and the "
+                    "province's overrides")
+async def read_calendar(year: Year, session: SessionDep) -> CalendarRead:
+    return await days.read_year(session, year)
+
+
+@router.put("/calendar/{year}", response_model=CalendarRead,
+            summary="Replace a year's working-day overrides (a year the official arrangement does not cover, or a "
+                    "day it has wrong): province administrators")
+async def put_calendar(year: Year, body: list[CalendarDayIn], session: SessionDep, scope: ScopeDep) -> CalendarRead:
+    return await days.replace_year(session, year, body, scope)
