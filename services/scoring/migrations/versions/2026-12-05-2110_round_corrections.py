@@ -6,7 +6,7 @@ may be reopened until the period's result is published. A ballot voided by a cha
 of ratings whole into voided_ratings, so no close counts it, and kept there.
 
 Revision ID: d0e1c0000012
-Revises: b8c6d0000009
+Revises: d0e1b0000011
 Create Date: 2026-12-05 21:00:00
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "d0e1c0000012"
-down_revision: str | None = "b8c6d0000009"
+down_revision: str | None = "d0e1b0000011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
