@@ -276,10 +276,11 @@ class AnnualIn(BaseModel):
         description="steps by failing quarters, ascending (Chengbu: 1 talk, 2 notice, 3 basically_competent, "
                     "4 incompetent); consequences accumulate, the lowest grade bound wins")
 
-    bonus_pool_min: Share = Field(default=parse_share("0.1"), description="the least share of a unit's bonus a payout "
-                                                                       "pools and pays by result (Taibai: 10%)")
-    bonus_pool_max: Share = Field(default=parse_share("0.2"), description="the most share of a unit's bonus a payout "
-                                                                      "pools (Taibai: 20%)")
+    bonus_pool_min: Decimal = Field(default=Decimal("0.1"), ge=0, le=1,
+                                    description="the least share of a unit's bonus a payout pools and pays by result "
+                                                "(Taibai: 10%)")
+    bonus_pool_max: Decimal = Field(default=Decimal("0.2"), ge=0, le=1,
+                                    description="the most share of a unit's bonus a payout pools (Taibai: 20%)")
 
     @model_validator(mode="after")
     def _pool_range(self) -> AnnualIn:
