@@ -300,6 +300,30 @@ async def test_a_scheme_without_a_procedure_has_none_to_run(client: httpx.AsyncC
     assert refused.status_code == 409 and refused.json()["code"] == "no_procedure"
 
 
+async def test_a_period_published_before_the_procedure_was_taken_up_stays_published_the_old_way(
+        client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:
+    """A scheme takes up its procedure with a new version after 2025Q4 was published: Q4's
+    objections are still taken after its publication; the next period runs through the stages."""
+    plain = {k: v for k, v in DEFINITION.items() if k != "procedure"}
+    w = await a_period(client, records, plain)
+    for rater in w["raters"]:
+        await rate(client, w, rater)
+    await client.post(f"/api/v1/scoring/rounds/{w['round']}/close")
+    close = (await client.post(f"{w['base']}/close")).json()
+    assert (await client.post(f"/api/v1/scoring/results/{close['id']}/publish")).status_code == 200
+    taken_up = await client.post(f"/api/v1/scoring/schemes/{w['scheme']}/versions", json={"definition": DEFINITION})
+    assert taken_up.status_code == 201, taken_up.text
+    objected = await client.post(f"/api/v1/scoring/results/{close['id']}/objections",
+                                 headers=caller_headers(w["p"]["E"]), json={"reason": "第四季度的分数有误"})
+    assert objected.status_code == 201, objected.text
+    assert (await client.get(w["proc"])).json()["started"] is False
+    following = f"/api/v1/scoring/schemes/{w['scheme']}/periods/2026Q1"
+    assert (await client.post(f"{following}/close")).status_code in (200, 201)
+    latest = (await client.get(f"{following}/versions")).json()[-1]
+    refused = await client.post(f"/api/v1/scoring/results/{latest['id']}/publish")
+    assert refused.status_code == 409 and refused.json()["code"] == "run_by_procedure"
+
+
 @pytest.mark.parametrize(("procedure", "field"), [
     ([{"code": "draft", "name": "拟定", "produces": "draft"},
       {"code": "publicity", "name": "公示", "produces": "publicity", "working_days": 3},

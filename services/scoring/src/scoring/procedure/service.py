@@ -52,11 +52,17 @@ async def run_of(session: AsyncSession, scheme_id: uuid.UUID, period: str, *,
 
 
 async def governed(session: AsyncSession, scheme_id: uuid.UUID, period: str) -> bool:
-    """The period is run by a procedure: it has a run, or its scheme now has a procedure."""
+    """The period is run by a procedure: it has a run, or its scheme now has a procedure and the
+    period was not published before it took it up (a period published the old way stays so: its
+    objections are taken within the scheme's days after publication, as they were)."""
     if await run_of(session, scheme_id, period) is not None:
         return True
     _, rules = await rules_of(session, scheme_id)
-    return rules.procedure is not None
+    if rules.procedure is None:
+        return False
+    published = await session.scalar(select(Close.id).where(Close.scheme_id == scheme_id, Close.period == period,
+                                                            Close.published_at.is_not(None)).limit(1))
+    return published is None
 
 
 def may_act(scope: Scope, scheme: Scheme, actor: str) -> bool:
