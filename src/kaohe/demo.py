@@ -337,10 +337,23 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
 
     year_marks = {key: _year_marks(rng, members) for key, members in by_group.items()}
 
+    huacheng, dingshan = units[1], units[0]
+    # 化成 takes up Taibai's procedure for its year (a new version of its scheme; its quarters stay
+    # published as they were)
+    await _ok(gateway.post, f"/api/v1/scoring/schemes/{schemes[huacheng.code]}/versions",
+              json={"definition": {**SCHEME, "procedure": "taibai"}})
+    procedure: dict[str, Any] = {}
+
     async def grade_year(key: str) -> None:
         async with limit:
             base = f"/api/v1/scoring/schemes/{schemes[key]}/periods/{YEAR}"
             await _ok(gateway.put, f"{base}/marks", json={"marks": year_marks[key]})
+            if key == huacheng.code:
+                procedure.update(await _year_through_procedure(gateway, schemes[key], by_group[key],
+                                                               stranger=by_group[dingshan.code][0],
+                                                               rng=random.Random(seed + 20)))
+                closes[(key, str(YEAR))] = procedure["draft_close_id"]
+                return
             for person in by_group[key]:
                 if person.quality < 62 and rng.random() < 0.5:
                     await _ok(gateway.post, f"{base}/negative-events", json={
@@ -350,12 +363,13 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
             await _ok(gateway.post, f"/api/v1/scoring/results/{close['id']}/publish")
             closes[(key, str(YEAR))] = close["id"]
     await asyncio.gather(*(grade_year(key) for key in by_group))
-    step(f"{YEAR} graded against the published excellent slots and published")
+    step(f"{YEAR} graded against the published excellent slots and published; {huacheng.name}'s year through "
+         f"Taibai's procedure, its draft in publicity (公示) from {procedure['window']['starts_on']} to "
+         f"{procedure['window']['ends_on']}, after a round corrected")
 
-    huacheng = units[1]
-    bonus = await _ok(gateway.post, f"/api/v1/scoring/schemes/{schemes[huacheng.code]}/years/{YEAR}/bonus",
-                                   json={"total": str(len(by_group[huacheng.code]) * 12000), "pool_share": "0.15"})
-    step(f"{huacheng.name} bonus pool paid out: {bonus['paid_count']} paid, gap {bonus['gap']} yuan")
+    bonus = await _ok(gateway.post, f"/api/v1/scoring/schemes/{schemes[dingshan.code]}/years/{YEAR}/bonus",
+                                   json={"total": str(len(by_group[dingshan.code]) * 12000), "pool_share": "0.15"})
+    step(f"{dingshan.name} bonus pool paid out: {bonus['paid_count']} paid, gap {bonus['gap']} yuan")
 
     accounts, showcase = await _accounts(gateway, region_id, huacheng, by_group[huacheng.code])
     showcase.update(region_id=region_id, allocation_id=allocation["id"], scheme_id=schemes[huacheng.code],
@@ -550,6 +564,40 @@ async def _quarter(gateway: httpx.AsyncClient, scoring_db: asyncpg.Pool, scheme_
     close = await _ok(gateway.post, f"{base}/close")
     await _ok(gateway.post, f"/api/v1/scoring/results/{close['id']}/publish")
     return str(close["id"])
+
+
+async def _year_through_procedure(gateway: httpx.AsyncClient, scheme_id: str, members: list[Person], *,
+                                  stranger: Person, rng: random.Random) -> dict[str, Any]:
+    """The year of one scheme through Taibai's twelve steps, as far as the publicity (公示): the
+    publicity runs five working days from the day it is entered, so the final step is the region's
+    to take once it is over. On the way the year's democratic rating round is opened with a
+    mistaken rater (of another township), who is replaced before anyone rates."""
+    base = f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}"
+    await _ok(gateway.post, f"{base}/procedure/advance")  # starts it: the weekly records
+    state: dict[str, Any] = {}
+    while True:
+        state = await _ok(gateway.get, f"{base}/procedure")
+        current = state["stages"][state["current"]]
+        if current["produces"] == "ballots":
+            break
+        state = await _ok(gateway.post, f"{base}/procedure/advance")
+    left_out, *raters = members
+    round_ = await _ok(gateway.post, f"{base}/rounds", json={"raters": [
+        {"rater_id": p.id, "group": p.category} for p in [*raters, stranger]]})
+    await _ok(gateway.post, f"/api/v1/scoring/rounds/{round_['id']}/raters/{stranger.id}/replace",
+              json={"rater_id": left_out.id, "reason": "误将鼎山镇干部列为测评人，更正为本单位干部"})
+    for rater in members:
+        await _ok(gateway.put, f"/api/v1/scoring/rounds/{round_['id']}/ratings", json={
+            "rater_id": rater.id, "on_behalf": True, "ratings": [
+                {"person_id": p.id, "mark": round(min(100, max(50, rng.gauss(p.quality, 5))), 1)}
+                for p in members if p is not rater]})
+    await _ok(gateway.post, f"/api/v1/scoring/rounds/{round_['id']}/close")
+    draft: dict[str, Any] = {}
+    while state["stages"][state["current"]]["produces"] != "publicity":
+        if state["stages"][state["current"]]["produces"] == "draft":
+            draft = await _ok(gateway.post, f"{base}/close")
+        state = await _ok(gateway.post, f"{base}/procedure/advance")
+    return {"round_id": round_["id"], "draft_close_id": draft["id"], "window": state["window"]}
 
 
 async def _accounts(gateway: httpx.AsyncClient, region_id: str, unit: Unit,
