@@ -20,6 +20,8 @@ from scoring.domain import indicators as tree
 from scoring.domain import raters as rating
 from scoring.domain import year as years
 from scoring.errors import SchemeInvalid
+from scoring.period_settings import BottomRuleIn, PeriodsIn
+from scoring.period_settings import check as check_periods
 from scoring.shares import Share, parse_share
 
 Points = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
@@ -224,6 +226,13 @@ class SchemeDefinition(BaseModel):
     open_ballots: bool = Field(default=False, description="the evaluation is open: every group's detail is shown "
                                                           "whatever its number of raters")
     deadlines: DeadlinesIn = Field(default_factory=DeadlinesIn)
+    periods: PeriodsIn = Field(default_factory=PeriodsIn,
+                               description="the kinds of period closed and how a longer one is built from its "
+                                           "parts (see scoring.period_settings); default: quarters, and years "
+                                           "built from quarters")
+    bottom_rule: BottomRuleIn | None = Field(
+        default=None, description="Xiacun's monthly bottom list: {months_running, groups: [{name, staff_category, "
+                                  "last}]}; needs months closed")
 
     @model_validator(mode="after")
     def _not_too_deep(self) -> SchemeDefinition:
@@ -304,6 +313,8 @@ class Rules:
     rater_settings: rating.RaterSettings = field(default_factory=rating.RaterSettings)
     deadlines: DeadlinesIn = field(default_factory=DeadlinesIn)
     honours: tuple[tuple[str, str, Decimal], ...] = ()  # (level, bonus item, points) of the ledger's honours
+    periods: PeriodsIn = field(default_factory=PeriodsIn)
+    bottom: BottomRuleIn | None = None
 
     @property
     def unit_mean_leaves(self) -> tuple[tree.Indicator, ...]:
@@ -395,6 +406,9 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
         years.validate_escalation(definition.annual.steps())
     except years.YearRuleError as exc:
         raise _invalid(str(exc), f"annual.{exc.field}") from exc
+    broken = check_periods(definition.periods, definition.bottom_rule)
+    if broken is not None:
+        raise _invalid(*broken)
     adjustments = definition.adjustments
     _check_honours(adjustments)
     caps = adjusting.AdjustmentCaps(per_item={c: Fraction(i.max_points) for c, i in adjustments.items.items()},
@@ -412,7 +426,8 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
                  min_raters_shown=definition.min_raters_shown, open_ballots=definition.open_ballots,
                  reverse_leaves=frozenset(i.code for i, _, _ in leaves if i.direction == "lower"),
                  rater_settings=settings, deadlines=definition.deadlines,
-                 honours=tuple((level, h.item, h.points) for level, h in sorted(adjustments.honours.items())))
+                 honours=tuple((level, h.item, h.points) for level, h in sorted(adjustments.honours.items())),
+                 periods=definition.periods, bottom=definition.bottom_rule)
 
 
 def rater_settings(raters: RatersIn) -> rating.RaterSettings:
