@@ -66,3 +66,13 @@ class ObjectionClosed(Conflict):
 class InputsMissing(Conflict):
     code = "inputs_missing"
     title = "Inputs the scheme does not score without are missing"
+
+
+class PeriodNotClosed(Conflict):
+    code = "period_kind_not_closed"
+    title = "The scheme does not close periods of this kind"
+
+
+class NoBottomRule(Conflict):
+    code = "no_bottom_rule"
+    title = "The scheme has no bottom_rule"

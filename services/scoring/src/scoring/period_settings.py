@@ -49,9 +49,13 @@ class BuildIn(BaseModel):
 YEAR_FROM_QUARTERS = BuildIn.model_validate({"from": "quarter"})
 
 
+def quarters_and_years() -> list[Kind]:
+    return ["quarter", "year"]
+
+
 class PeriodsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    closes: list[Kind] = Field(default_factory=lambda: ["quarter", "year"], min_length=1, max_length=4,
+    closes: list[Kind] = Field(default_factory=quarters_and_years, min_length=1, max_length=4,
                                description="the kinds of period the scheme closes: month (2025-03), quarter "
                                            "(2025Q1), half (2025H1), year (2025); a close of another kind is "
                                            "refused (409)")
