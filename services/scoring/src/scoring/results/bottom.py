@@ -116,8 +116,9 @@ async def bottom_list(session: AsyncSession, neighbours: Neighbours, scheme_id: 
         scored.append(rows)
     categories: dict[str, str] = {}
     if any(g.staff_category is not None for g in rule.groups):
+        asked = () if scheme.staff_category is not None else ("staff_category",)  # else asked already
         categories = {str(p["person_id"]): p["staff_category"] for p in await scope_people(
-            neighbours, scheme, period, scope.caller, fields=("staff_category",))}
+            neighbours, scheme, period, scope.caller, fields=asked)}
     groups = [BottomGroup(name=g.name, staff_category=g.staff_category, last=g.last,
                           people=_group(g, months, scored, categories, units, rule.months_running))
               for g in rule.groups]
