@@ -43,6 +43,8 @@ DEFINITION = {
     "adjustments": {"items": {"honour": {"name": "荣誉", "direction": "bonus", "max_points": "1000"}},
                     "bonus_total": "1000", "deduction_total": "10"},
     "negative_items": {"discipline": {"name": "违反工作纪律", "effect": "cap", "grade": "average"}},
+    "periods": {"closes": ["month", "quarter", "year"]},
+    "bottom_rule": {"months_running": 2, "groups": [{"name": "全体", "last": 1}]},
 }
 _fresh = itertools.count(1)
 
@@ -416,6 +418,8 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results", with_keys(UNIT_READ),
         scopes=("results:read",)),
     Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results.xlsx", with_keys(UNIT_READ),
+        scopes=("results:read",)),
+    Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/bottom", with_keys(UNIT_READ),
         scopes=("results:read",)),
     Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/people/{person_id}/explanation",
         with_keys(PERSONAL), scopes=("results:read",)),

@@ -1,5 +1,6 @@
-"""Evaluation periods: a quarter ``2025Q1`` (平时考核) or a year ``2025`` (年度考核), and who is in
-one's scope (``in_scope``)."""
+"""Evaluation periods: a month ``2025-03`` (Xiacun's monthly ranking), a quarter ``2025Q1``
+(平时考核), a half year ``2025H1`` (Taibai's half-year payout) or a year ``2025`` (年度考核), and
+who is in one's scope (``in_scope``)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Literal
 
-_PERIOD = re.compile(r"^(\d{4})(?:Q([1-4]))?$")
+PeriodKind = Literal["month", "quarter", "half", "year"]
+#: The kinds, shortest first; each but the last fits a whole number of times in every longer one.
+KINDS: tuple[PeriodKind, ...] = ("month", "quarter", "half", "year")
+_MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|Q(\d)|H(\d))?$")
+FORMS = "a month like 2025-03, a quarter like 2025Q1, a half year like 2025H1 or a year like 2025"
 
 
 @dataclass(frozen=True)
@@ -19,24 +27,71 @@ class Period:
     code: str
     start: date
     end: date  # inclusive
+    kind: PeriodKind
 
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    @property
+    def year(self) -> int:
+        return self.start.year
+
+    def contains(self, other: Period) -> bool:
+        """Whether ``other`` lies within this period (a period contains itself)."""
+        return self.start <= other.start and other.end <= self.end
+
+    def parts(self, kind: PeriodKind) -> list[Period]:
+        """The periods of ``kind`` this one is made of, in order (itself if of that kind); none if
+        ``kind`` is longer."""
+        size = _MONTHS[kind]
+        if size > _MONTHS[self.kind]:
+            return []
+        first = self.start.month
+        return [of_kind(kind, self.year, (month - 1) // size + 1)
+                for month in range(first, first + _MONTHS[self.kind], size)]
+
+    def months_of(self) -> list[Period]:
+        return self.parts("month")
+
+    def quarters_of(self) -> list[Period]:
+        return self.parts("quarter")
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+
+
+def of_kind(kind: PeriodKind, year: int, number: int = 1) -> Period:
+    """The ``number``-th period of ``kind`` in ``year`` (1-based; a year has one)."""
+    size = _MONTHS[kind]
+    first = (number - 1) * size + 1
+    code = {"month": f"{year}-{number:02d}", "quarter": f"{year}Q{number}", "half": f"{year}H{number}",
+            "year": str(year)}[kind]
+    return Period(code, date(year, first, 1), _month_end(year, first + size - 1), kind)
+
 
 def parse_period(code: str) -> Period:
+    """One of the four forms (``FORMS``; the Q or H in either case), else a ValueError saying which."""
     match = _PERIOD.match(code.strip().upper())
     if not match:
-        raise ValueError(f"period {code!r} is neither a year like 2025 nor a quarter like 2025Q1")
+        raise ValueError(f"period {code!r} is not {FORMS}")
     year = int(match.group(1))
     if not 2000 <= year <= 2100:
         raise ValueError(f"year {year} is out of range")
-    if match.group(2) is None:
-        return Period(str(year), date(year, 1, 1), date(year, 12, 31))
-    quarter = int(match.group(2))
-    start = date(year, 3 * quarter - 2, 1)
-    end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(days=1)
-    return Period(f"{year}Q{quarter}", start, end)
+    month, quarter, half = match.group(2), match.group(3), match.group(4)
+    if month is not None:
+        if not 1 <= int(month) <= 12:
+            raise ValueError(f"period {code!r}: month {month} is not 01-12")
+        return of_kind("month", year, int(month))
+    if quarter is not None:
+        if not 1 <= int(quarter) <= 4:
+            raise ValueError(f"period {code!r}: quarter {quarter} is not 1-4")
+        return of_kind("quarter", year, int(quarter))
+    if half is not None:
+        if not 1 <= int(half) <= 2:
+            raise ValueError(f"period {code!r}: half {half} is not 1 or 2")
+        return of_kind("half", year, int(half))
+    return of_kind("year", year)
 
 
 #: The default share of a period a person must be on the roster to be in its scope (see in_scope).

@@ -51,7 +51,13 @@ def grade_name(grade: str | None) -> str:
 
 
 def period_name(code: str) -> str:
-    """2025Q2 → 2025年第二季度; 2025 → 2025年度."""
+    """2025Q2 → 2025年第二季度; 2025 → 2025年度; 2025-03 → 2025年3月; 2025H1 → 2025年上半年."""
+    if "-" in code:
+        year, _, month = code.partition("-")
+        return f"{year}年{int(month)}月"
+    if "H" in code:
+        year, _, half = code.partition("H")
+        return f"{year}年{'上' if half == '1' else '下'}半年"
     year, _, quarter = code.partition("Q")
     return f"{year}年{QUARTER_NAMES.get(quarter, 'Q' + quarter)}" if quarter else f"{year}年度"
 

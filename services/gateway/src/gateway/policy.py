@@ -123,6 +123,7 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/versions", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results", UNIT_STAFF, "results:read"),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results.xlsx", UNIT_STAFF, "results:read"),
+    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/bottom", UNIT_STAFF, "results:read"),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/people/{person_id}/explanation", EVERYONE,
          "results:read"),
     rule("GET", "/api/v1/scoring/results/{close_id}/compare/{other_id}", UNIT_MANAGERS),

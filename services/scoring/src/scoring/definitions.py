@@ -20,6 +20,8 @@ from scoring.domain import indicators as tree
 from scoring.domain import raters as rating
 from scoring.domain import year as years
 from scoring.errors import SchemeInvalid
+from scoring.period_settings import BottomRuleIn, PeriodsIn
+from scoring.period_settings import check as check_periods
 from scoring.procedure.definition import ProcedureIn, StageIn, compile_procedure
 from scoring.shares import Share, parse_share
 
@@ -228,6 +230,13 @@ class SchemeDefinition(BaseModel):
     procedure: ProcedureIn | None = Field(
         default=None, description="the stages a period runs through (national, taibai, or a list); without it, "
                                   "a period is closed and published directly")
+    periods: PeriodsIn = Field(default_factory=PeriodsIn,
+                               description="the kinds of period closed and how a longer one is built from its "
+                                           "parts (see scoring.period_settings); default: quarters, and years "
+                                           "built from quarters")
+    bottom_rule: BottomRuleIn | None = Field(
+        default=None, description="Xiacun's monthly bottom list: {months_running, groups: [{name, staff_category, "
+                                  "last}]}; needs months closed")
 
     @model_validator(mode="after")
     def _not_too_deep(self) -> SchemeDefinition:
@@ -321,6 +330,8 @@ class Rules:
     deadlines: DeadlinesIn = field(default_factory=DeadlinesIn)
     honours: tuple[tuple[str, str, Decimal], ...] = ()  # (level, bonus item, points) of the ledger's honours
     procedure: tuple[StageIn, ...] | None = None
+    periods: PeriodsIn = field(default_factory=PeriodsIn)
+    bottom: BottomRuleIn | None = None
 
     @property
     def unit_mean_leaves(self) -> tuple[tree.Indicator, ...]:
@@ -412,6 +423,9 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
         years.validate_escalation(definition.annual.steps())
     except years.YearRuleError as exc:
         raise _invalid(str(exc), f"annual.{exc.field}") from exc
+    broken = check_periods(definition.periods, definition.bottom_rule)
+    if broken is not None:
+        raise _invalid(*broken)
     adjustments = definition.adjustments
     _check_honours(adjustments)
     caps = adjusting.AdjustmentCaps(per_item={c: Fraction(i.max_points) for c, i in adjustments.items.items()},
@@ -430,7 +444,8 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
                  reverse_leaves=frozenset(i.code for i, _, _ in leaves if i.direction == "lower"),
                  rater_settings=settings, deadlines=definition.deadlines,
                  honours=tuple((level, h.item, h.points) for level, h in sorted(adjustments.honours.items())),
-                 procedure=compile_procedure(definition.procedure))
+                 procedure=compile_procedure(definition.procedure),
+                 periods=definition.periods, bottom=definition.bottom_rule)
 
 
 def rater_settings(raters: RatersIn) -> rating.RaterSettings:

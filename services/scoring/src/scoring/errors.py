@@ -76,3 +76,13 @@ class DeadlinePassed(Conflict):
 class RoundChanged(Conflict):
     code = "round_changed"
     title = "The round is already as asked, or was changed so that this no longer applies"
+
+
+class PeriodNotClosed(Conflict):
+    code = "period_kind_not_closed"
+    title = "The scheme does not close periods of this kind"
+
+
+class NoBottomRule(Conflict):
+    code = "no_bottom_rule"
+    title = "The scheme has no bottom_rule"

@@ -79,7 +79,7 @@ class RatingRound(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"))
-    period: Mapped[str] = mapped_column(String(6))
+    period: Mapped[str] = mapped_column(String(7))
     status: Mapped[str] = mapped_column(String(8), default="open")
     opened_at: Mapped[datetime] = _now()
     opened_by: Mapped[str] = mapped_column(String(128))
@@ -182,7 +182,7 @@ class Mark(Base):
     __tablename__ = "marks"
 
     scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"), primary_key=True)
-    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
     person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     indicator: Mapped[str] = mapped_column(String(32), primary_key=True)
     mark: Mapped[Decimal] = mapped_column(Numeric(6, 2))
@@ -198,7 +198,7 @@ class AdjustmentRow(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"))
-    period: Mapped[str] = mapped_column(String(6))
+    period: Mapped[str] = mapped_column(String(7))
     person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     item: Mapped[str] = mapped_column(String(64))
     points: Mapped[Decimal] = mapped_column(Numeric(8, 2))
@@ -216,7 +216,7 @@ class NegativeEvent(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"))
-    period: Mapped[str] = mapped_column(String(6))
+    period: Mapped[str] = mapped_column(String(7))
     person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     item: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text)
@@ -233,7 +233,7 @@ class Close(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"))
-    period: Mapped[str] = mapped_column(String(6))
+    period: Mapped[str] = mapped_column(String(7))
     version: Mapped[int] = mapped_column(Integer)
     scheme_version: Mapped[int] = mapped_column(Integer)
     input_digest: Mapped[str] = mapped_column(String(64))
@@ -306,7 +306,7 @@ class ProcedureRun(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"))
-    period: Mapped[str] = mapped_column(String(6))
+    period: Mapped[str] = mapped_column(String(7))
     stages: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     stage: Mapped[int] = mapped_column(Integer)  # index into stages
     window_opened_on: Mapped[date | None] = mapped_column(Date)

@@ -1,4 +1,5 @@
-"""The period in a scoring path: a quarter ``2025Q1`` (平时考核) or a year ``2025`` (年度考核)."""
+"""The period in a scoring path: a month ``2025-03``, a quarter ``2025Q1`` (平时考核), a half year
+``2025H1`` or a year ``2025`` (年度考核)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from shared.errors import Unprocessable
 from shared.periods import Period, parse_period
 
 
-def period_path(period: Annotated[str, PathParam(max_length=6, description="2025Q1, or 2025 for the year",
+def period_path(period: Annotated[str, PathParam(max_length=7, description="a month 2025-03, a quarter 2025Q1, "
+                                                                            "a half year 2025H1 or a year 2025",
                                                   examples=["2025Q1"])]) -> Period:
     try:
         return parse_period(period)
@@ -24,4 +26,4 @@ PeriodDep = Annotated[Period, Depends(period_path)]
 
 
 def is_year(period: Period) -> bool:
-    return "Q" not in period.code
+    return period.kind == "year"

@@ -40,7 +40,8 @@ from shared.xlsx import XLSX_RESPONSES
 router = APIRouter(prefix="/api/v1/records", tags=["roster"])
 
 
-def period_query(period: Annotated[str, Query(description="2025 or 2025Q1", examples=["2025Q2"])]) -> Period:
+def period_query(period: Annotated[str, Query(description="a month 2025-03, a quarter 2025Q1, a half year 2025H1 "
+                                                          "or a year 2025", examples=["2025Q2"])]) -> Period:
     try:
         return parse_period(period)
     except ValueError as exc:

@@ -109,26 +109,41 @@ def _pct(share: Fraction) -> str:
 
 def annual_score(quarter_scores: Sequence[Fraction], year_end: Fraction | None, *,
                  quarter_weight: Fraction) -> AnnualScore:
-    if not MIN_QUARTER_WEIGHT <= quarter_weight <= 1:
-        raise YearRuleError(f"the quarters are 60% to 100% of the annual score, not {_pct(quarter_weight)}",
-                            field="quarter_weight")
-    if not 1 <= len(quarter_scores) <= 4:
-        raise YearRuleError(f"one to four quarter scores, not {len(quarter_scores)}", field="quarter_scores")
-    quarters = tuple(quarter_scores)
-    mean = sum(quarters, Fraction(0)) / len(quarters)
+    """Binzhou's year: the quarters at least 60% (``built_score`` of four quarters)."""
+    return built_score(quarter_scores, year_end, share=quarter_weight, min_share=MIN_QUARTER_WEIGHT)
+
+
+def built_score(part_scores: Sequence[Fraction], end: Fraction | None, *, share: Fraction,
+                min_share: Fraction = Fraction(0), parts: int = 4, part: str = "quarter", whole: str = "annual",
+                end_name: str = "year-end") -> AnnualScore:
+    """A longer period's score built from its parts (a year from its quarters, a half year from its
+    quarters or months): the mean of the part scores available × ``share`` + the period-end
+    evaluation × the rest; without a period-end evaluation the parts' mean stands for the whole.
+    ``share`` is between ``min_share`` and 1; one to ``parts`` scores."""
+    if not min_share <= share <= 1:
+        raise YearRuleError(f"the {part}s are {_pct(min_share)} to 100% of the {whole} score, not {_pct(share)}",
+                            field=f"{part}_weight")
+    if not 1 <= len(part_scores) <= parts:
+        raise YearRuleError(f"one to {_words(parts)} {part} scores, not {len(part_scores)}", field=f"{part}_scores")
+    scores = tuple(part_scores)
+    mean = sum(scores, Fraction(0)) / len(scores)
     notes = []
-    if len(quarters) < 4:
-        notes.append(f"{len(quarters)} of 4 quarters scored: their mean stands for the quarters")
-    if year_end is None:
-        notes.append(f"no year-end evaluation: the quarters stand for the whole "
-                     f"(declared quarter weight {_pct(quarter_weight)})")
+    if len(scores) < parts:
+        notes.append(f"{len(scores)} of {parts} {part}s scored: their mean stands for the {part}s")
+    if end is None:
+        notes.append(f"no {end_name} evaluation: the {part}s stand for the whole "
+                     f"(declared {part} weight {_pct(share)})")
         weight, end_weight = Fraction(1), Fraction(0)
     else:
-        weight, end_weight = quarter_weight, 1 - quarter_weight
-    end_part = year_end * end_weight if year_end is not None else Fraction(0)
-    return AnnualScore(quarter_scores=quarters, quarters_mean=mean, year_end=year_end, quarter_weight=weight,
+        weight, end_weight = share, 1 - share
+    end_part = end * end_weight if end is not None else Fraction(0)
+    return AnnualScore(quarter_scores=scores, quarters_mean=mean, year_end=end, quarter_weight=weight,
                        year_end_weight=end_weight, quarters_contribution=mean * weight,
                        year_end_contribution=end_part, total=mean * weight + end_part, notes=tuple(notes))
+
+
+def _words(count: int) -> str:
+    return {2: "two", 3: "three", 4: "four", 6: "six", 12: "twelve"}.get(count, str(count))
 
 
 def _lower(grade: str, bound: str | None) -> str:

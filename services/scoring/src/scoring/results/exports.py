@@ -144,10 +144,11 @@ def year_remarks(grade: str | None, detail: dict[str, Any]) -> str:
 def year_rows(rows: list[Any], who: dict[str, tuple[str, str]], units: dict[str, str]) -> list[list[Any]]:
     out = []
     for person_id, unit_id, score, rank, grade, detail in rows:
-        quarters = {q["period"].partition("Q")[2]: q["grade"] for q in detail["quarters"]}
+        quarters = {q["period"].partition("Q")[2]: q["grade"] for q in detail.get("quarters", [])}
         staff_no, name = who.get(str(person_id), ("", ""))
         out.append([rank, staff_no, name, units.get(str(unit_id), str(unit_id or "")), score, grade_name(grade),
-                    _number(detail.get("quarters_mean")), _number(detail.get("year_end")),
+                    _number(detail.get("quarters_mean", detail.get("parts_mean"))),
+                    _number(detail.get("year_end", detail.get("period_end"))),
                     *(grade_name(quarters.get(q)) for q in "1234"), year_remarks(grade, detail)])
     return out
 
@@ -182,7 +183,7 @@ async def results_xlsx(session: AsyncSession, neighbours: Neighbours, scheme_id:
         who, names = await fetching
     finally:
         fetching.cancel()
-    quarter = "Q" in close.period
+    quarter = not rows or "inputs" in rows[0].detail  # computed from its own inputs, else built from parts
     rules = await rules_at(session, close.scheme_id, close.scheme_version) if quarter else None
     mean_load = Fraction(close.summary.get("mean_task_load", "0"))
     title = stamp(scheme, close)

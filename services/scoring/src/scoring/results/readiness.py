@@ -4,7 +4,8 @@ Every leaf of the scheme's indicator tree a person has no mark or value for is l
 missing-input policy and whether it holds the close back (``refuse``; ``unit_mean`` where nobody in
 the unit has one; ``renormalise`` where no leaf is left to share the weight); the others say how
 they will be scored. An open rating round of the period is listed too (its ballots so far are
-counted as they stand). A year lists its quarters not yet published.
+counted as they stand). A period built from its parts (a year, a half year) lists its parts not yet published
+(``quarters_unpublished``).
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ async def readiness(session: AsyncSession, neighbours: Neighbours, scheme: Schem
     _, rules = await rules_of(session, scheme.id)
     round_ = await session.scalar(select(RatingRound).where(RatingRound.scheme_id == scheme.id,
                                                             RatingRound.period == period.code))
+    build = rules.periods.build_of(period.kind) if period.kind in rules.periods.closes else None
+    year = build is not None  # built from its parts (the year, a half year)
     people, own, wanted = await gather_parts(session, neighbours, scheme, period, caller, rules,
-                                             year="Q" not in period.code, round_open=True)
+                                             year=year, round_open=True)
     compacts = compacts_of(people, wanted, own)
-    year = "Q" not in period.code
     units: dict[str, UnitReadiness] = {}
     blocking = listed = 0
     find = None if year else missing_finder(rules, engine_means(unit_means_of_compacts(compacts.values(), rules)),
@@ -54,15 +56,16 @@ async def readiness(session: AsyncSession, neighbours: Neighbours, scheme: Schem
         listed += len(lacking)
         unit.missing.append(PersonMissing(person_id=pid, blocks=blocks, indicators=lacking))
     quarters_unpublished: list[str] = []
-    if year:
+    parts = [] if build is None else [p.code for p in period.parts(build.from_)]
+    if parts:
         published = set(await session.scalars(
-            select(Close.period).where(Close.scheme_id == scheme.id, Close.period.like(f"{period.code}Q%"),
+            select(Close.period).where(Close.scheme_id == scheme.id, Close.period.in_(parts),
                                        Close.published_at.is_not(None))))
-        quarters_unpublished = [q for q in (f"{period.code}Q{n}" for n in range(1, 5)) if q not in published]
+        quarters_unpublished = [q for q in parts if q not in published]
     round_open = round_ is not None and round_.status == "open"
     return Readiness(
         scheme_id=scheme.id, period=period.code, people=len(compacts),
-        ready=not blocking and not round_open and not (year and len(quarters_unpublished) == 4),
+        ready=not blocking and not round_open and not (parts and len(quarters_unpublished) == len(parts)),
         people_blocking=blocking, missing_total=listed,
         round={"id": str(round_.id), "status": round_.status} if round_ is not None else None,
         quarters_unpublished=quarters_unpublished,

@@ -11,6 +11,7 @@ from scoring.periods import PeriodDep
 from scoring.procedure.clock import TodayDep
 from scoring.results import exports, service
 from scoring.results import readiness as ready
+from scoring.results.bottom import BottomRead, bottom_list
 from scoring.results.compute import Leftovers
 from scoring.results.schemas import (
     BonusIn,
@@ -60,6 +61,16 @@ async def readiness(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep
                     request: Request) -> Readiness:
     scheme = await scheme_or_404(session, scheme_id, scope)
     return await ready.readiness(session, request.app.state.neighbours, scheme, period, scope.caller)
+
+
+@router.get("/schemes/{scheme_id}/periods/{period}/bottom", response_model=BottomRead,
+            summary="Xiacun's bottom list of a quarter: the people at the bottom of their group in the scheme's "
+                    "bottom_rule.months_running consecutive months, with their ranks month by month",
+            responses={409: {"description": "the scheme has no bottom_rule"},
+                       422: {"description": "the period is not a quarter"}})
+async def bottom(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
+                 request: Request) -> BottomRead:
+    return await bottom_list(session, request.app.state.neighbours, scheme_id, period, scope)
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/versions", response_model=list[CloseRead],

@@ -156,5 +156,6 @@ class Readiness(BaseModel):
     missing_total: int = Field(description="leaves missing, over everyone")
     round: dict[str, str] | None = Field(description="the period's rating round, if any (an open one holds the "
                                                      "close back)")
-    quarters_unpublished: list[str] = Field(default_factory=list, description="a year: its quarters not published")
+    quarters_unpublished: list[str] = Field(
+        default_factory=list, description="a period built from its parts (a year, a half year): parts not published")
     units: list[UnitReadiness] = Field(description="units with people holding the close back first")

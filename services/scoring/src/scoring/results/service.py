@@ -39,6 +39,7 @@ from scoring.errors import (
     InputInvalid,
     InputsMissing,
     ObjectionClosed,
+    PeriodNotClosed,
     ResultNotFound,
     RoundOpen,
 )
@@ -678,15 +679,16 @@ async def expand(session: AsyncSession, close: Close, person_id: str, stored: di
         shown = rater_settings_shown(detail["evaluation"], stored["inputs"], rules)
         detail["evaluation"] = masking.evaluation(shown, rules)  # rater anonymity
         return detail
-    detail = dict(stored)  # a year: its quarters are listed; the year-end part is recomposed
-    year_end = stored.get("year_end_inputs")
+    detail = dict(stored)  # built from parts: they are listed; the year-end (period-end) part is recomposed
+    key = "year_end" if "year_end_inputs" in stored else "period_end"
+    year_end = stored.get(f"{key}_inputs")
     year_end_detail = None
     if year_end is not None:
         year_end_detail = compose_person(to_reference(person_id, year_end), rules, mean_load, means).detail
         year_end_detail["evaluation"] = masking.evaluation(
             rater_settings_shown(year_end_detail["evaluation"], year_end, rules), rules)
-        detail["year_end_inputs"] = {**year_end, "ratings": masking.ratings_input(year_end["ratings"], rules)}
-    detail["year_end_detail"] = year_end_detail
+        detail[f"{key}_inputs"] = {**year_end, "ratings": masking.ratings_input(year_end["ratings"], rules)}
+    detail[f"{key}_detail"] = year_end_detail
     return detail
 
 
@@ -838,14 +840,24 @@ async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uu
 async def close_period(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
                        caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING,
                        leftovers: Leftovers | None = None) -> CloseRead:
-    """Close a quarter or a year; what the close leaves behind is put in ``leftovers``, if given,
-    to be let go of once the response is sent."""
+    """Close a period of a kind the scheme closes (``periods.closes``, else 409): from its own
+    range's inputs, as a quarter, or built from its parts (``periods.build``: the year, a half year);
+    what the close leaves behind is put in ``leftovers``, if given, to be let go of once the
+    response is sent."""
+    from scoring.results.built import close_built
     from scoring.results.year import close_year
 
+    _, rules = await rules_of(session, scheme.id)
+    if period.kind not in rules.periods.closes:
+        raise PeriodNotClosed(f"scheme {scheme.id} does not close {period.kind}s ({period.code}); it closes "
+                              f"{', '.join(rules.periods.closes)} (the scheme's periods.closes)")
+    build = rules.periods.build_of(period.kind)
     # A close builds O(people) small acyclic objects (the summary, the row sets, the results): the
     # cyclic collector would rescan them over and over, so it waits until the close is done.
     with collector_paused(leftovers):
-        if "Q" in period.code:
+        if build is None:
             return await close_quarter(session, neighbours, scheme, period, caller, reason=reason,
                                        tuning=tuning, leftovers=leftovers)
-        return await close_year(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)
+        if period.kind == "year":
+            return await close_year(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)
+        return await close_built(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)

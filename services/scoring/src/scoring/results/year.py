@@ -36,24 +36,16 @@ from scoring.domain import bonus as bonuses
 from scoring.domain import year as years
 from scoring.errors import InputInvalid, NotPublished
 from scoring.models import Close, Result, Scheme
+from scoring.period_settings import share_of
+from scoring.results.built import part_scores, period_end, published_parts
 from scoring.results.compute import PersonResult
-from scoring.results.engine import (
-    compile_engine,
-    engine_means,
-    mean_load_of,
-    means_to_json,
-    missing_finder,
-    total,
-    unit_means_of_compacts,
-)
+from scoring.results.engine import means_to_json
 from scoring.results.halves import RowStream
 from scoring.results.schemas import CloseRead
 from scoring.results.service import (
     changes,
     close_read,
-    gather,
     input_digest,
-    inputs_missing,
     latest_close,
     lock_latest,
     new_close_id,
@@ -63,7 +55,7 @@ from scoring.results.service import (
 )
 from scoring.schemes.service import rules_at, rules_of
 from shared.numbers import decimal_str
-from shared.periods import Period
+from shared.periods import Period, parse_period
 from shared.service_auth import Caller
 
 
@@ -72,12 +64,7 @@ def _d(value: Fraction | None) -> str | None:
 
 
 async def published_quarters(session: AsyncSession, scheme_id: uuid.UUID, year: int) -> list[Close]:
-    out = []
-    for quarter in range(1, 5):
-        close = await latest_close(session, scheme_id, f"{year}Q{quarter}", published=True)
-        if close is not None:
-            out.append(close)
-    return out
+    return await published_parts(session, scheme_id, parse_period(str(year)), "quarter")
 
 
 async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller,
@@ -87,25 +74,9 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
     quarters = await published_quarters(session, scheme.id, year)
     if not quarters:
         raise NotPublished(f"no quarter of {year} is published under scheme {scheme.id}: publish them first")
-    by_person: dict[str, list[tuple[str, int, Fraction, str | None]]] = {}
-    ungraded: dict[str, list[str]] = {}  # person → the quarters scored without a grade, with why
-    for close in quarters:
-        for person_id, score, grade in await session.execute(
-                select(Result.person_id, Result.score, Result.grade).where(Result.close_id == close.id)):
-            assert score is not None  # every quarter result has a score, graded or not
-            by_person.setdefault(str(person_id), []).append((close.period, close.version, Fraction(score), grade))
-        for person_id, stored in await session.execute(
-                select(Result.person_id, Result.detail).where(Result.close_id == close.id, Result.grade.is_(None))):
-            why = "; ".join(stored.get("grade", {}).get("reasons") or []) or "no grade"
-            ungraded.setdefault(str(person_id), []).append(f"{close.period} not graded ({why})")
-    people = await gather(session, neighbours, scheme, period, caller, rules, year=True,
-                          work_mem_mb=tuning.work_mem_mb)
-    engine = compile_engine(rules)
-    mean_load = mean_load_of(list(people.values())) if rules.base.kind == "task_load" else Fraction(0)
-    # the year-end marks' unit means, among those who have year-end inputs
-    means = unit_means_of_compacts([p for p in people.values() if p["marks"] or p["ratings"] or p["adjustments"]],
-                                   rules)
-    year_means = engine_means(means)
+    by_person, ungraded = await part_scores(session, quarters)
+    end = await period_end(session, neighbours, scheme, period, caller, rules, by_person, tuning=tuning)
+    people, means = end.people, end.means
     slots_by_unit = await neighbours.published_slots(region_id=scheme.region_id, year=year, caller=caller)
     if slots_by_unit is None:
         raise NotPublished(f"the quota allocation of region {scheme.region_id} for {year} is not published")
@@ -116,21 +87,14 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
     else:
         slots = sum(slots_by_unit.get(u, 0) for u in units)
     leave_limit = rules.annual.leave_days_limit
-    find = missing_finder(rules, year_means)
-    blocked = [(pid, p["unit"], lacking) for pid, p in people.items()
-               if find is not None and pid in by_person and (p["marks"] or p["ratings"] or p["adjustments"])
-               and (lacking := find(p))]
-    if blocked:  # a year-end evaluation begun is finished before the year closes
-        raise inputs_missing(scheme, period, blocked)
     candidates, annual_parts, notes, year_end_inputs = [], {}, {}, {}
     for pid, person in people.items():
         quarter_rows = sorted(by_person.get(pid, []))
         if not quarter_rows:
             continue  # joined after the last published quarter: no annual result
-        entered = bool(person["marks"] or person["ratings"] or person["adjustments"])
-        part = years.annual_score([s for _, _, s, _ in quarter_rows],
-                                  total(person, engine, mean_load, year_means) if entered else None,
-                                  quarter_weight=Fraction(rules.annual.quarter_weight))
+        entered = end.entered(pid)
+        part = years.annual_score([s for _, _, s, _ in quarter_rows], end.score(pid),
+                                  quarter_weight=Fraction(share_of(rules.periods, "year", rules.annual.quarter_weight)))
         excluded, cap_at = None, None
         for item, note in person["negatives"]:
             declared = rules.negative.get(item)
@@ -195,7 +159,7 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
     latest = await lock_latest(session, scheme.id, period.code)
     if latest is not None and latest.input_digest == inputs and latest.scheme_version == version.version:
         return close_read(latest, unchanged=True)
-    summary["mean_task_load"] = str(mean_load)
+    summary["mean_task_load"] = str(end.mean_load)
     if means:
         summary["unit_means"] = means_to_json(means)
     close_id = await new_close_id(session)
