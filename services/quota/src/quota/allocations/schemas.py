@@ -145,8 +145,8 @@ class TraceStepRead(BaseModel):
 
 
 class WarningRead(BaseModel):
-    code: str = Field(description="uplift_unreachable, designated_not_given, pool_bounds_unmet, pool_overspent "
-                                  "or pool_not_spent")
+    code: str = Field(description="uplift_unreachable, designated_not_given, pool_bounds_unmet or "
+                                  "pool_overspent")
     message: str
     unit_id: str | None = Field(default=None, description="the unit it is about, if one")
 

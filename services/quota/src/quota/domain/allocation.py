@@ -356,8 +356,8 @@ def allocate(units: Sequence[UnitInput], policy: Policy) -> Allocation:
                    members=u.members, pooled=u.pooled, commendation=u.source.commendation)
         for u in work
     )
-    warnings += final_checks(results, spendable=spendable, left=left, high=high, keep=policy.leftover == "keep",
-                             feasible=feasible, shortfall=shortfall, township_ratio=_pct(township_ratio),
+    warnings += final_checks(results, spendable=spendable, left=left, high=high, feasible=feasible,
+                             shortfall=shortfall, township_ratio=_pct(township_ratio),
                              required=_pct(final_required))
     return Allocation(units=results, pool_collected=collected, pool_used=collected - left,
                       fraction_left=fraction_left, township_ratio=township_ratio,

@@ -14,8 +14,9 @@ stored with them and is published only when its publisher accepts them.
 ``pool_overspent``
     More slots were handed out of the pool than ``pool_max`` allows (what could not go back
     by fractional part was spent), or more than the pool held, or a unit ended above its cap.
-``pool_not_spent``
-    ``leftover="largest_remainder"`` but slots stay in the pool: no unit could take one.
+
+Slots left in the pool are no warning: the leftover rule keeps them (``keep``) or gives them
+back as far as caps, red lines and the uplift let it, and the result states why any are left.
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ from fractions import Fraction
 
 from quota.domain.allocation_result import AllocationWarning, UnitResult
 
-WARNING_CODES = ("uplift_unreachable", "designated_not_given", "pool_bounds_unmet", "pool_overspent",
-                 "pool_not_spent")
+WARNING_CODES = ("uplift_unreachable", "designated_not_given", "pool_bounds_unmet", "pool_overspent")
 
 
 def pool_bounds_unmet(slots: int, low: int, high: int) -> AllocationWarning:
@@ -40,7 +40,7 @@ def designated_not_given(unit: str, missed: int, why: str, rule: str) -> Allocat
                                                      f"given: {why}", unit=unit)
 
 
-def final_checks(units: Sequence[UnitResult], *, spendable: int, left: int, high: int, keep: bool,
+def final_checks(units: Sequence[UnitResult], *, spendable: int, left: int, high: int,
                  feasible: bool, shortfall: int, township_ratio: str, required: str) -> list[AllocationWarning]:
     """The checks on the finished allocation. ``spendable`` is what the pool held once held
     within its bounds (slots returned by fractional part already out), ``high`` the most
@@ -65,7 +65,4 @@ def final_checks(units: Sequence[UnitResult], *, spendable: int, left: int, high
         if unit.total > unit.cap:
             warnings.append(AllocationWarning("pool_overspent", f"{unit.id}: {unit.total} slot(s), above its cap "
                                                                 f"{unit.cap}", unit=unit.id))
-    if left > 0 and not keep:
-        warnings.append(AllocationWarning("pool_not_spent", f"{left} slot(s) stay in the pool: no unit could "
-                                                            "take one more by its fractional part"))
     return warnings
