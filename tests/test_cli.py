@@ -198,6 +198,40 @@ def test_allocate_and_publish_prints_every_unit_and_the_comparison(county: Count
     assert "Error 409" in again.stderr
 
 
+def test_allocate_accepts_warnings_and_supersedes_with_a_reason(county: County) -> None:
+    """The year after, every unit at 20%: T1 10 → 2, T2 8 → 1.6, D1 6 → 1.2, S1 5 → 1; the
+    fractions make no pool and townships stay at 3/18 against 2/11 × 1.2: a slot short. At 25%
+    (T1 2.5, T2 2, D1 1.5, S1 1.25) the pool of 1 goes to T1 (.5, the larger unit): 3, T2 2."""
+    year = str(YEAR + 1)
+    base = f"/api/v1/quota/regions/{county.region_id}/years/{year}"
+    kinds = {code: kind for code, _, kind, _ in UNITS}
+    assert county.http.put(f"{base}/units", json={"units": [
+        {"id": county.units[c], "kind": kinds[c], "grade": "g"} for c in kinds]}).status_code == 200
+    for ratio in ("0.2", "0.25"):
+        policy = {"ratio_by_grade": {"g": ratio}, "unit_cap_ratio": "0.4", "township_uplift": "0.2"}
+        assert county.http.put(f"{base}/policy", json=policy).status_code == 200
+        if ratio == "0.2":
+            refused = kaohe(county.stack, "allocate", county.region_id, year, "--publish")
+            assert refused.exit_code == 1 and "Error 409" in refused.stderr
+            assert "warning uplift_unreachable:" in refused.stdout
+            accepted = kaohe(county.stack, "allocate", county.region_id, year, "--publish", "--accept-warnings",
+                             "--reason", "本年度不设上浮")
+            assert accepted.exit_code == 0, accepted.output
+            assert "accepted warning uplift_unreachable:" in accepted.stdout
+    unexplained = kaohe(county.stack, "allocate", county.region_id, year, "--publish", "--supersede")
+    assert unexplained.exit_code == 1 and "Error 422" in unexplained.stderr
+    corrected = kaohe(county.stack, "allocate", county.region_id, year, "--publish", "--supersede",
+                      "--reason", "比例应为25%")
+    assert corrected.exit_code == 0, corrected.output
+    assert f"  {county.units['T1']}: 2 -> 3" in corrected.stdout
+    assert f"  {county.units['T2']}: 1 -> 2" in corrected.stdout
+    history = county.http.get(f"{base}/publications").json()["items"]
+    assert [(p["current"], p["reason"]) for p in history] == [(False, "本年度不设上浮"), (True, "比例应为25%")]
+    assert history[1]["changes"] == [
+        {"unit_id": u, "before": b, "after": a, "change": 1}
+        for u, b, a in sorted([(county.units["T1"], 2, 3), (county.units["T2"], 1, 2)])]
+
+
 def test_close_publish_close_the_region_and_export_the_results(county: County, tmp_path: Path) -> None:
     schemes = {}
     for code in ("T1", "T2"):

@@ -492,6 +492,19 @@ def allocation_comparison(run: dict[str, Any]) -> list[str]:
     pool = result["pool"]
     lines.append(f"pool: {pool['collected']} collected, {pool['used']} used, {pool['left']} left"
                  + (f" ({pool['left_reason']})" if pool.get("left_reason") else ""))
+    lines += [f"warning {w['code']}: {w['message']}" for w in result.get("warnings", [])]
+    return lines
+
+
+def publication_lines(published: dict[str, Any]) -> list[str]:
+    """What a publication says beyond its slots: the warnings accepted, what it superseded."""
+    lines = [f"accepted warning {w['code']}: {w['message']}" for w in published.get("warnings", [])]
+    if published.get("supersedes_id"):
+        lines.append(f"supersedes publication {published['supersedes_id']} ({published['reason']}); changes:")
+        lines += [f"  {c['unit_id']}: {c['before'] if c['before'] is not None else '-'} -> "
+                  f"{c['after'] if c['after'] is not None else '-'}" for c in published["changes"]]
+        if not published["changes"]:
+            lines.append("  none: every unit keeps its slots")
     return lines
 
 
@@ -499,6 +512,12 @@ def allocate(
     region_id: Annotated[str, typer.Argument(metavar="REGION_ID")],
     year: Annotated[int, typer.Argument(metavar="YEAR", min=2000, max=2100)],
     publish: Annotated[bool, typer.Option("--publish", help="publish the run (one per region and year)")] = False,
+    accept_warnings: Annotated[bool, typer.Option(
+        "--accept-warnings", help="publish although the run has warnings (needs --reason)")] = False,
+    supersede: Annotated[bool, typer.Option("--supersede", help="replace the region's published allocation for "
+                                                                "the year (needs --reason)")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="why the warnings are accepted or the "
+                                                                "publication is corrected")] = None,
     gateway: GatewayOpt = None, username: UsernameOpt = None, password: PasswordOpt = None,
     api_key: ApiKeyOpt = None,
 ) -> None:
@@ -511,10 +530,14 @@ def allocate(
             out.print(Text(line))
         out.print(Text(f"run {run['id']}  (report: kaohe export allocation {run['id']} -o allocation.xlsx)"))
         if publish:
-            published = api.post(f"/api/v1/quota/allocations/{run['id']}/publish")
+            body = {"accept_warnings": accept_warnings, "supersedes": supersede, "reason": reason}
+            published = api.post(f"/api/v1/quota/allocations/{run['id']}/publish",
+                                 json={k: v for k, v in body.items() if v})
             out.print(Text(f"Published run {published['run_id']} for {published['year']}: "
                            f"{sum(published['slots'].values())} excellent slots, at {published['published_at']}.",
                            style="bold green"))
+            for line in publication_lines(published):
+                out.print(Text(line))
         else:
             out.print(Text("Not published (add --publish to publish a run)."))
 

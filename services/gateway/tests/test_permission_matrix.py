@@ -465,6 +465,8 @@ ROWS: list[Row] = [
         scopes=("results:read",)),
     Row("GET", "/api/v1/quota/regions/{region_id}/years/{year}/published", with_keys(REGION),
         scopes=("results:read",)),
+    Row("GET", "/api/v1/quota/regions/{region_id}/years/{year}/publications", with_keys(REGION),
+        scopes=("results:read",)),
     Row("GET", "/api/v1/quota/allocations/{run_id}", with_keys(REGION), scopes=("results:read",)),
     Row("GET", "/api/v1/quota/allocations/{run_id}/compare/{other_id}", REGION, path={"other_id": "run"}),
     Row("GET", "/api/v1/quota/allocations/{run_id}/report.xlsx", with_keys(REGION), scopes=("results:read",)),

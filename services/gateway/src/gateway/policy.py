@@ -149,6 +149,7 @@ RULES: tuple[Rule, ...] = (
     rule("POST", "/api/v1/quota/regions/{region_id}/years/{year}/allocations", ADMINS),
     rule("GET", "/api/v1/quota/regions/{region_id}/years/{year}/allocations", ADMINS, "results:read"),
     rule("GET", "/api/v1/quota/regions/{region_id}/years/{year}/published", ADMINS, "results:read"),
+    rule("GET", "/api/v1/quota/regions/{region_id}/years/{year}/publications", ADMINS, "results:read"),
     rule("GET", "/api/v1/quota/allocations/{run_id}", ADMINS, "results:read"),
     rule("GET", "/api/v1/quota/allocations/{run_id}/compare/{other_id}", ADMINS),
     rule("GET", "/api/v1/quota/allocations/{run_id}/report.xlsx", ADMINS, "results:read"),

@@ -36,3 +36,13 @@ class NothingPublished(NotFound):
 class RegionNotFound(NotFound):
     code = "region_not_found"
     title = "No such region"
+
+
+class AllocationHasWarnings(Conflict):
+    code = "allocation_has_warnings"
+    title = "The run breaks rules of its policy: publish it only by accepting its warnings"
+
+
+class NothingToSupersede(Conflict):
+    code = "allocation_nothing_to_supersede"
+    title = "Nothing is published for this region and year to supersede"

@@ -104,7 +104,9 @@ async def test_a_published_run_says_so_and_a_shortfall_is_reported(client: httpx
              {"id": "D", "kind": "department", "headcount": 10, "grade": "first"}]
     policy = {"ratio_by_grade": {"first": "0.2"}, "unit_cap_ratio": "0.4", "township_uplift": "0.2"}
     run = await stored_run(client, uuid.uuid4(), units, policy)
-    assert (await client.post(f"/api/v1/quota/allocations/{run['id']}/publish")).status_code == 201
+    published = await client.post(f"/api/v1/quota/allocations/{run['id']}/publish",
+                                  json={"accept_warnings": True, "reason": "the uplift is waived this year"})
+    assert published.status_code == 201
     book = open_report(await client.get(f"/api/v1/quota/allocations/{run['id']}/report.xlsx"))
     sheet = book["名额分配"]
     assert sheet["A1"].value.startswith("2025年度优秀等次名额分配（2") and sheet["A1"].value.endswith("发布）")

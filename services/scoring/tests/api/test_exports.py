@@ -138,7 +138,9 @@ async def a_group_year(client: httpx.AsyncClient, records: httpx.AsyncClient,
     assert (await quota.put(f"/api/v1/quota/regions/{county['region']}/years/2025/policy",
                             json=policy)).status_code == 200
     run = (await quota.post(f"/api/v1/quota/regions/{county['region']}/years/2025/allocations")).json()
-    assert (await quota.post(f"/api/v1/quota/allocations/{run['id']}/publish")).status_code == 201
+    # Townships 1/6 against the department's 2/10 fall short of the uplift: published all the same.
+    assert (await quota.post(f"/api/v1/quota/allocations/{run['id']}/publish",
+                             json={"accept_warnings": True, "reason": "no pool to tilt with"})).status_code == 201
     close = await client.post(f"{base}/2025/close")
     assert close.status_code == 201, close.text
     return {"region": county["region"], "people": p, "base": base, "close": close.json()}

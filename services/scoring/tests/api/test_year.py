@@ -25,8 +25,10 @@ MARKS = {"A": ((90, 80, 85, 95), 80), "B": ((90,) * 4, 90), "C": ((88,) * 4, 88)
          "I": ((73,) * 4, 73), "J": ((74,) * 4, 74)}
 
 
-async def publish_quota(quota: httpx.AsyncClient, region: str, unit: str) -> dict[str, int]:
-    """The township 10 people at 30% → 3 slots; a department of 10 at 20% → 2 (ratio 50% higher)."""
+async def publish_quota(quota: httpx.AsyncClient, region: str, unit: str, *,
+                        accept_warnings: bool = False) -> dict[str, int]:
+    """The township 10 people at 30% → 3 slots; a department of 10 at 20% → 2 (ratio 50% higher).
+    A smaller township may fall short of the uplift: ``accept_warnings`` publishes it all the same."""
     units = [{"id": unit, "kind": "township", "grade": "first"},
              {"id": "dept", "kind": "department", "grade": "second", "headcount": 10}]
     policy = {"ratio_by_grade": {"first": "0.3", "second": "0.2"}, "unit_cap_ratio": "0.4", "township_uplift": "0.2"}
@@ -34,7 +36,8 @@ async def publish_quota(quota: httpx.AsyncClient, region: str, unit: str) -> dic
     assert response.status_code == 200
     assert (await quota.put(f"/api/v1/quota/regions/{region}/years/2025/policy", json=policy)).status_code == 200
     run = (await quota.post(f"/api/v1/quota/regions/{region}/years/2025/allocations")).json()
-    published = await quota.post(f"/api/v1/quota/allocations/{run['id']}/publish")
+    body = {"accept_warnings": True, "reason": "a township too small for the uplift"} if accept_warnings else None
+    published = await quota.post(f"/api/v1/quota/allocations/{run['id']}/publish", json=body)
     assert published.status_code == 201, published.text
     slots: dict[str, int] = published.json()["slots"]
     return slots

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,13 +42,24 @@ class AllocationRun(Base):
 
 
 class AllocationPublication(Base):
-    """The one published run per region and year; the primary key makes a second publish fail."""
+    """A published run of a region and year. The first has sequence 1; a correction supersedes
+    the current one with the next sequence, naming it, so (region, year, sequence) and the
+    superseded id being unique let exactly one publish through. Append-only: a publication is
+    superseded by the row that names it, never changed."""
 
     __tablename__ = "allocation_publications"
+    __table_args__ = (UniqueConstraint("region_id", "year", "sequence",
+                                       name="allocation_publications_sequence_key"),)
 
-    region_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    region_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
     run_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("allocation_runs.id"),
                                               unique=True)
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("allocation_publications.id"), unique=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     published_by: Mapped[str] = mapped_column(String(128))

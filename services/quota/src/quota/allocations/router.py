@@ -9,12 +9,14 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from quota.allocations import exports, service
+from quota.allocations import exports, publications, service
 from quota.allocations.schemas import (
     AllocationResultRead,
     ComparisonRead,
     PolicyIn,
+    PublicationList,
     PublicationRead,
+    PublishRequest,
     RunRead,
     RunSummary,
     SimulateRequest,
@@ -111,17 +113,30 @@ async def compare_runs(run_id: uuid.UUID, other_id: uuid.UUID, session: SessionD
 
 
 @router.post("/allocations/{run_id}/publish", response_model=PublicationRead, status_code=201,
-             summary="Publish a run: one per region and year, atomically",
-             responses={409: {"description": "already published for this region and year"}})
-async def publish(run_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> PublicationRead:
-    return await service.publish(session, run_id=run_id, caller=caller)
+             summary="Publish a run: one current publication per region and year, atomically",
+             responses={409: {"description": "already published for this region and year (without supersedes), "
+                                             "nothing to supersede, or the run has warnings not accepted"}})
+async def publish(run_id: uuid.UUID, session: SessionDep, caller: CallerDep,
+                  body: PublishRequest | None = None) -> PublicationRead:
+    """A run with warnings needs ``{"accept_warnings": true, "reason": ...}``; correcting the
+    region's published allocation needs ``{"supersedes": true, "reason": ...}``: the old one stays
+    readable, marked superseded, and the answer lists every unit whose slots changed."""
+    return await publications.publish(session, run_id=run_id, body=body, caller=caller)
 
 
 @router.get("/regions/{region_id}/years/{year}/published", response_model=PublicationRead,
-            summary="The published slots per unit (what scoring grades against)")
+            summary="The current published slots per unit (what scoring grades against)")
 async def read_published(region_id: uuid.UUID, year: Year, session: SessionDep,
                          caller: CallerDep) -> PublicationRead:
-    return await service.published(session, region_id=region_id, year=year, caller=caller)
+    """With the changes against the publication it superseded, if it corrected one."""
+    return await publications.published(session, region_id=region_id, year=year, caller=caller)
+
+
+@router.get("/regions/{region_id}/years/{year}/publications", response_model=PublicationList,
+            summary="Every publication of the region and year, oldest first, superseded ones marked")
+async def list_publications(region_id: uuid.UUID, year: Year, session: SessionDep,
+                            caller: CallerDep) -> PublicationList:
+    return await publications.publications(session, region_id=region_id, year=year, caller=caller)
 
 
 @router.get("/allocations/{run_id}/report.xlsx", response_class=Response, responses=XLSX_RESPONSES,

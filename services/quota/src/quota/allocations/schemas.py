@@ -144,6 +144,13 @@ class TraceStepRead(BaseModel):
     rule: str | None
 
 
+class WarningRead(BaseModel):
+    code: str = Field(description="uplift_unreachable, designated_not_given, pool_bounds_unmet or "
+                                  "pool_overspent")
+    message: str
+    unit_id: str | None = Field(default=None, description="the unit it is about, if one")
+
+
 class AllocationResultRead(BaseModel):
     units: list[UnitAllocationRead]
     pool: PoolRead
@@ -156,6 +163,9 @@ class AllocationResultRead(BaseModel):
     pool_bounds: PoolBoundsRead | None = None
     feasible: bool
     shortfall: int = Field(description="township slots missing to reach the uplift")
+    warnings: list[WarningRead] = Field(default_factory=list,
+                                        description="rules of the policy the allocation could not meet; a run "
+                                                    "with any is published only if the publisher accepts them")
     trace: list[TraceStepRead]
 
 
@@ -192,6 +202,7 @@ class RunSummary(BaseModel):
     input_digest: str
     feasible: bool
     published: bool
+    warnings: int = Field(default=0, description="how many warnings the run has")
 
 
 class UnitDifference(BaseModel):
@@ -210,10 +221,47 @@ class ComparisonRead(BaseModel):
     policy_changes: dict[str, list[object]]
 
 
+class PublishRequest(BaseModel):
+    """Publishing a run with warnings needs ``accept_warnings``; replacing a published allocation
+    needs ``supersedes``. Either needs a reason."""
+
+    model_config = ConfigDict(extra="forbid")
+    accept_warnings: bool = Field(default=False, description="publish although the run has warnings")
+    supersedes: bool = Field(default=False, description="replace the region's current publication for the year")
+    reason: str | None = Field(default=None, min_length=1, max_length=500,
+                               description="why: required with accept_warnings or supersedes")
+
+
+class SlotChange(BaseModel):
+    unit_id: str
+    before: int | None = Field(description="slots in the superseded publication (none: the unit was not in it)")
+    after: int | None = Field(description="slots in this publication (none: the unit is not in it)")
+    change: int
+
+
+class SupersessionRead(BaseModel):
+    at: datetime
+    by: str
+    reason: str
+    publication_id: uuid.UUID = Field(description="the publication that replaced this one")
+
+
 class PublicationRead(BaseModel):
+    id: uuid.UUID
+    sequence: int = Field(description="1 for the first publication of the region and year, then 2, 3…")
     region_id: uuid.UUID
     year: int
     run_id: uuid.UUID
     published_at: datetime
     published_by: str
     slots: dict[str, int]
+    reason: str | None = Field(description="why it was published so: warnings accepted or a correction")
+    warnings: list[WarningRead] = Field(description="the run's warnings, accepted by the publisher")
+    current: bool = Field(description="the publication scoring grades against; false once superseded")
+    supersedes_id: uuid.UUID | None = Field(description="the publication this one replaced")
+    changes: list[SlotChange] = Field(description="every unit whose slots differ from the publication replaced")
+    superseded: SupersessionRead | None = Field(description="when, by whom and why this one was replaced")
+
+
+class PublicationList(BaseModel):
+    items: list[PublicationRead] = Field(description="oldest first; the last is the current one")

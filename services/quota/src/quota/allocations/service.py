@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quota.allocations.honours import with_honour_points
@@ -21,7 +20,6 @@ from quota.allocations.schemas import (
     PolicyIn,
     PoolBoundsRead,
     PoolRead,
-    PublicationRead,
     RunRead,
     RunSummary,
     RunUnitRead,
@@ -30,6 +28,7 @@ from quota.allocations.schemas import (
     UnitAllocationRead,
     UnitDifference,
     UnitIn,
+    WarningRead,
 )
 from quota.clients.records import RecordsClient
 from quota.domain.allocation import (
@@ -43,12 +42,7 @@ from quota.domain.allocation import (
 )
 from quota.domain.allocation_policy import validate_policy
 from quota.domain.apportion import ApportionmentError, canonical_method
-from quota.errors import (
-    AlreadyPublished,
-    InputsMissing,
-    InvalidAllocation,
-    NothingPublished,
-)
+from quota.errors import InputsMissing, InvalidAllocation
 from quota.numbers import decimal_str
 from quota.scope import ensure_region, ensure_run, ensure_units_of_region
 from shared.service_auth import Caller
@@ -126,6 +120,7 @@ def render(result: Allocation, policy: Policy) -> AllocationResultRead:
                                    returned=result.pool_returned, topped_up=result.pool_topped_up),
         feasible=result.feasible,
         shortfall=result.shortfall,
+        warnings=[WarningRead(code=w.code, message=w.message, unit_id=w.unit) for w in result.warnings],
         trace=[TraceStepRead(step=s.step, text=s.text, unit=s.unit, slots=s.slots, rule=s.rule)
                for s in result.trace],
     )
@@ -276,7 +271,8 @@ async def list_runs(session: AsyncSession, *, region_id: uuid.UUID, year: int,
     published = await _published_run_ids(session, [r.id for r in records])
     return [RunSummary(id=r.id, created_at=r.created_at, created_by=r.created_by,
                        input_digest=r.input_digest, feasible=bool(r.result["feasible"]),
-                       published=r.id in published) for r in records], total
+                       published=r.id in published, warnings=len(r.result.get("warnings") or []))
+            for r in records], total
 
 
 COMPARED_FIELDS = ("headcount", "floor", "designated", "tilt", "remainder", "total")
@@ -304,34 +300,3 @@ async def compare(session: AsyncSession, base_id: uuid.UUID, other_id: uuid.UUID
     return ComparisonRead(base_id=base.id, other_id=other.id,
                           same_inputs=base.input_digest == other.input_digest,
                           units=differences, policy_changes=policy_changes)
-
-
-def _publication_read(publication: AllocationPublication, run: AllocationRun) -> PublicationRead:
-    return PublicationRead(region_id=publication.region_id, year=publication.year, run_id=run.id,
-                           published_at=publication.published_at, published_by=publication.published_by,
-                           slots={u["id"]: u["total"] for u in run.result["units"]})
-
-
-async def publish(session: AsyncSession, *, run_id: uuid.UUID, caller: Caller) -> PublicationRead:
-    """Atomic: the (region, year) primary key lets exactly one publish through."""
-    record = await get_run_or_raise(session, run_id, caller=caller)
-    publication = AllocationPublication(region_id=record.region_id, year=record.year, run_id=record.id,
-                                        published_by=caller.subject)
-    try:
-        async with session.begin_nested():
-            session.add(publication)
-            await session.flush()
-    except IntegrityError as exc:
-        raise AlreadyPublished(f"region {record.region_id} already has a published allocation for "
-                               f"{record.year}") from exc
-    await session.refresh(publication)
-    return _publication_read(publication, record)
-
-
-async def published(session: AsyncSession, *, region_id: uuid.UUID, year: int, caller: Caller) -> PublicationRead:
-    ensure_region(caller, region_id)
-    publication = await session.get(AllocationPublication, (region_id, year))
-    if publication is None:
-        raise NothingPublished(f"nothing is published for region {region_id} in {year}")
-    record = await get_run_or_raise(session, publication.run_id, caller=caller)
-    return _publication_read(publication, record)

@@ -52,10 +52,12 @@ from quota.domain.allocation_policy import (
     merge_groups,
     validate,
 )
-from quota.domain.allocation_result import Allocation, TraceStep, UnitResult
+from quota.domain.allocation_result import Allocation, AllocationWarning, TraceStep, UnitResult
+from quota.domain.allocation_warnings import designated_not_given, final_checks, pool_bounds_unmet
 from quota.domain.apportion import apportion
 
 __all__ = ["COMMENDATION_LEVELS", "LEFTOVER_POLICIES", "UPLIFT_KINDS", "Allocation", "AllocationError",
+           "AllocationWarning",
            "DesignatedRule", "DesignatedTable", "Policy", "TraceStep", "UnitInput", "UnitResult", "allocate",
            "merge_groups", "validate"]
 
@@ -104,15 +106,18 @@ def _remainder_order(candidates: Iterable[_Unit]) -> list[_Unit]:
     return sorted(candidates, key=lambda u: (-u.fraction, -u.source.headcount, u.source.id))
 
 
-def _bound_pool(work: list[_Unit], pool: int, policy: Policy, trace: list[TraceStep]) -> tuple[int, int, int]:
+def _bound_pool(work: list[_Unit], pool: int, policy: Policy, trace: list[TraceStep],
+                warnings: list[AllocationWarning]) -> tuple[int, int, int, int]:
     """Hold the pool within ``pool_min``..``pool_max`` of the region's slots.
 
-    Returns the pool left to spend, the slots handed back and the slots topped up."""
+    Returns the pool left to spend, the slots handed back, the slots topped up and the most
+    ``pool_max`` lets the pool hand out."""
     slots = sum(u.floor for u in work) + pool
     low, high = math.ceil(policy.pool_min * slots), math.floor(policy.pool_max * slots)
     if low > high:
         trace.append(TraceStep("pool", f"no whole number of slots lies between pool_min and pool_max of "
                                f"{slots} slots: the pool is held at most {high}", rule="pool_min"))
+        warnings.append(pool_bounds_unmet(slots, low, high))
         low = high
     returned = topped = 0
     if pool > high:
@@ -145,7 +150,7 @@ def _bound_pool(work: list[_Unit], pool: int, policy: Policy, trace: list[TraceS
         for tie in shares.ties:
             trace.append(TraceStep("pool", f"tie between {', '.join(tie.contenders)} on {tie.priority}: "
                                    f"{', '.join(tie.winners)} first ({tie.rule})", rule="tie"))
-    return pool - returned + topped, returned, topped
+    return pool - returned + topped, returned, topped, high
 
 
 def _designated_grants(work: list[_Unit], policy: Policy) -> list[tuple[str, str, int, list[_Unit]]]:
@@ -179,7 +184,8 @@ def _designated_grants(work: list[_Unit], policy: Policy) -> list[tuple[str, str
     return grants
 
 
-def _designate(work: list[_Unit], policy: Policy, left: int, trace: list[TraceStep]) -> tuple[int, int]:
+def _designate(work: list[_Unit], policy: Policy, left: int, trace: list[TraceStep],
+              warnings: list[AllocationWarning]) -> tuple[int, int]:
     """Designated slots; returns the pool left and the designated slots that could not be given."""
     missed = 0
     for label, reason, slots, townships in _designated_grants(work, policy):
@@ -197,6 +203,7 @@ def _designate(work: list[_Unit], policy: Policy, left: int, trace: list[TraceSt
                 trace.append(TraceStep("designated", f"{unit.source.id}: {slots - max(give, 0)} "
                                        f"designated slot(s) not given: {why}", unit=unit.source.id,
                                        rule=label))
+                warnings.append(designated_not_given(unit.source.id, slots - max(give, 0), why, label))
     return left, missed
 
 
@@ -281,6 +288,7 @@ def allocate(units: Sequence[UnitInput], policy: Policy) -> Allocation:
     """Run Bazhou's four steps (see the module docstring). Input order never matters."""
     validate(units, policy)
     trace: list[TraceStep] = []
+    warnings: list[AllocationWarning] = []
     work: list[_Unit] = []
     for source, members, exact in sorted(merge_groups(units, policy), key=lambda e: e[0].id):
         cap = math.floor(source.headcount * policy.unit_cap_ratio)
@@ -305,11 +313,12 @@ def allocate(units: Sequence[UnitInput], policy: Policy) -> Allocation:
     trace.append(TraceStep("pool", f"floors give {sum(u.floor for u in work)} slots; the fractional "
                            f"parts add up to {float(leftovers):.4f}: a pool of {pool} slot(s), "
                            f"{float(fraction_left):.4f} of a slot left over", slots=pool))
-    left, returned, topped = _bound_pool(work, pool, policy, trace)
+    left, returned, topped, high = _bound_pool(work, pool, policy, trace, warnings)
+    spendable = left
     collected = pool + topped
 
     # Step 3a: designated slots, townships in points order.
-    left, designated_missed = _designate(work, policy, left, trace)
+    left, designated_missed = _designate(work, policy, left, trace, warnings)
 
     # Step 2 and 3b: tilt to townships until their ratio reaches the required uplift.
     townships = [u for u in work if u.source.kind in policy.tilt_kinds]
@@ -347,8 +356,11 @@ def allocate(units: Sequence[UnitInput], policy: Policy) -> Allocation:
                    members=u.members, pooled=u.pooled, commendation=u.source.commendation)
         for u in work
     )
+    warnings += final_checks(results, spendable=spendable, left=left, high=high, feasible=feasible,
+                             shortfall=shortfall, township_ratio=_pct(township_ratio),
+                             required=_pct(final_required))
     return Allocation(units=results, pool_collected=collected, pool_used=collected - left,
                       fraction_left=fraction_left, township_ratio=township_ratio,
                       department_ratio=department_ratio, required_township_ratio=final_required,
                       feasible=feasible, shortfall=shortfall, left_reason=left_reason, trace=tuple(trace),
-                      pool_returned=returned, pool_topped_up=topped)
+                      pool_returned=returned, pool_topped_up=topped, warnings=tuple(warnings))

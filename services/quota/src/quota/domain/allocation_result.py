@@ -18,6 +18,16 @@ class TraceStep:
 
 
 @dataclass(frozen=True)
+class AllocationWarning:
+    """A rule of the policy the allocation could not meet; a run with any is not published
+    unless its publisher accepts them."""
+
+    code: str
+    message: str
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
 class UnitResult:
     id: str
     kind: str
@@ -63,6 +73,7 @@ class Allocation:
     trace: tuple[TraceStep, ...] = field(default_factory=tuple)
     pool_returned: int = 0
     pool_topped_up: int = 0
+    warnings: tuple[AllocationWarning, ...] = ()
 
     @property
     def pool_left(self) -> int:
