@@ -66,3 +66,23 @@ class ObjectionClosed(Conflict):
 class InputsMissing(Conflict):
     code = "inputs_missing"
     title = "Inputs the scheme does not score without are missing"
+
+
+class AdjustmentNotFound(NotFound):
+    code = "adjustment_not_found"
+    title = "No such bonus or deduction item"
+
+
+class NegativeEventNotFound(NotFound):
+    code = "negative_event_not_found"
+    title = "No such negative-list event"
+
+
+class MarkNotFound(NotFound):
+    code = "mark_not_found"
+    title = "No such mark"
+
+
+class AlreadyVoided(Conflict):
+    code = "already_voided"
+    title = "Already voided"
