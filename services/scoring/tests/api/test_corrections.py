@@ -203,12 +203,18 @@ async def test_a_changed_mark_keeps_its_old_value(client: httpx.AsyncClient, rec
     assert (response.json()["action"], response.json()["old"]["mark"], response.json()["new"]) == ("void", "100.00",
                                                                                                     None)
     again = await client.post(f"{base}/marks/{a}/ji/void", json={"reason": "该项不适用"})
-    assert again.status_code == 404 and again.json()["code"] == "mark_not_found"
+    assert again.status_code == 409 and again.json()["code"] == "already_voided"
     third = (await client.post(f"{base}/close")).json()
     # A without a ji mark, scored as zero (missing_inputs zero): 0.3×90 = 27 (below 60: poor); the one
     # good place goes to B (70)
     assert {c["person_id"]: (c["score"], c["grade"]) for c in third["changes"]} == {
         a: (["97", "27"], ["good", "poor"]), q["p"]["B"]: (["70", "70"], ["fairly_good", "good"])}
+    never = await client.post(f"{base}/marks/{a}/ji/void", json={"reason": "x"}, headers=service_headers(
+        Caller(subject="user:x", roles=("province_admin",))))
+    assert never.status_code == 409  # taken away before: whoever asks again
+    other = await quarter(client, records)
+    response = await client.post(f"{other['base']}/marks/{a}/ji/void", json={"reason": "x"})
+    assert response.status_code == 404 and response.json()["code"] == "mark_not_found"  # never marked there
 
 
 async def test_writing_the_same_inputs_again_is_stale_until_closed_again(client: httpx.AsyncClient,

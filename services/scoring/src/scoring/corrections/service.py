@@ -141,6 +141,13 @@ async def void_mark(session: AsyncSession, scheme_id: uuid.UUID, period: Period,
         delete(Mark).where(Mark.scheme_id == scheme_id, Mark.period == period.code, Mark.person_id == person_id,
                            Mark.indicator == indicator).returning(Mark.mark, Mark.marked_by))).first()
     if found is None:
+        last = await session.scalar(select(InputChange).where(
+            InputChange.scheme_id == scheme_id, InputChange.period == period.code, InputChange.kind == "mark",
+            InputChange.person_id == person_id, InputChange.old["indicator"].astext == indicator)
+            .order_by(InputChange.serial.desc()).limit(1))
+        if last is not None and last.action == "void":
+            raise AlreadyVoided(f"the mark of {person_id} on {indicator!r} was taken away at "
+                                f"{last.changed_at.isoformat()}")
         raise MarkNotFound(f"no mark of {person_id} on {indicator!r} in {period.code} under scheme {scheme_id}")
     serial = await history.record(
         session, scheme_id=scheme_id, period=period.code, kind="mark", action="void",
