@@ -266,3 +266,17 @@ async def test_who_may_correct(client: httpx.AsyncClient, records: httpx.AsyncCl
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "query.close_id"
     assert (await client.get(f"{base}/adjustments")).json()[0]["voided_at"] is None  # nothing changed
     assert (await client.get(f"{base}/changes")).json()["total"] == 2
+
+
+async def test_a_voided_item_no_longer_counts_under_its_cap(client: httpx.AsyncClient,
+                                                            records: httpx.AsyncClient) -> None:
+    q = await quarter(client, records)
+    a, base = q["p"]["A"], q["base"]
+    row = (await client.post(f"{base}/adjustments", json=keyed(a, "honour", "3"))).json()
+    refused = await client.post(f"{base}/adjustments", json=keyed(a, "honour", "1"))
+    assert refused.status_code == 422 and "cap of 3" in refused.json()["detail"]
+    assert (await client.post(f"{API}/adjustments/{row['id']}/void", json={"reason": "重复录入"})).status_code == 200
+    assert (await client.post(f"{base}/adjustments", json=keyed(a, "honour", "3"))).status_code == 201
+    assert (await client.post(f"{base}/close")).status_code == 201
+    found, _ = await scores(client, base)
+    assert found[a] == ("86", "good")  # 83 + 3, the voided 3 not counted
