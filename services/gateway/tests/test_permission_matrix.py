@@ -111,6 +111,14 @@ async def _build(client: httpx.AsyncClient) -> World:
     for period, name in (("2025Q2", "round"), ("2025Q3", "round_to_close"), ("2025Q4", "round_fix")):
         w.ids[name] = (await post(f"{base}/{period}/rounds", {"raters": [{"rater_id": w["person_rt"],
                                                                            "group": "staff"}]}))["id"]
+    await _ok(await client.put(f"{base}/2025Q2/marks", headers=admin, json={"marks": [
+        {"person_id": ms, "indicator": "ji", "mark": 85}]}), 200)
+    for name in ("adjustment", "adjustment_void"):
+        w.ids[name] = (await post(f"{base}/2025Q2/adjustments", {
+            "person_id": ms, "item": "honour", "points": "1", "evidence": "市级表彰", "approved_by": "镇党委"}))["id"]
+    for name in ("negative_event", "negative_event_void"):
+        w.ids[name] = (await post(f"{base}/2025Q2/negative-events", {"person_id": ms, "item": "discipline",
+                                                                      "note": "迟到"}))["id"]
     w.ids["close"] = (await post(f"{base}/2025Q1/close", None))["id"]
     await post(f"/api/v1/scoring/results/{w['close']}/publish", None, 200)
 
@@ -247,8 +255,10 @@ def tasks_csv(w: World) -> dict[str, Any]:
 PATH_DEFAULTS = {"region_id": "region_A", "unit_id": "unit_A1", "person_id": "person_ms", "scheme_id": "scheme",
                  "round_id": "round", "close_id": "close", "other_id": "close", "objection_id": "objection",
                  "task_id": "task", "honour_id": "honour", "log_id": "log", "report_id": "report", "run_id": "run",
-                 "user_id": "user_UA", "key_id": "spare_key"}
-LITERALS = {"period": "2025Q2", "year": "2025", "group": "乡镇", "kind": "roster", "target_kind": "work_log"}
+                 "user_id": "user_UA", "key_id": "spare_key", "adjustment_id": "adjustment",
+                 "event_id": "negative_event"}
+LITERALS = {"period": "2025Q2", "year": "2025", "group": "乡镇", "kind": "roster", "target_kind": "work_log",
+            "indicator": "ji"}
 
 
 def week() -> str:
@@ -376,6 +386,20 @@ ROWS: list[Row] = [
         scopes=("inputs:write",), body=lambda w: {"person_id": w["person_ms"], "item": "discipline",
                                                    "note": "迟到"}),
     Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/negative-events", UNIT_MANAGE),
+    Row("POST", "/api/v1/scoring/adjustments/{adjustment_id}/void", with_keys(UNIT_MANAGE), scopes=("inputs:write",),
+        path={"adjustment_id": "adjustment_void"}, body=lambda w: {"reason": "扣分对象录错"},
+        note="voided once; sent again, a 409"),
+    Row("PATCH", "/api/v1/scoring/adjustments/{adjustment_id}", with_keys(UNIT_MANAGE), scopes=("inputs:write",),
+        body=lambda w: {"evidence": f"市级表彰{fresh()}", "reason": "文号补正"}),
+    Row("POST", "/api/v1/scoring/negative-events/{event_id}/void", with_keys(UNIT_MANAGE), scopes=("inputs:write",),
+        path={"event_id": "negative_event_void"}, body=lambda w: {"reason": "不属实"},
+        note="voided once; sent again, a 409"),
+    Row("PATCH", "/api/v1/scoring/negative-events/{event_id}", with_keys(UNIT_MANAGE), scopes=("inputs:write",),
+        body=lambda w: {"note": f"迟到{fresh()}", "reason": "补充说明"}),
+    Row("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/marks/{person_id}/{indicator}/void",
+        with_keys(UNIT_MANAGE), scopes=("inputs:write",), body=lambda w: {"reason": "该项不适用"},
+        note="taken away once; sent again, a 409"),
+    Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/changes", UNIT_MANAGE),
     Row("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/rounds", UNIT_MANAGE,
         body=lambda w: {"raters": [{"rater_id": w["person_rt"], "group": "staff"}]}),
     Row("GET", "/api/v1/scoring/rounds/{round_id}", {**UNIT_MANAGE, "L": 404, "MS": 404, "MC": 404, "RT": OK}),

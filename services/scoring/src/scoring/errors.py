@@ -86,3 +86,23 @@ class PeriodNotClosed(Conflict):
 class NoBottomRule(Conflict):
     code = "no_bottom_rule"
     title = "The scheme has no bottom_rule"
+
+
+class AdjustmentNotFound(NotFound):
+    code = "adjustment_not_found"
+    title = "No such bonus or deduction item"
+
+
+class NegativeEventNotFound(NotFound):
+    code = "negative_event_not_found"
+    title = "No such negative-list event"
+
+
+class MarkNotFound(NotFound):
+    code = "mark_not_found"
+    title = "No such mark"
+
+
+class AlreadyVoided(Conflict):
+    code = "already_voided"
+    title = "Already voided"

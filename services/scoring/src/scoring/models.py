@@ -206,6 +206,10 @@ class AdjustmentRow(Base):
     approved_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = _now()
     created_by: Mapped[str] = mapped_column(String(128))
+    # voided: kept, with who voided it and why, and left out of every close
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_by: Mapped[str | None] = mapped_column(String(128))
+    void_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class NegativeEvent(Base):
@@ -222,6 +226,57 @@ class NegativeEvent(Base):
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
     created_by: Mapped[str] = mapped_column(String(128))
+    # voided: kept, with who voided it and why, and left out of every close
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_by: Mapped[str | None] = mapped_column(String(128))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class InputChange(Base):
+    """A correction of a period's input, kept for good: an item or event added, amended or voided, a
+    mark changed or voided; the old and new values, who, when and why. ``serial`` is the period's
+    input serial the change took (see ``InputState``)."""
+
+    __tablename__ = "input_changes"
+    __table_args__ = (Index("ix_input_changes_period", "scheme_id", "period", "serial"),
+                      CheckConstraint("kind IN ('adjustment', 'negative_event', 'mark')", name="kind"),
+                      CheckConstraint("action IN ('add', 'amend', 'void')", name="action"))
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"))
+    period: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(8))
+    object_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))  # the item's or event's; none for a mark
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    old: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    new: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    reason: Mapped[str | None] = mapped_column(Text)
+    serial: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
+    changed_by: Mapped[str] = mapped_column(String(128))
+
+
+class InputState(Base):
+    """A scheme's period's inputs: a serial counted up by every write of them (marks, items, events,
+    rounds and ratings, corrections), and when the last one was."""
+
+    __tablename__ = "input_states"
+
+    scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    serial: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
+
+
+class CloseInputs(Base):
+    """The input serial a result version was computed (or, closed again unchanged, last checked) at:
+    a later write of the period's inputs makes it stale."""
+
+    __tablename__ = "close_inputs"
+
+    close_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("closes.id"), primary_key=True)
+    serial: Mapped[int] = mapped_column(BigInteger)
 
 
 class Close(Base):

@@ -171,6 +171,15 @@ async def _scheme_of(session: AsyncSession, scheme_id: uuid.UUID) -> Scheme:
     return scheme
 
 
+async def scheme_of_input_or_404(session: AsyncSession, scheme_id: uuid.UUID, scope: Scope, *,
+                                 missing: Exception) -> Scheme:
+    """The scheme of an input named by its own id (a bonus or deduction item, a negative-list event),
+    for its managers: ``missing`` (a 404) for whoever does not see the scheme, a 403 for who only sees it."""
+    scheme = await _scheme_of(session, scheme_id)
+    _allow(scope, scheme, manage=True, missing=missing)
+    return scheme
+
+
 async def round_or_404(session: AsyncSession, round_id: uuid.UUID, scope: Scope) -> tuple[RatingRound, Scheme]:
     """A round, for its scheme's managers and its own raters."""
     round_ = await session.get(RatingRound, round_id)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
 
+from scoring.corrections import history
 from scoring.periods import PeriodDep
 from scoring.procedure.clock import TodayDep
 from scoring.results import exports, service
@@ -87,7 +88,8 @@ async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, 
                   offset: Annotated[int, Query(ge=0)] = 0) -> ResultPage:
     close_, items, total = await service.results_page(session, scheme_id, period, scope, version=version,
                                                       limit=limit, offset=offset)
-    return ResultPage(close=service.close_read(close_), items=items, total=total, limit=limit, offset=offset)
+    return ResultPage(close=await history.stale_one(session, service.close_read(close_)), items=items, total=total,
+                      limit=limit, offset=offset)
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/people/{person_id}/explanation", response_model=Explanation,

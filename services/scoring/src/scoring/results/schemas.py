@@ -32,6 +32,11 @@ class CloseRead(BaseModel):
     unchanged: bool = Field(default=False, description="the inputs were the same as the latest version's: "
                                                        "no new version was made")
     changes: list[PersonChange] | None = Field(default=None, description="against the previous version")
+    stale: bool = Field(default=False, description="the period's inputs (marks, items, events, rounds, ratings) "
+                                                   "were written after this version was computed: close again")
+    changed_since: int = Field(default=0, description="corrections listed since this version (GET the period's "
+                                                      "changes with close_id=this id)")
+    inputs_changed_at: datetime | None = Field(default=None, description="when the period's inputs last changed")
 
 
 class ResultRead(BaseModel):

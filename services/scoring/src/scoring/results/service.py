@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
 from scoring.config import CLOSE_WORK_MEM_MB, DEFAULT_TUNING, CloseTuning
+from scoring.corrections import history
 from scoring.definitions import Rules
 from scoring.domain import raters as rating_rules
 from scoring.errors import (
@@ -270,7 +271,7 @@ async def _rating_sums(driver: Any, round_id: uuid.UUID, groups: tuple[str, ...]
 
 async def _other_inputs(driver: Any, scheme: Scheme, period: Period) -> tuple[
         dict[str, dict[str, int]], dict[str, list[list[Any]]], dict[str, list[list[str]]]]:
-    """The period's marks, bonus and deduction items, and negative-list events, by person."""
+    """The period's marks, bonus and deduction items, and negative-list events (not voided ones), by person."""
     marks: dict[str, dict[str, int]] = {}
     for pid, indicator, mark in await driver.fetch(
             "SELECT person_id::text, indicator, (mark * 100)::int FROM marks WHERE scheme_id = $1 AND period = $2 "
@@ -279,12 +280,13 @@ async def _other_inputs(driver: Any, scheme: Scheme, period: Period) -> tuple[
     adjustments: dict[str, list[list[Any]]] = {}
     for pid, item, points, evidence, approved_by in await driver.fetch(
             "SELECT person_id::text, item, (points * 100)::int, evidence, approved_by FROM adjustments "
-            "WHERE scheme_id = $1 AND period = $2 ORDER BY 1, 2, 3, 4, 5", scheme.id, period.code):
+            "WHERE scheme_id = $1 AND period = $2 AND voided_at IS NULL ORDER BY 1, 2, 3, 4, 5",
+            scheme.id, period.code):
         adjustments.setdefault(pid, []).append([item, points, evidence, approved_by])
     negatives: dict[str, list[list[str]]] = {}
     for pid, item, note in await driver.fetch(
             "SELECT person_id::text, item, note FROM negative_events WHERE scheme_id = $1 AND period = $2 "
-            "ORDER BY 1, 2, 3", scheme.id, period.code):
+            "AND voided_at IS NULL ORDER BY 1, 2, 3", scheme.id, period.code):
         negatives.setdefault(pid, []).append([item, note])
     return marks, adjustments, negatives
 
@@ -718,8 +720,8 @@ def rater_settings_shown(shown: dict[str, Any] | None, inputs: Compact, rules: R
 
 async def versions(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope) -> list[CloseRead]:
     scheme = await scheme_or_404(session, scheme_id, scope)
-    return [close_read(c) for c in await session.scalars(
-        select(Close).where(Close.scheme_id == scheme.id, Close.period == period.code).order_by(Close.version))]
+    return await history.with_staleness(session, [close_read(c) for c in await session.scalars(
+        select(Close).where(Close.scheme_id == scheme.id, Close.period == period.code).order_by(Close.version))])
 
 
 async def compare(session: AsyncSession, close_id: uuid.UUID, other_id: uuid.UUID, scope: Scope) -> CloseRead:
@@ -727,7 +729,7 @@ async def compare(session: AsyncSession, close_id: uuid.UUID, other_id: uuid.UUI
     after, _ = await close_or_404(session, other_id, scope)
     if (before.scheme_id, before.period) != (after.scheme_id, after.period):
         raise ResultNotFound("compare two versions of one scheme and period")
-    return close_read(after, changes=await changes(session, before, after))
+    return await history.stale_one(session, close_read(after, changes=await changes(session, before, after)))
 
 
 async def publish(session: AsyncSession, close_id: uuid.UUID, scope: Scope) -> CloseRead:
@@ -854,10 +856,14 @@ async def close_period(session: AsyncSession, neighbours: Neighbours, scheme: Sc
     build = rules.periods.build_of(period.kind)
     # A close builds O(people) small acyclic objects (the summary, the row sets, the results): the
     # cyclic collector would rescan them over and over, so it waits until the close is done.
+    seen = await history.current_serial(session, scheme.id, period.code)  # before the inputs are read
     with collector_paused(leftovers):
         if build is None:
-            return await close_quarter(session, neighbours, scheme, period, caller, reason=reason,
-                                       tuning=tuning, leftovers=leftovers)
-        if period.kind == "year":
-            return await close_year(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)
-        return await close_built(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)
+            closed = await close_quarter(session, neighbours, scheme, period, caller, reason=reason,
+                                         tuning=tuning, leftovers=leftovers)
+        elif period.kind == "year":
+            closed = await close_year(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)
+        else:
+            closed = await close_built(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)
+    await history.note_close(session, closed.id, seen)
+    return await history.stale_one(session, closed)

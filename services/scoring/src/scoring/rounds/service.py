@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
+from scoring.corrections import history
 from scoring.definitions import Rules
 from scoring.domain import raters as rating_rules
 from scoring.errors import AlreadyExists, DeadlinePassed, InputInvalid, RoundClosed
@@ -117,6 +118,9 @@ async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: u
     if people:
         await session.execute(insert(RoundPerson), [{"round_id": round_.id, "person_id": uuid.UUID(str(p["person_id"]))}
                                                     for p in people])
+    # Ballots are cast only while the round is open, and a close waits until it is closed: the
+    # period's inputs change when the round opens and when it closes.
+    await history.touch_inputs(session, scheme_id, period.code)
     return await read_round(session, round_.id, scope)
 
 
@@ -260,5 +264,6 @@ async def close_round(session: AsyncSession, round_id: uuid.UUID, scope: Scope) 
                                     .values(status="closed", closed_at=func.now()))
     if changed.rowcount == 0:  # type: ignore[attr-defined]
         raise RoundClosed(f"rating round {round_id} is already closed")
+    await history.touch_inputs(session, round_.scheme_id, round_.period)
     await session.refresh(round_)
     return await read_round(session, round_id, scope)

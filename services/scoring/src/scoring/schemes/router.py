@@ -25,6 +25,7 @@ from scoring.scope import ScopeDep
 from shared.db import SessionDep
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["schemes"])
+IncludeVoided = Annotated[bool, Query(description="also the voided ones, flagged by their voided_at")]
 
 
 @router.post("/schemes", response_model=SchemeRead, status_code=201,
@@ -71,10 +72,10 @@ async def add_adjustment(scheme_id: uuid.UUID, period: PeriodDep, body: Adjustme
 
 @router.get("/schemes/{scheme_id}/periods/{period}/adjustments", response_model=list[AdjustmentRead],
             summary="The period's bonus and deduction items")
-async def list_adjustments(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep,
-                           scope: ScopeDep) -> list[AdjustmentRead]:
-    return [AdjustmentRead.model_validate(r) for r in await service.list_adjustments(session, scheme_id, period,
-                                                                                      scope)]
+async def list_adjustments(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
+                           include_voided: IncludeVoided = False) -> list[AdjustmentRead]:
+    return [AdjustmentRead.model_validate(r) for r in await service.list_adjustments(
+        session, scheme_id, period, scope, include_voided=include_voided)]
 
 
 @router.post("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=NegativeEventRead,
@@ -87,10 +88,7 @@ async def add_negative(scheme_id: uuid.UUID, period: PeriodDep, body: NegativeEv
 
 @router.get("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=list[NegativeEventRead],
             summary="The period's negative-list events")
-async def list_negatives(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep,
-                         scope: ScopeDep) -> list[NegativeEventRead]:
-    return [NegativeEventRead.model_validate(r) for r in await service.list_negatives(session, scheme_id, period,
-                                                                                       scope)]
-
-
-
+async def list_negatives(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
+                         include_voided: IncludeVoided = False) -> list[NegativeEventRead]:
+    return [NegativeEventRead.model_validate(r) for r in await service.list_negatives(
+        session, scheme_id, period, scope, include_voided=include_voided)]

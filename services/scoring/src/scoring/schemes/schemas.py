@@ -68,6 +68,9 @@ class MarkIn(BaseModel):
 class MarksPut(BaseModel):
     model_config = ConfigDict(extra="forbid")
     marks: list[MarkIn] = Field(min_length=1, max_length=50_000)
+    reason: str | None = Field(default=None, min_length=1, max_length=2000,
+                               description="why marks already given are changed: kept in the period's changes "
+                                           "beside each changed mark's old value")
 
 
 class Counted(BaseModel):
@@ -95,6 +98,9 @@ class AdjustmentRead(BaseModel):
     approved_by: str
     created_at: datetime
     created_by: str
+    voided_at: datetime | None = Field(default=None, description="set: voided, and left out of every close")
+    voided_by: str | None = None
+    void_reason: str | None = None
 
 
 class NegativeEventCreate(BaseModel):
@@ -113,3 +119,6 @@ class NegativeEventRead(BaseModel):
     note: str
     created_at: datetime
     created_by: str
+    voided_at: datetime | None = Field(default=None, description="set: voided, and left out of every close")
+    voided_by: str | None = None
+    void_reason: str | None = None

@@ -8,11 +8,13 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import any_, bindparam, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
+from scoring.corrections import history
 from scoring.definitions import Rules, SchemeDefinition, compile_rules
 from scoring.errors import InputInvalid, SchemeNotFound
 from scoring.models import AdjustmentRow, Mark, NegativeEvent, Scheme, SchemeVersion
@@ -155,6 +157,7 @@ async def put_marks(session: AsyncSession, neighbours: Neighbours, scheme_id: uu
         seen.add(key)
     await check_people(neighbours, scheme, period, scope,
                        [(f"body.marks.{i}.person_id", m.person_id) for i, m in enumerate(body.marks)])
+    await mark_history(session, scheme_id, period.code, body, caller.subject)
     rows = [{"scheme_id": scheme_id, "period": period.code, "person_id": m.person_id, "indicator": m.indicator,
              "mark": m.mark, "marked_by": caller.subject} for m in body.marks]
     statement = insert(Mark)
@@ -163,6 +166,26 @@ async def put_marks(session: AsyncSession, neighbours: Neighbours, scheme_id: uu
         set_={"mark": statement.excluded.mark, "marked_by": statement.excluded.marked_by, "updated_at": func.now()}),
         rows)
     return len(rows)
+
+
+async def mark_history(session: AsyncSession, scheme_id: uuid.UUID, period: str, body: MarksPut, by: str) -> None:
+    """Marks that change a mark already given are corrections: kept in the history with the old
+    value, who gave it, who changed it, when, and the PUT's reason if it gives one (a sheet keyed
+    again over the period's marks is a PUT like the first, so a reason is asked for, not required;
+    taking a mark away always needs one). Marks given for the first time, or again the same, are
+    not listed."""
+    persons = sorted({m.person_id for m in body.marks})
+    old = {(p, i): (v, who) for p, i, v, who in await session.execute(
+        select(Mark.person_id, Mark.indicator, Mark.mark, Mark.marked_by)
+        .where(Mark.scheme_id == scheme_id, Mark.period == period,
+               Mark.person_id == any_(bindparam("persons", persons, type_=ARRAY(PgUUID(as_uuid=True)))))
+        .with_for_update())}
+    changed = [(m, old[(m.person_id, m.indicator)]) for m in body.marks
+               if (m.person_id, m.indicator) in old and old[(m.person_id, m.indicator)][0] != m.mark]
+    await history.record(session, scheme_id=scheme_id, period=period, kind="mark", action="amend",
+                         changes=[(None, m.person_id, {"indicator": m.indicator, "mark": str(value), "marked_by": who},
+                                   {"indicator": m.indicator, "mark": str(m.mark)}) for m, (value, who) in changed],
+                         reason=body.reason, by=by)
 
 
 async def add_adjustment(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
@@ -180,7 +203,7 @@ async def add_adjustment(session: AsyncSession, neighbours: Neighbours, scheme_i
                    "body.item")
     await check_people(neighbours, scheme, period, scope, [("body.person_id", body.person_id)])
     if rules.caps.over_cap == "refuse":
-        await _within_caps(session, scheme_id, period, body, rules)
+        await within_caps(session, scheme_id, period.code, body.person_id, body.item, body.points, rules)
     signed = body.points if item.direction == "bonus" else -body.points
     row = AdjustmentRow(id=uuid.uuid4(), scheme_id=scheme_id, period=period.code, person_id=body.person_id,
                         item=body.item, points=signed, evidence=body.evidence, approved_by=body.approved_by,
@@ -188,37 +211,50 @@ async def add_adjustment(session: AsyncSession, neighbours: Neighbours, scheme_i
     session.add(row)
     await session.flush()
     await session.refresh(row)
+    await history.record(session, scheme_id=scheme_id, period=period.code, kind="adjustment", action="add",
+                         changes=[(row.id, row.person_id, None, adjustment_values(row))], reason=None,
+                         by=caller.subject)
     return row
 
 
-async def _within_caps(session: AsyncSession, scheme_id: uuid.UUID, period: Period, body: AdjustmentCreate,
-                       rules: Rules) -> None:
-    """A 422 if the item would take the item, or its direction's total, past its cap for the person."""
-    item = rules.items[body.item]
+def adjustment_values(row: AdjustmentRow) -> dict[str, Any]:
+    """What the history keeps of an item: its item, signed points, evidence and approver."""
+    return {"item": row.item, "points": str(row.points), "evidence": row.evidence, "approved_by": row.approved_by}
+
+
+async def within_caps(session: AsyncSession, scheme_id: uuid.UUID, period: str, person_id: uuid.UUID, item_code: str,
+                      points: Decimal, rules: Rules, *, leaving_out: uuid.UUID | None = None) -> None:
+    """A 422 if ``points`` more of the item would take the item, or its direction's total, past its
+    cap for the person (voided items, and the item ``leaving_out`` being amended, not counted)."""
+    item = rules.items[item_code]
     # Serialise additions for one person so two at once cannot both slip under a cap.
-    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"adj:{scheme_id}:{body.person_id}"))))
-    existing = list(await session.execute(
-        select(AdjustmentRow.item, AdjustmentRow.points)
-        .where(AdjustmentRow.scheme_id == scheme_id, AdjustmentRow.period == period.code,
-               AdjustmentRow.person_id == body.person_id)))
-    item_total = sum((abs(p) for i, p in existing if i == body.item), Decimal(0)) + body.points
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"adj:{scheme_id}:{person_id}"))))
+    query = (select(AdjustmentRow.item, AdjustmentRow.points)
+             .where(AdjustmentRow.scheme_id == scheme_id, AdjustmentRow.period == period,
+                    AdjustmentRow.person_id == person_id, AdjustmentRow.voided_at.is_(None)))
+    if leaving_out is not None:
+        query = query.where(AdjustmentRow.id != leaving_out)
+    existing = list(await session.execute(query))
+    item_total = sum((abs(p) for i, p in existing if i == item_code), Decimal(0)) + points
     if item_total > item.max_points:
-        raise _bad(f"{body.item}: {item_total} points in {period.code} would pass the item's cap of "
+        raise _bad(f"{item_code}: {item_total} points in {period} would pass the item's cap of "
                    f"{item.max_points}", "body.points")
     same = sum((abs(p) for i, p in existing if i in rules.items and rules.items[i].direction == item.direction),
-               Decimal(0)) + body.points
+               Decimal(0)) + points
     limit = rules.caps.bonus_total if item.direction == "bonus" else rules.caps.deduction_total
     if same > limit:
-        raise _bad(f"{same} {item.direction} points in {period.code} would pass the total cap of "
+        raise _bad(f"{same} {item.direction} points in {period} would pass the total cap of "
                    f"{Decimal(limit.numerator) / limit.denominator}", "body.points")
 
 
-async def list_adjustments(session: AsyncSession, scheme_id: uuid.UUID, period: Period,
-                           scope: Scope) -> list[AdjustmentRow]:
+async def list_adjustments(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope, *,
+                           include_voided: bool = False) -> list[AdjustmentRow]:
+    """The items a close counts; with ``include_voided``, the voided ones too (flagged by their voided_at)."""
     await scheme_or_404(session, scheme_id, scope)
-    return list(await session.scalars(
-        select(AdjustmentRow).where(AdjustmentRow.scheme_id == scheme_id, AdjustmentRow.period == period.code)
-        .order_by(AdjustmentRow.created_at, AdjustmentRow.id)))
+    query = select(AdjustmentRow).where(AdjustmentRow.scheme_id == scheme_id, AdjustmentRow.period == period.code)
+    if not include_voided:
+        query = query.where(AdjustmentRow.voided_at.is_(None))
+    return list(await session.scalars(query.order_by(AdjustmentRow.created_at, AdjustmentRow.id)))
 
 
 async def add_negative(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
@@ -235,12 +271,17 @@ async def add_negative(session: AsyncSession, neighbours: Neighbours, scheme_id:
     session.add(row)
     await session.flush()
     await session.refresh(row)
+    await history.record(session, scheme_id=scheme_id, period=period.code, kind="negative_event", action="add",
+                         changes=[(row.id, row.person_id, None, {"item": row.item, "note": row.note})], reason=None,
+                         by=caller.subject)
     return row
 
 
-async def list_negatives(session: AsyncSession, scheme_id: uuid.UUID, period: Period,
-                         scope: Scope) -> list[NegativeEvent]:
+async def list_negatives(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope, *,
+                         include_voided: bool = False) -> list[NegativeEvent]:
+    """The events a close counts; with ``include_voided``, the voided ones too (flagged by their voided_at)."""
     await scheme_or_404(session, scheme_id, scope)
-    return list(await session.scalars(
-        select(NegativeEvent).where(NegativeEvent.scheme_id == scheme_id, NegativeEvent.period == period.code)
-        .order_by(NegativeEvent.created_at, NegativeEvent.id)))
+    query = select(NegativeEvent).where(NegativeEvent.scheme_id == scheme_id, NegativeEvent.period == period.code)
+    if not include_voided:
+        query = query.where(NegativeEvent.voided_at.is_(None))
+    return list(await session.scalars(query.order_by(NegativeEvent.created_at, NegativeEvent.id)))

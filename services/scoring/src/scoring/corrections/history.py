@@ -1,0 +1,106 @@
+"""The history of a period's inputs and whether a result version is stale.
+
+Every write of a scheme's period's inputs (marks, bonus and deduction items, negative-list events,
+rounds and ratings, and every correction of them) counts up the period's input serial
+(``input_states``); corrections are also kept in ``input_changes`` with the old and new values,
+who, when and why. A result version keeps the serial it was computed at (``close_inputs``; a
+close that finds the inputs unchanged checks the latest version again at the current serial), so
+a version computed before a later write is *stale*: closing again makes a new version, and
+comparing the two lists the difference person by person.
+
+Records' own data (attendance, reports, tasks: the metric values) is not counted here: a close
+takes it as records has it at the time, and closing again is the way to check it (a close whose
+inputs are all the same returns the latest version unchanged, with a 200).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scoring.models import Close, CloseInputs, InputChange, InputState, RatingRound
+from scoring.results.schemas import CloseRead
+
+
+async def touch_inputs(session: AsyncSession, scheme_id: uuid.UUID, period: str) -> int:
+    """Count up the period's input serial (its row stays locked until the commit, so the period's
+    input writes queue) and return it."""
+    statement = insert(InputState).values(scheme_id=scheme_id, period=period, serial=1)
+    serial = await session.scalar(statement.on_conflict_do_update(
+        index_elements=["scheme_id", "period"],
+        set_={"serial": InputState.serial + 1, "changed_at": func.clock_timestamp()}).returning(InputState.serial))
+    assert serial is not None
+    return int(serial)
+
+
+async def touch_round_inputs(session: AsyncSession, round_id: uuid.UUID) -> None:
+    """A round's period's inputs changed (a round opened or closed, a ballot cast)."""
+    found = (await session.execute(select(RatingRound.scheme_id, RatingRound.period)
+                                   .where(RatingRound.id == round_id))).first()
+    if found is not None:
+        await touch_inputs(session, found[0], found[1])
+
+
+async def record(session: AsyncSession, *, scheme_id: uuid.UUID, period: str, kind: str, action: str,
+                 changes: Sequence[tuple[uuid.UUID | None, uuid.UUID, dict[str, Any] | None, dict[str, Any] | None]],
+                 reason: str | None, by: str) -> int:
+    """Keep each change ``(object id, person, old, new)`` in the history under one new serial."""
+    serial = await touch_inputs(session, scheme_id, period)
+    if changes:
+        await session.execute(insert(InputChange), [
+            {"id": uuid.uuid4(), "scheme_id": scheme_id, "period": period, "kind": kind, "action": action,
+             "object_id": object_id, "person_id": person_id, "old": old, "new": new, "reason": reason,
+             "serial": serial, "changed_by": by} for object_id, person_id, old, new in changes])
+    return serial
+
+
+async def current_serial(session: AsyncSession, scheme_id: uuid.UUID, period: str) -> int:
+    serial = await session.scalar(select(InputState.serial).where(InputState.scheme_id == scheme_id,
+                                                                  InputState.period == period))
+    return int(serial or 0)
+
+
+async def note_close(session: AsyncSession, close_id: uuid.UUID, serial: int) -> None:
+    """The version was computed (or checked unchanged) at ``serial``, read before its inputs were."""
+    statement = insert(CloseInputs).values(close_id=close_id, serial=serial)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["close_id"], set_={"serial": func.greatest(CloseInputs.serial, serial)}))
+
+
+async def since(session: AsyncSession, close: Close | CloseRead) -> tuple[int | None, datetime]:
+    """The serial of the version (None: closed before serials were kept) and the created_at to go by then."""
+    serial = await session.scalar(select(CloseInputs.serial).where(CloseInputs.close_id == close.id))
+    return (None if serial is None else int(serial)), close.created_at
+
+
+async def with_staleness(session: AsyncSession, reads: Iterable[CloseRead]) -> list[CloseRead]:
+    """Each version with whether its period's inputs were written after it was computed, how many
+    corrections the history lists since, and when the inputs last changed."""
+    out = []
+    for read in reads:
+        state = await session.get(InputState, (read.scheme_id, read.period))
+        if state is None:
+            out.append(read)
+            continue
+        serial, created_at = await since(session, read)
+        count = select(func.count()).select_from(InputChange).where(InputChange.scheme_id == read.scheme_id,
+                                                                    InputChange.period == read.period)
+        if serial is not None:
+            stale = state.serial > serial
+            count = count.where(InputChange.serial > serial)
+        else:
+            stale = state.changed_at > created_at
+            count = count.where(InputChange.changed_at > created_at)
+        out.append(read.model_copy(update={"stale": stale, "changed_since": await session.scalar(count) or 0,
+                                           "inputs_changed_at": state.changed_at}))
+    return out
+
+
+async def stale_one(session: AsyncSession, read: CloseRead) -> CloseRead:
+    return (await with_staleness(session, [read]))[0]

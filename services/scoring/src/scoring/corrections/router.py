@@ -1,0 +1,68 @@
+"""Correction routes: amend or void a bonus or deduction item, a negative-list event or a mark, with
+a reason; the period's changes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from scoring.corrections import service
+from scoring.corrections.schemas import AdjustmentUpdate, ChangePage, ChangeRead, NegativeEventUpdate, VoidIn
+from scoring.periods import PeriodDep
+from scoring.schemes.schemas import AdjustmentRead, NegativeEventRead
+from scoring.scope import ScopeDep
+from shared.db import SessionDep
+
+router = APIRouter(prefix="/api/v1/scoring", tags=["corrections"])
+
+VOIDED: dict[int | str, dict[str, Any]] = {409: {"description": "already voided"}}
+
+
+@router.post("/adjustments/{adjustment_id}/void", response_model=AdjustmentRead, responses=VOIDED,
+             summary="Void a bonus or deduction item with a reason: kept, flagged, left out of every close")
+async def void_adjustment(adjustment_id: uuid.UUID, body: VoidIn, session: SessionDep,
+                          scope: ScopeDep) -> AdjustmentRead:
+    return AdjustmentRead.model_validate(await service.void_adjustment(session, adjustment_id, body.reason, scope))
+
+
+@router.patch("/adjustments/{adjustment_id}", response_model=AdjustmentRead, responses=VOIDED,
+              summary="Amend a bonus or deduction item with a reason (the old values kept in the changes)")
+async def amend_adjustment(adjustment_id: uuid.UUID, body: AdjustmentUpdate, session: SessionDep,
+                           scope: ScopeDep) -> AdjustmentRead:
+    return AdjustmentRead.model_validate(await service.amend_adjustment(session, adjustment_id, body, scope))
+
+
+@router.post("/negative-events/{event_id}/void", response_model=NegativeEventRead, responses=VOIDED,
+             summary="Void a negative-list event with a reason: kept, flagged, left out of every close")
+async def void_event(event_id: uuid.UUID, body: VoidIn, session: SessionDep, scope: ScopeDep) -> NegativeEventRead:
+    return NegativeEventRead.model_validate(await service.void_event(session, event_id, body.reason, scope))
+
+
+@router.patch("/negative-events/{event_id}", response_model=NegativeEventRead, responses=VOIDED,
+              summary="Amend a negative-list event's item or note with a reason (the old values kept in the changes)")
+async def amend_event(event_id: uuid.UUID, body: NegativeEventUpdate, session: SessionDep,
+                      scope: ScopeDep) -> NegativeEventRead:
+    return NegativeEventRead.model_validate(await service.amend_event(session, event_id, body, scope))
+
+
+@router.post("/schemes/{scheme_id}/periods/{period}/marks/{person_id}/{indicator}/void", response_model=ChangeRead,
+             summary="Take a mark away with a reason (its value kept in the changes)")
+async def void_mark(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.UUID,
+                    indicator: Annotated[str, Path(min_length=1, max_length=32)], body: VoidIn, session: SessionDep,
+                    scope: ScopeDep) -> ChangeRead:
+    return await service.void_mark(session, scheme_id, period, person_id, indicator, body.reason, scope)
+
+
+@router.get("/schemes/{scheme_id}/periods/{period}/changes", response_model=ChangePage,
+            summary="Every correction of the period's inputs: old and new values, who, why, when; oldest first")
+async def list_changes(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
+                       kind: Literal["adjustment", "negative_event", "mark"] | None = None,
+                       person_id: uuid.UUID | None = None,
+                       close_id: Annotated[uuid.UUID | None, Query(
+                           description="only the changes made after this result version was computed")] = None,
+                       limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                       offset: Annotated[int, Query(ge=0)] = 0) -> ChangePage:
+    return await service.list_changes(session, scheme_id, period, scope, kind=kind, person_id=person_id,
+                                      close_id=close_id, limit=limit, offset=offset)

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Reason = Annotated[str, Field(min_length=1, max_length=2000, description="why: kept in the period's changes")]
+
+
+class VoidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
+
+
+class AdjustmentUpdate(BaseModel):
+    """What changes of a bonus or deduction item; the rest stays."""
+
+    model_config = ConfigDict(extra="forbid")
+    item: str | None = Field(default=None, min_length=1, max_length=64)
+    points: Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2)] | None = Field(
+        default=None, description="positive; the catalogue item says whether it adds or takes off")
+    evidence: str | None = Field(default=None, min_length=1, max_length=2000)
+    approved_by: str | None = Field(default=None, min_length=1, max_length=128)
+    reason: Reason
+
+    @model_validator(mode="after")
+    def _something(self) -> AdjustmentUpdate:
+        if self.item is None and self.points is None and self.evidence is None and self.approved_by is None:
+            raise ValueError("give item, points, evidence or approved_by to change")
+        return self
+
+
+class NegativeEventUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item: str | None = Field(default=None, min_length=1, max_length=64)
+    note: str | None = Field(default=None, min_length=1, max_length=2000)
+    reason: Reason
+
+    @model_validator(mode="after")
+    def _something(self) -> NegativeEventUpdate:
+        if self.item is None and self.note is None:
+            raise ValueError("give item or note to change")
+        return self
+
+
+class ChangeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    kind: Literal["adjustment", "negative_event", "mark"]
+    action: Literal["add", "amend", "void"]
+    object_id: uuid.UUID | None = Field(description="the item's or event's id; none for a mark")
+    person_id: uuid.UUID
+    old: dict[str, Any] | None = Field(description="the values before (none for an addition)")
+    new: dict[str, Any] | None = Field(description="the values after (none for a void)")
+    reason: str | None
+    changed_at: datetime
+    changed_by: str
+
+
+class ChangePage(BaseModel):
+    items: list[ChangeRead]
+    total: int
+    limit: int
+    offset: int
