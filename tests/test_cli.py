@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner, Result
 
 from kaohe.cli import app
-from kaohe.operate import allocation_comparison
 from kaohe.local import LocalStack, start_stack
+from kaohe.operate import allocation_comparison
 from shared.embedded_pg import free_port
 
 pytestmark = pytest.mark.stack
