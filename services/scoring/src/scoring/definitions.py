@@ -94,6 +94,10 @@ class RuleIn(BaseModel):
     rounding: Literal["floor", "half_up", "ceiling"] = "floor"
     tie_at_cap: Literal["exclude", "include"] = "exclude"
     tie_keys: list[str] = Field(default_factory=list, description="records metrics, higher first")
+    compare_within: list[Literal["unit", "section", "post", "staff_category"]] = Field(
+        default_factory=list, max_length=4,
+        description="compare people only within groups sharing these (Binzhou: 按类别/岗位/单位 分别比较): "
+                    "ranks, and each capped grade's share, are then per group; none: the whole scheme")
 
 
 class BaseIn(BaseModel):
@@ -304,6 +308,7 @@ class Rules:
     rater_settings: rating.RaterSettings = field(default_factory=rating.RaterSettings)
     deadlines: DeadlinesIn = field(default_factory=DeadlinesIn)
     honours: tuple[tuple[str, str, Decimal], ...] = ()  # (level, bonus item, points) of the ledger's honours
+    compare_within: tuple[str, ...] = ()  # graded within groups sharing these (grades.compare_within)
 
     @property
     def unit_mean_leaves(self) -> tuple[tree.Indicator, ...]:
@@ -367,6 +372,10 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
     for key in rule.tie_keys:
         if key not in METRICS:
             raise _invalid(f"tie key {key!r} is not a records metric", "grades.tie_keys")
+    within = definition.grades.compare_within
+    for index, grouping in enumerate(within):
+        if grouping in within[:index]:
+            raise _invalid(f"{grouping!r} is named twice", f"grades.compare_within.{index}")
     known = set(rule.order)
     weights: dict[str, Fraction] = {}
     share = Fraction(0)
@@ -412,7 +421,8 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
                  min_raters_shown=definition.min_raters_shown, open_ballots=definition.open_ballots,
                  reverse_leaves=frozenset(i.code for i, _, _ in leaves if i.direction == "lower"),
                  rater_settings=settings, deadlines=definition.deadlines,
-                 honours=tuple((level, h.item, h.points) for level, h in sorted(adjustments.honours.items())))
+                 honours=tuple((level, h.item, h.points) for level, h in sorted(adjustments.honours.items())),
+                 compare_within=tuple(within))
 
 
 def rater_settings(raters: RatersIn) -> rating.RaterSettings:
