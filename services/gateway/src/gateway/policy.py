@@ -58,6 +58,7 @@ RULES: tuple[Rule, ...] = (
     rule("PATCH", "/api/v1/records/units/{unit_id}", ADMINS),
     rule("POST", "/api/v1/records/units/{unit_id}/sections", UNIT_MANAGERS),
     rule("GET", "/api/v1/records/units/{unit_id}/sections", UNIT_STAFF),
+    rule("PATCH", "/api/v1/records/units/{unit_id}/sections/{section_id}", UNIT_MANAGERS),
     rule("GET", "/api/v1/records/units/{unit_id}/members", UNIT_STAFF),
     rule("POST", "/api/v1/records/persons", UNIT_MANAGERS),
     rule("GET", "/api/v1/records/persons/{person_id}", EVERYONE),
