@@ -122,4 +122,5 @@ async def test_the_next_close_uses_a_changed_coefficient(client: httpx.AsyncClie
     assert [(c["person_id"], c["score"]) for c in response.json()["changes"]] == [
         (county["people"]["A"], ["96", "100"])]
     detail = (await client.get(f"{base}/people/{county['people']['A']}/explanation")).json()["detail"]
-    assert detail["coefficient"]["why"] == f"section 办公室 ({office}): the section's coefficient 1.25 (科室系数, from the roster)"
+    assert detail["coefficient"]["why"] == (f"section 办公室 ({office}): the section's coefficient 1.25 "
+                                            "(科室系数, from the roster)")
