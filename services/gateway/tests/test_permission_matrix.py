@@ -285,6 +285,8 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/records/units", profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK)),
     Row("GET", "/api/v1/records/units/{unit_id}", UNIT_READ),
     Row("PATCH", "/api/v1/records/units/{unit_id}", REGION, body=lambda w: {"name": "A1镇"}),
+    Row("PATCH", "/api/v1/scoring/schemes/{scheme_id}", REGION, body=lambda w: {"lead_unit_id": None},
+        note="a unit's scheme has no lead unit: none is no change"),
     Row("POST", "/api/v1/records/units/{unit_id}/sections", UNIT_MANAGE, body=lambda w: {"name": f"科{fresh()}"}),
     Row("GET", "/api/v1/records/units/{unit_id}/sections", UNIT_READ),
     Row("PATCH", "/api/v1/records/units/{unit_id}/sections/{section_id}", UNIT_MANAGE,
