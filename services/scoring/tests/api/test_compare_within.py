@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from .test_exports import open_results, table
+
 Q = "2025Q2"
 
 
@@ -95,3 +97,13 @@ async def test_a_grouping_named_twice_or_unknown_is_refused(client: httpx.AsyncC
             "region_id": county["region"], "unit_id": county["unit"], "name": "x", "definition": scheme(within)})
         assert response.status_code == 422, response.text
         assert field in [e["field"] for e in response.json()["errors"]], response.text
+
+
+async def test_the_workbook_says_each_ones_group(client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:
+    county = await two_posts(records)
+    base, _ = await close(client, county, ["post"])
+    rows = table(open_results(await client.get(f"{base}/results.xlsx"))["考核结果"])
+    assert sorted((r[0], r[2], r[5], r[9]) for r in rows) == [
+        (1, "A", "好", "同组比较：岗位 科员"), (1, "D", "好", "同组比较：岗位 驾驶员"),
+        (2, "B", "较好", "同组比较：岗位 科员"), (2, "E", "较好", "同组比较：岗位 驾驶员"),
+        (3, "C", "较好", "同组比较：岗位 科员")]
