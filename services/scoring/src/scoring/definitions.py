@@ -97,7 +97,8 @@ class RuleIn(BaseModel):
     compare_within: list[Literal["unit", "section", "post", "staff_category"]] = Field(
         default_factory=list, max_length=4,
         description="compare people only within groups sharing these (Binzhou: 按类别/岗位/单位 分别比较): "
-                    "ranks, and each capped grade's share, are then per group; none: the whole scheme")
+                    "a quarter's ranks, and each capped grade's share, are then per group; none: the whole "
+                    "scheme (the year's excellent slots stay the quota service's, per unit)")
 
 
 class BaseIn(BaseModel):
