@@ -18,6 +18,7 @@ from typer.testing import CliRunner, Result
 
 from kaohe.cli import app
 from kaohe.local import LocalStack, start_stack
+from kaohe.operate import allocation_comparison
 from shared.embedded_pg import free_port
 
 pytestmark = pytest.mark.stack
@@ -189,6 +190,7 @@ def test_allocate_and_publish_prints_every_unit_and_the_comparison(county: Count
     run = county.http.get(f"/api/v1/quota/allocations/{published['run_id']}").json()
     assert f"township_ratio {float(run['result']['township_ratio']) * 100:.2f}%" in result.stdout
     assert f"department_ratio {float(run['result']['department_ratio']) * 100:.2f}%" in result.stdout
+    assert f"uplift {float(run['result']['uplift']) * 100:.2f}% (relative) (policy 20.00%" in result.stdout
     assert ("feasible: the township uplift is reached" if run["result"]["feasible"]
             else f"shortfall of {run['result']['shortfall']}") in result.stdout
     assert f"Published run {published['run_id']} for {YEAR}" in result.stdout
@@ -344,3 +346,21 @@ def test_the_client_waits_as_told_refreshes_an_expired_token_and_repeats_the_sam
     assert filename_of(response) == "results-2025Q1.xlsx"
     assert filename_of(httpx.Response(200, headers={"content-disposition": 'attachment; filename="../x.csv"'})) \
         == "x.csv"
+
+
+def run_of(kind: str | None, uplift: str) -> dict[str, Any]:
+    policy = {"township_uplift": uplift, **({} if kind is None else {"township_uplift_kind": kind})}
+    return {"policy": policy, "result": {
+        "township_ratio": "0.25", "department_ratio": "0.2", "uplift": "0.25", "uplift_points": "0.05",
+        "uplift_kind": kind or "relative", "required_township_ratio": "0.24", "feasible": True, "shortfall": 0,
+        "pool": {"collected": 2, "used": 2, "left": 0}}}
+
+
+def test_the_comparison_says_an_absolute_uplift_in_percentage_points() -> None:
+    """25% against 20%: 5 percentage points more (absolute), or a quarter more (relative)."""
+    absolute = allocation_comparison(run_of("absolute", "0.04"))
+    assert absolute[0] == ("township_ratio 25.00% (township) vs department_ratio 20.00% (department/street): "
+                           "uplift +5.00 percentage points (absolute) (policy +4.00 percentage points, needs 24.00%)")
+    relative = allocation_comparison(run_of(None, "0.2"))
+    assert relative[0] == ("township_ratio 25.00% (township) vs department_ratio 20.00% (department/street): "
+                           "uplift 25.00% (relative) (policy 20.00%, needs 24.00%)")

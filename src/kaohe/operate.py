@@ -163,6 +163,16 @@ def print_problem(err: Console, exc: ApiError) -> None:
         err.print(Text(f"request id: {exc.request_id}", style="dim"))
 
 
+def points(value: str | None) -> str:
+    """A difference of two ratios in percentage points (0.05: 5.00 points)."""
+    if value is None:
+        return "-"
+    try:
+        return f"{Decimal(value) * 100:+.2f} percentage points"
+    except InvalidOperation:
+        return value
+
+
 def percent(value: str | None) -> str:
     if value is None:
         return "-"
@@ -481,10 +491,16 @@ def allocation_comparison(run: dict[str, Any]) -> list[str]:
     tilt = "/".join(policy.get("tilt_kinds") or ["township"])
     compared = "/".join(policy.get("comparison_kinds") or ["department", "street"])
     wanted = policy.get("township_uplift")
+    absolute = (policy.get("township_uplift_kind") or result.get("uplift_kind")) == "absolute"
+    if absolute:  # the townships' ratio minus the comparison's, in percentage points
+        uplift = f"uplift {points(result.get('uplift_points'))} (absolute)"
+        asked = None if wanted is None else f"policy {points(str(wanted))}"
+    else:  # the townships' ratio over the comparison's, less 1
+        uplift = f"uplift {percent(result['uplift'])} (relative)"
+        asked = None if wanted is None else f"policy {percent(str(wanted))}"
     lines = [f"township_ratio {percent(result['township_ratio'])} ({tilt}) vs department_ratio "
-             f"{percent(result['department_ratio'])} ({compared}): uplift {percent(result['uplift'])}"
-             + (f" (policy {percent(str(wanted))}, needs {percent(result['required_township_ratio'])})"
-                if wanted is not None else "")]
+             f"{percent(result['department_ratio'])} ({compared}): {uplift}"
+             + (f" ({asked}, needs {percent(result['required_township_ratio'])})" if asked is not None else "")]
     if result["feasible"]:
         lines.append("feasible: the township uplift is reached")
     else:

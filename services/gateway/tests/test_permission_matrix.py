@@ -86,6 +86,8 @@ async def _build(client: httpx.AsyncClient) -> World:
             "unit_id": w[f"unit_{unit}"], "staff_no": w.staff_no[person], "name": f"人{person}",
             "staff_category": "staff", "active_from": "2024-01-01"}))["id"]
     ms = w["person_ms"]
+    w.ids["section"] = (await post(f"/api/v1/records/units/{w['unit_A1']}/sections", {"name": "办公室",
+                                                                                       "coefficient": "1.1"}))["id"]
     w.ids["log"] = (await post("/api/v1/records/work-logs", {"person_id": ms, "week": "2025-W03",
                                                               "content": "本周工作"}))["id"]
     w.ids["report"] = (await post("/api/v1/records/monthly-reports", {"person_id": ms, "month": "2025-01",
@@ -167,8 +169,8 @@ async def _build(client: httpx.AsyncClient) -> World:
 
     region_a = {w[k] for k in ("region_A", "unit_A1", "unit_A2", "person_ms", "person_mc", "person_rt",
                                "person_a2", "scheme", "close", "round", "round_fix", "objection", "log", "report",
-                               "task", "honour", "honour_void", "run", "user_UA", "user_MS")}
-    unit_a1 = {w[k] for k in ("unit_A1", "person_ms", "person_mc", "person_rt", "scheme", "close", "round",
+                               "task", "section", "honour", "honour_void", "run", "user_UA", "user_MS")}
+    unit_a1 = {w[k] for k in ("unit_A1", "section", "person_ms", "person_mc", "person_rt", "scheme", "close", "round",
                               "round_fix", "objection", "log", "report", "task", "honour", "honour_void", "user_UA",
                               "user_MS")}
     region_b = {w[k] for k in ("region_B", "unit_B1", "person_b1")}
@@ -256,7 +258,7 @@ PATH_DEFAULTS = {"region_id": "region_A", "unit_id": "unit_A1", "person_id": "pe
                  "round_id": "round", "close_id": "close", "other_id": "close", "objection_id": "objection",
                  "task_id": "task", "honour_id": "honour", "log_id": "log", "report_id": "report", "run_id": "run",
                  "user_id": "user_UA", "key_id": "spare_key", "adjustment_id": "adjustment",
-                 "event_id": "negative_event"}
+                 "event_id": "negative_event", "section_id": "section"}
 LITERALS = {"period": "2025Q2", "year": "2025", "group": "乡镇", "kind": "roster", "target_kind": "work_log",
             "indicator": "ji"}
 
@@ -295,8 +297,12 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/records/units", profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK)),
     Row("GET", "/api/v1/records/units/{unit_id}", UNIT_READ),
     Row("PATCH", "/api/v1/records/units/{unit_id}", REGION, body=lambda w: {"name": "A1镇"}),
+    Row("PATCH", "/api/v1/scoring/schemes/{scheme_id}", REGION, body=lambda w: {"lead_unit_id": None},
+        note="a unit's scheme has no lead unit: none is no change"),
     Row("POST", "/api/v1/records/units/{unit_id}/sections", UNIT_MANAGE, body=lambda w: {"name": f"科{fresh()}"}),
     Row("GET", "/api/v1/records/units/{unit_id}/sections", UNIT_READ),
+    Row("PATCH", "/api/v1/records/units/{unit_id}/sections/{section_id}", UNIT_MANAGE,
+        body=lambda w: {"coefficient": "1.2"}),
     Row("GET", "/api/v1/records/units/{unit_id}/members", UNIT_READ, query=lambda w: {"period": "2025"}),
     Row("POST", "/api/v1/records/persons", {**UNIT_MANAGE, "RB": 422, "UO": 422}, body=new_person),
     Row("GET", "/api/v1/records/persons/{person_id}", {**PERSONAL, "RT": 404}),

@@ -11,6 +11,10 @@ class UnitNotFound(NotFound):
     code = "unit_not_found"
 
 
+class SectionNotFound(NotFound):
+    code = "section_not_found"
+
+
 class PersonNotFound(NotFound):
     code = "person_not_found"
 

@@ -97,6 +97,11 @@ class RuleIn(BaseModel):
     rounding: Literal["floor", "half_up", "ceiling"] = "floor"
     tie_at_cap: Literal["exclude", "include"] = "exclude"
     tie_keys: list[str] = Field(default_factory=list, description="records metrics, higher first")
+    compare_within: list[Literal["unit", "section", "post", "staff_category"]] = Field(
+        default_factory=list, max_length=4,
+        description="compare people only within groups sharing these (Binzhou: 按类别/岗位/单位 分别比较): "
+                    "a quarter's ranks, and each capped grade's share, are then per group; none: the whole "
+                    "scheme (the year's excellent slots stay the quota service's, per unit)")
 
 
 class BaseIn(BaseModel):
@@ -332,6 +337,7 @@ class Rules:
     procedure: tuple[StageIn, ...] | None = None
     periods: PeriodsIn = field(default_factory=PeriodsIn)
     bottom: BottomRuleIn | None = None
+    compare_within: tuple[str, ...] = ()  # graded within groups sharing these (grades.compare_within)
 
     @property
     def unit_mean_leaves(self) -> tuple[tree.Indicator, ...]:
@@ -395,6 +401,10 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
     for key in rule.tie_keys:
         if key not in METRICS:
             raise _invalid(f"tie key {key!r} is not a records metric", "grades.tie_keys")
+    within = definition.grades.compare_within
+    for index, grouping in enumerate(within):
+        if grouping in within[:index]:
+            raise _invalid(f"{grouping!r} is named twice", f"grades.compare_within.{index}")
     known = set(rule.order)
     weights: dict[str, Fraction] = {}
     share = Fraction(0)
@@ -445,7 +455,8 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
                  rater_settings=settings, deadlines=definition.deadlines,
                  honours=tuple((level, h.item, h.points) for level, h in sorted(adjustments.honours.items())),
                  procedure=compile_procedure(definition.procedure),
-                 periods=definition.periods, bottom=definition.bottom_rule)
+                 periods=definition.periods, bottom=definition.bottom_rule,
+                 compare_within=tuple(within))
 
 
 def rater_settings(raters: RatersIn) -> rating.RaterSettings:

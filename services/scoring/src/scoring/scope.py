@@ -290,7 +290,8 @@ async def people_of(neighbours: Neighbours, scheme: Scheme, period: Period, call
     category = () if scheme.staff_category is None else ("staff_category",)
     people = await neighbours.summary(region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
                                       period=period.code, caller=caller,
-                                      fields=("unit_id", "section_id", *category, *fields), deadlines=deadlines)
+                                      fields=tuple(dict.fromkeys(("unit_id", "section_id", *category, *fields))),
+                                      deadlines=deadlines)
     if scheme.staff_category is not None:
         people = [p for p in people if p["staff_category"] == scheme.staff_category]
     return people

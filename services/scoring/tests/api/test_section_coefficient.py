@@ -105,3 +105,22 @@ async def test_a_flat_scheme_does_not_ask_for_sections(client: httpx.AsyncClient
     assert scores == {"A": "80", "B": "80", "C": "80", "D": "80"}
     detail = (await client.get(f"{base}/people/{county['people']['A']}/explanation")).json()["detail"]
     assert detail["coefficient"] == {"kind": "flat", "value": "1", "why": "flat"}
+
+
+async def test_the_next_close_uses_a_changed_coefficient(client: httpx.AsyncClient,
+                                                         records: httpx.AsyncClient) -> None:
+    county = await sectioned_unit(records)
+    base, scores = await close_by_section(client, county, BY_SECTION)
+    assert scores["A"] == "96"
+    office = county["sections"]["办公室"]
+    response = await records.patch(f"/api/v1/records/units/{county['unit']}/sections/{office}",
+                                   json={"coefficient": "1.25"})
+    assert response.status_code == 200, response.text
+    response = await client.post(f"{base}/close")
+    assert response.status_code == 201, response.text
+    # By hand: A 80 × 1.25 = 100 (was 96); nobody else's section changed.
+    assert [(c["person_id"], c["score"]) for c in response.json()["changes"]] == [
+        (county["people"]["A"], ["96", "100"])]
+    detail = (await client.get(f"{base}/people/{county['people']['A']}/explanation")).json()["detail"]
+    assert detail["coefficient"]["why"] == (f"section 办公室 ({office}): the section's coefficient 1.25 "
+                                            "(科室系数, from the roster)")

@@ -94,7 +94,8 @@ def schemes(draw: Any, plain: bool = False) -> dict[str, Any]:
                    "default": "fairly_good", "tie_at_cap": draw(st.sampled_from(["exclude", "include"])),
                    "rounding": draw(st.sampled_from(["floor", "half_up", "ceiling"])),
                    "tie_keys": draw(st.sampled_from([[], ["weekly_on_time_rate"],
-                                                     ["attendance_rate", "task_completion"]]))},
+                                                     ["attendance_rate", "task_completion"]])),
+                   "compare_within": draw(st.sampled_from([[], [], ["post"], ["unit", "post"], ["section"]]))},
         "thresholds": [{"grade": "poor", "below": "60"}],
     }
     return definition
@@ -125,6 +126,7 @@ def people(draw: Any, size: int = 8, narrow: bool = False) -> dict[str, Compact]
         adjustments = [[item, h if item == "honour" else -h, e, a] for item, h, e, a in adjustments]
         out[f"p{i:03d}"] = {"unit": draw(st.sampled_from(["u", "v"])),
                             "section": draw(st.sampled_from([None, "s1", "s2", "s3"])),
+                            "post": draw(st.sampled_from([None, "科员", "科长"])),
                             "metrics": metrics,
                             "marks": {f"i{k}": draw(value) for k in range(4) if draw(st.booleans())},
                             "ratings": ratings, "adjustments": [] if narrow else sorted(adjustments),
@@ -157,9 +159,15 @@ def test_the_close_grades_as_the_reference_does(definition: dict[str, Any], grou
         stored = {"grade": {"grade": grade, "rank": rank, "reasons": reasons}, "inputs": group[pid],
                   "limits": expected.detail["limits"], "total": expected.detail["total"]}
         assert detail == orjson.dumps(stored, option=orjson.OPT_SORT_KEYS)
-    if reference:
+    if not rules.compare_within and reference:
         assert summary["slots"] == expected.detail["grade"]["slots"]
         assert summary["graded"] == expected.detail["grade"]["of"]
+    if rules.compare_within:  # each group graded on its own: its size and slots as the reference's
+        groups = {orjson.dumps(entry["group"]): entry for entry in summary["groups"]}
+        for result in reference.values():
+            entry = groups[orjson.dumps(result.detail["grade"]["group"])]
+            assert (entry["graded"], entry["slots"]) == (result.detail["grade"]["of"], result.detail["grade"]["slots"])
+        assert summary["graded"] == sum(entry["graded"] for entry in groups.values())
 
 
 @settings(max_examples=300, deadline=None)
@@ -221,17 +229,21 @@ def test_grade_shares_never_exceed_their_caps(definition: dict[str, Any], group:
     rules = compile_rules(SchemeDefinition.model_validate(definition))
     scored, grades, summary = quarter_results(group, rules)
     share = Fraction(rules.rule.caps[0].max_share)
-    good = sum(1 for grade, _, _ in grades.values() if grade == "good")
-    cap = summary["slots"]["good"]
-    exact = share * summary["graded"]  # the cap is the share of those graded, rounded as the scheme says
-    assert cap == {"floor": math.floor(exact), "ceiling": math.ceil(exact),
-                   "half_up": math.floor(exact + Fraction(1, 2))}[rules.rule.rounding]
-    if rules.rule.rounding == "floor":
-        assert cap <= share * len(scored)
-    if rules.rule.tie_at_cap == "exclude":
-        assert good <= cap
-    else:  # a tie at the cap lets all the tied in, and says so
-        assert good <= cap or any("tie_at_cap=include" in " ".join(reasons) for _, _, reasons in grades.values())
+    rounded = {"floor": math.floor, "ceiling": math.ceil, "half_up": lambda x: math.floor(x + Fraction(1, 2))}
+    # Compared within groups, each group's share is its own; else one group, the whole scheme.
+    for entry in summary.get("groups") or [{"group": None, "graded": summary["graded"], "slots": summary["slots"],
+                                             "grades": summary["grades"]}]:
+        good = entry["grades"]["good"]
+        cap = entry["slots"]["good"]
+        exact = share * entry["graded"]  # the cap is the share of those graded, rounded as the scheme says
+        assert cap == rounded[rules.rule.rounding](exact)
+        if rules.rule.rounding == "floor":
+            assert cap <= share * len(scored)
+        if rules.rule.tie_at_cap == "exclude":
+            assert good <= cap
+        else:  # a tie at the cap lets all the tied in, and says so
+            assert good <= cap or any("tie_at_cap=include" in " ".join(reasons) for _, _, reasons in grades.values())
+    assert sum(1 for grade, _, _ in grades.values() if grade == "good") == summary["grades"]["good"]
 
 
 @settings(max_examples=100, deadline=None)

@@ -26,6 +26,7 @@ from scoring.results.engine import (
     unit_means_of_summary,
     wanted_metrics,
 )
+from scoring.results.groups import group_fields, keys_of_summary
 from scoring.results.halves import BATCH, ForkedHalf, RowStream, split
 from scoring.results.service import (
     compacts_of,
@@ -53,6 +54,7 @@ def summaries(draw: Any, size: int = 40) -> tuple[list[dict[str, Any]], dict[str
         people.append({
             "person_id": pid, "unit_id": draw(st.sampled_from(["u1", "u2", None])),
             "section_id": draw(st.sampled_from([None, "s1", "s2", "s3"])),
+            "post": draw(st.sampled_from([None, "科员", "驾驶员"])),
             "weeks_due": due, "weeks_on_time": draw(st.integers(0, due)),
             "attendance": draw(st.sampled_from([{}, {"present": 60}, {"present": 50, "leave": 5, "absent": 1}])),
             "task_completion": draw(st.sampled_from([None, "0", "0.85", "1"])),
@@ -82,7 +84,7 @@ def worked(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any, at
         parts = [first.inputs()] + ([] if second is None else [second.inputs()])
         digest = digest_of({"scheme": 1}, [blob for blob, _, _ in parts])
         scored = [s for _, some, _ in parts for s in some]
-        grades, _ = grade_scored(scored, rules, mean_load)
+        grades, _ = grade_scored(scored, rules, mean_load, groups=keys_of_summary(people, rules.compare_within))
         if kill == "rows":
             kill_child(second)
         at = len(parts[0][1])
@@ -121,7 +123,7 @@ def kill_child(half: ForkedHalf | None) -> None:
 def one_process(people: list[dict[str, Any]], own: dict[str, Compact],
                 rules: Any) -> tuple[str, list[Any], str, list[bytes]]:
     """The same work with the whole-close functions, for comparison."""
-    compacts = compacts_of([dict(p) for p in people], wanted_metrics(rules), own_copy(own))
+    compacts = compacts_of([dict(p) for p in people], wanted_metrics(rules), own_copy(own), group_fields(rules))
     kept: dict[str, Any] = {}
     digest = input_digest({"scheme": 1}, compacts, keep=kept)
     scored, grades, _ = quarter_results(compacts, rules)

@@ -26,6 +26,7 @@ from records.roster.schemas import (
     RegionRead,
     SectionCreate,
     SectionRead,
+    SectionUpdate,
     UnitCreate,
     UnitRead,
     UnitUpdate,
@@ -112,6 +113,14 @@ async def update_unit(unit_id: uuid.UUID, body: UnitUpdate, session: SessionDep,
 async def create_section(unit_id: uuid.UUID, body: SectionCreate, session: SessionDep,
                          caller: CallerDep) -> SectionRead:
     return SectionRead.model_validate(await service.create_section(session, unit_id, body, caller=caller))
+
+
+@router.patch("/units/{unit_id}/sections/{section_id}", response_model=SectionRead,
+              summary="Rename a section or change its coefficient (科室系数)")
+async def update_section(unit_id: uuid.UUID, section_id: uuid.UUID, body: SectionUpdate, session: SessionDep,
+                         caller: CallerDep) -> SectionRead:
+    return SectionRead.model_validate(await service.update_section(session, unit_id, section_id, body,
+                                                                   caller=caller))
 
 
 @router.get("/units/{unit_id}/sections", response_model=list[SectionRead], summary="A unit's sections")

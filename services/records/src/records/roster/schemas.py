@@ -79,6 +79,17 @@ class SectionCreate(BaseModel):
     coefficient: Decimal | None = Field(default=None, gt=0, le=10)
 
 
+class SectionUpdate(BaseModel):
+    """Fields left out keep their value; ``coefficient: null`` leaves the section without one (a
+    scheme by section then gives its people the scheme's default)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=128)] | SkipJsonSchema[None] = UNSET
+    coefficient: Decimal | None = Field(default=None, gt=0, le=10, description="科室系数, e.g. 1.2")
+
+    _not_null = field_validator("name")(left_out_or_set)
+
+
 class SectionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID

@@ -17,6 +17,7 @@ from records.errors import (
     InvalidReference,
     RegionNotFound,
     RosterConflict,
+    SectionNotFound,
 )
 from records.roster.models import Assignment, Person, Region, Section, Unit
 from records.roster.schemas import (
@@ -28,6 +29,7 @@ from records.roster.schemas import (
     PersonRead,
     RegionCreate,
     SectionCreate,
+    SectionUpdate,
     UnitCreate,
     UnitHeadcount,
     UnitUpdate,
@@ -105,6 +107,31 @@ async def create_section(session: AsyncSession, unit_id: uuid.UUID, body: Sectio
     await scope.valid_unit(session, caller, unit_id, manage=True)
     section = Section(id=uuid.uuid4(), unit_id=unit_id, name=body.name, coefficient=body.coefficient)
     await _insert(session, section, f"unit {unit_id} already has a section named {body.name!r}")
+    return section
+
+
+async def update_section(session: AsyncSession, unit_id: uuid.UUID, section_id: uuid.UUID, body: SectionUpdate, *,
+                         caller: Caller) -> Section:
+    """Rename a section or change its coefficient (科室系数): the next close of a scheme by section
+    uses the new one. A section of another unit is not found."""
+    await scope.valid_unit(session, caller, unit_id)
+    section = await session.get(Section, section_id, with_for_update=True)
+    if section is None or section.unit_id != unit_id:
+        raise SectionNotFound(f"no section {section_id} in unit {unit_id}")
+    await scope.valid_unit(session, caller, unit_id, manage=True)
+    changes = body.model_dump(exclude_unset=True)
+    name = changes.get("name")
+    if name is not None and name != section.name and await session.scalar(
+            select(Section.id).where(Section.unit_id == unit_id, Section.name == name)) is not None:
+        raise DuplicateCode(f"unit {unit_id} already has a section named {name!r}")
+    for field, value in changes.items():
+        setattr(section, field, value)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # renamed at the same time to the same name
+        raise DuplicateCode(f"unit {unit_id} already has a section named {name!r}") from exc
+    await session.refresh(section)  # as stored (a coefficient to 3 places)
     return section
 
 

@@ -31,6 +31,7 @@ from scoring.domain import adjustments as adjusting
 from scoring.domain import grades as grading
 from scoring.domain import indicators as tree
 from scoring.domain import raters as rating
+from scoring.results import groups as grouping
 from shared.numbers import decimal_str
 
 
@@ -48,6 +49,8 @@ class PersonInputs:
     unit_id: str | None = None
     section_id: str | None = None
     section_name: str | None = None  # for the explanation of a coefficient by section
+    post: str | None = None  # 岗位, for a scheme that compares within posts (grades.compare_within)
+    staff_category: str | None = None  # for a scheme that compares within staff categories
     metrics: Mapping[str, Fraction] = field(default_factory=dict)
     marks: Mapping[str, Fraction] = field(default_factory=dict)
     ratings: Mapping[str, tuple[Fraction, int]] = field(default_factory=dict)  # group → (sum of marks, raters)
@@ -85,6 +88,9 @@ def _d(value: Fraction | None) -> str | None:
 
 
 NO_LIMITS = Limits(None, False, (), ())
+
+#: Where a person's group is (grades.compare_within).
+GROUP_ATTRIBUTES = {"unit": "unit_id", "section": "section_id", "post": "post", "staff_category": "staff_category"}
 
 
 def limits_of(negatives: Sequence[tuple[str, str]], total: Fraction, rules: Rules) -> Limits:
@@ -250,13 +256,25 @@ def compute(people: Sequence[PersonInputs], rules: Rules) -> list[PersonResult]:
     mean_load = mean_task_load(people)
     means = unit_means_of(((p.unit_id, p.marks, p.metrics) for p in people), rules)
     composed = {p.person_id: compose_person(p, rules, mean_load, means) for p in people}
-    grades, slots, graded = grade_all([(p.person_id, composed[p.person_id].total, composed[p.person_id].limits,
-                                        p.metrics) for p in people], rules)
+    scored = {p.person_id: (p.person_id, composed[p.person_id].total, composed[p.person_id].limits, p.metrics)
+              for p in people}
+    within = rules.compare_within
+    by_group: dict[tuple[str | None, ...], list[str]] = {}
+    for person in people:
+        by_group.setdefault(tuple(getattr(person, GROUP_ATTRIBUTES[g]) for g in within), []).append(person.person_id)
+    grades: dict[str, tuple[str | None, int | None, list[str]]] = {}
+    shown: dict[str, dict[str, Any]] = {}
+    for key, members in by_group.items():  # one group, the whole scheme, unless compared within groups
+        given, slots, graded = grade_all([scored[pid] for pid in members], rules)
+        for pid in members:
+            grade_, rank_, why = given[pid]
+            grades[pid] = (grade_, rank_, [grouping.note(within, key, graded), *why] if within else why)
+            shown[pid] = {"of": graded, "slots": slots, **({"group": grouping.label(within, key)} if within else {})}
     results = []
     for person in sorted(people, key=lambda p: p.person_id):
         grade, rank, reasons = grades[person.person_id]
         detail = composed[person.person_id].detail
-        detail["grade"] = {"grade": grade, "rank": rank, "of": graded, "reasons": reasons, "slots": slots}
+        detail["grade"] = {"grade": grade, "rank": rank, "reasons": reasons, **shown[person.person_id]}
         results.append(PersonResult(person.person_id, person.unit_id, composed[person.person_id].total, rank, grade,
                                     detail))
     return results

@@ -121,6 +121,7 @@ def wanted_metrics(rules: Rules, *, year: bool = False) -> tuple[str, ...]:
 def to_reference(person_id: str, c: Compact) -> PersonInputs:
     return PersonInputs(
         person_id=person_id, unit_id=c["unit"], section_id=c["section"], section_name=c.get("section_name"),
+        post=c.get("post"), staff_category=c.get("staff_category"),
         metrics={k: Fraction(n, d) for k, (n, d) in c["metrics"].items()},
         marks={k: Fraction(h, 100) for k, h in c["marks"].items()},
         ratings={g: (Fraction(s, 100), n) for g, (s, n) in c["ratings"].items()},

@@ -30,6 +30,7 @@ from scoring.models import Close, Result, Scheme
 from scoring.results import masking
 from scoring.results.compute import collector_paused, compose_person
 from scoring.results.engine import to_reference
+from scoring.results.groups import key_of_inputs
 from scoring.results.service import find_close, visible_units
 from scoring.schemes.service import rules_at
 from scoring.scope import Scope, scheme_or_404
@@ -79,6 +80,16 @@ def quarter_remarks(inputs: dict[str, Any], total: Fraction, rules: Rules) -> st
     return "；".join(out)
 
 
+GROUPING_NAMES = {"unit": "单位", "section": "科室", "post": "岗位", "staff_category": "人员类别"}
+
+
+def group_text(within: tuple[str, ...], key: tuple[str | None, ...], units: dict[str, str]) -> str:
+    """E.g. 同组比较：单位 市直某局，岗位 科员 (a unit by its name)."""
+    parts = [f"{GROUPING_NAMES[g]} {'无' if v is None else units.get(v, v) if g == 'unit' else v}"
+             for g, v in zip(within, key, strict=True)]
+    return "同组比较：" + "，".join(parts)
+
+
 def quarter_rows(rows: list[Any], rules: Rules, mean_load: Fraction,
                  who: dict[str, tuple[str, str]], units: dict[str, str]) -> list[list[Any]]:
     out = []
@@ -92,6 +103,9 @@ def quarter_rows(rows: list[Any], rules: Rules, mean_load: Fraction,
             if masking.evaluation_hidden(parts["evaluation"], rules):
                 note = f"测评人数不足{rules.min_raters_shown}人，测评得分不公开"
                 remarks = f"{remarks}；{note}" if remarks else note
+            if rules.compare_within:  # the group the person was ranked and graded in
+                group = group_text(rules.compare_within, key_of_inputs(inputs, rules.compare_within), units)
+                remarks = f"{group}；{remarks}" if remarks else group
             staff_no, name = who.get(pid, ("", ""))
             out.append([rank, staff_no, name, units.get(str(unit_id), str(unit_id or "")), score,
                         grade_name(grade), _number(parts["indicators"]["score"]),

@@ -75,9 +75,10 @@ class Half:
     def inputs(self) -> Inputs:
         """The bytes of the half's people the input digest takes, their totals in person order, and
         those who lack an input the scheme does not score without."""
+        from scoring.results.groups import group_fields
         from scoring.results.service import compacts_of, inputs_bytes, score_people
 
-        self.compacts = compacts_of(self.people, self.wanted, self.own)
+        self.compacts = compacts_of(self.people, self.wanted, self.own, group_fields(self.rules))
         blob = inputs_bytes(self.compacts, self.raw)
         blocked: list[Any] = []
         self.scored = score_people(self.compacts, self.rules, self.mean_load, self.means, blocked)

@@ -9,12 +9,13 @@ exact values compared. Property tests hold the two equal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 import numpy as np
 
 from scoring.domain.grades import SCALE, GradeRule, cap_size
+from scoring.results import groups as grouping
 from scoring.results.compute import Limits
 
 # (person, score numerator, score denominator > 0, limits, [(numerator, denominator > 0) per tie key])
@@ -176,3 +177,38 @@ def grades_in_order(scored: Sequence[Scored], rule: GradeRule) -> tuple[list[Gra
     for position, given_grade, rank, said in zip([where[i] for i in order], given, ranks, reasons, strict=True):
         out[position] = (given_grade, rank, said)
     return out, slots, size
+
+
+#: Each group's summary (see ``groups.summary_entry``), when people are compared within groups.
+Groups = list[dict[str, object]]
+
+
+def grades_within(scored: Sequence[Scored], rule: GradeRule, within: Sequence[str],
+                  keys: Mapping[str, grouping.GroupKey]) -> tuple[list[Grade], dict[str, int], int, Groups | None]:
+    """``grades_in_order``, but with people compared only within their group (``keys``: person →
+    group) when ``within`` names a grouping: each group ranked and graded on its own, its people's
+    reasons saying which group it is. The slots are then the groups' added up; the groups' own
+    are in the last value (None: one group, the whole scheme)."""
+    if not within:
+        grades, slots, size = grades_in_order(scored, rule)
+        return grades, slots, size, None
+    members: dict[grouping.GroupKey, list[int]] = {}
+    for index, s in enumerate(scored):
+        members.setdefault(keys[s[0]], []).append(index)
+    out: list[Grade] = [NOT_YET] * len(scored)
+    slots = {cap.grade: 0 for cap in rule.caps}
+    graded = 0
+    summary: Groups = []
+    for key in sorted(members, key=grouping.order_of):
+        at = members[key]
+        grades, group_slots, size = grades_in_order([scored[i] for i in at], rule)
+        first = grouping.note(within, key, size)
+        counts = {g: 0 for g in rule.order}
+        for index, (grade, rank, reasons) in zip(at, grades, strict=True):
+            out[index] = (grade, rank, [first, *reasons])
+            counts[grade or "not_graded"] = counts.get(grade or "not_graded", 0) + 1
+        for grade, n in group_slots.items():
+            slots[grade] += n
+        graded += size
+        summary.append(grouping.summary_entry(within, key, size, group_slots, counts))
+    return out, slots, graded, summary

@@ -45,6 +45,8 @@ class ResultRead(BaseModel):
     score: str | None = Field(description="exact decimal, rounded half-even at 6 places if longer")
     rank: int | None
     grade: str | None
+    group: dict[str, str | None] | None = Field(
+        default=None, description="the group the person was ranked and graded in (grades.compare_within)")
 
 
 class ResultPage(BaseModel):

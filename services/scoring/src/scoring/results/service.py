@@ -45,6 +45,7 @@ from scoring.errors import (
     RoundOpen,
 )
 from scoring.models import Close, Objection, RatingRound, Result, Scheme
+from scoring.results import groups as grouping
 from scoring.results import masking
 from scoring.results.compute import (
     NO_LIMITS,
@@ -76,7 +77,7 @@ from scoring.results.engine import (
 )
 from scoring.results.halves import BATCH, Json, RowBatch, RowStream, split
 from scoring.results.honours import honour_adjustments, ledger_honours, merge_honours
-from scoring.results.ranking import Grade, Graded, Scored, grades_in_order
+from scoring.results.ranking import Grade, Graded, Scored, grades_within
 from scoring.results.schemas import CloseRead, Explanation, ObjectionCreate, PersonChange, ResultRead, ReviewIn
 from scoring.rounds.service import scope_people
 from scoring.schemes.service import rules_at, rules_of
@@ -155,7 +156,7 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
     people, own, wanted = await gather_parts(session, neighbours, scheme, period, caller, rules, year=year,
                                              phases=phases, work_mem_mb=work_mem_mb)
     with phases.timing("compact"):
-        return compacts_of(people, wanted, own)
+        return compacts_of(people, wanted, own, grouping.group_fields(rules))
 
 
 async def gather_parts(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
@@ -173,7 +174,8 @@ async def gather_parts(session: AsyncSession, neighbours: Neighbours, scheme: Sc
     phases = phases or Phases()
     wanted = wanted_metrics(rules, year=year)
     fetching = asyncio.create_task(phases.timed("records_summary", scope_people(
-        neighbours, scheme, period, caller, fields=summary_fields(wanted), deadlines=rules.deadlines.model_dump())))
+        neighbours, scheme, period, caller, fields=(*summary_fields(wanted), *grouping.group_fields(rules)),
+        deadlines=rules.deadlines.model_dump())))
     try:
         driver = await _driver(session)
         with phases.timing("other_inputs"):
@@ -303,9 +305,11 @@ def _own_inputs(ratings: dict[str, dict[str, list[int]]], marks: dict[str, dict[
     return own
 
 
-def compacts_of(people: list[dict[str, Any]], wanted: tuple[str, ...], own: dict[str, Compact]) -> dict[str, Compact]:
+def compacts_of(people: list[dict[str, Any]], wanted: tuple[str, ...], own: dict[str, Compact],
+                extra: tuple[str, ...] = ()) -> dict[str, Compact]:
     """Every person's inputs as the close sees them, in person id order: integers only (see
-    ``engine``; their JSON is written with the keys sorted, so the order they are made in is free)."""
+    ``engine``; their JSON is written with the keys sorted, so the order they are made in is free);
+    with the summary's ``extra`` fields (a post or staff category the scheme compares within)."""
     metrics = metrics_reader(wanted)
     people.sort(key=itemgetter("person_id"))
     out = {}
@@ -317,6 +321,8 @@ def compacts_of(people: list[dict[str, Any]], wanted: tuple[str, ...], own: dict
         inputs["unit"], inputs["section"], inputs["metrics"] = person["unit_id"], person["section_id"], metrics(person)
         if "section_name" in person:  # asked for a base by section only (the others' inputs are unchanged)
             inputs["section_name"] = person["section_name"]
+        for name in extra:
+            inputs[name] = person.get(name)
         out[pid] = inputs
     return out
 
@@ -371,7 +377,8 @@ def quarter_results(people: dict[str, Compact], rules: Rules) -> tuple[list[Scor
     if any(a >= b for a, b in pairwise(people)):  # a close's come in person order
         items = dict(sorted(people.items()))
     scored = score_people(items, rules, mean_load, engine_means(means))
-    grades, summary = grade_scored(scored, rules, mean_load, means)
+    grades, summary = grade_scored(scored, rules, mean_load, means,
+                                   grouping.keys_of_inputs(items, rules.compare_within))
     return scored, {s[0]: g for s, g in zip(scored, grades, strict=True)}, summary
 
 
@@ -411,10 +418,13 @@ def score_people(people: dict[str, Compact], rules: Rules, mean_load: Fraction, 
 
 
 def grade_scored(scored: list[Scored], rules: Rules, mean_load: Fraction,
-                 means: dict[str, dict[str, tuple[Fraction, int]]] | None = None) -> tuple[list[Grade], dict[str, Any]]:
+                 means: dict[str, dict[str, tuple[Fraction, int]]] | None = None,
+                 groups: dict[str, grouping.GroupKey] | None = None) -> tuple[list[Grade], dict[str, Any]]:
     """Everyone's grade in the order of ``scored`` (person order), and the close's summary (with
-    the unit means a unit_mean leaf was scored by, if any)."""
-    grades, slots, graded = grades_in_order(scored, rules.rule)
+    the unit means a unit_mean leaf was scored by, if any; and the groups, if the scheme compares
+    people within groups: ``groups`` gives each one's)."""
+    within = rules.compare_within
+    grades, slots, graded, by_group = grades_within(scored, rules.rule, within, groups or {})
     given = Counter(map(itemgetter(0), grades))
     counts: dict[str, int] = {g: given.pop(g, 0) for g in rules.rule.order}
     counts.update((grade or "not_graded", n) for grade, n in given.items())  # None: not graded
@@ -423,6 +433,8 @@ def grade_scored(scored: list[Scored], rules: Rules, mean_load: Fraction,
                         "rounding": rules.rule.rounding, "tie_at_cap": rules.rule.tie_at_cap}}
     if means:
         summary["unit_means"] = means_to_json(means)
+    if by_group is not None:
+        summary.update(compare_within=list(within), groups=by_group)
     return grades, summary
 
 
@@ -566,7 +578,8 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
             _log_close(scheme, period, latest, phases, unchanged=True)
             return close_read(latest, unchanged=True)
         with phases.timing("grade"):
-            grades, summary = grade_scored(scored, rules, mean_load, means)
+            grades, summary = grade_scored(scored, rules, mean_load, means,
+                                           grouping.keys_of_summary(people, rules.compare_within))
             leftovers.keep(grades)
         with phases.timing("store"):  # the second half's rows are made (elsewhere) while the first's are
             close_id = await new_close_id(session)
@@ -645,10 +658,16 @@ async def results_page(session: AsyncSession, scheme_id: uuid.UUID, period: Peri
     if units is not None:
         where.append(Result.unit_id.in_([uuid.UUID(u) for u in units]))
     total = await session.scalar(select(func.count()).select_from(Result).where(*where)) or 0
-    rows = await session.execute(select(Result.person_id, Result.unit_id, Result.score, Result.rank, Result.grade)
+    within = close.summary.get("compare_within")
+    columns = [Result.person_id, Result.unit_id, Result.score, Result.rank, Result.grade]
+    rows = await session.execute(select(*columns, *([Result.detail] if within else []))
                                  .where(*where).order_by(Result.rank.nulls_last(), Result.person_id)
                                  .limit(limit).offset(offset))
-    items = [ResultRead(person_id=p, unit_id=u, score=score_str(s), rank=k, grade=g) for p, u, s, k, g in rows]
+    items = [ResultRead(person_id=row.person_id, unit_id=row.unit_id, score=score_str(row.score), rank=row.rank,
+                        grade=row.grade,
+                        group=grouping.label(within, grouping.key_of_inputs(row.detail["inputs"], within))
+                        if within else None)
+             for row in rows]
     return close, items, total
 
 
@@ -678,6 +697,11 @@ async def expand(session: AsyncSession, close: Close, person_id: str, stored: di
         if detail["total"] != stored["total"]:
             raise RuntimeError(f"explanation of {person_id} in {close.id} does not recompose its total")
         detail["grade"] = {**stored["grade"], "of": close.summary.get("graded"), "slots": close.summary.get("slots")}
+        within = close.summary.get("compare_within")
+        if within:  # the person's group, its size and slots
+            group = grouping.label(within, grouping.key_of_inputs(stored["inputs"], within))
+            entry = grouping.find_entry(close.summary, group) or {}
+            detail["grade"].update(group=group, of=entry.get("graded"), slots=entry.get("slots"))
         shown = rater_settings_shown(detail["evaluation"], stored["inputs"], rules)
         detail["evaluation"] = masking.evaluation(shown, rules)  # rater anonymity
         return detail

@@ -19,6 +19,7 @@ from scoring.schemes.schemas import (
     SchemeCreate,
     SchemePage,
     SchemeRead,
+    SchemeUpdate,
     VersionCreate,
 )
 from scoring.scope import ScopeDep
@@ -45,6 +46,13 @@ async def list_schemes(session: SessionDep, scope: ScopeDep, region_id: uuid.UUI
 async def read_scheme(scheme_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
                       version: Annotated[int | None, Query(ge=1)] = None) -> SchemeRead:
     return await service.read_scheme(session, scheme_id, scope, version)
+
+
+@router.patch("/schemes/{scheme_id}", response_model=SchemeRead,
+              summary="Set, change or take away a group scheme's lead unit (the region's administrator)")
+async def update_scheme(scheme_id: uuid.UUID, body: SchemeUpdate, session: SessionDep, scope: ScopeDep,
+                        request: Request) -> SchemeRead:
+    return await service.update_scheme(session, request.app.state.neighbours, scheme_id, body, scope)
 
 
 @router.post("/schemes/{scheme_id}/versions", response_model=SchemeRead, status_code=201,

@@ -33,6 +33,16 @@ class SchemeCreate(BaseModel):
         return self
 
 
+class SchemeUpdate(BaseModel):
+    """What a region's administrator changes on a scheme, outside its versioned rules; left out:
+    unchanged."""
+
+    model_config = ConfigDict(extra="forbid")
+    lead_unit_id: uuid.UUID | None = Field(
+        default=None, description="a group's scheme: its lead unit (a unit of the region in the group), whose "
+                                  "administrator then runs the scheme; null: none, the region runs it")
+
+
 class VersionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     definition: SchemeDefinition

@@ -18,8 +18,16 @@ from scoring.corrections import history
 from scoring.definitions import Rules, SchemeDefinition, compile_rules
 from scoring.errors import InputInvalid, SchemeNotFound
 from scoring.models import AdjustmentRow, Mark, NegativeEvent, Scheme, SchemeVersion
-from scoring.schemes.schemas import AdjustmentCreate, MarksPut, NegativeEventCreate, SchemeCreate, SchemeRead
+from scoring.schemes.schemas import (
+    AdjustmentCreate,
+    MarksPut,
+    NegativeEventCreate,
+    SchemeCreate,
+    SchemeRead,
+    SchemeUpdate,
+)
 from scoring.scope import Scope, check_people, lead_unit_of_new_scheme, scheme_or_404, unit_of_new_scheme
+from shared.errors import Forbidden
 from shared.periods import Period
 from shared.touched import touch
 
@@ -100,6 +108,28 @@ async def new_version(session: AsyncSession, scheme_id: uuid.UUID, body: SchemeD
     await session.flush()
     await session.refresh(version)
     return read(scheme, version)
+
+
+async def update_scheme(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, body: SchemeUpdate,
+                        scope: Scope) -> SchemeRead:
+    """A group scheme's lead unit set, changed or taken away, by the region's administrator: a unit
+    of the scheme's region in its evaluation group (records is asked), else a 422 naming
+    ``body.lead_unit_id``. Its versions and results stay as they were."""
+    scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
+    if not scope.caller.administers_region(scheme.region_id):
+        raise Forbidden("only the region's administrator changes a scheme's lead unit")
+    await session.execute(select(Scheme.id).where(Scheme.id == scheme_id).with_for_update())
+    if "lead_unit_id" in body.model_fields_set:
+        lead = body.lead_unit_id
+        if lead is not None:
+            if scheme.group_name is None:
+                raise _bad("a lead unit is only named for an evaluation group's scheme; this is a unit's",
+                           "body.lead_unit_id")
+            await lead_unit_of_new_scheme(neighbours, scope, region_id=scheme.region_id, group=scheme.group_name,
+                                          lead_unit_id=lead)
+        scheme.lead_unit_id = lead
+        await session.flush()
+    return read(scheme, await latest_version(session, scheme_id))
 
 
 async def read_scheme(session: AsyncSession, scheme_id: uuid.UUID, scope: Scope,
