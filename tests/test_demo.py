@@ -56,13 +56,40 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
     for scheme_id in demo.schemes.values():
         year = (await gateway.get(f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}/results",
                                   params={"limit": 1000})).json()
-        assert year["close"]["published_at"] is not None
+        # 化成's year runs through Taibai's procedure: its draft is in publicity, not yet final
+        assert (year["close"]["published_at"] is None) == (scheme_id == s["scheme_id"])
         excellent = sum(1 for r in year["items"] if r["grade"] == "excellent")
         pools = {owner[r["unit_id"]] for r in year["items"]}  # a merged group shares one pool share
         assert excellent <= sum(slots[p] for p in pools) == year["close"]["summary"]["excellent_slots"]
         quarters = [(await gateway.get(f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}Q{q}/versions")).json()
                     for q in range(1, 5)]
         assert all(v[-1]["published_at"] for v in quarters)
+    # 化成's year: Taibai's twelve steps, as far as the publicity, five working days from the next one;
+    # its rating round corrected on the way (a rater of another township replaced, with the reason).
+    procedure = (await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}/procedure")).json()
+    assert (procedure["current"], len(procedure["stages"])) == ("publicity", 12)
+    assert procedure["window"]["working_days"] == 5 and procedure["window"]["starts_on"] > procedure["today"]
+    assert [h["code"] for h in procedure["history"]][:3] == ["weekly_records", "monthly_reports", "leader_comments"]
+    publicity = await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}/procedure/publicity")
+    assert publicity.status_code == 200, publicity.text
+    assert "score" not in publicity.text  # name, unit and the proposed grade: never the marks
+    changes = (await gateway.get(f"/api/v1/scoring/rounds/{s['year_round_id']}/history")).json()
+    assert [c["reason"] for c in changes] == ["误将鼎山镇干部列为测评人，更正为本单位干部"]
+    # 化成's fourth quarter: a deduction keyed against the wrong person, voided and kept in the history
+    voided = (await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}Q4/changes")).json()
+    assert [(c["kind"], c["old"]["points"], c["reason"][:5]) for c in voided["items"] if c["action"] == "void"] == [
+        ("adjustment", "-2.00", "录入错误：")]  # a deduction of 2
+    # The allocation: published with 曾口's grade keyed wrong, superseded by the corrected one
+    publications = (await gateway.get(f"/api/v1/quota/regions/{s['region_id']}/years/{YEAR}/publications")).json()
+    old, current = publications["items"]
+    assert old["superseded"]["reason"].endswith("更正后重新测算发布") and not old["current"]
+    assert current["current"] and current["supersedes_id"] == old["id"] and current["run_id"] == s["allocation_id"]
+    # 清江 ranks monthly: the fourth quarter's months, and the people at the bottom two months running
+    bottom = (await gateway.get(f"/api/v1/scoring/schemes/{s['monthly_scheme_id']}/periods/{YEAR}Q4/bottom")).json()
+    assert [m["period"] for m in bottom["months"]] == [f"{YEAR}-10", f"{YEAR}-11", f"{YEAR}-12"]
+    for group in bottom["groups"]:
+        for person in group["people"]:
+            assert person["months_running"] >= 2
     # The education bureau is rated in five dimensions, its service users with one-time codes.
     service = demo.schemes["D07"]
     first = (await gateway.get(f"/api/v1/scoring/schemes/{service}/periods/{YEAR}Q4/results")).json()["items"][0]

@@ -10,8 +10,11 @@ deduction items and negative-list events, each quarter closed and published; the
 bureau rated Binzhou's way (five rating dimensions, and its service users rating with one-time
 codes); posts on the roster and co-owned key tasks; the region's pool-and-tilt allocation of
 excellent slots (Bazhou's four steps, the pool held between a tenth and a fifth of the slots,
-designated slots from each township's grade and commendation) run and published; the year graded
-against it and published; a bonus pool paid out for a township.
+designated slots from each township's grade and commendation) run, published with one township's
+grade keyed wrong and superseded by the corrected run; a deduction keyed against the wrong person
+voided; one township ranked monthly with its bottom-two-months list; the year graded against the
+allocation and published, but for 化成, whose year runs through Taibai's procedure with a corrected
+rating round, as far as its publicity (公示); a bonus pool paid out for 鼎山.
 
 Everything is drawn from one seeded random generator, so two loads give the same county. The
 roster, units, schemes, marks, items and the whole cycle go through the public API; the year of
@@ -110,6 +113,14 @@ SERVICE_SCHEME = {**SCHEME, "raters": {
     "trim": ["staff"], "outside": ["service"],
     "dimensions": {code: {"name": name, "weight": weight} for code, (name, weight) in DIMENSIONS.items()}}}
 SERVICE_UNIT = "D07"  # 县教育局
+# 清江镇 ranks its people monthly, Xiacun's way: two months running at the bottom of one's group
+# (the last leadership member, the last five cadres, the last two of the others) brings a public
+# statement at the quarterly meeting.
+MONTHLY_UNIT = "T02"
+MONTHLY_SCHEME = {**SCHEME, "periods": {"closes": ["month", "quarter", "year"]}, "bottom_rule": {
+    "months_running": 2, "groups": [{"name": "班子成员", "staff_category": "leadership", "last": 1},
+                                    {"name": "机关干部", "staff_category": "staff", "last": 5},
+                                    {"name": "中层及编外", "staff_category": "middle", "last": 2}]}}
 SERVICE_CODES = 12  # one-time codes handed to service users each quarter
 POLICY = {"ratio_by_grade": {"first": "0.22", "second": "0.2", "third": "0.15"}, "unit_cap_ratio": "0.4",
           "township_uplift": "0.2", "township_uplift_kind": "relative",
@@ -295,7 +306,8 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
     schemes: dict[str, str] = {}
     for key, members in groups.items():
         body = {"region_id": region_id, "name": f"{members[0].name}平时考核方案",
-                "definition": SERVICE_SCHEME if key == SERVICE_UNIT else SCHEME}
+                "definition": SERVICE_SCHEME if key == SERVICE_UNIT else MONTHLY_SCHEME if key == MONTHLY_UNIT
+                else SCHEME}
         if len(members) == 1:
             body["unit_id"] = members[0].id
         else:
@@ -317,20 +329,27 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
             async def run(key: str, period: str = period, plans: dict[str, Any] = plans) -> None:
                 async with limit:
                     closes[(key, period)] = await _quarter(gateway, scoring_db, schemes[key], by_group[key], period,
-                                                           plans[key])
+                                                           plans[key], mistake=(key, period) == (units[1].code,
+                                                                                                 f"{YEAR}Q4"))
             await asyncio.gather(*(run(key) for key in by_group))
             step(f"{period}: {len(by_group)} rating rounds, marks and items; closed and published")
     finally:
         await scoring_db.close()
+    bottom = await _monthly(gateway, schemes[MONTHLY_UNIT], by_group[MONTHLY_UNIT], random.Random(seed + 21))
+    step(f"{units[2].name} ranked monthly in {YEAR}Q4: {sum(len(g['people']) for g in bottom['groups'])} at the "
+         f"bottom of their group two months running (表态发言)")
 
-    await _ok(gateway.put, f"/api/v1/quota/regions/{region_id}/years/{YEAR}/units", json={"units": [
-        {"id": u.id, "kind": u.kind, "grade": u.grade, "points": u.points, "conditions": u.conditions,
-         "red_lines": u.red_lines, **({"group": u.group} if u.group else {}),
-         **({"commendation": "city"} if "city_commendation" in u.conditions else {})} for u in units]})
     await _ok(gateway.put, f"/api/v1/quota/regions/{region_id}/years/{YEAR}/policy", json=POLICY)
-    allocation = await _ok(gateway.post, f"/api/v1/quota/regions/{region_id}/years/{YEAR}/allocations")
-    await _ok(gateway.post, f"/api/v1/quota/allocations/{allocation['id']}/publish")
+    # First published with 曾口's target-performance grade keyed wrong, then corrected and published
+    # again, superseding it: the first stays readable, marked superseded, with each unit's change.
+    zengkou = units[3]
+    mistyped = "third" if zengkou.grade != "third" else "first"
+    await _allocate(gateway, region_id, units, wrong={zengkou.code: mistyped})
+    allocation = await _allocate(gateway, region_id, units,
+                                 supersede=f"{zengkou.name}目标绩效等次录入有误，更正后重新测算发布")
     result = allocation["result"]
+    step(f"allocation published, then superseded after {zengkou.name}'s grade was corrected: "
+         f"{len(allocation['publication']['changes'])} unit(s) changed")
     step(f"allocation published: pool {result['pool']['collected']} slots, townships "
          f"{float(result['township_ratio'] or 0):.1%} vs departments and streets "
          f"{float(result['department_ratio'] or 0):.1%}")
@@ -373,9 +392,44 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
 
     accounts, showcase = await _accounts(gateway, region_id, huacheng, by_group[huacheng.code])
     showcase.update(region_id=region_id, allocation_id=allocation["id"], scheme_id=schemes[huacheng.code],
-                    unit_id=huacheng.id)
+                    unit_id=huacheng.id, year_round_id=procedure["round_id"], monthly_scheme_id=schemes[MONTHLY_UNIT])
     return DemoCounty(region_id=region_id, units=len(units), people=len(people), schemes=schemes, showcase=showcase,
                       accounts=accounts, figures={"allocation": result, "bonus_gap": bonus["gap"]})
+
+
+async def _monthly(gateway: httpx.AsyncClient, scheme_id: str, members: list[Person],
+                   rng: random.Random) -> dict[str, Any]:
+    """The fourth quarter's three months of a township that ranks monthly (Xiacun): marks, a close
+    and its publication each month; then the quarter's bottom list."""
+    base = f"/api/v1/scoring/schemes/{scheme_id}/periods"
+    for month in (10, 11, 12):
+        period = f"{YEAR}-{month:02d}"
+        await _ok(gateway.put, f"{base}/{period}/marks", json={"marks": [
+            {"person_id": p.id, "indicator": code, "mark": round(min(100, max(40, rng.gauss(p.quality, 6))), 1)}
+            for p in members for code in ("de", "neng", "work", "lian")]})
+        close = await _ok(gateway.post, f"{base}/{period}/close")
+        await _ok(gateway.post, f"/api/v1/scoring/results/{close['id']}/publish")
+    return dict(await _ok(gateway.get, f"{base}/{YEAR}Q4/bottom"))
+
+
+async def _allocate(gateway: httpx.AsyncClient, region_id: str, units: list[Unit], *,
+                    wrong: dict[str, str] | None = None, supersede: str | None = None) -> dict[str, Any]:
+    """Store the units (with ``wrong`` grades by unit code, as keyed by mistake), run the
+    allocation and publish it; its warnings, if any, are accepted with a reason, as the
+    organisation department would after reading them."""
+    wrong = wrong or {}
+    await _ok(gateway.put, f"/api/v1/quota/regions/{region_id}/years/{YEAR}/units", json={"units": [
+        {"id": u.id, "kind": u.kind, "grade": wrong.get(u.code, u.grade), "points": u.points,
+         "conditions": u.conditions, "red_lines": u.red_lines, **({"group": u.group} if u.group else {}),
+         **({"commendation": "city"} if "city_commendation" in u.conditions else {})} for u in units]})
+    run = await _ok(gateway.post, f"/api/v1/quota/regions/{region_id}/years/{YEAR}/allocations")
+    body: dict[str, Any] = {}
+    if run["result"]["warnings"]:
+        body.update(accept_warnings=True, reason="已研究：警示情形如实公开")
+    if supersede:
+        body.update(supersedes=True, reason=supersede)
+    publication = await _ok(gateway.post, f"/api/v1/quota/allocations/{run['id']}/publish", json=body or None)
+    return {**run, "publication": publication}
 
 
 async def _honours(gateway: httpx.AsyncClient, units: list[Unit], people: list[Person], rng: random.Random) -> int:
@@ -542,7 +596,7 @@ def _year_marks(rng: random.Random, members: list[Person]) -> list[dict[str, Any
 
 
 async def _quarter(gateway: httpx.AsyncClient, scoring_db: asyncpg.Pool, scheme_id: str,
-                   members: list[Person], period: str, plan: dict[str, Any]) -> str:
+                   members: list[Person], period: str, plan: dict[str, Any], *, mistake: bool = False) -> str:
     base = f"/api/v1/scoring/schemes/{scheme_id}/periods/{period}"
     round_ = await _ok(gateway.post, f"{base}/rounds", json={"raters": [
         {"rater_id": p.id, "group": p.category} for p in members]})
@@ -561,6 +615,12 @@ async def _quarter(gateway: httpx.AsyncClient, scoring_db: asyncpg.Pool, scheme_
     for kind, body in plan["items"]:
         # a second item past its cap is refused, as it should be
         await _ok(gateway.post, f"{base}/{kind}", json=body, expect=(201, 422))
+    if mistake:  # a deduction keyed against the wrong person, voided with its reason (kept in the history)
+        wrong = await _ok(gateway.post, f"{base}/adjustments", json={
+            "person_id": members[-1].id, "item": "discipline", "points": "2", "evidence": f"{period} 督查通报",
+            "approved_by": "县纪委监委"})
+        await _ok(gateway.post, f"/api/v1/scoring/adjustments/{wrong['id']}/void",
+                  json={"reason": "录入错误：督查通报所扣为同名的另一干部，撤销本条"})
     close = await _ok(gateway.post, f"{base}/close")
     await _ok(gateway.post, f"/api/v1/scoring/results/{close['id']}/publish")
     return str(close["id"])
@@ -573,13 +633,11 @@ async def _year_through_procedure(gateway: httpx.AsyncClient, scheme_id: str, me
     to take once it is over. On the way the year's democratic rating round is opened with a
     mistaken rater (of another township), who is replaced before anyone rates."""
     base = f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}"
-    await _ok(gateway.post, f"{base}/procedure/advance")  # starts it: the weekly records
-    state: dict[str, Any] = {}
-    while True:
-        state = await _ok(gateway.get, f"{base}/procedure")
-        current = state["stages"][state["current"]]
-        if current["produces"] == "ballots":
-            break
+    def producing(state: dict[str, Any]) -> str:
+        return str(next(s["produces"] for s in state["stages"] if s["code"] == state["current"]))
+
+    state = await _ok(gateway.post, f"{base}/procedure/advance")  # starts it: the weekly records
+    while producing(state) != "ballots":
         state = await _ok(gateway.post, f"{base}/procedure/advance")
     left_out, *raters = members
     round_ = await _ok(gateway.post, f"{base}/rounds", json={"raters": [
@@ -593,8 +651,8 @@ async def _year_through_procedure(gateway: httpx.AsyncClient, scheme_id: str, me
                 for p in members if p is not rater]})
     await _ok(gateway.post, f"/api/v1/scoring/rounds/{round_['id']}/close")
     draft: dict[str, Any] = {}
-    while state["stages"][state["current"]]["produces"] != "publicity":
-        if state["stages"][state["current"]]["produces"] == "draft":
+    while producing(state) != "publicity":
+        if producing(state) == "draft":
             draft = await _ok(gateway.post, f"{base}/close")
         state = await _ok(gateway.post, f"{base}/procedure/advance")
     return {"round_id": round_["id"], "draft_close_id": draft["id"], "window": state["window"]}
@@ -627,6 +685,7 @@ def things_to_try(gateway_url: str, demo: DemoCounty) -> str:
     token = (f"TOKEN=$(curl -s -X POST {gateway_url}/api/v1/auth/token -d username=USER -d password={PASSWORD} "
              "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')")
     auth = '-H "Authorization: Bearer $TOKEN"'
+    year_path = f"{gateway_url}/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}"
     lines = ["", f"Demo county loaded: {demo.units} units, {demo.people} people, a whole {YEAR} run and published.",
              f"  accounts (password {PASSWORD}):"]
     lines += [f"    {a.username:<16} {a.role:<13} {a.description}" for a in demo.accounts]
@@ -645,6 +704,13 @@ def things_to_try(gateway_url: str, demo: DemoCounty) -> str:
         f"{gateway_url}/api/v1/scoring/results/$(curl -s {auth} {gateway_url}/api/v1/scoring/schemes/"
         f"{s['scheme_id']}/periods/{YEAR}Q4/people/{s['member_person_id']}/explanation | python3 -c "
         "'import json,sys; print(json.load(sys.stdin)[\"close_id\"])')/objections",
+        f"    5. huacheng-member: {YEAR}'s draft in publicity (公示): names, units and proposed grades; object "
+        "within its window",
+        f"       curl -s {auth} {year_path}/procedure/publicity",
+        f"    6. zuzhibu: where {YEAR} stands in Taibai's twelve steps (move it on with POST .../procedure/advance)",
+        f"       curl -s {auth} {year_path}/procedure",
+        f"    7. zuzhibu: 清江镇's monthly bottom list of {YEAR}Q4 (two months running at the bottom)",
+        f"       curl -s {auth} {gateway_url}/api/v1/scoring/schemes/{s['monthly_scheme_id']}/periods/{YEAR}Q4/bottom",
         f"  or browse {gateway_url}/docs",
     ]
     return "\n".join(lines)
