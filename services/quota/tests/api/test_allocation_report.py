@@ -112,7 +112,18 @@ async def test_a_published_run_says_so_and_a_shortfall_is_reported(client: httpx
     assert sheet["A1"].value.startswith("2025年度优秀等次名额分配（2") and sheet["A1"].value.endswith("发布）")
     assert rows_by_label(sheet)["是否达到"] == "未达到，差 1 个名额"
     assert rows_by_label(book["说明"])["发布状态"] == "已发布"
+    assert rows_by_label(book["说明"])["发布说明"] == "the uplift is waived this year"
     assert len(book["乡镇比例图"]._charts[0].series) == 2
+    # superseded by a corrected run: the old run's report says so, with when, who and why
+    corrected = await stored_run(client, uuid.UUID(run["region_id"]), [{**units[0], "headcount": 10}, units[1]],
+                                 policy)
+    again = await client.post(f"/api/v1/quota/allocations/{corrected['id']}/publish",
+                              json={"supersedes": True, "accept_warnings": True, "reason": "T 的年末人数应为10人"})
+    assert again.status_code == 201, again.text
+    book = open_report(await client.get(f"/api/v1/quota/allocations/{run['id']}/report.xlsx"))
+    assert book["名额分配"]["A1"].value.endswith("已被更正发布替代）")
+    about = rows_by_label(book["说明"])
+    assert (about["发布状态"], about["更正原因"]) == ("已发布，已被更正替代", "T 的年末人数应为10人")
 
 
 async def test_another_regions_run_is_not_found(client: httpx.AsyncClient) -> None:

@@ -160,7 +160,10 @@ async def report_xlsx(session: AsyncSession, records: RecordsClient, run_id: uui
     names = await unit_names(records, run, caller)
     inputs = {str(u["id"]): u for u in run.units}
     result, policy = run.result, run.policy
-    status = f"{local_time(publication.published_at)} 发布" if publication is not None else "未发布"
+    successor = None if publication is None else await session.scalar(
+        select(AllocationPublication).where(AllocationPublication.supersedes_id == publication.id))
+    status = "未发布" if publication is None else f"{local_time(publication.published_at)} 发布" + (
+        "" if successor is None else f"，{local_time(successor.published_at)} 已被更正发布替代")
     title = f"{run.year}年度优秀等次名额分配（{status}）"
     book = workbook()
     sheet = book.create_sheet("名额分配")
@@ -187,9 +190,12 @@ async def report_xlsx(session: AsyncSession, records: RecordsClient, run_id: uui
     write_pairs(about, [
         ("区域编号", str(run.region_id)), ("年度", run.year), ("分配运行编号", str(run.id)),
         ("计算时间", local_time(run.created_at)), ("计算人", run.created_by), ("输入摘要", run.input_digest),
-        ("发布状态", "已发布" if publication is not None else "未发布"),
+        ("发布状态", "未发布" if publication is None else "已发布" if successor is None else "已发布，已被更正替代"),
         ("发布时间", local_time(publication.published_at) if publication else ""),
         ("发布人", publication.published_by if publication else ""),
+        *([("发布说明", publication.reason)] if publication is not None and publication.reason else []),
+        *([("更正发布时间", local_time(successor.published_at)), ("更正人", successor.published_by),
+           ("更正原因", successor.reason or "")] if successor is not None else []),
         ("各等次优秀比例", ratios), ("单位上限比例", Decimal(str(policy["unit_cap_ratio"])), PERCENT),
         uplift_row(policy, "乡镇上浮要求"),
         ("名额池占比范围", f"{float(Decimal(str(policy.get('pool_min', 0))) * 100):g}%–"
