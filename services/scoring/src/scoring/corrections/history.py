@@ -86,7 +86,7 @@ async def with_staleness(session: AsyncSession, reads: Iterable[CloseRead]) -> l
     for read in reads:
         state = await session.get(InputState, (read.scheme_id, read.period))
         if state is None:
-            out.append(read)
+            out.append(read.model_copy(update={"stale": await _parts_republished(session, read)}))
             continue
         serial, created_at = await since(session, read)
         count = select(func.count()).select_from(InputChange).where(InputChange.scheme_id == read.scheme_id,
@@ -97,6 +97,7 @@ async def with_staleness(session: AsyncSession, reads: Iterable[CloseRead]) -> l
         else:
             stale = state.changed_at > created_at
             count = count.where(InputChange.changed_at > created_at)
+        stale = stale or await _parts_republished(session, read)
         out.append(read.model_copy(update={"stale": stale, "changed_since": await session.scalar(count) or 0,
                                            "inputs_changed_at": state.changed_at}))
     return out
@@ -104,3 +105,17 @@ async def with_staleness(session: AsyncSession, reads: Iterable[CloseRead]) -> l
 
 async def stale_one(session: AsyncSession, read: CloseRead) -> CloseRead:
     return (await with_staleness(session, [read]))[0]
+
+
+async def _parts_republished(session: AsyncSession, read: CloseRead) -> bool:
+    """A longer period's version (a year, a half year) built from its parts is stale once one of
+    the parts it used (its summary's quarters or parts, each with the version used) has a newer
+    version published: a corrected quarter changes the year built on it."""
+    used = read.summary.get("quarters") or read.summary.get("parts") or []
+    for part in used:
+        newer = await session.scalar(select(Close.id).where(
+            Close.scheme_id == read.scheme_id, Close.period == part["period"], Close.version > part["version"],
+            Close.published_at.is_not(None)).limit(1))
+        if newer is not None:
+            return True
+    return False
