@@ -104,7 +104,7 @@ class TestDemoCounty:
             token = next(line.strip() for line in printed.splitlines() if line.strip().startswith("TOKEN="))
             examples = re.findall(r"^\s+\d\. ([\w-]+): .*\n\s+(curl .*)$", printed, flags=re.MULTILINE)
             assert [user for user, _ in examples] == ["huacheng-member", "huacheng-admin", "zuzhibu",
-                                                      "huacheng-member"]
+                                                      "huacheng-member", "zuzhibu", "zuzhibu", "huacheng-member"]
             for user, command in examples:
                 out = subprocess.run(["bash", "-c", f"{token.replace('USER', user)} && {command}"],
                                      capture_output=True, text=True, timeout=60, check=True).stdout

@@ -699,18 +699,17 @@ def things_to_try(gateway_url: str, demo: DemoCounty) -> str:
         f"       curl -s {auth} '{gateway_url}/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}Q4/results'",
         "    3. zuzhibu: the region's published allocation of excellent slots, with its trace",
         f"       curl -s {auth} {gateway_url}/api/v1/quota/allocations/{s['allocation_id']}",
-        "    4. huacheng-member: object to the published result (then review it as huacheng-admin)",
+        f"    4. huacheng-member: {YEAR}'s draft in publicity (公示): names, units and proposed grades only",
+        f"       curl -s {auth} {year_path}/procedure/publicity",
+        f"    5. zuzhibu: where {YEAR} stands in Taibai's twelve steps (move it on with POST .../procedure/advance)",
+        f"       curl -s {auth} {year_path}/procedure",
+        f"    6. zuzhibu: 清江镇's monthly bottom list of {YEAR}Q4 (two months running at the bottom)",
+        f"       curl -s {auth} {gateway_url}/api/v1/scoring/schemes/{s['monthly_scheme_id']}/periods/{YEAR}Q4/bottom",
+        "    7. huacheng-member: object to the published result (then review it as huacheng-admin)",
         f"       curl -s {auth} -H 'Content-Type: application/json' -d '{{\"reason\": \"第四季度漏记了防汛任务\"}}' "
         f"{gateway_url}/api/v1/scoring/results/$(curl -s {auth} {gateway_url}/api/v1/scoring/schemes/"
         f"{s['scheme_id']}/periods/{YEAR}Q4/people/{s['member_person_id']}/explanation | python3 -c "
         "'import json,sys; print(json.load(sys.stdin)[\"close_id\"])')/objections",
-        f"    5. huacheng-member: {YEAR}'s draft in publicity (公示): names, units and proposed grades; object "
-        "within its window",
-        f"       curl -s {auth} {year_path}/procedure/publicity",
-        f"    6. zuzhibu: where {YEAR} stands in Taibai's twelve steps (move it on with POST .../procedure/advance)",
-        f"       curl -s {auth} {year_path}/procedure",
-        f"    7. zuzhibu: 清江镇's monthly bottom list of {YEAR}Q4 (two months running at the bottom)",
-        f"       curl -s {auth} {gateway_url}/api/v1/scoring/schemes/{s['monthly_scheme_id']}/periods/{YEAR}Q4/bottom",
         f"  or browse {gateway_url}/docs",
     ]
     return "\n".join(lines)

@@ -16,6 +16,7 @@ from scoring.scope import ScopeDep
 from shared.db import SessionDep
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["corrections"])
+VOID_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "the mark was already taken away"}}
 
 VOIDED: dict[int | str, dict[str, Any]] = {409: {"description": "already voided"}}
 
@@ -47,7 +48,8 @@ async def amend_event(event_id: uuid.UUID, body: NegativeEventUpdate, session: S
     return NegativeEventRead.model_validate(await service.amend_event(session, event_id, body, scope))
 
 
-@router.post("/schemes/{scheme_id}/periods/{period}/marks/{person_id}/{indicator}/void", response_model=ChangeRead,
+@router.post("/schemes/{scheme_id}/periods/{period}/marks/{person_id}/{indicator}/void", responses=VOID_CONFLICT,
+             response_model=ChangeRead,
              summary="Take a mark away with a reason (its value kept in the changes)")
 async def void_mark(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.UUID,
                     indicator: Annotated[str, Path(min_length=1, max_length=32)], body: VoidIn, session: SessionDep,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
@@ -16,6 +16,10 @@ from shared.db import SessionDep
 from shared.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["procedure"])
+PROCEDURE_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": (
+    "a condition of the stage does not hold (the code names it), the scheme has no "
+    "procedure, or the draft is not made public yet"
+)}}
 
 Year = Annotated[int, Path(ge=2000, le=2100)]
 BASE = "/schemes/{scheme_id}/periods/{period}/procedure"
@@ -41,7 +45,7 @@ async def advance(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, 
     return await service.advance(session, scheme, period.code, scope, today)
 
 
-@router.post(f"{BASE}/back", response_model=ProcedureRead,
+@router.post(f"{BASE}/back", responses=PROCEDURE_CONFLICT, response_model=ProcedureRead,
              summary="Move the procedure back one stage, with a reason (never once final)")
 async def back(scheme_id: uuid.UUID, period: PeriodDep, body: BackIn, session: SessionDep, scope: ScopeDep,
                today: TodayDep) -> ProcedureRead:
@@ -49,7 +53,7 @@ async def back(scheme_id: uuid.UUID, period: PeriodDep, body: BackIn, session: S
     return await service.back(session, scheme, period.code, scope, today, body.reason)
 
 
-@router.get(f"{BASE}/publicity", response_model=PublicityRead,
+@router.get(f"{BASE}/publicity", responses=PROCEDURE_CONFLICT, response_model=PublicityRead,
             summary="The draft as made public (公示): name, unit and proposed grade, for everyone in the unit's scope")
 async def read_publicity(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                          today: TodayDep, request: Request) -> PublicityRead:

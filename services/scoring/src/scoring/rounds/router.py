@@ -4,7 +4,7 @@ a round while it runs, reopen it until the period is published, and read what wa
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
@@ -33,6 +33,10 @@ from scoring.scope import ScopeDep
 from shared.db import SessionDep
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["ratings"])
+ROUND_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": (
+    "the round is closed (reopen it first), or was already changed so; reopening: the "
+    "period is published"
+)}}
 
 
 @router.post("/schemes/{scheme_id}/periods/{period}/rounds", response_model=RoundRead, status_code=201,
@@ -90,28 +94,28 @@ async def rate_by_code(body: CodeBallot, session: SessionDep, now: NowDep) -> St
 ReasonQuery = Annotated[Reason, Query(description="why (kept in the round's history)")]
 
 
-@router.patch("/rounds/{round_id}", response_model=RoundRead,
+@router.patch("/rounds/{round_id}", responses=ROUND_CONFLICT, response_model=RoundRead,
               summary="Move an open round's deadline (to a time in the future), with a reason")
 async def move_deadline(round_id: uuid.UUID, body: DeadlineMove, session: SessionDep, scope: ScopeDep,
                         now: NowDep) -> RoundRead:
     return await corrections.move_deadline(session, round_id, body, scope, now)
 
 
-@router.post("/rounds/{round_id}/raters", response_model=RoundRead,
+@router.post("/rounds/{round_id}/raters", responses=ROUND_CONFLICT, response_model=RoundRead,
              summary="Add raters to an open round, each in a rater group of the scheme, with a reason")
 async def add_raters(round_id: uuid.UUID, body: RatersAdd, session: SessionDep, scope: ScopeDep,
                      request: Request) -> RoundRead:
     return await corrections.add_raters(session, request.app.state.neighbours, round_id, body, scope)
 
 
-@router.delete("/rounds/{round_id}/raters/{rater_id}", response_model=RoundRead,
+@router.delete("/rounds/{round_id}/raters/{rater_id}", responses=ROUND_CONFLICT, response_model=RoundRead,
                summary="Remove a rater from an open round: their ballot is voided (kept, not counted)")
 async def remove_rater(round_id: uuid.UUID, rater_id: uuid.UUID, reason: ReasonQuery, session: SessionDep,
                        scope: ScopeDep) -> RoundRead:
     return await corrections.remove_rater(session, round_id, rater_id, reason, scope)
 
 
-@router.post("/rounds/{round_id}/raters/{rater_id}/replace", response_model=RoundRead,
+@router.post("/rounds/{round_id}/raters/{rater_id}/replace", responses=ROUND_CONFLICT, response_model=RoundRead,
              summary="Replace a mistaken rater by another in the same group: the old ballot voided, the new "
                      "rater rates afresh")
 async def replace_rater(round_id: uuid.UUID, rater_id: uuid.UUID, body: RaterReplace, session: SessionDep,
@@ -119,21 +123,21 @@ async def replace_rater(round_id: uuid.UUID, rater_id: uuid.UUID, body: RaterRep
     return await corrections.replace_rater(session, request.app.state.neighbours, round_id, rater_id, body, scope)
 
 
-@router.post("/rounds/{round_id}/people", response_model=RoundRead,
+@router.post("/rounds/{round_id}/people", responses=ROUND_CONFLICT, response_model=RoundRead,
              summary="Rate more of the scheme's people in an open round, with a reason")
 async def add_people(round_id: uuid.UUID, body: PeopleAdd, session: SessionDep, scope: ScopeDep,
                      request: Request) -> RoundRead:
     return await corrections.add_people(session, request.app.state.neighbours, round_id, body, scope)
 
 
-@router.delete("/rounds/{round_id}/people/{person_id}", response_model=RoundRead,
+@router.delete("/rounds/{round_id}/people/{person_id}", responses=ROUND_CONFLICT, response_model=RoundRead,
                summary="Stop rating a person in an open round: the marks they were given are voided")
 async def remove_person(round_id: uuid.UUID, person_id: uuid.UUID, reason: ReasonQuery, session: SessionDep,
                         scope: ScopeDep) -> RoundRead:
     return await corrections.remove_person(session, round_id, person_id, reason, scope)
 
 
-@router.post("/rounds/{round_id}/reopen", response_model=RoundRead,
+@router.post("/rounds/{round_id}/reopen", responses=ROUND_CONFLICT, response_model=RoundRead,
              summary="Reopen a closed round before the period's result is published (after: 409)")
 async def reopen(round_id: uuid.UUID, body: Reopen, session: SessionDep, scope: ScopeDep, now: NowDep) -> RoundRead:
     return await corrections.reopen(session, round_id, body, scope, now)
