@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,10 +14,22 @@ from records.attendance.models import AttendanceChange
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
-from .test_attendance import county, csv_bytes, upload  # noqa: F401  (county is a fixture)
-from .test_roster import make_region
+from .test_attendance import csv_bytes, upload
+from .test_roster import make_person, make_region, make_unit
 
 CHANGES = "/api/v1/records/attendance/changes"
+
+
+@pytest.fixture
+async def county(client: httpx.AsyncClient) -> dict[str, Any]:
+    region = await make_region(client, f"r{uuid.uuid4().hex[:6]}")
+    town = await make_unit(client, region["id"], "T")
+    dept = await make_unit(client, region["id"], "D", "department")
+    tag = uuid.uuid4().hex[:4]
+    zhang = await make_person(client, town["id"], f"{tag}01", "2025-01-01")
+    li = await make_person(client, town["id"], f"{tag}02", "2025-01-01")
+    wang = await make_person(client, dept["id"], f"{tag}03", "2025-01-01")
+    return {"region": region, "town": town, "dept": dept, "zhang": zhang, "li": li, "wang": wang, "tag": tag}
 
 
 def town_admin(county: dict[str, Any]) -> dict[str, str]:
@@ -29,10 +43,6 @@ async def put(client: httpx.AsyncClient, rows: list[dict[str, Any]], reason: str
     if reason is not None:
         body["reason"] = reason
     return await client.put("/api/v1/records/attendance", json=body, headers=headers)
-
-
-async def changes(client: httpx.AsyncClient, **params: Any) -> httpx.Response:
-    return await client.get(CHANGES, params={"period": "2025", **params}, headers=params.pop("headers", {}))
 
 
 async def history(client: httpx.AsyncClient, person: dict[str, Any]) -> list[dict[str, Any]]:
