@@ -67,6 +67,7 @@ RULES: tuple[Rule, ...] = (
     rule("POST", "/api/v1/records/attendance/stream", UNIT_MANAGERS),
     rule("PUT", "/api/v1/records/attendance", UNIT_MANAGERS),
     rule("GET", "/api/v1/records/attendance", EVERYONE),
+    rule("GET", "/api/v1/records/attendance/changes", EVERYONE),
     rule("GET", "/api/v1/records/attendance/export", UNIT_STAFF),
     rule("POST", "/api/v1/records/work-logs", EVERYONE),
     rule("PATCH", "/api/v1/records/work-logs/{log_id}", EVERYONE),

@@ -26,7 +26,7 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from records.attendance.models import Attendance
+from records.attendance.models import Attendance, AttendanceChange
 from records.errors import InvalidReference, PersonNotFound, RegionNotFound, UnitNotFound
 from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Assignment, Person, Region, Section, Unit
@@ -94,7 +94,8 @@ def visible_units(caller: Caller) -> Select[uuid.UUID]:
     return select(Unit.id).where(unit_clause(caller))
 
 
-Record = type[WorkLog] | type[MonthlyReport] | type[LeaderComment] | type[Task] | type[Attendance]
+Record = (type[WorkLog] | type[MonthlyReport] | type[LeaderComment] | type[Task] | type[Attendance]
+          | type[AttendanceChange])
 
 
 def record_clause(caller: Caller, model: Record) -> ColumnElement[bool]:

@@ -3,7 +3,19 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, func, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,3 +43,32 @@ class Attendance(Base):
     status: Mapped[str] = mapped_column(String(24))
     note: Mapped[str | None] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+CHANGE_SOURCES = ("correction", "import")
+
+
+class AttendanceChange(Base):
+    """A day's status or note as it was and as it became: kept for every change of a recorded day,
+    with who changed it, when and (for a correction) why. A new day and a day sent again unchanged
+    leave no trace here."""
+
+    __tablename__ = "attendance_changes"
+    __table_args__ = (
+        CheckConstraint(f"source IN {CHANGE_SOURCES}", name="source"),
+        Index("attendance_changes_unit_id_day_idx", "unit_id", "day"),
+        Index("attendance_changes_person_id_day_idx", "person_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
+    unit_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))  # the day's unit after the change
+    day: Mapped[date] = mapped_column(Date)
+    old_status: Mapped[str] = mapped_column(String(24))
+    new_status: Mapped[str] = mapped_column(String(24))
+    old_note: Mapped[str | None] = mapped_column(String(200))
+    new_note: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))
+    changed_by: Mapped[str] = mapped_column(String(128))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from records.attendance import service
+from records.attendance import history, service
 from records.attendance.importer import RawRow, SheetError, csv_rows, json_lines, xlsx_rows
 from records.attendance.service import ImportRejected, ImportResult
 from records.config import SettingsDep
@@ -40,6 +40,8 @@ class AttendanceRowIn(BaseModel):
 class AttendanceBulkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rows: list[AttendanceRowIn] = Field(min_length=1, max_length=50_000)
+    reason: str | None = Field(default=None, max_length=500,
+                               description="why recorded days are changed: required when the call changes one")
 
 
 class AttendanceRead(BaseModel):
@@ -54,6 +56,30 @@ class AttendanceRead(BaseModel):
 
 class AttendancePage(BaseModel):
     items: list[AttendanceRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class AttendanceChangeRead(BaseModel):
+    id: int
+    person_id: uuid.UUID
+    staff_no: str
+    name: str
+    unit_id: uuid.UUID
+    day: date
+    old_status: str
+    new_status: str
+    old_note: str | None
+    new_note: str | None
+    reason: str | None
+    source: str = Field(description="correction (a PUT, with its reason) or import (a sheet or stream)")
+    changed_by: str
+    changed_at: datetime
+
+
+class AttendanceChangePage(BaseModel):
+    items: list[AttendanceChangeRead]
     total: int
     limit: int
     offset: int
@@ -90,8 +116,12 @@ async def import_stream(request: Request, session: SessionDep, caller: CallerDep
 @router.put("", response_model=ImportResult, responses=REJECTED, summary="Record a day (or many) in one call")
 async def put_rows(body: AttendanceBulkIn, session: SessionDep, caller: CallerDep,
                    settings: SettingsDep) -> ImportResult:
+    """A day already recorded with another status or note is corrected: the call must say why
+    (`reason`, 422 otherwise, nothing written), and the old and new values are kept in the
+    day's history (`GET /api/v1/records/attendance/changes`)."""
     rows = (RawRow(i + 1, r.model_dump(mode="json")) for i, r in enumerate(body.rows))
-    return await service.load_sync_rows(session, iter(list(rows)), caller=caller, today=settings.today())
+    return await service.load_sync_rows(session, iter(list(rows)), caller=caller, today=settings.today(),
+                                        source="correction", reason=(body.reason or "").strip() or None)
 
 
 @router.get("", response_model=AttendancePage, summary="Attendance of a unit or a person in a period")
@@ -104,6 +134,23 @@ async def list_attendance(period: PeriodDep, session: SessionDep, caller: Caller
     return AttendancePage(items=[AttendanceRead(person_id=p.id, staff_no=p.staff_no, name=p.name, unit_id=a.unit_id,
                                                 day=a.day, status=a.status, note=a.note) for a, p in rows],
                           total=total, limit=limit, offset=offset)
+
+
+@router.get("/changes", response_model=AttendanceChangePage,
+            summary="How recorded days of a unit or a person in a period were changed, newest first")
+async def list_changes(period: PeriodDep, session: SessionDep, caller: CallerDep,
+                       unit_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
+                       limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+                       offset: Annotated[int, Query(ge=0)] = 0) -> AttendanceChangePage:
+    """Each change of a day's status or note — by a correction (with its reason) or an import —
+    with the old and new values, who and when. A day's first recording is not a change."""
+    rows, total = await history.list_changes(session, caller=caller, unit_id=unit_id, person_id=person_id,
+                                             period=period, limit=limit, offset=offset)
+    return AttendanceChangePage(items=[AttendanceChangeRead(
+        id=c.id, person_id=p.id, staff_no=p.staff_no, name=p.name, unit_id=c.unit_id, day=c.day,
+        old_status=c.old_status, new_status=c.new_status, old_note=c.old_note, new_note=c.new_note, reason=c.reason,
+        source=c.source, changed_by=c.changed_by, changed_at=c.changed_at) for c, p in rows],
+        total=total, limit=limit, offset=offset)
 
 
 @router.get("/export", summary="A unit's attendance in a period as CSV or XLSX, Chinese headers",

@@ -50,6 +50,8 @@ class _Loader:
     session: AsyncSession
     caller: Caller
     today: date  # in the regions' time zone: a day after it is refused
+    source: str = "import"  # or "correction": rows sent one by one, a changed day needs a reason
+    reason: str | None = None
     people: dict[str, _Person | None] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     bad_rows: int = 0
@@ -205,26 +207,48 @@ class _Loader:
         if not self.staged:
             return ImportResult(rows=self.rows, inserted=self.direct, updated=0, unchanged=0)
         driver = await self._raw()
+        # The days replaced are locked first, so what the upsert reads as their old values (one
+        # statement, one snapshot: ``old`` sees the days as they were before it) is what it replaces.
+        await driver.execute("""
+            SELECT FROM attendance a JOIN attendance_import i ON i.person_id = a.person_id AND i.day = a.day
+            FOR UPDATE OF a""")
         counts = await driver.fetchrow("""
-            WITH upserted AS (
+            WITH old AS (
+                SELECT a.person_id, a.day, a.status, a.note
+                FROM attendance a JOIN attendance_import i ON i.person_id = a.person_id AND i.day = a.day),
+            upserted AS (
                 INSERT INTO attendance (person_id, day, unit_id, status, note)
                 SELECT person_id, day, unit_id, status, note FROM attendance_import
                 ON CONFLICT (person_id, day) DO UPDATE
                 SET unit_id = EXCLUDED.unit_id, status = EXCLUDED.status, note = EXCLUDED.note, recorded_at = now()
                 WHERE (attendance.unit_id, attendance.status, attendance.note)
                       IS DISTINCT FROM (EXCLUDED.unit_id, EXCLUDED.status, EXCLUDED.note)
-                RETURNING (xmax = 0) AS inserted)
-            SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated
-            FROM upserted""")
+                RETURNING person_id, day, unit_id, status, note, (xmax = 0) AS inserted),
+            changed AS (
+                INSERT INTO attendance_changes (person_id, unit_id, day, old_status, new_status, old_note, new_note,
+                                                reason, source, changed_by)
+                SELECT u.person_id, u.unit_id, u.day, o.status, u.status, o.note, u.note, $1, $2, $3
+                FROM upserted u JOIN old o ON o.person_id = u.person_id AND o.day = u.day
+                WHERE NOT u.inserted AND (o.status, o.note) IS DISTINCT FROM (u.status, u.note)
+                RETURNING 1)
+            SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated,
+                   (SELECT count(*) FROM changed) AS changed
+            FROM upserted""", self.reason, self.source, self.caller.subject)
+        if counts["changed"] and self.source == "correction" and self.reason is None:
+            raise Unprocessable(  # the session is rolled back: nothing of the call is kept
+                f"{counts['changed']} recorded day(s) would change: say why", code="reason_required",
+                errors=[{"field": "body.reason", "message": "required when the call changes a recorded day"}])
         inserted, updated = self.direct + int(counts["inserted"]), int(counts["updated"])
         return ImportResult(rows=self.rows, inserted=inserted, updated=updated,
                             unchanged=self.rows - inserted - updated)
 
 
-async def load_sync_rows(session: AsyncSession, rows: Iterator[RawRow], *, caller: Caller,
-                         today: date) -> ImportResult:
-    """Rows from a file parser (blocking): read a batch at a time in a worker thread."""
-    loader = _Loader(session, caller, today)
+async def load_sync_rows(session: AsyncSession, rows: Iterator[RawRow], *, caller: Caller, today: date,
+                         source: str = "import", reason: str | None = None) -> ImportResult:
+    """Rows from a file parser (blocking): read a batch at a time in a worker thread. Each day
+    whose status or note changes is kept in ``attendance_changes`` with ``source`` and ``reason``;
+    a ``correction`` that changes a day without a reason is refused."""
+    loader = _Loader(session, caller, today, source=source, reason=reason)
 
     def take() -> list[RawRow]:
         batch = []
