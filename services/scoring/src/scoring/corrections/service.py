@@ -34,26 +34,27 @@ def _event_values(row: NegativeEvent) -> dict[str, Any]:
     return {"item": row.item, "note": row.note}
 
 
-async def _adjustment(session: AsyncSession, adjustment_id: uuid.UUID, scope: Scope) -> AdjustmentRow:
-    """The item, locked, for its scheme's managers; a voided one is a 409."""
-    missing = AdjustmentNotFound(f"no bonus or deduction item {adjustment_id}")
-    row = await session.scalar(select(AdjustmentRow).where(AdjustmentRow.id == adjustment_id).with_for_update())
+async def _locked(session: AsyncSession, model: type[AdjustmentRow] | type[NegativeEvent], row_id: uuid.UUID,
+                  scope: Scope, missing: Exception, what: str) -> Any:
+    """The item or event, locked, for its scheme's managers; a voided one is a 409."""
+    row: Any = await session.scalar(select(model).where(model.id == row_id).with_for_update())
     if row is None:
         raise missing
     await scheme_of_input_or_404(session, row.scheme_id, scope, missing=missing)
     if row.voided_at is not None:
-        raise AlreadyVoided(f"item {adjustment_id} was voided at {row.voided_at.isoformat()}")
+        raise AlreadyVoided(f"{what} {row_id} was voided at {row.voided_at.isoformat()}")
+    return row
+
+
+async def _adjustment(session: AsyncSession, adjustment_id: uuid.UUID, scope: Scope) -> AdjustmentRow:
+    row: AdjustmentRow = await _locked(session, AdjustmentRow, adjustment_id, scope,
+                                       AdjustmentNotFound(f"no bonus or deduction item {adjustment_id}"), "item")
     return row
 
 
 async def _event(session: AsyncSession, event_id: uuid.UUID, scope: Scope) -> NegativeEvent:
-    missing = NegativeEventNotFound(f"no negative-list event {event_id}")
-    row = await session.scalar(select(NegativeEvent).where(NegativeEvent.id == event_id).with_for_update())
-    if row is None:
-        raise missing
-    await scheme_of_input_or_404(session, row.scheme_id, scope, missing=missing)
-    if row.voided_at is not None:
-        raise AlreadyVoided(f"event {event_id} was voided at {row.voided_at.isoformat()}")
+    row: NegativeEvent = await _locked(session, NegativeEvent, event_id, scope,
+                                       NegativeEventNotFound(f"no negative-list event {event_id}"), "event")
     return row
 
 
