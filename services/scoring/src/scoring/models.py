@@ -374,8 +374,9 @@ class ProcedureRun(Base):
 
 
 class ProcedureStage(Base):
-    """One time a stage was open: who opened and closed it, whether it was left by moving back (and
-    why), and the ballots missing when a rating stage was closed."""
+    """One time a stage was open: who opened and closed it and on which days (as they took effect,
+    and as recorded), whether it was left by moving back (and why), and the ballots missing when a
+    rating stage was closed."""
 
     __tablename__ = "procedure_stages"
     __table_args__ = (Index("ix_procedure_stages_run", "run_id", "opened_at"),)
@@ -393,6 +394,11 @@ class ProcedureStage(Base):
     moved_back: Mapped[bool] = mapped_column(Boolean, server_default=false())
     reason: Mapped[str | None] = mapped_column(Text)
     missing_ballots: Mapped[int | None] = mapped_column(Integer)
+    # the days the moves were recorded (``opened_on``/``closed_on``: the days they took effect), and
+    # why the move that opened it was recorded on a later day than it took effect
+    opened_recorded_on: Mapped[date] = mapped_column(Date)
+    closed_recorded_on: Mapped[date | None] = mapped_column(Date)
+    late_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class CalendarDay(Base):

@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scoring.clients import Neighbours
 from scoring.errors import ObjectionClosed, ResultNotFound
 from scoring.models import Close, Objection, Result, Scheme
+from scoring.procedure.conditions import latest, stages_of
 from scoring.procedure.days import calendar_of
 from scoring.procedure.schemas import PublicityRead, PublicRow
-from scoring.procedure.service import latest, run_of, stages_of, window_read
+from scoring.procedure.service import run_of, window_read
 from scoring.results.service import visible_units
 from scoring.scope import Scope
 from shared.errors import Conflict

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Request
 from scoring.periods import PeriodDep
 from scoring.procedure import days, publicity, service
 from scoring.procedure.clock import TodayDep
-from scoring.procedure.schemas import BackIn, CalendarDayIn, CalendarRead, ProcedureRead, PublicityRead
+from scoring.procedure.schemas import BackIn, CalendarDayIn, CalendarRead, MoveIn, ProcedureRead, PublicityRead
 from scoring.scope import ScopeDep, scheme_or_404
 from shared.db import SessionDep
 from shared.errors import NotFound
@@ -35,22 +35,24 @@ async def read_procedure(scheme_id: uuid.UUID, period: PeriodDep, session: Sessi
 
 
 @router.post(f"{BASE}/advance", response_model=ProcedureRead,
-             summary="Start the procedure, or move it on to the next stage once the current one's conditions hold",
+             summary="Start the procedure, or move it on to the next stage once the current one's conditions hold; "
+                     "a move recorded afterwards gives the day it took effect (on) and why",
              responses={409: {"description": "a condition does not hold (its code names it: ballots_missing, "
                                              "rating_round_open, draft_missing, publicity_not_over, "
                                              "objections_pending, ...), or the procedure is finished"}})
 async def advance(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
-                  today: TodayDep) -> ProcedureRead:
+                  today: TodayDep, body: MoveIn | None = None) -> ProcedureRead:
     scheme = await scheme_or_404(session, scheme_id, scope)
-    return await service.advance(session, scheme, period.code, scope, today)
+    return await service.advance(session, scheme, period.code, scope, today, body or MoveIn())
 
 
 @router.post(f"{BASE}/back", responses=PROCEDURE_CONFLICT, response_model=ProcedureRead,
-             summary="Move the procedure back one stage, with a reason (never once final)")
+             summary="Move the procedure back one stage, with a reason (never once final), as of today or of the "
+                     "day it took effect (on)")
 async def back(scheme_id: uuid.UUID, period: PeriodDep, body: BackIn, session: SessionDep, scope: ScopeDep,
                today: TodayDep) -> ProcedureRead:
     scheme = await scheme_or_404(session, scheme_id, scope)
-    return await service.back(session, scheme, period.code, scope, today, body.reason)
+    return await service.back(session, scheme, period.code, scope, today, body)
 
 
 @router.get(f"{BASE}/publicity", responses=PROCEDURE_CONFLICT, response_model=PublicityRead,

@@ -62,8 +62,13 @@ class HistoryRead(BaseModel):
     closed_on: date | None
     closed_by: str | None
     moved_back: bool
-    reason: str | None
+    reason: str | None = Field(description="why it was moved back")
     missing_ballots: int | None
+    opened_recorded_on: date = Field(description="the day its opening was recorded (opened_on: the day it took "
+                                                 "effect, earlier for a move recorded afterwards)")
+    closed_recorded_on: date | None = Field(description="the day its closing was recorded")
+    late_reason: str | None = Field(description="why the move that opened it was recorded after the day it took "
+                                                "effect")
 
 
 class WindowRead(BaseModel):
@@ -90,9 +95,22 @@ class ProcedureRead(BaseModel):
     history: list[HistoryRead]
 
 
+ON = ("the day the move took effect, when it is recorded afterwards (a stage run on paper): not in the future, "
+      "not before the previous move; the conditions on dates are judged on it, and a publicity so entered has "
+      "its window counted from it")
+
+
+class MoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    on: date | None = Field(default=None, description=ON + "; needs a reason")
+    reason: str | None = Field(default=None, min_length=2, max_length=2000,
+                               description="why the move is recorded after the day it took effect (with on only)")
+
+
 class BackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=2, max_length=2000)
+    on: date | None = Field(default=None, description=ON)
 
 
 class PublicRow(BaseModel):

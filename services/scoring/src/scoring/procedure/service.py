@@ -5,23 +5,28 @@ the scheme does not shift a running period) and opens the first stage. Each late
 current stage only when its conditions hold (a 409 names the first that does not), closes its
 history row and opens the next: entering the publicity opens its window, entering the final stage
 publishes the latest close. Every move is one call, so the gateway's audit log has each.
+
+A move takes effect today, or on an earlier day given with it (a stage run on paper, a publicity on
+the notice board, recorded afterwards, with a reason): the history keeps both days, the window of a
+publicity so entered counts from that day, and the conditions on dates are judged on it.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scoring.models import Close, Objection, ProcedureRun, ProcedureStage, RatingCode, RatingRound, Scheme
+from scoring.errors import InputInvalid
+from scoring.models import Close, ProcedureRun, ProcedureStage, RatingRound, Scheme
 from scoring.procedure import calendar as days
+from scoring.procedure.conditions import checks, deadline_of, latest, missing_ballots, stages_of
 from scoring.procedure.days import calendar_of
 from scoring.procedure.definition import StageIn
-from scoring.procedure.schemas import ConditionRead, HistoryRead, ProcedureRead, StageRead, WindowRead
+from scoring.procedure.schemas import BackIn, ConditionRead, HistoryRead, MoveIn, ProcedureRead, StageRead, WindowRead
 from scoring.schemes.service import rules_of
 from scoring.scope import Scope
 from shared.errors import Conflict, Forbidden
@@ -29,17 +34,6 @@ from shared.touched import touch
 
 ROLE_NAMES = {"unit_admin": "the scheme's administrators", "region_admin": "the region's administrators",
               "province_admin": "the province's administrators"}
-
-
-@dataclass(frozen=True)
-class Check:
-    code: str
-    holds: bool
-    detail: str
-
-
-def stages_of(run: ProcedureRun) -> tuple[StageIn, ...]:
-    return tuple(StageIn.model_validate(s) for s in run.stages)
 
 
 async def run_of(session: AsyncSession, scheme_id: uuid.UUID, period: str, *,
@@ -73,99 +67,6 @@ def may_act(scope: Scope, scheme: Scheme, actor: str) -> bool:
     if actor == "region_admin":
         return caller.administers_region(scheme.region_id)
     return scope.manages(scheme)
-
-
-async def latest(session: AsyncSession, scheme_id: uuid.UUID, period: str) -> Close | None:
-    close: Close | None = await session.scalar(select(Close).where(Close.scheme_id == scheme_id, Close.period == period)
-                                               .order_by(Close.version.desc()).limit(1))
-    return close
-
-
-async def missing_ballots(session: AsyncSession, round_: RatingRound) -> int:
-    """Rater and person pairs of the round without a rating (a rater does not rate themself), and each
-    unused one-time code counted as a ballot for every rated person."""
-    connection = await session.connection()
-    pairs = (await connection.execute(text(
-        "SELECT count(*) FROM scoring.round_raters r JOIN scoring.round_people p ON p.round_id = r.round_id "
-        "WHERE r.round_id = :id AND NOT r.anonymous AND r.rater_id <> p.person_id AND NOT EXISTS ("
-        "SELECT 1 FROM scoring.ratings x WHERE x.round_id = r.round_id AND x.rater_id = r.rater_id "
-        "AND x.person_id = p.person_id)"), {"id": round_.id})).scalar_one()
-    people = (await connection.execute(text("SELECT count(*) FROM scoring.round_people WHERE round_id = :id"),
-                                       {"id": round_.id})).scalar_one()
-    codes = await session.scalar(select(func.count()).select_from(RatingCode).where(
-        RatingCode.round_id == round_.id, RatingCode.used.is_(False))) or 0
-    return int(pairs) + int(codes) * int(people)
-
-
-def deadline_of(stage: StageIn, opened_on: date | None, calendar: days.Calendar) -> date | None:
-    if stage.closes is not None:
-        return stage.closes
-    if stage.working_days is not None and opened_on is not None:
-        return calendar.add(opened_on, stage.working_days)
-    return None
-
-
-async def checks(session: AsyncSession, scheme: Scheme, run: ProcedureRun, today: date,
-                 calendar: days.Calendar, opened_on: date | None) -> list[Check]:
-    """What must hold to leave the current stage (and enter the next)."""
-    stages = stages_of(run)
-    stage = stages[run.stage]
-    out: list[Check] = []
-    if run.stage == len(stages) - 1:
-        return [Check("procedure_finished", False, "the final result is published: nothing follows")]
-    deadline = deadline_of(stage, opened_on, calendar)
-    passed = deadline is not None and today > deadline
-    rule = stage.rule
-    if rule == "deadline":
-        out.append(Check("deadline_not_passed", passed, f"the stage closes on {deadline}" if deadline
-                         else "the stage has no closing date"))
-    if rule in ("all_ballots", "round_closed"):
-        out.append(await _ballots_check(session, scheme, run, rule, passed, deadline))
-    if stage.produces == "draft":
-        close = await latest(session, scheme.id, run.period)
-        out.append(Check("draft_missing", close is not None,
-                         f"version {close.version} of {run.period}" if close else f"close {run.period} first"))
-    if stage.produces == "publicity" and run.window_ends_on is not None:
-        out.append(Check("publicity_not_over", today > run.window_ends_on,
-                         f"the publicity runs from {run.window_starts_on} to {run.window_ends_on} (working days)"))
-    following = stages[run.stage + 1]
-    if following.opens is not None:
-        out.append(Check("stage_not_open", today >= following.opens, f"{following.code} opens on {following.opens}"))
-    if following.produces == "final":
-        close = await latest(session, scheme.id, run.period)
-        if stage.produces != "draft":
-            out.append(Check("draft_missing", close is not None, "a close of the period to publish"
-                             if close is None else f"version {close.version} is published"))
-        pending = await session.scalar(select(func.count()).select_from(Objection).join(
-            Close, Close.id == Objection.close_id).where(Close.scheme_id == scheme.id, Close.period == run.period,
-                                                          Objection.status == "pending")) or 0
-        out.append(Check("objections_pending", pending == 0, f"{pending} objection(s) undecided"))
-        if run.window_ends_on is not None:
-            out.append(Check("publicity_not_over", today > run.window_ends_on,
-                             f"the publicity runs until {run.window_ends_on}"))
-    return out
-
-
-async def _ballots_check(session: AsyncSession, scheme: Scheme, run: ProcedureRun, rule: str, passed: bool,
-                         deadline: date | None) -> Check:
-    _, rules = await rules_of(session, scheme.id)
-    if not rules.rater_weights:
-        return Check("ballots_missing", True, "the scheme has no rater groups: nothing to rate")
-    round_ = await session.scalar(select(RatingRound).where(RatingRound.scheme_id == scheme.id,
-                                                            RatingRound.period == run.period))
-    if round_ is None:
-        return Check("rating_round_missing", False, f"open the rating round of {run.period} first")
-    if round_.status == "open":
-        if rule == "all_ballots" and passed:
-            return Check("rating_round_open", True, f"the closing date {deadline} passed: moving on closes the "
-                                                    "round and records the ballots missing")
-        return Check("rating_round_open", False, f"close the rating round {round_.id}"
-                     + (f" or wait until its closing date {deadline} has passed" if deadline else ""))
-    missing = await missing_ballots(session, round_)
-    holds = rule == "round_closed" or missing == 0 or passed
-    return Check("ballots_missing", holds, f"{missing} ballot(s) missing" + (
-        "" if holds else f"; the stage may be left once its closing date {deadline} has passed" if deadline
-        else "; every ballot is needed"))
 
 
 async def history_of(session: AsyncSession, run: ProcedureRun) -> list[ProcedureStage]:
@@ -222,11 +123,49 @@ def _no_procedure(scheme: Scheme) -> Conflict:
                     code="no_procedure")
 
 
-async def advance(session: AsyncSession, scheme: Scheme, period: str, scope: Scope, today: date) -> ProcedureRead:
-    """Start the run (opening its first stage), or leave the current stage for the next."""
-    caller = scope.caller
+def _bad(message: str, field: str) -> InputInvalid:
+    return InputInvalid(message, errors=[{"field": field, "message": message}])
+
+
+def day_of(move: MoveIn | BackIn, today: date, previous: date | None) -> date:
+    """The day a move takes effect: today, or the day given (``on``) for a move recorded afterwards,
+    with a reason; never in the future, nor before the previous move."""
+    if move.on is None:
+        return today
+    if move.reason is None:
+        raise _bad(f"a move recorded as of {move.on} needs a reason (why it is recorded afterwards)", "body.reason")
+    if move.on > today:
+        raise _bad(f"{move.on} is in the future (today is {today}): a move is recorded once it took effect",
+                   "body.on")
+    if previous is not None and move.on < previous:
+        raise _bad(f"{move.on} is before the previous move of the procedure, on {previous}", "body.on")
+    return move.on
+
+
+async def _locked_run(session: AsyncSession, scheme: Scheme, period: str) -> ProcedureRun | None:
     await session.execute(select(Scheme.id).where(Scheme.id == scheme.id).with_for_update())
-    run = await run_of(session, scheme.id, period, lock=True)
+    return await run_of(session, scheme.id, period, lock=True)
+
+
+def _opened(run: ProcedureRun, index: int, stage: StageIn, move: MoveIn | BackIn, day: date, today: date,
+            subject: str) -> ProcedureStage:
+    """The history row of a stage entered on ``day`` (recorded today); the final stage is closed as it opens."""
+    final = stage.produces == "final"
+    return ProcedureStage(run_id=run.id, stage=index, code=stage.code, opened_on=day, opened_recorded_on=today,
+                          opened_by=subject, late_reason=move.reason if move.on is not None else None,
+                          closed_at=func.now() if final else None, closed_on=day if final else None,
+                          closed_recorded_on=today if final else None, closed_by=subject if final else None)
+
+
+async def advance(session: AsyncSession, scheme: Scheme, period: str, scope: Scope, today: date,
+                  move: MoveIn) -> ProcedureRead:
+    """Start the run (opening its first stage), or leave the current stage for the next, as of today
+    or of the day the move took effect (``move.on``), the conditions on dates judged on that day."""
+    caller = scope.caller
+    if move.on is None and move.reason is not None:
+        raise _bad("a reason goes with on: the day the move took effect, when it is recorded afterwards",
+                   "body.reason")
+    run = await _locked_run(session, scheme, period)
     if run is None:
         _, rules = await rules_of(session, scheme.id)
         if rules.procedure is None:
@@ -234,13 +173,14 @@ async def advance(session: AsyncSession, scheme: Scheme, period: str, scope: Sco
         first = rules.procedure[0]
         if not may_act(scope, scheme, first.actor):
             raise Forbidden(f"only {ROLE_NAMES[first.actor]} start this procedure")
-        if first.opens is not None and today < first.opens:
+        day = day_of(move, today, None)
+        if first.opens is not None and day < first.opens:
             raise Conflict(f"{first.code} opens on {first.opens}", code="stage_not_open")
         run = ProcedureRun(id=uuid.uuid4(), scheme_id=scheme.id, period=period, stage=0, created_by=caller.subject,
                            stages=[s.model_dump(mode="json", exclude_none=True) for s in rules.procedure])
         session.add(run)
         await session.flush()
-        session.add(ProcedureStage(run_id=run.id, stage=0, code=first.code, opened_on=today, opened_by=caller.subject))
+        session.add(_opened(run, 0, first, move, day, today, caller.subject))
         await session.flush()
         return await view(session, scheme, period, scope, today)
     stages = stages_of(run)
@@ -253,21 +193,23 @@ async def advance(session: AsyncSession, scheme: Scheme, period: str, scope: Sco
     calendar = await calendar_of(session)
     history = await history_of(session, run)
     open_row = next(h for h in reversed(history) if h.stage == at and h.closed_at is None)
-    for check in await checks(session, scheme, run, today, calendar, open_row.opened_on):
+    day = day_of(move, today, open_row.opened_on)
+    for check in await checks(session, scheme, run, day, calendar, open_row.opened_on):
         if not check.holds:
-            raise Conflict(f"{stage.code} cannot be left yet: {check.detail}", code=check.code,
-                           extra={"stage": stage.code})
+            raise Conflict(f"{stage.code} cannot be left{'' if day == today else f' as of {day}'}: {check.detail}",
+                           code=check.code, extra={"stage": stage.code})
     missing: int | None = None
     if stage.rule in ("all_ballots", "round_closed"):
         missing = await _close_round(session, scheme, period)
     await session.execute(update(ProcedureStage).where(ProcedureStage.id == open_row.id).values(
-        closed_at=func.now(), closed_on=today, closed_by=caller.subject, missing_ballots=missing))
+        closed_at=func.now(), closed_on=day, closed_recorded_on=today, closed_by=caller.subject,
+        missing_ballots=missing))
     following = stages[at + 1]
     values: dict[str, Any] = {"stage": at + 1}
     if following.produces == "publicity":
-        window = days.window(calendar, today, following.working_days or 0)
+        window = days.window(calendar, day, following.working_days or 0)
         draft = await latest(session, scheme.id, period)
-        values.update(window_opened_on=today, window_starts_on=window.starts_on, window_ends_on=window.ends_on,
+        values.update(window_opened_on=day, window_starts_on=window.starts_on, window_ends_on=window.ends_on,
                       draft_close_id=None if draft is None else draft.id)
     if following.produces == "final":
         close = await latest(session, scheme.id, period)
@@ -276,11 +218,7 @@ async def advance(session: AsyncSession, scheme: Scheme, period: str, scope: Sco
                               .values(published_at=func.now(), published_by=caller.subject))
         values["final_close_id"] = close.id
     await session.execute(update(ProcedureRun).where(ProcedureRun.id == run.id).values(**values))
-    session.add(ProcedureStage(run_id=run.id, stage=at + 1, code=following.code, opened_on=today,
-                               opened_by=caller.subject,
-                               closed_at=func.now() if following.produces == "final" else None,
-                               closed_on=today if following.produces == "final" else None,
-                               closed_by=caller.subject if following.produces == "final" else None))
+    session.add(_opened(run, at + 1, following, move, day, today, caller.subject))
     await session.flush()
     await session.refresh(run)
     return await view(session, scheme, period, scope, today)
@@ -299,12 +237,12 @@ async def _close_round(session: AsyncSession, scheme: Scheme, period: str) -> in
 
 
 async def back(session: AsyncSession, scheme: Scheme, period: str, scope: Scope, today: date,
-               reason: str) -> ProcedureRead:
-    """Back to the previous stage, with a reason; never from the first, nor once final. Leaving the
-    publicity backwards closes its window: entering it again opens a new one."""
+               move: BackIn) -> ProcedureRead:
+    """Back to the previous stage, with a reason, as of today or of the day it took effect
+    (``move.on``); never from the first, nor once final. Leaving the publicity backwards closes its
+    window: entering it again opens a new one, from that day."""
     caller = scope.caller
-    await session.execute(select(Scheme.id).where(Scheme.id == scheme.id).with_for_update())
-    run = await run_of(session, scheme.id, period, lock=True)
+    run = await _locked_run(session, scheme, period)
     if run is None:
         if (await rules_of(session, scheme.id))[1].procedure is None:
             raise _no_procedure(scheme)
@@ -320,22 +258,21 @@ async def back(session: AsyncSession, scheme: Scheme, period: str, scope: Scope,
         raise Conflict(f"{stage.code} is the first stage", code="first_stage")
     history = await history_of(session, run)
     open_row = next(h for h in reversed(history) if h.stage == at and h.closed_at is None)
+    day = day_of(move, today, open_row.opened_on)
     await session.execute(update(ProcedureStage).where(ProcedureStage.id == open_row.id).values(
-        closed_at=func.now(), closed_on=today, closed_by=caller.subject, moved_back=True, reason=reason))
+        closed_at=func.now(), closed_on=day, closed_recorded_on=today, closed_by=caller.subject, moved_back=True,
+        reason=move.reason))
     values: dict[str, Any] = {"stage": at - 1}
     if stage.produces == "publicity":
         values.update(window_opened_on=None, window_starts_on=None, window_ends_on=None)
-    elif stages[at - 1].produces == "publicity":  # back into it: a new window from today
-        window = days.window(await calendar_of(session), today, stages[at - 1].working_days or 0)
-        values.update(window_opened_on=today, window_starts_on=window.starts_on, window_ends_on=window.ends_on)
+    elif stages[at - 1].produces == "publicity":  # back into it: a new window from that day
+        window = days.window(await calendar_of(session), day, stages[at - 1].working_days or 0)
+        values.update(window_opened_on=day, window_starts_on=window.starts_on, window_ends_on=window.ends_on)
     await session.execute(update(ProcedureRun).where(ProcedureRun.id == run.id).values(**values))
-    previous = stages[at - 1]
-    session.add(ProcedureStage(run_id=run.id, stage=at - 1, code=previous.code, opened_on=today,
-                               opened_by=caller.subject))
+    session.add(_opened(run, at - 1, stages[at - 1], move, day, today, caller.subject))
     await session.flush()
     await session.refresh(run)
     return await view(session, scheme, period, scope, today)
-
 
 
 async def scheme_any(session: AsyncSession, scheme_id: uuid.UUID) -> Scheme | None:
