@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from scoring.procedure.clock import today
 from shared.service_auth import Caller
 from shared.testing import asgi_client, rolled_back, service_headers
 
@@ -26,6 +28,20 @@ XIACUN = {
     "thresholds": [{"grade": "poor", "below": "60"}],
     "open_ballots": True,  # the by-hand tests read every group's mean (a group of one rater included)
 }
+
+
+@pytest.fixture
+def today_is(scoring_app: FastAPI) -> Iterator[Callable[[str], None]]:
+    """The procedure's today (its clock dependency), set per step: a walk through a procedure spans
+    weeks of dates; it starts on Monday 2026-01-05."""
+    day = {"today": date(2026, 1, 5)}
+
+    def set_day(text: str) -> None:
+        day["today"] = date.fromisoformat(text)
+
+    scoring_app.dependency_overrides[today] = lambda: day["today"]
+    yield set_day
+    scoring_app.dependency_overrides.pop(today, None)
 
 
 @pytest.fixture

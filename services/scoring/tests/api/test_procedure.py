@@ -7,15 +7,12 @@ only, an upheld objection making a new draft, and the final stage publishing it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from datetime import date
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from scoring.procedure.clock import today
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
@@ -31,18 +28,6 @@ DEFINITION: dict[str, Any] = {
     "open_ballots": True,
     "procedure": "national",
 }
-
-
-@pytest.fixture
-def clock(scoring_app: FastAPI) -> AsyncIterator[Callable[[str], None]]:
-    day = {"today": date(2026, 1, 5)}
-
-    def set_day(text: str) -> None:
-        day["today"] = date.fromisoformat(text)
-
-    scoring_app.dependency_overrides[today] = lambda: day["today"]
-    yield set_day
-    scoring_app.dependency_overrides.pop(today, None)
 
 
 async def a_period(client: httpx.AsyncClient, records: httpx.AsyncClient,
@@ -89,7 +74,7 @@ def grades(publicity: dict[str, Any]) -> dict[str, str]:
 
 
 async def test_a_period_walks_through_the_national_procedure(
-        client: httpx.AsyncClient, records: httpx.AsyncClient, clock: Callable[[str], None]) -> None:
+        client: httpx.AsyncClient, records: httpx.AsyncClient, today_is: Callable[[str], None]) -> None:
     w = await a_period(client, records)
     p, proc = w["p"], w["proc"]
     admin = dict(client.headers)
@@ -98,7 +83,7 @@ async def test_a_period_walks_through_the_national_procedure(
     assert [s["code"] for s in before["stages"]] == ["self_report", "unit_review", "democratic_rating",
                                                       "leader_rating", "draft", "publicity", "final"]
     assert (await advance(client, w))["current"] == "self_report"  # the first move starts it
-    clock("2026-01-06")
+    today_is("2026-01-06")
     assert (await advance(client, w))["current"] == "unit_review"
     assert (await advance(client, w))["current"] == "democratic_rating"
     for rater in w["raters"]:
@@ -119,7 +104,7 @@ async def test_a_period_walks_through_the_national_procedure(
 
     # E objects before the publicity: refused
     client.headers.update(caller_headers(p["E"]))
-    clock("2026-02-10")
+    today_is("2026-02-10")
     objections = f"/api/v1/scoring/results/{draft['id']}/objections"
     early = await client.post(objections, json={"reason": "绩效分偏低，请复核"})
     assert early.status_code == 409 and early.json()["code"] == "objection_window_closed"
@@ -128,7 +113,7 @@ async def test_a_period_walks_through_the_national_procedure(
     # Thursday 02-12: the publicity opens; 5 working days from Friday 02-13: 13, 14 (make-up Saturday),
     # then after the Spring Festival 24, 25, 26
     client.headers.update(admin)
-    clock("2026-02-12")
+    today_is("2026-02-12")
     state = await advance(client, w)
     assert state["current"] == "publicity" and state["draft_close_id"] == draft["id"]
     assert {k: state["window"][k] for k in ("opened_on", "starts_on", "ends_on", "working_days", "open")} == {
@@ -144,17 +129,17 @@ async def test_a_period_walks_through_the_national_procedure(
     assert set(shown["items"][0]) == {"person_id", "name", "unit", "grade"} and shown["items"][0]["unit"] == "夏村镇"
     assert "score" not in str(shown)
 
-    clock("2026-02-13")
+    today_is("2026-02-13")
     client.headers.update(admin)
     await advance(client, w, 409, "publicity_not_over")
-    clock("2026-02-24")
+    today_is("2026-02-24")
     client.headers.update(caller_headers(p["E"]))
     filed = await client.post(objections, json={"reason": "第四季度防汛任务漏记"})
     assert filed.status_code == 201, filed.text
     objection = filed.json()
 
     # Friday 02-27 is one working day after the window closed
-    clock("2026-02-27")
+    today_is("2026-02-27")
     client.headers.update(caller_headers(p["D"]))
     late = await client.post(objections, json={"reason": "等次偏低请复核"})
     assert late.status_code == 409, late.text
@@ -209,16 +194,16 @@ CUSTOM = [
 
 
 async def test_a_rating_stage_past_its_closing_date_closes_the_round_and_counts_the_missing_ballots(
-        client: httpx.AsyncClient, records: httpx.AsyncClient, clock: Callable[[str], None]) -> None:
+        client: httpx.AsyncClient, records: httpx.AsyncClient, today_is: Callable[[str], None]) -> None:
     w = await a_period(client, records, {**DEFINITION, "procedure": CUSTOM})
     await rate(client, w, w["raters"][0])  # the second leader never rates: 5 ballots missing
-    clock("2026-02-12")  # opened Thursday: 2 working days are Friday 13 and the make-up Saturday 14
+    today_is("2026-02-12")  # opened Thursday: 2 working days are Friday 13 and the make-up Saturday 14
     state = await advance(client, w)
     assert state["stages"][0]["closes"] == "2026-02-14"
-    clock("2026-02-14")
+    today_is("2026-02-14")
     refused = await advance(client, w, 409, "rating_round_open")
     assert "2026-02-14" in refused["detail"]
-    clock("2026-02-15")
+    today_is("2026-02-15")
     state = await advance(client, w)
     assert state["current"] == "draft" and state["history"][0]["missing_ballots"] == 5
     round_ = (await client.get(f"/api/v1/scoring/rounds/{w['round']}")).json()
@@ -226,11 +211,11 @@ async def test_a_rating_stage_past_its_closing_date_closes_the_round_and_counts_
 
 
 async def test_moving_back_needs_a_reason_is_recorded_and_reopens_the_window(
-        client: httpx.AsyncClient, records: httpx.AsyncClient, clock: Callable[[str], None]) -> None:
+        client: httpx.AsyncClient, records: httpx.AsyncClient, today_is: Callable[[str], None]) -> None:
     w = await a_period(client, records, {**DEFINITION, "procedure": CUSTOM})
     for rater in w["raters"]:
         await rate(client, w, rater)
-    clock("2026-02-02")
+    today_is("2026-02-02")
     refused = await client.post(f"{w['proc']}/back", json={"reason": "退回"})
     assert refused.status_code == 409 and refused.json()["code"] == "procedure_not_started"
     await advance(client, w)
@@ -243,7 +228,7 @@ async def test_moving_back_needs_a_reason_is_recorded_and_reopens_the_window(
     assert (state["current"], state["window"]["ends_on"]) == ("publicity", "2026-02-09")
     no_reason = await client.post(f"{w['proc']}/back", json={})
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "body.reason"
-    clock("2026-02-04")
+    today_is("2026-02-04")
     state = (await client.post(f"{w['proc']}/back", json={"reason": "公示名单有误，重新拟定"})).json()
     assert (state["current"], state["window"]) == ("draft", None)
     moved = [h for h in state["history"] if h["moved_back"]]
@@ -254,7 +239,7 @@ async def test_moving_back_needs_a_reason_is_recorded_and_reopens_the_window(
 
 
 async def test_who_may_move_and_who_may_read(client: httpx.AsyncClient, records: httpx.AsyncClient,
-                                             clock: Callable[[str], None]) -> None:
+                                             today_is: Callable[[str], None]) -> None:
     w = await a_period(client, records, {**DEFINITION, "procedure": CUSTOM})
     p, unit = w["p"], w["county"]["unit"]
     admin = dict(client.headers)
@@ -269,13 +254,13 @@ async def test_who_may_move_and_who_may_read(client: httpx.AsyncClient, records:
     client.headers.update(unit_admin)
     for rater in w["raters"]:
         await rate(client, w, rater)
-    clock("2026-02-02")
+    today_is("2026-02-02")
     assert (await advance(client, w))["stages"][0]["may_act"] is True
     assert (await client.post(f"/api/v1/scoring/rounds/{w['round']}/close")).status_code == 200
     await advance(client, w)
     assert (await client.post(f"{w['base']}/close")).status_code == 201
     await advance(client, w)
-    clock("2026-02-10")
+    today_is("2026-02-10")
     state = (await client.get(w["proc"])).json()
     assert state["current"] == "publicity" and state["stages"][2]["may_act"] is True
     assert all(c["holds"] for c in state["stages"][2]["conditions"])

@@ -151,7 +151,9 @@ def _opened(run: ProcedureRun, index: int, stage: StageIn, move: MoveIn | BackIn
             subject: str) -> ProcedureStage:
     """The history row of a stage entered on ``day`` (recorded today); the final stage is closed as it opens."""
     final = stage.produces == "final"
-    return ProcedureStage(run_id=run.id, stage=index, code=stage.code, opened_on=day, opened_recorded_on=today,
+    # the clock's time, not the transaction's: the history is in the order of the moves, several in one transaction too
+    return ProcedureStage(run_id=run.id, stage=index, code=stage.code, opened_at=func.clock_timestamp(),
+                          opened_on=day, opened_recorded_on=today,
                           opened_by=subject, late_reason=move.reason if move.on is not None else None,
                           closed_at=func.now() if final else None, closed_on=day if final else None,
                           closed_recorded_on=today if final else None, closed_by=subject if final else None)
