@@ -56,20 +56,32 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
     for scheme_id in demo.schemes.values():
         year = (await gateway.get(f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}/results",
                                   params={"limit": 1000})).json()
-        # 化成's year runs through Taibai's procedure: its draft is in publicity, not yet final
-        assert (year["close"]["published_at"] is None) == (scheme_id == s["scheme_id"])
+        assert year["close"]["published_at"] is not None  # 化成's too: by its procedure's final stage
         excellent = sum(1 for r in year["items"] if r["grade"] == "excellent")
         pools = {owner[r["unit_id"]] for r in year["items"]}  # a merged group shares one pool share
         assert excellent <= sum(slots[p] for p in pools) == year["close"]["summary"]["excellent_slots"]
         quarters = [(await gateway.get(f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}Q{q}/versions")).json()
                     for q in range(1, 5)]
         assert all(v[-1]["published_at"] for v in quarters)
-    # 化成's year: Taibai's twelve steps, as far as the publicity, five working days from the next one;
-    # its rating round corrected on the way (a rater of another township replaced, with the reason).
+    # 化成's year: Taibai's twelve steps, run on paper in January 2026 and recorded afterwards on their
+    # days: the publicity posted on Tuesday 01-13, five working days from 01-14 to 01-20, then the
+    # objection review and the final stage, which published the year; its rating round corrected on
+    # the way (a rater of another township replaced, with the reason).
     procedure = (await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}/procedure")).json()
-    assert (procedure["current"], len(procedure["stages"])) == ("publicity", 12)
-    assert procedure["window"]["working_days"] == 5 and procedure["window"]["starts_on"] > procedure["today"]
-    assert [h["code"] for h in procedure["history"]][:3] == ["weekly_records", "monthly_reports", "leader_comments"]
+    assert (procedure["current"], procedure["finished"], len(procedure["stages"])) == ("final", True, 12)
+    window = procedure["window"]
+    assert (window["opened_on"], window["starts_on"], window["ends_on"], window["working_days"], window["open"]) == (
+        "2026-01-13", "2026-01-14", "2026-01-20", 5, False)
+    history = procedure["history"]
+    assert [(h["code"], h["opened_on"]) for h in history] == [
+        ("weekly_records", "2026-01-05"), ("monthly_reports", "2026-01-05"), ("leader_comments", "2026-01-06"),
+        ("attendance", "2026-01-06"), ("adjustments", "2026-01-07"), ("negative_list", "2026-01-07"),
+        ("democratic_rating", "2026-01-08"), ("unit_evaluation", "2026-01-09"), ("draft", "2026-01-12"),
+        ("publicity", "2026-01-13"), ("objection_review", "2026-01-21"), ("final", "2026-01-22")]
+    assert all(h["opened_recorded_on"] == procedure["today"] and h["late_reason"] for h in history)
+    assert history[6]["missing_ballots"] == 0  # the round closed with every ballot in
+    published = (await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}/versions")).json()
+    assert [v["id"] for v in published if v["published_at"]] == [procedure["final_close_id"]]
     publicity = await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}/procedure/publicity")
     assert publicity.status_code == 200, publicity.text
     assert "score" not in publicity.text  # name, unit and the proposed grade: never the marks

@@ -13,8 +13,9 @@ excellent slots (Bazhou's four steps, the pool held between a tenth and a fifth 
 designated slots from each township's grade and commendation) run, published with one township's
 grade keyed wrong and superseded by the corrected run; a deduction keyed against the wrong person
 voided; one township ranked monthly with its bottom-two-months list; the year graded against the
-allocation and published, but for 化成, whose year runs through Taibai's procedure with a corrected
-rating round, as far as its publicity (公示); a bonus pool paid out for 鼎山.
+allocation and published, 化成's through Taibai's procedure, run on paper in January 2026 and
+recorded afterwards on its days (a corrected rating round, the publicity (公示) on the notice board,
+then the final result, which publishes it); a bonus pool paid out for 鼎山.
 
 Everything is drawn from one seeded random generator, so two loads give the same county. The
 roster, units, schemes, marks, items and the whole cycle go through the public API; the year of
@@ -371,7 +372,7 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
                 procedure.update(await _year_through_procedure(gateway, schemes[key], by_group[key],
                                                                stranger=by_group[dingshan.code][0],
                                                                rng=random.Random(seed + 20)))
-                closes[(key, str(YEAR))] = procedure["draft_close_id"]
+                closes[(key, str(YEAR))] = procedure["final_close_id"]
                 return
             for person in by_group[key]:
                 if person.quality < 62 and rng.random() < 0.5:
@@ -383,8 +384,8 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
             closes[(key, str(YEAR))] = close["id"]
     await asyncio.gather(*(grade_year(key) for key in by_group))
     step(f"{YEAR} graded against the published excellent slots and published; {huacheng.name}'s year through "
-         f"Taibai's procedure, its draft in publicity (公示) from {procedure['window']['starts_on']} to "
-         f"{procedure['window']['ends_on']}, after a round corrected")
+         f"Taibai's procedure, recorded afterwards: a round corrected, the publicity (公示) from "
+         f"{procedure['window']['starts_on']} to {procedure['window']['ends_on']}, final on {procedure['final_on']}")
 
     bonus = await _ok(gateway.post, f"/api/v1/scoring/schemes/{schemes[dingshan.code]}/years/{YEAR}/bonus",
                                    json={"total": str(len(by_group[dingshan.code]) * 12000), "pool_share": "0.15"})
@@ -626,19 +627,38 @@ async def _quarter(gateway: httpx.AsyncClient, scoring_db: asyncpg.Pool, scheme_
     return str(close["id"])
 
 
+#: 化成 ran its year's procedure on paper in January 2026 (the publicity on the notice board) and
+#: records each move afterwards, on the day it took effect: the day each stage was entered
+ON_PAPER = {"weekly_records": date(2026, 1, 5), "monthly_reports": date(2026, 1, 5),
+            "leader_comments": date(2026, 1, 6), "attendance": date(2026, 1, 6), "adjustments": date(2026, 1, 7),
+            "negative_list": date(2026, 1, 7), "democratic_rating": date(2026, 1, 8),
+            "unit_evaluation": date(2026, 1, 9), "draft": date(2026, 1, 12), "publicity": date(2026, 1, 13)}
+RECORDED = "按纸质台账补录：2025年度考核程序已线下完成"
+POSTED = "结果公示于镇政务公开栏张贴，事后补录"
+
+
 async def _year_through_procedure(gateway: httpx.AsyncClient, scheme_id: str, members: list[Person], *,
                                   stranger: Person, rng: random.Random) -> dict[str, Any]:
-    """The year of one scheme through Taibai's twelve steps, as far as the publicity (公示): the
-    publicity runs five working days from the day it is entered, so the final step is the region's
-    to take once it is over. On the way the year's democratic rating round is opened with a
-    mistaken rater (of another township), who is replaced before anyone rates."""
+    """The year of one scheme through Taibai's twelve steps, run on paper in January 2026 and
+    recorded afterwards, each move on the day it took effect: the publicity (公示) on the notice
+    board for five working days from the day after it was posted, over by the time it is recorded,
+    then the objection review and the final result, which publishes the year. On the way the
+    year's democratic rating round is opened with a mistaken rater (of another township), who is
+    replaced before anyone rates."""
     base = f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}"
-    def producing(state: dict[str, Any]) -> str:
-        return str(next(s["produces"] for s in state["stages"] if s["code"] == state["current"]))
 
-    state = await _ok(gateway.post, f"{base}/procedure/advance")  # starts it: the weekly records
-    while producing(state) != "ballots":
-        state = await _ok(gateway.post, f"{base}/procedure/advance")
+    async def move(code: str, on: date, reason: str = RECORDED) -> dict[str, Any]:
+        """Enter the stage ``code`` (the first one: start the run) as of ``on``."""
+        state: dict[str, Any] = await _ok(gateway.post, f"{base}/procedure/advance",
+                                          json={"on": on.isoformat(), "reason": reason})
+        if state["current"] != code:
+            raise RuntimeError(f"the procedure entered {state['current']}, not {code}")
+        return state
+
+    codes = list(ON_PAPER)  # Taibai's stages, in order, as far as the publicity
+    rating = codes.index("democratic_rating")
+    for code in codes[:rating + 1]:
+        state = await move(code, ON_PAPER[code])
     left_out, *raters = members
     round_ = await _ok(gateway.post, f"{base}/rounds", json={"raters": [
         {"rater_id": p.id, "group": p.category} for p in [*raters, stranger]]})
@@ -650,12 +670,16 @@ async def _year_through_procedure(gateway: httpx.AsyncClient, scheme_id: str, me
                 {"person_id": p.id, "mark": round(min(100, max(50, rng.gauss(p.quality, 5))), 1)}
                 for p in members if p is not rater]})
     await _ok(gateway.post, f"/api/v1/scoring/rounds/{round_['id']}/close")
-    draft: dict[str, Any] = {}
-    while producing(state) != "publicity":
-        if producing(state) == "draft":
-            draft = await _ok(gateway.post, f"{base}/close")
-        state = await _ok(gateway.post, f"{base}/procedure/advance")
-    return {"round_id": round_["id"], "draft_close_id": draft["id"], "window": state["window"]}
+    for code in codes[rating + 1:]:
+        if state["current"] == "draft":
+            await _ok(gateway.post, f"{base}/close")  # the draft, made public next
+        state = await move(code, ON_PAPER[code], POSTED if code == "publicity" else RECORDED)
+    window = state["window"]
+    over = date.fromisoformat(window["ends_on"]) + timedelta(days=1)
+    await move("objection_review", over, "公示期满，未收到异议")
+    state = await move("final", over + timedelta(days=1), "县委组织部确定等次，事后补录")
+    return {"round_id": round_["id"], "final_close_id": state["final_close_id"],
+            "window": window, "final_on": state["history"][-1]["opened_on"]}
 
 
 async def _accounts(gateway: httpx.AsyncClient, region_id: str, unit: Unit,
@@ -699,9 +723,9 @@ def things_to_try(gateway_url: str, demo: DemoCounty) -> str:
         f"       curl -s {auth} '{gateway_url}/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}Q4/results'",
         "    3. zuzhibu: the region's published allocation of excellent slots, with its trace",
         f"       curl -s {auth} {gateway_url}/api/v1/quota/allocations/{s['allocation_id']}",
-        f"    4. huacheng-member: {YEAR}'s draft in publicity (公示): names, units and proposed grades only",
+        f"    4. huacheng-member: {YEAR}'s publicity (公示) as it was posted: names, units and proposed grades only",
         f"       curl -s {auth} {year_path}/procedure/publicity",
-        f"    5. zuzhibu: where {YEAR} stands in Taibai's twelve steps (move it on with POST .../procedure/advance)",
+        f"    5. zuzhibu: {YEAR} through Taibai's twelve steps: each move's day, as it took effect and as recorded",
         f"       curl -s {auth} {year_path}/procedure",
         f"    6. zuzhibu: 清江镇's monthly bottom list of {YEAR}Q4 (two months running at the bottom)",
         f"       curl -s {auth} {gateway_url}/api/v1/scoring/schemes/{s['monthly_scheme_id']}/periods/{YEAR}Q4/bottom",
