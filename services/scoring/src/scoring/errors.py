@@ -13,6 +13,11 @@ class InputInvalid(Unprocessable):
     title = "The input breaks a rule of the scheme"
 
 
+def bad_field(message: str, field: str) -> InputInvalid:
+    """A 422 naming the one field at fault (``body.x``, ``query.y``)."""
+    return InputInvalid(message, errors=[{"field": field, "message": message}])
+
+
 class SchemeNotFound(NotFound):
     code = "scheme_not_found"
     title = "No such scheme"

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scoring.errors import InputInvalid
+from scoring.errors import bad_field
 from scoring.models import Close, ProcedureRun, ProcedureStage, RatingRound, Scheme
 from scoring.procedure import calendar as days
 from scoring.procedure.conditions import checks, deadline_of, latest, missing_ballots, stages_of
@@ -123,22 +123,19 @@ def _no_procedure(scheme: Scheme) -> Conflict:
                     code="no_procedure")
 
 
-def _bad(message: str, field: str) -> InputInvalid:
-    return InputInvalid(message, errors=[{"field": field, "message": message}])
-
-
 def day_of(move: MoveIn | BackIn, today: date, previous: date | None) -> date:
     """The day a move takes effect: today, or the day given (``on``) for a move recorded afterwards,
     with a reason; never in the future, nor before the previous move."""
     if move.on is None:
         return today
     if move.reason is None:
-        raise _bad(f"a move recorded as of {move.on} needs a reason (why it is recorded afterwards)", "body.reason")
+        raise bad_field(f"a move recorded as of {move.on} needs a reason (why it is recorded afterwards)",
+                        "body.reason")
     if move.on > today:
-        raise _bad(f"{move.on} is in the future (today is {today}): a move is recorded once it took effect",
+        raise bad_field(f"{move.on} is in the future (today is {today}): a move is recorded once it took effect",
                    "body.on")
     if previous is not None and move.on < previous:
-        raise _bad(f"{move.on} is before the previous move of the procedure, on {previous}", "body.on")
+        raise bad_field(f"{move.on} is before the previous move of the procedure, on {previous}", "body.on")
     return move.on
 
 
@@ -151,10 +148,10 @@ def _opened(run: ProcedureRun, index: int, stage: StageIn, move: MoveIn | BackIn
             subject: str) -> ProcedureStage:
     """The history row of a stage entered on ``day`` (recorded today); the final stage is closed as it opens."""
     final = stage.produces == "final"
-    # the clock's time, not the transaction's: the history is in the order of the moves, several in one transaction too
+    # the clock's time, not the transaction's: the history keeps the order of moves made in one transaction too
     return ProcedureStage(run_id=run.id, stage=index, code=stage.code, opened_at=func.clock_timestamp(),
-                          opened_on=day, opened_recorded_on=today,
-                          opened_by=subject, late_reason=move.reason if move.on is not None else None,
+                          opened_on=day, opened_recorded_on=today, opened_by=subject,
+                          late_reason=move.reason if move.on is not None else None,
                           closed_at=func.now() if final else None, closed_on=day if final else None,
                           closed_recorded_on=today if final else None, closed_by=subject if final else None)
 
@@ -165,7 +162,7 @@ async def advance(session: AsyncSession, scheme: Scheme, period: str, scope: Sco
     or of the day the move took effect (``move.on``), the conditions on dates judged on that day."""
     caller = scope.caller
     if move.on is None and move.reason is not None:
-        raise _bad("a reason goes with on: the day the move took effect, when it is recorded afterwards",
+        raise bad_field("a reason goes with on: the day the move took effect, when it is recorded afterwards",
                    "body.reason")
     run = await _locked_run(session, scheme, period)
     if run is None:
