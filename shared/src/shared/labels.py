@@ -5,8 +5,9 @@
 (the code itself in both languages when the catalogue does not know it, e.g. a rater group a scheme
 named itself) and ``label(kind, code, lang)`` one of them. Error codes are the kind ``error``; their
 labels are the problem ``title`` in each language. ``negotiate(accept_language)`` picks the language
-of an answer: ``en`` when the header prefers English, ``zh-CN`` otherwise (the product's users read
-Chinese; a client that sends no header gets Chinese).
+of the texts of an answer (error titles and details, explanation sentences): ``zh-CN`` when the
+first Chinese or English language the header names (by q-value, then order) is Chinese, ``en``
+otherwise, so a client that sends no header (a script, the CLI) keeps the English texts.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from shared.label_errors import ERRORS
 
 ZH, EN = "zh-CN", "en"
 LANGS = (ZH, EN)
-DEFAULT_LANG = ZH
+DEFAULT_LANG = EN
 LABEL_DESCRIPTION = "the code's labels: `{\"zh-CN\": ..., \"en\": ...}` (see `GET /api/v1/catalogue`)"
 
 Labels = dict[str, str]
@@ -139,7 +140,7 @@ def maybe_labels(kind: str, code: str | None) -> Labels | None:
 
 def negotiate(accept_language: str | None) -> str:
     """The answer's language from an ``Accept-Language`` header: the first of its languages (by
-    q-value, then order) that is Chinese or English; Chinese when there is none."""
+    q-value, then order) that is Chinese or English; English when there is none."""
     ranked: list[tuple[float, int, str]] = []
     for index, part in enumerate((accept_language or "").split(",")):
         tag, _, params = part.strip().partition(";")
