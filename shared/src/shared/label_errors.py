@@ -25,6 +25,10 @@ _TITLES: dict[str, tuple[str, str]] = {
     "internal_error": ("服务器内部错误", "Internal server error"),
     # gateway
     "invalid_credentials": ("用户名或密码错误", "Invalid username or password"),
+    "unauthenticated": ("需要登录", "Sign in or send an API key"),
+    "token_expired": ("登录已过期", "The access token has expired"),
+    "token_invalid": ("登录凭据无效", "The access token is not valid"),
+    "api_key_invalid": ("接口密钥无效", "The API key is unknown or revoked"),
     "account_locked": ("账号已临时锁定", "The account is temporarily locked"),
     "refresh_token_invalid": ("登录凭据已失效", "The refresh token is invalid or expired"),
     "username_taken": ("用户名已被使用", "The username is taken"),
@@ -95,6 +99,14 @@ _TITLES: dict[str, tuple[str, str]] = {
     "stage_not_open": ("该环节尚未开始", "The stage is not open"),
     "first_stage": ("已是第一个环节", "This is the first stage"),
     "run_by_procedure": ("该操作由考核程序执行", "The procedure does this"),
+    # a stage of the procedure that cannot be left yet (also each condition's code in the procedure's state)
+    "deadline_not_passed": ("本环节期限未到", "The stage's deadline has not passed"),
+    "draft_missing": ("尚未拟定等次", "No draft result of the period yet"),
+    "publicity_not_over": ("公示期未满", "The publicity period is not over"),
+    "objections_pending": ("尚有异议未处理", "Objections are still undecided"),
+    "ballots_missing": ("尚有测评票未提交", "Ballots are missing"),
+    "rating_round_missing": ("尚未开启民主测评", "The rating round is not opened"),
+    "rating_round_open": ("民主测评尚未结束", "The rating round is still open"),
     # quota
     "apportionment_invalid": ("名额测算请求无法计算", "The apportionment request cannot be computed"),
     "allocation_invalid": ("名额分配数据不符合规则", "The allocation inputs break a rule"),
