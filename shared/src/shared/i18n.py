@@ -27,6 +27,7 @@ _ZH_DETAILS = {
     "not_found": "未找到该对象，或它不在您的地区、单位或本人范围内。",
     "forbidden": "您的角色或接口密钥无权执行此操作。",
     "unauthorized": "请先登录，或登录凭据无效、已过期。",
+    "unauthenticated": "请先登录（Authorization: Bearer …）或提供接口密钥（X-API-Key）。",
     "token_expired": "登录已过期，请刷新或重新登录。",
     "token_invalid": "登录凭据无效，请重新登录。",
     "api_key_invalid": "接口密钥无效或已吊销。",
@@ -76,8 +77,9 @@ def field_message(err: Mapping[str, Any], lang: str) -> str:
     template = _ZH_FIELD.get(str(err.get("type", "")))
     if template is None:
         return english
+    context = {key: str(value).replace(" or ", ", ") for key, value in (err.get("ctx") or {}).items()}
     try:
-        return template.format(**(err.get("ctx") or {}))
+        return template.format(**context)
     except (KeyError, IndexError, ValueError):
         return template.split("{")[0].rstrip("（ ：")
 
