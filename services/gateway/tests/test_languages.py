@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -74,7 +73,8 @@ async def test_not_found_from_a_service(gateway_app: FastAPI, world: World) -> N
     zh = await _call(gateway_app, "GET", path, {**world.headers["P"], **ZH})
     en = await _call(gateway_app, "GET", path, {**world.headers["P"], **EN})
     assert zh["code"] == en["code"] == "allocation_not_found"
-    assert (zh["title"], zh["detail"]) == ("名额分配记录不存在", "名额分配记录不存在，或不在您的地区、单位或本人范围内。")
+    assert zh["title"] == "名额分配记录不存在"
+    assert zh["detail"] == "名额分配记录不存在，或不在您的地区、单位或本人范围内。"
     assert en["title"] == "No such allocation run" and en["detail"].startswith("no allocation run")
 
 
@@ -96,7 +96,8 @@ async def test_forbidden_and_unauthenticated_at_the_gateway(gateway_app: FastAPI
 async def test_a_conflict_has_fixed_text(gateway_app: FastAPI, world: World) -> None:
     code = f"lang{uuid.uuid4().hex[:6]}"
     async with asgi_client(gateway_app) as client:
-        first = await client.post("/api/v1/records/regions", headers=world.headers["P"], json={"code": code, "name": "区"})
+        first = await client.post("/api/v1/records/regions", headers=world.headers["P"],
+                                  json={"code": code, "name": "区"})
     assert first.status_code == 201, first.text
     zh = await _call(gateway_app, "POST", "/api/v1/records/regions", {**world.headers["P"], **ZH},
                      json={"code": code, "name": "区"})
