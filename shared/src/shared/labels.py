@@ -14,16 +14,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import computed_field
+from typing_extensions import TypedDict
 
 from shared.label_errors import ERRORS
 
 ZH, EN = "zh-CN", "en"
 LANGS = (ZH, EN)
 DEFAULT_LANG = EN
-LABEL_DESCRIPTION = "the code's labels: `{\"zh-CN\": ..., \"en\": ...}` (see `GET /api/v1/catalogue`)"
 
 Labels = dict[str, str]
+# How a pair of labels is documented: both languages always present.
+LabelPair = TypedDict("LabelPair", {"zh-CN": str, "en": str})
 
 
 def _kind(**codes: tuple[str, str]) -> dict[str, Labels]:
@@ -136,6 +141,35 @@ def label(kind: str, code: str, lang: str = DEFAULT_LANG) -> str:
 
 def maybe_labels(kind: str, code: str | None) -> Labels | None:
     return None if code is None else labels(kind, code)
+
+
+def label_of(kind: str, field: str) -> Any:
+    """A read model's ``<field>_label``: ``{"zh-CN": ..., "en": ...}`` of the code in ``field`` (null
+    when it is null), a computed field looked up when the answer is serialised::
+
+        class ResultRead(BaseModel):
+            grade: str | None
+            grade_label: ClassVar[Any] = label_of("grade", "grade")
+
+    (``ClassVar`` so that type checkers do not take it for a field to fill in.)
+    """
+    def labelled(self: Any) -> Labels | None:
+        return maybe_labels(kind, getattr(self, field))
+
+    return computed_field(property(labelled), return_type=LabelPair | None,  # type: ignore[call-overload]
+                          description=f"`{field}` in Chinese and English (`{kind}` of `GET /api/v1/catalogue`)")
+
+
+def labels_of(kind: str, field: str) -> Any:
+    """A read model's ``<field>_labels``: the labels of each key of the mapping (or each item of the
+    list) in ``field``: ``{code: {"zh-CN": ..., "en": ...}}``."""
+    def labelled(self: Any) -> dict[str, Labels]:
+        codes: Iterable[str] = getattr(self, field) or ()
+        return {code: labels(kind, code) for code in codes}
+
+    return computed_field(property(labelled), return_type=dict[str, LabelPair],  # type: ignore[call-overload]
+                          description=f"each code of `{field}` in Chinese and English (`{kind}` of "
+                                      f"`GET /api/v1/catalogue`)")
 
 
 def negotiate(accept_language: str | None) -> str:
