@@ -507,6 +507,7 @@ ROWS: list[Row] = [
     Row("POST", "/api/v1/quota/allocations/{run_id}/publish", REGION),
     # the gateway's own
     Row("GET", "/api/v1/me", {**SIGNED_IN, "KS": OK, "KN": OK, "KB": OK}),
+    Row("GET", "/api/v1/catalogue", {**SIGNED_IN, "KS": OK, "KN": OK, "KB": OK}),
     Row("POST", "/api/v1/auth/logout", SIGNED_IN, body=lambda w: {}),
     Row("POST", "/api/v1/admin/users", REGION, body=lambda w: {
         "username": f"mx-made-{fresh()}-{uuid.uuid4().hex[:4]}", "password": PASSWORD, "role": "leader",

@@ -3,7 +3,8 @@
 Services raise ``AppError`` subclasses; one set of handlers renders them, request
 validation failures and anything unexpected as ``application/problem+json`` with a
 stable machine ``code``. A stack trace never leaves the process: unexpected errors are
-logged with the request id and answered with a bare 500 problem.
+logged with the request id and answered with a bare 500 problem. ``title`` and ``detail`` are in
+the caller's ``Accept-Language`` (see :mod:`shared.i18n`); ``code`` is the same in every language.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
+from shared.i18n import field_message, lang_var, localise, validation_detail
 from shared.logging import request_id_var
 
 PROBLEM_JSON = "application/problem+json"
@@ -116,6 +118,7 @@ def problem(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
+    title, detail = localise(status, code, title, detail, lang_var.get())
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
         "title": title,
@@ -141,11 +144,11 @@ def _location(loc: Sequence[int | str]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+def validation_errors(errors: Sequence[Any], lang: str) -> list[dict[str, Any]]:
     out = []
     for err in errors:
         loc = err.get("loc", ())
-        out.append({"loc": list(loc), "field": _location(loc), "message": err.get("msg", ""),
+        out.append({"loc": list(loc), "field": _location(loc), "message": field_message(err, lang),
                     "type": err.get("type", "")})
     return out
 
@@ -160,10 +163,10 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = validation_errors(exc.errors())
-    fields = ", ".join(e["field"] for e in errors[:5])
+    lang = lang_var.get()
+    errors = validation_errors(exc.errors(), lang)
     return problem(422, code="validation_error", title="Request validation failed",
-                   detail=f"{len(errors)} invalid field(s): {fields}", errors=errors,
+                   detail=validation_detail([e["field"] for e in errors], len(errors), lang), errors=errors,
                    instance=request.url.path)
 
 

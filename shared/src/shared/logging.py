@@ -19,6 +19,9 @@ from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.i18n import lang_var
+from shared.labels import negotiate
+
 REQUEST_ID_HEADER = "x-request-id"
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 trace_id_var: ContextVar[str | None] = ContextVar("trace_id", default=None)
@@ -73,7 +76,8 @@ def new_request_id() -> str:
 
 
 class RequestContextMiddleware:
-    """Pure ASGI middleware: request id in and out, one structured access line."""
+    """Pure ASGI middleware: request id in and out, the answer's language (``Accept-Language``), one
+    structured access line."""
 
     def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
         self.app = app
@@ -83,12 +87,15 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = parent = None
+        incoming = parent = language = None
         for key, value in scope["headers"]:
             if key == b"x-request-id":
                 incoming = value.decode("latin-1")
             elif key == b"traceparent":
                 parent = value.decode("latin-1")
+            elif key == b"accept-language":
+                language = value.decode("latin-1")
+        lang_token = lang_var.set(negotiate(language))
         request_id = incoming if incoming and _VALID_ID.match(incoming) else new_request_id()
         token = request_id_var.set(request_id)
         traced = _TRACEPARENT.match(parent.strip().lower()) if parent else None
@@ -121,3 +128,4 @@ class RequestContextMiddleware:
                 )
             request_id_var.reset(token)
             trace_id_var.reset(trace_token)
+            lang_var.reset(lang_token)

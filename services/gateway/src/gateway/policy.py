@@ -164,6 +164,8 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/quota/allocations/{run_id}/compare/{other_id}", ADMINS),
     rule("GET", "/api/v1/quota/allocations/{run_id}/report.xlsx", ADMINS, "results:read"),
     rule("POST", "/api/v1/quota/allocations/{run_id}/publish", ADMINS),
+    # the gateway's own
+    rule("GET", "/api/v1/catalogue", EVERYONE, "results:read", "inputs:write", "apportion"),
 )
 
 _COMPILED = tuple((r, r.pattern) for r in RULES)

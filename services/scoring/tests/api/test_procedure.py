@@ -126,7 +126,10 @@ async def test_a_period_walks_through_the_national_procedure(
     shown = (await client.get(f"{proc}/publicity")).json()
     # A 0.8×95 + 0.2×80 = 92, B 88, C 84, D 80, E 0.8×60 + 16 = 64 (below 75: poor); good for 2 of 5
     assert grades(shown) == {"A": "good", "B": "good", "C": "fairly_good", "D": "fairly_good", "E": "poor"}
-    assert set(shown["items"][0]) == {"person_id", "name", "unit", "grade"} and shown["items"][0]["unit"] == "夏村镇"
+    assert set(shown["items"][0]) == {"person_id", "name", "unit", "grade", "grade_label"}
+    assert shown["items"][0]["unit"] == "夏村镇"
+    chinese = {"good": "好", "fairly_good": "较好", "poor": "较差"}
+    assert all(i["grade_label"]["zh-CN"] == chinese[i["grade"]] for i in shown["items"])
     assert "score" not in str(shown)
 
     today_is("2026-02-13")

@@ -3,9 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.labels import label_of
 
 Ratio = Annotated[Decimal, Field(ge=0, le=1, description="a decimal string, e.g. \"0.22\"")]
 UnitKind = Literal["township", "street", "department", "institution"]
@@ -147,6 +149,7 @@ class TraceStepRead(BaseModel):
 class WarningRead(BaseModel):
     code: str = Field(description="uplift_unreachable, designated_not_given, pool_bounds_unmet or "
                                   "pool_overspent")
+    code_label: ClassVar[Any] = label_of("allocation_warning", "code")
     message: str
     unit_id: str | None = Field(default=None, description="the unit it is about, if one")
 

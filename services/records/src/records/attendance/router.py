@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -17,6 +17,7 @@ from records.config import SettingsDep
 from records.exporting import table_response
 from records.roster.router import PeriodDep
 from shared.db import SessionDep
+from shared.labels import label_of
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/attendance", tags=["attendance"])
@@ -51,6 +52,7 @@ class AttendanceRead(BaseModel):
     unit_id: uuid.UUID
     day: date
     status: str
+    status_label: ClassVar[Any] = label_of("attendance_status", "status")
     note: str | None
 
 

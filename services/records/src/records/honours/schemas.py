@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.labels import label_of
 
 Level = Literal["national", "provincial", "city", "county", "township"]
 LEVEL_NAMES = {"national": "国家级", "provincial": "省级", "city": "市级", "county": "县级", "township": "乡镇级"}
@@ -21,6 +23,7 @@ class HonourCreate(BaseModel):
     unit_id: uuid.UUID | None = Field(default=None, description="the unit honoured (or give person_id)")
     title: str = Field(min_length=1, max_length=200, examples=["全县优秀共产党员"])
     level: Level = LEVEL_FIELD
+    level_label: ClassVar[Any] = label_of("honour_level", "level")
     awarded_on: date = Field(description="the day of the award; not after today (Asia/Shanghai)")
     awarded_by: str = Field(min_length=1, max_length=200, description="the awarding body", examples=["中共某县委"])
     evidence: str = Field(min_length=1, max_length=5_000, description="the document number or text",
@@ -39,6 +42,7 @@ class HonourRead(BaseModel):
     unit_id: uuid.UUID = Field(description="the unit honoured, or the person's unit on the day of the award")
     title: str
     level: Level = LEVEL_FIELD
+    level_label: ClassVar[Any] = label_of("honour_level", "level")
     awarded_on: date
     awarded_by: str
     evidence: str

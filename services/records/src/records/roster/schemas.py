@@ -3,10 +3,12 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
+
+from shared.labels import label_of
 
 UnitKind = Literal["township", "street", "department", "institution"]
 StaffCategory = Literal["leadership", "middle", "staff", "non_staff"]
@@ -70,6 +72,7 @@ class UnitRead(BaseModel):
     code: str
     name: str
     kind: str
+    kind_label: ClassVar[Any] = label_of("unit_kind", "kind")
     evaluation_group: str | None
 
 
@@ -145,6 +148,7 @@ class AssignmentRead(BaseModel):
     unit_id: uuid.UUID
     section_id: uuid.UUID | None
     staff_category: str
+    staff_category_label: ClassVar[Any] = label_of("staff_category", "staff_category")
     post: str | None
     active_from: date
     active_to: date | None
@@ -164,6 +168,7 @@ class MemberRead(BaseModel):
     unit_id: uuid.UUID
     section_id: uuid.UUID | None
     staff_category: str
+    staff_category_label: ClassVar[Any] = label_of("staff_category", "staff_category")
     post: str | None
     active_from: date
     active_to: date | None
@@ -181,6 +186,7 @@ class UnitHeadcount(BaseModel):
     code: str
     name: str
     kind: str
+    kind_label: ClassVar[Any] = label_of("unit_kind", "kind")
     evaluation_group: str | None
     headcount: int
 

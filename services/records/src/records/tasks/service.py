@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from records.errors import InvalidReference
 from records.roster.models import Unit
 from records.tasks.models import Task, TaskCoOwner, TaskUpdate
 from shared.errors import Conflict, Forbidden, NotFound
+from shared.labels import label_of
 from shared.periods import Period
 from shared.service_auth import Caller
 
@@ -70,6 +71,7 @@ class ConfirmIn(BaseModel):
 class TaskUpdateRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     kind: str
+    kind_label: ClassVar[Any] = label_of("task_update_kind", "kind")
     progress: Decimal
     note: str
     by: str = Field(description="who reported, or confirmed")
@@ -89,6 +91,7 @@ class TaskRead(BaseModel):
     due_on: date
     supervised: bool
     status: str = Field(description="open, awaiting_confirmation (the person reported 100), done or cancelled")
+    status_label: ClassVar[Any] = label_of("task_status", "status")
     progress: Decimal
     completed_on: date | None = Field(default=None, description="confirmed by the unit's leader or administrator")
     lead_share: Decimal = Field(description="the lead's share of the task (1 without co-owners)")

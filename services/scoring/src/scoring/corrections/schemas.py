@@ -3,9 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.labels import label_of
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000, description="why: kept in the period's changes")]
 
@@ -50,7 +52,9 @@ class ChangeRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     kind: Literal["adjustment", "negative_event", "mark"]
+    kind_label: ClassVar[Any] = label_of("change_kind", "kind")
     action: Literal["add", "amend", "void"]
+    action_label: ClassVar[Any] = label_of("change_action", "action")
     object_id: uuid.UUID | None = Field(description="the item's or event's id; none for a mark")
     person_id: uuid.UUID
     old: dict[str, Any] | None = Field(description="the values before (none for an addition)")

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.labels import label_of
 
 
 class CalendarDayIn(BaseModel):
@@ -33,6 +36,7 @@ class CalendarRead(BaseModel):
 
 class ConditionRead(BaseModel):
     code: str
+    code_label: ClassVar[Any] = label_of("error", "code")
     holds: bool
     detail: str
 
@@ -42,8 +46,11 @@ class StageRead(BaseModel):
     code: str
     name: str
     produces: str
+    produces_label: ClassVar[Any] = label_of("stage_produces", "produces")
     actor: str
+    actor_label: ClassVar[Any] = label_of("stage_actor", "actor")
     state: str = Field(description="done, current or pending")
+    state_label: ClassVar[Any] = label_of("stage_state", "state")
     opens: date | None
     closes: date | None = Field(description="its closing date, given or counted in working days from its opening")
     working_days: int | None
@@ -118,6 +125,7 @@ class PublicRow(BaseModel):
     name: str
     unit: str
     grade: str | None = Field(description="the proposed grade")
+    grade_label: ClassVar[Any] = label_of("grade", "grade")
 
 
 class PublicityRead(BaseModel):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from fractions import Fraction
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from scoring.period_settings import BottomGroupIn
 from scoring.rounds.service import scope_people
 from scoring.schemes.service import rules_of
 from scoring.scope import Scope, scheme_or_404
+from shared.labels import label_of
 from shared.numbers import decimal_str
 from shared.periods import Period
 
@@ -56,6 +58,7 @@ class BottomPerson(BaseModel):
 class BottomGroup(BaseModel):
     name: str
     staff_category: str | None
+    staff_category_label: ClassVar[Any] = label_of("staff_category", "staff_category")
     last: int
     people: list[BottomPerson] = Field(description="at the bottom in at least months_running consecutive months")
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.labels import label_of
 
 
 class PersonChange(BaseModel):
@@ -45,6 +47,7 @@ class ResultRead(BaseModel):
     score: str | None = Field(description="exact decimal, rounded half-even at 6 places if longer")
     rank: int | None
     grade: str | None
+    grade_label: ClassVar[Any] = label_of("grade", "grade")
     group: dict[str, str | None] | None = Field(
         default=None, description="the group the person was ranked and graded in (grades.compare_within)")
 
@@ -68,7 +71,12 @@ class Explanation(BaseModel):
     score: str | None
     rank: int | None
     grade: str | None
+    grade_label: ClassVar[Any] = label_of("grade", "grade")
     detail: dict[str, Any]
+    sentences: list[str] = Field(
+        description="the explanation in words, in the language of Accept-Language (zh-CN when it prefers Chinese, "
+                    "else en): each part with its exact numbers, e.g. \"民主测评 77 分 × 20% = 15.4 分\"; indicators "
+                    "and items by the scheme's names, groups and grades by the catalogue's labels")
 
 
 class ObjectionCreate(BaseModel):
@@ -89,11 +97,13 @@ class ObjectionRead(BaseModel):
     person_id: uuid.UUID
     reason: str
     status: str
+    status_label: ClassVar[Any] = label_of("objection_status", "status")
     created_at: datetime
     created_by: str
     reviewed_at: datetime | None
     reviewed_by: str | None
     decision: str | None = Field(description="upheld or rejected, once reviewed")
+    decision_label: ClassVar[Any] = label_of("objection_decision", "decision")
     decision_reason: str | None = Field(description="the reviewer's reason")
     new_close_id: uuid.UUID | None
 

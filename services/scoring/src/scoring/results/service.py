@@ -44,9 +44,9 @@ from scoring.errors import (
     ResultNotFound,
     RoundOpen,
 )
-from scoring.models import Close, Objection, RatingRound, Result, Scheme
+from scoring.models import Close, Objection, RatingRound, Result, Scheme, SchemeVersion
 from scoring.results import groups as grouping
-from scoring.results import masking
+from scoring.results import masking, sentences
 from scoring.results.compute import (
     NO_LIMITS,
     Leftovers,
@@ -91,6 +91,7 @@ from scoring.scope import (
     scheme_or_404,
 )
 from shared.errors import Conflict
+from shared.i18n import lang_var
 from shared.numbers import decimal_str, ratio_str
 from shared.periods import Period, parse_period
 from shared.service_auth import Caller
@@ -680,10 +681,13 @@ async def explain(session: AsyncSession, scheme_id: uuid.UUID, period: Period, p
     if row is None or (units is not None and str(row.unit_id) not in units):
         raise ResultNotFound(f"{person_id} has no result of {period.code} under scheme {scheme_id}")
     detail = await expand(session, close, str(person_id), row.detail)
+    version_ = await session.get(SchemeVersion, (close.scheme_id, close.scheme_version))  # loaded by expand
+    assert version_ is not None
     return Explanation(close_id=close.id, scheme_id=scheme_id, period=close.period, version=close.version,
                        scheme_version=close.scheme_version, published=close.published_at is not None,
                        person_id=person_id, score=score_str(row.score), rank=row.rank, grade=row.grade,
-                       detail=detail)
+                       detail=detail, sentences=sentences.explain(detail, version_.definition, grade=row.grade,
+                                                                  rank=row.rank, lang=lang_var.get()))
 
 
 async def expand(session: AsyncSession, close: Close, person_id: str, stored: dict[str, Any]) -> dict[str, Any]:

@@ -3,9 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from shared.labels import label_of, labels_of
 
 
 class RaterIn(BaseModel):
@@ -28,10 +30,12 @@ class RoundRead(BaseModel):
     scheme_id: uuid.UUID
     period: str
     status: str
+    status_label: ClassVar[Any] = label_of("round_status", "status")
     opened_at: datetime
     closed_at: datetime | None
     closes_at: datetime | None = Field(default=None, description="the deadline for ballots, if any")
     raters_by_group: dict[str, int]
+    raters_by_group_labels: ClassVar[Any] = labels_of("rater_group", "raters_by_group")
     people: int
     ratings: int
     voted_by_group: dict[str, int] | None = Field(
