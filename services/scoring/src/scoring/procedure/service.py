@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring import events
 from scoring.models import Close, Objection, ProcedureRun, ProcedureStage, RatingCode, RatingRound, Scheme
 from scoring.procedure import calendar as days
 from scoring.procedure.days import calendar_of
@@ -242,6 +243,8 @@ async def advance(session: AsyncSession, scheme: Scheme, period: str, scope: Sco
         await session.flush()
         session.add(ProcedureStage(run_id=run.id, stage=0, code=first.code, opened_on=today, opened_by=caller.subject))
         await session.flush()
+        await events.stage_moved(session, scheme, period, code=first.code, name=first.name, direction="started",
+                                 close_id=None)
         return await view(session, scheme, period, scope, today)
     stages = stages_of(run)
     at = run.stage  # the update below changes run.stage in the session
@@ -269,8 +272,8 @@ async def advance(session: AsyncSession, scheme: Scheme, period: str, scope: Sco
         draft = await latest(session, scheme.id, period)
         values.update(window_opened_on=today, window_starts_on=window.starts_on, window_ends_on=window.ends_on,
                       draft_close_id=None if draft is None else draft.id)
+    close = await latest(session, scheme.id, period)
     if following.produces == "final":
-        close = await latest(session, scheme.id, period)
         assert close is not None  # checked: draft_missing
         await session.execute(update(Close).where(Close.id == close.id, Close.published_at.is_(None))
                               .values(published_at=func.now(), published_by=caller.subject))
@@ -283,6 +286,12 @@ async def advance(session: AsyncSession, scheme: Scheme, period: str, scope: Sco
                                closed_by=caller.subject if following.produces == "final" else None))
     await session.flush()
     await session.refresh(run)
+    await events.stage_moved(session, scheme, period, code=following.code, name=following.name,
+                             direction="advanced", close_id=None if close is None else close.id)
+    if following.produces == "final":
+        assert close is not None
+        await session.refresh(close)
+        await events.result_published(session, close, scheme)
     return await view(session, scheme, period, scope, today)
 
 
@@ -334,6 +343,9 @@ async def back(session: AsyncSession, scheme: Scheme, period: str, scope: Scope,
                                opened_by=caller.subject))
     await session.flush()
     await session.refresh(run)
+    close = await latest(session, scheme.id, period)
+    await events.stage_moved(session, scheme, period, code=previous.code, name=previous.name, direction="back",
+                             close_id=None if close is None else close.id)
     return await view(session, scheme, period, scope, today)
 
 

@@ -30,6 +30,7 @@ import orjson
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring import events
 from scoring.clients import Neighbours
 from scoring.config import CLOSE_WORK_MEM_MB, DEFAULT_TUNING, CloseTuning
 from scoring.corrections import history
@@ -773,6 +774,7 @@ async def publish(session: AsyncSession, close_id: uuid.UUID, scope: Scope) -> C
     await session.execute(update(Close).where(Close.id == close.id)
                           .values(published_at=func.now(), published_by=caller.subject))
     await session.refresh(close)
+    await events.result_published(session, close, scheme)
     return close_read(close)
 
 
@@ -860,6 +862,7 @@ async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uu
         values.update(status="accepted", decision="upheld", new_close_id=reclosed.id)
     await session.execute(update(Objection).where(Objection.id == objection_id).values(**values))
     await session.refresh(objection)
+    await events.objection_decided(session, objection, close, scheme)
     return objection
 
 
