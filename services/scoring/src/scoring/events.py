@@ -103,7 +103,7 @@ async def derive(session: AsyncSession, request: Request, caller: Caller, person
         .where(RoundRater.rater_id == person_id, RatingRound.status == "open",
                RatingRound.closes_at > now, RatingRound.closes_at <= now + DEADLINE_NOTICE))
     rows = []
-    for round_, scheme in found.tuples():
+    for round_, scheme in found:
         assert round_.closes_at is not None
         rows.append({"kind": "round_deadline", "person_id": person_id,
                      "dedupe_key": f"round_deadline:{round_.id}:{person_id}:{round_.closes_at.isoformat()}",
