@@ -47,12 +47,12 @@ def _results_link(scheme_id: uuid.UUID | str, period: str) -> str:
 async def _to_units(session: AsyncSession, scheme: Scheme, close_id: uuid.UUID | None, kind: str,
                     payload: dict[str, Any], link: str) -> None:
     """One event per unit: the scheme's unit; for a group's scheme, each unit of the close's rows, in
-    one INSERT … SELECT (a province's version writes a row per unit, not one per person)."""
-    owner = scheme.unit_id if scheme.unit_id is not None else scheme.lead_unit_id
-    if owner is not None:
-        await outbox.emit(session, EVENTS, [{"kind": kind, "unit_id": owner, "payload": payload, "link": link}])
-        return
-    if close_id is None:
+    one INSERT … SELECT (a province's version writes a row per unit, not one per person), or its lead
+    unit while there is no close."""
+    if scheme.unit_id is not None or close_id is None:
+        owner = scheme.unit_id if scheme.unit_id is not None else scheme.lead_unit_id
+        if owner is not None:
+            await outbox.emit(session, EVENTS, [{"kind": kind, "unit_id": owner, "payload": payload, "link": link}])
         return
     rows = (select(Result.unit_id).where(Result.close_id == close_id, Result.unit_id.is_not(None))
             .distinct().subquery())
@@ -68,7 +68,7 @@ async def result_published(session: AsyncSession, close: Close, scheme: Scheme) 
 
 async def stage_moved(session: AsyncSession, scheme: Scheme, period: str, *, code: str, name: str,
                       direction: str, close_id: uuid.UUID | None) -> None:
-    """To the scheme's unit (a group's scheme without a lead unit: the units of its latest version, if any)."""
+    """To the scheme's unit (a group's scheme: the units of its latest version, else its lead unit, if any)."""
     payload = {**_scheme_payload(scheme, period), "stage": code, "stage_name": name, "direction": direction}
     await _to_units(session, scheme, close_id, "stage_moved", payload,
                     f"/api/v1/scoring/schemes/{scheme.id}/periods/{period}/procedure")
