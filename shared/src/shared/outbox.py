@@ -30,7 +30,6 @@ from sqlalchemy import (
     Index,
     Insert,
     MetaData,
-    Select,
     String,
     Table,
     func,
@@ -86,14 +85,6 @@ async def emit(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, 
     if dedupe:  # a reader racing this one wrote it first
         statement = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
     await session.execute(statement, [dict(r) for r in rows])
-
-
-async def emit_from(session: AsyncSession, table: Table, query: Select[Any]) -> None:
-    """Write the events a query selects (columns named kind, person_id or unit_id, payload, link),
-    in one statement: e.g. one per unit of a result version, however many people it holds."""
-    await _lock(session, table)
-    names = [c.name for c in query.selected_columns]
-    await session.execute(insert(table).from_select(names, query))
 
 
 class EventRead(BaseModel):

@@ -131,6 +131,15 @@ class Neighbours:
             return {}
         return {str(u["id"]): str(u["name"]) for u in orjson.loads(response.content)}
 
+    async def group_units(self, *, region_id: uuid.UUID, group: str) -> list[str]:
+        """The units of the region in an evaluation group, as records has them now (asked as the
+        system, for a scheme the caller was authorised on): one call, whatever the people in them."""
+        response = await self.records.request("GET", "/api/v1/records/units", caller=SYSTEM_CALLER,
+                                              params={"region_id": str(region_id)})
+        if response.status_code != 200:
+            raise UpstreamUnavailable(f"records answered {response.status_code} for the units of group {group}")
+        return sorted(str(u["id"]) for u in orjson.loads(response.content) if u.get("evaluation_group") == group)
+
     async def published_slots(self, *, region_id: uuid.UUID, year: int, caller: Caller) -> dict[str, int] | None:
         """The excellent slots per unit of the region's published allocation; None if none is published.
 

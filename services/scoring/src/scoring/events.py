@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import String, literal, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring import clock
+from scoring.clients import Neighbours
 from scoring.db import Base
-from scoring.models import Close, Objection, RatingRound, Result, RoundRater, Scheme
+from scoring.models import Close, Objection, RatingRound, RoundRater, Scheme
 from scoring.procedure.clock import today
 from shared import outbox
 from shared.service_auth import Caller
@@ -44,33 +44,33 @@ def _results_link(scheme_id: uuid.UUID | str, period: str) -> str:
     return f"/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results"
 
 
-async def _to_units(session: AsyncSession, scheme: Scheme, close_id: uuid.UUID | None, kind: str,
+async def _to_units(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, kind: str,
                     payload: dict[str, Any], link: str) -> None:
-    """One event per unit: the scheme's unit; for a group's scheme, each unit of the close's rows, in
-    one INSERT … SELECT (a province's version writes a row per unit, not one per person), or its lead
-    unit while there is no close."""
-    if scheme.unit_id is not None or close_id is None:
-        owner = scheme.unit_id if scheme.unit_id is not None else scheme.lead_unit_id
-        if owner is not None:
-            await outbox.emit(session, EVENTS, [{"kind": kind, "unit_id": owner, "payload": payload, "link": link}])
-        return
-    rows = (select(Result.unit_id).where(Result.close_id == close_id, Result.unit_id.is_not(None))
-            .distinct().subquery())
-    await outbox.emit_from(session, EVENTS, select(
-        literal(kind, String).label("kind"), rows.c.unit_id.label("unit_id"),
-        literal(payload, JSONB).label("payload"), literal(link, String).label("link")))
+    """One event per unit: the scheme's unit; for a group's scheme, each unit records has in the group
+    (and its lead unit): a province's version writes a row per unit, never one per person, and no
+    row of the version is read to find them."""
+    if scheme.unit_id is not None:
+        units = {scheme.unit_id}
+    else:
+        assert scheme.group_name is not None
+        units = {uuid.UUID(u) for u in await neighbours.group_units(region_id=scheme.region_id,
+                                                                     group=scheme.group_name)}
+        if scheme.lead_unit_id is not None:
+            units.add(scheme.lead_unit_id)
+    await outbox.emit(session, EVENTS, [{"kind": kind, "unit_id": u, "payload": payload, "link": link}
+                                        for u in sorted(units)])
 
 
-async def result_published(session: AsyncSession, close: Close, scheme: Scheme) -> None:
+async def result_published(session: AsyncSession, neighbours: Neighbours, close: Close, scheme: Scheme) -> None:
     payload = {"close_id": str(close.id), **_scheme_payload(scheme, close.period), "version": close.version}
-    await _to_units(session, scheme, close.id, "result_published", payload, _results_link(scheme.id, close.period))
+    await _to_units(session, neighbours, scheme, "result_published", payload, _results_link(scheme.id, close.period))
 
 
-async def stage_moved(session: AsyncSession, scheme: Scheme, period: str, *, code: str, name: str,
-                      direction: str, close_id: uuid.UUID | None) -> None:
-    """To the scheme's unit (a group's scheme: the units of its latest version, else its lead unit, if any)."""
+async def stage_moved(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: str, *, code: str,
+                      name: str, direction: str) -> None:
+    """To the scheme's units, as a published result is."""
     payload = {**_scheme_payload(scheme, period), "stage": code, "stage_name": name, "direction": direction}
-    await _to_units(session, scheme, close_id, "stage_moved", payload,
+    await _to_units(session, neighbours, scheme, "stage_moved", payload,
                     f"/api/v1/scoring/schemes/{scheme.id}/periods/{period}/procedure")
 
 

@@ -36,7 +36,7 @@ from shared.service_auth import Caller
 router = APIRouter(prefix="/api/v1/me/events", tags=["me"])
 FEEDS = ("records", "scoring")
 MAX_WAIT_SECONDS = 25
-UPSTREAM: dict[int | str, dict[str, Any]] = {504: {"description": "a service this request needs did not answer in time"}}
+UPSTREAM: dict[int | str, dict[str, Any]] = {504: {"description": "a service this needs did not answer in time"}}
 _CURSOR = re.compile(r"^r(\d{1,18})\.s(\d{1,18})$")
 
 Source = Literal["records", "scoring"]

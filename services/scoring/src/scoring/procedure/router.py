@@ -40,17 +40,17 @@ async def read_procedure(scheme_id: uuid.UUID, period: PeriodDep, session: Sessi
                                              "rating_round_open, draft_missing, publicity_not_over, "
                                              "objections_pending, ...), or the procedure is finished"}})
 async def advance(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
-                  today: TodayDep) -> ProcedureRead:
+                  today: TodayDep, request: Request) -> ProcedureRead:
     scheme = await scheme_or_404(session, scheme_id, scope)
-    return await service.advance(session, scheme, period.code, scope, today)
+    return await service.advance(session, request.app.state.neighbours, scheme, period.code, scope, today)
 
 
 @router.post(f"{BASE}/back", responses=PROCEDURE_CONFLICT, response_model=ProcedureRead,
              summary="Move the procedure back one stage, with a reason (never once final)")
 async def back(scheme_id: uuid.UUID, period: PeriodDep, body: BackIn, session: SessionDep, scope: ScopeDep,
-               today: TodayDep) -> ProcedureRead:
+               today: TodayDep, request: Request) -> ProcedureRead:
     scheme = await scheme_or_404(session, scheme_id, scope)
-    return await service.back(session, scheme, period.code, scope, today, body.reason)
+    return await service.back(session, request.app.state.neighbours, scheme, period.code, scope, today, body.reason)
 
 
 @router.get(f"{BASE}/publicity", responses=PROCEDURE_CONFLICT, response_model=PublicityRead,

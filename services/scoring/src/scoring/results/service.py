@@ -757,7 +757,7 @@ async def compare(session: AsyncSession, close_id: uuid.UUID, other_id: uuid.UUI
     return await history.stale_one(session, close_read(after, changes=await changes(session, before, after)))
 
 
-async def publish(session: AsyncSession, close_id: uuid.UUID, scope: Scope) -> CloseRead:
+async def publish(session: AsyncSession, neighbours: Neighbours, close_id: uuid.UUID, scope: Scope) -> CloseRead:
     """One wins: under the scheme's row lock, a version already published, or older than a published
     one, is a 409. A period run by a procedure is published by its final stage (a 409 here)."""
     from scoring.procedure.service import governed
@@ -774,7 +774,7 @@ async def publish(session: AsyncSession, close_id: uuid.UUID, scope: Scope) -> C
     await session.execute(update(Close).where(Close.id == close.id)
                           .values(published_at=func.now(), published_by=caller.subject))
     await session.refresh(close)
-    await events.result_published(session, close, scheme)
+    await events.result_published(session, neighbours, close, scheme)
     return close_read(close)
 
 
@@ -858,7 +858,7 @@ async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uu
                                "ratings or items the objection is about first",
                                errors=[{"field": "body.decision", "message": "nothing to recompute"}])
         if not await governed(session, scheme.id, close.period):
-            await publish(session, reclosed.id, scope)
+            await publish(session, neighbours, reclosed.id, scope)
         values.update(status="accepted", decision="upheld", new_close_id=reclosed.id)
     await session.execute(update(Objection).where(Objection.id == objection_id).values(**values))
     await session.refresh(objection)
