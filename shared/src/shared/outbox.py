@@ -32,12 +32,14 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     func,
+    literal,
     or_,
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import SessionDep
@@ -85,6 +87,19 @@ async def emit(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, 
     if dedupe:  # a reader racing this one wrote it first
         statement = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
     await session.execute(statement, [dict(r) for r in rows])
+
+
+async def emit_to_units(session: AsyncSession, table: Table, unit_ids: Sequence[uuid.UUID], *, kind: str,
+                        payload: Mapping[str, Any], link: str) -> None:
+    """One event to each unit, the same payload: one statement with one array, however many units."""
+    if not unit_ids:
+        return
+    await _lock(session, table)
+    units = select(func.unnest(bindparam("units", list(unit_ids), type_=ARRAY(UUID(as_uuid=True))))
+                   .column_valued("unit_id")).subquery()
+    await session.execute(insert(table).from_select(
+        ["kind", "unit_id", "payload", "link"],
+        select(literal(kind, String), units.c.unit_id, literal(dict(payload), JSONB), literal(link, String))))
 
 
 class EventRead(BaseModel):

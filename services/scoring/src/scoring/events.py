@@ -57,8 +57,7 @@ async def _to_units(session: AsyncSession, neighbours: Neighbours, scheme: Schem
                                                                      group=scheme.group_name)}
         if scheme.lead_unit_id is not None:
             units.add(scheme.lead_unit_id)
-    await outbox.emit(session, EVENTS, [{"kind": kind, "unit_id": u, "payload": payload, "link": link}
-                                        for u in sorted(units)])
+    await outbox.emit_to_units(session, EVENTS, sorted(units), kind=kind, payload=payload, link=link)
 
 
 async def result_published(session: AsyncSession, neighbours: Neighbours, close: Close, scheme: Scheme) -> None:
