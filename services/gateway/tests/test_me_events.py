@@ -190,6 +190,15 @@ class TestRecordsEvents:
                 ("task_assigned", task["id"]), ("task_overdue", task["id"])]
         assert (await feed(client, town, "a2", other))["events"] == []
 
+    async def test_a_co_owner_is_told_too(self, client: httpx.AsyncClient, town: Town) -> None:
+        before = (await feed(client, town, "a2"))["next"]
+        task = await _ok(await client.post("/api/v1/records/tasks", headers=town.headers["UA"], json={
+            "person_id": town.person["a3"], "title": "乡村振兴调研", "intensity": "1", "difficulty": "1",
+            "quantity": "1", "due_on": "2031-03-31", "co_owners": [{"person_id": town.person["a2"], "share": "0.4"}]}))
+        page = await feed(client, town, "a2", before)
+        assert [(e["kind"], e["payload"]["task_id"], e["payload"]["lead"]) for e in page["events"]] == [
+            ("task_assigned", task["id"], False)]
+
     async def test_an_import_refused_for_one_bad_row_tells_no_one(self, client: httpx.AsyncClient,
                                                                   town: Town) -> None:
         before = (await feed(client, town, "a2"))["next"]
@@ -224,6 +233,26 @@ class TestFeed:
         stale = await _ok(await client.post(f"{FEED}/read", headers=headers, json={"cursor": count["read_to"]}), 200)
         assert stale["unread"] == 1  # a position never moves back
         assert (await _ok(await client.post(f"{FEED}/read", headers=headers, json={}), 200))["unread"] == 0
+
+    async def test_both_services_come_in_time_order_one_page_after_another(self, client: httpx.AsyncClient,
+                                                                          town: Town) -> None:
+        after = (await feed(client, town, "b1"))["next"]
+        log = await _ok(await client.post("/api/v1/records/work-logs", headers=town.headers["b1"], json={
+            "person_id": town.person["b1"], "week": "2025-W11", "content": "本周整理档案"}))
+        await _ok(await client.put("/api/v1/records/comments", headers=town.headers["P"], json={
+            "target_kind": "work_log", "target_id": log["id"], "mark": 85, "comment": "认真"}), 200)
+        await _ok(await client.post(f"/api/v1/scoring/schemes/{town.scheme}/periods/2026Q1/rounds",
+                                    headers=town.headers["P"], json={
+                                        "raters": [{"rater_id": town.person["b1"], "group": "staff"}]}))
+        await _ok(await client.put("/api/v1/records/comments", headers=town.headers["P"], json={
+            "target_kind": "work_log", "target_id": log["id"], "mark": 88, "comment": "改进后更好"}), 200)
+        seen = []
+        for _ in range(3):
+            page = await feed(client, town, "b1", after, limit=1)
+            seen += [(e["source"], e["kind"]) for e in page["events"]]
+            after = page["next"]
+        assert seen == [("records", "comment_added"), ("scoring", "round_opened"), ("records", "comment_added")]
+        assert (await feed(client, town, "b1", after))["events"] == []
 
     async def test_a_long_poll_returns_when_an_event_arrives(self, client: httpx.AsyncClient, town: Town) -> None:
         after = (await feed(client, town, "a3"))["next"]

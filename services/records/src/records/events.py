@@ -30,12 +30,14 @@ async def comment_added(session: AsyncSession, *, target_kind: str, target_id: u
         "link": f"/api/v1/records/comments/{target_kind}/{target_id}"}])
 
 
-async def tasks_assigned(session: AsyncSession, tasks: Sequence[Task]) -> None:
-    """To each task's lead, one statement for them all (an import of thousands included)."""
+async def tasks_assigned(session: AsyncSession, given: Sequence[tuple[Task, uuid.UUID]]) -> None:
+    """To each person a task was given (its lead, each co-owner), one statement for them all (an
+    import of thousands included)."""
     await outbox.emit(session, EVENTS, [{
-        "kind": "task_assigned", "person_id": t.person_id,
-        "payload": {"task_id": str(t.id), "title": t.title, "due_on": t.due_on.isoformat()},
-        "link": f"/api/v1/records/tasks/{t.id}"} for t in tasks])
+        "kind": "task_assigned", "person_id": person_id,
+        "payload": {"task_id": str(t.id), "title": t.title, "due_on": t.due_on.isoformat(),
+                    "lead": person_id == t.person_id},
+        "link": f"/api/v1/records/tasks/{t.id}"} for t, person_id in given])
 
 
 async def audience(session: AsyncSession, request: Request, caller: Caller) -> tuple[uuid.UUID | None,

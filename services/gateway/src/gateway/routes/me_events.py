@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import heapq
+import itertools
 import re
 import time
 import uuid
@@ -113,8 +115,10 @@ async def _page(downstreams: Downstreams, caller: Caller, after: Positions, limi
     """One call to each service; the ``limit`` oldest of both, and the positions past them."""
     pages = await asyncio.gather(*(_ask(downstreams, s, "events", caller, {"after": after[s], "limit": limit})
                                    for s in FEEDS))
-    merged = sorted((MeEvent(source=s, **e) for s, page in zip(FEEDS, pages, strict=True) for e in page["events"]),
-                    key=lambda e: (e.at, e.source, e.id))[:limit]
+    # Each service's events stay in their own order (by id), so the positions past them skip none.
+    merged = list(itertools.islice(heapq.merge(*([MeEvent(source=s, **e) for e in page["events"]]
+                                                 for s, page in zip(FEEDS, pages, strict=True)),
+                                               key=lambda e: (e.at, e.source)), limit))
     positions = dict(after)
     for event in merged:
         positions[event.source] = max(positions[event.source], event.id)

@@ -125,5 +125,5 @@ async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Cal
             unchanged += 1
     session.add_all(added)
     await session.flush()
-    await events.tasks_assigned(session, added)
+    await events.tasks_assigned(session, [(t, t.person_id) for t in added])
     return TaskImportResult(rows=len(rows), added=len(added), updated=updated, unchanged=unchanged)
