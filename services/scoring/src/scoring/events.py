@@ -19,6 +19,7 @@ from scoring.clients import Neighbours
 from scoring.db import Base
 from scoring.models import Close, Objection, RatingRound, RoundRater, Scheme
 from scoring.procedure.clock import today
+from scoring.procedure.schemas import ProcedureRead
 from shared import outbox
 from shared.service_auth import Caller
 
@@ -65,12 +66,20 @@ async def result_published(session: AsyncSession, neighbours: Neighbours, close:
     await _to_units(session, neighbours, scheme, "result_published", payload, _results_link(scheme.id, close.period))
 
 
-async def stage_moved(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: str, *, code: str,
-                      name: str, direction: str) -> None:
-    """To the scheme's units, as a published result is."""
-    payload = {**_scheme_payload(scheme, period), "stage": code, "stage_name": name, "direction": direction}
+async def procedure_moved(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, moved: ProcedureRead, *,
+                          back: bool) -> None:
+    """The stage a move (a start, a step on, a step back) left the period at, to the scheme's units as a
+    published result is; entering the final stage publishes the result, which is told too."""
+    stage = next(s for s in moved.stages if s.state == "current")
+    direction = "back" if back else "started" if len(moved.history) == 1 else "advanced"
+    payload = {**_scheme_payload(scheme, moved.period), "stage": stage.code, "stage_name": stage.name,
+               "direction": direction}
     await _to_units(session, neighbours, scheme, "stage_moved", payload,
-                    f"/api/v1/scoring/schemes/{scheme.id}/periods/{period}/procedure")
+                    f"/api/v1/scoring/schemes/{scheme.id}/periods/{moved.period}/procedure")
+    if moved.finished and not back and moved.final_close_id is not None:
+        close = await session.get(Close, moved.final_close_id, populate_existing=True)
+        assert close is not None
+        await result_published(session, neighbours, close, scheme)
 
 
 async def objection_decided(session: AsyncSession, objection: Objection, close: Close, scheme: Scheme) -> None:

@@ -10,7 +10,7 @@ import httpx
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
-from .conftest import caller_headers
+from .conftest import caller_headers, unit_with_people
 from .test_merged_group import DEFINITION, county
 
 Q = "2025Q2"
@@ -52,3 +52,25 @@ async def test_a_groups_published_version_tells_each_of_its_units_once(client: h
     count = await client.get("/api/v1/scoring/events/count", headers=caller_headers(p["C"]), params={"after": 0})
     assert count.status_code == 200
     assert count.json()["count"] == 1
+
+
+async def test_a_procedure_tells_its_unit_each_move_and_the_publication_its_final_stage_makes(
+        client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:
+    town = await unit_with_people(records, "AB")
+    stages = [{"code": "draft", "name": "拟定等次", "produces": "draft"},
+              {"code": "final", "name": "确定等次", "produces": "final"}]
+    created = await client.post("/api/v1/scoring/schemes", json={
+        "region_id": town["region"], "unit_id": town["unit"], "name": "夏村镇机关",
+        "definition": {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}], "missing_inputs": "zero",
+                       "procedure": stages}})
+    assert created.status_code == 201, created.text
+    base = f"/api/v1/scoring/schemes/{created.json()['id']}/periods/{Q}"
+    assert (await client.post(f"{base}/procedure/advance")).status_code == 200
+    close = await client.post(f"{base}/close")
+    assert close.status_code == 201, close.text
+    assert (await client.post(f"{base}/procedure/advance")).status_code == 200
+    seen = [(e["kind"], e["unit_id"], e["payload"].get("stage"), e["payload"].get("direction"),
+             e["payload"].get("close_id")) for e in await events(client, caller_headers(town["people"]["B"]))]
+    assert seen == [("stage_moved", town["unit"], "draft", "started", None),
+                    ("stage_moved", town["unit"], "final", "advanced", None),
+                    ("result_published", town["unit"], None, None, close.json()["id"])]

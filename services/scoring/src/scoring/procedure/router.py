@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
+from scoring import events
 from scoring.periods import PeriodDep
 from scoring.procedure import days, publicity, service
 from scoring.procedure.clock import TodayDep
@@ -42,7 +43,9 @@ async def read_procedure(scheme_id: uuid.UUID, period: PeriodDep, session: Sessi
 async def advance(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                   today: TodayDep, request: Request) -> ProcedureRead:
     scheme = await scheme_or_404(session, scheme_id, scope)
-    return await service.advance(session, request.app.state.neighbours, scheme, period.code, scope, today)
+    moved = await service.advance(session, scheme, period.code, scope, today)
+    await events.procedure_moved(session, request.app.state.neighbours, scheme, moved, back=False)
+    return moved
 
 
 @router.post(f"{BASE}/back", responses=PROCEDURE_CONFLICT, response_model=ProcedureRead,
@@ -50,7 +53,9 @@ async def advance(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, 
 async def back(scheme_id: uuid.UUID, period: PeriodDep, body: BackIn, session: SessionDep, scope: ScopeDep,
                today: TodayDep, request: Request) -> ProcedureRead:
     scheme = await scheme_or_404(session, scheme_id, scope)
-    return await service.back(session, request.app.state.neighbours, scheme, period.code, scope, today, body.reason)
+    moved = await service.back(session, scheme, period.code, scope, today, body.reason)
+    await events.procedure_moved(session, request.app.state.neighbours, scheme, moved, back=True)
+    return moved
 
 
 @router.get(f"{BASE}/publicity", responses=PROCEDURE_CONFLICT, response_model=PublicityRead,

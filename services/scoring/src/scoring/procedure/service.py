@@ -17,8 +17,6 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scoring import events
-from scoring.clients import Neighbours
 from scoring.models import Close, Objection, ProcedureRun, ProcedureStage, RatingCode, RatingRound, Scheme
 from scoring.procedure import calendar as days
 from scoring.procedure.days import calendar_of
@@ -224,8 +222,7 @@ def _no_procedure(scheme: Scheme) -> Conflict:
                     code="no_procedure")
 
 
-async def advance(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: str, scope: Scope,
-                  today: date) -> ProcedureRead:
+async def advance(session: AsyncSession, scheme: Scheme, period: str, scope: Scope, today: date) -> ProcedureRead:
     """Start the run (opening its first stage), or leave the current stage for the next."""
     caller = scope.caller
     await session.execute(select(Scheme.id).where(Scheme.id == scheme.id).with_for_update())
@@ -245,8 +242,6 @@ async def advance(session: AsyncSession, neighbours: Neighbours, scheme: Scheme,
         await session.flush()
         session.add(ProcedureStage(run_id=run.id, stage=0, code=first.code, opened_on=today, opened_by=caller.subject))
         await session.flush()
-        await events.stage_moved(session, neighbours, scheme, period, code=first.code, name=first.name,
-                                 direction="started")
         return await view(session, scheme, period, scope, today)
     stages = stages_of(run)
     at = run.stage  # the update below changes run.stage in the session
@@ -274,7 +269,6 @@ async def advance(session: AsyncSession, neighbours: Neighbours, scheme: Scheme,
         draft = await latest(session, scheme.id, period)
         values.update(window_opened_on=today, window_starts_on=window.starts_on, window_ends_on=window.ends_on,
                       draft_close_id=None if draft is None else draft.id)
-    close: Close | None = None  # the version the final stage publishes
     if following.produces == "final":
         close = await latest(session, scheme.id, period)
         assert close is not None  # checked: draft_missing
@@ -289,11 +283,6 @@ async def advance(session: AsyncSession, neighbours: Neighbours, scheme: Scheme,
                                closed_by=caller.subject if following.produces == "final" else None))
     await session.flush()
     await session.refresh(run)
-    await events.stage_moved(session, neighbours, scheme, period, code=following.code, name=following.name,
-                             direction="advanced")
-    if close is not None:
-        await session.refresh(close)
-        await events.result_published(session, neighbours, close, scheme)
     return await view(session, scheme, period, scope, today)
 
 
@@ -309,7 +298,7 @@ async def _close_round(session: AsyncSession, scheme: Scheme, period: str) -> in
     return await missing_ballots(session, round_)
 
 
-async def back(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: str, scope: Scope, today: date,
+async def back(session: AsyncSession, scheme: Scheme, period: str, scope: Scope, today: date,
                reason: str) -> ProcedureRead:
     """Back to the previous stage, with a reason; never from the first, nor once final. Leaving the
     publicity backwards closes its window: entering it again opens a new one."""
@@ -345,8 +334,6 @@ async def back(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, pe
                                opened_by=caller.subject))
     await session.flush()
     await session.refresh(run)
-    await events.stage_moved(session, neighbours, scheme, period, code=previous.code, name=previous.name,
-                             direction="back")
     return await view(session, scheme, period, scope, today)
 
 
