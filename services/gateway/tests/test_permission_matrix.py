@@ -364,6 +364,8 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/records/regions/{region_id}/groups/{group}/summary", REGION,
         query=lambda w: {"period": "2025Q1"}),
     Row("GET", "/api/v1/records/templates/{kind}.xlsx", NO_OBJECT_MANAGERS),
+    Row("GET", "/api/v1/records/events", SIGNED_IN),
+    Row("GET", "/api/v1/records/events/count", SIGNED_IN),
     # scoring
     Row("GET", "/api/v1/scoring/version", SIGNED_IN),
     Row("POST", "/api/v1/scoring/schemes/indicators/check", NO_OBJECT_MANAGERS,
@@ -479,6 +481,8 @@ ROWS: list[Row] = [
         note="nothing made public: a 409 for those who see the scheme, a 404 for the rest"),
     Row("GET", "/api/v1/scoring/calendar/{year}", profile(P=OK, RA=OK, RB=OK)),
     Row("PUT", "/api/v1/scoring/calendar/{year}", PROVINCE, body=lambda w: []),
+    Row("GET", "/api/v1/scoring/events", SIGNED_IN),
+    Row("GET", "/api/v1/scoring/events/count", SIGNED_IN),
     # quota
     Row("GET", "/api/v1/quota/version", SIGNED_IN),
     Row("POST", "/api/v1/quota/apportion", {**NO_OBJECT_ADMINS, "KS": OK, "KB": OK}, scopes=("apportion",),
@@ -508,6 +512,9 @@ ROWS: list[Row] = [
     # the gateway's own
     Row("GET", "/api/v1/me", {**SIGNED_IN, "KS": OK, "KN": OK, "KB": OK}),
     Row("GET", "/api/v1/catalogue", {**SIGNED_IN, "KS": OK, "KN": OK, "KB": OK}),
+    Row("GET", "/api/v1/me/events", SIGNED_IN),
+    Row("GET", "/api/v1/me/events/unread", SIGNED_IN),
+    Row("POST", "/api/v1/me/events/read", SIGNED_IN, body=lambda w: {}),
     Row("POST", "/api/v1/auth/logout", SIGNED_IN, body=lambda w: {}),
     Row("POST", "/api/v1/admin/users", REGION, body=lambda w: {
         "username": f"mx-made-{fresh()}-{uuid.uuid4().hex[:4]}", "password": PASSWORD, "role": "leader",

@@ -34,6 +34,8 @@ class GatewaySettings(BaseServiceSettings):
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
     max_body_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     cors_origins: list[str] = Field(default_factory=list)
+    # a long poll of /me/events (?wait=) asks the services again this often until something arrives
+    events_poll_seconds: float = Field(default=2.0, gt=0, le=30)
 
 
 @lru_cache

@@ -1,4 +1,4 @@
-"""What the gateway keeps: users, refresh tokens, API keys and the audit trail."""
+"""What the gateway keeps: users, refresh tokens, API keys, the audit trail and how far each user read their events."""
 
 from __future__ import annotations
 
@@ -94,3 +94,14 @@ class IdempotencyKey(Base):
     content_type: Mapped[str | None] = mapped_column(String(128))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+
+
+class EventReadMark(Base):
+    """How far a user has read their event feed, per service (the positions of a feed cursor)."""
+
+    __tablename__ = "event_reads"
+
+    subject: Mapped[str] = mapped_column(String(128), primary_key=True)
+    records_after: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    scoring_after: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -91,6 +91,9 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/records/units/{unit_id}/summary", UNIT_STAFF),
     rule("GET", "/api/v1/records/regions/{region_id}/groups/{group}/summary", ADMINS),
     rule("GET", "/api/v1/records/templates/{kind}.xlsx", UNIT_MANAGERS),
+    # the caller's own event feed (no ids asked: the service reads the caller's person and units)
+    rule("GET", "/api/v1/records/events", EVERYONE),
+    rule("GET", "/api/v1/records/events/count", EVERYONE),
     rule("GET", "/api/v1/scoring/version", EVERYONE),
     rule("POST", "/api/v1/scoring/schemes/indicators/check", UNIT_MANAGERS),
     rule("POST", "/api/v1/scoring/grades/preview", UNIT_MANAGERS),
@@ -150,6 +153,8 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/publicity", EVERYONE),
     rule("GET", "/api/v1/scoring/calendar/{year}", ADMINS),
     rule("PUT", "/api/v1/scoring/calendar/{year}", frozenset({P})),
+    rule("GET", "/api/v1/scoring/events", EVERYONE),
+    rule("GET", "/api/v1/scoring/events/count", EVERYONE),
     rule("GET", "/api/v1/quota/version", EVERYONE),
     rule("POST", "/api/v1/quota/apportion", ADMINS, "apportion"),
     rule("POST", "/api/v1/quota/allocations/simulate", ADMINS, "apportion"),

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from records.attendance.router import router as attendance_router
 from records.config import RecordsSettings, get_settings
+from records.events import router as events_router
 from records.honours.router import router as honours_router
 from records.reports.router import router as reports_router
 from records.roster.router import router as roster_router
@@ -32,5 +33,5 @@ def create_app(settings: RecordsSettings | None = None) -> FastAPI:
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
         routers=[roster_router, attendance_router, work_logs_router, reports_router, tasks_router, summary_router,
-                 honours_router],
+                 honours_router, events_router],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -14,6 +15,8 @@ import orjson
 from shared.errors import NotFound, UpstreamUnavailable
 from shared.http import ServiceClient, ServiceTokens
 from shared.service_auth import SYSTEM_CALLER, Caller
+
+UNITS_KEPT_SECONDS = 60.0
 
 
 class Neighbours:
@@ -29,6 +32,7 @@ class Neighbours:
         # unit → region: a unit never changes region (records lets a unit be renamed, re-kinded or
         # regrouped, not moved), so what records once said is kept for the life of the process
         self._unit_regions: dict[str, str] = {}
+        self._units_today: dict[str, tuple[float, list[str]]] = {}
 
     async def unit_region(self, unit_id: object, *, caller: Caller = SYSTEM_CALLER) -> str | None:
         """The region of a unit as records knows it; None if records knows no such unit (or, asked
@@ -56,6 +60,26 @@ class Neighbours:
         if response.status_code != 200:
             raise UpstreamUnavailable(f"records answered {response.status_code} for person {person_id}")
         return sorted({str(a["unit_id"]) for a in orjson.loads(response.content)["history"]})
+
+    async def units_today(self, person_id: str, today: date) -> list[str]:
+        """The units a person is placed in today, kept a minute: a feed polled every few seconds
+        asks records once a minute, and a move shows within one."""
+        now = time.monotonic()
+        kept = self._units_today.get(person_id)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        response = await self.records.request("GET", f"/api/v1/records/persons/{person_id}", caller=SYSTEM_CALLER)
+        if response.status_code in (404, 422):
+            return []
+        if response.status_code != 200:
+            raise UpstreamUnavailable(f"records answered {response.status_code} for person {person_id}")
+        day = today.isoformat()
+        units = sorted({str(a["unit_id"]) for a in orjson.loads(response.content)["history"]
+                        if a["active_from"] <= day and (a["active_to"] is None or a["active_to"] >= day)})
+        if len(self._units_today) >= 100_000:
+            self._units_today.clear()
+        self._units_today[person_id] = (now + UNITS_KEPT_SECONDS, units)
+        return units
 
     async def summary(self, *, region_id: uuid.UUID, unit_id: uuid.UUID | None, group: str | None, period: str,
                       caller: Caller, fields: Sequence[str] | None = None,
@@ -106,6 +130,15 @@ class Neighbours:
         if response.status_code != 200:
             return {}
         return {str(u["id"]): str(u["name"]) for u in orjson.loads(response.content)}
+
+    async def group_units(self, *, region_id: uuid.UUID, group: str) -> list[str]:
+        """The units of the region in an evaluation group, as records has them now (asked as the
+        system, for a scheme the caller was authorised on): one call, whatever the people in them."""
+        response = await self.records.request("GET", "/api/v1/records/units", caller=SYSTEM_CALLER,
+                                              params={"region_id": str(region_id)})
+        if response.status_code != 200:
+            raise UpstreamUnavailable(f"records answered {response.status_code} for the units of group {group}")
+        return sorted(str(u["id"]) for u in orjson.loads(response.content) if u.get("evaluation_group") == group)
 
     async def published_slots(self, *, region_id: uuid.UUID, year: int, caller: Caller) -> dict[str, int] | None:
         """The excellent slots per unit of the region's published allocation; None if none is published.

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from records import scope
+from records import events, scope
 from records.errors import InvalidReference
 from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Unit
@@ -151,6 +151,10 @@ async def comment(session: AsyncSession, body: CommentIn, *, caller: Caller) -> 
         LeaderComment.target_kind == body.target_kind, LeaderComment.target_id == body.target_id,
         LeaderComment.leader == caller.subject).execution_options(populate_existing=True))
     assert stored is not None
+    period = (f"{target.iso_year}-W{target.iso_week:02d}" if isinstance(target, WorkLog)
+              else f"{target.year}-{target.month:02d}")
+    await events.comment_added(session, target_kind=body.target_kind, target_id=body.target_id,
+                               person_id=target.person_id, period=period, mark=body.mark)
     return stored
 
 

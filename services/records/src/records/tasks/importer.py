@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from records import scope
+from records import events, scope
 from records.attendance.importer import RawRow, RowError, csv_rows, parse_day, staff_no_of, xlsx_rows
 from records.attendance.service import ImportRejected
 from records.roster.models import Assignment, Person, Unit
@@ -107,14 +107,14 @@ async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Cal
                              errors=[e.as_dict() for e in errors[:1000]])
     existing = {(t.person_id, t.title, t.due_on): t for t in await session.scalars(
         select(Task).where(Task.person_id.in_([p[0] for p, *_ in plan])))}
-    added = updated = unchanged = 0
+    added: list[Task] = []
+    updated = unchanged = 0
     for (person_id, unit_id, _region, _active_to), title, due_on, weights, supervised in plan:
         task = existing.get((person_id, title, due_on))
         if task is None:
-            session.add(Task(id=uuid.uuid4(), person_id=person_id, unit_id=unit_id, title=title, due_on=due_on,
-                             supervised=supervised, status="open", progress=Decimal(0), created_by=caller.subject,
-                             **weights))
-            added += 1
+            added.append(Task(id=uuid.uuid4(), person_id=person_id, unit_id=unit_id, title=title, due_on=due_on,
+                              supervised=supervised, status="open", progress=Decimal(0), created_by=caller.subject,
+                              **weights))
         elif (task.intensity, task.difficulty, task.quantity, task.supervised) != (
                 weights["intensity"], weights["difficulty"], weights["quantity"], supervised):
             task.intensity, task.difficulty, task.quantity = (weights["intensity"], weights["difficulty"],
@@ -123,5 +123,7 @@ async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Cal
             updated += 1
         else:
             unchanged += 1
+    session.add_all(added)
     await session.flush()
-    return TaskImportResult(rows=len(rows), added=added, updated=updated, unchanged=unchanged)
+    await events.tasks_assigned(session, [(t, t.person_id) for t in added])
+    return TaskImportResult(rows=len(rows), added=len(added), updated=updated, unchanged=unchanged)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from records import scope
+from records import events, scope
 from records.errors import InvalidReference
 from records.roster.models import Unit
 from records.tasks.models import Task, TaskCoOwner, TaskUpdate
@@ -157,6 +157,7 @@ async def create(session: AsyncSession, body: TaskCreate, *, caller: Caller) -> 
     co_owners = [TaskCoOwner(task_id=task.id, person_id=o.person_id, share=o.share) for o in body.co_owners]
     session.add_all(co_owners)
     await session.flush()
+    await events.tasks_assigned(session, [(task, task.person_id), *((task, o.person_id) for o in co_owners)])
     await session.refresh(task)
     return read(task, co_owners=(await _co_owners(session, [task.id])).get(task.id))
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
+from scoring import events
 from scoring.periods import PeriodDep
 from scoring.procedure import days, publicity, service
 from scoring.procedure.clock import TodayDep
@@ -41,18 +42,22 @@ async def read_procedure(scheme_id: uuid.UUID, period: PeriodDep, session: Sessi
                                              "rating_round_open, draft_missing, publicity_not_over, "
                                              "objections_pending, ...), or the procedure is finished"}})
 async def advance(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
-                  today: TodayDep, body: MoveIn | None = None) -> ProcedureRead:
+                  today: TodayDep, request: Request, body: MoveIn | None = None) -> ProcedureRead:
     scheme = await scheme_or_404(session, scheme_id, scope)
-    return await service.advance(session, scheme, period.code, scope, today, body or MoveIn())
+    moved = await service.advance(session, scheme, period.code, scope, today, body or MoveIn())
+    await events.procedure_moved(session, request.app.state.neighbours, scheme, moved, back=False)
+    return moved
 
 
 @router.post(f"{BASE}/back", responses=PROCEDURE_CONFLICT, response_model=ProcedureRead,
              summary="Move the procedure back one stage, with a reason (never once final), as of today or of the "
                      "day it took effect (on)")
 async def back(scheme_id: uuid.UUID, period: PeriodDep, body: BackIn, session: SessionDep, scope: ScopeDep,
-               today: TodayDep) -> ProcedureRead:
+               today: TodayDep, request: Request) -> ProcedureRead:
     scheme = await scheme_or_404(session, scheme_id, scope)
-    return await service.back(session, scheme, period.code, scope, today, body)
+    moved = await service.back(session, scheme, period.code, scope, today, body)
+    await events.procedure_moved(session, request.app.state.neighbours, scheme, moved, back=True)
+    return moved
 
 
 @router.get(f"{BASE}/publicity", responses=PROCEDURE_CONFLICT, response_model=PublicityRead,

@@ -108,8 +108,8 @@ async def compare(close_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep,
 @router.post("/results/{close_id}/publish", response_model=CloseRead,
              summary="Publish a version: one wins, a second or an older one is a 409",
              responses={409: {"description": "this version, or a newer one, is already published"}})
-async def publish(close_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> CloseRead:
-    return await service.publish(session, close_id, scope)
+async def publish(close_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request) -> CloseRead:
+    return await service.publish(session, request.app.state.neighbours, close_id, scope)
 
 
 @router.post("/results/{close_id}/objections", response_model=ObjectionRead, status_code=201,

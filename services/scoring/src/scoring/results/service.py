@@ -30,6 +30,7 @@ import orjson
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring import events
 from scoring.clients import Neighbours
 from scoring.config import CLOSE_WORK_MEM_MB, DEFAULT_TUNING, CloseTuning
 from scoring.corrections import history
@@ -760,7 +761,7 @@ async def compare(session: AsyncSession, close_id: uuid.UUID, other_id: uuid.UUI
     return await history.stale_one(session, close_read(after, changes=await changes(session, before, after)))
 
 
-async def publish(session: AsyncSession, close_id: uuid.UUID, scope: Scope) -> CloseRead:
+async def publish(session: AsyncSession, neighbours: Neighbours, close_id: uuid.UUID, scope: Scope) -> CloseRead:
     """One wins: under the scheme's row lock, a version already published, or older than a published
     one, is a 409. A period run by a procedure is published by its final stage (a 409 here)."""
     from scoring.procedure.service import governed
@@ -777,6 +778,7 @@ async def publish(session: AsyncSession, close_id: uuid.UUID, scope: Scope) -> C
     await session.execute(update(Close).where(Close.id == close.id)
                           .values(published_at=func.now(), published_by=caller.subject))
     await session.refresh(close)
+    await events.result_published(session, neighbours, close, scheme)
     return close_read(close)
 
 
@@ -860,10 +862,11 @@ async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uu
                                "ratings or items the objection is about first",
                                errors=[{"field": "body.decision", "message": "nothing to recompute"}])
         if not await governed(session, scheme.id, close.period):
-            await publish(session, reclosed.id, scope)
+            await publish(session, neighbours, reclosed.id, scope)
         values.update(status="accepted", decision="upheld", new_close_id=reclosed.id)
     await session.execute(update(Objection).where(Objection.id == objection_id).values(**values))
     await session.refresh(objection)
+    await events.objection_decided(session, objection, close, scheme)
     return objection
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring import events
 from scoring.clients import Neighbours
 from scoring.errors import RoundChanged, RoundClosed
 from scoring.models import Close, RatingRound, RatingRow, RoundChange, RoundPerson, RoundRater, Scheme, VoidedRating
@@ -137,7 +138,7 @@ async def move_deadline(session: AsyncSession, round_id: uuid.UUID, body: Deadli
 async def add_raters(session: AsyncSession, neighbours: Neighbours, round_id: uuid.UUID, body: RatersAdd,
                      scope: Scope) -> RoundRead:
     """More raters, each in a rater group of the scheme, checked with records as at opening."""
-    _, scheme = await _managed(session, round_id, scope)
+    round_, scheme = await _managed(session, round_id, scope)
     _, rules = await rules_of(session, scheme.id)
     raters = checked_raters(rules, body.raters)
     await check_raters(neighbours, scheme,
@@ -152,6 +153,7 @@ async def add_raters(session: AsyncSession, neighbours: Neighbours, round_id: uu
     for rater_id, group in raters.items():
         await _record(session, round_id, scope, "rater_added", body.reason, None,
                       {"rater_id": str(rater_id), "group": group})
+    await events.round_opened(session, round_, scheme, raters)
     return await read_round(session, round_id, scope)
 
 
@@ -171,7 +173,7 @@ async def replace_rater(session: AsyncSession, neighbours: Neighbours, round_id:
                         body: RaterReplace, scope: Scope) -> RoundRead:
     """A mistaken rater replaced by another in the same group: the old ballot voided, the new
     rater rates afresh."""
-    _, scheme = await _managed(session, round_id, scope)
+    round_, scheme = await _managed(session, round_id, scope)
     rater = await _named_rater(session, round_id, rater_id)
     if body.rater_id == rater_id:
         raise bad_rows("the rater would replace themself", ["body.rater_id"])
@@ -185,6 +187,7 @@ async def replace_rater(session: AsyncSession, neighbours: Neighbours, round_id:
     await session.flush()
     session.add(RoundRater(round_id=round_id, rater_id=body.rater_id, rater_group=group))
     await session.flush()
+    await events.round_opened(session, round_, scheme, [body.rater_id])
     return await read_round(session, round_id, scope)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring import events
 from scoring.clients import Neighbours
 from scoring.corrections import history
 from scoring.definitions import Rules
@@ -121,6 +122,7 @@ async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: u
     # Ballots are cast only while the round is open, and a close waits until it is closed: the
     # period's inputs change when the round opens and when it closes.
     await history.touch_inputs(session, scheme_id, period.code)
+    await events.round_opened(session, round_, scheme, raters)
     return await read_round(session, round_.id, scope)
 
 
