@@ -125,6 +125,16 @@ CATALOGUE: dict[str, dict[str, Labels]] = {
     "template_kind": _kind(roster=("人员名册", "Roster"), tasks=("重点工作任务", "Tasks"),
                            attendance=("日常考勤", "Attendance")),
     "summary_order": _kind(staff_no=("按工号", "By staff number"), person_id=("按人员编号", "By person id")),
+    "service": _kind(records=("纪实管理", "Records"), scoring=("考核评分", "Scoring"), quota=("名额分配", "Quota"),
+                     gateway=("统一入口", "Gateway")),
+    "event": _kind(round_opened=("有新的测评待填写", "A rating round opened for me"),
+                   round_deadline=("测评即将截止", "A rating round closes soon"),
+                   result_published=("考核结果已公布", "Results published"),
+                   objection_decided=("异议已处理", "An objection was decided"),
+                   stage_moved=("考核程序已推进", "The procedure moved on"),
+                   comment_added=("领导作了点评", "A leader commented"),
+                   task_assigned=("有新的工作任务", "A task was assigned"),
+                   task_overdue=("工作任务已逾期", "A task is overdue")),
     "error": ERRORS,
 }
 

@@ -20,7 +20,7 @@ import re
 import time
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,6 +33,7 @@ from gateway.identity import Principal, authenticate
 from gateway.models import EventReadMark
 from shared.db import SessionDep
 from shared.errors import Forbidden, Unprocessable, UpstreamUnavailable
+from shared.labels import label_of
 from shared.service_auth import Caller
 
 router = APIRouter(prefix="/api/v1/me/events", tags=["me"])
@@ -55,6 +56,7 @@ class MeEvent(BaseModel):
     at: datetime
     payload: dict[str, Any] = Field(description="ids and names to show it without another call")
     link: str = Field(description="the route to open")
+    kind_label: ClassVar[Any] = label_of("event", "kind")
 
 
 class MeEventPage(BaseModel):
