@@ -15,6 +15,9 @@ from shared.errors import NotFound, UpstreamUnavailable
 from shared.http import ServiceClient, ServiceTokens
 from shared.service_auth import SYSTEM_CALLER, Caller
 
+#: people named per call to records (its batch's most)
+NAMES_PER_CALL = 1000
+
 
 class Neighbours:
     def __init__(self, *, records_url: str, quota_url: str, secret: str, timeout: float,
@@ -50,12 +53,19 @@ class Neighbours:
     async def person_units(self, person_id: object) -> list[str] | None:
         """The units a person has ever been placed in (their roster history); None if records knows
         no such person. A lookup made after the caller was authorised (as the system)."""
+        history = await self.placements(person_id)
+        return None if history is None else sorted({str(a["unit_id"]) for a in history})
+
+    async def placements(self, person_id: object) -> list[dict[str, Any]] | None:
+        """A person's roster history (unit, section, staff category, dates), oldest first; None if
+        records knows no such person. Asked as the system, after the caller was authorised."""
         response = await self.records.request("GET", f"/api/v1/records/persons/{person_id}", caller=SYSTEM_CALLER)
         if response.status_code in (404, 422):
             return None
         if response.status_code != 200:
             raise UpstreamUnavailable(f"records answered {response.status_code} for person {person_id}")
-        return sorted({str(a["unit_id"]) for a in orjson.loads(response.content)["history"]})
+        history: list[dict[str, Any]] = orjson.loads(response.content)["history"]
+        return history
 
     async def summary(self, *, region_id: uuid.UUID, unit_id: uuid.UUID | None, group: str | None, period: str,
                       caller: Caller, fields: Sequence[str] | None = None,
@@ -106,6 +116,21 @@ class Neighbours:
         if response.status_code != 200:
             return {}
         return {str(u["id"]): str(u["name"]) for u in orjson.loads(response.content)}
+
+    async def names(self, person_ids: Sequence[object], *, on: date | None,
+                    caller: Caller) -> dict[str, dict[str, Any]]:
+        """Name, staff number, unit and section (names and ids) by person, of their placement on
+        ``on``: one call per 1,000 people, for a page of rows the caller was checked to see. Those
+        records does not show the caller are left out; nothing if records does not answer."""
+        found: dict[str, dict[str, Any]] = {}
+        ids = [str(p) for p in dict.fromkeys(person_ids)]
+        for start in range(0, len(ids), NAMES_PER_CALL):
+            body = {"person_ids": ids[start:start + NAMES_PER_CALL], "on": None if on is None else on.isoformat()}
+            response = await self.records.request("POST", "/api/v1/records/persons/names", caller=caller, json=body)
+            if response.status_code != 200:
+                return found
+            found.update((p["person_id"], p) for p in orjson.loads(response.content)["people"])
+        return found
 
     async def published_slots(self, *, region_id: uuid.UUID, year: int, caller: Caller) -> dict[str, int] | None:
         """The excellent slots per unit of the region's published allocation; None if none is published.

@@ -17,6 +17,7 @@ from scoring.clients import Neighbours
 from scoring.corrections import history
 from scoring.definitions import Rules, SchemeDefinition, compile_rules
 from scoring.errors import InputInvalid, SchemeNotFound
+from scoring.evaluated import readable_scheme
 from scoring.models import AdjustmentRow, Mark, NegativeEvent, Scheme, SchemeVersion
 from scoring.schemes.schemas import (
     AdjustmentCreate,
@@ -132,9 +133,10 @@ async def update_scheme(session: AsyncSession, neighbours: Neighbours, scheme_id
     return read(scheme, await latest_version(session, scheme_id))
 
 
-async def read_scheme(session: AsyncSession, scheme_id: uuid.UUID, scope: Scope,
+async def read_scheme(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, scope: Scope,
                       version: int | None = None) -> SchemeRead:
-    scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
+    """For whoever sees the scheme, and for a person it evaluates (without who made it: an account id)."""
+    scheme, evaluated = await readable_scheme(session, neighbours, scheme_id, scope)
     if version is None:
         found = await latest_version(session, scheme_id)
     else:
@@ -142,7 +144,8 @@ async def read_scheme(session: AsyncSession, scheme_id: uuid.UUID, scope: Scope,
         if maybe is None:
             raise SchemeNotFound(f"scheme {scheme_id} has no version {version}")
         found = maybe
-    return read(scheme, found)
+    shown = read(scheme, found)
+    return shown.model_copy(update={"created_by": None}) if evaluated else shown
 
 
 async def list_schemes(session: AsyncSession, scope: Scope, *, region_id: uuid.UUID | None,
