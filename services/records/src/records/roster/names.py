@@ -14,6 +14,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import case, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import scope
@@ -60,7 +61,7 @@ async def names(session: AsyncSession, body: NamesIn, *, caller: Caller) -> Name
         .join(Assignment, Assignment.person_id == Person.id).join(Unit, Unit.id == Assignment.unit_id)
         .outerjoin(Section, Section.id == Assignment.section_id)
         .where(Person.id.in_(ids), scope.person_history_clause(caller))
-        .order_by(*order).distinct(Assignment.person_id))
+        .order_by(*order).ext(distinct_on(Assignment.person_id)))
     found = {row[0]: PersonName(person_id=row[0], staff_no=row[1], name=row[2], unit_id=row[3], unit_name=row[4],
                                 section_id=row[5], section_name=row[6], post=row[7]) for row in rows}
     return NamesRead(people=[found[i] for i in ids if i in found])

@@ -679,10 +679,14 @@ async def explain(session: AsyncSession, scheme_id: uuid.UUID, period: Period, p
     units = None if scope.caller.is_person(person_id) else visible_units(scope, scheme)
     if row is None or (units is not None and str(row.unit_id) not in units):
         raise ResultNotFound(f"{person_id} has no result of {period.code} under scheme {scheme_id}")
-    detail = await expand(session, close, str(person_id), row.detail)
-    return Explanation(close_id=close.id, scheme_id=scheme_id, period=close.period, version=close.version,
+    return await explanation_of(session, close, row)
+
+
+async def explanation_of(session: AsyncSession, close: Close, row: Result) -> Explanation:
+    detail = await expand(session, close, str(row.person_id), row.detail)
+    return Explanation(close_id=close.id, scheme_id=close.scheme_id, period=close.period, version=close.version,
                        scheme_version=close.scheme_version, published=close.published_at is not None,
-                       person_id=person_id, score=score_str(row.score), rank=row.rank, grade=row.grade,
+                       person_id=row.person_id, score=score_str(row.score), rank=row.rank, grade=row.grade,
                        detail=detail)
 
 
