@@ -16,6 +16,7 @@ from shared.service_auth import Caller
 from shared.testing import service_headers
 
 from .conftest import caller_headers, unit_with_people
+from .test_exports import open_results, table
 
 DEFINITION: dict[str, Any] = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}]}
 MARKS = {"A": 90, "B": 80, "C": 70, "D": 85}
@@ -49,6 +50,9 @@ async def test_results_and_explanations_name_each_person(client: httpx.AsyncClie
         (2, "D", "D", "夏村镇", "办公室", "85", "average"),
         (3, "B", "B", "夏村镇", None, "80", "average"),
         (4, "C", "C", "夏村镇", None, "70", "average")]
+    sheet = open_results(await client.get(f"{w['base']}/results.xlsx"))["考核结果"]
+    assert [(r[2], r[3], r[4]) for r in table(sheet)] == [("A", "夏村镇", None), ("D", "夏村镇", "办公室"),
+                                                         ("B", "夏村镇", None), ("C", "夏村镇", None)]
     explained = (await client.get(f"{w['base']}/people/{w['people']['D']}/explanation")).json()
     assert (explained["name"], explained["unit_name"], explained["section_name"], explained["rank"]) == (
         "D", "夏村镇", "办公室", 2)

@@ -91,7 +91,7 @@ def group_text(within: tuple[str, ...], key: tuple[str | None, ...], units: dict
 
 
 def quarter_rows(rows: list[Any], rules: Rules, mean_load: Fraction,
-                 who: dict[str, tuple[str, str, str]], units: dict[str, str]) -> list[list[Any]]:
+                 who: dict[str, tuple[str, str, str | None]], units: dict[str, str]) -> list[list[Any]]:
     out = []
     with collector_paused():
         for person_id, unit_id, score, rank, grade, detail in rows:
@@ -106,7 +106,7 @@ def quarter_rows(rows: list[Any], rules: Rules, mean_load: Fraction,
             if rules.compare_within:  # the group the person was ranked and graded in
                 group = group_text(rules.compare_within, key_of_inputs(inputs, rules.compare_within), units)
                 remarks = f"{group}；{remarks}" if remarks else group
-            staff_no, name, section = who.get(pid, ("", "", ""))
+            staff_no, name, section = who.get(pid, ("", "", None))
             out.append([rank, staff_no, name, units.get(str(unit_id), str(unit_id or "")), section, score,
                         grade_name(grade), _number(parts["indicators"]["score"]),
                         None if evaluation is None else _number(evaluation["score"]),
@@ -155,11 +155,11 @@ def year_remarks(grade: str | None, detail: dict[str, Any]) -> str:
     return "；".join(out)
 
 
-def year_rows(rows: list[Any], who: dict[str, tuple[str, str, str]], units: dict[str, str]) -> list[list[Any]]:
+def year_rows(rows: list[Any], who: dict[str, tuple[str, str, str | None]], units: dict[str, str]) -> list[list[Any]]:
     out = []
     for person_id, unit_id, score, rank, grade, detail in rows:
         quarters = {q["period"].partition("Q")[2]: q["grade"] for q in detail.get("quarters", [])}
-        staff_no, name, section = who.get(str(person_id), ("", "", ""))
+        staff_no, name, section = who.get(str(person_id), ("", "", None))
         out.append([rank, staff_no, name, units.get(str(unit_id), str(unit_id or "")), section, score,
                     grade_name(grade),
                     _number(detail.get("quarters_mean", detail.get("parts_mean"))),
@@ -169,12 +169,12 @@ def year_rows(rows: list[Any], who: dict[str, tuple[str, str, str]], units: dict
 
 
 async def _names(neighbours: Neighbours, scheme: Scheme, period: str,
-                 caller: Caller) -> tuple[dict[str, tuple[str, str, str]], dict[str, str]]:
+                 caller: Caller) -> tuple[dict[str, tuple[str, str, str | None]], dict[str, str]]:
     """Staff number, name and section name by person (the scheme's records summary: one call);
     unit names by id."""
     people = await neighbours.summary(region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
                                       period=period, caller=caller, fields=("staff_no", "name", "section_name"))
-    who = {str(p["person_id"]): (str(p["staff_no"]), str(p["name"]), p.get("section_name") or "") for p in people}
+    who = {str(p["person_id"]): (str(p["staff_no"]), str(p["name"]), p.get("section_name")) for p in people}
     return who, await neighbours.unit_names(region_id=scheme.region_id, caller=caller)
 
 
@@ -221,7 +221,7 @@ async def results_xlsx(session: AsyncSession, neighbours: Neighbours, scheme_id:
 
 
 def _build(rows: list[Any], title: str, stamped: list[tuple[str, Any]], rules: Rules | None, mean_load: Fraction,
-           who: dict[str, tuple[str, str, str]], names: dict[str, str]) -> bytes:
+           who: dict[str, tuple[str, str, str | None]], names: dict[str, str]) -> bytes:
     """The workbook: the results (a quarter when there are rules to recompose with, else a year), the stamp."""
     book = workbook()
     sheet = book.create_sheet("考核结果")
