@@ -44,8 +44,8 @@ async def test_results_and_explanations_name_each_person(client: httpx.AsyncClie
                                                          records: httpx.AsyncClient) -> None:
     w = await quarter(client, records)
     page = (await client.get(f"{w['base']}/results")).json()
-    assert [(r["rank"], r["name"], r["staff_no"].rpartition("-")[2], r["unit_name"], r["section_name"], r["score"], r["grade"])
-            for r in page["items"]] == [
+    assert [(r["rank"], r["name"], r["staff_no"].rpartition("-")[2], r["unit_name"], r["section_name"], r["score"],
+             r["grade"]) for r in page["items"]] == [
         (1, "A", "A", "夏村镇", None, "90", "good"),
         (2, "D", "D", "夏村镇", "办公室", "85", "average"),
         (3, "B", "B", "夏村镇", None, "80", "average"),
