@@ -52,5 +52,5 @@ async def test_my_results_come_in_one_call(gateway_app: FastAPI, world: World) -
 
         admin = await client.get("/api/v1/me/mine", headers=world.headers["P"])
         key = await client.get("/api/v1/me/mine", headers=world.headers["key_read"])
-    assert admin.status_code == 404 and admin.json()["code"] == "not_a_person"
+    assert admin.status_code == 404 and admin.json()["code"] == "not_found"
     assert key.status_code == 403 and key.headers["content-type"] == "application/problem+json"

@@ -21,10 +21,9 @@ router = APIRouter(prefix="/api/v1", tags=["me"])
 async def mine(principal: PrincipalDep, request: Request) -> Response:
     caller = principal.caller
     if caller.kind != "user":
-        raise Forbidden("an API key has no results of its own", code="not_a_person")
+        raise Forbidden("an API key has no results of its own")
     if caller.person_id is None:
-        raise NotFound("your account is not a person of the roster: you have no results of your own",
-                       code="not_a_person")
+        raise NotFound("your account is not a person of the roster: you have no results of your own")
     downstreams: Downstreams = request.app.state.downstreams
     answer = await downstreams.clients["scoring"].request("GET", "/api/v1/scoring/me/results", caller=caller)
     return Response(content=answer.content, status_code=answer.status_code,
