@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -23,6 +22,7 @@ from scoring.clients import Neighbours
 from scoring.errors import ResultNotFound
 from scoring.evaluated import schemes_evaluating
 from scoring.models import Close, Objection, Result, Scheme
+from scoring.results import ranks
 from scoring.results.names import name_rows
 from scoring.results.schemas import Explanation, ObjectionRead
 from scoring.results.service import explanation_of
@@ -58,21 +58,6 @@ class MyResults(BaseModel):
         description="objections to periods not listed above (e.g. to a draft during its publicity)")
 
 
-def hide_rank(explanation: Explanation) -> Explanation:
-    """The explanation without the rank (its reasons that tell it left out)."""
-    detail: dict[str, Any] = dict(explanation.detail)
-    if isinstance(detail.get("grade"), dict):
-        grade = {k: v for k, v in detail["grade"].items() if k != "rank"}
-        if isinstance(grade.get("reasons"), list):
-            grade["reasons"] = [r for r in grade["reasons"] if not (isinstance(r, str) and r.startswith("rank "))]
-        detail["grade"] = grade
-    return explanation.model_copy(update={"rank": None, "detail": detail})
-
-
-def publishes_ranks(definition: dict[str, Any]) -> bool:
-    return bool(definition.get("publish_ranks", True))
-
-
 async def my_results(session: AsyncSession, neighbours: Neighbours, caller: Caller) -> MyResults:
     assert caller.person_id is not None
     person_id, pid = caller.person_id, uuid.UUID(caller.person_id)
@@ -95,9 +80,8 @@ async def my_results(session: AsyncSession, neighbours: Neighbours, caller: Call
         row = rows.get(close.id)
         if row is None:
             continue
-        explanation = await explanation_of(session, close, row)
-        if not publishes_ranks(versions[close.scheme_id].definition):
-            explanation = hide_rank(explanation)
+        explanation = await explanation_of(session, close, row, ranks=ranks.published(
+            versions[close.scheme_id].definition))
         scheme = by_id[close.scheme_id]
         results.append(MyResult(
             scheme_id=scheme.id, scheme_name=scheme.name, period=close.period, close_id=close.id,

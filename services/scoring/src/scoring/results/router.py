@@ -14,7 +14,6 @@ from scoring.results import exports, service
 from scoring.results import readiness as ready
 from scoring.results.bottom import BottomRead, bottom_list
 from scoring.results.compute import Leftovers
-from scoring.results.mine import hide_rank, publishes_ranks
 from scoring.results.names import loaded_scheme, name_rows
 from scoring.results.schemas import (
     BonusIn,
@@ -29,7 +28,6 @@ from scoring.results.schemas import (
     ReviewIn,
 )
 from scoring.results.year import pay_bonus
-from scoring.schemes.service import latest_version
 from scoring.scope import ScopeDep, objection_or_404, scheme_or_404
 from shared.db import SessionDep
 from shared.numbers import decimal_str
@@ -102,10 +100,8 @@ async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, 
 async def explanation(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.UUID, session: SessionDep,
                       scope: ScopeDep, request: Request, version: VersionQuery = None) -> Explanation:
     explained = await service.explain(session, scheme_id, period, person_id, scope, version=version)
-    scheme = await loaded_scheme(session, scheme_id)
-    await name_rows(request.app.state.neighbours, scheme, explained.period, scope.caller, [explained])
-    if not scope.sees(scheme) and not publishes_ranks((await latest_version(session, scheme_id)).definition):
-        return hide_rank(explained)  # the person, under a scheme that does not publish ranks
+    await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), explained.period,
+                    scope.caller, [explained])
     return explained
 
 
