@@ -58,6 +58,12 @@ def read(scheme: Scheme, version: SchemeVersion) -> SchemeRead:
                       version_created_at=version.created_at, definition=version.definition)
 
 
+def read_for_person(scheme: Scheme, version: SchemeVersion) -> SchemeRead:
+    """The scheme as a person it evaluates reads it: all of its rules (公开透明); not who made it (an
+    administrator's account id, nothing the rules depend on)."""
+    return read(scheme, version).model_copy(update={"created_by": None})
+
+
 def _definition_json(definition: SchemeDefinition) -> dict[str, Any]:
     compile_rules(definition)
     return definition.model_dump(mode="json")
@@ -144,8 +150,7 @@ async def read_scheme(session: AsyncSession, neighbours: Neighbours, scheme_id: 
         if maybe is None:
             raise SchemeNotFound(f"scheme {scheme_id} has no version {version}")
         found = maybe
-    shown = read(scheme, found)
-    return shown.model_copy(update={"created_by": None}) if evaluated else shown
+    return read_for_person(scheme, found) if evaluated else read(scheme, found)
 
 
 async def list_schemes(session: AsyncSession, scope: Scope, *, region_id: uuid.UUID | None,
