@@ -281,7 +281,7 @@ def test_close_publish_close_the_region_and_export_the_results(county: County, t
     assert sheet is not None
     values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
     header = next(i for i, row in enumerate(values) if row and row[0] == "排名")
-    assert list(values[header][:6]) == ["排名", "工号", "姓名", "单位", "得分", "等次"]
+    assert list(values[header][:7]) == ["排名", "工号", "姓名", "单位", "科室", "得分", "等次"]
     people_rows = [row for row in values[header + 1:] if row[1]]
     assert sorted(row[2] for row in people_rows) == sorted(p["name"] for p in people)
 

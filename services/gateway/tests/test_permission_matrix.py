@@ -381,7 +381,7 @@ ROWS: list[Row] = [
         body=lambda w: {"region_id": w["region_A"], "group": "乡镇", "lead_unit_id": w["unit_B1"], "name": "跨区",
                         "definition": DEFINITION}, note="a group's scheme of region A led by a unit of region B"),
     Row("GET", "/api/v1/scoring/schemes", profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK)),
-    Row("GET", "/api/v1/scoring/schemes/{scheme_id}", UNIT_READ),
+    Row("GET", "/api/v1/scoring/schemes/{scheme_id}", {**UNIT_READ, "MS": OK, "MC": OK, "RT": OK}),  # A1's people
     Row("POST", "/api/v1/scoring/schemes/{scheme_id}/versions", UNIT_MANAGE, body=lambda w: {"definition": DEFINITION}),
     Row("PUT", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/marks", with_keys(UNIT_MANAGE),
         scopes=("inputs:write",), body=lambda w: {"marks": [{"person_id": w["person_ms"], "indicator": "ji",
@@ -515,6 +515,7 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/me/events", SIGNED_IN),
     Row("GET", "/api/v1/me/events/unread", SIGNED_IN),
     Row("POST", "/api/v1/me/events/read", SIGNED_IN, body=lambda w: {}),
+    Row("GET", "/api/v1/me/mine", profile(P=404, RA=404, RB=404, UA=404, UO=404, L=404, MS=OK, MC=OK, RT=OK)),
     Row("POST", "/api/v1/auth/logout", SIGNED_IN, body=lambda w: {}),
     Row("POST", "/api/v1/admin/users", REGION, body=lambda w: {
         "username": f"mx-made-{fresh()}-{uuid.uuid4().hex[:4]}", "password": PASSWORD, "role": "leader",

@@ -99,7 +99,7 @@ RULES: tuple[Rule, ...] = (
     rule("POST", "/api/v1/scoring/grades/preview", UNIT_MANAGERS),
     rule("POST", "/api/v1/scoring/schemes", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes", UNIT_STAFF),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}", UNIT_STAFF),
+    rule("GET", "/api/v1/scoring/schemes/{scheme_id}", EVERYONE),  # also the people it evaluates
     rule("PATCH", "/api/v1/scoring/schemes/{scheme_id}", ADMINS),
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/versions", UNIT_MANAGERS),
     rule("PUT", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/marks", UNIT_MANAGERS, "inputs:write"),

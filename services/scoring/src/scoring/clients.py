@@ -17,6 +17,8 @@ from shared.http import ServiceClient, ServiceTokens
 from shared.service_auth import SYSTEM_CALLER, Caller
 
 UNITS_KEPT_SECONDS = 60.0
+#: people named per call to records (its batch's most)
+NAMES_PER_CALL = 1000
 
 
 class Neighbours:
@@ -54,12 +56,19 @@ class Neighbours:
     async def person_units(self, person_id: object) -> list[str] | None:
         """The units a person has ever been placed in (their roster history); None if records knows
         no such person. A lookup made after the caller was authorised (as the system)."""
+        history = await self.placements(person_id)
+        return None if history is None else sorted({str(a["unit_id"]) for a in history})
+
+    async def placements(self, person_id: object) -> list[dict[str, Any]] | None:
+        """A person's roster history (unit, section, staff category, dates), oldest first; None if
+        records knows no such person. Asked as the system, after the caller was authorised."""
         response = await self.records.request("GET", f"/api/v1/records/persons/{person_id}", caller=SYSTEM_CALLER)
         if response.status_code in (404, 422):
             return None
         if response.status_code != 200:
             raise UpstreamUnavailable(f"records answered {response.status_code} for person {person_id}")
-        return sorted({str(a["unit_id"]) for a in orjson.loads(response.content)["history"]})
+        history: list[dict[str, Any]] = orjson.loads(response.content)["history"]
+        return history
 
     async def units_today(self, person_id: str, today: date) -> list[str]:
         """The units a person is placed in today, kept a minute: a feed polled every few seconds
@@ -68,13 +77,8 @@ class Neighbours:
         kept = self._units_today.get(person_id)
         if kept is not None and kept[0] > now:
             return kept[1]
-        response = await self.records.request("GET", f"/api/v1/records/persons/{person_id}", caller=SYSTEM_CALLER)
-        if response.status_code in (404, 422):
-            return []
-        if response.status_code != 200:
-            raise UpstreamUnavailable(f"records answered {response.status_code} for person {person_id}")
         day = today.isoformat()
-        units = sorted({str(a["unit_id"]) for a in orjson.loads(response.content)["history"]
+        units = sorted({str(a["unit_id"]) for a in await self.placements(person_id) or []
                         if a["active_from"] <= day and (a["active_to"] is None or a["active_to"] >= day)})
         if len(self._units_today) >= 100_000:
             self._units_today.clear()
@@ -139,6 +143,21 @@ class Neighbours:
         if response.status_code != 200:
             raise UpstreamUnavailable(f"records answered {response.status_code} for the units of group {group}")
         return sorted(str(u["id"]) for u in orjson.loads(response.content) if u.get("evaluation_group") == group)
+
+    async def names(self, person_ids: Sequence[object], *, on: date | None,
+                    caller: Caller) -> dict[str, dict[str, Any]]:
+        """Name, staff number, unit and section (names and ids) by person, of their placement on
+        ``on``: one call per 1,000 people, for a page of rows the caller was checked to see. Those
+        records does not show the caller are left out; nothing if records does not answer."""
+        found: dict[str, dict[str, Any]] = {}
+        ids = [str(p) for p in dict.fromkeys(person_ids)]
+        for start in range(0, len(ids), NAMES_PER_CALL):
+            body = {"person_ids": ids[start:start + NAMES_PER_CALL], "on": None if on is None else on.isoformat()}
+            response = await self.records.request("POST", "/api/v1/records/persons/names", caller=caller, json=body)
+            if response.status_code != 200:
+                return found
+            found.update((p["person_id"], p) for p in orjson.loads(response.content)["people"])
+        return found
 
     async def published_slots(self, *, region_id: uuid.UUID, year: int, caller: Caller) -> dict[str, int] | None:
         """The excellent slots per unit of the region's published allocation; None if none is published.

@@ -231,6 +231,9 @@ class SchemeDefinition(BaseModel):
                                               "give a rater's mark away); the score is computed the same")
     open_ballots: bool = Field(default=False, description="the evaluation is open: every group's detail is shown "
                                                           "whatever its number of raters")
+    publish_ranks: bool = Field(default=True, description="a person sees their own rank (in their group) with "
+                                                          "their results and explanation; false: the score and "
+                                                          "grade only (administrators and leaders see ranks)")
     deadlines: DeadlinesIn = Field(default_factory=DeadlinesIn)
     procedure: ProcedureIn | None = Field(
         default=None, description="the stages a period runs through (national, taibai, or a list); without it, "

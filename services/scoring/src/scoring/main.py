@@ -13,6 +13,7 @@ from scoring.corrections.router import router as corrections_router
 from scoring.events import router as events_router
 from scoring.preview.router import router as preview_router
 from scoring.procedure.router import router as procedure_router
+from scoring.results.mine import router as mine_router
 from scoring.results.router import router as results_router
 from scoring.rounds.router import router as rounds_router
 from scoring.schemes.router import router as schemes_router
@@ -49,7 +50,7 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[preview_router, schemes_router, corrections_router, rounds_router, results_router,
+        routers=[preview_router, schemes_router, corrections_router, rounds_router, results_router, mine_router,
                  procedure_router, events_router],
         extra_lifespan=clients,
     )

@@ -99,7 +99,7 @@ async def scope_of(caller: Caller, neighbours: Neighbours) -> Scope:
     regions: dict[str, str] = {}
     groups: dict[str, str] = {}
     for unit in caller.unit_ids:
-        found = await _unit(neighbours, unit)
+        found = await unit_of(neighbours, unit)
         if found is not None:
             regions[unit] = str(found["region_id"])
             if found.get("evaluation_group"):
@@ -107,7 +107,7 @@ async def scope_of(caller: Caller, neighbours: Neighbours) -> Scope:
     return Scope(caller=caller, unit_regions=regions, unit_groups=groups)
 
 
-async def _unit(neighbours: Neighbours, unit_id: object, *, caller: Caller = SYSTEM_CALLER) -> dict[str, Any] | None:
+async def unit_of(neighbours: Neighbours, unit_id: object, *, caller: Caller = SYSTEM_CALLER) -> dict[str, Any] | None:
     """A unit as records knows it (its region and evaluation group); None if records knows no such
     unit, or, asked with an end caller's identity, if that caller may not see it."""
     response = await neighbours.records.request("GET", f"/api/v1/records/units/{unit_id}", caller=caller)
@@ -276,7 +276,7 @@ async def lead_unit_of_new_scheme(neighbours: Neighbours, scope: Scope, *, regio
     """A new group scheme's lead unit is a unit of the scheme's region in the scheme's evaluation
     group, that the caller sees (records is asked with the caller's identity); else a 422 naming
     ``body.lead_unit_id``, whichever it is."""
-    unit = await _unit(neighbours, lead_unit_id, caller=scope.caller)
+    unit = await unit_of(neighbours, lead_unit_id, caller=scope.caller)
     if unit is None or str(unit["region_id"]) != str(region_id) or unit.get("evaluation_group") != group:
         raise bad_rows(f"no unit {lead_unit_id} of region {region_id} in evaluation group {group!r} that you can see",
                        ["body.lead_unit_id"])

@@ -103,7 +103,7 @@ async def test_the_workbook_says_each_ones_group(client: httpx.AsyncClient, reco
     county = await two_posts(records)
     base, _ = await close(client, county, ["post"])
     rows = table(open_results(await client.get(f"{base}/results.xlsx"))["考核结果"])
-    assert sorted((r[0], r[2], r[5], r[9]) for r in rows) == [
+    assert sorted((r[0], r[2], r[6], r[10]) for r in rows) == [
         (1, "A", "好", "同组比较：岗位 科员"), (1, "D", "好", "同组比较：岗位 驾驶员"),
         (2, "B", "较好", "同组比较：岗位 科员"), (2, "E", "较好", "同组比较：岗位 驾驶员"),
         (3, "C", "较好", "同组比较：岗位 科员")]

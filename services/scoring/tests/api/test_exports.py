@@ -20,8 +20,8 @@ from .conftest import unit_with_people
 from .test_quarter import xiacun_quarter
 from .test_year import YEAR
 
-QUARTER_HEADERS = ["排名", "工号", "姓名", "单位", "得分", "等次", "指标得分", "测评得分", "加减分", "备注"]
-YEAR_HEADERS = ["排名", "工号", "姓名", "单位", "得分", "等次", "季度平均分", "年终测评得分",
+QUARTER_HEADERS = ["排名", "工号", "姓名", "单位", "科室", "得分", "等次", "指标得分", "测评得分", "加减分", "备注"]
+YEAR_HEADERS = ["排名", "工号", "姓名", "单位", "科室", "得分", "等次", "季度平均分", "年终测评得分",
                 "第一季度", "第二季度", "第三季度", "第四季度", "备注"]
 
 
@@ -49,7 +49,7 @@ async def same_as_json(client: httpx.AsyncClient, path: str, rows: list[tuple[An
     items = (await client.get(path, params={"limit": 1000})).json()["items"]
     grades = {"good": "好", "fairly_good": "较好", "average": "一般", "poor": "较差", "excellent": "优秀",
               "competent": "称职", None: ""}
-    assert [(r[0], Decimal(str(r[4])), r[5]) for r in rows] == [
+    assert [(r[0], Decimal(str(r[5])), r[6]) for r in rows] == [
         (i["rank"], Decimal(i["score"]), grades[i["grade"]]) for i in items]
 
 
@@ -65,16 +65,16 @@ async def test_a_units_quarter_by_hand(client: httpx.AsyncClient, records: httpx
     assert sheet["A1"].value == "夏村镇机关干部 2025年第二季度考核结果（第1版，未发布）"
     assert [c.value for c in sheet[2]] == QUARTER_HEADERS
     assert sheet.freeze_panes == "A3"
-    assert sheet.column_dimensions["D"].width == 24 and sheet.column_dimensions["J"].width == 44
+    assert sheet.column_dimensions["D"].width == 24 and sheet.column_dimensions["K"].width == 44
     rows = table(sheet)
     assert [r[2] for r in rows] == ["D", "B", "A", "C", "E"]
     a = rows[2]
     assert a[0] == 3 and a[1].endswith("-A") and a[2:4] == ("A", "夏村镇")
-    assert a[4:] == (83.8, "好", 83, 77, 2, None)  # nothing limits A's grade: no remark
+    assert a[4:] == (None, 83.8, "好", 83, 77, 2, None)  # nothing limits A's grade: no remark
     b, c = rows[1], rows[3]
-    assert b[4:9] == (85.6, "好", 87, 80, 0) and c[4:9] == (70, "较好", 70, None, 0)  # C: nobody rated C
-    assert rows[0][5:] == ("一般", 100, None, 0, "违反工作纪律（无故缺席防汛值班）：等次不高于一般")
-    assert rows[4][5:] == ("较差", 50, None, 0, "得分低于60分：等次不高于较差")
+    assert b[5:10] == (85.6, "好", 87, 80, 0) and c[5:10] == (70, "较好", 70, None, 0)  # C: nobody rated C
+    assert rows[0][6:] == ("一般", 100, None, 0, "违反工作纪律（无故缺席防汛值班）：等次不高于一般")
+    assert rows[4][6:] == ("较差", 50, None, 0, "得分低于60分：等次不高于较差")
     await same_as_json(client, f"{q['base']}/results", rows)
     stamp = about(book)
     assert (stamp["结果版本"], stamp["发布状态"], stamp["结果编号"]) == (1, "未发布（草稿）", close["id"])
@@ -157,14 +157,14 @@ async def test_a_regions_year_by_hand(client: httpx.AsyncClient, records: httpx.
     sheet = book["考核结果"]
     assert sheet["A1"].value == "全县乡镇干部 2025年度考核结果（第1版，未发布）"
     assert [c.value for c in sheet[2]] == YEAR_HEADERS
-    assert sheet.freeze_panes == "A3" and sheet.column_dimensions["M"].width == 44
+    assert sheet.freeze_panes == "A3" and sheet.column_dimensions["N"].width == 44
     rows = table(sheet)
     assert [(r[2], r[3]) for r in rows] == [("D", "夏村镇"), ("B", "夏村镇"), ("F", "云岭镇"), ("A", "夏村镇"),
                                            ("C", "夏村镇"), ("E", "云岭镇")]
     d, a = rows[0], rows[3]
-    assert d[0] == 1 and d[4:] == (99, "优秀", 99, 99, "好", "好", "好", "好", "四个季度均为“好”，评优评先优先")
+    assert d[0] == 1 and d[4:] == (None, 99, "优秀", 99, 99, "好", "好", "好", "好", "四个季度均为“好”，评优评先优先")
     assert a[0] == 4 and a[1].endswith("-A")
-    assert a[4:] == (pytest.approx(84.65), "称职", 87.75, 80, "好", "较好", "较好", "好", None)
+    assert a[4:] == (None, pytest.approx(84.65), "称职", 87.75, 80, "好", "较好", "较好", "好", None)
     assert rows[2][1] == f"{y['region'][:8]}-F"
     await same_as_json(client, f"{y['base']}/2025/results", rows)
     stamp = about(book)

@@ -14,26 +14,44 @@ from shared.errors import AppError
 router = APIRouter(prefix="/api/v1", tags=["me"])
 
 
-async def _fetch(downstreams: Downstreams, service: str, path: str, principal: Any) -> Any:
+async def _fetch(downstreams: Downstreams, service: str, path: str, principal: Any, *, json: Any = None) -> Any:
     try:
-        response = await downstreams.clients[service].request("GET", path, caller=principal.caller)
+        response = await downstreams.clients[service].request("GET" if json is None else "POST", path,
+                                                              caller=principal.caller, json=json)
     except AppError as exc:
         return {"unavailable": exc.code}
     return response.json() if response.status_code == 200 else None
 
 
-@router.get("/me", summary="Who I am: account, roster entry, my unit")
+def _placement(found: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """A person's unit and section (ids and names) from records' names of people, if it answered."""
+    people = found.get("people") if isinstance(found, dict) else None
+    if not people:
+        return None, None
+    person = people[0]
+    section = (None if person["section_id"] is None
+               else {"id": person["section_id"], "name": person["section_name"]})
+    return {"id": person["unit_id"], "name": person["unit_name"]}, section
+
+
+@router.get("/me", summary="Who I am: account, roster entry, my unit (and, for a person, my section)")
 async def me(principal: PrincipalDep, request: Request) -> dict[str, Any]:
+    """A person's unit and section are those of their current placement (a member may not read the
+    unit itself); an administrator's or a leader's unit is the unit they are bound to."""
     caller = principal.caller
     downstreams: Downstreams = request.app.state.downstreams
     tasks: dict[str, Any] = {}
     if caller.person_id:
         tasks["person"] = _fetch(downstreams, "records", f"/api/v1/records/persons/{caller.person_id}", principal)
+        tasks["placement"] = _fetch(downstreams, "records", "/api/v1/records/persons/names", principal,
+                                    json={"person_ids": [caller.person_id]})
     if caller.unit_ids:
         tasks["unit"] = _fetch(downstreams, "records", f"/api/v1/records/units/{caller.unit_ids[0]}", principal)
     results = dict(zip(tasks, await asyncio.gather(*tasks.values()), strict=True))
+    unit, section = _placement(results.get("placement"))
     return {
         "subject": caller.subject, "name": principal.name, "kind": caller.kind, "roles": list(caller.roles),
         "scopes": list(caller.scopes), "region_ids": list(caller.region_ids), "unit_ids": list(caller.unit_ids),
-        "person_id": caller.person_id, "person": results.get("person"), "unit": results.get("unit"),
+        "person_id": caller.person_id, "person": results.get("person"), "unit": results.get("unit") or unit,
+        "section": section,
     }

@@ -23,6 +23,8 @@ from scoring.clients import Neighbours
 from scoring.errors import InputInvalid, NoBottomRule, ResultNotFound
 from scoring.models import Result
 from scoring.period_settings import BottomGroupIn
+from scoring.results.names import name_rows
+from scoring.results.schemas import NamedRow
 from scoring.rounds.service import scope_people
 from scoring.schemes.service import rules_of
 from scoring.scope import Scope, scheme_or_404
@@ -48,8 +50,7 @@ class MonthPlace(BaseModel):
     at_bottom: bool
 
 
-class BottomPerson(BaseModel):
-    person_id: uuid.UUID
+class BottomPerson(NamedRow):
     unit_id: uuid.UUID | None
     months_running: int = Field(description="the longest run of consecutive months at the bottom in the quarter")
     months: list[MonthPlace]
@@ -125,6 +126,7 @@ async def bottom_list(session: AsyncSession, neighbours: Neighbours, scheme_id: 
     groups = [BottomGroup(name=g.name, staff_category=g.staff_category, last=g.last,
                           people=_group(g, months, scored, categories, units, rule.months_running))
               for g in rule.groups]
+    await name_rows(neighbours, scheme, period.code, scope.caller, [p for g in groups for p in g.people])
     return BottomRead(scheme_id=scheme.id, period=period.code, months_running=rule.months_running,
                       months=months, groups=groups)
 

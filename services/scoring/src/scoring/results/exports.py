@@ -1,9 +1,9 @@
 """A result version as the organisation department files it: an XLSX with Chinese headers.
 
-A unit's quarter (排名, 工号, 姓名, 单位, 得分, 等次, 指标得分, 测评得分, 加减分) or a region's year
+A unit's quarter (排名, 工号, 姓名, 单位, 科室, 得分, 等次, 指标得分, 测评得分, 加减分) or a region's year
 (an evaluation-group scheme's year: the quarter mean, the year-end evaluation, the four quarters'
 grades). Rows are those the JSON results show the caller (region administrators all, a unit's
-staff their unit's), in the same order; staff numbers and names come from the records summary of
+staff their unit's), in the same order; staff numbers, names and sections come from the records summary of
 the scheme's people (one call), unit names from the records unit list. The quarter's parts are
 recomposed from the inputs the close stored, under the scheme version the close used, with the
 reference functions of the explanation. The version and its publication are stamped in the title
@@ -48,11 +48,11 @@ from shared.xlsx import (
     write_table,
 )
 
-QUARTER_HEADERS = ("排名", "工号", "姓名", "单位", "得分", "等次", "指标得分", "测评得分", "加减分", "备注")
-QUARTER_WIDTHS = (7, 14, 10, 24, 11, 8, 11, 11, 9, 44)
-YEAR_HEADERS = ("排名", "工号", "姓名", "单位", "得分", "等次", "季度平均分", "年终测评得分",
+QUARTER_HEADERS = ("排名", "工号", "姓名", "单位", "科室", "得分", "等次", "指标得分", "测评得分", "加减分", "备注")
+QUARTER_WIDTHS = (7, 14, 10, 24, 14, 11, 8, 11, 11, 9, 44)
+YEAR_HEADERS = ("排名", "工号", "姓名", "单位", "科室", "得分", "等次", "季度平均分", "年终测评得分",
                 "第一季度", "第二季度", "第三季度", "第四季度", "备注")
-YEAR_WIDTHS = (7, 14, 10, 24, 11, 9, 12, 13, 9, 9, 9, 9, 44)
+YEAR_WIDTHS = (7, 14, 10, 24, 14, 11, 9, 12, 13, 9, 9, 9, 9, 44)
 EFFECTS = {"exclude": "不定等次", "veto": "一票否决"}
 
 
@@ -91,7 +91,7 @@ def group_text(within: tuple[str, ...], key: tuple[str | None, ...], units: dict
 
 
 def quarter_rows(rows: list[Any], rules: Rules, mean_load: Fraction,
-                 who: dict[str, tuple[str, str]], units: dict[str, str]) -> list[list[Any]]:
+                 who: dict[str, tuple[str, str, str | None]], units: dict[str, str]) -> list[list[Any]]:
     out = []
     with collector_paused():
         for person_id, unit_id, score, rank, grade, detail in rows:
@@ -106,8 +106,8 @@ def quarter_rows(rows: list[Any], rules: Rules, mean_load: Fraction,
             if rules.compare_within:  # the group the person was ranked and graded in
                 group = group_text(rules.compare_within, key_of_inputs(inputs, rules.compare_within), units)
                 remarks = f"{group}；{remarks}" if remarks else group
-            staff_no, name = who.get(pid, ("", ""))
-            out.append([rank, staff_no, name, units.get(str(unit_id), str(unit_id or "")), score,
+            staff_no, name, section = who.get(pid, ("", "", None))
+            out.append([rank, staff_no, name, units.get(str(unit_id), str(unit_id or "")), section, score,
                         grade_name(grade), _number(parts["indicators"]["score"]),
                         None if evaluation is None else _number(evaluation["score"]),
                         _number(parts["adjustments"]["net"]), remarks])
@@ -155,12 +155,13 @@ def year_remarks(grade: str | None, detail: dict[str, Any]) -> str:
     return "；".join(out)
 
 
-def year_rows(rows: list[Any], who: dict[str, tuple[str, str]], units: dict[str, str]) -> list[list[Any]]:
+def year_rows(rows: list[Any], who: dict[str, tuple[str, str, str | None]], units: dict[str, str]) -> list[list[Any]]:
     out = []
     for person_id, unit_id, score, rank, grade, detail in rows:
         quarters = {q["period"].partition("Q")[2]: q["grade"] for q in detail.get("quarters", [])}
-        staff_no, name = who.get(str(person_id), ("", ""))
-        out.append([rank, staff_no, name, units.get(str(unit_id), str(unit_id or "")), score, grade_name(grade),
+        staff_no, name, section = who.get(str(person_id), ("", "", None))
+        out.append([rank, staff_no, name, units.get(str(unit_id), str(unit_id or "")), section, score,
+                    grade_name(grade),
                     _number(detail.get("quarters_mean", detail.get("parts_mean"))),
                     _number(detail.get("year_end", detail.get("period_end"))),
                     *(grade_name(quarters.get(q)) for q in "1234"), year_remarks(grade, detail)])
@@ -168,11 +169,12 @@ def year_rows(rows: list[Any], who: dict[str, tuple[str, str]], units: dict[str,
 
 
 async def _names(neighbours: Neighbours, scheme: Scheme, period: str,
-                 caller: Caller) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
-    """Staff number and name by person (the scheme's records summary: one call); unit names by id."""
+                 caller: Caller) -> tuple[dict[str, tuple[str, str, str | None]], dict[str, str]]:
+    """Staff number, name and section name by person (the scheme's records summary: one call);
+    unit names by id."""
     people = await neighbours.summary(region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
-                                      period=period, caller=caller, fields=("staff_no", "name"))
-    who = {str(p["person_id"]): (str(p["staff_no"]), str(p["name"])) for p in people}
+                                      period=period, caller=caller, fields=("staff_no", "name", "section_name"))
+    who = {str(p["person_id"]): (str(p["staff_no"]), str(p["name"]), p.get("section_name")) for p in people}
     return who, await neighbours.unit_names(region_id=scheme.region_id, caller=caller)
 
 
@@ -219,7 +221,7 @@ async def results_xlsx(session: AsyncSession, neighbours: Neighbours, scheme_id:
 
 
 def _build(rows: list[Any], title: str, stamped: list[tuple[str, Any]], rules: Rules | None, mean_load: Fraction,
-           who: dict[str, tuple[str, str]], names: dict[str, str]) -> bytes:
+           who: dict[str, tuple[str, str, str | None]], names: dict[str, str]) -> bytes:
     """The workbook: the results (a quarter when there are rules to recompose with, else a year), the stamp."""
     book = workbook()
     sheet = book.create_sheet("考核结果")

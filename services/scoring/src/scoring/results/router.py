@@ -14,6 +14,7 @@ from scoring.results import exports, service
 from scoring.results import readiness as ready
 from scoring.results.bottom import BottomRead, bottom_list
 from scoring.results.compute import Leftovers
+from scoring.results.names import loaded_scheme, name_rows
 from scoring.results.schemas import (
     BonusIn,
     BonusRead,
@@ -83,11 +84,13 @@ async def versions(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep,
 
 @router.get("/schemes/{scheme_id}/periods/{period}/results", response_model=ResultPage,
             summary="Scores, ranks and grades of a version, best first (a unit's own people for its staff)")
-async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
+async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep, request: Request,
                   version: VersionQuery = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                   offset: Annotated[int, Query(ge=0)] = 0) -> ResultPage:
     close_, items, total = await service.results_page(session, scheme_id, period, scope, version=version,
                                                       limit=limit, offset=offset)
+    await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), close_.period,
+                    scope.caller, items)
     return ResultPage(close=await history.stale_one(session, service.close_read(close_)), items=items, total=total,
                       limit=limit, offset=offset)
 
@@ -95,8 +98,11 @@ async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, 
 @router.get("/schemes/{scheme_id}/periods/{period}/people/{person_id}/explanation", response_model=Explanation,
             summary="Every part of a person's score and grade: components, weights, contributions, caps, rules")
 async def explanation(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.UUID, session: SessionDep,
-                      scope: ScopeDep, version: VersionQuery = None) -> Explanation:
-    return await service.explain(session, scheme_id, period, person_id, scope, version=version)
+                      scope: ScopeDep, request: Request, version: VersionQuery = None) -> Explanation:
+    explained = await service.explain(session, scheme_id, period, person_id, scope, version=version)
+    await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), explained.period,
+                    scope.caller, [explained])
+    return explained
 
 
 @router.get("/results/{close_id}/compare/{other_id}", response_model=CloseRead,

@@ -10,6 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.labels import label_of
 
 
+class NamedRow(BaseModel):
+    """A row about a person, and the person as records knows them in the period (their placement
+    at its end): filled in for those records shows the caller."""
+
+    person_id: uuid.UUID
+    staff_no: str | None = Field(default=None, description="工号 (null: records did not say)")
+    name: str | None = Field(default=None, description="姓名")
+    unit_name: str | None = Field(default=None, description="the unit's name")
+    section_id: uuid.UUID | None = Field(default=None, description="the section (科室), if any")
+    section_name: str | None = Field(default=None, description="the section's name")
+
+
 class PersonChange(BaseModel):
     person_id: uuid.UUID
     score: list[str | None] = Field(description="[before, after]")
@@ -41,8 +53,7 @@ class CloseRead(BaseModel):
     inputs_changed_at: datetime | None = Field(default=None, description="when the period's inputs last changed")
 
 
-class ResultRead(BaseModel):
-    person_id: uuid.UUID
+class ResultRead(NamedRow):
     unit_id: uuid.UUID | None
     score: str | None = Field(description="exact decimal, rounded half-even at 6 places if longer")
     rank: int | None
@@ -60,14 +71,13 @@ class ResultPage(BaseModel):
     offset: int
 
 
-class Explanation(BaseModel):
+class Explanation(NamedRow):
     close_id: uuid.UUID = Field(description="the result version explained (object to it by this id)")
     scheme_id: uuid.UUID
     period: str
     version: int
     scheme_version: int
     published: bool
-    person_id: uuid.UUID
     score: str | None
     rank: int | None
     grade: str | None

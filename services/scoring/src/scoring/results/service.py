@@ -47,7 +47,7 @@ from scoring.errors import (
 )
 from scoring.models import Close, Objection, RatingRound, Result, Scheme, SchemeVersion
 from scoring.results import groups as grouping
-from scoring.results import masking, sentences
+from scoring.results import masking, ranks, sentences
 from scoring.results.compute import (
     NO_LIMITS,
     Leftovers,
@@ -79,6 +79,7 @@ from scoring.results.engine import (
 from scoring.results.halves import BATCH, Json, RowBatch, RowStream, split
 from scoring.results.honours import honour_adjustments, ledger_honours, merge_honours
 from scoring.results.ranking import Grade, Graded, Scored, grades_within
+from scoring.results.ranks import without_rank
 from scoring.results.schemas import CloseRead, Explanation, ObjectionCreate, PersonChange, ResultRead, ReviewIn
 from scoring.rounds.service import scope_people
 from scoring.schemes.service import rules_at, rules_of
@@ -681,14 +682,23 @@ async def explain(session: AsyncSession, scheme_id: uuid.UUID, period: Period, p
     units = None if scope.caller.is_person(person_id) else visible_units(scope, scheme)
     if row is None or (units is not None and str(row.unit_id) not in units):
         raise ResultNotFound(f"{person_id} has no result of {period.code} under scheme {scheme_id}")
-    detail = await expand(session, close, str(person_id), row.detail)
+    return await explanation_of(session, close, row, ranks=scope.sees(scheme) or await ranks.published_by(
+        session, scheme.id))
+
+
+async def explanation_of(session: AsyncSession, close: Close, row: Result, *, ranks: bool = True) -> Explanation:
+    """A result explained, in sentences too; without its rank unless ``ranks`` (see ``scoring.results.ranks``)."""
+    detail = await expand(session, close, str(row.person_id), row.detail)
+    if not ranks:
+        detail = without_rank(detail)
     version_ = await session.get(SchemeVersion, (close.scheme_id, close.scheme_version))  # loaded by expand
     assert version_ is not None
-    return Explanation(close_id=close.id, scheme_id=scheme_id, period=close.period, version=close.version,
+    rank = row.rank if ranks else None
+    return Explanation(close_id=close.id, scheme_id=close.scheme_id, period=close.period, version=close.version,
                        scheme_version=close.scheme_version, published=close.published_at is not None,
-                       person_id=person_id, score=score_str(row.score), rank=row.rank, grade=row.grade,
+                       person_id=row.person_id, score=score_str(row.score), rank=rank, grade=row.grade,
                        detail=detail, sentences=sentences.explain(detail, version_.definition, grade=row.grade,
-                                                                  rank=row.rank, lang=lang_var.get()))
+                                                                  rank=rank, lang=lang_var.get()))
 
 
 async def expand(session: AsyncSession, close: Close, person_id: str, stored: dict[str, Any]) -> dict[str, Any]:

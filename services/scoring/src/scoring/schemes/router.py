@@ -43,9 +43,10 @@ async def list_schemes(session: SessionDep, scope: ScopeDep, region_id: uuid.UUI
 
 
 @router.get("/schemes/{scheme_id}", response_model=SchemeRead, summary="A scheme with its latest (or a given) version")
-async def read_scheme(scheme_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
+async def read_scheme(scheme_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
                       version: Annotated[int | None, Query(ge=1)] = None) -> SchemeRead:
-    return await service.read_scheme(session, scheme_id, scope, version)
+    """Its managers and leaders see it; so does every person it evaluates (公开透明)."""
+    return await service.read_scheme(session, request.app.state.neighbours, scheme_id, scope, version)
 
 
 @router.patch("/schemes/{scheme_id}", response_model=SchemeRead,

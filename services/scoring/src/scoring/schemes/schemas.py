@@ -57,7 +57,7 @@ class SchemeRead(BaseModel):
     staff_category: str | None
     name: str
     created_at: datetime
-    created_by: str
+    created_by: str | None = Field(description="the account that made it (null for a person the scheme evaluates)")
     version: int
     version_created_at: datetime
     definition: dict[str, Any]

@@ -17,6 +17,7 @@ from scoring.clients import Neighbours
 from scoring.corrections import history
 from scoring.definitions import Rules, SchemeDefinition, compile_rules
 from scoring.errors import InputInvalid, SchemeNotFound
+from scoring.evaluated import readable_scheme
 from scoring.models import AdjustmentRow, Mark, NegativeEvent, Scheme, SchemeVersion
 from scoring.schemes.schemas import (
     AdjustmentCreate,
@@ -55,6 +56,12 @@ def read(scheme: Scheme, version: SchemeVersion) -> SchemeRead:
                       lead_unit_id=scheme.lead_unit_id, staff_category=scheme.staff_category, name=scheme.name,
                       created_at=scheme.created_at, created_by=scheme.created_by, version=version.version,
                       version_created_at=version.created_at, definition=version.definition)
+
+
+def read_for_person(scheme: Scheme, version: SchemeVersion) -> SchemeRead:
+    """The scheme as a person it evaluates reads it: all of its rules (公开透明); not who made it (an
+    administrator's account id, nothing the rules depend on)."""
+    return read(scheme, version).model_copy(update={"created_by": None})
 
 
 def _definition_json(definition: SchemeDefinition) -> dict[str, Any]:
@@ -132,9 +139,10 @@ async def update_scheme(session: AsyncSession, neighbours: Neighbours, scheme_id
     return read(scheme, await latest_version(session, scheme_id))
 
 
-async def read_scheme(session: AsyncSession, scheme_id: uuid.UUID, scope: Scope,
+async def read_scheme(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, scope: Scope,
                       version: int | None = None) -> SchemeRead:
-    scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
+    """For whoever sees the scheme, and for a person it evaluates (without who made it: an account id)."""
+    scheme, evaluated = await readable_scheme(session, neighbours, scheme_id, scope)
     if version is None:
         found = await latest_version(session, scheme_id)
     else:
@@ -142,7 +150,7 @@ async def read_scheme(session: AsyncSession, scheme_id: uuid.UUID, scope: Scope,
         if maybe is None:
             raise SchemeNotFound(f"scheme {scheme_id} has no version {version}")
         found = maybe
-    return read(scheme, found)
+    return read_for_person(scheme, found) if evaluated else read(scheme, found)
 
 
 async def list_schemes(session: AsyncSession, scope: Scope, *, region_id: uuid.UUID | None,
