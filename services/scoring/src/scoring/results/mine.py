@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import datetime
+from typing import Any, ClassVar
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -30,6 +31,7 @@ from scoring.schemes.schemas import SchemeRead
 from scoring.schemes.service import latest_version, read_for_person
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
+from shared.labels import label_of
 from shared.periods import parse_period
 from shared.service_auth import Caller
 
@@ -46,6 +48,7 @@ class MyResult(BaseModel):
     score: str | None
     rank: int | None = Field(description="within the person's group; null where the scheme does not publish ranks")
     grade: str | None
+    grade_label: ClassVar[Any] = label_of("grade", "grade")
     explanation: Explanation
     objections: list[ObjectionRead] = Field(description="the person's objections to any version of this period")
 
