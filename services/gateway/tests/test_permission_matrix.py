@@ -304,7 +304,14 @@ ROWS: list[Row] = [
     Row("PATCH", "/api/v1/records/units/{unit_id}/sections/{section_id}", UNIT_MANAGE,
         body=lambda w: {"coefficient": "1.2"}),
     Row("GET", "/api/v1/records/units/{unit_id}/members", UNIT_READ, query=lambda w: {"period": "2025"}),
+    Row("GET", "/api/v1/records/units/{unit_id}/outstanding", UNIT_READ),
     Row("POST", "/api/v1/records/persons", {**UNIT_MANAGE, "RB": 422, "UO": 422}, body=new_person),
+    Row("GET", "/api/v1/records/persons/search", SIGNED_IN, query=lambda w: {"q": w.staff_no["a2"]},
+        note="A2's person: found by those who see A2, an empty page for the rest"),
+    Row("GET", "/api/v1/records/persons/search", {**SIGNED_IN, "RB": 404, "UO": 404},
+        query=lambda w: {"q": w.staff_no["a2"], "unit_id": w["unit_A1"]}, note="within unit A1"),
+    Row("GET", "/api/v1/records/persons/names", SIGNED_IN, query=lambda w: {"id": w["person_a2"]},
+        note="A2's person: named to those who see A2, left out for the rest"),
     Row("GET", "/api/v1/records/persons/{person_id}", {**PERSONAL, "RT": 404}),
     Row("POST", "/api/v1/records/persons/{person_id}/moves", {**UNIT_MANAGE, "UA": 409, "P": 409, "RA": 409},
         body=lambda w: {"on": "2000-01-01", "leave": True}, note="a move before the placement began: 409"),
@@ -477,6 +484,7 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/publicity",
         profile(P=409, RA=409, RB=404, UA=409, UO=404, L=409, MS=404, MC=404, RT=404),
         note="nothing made public: a 409 for those who see the scheme, a 404 for the rest"),
+    Row("GET", "/api/v1/scoring/units/{unit_id}/outstanding", UNIT_READ),
     Row("GET", "/api/v1/scoring/calendar/{year}", profile(P=OK, RA=OK, RB=OK)),
     Row("PUT", "/api/v1/scoring/calendar/{year}", PROVINCE, body=lambda w: []),
     # quota
@@ -507,6 +515,7 @@ ROWS: list[Row] = [
     Row("POST", "/api/v1/quota/allocations/{run_id}/publish", REGION),
     # the gateway's own
     Row("GET", "/api/v1/me", {**SIGNED_IN, "KS": OK, "KN": OK, "KB": OK}),
+    Row("GET", "/api/v1/me/unit", UNIT_READ, query=unit_a1),
     Row("POST", "/api/v1/auth/logout", SIGNED_IN, body=lambda w: {}),
     Row("POST", "/api/v1/admin/users", REGION, body=lambda w: {
         "username": f"mx-made-{fresh()}-{uuid.uuid4().hex[:4]}", "password": PASSWORD, "role": "leader",

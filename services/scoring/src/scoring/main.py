@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from scoring.clients import Neighbours
 from scoring.config import ScoringSettings, get_settings
 from scoring.corrections.router import router as corrections_router
+from scoring.outstanding import router as outstanding_router
 from scoring.preview.router import router as preview_router
 from scoring.procedure.router import router as procedure_router
 from scoring.results.router import router as results_router
@@ -49,6 +50,6 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
         routers=[preview_router, schemes_router, corrections_router, rounds_router, results_router,
-                 procedure_router],
+                 procedure_router, outstanding_router],
         extra_lifespan=clients,
     )

@@ -119,6 +119,11 @@ async def _unit(neighbours: Neighbours, unit_id: object, *, caller: Caller = SYS
     return found
 
 
+async def unit_seen_by(neighbours: Neighbours, scope: Scope, unit_id: uuid.UUID) -> dict[str, Any] | None:
+    """A unit as records shows it to the caller (with its region and evaluation group); None if they may not see it."""
+    return await _unit(neighbours, unit_id, caller=scope.caller)
+
+
 async def get_scope(request: Request, caller: CallerDep) -> Scope:
     return await scope_of(caller, request.app.state.neighbours)
 

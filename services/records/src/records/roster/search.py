@@ -44,6 +44,11 @@ class PersonHit(BaseModel):
     post: str | None
 
 
+class PersonNames(BaseModel):
+    people: list[PersonHit] = Field(description="in the order asked; an id of no one the caller may see (unknown "
+                                                "and unseen alike) is left out")
+
+
 class PersonSearchPage(BaseModel):
     items: list[PersonHit]
     limit: int
@@ -69,7 +74,7 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def latest_placement() -> Select[tuple[Person, Assignment]]:
+def latest_placement() -> Select[Person, Assignment]:
     """Each person with their latest placement (no later one exists)."""
     later = aliased(Assignment)
     return (select(Person, Assignment).join(Assignment, Assignment.person_id == Person.id)
@@ -77,7 +82,7 @@ def latest_placement() -> Select[tuple[Person, Assignment]]:
                                    later.active_from > Assignment.active_from)))
 
 
-def _own_unit(caller: Caller) -> Select[tuple[uuid.UUID]] | None:
+def _own_unit(caller: Caller) -> Select[uuid.UUID] | None:
     """The unit of the caller's own latest placement (a member's unit), if they are a person."""
     if caller.person_id is None:
         return None
@@ -87,13 +92,26 @@ def _own_unit(caller: Caller) -> Select[tuple[uuid.UUID]] | None:
         later.person_id == own, later.active_from > Assignment.active_from))
 
 
-def searchable_units(caller: Caller) -> Select[tuple[uuid.UUID]] | None:
+def searchable_units(caller: Caller) -> Select[uuid.UUID] | None:
     """The units whose people the caller may find; None: every unit."""
     if caller.is_province_wide:
         return None
     own = _own_unit(caller)
     seen = scope.visible_units(caller)
-    return seen if own is None else seen.union(own)  # type: ignore[return-value]
+    return seen if own is None else select(seen.union(own).subquery().c[0])
+
+
+def _hits(units: Select[uuid.UUID] | None) -> Select[Person, Assignment, str, str | None]:
+    """People with their latest placement, its unit's and section's names, in ``units`` (None: all)."""
+    statement = (latest_placement().add_columns(Unit.name, Section.name)
+                 .join(Unit, Unit.id == Assignment.unit_id).outerjoin(Section, Section.id == Assignment.section_id))
+    return statement if units is None else statement.where(Assignment.unit_id.in_(units))
+
+
+def _hit(p: Person, a: Assignment, unit_name: str, section_name: str | None) -> PersonHit:
+    return PersonHit(person_id=p.id, staff_no=p.staff_no, name=p.name, name_pinyin=p.name_pinyin, unit_id=a.unit_id,
+                     unit_name=unit_name, section_id=a.section_id, section_name=section_name,
+                     staff_category=a.staff_category, post=a.post)
 
 
 async def search(session: AsyncSession, caller: Caller, *, q: str, unit_id: uuid.UUID | None, limit: int,
@@ -114,21 +132,15 @@ async def search(session: AsyncSession, caller: Caller, *, q: str, unit_id: uuid
     matches = [Person.name.ilike(_like(term)), Person.staff_no.ilike(_like(term)[1:])]
     if spelled:
         matches += [Person.name_pinyin.like(_like(spelled)), Person.name_short.like(_like(spelled))]
-    statement = (latest_placement().add_columns(Unit.name, Section.name)
-                 .join(Unit, Unit.id == Assignment.unit_id).outerjoin(Section, Section.id == Assignment.section_id)
-                 .where(or_(*matches)).order_by(Person.name_pinyin, Person.staff_no).limit(limit + 1))
+    statement = (_hits(units if unit_id is None else None).where(or_(*matches))
+                 .order_by(Person.name_pinyin, Person.staff_no).limit(limit + 1))
     if unit_id is not None:
         statement = statement.where(Assignment.unit_id == unit_id)
-    elif units is not None:
-        statement = statement.where(Assignment.unit_id.in_(units))
     if after is not None:
         pinyin, staff_no = _read_cursor(after)
         statement = statement.where(tuple_(Person.name_pinyin, Person.staff_no) > tuple_(pinyin, staff_no))
     rows = (await session.execute(statement)).all()
-    items = [PersonHit(person_id=p.id, staff_no=p.staff_no, name=p.name, name_pinyin=p.name_pinyin, unit_id=a.unit_id,
-                       unit_name=unit_name, section_id=a.section_id, section_name=section_name,
-                       staff_category=a.staff_category, post=a.post)
-             for p, a, unit_name, section_name in rows[:limit]]
+    items = [_hit(*row) for row in rows[:limit]]
     more = len(rows) > limit
     return PersonSearchPage(items=items, limit=limit,
                             next=_cursor(items[-1].name_pinyin, items[-1].staff_no) if more else None)
@@ -146,3 +158,16 @@ async def search_people(session: SessionDep, caller: CallerDep,
                         limit: Annotated[int, Query(ge=1, le=100)] = 20,
                         after: Annotated[str | None, Query(max_length=400)] = None) -> PersonSearchPage:
     return await search(session, caller, q=q, unit_id=unit_id, limit=limit, after=after)
+
+
+@router.get("/persons/names", response_model=PersonNames,
+            summary="Several people at once by id (name, staff number, unit, section), to show names beside ids",
+            responses={422: {"description": "no `id`, more than 500, or one that is not a UUID"}})
+async def person_names(session: SessionDep, caller: CallerDep,
+                       id: Annotated[list[uuid.UUID], Query(min_length=1, max_length=500,
+                                                            description="repeat for each person")]) -> PersonNames:
+    """Whom the caller may find in the search; the other ids are left out, whether they exist or not."""
+    wanted = list(dict.fromkeys(id))
+    rows = (await session.execute(_hits(searchable_units(caller)).where(Person.id.in_(wanted)))).all()
+    found = {row[0].id: _hit(*row) for row in rows}
+    return PersonNames(people=[found[i] for i in wanted if i in found])
