@@ -57,6 +57,18 @@ class Neighbours:
             raise UpstreamUnavailable(f"records answered {response.status_code} for person {person_id}")
         return sorted({str(a["unit_id"]) for a in orjson.loads(response.content)["history"]})
 
+    async def person_names(self, person_ids: Sequence[object]) -> dict[str, dict[str, Any]]:
+        """Name, staff number, unit and section of each person, by id, in one call: for people the
+        caller was already shown by id in an object they may see (the raters of their round), so
+        asked as the system."""
+        if not person_ids:
+            return {}
+        response = await self.records.request("GET", "/api/v1/records/persons/names", caller=SYSTEM_CALLER,
+                                              params={"id": [str(p) for p in person_ids]})
+        if response.status_code != 200:
+            raise UpstreamUnavailable(f"records answered {response.status_code} for names")
+        return {str(p["person_id"]): p for p in orjson.loads(response.content)["people"]}
+
     async def summary(self, *, region_id: uuid.UUID, unit_id: uuid.UUID | None, group: str | None, period: str,
                       caller: Caller, fields: Sequence[str] | None = None,
                       deadlines: Mapping[str, int] | None = None) -> list[dict[str, Any]]:

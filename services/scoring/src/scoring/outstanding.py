@@ -4,7 +4,8 @@ procedure of the period stands.
 
 The schemes covering a unit are its own, those it leads, and those of its evaluation group in its
 region, as far as the caller sees them. The raters missing in every round are counted in one
-statement; the procedure is read per scheme (a unit has a handful).
+statement and named in one call to records (as the system: the caller sees the round, so whom it
+names); the procedure is read per scheme (a unit has a handful).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import and_, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring.clients import Neighbours
 from scoring.models import RatingCode, RatingRound, Scheme
 from scoring.procedure import service as procedure
 from scoring.procedure.clock import TodayDep
@@ -38,6 +40,10 @@ class UnitNotFound(NotFound):
 
 class RaterMissing(BaseModel):
     rater_id: uuid.UUID
+    name: str | None = Field(default=None, description="as records has it (none if records knows no such person)")
+    staff_no: str | None = None
+    unit_name: str | None = None
+    section_name: str | None = None
     group: str
     done: int = Field(description="people rated")
     due: int = Field(description="people to rate (the round's people but the rater)")
@@ -111,19 +117,26 @@ _MISSING = text(
     "ORDER BY r.rater_group, r.rater_id")
 
 
-async def open_rounds(session: AsyncSession, schemes: list[Scheme]) -> list[RoundOutstanding]:
-    names = {s.id: s.name for s in schemes}
+async def open_rounds(session: AsyncSession, neighbours: Neighbours, schemes: list[Scheme]) -> list[RoundOutstanding]:
+    """The open rounds of the schemes, each with its raters still to rate, named (one call to records for all)."""
+    titles = {s.id: s.name for s in schemes}
     rounds = list(await session.scalars(select(RatingRound).where(
-        RatingRound.scheme_id.in_(names), RatingRound.status == "open").order_by(RatingRound.period, RatingRound.id)))
+        RatingRound.scheme_id.in_(titles), RatingRound.status == "open").order_by(RatingRound.period, RatingRound.id)))
     if not rounds:
         return []
     ids = [r.id for r in rounds]
+    rows = (await session.execute(_MISSING, {"ids": ids})).all()
+    names = await neighbours.person_names(sorted({str(row[1]) for row in rows}))
     missing: dict[uuid.UUID, list[RaterMissing]] = {}
-    for round_id, rater_id, group, done, due in await session.execute(_MISSING, {"ids": ids}):
-        missing.setdefault(round_id, []).append(RaterMissing(rater_id=rater_id, group=group, done=done, due=due))
+    for round_id, rater_id, group, done, due in rows:
+        person = names.get(str(rater_id), {})
+        missing.setdefault(round_id, []).append(RaterMissing(
+            rater_id=rater_id, group=group, done=done, due=due, name=person.get("name"),
+            staff_no=person.get("staff_no"), unit_name=person.get("unit_name"),
+            section_name=person.get("section_name")))
     codes = dict((await session.execute(select(RatingCode.round_id, func.count()).where(
         RatingCode.round_id.in_(ids), RatingCode.used.is_(False)).group_by(RatingCode.round_id))).all())
-    return [RoundOutstanding(round_id=r.id, scheme_id=r.scheme_id, scheme_name=names[r.scheme_id], period=r.period,
+    return [RoundOutstanding(round_id=r.id, scheme_id=r.scheme_id, scheme_name=titles[r.scheme_id], period=r.period,
                              closes_at=r.closes_at, raters_missing=missing.get(r.id, []),
                              codes_unused=codes.get(r.id, 0)) for r in rounds]
 
@@ -153,12 +166,13 @@ async def unit_outstanding(unit_id: uuid.UUID, session: SessionDep, scope: Scope
                                "the period whose procedure is shown; the current quarter if left out"),
                                examples=["2025Q1"])] = None) -> UnitScoringOutstanding:
     chosen = _period(period, today)
-    unit = await unit_seen_by(request.app.state.neighbours, scope, unit_id)
+    neighbours: Neighbours = request.app.state.neighbours
+    unit = await unit_seen_by(neighbours, scope, unit_id)
     if unit is None:
         raise UnitNotFound(f"no unit {unit_id}")
     if scope.caller.roles and not LEADING & set(scope.caller.roles):
         raise Forbidden("what a unit owes is for its administrator and leaders")
     schemes = await schemes_covering(session, scope, unit)
     return UnitScoringOutstanding(
-        unit_id=unit_id, period=chosen.code, today=today, rounds=await open_rounds(session, schemes),
+        unit_id=unit_id, period=chosen.code, today=today, rounds=await open_rounds(session, neighbours, schemes),
         procedures=[await progress(session, scope, s, chosen.code, today) for s in schemes])

@@ -1,9 +1,9 @@
 """``GET /api/v1/me/unit``: the day's chasing for a unit's administrator and leaders, in one answer.
 
-Two calls at once (records: the weekly records not written and the tasks overdue, with names;
-scoring: the raters missing in each open round and each scheme's procedure), then, only if some
-rater is not named yet, one call to records for those names together. Each service checks the unit
-against the caller (another unit's administrator gets 404 from it, passed on unchanged).
+Two calls at once, whatever the unit's size: records (the weekly records not written and the tasks
+overdue, with names and sections) and scoring (the raters missing in each open round, named, and
+each scheme's procedure). Each service checks the unit against the caller (another unit's
+administrator gets 404 from it, passed on unchanged).
 """
 
 from __future__ import annotations
@@ -56,18 +56,6 @@ def _unit_of(caller: Caller, unit_id: uuid.UUID | None) -> uuid.UUID:
                         errors=[{"field": "query.unit_id", "message": "required for a region's administrator"}])
 
 
-def _named(records: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Everyone the records answer names already, by id."""
-    people: dict[str, dict[str, Any]] = {}
-    for week in records["weeks"]:
-        for person in week["missing"]:
-            people[person["person_id"]] = person
-    for task in records["overdue_tasks"]:
-        for person in [task["owner"], *task["co_owners"]]:
-            people.setdefault(person["person_id"], person)
-    return people
-
-
 @router.get("/me/unit", summary="My unit today: who has not written their weekly record, who has not rated, "
                                 "which tasks are overdue, where the procedure stands",
             responses={403: {"description": "a member or an API key: this is for a unit's administrator and leaders"},
@@ -87,17 +75,7 @@ async def my_unit(principal: PrincipalDep, request: Request,
         _get(downstreams, "records", f"/api/v1/records/units/{unit}/outstanding", caller),
         _get(downstreams, "scoring", f"/api/v1/scoring/units/{unit}/outstanding", caller,
              {"period": period} if period else None))
-    people = _named(records)
-    raters = {r["rater_id"] for round_ in scoring["rounds"] for r in round_["raters_missing"]}
-    unnamed = sorted(raters - people.keys())
-    if unnamed:
-        found = await _get(downstreams, "records", "/api/v1/records/persons/names", caller, {"id": unnamed})
-        people.update({p["person_id"]: p for p in found["people"]})
-    rounds = [{**round_, "raters_missing": [
-        {**r, "name": people.get(r["rater_id"], {}).get("name"), "staff_no": people.get(r["rater_id"], {}).get(
-            "staff_no"), "section_name": people.get(r["rater_id"], {}).get("section_name")}
-        for r in round_["raters_missing"]]} for round_ in scoring["rounds"]]
     return {"unit_id": records["unit_id"], "unit_name": records["unit_name"], "on": records["on"],
-            "people": records["people"], "weekly_records": records["weeks"], "rating_rounds": rounds,
+            "people": records["people"], "weekly_records": records["weeks"], "rating_rounds": scoring["rounds"],
             "overdue_tasks": records["overdue_tasks"], "procedures": scoring["procedures"],
             "period": scoring["period"]}
