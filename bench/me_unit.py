@@ -42,12 +42,16 @@ LOGS_SQL = (
     "LEFT JOIN records.sections s ON s.id = a.section_id "
     "WHERE a.unit_id = $1 AND a.active_from <= $6 AND (a.active_to IS NULL OR a.active_to >= $6) ORDER BY p.staff_no")
 RATERS_SQL = (
-    "SELECT r.round_id, r.rater_id, r.rater_group, count(x.person_id), "
-    "count(p.person_id) FILTER (WHERE p.person_id <> r.rater_id) "
-    "FROM scoring.round_raters r JOIN scoring.round_people p ON p.round_id = r.round_id "
-    "LEFT JOIN scoring.ratings x ON x.round_id = r.round_id AND x.rater_id = r.rater_id AND x.person_id = p.person_id "
-    "WHERE r.round_id = ANY($1) AND NOT r.anonymous GROUP BY 1, 2, 3 "
-    "HAVING count(x.person_id) < count(p.person_id) FILTER (WHERE p.person_id <> r.rater_id) ORDER BY 3, 2")
+    "WITH people AS (SELECT round_id, count(*) AS n FROM scoring.round_people WHERE round_id = ANY($1) "
+    "GROUP BY round_id), "
+    "done AS (SELECT round_id, rater_id, count(*) AS n FROM scoring.ratings WHERE round_id = ANY($1) "
+    "GROUP BY round_id, rater_id) "
+    "SELECT * FROM (SELECT r.round_id, r.rater_id, r.rater_group, coalesce(d.n, 0) AS done, "
+    "p.n - (EXISTS (SELECT 1 FROM scoring.round_people q WHERE q.round_id = r.round_id "
+    "AND q.person_id = r.rater_id))::int AS due "
+    "FROM scoring.round_raters r JOIN people p ON p.round_id = r.round_id "
+    "LEFT JOIN done d ON d.round_id = r.round_id AND d.rater_id = r.rater_id "
+    "WHERE r.round_id = ANY($1) AND NOT r.anonymous) AS raters WHERE done < due ORDER BY rater_group, rater_id")
 
 
 async def load_unit(pg_port: int, unit_id: str, scheme_id: str,

@@ -67,8 +67,8 @@ async def unit(gateway_app: FastAPI) -> dict[str, Any]:
         scheme = (await post("/api/v1/scoring/schemes", {"region_id": region, "unit_id": units["XC"],
                                                          "name": "夏村镇机关", "definition": DEFINITION}))["id"]
         base = f"/api/v1/scoring/schemes/{scheme}/periods/{quarter(today)}"
-        round_id = (await post(f"{base}/rounds", {"raters": [{"rater_id": people["a"], "group": "leadership"},
-                                                             {"rater_id": people["boss"], "group": "leadership"}]}))["id"]
+        raters = [{"rater_id": people[k], "group": "leadership"} for k in ("a", "boss")]
+        round_id = (await post(f"{base}/rounds", {"raters": raters}))["id"]
         await _ok(await client.put(f"/api/v1/scoring/rounds/{round_id}/ratings", headers=admin, json={
             "rater_id": people["a"], "on_behalf": True,
             "ratings": [{"person_id": people[k], "mark": 90} for k in ("b", "c")]}), 200)

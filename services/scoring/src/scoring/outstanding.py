@@ -10,6 +10,7 @@ names); the procedure is read per scheme (a unit has a handful).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -106,39 +107,58 @@ async def schemes_covering(session: AsyncSession, scope: Scope, unit: dict[str, 
                                       .order_by(Scheme.name, Scheme.id)))
 
 
+# A rater's ballots are their ratings (a voided one is moved out of ``ratings``, and nobody rates
+# themself), so what is left to rate is the round's people, less the rater if rated, less the ratings.
 _MISSING = text(
-    "SELECT r.round_id, r.rater_id, r.rater_group, count(x.person_id) AS done, "
-    "count(p.person_id) FILTER (WHERE p.person_id <> r.rater_id) AS due "
-    "FROM scoring.round_raters r JOIN scoring.round_people p ON p.round_id = r.round_id "
-    "LEFT JOIN scoring.ratings x ON x.round_id = r.round_id AND x.rater_id = r.rater_id "
-    "AND x.person_id = p.person_id "
-    "WHERE r.round_id = ANY(:ids) AND NOT r.anonymous GROUP BY 1, 2, 3 "
-    "HAVING count(x.person_id) < count(p.person_id) FILTER (WHERE p.person_id <> r.rater_id) "
-    "ORDER BY r.rater_group, r.rater_id")
+    "WITH people AS (SELECT round_id, count(*) AS n FROM scoring.round_people WHERE round_id = ANY(:ids) "
+    "GROUP BY round_id), "
+    "done AS (SELECT round_id, rater_id, count(*) AS n FROM scoring.ratings WHERE round_id = ANY(:ids) "
+    "GROUP BY round_id, rater_id) "
+    "SELECT * FROM (SELECT r.round_id, r.rater_id, r.rater_group, coalesce(d.n, 0) AS done, "
+    "p.n - (EXISTS (SELECT 1 FROM scoring.round_people q WHERE q.round_id = r.round_id "
+    "AND q.person_id = r.rater_id))::int AS due "
+    "FROM scoring.round_raters r JOIN people p ON p.round_id = r.round_id "
+    "LEFT JOIN done d ON d.round_id = r.round_id AND d.rater_id = r.rater_id "
+    "WHERE r.round_id = ANY(:ids) AND NOT r.anonymous) AS raters WHERE done < due ORDER BY rater_group, rater_id")
 
 
-async def open_rounds(session: AsyncSession, neighbours: Neighbours, schemes: list[Scheme]) -> list[RoundOutstanding]:
-    """The open rounds of the schemes, each with its raters still to rate, named (one call to records for all)."""
+async def open_rounds(session: AsyncSession, neighbours: Neighbours, scope: Scope, schemes: list[Scheme],
+                      period: str, today: date) -> tuple[list[RoundOutstanding], list[ProcedureProgress]]:
+    """The open rounds of the schemes, each with its raters still to rate, named (one call to records for
+    all, made while the procedures are read), and each scheme's procedure of the period."""
     titles = {s.id: s.name for s in schemes}
     rounds = list(await session.scalars(select(RatingRound).where(
         RatingRound.scheme_id.in_(titles), RatingRound.status == "open").order_by(RatingRound.period, RatingRound.id)))
-    if not rounds:
-        return []
     ids = [r.id for r in rounds]
-    rows = (await session.execute(_MISSING, {"ids": ids})).all()
-    names = await neighbours.person_names(sorted({str(row[1]) for row in rows}))
+    rows = (await session.execute(_MISSING, {"ids": ids})).all() if ids else []
+    codes = dict((await session.execute(select(RatingCode.round_id, func.count()).where(
+        RatingCode.round_id.in_(ids), RatingCode.used.is_(False)).group_by(RatingCode.round_id))).all()) if ids else {}
+
+    async def procedures() -> list[ProcedureProgress]:
+        return [await progress(session, scope, s, period, today) for s in schemes]
+
+    async with asyncio.TaskGroup() as group:
+        naming = group.create_task(neighbours.person_names(sorted({str(row[1]) for row in rows})))
+        reading = group.create_task(procedures())
+    names = naming.result()
     missing: dict[uuid.UUID, list[RaterMissing]] = {}
-    for round_id, rater_id, group, done, due in rows:
+    for round_id, rater_id, rater_group, done, due in rows:
         person = names.get(str(rater_id), {})
         missing.setdefault(round_id, []).append(RaterMissing(
-            rater_id=rater_id, group=group, done=done, due=due, name=person.get("name"),
+            rater_id=rater_id, group=rater_group, done=done, due=due, name=person.get("name"),
             staff_no=person.get("staff_no"), unit_name=person.get("unit_name"),
             section_name=person.get("section_name")))
-    codes = dict((await session.execute(select(RatingCode.round_id, func.count()).where(
-        RatingCode.round_id.in_(ids), RatingCode.used.is_(False)).group_by(RatingCode.round_id))).all())
     return [RoundOutstanding(round_id=r.id, scheme_id=r.scheme_id, scheme_name=titles[r.scheme_id], period=r.period,
                              closes_at=r.closes_at, raters_missing=missing.get(r.id, []),
-                             codes_unused=codes.get(r.id, 0)) for r in rounds]
+                             codes_unused=codes.get(r.id, 0)) for r in rounds], reading.result()
+
+
+async def unit_of(neighbours: Neighbours, scope: Scope, unit_id: uuid.UUID) -> dict[str, Any] | None:
+    """The unit with its region and group: the caller's own was looked up for their scope already."""
+    key = str(unit_id)
+    if key in scope.unit_regions:
+        return {"id": key, "region_id": scope.unit_regions[key], "evaluation_group": scope.unit_groups.get(key)}
+    return await unit_seen_by(neighbours, scope, unit_id)
 
 
 async def progress(session: AsyncSession, scope: Scope, scheme: Scheme, period: str,
@@ -167,12 +187,12 @@ async def unit_outstanding(unit_id: uuid.UUID, session: SessionDep, scope: Scope
                                examples=["2025Q1"])] = None) -> UnitScoringOutstanding:
     chosen = _period(period, today)
     neighbours: Neighbours = request.app.state.neighbours
-    unit = await unit_seen_by(neighbours, scope, unit_id)
+    unit = await unit_of(neighbours, scope, unit_id)
     if unit is None:
         raise UnitNotFound(f"no unit {unit_id}")
     if scope.caller.roles and not LEADING & set(scope.caller.roles):
         raise Forbidden("what a unit owes is for its administrator and leaders")
     schemes = await schemes_covering(session, scope, unit)
-    return UnitScoringOutstanding(
-        unit_id=unit_id, period=chosen.code, today=today, rounds=await open_rounds(session, neighbours, schemes),
-        procedures=[await progress(session, scope, s, chosen.code, today) for s in schemes])
+    rounds, procedures = await open_rounds(session, neighbours, scope, schemes, chosen.code, today)
+    return UnitScoringOutstanding(unit_id=unit_id, period=chosen.code, today=today, rounds=rounds,
+                                  procedures=procedures)
