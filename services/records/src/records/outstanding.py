@@ -137,7 +137,8 @@ async def outstanding(session: AsyncSession, caller: Caller, unit_id: uuid.UUID,
             responses={403: {"description": "a member: this is for the unit's administrator and leaders"},
                        404: {"description": "a unit the caller may not see"}})
 async def unit_outstanding(unit_id: uuid.UUID, session: SessionDep, caller: CallerDep, settings: SettingsDep,
-                           on: Annotated[date | None, Query(description="the day to look from; today if left out")]
+                           on: Annotated[date | None, Query(ge=date(2000, 1, 1), le=date(2100, 12, 31),
+                                                            description="the day to look from; today if left out")]
                            = None,
                            log_deadline_days: Annotated[int, Query(ge=0, le=31, description=(
                                "a week's record is on time until this many days after its Sunday"))] = 1,
