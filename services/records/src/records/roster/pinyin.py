@@ -9,6 +9,8 @@ pypinyin reads a character as in ordinary words, so the first character is looke
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pypinyin import Style, lazy_pinyin
 
 #: readings of characters as surnames where they differ from the common reading pypinyin gives
@@ -44,6 +46,7 @@ def _clean(token: str) -> str:
     return "".join(c for c in token.lower() if c.isascii() and c.isalnum())
 
 
+@lru_cache(maxsize=65_536)  # names repeat (张伟, 王芳): a roster of a province spells each once
 def forms(name: str) -> tuple[str, str]:
     """``(full, short)`` for a name: ``("zengxiaoming", "zxm zengxm")``."""
     parts, surname = syllables(name)
