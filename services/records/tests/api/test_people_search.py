@@ -144,3 +144,13 @@ class TestPages:
         response = await client.get(SEARCH, params=params)
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"].startswith("query.")
+
+
+async def test_wildcards_are_searched_for_literally(client: httpx.AsyncClient, roster: dict[str, Any]) -> None:
+    for q in ("%", "_", "\\"):
+        assert await names(client, region_admin(roster["a"]["id"]), q) == []
+
+
+async def test_a_nul_character_is_a_bad_query_not_a_server_error(client: httpx.AsyncClient) -> None:
+    response = await client.get(SEARCH, params={"q": "张\x00"})
+    assert response.status_code == 422
