@@ -84,10 +84,13 @@ def latest_placement() -> Select[Person, Assignment]:
 
 def _own_unit(caller: Caller) -> Select[uuid.UUID] | None:
     """The unit of the caller's own latest placement (a member's unit), if they are a person."""
-    if caller.person_id is None:
+    try:
+        own = uuid.UUID(caller.person_id) if caller.person_id else None
+    except ValueError:
+        own = None
+    if own is None:
         return None
     later = aliased(Assignment)
-    own = uuid.UUID(caller.person_id)
     return select(Assignment.unit_id).where(Assignment.person_id == own, ~exists().where(
         later.person_id == own, later.active_from > Assignment.active_from))
 
