@@ -53,7 +53,7 @@ def _unit_of(caller: Caller, unit_id: uuid.UUID | None) -> uuid.UUID:
         return unit_id
     if UNIT_LEVEL & set(caller.roles) and caller.unit_ids:
         return uuid.UUID(caller.unit_ids[0])
-    raise Unprocessable("name the unit: a region's administrator has no unit of their own", code="unit_required",
+    raise Unprocessable("name the unit: a region's administrator has no unit of their own", code="validation_error",
                         errors=[{"field": "query.unit_id", "message": "required for a region's administrator"}])
 
 

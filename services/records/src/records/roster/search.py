@@ -65,7 +65,7 @@ def _read_cursor(after: str) -> tuple[str, str]:
         if not isinstance(pinyin, str) or not isinstance(staff_no, str):
             raise ValueError("not a cursor")
     except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
-        raise Unprocessable("`after` is not a cursor this search gave", code="invalid_cursor",
+        raise Unprocessable("`after` is not a cursor this search gave", code="cursor_invalid",
                             errors=[{"field": "query.after", "message": "not a cursor of this search"}]) from exc
     return pinyin, staff_no
 
@@ -129,7 +129,7 @@ async def search(session: AsyncSession, caller: Caller, *, q: str, unit_id: uuid
             raise UnitNotFound(f"no unit {unit_id}")
     term = q.strip()
     if not term:
-        raise Unprocessable("search for something", code="invalid_query",
+        raise Unprocessable("search for something", code="validation_error",
                             errors=[{"field": "query.q", "message": "blank"}])
     spelled = "".join(c for c in term.lower() if c.isascii() and c.isalnum())
     matches = [Person.name.ilike(_like(term)), Person.staff_no.ilike(_like(term)[1:])]
