@@ -310,8 +310,6 @@ ROWS: list[Row] = [
         note="A2's person: found by those who see A2, an empty page for the rest"),
     Row("GET", "/api/v1/records/persons/search", {**SIGNED_IN, "RB": 404, "UO": 404},
         query=lambda w: {"q": w.staff_no["a2"], "unit_id": w["unit_A1"]}, note="within unit A1"),
-    Row("GET", "/api/v1/records/persons/names", SIGNED_IN, query=lambda w: {"id": w["person_a2"]},
-        note="A2's person: named to those who see A2, left out for the rest"),
     Row("GET", "/api/v1/records/persons/{person_id}", {**PERSONAL, "RT": 404}),
     Row("POST", "/api/v1/records/persons/{person_id}/moves", {**UNIT_MANAGE, "UA": 409, "P": 409, "RA": 409},
         body=lambda w: {"on": "2000-01-01", "leave": True}, note="a move before the placement began: 409"),

@@ -62,8 +62,7 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/records/units/{unit_id}/members", UNIT_STAFF),
     rule("GET", "/api/v1/records/units/{unit_id}/outstanding", UNIT_STAFF),
     rule("POST", "/api/v1/records/persons", UNIT_MANAGERS),
-    rule("GET", "/api/v1/records/persons/search", EVERYONE),
-    rule("GET", "/api/v1/records/persons/names", EVERYONE),  # before {person_id}: the first rule matching wins
+    rule("GET", "/api/v1/records/persons/search", EVERYONE),  # before {person_id}: the first rule matching wins
     rule("GET", "/api/v1/records/persons/{person_id}", EVERYONE),
     rule("POST", "/api/v1/records/persons/{person_id}/moves", UNIT_MANAGERS),
     rule("POST", "/api/v1/records/attendance/import", UNIT_MANAGERS),

@@ -90,14 +90,3 @@ async def test_the_units_leader_reads_it_another_units_administrator_does_not(
     member = service_headers(Caller(subject="user:m", roles=("member",), person_id=unit["people"]["a"]))
     assert (await client.get(path(unit), params={"on": ON}, headers=member)).status_code == 404
 
-
-async def test_names_of_several_people_at_once(client: httpx.AsyncClient, unit: dict[str, Any]) -> None:
-    people = unit["people"]
-    stranger = str(uuid.uuid4())
-    body = await _ok(await client.get("/api/v1/records/persons/names", params={"id": [people["c"], stranger,
-                                                                                      people["a"]]}), 200)
-    assert [(p["name"], p["section_name"]) for p in body["people"]] == [("丙", None), ("甲", "党政办")]
-    outsider = service_headers(Caller(subject="user:u", roles=("unit_admin",), unit_ids=(unit["other"]["id"],)))
-    hidden = await _ok(await client.get("/api/v1/records/persons/names", params={"id": people["a"]},
-                                        headers=outsider), 200)
-    assert hidden["people"] == []

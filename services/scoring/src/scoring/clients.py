@@ -15,6 +15,8 @@ from shared.errors import NotFound, UpstreamUnavailable
 from shared.http import ServiceClient, ServiceTokens
 from shared.service_auth import SYSTEM_CALLER, Caller
 
+#: people named per call to records (its batch's most)
+NAMES_PER_CALL = 1000
 
 class Neighbours:
     def __init__(self, *, records_url: str, quota_url: str, secret: str, timeout: float,
@@ -56,18 +58,6 @@ class Neighbours:
         if response.status_code != 200:
             raise UpstreamUnavailable(f"records answered {response.status_code} for person {person_id}")
         return sorted({str(a["unit_id"]) for a in orjson.loads(response.content)["history"]})
-
-    async def person_names(self, person_ids: Sequence[object]) -> dict[str, dict[str, Any]]:
-        """Name, staff number, unit and section of each person, by id, in one call: for people the
-        caller was already shown by id in an object they may see (the raters of their round), so
-        asked as the system."""
-        if not person_ids:
-            return {}
-        response = await self.records.request("GET", "/api/v1/records/persons/names", caller=SYSTEM_CALLER,
-                                              params={"id": [str(p) for p in person_ids]})
-        if response.status_code != 200:
-            raise UpstreamUnavailable(f"records answered {response.status_code} for names")
-        return {str(p["person_id"]): p for p in orjson.loads(response.content)["people"]}
 
     async def summary(self, *, region_id: uuid.UUID, unit_id: uuid.UUID | None, group: str | None, period: str,
                       caller: Caller, fields: Sequence[str] | None = None,
@@ -118,6 +108,21 @@ class Neighbours:
         if response.status_code != 200:
             return {}
         return {str(u["id"]): str(u["name"]) for u in orjson.loads(response.content)}
+
+    async def names(self, person_ids: Sequence[object], *, on: date | None,
+                    caller: Caller) -> dict[str, dict[str, Any]]:
+        """Name, staff number, unit and section (names and ids) by person, of their placement on
+        ``on``: one call per 1,000 people, for a page of rows the caller was checked to see. Those
+        records does not show the caller are left out; nothing if records does not answer."""
+        found: dict[str, dict[str, Any]] = {}
+        ids = [str(p) for p in dict.fromkeys(person_ids)]
+        for start in range(0, len(ids), NAMES_PER_CALL):
+            body = {"person_ids": ids[start:start + NAMES_PER_CALL], "on": None if on is None else on.isoformat()}
+            response = await self.records.request("POST", "/api/v1/records/persons/names", caller=caller, json=body)
+            if response.status_code != 200:
+                return found
+            found.update((p["person_id"], p) for p in orjson.loads(response.content)["people"])
+        return found
 
     async def published_slots(self, *, region_id: uuid.UUID, year: int, caller: Caller) -> dict[str, int] | None:
         """The excellent slots per unit of the region's published allocation; None if none is published.

@@ -29,6 +29,7 @@ from scoring.scope import Scope, ScopeDep, unit_seen_by
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, Unprocessable
 from shared.periods import Period, of_kind, parse_period
+from shared.service_auth import SYSTEM_CALLER
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["procedure"])
 LEADING = frozenset({"province_admin", "region_admin", "unit_admin", "leader"})
@@ -138,7 +139,9 @@ async def open_rounds(session: AsyncSession, neighbours: Neighbours, scope: Scop
         return [await progress(session, scope, s, period, today) for s in schemes]
 
     async with asyncio.TaskGroup() as group:
-        naming = group.create_task(neighbours.person_names(sorted({str(row[1]) for row in rows})))
+        # the raters of a round the caller sees are theirs to know by name: asked as the system
+        naming = group.create_task(neighbours.names(sorted({str(row[1]) for row in rows}), on=None,
+                                                    caller=SYSTEM_CALLER))
         reading = group.create_task(procedures())
     names = naming.result()
     missing: dict[uuid.UUID, list[RaterMissing]] = {}

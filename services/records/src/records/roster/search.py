@@ -44,11 +44,6 @@ class PersonHit(BaseModel):
     post: str | None
 
 
-class PersonNames(BaseModel):
-    people: list[PersonHit] = Field(description="in the order asked; an id of no one the caller may see (unknown "
-                                                "and unseen alike) is left out")
-
-
 class PersonSearchPage(BaseModel):
     items: list[PersonHit]
     limit: int
@@ -162,15 +157,3 @@ async def search_people(session: SessionDep, caller: CallerDep,
                         after: Annotated[str | None, Query(max_length=400)] = None) -> PersonSearchPage:
     return await search(session, caller, q=q, unit_id=unit_id, limit=limit, after=after)
 
-
-@router.get("/persons/names", response_model=PersonNames,
-            summary="Several people at once by id (name, staff number, unit, section), to show names beside ids",
-            responses={422: {"description": "no `id`, more than 500, or one that is not a UUID"}})
-async def person_names(session: SessionDep, caller: CallerDep,
-                       id: Annotated[list[uuid.UUID], Query(min_length=1, max_length=500,
-                                                            description="repeat for each person")]) -> PersonNames:
-    """Whom the caller may find in the search; the other ids are left out, whether they exist or not."""
-    wanted = list(dict.fromkeys(id))
-    rows = (await session.execute(_hits(searchable_units(caller)).where(Person.id.in_(wanted)))).all()
-    found = {row[0].id: _hit(*row) for row in rows}
-    return PersonNames(people=[found[i] for i in wanted if i in found])
