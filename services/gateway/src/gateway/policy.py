@@ -60,7 +60,9 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/records/units/{unit_id}/sections", UNIT_STAFF),
     rule("PATCH", "/api/v1/records/units/{unit_id}/sections/{section_id}", UNIT_MANAGERS),
     rule("GET", "/api/v1/records/units/{unit_id}/members", UNIT_STAFF),
+    rule("GET", "/api/v1/records/units/{unit_id}/outstanding", UNIT_STAFF),
     rule("POST", "/api/v1/records/persons", UNIT_MANAGERS),
+    rule("GET", "/api/v1/records/persons/search", EVERYONE),  # before {person_id}: the first rule matching wins
     rule("GET", "/api/v1/records/persons/{person_id}", EVERYONE),
     rule("POST", "/api/v1/records/persons/{person_id}/moves", UNIT_MANAGERS),
     rule("POST", "/api/v1/records/attendance/import", UNIT_MANAGERS),
@@ -151,6 +153,7 @@ RULES: tuple[Rule, ...] = (
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/advance", UNIT_MANAGERS),
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/back", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/publicity", EVERYONE),
+    rule("GET", "/api/v1/scoring/units/{unit_id}/outstanding", UNIT_STAFF),
     rule("GET", "/api/v1/scoring/calendar/{year}", ADMINS),
     rule("PUT", "/api/v1/scoring/calendar/{year}", frozenset({P})),
     rule("GET", "/api/v1/scoring/events", EVERYONE),

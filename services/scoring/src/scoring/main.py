@@ -11,6 +11,7 @@ from scoring.clients import Neighbours
 from scoring.config import ScoringSettings, get_settings
 from scoring.corrections.router import router as corrections_router
 from scoring.events import router as events_router
+from scoring.outstanding import router as outstanding_router
 from scoring.preview.router import router as preview_router
 from scoring.procedure.router import router as procedure_router
 from scoring.results.mine import router as mine_router
@@ -51,6 +52,6 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
         routers=[preview_router, schemes_router, corrections_router, rounds_router, results_router, mine_router,
-                 procedure_router, events_router],
+                 procedure_router, events_router, outstanding_router],
         extra_lifespan=clients,
     )

@@ -119,6 +119,11 @@ async def unit_of(neighbours: Neighbours, unit_id: object, *, caller: Caller = S
     return found
 
 
+async def unit_seen_by(neighbours: Neighbours, scope: Scope, unit_id: uuid.UUID) -> dict[str, Any] | None:
+    """A unit as records shows it to the caller (with its region and evaluation group); None if they may not see it."""
+    return await unit_of(neighbours, unit_id, caller=scope.caller)
+
+
 async def get_scope(request: Request, caller: CallerDep) -> Scope:
     return await scope_of(caller, request.app.state.neighbours)
 

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Numeric, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from records.db import Base
+from records.roster import pinyin
 
 UNIT_KINDS = ("township", "street", "department", "institution")
 STAFF_CATEGORIES = ("leadership", "middle", "staff", "non_staff")
@@ -56,7 +57,15 @@ class Person(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     staff_no: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
+    # the name's pinyin, for people search (records.roster.pinyin): set with the name, whoever writes it
+    name_pinyin: Mapped[str] = mapped_column(String(255), server_default="")
+    name_short: Mapped[str] = mapped_column(String(255), server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    @validates("name")
+    def _spell(self, _key: str, name: str) -> str:
+        self.name_pinyin, self.name_short = pinyin.forms(name)
+        return name
 
 
 class Assignment(Base):

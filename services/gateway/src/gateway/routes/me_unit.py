@@ -1,0 +1,84 @@
+"""``GET /api/v1/me/unit``: the day's chasing for a unit's administrator and leaders, in one answer.
+
+Two calls at once, whatever the unit's size: records (the weekly records not written and the tasks
+overdue, with names and sections) and scoring (the raters missing in each open round, named, and
+each scheme's procedure). Each service checks the unit against the caller (another unit's
+administrator gets 404 from it, passed on unchanged).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request, Response
+
+from gateway.clients.services import Downstreams
+from gateway.identity import PrincipalDep
+from shared.errors import AppError, Forbidden, Unprocessable, UpstreamUnavailable
+from shared.service_auth import Caller
+
+router = APIRouter(prefix="/api/v1", tags=["me"])
+LEADING = frozenset({"province_admin", "region_admin", "unit_admin", "leader"})
+UNIT_LEVEL = frozenset({"unit_admin", "leader"})
+
+
+class Downstream(AppError):
+    """A service's own refusal (404, 403, 422), passed on with its status and code."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status_code = status
+        self.title = str(body.get("title") or "Refused")
+        super().__init__(str(body.get("detail") or self.title), code=str(body.get("code") or "refused"),
+                         errors=body.get("errors"))
+
+
+async def _get(downstreams: Downstreams, service: str, path: str, caller: Caller,
+               params: Any = None) -> dict[str, Any]:
+    response = await downstreams.clients[service].request("GET", path, caller=caller, params=params)
+    if response.status_code == 200:
+        found: dict[str, Any] = orjson.loads(response.content)
+        return found
+    if response.status_code in (403, 404, 422):
+        raise Downstream(response.status_code, response.json())
+    raise UpstreamUnavailable(f"{service} answered {response.status_code} for {path}")
+
+
+def _unit_of(caller: Caller, unit_id: uuid.UUID | None) -> uuid.UUID:
+    if caller.kind != "user" or not LEADING & set(caller.roles):
+        raise Forbidden("my unit is for unit administrators, leaders and the region's administrators")
+    if unit_id is not None:
+        return unit_id
+    if UNIT_LEVEL & set(caller.roles) and caller.unit_ids:
+        return uuid.UUID(caller.unit_ids[0])
+    raise Unprocessable("name the unit: a region's administrator has no unit of their own", code="validation_error",
+                        errors=[{"field": "query.unit_id", "message": "required for a region's administrator"}])
+
+
+@router.get("/me/unit", summary="My unit today: who has not written their weekly record, who has not rated, "
+                                "which tasks are overdue, where the procedure stands",
+            responses={403: {"description": "a member or an API key: this is for a unit's administrator and leaders"},
+                       404: {"description": "`unit_id` names a unit the caller may not see"},
+                       422: {"description": "a region's administrator did not name `unit_id`, or a bad `period`"}})
+async def my_unit(principal: PrincipalDep, request: Request,
+                  unit_id: Annotated[uuid.UUID | None, Query(description=(
+                      "the unit (a region's administrator: any of their region's; others: their own by default)"))]
+                  = None,
+                  period: Annotated[str | None, Query(max_length=7, description=(
+                      "the period whose procedure is shown; the current quarter if left out"))] = None,
+                  ) -> Response:
+    caller = principal.caller
+    unit = _unit_of(caller, unit_id)
+    downstreams: Downstreams = request.app.state.downstreams
+    records, scoring = await asyncio.gather(
+        _get(downstreams, "records", f"/api/v1/records/units/{unit}/outstanding", caller),
+        _get(downstreams, "scoring", f"/api/v1/scoring/units/{unit}/outstanding", caller,
+             {"period": period} if period else None))
+    # the services' JSON, regrouped: written out as it is, not walked again by FastAPI's encoder
+    return Response(orjson.dumps({
+        "unit_id": records["unit_id"], "unit_name": records["unit_name"], "on": records["on"],
+        "people": records["people"], "weekly_records": records["weeks"], "rating_rounds": scoring["rounds"],
+        "overdue_tasks": records["overdue_tasks"], "procedures": scoring["procedures"], "period": scoring["period"]}),
+        media_type="application/json")

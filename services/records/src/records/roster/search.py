@@ -1,0 +1,159 @@
+"""People search: by name, full pinyin (``zhangwei``), initials (``zw``, ``zengxm``) or staff number,
+among the people the caller may see, a page at a time.
+
+Who is found: a person whose latest placement is in a unit the caller sees (a region's
+administrators: the region's units; a unit administrator or leader: their units; the province:
+all), and, for a member, the people of their own unit (that of their latest placement). Pages
+are in pinyin order, then staff number; ``next`` is the cursor of the page after.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, exists, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from records import scope
+from records.errors import UnitNotFound
+from records.roster.models import Assignment, Person, Section, Unit
+from shared.db import SessionDep
+from shared.errors import Unprocessable
+from shared.service_auth import Caller, CallerDep
+from shared.touched import touch
+
+router = APIRouter(prefix="/api/v1/records", tags=["roster"])
+
+
+class PersonHit(BaseModel):
+    person_id: uuid.UUID
+    staff_no: str
+    name: str
+    name_pinyin: str
+    unit_id: uuid.UUID
+    unit_name: str
+    section_id: uuid.UUID | None
+    section_name: str | None
+    staff_category: str
+    post: str | None
+
+
+class PersonSearchPage(BaseModel):
+    items: list[PersonHit]
+    limit: int
+    next: str | None = Field(description="pass as `after` for the next page; null on the last page")
+
+
+def _cursor(pinyin: str, staff_no: str) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([pinyin, staff_no])).decode().rstrip("=")
+
+
+def _read_cursor(after: str) -> tuple[str, str]:
+    try:
+        pinyin, staff_no = orjson.loads(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)))
+        if not isinstance(pinyin, str) or not isinstance(staff_no, str):
+            raise ValueError("not a cursor")
+    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+        raise Unprocessable("`after` is not a cursor this search gave", code="cursor_invalid",
+                            errors=[{"field": "query.after", "message": "not a cursor of this search"}]) from exc
+    return pinyin, staff_no
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def latest_placement() -> Select[Person, Assignment]:
+    """Each person with their latest placement (no later one exists)."""
+    later = aliased(Assignment)
+    return (select(Person, Assignment).join(Assignment, Assignment.person_id == Person.id)
+            .where(~exists().where(later.person_id == Assignment.person_id,
+                                   later.active_from > Assignment.active_from)))
+
+
+def _own_unit(caller: Caller) -> Select[uuid.UUID] | None:
+    """The unit of the caller's own latest placement (a member's unit), if they are a person."""
+    try:
+        own = uuid.UUID(caller.person_id) if caller.person_id else None
+    except ValueError:
+        own = None
+    if own is None:
+        return None
+    later = aliased(Assignment)
+    return select(Assignment.unit_id).where(Assignment.person_id == own, ~exists().where(
+        later.person_id == own, later.active_from > Assignment.active_from))
+
+
+def searchable_units(caller: Caller) -> Select[uuid.UUID] | None:
+    """The units whose people the caller may find; None: every unit."""
+    if caller.is_province_wide:
+        return None
+    own = _own_unit(caller)
+    seen = scope.visible_units(caller)
+    return seen if own is None else select(seen.union(own).subquery().c[0])
+
+
+def _hits(units: Select[uuid.UUID] | None) -> Select[Person, Assignment, str, str | None]:
+    """People with their latest placement, its unit's and section's names, in ``units`` (None: all)."""
+    statement = (latest_placement().add_columns(Unit.name, Section.name)
+                 .join(Unit, Unit.id == Assignment.unit_id).outerjoin(Section, Section.id == Assignment.section_id))
+    return statement if units is None else statement.where(Assignment.unit_id.in_(units))
+
+
+def _hit(p: Person, a: Assignment, unit_name: str, section_name: str | None) -> PersonHit:
+    return PersonHit(person_id=p.id, staff_no=p.staff_no, name=p.name, name_pinyin=p.name_pinyin, unit_id=a.unit_id,
+                     unit_name=unit_name, section_id=a.section_id, section_name=section_name,
+                     staff_category=a.staff_category, post=a.post)
+
+
+async def search(session: AsyncSession, caller: Caller, *, q: str, unit_id: uuid.UUID | None, limit: int,
+                 after: str | None) -> PersonSearchPage:
+    units = searchable_units(caller)
+    if unit_id is not None:
+        unit = await session.get(Unit, unit_id)
+        if unit is not None:
+            touch(region_id=unit.region_id, unit_id=unit.id)
+        allowed = unit is not None and (units is None or unit_id in set(await session.scalars(units)))
+        if not allowed:
+            raise UnitNotFound(f"no unit {unit_id}")
+    term = q.strip()
+    if not term:
+        raise Unprocessable("search for something", code="validation_error",
+                            errors=[{"field": "query.q", "message": "blank"}])
+    spelled = "".join(c for c in term.lower() if c.isascii() and c.isalnum())
+    matches = [Person.name.ilike(_like(term)), Person.staff_no.ilike(_like(term)[1:])]
+    if spelled:
+        matches += [Person.name_pinyin.like(_like(spelled)), Person.name_short.like(_like(spelled))]
+    statement = (_hits(units if unit_id is None else None).where(or_(*matches))
+                 .order_by(Person.name_pinyin, Person.staff_no).limit(limit + 1))
+    if unit_id is not None:
+        statement = statement.where(Assignment.unit_id == unit_id)
+    if after is not None:
+        pinyin, staff_no = _read_cursor(after)
+        statement = statement.where(tuple_(Person.name_pinyin, Person.staff_no) > tuple_(pinyin, staff_no))
+    rows = (await session.execute(statement)).all()
+    items = [_hit(*row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return PersonSearchPage(items=items, limit=limit,
+                            next=_cursor(items[-1].name_pinyin, items[-1].staff_no) if more else None)
+
+
+@router.get("/persons/search", response_model=PersonSearchPage,
+            summary="Find people by name, pinyin (zhangwei), initials (zw, zengxm) or staff number, among those "
+                    "the caller may see",
+            responses={404: {"description": "`unit_id` names a unit the caller may not see"},
+                       422: {"description": "a bad query (an empty `q`, `limit` out of range, a foreign `after`)"}})
+async def search_people(session: SessionDep, caller: CallerDep,
+                        q: Annotated[str, Query(min_length=1, max_length=64, description="part of a name, its "
+                                                "pinyin or initials, or the start of a staff number")],
+                        unit_id: uuid.UUID | None = None,
+                        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                        after: Annotated[str | None, Query(max_length=400)] = None) -> PersonSearchPage:
+    return await search(session, caller, q=q, unit_id=unit_id, limit=limit, after=after)
+
