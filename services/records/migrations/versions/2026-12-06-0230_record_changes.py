@@ -43,6 +43,7 @@ def upgrade() -> None:
                           ('record', ['kind', 'record_id']), ('unit_id_changed_at', ['unit_id', 'changed_at'])):
         op.create_index(f'record_changes_{name}_idx', 'record_changes', columns, unique=False, schema='records')
     op.add_column('tasks', sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True), schema='records')
+    op.alter_column('attendance', 'recorded_at', server_default=sa.text('clock_timestamp()'), schema='records')
     op.create_index('attendance_unit_id_recorded_at_idx', 'attendance', ['unit_id', 'recorded_at'], unique=False,
                     schema='records', postgresql_include=['day'])
     for table, written in WRITTEN:
@@ -54,6 +55,7 @@ def downgrade() -> None:
     for table, _ in WRITTEN:
         op.drop_index(f'{table}_unit_id_written_idx', table_name=table, schema='records')
     op.drop_index('attendance_unit_id_recorded_at_idx', table_name='attendance', schema='records')
+    op.alter_column('attendance', 'recorded_at', server_default=sa.text('now()'), schema='records')
     op.drop_column('tasks', 'updated_at', schema='records')
     for name in ('unit_id_changed_at', 'record', 'person_id_day', 'unit_id_day'):
         op.drop_index(f'record_changes_{name}_idx', table_name='record_changes', schema='records')

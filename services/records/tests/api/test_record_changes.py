@@ -144,3 +144,36 @@ class TestTasks:
         assert [(await client.patch(url, json=body, headers=h)).status_code for h in (me, leader, dept)] == [
             403, 403, 404]
         assert (await client.get(f"{CHANGES}/task/{task['id']}", headers=dept)).status_code == 404
+
+
+class TestLatestWrites:
+    async def test_the_records_of_the_units_and_the_period_written_since(
+            self, client: httpx.AsyncClient, county: dict[str, Any]) -> None:  # noqa: F811
+        tag = county["tag"]
+        rows = [{"staff_no": f"{tag}01", "day": "2025-03-03", "status": "present"},
+                {"staff_no": f"{tag}01", "day": "2025-04-01", "status": "present"},
+                {"staff_no": f"{tag}03", "day": "2025-03-03", "status": "present"}]
+        assert (await client.put("/api/v1/records/attendance", json={"rows": rows})).status_code == 200
+        await week_log(client, county["zhang"])  # 2025-W10: Q1
+        task = (await client.post("/api/v1/records/tasks", json={
+            "person_id": county["zhang"]["id"], "title": "招商", "intensity": "1", "difficulty": "1",
+            "quantity": "1", "due_on": "2025-03-31"})).json()
+        moved = await client.patch(f"/api/v1/records/tasks/{task['id']}", json={"due_on": "2025-04-15",
+                                                                                   "reason": "顺延"})
+        assert moved.status_code == 200, moved.text
+
+        async def latest(*units: str, period: str = "2025Q1", **headers: str) -> httpx.Response:
+            return await client.get(f"{CHANGES}/latest", headers=headers, params=[
+                *(("unit_id", county[u]["id"]) for u in units), ("period", period),
+                ("since", "2000-01-01T00:00:00Z"), ("since", "2100-01-01T00:00:00+08:00")])
+
+        town = (await latest("town")).json()
+        # Q1: zhang's day of March, his weekly record, the task corrected out of the quarter
+        assert (town["count"], [s["count"] for s in town["since"]]) == (3, [3, 0])
+        assert town["latest_at"] is not None and town["unit_ids"] == [county["town"]["id"]]
+        assert (await latest("town", period="2025Q2")).json()["count"] == 2  # April's day, the task now due
+        assert (await latest("town", period="2025-02")).json()["count"] == 0
+        assert (await latest("town", "dept")).json()["count"] == 4
+        assert (await latest("dept", **town_admin(county))).status_code == 404
+        response = await client.get(f"{CHANGES}/latest", params={"period": "2025Q1"})
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "query.unit_id"

@@ -44,7 +44,8 @@ class Attendance(Base):
     unit_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     status: Mapped[str] = mapped_column(String(24))
     note: Mapped[str | None] = mapped_column(String(200))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # the moment of the last write (not its transaction's start): what scoring's stale results go by
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
 
 
 CHANGE_SOURCES = ("correction", "import")
