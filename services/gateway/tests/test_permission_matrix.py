@@ -260,6 +260,7 @@ PATH_DEFAULTS = {"region_id": "region_A", "unit_id": "unit_A1", "person_id": "pe
                  "user_id": "user_UA", "key_id": "spare_key", "adjustment_id": "adjustment",
                  "event_id": "negative_event", "section_id": "section"}
 LITERALS = {"period": "2025Q2", "year": "2025", "group": "乡镇", "kind": "roster", "target_kind": "work_log",
+            "record_kind": "work_log",
             "indicator": "ji"}
 
 
@@ -325,6 +326,12 @@ ROWS: list[Row] = [
                                                                                 "period": "2025"}),
     Row("GET", "/api/v1/records/attendance/changes", {**UNIT_READ, "MS": 404, "MC": 404, "RT": 404},
         query=lambda w: {"unit_id": w["unit_A1"], "period": "2025"}),
+    Row("GET", "/api/v1/records/changes", PERSONAL, query=lambda w: {"person_id": w["person_ms"], "period": "2025"}),
+    Row("GET", "/api/v1/records/changes", {**UNIT_READ, "MS": 404, "MC": 404, "RT": 404},
+        query=lambda w: {"unit_id": w["unit_A1"], "period": "2025", "kind": "work_log"}),
+    Row("GET", "/api/v1/records/changes/latest", UNIT_READ,
+        query=lambda w: {"unit_id": w["unit_A1"], "period": "2025Q1", "since": "2025-01-01T00:00:00Z"}),
+    Row("GET", "/api/v1/records/changes/{record_kind}/{record_id}", PERSONAL, path={"record_id": "log"}),
     Row("GET", "/api/v1/records/attendance/export", UNIT_READ,
         query=lambda w: {"unit_id": w["unit_A1"], "period": "2025", "format": "csv"}),
     Row("POST", "/api/v1/records/work-logs", {**PERSONAL, "L": 403},
@@ -351,6 +358,8 @@ ROWS: list[Row] = [
         query=lambda w: {"unit_id": w["unit_A1"], "period": "2025", "format": "csv"}),
     Row("GET", "/api/v1/records/tasks", PERSONAL, query=lambda w: {"person_id": w["person_ms"], "period": "2025"}),
     Row("GET", "/api/v1/records/tasks/{task_id}", PERSONAL),
+    Row("PATCH", "/api/v1/records/tasks/{task_id}", UNIT_MANAGE,
+        body=lambda w: {"title": f"招商引资{fresh()}", "reason": "任务名称录错"}),
     Row("POST", "/api/v1/records/tasks/{task_id}/confirm", UNIT_READ, body=lambda w: {"note": "确认完成"}),
     Row("POST", "/api/v1/records/tasks/{task_id}/progress", {**PERSONAL, "L": 403},
         body=lambda w: {"progress": 10, "note": "进展"}),

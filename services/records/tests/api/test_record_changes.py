@@ -13,7 +13,10 @@ from records.changes.models import RecordChange
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
-from .test_attendance_changes import county, town_admin  # noqa: F401 (a fixture)
+from . import test_attendance_changes
+from .test_attendance_changes import town_admin
+
+county = test_attendance_changes.county  # the fixture: a town of two, a department of one
 
 CHANGES = "/api/v1/records/changes"
 DROPPED = ("id", "changed_at", "staff_no", "name")
@@ -38,7 +41,7 @@ async def of_record(client: httpx.AsyncClient, kind: str, record_id: str, **head
 
 class TestWeeklyRecords:
     async def test_a_change_without_a_reason_is_refused_and_nothing_written(
-            self, client: httpx.AsyncClient, county: dict[str, Any], session: AsyncSession) -> None:  # noqa: F811
+            self, client: httpx.AsyncClient, county: dict[str, Any], session: AsyncSession) -> None:
         log = await week_log(client, county["zhang"])
         for reason in (None, " "):
             response = await client.patch(f"/api/v1/records/work-logs/{log['id']}",
@@ -54,7 +57,7 @@ class TestWeeklyRecords:
         assert await count_changes(session) == 0
 
     async def test_the_change_is_kept_with_who_and_why(self, client: httpx.AsyncClient,
-                                                       county: dict[str, Any]) -> None:  # noqa: F811
+                                                       county: dict[str, Any]) -> None:
         log = await week_log(client, county["zhang"])
         admin = town_admin(county)
         response = await client.patch(f"/api/v1/records/work-logs/{log['id']}", headers=admin,
@@ -73,7 +76,7 @@ class TestWeeklyRecords:
 
 class TestReportsAndComments:
     async def test_a_report_keeps_only_the_values_changed(self, client: httpx.AsyncClient,
-                                                          county: dict[str, Any]) -> None:  # noqa: F811
+                                                          county: dict[str, Any]) -> None:
         report = (await client.post("/api/v1/records/monthly-reports", json={
             "person_id": county["zhang"]["id"], "month": "2025-02", "content": "二月", "achievements": "招商"})).json()
         url = f"/api/v1/records/monthly-reports/{report['id']}"
@@ -86,7 +89,7 @@ class TestReportsAndComments:
             "2025-02-01", {"achievements": "招商"}, {"achievements": None}, "成绩未认定")
 
     async def test_a_leader_revising_a_mark_says_why_and_the_person_does_not_see_who(
-            self, client: httpx.AsyncClient, county: dict[str, Any]) -> None:  # noqa: F811
+            self, client: httpx.AsyncClient, county: dict[str, Any]) -> None:
         log = await week_log(client, county["zhang"], "2025-W02")
         leader = service_headers(Caller(subject="user:leader", roles=("leader",), unit_ids=(county["town"]["id"],)))
         mark = {"target_kind": "work_log", "target_id": log["id"], "mark": "88", "comment": "好"}
@@ -118,7 +121,7 @@ class TestTasks:
         return dict(response.json())
 
     async def test_an_administrator_corrects_a_task_with_a_reason(self, client: httpx.AsyncClient,
-                                                                  county: dict[str, Any]) -> None:  # noqa: F811
+                                                                  county: dict[str, Any]) -> None:
         task = await self._task(client, county)
         url = f"/api/v1/records/tasks/{task['id']}"
         refused = await client.patch(url, json={"quantity": "3"})
@@ -134,7 +137,7 @@ class TestTasks:
             "2025-04-15", {"quantity": "2.00", "due_on": "2025-03-31"}, {"quantity": "3", "due_on": "2025-04-15"},
             "user:town-admin")
 
-    async def test_who_may_correct_a_task(self, client: httpx.AsyncClient, county: dict[str, Any]) -> None:  # noqa: F811
+    async def test_who_may_correct_a_task(self, client: httpx.AsyncClient, county: dict[str, Any]) -> None:
         task = await self._task(client, county)
         url = f"/api/v1/records/tasks/{task['id']}"
         body = {"title": "招商", "reason": "更正"}
@@ -148,7 +151,7 @@ class TestTasks:
 
 class TestLatestWrites:
     async def test_the_records_of_the_units_and_the_period_written_since(
-            self, client: httpx.AsyncClient, county: dict[str, Any]) -> None:  # noqa: F811
+            self, client: httpx.AsyncClient, county: dict[str, Any]) -> None:
         tag = county["tag"]
         rows = [{"staff_no": f"{tag}01", "day": "2025-03-03", "status": "present"},
                 {"staff_no": f"{tag}01", "day": "2025-04-01", "status": "present"},

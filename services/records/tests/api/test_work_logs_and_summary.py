@@ -45,7 +45,8 @@ class TestWeeklyRecords:
         assert second.status_code == 409
         assert second.json()["code"] == "work_log_exists"
         assert second.json()["existing_id"] == first.json()["id"]
-        edited = await client.patch(f"/api/v1/records/work-logs/{first.json()['id']}", json={"content": "改", "reason": "补记周五工作"})
+        edited = await client.patch(f"/api/v1/records/work-logs/{first.json()['id']}",
+                                    json={"content": "改", "reason": "补记周五工作"})
         assert edited.status_code == 200 and edited.json()["content"] == "改"
 
     async def test_a_week_before_the_person_joined_is_422(self, client: httpx.AsyncClient,

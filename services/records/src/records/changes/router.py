@@ -105,13 +105,14 @@ async def latest(period: PeriodDep, session: SessionDep, caller: CallerDep,
     return await latest_writes(session, ids, period, since or [])
 
 
-@router.get("/{kind}/{record_id}", response_model=list[RecordChangeRead],
+@router.get("/{record_kind}/{record_id}", response_model=list[RecordChangeRead],
             summary="Every correction of one record, newest first")
-async def record_history(kind: Kind, record_id: uuid.UUID, session: SessionDep,
+async def record_history(record_kind: Kind, record_id: uuid.UUID, session: SessionDep,
                          caller: CallerDep) -> list[RecordChangeRead]:
     """The record is read with its own rules: who may see it sees its history."""
+    kind = str(record_kind)
     not_found = NotFound(f"no {kind.replace('_', ' ')} {record_id}", code="record_not_found")
-    target_id, model = record_id, str(kind)
+    target_id, model = record_id, kind
     if kind == "comment":
         comment = await session.get(LeaderComment, record_id)
         if comment is None:

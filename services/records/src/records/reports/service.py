@@ -170,11 +170,12 @@ async def comment(session: AsyncSession, body: CommentIn, *, caller: Caller) -> 
     stored = await session.scalar(select(LeaderComment).where(*mine).with_for_update()
                                   .execution_options(populate_existing=True))
     assert stored is not None
-    new = {"mark": body.mark.quantize(Decimal("0.01")), "comment": body.comment}
+    mark = body.mark.quantize(Decimal("0.01"))
+    new = {"mark": mark, "comment": body.comment}
     if stored.id != values["id"] and await history.keep(
             session, caller, kind="comment", record=stored, day=record_day(target),
             old={"mark": stored.mark, "comment": stored.comment}, new=new, reason=history.reason_of(body.reason)):
-        stored.mark, stored.comment, stored.updated_at = new["mark"], body.comment, datetime.now(UTC)
+        stored.mark, stored.comment, stored.updated_at = mark, body.comment, datetime.now(UTC)
         await session.flush()
     return stored
 
