@@ -113,8 +113,8 @@ async def records_written(session: AsyncSession, reads: Sequence[CloseRead],
     does not answer."""
     if not reads:
         return {}
-    checked = dict((await session.execute(select(CloseInputs.close_id, CloseInputs.checked_at).where(
-        CloseInputs.close_id.in_([r.id for r in reads])))).tuples().all())
+    checked = {close_id: at for close_id, at in await session.execute(
+        select(CloseInputs.close_id, CloseInputs.checked_at).where(CloseInputs.close_id.in_([r.id for r in reads])))}
     moments = {r.id: checked.get(r.id) or r.created_at for r in reads}
     out: dict[uuid.UUID, tuple[int | None, datetime | None]] = {}
     for (scheme_id, period), group in itertools.groupby(sorted(reads, key=lambda r: (str(r.scheme_id), r.period)),
