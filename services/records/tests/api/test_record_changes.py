@@ -180,3 +180,6 @@ class TestLatestWrites:
         assert (await latest("dept", **town_admin(county))).status_code == 404
         response = await client.get(f"{CHANGES}/latest", params={"period": "2025Q1"})
         assert response.status_code == 422 and response.json()["errors"][0]["field"] == "query.unit_id"
+        response = await client.get(f"{CHANGES}/latest", params={"unit_id": county["town"]["id"], "period": "2025Q1",
+                                                                  "since": "0001-01-01T00:00:00+05:00"})
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "query.since"

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.db import SCHEMA as S
+from records.errors import InvalidReference
 from records.summary_statement import months_in_period, parameters, weeks_in_period
 from shared.periods import Period
 
@@ -74,7 +75,11 @@ class LatestWrites(BaseModel):
 
 async def latest_writes(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period,
                         since: Sequence[datetime]) -> LatestWrites:
-    moments = [s if s.tzinfo is not None else s.replace(tzinfo=UTC) for s in since]
+    try:  # an instant without a zone is UTC's; one that has none in UTC (year 1 east of it) is refused
+        moments = [(s if s.tzinfo is not None else s.replace(tzinfo=UTC)).astimezone(UTC) for s in since]
+    except OverflowError as exc:
+        raise InvalidReference("an instant out of range", errors=[
+            {"field": "query.since", "message": "not an instant after year 1, UTC"}]) from exc
     connection = await session.connection()
     row: Any = (await connection.exec_driver_sql(
         WRITES, (*parameters(unit_ids, period)[:13], min(moments, default=EARLIEST), moments))).one()
