@@ -126,6 +126,9 @@ class TestTasks:
         url = f"/api/v1/records/tasks/{task['id']}"
         refused = await client.patch(url, json={"quantity": "3"})
         assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "body.reason"
+        for bad in ({"intensity": "0.001", "reason": "x"}, {"title": "招\u0000商", "reason": "x"},
+                    {"title": "招商", "reason": "\u0000"}):
+            assert (await client.patch(url, json=bad)).status_code == 422, bad
         response = await client.patch(url, headers=town_admin(county),
                                       json={"quantity": "3", "due_on": "2025-04-15", "title": "招商引资",
                                             "reason": "数量录错，时限顺延"})

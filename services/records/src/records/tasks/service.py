@@ -58,9 +58,9 @@ class TaskCorrection(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(default=None, min_length=1, max_length=200)
-    intensity: Decimal | None = Field(default=None, gt=0, le=1000)
-    difficulty: Decimal | None = Field(default=None, gt=0, le=1000)
-    quantity: Decimal | None = Field(default=None, gt=0, le=1000)
+    intensity: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=2)
+    difficulty: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=2)
+    quantity: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=2)
     due_on: date | None = None
     supervised: bool | None = None
     reason: str | None = Field(default=None, max_length=500, description="why: required when a value changes")
