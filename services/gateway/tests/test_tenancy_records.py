@@ -239,10 +239,10 @@ class TestRecordsBelongToTheUnitTheyWereMadeIn:
                                                      headers=t.headers[who]), 200)
                 assert [c["mark"] for c in comments] == ["90.00"]
             edited = await ok(await client.patch(f"/api/v1/records/work-logs/{log['id']}", headers=ua1,
-                                                 json={"content": "补充"}), 200)
+                                                 json={"content": "补充", "reason": "补记"}), 200)
             assert edited["unit_id"] == t.unit["A1"]
             await ok(await client.patch(f"/api/v1/records/monthly-reports/{report['id']}", headers=ua1,
-                                        json={"content": "补充"}), 200)
+                                        json={"content": "补充", "reason": "补记"}), 200)
             await ok(await client.get(f"/api/v1/records/tasks/{task['id']}", headers=ua1), 200)
 
             # records made after the move are the new unit's

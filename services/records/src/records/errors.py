@@ -32,3 +32,8 @@ class InvalidReference(Unprocessable):
 class RosterConflict(Conflict):
     code = "roster_conflict"
     title = "The roster change does not fit the person's history"
+
+
+class ReasonRequired(Unprocessable):
+    code = "reason_required"
+    title = "A change of a record needs a reason"

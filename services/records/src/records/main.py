@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from records.attendance.router import router as attendance_router
+from records.changes.router import router as changes_router
 from records.config import RecordsSettings, get_settings
 from records.events import router as events_router
 from records.honours.router import router as honours_router
@@ -35,5 +36,5 @@ def create_app(settings: RecordsSettings | None = None) -> FastAPI:
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
         routers=[search_router, roster_router, attendance_router, work_logs_router, reports_router, tasks_router,
-                 summary_router, honours_router, events_router, outstanding_router],
+                 summary_router, honours_router, events_router, outstanding_router, changes_router],
     )

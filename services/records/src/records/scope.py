@@ -27,6 +27,7 @@ from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.attendance.models import Attendance, AttendanceChange
+from records.changes.models import RecordChange
 from records.errors import InvalidReference, PersonNotFound, RegionNotFound, UnitNotFound
 from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Assignment, Person, Region, Section, Unit
@@ -95,7 +96,7 @@ def visible_units(caller: Caller) -> Select[uuid.UUID]:
 
 
 Record = (type[WorkLog] | type[MonthlyReport] | type[LeaderComment] | type[Task] | type[Attendance]
-          | type[AttendanceChange])
+          | type[AttendanceChange] | type[RecordChange])
 
 
 def record_clause(caller: Caller, model: Record) -> ColumnElement[bool]:
@@ -279,9 +280,10 @@ R = TypeVar("R", WorkLog, MonthlyReport, Task)
 
 async def valid_record(
         session: AsyncSession, caller: Caller, model: type[R], record_id: uuid.UUID,
-        not_found: NotFound) -> tuple[R, Unit]:
-    """A record and its unit, if the caller sees it: made in a unit they see, or their own."""
-    record = await session.get(model, record_id)
+        not_found: NotFound, *, lock: bool = False) -> tuple[R, Unit]:
+    """A record and its unit, if the caller sees it: made in a unit they see, or their own; with
+    ``lock``, its row is locked until the commit (a correction reads the old value it replaces)."""
+    record = await session.get(model, record_id, with_for_update=lock)
     if record is None:
         raise not_found
     unit = await record_unit(session, record.unit_id)

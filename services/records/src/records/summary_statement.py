@@ -67,7 +67,7 @@ SELECT (SELECT array_agg(s ORDER BY s) FROM unnest($3::varchar[]) AS s) AS statu
 """  # noqa: S608 (no input in the text)
 
 
-def _weeks_in_period(t: str) -> str:
+def weeks_in_period(t: str) -> str:
     """iso_year * 100 + iso_week between $4 and $5, written on the columns where the week is a
     real one (1-53) so that the planner can estimate it from their statistics."""
     return (f"({t}.iso_week BETWEEN 1 AND 53 AND ({t}.iso_year > $6 OR {t}.iso_year = $6 AND {t}.iso_week >= $7)"
@@ -75,7 +75,7 @@ def _weeks_in_period(t: str) -> str:
             f" OR ({t}.iso_week < 1 OR {t}.iso_week > 53) AND {t}.iso_year * 100 + {t}.iso_week BETWEEN $4 AND $5)")
 
 
-def _months_in_period(t: str) -> str:
+def months_in_period(t: str) -> str:
     """year * 100 + month between the period's first and last month (month is 1-12: a constraint)."""
     return (f"({t}.year > $10 OR {t}.year = $10 AND {t}.month >= $11)"
             f" AND ({t}.year < $12 OR {t}.year = $12 AND {t}.month <= $13)")
@@ -216,7 +216,7 @@ def summary_sql(statuses: list[str], bytewise: bool, fields: Sequence[str] = FIE
     LEFT JOIN {S}.sections AS sec ON sec.id = p.section_id""",
     }
     parts = {"on_time": _ON_TIME_PER_ROW, "report_on_time": _REPORT_ON_TIME_PER_ROW, "S": S,
-             "weeks_w": _weeks_in_period("w"), "months_r": _months_in_period("r"), "counts": counts, "LEAVE": LEAVE}
+             "weeks_w": weeks_in_period("w"), "months_r": months_in_period("r"), "counts": counts, "LEAVE": LEAVE}
     joined = "".join(joins[k].format(**parts) for k in "lrmtdvs" if k in needs)
     columns = {
         "l": "l.submitted, l.timely", "r": "r.reports, r.reports_timely", "m": "m.mean",

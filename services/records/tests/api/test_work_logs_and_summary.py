@@ -45,7 +45,8 @@ class TestWeeklyRecords:
         assert second.status_code == 409
         assert second.json()["code"] == "work_log_exists"
         assert second.json()["existing_id"] == first.json()["id"]
-        edited = await client.patch(f"/api/v1/records/work-logs/{first.json()['id']}", json={"content": "改"})
+        edited = await client.patch(f"/api/v1/records/work-logs/{first.json()['id']}",
+                                    json={"content": "改", "reason": "补记周五工作"})
         assert edited.status_code == 200 and edited.json()["content"] == "改"
 
     async def test_a_week_before_the_person_joined_is_422(self, client: httpx.AsyncClient,
@@ -120,7 +121,7 @@ class TestMonthlyReportsAndComments:
         assert response.status_code == 422, response.text  # not a database error
         assert response.json()["errors"][0]["field"] == "body.content"
         response = await client.patch(f"/api/v1/records/monthly-reports/{report['id']}",
-                                      json={"achievements": None})
+                                      json={"achievements": None, "reason": "成绩未经认定"})
         assert response.status_code == 200
         assert (response.json()["content"], response.json()["achievements"]) == ("三月工作", None)
 
@@ -134,7 +135,8 @@ class TestMonthlyReportsAndComments:
         leader = service_headers(Caller(subject="user:leader", roles=("leader",), unit_ids=(unit["town"]["id"],)))
         mark = {"target_kind": "monthly_report", "target_id": first.json()["id"], "mark": "88.5", "comment": "好"}
         assert (await client.put("/api/v1/records/comments", json=mark, headers=leader)).status_code == 200
-        revised = await client.put("/api/v1/records/comments", json={**mark, "mark": "92"}, headers=leader)
+        revised = await client.put("/api/v1/records/comments", json={**mark, "mark": "92", "reason": "复核"},
+                                 headers=leader)
         assert revised.json()["mark"] == "92.00"
         work = (await log(client, unit["zhang"]["id"], "2025-W07")).json()
         await client.put("/api/v1/records/comments", headers=leader,

@@ -6,7 +6,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -123,6 +123,22 @@ class Neighbours:
             honours.extend(page["items"])
             if not page["items"] or len(honours) >= page["total"]:
                 return honours
+
+    async def records_written(self, *, unit_id: uuid.UUID | None, region_id: uuid.UUID, group: str | None,
+                              period: str, since: Sequence[datetime]) -> dict[str, Any]:
+        """When records last wrote what a period of a unit or an evaluation group is computed from,
+        and how many of those records were written after each of ``since`` (``count`` of each
+        ``since`` entry, in order): one call, one indexed statement in records. Asked as the system,
+        after the caller was authorised; UpstreamUnavailable (or UpstreamTimeout) if records does not answer."""
+        params: list[tuple[str, str]] = [("period", period), *(("since", s.isoformat()) for s in since)]
+        params += [("unit_id", str(unit_id))] if unit_id is not None else [("region_id", str(region_id)),
+                                                                            ("group", str(group))]
+        response = await self.records.request("GET", "/api/v1/records/changes/latest", caller=SYSTEM_CALLER,
+                                              params=params)
+        if response.status_code != 200:
+            raise UpstreamUnavailable(f"records answered {response.status_code} for the latest writes")
+        written: dict[str, Any] = orjson.loads(response.content)
+        return written
 
     async def unit_names(self, *, region_id: uuid.UUID, caller: Caller) -> dict[str, str]:
         """The names of the region's units by id, to label rows of a scheme of the region the caller

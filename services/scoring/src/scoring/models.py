@@ -277,6 +277,9 @@ class CloseInputs(Base):
 
     close_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("closes.id"), primary_key=True)
     serial: Mapped[int] = mapped_column(BigInteger)
+    # the moment (clock time) before the version last read its inputs from records: a records
+    # write after it makes the version stale (NULL: closed before it was kept; created_at then)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Close(Base):

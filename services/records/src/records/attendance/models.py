@@ -35,6 +35,8 @@ class Attendance(Base):
         Index("attendance_unit_id_day_idx", "unit_id", "day"),
         # a person's leave in a year (the summary's leave_days_in_year) without their other days
         Index("attendance_leave_idx", "person_id", "day", postgresql_where=text(f"status IN {LEAVE}")),
+        # the days of units written since an instant (records.changes.latest)
+        Index("attendance_unit_id_recorded_at_idx", "unit_id", "recorded_at", postgresql_include=["day"]),
     )
 
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"), primary_key=True)
@@ -42,7 +44,8 @@ class Attendance(Base):
     unit_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     status: Mapped[str] = mapped_column(String(24))
     note: Mapped[str | None] = mapped_column(String(200))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # the moment of the last write (not its transaction's start): what scoring's stale results go by
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
 
 
 CHANGE_SOURCES = ("correction", "import")

@@ -220,7 +220,8 @@ class _Loader:
                 INSERT INTO attendance (person_id, day, unit_id, status, note)
                 SELECT person_id, day, unit_id, status, note FROM attendance_import
                 ON CONFLICT (person_id, day) DO UPDATE
-                SET unit_id = EXCLUDED.unit_id, status = EXCLUDED.status, note = EXCLUDED.note, recorded_at = now()
+                SET unit_id = EXCLUDED.unit_id, status = EXCLUDED.status, note = EXCLUDED.note,
+                    recorded_at = clock_timestamp()
                 WHERE (attendance.unit_id, attendance.status, attendance.note)
                       IS DISTINCT FROM (EXCLUDED.unit_id, EXCLUDED.status, EXCLUDED.note)
                 RETURNING person_id, day, unit_id, status, note, (xmax = 0) AS inserted),

@@ -4,7 +4,19 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -16,7 +28,9 @@ class MonthlyReport(Base):
 
     __tablename__ = "monthly_reports"
     __table_args__ = (UniqueConstraint("person_id", "year", "month", name="monthly_reports_person_month_key"),
-                      CheckConstraint("month BETWEEN 1 AND 12", name="month"))
+                      CheckConstraint("month BETWEEN 1 AND 12", name="month"),
+                      Index("monthly_reports_unit_id_written_idx", "unit_id",
+                            text("coalesce(updated_at, submitted_at)")))
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -37,7 +51,8 @@ class LeaderComment(Base):
     __tablename__ = "leader_comments"
     __table_args__ = (UniqueConstraint("target_kind", "target_id", "leader", name="leader_comments_target_leader_key"),
                       CheckConstraint("target_kind IN ('work_log', 'monthly_report')", name="target_kind"),
-                      CheckConstraint("mark >= 0 AND mark <= 100", name="mark"))
+                      CheckConstraint("mark >= 0 AND mark <= 100", name="mark"),
+                      Index("leader_comments_unit_id_written_idx", "unit_id", text("coalesce(updated_at, created_at)")))
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     target_kind: Mapped[str] = mapped_column(String(16))

@@ -31,14 +31,22 @@ async def create_report(body: MonthlyReportCreate, session: SessionDep, caller: 
                                                                         today=settings.today()))
 
 
-@router.patch("/monthly-reports/{report_id}", response_model=MonthlyReportRead, summary="Edit a month's report")
+@router.patch("/monthly-reports/{report_id}", response_model=MonthlyReportRead,
+              summary="Edit a month's report, saying why",
+              responses={422: {"description": "among others: a value changes without a reason (body.reason); "
+                                              "nothing written"}})
 async def update_report(report_id: uuid.UUID, body: MonthlyReportUpdate, session: SessionDep,
                         caller: CallerDep) -> MonthlyReportRead:
+    """The old and new values, who, when and why are kept (`GET /api/v1/records/changes/monthly_report/{id}`)."""
     return MonthlyReportRead.model_validate(await service.update_report(session, report_id, body, caller=caller))
 
 
-@router.put("/comments", response_model=CommentRead, summary="Comment on and mark a record (revises one's own)")
+@router.put("/comments", response_model=CommentRead, summary="Comment on and mark a record (revises one's own)",
+            responses={422: {"description": "among others: one's own comment or mark revised without a reason "
+                                            "(body.reason); nothing written"}})
 async def comment(body: CommentIn, session: SessionDep, caller: CallerDep) -> CommentRead:
+    """A revision keeps the old and new mark and words, when and why (`GET /api/v1/records/changes/comment/{id}`;
+    the person the record is about is not shown who)."""
     return CommentRead.model_validate(await service.comment(session, body, caller=caller))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import events, scope
+from records.changes import history
 from records.errors import InvalidReference
 from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Unit
@@ -43,6 +44,8 @@ class MonthlyReportUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     content: Annotated[str, Field(min_length=1, max_length=50_000)] | SkipJsonSchema[None] = UNSET
     achievements: str | None = Field(default=None, max_length=20_000)
+    reason: str | None = Field(default=None, max_length=500,
+                               description="why the report is changed: required when a value changes")
 
     _not_null = field_validator("content")(left_out_or_set)
 
@@ -66,6 +69,8 @@ class CommentIn(BaseModel):
     target_id: uuid.UUID
     mark: Decimal = Field(ge=0, le=100, decimal_places=2)
     comment: str = Field(min_length=1, max_length=5_000)
+    reason: str | None = Field(default=None, max_length=500,
+                               description="why one's comment or mark is revised: required when either changes")
 
 
 class CommentRead(BaseModel):
@@ -115,13 +120,26 @@ async def update_report(session: AsyncSession, report_id: uuid.UUID, body: Month
                         caller: Caller) -> MonthlyReport:
     report, unit = await scope.valid_record(
         session, caller, MonthlyReport, report_id,
-        NotFound(f"no monthly report {report_id}", code="monthly_report_not_found"))
+        NotFound(f"no monthly report {report_id}", code="monthly_report_not_found"), lock=True)
     scope.may_write_record(caller, report.person_id, unit, what="monthly report")
-    for field, value in body.model_dump(exclude_unset=True).items():
+    values = body.model_dump(exclude_unset=True, exclude={"reason"})
+    if not await history.keep(session, caller, kind="monthly_report", record=report,
+                              day=date(report.year, report.month, 1),
+                              old={field: getattr(report, field) for field in values}, new=values,
+                              reason=history.reason_of(body.reason)):
+        return report
+    for field, value in values.items():
         setattr(report, field, value)
     report.updated_at = datetime.now(UTC)
     await session.flush()
     return report
+
+
+def record_day(record: WorkLog | MonthlyReport) -> date:
+    """The day a weekly record (its week's Monday) or a monthly report (its month's first) belongs to."""
+    if isinstance(record, WorkLog):
+        return date.fromisocalendar(record.iso_year, record.iso_week, 1)
+    return date(record.year, record.month, 1)
 
 
 async def _target(session: AsyncSession, caller: Caller, kind: str,
@@ -140,21 +158,32 @@ async def comment(session: AsyncSession, body: CommentIn, *, caller: Caller) -> 
         raise Forbidden("no one marks their own record")
     if not (scope.leads(caller) and scope.sees_unit(caller, unit)):
         raise Forbidden("leaders comment; members do not")
+    mine = (LeaderComment.target_kind == body.target_kind, LeaderComment.target_id == body.target_id,
+            LeaderComment.leader == caller.subject)
     values = {"id": uuid.uuid4(), "target_kind": body.target_kind, "target_id": body.target_id,
               "person_id": target.person_id, "unit_id": target.unit_id, "leader": caller.subject, "mark": body.mark,
               "comment": body.comment}
-    statement = insert(LeaderComment).values(**values).on_conflict_do_update(
-        constraint="leader_comments_target_leader_key",
-        set_={"mark": body.mark, "comment": body.comment, "updated_at": datetime.now(UTC)})
-    await session.execute(statement)
-    stored = await session.scalar(select(LeaderComment).where(
-        LeaderComment.target_kind == body.target_kind, LeaderComment.target_id == body.target_id,
-        LeaderComment.leader == caller.subject).execution_options(populate_existing=True))
+    # a first comment is written at once; one's own comment, there already (or written meanwhile),
+    # is locked and revised, the revision kept with its reason
+    await session.execute(insert(LeaderComment).values(**values).on_conflict_do_nothing(
+        constraint="leader_comments_target_leader_key"))
+    stored = await session.scalar(select(LeaderComment).where(*mine).with_for_update()
+                                  .execution_options(populate_existing=True))
     assert stored is not None
-    period = (f"{target.iso_year}-W{target.iso_week:02d}" if isinstance(target, WorkLog)
-              else f"{target.year}-{target.month:02d}")
-    await events.comment_added(session, target_kind=body.target_kind, target_id=body.target_id,
-                               person_id=target.person_id, period=period, mark=body.mark)
+    mark = body.mark.quantize(Decimal("0.01"))
+    new = {"mark": mark, "comment": body.comment}
+    revised = stored.id != values["id"]
+    if revised and await history.keep(
+            session, caller, kind="comment", record=stored, day=record_day(target),
+            old={"mark": stored.mark, "comment": stored.comment}, new=new, reason=history.reason_of(body.reason)):
+        stored.mark, stored.comment, stored.updated_at = mark, body.comment, datetime.now(UTC)
+        await session.flush()
+        revised = False  # a revision that changed something is news to the author too
+    if not revised:
+        period = (f"{target.iso_year}-W{target.iso_week:02d}" if isinstance(target, WorkLog)
+                  else f"{target.year}-{target.month:02d}")
+        await events.comment_added(session, target_kind=body.target_kind, target_id=body.target_id,
+                                   person_id=target.person_id, period=period, mark=body.mark)
     return stored
 
 

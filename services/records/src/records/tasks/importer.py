@@ -7,6 +7,7 @@ changed weight updates the task in place. All or nothing.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
@@ -109,6 +110,7 @@ async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Cal
         select(Task).where(Task.person_id.in_([p[0] for p, *_ in plan])))}
     added: list[Task] = []
     updated = unchanged = 0
+    now = datetime.now(UTC)
     for (person_id, unit_id, _region, _active_to), title, due_on, weights, supervised in plan:
         task = existing.get((person_id, title, due_on))
         if task is None:
@@ -119,7 +121,7 @@ async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Cal
                 weights["intensity"], weights["difficulty"], weights["quantity"], supervised):
             task.intensity, task.difficulty, task.quantity = (weights["intensity"], weights["difficulty"],
                                                               weights["quantity"])
-            task.supervised = supervised
+            task.supervised, task.updated_at = supervised, now
             updated += 1
         else:
             unchanged += 1

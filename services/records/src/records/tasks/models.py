@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Numeric, String, Text, func
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Numeric, String, Text, func, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -25,6 +25,7 @@ class Task(Base):
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),
         CheckConstraint("intensity > 0 AND difficulty > 0 AND quantity > 0", name="weights"),
         CheckConstraint("lead_share > 0 AND lead_share <= 1", name="lead_share"),
+        Index("tasks_unit_id_written_idx", "unit_id", text("coalesce(updated_at, created_at)")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -43,6 +44,8 @@ class Task(Base):
     lead_share: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal(1), server_default="1")
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # the last write after the assignment (a correction, progress, a confirmation)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class TaskUpdate(Base):

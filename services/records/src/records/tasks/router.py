@@ -19,7 +19,7 @@ from records.roster.router import PeriodDep
 from records.tasks import importer as task_importer
 from records.tasks import service
 from records.tasks.importer import TaskImportResult, read_sheet
-from records.tasks.service import ConfirmIn, ProgressIn, TaskCreate, TaskRead
+from records.tasks.service import ConfirmIn, ProgressIn, TaskCorrection, TaskCreate, TaskRead
 from shared.db import SessionDep
 from shared.service_auth import CallerDep
 
@@ -85,6 +85,16 @@ async def list_tasks(period: PeriodDep, session: SessionDep, caller: CallerDep, 
 @router.get("/{task_id}", response_model=TaskRead, summary="A task with its progress and rectification trail")
 async def read_task(task_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> TaskRead:
     return await service.read_task(session, task_id, caller=caller)
+
+
+@router.patch("/{task_id}", response_model=TaskRead, summary="Correct a task's title, weights, due day or supervision",
+              responses={403: {"description": "not an administrator of the task's unit"},
+                         422: {"description": "a value changes without a reason (body.reason), or the task would be "
+                                             "due after the person leaves (body.due_on); nothing written"}})
+async def correct(task_id: uuid.UUID, body: TaskCorrection, session: SessionDep, caller: CallerDep) -> TaskRead:
+    """The old and new values, who, when and why are kept in the task's history
+    (`GET /api/v1/records/changes/task/{task_id}`)."""
+    return await service.correct(session, task_id, body, caller=caller)
 
 
 @router.post("/{task_id}/progress", response_model=TaskRead, summary="Report progress or a rectification step")

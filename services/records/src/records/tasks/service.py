@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from records import events, scope
+from records.changes import history
 from records.errors import InvalidReference
-from records.roster.models import Unit
+from records.roster.models import Assignment, Unit
 from records.tasks.models import Task, TaskCoOwner, TaskUpdate
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.labels import label_of
@@ -51,6 +52,19 @@ class TaskCreate(BaseModel):
     lead_share: Decimal | None = Field(default=None, gt=0, le=1, decimal_places=4,
                                        description="the lead's share (default: 1 less the co-owners' shares); with "
                                                    "the co-owners' it adds up to 1")
+
+
+class TaskCorrection(BaseModel):
+    """What an administrator mistypes when assigning a task; fields left out keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    intensity: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=2)
+    difficulty: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=2)
+    quantity: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=2)
+    due_on: date | None = None
+    supervised: bool | None = None
+    reason: str | None = Field(default=None, max_length=500, description="why: required when a value changes")
 
 
 class ProgressIn(BaseModel):
@@ -177,6 +191,32 @@ async def read_task(session: AsyncSession, task_id: uuid.UUID, *, caller: Caller
     return read(task, await _trail(session, task_id), (await _co_owners(session, [task.id])).get(task.id))
 
 
+async def correct(session: AsyncSession, task_id: uuid.UUID, body: TaskCorrection, *, caller: Caller) -> TaskRead:
+    """The unit's administrator corrects a task's title, weights, due day or supervision, saying
+    why; the old and new values are kept in the task's history."""
+    task, unit = await scope.valid_record(session, caller, Task, task_id,
+                                          NotFound(f"no task {task_id}", code="task_not_found"), lock=True)
+    if not scope.manages_unit(caller, unit):
+        raise Forbidden("a task is corrected by its unit's administrator")
+    values = {k: v for k, v in body.model_dump(exclude_unset=True, exclude={"reason"}).items() if v is not None}
+    if "due_on" in values:
+        last = await session.scalar(select(Assignment.active_to).where(
+            Assignment.person_id == task.person_id, Assignment.unit_id == task.unit_id)
+            .order_by(Assignment.active_from.desc()).limit(1))
+        if last is not None and last < values["due_on"]:
+            raise InvalidReference("the task would be due after the person has left the unit",
+                                   errors=[{"field": "body.due_on", "message": f"after the person's last day {last}"}])
+    if await history.keep(session, caller, kind="task", record=task, day=values.get("due_on", task.due_on),
+                          old={k: getattr(task, k) for k in values}, new=values,
+                          reason=history.reason_of(body.reason)):
+        for field, value in values.items():
+            setattr(task, field, value)
+        task.updated_at = datetime.now(UTC)
+        await session.flush()
+        await session.refresh(task)
+    return read(task, await _trail(session, task.id), (await _co_owners(session, [task.id])).get(task.id))
+
+
 async def report_progress(session: AsyncSession, task_id: uuid.UUID, body: ProgressIn, *,
                           caller: Caller, today: date) -> TaskRead:
     """The person reports progress; rectification steps and closing are the administrator's. A
@@ -208,6 +248,7 @@ async def report_progress(session: AsyncSession, task_id: uuid.UUID, body: Progr
         task.completed_on = today
     elif task.status != "done":
         task.completed_on = None
+    task.updated_at = datetime.now(UTC)
     await session.flush()
     return read(task, await _trail(session, task.id), (await _co_owners(session, [task.id])).get(task.id))
 
@@ -229,6 +270,7 @@ async def confirm(session: AsyncSession, task_id: uuid.UUID, body: ConfirmIn, *,
     session.add(TaskUpdate(id=uuid.uuid4(), task_id=task.id, kind="confirmation", progress=Decimal(100),
                            note=body.note or f"完成 {completed_on.isoformat()}", by=caller.subject))
     task.progress, task.status, task.completed_on = Decimal(100), "done", completed_on
+    task.updated_at = datetime.now(UTC)
     await session.flush()
     return read(task, await _trail(session, task.id), (await _co_owners(session, [task.id])).get(task.id))
 

@@ -32,8 +32,11 @@ async def create(body: WorkLogCreate, session: SessionDep, caller: CallerDep, se
     return await service.create(session, body, caller=caller, today=settings.today())
 
 
-@router.patch("/{log_id}", response_model=WorkLogRead, summary="Edit a week's record")
+@router.patch("/{log_id}", response_model=WorkLogRead, summary="Edit a week's record, saying why",
+              responses={422: {"description": "among others: the content changes without a reason (body.reason); "
+                                              "nothing written"}})
 async def update(log_id: uuid.UUID, body: WorkLogUpdate, session: SessionDep, caller: CallerDep) -> WorkLogRead:
+    """The old and new content, who, when and why are kept (`GET /api/v1/records/changes/work_log/{log_id}`)."""
     return await service.update(session, log_id, body, caller=caller)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from records import scope
+from records.changes import history
 from records.errors import InvalidReference
 from records.roster.models import Person
 from records.roster.service import insert_new, placement_during
@@ -35,6 +36,8 @@ class WorkLogCreate(BaseModel):
 class WorkLogUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     content: str = Field(min_length=1, max_length=20_000)
+    reason: str | None = Field(default=None, max_length=500,
+                               description="why the record is changed: required when the content changes")
 
 
 class WorkLogRead(BaseModel):
@@ -113,8 +116,12 @@ async def create(session: AsyncSession, body: WorkLogCreate, *, caller: Caller, 
 
 async def update(session: AsyncSession, log_id: uuid.UUID, body: WorkLogUpdate, *, caller: Caller) -> WorkLogRead:
     log, unit = await scope.valid_record(session, caller, WorkLog, log_id,
-                                         NotFound(f"no weekly record {log_id}", code="work_log_not_found"))
+                                         NotFound(f"no weekly record {log_id}", code="work_log_not_found"), lock=True)
     scope.may_write_record(caller, log.person_id, unit, what="weekly record")
+    if not await history.keep(session, caller, kind="work_log", record=log,
+                              day=date.fromisocalendar(log.iso_year, log.iso_week, 1), old={"content": log.content},
+                              new={"content": body.content}, reason=history.reason_of(body.reason)):
+        return read(log)
     log.content = body.content
     log.updated_at = datetime.now(UTC)
     await session.flush()

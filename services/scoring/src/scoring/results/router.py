@@ -78,8 +78,10 @@ async def bottom(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, s
 @router.get("/schemes/{scheme_id}/periods/{period}/versions", response_model=list[CloseRead],
             summary="Every result version of the period, oldest first")
 async def versions(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep,
-                   scope: ScopeDep) -> list[CloseRead]:
-    return await service.versions(session, scheme_id, period, scope)
+                   scope: ScopeDep, request: Request) -> list[CloseRead]:
+    """Each with whether it is stale: scoring's inputs, or records' data it was computed from,
+    written after it (records asked once for all the versions)."""
+    return await service.versions(session, request.app.state.neighbours, scheme_id, period, scope)
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/results", response_model=ResultPage,
@@ -91,8 +93,8 @@ async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, 
                                                       limit=limit, offset=offset)
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), close_.period,
                     scope.caller, items)
-    return ResultPage(close=await history.stale_one(session, service.close_read(close_)), items=items, total=total,
-                      limit=limit, offset=offset)
+    close_read = await history.stale_one(session, service.close_read(close_), request.app.state.neighbours)
+    return ResultPage(close=close_read, items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/people/{person_id}/explanation", response_model=Explanation,
@@ -107,8 +109,9 @@ async def explanation(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.U
 
 @router.get("/results/{close_id}/compare/{other_id}", response_model=CloseRead,
             summary="Person by person, what changed from one version to another")
-async def compare(close_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> CloseRead:
-    return await service.compare(session, close_id, other_id, scope)
+async def compare(close_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
+                  request: Request) -> CloseRead:
+    return await service.compare(session, request.app.state.neighbours, close_id, other_id, scope)
 
 
 @router.post("/results/{close_id}/publish", response_model=CloseRead,

@@ -47,10 +47,18 @@ class CloseRead(BaseModel):
                                                        "no new version was made")
     changes: list[PersonChange] | None = Field(default=None, description="against the previous version")
     stale: bool = Field(default=False, description="the period's inputs (marks, items, events, rounds, ratings) "
-                                                   "were written after this version was computed: close again")
+                                                   "were written after this version was computed, or records' data "
+                                                   "it was computed from (records_changed_since): close again. "
+                                                   "With records_changed_since null, only as far as scoring knows")
     changed_since: int = Field(default=0, description="corrections listed since this version (GET the period's "
                                                       "changes with close_id=this id)")
     inputs_changed_at: datetime | None = Field(default=None, description="when the period's inputs last changed")
+    records_changed_since: int | None = Field(default=None, description=(
+        "records written after this version read them, among those it is computed from (the scheme's units' "
+        "attendance days in the period's dates, weekly records, monthly reports, comments and marks on them, "
+        "tasks due in it), each counted once: GET /api/v1/records/changes/latest; null if records did not "
+        "answer (the staleness is then unknown on records' side)"))
+    records_changed_at: datetime | None = Field(default=None, description="the last such write, if any")
 
 
 class ResultRead(NamedRow):

@@ -757,18 +757,22 @@ def rater_settings_shown(shown: dict[str, Any] | None, inputs: Compact, rules: R
     return out
 
 
-async def versions(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope) -> list[CloseRead]:
+async def versions(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
+                   scope: Scope) -> list[CloseRead]:
     scheme = await scheme_or_404(session, scheme_id, scope)
     return await history.with_staleness(session, [close_read(c) for c in await session.scalars(
-        select(Close).where(Close.scheme_id == scheme.id, Close.period == period.code).order_by(Close.version))])
+        select(Close).where(Close.scheme_id == scheme.id, Close.period == period.code).order_by(Close.version))],
+        neighbours)
 
 
-async def compare(session: AsyncSession, close_id: uuid.UUID, other_id: uuid.UUID, scope: Scope) -> CloseRead:
+async def compare(session: AsyncSession, neighbours: Neighbours, close_id: uuid.UUID, other_id: uuid.UUID,
+                  scope: Scope) -> CloseRead:
     before, _ = await close_or_404(session, close_id, scope)
     after, _ = await close_or_404(session, other_id, scope)
     if (before.scheme_id, before.period) != (after.scheme_id, after.period):
         raise ResultNotFound("compare two versions of one scheme and period")
-    return await history.stale_one(session, close_read(after, changes=await changes(session, before, after)))
+    return await history.stale_one(session, close_read(after, changes=await changes(session, before, after)),
+                                   neighbours)
 
 
 async def publish(session: AsyncSession, neighbours: Neighbours, close_id: uuid.UUID, scope: Scope) -> CloseRead:
@@ -897,7 +901,7 @@ async def close_period(session: AsyncSession, neighbours: Neighbours, scheme: Sc
     build = rules.periods.build_of(period.kind)
     # A close builds O(people) small acyclic objects (the summary, the row sets, the results): the
     # cyclic collector would rescan them over and over, so it waits until the close is done.
-    seen = await history.current_serial(session, scheme.id, period.code)  # before the inputs are read
+    seen, checked_at = await history.current_serial(session, scheme.id, period.code)  # before the inputs are read
     with collector_paused(leftovers):
         if build is None:
             closed = await close_quarter(session, neighbours, scheme, period, caller, reason=reason,
@@ -906,5 +910,6 @@ async def close_period(session: AsyncSession, neighbours: Neighbours, scheme: Sc
             closed = await close_year(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)
         else:
             closed = await close_built(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)
-    await history.note_close(session, closed.id, seen)
-    return await history.stale_one(session, closed)
+    await history.note_close(session, closed.id, seen, checked_at)
+    # just computed from records as they were: nothing of records' is newer (records is not asked)
+    return (await history.stale_one(session, closed)).model_copy(update={"records_changed_since": 0})

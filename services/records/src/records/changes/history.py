@@ -1,0 +1,83 @@
+"""The history of weekly records, monthly reports, leaders' comments and marks, and tasks: a
+correction of any of them must say why, and its old and new values, who, when and why are kept,
+read with the same scope as the records themselves (as attendance's, records.attendance.history)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records import scope
+from records.changes.models import RecordChange
+from records.errors import InvalidReference, ReasonRequired
+from records.roster.models import Person
+from shared.periods import Period
+from shared.service_auth import Caller
+
+
+def reason_of(text: str | None) -> str | None:
+    return (text or "").strip() or None
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+async def keep(session: AsyncSession, caller: Caller, *, kind: str, record: Any, day: date,
+               old: dict[str, Any], new: dict[str, Any], reason: str | None) -> bool:
+    """Keep the change of ``record`` (with its ``person_id`` and ``unit_id``) from ``old`` to ``new``
+    (only the fields that differ); False if nothing changes. A change without a reason is refused
+    before anything is written (422 naming body.reason)."""
+    before = {k: _json(v) for k, v in old.items() if _json(new[k]) != _json(v)}
+    if not before:
+        return False
+    if reason is None:
+        raise ReasonRequired(f"the {kind.replace('_', ' ')} would change ({', '.join(before)}): say why",
+                             errors=[{"field": "body.reason", "message": "required when the call changes a record"}])
+    session.add(RecordChange(kind=kind, record_id=record.id, person_id=record.person_id, unit_id=record.unit_id,
+                             day=day, old=before, new={k: _json(new[k]) for k in before}, reason=reason,
+                             changed_by=caller.subject))
+    return True
+
+
+async def list_changes(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID | None,
+                       person_id: uuid.UUID | None, period: Period, kind: str | None, limit: int,
+                       offset: int) -> tuple[list[tuple[RecordChange, Person]], int]:
+    """Changes of the records of ``period`` (by the day the record belongs to, not the day of the
+    change), newest first; a change belongs to the record's unit."""
+    if unit_id is None and person_id is None:
+        raise InvalidReference("give unit_id or person_id", errors=[{"field": "query.unit_id",
+                                                                      "message": "unit_id or person_id is required"}])
+    where = [RecordChange.day >= period.start, RecordChange.day <= period.end,
+             scope.record_clause(caller, RecordChange)]
+    if kind is not None:
+        where.append(RecordChange.kind == kind)
+    if unit_id is not None:
+        await scope.valid_unit(session, caller, unit_id)
+        where.append(RecordChange.unit_id == unit_id)
+    if person_id is not None:
+        await scope.valid_person_of_records(session, caller, person_id)
+        where.append(RecordChange.person_id == person_id)
+    total = await session.scalar(select(func.count()).select_from(RecordChange).where(*where)) or 0
+    rows = await session.execute(
+        select(RecordChange, Person).join(Person, Person.id == RecordChange.person_id).where(*where)
+        .order_by(RecordChange.changed_at.desc(), RecordChange.id.desc()).limit(limit).offset(offset))
+    return [(c, p) for c, p in rows], total
+
+
+async def of_record(session: AsyncSession, *, kind: str, record_id: uuid.UUID) -> list[tuple[RecordChange, Person]]:
+    """Every change of one record (the caller checked: it sees the record), newest first."""
+    rows = await session.execute(
+        select(RecordChange, Person).join(Person, Person.id == RecordChange.person_id)
+        .where(RecordChange.kind == kind, RecordChange.record_id == record_id)
+        .order_by(RecordChange.changed_at.desc(), RecordChange.id.desc()))
+    return [(c, p) for c, p in rows]

@@ -1,0 +1,127 @@
+"""The history of records' corrections (weekly records, monthly reports, comments and marks,
+tasks), and when a period's records were last written (for scoring's stale results)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from records import scope
+from records.changes import history
+from records.changes.latest import LatestWrites, latest_writes
+from records.changes.models import RecordChange
+from records.errors import InvalidReference, UnitNotFound
+from records.reports.models import LeaderComment, MonthlyReport
+from records.roster.models import Person, Unit
+from records.roster.router import PeriodDep
+from records.tasks.models import Task
+from records.work_logs.models import WorkLog
+from shared.db import SessionDep
+from shared.errors import NotFound
+from shared.service_auth import Caller, CallerDep
+from shared.touched import touch
+
+router = APIRouter(prefix="/api/v1/records/changes", tags=["corrections"])
+
+Kind = Literal["work_log", "monthly_report", "comment", "task"]
+
+
+class RecordChangeRead(BaseModel):
+    id: int
+    kind: str = Field(description="work_log, monthly_report, comment (a leader's comment and mark) or task")
+    record_id: uuid.UUID
+    person_id: uuid.UUID
+    staff_no: str
+    name: str
+    unit_id: uuid.UUID
+    day: date = Field(description="the day the record belongs to: its week's Monday, its month's first day, the "
+                                  "commented record's, the task's due day")
+    old: dict[str, Any] = Field(description="the values changed, as they were")
+    new: dict[str, Any] = Field(description="the same values, as they became")
+    reason: str
+    changed_by: str | None = Field(description="who changed it (not shown to the person a comment is about)")
+    changed_at: datetime
+
+
+class RecordChangePage(BaseModel):
+    items: list[RecordChangeRead]
+    total: int
+    limit: int
+    offset: int
+
+
+def _read(caller: Caller, change: RecordChange, person: Person) -> RecordChangeRead:
+    hidden = change.kind == "comment" and caller.is_person(change.person_id)
+    return RecordChangeRead(id=change.id, kind=change.kind, record_id=change.record_id, person_id=person.id,
+                            staff_no=person.staff_no, name=person.name, unit_id=change.unit_id, day=change.day,
+                            old=change.old, new=change.new, reason=change.reason,
+                            changed_by=None if hidden else change.changed_by, changed_at=change.changed_at)
+
+
+@router.get("", response_model=RecordChangePage,
+            summary="How the records of a unit or a person in a period were corrected, newest first")
+async def list_changes(period: PeriodDep, session: SessionDep, caller: CallerDep, unit_id: uuid.UUID | None = None,
+                       person_id: uuid.UUID | None = None, kind: Kind | None = None,
+                       limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+                       offset: Annotated[int, Query(ge=0)] = 0) -> RecordChangePage:
+    """Each correction of a weekly record, monthly report, comment and mark, or task whose day is in
+    the period, with the old and new values, who, when and why (attendance days: `/attendance/changes`)."""
+    rows, total = await history.list_changes(session, caller=caller, unit_id=unit_id, person_id=person_id,
+                                             period=period, kind=kind, limit=limit, offset=offset)
+    return RecordChangePage(items=[_read(caller, c, p) for c, p in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/latest", response_model=LatestWrites,
+            summary="When the records a period's result is computed from were last written, and how many since")
+async def latest(period: PeriodDep, session: SessionDep, caller: CallerDep,
+                 unit_id: Annotated[list[uuid.UUID] | None, Query(max_length=1000)] = None,
+                 region_id: uuid.UUID | None = None, group: Annotated[str | None, Query(max_length=64)] = None,
+                 since: Annotated[list[datetime] | None, Query(max_length=100, description=(
+                     "count the records written after each of these instants"))] = None) -> LatestWrites:
+    """The units (`unit_id`, repeated) or an evaluation group's (`region_id` and `group`): attendance
+    days in the period's dates, weekly records, monthly reports, comments and marks on them, tasks
+    due in it, each counted once at its last write. One indexed statement, however many units."""
+    if unit_id:
+        units = list(await session.scalars(select(Unit).where(Unit.id.in_(unit_id))))
+        for unit in units:
+            touch(region_id=unit.region_id, unit_id=unit.id)
+        visible = {u.id for u in units if scope.sees_unit(caller, u)}
+        missing = [u for u in unit_id if u not in visible]
+        if missing:
+            raise UnitNotFound(f"no unit {missing[0]}")
+        ids = sorted(visible)
+    elif region_id is not None and group is not None:
+        await scope.valid_group(session, caller, region_id, group)
+        ids = list(await session.scalars(select(Unit.id).where(Unit.region_id == region_id,
+                                                               Unit.evaluation_group == group).order_by(Unit.id)))
+    else:
+        raise InvalidReference("give unit_id, or region_id and group", errors=[
+            {"field": "query.unit_id", "message": "unit_id, or region_id and group, is required"}])
+    return await latest_writes(session, ids, period, since or [])
+
+
+@router.get("/{record_kind}/{record_id}", response_model=list[RecordChangeRead],
+            summary="Every correction of one record, newest first")
+async def record_history(record_kind: Kind, record_id: uuid.UUID, session: SessionDep,
+                         caller: CallerDep) -> list[RecordChangeRead]:
+    """The record is read with its own rules: who may see it sees its history."""
+    kind = str(record_kind)
+    not_found = NotFound(f"no {kind.replace('_', ' ')} {record_id}", code="record_not_found")
+    target_id, model = record_id, kind
+    if kind == "comment":
+        comment = await session.get(LeaderComment, record_id)
+        if comment is None:
+            raise not_found
+        target_id, model = comment.target_id, comment.target_kind
+    if model == "work_log":
+        await scope.valid_record(session, caller, WorkLog, target_id, not_found)
+    elif model == "monthly_report":
+        await scope.valid_record(session, caller, MonthlyReport, target_id, not_found)
+    else:
+        await scope.valid_record(session, caller, Task, target_id, not_found)
+    return [_read(caller, c, p) for c, p in await history.of_record(session, kind=kind, record_id=record_id)]
