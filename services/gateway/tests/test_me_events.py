@@ -245,7 +245,8 @@ class TestFeed:
                                     headers=town.headers["P"], json={
                                         "raters": [{"rater_id": town.person["b1"], "group": "staff"}]}))
         await _ok(await client.put("/api/v1/records/comments", headers=town.headers["P"], json={
-            "target_kind": "work_log", "target_id": log["id"], "mark": 88, "comment": "改进后更好"}), 200)
+            "target_kind": "work_log", "target_id": log["id"], "mark": 88, "comment": "改进后更好",
+            "reason": "补充材料后重新评价"}), 200)
         seen = []
         for _ in range(3):
             page = await feed(client, town, "b1", after, limit=1)

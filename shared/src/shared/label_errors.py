@@ -68,6 +68,7 @@ _TITLES: dict[str, tuple[str, str]] = {
     "comment_target_not_found": ("点评对象不存在", "No such log or report to comment on"),
     "honour_not_found": ("荣誉记录不存在", "No such honour"),
     "honour_voided": ("荣誉记录已作废", "The honour is voided"),
+    "record_not_found": ("记录不存在", "No such record"),
     "cursor_invalid": ("游标无效", "The cursor is not one this feed gave"),
     "no_event_feed": ("该账号没有消息", "This account has no event feed"),
     # scoring

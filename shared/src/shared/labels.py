@@ -125,6 +125,8 @@ CATALOGUE: dict[str, dict[str, Labels]] = {
     "template_kind": _kind(roster=("人员名册", "Roster"), tasks=("重点工作任务", "Tasks"),
                            attendance=("日常考勤", "Attendance")),
     "summary_order": _kind(staff_no=("按工号", "By staff number"), person_id=("按人员编号", "By person id")),
+    "record_kind": _kind(work_log=("周工作纪实", "Weekly work log"), monthly_report=("月工作汇报", "Monthly report"),
+                         comment=("领导点评", "Leader's comment"), task=("工作任务", "Task")),
     "service": _kind(records=("纪实管理", "Records"), scoring=("考核评分", "Scoring"), quota=("名额分配", "Quota"),
                      gateway=("统一入口", "Gateway")),
     "event": _kind(round_opened=("有新的测评待填写", "A rating round opened for me"),

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import orjson
 
-from shared.errors import NotFound, UpstreamUnavailable
+from shared.errors import NotFound, UpstreamTimeout, UpstreamUnavailable
 from shared.http import ServiceClient, ServiceTokens
 from shared.service_auth import SYSTEM_CALLER, Caller
 
@@ -169,7 +169,11 @@ class Neighbours:
         ids = [str(p) for p in dict.fromkeys(person_ids)]
         for start in range(0, len(ids), NAMES_PER_CALL):
             body = {"person_ids": ids[start:start + NAMES_PER_CALL], "on": None if on is None else on.isoformat()}
-            response = await self.records.request("POST", "/api/v1/records/persons/names", caller=caller, json=body)
+            try:
+                response = await self.records.request("POST", "/api/v1/records/persons/names", caller=caller,
+                                                      json=body)
+            except (UpstreamUnavailable, UpstreamTimeout):
+                return found
             if response.status_code != 200:
                 return found
             found.update((p["person_id"], p) for p in orjson.loads(response.content)["people"])

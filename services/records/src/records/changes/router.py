@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -23,6 +23,7 @@ from records.tasks.models import Task
 from records.work_logs.models import WorkLog
 from shared.db import SessionDep
 from shared.errors import NotFound
+from shared.labels import label_of
 from shared.service_auth import Caller, CallerDep
 from shared.touched import touch
 
@@ -34,6 +35,7 @@ Kind = Literal["work_log", "monthly_report", "comment", "task"]
 class RecordChangeRead(BaseModel):
     id: int
     kind: str = Field(description="work_log, monthly_report, comment (a leader's comment and mark) or task")
+    kind_label: ClassVar[Any] = label_of("record_kind", "kind")
     record_id: uuid.UUID
     person_id: uuid.UUID
     staff_no: str
