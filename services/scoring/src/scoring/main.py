@@ -14,6 +14,7 @@ from scoring.preview.router import router as preview_router
 from scoring.procedure.router import router as procedure_router
 from scoring.results.router import router as results_router
 from scoring.rounds.router import router as rounds_router
+from scoring.schemes.review_router import router as review_router
 from scoring.schemes.router import router as schemes_router
 from shared.app import create_service_app
 
@@ -48,7 +49,7 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[preview_router, schemes_router, corrections_router, rounds_router, results_router,
+        routers=[preview_router, schemes_router, review_router, corrections_router, rounds_router, results_router,
                  procedure_router],
         extra_lifespan=clients,
     )

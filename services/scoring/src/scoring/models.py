@@ -68,6 +68,43 @@ class SchemeVersion(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = _now()
     created_by: Mapped[str] = mapped_column(String(128))
+    # the review (方案审核): a unit's version is a draft until submitted and approved by its region's
+    # organisation department; one a region's or the province's administrator saves is approved as saved
+    state: Mapped[str] = mapped_column(String(16), server_default="approved")
+    state_at: Mapped[datetime] = _now()
+    # the top-level fields of the definition its author gave (not defaulted); None: not known
+    stated: Mapped[list[str] | None] = mapped_column(JSONB)
+
+
+class SchemeReview(Base):
+    """A step of a version's review: submitted (with the region's requirements it breaks), returned
+    (with the reviewer's comments) or approved; kept, never changed."""
+
+    __tablename__ = "scheme_reviews"
+    __table_args__ = (ForeignKeyConstraint(["scheme_id", "version"],
+                                           ["scheme_versions.scheme_id", "scheme_versions.version"]),
+                      Index("ix_scheme_reviews_version", "scheme_id", "version", "id"))
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    scheme_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    comments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    violations: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    at: Mapped[datetime] = _now()
+    by: Mapped[str] = mapped_column(String(128))
+
+
+class ReviewRequirements(Base):
+    """A region's requirements every submitted scheme is checked against (the national defaults
+    where a region has set none)."""
+
+    __tablename__ = "review_requirements"
+
+    region_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = _now()
+    updated_by: Mapped[str] = mapped_column(String(128))
 
 
 class RatingRound(Base):

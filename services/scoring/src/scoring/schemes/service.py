@@ -18,6 +18,7 @@ from scoring.corrections import history
 from scoring.definitions import Rules, SchemeDefinition, compile_rules
 from scoring.errors import InputInvalid, SchemeNotFound
 from scoring.models import AdjustmentRow, Mark, NegativeEvent, Scheme, SchemeVersion
+from scoring.schemes import review
 from scoring.schemes.schemas import (
     AdjustmentCreate,
     MarksPut,
@@ -54,7 +55,8 @@ def read(scheme: Scheme, version: SchemeVersion) -> SchemeRead:
     return SchemeRead(id=scheme.id, region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
                       lead_unit_id=scheme.lead_unit_id, staff_category=scheme.staff_category, name=scheme.name,
                       created_at=scheme.created_at, created_by=scheme.created_by, version=version.version,
-                      version_created_at=version.created_at, definition=version.definition)
+                      version_created_at=version.created_at, definition=version.definition,
+                      state=version.state, state_at=version.state_at)
 
 
 def _definition_json(definition: SchemeDefinition) -> dict[str, Any]:
@@ -87,16 +89,19 @@ async def create(session: AsyncSession, neighbours: Neighbours, body: SchemeCrea
     session.add(scheme)
     await session.flush()
     version = SchemeVersion(scheme_id=scheme.id, version=1, definition=definition, created_by=caller.subject)
+    review.saved(version, body.definition, caller, scheme)
     session.add(version)
     await session.flush()
     await session.refresh(scheme)
     await session.refresh(version)
+    await review.note_saved(session, version)
     return read(scheme, version)
 
 
 async def new_version(session: AsyncSession, scheme_id: uuid.UUID, body: SchemeDefinition,
                       scope: Scope) -> SchemeRead:
-    """Versions are never changed; results keep the version they were computed under."""
+    """Versions are never changed; results keep the version they were computed under. A unit
+    administrator's is a draft until its region approves it (see ``scoring.schemes.review``)."""
     caller = scope.caller
     scheme = await scheme_or_404(session, scheme_id, scope)
     definition = _definition_json(body)
@@ -104,9 +109,11 @@ async def new_version(session: AsyncSession, scheme_id: uuid.UUID, body: SchemeD
     await session.execute(select(Scheme.id).where(Scheme.id == scheme_id).with_for_update())
     number = (await latest_version(session, scheme_id)).version + 1
     version = SchemeVersion(scheme_id=scheme_id, version=number, definition=definition, created_by=caller.subject)
+    review.saved(version, body, caller, scheme)
     session.add(version)
     await session.flush()
     await session.refresh(version)
+    await review.note_saved(session, version)
     return read(scheme, version)
 
 
