@@ -68,12 +68,25 @@ class SchemeVersion(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = _now()
     created_by: Mapped[str] = mapped_column(String(128))
-    # the review (方案审核): a unit's version is a draft until submitted and approved by its region's
-    # organisation department; one a region's or the province's administrator saves is approved as saved
-    state: Mapped[str] = mapped_column(String(16), server_default="approved")
-    state_at: Mapped[datetime] = _now()
     # the top-level fields of the definition its author gave (not defaulted); None: not known
     stated: Mapped[list[str] | None] = mapped_column(JSONB)
+
+
+class VersionReview(Base):
+    """Where a version written by a unit administrator stands in its review (方案审核): draft,
+    submitted, returned or approved, and since when. A version without one was saved by its
+    region's or the province's administrators (or before schemes were reviewed): approved."""
+
+    __tablename__ = "version_reviews"
+    __table_args__ = (ForeignKeyConstraint(["scheme_id", "version"],
+                                           ["scheme_versions.scheme_id", "scheme_versions.version"]),
+                      CheckConstraint("state IN ('draft', 'submitted', 'returned', 'approved')",
+                                      name="review_state"))
+
+    scheme_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    since: Mapped[datetime] = _now()
 
 
 class SchemeReview(Base):

@@ -879,7 +879,7 @@ async def close_period(session: AsyncSession, neighbours: Neighbours, scheme: Sc
     from scoring.results.year import close_year
 
     version, rules = await rules_of(session, scheme.id)
-    require_approved(scheme, version)
+    await require_approved(session, scheme, version)
     if period.kind not in rules.periods.closes:
         raise PeriodNotClosed(f"scheme {scheme.id} does not close {period.kind}s ({period.code}); it closes "
                               f"{', '.join(rules.periods.closes)} (the scheme's periods.closes)")

@@ -95,7 +95,7 @@ async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: u
     caller = scope.caller
     scheme = await scheme_or_404(session, scheme_id, scope)
     version, rules = await rules_of(session, scheme_id)
-    require_approved(scheme, version)
+    await require_approved(session, scheme, version)
     if not rules.rater_weights:
         raise _bad("the scheme has no rater groups", "path.scheme_id")
     if not body.raters and not rules.rater_settings.outside:

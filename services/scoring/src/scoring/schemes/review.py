@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
 from scoring.definitions import SchemeDefinition
 from scoring.errors import InputInvalid, RegionNotFound, ReviewState, SchemeNotApproved, SchemeNotFound, bad_field
-from scoring.models import Close, Scheme, SchemeReview, SchemeVersion
+from scoring.models import Close, Scheme, SchemeReview, SchemeVersion, VersionReview
 from scoring.schemes import requirements
 from scoring.scope import Scope, scheme_or_404
 from shared.errors import Forbidden
@@ -72,31 +72,44 @@ class ReviewRead(BaseModel):
 # ------------------------------------------------------------------ on writing a version
 
 
-def state_of_new(caller: Caller, scheme: Scheme) -> str:
-    return "approved" if caller.administers_region(scheme.region_id) else "draft"
-
-
-def saved(version: SchemeVersion, definition: SchemeDefinition, caller: Caller, scheme: Scheme) -> None:
-    """A new version's review state and its author's stated fields, before it is stored."""
-    version.state = state_of_new(caller, scheme)
-    version.stated = sorted(definition.model_fields_set)
-
-
-async def note_saved(session: AsyncSession, version: SchemeVersion) -> None:
-    """An approved-as-saved version's approval, in its history."""
-    if version.state == "approved":
+async def saved(session: AsyncSession, version: SchemeVersion, caller: Caller, scheme: Scheme) -> str:
+    """A new version's review state, once stored: a unit administrator's is a draft; one the
+    region's or the province's administrator saves is approved as saved (in its history)."""
+    if caller.administers_region(scheme.region_id):
         session.add(SchemeReview(scheme_id=version.scheme_id, version=version.version, action="approve",
                                  comments=[{"path": None, "comment": SAVED}], violations=[], by=version.created_by))
         await session.flush()
+        return "approved"
+    session.add(VersionReview(scheme_id=version.scheme_id, version=version.version, state="draft"))
+    await session.flush()
+    return "draft"
 
 
-def require_approved(scheme: Scheme, version: SchemeVersion) -> None:
+async def states(session: AsyncSession, keys: list[tuple[uuid.UUID, int]]) -> dict[tuple[uuid.UUID, int],
+                                                                                   tuple[str, datetime]]:
+    """The review state and since when of the versions ``keys`` under review (one query); a version
+    not listed is approved."""
+    if not keys:
+        return {}
+    rows = await session.execute(select(VersionReview.scheme_id, VersionReview.version, VersionReview.state,
+                                        VersionReview.since)
+                                 .where(tuple_(VersionReview.scheme_id, VersionReview.version).in_(keys)))
+    return {(sid, v): (state, since) for sid, v, state, since in rows}
+
+
+async def state_of(session: AsyncSession, version: SchemeVersion) -> tuple[str, datetime]:
+    found = (await states(session, [(version.scheme_id, version.version)])).get((version.scheme_id, version.version))
+    return found if found is not None else ("approved", version.created_at)
+
+
+async def require_approved(session: AsyncSession, scheme: Scheme, version: SchemeVersion) -> None:
     """A 409 unless the version a round or a close would run under is approved."""
-    if version.state != "approved":
+    state, _ = await state_of(session, version)
+    if state != "approved":
         raise SchemeNotApproved(
-            f"version {version.version} of scheme {scheme.id} is {_STATE_WORDS[version.state]}: only a version its "
+            f"version {version.version} of scheme {scheme.id} is {_STATE_WORDS[state]}: only a version its "
             f"region's organisation department approved opens rating rounds or closes a period",
-            extra={"scheme_id": str(scheme.id), "version": version.version, "state": version.state})
+            extra={"scheme_id": str(scheme.id), "version": version.version, "state": state})
 
 
 _STATE_WORDS = {"draft": "a draft, not submitted for review", "submitted": "submitted and waiting for review",
@@ -106,23 +119,23 @@ _STATE_WORDS = {"draft": "a draft, not submitted for review", "submitted": "subm
 # ------------------------------------------------------------------ the steps
 
 
-async def _version(session: AsyncSession, scheme: Scheme, number: int) -> SchemeVersion:
-    """The version, its scheme's row locked so two steps of one review never cross."""
+async def _version(session: AsyncSession, scheme: Scheme, number: int) -> tuple[SchemeVersion, str]:
+    """The version and its state, its scheme's row locked so two steps of one review never cross."""
     await session.execute(select(Scheme.id).where(Scheme.id == scheme.id).with_for_update())
-    version = await session.get(SchemeVersion, (scheme.id, number), populate_existing=True)
+    version = await session.get(SchemeVersion, (scheme.id, number))
     if version is None:
         raise SchemeNotFound(f"scheme {scheme.id} has no version {number}")
-    return version
+    return version, (await state_of(session, version))[0]
 
 
 async def _step(session: AsyncSession, version: SchemeVersion, action: str, state: str, by: str, *,
                 comments: list[dict[str, Any]], violations: list[dict[str, Any]]) -> ReviewRead:
     session.add(SchemeReview(scheme_id=version.scheme_id, version=version.version, action=action,
                              comments=comments, violations=violations, by=by))
-    version.state = state
-    version.state_at = func.now()
+    await session.execute(update(VersionReview).where(VersionReview.scheme_id == version.scheme_id,
+                                                      VersionReview.version == version.version)
+                          .values(state=state, since=func.clock_timestamp()))
     await session.flush()
-    await session.refresh(version)
     return await _read(session, version)
 
 
@@ -130,14 +143,14 @@ async def submit(session: AsyncSession, scheme_id: uuid.UUID, number: int, scope
     """By the scheme's managers: the latest version, a draft or returned; refused (422, nothing
     written) if it breaks a hard requirement of the region, each violation named."""
     scheme = await scheme_or_404(session, scheme_id, scope)
-    version = await _version(session, scheme, number)
+    version, state = await _version(session, scheme, number)
     latest = await session.scalar(select(func.max(SchemeVersion.version)).where(SchemeVersion.scheme_id == scheme_id))
     if number != latest:
         raise ReviewState(f"version {number} of scheme {scheme_id} is not its latest ({latest}): submit that one",
-                          extra={"version": number, "state": version.state})
-    if version.state not in ("draft", "returned"):
-        raise ReviewState(f"version {number} of scheme {scheme_id} is {_STATE_WORDS[version.state]}",
-                          extra={"version": number, "state": version.state})
+                          extra={"version": number, "state": state})
+    if state not in ("draft", "returned"):
+        raise ReviewState(f"version {number} of scheme {scheme_id} is {_STATE_WORDS[state]}",
+                          extra={"version": number, "state": state})
     settings, _ = await requirements.of_region(session, scheme.region_id)
     found = requirements.violations(settings, version.definition, version.stated)
     hard = [v for v in found if v["hard"]]
@@ -154,11 +167,10 @@ async def _reviewed(session: AsyncSession, scheme_id: uuid.UUID, number: int, sc
     scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
     if not scope.caller.administers_region(scheme.region_id):
         raise Forbidden("only the region's organisation department (its administrators) reviews a scheme")
-    version = await _version(session, scheme, number)
-    if version.state != "submitted":
-        raise ReviewState(f"version {number} of scheme {scheme_id} is {_STATE_WORDS[version.state]}: only a "
-                          "submitted version is returned or approved", extra={"version": number,
-                                                                              "state": version.state})
+    version, state = await _version(session, scheme, number)
+    if state != "submitted":
+        raise ReviewState(f"version {number} of scheme {scheme_id} is {_STATE_WORDS[state]}: only a "
+                          "submitted version is returned or approved", extra={"version": number, "state": state})
     return version
 
 
@@ -183,11 +195,12 @@ async def approve(session: AsyncSession, scheme_id: uuid.UUID, number: int, body
 
 
 async def _read(session: AsyncSession, version: SchemeVersion) -> ReviewRead:
+    state, since = await state_of(session, version)
     steps = await session.scalars(select(SchemeReview).where(SchemeReview.scheme_id == version.scheme_id,
                                                              SchemeReview.version == version.version)
                                   .order_by(SchemeReview.id))
-    return ReviewRead(scheme_id=version.scheme_id, version=version.version, state=version.state,
-                      state_at=version.state_at, created_by=version.created_by,
+    return ReviewRead(scheme_id=version.scheme_id, version=version.version, state=state, state_at=since,
+                      created_by=version.created_by,
                       steps=[Step(action=s.action, at=s.at, by=s.by, comments=s.comments, violations=s.violations)
                              for s in steps])
 
@@ -242,6 +255,7 @@ async def region_list(session: AsyncSession, neighbours: Neighbours, region_id: 
         .join(SchemeVersion, (SchemeVersion.scheme_id == Scheme.id) & (SchemeVersion.version == latest.c.version))
         .where(Scheme.region_id == region_id).order_by(Scheme.created_at, Scheme.id)))
     ids = [scheme.id for scheme, _ in rows]
+    under_review = await states(session, [(scheme.id, version.version) for scheme, version in rows])
     steps: dict[tuple[uuid.UUID, int], SchemeReview] = {}
     submitted: dict[tuple[uuid.UUID, int], SchemeReview] = {}
     if ids:
@@ -252,10 +266,9 @@ async def region_list(session: AsyncSession, neighbours: Neighbours, region_id: 
                 submitted[(step.scheme_id, step.version)] = step
     closed: dict[uuid.UUID, int] = {}
     if ids and period is not None:
-        closed = {sid: v for sid, v in await session.execute(
-            select(Close.scheme_id, Close.scheme_version).distinct(Close.scheme_id)
-            .where(Close.scheme_id.in_(ids), Close.period == period.code)
-            .order_by(Close.scheme_id, Close.version.desc()))}
+        closed = {sid: v for sid, v in await session.execute(  # the latest result version's, by order
+            select(Close.scheme_id, Close.scheme_version).where(Close.scheme_id.in_(ids), Close.period == period.code)
+            .order_by(Close.version))}
     units = await neighbours.region_units(region_id=region_id, caller=scope.caller)
     names = {str(u["id"]): str(u["name"]) for u in units}
     items = []
@@ -263,10 +276,11 @@ async def region_list(session: AsyncSession, neighbours: Neighbours, region_id: 
         unit = scheme.unit_id if scheme.unit_id is not None else scheme.lead_unit_id
         key = (scheme.id, version.version)
         last = steps.get(key)
+        state, since = under_review.get(key, ("approved", version.created_at))
         items.append(ReviewRow(
             unit_id=unit, unit_name=names.get(str(unit)) if unit else None, scheme_id=scheme.id,
             scheme_name=scheme.name, group=scheme.group_name, version=version.version,
-            state="not_submitted" if version.state == "draft" else version.state, since=version.state_at,
+            state="not_submitted" if state == "draft" else state, since=since,
             last_comments=last.comments if last is not None else [],
             violations=submitted[key].violations if key in submitted else [],
             closed_version=closed.get(scheme.id)))
