@@ -13,7 +13,8 @@ excellent slots (Bazhou's four steps, the pool held between a tenth and a fifth 
 designated slots from each township's grade and commendation) run, published with one township's
 grade keyed wrong and superseded by the corrected run; a deduction keyed against the wrong person
 voided; one township ranked monthly with its bottom-two-months list; the year graded against the
-allocation and published, 化成's through Taibai's procedure, run on paper in January 2026 and
+allocation and published, 化成's through Taibai's procedure (its new scheme version written by its
+administrator, returned once by the county's 组织部 and approved), run on paper in January 2026 and
 recorded afterwards on its days (a corrected rating round, the publicity (公示) on the notice board,
 then the final result, which publishes it); a bonus pool paid out for 鼎山.
 
