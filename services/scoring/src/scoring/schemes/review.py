@@ -55,9 +55,9 @@ class Step(BaseModel):
     action: str = Field(description="submit, return or approve")
     at: datetime
     by: str
-    comments: list[dict[str, Any]]
-    violations: list[dict[str, Any]] = Field(description="at a submission: the region's requirements broken "
-                                                         "(none hard, or it was refused)")
+    comments: list[CommentIn]
+    violations: list[requirements.Violation] = Field(description="at a submission: the region's requirements "
+                                                                 "broken (none hard, or it was refused)")
 
 
 class ReviewRead(BaseModel):
@@ -157,7 +157,7 @@ async def submit(session: AsyncSession, scheme_id: uuid.UUID, number: int, scope
     if hard:
         raise InputInvalid(
             f"version {number} breaks {len(hard)} hard requirement(s) of region {scheme.region_id}; "
-            "nothing was submitted",
+            "nothing was submitted", code="requirements_unmet",
             errors=[{"field": v["field"], "message": v["message"], "requirement": v["requirement"]} for v in hard])
     return await _step(session, version, "submit", "submitted", scope.caller.subject, comments=[], violations=found)
 
@@ -201,8 +201,8 @@ async def _read(session: AsyncSession, version: SchemeVersion) -> ReviewRead:
                                   .order_by(SchemeReview.id))
     return ReviewRead(scheme_id=version.scheme_id, version=version.version, state=state, state_at=since,
                       created_by=version.created_by,
-                      steps=[Step(action=s.action, at=s.at, by=s.by, comments=s.comments, violations=s.violations)
-                             for s in steps])
+                      steps=[Step.model_validate({"action": s.action, "at": s.at, "by": s.by, "comments": s.comments,
+                                                  "violations": s.violations}) for s in steps])
 
 
 async def history(session: AsyncSession, scheme_id: uuid.UUID, number: int, scope: Scope) -> ReviewRead:
@@ -225,8 +225,8 @@ class ReviewRow(BaseModel):
     version: int | None = Field(description="the latest version, the one a round or a close runs under")
     state: str = Field(description="no_scheme, not_submitted (a draft), submitted, returned or approved")
     since: datetime | None = Field(description="when the version entered its state: for submitted, waiting since")
-    last_comments: list[dict[str, Any]] = Field(description="the comments of the version's last step")
-    violations: list[dict[str, Any]] = Field(description="the requirements its last submission broke")
+    last_comments: list[CommentIn] = Field(description="the comments of the version's last step")
+    violations: list[requirements.Violation] = Field(description="the requirements its last submission broke")
     closed_version: int | None = Field(default=None, description="with period: the scheme version of the "
                                                                   "period's latest result version, if closed")
 

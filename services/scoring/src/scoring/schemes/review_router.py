@@ -27,8 +27,9 @@ REGION: Responses = {404: {"description": "no such region of yours"}}
 
 @router.post(f"{VERSION}/submit", response_model=ReviewRead,
              responses={**STEP, 403: {"description": "you see the scheme but do not manage it"},
-                        422: {"description": "the version breaks a hard requirement of the region: each listed, "
-                                             "naming its field (definition.…); nothing submitted"}},
+                        422: {"description": "the version breaks a hard requirement of the region (code "
+                                             "requirements_unmet): each listed, naming its field (definition.…); "
+                                             "nothing submitted"}},
              summary="Submit a unit's version to its region's organisation department, checked against the "
                      "region's requirements")
 async def submit(scheme_id: uuid.UUID, version: Version, session: SessionDep, scope: ScopeDep) -> ReviewRead:
