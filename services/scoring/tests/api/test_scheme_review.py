@@ -138,6 +138,10 @@ async def test_a_hard_requirement_refuses_the_submission_with_the_list(client: h
                                                                 "hard": ["good_share", "scoring_standards"]})
     assert put.status_code == 200 and put.json()["year_quarter_share_min"] == "0.6", put.text
     assert (await client.put(requirements, headers=c["ua"], json={})).status_code == 404
+    for body, field in (({"good_share_max": 0.536815198431556}, "body.good_share_max"),
+                        ({"hard": ["everything"]}, "body.hard.0")):
+        bad = await client.put(requirements, headers=c["od"], json=body)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == field, bad.text
     b = await scheme_of(client, c, "B", {k: v for k, v in DEFINITION.items() if k != "missing_inputs"})
     refused = await client.post(f"{S}/schemes/{b}/versions/1/submit", headers=c["ub"])
     assert refused.status_code == 422 and refused.json()["code"] == "requirements_unmet", refused.text

@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,6 +58,15 @@ class RequirementsIn(BaseModel):
     hard: list[Requirement] = Field(default_factory=_national_hard, max_length=5,
                                     description="the requirements whose violation refuses a submission; the others "
                                                 "are listed for the reviewer")
+
+
+    @field_validator("good_share_max", "year_quarter_share_min")
+    @classmethod
+    def _kept_as_given(cls, value: Share | None) -> Share | None:
+        """A share is stored as its text: a number given with more digits than a share's text has is refused."""
+        if value is not None:
+            parse_share(value.text)
+        return value
 
 
 class RequirementsRead(RequirementsIn):
