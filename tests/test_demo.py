@@ -63,6 +63,19 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
         quarters = [(await gateway.get(f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}Q{q}/versions")).json()
                     for q in range(1, 5)]
         assert all(v[-1]["published_at"] for v in quarters)
+    # 化成's Taibai version: written by its administrator, returned once by the 组织部 with a comment per
+    # indicator without its scoring standard, put right in version 3 and approved
+    versions = f"/api/v1/scoring/schemes/{s['scheme_id']}/versions"
+    returned = (await gateway.get(f"{versions}/2/review")).json()
+    assert (returned["state"], [a["action"] for a in returned["steps"]]) == ("returned", ["submit", "return"])
+    assert [c["path"] for c in returned["steps"][1]["comments"]][:2] == ["indicators.0.standard",
+                                                                         "indicators.1.standard"]
+    approved = (await gateway.get(f"{versions}/3/review")).json()
+    assert (approved["state"], [a["action"] for a in approved["steps"]]) == ("approved", ["submit", "approve"])
+    listed = (await gateway.get(f"/api/v1/scoring/regions/{demo.region_id}/schemes/review",
+                                params={"period": str(YEAR)})).json()
+    assert listed["counts"]["approved"] == len(demo.schemes) and listed["counts"]["no_scheme"] == 0
+    assert {r["version"] for r in listed["items"] if r["scheme_id"] == s["scheme_id"]} == {3}
     # 化成's year: Taibai's twelve steps, run on paper in January 2026 and recorded afterwards on their
     # days: the publicity posted on Tuesday 01-13, five working days from 01-14 to 01-20, then the
     # objection review and the final stage, which published the year; its rating round corrected on

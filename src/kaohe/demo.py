@@ -13,7 +13,8 @@ excellent slots (Bazhou's four steps, the pool held between a tenth and a fifth 
 designated slots from each township's grade and commendation) run, published with one township's
 grade keyed wrong and superseded by the corrected run; a deduction keyed against the wrong person
 voided; one township ranked monthly with its bottom-two-months list; the year graded against the
-allocation and published, 化成's through Taibai's procedure, run on paper in January 2026 and
+allocation and published, 化成's through Taibai's procedure (its new scheme version written by its
+administrator, returned once by the county's 组织部 and approved), run on paper in January 2026 and
 recorded afterwards on its days (a corrected rating round, the publicity (公示) on the notice board,
 then the final result, which publishes it); a bonus pool paid out for 鼎山.
 
@@ -39,6 +40,8 @@ from typing import Any
 
 import asyncpg
 import httpx
+
+from kaohe import demo_review
 
 YEAR = 2025
 PASSWORD = "kaohe-demo-2025"  # noqa: S105  (the demo county's accounts, printed at start; never a real site's)
@@ -358,10 +361,15 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
     year_marks = {key: _year_marks(rng, members) for key, members in by_group.items()}
 
     huacheng, dingshan = units[1], units[0]
-    # 化成 takes up Taibai's procedure for its year (a new version of its scheme; its quarters stay
-    # published as they were)
-    await _ok(gateway.post, f"/api/v1/scoring/schemes/{schemes[huacheng.code]}/versions",
-              json={"definition": {**SCHEME, "procedure": "taibai"}})
+    # 化成 takes up Taibai's procedure for its year: a new version of its scheme, written by its own
+    # administrator, returned once by the county's 组织部 and approved (its quarters stay published as they were)
+    accounts, showcase = await _accounts(gateway, region_id, huacheng, by_group[huacheng.code])
+    reviewed = await demo_review.returned_once_then_approved(
+        gateway, _ok, schemes[huacheng.code], {**SCHEME, "procedure": "taibai"},
+        unit=await demo_review.signed_in(gateway, _ok, "huacheng-admin", PASSWORD),
+        department=await demo_review.signed_in(gateway, _ok, "zuzhibu", PASSWORD))
+    step(f"{huacheng.name}'s new scheme version returned by the 组织部 ({reviewed['comments']} comment(s)), "
+         f"put right and approved as version {reviewed['version']} (方案审核)")
     procedure: dict[str, Any] = {}
 
     async def grade_year(key: str) -> None:
@@ -391,7 +399,6 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
                                    json={"total": str(len(by_group[dingshan.code]) * 12000), "pool_share": "0.15"})
     step(f"{dingshan.name} bonus pool paid out: {bonus['paid_count']} paid, gap {bonus['gap']} yuan")
 
-    accounts, showcase = await _accounts(gateway, region_id, huacheng, by_group[huacheng.code])
     showcase.update(region_id=region_id, allocation_id=allocation["id"], scheme_id=schemes[huacheng.code],
                     unit_id=huacheng.id, year_round_id=procedure["round_id"], monthly_scheme_id=schemes[MONTHLY_UNIT])
     return DemoCounty(region_id=region_id, units=len(units), people=len(people), schemes=schemes, showcase=showcase,

@@ -261,7 +261,7 @@ PATH_DEFAULTS = {"region_id": "region_A", "unit_id": "unit_A1", "person_id": "pe
                  "event_id": "negative_event", "section_id": "section"}
 LITERALS = {"period": "2025Q2", "year": "2025", "group": "乡镇", "kind": "roster", "target_kind": "work_log",
             "record_kind": "work_log",
-            "indicator": "ji"}
+            "indicator": "ji", "version": "1"}
 
 
 def week() -> str:
@@ -398,6 +398,15 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/scoring/schemes", profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK)),
     Row("GET", "/api/v1/scoring/schemes/{scheme_id}", {**UNIT_READ, "MS": OK, "MC": OK, "RT": OK}),  # A1's people
     Row("POST", "/api/v1/scoring/schemes/{scheme_id}/versions", UNIT_MANAGE, body=lambda w: {"definition": DEFINITION}),
+    # the review of a version (version 1, approved as the province's administrator saved it: a 409 past the checks)
+    Row("POST", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/submit", UNIT_MANAGE),
+    Row("POST", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/return", REGION,
+        body=lambda w: {"comments": [{"path": "indicators.0", "comment": "缺少评分标准"}]}),
+    Row("POST", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/approve", REGION, body=lambda w: {}),
+    Row("GET", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/review", UNIT_READ),
+    Row("GET", "/api/v1/scoring/regions/{region_id}/requirements", profile(P=OK, RA=OK, RB=404, UA=OK, UO=OK)),
+    Row("PUT", "/api/v1/scoring/regions/{region_id}/requirements", REGION, body=lambda w: {}),
+    Row("GET", "/api/v1/scoring/regions/{region_id}/schemes/review", REGION, query=lambda w: {"period": "2025Q1"}),
     Row("PUT", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/marks", with_keys(UNIT_MANAGE),
         scopes=("inputs:write",), body=lambda w: {"marks": [{"person_id": w["person_ms"], "indicator": "ji",
                                                               "mark": 85}]}),

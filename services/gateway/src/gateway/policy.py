@@ -108,6 +108,13 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}", EVERYONE),  # also the people it evaluates
     rule("PATCH", "/api/v1/scoring/schemes/{scheme_id}", ADMINS),
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/versions", UNIT_MANAGERS),
+    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/submit", UNIT_MANAGERS),
+    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/return", ADMINS),
+    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/approve", ADMINS),
+    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/review", UNIT_STAFF),
+    rule("GET", "/api/v1/scoring/regions/{region_id}/requirements", UNIT_MANAGERS),
+    rule("PUT", "/api/v1/scoring/regions/{region_id}/requirements", ADMINS),
+    rule("GET", "/api/v1/scoring/regions/{region_id}/schemes/review", ADMINS),
     rule("PUT", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/marks", UNIT_MANAGERS, "inputs:write"),
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/adjustments", UNIT_MANAGERS, "inputs:write"),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/adjustments", UNIT_MANAGERS),

@@ -144,12 +144,18 @@ class Neighbours:
         """The names of the region's units by id, to label rows of a scheme of the region the caller
         runs or reads (the caller checked): a lead unit's administrator sees their group's other
         units by name, not by id. Empty if records does not answer."""
+        return {str(u["id"]): str(u["name"]) for u in await self.region_units(region_id=region_id, caller=caller)}
+
+    async def region_units(self, *, region_id: uuid.UUID, caller: Caller) -> list[dict[str, Any]]:
+        """The region's units as records lists them (id, name, evaluation group…), for a caller
+        already checked; empty if records does not answer."""
         reader = replace(caller, region_ids=(*caller.region_ids, str(region_id)))
         response = await self.records.request("GET", "/api/v1/records/units", caller=reader,
                                               params={"region_id": str(region_id)})
         if response.status_code != 200:
-            return {}
-        return {str(u["id"]): str(u["name"]) for u in orjson.loads(response.content)}
+            return []
+        units: list[dict[str, Any]] = orjson.loads(response.content)
+        return units
 
     async def group_units(self, *, region_id: uuid.UUID, group: str) -> list[str]:
         """The units of the region in an evaluation group, as records has them now (asked as the

@@ -81,6 +81,10 @@ class IndicatorIn(BaseModel):
     missing: MissingPolicy | None = Field(
         default=None, description="what a leaf without a mark or value counts as; default the scheme's "
                                   "missing_inputs")
+    standard: str | None = Field(
+        default=None, min_length=1, max_length=4000, exclude_if=lambda v: v is None,
+        description="the scoring standard and rules of the indicator, in words (评分标准及规则), as raters and "
+                    "the people evaluated read it; a region may require it of every indicator")
 
 
 class CapIn(BaseModel):

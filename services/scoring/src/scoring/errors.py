@@ -111,3 +111,18 @@ class MarkNotFound(NotFound):
 class AlreadyVoided(Conflict):
     code = "already_voided"
     title = "Already voided"
+
+
+class SchemeNotApproved(Conflict):
+    code = "scheme_not_approved"
+    title = "The scheme's version is not approved by its region's organisation department"
+
+
+class ReviewState(Conflict):
+    code = "review_state"
+    title = "The scheme's version is not in a state this step of its review takes"
+
+
+class RegionNotFound(NotFound):
+    code = "region_not_found"
+    title = "No such region of yours"

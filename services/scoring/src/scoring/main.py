@@ -17,6 +17,7 @@ from scoring.procedure.router import router as procedure_router
 from scoring.results.mine import router as mine_router
 from scoring.results.router import router as results_router
 from scoring.rounds.router import router as rounds_router
+from scoring.schemes.review_router import router as review_router
 from scoring.schemes.router import router as schemes_router
 from shared.app import create_service_app
 
@@ -51,7 +52,7 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[preview_router, schemes_router, corrections_router, rounds_router, results_router, mine_router,
-                 procedure_router, events_router, outstanding_router],
+        routers=[preview_router, schemes_router, review_router, corrections_router, rounds_router, results_router,
+                 mine_router, procedure_router, events_router, outstanding_router],
         extra_lifespan=clients,
     )

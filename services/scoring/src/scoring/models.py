@@ -68,6 +68,56 @@ class SchemeVersion(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = _now()
     created_by: Mapped[str] = mapped_column(String(128))
+    # the top-level fields of the definition its author gave (not defaulted); None: not known
+    stated: Mapped[list[str] | None] = mapped_column(JSONB)
+
+
+class VersionReview(Base):
+    """Where a version written by a unit administrator stands in its review (方案审核): draft,
+    submitted, returned or approved, and since when. A version without one was saved by its
+    region's or the province's administrators (or before schemes were reviewed): approved."""
+
+    __tablename__ = "version_reviews"
+    __table_args__ = (ForeignKeyConstraint(["scheme_id", "version"],
+                                           ["scheme_versions.scheme_id", "scheme_versions.version"]),
+                      CheckConstraint("state IN ('draft', 'submitted', 'returned', 'approved')",
+                                      name="review_state"))
+
+    scheme_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    since: Mapped[datetime] = _now()
+
+
+class SchemeReview(Base):
+    """A step of a version's review: submitted (with the region's requirements it breaks), returned
+    (with the reviewer's comments) or approved; kept, never changed."""
+
+    __tablename__ = "scheme_reviews"
+    __table_args__ = (ForeignKeyConstraint(["scheme_id", "version"],
+                                           ["scheme_versions.scheme_id", "scheme_versions.version"]),
+                      Index("ix_scheme_reviews_version", "scheme_id", "version", "id"))
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    scheme_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    comments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    violations: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    at: Mapped[datetime] = _now()
+    by: Mapped[str] = mapped_column(String(128))
+
+
+class ReviewRequirements(Base):
+    """A region's requirements every submitted scheme is checked against (the national defaults
+    where a region has set none)."""
+
+    __tablename__ = "review_requirements"
+
+    region_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = _now()
+    updated_by: Mapped[str] = mapped_column(String(128))
 
 
 class RatingRound(Base):

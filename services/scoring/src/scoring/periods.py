@@ -15,11 +15,16 @@ from shared.periods import Period, parse_period
 def period_path(period: Annotated[str, PathParam(max_length=7, description="a month 2025-03, a quarter 2025Q1, "
                                                                             "a half year 2025H1 or a year 2025",
                                                   examples=["2025Q1"])]) -> Period:
+    return parsed(period, "path.period")
+
+
+def parsed(period: str, field: str) -> Period:
+    """The period, or a 422 naming ``field``."""
     try:
         return parse_period(period)
     except ValueError as exc:
         raise Unprocessable(str(exc), code="invalid_period",
-                            errors=[{"field": "path.period", "message": str(exc)}]) from exc
+                            errors=[{"field": field, "message": str(exc)}]) from exc
 
 
 PeriodDep = Annotated[Period, Depends(period_path)]

@@ -98,3 +98,13 @@ async def raters_of(records: httpx.AsyncClient, region_id: str, count: int) -> l
 def caller_headers(person_id: str) -> dict[str, str]:
     """A member signed in as themself."""
     return service_headers(Caller(subject=f"user:{person_id}", roles=("member",), person_id=person_id))
+
+
+async def approved(client: httpx.AsyncClient, scheme_id: str, version: int, unit_admin: dict[str, str]) -> None:
+    """A unit administrator's version submitted by them and approved by the province's administrator
+    (the client's own caller), as the region's organisation department would."""
+    versions = f"/api/v1/scoring/schemes/{scheme_id}/versions/{version}"
+    submitted = await client.post(f"{versions}/submit", headers=unit_admin)
+    assert submitted.status_code == 200, submitted.text
+    approved = await client.post(f"{versions}/approve", headers=service_headers(PROVINCE))
+    assert approved.status_code == 200, approved.text

@@ -12,7 +12,7 @@ import httpx
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
-from .conftest import caller_headers
+from .conftest import approved, caller_headers
 from .test_exports import open_results, table
 
 Q = "2025Q2"
@@ -80,6 +80,7 @@ async def test_the_lead_units_administrator_runs_the_groups_scheme(client: httpx
     version = await client.post(f"/api/v1/scoring/schemes/{sid}/versions", headers=as_d,
                                 json={"definition": DEFINITION})
     assert version.status_code == 201 and version.json()["version"] == 2
+    await approved(client, sid, 2, as_d)  # by the region's organisation department
     close = await client.post(f"{base}/close", headers=as_d)
     assert close.status_code == 201, close.text
     close_id = close.json()["id"]

@@ -8,7 +8,7 @@ import httpx
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
-from .conftest import unit_with_people
+from .conftest import approved, unit_with_people
 from .test_year import publish_quota
 
 DEFINITION = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}],
@@ -26,6 +26,10 @@ async def test_a_unit_administrator_closes_the_units_year(client: httpx.AsyncCli
     scheme = await client.post("/api/v1/scoring/schemes", headers=admin, json={
         "region_id": county["region"], "unit_id": unit, "name": "化成镇", "definition": DEFINITION})
     assert scheme.status_code == 201, scheme.text
+    # the region's 组织部 asks for no democratic evaluation of this county's schemes, and approves this one
+    assert (await client.put(f"/api/v1/scoring/regions/{county['region']}/requirements",
+                             json={"rater_groups": False})).status_code == 200
+    await approved(client, scheme.json()["id"], 1, admin)
     base = f"/api/v1/scoring/schemes/{scheme.json()['id']}/periods"
     marks = [{"person_id": p[k], "indicator": "ji", "mark": 100 - i} for i, k in enumerate("ABCDEFGHIJ")]
     for period in ("2025Q1", "2025Q2", "2025Q3", "2025Q4", "2025"):

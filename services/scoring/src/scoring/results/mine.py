@@ -27,6 +27,7 @@ from scoring.results import ranks
 from scoring.results.names import name_rows
 from scoring.results.schemas import Explanation, ObjectionRead
 from scoring.results.service import explanation_of
+from scoring.schemes import review
 from scoring.schemes.schemas import SchemeRead
 from scoring.schemes.service import latest_version, read_for_person
 from scoring.scope import ScopeDep
@@ -94,7 +95,8 @@ async def my_results(session: AsyncSession, neighbours: Neighbours, caller: Call
     if results:  # the person named once, as of the newest period
         await name_rows(neighbours, by_id[results[0].scheme_id], results[0].period,
                         caller, [r.explanation for r in results])
-    return MyResults(person_id=pid, schemes=[read_for_person(s, versions[s.id]) for s in schemes],
+    read = [read_for_person(s, versions[s.id], await review.state_of(session, versions[s.id])) for s in schemes]
+    return MyResults(person_id=pid, schemes=read,
                      results=results, other_objections=[o for found in objected.values() for o in found])
 
 

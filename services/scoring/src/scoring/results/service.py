@@ -82,6 +82,7 @@ from scoring.results.ranking import Grade, Graded, Scored, grades_within
 from scoring.results.ranks import without_rank
 from scoring.results.schemas import CloseRead, Explanation, ObjectionCreate, PersonChange, ResultRead, ReviewIn
 from scoring.rounds.service import scope_people
+from scoring.schemes.review import require_approved
 from scoring.schemes.service import rules_at, rules_of
 from scoring.scope import (
     Scope,
@@ -894,7 +895,8 @@ async def close_period(session: AsyncSession, neighbours: Neighbours, scheme: Sc
     from scoring.results.built import close_built
     from scoring.results.year import close_year
 
-    _, rules = await rules_of(session, scheme.id)
+    version, rules = await rules_of(session, scheme.id)
+    await require_approved(session, scheme, version)
     if period.kind not in rules.periods.closes:
         raise PeriodNotClosed(f"scheme {scheme.id} does not close {period.kind}s ({period.code}); it closes "
                               f"{', '.join(rules.periods.closes)} (the scheme's periods.closes)")

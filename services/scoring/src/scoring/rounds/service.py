@@ -30,6 +30,7 @@ from scoring.domain import raters as rating_rules
 from scoring.errors import AlreadyExists, DeadlinePassed, InputInvalid, RoundClosed
 from scoring.models import RatingCode, RatingRound, RatingRow, RoundPerson, RoundRater, Scheme
 from scoring.rounds.schemas import RaterIn, RatingIn, RatingsPut, RoundCreate, RoundRead, Stored
+from scoring.schemes.review import require_approved
 from scoring.schemes.service import rules_of
 from scoring.scope import Scope, check_raters, people_of, round_or_404, scheme_or_404
 from shared.errors import Forbidden
@@ -94,7 +95,8 @@ async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: u
     people in the period."""
     caller = scope.caller
     scheme = await scheme_or_404(session, scheme_id, scope)
-    _, rules = await rules_of(session, scheme_id)
+    version, rules = await rules_of(session, scheme_id)
+    await require_approved(session, scheme, version)
     if not rules.rater_weights:
         raise _bad("the scheme has no rater groups", "path.scheme_id")
     if not body.raters and not rules.rater_settings.outside:

@@ -61,6 +61,9 @@ class SchemeRead(BaseModel):
     version: int
     version_created_at: datetime
     definition: dict[str, Any]
+    state: str = Field(description="the version's review: draft (a unit's, not submitted), submitted, returned or "
+                                   "approved; only an approved version opens rounds and closes periods")
+    state_at: datetime
 
 
 class SchemePage(BaseModel):

@@ -4,6 +4,7 @@ items, negative-list events. Every rule is checked before anything is stored."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -19,6 +20,7 @@ from scoring.definitions import Rules, SchemeDefinition, compile_rules
 from scoring.errors import InputInvalid, SchemeNotFound
 from scoring.evaluated import readable_scheme
 from scoring.models import AdjustmentRow, Mark, NegativeEvent, Scheme, SchemeVersion
+from scoring.schemes import review
 from scoring.schemes.schemas import (
     AdjustmentCreate,
     MarksPut,
@@ -51,17 +53,19 @@ async def rules_at(session: AsyncSession, scheme_id: uuid.UUID, version: int) ->
     return compile_rules(SchemeDefinition.model_validate(found.definition))
 
 
-def read(scheme: Scheme, version: SchemeVersion) -> SchemeRead:
+def read(scheme: Scheme, version: SchemeVersion, state: tuple[str, datetime]) -> SchemeRead:
+    """The scheme at ``version``, in its review ``state`` (and since when)."""
     return SchemeRead(id=scheme.id, region_id=scheme.region_id, unit_id=scheme.unit_id, group=scheme.group_name,
                       lead_unit_id=scheme.lead_unit_id, staff_category=scheme.staff_category, name=scheme.name,
                       created_at=scheme.created_at, created_by=scheme.created_by, version=version.version,
-                      version_created_at=version.created_at, definition=version.definition)
+                      version_created_at=version.created_at, definition=version.definition,
+                      state=state[0], state_at=state[1])
 
 
-def read_for_person(scheme: Scheme, version: SchemeVersion) -> SchemeRead:
+def read_for_person(scheme: Scheme, version: SchemeVersion, state: tuple[str, datetime]) -> SchemeRead:
     """The scheme as a person it evaluates reads it: all of its rules (公开透明); not who made it (an
     administrator's account id, nothing the rules depend on)."""
-    return read(scheme, version).model_copy(update={"created_by": None})
+    return read(scheme, version, state).model_copy(update={"created_by": None})
 
 
 def _definition_json(definition: SchemeDefinition) -> dict[str, Any]:
@@ -94,16 +98,18 @@ async def create(session: AsyncSession, neighbours: Neighbours, body: SchemeCrea
     session.add(scheme)
     await session.flush()
     version = SchemeVersion(scheme_id=scheme.id, version=1, definition=definition, created_by=caller.subject)
+    version.stated = sorted(body.definition.model_fields_set)
     session.add(version)
     await session.flush()
     await session.refresh(scheme)
     await session.refresh(version)
-    return read(scheme, version)
+    return read(scheme, version, (await review.saved(session, version, caller, scheme), version.created_at))
 
 
 async def new_version(session: AsyncSession, scheme_id: uuid.UUID, body: SchemeDefinition,
                       scope: Scope) -> SchemeRead:
-    """Versions are never changed; results keep the version they were computed under."""
+    """Versions are never changed; results keep the version they were computed under. A unit
+    administrator's is a draft until its region approves it (see ``scoring.schemes.review``)."""
     caller = scope.caller
     scheme = await scheme_or_404(session, scheme_id, scope)
     definition = _definition_json(body)
@@ -111,10 +117,11 @@ async def new_version(session: AsyncSession, scheme_id: uuid.UUID, body: SchemeD
     await session.execute(select(Scheme.id).where(Scheme.id == scheme_id).with_for_update())
     number = (await latest_version(session, scheme_id)).version + 1
     version = SchemeVersion(scheme_id=scheme_id, version=number, definition=definition, created_by=caller.subject)
+    version.stated = sorted(body.model_fields_set)
     session.add(version)
     await session.flush()
     await session.refresh(version)
-    return read(scheme, version)
+    return read(scheme, version, (await review.saved(session, version, caller, scheme), version.created_at))
 
 
 async def update_scheme(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, body: SchemeUpdate,
@@ -136,7 +143,8 @@ async def update_scheme(session: AsyncSession, neighbours: Neighbours, scheme_id
                                           lead_unit_id=lead)
         scheme.lead_unit_id = lead
         await session.flush()
-    return read(scheme, await latest_version(session, scheme_id))
+    latest = await latest_version(session, scheme_id)
+    return read(scheme, latest, await review.state_of(session, latest))
 
 
 async def read_scheme(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, scope: Scope,
@@ -150,7 +158,8 @@ async def read_scheme(session: AsyncSession, neighbours: Neighbours, scheme_id: 
         if maybe is None:
             raise SchemeNotFound(f"scheme {scheme_id} has no version {version}")
         found = maybe
-    return read_for_person(scheme, found) if evaluated else read(scheme, found)
+    state = await review.state_of(session, found)
+    return read_for_person(scheme, found, state) if evaluated else read(scheme, found, state)
 
 
 async def list_schemes(session: AsyncSession, scope: Scope, *, region_id: uuid.UUID | None,
@@ -161,10 +170,9 @@ async def list_schemes(session: AsyncSession, scope: Scope, *, region_id: uuid.U
     if unit_id is not None:  # the unit's schemes, and those of the groups it leads
         query = query.where(or_(Scheme.unit_id == unit_id, Scheme.lead_unit_id == unit_id))
     schemes = list(await session.scalars(query))
-    out = []
-    for scheme in schemes:
-        out.append(read(scheme, await latest_version(session, scheme.id)))
-    return out
+    latest = [(scheme, await latest_version(session, scheme.id)) for scheme in schemes]
+    under_review = await review.states(session, [(s.id, v.version) for s, v in latest])
+    return [read(s, v, under_review.get((s.id, v.version), ("approved", v.created_at))) for s, v in latest]
 
 
 # ------------------------------------------------------------------ inputs of a period
