@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select, tuple_, update
@@ -25,6 +25,7 @@ from scoring.models import Close, Scheme, SchemeReview, SchemeVersion, VersionRe
 from scoring.schemes import requirements
 from scoring.scope import Scope, scheme_or_404
 from shared.errors import Forbidden
+from shared.labels import label_of
 from shared.periods import Period
 from shared.service_auth import Caller
 from shared.touched import touch
@@ -64,6 +65,7 @@ class ReviewRead(BaseModel):
     scheme_id: uuid.UUID
     version: int
     state: str = Field(description="draft (not submitted), submitted, returned or approved")
+    state_label: ClassVar[Any] = label_of("review_state", "state")
     state_at: datetime
     created_by: str
     steps: list[Step]
@@ -224,6 +226,7 @@ class ReviewRow(BaseModel):
     group: str | None
     version: int | None = Field(description="the latest version, the one a round or a close runs under")
     state: str = Field(description="no_scheme, not_submitted (a draft), submitted, returned or approved")
+    state_label: ClassVar[Any] = label_of("review_state", "state")
     since: datetime | None = Field(description="when the version entered its state: for submitted, waiting since")
     last_comments: list[CommentIn] = Field(description="the comments of the version's last step")
     violations: list[requirements.Violation] = Field(description="the requirements its last submission broke")
