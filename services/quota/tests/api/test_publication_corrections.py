@@ -32,7 +32,8 @@ SHORT_POLICY: dict[str, Any] = {"ratio_by_grade": {"first": "0.25"}, "unit_cap_r
                                 "township_uplift": "0.2"}
 UPLIFT_WARNING = {"code": "uplift_unreachable", "unit_id": None,
                   "message": "the township uplift cannot be reached within the pool: townships 25.00% against "
-                             "the required 30.00%, 1 slot(s) short"}
+                             "the required 30.00%, 1 slot(s) short",
+                  "code_label": {"zh-CN": "乡镇上浮比例无法达到", "en": "Township uplift cannot be reached"}}
 
 
 async def _run(client: httpx.AsyncClient, region: uuid.UUID) -> dict[str, Any]:

@@ -65,7 +65,8 @@ class TestWeeklyRecords:
         assert response.status_code == 200 and response.json()["content"] == "走访农户十户"
         expected = {"kind": "work_log", "record_id": log["id"], "person_id": county["zhang"]["id"],
                     "unit_id": county["town"]["id"], "day": "2025-03-03", "old": {"content": "走访农户"},
-                    "new": {"content": "走访农户十户"}, "reason": "漏记户数", "changed_by": "user:town-admin"}
+                    "new": {"content": "走访农户十户"}, "reason": "漏记户数", "changed_by": "user:town-admin",
+                    "kind_label": {"zh-CN": "周工作纪实", "en": "Weekly work log"}}
         assert await of_record(client, "work_log", log["id"]) == [expected]
         page = (await client.get(CHANGES, params={"unit_id": county["town"]["id"], "period": "2025Q1"})).json()
         assert (page["total"], page["items"][0]["staff_no"]) == (1, county["tag"] + "01")
