@@ -23,3 +23,16 @@ async def session(records_app: FastAPI) -> AsyncIterator[AsyncSession]:
 async def client(records_app: FastAPI, session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
     async with asgi_client(records_app, headers=service_headers(PROVINCE)) as c:
         yield c
+
+
+FILE_KEYS = ("skipped", "dry_run", "layout")
+
+
+def counts(response: httpx.Response) -> dict[str, object]:
+    """An import's answer without what it says of the file's layout (asserted where it matters)."""
+    return {k: v for k, v in response.json().items() if k not in FILE_KEYS}
+
+
+def bare(error: dict[str, object]) -> dict[str, object]:
+    """A row error without the sheet and heading a file import adds."""
+    return {k: v for k, v in error.items() if k not in ("sheet", "heading")}

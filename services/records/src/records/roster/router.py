@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from records import scope
-from records.attendance.importer import SheetError, json_lines
+from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, settled
 from records.config import SettingsDep
 from records.exporting import table_response
 from records.roster import importer as roster_importer
@@ -139,17 +139,19 @@ async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
 
 
 @router.post("/regions/{region_id}/roster/import", response_model=RosterImportResult,
-             summary="Import the roster: 工号, 姓名, 单位编码, 科室, 人员类别, 起始日期 (, 岗位) (CSV or XLSX)",
+             summary="Import the roster: 工号, 姓名, 单位编码, 科室, 人员类别, 起始日期 (, 岗位)"
+                     " (.xlsx, .xls, .ods or CSV)",
              responses={422: {"description": "bad rows, each listed; nothing written"}})
 async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()], session: SessionDep,
-                        caller: CallerDep) -> RosterImportResult:
+                        caller: CallerDep, dry_run: DryRunDep = False, sheet: SheetDep = None) -> RosterImportResult:
     """New staff numbers are added; a new unit, section or category from a later date is a
     transfer; rows that match change nothing, so the same sheet can be sent again."""
     try:
-        rows = read_sheet(file.filename or "", file.file)
+        table, rows = read_sheet(file.filename or "", file.file, sheet)
     except SheetError as exc:
         raise sheet_error(exc) from exc
-    return await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
+    result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller, table=table)
+    return await settled(session, result, table, dry_run=dry_run)
 
 
 @router.post("/regions/{region_id}/roster/stream", response_model=RosterImportResult,
