@@ -99,15 +99,15 @@ def _heading(value: Any) -> str:
 
 
 def open_table(stream: IO[bytes], columns: Columns, required: Sequence[str], *, filename: str = "",
-               sheet: str | None = None, fill_down: Sequence[str] = ()) -> Table:
-    """The sheet of ``stream`` with the ``required`` columns (aliases in ``columns``). ``fill_down``: fields
-    whose empty cell takes the value above when the format keeps no merged ranges (ODS)."""
+               sheet: str | None = None) -> Table:
+    """The sheet of ``stream`` (the first with the header, or the one named) with the ``required``
+    columns (their aliases in ``columns``)."""
     head = stream.read(8)
     stream.seek(0)
     if head.startswith(b"PK\x03\x04"):
-        return _workbook(stream, _zip_kind(stream, filename), columns, required, sheet, fill_down)
+        return _workbook(stream, _zip_kind(stream, filename), columns, required, sheet, filename)
     if head.startswith(_OLE2):
-        return _workbook(stream, _ole2_kind(stream, filename), columns, required, sheet, fill_down)
+        return _workbook(stream, _ole2_kind(stream, filename), columns, required, sheet, filename)
     for magic, what in _SIGNATURES:
         if head.startswith(magic):
             raise UnreadableFile(f"this is {what}, not a sheet; upload it as {FORMATS}")
@@ -152,13 +152,18 @@ def _ole2_kind(stream: IO[bytes], filename: str) -> str:
         raise UnreadableFile(f"this is a Word 97–2003 document, not a sheet; upload it as {FORMATS}")
     if has("PowerPoint Document"):
         raise UnreadableFile(f"this is a PowerPoint presentation, not a sheet; upload it as {FORMATS}")
-    if filename.lower().endswith((".et", ".ett")) or not (has("Workbook") or has("Book")):
-        raise UnreadableFile("this is a WPS .et file; in WPS save it as .xlsx or .xls and upload that")
+    if not (has("Workbook") or has("Book")):
+        raise UnreadableFile(_WPS if filename.lower().endswith((".et", ".ett")) else
+                             "this is an OLE2 office file that holds no workbook (a WPS .et file, perhaps); "
+                             "save it as .xlsx or .xls and upload that")
     return "xls"
 
 
+_WPS = "this is a WPS .et file that cannot be read; in WPS save it as .xlsx or .xls and upload that"
+
+
 def _workbook(stream: IO[bytes], kind: str, columns: Columns, required: Sequence[str], wanted: str | None,
-              fill_down: Sequence[str]) -> Table:
+              filename: str) -> Table:
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum
 
     what = {"xlsx": "Excel workbook", "xls": "Excel 97–2003 workbook", "ods": "OpenDocument spreadsheet"}[kind]
@@ -168,6 +173,8 @@ def _workbook(stream: IO[bytes], kind: str, columns: Columns, required: Sequence
         raise UnreadableFile("this workbook is protected by a password; save an unprotected copy as .xlsx or "
                              ".xls and upload that") from exc
     except (CalamineError, ValueError, OSError) as exc:
+        if filename.lower().endswith((".et", ".ett")):
+            raise UnreadableFile(_WPS) from exc
         raise UnreadableFile(f"this {what} is damaged and cannot be read ({exc}); save it again as .xlsx") from exc
     names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
     if wanted is not None and wanted not in names:
@@ -186,13 +193,12 @@ def _workbook(stream: IO[bytes], kind: str, columns: Columns, required: Sequence
             best = best or UnreadableFile(f"sheet {name!r}: {exc}" if len(names) > 1 else str(exc))
             continue
         offset = (sheet.start or (0, 0))[1]
-        merges = [(r0, c0 - offset, r1) for (r0, c0), (r1, _c1) in sheet.merged_cell_ranges or () if r1 > r0]
+        found = sheet.merged_cell_ranges if kind != "ods" else _ods_merges(stream, name)
+        merges = [(r0, c0 - offset, r1) for (r0, c0), (r1, _c1) in found or () if r1 > r0]
         rest = itertools.chain(enumerate(top[index + 1:], start=index + 2), enumerate(rows, start=len(top) + 1))
         table = _table(kind, name, index, top[index], mapping, rest)
         if merges:
             table.rows = _merged_down(table.rows, merges, set(mapping))
-        elif kind == "ods" and fill_down:
-            table.rows = _filled_down(table.rows, [i for i, f in mapping.items() if f in fill_down])
         return table
     raise best or UnreadableFile("the workbook has no sheets")
 
@@ -262,16 +268,37 @@ def _merged_down(rows: Iterator[tuple[int, list[Any]]], merges: list[tuple[int, 
         yield number, cells
 
 
-def _filled_down(rows: Iterator[tuple[int, list[Any]]], columns: list[int]) -> Iterator[tuple[int, list[Any]]]:
-    above: dict[int, Any] = {}
-    for number, cells in rows:
-        for column in columns:
-            if column < len(cells):
-                if cells[column] in ("", None):
-                    cells[column] = above.get(column, "")
-                else:
-                    above[column] = cells[column]
-        yield number, cells
+def _ods_merges(stream: IO[bytes], sheet: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The merged ranges of an ODS sheet (calamine does not give them): cells spanning rows, read from
+    content.xml as (top-left, bottom-right), 0-based like calamine's."""
+    from xml.etree.ElementTree import iterparse
+
+    t = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+    merges: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    stream.seek(0)
+    try:
+        with zipfile.ZipFile(stream) as archive, archive.open("content.xml") as content:
+            inside, row = False, 0
+            # Expat (≥ 2.4) bounds entity expansion; calamine has parsed this same XML already.
+            for event, element in iterparse(content, events=("start", "end")):  # noqa: S314
+                if element.tag == f"{t}table":
+                    inside = event == "start" and element.get(f"{t}name") == sheet
+                    if event == "end" and element.get(f"{t}name") == sheet:
+                        break
+                elif inside and event == "end" and element.tag == f"{t}table-row":
+                    column = 0
+                    for cell in element:
+                        span = int(cell.get(f"{t}number-rows-spanned", "1"))
+                        if span > 1:
+                            merges.append(((row, column), (row + span - 1, column)))
+                        column += int(cell.get(f"{t}number-columns-repeated", "1"))
+                    row += int(element.get(f"{t}number-rows-repeated", "1"))
+                    element.clear()
+    except (zipfile.BadZipFile, KeyError, SyntaxError, ValueError):
+        return []  # the sheet was read: only its merged cells are not known
+    finally:
+        stream.seek(0)
+    return merges
 
 
 def _encoding(head: bytes) -> str:

@@ -17,8 +17,8 @@ from records.attendance.models import Attendance
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
-from .test_roster import make_person, make_region, make_unit
 from .conftest import counts
+from .test_roster import make_person, make_region, make_unit
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from records.attendance.models import AttendanceChange
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
+from .conftest import counts
 from .test_attendance import csv_bytes, upload
 from .test_roster import make_person, make_region, make_unit
-from .conftest import counts
 
 CHANGES = "/api/v1/records/attendance/changes"
 

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
+from .conftest import counts
 from .test_roster import make_person, make_region, make_unit
 from .test_roster_import import send, sheet
-from .conftest import counts
 
 
 @pytest.fixture

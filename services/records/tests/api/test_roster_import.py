@@ -10,8 +10,8 @@ import httpx
 import pytest
 from openpyxl import Workbook
 
-from .test_roster import make_region, make_unit
 from .conftest import counts
+from .test_roster import make_region, make_unit
 
 
 @pytest.fixture

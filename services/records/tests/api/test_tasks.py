@@ -11,8 +11,8 @@ import pytest
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
-from .test_roster import make_person, make_region, make_unit
 from .conftest import counts
+from .test_roster import make_person, make_region, make_unit
 
 
 @pytest.fixture

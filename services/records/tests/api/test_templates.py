@@ -20,8 +20,8 @@ from records.tasks.importer import COLUMNS as TASK_COLUMNS
 from records.tasks.importer import read_sheet as read_tasks
 from shared.xlsx import XLSX
 
-from .test_roster import make_person, make_region, make_unit
 from .conftest import counts
+from .test_roster import make_person, make_region, make_unit
 
 EXPECTED = {
     "roster": (["工号", "姓名", "单位编码", "科室", "人员类别", "起始日期", "岗位"],

@@ -77,10 +77,9 @@ class FileLayout(BaseModel):
 
 
 def read_rows(stream: IO[bytes], columns: Columns = COLUMNS, required: tuple[str, ...] = REQUIRED, *,
-              filename: str = "", sheet: str | None = None,
-              fill_down: tuple[str, ...] = ()) -> tuple[Table, Iterator[RawRow]]:
+              filename: str = "", sheet: str | None = None) -> tuple[Table, Iterator[RawRow]]:
     """The sheet's data rows, one at a time, each with the fields found in the header (see ``shared.tabular``)."""
-    table = open_table(stream, columns, required, filename=filename, sheet=sheet, fill_down=fill_down)
+    table = open_table(stream, columns, required, filename=filename, sheet=sheet)
     fields = list(table.mapping.items())
     width = max(table.mapping) + 1
 

@@ -54,7 +54,7 @@ class RosterImportResult(FileImport):
 
 def read_sheet(filename: str, stream: IO[bytes], sheet: str | None = None) -> tuple[Table, list[RawRow]]:
     """A roster is a few thousand rows: read it whole. A unit or section merged down its block applies to each row."""
-    table, rows = read_rows(stream, COLUMNS, REQUIRED, filename=filename, sheet=sheet, fill_down=("unit", "section"))
+    table, rows = read_rows(stream, COLUMNS, REQUIRED, filename=filename, sheet=sheet)
     return table, list(rows)
 
 
