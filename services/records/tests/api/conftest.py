@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +19,17 @@ PROVINCE = Caller(subject="user:province-admin", roles=("province_admin",))
 async def session(records_app: FastAPI) -> AsyncIterator[AsyncSession]:
     async with rolled_back(records_app) as session:
         yield session
+
+
+@pytest.fixture
+async def region(client: httpx.AsyncClient) -> dict[str, Any]:
+    """A new region with a township XC and a department ZZB."""
+    from .test_roster import make_region, make_unit
+
+    region = await make_region(client, f"r{uuid.uuid4().hex[:6]}")
+    for code, kind in (("XC", "township"), ("ZZB", "department")):
+        await make_unit(client, region["id"], code, kind)
+    return region
 
 
 @pytest.fixture

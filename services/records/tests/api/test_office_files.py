@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ import httpx
 import pytest
 
 from .conftest import counts
-from .test_roster import make_region, make_unit
 
 OFFICE = Path(__file__).parent.parent / "fixtures" / "office"
 ROSTERS = ["roster.xlsx", "roster.xls", "roster.ods", "roster_gb18030.csv", "roster_utf16.txt"]
@@ -30,14 +28,6 @@ EXPECTED = [
 ]
 SIGN_OFF = [{"row": 10, "text": ""}, {"row": 11, "text": "填表人：张三            审核人：李四"},
             {"row": 12, "text": "制表日期：2025年3月31日"}]
-
-
-@pytest.fixture
-async def region(client: httpx.AsyncClient) -> dict[str, Any]:
-    region = await make_region(client, f"r{uuid.uuid4().hex[:6]}")
-    for code, kind in (("XC", "township"), ("ZZB", "department")):
-        await make_unit(client, region["id"], code, kind)
-    return region
 
 
 def office(name: str) -> bytes:

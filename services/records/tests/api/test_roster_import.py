@@ -7,19 +7,9 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 from openpyxl import Workbook
 
 from .conftest import counts
-from .test_roster import make_region, make_unit
-
-
-@pytest.fixture
-async def region(client: httpx.AsyncClient) -> dict[str, Any]:
-    region = await make_region(client, f"r{uuid.uuid4().hex[:6]}")
-    for code, kind in (("XC", "township"), ("ZZB", "department")):
-        await make_unit(client, region["id"], code, kind)
-    return region
 
 
 def sheet(lines: list[str]) -> bytes:

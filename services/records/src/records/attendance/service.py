@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from records import scope
+from records import scope, staff_numbers
 from records.attendance.importer import FileImport, RawRow, RowError, parse_day, parse_status, staff_no_of
 from records.attendance.models import Attendance
 from records.errors import InvalidReference
@@ -54,6 +54,7 @@ class _Loader:
     reason: str | None = None
     table: Table | None = None  # the file the rows come from, for the sheet and headings in row errors
     people: dict[str, _Person | None] = field(default_factory=dict)
+    widths: set[int] | None = None  # the regions' staff-number widths, read once
     errors: list[RowError] = field(default_factory=list)
     bad_rows: int = 0
     rows: int = 0
@@ -72,10 +73,13 @@ class _Loader:
         unknown = [s for s in staff_nos if s not in self.people]
         if not unknown:
             return
+        if self.widths is None:
+            self.widths = await staff_numbers.widths(self.session)
+        stored = await staff_numbers.stored_numbers(self.session, unknown, self.widths) if self.widths else {}
         rows = await self.session.execute(
             select(Person.staff_no, Person.id, Assignment.active_from, Assignment.active_to, Unit.id, Unit.region_id)
             .join(Assignment, Assignment.person_id == Person.id).join(Unit, Unit.id == Assignment.unit_id)
-            .where(Person.staff_no.in_(unknown)))
+            .where(Person.staff_no.in_([*unknown, *stored.values()])))
         for staff_no in unknown:
             self.people[staff_no] = None
         for staff_no, person_id, active_from, active_to, unit_id, region_id in rows:
@@ -83,6 +87,9 @@ class _Loader:
             if person is None:
                 person = self.people[staff_no] = _Person(person_id, [])
             person.placements.append((active_from, active_to, unit_id, region_id))
+        for number, padded in stored.items():  # a number without its zeros: the person of the padded one
+            if self.people.get(number) is None:
+                self.people[number] = self.people.get(padded)
 
     async def _driver(self) -> Any:
         connection = await self.session.connection()
@@ -181,7 +188,7 @@ class _Loader:
             scope.refusal_for_placed_person(self.caller, unit_id=u, region_id=r) is None
             for _, _, u, r in person.placements)
         if person is None or not visible:
-            self.error(row, "staff_no", staff_no, "no such person in the units you manage")
+            self.error(row, "staff_no", staff_no, staff_numbers.nobody(values.get("staff_no"), staff_no))
             return None
         if not ok:
             return None

@@ -19,6 +19,7 @@ from records import scope
 from records.attendance.importer import FileImport, RawRow, RowError, SheetError, parse_day, read_rows, staff_no_of
 from records.attendance.service import ImportRejected
 from records.roster.models import Assignment, Person, Section, Unit
+from records.staff_numbers import NUMERIC_CELL, padded, was_number
 from shared.cells import code_text
 from shared.service_auth import Caller
 from shared.tabular import Table
@@ -60,11 +61,11 @@ def read_sheet(filename: str, stream: IO[bytes], sheet: str | None = None) -> tu
 
 async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id: uuid.UUID,
                         caller: Caller, table: Table | None = None) -> RosterImportResult:
-    await scope.valid_region(session, caller, region_id)
+    region = await scope.valid_region(session, caller, region_id)
     if not rows:
         raise ImportRejected("the file has no rows", errors=[])
     units = {u.code: u for u in await session.scalars(select(Unit).where(Unit.region_id == region_id))}
-    staff_nos = [staff_no_of(r.values.get("staff_no")) for r in rows]
+    staff_nos = [padded(staff_no_of(r.values.get("staff_no")), region.staff_no_width) for r in rows]
     persons = {p.staff_no: p for p in await session.scalars(select(Person).where(Person.staff_no.in_(staff_nos)))}
     current: dict[uuid.UUID, Assignment] = {}
     for assignment in await session.scalars(select(Assignment).where(
@@ -108,6 +109,8 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
             errors.append(RowError(row.number, "active_from", str(v.get("active_from") or ""), str(exc)))
             active_from = None
         person = persons.get(staff_no)
+        if person is None and staff_no and region.staff_no_width is None and was_number(v.get("staff_no")):
+            errors.append(RowError(row.number, "staff_no", staff_no, NUMERIC_CELL.format(value=staff_no)))
         placement = current.get(person.id) if person else None
         if placement is not None and active_from is not None and placement.active_to is None \
                 and active_from < placement.active_from:

@@ -24,6 +24,7 @@ from records.roster.schemas import (
     PersonRead,
     RegionCreate,
     RegionRead,
+    RegionSettings,
     SectionCreate,
     SectionRead,
     SectionUpdate,
@@ -66,6 +67,16 @@ async def list_regions(session: SessionDep, caller: CallerDep) -> list[RegionRea
 @router.get("/regions/{region_id}", response_model=RegionRead, summary="One region")
 async def read_region(region_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> RegionRead:
     return RegionRead.model_validate(await scope.valid_region(session, caller, region_id))
+
+
+@router.put("/regions/{region_id}/settings", response_model=RegionRead,
+            summary="The region's settings: the staff-number width imports pad numbers back to")
+async def region_settings(region_id: uuid.UUID, body: RegionSettings, session: SessionDep,
+                          caller: CallerDep) -> RegionRead:
+    region = await scope.valid_region(session, caller, region_id)
+    region.staff_no_width = body.staff_no_width
+    await session.flush()
+    return RegionRead.model_validate(region)
 
 
 @router.get("/regions/{region_id}/headcounts", response_model=HeadcountsRead,

@@ -13,7 +13,7 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from records import scope
+from records import scope, staff_numbers
 from records.attendance.importer import FileImport, RawRow, RowError, parse_day, read_rows, staff_no_of
 from records.attendance.service import ImportRejected
 from records.roster.models import Assignment, Person, Unit
@@ -62,11 +62,16 @@ async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Cal
     if not rows:
         raise ImportRejected("the file has no rows", errors=[])
     staff_nos = {staff_no_of(r.values.get("staff_no")) for r in rows}
+    known = await staff_numbers.widths(session)
+    stored = await staff_numbers.stored_numbers(session, staff_nos, known) if known else {}
     found = await session.execute(
         select(Person.staff_no, Person.id, Assignment.unit_id, Unit.region_id, Assignment.active_to)
         .join(Assignment, Assignment.person_id == Person.id).join(Unit, Unit.id == Assignment.unit_id)
-        .where(Person.staff_no.in_(staff_nos)).order_by(Assignment.active_from))
+        .where(Person.staff_no.in_([*staff_nos, *stored.values()])).order_by(Assignment.active_from))
     current = {staff_no: (pid, unit, region, active_to) for staff_no, pid, unit, region, active_to in found}
+    for number, padded in stored.items():  # a number without its zeros: the person of the padded one
+        if number not in current and padded in current:
+            current[number] = current[padded]
     errors: list[RowError] = []
     plan = []
     seen: dict[tuple[str, str, object], int] = {}
@@ -78,7 +83,7 @@ async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Cal
             continue
         staff_no = staff_no_of(v.get("staff_no"))
         person = current.get(staff_no)
-        refused = ("no such person in the units you manage" if person is None else
+        refused = (staff_numbers.nobody(v.get("staff_no"), staff_no) if person is None else
                    scope.refusal_for_placed_person(caller, unit_id=person[1], region_id=person[2]))
         if refused:
             errors.append(RowError(row.number, "staff_no", staff_no, refused))
