@@ -105,7 +105,7 @@ def open_table(stream: IO[bytes], columns: Columns, required: Sequence[str], *, 
     head = stream.read(8)
     stream.seek(0)
     if head.startswith(b"PK\x03\x04"):
-        return _workbook(stream, _zip_kind(stream, filename), columns, required, sheet, filename)
+        return _workbook(stream, _zip_kind(stream), columns, required, sheet, filename)
     if head.startswith(_OLE2):
         return _workbook(stream, _ole2_kind(stream, filename), columns, required, sheet, filename)
     for magic, what in _SIGNATURES:
@@ -114,7 +114,7 @@ def open_table(stream: IO[bytes], columns: Columns, required: Sequence[str], *, 
     return _text(stream, columns, required)
 
 
-def _zip_kind(stream: IO[bytes], filename: str) -> str:
+def _zip_kind(stream: IO[bytes]) -> str:
     try:
         archive = zipfile.ZipFile(stream)
         names = set(archive.namelist())

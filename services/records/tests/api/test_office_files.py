@@ -153,3 +153,25 @@ async def test_a_file_that_is_no_sheet_is_refused_saying_what_it_is(
     assert response.json()["detail"] == detail
     assert response.json()["code"] == "import_rejected"
     assert await roster_rows(client, region) == []
+
+
+async def test_every_import_takes_a_dry_run(client: httpx.AsyncClient, region: dict[str, Any]) -> None:
+    """Each import sent dry and then for real answers the same: the dry run wrote nothing."""
+    assert (await send_roster(client, region, "roster.xlsx", office("roster.xlsx"))).status_code == 200
+    tasks = "工号,任务名称,强度,难度,数量,完成时限\nGZ0101,招商引资,1,1.2,3,2025-06-30\n".encode("gbk")
+    sends: dict[str, dict[str, Any]] = {
+        "/api/v1/records/tasks/import": {"files": {"file": ("任务.csv", tasks)}},
+        "/api/v1/records/tasks/stream": {"content": '{"staff_no": "GZ0102", "title": "项目申报", "intensity": 1, '
+                                                    '"difficulty": 1, "quantity": 1, "due_on": "2025-09-30"}'},
+        f"/api/v1/records/regions/{region['id']}/roster/stream": {
+            "content": '{"staff_no": "GZ0199", "name": "努尔·艾合买提", "unit": "XC", "category": "staff", '
+                       '"active_from": "2025-04-01"}'},
+        "/api/v1/records/attendance/stream": {"content": '{"staff_no": "GZ0101", "day": "2025-03-03", '
+                                                         '"status": "出勤"}'},
+    }
+    for path, body in sends.items():
+        dry = await client.post(path, params={"dry_run": "true"}, **body)
+        real = await client.post(path, **body)
+        assert (dry.status_code, dry.json()["dry_run"], real.json()["dry_run"]) == (200, True, False), dry.text
+        assert counts(dry) == counts(real), path
+        assert sum(v for k, v in counts(real).items() if k in ("added", "inserted")) == 1, real.text

@@ -110,9 +110,10 @@ async def import_file(file: Annotated[UploadFile, File(description="the sheet")]
              summary="Import JSON lines (one {staff_no, day, status, note} per line), streamed",
              openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
 async def import_stream(request: Request, session: SessionDep, caller: CallerDep,
-                        settings: SettingsDep) -> ImportResult:
-    return await service.load_async_rows(session, json_lines(request.stream()), caller=caller,
-                                         today=settings.today())
+                        settings: SettingsDep, dry_run: DryRunDep = False) -> ImportResult:
+    result = await service.load_async_rows(session, json_lines(request.stream()), caller=caller,
+                                           today=settings.today())
+    return await settled(session, result, None, dry_run=dry_run)
 
 
 @router.put("", response_model=ImportResult, responses=REJECTED, summary="Record a day (or many) in one call")

@@ -170,9 +170,10 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
                      "active_from, post} per line",
              openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
 async def stream_roster(region_id: uuid.UUID, request: Request, session: SessionDep,
-                        caller: CallerDep) -> RosterImportResult:
+                        caller: CallerDep, dry_run: DryRunDep = False) -> RosterImportResult:
     rows = [row async for row in json_lines(request.stream())]
-    return await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
+    result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
+    return await settled(session, result, None, dry_run=dry_run)
 
 
 @router.get("/regions/{region_id}/roster/export", response_class=Response,

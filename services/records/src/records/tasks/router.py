@@ -56,9 +56,11 @@ async def import_tasks(file: Annotated[UploadFile, File()], session: SessionDep,
              summary="The task import as JSON lines: one {staff_no, title, intensity, difficulty, quantity, due_on, "
                      "supervised} per line",
              openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
-async def stream_tasks(request: Request, session: SessionDep, caller: CallerDep) -> TaskImportResult:
+async def stream_tasks(request: Request, session: SessionDep, caller: CallerDep,
+                       dry_run: DryRunDep = False) -> TaskImportResult:
     rows = [row async for row in json_lines(request.stream())]
-    return await task_importer.import_tasks(session, rows, caller=caller)
+    return await settled(session, await task_importer.import_tasks(session, rows, caller=caller), None,
+                         dry_run=dry_run)
 
 
 @router.get("/export", summary="A unit's tasks due in a period, CSV or XLSX with Chinese headers",
