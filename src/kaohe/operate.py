@@ -291,7 +291,9 @@ def _upload(login: Login, path: str, file: Path, *, dry_run: bool = False, sheet
         result = api.post(path, params=params, files={"file": (file.name, file.read_bytes(),
                                                                  "application/octet-stream")})
     layout = result.get("layout") or {}
-    counts = " · ".join(f"{key} {value}" for key, value in result.items() if key not in ("dry_run", "layout"))
+    last = ("skipped", "dry_run", "layout")  # the counts first, then the rows that were not data
+    counts = " · ".join(f"{key} {value}" for key, value in [*((k, v) for k, v in result.items() if k not in last),
+                                                            ("skipped", result.get("skipped", 0))])
     where = f" (sheet {layout['sheet']}, header on row {layout['header_row']})" if layout.get("sheet") else ""
     verb = "Would import" if result.get("dry_run") else "Imported"
     console().print(Text(f"{verb} {file.name}{where}: {counts}"))
