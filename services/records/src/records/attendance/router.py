@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -99,7 +100,8 @@ async def import_file(file: Annotated[UploadFile, File(description="the sheet")]
     same file again changes nothing (rows are upserted on person and day). The header is looked
     for in the first rows; blank rows and sign-off lines are skipped and listed in `layout`."""
     try:
-        table, rows = read_rows(file.file, filename=file.filename or "", sheet=sheet)
+        # A workbook is parsed whole when opened: off the event loop, like the reading of its rows.
+        table, rows = await asyncio.to_thread(read_rows, file.file, filename=file.filename or "", sheet=sheet)
         result = await service.load_sync_rows(session, rows, caller=caller, today=settings.today(), table=table)
     except SheetError as exc:
         raise _rejected(exc) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 from typing import Annotated, Literal
@@ -158,7 +159,7 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
     """New staff numbers are added; a new unit, section or category from a later date is a
     transfer; rows that match change nothing, so the same sheet can be sent again."""
     try:
-        table, rows = read_sheet(file.filename or "", file.file, sheet)
+        table, rows = await asyncio.to_thread(read_sheet, file.filename or "", file.file, sheet)
     except SheetError as exc:
         raise sheet_error(exc) from exc
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller, table=table)

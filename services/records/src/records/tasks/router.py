@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated, Literal
 
@@ -45,7 +46,7 @@ async def create(body: TaskCreate, session: SessionDep, caller: CallerDep) -> Ta
 async def import_tasks(file: Annotated[UploadFile, File()], session: SessionDep, caller: CallerDep,
                        dry_run: DryRunDep = False, sheet: SheetDep = None) -> TaskImportResult:
     try:
-        table, rows = read_sheet(file.filename or "", file.file, sheet)
+        table, rows = await asyncio.to_thread(read_sheet, file.filename or "", file.file, sheet)
     except SheetError as exc:
         raise sheet_error(exc) from exc
     result = await task_importer.import_tasks(session, rows, caller=caller, table=table)
