@@ -8,6 +8,12 @@ and loads the same rows with PostgreSQL COPY into the same (indexed) table. Prin
 both, their ratio, and the records service's peak memory while it streamed the file. With
 ``--again N`` the same sheet is uploaded a second time with every Nth row's status changed (to
 旷工): the path where every row may replace an existing day and each changed day keeps its history.
+
+With ``--xlsx`` the same rows are also written as an .xlsx workbook (openpyxl) and, after the CSV's rows are
+deleted, uploaded the same way; the run prints the workbook read by ``python-calamine`` alone and by the
+import's reader alone beside the CSV's, and the .xlsx upload's time against the CSV upload's (target ≤ 2×):
+
+    .venv/bin/python bench/attendance_import.py --rows 200000 --xlsx
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--people", type=int, default=1_000)
     parser.add_argument("--again", type=int, default=0, help="re-upload with every Nth row changed")
+    parser.add_argument("--xlsx", action="store_true", help="the same rows as an .xlsx workbook too")
     args = parser.parse_args()
     days = -(-args.rows // args.people)
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,6 +101,7 @@ def main() -> None:
                     response = client.post("/api/v1/records/attendance/import",
                                            files={"file": ("attendance.csv", again_body, "text/csv")})
                     again = (time.perf_counter() - started, response.raise_for_status().json())
+                workbook = xlsx_run(client, stack.ports["pg"], lines, body) if args.xlsx else None
             copy_seconds = asyncio.run(copy_reference(stack.ports["pg"], args.rows))
         finally:
             stack.interrupt()
@@ -106,6 +114,58 @@ def main() -> None:
         print(f"the same sheet again, every {args.again}th row changed: {again[0]:6.2f} s  "
               f"{result['rows'] / again[0]:>10,.0f} rows/s  ({again[1]})")
     print(f"records service memory: {baseline / 2**20:.0f} MB before, {peak[0] / 2**20:.0f} MB peak (target < 300 MB)")
+    if workbook is not None:
+        seconds, xlsx_result, size, reads = workbook
+        print(f"the same rows as .xlsx ({size / 1e6:.1f} MB), uploaded after the CSV's rows were deleted:")
+        print(f"  python-calamine alone reading the .xlsx : {reads['calamine']:6.2f} s")
+        print(f"  the import's reader alone, .xlsx        : {reads['xlsx']:6.2f} s")
+        print(f"  the import's reader alone, CSV          : {reads['csv']:6.2f} s   "
+              f"(.xlsx / CSV = {reads['xlsx'] / reads['csv']:.2f})")
+        print(f"  API, .xlsx: {seconds:6.2f} s  {xlsx_result['rows'] / seconds:>10,.0f} rows/s  "
+              f"({ {k: v for k, v in xlsx_result.items() if k != 'layout'} })")
+        print(f"  .xlsx / CSV through the API = {seconds / api_seconds:.2f} (target <= 2.00)")
+
+
+def xlsx_run(client: httpx.Client, pg_port: int, lines: list[str],
+             body: bytes) -> tuple[float, dict[str, object], int, dict[str, float]]:
+    """The CSV's rows as a workbook: read alone (calamine, then the import's reader, beside the CSV), then
+    uploaded once the CSV's rows are gone, so both uploads write the same new rows."""
+    from openpyxl import Workbook
+    from python_calamine import CalamineWorkbook
+
+    from records.attendance.importer import read_rows
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("考勤")
+    for line in lines:
+        sheet.append(line.split(","))
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()
+    reads = {}
+    started = time.perf_counter()
+    for _ in CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).iter_rows():
+        pass
+    reads["calamine"] = time.perf_counter() - started
+    for kind, content in (("xlsx", data), ("csv", body)):
+        started = time.perf_counter()
+        for _ in read_rows(io.BytesIO(content))[1]:
+            pass
+        reads[kind] = time.perf_counter() - started
+    asyncio.run(_delete_attendance(pg_port))
+    started = time.perf_counter()
+    response = client.post("/api/v1/records/attendance/import", files={"file": ("attendance.xlsx", data)})
+    seconds = time.perf_counter() - started
+    return seconds, response.raise_for_status().json(), len(data), reads
+
+
+async def _delete_attendance(pg_port: int) -> None:
+    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+    try:
+        await conn.execute("TRUNCATE records.attendance, records.attendance_changes")
+        await conn.execute("CHECKPOINT")
+    finally:
+        await conn.close()
 
 
 async def copy_reference(pg_port: int, rows: int) -> float:

@@ -28,6 +28,13 @@ def test_the_county_is_drawn_from_the_seed() -> None:
 async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, database_urls: dict[str, str]) -> None:
     demo = await load_demo(gateway, database_urls, seed=11, scale=0.3, say=lambda _: None)
     s = demo.showcase
+    # The roster and one unit's December attendance came as workbooks laid out as forms: a title row,
+    # the units (or people) merged down their blocks, a sign-off and a date line below the data.
+    roster, attendance = demo.figures["roster_import"], demo.figures["attendance_import"]
+    assert (roster["added"], roster["layout"]["header_row"], roster["skipped"]) == (demo.people, 2, 3)
+    assert [k["text"][:3] for k in roster["layout"]["skipped"]] == ["", "填表人", "制表日"]
+    assert attendance["layout"]["header_row"] == 2 and attendance["updated"] == attendance["unchanged"] == 0
+    assert attendance["inserted"] == attendance["rows"] > 0
     allocation = (await gateway.get(f"/api/v1/quota/allocations/{s['allocation_id']}")).json()
     assert allocation["published"]
     result = allocation["result"]

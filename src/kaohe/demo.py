@@ -27,8 +27,6 @@ with COPY straight into the owning service's tables, as a migration from an olde
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 import random
 import uuid
@@ -41,7 +39,8 @@ from typing import Any
 import asyncpg
 import httpx
 
-from kaohe import demo_review
+from kaohe import demo_review, demo_sheets
+from shared.xlsx import XLSX
 
 YEAR = 2025
 PASSWORD = "kaohe-demo-2025"  # noqa: S105  (the demo county's accounts, printed at start; never a real site's)
@@ -266,14 +265,6 @@ async def _ok(call: Callable[..., Awaitable[httpx.Response]], *args: Any, expect
     return answer.json() if answer.content and answer.headers.get("content-type", "").endswith("json") else None
 
 
-def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
 def _at(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
@@ -296,13 +287,17 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
         if unit.group:
             body["evaluation_group"] = unit.group
         unit.id = (await _ok(gateway.post, "/api/v1/records/units", json=body))["id"]
-    roster = _csv(["工号", "姓名", "单位编码", "人员类别", "岗位", "起始日期"],
-                  [[p.staff_no, p.name, p.unit.code, p.category, p.post, "2020-01-01"] for p in people])
-    await _ok(gateway.post, f"/api/v1/records/regions/{region_id}/roster/import",
-                           files={"file": ("roster.csv", roster, "text/csv")})
-    step(f"{len(units)} units and {len(people)} people on the roster")
-    await _history(urls["records"], region_id, people, rng)
-    step("a year of weekly records, monthly reports, leader comments, attendance and tasks")
+    roster = await _ok(gateway.post, f"/api/v1/records/regions/{region_id}/roster/import", files={
+        "file": ("花名册.xlsx", demo_sheets.roster(people, "示范县", date(2020, 1, 1)), XLSX)})
+    step(f"{len(units)} units and {len(people)} people on the roster (a workbook: title row, units merged down, "
+         f"sign-off lines)")
+    sheet_days = await _history(urls["records"], region_id, people, rng, sheet_unit=units[0])
+    month = date(YEAR, 12, 1)
+    attendance = await _ok(gateway.post, "/api/v1/records/attendance/import", files={
+        "file": (f"{units[0].name}{YEAR}年12月考勤.xlsx", demo_sheets.attendance(units[0].name, month, sheet_days),
+                 XLSX)})
+    step(f"a year of weekly records, monthly reports, leader comments, attendance and tasks ({units[0].name}'s "
+         f"December attendance from its workbook: {attendance['inserted']} days)")
     honours = await _honours(gateway, units, people, random.Random(seed + 19))
     step(f"{honours} honours in the ledger (荣誉台账)")
 
@@ -402,7 +397,8 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
     showcase.update(region_id=region_id, allocation_id=allocation["id"], scheme_id=schemes[huacheng.code],
                     unit_id=huacheng.id, year_round_id=procedure["round_id"], monthly_scheme_id=schemes[MONTHLY_UNIT])
     return DemoCounty(region_id=region_id, units=len(units), people=len(people), schemes=schemes, showcase=showcase,
-                      accounts=accounts, figures={"allocation": result, "bonus_gap": bonus["gap"]})
+                      accounts=accounts, figures={"allocation": result, "bonus_gap": bonus["gap"],
+                                                 "roster_import": roster, "attendance_import": attendance})
 
 
 async def _monthly(gateway: httpx.AsyncClient, scheme_id: str, members: list[Person],
@@ -459,8 +455,11 @@ async def _honours(gateway: httpx.AsyncClient, units: list[Unit], people: list[P
     return len(rows)
 
 
-async def _history(url: str, region_id: str, people: list[Person], rng: random.Random) -> None:
-    """A year of day-to-day records, with COPY into the records tables."""
+async def _history(url: str, region_id: str, people: list[Person], rng: random.Random, *,
+                   sheet_unit: Unit) -> list[tuple[str, str, date, str]]:
+    """A year of day-to-day records, with COPY into the records tables; ``sheet_unit``'s December attendance
+    is left out and returned (staff number, name, day, status), for its month's workbook."""
+    sheet_days: list[tuple[str, str, date, str]] = []
     conn = await asyncpg.connect(url)
     try:
         ids = {row["staff_no"]: (str(row["id"]), str(row["unit_id"])) for row in await conn.fetch(
@@ -514,7 +513,10 @@ async def _history(url: str, region_id: str, people: list[Person], rng: random.R
                 status = ("sick_leave" if index in sick else "personal_leave" if roll < 0.01
                           else "sick_leave" if roll < 0.025 else "annual_leave" if roll < 0.045
                           else "business_trip" if roll < 0.08 else "present")
-                days.append((pid, day, unit, status))
+                if person.unit is sheet_unit and day.month == 12:
+                    sheet_days.append((person.staff_no, person.name, day, status))
+                else:
+                    days.append((pid, day, unit, status))
             for t in range(rng.randint(2, 4)):
                 due = date(YEAR, rng.randint(1, 12), 28)
                 progress = min(100, max(0, round(rng.gauss(person.quality + 5, 12))))
@@ -543,6 +545,7 @@ async def _history(url: str, region_id: str, people: list[Person], rng: random.R
         await conn.execute("ANALYZE records.work_logs, records.attendance, records.leader_comments")
     finally:
         await conn.close()
+    return sheet_days
 
 
 def _dimension_marks(rng: random.Random, rated: Person) -> tuple[dict[str, str], Decimal]:

@@ -29,7 +29,6 @@ from rich.text import Text
 
 from kaohe.client import ApiError, Gateway, Unreachable, default_gateway, filename_of
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERIOD = re.compile(r"^\d{4}(Q[1-4])?$")
 GRADE_NAMES = {  # as the exports print them (shared.xlsx)
     "good": "好", "fairly_good": "较好", "average": "一般", "poor": "较差",
@@ -273,20 +272,31 @@ def create_key(
 
 # -- kaohe import -----------------------------------------------------------------------------------
 
-import_app = typer.Typer(help="Upload a CSV (UTF-8 or GBK) or XLSX sheet; all or nothing.", no_args_is_help=True)
+import_app = typer.Typer(help="Upload a sheet (.xlsx, .xls, .ods, or CSV/TXT in UTF-8, GBK or UTF-16); all or "
+                              "nothing.", no_args_is_help=True)
 SheetArg = Annotated[Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False, readable=True,
-                                          help="a .csv or .xlsx sheet with the import's Chinese headers")]
+                                          help="the sheet with the import's Chinese headers (a title row above "
+                                               "them and sign-off lines below are fine)")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="check everything and say what the import would do; "
+                                                           "write nothing")]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="the workbook sheet to read (default: the first "
+                                                              "that has the header)")]
 
 
-def _upload(login: Login, path: str, file: Path) -> None:
-    suffix = file.suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".xlsm"):
-        raise _usage(f"{file.name}: give a .csv or .xlsx file", "FILE")
-    media = "text/csv" if suffix == ".csv" else XLSX
-    with session(login) as api:
-        result = api.post(path, files={"file": (file.name, file.read_bytes(), media)})
-    counts = " · ".join(f"{key} {value}" for key, value in result.items())
-    console().print(Text(f"Imported {file.name}: {counts}"))
+def _upload(login: Login, path: str, file: Path, *, dry_run: bool = False, sheet: str | None = None) -> None:
+    params: dict[str, str] = {"dry_run": "true"} if dry_run else {}
+    if sheet is not None:
+        params["sheet"] = sheet
+    with session(login) as api:  # the server tells the format from the content
+        result = api.post(path, params=params, files={"file": (file.name, file.read_bytes(),
+                                                                 "application/octet-stream")})
+    layout = result.get("layout") or {}
+    last = ("skipped", "dry_run", "layout")  # the counts first, then the rows that were not data
+    counts = " · ".join(f"{key} {value}" for key, value in [*((k, v) for k, v in result.items() if k not in last),
+                                                            ("skipped", result.get("skipped", 0))])
+    where = f" (sheet {layout['sheet']}, header on row {layout['header_row']})" if layout.get("sheet") else ""
+    verb = "Would import" if result.get("dry_run") else "Imported"
+    console().print(Text(f"{verb} {file.name}{where}: {counts}"))
 
 
 @import_app.command("roster")
@@ -294,30 +304,33 @@ def import_roster(
     file: SheetArg,
     region_id: Annotated[str, typer.Option("--region-id", help="the region whose units the sheet names")],
     gateway: GatewayOpt = None, username: UsernameOpt = None, password: PasswordOpt = None,
-    api_key: ApiKeyOpt = None,
+    api_key: ApiKeyOpt = None, dry_run: DryRunOpt = False, sheet: SheetOpt = None,
 ) -> None:
     """The roster: 工号, 姓名, 单位编码, 科室, 人员类别, 起始日期 (new people added, changes as transfers)."""
-    _upload(Login(gateway, username, password, api_key), f"/api/v1/records/regions/{region_id}/roster/import", file)
+    _upload(Login(gateway, username, password, api_key), f"/api/v1/records/regions/{region_id}/roster/import", file,
+            dry_run=dry_run, sheet=sheet)
 
 
 @import_app.command("tasks")
 def import_tasks(
     file: SheetArg,
     gateway: GatewayOpt = None, username: UsernameOpt = None, password: PasswordOpt = None,
-    api_key: ApiKeyOpt = None,
+    api_key: ApiKeyOpt = None, dry_run: DryRunOpt = False, sheet: SheetOpt = None,
 ) -> None:
     """Key work tasks: 工号, 任务名称, 强度, 难度, 数量, 完成时限 (, 督办)."""
-    _upload(Login(gateway, username, password, api_key), "/api/v1/records/tasks/import", file)
+    _upload(Login(gateway, username, password, api_key), "/api/v1/records/tasks/import", file, dry_run=dry_run,
+            sheet=sheet)
 
 
 @import_app.command("attendance")
 def import_attendance(
     file: SheetArg,
     gateway: GatewayOpt = None, username: UsernameOpt = None, password: PasswordOpt = None,
-    api_key: ApiKeyOpt = None,
+    api_key: ApiKeyOpt = None, dry_run: DryRunOpt = False, sheet: SheetOpt = None,
 ) -> None:
     """Attendance: 工号, 日期, 状态 (, 姓名, 备注); the same file again changes nothing."""
-    _upload(Login(gateway, username, password, api_key), "/api/v1/records/attendance/import", file)
+    _upload(Login(gateway, username, password, api_key), "/api/v1/records/attendance/import", file,
+            dry_run=dry_run, sheet=sheet)
 
 
 # -- kaohe export -----------------------------------------------------------------------------------

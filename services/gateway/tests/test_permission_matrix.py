@@ -288,6 +288,7 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/records/regions/{region_id}", with_keys(REGION), scopes=("results:read",)),
     Row("GET", "/api/v1/records/regions/{region_id}/headcounts", with_keys(REGION), scopes=("results:read",),
         query=lambda w: {"year": "2025"}),
+    Row("PUT", "/api/v1/records/regions/{region_id}/settings", REGION, body=lambda w: {"staff_no_width": None}),
     Row("POST", "/api/v1/records/units", {**REGION, "RB": 422}, body=lambda w: {
         "region_id": w["region_A"], "code": f"N{fresh()}", "name": "新单位", "kind": "department"}),
     Row("POST", "/api/v1/records/regions/{region_id}/roster/import", REGION, files=roster_csv),

@@ -49,6 +49,7 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/records/regions", ADMINS, "results:read"),
     rule("GET", "/api/v1/records/regions/{region_id}", ADMINS, "results:read"),
     rule("GET", "/api/v1/records/regions/{region_id}/headcounts", ADMINS, "results:read"),
+    rule("PUT", "/api/v1/records/regions/{region_id}/settings", ADMINS),
     rule("POST", "/api/v1/records/units", ADMINS),
     rule("POST", "/api/v1/records/regions/{region_id}/roster/import", ADMINS),
     rule("POST", "/api/v1/records/regions/{region_id}/roster/stream", ADMINS, "inputs:write"),

@@ -17,6 +17,7 @@ from records.attendance.models import Attendance
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
+from .conftest import counts
 from .test_roster import make_person, make_region, make_unit
 
 
@@ -52,7 +53,7 @@ class TestImport:
                           f"{tag}01,张三,2025/3/4,病假,感冒", f"{tag}02,李四,2025年3月3日,出差,省城"])
         response = await upload(client, "考勤.csv", body)
         assert response.status_code == 200, response.text
-        assert response.json() == {"rows": 3, "inserted": 3, "updated": 0, "unchanged": 0}
+        assert counts(response) == {"rows": 3, "inserted": 3, "updated": 0, "unchanged": 0}
         listed = (await client.get("/api/v1/records/attendance", params={
             "person_id": county["zhang"]["id"], "period": "2025Q1"})).json()
         assert [(r["day"], r["status"], r["note"]) for r in listed["items"]] == [
@@ -82,7 +83,7 @@ class TestImport:
                  for d in range(10, 20)]
         response = await client.post("/api/v1/records/attendance/stream", content="\n".join(lines).encode(),
                                      headers={"content-type": "application/x-ndjson"})
-        assert response.json() == {"rows": 10, "inserted": 10, "updated": 0, "unchanged": 0}
+        assert counts(response) == {"rows": 10, "inserted": 10, "updated": 0, "unchanged": 0}
 
     async def test_bulk_rows_for_a_day(self, client: httpx.AsyncClient, county: dict[str, Any]) -> None:
         rows = [{"staff_no": f"{county['tag']}0{i}", "day": "2025-03-21", "status": "present"} for i in (1, 2, 3)]
@@ -93,8 +94,8 @@ class TestImport:
                                                       county: dict[str, Any]) -> None:
         body = csv_bytes(["工号,日期,状态", f"{county['tag']}01,2025-03-07,出勤", f"{county['tag']}03,2025-03-07,出勤"])
         assert (await upload(client, "a.csv", body)).json()["inserted"] == 2
-        assert (await upload(client, "a.csv", body)).json() == {"rows": 2, "inserted": 0, "updated": 0,
-                                                                "unchanged": 2}
+        assert counts(await upload(client, "a.csv", body)) == {"rows": 2, "inserted": 0, "updated": 0,
+                                                               "unchanged": 2}
         changed = body.replace("2025-03-07,出勤\n".encode(), "2025-03-07,旷工\n".encode(), 1)
         assert (await upload(client, "a.csv", changed)).json()["updated"] == 1
 
@@ -126,8 +127,8 @@ class TestRejectedFiles:
                           f"{tag}01,2025-03-08,病假"])
         response = await upload(client, "dup.csv", body)
         assert response.status_code == 422
-        assert response.json()["errors"] == [{"row": 4, "column": "day", "value": "2025-03-08",
-                                              "reason": "the same person and day as row 2"}]
+        assert response.json()["errors"] == [{"row": 4, "column": "day", "value": "2025-03-08", "sheet": None,
+                                              "heading": "日期", "reason": "the same person and day as row 2"}]
 
     async def test_a_person_outside_the_unit_admins_unit(self, client: httpx.AsyncClient,
                                                         county: dict[str, Any]) -> None:
@@ -136,13 +137,15 @@ class TestRejectedFiles:
         response = await upload(client, "x.csv", body, **town_admin)
         assert response.status_code == 422
         assert response.json()["errors"][0] == {"row": 3, "column": "staff_no", "value": f"{county['tag']}03",
+                                                "sheet": None, "heading": "工号",
                                                 "reason": "no such person in the units you manage"}
 
     @pytest.mark.parametrize(("name", "content", "reason"), [
         ("x.csv", b"", "empty"),
         ("x.csv", "姓名,备注\n张三,x\n".encode(), "missing column"),
-        ("x.xlsx", b"PK\x03\x04 not really a workbook", "not a readable XLSX"),
-        ("x.csv", b"\xff\xfe\x00\x00\x81garbage\xff", "neither UTF-8 nor GBK"),
+        ("x.xlsx", b"PK\x03\x04 not really a workbook", "damaged ZIP or workbook"),
+        ("x.csv", b"\xff\xfe\x00\x00\x81garbage\xff", "UTF-32, which is not taken"),
+        ("x.csv", b"\x81\x30\xff\xfe" + b"\x81" * 50, "neither UTF-8, GBK/GB18030 nor UTF-16"),
     ])
     async def test_unreadable_files_are_a_clear_422(self, client: httpx.AsyncClient, name: str, content: bytes,
                                                     reason: str) -> None:
@@ -184,4 +187,4 @@ class TestExport:
             sheet = load_workbook(io.BytesIO(exported.content)).active
             assert [c.value for c in sheet[1]] == ["工号", "姓名", "日期", "状态", "备注"]
         again = await upload(client, f"out.{fmt}", exported.content)
-        assert again.json() == {"rows": 2, "inserted": 0, "updated": 0, "unchanged": 2}
+        assert counts(again) == {"rows": 2, "inserted": 0, "updated": 0, "unchanged": 2}

@@ -14,6 +14,7 @@ from records.attendance.models import AttendanceChange
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
+from .conftest import counts
 from .test_attendance import csv_bytes, upload
 from .test_roster import make_person, make_region, make_unit
 
@@ -65,12 +66,12 @@ class TestCorrections:
             self, client: httpx.AsyncClient, county: dict[str, Any]) -> None:
         admin = town_admin(county)
         first = await put(client, [day(county, "zhang", "2025-03-03", "absent")], **admin)
-        assert first.json() == {"rows": 1, "inserted": 1, "updated": 0, "unchanged": 0}
+        assert counts(first) == {"rows": 1, "inserted": 1, "updated": 0, "unchanged": 0}
         assert await history(client, county["zhang"]) == []  # a first recording is not a change
         response = await put(client, [day(county, "zhang", "2025-03-03", "sick_leave", "补交病假条")],
                              reason="当日病假，假条次日补交", **admin)
         assert response.status_code == 200, response.text
-        assert response.json() == {"rows": 1, "inserted": 0, "updated": 1, "unchanged": 0}
+        assert counts(response) == {"rows": 1, "inserted": 0, "updated": 1, "unchanged": 0}
         [change] = await history(client, county["zhang"])
         assert {k: v for k, v in change.items() if k not in ("id", "changed_at")} == {
             "person_id": county["zhang"]["id"], "staff_no": county["tag"] + "01", "name": county["zhang"]["name"],
@@ -110,7 +111,7 @@ class TestCorrections:
         assert (await put(client, rows)).json()["inserted"] == 2
         again = await put(client, rows)
         assert again.status_code == 200, again.text
-        assert again.json() == {"rows": 2, "inserted": 0, "updated": 0, "unchanged": 2}
+        assert counts(again) == {"rows": 2, "inserted": 0, "updated": 0, "unchanged": 2}
         with_reason = await put(client, rows, reason="核对无误")
         assert with_reason.json()["unchanged"] == 2
         assert await count_changes(session) == 0
@@ -132,7 +133,7 @@ class TestImports:
         sheet[2] = f"{tag}01,2025-03-04,事假,家中有事"
         sheet.append(f"{tag}02,2025-03-04,出勤,")
         response = await upload(client, "b.csv", csv_bytes(sheet))
-        assert response.json() == {"rows": 4, "inserted": 1, "updated": 1, "unchanged": 2}
+        assert counts(response) == {"rows": 4, "inserted": 1, "updated": 1, "unchanged": 2}
         [change] = await history(client, county["zhang"])
         assert (change["day"], change["old_status"], change["new_status"], change["old_note"], change["new_note"],
                 change["reason"], change["source"], change["changed_by"]) == (

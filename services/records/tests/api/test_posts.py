@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from .conftest import counts
 from .test_roster import make_person, make_region, make_unit
 from .test_roster_import import send, sheet
 
@@ -51,13 +52,13 @@ async def test_the_roster_sheet_carries_posts(client: httpx.AsyncClient, unit: d
     header = "工号,姓名,单位编码,科室,人员类别,起始日期"
     first = await send(client, region_id, "花名册.csv", sheet([
         f"{header},岗位", f"{tag}1,张三,XC,,其他在编,2025-01-01,综合文字岗", f"{tag}2,李四,XC,,其他在编,2025-01-01,"]))
-    assert first.json() == {"rows": 2, "added": 2, "moved": 0, "unchanged": 0}
+    assert counts(first) == {"rows": 2, "added": 2, "moved": 0, "unchanged": 0}
     # without the column, posts stay; with it, a new post from a later day is a new placement
     again = await send(client, region_id, "花名册.csv", sheet([header, f"{tag}1,张三,XC,,其他在编,2025-01-01"]))
-    assert again.json() == {"rows": 1, "added": 0, "moved": 0, "unchanged": 1}
+    assert counts(again) == {"rows": 1, "added": 0, "moved": 0, "unchanged": 1}
     changed = await send(client, region_id, "花名册.csv", sheet([
         f"{header},岗位", f"{tag}1,张三,XC,,其他在编,2025-07-01,统计岗", f"{tag}2,李四,XC,,其他在编,2025-01-01,"]))
-    assert changed.json() == {"rows": 2, "added": 0, "moved": 1, "unchanged": 1}
+    assert counts(changed) == {"rows": 2, "added": 0, "moved": 1, "unchanged": 1}
     members = (await client.get(f"/api/v1/records/units/{unit['id']}/members", params={"period": "2025"})).json()
     assert [(m["staff_no"], m["post"], m["active_from"]) for m in members["items"]] == [
         (f"{tag}1", "综合文字岗", "2025-01-01"), (f"{tag}1", "统计岗", "2025-07-01"), (f"{tag}2", None, "2025-01-01")]

@@ -7,18 +7,9 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 from openpyxl import Workbook
 
-from .test_roster import make_region, make_unit
-
-
-@pytest.fixture
-async def region(client: httpx.AsyncClient) -> dict[str, Any]:
-    region = await make_region(client, f"r{uuid.uuid4().hex[:6]}")
-    for code, kind in (("XC", "township"), ("ZZB", "department")):
-        await make_unit(client, region["id"], code, kind)
-    return region
+from .conftest import counts
 
 
 def sheet(lines: list[str]) -> bytes:
@@ -37,14 +28,14 @@ async def test_add_then_resend_then_transfer(client: httpx.AsyncClient, region: 
                    f"{tag}3,王五,ZZB,组织科,中层干部,2025-01-01"])
     added = await send(client, region["id"], "花名册.csv", first)
     assert added.status_code == 200, added.text
-    assert added.json() == {"rows": 3, "added": 3, "moved": 0, "unchanged": 0}
+    assert counts(added) == {"rows": 3, "added": 3, "moved": 0, "unchanged": 0}
     again = await send(client, region["id"], "花名册.csv", first)
-    assert again.json() == {"rows": 3, "added": 0, "moved": 0, "unchanged": 3}
+    assert counts(again) == {"rows": 3, "added": 0, "moved": 0, "unchanged": 3}
     second = sheet(["工号,姓名,单位编码,科室,人员类别,起始日期",
                     f"{tag}1,张三,XC,党政办,班子成员,2025-01-01",
                     f"{tag}2,李四,ZZB,组织科,其他在编,2025-04-01"])   # seconded to the department in Q2
     moved = await send(client, region["id"], "q2.csv", second)
-    assert moved.json() == {"rows": 2, "added": 0, "moved": 1, "unchanged": 1}
+    assert counts(moved) == {"rows": 2, "added": 0, "moved": 1, "unchanged": 1}
     units = {u["code"]: u["id"] for u in (await client.get("/api/v1/records/units",
                                                             params={"region_id": region["id"]})).json()}
     q1 = (await client.get(f"/api/v1/records/units/{units['XC']}/members", params={"period": "2025Q1"})).json()
@@ -90,7 +81,7 @@ async def test_export_then_import_changes_nothing(client: httpx.AsyncClient, reg
                                     params={"on": "2025-06-30", "format": fmt})
         assert exported.status_code == 200
         again = await send(client, region["id"], f"roster.{fmt}", exported.content)
-        assert again.json() == {"rows": 2, "added": 0, "moved": 0, "unchanged": 2}, fmt
+        assert counts(again) == {"rows": 2, "added": 0, "moved": 0, "unchanged": 2}, fmt
 
 
 async def test_a_name_with_control_characters_still_exports(client: httpx.AsyncClient,
@@ -118,7 +109,7 @@ async def test_systems_send_the_roster_as_json_lines(client: httpx.AsyncClient, 
                          "active_from": "2025-01-01"}) for i in range(3)]
     response = await client.post(f"/api/v1/records/regions/{region['id']}/roster/stream",
                                  content="\n".join(lines).encode(), headers={"content-type": "application/x-ndjson"})
-    assert response.json() == {"rows": 3, "added": 3, "moved": 0, "unchanged": 0}
+    assert counts(response) == {"rows": 3, "added": 3, "moved": 0, "unchanged": 0}
     broken = await client.post(f"/api/v1/records/regions/{region['id']}/roster/stream", content=b"[1, 2]\n")
     assert broken.status_code == 422
     assert broken.json()["errors"] == [{"row": 1, "column": "*", "value": "", "reason": "not a JSON object"}]

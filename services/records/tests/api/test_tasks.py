@@ -11,6 +11,7 @@ import pytest
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
+from .conftest import counts
 from .test_roster import make_person, make_region, make_unit
 
 
@@ -86,9 +87,9 @@ async def test_task_sheet_import_is_idempotent_and_updates_weights(client: httpx
              f"{staff_no},乡村振兴,1,1,3,2025-12-31,"]
     body = ("\n".join(lines) + "\n").encode("gbk")
     first = await client.post("/api/v1/records/tasks/import", files={"file": ("任务.csv", body)})
-    assert first.json() == {"rows": 2, "added": 2, "updated": 0, "unchanged": 0}
+    assert counts(first) == {"rows": 2, "added": 2, "updated": 0, "unchanged": 0}
     again = await client.post("/api/v1/records/tasks/import", files={"file": ("任务.csv", body)})
-    assert again.json() == {"rows": 2, "added": 0, "updated": 0, "unchanged": 2}
+    assert counts(again) == {"rows": 2, "added": 0, "updated": 0, "unchanged": 2}
     heavier = body.replace("乡村振兴,1,1,3".encode("gbk"), "乡村振兴,2,1,3".encode("gbk"))
     assert (await client.post("/api/v1/records/tasks/import", files={"file": ("t.csv", heavier)})).json()[
         "updated"] == 1
@@ -121,4 +122,4 @@ async def test_systems_send_tasks_as_json_lines(client: httpx.AsyncClient, team:
     line = json.dumps({"staff_no": staff_no, "title": "信访稳定", "intensity": 1, "difficulty": 1.2, "quantity": 4,
                        "due_on": "2025-09-30", "supervised": "是"})
     response = await client.post("/api/v1/records/tasks/stream", content=line.encode())
-    assert response.json() == {"rows": 1, "added": 1, "updated": 0, "unchanged": 0}
+    assert counts(response) == {"rows": 1, "added": 1, "updated": 0, "unchanged": 0}

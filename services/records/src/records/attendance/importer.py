@@ -1,23 +1,25 @@
-"""Reading attendance sheets as the organisation department writes them.
+"""Reading attendance sheets as the organisation department writes them, and the rows every import shares.
 
-CSV in UTF-8 (with or without BOM) or GBK/GB18030, XLSX, or JSON lines; Chinese column
-headers as they appear in real sheets, English names accepted too. Rows come out one at a
-time with their row number, so a file of a million rows is never held in memory at once.
+Any sheet ``shared.tabular`` reads (.xlsx, .xls, .ods, CSV or tab text in UTF-8, GBK or UTF-16), or JSON
+lines; Chinese column headers as they appear in real sheets, English names accepted too. Rows come out
+one at a time with their row number, so a file of a million rows is never held in memory at once.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import json
-import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import IO, Any, NamedTuple
+from typing import IO, Annotated, Any, NamedTuple, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.attendance.models import STATUSES
+from shared.cells import code_text
+from shared.cells import parse_day as parse_day  # every importer's dates
+from shared.tabular import Columns, Table, UnreadableFile, open_table
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "staff_no": ("工号", "人员编号", "编号", "staff_no"),
@@ -36,100 +38,62 @@ STATUS_WORDS: dict[str, str] = {
     "旷工": "absent", "缺勤": "absent", "休息": "rest", "调休": "rest",
     **{s: s for s in STATUSES},
 }
-_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
 class RawRow(NamedTuple):
-    number: int  # as a person sees it in the sheet: the header is row 1
+    number: int  # as a person sees it in their program: the sheet's own row number
     values: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class RowError:
     row: int
-    column: str
+    column: str  # the field
     value: str
     reason: str
 
-    def as_dict(self) -> dict[str, object]:
-        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+    def as_dict(self, table: Table | None = None) -> dict[str, object]:
+        """With the sheet and the column as headed in the file when the rows came from one."""
+        found: dict[str, object] = {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+        if table is not None:
+            found["sheet"] = table.sheet
+            found["heading"] = table.headings.get(self.column, self.column)
+        return found
 
 
-class SheetError(ValueError):
-    """The file as a whole cannot be read (format, encoding, headers)."""
+SheetError = UnreadableFile
 
 
-Columns = dict[str, tuple[str, ...]]
+class FileLayout(BaseModel):
+    """How the uploaded file was read."""
+
+    format: str = Field(description="xlsx, xls, ods or text (CSV / tab-separated)")
+    sheet: str | None = Field(description="the workbook sheet read (the one with the header, or the one named)")
+    header_row: int = Field(description="the header's row number as the file's program shows it")
+    skipped: list[dict[str, Any]] = Field(
+        description="blank rows and sign-off lines (填表人, 审核人, 合计, …) not read as data: row and text "
+                    "(the first 100)")
+    skipped_rows: int
 
 
-def header_map(headers: list[Any], columns: Columns = COLUMNS, required: tuple[str, ...] = REQUIRED) -> dict[int, str]:
-    names = {alias.lower(): field for field, aliases in columns.items() for alias in aliases}
-    mapping = {}
-    for index, header in enumerate(headers):
-        field = names.get(str(header or "").strip().lower())
-        if field:
-            mapping[index] = field
-    missing = [f for f in required if f not in mapping.values()]
-    if missing:
-        wanted = "; ".join(f"{f}: {' / '.join(columns[f])}" for f in missing)
-        raise SheetError(f"missing column(s) — {wanted}")
-    return mapping
+def read_rows(stream: IO[bytes], columns: Columns = COLUMNS, required: tuple[str, ...] = REQUIRED, *,
+              filename: str = "", sheet: str | None = None) -> tuple[Table, Iterator[RawRow]]:
+    """The sheet's data rows, one at a time, each with the fields found in the header (see ``shared.tabular``)."""
+    table = open_table(stream, columns, required, filename=filename, sheet=sheet)
+    fields = list(table.mapping.items())
+    width = max(table.mapping) + 1
 
-
-def _decode(stream: IO[bytes]) -> io.TextIOBase:
-    head = stream.read(65536)
-    stream.seek(0)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(head[:65000])
-        except UnicodeDecodeError:
-            continue
-        return io.TextIOWrapper(stream, encoding=encoding, newline="")
-    raise SheetError("the CSV is neither UTF-8 nor GBK/GB18030")
-
-
-def csv_rows(stream: IO[bytes], columns: Columns = COLUMNS, required: tuple[str, ...] = REQUIRED) -> Iterator[RawRow]:
-    reader = csv.reader(_decode(stream))
-    try:
-        mapping = header_map(next(reader), columns, required)
-    except StopIteration as exc:
-        raise SheetError("the file is empty") from exc
-    except UnicodeDecodeError as exc:
-        raise SheetError("the CSV is neither UTF-8 nor GBK/GB18030") from exc
-    fields = list(mapping.items())
-    width = max(mapping) + 1
-    number = 1  # the header: a row that cannot be read is the one after the last read
-    try:
-        for number, cells in enumerate(reader, start=2):
+    def rows() -> Iterator[RawRow]:
+        for number, cells in table.rows:
             if len(cells) < width:
-                if not "".join(cells).strip():
-                    continue
                 cells = cells + [""] * (width - len(cells))
-            elif not cells[0] and not "".join(cells).strip():
-                continue  # a row of empty cells, as spreadsheets export them
             yield RawRow(number, {field: cells[i] for i, field in fields})
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise SheetError(f"the CSV cannot be read past row {number}: {exc}") from exc
+
+    return table, rows()
 
 
-def xlsx_rows(stream: IO[bytes], columns: Columns = COLUMNS, required: tuple[str, ...] = REQUIRED) -> Iterator[RawRow]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken or foreign file
-        raise SheetError(f"the file is not a readable XLSX workbook ({type(exc).__name__})") from exc
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    try:
-        mapping = header_map(list(next(rows)), columns, required)
-    except StopIteration as exc:
-        raise SheetError("the workbook's first sheet is empty") from exc
-    for number, cells in enumerate(rows, start=2):
-        if not any(cell not in (None, "") for cell in cells):
-            continue
-        yield RawRow(number, {field: cells[i] if i < len(cells) else None for i, field in mapping.items()})
-    workbook.close()
+def layout_of(table: Table | None) -> FileLayout | None:
+    return None if table is None else FileLayout(**table.layout())
 
 
 async def json_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[RawRow]:
@@ -157,22 +121,6 @@ def _json_row(number: int, line: bytes) -> RawRow:
     return RawRow(number, value)
 
 
-def parse_day(value: Any) -> date:
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return date.fromisoformat(value)  # the common case, in C
-        except ValueError:
-            pass
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    match = _DATE.match(str(value or ""))
-    if not match:
-        raise ValueError("not a date like 2025-03-01, 2025/3/1 or 2025年3月1日")
-    return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-
-
 def parse_status(value: Any) -> str:
     text = str(value or "").strip()
     status = STATUS_WORDS.get(text) or STATUS_WORDS.get(text.lower())
@@ -183,8 +131,30 @@ def parse_status(value: Any) -> str:
 
 
 def staff_no_of(value: Any) -> str:
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel turns staff numbers into numbers
-    return str(value or "").strip()
+    """A staff number as text: half-width, trimmed; one a spreadsheet turned into a number without '.0'."""
+    return code_text(value)
+
+
+class FileImport(BaseModel):
+    """What every import answers besides its counts."""
+
+    skipped: int = Field(default=0, description="blank rows and sign-off lines of the file, not read as data")
+    dry_run: bool = Field(default=False, description="true: what the import would do; nothing was written")
+    layout: FileLayout | None = Field(default=None, description="how the file was read (file imports)")
+
+
+R = TypeVar("R", bound=FileImport)
+DryRunDep = Annotated[bool, Query(description="true: read and check everything and answer the same counts (or the "
+                                              "same 422 with every bad row) as the real import, writing nothing")]
+SheetDep = Annotated[str | None, Query(max_length=100, description="the workbook sheet to read (default: the first "
+                                                                   "sheet that has the header)")]
+
+
+async def settled(session: AsyncSession, result: R, table: Table | None, *, dry_run: bool) -> R:
+    """The import's answer with the file's layout; on a dry run everything it did is rolled back."""
+    if dry_run:
+        await session.rollback()
+    result.dry_run = dry_run
+    if table is not None:
+        result.skipped, result.layout = table.skipped_count, layout_of(table)
+    return result

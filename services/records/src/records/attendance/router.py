@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
@@ -11,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from records.attendance import history, service
-from records.attendance.importer import RawRow, SheetError, csv_rows, json_lines, xlsx_rows
+from records.attendance.importer import DryRunDep, RawRow, SheetDep, SheetError, json_lines, read_rows, settled
 from records.attendance.service import ImportRejected, ImportResult
 from records.config import SettingsDep
 from records.exporting import table_response
@@ -92,27 +93,31 @@ def _rejected(exc: SheetError) -> ImportRejected:
 
 
 @router.post("/import", response_model=ImportResult, responses=REJECTED,
-             summary="Import a CSV (UTF-8 or GBK) or XLSX sheet: 工号, 日期, 状态 (, 姓名, 备注)")
+             summary="Import a sheet (.xlsx, .xls, .ods, CSV or tab text in UTF-8, GBK or UTF-16): "
+                     "工号, 日期, 状态 (, 姓名, 备注)")
 async def import_file(file: Annotated[UploadFile, File(description="the sheet")], session: SessionDep,
-                      caller: CallerDep, settings: SettingsDep) -> ImportResult:
+                      caller: CallerDep, settings: SettingsDep, dry_run: DryRunDep = False,
+                      sheet: SheetDep = None) -> ImportResult:
     """All or nothing: any bad row rejects the file with every bad row listed. Sending the
-    same file again changes nothing (rows are upserted on person and day)."""
-    name = (file.filename or "").lower()
-    is_xlsx = name.endswith((".xlsx", ".xlsm")) or "spreadsheetml" in (file.content_type or "")
+    same file again changes nothing (rows are upserted on person and day). The header is looked
+    for in the first rows; blank rows and sign-off lines are skipped and listed in `layout`."""
     try:
-        rows = xlsx_rows(file.file) if is_xlsx else csv_rows(file.file)
-        return await service.load_sync_rows(session, rows, caller=caller, today=settings.today())
+        # A workbook is parsed whole when opened: off the event loop, like the reading of its rows.
+        table, rows = await asyncio.to_thread(read_rows, file.file, filename=file.filename or "", sheet=sheet)
+        result = await service.load_sync_rows(session, rows, caller=caller, today=settings.today(), table=table)
     except SheetError as exc:
         raise _rejected(exc) from exc
+    return await settled(session, result, table, dry_run=dry_run)
 
 
 @router.post("/stream", response_model=ImportResult, responses=REJECTED,
              summary="Import JSON lines (one {staff_no, day, status, note} per line), streamed",
              openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
 async def import_stream(request: Request, session: SessionDep, caller: CallerDep,
-                        settings: SettingsDep) -> ImportResult:
-    return await service.load_async_rows(session, json_lines(request.stream()), caller=caller,
-                                         today=settings.today())
+                        settings: SettingsDep, dry_run: DryRunDep = False) -> ImportResult:
+    result = await service.load_async_rows(session, json_lines(request.stream()), caller=caller,
+                                           today=settings.today())
+    return await settled(session, result, None, dry_run=dry_run)
 
 
 @router.put("", response_model=ImportResult, responses=REJECTED, summary="Record a day (or many) in one call")

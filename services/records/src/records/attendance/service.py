@@ -9,18 +9,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from records import scope
-from records.attendance.importer import RawRow, RowError, parse_day, parse_status, staff_no_of
+from records import scope, staff_numbers
+from records.attendance.importer import FileImport, RawRow, RowError, parse_day, parse_status, staff_no_of
 from records.attendance.models import Attendance
 from records.errors import InvalidReference
 from records.roster.models import Assignment, Person, Unit
 from shared.errors import Unprocessable
 from shared.periods import Period
 from shared.service_auth import Caller
+from shared.tabular import Table
 
 BATCH = 5000
 MAX_ERRORS_LISTED = 1000
@@ -32,7 +32,7 @@ class ImportRejected(Unprocessable):
     title = "The file has bad rows; nothing was written"
 
 
-class ImportResult(BaseModel):
+class ImportResult(FileImport):
     rows: int
     inserted: int
     updated: int
@@ -52,7 +52,9 @@ class _Loader:
     today: date  # in the regions' time zone: a day after it is refused
     source: str = "import"  # or "correction": rows sent one by one, a changed day needs a reason
     reason: str | None = None
+    table: Table | None = None  # the file the rows come from, for the sheet and headings in row errors
     people: dict[str, _Person | None] = field(default_factory=dict)
+    widths: set[int] | None = None  # the regions' staff-number widths, read once
     errors: list[RowError] = field(default_factory=list)
     bad_rows: int = 0
     rows: int = 0
@@ -71,10 +73,13 @@ class _Loader:
         unknown = [s for s in staff_nos if s not in self.people]
         if not unknown:
             return
+        if self.widths is None:
+            self.widths = await staff_numbers.widths(self.session)
+        stored = await staff_numbers.stored_numbers(self.session, unknown, self.widths) if self.widths else {}
         rows = await self.session.execute(
             select(Person.staff_no, Person.id, Assignment.active_from, Assignment.active_to, Unit.id, Unit.region_id)
             .join(Assignment, Assignment.person_id == Person.id).join(Unit, Unit.id == Assignment.unit_id)
-            .where(Person.staff_no.in_(unknown)))
+            .where(Person.staff_no.in_([*unknown, *stored.values()])))
         for staff_no in unknown:
             self.people[staff_no] = None
         for staff_no, person_id, active_from, active_to, unit_id, region_id in rows:
@@ -82,6 +87,9 @@ class _Loader:
             if person is None:
                 person = self.people[staff_no] = _Person(person_id, [])
             person.placements.append((active_from, active_to, unit_id, region_id))
+        for number, padded in stored.items():  # a number without its zeros: the person of the padded one
+            if self.people.get(number) is None:
+                self.people[number] = self.people.get(padded)
 
     async def _driver(self) -> Any:
         connection = await self.session.connection()
@@ -180,7 +188,7 @@ class _Loader:
             scope.refusal_for_placed_person(self.caller, unit_id=u, region_id=r) is None
             for _, _, u, r in person.placements)
         if person is None or not visible:
-            self.error(row, "staff_no", staff_no, "no such person in the units you manage")
+            self.error(row, "staff_no", staff_no, staff_numbers.nobody(values.get("staff_no"), staff_no))
             return None
         if not ok:
             return None
@@ -203,7 +211,7 @@ class _Loader:
             raise ImportRejected("the file has no rows", errors=[])
         if self.bad_rows:
             raise ImportRejected(f"{self.bad_rows} bad row(s) of {self.rows}; nothing was written",
-                                 errors=[e.as_dict() for e in self.errors], extra={"bad_rows": self.bad_rows})
+                                 errors=[e.as_dict(self.table) for e in self.errors], extra={"bad_rows": self.bad_rows})
         if not self.staged:
             return ImportResult(rows=self.rows, inserted=self.direct, updated=0, unchanged=0)
         driver = await self._raw()
@@ -245,11 +253,12 @@ class _Loader:
 
 
 async def load_sync_rows(session: AsyncSession, rows: Iterator[RawRow], *, caller: Caller, today: date,
-                         source: str = "import", reason: str | None = None) -> ImportResult:
+                         source: str = "import", reason: str | None = None,
+                         table: Table | None = None) -> ImportResult:
     """Rows from a file parser (blocking): read a batch at a time in a worker thread. Each day
     whose status or note changes is kept in ``attendance_changes`` with ``source`` and ``reason``;
     a ``correction`` that changes a day without a reason is refused."""
-    loader = _Loader(session, caller, today, source=source, reason=reason)
+    loader = _Loader(session, caller, today, source=source, reason=reason, table=table)
 
     def take() -> list[RawRow]:
         batch = []

@@ -12,15 +12,17 @@ import uuid
 from datetime import timedelta
 from typing import IO, Any
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import scope
-from records.attendance.importer import RawRow, RowError, SheetError, csv_rows, parse_day, staff_no_of, xlsx_rows
+from records.attendance.importer import FileImport, RawRow, RowError, SheetError, parse_day, read_rows, staff_no_of
 from records.attendance.service import ImportRejected
 from records.roster.models import Assignment, Person, Section, Unit
+from records.staff_numbers import NUMERIC_CELL, padded, was_number
+from shared.cells import code_text
 from shared.service_auth import Caller
+from shared.tabular import Table
 
 COLUMNS = {
     "staff_no": ("工号", "人员编号", "编号", "staff_no"),
@@ -44,27 +46,26 @@ class _Keep:
 KEEP = _Keep()
 
 
-class RosterImportResult(BaseModel):
+class RosterImportResult(FileImport):
     rows: int
     added: int
     moved: int
     unchanged: int
 
 
-def read_sheet(filename: str, stream: IO[bytes]) -> list[RawRow]:
-    """A roster is a few thousand rows: read it whole."""
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        return list(xlsx_rows(stream, COLUMNS, REQUIRED))
-    return list(csv_rows(stream, COLUMNS, REQUIRED))
+def read_sheet(filename: str, stream: IO[bytes], sheet: str | None = None) -> tuple[Table, list[RawRow]]:
+    """A roster is a few thousand rows: read it whole. A unit or section merged down its block applies to each row."""
+    table, rows = read_rows(stream, COLUMNS, REQUIRED, filename=filename, sheet=sheet)
+    return table, list(rows)
 
 
 async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id: uuid.UUID,
-                        caller: Caller) -> RosterImportResult:
-    await scope.valid_region(session, caller, region_id)
+                        caller: Caller, table: Table | None = None) -> RosterImportResult:
+    region = await scope.valid_region(session, caller, region_id)
     if not rows:
         raise ImportRejected("the file has no rows", errors=[])
     units = {u.code: u for u in await session.scalars(select(Unit).where(Unit.region_id == region_id))}
-    staff_nos = [staff_no_of(r.values.get("staff_no")) for r in rows]
+    staff_nos = [padded(staff_no_of(r.values.get("staff_no")), region.staff_no_width) for r in rows]
     persons = {p.staff_no: p for p in await session.scalars(select(Person).where(Person.staff_no.in_(staff_nos)))}
     current: dict[uuid.UUID, Assignment] = {}
     for assignment in await session.scalars(select(Assignment).where(
@@ -94,11 +95,11 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
             seen[staff_no] = row.number
         if not name:
             errors.append(RowError(row.number, "name", "", "required"))
-        unit = units.get(str(v.get("unit") or "").strip())
+        unit = units.get(code_text(v.get("unit")))
         refused = scope.refusal_for_unit(caller, unit, region_id=region_id)
         if refused:
             errors.append(RowError(row.number, "unit", str(v.get("unit") or ""), refused))
-        category = CATEGORIES.get(str(v.get("category") or "").strip())
+        category = CATEGORIES.get(code_text(v.get("category")))
         if category is None:
             errors.append(RowError(row.number, "category", str(v.get("category") or ""),
                                    "use 班子成员, 中层干部, 其他在编 or 不在编"))
@@ -108,6 +109,8 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
             errors.append(RowError(row.number, "active_from", str(v.get("active_from") or ""), str(exc)))
             active_from = None
         person = persons.get(staff_no)
+        if person is None and staff_no and region.staff_no_width is None and was_number(v.get("staff_no")):
+            errors.append(RowError(row.number, "staff_no", staff_no, NUMERIC_CELL.format(value=staff_no)))
         placement = current.get(person.id) if person else None
         if placement is not None and active_from is not None and placement.active_to is None \
                 and active_from < placement.active_from:
@@ -130,7 +133,7 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
             plan.append((row, staff_no, name, unit, section_name, category, active_from, post))
     if errors:
         raise ImportRejected(f"{len({e.row for e in errors})} bad row(s) of {len(rows)}; nothing was written",
-                             errors=[e.as_dict() for e in errors[:1000]])
+                             errors=[e.as_dict(table) for e in errors[:1000]])
     added = moved = unchanged = 0
     for _row, staff_no, name, unit, section_name, category, active_from, post in plan:
         section_id = None

@@ -4,7 +4,18 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Numeric, String, UniqueConstraint, func
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
@@ -17,11 +28,15 @@ STAFF_CATEGORIES = ("leadership", "middle", "staff", "non_staff")
 
 class Region(Base):
     __tablename__ = "regions"
+    __table_args__ = (CheckConstraint("staff_no_width BETWEEN 1 AND 32", name="staff_no_width"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(128))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("regions.id"))
+    # How many digits the region's staff numbers have: one a spreadsheet turned into a number (and so
+    # stripped of its leading zeros) is padded back to it on import.
+    staff_no_width: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 from typing import Annotated, Literal
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from records import scope
-from records.attendance.importer import SheetError, json_lines
+from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, settled
 from records.config import SettingsDep
 from records.exporting import table_response
 from records.roster import importer as roster_importer
@@ -25,6 +26,7 @@ from records.roster.schemas import (
     PersonRead,
     RegionCreate,
     RegionRead,
+    RegionSettings,
     SectionCreate,
     SectionRead,
     SectionUpdate,
@@ -67,6 +69,16 @@ async def list_regions(session: SessionDep, caller: CallerDep) -> list[RegionRea
 @router.get("/regions/{region_id}", response_model=RegionRead, summary="One region")
 async def read_region(region_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> RegionRead:
     return RegionRead.model_validate(await scope.valid_region(session, caller, region_id))
+
+
+@router.put("/regions/{region_id}/settings", response_model=RegionRead,
+            summary="The region's settings: the staff-number width imports pad numbers back to")
+async def region_settings(region_id: uuid.UUID, body: RegionSettings, session: SessionDep,
+                          caller: CallerDep) -> RegionRead:
+    region = await scope.valid_region(session, caller, region_id)
+    region.staff_no_width = body.staff_no_width
+    await session.flush()
+    return RegionRead.model_validate(region)
 
 
 @router.get("/regions/{region_id}/headcounts", response_model=HeadcountsRead,
@@ -140,17 +152,19 @@ async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
 
 
 @router.post("/regions/{region_id}/roster/import", response_model=RosterImportResult,
-             summary="Import the roster: 工号, 姓名, 单位编码, 科室, 人员类别, 起始日期 (, 岗位) (CSV or XLSX)",
+             summary="Import the roster: 工号, 姓名, 单位编码, 科室, 人员类别, 起始日期 (, 岗位)"
+                     " (.xlsx, .xls, .ods or CSV)",
              responses={422: {"description": "bad rows, each listed; nothing written"}})
 async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()], session: SessionDep,
-                        caller: CallerDep) -> RosterImportResult:
+                        caller: CallerDep, dry_run: DryRunDep = False, sheet: SheetDep = None) -> RosterImportResult:
     """New staff numbers are added; a new unit, section or category from a later date is a
     transfer; rows that match change nothing, so the same sheet can be sent again."""
     try:
-        rows = read_sheet(file.filename or "", file.file)
+        table, rows = await asyncio.to_thread(read_sheet, file.filename or "", file.file, sheet)
     except SheetError as exc:
         raise sheet_error(exc) from exc
-    return await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
+    result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller, table=table)
+    return await settled(session, result, table, dry_run=dry_run)
 
 
 @router.post("/regions/{region_id}/roster/stream", response_model=RosterImportResult,
@@ -158,9 +172,10 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
                      "active_from, post} per line",
              openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
 async def stream_roster(region_id: uuid.UUID, request: Request, session: SessionDep,
-                        caller: CallerDep) -> RosterImportResult:
+                        caller: CallerDep, dry_run: DryRunDep = False) -> RosterImportResult:
     rows = [row async for row in json_lines(request.stream())]
-    return await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
+    result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
+    return await settled(session, result, None, dry_run=dry_run)
 
 
 @router.get("/regions/{region_id}/roster/export", response_class=Response,

@@ -42,6 +42,14 @@ class RegionRead(BaseModel):
     code: str
     name: str
     parent_id: uuid.UUID | None
+    staff_no_width: int | None = Field(description="how many digits the region's staff numbers have (see settings)")
+
+
+class RegionSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_no_width: int | None = Field(ge=1, le=32, description=(
+        "how many digits the region's staff numbers have: an imported staff number that a spreadsheet turned "
+        "into a number (000123 → 123) is padded back to it; null: such a number must match as it is"))
 
 
 class UnitCreate(BaseModel):

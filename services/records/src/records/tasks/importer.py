@@ -11,16 +11,17 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from records import events, scope
-from records.attendance.importer import RawRow, RowError, csv_rows, parse_day, staff_no_of, xlsx_rows
+from records import events, scope, staff_numbers
+from records.attendance.importer import FileImport, RawRow, RowError, parse_day, read_rows, staff_no_of
 from records.attendance.service import ImportRejected
 from records.roster.models import Assignment, Person, Unit
 from records.tasks.models import Task
+from shared.cells import code_text
 from shared.service_auth import Caller
+from shared.tabular import Table
 
 COLUMNS = {
     "staff_no": ("工号", "人员编号", "staff_no"),
@@ -35,22 +36,21 @@ REQUIRED = ("staff_no", "title", "intensity", "difficulty", "quantity", "due_on"
 YES = {"是", "督办", "y", "yes", "true", "1"}
 
 
-class TaskImportResult(BaseModel):
+class TaskImportResult(FileImport):
     rows: int
     added: int
     updated: int
     unchanged: int
 
 
-def read_sheet(filename: str, stream: IO[bytes]) -> list[RawRow]:
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        return list(xlsx_rows(stream, COLUMNS, REQUIRED))
-    return list(csv_rows(stream, COLUMNS, REQUIRED))
+def read_sheet(filename: str, stream: IO[bytes], sheet: str | None = None) -> tuple[Table, list[RawRow]]:
+    table, rows = read_rows(stream, COLUMNS, REQUIRED, filename=filename, sheet=sheet)
+    return table, list(rows)
 
 
 def _weight(value: object) -> Decimal:
     try:
-        weight = Decimal(str(value).strip())
+        weight = Decimal(code_text(value))
     except InvalidOperation as exc:
         raise ValueError("not a number") from exc
     if not Decimal(0) < weight <= Decimal(1000):
@@ -58,15 +58,21 @@ def _weight(value: object) -> Decimal:
     return weight
 
 
-async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Caller) -> TaskImportResult:
+async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Caller,
+                       table: Table | None = None) -> TaskImportResult:
     if not rows:
         raise ImportRejected("the file has no rows", errors=[])
     staff_nos = {staff_no_of(r.values.get("staff_no")) for r in rows}
+    known = await staff_numbers.widths(session)
+    stored = await staff_numbers.stored_numbers(session, staff_nos, known) if known else {}
     found = await session.execute(
         select(Person.staff_no, Person.id, Assignment.unit_id, Unit.region_id, Assignment.active_to)
         .join(Assignment, Assignment.person_id == Person.id).join(Unit, Unit.id == Assignment.unit_id)
-        .where(Person.staff_no.in_(staff_nos)).order_by(Assignment.active_from))
+        .where(Person.staff_no.in_([*staff_nos, *stored.values()])).order_by(Assignment.active_from))
     current = {staff_no: (pid, unit, region, active_to) for staff_no, pid, unit, region, active_to in found}
+    for number, padded in stored.items():  # a number without its zeros: the person of the padded one
+        if number not in current and padded in current:
+            current[number] = current[padded]
     errors: list[RowError] = []
     plan = []
     seen: dict[tuple[str, str, object], int] = {}
@@ -78,7 +84,7 @@ async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Cal
             continue
         staff_no = staff_no_of(v.get("staff_no"))
         person = current.get(staff_no)
-        refused = ("no such person in the units you manage" if person is None else
+        refused = (staff_numbers.nobody(v.get("staff_no"), staff_no) if person is None else
                    scope.refusal_for_placed_person(caller, unit_id=person[1], region_id=person[2]))
         if refused:
             errors.append(RowError(row.number, "staff_no", staff_no, refused))
@@ -105,7 +111,7 @@ async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Cal
             plan.append((person, title, due_on, weights, supervised))
     if errors:
         raise ImportRejected(f"{len({e.row for e in errors})} bad row(s) of {len(rows)}; nothing was written",
-                             errors=[e.as_dict() for e in errors[:1000]])
+                             errors=[e.as_dict(table) for e in errors[:1000]])
     existing = {(t.person_id, t.title, t.due_on): t for t in await session.scalars(
         select(Task).where(Task.person_id.in_([p[0] for p, *_ in plan])))}
     added: list[Task] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated, Literal
 
@@ -10,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from records.attendance.importer import SheetError, json_lines
+from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, settled
 from records.config import SettingsDep
 from records.exporting import table_response
 from records.roster.importer import sheet_error
@@ -39,23 +40,28 @@ async def create(body: TaskCreate, session: SessionDep, caller: CallerDep) -> Ta
 
 
 @router.post("/import", response_model=TaskImportResult,
-             summary="Import the task sheet: 工号, 任务名称, 强度, 难度, 数量, 完成时限 (, 督办), CSV or XLSX",
+             summary="Import the task sheet: 工号, 任务名称, 强度, 难度, 数量, 完成时限 (, 督办)"
+                     " (.xlsx, .xls, .ods or CSV)",
              responses={422: {"description": "bad rows, each listed; nothing written"}})
-async def import_tasks(file: Annotated[UploadFile, File()], session: SessionDep, caller: CallerDep) -> TaskImportResult:
+async def import_tasks(file: Annotated[UploadFile, File()], session: SessionDep, caller: CallerDep,
+                       dry_run: DryRunDep = False, sheet: SheetDep = None) -> TaskImportResult:
     try:
-        rows = read_sheet(file.filename or "", file.file)
+        table, rows = await asyncio.to_thread(read_sheet, file.filename or "", file.file, sheet)
     except SheetError as exc:
         raise sheet_error(exc) from exc
-    return await task_importer.import_tasks(session, rows, caller=caller)
+    result = await task_importer.import_tasks(session, rows, caller=caller, table=table)
+    return await settled(session, result, table, dry_run=dry_run)
 
 
 @router.post("/stream", response_model=TaskImportResult,
              summary="The task import as JSON lines: one {staff_no, title, intensity, difficulty, quantity, due_on, "
                      "supervised} per line",
              openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
-async def stream_tasks(request: Request, session: SessionDep, caller: CallerDep) -> TaskImportResult:
+async def stream_tasks(request: Request, session: SessionDep, caller: CallerDep,
+                       dry_run: DryRunDep = False) -> TaskImportResult:
     rows = [row async for row in json_lines(request.stream())]
-    return await task_importer.import_tasks(session, rows, caller=caller)
+    return await settled(session, await task_importer.import_tasks(session, rows, caller=caller), None,
+                         dry_run=dry_run)
 
 
 @router.get("/export", summary="A unit's tasks due in a period, CSV or XLSX with Chinese headers",
