@@ -50,7 +50,9 @@ def test_a_text_form_with_its_title_and_sign_off() -> None:
         table, rows = _read(text.encode(encoding))
         assert rows == [(4, ["A1", "XC", "2025-03-01"])]
         assert table.layout() == {"format": "text", "sheet": None, "header_row": 3, "skipped_rows": 3, "skipped": [
-            {"row": 5, "text": ""}, {"row": 6, "text": "合计 1"}, {"row": 7, "text": "审核人：李四"}]}
+            {"row": 5, "text": "", "code": "blank_row", "reason": "blank row"},
+                {"row": 6, "text": "合计 1", "code": "sign_off_line", "reason": "sign-off, total or note line"},
+                {"row": 7, "text": "审核人：李四", "code": "sign_off_line", "reason": "sign-off, total or note line"}]}
 
 
 def test_a_workbook_read_from_the_sheet_with_the_header_cells_merged_down() -> None:

@@ -4,7 +4,8 @@
 ``CATALOGUE[kind][code]`` is ``{"zh-CN": ..., "en": ...}``; ``labels(kind, code)`` gives that pair
 (the code itself in both languages when the catalogue does not know it, e.g. a rater group a scheme
 named itself) and ``label(kind, code, lang)`` one of them. Error codes are the kind ``error``; their
-labels are the problem ``title`` in each language. ``negotiate(accept_language)`` picks the language
+labels are the problem ``title`` in each language; the reasons an import gives for a row or a file it
+refuses are the kind ``row_error`` (:mod:`shared.row_errors`). ``negotiate(accept_language)`` picks the language
 of the texts of an answer (error titles and details, explanation sentences): ``zh-CN`` when the
 first Chinese or English language the header names (by q-value, then order) is Chinese, ``en``
 otherwise, so a client that sends no header (a script, the CLI) keeps the English texts.
@@ -21,6 +22,7 @@ from pydantic import computed_field
 from typing_extensions import TypedDict
 
 from shared.label_errors import ERRORS
+from shared.row_errors import ROW_ERRORS
 
 ZH, EN = "zh-CN", "en"
 LANGS = (ZH, EN)
@@ -146,6 +148,7 @@ CATALOGUE: dict[str, dict[str, Labels]] = {
                    task_assigned=("有新的工作任务", "A task was assigned"),
                    task_overdue=("工作任务已逾期", "A task is overdue")),
     "error": ERRORS,
+    "row_error": ROW_ERRORS,
 }
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from shared.cells import code_text
+from shared.row_errors import KINDS, FileRefusal, Reason
 
-FORMATS = ".xlsx, .xls, .ods, or CSV/TXT text (UTF-8, GBK or UTF-16)"
 HEADER_SEARCH = 10  # rows looked at for the header
 SKIPPED_LISTED = 100
 # The start of a row below (or among) the data that is not a data row.
@@ -31,18 +31,20 @@ FOOTERS = ("填表人", "填报人", "制表人", "制表", "审核人", "审核
            "备注", "说明", "注：", "注:", "签字", "盖章")
 _FOOTER_STARTS = frozenset(f[0] for f in FOOTERS)
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_SIGNATURES = (  # (magic, what it is)
-    (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG picture"), (b"\xff\xd8\xff", "a JPEG picture"),
-    (b"GIF8", "a GIF picture"), (b"BM", "a BMP picture"), (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"\x1f\x8b", "a gzip archive"), (b"{\\rtf", "an RTF document"))
+_SIGNATURES = (  # (magic, what it is: a key of KINDS)
+    (b"%PDF", "pdf"), (b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF8", "gif"), (b"BM", "bmp"),
+    (b"Rar!", "rar"), (b"7z\xbc\xaf", "7z"), (b"\x1f\x8b", "gzip"), (b"{\\rtf", "rtf"))
 
 
-class UnreadableFile(ValueError):
-    """The file as a whole cannot be read: its format, its encoding, or no header in it."""
+class UnreadableFile(FileRefusal):
+    """The file as a whole cannot be read: its format, its encoding, or no header in it (a code of
+    ``shared.row_errors`` and its values; ``text()`` in the caller's language)."""
 
 
 Columns = dict[str, tuple[str, ...]]
+
+
+_BLANK, _SIGN_OFF = Reason("blank_row"), Reason("sign_off_line")
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,9 @@ class Skipped:
     text: str  # what the row says ("" for a blank row)
 
     def as_dict(self) -> dict[str, object]:
-        return {"row": self.row, "text": self.text}
+        """With why it was skipped: its code and the reason in the caller's language."""
+        why = _SIGN_OFF if self.text else _BLANK
+        return {"row": self.row, "text": self.text, "code": why.code, "reason": why.text()}
 
 
 @dataclass
@@ -79,7 +83,7 @@ def header_map(headers: Sequence[Any], columns: Columns, required: Sequence[str]
     missing = [f for f in required if f not in mapping.values()]
     if missing:
         wanted = "; ".join(f"{f}: {' / '.join(columns[f])}" for f in missing)
-        raise UnreadableFile(f"missing column(s) — {wanted}")
+        raise UnreadableFile("missing_columns", wanted=wanted)
     return mapping
 
 
@@ -110,7 +114,7 @@ def open_table(stream: IO[bytes], columns: Columns, required: Sequence[str], *, 
         return _workbook(stream, _ole2_kind(stream, filename), columns, required, sheet, filename)
     for magic, what in _SIGNATURES:
         if head.startswith(magic):
-            raise UnreadableFile(f"this is {what}, not a sheet; upload it as {FORMATS}")
+            raise UnreadableFile("not_a_sheet", kind=KINDS[what])
     return _text(stream, columns, required)
 
 
@@ -120,20 +124,20 @@ def _zip_kind(stream: IO[bytes]) -> str:
         names = set(archive.namelist())
         mimetype = archive.read("mimetype").decode("ascii", "replace").strip() if "mimetype" in names else ""
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
-        raise UnreadableFile(f"this is a damaged ZIP or workbook file; upload it as {FORMATS}") from exc
+        raise UnreadableFile("damaged_zip") from exc
     finally:
         stream.seek(0)
     if mimetype == "application/vnd.oasis.opendocument.spreadsheet":
         return "ods"
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         if "xl/workbook.bin" in names:
-            raise UnreadableFile("this is an Excel binary workbook (.xlsb); save it as .xlsx or .xls")
+            raise UnreadableFile("xlsb")
         return "xlsx"
     if "word/document.xml" in names or mimetype.endswith("text"):
-        raise UnreadableFile(f"this is a word-processor document, not a sheet; upload it as {FORMATS}")
+        raise UnreadableFile("not_a_sheet", kind=KINDS["docx"])
     if mimetype:
-        raise UnreadableFile(f"this is an OpenDocument file of another kind ({mimetype}); upload it as {FORMATS}")
-    raise UnreadableFile(f"this is a ZIP archive, not a workbook; upload the sheet itself as {FORMATS}")
+        raise UnreadableFile("other_opendocument", mimetype=mimetype)
+    raise UnreadableFile("zip_archive")
 
 
 def _ole2_kind(stream: IO[bytes], filename: str) -> str:
@@ -146,39 +150,32 @@ def _ole2_kind(stream: IO[bytes], filename: str) -> str:
         return name.encode("utf-16-le") in data
 
     if has("EncryptionInfo") or has("EncryptedPackage"):
-        raise UnreadableFile("this workbook is protected by a password; remove the password (or save an "
-                             "unprotected copy) as .xlsx or .xls and upload that")
+        raise UnreadableFile("password_protected")
     if has("WordDocument"):
-        raise UnreadableFile(f"this is a Word 97–2003 document, not a sheet; upload it as {FORMATS}")
+        raise UnreadableFile("not_a_sheet", kind=KINDS["doc"])
     if has("PowerPoint Document"):
-        raise UnreadableFile(f"this is a PowerPoint presentation, not a sheet; upload it as {FORMATS}")
+        raise UnreadableFile("not_a_sheet", kind=KINDS["ppt"])
     if not (has("Workbook") or has("Book")):
-        raise UnreadableFile(_WPS if filename.lower().endswith((".et", ".ett")) else
-                             "this is an OLE2 office file that holds no workbook (a WPS .et file, perhaps); "
-                             "save it as .xlsx or .xls and upload that")
+        raise UnreadableFile("wps_et" if filename.lower().endswith((".et", ".ett")) else "ole2_without_workbook")
     return "xls"
-
-
-_WPS = "this is a WPS .et file that cannot be read; in WPS save it as .xlsx or .xls and upload that"
 
 
 def _workbook(stream: IO[bytes], kind: str, columns: Columns, required: Sequence[str], wanted: str | None,
               filename: str) -> Table:
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum
 
-    what = {"xlsx": "Excel workbook", "xls": "Excel 97–2003 workbook", "ods": "OpenDocument spreadsheet"}[kind]
+    what = KINDS[kind]
     try:
         book = CalamineWorkbook.from_filelike(stream)
     except PasswordError as exc:
-        raise UnreadableFile("this workbook is protected by a password; save an unprotected copy as .xlsx or "
-                             ".xls and upload that") from exc
+        raise UnreadableFile("password_protected") from exc
     except (CalamineError, ValueError, OSError) as exc:
         if filename.lower().endswith((".et", ".ett")):
-            raise UnreadableFile(_WPS) from exc
-        raise UnreadableFile(f"this {what} is damaged and cannot be read ({exc}); save it again as .xlsx") from exc
+            raise UnreadableFile("wps_et") from exc
+        raise UnreadableFile("damaged_workbook", kind=what, exc=str(exc)) from exc
     names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
     if wanted is not None and wanted not in names:
-        raise UnreadableFile(f"the workbook has no sheet named {wanted!r}; its sheets: {', '.join(names)}")
+        raise UnreadableFile("no_such_sheet", wanted=wanted, names=", ".join(names))
     best: UnreadableFile | None = None
     for name in [wanted] if wanted is not None else names:
         try:
@@ -186,11 +183,11 @@ def _workbook(stream: IO[bytes], kind: str, columns: Columns, required: Sequence
             rows = sheet.iter_rows()
             top = list(itertools.islice(rows, HEADER_SEARCH))
         except (CalamineError, ValueError) as exc:
-            raise UnreadableFile(f"sheet {name!r} of this {what} cannot be read ({exc})") from exc
+            raise UnreadableFile("unreadable_sheet", name=name, kind=what, exc=str(exc)) from exc
         try:
             index, mapping = _find_header(top, columns, required)
         except UnreadableFile as exc:
-            best = best or UnreadableFile(f"sheet {name!r}: {exc}" if len(names) > 1 else str(exc))
+            best = best or (exc.in_sheet(name) if len(names) > 1 else exc)
             continue
         offset = (sheet.start or (0, 0))[1]
         found = sheet.merged_cell_ranges if kind != "ods" else _ods_merges(stream, name)
@@ -200,7 +197,7 @@ def _workbook(stream: IO[bytes], kind: str, columns: Columns, required: Sequence
         if merges:
             table.rows = _merged_down(table.rows, merges, set(mapping))
         return table
-    raise best or UnreadableFile("the workbook has no sheets")
+    raise best or UnreadableFile("no_sheets")
 
 
 def _find_header(top: list[list[Any]], columns: Columns, required: Sequence[str]) -> tuple[int, dict[int, str]]:
@@ -211,7 +208,7 @@ def _find_header(top: list[list[Any]], columns: Columns, required: Sequence[str]
             return index, mapping
         best = max(best, (len(mapping), index))
     if not top:
-        raise UnreadableFile("the sheet is empty")
+        raise UnreadableFile("empty_sheet")
     header_map(top[best[1]], columns, required)  # raises, naming what the likeliest header row lacks
     raise AssertionError  # pragma: no cover
 
@@ -303,7 +300,7 @@ def _ods_merges(stream: IO[bytes], sheet: str) -> list[tuple[tuple[int, int], tu
 
 def _encoding(head: bytes) -> str:
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise UnreadableFile("the text is UTF-32, which is not taken; save it as .xlsx or as CSV UTF-8")
+        raise UnreadableFile("utf32")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if head.startswith(codecs.BOM_UTF8):
@@ -313,25 +310,24 @@ def _encoding(head: bytes) -> str:
     if head[0:200:2].count(0) > len(head[0:200:2]) // 2:
         return "utf-16-be"
     if b"\x00" in head:
-        raise UnreadableFile(f"this is a binary file of a kind not known here; upload it as {FORMATS}")
+        raise UnreadableFile("unknown_binary")
     lowered = head[:512].lstrip().lower()
     if lowered.startswith((b"<html", b"<!doctype", b"<?xml", b"<table")):
-        raise UnreadableFile("this is a web page or XML file (perhaps Excel's \"web page\" or \"XML spreadsheet\" "
-                             "format), not a sheet; save it as .xlsx or .xls and upload that")
+        raise UnreadableFile("web_page")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             codecs.getincrementaldecoder(encoding)().decode(head[:65000])
         except UnicodeDecodeError:
             continue
         return encoding
-    raise UnreadableFile("the text is neither UTF-8, GBK/GB18030 nor UTF-16; save it as .xlsx or as CSV UTF-8")
+    raise UnreadableFile("bad_encoding")
 
 
 def _text(stream: IO[bytes], columns: Columns, required: Sequence[str]) -> Table:
     head = stream.read(65536)
     stream.seek(0)
     if not head.strip():
-        raise UnreadableFile("the file is empty")
+        raise UnreadableFile("empty_file")
     encoding = _encoding(head)
     sample = head[:4096].decode(encoding, "ignore")
     lines = [line for line in sample.splitlines()[:HEADER_SEARCH] if line.strip()]
@@ -350,4 +346,4 @@ def _read_on(reader: Iterator[list[str]], encoding: str) -> Iterator[tuple[int, 
         for number, cells in enumerate(reader, start=1):
             yield number, cells
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise UnreadableFile(f"the text cannot be read past row {number} as {encoding}: {exc}") from exc
+        raise UnreadableFile("unreadable_text", row=number, encoding=encoding, exc=str(exc)) from exc

@@ -34,6 +34,7 @@ from records.roster.models import Assignment, Person, Region, Section, Unit
 from records.tasks.models import Task
 from records.work_logs.models import WorkLog
 from shared.errors import Forbidden, NotFound
+from shared.row_errors import Reason
 from shared.service_auth import Caller
 from shared.touched import touch
 
@@ -292,23 +293,23 @@ async def valid_record(
     return record, unit
 
 
-def refusal_for_unit(caller: Caller, unit: Unit | None, *, region_id: uuid.UUID) -> str | None:
+def refusal_for_unit(caller: Caller, unit: Unit | None, *, region_id: uuid.UUID) -> Reason | None:
     """Why a row naming this unit (for placing people) is refused, or None."""
     if unit is None or unit.region_id != region_id or not sees_unit(caller, unit):
-        return "no unit with this code in the region"
+        return Reason("unknown_unit")
     if not manages(caller):
-        return "a unit you do not manage"
+        return Reason("unit_not_managed")
     return None
 
 
 def refusal_for_placed_person(caller: Caller, *, unit_id: uuid.UUID, region_id: uuid.UUID,
-                              route_region_id: uuid.UUID | None = None) -> str | None:
+                              route_region_id: uuid.UUID | None = None) -> Reason | None:
     """Why a row naming an existing person, last placed in unit ``unit_id`` of ``region_id``, is
     refused, or None: the person must be in a unit the caller manages (and, for a region's
     roster, one of that region: a transfer between regions is a move, never a roster row)."""
     if route_region_id is not None and region_id != route_region_id:
-        return "works in a unit of another region"
+        return Reason("other_region")
     if not (manages(caller) and caller.sees_unit(unit_id, region_id)):
-        return "no such person in the units you manage"
+        return Reason("unknown_staff_no")
     return None
 

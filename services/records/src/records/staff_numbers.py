@@ -14,9 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.roster.models import Assignment, Person, Region, Unit
-
-NUMERIC_CELL = ("the cell holds the number {value}, which has no leading zeros: format the column as text, "
-                "or set the region's staff-number width (its settings) to have them padded back")
+from shared.row_errors import Reason
 
 
 def was_number(value: Any) -> bool:
@@ -24,10 +22,9 @@ def was_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def nobody(value: Any, staff_no: str) -> str:
+def nobody(value: Any, staff_no: str) -> Reason:
     """Why a staff number that matches nobody the caller manages is refused (``value``: the cell)."""
-    reason = "no such person in the units you manage"
-    return f"{reason}; {NUMERIC_CELL.format(value=staff_no)}" if was_number(value) else reason
+    return Reason("unknown_staff_no_lost_zeros", value=staff_no) if was_number(value) else Reason("unknown_staff_no")
 
 
 def padded(staff_no: str, width: int | None) -> str:

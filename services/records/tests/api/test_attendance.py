@@ -128,7 +128,8 @@ class TestRejectedFiles:
         response = await upload(client, "dup.csv", body)
         assert response.status_code == 422
         assert response.json()["errors"] == [{"row": 4, "column": "day", "value": "2025-03-08", "sheet": None,
-                                              "heading": "日期", "reason": "the same person and day as row 2"}]
+                                              "heading": "日期", "code": "duplicate_day",
+                                              "reason": "the same person and day as row 2"}]
 
     async def test_a_person_outside_the_unit_admins_unit(self, client: httpx.AsyncClient,
                                                         county: dict[str, Any]) -> None:
@@ -137,7 +138,7 @@ class TestRejectedFiles:
         response = await upload(client, "x.csv", body, **town_admin)
         assert response.status_code == 422
         assert response.json()["errors"][0] == {"row": 3, "column": "staff_no", "value": f"{county['tag']}03",
-                                                "sheet": None, "heading": "工号",
+                                                "sheet": None, "heading": "工号", "code": "unknown_staff_no",
                                                 "reason": "no such person in the units you manage"}
 
     @pytest.mark.parametrize(("name", "content", "reason"), [
@@ -170,7 +171,8 @@ class TestRejectedFiles:
     async def test_a_line_that_is_not_json(self, client: httpx.AsyncClient, county: dict[str, Any]) -> None:
         response = await client.post("/api/v1/records/attendance/stream", content=b'{"staff_no": "x"}\nnot json\n')
         assert response.status_code == 422
-        assert {"row": 2, "column": "*", "value": "", "reason": "not a JSON object"} in response.json()["errors"]
+        assert {"row": 2, "column": "*", "value": "", "code": "not_json_object",
+                "reason": "not a JSON object"} in response.json()["errors"]
 
 
 class TestExport:

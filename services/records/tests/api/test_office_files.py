@@ -26,8 +26,10 @@ EXPECTED = [
     ["GZ0105", "买买提·艾力", "ZZB", "组织科", "不在编", "2025-01-01", ""],  # typed as ＧＺ０１０５
     ["GZ0106", "张\u3000三", "ZZB", "组织科", "其他在编", "2025-01-01", ""],
 ]
-SIGN_OFF = [{"row": 10, "text": ""}, {"row": 11, "text": "填表人：张三            审核人：李四"},
-            {"row": 12, "text": "制表日期：2025年3月31日"}]
+_SIGN = {"code": "sign_off_line", "reason": "sign-off, total or note line"}
+SIGN_OFF = [{"row": 10, "text": "", "code": "blank_row", "reason": "blank row"},
+            {"row": 11, "text": "填表人：张三            审核人：李四", **_SIGN},
+            {"row": 12, "text": "制表日期：2025年3月31日", **_SIGN}]
 
 
 def office(name: str) -> bytes:
@@ -102,7 +104,8 @@ async def test_a_row_error_names_the_sheet_the_row_the_heading_and_the_value(cli
                                  files={"file": ("attendance.xls", office("attendance.xls"))})
     assert response.status_code == 422
     assert response.json()["errors"][0] == {"row": 3, "column": "staff_no", "heading": "工号", "sheet": "三月考勤",
-                                            "value": "GZ0101", "reason": "no such person in the units you manage"}
+                                            "value": "GZ0101", "code": "unknown_staff_no",
+                                            "reason": "no such person in the units you manage"}
     assert [e["row"] for e in response.json()["errors"]] == list(range(3, 15))
 
 

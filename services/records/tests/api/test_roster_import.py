@@ -112,4 +112,5 @@ async def test_systems_send_the_roster_as_json_lines(client: httpx.AsyncClient, 
     assert counts(response) == {"rows": 3, "added": 3, "moved": 0, "unchanged": 0}
     broken = await client.post(f"/api/v1/records/regions/{region['id']}/roster/stream", content=b"[1, 2]\n")
     assert broken.status_code == 422
-    assert broken.json()["errors"] == [{"row": 1, "column": "*", "value": "", "reason": "not a JSON object"}]
+    assert broken.json()["errors"] == [{"row": 1, "column": "*", "value": "", "code": "not_json_object",
+                                        "reason": "not a JSON object"}]

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from records.attendance.models import STATUSES
 from shared.cells import code_text
 from shared.cells import parse_day as parse_day  # every importer's dates
+from shared.row_errors import Reason, RowProblem
 from shared.tabular import Columns, Table, UnreadableFile, open_table
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -50,11 +51,13 @@ class RowError:
     row: int
     column: str  # the field
     value: str
-    reason: str
+    reason: Reason
 
     def as_dict(self, table: Table | None = None) -> dict[str, object]:
-        """With the sheet and the column as headed in the file when the rows came from one."""
-        found: dict[str, object] = {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+        """The reason's code and text (in the caller's language, made only here, for the rows in error), with
+        the sheet and the column as headed in the file when the rows came from one."""
+        found: dict[str, object] = {"row": self.row, "column": self.column, "value": self.value,
+                                    "code": self.reason.code, "reason": self.reason.text()}
         if table is not None:
             found["sheet"] = table.sheet
             found["heading"] = table.headings.get(self.column, self.column)
@@ -62,6 +65,8 @@ class RowError:
 
 
 SheetError = UnreadableFile
+NOT_JSON = Reason("not_json_object")
+MISSING = Reason("missing_value")
 
 
 class FileLayout(BaseModel):
@@ -71,8 +76,8 @@ class FileLayout(BaseModel):
     sheet: str | None = Field(description="the workbook sheet read (the one with the header, or the one named)")
     header_row: int = Field(description="the header's row number as the file's program shows it")
     skipped: list[dict[str, Any]] = Field(
-        description="blank rows and sign-off lines (填表人, 审核人, 合计, …) not read as data: row and text "
-                    "(the first 100)")
+        description="blank rows and sign-off lines (填表人, 审核人, 合计, …) not read as data: row, text, and why "
+                    "(code blank_row or sign_off_line, reason in the caller's language) (the first 100)")
     skipped_rows: int
 
 
@@ -115,18 +120,20 @@ def _json_row(number: int, line: bytes) -> RawRow:
     try:
         value = json.loads(line)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than any row ever is
-        return RawRow(number, {"__error__": "not a JSON object"})
+        return RawRow(number, {"__error__": NOT_JSON})
     if not isinstance(value, dict):
-        return RawRow(number, {"__error__": "not a JSON object"})
+        return RawRow(number, {"__error__": NOT_JSON})
     return RawRow(number, value)
+
+
+_WORDS = ", ".join(sorted(k for k in STATUS_WORDS if not k.isascii()))
 
 
 def parse_status(value: Any) -> str:
     text = str(value or "").strip()
     status = STATUS_WORDS.get(text) or STATUS_WORDS.get(text.lower())
     if status is None:
-        raise ValueError(f"unknown status; use one of {', '.join(sorted(k for k in STATUS_WORDS if not k.isascii()))}"
-                         f" or {', '.join(STATUSES)}")
+        raise RowProblem("unknown_status", words=_WORDS, codes=", ".join(STATUSES))
     return status
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from records.attendance import history, service
 from records.attendance.importer import DryRunDep, RawRow, SheetDep, SheetError, json_lines, read_rows, settled
-from records.attendance.service import ImportRejected, ImportResult
+from records.attendance.service import ImportResult
 from records.config import SettingsDep
 from records.exporting import table_response
 from records.roster.router import PeriodDep
@@ -88,10 +88,6 @@ class AttendanceChangePage(BaseModel):
     offset: int
 
 
-def _rejected(exc: SheetError) -> ImportRejected:
-    return ImportRejected(str(exc), errors=[{"row": 1, "column": "*", "value": "", "reason": str(exc)}])
-
-
 @router.post("/import", response_model=ImportResult, responses=REJECTED,
              summary="Import a sheet (.xlsx, .xls, .ods, CSV or tab text in UTF-8, GBK or UTF-16): "
                      "工号, 日期, 状态 (, 姓名, 备注)")
@@ -106,7 +102,7 @@ async def import_file(file: Annotated[UploadFile, File(description="the sheet")]
         table, rows = await asyncio.to_thread(read_rows, file.file, filename=file.filename or "", sheet=sheet)
         result = await service.load_sync_rows(session, rows, caller=caller, today=settings.today(), table=table)
     except SheetError as exc:
-        raise _rejected(exc) from exc
+        raise service.refused_file(exc) from exc
     return await settled(session, result, table, dry_run=dry_run)
 
 

@@ -13,14 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import scope, staff_numbers
-from records.attendance.importer import FileImport, RawRow, RowError, parse_day, parse_status, staff_no_of
+from records.attendance.importer import MISSING, FileImport, RawRow, RowError, parse_day, parse_status, staff_no_of
 from records.attendance.models import Attendance
 from records.errors import InvalidReference
 from records.roster.models import Assignment, Person, Unit
 from shared.errors import Unprocessable
 from shared.periods import Period
+from shared.row_errors import Reason, RowProblem
 from shared.service_auth import Caller
-from shared.tabular import Table
+from shared.tabular import Table, UnreadableFile
 
 BATCH = 5000
 MAX_ERRORS_LISTED = 1000
@@ -30,6 +31,20 @@ COPY_COLUMNS = ["row_no", "person_id", "day", "unit_id", "status", "note"]
 class ImportRejected(Unprocessable):
     code = "import_rejected"
     title = "The file has bad rows; nothing was written"
+
+
+def rejected(errors: list[RowError], table: Table | None, *, bad: int, rows: int,
+             extra: dict[str, Any] | None = None) -> ImportRejected:
+    """Every bad row (the first ``MAX_ERRORS_LISTED``), each reason in the caller's language."""
+    return ImportRejected(Reason("bad_rows", bad=bad, rows=rows).text(),
+                          errors=[e.as_dict(table) for e in errors[:MAX_ERRORS_LISTED]], extra=extra)
+
+
+def refused_file(exc: UnreadableFile) -> ImportRejected:
+    """A file that cannot be read as a whole, said in the caller's language."""
+    reason = exc.text()
+    return ImportRejected(reason, errors=[{"row": 1, "column": "*", "value": "", "code": exc.reason.code,
+                                           "reason": reason}])
 
 
 class ImportResult(FileImport):
@@ -65,7 +80,7 @@ class _Loader:
     person_index: dict[uuid.UUID, int] = field(default_factory=dict)
     pending: asyncio.Future[None] | None = None
 
-    def error(self, row: RawRow, column: str, value: Any, reason: str) -> None:
+    def error(self, row: RawRow, column: str, value: Any, reason: Reason) -> None:
         if len(self.errors) < MAX_ERRORS_LISTED:
             self.errors.append(RowError(row.number, column, str(value if value is not None else "")[:100], reason))
 
@@ -143,7 +158,7 @@ class _Loader:
         key = index << 20 | record[2].toordinal()
         first = self.seen.setdefault(key, row.number)
         if first != row.number:
-            self.error(row, "day", record[2].isoformat(), f"the same person and day as row {first}")
+            self.error(row, "day", record[2].isoformat(), Reason("duplicate_day", first=first))
             return False
         return True
 
@@ -171,18 +186,18 @@ class _Loader:
         ok = True
         try:
             day = parse_day(values.get("day"))
-        except ValueError as exc:
-            self.error(row, "day", values.get("day"), str(exc))
+        except RowProblem as exc:
+            self.error(row, "day", values.get("day"), exc.reason)
             ok = False
         try:
             status = parse_status(values.get("status"))
-        except ValueError as exc:
-            self.error(row, "status", values.get("status"), str(exc))
+        except RowProblem as exc:
+            self.error(row, "status", values.get("status"), exc.reason)
             ok = False
         note = str(values.get("note") or "").strip()[:200] or None
         person = self.people.get(staff_no) if staff_no else None
         if not staff_no:
-            self.error(row, "staff_no", "", "required")
+            self.error(row, "staff_no", "", MISSING)
             return None
         visible = person is not None and any(
             scope.refusal_for_placed_person(self.caller, unit_id=u, region_id=r) is None
@@ -193,25 +208,25 @@ class _Loader:
         if not ok:
             return None
         if day > self.today:
-            self.error(row, "day", day.isoformat(), f"after today ({self.today.isoformat()}): not yet happened")
+            self.error(row, "day", day.isoformat(), Reason("day_in_future", today=self.today.isoformat()))
             return None
         placement = next(((u, r) for start, end, u, r in person.placements
                           if start <= day and (end is None or day <= end)), None)
         if placement is None:
-            self.error(row, "day", day.isoformat(), f"{staff_no} is not on the roster on that day")
+            self.error(row, "day", day.isoformat(), Reason("not_on_roster", staff_no=staff_no))
             return None
         if scope.refusal_for_placed_person(self.caller, unit_id=placement[0], region_id=placement[1]):
-            self.error(row, "day", day.isoformat(), f"on that day {staff_no} belongs to a unit you do not manage")
+            self.error(row, "day", day.isoformat(), Reason("unit_not_managed_that_day", staff_no=staff_no))
             return None
         return (row.number, person.id, day, placement[0], status, note)
 
     async def finish(self) -> ImportResult:
         await self._settle()
         if self.rows == 0:
-            raise ImportRejected("the file has no rows", errors=[])
+            raise ImportRejected(Reason("no_rows").text(), errors=[])
         if self.bad_rows:
-            raise ImportRejected(f"{self.bad_rows} bad row(s) of {self.rows}; nothing was written",
-                                 errors=[e.as_dict(self.table) for e in self.errors], extra={"bad_rows": self.bad_rows})
+            raise rejected(self.errors, self.table, bad=self.bad_rows, rows=self.rows,
+                           extra={"bad_rows": self.bad_rows})
         if not self.staged:
             return ImportResult(rows=self.rows, inserted=self.direct, updated=0, unchanged=0)
         driver = await self._raw()

@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import scope
-from records.attendance.importer import FileImport, RawRow, RowError, SheetError, parse_day, read_rows, staff_no_of
-from records.attendance.service import ImportRejected
+from records.attendance.importer import MISSING, FileImport, RawRow, RowError, parse_day, read_rows, staff_no_of
+from records.attendance.service import ImportRejected, rejected
 from records.roster.models import Assignment, Person, Section, Unit
-from records.staff_numbers import NUMERIC_CELL, padded, was_number
+from records.staff_numbers import padded, was_number
 from shared.cells import code_text
+from shared.row_errors import Reason, RowProblem
 from shared.service_auth import Caller
 from shared.tabular import Table
 
@@ -37,6 +38,9 @@ REQUIRED = ("staff_no", "name", "unit", "category", "active_from")
 CATEGORIES = {"班子成员": "leadership", "领导班子": "leadership", "中层干部": "middle", "中层": "middle",
               "其他在编": "staff", "在编": "staff", "一般干部": "staff", "不在编": "non_staff", "编外": "non_staff",
               **{c: c for c in ("leadership", "middle", "staff", "non_staff")}}
+
+
+UNKNOWN_CATEGORY = Reason("unknown_category")
 
 
 class _Keep:
@@ -63,7 +67,7 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
                         caller: Caller, table: Table | None = None) -> RosterImportResult:
     region = await scope.valid_region(session, caller, region_id)
     if not rows:
-        raise ImportRejected("the file has no rows", errors=[])
+        raise ImportRejected(Reason("no_rows").text(), errors=[])
     units = {u.code: u for u in await session.scalars(select(Unit).where(Unit.region_id == region_id))}
     staff_nos = [padded(staff_no_of(r.values.get("staff_no")), region.staff_no_width) for r in rows]
     persons = {p.staff_no: p for p in await session.scalars(select(Person).where(Person.staff_no.in_(staff_nos)))}
@@ -88,34 +92,34 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
             continue
         name = str(v.get("name") or "").strip()
         if not staff_no:
-            errors.append(RowError(row.number, "staff_no", "", "required"))
+            errors.append(RowError(row.number, "staff_no", "", MISSING))
         elif staff_no in seen:
-            errors.append(RowError(row.number, "staff_no", staff_no, f"also on row {seen[staff_no]}"))
+            errors.append(RowError(row.number, "staff_no", staff_no,
+                                   Reason("duplicate_staff_no", first=seen[staff_no])))
         else:
             seen[staff_no] = row.number
         if not name:
-            errors.append(RowError(row.number, "name", "", "required"))
+            errors.append(RowError(row.number, "name", "", MISSING))
         unit = units.get(code_text(v.get("unit")))
         refused = scope.refusal_for_unit(caller, unit, region_id=region_id)
         if refused:
             errors.append(RowError(row.number, "unit", str(v.get("unit") or ""), refused))
         category = CATEGORIES.get(code_text(v.get("category")))
         if category is None:
-            errors.append(RowError(row.number, "category", str(v.get("category") or ""),
-                                   "use 班子成员, 中层干部, 其他在编 or 不在编"))
+            errors.append(RowError(row.number, "category", str(v.get("category") or ""), UNKNOWN_CATEGORY))
         try:
             active_from = parse_day(v.get("active_from"))
-        except ValueError as exc:
-            errors.append(RowError(row.number, "active_from", str(v.get("active_from") or ""), str(exc)))
+        except RowProblem as exc:
+            errors.append(RowError(row.number, "active_from", str(v.get("active_from") or ""), exc.reason))
             active_from = None
         person = persons.get(staff_no)
         if person is None and staff_no and region.staff_no_width is None and was_number(v.get("staff_no")):
-            errors.append(RowError(row.number, "staff_no", staff_no, NUMERIC_CELL.format(value=staff_no)))
+            errors.append(RowError(row.number, "staff_no", staff_no, Reason("staff_no_lost_zeros", value=staff_no)))
         placement = current.get(person.id) if person else None
         if placement is not None and active_from is not None and placement.active_to is None \
                 and active_from < placement.active_from:
             errors.append(RowError(row.number, "active_from", active_from.isoformat(),
-                                   f"before the current placement began ({placement.active_from})"))
+                                   Reason("before_placement", began=placement.active_from.isoformat())))
         if placement is not None:
             where = placed_in[placement.unit_id]
             refused = scope.refusal_for_placed_person(caller, unit_id=where.id, region_id=where.region_id,
@@ -126,14 +130,13 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
         if "post" in v:  # a sheet without the column leaves posts as they are
             post = str(v.get("post") or "").strip() or None
             if post is not None and len(post) > 64:
-                errors.append(RowError(row.number, "post", post[:100], "at most 64 characters"))
+                errors.append(RowError(row.number, "post", post[:100], Reason("too_long", limit=64)))
         if len(errors) == bad:
             section_name = str(v.get("section") or "").strip() or None
             assert unit is not None and category is not None
             plan.append((row, staff_no, name, unit, section_name, category, active_from, post))
     if errors:
-        raise ImportRejected(f"{len({e.row for e in errors})} bad row(s) of {len(rows)}; nothing was written",
-                             errors=[e.as_dict(table) for e in errors[:1000]])
+        raise rejected(errors, table, bad=len({e.row for e in errors}), rows=len(rows))
     added = moved = unchanged = 0
     for _row, staff_no, name, unit, section_name, category, active_from, post in plan:
         section_id = None
@@ -177,6 +180,3 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
     await session.flush()
     return RosterImportResult(rows=len(rows), added=added, moved=moved, unchanged=unchanged)
 
-
-def sheet_error(exc: SheetError) -> ImportRejected:
-    return ImportRejected(str(exc), errors=[{"row": 1, "column": "*", "value": "", "reason": str(exc)}])

@@ -12,11 +12,12 @@ from fastapi.responses import Response
 
 from records import scope
 from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, settled
+from records.attendance.service import refused_file
 from records.config import SettingsDep
 from records.exporting import table_response
 from records.roster import importer as roster_importer
 from records.roster import service
-from records.roster.importer import RosterImportResult, read_sheet, sheet_error
+from records.roster.importer import RosterImportResult, read_sheet
 from records.roster.names import NamesIn, NamesRead, names
 from records.roster.schemas import (
     HeadcountsRead,
@@ -162,7 +163,7 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
     try:
         table, rows = await asyncio.to_thread(read_sheet, file.filename or "", file.file, sheet)
     except SheetError as exc:
-        raise sheet_error(exc) from exc
+        raise refused_file(exc) from exc
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller, table=table)
     return await settled(session, result, table, dry_run=dry_run)
 

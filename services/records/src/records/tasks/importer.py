@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import events, scope, staff_numbers
 from records.attendance.importer import FileImport, RawRow, RowError, parse_day, read_rows, staff_no_of
-from records.attendance.service import ImportRejected
+from records.attendance.service import ImportRejected, rejected
 from records.roster.models import Assignment, Person, Unit
 from records.tasks.models import Task
 from shared.cells import code_text
+from shared.row_errors import Reason, RowProblem
 from shared.service_auth import Caller
 from shared.tabular import Table
 
@@ -52,16 +53,16 @@ def _weight(value: object) -> Decimal:
     try:
         weight = Decimal(code_text(value))
     except InvalidOperation as exc:
-        raise ValueError("not a number") from exc
+        raise RowProblem("not_a_number") from exc
     if not Decimal(0) < weight <= Decimal(1000):
-        raise ValueError("must be above 0 and at most 1000")
+        raise RowProblem("weight_out_of_range")
     return weight
 
 
 async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Caller,
                        table: Table | None = None) -> TaskImportResult:
     if not rows:
-        raise ImportRejected("the file has no rows", errors=[])
+        raise ImportRejected(Reason("no_rows").text(), errors=[])
     staff_nos = {staff_no_of(r.values.get("staff_no")) for r in rows}
     known = await staff_numbers.widths(session)
     stored = await staff_numbers.stored_numbers(session, staff_nos, known) if known else {}
@@ -90,28 +91,27 @@ async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Cal
             errors.append(RowError(row.number, "staff_no", staff_no, refused))
         title = str(v.get("title") or "").strip()
         if not title or len(title) > 200:
-            errors.append(RowError(row.number, "title", title[:100], "required, at most 200 characters"))
+            errors.append(RowError(row.number, "title", title[:100], Reason("bad_text_length", limit=200)))
         weights = {}
         for column in ("intensity", "difficulty", "quantity"):
             try:
                 weights[column] = _weight(v.get(column))
-            except ValueError as exc:
-                errors.append(RowError(row.number, column, str(v.get(column) or ""), str(exc)))
+            except RowProblem as exc:
+                errors.append(RowError(row.number, column, str(v.get(column) or ""), exc.reason))
         try:
             due_on = parse_day(v.get("due_on"))
-        except ValueError as exc:
-            errors.append(RowError(row.number, "due_on", str(v.get("due_on") or ""), str(exc)))
+        except RowProblem as exc:
+            errors.append(RowError(row.number, "due_on", str(v.get("due_on") or ""), exc.reason))
             due_on = None
         key = (staff_no, title, due_on)
         if key in seen:
-            errors.append(RowError(row.number, "title", title, f"the same task as row {seen[key]}"))
+            errors.append(RowError(row.number, "title", title, Reason("duplicate_task", first=seen[key])))
         seen.setdefault(key, row.number)
         if len(errors) == bad and person is not None and due_on is not None:
             supervised = str(v.get("supervised") or "").strip().lower() in YES
             plan.append((person, title, due_on, weights, supervised))
     if errors:
-        raise ImportRejected(f"{len({e.row for e in errors})} bad row(s) of {len(rows)}; nothing was written",
-                             errors=[e.as_dict(table) for e in errors[:1000]])
+        raise rejected(errors, table, bad=len({e.row for e in errors}), rows=len(rows))
     existing = {(t.person_id, t.title, t.due_on): t for t in await session.scalars(
         select(Task).where(Task.person_id.in_([p[0] for p, *_ in plan])))}
     added: list[Task] = []

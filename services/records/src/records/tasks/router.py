@@ -12,9 +12,9 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, settled
+from records.attendance.service import refused_file
 from records.config import SettingsDep
 from records.exporting import table_response
-from records.roster.importer import sheet_error
 from records.roster.models import Person
 from records.roster.router import PeriodDep
 from records.tasks import importer as task_importer
@@ -48,7 +48,7 @@ async def import_tasks(file: Annotated[UploadFile, File()], session: SessionDep,
     try:
         table, rows = await asyncio.to_thread(read_sheet, file.filename or "", file.file, sheet)
     except SheetError as exc:
-        raise sheet_error(exc) from exc
+        raise refused_file(exc) from exc
     result = await task_importer.import_tasks(session, rows, caller=caller, table=table)
     return await settled(session, result, table, dry_run=dry_run)
 
