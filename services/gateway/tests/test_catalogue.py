@@ -19,6 +19,9 @@ PACKAGES = ("shared", "records", "scoring", "quota", "gateway")
 _INLINE_CODE = re.compile(r"""\bcode\s*=\s*["']([a-z][a-z_:]*)["']""")
 # a code given as a positional argument: the gateway's _unauthorized(detail, code), the procedure's Check(code, ...)
 _POSITIONAL = re.compile(r"""_unauthorized\(.*,\s*["']([a-z_]+)["']\)|\bCheck\(["']([a-z_]+)["']""")
+# an import's reason for refusing a row or a file: Reason("bad_date", ...), RowProblem(...), UnreadableFile(...)
+_ROW_ERROR = re.compile(r"""\b(?:Reason|RowProblem|UnreadableFile|FileRefusal)\(\s*["']([a-z0-9_]+)["']"""
+                        r"""(?:\s+if\s.*?\selse\s+["']([a-z0-9_]+)["'])?""")
 
 
 def _enum_values(node: Any, where: str = "") -> Iterator[tuple[str, str]]:
@@ -48,13 +51,23 @@ def _subclasses(cls: type[AppError]) -> Iterator[type[AppError]]:
 
 def error_codes() -> set[str]:
     """The code of every AppError class and every code a service passes where it raises or renders one."""
-    sources = {Path(m.__file__) for m in _modules() if getattr(m, "__file__", None)}
+    sources = _sources()
     codes = {cls.code for cls in _subclasses(AppError)} | {AppError.code}
     for source in sources:
         text = source.read_text(encoding="utf-8")
         codes |= set(_INLINE_CODE.findall(text))
         codes |= {code for found in _POSITIONAL.findall(text) for code in found if code}
     return codes
+
+
+def _sources() -> set[Path]:
+    return {Path(m.__file__) for m in _modules() if getattr(m, "__file__", None)}
+
+
+def row_error_codes() -> set[str]:
+    """Every reason an import gives for a row or a file it refuses, where the services name it."""
+    return {code for source in _sources() for found in _ROW_ERROR.findall(source.read_text(encoding="utf-8"))
+            for code in found if code}
 
 
 def _labelled(codes: dict[str, dict[str, str]]) -> bool:
@@ -72,6 +85,15 @@ def test_every_error_code_has_both_labels() -> None:
     assert {"validation_error", "token_expired", "unauthenticated", "round_closed", "ballots_missing",
             "allocation_has_warnings"} <= codes
     assert sorted(codes - set(CATALOGUE["error"])) == []
+
+
+def test_every_row_error_code_has_both_labels() -> None:
+    codes = row_error_codes()
+    assert {"unknown_staff_no", "bad_date", "duplicate_day", "missing_value", "not_a_sheet", "wps_et",
+            "ole2_without_workbook", "unknown_status", "not_json_object", "blank_row"} <= codes
+    assert sorted(codes - set(CATALOGUE["row_error"])) == []
+    assert CATALOGUE["row_error"]["duplicate_day"] == {"zh-CN": "与第 … 行的人员和日期相同",
+                                                      "en": "the same person and day as row …"}
 
 
 async def test_every_enum_value_of_the_api_has_both_labels(gateway: httpx.AsyncClient) -> None:

@@ -21,13 +21,14 @@ FORMATS: Localised = {ZH: ".xlsx、.xls、.ods 或 CSV/TXT 文本（UTF-8、GBK 
 SAVE_AS: Localised = {ZH: "另存为 .xlsx 或 .xls 后上传", EN: "save it as .xlsx or .xls and upload that"}
 # What a file that is not a sheet turned out to be.
 KINDS: dict[str, Localised] = {k: {ZH: zh, EN: en} for k, (zh, en) in {
-    "pdf": ("PDF 文档", "a PDF document"), "png": ("PNG 图片", "a PNG picture"),
-    "jpeg": ("JPEG 图片", "a JPEG picture"),
-    "gif": ("GIF 图片", "a GIF picture"), "bmp": ("BMP 图片", "a BMP picture"), "rar": ("RAR 压缩包", "a RAR archive"),
-    "7z": ("7-Zip 压缩包", "a 7-Zip archive"), "gzip": ("gzip 压缩包", "a gzip archive"),
-    "rtf": ("RTF 文档", "an RTF document"), "docx": ("文字处理文档", "a word-processor document"),
-    "doc": ("Word 97–2003 文档", "a Word 97–2003 document"),
-    "ppt": ("PowerPoint 演示文稿", "a PowerPoint presentation"),
+    "pdf": ("一份 PDF 文档", "a PDF document"), "png": ("一张 PNG 图片", "a PNG picture"),
+    "jpeg": ("一张 JPEG 图片", "a JPEG picture"), "gif": ("一张 GIF 图片", "a GIF picture"),
+    "bmp": ("一张 BMP 图片", "a BMP picture"), "rar": ("一个 RAR 压缩包", "a RAR archive"),
+    "7z": ("一个 7-Zip 压缩包", "a 7-Zip archive"), "gzip": ("一个 gzip 压缩包", "a gzip archive"),
+    "rtf": ("一份 RTF 文档", "an RTF document"), "docx": ("一份文字处理文档", "a word-processor document"),
+    "doc": ("一份 Word 97–2003 文档", "a Word 97–2003 document"),
+    "ppt": ("一份 PowerPoint 演示文稿", "a PowerPoint presentation"),
+    # workbooks
     "xlsx": ("Excel 工作簿", "Excel workbook"), "xls": ("Excel 97–2003 工作簿", "Excel 97–2003 workbook"),
     "ods": ("OpenDocument 电子表格", "OpenDocument spreadsheet")}.items()}
 
@@ -86,11 +87,11 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "this is an OLE2 office file that holds no workbook (a WPS .et file, perhaps); {save_as}"),
     "wps_et": ("这是无法读取的 WPS .et 文件；请在 WPS 中另存为 .xlsx 或 .xls 后上传",
                "this is a WPS .et file that cannot be read; in WPS save it as .xlsx or .xls and upload that"),
-    "damaged_workbook": ("此{kind}已损坏，无法读取（{exc}）；请重新另存为 .xlsx",
+    "damaged_workbook": ("此 {kind} 已损坏，无法读取（{exc}）；请重新另存为 .xlsx",
                          "this {kind} is damaged and cannot be read ({exc}); save it again as .xlsx"),
     "no_such_sheet": ("工作簿中没有名为“{wanted}”的工作表；现有工作表：{names}",
                       "the workbook has no sheet named '{wanted}'; its sheets: {names}"),
-    "unreadable_sheet": ("此{kind}的工作表“{name}”无法读取（{exc}）",
+    "unreadable_sheet": ("此 {kind} 的工作表“{name}”无法读取（{exc}）",
                          "sheet '{name}' of this {kind} cannot be read ({exc})"),
     "no_sheets": ("工作簿中没有工作表", "the workbook has no sheets"),
     "empty_sheet": ("工作表是空的", "the sheet is empty"),
