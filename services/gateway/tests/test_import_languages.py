@@ -16,6 +16,7 @@ from .conftest import World
 
 ZH = {"accept-language": "zh-CN,zh;q=0.9,en;q=0.8"}
 EN = {"accept-language": "en-GB,en;q=0.9"}
+ZH_DETAIL, EN_DETAIL = "3 行有误（共 3 行），未写入任何内容", "3 bad row(s) of 3; nothing was written"
 HEADER = "工号,姓名,单位编码,科室,人员类别,起始日期\n"
 
 
@@ -43,8 +44,8 @@ async def test_the_same_bad_roster_in_chinese_and_in_english(gateway_app: FastAP
              f"{b},,T1,,其他在编,三月一日\n")
     zh, en = await _both(gateway_app, f"/api/v1/records/regions/{world.region['a']}/roster/import",
                          world.headers["P"], files={"file": ("名册.csv", sheet.encode("gb18030"), "text/csv")})
-    assert (zh["title"], zh["detail"]) == ("导入文件未通过校验", "3 行有误（共 3 行），未写入任何内容")
-    assert (en["title"], en["detail"]) == ("The file has bad rows; nothing was written", "3 bad row(s) of 3; nothing was written")
+    assert (zh["title"], zh["detail"]) == ("导入文件未通过校验", ZH_DETAIL)
+    assert (en["title"], en["detail"]) == ("The file has bad rows; nothing was written", EN_DETAIL)
     assert [e["heading"] for e in zh["errors"]] == ["单位编码", "工号", "人员类别", "起始日期", "姓名", "起始日期"]
     assert _reasons(zh) == [
         (3, "unit", "unknown_unit", "本地区没有此编码的单位"),
@@ -77,7 +78,7 @@ async def test_the_same_bad_attendance_stream_in_chinese_and_in_english(gateway_
         "not a JSON object", "no such person in the units you manage", "no such day (2025-13-01)",
         _reasons(en)[3][3], "required"]
     assert _reasons(en)[3][3].startswith("unknown status; use one of ")
-    assert (zh["detail"], en["detail"]) == ("3 行有误（共 3 行），未写入任何内容", "3 bad row(s) of 3; nothing was written")
+    assert (zh["detail"], en["detail"]) == (ZH_DETAIL, EN_DETAIL)
 
 
 async def test_the_same_bad_task_sheet_in_chinese_and_in_english(gateway_app: FastAPI, world: World) -> None:

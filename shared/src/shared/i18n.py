@@ -6,7 +6,8 @@ it. The ``code`` never changes. In English the texts are as raised. In Chinese t
 code's label in the catalogue; the detail is a fixed sentence for the answers that say no more than
 their code (401, 403, 404, 405, 409, 413, 429, 5xx) and for request validation (each field's
 ``message`` too, by pydantic's error ``type``); a rule a payload breaks (other 400s and 422s) keeps
-its specific English detail, which names the values involved.
+its specific English detail, which names the values involved (an import's refusal and each of its rows
+come worded in the caller's language already: :mod:`shared.row_errors`).
 """
 
 from __future__ import annotations
