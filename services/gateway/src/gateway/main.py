@@ -18,7 +18,7 @@ from gateway.clients.services import build_downstreams
 from gateway.config import GatewaySettings, get_settings
 from gateway.db import SCHEMA
 from gateway.identity import RateLimits, TokenCache
-from gateway.routes import admin, auth, health, me, openapi, proxy
+from gateway.routes import admin, auth, health, me, me_todo, openapi, proxy
 from shared.db import create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.logging import RequestContextMiddleware, configure_logging
@@ -84,6 +84,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     app.include_router(metrics.router())
     app.include_router(auth.router)
     app.include_router(me.router)
+    app.include_router(me_todo.router)
     app.include_router(admin.router)
     openapi.install_merged_openapi(app)
 

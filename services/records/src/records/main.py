@@ -8,9 +8,11 @@ from records.attendance.router import router as attendance_router
 from records.config import RecordsSettings, get_settings
 from records.honours.router import router as honours_router
 from records.reports.router import router as reports_router
+from records.roster.lookup import router as lookup_router
 from records.roster.router import router as roster_router
 from records.summary import router as summary_router
 from records.tasks.router import router as tasks_router
+from records.todo import router as todo_router
 from records.work_logs.router import router as work_logs_router
 from shared.app import create_service_app
 
@@ -31,6 +33,6 @@ def create_app(settings: RecordsSettings | None = None) -> FastAPI:
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[roster_router, attendance_router, work_logs_router, reports_router, tasks_router, summary_router,
-                 honours_router],
+        routers=[lookup_router, roster_router, attendance_router, work_logs_router, reports_router, tasks_router,
+                 summary_router, honours_router, todo_router],
     )

@@ -15,6 +15,7 @@ from scoring.procedure.router import router as procedure_router
 from scoring.results.router import router as results_router
 from scoring.rounds.router import router as rounds_router
 from scoring.schemes.router import router as schemes_router
+from scoring.todo import router as todo_router
 from shared.app import create_service_app
 
 VERSION = "0.2.0"
@@ -49,6 +50,6 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
         routers=[preview_router, schemes_router, corrections_router, rounds_router, results_router,
-                 procedure_router],
+                 procedure_router, todo_router],
         extra_lifespan=clients,
     )
