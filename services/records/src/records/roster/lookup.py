@@ -8,6 +8,7 @@ import uuid
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import scope
@@ -49,7 +50,7 @@ async def lookup(session: AsyncSession, caller: Caller, person_ids: list[uuid.UU
     latest = (select(Assignment.person_id, Assignment.unit_id, Assignment.section_id, Assignment.post,
                      Assignment.staff_category)
               .where(Assignment.person_id.in_(person_ids))
-              .distinct(Assignment.person_id).order_by(Assignment.person_id, Assignment.active_from.desc())
+              .ext(distinct_on(Assignment.person_id)).order_by(Assignment.person_id, Assignment.active_from.desc())
               .subquery())
     rows = await session.execute(
         select(Person.id, Person.staff_no, Person.name, latest.c.unit_id, Unit.name, Unit.region_id,
