@@ -34,7 +34,7 @@ from summary import load
 from kaohe.local import start_stack
 from scoring.todo import rater_statement
 
-PASSWORD = "bench-rater-password"
+PASSWORD = "bench-rater-password"  # noqa: S105 (a throwaway stack's account)
 
 
 async def open_round(pg_port: int, scheme_id: str, rater: uuid.UUID, people: list[uuid.UUID]) -> str:
@@ -44,8 +44,8 @@ async def open_round(pg_port: int, scheme_id: str, rater: uuid.UUID, people: lis
         round_id = uuid.uuid4()
         await conn.execute("INSERT INTO scoring.rating_rounds (id, scheme_id, period, status, opened_by) "
                            "VALUES ($1, $2, '2025Q2', 'open', 'bench')", round_id, uuid.UUID(scheme_id))
-        await conn.execute("INSERT INTO scoring.round_raters (round_id, rater_id, rater_group) VALUES ($1, $2, 'staff')",
-                           round_id, rater)
+        await conn.execute("INSERT INTO scoring.round_raters (round_id, rater_id, rater_group) "
+                           "VALUES ($1, $2, 'staff')", round_id, rater)
         await conn.copy_records_to_table("round_people", schema_name="scoring",
                                          records=[(round_id, p) for p in [rater, *people]],
                                          columns=["round_id", "person_id"])

@@ -17,13 +17,15 @@ SHOWN = 5
 
 def _item(item: dict[str, Any]) -> str:
     due = f"（截止 {item['due'][:10]}）" if item["due"] else ""
-    return f"      {'[逾期] ' if item['overdue'] else ''}[{KIND_LABELS.get(item['kind'], item['kind'])}] {item['title']}{due}"
+    late = "[逾期] " if item["overdue"] else ""
+    return f"      {late}[{KIND_LABELS.get(item['kind'], item['kind'])}] {item['title']}{due}"
 
 
 def todo_text(account: Account, todo: dict[str, Any]) -> list[str]:
     items = todo["items"]
     counts = "，".join(f"{KIND_LABELS[k]} {n}" for k, n in todo["counts"].items() if n and k in KIND_LABELS)
-    lines = [f"    {account.username}：共 {len(items)} 项，逾期 {todo['overdue']} 项" + (f"（{counts}）" if counts else "")]
+    head = f"    {account.username}：共 {len(items)} 项，逾期 {todo['overdue']} 项"
+    lines = [head + (f"（{counts}）" if counts else "")]
     if not items:
         lines.append("      暂无待办")
     lines += [_item(i) for i in items[:SHOWN]]

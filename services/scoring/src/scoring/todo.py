@@ -83,7 +83,8 @@ class ScoringTodo(BaseModel):
     deadlines: MyDeadlines
 
 
-def rater_statement(rater_id: uuid.UUID, now: datetime) -> Select[Any]:
+def rater_statement(rater_id: uuid.UUID, now: datetime) -> Select[
+        uuid.UUID, uuid.UUID, str, uuid.UUID, str, datetime | None, uuid.UUID, bool]:
     """Every person of every open round (before its deadline) the rater rates in, but themself, and
     whether they have rated them: one statement (the to-do's one query of a rater's ballots)."""
     return (select(RatingRound.id, RatingRound.scheme_id, Scheme.name, Scheme.region_id, RatingRound.period,

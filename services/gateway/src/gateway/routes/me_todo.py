@@ -53,8 +53,8 @@ def end_of(day: date, zone: ZoneInfo) -> datetime:
 
 
 def _rating_items(scoring: dict[str, Any]) -> list[TodoItem]:
-    return [TodoItem(kind="rating", title=f"{r['scheme_name']} {r['period']} 民主测评：已评 {r['done']}/{r['total']} 人，"
-                                          f"还需评价 {r['total'] - r['done']} 人",
+    return [TodoItem(kind="rating", title=f"{r['scheme_name']} {r['period']} 民主测评：已评 {r['done']}/{r['total']} "
+                                          f"人，还需评价 {r['total'] - r['done']} 人",
                      due=r["closes_at"], overdue=False,
                      link={"method": "PUT", "path": f"/api/v1/scoring/rounds/{r['round_id']}/ratings"},
                      detail={k: r[k] for k in ("round_id", "scheme_id", "period", "done", "total", "to_rate")})
@@ -82,8 +82,8 @@ def _records_items(records: dict[str, Any], deadlines: dict[str, Any]) -> list[T
     for month in records["monthly_reports"]:
         last = date.fromisoformat(month["ends_on"])
         due_on = last.replace(day=min(deadlines["report_deadline_day"], last.day))
-        items.append(TodoItem(kind="monthly_report", title=f"提交 {month['month']} 月工作汇报", due=end_of(due_on, zone),
-                              overdue=today > due_on,
+        items.append(TodoItem(kind="monthly_report", title=f"提交 {month['month']} 月工作汇报",
+                              due=end_of(due_on, zone), overdue=today > due_on,
                               link={"method": "POST", "path": "/api/v1/records/monthly-reports"},
                               detail={"month": month["month"]}))
     for task in records["tasks"]:
@@ -91,8 +91,9 @@ def _records_items(records: dict[str, Any], deadlines: dict[str, Any]) -> list[T
         lead = task["role"] == "lead"
         link = ({"method": "POST", "path": f"/api/v1/records/tasks/{task['task_id']}/progress"} if lead
                 else {"method": "GET", "path": f"/api/v1/records/tasks/{task['task_id']}"})
-        items.append(TodoItem(kind="task", title=f"{'' if lead else '协办：'}{task['title']}（进度 {task['progress']}%）",
-                              due=end_of(due_on, zone), overdue=today > due_on, link=link, detail=task))
+        title = f"{'' if lead else '协办：'}{task['title']}（进度 {task['progress']}%）"
+        items.append(TodoItem(kind="task", title=title, due=end_of(due_on, zone), overdue=today > due_on, link=link,
+                              detail=task))
     return items
 
 
