@@ -19,7 +19,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
@@ -86,15 +86,16 @@ class ScoringTodo(BaseModel):
 def rater_statement(rater_id: uuid.UUID, now: datetime) -> Select[
         uuid.UUID, uuid.UUID, str, uuid.UUID, str, datetime | None, uuid.UUID, bool]:
     """Every person of every open round (before its deadline) the rater rates in, but themself, and
-    whether they have rated them: one statement (the to-do's one query of a rater's ballots)."""
+    whether they have rated them: one statement (the to-do's one query of a rater's ballots). The
+    rating is looked up by its key for each person (a join could scan a province's ratings)."""
+    rated = exists().where(RatingRow.round_id == RoundPerson.round_id, RatingRow.person_id == RoundPerson.person_id,
+                           RatingRow.rater_id == rater_id)
     return (select(RatingRound.id, RatingRound.scheme_id, Scheme.name, Scheme.region_id, RatingRound.period,
-                   RatingRound.closes_at, RoundPerson.person_id, RatingRow.person_id.is_not(None))
+                   RatingRound.closes_at, RoundPerson.person_id, rated)
             .select_from(RoundRater)
             .join(RatingRound, RatingRound.id == RoundRater.round_id)
             .join(Scheme, Scheme.id == RatingRound.scheme_id)
             .join(RoundPerson, and_(RoundPerson.round_id == RoundRater.round_id, RoundPerson.person_id != rater_id))
-            .outerjoin(RatingRow, and_(RatingRow.round_id == RoundRater.round_id, RatingRow.rater_id == rater_id,
-                                       RatingRow.person_id == RoundPerson.person_id))
             .where(RoundRater.rater_id == rater_id, ~RoundRater.anonymous, RatingRound.status == "open",
                    or_(RatingRound.closes_at.is_(None), RatingRound.closes_at > now))
             .order_by(RatingRound.closes_at.asc().nulls_last(), RatingRound.id))
