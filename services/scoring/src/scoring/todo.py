@@ -19,7 +19,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
@@ -87,9 +87,11 @@ def rater_statement(rater_id: uuid.UUID, now: datetime) -> Select[
         uuid.UUID, uuid.UUID, str, uuid.UUID, str, datetime | None, uuid.UUID, bool]:
     """Every person of every open round (before its deadline) the rater rates in, but themself, and
     whether they have rated them: one statement (the to-do's one query of a rater's ballots). The
-    rating is looked up by its key for each person (a join could scan a province's ratings)."""
-    rated = exists().where(RatingRow.round_id == RoundPerson.round_id, RatingRow.person_id == RoundPerson.person_id,
-                           RatingRow.rater_id == rater_id)
+    rating is looked up by its key for each person, as a scalar subquery: a join, or an EXISTS (which
+    PostgreSQL hashes), reads every rating of the rater's, a scan of a province's ratings."""
+    rated = select(RatingRow.mark).where(RatingRow.round_id == RoundPerson.round_id,
+                                         RatingRow.person_id == RoundPerson.person_id,
+                                         RatingRow.rater_id == rater_id).scalar_subquery().is_not(None)
     return (select(RatingRound.id, RatingRound.scheme_id, Scheme.name, Scheme.region_id, RatingRound.period,
                    RatingRound.closes_at, RoundPerson.person_id, rated)
             .select_from(RoundRater)
