@@ -6,9 +6,10 @@ Loads the province of bench/close.py (records: people in 2,000-person units, a q
 records; scoring: a closed round with ``--raters`` ratings per person), then opens a round in one
 unit's scheme with one member rating ``--people`` colleagues (none rated yet), gives them three
 tasks, and signs them in. Times ``--requests`` calls of ``/me/todo`` one after the other (p50, p99)
-beside the single statement underneath the largest part of the answer: scoring's query of the
-rater's rounds and the people in them (``scoring.todo.rater_statement``, the best of twenty, on
-its own connection). Also times ``GET /api/v1/me`` (one service call) as the gateway's own floor.
+beside the SQL underneath the largest part of the answer: scoring's two statements of the rater's
+rounds and of the people in them (``scoring.todo.rounds_statement`` and ``people_statement``, one
+after the other, the best of twenty, on their own connection). Also times ``GET /api/v1/me`` (one
+service call) as the gateway's own floor.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -32,7 +34,7 @@ from close import SCHEME, load_scoring, people_of, settle  # the province of ben
 from summary import load
 
 from kaohe.local import start_stack
-from scoring.todo import rater_statement
+from scoring.todo import people_statement, rounds_statement
 
 PASSWORD = "bench-rater-password"  # noqa: S105 (a throwaway stack's account)
 
@@ -56,16 +58,21 @@ async def open_round(pg_port: int, scheme_id: str, rater: uuid.UUID, people: lis
 
 
 async def statement_floor(pg_port: int, rater: uuid.UUID, runs: int = 20) -> tuple[float, int]:
-    """The best time of scoring's statement of the rater's rounds and people, and its rows."""
-    compiled = rater_statement(rater, datetime.now(UTC)).compile(dialect=asyncpg_dialect.dialect())
-    params = [compiled.params[name] for name in compiled.positiontup or ()]
+    """The best time of scoring's two statements of the rater's rounds and people, and the people's rows."""
+    def compiled(statement: Any) -> tuple[str, list[Any]]:
+        done = statement.compile(dialect=asyncpg_dialect.dialect())
+        return str(done), [done.params[name] for name in done.positiontup or ()]
+
     conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
     try:
-        prepared = await conn.prepare(str(compiled))
+        rounds_sql, rounds_params = compiled(rounds_statement(rater, datetime.now(UTC)))
+        rounds = await conn.prepare(rounds_sql)
         samples, rows = [], 0
         for _ in range(runs):
             started = time.perf_counter()
-            rows = len(await prepared.fetch(*params))
+            round_ids = [r[0] for r in await rounds.fetch(*rounds_params)]
+            people_sql, people_params = compiled(people_statement(rater, round_ids))
+            rows = len(await conn.fetch(people_sql, *people_params))
             samples.append(time.perf_counter() - started)
         return min(samples), rows
     finally:
@@ -140,7 +147,7 @@ def main() -> None:
     print(f"/me/todo of a rater with {rating['detail']['total']} people to rate ({len(rating['detail']['to_rate'])} "
           f"by name) and {len(answer['items'])} items in all, {args.requests} requests through the gateway: "
           f"p50 {statistics.median(todo) * 1000:.1f} ms, p99 {p(todo, 0.99) * 1000:.1f} ms")
-    print(f"  the single statement underneath (the rater's rounds and people, {rows} rows): {floor * 1000:.2f} ms "
+    print(f"  the SQL underneath (the rater's rounds, then their {rows} people): {floor * 1000:.2f} ms "
           f"→ p50 is {statistics.median(todo) / floor:.1f}× it")
     print(f"  GET /api/v1/me (one service call) for the same member: p50 {statistics.median(me) * 1000:.1f} ms, "
           f"p99 {p(me, 0.99) * 1000:.1f} ms → /me/todo's p50 is {statistics.median(todo) / statistics.median(me):.2f}× "

@@ -83,24 +83,30 @@ class ScoringTodo(BaseModel):
     deadlines: MyDeadlines
 
 
-def rater_statement(rater_id: uuid.UUID, now: datetime) -> Select[
-        uuid.UUID, uuid.UUID, str, uuid.UUID, str, datetime | None, uuid.UUID, bool]:
-    """Every person of every open round (before its deadline) the rater rates in, but themself, and
-    whether they have rated them: one statement (the to-do's one query of a rater's ballots). The
-    rating is looked up by its key for each person, as a scalar subquery: a join, or an EXISTS (which
-    PostgreSQL hashes), reads every rating of the rater's, a scan of a province's ratings."""
-    rated = select(RatingRow.mark).where(RatingRow.round_id == RoundPerson.round_id,
-                                         RatingRow.person_id == RoundPerson.person_id,
-                                         RatingRow.rater_id == rater_id).scalar_subquery().is_not(None)
+def rounds_statement(rater_id: uuid.UUID, now: datetime) -> Select[
+        uuid.UUID, uuid.UUID, str, uuid.UUID, str, datetime | None]:
+    """The open rounds (before their deadlines) the person rates in, soonest deadline first."""
     return (select(RatingRound.id, RatingRound.scheme_id, Scheme.name, Scheme.region_id, RatingRound.period,
-                   RatingRound.closes_at, RoundPerson.person_id, rated)
+                   RatingRound.closes_at)
             .select_from(RoundRater)
             .join(RatingRound, RatingRound.id == RoundRater.round_id)
             .join(Scheme, Scheme.id == RatingRound.scheme_id)
-            .join(RoundPerson, and_(RoundPerson.round_id == RoundRater.round_id, RoundPerson.person_id != rater_id))
             .where(RoundRater.rater_id == rater_id, ~RoundRater.anonymous, RatingRound.status == "open",
                    or_(RatingRound.closes_at.is_(None), RatingRound.closes_at > now))
             .order_by(RatingRound.closes_at.asc().nulls_last(), RatingRound.id))
+
+
+def people_statement(rater_id: uuid.UUID, round_ids: list[uuid.UUID]) -> Select[uuid.UUID, uuid.UUID, bool]:
+    """Everyone the rater rates in these rounds but themself, and whether they have rated them. Its own
+    statement, given the rounds' ids: the planner then sees how many people each round has (a join
+    from the rater's rounds is planned for an average round, a province's, and scans them all). The
+    rating is looked up by its key for each person, as a scalar subquery (an EXISTS is hashed over
+    every rating of the rater's)."""
+    rated = select(RatingRow.mark).where(RatingRow.round_id == RoundPerson.round_id,
+                                         RatingRow.person_id == RoundPerson.person_id,
+                                         RatingRow.rater_id == rater_id).scalar_subquery().is_not(None)
+    return (select(RoundPerson.round_id, RoundPerson.person_id, rated)
+            .where(RoundPerson.round_id.in_(round_ids), RoundPerson.person_id != rater_id))
 
 
 def _reviews(scope: Scope) -> bool:
@@ -150,18 +156,18 @@ def _shown(person_id: uuid.UUID, cards: dict[str, dict[str, Any]]) -> PersonShow
 async def todo(session: AsyncSession, neighbours: Neighbours, scope: Scope, now: datetime) -> ScoringTodo:
     caller = scope.caller
     me = uuid.UUID(caller.person_id) if caller.person_id else None
-    rows = list(await session.execute(rater_statement(me, now))) if me is not None else []
+    rated_in = list(await session.execute(rounds_statement(me, now))) if me is not None else []
+    rows = list(await session.execute(people_statement(me, [r[0] for r in rated_in]))) if rated_in and me else []
     objections, objections_total = await _objections(session, scope)
     ids = dict.fromkeys([str(me)] if me else [])
-    ids.update(dict.fromkeys(str(r[6]) for r in rows if not r[7]))
+    ids.update(dict.fromkeys(str(person) for _, person, rated in rows if not rated))
     ids.update(dict.fromkeys(str(o[2]) for o in objections))
-    regions = dict.fromkeys((*caller.region_ids, *(str(r[3]) for r in rows)))
+    regions = dict.fromkeys((*caller.region_ids, *(str(r[3]) for r in rated_in)))
     cards = await neighbours.people(list(ids), caller=replace(caller, region_ids=tuple(regions)))
-    rounds: dict[uuid.UUID, RoundToRate] = {}
-    for round_id, scheme_id, scheme_name, _region, period, closes_at, person_id, rated in rows:
-        entry = rounds.setdefault(round_id, RoundToRate(round_id=round_id, scheme_id=scheme_id, scheme_name=scheme_name,
-                                                        period=period, closes_at=closes_at, done=0, total=0,
-                                                        to_rate=[]))
+    rounds = {r[0]: RoundToRate(round_id=r[0], scheme_id=r[1], scheme_name=r[2], period=r[4], closes_at=r[5], done=0,
+                                total=0, to_rate=[]) for r in rated_in}
+    for round_id, person_id, rated in rows:
+        entry = rounds[round_id]
         entry.total += 1
         if rated:
             entry.done += 1
