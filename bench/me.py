@@ -60,7 +60,7 @@ async def open_round(pg_port: int, scheme_id: str, rater: uuid.UUID, people: lis
 async def statement_floor(pg_port: int, rater: uuid.UUID, runs: int = 20) -> tuple[float, int]:
     """The best time of scoring's two statements of the rater's rounds and people, and the people's rows."""
     def compiled(statement: Any) -> tuple[str, list[Any]]:
-        done = statement.compile(dialect=asyncpg_dialect.dialect())
+        done = statement.compile(dialect=asyncpg_dialect.dialect(), compile_kwargs={"render_postcompile": True})
         return str(done), [done.params[name] for name in done.positiontup or ()]
 
     conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
