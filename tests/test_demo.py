@@ -9,6 +9,7 @@ from fractions import Fraction
 import httpx
 
 from kaohe.demo import PASSWORD, YEAR, county, load_demo
+from kaohe.demo_todo import todo_lists
 from shared.testing import sign_in
 
 
@@ -157,3 +158,10 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
     unit_results = await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}Q4/results",
                                      headers=admin)
     assert unit_results.status_code == 200 and unit_results.json()["total"] > 0
+    # Each account's to-do, as the demo prints it: the administrator now has the objection to review.
+    printed = await todo_lists(gateway, demo.accounts)
+    assert printed.splitlines()[1] == "各账号的待办事项（GET /api/v1/me/todo，按截止时间排序）："
+    for account in demo.accounts:
+        assert f"    {account.username}：共 " in printed
+    admin_lines = printed.split("    huacheng-admin：")[1].splitlines()
+    assert admin_lines[1].startswith("      [异议审核] 审核") and "考核结果的异议" in admin_lines[1]

@@ -172,7 +172,7 @@ def service_urls(settings: StackSettings) -> dict[str, str]:
 def load_demo_county(gateway_url: str, urls: dict[str, str], credentials: tuple[str, str], say: Say, *,
                      scale: float = 1.0, seed: int | None = None, force: bool = False) -> bool:
     """The demo county through the running gateway, unless there is data already (or ``force``)."""
-    from kaohe import demo
+    from kaohe import demo, demo_todo
 
     async def load() -> bool:
         async with httpx.AsyncClient(base_url=gateway_url, timeout=300) as client:
@@ -188,6 +188,7 @@ def load_demo_county(gateway_url: str, urls: dict[str, str], credentials: tuple[
             say("Loading the demo county and running its year ...")
             county = await demo.load_demo(client, urls, say=say, scale=scale,
                                           **({"seed": seed} if seed is not None else {}))
+            say(await demo_todo.todo_lists(client, county.accounts))
             say(demo.things_to_try(gateway_url, county))
             return True
 

@@ -18,7 +18,7 @@ from gateway.clients.services import build_downstreams
 from gateway.config import GatewaySettings, get_settings
 from gateway.db import SCHEMA
 from gateway.identity import RateLimits, TokenCache
-from gateway.routes import admin, auth, catalogue, health, me, me_events, me_mine, me_unit, openapi, proxy
+from gateway.routes import admin, auth, catalogue, health, me, me_events, me_mine, me_todo, me_unit, openapi, proxy
 from shared.db import create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.logging import RequestContextMiddleware, configure_logging
@@ -88,6 +88,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     app.include_router(me_events.router)
     app.include_router(me_mine.router)
     app.include_router(me_unit.router)
+    app.include_router(me_todo.router)
     app.include_router(admin.router)
     openapi.install_merged_openapi(app)
 

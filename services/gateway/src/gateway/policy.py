@@ -65,6 +65,7 @@ RULES: tuple[Rule, ...] = (
     rule("POST", "/api/v1/records/persons", UNIT_MANAGERS),
     rule("GET", "/api/v1/records/persons/search", EVERYONE),  # before {person_id}: the first rule matching wins
     rule("GET", "/api/v1/records/persons/{person_id}", EVERYONE),
+    rule("POST", "/api/v1/records/persons/names", EVERYONE),
     rule("POST", "/api/v1/records/persons/{person_id}/moves", UNIT_MANAGERS),
     rule("POST", "/api/v1/records/attendance/import", UNIT_MANAGERS),
     rule("POST", "/api/v1/records/attendance/stream", UNIT_MANAGERS),
@@ -101,6 +102,8 @@ RULES: tuple[Rule, ...] = (
     # the caller's own event feed (no ids asked: the service reads the caller's person and units)
     rule("GET", "/api/v1/records/events", EVERYONE),
     rule("GET", "/api/v1/records/events/count", EVERYONE),
+    # the caller's own to-do, for /api/v1/me/todo (each service answers for the caller)
+    rule("GET", "/api/v1/records/todo", EVERYONE),
     rule("GET", "/api/v1/scoring/version", EVERYONE),
     rule("POST", "/api/v1/scoring/schemes/indicators/check", UNIT_MANAGERS),
     rule("POST", "/api/v1/scoring/grades/preview", UNIT_MANAGERS),
@@ -167,6 +170,7 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/publicity", EVERYONE),
     rule("GET", "/api/v1/scoring/units/{unit_id}/outstanding", UNIT_STAFF),
     rule("GET", "/api/v1/scoring/calendar/{year}", ADMINS),
+    rule("GET", "/api/v1/scoring/todo", EVERYONE),
     rule("PUT", "/api/v1/scoring/calendar/{year}", frozenset({P})),
     rule("GET", "/api/v1/scoring/events", EVERYONE),
     rule("GET", "/api/v1/scoring/events/count", EVERYONE),

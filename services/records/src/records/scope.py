@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy import ColumnElement, Select, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.attendance.models import Attendance, AttendanceChange
@@ -115,7 +115,9 @@ def person_history_clause(caller: Caller) -> ColumnElement[bool]:
     if caller.is_province_wide:
         return true()
     own = _own_person(caller)
-    placed = Person.id.in_(select(Assignment.person_id).where(Assignment.unit_id.in_(visible_units(caller))))
+    # correlated on the person (their placements, by index), never the set of everyone placed in the
+    # caller's units: a region of a province is hundreds of thousands of placements
+    placed = exists().where(Assignment.person_id == Person.id, Assignment.unit_id.in_(visible_units(caller)))
     return or_(placed, Person.id == own) if own is not None else placed
 
 

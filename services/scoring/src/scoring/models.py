@@ -140,6 +140,7 @@ class RatingRound(Base):
 
 class RoundRater(Base):
     __tablename__ = "round_raters"
+    __table_args__ = (Index("ix_round_raters_rater", "rater_id"),)  # a rater's rounds (their to-do)
 
     round_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rating_rounds.id"), primary_key=True)
     rater_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

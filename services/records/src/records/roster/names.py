@@ -36,9 +36,12 @@ class PersonName(BaseModel):
     name: str
     unit_id: uuid.UUID
     unit_name: str
+    region_id: uuid.UUID
+    evaluation_group: str | None
     section_id: uuid.UUID | None
     section_name: str | None
     post: str | None
+    staff_category: str
 
 
 class NamesRead(BaseModel):
@@ -56,12 +59,13 @@ async def names(session: AsyncSession, body: NamesIn, *, caller: Caller) -> Name
         order = [Assignment.person_id, covers, case((covers == 0, Assignment.active_from), else_=None).desc(),
                  Assignment.active_from]
     rows = await session.execute(
-        select(Person.id, Person.staff_no, Person.name, Unit.id, Unit.name, Section.id, Section.name,
-               Assignment.post)
+        select(Person.id, Person.staff_no, Person.name, Unit.id, Unit.name, Unit.region_id, Unit.evaluation_group,
+               Section.id, Section.name, Assignment.post, Assignment.staff_category)
         .join(Assignment, Assignment.person_id == Person.id).join(Unit, Unit.id == Assignment.unit_id)
         .outerjoin(Section, Section.id == Assignment.section_id)
         .where(Person.id.in_(ids), scope.person_history_clause(caller))
         .order_by(*order).ext(distinct_on(Assignment.person_id)))
     found = {row[0]: PersonName(person_id=row[0], staff_no=row[1], name=row[2], unit_id=row[3], unit_name=row[4],
-                                section_id=row[5], section_name=row[6], post=row[7]) for row in rows}
+                                region_id=row[5], evaluation_group=row[6], section_id=row[7], section_name=row[8],
+                                post=row[9], staff_category=row[10]) for row in rows}
     return NamesRead(people=[found[i] for i in ids if i in found])

@@ -199,7 +199,7 @@ async def create_person(body: PersonCreate, session: SessionDep, caller: CallerD
              summary="For a page of rows naming people by id: each one's name, staff number, unit and section "
                      "(those the caller may see)")
 async def person_names(body: NamesIn, session: SessionDep, caller: CallerDep) -> NamesRead:
-    """For the other services (not opened at the gateway): one call for up to 1,000 people."""
+    """One call for up to 1,000 people: a screen of rows never asks once a row."""
     return await names(session, body, caller=caller)
 
 

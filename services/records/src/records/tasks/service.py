@@ -187,7 +187,14 @@ async def _trail(session: AsyncSession, task_id: uuid.UUID) -> list[TaskUpdate]:
 
 
 async def read_task(session: AsyncSession, task_id: uuid.UUID, *, caller: Caller) -> TaskRead:
-    task, _unit = await _task_or_raise(session, task_id, caller)
+    """Also for its co-owners (协办), who see the task they share (its progress is the lead's to report)."""
+    try:
+        task, _unit = await _task_or_raise(session, task_id, caller)
+    except NotFound:
+        own = uuid.UUID(caller.person_id) if caller.person_id else None
+        if own is None or await session.get(TaskCoOwner, (task_id, own)) is None:
+            raise
+        task = await session.get_one(Task, task_id)
     return read(task, await _trail(session, task_id), (await _co_owners(session, [task.id])).get(task.id))
 
 

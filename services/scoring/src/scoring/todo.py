@@ -1,0 +1,191 @@
+"""The caller's own to-do in scoring: the open rating rounds they rate in, with the people still to
+rate by name; the objections awaiting their decision (a scheme's managers review them); and the
+record deadlines of their own scheme, which the gateway applies to records' missing weeks and
+months (``/api/v1/me/todo``).
+
+A fixed number of calls whatever the caller has to do: one statement for the rounds and their
+people, two for the objections (a page and its count), one or two for the scheme, and one call to
+records for every name at once (``Neighbours.people``), asked with the caller's identity widened to
+the regions of the rounds they rate in: they were just found to be a rater there, and a rater is
+shown who they rate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scoring.clients import Neighbours
+from scoring.clock import NowDep
+from scoring.definitions import DeadlinesIn
+from scoring.models import Close, Objection, RatingRound, RatingRow, RoundPerson, RoundRater, Scheme
+from scoring.schemes.service import latest_version
+from scoring.scope import Scope, ScopeDep
+from shared.db import SessionDep
+
+router = APIRouter(prefix="/api/v1/scoring", tags=["to-do"])
+
+#: most pending objections listed (the oldest first); ``objections_total`` counts them all
+MAX_OBJECTIONS = 100
+
+
+class PersonShown(BaseModel):
+    """A person by name (null where records did not name them: left the caller's sight since)."""
+
+    person_id: uuid.UUID
+    name: str | None = None
+    staff_no: str | None = None
+    unit_id: uuid.UUID | None = None
+    unit_name: str | None = None
+    section_name: str | None = None
+    post: str | None = None
+
+
+class RoundToRate(BaseModel):
+    round_id: uuid.UUID
+    scheme_id: uuid.UUID
+    scheme_name: str
+    period: str
+    closes_at: datetime | None = Field(description="no ballot after it; null: open until an administrator closes it")
+    done: int = Field(description="people the caller has rated")
+    total: int = Field(description="people the caller is to rate (everyone rated in the round but themself)")
+    to_rate: list[PersonShown] = Field(description="those not rated yet, by staff number")
+
+
+class ObjectionToReview(BaseModel):
+    objection_id: uuid.UUID
+    close_id: uuid.UUID
+    scheme_id: uuid.UUID
+    scheme_name: str
+    period: str
+    person: PersonShown
+    filed_at: datetime
+
+
+class MyDeadlines(BaseModel):
+    scheme_id: uuid.UUID | None = Field(description="the caller's scheme whose deadlines these are; null: none "
+                                                     "found, the defaults")
+    log_deadline_days: int
+    report_deadline_day: int
+
+
+class ScoringTodo(BaseModel):
+    rounds: list[RoundToRate]
+    objections: list[ObjectionToReview] = Field(description=f"pending, oldest first (at most {MAX_OBJECTIONS})")
+    objections_total: int
+    deadlines: MyDeadlines
+
+
+def rounds_statement(rater_id: uuid.UUID, now: datetime) -> Select[
+        uuid.UUID, uuid.UUID, str, uuid.UUID, str, datetime | None]:
+    """The open rounds (before their deadlines) the person rates in, soonest deadline first."""
+    return (select(RatingRound.id, RatingRound.scheme_id, Scheme.name, Scheme.region_id, RatingRound.period,
+                   RatingRound.closes_at)
+            .select_from(RoundRater)
+            .join(RatingRound, RatingRound.id == RoundRater.round_id)
+            .join(Scheme, Scheme.id == RatingRound.scheme_id)
+            .where(RoundRater.rater_id == rater_id, ~RoundRater.anonymous, RatingRound.status == "open",
+                   or_(RatingRound.closes_at.is_(None), RatingRound.closes_at > now))
+            .order_by(RatingRound.closes_at.asc().nulls_last(), RatingRound.id))
+
+
+def people_statement(rater_id: uuid.UUID, round_ids: list[uuid.UUID]) -> Select[uuid.UUID, uuid.UUID, bool]:
+    """Everyone the rater rates in these rounds but themself, and whether they have rated them. Its own
+    statement, given the rounds' ids: the planner then sees how many people each round has (a join
+    from the rater's rounds is planned for an average round, a province's, and scans them all). The
+    rating is looked up by its key for each person, as a scalar subquery (an EXISTS is hashed over
+    every rating of the rater's)."""
+    rated = select(RatingRow.mark).where(RatingRow.round_id == RoundPerson.round_id,
+                                         RatingRow.person_id == RoundPerson.person_id,
+                                         RatingRow.rater_id == rater_id).scalar_subquery().is_not(None)
+    return (select(RoundPerson.round_id, RoundPerson.person_id, rated)
+            .where(RoundPerson.round_id.in_(round_ids), RoundPerson.person_id != rater_id))
+
+
+def _reviews(scope: Scope) -> bool:
+    caller = scope.caller
+    return caller.is_province_wide or bool(caller.region_ids) or "unit_admin" in caller.roles
+
+
+async def _objections(session: AsyncSession, scope: Scope) -> tuple[list[Any], int]:
+    if not _reviews(scope):
+        return [], 0
+    pending = (select(Objection.id, Objection.close_id, Objection.person_id, Objection.created_at, Close.period,
+                      Scheme.id, Scheme.name)
+               .join(Close, Close.id == Objection.close_id).join(Scheme, Scheme.id == Close.scheme_id)
+               .where(Objection.status == "pending", scope.schemes(manage=True)))
+    rows = list(await session.execute(pending.order_by(Objection.created_at, Objection.id).limit(MAX_OBJECTIONS)))
+    total = len(rows) if len(rows) < MAX_OBJECTIONS else await session.scalar(
+        select(func.count()).select_from(pending.subquery())) or 0
+    return rows, total
+
+
+async def _deadlines(session: AsyncSession, me: dict[str, Any] | None) -> MyDeadlines:
+    """The deadlines of the caller's scheme: of their unit (one for their staff category first), else
+    of their unit's evaluation group; the defaults if none."""
+    default = DeadlinesIn()
+    if me is None:
+        return MyDeadlines(scheme_id=None, **default.model_dump())
+    unit, group, category = uuid.UUID(str(me["unit_id"])), me.get("evaluation_group"), me.get("staff_category")
+    mine = [Scheme.unit_id == unit]
+    if group:
+        mine.append(and_(Scheme.group_name == group, Scheme.unit_id.is_(None)))
+    schemes = [s for s in await session.scalars(select(Scheme).where(
+        Scheme.region_id == uuid.UUID(str(me["region_id"])), or_(*mine))) if s.staff_category in (None, category)]
+    if not schemes:
+        return MyDeadlines(scheme_id=None, **default.model_dump())
+    scheme = min(schemes, key=lambda s: (s.unit_id is None, s.staff_category is None, -s.created_at.timestamp()))
+    definition = (await latest_version(session, scheme.id)).definition
+    deadlines = DeadlinesIn.model_validate(definition.get("deadlines") or {})
+    return MyDeadlines(scheme_id=scheme.id, **deadlines.model_dump())
+
+
+def _shown(person_id: uuid.UUID, cards: dict[str, dict[str, Any]]) -> PersonShown:
+    card = cards.get(str(person_id), {})
+    return PersonShown(person_id=person_id, **{k: card.get(k) for k in
+                                               ("name", "staff_no", "unit_id", "unit_name", "section_name", "post")})
+
+
+async def todo(session: AsyncSession, neighbours: Neighbours, scope: Scope, now: datetime) -> ScoringTodo:
+    caller = scope.caller
+    me = uuid.UUID(caller.person_id) if caller.person_id else None
+    rated_in = list(await session.execute(rounds_statement(me, now))) if me is not None else []
+    rows = list(await session.execute(people_statement(me, [r[0] for r in rated_in]))) if rated_in and me else []
+    objections, objections_total = await _objections(session, scope)
+    ids = dict.fromkeys([str(me)] if me else [])
+    ids.update(dict.fromkeys(str(person) for _, person, rated in rows if not rated))
+    ids.update(dict.fromkeys(str(o[2]) for o in objections))
+    regions = dict.fromkeys((*caller.region_ids, *(str(r[3]) for r in rated_in)))
+    cards = await neighbours.names(list(ids), on=None, caller=replace(caller, region_ids=tuple(regions)))
+    rounds = {r[0]: RoundToRate(round_id=r[0], scheme_id=r[1], scheme_name=r[2], period=r[4], closes_at=r[5], done=0,
+                                total=0, to_rate=[]) for r in rated_in}
+    for round_id, person_id, rated in rows:
+        entry = rounds[round_id]
+        entry.total += 1
+        if rated:
+            entry.done += 1
+        else:
+            entry.to_rate.append(_shown(person_id, cards))
+    for entry in rounds.values():
+        entry.to_rate.sort(key=lambda p: (p.staff_no or "", str(p.person_id)))
+    return ScoringTodo(
+        rounds=list(rounds.values()),
+        objections=[ObjectionToReview(objection_id=o, close_id=c, scheme_id=s, scheme_name=name, period=period,
+                                      person=_shown(p, cards), filed_at=at)
+                    for o, c, p, at, period, s, name in objections],
+        objections_total=objections_total,
+        deadlines=await _deadlines(session, cards.get(str(me)) if me else None))
+
+
+@router.get("/todo", response_model=ScoringTodo,
+            summary="The caller's own to-do: open rounds they rate in (who is left to rate), objections awaiting "
+                    "their decision, their scheme's record deadlines")
+async def my_todo(session: SessionDep, scope: ScopeDep, request: Request, now: NowDep) -> ScoringTodo:
+    return await todo(session, request.app.state.neighbours, scope, now)
