@@ -72,6 +72,7 @@ _TITLES: dict[str, tuple[str, str]] = {
     "requirements_unmet": ("考核方案不符合组织部要求", "The scheme does not meet the region's requirements"),
     "scheme_not_approved": ("考核方案尚未审核通过", "The scheme's version is not approved"),
     "review_state": ("方案当前审核状态不允许此操作", "Not possible in the version's review state"),
+    "not_a_user": ("API 密钥没有待办事项", "An API key has no to-do"),
     "cursor_invalid": ("游标无效", "The cursor is not one this feed gave"),
     "no_event_feed": ("该账号没有消息", "This account has no event feed"),
     # scoring

@@ -135,6 +135,7 @@ CATALOGUE: dict[str, dict[str, Labels]] = {
     "review_state": _kind(draft=("草稿", "Draft"), not_submitted=("未报送", "Not submitted"),
                           submitted=("已报送待审核", "Submitted"), returned=("已退回修改", "Returned"),
                           approved=("已审核通过", "Approved"), no_scheme=("尚无方案", "No scheme")),
+    "task_role": _kind(lead=("牵头负责", "Lead"), co_owner=("协同负责", "Co-owner")),
     "record_kind": _kind(work_log=("周工作纪实", "Weekly work log"), monthly_report=("月工作汇报", "Monthly report"),
                          comment=("领导点评", "Leader's comment"), task=("工作任务", "Task")),
     "service": _kind(records=("纪实管理", "Records"), scoring=("考核评分", "Scoring"), quota=("名额分配", "Quota"),

@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from records.attendance.models import Attendance, AttendanceChange
 from records.changes.models import RecordChange
@@ -117,7 +118,9 @@ def person_history_clause(caller: Caller) -> ColumnElement[bool]:
     own = _own_person(caller)
     # correlated on the person (their placements, by index), never the set of everyone placed in the
     # caller's units: a region of a province is hundreds of thousands of placements
-    placed = exists().where(Assignment.person_id == Person.id, Assignment.unit_id.in_(visible_units(caller)))
+    # (an alias: a query that joins the placements itself must not swallow this one's FROM)
+    placement = aliased(Assignment)
+    placed = exists().where(placement.person_id == Person.id, placement.unit_id.in_(visible_units(caller)))
     return or_(placed, Person.id == own) if own is not None else placed
 
 
