@@ -85,7 +85,8 @@ async def test_a_bulletin_is_drafted_edited_issued_and_kept(client: httpx.AsyncC
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "body.remove.0.key", wrong.text
     key = b["commendations"][0]["key"]
     edited = await client.patch(f"{url}/{b['id']}", headers=od, json={
-        "preface": "为推动平时考核工作落到实处，现将有关情况通报如下。", "remove": [{"key": key, "reason": "表彰另行发文"}]})
+        "preface": "为推动平时考核工作落到实处，现将有关情况通报如下。",
+        "remove": [{"key": key, "reason": "表彰另行发文"}]})
     assert edited.status_code == 200, edited.text
     assert edited.json()["commendations"] == []
     assert [(r["key"], r["reason"], r["by"]) for r in edited.json()["removed"]] == [(key, "表彰另行发文", "user:od")]
@@ -136,3 +137,45 @@ async def test_only_the_region_s_department_drafts_and_reads(client: httpx.Async
         assert (await client.post(url, headers=headers, json={"period": "2025Q1"})).status_code == 404
     elsewhere = f"{S}/regions/{c['units']['A']}/bulletins/{made.json()['id']}"
     assert (await client.get(elsewhere)).status_code == 404  # not of that region
+
+
+async def test_a_fourth_quarter_commends_four_good_quarters_and_criticises_the_bottom(
+        client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:
+    """A's a scores 90 and a2 80 every quarter and month: a is 好 (one of two under a 50% cap) in all
+    four quarters; a2 is last in October and November (two months running, the scheme's rule)."""
+    c = await county(records)
+    second = await records.post("/api/v1/records/persons", json={
+        "unit_id": c["units"]["A"], "staff_no": f"{c['region'][:8]}-A2", "name": "a2", "staff_category": "staff",
+        "active_from": "2020-01-01"})
+    a, a2 = c["people"]["A"], second.json()["id"]
+    definition = {**DEFINITION, "grades": {"caps": [{"grade": "good", "max_share": "0.5"}]},
+                  "periods": {"closes": ["month", "quarter", "year"]},
+                  "bottom_rule": {"months_running": 2, "groups": [{"name": "全体", "last": 1}]}}
+    made = await client.post(f"{S}/schemes", headers=c["od"], json={
+        "region_id": c["region"], "unit_id": c["units"]["A"], "name": "A镇方案", "definition": definition})
+    assert made.status_code == 201, made.text
+    scheme = made.json()["id"]
+    for period in ("2025Q1", "2025Q2", "2025Q3", "2025Q4", "2025-10", "2025-11"):
+        base = f"{S}/schemes/{scheme}/periods/{period}"
+        marks = {"marks": [{"person_id": a, "indicator": "ji", "mark": 90}, {"person_id": a2, "indicator": "ji",
+                                                                              "mark": 80}]}
+        assert (await client.put(f"{base}/marks", headers=c["od"], json=marks)).status_code == 200
+        closed = await client.post(f"{base}/close", headers=c["od"])
+        assert closed.status_code == 201, closed.text
+        if "Q" in period:
+            assert (await client.post(f"{S}/results/{closed.json()['id']}/publish", headers=c["od"])).status_code == 200
+
+    made = await client.post(f"{S}/regions/{c['region']}/bulletins", headers=c["od"], json={"period": "2025Q4"})
+    assert made.status_code == 201, made.text
+    b = made.json()
+    assert [(u["unit_name"], u["rank"], u["mean_score"], u["good_share"], u["late"]) for u in b["units"]] == [
+        ("A镇", 1, "85", "0.5", None), ("B镇", None, None, None, "no_scheme")]
+    assert [(x["kind"], x["person_id"], x["text"]) for x in b["commendations"]] == [
+        ("four_good", a, "A镇a2025年四个季度平时考核均为“好”等次")]
+    assert [(x["kind"], x["person_id"], x["text"]) for x in b["criticisms"]] == [
+        ("late_unit", None, "B镇尚未制定平时考核方案"),
+        ("bottom_running", a2, "A镇a2在全体中连续2个月排名末位（2025-10、2025-11）")]
+    # a quarter before the fourth commends no four quarters
+    third = (await client.post(f"{S}/regions/{c['region']}/bulletins", headers=c["od"],
+                               json={"period": "2025Q3"})).json()
+    assert third["commendations"] == [] and [x["kind"] for x in third["criticisms"]] == ["late_unit"]

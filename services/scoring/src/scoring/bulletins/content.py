@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Integer, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.bulletins.words import period_words
@@ -110,11 +111,11 @@ async def generate(session: AsyncSession, neighbours: Neighbours, region_id: uui
     latest: dict[uuid.UUID, Close] = {}
     published: dict[uuid.UUID, Close] = {}
     if ids:
-        for close in await session.scalars(select(Close).where(Close.scheme_id.in_(ids), Close.period == period.code)
+        for found in await session.scalars(select(Close).where(Close.scheme_id.in_(ids), Close.period == period.code)
                                            .order_by(Close.version)):
-            latest[close.scheme_id] = close
-            if close.published_at is not None:
-                published[close.scheme_id] = close
+            latest[found.scheme_id] = found
+            if found.published_at is not None:
+                published[found.scheme_id] = found
     if not latest:
         raise bad_field(f"no scheme of region {region_id} has closed {period.code}: there is nothing to report "
                         "on yet", "body.period")
@@ -127,15 +128,16 @@ async def generate(session: AsyncSession, neighbours: Neighbours, region_id: uui
     words = period_words(period)
     units: list[UnitLine] = []
     for row in listing.items:
-        close = latest.get(row.scheme_id) if row.scheme_id else None
-        shown = published.get(row.scheme_id) if row.scheme_id else None
+        close: Close | None = latest.get(row.scheme_id) if row.scheme_id else None
+        shown: Close | None = published.get(row.scheme_id) if row.scheme_id else None
         n, mean, good_n = stats.get(shown.id, (0, None, 0)) if shown is not None else (0, None, 0)
         late = "no_scheme" if row.scheme_id is None else "not_closed" if close is None else \
             "not_published" if shown is None else None
         units.append(UnitLine(
             key=f"unit:{row.scheme_id or row.unit_id}", unit_id=row.unit_id, unit_name=row.unit_name,
             scheme_id=row.scheme_id, scheme_name=row.scheme_name, review_state=row.state,
-            closed_at=None if close is None else close.created_at, close_version=None if close is None else close.version,
+            closed_at=None if close is None else close.created_at,
+            close_version=None if close is None else close.version,
             published_at=None if shown is None else shown.published_at, people=n if shown is not None else None,
             mean_score=None if mean is None else decimal_str(Fraction(mean), 2),
             good_share=None if shown is None or not n else ratio_str(good_n, n, 4),
@@ -168,7 +170,7 @@ async def _four_good(session: AsyncSession, neighbours: Neighbours, ids: list[uu
     shown = (select(Close.id, Close.period).where(Close.scheme_id.in_(ids), Close.period.in_(quarters),
                                                   Close.published_at.is_not(None))
              .order_by(Close.scheme_id, Close.period, Close.version.desc())
-             .distinct(Close.scheme_id, Close.period).subquery())
+             .ext(distinct_on(Close.scheme_id, Close.period)).subquery())
     rows = await session.execute(
         select(Result.person_id, Result.unit_id).join(shown, shown.c.id == Result.close_id)
         .where(Result.grade == GOOD).group_by(Result.person_id, Result.unit_id)

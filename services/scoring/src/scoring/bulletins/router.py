@@ -46,9 +46,9 @@ async def listing(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
             summary="A bulletin as a Word document (.docx) in Chinese, for Word and WPS")
 async def docx(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> Response:
     bulletin = await service.one(session, region_id, bulletin_id, scope)
-    name = f"bulletin-{bulletin.year}-{bulletin.number}.docx" if bulletin.number else f"bulletin-draft-{bulletin_id}.docx"
+    name = f"bulletin-{bulletin.year}-{bulletin.number}" if bulletin.number else f"bulletin-draft-{bulletin_id}"
     return Response(render(bulletin), media_type=DOCX,
-                    headers={"content-disposition": f'attachment; filename="{name}"'})
+                    headers={"content-disposition": f'attachment; filename="{name}.docx"'})
 
 
 @router.get("/{bulletin_id}", response_model=BulletinRead, responses=ONE,

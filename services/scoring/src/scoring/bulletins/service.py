@@ -167,7 +167,8 @@ async def edit(session: AsyncSession, region_id: uuid.UUID, bulletin_id: uuid.UU
     bulletin = await _one(session, region_id, bulletin_id, scope, lock=True)
     _issued(bulletin)
     stored = Content.model_validate(bulletin.content)
-    lines = {x.key: x.model_dump(mode="json") for x in (*stored.units, *stored.commendations, *stored.criticisms)}
+    lines = {x.key: x.model_dump(mode="json") for x in stored.units}
+    lines.update((x.key, x.model_dump(mode="json")) for x in (*stored.commendations, *stored.criticisms))
     gone = {r["key"] for r in bulletin.removed}
     now = await session.scalar(select(func.now()))
     removed = list(bulletin.removed)
