@@ -4,9 +4,7 @@
   state of its latest version (``scoring.schemes.review``), whether and when the period was closed
   and its results published.
 - **Ranking** (排名): the units whose results of the period are published, by the mean score of
-  their latest published result version, highest first; equal means then by the share of 好, and
-  lines equal on both share a rank (1, 1, 3). The mean is the measure because the share of 好 is
-  capped by every scheme and so tells units little apart; it is shown beside it.
+  their latest published result version, then the share of 好 (``scoring.domain.unit_ranking``).
 - **Commendations** (表扬): for a year, or its fourth quarter, the people graded 好 in all four
   quarters of the year (each quarter read from its latest published result version); the honours
   of the records ledger awarded within the period.
@@ -24,7 +22,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -35,13 +32,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.bulletins.words import period_words
 from scoring.clients import Neighbours
+from scoring.domain.unit_ranking import rank_units
 from scoring.errors import bad_field
 from scoring.models import Close, Result, SchemeVersion
 from scoring.results.bottom import bottom_list
 from scoring.schemes import review
 from scoring.scope import Scope
 from shared.labels import label_of
-from shared.numbers import decimal_str, ratio_str
+from shared.numbers import decimal_str
 from shared.periods import Period, of_kind
 
 GOOD = "good"
@@ -88,23 +86,7 @@ LATE_WORDS = {"no_scheme": "尚未制定平时考核方案", "not_closed": "未�
               "not_published": "{p}考核结果已核定但尚未公示公布"}
 
 
-async def region_name(neighbours: Neighbours, region_id: uuid.UUID, caller: Any) -> str:
-    response = await neighbours.records.request("GET", f"/api/v1/records/regions/{region_id}", caller=caller)
-    return str(response.json()["name"]) if response.status_code == 200 else ""
-
-
-def ranked(lines: list[UnitLine]) -> None:
-    """Ranks by mean score, then share of 好 (both highest first); equal on both, equal rank."""
-    scored = sorted((line for line in lines if line.mean_score is not None),
-                    key=lambda x: (-Decimal(x.mean_score or 0), -Decimal(x.good_share or 0)))
-    previous: tuple[str | None, str | None] | None = None
-    for index, line in enumerate(scored, start=1):
-        key = (line.mean_score, line.good_share)
-        line.rank = index if key != previous or index == 1 else scored[index - 2].rank
-        previous = key
-
-
-async def generate(session: AsyncSession, neighbours: Neighbours, region_id: uuid.UUID, period: Period,
+async def generate_content(session: AsyncSession, neighbours: Neighbours, region_id: uuid.UUID, period: Period,
                    scope: Scope) -> Content:
     listing = await review.region_list(session, neighbours, region_id, period, scope)
     ids = [row.scheme_id for row in listing.items if row.scheme_id is not None]
@@ -119,18 +101,13 @@ async def generate(session: AsyncSession, neighbours: Neighbours, region_id: uui
     if not latest:
         raise bad_field(f"no scheme of region {region_id} has closed {period.code}: there is nothing to report "
                         "on yet", "body.period")
-    stats: dict[uuid.UUID, tuple[int, Decimal | None, int]] = {}
-    if published:
-        good = func.sum(func.cast(Result.grade == GOOD, Integer))
-        stats = {cid: (n, mean, int(g or 0)) for cid, n, mean, g in await session.execute(
-            select(Result.close_id, func.count(), func.avg(Result.score), good)
-            .where(Result.close_id.in_([c.id for c in published.values()])).group_by(Result.close_id))}
+    measured = await _measured(session, list(published.values()))
     words = period_words(period)
     units: list[UnitLine] = []
     for row in listing.items:
         close: Close | None = latest.get(row.scheme_id) if row.scheme_id else None
         shown: Close | None = published.get(row.scheme_id) if row.scheme_id else None
-        n, mean, good_n = stats.get(shown.id, (0, None, 0)) if shown is not None else (0, None, 0)
+        people, mean, share = measured.get(shown.id, (0, None, None)) if shown is not None else (None, None, None)
         late = "no_scheme" if row.scheme_id is None else "not_closed" if close is None else \
             "not_published" if shown is None else None
         units.append(UnitLine(
@@ -138,11 +115,13 @@ async def generate(session: AsyncSession, neighbours: Neighbours, region_id: uui
             scheme_id=row.scheme_id, scheme_name=row.scheme_name, review_state=row.state,
             closed_at=None if close is None else close.created_at,
             close_version=None if close is None else close.version,
-            published_at=None if shown is None else shown.published_at, people=n if shown is not None else None,
-            mean_score=None if mean is None else decimal_str(Fraction(mean), 2),
-            good_share=None if shown is None or not n else ratio_str(good_n, n, 4),
-            rank=None, late=late))
-    ranked(units)
+            published_at=None if shown is None else shown.published_at, people=people,
+            mean_score=None if mean is None else decimal_str(mean, 2),
+            good_share=None if share is None else decimal_str(share, 4), rank=None, late=late))
+    ranks = rank_units({line.key: (Fraction(line.mean_score), Fraction(line.good_share)) for line in units
+                        if line.mean_score is not None and line.good_share is not None})
+    for line in units:
+        line.rank = ranks.get(line.key)
     units.sort(key=lambda x: (x.rank is None, x.rank or 0, x.unit_name or ""))
     criticisms = [Line(key=f"late:{u.scheme_id or u.unit_id}", kind="late_unit", unit_id=u.unit_id,
                        unit_name=u.unit_name, person_id=None, name=None,
@@ -151,8 +130,23 @@ async def generate(session: AsyncSession, neighbours: Neighbours, region_id: uui
     criticisms += await _bottom(session, neighbours, ids, period, scope)
     commendations = await _four_good(session, neighbours, ids, period, scope)
     commendations += await _honours(neighbours, region_id, period, scope, {str(u.unit_id): u.unit_name for u in units})
-    return Content(region_name=await region_name(neighbours, region_id, scope.caller), units=units,
+    return Content(region_name=await neighbours.region_name(region_id=region_id), units=units,
                    commendations=commendations, criticisms=criticisms)
+
+
+async def _measured(session: AsyncSession, closes: list[Close]) -> dict[uuid.UUID, tuple[int, Fraction | None,
+                                                                                          Fraction | None]]:
+    """Per published result version (one query): its people, their exact mean score (of those
+    scored) and share graded 好 (of those graded)."""
+    if not closes:
+        return {}
+    good = func.sum(func.cast(Result.grade == GOOD, Integer))
+    rows = await session.execute(
+        select(Result.close_id, func.count(), func.sum(Result.score), func.count(Result.score), good,
+               func.count(Result.grade))
+        .where(Result.close_id.in_([c.id for c in closes])).group_by(Result.close_id))
+    return {cid: (people, Fraction(total) / scored if scored else None,
+                  Fraction(int(g or 0), graded) if graded else None) for cid, people, total, scored, g, graded in rows}
 
 
 async def _names(neighbours: Neighbours, people: list[str], period: Period, scope: Scope) -> dict[str, dict[str, Any]]:

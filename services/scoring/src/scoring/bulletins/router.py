@@ -28,7 +28,7 @@ ISSUED: Responses = {409: {"description": "the bulletin is issued and kept as is
                      "criticisms")
 async def draft(region_id: uuid.UUID, body: DraftIn, session: SessionDep, scope: ScopeDep,
                 request: Request) -> BulletinRead:
-    return await service.draft(session, request.app.state.neighbours, region_id, body, scope)
+    return await service.draft_bulletin(session, request.app.state.neighbours, region_id, body, scope)
 
 
 @router.get("", response_model=list[BulletinSummary],
@@ -38,14 +38,14 @@ async def listing(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
                   state: Annotated[Literal["draft", "issued"] | None, Query()] = None,
                   period: Annotated[str | None, Query(max_length=7, examples=["2025Q1"])] = None,
                   ) -> list[BulletinSummary]:
-    return await service.listing(session, region_id, scope, state=state, period=period)
+    return await service.list_bulletins(session, region_id, scope, state=state, period=period)
 
 
 @router.get("/{bulletin_id}.docx", response_class=Response,
             responses={**ONE, 200: {"content": {DOCX: {}}, "description": "the bulletin as a Word document"}},
             summary="A bulletin as a Word document (.docx) in Chinese, for Word and WPS")
 async def docx(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> Response:
-    bulletin = await service.one(session, region_id, bulletin_id, scope)
+    bulletin = await service.read_bulletin(session, region_id, bulletin_id, scope)
     name = f"bulletin-{bulletin.year}-{bulletin.number}" if bulletin.number else f"bulletin-draft-{bulletin_id}"
     return Response(render(bulletin), media_type=DOCX,
                     headers={"content-disposition": f'attachment; filename="{name}.docx"'})
@@ -54,7 +54,7 @@ async def docx(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep
 @router.get("/{bulletin_id}", response_model=BulletinRead, responses=ONE,
             summary="A bulletin: its lines (those removed listed apart, with why)")
 async def one(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> BulletinRead:
-    return await service.one(session, region_id, bulletin_id, scope)
+    return await service.read_bulletin(session, region_id, bulletin_id, scope)
 
 
 @router.patch("/{bulletin_id}", response_model=BulletinRead,
@@ -64,10 +64,10 @@ async def one(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep,
               summary="Edit a draft: its preface; remove lines, each with a reason (kept)")
 async def edit(region_id: uuid.UUID, bulletin_id: uuid.UUID, body: EditIn, session: SessionDep,
                scope: ScopeDep) -> BulletinRead:
-    return await service.edit(session, region_id, bulletin_id, body, scope)
+    return await service.edit_draft(session, region_id, bulletin_id, body, scope)
 
 
 @router.post("/{bulletin_id}/issue", response_model=BulletinRead, responses={**ONE, **ISSUED},
              summary="Issue a draft: numbered 第N期 of the region's year of issue, and kept unchanged")
 async def issue(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> BulletinRead:
-    return await service.issue(session, region_id, bulletin_id, scope)
+    return await service.issue_bulletin(session, region_id, bulletin_id, scope)

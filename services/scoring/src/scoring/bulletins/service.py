@@ -114,11 +114,11 @@ def _region(region_id: uuid.UUID, scope: Scope) -> None:
         raise RegionNotFound(f"no region {region_id} of yours")
 
 
-async def draft(session: AsyncSession, neighbours: Neighbours, region_id: uuid.UUID, body: DraftIn,
+async def draft_bulletin(session: AsyncSession, neighbours: Neighbours, region_id: uuid.UUID, body: DraftIn,
                 scope: Scope) -> BulletinRead:
     _region(region_id, scope)
     period = parsed(body.period, "body.period")
-    made = await content.generate(session, neighbours, region_id, period, scope)
+    made = await content.generate_content(session, neighbours, region_id, period, scope)
     bulletin = Bulletin(region_id=region_id, period=period.code, state="draft", preface=body.preface,
                         title=title_of(made.region_name, period), content=made.model_dump(mode="json"), removed=[],
                         created_by=scope.caller.subject)
@@ -138,11 +138,12 @@ async def _one(session: AsyncSession, region_id: uuid.UUID, bulletin_id: uuid.UU
     return bulletin
 
 
-async def one(session: AsyncSession, region_id: uuid.UUID, bulletin_id: uuid.UUID, scope: Scope) -> BulletinRead:
+async def read_bulletin(session: AsyncSession, region_id: uuid.UUID, bulletin_id: uuid.UUID,
+                        scope: Scope) -> BulletinRead:
     return _read(await _one(session, region_id, bulletin_id, scope))
 
 
-async def listing(session: AsyncSession, region_id: uuid.UUID, scope: Scope, *, state: str | None,
+async def list_bulletins(session: AsyncSession, region_id: uuid.UUID, scope: Scope, *, state: str | None,
                   period: str | None) -> list[BulletinSummary]:
     _region(region_id, scope)
     query = select(Bulletin).where(Bulletin.region_id == region_id)
@@ -161,7 +162,7 @@ def _issued(bulletin: Bulletin) -> None:
                              "kept as issued; draft a new one", extra={"number": bulletin.number})
 
 
-async def edit(session: AsyncSession, region_id: uuid.UUID, bulletin_id: uuid.UUID, body: EditIn,
+async def edit_draft(session: AsyncSession, region_id: uuid.UUID, bulletin_id: uuid.UUID, body: EditIn,
                scope: Scope) -> BulletinRead:
     """A draft's preface, and lines removed with a reason (all or nothing)."""
     bulletin = await _one(session, region_id, bulletin_id, scope, lock=True)
@@ -189,7 +190,8 @@ async def edit(session: AsyncSession, region_id: uuid.UUID, bulletin_id: uuid.UU
     return _read(bulletin)
 
 
-async def issue(session: AsyncSession, region_id: uuid.UUID, bulletin_id: uuid.UUID, scope: Scope) -> BulletinRead:
+async def issue_bulletin(session: AsyncSession, region_id: uuid.UUID, bulletin_id: uuid.UUID,
+                         scope: Scope) -> BulletinRead:
     """Numbered from the region's counter of the year of issue, in the issuing transaction: a
     second issuer waits on the counter's row, and a rolled-back issue gives its number back."""
     bulletin = await _one(session, region_id, bulletin_id, scope, lock=True)
