@@ -4,15 +4,18 @@ Word document; kept as issued; a period nothing closed is refused."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import Any
 
 import httpx
 from docx import Document
+from fastapi import FastAPI
 
 from shared.service_auth import Caller
-from shared.testing import service_headers
+from shared.testing import asgi_client, service_headers
 
+from .conftest import PROVINCE
 from .test_scheme_review import county
 
 S = "/api/v1/scoring"
@@ -179,3 +182,18 @@ async def test_a_fourth_quarter_commends_four_good_quarters_and_criticises_the_b
     third = (await client.post(f"{S}/regions/{c['region']}/bulletins", headers=c["od"],
                                json={"period": "2025Q3"})).json()
     assert third["commendations"] == [] and [x["kind"] for x in third["criticisms"]] == ["late_unit"]
+
+
+async def test_issued_at_once_the_numbers_have_no_gap_nor_twin(scoring_app: FastAPI, records_app: FastAPI) -> None:
+    """Real commits on purpose: the race is between transactions. Four drafts issued at once are
+    第1期 to 第4期 of the region's year, each once."""
+    async with asgi_client(records_app, headers=service_headers(PROVINCE)) as records, \
+            asgi_client(scoring_app, headers=service_headers(PROVINCE)) as client:
+        c = await two_townships(client, records)
+        closed = await client.post(f"{S}/schemes/{c['scheme_A']}/periods/2025Q1/close", headers=c["od"])
+        assert closed.status_code == 201, closed.text
+        url = f"{S}/regions/{c['region']}/bulletins"
+        drafts = [(await client.post(url, headers=c["od"], json={"period": "2025Q1"})).json()["id"] for _ in range(4)]
+        issued = await asyncio.gather(*(client.post(f"{url}/{d}/issue", headers=c["od"]) for d in drafts))
+    assert [r.status_code for r in issued] == [200] * 4, [r.text for r in issued]
+    assert sorted(r.json()["number"] for r in issued) == [1, 2, 3, 4]
