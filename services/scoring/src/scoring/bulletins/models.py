@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import DateTime, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,7 +19,8 @@ class Bulletin(Base):
     nothing of it changes."""
 
     __tablename__ = "bulletins"
-    __table_args__ = (UniqueConstraint("region_id", "year", "number", name="uq_bulletins_number"),)
+    __table_args__ = (UniqueConstraint("region_id", "year", "number", name="uq_bulletins_number"),
+                      Index("ix_bulletins_region", "region_id", "created_at"))
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     region_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
