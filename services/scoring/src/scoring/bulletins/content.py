@@ -87,7 +87,7 @@ LATE_WORDS = {"no_scheme": "尚未制定平时考核方案", "not_closed": "未�
 
 
 async def generate_content(session: AsyncSession, neighbours: Neighbours, region_id: uuid.UUID, period: Period,
-                   scope: Scope) -> Content:
+                           scope: Scope) -> Content:
     listing = await review.region_list(session, neighbours, region_id, period, scope)
     ids = [row.scheme_id for row in listing.items if row.scheme_id is not None]
     latest: dict[uuid.UUID, Close] = {}
@@ -104,6 +104,7 @@ async def generate_content(session: AsyncSession, neighbours: Neighbours, region
     measured = await _measured(session, list(published.values()))
     words = period_words(period)
     units: list[UnitLine] = []
+    exact: dict[str, tuple[Fraction, Fraction]] = {}  # the ranking's measures, unrounded
     for row in listing.items:
         close: Close | None = latest.get(row.scheme_id) if row.scheme_id else None
         shown: Close | None = published.get(row.scheme_id) if row.scheme_id else None
@@ -118,8 +119,9 @@ async def generate_content(session: AsyncSession, neighbours: Neighbours, region
             published_at=None if shown is None else shown.published_at, people=people,
             mean_score=None if mean is None else decimal_str(mean, 2),
             good_share=None if share is None else decimal_str(share, 4), rank=None, late=late))
-    ranks = rank_units({line.key: (Fraction(line.mean_score), Fraction(line.good_share)) for line in units
-                        if line.mean_score is not None and line.good_share is not None})
+        if mean is not None:
+            exact[units[-1].key] = (mean, share or Fraction(0))
+    ranks = rank_units(exact)
     for line in units:
         line.rank = ranks.get(line.key)
     units.sort(key=lambda x: (x.rank is None, x.rank or 0, x.unit_name or ""))
