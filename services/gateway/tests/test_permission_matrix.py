@@ -123,6 +123,10 @@ async def _build(client: httpx.AsyncClient) -> World:
                                                                       "note": "迟到"}))["id"]
     w.ids["close"] = (await post(f"{base}/2025Q1/close", None))["id"]
     await post(f"/api/v1/scoring/results/{w['close']}/publish", None, 200)
+    bulletins = f"/api/v1/scoring/regions/{w['region_A']}/bulletins"
+    for name in ("bulletin", "bulletin_draft"):
+        w.ids[name] = (await post(bulletins, {"period": "2025Q1"}))["id"]
+    await post(f"{bulletins}/{w['bulletin']}/issue", None, 200)
 
     for side in ("A", "B"):
         await _ok(await client.put(f"/api/v1/quota/regions/{w[f'region_{side}']}/years/2025/units", headers=admin,
@@ -169,7 +173,8 @@ async def _build(client: httpx.AsyncClient) -> World:
 
     region_a = {w[k] for k in ("region_A", "unit_A1", "unit_A2", "person_ms", "person_mc", "person_rt",
                                "person_a2", "scheme", "close", "round", "round_fix", "objection", "log", "report",
-                               "task", "section", "honour", "honour_void", "run", "user_UA", "user_MS")}
+                               "task", "section", "honour", "honour_void", "run", "user_UA", "user_MS", "bulletin",
+                               "bulletin_draft")}
     unit_a1 = {w[k] for k in ("unit_A1", "section", "person_ms", "person_mc", "person_rt", "scheme", "close", "round",
                               "round_fix", "objection", "log", "report", "task", "honour", "honour_void", "user_UA",
                               "user_MS")}
@@ -258,7 +263,7 @@ PATH_DEFAULTS = {"region_id": "region_A", "unit_id": "unit_A1", "person_id": "pe
                  "round_id": "round", "close_id": "close", "other_id": "close", "objection_id": "objection",
                  "task_id": "task", "honour_id": "honour", "log_id": "log", "report_id": "report", "run_id": "run",
                  "user_id": "user_UA", "key_id": "spare_key", "adjustment_id": "adjustment",
-                 "event_id": "negative_event", "section_id": "section"}
+                 "event_id": "negative_event", "section_id": "section", "bulletin_id": "bulletin"}
 LITERALS = {"period": "2025Q2", "year": "2025", "group": "乡镇", "kind": "roster", "target_kind": "work_log",
             "record_kind": "work_log",
             "indicator": "ji", "version": "1"}
@@ -412,6 +417,15 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/scoring/regions/{region_id}/requirements", profile(P=OK, RA=OK, RB=404, UA=OK, UO=OK)),
     Row("PUT", "/api/v1/scoring/regions/{region_id}/requirements", REGION, body=lambda w: {}),
     Row("GET", "/api/v1/scoring/regions/{region_id}/schemes/review", REGION, query=lambda w: {"period": "2025Q1"}),
+    # bulletins: one issued (第1期), one a draft (P issues it in its row: a 409 for the rest, past the checks)
+    Row("POST", "/api/v1/scoring/regions/{region_id}/bulletins", REGION, body=lambda w: {"period": "2025Q1"}),
+    Row("GET", "/api/v1/scoring/regions/{region_id}/bulletins", REGION),
+    Row("GET", "/api/v1/scoring/regions/{region_id}/bulletins/{bulletin_id}.docx", REGION),
+    Row("GET", "/api/v1/scoring/regions/{region_id}/bulletins/{bulletin_id}", REGION),
+    Row("PATCH", "/api/v1/scoring/regions/{region_id}/bulletins/{bulletin_id}", REGION,
+        path={"bulletin_id": "bulletin_draft"}, body=lambda w: {"preface": "现将有关情况通报如下。"}),
+    Row("POST", "/api/v1/scoring/regions/{region_id}/bulletins/{bulletin_id}/issue", REGION,
+        path={"bulletin_id": "bulletin_draft"}),
     Row("PUT", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/marks", with_keys(UNIT_MANAGE),
         scopes=("inputs:write",), body=lambda w: {"marks": [{"person_id": w["person_ms"], "indicator": "ji",
                                                               "mark": 85}]}),

@@ -2,6 +2,7 @@
 
 import os
 
+import scoring.bulletins.models  # the bulletin tables, for autogenerate
 import scoring.models  # noqa: F401  (the tables, for autogenerate)
 from scoring.db import SCHEMA, Base
 from shared.migrations import run_env

@@ -73,6 +73,8 @@ _TITLES: dict[str, tuple[str, str]] = {
     "scheme_not_approved": ("考核方案尚未审核通过", "The scheme's version is not approved"),
     "review_state": ("方案当前审核状态不允许此操作", "Not possible in the version's review state"),
     "not_a_user": ("API 密钥没有待办事项", "An API key has no to-do"),
+    "bulletin_not_found": ("通报不存在", "No such bulletin"),
+    "bulletin_issued": ("通报已印发，不能再修改", "The bulletin is issued and kept as issued"),
     "cursor_invalid": ("游标无效", "The cursor is not one this feed gave"),
     "no_event_feed": ("该账号没有消息", "This account has no event feed"),
     # scoring

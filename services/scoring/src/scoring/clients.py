@@ -146,6 +146,12 @@ class Neighbours:
         units by name, not by id. Empty if records does not answer."""
         return {str(u["id"]): str(u["name"]) for u in await self.region_units(region_id=region_id, caller=caller)}
 
+    async def region_name(self, *, region_id: uuid.UUID) -> str:
+        """The region's name as records has it (asked as the system, for a caller already checked);
+        empty if records does not answer."""
+        response = await self.records.request("GET", f"/api/v1/records/regions/{region_id}", caller=SYSTEM_CALLER)
+        return str(orjson.loads(response.content)["name"]) if response.status_code == 200 else ""
+
     async def region_units(self, *, region_id: uuid.UUID, caller: Caller) -> list[dict[str, Any]]:
         """The region's units as records lists them (id, name, evaluation group…), for a caller
         already checked; empty if records does not answer."""

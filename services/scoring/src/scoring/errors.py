@@ -126,3 +126,13 @@ class ReviewState(Conflict):
 class RegionNotFound(NotFound):
     code = "region_not_found"
     title = "No such region of yours"
+
+
+class BulletinNotFound(NotFound):
+    code = "bulletin_not_found"
+    title = "No such bulletin of the region"
+
+
+class BulletinIssued(Conflict):
+    code = "bulletin_issued"
+    title = "The bulletin is issued: it is kept as issued"

@@ -1,0 +1,73 @@
+"""Bulletin routes (通报): a region's organisation department drafts one for a period from the data,
+edits the draft, issues it (第N期), and reads it as JSON or as a Word document."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from scoring.bulletins import service
+from scoring.bulletins.document import DOCX, render
+from scoring.bulletins.service import BulletinRead, BulletinSummary, DraftIn, EditIn
+from scoring.scope import ScopeDep
+from shared.db import SessionDep
+
+router = APIRouter(prefix="/api/v1/scoring/regions/{region_id}/bulletins", tags=["bulletins"])
+Responses = dict[int | str, dict[str, Any]]
+REGION: Responses = {404: {"description": "no such region of yours"}}
+ONE: Responses = {404: {"description": "no such region of yours, or no such bulletin of the region"}}
+ISSUED: Responses = {409: {"description": "the bulletin is issued and kept as issued (code bulletin_issued)"}}
+
+
+@router.post("", status_code=201, response_model=BulletinRead,
+             responses={**REGION, 422: {"description": "not a period, or a period no scheme of the region has "
+                                                       "closed (body.period)"}},
+             summary="Draft the region's bulletin of a period from the data: progress and ranking, commendations, "
+                     "criticisms")
+async def draft(region_id: uuid.UUID, body: DraftIn, session: SessionDep, scope: ScopeDep,
+                request: Request) -> BulletinRead:
+    return await service.draft_bulletin(session, request.app.state.neighbours, region_id, body, scope)
+
+
+@router.get("", response_model=list[BulletinSummary],
+            responses={**REGION, 422: {"description": "not a period (query.period)"}},
+            summary="The region's bulletins: drafts first, then the issued ones, newest first")
+async def listing(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
+                  state: Annotated[Literal["draft", "issued"] | None, Query()] = None,
+                  period: Annotated[str | None, Query(max_length=7, examples=["2025Q1"])] = None,
+                  ) -> list[BulletinSummary]:
+    return await service.list_bulletins(session, region_id, scope, state=state, period=period)
+
+
+@router.get("/{bulletin_id}.docx", response_class=Response,
+            responses={**ONE, 200: {"content": {DOCX: {}}, "description": "the bulletin as a Word document"}},
+            summary="A bulletin as a Word document (.docx) in Chinese, for Word and WPS")
+async def docx(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> Response:
+    bulletin = await service.read_bulletin(session, region_id, bulletin_id, scope)
+    name = f"bulletin-{bulletin.year}-{bulletin.number}" if bulletin.number else f"bulletin-draft-{bulletin_id}"
+    return Response(render(bulletin), media_type=DOCX,
+                    headers={"content-disposition": f'attachment; filename="{name}.docx"'})
+
+
+@router.get("/{bulletin_id}", response_model=BulletinRead, responses=ONE,
+            summary="A bulletin: its lines (those removed listed apart, with why)")
+async def one(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> BulletinRead:
+    return await service.read_bulletin(session, region_id, bulletin_id, scope)
+
+
+@router.patch("/{bulletin_id}", response_model=BulletinRead,
+              responses={**ONE, **ISSUED, 422: {"description": "a line the draft does not have, or removed "
+                                                              "already (body.remove.N.key); a removal without a "
+                                                              "reason"}},
+              summary="Edit a draft: its preface; remove lines, each with a reason (kept)")
+async def edit(region_id: uuid.UUID, bulletin_id: uuid.UUID, body: EditIn, session: SessionDep,
+               scope: ScopeDep) -> BulletinRead:
+    return await service.edit_draft(session, region_id, bulletin_id, body, scope)
+
+
+@router.post("/{bulletin_id}/issue", response_model=BulletinRead, responses={**ONE, **ISSUED},
+             summary="Issue a draft: numbered 第N期 of the region's year of issue, and kept unchanged")
+async def issue(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> BulletinRead:
+    return await service.issue_bulletin(session, region_id, bulletin_id, scope)

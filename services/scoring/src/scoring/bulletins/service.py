@@ -1,0 +1,210 @@
+"""A region's bulletins: drafted from the data, edited, issued (第N期) and then kept unchanged.
+
+Only the region's organisation department (its administrators, and the province's) drafts, edits,
+issues and reads them: a bulletin names every unit of the region and its people, and is sent to
+the units as the issued document, not read by them here. Anyone else is told there is no such
+region (404).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scoring.bulletins import content
+from scoring.bulletins.content import Content, Line, UnitLine
+from scoring.bulletins.models import Bulletin, BulletinNumber
+from scoring.bulletins.words import title_of
+from scoring.clients import Neighbours
+from scoring.errors import BulletinIssued, BulletinNotFound, RegionNotFound, bad_field
+from scoring.periods import parsed
+from scoring.scope import Scope
+from shared.labels import label_of
+from shared.touched import touch
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+class DraftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    period: str = Field(max_length=7, description="the period reported on: a quarter 2025Q1, a year 2025, …",
+                        examples=["2025Q1"])
+    preface: str | None = Field(default=None, min_length=1, max_length=5000)
+
+
+class RemoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(min_length=1, max_length=200, description="the key of a line of the draft")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class EditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    preface: str | None = Field(default=None, min_length=1, max_length=5000,
+                                description="the opening text; left out: unchanged")
+    remove: list[RemoveIn] = Field(default_factory=list, max_length=500,
+                                   description="lines taken out, each with why (kept and listed in `removed`)")
+
+
+class Removed(BaseModel):
+    key: str
+    reason: str
+    by: str
+    at: datetime
+    line: dict[str, Any] = Field(description="the line as it was")
+
+
+class BulletinSummary(BaseModel):
+    id: uuid.UUID
+    region_id: uuid.UUID
+    period: str
+    state: str = Field(description="draft or issued")
+    state_label: ClassVar[Any] = label_of("bulletin_state", "state")
+    year: int | None = Field(description="issued: the year of issue its number counts in")
+    number: int | None = Field(description="issued: 第N期 of the region's year")
+    title: str
+    created_at: datetime
+    created_by: str
+    issued_at: datetime | None
+    issued_by: str | None
+
+
+class BulletinRead(BulletinSummary):
+    preface: str | None
+    region_name: str
+    ranking_rule: str = Field(description="how units are ranked")
+    units: list[UnitLine] = Field(description="progress and ranking, ranked units first")
+    commendations: list[Line]
+    criticisms: list[Line]
+    removed: list[Removed]
+
+
+RANKING_RULE = ("units with published results ranked by their mean score, highest first, then by their share of "
+                "好; equal on both, equal rank")
+
+
+def _read(bulletin: Bulletin) -> BulletinRead:
+    stored = Content.model_validate(bulletin.content)
+    gone = {r["key"] for r in bulletin.removed}
+    return BulletinRead(
+        **summary(bulletin).model_dump(), preface=bulletin.preface, region_name=stored.region_name,
+        ranking_rule=RANKING_RULE, units=[u for u in stored.units if u.key not in gone],
+        commendations=[x for x in stored.commendations if x.key not in gone],
+        criticisms=[x for x in stored.criticisms if x.key not in gone],
+        removed=[Removed.model_validate(r) for r in bulletin.removed])
+
+
+def summary(bulletin: Bulletin) -> BulletinSummary:
+    return BulletinSummary(id=bulletin.id, region_id=bulletin.region_id, period=bulletin.period, state=bulletin.state,
+                           year=bulletin.year, number=bulletin.number, title=bulletin.title,
+                           created_at=bulletin.created_at, created_by=bulletin.created_by,
+                           issued_at=bulletin.issued_at, issued_by=bulletin.issued_by)
+
+
+def _region(region_id: uuid.UUID, scope: Scope) -> None:
+    touch(region_id=region_id)
+    if not scope.caller.administers_region(region_id):
+        raise RegionNotFound(f"no region {region_id} of yours")
+
+
+async def draft_bulletin(session: AsyncSession, neighbours: Neighbours, region_id: uuid.UUID, body: DraftIn,
+                scope: Scope) -> BulletinRead:
+    _region(region_id, scope)
+    period = parsed(body.period, "body.period")
+    made = await content.generate_content(session, neighbours, region_id, period, scope)
+    bulletin = Bulletin(region_id=region_id, period=period.code, state="draft", preface=body.preface,
+                        title=title_of(made.region_name, period), content=made.model_dump(mode="json"), removed=[],
+                        created_by=scope.caller.subject)
+    session.add(bulletin)
+    await session.flush()
+    await session.refresh(bulletin)
+    return _read(bulletin)
+
+
+async def _one(session: AsyncSession, region_id: uuid.UUID, bulletin_id: uuid.UUID, scope: Scope, *,
+               lock: bool = False) -> Bulletin:
+    _region(region_id, scope)
+    query = select(Bulletin).where(Bulletin.id == bulletin_id, Bulletin.region_id == region_id)
+    bulletin = await session.scalar(query.with_for_update() if lock else query)
+    if bulletin is None:
+        raise BulletinNotFound(f"region {region_id} has no bulletin {bulletin_id}")
+    return bulletin
+
+
+async def read_bulletin(session: AsyncSession, region_id: uuid.UUID, bulletin_id: uuid.UUID,
+                        scope: Scope) -> BulletinRead:
+    return _read(await _one(session, region_id, bulletin_id, scope))
+
+
+async def list_bulletins(session: AsyncSession, region_id: uuid.UUID, scope: Scope, *, state: str | None,
+                  period: str | None) -> list[BulletinSummary]:
+    _region(region_id, scope)
+    query = select(Bulletin).where(Bulletin.region_id == region_id)
+    if state is not None:
+        query = query.where(Bulletin.state == state)
+    if period is not None:
+        query = query.where(Bulletin.period == parsed(period, "query.period").code)
+    found = await session.scalars(query.order_by(Bulletin.year.desc().nulls_first(), Bulletin.number.desc(),
+                                                 Bulletin.created_at.desc()))
+    return [summary(b) for b in found]
+
+
+def _issued(bulletin: Bulletin) -> None:
+    if bulletin.state == "issued":
+        raise BulletinIssued(f"bulletin {bulletin.id} was issued as {bulletin.year}年第{bulletin.number}期: it is "
+                             "kept as issued; draft a new one", extra={"number": bulletin.number})
+
+
+async def edit_draft(session: AsyncSession, region_id: uuid.UUID, bulletin_id: uuid.UUID, body: EditIn,
+               scope: Scope) -> BulletinRead:
+    """A draft's preface, and lines removed with a reason (all or nothing)."""
+    bulletin = await _one(session, region_id, bulletin_id, scope, lock=True)
+    _issued(bulletin)
+    stored = Content.model_validate(bulletin.content)
+    lines = {x.key: x.model_dump(mode="json") for x in stored.units}
+    lines.update((x.key, x.model_dump(mode="json")) for x in (*stored.commendations, *stored.criticisms))
+    gone = {r["key"] for r in bulletin.removed}
+    now = await session.scalar(select(func.now()))
+    removed = list(bulletin.removed)
+    for index, item in enumerate(body.remove):
+        if item.key not in lines:
+            raise bad_field(f"the bulletin has no line {item.key!r}", f"body.remove.{index}.key")
+        if item.key in gone:
+            raise bad_field(f"line {item.key!r} is removed already", f"body.remove.{index}.key")
+        gone.add(item.key)
+        removed.append({"key": item.key, "reason": item.reason, "by": scope.caller.subject,
+                        "at": now.isoformat() if now else None, "line": lines[item.key]})
+    if body.preface is not None:
+        bulletin.preface = body.preface
+    bulletin.removed = removed
+    bulletin.updated_at = func.now()
+    await session.flush()
+    await session.refresh(bulletin)
+    return _read(bulletin)
+
+
+async def issue_bulletin(session: AsyncSession, region_id: uuid.UUID, bulletin_id: uuid.UUID,
+                         scope: Scope) -> BulletinRead:
+    """Numbered from the region's counter of the year of issue, in the issuing transaction: a
+    second issuer waits on the counter's row, and a rolled-back issue gives its number back."""
+    bulletin = await _one(session, region_id, bulletin_id, scope, lock=True)
+    _issued(bulletin)
+    now = await session.scalar(select(func.now()))
+    assert now is not None
+    year = now.astimezone(CHINA).year
+    counter = insert(BulletinNumber).values(region_id=region_id, year=year, last=1)
+    number = await session.scalar(counter.on_conflict_do_update(
+        index_elements=[BulletinNumber.region_id, BulletinNumber.year],
+        set_={"last": BulletinNumber.last + 1}).returning(BulletinNumber.last))
+    bulletin.state, bulletin.year, bulletin.number = "issued", year, number
+    bulletin.issued_at, bulletin.issued_by = now, scope.caller.subject
+    await session.flush()
+    await session.refresh(bulletin)
+    return _read(bulletin)
