@@ -55,7 +55,8 @@ async def _unit(client: httpx.AsyncClient, records: httpx.AsyncClient, region: s
     return {"unit": unit["id"], "scheme": scheme.json()["id"], "people": people, "base": base}
 
 
-async def _round(client: httpx.AsyncClient, unit: dict[str, Any], ballots: list[tuple[str, str, dict[str, int]]]) -> None:
+async def _round(client: httpx.AsyncClient, unit: dict[str, Any],
+                 ballots: list[tuple[str, str, dict[str, int]]]) -> None:
     raters = [{"rater_id": rater, "group": group} for rater, group, _ in ballots]
     response = await client.post(f"{unit['base']}/rounds", json={"raters": raters})
     assert response.status_code == 201, response.text

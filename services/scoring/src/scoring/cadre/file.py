@@ -8,7 +8,7 @@ tasks and their completion, and their unit and post history.
 
 Who: the administrators of a region the person is or was placed in, and the province's. A read
 needs a reason and is recorded (``file_reads``: who, when, why); the person, and the same
-officers, see the reads. A unit's administrator or leader of the person's unit may see the person
+officers, see the reads. The person, and an administrator or leader of their unit, may see the person
 but not their file (403); anyone else is told of no such person (404).
 """
 
@@ -112,7 +112,8 @@ async def person_for(neighbours: Neighbours, caller: Caller, person_id: uuid.UUI
                      officers_only: bool) -> tuple[dict[str, Any], list[tuple[str, str, str | None, str]],
                                                    dict[str, dict[str, Any] | None]]:
     """The person (records' answer), their placements and units, once the caller is found to be one
-    of the person's region's officers (or, unless ``officers_only``, the person themself)."""
+    of the person's region's officers (or, unless ``officers_only``, the person themself: else a 403 for them, as for an
+    administrator or leader of one of their units)."""
     response = await neighbours.records.request("GET", f"/api/v1/records/persons/{person_id}", caller=SYSTEM_CALLER)
     missing = NotFound(f"no person {person_id}", code="person_not_found")
     if response.status_code in (404, 422):
@@ -126,10 +127,10 @@ async def person_for(neighbours: Neighbours, caller: Caller, person_id: uuid.UUI
         touch(region_id=placed[-1][1], unit_id=placed[-1][0])
     if any(caller.administers_region(region) for _, region, _, _ in placed):
         return person, placed, units
-    if not officers_only and caller.is_person(person_id):
+    if caller.is_person(person_id) and not officers_only:
         return person, placed, units
-    if set(caller.unit_ids) & {unit for unit, _, _, _ in placed}:
-        raise Forbidden("only the region's officers read a person's file")
+    if caller.is_person(person_id) or set(caller.unit_ids) & {unit for unit, _, _, _ in placed}:
+        raise Forbidden("only the region's officers read a person's file (the person sees who read it)")
     raise missing
 
 
@@ -198,7 +199,7 @@ async def person_file(session: AsyncSession, neighbours: Neighbours, caller: Cal
 @router.get("/persons/{person_id}/file", response_model=PersonFile,
             summary="A cadre's file (干部成长档案): every published result, item, event, objection, honour, task "
                     "and placement of a person; the read is recorded with its reason",
-            responses={403: {"description": "an administrator or leader of the person's unit"},
+            responses={403: {"description": "the person themself, or an administrator or leader of their unit"},
                        404: {"description": "no such person in the caller's regions"},
                        422: {"description": "no reason given (query.reason)"}})
 async def read_file(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
