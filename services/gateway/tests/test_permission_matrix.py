@@ -260,6 +260,7 @@ PATH_DEFAULTS = {"region_id": "region_A", "unit_id": "unit_A1", "person_id": "pe
                  "user_id": "user_UA", "key_id": "spare_key", "adjustment_id": "adjustment",
                  "event_id": "negative_event", "section_id": "section"}
 LITERALS = {"period": "2025Q2", "year": "2025", "group": "乡镇", "kind": "roster", "target_kind": "work_log",
+            "list_name": "excellent",
             "record_kind": "work_log",
             "indicator": "ji", "version": "1"}
 
@@ -509,6 +510,8 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/scoring/persons/{person_id}/file/reads",
         profile(P=OK, RA=OK, RB=404, UA=403, UO=404, L=403, MS=OK, MC=404, RT=404)),
     Row("GET", "/api/v1/scoring/regions/{region_id}/periods/{period}/calibration", REGION),
+    Row("GET", "/api/v1/scoring/regions/{region_id}/years/{year}/lists/{list_name}.xlsx", REGION),
+    Row("GET", "/api/v1/scoring/regions/{region_id}/years/{year}/lists/{list_name}", REGION),
     Row("GET", "/api/v1/scoring/calendar/{year}", profile(P=OK, RA=OK, RB=OK)),
     Row("PUT", "/api/v1/scoring/calendar/{year}", PROVINCE, body=lambda w: []),
     Row("GET", "/api/v1/scoring/events", SIGNED_IN),

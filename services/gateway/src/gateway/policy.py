@@ -170,6 +170,8 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/scoring/persons/{person_id}/file", ADMINS),
     rule("GET", "/api/v1/scoring/persons/{person_id}/file/reads", EVERYONE),
     rule("GET", "/api/v1/scoring/regions/{region_id}/periods/{period}/calibration", ADMINS),
+    rule("GET", "/api/v1/scoring/regions/{region_id}/years/{year}/lists/{list_name}.xlsx", ADMINS),
+    rule("GET", "/api/v1/scoring/regions/{region_id}/years/{year}/lists/{list_name}", ADMINS),
     rule("GET", "/api/v1/scoring/calendar/{year}", ADMINS),
     rule("PUT", "/api/v1/scoring/calendar/{year}", frozenset({P})),
     rule("GET", "/api/v1/scoring/events", EVERYONE),
