@@ -120,11 +120,17 @@ def _merge(histograms: Iterable[dict[Decimal, int]]) -> dict[Decimal, int]:
     return merged
 
 
-async def _thresholds(session: AsyncSession, scheme_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+async def latest_definitions(session: AsyncSession, scheme_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """The definition of each scheme's latest version, in one statement."""
     versions = await session.scalars(
         select(SchemeVersion).where(SchemeVersion.scheme_id.in_(scheme_ids))
         .order_by(SchemeVersion.scheme_id, SchemeVersion.version.desc()).ext(distinct_on(SchemeVersion.scheme_id)))
-    return {v.scheme_id: int(v.definition.get("min_raters_shown", DEFAULT_MIN_RATERS)) for v in versions}
+    return {v.scheme_id: v.definition for v in versions}
+
+
+async def _thresholds(session: AsyncSession, scheme_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    return {scheme_id: int(definition.get("min_raters_shown", DEFAULT_MIN_RATERS))
+            for scheme_id, definition in (await latest_definitions(session, scheme_ids)).items()}
 
 
 async def _marks(session: AsyncSession, scheme_ids: Sequence[uuid.UUID], period: Period

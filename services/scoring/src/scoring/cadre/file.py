@@ -25,12 +25,12 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring.cadre.calibration import latest_definitions
 from scoring.clients import Neighbours
 from scoring.errors import InputInvalid
 from scoring.evaluated import placed_in, schemes_of_placed
 from scoring.models import AdjustmentRow, Close, FileRead, NegativeEvent, Objection, Result, Scheme
 from scoring.results.schemas import ObjectionRead
-from scoring.schemes.service import latest_version
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, UpstreamUnavailable
@@ -150,7 +150,7 @@ async def _periods(session: AsyncSession, schemes: dict[uuid.UUID, Scheme], pid:
 async def _items(session: AsyncSession, schemes: dict[uuid.UUID, Scheme],
                  pid: uuid.UUID) -> tuple[list[FileItem], list[FileItem]]:
     ids = list(schemes)
-    definitions = {s: (await latest_version(session, s)).definition for s in ids}
+    definitions = await latest_definitions(session, ids)
     adjustments = [FileItem(id=a.id, scheme_id=a.scheme_id, period=a.period, item=a.item,
                             name=item.get("name"), direction=item.get("direction"),
                             points=format(a.points.normalize(), "f"), note=a.evidence, created_at=a.created_at)
