@@ -507,6 +507,7 @@ ROWS: list[Row] = [
         note="nothing made public: a 409 for those who see the scheme, a 404 for the rest"),
     Row("GET", "/api/v1/scoring/units/{unit_id}/outstanding", UNIT_READ),
     Row("GET", "/api/v1/scoring/persons/{person_id}/file", REGION, query=lambda w: {"reason": "干部考察"}),
+    Row("GET", "/api/v1/scoring/persons/{person_id}/file.xlsx", REGION, query=lambda w: {"reason": "干部考察"}),
     Row("GET", "/api/v1/scoring/persons/{person_id}/file/reads",
         profile(P=OK, RA=OK, RB=404, UA=403, UO=404, L=403, MS=OK, MC=404, RT=404)),
     Row("GET", "/api/v1/scoring/regions/{region_id}/periods/{period}/calibration", REGION),

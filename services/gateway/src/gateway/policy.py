@@ -168,6 +168,7 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/scoring/units/{unit_id}/outstanding", UNIT_STAFF),
     # a cadre's file: the region's officers read it (with a reason, recorded); the person sees the reads
     rule("GET", "/api/v1/scoring/persons/{person_id}/file", ADMINS),
+    rule("GET", "/api/v1/scoring/persons/{person_id}/file.xlsx", ADMINS),
     rule("GET", "/api/v1/scoring/persons/{person_id}/file/reads", EVERYONE),
     rule("GET", "/api/v1/scoring/regions/{region_id}/periods/{period}/calibration", ADMINS),
     rule("GET", "/api/v1/scoring/regions/{region_id}/years/{year}/lists/{list_name}.xlsx", ADMINS),

@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.execute("CREATE TABLE scoring.file_reads (id uuid PRIMARY KEY, person_id uuid NOT NULL, region_id uuid, "
-               "reason text NOT NULL, read_at timestamptz NOT NULL DEFAULT now(), read_by varchar(128) NOT NULL)")
+               "reason text NOT NULL, read_at timestamptz NOT NULL DEFAULT clock_timestamp(), read_by varchar(128) NOT NULL)")
     op.execute("CREATE INDEX ix_file_reads_person ON scoring.file_reads (person_id, read_at)")
 
 

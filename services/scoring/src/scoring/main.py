@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from scoring.cadre.calibration import router as calibration_router
 from scoring.cadre.file import router as file_router
+from scoring.cadre.file_xlsx import router as file_xlsx_router
 from scoring.cadre.lists import router as lists_router
 from scoring.clients import Neighbours
 from scoring.config import ScoringSettings, get_settings
@@ -57,6 +58,6 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
         alembic_ini=ALEMBIC_INI,
         routers=[preview_router, schemes_router, review_router, corrections_router, rounds_router, results_router,
                  mine_router, procedure_router, events_router, outstanding_router, file_router,
-                 calibration_router, lists_router],
+                 calibration_router, lists_router, file_xlsx_router],
         extra_lifespan=clients,
     )

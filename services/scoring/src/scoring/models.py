@@ -477,5 +477,6 @@ class FileRead(Base):
     person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     region_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     reason: Mapped[str] = mapped_column(Text)
-    read_at: Mapped[datetime] = _now()
+    # the moment of the read, not of its transaction: reads in one transaction keep their order
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
     read_by: Mapped[str] = mapped_column(String(128))

@@ -8,10 +8,13 @@ Records holds A's honour 优秀公务员 and a task 招商引资 due 2025-06-30,
 
 from __future__ import annotations
 
+import io
+import itertools
 import uuid
 from typing import Any
 
 import httpx
+from openpyxl import load_workbook
 
 from shared.service_auth import Caller
 from shared.testing import service_headers
@@ -81,17 +84,28 @@ async def test_an_officer_reads_the_file_with_a_reason_and_the_person_sees_the_r
     assert [(t["title"], t["progress"]) for t in found["tasks"]] == [("招商引资", "60.00")]
     assert (found["read"]["reason"], found["read"]["read_by"]) == ("干部考察：拟提拔", "user:zzb-officer")
 
+    document = await client.get(f"/api/v1/scoring/persons/{a}/file.xlsx", params={"reason": "任前审查"})
+    assert document.status_code == 200, document.text
+    book = load_workbook(io.BytesIO(document.content))
+    assert book.sheetnames == ["干部成长档案", "历年考核结果", "加减分与负面清单", "异议及处理", "荣誉", "重点工作任务",
+                               "任职经历"]
+    assert [r[:5] for r in book["历年考核结果"].iter_rows(min_row=2, values_only=True)] == [
+        ("2025年第一季度", "夏村镇机关", "92", 1, "一般")]
+    assert [r[1:3] for r in book["加减分与负面清单"].iter_rows(min_row=2, values_only=True)] == [
+        ("加分", "荣誉"), ("负面清单", "违反工作纪律")]
+
     reads = await client.get(f"/api/v1/scoring/persons/{a}/file/reads", headers=caller_headers(a))
     assert reads.status_code == 200, reads.text
-    assert [(r["reason"], r["read_by"]) for r in reads.json()] == [("干部考察：拟提拔", "user:zzb-officer")]
+    assert [(r["reason"], r["read_by"]) for r in reads.json()] == [("任前审查", "user:province-admin"),
+                                                                   ("干部考察：拟提拔", "user:zzb-officer")]
 
 
 async def test_a_read_without_a_reason_is_refused_and_not_recorded(client: httpx.AsyncClient,
                                                                  records: httpx.AsyncClient) -> None:
     w = await quarter(client, records)
     a = w["people"]["A"]
-    for params in ({}, {"reason": "  "}):
-        response = await client.get(f"/api/v1/scoring/persons/{a}/file", params=params)
+    for path, params in itertools.product(("file", "file.xlsx"), ({}, {"reason": "  "})):
+        response = await client.get(f"/api/v1/scoring/persons/{a}/{path}", params=params)
         assert response.status_code == 422, response.text
         assert [e["field"] for e in response.json()["errors"]] == ["query.reason"]
     assert (await client.get(f"/api/v1/scoring/persons/{a}/file/reads")).json() == []

@@ -196,19 +196,27 @@ async def person_file(session: AsyncSession, neighbours: Neighbours, caller: Cal
                       honours=honours, tasks=tasks, read=FileReadOut.model_validate(read, from_attributes=True))
 
 
-@router.get("/persons/{person_id}/file", response_model=PersonFile,
-            summary="A cadre's file (干部成长档案): every published result, item, event, objection, honour, task "
-                    "and placement of a person; the read is recorded with its reason",
-            responses={403: {"description": "the person themself, or an administrator or leader of their unit"},
-                       404: {"description": "no such person in the caller's regions"},
-                       422: {"description": "no reason given (query.reason)"}})
-async def read_file(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
-                    reason: Annotated[str, Query(min_length=1, max_length=500,
-                                                 description="why the file is read (e.g. 干部考察)")]) -> PersonFile:
+READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: {"description": "the person themself, or an administrator or leader of their unit"},
+    404: {"description": "no such person in the caller's regions"},
+    422: {"description": "no reason given (query.reason)"}}
+ReasonQuery = Annotated[str, Query(min_length=1, max_length=500, description="why the file is read (e.g. 干部考察)")]
+
+
+def checked_reason(reason: str) -> str:
+    """The reason, stripped; a 422 naming ``query.reason`` if nothing is left."""
     if not reason.strip():
         raise InputInvalid("a file is read with a reason", errors=[{"field": "query.reason",
                                                                     "message": "a reason is required"}])
-    return await person_file(session, request.app.state.neighbours, scope.caller, person_id, reason.strip(),
+    return reason.strip()
+
+
+@router.get("/persons/{person_id}/file", response_model=PersonFile, responses=READ_RESPONSES,
+            summary="A cadre's file (干部成长档案): every published result, item, event, objection, honour, task "
+                    "and placement of a person; the read is recorded with its reason")
+async def read_file(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
+                    reason: ReasonQuery) -> PersonFile:
+    return await person_file(session, request.app.state.neighbours, scope.caller, person_id, checked_reason(reason),
                              date.today())
 
 

@@ -31,7 +31,7 @@ from shared.errors import NotFound
 from shared.labels import ZH, label, label_of
 from shared.service_auth import Caller
 from shared.touched import touch
-from shared.xlsx import XLSX_RESPONSES, workbook, write_table, xlsx_response
+from shared.xlsx import XLSX_RESPONSES, grade_name, workbook, write_table, xlsx_response
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["use of results"])
 
@@ -122,7 +122,7 @@ async def list_xlsx(region_id: uuid.UUID, year: YearPath, list_name: ListPath, s
     book = workbook()
     headers = ["工号", "姓名", "单位", "年度得分", "等次", "说明"]
     write_table(book.create_sheet(label("action_list", list_name, ZH)), headers,
-                ([r.staff_no, r.name, r.unit_name, r.score, label("grade", r.grade, ZH) if r.grade else "",
+                ([r.staff_no, r.name, r.unit_name, r.score, grade_name(r.grade),
                   "；".join(r.why)] for r in found.rows), widths=(14, 10, 20, 10, 8, 60), title=title)
     return xlsx_response(book, f"{list_name}-{year}", display_name=title)
 
