@@ -76,6 +76,14 @@ class FileObjection(ObjectionRead):
     period: str
 
 
+class FileReadOut(BaseModel):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    reason: str
+    read_at: datetime
+    read_by: str
+
+
 class PersonFile(BaseModel):
     person_id: uuid.UUID
     staff_no: str
@@ -90,15 +98,6 @@ class PersonFile(BaseModel):
     read: FileReadOut
 
 
-class FileReadOut(BaseModel):
-    id: uuid.UUID
-    person_id: uuid.UUID
-    reason: str
-    read_at: datetime
-    read_by: str
-
-
-PersonFile.model_rebuild()
 
 
 async def _records(neighbours: Neighbours, path: str, params: dict[str, str] | None = None) -> Any:
@@ -112,8 +111,8 @@ async def person_for(neighbours: Neighbours, caller: Caller, person_id: uuid.UUI
                      officers_only: bool) -> tuple[dict[str, Any], list[tuple[str, str, str | None, str]],
                                                    dict[str, dict[str, Any] | None]]:
     """The person (records' answer), their placements and units, once the caller is found to be one
-    of the person's region's officers (or, unless ``officers_only``, the person themself: else a 403 for them, as for an
-    administrator or leader of one of their units)."""
+    of the officers of a region the person is or was placed in (or, unless ``officers_only``, the
+    person themself: else a 403 for them, as for an administrator or leader of one of their units)."""
     response = await neighbours.records.request("GET", f"/api/v1/records/persons/{person_id}", caller=SYSTEM_CALLER)
     missing = NotFound(f"no person {person_id}", code="person_not_found")
     if response.status_code in (404, 422):
