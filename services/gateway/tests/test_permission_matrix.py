@@ -265,6 +265,7 @@ PATH_DEFAULTS = {"region_id": "region_A", "unit_id": "unit_A1", "person_id": "pe
                  "user_id": "user_UA", "key_id": "spare_key", "adjustment_id": "adjustment",
                  "event_id": "negative_event", "section_id": "section", "bulletin_id": "bulletin"}
 LITERALS = {"period": "2025Q2", "year": "2025", "group": "乡镇", "kind": "roster", "target_kind": "work_log",
+            "list_name": "excellent",
             "record_kind": "work_log",
             "indicator": "ji", "version": "1"}
 
@@ -526,6 +527,13 @@ ROWS: list[Row] = [
         profile(P=409, RA=409, RB=404, UA=409, UO=404, L=409, MS=404, MC=404, RT=404),
         note="nothing made public: a 409 for those who see the scheme, a 404 for the rest"),
     Row("GET", "/api/v1/scoring/units/{unit_id}/outstanding", UNIT_READ),
+    Row("GET", "/api/v1/scoring/persons/{person_id}/file", REGION, query=lambda w: {"reason": "干部考察"}),
+    Row("GET", "/api/v1/scoring/persons/{person_id}/file.xlsx", REGION, query=lambda w: {"reason": "干部考察"}),
+    Row("GET", "/api/v1/scoring/persons/{person_id}/file/reads",
+        profile(P=OK, RA=OK, RB=404, UA=403, UO=404, L=403, MS=OK, MC=404, RT=404)),
+    Row("GET", "/api/v1/scoring/regions/{region_id}/periods/{period}/calibration", REGION),
+    Row("GET", "/api/v1/scoring/regions/{region_id}/years/{year}/lists/{list_name}.xlsx", REGION),
+    Row("GET", "/api/v1/scoring/regions/{region_id}/years/{year}/lists/{list_name}", REGION),
     Row("GET", "/api/v1/scoring/calendar/{year}", profile(P=OK, RA=OK, RB=OK)),
     Row("PUT", "/api/v1/scoring/calendar/{year}", PROVINCE, body=lambda w: []),
     Row("GET", "/api/v1/scoring/events", SIGNED_IN),

@@ -175,6 +175,13 @@ RULES: tuple[Rule, ...] = (
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/back", UNIT_MANAGERS),
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/publicity", EVERYONE),
     rule("GET", "/api/v1/scoring/units/{unit_id}/outstanding", UNIT_STAFF),
+    # a cadre's file: the region's officers read it (with a reason, recorded); the person sees the reads
+    rule("GET", "/api/v1/scoring/persons/{person_id}/file", ADMINS),
+    rule("GET", "/api/v1/scoring/persons/{person_id}/file.xlsx", ADMINS),
+    rule("GET", "/api/v1/scoring/persons/{person_id}/file/reads", EVERYONE),
+    rule("GET", "/api/v1/scoring/regions/{region_id}/periods/{period}/calibration", ADMINS),
+    rule("GET", "/api/v1/scoring/regions/{region_id}/years/{year}/lists/{list_name}.xlsx", ADMINS),
+    rule("GET", "/api/v1/scoring/regions/{region_id}/years/{year}/lists/{list_name}", ADMINS),
     rule("GET", "/api/v1/scoring/calendar/{year}", ADMINS),
     rule("GET", "/api/v1/scoring/todo", EVERYONE),
     rule("PUT", "/api/v1/scoring/calendar/{year}", frozenset({P})),

@@ -22,9 +22,15 @@ from scoring.scope import Scope, scheme_or_404, unit_of
 
 async def _placed(neighbours: Neighbours, person_id: str) -> list[tuple[str, str, str | None, str]]:
     """(unit, region, evaluation group, staff category) of each of the person's placements."""
-    history: Sequence[dict[str, Any]] = await neighbours.placements(person_id) or []
+    return await placed_in(neighbours, await neighbours.placements(person_id) or [])
+
+
+async def placed_in(neighbours: Neighbours, history: Sequence[dict[str, Any]],
+                    units: dict[str, dict[str, Any] | None] | None = None) -> list[tuple[str, str, str | None, str]]:
+    """(unit, region, evaluation group, staff category) of each placement of a roster history; each
+    unit as records knows it is kept in ``units`` if given."""
     out = []
-    units: dict[str, dict[str, Any] | None] = {}
+    units = {} if units is None else units
     for placement in history:
         unit = str(placement["unit_id"])
         if unit not in units:
@@ -52,7 +58,11 @@ async def evaluates(neighbours: Neighbours, scheme: Scheme, person_id: str) -> b
 
 async def schemes_evaluating(session: AsyncSession, neighbours: Neighbours, person_id: str) -> list[Scheme]:
     """Every scheme that evaluates the person, oldest first."""
-    placed = await _placed(neighbours, person_id)
+    return await schemes_of_placed(session, await _placed(neighbours, person_id))
+
+
+async def schemes_of_placed(session: AsyncSession, placed: Sequence[tuple[str, str, str | None, str]]) -> list[Scheme]:
+    """Every scheme that evaluates a person placed so (``placed_in``), oldest first."""
     if not placed:
         return []
     clauses: list[ColumnElement[bool]] = [Scheme.unit_id.in_({uuid.UUID(unit) for unit, _, _, _ in placed})]

@@ -8,6 +8,10 @@ import httpx
 from fastapi import FastAPI
 
 from scoring.bulletins.router import router as bulletins_router
+from scoring.cadre.calibration import router as calibration_router
+from scoring.cadre.file import router as file_router
+from scoring.cadre.file_xlsx import router as file_xlsx_router
+from scoring.cadre.lists import router as lists_router
 from scoring.clients import Neighbours
 from scoring.config import ScoringSettings, get_settings
 from scoring.corrections.router import router as corrections_router
@@ -55,6 +59,7 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
         routers=[preview_router, schemes_router, review_router, corrections_router, rounds_router, results_router,
-                 mine_router, procedure_router, events_router, outstanding_router, todo_router, bulletins_router],
+                 mine_router, procedure_router, events_router, outstanding_router, todo_router, bulletins_router,
+                 file_router, calibration_router, lists_router, file_xlsx_router],
         extra_lifespan=clients,
     )

@@ -466,3 +466,18 @@ class CalendarDay(Base):
     note: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = _now()
     updated_by: Mapped[str] = mapped_column(String(128))
+
+
+class FileRead(Base):
+    """One read of a person's file (干部成长档案): who read it, when and why; the person sees these."""
+
+    __tablename__ = "file_reads"
+    __table_args__ = (Index("ix_file_reads_person", "person_id", "read_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    region_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    reason: Mapped[str] = mapped_column(Text)
+    # the moment of the read, not of its transaction: reads in one transaction keep their order
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
+    read_by: Mapped[str] = mapped_column(String(128))
