@@ -133,6 +133,11 @@ CATALOGUE: dict[str, dict[str, Labels]] = {
     "review_state": _kind(draft=("草稿", "Draft"), not_submitted=("未报送", "Not submitted"),
                           submitted=("已报送待审核", "Submitted"), returned=("已退回修改", "Returned"),
                           approved=("已审核通过", "Approved"), no_scheme=("尚无方案", "No scheme")),
+    "rectification_state": _kind(open=("待整改", "Open"), answered=("已反馈待销号", "Answered"),
+                                 returned=("已退回重新整改", "Returned"), signed_off=("已销号", "Signed off"),
+                                 closed=("已关闭", "Closed")),
+    "rectification_decision": _kind(sign_off=("销号", "Sign off"), close=("关闭", "Close"),
+                                    **{"return": ("退回", "Return")}),
     "record_kind": _kind(work_log=("周工作纪实", "Weekly work log"), monthly_report=("月工作汇报", "Monthly report"),
                          comment=("领导点评", "Leader's comment"), task=("工作任务", "Task")),
     "service": _kind(records=("纪实管理", "Records"), scoring=("考核评分", "Scoring"), quota=("名额分配", "Quota"),
@@ -144,7 +149,8 @@ CATALOGUE: dict[str, dict[str, Labels]] = {
                    stage_moved=("考核程序已推进", "The procedure moved on"),
                    comment_added=("领导作了点评", "A leader commented"),
                    task_assigned=("有新的工作任务", "A task was assigned"),
-                   task_overdue=("工作任务已逾期", "A task is overdue")),
+                   task_overdue=("工作任务已逾期", "A task is overdue"),
+                   notice_issued=("收到整改通知", "A rectification notice was issued")),
     "error": ERRORS,
 }
 
