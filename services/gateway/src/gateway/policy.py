@@ -167,6 +167,7 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/publicity", EVERYONE),
     rule("GET", "/api/v1/scoring/units/{unit_id}/outstanding", UNIT_STAFF),
     # supervision (督导): the region's officers inspect and issue; a unit answers its own notices
+    rule("GET", "/api/v1/scoring/regions/{region_id}/progress", ADMINS),
     rule("POST", "/api/v1/scoring/regions/{region_id}/inspections", ADMINS),
     rule("GET", "/api/v1/scoring/regions/{region_id}/inspections", ADMINS),
     rule("POST", "/api/v1/scoring/regions/{region_id}/notices", ADMINS),

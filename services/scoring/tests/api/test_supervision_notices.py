@@ -29,7 +29,8 @@ async def test_inspection_notice_answer_sign_off_and_overdue(client: httpx.Async
     inspection = await client.post(f"{S}/regions/{region}/inspections", headers=od, json={
         "unit_id": unit, "visited_on": "2026-03-02", "team": ["张三", "李四"], "findings": "周纪实缺漏，测评未公示"})
     assert inspection.status_code == 201, inspection.text
-    body: dict[str, Any] = {"unit_id": unit, "inspection_id": inspection.json()["id"], "title": "关于A镇平时考核的整改通知",
+    body: dict[str, Any] = {"unit_id": unit, "inspection_id": inspection.json()["id"],
+                            "title": "关于A镇平时考核的整改通知",
                             "items": [{"text": "补齐一季度周纪实", "deadline": "2026-03-20"},
                                       {"text": "测评结果公示", "deadline": "2026-03-01"}]}
     past = await client.post(f"{S}/regions/{region}/notices", headers=od, json=body)

@@ -4,16 +4,28 @@ of a region's units in a period."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
+from scoring.periods import parsed
 from scoring.procedure.clock import TodayDep
 from scoring.scope import ScopeDep
-from scoring.supervision import notices
-from scoring.supervision.notices import AnswerIn, DecisionIn, InspectionIn, InspectionRead, NoticeIn, NoticeList, \
-    NoticeRead
+from scoring.supervision import notices, progress
+from scoring.supervision.notices import (
+    AnswerIn,
+    DecisionIn,
+    InspectionIn,
+    InspectionRead,
+    NoticeIn,
+    NoticeList,
+    NoticeRead,
+)
+from scoring.supervision.progress import ProgressRead
 from shared.db import SessionDep
+from shared.xlsx import XLSX, period_name, workbook, write_table, xlsx_response
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["supervision"])
 Responses = dict[int | str, dict[str, Any]]
@@ -86,3 +98,32 @@ async def answer_item(notice_id: uuid.UUID, item_id: uuid.UUID, body: AnswerIn, 
 async def decide_item(notice_id: uuid.UUID, item_id: uuid.UUID, body: DecisionIn, session: SessionDep,
                       scope: ScopeDep, today: TodayDep) -> NoticeRead:
     return await notices.decide(session, notice_id, item_id, body, scope, today)
+
+
+@router.get("/regions/{region_id}/progress", response_model=ProgressRead,
+            responses={**REGION, 200: {"content": {XLSX: {}}, "description": "JSON, or with format=xlsx a workbook"},
+                       422: {"description": "not a period (query.period), or a bad sort, flag or share"}},
+            summary="Each unit's progress in a period: scheme review, procedure stage, records on time, ballots, "
+                    "close and publication, objections, grades against their caps; late and off-cap units flagged")
+async def region_progress(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
+                          today: TodayDep, period: Annotated[str, Query(max_length=7, examples=["2026Q1"])],
+                          sort: Annotated[progress.Sort, Query(description="flags (most reasons first), unit, review, "
+                                                               "stage, records (least on time first), ballots, "
+                                                               "objections, closed")] = "flags",
+                          flag: Annotated[progress.Flag | None, Query(description="only units late, off their "
+                                                                      "caps, or either")] = None,
+                          min_on_time: Annotated[Decimal, Query(ge=0, le=1, description="records are late below "
+                                                                "this share written on time")] = Decimal("0.8"),
+                          grace_days: Annotated[int, Query(ge=0, le=366, description="a period not closed this many "
+                                                           "days after its end is late")] = 15,
+                          format: Annotated[Literal["json", "xlsx"], Query()] = "json") -> Any:
+    read = progress.chosen(await progress.progress(
+        session, request.app.state.neighbours, region_id, parsed(period, "query.period"), scope, today,
+        min_on_time=Fraction(min_on_time), grace_days=grace_days), sort, flag)
+    if format == "json":
+        return read
+    book = workbook()
+    write_table(book.create_sheet("督导进度"), progress.HEADERS, progress.sheet_rows(read), title=(
+        f"{period_name(read.period)}各单位平时考核进度（截至{today.isoformat()}）"),
+        widths=(20, 10, 20, 12, 12, 12, 6, 10, 6, 6, 10, 6, 6, 8, 8, 17, 17, 10, 24, 12, 30))
+    return xlsx_response(book, f"progress-{region_id}-{read.period}", display_name=f"督导进度{read.period}")
