@@ -509,7 +509,7 @@ ROWS: list[Row] = [
         profile(P=409, RA=409, RB=404, UA=409, UO=404, L=409, MS=404, MC=404, RT=404),
         note="nothing made public: a 409 for those who see the scheme, a 404 for the rest"),
     Row("GET", "/api/v1/scoring/units/{unit_id}/outstanding", UNIT_READ),
-    # supervision: the progress view; an inspection and a notice of unit A1 (its item answered, then returned: a 409 once decided)
+    # supervision: the progress view; an inspection and a notice of unit A1 (its item closed: a 409 once decided)
     Row("GET", "/api/v1/scoring/regions/{region_id}/progress", REGION, query=lambda w: {"period": "2025Q1"}),
     Row("GET", "/api/v1/scoring/regions/{region_id}/progress", REGION,
         query=lambda w: {"period": "2025Q1", "format": "xlsx"}, note="as a workbook"),
