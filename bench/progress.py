@@ -83,20 +83,21 @@ def main() -> None:
     parser.add_argument("--province", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        stack = start_stack(root / "home", root / "stack.log", extra_env={"GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "300",
-                                                                          "GATEWAY_RATE_LIMIT": "100000/minute"})
-        try:
-            stack.wait_ready(90)
-            with httpx.Client(base_url=stack.gateway, timeout=300) as client:
-                token = client.post("/api/v1/auth/token",
-                                    data={"username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]
-                client.headers["authorization"] = f"Bearer {token}"
-                region(client, stack.ports["pg"], "county", args.county, 25, args.runs)
-                region(client, stack.ports["pg"], "province", args.province, 300, max(3, args.runs // 4))
-        finally:
-            stack.interrupt()
+    for code, people, unit_size, runs in (("county", args.county, 25, args.runs),
+                                          ("province", args.province, 300, max(3, args.runs // 4))):
+        with tempfile.TemporaryDirectory() as tmp:  # a stack each: the loader's staff numbers start at S0000000
+            root = Path(tmp)
+            stack = start_stack(root / "home", root / "stack.log", extra_env={
+                "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "300", "GATEWAY_RATE_LIMIT": "100000/minute"})
+            try:
+                stack.wait_ready(90)
+                with httpx.Client(base_url=stack.gateway, timeout=300) as client:
+                    token = client.post("/api/v1/auth/token", data={
+                        "username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]
+                    client.headers["authorization"] = f"Bearer {token}"
+                    region(client, stack.ports["pg"], code, people, unit_size, runs)
+            finally:
+                stack.interrupt()
 
 
 if __name__ == "__main__":

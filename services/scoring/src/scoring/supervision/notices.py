@@ -103,6 +103,20 @@ class ItemRead(BaseModel):
     steps: list[dict[str, Any]] = Field(description="every answer, sign-off, return and close: who, when, what")
 
 
+class ItemDue(BaseModel):
+    """An item the unit still owes an answer to (open, or returned to it), for its to-do list."""
+
+    notice_id: uuid.UUID
+    notice_title: str
+    item_id: uuid.UUID
+    position: int
+    text: str
+    deadline: date
+    state: str
+    state_label: ClassVar[Any] = label_of("rectification_state", "state")
+    overdue: bool
+
+
 class NoticeRead(BaseModel):
     id: uuid.UUID
     region_id: uuid.UUID
@@ -277,6 +291,17 @@ async def of_unit(session: AsyncSession, neighbours: Neighbours, unit_id: uuid.U
     touch(region_id=region, unit_id=unit_id)
     return await listed(session, [Notice.unit_id == unit_id, Notice.region_id == uuid.UUID(region)], today,
                         overdue=overdue)
+
+
+async def items_due(session: AsyncSession, unit_id: uuid.UUID, today: date) -> list[ItemDue]:
+    """The unit's items open or returned (one query), the earliest deadline first."""
+    rows = await session.execute(
+        select(Notice.id, Notice.title, NoticeItem).join(NoticeItem, NoticeItem.notice_id == Notice.id)
+        .where(Notice.unit_id == unit_id, NoticeItem.state.in_(("open", "returned")))
+        .order_by(NoticeItem.deadline, Notice.issued_at, NoticeItem.position))
+    return [ItemDue(notice_id=notice_id, notice_title=title, item_id=item.id, position=item.position, text=item.text,
+                    deadline=item.deadline, state=item.state, overdue=item.deadline < today)
+            for notice_id, title, item in rows]
 
 
 async def one(session: AsyncSession, notice_id: uuid.UUID, scope: Scope, today: date) -> NoticeRead:
