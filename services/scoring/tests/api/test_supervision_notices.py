@@ -53,6 +53,10 @@ async def test_inspection_notice_answer_sign_off_and_overdue(client: httpx.Async
     feed = (await client.get(f"{S}/events", headers=ua)).json()
     assert [(e["kind"], e["payload"]["items"]) for e in feed["events"] if e["kind"] == "notice_issued"] == [
         ("notice_issued", 2)]
+    todo = (await client.get(f"{S}/units/{unit}/outstanding", headers=ua)).json()["rectifications"]
+    assert [(i["position"], i["deadline"], i["overdue"]) for i in todo] == [(2, "2026-03-10", False),
+                                                                           (1, "2026-03-20", False)]
+    assert (await client.get(f"{S}/units/{c['units']['B']}/outstanding", headers=ub)).json()["rectifications"] == []
     assert (await client.get(f"{S}/notices/{notice['id']}", headers=ub)).status_code == 404
     assert (await client.get(f"{S}/units/{unit}/notices", headers=ub)).status_code == 404
     answer_b = await client.post(f"{S}/notices/{notice['id']}/items/{first}/answer", headers=ub,

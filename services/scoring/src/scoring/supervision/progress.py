@@ -21,6 +21,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
+from scoring.errors import RegionNotFound
 from scoring.models import (
     Close,
     Objection,
@@ -91,6 +92,8 @@ class ProgressRead(BaseModel):
 async def _unit_totals(neighbours: Neighbours, region_id: uuid.UUID, period: Period) -> dict[str, dict[str, int]]:
     response = await neighbours.records.request("GET", f"/api/v1/records/regions/{region_id}/unit-totals",
                                                 caller=SYSTEM_CALLER, params={"period": period.code})
+    if response.status_code == 404:  # a province administrator naming a region nobody has
+        raise RegionNotFound(f"no region {region_id}")
     if response.status_code != 200:
         raise UpstreamUnavailable(f"records answered {response.status_code} for the region's unit totals")
     return {u["unit_id"]: u for u in orjson.loads(response.content)["units"]}
