@@ -134,6 +134,9 @@ async def _build(client: httpx.AsyncClient) -> World:
                                                     "grade": "first"}]}), 200)
         await _ok(await client.put(f"/api/v1/quota/regions/{w[f'region_{side}']}/years/2025/policy",
                                    headers=admin, json=POLICY), 200)
+    notice = await post(f"/api/v1/scoring/regions/{w['region_A']}/notices", {
+        "unit_id": w["unit_A1"], "title": "整改通知", "items": [{"text": "补齐纪实", "deadline": "2099-12-31"}]})
+    w.ids["notice"], w.ids["notice_item"] = notice["id"], notice["items"][0]["id"]
     w.ids["run"] = (await post(f"/api/v1/quota/regions/{w['region_A']}/years/2025/allocations", None))["id"]
     await post(f"/api/v1/quota/allocations/{w['run']}/publish", None)
 
@@ -174,10 +177,10 @@ async def _build(client: httpx.AsyncClient) -> World:
     region_a = {w[k] for k in ("region_A", "unit_A1", "unit_A2", "person_ms", "person_mc", "person_rt",
                                "person_a2", "scheme", "close", "round", "round_fix", "objection", "log", "report",
                                "task", "section", "honour", "honour_void", "run", "user_UA", "user_MS", "bulletin",
-                               "bulletin_draft")}
+                               "bulletin_draft", "notice")}
     unit_a1 = {w[k] for k in ("unit_A1", "section", "person_ms", "person_mc", "person_rt", "scheme", "close", "round",
                               "round_fix", "objection", "log", "report", "task", "honour", "honour_void", "user_UA",
-                              "user_MS")}
+                              "user_MS", "notice")}
     region_b = {w[k] for k in ("region_B", "unit_B1", "person_b1")}
     w.own_actors = {"RB": {f"user:{w['user_RB']}", f"key:{w['key_KB']}"},
                     "RA": {f"user:{w[f'user_{who}']}" for who in ("RA", "UA", "UO", "L", "MS", "MC", "RT")}
@@ -263,7 +266,8 @@ PATH_DEFAULTS = {"region_id": "region_A", "unit_id": "unit_A1", "person_id": "pe
                  "round_id": "round", "close_id": "close", "other_id": "close", "objection_id": "objection",
                  "task_id": "task", "honour_id": "honour", "log_id": "log", "report_id": "report", "run_id": "run",
                  "user_id": "user_UA", "key_id": "spare_key", "adjustment_id": "adjustment",
-                 "event_id": "negative_event", "section_id": "section", "bulletin_id": "bulletin"}
+                 "event_id": "negative_event", "section_id": "section", "bulletin_id": "bulletin",
+                 "notice_id": "notice", "item_id": "notice_item"}
 LITERALS = {"period": "2025Q2", "year": "2025", "group": "乡镇", "kind": "roster", "target_kind": "work_log",
             "list_name": "excellent",
             "record_kind": "work_log",
@@ -534,6 +538,22 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/scoring/regions/{region_id}/periods/{period}/calibration", REGION),
     Row("GET", "/api/v1/scoring/regions/{region_id}/years/{year}/lists/{list_name}.xlsx", REGION),
     Row("GET", "/api/v1/scoring/regions/{region_id}/years/{year}/lists/{list_name}", REGION),
+    # supervision: the progress view; an inspection and a notice of unit A1 (its item closed: a 409 once decided)
+    Row("GET", "/api/v1/scoring/regions/{region_id}/progress", REGION, query=lambda w: {"period": "2025Q1"}),
+    Row("GET", "/api/v1/scoring/regions/{region_id}/progress", REGION,
+        query=lambda w: {"period": "2025Q1", "format": "xlsx"}, note="as a workbook"),
+    Row("POST", "/api/v1/scoring/regions/{region_id}/inspections", REGION, body=lambda w: {
+        "unit_id": w["unit_A1"], "visited_on": "2025-03-01", "team": ["督导一组"], "findings": "纪实不全"}),
+    Row("GET", "/api/v1/scoring/regions/{region_id}/inspections", REGION),
+    Row("POST", "/api/v1/scoring/regions/{region_id}/notices", REGION, body=lambda w: {
+        "unit_id": w["unit_A1"], "title": "整改通知", "items": [{"text": "补齐纪实", "deadline": "2099-12-31"}]}),
+    Row("GET", "/api/v1/scoring/regions/{region_id}/notices", REGION, query=lambda w: {"overdue": "false"}),
+    Row("GET", "/api/v1/scoring/units/{unit_id}/notices", UNIT_READ),
+    Row("GET", "/api/v1/scoring/notices/{notice_id}", UNIT_READ),
+    Row("POST", "/api/v1/scoring/notices/{notice_id}/items/{item_id}/answer", {**UNIT_MANAGE, "P": 403, "RA": 403},
+        body=lambda w: {"response": "已补齐", "evidence": ["会议纪要"]}),
+    Row("POST", "/api/v1/scoring/notices/{notice_id}/items/{item_id}/decision", {**REGION, "UA": 403, "L": 403},
+        body=lambda w: {"decision": "close", "reason": "并入下次督导"}),
     Row("GET", "/api/v1/scoring/calendar/{year}", profile(P=OK, RA=OK, RB=OK)),
     Row("PUT", "/api/v1/scoring/calendar/{year}", PROVINCE, body=lambda w: []),
     Row("GET", "/api/v1/scoring/events", SIGNED_IN),

@@ -71,6 +71,8 @@ _TITLES: dict[str, tuple[str, str]] = {
     "record_not_found": ("记录不存在", "No such record"),
     "requirements_unmet": ("考核方案不符合组织部要求", "The scheme does not meet the region's requirements"),
     "scheme_not_approved": ("考核方案尚未审核通过", "The scheme's version is not approved"),
+    "notice_not_found": ("整改通知不存在", "No such rectification notice"),
+    "rectification_state": ("整改事项当前状态不允许此操作", "Not possible in the item's state"),
     "review_state": ("方案当前审核状态不允许此操作", "Not possible in the version's review state"),
     "not_a_user": ("API 密钥没有待办事项", "An API key has no to-do"),
     "bulletin_not_found": ("通报不存在", "No such bulletin"),

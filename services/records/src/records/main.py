@@ -16,6 +16,7 @@ from records.roster.search import router as search_router
 from records.summary import router as summary_router
 from records.tasks.router import router as tasks_router
 from records.todo import router as todo_router
+from records.unit_totals import router as unit_totals_router
 from records.work_logs.router import router as work_logs_router
 from shared.app import create_service_app
 
@@ -36,7 +37,7 @@ def create_app(settings: RecordsSettings | None = None) -> FastAPI:
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[search_router, roster_router, attendance_router, work_logs_router, reports_router,
-                 tasks_router, summary_router, honours_router, events_router, outstanding_router, changes_router,
-                 todo_router],
+        routers=[search_router, roster_router, attendance_router, work_logs_router, reports_router, tasks_router,
+                 summary_router, unit_totals_router, honours_router, events_router, outstanding_router,
+                 changes_router, todo_router],
     )

@@ -24,6 +24,7 @@ from scoring.results.router import router as results_router
 from scoring.rounds.router import router as rounds_router
 from scoring.schemes.review_router import router as review_router
 from scoring.schemes.router import router as schemes_router
+from scoring.supervision.router import router as supervision_router
 from scoring.todo import router as todo_router
 from shared.app import create_service_app
 
@@ -60,6 +61,6 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
         alembic_ini=ALEMBIC_INI,
         routers=[preview_router, schemes_router, review_router, corrections_router, rounds_router, results_router,
                  mine_router, procedure_router, events_router, outstanding_router, todo_router, bulletins_router,
-                 file_router, calibration_router, lists_router, file_xlsx_router],
+                 file_router, calibration_router, lists_router, file_xlsx_router, supervision_router],
         extra_lifespan=clients,
     )

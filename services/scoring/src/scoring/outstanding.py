@@ -1,6 +1,7 @@
 """What a unit still has to do in scoring, for its administrator and leaders: the raters who have not
 rated everyone in each open rating round of a scheme covering the unit, and where each such scheme's
-procedure of the period stands.
+procedure of the period stands; and the items of the rectification notices issued to the unit
+still to be answered or redone (see ``scoring.supervision.notices``).
 
 The schemes covering a unit are its own, those it leads, and those of its evaluation group in its
 region, as far as the caller sees them. The raters missing in every round are counted in one
@@ -26,6 +27,7 @@ from scoring.procedure import service as procedure
 from scoring.procedure.clock import TodayDep
 from scoring.procedure.schemas import WindowRead
 from scoring.scope import Scope, ScopeDep, unit_seen_by
+from scoring.supervision.notices import ItemDue, items_due
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, Unprocessable
 from shared.periods import Period, of_kind, parse_period
@@ -87,6 +89,8 @@ class UnitScoringOutstanding(BaseModel):
     today: date
     rounds: list[RoundOutstanding]
     procedures: list[ProcedureProgress]
+    rectifications: list[ItemDue] = Field(description="the unit's rectification items open or returned, the "
+                                                      "earliest deadline first")
 
 
 def _period(value: str | None, today: date) -> Period:
@@ -198,4 +202,4 @@ async def unit_outstanding(unit_id: uuid.UUID, session: SessionDep, scope: Scope
     schemes = await schemes_covering(session, scope, unit)
     rounds, procedures = await open_rounds(session, neighbours, scope, schemes, chosen.code, today)
     return UnitScoringOutstanding(unit_id=unit_id, period=chosen.code, today=today, rounds=rounds,
-                                  procedures=procedures)
+                                  procedures=procedures, rectifications=await items_due(session, unit_id, today))

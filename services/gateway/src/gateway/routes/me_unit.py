@@ -2,8 +2,8 @@
 
 Two calls at once, whatever the unit's size: records (the weekly records not written and the tasks
 overdue, with names and sections) and scoring (the raters missing in each open round, named, and
-each scheme's procedure). Each service checks the unit against the caller (another unit's
-administrator gets 404 from it, passed on unchanged).
+each scheme's procedure, and the rectification items the unit still owes). Each service checks
+the unit against the caller (another unit's administrator gets 404 from it, passed on unchanged).
 """
 
 from __future__ import annotations
@@ -80,5 +80,6 @@ async def my_unit(principal: PrincipalDep, request: Request,
     return Response(orjson.dumps({
         "unit_id": records["unit_id"], "unit_name": records["unit_name"], "on": records["on"],
         "people": records["people"], "weekly_records": records["weeks"], "rating_rounds": scoring["rounds"],
-        "overdue_tasks": records["overdue_tasks"], "procedures": scoring["procedures"], "period": scoring["period"]}),
+        "overdue_tasks": records["overdue_tasks"], "procedures": scoring["procedures"], "period": scoring["period"],
+        "rectifications": scoring.get("rectifications", [])}),
         media_type="application/json")
