@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from shared.errors import UpstreamTimeout, UpstreamUnavailable
+from shared.i18n import lang_var
 from shared.logging import request_id_var, traceparent
 from shared.service_auth import TOKEN_TTL_SECONDS, Caller, mint_service_token
 
@@ -57,7 +58,8 @@ class ServiceClient:
         )
 
     def headers_for(self, caller: Caller) -> dict[str, str]:
-        headers = {"x-service-token": self.tokens.token_for(caller)}
+        # the caller's language travels on: a service's own words (sentences, titles) in it too
+        headers = {"x-service-token": self.tokens.token_for(caller), "accept-language": lang_var.get()}
         request_id = request_id_var.get()
         if request_id:
             headers["x-request-id"] = request_id
