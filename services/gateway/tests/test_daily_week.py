@@ -140,6 +140,10 @@ def names_not_ids(rows: list[dict[str, Any]], *keys: str) -> None:
             assert isinstance(row[key], str) and row[key] and not UUID.match(row[key]), (key, row)
 
 
+# /me/unit reads the services' real day, so the week played is the real one; in the first week of a
+# quarter last week's record belongs to the previous quarter, which the to-do does not list
+@pytest.mark.skipif(MONDAY - timedelta(days=7) < QUARTER_START,
+                    reason="the first week of a quarter has no missed week of the quarter to chase")
 async def test_a_week_of_the_county(front: Client, county: County) -> None:
     ids, h = county.ids, county.headers
     screen = front.screen
