@@ -9,7 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from scoring.clock import NowDep
+from scoring.models import RatingRound
 from scoring.periods import PeriodDep
+from scoring.results.names import loaded_scheme, name_rows
 from scoring.rounds import codes, corrections, service
 from scoring.rounds.schemas import (
     CodeBallot,
@@ -60,9 +62,15 @@ async def put_ratings(round_id: uuid.UUID, body: RatingsPut, session: SessionDep
 
 @router.get("/rounds/{round_id}/ratings/mine", response_model=list[MyRating],
             summary="The caller's own marks in the round")
-async def my_ratings(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> list[MyRating]:
-    return [MyRating(person_id=p, mark=m, dimensions=d)
+async def my_ratings(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request) -> list[MyRating]:
+    """With the names of the people the caller rated (one records call)."""
+    rows = [MyRating(person_id=p, mark=m, dimensions=d)
             for p, m, d in await service.my_ratings(session, round_id, scope)]
+    round_ = await session.get(RatingRound, round_id)  # loaded by the check
+    assert round_ is not None
+    await name_rows(request.app.state.neighbours, await loaded_scheme(session, round_.scheme_id), round_.period,
+                    scope.caller, rows)
+    return rows
 
 
 @router.post("/rounds/{round_id}/close", response_model=RoundRead, summary="Close the round: no more ratings")

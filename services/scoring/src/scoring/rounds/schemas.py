@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from scoring.results.schemas import NamedRow
 from shared.labels import label_of, labels_of
 
 
@@ -70,8 +71,9 @@ class RatingsPut(BaseModel):
     ratings: list[RatingIn] = Field(min_length=1, max_length=5_000)
 
 
-class MyRating(BaseModel):
-    person_id: uuid.UUID
+class MyRating(NamedRow):
+    """One of the caller's own marks, about person_id (named)."""
+
     mark: Decimal
     dimensions: dict[str, Decimal] | None = None
 
