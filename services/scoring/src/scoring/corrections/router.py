@@ -54,8 +54,11 @@ async def amend_event(event_id: uuid.UUID, body: NegativeEventUpdate, session: S
              summary="Take a mark away with a reason (its value kept in the changes)")
 async def void_mark(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.UUID,
                     indicator: Annotated[str, Path(min_length=1, max_length=32)], body: VoidIn, session: SessionDep,
-                    scope: ScopeDep) -> ChangeRead:
-    return await service.void_mark(session, scheme_id, period, person_id, indicator, body.reason, scope)
+                    scope: ScopeDep, request: Request) -> ChangeRead:
+    change = await service.void_mark(session, scheme_id, period, person_id, indicator, body.reason, scope)
+    await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), period.code,
+                    scope.caller, [change])
+    return change
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/changes", response_model=ChangePage,

@@ -1,0 +1,91 @@
+"""Lists about people carry their names, not only ids: a version's changes and a comparison of two
+versions, objections, the corrections of a period, the readiness's missing inputs and a rater's own
+marks (one records call per answer).
+
+The quarter of ``test_names_and_mine``: unit 夏村镇, A 90, B 80, C 70, D 85 (D in 办公室), one
+indicator of weight 1; A good, the rest average."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from .conftest import caller_headers
+from .test_names_and_mine import quarter
+from .test_quarter import xiacun_quarter
+
+
+def named(row: dict[str, Any]) -> tuple[str | None, str | None, str | None, str | None]:
+    """A row's name, the letter its staff number ends with, its unit and its section."""
+    staff = None if row["staff_no"] is None else row["staff_no"].rpartition("-")[2]
+    return row["name"], staff, row["unit_name"], row["section_name"]
+
+
+async def test_a_version_and_a_comparison_name_whose_result_changed(client: httpx.AsyncClient,
+                                                                   records: httpx.AsyncClient) -> None:
+    w = await quarter(client, records)
+    p = w["people"]
+    # B 80 → 60; D 85 → 95 ranks first and takes the one good grade from A
+    marks = [{"person_id": p["B"], "indicator": "ji", "mark": 60}, {"person_id": p["D"], "indicator": "ji", "mark": 95}]
+    assert (await client.put(f"{w['base']}/marks", json={"marks": marks})).status_code == 200
+    closed = await client.post(f"{w['base']}/close")
+    assert closed.status_code == 201, closed.text
+    expected = [(("A", "A", "夏村镇", None), ["90", "90"], ["good", "average"]),
+                (("B", "B", "夏村镇", None), ["80", "60"], ["average", "average"]),
+                (("D", "D", "夏村镇", "办公室"), ["85", "95"], ["average", "good"])]
+    assert sorted((named(c), c["score"], c["grade"]) for c in closed.json()["changes"]) == expected
+    compared = await client.get(f"/api/v1/scoring/results/{w['close']}/compare/{closed.json()['id']}")
+    assert compared.status_code == 200, compared.text
+    assert sorted((named(c), c["score"], c["grade"]) for c in compared.json()["changes"]) == expected
+    assert {c["name"]: c["person_id"] for c in compared.json()["changes"]} == {k: p[k] for k in "ABD"}
+
+
+async def test_objections_name_the_person_they_are_about(client: httpx.AsyncClient,
+                                                          records: httpx.AsyncClient) -> None:
+    w = await quarter(client, records)
+    assert (await client.post(f"/api/v1/scoring/results/{w['close']}/publish")).status_code == 200
+    as_b = caller_headers(w["people"]["B"])
+    filed = await client.post(f"/api/v1/scoring/results/{w['close']}/objections", headers=as_b,
+                              json={"reason": "任务量漏记一项"})
+    assert filed.status_code == 201, filed.text
+    assert named(filed.json()) == ("B", "B", "夏村镇", None)
+    listed = await client.get("/api/v1/scoring/objections", params={"scheme_id": w["scheme"]})
+    assert [(named(o), o["person_id"], o["status"]) for o in listed.json()] == [
+        (("B", "B", "夏村镇", None), w["people"]["B"], "pending")]
+    own = (await client.get(f"/api/v1/scoring/objections/{filed.json()['id']}", headers=as_b)).json()
+    assert named(own) == ("B", "B", "夏村镇", None)
+    reviewed = await client.post(f"/api/v1/scoring/objections/{filed.json()['id']}/review",
+                                 json={"decision": "reject", "reason": "任务已计入"})
+    assert reviewed.status_code == 200, reviewed.text
+    assert (named(reviewed.json()), reviewed.json()["status"]) == (("B", "B", "夏村镇", None), "rejected")
+
+
+async def test_corrections_and_readiness_name_the_person(client: httpx.AsyncClient,
+                                                         records: httpx.AsyncClient) -> None:
+    w = await quarter(client, records)
+    d = w["people"]["D"]
+    voided = await client.post(f"{w['base']}/marks/{d}/ji/void", json={"reason": "录入有误"})
+    assert voided.status_code == 200, voided.text
+    assert named(voided.json()) == ("D", "D", "夏村镇", "办公室")
+    page = (await client.get(f"{w['base']}/changes")).json()
+    assert [(named(c), c["kind"], c["action"], c["person_id"]) for c in page["items"]] == [
+        (("D", "D", "夏村镇", "办公室"), "mark", "void", d)]
+    ready = (await client.get(f"{w['base']}/readiness")).json()
+    missing = [(named(m), m["person_id"], [i["indicator"] for i in m["indicators"]])
+               for u in ready["units"] for m in u["missing"]]
+    assert missing == [(("D", "D", "夏村镇", "办公室"), d, ["ji"])]
+
+
+async def test_a_rater_sees_the_names_of_those_they_rated(client: httpx.AsyncClient,
+                                                           records: httpx.AsyncClient) -> None:
+    q = await xiacun_quarter(client, records)
+    p = q["county"]["people"]
+    client.headers.update(caller_headers(p["C"]))  # C rates A and B in the staff group
+    response = await client.put(f"/api/v1/scoring/rounds/{q['round']}/ratings",
+                                json={"ratings": [{"person_id": p["A"], "mark": 95},
+                                                  {"person_id": p["B"], "mark": 75}]})
+    assert response.status_code == 200, response.text
+    mine = (await client.get(f"/api/v1/scoring/rounds/{q['round']}/ratings/mine")).json()
+    assert sorted((named(r), r["mark"]) for r in mine) == [(("A", "A", "夏村镇", None), "95.00"),
+                                                          (("B", "B", "夏村镇", None), "75.00")]
