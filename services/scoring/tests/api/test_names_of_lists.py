@@ -1,6 +1,6 @@
 """Lists about people carry their names, not only ids: a version's changes and a comparison of two
-versions, objections, the corrections of a period, the readiness's missing inputs and a rater's own
-marks (one records call per answer).
+versions, objections, the corrections of a period, bonus and deduction items and negative-list events,
+the readiness's missing inputs and a rater's own marks (one records call per answer).
 
 The quarter of ``test_names_and_mine``: unit 夏村镇, A 90, B 80, C 70, D 85 (D in 办公室), one
 indicator of weight 1; A good, the rest average."""
@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 
 from .conftest import caller_headers
+from .test_corrections import keyed
+from .test_corrections import quarter as corrections_quarter
 from .test_names_and_mine import quarter
 from .test_quarter import xiacun_quarter
 
@@ -89,3 +91,19 @@ async def test_a_rater_sees_the_names_of_those_they_rated(client: httpx.AsyncCli
     mine = (await client.get(f"/api/v1/scoring/rounds/{q['round']}/ratings/mine")).json()
     assert sorted((named(r), r["mark"]) for r in mine) == [(("A", "A", "夏村镇", None), "95.00"),
                                                           (("B", "B", "夏村镇", None), "75.00")]
+
+
+async def test_items_and_events_name_the_person(client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:
+    q = await corrections_quarter(client, records)
+    p = q["p"]
+    added = await client.post(f"{q['base']}/adjustments", json=keyed(p["A"], "honour", "2"))
+    assert added.status_code == 201, added.text
+    assert named(added.json()) == ("A", "A", "夏村镇", None)
+    event = await client.post(f"{q['base']}/negative-events",
+                              json={"person_id": p["B"], "item": "late", "note": "迟到"})
+    assert event.status_code == 201, event.text
+    assert named(event.json()) == ("B", "B", "夏村镇", None)
+    items = (await client.get(f"{q['base']}/adjustments")).json()
+    assert [(named(i), i["person_id"], i["points"]) for i in items] == [(("A", "A", "夏村镇", None), p["A"], "2.00")]
+    events = (await client.get(f"{q['base']}/negative-events")).json()
+    assert [(named(e), e["person_id"], e["item"]) for e in events] == [(("B", "B", "夏村镇", None), p["B"], "late")]

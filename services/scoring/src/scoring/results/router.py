@@ -165,19 +165,20 @@ async def review(objection_id: uuid.UUID, body: ReviewIn, session: SessionDep, s
 @router.post("/schemes/{scheme_id}/years/{year}/bonus", response_model=BonusRead,
              summary="Pay out a unit's bonus by the published annual results: pooled share, withholding, exclusions")
 async def bonus(scheme_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100)], body: BonusIn,
-                session: SessionDep, scope: ScopeDep) -> BonusRead:
+                session: SessionDep, scope: ScopeDep, request: Request) -> BonusRead:
     scheme = await scheme_or_404(session, scheme_id, scope)
     payout = await pay_bonus(session, scheme, year, total=body.total, pool_share=body.pool_share,
                              coefficients=body.coefficients, withholding=body.withholding)
+    people = [BonusShareRead(person_id=uuid.UUID(s.person_id), base=decimal_str(s.base), pool=decimal_str(s.pool),
+                             withheld=decimal_str(s.withheld), amount=s.amount, reasons=list(s.reasons))
+              for s in payout.shares]
+    await name_rows(request.app.state.neighbours, scheme, str(year), scope.caller, people)
     return BonusRead(
         scheme_id=scheme_id, year=year, total=decimal_str(payout.total), base_total=decimal_str(payout.base_total),
         pool_total=decimal_str(payout.pool_total), paid_count=payout.paid_count, paid_total=payout.paid_total,
         excluded_count=payout.excluded_count, withheld_total=decimal_str(payout.withheld_total),
         undistributed=decimal_str(payout.undistributed), rounding_residue=decimal_str(payout.rounding_residue),
-        gap=payout.gap, notes=list(payout.notes),
-        people=[BonusShareRead(person_id=uuid.UUID(s.person_id), base=decimal_str(s.base), pool=decimal_str(s.pool),
-                               withheld=decimal_str(s.withheld), amount=s.amount, reasons=list(s.reasons))
-                for s in payout.shares])
+        gap=payout.gap, notes=list(payout.notes), people=people)
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/results.xlsx", response_class=Response,

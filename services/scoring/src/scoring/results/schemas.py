@@ -141,8 +141,9 @@ class BonusIn(BaseModel):
                                                         "quarter (Chengbu: one average quarter withholds 10%)")
 
 
-class BonusShareRead(BaseModel):
-    person_id: uuid.UUID
+class BonusShareRead(NamedRow):
+    """A person's share (person_id and the names)."""
+
     base: str
     pool: str
     withheld: str
