@@ -7,9 +7,13 @@ indicator of weight 1; A good, the rest average."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+
+from shared.http import ServiceClient
 
 from .conftest import caller_headers
 from .test_corrections import keyed
@@ -107,3 +111,31 @@ async def test_items_and_events_name_the_person(client: httpx.AsyncClient, recor
     assert [(named(i), i["person_id"], i["points"]) for i in items] == [(("A", "A", "夏村镇", None), p["A"], "2.00")]
     events = (await client.get(f"{q['base']}/negative-events")).json()
     assert [(named(e), e["person_id"], e["item"]) for e in events] == [(("B", "B", "夏村镇", None), p["B"], "late")]
+
+
+async def test_with_records_down_the_rows_answer_without_names(client: httpx.AsyncClient, records: httpx.AsyncClient,
+                                                               scoring_app: FastAPI) -> None:
+    w = await quarter(client, records)
+    assert (await client.post(f"/api/v1/scoring/results/{w['close']}/publish")).status_code == 200
+    filed = await client.post(f"/api/v1/scoring/results/{w['close']}/objections",
+                              headers=caller_headers(w["people"]["B"]), json={"reason": "任务量漏记一项"})
+    assert filed.status_code == 201, filed.text
+    voided = await client.post(f"{w['base']}/marks/{w['people']['D']}/ji/void", json={"reason": "录入有误"})
+    assert voided.status_code == 200, voided.text
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    neighbours = scoring_app.state.neighbours
+    alive = neighbours.records
+    neighbours.records = ServiceClient(name="records", base_url=f"http://127.0.0.1:{closed}", tokens=alive.tokens)
+    try:
+        listed = await client.get("/api/v1/scoring/objections", params={"scheme_id": w["scheme"]})
+        page = await client.get(f"{w['base']}/changes")
+    finally:
+        await neighbours.records.http.aclose()
+        neighbours.records = alive
+    assert listed.status_code == 200, listed.text
+    assert [(o["person_id"], named(o)) for o in listed.json()] == [(w["people"]["B"], (None, None, None, None))]
+    assert page.status_code == 200, page.text
+    assert [(c["person_id"], c["action"], named(c)) for c in page.json()["items"]] == [
+        (w["people"]["D"], "void", (None, None, None, None))]
