@@ -1,6 +1,7 @@
 """Lists about people carry their names, not only ids: a version's changes and a comparison of two
 versions, objections, the corrections of a period, bonus and deduction items and negative-list events,
-the readiness's missing inputs and a rater's own marks (one records call per answer).
+the readiness's missing inputs, a rater's own marks and a round's corrections (one records call per
+answer).
 
 The quarter of ``test_names_and_mine``: unit 夏村镇, A 90, B 80, C 70, D 85 (D in 办公室), one
 indicator of weight 1; A good, the rest average."""
@@ -95,6 +96,20 @@ async def test_a_rater_sees_the_names_of_those_they_rated(client: httpx.AsyncCli
     mine = (await client.get(f"/api/v1/scoring/rounds/{q['round']}/ratings/mine")).json()
     assert sorted((named(r), r["mark"]) for r in mine) == [(("A", "A", "夏村镇", None), "95.00"),
                                                           (("B", "B", "夏村镇", None), "75.00")]
+
+
+async def test_a_rounds_history_names_the_raters_and_people_it_took_out(client: httpx.AsyncClient,
+                                                                        records: httpx.AsyncClient) -> None:
+    q = await xiacun_quarter(client, records)
+    url, leader = f"/api/v1/scoring/rounds/{q['round']}", q["raters"][0]["rater_id"]
+    removed = await client.delete(f"{url}/raters/{leader}", params={"reason": "调离"})
+    assert removed.status_code == 200, removed.text
+    gone = await client.delete(f"{url}/people/{q['county']['people']['E']}", params={"reason": "借调"})
+    assert gone.status_code == 200, gone.text
+    history = (await client.get(f"{url}/history")).json()
+    assert [(h["what"], [(p["person_id"], p["name"], p["unit_name"]) for p in h["people"]]) for h in history] == [
+        ("rater_removed", [(leader, "领导0", "县领导")]),
+        ("person_removed", [(q["county"]["people"]["E"], "E", "夏村镇")])]
 
 
 async def test_items_and_events_name_the_person(client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:

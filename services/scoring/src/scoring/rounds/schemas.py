@@ -142,6 +142,10 @@ class Reopen(BaseModel):
                                                                       "round keeps the one it had)")
 
 
+class PersonNamed(NamedRow):
+    """A person a round's correction names by id (a rater or a rated person), with their names."""
+
+
 class RoundChangeRead(BaseModel):
     id: int
     what: str = Field(description="deadline_moved, rater_added, rater_removed, rater_replaced, person_added, "
@@ -151,3 +155,5 @@ class RoundChangeRead(BaseModel):
     new: dict[str, Any] | None
     changed_at: datetime
     changed_by: str
+    people: list[PersonNamed] = Field(default_factory=list, description=(
+        "the raters and rated people old and new name by id (rater_id, person_id), with their names"))
