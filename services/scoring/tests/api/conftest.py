@@ -95,6 +95,18 @@ async def raters_of(records: httpx.AsyncClient, region_id: str, count: int) -> l
     return out
 
 
+def staff_letters(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows naming people of ``unit_with_people``, each staff number cut to its letter (the region's
+    code before it changes from run to run)."""
+    return [{**r, "staff_no": None if r["staff_no"] is None else r["staff_no"].rpartition("-")[2]} for r in rows]
+
+
+def as_named(person_id: str, letter: str, **rest: Any) -> dict[str, Any]:
+    """A row about a person of ``unit_with_people`` (of 夏村镇, no section) as ``staff_letters`` shows it."""
+    return {"person_id": person_id, "staff_no": letter, "name": letter, "unit_name": "夏村镇", "section_id": None,
+            "section_name": None, **rest}
+
+
 def caller_headers(person_id: str) -> dict[str, str]:
     """A member signed in as themself."""
     return service_headers(Caller(subject=f"user:{person_id}", roles=("member",), person_id=person_id))

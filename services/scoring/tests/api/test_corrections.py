@@ -13,7 +13,7 @@ import httpx
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
-from .conftest import unit_with_people
+from .conftest import as_named, staff_letters, unit_with_people
 
 Q = "2025Q2"
 API = "/api/v1/scoring"
@@ -87,9 +87,9 @@ async def test_a_voided_item_leaves_the_close_and_the_new_version_differs_by_its
     second = await client.post(f"{base}/close")
     assert second.status_code == 201, second.text
     assert (second.json()["version"], second.json()["stale"], second.json()["changed_since"]) == (2, False, 0)
-    assert second.json()["changes"] == [{"person_id": a, "score": ["81", "83"], "grade": ["good", "good"]}]
+    assert staff_letters(second.json()["changes"]) == [as_named(a, "A", score=["81", "83"], grade=["good", "good"])]
     compare = (await client.get(f"{API}/results/{first.json()['id']}/compare/{second.json()['id']}")).json()
-    assert compare["changes"] == [{"person_id": a, "score": ["81", "83"], "grade": ["good", "good"]}]
+    assert staff_letters(compare["changes"]) == [as_named(a, "A", score=["81", "83"], grade=["good", "good"])]
     assert compare["stale"] is False
     found, _ = await scores(client, base)
     assert found[a] == ("83", "good")  # exactly the 2 voided points back
@@ -148,7 +148,8 @@ async def test_amending_a_veto_to_a_cap_changes_the_grade(client: httpx.AsyncCli
     second = await client.post(f"{base}/close")
     assert second.status_code == 201
     # No better than good: B keeps the default grade, fairly good
-    assert second.json()["changes"] == [{"person_id": b, "score": ["70", "70"], "grade": ["poor", "fairly_good"]}]
+    assert staff_letters(second.json()["changes"]) == [
+        as_named(b, "B", score=["70", "70"], grade=["poor", "fairly_good"])]
     change = (await client.get(f"{base}/changes", params={"kind": "negative_event"})).json()["items"][-1]
     assert (change["action"], change["old"], change["new"], change["reason"]) == (
         "amend", {"item": "corruption", "note": "立案"}, {"item": "late", "note": "立案"}, "经核实为迟到，非违纪")
@@ -195,7 +196,7 @@ async def test_a_changed_mark_keeps_its_old_value(client: httpx.AsyncClient, rec
     assert (await client.get(f"{base}/versions")).json()[0]["stale"] is True
     second = (await client.post(f"{base}/close")).json()
     # A: 0.3×90 + 0.7×100 = 97
-    assert second["changes"] == [{"person_id": a, "score": ["83", "97"], "grade": ["good", "good"]}]
+    assert staff_letters(second["changes"]) == [as_named(a, "A", score=["83", "97"], grade=["good", "good"])]
     assert first["version"] == 1 and second["stale"] is False
 
     response = await client.post(f"{base}/marks/{a}/ji/void", json={"reason": "该项不适用"})

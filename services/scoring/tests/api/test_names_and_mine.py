@@ -102,8 +102,8 @@ async def test_my_results_explained_with_my_objections(client: httpx.AsyncClient
     explanation = result["explanation"]
     assert (explanation["name"], explanation["unit_name"], explanation["score"]) == ("B", "夏村镇", "80")
     assert explanation["detail"]["grade"]["rank"] == 3
-    assert [(o["status"], o["decision"], o["decision_reason"]) for o in result["objections"]] == [
-        ("rejected", "rejected", "任务已计入")]
+    assert [(o["status"], o["decision"], o["decision_reason"], o["name"]) for o in result["objections"]] == [
+        ("rejected", "rejected", "任务已计入", "B")]
     assert body["schemes"][0]["definition"]["indicators"][0]["code"] == "ji"
 
     # C sees C's own, not B's objection

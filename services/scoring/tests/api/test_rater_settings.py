@@ -18,7 +18,7 @@ from scoring.results.service import _driver, _rating_sums
 from shared.service_auth import Caller
 from shared.testing import asgi_client, rolled_back, service_headers
 
-from .conftest import PROVINCE, caller_headers, raters_of, unit_with_people
+from .conftest import PROVINCE, as_named, caller_headers, raters_of, staff_letters, unit_with_people
 
 Q = "2025Q2"
 INDICATORS = [{"code": "ji", "name": "绩", "weight": "1"}]
@@ -137,9 +137,8 @@ async def test_marks_per_dimension_make_the_rating_their_weighted_sum(client: ht
     # the rater sees their own marks per dimension, and the rating they make
     client.headers.update(caller_headers(two))
     mine = (await client.get(f"/api/v1/scoring/rounds/{round_id}/ratings/mine")).json()
-    assert mine == [{"person_id": a, "mark": "84.50",
-                     "dimensions": {"intensity": "100", "difficulty": "90", "quantity": "80", "effect": "70",
-                                    "measures": "65"}}]
+    assert staff_letters(mine) == [as_named(a, "A", mark="84.50", dimensions={
+        "intensity": "100", "difficulty": "90", "quantity": "80", "effect": "70", "measures": "65"})]
     client.headers.update(service_headers(PROVINCE))
     base = await _close(client, scheme_id, round_id, {a: 80})
     detail = await _explained(client, base, a)

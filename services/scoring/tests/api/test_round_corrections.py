@@ -22,7 +22,7 @@ from scoring.results.service import _driver, _rating_sums
 from shared.service_auth import Caller
 from shared.testing import asgi_client, rolled_back, service_headers
 
-from .conftest import PROVINCE, caller_headers, raters_of, unit_with_people
+from .conftest import PROVINCE, as_named, caller_headers, raters_of, staff_letters, unit_with_people
 
 Q = "2025Q2"
 ADMIN = "user:province-admin"
@@ -198,7 +198,7 @@ async def test_a_mistaken_rater_is_replaced_and_the_new_one_rates_afresh(
     assert (await _ballot(client, w["round"], new, {a: 60})).status_code == 200
     client.headers.update(caller_headers(new))
     mine = (await client.get(f"{url}/ratings/mine")).json()
-    assert mine == [{"person_id": a, "mark": "60.00", "dimensions": None}]
+    assert staff_letters(mine) == [as_named(a, "A", mark="60.00", dimensions=None)]
     client.headers.update(service_headers(PROVINCE))
     voided = (await session.execute(text("SELECT rater_id::text, mark::text, void_reason FROM scoring.voided_ratings "
                                          "WHERE round_id = :r"), {"r": w["round"]})).all()

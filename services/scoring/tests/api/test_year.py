@@ -102,6 +102,7 @@ async def test_taibai_bonus_with_chengbu_withholding(client: httpx.AsyncClient, 
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body.pool_share"
     body = (await client.post(bonus_path, json={"total": "100000", "pool_share": "0.15"})).json()
     amounts = {k: Decimal(next(s["amount"] for s in body["people"] if s["person_id"] == v)) for k, v in p.items()}
+    assert {s["name"]: s["person_id"] for s in body["people"]} == p  # each share named
     # 9 paid (D excluded): base 85,000/9 each; pool 15,000 over coefficients 3×1.5 + 5×1 + 0 = 9.5
     # A/B/C: 85000/9 + 15000×1.5/9.5 = 2,020,000/171 = 11,812.865… → 11,812.87
     # G-J: 85000/9 + 15000/9.5 = 1,885,000/171 = 11,023.391… → 11,023.39

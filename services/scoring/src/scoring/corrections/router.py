@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from scoring.corrections import service
 from scoring.corrections.schemas import AdjustmentUpdate, ChangePage, ChangeRead, NegativeEventUpdate, VoidIn
 from scoring.periods import PeriodDep
+from scoring.results.names import loaded_scheme, name_rows
 from scoring.schemes.schemas import AdjustmentRead, NegativeEventRead
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
@@ -53,18 +54,25 @@ async def amend_event(event_id: uuid.UUID, body: NegativeEventUpdate, session: S
              summary="Take a mark away with a reason (its value kept in the changes)")
 async def void_mark(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.UUID,
                     indicator: Annotated[str, Path(min_length=1, max_length=32)], body: VoidIn, session: SessionDep,
-                    scope: ScopeDep) -> ChangeRead:
-    return await service.void_mark(session, scheme_id, period, person_id, indicator, body.reason, scope)
+                    scope: ScopeDep, request: Request) -> ChangeRead:
+    change = await service.void_mark(session, scheme_id, period, person_id, indicator, body.reason, scope)
+    await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), period.code,
+                    scope.caller, [change])
+    return change
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/changes", response_model=ChangePage,
             summary="Every correction of the period's inputs: old and new values, who, why, when; oldest first")
 async def list_changes(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
-                       kind: Literal["adjustment", "negative_event", "mark"] | None = None,
+                       request: Request, kind: Literal["adjustment", "negative_event", "mark"] | None = None,
                        person_id: uuid.UUID | None = None,
                        close_id: Annotated[uuid.UUID | None, Query(
                            description="only the changes made after this result version was computed")] = None,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                        offset: Annotated[int, Query(ge=0)] = 0) -> ChangePage:
-    return await service.list_changes(session, scheme_id, period, scope, kind=kind, person_id=person_id,
+    """Each change with the name of the person it is about (one records call per page)."""
+    page = await service.list_changes(session, scheme_id, period, scope, kind=kind, person_id=person_id,
                                       close_id=close_id, limit=limit, offset=offset)
+    await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), period.code,
+                    scope.caller, page.items)
+    return page

@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from scoring.results.schemas import NamedRow
 from shared.labels import label_of
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000, description="why: kept in the period's changes")]
@@ -48,7 +49,9 @@ class NegativeEventUpdate(BaseModel):
         return self
 
 
-class ChangeRead(BaseModel):
+class ChangeRead(NamedRow):
+    """A correction; person_id (and the names) is the person the item, event or mark is about."""
+
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     kind: Literal["adjustment", "negative_event", "mark"]
@@ -56,7 +59,6 @@ class ChangeRead(BaseModel):
     action: Literal["add", "amend", "void"]
     action_label: ClassVar[Any] = label_of("change_action", "action")
     object_id: uuid.UUID | None = Field(description="the item's or event's id; none for a mark")
-    person_id: uuid.UUID
     old: dict[str, Any] | None = Field(description="the values before (none for an addition)")
     new: dict[str, Any] | None = Field(description="the values after (none for a void)")
     reason: str | None

@@ -92,12 +92,13 @@ async def my_results(session: AsyncSession, neighbours: Neighbours, caller: Call
             version=close.version, published_at=close.published_at, score=explanation.score, rank=explanation.rank,
             grade=explanation.grade, explanation=explanation,
             objections=objected.pop((close.scheme_id, close.period), [])))
-    if results:  # the person named once, as of the newest period
-        await name_rows(neighbours, by_id[results[0].scheme_id], results[0].period,
-                        caller, [r.explanation for r in results])
+    others = [o for found in objected.values() for o in found]
+    if results:  # the person named once, as of the newest period (their results and objections)
+        await name_rows(neighbours, by_id[results[0].scheme_id], results[0].period, caller,
+                        [*(r.explanation for r in results), *(o for r in results for o in r.objections), *others])
     read = [read_for_person(s, versions[s.id], await review.state_of(session, versions[s.id])) for s in schemes]
     return MyResults(person_id=pid, schemes=read,
-                     results=results, other_objections=[o for found in objected.values() for o in found])
+                     results=results, other_objections=others)
 
 
 @router.get("/me/results", response_model=MyResults,

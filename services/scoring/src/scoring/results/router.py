@@ -14,7 +14,7 @@ from scoring.results import exports, service
 from scoring.results import readiness as ready
 from scoring.results.bottom import BottomRead, bottom_list
 from scoring.results.compute import Leftovers
-from scoring.results.names import loaded_scheme, name_rows
+from scoring.results.names import loaded_scheme, name_rows, named_objections
 from scoring.results.schemas import (
     BonusIn,
     BonusRead,
@@ -53,6 +53,7 @@ async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, sc
                                         tuning=request.app.state.close_tuning, leftovers=leftovers)
     if result.unchanged:
         response.status_code = 200
+    await name_rows(request.app.state.neighbours, scheme, period.code, scope.caller, result.changes or [])
     return result
 
 
@@ -62,7 +63,10 @@ async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, sc
 async def readiness(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                     request: Request) -> Readiness:
     scheme = await scheme_or_404(session, scheme_id, scope)
-    return await ready.readiness(session, request.app.state.neighbours, scheme, period, scope.caller)
+    found = await ready.readiness(session, request.app.state.neighbours, scheme, period, scope.caller)
+    await name_rows(request.app.state.neighbours, scheme, period.code, scope.caller,
+                    [person for unit in found.units for person in unit.missing])
+    return found
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/bottom", response_model=BottomRead,
@@ -111,7 +115,10 @@ async def explanation(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.U
             summary="Person by person, what changed from one version to another")
 async def compare(close_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
                   request: Request) -> CloseRead:
-    return await service.compare(session, request.app.state.neighbours, close_id, other_id, scope)
+    compared = await service.compare(session, request.app.state.neighbours, close_id, other_id, scope)
+    await name_rows(request.app.state.neighbours, await loaded_scheme(session, compared.scheme_id), compared.period,
+                    scope.caller, compared.changes or [])
+    return compared
 
 
 @router.post("/results/{close_id}/publish", response_model=CloseRead,
@@ -125,49 +132,53 @@ async def publish(close_id: uuid.UUID, session: SessionDep, scope: ScopeDep, req
              summary="Object to one's own published result, within the scheme's window (under a procedure: to the "
                      "draft, during its publicity)")
 async def object_to(close_id: uuid.UUID, body: ObjectionCreate, session: SessionDep,
-                    scope: ScopeDep, today: TodayDep) -> ObjectionRead:
-    return ObjectionRead.model_validate(await service.object_to(session, close_id, body, scope, today=today))
+                    scope: ScopeDep, today: TodayDep, request: Request) -> ObjectionRead:
+    return (await named_objections(session, request, scope,
+                                   [await service.object_to(session, close_id, body, scope, today=today)]))[0]
 
 
 @router.get("/objections", response_model=list[ObjectionRead],
             summary="Objections: all of the schemes one manages, or one's own")
-async def list_objections(session: SessionDep, scope: ScopeDep, scheme_id: uuid.UUID | None = None,
+async def list_objections(session: SessionDep, scope: ScopeDep, request: Request, scheme_id: uuid.UUID | None = None,
                           status: Literal["pending", "accepted", "rejected"] | None = None) -> list[ObjectionRead]:
-    return [ObjectionRead.model_validate(o) for o in await service.list_objections(session, scope,
-                                                                                   scheme_id=scheme_id, status=status)]
+    """Each with the name of the person whose result it is about (one records call)."""
+    return await named_objections(session, request, scope, await service.list_objections(
+        session, scope, scheme_id=scheme_id, status=status))
 
 
 @router.get("/objections/{objection_id}", response_model=ObjectionRead, summary="One objection and its review")
-async def read_objection(objection_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> ObjectionRead:
+async def read_objection(objection_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
+                         request: Request) -> ObjectionRead:
     objection, _, _ = await objection_or_404(session, objection_id, scope)
-    return ObjectionRead.model_validate(objection)
+    return (await named_objections(session, request, scope, [objection]))[0]
 
 
 @router.post("/objections/{objection_id}/review", response_model=ObjectionRead,
              summary="Accept (recompute and publish a new version) or reject, with a reason")
 async def review(objection_id: uuid.UUID, body: ReviewIn, session: SessionDep, scope: ScopeDep,
                  request: Request) -> ObjectionRead:
-    return ObjectionRead.model_validate(await service.review(session, request.app.state.neighbours, objection_id,
-                                                             body, scope,
-                                                             tuning=request.app.state.close_tuning))
+    reviewed = await service.review(session, request.app.state.neighbours, objection_id, body, scope,
+                                    tuning=request.app.state.close_tuning)
+    return (await named_objections(session, request, scope, [reviewed]))[0]
 
 
 @router.post("/schemes/{scheme_id}/years/{year}/bonus", response_model=BonusRead,
              summary="Pay out a unit's bonus by the published annual results: pooled share, withholding, exclusions")
 async def bonus(scheme_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100)], body: BonusIn,
-                session: SessionDep, scope: ScopeDep) -> BonusRead:
+                session: SessionDep, scope: ScopeDep, request: Request) -> BonusRead:
     scheme = await scheme_or_404(session, scheme_id, scope)
     payout = await pay_bonus(session, scheme, year, total=body.total, pool_share=body.pool_share,
                              coefficients=body.coefficients, withholding=body.withholding)
+    people = [BonusShareRead(person_id=uuid.UUID(s.person_id), base=decimal_str(s.base), pool=decimal_str(s.pool),
+                             withheld=decimal_str(s.withheld), amount=s.amount, reasons=list(s.reasons))
+              for s in payout.shares]
+    await name_rows(request.app.state.neighbours, scheme, str(year), scope.caller, people)
     return BonusRead(
         scheme_id=scheme_id, year=year, total=decimal_str(payout.total), base_total=decimal_str(payout.base_total),
         pool_total=decimal_str(payout.pool_total), paid_count=payout.paid_count, paid_total=payout.paid_total,
         excluded_count=payout.excluded_count, withheld_total=decimal_str(payout.withheld_total),
         undistributed=decimal_str(payout.undistributed), rounding_residue=decimal_str(payout.rounding_residue),
-        gap=payout.gap, notes=list(payout.notes),
-        people=[BonusShareRead(person_id=uuid.UUID(s.person_id), base=decimal_str(s.base), pool=decimal_str(s.pool),
-                               withheld=decimal_str(s.withheld), amount=s.amount, reasons=list(s.reasons))
-                for s in payout.shares])
+        gap=payout.gap, notes=list(payout.notes), people=people)
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/results.xlsx", response_class=Response,

@@ -22,8 +22,7 @@ class NamedRow(BaseModel):
     section_name: str | None = Field(default=None, description="the section's name")
 
 
-class PersonChange(BaseModel):
-    person_id: uuid.UUID
+class PersonChange(NamedRow):
     score: list[str | None] = Field(description="[before, after]")
     grade: list[str | None] = Field(description="[before, after]")
 
@@ -108,11 +107,12 @@ class ReviewIn(BaseModel):
     reason: str = Field(min_length=5, max_length=4000)
 
 
-class ObjectionRead(BaseModel):
+class ObjectionRead(NamedRow):
+    """An objection; person_id (and the names) is the person whose result it is about, who filed it."""
+
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     close_id: uuid.UUID
-    person_id: uuid.UUID
     reason: str
     status: str
     status_label: ClassVar[Any] = label_of("objection_status", "status")
@@ -141,8 +141,9 @@ class BonusIn(BaseModel):
                                                         "quarter (Chengbu: one average quarter withholds 10%)")
 
 
-class BonusShareRead(BaseModel):
-    person_id: uuid.UUID
+class BonusShareRead(NamedRow):
+    """A person's share (person_id and the names)."""
+
     base: str
     pool: str
     withheld: str
@@ -167,8 +168,7 @@ class BonusRead(BaseModel):
     people: list[BonusShareRead]
 
 
-class PersonMissing(BaseModel):
-    person_id: uuid.UUID
+class PersonMissing(NamedRow):
     blocks: bool = Field(description="the person holds the close back")
     indicators: list[dict[str, Any]] = Field(
         description="each leaf without a mark or value: indicator, path, policy, blocks (and why, when it does)")

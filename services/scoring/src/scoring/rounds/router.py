@@ -4,12 +4,17 @@ a round while it runs, reopen it until the period is published, and read what wa
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clock import NowDep
+from scoring.models import RatingRound
 from scoring.periods import PeriodDep
+from scoring.results.names import loaded_scheme, name_rows
+from scoring.results.schemas import NamedRow
 from scoring.rounds import codes, corrections, service
 from scoring.rounds.schemas import (
     CodeBallot,
@@ -19,6 +24,7 @@ from scoring.rounds.schemas import (
     DeadlineMove,
     MyRating,
     PeopleAdd,
+    PersonNamed,
     RaterReplace,
     RatersAdd,
     RatingsPut,
@@ -29,7 +35,7 @@ from scoring.rounds.schemas import (
     RoundRead,
     Stored,
 )
-from scoring.scope import ScopeDep
+from scoring.scope import Scope, ScopeDep
 from shared.db import SessionDep
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["ratings"])
@@ -60,9 +66,21 @@ async def put_ratings(round_id: uuid.UUID, body: RatingsPut, session: SessionDep
 
 @router.get("/rounds/{round_id}/ratings/mine", response_model=list[MyRating],
             summary="The caller's own marks in the round")
-async def my_ratings(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> list[MyRating]:
-    return [MyRating(person_id=p, mark=m, dimensions=d)
+async def my_ratings(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request) -> list[MyRating]:
+    """With the names of the people the caller rated (one records call)."""
+    rows = [MyRating(person_id=p, mark=m, dimensions=d)
             for p, m, d in await service.my_ratings(session, round_id, scope)]
+    await _name(session, request, scope, round_id, rows)
+    return rows
+
+
+async def _name(session: AsyncSession, request: Request, scope: Scope, round_id: uuid.UUID,
+                rows: Sequence[NamedRow]) -> None:
+    """Name the rows of a round the caller was checked on (one records call)."""
+    round_ = await session.get(RatingRound, round_id)  # loaded by the check
+    assert round_ is not None
+    await name_rows(request.app.state.neighbours, await loaded_scheme(session, round_.scheme_id), round_.period,
+                    scope.caller, rows)
 
 
 @router.post("/rounds/{round_id}/close", response_model=RoundRead, summary="Close the round: no more ratings")
@@ -145,5 +163,13 @@ async def reopen(round_id: uuid.UUID, body: Reopen, session: SessionDep, scope: 
 
 @router.get("/rounds/{round_id}/history", response_model=list[RoundChangeRead],
             summary="Every correction of the round: what, who, when, why, the old and the new value")
-async def round_history(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> list[RoundChangeRead]:
-    return await corrections.history(session, round_id, scope)
+async def round_history(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
+                        request: Request) -> list[RoundChangeRead]:
+    """With the raters and rated people each correction names, by name (one records call)."""
+    changes = await corrections.history(session, round_id, scope)
+    for change in changes:
+        ids = [side[key] for side in (change.old, change.new) if side for key in ("rater_id", "person_id")
+               if side.get(key)]
+        change.people = [PersonNamed(person_id=uuid.UUID(str(p))) for p in dict.fromkeys(ids)]
+    await _name(session, request, scope, round_id, [p for c in changes for p in c.people])
+    return changes

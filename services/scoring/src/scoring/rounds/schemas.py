@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from scoring.results.schemas import NamedRow
 from shared.labels import label_of, labels_of
 
 
@@ -70,8 +71,9 @@ class RatingsPut(BaseModel):
     ratings: list[RatingIn] = Field(min_length=1, max_length=5_000)
 
 
-class MyRating(BaseModel):
-    person_id: uuid.UUID
+class MyRating(NamedRow):
+    """One of the caller's own marks, about person_id (named)."""
+
     mark: Decimal
     dimensions: dict[str, Decimal] | None = None
 
@@ -140,6 +142,10 @@ class Reopen(BaseModel):
                                                                       "round keeps the one it had)")
 
 
+class PersonNamed(NamedRow):
+    """A person a round's correction names by id (a rater or a rated person), with their names."""
+
+
 class RoundChangeRead(BaseModel):
     id: int
     what: str = Field(description="deadline_moved, rater_added, rater_removed, rater_replaced, person_added, "
@@ -149,3 +155,5 @@ class RoundChangeRead(BaseModel):
     new: dict[str, Any] | None
     changed_at: datetime
     changed_by: str
+    people: list[PersonNamed] = Field(default_factory=list, description=(
+        "the raters and rated people old and new name by id (rater_id, person_id), with their names"))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.periods import PeriodDep
+from scoring.results.names import loaded_scheme, name_rows
+from scoring.results.schemas import NamedRow
 from scoring.schemes import service
 from scoring.schemes.schemas import (
     AdjustmentCreate,
@@ -22,8 +25,10 @@ from scoring.schemes.schemas import (
     SchemeUpdate,
     VersionCreate,
 )
-from scoring.scope import ScopeDep
+from scoring.scope import Scope, ScopeDep
 from shared.db import SessionDep
+
+Named = TypeVar("Named", bound=NamedRow)
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["schemes"])
 IncludeVoided = Annotated[bool, Query(description="also the voided ones, flagged by their voided_at")]
@@ -75,29 +80,40 @@ async def put_marks(scheme_id: uuid.UUID, period: PeriodDep, body: MarksPut, ses
              summary="Record a bonus or deduction item with its evidence and approver, within its caps")
 async def add_adjustment(scheme_id: uuid.UUID, period: PeriodDep, body: AdjustmentCreate, session: SessionDep,
                          scope: ScopeDep, request: Request) -> AdjustmentRead:
-    return AdjustmentRead.model_validate(await service.add_adjustment(session, request.app.state.neighbours,
-                                                                      scheme_id, period, body, scope))
+    added = AdjustmentRead.model_validate(await service.add_adjustment(session, request.app.state.neighbours,
+                                                                       scheme_id, period, body, scope))
+    return (await _named(session, request, scope, scheme_id, period.code, [added]))[0]
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/adjustments", response_model=list[AdjustmentRead],
             summary="The period's bonus and deduction items")
 async def list_adjustments(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
-                           include_voided: IncludeVoided = False) -> list[AdjustmentRead]:
-    return [AdjustmentRead.model_validate(r) for r in await service.list_adjustments(
-        session, scheme_id, period, scope, include_voided=include_voided)]
+                           request: Request, include_voided: IncludeVoided = False) -> list[AdjustmentRead]:
+    return await _named(session, request, scope, scheme_id, period.code, [
+        AdjustmentRead.model_validate(r) for r in await service.list_adjustments(
+            session, scheme_id, period, scope, include_voided=include_voided)])
 
 
 @router.post("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=NegativeEventRead,
              status_code=201, summary="Record a negative-list event (caps, vetoes or excludes the grade)")
 async def add_negative(scheme_id: uuid.UUID, period: PeriodDep, body: NegativeEventCreate, session: SessionDep,
                        scope: ScopeDep, request: Request) -> NegativeEventRead:
-    return NegativeEventRead.model_validate(await service.add_negative(session, request.app.state.neighbours,
-                                                                       scheme_id, period, body, scope))
+    added = NegativeEventRead.model_validate(await service.add_negative(session, request.app.state.neighbours,
+                                                                        scheme_id, period, body, scope))
+    return (await _named(session, request, scope, scheme_id, period.code, [added]))[0]
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=list[NegativeEventRead],
             summary="The period's negative-list events")
 async def list_negatives(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
-                         include_voided: IncludeVoided = False) -> list[NegativeEventRead]:
-    return [NegativeEventRead.model_validate(r) for r in await service.list_negatives(
-        session, scheme_id, period, scope, include_voided=include_voided)]
+                         request: Request, include_voided: IncludeVoided = False) -> list[NegativeEventRead]:
+    return await _named(session, request, scope, scheme_id, period.code, [
+        NegativeEventRead.model_validate(r) for r in await service.list_negatives(
+            session, scheme_id, period, scope, include_voided=include_voided)])
+
+
+async def _named(session: AsyncSession, request: Request, scope: Scope, scheme_id: uuid.UUID, period: str,
+                 rows: list[Named]) -> list[Named]:
+    """The rows (of a scheme the caller was checked on) with their people's names: one records call."""
+    await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), period, scope.caller, rows)
+    return rows

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scoring.definitions import SchemeDefinition
+from scoring.results.schemas import NamedRow
 
 Mark = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
 
@@ -100,10 +101,11 @@ class AdjustmentCreate(BaseModel):
     approved_by: str = Field(min_length=1, max_length=128, description="who approved the item")
 
 
-class AdjustmentRead(BaseModel):
+class AdjustmentRead(NamedRow):
+    """person_id (and the names): the person the item is about."""
+
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
-    person_id: uuid.UUID
     period: str
     item: str
     points: Decimal
@@ -123,10 +125,11 @@ class NegativeEventCreate(BaseModel):
     note: str = Field(min_length=1, max_length=2000)
 
 
-class NegativeEventRead(BaseModel):
+class NegativeEventRead(NamedRow):
+    """person_id (and the names): the person the item is about."""
+
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
-    person_id: uuid.UUID
     period: str
     item: str
     note: str
