@@ -3,10 +3,12 @@ printed examples show."""
 
 from __future__ import annotations
 
+import io
 import random
 from fractions import Fraction
 
 import httpx
+from docx import Document
 
 from kaohe.demo import PASSWORD, YEAR, county, load_demo
 from kaohe.demo_todo import todo_lists
@@ -84,6 +86,35 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
                                 params={"period": str(YEAR)})).json()
     assert listed["counts"]["approved"] == len(demo.schemes) and listed["counts"]["no_scheme"] == 0
     assert {r["version"] for r in listed["items"] if r["scheme_id"] == s["scheme_id"]} == {3}
+    # 化成 inspected in October and given a notice, both recorded afterwards: the first item answered and
+    # signed off (销号), the second past its deadline of 11-30; the county's bulletin of each quarter issued,
+    # the fourth quarter's criticising the overdue item
+    region = f"/api/v1/scoring/regions/{demo.region_id}"
+    inspections = (await gateway.get(f"{region}/inspections")).json()
+    assert [(i["id"], i["unit_id"], i["visited_on"]) for i in inspections] == [
+        (s["inspection_id"], s["unit_id"], f"{YEAR}-10-20")]
+    notice = (await gateway.get(f"/api/v1/scoring/notices/{s['notice_id']}")).json()
+    assert (notice["inspection_id"], notice["issued_on"], notice["overdue_items"]) == (
+        s["inspection_id"], f"{YEAR}-10-24", 1)
+    assert [(i["state"], i["deadline"], i["overdue"]) for i in notice["items"]] == [
+        ("signed_off", f"{YEAR}-11-15", False), ("open", f"{YEAR}-11-30", True)]
+    issued = (await gateway.get(f"{region}/bulletins", params={"state": "issued"})).json()
+    assert [(b["period"], b["number"]) for b in issued] == [(f"{YEAR}Q{q}", q) for q in (4, 3, 2, 1)]
+    fourth = (await gateway.get(f"{region}/bulletins/{issued[0]['id']}")).json()
+    assert [x["key"] for x in fourth["criticisms"] if x["kind"] == "overdue_rectification"] == [
+        f"overdue:{notice['items'][1]['id']}"]
+    third = (await gateway.get(f"{region}/bulletins/{issued[1]['id']}")).json()
+    assert not [x for x in third["criticisms"] if x["kind"] == "overdue_rectification"]  # due after the quarter
+    # the README's three calls of the 组织部: the progress view, the review list, the latest bulletin's .docx
+    zuzhibu = {**gateway.headers, **await sign_in(gateway, "zuzhibu", PASSWORD)}
+    assert (await gateway.get("/api/v1/me", headers=zuzhibu)).json()["region_ids"] == [demo.region_id]
+    progress = await gateway.get(f"{region}/progress", params={"period": f"{YEAR}Q4", "sort": "flags"}, headers=zuzhibu)
+    assert progress.status_code == 200 and len(progress.json()["items"]) == demo.units, progress.text[:300]
+    assert (await gateway.get(f"{region}/schemes/review", params={"period": str(YEAR)},
+                              headers=zuzhibu)).status_code == 200
+    document = await gateway.get(f"{region}/bulletins/{issued[0]['id']}.docx", headers=zuzhibu)
+    text = "\n".join(p.text for p in Document(io.BytesIO(document.content)).paragraphs)
+    assert "第4期" in text and "化成镇未按期完成整改" in text
     # 化成's year: Taibai's twelve steps, run on paper in January 2026 and recorded afterwards on their
     # days: the publicity posted on Tuesday 01-13, five working days from 01-14 to 01-20, then the
     # objection review and the final stage, which published the year; its rating round corrected on

@@ -16,7 +16,9 @@ voided; one township ranked monthly with its bottom-two-months list; the year gr
 allocation and published, 化成's through Taibai's procedure (its new scheme version written by its
 administrator, returned once by the county's 组织部 and approved), run on paper in January 2026 and
 recorded afterwards on its days (a corrected rating round, the publicity (公示) on the notice board,
-then the final result, which publishes it); a bonus pool paid out for 鼎山.
+then the final result, which publishes it); a bonus pool paid out for 鼎山; 化成 inspected by the
+组织部 in October and given a rectification notice (one item signed off, one left overdue), and the
+county's bulletin (通报) of each quarter issued.
 
 Everything is drawn from one seeded random generator, so two loads give the same county. The
 roster, units, schemes, marks, items and the whole cycle go through the public API; the year of
@@ -39,7 +41,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from kaohe import demo_review, demo_sheets
+from kaohe import demo_department, demo_review, demo_sheets
 from shared.xlsx import XLSX
 
 YEAR = 2025
@@ -393,12 +395,20 @@ async def load_demo(gateway: httpx.AsyncClient, urls: dict[str, str], *, seed: i
     bonus = await _ok(gateway.post, f"/api/v1/scoring/schemes/{schemes[dingshan.code]}/years/{YEAR}/bonus",
                                    json={"total": str(len(by_group[dingshan.code]) * 12000), "pool_share": "0.15"})
     step(f"{dingshan.name} bonus pool paid out: {bonus['paid_count']} paid, gap {bonus['gap']} yuan")
+    supervised = await demo_department.inspected_and_reported(
+        gateway, _ok, region_id, (huacheng.id, huacheng.name), YEAR,
+        department=await demo_review.signed_in(gateway, _ok, "zuzhibu", PASSWORD),
+        unit_admin=await demo_review.signed_in(gateway, _ok, "huacheng-admin", PASSWORD))
+    step(f"{huacheng.name} inspected and given a rectification notice (one item signed off, one overdue); "
+         f"{len(supervised['bulletins'])} quarterly bulletins issued (通报)")
 
     showcase.update(region_id=region_id, allocation_id=allocation["id"], scheme_id=schemes[huacheng.code],
-                    unit_id=huacheng.id, year_round_id=procedure["round_id"], monthly_scheme_id=schemes[MONTHLY_UNIT])
+                    unit_id=huacheng.id, year_round_id=procedure["round_id"], monthly_scheme_id=schemes[MONTHLY_UNIT],
+                    inspection_id=supervised["inspection_id"], notice_id=supervised["notice_id"])
     return DemoCounty(region_id=region_id, units=len(units), people=len(people), schemes=schemes, showcase=showcase,
                       accounts=accounts, figures={"allocation": result, "bonus_gap": bonus["gap"],
-                                                 "roster_import": roster, "attendance_import": attendance})
+                                                 "roster_import": roster, "attendance_import": attendance,
+                                                 "bulletins": supervised["bulletins"]})
 
 
 async def _monthly(gateway: httpx.AsyncClient, scheme_id: str, members: list[Person],

@@ -143,6 +143,7 @@ CATALOGUE: dict[str, dict[str, Labels]] = {
     "bulletin_state": _kind(draft=("草稿", "Draft"), issued=("已印发", "Issued")),
     "bulletin_line": _kind(four_good=("四个季度均为“好”等次", "Four quarters graded 好"),
                            honour=("获得表彰奖励", "Honoured"), late_unit=("工作进度滞后", "Late with the period"),
+                           overdue_rectification=("整改逾期未销号", "Rectification overdue"),
                            bottom_running=("连续排名末位", "At the bottom months running"),
                            no_scheme=("尚无方案", "No scheme"), not_closed=("未核定结果", "Not closed"),
                            not_published=("结果未公布", "Not published")),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -197,3 +198,51 @@ async def test_issued_at_once_the_numbers_have_no_gap_nor_twin(scoring_app: Fast
         issued = await asyncio.gather(*(client.post(f"{url}/{d}/issue", headers=c["od"]) for d in drafts))
     assert [r.status_code for r in issued] == [200] * 4, [r.text for r in issued]
     assert sorted(r.json()["number"] for r in issued) == [1, 2, 3, 4]
+
+
+async def test_overdue_rectifications_are_criticised(client: httpx.AsyncClient, records: httpx.AsyncClient,
+                                                     today_is: Callable[[str], None]) -> None:
+    """Drafted on 2025-06-10: of A's notice issued on 2025-02-25 (recorded afterwards), the item signed
+    off is not criticised, the open one due 03-20 is; B's item answered but not signed off, due 03-31,
+    is; A's item due 04-15, after the quarter, waits for the second quarter's bulletin."""
+    c = await two_townships(client, records)
+    od, region, ua, ub = c["od"], c["region"], c["ua"], c["ub"]
+    closed = await client.post(f"{S}/schemes/{c['scheme_A']}/periods/2025Q1/close", headers=od)
+    assert (await client.post(f"{S}/results/{closed.json()['id']}/publish", headers=od)).status_code == 200
+    today_is("2025-03-05")
+    a_notice = await client.post(f"{S}/regions/{region}/notices", headers=od, json={
+        "unit_id": c["units"]["A"], "title": "关于A镇平时考核的整改通知", "issued_on": "2025-02-25",
+        "items": [{"text": "补齐一月周纪实", "deadline": "2025-03-10"},
+                  {"text": "测评结果公示", "deadline": "2025-03-20"},
+                  {"text": "建立整改台账", "deadline": "2025-04-15"}]})
+    assert a_notice.status_code == 201, a_notice.text
+    b_notice = await client.post(f"{S}/regions/{region}/notices", headers=od, json={
+        "unit_id": c["units"]["B"], "title": "关于B镇平时考核的整改通知", "items": [{"text": "制定方案",
+                                                                          "deadline": "2025-03-31"}]})
+    assert b_notice.status_code == 201, b_notice.text
+    signed, _, later = (i["id"] for i in a_notice.json()["items"])
+    a_items = f"{S}/notices/{a_notice.json()['id']}/items"
+    assert (await client.post(f"{a_items}/{signed}/answer", headers=ua, json={"response": "已补齐"})).status_code == 200
+    assert (await client.post(f"{a_items}/{signed}/decision", headers=od,
+                              json={"decision": "sign_off"})).status_code == 200
+    answered = await client.post(f"{S}/notices/{b_notice.json()['id']}/items/{b_notice.json()['items'][0]['id']}/"
+                                 "answer", headers=ub, json={"response": "方案已起草"})
+    assert answered.status_code == 200, answered.text
+
+    today_is("2025-06-10")
+    url = f"{S}/regions/{region}/bulletins"
+    b = (await client.post(url, headers=od, json={"period": "2025Q1"})).json()
+    assert [(x["kind"], x["unit_name"], x["text"]) for x in b["criticisms"]] == [
+        ("late_unit", "B镇", "B镇未按时完成2025年第一季度考核结果核定"),
+        ("overdue_rectification", "A镇", "A镇未按期完成整改：2025年2月25日《关于A镇平时考核的整改通知》"
+                                       "第2项“测评结果公示”限2025年3月20日前整改到位，至今未销号"),
+        ("overdue_rectification", "B镇", "B镇未按期完成整改：2025年3月5日《关于B镇平时考核的整改通知》"
+                                       "第1项“制定方案”限2025年3月31日前整改到位，至今未销号")]
+    assert (await client.post(f"{url}/{b['id']}/issue", headers=od)).status_code == 200
+    text = docx_text((await client.get(f"{url}/{b['id']}.docx", headers=od)).content)
+    assert "第2项“测评结果公示”限2025年3月20日前整改到位" in text and "补齐一月周纪实" not in text
+    # the item due after the quarter is criticised in the second quarter's bulletin, with the one still open
+    assert (await client.post(f"{S}/schemes/{c['scheme_A']}/periods/2025Q2/close", headers=od)).status_code == 201
+    second = (await client.post(url, headers=od, json={"period": "2025Q2"})).json()
+    assert [x["key"].removeprefix("overdue:") for x in second["criticisms"] if x["kind"] == "overdue_rectification"
+            ] == [a_notice.json()["items"][1]["id"], b_notice.json()["items"][0]["id"], later]

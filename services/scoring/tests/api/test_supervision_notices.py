@@ -105,3 +105,30 @@ async def test_inspection_notice_answer_sign_off_and_overdue(client: httpx.Async
     assert [i["state"] for i in closed.json()["items"]] == ["signed_off", "closed"]
     assert (await client.get(f"{S}/regions/{region}/notices", headers=od,
                              params={"overdue": "true"})).json()["notices"] == []
+
+
+async def test_a_notice_recorded_afterwards_is_checked_against_its_issue_day(
+        client: httpx.AsyncClient, records: httpx.AsyncClient, today_is: Callable[[str], None]) -> None:
+    """Issued on paper on 2026-02-10 after an inspection on 02-09, recorded on 03-02: its deadlines
+    count from 02-10, and an item due 02-20 is overdue as soon as it is recorded."""
+    c = await county(records)
+    od, region, unit = c["od"], c["region"], c["units"]["A"]
+    today_is("2026-03-02")
+    inspection = (await client.post(f"{S}/regions/{region}/inspections", headers=od, json={
+        "unit_id": unit, "visited_on": "2026-02-09", "team": ["张三"], "findings": "周纪实缺漏"})).json()
+    body: dict[str, Any] = {"unit_id": unit, "inspection_id": inspection["id"], "title": "整改通知",
+                            "issued_on": "2026-03-03", "items": [{"text": "补齐周纪实", "deadline": "2026-03-20"}]}
+    cases = [("2026-03-03", "2026-03-20", "body.issued_on"),  # not issued yet
+             ("2026-02-08", "2026-03-20", "body.issued_on"),  # before the inspection that found the problems
+             ("2026-02-10", "2026-02-09", "body.items.0.deadline")]  # due before it was issued
+    for issued_on, deadline, field in cases:
+        body["issued_on"], body["items"][0]["deadline"] = issued_on, deadline
+        refused = await client.post(f"{S}/regions/{region}/notices", headers=od, json=body)
+        assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == [field], refused.text
+    assert (await client.get(f"{S}/regions/{region}/notices", headers=od)).json()["notices"] == []
+
+    body["issued_on"], body["items"][0]["deadline"] = "2026-02-10", "2026-02-20"
+    issued = await client.post(f"{S}/regions/{region}/notices", headers=od, json=body)
+    assert issued.status_code == 201, issued.text
+    notice = issued.json()
+    assert (notice["issued_on"], notice["overdue_items"], notice["items"][0]["days_overdue"]) == ("2026-02-10", 1, 10)

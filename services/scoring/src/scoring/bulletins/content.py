@@ -9,19 +9,23 @@
   quarters of the year (each quarter read from its latest published result version); the honours
   of the records ledger awarded within the period.
 - **Criticisms** (批评): units late with the period (no scheme, not closed, or closed and not
-  published); people at the bottom of their group in consecutive months where their scheme ranks
-  monthly (``scoring.results.bottom``), for a quarter or each quarter of a year.
+  published); rectification items (``scoring.supervision``) of the region overdue on the day the
+  bulletin is drafted whose deadline fell on or before the period's end (an item still overdue is
+  criticised again in each later period's bulletin, one due after the period waits for its own);
+  people at the bottom of their group in consecutive months where their scheme ranks monthly
+  (``scoring.results.bottom``), for a quarter or each quarter of a year.
 
 A period in which no scheme of the region has closed is refused (422 naming ``body.period``).
 Queries: the review list's four, one for the closes, one for the published results' means, one
-for the four quarters' 好, one for the schemes that keep a bottom list; the bottom lists of those
-schemes; records for the units, the region's name, the honours and the names of people listed.
+for the overdue items, one for the four quarters' 好, one for the schemes that keep a bottom list;
+the bottom lists of those schemes; records for the units, the region's name, the honours and the
+names of people listed.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -30,7 +34,7 @@ from sqlalchemy import Integer, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scoring.bulletins.words import period_words
+from scoring.bulletins.words import date_words, period_words
 from scoring.clients import Neighbours
 from scoring.domain.unit_ranking import rank_units
 from scoring.errors import bad_field
@@ -38,6 +42,7 @@ from scoring.models import Close, Result, SchemeVersion
 from scoring.results.bottom import bottom_list
 from scoring.schemes import review
 from scoring.scope import Scope
+from scoring.supervision.models import FINAL, Notice, NoticeItem
 from shared.labels import label_of
 from shared.numbers import decimal_str
 from shared.periods import Period, of_kind
@@ -66,7 +71,8 @@ class UnitLine(BaseModel):
 
 class Line(BaseModel):
     key: str = Field(description="the line's key, to remove it from a draft")
-    kind: str = Field(description="four_good or honour (commendations); late_unit or bottom_running (criticisms)")
+    kind: str = Field(description="four_good or honour (commendations); late_unit, overdue_rectification or "
+                                  "bottom_running (criticisms)")
     kind_label: ClassVar[Any] = label_of("bulletin_line", "kind")
     unit_id: uuid.UUID | None
     unit_name: str | None
@@ -87,7 +93,7 @@ LATE_WORDS = {"no_scheme": "尚未制定平时考核方案", "not_closed": "未�
 
 
 async def generate_content(session: AsyncSession, neighbours: Neighbours, region_id: uuid.UUID, period: Period,
-                           scope: Scope) -> Content:
+                           scope: Scope, today: date) -> Content:
     listing = await review.region_list(session, neighbours, region_id, period, scope)
     ids = [row.scheme_id for row in listing.items if row.scheme_id is not None]
     latest: dict[uuid.UUID, Close] = {}
@@ -129,6 +135,8 @@ async def generate_content(session: AsyncSession, neighbours: Neighbours, region
                        unit_name=u.unit_name, person_id=None, name=None,
                        text=f"{u.unit_name or u.scheme_name}{LATE_WORDS[u.late].format(p=words)}")
                   for u in units if u.late is not None]
+    criticisms += await _overdue(session, neighbours, region_id, period, scope, today,
+                                 {str(row.unit_id): row.unit_name for row in listing.items if row.unit_id})
     criticisms += await _bottom(session, neighbours, ids, period, scope)
     commendations = await _four_good(session, neighbours, ids, period, scope)
     commendations += await _honours(neighbours, region_id, period, scope, {str(u.unit_id): u.unit_name for u in units})
@@ -197,6 +205,29 @@ async def _honours(neighbours: Neighbours, region_id: uuid.UUID, period: Period,
         lines.append(Line(key=f"honour:{h['id']}", kind="honour", unit_id=h["unit_id"], unit_name=unit,
                           person_id=pid, name=person.get("name"),
                           text=f"{who}获{h['awarded_by']}授予“{h['title']}”（{h['awarded_on']}）"))
+    return lines
+
+
+async def _overdue(session: AsyncSession, neighbours: Neighbours, region_id: uuid.UUID, period: Period,
+                   scope: Scope, today: date, unit_names: dict[str, str | None]) -> list[Line]:
+    """The region's rectification items past their deadline today, neither signed off nor closed,
+    due on or before the period's end (one query): the earliest deadline first."""
+    rows = list(await session.execute(
+        select(Notice.unit_id, Notice.title, Notice.issued_on, NoticeItem)
+        .join(NoticeItem, NoticeItem.notice_id == Notice.id)
+        .where(Notice.region_id == region_id, NoticeItem.state.not_in(FINAL), NoticeItem.deadline < today,
+               NoticeItem.deadline <= period.end)
+        .order_by(NoticeItem.deadline, Notice.issued_at, NoticeItem.position)))
+    if any(str(unit) not in unit_names for unit, *_ in rows):  # a member unit of a merged scheme
+        unit_names = {**{str(u["id"]): str(u["name"]) for u in await neighbours.region_units(
+            region_id=region_id, caller=scope.caller)}, **unit_names}
+    lines = []
+    for unit_id, title, issued_on, item in rows:
+        name = unit_names.get(str(unit_id))
+        lines.append(Line(
+            key=f"overdue:{item.id}", kind="overdue_rectification", unit_id=unit_id, unit_name=name, person_id=None,
+            name=None, text=f"{name or unit_id}未按期完成整改：{date_words(issued_on)}《{title}》第{item.position}项"
+                            f"“{item.text}”限{date_words(item.deadline)}前整改到位，至今未销号"))
     return lines
 
 

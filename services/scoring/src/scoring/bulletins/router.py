@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from scoring.bulletins import service
 from scoring.bulletins.document import DOCX, render
 from scoring.bulletins.service import BulletinRead, BulletinSummary, DraftIn, EditIn
+from scoring.procedure.clock import TodayDep
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
 
@@ -27,8 +28,8 @@ ISSUED: Responses = {409: {"description": "the bulletin is issued and kept as is
              summary="Draft the region's bulletin of a period from the data: progress and ranking, commendations, "
                      "criticisms")
 async def draft(region_id: uuid.UUID, body: DraftIn, session: SessionDep, scope: ScopeDep,
-                request: Request) -> BulletinRead:
-    return await service.draft_bulletin(session, request.app.state.neighbours, region_id, body, scope)
+                request: Request, today: TodayDep) -> BulletinRead:
+    return await service.draft_bulletin(session, request.app.state.neighbours, region_id, body, scope, today)
 
 
 @router.get("", response_model=list[BulletinSummary],

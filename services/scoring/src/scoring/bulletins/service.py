@@ -9,7 +9,7 @@ region (404).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -115,10 +115,10 @@ def _region(region_id: uuid.UUID, scope: Scope) -> None:
 
 
 async def draft_bulletin(session: AsyncSession, neighbours: Neighbours, region_id: uuid.UUID, body: DraftIn,
-                scope: Scope) -> BulletinRead:
+                         scope: Scope, today: date) -> BulletinRead:
     _region(region_id, scope)
     period = parsed(body.period, "body.period")
-    made = await content.generate_content(session, neighbours, region_id, period, scope)
+    made = await content.generate_content(session, neighbours, region_id, period, scope, today)
     bulletin = Bulletin(region_id=region_id, period=period.code, state="draft", preface=body.preface,
                         title=title_of(made.region_name, period), content=made.model_dump(mode="json"), removed=[],
                         created_by=scope.caller.subject)

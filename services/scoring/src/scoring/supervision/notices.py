@@ -1,10 +1,13 @@
 """Inspections and rectification notices (督导, 整改, 销号).
 
 A region's organisation department (its administrators, and the province's) records an inspection
-of one of its units and issues rectification notices to a unit: items, each with a deadline not in
-the past. The unit's administrator answers an item (a response and evidence: text or links); the
-department signs it off (销号) or returns it with a reason, and may close an item with a reason;
-nothing is deleted. An item past its deadline and neither signed off nor closed is overdue. A unit's
+of one of its units and issues rectification notices to a unit: items, each with a deadline not
+before the notice's issue day. The issue day is today, or a day given in ``issued_on`` (not in the
+future, not before the inspection it follows): a notice issued on paper and recorded afterwards,
+whose deadlines are then checked against the day it was issued, so an item may be overdue at once.
+The unit's administrator answers an item (a response and evidence: text or links); the department
+signs it off (销号) or returns it with a reason, and may close an item with a reason; nothing is
+deleted. An item past its deadline and neither signed off nor closed is overdue. A unit's
 administrators and leaders see their own unit's notices; another unit's is a 404, as is another
 region's for a region's officers. "Today" is the procedure's clock (``scoring.procedure.clock``).
 """
@@ -61,7 +64,7 @@ class InspectionRead(InspectionIn):
 class ItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=4000)
-    deadline: date = Field(description="today or later")
+    deadline: date = Field(description="the notice's issue day (today, unless issued_on) or later")
 
 
 class NoticeIn(BaseModel):
@@ -69,6 +72,9 @@ class NoticeIn(BaseModel):
     unit_id: uuid.UUID
     inspection_id: uuid.UUID | None = Field(default=None, description="the inspection that found the problems")
     title: str = Field(min_length=1, max_length=200)
+    issued_on: date | None = Field(default=None, description="the day it was issued, when recorded afterwards: "
+                                   "not in the future, not before its inspection; left out: today. Every "
+                                   "deadline is on or after it")
     items: list[ItemIn] = Field(min_length=1, max_length=100)
 
 
@@ -210,19 +216,27 @@ async def inspections(session: AsyncSession, region_id: uuid.UUID, unit_id: uuid
 
 async def issue(session: AsyncSession, neighbours: Neighbours, region_id: uuid.UUID, body: NoticeIn, scope: Scope,
                 today: date) -> NoticeRead:
-    """Every item's deadline today or later (else a 422 naming each), the unit of the region, the
-    inspection (if named) of that unit; then the notice, its items and an event to the unit."""
+    """Issued today or on ``issued_on`` (not in the future), every item's deadline on or after that
+    day (else a 422 naming each), the unit of the region, the inspection (if named) of that unit and
+    not after the issue day; then the notice, its items and an event to the unit."""
     officer_of(scope, region_id)
-    past = [f"body.items.{i}.deadline" for i, item in enumerate(body.items) if item.deadline < today]
+    issued_on = today if body.issued_on is None else body.issued_on
+    if issued_on > today:
+        raise bad_field(f"a notice issued on {issued_on} has not been issued yet (today is {today})",
+                        "body.issued_on")
+    past = [f"body.items.{i}.deadline" for i, item in enumerate(body.items) if item.deadline < issued_on]
     if past:
-        raise bad_rows(f"a deadline before today ({today})", past)
+        raise bad_rows(f"a deadline before the notice's issue day ({issued_on})", past)
     await _unit_in(neighbours, scope, region_id, body.unit_id, "body.unit_id")
     if body.inspection_id is not None:
         inspection = await session.get(Inspection, body.inspection_id)
         if inspection is None or inspection.region_id != region_id or inspection.unit_id != body.unit_id:
             raise bad_field(f"no inspection {body.inspection_id} of unit {body.unit_id}", "body.inspection_id")
+        if inspection.visited_on > issued_on:
+            raise bad_field(f"a notice issued on {issued_on}, before its inspection on {inspection.visited_on}",
+                            "body.issued_on")
     notice = Notice(region_id=region_id, unit_id=body.unit_id, inspection_id=body.inspection_id, title=body.title,
-                    issued_on=today, issued_by=scope.caller.subject)
+                    issued_on=issued_on, issued_by=scope.caller.subject)
     session.add(notice)
     await session.flush()
     items = [NoticeItem(notice_id=notice.id, position=i + 1, text=item.text, deadline=item.deadline, state="open",

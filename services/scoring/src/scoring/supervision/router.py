@@ -53,9 +53,10 @@ async def list_inspections(region_id: uuid.UUID, session: SessionDep, scope: Sco
 
 
 @router.post("/regions/{region_id}/notices", response_model=NoticeRead, status_code=201,
-             responses={**REGION, 422: {"description": "a deadline before today (body.items.N.deadline), a unit "
-                                                      "not of the region (body.unit_id), an inspection not of that "
-                                                      "unit (body.inspection_id)"}},
+             responses={**REGION, 422: {"description": "a deadline before the issue day (body.items.N.deadline), "
+                                                      "an issue day in the future or before the inspection "
+                                                      "(body.issued_on), a unit not of the region (body.unit_id), "
+                                                      "an inspection not of that unit (body.inspection_id)"}},
              summary="Issue a rectification notice (整改通知) to a unit: items, each with its deadline")
 async def issue_notice(region_id: uuid.UUID, body: NoticeIn, session: SessionDep, scope: ScopeDep,
                        request: Request, today: TodayDep) -> NoticeRead:
