@@ -10,6 +10,8 @@ import httpx
 from .conftest import REVIEWED, STANDARD, county, scheme_of
 
 S = "/api/v1/scoring"
+
+
 async def test_two_units_submit_one_is_returned_then_both_are_approved(client: httpx.AsyncClient,
                                                                         records: httpx.AsyncClient) -> None:
     c = await county(records)
