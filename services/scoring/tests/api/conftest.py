@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date
@@ -7,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from docx import Document
 from fastapi import FastAPI
 
 from scoring.procedure.clock import today
@@ -120,3 +122,52 @@ async def approved(client: httpx.AsyncClient, scheme_id: str, version: int, unit
     assert submitted.status_code == 200, submitted.text
     approved = await client.post(f"{versions}/approve", headers=service_headers(PROVINCE))
     assert approved.status_code == 200, approved.text
+
+
+# The organisation department's county: scheme review, supervision, bulletins.
+REVIEWED: dict[str, Any] = {
+    "indicators": [{"code": "de", "name": "德", "weight": "0.3", "standard": "政治坚定，遵规守纪，每项扣2分"},
+                   {"code": "ji", "name": "绩", "weight": "0.7"}],
+    "raters": {"share": "0.2", "groups": {"staff": "1"}},
+    "missing_inputs": "zero",
+}
+STANDARD = {"code": "ji", "name": "绩", "weight": "0.7", "standard": "完成年度目标任务得满分，每缺一项扣5分"}
+
+
+def unit_admin(unit_id: str) -> dict[str, str]:
+    return service_headers(Caller(subject=f"user:ua-{unit_id[:8]}", roles=("unit_admin",), unit_ids=(unit_id,)))
+
+
+async def county(records: httpx.AsyncClient) -> dict[str, Any]:
+    """A region with townships A (person a) and B (person b), each with its unit administrator, and the
+    region's 组织部 (its region administrator)."""
+    region = (await records.post("/api/v1/records/regions", json={"code": f"r{uuid.uuid4().hex[:8]}",
+                                                                    "name": "审核县"})).json()["id"]
+    units, people = {}, {}
+    for code in ("A", "B"):
+        units[code] = (await records.post("/api/v1/records/units", json={
+            "region_id": region, "code": code, "name": f"{code}镇", "kind": "township"})).json()["id"]
+        person = await records.post("/api/v1/records/persons", json={
+            "unit_id": units[code], "staff_no": f"{region[:8]}-{code}", "name": code.lower(),
+            "staff_category": "staff", "active_from": "2020-01-01"})
+        assert person.status_code == 201, person.text
+        people[code] = person.json()["id"]
+    od = service_headers(Caller(subject="user:od", roles=("region_admin",), region_ids=(region,)))
+    return {"region": region, "units": units, "people": people, "od": od,
+            "ua": unit_admin(units["A"]), "ub": unit_admin(units["B"])}
+
+
+async def scheme_of(client: httpx.AsyncClient, c: dict[str, Any], code: str, definition: dict[str, Any]) -> str:
+    """Unit ``code``'s scheme as its own administrator writes it: a draft, waiting to be submitted."""
+    response = await client.post("/api/v1/scoring/schemes", headers=c[f"u{code.lower()}"], json={
+        "region_id": c["region"], "unit_id": c["units"][code], "name": f"{code}镇方案", "definition": definition})
+    assert response.status_code == 201, response.text
+    assert response.json()["state"] == "draft"
+    return str(response.json()["id"])
+
+
+def docx_text(content: bytes) -> str:
+    """A Word document's paragraphs, then its tables' cells, one a line."""
+    doc = Document(io.BytesIO(content))
+    cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)

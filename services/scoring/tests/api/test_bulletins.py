@@ -5,28 +5,19 @@ Word document; kept as issued; a period nothing closed is refused."""
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import Callable
 from typing import Any
 
 import httpx
-from docx import Document
 from fastapi import FastAPI
 
 from shared.service_auth import Caller
 from shared.testing import asgi_client, service_headers
 
-from .conftest import PROVINCE
-from .test_scheme_review import county
+from .conftest import PROVINCE, county, docx_text
 
 S = "/api/v1/scoring"
 DEFINITION: dict[str, Any] = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}], "missing_inputs": "zero"}
-
-
-def docx_text(content: bytes) -> str:
-    doc = Document(io.BytesIO(content))
-    cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
-    return "\n".join([p.text for p in doc.paragraphs] + cells)
 
 
 async def two_townships(client: httpx.AsyncClient, records: httpx.AsyncClient) -> dict[str, Any]:

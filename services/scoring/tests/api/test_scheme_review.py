@@ -5,60 +5,19 @@ requirements refuse a submission, listing every violation."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 import httpx
 
-from shared.service_auth import Caller
-from shared.testing import service_headers
+from .conftest import REVIEWED, STANDARD, county, scheme_of
 
 S = "/api/v1/scoring"
-DEFINITION: dict[str, Any] = {
-    "indicators": [{"code": "de", "name": "德", "weight": "0.3", "standard": "政治坚定，遵规守纪，每项扣2分"},
-                   {"code": "ji", "name": "绩", "weight": "0.7"}],
-    "raters": {"share": "0.2", "groups": {"staff": "1"}},
-    "missing_inputs": "zero",
-}
-STANDARD = {"code": "ji", "name": "绩", "weight": "0.7", "standard": "完成年度目标任务得满分，每缺一项扣5分"}
-
-
-def unit_admin(unit_id: str) -> dict[str, str]:
-    return service_headers(Caller(subject=f"user:ua-{unit_id[:8]}", roles=("unit_admin",), unit_ids=(unit_id,)))
-
-
-async def county(records: httpx.AsyncClient) -> dict[str, Any]:
-    """A region with townships A (person a) and B (person b), and the region's 组织部."""
-    region = (await records.post("/api/v1/records/regions", json={"code": f"r{uuid.uuid4().hex[:8]}",
-                                                                    "name": "审核县"})).json()["id"]
-    units, people = {}, {}
-    for code in ("A", "B"):
-        units[code] = (await records.post("/api/v1/records/units", json={
-            "region_id": region, "code": code, "name": f"{code}镇", "kind": "township"})).json()["id"]
-        person = await records.post("/api/v1/records/persons", json={
-            "unit_id": units[code], "staff_no": f"{region[:8]}-{code}", "name": code.lower(),
-            "staff_category": "staff", "active_from": "2020-01-01"})
-        assert person.status_code == 201, person.text
-        people[code] = person.json()["id"]
-    od = service_headers(Caller(subject="user:od", roles=("region_admin",), region_ids=(region,)))
-    return {"region": region, "units": units, "people": people, "od": od,
-            "ua": unit_admin(units["A"]), "ub": unit_admin(units["B"])}
-
-
-async def scheme_of(client: httpx.AsyncClient, c: dict[str, Any], code: str, definition: dict[str, Any]) -> str:
-    response = await client.post(f"{S}/schemes", headers=c[f"u{code.lower()}"], json={
-        "region_id": c["region"], "unit_id": c["units"][code], "name": f"{code}镇方案", "definition": definition})
-    assert response.status_code == 201, response.text
-    assert response.json()["state"] == "draft"
-    return str(response.json()["id"])
 
 
 async def test_two_units_submit_one_is_returned_then_both_are_approved(client: httpx.AsyncClient,
                                                                         records: httpx.AsyncClient) -> None:
     c = await county(records)
     ua, ub, od = c["ua"], c["ub"], c["od"]
-    a = await scheme_of(client, c, "A", DEFINITION)
-    b = await scheme_of(client, c, "B", {**DEFINITION, "indicators": [DEFINITION["indicators"][0], STANDARD]})
+    a = await scheme_of(client, c, "A", REVIEWED)
+    b = await scheme_of(client, c, "B", {**REVIEWED, "indicators": [REVIEWED["indicators"][0], STANDARD]})
     base_a = f"{S}/schemes/{a}/periods/2025Q1"
     marks = {"marks": [{"person_id": c["people"]["A"], "indicator": "ji", "mark": 90}]}
     assert (await client.put(f"{base_a}/marks", headers=ua, json=marks)).status_code == 200
@@ -105,7 +64,7 @@ async def test_two_units_submit_one_is_returned_then_both_are_approved(client: h
 
     # the unit puts it right in a new version and submits that; both approved
     fixed = await client.post(f"{S}/schemes/{a}/versions", headers=ua, json={
-        "definition": {**DEFINITION, "indicators": [DEFINITION["indicators"][0], STANDARD]}})
+        "definition": {**REVIEWED, "indicators": [REVIEWED["indicators"][0], STANDARD]}})
     assert fixed.status_code == 201 and fixed.json()["state"] == "draft", fixed.text
     again = await client.post(f"{S}/schemes/{a}/versions/2/submit", headers=ua)
     assert again.status_code == 200 and again.json()["steps"][0]["violations"] == [], again.text
@@ -142,7 +101,7 @@ async def test_a_hard_requirement_refuses_the_submission_with_the_list(client: h
                         ({"hard": ["everything"]}, "body.hard.0")):
         bad = await client.put(requirements, headers=c["od"], json=body)
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == field, bad.text
-    b = await scheme_of(client, c, "B", {k: v for k, v in DEFINITION.items() if k != "missing_inputs"})
+    b = await scheme_of(client, c, "B", {k: v for k, v in REVIEWED.items() if k != "missing_inputs"})
     refused = await client.post(f"{S}/schemes/{b}/versions/1/submit", headers=c["ub"])
     assert refused.status_code == 422 and refused.json()["code"] == "requirements_unmet", refused.text
     # 好 capped by default at 40% where the region allows 30%; 绩 without its standard
@@ -151,7 +110,7 @@ async def test_a_hard_requirement_refuses_the_submission_with_the_list(client: h
                                                                "scoring_standards")]
     state = (await client.get(f"{S}/schemes/{b}/versions/1/review", headers=c["ub"])).json()
     assert (state["state"], state["steps"]) == ("draft", [])  # nothing submitted
-    fixed = {**DEFINITION, "indicators": [DEFINITION["indicators"][0], STANDARD],
+    fixed = {**REVIEWED, "indicators": [REVIEWED["indicators"][0], STANDARD],
              "grades": {"caps": [{"grade": "good", "max_share": "0.3"}]}}
     assert (await client.post(f"{S}/schemes/{b}/versions", headers=c["ub"], json={"definition": fixed})).json()[
         "state"] == "draft"
@@ -164,7 +123,7 @@ async def test_a_scheme_the_region_saves_is_approved_as_saved(client: httpx.Asyn
                                                               records: httpx.AsyncClient) -> None:
     c = await county(records)
     made = await client.post(f"{S}/schemes", headers=c["od"], json={
-        "region_id": c["region"], "unit_id": c["units"]["A"], "name": "A镇方案", "definition": DEFINITION})
+        "region_id": c["region"], "unit_id": c["units"]["A"], "name": "A镇方案", "definition": REVIEWED})
     assert made.status_code == 201 and made.json()["state"] == "approved", made.text
     history = (await client.get(f"{S}/schemes/{made.json()['id']}/versions/1/review", headers=c["ua"])).json()
     assert [(s["action"], s["by"]) for s in history["steps"]] == [("approve", "user:od")]

@@ -12,7 +12,7 @@ import httpx
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
-from .test_scheme_review import county
+from .conftest import county
 
 S = "/api/v1/scoring"
 

@@ -10,10 +10,10 @@ from collections.abc import Callable
 import httpx
 from openpyxl import load_workbook
 
-from .test_scheme_review import DEFINITION, county
+from .conftest import REVIEWED, county
 
 S = "/api/v1/scoring"
-CAPPED = {**DEFINITION, "grades": {"caps": [{"grade": "good", "max_share": "0.4"}], "default": "fairly_good"}}
+CAPPED = {**REVIEWED, "grades": {"caps": [{"grade": "good", "max_share": "0.4"}], "default": "fairly_good"}}
 
 
 async def test_the_progress_view_flags_the_late_unit(client: httpx.AsyncClient, records: httpx.AsyncClient,
@@ -25,7 +25,7 @@ async def test_the_progress_view_flags_the_late_unit(client: httpx.AsyncClient, 
                                                                "definition": CAPPED})
     assert made.status_code == 201, made.text
     draft = await client.post(f"{S}/schemes", headers=c["ub"], json={"region_id": region, "unit_id": b,
-                                                                     "name": "B镇方案", "definition": DEFINITION})
+                                                                     "name": "B镇方案", "definition": REVIEWED})
     assert draft.json()["state"] == "draft"
     closed = await client.post(f"{S}/schemes/{made.json()['id']}/periods/2026Q3/close", headers=od)
     assert closed.status_code == 201, closed.text
