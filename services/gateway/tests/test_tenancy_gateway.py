@@ -133,6 +133,8 @@ WALKS = [
     b"/api/v1/records/comments/..\\..\\units",
     b"/api/v1/scoring/objections/../../records/units",
     b"/api/v1/me/../records/units",
+    b"/api/v1/records/comments/%09./units",  # a URL parser drops the tab: "/comments/./units"
+    b"/api/v1/records/comments/.%0a./units",
 ]
 
 

@@ -22,7 +22,9 @@ from .conftest import PROVINCE, as_named, caller_headers, raters_of, staff_lette
 
 Q = "2025Q2"
 INDICATORS = [{"code": "ji", "name": "绩", "weight": "1"}]
-PUBLIC = service_headers(Caller(subject="public", kind="public"))  # as the gateway sends a code's ballot
+def public() -> dict[str, str]:
+    """As the gateway sends a code's ballot: a service token minted now (it lives a minute, so never at import)."""
+    return service_headers(Caller(subject="public", kind="public"))
 
 
 async def _scheme(client: httpx.AsyncClient, county: dict[str, Any], raters: dict[str, Any]) -> str:
@@ -205,21 +207,22 @@ async def test_outside_raters_rate_once_each_with_a_code(
     assert (await client.get(codes_url)).json() == {"public": {"issued": 3, "used": 0}}
     by_code = "/api/v1/scoring/ballots/by-code"
     # a refused ballot leaves its code unused
-    response = await client.post(by_code, headers=PUBLIC, json={"code": codes[0], "ratings": [
+    response = await client.post(by_code, headers=public(), json={"code": codes[0], "ratings": [
         {"person_id": str(uuid.uuid4()), "mark": 90}]})
     assert response.status_code == 422 and problem_fields(response) == ["body.ratings.0.person_id"]
-    response = await client.post(by_code, headers=PUBLIC, json={"code": codes[0].lower().replace("-", " "),
+    response = await client.post(by_code, headers=public(), json={"code": codes[0].lower().replace("-", " "),
                                                                 "ratings": [{"person_id": a, "mark": 90}]})
     assert response.status_code == 201 and response.json()["stored"] == 1, response.text
     # used, or unknown: the same answer
-    used = await client.post(by_code, headers=PUBLIC, json={"code": codes[0], "ratings": [{"person_id": a, "mark": 1}]})
-    unknown = await client.post(by_code, headers=PUBLIC, json={"code": "AAAA-BBBB-CCCC",
+    used = await client.post(by_code, headers=public(), json={"code": codes[0],
+                                                              "ratings": [{"person_id": a, "mark": 1}]})
+    unknown = await client.post(by_code, headers=public(), json={"code": "AAAA-BBBB-CCCC",
                                                                "ratings": [{"person_id": a, "mark": 1}]})
     assert used.status_code == unknown.status_code == 404
     assert used.headers["content-type"] == "application/problem+json"
     assert used.json()["code"] == unknown.json()["code"] == "rating_code_unusable"
     assert used.json()["detail"] == unknown.json()["detail"]
-    assert (await client.post(by_code, headers=PUBLIC, json={"code": codes[1], "ratings": [
+    assert (await client.post(by_code, headers=public(), json={"code": codes[1], "ratings": [
         {"person_id": a, "mark": 100}]})).status_code == 201
     for rater, mark in ((s1, 70), (s2, 90)):
         assert (await _ballot(client, round_id, rater, [{"person_id": a, "mark": mark}])).status_code == 200
@@ -243,7 +246,7 @@ async def test_outside_raters_rate_once_each_with_a_code(
     shown = {g["group"]: g for g in detail["evaluation"]["groups"]}
     assert "one-time code" in shown["public"]["outside"] and "outside" not in shown["staff"]
     # the round is closed: the last code rates no more, and no more codes are issued
-    response = await client.post(by_code, headers=PUBLIC, json={"code": codes[2], "ratings": [
+    response = await client.post(by_code, headers=public(), json={"code": codes[2], "ratings": [
         {"person_id": a, "mark": 100}]})
     assert response.status_code == 409 and response.json()["code"] == "round_closed"
     assert (await client.post(codes_url, json={"group": "public", "count": 1})).status_code == 409

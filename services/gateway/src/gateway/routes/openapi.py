@@ -21,8 +21,9 @@ from shared.service_auth import SYSTEM_CALLER
 CACHE_SECONDS = 30.0
 # Answers the gateway itself may give on every signed-in route, whatever the service documents.
 GATEWAY_ANSWERS = {
-    400: "the path is not in its canonical form (a '.' or '..' segment, '//', a backslash, an encoded "
-         "'.', '/' or '\\'); with a body, also a body that cannot be parsed or a bad Idempotency-Key",
+    400: "the path is not in its canonical form (a '.' or '..' segment, '//', a backslash or a control "
+         "character, an encoded '.', '/' or '\\'); with a body, also a body that cannot be parsed or a bad "
+         "Idempotency-Key",
     401: "not signed in, or the token or API key is invalid or expired",
     403: "the caller's role or API key scope does not open this route",
     404: "no such object, or it is outside the caller's region, unit or person",
@@ -31,7 +32,8 @@ GATEWAY_ANSWERS = {
 }
 BODY_ANSWERS = {
     400: "the body cannot be parsed, an Idempotency-Key is not 1 to 200 characters, or the path is not in its "
-         "canonical form (a '.' or '..' segment, '//', a backslash, an encoded '.', '/' or '\\')",
+         "canonical form (a '.' or '..' segment, '//', a backslash or a control character, an encoded '.', '/' "
+         "or '\\')",
     413: "the body is larger than the gateway accepts",
     422: "the body breaks a rule, or the Idempotency-Key was first used for another request",
 }
