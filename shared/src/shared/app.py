@@ -19,7 +19,7 @@ from shared.metrics import Metrics, MetricsMiddleware
 from shared.migrations import script_heads
 from shared.openapi import install_problem_documentation
 from shared.service_auth import CallerDep, ServiceAuthMiddleware
-from shared.settings import BaseServiceSettings
+from shared.settings import BaseServiceSettings, require_strong_secret
 from shared.touched import TouchedMiddleware
 
 ExtraLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -66,6 +66,7 @@ def create_service_app(
         finally:
             await engine.dispose()
 
+    require_strong_secret("KAOHE_SERVICE_SECRET", settings.service_secret)
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)

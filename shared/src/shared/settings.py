@@ -18,3 +18,26 @@ class BaseServiceSettings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="KAOHE_LOG_LEVEL")
     db_pool_size: int = Field(default=10, validation_alias="KAOHE_DB_POOL_SIZE")
     db_max_overflow: int = Field(default=10, validation_alias="KAOHE_DB_MAX_OVERFLOW")
+
+
+MIN_SECRET_BYTES = 32
+KNOWN_DEFAULT_SECRETS = frozenset({
+    "secret", "changeme", "change-me", "change_me", "changethis", "default", "password", "jwt-secret",
+    "service-secret", "your-secret-key", "supersecret", "dev", "development", "test", "kaohe",
+})
+
+
+class WeakSecret(RuntimeError):
+    """A signing secret too short or a known default: the process refuses to start."""
+
+
+def require_strong_secret(name: str, secret: SecretStr) -> None:
+    """Refuse a signing secret shorter than 32 bytes or a well-known placeholder; ``make run``
+    generates strong ones, so only a hand-set value can fail this."""
+    value = secret.get_secret_value()
+    if value.strip().lower() in KNOWN_DEFAULT_SECRETS or len(set(value)) <= 2:
+        raise WeakSecret(f"{name} is a well-known default; set a random value of at least {MIN_SECRET_BYTES} bytes "
+                         "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        raise WeakSecret(f"{name} is {len(value.encode())} bytes; it must be at least {MIN_SECRET_BYTES} "
+                         "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.identity import Principal
+from gateway.identity import Principal, client_address
 from gateway.models import AuditEvent
 from shared.logging import request_id_var
 from shared.service_auth import Caller
@@ -86,7 +86,7 @@ async def record(
         actor_name=(principal.name if principal else actor_name) or "",
         region_id=_uuid(region), unit_id=_uuid(unit), method=request.method, path=request.url.path[:512],
         route=route, target_ids=targets, status=status,
-        client_ip=request.client.host if request.client else None, request_id=request_id_var.get(),
+        client_ip=client_address(request) if request.client else None, request_id=request_id_var.get(),
     )
     async with sessionmaker() as session:
         session.add(event)

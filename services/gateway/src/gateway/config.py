@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
@@ -17,7 +17,8 @@ class GatewaySettings(BaseServiceSettings):
     refresh_token_days: int = Field(default=14, gt=0, le=90)
     admin_username: str | None = Field(default=None, validation_alias="KAOHE_ADMIN_USERNAME")
     admin_password: SecretStr | None = Field(default=None, validation_alias="KAOHE_ADMIN_PASSWORD")
-    # Sign-in: every failure slows the next answer; this many in a row lock the account.
+    # Sign-in: each failure on an account slows its next failed answer (growing, at most 5 s); this many
+    # failures in a row from one client address lock that address (only) out of the account.
     lockout_failures: int = Field(default=5, gt=0)
     lockout_minutes: int = Field(default=15, gt=0)
     failure_delay_seconds: float = Field(default=0.5, ge=0)
@@ -33,6 +34,8 @@ class GatewaySettings(BaseServiceSettings):
     upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
     max_body_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    # proxies whose X-Forwarded-For is believed (JSON list of CIDRs); from any other peer it is ignored
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
     cors_origins: list[str] = Field(default_factory=list)
     # a long poll of /me/events (?wait=) asks the services again this often until something arrives
     events_poll_seconds: float = Field(default=2.0, gt=0, le=30)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -49,6 +51,54 @@ class RateLimits:
         if not self.limiter.hit(item, key):
             retry = max(1, int(self.limiter.get_window_stats(item, key).reset_time - time.time()))
             raise RateLimited(f"limit {item} reached; retry in {retry} s", extra={"retry_after": retry})
+
+
+class SignInThrottle:
+    """Failed sign-ins counted per (account, client address): ``failures`` in a row from one address
+    lock that address out of that account for ``minutes``; other addresses still get in."""
+
+    def __init__(self, failures: int, minutes: int, size: int = 100_000) -> None:
+        self.failures, self.seconds, self.size = failures, minutes * 60, size
+        self._seen: dict[tuple[str, str], tuple[int, float]] = {}
+
+    def locked_until(self, username: str, address: str) -> float | None:
+        count, until = self._seen.get((username, address), (0, 0.0))
+        return until if count >= self.failures and until > time.time() else None
+
+    def failed(self, username: str, address: str) -> None:
+        now = time.time()
+        if len(self._seen) >= self.size:
+            self._seen = {k: v for k, v in self._seen.items() if v[1] > now}
+        count, until = self._seen.get((username, address), (0, 0.0))
+        count = 1 if count >= self.failures and until <= now else count + 1
+        self._seen[(username, address)] = (count, now + self.seconds)
+
+    def succeeded(self, username: str, address: str) -> None:
+        self._seen.pop((username, address), None)
+
+
+def client_address(request: Request) -> str:
+    """The peer's address, or, when the peer is a trusted proxy, the nearest untrusted address in
+    ``X-Forwarded-For`` (read right to left), so a client cannot choose its own address."""
+    peer = request.client.host if request.client else "?"
+    trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network] = request.app.state.trusted_proxies
+    if not trusted or not _within(peer, trusted):
+        return peer
+    hops = [hop.strip() for hop in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _within(hop, trusted):
+            return hop if _within(hop, ()) is not None else peer
+        peer = hop
+    return peer
+
+
+def _within(address: str, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool | None:
+    """Whether ``address`` lies in one of ``networks``; None when it is not an IP address at all."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return any(ip in network for network in networks)
 
 
 def _unauthorized(detail: str, code: str) -> Unauthorized:

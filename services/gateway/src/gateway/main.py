@@ -17,13 +17,14 @@ from gateway.auth.service import ensure_first_admin
 from gateway.clients.services import build_downstreams
 from gateway.config import GatewaySettings, get_settings
 from gateway.db import SCHEMA
-from gateway.identity import RateLimits, TokenCache
+from gateway.identity import RateLimits, SignInThrottle, TokenCache
 from gateway.routes import admin, auth, catalogue, health, me, me_events, me_mine, me_todo, me_unit, openapi, proxy
 from shared.db import create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.logging import RequestContextMiddleware, configure_logging
 from shared.metrics import Metrics, MetricsMiddleware
 from shared.migrations import script_heads
+from shared.settings import require_strong_secret
 
 VERSION = "0.1.0"
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
@@ -39,6 +40,8 @@ __all__ = ["ALEMBIC_INI", "create_app"]
 
 def create_app(settings: GatewaySettings | None = None, **build_options: Any) -> FastAPI:
     settings = settings or get_settings()
+    require_strong_secret("GATEWAY_JWT_SECRET", settings.jwt_secret)
+    require_strong_secret("KAOHE_SERVICE_SECRET", settings.service_secret)
     configure_logging("gateway", settings.log_level)
 
     @asynccontextmanager
@@ -50,6 +53,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
         metrics.watch_pool(lambda: pool_stats(engine))
         app.state.passwords = Passwords(settings)
         app.state.rate_limits = RateLimits(settings.rate_limit, settings.sign_in_rate_limit)
+        app.state.sign_in_throttle = SignInThrottle(settings.lockout_failures, settings.lockout_minutes)
         app.state.tokens = TokenCache(settings.jwt_secret.get_secret_value())
         app.state.downstreams = build_downstreams(settings, **build_options)
         try:
@@ -68,6 +72,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     app = FastAPI(title="kaohe", version=VERSION, description=DESCRIPTION, lifespan=lifespan,
                   openapi_url=None, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.trusted_proxies = list(settings.trusted_proxies)
     app.state.expected_heads = script_heads(ALEMBIC_INI)
     install_error_handlers(app)
     metrics = Metrics("gateway")

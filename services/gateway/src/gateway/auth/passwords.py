@@ -14,7 +14,7 @@ class Passwords:
     def __init__(self, settings: GatewaySettings) -> None:
         self.hasher = PasswordHasher(memory_cost=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost)
         # Verified against when the username is unknown, so timing does not reveal which names exist.
-        self._decoy = self.hasher.hash("decoy-password-never-valid")
+        self.decoy = self.hasher.hash("decoy-password-never-valid")
 
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self.hasher.hash, password)
@@ -22,7 +22,7 @@ class Passwords:
     async def verify(self, password_hash: str | None, password: str) -> bool:
         def check() -> bool:
             try:
-                return self.hasher.verify(password_hash or self._decoy, password) and password_hash is not None
+                return self.hasher.verify(password_hash or self.decoy, password) and password_hash is not None
             except (VerificationError, InvalidHashError):
                 return False
 

@@ -27,7 +27,7 @@ class SignInFailed(Unauthorized):
 
 class AccountLocked(Unauthorized):
     code = "account_locked"
-    title = "Too many failed sign-ins; the account is locked for a while"
+    title = "Too many failed sign-ins from this address; it is locked out of the account for a while"
 
 
 def _now() -> datetime:
@@ -46,22 +46,15 @@ async def _tokens(session: AsyncSession, settings: GatewaySettings, user: User) 
 
 async def sign_in(session: AsyncSession, settings: GatewaySettings, passwords: Passwords, *,
                   username: str, password: str) -> tuple[TokenRead | None, User | None]:
-    """Tokens for a right password. Each failure slows the next answer; enough in a row lock the
-    account for ``lockout_minutes`` (a locked account refuses even the right password)."""
+    """Tokens for a right password. An unknown name is checked against a decoy hash, so it costs
+    what a wrong password does; each failure on an account slows its next failed answer."""
     user = await session.scalar(select(User).where(User.username == username).with_for_update())
-    if user is not None and user.locked_until is not None and user.locked_until > _now():
-        raise AccountLocked(f"try again after {user.locked_until.isoformat(timespec='minutes')}")
     ok = await passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         if user is not None:
             user.failed_attempts += 1
-            if user.failed_attempts >= settings.lockout_failures:
-                user.locked_until = _now() + timedelta(minutes=settings.lockout_minutes)
-                user.failed_attempts = 0
             await session.flush()
-            failures = max(user.failed_attempts, 1)
-        else:
-            failures = 1
+        failures = max(user.failed_attempts if user else 1, 1)
         await asyncio.sleep(min(settings.failure_delay_seconds * failures, 5.0))
         return None, user
     user.failed_attempts = 0

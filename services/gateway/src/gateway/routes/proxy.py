@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import idempotency, policy
 from gateway.clients.services import Downstreams
-from gateway.identity import authenticate
+from gateway.identity import authenticate, client_address
 from shared import touched
 from shared.errors import (
     AppError,
@@ -69,8 +69,7 @@ async def proxy(request: Request, service: str) -> Response:
     request.state.audit_route = rule.template
     request.state.audit_targets = params
     if policy.is_public(rule):  # no credentials asked, none used: the body is the credential
-        host = request.client.host if request.client else "?"
-        request.app.state.rate_limits.check(f"public:{host}", sign_in=True)
+        request.app.state.rate_limits.check(f"public:{client_address(request)}", sign_in=True)
         caller = PUBLIC_CALLER
     else:
         caller = (await authenticate(request)).caller
