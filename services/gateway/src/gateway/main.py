@@ -17,6 +17,7 @@ from gateway.auth.service import ensure_first_admin
 from gateway.clients.services import build_downstreams
 from gateway.config import GatewaySettings, get_settings
 from gateway.db import SCHEMA
+from gateway.headers import SecurityHeadersMiddleware
 from gateway.identity import RateLimits, TokenCache
 from gateway.routes import admin, auth, catalogue, health, me, me_events, me_mine, me_todo, me_unit, openapi, proxy
 from shared.db import create_engine, make_sessionmaker, pool_stats
@@ -79,6 +80,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["*"], allow_headers=["*"],
                            expose_headers=["x-request-id"])
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(metrics.router())
