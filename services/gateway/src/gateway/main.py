@@ -22,6 +22,7 @@ from gateway.identity import RateLimits, TokenCache
 from gateway.routes import admin, auth, catalogue, health, me, me_events, me_mine, me_todo, me_unit, openapi, proxy
 from shared.db import create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
+from shared.hostile import HostileInputMiddleware
 from shared.logging import RequestContextMiddleware, configure_logging
 from shared.metrics import Metrics, MetricsMiddleware
 from shared.migrations import script_heads
@@ -74,6 +75,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     metrics = Metrics("gateway")
     app.state.metrics = metrics
     app.add_middleware(proxy.ProxyMiddleware)
+    app.add_middleware(HostileInputMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     if settings.cors_origins:
