@@ -1,5 +1,6 @@
-"""Bad input on the real stack: large bodies, deep JSON, huge page sizes and malformed CSV/XLSX/JSON-lines
-uploads each get a clear 4xx problem, and every process stays up and answers afterwards.
+"""Bad input on the real stack: large bodies, deep JSON, huge page sizes, control characters, absurd
+numbers, text sent as JSON and malformed CSV/XLSX/JSON-lines/multipart uploads each get a clear 4xx
+problem naming the field, and every process stays up and answers afterwards.
 
 (Schemathesis covers the documented operations with generated input in test_schemathesis; the
 importers' row-by-row rules are tested in services/records.)
@@ -172,6 +173,58 @@ def test_malformed_uploads_are_422(stack: LocalStack, client: httpx.Client, worl
         for name, content in files.items():
             body = refused(client.post(path, files={"file": (name, content)}), 422, "import_rejected")
             assert "nothing was written" in body["title"], (path, name, body)
+    still_up(stack, client)
+
+
+def field_of(response: httpx.Response) -> str:
+    body = refused(response, 422, "validation_error")
+    return str(body["errors"][0]["field"])
+
+
+def test_hostile_text_and_numbers_are_422_naming_the_field(stack: LocalStack, client: httpx.Client,
+                                                          world: dict[str, str]) -> None:
+    for name in ("县\x00", "县\x07", "县\n二", "\x1b[31m"):  # a name holds no control character at all
+        assert field_of(client.post("/api/v1/records/regions", json={"code": "h1", "name": name})) == "body.name"
+    assert field_of(client.post("/api/v1/records/units", json={
+        "region_id": world["region"], "code": "U\t2", "name": "单位", "kind": "township"})) == "body.code"
+    assert field_of(client.post("/api/v1/scoring/schemes", json={
+        "region_id": world["region"], "unit_id": world["unit"], "name": "方案\x00",
+        "definition": {"indicators": [{"code": "a", "name": "甲", "weight": "1"}]}})) == "body.name"
+    assert field_of(client.post("/api/v1/quota/apportion", json={
+        "method": "webster", "seats": 4, "populations": {"A\x00": 5, "B": 3}})) == "body.populations.A\x00"
+    assert field_of(client.post("/api/v1/auth/token", data={"username": "admin\x00", "password": "x"})) == (
+        "body.username")
+    person = client.post("/api/v1/records/persons", json={
+        "unit_id": world["unit"], "staff_no": f"h{uuid.uuid4().hex[:6]}", "name": "张三", "staff_category": "staff",
+        "active_from": "2025-01-01"}).json()
+    task = {"person_id": person["id"], "title": "任务", "intensity": "1", "difficulty": "1", "quantity": "1",
+            "due_on": "2025-03-31"}
+    assert field_of(client.post("/api/v1/records/tasks", json={**task, "title": "任务\x00"})) == "body.title"
+    # a longer text may hold tab and new line
+    assert client.post("/api/v1/records/tasks", json={**task, "title": "一\t二\n三"}).json()["title"] == "一\t二\n三"
+    # absurd numbers: more decimals than stored, more digits than any headcount, more than Python reads
+    assert field_of(client.post("/api/v1/records/tasks", json={**task, "intensity": 0.001})) == "body.intensity"
+    apportion = {"method": "webster", "seats": 4}
+    assert field_of(client.post("/api/v1/quota/apportion", json={
+        **apportion, "populations": {"A": int("9" * 4000), "B": 3}})) == "body.populations.A"
+    assert field_of(client.post("/api/v1/quota/apportion", json={
+        **apportion, "populations": {"A": 1e300, "B": 3}})) == "body.populations.A"
+    huge = b'{"method": "webster", "seats": 4, "populations": {"A": ' + b"9" * 5000 + b"}}"
+    assert field_of(client.post("/api/v1/quota/apportion", content=huge,
+                                headers={"content-type": "application/json"})) == "body"
+    # 100 KB of text to a JSON route: the body is not JSON
+    for path in ("/api/v1/records/regions", "/api/v1/quota/apportion", "/api/v1/scoring/schemes"):
+        assert field_of(client.post(path, content=b"x" * 100_000, headers={"content-type": "text/plain"})) == "body"
+    still_up(stack, client)
+
+
+def test_malformed_multipart_is_a_clear_4xx(stack: LocalStack, client: httpx.Client,
+                                            world: dict[str, str]) -> None:
+    path = f"/api/v1/records/regions/{world['region']}/roster/import"
+    assert field_of(client.post(path, content=b"--xx\r\nbroken",
+                                headers={"content-type": "multipart/form-data; boundary=xx"})) == "body.file"
+    for content_type in ("multipart/form-data", "multipart/form-data; boundary="):
+        refused(client.post(path, content=b"garbage", headers={"content-type": content_type}), 400, "bad_request")
     still_up(stack, client)
 
 

@@ -161,13 +161,18 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
                    errors=exc.errors, instance=request.url.path, extra=exc.extra)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+def validation_problem(raw: Sequence[Any], instance: str) -> JSONResponse:
+    """The 422 of a request that fails validation: pydantic-style errors, each naming its field."""
     lang = lang_var.get()
-    errors = validation_errors(exc.errors(), lang)
+    errors = validation_errors(raw, lang)
     return problem(422, code="validation_error", title="Request validation failed",
                    detail=validation_detail([e["field"] for e in errors], len(errors), lang), errors=errors,
-                   instance=request.url.path)
+                   instance=instance)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return validation_problem(exc.errors(), request.url.path)
 
 
 _HTTP_CODES = {

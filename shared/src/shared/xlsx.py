@@ -38,9 +38,34 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
+# Text a spreadsheet program could take for a formula (OWASP's CSV injection): a name like "=1+1".
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?\Z")
+
+
 def cell_value(value: Any) -> Any:
     """``value`` as a cell can hold it: text without control characters (tab and newline stay)."""
     return _ILLEGAL.sub("", value) if isinstance(value, str) else value
+
+
+def csv_value(value: Any) -> Any:
+    """``value`` for a CSV cell: text that a spreadsheet would evaluate gets a leading ``'`` (a plain
+    signed number such as ``-1.5`` stays as it is: it is no formula)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def as_text(cell: Any, value: Any) -> Any:
+    """Keep text as a string cell: openpyxl would otherwise store text beginning with ``=`` as a formula."""
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def put(sheet: Any, row: int, column: int, value: Any) -> Any:
+    """A cell holding ``value``, text always as text (never a formula)."""
+    return as_text(sheet.cell(row=row, column=column, value=cell_value(value)), value)
 
 
 def grade_name(grade: str | None) -> str:
@@ -88,7 +113,7 @@ def write_table(sheet: Any, headers: Sequence[str], rows: Iterable[Sequence[Any]
     row = first_row
     last_column = get_column_letter(len(headers))
     if title is not None:
-        cell = sheet.cell(row=row, column=1, value=cell_value(title))
+        cell = put(sheet, row, 1, title)
         cell.font = Font(bold=True, size=13)
         cell.alignment = Alignment(vertical="center")
         sheet.merge_cells(f"A{row}:{last_column}{row}")
@@ -98,7 +123,7 @@ def write_table(sheet: Any, headers: Sequence[str], rows: Iterable[Sequence[Any]
     bold, fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
     centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for column, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=row, column=column, value=header)
+        cell = put(sheet, row, column, header)
         cell.font, cell.fill, cell.alignment = bold, fill, centred
     sheet.freeze_panes = f"A{header_row + 1}"
     formats = formats or {}
@@ -107,7 +132,7 @@ def write_table(sheet: Any, headers: Sequence[str], rows: Iterable[Sequence[Any]
         for column, value in enumerate(values, start=1):
             if value is None or value == "":
                 continue  # an empty cell is no cell: a province's sheet is large enough
-            cell = sheet.cell(row=row, column=column, value=cell_value(value))
+            cell = put(sheet, row, column, value)
             number_format = formats.get(column - 1)
             if number_format is not None:
                 cell.number_format = number_format
@@ -122,11 +147,11 @@ def write_pairs(sheet: Any, pairs: Iterable[tuple[str, Any] | tuple[str, Any, st
 
     row = first_row
     if heading is not None:
-        sheet.cell(row=row, column=1, value=heading).font = Font(bold=True, size=12)
+        put(sheet, row, 1, heading).font = Font(bold=True, size=12)
         row += 1
     for pair in pairs:
-        sheet.cell(row=row, column=1, value=cell_value(pair[0])).font = Font(bold=True)
-        cell = sheet.cell(row=row, column=2, value=cell_value(pair[1]))
+        put(sheet, row, 1, pair[0]).font = Font(bold=True)
+        cell = put(sheet, row, 2, pair[1])
         if len(pair) == 3:
             cell.number_format = pair[2]
         row += 1

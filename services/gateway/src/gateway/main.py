@@ -17,10 +17,12 @@ from gateway.auth.service import ensure_first_admin
 from gateway.clients.services import build_downstreams
 from gateway.config import GatewaySettings, get_settings
 from gateway.db import SCHEMA
+from gateway.headers import SecurityHeadersMiddleware
 from gateway.identity import RateLimits, SignInThrottle, TokenCache
 from gateway.routes import admin, auth, catalogue, health, me, me_events, me_mine, me_todo, me_unit, openapi, proxy
 from shared.db import create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
+from shared.hostile import HostileInputMiddleware
 from shared.logging import RequestContextMiddleware, configure_logging
 from shared.metrics import Metrics, MetricsMiddleware
 from shared.migrations import script_heads
@@ -78,12 +80,14 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     metrics = Metrics("gateway")
     app.state.metrics = metrics
     app.add_middleware(proxy.ProxyMiddleware)
+    app.add_middleware(HostileInputMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_credentials=True, allow_methods=["*"], allow_headers=["*"],
                            expose_headers=["x-request-id"])
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(metrics.router())

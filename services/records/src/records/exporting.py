@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from fastapi.responses import Response
 
-from shared.xlsx import cell_value
+from shared.xlsx import as_text, cell_value, csv_value
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -21,11 +21,12 @@ def table_response(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, fmt
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(headers)
-        writer.writerows(rows)
+        writer.writerows([csv_value(value) for value in row] for row in rows)
         # A BOM so that Excel opens the Chinese text as UTF-8.
         return Response(("\ufeff" + out.getvalue()).encode(), media_type="text/csv; charset=utf-8",
                         headers=disposition)
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
@@ -34,7 +35,7 @@ def table_response(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, fmt
         worksheet.column_dimensions[get_column_letter(index)].width = width
     worksheet.append(list(headers))
     for row in rows:
-        worksheet.append([cell_value(value) for value in row])
+        worksheet.append([as_text(WriteOnlyCell(worksheet, cell_value(value)), value) for value in row])
     data = io.BytesIO()
     workbook.save(data)
     return Response(data.getvalue(), media_type=XLSX, headers=disposition)

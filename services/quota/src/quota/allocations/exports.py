@@ -24,7 +24,7 @@ from quota.allocations.service import get_run_or_raise
 from quota.clients.records import RecordsClient
 from shared.errors import UpstreamUnavailable
 from shared.service_auth import Caller
-from shared.xlsx import PERCENT, local_time, workbook, write_pairs, write_table, xlsx_response
+from shared.xlsx import PERCENT, local_time, put, workbook, write_pairs, write_table, xlsx_response
 
 KIND_NAMES = {"township": "乡镇", "street": "街道", "department": "机关部门", "institution": "参公事业单位"}
 KIND_ORDER = {"township": 0, "street": 1, "department": 2, "institution": 3}
@@ -176,7 +176,7 @@ async def report_xlsx(session: AsyncSession, records: RecordsClient, run_id: uui
               Decimal(slots) / headcount if headcount else Decimal(0), None, ""]
     last += 1
     for column, value in enumerate(totals, start=1):
-        cell = sheet.cell(row=last, column=column, value=value)
+        cell = put(sheet, last, column, value)
         cell.font = Font(bold=True)
         if column - 1 in FORMATS:
             cell.number_format = FORMATS[column - 1]

@@ -23,7 +23,7 @@ from shared.periods import Period
 from shared.service_auth import Caller
 
 SHARE = Decimal("0.0001")  # a share is kept to four places
-Weight = Field(gt=0, le=1000, description="a positive weight (e.g. 1.0 normal, 1.5 heavy)")
+Weight = Field(gt=0, le=1000, decimal_places=2, description="a positive weight (e.g. 1.0 normal, 1.5 heavy)")
 
 
 class CoOwnerIn(BaseModel):

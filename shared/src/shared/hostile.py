@@ -1,0 +1,133 @@
+"""Hostile input refused before any handler sees it, once for every JSON and form body: a control
+character in text, a number no quantity of kaohe comes near, a number too long to read. Each is a 422
+naming the field (``body.units.0.name``), never a 500 from a database or a float conversion deep down.
+
+Text kinds, by the field's name: names and codes (``name``, ``code``, ``username``, ``staff_no``,
+``*_name``, ``*_code``, ``*_no``, and every object key) hold no control character at all; any other
+text (notes, reasons, comments, titles) may hold tab, newline and carriage return, nothing else below
+U+0020 nor DEL. Numbers: at most 1e15 in size and 30 digits written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import validation_problem
+
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_LAYOUT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NUMBER_TOO_LONG = re.compile(rb"\d{31,}")
+LARGEST = 10**15
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def is_name_field(key: str) -> bool:
+    return key in ("name", "code", "username", "staff_no") or key.endswith(("_name", "_code", "_no"))
+
+
+def problems(value: Any, loc: tuple[str | int, ...], *, strict: bool) -> Iterator[dict[str, Any]]:
+    """Pydantic-style errors for the hostile values under ``value`` (``strict``: a name or a code)."""
+    if isinstance(value, str):
+        if (_ANY_CONTROL if strict else _CONTROL_BUT_LAYOUT).search(value):
+            allowed = "" if strict else " (tab and new line are allowed here)"
+            yield {"loc": loc, "type": "control_character", "msg": f"contains a control character{allowed}"}
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, (int, float)):
+        if not abs(value) < LARGEST:
+            yield {"loc": loc, "type": "number_too_large", "msg": f"a number of at most {LARGEST:.0e} in size"}
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from problems(item, (*loc, index), strict=strict)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from problems(key, (*loc, key), strict=True)
+            yield from problems(item, (*loc, key), strict=is_name_field(key))
+
+
+def check_json(body: bytes) -> list[dict[str, Any]]:
+    """The errors of a JSON body; a body that is not JSON at all is left to the route to refuse."""
+    try:
+        return _check_json(body)
+    except RecursionError:  # nested past any parser: the route refuses it as unreadable
+        return []
+
+
+def _check_json(body: bytes) -> list[dict[str, Any]]:
+    if _NUMBER_TOO_LONG.search(body) is None:
+        try:
+            return list(problems(orjson.loads(body), ("body",), strict=False))
+        except orjson.JSONDecodeError:
+            pass
+    try:  # a number beyond 64 bits, or a text holding 31 digits: the slow, exact parser says which
+        parsed = json.loads(body, parse_constant=lambda _: float("inf"))
+    except json.JSONDecodeError:
+        return []
+    except ValueError:  # more digits than Python reads (int_max_str_digits)
+        return [{"loc": ("body",), "type": "number_too_large", "msg": "a number too long to read"}]
+    return list(problems(parsed, ("body",), strict=False))
+
+
+def check_form(body: bytes) -> list[dict[str, Any]]:
+    try:
+        fields = parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        return []
+    return [error for key, value in fields
+            for error in problems({key: value}, ("body",), strict=False)]
+
+
+class HostileInputMiddleware:
+    """Pure ASGI middleware: reads a JSON or form body of a write, refuses it with a 422 naming the
+    field, or hands the same bytes on. A body beyond ``limit`` is handed on unread, for the size limit
+    behind to refuse."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        check = _checker(scope)
+        if check is None:
+            await self.app(scope, receive, send)
+            return
+        body, more = b"", True
+        while more and len(body) <= self.limit:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        errors = [] if more else check(body)
+        if errors:
+            await validation_problem(errors, scope["path"])(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": more}
+
+        await self.app(scope, replay, send)
+
+
+def _checker(scope: Scope) -> Callable[[bytes], list[dict[str, Any]]] | None:
+    if scope["type"] != "http" or scope["method"] not in WRITES:
+        return None
+    content_type = next((value for key, value in scope["headers"] if key == b"content-type"), b"")
+    kind = content_type.split(b";")[0].strip().lower()
+    if kind == b"application/json" or kind.endswith(b"+json"):
+        return check_json
+    if kind == b"application/x-www-form-urlencoded":
+        return check_form
+    return None
