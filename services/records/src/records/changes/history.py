@@ -54,23 +54,31 @@ async def list_changes(session: AsyncSession, *, caller: Caller, unit_id: uuid.U
                        offset: int) -> tuple[list[tuple[RecordChange, Person]], int]:
     """Changes of the records of ``period`` (by the day the record belongs to, not the day of the
     change), newest first; a change belongs to the record's unit."""
+    extra = [RecordChange.kind == kind] if kind is not None else []
+    return await scoped_changes(session, RecordChange, caller=caller, unit_id=unit_id, person_id=person_id,
+                                period=period, extra=extra, limit=limit, offset=offset)
+
+
+async def scoped_changes(session: AsyncSession, model: Any, *, caller: Caller, unit_id: uuid.UUID | None,
+                         person_id: uuid.UUID | None, period: Period, extra: list[Any], limit: int,
+                         offset: int) -> tuple[list[tuple[Any, Person]], int]:
+    """A page of a history table (``model``: a change with its ``day``, ``unit_id``, ``person_id``,
+    ``changed_at``) of a unit or a person, by the day changed within ``period``, newest first, with
+    the same scope as the records it keeps (attendance's and the other records' alike)."""
     if unit_id is None and person_id is None:
         raise InvalidReference("give unit_id or person_id", errors=[{"field": "query.unit_id",
                                                                       "message": "unit_id or person_id is required"}])
-    where = [RecordChange.day >= period.start, RecordChange.day <= period.end,
-             scope.record_clause(caller, RecordChange)]
-    if kind is not None:
-        where.append(RecordChange.kind == kind)
+    where = [model.day >= period.start, model.day <= period.end, scope.record_clause(caller, model), *extra]
     if unit_id is not None:
         await scope.valid_unit(session, caller, unit_id)
-        where.append(RecordChange.unit_id == unit_id)
+        where.append(model.unit_id == unit_id)
     if person_id is not None:
         await scope.valid_person_of_records(session, caller, person_id)
-        where.append(RecordChange.person_id == person_id)
-    total = await session.scalar(select(func.count()).select_from(RecordChange).where(*where)) or 0
+        where.append(model.person_id == person_id)
+    total = await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
     rows = await session.execute(
-        select(RecordChange, Person).join(Person, Person.id == RecordChange.person_id).where(*where)
-        .order_by(RecordChange.changed_at.desc(), RecordChange.id.desc()).limit(limit).offset(offset))
+        select(model, Person).join(Person, Person.id == model.person_id).where(*where)
+        .order_by(model.changed_at.desc(), model.id.desc()).limit(limit).offset(offset))
     return [(c, p) for c, p in rows], total
 
 
