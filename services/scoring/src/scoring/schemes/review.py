@@ -244,6 +244,17 @@ class ReviewList(BaseModel):
 STATE_ORDER = ("submitted", "returned", "not_submitted", "no_scheme", "approved")
 
 
+async def latest_of_region(session: AsyncSession, region_id: uuid.UUID) -> list[tuple[Scheme, SchemeVersion]]:
+    """The region's schemes, each with its latest version, oldest scheme first: one query."""
+    latest = (select(SchemeVersion.scheme_id, func.max(SchemeVersion.version).label("version"))
+              .group_by(SchemeVersion.scheme_id).subquery())
+    rows = await session.execute(
+        select(Scheme, SchemeVersion).join(latest, latest.c.scheme_id == Scheme.id)
+        .join(SchemeVersion, (SchemeVersion.scheme_id == Scheme.id) & (SchemeVersion.version == latest.c.version))
+        .where(Scheme.region_id == region_id).order_by(Scheme.created_at, Scheme.id))
+    return [(scheme, version) for scheme, version in rows]
+
+
 async def region_list(session: AsyncSession, neighbours: Neighbours, region_id: uuid.UUID, period: Period | None,
                       scope: Scope) -> ReviewList:
     """The region's schemes with their latest version's review state, and its units with no scheme:
@@ -251,12 +262,7 @@ async def region_list(session: AsyncSession, neighbours: Neighbours, region_id: 
     touch(region_id=region_id)
     if not scope.caller.administers_region(region_id):
         raise RegionNotFound(f"no region {region_id} of yours")
-    latest = (select(SchemeVersion.scheme_id, func.max(SchemeVersion.version).label("version"))
-              .group_by(SchemeVersion.scheme_id).subquery())
-    rows = list(await session.execute(
-        select(Scheme, SchemeVersion).join(latest, latest.c.scheme_id == Scheme.id)
-        .join(SchemeVersion, (SchemeVersion.scheme_id == Scheme.id) & (SchemeVersion.version == latest.c.version))
-        .where(Scheme.region_id == region_id).order_by(Scheme.created_at, Scheme.id)))
+    rows = await latest_of_region(session, region_id)
     ids = [scheme.id for scheme, _ in rows]
     under_review = await states(session, [(scheme.id, version.version) for scheme, version in rows])
     steps: dict[tuple[uuid.UUID, int], SchemeReview] = {}

@@ -33,7 +33,7 @@ from scoring.models import (
     Scheme,
     SchemeVersion,
 )
-from scoring.schemes.review import states
+from scoring.schemes.review import latest_of_region, states
 from scoring.scope import Scope
 from scoring.supervision.notices import officer_of
 from shared.errors import UpstreamUnavailable
@@ -159,12 +159,7 @@ def _over(grades: Counter[str], caps: dict[str, str]) -> list[str]:
 async def progress(session: AsyncSession, neighbours: Neighbours, region_id: uuid.UUID, period: Period,
                    scope: Scope, today: date, *, min_on_time: Fraction, grace_days: int) -> ProgressRead:
     officer_of(scope, region_id)
-    latest = (select(SchemeVersion.scheme_id, func.max(SchemeVersion.version).label("version"))
-              .group_by(SchemeVersion.scheme_id).subquery())
-    schemes = list(await session.execute(
-        select(Scheme, SchemeVersion).join(latest, latest.c.scheme_id == Scheme.id)
-        .join(SchemeVersion, (SchemeVersion.scheme_id == Scheme.id) & (SchemeVersion.version == latest.c.version))
-        .where(Scheme.region_id == region_id).order_by(Scheme.created_at, Scheme.id)))
+    schemes = await latest_of_region(session, region_id)
     ids = [s.id for s, _ in schemes]
     review = await states(session, [(s.id, v.version) for s, v in schemes])
     facts = await _facts(session, ids, period) if ids else None
