@@ -8,8 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from gateway.audit import AuditMiddleware
 from gateway.auth.passwords import Passwords
@@ -20,6 +19,7 @@ from gateway.db import SCHEMA
 from gateway.headers import SecurityHeadersMiddleware
 from gateway.identity import RateLimits, SignInThrottle, TokenCache
 from gateway.routes import admin, auth, catalogue, health, me, me_events, me_mine, me_todo, me_unit, openapi, proxy
+from gateway.routes.docs import install as install_docs
 from shared.db import create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.hostile import HostileInputMiddleware
@@ -105,8 +105,6 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     async def openapi_document(request: Request) -> JSONResponse:
         return JSONResponse(await request.app.state.merged_openapi())
 
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="kaohe API")
+    install_docs(app)
 
     return app
