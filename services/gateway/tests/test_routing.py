@@ -32,6 +32,19 @@ class TestRouting:
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
 
+    @pytest.mark.parametrize(("method", "path", "allow"), [
+        ("DELETE", "/api/v1/scoring/schemes", "GET, POST"),  # a service's route, through the proxy
+        ("PUT", f"/api/v1/quota/allocations/{uuid.uuid4()}/publish", "POST"),
+        ("DELETE", "/api/v1/admin/users", "GET, POST"),  # the gateway's own
+    ])
+    async def test_a_wrong_method_on_a_known_path_is_405_with_allow(
+            self, gateway: httpx.AsyncClient, method: str, path: str, allow: str) -> None:
+        response = await gateway.request(method, path)
+        assert response.status_code == 405
+        assert response.headers["allow"] == allow
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "method_not_allowed"
+
     async def test_downstream_problems_pass_through_unchanged(self, gateway: httpx.AsyncClient) -> None:
         response = await gateway.get(f"/api/v1/quota/allocations/{uuid.uuid4()}")
         assert response.status_code == 404

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 from shared.i18n import field_message, lang_var, localise, validation_detail
 from shared.logging import request_id_var
@@ -187,8 +188,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else None
     title = code.replace("_", " ").capitalize()
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:  # Starlette names the first route of the path only; name them all
+        headers = {**{k: v for k, v in (headers or {}).items() if k.lower() != "allow"},
+                   "allow": ", ".join(_methods_of(request))}
     return problem(exc.status_code, code=code, title=title, detail=detail,
-                   instance=request.url.path, headers=getattr(exc, "headers", None))
+                   instance=request.url.path, headers=headers)
+
+
+def _methods_of(request: Request) -> list[str]:
+    offered = []
+    for method in ("DELETE", "GET", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.routes):
+            offered.append(method)
+    return offered
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:

@@ -227,8 +227,9 @@ def match(method: str, path: str) -> tuple[Rule, dict[str, str]] | None:
     return None
 
 
-def path_exists(path: str) -> bool:
-    return any(pattern.match(path) for _, pattern in _COMPILED)
+def methods_of(path: str) -> list[str]:
+    """The methods the policy opens on ``path`` (empty for an unknown path)."""
+    return sorted({r.method for r, pattern in _COMPILED if pattern.match(path)})
 
 
 def is_public(rule: Rule) -> bool:

@@ -59,11 +59,23 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+class MethodNotAllowed(AppError):
+    status_code = 405
+    code = "method_not_allowed"
+    title = "Method not allowed"
+
+    def __init__(self, detail: str, *, allow: list[str]) -> None:
+        super().__init__(detail)
+        self.allow = allow
+
+
 async def proxy(request: Request, service: str) -> Response:
     found = policy.match(request.method, request.url.path)
     if found is None:
-        if policy.path_exists(request.url.path):
-            raise NotFound(f"{request.method} is not offered on {request.url.path}", code="method_not_allowed")
+        offered = policy.methods_of(request.url.path)
+        if offered:  # a known path asked with another method: 405 and what it does offer
+            raise MethodNotAllowed(f"{request.method} is not offered on {request.url.path}; it offers "
+                                   f"{', '.join(offered)}", allow=offered)
         raise NotFound(f"no route {request.url.path}")
     rule, params = found
     request.state.audit_route = rule.template
@@ -231,5 +243,6 @@ class ProxyMiddleware:
             response = await proxy(request, path.split("/", 4)[3])
         except AppError as exc:
             response = problem(exc.status_code, code=exc.code, title=exc.title, detail=exc.detail,
-                               errors=exc.errors, instance=path, extra=exc.extra)
+                               errors=exc.errors, instance=path, extra=exc.extra,
+                               headers={"allow": ", ".join(exc.allow)} if isinstance(exc, MethodNotAllowed) else None)
         await response(scope, receive, send)
