@@ -17,7 +17,7 @@ from shared.health import database_readiness, health_router
 from shared.logging import RequestContextMiddleware, configure_logging
 from shared.metrics import Metrics, MetricsMiddleware
 from shared.migrations import script_heads
-from shared.openapi import install_problem_documentation
+from shared.openapi import install_problem_documentation, operation_id
 from shared.service_auth import CallerDep, ServiceAuthMiddleware
 from shared.settings import BaseServiceSettings, require_strong_secret
 from shared.touched import TouchedMiddleware
@@ -67,7 +67,8 @@ def create_service_app(
             await engine.dispose()
 
     require_strong_secret("KAOHE_SERVICE_SECRET", settings.service_secret)
-    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan,
+                  generate_unique_id_function=operation_id)
     app.state.settings = settings
     install_error_handlers(app)
     install_problem_documentation(app)
@@ -87,7 +88,7 @@ def create_service_app(
 
     meta = APIRouter(prefix=f"/api/v1/{service}", tags=["meta"])
 
-    @meta.get("/version", response_model=ServiceVersion,
+    @meta.get("/version", response_model=ServiceVersion, name=f"{service}_version",
               summary="Code version and the schema revision the database is at")
     async def service_version(request: Request) -> ServiceVersion:
         async with request.app.state.engine.connect() as connection:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import PROBLEM_JSON
@@ -39,6 +40,13 @@ class Problem(BaseModel):
     request_id: str | None = None
     errors: list[dict[str, Any]] | None = Field(
         default=None, description="each bad field (`field`, `message`) or bad row (`row`, `column`, `reason`)")
+
+
+def operation_id(route: APIRoute) -> str:
+    """A route's ``operationId``: its handler's name in camelCase (``list_schemes`` → ``listSchemes``),
+    stable as long as the name is; names must be unique across the merged document (tested)."""
+    head, *rest = route.name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
 
 
 def _problem_content() -> dict[str, Any]:
@@ -80,13 +88,34 @@ def document_problems(document: dict[str, Any], *,
     return document
 
 
+def plain_schema_names(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with pydantic's ``X-Input``/``X-Output`` pairs (a model read and written in two
+    shapes, e.g. a Decimal taken as a number or a string and given back as a string) named ``X`` and
+    ``XRead``: client generators take a name with a dash for no name at all."""
+    schemas = document.get("components", {}).get("schemas", {})
+    renames = {}
+    for name in schemas:
+        base, dash, mode = name.rpartition("-")
+        if dash and mode in ("Input", "Output"):
+            wanted = base if mode == "Input" else f"{base}Read"
+            renames[name] = wanted if wanted not in schemas else f"{base}{mode}"
+    if not renames:
+        return document
+    text = json.dumps(document)
+    for old, new in renames.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    renamed: dict[str, Any] = json.loads(text)
+    renamed["components"]["schemas"] = {renames.get(k, k): v for k, v in renamed["components"]["schemas"].items()}
+    return renamed
+
+
 def install_problem_documentation(app: FastAPI) -> None:
     """Serve ``app``'s own OpenAPI document with its error answers as problem+json."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(generate())
+            app.openapi_schema = plain_schema_names(document_problems(generate()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

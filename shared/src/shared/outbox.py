@@ -168,6 +168,7 @@ def events_router(prefix: str, table: Table, audience: Audience, derive: Derive,
     """``GET {prefix}/events`` and ``GET {prefix}/events/count``: the caller's own feed (their person
     and their units'); no ids are taken from the request, so there is nobody else's to ask for."""
     router = APIRouter(prefix=prefix, tags=["events"])
+    service = prefix.rstrip("/").rsplit("/", 1)[-1]
 
     async def prepare(session: AsyncSession, request: Request,
                       caller: Caller) -> tuple[uuid.UUID | None, list[uuid.UUID]]:
@@ -175,7 +176,7 @@ def events_router(prefix: str, table: Table, audience: Audience, derive: Derive,
         await derive(session, request, caller, person_id)
         return person_id, unit_ids
 
-    @router.get("/events", response_model=EventPage,
+    @router.get("/events", response_model=EventPage, name=f"read_{service}_events",
                 summary="My events after a position, oldest first: to me, and to my units")
     async def read_feed(session: SessionDep, request: Request, caller: CallerDep,
                         after: Annotated[int, Query(ge=0, le=2**62)] = 0,
@@ -184,7 +185,7 @@ def events_router(prefix: str, table: Table, audience: Audience, derive: Derive,
         page = await feed(session, table, person_id=person_id, unit_ids=unit_ids, after=after, limit=limit)
         return EventPage(events=[present(e, caller) for e in page.events], last=page.last)
 
-    @router.get("/events/count", response_model=EventCount,
+    @router.get("/events/count", response_model=EventCount, name=f"count_{service}_events",
                 summary="How many of my events follow a position, and my newest event's position")
     async def count_feed(session: SessionDep, request: Request, caller: CallerDep,
                          after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> EventCount:

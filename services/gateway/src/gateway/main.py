@@ -26,6 +26,7 @@ from shared.hostile import HostileInputMiddleware
 from shared.logging import RequestContextMiddleware, configure_logging
 from shared.metrics import Metrics, MetricsMiddleware
 from shared.migrations import script_heads
+from shared.openapi import operation_id
 from shared.settings import require_strong_secret
 
 VERSION = "0.1.0"
@@ -72,6 +73,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
             await engine.dispose()
 
     app = FastAPI(title="kaohe", version=VERSION, description=DESCRIPTION, lifespan=lifespan,
+                  generate_unique_id_function=operation_id,
                   openapi_url=None, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.trusted_proxies = list(settings.trusted_proxies)

@@ -136,7 +136,7 @@ async def outstanding(session: AsyncSession, caller: Caller, unit_id: uuid.UUID,
                     "and the tasks past their due date, with names",
             responses={403: {"description": "a member: this is for the unit's administrator and leaders"},
                        404: {"description": "a unit the caller may not see"}})
-async def unit_outstanding(unit_id: uuid.UUID, session: SessionDep, caller: CallerDep, settings: SettingsDep,
+async def unit_records_outstanding(unit_id: uuid.UUID, session: SessionDep, caller: CallerDep, settings: SettingsDep,
                            on: Annotated[date | None, Query(ge=date(2000, 1, 1), le=date(2100, 12, 31),
                                                             description="the day to look from; today if left out")]
                            = None,

@@ -134,7 +134,7 @@ async def todo(session: AsyncSession, person_id: uuid.UUID | None, day: date, zo
 
 @router.get("/todo", response_model=RecordsTodo,
             summary="The caller's own to-do: this quarter's missing weekly records and monthly reports, open tasks")
-async def my_todo(session: SessionDep, caller: CallerDep, settings: SettingsDep, day: TodayDep) -> RecordsTodo:
+async def records_todo(session: SessionDep, caller: CallerDep, settings: SettingsDep, day: TodayDep) -> RecordsTodo:
     person_id = None
     if caller.person_id:
         try:

@@ -187,7 +187,7 @@ async def progress(session: AsyncSession, scope: Scope, scheme: Scheme, period: 
             responses={403: {"description": "a member: this is for the unit's administrator and leaders"},
                        404: {"description": "a unit the caller may not see"},
                        422: {"description": "`period` is not a period"}})
-async def unit_outstanding(unit_id: uuid.UUID, session: SessionDep, scope: ScopeDep, today: TodayDep,
+async def unit_ratings_outstanding(unit_id: uuid.UUID, session: SessionDep, scope: ScopeDep, today: TodayDep,
                            request: Request,
                            period: Annotated[str | None, Query(max_length=7, description=(
                                "the period whose procedure is shown; the current quarter if left out"),

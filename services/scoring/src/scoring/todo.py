@@ -187,5 +187,5 @@ async def todo(session: AsyncSession, neighbours: Neighbours, scope: Scope, now:
 @router.get("/todo", response_model=ScoringTodo,
             summary="The caller's own to-do: open rounds they rate in (who is left to rate), objections awaiting "
                     "their decision, their scheme's record deadlines")
-async def my_todo(session: SessionDep, scope: ScopeDep, request: Request, now: NowDep) -> ScoringTodo:
+async def scoring_todo(session: SessionDep, scope: ScopeDep, request: Request, now: NowDep) -> ScoringTodo:
     return await todo(session, request.app.state.neighbours, scope, now)

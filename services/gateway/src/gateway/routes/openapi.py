@@ -15,7 +15,7 @@ from fastapi.openapi.utils import get_openapi
 from gateway import policy
 from gateway.clients.services import Downstreams
 from shared.errors import AppError
-from shared.openapi import METHODS, document_problems
+from shared.openapi import METHODS, document_problems, plain_schema_names
 from shared.service_auth import SYSTEM_CALLER
 
 CACHE_SECONDS = 30.0
@@ -95,8 +95,8 @@ def merge(base: dict[str, Any], documents: dict[str, dict[str, Any] | None]) -> 
     proxied = tuple(f"/api/v1/{name}/" for name in documents)
     merged = document_problems(merged, every_operation=PROXIED_ANSWERS,
                                applies=lambda method, path: path.startswith(proxied))
-    return document_problems(merged, every_operation=IDEMPOTENT_POST_ANSWERS,
-                             applies=lambda method, path: method == "post" and path.startswith(proxied))
+    return plain_schema_names(document_problems(merged, every_operation=IDEMPOTENT_POST_ANSWERS,
+                              applies=lambda method, path: method == "post" and path.startswith(proxied)))
 
 
 def install_merged_openapi(app: FastAPI) -> None:

@@ -116,7 +116,7 @@ async def compare_runs(run_id: uuid.UUID, other_id: uuid.UUID, session: SessionD
              summary="Publish a run: one current publication per region and year, atomically",
              responses={409: {"description": "already published for this region and year (without supersedes), "
                                              "nothing to supersede, or the run has warnings not accepted"}})
-async def publish(run_id: uuid.UUID, session: SessionDep, caller: CallerDep,
+async def publish_allocation(run_id: uuid.UUID, session: SessionDep, caller: CallerDep,
                   body: PublishRequest | None = None) -> PublicationRead:
     """A run with warnings needs ``{"accept_warnings": true, "reason": ...}``; correcting the
     region's published allocation needs ``{"supersedes": true, "reason": ...}``: the old one stays

@@ -141,7 +141,7 @@ async def list_attendance(period: PeriodDep, session: SessionDep, caller: Caller
 
 @router.get("/changes", response_model=AttendanceChangePage,
             summary="How recorded days of a unit or a person in a period were changed, newest first")
-async def list_changes(period: PeriodDep, session: SessionDep, caller: CallerDep,
+async def list_attendance_changes(period: PeriodDep, session: SessionDep, caller: CallerDep,
                        unit_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
                        limit: Annotated[int, Query(ge=1, le=5000)] = 500,
                        offset: Annotated[int, Query(ge=0)] = 0) -> AttendanceChangePage:

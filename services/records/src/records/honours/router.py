@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from records.honours import service
-from records.honours.schemas import HonourCreate, HonourPage, HonourRead, VoidIn
+from records.honours.schemas import HonourCreate, HonourPage, HonourRead, HonourVoidIn
 from shared.db import SessionDep
 from shared.service_auth import CallerDep
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/records/honours", tags=["honours"])
 
 
 @router.post("", response_model=HonourRead, status_code=201, summary="Record an honour of a person or a unit")
-async def create(body: HonourCreate, session: SessionDep, caller: CallerDep) -> HonourRead:
+async def create_honour(body: HonourCreate, session: SessionDep, caller: CallerDep) -> HonourRead:
     return await service.create(session, body, caller=caller)
 
 
@@ -42,5 +42,5 @@ async def read(honour_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> 
 
 @router.post("/{honour_id}/void", response_model=HonourRead,
              summary="Void an honour, with a reason: kept, it no longer counts")
-async def void(honour_id: uuid.UUID, body: VoidIn, session: SessionDep, caller: CallerDep) -> HonourRead:
+async def void(honour_id: uuid.UUID, body: HonourVoidIn, session: SessionDep, caller: CallerDep) -> HonourRead:
     return await service.void(session, honour_id, body, caller=caller)

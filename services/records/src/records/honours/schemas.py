@@ -30,7 +30,7 @@ class HonourCreate(BaseModel):
                           examples=["某委发〔2025〕12号"])
 
 
-class VoidIn(BaseModel):
+class HonourVoidIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2_000)
 

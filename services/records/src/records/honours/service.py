@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from records import scope
 from records.errors import InvalidReference
 from records.honours.models import Honour
-from records.honours.schemas import HonourCreate, HonourRead, VoidIn
+from records.honours.schemas import HonourCreate, HonourRead, HonourVoidIn
 from records.roster.models import Unit
 from records.roster.service import placement_during
 from records.work_logs.service import LOCAL
@@ -92,7 +92,7 @@ async def read(session: AsyncSession, honour_id: uuid.UUID, *, caller: Caller) -
     return HonourRead.model_validate(honour)
 
 
-async def void(session: AsyncSession, honour_id: uuid.UUID, body: VoidIn, *, caller: Caller) -> HonourRead:
+async def void(session: AsyncSession, honour_id: uuid.UUID, body: HonourVoidIn, *, caller: Caller) -> HonourRead:
     """Voided, not deleted: the honour is kept with who voided it and why, and no longer counts."""
     honour, unit = await _honour_or_raise(session, caller, honour_id)
     if not scope.manages_unit(caller, unit):

@@ -10,11 +10,11 @@ from fastapi import APIRouter
 from records.config import SettingsDep
 from records.reports import service
 from records.reports.service import (
-    CommentIn,
     CommentRead,
     MonthlyReportCreate,
     MonthlyReportRead,
     MonthlyReportUpdate,
+    RecordCommentIn,
 )
 from shared.db import SessionDep
 from shared.service_auth import CallerDep
@@ -44,7 +44,7 @@ async def update_report(report_id: uuid.UUID, body: MonthlyReportUpdate, session
 @router.put("/comments", response_model=CommentRead, summary="Comment on and mark a record (revises one's own)",
             responses={422: {"description": "among others: one's own comment or mark revised without a reason "
                                             "(body.reason); nothing written"}})
-async def comment(body: CommentIn, session: SessionDep, caller: CallerDep) -> CommentRead:
+async def comment(body: RecordCommentIn, session: SessionDep, caller: CallerDep) -> CommentRead:
     """A revision keeps the old and new mark and words, when and why (`GET /api/v1/records/changes/comment/{id}`;
     the person the record is about is not shown who)."""
     return CommentRead.model_validate(await service.comment(session, body, caller=caller))

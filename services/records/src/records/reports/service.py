@@ -63,7 +63,7 @@ class MonthlyReportRead(BaseModel):
     updated_at: datetime | None
 
 
-class CommentIn(BaseModel):
+class RecordCommentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     target_kind: Literal["work_log", "monthly_report"]
     target_id: uuid.UUID
@@ -151,7 +151,7 @@ async def _target(session: AsyncSession, caller: Caller, kind: str,
     return await scope.valid_record(session, caller, MonthlyReport, target_id, not_found)
 
 
-async def comment(session: AsyncSession, body: CommentIn, *, caller: Caller) -> LeaderComment:
+async def comment(session: AsyncSession, body: RecordCommentIn, *, caller: Caller) -> LeaderComment:
     """A leader (or administrator) of the record's unit marks it; never one's own record."""
     target, unit = await _target(session, caller, body.target_kind, body.target_id)
     if caller.is_person(target.person_id):

@@ -22,8 +22,8 @@ from records.roster.names import NamesIn, NamesRead, names
 from records.roster.schemas import (
     HeadcountsRead,
     MemberPage,
-    MoveIn,
     PersonCreate,
+    PersonMoveIn,
     PersonRead,
     RegionCreate,
     RegionRead,
@@ -210,7 +210,7 @@ async def read_person(person_id: uuid.UUID, session: SessionDep, caller: CallerD
 
 @router.post("/persons/{person_id}/moves", response_model=PersonRead,
              summary="Transfer (secondment, promotion, new section) or leave, from a date")
-async def move_person(person_id: uuid.UUID, body: MoveIn, session: SessionDep, caller: CallerDep) -> PersonRead:
+async def move_person(person_id: uuid.UUID, body: PersonMoveIn, session: SessionDep, caller: CallerDep) -> PersonRead:
     return await service.move_person(session, person_id, body, caller=caller)
 
 

@@ -132,7 +132,7 @@ class PersonCreate(PlacementIn):
         return self
 
 
-class MoveIn(BaseModel):
+class PersonMoveIn(BaseModel):
     """A roster change: transfer to another unit/section/category from ``on``, or leave."""
 
     model_config = ConfigDict(extra="forbid")
@@ -145,7 +145,7 @@ class MoveIn(BaseModel):
                              description="the post (岗位) in the new placement (none if left out)")
 
     @model_validator(mode="after")
-    def _target(self) -> MoveIn:
+    def _target(self) -> PersonMoveIn:
         if not self.leave and self.unit_id is None:
             raise ValueError("a move needs unit_id unless it is a leave")
         return self

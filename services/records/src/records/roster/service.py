@@ -24,8 +24,8 @@ from records.roster.schemas import (
     AssignmentRead,
     HeadcountsRead,
     MemberRead,
-    MoveIn,
     PersonCreate,
+    PersonMoveIn,
     PersonRead,
     RegionCreate,
     SectionCreate,
@@ -165,7 +165,7 @@ async def read_person(session: AsyncSession, person_id: uuid.UUID, *, caller: Ca
     return _person_read(person, history)
 
 
-async def move_person(session: AsyncSession, person_id: uuid.UUID, body: MoveIn, *, caller: Caller) -> PersonRead:
+async def move_person(session: AsyncSession, person_id: uuid.UUID, body: PersonMoveIn, *, caller: Caller) -> PersonRead:
     """Close the open placement the day before ``on``; open the new one from ``on`` unless leaving."""
     person, history, _unit = await scope.valid_person(session, caller, person_id, lock=True, manage=True)
     if not body.leave:  # the unit moved to is checked first: an outsider learns nothing of the person's dates

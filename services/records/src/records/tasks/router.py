@@ -35,7 +35,7 @@ class TaskPage(BaseModel):
 
 
 @router.post("", response_model=TaskRead, status_code=201, summary="Assign a task to a person")
-async def create(body: TaskCreate, session: SessionDep, caller: CallerDep) -> TaskRead:
+async def create_task(body: TaskCreate, session: SessionDep, caller: CallerDep) -> TaskRead:
     return await service.create(session, body, caller=caller)
 
 

@@ -63,7 +63,7 @@ async def void_mark(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.UUI
 
 @router.get("/schemes/{scheme_id}/periods/{period}/changes", response_model=ChangePage,
             summary="Every correction of the period's inputs: old and new values, who, why, when; oldest first")
-async def list_changes(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
+async def list_period_changes(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                        request: Request, kind: Literal["adjustment", "negative_event", "mark"] | None = None,
                        person_id: uuid.UUID | None = None,
                        close_id: Annotated[uuid.UUID | None, Query(

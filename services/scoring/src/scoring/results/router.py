@@ -124,7 +124,7 @@ async def compare(close_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep,
 @router.post("/results/{close_id}/publish", response_model=CloseRead,
              summary="Publish a version: one wins, a second or an older one is a 409",
              responses={409: {"description": "this version, or a newer one, is already published"}})
-async def publish(close_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request) -> CloseRead:
+async def publish_results(close_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request) -> CloseRead:
     return await service.publish(session, request.app.state.neighbours, close_id, scope)
 
 
