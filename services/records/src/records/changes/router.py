@@ -67,10 +67,10 @@ def _read(caller: Caller, change: RecordChange, person: Person) -> RecordChangeR
 
 @router.get("", response_model=RecordChangePage,
             summary="How the records of a unit or a person in a period were corrected, newest first")
-async def list_record_changes(period: PeriodDep, session: SessionDep, caller: CallerDep, unit_id: uuid.UUID | None = None,
-                       person_id: uuid.UUID | None = None, kind: Kind | None = None,
-                       limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> RecordChangePage:
+async def list_record_changes(period: PeriodDep, session: SessionDep, caller: CallerDep,
+                              unit_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
+                              kind: Kind | None = None, limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+                              offset: Annotated[int, Query(ge=0)] = 0) -> RecordChangePage:
     """Each correction of a weekly record, monthly report, comment and mark, or task whose day is in
     the period, with the old and new values, who, when and why (attendance days: `/attendance/changes`)."""
     rows, total = await history.list_changes(session, caller=caller, unit_id=unit_id, person_id=person_id,

@@ -28,7 +28,8 @@ class WorkLogPage(BaseModel):
 @router.post("", response_model=WorkLogRead, status_code=201, summary="Submit a week's record",
              responses={409: {"description": "the week already has a record: edit it with PATCH"},
                         422: {"description": "among others: the week has not begun (body.week)"}})
-async def create_work_log(body: WorkLogCreate, session: SessionDep, caller: CallerDep, settings: SettingsDep) -> WorkLogRead:
+async def create_work_log(body: WorkLogCreate, session: SessionDep, caller: CallerDep,
+                          settings: SettingsDep) -> WorkLogRead:
     return await service.create(session, body, caller=caller, today=settings.today())
 
 
