@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from sqlalchemy.engine import make_url
@@ -85,6 +86,25 @@ def demo_county(
     loaded = stack.load_demo_county(url, stack.service_urls(settings), (username, password), typer.echo,
                                     scale=scale, seed=seed, force=force)
     raise typer.Exit(0 if loaded else 1)
+
+
+@app.command("openapi")
+def openapi_document(
+    path: Annotated[Path, typer.Argument(help="where to write it")] = Path("openapi.json"),
+    clients: Annotated[Path | None, typer.Option(help="also generate the Python and TypeScript clients here")] = None,
+) -> None:
+    """Write the merged OpenAPI document of every public route (no database or running stack
+    needed), and optionally the client libraries generated from it."""
+    from kaohe import openapi
+
+    typer.echo(f"wrote {openapi.write_document(path)}")
+    if clients is not None:
+        for kind, generate in (("python", openapi.generate_python), ("typescript", openapi.generate_typescript)):
+            done = generate(path, clients / kind)
+            if done.returncode != 0:
+                typer.echo(f"the {kind} client failed: {(done.stderr or done.stdout).strip()[-500:]}", err=True)
+                raise typer.Exit(1)
+            typer.echo(f"wrote the {kind} client to {clients / kind}")
 
 
 app.add_typer(operate.admin_app, name="admin")

@@ -105,7 +105,10 @@ def plain_schema_names(document: dict[str, Any]) -> dict[str, Any]:
     for old, new in renames.items():
         text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
     renamed: dict[str, Any] = json.loads(text)
-    renamed["components"]["schemas"] = {renames.get(k, k): v for k, v in renamed["components"]["schemas"].items()}
+    schemas = renamed["components"]["schemas"]
+    renamed["components"]["schemas"] = {renames.get(k, k): v for k, v in schemas.items()}
+    for new in renames.values():  # generators name a model by its title
+        renamed["components"]["schemas"][new]["title"] = new
     return renamed
 
 

@@ -20,7 +20,8 @@ from fastapi.responses import Response
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # For a route's ``responses=``: the OpenAPI document then says what the 200 is.
 XLSX_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "an XLSX workbook (attachment)", "content": {XLSX: {}}}}
+    200: {"description": "an XLSX workbook (attachment)",
+          "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}}
 
 PERCENT = "0.00%"
 TEXT = "@"

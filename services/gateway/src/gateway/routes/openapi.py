@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -60,7 +61,7 @@ async def _service_document(downstreams: Downstreams, name: str) -> dict[str, An
     return document if isinstance(document, dict) else None
 
 
-def merge(base: dict[str, Any], documents: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+def merge(base: dict[str, Any], documents: Mapping[str, dict[str, Any] | None]) -> dict[str, Any]:
     merged = dict(base)
     paths = dict(merged.get("paths", {}))
     schemas = dict(merged.get("components", {}).get("schemas", {}))

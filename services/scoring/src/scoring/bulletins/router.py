@@ -43,7 +43,8 @@ async def listing(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
 
 
 @router.get("/{bulletin_id}.docx", response_class=Response,
-            responses={**ONE, 200: {"content": {DOCX: {}}, "description": "the bulletin as a Word document"}},
+            responses={**ONE, 200: {"content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
+                                  "description": "the bulletin as a Word document"}},
             summary="A bulletin as a Word document (.docx) in Chinese, for Word and WPS")
 async def docx(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> Response:
     bulletin = await service.read_bulletin(session, region_id, bulletin_id, scope)

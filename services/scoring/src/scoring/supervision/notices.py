@@ -61,7 +61,7 @@ class InspectionRead(InspectionIn):
     created_by: str
 
 
-class ItemIn(BaseModel):
+class NoticeItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=4000)
     deadline: date = Field(description="the notice's issue day (today, unless issued_on) or later")
@@ -75,7 +75,7 @@ class NoticeIn(BaseModel):
     issued_on: date | None = Field(default=None, description="the day it was issued, when recorded afterwards: "
                                    "not in the future, not before its inspection; left out: today. Every "
                                    "deadline is on or after it")
-    items: list[ItemIn] = Field(min_length=1, max_length=100)
+    items: list[NoticeItemIn] = Field(min_length=1, max_length=100)
 
 
 class AnswerIn(BaseModel):
