@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.identity import Principal, client_address
 from gateway.models import AuditEvent
 from shared.logging import request_id_var
-from shared.touched import DISCLOSED_HEADER, OBJECT_HEADER, ROWS_HEADER
 from shared.service_auth import Caller
+from shared.touched import DISCLOSED_HEADER, OBJECT_HEADER, ROWS_HEADER
 
 logger = logging.getLogger("gateway.audit")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
