@@ -59,6 +59,20 @@ class TestExports:
         assert [(e["row_count"], e["region_id"], e["target_ids"]["run_id"], e["target_ids"]["year"])
                 for e in events] == [(1, world.region["a"], world.run["a"], "2025")]
 
+    async def test_a_units_attendance_csv_is_an_export_of_its_days(self, gateway_app: FastAPI, world: World) -> None:
+        async with asgi_client(gateway_app) as client:
+            person = (await client.get(f"/api/v1/records/persons/{world.person['a']}", headers=world.headers["U"])).json()
+            written = await client.put("/api/v1/records/attendance", headers=world.headers["U"], json={"rows": [
+                {"staff_no": person["staff_no"], "day": day, "status": "present"}
+                for day in ("2024-02-05", "2024-02-06")]})
+            assert written.status_code == 200, written.text
+            request_id, response = await _as(client, world, "U", "/api/v1/records/attendance/export",
+                                             {"unit_id": world.unit["a"], "period": "2024-02", "format": "csv"})
+            events = await _events(client, world, request_id, auditor="R", kind="export")
+        assert response.text.count("\n") == 3  # the header and two days
+        assert [(e["row_count"], e["actor_role"], e["unit_id"], e["target_ids"]["period"]) for e in events] == [
+            (2, "unit_admin", world.unit["a"], "2024-02")]
+
 
 class TestReads:
     async def test_an_admin_reading_another_persons_explanation_is_recorded(self, gateway_app: FastAPI,

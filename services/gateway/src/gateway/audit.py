@@ -134,12 +134,13 @@ def disclosure(headers: Any) -> dict[str, Any] | None:
     kind = headers.get(DISCLOSED_HEADER)
     if kind not in ("read", "export"):
         return None
+    rows = headers.get(ROWS_HEADER) or ""
     try:
-        rows = int(headers.get(ROWS_HEADER) or "")
         objects = json.loads(headers.get(OBJECT_HEADER) or "{}")
     except ValueError:
-        rows, objects = -1, {}
-    return {"kind": kind, "rows": rows, "objects": objects if isinstance(objects, dict) else {}}
+        objects = {}
+    return {"kind": kind, "rows": int(rows) if rows.isdigit() else None,
+            "objects": objects if isinstance(objects, dict) else {}}
 
 
 class AuditMiddleware:
