@@ -61,7 +61,8 @@ class TestExports:
 
     async def test_a_units_attendance_csv_is_an_export_of_its_days(self, gateway_app: FastAPI, world: World) -> None:
         async with asgi_client(gateway_app) as client:
-            person = (await client.get(f"/api/v1/records/persons/{world.person['a']}", headers=world.headers["U"])).json()
+            person = (await client.get(f"/api/v1/records/persons/{world.person['a']}",
+                                       headers=world.headers["U"])).json()
             written = await client.put("/api/v1/records/attendance", headers=world.headers["U"], json={"rows": [
                 {"staff_no": person["staff_no"], "day": day, "status": "present"}
                 for day in ("2024-02-05", "2024-02-06")]})
