@@ -1,4 +1,11 @@
-"""The audit trail: every write through the gateway, whoever made it and however it ended."""
+"""The audit trail: every write through the gateway, whoever made it and however it ended, and
+every export and read of other people's results, with how many rows it handed out.
+
+A read or an export is recorded when the service that produced the rows says so (see
+:func:`shared.touched.disclose`): it knows the rows and the objects they were about, and whether
+the reader was reading their own (never recorded). The gateway reads those headers, never passes
+them to the client, and writes the event here, the one trail for all.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import json
 import logging
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict
@@ -17,9 +24,11 @@ from gateway.identity import Principal, client_address
 from gateway.models import AuditEvent
 from shared.logging import request_id_var
 from shared.service_auth import Caller
+from shared.touched import DISCLOSED_HEADER, OBJECT_HEADER, ROWS_HEADER
 
 logger = logging.getLogger("gateway.audit")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+Kind = Literal["write", "read", "export"]
 
 
 class AuditEventRead(BaseModel):
@@ -29,6 +38,8 @@ class AuditEventRead(BaseModel):
     actor_kind: str
     actor_id: str
     actor_name: str
+    actor_role: str | None
+    kind: Kind
     region_id: uuid.UUID | None
     unit_id: uuid.UUID | None
     method: str
@@ -36,6 +47,7 @@ class AuditEventRead(BaseModel):
     route: str
     target_ids: dict[str, Any]
     status: int
+    row_count: int | None
     client_ip: str | None
     request_id: str | None
 
@@ -67,6 +79,8 @@ async def record(
     status: int,
     targets: dict[str, Any],
     touched: dict[str, Any] | None = None,
+    kind: Kind = "write",
+    row_count: int | None = None,
 ) -> None:
     """Write one event in its own transaction, so it stays whatever happens to the request.
 
@@ -84,6 +98,7 @@ async def record(
         actor_kind=caller.kind if caller else "anonymous",
         actor_id=caller.subject if caller else "anonymous",
         actor_name=(principal.name if principal else actor_name) or "",
+        actor_role=",".join(caller.roles)[:64] or None if caller else None, kind=kind, row_count=row_count,
         region_id=_uuid(region), unit_id=_uuid(unit), method=request.method, path=request.url.path[:512],
         route=route, target_ids=targets, status=status,
         client_ip=client_address(request) if request.client else None, request_id=request_id_var.get(),
@@ -95,10 +110,12 @@ async def record(
 
 async def query(session: AsyncSession, caller: Caller, *, actor_id: str | None, unit_id: uuid.UUID | None,
                 region_id: uuid.UUID | None, since: datetime | None, until: datetime | None, limit: int,
-                offset: int) -> list[AuditEvent]:
+                offset: int, kind: Kind | None = None) -> list[AuditEvent]:
     statement = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
     if not caller.is_province_wide:
         statement = statement.where(AuditEvent.region_id.in_([uuid.UUID(r) for r in caller.region_ids]))
+    if kind:
+        statement = statement.where(AuditEvent.kind == kind)
     if actor_id:
         statement = statement.where(AuditEvent.actor_id == actor_id)
     if unit_id:
@@ -112,11 +129,27 @@ async def query(session: AsyncSession, caller: Caller, *, actor_id: str | None, 
     return list(await session.scalars(statement))
 
 
+def disclosure(headers: Any) -> dict[str, Any] | None:
+    """What a service said its answer handed out (kind, rows, objects), or None."""
+    kind = headers.get(DISCLOSED_HEADER)
+    if kind not in ("read", "export"):
+        return None
+    rows = headers.get(ROWS_HEADER) or ""
+    try:
+        objects = json.loads(headers.get(OBJECT_HEADER) or "{}")
+    except ValueError:
+        objects = {}
+    return {"kind": kind, "rows": int(rows) if rows.isdigit() else None,
+            "objects": objects if isinstance(objects, dict) else {}}
+
+
 class AuditMiddleware:
-    """Records every write (POST, PUT, PATCH, DELETE) once its response has gone out.
+    """Records every write (POST, PUT, PATCH, DELETE) once its response has gone out, and every
+    read or export a service (or a gateway route) marked as handing out people's results.
 
     Sign-in records itself (it knows the username and the outcome); every other write is
-    attributed to the principal the request authenticated as, or to "anonymous".
+    attributed to the principal the request authenticated as, or to "anonymous". A read is
+    recorded only when it succeeded (a refused read handed nothing out).
     """
 
     SELF_RECORDED = frozenset({"/api/v1/auth/token"})
@@ -125,8 +158,11 @@ class AuditMiddleware:
         self.app = app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] not in WRITES or scope["path"] in self.SELF_RECORDED:
+        if scope["type"] != "http" or scope["path"] in self.SELF_RECORDED:
             await self.app(scope, receive, send)
+            return
+        if scope["method"] not in WRITES:
+            await self._read(scope, receive, send)
             return
         seen: dict[str, Any] = {"status": 500, "body": b"", "content_type": None}
 
@@ -145,17 +181,34 @@ class AuditMiddleware:
         finally:
             await self._record(scope, seen)
 
-    async def _record(self, scope: Any, seen: dict[str, Any]) -> None:
+    async def _read(self, scope: Any, receive: Any, send: Any) -> None:
+        status = [500]
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        disclosed = scope.get("state", {}).get("audit_disclosure")
+        if disclosed is not None and 200 <= status[0] < 300:
+            await self._record(scope, {"status": status[0]}, disclosed)
+
+    async def _record(self, scope: Any, seen: dict[str, Any], disclosed: dict[str, Any] | None = None) -> None:
         state = scope.get("state", {})
         app = scope["app"]
         route = state.get("audit_route") or getattr(scope.get("route"), "path", None) or scope["path"]
         targets: dict[str, Any] = dict(state.get("audit_targets") or scope.get("path_params") or {})
-        if 200 <= seen["status"] < 300:
+        if 200 <= seen["status"] < 300 and "body" in seen:
             new_id = created_id(seen["body"], seen["content_type"])
             if new_id:
                 targets["created_id"] = new_id
+        if disclosed is not None:
+            targets.update(disclosed["objects"])
         try:
             await record(app.state.sessionmaker, Request(scope), principal=state.get("principal"), route=route,
-                         status=seen["status"], targets=targets, touched=state.get("audit_object"))
-        except Exception:  # the write happened; a lost audit line must be loud, not a client error
+                         status=seen["status"], targets=targets, touched=state.get("audit_object"),
+                         kind=disclosed["kind"] if disclosed else "write",
+                         row_count=disclosed["rows"] if disclosed else None)
+        except Exception:  # the answer went out; a lost audit line must be loud, not a client error
             logger.exception("could not write the audit event for %s %s", scope["method"], scope["path"])

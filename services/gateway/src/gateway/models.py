@@ -60,15 +60,19 @@ class ApiKey(Base):
 
 
 class AuditEvent(Base):
-    """One write through the gateway, whatever its outcome. Append-only (a trigger refuses change)."""
+    """One write through the gateway, whatever its outcome, or one read or export of people's
+    results (with the rows it handed out). Append-only (a trigger refuses change)."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (CheckConstraint("kind IN ('write', 'read', 'export')", name="kind"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[str] = mapped_column(String(64), index=True)
     actor_name: Mapped[str] = mapped_column(String(128))
+    actor_role: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8), server_default="write")
     region_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     unit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
     method: Mapped[str] = mapped_column(String(8))
@@ -76,6 +80,7 @@ class AuditEvent(Base):
     route: Mapped[str] = mapped_column(String(256))
     target_ids: Mapped[dict[str, Any]] = mapped_column(JSONB)
     status: Mapped[int] = mapped_column(Integer)
+    row_count: Mapped[int | None] = mapped_column(Integer)
     client_ip: Mapped[str | None] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(128))
 

@@ -1,21 +1,25 @@
-"""CSV and XLSX downloads with Chinese headers, as the organisation department opens them."""
+"""CSV and XLSX downloads with Chinese headers, as the organisation department opens them; each
+is told to the gateway's audit trail as an export of so many rows (see ``shared.touched.disclose``)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from fastapi.responses import Response
 
+from shared.touched import disclose
 from shared.xlsx import as_text, cell_value, csv_value
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def table_response(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, fmt: Literal["csv", "xlsx"],
-                   filename: str, sheet: str, widths: Sequence[int]) -> Response:
+                   filename: str, sheet: str, widths: Sequence[int], about: Mapping[str, object]) -> Response:
+    """``about``: the objects the rows are of (unit, period, region), for the audit trail."""
+    disclose("export", len(rows), **about)
     disposition = {"content-disposition": f'attachment; filename="{filename}.{fmt}"'}
     if fmt == "csv":
         out = io.StringIO()

@@ -97,10 +97,12 @@ async def revoke_api_key(key_id: uuid.UUID, principal: ProvinceAdmin, session: S
 @router.get("/audit", response_model=list[audit.AuditEventRead],
             summary="The audit trail, newest first; a region administrator sees their region's")
 async def audit_trail(principal: Admin, session: SessionDep,
+                      kind: Annotated[audit.Kind | None, Query(
+                          description="write: changes; read: other people's results read; export: downloads")] = None,
                       actor_id: str | None = None, unit_id: uuid.UUID | None = None,
                       region_id: uuid.UUID | None = None, since: datetime | None = None,
                       until: datetime | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                       offset: Annotated[int, Query(ge=0)] = 0) -> list[audit.AuditEventRead]:
     events = await audit.query(session, principal.caller, actor_id=actor_id, unit_id=unit_id, region_id=region_id,
-                               since=since, until=until, limit=limit, offset=offset)
+                               since=since, until=until, limit=limit, offset=offset, kind=kind)
     return [audit.AuditEventRead.model_validate(e) for e in events]

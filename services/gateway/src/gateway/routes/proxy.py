@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import idempotency, policy
+from gateway.audit import disclosure
 from gateway.clients.services import Downstreams
 from gateway.identity import authenticate, client_address
 from shared import touched
@@ -130,10 +131,14 @@ async def _forward(request: Request, service: str, client: ServiceClient, downst
 
 
 def _note_object(request: Request, headers: Mapping[str, str]) -> None:
-    """Keep the region and unit of the object the service touched, for the audit event (never sent on)."""
+    """Keep the region and unit of the object the service touched, and what its answer handed out
+    (a read or export of people's results), for the audit event (never sent on)."""
     region, unit = headers.get(touched.REGION_HEADER), headers.get(touched.UNIT_HEADER)
     if region or unit:
         request.state.audit_object = {"region_id": region, "unit_id": unit}
+    disclosed = disclosure(headers)
+    if disclosed is not None:
+        request.state.audit_disclosure = disclosed
 
 
 async def _send_httpx(request: Request, service: str, client: ServiceClient, headers: dict[str, str],

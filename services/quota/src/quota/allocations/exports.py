@@ -24,6 +24,7 @@ from quota.allocations.service import get_run_or_raise
 from quota.clients.records import RecordsClient
 from shared.errors import UpstreamUnavailable
 from shared.service_auth import Caller
+from shared.touched import disclose
 from shared.xlsx import PERCENT, local_time, put, workbook, write_pairs, write_table, xlsx_response
 
 KIND_NAMES = {"township": "乡镇", "street": "街道", "department": "机关部门", "institution": "参公事业单位"}
@@ -205,5 +206,6 @@ async def report_xlsx(session: AsyncSession, records: RecordsClient, run_id: uui
             policy.get("leftover", "largest_remainder"), policy.get("leftover"))),
         ("单位数", len(rows)), ("年末总人数", headcount), ("优秀名额合计", slots),
     ], first_row=1, heading=title)
+    disclose("export", len(rows), run_id=run.id, region_id=run.region_id, year=run.year)
     return xlsx_response(book, f"allocation-{run.year}-{run.id}",
                          display_name=f"{run.year}年度优秀等次名额分配")

@@ -164,4 +164,4 @@ async def export(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, cal
     table = [[staff_no, name, day.isoformat(), STATUS_NAMES.get(status, status), note or ""]
              for staff_no, name, day, status, note in rows]
     return table_response(HEADERS, table, fmt=format, filename=f"attendance-{unit_id}-{period.code}", sheet="考勤",
-                          widths=(14, 10, 12, 8, 24))
+                          widths=(14, 10, 12, 8, 24), about={"unit_id": unit_id, "period": period.code})

@@ -187,7 +187,7 @@ async def export_roster(region_id: uuid.UUID, session: SessionDep, caller: Calle
     rows = await service.roster_on(session, region_id=region_id, on=day, caller=caller)
     return table_response(["工号", "姓名", "单位编码", "单位名称", "科室", "人员类别", "起始日期", "岗位"], rows,
                           fmt=format, filename=f"roster-{region_id}-{day.isoformat()}", sheet="花名册",
-                          widths=(14, 10, 10, 24, 14, 10, 12, 14))
+                          widths=(14, 10, 10, 24, 14, 10, 12, 14), about={"region_id": region_id, "on": day})
 
 
 @router.post("/persons", response_model=PersonRead, status_code=201, summary="Add a person to a unit")

@@ -76,7 +76,7 @@ async def export_tasks(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
              "是" if t.supervised else "", t.progress, t.status] for t in items]
     return table_response(["工号", "任务名称", "强度", "难度", "数量", "完成时限", "督办", "进度", "状态"], rows,
                           fmt=format, filename=f"tasks-{unit_id}-{period.code}", sheet="重点工作任务",
-                          widths=(14, 30, 8, 8, 8, 12, 6, 8, 10))
+                          widths=(14, 30, 8, 8, 8, 12, 6, 8, 10), about={"unit_id": unit_id, "period": period.code})
 
 
 @router.get("", response_model=TaskPage, summary="Tasks due in a period, of a unit or a person")

@@ -14,6 +14,7 @@ from scoring.bulletins.service import BulletinRead, BulletinSummary, DraftIn, Ed
 from scoring.procedure.clock import TodayDep
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
+from shared.touched import disclose
 
 router = APIRouter(prefix="/api/v1/scoring/regions/{region_id}/bulletins", tags=["bulletins"])
 Responses = dict[int | str, dict[str, Any]]
@@ -49,6 +50,7 @@ async def listing(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
 async def docx(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> Response:
     bulletin = await service.read_bulletin(session, region_id, bulletin_id, scope)
     name = f"bulletin-{bulletin.year}-{bulletin.number}" if bulletin.number else f"bulletin-draft-{bulletin_id}"
+    disclose("export", 1, region_id=region_id, bulletin_id=bulletin_id)
     return Response(render(bulletin), media_type=DOCX,
                     headers={"content-disposition": f'attachment; filename="{name}.docx"'})
 

@@ -36,7 +36,7 @@ from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, UpstreamUnavailable
 from shared.periods import parse_period
 from shared.service_auth import SYSTEM_CALLER, Caller
-from shared.touched import touch
+from shared.touched import disclose, touch
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["cadre file"])
 
@@ -215,8 +215,10 @@ def checked_reason(reason: str) -> str:
                     "and placement of a person; the read is recorded with its reason")
 async def read_file(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
                     reason: ReasonQuery) -> PersonFile:
-    return await person_file(session, request.app.state.neighbours, scope.caller, person_id, checked_reason(reason),
-                             date.today())
+    found = await person_file(session, request.app.state.neighbours, scope.caller, person_id, checked_reason(reason),
+                              date.today())
+    disclose("read", len(found.periods), person_id=person_id)
+    return found
 
 
 @router.get("/persons/{person_id}/file/reads", response_model=list[FileReadOut],

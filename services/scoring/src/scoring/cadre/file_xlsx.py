@@ -13,6 +13,7 @@ from scoring.cadre.file import READ_RESPONSES, PersonFile, ReasonQuery, checked_
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
 from shared.labels import ZH, label
+from shared.touched import disclose
 from shared.xlsx import (
     DAY,
     XLSX_RESPONSES,
@@ -76,4 +77,5 @@ async def read_file_xlsx(person_id: uuid.UUID, session: SessionDep, scope: Scope
                          reason: ReasonQuery) -> Response:
     found = await person_file(session, request.app.state.neighbours, scope.caller, person_id, checked_reason(reason),
                               date.today())
+    disclose("export", len(found.periods), person_id=person_id)
     return xlsx_response(file_book(found), f"file-{person_id}", display_name=f"{found.name}干部成长档案")

@@ -30,7 +30,7 @@ from shared.db import SessionDep
 from shared.errors import NotFound
 from shared.labels import ZH, label, label_of
 from shared.service_auth import Caller
-from shared.touched import touch
+from shared.touched import disclose, touch
 from shared.xlsx import XLSX_RESPONSES, grade_name, workbook, write_table, xlsx_response
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["use of results"])
@@ -124,6 +124,7 @@ async def list_xlsx(region_id: uuid.UUID, year: YearPath, list_name: ListPath, s
     write_table(book.create_sheet(label("action_list", list_name, ZH)), headers,
                 ([r.staff_no, r.name, r.unit_name, r.score, grade_name(r.grade),
                   "；".join(r.why)] for r in found.rows), widths=(14, 10, 20, 10, 8, 60), title=title)
+    disclose("export", len(found.rows), region_id=region_id, year=year, list_name=list_name)
     return xlsx_response(book, f"{list_name}-{year}", display_name=title)
 
 
@@ -132,4 +133,6 @@ async def list_xlsx(region_id: uuid.UUID, year: YearPath, list_name: ListPath, s
                     "and why, excellent; with names and units")
 async def list_json(region_id: uuid.UUID, year: YearPath, list_name: ListPath, session: SessionDep, scope: ScopeDep,
                     request: Request) -> ActionList:
-    return await _checked(request, scope, session, region_id, year, list_name)
+    found = await _checked(request, scope, session, region_id, year, list_name)
+    disclose("read", len(found.rows), region_id=region_id, year=year, list_name=list_name)
+    return found

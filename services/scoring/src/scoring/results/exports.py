@@ -37,6 +37,7 @@ from scoring.scope import Scope, scheme_or_404
 from shared.numbers import decimal_str
 from shared.periods import Period
 from shared.service_auth import Caller
+from shared.touched import disclose
 from shared.xlsx import (
     download,
     grade_name,
@@ -216,6 +217,7 @@ async def results_xlsx(session: AsyncSession, neighbours: Neighbours, scheme_id:
     ]
     # Recomposing and writing 2,000 rows takes a second or two: off the event loop.
     data = await asyncio.to_thread(_build, rows, title, stamped, rules, mean_load, who, names)
+    disclose("export", len(rows), scheme_id=scheme.id, period=close.period, version=close.version)
     return download(data, f"results-{'quarter' if quarter else 'year'}-{close.period}-v{close.version}",
                     display_name=f"{scheme.name}{period_name(close.period)}考核结果（第{close.version}版）")
 

@@ -31,6 +31,7 @@ from scoring.results.year import pay_bonus
 from scoring.scope import ScopeDep, objection_or_404, scheme_or_404
 from shared.db import SessionDep
 from shared.numbers import decimal_str
+from shared.touched import disclose
 from shared.xlsx import XLSX_RESPONSES
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["results"])
@@ -76,7 +77,9 @@ async def readiness(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep
                        422: {"description": "the period is not a quarter"}})
 async def bottom(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                  request: Request) -> BottomRead:
-    return await bottom_list(session, request.app.state.neighbours, scheme_id, period, scope)
+    found = await bottom_list(session, request.app.state.neighbours, scheme_id, period, scope)
+    disclose("read", sum(len(g.people) for g in found.groups), scheme_id=scheme_id, period=found.period)
+    return found
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/versions", response_model=list[CloseRead],
@@ -98,6 +101,7 @@ async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, 
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), close_.period,
                     scope.caller, items)
     close_read = await history.stale_one(session, service.close_read(close_), request.app.state.neighbours)
+    disclose("read", len(items), scheme_id=scheme_id, period=close_.period, version=close_.version)
     return ResultPage(close=close_read, items=items, total=total, limit=limit, offset=offset)
 
 
@@ -108,6 +112,8 @@ async def explanation(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.U
     explained = await service.explain(session, scheme_id, period, person_id, scope, version=version)
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), explained.period,
                     scope.caller, [explained])
+    if not scope.caller.is_person(person_id):  # one's own explanation is not an audited read
+        disclose("read", 1, scheme_id=scheme_id, period=explained.period, person_id=person_id)
     return explained
 
 
@@ -118,6 +124,7 @@ async def compare(close_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep,
     compared = await service.compare(session, request.app.state.neighbours, close_id, other_id, scope)
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, compared.scheme_id), compared.period,
                     scope.caller, compared.changes or [])
+    disclose("read", len(compared.changes or []), scheme_id=compared.scheme_id, period=compared.period)
     return compared
 
 

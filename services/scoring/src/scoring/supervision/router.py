@@ -25,6 +25,7 @@ from scoring.supervision.notices import (
 )
 from scoring.supervision.progress import ProgressRead
 from shared.db import SessionDep
+from shared.touched import disclose
 from shared.xlsx import XLSX, period_name, workbook, write_table, xlsx_response
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["supervision"])
@@ -124,7 +125,9 @@ async def region_progress(region_id: uuid.UUID, session: SessionDep, scope: Scop
     if format == "json":
         return read
     book = workbook()
-    write_table(book.create_sheet("督导进度"), progress.HEADERS, progress.sheet_rows(read), title=(
+    rows = progress.sheet_rows(read)
+    write_table(book.create_sheet("督导进度"), progress.HEADERS, rows, title=(
         f"{period_name(read.period)}各单位平时考核进度（截至{today.isoformat()}）"),
         widths=(20, 10, 20, 12, 12, 12, 6, 10, 6, 6, 10, 6, 6, 8, 8, 17, 17, 10, 24, 12, 30))
+    disclose("export", len(rows), region_id=region_id, period=read.period)
     return xlsx_response(book, f"progress-{region_id}-{read.period}", display_name=f"督导进度{read.period}")
