@@ -159,7 +159,7 @@ class TestRequestsPerCaller:
 class TestMetrics:
     async def test_without_a_token_configured_metrics_are_not_served(self, gateway_with: Gateway,
                                                                      world: World) -> None:
-        async with gateway_with() as limited:
+        async with gateway_with(metrics_token=None) as limited:
             refused(await limited.get("/metrics"), 404, "not_found")
             refused(await limited.get("/metrics", headers=world.headers["P"]), 404, "not_found")
 

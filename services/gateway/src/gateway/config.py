@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr
+from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
@@ -56,6 +56,11 @@ class GatewaySettings(BaseServiceSettings, ConnectionSettings):
     body_min_bytes_per_second: int = Field(default=1024, ge=0)
     # a bearer token Prometheus sends to the gateway's /metrics; unset, /metrics is 404 at the gateway
     metrics_token: SecretStr | None = None
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
     # proxies whose X-Forwarded-For is believed (JSON list of CIDRs); from any other peer it is ignored
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
     cors_origins: list[str] = Field(default_factory=list)
