@@ -24,7 +24,8 @@ from shared.testing import TEST_JWT_SECRET, TEST_SECRET
 ROOT = Path(__file__).resolve().parents[3]
 HEADER_SECONDS = 1.0
 LIMITS = {"GATEWAY_HEADER_TIMEOUT_SECONDS": str(HEADER_SECONDS), "GATEWAY_BODY_TIMEOUT_SECONDS": "3",
-          "GATEWAY_BODY_GRACE_SECONDS": "1", "GATEWAY_BODY_MIN_BYTES_PER_SECOND": "100"}
+          "GATEWAY_BODY_GRACE_SECONDS": "1", "GATEWAY_BODY_MIN_BYTES_PER_SECOND": "100",
+          "GATEWAY_MAX_HEADER_BYTES": "2000"}
 
 
 def free_port() -> int:
@@ -159,3 +160,22 @@ def test_an_idle_kept_alive_connection_still_serves_its_next_request(gateway_por
     conn.sendall(request)  # after more than the header deadline, within uvicorn's keep-alive (5 s)
     status, _, _, _ = read_answer(conn)
     assert status == 200
+
+
+def test_headers_that_never_end_are_cut_off_at_four_times_the_limit(gateway_port: int) -> None:
+    conn = connect(gateway_port)
+    conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Long: 1\r\n" * 400)  # 4.8 kB: not yet
+    conn.sendall(b"X-Long: 1\r\n" * 400)  # 9.6 kB: past 4 x 2000 bytes, and still no end in sight
+    status, headers, body, closed = read_answer(conn)
+    assert status == 431 and headers["connection"] == "close" and closed
+    assert json.loads(body)["code"] == "headers_too_large"
+
+
+def test_header_fields_are_counted_exactly(gateway_port: int) -> None:
+    conn = connect(gateway_port)
+    conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Long: 1\r\n" * 100 + b"\r\n")
+    status, _, body, _ = read_answer(conn)
+    assert status == 431 and json.loads(body)["limit_count"] == 100  # 101 fields: the app's exact count
+    conn = connect(gateway_port)
+    conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Long: 1\r\n" * 99 + b"\r\n")
+    assert read_answer(conn)[0] == 200

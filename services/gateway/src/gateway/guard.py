@@ -90,11 +90,12 @@ class BodyReader:
         if self.started is None:
             self.started = now
         try:
-            message = await asyncio.wait_for(self.receive(), max(self.wait(now), 0.0))
+            async with asyncio.timeout(max(self.wait(now), 0.0)):
+                message = await self.receive()
         except TimeoutError:
-            limits = self.limits
+            limits, elapsed = self.limits, time.monotonic() - self.started
             self.refused = RequestTimeout(
-                f"the body arrived too slowly: {self.size} bytes in {now - self.started:.0f} s (a body must arrive "
+                f"the body arrived too slowly: {self.size} bytes in {elapsed:.0f} s (a body must arrive "
                 f"within {limits.body_timeout_seconds:g} s, and after {limits.body_grace_seconds:g} s at "
                 f"{limits.body_min_bytes_per_second} bytes per second at least)")
             raise self.refused from None
@@ -124,6 +125,9 @@ class RequestGuardMiddleware:
             refusal = too_large(limit)
         if refusal is not None:
             await _refuse(refusal, scope, receive, send)
+            return
+        if not declared.strip(b"0") and not any(name == b"transfer-encoding" for name, _ in scope["headers"]):
+            await self.app(scope, receive, send)  # no body to count or time
             return
         reader = BodyReader(receive, limit, self.limits)
         started = False

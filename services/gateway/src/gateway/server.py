@@ -65,7 +65,6 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.in_headers = True
-        self.header_bytes = 0
         if self.header_deadline is None:
             self._arm()
 
