@@ -62,11 +62,16 @@ class TestBodySizePerRouteClass:
 
     async def test_an_ordinary_write_over_its_limit_is_413_naming_it(self, limited: httpx.AsyncClient,
                                                                       world: World) -> None:
-        body = refused(await limited.post("/api/v1/records/regions", headers=world.headers["P"],
-                                          content=b"{" + b" " * 1000 + b"}",
-                                          # declared: refused before a byte of the body is read
-                                          ), 413, "payload_too_large")
+        # declared in Content-Length: refused before a byte of the body is read
+        response = await limited.post("/api/v1/records/regions", headers=world.headers["P"],
+                                      content=b"{" + b" " * 1000 + b"}")
+        body = refused(response, 413, "payload_too_large")
         assert body["limit_bytes"] == 1000 and "1000 bytes" in body["detail"]
+        assert response.headers["connection"] == "close"
+        response = await limited.post("/api/v1/records/regions", content=b"{" + b" " * 1000 + b"}",
+                                      headers={**world.headers["P"], "accept-language": "zh"})
+        body = refused(response, 413, "payload_too_large")
+        assert body["detail"] == "请求内容超过该接口允许的大小。" and body["limit_bytes"] == 1000
         response = await limited.post("/api/v1/records/regions", headers={
             **world.headers["P"], "content-type": "application/json"}, content=chunks(1500))
         assert refused(response, 413, "payload_too_large")["limit_bytes"] == 1000
