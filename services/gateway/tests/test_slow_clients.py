@@ -118,7 +118,7 @@ def test_headers_that_trickle_in_get_a_408_and_the_connection_closed(gateway_por
     started = time.monotonic()
     trickle(conn, [b"GET /healthz HTTP/1.1\r\n", b"Host: x\r\n", *[b"X-Slow: 1\r\n"] * 3], every=0.4)
     problem = assert_timeout(read_answer(conn))
-    assert HEADER_SECONDS <= time.monotonic() - started < HEADER_SECONDS + 2
+    assert HEADER_SECONDS - 0.05 <= time.monotonic() - started < HEADER_SECONDS + 2  # (timers may fire a tick early)
     assert "headers did not arrive within 1 s" in str(problem["detail"])
 
 
@@ -135,7 +135,7 @@ def test_a_body_slower_than_the_minimum_rate_gets_a_408(gateway_port: int) -> No
     # 10 bytes, then one every 0.3 s: 100 bytes a second are asked after a second's grace
     trickle(conn, [head + b"username=a", *[b"a"] * 10], every=0.3)
     problem = assert_timeout(read_answer(conn))
-    assert 1.0 <= time.monotonic() - started < 4
+    assert 0.95 <= time.monotonic() - started < 4
     assert "too slowly" in str(problem["detail"])
 
 
@@ -147,7 +147,7 @@ def test_a_body_that_takes_longer_than_the_deadline_gets_a_408(gateway_port: int
     # 150 bytes a second keeps above the minimum rate; 5000 bytes would take 33 s, past the 3 s deadline
     trickle(conn, [head + b"username=", *[b"a" * 45] * 20], every=0.3)
     assert_timeout(read_answer(conn))
-    assert 3.0 <= time.monotonic() - started < 6
+    assert 2.95 <= time.monotonic() - started < 6
 
 
 def test_an_idle_kept_alive_connection_still_serves_its_next_request(gateway_port: int) -> None:
