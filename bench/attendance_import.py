@@ -55,8 +55,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         stack = start_stack(root / "home", root / "stack.log", extra_env={
-            "GATEWAY_MAX_BODY_BYTES": str(512 * 1024 * 1024), "GATEWAY_RATE_LIMIT": "1000000/minute",
-            "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "600"})
+            "GATEWAY_IMPORT_BODY_BYTES": str(512 * 1024 * 1024), "GATEWAY_BODY_TIMEOUT_SECONDS": "900",
+            "GATEWAY_RATE_LIMIT": "1000000/minute", "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "600"})
         try:
             stack.wait_ready(90)
             with httpx.Client(base_url=stack.gateway, timeout=600) as client:

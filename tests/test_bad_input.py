@@ -23,7 +23,7 @@ import pytest
 from kaohe.local import LocalStack, start_stack
 
 pytestmark = pytest.mark.stack
-LIMIT = 1024 * 1024  # the gateway's body limit here (GATEWAY_MAX_BODY_BYTES; 20 MiB by default)
+LIMIT = 1024 * 1024  # the gateway's body limit here, imports too (GATEWAY_WRITE_BODY_BYTES's default; imports 20 MiB)
 PROBLEM = "application/problem+json"
 
 
@@ -31,7 +31,7 @@ PROBLEM = "application/problem+json"
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("bad-input")
     running = start_stack(root / "home", root / "stack.log", extra_env={
-        "GATEWAY_RATE_LIMIT": "1000000/minute", "GATEWAY_MAX_BODY_BYTES": str(LIMIT)})
+        "GATEWAY_RATE_LIMIT": "1000000/minute", "GATEWAY_IMPORT_BODY_BYTES": str(LIMIT)})
     try:
         running.wait_ready(90)
         yield running

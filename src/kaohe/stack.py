@@ -136,7 +136,7 @@ def plan(settings: StackSettings, urls: dict[str, str], *, embedded: bool = Fals
         # The embedded default is a laptop's demo: a known first administrator, printed at start.
         env["KAOHE_ADMIN_USERNAME"], env["KAOHE_ADMIN_PASSWORD"] = DEMO_ADMIN
     if embedded:
-        # ... where one administrator loads a whole county's year in a minute (production keeps 1200/minute).
+        # ... where one administrator loads a whole county's year in a minute (production: 20/second;1200/minute).
         env.setdefault("GATEWAY_RATE_LIMIT", os.environ.get("GATEWAY_RATE_LIMIT", "12000/minute"))
     processes = parse_procfile(settings.procfile.read_text()).processes
     return Plan(env=env, gateway_url=f"{base}:{settings.gateway_port}", processes=processes)

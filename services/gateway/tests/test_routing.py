@@ -54,7 +54,7 @@ class TestRouting:
     async def test_an_oversized_body_is_refused_before_forwarding(self, records_app: FastAPI,
                                                                   database_urls: dict[str, str]) -> None:
         app = build_gateway_app(service_transports(("records", records_app)), database_url=database_urls["gateway"],
-                                max_body_bytes=1024)
+                                write_body_bytes=1024)
         async with running(app), asgi_client(app) as client:
             client.headers.update(await sign_in(client, *TEST_ADMIN))
             response = await client.post("/api/v1/records/persons", content=b"x" * 4096)

@@ -43,6 +43,7 @@ class AppError(Exception):
         errors: Sequence[dict[str, Any]] | None = None,
         code: str | None = None,
         extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
@@ -50,6 +51,7 @@ class AppError(Exception):
         if code is not None:
             self.code = code
         self.extra = extra or {}
+        self.headers = headers
 
 
 class BadRequest(AppError):
@@ -94,6 +96,18 @@ class PayloadTooLarge(AppError):
     status_code = 413
     code = "payload_too_large"
     title = "Payload too large"
+
+
+class RequestTimeout(AppError):
+    status_code = 408
+    code = "request_timeout"
+    title = "Request timeout"
+
+
+class HeadersTooLarge(AppError):
+    status_code = 431
+    code = "headers_too_large"
+    title = "Request header fields too large"
 
 
 class UpstreamUnavailable(AppError):
@@ -159,7 +173,7 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code >= 500:
         logger.warning("%s: %s", exc.code, exc.detail)
     return problem(exc.status_code, code=exc.code, title=exc.title, detail=exc.detail,
-                   errors=exc.errors, instance=request.url.path, extra=exc.extra)
+                   errors=exc.errors, instance=request.url.path, extra=exc.extra, headers=exc.headers)
 
 
 def validation_problem(raw: Sequence[Any], instance: str) -> JSONResponse:

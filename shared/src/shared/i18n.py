@@ -20,7 +20,7 @@ from shared.labels import CATALOGUE, DEFAULT_LANG, ZH
 
 lang_var: ContextVar[str] = ContextVar("lang", default=DEFAULT_LANG)
 
-FIXED_DETAIL_STATUSES = frozenset({401, 403, 404, 405, 409, 413, 429, 500, 503, 504})
+FIXED_DETAIL_STATUSES = frozenset({401, 403, 404, 405, 408, 409, 413, 429, 431, 500, 503, 504})
 _BY_STATUS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
               409: "conflict", 413: "payload_too_large", 422: "unprocessable", 429: "rate_limited",
               500: "internal_error", 503: "upstream_unavailable", 504: "upstream_timeout"}
@@ -34,6 +34,9 @@ _ZH_DETAILS = {
     "api_key_invalid": "接口密钥无效或已吊销。",
     "method_not_allowed": "该路径不支持此请求方法。",
     "rate_limited": "请求过于频繁，请稍后再试。",
+    "request_timeout": "请求发送过慢，连接已关闭。",
+    "headers_too_large": "请求头的字段过多或过大。",
+    "payload_too_large": "请求内容超过该接口允许的大小。",
     "database_unavailable": "请求未执行，请稍后重试。",
     "internal_error": "服务器处理请求失败，已记录日志。",
 }

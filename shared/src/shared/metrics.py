@@ -7,16 +7,19 @@ path, so the number of series stays small whatever the ids.
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import NotFound, Unauthorized
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -46,11 +49,20 @@ class Metrics:
 
         self.registry.register(PoolCollector())
 
-    def router(self) -> APIRouter:
+    def router(self, *, token: str | None = None, public: bool = True) -> APIRouter:
+        """``/metrics``: open (``public``, for a service no client reaches), or only to
+        ``Authorization: Bearer <token>`` — 401 without it, and 404 when no token is configured."""
         router = APIRouter(tags=["health"])
 
         @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-        async def metrics() -> Response:
+        async def metrics(authorization: Annotated[str | None, Header()] = None) -> Response:
+            if not public:
+                if not token:
+                    raise NotFound("no route /metrics")
+                scheme, _, sent = (authorization or "").partition(" ")
+                if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), token.encode()):
+                    raise Unauthorized("send the metrics token: Authorization: Bearer <GATEWAY_METRICS_TOKEN>",
+                                       code="metrics_token_invalid", headers={"www-authenticate": "Bearer"})
             return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
         return router

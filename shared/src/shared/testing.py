@@ -159,6 +159,7 @@ async def scoring_app(database_urls: dict[str, str], records_app: FastAPI,
 
 TEST_JWT_SECRET = "jwt-" + secrets.token_urlsafe(32)
 TEST_ADMIN = ("province", "province-admin-password")
+TEST_METRICS_TOKEN = "metrics-" + secrets.token_urlsafe(32)
 
 
 def build_gateway_app(transports: dict[str, httpx.AsyncBaseTransport], *, database_url: str,
@@ -176,6 +177,7 @@ def build_gateway_app(transports: dict[str, httpx.AsyncBaseTransport], *, databa
         "GATEWAY_JWT_SECRET": TEST_JWT_SECRET, "KAOHE_ADMIN_USERNAME": TEST_ADMIN[0],
         "KAOHE_ADMIN_PASSWORD": TEST_ADMIN[1], "argon2_memory_kib": 256, "argon2_time_cost": 1,
         "failure_delay_seconds": 0, "rate_limit": "100000/minute", "sign_in_rate_limit": "100000/minute",
+        "metrics_token": TEST_METRICS_TOKEN,
     }
     values.update(overrides)
     settings = GatewaySettings(**values)

@@ -2,13 +2,25 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr
-from pydantic_settings import SettingsConfigDict
+from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
 
 
-class GatewaySettings(BaseServiceSettings):
+class ConnectionSettings(BaseSettings):
+    """What the gateway's HTTP server needs before there is an app (gateway.server): the headers
+    of a request must arrive within ``header_timeout_seconds`` of its first byte (or of the
+    connection's opening), in at most ``max_header_bytes`` and ``max_header_count`` fields."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
+
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_header_count: int = Field(default=100, gt=0)
+    max_header_bytes: int = Field(default=16 * 1024, gt=0)
+
+
+class GatewaySettings(BaseServiceSettings, ConnectionSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
 
     database_url: str = Field(validation_alias=AliasChoices("GATEWAY_DATABASE_URL", "KAOHE_DATABASE_URL"))
@@ -24,7 +36,8 @@ class GatewaySettings(BaseServiceSettings):
     failure_delay_seconds: float = Field(default=0.5, ge=0)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_time_cost: int = Field(default=3, ge=1)
-    rate_limit: str = Field(default="1200/minute", description="per user or API key (limits syntax)")
+    # per user and per API key, each counted on its own (limits syntax; several joined by ";")
+    rate_limit: str = Field(default="20/second;1200/minute", description="per user or API key")
     sign_in_rate_limit: str = Field(default="30/minute", description="per client address")
 
     records_url: str = "http://127.0.0.1:8001"
@@ -33,7 +46,21 @@ class GatewaySettings(BaseServiceSettings):
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
-    max_body_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    # Request limits (gateway.guard): bodies of the import routes (…/import, …/stream) and of every
+    # other request (headers: ConnectionSettings); a body must arrive within body_timeout_seconds and, after
+    # body_grace_seconds, at body_min_bytes_per_second on average
+    import_body_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    write_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    body_timeout_seconds: float = Field(default=120.0, gt=0)
+    body_grace_seconds: float = Field(default=10.0, ge=0)
+    body_min_bytes_per_second: int = Field(default=1024, ge=0)
+    # a bearer token Prometheus sends to the gateway's /metrics; unset, /metrics is 404 at the gateway
+    metrics_token: SecretStr | None = None
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
     # proxies whose X-Forwarded-For is believed (JSON list of CIDRs); from any other peer it is ignored
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
     cors_origins: list[str] = Field(default_factory=list)

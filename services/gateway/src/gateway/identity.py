@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
-from limits import parse
+from limits import parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 
@@ -39,18 +40,27 @@ class RateLimited(AppError):
 
 
 class RateLimits:
-    """Fixed-window limits per caller (and per address for sign-in), in this process's memory."""
+    """Fixed-window limits per caller (each user and each API key on its own) and per address for
+    sign-in, in this process's memory: with several gateways each counts its own callers.
+
+    A refused request is not counted, and its 429 carries ``Retry-After``: the whole seconds, rounded
+    up, until every limit it broke admits a request again (at least 1)."""
 
     def __init__(self, per_caller: str, sign_in: str) -> None:
         self.limiter = FixedWindowRateLimiter(MemoryStorage())
-        self.per_caller = parse(per_caller)
-        self.sign_in = parse(sign_in)
+        self.per_caller = parse_many(per_caller)
+        self.sign_in = parse_many(sign_in)
 
     def check(self, key: str, *, sign_in: bool = False) -> None:
-        item = self.sign_in if sign_in else self.per_caller
-        if not self.limiter.hit(item, key):
-            retry = max(1, int(self.limiter.get_window_stats(item, key).reset_time - time.time()))
-            raise RateLimited(f"limit {item} reached; retry in {retry} s", extra={"retry_after": retry})
+        items = self.sign_in if sign_in else self.per_caller
+        broken = [item for item in items if not self.limiter.test(item, key)]
+        if broken:
+            now = time.time()
+            retry = max(1, *(math.ceil(self.limiter.get_window_stats(item, key).reset_time - now) for item in broken))
+            raise RateLimited(f"limit {'; '.join(map(str, broken))} reached; retry in {retry} s",
+                              extra={"retry_after": retry}, headers={"retry-after": str(retry)})
+        for item in items:
+            self.limiter.hit(item, key)
 
 
 class SignInThrottle:

@@ -16,6 +16,7 @@ from gateway.auth.service import ensure_first_admin
 from gateway.clients.services import build_downstreams
 from gateway.config import GatewaySettings, get_settings
 from gateway.db import SCHEMA
+from gateway.guard import Limits, RequestGuardMiddleware
 from gateway.headers import SecurityHeadersMiddleware
 from gateway.identity import RateLimits, SignInThrottle, TokenCache
 from gateway.routes import admin, auth, catalogue, health, me, me_events, me_mine, me_todo, me_unit, openapi, proxy
@@ -45,6 +46,8 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     settings = settings or get_settings()
     require_strong_secret("GATEWAY_JWT_SECRET", settings.jwt_secret)
     require_strong_secret("KAOHE_SERVICE_SECRET", settings.service_secret)
+    if settings.metrics_token is not None:
+        require_strong_secret("GATEWAY_METRICS_TOKEN", settings.metrics_token)
     configure_logging("gateway", settings.log_level)
 
     @asynccontextmanager
@@ -82,7 +85,9 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     metrics = Metrics("gateway")
     app.state.metrics = metrics
     app.add_middleware(proxy.ProxyMiddleware)
-    app.add_middleware(HostileInputMiddleware, limit=settings.max_body_bytes)
+    limits = Limits(**{name: getattr(settings, name) for name in Limits.__dataclass_fields__})
+    app.add_middleware(HostileInputMiddleware, limit=max(limits.import_body_bytes, limits.write_body_bytes))
+    app.add_middleware(RequestGuardMiddleware, limits=limits)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     if settings.cors_origins:
@@ -92,7 +97,8 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
-    app.include_router(metrics.router())
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.include_router(metrics.router(token=token, public=False))
     app.include_router(auth.router)
     app.include_router(me.router)
     app.include_router(catalogue.router)

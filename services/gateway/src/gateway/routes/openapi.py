@@ -35,9 +35,17 @@ BODY_ANSWERS = {
     400: "the body cannot be parsed, an Idempotency-Key is not 1 to 200 characters, or the path is not in its "
          "canonical form (a '.' or '..' segment, '//', a backslash or a control character, an encoded '.', '/' "
          "or '\\')",
-    413: "the body is larger than the gateway accepts",
+    413: "the body is larger than the gateway accepts for this route (an import or any other request); "
+         "`limit_bytes` says how large it may be",
     422: "the body breaks a rule, or the Idempotency-Key was first used for another request",
 }
+# Answers to any request at all, from the gateway's guards (gateway.guard, gateway.server).
+LIMIT_ANSWERS = {
+    408: "the headers or the body arrived too slowly; the connection is closed",
+    431: "too many header fields, or headers too large in all",
+}
+RETRY_AFTER = {"Retry-After": {"description": "whole seconds, rounded up, until a request is admitted again",
+                               "schema": {"type": "integer", "minimum": 1}}}
 PROXIED_ANSWERS = {504: "a service this request needs did not answer in time"}
 IDEMPOTENT_POST_ANSWERS = {409: "the first request with this Idempotency-Key has not finished yet"}
 
@@ -93,11 +101,21 @@ def merge(base: dict[str, Any], documents: Mapping[str, dict[str, Any] | None]) 
                           "x-missing-services": sorted(missing)}
     merged = document_problems(merged, every_operation=GATEWAY_ANSWERS, with_body=BODY_ANSWERS,
                                applies=_is_signed_in_route)
+    merged = document_problems(merged, every_operation=LIMIT_ANSWERS, with_body={413: BODY_ANSWERS[413]})
+    _document_retry_after(merged)
     proxied = tuple(f"/api/v1/{name}/" for name in documents)
     merged = document_problems(merged, every_operation=PROXIED_ANSWERS,
                                applies=lambda method, path: path.startswith(proxied))
     return plain_schema_names(document_problems(merged, every_operation=IDEMPOTENT_POST_ANSWERS,
                               applies=lambda method, path: method == "post" and path.startswith(proxied)))
+
+
+def _document_retry_after(document: dict[str, Any]) -> None:
+    for item in document["paths"].values():
+        for method in METHODS:
+            answer = item.get(method, {}).get("responses", {}).get("429")
+            if isinstance(answer, dict):
+                answer["headers"] = RETRY_AFTER
 
 
 def install_merged_openapi(app: FastAPI) -> None:

@@ -30,7 +30,6 @@ from shared.errors import (
     BadRequest,
     Forbidden,
     NotFound,
-    PayloadTooLarge,
     UpstreamTimeout,
     UpstreamUnavailable,
     problem,
@@ -46,28 +45,13 @@ FORWARDED_RESPONSE_HEADERS = ("content-type", "content-disposition", "etag", "lo
                               "retry-after", "cache-control")
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"request body is larger than the limit of {limit} bytes")
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body is larger than the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 class MethodNotAllowed(AppError):
     status_code = 405
     code = "method_not_allowed"
     title = "Method not allowed"
 
     def __init__(self, detail: str, *, allow: list[str]) -> None:
-        super().__init__(detail)
-        self.allow = allow
+        super().__init__(detail, headers={"allow": ", ".join(allow)})
 
 
 async def proxy(request: Request, service: str) -> Response:
@@ -92,7 +76,7 @@ async def proxy(request: Request, service: str) -> Response:
     client = downstreams.get(service)
     if client is None:
         raise NotFound(f"no service named {service!r}")
-    body = await _read_body(request, request.app.state.settings.max_body_bytes)
+    body = await request.body()  # its size and pace are limited by gateway.guard
     key = request.headers.get("idempotency-key")
     if key and request.method == "POST" and rule.replayable:
         if not 1 <= len(key) <= 200:
@@ -248,6 +232,5 @@ class ProxyMiddleware:
             response = await proxy(request, path.split("/", 4)[3])
         except AppError as exc:
             response = problem(exc.status_code, code=exc.code, title=exc.title, detail=exc.detail,
-                               errors=exc.errors, instance=path, extra=exc.extra,
-                               headers={"allow": ", ".join(exc.allow)} if isinstance(exc, MethodNotAllowed) else None)
+                               errors=exc.errors, instance=path, extra=exc.extra, headers=exc.headers)
         await response(scope, receive, send)
