@@ -11,8 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
+from kaohe.stack import all_ready
 from shared.embedded_pg import free_port
 
 SERVICES = ("gateway", "records", "scoring", "quota")
@@ -38,20 +37,25 @@ class LocalStack:
     def child_pids(self) -> list[int]:
         return [int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", self.output())]
 
+    def pid(self, process: str) -> int:
+        """The pid of ``process`` as last started (the launcher restarts one that dies)."""
+        return self.pids(process)[-1]
+
+    def pids(self, process: str) -> list[int]:
+        return [int(pid) for pid in re.findall(rf"\| {process} started \(pid=(\d+)\)", self.output())]
+
     def service_secret(self) -> str:
         return (self.home / "service-secret").read_text().strip()
 
     def wait_ready(self, within: float = 60.0) -> float:
-        """Seconds until the gateway's /readyz is green; raises if the stack died or timed out."""
+        """Seconds until the gateway's /readyz is green with every service; raises if the stack died or timed
+        out."""
         started = time.monotonic()
         while time.monotonic() - started < within:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the stack exited early:\n{self.output()[-3000:]}")
-            try:
-                if httpx.get(f"{self.gateway}/readyz", timeout=2).status_code == 200:
-                    return time.monotonic() - started
-            except httpx.HTTPError:
-                pass
+            if all_ready(self.gateway):
+                return time.monotonic() - started
             time.sleep(0.25)
         raise TimeoutError(f"not ready within {within} s:\n{self.output()[-3000:]}")
 
