@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,3 +90,19 @@ def start_stack(home: Path, log: Path, ports: dict[str, int] | None = None,
         process = subprocess.Popen([str(kaohe), "run"], stdout=out, stderr=subprocess.STDOUT, env=env,
                                    cwd=home.parent)
     return LocalStack(process=process, log=log, home=home, ports=ports)
+
+
+@contextmanager
+def running_stack(home: Path, log: Path, *, within: float = 90.0,
+                  extra_env: dict[str, str] | None = None) -> Iterator[LocalStack]:
+    """``start_stack`` until every service is ready; Ctrl-C at the end (a kill should that hang)."""
+    stack = start_stack(home, log, extra_env=extra_env)
+    try:
+        stack.wait_ready(within)
+        yield stack
+    finally:
+        try:
+            stack.interrupt()
+        finally:
+            if stack.process.poll() is None:
+                stack.process.kill()

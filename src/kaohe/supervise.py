@@ -86,23 +86,26 @@ class Supervisor:
 
     def loop(self) -> int | None:
         """Run until SIGINT or SIGTERM, then stop every process (SIGTERM, SIGKILL after ``kill_wait``)."""
-        signal.signal(signal.SIGINT, self._on_signal)
-        signal.signal(signal.SIGTERM, self._on_signal)
-        for watched in self.watched.values():
-            self._start(watched)
-        while self._stopping is None or any(w.alive for w in self.watched.values()):
-            try:
-                self._handle(self.events.get(timeout=0.1))
-            except queue.Empty:
-                pass
-            now = time.monotonic()
-            if self._stopping is None:
-                for watched in self.watched.values():
-                    if watched.due is not None and watched.due <= now:
-                        self._start(watched)
-            elif not self._killed and now - self._stopping > self.kill_wait:
-                self._killed = True
-                self._signal_all(signal.SIGKILL)
+        previous = {signum: signal.signal(signum, self._on_signal) for signum in SIGNAL_CODES}
+        try:
+            for watched in self.watched.values():
+                self._start(watched)
+            while self._stopping is None or any(w.alive for w in self.watched.values()):
+                try:
+                    self._handle(self.events.get(timeout=0.1))
+                except queue.Empty:
+                    pass
+                now = time.monotonic()
+                if self._stopping is None:
+                    for watched in self.watched.values():
+                        if watched.due is not None and watched.due <= now:
+                            self._start(watched)
+                elif not self._killed and now - self._stopping > self.kill_wait:
+                    self._killed = True
+                    self._signal_all(signal.SIGKILL)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         return self.returncode
 
     def stop(self, returncode: int = 0) -> None:
