@@ -74,6 +74,7 @@ class Supervisor:
         self.events: queue.Queue[Message] = queue.Queue()
         self.watched: dict[str, Watched] = {}
         self._colours = get_colours()
+        self._requested: tuple[str, int] | None = None  # why and with which code to stop, from any thread
         self._stopping: float | None = None
         self._killed = False
         self.printer.width = len(SYSTEM)
@@ -95,6 +96,8 @@ class Supervisor:
                     self._handle(self.events.get(timeout=0.1))
                 except queue.Empty:
                     pass
+                if self._requested is not None and self._stopping is None:
+                    self._stop(*self._requested)
                 now = time.monotonic()
                 if self._stopping is None:
                     for watched in self.watched.values():
@@ -108,16 +111,19 @@ class Supervisor:
                 signal.signal(signum, handler)
         return self.returncode
 
-    def stop(self, returncode: int = 0) -> None:
-        if self._stopping is not None:
-            return
+    def stop(self, returncode: int = 0, why: str = "stop requested") -> None:
+        """Ask the loop to stop every process (safe from a signal handler or another thread)."""
+        if self._requested is None:
+            self._requested = (why, returncode)
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self.stop(SIGNAL_CODES.get(signum, 128 + signum), f"{signal.Signals(signum).name} received")
+
+    def _stop(self, why: str, returncode: int) -> None:
+        self._say(why)
         self._stopping = time.monotonic()
         self.returncode = returncode
         self._signal_all(signal.SIGTERM)
-
-    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        self._say(f"{signal.Signals(signum).name} received")
-        self.stop(SIGNAL_CODES.get(signum, 128 + signum))
 
     def _start(self, watched: Watched) -> None:
         watched.due, watched.pid, watched.alive = None, None, True
@@ -140,7 +146,7 @@ class Supervisor:
             watched.pid = message.data["pid"]
             self._say(f"{message.name} started (pid={watched.pid})")
             if self._stopping is not None:
-                self._send(message.name, watched.pid, signal.SIGTERM)
+                self._send(message.name, watched.pid, signal.SIGKILL if self._killed else signal.SIGTERM)
         elif message.type == "stop":
             watched.alive, watched.pid = False, None
             code, ran = message.data["returncode"], time.monotonic() - watched.started
