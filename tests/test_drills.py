@@ -69,6 +69,7 @@ async def test_database_outage_under_writes(stack: LocalStack) -> None:
     finally:
         database.start()
     recovered = wait_for(f"{stack.gateway}/readyz", 200, 30)
+    stack.wait_ready(30)  # the gateway is ready on its own database; the services too
     write(20)
     client.close()
     conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{stack.ports['pg']}/kaohe")
