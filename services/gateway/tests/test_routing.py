@@ -67,19 +67,36 @@ class TestReadiness:
         response = await gateway.get("/readyz")
         assert response.status_code == 200
         assert set(response.json()["checks"]) == {"database", "migrations", "records", "scoring", "quota"}
+        assert (response.json()["status"], response.json()["degraded"]) == ("ready", [])
 
-    async def test_503_naming_the_service_that_is_down(self, records_app: FastAPI, quota_app: FastAPI,
-                                                       database_urls: dict[str, str]) -> None:
+    async def test_a_service_down_is_degraded_naming_it_and_only_its_routes_503(
+            self, records_app: FastAPI, quota_app: FastAPI, database_urls: dict[str, str]) -> None:
         # scoring gets no in-process transport: its URL is a closed local port.
         transports = service_transports(("records", records_app), ("quota", quota_app))
         app = build_gateway_app(transports, database_url=database_urls["gateway"],
                                 scoring_url=f"http://127.0.0.1:{_closed_port()}")
         async with running(app), asgi_client(app) as client:
             response = await client.get("/readyz")
+            client.headers.update(await sign_in(client, *TEST_ADMIN))
+            scoring = await client.get("/api/v1/scoring/version")
+            records = await client.get("/api/v1/records/version")
+        assert response.status_code == 200  # the gateway still serves records and quota
+        body = response.json()
+        assert (body["status"], body["degraded"]) == ("degraded", ["scoring"])
+        assert body["checks"]["scoring"]["ok"] is False
+        assert body["checks"]["records"]["ok"] is True and body["checks"]["database"]["ok"] is True
+        assert (scoring.status_code, scoring.json()["code"]) == (503, "upstream_unavailable")
+        assert records.status_code == 200
+
+    async def test_503_when_its_own_database_is_down(self, records_app: FastAPI) -> None:
+        app = build_gateway_app(service_transports(("records", records_app)),
+                                database_url=f"postgresql://kaohe_gateway@127.0.0.1:{_closed_port()}/kaohe")
+        async with running(app), asgi_client(app) as client:
+            response = await client.get("/readyz")
+            alive = await client.get("/healthz")
         assert response.status_code == 503
-        checks = response.json()["checks"]
-        assert checks["scoring"]["ok"] is False
-        assert checks["records"]["ok"] is True
+        assert response.json()["status"] == "not_ready" and response.json()["checks"]["database"]["ok"] is False
+        assert alive.status_code == 200  # liveness does not depend on the database
 
 
 def _closed_port() -> int:

@@ -2,12 +2,15 @@
 
 ``/healthz`` answers as long as the process serves requests and touches nothing.
 ``/readyz`` answers 200 only when the service can do its work: for a database service,
-the database answers and its schema is at the migration head the code expects.
+the database answers and its schema is at the migration head the code expects. Checks named
+``degradable`` (the gateway's downstream services) do not fail readiness: while one is down the
+answer stays 200, says ``"status": "degraded"`` and lists it in ``degraded``; only its routes
+are refused, with 503.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 ReadinessCheck = Callable[[Request], Awaitable[dict[str, Any]]]
 
 
-def health_router(service: str, readiness: ReadinessCheck) -> APIRouter:
+def health_router(service: str, readiness: ReadinessCheck, *, degradable: Collection[str] = ()) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="Liveness: the process is serving")
@@ -29,8 +32,13 @@ def health_router(service: str, readiness: ReadinessCheck) -> APIRouter:
                 responses={503: {"description": "not ready; the body says which check failed"}})
     async def readyz(request: Request) -> JSONResponse:
         checks = await readiness(request)
-        ready = all(check.get("ok") for check in checks.values())
-        body = {"status": "ready" if ready else "not_ready", "service": service, "checks": checks}
+        failed = [name for name, check in checks.items() if not check.get("ok")]
+        ready = all(name in degradable for name in failed)
+        body: dict[str, Any] = {
+            "status": "not_ready" if not ready else "degraded" if failed else "ready",
+            "service": service, "checks": checks}
+        if degradable:
+            body["degraded"] = [name for name in failed if name in degradable]
         return JSONResponse(body, status_code=200 if ready else 503)
 
     return router

@@ -1,4 +1,11 @@
-"""Gateway probes: ``/readyz`` reports every downstream and is 503 while any is down."""
+"""Gateway probes: ``/readyz`` reports every downstream service.
+
+It is 503 only when the gateway itself cannot work (its database down or not migrated). A service
+that is down leaves it 200 with ``"status": "degraded"``, the service in ``degraded`` and its check
+``ok: false``: the other services' routes keep serving, and that service's routes answer 503
+``upstream_unavailable`` until it is back. Taking the whole gateway out of a load balancer because
+one service restarts would turn one service's outage into everyone's.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from typing import Any
 import httpx
 from fastapi import Request
 
-from gateway.clients.services import Downstreams
+from gateway.clients.services import SERVICES, Downstreams
 from gateway.db import SCHEMA
 from shared.health import database_readiness, health_router
 
@@ -40,4 +47,4 @@ async def readiness(request: Request) -> dict[str, Any]:
     return {**own, **dict(zip(names, results, strict=True))}
 
 
-router = health_router("gateway", readiness)
+router = health_router("gateway", readiness, degradable=SERVICES)
