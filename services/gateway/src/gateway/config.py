@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr
+from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
@@ -32,6 +32,8 @@ class GatewaySettings(BaseServiceSettings):
     quota_url: str = "http://127.0.0.1:8003"
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    # how long an Idempotency-Key stays "in flight" before a retry may take it over (its gateway died)
+    idempotency_lease_seconds: float = Field(default=15.0, gt=0)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
     max_body_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     # proxies whose X-Forwarded-For is believed (JSON list of CIDRs); from any other peer it is ignored
@@ -39,6 +41,13 @@ class GatewaySettings(BaseServiceSettings):
     cors_origins: list[str] = Field(default_factory=list)
     # a long poll of /me/events (?wait=) asks the services again this often until something arrives
     events_poll_seconds: float = Field(default=2.0, gt=0, le=30)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_request(self) -> GatewaySettings:
+        if self.idempotency_lease_seconds <= self.upstream_timeout_seconds:
+            raise ValueError("GATEWAY_IDEMPOTENCY_LEASE_SECONDS must be longer than GATEWAY_UPSTREAM_TIMEOUT_SECONDS, "
+                             "or a retry could take over a request that is still running")
+        return self
 
 
 @lru_cache

@@ -4,6 +4,13 @@ The first POST with a key is forwarded and its answer kept (24 hours); a retry w
 key, caller, route and body gets that answer again, marked ``Idempotent-Replayed: true``, and
 nothing is created twice. The same key with another body is a 422; a retry while the first is
 still running is a 409. A 5xx answer is not kept, so the retry really runs again.
+
+A key is "in flight" only for its lease (``GATEWAY_IDEMPOTENCY_LEASE_SECONDS``, a little longer
+than the upstream timeout, so a live request has been answered or given up by then): a gateway
+that died mid-request leaves its key claimed, and the first retry after the lease takes it over
+and sends the request again. The key goes to the service with it, and the service keeps the keys
+of the writes it committed (``shared.idempotency``): if the dead gateway's write went through,
+the service answers the retry with that write's answer instead of writing again.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
@@ -34,7 +41,7 @@ class KeyInFlight(Conflict):
 
 
 async def once(sessionmaker: async_sessionmaker[AsyncSession], *, key: str, subject: str, method: str, path: str,
-               body: bytes, send: Callable[[], Awaitable[Response]]) -> Response:
+               body: bytes, send: Callable[[], Awaitable[Response]], lease: timedelta) -> Response:
     digest = hashlib.sha256(body).hexdigest()
     now = datetime.now(UTC)
     async with sessionmaker() as session:
@@ -52,11 +59,26 @@ async def once(sessionmaker: async_sessionmaker[AsyncSession], *, key: str, subj
                 raise KeyInFlight("retry in a moment")
             if (first.method, first.path, first.body_hash) != (method, path, digest):
                 raise KeyReused(f"the key was first used for {first.method} {first.path} with another body")
-            if first.status is None:
+            if first.status is not None:
+                return Response(first.body or b"", status_code=first.status, media_type=first.content_type,
+                                headers={"idempotent-replayed": "true"})
+            if not await _take_over(session, key, subject, lease):
                 raise KeyInFlight("the first request with this key has not finished; retry in a moment")
-            headers = {"idempotent-replayed": "true"}
-            return Response(first.body or b"", status_code=first.status, media_type=first.content_type,
-                            headers=headers)
+    return await _send_once(sessionmaker, key, subject, send)
+
+
+async def _take_over(session: AsyncSession, key: str, subject: str, lease: timedelta) -> bool:
+    """An in-flight key whose lease ran out (its gateway died) passes to this request, and to one only."""
+    taken = await session.scalar(
+        update(IdempotencyKey).where(IdempotencyKey.key == key, IdempotencyKey.subject == subject,
+                                     IdempotencyKey.status.is_(None), IdempotencyKey.created_at < func.now() - lease)
+        .values(created_at=func.now()).returning(IdempotencyKey.key))
+    await session.commit()
+    return taken is not None
+
+
+async def _send_once(sessionmaker: async_sessionmaker[AsyncSession], key: str, subject: str,
+                     send: Callable[[], Awaitable[Response]]) -> Response:
     try:
         response = await send()
     except BaseException:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
+from datetime import timedelta
 
 import aiohttp
 import httpx
@@ -79,7 +80,8 @@ async def proxy(request: Request, service: str) -> Response:
     client = downstreams.get(service)
     if client is None:
         raise NotFound(f"no service named {service!r}")
-    body = await _read_body(request, request.app.state.settings.max_body_bytes)
+    settings = request.app.state.settings
+    body = await _read_body(request, settings.max_body_bytes)
     key = request.headers.get("idempotency-key")
     if key and request.method == "POST" and rule.replayable:
         if not 1 <= len(key) <= 200:
@@ -90,7 +92,7 @@ async def proxy(request: Request, service: str) -> Response:
 
         return await idempotency.once(request.app.state.sessionmaker, key=key, subject=caller.subject,
                                       method=request.method, path=str(request.url.path) + "?" + request.url.query,
-                                      body=body, send=send)
+                                      body=body, send=send, lease=timedelta(seconds=settings.idempotency_lease_seconds))
     return await _forward(request, service, client, downstreams, caller, body)
 
 
