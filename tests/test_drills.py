@@ -83,7 +83,7 @@ async def test_database_outage_under_writes(stack: LocalStack) -> None:
     recovered = wait_for(f"{stack.gateway}/readyz", 200, 30)
     write(20)
     client.close()
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{stack.ports['pg']}/kaohe")
+    conn = await asyncpg.connect(stack.database_url())
     try:
         stored = [r["code"] for r in await conn.fetch("SELECT code FROM records.units WHERE code = ANY($1::text[])",
                                                       acknowledged)]

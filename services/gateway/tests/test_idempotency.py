@@ -99,7 +99,7 @@ def keyed_post(world: World, code: str, key: str) -> tuple[bytes, dict[str, str]
 
 
 async def test_a_key_left_in_flight_is_taken_over_after_its_lease(gateway_app: FastAPI, world: World) -> None:
-    lease = timedelta(seconds=gateway_app.state.settings.idempotency_lease_seconds)
+    lease = timedelta(seconds=gateway_app.state.settings.idempotency_lease)
     async with asgi_client(gateway_app) as client:
         me = await whoami(client, world.headers["P"])
         fresh, stale = f"k-{uuid.uuid4()}", f"k-{uuid.uuid4()}"
@@ -123,7 +123,7 @@ async def test_a_key_left_in_flight_is_taken_over_after_its_lease(gateway_app: F
 async def test_a_write_the_dead_gateway_committed_is_not_written_again(gateway_app: FastAPI, records_app: FastAPI,
                                                                       world: World) -> None:
     key, code = f"k-{uuid.uuid4()}", uuid.uuid4().hex[:8]
-    lease = timedelta(seconds=gateway_app.state.settings.idempotency_lease_seconds)
+    lease = timedelta(seconds=gateway_app.state.settings.idempotency_lease)
     async with asgi_client(gateway_app) as client:
         me = await whoami(client, world.headers["P"])
         body, headers = keyed_post(world, code, key)

@@ -32,8 +32,9 @@ class GatewaySettings(BaseServiceSettings):
     quota_url: str = "http://127.0.0.1:8003"
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0)
-    # how long an Idempotency-Key stays "in flight" before a retry may take it over (its gateway died)
-    idempotency_lease_seconds: float = Field(default=15.0, gt=0)
+    # how long an Idempotency-Key stays "in flight" before a retry may take it over (its gateway died);
+    # unset: 5 s more than the upstream timeout, so a live request has been answered or given up by then
+    idempotency_lease_seconds: float | None = Field(default=None, gt=0)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
     max_body_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     # proxies whose X-Forwarded-For is believed (JSON list of CIDRs); from any other peer it is ignored
@@ -42,9 +43,13 @@ class GatewaySettings(BaseServiceSettings):
     # a long poll of /me/events (?wait=) asks the services again this often until something arrives
     events_poll_seconds: float = Field(default=2.0, gt=0, le=30)
 
+    @property
+    def idempotency_lease(self) -> float:
+        return self.idempotency_lease_seconds or self.upstream_timeout_seconds + 5
+
     @model_validator(mode="after")
     def _lease_outlasts_a_request(self) -> GatewaySettings:
-        if self.idempotency_lease_seconds <= self.upstream_timeout_seconds:
+        if self.idempotency_lease_seconds is not None and self.idempotency_lease_seconds <= self.upstream_timeout_seconds:
             raise ValueError("GATEWAY_IDEMPOTENCY_LEASE_SECONDS must be longer than GATEWAY_UPSTREAM_TIMEOUT_SECONDS, "
                              "or a retry could take over a request that is still running")
         return self

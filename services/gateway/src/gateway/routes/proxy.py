@@ -92,7 +92,7 @@ async def proxy(request: Request, service: str) -> Response:
 
         return await idempotency.once(request.app.state.sessionmaker, key=key, subject=caller.subject,
                                       method=request.method, path=str(request.url.path) + "?" + request.url.query,
-                                      body=body, send=send, lease=timedelta(seconds=settings.idempotency_lease_seconds))
+                                      body=body, send=send, lease=timedelta(seconds=settings.idempotency_lease))
     return await _forward(request, service, client, downstreams, caller, body)
 
 
