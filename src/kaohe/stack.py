@@ -20,9 +20,9 @@ from importlib import import_module
 from pathlib import Path
 
 import httpx
-from sqlalchemy.engine import make_url
 from honcho.environ import parse_procfile
 from honcho.manager import Manager
+from sqlalchemy.engine import make_url
 
 from kaohe.config import StackSettings
 from shared.embedded_pg import EmbeddedPostgres

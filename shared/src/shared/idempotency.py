@@ -51,7 +51,7 @@ class KeyApplied(Conflict):
     title = "The request with this Idempotency-Key was applied, but its answer was not kept"
 
 
-class Replayed(Exception):  # noqa: N818 - not an error: the kept answer, sent again
+class Replayed(Exception):
     def __init__(self, status: int, content_type: str | None, body: bytes) -> None:
         super().__init__(status)
         self.response = Response(body, status_code=status, media_type=content_type,

@@ -49,7 +49,8 @@ class GatewaySettings(BaseServiceSettings):
 
     @model_validator(mode="after")
     def _lease_outlasts_a_request(self) -> GatewaySettings:
-        if self.idempotency_lease_seconds is not None and self.idempotency_lease_seconds <= self.upstream_timeout_seconds:
+        lease = self.idempotency_lease_seconds
+        if lease is not None and lease <= self.upstream_timeout_seconds:
             raise ValueError("GATEWAY_IDEMPOTENCY_LEASE_SECONDS must be longer than GATEWAY_UPSTREAM_TIMEOUT_SECONDS, "
                              "or a retry could take over a request that is still running")
         return self
