@@ -16,7 +16,9 @@ the service answers the retry with that write's answer instead of writing again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
@@ -25,9 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
 from gateway.models import IdempotencyKey
-from shared.errors import Conflict, Unprocessable
+from shared.errors import Conflict, DatabaseUnavailable, Unprocessable, database_down
 
 KEEP = timedelta(hours=24)
+logger = logging.getLogger("gateway.idempotency")
 
 
 class KeyReused(Unprocessable):
@@ -40,11 +43,23 @@ class KeyInFlight(Conflict):
     title = "A request with this Idempotency-Key is still being handled"
 
 
+@asynccontextmanager
+async def _database(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session whose lost database is a 503 problem (this runs outside the app's error handlers)."""
+    try:
+        async with sessionmaker() as session:
+            yield session
+    except Exception as exc:
+        if database_down(exc):
+            raise DatabaseUnavailable("the gateway's database is unavailable; retry shortly") from exc
+        raise
+
+
 async def once(sessionmaker: async_sessionmaker[AsyncSession], *, key: str, subject: str, method: str, path: str,
                body: bytes, send: Callable[[], Awaitable[Response]], lease: timedelta) -> Response:
     digest = hashlib.sha256(body).hexdigest()
     now = datetime.now(UTC)
-    async with sessionmaker() as session:
+    async with _database(sessionmaker) as session:
         await session.execute(delete(IdempotencyKey).where(IdempotencyKey.key == key,
                                                            IdempotencyKey.subject == subject,
                                                            IdempotencyKey.created_at < now - KEEP))
@@ -79,6 +94,9 @@ async def _take_over(session: AsyncSession, key: str, subject: str, lease: timed
 
 async def _send_once(sessionmaker: async_sessionmaker[AsyncSession], key: str, subject: str,
                      send: Callable[[], Awaitable[Response]]) -> Response:
+    """Send, then keep the answer; a 5xx or a failure is forgotten so that a retry runs again. Should the
+    database be lost meanwhile, the answer is still given and the key stays in flight until its lease
+    runs out (the service keeps the write's answer, if there was a write)."""
     try:
         response = await send()
     except BaseException:
@@ -87,17 +105,24 @@ async def _send_once(sessionmaker: async_sessionmaker[AsyncSession], key: str, s
     if response.status_code >= 500:
         await _forget(sessionmaker, key, subject)
         return response
-    async with sessionmaker() as session:
-        await session.execute(update(IdempotencyKey).where(IdempotencyKey.key == key,
-                                                           IdempotencyKey.subject == subject)
-                              .values(status=response.status_code, content_type=response.headers.get("content-type"),
-                                      body=bytes(response.body)))
-        await session.commit()
+    try:
+        async with _database(sessionmaker) as session:
+            await session.execute(update(IdempotencyKey).where(IdempotencyKey.key == key,
+                                                               IdempotencyKey.subject == subject)
+                                  .values(status=response.status_code,
+                                          content_type=response.headers.get("content-type"),
+                                          body=bytes(response.body)))
+            await session.commit()
+    except DatabaseUnavailable:
+        logger.warning("the answer to a keyed request could not be kept; its key is released after its lease")
     return response
 
 
 async def _forget(sessionmaker: async_sessionmaker[AsyncSession], key: str, subject: str) -> None:
-    async with sessionmaker() as session:
-        await session.execute(delete(IdempotencyKey).where(IdempotencyKey.key == key,
-                                                           IdempotencyKey.subject == subject))
-        await session.commit()
+    try:
+        async with _database(sessionmaker) as session:
+            await session.execute(delete(IdempotencyKey).where(IdempotencyKey.key == key,
+                                                               IdempotencyKey.subject == subject))
+            await session.commit()
+    except DatabaseUnavailable:
+        logger.warning("a failed keyed request could not be forgotten; its key is released after its lease")
