@@ -23,7 +23,7 @@ import asyncpg
 import httpx
 import pytest
 
-from gateway.config import GatewaySettings
+from gateway.config import LEASE_MARGIN_SECONDS, GatewaySettings
 from kaohe.config import StackSettings
 from kaohe.local import LocalStack, free_ports, start_stack
 from kaohe.stack import migrate, plan
@@ -93,6 +93,8 @@ class KeyedWrites:
         if response.status_code >= 400:
             assert response.headers["content-type"] == "application/problem+json"
         write.acknowledged = response.status_code == 201
+        if response.status_code != 201:
+            await asyncio.sleep(0.5)  # a client backs off while the stack is unwell
 
     async def load(self, stop: asyncio.Event) -> None:
         """One client writing new honours until ``stop``."""
@@ -111,10 +113,16 @@ class KeyedWrites:
         """Every unanswered write again with its key, until all are acknowledged; the seconds it took."""
         self.phase = "retries"
         started = time.monotonic()
+        clients = asyncio.Semaphore(8)
+
+        async def again(write: Write) -> None:
+            async with clients:
+                await self.send(write)
+
         while pending := self.unanswered():
-            assert time.monotonic() - started < within, f"{len(pending)} writes still unanswered"
-            await asyncio.gather(*(self.send(w) for w in pending))
-            await asyncio.sleep(0.5)
+            assert time.monotonic() - started < within, \
+                f"{len(pending)} writes still unanswered; the retries were answered {self.answers('retries')}"
+            await asyncio.gather(*(again(w) for w in pending))
         return time.monotonic() - started
 
     async def rows(self, database_url: str) -> dict[str, int]:
@@ -169,6 +177,8 @@ async def stopped_all(stop: asyncio.Event, workers: list[asyncio.Task[None]]) ->
 
 
 OUTAGE_SECONDS = 30
+# the default lease: a key left in flight by a failed request is taken over after it
+LEASE = GatewaySettings.model_fields["upstream_timeout_seconds"].default + LEASE_MARGIN_SECONDS
 WRITERS = 4
 
 
@@ -181,8 +191,8 @@ async def test_database_outage_under_writes(stack: LocalStack, drill_report: Cal
     try:
         await until_count(lambda: writes.acknowledged() >= 40, 60, "writes before the outage")
         before = writes.acknowledged()
-        writes.phase = "outage"
         await asyncio.to_thread(database.stop)
+        writes.phase = "outage"
         stopped = time.monotonic()
         try:
             await until_count(lambda: sum(writes.statuses["outage"].values()) >= 10, 30, "writes during the outage")
@@ -197,10 +207,11 @@ async def test_database_outage_under_writes(stack: LocalStack, drill_report: Cal
         await until_count(lambda: writes.acknowledged() >= mark + 40, 60, "writes after the outage")
     finally:
         await stopped_all(stop, workers)
-    # During the outage a write is refused with a clear 503 problem.
-    assert all(status.startswith("503") for status in writes.statuses["outage"]), writes.statuses["outage"]
+    # During the outage a write is refused with a clear 503 problem (a 201 only for one committed just before).
+    assert all(s.startswith("503") or s == "201" for s in writes.statuses["outage"]), writes.statuses["outage"]
+    assert writes.statuses["outage"]["201"] <= WRITERS, writes.statuses["outage"]
     unanswered = len(writes.unanswered())
-    retried = await writes.retry_unanswered(within=60)
+    retried = await writes.retry_unanswered(within=LEASE + 60)
     await client.aclose()
     counts = writes.check(await writes.rows(stack.database_url()))
     drill_report("database stopped under writes", seconds_stopped=f"{outage:.0f}", writers=WRITERS,
@@ -231,8 +242,7 @@ async def test_the_gateway_killed_mid_request(services: Services, drill_report: 
     killed = time.monotonic()
     services.start("gateway")
     restarted = await asyncio.to_thread(wait_for, f"{services.gateway}/readyz", 200, 90)
-    lease = GatewaySettings.model_fields["upstream_timeout_seconds"].default + 5
-    retried = await writes.retry_unanswered(within=lease + 60)
+    retried = await writes.retry_unanswered(within=LEASE + 60)
     await client.aclose()
     counts = writes.check(await writes.rows(database))
     assert unanswered, "no write was in flight when the gateway was killed"

@@ -7,6 +7,8 @@ from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
 
+LEASE_MARGIN_SECONDS = 5.0  # an unset Idempotency-Key lease: this much longer than the upstream timeout
+
 
 class GatewaySettings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
@@ -45,7 +47,7 @@ class GatewaySettings(BaseServiceSettings):
 
     @property
     def idempotency_lease(self) -> float:
-        return self.idempotency_lease_seconds or self.upstream_timeout_seconds + 5
+        return self.idempotency_lease_seconds or self.upstream_timeout_seconds + LEASE_MARGIN_SECONDS
 
     @model_validator(mode="after")
     def _lease_outlasts_a_request(self) -> GatewaySettings:
