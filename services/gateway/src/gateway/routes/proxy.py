@@ -93,15 +93,17 @@ async def proxy(request: Request, service: str) -> Response:
         return await idempotency.once(request.app.state.sessionmaker, key=key, subject=caller.subject,
                                       method=request.method, path=str(request.url.path) + "?" + request.url.query,
                                       body=body, send=send, lease=timedelta(seconds=settings.idempotency_lease))
-    return await _forward(request, service, client, downstreams, caller, body)
+    return await _forward(request, service, client, downstreams, caller, body, keyed=rule.replayable)
 
 
 async def _forward(request: Request, service: str, client: ServiceClient, downstreams: Downstreams, caller: Caller,
-                   body: bytes) -> Response:
+                   body: bytes, *, keyed: bool = True) -> Response:
+    """``keyed``: the Idempotency-Key goes on to the service, which keeps the write's answer under it
+    (not on a route whose answer must never be replayed)."""
     headers = client.headers_for(caller)
     for name in FORWARDED_REQUEST_HEADERS:
         value = request.headers.get(name)
-        if value is not None:
+        if value is not None and (keyed or name != "idempotency-key"):
             headers[name] = value
     raw = downstreams.raw.get(service)
     started = time.perf_counter()
