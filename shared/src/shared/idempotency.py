@@ -113,7 +113,11 @@ class IdempotencyMiddleware:
             if scope["type"] == "http" and scope["method"] == "POST" else None
         caller = scope.get("state", {}).get("caller")
         if key is None or caller is None:
-            await self.app(scope, receive, send)
+            token = _pending.set(None)  # not a keyed write, even when called from within one (in one process)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                _pending.reset(token)
             return
         pending = {"subject": caller.subject, "key": key.decode("latin-1")[:200], "claimed": False}
         token = _pending.set(pending)

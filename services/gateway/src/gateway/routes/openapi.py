@@ -38,7 +38,8 @@ BODY_ANSWERS = {
     422: "the body breaks a rule, or the Idempotency-Key was first used for another request",
 }
 PROXIED_ANSWERS = {504: "a service this request needs did not answer in time"}
-IDEMPOTENT_POST_ANSWERS = {409: "the first request with this Idempotency-Key has not finished yet"}
+IDEMPOTENT_POST_ANSWERS = {409: "the first request with this Idempotency-Key has not finished yet (its lease has "
+                                "not run out), or was applied but its answer was not kept"}
 
 
 def _declared(path: str, item: dict[str, Any]) -> dict[str, Any]:
