@@ -101,8 +101,8 @@ def main() -> None:
                     response = client.post("/api/v1/records/attendance/import",
                                            files={"file": ("attendance.csv", again_body, "text/csv")})
                     again = (time.perf_counter() - started, response.raise_for_status().json())
-                workbook = xlsx_run(client, stack.ports["pg"], lines, body) if args.xlsx else None
-            copy_seconds = asyncio.run(copy_reference(stack.ports["pg"], args.rows))
+                workbook = xlsx_run(client, stack.database_url(), lines, body) if args.xlsx else None
+            copy_seconds = asyncio.run(copy_reference(stack.database_url(), args.rows))
         finally:
             stack.interrupt()
     api_rate, copy_rate = result["rows"] / api_seconds, args.rows / copy_seconds
@@ -126,7 +126,7 @@ def main() -> None:
         print(f"  .xlsx / CSV through the API = {seconds / api_seconds:.2f} (target <= 2.00)")
 
 
-def xlsx_run(client: httpx.Client, pg_port: int, lines: list[str],
+def xlsx_run(client: httpx.Client, database: str, lines: list[str],
              body: bytes) -> tuple[float, dict[str, object], int, dict[str, float]]:
     """The CSV's rows as a workbook: read alone (calamine, then the import's reader, beside the CSV), then
     uploaded once the CSV's rows are gone, so both uploads write the same new rows."""
@@ -152,15 +152,15 @@ def xlsx_run(client: httpx.Client, pg_port: int, lines: list[str],
         for _ in read_rows(io.BytesIO(content))[1]:
             pass
         reads[kind] = time.perf_counter() - started
-    asyncio.run(_delete_attendance(pg_port))
+    asyncio.run(_delete_attendance(database))
     started = time.perf_counter()
     response = client.post("/api/v1/records/attendance/import", files={"file": ("attendance.xlsx", data)})
     seconds = time.perf_counter() - started
     return seconds, response.raise_for_status().json(), len(data), reads
 
 
-async def _delete_attendance(pg_port: int) -> None:
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+async def _delete_attendance(database: str) -> None:
+    conn = await asyncpg.connect(database)
     try:
         await conn.execute("TRUNCATE records.attendance, records.attendance_changes")
         await conn.execute("CHECKPOINT")
@@ -168,9 +168,9 @@ async def _delete_attendance(pg_port: int) -> None:
         await conn.close()
 
 
-async def copy_reference(pg_port: int, rows: int) -> float:
+async def copy_reference(database: str, rows: int) -> float:
     """Take the rows out again and put them back with COPY, as a DBA would."""
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+    conn = await asyncpg.connect(database)
     try:
         await conn.execute("CREATE TEMP TABLE saved AS SELECT person_id, day, unit_id, status, note "
                            "FROM records.attendance")

@@ -91,10 +91,10 @@ def watch_memory(pid: int, stop: threading.Event, peak: list[int]) -> None:
         stop.wait(0.5)
 
 
-async def load_scoring(pg_port: int, scheme_id: str, people: list[uuid.UUID], raters: int, *, seed: int) -> str:
+async def load_scoring(database: str, scheme_id: str, people: list[uuid.UUID], raters: int, *, seed: int) -> str:
     """A closed round with ``raters`` ratings per person, a mark each, and a few items."""
     rng = random.Random(seed)
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+    conn = await asyncpg.connect(database)
     try:
         round_id = uuid.uuid4()
         scheme = uuid.UUID(scheme_id)
@@ -151,9 +151,9 @@ async def load_scoring(pg_port: int, scheme_id: str, people: list[uuid.UUID], ra
         await conn.close()
 
 
-async def settle(pg_port: int) -> float:
+async def settle(database: str) -> float:
     """VACUUM ANALYZE and a checkpoint after the bulk load; the seconds it took."""
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+    conn = await asyncpg.connect(database)
     try:
         started = time.perf_counter()
         await conn.execute("VACUUM (ANALYZE)")
@@ -163,8 +163,8 @@ async def settle(pg_port: int) -> float:
         await conn.close()
 
 
-async def change_a_mark(pg_port: int, scheme_id: str) -> None:
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+async def change_a_mark(database: str, scheme_id: str) -> None:
+    conn = await asyncpg.connect(database)
     try:
         await conn.execute("UPDATE scoring.marks SET mark = CASE WHEN mark >= 99 THEN mark - 1 ELSE mark + 1 END "
                            "WHERE (scheme_id, person_id, indicator) = (SELECT scheme_id, person_id, indicator "
@@ -173,8 +173,8 @@ async def change_a_mark(pg_port: int, scheme_id: str) -> None:
         await conn.close()
 
 
-async def people_of(pg_port: int, unit: str | None = None) -> list[uuid.UUID]:
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+async def people_of(database: str, unit: str | None = None) -> list[uuid.UUID]:
+    conn = await asyncpg.connect(database)
     try:
         if unit is None:
             rows = await conn.fetch("SELECT person_id FROM records.assignments ORDER BY person_id")
@@ -186,8 +186,8 @@ async def people_of(pg_port: int, unit: str | None = None) -> list[uuid.UUID]:
         await conn.close()
 
 
-async def floor(pg_port: int, round_id: str, runs: int = 3) -> tuple[float, int]:
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+async def floor(database: str, round_id: str, runs: int = 3) -> tuple[float, int]:
+    conn = await asyncpg.connect(database)
     try:
         samples, rows = [], 0
         for _ in range(runs):
@@ -233,10 +233,10 @@ def close_phases(log: str, people: int) -> dict[str, float]:
     return {}
 
 
-def timed_close(client: httpx.Client, scheme_id: str, pid: int, runs: int, changed: int | None = None,
+def timed_close(client: httpx.Client, scheme_id: str, pid: int, runs: int, changed: str | None = None,
                 changes: int = 3) -> tuple[float, float, list[float], int, dict[str, object]]:
     """Seconds of the first close, the best of re-closes (same inputs), and of ``changes`` closes
-    each after a mark changed (if ``changed``: the database's port); peak memory (PSS) in bytes."""
+    each after a mark changed (if ``changed``: the database URL); peak memory (PSS) in bytes."""
     peak = [proportional_memory(psutil.Process(pid))]
     stop = threading.Event()
     watcher = threading.Thread(target=watch_memory, args=(pid, stop, peak), daemon=True)
@@ -279,7 +279,7 @@ def main() -> None:
         try:
             stack.wait_ready(90)
             scoring_pid = int(re.search(r"scoring started \(pid=(\d+)\)", stack.output()).group(1))  # type: ignore[union-attr]
-            pg = stack.ports["pg"]
+            pg = stack.database_url()
             with httpx.Client(base_url=stack.gateway, timeout=900) as client:
                 token = client.post("/api/v1/auth/token",
                                     data={"username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]

@@ -39,9 +39,9 @@ from scoring.todo import people_statement, rounds_statement
 PASSWORD = "bench-rater-password"  # noqa: S105 (a throwaway stack's account)
 
 
-async def open_round(pg_port: int, scheme_id: str, rater: uuid.UUID, people: list[uuid.UUID]) -> str:
+async def open_round(database: str, scheme_id: str, rater: uuid.UUID, people: list[uuid.UUID]) -> str:
     """An open round of the scheme (no deadline) in which ``rater`` rates ``people``, none rated yet."""
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+    conn = await asyncpg.connect(database)
     try:
         round_id = uuid.uuid4()
         await conn.execute("INSERT INTO scoring.rating_rounds (id, scheme_id, period, status, opened_by) "
@@ -57,13 +57,13 @@ async def open_round(pg_port: int, scheme_id: str, rater: uuid.UUID, people: lis
         await conn.close()
 
 
-async def statement_floor(pg_port: int, rater: uuid.UUID, runs: int = 20) -> tuple[float, int]:
+async def statement_floor(database: str, rater: uuid.UUID, runs: int = 20) -> tuple[float, int]:
     """The best time of scoring's two statements of the rater's rounds and people, and the people's rows."""
     def compiled(statement: Any) -> tuple[str, list[Any]]:
         done = statement.compile(dialect=asyncpg_dialect.dialect(), compile_kwargs={"render_postcompile": True})
         return str(done), [done.params[name] for name in done.positiontup or ()]
 
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+    conn = await asyncpg.connect(database)
     try:
         rounds_sql, rounds_params = compiled(rounds_statement(rater, datetime.now(UTC)))
         rounds = await conn.prepare(rounds_sql)
@@ -107,7 +107,7 @@ def main() -> None:
         stack = start_stack(root / "home", root / "stack.log", extra_env={"GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "600"})
         try:
             stack.wait_ready(90)
-            pg = stack.ports["pg"]
+            pg = stack.database_url()
             with httpx.Client(base_url=stack.gateway, timeout=600) as client:
                 token = client.post("/api/v1/auth/token",
                                     data={"username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]

@@ -54,10 +54,10 @@ RATERS_SQL = (
     "WHERE r.round_id = ANY($1) AND NOT r.anonymous) AS raters WHERE done < due ORDER BY rater_group, rater_id")
 
 
-async def load_unit(pg_port: int, unit_id: str, scheme_id: str,
+async def load_unit(database: str, unit_id: str, scheme_id: str,
                     today: date) -> tuple[uuid.UUID, list[tuple[int, int]], int]:
     """The unit's weekly records of this and last week, its tasks and an open round half rated."""
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+    conn = await asyncpg.connect(database)
     try:
         unit = uuid.UUID(unit_id)
         people = [r["person_id"] for r in await conn.fetch(
@@ -93,9 +93,9 @@ async def load_unit(pg_port: int, unit_id: str, scheme_id: str,
         await conn.close()
 
 
-async def floors(pg_port: int, unit_id: str, round_id: uuid.UUID, weeks: list[tuple[int, int]],
+async def floors(database: str, unit_id: str, round_id: uuid.UUID, weeks: list[tuple[int, int]],
                  today: date) -> tuple[float, float]:
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+    conn = await asyncpg.connect(database)
     try:
         out = []
         for sql, args in ((LOGS_SQL, (uuid.UUID(unit_id), *weeks[0], *weeks[1], today)), (RATERS_SQL, ([round_id],))):
@@ -123,7 +123,7 @@ def main() -> None:
                                                                           "GATEWAY_RATE_LIMIT": "100000/minute"})
         try:
             stack.wait_ready(90)
-            pg = stack.ports["pg"]
+            pg = stack.database_url()
             with httpx.Client(base_url=stack.gateway, timeout=300) as client:
                 token = client.post("/api/v1/auth/token",
                                     data={"username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]

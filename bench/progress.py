@@ -38,8 +38,8 @@ FLOOR_SQL = ("SELECT a.unit_id, count(*) FROM records.assignments a "
              "AND w.iso_week BETWEEN 1 AND 13 GROUP BY a.unit_id")
 
 
-async def floor(pg_port: int, region_id: str) -> float:
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+async def floor(database: str, region_id: str) -> float:
+    conn = await asyncpg.connect(database)
     try:
         samples = []
         for _ in range(5):
@@ -51,7 +51,7 @@ async def floor(pg_port: int, region_id: str) -> float:
         await conn.close()
 
 
-def region(client: httpx.Client, pg: int, code: str, people: int, unit_size: int, runs: int) -> None:
+def region(client: httpx.Client, pg: str, code: str, people: int, unit_size: int, runs: int) -> None:
     made = client.post("/api/v1/records/regions", json={"code": code, "name": code}).json()
     started = time.perf_counter()
     ids = asyncio.run(load(pg, made["id"], people, unit_size=unit_size))
@@ -95,7 +95,7 @@ def main() -> None:
                     token = client.post("/api/v1/auth/token", data={
                         "username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]
                     client.headers["authorization"] = f"Bearer {token}"
-                    region(client, stack.ports["pg"], code, people, unit_size, runs)
+                    region(client, stack.database_url(), code, people, unit_size, runs)
             finally:
                 stack.interrupt()
 

@@ -28,8 +28,8 @@ from kaohe.local import start_stack
 STATUSES = ("present", "present", "present", "business_trip", "sick_leave", "personal_leave")
 
 
-async def load(pg_port: int, region_id: str, people: int, *, unit_size: int) -> dict[str, str]:
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+async def load(database: str, region_id: str, people: int, *, unit_size: int) -> dict[str, str]:
+    conn = await asyncpg.connect(database)
     try:
         units = []
         for start in range(0, people, unit_size):
@@ -68,8 +68,8 @@ async def load(pg_port: int, region_id: str, people: int, *, unit_size: int) -> 
         await conn.close()
 
 
-async def sql_floor(pg_port: int, unit_id: str) -> float:
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/kaohe")
+async def sql_floor(database: str, unit_id: str) -> float:
+    conn = await asyncpg.connect(database)
     try:
         samples = []
         for _ in range(5):
@@ -109,13 +109,13 @@ def main() -> None:
                 client.headers["authorization"] = f"Bearer {token}"
                 region = client.post("/api/v1/records/regions", json={"code": "prov", "name": "省"}).json()
                 started = time.perf_counter()
-                ids = asyncio.run(load(stack.ports["pg"], region["id"], args.province, unit_size=args.county))
+                ids = asyncio.run(load(stack.database_url(), region["id"], args.province, unit_size=args.county))
                 loaded = time.perf_counter() - started
                 period = {"period": "2025Q1"}
                 county, county_people = timed(client, f"/api/v1/records/units/{ids['county_unit']}/summary", period, 5)
                 province, province_people = timed(
                     client, f"/api/v1/records/regions/{region['id']}/groups/G/summary", period, 1)
-            floor = asyncio.run(sql_floor(stack.ports["pg"], ids["county_unit"]))
+            floor = asyncio.run(sql_floor(stack.database_url(), ids["county_unit"]))
         finally:
             stack.interrupt()
     print(f"loaded {args.province:,} people with a quarter of weekly records and 10 days of attendance "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import stat
 from pathlib import Path
 
 import asyncpg
@@ -52,6 +54,29 @@ def test_the_service_secret_is_generated_once_and_kept_private(isolated: Path) -
     assert len(first) >= 32
     assert stack.service_secret(settings) == first
     assert (isolated / ".kaohe" / "service-secret").stat().st_mode & 0o077 == 0
+
+
+def test_every_secret_file_is_private_from_the_moment_it_exists(isolated: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mode 0600 at creation, even under a umask that lets everyone read: nothing is chmod-ed afterwards."""
+    def no_chmod(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a secret file was chmod-ed after it was written")
+
+    monkeypatch.setattr(os, "chmod", no_chmod)
+    monkeypatch.setattr(Path, "chmod", no_chmod)
+    previous = os.umask(0)
+    try:
+        settings = StackSettings()
+        secrets_made = {"service-secret": stack.service_secret(settings), "jwt-secret": stack.jwt_secret(settings),
+                        "pg-password": stack.embedded_server(settings).password}
+    finally:
+        os.umask(previous)
+    home = isolated / ".kaohe"
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    for name, value in secrets_made.items():
+        assert stat.S_IMODE((home / name).stat().st_mode) == 0o600, name
+        assert value and (home / name).read_text() == value
+    assert len(set(secrets_made.values())) == 3
 
 
 def test_the_plan_runs_the_procfile_with_each_service_wired(isolated: Path) -> None:

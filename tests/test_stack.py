@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,7 +62,12 @@ class TestMakeRun:
             direct = httpx.get(f"{first.url('scoring')}/api/v1/scoring/version")
             assert direct.status_code == 401  # services answer the gateway only
 
-            conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{ports['pg']}/kaohe")
+            for secret in ("service-secret", "jwt-secret", "pg-password"):
+                assert stat.S_IMODE((home / secret).stat().st_mode) == 0o600, secret
+            for user in ("postgres", "kaohe_records", "kaohe_gateway"):  # the password is asked of every role
+                with pytest.raises((asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError)):
+                    await asyncpg.connect(f"postgresql://{user}@127.0.0.1:{ports['pg']}/kaohe")
+            conn = await asyncpg.connect(first.database_url())
             await conn.execute("CREATE TABLE public.persistence_check (note text)")
             await conn.execute("INSERT INTO public.persistence_check VALUES ('kept')")
             await conn.close()
@@ -77,7 +83,7 @@ class TestMakeRun:
         second = start_stack(home, tmp_path / "second.log", ports)
         try:
             second.wait_ready(60)
-            conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{ports['pg']}/kaohe")
+            conn = await asyncpg.connect(second.database_url())
             assert await conn.fetchval("SELECT note FROM public.persistence_check") == "kept"
             await conn.close()
         finally:

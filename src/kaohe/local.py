@@ -49,6 +49,11 @@ class LocalStack:
     def service_secret(self) -> str:
         return (self.home / "service-secret").read_text().strip()
 
+    def database_url(self, database: str = "kaohe") -> str:
+        """The embedded server's superuser URL, with the password ``kaohe run`` generated and kept."""
+        password = (self.home / "pg-password").read_text().strip()
+        return f"postgresql://postgres:{password}@127.0.0.1:{self.ports['pg']}/{database}"
+
     def wait_ready(self, within: float = 60.0) -> float:
         """Seconds until the gateway's /readyz is green with every service; raises if the stack died or timed
         out."""

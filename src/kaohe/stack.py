@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import sys
 import threading
 import time
@@ -23,11 +22,13 @@ from pathlib import Path
 
 import httpx
 from honcho.environ import parse_procfile
+from sqlalchemy.engine import make_url
 
 from kaohe.config import StackSettings
 from kaohe.supervise import Supervisor
 from shared.embedded_pg import EmbeddedPostgres
 from shared.migrations import upgrade_head
+from shared.private import kept_secret
 from shared.provision import SCHEMA_SERVICES, provision, service_url
 
 Say = Callable[[str], None]
@@ -41,13 +42,9 @@ def alembic_ini(service: str) -> Path:
 
 
 def _kept_secret(settings: StackSettings, name: str) -> str:
-    """A random secret made once and kept (mode 600) in KAOHE_HOME, so restarts keep sessions valid."""
-    path = settings.home / name
-    if not path.exists():
-        settings.home.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    """A random secret made once and kept (mode 0600 from the start) in KAOHE_HOME, so restarts keep
+    sessions valid."""
+    return kept_secret(settings.home / name)
 
 
 def service_secret(settings: StackSettings) -> str:
@@ -60,6 +57,13 @@ def jwt_secret(settings: StackSettings) -> str:
     if settings.jwt_secret is not None:
         return settings.jwt_secret.get_secret_value()
     return _kept_secret(settings, "jwt-secret")
+
+
+def embedded_server(settings: StackSettings) -> EmbeddedPostgres:
+    """The embedded server in KAOHE_HOME; its superuser's password is generated once and kept with the
+    other secrets (the service roles' passwords derive from it, see ``shared.provision``)."""
+    return EmbeddedPostgres(settings.home / "pgdata", port=settings.pg_port, host=settings.host,
+                            password=_kept_secret(settings, "pg-password"))
 
 
 @dataclass
@@ -80,8 +84,7 @@ def open_database(settings: StackSettings, say: Say) -> Database:
     if settings.database_url or all(overrides.values()):
         urls = {s: overrides[s] or settings.database_url or "" for s in SCHEMA_SERVICES}
         return Database(urls=urls, description="the configured PostgreSQL")
-    settings.home.mkdir(parents=True, exist_ok=True)
-    server = EmbeddedPostgres(settings.home / "pgdata", port=settings.pg_port, host=settings.host)
+    server = embedded_server(settings)
     fresh = not server.initialised
     say(f"{'Creating' if fresh else 'Starting'} the embedded PostgreSQL in {server.data_dir} ...")
     server.start()
@@ -91,7 +94,12 @@ def open_database(settings: StackSettings, say: Say) -> Database:
         server.stop()
         raise
     return Database(urls=urls, embedded=server,
-                    description=f"embedded PostgreSQL at {server.url(settings.database_name)}")
+                    description=f"embedded PostgreSQL at {hidden(server.url(settings.database_name))}")
+
+
+def hidden(url: str) -> str:
+    """A database URL fit to print: its password as ``***``."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def migrate(urls: dict[str, str], say: Say) -> None:
@@ -167,12 +175,12 @@ def _announce_when_ready(url: str, started: float, say: Say, stop: threading.Eve
 
 
 def service_urls(settings: StackSettings) -> dict[str, str]:
-    """The services' database URLs without starting anything (the embedded server trusts loopback)."""
+    """The services' database URLs without starting anything."""
     overrides = {"records": settings.records_database_url, "scoring": settings.scoring_database_url,
                  "quota": settings.quota_database_url, "gateway": settings.gateway_database_url}
     if settings.database_url or all(overrides.values()):
         return {s: overrides[s] or settings.database_url or "" for s in SCHEMA_SERVICES}
-    server = EmbeddedPostgres(settings.home / "pgdata", port=settings.pg_port, host=settings.host)
+    server = embedded_server(settings)
     return {s: service_url(server.url(), settings.database_name, s) for s in SCHEMA_SERVICES}
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from shared import idempotency
 from shared.db import create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.health import database_readiness, health_router
@@ -74,6 +75,7 @@ def create_service_app(
     install_problem_documentation(app)
     metrics = Metrics(service)
     app.state.metrics = metrics
+    idempotency.install(app)
     app.add_middleware(TouchedMiddleware)
     app.add_middleware(ServiceAuthMiddleware, secret=settings.service_secret.get_secret_value())
     app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -6,6 +6,11 @@ newcomer needs nothing but Python. We use only its binaries and drive ``initdb``
 ``pg_ctl`` ourselves, to listen on a loopback TCP port (its own layer allows only a Unix
 socket) and to stop the server exactly when the stack stops. PostgreSQL refuses to run as
 root, so under root the server runs as an unprivileged system user created on first use.
+
+Every connection, local or not, must give a password (``scram-sha-256``): the superuser's is
+given to the constructor, written for ``initdb`` to a file only its owner can read and removed at
+once. A data folder made before passwords were required (``trust``) has the password set and its
+``pg_hba.conf`` rewritten on the next start.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ import time
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+
+from shared.private import write_private
 
 
 def _binaries() -> Path:
@@ -31,6 +39,7 @@ def _binaries() -> Path:
 
 SYSTEM_USER = "kaohe-postgres"
 SUPERUSER = "postgres"
+AUTH = "scram-sha-256"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -64,43 +73,80 @@ def _open_path_for(path: Path) -> None:
 
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path, *, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, data_dir: Path, *, port: int, host: str = "127.0.0.1", password: str | None = None) -> None:
+        """``password``: the superuser's; needed to create the data folder and to connect, not to stop it."""
         self.data_dir = data_dir.resolve()
         self.port = port
         self.host = host
+        self.password = password
         self.log_file = self.data_dir.parent / "postgres.log"
         self.binaries = _binaries()
         self._run_as: pwd.struct_passwd | None = None
         if os.geteuid() == 0:
             self._run_as = _ensure_system_user()
 
-    def url(self, database: str = "postgres", user: str = SUPERUSER) -> str:
-        return f"postgresql://{user}@{self.host}:{self.port}/{database}"
+    def url(self, database: str = "postgres") -> str:
+        """The superuser's URL, with its password."""
+        secret = f":{quote(self.password, safe='')}" if self.password else ""
+        return f"postgresql://{SUPERUSER}{secret}@{self.host}:{self.port}/{database}"
 
-    def _run(self, binary: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def _run(self, binary: str, *args: str, timeout: float = 60, stdin: str | None = None
+             ) -> subprocess.CompletedProcess[str]:
         kwargs: dict[str, Any] = {}
         if self._run_as is not None:
             kwargs.update(user=self._run_as.pw_uid, group=self._run_as.pw_gid, extra_groups=[])
         return subprocess.run([str(self.binaries / binary), *args], check=True,
-                              capture_output=True, text=True, timeout=timeout,
+                              capture_output=True, text=True, timeout=timeout, input=stdin,
                               cwd=self.data_dir.parent, **kwargs)
+
+    def _required_password(self) -> str:
+        if not self.password:
+            raise RuntimeError("the embedded PostgreSQL needs its superuser's password")
+        return self.password
 
     @property
     def initialised(self) -> bool:
         return (self.data_dir / "PG_VERSION").exists()
 
     def init(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if self._run_as is not None:
             _open_path_for(self.binaries)
             _open_path_for(self.data_dir.parent)
             self.log_file.touch(exist_ok=True)
             for path in (self.data_dir, self.log_file):
                 os.chown(path, self._run_as.pw_uid, self._run_as.pw_gid)
-        self.data_dir.chmod(0o700)
+        self.data_dir.chmod(0o700)  # a folder made by an older version, or by hand
         if not self.initialised:
-            self._run("initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust",
-                      "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
+            password_file = self.data_dir.parent / f".initdb-password-{os.getpid()}"
+            write_private(password_file, self._required_password())
+            try:
+                if self._run_as is not None:
+                    os.chown(password_file, self._run_as.pw_uid, self._run_as.pw_gid)
+                self._run("initdb", "-D", str(self.data_dir), "-U", SUPERUSER, f"--auth={AUTH}",
+                          f"--pwfile={password_file}", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
+            except subprocess.CalledProcessError as exc:
+                raise RuntimeError(f"initdb failed: {exc.stderr.strip()}") from exc
+            finally:
+                password_file.unlink()
+        elif self._trusts() and not self.running():
+            self._require_passwords()
+
+    def _trusts(self) -> bool:
+        hba = (self.data_dir / "pg_hba.conf").read_text()
+        return any(line.split()[-1] == "trust" for line in hba.splitlines() if line.strip()
+                   and not line.lstrip().startswith("#"))
+
+    def _require_passwords(self) -> None:
+        """A data folder from before passwords: set the superuser's (single-user mode, the server is
+        stopped) and ask every connection for one."""
+        escaped = self._required_password().replace("'", "''")
+        self._run("postgres", "--single", "-D", str(self.data_dir), "-c", f"password_encryption={AUTH}", "postgres",
+                  stdin=f"ALTER ROLE {SUPERUSER} PASSWORD '{escaped}';\n")
+        hba = self.data_dir / "pg_hba.conf"
+        lines = [line if not line.strip() or line.lstrip().startswith("#") or line.split()[-1] != "trust"
+                 else line[:line.rindex("trust")] + AUTH for line in hba.read_text().splitlines()]
+        hba.write_text("\n".join(lines) + "\n")
 
     def running(self) -> bool:
         try:

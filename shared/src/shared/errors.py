@@ -110,6 +110,26 @@ class HeadersTooLarge(AppError):
     title = "Request header fields too large"
 
 
+class DatabaseUnavailable(AppError):
+    status_code = 503
+    code = "database_unavailable"
+    title = "The database is unavailable"
+
+
+def database_down(exc: BaseException) -> bool:
+    """The database is unreachable, shutting down, or dropped the connection (not a refused value)."""
+    if isinstance(exc, ConnectionError):  # asyncpg raises the OS's own error when it cannot connect at all
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    state = _sqlstate(exc)
+    return bool(exc.connection_invalidated or (isinstance(state, str) and state.startswith(("08", "57P"))))
+
+
+def _sqlstate(exc: DBAPIError) -> object:
+    return getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
+
+
 class UpstreamUnavailable(AppError):
     status_code = 503
     code = "upstream_unavailable"
@@ -223,8 +243,8 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """A value the database refuses (class 22, data exception: a NUL character, a number out of
     range, text in no encoding) is the client's to fix; anything else is ours."""
     assert isinstance(exc, DBAPIError)
-    state = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
-    if exc.connection_invalidated or (isinstance(state, str) and state.startswith(("08", "57P"))):
+    state = _sqlstate(exc)
+    if database_down(exc):
         return await _database_down(request, exc)
     if isinstance(state, str) and state.startswith("22"):
         return problem(422, code="invalid_value", title="A value cannot be stored",

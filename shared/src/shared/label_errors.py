@@ -42,6 +42,8 @@ _TITLES: dict[str, tuple[str, str]] = {
     "path_not_canonical": ("请求路径不规范", "The path is not in its canonical form"),
     "idempotency_key_invalid": ("幂等键无效", "Invalid Idempotency-Key"),
     "idempotency_key_reused": ("幂等键已用于其他请求", "The Idempotency-Key was used for another request"),
+    "idempotency_key_applied": ("相同幂等键的请求已生效，但其响应未保存",
+                                "The request with this Idempotency-Key was applied, but its answer was not kept"),
     "idempotency_key_in_flight": ("相同幂等键的请求尚未完成",
                                   "The first request with this Idempotency-Key has not finished"),
     "service_token_missing": ("缺少服务凭据", "Service token missing"),

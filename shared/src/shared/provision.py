@@ -1,7 +1,16 @@
 """Create what a kaohe database needs: the database, one login role and one schema per
-service, each role owning its schema and nothing else (STYLE: one role per service)."""
+service, each role owning its schema and nothing else (STYLE: one role per service).
+
+When the administrator's URL carries a password (the embedded server always does), each service
+role gets a password of its own, derived from it (HMAC-SHA-256, so one service's password tells
+nothing about the administrator's or another service's) and set on every provisioning; the
+service URLs carry it.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -20,8 +29,17 @@ def _plain(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def role_password(admin_url: str, service: str) -> str | None:
+    admin_password = make_url(admin_url).password
+    if not admin_password:
+        return None
+    return hmac.new(str(admin_password).encode(), f"kaohe-role:{role_for(service)}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
 def service_url(admin_url: str, database: str, service: str) -> str:
-    parsed = make_url(admin_url).set(database=database, username=role_for(service), password=None)
+    parsed = make_url(admin_url).set(database=database, username=role_for(service),
+                                     password=role_password(admin_url, service))
     return parsed.render_as_string(hide_password=False)
 
 
@@ -37,7 +55,7 @@ async def create_database(admin_url: str, database: str) -> None:
 
 async def provision(admin_url: str, database: str,
                     services: tuple[str, ...] = SCHEMA_SERVICES) -> dict[str, str]:
-    """Idempotent. Returns each service's connection URL (its own role, trust auth)."""
+    """Idempotent. Returns each service's connection URL (its own role, with its password if any)."""
     await create_database(admin_url, database)
     target = make_url(_plain(admin_url)).set(database=database).render_as_string(hide_password=False)
     conn = await asyncpg.connect(target)
@@ -48,6 +66,9 @@ async def provision(admin_url: str, database: str,
             exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
             if not exists:
                 await conn.execute(f'CREATE ROLE "{role}" LOGIN')
+            password = role_password(admin_url, service)
+            if password is not None:  # hex digits: nothing to escape
+                await conn.execute(f"ALTER ROLE \"{role}\" PASSWORD '{password}'")
             await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{service}" AUTHORIZATION "{role}"')
             await conn.execute(f'ALTER ROLE "{role}" SET search_path TO "{service}"')
     finally:

@@ -36,7 +36,8 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     if configured:
         yield configured
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres") / "data", port=free_port())
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres") / "data", port=free_port(),
+                              password=secrets.token_urlsafe(24))
     server.start()
     try:
         yield server.url()

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator
+from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
+
+LEASE_MARGIN_SECONDS = 5.0  # an unset Idempotency-Key lease: this much longer than the upstream timeout
 
 
 class ConnectionSettings(BaseSettings):
@@ -45,6 +47,9 @@ class GatewaySettings(BaseServiceSettings, ConnectionSettings):
     quota_url: str = "http://127.0.0.1:8003"
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    # how long an Idempotency-Key stays "in flight" before a retry may take it over (its gateway died);
+    # unset: 5 s more than the upstream timeout, so a live request has been answered or given up by then
+    idempotency_lease_seconds: float | None = Field(default=None, gt=0)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
     # Request limits (gateway.guard): bodies of the import routes (…/import, …/stream) and of every
     # other request (headers: ConnectionSettings); a body must arrive within body_timeout_seconds and, after
@@ -66,6 +71,18 @@ class GatewaySettings(BaseServiceSettings, ConnectionSettings):
     cors_origins: list[str] = Field(default_factory=list)
     # a long poll of /me/events (?wait=) asks the services again this often until something arrives
     events_poll_seconds: float = Field(default=2.0, gt=0, le=30)
+
+    @property
+    def idempotency_lease(self) -> float:
+        return self.idempotency_lease_seconds or self.upstream_timeout_seconds + LEASE_MARGIN_SECONDS
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_request(self) -> GatewaySettings:
+        lease = self.idempotency_lease_seconds
+        if lease is not None and lease <= self.upstream_timeout_seconds:
+            raise ValueError("GATEWAY_IDEMPOTENCY_LEASE_SECONDS must be longer than GATEWAY_UPSTREAM_TIMEOUT_SECONDS, "
+                             "or a retry could take over a request that is still running")
+        return self
 
 
 @lru_cache

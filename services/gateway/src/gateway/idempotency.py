@@ -4,23 +4,33 @@ The first POST with a key is forwarded and its answer kept (24 hours); a retry w
 key, caller, route and body gets that answer again, marked ``Idempotent-Replayed: true``, and
 nothing is created twice. The same key with another body is a 422; a retry while the first is
 still running is a 409. A 5xx answer is not kept, so the retry really runs again.
+
+A key is "in flight" only for its lease (``GATEWAY_IDEMPOTENCY_LEASE_SECONDS``, a little longer
+than the upstream timeout, so a live request has been answered or given up by then): a gateway
+that died mid-request leaves its key claimed, and the first retry after the lease takes it over
+and sends the request again. The key goes to the service with it, and the service keeps the keys
+of the writes it committed (``shared.idempotency``): if the dead gateway's write went through,
+the service answers the retry with that write's answer instead of writing again.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
 from gateway.models import IdempotencyKey
-from shared.errors import Conflict, Unprocessable
+from shared.errors import Conflict, DatabaseUnavailable, Unprocessable, database_down
 
 KEEP = timedelta(hours=24)
+logger = logging.getLogger("gateway.idempotency")
 
 
 class KeyReused(Unprocessable):
@@ -33,11 +43,23 @@ class KeyInFlight(Conflict):
     title = "A request with this Idempotency-Key is still being handled"
 
 
+@asynccontextmanager
+async def _database(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session whose lost database is a 503 problem (this runs outside the app's error handlers)."""
+    try:
+        async with sessionmaker() as session:
+            yield session
+    except Exception as exc:
+        if database_down(exc):
+            raise DatabaseUnavailable("the gateway's database is unavailable; retry shortly") from exc
+        raise
+
+
 async def once(sessionmaker: async_sessionmaker[AsyncSession], *, key: str, subject: str, method: str, path: str,
-               body: bytes, send: Callable[[], Awaitable[Response]]) -> Response:
+               body: bytes, send: Callable[[], Awaitable[Response]], lease: timedelta) -> Response:
     digest = hashlib.sha256(body).hexdigest()
     now = datetime.now(UTC)
-    async with sessionmaker() as session:
+    async with _database(sessionmaker) as session:
         await session.execute(delete(IdempotencyKey).where(IdempotencyKey.key == key,
                                                            IdempotencyKey.subject == subject,
                                                            IdempotencyKey.created_at < now - KEEP))
@@ -52,11 +74,29 @@ async def once(sessionmaker: async_sessionmaker[AsyncSession], *, key: str, subj
                 raise KeyInFlight("retry in a moment")
             if (first.method, first.path, first.body_hash) != (method, path, digest):
                 raise KeyReused(f"the key was first used for {first.method} {first.path} with another body")
-            if first.status is None:
+            if first.status is not None:
+                return Response(first.body or b"", status_code=first.status, media_type=first.content_type,
+                                headers={"idempotent-replayed": "true"})
+            if not await _take_over(session, key, subject, lease):
                 raise KeyInFlight("the first request with this key has not finished; retry in a moment")
-            headers = {"idempotent-replayed": "true"}
-            return Response(first.body or b"", status_code=first.status, media_type=first.content_type,
-                            headers=headers)
+    return await _send_once(sessionmaker, key, subject, send)
+
+
+async def _take_over(session: AsyncSession, key: str, subject: str, lease: timedelta) -> bool:
+    """An in-flight key whose lease ran out (its gateway died) passes to this request, and to one only."""
+    taken = await session.scalar(
+        update(IdempotencyKey).where(IdempotencyKey.key == key, IdempotencyKey.subject == subject,
+                                     IdempotencyKey.status.is_(None), IdempotencyKey.created_at < func.now() - lease)
+        .values(created_at=func.now()).returning(IdempotencyKey.key))
+    await session.commit()
+    return taken is not None
+
+
+async def _send_once(sessionmaker: async_sessionmaker[AsyncSession], key: str, subject: str,
+                     send: Callable[[], Awaitable[Response]]) -> Response:
+    """Send, then keep the answer; a 5xx or a failure is forgotten so that a retry runs again. Should the
+    database be lost meanwhile, the answer is still given and the key stays in flight until its lease
+    runs out (the service keeps the write's answer, if there was a write)."""
     try:
         response = await send()
     except BaseException:
@@ -65,17 +105,24 @@ async def once(sessionmaker: async_sessionmaker[AsyncSession], *, key: str, subj
     if response.status_code >= 500:
         await _forget(sessionmaker, key, subject)
         return response
-    async with sessionmaker() as session:
-        await session.execute(update(IdempotencyKey).where(IdempotencyKey.key == key,
-                                                           IdempotencyKey.subject == subject)
-                              .values(status=response.status_code, content_type=response.headers.get("content-type"),
-                                      body=bytes(response.body)))
-        await session.commit()
+    try:
+        async with _database(sessionmaker) as session:
+            await session.execute(update(IdempotencyKey).where(IdempotencyKey.key == key,
+                                                               IdempotencyKey.subject == subject)
+                                  .values(status=response.status_code,
+                                          content_type=response.headers.get("content-type"),
+                                          body=bytes(response.body)))
+            await session.commit()
+    except DatabaseUnavailable:
+        logger.warning("the answer to a keyed request could not be kept; its key is released after its lease")
     return response
 
 
 async def _forget(sessionmaker: async_sessionmaker[AsyncSession], key: str, subject: str) -> None:
-    async with sessionmaker() as session:
-        await session.execute(delete(IdempotencyKey).where(IdempotencyKey.key == key,
-                                                           IdempotencyKey.subject == subject))
-        await session.commit()
+    try:
+        async with _database(sessionmaker) as session:
+            await session.execute(delete(IdempotencyKey).where(IdempotencyKey.key == key,
+                                                               IdempotencyKey.subject == subject))
+            await session.commit()
+    except DatabaseUnavailable:
+        logger.warning("a failed keyed request could not be forgotten; its key is released after its lease")

@@ -3,9 +3,14 @@ from __future__ import annotations
 from sqlalchemy.orm import DeclarativeBase
 
 from shared.db import make_metadata
+from shared.idempotency import key_table
 
 SCHEMA = "records"
 
 
 class Base(DeclarativeBase):
     metadata = make_metadata(SCHEMA)
+
+
+# The keys of the idempotent writes this service committed (see ``shared.idempotency``).
+IDEMPOTENCY_KEYS = key_table(Base.metadata)

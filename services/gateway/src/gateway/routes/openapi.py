@@ -47,7 +47,8 @@ LIMIT_ANSWERS = {
 RETRY_AFTER = {"Retry-After": {"description": "whole seconds, rounded up, until a request is admitted again",
                                "schema": {"type": "integer", "minimum": 1}}}
 PROXIED_ANSWERS = {504: "a service this request needs did not answer in time"}
-IDEMPOTENT_POST_ANSWERS = {409: "the first request with this Idempotency-Key has not finished yet"}
+IDEMPOTENT_POST_ANSWERS = {409: "the first request with this Idempotency-Key has not finished yet (its lease has "
+                                "not run out), or was applied but its answer was not kept"}
 
 
 def _declared(path: str, item: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
+from datetime import timedelta
 
 import aiohttp
 import httpx
@@ -76,6 +77,7 @@ async def proxy(request: Request, service: str) -> Response:
     client = downstreams.get(service)
     if client is None:
         raise NotFound(f"no service named {service!r}")
+    settings = request.app.state.settings
     body = await request.body()  # its size and pace are limited by gateway.guard
     key = request.headers.get("idempotency-key")
     if key and request.method == "POST" and rule.replayable:
@@ -87,16 +89,18 @@ async def proxy(request: Request, service: str) -> Response:
 
         return await idempotency.once(request.app.state.sessionmaker, key=key, subject=caller.subject,
                                       method=request.method, path=str(request.url.path) + "?" + request.url.query,
-                                      body=body, send=send)
-    return await _forward(request, service, client, downstreams, caller, body)
+                                      body=body, send=send, lease=timedelta(seconds=settings.idempotency_lease))
+    return await _forward(request, service, client, downstreams, caller, body, keyed=rule.replayable)
 
 
 async def _forward(request: Request, service: str, client: ServiceClient, downstreams: Downstreams, caller: Caller,
-                   body: bytes) -> Response:
+                   body: bytes, *, keyed: bool = True) -> Response:
+    """``keyed``: the Idempotency-Key goes on to the service, which keeps the write's answer under it
+    (not on a route whose answer must never be replayed)."""
     headers = client.headers_for(caller)
     for name in FORWARDED_REQUEST_HEADERS:
         value = request.headers.get(name)
-        if value is not None:
+        if value is not None and (keyed or name != "idempotency-key"):
             headers[name] = value
     raw = downstreams.raw.get(service)
     started = time.perf_counter()
