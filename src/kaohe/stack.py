@@ -30,7 +30,7 @@ from shared.migrations import upgrade_head
 from shared.provision import SCHEMA_SERVICES, provision, service_url
 
 Say = Callable[[str], None]
-DEMO_ADMIN = ("admin", "kaohe-demo-admin")
+DEMO_ADMIN = ("admin", "kaohe-demo-province")
 
 
 def alembic_ini(service: str) -> Path:
@@ -133,8 +133,11 @@ def plan(settings: StackSettings, urls: dict[str, str], *, embedded: bool = Fals
         env["KAOHE_ADMIN_USERNAME"] = settings.admin_username
         env["KAOHE_ADMIN_PASSWORD"] = settings.admin_password.get_secret_value()
     elif embedded:
-        # The embedded default is a laptop's demo: a known first administrator, printed at start.
+        # The embedded default is a laptop's demo: a known first administrator, printed at start. Without
+        # the demo county (KAOHE_DEMO=false) the printed password must be changed at the first sign-in.
         env["KAOHE_ADMIN_USERNAME"], env["KAOHE_ADMIN_PASSWORD"] = DEMO_ADMIN
+        if not settings.demo:
+            env["KAOHE_ADMIN_MUST_CHANGE_PASSWORD"] = "true"  # noqa: S105 (a flag)
     if embedded:
         # ... where one administrator loads a whole county's year in a minute (production keeps 1200/minute).
         env.setdefault("GATEWAY_RATE_LIMIT", os.environ.get("GATEWAY_RATE_LIMIT", "12000/minute"))
@@ -197,8 +200,9 @@ def load_demo_county(gateway_url: str, urls: dict[str, str], credentials: tuple[
 
 def banner(settings: StackSettings, gateway_url: str, database: Database, env: dict[str, str]) -> str:
     admin = env.get("KAOHE_ADMIN_USERNAME")
+    must_change = "; change the password at first sign-in" if env.get("KAOHE_ADMIN_MUST_CHANGE_PASSWORD") else ""
     sign_in = [f"  sign in       {admin} / {env['KAOHE_ADMIN_PASSWORD']}   (first administrator; "
-               "created only while there is no user)",
+               f"created only while there is no user{must_change})",
                f"                curl -s -X POST {gateway_url}/api/v1/auth/token "
                f"-d username={admin} -d password={env['KAOHE_ADMIN_PASSWORD']}"] if admin and database.embedded else []
     return "\n".join([

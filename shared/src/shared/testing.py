@@ -158,7 +158,7 @@ async def scoring_app(database_urls: dict[str, str], records_app: FastAPI,
 
 
 TEST_JWT_SECRET = "jwt-" + secrets.token_urlsafe(32)
-TEST_ADMIN = ("province", "province-admin-password")
+TEST_ADMIN = ("province", "first-administrator-password")
 
 
 def build_gateway_app(transports: dict[str, httpx.AsyncBaseTransport], *, database_url: str,
