@@ -43,6 +43,7 @@ async def _tokens(session: AsyncSession, settings: GatewaySettings, user: User,
     if signed_in is None:
         signed_in = Session(id=uuid.uuid4(), user_id=user.id, password_change_only=user.must_change_password)
         session.add(signed_in)
+        await session.flush()  # before its refresh token, which refers to it
     refresh = new_opaque_token("rt")
     session.add(RefreshToken(id=uuid.uuid4(), user_id=user.id, session_id=signed_in.id, token_hash=digest(refresh),
                              expires_at=_now() + timedelta(days=settings.refresh_token_days)))
