@@ -46,16 +46,18 @@ class CurrentPasswordWrong(Unprocessable):
 
 
 async def change_password(session: AsyncSession, passwords: Passwords, *, user_id: uuid.UUID,
-                          session_id: uuid.UUID, current: str, new: str) -> int:
-    """Set a new password (checked by the policy) for the right current one, and end every other
-    session of the user, and this one too if it may only change the password. Returns how many
-    refresh tokens were revoked."""
+                          session_id: uuid.UUID, current: str | None, new: str) -> int:
+    """Set a new password (checked by the policy) and end every other session of the user, and this
+    one too if it may only change the password. The current password is asked for unless this
+    sign-in may only change the password (it was opened with it, or with a reset's one-time code,
+    moments ago). Returns how many refresh tokens were revoked."""
     user = await session.get(User, user_id, with_for_update=True)
-    if user is None or not await passwords.verify(user.password_hash, current):
+    this = await session.get(Session, session_id)
+    proven = this is not None and this.password_change_only
+    if user is None or not (proven or (current is not None and await passwords.verify(user.password_hash, current))):
         raise CurrentPasswordWrong("the current password is wrong", errors=[
             {"loc": "body.current_password", "msg": "the current password is wrong"}])
     check_password(new, user.username)
-    this = await session.get(Session, session_id)
     user.password_hash = await passwords.hash(new)
     user.must_change_password = user.password_one_time = False
     keep = session_id if this is not None and not this.password_change_only else None

@@ -75,7 +75,10 @@ class UserRead(BaseModel):
 
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    current_password: str = Field(min_length=1, max_length=200, description="or the one-time code of a reset")
+    current_password: str | None = Field(default=None, min_length=1, max_length=200,
+                                         description="asked for unless this sign-in may only change the password "
+                                                     "(opened with a reset's one-time code, or a first password "
+                                                     "that must be changed)")
     password: str = Field(min_length=1, max_length=200, description="the new one; the policy as for a new user")
 
 
