@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -190,7 +191,7 @@ class TestMe:
 class TestAuditIsComplete:
     async def test_every_write_of_a_session_is_in_the_trail(self, gateway_app: FastAPI, world: World) -> None:
         """A run of writes of every kind and outcome, each with its own request id: all are there."""
-        writes = [
+        writes: list[tuple[str, str, str, dict[str, Any]]] = [
             ("R", "POST", "/api/v1/records/units", {"region_id": world.region["a"], "code": uuid.uuid4().hex[:8],
                                                     "name": "n", "kind": "street"}),
             ("U", "POST", "/api/v1/records/units", {"region_id": world.region["a"], "code": "x", "name": "n",
@@ -200,12 +201,14 @@ class TestAuditIsComplete:
             ("key_apportion", "POST", "/api/v1/quota/apportion", {"method": "x", "seats": 1, "populations": {}}),
             ("anonymous", "POST", "/api/v1/records/persons", {}),
             ("P", "POST", "/api/v1/admin/api-keys", {"name": "k", "scopes": ["apportion"]}),
-            ("M_again", "POST", "/api/v1/auth/logout", {"everywhere": True}),
         ]
         sent = []
         async with asgi_client(gateway_app) as client:
-            # signed in again: signing out everywhere ends the shared member's sign-in too
-            headers = {**world.headers, "M_again": await sign_in(client, world.users["M"]["username"], PASSWORD)}
+            # a sign-in of its own to end, so the shared member's goes on
+            again = (await client.post("/api/v1/auth/token", data={"username": world.users["M"]["username"],
+                                                                   "password": PASSWORD})).json()
+            headers = {**world.headers, "M_again": {"authorization": f"Bearer {again['access_token']}"}}
+            writes.append(("M_again", "POST", "/api/v1/auth/logout", {"refresh_token": again["refresh_token"]}))
             for who, method, path, body in writes:
                 request_id = f"audit-complete-{uuid.uuid4().hex}"
                 response = await client.request(method, path, json=body,
