@@ -23,7 +23,7 @@ from shared.embedded_pg import free_port
 
 pytestmark = pytest.mark.stack
 
-ADMIN = ("admin", "kaohe-demo-province")
+ADMIN = ("admin", "kaohe-demo-first")
 YEAR = 2025
 # Signed in as the stack's first administrator through the environment; nothing else leaks in.
 ENV: dict[str, str | None] = {"KAOHE_USERNAME": ADMIN[0], "KAOHE_PASSWORD": ADMIN[1], "KAOHE_API_KEY": None,

@@ -54,7 +54,7 @@ def wait_for(url: str, status: int, within: float) -> float:
 
 async def test_database_outage_under_writes(stack: LocalStack) -> None:
     client = httpx.Client(base_url=stack.gateway, timeout=10)
-    token = client.post("/api/v1/auth/token", data={"username": "admin", "password": "kaohe-demo-province"}).json()
+    token = client.post("/api/v1/auth/token", data={"username": "admin", "password": "kaohe-demo-first"}).json()
     client.headers["authorization"] = f"Bearer {token['access_token']}"
     region = client.post("/api/v1/records/regions", json={"code": "drill", "name": "演练"}).json()["id"]
     acknowledged: list[str] = []
@@ -210,7 +210,7 @@ async def serving(url: str) -> float:
 async def test_a_service_killed_under_load(services: Services) -> None:
     client = httpx.AsyncClient(base_url=services.gateway, timeout=UPSTREAM_TIMEOUT + 20)
     token = (await client.post("/api/v1/auth/token",
-                               data={"username": "admin", "password": "kaohe-demo-province"})).json()["access_token"]
+                               data={"username": "admin", "password": "kaohe-demo-first"})).json()["access_token"]
     client.headers["authorization"] = f"Bearer {token}"
     region = (await client.post("/api/v1/records/regions", json={"code": "kill", "name": "演练"})).json()["id"]
     requests = {

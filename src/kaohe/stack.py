@@ -30,7 +30,7 @@ from shared.migrations import upgrade_head
 from shared.provision import SCHEMA_SERVICES, provision, service_url
 
 Say = Callable[[str], None]
-DEMO_ADMIN = ("admin", "kaohe-demo-province")
+DEMO_ADMIN = ("admin", "kaohe-demo-first")
 
 
 def alembic_ini(service: str) -> Path:

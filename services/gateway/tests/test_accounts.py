@@ -292,11 +292,11 @@ async def empty_gateway_database(postgres_admin_url: str) -> AsyncIterator[str]:
 class TestPrintedFirstAdministrator:
     async def test_must_change_the_password_at_first_sign_in_when_told(self, empty_gateway_database: str) -> None:
         app = build_gateway_app({}, database_url=empty_gateway_database, KAOHE_ADMIN_USERNAME="admin",
-                                KAOHE_ADMIN_PASSWORD="kaohe-demo-province", KAOHE_ADMIN_MUST_CHANGE_PASSWORD=True)
+                                KAOHE_ADMIN_PASSWORD="kaohe-demo-first", KAOHE_ADMIN_MUST_CHANGE_PASSWORD=True)
         async with running(app), asgi_client(app) as client:
-            first = await tokens(client, "admin", "kaohe-demo-province")
+            first = await tokens(client, "admin", "kaohe-demo-first")
             assert await me(client, first) == (403, "password_change_required")
             changed = await client.post("/api/v1/auth/password", headers=bearer(first),
-                                        json={"current_password": "kaohe-demo-province", "password": NEW_PASSWORD})
+                                        json={"current_password": "kaohe-demo-first", "password": NEW_PASSWORD})
             assert changed.status_code == 200, changed.text
             assert await me(client, await tokens(client, "admin", NEW_PASSWORD)) == (200, None)
