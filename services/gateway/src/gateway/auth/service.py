@@ -14,6 +14,7 @@ from gateway.auth.accounts import SPENT, deactivate, revoke_sessions
 from gateway.auth.password_policy import check_password, violation
 from gateway.auth.passwords import Passwords
 from gateway.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, TokenRead, UserCreate
+from gateway.auth.sessions import SessionCache
 from gateway.auth.tokens import digest, issue_access_token, new_opaque_token
 from gateway.config import GatewaySettings
 from gateway.models import ApiKey, RefreshToken, Session, User
@@ -79,7 +80,7 @@ def _refresh_refused(why: str) -> Unauthorized:
     return Unauthorized(why, code="refresh_token_invalid")
 
 
-async def refresh(session: AsyncSession, settings: GatewaySettings, token: str) -> TokenRead:
+async def refresh(session: AsyncSession, settings: GatewaySettings, token: str, sessions: SessionCache) -> TokenRead:
     """Rotate: the refresh token used is spent and a new pair of the same session issued. A spent
     token sent again means it was copied: the whole session (every token descended from that
     sign-in) is ended, committed before the 401."""
@@ -90,6 +91,7 @@ async def refresh(session: AsyncSession, settings: GatewaySettings, token: str) 
     if stored.revoked_at is not None:
         await revoke_sessions(session, user_id=stored.user_id, only=stored.session_id)
         await session.commit()
+        sessions.forget(f"s:{stored.session_id}")  # this process at once; the others when notified
         raise _refresh_refused("the refresh token is unknown, expired or revoked")
     signed_in = await session.get(Session, stored.session_id)
     user = await session.get(User, stored.user_id)

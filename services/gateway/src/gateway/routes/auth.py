@@ -54,7 +54,7 @@ async def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], request
              responses={401: {"description": "unknown, expired or revoked; a spent (already rotated) token sent "
                                              "again ends its whole sign-in: every token descended from it"}})
 async def refresh(body: RefreshIn, request: Request, session: SessionDep) -> TokenRead:
-    return await service.refresh(session, request.app.state.settings, body.refresh_token)
+    return await service.refresh(session, request.app.state.settings, body.refresh_token, request.app.state.sessions)
 
 
 @router.post("/logout", summary="End the sign-in of this refresh token, or every one of the user's",
