@@ -184,6 +184,10 @@ def load_demo_county(gateway_url: str, urls: dict[str, str], credentials: tuple[
             if token.status_code != 200:
                 say(f"The demo county needs an administrator's sign-in; {credentials[0]} was refused.")
                 return False
+            if token.json().get("must_change_password"):
+                say(f"{credentials[0]} must change their password first (POST /api/v1/auth/password); "
+                    "then load the demo with `kaohe demo --password ...`.")
+                return False
             client.headers["authorization"] = f"Bearer {token.json()['access_token']}"
             if not force and await demo.has_data(client):
                 say("The database already holds data: the demo county is not loaded (kaohe demo --force adds it).")

@@ -160,6 +160,7 @@ class TestAdministratorsReset:
             assert (await listed(client, world, user["id"]))["must_change_password"] is True
 
             limited = await tokens(client, user["username"], code)
+            assert limited["must_change_password"] is True and before["must_change_password"] is False
             assert await me(client, limited) == (403, "password_change_required")
             units = await client.get("/api/v1/records/units", headers=bearer(limited))
             assert status_of(units) == (403, "password_change_required")
@@ -295,6 +296,7 @@ class TestPrintedFirstAdministrator:
                                 KAOHE_ADMIN_PASSWORD="kaohe-demo-first", KAOHE_ADMIN_MUST_CHANGE_PASSWORD=True)
         async with running(app), asgi_client(app) as client:
             first = await tokens(client, "admin", "kaohe-demo-first")
+            assert first["must_change_password"] is True
             assert await me(client, first) == (403, "password_change_required")
             changed = await client.post("/api/v1/auth/password", headers=bearer(first),
                                         json={"current_password": "kaohe-demo-first", "password": NEW_PASSWORD})

@@ -15,6 +15,8 @@ class TokenRead(BaseModel):
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth2 token type)
     expires_in: int = Field(description="seconds")
     refresh_token: str
+    must_change_password: bool = Field(default=False, description="this sign-in may only change the password "
+                                                                   "(POST /api/v1/auth/password)")
 
 
 class RefreshIn(BaseModel):

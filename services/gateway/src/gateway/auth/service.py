@@ -51,7 +51,8 @@ async def _tokens(session: AsyncSession, settings: GatewaySettings, user: User,
     await session.flush()
     access = issue_access_token(settings.jwt_secret.get_secret_value(), user, minutes=settings.access_token_minutes,
                                 session_id=signed_in.id, password_change_only=signed_in.password_change_only)
-    return TokenRead(access_token=access, expires_in=settings.access_token_minutes * 60, refresh_token=refresh)
+    return TokenRead(access_token=access, expires_in=settings.access_token_minutes * 60, refresh_token=refresh,
+                     must_change_password=signed_in.password_change_only)
 
 
 async def sign_in(session: AsyncSession, settings: GatewaySettings, passwords: Passwords, *,
