@@ -61,7 +61,7 @@ def main() -> None:
             stack.wait_ready(90)
             with httpx.Client(base_url=stack.gateway, timeout=600) as client:
                 token = client.post("/api/v1/auth/token",
-                                    data={"username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]
+                                    data={"username": "admin", "password": "kaohe-demo-first"}).json()["access_token"]
                 client.headers["authorization"] = f"Bearer {token}"
                 region = client.post("/api/v1/records/regions", json={"code": "bench", "name": "县"}).json()
                 unit = client.post("/api/v1/records/units", json={"region_id": region["id"], "code": "U",

@@ -92,7 +92,7 @@ def main() -> None:
             stack.wait_ready(90)
             token = mint_service_token(stack.service_secret(), SYSTEM_CALLER, ttl=3600)
             sign_in = httpx.post(f"{stack.gateway}/api/v1/auth/token",
-                                 data={"username": "admin", "password": "kaohe-demo-admin"}).json()
+                                 data={"username": "admin", "password": "kaohe-demo-first"}).json()
             bearer = {"Authorization": f"Bearer {sign_in['access_token']}"}
             nginx_port = free_port()
             conf = nginx_conf(root, nginx_port, stack.ports["records"], token)

@@ -36,7 +36,7 @@ from summary import load
 from kaohe.local import start_stack
 from scoring.todo import people_statement, rounds_statement
 
-PASSWORD = "bench-rater-password"  # noqa: S105 (a throwaway stack's account)
+PASSWORD = "bench-member-password"  # noqa: S105 (a throwaway stack's account)
 
 
 async def open_round(database: str, scheme_id: str, rater: uuid.UUID, people: list[uuid.UUID]) -> str:
@@ -110,7 +110,7 @@ def main() -> None:
             pg = stack.database_url()
             with httpx.Client(base_url=stack.gateway, timeout=600) as client:
                 token = client.post("/api/v1/auth/token",
-                                    data={"username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]
+                                    data={"username": "admin", "password": "kaohe-demo-first"}).json()["access_token"]
                 admin = {"authorization": f"Bearer {token}"}
                 region = client.post("/api/v1/records/regions", headers=admin,
                                      json={"code": "prov", "name": "省"}).json()

@@ -126,7 +126,7 @@ def main() -> None:
             pg = stack.database_url()
             with httpx.Client(base_url=stack.gateway, timeout=300) as client:
                 token = client.post("/api/v1/auth/token",
-                                    data={"username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]
+                                    data={"username": "admin", "password": "kaohe-demo-first"}).json()["access_token"]
                 client.headers["authorization"] = f"Bearer {token}"
                 region = client.post("/api/v1/records/regions", json={"code": "prov", "name": "省"}).json()
                 started = time.perf_counter()

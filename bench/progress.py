@@ -93,7 +93,7 @@ def main() -> None:
                 stack.wait_ready(90)
                 with httpx.Client(base_url=stack.gateway, timeout=300) as client:
                     token = client.post("/api/v1/auth/token", data={
-                        "username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]
+                        "username": "admin", "password": "kaohe-demo-first"}).json()["access_token"]
                     client.headers["authorization"] = f"Bearer {token}"
                     region(client, stack.database_url(), code, people, unit_size, runs)
             finally:

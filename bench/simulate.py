@@ -65,7 +65,7 @@ def main() -> None:
             token = mint_service_token(stack.service_secret(), SYSTEM_CALLER, ttl=3600)
             with httpx.Client(timeout=10) as client:
                 bearer = client.post(f"{stack.gateway}/api/v1/auth/token",
-                                     data={"username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]
+                                     data={"username": "admin", "password": "kaohe-demo-first"}).json()["access_token"]
                 direct = measure(client, f"{stack.url('quota')}/api/v1/quota/allocations/simulate", body,
                                  args.n, {"x-service-token": token})
                 gateway = measure(client, f"{stack.gateway}/api/v1/quota/allocations/simulate", body, args.n,

@@ -42,7 +42,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 @pytest.fixture(scope="module")
 def client(stack: LocalStack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.gateway, timeout=60) as client:
-        token = client.post("/api/v1/auth/token", data={"username": "admin", "password": "kaohe-demo-admin"})
+        token = client.post("/api/v1/auth/token", data={"username": "admin", "password": "kaohe-demo-first"})
         client.headers["authorization"] = f"Bearer {token.json()['access_token']}"
         yield client
 

@@ -23,7 +23,7 @@ from shared.embedded_pg import free_port
 
 pytestmark = pytest.mark.stack
 
-ADMIN = ("admin", "kaohe-demo-admin")
+ADMIN = ("admin", "kaohe-demo-first")
 YEAR = 2025
 # Signed in as the stack's first administrator through the environment; nothing else leaks in.
 ENV: dict[str, str | None] = {"KAOHE_USERNAME": ADMIN[0], "KAOHE_PASSWORD": ADMIN[1], "KAOHE_API_KEY": None,
@@ -135,15 +135,15 @@ def test_a_bad_roster_lists_its_rows_and_writes_nothing(county: County, tmp_path
 def test_create_user_with_the_password_from_stdin_or_asked_twice(county: County) -> None:
     unit = county.units["T1"]
     piped = kaohe(county.stack, "admin", "create-user", "t1-admin", "--role", "unit_admin", "--unit-id", unit,
-                  "--password-stdin", input="t1-admin-password\n")
+                  "--password-stdin", input="unit-one-administrator\n")
     assert piped.exit_code == 0, piped.output
     assert f"Created user t1-admin (unit_admin, unit {unit})" in piped.stdout
     asked = kaohe(county.stack, "admin", "create-user", "t1-leader", "--role", "leader", "--unit-id", unit,
-                  input="t1-leader-password\nt1-leader-password\n")
+                  input="unit-one-leadership\nunit-one-leadership\n")
     assert asked.exit_code == 0, asked.output
-    for username in ("t1-admin", "t1-leader"):
+    for username, password in (("t1-admin", "unit-one-administrator"), ("t1-leader", "unit-one-leadership")):
         token = httpx.post(f"{county.stack.gateway}/api/v1/auth/token",
-                           data={"username": username, "password": f"{username}-password"})
+                           data={"username": username, "password": password})
         assert token.status_code == 200, token.text
     again = kaohe(county.stack, "admin", "create-user", "t1-admin", "--role", "unit_admin", "--unit-id", unit,
                   "--password-stdin", input="another-password\n")

@@ -119,7 +119,7 @@ async def until(condition: Callable[[], bool], within: float, what: str) -> floa
 async def test_a_service_killed_under_load(stack: LocalStack, report: Callable[[str], None]) -> None:
     client = httpx.AsyncClient(base_url=stack.gateway, timeout=UPSTREAM_TIMEOUT + 20)
     token = (await client.post("/api/v1/auth/token",
-                               data={"username": "admin", "password": "kaohe-demo-admin"})).json()["access_token"]
+                               data={"username": "admin", "password": "kaohe-demo-first"})).json()["access_token"]
     client.headers["authorization"] = f"Bearer {token}"
     region = (await client.post("/api/v1/records/regions", json={"code": "kill", "name": "演练"})).json()["id"]
     year = f"/api/v1/quota/regions/{region}/years/2025"

@@ -152,7 +152,7 @@ async def signed_in(base_url: str) -> tuple[httpx.AsyncClient, str]:
     """The demo administrator's client and a new unit to write honours for."""
     client = httpx.AsyncClient(base_url=base_url, timeout=30)
     token = (await client.post("/api/v1/auth/token",
-                               data={"username": "admin", "password": "kaohe-demo-admin"})).json()
+                               data={"username": "admin", "password": "kaohe-demo-first"})).json()
     client.headers["authorization"] = f"Bearer {token['access_token']}"
     tag = uuid.uuid4().hex[:6]
     region = (await client.post("/api/v1/records/regions", json={"code": f"d{tag}", "name": "演练"})).json()["id"]

@@ -89,3 +89,16 @@ def test_the_plan_runs_the_procfile_with_each_service_wired(isolated: Path) -> N
     assert "KAOHE_ADMIN_PASSWORD" not in plan.env  # a demo administrator only on the embedded default
     assert stack.plan(settings, urls, embedded=True).env["KAOHE_ADMIN_USERNAME"] == "admin"
     assert plan.gateway_url == "http://127.0.0.1:9100"
+
+
+def test_the_printed_demo_administrator_must_change_its_password_unless_the_demo_is_loaded(isolated: Path) -> None:
+    urls = {s: f"postgresql://kaohe_{s}@127.0.0.1:1/kaohe" for s in ("records", "scoring", "quota", "gateway")}
+    with_demo = stack.plan(StackSettings(demo=True), urls, embedded=True).env
+    without = stack.plan(StackSettings(demo=False), urls, embedded=True).env
+    assert (with_demo["KAOHE_ADMIN_USERNAME"], with_demo["KAOHE_ADMIN_PASSWORD"]) == stack.DEMO_ADMIN
+    assert "KAOHE_ADMIN_MUST_CHANGE_PASSWORD" not in with_demo
+    assert without["KAOHE_ADMIN_MUST_CHANGE_PASSWORD"] == "true"
+    # an operator's own first administrator is theirs to keep
+    own = stack.plan(StackSettings(demo=False, admin_username="ops", admin_password="a-strong-passphrase"), urls,
+                     embedded=True).env
+    assert "KAOHE_ADMIN_MUST_CHANGE_PASSWORD" not in own

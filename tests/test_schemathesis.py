@@ -63,7 +63,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 @pytest.fixture(scope="module")
 def auth(stack: LocalStack) -> dict[str, str]:
     token = httpx.post(f"{stack.gateway}/api/v1/auth/token",
-                       data={"username": "admin", "password": "kaohe-demo-admin"}).json()["access_token"]
+                       data={"username": "admin", "password": "kaohe-demo-first"}).json()["access_token"]
     return {"authorization": f"Bearer {token}"}
 
 

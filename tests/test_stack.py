@@ -46,7 +46,7 @@ class TestMakeRun:
                 "database": True, "migrations": True, "records": True, "scoring": True, "quota": True}
 
             token = httpx.post(f"{first.gateway}/api/v1/auth/token",
-                               data={"username": "admin", "password": "kaohe-demo-admin"})
+                               data={"username": "admin", "password": "kaohe-demo-first"})
             assert token.status_code == 200, token.text
             auth = {"authorization": f"Bearer {token.json()['access_token']}"}
             assert httpx.get(f"{first.gateway}/api/v1/scoring/version").status_code == 401

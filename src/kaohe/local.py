@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from kaohe.stack import all_ready
+from kaohe.stack import DEMO_ADMIN, all_ready
 from shared.embedded_pg import free_port
 
 SERVICES = ("gateway", "records", "scoring", "quota")
@@ -86,6 +86,8 @@ def start_stack(home: Path, log: Path, ports: dict[str, int] | None = None,
     env.update({f"KAOHE_{name.upper()}_PORT": str(port) for name, port in ports.items()})
     env["KAOHE_HOME"] = str(home)
     env["KAOHE_DEMO"] = "false" if demo_scale is None else "true"
+    # the first administrator given as an operator would, so it is not made to change its password first
+    env["KAOHE_ADMIN_USERNAME"], env["KAOHE_ADMIN_PASSWORD"] = DEMO_ADMIN
     if demo_scale is not None:
         env["KAOHE_DEMO_SCALE"] = str(demo_scale)
     env.update(extra_env or {})

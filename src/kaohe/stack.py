@@ -32,7 +32,7 @@ from shared.private import kept_secret
 from shared.provision import SCHEMA_SERVICES, provision, service_url
 
 Say = Callable[[str], None]
-DEMO_ADMIN = ("admin", "kaohe-demo-admin")
+DEMO_ADMIN = ("admin", "kaohe-demo-first")
 
 
 def alembic_ini(service: str) -> Path:
@@ -142,8 +142,11 @@ def plan(settings: StackSettings, urls: dict[str, str], *, embedded: bool = Fals
         env["KAOHE_ADMIN_USERNAME"] = settings.admin_username
         env["KAOHE_ADMIN_PASSWORD"] = settings.admin_password.get_secret_value()
     elif embedded:
-        # The embedded default is a laptop's demo: a known first administrator, printed at start.
+        # The embedded default is a laptop's demo: a known first administrator, printed at start. Without
+        # the demo county (KAOHE_DEMO=false) the printed password must be changed at the first sign-in.
         env["KAOHE_ADMIN_USERNAME"], env["KAOHE_ADMIN_PASSWORD"] = DEMO_ADMIN
+        if not settings.demo:
+            env["KAOHE_ADMIN_MUST_CHANGE_PASSWORD"] = "true"  # noqa: S105 (a flag)
     if embedded:
         # ... where one administrator loads a whole county's year in a minute (production: 20/second;1200/minute).
         env.setdefault("GATEWAY_RATE_LIMIT", os.environ.get("GATEWAY_RATE_LIMIT", "12000/minute"))
@@ -196,6 +199,10 @@ def load_demo_county(gateway_url: str, urls: dict[str, str], credentials: tuple[
             if token.status_code != 200:
                 say(f"The demo county needs an administrator's sign-in; {credentials[0]} was refused.")
                 return False
+            if token.json().get("must_change_password"):
+                say(f"{credentials[0]} must change their password first (POST /api/v1/auth/password); "
+                    "then load the demo with `kaohe demo --password ...`.")
+                return False
             client.headers["authorization"] = f"Bearer {token.json()['access_token']}"
             if not force and await demo.has_data(client):
                 say("The database already holds data: the demo county is not loaded (kaohe demo --force adds it).")
@@ -212,8 +219,9 @@ def load_demo_county(gateway_url: str, urls: dict[str, str], credentials: tuple[
 
 def banner(settings: StackSettings, gateway_url: str, database: Database, env: dict[str, str]) -> str:
     admin = env.get("KAOHE_ADMIN_USERNAME")
+    must_change = "; change the password at first sign-in" if env.get("KAOHE_ADMIN_MUST_CHANGE_PASSWORD") else ""
     sign_in = [f"  sign in       {admin} / {env['KAOHE_ADMIN_PASSWORD']}   (first administrator; "
-               "created only while there is no user)",
+               f"created only while there is no user{must_change})",
                f"                curl -s -X POST {gateway_url}/api/v1/auth/token "
                f"-d username={admin} -d password={env['KAOHE_ADMIN_PASSWORD']}"] if admin and database.embedded else []
     return "\n".join([

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -74,25 +75,27 @@ class TestRefreshAndLogout:
             first = (await client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})).json()
             second = await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
             assert second.status_code == 200
-            reused = await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
-            assert reused.status_code == 401  # rotated: the old one is spent
             tokens = second.json()
+            bearer = {"authorization": f"Bearer {tokens['access_token']}"}
             out = await client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]},
-                                    headers={"authorization": f"Bearer {tokens['access_token']}"})
-            assert out.json() == {"revoked": 1}
+                                    headers=bearer)
+            assert out.json() == {"revoked": 1}  # the first was spent by the rotation already
             after = await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+            me = await client.get("/api/v1/me", headers=bearer)
         assert after.status_code == 401
         assert after.json()["code"] == "refresh_token_invalid"
+        assert me.status_code == 401  # the sign-in's access token ended with it
+        assert me.json()["code"] == "session_revoked"
 
 
 class TestFirstAdministrator:
     async def test_created_only_while_there_is_no_user(self, gateway_app: FastAPI,
                                                        database_urls: dict[str, str]) -> None:
         app = build_gateway_app({}, database_url=database_urls["gateway"], KAOHE_ADMIN_USERNAME="second-admin",
-                                KAOHE_ADMIN_PASSWORD="second-admin-password")
+                                KAOHE_ADMIN_PASSWORD="another-first-password")
         async with running(app), asgi_client(app) as client:
             response = await client.post("/api/v1/auth/token",
-                                         data={"username": "second-admin", "password": "second-admin-password"})
+                                         data={"username": "second-admin", "password": "another-first-password"})
         assert response.status_code == 401
 
 
@@ -188,7 +191,7 @@ class TestMe:
 class TestAuditIsComplete:
     async def test_every_write_of_a_session_is_in_the_trail(self, gateway_app: FastAPI, world: World) -> None:
         """A run of writes of every kind and outcome, each with its own request id: all are there."""
-        writes = [
+        writes: list[tuple[str, str, str, dict[str, Any]]] = [
             ("R", "POST", "/api/v1/records/units", {"region_id": world.region["a"], "code": uuid.uuid4().hex[:8],
                                                     "name": "n", "kind": "street"}),
             ("U", "POST", "/api/v1/records/units", {"region_id": world.region["a"], "code": "x", "name": "n",
@@ -198,14 +201,18 @@ class TestAuditIsComplete:
             ("key_apportion", "POST", "/api/v1/quota/apportion", {"method": "x", "seats": 1, "populations": {}}),
             ("anonymous", "POST", "/api/v1/records/persons", {}),
             ("P", "POST", "/api/v1/admin/api-keys", {"name": "k", "scopes": ["apportion"]}),
-            ("M", "POST", "/api/v1/auth/logout", {"everywhere": True}),
         ]
         sent = []
         async with asgi_client(gateway_app) as client:
+            # a sign-in of its own to end, so the shared member's goes on
+            again = (await client.post("/api/v1/auth/token", data={"username": world.users["M"]["username"],
+                                                                   "password": PASSWORD})).json()
+            headers = {**world.headers, "M_again": {"authorization": f"Bearer {again['access_token']}"}}
+            writes.append(("M_again", "POST", "/api/v1/auth/logout", {"refresh_token": again["refresh_token"]}))
             for who, method, path, body in writes:
                 request_id = f"audit-complete-{uuid.uuid4().hex}"
                 response = await client.request(method, path, json=body,
-                                                 headers={**world.headers[who], "x-request-id": request_id})
+                                                 headers={**headers[who], "x-request-id": request_id})
                 sent.append((request_id, response.status_code))
             events = (await client.get("/api/v1/audit", headers=world.headers["P"], params={"limit": 1000})).json()
         recorded = {e["request_id"]: e["status"] for e in events}

@@ -152,6 +152,9 @@ async def _build(client: httpx.AsyncClient) -> World:
                                                   **binding})
         w.ids[f"user_{who}"] = user["id"]
         w.headers[who] = await sign_in(client, username, PASSWORD)
+    # an account of A1 whose password the reset row resets (no caller signs in as it)
+    w.ids["user_reset"] = (await post("/api/v1/admin/users", {"username": f"mx-reset-{tag}", "password": PASSWORD,
+                                                              "role": "leader", "unit_id": w["unit_A1"]}))["id"]
     ms_headers = w.headers["MS"]
     w.ids["objection"] = (await _ok(await client.post(f"/api/v1/scoring/results/{w['close']}/objections",
                                                       headers=ms_headers, json={"reason": "本季度任务量漏记"})))["id"]
@@ -598,6 +601,11 @@ ROWS: list[Row] = [
         "unit_id": w["unit_A1"]}),
     Row("GET", "/api/v1/admin/users", profile(P=OK, RA=OK, RB=OK)),
     Row("PATCH", "/api/v1/admin/users/{user_id}", REGION, body=lambda w: {"is_active": True}),
+    Row("POST", "/api/v1/admin/users/{user_id}/password-reset", REGION, path={"user_id": "user_reset"}),
+    # a wrong current password: every user reaches the check (a 422), no key does
+    Row("POST", "/api/v1/auth/password", profile(P=422, RA=422, RB=422, UA=422, UO=422, L=422, MS=422, MC=422,
+                                                 RT=422), body=lambda w: {"current_password": "not-the-password",
+                                                                          "password": "a-brand-new-passphrase"}),
     Row("POST", "/api/v1/admin/api-keys", PROVINCE, body=lambda w: {"name": f"k{fresh()}", "scopes": ["apportion"]}),
     Row("GET", "/api/v1/admin/api-keys", PROVINCE),
     Row("DELETE", "/api/v1/admin/api-keys/{key_id}", PROVINCE),

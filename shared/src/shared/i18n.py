@@ -32,6 +32,8 @@ _ZH_DETAILS = {
     "token_expired": "登录已过期，请刷新或重新登录。",
     "token_invalid": "登录凭据无效，请重新登录。",
     "api_key_invalid": "接口密钥无效或已吊销。",
+    "session_revoked": "此次登录已结束（已退出、已改密码或账号已停用），请重新登录。",
+    "password_change_required": "请先通过 POST /api/v1/auth/password 修改密码。",
     "method_not_allowed": "该路径不支持此请求方法。",
     "rate_limited": "请求过于频繁，请稍后再试。",
     "request_timeout": "请求发送过慢，连接已关闭。",

@@ -159,7 +159,7 @@ async def scoring_app(database_urls: dict[str, str], records_app: FastAPI,
 
 
 TEST_JWT_SECRET = "jwt-" + secrets.token_urlsafe(32)
-TEST_ADMIN = ("province", "province-admin-password")
+TEST_ADMIN = ("province", "first-administrator-password")
 TEST_METRICS_TOKEN = "metrics-" + secrets.token_urlsafe(32)
 
 

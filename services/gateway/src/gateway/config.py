@@ -31,6 +31,11 @@ class GatewaySettings(BaseServiceSettings, ConnectionSettings):
     refresh_token_days: int = Field(default=14, gt=0, le=90)
     admin_username: str | None = Field(default=None, validation_alias="KAOHE_ADMIN_USERNAME")
     admin_password: SecretStr | None = Field(default=None, validation_alias="KAOHE_ADMIN_PASSWORD")
+    # the first administrator must change the password at first sign-in (the embedded default's printed one)
+    admin_must_change_password: bool = Field(default=False, validation_alias="KAOHE_ADMIN_MUST_CHANGE_PASSWORD")
+    # how long a process trusts what it knows of a session; ended sessions are announced at once (LISTEN/NOTIFY),
+    # this bounds the delay when that connection is down
+    session_check_seconds: float = Field(default=30.0, gt=0, le=600)
     # Sign-in: each failure on an account slows its next failed answer (growing, at most 5 s); this many
     # failures in a row from one client address lock that address (only) out of the account.
     lockout_failures: int = Field(default=5, gt=0)

@@ -16,17 +16,22 @@ from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 
 from gateway.auth.service import caller_for_key
+from gateway.auth.sessions import SessionCache
 from gateway.auth.tokens import read_access_token
-from shared.errors import AppError, Unauthorized
+from shared.errors import AppError, Forbidden, Unauthorized
 from shared.service_auth import Caller
 
 BEARER = {"WWW-Authenticate": "Bearer"}
+# The one route a session that must change its password may call.
+PASSWORD_CHANGE_PATH = "/api/v1/auth/password"  # noqa: S105 (a path, not a password)
 
 
 @dataclass(frozen=True)
 class Principal:
     caller: Caller
     name: str
+    session_id: str | None = None  # a user's sign-in; None for an API key
+    password_change_only: bool = False
 
     @property
     def user_id(self) -> str | None:
@@ -37,6 +42,11 @@ class RateLimited(AppError):
     status_code = 429
     code = "rate_limited"
     title = "Too many requests"
+
+
+class PasswordChangeRequired(Forbidden):
+    code = "password_change_required"
+    title = "Change the password before anything else"
 
 
 class RateLimits:
@@ -130,16 +140,15 @@ class TokenCache:
         if hit is not None and hit[0] > now:
             return hit[1]
         try:
-            caller, name = read_access_token(self.secret, token)
-            expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+            claims = read_access_token(self.secret, token)
         except jwt.ExpiredSignatureError as exc:
             raise _unauthorized("the access token has expired; refresh it", "token_expired") from exc
         except jwt.PyJWTError as exc:
             raise _unauthorized("the access token is not valid", "token_invalid") from exc
-        principal = Principal(caller, name)
+        principal = Principal(claims.caller, claims.name, claims.session_id, claims.password_change_only)
         if len(self._seen) >= self.size:
             self._seen.clear()
-        self._seen[token] = (min(float(expires), now + 300) - 1, principal)
+        self._seen[token] = (min(claims.expires, now + 300) - 1, principal)
         return principal
 
 
@@ -150,6 +159,12 @@ async def authenticate(request: Request) -> Principal:
     if authorization and authorization[:7].lower() == "bearer ":
         tokens: TokenCache = state.tokens
         principal = tokens.principal(authorization[7:].strip())
+        sessions: SessionCache = state.sessions
+        if principal.session_id is None or not await sessions.is_open(principal.session_id):
+            raise _unauthorized("this sign-in has ended (signed out, password changed or reset, or the account "
+                                "disabled); sign in again", "session_revoked")
+        if principal.password_change_only and request.url.path != PASSWORD_CHANGE_PATH:
+            raise PasswordChangeRequired(f"this sign-in may only change the password: POST {PASSWORD_CHANGE_PATH}")
     elif api_key:
         async with state.sessionmaker() as session:
             found = await caller_for_key(session, api_key.strip())

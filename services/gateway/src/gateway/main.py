@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse
 
 from gateway.audit import AuditMiddleware
 from gateway.auth.passwords import Passwords
-from gateway.auth.service import ensure_first_admin
+from gateway.auth.service import ensure_first_admin, require_policy_admin_password
+from gateway.auth.sessions import Listener, SessionCache
 from gateway.clients.services import build_downstreams
 from gateway.config import GatewaySettings, get_settings
 from gateway.db import SCHEMA
@@ -48,6 +49,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     require_strong_secret("KAOHE_SERVICE_SECRET", settings.service_secret)
     if settings.metrics_token is not None:
         require_strong_secret("GATEWAY_METRICS_TOKEN", settings.metrics_token)
+    require_policy_admin_password(settings)
     configure_logging("gateway", settings.log_level)
 
     @asynccontextmanager
@@ -61,6 +63,9 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
         app.state.rate_limits = RateLimits(settings.rate_limit, settings.sign_in_rate_limit)
         app.state.sign_in_throttle = SignInThrottle(settings.lockout_failures, settings.lockout_minutes)
         app.state.tokens = TokenCache(settings.jwt_secret.get_secret_value())
+        app.state.sessions = SessionCache(app.state.sessionmaker, settings.session_check_seconds)
+        app.state.session_listener = Listener(settings.database_url, app.state.sessions)
+        app.state.session_listener.start()
         app.state.downstreams = build_downstreams(settings, **build_options)
         try:
             async with app.state.sessionmaker() as session:
@@ -72,6 +77,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
         try:
             yield
         finally:
+            await app.state.session_listener.stop()
             await app.state.downstreams.aclose()
             await engine.dispose()
 

@@ -1,4 +1,4 @@
-"""What the gateway keeps: users, refresh tokens, API keys, the audit trail and how far each user read their events."""
+"""What the gateway keeps: users, sessions, refresh tokens, API keys, the audit trail and read marks of events."""
 
 from __future__ import annotations
 
@@ -30,6 +30,23 @@ class User(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Signing in gives a session that may only change the password (set by a reset, or for the first
+    # administrator of the embedded default); the reset's one-time code is the password until it is used.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default="false")
+    password_one_time: Mapped[bool] = mapped_column(default=False, server_default="false")
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Session(Base):
+    """One sign-in: its access tokens carry its id (``sid``) and its refresh tokens are one family."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    password_change_only: Mapped[bool] = mapped_column(default=False, server_default="false")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RefreshToken(Base):
@@ -37,6 +54,7 @@ class RefreshToken(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sessions.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -213,6 +213,9 @@ RULES: tuple[Rule, ...] = (
     rule("POST", "/api/v1/quota/allocations/{run_id}/publish", ADMINS),
     # the gateway's own
     rule("GET", "/api/v1/catalogue", EVERYONE, "results:read", "inputs:write", "apportion"),
+    # a user's own password (never an API key's); the reset's answer holds a code shown once
+    rule("POST", "/api/v1/auth/password", EVERYONE, replayable=False),
+    rule("POST", "/api/v1/admin/users/{user_id}/password-reset", ADMINS, replayable=False),
 )
 
 _COMPILED = tuple((r, r.pattern) for r in RULES)

@@ -15,6 +15,8 @@ class TokenRead(BaseModel):
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth2 token type)
     expires_in: int = Field(description="seconds")
     refresh_token: str
+    must_change_password: bool = Field(default=False, description="this sign-in may only change the password "
+                                                                   "(POST /api/v1/auth/password)")
 
 
 class RefreshIn(BaseModel):
@@ -31,7 +33,9 @@ class LogoutIn(BaseModel):
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
-    password: str = Field(min_length=10, max_length=200)
+    password: str = Field(min_length=1, max_length=200, description="at least 12 characters, not the user name, "
+                          "not one of the 10,000 most common passwords (else 422 with code password_too_short, "
+                          "password_is_username or password_common)")
     role: Role
     region_id: uuid.UUID | None = None
     unit_id: uuid.UUID | None = None
@@ -66,7 +70,28 @@ class UserRead(BaseModel):
     unit_id: uuid.UUID | None
     person_id: uuid.UUID | None
     is_active: bool
+    must_change_password: bool = Field(description="signing in gives a session that may only change the password")
+    last_sign_in_at: datetime | None
     created_at: datetime
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str | None = Field(default=None, min_length=1, max_length=200,
+                                         description="asked for unless this sign-in may only change the password "
+                                                     "(opened with a reset's one-time code, or a first password "
+                                                     "that must be changed)")
+    password: str = Field(min_length=1, max_length=200, description="the new one; the policy as for a new user")
+
+
+class PasswordChanged(BaseModel):
+    revoked: int = Field(description="refresh tokens of the user's other sessions revoked")
+
+
+class PasswordReset(BaseModel):
+    user_id: uuid.UUID
+    one_time_code: str = Field(description="shown once; signs in once, to a session that may only change the "
+                                           "password")
 
 
 class ApiKeyCreate(BaseModel):

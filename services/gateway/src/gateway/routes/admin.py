@@ -8,9 +8,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from gateway import audit, scope
-from gateway.auth import service
-from gateway.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, UserCreate, UserRead, UserUpdate
+from gateway import audit, policy, scope
+from gateway.auth import accounts, service
+from gateway.auth.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    PasswordReset,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
 from gateway.identity import Principal, authenticate
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, Unprocessable
@@ -28,6 +36,7 @@ def require(*roles: str):  # type: ignore[no-untyped-def]
 
 
 Admin = Annotated[Principal, require("province_admin", "region_admin")]
+_RESET_RULE = next(r for r in policy.RULES if r.template == "/api/v1/admin/users/{user_id}/password-reset")
 ProvinceAdmin = Annotated[Principal, require("province_admin")]
 
 
@@ -44,7 +53,9 @@ async def create_user(body: UserCreate, principal: Admin, request: Request, sess
 
 
 @router.patch("/admin/users/{user_id}", response_model=UserRead, summary="Change a user's role or binding, or "
-              "deactivate them", responses={404: {"description": "no such user in the caller's region"}})
+              "deactivate them", description="A deactivated user's tokens stop working at once (401 "
+              "`session_revoked`); so do those of a user whose role or binding changes (their tokens carry the old).",
+              responses={404: {"description": "no such user in the caller's region"}})
 async def update_user(user_id: uuid.UUID, body: UserUpdate, principal: Admin, request: Request,
                       session: SessionDep) -> UserRead:
     """The account must be the caller's to administer and the new binding inside the caller's scope,
@@ -65,7 +76,29 @@ async def update_user(user_id: uuid.UUID, body: UserUpdate, principal: Admin, re
         raise Unprocessable(f"a {role} needs unit_id", code="binding_invalid",
                             errors=[{"loc": "body.unit_id", "msg": f"a {role} needs unit_id"}])
     binding = await scope.check_binding(request.app.state.downstreams, principal.caller, wanted)
-    return UserRead.model_validate(service.rebind_user(user, binding, is_active=changes.get("is_active")))
+    changed = await service.rebind_user(session, user, binding, is_active=changes.get("is_active"))
+    request.app.state.sessions.forget(f"u:{user.id}")
+    return UserRead.model_validate(changed)
+
+
+@router.post("/admin/users/{user_id}/password-reset", response_model=PasswordReset,
+             summary="Reset a user's password: a one-time code, shown this once",
+             description="The user's sign-ins end at once; signing in with the code (once) gives a sign-in that "
+                         "may only change the password (`POST /api/v1/auth/password`, with the code as the current "
+                         "password); anything else answers 403 `password_change_required`. Only the code's hash is "
+                         "kept. The account must be the caller's to administer, as for PATCH.",
+             responses={404: {"description": "no such user in the caller's region"}})
+async def reset_password(user_id: uuid.UUID, principal: Admin, request: Request, session: SessionDep) -> PasswordReset:
+    caller = principal.caller
+    if not policy.allowed(_RESET_RULE, kind=caller.kind, roles=caller.roles, scopes=caller.scopes):
+        raise Forbidden("only province and region administrators reset passwords")
+    user = await service.get_user(session, user_id)
+    if user is None or not scope.may_administer_accounts_of(caller, user):
+        raise NotFound(f"no user {user_id}", code="user_not_found")
+    _audit_object(request, scope.Binding(user.role, user.region_id, user.unit_id, user.person_id))
+    code = await accounts.reset_password(session, request.app.state.passwords, user)
+    request.app.state.sessions.forget(f"u:{user.id}")
+    return PasswordReset(user_id=user.id, one_time_code=code)
 
 
 def _audit_object(request: Request, binding: scope.Binding) -> None:
@@ -73,7 +106,8 @@ def _audit_object(request: Request, binding: scope.Binding) -> None:
                                   "unit_id": binding.unit_id and str(binding.unit_id)}
 
 
-@router.get("/admin/users", response_model=list[UserRead], summary="Users the caller administers")
+@router.get("/admin/users", response_model=list[UserRead], summary="Users the caller administers",
+            description="With each: whether active, whether they must change their password, their last sign-in.")
 async def list_users(principal: Admin, session: SessionDep) -> list[UserRead]:
     return [UserRead.model_validate(u) for u in await service.list_users(session, principal.caller)]
 

@@ -9,14 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from gateway import audit
-from gateway.auth import service
-from gateway.auth.schemas import LogoutIn, RefreshIn, TokenRead
-from gateway.identity import PrincipalDep, SignInThrottle, client_address
+from gateway import audit, policy
+from gateway.auth import accounts, service
+from gateway.auth.schemas import LogoutIn, PasswordChange, PasswordChanged, RefreshIn, TokenRead
+from gateway.identity import PASSWORD_CHANGE_PATH, Principal, PrincipalDep, SignInThrottle, client_address
 from shared.db import SessionDep
 from shared.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+_PASSWORD_RULE = next(r for r in policy.RULES if r.template == PASSWORD_CHANGE_PATH)
 
 
 @router.post("/token", response_model=TokenRead, summary="Sign in: username and password for tokens",
@@ -49,15 +50,45 @@ async def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], request
     return tokens
 
 
-@router.post("/refresh", response_model=TokenRead, summary="A new token pair for a refresh token (rotated)")
+@router.post("/refresh", response_model=TokenRead, summary="A new token pair for a refresh token (rotated)",
+             responses={401: {"description": "unknown, expired or revoked; a spent (already rotated) token sent "
+                                             "again ends its whole sign-in: every token descended from it"}})
 async def refresh(body: RefreshIn, request: Request, session: SessionDep) -> TokenRead:
-    return await service.refresh(session, request.app.state.settings, body.refresh_token)
+    return await service.refresh(session, request.app.state.settings, body.refresh_token, request.app.state.sessions)
 
 
-@router.post("/logout", summary="Revoke this refresh token, or every one of the user's")
-async def logout(body: LogoutIn, principal: PrincipalDep, session: SessionDep) -> dict[str, int]:
-    if principal.user_id is None:
-        raise Forbidden("API keys do not sign in or out")
-    revoked = await service.logout(session, user_id=uuid.UUID(principal.user_id), token=body.refresh_token,
-                                   everywhere=body.everywhere)
+@router.post("/logout", summary="End the sign-in of this refresh token, or every one of the user's",
+             description="The sign-in's access tokens stop working at once too, in every gateway process.",
+             responses={403: {"description": "an API key, which does not sign in"}})
+async def logout(body: LogoutIn, principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, int]:
+    user_id = _own_user(principal)
+    revoked = await service.logout(session, user_id=user_id, token=body.refresh_token, everywhere=body.everywhere)
+    request.app.state.sessions.forget(f"u:{user_id}")
     return {"revoked": revoked}
+
+
+@router.post("/password", response_model=PasswordChanged, summary="Change one's own password",
+             description="Every other sign-in of the user ends (its access tokens stop working at once); so "
+                         "does this one if it may only change the password (after a reset): sign in again with "
+                         "the new password. The only route open to such a sign-in.",
+             responses={403: {"description": "an API key, which has no password"},
+                        422: {"description": "the current password is wrong (`current_password_wrong`, naming "
+                                             "`body.current_password`), or the new one fails the policy "
+                                             "(`password_too_short`, `password_is_username`, `password_common`, "
+                                             "naming `body.password`)"}})
+async def change_password(body: PasswordChange, principal: PrincipalDep, request: Request,
+                          session: SessionDep) -> PasswordChanged:
+    user_id = _own_user(principal)
+    revoked = await accounts.change_password(session, request.app.state.passwords, user_id=user_id,
+                                             session_id=uuid.UUID(str(principal.session_id)),
+                                             current=body.current_password, new=body.password)
+    request.app.state.sessions.forget(f"u:{user_id}")
+    return PasswordChanged(revoked=revoked)
+
+
+def _own_user(principal: Principal) -> uuid.UUID:
+    caller = principal.caller
+    if principal.user_id is None or not policy.allowed(_PASSWORD_RULE, kind=caller.kind, roles=caller.roles,
+                                                         scopes=caller.scopes):
+        raise Forbidden("API keys do not sign in, sign out or have a password")
+    return uuid.UUID(principal.user_id)
