@@ -180,6 +180,7 @@ CATALOGUE: dict[str, dict[str, Labels]] = {
                    task_assigned=("有新的工作任务", "A task was assigned"),
                    task_overdue=("工作任务已逾期", "A task is overdue"),
                    notice_issued=("收到整改通知", "A rectification notice was issued")),
+    "audit_kind": _kind(write=("写入", "Write"), read=("查阅", "Read"), export=("导出", "Export")),
     "error": ERRORS,
     "row_error": ROW_ERRORS,
 }
