@@ -65,10 +65,19 @@ def _raised(tree: ast.Module) -> set[str]:
             and (name := _callee(node.exc)) is not None}
 
 
+def _messages(call: ast.Call) -> Iterator[ast.expr]:
+    """The ``message`` of each field a call names in its keywords (``errors=[{"field": …, "message": …}]``)."""
+    for keyword in call.keywords:
+        for node in ast.walk(keyword.value):
+            if isinstance(node, ast.Dict):
+                yield from (value for key, value in zip(node.keys, node.values, strict=True)
+                            if isinstance(key, ast.Constant) and key.value == "message")
+
+
 def raise_sites() -> dict[str, str]:
     """Each English template a client can be shown, and where it is worded (``path:line``): the text
     arguments of every call of what is raised somewhere (an error class or a helper building one), given
-    as text or held in a variable of the same function."""
+    as text or held in a variable of the same function, and the ``message`` of each field it names."""
     trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in _sources()}
     makers = set().union(_QUOTED, *(_raised(tree) for tree in trees.values())) - _SILENT
     found: dict[str, str] = {}
@@ -84,7 +93,7 @@ def raise_sites() -> dict[str, str]:
             for node in ast.walk(function):
                 if not (isinstance(node, ast.Call) and _callee(node.func) in makers):
                     continue
-                for argument in node.args:
+                for argument in [*node.args, *_messages(node)]:
                     given = held.get(argument.id, []) if isinstance(argument, ast.Name) else [argument]
                     for template in (t for value in given for t in _templates(value)):
                         if " " in template:  # not a field's name (``body.x``)
@@ -113,9 +122,9 @@ def test_every_chinese_text_names_only_values_of_its_english() -> None:
 
 
 @pytest.mark.parametrize(("english", "chinese"), [
-    ("version 3 of scheme 5d2c is draft: only a version its region's organisation department approved opens "
-     "rating rounds or closes a period",
-     "方案 5d2c 的第 3 版处于“草稿”状态：只有经本地区组织部审核通过的版本才能开启测评或结算周期"),
+    ("version 3 of scheme 5d2c is a draft, not submitted for review: only a version its region's organisation "
+     "department approved opens rating rounds or closes a period",
+     "方案 5d2c 的第 3 版还是草稿，尚未报送审核：只有经本地区组织部审核通过的版本才能开启测评或结算周期"),
     ("weights under indicators add up to 90%, not 100%", "indicators 下的权重合计为 90%，而不是 100%"),
     ("name at least one field", "请至少指定一个字段"),
     ("7 row(s): no such person in region 9f (and 2 more)", "7 处有误：地区 9f 中没有此人（另有 2 处）"),

@@ -81,4 +81,6 @@ TEXTS: dict[str, str] = {
     "the person is not placed in one unit today: name the unit": "此人今天不在唯一一个单位任职：请指定单位",
     "the person is not placed in unit {unit_id} today": "此人今天不在单位 {unit_id} 任职",
     "unit {unit_id} is not in region {region_id}": "单位 {unit_id} 不属于地区 {region_id}",
+    # a field's message
+    "required for a region's administrator": "地区管理员须提供",
 }

@@ -66,4 +66,8 @@ TEXTS: dict[str, str] = {
     "that have none":
         "名额数（{seats}）多于各单位所能容纳的（{capacity}）：请提高 max_seats，或为没有人数的单位提供人数",
     "unknown method {method}; known: {known}": "未知的分配方法 {method}；可用方法：{known}",
+    # a field's message
+    "required with {flag}": "使用 {flag} 时必填",
+    "duplicate ids: {duplicates}": "编号重复：{duplicates}",
+    "no headcount for {u}": "{u} 没有人数",
 }

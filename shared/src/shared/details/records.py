@@ -95,4 +95,22 @@ TEXTS: dict[str, str] = {
     # the record a value names
     "weekly record": "周工作纪实",
     "monthly report": "月工作汇报",
+    # a field's message
+    "required when the call changes a recorded day": "修改已记录的日子时必填",
+    "unit_id or person_id is required": "须提供 unit_id 或 person_id",
+    "required when the call changes a record": "修改记录时必填",
+    "not an instant after year 1, UTC": "不是公元 1 年之后的时间（UTC）",
+    "unit_id, or region_id and group, is required": "须提供 unit_id，或同时提供 region_id 和 group",
+    "region_id, unit_id or person_id is required": "须提供 region_id、unit_id 或 person_id",
+    "year or on is required": "须提供 year 或 on",
+    "not a cursor of this search": "不是本次搜索给出的游标",
+    "no such region": "没有该地区",
+    "not a section of the unit": "不是该单位的科室",
+    "after the person's last day": "晚于此人的最后任职日",
+    "after the person's last day {last}": "晚于此人的最后任职日 {last}",
+    "the task is not supervised": "该任务不是督办任务",
+    "after today ({isoformat})": "晚于今天（{isoformat}）",
+    "outside the person's active range": "超出此人的任职期间",
+    "{named} has not begun (today is {isoformat})": "{named} 尚未开始（今天是 {isoformat}）",
+    "week's record": "周工作纪实", "month's record": "月工作汇报",
 }

@@ -187,7 +187,7 @@ TEXTS: dict[str, str] = {
     # schemes and their review
     "version {version} of scheme {id} is {value}: only a version its region's organisation department approved opens "
     "rating rounds or closes a period":
-        "方案 {id} 的第 {version} 版处于“{value:review_state}”状态：只有经本地区组织部审核通过的版本才能开启测评或结"
+        "方案 {id} 的第 {version} 版{value}：只有经本地区组织部审核通过的版本才能开启测评或结"
         "算周期",
     "scheme {id} has no version {number}": "方案 {id} 没有第 {number} 版",
     "scheme {scheme_id} has no version {number}": "方案 {scheme_id} 没有第 {number} 版",
@@ -195,13 +195,16 @@ TEXTS: dict[str, str] = {
     "version {number} of scheme {scheme_id} is not its latest ({latest}): submit that one":
         "第 {number} 版不是方案 {scheme_id} 的最新版本（第 {latest} 版）：请报送最新版本",
     "version {number} of scheme {scheme_id} is {value}":
-        "方案 {scheme_id} 的第 {number} 版处于“{value:review_state}”状态",
+        "方案 {scheme_id} 的第 {number} 版{value}",
     "version {number} breaks {len} hard requirement(s) of region {region_id}; nothing was submitted":
         "第 {number} 版不符合地区 {region_id} 的 {len} 项硬性要求；未报送",
+    "a draft, not submitted for review": "还是草稿，尚未报送审核",
+    "submitted and waiting for review": "已报送，正在等待审核", "returned by the reviewers": "已被审核退回",
+    "approved": "已审核通过",
     "only the region's organisation department (its administrators) reviews a scheme":
         "只有本地区组织部（地区管理员）可以审核方案",
     "version {number} of scheme {scheme_id} is {value}: only a submitted version is returned or approved":
-        "方案 {scheme_id} 的第 {number} 版处于“{value:review_state}”状态：只有已报送的版本才能退回或审核通过",
+        "方案 {scheme_id} 的第 {number} 版{value}：只有已报送的版本才能退回或审核通过",
     "{path} is not a point of a scheme's definition (it starts with one of {join})":
         "{path} 不是方案定义中的位置（应以 {join} 之一开头）",
     "give exactly one of unit_id and group": "unit_id 和 group 须且只须提供一个",
@@ -253,4 +256,9 @@ TEXTS: dict[str, str] = {
     "item {position} is {state}: only an item {join} takes a {decision}":
         "第 {position} 项处于“{state:rectification_state}”状态：只有处于 {join} 状态的事项才能“"
         "{decision:rectification_decision}”",
+    # a field's message
+    "a reason is required": "须说明理由",
+    "unknown grade": "未知的等次",
+    "nothing to recompute": "没有需要重新计算的内容",
+    "not an outside rater group": "不是外部测评组",
 }
