@@ -77,13 +77,17 @@ def _messages(call: ast.Call) -> Iterator[ast.expr]:
 def raise_sites() -> dict[str, str]:
     """Each English template a client can be shown, and where it is worded (``path:line``): the text
     arguments of every call of what is raised somewhere (an error class or a helper building one), given
-    as text or held in a variable of the same function, and the ``message`` of each field it names."""
+    as text, held in a variable of the same function or passed in by its callers (``_insert(…, f"…")``),
+    and the ``message`` of each field it names."""
     trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in _sources()}
     makers = set().union(_QUOTED, *(_raised(tree) for tree in trees.values())) - _SILENT
     found: dict[str, str] = {}
     for path, tree in trees.items():
         where = path.relative_to(ROOT)
-        for function in [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))]:
+        relays: dict[str, str] = {}  # a function of this module → its parameter that a maker words
+        functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+        for function in [tree, *functions]:
+            params = [a.arg for a in function.args.args] if not isinstance(function, ast.Module) else []
             held: dict[str, list[ast.expr]] = {}
             for node in ast.walk(function):
                 if isinstance(node, ast.Assign):
@@ -94,10 +98,20 @@ def raise_sites() -> dict[str, str]:
                 if not (isinstance(node, ast.Call) and _callee(node.func) in makers):
                     continue
                 for argument in [*node.args, *_messages(node)]:
+                    if isinstance(argument, ast.Name) and argument.id in params and argument.id not in held:
+                        relays[getattr(function, "name", "")] = argument.id
                     given = held.get(argument.id, []) if isinstance(argument, ast.Name) else [argument]
                     for template in (t for value in given for t in _templates(value)):
                         if " " in template:  # not a field's name (``body.x``)
                             found.setdefault(template, f"{where}:{node.lineno}")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and (name := _callee(node.func)) in relays:
+                function = next(f for f in functions if f.name == name)
+                index = [a.arg for a in function.args.args].index(relays[name])
+                passed = [*node.args[index:index + 1], *(k.value for k in node.keywords if k.arg == relays[name])]
+                for template in (t for value in passed for t in _templates(value)):
+                    if " " in template:
+                        found.setdefault(template, f"{where}:{node.lineno}")
     return found
 
 

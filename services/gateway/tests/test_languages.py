@@ -74,15 +74,15 @@ async def test_not_found_from_a_service(gateway_app: FastAPI, world: World) -> N
     en = await _call(gateway_app, "GET", path, {**world.headers["P"], **EN})
     assert zh["code"] == en["code"] == "allocation_not_found"
     assert zh["title"] == "名额分配记录不存在"
-    assert zh["detail"] == "名额分配记录不存在，或不在您的地区、单位或本人范围内。"
-    assert en["title"] == "No such allocation run" and en["detail"].startswith("no allocation run")
+    assert zh["detail"] == f"名额分配记录 {path.rsplit('/', 1)[1]} 不存在"
+    assert en["title"] == "No such allocation run" and en["detail"] == f"no allocation run {path.rsplit('/', 1)[1]}"
 
 
 async def test_forbidden_and_unauthenticated_at_the_gateway(gateway_app: FastAPI, world: World) -> None:
     zh = await _call(gateway_app, "POST", "/api/v1/records/regions", {**world.headers["M"], **ZH},
                      json={"code": "x", "name": "x"})
     assert (zh["status"], zh["code"], zh["title"], zh["detail"]) == (
-        403, "forbidden", "无权操作", "您的角色或接口密钥无权执行此操作。")
+        403, "forbidden", "无权操作", "POST /api/v1/records/regions 不对您的角色或接口密钥开放")
     en = await _call(gateway_app, "POST", "/api/v1/records/regions", {**world.headers["M"], **EN},
                      json={"code": "x", "name": "x"})
     assert (en["title"], en["detail"]) == ("Not allowed", "POST /api/v1/records/regions is not open to this caller")
@@ -93,7 +93,7 @@ async def test_forbidden_and_unauthenticated_at_the_gateway(gateway_app: FastAPI
         401, "token_expired", "登录已过期", "登录已过期，请刷新或重新登录。")
 
 
-async def test_a_conflict_has_fixed_text(gateway_app: FastAPI, world: World) -> None:
+async def test_a_conflict_in_words(gateway_app: FastAPI, world: World) -> None:
     code = f"lang{uuid.uuid4().hex[:6]}"
     async with asgi_client(gateway_app) as client:
         first = await client.post("/api/v1/records/regions", headers=world.headers["P"],
@@ -104,5 +104,5 @@ async def test_a_conflict_has_fixed_text(gateway_app: FastAPI, world: World) -> 
     en = await _call(gateway_app, "POST", "/api/v1/records/regions", {**world.headers["P"], **EN},
                      json={"code": code, "name": "区"})
     assert zh["status"] == en["status"] == 409 and zh["code"] == en["code"] == "duplicate"
-    assert (zh["title"], zh["detail"]) == ("已存在", "已存在。")
-    assert en["title"] == "Already exists" and code in en["detail"]
+    assert (zh["title"], zh["detail"]) == ("已存在", f"地区编码 '{code}' 已存在")
+    assert (en["title"], en["detail"]) == ("Already exists", f"a region with code '{code}' already exists")

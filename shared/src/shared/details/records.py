@@ -59,6 +59,9 @@ TEXTS: dict[str, str] = {
     "{name} left on {value}; re-hire with a new placement instead": "{name} 已于 {value} 离职；请以新的任职重新录用",
     "the change on {on} is not after the current placement began ({active_from})":
         "{on} 的变动不晚于当前任职的起始日期（{active_from}）",
+    "a region with code {code} already exists": "地区编码 {code} 已存在",
+    "region {region_id} already has a unit with code {code}": "地区 {region_id} 已有编码为 {code} 的单位",
+    "a person with staff number {staff_no} already exists": "工号 {staff_no} 已存在",
     "only the province creates regions": "只有省级可以创建地区",
     "parent region {parent_id} does not exist": "上级地区 {parent_id} 不存在",
     "region {region_id} does not exist": "地区 {region_id} 不存在",
