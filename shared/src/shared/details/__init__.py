@@ -35,14 +35,16 @@ class _Filler(Formatter):
     def format_field(self, value: object, format_spec: str) -> str:
         if format_spec in CATALOGUE:
             return label(format_spec, str(value), ZH)
-        return super().format_field(value, format_spec)
+        return str(super().format_field(value, format_spec))
 
 
 _FILLER = _Filler()
 
 
-# A value with a shape of its own, where it follows another value with no text between them.
-_SHAPES = {"more": r"(?: \(and \d+ more\))?", "later": r"(?: or .*)?"}
+# A value with a shape of its own: what follows another value with no text between them, and ids and
+# one-word kinds (so that ``no {kind} {target_id}`` words no other detail that begins with "no").
+_SHAPES = {"more": r"(?: \(and \d+ more\))?", "later": r"(?: or .*)?", "kind": r"\S+", "target_id": r"\S+",
+           "record_id": r"\S+"}
 
 
 def _pattern(template: str) -> tuple[re.Pattern[str], str]:
