@@ -12,6 +12,7 @@ from string import Formatter
 import pytest
 
 from shared.details import DETAILS, translate
+from shared.i18n import field_message, localise, localise_errors
 from shared.labels import EN, ZH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,3 +156,22 @@ def test_a_detail_renders_in_chinese_with_its_values(english: str, chinese: str)
 
 def test_a_detail_no_template_knows_stays_as_raised() -> None:
     assert translate("something nobody wrote", ZH) == "something nobody wrote"
+
+
+def test_a_field_and_a_validator_in_chinese() -> None:
+    """Each field a domain rule names, and a validator's ``ValueError`` pydantic reports, in Chinese too."""
+    errors = [{"field": "body.lead_share", "message": "the same person twice"}, {"field": "body.x", "message": "odd"}]
+    assert localise_errors(errors, ZH) == [{"field": "body.lead_share", "message": "同一人出现了两次"},
+                                           {"field": "body.x", "message": "odd"}]
+    assert localise_errors(errors, EN) == errors
+    raised = {"type": "value_error", "msg": "Value error, active_to is before active_from"}
+    assert field_message(raised, ZH) == "active_to 早于 active_from"
+    assert field_message({"type": "value_error", "msg": "Value error, unforeseen"}, ZH) == "取值无效"
+    assert field_message(raised, EN) == raised["msg"]
+
+
+def test_a_fixed_sentence_when_no_template_words_the_detail() -> None:
+    assert localise(409, "conflict", "Conflict", "something unforeseen", ZH) == ("操作冲突", "操作冲突。")
+    assert localise(404, "scheme_not_found", "No such scheme", "no scheme 5d", ZH) == (
+        "考核方案不存在", "考核方案 5d 不存在")
+    assert localise(404, "scheme_not_found", "No such scheme", "no scheme 5d", EN) == ("No such scheme", "no scheme 5d")
