@@ -5,13 +5,14 @@ in either language with the values filled in."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from string import Formatter
 
 import pytest
 
-from shared.details import DETAILS, translate
+from shared.details import DETAILS, _best, translate
 from shared.i18n import field_message, localise, localise_errors
 from shared.labels import EN, ZH
 
@@ -175,3 +176,29 @@ def test_a_fixed_sentence_when_no_template_words_the_detail() -> None:
     assert localise(404, "scheme_not_found", "No such scheme", "no scheme 5d", ZH) == (
         "考核方案不存在", "考核方案 5d 不存在")
     assert localise(404, "scheme_not_found", "No such scheme", "no scheme 5d", EN) == ("No such scheme", "no scheme 5d")
+
+
+_SAMPLES = {"more": " (and 2 more)", "later": " or wait"}
+_FIELD = re.compile(r"\{\w*(:\w+)?\}")
+
+
+def _unnamed(chinese: str) -> str:
+    """A Chinese template with its fields unnamed (``{}``, ``{:kind}``): two that differ only in their
+    names word a detail alike."""
+    return _FIELD.sub(lambda found: "{" + (found.group(1) or "") + "}", chinese)
+
+
+def test_each_template_words_its_own_details() -> None:
+    """No template takes the details of another: each, filled with values, is matched by itself (or by
+    one with the same Chinese but for the names of its fields)."""
+    fields = Formatter()
+    taken = []
+    for english, chinese in DETAILS.items():
+        names = [f for _, f, _, _ in fields.parse(english) if f]
+        if not names:
+            continue
+        filled = english.format(**{name: _SAMPLES.get(name, f"V{i}") for i, name in enumerate(names)})
+        best = _best(filled)
+        if best is None or _unnamed(best[1]) != _unnamed(chinese):
+            taken.append((english, best and best[1]))
+    assert taken == []

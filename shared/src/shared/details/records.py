@@ -9,7 +9,7 @@ TEXTS: dict[str, str] = {
     "the {replace} would change ({join}): say why": "{replace}将被修改（{join}）：请说明原因",
     "an instant out of range": "时间超出范围",
     "give unit_id, or region_id and group": "请提供 unit_id，或同时提供 region_id 和 group",
-    "no {replace} {record_id}": "{replace} {record_id} 不存在",
+    "no {replace} {record_id}": "{replace:record_kind} {record_id} 不存在",
     "no unit {value}": "单位 {value} 不存在",
     "unknown time zone {value}": "未知的时区 {value}",
     "honour {honour_id} is voided already": "荣誉记录 {honour_id} 已作废",
