@@ -4,7 +4,7 @@ year, bonuses, the procedure, shares), as the scoring service words them."""
 from __future__ import annotations
 
 TEXTS: dict[str, str] = {
-    # the definition as a whole
+    # the definition as a whole (what is named twice: a period kind in Chinese, a grouping or group as named)
     "annual": "年度",
     "the indicator tree is deeper than {MAX_DEPTH} levels": "指标体系超过了 {MAX_DEPTH} 层",
     "base.floor is above base.ceiling": "base.floor 大于 base.ceiling",
@@ -13,13 +13,13 @@ TEXTS: dict[str, str] = {
     "honours of level {level}: {item} is not a bonus item of the catalogue":
         "{level:honour_level}荣誉：{item} 不是目录中的加分事项",
     "tie key {key} is not a records metric": "并列排序依据 {key} 不是纪实数据项",
-    "{grouping} is named twice": "{grouping} 出现了两次",
+    "{grouping} is named twice": "{grouping:period_kind} 出现了两次",
     "negative item {code}: a cap needs a grade of the rule ({join})":
         "负面清单事项 {code}：限定等次须为规则中的等次（{join}）",
     "threshold grade {grade} is not a grade of the rule": "门槛等次 {grade} 不是规则中的等次",
     "failing grade {failing_grade} is not a grade of the rule": "不合格等次 {failing_grade} 不是规则中的等次",
     "{group} is not a rater group ({join})": "{group} 不是测评组（{join}）",
-    "{group} is named twice": "{group} 出现了两次",
+    "{group} is named twice": "{group:period_kind} 出现了两次",
     "{cap_at} is not a grade of the rule": "{cap_at} 不是规则中的等次",
     # indicators
     "duplicate indicator codes under {path}": "{path} 下的指标编码重复",
@@ -88,4 +88,17 @@ TEXTS: dict[str, str] = {
     "a share's denominator is not 0: {value}": "比例的分母不能为 0：{value}",
     "a share is between 0 and 1 ({_HOW}), not {text}": "比例应在 0 到 1 之间（{_HOW}），而不是 {text}",
     "a decimal like 0.25 or a fraction like 1/3": "小数（如 0.25）或分数（如 1/3）",
+    # the periods a scheme closes and builds (returned to the raise site as message and field)
+    "{kind} is named twice": "{kind:period_kind} 出现了两次",
+    "a {kind} is built, but the scheme does not close {kind1}s (periods.closes)":
+        "{kind:period_kind}由其他周期汇总，但方案不结算{kind1:period_kind}（periods.closes）",
+    "a {kind} is built from a shorter kind ({value})": "{kind:period_kind}应由更短的周期汇总（{value}）",
+    "a {kind} is built from {from_}s, which the scheme does not close":
+        "{kind:period_kind}由{from_:period_kind}汇总，但方案不结算{from_:period_kind}",
+    "the year is built from quarters: the annual rules count failing and good quarters":
+        "年度由季度汇总：年度规则统计不合格和“好”等次的季度",
+    "the quarters are at least 60% of the annual score, not {share}": "季度至少占年度得分的 60%，而不是 {share}",
+    "the year is built from quarters: close quarters too": "年度由季度汇总：还须结算季度",
+    "the bottom list ranks monthly: close months (periods.closes)": "末位名单按月排名：须结算月度（periods.closes）",
+    "group {name} is named twice": "组 {name} 出现了两次",
 }
