@@ -36,6 +36,8 @@ def _callee(node: ast.expr) -> str | None:
         return node.attr
     if isinstance(node, ast.Call):
         return _callee(node.func)
+    if isinstance(node, ast.Await):  # raise await _gone(…)
+        return _callee(node.value)
     return None
 
 

@@ -25,6 +25,10 @@ TEXTS: dict[str, str] = {
     "{service} answered {status_code} for {path}": "{service} 对 {path} 返回了 {status_code}",
     "records answered {status_code} for {path}": "纪实管理服务对 {path} 返回了 {status_code}",
     " (and {count} more)": "（另有 {count} 处）",
+    # worded by the standard library or by a handler, not at a raise site
+    "Invalid week: {week}": "无效的周数：{week}",
+    "A value in the request cannot be stored as given (for example a NUL character in text or a number out of range).":
+        "请求中的某个值无法按原样保存（例如文本中含 NUL 字符，或数字超出范围）。",
     " as of {day}": "（按 {day} 计）",
     # gateway: accounts and signing in
     "a {role} needs {field}": "{role:role}账号须提供 {field}",

@@ -142,6 +142,8 @@ TEXTS: dict[str, str] = {
     "rating round {round_id} is closed: no more codes": "测评轮次 {round_id} 已结束：不再发放测评码",
     "no unused rating code is this one": "没有这个未使用的测评码",
     "already a rater of the round": "已是本轮的测评人",
+    "{rater_id} is not a rater of rating round {round_id}": "{rater_id} 不是测评轮次 {round_id} 的测评人",
+    "{person_id} is not rated in rating round {round_id}": "{person_id} 不在测评轮次 {round_id} 的测评范围内",
     "the rater would replace themself": "测评人不能替换为自己",
     "the same person twice": "同一人出现了两次",
     "already rated in the round": "已在本轮测评范围内",
@@ -187,19 +189,18 @@ TEXTS: dict[str, str] = {
     # schemes and their review
     "version {version} of scheme {id} is {value}: only a version its region's organisation department approved opens "
     "rating rounds or closes a period":
-        "方案 {id} 的第 {version} 版{value}：只有经本地区组织部审核通过的版本才能开启测评或结"
-        "算周期",
+        "方案 {id} 的第 {version} 版{value}：只有经本地区组织部审核通过的版本才能开启测评或结算周期",
     "scheme {id} has no version {number}": "方案 {id} 没有第 {number} 版",
     "scheme {scheme_id} has no version {number}": "方案 {scheme_id} 没有第 {number} 版",
     "scheme {scheme_id} has no version {version}": "方案 {scheme_id} 没有第 {version} 版",
     "version {number} of scheme {scheme_id} is not its latest ({latest}): submit that one":
         "第 {number} 版不是方案 {scheme_id} 的最新版本（第 {latest} 版）：请报送最新版本",
-    "version {number} of scheme {scheme_id} is {value}":
-        "方案 {scheme_id} 的第 {number} 版{value}",
+    "version {number} of scheme {scheme_id} is {value}": "方案 {scheme_id} 的第 {number} 版{value}",
     "version {number} breaks {len} hard requirement(s) of region {region_id}; nothing was submitted":
         "第 {number} 版不符合地区 {region_id} 的 {len} 项硬性要求；未报送",
     "a draft, not submitted for review": "还是草稿，尚未报送审核",
-    "submitted and waiting for review": "已报送，正在等待审核", "returned by the reviewers": "已被审核退回",
+    "submitted and waiting for review": "已报送，正在等待审核",
+    "returned by the reviewers": "已被审核退回",
     "approved": "已审核通过",
     "only the region's organisation department (its administrators) reviews a scheme":
         "只有本地区组织部（地区管理员）可以审核方案",
