@@ -82,7 +82,7 @@ def raise_sites() -> dict[str, str]:
     """Each English template a client can be shown, and where it is worded (``path:line``): the text
     arguments of every call of what is raised somewhere (an error class or a helper building one), given
     as text, held in a variable of the same function or passed in by its callers (``_insert(…, f"…")``),
-    and the ``message`` of each field it names."""
+    and the ``message`` of each field it names; and every ``detail=`` a problem is answered with."""
     trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in _sources()}
     makers = set().union(_QUOTED, *(_raised(tree) for tree in trees.values())) - _SILENT
     found: dict[str, str] = {}
@@ -109,6 +109,9 @@ def raise_sites() -> dict[str, str]:
                         if " " in template:  # not a field's name (``body.x``)
                             found.setdefault(template, f"{where}:{node.lineno}")
         for node in ast.walk(tree):
+            if isinstance(node, ast.Call):  # a problem answered without an error: problem(…, detail=f"…")
+                for template in (t for k in node.keywords if k.arg == "detail" for t in _templates(k.value)):
+                    found.setdefault(template, f"{where}:{node.lineno}")
             if isinstance(node, ast.Call) and (name := _callee(node.func)) in relays:
                 function = next(f for f in functions if f.name == name)
                 index = [a.arg for a in function.args.args].index(relays[name])

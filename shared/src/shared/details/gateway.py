@@ -25,6 +25,10 @@ TEXTS: dict[str, str] = {
     "{service} answered {status_code} for {path}": "{service} 对 {path} 返回了 {status_code}",
     "records answered {status_code} for {path}": "纪实管理服务对 {path} 返回了 {status_code}",
     " (and {count} more)": "（另有 {count} 处）",
+    "The request was not carried out; retry shortly.": "请求未执行，请稍后重试。",
+    "The server failed to handle this request; it has been logged.": "服务器处理请求失败，已记录日志。",
+    "This service accepts calls from the gateway only.": "本服务只接受来自统一入口的调用。",
+    "Service token rejected: {exc}.": "服务凭据被拒绝：{exc}。",
     # worded by the standard library or by a handler, not at a raise site
     "Invalid week: {week}": "无效的周数：{week}",
     "A value in the request cannot be stored as given (for example a NUL character in text or a number out of range).":
@@ -75,6 +79,13 @@ TEXTS: dict[str, str] = {
     "{method} is not offered on {path}": "{path} 不支持 {method} 方法",
     "no route {path}": "没有路径 {path}",
     "no service named {service}": "没有名为 {service} 的服务",
+    # a path not in its canonical form (its reason, then what to do)
+    "{why}; send the route's path as it is documented": "{why}；请按文档中的写法发送路径",
+    "the path holds an encoded '.', '/' or '\\'": "路径中含有编码的“.”“/”或“\\”",
+    "the path holds a backslash or a control character": "路径中含有反斜杠或控制字符",
+    "the path holds a '.', '/' or '\\' percent-encoded twice": "路径中的“.”“/”或“\\”经过了两次百分号编码",
+    "the path holds a '.' or '..' segment": "路径中含有“.”或“..”段",
+    "the path holds an empty segment ('//')": "路径中含有空段（“//”）",
     "an Idempotency-Key is 1 to 200 characters": "Idempotency-Key 应为 1 到 200 个字符",
     # gateway: what an account may be bound to
     "no unit {unit_id}": "单位 {unit_id} 不存在",
