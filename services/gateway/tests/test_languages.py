@@ -10,9 +10,9 @@ import pytest
 from fastapi import FastAPI
 
 from shared.labels import negotiate
-from shared.testing import asgi_client
+from shared.testing import asgi_client, sign_in
 
-from .conftest import SCHEME, World
+from .conftest import PASSWORD, SCHEME, World
 
 ZH = {"accept-language": "zh-CN,zh;q=0.9,en;q=0.8"}
 EN = {"accept-language": "en-GB,en;q=0.9"}
@@ -120,13 +120,19 @@ async def test_a_rule_a_service_keeps_in_words_with_its_values(gateway_app: Fast
     """A draft scheme closes no period (409), another region's scheme is not found (404), a period that
     does not exist (422), a record a leader may not write (403): the detail in Chinese with the values
     the English names, the English as it was."""
-    async with asgi_client(gateway_app) as client:
-        created = await client.post("/api/v1/scoring/schemes", headers=world.headers["U"], json={
-            "region_id": world.region["a"], "unit_id": world.unit["a"], "name": "草稿方案", "definition": SCHEME})
+    async with asgi_client(gateway_app) as client:  # a unit of its own, so that unit a's people see no draft
+        unit = (await client.post("/api/v1/records/units", headers=world.headers["P"], json={
+            "region_id": world.region["a"], "code": f"D{uuid.uuid4().hex[:6]}", "name": "草稿镇",
+            "kind": "township"})).json()["id"]
+        username = f"draft-{unit[:8]}"
+        assert (await client.post("/api/v1/admin/users", headers=world.headers["P"], json={
+            "username": username, "password": PASSWORD, "role": "unit_admin", "unit_id": unit})).status_code == 201
+        admin = await sign_in(client, username, PASSWORD)
+        created = await client.post("/api/v1/scoring/schemes", headers=admin, json={
+            "region_id": world.region["a"], "unit_id": unit, "name": "草稿方案", "definition": SCHEME})
     assert created.status_code == 201, created.text
     draft = created.json()["id"]
-    zh, en = await _refused(gateway_app, "POST", f"/api/v1/scoring/schemes/{draft}/periods/2025Q1/close",
-                            world.headers["U"])
+    zh, en = await _refused(gateway_app, "POST", f"/api/v1/scoring/schemes/{draft}/periods/2025Q1/close", admin)
     assert (zh["status"], zh["code"], zh["title"]) == (409, "scheme_not_approved", "考核方案尚未审核通过")
     assert zh["detail"] == (f"方案 {draft} 的第 1 版还是草稿，尚未报送审核："
                             "只有经本地区组织部审核通过的版本才能开启测评或结算周期")
