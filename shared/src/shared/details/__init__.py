@@ -4,8 +4,8 @@ A service words the detail of an error in English where it raises it (``f"no sch
 that text stays the answer in English. Its Chinese text is a template of this catalogue, keyed by the
 English one read as a template (each value of the f-string a ``{name}``: ``"no scheme {scheme_id}"`` →
 ``"考核方案 {scheme_id} 不存在"``). When a problem is answered in Chinese, the English detail is matched
-against the templates (the most specific first), its values are taken back out and filled into the
-Chinese one. A value that is a code is shown by its label where the Chinese template names the kind of
+against the templates (of those that match, the one whose leading value is shortest, then the one with
+the most text of its own), its values are taken back out and filled into the Chinese one. A value that is a code is shown by its label where the Chinese template names the kind of
 the catalogue (``“{state:review_state}”``: ``draft`` → 草稿); a value that is itself worded here (a
 nested detail, a phrase like ``weekly record``) in its Chinese text. A detail no template matches stays
 as raised.
@@ -26,7 +26,6 @@ from shared.labels import CATALOGUE, ZH, label
 
 DETAILS: dict[str, str] = {**gateway.TEXTS, **records.TEXTS, **quota.TEXTS, **scoring.TEXTS, **scoring_rules.TEXTS}
 """English template → Chinese template, for every detail a service words."""
-
 
 
 class _Filler(Formatter):
