@@ -5,10 +5,10 @@ that text stays the answer in English. Its Chinese text is a template of this ca
 English one read as a template (each value of the f-string a ``{name}``: ``"no scheme {scheme_id}"`` →
 ``"考核方案 {scheme_id} 不存在"``). When a problem is answered in Chinese, the English detail is matched
 against the templates (of those that match, the one whose leading value is shortest, then the one with
-the most text of its own), its values are taken back out and filled into the Chinese one. A value that is a code is shown by its label where the Chinese template names the kind of
-the catalogue (``“{state:review_state}”``: ``draft`` → 草稿); a value that is itself worded here (a
-nested detail, a phrase like ``weekly record``) in its Chinese text. A detail no template matches stays
-as raised.
+the most text of its own), its values are taken back out and filled into the Chinese one. A value that
+is a code is shown by its label where the Chinese template names the kind of the catalogue
+(``“{state:task_status}”``: ``done`` → 已完成); a value that is itself worded here (a nested detail, a
+phrase like ``weekly record``) in its Chinese text. A detail no template matches stays as raised.
 
 The raise sites do not change: a test reads every one of them (``shared/tests/test_error_details.py``)
 and fails for an English template without its Chinese text here. The templates are kept per service
