@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.routing import Match
 
-from shared.i18n import field_message, lang_var, localise, validation_detail
+from shared.i18n import field_message, lang_var, localise, localise_errors, validation_detail
 from shared.logging import request_id_var
 
 PROBLEM_JSON = "application/problem+json"
@@ -153,7 +153,8 @@ def problem(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    title, detail = localise(status, code, title, detail, lang_var.get())
+    lang = lang_var.get()
+    title, detail = localise(status, code, title, detail, lang)
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
         "title": title,
@@ -165,7 +166,7 @@ def problem(
     if instance:
         body["instance"] = instance
     if errors:
-        body["errors"] = list(errors)
+        body["errors"] = localise_errors(errors, lang)
     request_id = request_id_var.get()
     if request_id:
         body["request_id"] = request_id

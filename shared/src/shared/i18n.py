@@ -3,11 +3,12 @@
 ``RequestContextMiddleware`` puts the language ``negotiate`` picks from ``Accept-Language`` in
 ``lang_var``; :func:`shared.errors.problem` then gives the ``title`` and ``detail`` of every problem in
 it. The ``code`` never changes. In English the texts are as raised. In Chinese the title is the
-code's label in the catalogue; the detail is a fixed sentence for the answers that say no more than
-their code (401, 403, 404, 405, 409, 413, 429, 5xx) and for request validation (each field's
-``message`` too, by pydantic's error ``type``); a rule a payload breaks (other 400s and 422s) keeps
-its specific English detail, which names the values involved (an import's refusal and each of its rows
-come worded in the caller's language already: :mod:`shared.row_errors`).
+code's label in the catalogue; the detail (and the ``message`` of each field a domain rule names) is
+the Chinese template of its English one with the values filled in (:mod:`shared.details`); request
+validation words its detail and each field's ``message`` by pydantic's error ``type``; a detail no
+template words falls back to a fixed sentence for the answers that say no more than their code (401,
+403, 404, 405, 409, 413, 429, 5xx) and stays in English otherwise (an import's refusal and each of its
+rows come worded in the caller's language already: :mod:`shared.row_errors`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
+from shared.details import localised
 from shared.labels import CATALOGUE, DEFAULT_LANG, ZH
 
 lang_var: ContextVar[str] = ContextVar("lang", default=DEFAULT_LANG)
@@ -70,6 +72,9 @@ _ZH_FIELD = {
 }
 
 
+_VALUE_ERROR = "Value error, "  # how pydantic words a validator's ValueError
+
+
 def _zh_title(status: int, code: str) -> str | None:
     found = CATALOGUE["error"].get(code) or CATALOGUE["error"].get(_BY_STATUS.get(status, ""), None)
     return found[ZH] if found else None
@@ -80,7 +85,10 @@ def field_message(err: Mapping[str, Any], lang: str) -> str:
     english = str(err.get("msg", ""))
     if lang != ZH:
         return english
-    template = _ZH_FIELD.get(str(err.get("type", "")))
+    kind = str(err.get("type", ""))
+    if kind == "value_error" and english.startswith(_VALUE_ERROR):
+        return localised(english.removeprefix(_VALUE_ERROR), lang) or _ZH_FIELD[kind]
+    template = _ZH_FIELD.get(kind)
     if template is None:
         return english
     context = {key: str(value).replace(" or ", ", ") for key, value in (err.get("ctx") or {}).items()}
@@ -100,9 +108,18 @@ def localise(status: int, code: str, title: str, detail: str | None, lang: str) 
     if lang != ZH:
         return title, detail
     zh_title = _zh_title(status, code) or title
+    worded = localised(detail, lang) if detail and detail != title else None
+    if worded:
+        return zh_title, worded
     if status in FIXED_DETAIL_STATUSES or status >= 500:
         return zh_title, _ZH_DETAILS.get(code) or _status_detail(status, zh_title)
     return zh_title, detail
+
+
+def localise_errors(errors: Sequence[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The ``errors`` of a domain rule's problem, each field's ``message`` in ``lang``."""
+    return [{**error, "message": localised(error["message"], lang) or error["message"]}
+            if lang == ZH and isinstance(error.get("message"), str) else dict(error) for error in errors]
 
 
 def _status_detail(status: int, zh_title: str) -> str:

@@ -1,0 +1,101 @@
+"""The Chinese details of the gateway's errors and of the helpers every service shares."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, str] = {
+    # shared
+    "only PostgreSQL is supported, got driver {drivername}": "仅支持 PostgreSQL，收到的驱动为 {drivername}",
+    "{name} is unavailable": "{name} 暂不可用",
+    "{name} did not answer in time": "{name} 未能及时响应",
+    "{name} failed with status {status_code}": "{name} 处理失败，状态码 {status_code}",
+    "min_share {min_share} is not between 0 and 1": "min_share {min_share} 不在 0 到 1 之间",
+    "period {code} is not {FORMS}": "考核周期 {code} 的写法应为 {FORMS}",
+    "year {year} is out of range": "年份 {year} 超出范围",
+    "period {code}: month {month} is not 01-12": "考核周期 {code}：月份 {month} 不在 01–12 之间",
+    "period {code}: quarter {quarter} is not 1-4": "考核周期 {code}：季度 {quarter} 不在 1–4 之间",
+    "period {code}: half {half} is not 1 or 2": "考核周期 {code}：半年 {half} 应为 1 或 2",
+    "{name} is a well-known default; set a random value of at least {MIN_SECRET_BYTES} bytes (e.g. `python -c "
+    "'import secrets; print(secrets.token_urlsafe(48))'`)":
+        "{name} 是众所周知的默认值；请设置至少 {MIN_SECRET_BYTES} 字节的随机值（例如 `python -c 'import secrets; "
+        "print(secrets.token_urlsafe(48))'`）",
+    "{name} is {len} bytes; it must be at least {MIN_SECRET_BYTES} (e.g. `python -c 'import secrets; "
+    "print(secrets.token_urlsafe(48))'`)":
+        "{name} 只有 {len} 字节，至少应为 {MIN_SECRET_BYTES} 字节（例如 `python -c 'import secrets; "
+        "print(secrets.token_urlsafe(48))'`）",
+    "{service} answered {status_code} for {path}": "{service} 对 {path} 返回了 {status_code}",
+    "records answered {status_code} for {path}": "纪实管理服务对 {path} 返回了 {status_code}",
+    " (and {count} more)": "（另有 {count} 处）",
+    "The request was not carried out; retry shortly.": "请求未执行，请稍后重试。",
+    "The server failed to handle this request; it has been logged.": "服务器处理请求失败，已记录日志。",
+    "This service accepts calls from the gateway only.": "本服务只接受来自统一入口的调用。",
+    "Service token rejected: {exc}.": "服务凭据被拒绝：{exc}。",
+    # worded by the standard library or by a handler, not at a raise site
+    "Invalid week: {week}": "无效的周数：{week}",
+    "A value in the request cannot be stored as given (for example a NUL character in text or a number out of range).":
+        "请求中的某个值无法按原样保存（例如文本中含 NUL 字符，或数字超出范围）。",
+    " as of {day}": "（按 {day} 计）",
+    # gateway: accounts and signing in
+    "a {role} needs {field}": "{role:role}账号须提供 {field}",
+    "results:read and inputs:write keys act for one region: give region_id":
+        "results:read 和 inputs:write 密钥只作用于一个地区：请提供 region_id",
+    "the username {username} is taken": "用户名 {username} 已被使用",
+    "no API key {key_id}": "接口密钥 {key_id} 不存在",
+    "the refresh token is unknown, expired or revoked": "刷新凭据不存在、已过期或已吊销",
+    "the account is disabled": "该账号已停用",
+    "retry in a moment": "请稍后重试",
+    "the key was first used for {method} {path} with another body": "该幂等键已用于内容不同的 {method} {path} 请求",
+    "the first request with this key has not finished; retry in a moment":
+        "使用该幂等键的第一个请求尚未完成，请稍后重试",
+    "the access token has expired; refresh it": "登录已过期，请刷新或重新登录。",
+    "the access token is not valid": "登录凭据无效，请重新登录。",
+    "the API key is unknown or revoked": "接口密钥无效或已吊销。",
+    "sign in (Authorization: Bearer …) or send an API key (X-API-Key)":
+        "请先登录（Authorization: Bearer …）或提供接口密钥（X-API-Key）。",
+    "limit {item} reached; retry in {retry} s": "已达到限额 {item}，请 {retry} 秒后重试",
+    "this needs one of: {join}": "此操作需要以下角色之一：{join}",
+    "no user {user_id}": "用户 {user_id} 不存在",
+    "a member needs person_id": "普通人员账号须提供 person_id",
+    "a {role} needs unit_id": "{role:role}账号须提供 unit_id",
+    "a region_admin needs region_id": "地区管理员账号须提供 region_id",
+    "too many failures from this address; try again after {until}": "该地址登录失败次数过多，请于 {until} 之后再试",
+    "wrong username or password": "用户名或密码错误",
+    "API keys do not sign in or out": "接口密钥无需登录或退出",
+    "GET {template} is not open to this caller": "GET {template} 不对您的角色或接口密钥开放",
+    "{method} {template} is not open to this caller": "{method} {template} 不对您的角色或接口密钥开放",
+    # gateway: routes of its own
+    "{service} answered {status_code} for the event feed": "{service} 获取消息时返回了 {status_code}",
+    "not a cursor this feed gave: send back a `next` as it was": "游标不是本消息流给出的：请原样传回 `next`",
+    "an API key has no event feed; sign in as a user": "接口密钥没有消息，请以用户身份登录",
+    "an API key has no results of its own": "接口密钥没有本人的考核结果",
+    "your account is not a person of the roster: you have no results of your own":
+        "您的账号不对应人员名册中的人员，没有本人的考核结果",
+    "a to-do is a signed-in user's; an API key has none": "待办事项属于登录用户，接口密钥没有待办事项",
+    "my unit is for unit administrators, leaders and the region's administrators":
+        "“我的单位”仅供单位管理员、领导和地区管理员使用",
+    "name the unit: a region's administrator has no unit of their own": "请指定单位：地区管理员没有本人所属的单位",
+    "the {service} service did not answer in time": "{service}服务未能及时响应",
+    "the {service} service is unavailable": "{service}服务暂不可用",
+    "request body is larger than the limit of {limit} bytes": "请求内容超过了 {limit} 字节的上限",
+    "{method} is not offered on {path}": "{path} 不支持 {method} 方法",
+    "no route {path}": "没有路径 {path}",
+    "no service named {service}": "没有名为 {service} 的服务",
+    # a path not in its canonical form (its reason, then what to do)
+    "{why}; send the route's path as it is documented": "{why}；请按文档中的写法发送路径",
+    "the path holds an encoded '.', '/' or '\\'": "路径中含有编码的“.”“/”或“\\”",
+    "the path holds a backslash or a control character": "路径中含有反斜杠或控制字符",
+    "the path holds a '.', '/' or '\\' percent-encoded twice": "路径中的“.”“/”或“\\”经过了两次百分号编码",
+    "the path holds a '.' or '..' segment": "路径中含有“.”或“..”段",
+    "the path holds an empty segment ('//')": "路径中含有空段（“//”）",
+    "an Idempotency-Key is 1 to 200 characters": "Idempotency-Key 应为 1 到 200 个字符",
+    # gateway: what an account may be bound to
+    "no unit {unit_id}": "单位 {unit_id} 不存在",
+    "no region {region_id}": "地区 {region_id} 不存在",
+    "no person {person_id}": "人员 {person_id} 不存在",
+    "only province and region administrators manage accounts": "只有省级和地区管理员可以管理账号",
+    "only a province administrator makes province administrators": "只有省级管理员可以设立省级管理员",
+    "the person is not placed in one unit today: name the unit": "此人今天不在唯一一个单位任职：请指定单位",
+    "the person is not placed in unit {unit_id} today": "此人今天不在单位 {unit_id} 任职",
+    "unit {unit_id} is not in region {region_id}": "单位 {unit_id} 不属于地区 {region_id}",
+    # a field's message
+    "required for a region's administrator": "地区管理员须提供",
+}
