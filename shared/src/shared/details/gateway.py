@@ -34,6 +34,28 @@ TEXTS: dict[str, str] = {
     "A value in the request cannot be stored as given (for example a NUL character in text or a number out of range).":
         "请求中的某个值无法按原样保存（例如文本中含 NUL 字符，或数字超出范围）。",
     " as of {day}": "（按 {day} 计）",
+    # gateway: passwords, sessions, limits, idempotency, metrics
+    "the current password is wrong": "当前密码不正确",
+    "the sign-in has ended or the account is disabled": "登录已失效或账号已停用",
+    "KAOHE_ADMIN_PASSWORD fails the password policy ({value}): {value1}":
+        "KAOHE_ADMIN_PASSWORD 不符合密码规则（{value}）：{value1}",
+    "GATEWAY_IDEMPOTENCY_LEASE_SECONDS must be longer than GATEWAY_UPSTREAM_TIMEOUT_SECONDS, or a retry could take "
+    "over a request that is still running":
+        "GATEWAY_IDEMPOTENCY_LEASE_SECONDS 必须长于 GATEWAY_UPSTREAM_TIMEOUT_SECONDS，否则重试可能接管仍在处理的请求",
+    "the gateway's database is unavailable; retry shortly": "统一入口的数据库暂不可用，请稍后重试",
+    "this sign-in has ended (signed out, password changed or reset, or the account disabled); sign in again":
+        "本次登录已失效（已退出、密码已修改或重置，或账号已停用），请重新登录",
+    "this sign-in may only change the password: POST {PASSWORD_CHANGE_PATH}":
+        "本次登录只能修改密码：POST {PASSWORD_CHANGE_PATH}",
+    "limit {join} reached; retry in {retry} s": "已达到限额 {join}，请 {retry} 秒后重试",
+    "only province and region administrators reset passwords": "只有省级和地区管理员可以重置密码",
+    "API keys do not sign in, sign out or have a password": "API 密钥不能登录、退出，也没有密码",
+    "{method} is not offered on {path}; it offers {join}": "{path} 不支持 {method}，支持的方法为 {join}",
+    "the write with this key is stored; read it back instead of sending it again":
+        "使用此键的写入已保存，请读取结果，不要再次发送",
+    "no route /metrics": "没有 /metrics 路由",
+    "send the metrics token: Authorization: Bearer <GATEWAY_METRICS_TOKEN>":
+        "请发送监控凭据：Authorization: Bearer <GATEWAY_METRICS_TOKEN>",
     # gateway: accounts and signing in
     "a {role} needs {field}": "{role:role}账号须提供 {field}",
     "results:read and inputs:write keys act for one region: give region_id":
