@@ -1,5 +1,6 @@
 """Hostile input over the whole merged OpenAPI document, on the real stack with the demo county loaded:
-no answer is a 5xx and every refusal is problem+json.
+no answer is a 5xx, every refusal is problem+json and no value reaches the database unchecked (a 422
+that cannot name its field).
 
 Schema-valid input is covered in test_schemathesis; here every operation is also sent NUL and other
 control characters, very long and oddly encoded text, numbers of absurd size and precision, values of
@@ -44,7 +45,7 @@ HOSTILE_TEXT = ("\x00", "名\x00称", "\x07\x08\x1b[31m", "\r\n\t", "\u202egnp.e
                 "𝔘𝔫𝔦𝔠𝔬𝔡𝔢" * 3, "x" * 100_000, "y" * 6000, "", " ", "../../etc/passwd", "%00", "' OR 1=1 --", "9" * 5000,
                 "1e999999", "-1e-999999", "NaN", "Infinity", "-0", "0x1F", "2025Q9", "2025-02-30", "9999-W99")
 HOSTILE_NUMBERS = (10 ** 4000, -(10 ** 4000), 1e308, -1e308, 5e-324, 0.001, 1.23456789012345678, 2 ** 63,
-                   -(2 ** 63) - 1, 0, -1, 10 ** 20)
+                   -(2 ** 63) - 1, 2 ** 31, 10 ** 14 + 0.5, 0, -1, 10 ** 20)
 # JSON escapes a lone surrogate, a URL cannot; uvicorn refuses a request line past 64 KiB before the gateway
 ON_THE_URL = tuple(text for text in HOSTILE_TEXT if text != LONE_SURROGATE and len(text) < 10_000)
 WRONG_TYPES: tuple[Any, ...] = (None, True, [], {}, [None, "a", 1], {"a": {"b": [None]}})
@@ -62,7 +63,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("hostile")
     running = start_stack(root / "home", root / "stack.log", extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"})
     try:
-        running.wait_ready(90)
+        running.wait_ready(180)  # a loaded machine: the whole suite runs beside it
         yield running
     finally:
         running.interrupt()
@@ -227,7 +228,9 @@ class Fuzz:
             self.sent += 1
             seen.add(response.status_code)
             content_type = response.headers.get("content-type", "")
-            if response.status_code >= 500 or (response.status_code >= 400 and content_type != PROBLEM):
+            # the database's refusal, caught last: a 422, but one that cannot name the field
+            unnamed = response.status_code == 422 and '"code":"invalid_value"' in response.text
+            if response.status_code >= 500 or (response.status_code >= 400 and content_type != PROBLEM) or unnamed:
                 self.failures.append(f"{label} [{mode.value}, spoiled: {spoiled}] -> {response.status_code} "
                                      f"{content_type}: {response.text[:300]} | path {case.path_parameters} "
                                      f"query {str(case.query)[:200]} body {str(case.body)[:300]}")
@@ -269,7 +272,7 @@ def test_hostile_input_with_real_ids_gets_no_server_error(stack: LocalStack, see
     print(summary)
     failures = sorted(set(before.failures + after.failures))
     assert failures == [], "\n".join(failures[:40])
-    assert len(operations) > 150 and after.sent > 4 * len(operations)
+    assert len(operations) > 150 and after.sent > 3 * len(operations)  # requests were really sent
     assert after.reached(labels) > before.reached(labels) + 30
     assert stack.process.poll() is None, stack.output()[-3000:]  # every process still up
     logged = [line[:600] for line in stack.output().splitlines()
