@@ -7,8 +7,9 @@ from typing import Any
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    lines = [str(value) for reports in terminalreporter.stats.values() for report in reports
-             for name, value in getattr(report, "user_properties", ()) if name == "summary"]
+    lines = list(dict.fromkeys(  # each phase's report (setup, call, teardown) carries the test's properties
+        str(value) for reports in terminalreporter.stats.values() for report in reports
+        for name, value in getattr(report, "user_properties", ()) if name == "summary"))
     if lines:
         terminalreporter.section("counts")
         for line in lines:
