@@ -77,10 +77,6 @@ def _sign_in(gateway: str, username: str, password: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def seeded(stack: LocalStack) -> Seeded:
-    return seed(stack)
-
-
-def seed(stack: LocalStack) -> Seeded:
     """The demo county at its smallest (83 units, 4 people each, a whole year), and its ids."""
     urls = service_urls(StackSettings(home=stack.home, pg_port=stack.ports["pg"]))
 
