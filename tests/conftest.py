@@ -1,4 +1,5 @@
-"""Whole-stack tests: what the drills counted, printed at the end of the run."""
+"""Whole-stack tests: what the drills counted, and other counts a test records (e.g. how many
+operations the hostile fuzz run reached), printed at the end of the run."""
 
 from __future__ import annotations
 
@@ -22,8 +23,17 @@ def drill_report(request: pytest.FixtureRequest) -> Callable[..., None]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    if not config.stash.get(DRILLS, []):
-        return
-    terminalreporter.section("drills")
-    for name, counts in config.stash[DRILLS]:
-        terminalreporter.write_line(f"{name}: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
+    if config.stash.get(DRILLS, []):
+        terminalreporter.section("drills")
+        for name, counts in config.stash[DRILLS]:
+            terminalreporter.write_line(f"{name}: " + ", ".join(f"{k.replace('_', ' ')} {v}"
+                                                                for k, v in counts.items()))
+    # a test records other counts with ``record_property("summary", line)``; each phase's report
+    # (setup, call, teardown) carries the test's properties
+    lines = list(dict.fromkeys(
+        str(value) for reports in terminalreporter.stats.values() for report in reports
+        for name, value in getattr(report, "user_properties", ()) if name == "summary"))
+    if lines:
+        terminalreporter.section("counts")
+        for line in lines:
+            terminalreporter.write_line(line)

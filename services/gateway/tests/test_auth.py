@@ -218,6 +218,20 @@ class TestAuditIsComplete:
         recorded = {e["request_id"]: e["status"] for e in events}
         assert {rid: recorded.get(rid) for rid, _ in sent} == dict(sent)
 
+    async def test_a_write_to_a_path_holding_control_characters_is_recorded(self, gateway_app: FastAPI,
+                                                                            world: World) -> None:
+        """Refused as not canonical, and in the trail all the same, its NUL written as the client sent it
+        (PostgreSQL keeps no NUL: the event used to be lost with an error in the log)."""
+        request_id = f"audit-nul-{uuid.uuid4().hex}"
+        async with asgi_client(gateway_app) as client:
+            response = await client.delete("/api/v1/admin/api-keys/%00%07x",
+                                           headers={**world.headers["P"], "x-request-id": request_id})
+            events = (await client.get("/api/v1/audit", headers=world.headers["P"], params={"limit": 1000})).json()
+        assert (response.status_code, response.json()["code"]) == (400, "path_not_canonical")
+        event = next(e for e in events if e["request_id"] == request_id)
+        assert (event["path"], event["route"], event["status"]) == (
+            "/api/v1/admin/api-keys/%00%07x", "/api/v1/admin/api-keys/%00%07x", 400)
+
 
 class TestCors:
     async def test_a_configured_origin_is_allowed_and_another_is_not(self, database_urls: dict[str, str]) -> None:

@@ -1,6 +1,7 @@
-"""Hostile input refused before any handler sees it, once for every JSON and form body: a control
-character in text, a number no quantity of kaohe comes near, a number too long to read. Each is a 422
-naming the field (``body.units.0.name``), never a 500 from a database or a float conversion deep down.
+"""Hostile input refused before any handler sees it, once for every query string and every JSON and
+form body: a control character in text, a number no quantity of kaohe comes near, a number too long
+to read. Each is a 422 naming the field (``body.units.0.name``, ``query.q``), never a 500 from a
+database or a float conversion deep down, nor a 422 that cannot say which field.
 
 Text kinds, by the field's name: names and codes (``name``, ``code``, ``username``, ``staff_no``,
 ``*_name``, ``*_code``, ``*_no``, and every object key) hold no control character at all; any other
@@ -84,16 +85,26 @@ def check_form(body: bytes) -> list[dict[str, Any]]:
             for error in problems({key: value}, ("body",), strict=False)]
 
 
+def check_query(query_string: bytes) -> list[dict[str, Any]]:
+    """The errors of a query string: its names hold no control character, its values none but tab
+    and new line (a NUL would reach the database)."""
+    fields = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace")
+    return [error for key, value in fields for error in problems({key: value}, ("query",), strict=False)]
+
+
 class HostileInputMiddleware:
-    """Pure ASGI middleware: reads a JSON or form body of a write, refuses it with a 422 naming the
-    field, or hands the same bytes on. A body beyond ``limit`` is handed on unread, for the size limit
-    behind to refuse."""
+    """Pure ASGI middleware: checks the query string, reads a JSON or form body of a write, refuses
+    either with a 422 naming the field, or hands the same bytes on. A body beyond ``limit`` is handed
+    on unread, for the size limit behind to refuse."""
 
     def __init__(self, app: ASGIApp, *, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("query_string") and (errors := check_query(scope["query_string"])):
+            await validation_problem(errors, scope["path"])(scope, receive, send)
+            return
         check = _checker(scope)
         if check is None:
             await self.app(scope, receive, send)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from datetime import datetime
 from typing import Any, Literal
@@ -29,6 +30,7 @@ from shared.touched import DISCLOSED_HEADER, OBJECT_HEADER, ROWS_HEADER
 logger = logging.getLogger("gateway.audit")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 Kind = Literal["write", "read", "export"]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class AuditEventRead(BaseModel):
@@ -57,6 +59,18 @@ def _uuid(value: object) -> uuid.UUID | None:
         return uuid.UUID(str(value)) if value else None
     except ValueError:
         return None
+
+
+def storable(value: Any) -> Any:
+    """``value`` with each control character in its text written as the URL escape a client sends
+    (``%00``): PostgreSQL keeps no NUL in a text or JSON column, and the attempt is worth recording."""
+    if isinstance(value, str):
+        return _CONTROL.sub(lambda found: f"%{ord(found.group()):02X}", value)
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
 
 
 def created_id(body: bytes, content_type: str | None) -> str | None:
@@ -97,10 +111,10 @@ async def record(
     event = AuditEvent(
         actor_kind=caller.kind if caller else "anonymous",
         actor_id=caller.subject if caller else "anonymous",
-        actor_name=(principal.name if principal else actor_name) or "",
+        actor_name=storable((principal.name if principal else actor_name) or ""),
         actor_role=",".join(caller.roles)[:64] or None if caller else None, kind=kind, row_count=row_count,
-        region_id=_uuid(region), unit_id=_uuid(unit), method=request.method, path=request.url.path[:512],
-        route=route, target_ids=targets, status=status,
+        region_id=_uuid(region), unit_id=_uuid(unit), method=request.method, path=storable(request.url.path)[:512],
+        route=storable(route), target_ids=storable(targets), status=status,
         client_ip=client_address(request) if request.client else None, request_id=request_id_var.get(),
     )
     async with sessionmaker() as session:
