@@ -4,10 +4,11 @@ record deadlines of their own scheme, which the gateway applies to records' miss
 months (``/api/v1/me/todo``).
 
 A fixed number of calls whatever the caller has to do: one statement for the rounds and their
-people, two for the objections (a page and its count), one or two for the scheme, and one call to
-records for every name at once (``Neighbours.people``), asked with the caller's identity widened to
-the regions of the rounds they rate in: they were just found to be a rater there, and a rater is
-shown who they rate.
+people, two for the objections (a page and its count), one or two for the scheme, and one for
+every name at once, read from the cards scoring keeps (``scoring.cards``): records is asked only
+for people without a card or with an old one, with the caller's identity widened to the regions of
+the rounds they rate in (they were just found to be a rater there, and a rater is shown who they
+rate).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring.cards import cards as cards_of
 from scoring.clients import Neighbours
 from scoring.clock import NowDep
 from scoring.definitions import DeadlinesIn
@@ -163,7 +165,7 @@ async def todo(session: AsyncSession, neighbours: Neighbours, scope: Scope, now:
     ids.update(dict.fromkeys(str(person) for _, person, rated in rows if not rated))
     ids.update(dict.fromkeys(str(o[2]) for o in objections))
     regions = dict.fromkeys((*caller.region_ids, *(str(r[3]) for r in rated_in)))
-    cards = await neighbours.names(list(ids), on=None, caller=replace(caller, region_ids=tuple(regions)))
+    cards = await cards_of(session, neighbours, ids, caller=replace(caller, region_ids=tuple(regions)), now=now)
     rounds = {r[0]: RoundToRate(round_id=r[0], scheme_id=r[1], scheme_name=r[2], period=r[4], closes_at=r[5], done=0,
                                 total=0, to_rate=[]) for r in rated_in}
     for round_id, person_id, rated in rows:
