@@ -74,4 +74,5 @@ async def cards(session: AsyncSession, neighbours: Neighbours, person_ids: Itera
     due = [str(p) for p in ids if str(p) not in kept or kept[str(p)][1] <= now - MAX_AGE]
     found = await neighbours.names(due, on=None, caller=caller) if due else {}
     await keep(session, found, now)
-    return {**{p: card for p, (card, _) in kept.items()}, **{p: {k: c.get(k) for k in FIELDS} for p, c in found.items()}}
+    taken = {p: {k: c.get(k) for k in FIELDS} for p, c in found.items()}
+    return {**{p: card for p, (card, _) in kept.items()}, **taken}
