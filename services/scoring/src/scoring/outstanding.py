@@ -148,7 +148,8 @@ async def open_rounds(session: AsyncSession, neighbours: Neighbours, scope: Scop
     missing: dict[uuid.UUID, list[RaterMissing]] = {}
     for round_id, rater_id, rater_group, done, due in rows:
         person = names.get(str(rater_id), {})
-        missing.setdefault(round_id, []).append(RaterMissing(
+        # the database's own values: built as they are, not validated one by one
+        missing.setdefault(round_id, []).append(RaterMissing.model_construct(
             rater_id=rater_id, group=rater_group, done=done, due=due, name=person.get("name"),
             staff_no=person.get("staff_no"), unit_name=person.get("unit_name"),
             section_name=person.get("section_name")))
