@@ -4,7 +4,7 @@ record deadlines of their own scheme, which the gateway applies to records' miss
 months (``/api/v1/me/todo``).
 
 A fixed number of calls whatever the caller has to do: one statement for the rounds and their
-people, two for the objections (a page and its count), one or two for the scheme, and one for
+people, two for the objections (a page and its count), one for the scheme's deadlines, and one for
 every name at once, read from the cards scoring keeps (``scoring.cards``): records is asked only
 for people without a card or with an old one, with the caller's identity widened to the regions of
 the rounds they rate in (they were just found to be a rater there, and a rater is shown who they
