@@ -9,7 +9,8 @@ tasks, and signs them in. Times ``--requests`` calls of ``/me/todo`` one after t
 beside the SQL underneath the largest part of the answer: scoring's two statements of the rater's
 rounds and of the people in them (``scoring.todo.rounds_statement`` and ``people_statement``, one
 after the other, the best of twenty, on their own connection). Also times ``GET /api/v1/me`` (one
-service call) as the gateway's own floor.
+service call) as the gateway's own floor, and ``GET /api/v1/scoring/schemes/{id}`` (one hop to
+scoring for two key lookups) as the fixed cost of a hop: /me/todo beside the SQL plus one hop.
 """
 
 from __future__ import annotations
@@ -139,6 +140,8 @@ def main() -> None:
                 timed(client, "/api/v1/me/todo", member, 20)  # warm: connections, caches, plans
                 todo = timed(client, "/api/v1/me/todo", member, args.requests)
                 me = timed(client, "/api/v1/me", member, args.requests)
+                timed(client, f"/api/v1/scoring/schemes/{unit_scheme}", admin, 20)
+                hop = timed(client, f"/api/v1/scoring/schemes/{unit_scheme}", admin, args.requests)
             floor, rows = asyncio.run(statement_floor(pg, rater))
         finally:
             stack.interrupt()
@@ -152,6 +155,10 @@ def main() -> None:
     print(f"  GET /api/v1/me (one service call) for the same member: p50 {statistics.median(me) * 1000:.1f} ms, "
           f"p99 {p(me, 0.99) * 1000:.1f} ms → /me/todo's p50 is {statistics.median(todo) / statistics.median(me):.2f}× "
           "it")
+    one_hop = statistics.median(hop)
+    print(f"  GET /api/v1/scoring/schemes/{{id}} (one hop to scoring, two key lookups) as the administrator: "
+          f"p50 {one_hop * 1000:.1f} ms, p99 {p(hop, 0.99) * 1000:.1f} ms → /me/todo's p50 is "
+          f"{statistics.median(todo) / (floor + one_hop):.2f}× the SQL plus one hop")
 
 
 if __name__ == "__main__":

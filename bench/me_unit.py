@@ -8,7 +8,8 @@ week's weekly records for two people in three, 600 tasks of which 50 are overdue
 the national procedure started, and an open round of the current quarter in which everyone rates
 everyone and half the ballots are in (all with COPY). Times GET /api/v1/me/unit as the unit's
 administrator (p50 and p99 of ``--runs``) beside the single SQL statements underneath it (who has
-not written a weekly record; which raters have someone left to rate), each the best of ten.
+not written a weekly record; which raters have someone left to rate), each the best of ten, and
+beside ``GET /api/v1/records/units/{id}`` (one hop for one key lookup): the fixed cost of a hop.
 """
 
 from __future__ import annotations
@@ -152,6 +153,12 @@ def main() -> None:
                     response.raise_for_status()
                     body = response.json()
                 samples = sorted(samples[5:])
+                hop = []
+                for _ in range(args.runs + 5):
+                    begun = time.perf_counter()
+                    client.get(f"/api/v1/records/units/{unit}").raise_for_status()
+                    hop.append(time.perf_counter() - begun)
+                hop = sorted(hop[5:])
             logs_floor, raters_floor = asyncio.run(floors(pg, unit, round_id, weeks, today))
         finally:
             stack.interrupt()
@@ -167,6 +174,10 @@ def main() -> None:
     print(f"single SQL statements: weekly records {logs_floor * 1000:.1f} ms, raters missing "
           f"{raters_floor * 1000:.1f} ms (they run at once, in two services)")
     print(f"ratio p50 / slower statement: {p50 / floor:.1f}x (aim <= 2x)")
+    one_hop = statistics.median(hop)
+    print(f"GET /api/v1/records/units/{{id}} (one hop to records, one key lookup) as the same administrator: "
+          f"p50 {one_hop * 1000:.1f} ms, p99 {hop[min(len(hop) - 1, int(len(hop) * 0.99))] * 1000:.1f} ms → "
+          f"ratio p50 / (slower statement + one hop): {p50 / (floor + one_hop):.2f}x")
 
 
 if __name__ == "__main__":

@@ -89,3 +89,17 @@ class TestServiceAuthMiddleware:
             response = await client.get("/whoami", headers={"x-service-token": token})
         assert response.status_code == 200
         assert response.json() == {"subject": "user:7", "units": ["u-1"]}
+
+    def test_a_verified_token_is_kept_until_it_expires(self) -> None:
+        middleware = ServiceAuthMiddleware(make_app(), secret=SECRET, size=2)
+        token = mint_service_token(SECRET, CALLER)
+        assert middleware.caller_of(token) == CALLER
+        assert middleware.caller_of(token) is middleware.caller_of(token)  # the one kept
+        expired = jwt.encode({"iss": ISSUER, "sub": "x", "iat": 0, "exp": int(time.time()) - 1}, SECRET,
+                             algorithm="HS256")
+        middleware._verified[expired] = (time.time() - 1, CALLER)  # kept past its end: checked again
+        with pytest.raises(jwt.ExpiredSignatureError):
+            middleware.caller_of(expired)
+        for ttl in (30, 40, 50):  # past its size the cache keeps the live ones, else starts afresh
+            middleware.caller_of(mint_service_token(SECRET, Caller(subject=f"user:{ttl}"), ttl=ttl))
+        assert len(middleware._verified) <= 2

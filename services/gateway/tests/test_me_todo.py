@@ -13,7 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -21,6 +21,8 @@ import pytest
 from fastapi import FastAPI
 
 from records import todo as records_todo
+from scoring import cards
+from scoring import clock as scoring_clock
 from shared.testing import TEST_ADMIN, asgi_client, sign_in
 
 from .conftest import PASSWORD, _ok
@@ -168,17 +170,20 @@ class TestMyTodo:
         assert not [key for key in ("round", "task", "objection", "a", "b", "c", "rater")
                     if town.ids[key] in response.text]
 
-    @pytest.mark.parametrize(("who", "records_calls"), [("rater", 2), ("other", 2), ("admin_x", 3)])
+    @pytest.mark.parametrize(("who", "records_calls"), [("rater", 1), ("other", 1), ("admin_x", 1)])
     async def test_the_service_calls_are_fixed(self, gateway_app: FastAPI, records_app: FastAPI,
                                                scoring_app: FastAPI, town: Town, who: str, records_calls: int) -> None:
-        """Scoring and records once each from the gateway; records once more from scoring for every name
-        at once (and, for a unit's administrator, once for their unit's region, as every scoring call)."""
+        """Scoring and records once each from the gateway, at once; scoring names the people from its
+        own cards (taken when the round opened, or when first shown): no call to records for names,
+        nor, once looked up, for a unit's administrator's own unit (its region and group, kept a
+        minute)."""
+        await todo_of(gateway_app, town.headers[who])  # a person first shown: their card taken (one call)
         before = served(records_app), served(scoring_app)
         await todo_of(gateway_app, town.headers[who])
         records, scoring = served(records_app) - before[0], served(scoring_app) - before[1]
         assert scoring == Counter({"GET /api/v1/scoring/todo": 1})
         assert records["GET /api/v1/records/todo"] == 1
-        assert records["POST /api/v1/records/persons/names"] == 1
+        assert records["POST /api/v1/records/persons/names"] == 0
         assert sum(records.values()) == records_calls
 
     async def test_an_api_key_has_no_todo(self, gateway_app: FastAPI) -> None:
@@ -189,3 +194,35 @@ class TestMyTodo:
             response = await client.get("/api/v1/me/todo", headers={"x-api-key": key["key"]})
         assert response.status_code == 403
         assert response.json()["code"] == "not_a_user"
+
+    async def test_a_card_is_taken_again_once_old(self, gateway_app: FastAPI, records_app: FastAPI,
+                                                  scoring_app: FastAPI, town: Town) -> None:
+        """A section renamed shows in the rater's to-do once the cards are older than ``cards.MAX_AGE``
+        (records asked once then, for every name at once), not before."""
+        admin = await _admin(gateway_app)
+        section = f"/api/v1/records/units/{town.ids['x']}/sections"
+        async with asgi_client(gateway_app) as client:
+            section_id = (await _ok(await client.get(section, headers=admin), 200))[0]["id"]
+            await _ok(await client.patch(f"{section}/{section_id}", headers=admin, json={"name": "综合办"}), 200)
+        try:
+            assert await _sections_shown(gateway_app, town) == ["党政办", "党政办"]
+            before = served(records_app)
+            scoring_app.dependency_overrides[scoring_clock.now] = lambda: datetime.now(UTC) + cards.MAX_AGE
+            assert await _sections_shown(gateway_app, town) == ["综合办", "综合办"]
+            assert (served(records_app) - before)["POST /api/v1/records/persons/names"] == 1
+        finally:
+            async with asgi_client(gateway_app) as client:
+                await _ok(await client.patch(f"{section}/{section_id}", headers=admin, json={"name": "党政办"}), 200)
+            scoring_app.dependency_overrides[scoring_clock.now] = lambda: datetime.now(UTC) + 2 * cards.MAX_AGE
+            assert await _sections_shown(gateway_app, town) == ["党政办", "党政办"]
+            scoring_app.dependency_overrides.pop(scoring_clock.now, None)
+
+
+async def _admin(gateway_app: FastAPI) -> dict[str, str]:
+    async with asgi_client(gateway_app) as client:
+        return await sign_in(client, *TEST_ADMIN)
+
+
+async def _sections_shown(gateway_app: FastAPI, town: Town) -> list[str]:
+    body = await todo_of(gateway_app, town.headers["rater"])
+    return [p["section_name"] for i in body["items"] if i["kind"] == "rating" for p in i["detail"]["to_rate"]]

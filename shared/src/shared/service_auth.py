@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
@@ -73,8 +73,16 @@ def mint_service_token(secret: str, caller: Caller, *, ttl: int = TOKEN_TTL_SECO
 
 
 def verify_service_token(secret: str, token: str) -> Caller:
-    claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER,
-                        options={"require": ["exp", "iat", "iss", "sub"]})
+    return _caller(_claims(secret, token))
+
+
+def _claims(secret: str, token: str) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER,
+                                        options={"require": ["exp", "iat", "iss", "sub"]})
+    return claims
+
+
+def _caller(claims: dict[str, Any]) -> Caller:
     return Caller(
         subject=claims["sub"],
         kind=claims.get("knd", "user"),
@@ -89,9 +97,27 @@ def verify_service_token(secret: str, token: str) -> Caller:
 class ServiceAuthMiddleware:
     """Reject any request without a valid gateway token before routing touches it."""
 
-    def __init__(self, app: ASGIApp, *, secret: str) -> None:
+    def __init__(self, app: ASGIApp, *, secret: str, size: int = 10_000) -> None:
         self.app = app
         self.secret = secret
+        # verified tokens until they expire: the gateway sends one token per caller for half its life
+        self.size = size
+        self._verified: dict[str, tuple[float, Caller]] = {}
+
+    def caller_of(self, token: str) -> Caller:
+        """The token's caller, checked once and kept until the token expires (PyJWTError if invalid)."""
+        now = time.time()
+        kept = self._verified.get(token)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        claims = _claims(self.secret, token)
+        caller = _caller(claims)
+        if len(self._verified) >= self.size:
+            self._verified = {k: v for k, v in self._verified.items() if v[0] > now}
+            if len(self._verified) >= self.size:
+                self._verified.clear()
+        self._verified[token] = (float(claims["exp"]), caller)
+        return caller
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
@@ -108,7 +134,7 @@ class ServiceAuthMiddleware:
             await response(scope, receive, send)
             return
         try:
-            caller = verify_service_token(self.secret, token)
+            caller = self.caller_of(token)
         except jwt.PyJWTError as exc:
             response = problem(401, code="service_token_invalid", title="Authentication required",
                                detail=f"Service token rejected: {exc}.")

@@ -35,6 +35,8 @@ class Neighbours:
         # regrouped, not moved), so what records once said is kept for the life of the process
         self._unit_regions: dict[str, str] = {}
         self._units_today: dict[str, tuple[float, list[str]]] = {}
+        # a caller's own units as records gave them (region, evaluation group), kept a minute (scoring.scope)
+        self.units_kept: dict[str, tuple[float, dict[str, Any]]] = {}
 
     async def unit_region(self, unit_id: object, *, caller: Caller = SYSTEM_CALLER) -> str | None:
         """The region of a unit as records knows it; None if records knows no such unit (or, asked

@@ -5,23 +5,25 @@ still to be answered or redone (see ``scoring.supervision.notices``).
 
 The schemes covering a unit are its own, those it leads, and those of its evaluation group in its
 region, as far as the caller sees them. The raters missing in every round are counted in one
-statement and named in one call to records (as the system: the caller sees the round, so whom it
+statement and named from the cards scoring keeps (``scoring.cards``; records is asked, as the
+system, only for a rater without a card or with an old one: the caller sees the round, so whom it
 names); the procedure is read per scheme (a unit has a handful).
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring.cards import cards
 from scoring.clients import Neighbours
+from scoring.clock import NowDep
 from scoring.models import RatingCode, RatingRound, Scheme
 from scoring.procedure import service as procedure
 from scoring.procedure.clock import TodayDep
@@ -128,9 +130,10 @@ _MISSING = text(
 
 
 async def open_rounds(session: AsyncSession, neighbours: Neighbours, scope: Scope, schemes: list[Scheme],
-                      period: str, today: date) -> tuple[list[RoundOutstanding], list[ProcedureProgress]]:
-    """The open rounds of the schemes, each with its raters still to rate, named (one call to records for
-    all, made while the procedures are read), and each scheme's procedure of the period."""
+                      period: str, today: date,
+                      now: datetime) -> tuple[list[RoundOutstanding], list[ProcedureProgress]]:
+    """The open rounds of the schemes, each with its raters still to rate, named (from scoring's cards),
+    and each scheme's procedure of the period."""
     titles = {s.id: s.name for s in schemes}
     rounds = list(await session.scalars(select(RatingRound).where(
         RatingRound.scheme_id.in_(titles), RatingRound.status == "open").order_by(RatingRound.period, RatingRound.id)))
@@ -139,25 +142,21 @@ async def open_rounds(session: AsyncSession, neighbours: Neighbours, scope: Scop
     codes = dict((await session.execute(select(RatingCode.round_id, func.count()).where(
         RatingCode.round_id.in_(ids), RatingCode.used.is_(False)).group_by(RatingCode.round_id))).all()) if ids else {}
 
-    async def procedures() -> list[ProcedureProgress]:
-        return [await progress(session, scope, s, period, today) for s in schemes]
-
-    async with asyncio.TaskGroup() as group:
-        # the raters of a round the caller sees are theirs to know by name: asked as the system
-        naming = group.create_task(neighbours.names(sorted({str(row[1]) for row in rows}), on=None,
-                                                    caller=SYSTEM_CALLER))
-        reading = group.create_task(procedures())
-    names = naming.result()
+    # the raters of a round the caller sees are theirs to know by name: from the cards taken when the
+    # round opened (records asked, as the system, only for a rater without one or with an old one)
+    names = await cards(session, neighbours, sorted({str(row[1]) for row in rows}), caller=SYSTEM_CALLER, now=now)
     missing: dict[uuid.UUID, list[RaterMissing]] = {}
     for round_id, rater_id, rater_group, done, due in rows:
         person = names.get(str(rater_id), {})
-        missing.setdefault(round_id, []).append(RaterMissing(
+        # the database's own values: built as they are, not validated one by one
+        missing.setdefault(round_id, []).append(RaterMissing.model_construct(
             rater_id=rater_id, group=rater_group, done=done, due=due, name=person.get("name"),
             staff_no=person.get("staff_no"), unit_name=person.get("unit_name"),
             section_name=person.get("section_name")))
     return [RoundOutstanding(round_id=r.id, scheme_id=r.scheme_id, scheme_name=titles[r.scheme_id], period=r.period,
                              closes_at=r.closes_at, raters_missing=missing.get(r.id, []),
-                             codes_unused=codes.get(r.id, 0)) for r in rounds], reading.result()
+                             codes_unused=codes.get(r.id, 0)) for r in rounds], \
+        [await progress(session, scope, s, period, today) for s in schemes]
 
 
 async def unit_of(neighbours: Neighbours, scope: Scope, unit_id: uuid.UUID) -> dict[str, Any] | None:
@@ -188,10 +187,10 @@ async def progress(session: AsyncSession, scope: Scope, scheme: Scheme, period: 
                        404: {"description": "a unit the caller may not see"},
                        422: {"description": "`period` is not a period"}})
 async def unit_ratings_outstanding(unit_id: uuid.UUID, session: SessionDep, scope: ScopeDep, today: TodayDep,
-                           request: Request,
+                                   request: Request, now: NowDep,
                            period: Annotated[str | None, Query(max_length=7, description=(
                                "the period whose procedure is shown; the current quarter if left out"),
-                               examples=["2025Q1"])] = None) -> UnitScoringOutstanding:
+                               examples=["2025Q1"])] = None) -> Response:
     chosen = _period(period, today)
     neighbours: Neighbours = request.app.state.neighbours
     unit = await unit_of(neighbours, scope, unit_id)
@@ -200,6 +199,8 @@ async def unit_ratings_outstanding(unit_id: uuid.UUID, session: SessionDep, scop
     if scope.caller.roles and not LEADING & set(scope.caller.roles):
         raise Forbidden("what a unit owes is for its administrator and leaders")
     schemes = await schemes_covering(session, scope, unit)
-    rounds, procedures = await open_rounds(session, neighbours, scope, schemes, chosen.code, today)
-    return UnitScoringOutstanding(unit_id=unit_id, period=chosen.code, today=today, rounds=rounds,
-                                  procedures=procedures, rectifications=await items_due(session, unit_id, today))
+    rounds, procedures = await open_rounds(session, neighbours, scope, schemes, chosen.code, today, now)
+    # written out by the model's own serializer: not validated again, nor walked by FastAPI's encoder
+    return Response(UnitScoringOutstanding(
+        unit_id=unit_id, period=chosen.code, today=today, rounds=rounds, procedures=procedures,
+        rectifications=await items_due(session, unit_id, today)).model_dump_json(), media_type="application/json")

@@ -22,6 +22,7 @@ recorded too. Ids named in a body go through the same functions as ids in the pa
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from fastapi import Depends, Request
 from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scoring.clients import Neighbours
+from scoring.clients import UNITS_KEPT_SECONDS, Neighbours
 from scoring.errors import InputInvalid, ObjectionNotFound, ResultNotFound, RoundNotFound, SchemeNotFound
 from scoring.models import Close, Objection, RatingRound, RoundRater, Scheme
 from shared.errors import Forbidden, UpstreamUnavailable
@@ -95,16 +96,30 @@ class Scope:
 
 async def scope_of(caller: Caller, neighbours: Neighbours) -> Scope:
     """The caller's scope: their own units' regions and evaluation groups, looked up in records (as
-    the system; a unit never changes region, so its region is kept, but it may be regrouped)."""
+    the system) and kept a minute: a unit never changes region, but it may be regrouped, and a
+    regrouping shows within a minute; a unit's administrator's calls then ask records nothing."""
     regions: dict[str, str] = {}
     groups: dict[str, str] = {}
     for unit in caller.unit_ids:
-        found = await unit_of(neighbours, unit)
+        found = await _kept_unit(neighbours, unit)
         if found is not None:
             regions[unit] = str(found["region_id"])
             if found.get("evaluation_group"):
                 groups[unit] = str(found["evaluation_group"])
     return Scope(caller=caller, unit_regions=regions, unit_groups=groups)
+
+
+async def _kept_unit(neighbours: Neighbours, unit_id: str) -> dict[str, Any] | None:
+    now = time.monotonic()
+    kept = neighbours.units_kept.get(unit_id)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    found = await unit_of(neighbours, unit_id)
+    if found is not None:
+        if len(neighbours.units_kept) >= 100_000:
+            neighbours.units_kept.clear()
+        neighbours.units_kept[unit_id] = (now + UNITS_KEPT_SECONDS, found)
+    return found
 
 
 async def unit_of(neighbours: Neighbours, unit_id: object, *, caller: Caller = SYSTEM_CALLER) -> dict[str, Any] | None:

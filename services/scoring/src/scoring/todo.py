@@ -4,10 +4,11 @@ record deadlines of their own scheme, which the gateway applies to records' miss
 months (``/api/v1/me/todo``).
 
 A fixed number of calls whatever the caller has to do: one statement for the rounds and their
-people, two for the objections (a page and its count), one or two for the scheme, and one call to
-records for every name at once (``Neighbours.people``), asked with the caller's identity widened to
-the regions of the rounds they rate in: they were just found to be a rater there, and a rater is
-shown who they rate.
+people, two for the objections (a page and its count), one for the scheme's deadlines, and one for
+every name at once, read from the cards scoring keeps (``scoring.cards``): records is asked only
+for people without a card or with an old one, with the caller's identity widened to the regions of
+the rounds they rate in (they were just found to be a rater there, and a rater is shown who they
+rate).
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+import orjson
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring.cards import cards as cards_of
 from scoring.clients import Neighbours
 from scoring.clock import NowDep
 from scoring.definitions import DeadlinesIn
-from scoring.models import Close, Objection, RatingRound, RatingRow, RoundPerson, RoundRater, Scheme
-from scoring.schemes.service import latest_version
+from scoring.models import Close, Objection, RatingRound, RatingRow, RoundPerson, RoundRater, Scheme, SchemeVersion
 from scoring.scope import Scope, ScopeDep
 from shared.db import SessionDep
 
@@ -34,6 +36,9 @@ router = APIRouter(prefix="/api/v1/scoring", tags=["to-do"])
 
 #: most pending objections listed (the oldest first); ``objections_total`` counts them all
 MAX_OBJECTIONS = 100
+
+
+SHOWN = ("name", "staff_no", "unit_id", "unit_name", "section_name", "post")
 
 
 class PersonShown(BaseModel):
@@ -127,33 +132,37 @@ async def _objections(session: AsyncSession, scope: Scope) -> tuple[list[Any], i
     return rows, total
 
 
-async def _deadlines(session: AsyncSession, me: dict[str, Any] | None) -> MyDeadlines:
+async def _deadlines(session: AsyncSession, me: dict[str, Any] | None) -> dict[str, Any]:
     """The deadlines of the caller's scheme: of their unit (one for their staff category first), else
-    of their unit's evaluation group; the defaults if none."""
-    default = DeadlinesIn()
-    if me is None:
-        return MyDeadlines(scheme_id=None, **default.model_dump())
-    unit, group, category = uuid.UUID(str(me["unit_id"])), me.get("evaluation_group"), me.get("staff_category")
-    mine = [Scheme.unit_id == unit]
+    of their unit's evaluation group; the defaults if none. One statement: the scheme and its latest
+    version's deadlines."""
+    default = {"scheme_id": None, **DeadlinesIn().model_dump()}
+    if me is None or me.get("unit_id") is None or me.get("region_id") is None:
+        return default
+    group, category = me.get("evaluation_group"), me.get("staff_category")
+    mine = [Scheme.unit_id == uuid.UUID(str(me["unit_id"]))]
     if group:
         mine.append(and_(Scheme.group_name == group, Scheme.unit_id.is_(None)))
-    schemes = [s for s in await session.scalars(select(Scheme).where(
-        Scheme.region_id == uuid.UUID(str(me["region_id"])), or_(*mine))) if s.staff_category in (None, category)]
-    if not schemes:
-        return MyDeadlines(scheme_id=None, **default.model_dump())
-    scheme = min(schemes, key=lambda s: (s.unit_id is None, s.staff_category is None, -s.created_at.timestamp()))
-    definition = (await latest_version(session, scheme.id)).definition
-    deadlines = DeadlinesIn.model_validate(definition.get("deadlines") or {})
-    return MyDeadlines(scheme_id=scheme.id, **deadlines.model_dump())
+    latest = (select(SchemeVersion.definition["deadlines"]).where(SchemeVersion.scheme_id == Scheme.id)
+              .order_by(SchemeVersion.version.desc()).limit(1).scalar_subquery())
+    found = (await session.execute(
+        select(Scheme.id, latest)
+        .where(Scheme.region_id == uuid.UUID(str(me["region_id"])), or_(*mine),
+               or_(Scheme.staff_category.is_(None), Scheme.staff_category == category))
+        .order_by(Scheme.unit_id.is_(None), Scheme.staff_category.is_(None), Scheme.created_at.desc())
+        .limit(1))).first()
+    if found is None:
+        return default
+    return {"scheme_id": found[0], **DeadlinesIn.model_validate(found[1] or {}).model_dump()}
 
 
-def _shown(person_id: uuid.UUID, cards: dict[str, dict[str, Any]]) -> PersonShown:
+def _shown(person_id: uuid.UUID, cards: dict[str, dict[str, Any]]) -> dict[str, Any]:
     card = cards.get(str(person_id), {})
-    return PersonShown(person_id=person_id, **{k: card.get(k) for k in
-                                               ("name", "staff_no", "unit_id", "unit_name", "section_name", "post")})
+    return {"person_id": person_id, **{k: card.get(k) for k in SHOWN}}
 
 
-async def todo(session: AsyncSession, neighbours: Neighbours, scope: Scope, now: datetime) -> ScoringTodo:
+async def todo(session: AsyncSession, neighbours: Neighbours, scope: Scope, now: datetime) -> dict[str, Any]:
+    """The to-do as ``ScoringTodo`` has it, in plain values (written out as they are)."""
     caller = scope.caller
     me = uuid.UUID(caller.person_id) if caller.person_id else None
     rated_in = list(await session.execute(rounds_statement(me, now))) if me is not None else []
@@ -163,29 +172,32 @@ async def todo(session: AsyncSession, neighbours: Neighbours, scope: Scope, now:
     ids.update(dict.fromkeys(str(person) for _, person, rated in rows if not rated))
     ids.update(dict.fromkeys(str(o[2]) for o in objections))
     regions = dict.fromkeys((*caller.region_ids, *(str(r[3]) for r in rated_in)))
-    cards = await neighbours.names(list(ids), on=None, caller=replace(caller, region_ids=tuple(regions)))
-    rounds = {r[0]: RoundToRate(round_id=r[0], scheme_id=r[1], scheme_name=r[2], period=r[4], closes_at=r[5], done=0,
-                                total=0, to_rate=[]) for r in rated_in}
+    cards = await cards_of(session, neighbours, ids, caller=replace(caller, region_ids=tuple(regions)), now=now)
+    rounds: dict[uuid.UUID, dict[str, Any]] = {
+        r[0]: {"round_id": r[0], "scheme_id": r[1], "scheme_name": r[2], "period": r[4], "closes_at": r[5],
+               "done": 0, "total": 0, "to_rate": []} for r in rated_in}
     for round_id, person_id, rated in rows:
         entry = rounds[round_id]
-        entry.total += 1
+        entry["total"] += 1
         if rated:
-            entry.done += 1
+            entry["done"] += 1
         else:
-            entry.to_rate.append(_shown(person_id, cards))
+            entry["to_rate"].append(_shown(person_id, cards))
     for entry in rounds.values():
-        entry.to_rate.sort(key=lambda p: (p.staff_no or "", str(p.person_id)))
-    return ScoringTodo(
-        rounds=list(rounds.values()),
-        objections=[ObjectionToReview(objection_id=o, close_id=c, scheme_id=s, scheme_name=name, period=period,
-                                      person=_shown(p, cards), filed_at=at)
-                    for o, c, p, at, period, s, name in objections],
-        objections_total=objections_total,
-        deadlines=await _deadlines(session, cards.get(str(me)) if me else None))
+        entry["to_rate"].sort(key=lambda p: (p["staff_no"] or "", str(p["person_id"])))
+    return {
+        "rounds": list(rounds.values()),
+        "objections": [{"objection_id": o, "close_id": c, "scheme_id": s, "scheme_name": name, "period": period,
+                        "person": _shown(p, cards), "filed_at": at} for o, c, p, at, period, s, name in objections],
+        "objections_total": objections_total,
+        "deadlines": await _deadlines(session, cards.get(str(me)) if me else None)}
 
 
 @router.get("/todo", response_model=ScoringTodo,
             summary="The caller's own to-do: open rounds they rate in (who is left to rate), objections awaiting "
                     "their decision, their scheme's record deadlines")
-async def scoring_todo(session: SessionDep, scope: ScopeDep, request: Request, now: NowDep) -> ScoringTodo:
-    return await todo(session, request.app.state.neighbours, scope, now)
+async def scoring_todo(session: SessionDep, scope: ScopeDep, request: Request, now: NowDep) -> Response:
+    # built from the rows in plain values and written out as they are: not validated again field by field
+    # (the database's own UUID values are written as text)
+    return Response(orjson.dumps(await todo(session, request.app.state.neighbours, scope, now), default=str,
+                                 option=orjson.OPT_UTC_Z), media_type="application/json")

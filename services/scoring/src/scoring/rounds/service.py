@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scoring import events
+from scoring import cards, events
 from scoring.clients import Neighbours
 from scoring.corrections import history
 from scoring.definitions import Rules
@@ -125,6 +125,8 @@ async def open_round(session: AsyncSession, neighbours: Neighbours, scheme_id: u
     # period's inputs change when the round opens and when it closes.
     await history.touch_inputs(session, scheme_id, period.code)
     await events.round_opened(session, round_, scheme, raters)
+    # who rates whom is fixed now: their cards taken at once, the raters' to-dos then name them from scoring
+    await cards.take(session, neighbours, [*raters, *(p["person_id"] for p in people)], now)
     return await read_round(session, round_.id, scope)
 
 
