@@ -199,7 +199,7 @@ async def test_a_service_killed_under_load(stack: LocalStack, report: Callable[[
     assert (replay.status_code, replay.headers.get("idempotent-replayed")) == (201, "true")
     assert replay.json()["id"] == runs.acknowledged[0][2]
     await client.aclose()
-    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{stack.ports['pg']}/kaohe")
+    conn = await asyncpg.connect(stack.database_url())
     try:
         run_rows = [str(r["id"]) for r in await conn.fetch(
             "SELECT id FROM quota.allocation_runs WHERE region_id = $1", uuid.UUID(region))]

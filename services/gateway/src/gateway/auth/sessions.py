@@ -21,6 +21,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.errors import DatabaseUnavailable, database_down
+
 CHANNEL = "kaohe_gateway_sessions"
 logger = logging.getLogger("gateway.sessions")
 
@@ -49,10 +51,15 @@ class SessionCache:
             key = uuid.UUID(sid)
         except ValueError:
             return False
-        async with self.sessionmaker() as session:
-            row = (await session.execute(text(
-                "SELECT s.user_id, s.revoked_at IS NULL AND u.is_active FROM sessions s "
-                "JOIN users u ON u.id = s.user_id WHERE s.id = :sid"), {"sid": key})).first()
+        try:
+            async with self.sessionmaker() as session:
+                row = (await session.execute(text(
+                    "SELECT s.user_id, s.revoked_at IS NULL AND u.is_active FROM sessions s "
+                    "JOIN users u ON u.id = s.user_id WHERE s.id = :sid"), {"sid": key})).first()
+        except Exception as exc:  # unknown while the database is away: refuse with a 503, never a 500
+            if database_down(exc):
+                raise DatabaseUnavailable("the gateway's database is unavailable; retry shortly") from exc
+            raise
         is_open = bool(row is not None and row[1])
         if generation == self._generation:  # nothing was revoked while we looked
             if len(self._seen) >= self.size:
