@@ -216,6 +216,13 @@ RULES: tuple[Rule, ...] = (
     # a user's own password (never an API key's); the reset's answer holds a code shown once
     rule("POST", "/api/v1/auth/password", EVERYONE, replayable=False),
     rule("POST", "/api/v1/admin/users/{user_id}/password-reset", ADMINS, replayable=False),
+    # webhooks: a region's administrators, or its key with webhooks:manage; another region's is not found
+    rule("POST", "/api/v1/webhooks", ADMINS, "webhooks:manage", replayable=False),  # the answer holds the secret
+    rule("GET", "/api/v1/webhooks", ADMINS, "webhooks:manage"),
+    rule("GET", "/api/v1/webhooks/{webhook_id}", ADMINS, "webhooks:manage"),
+    rule("DELETE", "/api/v1/webhooks/{webhook_id}", ADMINS, "webhooks:manage"),
+    rule("GET", "/api/v1/webhooks/{webhook_id}/deliveries", ADMINS, "webhooks:manage"),
+    rule("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", ADMINS, "webhooks:manage"),
 )
 
 _COMPILED = tuple((r, r.pattern) for r in RULES)

@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Role = Literal["province_admin", "region_admin", "unit_admin", "leader", "member"]
-Scope = Literal["results:read", "inputs:write", "apportion"]
+REGION_SCOPES = frozenset({"results:read", "inputs:write", "webhooks:manage"})
+Scope = Literal["results:read", "inputs:write", "apportion", "webhooks:manage"]
 
 
 class TokenRead(BaseModel):
@@ -102,8 +103,8 @@ class ApiKeyCreate(BaseModel):
 
     @model_validator(mode="after")
     def _region(self) -> ApiKeyCreate:
-        if self.region_id is None and set(self.scopes) & {"results:read", "inputs:write"}:
-            raise ValueError("results:read and inputs:write keys act for one region: give region_id")
+        if self.region_id is None and set(self.scopes) & REGION_SCOPES:
+            raise ValueError(f"{', '.join(sorted(REGION_SCOPES))} keys act for one region: give region_id")
         return self
 
 
