@@ -20,6 +20,7 @@ from gateway.auth.sessions import Listener, SessionCache
 from gateway.clients.services import build_downstreams
 from gateway.config import GatewaySettings, get_settings
 from gateway.db import SCHEMA
+from gateway.etag import ETagMiddleware
 from gateway.guard import Limits, RequestGuardMiddleware
 from gateway.headers import SecurityHeadersMiddleware
 from gateway.identity import RateLimits, SignInThrottle, TokenCache
@@ -104,6 +105,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     metrics = Metrics("gateway")
     app.state.metrics = metrics
     app.add_middleware(proxy.ProxyMiddleware)
+    app.add_middleware(ETagMiddleware)
     limits = Limits(**{name: getattr(settings, name) for name in Limits.__dataclass_fields__})
     app.add_middleware(HostileInputMiddleware, limit=max(limits.import_body_bytes, limits.write_body_bytes))
     app.add_middleware(RequestGuardMiddleware, limits=limits)
