@@ -161,8 +161,10 @@ async def _build(client: httpx.AsyncClient) -> World:
                                                       headers=ms_headers, json={"reason": "本季度任务量漏记"})))["id"]
     for who, scopes, region in (("key_read", ["results:read"], "A"), ("key_write", ["inputs:write"], "A"),
                                 ("key_apportion", ["apportion"], None),
-                                ("key_hooks", ["webhooks:manage"], "A"),
-                                ("KB", ["results:read", "inputs:write", "apportion", "webhooks:manage"], "B")):
+                                ("key_hooks", ["webhooks:manage"], "A"), ("key_schemes", ["schemes:read"], "A"),
+                                ("key_units", ["units:read"], "A"), ("key_persons", ["persons:read"], "A"),
+                                ("KB", ["results:read", "inputs:write", "apportion", "webhooks:manage", "schemes:read",
+                                        "units:read", "persons:read"], "B")):
         body: dict[str, Any] = {"name": f"mx-{who}-{tag}", "scopes": scopes}
         if region:
             body["region_id"] = w[f"region_{region}"]
@@ -329,8 +331,9 @@ ROWS: list[Row] = [
         ndjson=lambda w: f'{{"staff_no": "mx-s{fresh()}", "name": "新人", "unit": "A1", "category": "staff", '
                          f'"active_from": "2025-01-01"}}\n'),
     Row("GET", "/api/v1/records/regions/{region_id}/roster/export", REGION, query=lambda w: {"format": "csv"}),
-    Row("GET", "/api/v1/records/units", profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK)),
-    Row("GET", "/api/v1/records/units/{unit_id}", UNIT_READ),
+    Row("GET", "/api/v1/records/units", with_keys(profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK), kb=OK),
+        scopes=("units:read",)),
+    Row("GET", "/api/v1/records/units/{unit_id}", with_keys(UNIT_READ), scopes=("units:read",)),
     Row("PATCH", "/api/v1/records/units/{unit_id}", REGION, body=lambda w: {"name": "A1镇"}),
     Row("PATCH", "/api/v1/scoring/schemes/{scheme_id}", REGION, body=lambda w: {"lead_unit_id": None},
         note="a unit's scheme has no lead unit: none is no change"),
@@ -338,14 +341,17 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/records/units/{unit_id}/sections", UNIT_READ),
     Row("PATCH", "/api/v1/records/units/{unit_id}/sections/{section_id}", UNIT_MANAGE,
         body=lambda w: {"coefficient": "1.2"}),
-    Row("GET", "/api/v1/records/units/{unit_id}/members", UNIT_READ, query=lambda w: {"period": "2025"}),
+    Row("GET", "/api/v1/records/units/{unit_id}/members", with_keys(UNIT_READ), scopes=("persons:read",),
+        query=lambda w: {"period": "2025"}),
     Row("GET", "/api/v1/records/units/{unit_id}/outstanding", UNIT_READ),
     Row("POST", "/api/v1/records/persons", {**UNIT_MANAGE, "RB": 422, "UO": 422}, body=new_person),
-    Row("GET", "/api/v1/records/persons/search", SIGNED_IN, query=lambda w: {"q": w.staff_no["a2"]},
+    Row("GET", "/api/v1/records/persons/search", with_keys(SIGNED_IN, kb=OK), scopes=("persons:read",),
+        query=lambda w: {"q": w.staff_no["a2"]},
         note="A2's person: found by those who see A2, an empty page for the rest"),
-    Row("GET", "/api/v1/records/persons/search", {**SIGNED_IN, "RB": 404, "UO": 404},
+    Row("GET", "/api/v1/records/persons/search", with_keys({**SIGNED_IN, "RB": 404, "UO": 404}),
+        scopes=("persons:read",),
         query=lambda w: {"q": w.staff_no["a2"], "unit_id": w["unit_A1"]}, note="within unit A1"),
-    Row("GET", "/api/v1/records/persons/{person_id}", {**PERSONAL, "RT": 404}),
+    Row("GET", "/api/v1/records/persons/{person_id}", with_keys({**PERSONAL, "RT": 404}), scopes=("persons:read",)),
     Row("POST", "/api/v1/records/persons/names", SIGNED_IN,
         body=lambda w: {"person_ids": [w["person_ms"], w["person_b1"]]},
         note="each caller is shown only those they see; the rest are left out"),
@@ -433,8 +439,10 @@ ROWS: list[Row] = [
     Row("POST", "/api/v1/scoring/schemes", {**UNIT_MANAGE, "P": 422, "RA": 422, "UA": 404},
         body=lambda w: {"region_id": w["region_A"], "group": "乡镇", "lead_unit_id": w["unit_B1"], "name": "跨区",
                         "definition": DEFINITION}, note="a group's scheme of region A led by a unit of region B"),
-    Row("GET", "/api/v1/scoring/schemes", profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK)),
-    Row("GET", "/api/v1/scoring/schemes/{scheme_id}", {**UNIT_READ, "MS": OK, "MC": OK, "RT": OK}),  # A1's people
+    Row("GET", "/api/v1/scoring/schemes", with_keys(profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK), kb=OK),
+        scopes=("schemes:read",)),
+    Row("GET", "/api/v1/scoring/schemes/{scheme_id}", with_keys({**UNIT_READ, "MS": OK, "MC": OK, "RT": OK}),
+        scopes=("schemes:read",)),  # also A1's people
     Row("POST", "/api/v1/scoring/schemes/{scheme_id}/versions", UNIT_MANAGE, body=lambda w: {"definition": DEFINITION}),
     # the review of a version (version 1, approved as the province's administrator saved it: a 409 past the checks)
     Row("POST", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/submit", UNIT_MANAGE),
@@ -650,7 +658,8 @@ PUBLIC = {("POST", "/api/v1/auth/token"), ("POST", "/api/v1/auth/refresh"),
 def key_for(row: Row, who: str) -> str:
     """KS: a region-A key holding one of the row's scopes; KN: a region-A key holding none of them."""
     by_scope = {"results:read": "key_read", "inputs:write": "key_write", "apportion": "key_apportion",
-                "webhooks:manage": "key_hooks"}
+                "webhooks:manage": "key_hooks", "schemes:read": "key_schemes", "units:read": "key_units",
+                "persons:read": "key_persons"}
     if who == "KS":
         return by_scope[row.scopes[0]] if row.scopes else "key_read"
     return next(k for s, k in by_scope.items() if s not in row.scopes and (s != "apportion" or row.scopes))

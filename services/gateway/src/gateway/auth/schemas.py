@@ -7,8 +7,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Role = Literal["province_admin", "region_admin", "unit_admin", "leader", "member"]
-REGION_SCOPES = frozenset({"results:read", "inputs:write", "webhooks:manage"})
-Scope = Literal["results:read", "inputs:write", "apportion", "webhooks:manage"]
+READ_SCOPES = ("schemes:read", "units:read", "persons:read")
+REGION_SCOPES = frozenset({"results:read", "inputs:write", "webhooks:manage", *READ_SCOPES})
+Scope = Literal["results:read", "inputs:write", "apportion", "webhooks:manage", "schemes:read", "units:read",
+                "persons:read"]
 
 
 class TokenRead(BaseModel):
