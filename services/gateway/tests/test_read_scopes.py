@@ -4,12 +4,14 @@ roster and schemes with them, and nothing else."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from gateway import policy
+from gateway.auth.schemas import Scope
 from shared.testing import asgi_client
 
 from .conftest import World, _ok
@@ -64,3 +66,7 @@ async def reads_only(gateway: httpx.AsyncClient, world: World, scope: str, heade
 async def test_a_read_key_acts_for_one_region(gateway: httpx.AsyncClient) -> None:
     response = await gateway.post("/api/v1/admin/api-keys", json={"name": "no-region", "scopes": ["units:read"]})
     assert response.status_code == 422 and "region_id" in response.text
+
+
+def test_every_scope_a_key_may_hold_opens_whoami_and_the_catalogue() -> None:
+    assert set(get_args(Scope)) == set(policy.KEY_SCOPES)

@@ -50,7 +50,7 @@ def rule(method: str, template: str, roles: frozenset[str], *scopes: str, replay
 
 RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/records/version", EVERYONE),
-    rule("GET", "/api/v1/records/whoami", EVERYONE, "results:read", "inputs:write", "apportion", *KEY_SCOPES[3:]),
+    rule("GET", "/api/v1/records/whoami", EVERYONE, *KEY_SCOPES),
     rule("POST", "/api/v1/records/regions", frozenset({P})),
     rule("GET", "/api/v1/records/regions", ADMINS, "results:read"),
     rule("GET", "/api/v1/records/regions/{region_id}", ADMINS, "results:read"),
@@ -219,7 +219,7 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/quota/allocations/{run_id}/report.xlsx", ADMINS, "results:read"),
     rule("POST", "/api/v1/quota/allocations/{run_id}/publish", ADMINS),
     # the gateway's own
-    rule("GET", "/api/v1/catalogue", EVERYONE, "results:read", "inputs:write", "apportion", *KEY_SCOPES[3:]),
+    rule("GET", "/api/v1/catalogue", EVERYONE, *KEY_SCOPES),
     # a user's own password (never an API key's); the reset's answer holds a code shown once
     rule("POST", "/api/v1/auth/password", EVERYONE, replayable=False),
     rule("POST", "/api/v1/admin/users/{user_id}/password-reset", ADMINS, replayable=False),
