@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from gateway.webhooks import worker
 from shared.testing import TEST_ADMIN, asgi_client, sign_in
 
-from .conftest import PASSWORD, SCHEME, _ok
+from .conftest import PASSWORD, POLICY, SCHEME, _ok
 
 HOOKS = "/api/v1/webhooks"
 
@@ -158,6 +158,38 @@ async def test_a_published_result_is_delivered_once_signed(gateway_app: FastAPI,
     [delivery] = await deliveries(client, land, webhook)
     assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == ("delivered", 1, 200)
     assert delivery["event_id"] == event["id"] and delivery["status_label"]["en"] == "Delivered"
+
+
+async def test_a_published_allocation_is_delivered(gateway_app: FastAPI, client: httpx.AsyncClient, land: Land,
+                                                   receiver: Receiver) -> None:
+    webhook = await hook(client, land, "RA", receiver, "allocation_published", "roster_changed")
+    admin, region = land.headers["P"], land.region["A"]
+    await _ok(await client.put(f"/api/v1/quota/regions/{region}/years/2025/units", headers=admin, json={
+        "units": [{"id": land.unit["A"], "kind": "township", "grade": "first"}]}), 200)
+    await _ok(await client.put(f"/api/v1/quota/regions/{region}/years/2025/policy", headers=admin, json=POLICY), 200)
+    run = (await _ok(await client.post(f"/api/v1/quota/regions/{region}/years/2025/allocations", headers=admin)))["id"]
+    await _ok(await client.post(f"/api/v1/quota/allocations/{run}/publish", headers=admin))
+    await worker.run_once(gateway_app)
+    [event] = receiver.events()
+    assert (event["kind"], event["payload"]["run_id"], event["payload"]["year"]) == ("allocation_published", run, 2025)
+    assert event["link"] == f"/api/v1/quota/regions/{region}/years/2025/published"
+    [delivery] = await deliveries(client, land, webhook)
+    assert delivery["status"] == "delivered" and delivery["kind_label"]["en"] == "An allocation was published"
+
+
+async def test_the_routes_are_documented(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    operations = {f"{method.upper()} {path}": operation for path, item in document["paths"].items()
+                  if path.startswith(HOOKS) for method, operation in item.items()}
+    assert len(operations) == 6
+    for name, operation in operations.items():
+        assert operation["summary"] and operation["description"], name
+        assert operation["operationId"][0].islower() and "_" not in operation["operationId"], name
+    create = operations[f"POST {HOOKS}"]
+    assert create["operationId"] == "createWebhook"
+    assert document["components"]["schemas"]["WebhookCreate"]["examples"]
+    callback = create["callbacks"]["receive_webhook_event"]["{$request.body#/url}"]["post"]
+    assert callback["operationId"] == "receiveWebhookEvent" and "HMAC-SHA256" in callback["description"]
 
 
 async def test_a_receiver_failing_once_is_retried_and_delivered_once(gateway_app: FastAPI, client: httpx.AsyncClient,

@@ -6,12 +6,20 @@ import uuid
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from gateway import policy
 from gateway.identity import Principal, authenticate
 from gateway.webhooks import service
-from gateway.webhooks.schemas import DeliveryPage, DeliveryRead, WebhookCreate, WebhookCreated, WebhookList, WebhookRead
+from gateway.webhooks.schemas import (
+    DeliveryBody,
+    DeliveryPage,
+    DeliveryRead,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookList,
+    WebhookRead,
+)
 from shared.db import SessionDep
 from shared.errors import Forbidden
 from shared.service_auth import Caller
@@ -38,8 +46,21 @@ async def allowed(request: Request, principal: Annotated[Principal, Depends(auth
 
 CallerDep = Annotated[Caller, Depends(allowed)]
 
+# What the gateway sends to a registered URL, declared as the create operation's OpenAPI callback.
+callbacks = APIRouter()
 
-@router.post("", response_model=WebhookCreated, status_code=201, responses=NOT_FOUND,
+
+@callbacks.post("{$request.body#/url}", status_code=204, operation_id="receiveWebhookEvent",
+                summary="An event of the region, POSTed to the webhook's URL", description=SIGNING)
+def receive_webhook_event(body: DeliveryBody,
+                          kaohe_signature: Annotated[str, Header(description="t=<unix seconds>,v1=<hex HMAC-SHA256>")],
+                          kaohe_event_id: Annotated[str, Header(description="the same in every attempt")],
+                          kaohe_event_kind: Annotated[str, Header()],
+                          kaohe_delivery_id: Annotated[str, Header()]) -> None:
+    """Documentation only: the receiver implements it."""
+
+
+@router.post("", response_model=WebhookCreated, status_code=201, responses=NOT_FOUND, callbacks=callbacks.routes,
              summary="Register an endpoint for a region's events",
              description="The region's events of the kinds named (`result_published`, `allocation_published`, "
                          "`roster_changed`) from now on are POSTed to `url`. The answer holds the signing "
