@@ -28,7 +28,7 @@ def upgrade() -> None:
             created_at timestamptz NOT NULL DEFAULT now(),
             CONSTRAINT webhooks_pkey PRIMARY KEY (id)
         )""")
-    op.execute("CREATE INDEX webhooks_region_id_idx ON gateway.webhooks (region_id)")
+    op.execute("CREATE INDEX gateway_webhooks_region_id_idx ON gateway.webhooks (region_id)")
     op.execute("""
         CREATE TABLE gateway.webhook_deliveries (
             id uuid NOT NULL,
@@ -47,7 +47,7 @@ def upgrade() -> None:
             created_at timestamptz NOT NULL DEFAULT now(),
             CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id),
             CONSTRAINT webhook_deliveries_seq_key UNIQUE (seq),
-            CONSTRAINT webhook_deliveries_webhook_id_event_id_key UNIQUE (webhook_id, event_id),
+            CONSTRAINT webhook_deliveries_webhook_id_key UNIQUE (webhook_id, event_id),
             CONSTRAINT webhook_deliveries_status_check CHECK (status IN ('pending', 'delivered', 'failed')),
             CONSTRAINT webhook_deliveries_webhook_id_fkey FOREIGN KEY (webhook_id)
                 REFERENCES gateway.webhooks (id) ON DELETE CASCADE
