@@ -8,6 +8,7 @@ later instead of sleeping (the backoff's 30 s, the day before a delivery is give
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -227,6 +228,23 @@ async def test_a_delivery_failing_for_a_day_is_failed(gateway_app: FastAPI, clie
     assert delivery["next_attempt_at"] is None
     await worker.run_once(gateway_app, now=later(hours=48))
     assert len(receiver.received) == 3
+
+
+async def test_two_gateways_at_once_send_a_delivery_once(gateway_app: FastAPI, client: httpx.AsyncClient,
+                                                         land: Land, receiver: Receiver) -> None:
+    """Two processes' rounds at the same moment, each on its own connections: each webhook is read by
+    one, each delivery claimed by one (FOR UPDATE SKIP LOCKED), so every event arrives once."""
+    webhook = await hook(client, land, "RA", receiver, "roster_changed")
+    for _ in range(3):
+        await add_person(client, land, "A")
+    backoff = worker.backoff_of(gateway_app)
+    sessions, downstreams = gateway_app.state.sessionmaker, gateway_app.state.downstreams
+    await asyncio.gather(*(worker.collect(sessions, downstreams, backoff) for _ in range(2)))
+    async with httpx.AsyncClient() as one, httpx.AsyncClient() as other:
+        await asyncio.gather(worker.deliver(sessions, one, backoff), worker.deliver(sessions, other, backoff))
+    found = await deliveries(client, land, webhook)
+    assert len(found) == 3 and {d["status"] for d in found} == {"delivered"}
+    assert sorted(h["kaohe-event-id"] for h, _ in receiver.received) == sorted(d["event_id"] for d in found)
 
 
 async def test_redeliver_sends_it_again(gateway_app: FastAPI, client: httpx.AsyncClient, land: Land,

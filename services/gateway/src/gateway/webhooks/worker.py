@@ -43,6 +43,7 @@ from shared.service_auth import SYSTEM_CALLER
 
 logger = logging.getLogger("gateway.webhooks")
 PAGE = 200
+PAGES = 20  # pages of one feed read for one webhook in one round
 USER_AGENT = "kaohe-webhooks/1"
 
 
@@ -70,35 +71,47 @@ def _body(source: str, event: dict[str, Any]) -> tuple[str, str]:
     return event_id, json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
+async def _read(downstreams: Downstreams, hook: Webhook, source: str, after: int) -> dict[str, Any] | None:
+    try:
+        response = await downstreams.clients[source].request(
+            "GET", f"/api/v1/{source}/regions/{hook.region_id}/events", caller=SYSTEM_CALLER,
+            params={"after": after, "limit": PAGE})
+    except AppError as exc:  # that service is away: its events wait for the next round
+        logger.warning("webhook %s: could not read %s's events: %s", hook.id, source, exc)
+        return None
+    if response.status_code != 200:
+        logger.warning("webhook %s: %s answered %s for its events", hook.id, source, response.status_code)
+        return None
+    page: dict[str, Any] = response.json()
+    return page
+
+
 async def _collect_one(session: AsyncSession, downstreams: Downstreams, hook: Webhook, backoff: Backoff,
                        now: datetime) -> int:
+    """A new webhook starts at each feed's beginning and skips what came before it: up to PAGES pages
+    a round, so a region's long history is passed over in a few rounds without holding one up."""
     written = 0
     positions = dict(hook.positions)
     for source in sorted({SOURCES[k] for k in hook.kinds}):
-        after = int(positions.get(source, 0))
-        try:
-            response = await downstreams.clients[source].request(
-                "GET", f"/api/v1/{source}/regions/{hook.region_id}/events", caller=SYSTEM_CALLER,
-                params={"after": after, "limit": PAGE})
-        except AppError as exc:  # that service is away: its events wait for the next round
-            logger.warning("webhook %s: could not read %s's events: %s", hook.id, source, exc)
-            continue
-        if response.status_code != 200:
-            logger.warning("webhook %s: %s answered %s for its events", hook.id, source, response.status_code)
-            continue
-        page = response.json()
-        rows = []
-        for event in page["events"]:
-            # a webhook receives what happens from its creation on, not the region's history
-            if event["kind"] in hook.kinds and datetime.fromisoformat(event["at"]) >= hook.created_at:
-                event_id, body = _body(source, event)
-                rows.append({"id": uuid.uuid4(), "webhook_id": hook.id, "event_id": event_id, "kind": event["kind"],
-                             "body": body, "next_attempt_at": now, "give_up_at": now + backoff.retry_for})
-        if rows:
-            await session.execute(insert(WebhookDelivery).on_conflict_do_nothing(
-                index_elements=["webhook_id", "event_id"]), rows)
-            written += len(rows)
-        positions[source] = page["last"]
+        for _ in range(PAGES):
+            page = await _read(downstreams, hook, source, int(positions.get(source, 0)))
+            if page is None:
+                break
+            rows = []
+            for event in page["events"]:
+                # a webhook receives what happens from its creation on, not the region's history
+                if event["kind"] in hook.kinds and datetime.fromisoformat(event["at"]) >= hook.created_at:
+                    event_id, body = _body(source, event)
+                    rows.append({"id": uuid.uuid4(), "webhook_id": hook.id, "event_id": event_id,
+                                 "kind": event["kind"], "body": body, "next_attempt_at": now,
+                                 "give_up_at": now + backoff.retry_for})
+            if rows:
+                await session.execute(insert(WebhookDelivery).on_conflict_do_nothing(
+                    index_elements=["webhook_id", "event_id"]), rows)
+                written += len(rows)
+            positions[source] = page["last"]
+            if len(page["events"]) < PAGE:
+                break
     hook.positions = positions
     return written
 
