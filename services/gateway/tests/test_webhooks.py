@@ -189,7 +189,7 @@ async def test_the_routes_are_documented(client: httpx.AsyncClient) -> None:
     create = operations[f"POST {HOOKS}"]
     assert create["operationId"] == "createWebhook"
     assert document["components"]["schemas"]["WebhookCreate"]["examples"]
-    callback = create["callbacks"]["receive_webhook_event"]["{$request.body#/url}"]["post"]
+    callback = create["callbacks"]["webhookEvent"]["{$request.body#/url}"]["post"]
     assert callback["operationId"] == "receiveWebhookEvent" and "HMAC-SHA256" in callback["description"]
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from gateway import policy
 from gateway.identity import Principal, authenticate
@@ -46,21 +46,26 @@ async def allowed(request: Request, principal: Annotated[Principal, Depends(auth
 
 CallerDep = Annotated[Caller, Depends(allowed)]
 
-# What the gateway sends to a registered URL, declared as the create operation's OpenAPI callback.
-callbacks = APIRouter()
+
+def _header(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": True, "schema": {"type": "string"}, "description": description}
 
 
-@callbacks.post("{$request.body#/url}", status_code=204, operation_id="receiveWebhookEvent",
-                summary="An event of the region, POSTed to the webhook's URL", description=SIGNING)
-def receive_webhook_event(body: DeliveryBody,
-                          kaohe_signature: Annotated[str, Header(description="t=<unix seconds>,v1=<hex HMAC-SHA256>")],
-                          kaohe_event_id: Annotated[str, Header(description="the same in every attempt")],
-                          kaohe_event_kind: Annotated[str, Header()],
-                          kaohe_delivery_id: Annotated[str, Header()]) -> None:
-    """Documentation only: the receiver implements it."""
+# What the gateway sends to a registered URL: the create operation's OpenAPI callback (written out,
+# as a FastAPI callback route would document FastAPI's own 422 body, which the gateway never sends).
+CALLBACKS = {"webhookEvent": {"{$request.body#/url}": {"post": {
+    "operationId": "receiveWebhookEvent", "summary": "An event of the region, POSTed to the webhook's URL",
+    "description": SIGNING,
+    "parameters": [_header("Kaohe-Signature", "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">"),
+                   _header("Kaohe-Event-Id", "the same in every attempt: drop one already seen"),
+                   _header("Kaohe-Event-Kind", "the event's kind"),
+                   _header("Kaohe-Delivery-Id", "the delivery, as listed under the webhook's deliveries")],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": DeliveryBody.model_json_schema()}}},
+    "responses": {"2XX": {"description": "received; any other answer (or none) is tried again"}}}}}}
 
 
-@router.post("", response_model=WebhookCreated, status_code=201, responses=NOT_FOUND, callbacks=callbacks.routes,
+@router.post("", response_model=WebhookCreated, status_code=201, responses=NOT_FOUND,
+             openapi_extra={"callbacks": CALLBACKS},
              summary="Register an endpoint for a region's events",
              description="The region's events of the kinds named (`result_published`, `allocation_published`, "
                          "`roster_changed`) from now on are POSTed to `url`. The answer holds the signing "
