@@ -98,9 +98,14 @@ class PasswordReset(BaseModel):
 
 
 class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "name": "省干部信息系统", "scopes": ["schemes:read", "units:read", "persons:read"],
+        "region_id": "0b7e3c52-3f0a-4f7c-8d2e-5a6b7c8d9e0f"}]})
     name: str = Field(min_length=1, max_length=128)
-    scopes: list[Scope] = Field(min_length=1)
+    scopes: list[Scope] = Field(min_length=1, description=(
+        "what the key may do: `results:read` (results and allocations), `inputs:write` (marks, adjustments, the "
+        "roster stream), `apportion`, `webhooks:manage` (its region's webhooks), and `schemes:read`, `units:read`, "
+        "`persons:read` (list and read those of its region, nothing else)"))
     region_id: uuid.UUID | None = Field(default=None, description="the region the key acts for")
 
     @model_validator(mode="after")

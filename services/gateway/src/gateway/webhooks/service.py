@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,8 +93,6 @@ async def redeliver(session: AsyncSession, caller: Caller, webhook_id: uuid.UUID
     if delivery is None:
         raise NotFound(f"no delivery {delivery_id} of webhook {webhook_id}", code="webhook_delivery_not_found")
     now = datetime.now(UTC)
-    values: dict[str, Any] = {"status": "pending", "next_attempt_at": now, "give_up_at": now + retry_for}
-    for name, value in values.items():
-        setattr(delivery, name, value)
+    delivery.status, delivery.next_attempt_at, delivery.give_up_at = "pending", now, now + retry_for
     await session.flush()
     return delivery
