@@ -24,7 +24,7 @@ from aiohttp import web
 from fastapi import FastAPI
 
 from gateway.webhooks import worker
-from shared.testing import TEST_ADMIN, asgi_client, sign_in
+from shared.testing import TEST_ADMIN, asgi_client, build_gateway_app, running, service_transports, sign_in
 
 from .conftest import PASSWORD, POLICY, SCHEME, _ok
 
@@ -38,9 +38,11 @@ class Receiver:
     url: str = ""
     planned: list[int] = field(default_factory=list)
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def handle(self, request: web.Request) -> web.Response:
         self.received.append(({k.lower(): v for k, v in request.headers.items()}, await request.read()))
+        self.arrived.set()
         return web.Response(status=self.planned.pop(0) if self.planned else 200, text="ok")
 
     def events(self) -> list[dict[str, Any]]:
@@ -228,6 +230,20 @@ async def test_a_delivery_failing_for_a_day_is_failed(gateway_app: FastAPI, clie
     assert delivery["next_attempt_at"] is None
     await worker.run_once(gateway_app, now=later(hours=48))
     assert len(receiver.received) == 3
+
+
+async def test_the_worker_runs_in_the_gateways_lifespan(records_app: FastAPI, scoring_app: FastAPI,
+                                                        quota_app: FastAPI, database_urls: dict[str, str],
+                                                        client: httpx.AsyncClient, land: Land,
+                                                        receiver: Receiver) -> None:
+    """A gateway process as deployed: its lifespan starts the worker, which delivers without being asked."""
+    await hook(client, land, "RA", receiver, "roster_changed")
+    await add_person(client, land, "A")
+    transports = service_transports(("records", records_app), ("scoring", scoring_app), ("quota", quota_app))
+    async with running(build_gateway_app(transports, database_url=database_urls["gateway"],
+                                         webhook_poll_seconds=0.05)):
+        await asyncio.wait_for(receiver.arrived.wait(), timeout=60)  # a bound on a hang, not a measurement
+    assert receiver.events()[0]["kind"] == "roster_changed"
 
 
 async def test_two_gateways_at_once_send_a_delivery_once(gateway_app: FastAPI, client: httpx.AsyncClient,
