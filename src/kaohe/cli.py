@@ -26,9 +26,14 @@ app = typer.Typer(help="kaohe (考核): run and operate the evaluation backend."
 
 
 @app.command()
-def run() -> None:
+def run(access_log: Annotated[bool, typer.Option(
+        "--access-log", help="one line per request on this console (default: a file, named at start)")] = False,
+        ) -> None:
     """Start the whole stack: database (embedded unless configured), migrations, four services."""
-    raise typer.Exit(stack.run(StackSettings(), say=lambda line: typer.echo(line)))
+    settings = StackSettings()
+    if access_log:
+        settings.access_log = "console"
+    raise typer.Exit(stack.run(settings, say=lambda line: typer.echo(line)))
 
 
 @app.command()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,16 @@ class StackSettings(BaseSettings):
     quota_port: int = 8003
     pg_port: int = 54329
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="the services' log lines on the terminal: text (readable) or json")
+    access_log: str | None = Field(
+        default=None, description="where the services write one line per request: a file path, console, or off; "
+                                  "unset: logs/access.log in KAOHE_HOME (`kaohe run --access-log`: console)")
     demo: bool = Field(default=True, description="load the demo county on the embedded default's first start")
     demo_scale: float = Field(default=1.0, gt=0, le=1, description="people per unit, as a share of the full demo")
     procfile: Path = Path(__file__).resolve().parents[2] / "Procfile"
+
+    @property
+    def access_log_target(self) -> str:
+        """``console``, ``off`` or the file the services append their access lines to."""
+        return self.access_log or str((self.home / "logs" / "access.log").resolve())

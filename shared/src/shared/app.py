@@ -47,7 +47,8 @@ def create_service_app(
     """FastAPI app with JSON logs, request ids, problem+json, gateway-only access,
     an engine on the service's schema, and health probes."""
     schema = service
-    configure_logging(service, settings.log_level)
+    configure_logging(service, settings.log_level,
+                      fmt=settings.log_format, access_log=settings.access_log)
     expected_heads = script_heads(alembic_ini)
 
     @asynccontextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,6 +18,14 @@ class BaseServiceSettings(BaseSettings):
 
     service_secret: SecretStr = Field(validation_alias="KAOHE_SERVICE_SECRET")
     log_level: str = Field(default="INFO", validation_alias="KAOHE_LOG_LEVEL")
+    log_format: Literal["json", "text"] = Field(
+        default="json", validation_alias="KAOHE_LOG_FORMAT",
+        description="json: one JSON object a line (time, level, logger, message, service, request_id, trace_id), "
+                    "for containers and log collectors; text: one readable line, for a terminal (`kaohe run`)")
+    access_log: str = Field(
+        default="console", validation_alias="KAOHE_ACCESS_LOG",
+        description="where the one line per request goes: console (with the other logs), off, or a file path "
+                    "(JSON lines, appended; several processes may share it)")
     db_pool_size: int = Field(default=10, validation_alias="KAOHE_DB_POOL_SIZE")
     db_max_overflow: int = Field(default=10, validation_alias="KAOHE_DB_MAX_OVERFLOW")
 

@@ -50,7 +50,8 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     if settings.metrics_token is not None:
         require_strong_secret("GATEWAY_METRICS_TOKEN", settings.metrics_token)
     require_policy_admin_password(settings)
-    configure_logging("gateway", settings.log_level)
+    configure_logging("gateway", settings.log_level,
+                      fmt=settings.log_format, access_log=settings.access_log)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
