@@ -10,24 +10,33 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 def database_url_field(prefix: str) -> object:
     """``<PREFIX>DATABASE_URL`` for the service's own login, else the common ``KAOHE_DATABASE_URL``."""
-    return Field(validation_alias=AliasChoices(f"{prefix}DATABASE_URL", "KAOHE_DATABASE_URL"))
+    return Field(validation_alias=AliasChoices(f"{prefix}DATABASE_URL", "KAOHE_DATABASE_URL"),
+                 description="the service's PostgreSQL (postgresql://…), logged in as its own role")
 
 
 class BaseServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    service_secret: SecretStr = Field(validation_alias="KAOHE_SERVICE_SECRET")
-    log_level: str = Field(default="INFO", validation_alias="KAOHE_LOG_LEVEL")
+    service_secret: SecretStr = Field(
+        validation_alias="KAOHE_SERVICE_SECRET",
+        description="signs the tokens the gateway gives each request to the services; the same in every service, "
+                    "at least 32 random bytes")
+    log_level: str = Field(default="INFO", validation_alias="KAOHE_LOG_LEVEL",
+                           description="the least level logged: DEBUG, INFO, WARNING, ERROR")
     log_format: Literal["json", "text"] = Field(
         default="json", validation_alias="KAOHE_LOG_FORMAT",
         description="json: one JSON object a line (time, level, logger, message, service, request_id, trace_id), "
-                    "for containers and log collectors; text: one readable line, for a terminal (`kaohe run`)")
+                    "for containers and log collectors; text: one readable line, for a terminal (what `kaohe run` "
+                    "passes unless set)")
     access_log: str = Field(
         default="console", validation_alias="KAOHE_ACCESS_LOG",
         description="where the one line per request goes: console (with the other logs), off, or a file path "
-                    "(JSON lines, appended; several processes may share it)")
-    db_pool_size: int = Field(default=10, validation_alias="KAOHE_DB_POOL_SIZE")
-    db_max_overflow: int = Field(default=10, validation_alias="KAOHE_DB_MAX_OVERFLOW")
+                    "(JSON lines, appended; several processes may share it); `kaohe run` passes "
+                    "KAOHE_HOME/logs/access.log unless set (`kaohe run --access-log`: console)")
+    db_pool_size: int = Field(default=10, validation_alias="KAOHE_DB_POOL_SIZE",
+                              description="database connections each process keeps open")
+    db_max_overflow: int = Field(default=10, validation_alias="KAOHE_DB_MAX_OVERFLOW",
+                                 description="connections a process may open beyond the pool at a busy moment")
 
 
 MIN_SECRET_BYTES = 32
