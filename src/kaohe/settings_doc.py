@@ -18,7 +18,6 @@ from typing import get_args
 
 from pydantic import AliasChoices, SecretStr
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings
 
 from gateway.config import GatewaySettings
@@ -105,11 +104,7 @@ def env_value(value: object) -> str:
 
 
 def default_of(field: FieldInfo) -> str:
-    if field.default is not PydanticUndefined:
-        return env_value(field.default)
-    if field.default_factory is not None:
-        return env_value(field.default_factory())  # type: ignore[call-arg]
-    return REQUIRED
+    return REQUIRED if field.is_required() else env_value(field.get_default(call_default_factory=True))
 
 
 def collect() -> list[tuple[str, list[Setting]]]:
