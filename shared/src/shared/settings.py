@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.business_time import DEFAULT_TIME_ZONE, business_today, time_zone
 
 
 def database_url_field(prefix: str) -> object:
@@ -33,10 +37,29 @@ class BaseServiceSettings(BaseSettings):
         description="where the one line per request goes: console (with the other logs), off, or a file path "
                     "(JSON lines, appended; several processes may share it); `kaohe run` passes "
                     "KAOHE_HOME/logs/access.log unless set (`kaohe run --access-log`: console)")
+    time_zone: str = Field(
+        default=DEFAULT_TIME_ZONE, validation_alias="KAOHE_TIME_ZONE",
+        description="the regions' time zone (an IANA name): the day business dates fall on — weeks, months, "
+                    "deadlines, 'today' (a record dated after it is refused), the local day a record was submitted "
+                    "on; timestamps are stored in UTC")
     db_pool_size: int = Field(default=10, validation_alias="KAOHE_DB_POOL_SIZE",
                               description="database connections each process keeps open")
     db_max_overflow: int = Field(default=10, validation_alias="KAOHE_DB_MAX_OVERFLOW",
                                  description="connections a process may open beyond the pool at a busy moment")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        time_zone(value)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return time_zone(self.time_zone)
+
+    def today(self, now: datetime | None = None) -> date:
+        """Today in the regions' time zone (at ``now`` when given)."""
+        return business_today(self.zone, now=now)
 
 
 MIN_SECRET_BYTES = 32

@@ -22,6 +22,7 @@ from gateway.headers import SecurityHeadersMiddleware
 from gateway.identity import RateLimits, SignInThrottle, TokenCache
 from gateway.routes import admin, auth, catalogue, health, me, me_events, me_mine, me_todo, me_unit, openapi, proxy
 from gateway.routes.docs import install as install_docs
+from shared.business_time import use_time_zone
 from shared.db import create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.hostile import HostileInputMiddleware
@@ -52,6 +53,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     require_policy_admin_password(settings)
     configure_logging("gateway", settings.log_level,
                       fmt=settings.log_format, access_log=settings.access_log)
+    use_time_zone(settings.time_zone)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
