@@ -29,9 +29,17 @@ def make_app() -> FastAPI:
 
 
 @pytest.fixture(autouse=True)
-def default_logging() -> Iterator[None]:
+def restored_logging() -> Iterator[None]:
+    """The set-up the other tests run with, as it was before each of these."""
+    root, access = logging.getLogger(), logging.getLogger("kaohe.access")
+    kept = (root.handlers[:], root.level, access.handlers[:], access.propagate, access.disabled)
     yield
-    configure_logging("test", "WARNING")  # what other tests expect: JSON on stdout, access lines with it
+    for handler in access.handlers:
+        if handler not in kept[2]:
+            handler.close()
+    root.handlers[:], access.handlers[:] = kept[0], kept[2]
+    root.setLevel(kept[1])
+    access.propagate, access.disabled = kept[3], kept[4]
 
 
 async def test_json_lines_carry_the_request_id_returned_and_the_callers_trace(
