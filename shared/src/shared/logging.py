@@ -119,7 +119,7 @@ def _route_access_log(service: str, target: str) -> None:
         old.close()
     access_logger.disabled = target == "off"
     access_logger.propagate = target == "console"
-    access_logger.setLevel(logging.INFO)
+    access_logger.setLevel(logging.NOTSET if target == "console" else logging.INFO)  # a file: whatever the level
     if target not in ("console", "off"):
         path = Path(target)
         path.parent.mkdir(parents=True, exist_ok=True)
