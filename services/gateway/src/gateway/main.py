@@ -28,6 +28,7 @@ from gateway.routes import admin, auth, catalogue, health, me, me_events, me_min
 from gateway.routes.docs import install as install_docs
 from gateway.webhooks import router as webhooks
 from gateway.webhooks import worker as webhook_worker
+from shared.business_time import use_time_zone
 from shared.db import create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.hostile import HostileInputMiddleware
@@ -56,7 +57,9 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     if settings.metrics_token is not None:
         require_strong_secret("GATEWAY_METRICS_TOKEN", settings.metrics_token)
     require_policy_admin_password(settings)
-    configure_logging("gateway", settings.log_level)
+    configure_logging("gateway", settings.log_level,
+                      fmt=settings.log_format, access_log=settings.access_log)
+    use_time_zone(settings.time_zone)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

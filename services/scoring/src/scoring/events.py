@@ -18,9 +18,9 @@ from scoring import clock
 from scoring.clients import Neighbours
 from scoring.db import Base
 from scoring.models import Close, Objection, RatingRound, RoundRater, Scheme
-from scoring.procedure.clock import today
 from scoring.procedure.schemas import ProcedureRead
 from shared import outbox
+from shared.business_time import business_today
 from shared.service_auth import Caller
 
 EVENTS = outbox.event_table(Base.metadata)
@@ -101,7 +101,7 @@ async def audience(session: AsyncSession, request: Request, caller: Caller) -> t
     """The caller's person, and their units: their account's, and those records places the person in today."""
     units = set(caller.unit_ids)
     if caller.person_id:
-        units.update(await request.app.state.neighbours.units_today(caller.person_id, today()))
+        units.update(await request.app.state.neighbours.units_today(caller.person_id, business_today()))
     return (uuid.UUID(caller.person_id) if caller.person_id else None), sorted(uuid.UUID(u) for u in units)
 
 

@@ -190,9 +190,9 @@ async def _imported(session: AsyncSession, region_id: uuid.UUID, result: RosterI
 
 @router.get("/regions/{region_id}/roster/export", response_class=Response,
             summary="The region's roster on a date, CSV or XLSX in the import's own columns")
-async def export_roster(region_id: uuid.UUID, session: SessionDep, caller: CallerDep, on: date | None = None,
-                        format: Literal["csv", "xlsx"] = "xlsx") -> Response:
-    day = on or date.today()
+async def export_roster(region_id: uuid.UUID, session: SessionDep, caller: CallerDep, settings: SettingsDep,
+                        on: date | None = None, format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+    day = on or settings.today()
     rows = await service.roster_on(session, region_id=region_id, on=day, caller=caller)
     return table_response(["工号", "姓名", "单位编码", "单位名称", "科室", "人员类别", "起始日期", "岗位"], rows,
                           fmt=format, filename=f"roster-{region_id}-{day.isoformat()}", sheet="花名册",
