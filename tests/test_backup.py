@@ -10,7 +10,6 @@ import tarfile
 import uuid
 from pathlib import Path
 
-import asyncpg
 import pytest
 from fastapi import FastAPI
 from typer.testing import CliRunner, Result
@@ -18,37 +17,19 @@ from typer.testing import CliRunner, Result
 from kaohe.cli import app
 from shared.migrations import upgrade_head
 from shared.provision import SCHEMA_SERVICES, drop_database, provision, role_for
-from shared.testing import alembic_ini_for, asgi_client, build_service_app, running, service_headers
+from shared.testing import (
+    alembic_ini_for,
+    asgi_client,
+    build_service_app,
+    row_counts,
+    running,
+    schema_owners,
+    service_headers,
+)
 
-TABLES = """SELECT n.nspname AS schema, c.relname AS name
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind = 'r' AND n.nspname IN ('records', 'scoring', 'quota', 'gateway') ORDER BY 1, 2"""
-OWNERS = """SELECT n.nspname AS schema, n.nspowner::regrole::text AS owner,
-                   array_agg(DISTINCT c.relowner::regrole::text) FILTER (WHERE c.oid IS NOT NULL) AS tables
-            FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid
-            WHERE n.nspname IN ('records', 'scoring', 'quota', 'gateway') GROUP BY 1, 2 ORDER BY 1"""
 SERVICE_ENV = ("KAOHE_DATABASE_URL", "RECORDS_DATABASE_URL", "SCORING_DATABASE_URL", "QUOTA_DATABASE_URL",
                "GATEWAY_DATABASE_URL")
 runner = CliRunner()
-
-
-async def counts(url: str) -> dict[str, int]:
-    conn = await asyncpg.connect(url)
-    try:
-        tables = await conn.fetch(TABLES)
-        return {f"{t['schema']}.{t['name']}":
-                await conn.fetchval(f'SELECT count(*) FROM "{t["schema"]}"."{t["name"]}"')  # noqa: S608
-                for t in tables}
-    finally:
-        await conn.close()
-
-
-async def owners(url: str) -> dict[str, tuple[str, list[str]]]:
-    conn = await asyncpg.connect(url)
-    try:
-        return {r["schema"]: (r["owner"], r["tables"]) for r in await conn.fetch(OWNERS)}
-    finally:
-        await conn.close()
 
 
 async def kaohe(*args: str, env: dict[str, str]) -> Result:
@@ -100,12 +81,12 @@ async def test_one_shared_url(populated: str, database_urls: dict[str, str], pos
     try:
         done = await kaohe("restore", str(backup), "--into", copy, env={"KAOHE_DATABASE_URL": source})
         assert done.exit_code == 0, done.output
-        before, after = await counts(source), await counts(on(postgres_admin_url, copy))
+        before, after = await row_counts(source), await row_counts(on(postgres_admin_url, copy))
         assert after == before
         assert before["records.attendance"] >= 20
         # restored through the superuser, yet each schema and table is its service's, as before
-        assert await owners(on(postgres_admin_url, copy)) == await owners(source)
-        assert {s: o[0] for s, o in (await owners(source)).items()} == {s: role_for(s) for s in SCHEMA_SERVICES}
+        assert await schema_owners(on(postgres_admin_url, copy)) == await schema_owners(source)
+        assert {s: o[0] for s, o in (await schema_owners(source)).items()} == {s: role_for(s) for s in SCHEMA_SERVICES}
         await assert_serves(await provision(postgres_admin_url, copy))
         again = await kaohe("restore", str(backup), "--into", copy, env={"KAOHE_DATABASE_URL": source})
         assert again.exit_code == 1
@@ -128,8 +109,8 @@ async def test_a_url_per_service(populated: str, database_urls: dict[str, str], 
         done = await kaohe("restore", str(backup), env={f"{s.upper()}_DATABASE_URL": u for s, u in fresh.items()})
         assert done.exit_code == 0, done.output
         source = on(postgres_admin_url, database_urls["records"].rsplit("/", 1)[1])
-        assert await counts(on(postgres_admin_url, copy)) == await counts(source)
-        restored = await owners(on(postgres_admin_url, copy))
+        assert await row_counts(on(postgres_admin_url, copy)) == await row_counts(source)
+        restored = await schema_owners(on(postgres_admin_url, copy))
         assert restored == {s: (role_for(s), [role_for(s)]) for s in SCHEMA_SERVICES}
         await assert_serves(fresh)
     finally:
