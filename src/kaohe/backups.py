@@ -33,6 +33,8 @@ def _renamed(url: str, database: str) -> str:
 
 
 def backup(settings: StackSettings, database: Database, path: Path) -> Done:
+    if not path.parent.is_dir():
+        raise pg.BackupError(f"no folder {path.parent} to write the backup in")
     if database.embedded is not None:
         admin = database.embedded.url(settings.database_name)
         urls = dict.fromkeys(database.urls, admin)

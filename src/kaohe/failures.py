@@ -40,7 +40,8 @@ def expected(exc: BaseException) -> str | None:
         return expected(exc.orig) or f"the database refused: {_first_line(str(exc.orig))}"
     if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError):
         return f"the database refused: {_first_line(str(exc))}"
-    if isinstance(exc, ConnectionRefusedError | socket.gaierror | TimeoutError):
+    if isinstance(exc, ConnectionError | socket.gaierror | TimeoutError) or (
+            isinstance(exc, OSError) and "Connect call failed" in str(exc)):
         return f"cannot connect to the database: {exc}"
     if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError | NotADirectoryError):
         return f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
