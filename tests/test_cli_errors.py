@@ -73,6 +73,16 @@ def test_gateway_clients_without_a_gateway(tmp_path: Path) -> None:
     one_error(kaohe("close", "s", "2025Q1", *login, cwd=tmp_path))
 
 
+def test_usage_errors_are_one_line_too(tmp_path: Path) -> None:
+    said = one_error(kaohe("close", "s", "2025Q9", "--username", "a", "--password", "b", cwd=tmp_path),
+                     "'2025Q9' is not a period", "kaohe close --help")
+    assert said.startswith("Error: Invalid value for PERIOD")
+    for args in (("restore",), ("import", "roster", "missing.xlsx", "--region-id", "r")):
+        done = kaohe(*args, cwd=tmp_path)
+        one_error(done, "--help")
+        assert done.returncode == 2  # as Click's usage errors
+
+
 def test_openapi_into_a_missing_folder(tmp_path: Path) -> None:
     one_error(kaohe("openapi", "no/such/folder/openapi.json", cwd=tmp_path), "No such file or directory")
 
@@ -94,6 +104,8 @@ def test_shell_completion(tmp_path: Path) -> None:
     shown = kaohe("--show-completion", "bash", cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert "_KAOHE_COMPLETE=complete_bash" in shown.stdout and "complete " in shown.stdout
+    detected = kaohe("--show-completion", cwd=tmp_path, SHELL="/bin/bash")  # the shell told by $SHELL
+    assert detected.returncode == 0 and detected.stdout == shown.stdout, detected.stderr
     installed = kaohe("--install-completion", "bash", cwd=tmp_path, HOME=str(tmp_path))
     assert installed.returncode == 0, installed.stderr
     assert "kaohe" in (tmp_path / ".bashrc").read_text()

@@ -51,9 +51,8 @@ def migrate() -> None:
 
 
 @app.command()
-def backup(path: Annotated[Path, typer.Argument(dir_okay=False, help="the backup file to write")]) -> None:
-    """Write every service's schema to PATH (pg_dump per schema, in one tar file), also while the
-    stack runs."""
+def backup(path: Annotated[Path, typer.Argument(metavar="PATH", dir_okay=False, help="the file to write")]) -> None:
+    """Write every service's schema to PATH (pg_dump archives in one tar file), also while the stack runs."""
     settings = StackSettings()
     database = stack.open_database(settings, say, join_running=True)
     try:
@@ -66,7 +65,7 @@ def backup(path: Annotated[Path, typer.Argument(dir_okay=False, help="the backup
 
 @app.command()
 def restore(
-    path: Annotated[Path, typer.Argument(dir_okay=False, help="a file written by kaohe backup")],
+    path: Annotated[Path, typer.Argument(metavar="PATH", dir_okay=False, help="a file written by kaohe backup")],
     into: Annotated[str | None, typer.Option(
         "--into", metavar="DATABASE", help="A new database on the same server, created and provisioned where kaohe "
         "may (the embedded server, one shared URL); with a URL per service it must exist with the services' "

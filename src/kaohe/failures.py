@@ -43,9 +43,7 @@ def expected(exc: BaseException) -> str | None:
     if isinstance(exc, ConnectionError | socket.gaierror | TimeoutError) or (
             isinstance(exc, OSError) and "Connect call failed" in str(exc)):
         return f"cannot connect to the database: {exc}"
-    if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError | NotADirectoryError):
-        return f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
-    if isinstance(exc, OSError):
+    if isinstance(exc, OSError):  # a missing file or folder, one not allowed, ...
         return f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
     if isinstance(exc, ValidationError):
         return _settings(exc)
@@ -53,11 +51,14 @@ def expected(exc: BaseException) -> str | None:
         stderr = exc.stderr if isinstance(exc.stderr, str) else ""
         return f"{os.path.basename(str(exc.cmd[0]))} failed: {_first_line(stderr) or f'exit {exc.returncode}'}"
     if isinstance(exc, ApiError):
-        return f"Error {exc.status}: {exc.title}"
-    if isinstance(exc, Unreachable | httpx.HTTPError):
+        return f"the gateway answered {exc.status}: {exc.title}"
+    if isinstance(exc, Unreachable):
         return str(exc)
+    if isinstance(exc, httpx.HTTPError):
+        return f"cannot reach the gateway: {exc}"
     if isinstance(exc, RuntimeError | CommandError | SQLAlchemyError):
-        return _first_line(str(exc))
+        more = len(str(exc).strip().splitlines()) > 1
+        return _first_line(str(exc)) + (" (--debug shows the rest)" if more else "")
     return None
 
 
@@ -73,13 +74,25 @@ def debugging() -> bool:
 
 
 class Kaohe(typer.Typer):
-    """A Typer app whose errors end the command with one line and status 1."""
+    """A Typer app whose errors end the command with one line: a usage error with status 2 (as Click's),
+    any other with 1."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return super().__call__(*args, **kwargs)
+            result = super().__call__(*args, standalone_mode=False, **kwargs)
+        except typer.Abort:  # Ctrl-C or end of input at a prompt
+            typer.echo("Aborted.", err=True)
+            sys.exit(1)
+        except typer.TyperException as exc:  # a usage error (Click's, as Typer carries it)
+            context = getattr(exc, "ctx", None)
+            said = _first_line(exc.format_message())  # empty for the help shown when no argument is given
+            if said:
+                hint = f" (see {context.command_path} --help)" if context is not None else ""
+                typer.echo(f"Error: {said}{hint}", err=True)
+            sys.exit(exc.exit_code)
         except Exception as exc:
             if debugging():
                 raise
             typer.echo(message(exc), err=True)
             sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
