@@ -30,6 +30,7 @@ def say(line: str) -> None:
 def main(debug: Annotated[bool, typer.Option(
         "--debug", envvar="KAOHE_DEBUG", help="Show the traceback of an unexpected error.")] = False) -> None:
     """kaohe (考核): run and operate the evaluation backend."""
+    # ``--debug`` is read where errors are handled (kaohe.failures), around the whole command.
 
 
 @app.command()
