@@ -57,6 +57,13 @@ def create_service_app(
                                max_overflow=settings.db_max_overflow)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        read_engine = None
+        if settings.database_read_url and settings.database_read_url != database_url:
+            read_engine = create_engine(settings.database_read_url, schema=schema, read_only=True,
+                                        application_name=f"kaohe-{service}-read", pool_size=settings.db_pool_size,
+                                        max_overflow=settings.db_max_overflow)
+        app.state.read_engine = read_engine
+        app.state.read_sessionmaker = None if read_engine is None else make_sessionmaker(read_engine)
         metrics.watch_pool(lambda: pool_stats(engine))
         try:
             if extra_lifespan is None:
@@ -66,6 +73,8 @@ def create_service_app(
                     yield
         finally:
             await engine.dispose()
+            if read_engine is not None:
+                await read_engine.dispose()
 
     require_strong_secret("KAOHE_SERVICE_SECRET", settings.service_secret)
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan,

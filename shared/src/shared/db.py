@@ -1,4 +1,10 @@
-"""Database plumbing: naming convention, engine per service schema, request session."""
+"""Database plumbing: naming convention, engine per service schema, request sessions.
+
+Writes and the reads that must see them go to the primary (``SessionDep``). Lists and exports,
+where a read may be a little stale, take ``ReadSessionDep``: a read-only session on the replica
+URL (``<SERVICE>_DATABASE_READ_URL``, e.g. CloudNativePG's ``-ro`` Service) when one is set, the
+primary's session otherwise, and the primary's too while no replica answers.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -41,17 +48,21 @@ def async_url(url: str) -> str:
 
 
 def create_engine(
-    url: str, *, schema: str, application_name: str, pool_size: int = 10, max_overflow: int = 10
+    url: str, *, schema: str, application_name: str, pool_size: int = 10, max_overflow: int = 10,
+    read_only: bool = False,
 ) -> AsyncEngine:
-    """An engine whose connections see only the service's own schema first on the search path."""
+    """An engine whose connections see only the service's own schema first on the search path;
+    ``read_only``: every transaction is read-only, so a write sent to a replica's engine by mistake
+    fails on the primary's database too, not only on a replica."""
+    server_settings = {"search_path": schema, "application_name": application_name}
+    if read_only:
+        server_settings["default_transaction_read_only"] = "on"
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=True,
-        connect_args={
-            "server_settings": {"search_path": schema, "application_name": application_name},
-        },
+        connect_args={"server_settings": server_settings},
     )
 
 
@@ -75,6 +86,25 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # "function": commit before the response is sent, so an acknowledged write is a committed one.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_read_session(request: Request, primary: SessionDep) -> AsyncIterator[AsyncSession]:
+    """A session on the replicas for a list or an export; the primary's (opened only if used) when
+    the service has no replica URL or no replica answers."""
+    replicas: async_sessionmaker[AsyncSession] | None = getattr(request.app.state, "read_sessionmaker", None)
+    if replicas is None:
+        yield primary
+        return
+    async with replicas() as session:
+        try:
+            await session.connection()
+        except (OSError, DBAPIError):
+            yield primary
+            return
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 
 def pool_stats(engine: AsyncEngine) -> dict[str, int]:

@@ -11,6 +11,12 @@ def database_url_field(prefix: str) -> object:
     return Field(validation_alias=AliasChoices(f"{prefix}DATABASE_URL", "KAOHE_DATABASE_URL"))
 
 
+def database_read_url_field(prefix: str) -> object:
+    """``<PREFIX>DATABASE_READ_URL``: where lists and exports read (a streaming replica), else the
+    common ``KAOHE_DATABASE_READ_URL``; unset, they read from the primary."""
+    return Field(default=None, validation_alias=AliasChoices(f"{prefix}DATABASE_READ_URL", "KAOHE_DATABASE_READ_URL"))
+
+
 class BaseServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -18,6 +24,7 @@ class BaseServiceSettings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="KAOHE_LOG_LEVEL")
     db_pool_size: int = Field(default=10, validation_alias="KAOHE_DB_POOL_SIZE")
     db_max_overflow: int = Field(default=10, validation_alias="KAOHE_DB_MAX_OVERFLOW")
+    database_read_url: str | None = None  # each service declares it with its prefix (database_read_url_field)
 
 
 MIN_SECRET_BYTES = 32

@@ -11,13 +11,14 @@ from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.periods import DEFAULT_MIN_SHARE
-from shared.settings import BaseServiceSettings, database_url_field
+from shared.settings import BaseServiceSettings, database_read_url_field, database_url_field
 
 
 class RecordsSettings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="RECORDS_", env_file=".env", extra="ignore")
 
     database_url: str = database_url_field("RECORDS_")  # type: ignore[assignment]
+    database_read_url: str | None = database_read_url_field("RECORDS_")  # type: ignore[assignment]
     time_zone: str = Field(
         default="Asia/Shanghai",
         description="the regions' time zone (an IANA name): what 'today' is when a record dated in the future "
