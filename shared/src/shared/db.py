@@ -33,6 +33,10 @@ NAMING_CONVENTION = {
 }
 
 
+# A replica that does not answer a connection within this is skipped for the primary.
+READ_CONNECT_TIMEOUT_SECONDS = 5
+
+
 def make_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
@@ -55,14 +59,16 @@ def create_engine(
     ``read_only``: every transaction is read-only, so a write sent to a replica's engine by mistake
     fails on the primary's database too, not only on a replica."""
     server_settings = {"search_path": schema, "application_name": application_name}
+    connect_args: dict[str, Any] = {"server_settings": server_settings}
     if read_only:
         server_settings["default_transaction_read_only"] = "on"
+        connect_args["timeout"] = READ_CONNECT_TIMEOUT_SECONDS  # then the primary serves the read
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=True,
-        connect_args={"server_settings": server_settings},
+        connect_args=connect_args,
     )
 
 
