@@ -135,7 +135,7 @@ def test_no_secret_value_is_committed(docs: list[Doc]) -> None:
 
 
 def test_services_read_lists_from_a_replica_url(docs: list[Doc]) -> None:
-    for name in SERVICES:
+    for name in APPS:
         env = {e["name"]: e for e in one(docs, "Deployment", name)["spec"]["template"]["spec"]["containers"][0]["env"]}
         assert env[f"{name.upper()}_DATABASE_READ_URL"]["valueFrom"]["secretKeyRef"]["optional"] is True
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from shared import idempotency
-from shared.db import create_engine, make_sessionmaker, pool_stats
+from shared.db import attach_read_engine, create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.health import database_readiness, health_router
 from shared.logging import RequestContextMiddleware, configure_logging
@@ -57,13 +57,9 @@ def create_service_app(
                                max_overflow=settings.db_max_overflow)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        read_engine = None
-        if settings.database_read_url and settings.database_read_url != database_url:
-            read_engine = create_engine(settings.database_read_url, schema=schema, read_only=True,
-                                        application_name=f"kaohe-{service}-read", pool_size=settings.db_pool_size,
-                                        max_overflow=settings.db_max_overflow)
-        app.state.read_engine = read_engine
-        app.state.read_sessionmaker = None if read_engine is None else make_sessionmaker(read_engine)
+        read_engine = attach_read_engine(app.state, settings.database_read_url, database_url, schema=schema,
+                                         application_name=f"kaohe-{service}-read", pool_size=settings.db_pool_size,
+                                         max_overflow=settings.db_max_overflow)
         metrics.watch_pool(lambda: pool_stats(engine))
         try:
             if extra_lifespan is None:

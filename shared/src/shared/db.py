@@ -76,6 +76,19 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def attach_read_engine(state: Any, read_url: str | None, write_url: str, *, schema: str, application_name: str,
+                       pool_size: int, max_overflow: int) -> AsyncEngine | None:
+    """A read-only engine on the replica URL in ``state.read_engine`` and its sessions in
+    ``state.read_sessionmaker`` (both None without a replica URL); the caller disposes of it."""
+    engine = None
+    if read_url and read_url != write_url:
+        engine = create_engine(read_url, schema=schema, application_name=application_name, pool_size=pool_size,
+                               max_overflow=max_overflow, read_only=True)
+    state.read_engine = engine
+    state.read_sessionmaker = None if engine is None else make_sessionmaker(engine)
+    return engine
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request: committed when the handler succeeds, rolled back otherwise."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
@@ -97,7 +110,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 async def get_read_session(request: Request, primary: SessionDep) -> AsyncIterator[AsyncSession]:
     """A session on the replicas for a list or an export; the primary's (opened only if used) when
     the service has no replica URL or no replica answers."""
-    replicas: async_sessionmaker[AsyncSession] | None = getattr(request.app.state, "read_sessionmaker", None)
+    replicas: async_sessionmaker[AsyncSession] | None = request.app.state.read_sessionmaker
     if replicas is None:
         yield primary
         return

@@ -26,6 +26,9 @@ class GatewaySettings(BaseServiceSettings, ConnectionSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
 
     database_url: str = Field(validation_alias=AliasChoices("GATEWAY_DATABASE_URL", "KAOHE_DATABASE_URL"))
+    # the audit trail reads from a replica when one is named (CloudNativePG's kaohe-db-ro)
+    database_read_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("GATEWAY_DATABASE_READ_URL", "KAOHE_DATABASE_READ_URL"))
     jwt_secret: SecretStr = Field(validation_alias=AliasChoices("GATEWAY_JWT_SECRET", "KAOHE_JWT_SECRET"))
     access_token_minutes: int = Field(default=15, gt=0, le=24 * 60)
     refresh_token_days: int = Field(default=14, gt=0, le=90)
