@@ -79,6 +79,15 @@ class GatewaySettings(BaseServiceSettings, ConnectionSettings):
     cors_origins: list[str] = Field(default_factory=list)
     # a long poll of /me/events (?wait=) asks the services again this often until something arrives
     events_poll_seconds: float = Field(default=2.0, gt=0, le=30)
+    # Webhooks (gateway.webhooks.worker): each process reads new events and sends due deliveries this
+    # often (0: this process sends none); a failed attempt waits backoff · 2^(attempts-1), at most
+    # backoff_max, and a delivery is given up retry_seconds (a day) after it was written or redelivered
+    webhook_poll_seconds: float = Field(default=5.0, ge=0, le=3600)
+    webhook_backoff_seconds: float = Field(default=30.0, ge=0)
+    webhook_backoff_max_seconds: float = Field(default=3600.0, ge=0)
+    webhook_retry_seconds: float = Field(default=86400.0, ge=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_batch: int = Field(default=50, gt=0, le=1000)
 
     @property
     def idempotency_lease(self) -> float:

@@ -63,7 +63,12 @@ async def _to_units(session: AsyncSession, neighbours: Neighbours, scheme: Schem
 
 async def result_published(session: AsyncSession, neighbours: Neighbours, close: Close, scheme: Scheme) -> None:
     payload = {"close_id": str(close.id), **_scheme_payload(scheme, close.period), "version": close.version}
-    await _to_units(session, neighbours, scheme, "result_published", payload, _results_link(scheme.id, close.period))
+    link = _results_link(scheme.id, close.period)
+    await _to_units(session, neighbours, scheme, "result_published", payload, link)
+    await outbox.emit_to_region(session, EVENTS, scheme.region_id, kind="result_published",
+                                payload={**payload, "region_id": str(scheme.region_id),
+                                         "unit_id": None if scheme.unit_id is None else str(scheme.unit_id),
+                                         "group": scheme.group_name}, link=link)
 
 
 async def procedure_moved(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, moved: ProcedureRead, *,
@@ -132,3 +137,4 @@ def present(event: outbox.EventRead, caller: Caller) -> outbox.EventRead:
 
 
 router = outbox.events_router("/api/v1/scoring", EVENTS, audience, derive, present=present)
+region_router = outbox.region_events_router("/api/v1/scoring", EVENTS)

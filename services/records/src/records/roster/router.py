@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from records import scope
+from records import events, scope
 from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, settled
 from records.attendance.service import refused_file
 from records.config import SettingsDep
@@ -165,6 +166,7 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
     except SheetError as exc:
         raise refused_file(exc) from exc
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller, table=table)
+    await _imported(session, region_id, result)
     return await settled(session, result, table, dry_run=dry_run)
 
 
@@ -176,7 +178,14 @@ async def stream_roster(region_id: uuid.UUID, request: Request, session: Session
                         caller: CallerDep, dry_run: DryRunDep = False) -> RosterImportResult:
     rows = [row async for row in json_lines(request.stream())]
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
+    await _imported(session, region_id, result)
     return await settled(session, result, None, dry_run=dry_run)
+
+
+async def _imported(session: AsyncSession, region_id: uuid.UUID, result: RosterImportResult) -> None:
+    if result.added or result.moved:  # a dry run rolls the event back with the rows
+        await events.roster_changed(session, region_id=region_id, change="imported",
+                                    counts={"added": result.added, "moved": result.moved})
 
 
 @router.get("/regions/{region_id}/roster/export", response_class=Response,
