@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from shared import idempotency
 from shared.business_time import use_time_zone
-from shared.db import create_engine, make_sessionmaker, pool_stats
+from shared.db import attach_read_engine, create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.health import database_readiness, health_router
 from shared.logging import RequestContextMiddleware, configure_logging
@@ -60,6 +60,10 @@ def create_service_app(
                                max_overflow=settings.db_max_overflow)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        read_url = getattr(settings, "database_read_url", None)  # each service declares it with its prefix
+        read_engine = attach_read_engine(app.state, read_url, database_url, schema=schema,
+                                         application_name=f"kaohe-{service}-read", pool_size=settings.db_pool_size,
+                                         max_overflow=settings.db_max_overflow)
         metrics.watch_pool(lambda: pool_stats(engine))
         try:
             if extra_lifespan is None:
@@ -69,6 +73,8 @@ def create_service_app(
                     yield
         finally:
             await engine.dispose()
+            if read_engine is not None:
+                await read_engine.dispose()
 
     require_strong_secret("KAOHE_SERVICE_SECRET", settings.service_secret)
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan,

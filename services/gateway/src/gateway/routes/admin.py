@@ -20,7 +20,7 @@ from gateway.auth.schemas import (
     UserUpdate,
 )
 from gateway.identity import Principal, authenticate
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.errors import Forbidden, NotFound, Unprocessable
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])
@@ -130,7 +130,7 @@ async def revoke_api_key(key_id: uuid.UUID, principal: ProvinceAdmin, session: S
 
 @router.get("/audit", response_model=list[audit.AuditEventRead],
             summary="The audit trail, newest first; a region administrator sees their region's")
-async def audit_trail(principal: Admin, session: SessionDep,
+async def audit_trail(principal: Admin, session: ReadSessionDep,
                       kind: Annotated[audit.Kind | None, Query(
                           description="write: changes; read: other people's results read; export: downloads")] = None,
                       actor_id: str | None = None, unit_id: uuid.UUID | None = None,

@@ -116,9 +116,10 @@ def merge(base: dict[str, Any], documents: Mapping[str, dict[str, Any] | None]) 
 def _document_retry_after(document: dict[str, Any]) -> None:
     for item in document["paths"].values():
         for method in METHODS:
-            answer = item.get(method, {}).get("responses", {}).get("429")
-            if isinstance(answer, dict):
-                answer["headers"] = RETRY_AFTER
+            for status in ("429", "503"):
+                answer = item.get(method, {}).get("responses", {}).get(status)
+                if isinstance(answer, dict):
+                    answer["headers"] = RETRY_AFTER
 
 
 def _document_etag(document: dict[str, Any]) -> None:

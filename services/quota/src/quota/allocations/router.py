@@ -24,7 +24,7 @@ from quota.allocations.schemas import (
     StoredUnitIn,
     UnitsPut,
 )
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.service_auth import CallerDep
 from shared.xlsx import XLSX_RESPONSES
 
@@ -92,7 +92,7 @@ async def create_run(region_id: uuid.UUID, year: Year, session: SessionDep, call
 
 @router.get("/regions/{region_id}/years/{year}/allocations", response_model=RunPage,
             summary="The region's runs for a year, newest first")
-async def list_runs(region_id: uuid.UUID, year: Year, session: SessionDep, caller: CallerDep,
+async def list_runs(region_id: uuid.UUID, year: Year, session: ReadSessionDep, caller: CallerDep,
                     limit: Annotated[int, Query(ge=1, le=200)] = 50,
                     offset: Annotated[int, Query(ge=0)] = 0) -> RunPage:
     items, total = await service.list_runs(session, region_id=region_id, year=year, limit=limit,
@@ -134,14 +134,14 @@ async def read_published(region_id: uuid.UUID, year: Year, session: SessionDep,
 
 @router.get("/regions/{region_id}/years/{year}/publications", response_model=PublicationList,
             summary="Every publication of the region and year, oldest first, superseded ones marked")
-async def list_publications(region_id: uuid.UUID, year: Year, session: SessionDep,
+async def list_publications(region_id: uuid.UUID, year: Year, session: ReadSessionDep,
                             caller: CallerDep) -> PublicationList:
     return await publications.publications(session, region_id=region_id, year=year, caller=caller)
 
 
 @router.get("/allocations/{run_id}/report.xlsx", response_class=Response, responses=XLSX_RESPONSES,
             summary="The run as an XLSX report: every unit's slots, the township/department comparison, a chart")
-async def report_xlsx(run_id: uuid.UUID, session: SessionDep, caller: CallerDep, request: Request) -> Response:
+async def report_xlsx(run_id: uuid.UUID, session: ReadSessionDep, caller: CallerDep, request: Request) -> Response:
     """Per unit: headcount, exact quota, floor, designated, tilt, remainder, total and ratio; the
     comparison of townships with departments (uplift reached or the shortfall, the pool); and a
     native Excel chart of every township's ratio before and after the tilt beside the departments'."""

@@ -17,7 +17,7 @@ from records.attendance.service import ImportResult
 from records.config import SettingsDep
 from records.exporting import table_response
 from records.roster.router import PeriodDep
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.labels import label_of
 from shared.service_auth import CallerDep
 
@@ -128,7 +128,7 @@ async def put_rows(body: AttendanceBulkIn, session: SessionDep, caller: CallerDe
 
 
 @router.get("", response_model=AttendancePage, summary="Attendance of a unit or a person in a period")
-async def list_attendance(period: PeriodDep, session: SessionDep, caller: CallerDep,
+async def list_attendance(period: PeriodDep, session: ReadSessionDep, caller: CallerDep,
                           unit_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
                           limit: Annotated[int, Query(ge=1, le=5000)] = 500,
                           offset: Annotated[int, Query(ge=0)] = 0) -> AttendancePage:
@@ -158,7 +158,7 @@ async def list_attendance_changes(period: PeriodDep, session: SessionDep, caller
 
 @router.get("/export", summary="A unit's attendance in a period as CSV or XLSX, Chinese headers",
             response_class=Response)
-async def export(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
+async def export(unit_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, caller: CallerDep,
                  format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     rows = await service.export_rows(session, caller=caller, unit_id=unit_id, period=period)
     table = [[staff_no, name, day.isoformat(), STATUS_NAMES.get(status, status), note or ""]

@@ -37,7 +37,7 @@ from records.roster.schemas import (
     UnitUpdate,
 )
 from records.templates import template_xlsx
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.errors import Unprocessable
 from shared.periods import Period, parse_period
 from shared.service_auth import CallerDep
@@ -110,7 +110,7 @@ async def create_unit(body: UnitCreate, session: SessionDep, caller: CallerDep) 
 
 
 @router.get("/units", response_model=list[UnitRead], summary="Units, optionally of one region")
-async def list_units(session: SessionDep, caller: CallerDep, region_id: uuid.UUID | None = None) -> list[UnitRead]:
+async def list_units(session: ReadSessionDep, caller: CallerDep, region_id: uuid.UUID | None = None) -> list[UnitRead]:
     return [UnitRead.model_validate(u) for u in await service.list_units(session, region_id=region_id, caller=caller)]
 
 
@@ -139,13 +139,13 @@ async def update_section(unit_id: uuid.UUID, section_id: uuid.UUID, body: Sectio
 
 
 @router.get("/units/{unit_id}/sections", response_model=list[SectionRead], summary="A unit's sections")
-async def list_sections(unit_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> list[SectionRead]:
+async def list_sections(unit_id: uuid.UUID, session: ReadSessionDep, caller: CallerDep) -> list[SectionRead]:
     return [SectionRead.model_validate(s) for s in await service.list_sections(session, unit_id, caller=caller)]
 
 
 @router.get("/units/{unit_id}/members", response_model=MemberPage,
             summary="Everyone on the unit's roster during a period, with their placement")
-async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
+async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, caller: CallerDep,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                        offset: Annotated[int, Query(ge=0)] = 0) -> MemberPage:
     items, total = await service.members(session, unit_id=unit_id, period=period, limit=limit, offset=offset,
@@ -190,7 +190,7 @@ async def _imported(session: AsyncSession, region_id: uuid.UUID, result: RosterI
 
 @router.get("/regions/{region_id}/roster/export", response_class=Response,
             summary="The region's roster on a date, CSV or XLSX in the import's own columns")
-async def export_roster(region_id: uuid.UUID, session: SessionDep, caller: CallerDep, settings: SettingsDep,
+async def export_roster(region_id: uuid.UUID, session: ReadSessionDep, caller: CallerDep, settings: SettingsDep,
                         on: date | None = None, format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     day = on or settings.today()
     rows = await service.roster_on(session, region_id=region_id, on=day, caller=caller)

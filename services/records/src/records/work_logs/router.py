@@ -12,7 +12,7 @@ from records.config import SettingsDep
 from records.roster.router import PeriodDep
 from records.work_logs import service
 from records.work_logs.service import WorkLogCreate, WorkLogRead, WorkLogUpdate
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/work-logs", tags=["weekly records"])
@@ -42,7 +42,7 @@ async def update(log_id: uuid.UUID, body: WorkLogUpdate, session: SessionDep, ca
 
 
 @router.get("", response_model=WorkLogPage, summary="Weekly records of a unit or a person in a period")
-async def list_logs(period: PeriodDep, session: SessionDep, caller: CallerDep, unit_id: uuid.UUID | None = None,
+async def list_logs(period: PeriodDep, session: ReadSessionDep, caller: CallerDep, unit_id: uuid.UUID | None = None,
                     person_id: uuid.UUID | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                     offset: Annotated[int, Query(ge=0)] = 0) -> WorkLogPage:
     items, total = await service.list_logs(session, caller=caller, unit_id=unit_id, person_id=person_id,

@@ -29,7 +29,7 @@ from scoring.results.schemas import (
 )
 from scoring.results.year import pay_bonus
 from scoring.scope import ScopeDep, objection_or_404, scheme_or_404
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.numbers import decimal_str
 from shared.touched import disclose
 from shared.xlsx import XLSX_RESPONSES
@@ -93,7 +93,7 @@ async def versions(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep,
 
 @router.get("/schemes/{scheme_id}/periods/{period}/results", response_model=ResultPage,
             summary="Scores, ranks and grades of a version, best first (a unit's own people for its staff)")
-async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep, request: Request,
+async def results(scheme_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, scope: ScopeDep, request: Request,
                   version: VersionQuery = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                   offset: Annotated[int, Query(ge=0)] = 0) -> ResultPage:
     close_, items, total = await service.results_page(session, scheme_id, period, scope, version=version,
@@ -146,7 +146,8 @@ async def object_to(close_id: uuid.UUID, body: ObjectionCreate, session: Session
 
 @router.get("/objections", response_model=list[ObjectionRead],
             summary="Objections: all of the schemes one manages, or one's own")
-async def list_objections(session: SessionDep, scope: ScopeDep, request: Request, scheme_id: uuid.UUID | None = None,
+async def list_objections(session: ReadSessionDep, scope: ScopeDep, request: Request,
+                          scheme_id: uuid.UUID | None = None,
                           status: Literal["pending", "accepted", "rejected"] | None = None) -> list[ObjectionRead]:
     """Each with the name of the person whose result it is about (one records call)."""
     return await named_objections(session, request, scope, await service.list_objections(
@@ -191,7 +192,7 @@ async def bonus(scheme_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100
 @router.get("/schemes/{scheme_id}/periods/{period}/results.xlsx", response_class=Response,
             responses=XLSX_RESPONSES,
             summary="The results as XLSX: rank, staff number, name, unit, score, grade (and a quarter's parts)")
-async def results_xlsx(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
+async def results_xlsx(scheme_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, scope: ScopeDep,
                        request: Request, version: VersionQuery = None) -> Response:
     """A unit's quarter, or a region's year (an evaluation-group scheme's year): the rows the JSON
     results show the caller, all of them, with the version and its publication in the title row."""
