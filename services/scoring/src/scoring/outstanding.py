@@ -32,7 +32,7 @@ from scoring.scope import Scope, ScopeDep, unit_seen_by
 from scoring.supervision.notices import ItemDue, items_due
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, Unprocessable
-from shared.periods import Period, of_kind, parse_period
+from shared.periods import PERIOD_SCHEMA, Period, of_kind, parse_period
 from shared.service_auth import SYSTEM_CALLER
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["procedure"])
@@ -188,7 +188,8 @@ async def progress(session: AsyncSession, scope: Scope, scheme: Scheme, period: 
                        422: {"description": "`period` is not a period"}})
 async def unit_ratings_outstanding(unit_id: uuid.UUID, session: SessionDep, scope: ScopeDep, today: TodayDep,
                                    request: Request, now: NowDep,
-                           period: Annotated[str | None, Query(max_length=7, description=(
+                           period: Annotated[str | None, Query(max_length=7, json_schema_extra=PERIOD_SCHEMA,
+                                                               description=(
                                "the period whose procedure is shown; the current quarter if left out"),
                                examples=["2025Q1"])] = None) -> Response:
     chosen = _period(period, today)

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Request, Response
 from gateway.clients.services import Downstreams
 from gateway.identity import PrincipalDep
 from shared.errors import AppError, Forbidden, Unprocessable, UpstreamUnavailable
+from shared.periods import PERIOD_SCHEMA
 from shared.service_auth import Caller
 
 router = APIRouter(prefix="/api/v1", tags=["me"])
@@ -66,7 +67,7 @@ async def my_unit(principal: PrincipalDep, request: Request,
                   unit_id: Annotated[uuid.UUID | None, Query(description=(
                       "the unit (a region's administrator: any of their region's; others: their own by default)"))]
                   = None,
-                  period: Annotated[str | None, Query(max_length=7, description=(
+                  period: Annotated[str | None, Query(max_length=7, json_schema_extra=PERIOD_SCHEMA, description=(
                       "the period whose procedure is shown; the current quarter if left out"))] = None,
                   ) -> Response:
     caller = principal.caller

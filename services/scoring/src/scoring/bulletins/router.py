@@ -14,6 +14,7 @@ from scoring.bulletins.service import BulletinRead, BulletinSummary, DraftIn, Ed
 from scoring.procedure.clock import TodayDep
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
+from shared.periods import PERIOD_SCHEMA
 from shared.touched import disclose
 
 router = APIRouter(prefix="/api/v1/scoring/regions/{region_id}/bulletins", tags=["bulletins"])
@@ -38,7 +39,8 @@ async def draft(region_id: uuid.UUID, body: DraftIn, session: SessionDep, scope:
             summary="The region's bulletins: drafts first, then the issued ones, newest first")
 async def listing(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
                   state: Annotated[Literal["draft", "issued"] | None, Query()] = None,
-                  period: Annotated[str | None, Query(max_length=7, examples=["2025Q1"])] = None,
+                  period: Annotated[str | None, Query(max_length=7, json_schema_extra=PERIOD_SCHEMA,
+                                                      examples=["2025Q1"])] = None,
                   ) -> list[BulletinSummary]:
     return await service.list_bulletins(session, region_id, scope, state=state, period=period)
 

@@ -27,6 +27,7 @@ from scoring.errors import BulletinIssued, BulletinNotFound, RegionNotFound, bad
 from scoring.periods import parsed
 from scoring.scope import Scope
 from shared.labels import label_of
+from shared.periods import PERIOD_SCHEMA
 from shared.touched import touch
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -34,7 +35,8 @@ CHINA = ZoneInfo("Asia/Shanghai")
 
 class DraftIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    period: str = Field(max_length=7, description="the period reported on: a quarter 2025Q1, a year 2025, …",
+    period: str = Field(max_length=7, json_schema_extra=PERIOD_SCHEMA,
+                        description="the period reported on: a quarter 2025Q1, a year 2025, …",
                         examples=["2025Q1"])
     preface: str | None = Field(default=None, min_length=1, max_length=5000)
 

@@ -15,6 +15,7 @@ from scoring.schemes.requirements import RequirementsIn, RequirementsRead
 from scoring.schemes.review import ApproveIn, ReturnIn, ReviewList, ReviewRead
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
+from shared.periods import PERIOD_SCHEMA
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["scheme review"])
 Version = Annotated[int, PathParam(ge=1, le=1_000_000)]
@@ -79,7 +80,8 @@ async def put_requirements(region_id: uuid.UUID, body: RequirementsIn, session: 
             summary="The region's units' schemes by review state: submitted (waiting since), returned, not "
                     "submitted, none, approved")
 async def region_review(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
-                        period: Annotated[str | None, Query(max_length=7, description="with it: whether each "
+                        period: Annotated[str | None, Query(max_length=7, json_schema_extra=PERIOD_SCHEMA,
+                                                            description="with it: whether each "
                                                             "scheme closed the period, under which version",
                                                             examples=["2025Q1"])] = None) -> ReviewList:
     wanted = None if period is None else parsed(period, "query.period")

@@ -25,6 +25,7 @@ from scoring.supervision.notices import (
 )
 from scoring.supervision.progress import ProgressRead
 from shared.db import SessionDep
+from shared.periods import PERIOD_SCHEMA
 from shared.touched import disclose
 from shared.xlsx import XLSX, period_name, workbook, write_table, xlsx_response
 
@@ -108,7 +109,8 @@ async def decide_item(notice_id: uuid.UUID, item_id: uuid.UUID, body: DecisionIn
             summary="Each unit's progress in a period: scheme review, procedure stage, records on time, ballots, "
                     "close and publication, objections, grades against their caps; late and off-cap units flagged")
 async def region_progress(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
-                          today: TodayDep, period: Annotated[str, Query(max_length=7, examples=["2026Q1"])],
+                          today: TodayDep, period: Annotated[str, Query(max_length=7, json_schema_extra=PERIOD_SCHEMA,
+                                                                        examples=["2026Q1"])],
                           sort: Annotated[progress.Sort, Query(description="flags (most reasons first), unit, review, "
                                                                "stage, records (least on time first), ballots, "
                                                                "objections, closed")] = "flags",
