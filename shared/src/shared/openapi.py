@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_jsonable_python
 
 from shared.errors import PROBLEM_JSON
 
@@ -112,13 +113,70 @@ def plain_schema_names(document: dict[str, Any]) -> dict[str, Any]:
     return renamed
 
 
+def routes_of(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    """Every API route, within included routers too."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from routes_of(inner.routes)
+
+
+def _models(annotation: Any, seen: set[Any]) -> Iterator[type[BaseModel]]:
+    if annotation in seen:
+        return
+    seen.add(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        for field in annotation.model_fields.values():
+            yield from _models(field.annotation, seen)
+    for argument in getattr(annotation, "__args__", ()):
+        yield from _models(argument, seen)
+
+
+def models_of(routes: Iterable[Any]) -> set[type[BaseModel]]:
+    """The models the routes read and answer with, and the models those are made of."""
+    found: set[type[BaseModel]] = set()
+    seen: set[Any] = set()
+    for route in routes_of(routes):
+        found.update(_models(route.response_model, seen))
+        if route.body_field is not None:
+            found.update(_models(route.body_field.field_info.annotation, seen))
+    return found
+
+
+def examples_of(model: type[BaseModel]) -> list[Any]:
+    """The examples a model shows (``model_config = ConfigDict(json_schema_extra={"examples": [...]})``)."""
+    extra = model.model_config.get("json_schema_extra")
+    return list(extra.get("examples", [])) if isinstance(extra, dict) else []
+
+
+def restore_examples(document: dict[str, Any], routes: Iterable[Any]) -> dict[str, Any]:
+    """Put the models' examples back as written: FastAPI drops every ``null`` from the document it
+    makes, so an example whose field is null (``revoked_at``, a scheme's ``group``) would lose a
+    required property. A schema is matched by its title, the model's name, when no other model of
+    these routes has that name."""
+    shown: dict[str, list[Any]] = {}
+    names: dict[str, int] = {}
+    for model in models_of(routes):
+        names[model.__name__] = names.get(model.__name__, 0) + 1
+        if examples_of(model):
+            shown[model.__name__] = to_jsonable_python(examples_of(model))
+    for schema in document.get("components", {}).get("schemas", {}).values():
+        title = schema.get("title")
+        if title in shown and names[title] == 1:
+            schema["examples"] = shown[title]
+    return document
+
+
 def install_problem_documentation(app: FastAPI) -> None:
     """Serve ``app``'s own OpenAPI document with its error answers as problem+json."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = plain_schema_names(document_problems(generate()))
+            app.openapi_schema = plain_schema_names(document_problems(restore_examples(generate(), app.routes)))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -113,11 +113,22 @@ class EventRead(BaseModel):
 
 
 class EventPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"events": [{"id": 1,
+                     "kind": "result_published",
+                     "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                     "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                     "at": "2025-07-01T09:30:00Z",
+                     "payload": {},
+                     "link": "/api/v1/scoring/rounds/498b5b19-83b1-5f5d-b4dd-95a6acdcfa46"}],
+         "last": 1}]})
     events: list[EventRead]
     last: int = Field(description="the position after the events returned (the next `after`)")
 
 
 class EventCount(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"count": 1, "last": 1}]})
     count: int = Field(description="events of the caller's feed after `after`")
     last: int = Field(description="the position of the caller's newest event (0: none)")
 

@@ -60,17 +60,31 @@ class MeEvent(BaseModel):
 
 
 class MeEventPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"events": [{"source": "records",
+                     "id": 1,
+                     "kind": "result_published",
+                     "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                     "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                     "at": "2025-07-01T09:30:00Z",
+                     "payload": {},
+                     "link": "/api/v1/scoring/rounds/498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+                     "kind_label": {"zh-CN": "优秀", "en": "excellent"}}],
+         "next": "next"}]})
     events: list[MeEvent] = Field(description="oldest first")
     next: str = Field(description="the cursor to send as `after` for what follows")
 
 
 class UnreadCount(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"unread": 1, "read_to": "2025-07-01T09:30:00Z"}]})
     unread: int = Field(description="my events after the position marked read")
     read_to: str = Field(description="the cursor marked read")
 
 
 class MarkRead(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"cursor": "cjEyLnM0NQ"}]})
     cursor: str | None = Field(default=None, max_length=64,
                                description="a `next` from the feed; left out: everything up to now")
 

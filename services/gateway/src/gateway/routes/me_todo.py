@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.clients.services import Downstreams
 from gateway.identity import PrincipalDep
@@ -43,6 +43,16 @@ class TodoItem(BaseModel):
 
 
 class Todo(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"items": [{"kind": "rating",
+                    "title": "优秀共产党员",
+                    "due": "2025-07-01T09:30:00Z",
+                    "overdue": False,
+                    "link": {"de": "/api/v1/scoring/rounds/498b5b19-83b1-5f5d-b4dd-95a6acdcfa46"},
+                    "detail": {}}],
+         "counts": {"de": 1},
+         "overdue": 1,
+         "unavailable": ["unavailable"]}]})
     items: list[TodoItem] = Field(description="due first (no deadline last)")
     counts: dict[str, int] = Field(description="items per kind (every kind, zeros included)")
     overdue: int

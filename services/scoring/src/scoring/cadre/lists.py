@@ -18,7 +18,7 @@ from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,6 +56,22 @@ class ListRow(BaseModel):
 
 
 class ActionList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
+         "year": 2025,
+         "list_name": "excellent",
+         "rows": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                   "staff_no": "X-001",
+                   "name": "王芳",
+                   "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                   "unit_name": "夏村镇",
+                   "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                   "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
+                   "score": "86.50",
+                   "grade": "good",
+                   "why": ["录入有误"],
+                   "grade_label": {"zh-CN": "优秀", "en": "excellent"}}],
+         "list_name_label": {"zh-CN": "优秀", "en": "excellent"}}]})
     region_id: uuid.UUID
     year: int
     list_name: str

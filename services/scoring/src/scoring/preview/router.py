@@ -19,7 +19,13 @@ from scoring.errors import SchemeInvalid
 router = APIRouter(prefix="/api/v1/scoring", tags=["previews"])
 
 class TreeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"indicators": [{"code": "de", "name": "德", "weight": "0.3"},
+                        {"code": "ji",
+                         "name": "绩",
+                         "weight": "0.7",
+                         "children": [{"code": "ji1", "name": "重点任务", "weight": "0.6"},
+                                      {"code": "ji2", "name": "日常工作", "weight": "0.4"}]}]}]})
     indicators: list[IndicatorIn] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
@@ -30,6 +36,8 @@ class TreeIn(BaseModel):
 
 
 class TreeRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"valid": False, "leaves": [{"de": "leave"}]}]})
     valid: bool
     leaves: list[dict[str, str]]
 
@@ -57,7 +65,15 @@ class CandidateIn(BaseModel):
 
 
 class GradePreviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"rule": {"order": ["score", "score"],
+                  "caps": [{"grade": "good", "max_share": "0.3"}],
+                  "default": "fairly_good",
+                  "rounding": "floor",
+                  "tie_at_cap": "exclude",
+                  "tie_keys": ["tie_key"],
+                  "compare_within": ["unit"]},
+         "candidates": [{"person_id": "person_id", "score": "86.5", "tie_values": {"de": "2"}, "veto": False}]}]})
     rule: RuleIn = Field(default_factory=RuleIn)
     candidates: list[CandidateIn] = Field(min_length=1, max_length=20_000)
 
@@ -70,6 +86,10 @@ class GradeOut(BaseModel):
 
 
 class GradePreviewOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"slots": {"de": 1},
+         "ties_at_caps": [{}],
+         "results": [{"person_id": "person_id", "grade": "good", "rank": 1, "reasons": ["录入有误，更正"]}]}]})
     slots: dict[str, int]
     ties_at_caps: list[dict[str, object]]
     results: list[GradeOut]
