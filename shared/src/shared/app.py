@@ -95,6 +95,7 @@ def create_service_app(
     @meta.get("/version", response_model=ServiceVersion, name=f"{service}_version",
               summary="Code version and the schema revision the database is at")
     async def service_version(request: Request) -> ServiceVersion:
+        """The scoring service's code version and the revision its database schema is at."""
         async with request.app.state.engine.connect() as connection:
             rows = await connection.execute(text(f'SELECT version_num FROM "{schema}".alembic_version'))  # noqa: S608
             revisions = sorted(row[0] for row in rows)

@@ -192,6 +192,10 @@ def events_router(prefix: str, table: Table, audience: Audience, derive: Derive,
     async def read_feed(session: SessionDep, request: Request, caller: CallerDep,
                         after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50) -> EventPage:
+        """The caller's scoring events (round opened, deadline near, result published, objection decided, stage
+        moved) after a position, oldest first, addressed to them or to their units. Returns a page of events
+        and the position to continue from.
+        """
         person_id, unit_ids = await prepare(session, request, caller)
         page = await feed(session, table, person_id=person_id, unit_ids=unit_ids, after=after, limit=limit)
         return EventPage(events=[present(e, caller) for e in page.events], last=page.last)
@@ -200,6 +204,9 @@ def events_router(prefix: str, table: Table, audience: Audience, derive: Derive,
                 summary="How many of my events follow a position, and my newest event's position")
     async def count_feed(session: SessionDep, request: Request, caller: CallerDep,
                          after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> EventCount:
+        """How many of the caller's scoring events follow a position, and the position of the newest, for a
+        badge without reading the events.
+        """
         person_id, unit_ids = await prepare(session, request, caller)
         return await count(session, table, person_id=person_id, unit_ids=unit_ids, after=after)
 

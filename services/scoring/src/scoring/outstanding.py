@@ -241,6 +241,10 @@ async def unit_ratings_outstanding(unit_id: uuid.UUID, session: SessionDep, scop
                                                                description=(
                                "the period whose procedure is shown; the current quarter if left out"),
                                examples=["2025Q1"])] = None) -> Response:
+    """What a unit still has to do in scoring: the raters who have not rated in each open round of its schemes,
+    named, where each scheme's procedure of the period stands, and the rectification items it owes. 403 for
+    a member; 404 `unit_not_found`; 422 `invalid_period`.
+    """
     chosen = _period(period, today)
     neighbours: Neighbours = request.app.state.neighbours
     unit = await unit_of(neighbours, scope, unit_id)

@@ -229,6 +229,9 @@ async def todo(session: AsyncSession, neighbours: Neighbours, scope: Scope, now:
             summary="The caller's own to-do: open rounds they rate in (who is left to rate), objections awaiting "
                     "their decision, their scheme's record deadlines")
 async def scoring_todo(session: SessionDep, scope: ScopeDep, request: Request, now: NowDep) -> Response:
+    """The caller's own scoring to-do: the open rounds they rate in and who is left to rate, the objections
+    awaiting their decision, and their schemes' record deadlines.
+    """
     # built from the rows in plain values and written out as they are: not validated again field by field
     # (the database's own UUID values are written as text)
     return Response(orjson.dumps(await todo(session, request.app.state.neighbours, scope, now), default=str,

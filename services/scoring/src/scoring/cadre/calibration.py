@@ -240,6 +240,10 @@ async def calibration(session: AsyncSession, region_id: uuid.UUID, period: Perio
                        422: {"description": "not a period (path.period)"}})
 async def read_calibration(region_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                            request: Request) -> Calibration:
+    """Calibration across the region's units for a period: per unit and rater group, the spread of marks and
+    the distance from the region's mean; groups smaller than the anonymity threshold are left out, and units
+    where everyone got one grade are flagged. 404 `region_not_found`; 422 `invalid_period`.
+    """
     touch(region_id=region_id)
     if not scope.caller.administers_region(region_id):
         raise NotFound(f"no region {region_id}", code="region_not_found")

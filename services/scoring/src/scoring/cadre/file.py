@@ -285,6 +285,10 @@ def checked_reason(reason: str) -> str:
                     "and placement of a person; the read is recorded with its reason")
 async def read_file(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
                     reason: ReasonQuery) -> PersonFile:
+    """A cadre's file (干部成长档案): every published result, bonus and deduction item, negative-list event,
+    objection, honour, task and placement of a person, period by period. The read is recorded with the
+    reason given (`reason`), and the person can see who read it. 404 for a person the caller may not see.
+    """
     found = await person_file(session, request.app.state.neighbours, scope.caller, person_id, checked_reason(reason),
                               date.today())
     disclose("read", len(found.periods), person_id=person_id)
@@ -296,6 +300,9 @@ async def read_file(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, 
             responses={403: {"description": "an administrator or leader of the person's unit"},
                        404: {"description": "no such person the caller may see the reads of"}})
 async def file_reads(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request) -> list[FileReadOut]:
+    """Who read a person's file, when and why, newest first; a person sees the reads of their own file. 404 for
+    a person the caller may not see.
+    """
     await person_for(request.app.state.neighbours, scope.caller, person_id, officers_only=False)
     reads = await session.scalars(select(FileRead).where(FileRead.person_id == person_id)
                                   .order_by(FileRead.read_at.desc(), FileRead.id).limit(READS_LISTED))

@@ -133,6 +133,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such regi
             responses={**XLSX_RESPONSES, **NOT_FOUND}, summary="A list the department acts on, as XLSX")
 async def list_xlsx(region_id: uuid.UUID, year: YearPath, list_name: ListPath, session: SessionDep, scope: ScopeDep,
                     request: Request) -> Response:
+    """The same list as an XLSX workbook. 404 `region_not_found`; 422 for an unknown list name."""
     found = await _checked(request, scope, session, region_id, year, list_name)
     title = f"{year}年度{label('action_list', list_name, ZH)}"
     book = workbook()
@@ -149,6 +150,10 @@ async def list_xlsx(region_id: uuid.UUID, year: YearPath, list_name: ListPath, s
                     "and why, excellent; with names and units")
 async def list_json(region_id: uuid.UUID, year: YearPath, list_name: ListPath, session: SessionDep, scope: ScopeDep,
                     request: Request) -> ActionList:
+    """A list the organisation department acts on for a year (excellent, four quarters of 好, reminder talks and
+    notices, no annual bonus and why), with names and units. 404 `region_not_found`; 422 for an unknown list
+    name.
+    """
     found = await _checked(request, scope, session, region_id, year, list_name)
     disclose("read", len(found.rows), region_id=region_id, year=year, list_name=list_name)
     return found

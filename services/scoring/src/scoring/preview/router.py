@@ -45,6 +45,9 @@ class TreeRead(BaseModel):
 @router.post("/schemes/indicators/check", response_model=TreeRead,
              summary="Check an indicator tree: weights add up to 100% at every node")
 async def check_tree(body: TreeIn) -> TreeRead:
+    """Checks an indicator tree without storing it: at every node the children's weights must add up to 100%.
+    Returns whether it is valid, its leaves and any problems.
+    """
     indicators = to_tree(body.indicators)
     try:
         tree.validate(indicators)
@@ -98,6 +101,10 @@ class GradePreviewOut(BaseModel):
 @router.post("/grades/preview", response_model=GradePreviewOut,
              summary="Grade a group under a rule: shares as caps, rounding and ties as stated")
 async def preview_grades(body: GradePreviewIn) -> GradePreviewOut:
+    """Grades a group of candidates under a grade rule without storing anything: shares as caps, rounding, ties
+    at a cap and vetoes applied as the rule states. Returns each candidate's grade, rank and reasons, and
+    the slots of each grade. 422 for a rule that cannot be applied.
+    """
     rule = to_rule(body.rule)
     known = set(body.rule.order)
     for index, candidate in enumerate(body.candidates):
