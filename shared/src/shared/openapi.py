@@ -30,7 +30,11 @@ _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
 class Problem(BaseModel):
     """Problem details (RFC 9457). ``code`` is stable: clients branch on it, not on ``title``."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"type": "https://kaohe.example/problems/round_closed", "title": "The rating round is closed", "status": 409,
+         "code": "round_closed", "detail": "rating round 229e0312-cf0e-5027-99f9-8d2baa6dab14 is closed",
+         "instance": "/api/v1/scoring/rounds/229e0312-cf0e-5027-99f9-8d2baa6dab14/ratings",
+         "request_id": "4bf92f3577b34da6a3ce929d0e0e4736"}]})
 
     type: str = Field(description="a URI naming the kind of problem, ending in `code`")
     title: str

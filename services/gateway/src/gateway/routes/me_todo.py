@@ -124,6 +124,11 @@ async def _ask(downstreams: Downstreams, service: str, path: str, principal: Any
                     "open tasks; due first, with the route to act on each",
             responses={403: {"description": "an API key: a system has no to-do"}})
 async def my_todo(principal: PrincipalDep, request: Request) -> Response:
+    """My to-do across the services: ratings to give, objections to review, weekly records and monthly reports
+    due, open tasks; due first, each with the route to act on it. A service that does not answer is named in
+    `unavailable` and the rest is still given. 403 for an API key. **Who may call:** any signed-in user; not
+    API keys.
+    """
     if principal.caller.kind != "user":
         raise Forbidden("a to-do is a signed-in user's; an API key has none", code="not_a_user")
     downstreams: Downstreams = request.app.state.downstreams

@@ -117,12 +117,43 @@ def merge(base: dict[str, Any], documents: Mapping[str, dict[str, Any] | None]) 
                                applies=_is_signed_in_route)
     merged = document_problems(merged, every_operation=LIMIT_ANSWERS, with_body={413: BODY_ANSWERS[413]})
     _document_retry_after(merged)
-    _document_idempotency_key(merged)
     proxied = tuple(f"/api/v1/{name}/" for name in documents)
+    _document_idempotency_key(merged)
+    _document_callers(merged, proxied)
     merged = document_problems(merged, every_operation=PROXIED_ANSWERS,
                                applies=lambda method, path: path.startswith(proxied))
     return plain_schema_names(document_problems(merged, every_operation=IDEMPOTENT_POST_ANSWERS,
                               applies=lambda method, path: method == "post" and path.startswith(proxied)))
+
+
+ROLE_NAMES = {policy.P: "province_admin (省级管理员)", policy.R: "region_admin (县区管理员)",
+              policy.U: "unit_admin (单位管理员)", policy.L: "leader (单位领导)", policy.M: "member (干部职工)"}
+
+
+CALLERS = "**Who may call:**"
+
+
+def callers(rule: policy.Rule) -> str:
+    """Who may call the route, in words, from the route policy (the one place that decides it)."""
+    if policy.is_public(rule):
+        return (f"{CALLERS} anyone, without signing in: the one-time code in the body is the credential; "
+                "rate-limited per client address.")
+    roles = ", ".join(ROLE_NAMES[r] for r in ROLE_NAMES if r in rule.roles)
+    keys = (f"; API keys with the scope {', '.join(f'`{s}`' for s in sorted(rule.scopes))}" if rule.scopes
+            else "; not API keys")
+    return f"{CALLERS} {roles}{keys}."
+
+
+def _document_callers(document: dict[str, Any], proxied: tuple[str, ...]) -> None:
+    for rule in policy.RULES:
+        operation = document["paths"].get(rule.template, {}).get(rule.method.lower())
+        if operation is None or CALLERS in operation.get("description", ""):
+            continue
+        said = callers(rule)
+        if rule.template.startswith(proxied) and not policy.is_public(rule):
+            said += (" The service then checks every object against the caller's region, unit or person: one "
+                     "outside them is 404.")
+        operation["description"] = f"{operation.get('description', '').strip()}\n\n{said}".strip()
 
 
 def _document_retry_after(document: dict[str, Any]) -> None:
