@@ -58,7 +58,7 @@ IDEMPOTENCY_KEY = {
                    "`idempotency_key_in_flight`; a 5xx answer is not kept.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 200}, "example": "6f1c2b9e-0d3a-4b8e-9c51-2e7d4a1f8b30"}
 REPLAYED = {"Idempotent-Replayed": {"description": "`true` on an answer replayed for a repeated Idempotency-Key",
-                                    "required": False, "schema": {"type": "string", "enum": ["true"]}}}
+                                    "required": False, "schema": {"type": "string", "pattern": "^true$"}}}
 PROXIED_ANSWERS = {504: "a service this request needs did not answer in time"}
 IDEMPOTENT_POST_ANSWERS = {409: "the first request with this Idempotency-Key has not finished yet (its lease has "
                                 "not run out), or was applied but its answer was not kept"}
