@@ -139,13 +139,14 @@ def _models(annotation: Any, seen: set[Any]) -> Iterator[type[BaseModel]]:
         yield from _models(argument, seen)
 
 
-def models_of(routes: Iterable[Any]) -> set[type[BaseModel]]:
-    """The models the routes read and answer with, and the models those are made of."""
+def models_of(routes: Iterable[Any], *, read: bool = True, answered: bool = True) -> set[type[BaseModel]]:
+    """The models the routes read (request bodies) and answer with, and the models those are made of."""
     found: set[type[BaseModel]] = set()
     seen: set[Any] = set()
     for route in routes_of(routes):
-        found.update(_models(route.response_model, seen))
-        if route.body_field is not None:
+        if answered:
+            found.update(_models(route.response_model, seen))
+        if read and route.body_field is not None:
             found.update(_models(route.body_field.field_info.annotation, seen))
     return found
 
@@ -157,20 +158,25 @@ def examples_of(model: type[BaseModel]) -> list[Any]:
 
 
 def restore_examples(document: dict[str, Any], routes: Iterable[Any]) -> dict[str, Any]:
-    """Put the models' examples back as written: FastAPI drops every ``null`` from the document it
-    makes, so an example whose field is null (``revoked_at``, a scheme's ``group``) would lose a
-    required property. A schema is matched by its title, the model's name, when no other model of
-    these routes has that name."""
-    shown: dict[str, list[Any]] = {}
-    names: dict[str, int] = {}
-    for model in models_of(routes):
-        names[model.__name__] = names.get(model.__name__, 0) + 1
-        if examples_of(model):
-            shown[model.__name__] = to_jsonable_python(examples_of(model))
-    for schema in document.get("components", {}).get("schemas", {}).values():
-        title = schema.get("title")
-        if title in shown and names[title] == 1:
-            schema["examples"] = shown[title]
+    """Put the models' examples in the document as the API reads and writes them: FastAPI drops every
+    ``null`` from the document it makes, so an example whose field is null (``revoked_at``, a
+    scheme's ``group``) would lose a required property. A body read is shown as written; an answer
+    as its model serialises it, with its computed fields (the ``_label`` of each code). A schema is
+    matched by its title, the model's name, when no other model of these routes has that name."""
+    routes = list(routes)
+    models = models_of(routes)
+    read = models_of(routes, answered=False)
+    names = [model.__name__ for model in models]
+    shown = {model.__name__: model for model in models if examples_of(model) and names.count(model.__name__) == 1}
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        model = shown.get(schema.get("title", ""))
+        if model is None:
+            continue
+        written = examples_of(model)
+        if model in read and not name.endswith("-Output"):
+            schema["examples"] = to_jsonable_python(written)
+        else:
+            schema["examples"] = [model.model_validate(e).model_dump(mode="json") for e in written]
     return document
 
 

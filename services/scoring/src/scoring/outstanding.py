@@ -132,9 +132,8 @@ class UnitScoringOutstanding(BaseModel):
                              "position": 1,
                              "text": "夏村镇2025年第二季度考核结果",
                              "deadline": "2025-06-30",
-                             "state": "approved",
-                             "overdue": False,
-                             "state_label": {"zh-CN": "优秀", "en": "excellent"}}]}]})
+                             "state": "open",
+                             "overdue": False}]}]})
     unit_id: uuid.UUID
     period: str
     today: date

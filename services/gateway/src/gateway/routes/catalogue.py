@@ -27,8 +27,8 @@ _RULE = next(r for r in policy.RULES if r.template == "/api/v1/catalogue")
                                          "Cache-Control": {"schema": {"type": "string"}}},
                              "content": {"application/json": {"example": {
                                  "langs": ["zh-CN", "en"],
-                                 "kinds": {"grade": {"excellent": {"zh-CN": "优秀", "en": "excellent"},
-                                                     "good": {"zh-CN": "好", "en": "good"}},
+                                 "kinds": {"grade": {"excellent": {"zh-CN": "优秀", "en": "Excellent"},
+                                                     "good": {"zh-CN": "好", "en": "Good"}},
                                            "error": {"round_closed": {"zh-CN": "测评已结束",
                                                                       "en": "The rating round is closed"}}}}}}},
                        304: {"description": "the catalogue is unchanged since the ETag sent",

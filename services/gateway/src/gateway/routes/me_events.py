@@ -68,8 +68,7 @@ class MeEventPage(BaseModel):
                      "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
                      "at": "2025-07-01T09:30:00Z",
                      "payload": {},
-                     "link": "/api/v1/scoring/rounds/498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-                     "kind_label": {"zh-CN": "优秀", "en": "excellent"}}],
+                     "link": "/api/v1/scoring/rounds/498b5b19-83b1-5f5d-b4dd-95a6acdcfa46"}],
          "next": "next"}]})
     events: list[MeEvent] = Field(description="oldest first")
     next: str = Field(description="the cursor to send as `after` for what follows")

@@ -17,7 +17,7 @@ EXAMPLE = {  # scoring's MyResults, shortened
     "results": [{"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596", "scheme_name": "夏村镇机关干部",
                  "period": "2025Q2", "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82", "version": 1,
                  "published_at": "2025-07-08T09:30:00Z", "score": "88.40", "rank": 2, "grade": "good",
-                 "grade_label": {"zh-CN": "好", "en": "good"}, "objections": []}],
+                 "grade_label": {"zh-CN": "好", "en": "Good"}, "objections": []}],
     "other_objections": [],
 }
 

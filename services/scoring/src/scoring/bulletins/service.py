@@ -70,15 +70,14 @@ class BulletinSummary(BaseModel):
         {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
          "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
          "period": "2025Q2",
-         "state": "approved",
+         "state": "issued",
          "year": 2025,
          "number": 1,
          "title": "关于2025年第二季度平时考核结果的通报",
          "created_at": "2025-07-01T09:30:00Z",
          "created_by": "admin",
          "issued_at": "2025-07-01T09:30:00Z",
-         "issued_by": "admin",
-         "state_label": {"zh-CN": "优秀", "en": "excellent"}}]})
+         "issued_by": "admin"}]})
     id: uuid.UUID
     region_id: uuid.UUID
     period: str
@@ -98,7 +97,7 @@ class BulletinRead(BulletinSummary):
         {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
          "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
          "period": "2025Q2",
-         "state": "approved",
+         "state": "draft",
          "year": 2025,
          "number": 1,
          "title": "关于2025年第二季度平时考核结果的通报",
@@ -122,28 +121,23 @@ class BulletinRead(BulletinSummary):
                     "mean_score": "86.50",
                     "good_share": "0.3",
                     "rank": 1,
-                    "late": "2",
-                    "review_state_label": {"zh-CN": "优秀", "en": "excellent"},
-                    "late_label": {"zh-CN": "优秀", "en": "excellent"}}],
+                    "late": "not_published"}],
          "commendations": [{"key": "de",
-                            "kind": "township",
+                            "kind": "four_good",
                             "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
                             "unit_name": "夏村镇",
                             "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
                             "name": "夏村镇",
-                            "text": "夏村镇2025年第二季度考核结果",
-                            "kind_label": {"zh-CN": "优秀", "en": "excellent"}}],
+                            "text": "夏村镇2025年第二季度考核结果"}],
          "criticisms": [{"key": "de",
-                         "kind": "township",
+                         "kind": "four_good",
                          "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
                          "unit_name": "夏村镇",
                          "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
                          "name": "夏村镇",
-                         "text": "夏村镇2025年第二季度考核结果",
-                         "kind_label": {"zh-CN": "优秀", "en": "excellent"}}],
+                         "text": "夏村镇2025年第二季度考核结果"}],
          "removed": [{"key": "de", "reason": "录入有误，更正", "by": "admin", "at": "2025-07-01T09:30:00Z",
-                      "line": {}}],
-         "state_label": {"zh-CN": "优秀", "en": "excellent"}}]})
+                      "line": {}}]}]})
     preface: str | None
     region_name: str
     ranking_rule: str = Field(description="how units are ranked")

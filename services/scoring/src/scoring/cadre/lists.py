@@ -69,9 +69,7 @@ class ActionList(BaseModel):
                    "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
                    "score": "86.50",
                    "grade": "good",
-                   "why": ["录入有误"],
-                   "grade_label": {"zh-CN": "优秀", "en": "excellent"}}],
-         "list_name_label": {"zh-CN": "优秀", "en": "excellent"}}]})
+                   "why": ["录入有误"]}]}]})
     region_id: uuid.UUID
     year: int
     list_name: str

@@ -68,9 +68,7 @@ class ChangeRead(NamedRow):
          "new": {},
          "reason": "录入有误，更正",
          "changed_at": "2025-07-01T09:30:00Z",
-         "changed_by": "admin",
-         "kind_label": {"zh-CN": "优秀", "en": "excellent"},
-         "action_label": {"zh-CN": "优秀", "en": "excellent"}}]})
+         "changed_by": "admin"}]})
     id: uuid.UUID
     kind: Literal["adjustment", "negative_event", "mark"]
     kind_label: ClassVar[Any] = label_of("change_kind", "kind")
@@ -100,9 +98,7 @@ class ChangePage(BaseModel):
                     "new": {},
                     "reason": "录入有误，更正",
                     "changed_at": "2025-07-01T09:30:00Z",
-                    "changed_by": "admin",
-                    "kind_label": {"zh-CN": "优秀", "en": "excellent"},
-                    "action_label": {"zh-CN": "优秀", "en": "excellent"}}],
+                    "changed_by": "admin"}],
          "total": 1,
          "limit": 1,
          "offset": 1}]})

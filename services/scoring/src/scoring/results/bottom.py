@@ -85,8 +85,7 @@ class BottomRead(BaseModel):
                                              "rank": 1,
                                              "of": 1,
                                              "score": "86.50",
-                                             "at_bottom": False}]}],
-                     "staff_category_label": {"zh-CN": "优秀", "en": "excellent"}}]}]})
+                                             "at_bottom": False}]}]}]}]})
     scheme_id: uuid.UUID
     period: str
     months_running: int

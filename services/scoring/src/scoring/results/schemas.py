@@ -139,8 +139,7 @@ class ResultPage(BaseModel):
                     "score": "86.50",
                     "rank": 1,
                     "grade": "good",
-                    "group": {"de": "leadership"},
-                    "grade_label": {"zh-CN": "优秀", "en": "excellent"}}],
+                    "group": {"de": "leadership"}}],
          "total": 1,
          "limit": 1,
          "offset": 1}]})
@@ -169,8 +168,7 @@ class Explanation(NamedRow):
          "rank": 1,
          "grade": "good",
          "detail": {},
-         "sentences": ["sentence"],
-         "grade_label": {"zh-CN": "优秀", "en": "excellent"}}]})
+         "sentences": ["sentence"]}]})
     close_id: uuid.UUID = Field(description="the result version explained (object to it by this id)")
     scheme_id: uuid.UUID
     period: str
@@ -213,16 +211,14 @@ class ObjectionRead(NamedRow):
          "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
          "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
          "reason": "录入有误，更正",
-         "status": "open",
+         "status": "rejected",
          "created_at": "2025-07-01T09:30:00Z",
          "created_by": "admin",
          "reviewed_at": "2025-07-01T09:30:00Z",
          "reviewed_by": "admin",
-         "decision": "upheld",
+         "decision": "rejected",
          "decision_reason": "复核无误",
-         "new_close_id": "4c415531-7e78-5c85-8162-60066d3902c1",
-         "status_label": {"zh-CN": "优秀", "en": "excellent"},
-         "decision_label": {"zh-CN": "优秀", "en": "excellent"}}]})
+         "new_close_id": "4c415531-7e78-5c85-8162-60066d3902c1"}]})
     id: uuid.UUID
     close_id: uuid.UUID
     reason: str

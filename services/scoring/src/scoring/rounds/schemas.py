@@ -36,12 +36,10 @@ class RoundRead(BaseModel):
          "opened_at": "2025-07-01T09:30:00Z",
          "closed_at": "2025-07-01T09:30:00Z",
          "closes_at": "2025-07-01T09:30:00Z",
-         "raters_by_group": {"de": 1},
-         "people": 1,
-         "ratings": 1,
-         "voted_by_group": {"de": 1},
-         "status_label": {"zh-CN": "优秀", "en": "excellent"},
-         "raters_by_group_labels": {"de": {"zh-CN": "优秀", "en": "excellent"}}}]})
+         "raters_by_group": {"leadership": 5, "staff": 37},
+         "people": 42,
+         "ratings": 1596,
+         "voted_by_group": {"leadership": 5, "staff": 33}}]})
     id: uuid.UUID
     scheme_id: uuid.UUID
     period: str

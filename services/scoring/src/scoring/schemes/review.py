@@ -77,8 +77,7 @@ class ReviewRead(BaseModel):
                     "violations": [{"requirement": "good_share",
                                     "field": "body.period",
                                     "message": "must match the period pattern",
-                                    "hard": False}]}],
-         "state_label": {"zh-CN": "优秀", "en": "excellent"}}]})
+                                    "hard": False}]}]}]})
     scheme_id: uuid.UUID
     version: int
     state: str = Field(description="draft (not submitted), submitted, returned or approved")
@@ -269,8 +268,7 @@ class ReviewList(BaseModel):
                                     "field": "body.period",
                                     "message": "must match the period pattern",
                                     "hard": False}],
-                    "closed_version": 1,
-                    "state_label": {"zh-CN": "优秀", "en": "excellent"}}]}]})
+                    "closed_version": 1}]}]})
     region_id: uuid.UUID
     period: str | None
     counts: dict[str, int]

@@ -155,15 +155,14 @@ class NoticeRead(BaseModel):
                     "position": 1,
                     "text": "夏村镇2025年第二季度考核结果",
                     "deadline": "2025-06-30",
-                    "state": "approved",
+                    "state": "answered",
                     "overdue": False,
                     "days_overdue": 1,
                     "response": "已整改",
                     "evidence": ["某委发〔2025〕12号"],
                     "answered_on": "2025-06-30",
                     "decided_on": "2025-06-30",
-                    "steps": [{}],
-                    "state_label": {"zh-CN": "优秀", "en": "excellent"}}]}]})
+                    "steps": [{}]}]}]})
     id: uuid.UUID
     region_id: uuid.UUID
     unit_id: uuid.UUID
@@ -192,15 +191,14 @@ class NoticeList(BaseModel):
                                  "position": 1,
                                  "text": "夏村镇2025年第二季度考核结果",
                                  "deadline": "2025-06-30",
-                                 "state": "approved",
+                                 "state": "answered",
                                  "overdue": False,
                                  "days_overdue": 1,
                                  "response": "已整改",
                                  "evidence": ["某委发〔2025〕12号"],
                                  "answered_on": "2025-06-30",
                                  "decided_on": "2025-06-30",
-                                 "steps": [{}],
-                                 "state_label": {"zh-CN": "优秀", "en": "excellent"}}]}]}]})
+                                 "steps": [{}]}]}]}]})
     today: date
     notices: list[NoticeRead]
 

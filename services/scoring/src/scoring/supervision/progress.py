@@ -113,10 +113,9 @@ class ProgressRead(BaseModel):
                     "grades": {"de": 1},
                     "caps": {"de": "caps"},
                     "over_caps": ["over_cap"],
-                    "reasons": ["录入有误，更正"],
+                    "reasons": ["records_late"],
                     "late": False,
-                    "off_caps": False,
-                    "reasons_labels": {"de": {"zh-CN": "优秀", "en": "excellent"}}}]}]})
+                    "off_caps": False}]}]})
     region_id: uuid.UUID
     period: str
     today: date
