@@ -86,6 +86,7 @@ class Run:
         self.failures: list[str] = []
         self.statuses: list[int] = []
         self.positive: dict[str, list[int]] = {}
+        self.refused: dict[str, str] = {}  # an operation's first refusal of a positive case, to show
 
     def operation(self, operation: Any, examples: int, mode: GenerationMode = GenerationMode.POSITIVE,
                   path_parameters: dict[str, Any] | None = None) -> None:
@@ -96,6 +97,9 @@ class Run:
             self.statuses.append(response.status_code)
             if mode is GenerationMode.POSITIVE:
                 self.positive.setdefault(operation.label, []).append(response.status_code)
+                if response.status_code in (400, 422):
+                    self.refused.setdefault(operation.label, f"{case.formatted_path} {case.query or ''} "
+                                                             f"{str(case.body)[:150]} -> {response.text[:300]}")
             try:
                 case.validate_response(response, checks=CHECKS, headers=self.auth)
             except FailureGroup as failed:
@@ -139,7 +143,9 @@ def test_no_server_error_and_every_answer_is_documented(stack: LocalStack, auth:
     assert operations > 40
     assert len(run.statuses) > 3 * operations  # requests were really sent
     assert run.failures == [], run.report()
-    assert run.refusing() == {}, "operations refusing most of the data their schema allows"
+    refusing = run.refusing()
+    assert refusing == {}, f"{len(refusing)} operations refuse most of the data their schema allows:\n" + "\n".join(
+        f"{label} {counts}: {run.refused.get(label, '')}" for label, counts in refusing.items())
 
 
 def _world(stack: LocalStack, auth: dict[str, str]) -> dict[str, Callable[[str], Any] | Any]:

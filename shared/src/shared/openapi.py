@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import to_jsonable_python
 
+from shared import hostile
 from shared.errors import PROBLEM_JSON
 
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -45,6 +46,16 @@ class Problem(BaseModel):
     request_id: str | None = None
     errors: list[dict[str, Any]] | None = Field(
         default=None, description="each bad field (`field`, `message`) or bad row (`row`, `column`, `reason`)")
+
+
+def given(*names: str, exactly_one: bool = False) -> dict[str, Any]:
+    """A body's rule "give at least one (or exactly one) of these fields, not null", for a model's
+    ``json_schema_extra``, so that the document says what its validator enforces::
+
+        model_config = ConfigDict(json_schema_extra={**given("item", "note"), "examples": [...]})
+    """
+    choices = [{"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in names]
+    return {"oneOf" if exactly_one else "anyOf": choices}
 
 
 def operation_id(route: APIRoute) -> str:
@@ -186,7 +197,8 @@ def install_problem_documentation(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = plain_schema_names(document_problems(restore_examples(generate(), app.routes)))
+            app.openapi_schema = hostile.declare(plain_schema_names(document_problems(
+                restore_examples(generate(), app.routes))))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ from fastapi.openapi.utils import get_openapi
 
 from gateway import policy
 from gateway.clients.services import SERVICES, Downstreams
+from shared import hostile
 from shared.errors import AppError
 from shared.openapi import METHODS, document_problems, plain_schema_names, restore_examples
 from shared.service_auth import SYSTEM_CALLER
@@ -122,8 +123,9 @@ def merge(base: dict[str, Any], documents: Mapping[str, dict[str, Any] | None]) 
     _document_callers(merged, proxied)
     merged = document_problems(merged, every_operation=PROXIED_ANSWERS,
                                applies=lambda method, path: path.startswith(proxied))
-    return plain_schema_names(document_problems(merged, every_operation=IDEMPOTENT_POST_ANSWERS,
-                              applies=lambda method, path: method == "post" and path.startswith(proxied)))
+    return hostile.declare(plain_schema_names(document_problems(
+        merged, every_operation=IDEMPOTENT_POST_ANSWERS,
+        applies=lambda method, path: method == "post" and path.startswith(proxied))))
 
 
 ROLE_NAMES = {policy.P: "province_admin (省级管理员)", policy.R: "region_admin (县区管理员)",

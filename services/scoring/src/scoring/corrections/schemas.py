@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scoring.results.schemas import NamedRow
 from shared.labels import label_of
+from shared.openapi import given
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000, description="why: kept in the period's changes")]
 
@@ -21,8 +22,9 @@ class VoidIn(BaseModel):
 
 class AdjustmentUpdate(BaseModel):
     """What changes of a bonus or deduction item; the rest stays."""
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"points": "1.5", "reason": "录入有误，更正"}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        **given("item", "points", "evidence", "approved_by"), "examples": [
+            {"points": "1.5", "reason": "录入有误，更正"}]})
     item: str | None = Field(default=None, min_length=1, max_length=64)
     points: Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2)] | None = Field(
         default=None, description="positive; the catalogue item says whether it adds or takes off")
@@ -38,7 +40,7 @@ class AdjustmentUpdate(BaseModel):
 
 
 class NegativeEventUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", json_schema_extra={**given("item", "note"), "examples": [
         {"note": "县纪委通报〔2025〕3号", "reason": "录入有误，更正"}]})
     item: str | None = Field(default=None, min_length=1, max_length=64)
     note: str | None = Field(default=None, min_length=1, max_length=2000)

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from scoring.results.schemas import NamedRow
 from shared.labels import label_of, labels_of
+from shared.openapi import given
 
 
 class RaterIn(BaseModel):
@@ -61,7 +62,7 @@ MarkIn = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
 
 
 class RatingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=given("mark", "dimensions", exactly_one=True))
     person_id: uuid.UUID
     mark: MarkIn | None = Field(default=None, description="the mark (a scheme without rating dimensions)")
     dimensions: dict[str, MarkIn] | None = Field(

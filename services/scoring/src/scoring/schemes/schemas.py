@@ -9,12 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scoring.definitions import SchemeDefinition
 from scoring.results.schemas import NamedRow
+from shared.openapi import given
 
 Mark = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
 
 
 class SchemeCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        **given("unit_id", "group", exactly_one=True), "examples": [
         {"region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
          "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
          "name": "夏村镇机关干部",
