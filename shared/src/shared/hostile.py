@@ -160,8 +160,8 @@ def _declare_decimal(choices: list[Any]) -> None:
     if len(numbers) != 1 or len(texts) != 1:
         return
     number = numbers[0]
-    low = number.get("minimum", number.get("exclusiveMinimum", -LARGEST))
-    high = number.get("maximum", number.get("exclusiveMaximum", LARGEST))
+    low = float(next((number[k] for k in ("minimum", "exclusiveMinimum") if k in number), -LARGEST))
+    high = float(next((number[k] for k in ("maximum", "exclusiveMaximum") if k in number), LARGEST))
     digits = max(len(str(int(abs(bound)))) for bound in (low, high))
     sign = "-?" if low < 0 else ""
     texts[0]["pattern"] = rf"^{sign}[0-9]{{1,{digits}}}(\.[0-9]+)?$"

@@ -165,7 +165,8 @@ def models_of(routes: Iterable[Any], *, read: bool = True, answered: bool = True
 def examples_of(model: type[BaseModel]) -> list[Any]:
     """The examples a model shows (``model_config = ConfigDict(json_schema_extra={"examples": [...]})``)."""
     extra = model.model_config.get("json_schema_extra")
-    return list(extra.get("examples", [])) if isinstance(extra, dict) else []
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    return list(examples) if isinstance(examples, list) else []
 
 
 def restore_examples(document: dict[str, Any], routes: Iterable[Any]) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
+from pydantic.config import JsonDict
+
 PeriodKind = Literal["month", "quarter", "half", "year"]
 #: The kinds, shortest first; each but the last fits a whole number of times in every longer one.
 KINDS: tuple[PeriodKind, ...] = ("month", "quarter", "half", "year")
@@ -24,7 +26,7 @@ _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|Q(\d)|H(\d))?$")
 PERIOD_PATTERN = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|[Qq][1-4]|[Hh][12])?$"
 #: For a period parameter or field: declares the pattern in the document while the handler checks it
 #: with its own message (``invalid_period``), e.g. ``Query(json_schema_extra=PERIOD_SCHEMA)``.
-PERIOD_SCHEMA = {"pattern": PERIOD_PATTERN}
+PERIOD_SCHEMA: JsonDict = {"pattern": PERIOD_PATTERN}
 FORMS = "a month like 2025-03, a quarter like 2025Q1, a half year like 2025H1 or a year like 2025"
 
 
