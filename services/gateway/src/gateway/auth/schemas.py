@@ -11,7 +11,7 @@ Scope = Literal["results:read", "inputs:write", "apportion"]
 
 
 class TokenRead(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(json_schema_extra={"examples": [
         {"access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1OjEifQ.c2lnbmF0dXJl",
          "token_type": "bearer",
          "expires_in": 1,
@@ -61,7 +61,7 @@ class UserCreate(BaseModel):
 
 class UserUpdate(BaseModel):
     """A change of an account's role or binding, or its deactivation; fields left out stay as they are."""
-    model_config = ConfigDict(json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"role": "unit_admin", "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050"}]})
     role: Role | None = None
     region_id: uuid.UUID | None = None

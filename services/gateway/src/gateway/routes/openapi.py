@@ -52,12 +52,14 @@ RETRY_AFTER_UNAVAILABLE = {"Retry-After": {
                    "(`database_unavailable`)", "required": False, "schema": {"type": "integer", "minimum": 1}}}
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
-    "description": "1 to 200 characters, unique per intended write (a UUID will do). A retry with the same key, "
-                   "caller, route and body within 24 hours gets the first answer again, marked "
+    "description": "1 to 200 printable characters, not blank (400 `idempotency_key_invalid`), unique per "
+                   "intended write (a UUID will do). A retry with the same key, caller, route and body within 24 "
+                   "hours gets the first answer again, marked "
                    "`Idempotent-Replayed: true`, and nothing is written twice; the same key with another body is "
                    "422 `idempotency_key_reused`, a retry while the first is still running 409 "
                    "`idempotency_key_in_flight`; a 5xx answer is not kept.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 200}, "example": "6f1c2b9e-0d3a-4b8e-9c51-2e7d4a1f8b30"}
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[!-~]([ -~]*[!-~])?$"},
+    "example": "6f1c2b9e-0d3a-4b8e-9c51-2e7d4a1f8b30"}
 REPLAYED = {"Idempotent-Replayed": {"description": "`true` on an answer replayed for a repeated Idempotency-Key",
                                     "required": False, "schema": {"type": "string", "pattern": "^true$"}}}
 PROXIED_ANSWERS = {504: "a service this request needs did not answer in time"}

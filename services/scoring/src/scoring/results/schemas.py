@@ -28,7 +28,7 @@ class PersonChange(NamedRow):
 
 
 class CloseRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+    model_config = ConfigDict(json_schema_extra={"examples": [
         {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
          "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
          "period": "2025Q2",
@@ -201,7 +201,7 @@ class ReviewIn(BaseModel):
 
 class ObjectionRead(NamedRow):
     """An objection; person_id (and the names) is the person whose result it is about, who filed it."""
-    model_config = ConfigDict(json_schema_extra={"examples": [
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
         {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
          "staff_no": "X-001",
          "name": "王芳",

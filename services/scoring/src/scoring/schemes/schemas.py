@@ -81,7 +81,7 @@ class VersionCreate(BaseModel):
 
 
 class SchemeRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+    model_config = ConfigDict(json_schema_extra={"examples": [
         {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
          "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
          "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
@@ -202,7 +202,7 @@ class AdjustmentCreate(BaseModel):
 
 class AdjustmentRead(NamedRow):
     """person_id (and the names): the person the item is about."""
-    model_config = ConfigDict(json_schema_extra={"examples": [
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
         {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
          "staff_no": "X-001",
          "name": "王芳",
