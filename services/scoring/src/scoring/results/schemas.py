@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.labels import label_of
+from shared.openapi import examples_of
 
 
 class NamedRow(BaseModel):
@@ -101,34 +102,7 @@ class ResultRead(NamedRow):
 
 class ResultPage(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"close": {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-                   "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
-                   "period": "2025Q2",
-                   "version": 1,
-                   "scheme_version": 1,
-                   "input_digest": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                   "result_digest": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
-                   "people": 1,
-                   "summary": {},
-                   "reason": "录入有误，更正",
-                   "created_at": "2025-07-01T09:30:00Z",
-                   "created_by": "admin",
-                   "published_at": "2025-07-01T09:30:00Z",
-                   "published_by": "admin",
-                   "unchanged": False,
-                   "changes": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                                "staff_no": "X-001",
-                                "name": "王芳",
-                                "unit_name": "夏村镇",
-                                "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-                                "section_name": "党政办",
-                                "score": ["86.50"],
-                                "grade": ["good"]}],
-                   "stale": False,
-                   "changed_since": 1,
-                   "inputs_changed_at": "2025-07-01T09:30:00Z",
-                   "records_changed_since": 1,
-                   "records_changed_at": "2025-07-01T09:30:00Z"},
+        {"close": examples_of(CloseRead)[0],
          "items": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
                     "staff_no": "X-001",
                     "name": "王芳",

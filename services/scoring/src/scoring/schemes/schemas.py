@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scoring.definitions import SchemeDefinition
 from scoring.results.schemas import NamedRow
-from shared.openapi import given
+from shared.openapi import examples_of, given
 
 Mark = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
 
@@ -127,38 +127,7 @@ class SchemeRead(BaseModel):
 
 class SchemePage(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"items": [{"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-                    "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
-                    "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
-                    "group": None,
-                    "lead_unit_id": None,
-                    "staff_category": "staff",
-                    "name": "夏村镇机关干部",
-                    "created_at": "2025-07-01T09:30:00Z",
-                    "created_by": "admin",
-                    "version": 1,
-                    "version_created_at": "2025-07-01T09:30:00Z",
-                    "definition": {"indicators": [{"code": "de", "name": "德", "weight": "0.3"},
-                                                  {"code": "ji", "name": "绩", "weight": "0.7"}],
-                                   "raters": {"share": "0.2",
-                                              "groups": {"leadership": "0.4",
-                                                         "middle": "0.3",
-                                                         "staff": "0.2",
-                                                         "non_staff": "0.1"}},
-                                   "adjustments": {"items": {"honour": {"name": "荣誉",
-                                                                        "direction": "bonus",
-                                                                        "max_points": "3"}},
-                                                   "bonus_total": "4",
-                                                   "deduction_total": "10"},
-                                   "negative_items": {"discipline": {"name": "违反工作纪律",
-                                                                     "effect": "cap",
-                                                                     "grade": "average"}},
-                                   "grades": {"caps": [{"grade": "good", "max_share": "0.4"}],
-                                              "default": "fairly_good"},
-                                   "thresholds": [{"grade": "poor", "below": "60"}]},
-                    "state": "approved",
-                    "state_at": "2025-07-01T09:30:00Z"}],
-         "total": 1}]})
+        {"items": examples_of(SchemeRead), "total": 1}]})
     items: list[SchemeRead]
     total: int
 
