@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 
 from shared import idempotency
@@ -28,6 +28,8 @@ ExtraLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 class ServiceVersion(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"service": "scoring", "version": "1.0.0", "schema_revision": ["d0e1k0000020"]}]})
     service: str
     version: str
     schema_revision: list[str]
@@ -102,6 +104,7 @@ def create_service_app(
     @meta.get("/version", response_model=ServiceVersion, name=f"{service}_version",
               summary="Code version and the schema revision the database is at")
     async def service_version(request: Request) -> ServiceVersion:
+        """The scoring service's code version and the revision its database schema is at."""
         async with request.app.state.engine.connect() as connection:
             rows = await connection.execute(text(f'SELECT version_num FROM "{schema}".alembic_version'))  # noqa: S608
             revisions = sorted(row[0] for row in rows)

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -138,11 +138,22 @@ class RegionEventPage(BaseModel):
 
 
 class EventPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"events": [{"id": 1,
+                     "kind": "result_published",
+                     "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                     "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                     "at": "2025-07-01T09:30:00Z",
+                     "payload": {},
+                     "link": "/api/v1/scoring/rounds/498b5b19-83b1-5f5d-b4dd-95a6acdcfa46"}],
+         "last": 1}]})
     events: list[EventRead]
     last: int = Field(description="the position after the events returned (the next `after`)")
 
 
 class EventCount(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"count": 1, "last": 1}]})
     count: int = Field(description="events of the caller's feed after `after`")
     last: int = Field(description="the position of the caller's newest event (0: none)")
 
@@ -206,6 +217,10 @@ def events_router(prefix: str, table: Table, audience: Audience, derive: Derive,
     async def read_feed(session: SessionDep, request: Request, caller: CallerDep,
                         after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50) -> EventPage:
+        """The caller's scoring events (round opened, deadline near, result published, objection decided, stage
+        moved) after a position, oldest first, addressed to them or to their units. Returns a page of events
+        and the position to continue from.
+        """
         person_id, unit_ids = await prepare(session, request, caller)
         page = await feed(session, table, person_id=person_id, unit_ids=unit_ids, after=after, limit=limit)
         return EventPage(events=[present(e, caller) for e in page.events], last=page.last)
@@ -214,6 +229,9 @@ def events_router(prefix: str, table: Table, audience: Audience, derive: Derive,
                 summary="How many of my events follow a position, and my newest event's position")
     async def count_feed(session: SessionDep, request: Request, caller: CallerDep,
                          after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> EventCount:
+        """How many of the caller's scoring events follow a position, and the position of the newest, for a
+        badge without reading the events.
+        """
         person_id, unit_ids = await prepare(session, request, caller)
         return await count(session, table, person_id=person_id, unit_ids=unit_ids, after=after)
 

@@ -82,8 +82,10 @@ async def proxy(request: Request, service: str) -> Response:
     settings = request.app.state.settings
     body = await request.body()  # its size and pace are limited by gateway.guard
     key = request.headers.get("idempotency-key")
-    if key and request.method == "POST" and rule.replayable:
-        if not 1 <= len(key) <= 200:
+    # An empty key (blank, or only spaces, which HTTP may strip) is refused too: sent on unchecked, the
+    # service would take it for a key and replay another route's answer under it.
+    if key is not None and request.method == "POST" and rule.replayable:
+        if not key.strip() or len(key) > 200:
             raise BadRequest("an Idempotency-Key is 1 to 200 characters", code="idempotency_key_invalid")
 
         async def send() -> Response:

@@ -49,11 +49,14 @@ class WebhookCreate(BaseModel):
         return sorted(set(value))
 
 
+WEBHOOK_EXAMPLE = {
+    "id": "6f1c2f4e-8a51-4c1e-9b7e-1d2f3a4b5c6d", "region_id": "0b7e3c52-3f0a-4f7c-8d2e-5a6b7c8d9e0f",
+    "url": URL_EXAMPLE, "kinds": ["allocation_published", "result_published"], "description": "省级干部信息系统",
+    "created_by": "user:2d1f…", "created_at": "2026-12-06T08:00:00Z"}
+
+
 class WebhookRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
-        "id": "6f1c2f4e-8a51-4c1e-9b7e-1d2f3a4b5c6d", "region_id": "0b7e3c52-3f0a-4f7c-8d2e-5a6b7c8d9e0f",
-        "url": URL_EXAMPLE, "kinds": ["allocation_published", "result_published"], "description": "省级干部信息系统",
-        "created_by": "user:2d1f…", "created_at": "2026-12-06T08:00:00Z"}]})
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [WEBHOOK_EXAMPLE]})
 
     id: uuid.UUID
     region_id: uuid.UUID
@@ -65,6 +68,9 @@ class WebhookRead(BaseModel):
 
 
 class WebhookCreated(WebhookRead):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        **WEBHOOK_EXAMPLE, "secret": "whsec_3q2+7w…"}]})
+
     secret: str = Field(description="shown once: the key of each delivery's HMAC-SHA256 `Kaohe-Signature`")
 
 
