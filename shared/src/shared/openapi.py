@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import PROBLEM_JSON
+from shared.openapi_inputs import declare_accepted_input
 
 PROBLEM_REF = "#/components/schemas/Problem"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -118,7 +119,7 @@ def install_problem_documentation(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = plain_schema_names(document_problems(generate()))
+            app.openapi_schema = plain_schema_names(document_problems(declare_accepted_input(generate())))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -20,6 +20,10 @@ _MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|Q(\d)|H(\d))?$")
 FORMS = "a month like 2025-03, a quarter like 2025Q1, a half year like 2025H1 or a year like 2025"
+#: The periods ``parse_period`` reads, as a regular expression for OpenAPI documents (a year 2000-2100).
+PERIOD_PATTERN = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|[Qq][1-4]|[Hh][12])?$"
+#: A day of the years 2000-2100 (with ``format: date``, which rules out 30 February).
+DAY_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
 @dataclass(frozen=True)
