@@ -137,8 +137,13 @@ async def todo(session: AsyncSession, person_id: uuid.UUID | None, day: date, zo
 
 
 @router.get("/todo", response_model=RecordsTodo,
-            summary="The caller's own to-do: this quarter's missing weekly records and monthly reports, open tasks")
+            summary="My to-do in records")
 async def records_todo(session: SessionDep, caller: CallerDep, settings: SettingsDep, day: TodayDep) -> RecordsTodo:
+    """The caller's own to-do for the current quarter: the weeks without a weekly record, the months without a monthly
+    report (each while the person was on the roster) and their open tasks. An administrator without a person of
+    their own gets empty lists.
+
+    Callers: every signed-in role."""
     person_id = None
     if caller.person_id:
         try:

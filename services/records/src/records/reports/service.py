@@ -33,7 +33,8 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 class MonthlyReportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     person_id: uuid.UUID
-    month: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2025-03"])
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2025-03"], description="the month (not one to come)",
+                       json_schema_extra={"pattern": r"^20[0-9]{2}-(0[1-9]|1[0-2])$"})
     content: str = Field(min_length=1, max_length=50_000)
     achievements: str | None = Field(default=None, max_length=20_000, description="declared by the 25th (Xiacun)")
 

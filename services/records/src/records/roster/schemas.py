@@ -135,7 +135,11 @@ class PersonCreate(PlacementIn):
 class PersonMoveIn(BaseModel):
     """A roster change: transfer to another unit/section/category from ``on``, or leave."""
 
-    model_config = ConfigDict(extra="forbid")
+    # a move names the unit moved to; a leave need not
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"required": ["leave"], "properties": {"leave": {"const": True}}},
+        {"required": ["unit_id"], "properties": {"unit_id": {"type": "string", "format": "uuid"}}},
+    ]})
     on: date = Field(description="first day in the new placement, or first day gone")
     leave: bool = False
     unit_id: uuid.UUID | None = None

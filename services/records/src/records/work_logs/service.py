@@ -29,7 +29,9 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 class WorkLogCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     person_id: uuid.UUID
-    week: str = Field(pattern=r"^\d{4}-W\d{2}$", examples=["2025-W03"], description="ISO week")
+    week: str = Field(pattern=r"^\d{4}-W\d{2}$", examples=["2025-W03"],
+                      description="ISO week (not one to come), e.g. 2025-W03",
+                      json_schema_extra={"pattern": r"^20[0-9]{2}-W(0[1-9]|[1-4][0-9]|5[0-3])$"})
     content: str = Field(min_length=1, max_length=20_000)
 
 
