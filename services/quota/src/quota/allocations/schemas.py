@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quota.domain.apportion import METHOD_NAMES
 from shared.labels import label_of
 
 Ratio = Annotated[Decimal, Field(ge=0, le=1, description="a decimal string, e.g. \"0.22\"")]
@@ -57,7 +58,8 @@ class PolicyIn(BaseModel):
         default=None, description="designated slots from grades and commendations; not with designated_rules")
     tilt_kinds: list[UnitKind] = Field(default=["township"])
     comparison_kinds: list[UnitKind] = Field(default=["department", "street"])
-    tilt_method: str = Field(default="hamilton", description="apportionment method sharing tilt slots by points")
+    tilt_method: str = Field(default="hamilton", description="apportionment method sharing tilt slots by points",
+                             json_schema_extra={"enum": [*METHOD_NAMES]})
     leftover: Literal["largest_remainder", "keep"] = "largest_remainder"
     honour_points: dict[HonourLevel, Annotated[Decimal, Field(ge=0, le=1000)]] = Field(
         default_factory=dict,

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quota.domain.apportion import METHOD_NAMES
+
 
 class ApportionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
@@ -9,7 +11,8 @@ class ApportionRequest(BaseModel):
          "min_seats": 1}]})
 
     method: str = Field(description="hamilton, jefferson, webster, huntington_hill, adams, dean; "
-                                    "aliases largest_remainder, dhondt, sainte_lague")
+                                    "aliases largest_remainder, dhondt, sainte_lague",
+                        json_schema_extra={"enum": [*METHOD_NAMES]})
     seats: int = Field(ge=0, description="whole seats to share")
     populations: dict[str, int] = Field(description="unit id -> population (headcount), at least 0")
     min_seats: int | dict[str, int] | None = Field(
