@@ -91,15 +91,23 @@ def create_service_app(
     meta = APIRouter(prefix=f"/api/v1/{service}", tags=["meta"])
 
     @meta.get("/version", response_model=ServiceVersion, name=f"{service}_version",
-              summary="Code version and the schema revision the database is at")
+              summary="Service version")
     async def service_version(request: Request) -> ServiceVersion:
+        """The service's code version and the database schema revision it is at, to check after a deployment that code
+        and database match.
+
+        Callers: every signed-in role."""
         async with request.app.state.engine.connect() as connection:
             rows = await connection.execute(text(f'SELECT version_num FROM "{schema}".alembic_version'))  # noqa: S608
             revisions = sorted(row[0] for row in rows)
         return ServiceVersion(service=service, version=version, schema_revision=revisions)
 
-    @meta.get("/whoami", summary="The caller as this service sees it (cheap, touches nothing)")
+    @meta.get("/whoami", summary="Who am I to this service")
     async def whoami(caller: CallerDep) -> dict[str, object]:
+        """The caller as this service sees it (subject, kind and roles), to check a token or API key end to end. Cheap:
+        touches no data.
+
+        Callers: every signed-in role; API keys with any scope."""
         return {"service": service, "subject": caller.subject, "kind": caller.kind, "roles": list(caller.roles)}
 
     app.include_router(meta)

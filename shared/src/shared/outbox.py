@@ -177,18 +177,28 @@ def events_router(prefix: str, table: Table, audience: Audience, derive: Derive,
         return person_id, unit_ids
 
     @router.get("/events", response_model=EventPage, name=f"read_{service}_events",
-                summary="My events after a position, oldest first: to me, and to my units")
+                summary="My events")
     async def read_feed(session: SessionDep, request: Request, caller: CallerDep,
                         after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50) -> EventPage:
+        """The caller's own event feed, oldest first: events addressed to them and to their units (a comment on my
+        weekly record, a task assigned to me, a task of mine overdue, a result published, …), after the position
+        `after` (0: from the start). Poll with the answer's `last` as the next `after`. No ids are taken from the
+        request, so there is nobody else's feed to ask for.
+
+        Callers: every signed-in role."""
         person_id, unit_ids = await prepare(session, request, caller)
         page = await feed(session, table, person_id=person_id, unit_ids=unit_ids, after=after, limit=limit)
         return EventPage(events=[present(e, caller) for e in page.events], last=page.last)
 
     @router.get("/events/count", response_model=EventCount, name=f"count_{service}_events",
-                summary="How many of my events follow a position, and my newest event's position")
+                summary="Count my new events")
     async def count_feed(session: SessionDep, request: Request, caller: CallerDep,
                          after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> EventCount:
+        """How many of the caller's events follow the position `after`, and the position of their newest event: a badge
+        for an unread count without reading the feed.
+
+        Callers: every signed-in role."""
         person_id, unit_ids = await prepare(session, request, caller)
         return await count(session, table, person_id=person_id, unit_ids=unit_ids, after=after)
 
