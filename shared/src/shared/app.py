@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 
 from shared import idempotency
@@ -27,6 +27,9 @@ ExtraLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 class ServiceVersion(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"service": "records", "version": "0.1.0", "schema_revision": ["d1e0a0000001"]}]})
+
     service: str
     version: str
     schema_revision: list[str]

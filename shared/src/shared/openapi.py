@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, get_args
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -113,13 +113,48 @@ def plain_schema_names(document: dict[str, Any]) -> dict[str, Any]:
     return renamed
 
 
+def _models(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for argument in get_args(annotation):
+        yield from _models(argument)
+
+
+def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)  # FastAPI keeps an included router whole
+        if included is not None:
+            yield from _api_routes(included.routes)
+
+
+def restore_examples(document: dict[str, Any], app: FastAPI) -> dict[str, Any]:
+    """``document`` with the body models' examples as the models give them: FastAPI writes its document
+    without null values, so an example's ``"active_to": null`` would go missing and the example would
+    no longer be valid for its own schema."""
+    given: dict[str, list[Any]] = {}
+    for route in _api_routes(app.routes):
+        bodies = [param.field_info.annotation for param in route.dependant.body_params]
+        for model in (m for annotation in (*bodies, route.response_model) for m in _models(annotation)):
+            extra = model.model_config.get("json_schema_extra")
+            examples = extra.get("examples") if isinstance(extra, dict) else None
+            if isinstance(examples, list):
+                given.setdefault(model.__name__, examples)
+    for schema in document.get("components", {}).get("schemas", {}).values():
+        if "examples" in schema and schema.get("title") in given:
+            schema["examples"] = copy.deepcopy(given[schema["title"]])
+    return document
+
+
 def install_problem_documentation(app: FastAPI) -> None:
     """Serve ``app``'s own OpenAPI document with its error answers as problem+json."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = plain_schema_names(document_problems(declare_accepted_input(generate())))
+            document = declare_accepted_input(restore_examples(generate(), app))
+            app.openapi_schema = plain_schema_names(document_problems(document))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

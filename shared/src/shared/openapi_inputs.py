@@ -7,7 +7,9 @@ so that generated clients and Schemathesis send what the API accepts.
 - Numbers (``shared.hostile``): less than 1e15 in size. Declared as bounds where a number has none.
 - Decimals: pydantic documents a ``Decimal`` as ``number`` or ``string`` and says nothing of the string.
   The string is declared as plain digits within the number's own bounds and with at most two decimal
-  places (a form every such field accepts; the number form says the bounds exactly).
+  places (a form every such field accepts; the number form says the bounds exactly). A field that
+  keeps fewer or more places says so with ``json_schema_extra={"multipleOf": 0.01}``, which is moved
+  onto the number form.
 
 Only schemas a request reaches are changed; a schema only ever answered with is left as it is.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from shared.hostile import LARGEST, is_name_field
@@ -23,30 +26,30 @@ from shared.hostile import LARGEST, is_name_field
 NO_CONTROL = "^[^\\x00-\\x1f\\x7f]*$"
 NO_CONTROL_BUT_LAYOUT = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
 DECIMAL_PLACES = 2
-_FRACTION = f"(\\.[0-9]{{1,{DECIMAL_PLACES}}})?"
-_ANY_DECIMAL = f"^-?(0|[1-9][0-9]{{0,14}}){_FRACTION}$"
 _REF = "#/components/schemas/"
 
 
-def decimal_pattern(number: dict[str, Any]) -> str:
+def decimal_pattern(number: dict[str, Any], places: int = DECIMAL_PLACES) -> str:
     """Digits that a ``Decimal`` within ``number``'s bounds accepts when written as a string: a subset
-    of those bounds (whole powers of ten), so every string it matches is accepted."""
+    of those bounds (whole powers of ten) with at most ``places`` decimals, so every string it matches
+    is accepted."""
+    fraction = f"(\\.[0-9]{{1,{places}}})?" if places else ""
     low = number.get("minimum", number.get("exclusiveMinimum"))
     high = number.get("maximum", number.get("exclusiveMaximum"))
     low = -LARGEST if low is None else low
     high = LARGEST if high is None else high
     positive = ("exclusiveMinimum" in number and low >= 0) or low > 0
     if low >= 1 or high < 1:
-        return _ANY_DECIMAL
+        return f"^-?(0|[1-9][0-9]{{0,14}}){fraction}$"
     magnitude = high if low >= 0 else min(high, -low)
     if magnitude < 1:
-        return _ANY_DECIMAL
+        return f"^-?(0|[1-9][0-9]{{0,14}}){fraction}$"
     digits = min(15, math.floor(math.log10(magnitude)))  # every value below 10**digits is within bounds
     sign = "-?" if low < 0 else ""
     if positive:
-        whole = f"[1-9][0-9]{{0,{digits - 1}}}{_FRACTION}" if digits else f"0\\.[0-9]{{0,{DECIMAL_PLACES - 1}}}[1-9]"
+        whole = f"[1-9][0-9]{{0,{digits - 1}}}{fraction}" if digits else f"0\\.[0-9]{{0,{places - 1}}}[1-9]"
     else:
-        whole = (f"(0|[1-9][0-9]{{0,{digits - 1}}})" if digits else "0") + _FRACTION
+        whole = (f"(0|[1-9][0-9]{{0,{digits - 1}}})" if digits else "0") + fraction
     return f"^{sign}{whole}$"
 
 
@@ -70,9 +73,13 @@ def _declare(document: dict[str, Any], schema: Any, *, strict: bool, seen: set[s
     kinds = {branch.get("type") for branch in branches if isinstance(branch, dict)}
     if {"number", "string"} <= kinds:
         number = next(b for b in branches if b.get("type") == "number")
+        places = DECIMAL_PLACES
+        if "multipleOf" in schema:  # a Decimal's places, declared on the field: the number's alone
+            number["multipleOf"] = schema.pop("multipleOf")
+            places = max(0, -Decimal(str(number["multipleOf"])).as_tuple().exponent)  # type: ignore[operator]
         for branch in branches:
             if branch.get("type") == "string" and "pattern" not in branch:
-                branch["pattern"] = decimal_pattern(number)
+                branch["pattern"] = decimal_pattern(number, places)
     for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
         for branch in schema.get(key, []):
             _declare(document, branch, strict=strict, seen=seen)

@@ -20,7 +20,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -112,12 +113,24 @@ class EventRead(BaseModel):
     link: str = Field(description="the route to open")
 
 
+_EVENT: JsonDict = {
+    "id": 1042, "kind": "comment_added", "person_id": "3b8d2f6e-7a1c-4d9e-b5f2-6c0a1e8d4b77", "unit_id": None,
+    "at": "2025-04-15T10:02:00+08:00",
+    "payload": {"target_kind": "work_log", "target_id": "c4f1e8a2-6d3b-4f9a-8e2c-1b7d5a9f3e60", "period": "2025-W15",
+                "mark": "92.5"},
+    "link": "/api/v1/records/comments/work_log/c4f1e8a2-6d3b-4f9a-8e2c-1b7d5a9f3e60"}
+
+
 class EventPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"events": [_EVENT], "last": 1042}]})
+
     events: list[EventRead]
     last: int = Field(description="the position after the events returned (the next `after`)")
 
 
 class EventCount(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 3, "last": 1042}]})
+
     count: int = Field(description="events of the caller's feed after `after`")
     last: int = Field(description="the position of the caller's newest event (0: none)")
 
