@@ -14,10 +14,11 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import examples as ex
 from records import scope
 from records.config import SettingsDep
 from records.roster.models import Assignment, Person, Section
@@ -60,6 +61,7 @@ class OverdueTask(BaseModel):
 
 
 class UnitOutstanding(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.OUTSTANDING))
     unit_id: uuid.UUID
     unit_name: str
     on: date

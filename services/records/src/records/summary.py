@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import examples as ex
 from records import scope
 from records.attendance.models import STATUSES
 from records.config import SettingsDep
@@ -72,6 +73,7 @@ class PersonSummary(BaseModel):
 
 
 class PeriodSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.SUMMARY))
     period: str
     unit_ids: list[uuid.UUID]
     people: list[PersonSummary]

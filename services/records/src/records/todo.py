@@ -15,10 +15,11 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import examples as ex
 from records.config import SettingsDep
 from shared.db import SessionDep
 from shared.periods import Period, of_kind
@@ -58,6 +59,7 @@ class TaskOpen(BaseModel):
 
 
 class RecordsTodo(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.TODO))
     person_id: uuid.UUID | None = Field(description="the caller's person; null: the account is no person's, "
                                                     "and everything below is empty")
     today: date

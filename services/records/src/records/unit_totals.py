@@ -8,9 +8,10 @@ import uuid
 
 import orjson
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from records import examples as ex
 from records import scope
 from records.config import SettingsDep
 from records.roster.models import Unit
@@ -35,6 +36,7 @@ class UnitTotals(BaseModel):
 
 
 class RegionTotals(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.REGION_TOTALS))
     period: str
     units: list[UnitTotals]
 

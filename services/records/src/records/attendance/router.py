@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from records import examples as ex
 from records.attendance import history, service
 from records.attendance.importer import (
     STATUS_WORDS,
@@ -50,7 +51,7 @@ class AttendanceRowIn(BaseModel):
 
 
 class AttendanceBulkIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.ATTENDANCE_BULK))
     rows: list[AttendanceRowIn] = Field(min_length=1, max_length=50_000)
     reason: str | None = Field(default=None, max_length=500,
                                description="why recorded days are changed: required when the call changes one")
@@ -68,6 +69,7 @@ class AttendanceRead(BaseModel):
 
 
 class AttendancePage(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.ATTENDANCE, limit=500)))
     items: list[AttendanceRead]
     total: int
     limit: int
@@ -92,6 +94,7 @@ class AttendanceChangeRead(BaseModel):
 
 
 class AttendanceChangePage(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.ATTENDANCE_CHANGE, limit=500)))
     items: list[AttendanceChangeRead]
     total: int
     limit: int

@@ -8,9 +8,10 @@ from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from records import examples as ex
 from records import scope
 from records.changes import history
 from records.changes.latest import LatestWrites, latest_writes
@@ -33,6 +34,7 @@ Kind = Literal["work_log", "monthly_report", "comment", "task"]
 
 
 class RecordChangeRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.RECORD_CHANGE))
     id: int
     kind: str = Field(description="work_log, monthly_report, comment (a leader's comment and mark) or task")
     kind_label: ClassVar[Any] = label_of("record_kind", "kind")
@@ -51,6 +53,7 @@ class RecordChangeRead(BaseModel):
 
 
 class RecordChangePage(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.RECORD_CHANGE, limit=500)))
     items: list[RecordChangeRead]
     total: int
     limit: int

@@ -15,11 +15,12 @@ from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from records import examples as ex
 from records import scope
 from records.errors import UnitNotFound
 from records.roster.models import Assignment, Person, Section, Unit
@@ -45,6 +46,7 @@ class PersonHit(BaseModel):
 
 
 class PersonSearchPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.SEARCH))
     items: list[PersonHit]
     limit: int
     next: str | None = Field(description="pass as `after` for the next page; null on the last page")

@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from records import examples as ex
 from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, settled
 from records.attendance.service import refused_file
 from records.config import SettingsDep
@@ -28,6 +29,7 @@ router = APIRouter(prefix="/api/v1/records/tasks", tags=["tasks"])
 
 
 class TaskPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.TASK)))
     items: list[TaskRead]
     total: int
     limit: int

@@ -6,8 +6,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
+from records import examples as ex
 from records.config import SettingsDep
 from records.roster.router import PeriodDep
 from records.work_logs import service
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/api/v1/records/work-logs", tags=["weekly records"])
 
 
 class WorkLogPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.WORK_LOG)))
     items: list[WorkLogRead]
     total: int
     limit: int
