@@ -30,27 +30,33 @@ _REF = "#/components/schemas/"
 
 
 def decimal_pattern(number: dict[str, Any], places: int = DECIMAL_PLACES) -> str:
-    """Digits that a ``Decimal`` within ``number``'s bounds accepts when written as a string: a subset
-    of those bounds (whole powers of ten) with at most ``places`` decimals, so every string it matches
-    is accepted."""
+    """Digits that a ``Decimal`` within ``number``'s bounds accepts when written as a string, with at
+    most ``places`` decimals: a subset of the bounds (every string it matches is accepted) that keeps
+    their round numbers (0 to 1 takes "0", "0.25" and "1"; 0 to 1000 takes "999.99" and "1000")."""
     fraction = f"(\\.[0-9]{{1,{places}}})?" if places else ""
     low = number.get("minimum", number.get("exclusiveMinimum"))
     high = number.get("maximum", number.get("exclusiveMaximum"))
     low = -LARGEST if low is None else low
     high = LARGEST if high is None else high
     positive = ("exclusiveMinimum" in number and low >= 0) or low > 0
-    if low >= 1 or high < 1:
-        return f"^-?(0|[1-9][0-9]{{0,14}}){fraction}$"
     magnitude = high if low >= 0 else min(high, -low)
-    if magnitude < 1:
+    if low >= 1 or magnitude < 1:
         return f"^-?(0|[1-9][0-9]{{0,14}}){fraction}$"
-    digits = min(15, math.floor(math.log10(magnitude)))  # every value below 10**digits is within bounds
-    sign = "-?" if low < 0 else ""
-    if positive:
-        whole = f"[1-9][0-9]{{0,{digits - 1}}}{fraction}" if digits else f"0\\.[0-9]{{0,{places - 1}}}[1-9]"
+    digits = min(15, math.floor(math.log10(magnitude)))  # every whole part of fewer digits is within bounds
+    lead = int(str(int(magnitude))[0]) if digits < 15 else 1
+    if not positive:
+        whole = [f"0{fraction}"]
+    elif places:
+        whole = [f"0\\.[0-9]{{0,{places - 1}}}[1-9]"]
     else:
-        whole = (f"(0|[1-9][0-9]{{0,{digits - 1}}})" if digits else "0") + fraction
-    return f"^{sign}{whole}$"
+        whole = []
+    if digits:
+        whole.append(f"[1-9][0-9]{{0,{digits - 1}}}{fraction}")
+    if lead > 1:
+        whole.append(f"[1-{lead - 1}][0-9]{{{digits}}}{fraction}")
+    if low >= 0 and "maximum" in number and high == int(high):
+        whole.append(f"{int(high)}" + (f"(\\.0{{1,{places}}})?" if places else ""))
+    return "^" + ("-?" if low < 0 else "") + "(" + "|".join(whole) + ")$"
 
 
 def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
