@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
+from quota import examples as ex
 from quota.allocations import exports, publications, service
 from quota.allocations.schemas import (
     AllocationResultRead,
@@ -34,6 +35,7 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="evaluation year, e.g. 
 
 
 class RunPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.RUN_PAGE))
     items: list[RunSummary]
     total: int
     limit: int
