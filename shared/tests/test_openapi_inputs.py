@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.hostile import problems
-from shared.openapi_inputs import NO_CONTROL, NO_CONTROL_BUT_LAYOUT, decimal_pattern
+from shared.openapi_inputs import NO_CONTROL, NO_CONTROL_BUT_LAYOUT, PATH_SEGMENT, decimal_pattern
 from shared.periods import DAY_PATTERN, PERIOD_PATTERN, parse_period
 
 BOUNDS = [{"minimum": 0, "maximum": 1}, {"exclusiveMinimum": 0, "maximum": 1000}, {"minimum": 0, "maximum": 100},
@@ -73,3 +73,10 @@ def test_the_text_patterns_are_the_gateway_rules(text: str, strict: bool) -> Non
 
 def test_a_name_ending_in_a_new_line_is_not_declared() -> None:
     assert ecma(NO_CONTROL).match("张伟\n") is None
+
+
+@pytest.mark.parametrize(("segment", "declared"), [("乡镇", True), ("G", True), (".a", True), ("...", True),
+                                                   (".", False), ("..", False), ("a/b", False), ("a\\b", False),
+                                                   ("%2E", False), ("\t", False), ("", False)])
+def test_a_path_segment_is_declared_as_the_gateway_takes_it(segment: str, declared: bool) -> None:
+    assert (ecma(PATH_SEGMENT).match(segment) is not None) == declared

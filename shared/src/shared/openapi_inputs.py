@@ -26,6 +26,11 @@ from shared.hostile import LARGEST, is_name_field
 NO_CONTROL = "^[^\\x00-\\x1f\\x7f]*$"
 NO_CONTROL_BUT_LAYOUT = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
 DECIMAL_PLACES = 2
+# A path segment the gateway takes as it is: no control character, "/", "\\" or "%" (an encoded "." or "/"
+# is refused), and not "." or "..".
+_NOT_IN_SEGMENT = r"\x00-\x1f\x7f/\\%"
+_REST = f"[^{_NOT_IN_SEGMENT}]"
+PATH_SEGMENT = rf"^([^.{_NOT_IN_SEGMENT}]{_REST}*|\.[^.{_NOT_IN_SEGMENT}]{_REST}*|\.\.{_REST}+)$"
 _REF = "#/components/schemas/"
 
 

@@ -28,6 +28,7 @@ from records.summary_statement import parameters as statement_parameters
 from records.work_logs.service import LOCAL
 from shared.db import SessionDep
 from shared.errors import NotFound, Unprocessable
+from shared.openapi_inputs import PATH_SEGMENT
 from shared.periods import DEFAULT_MIN_SHARE, Period, min_days
 from shared.service_auth import CallerDep
 
@@ -128,6 +129,8 @@ LeaveInYear = Annotated[bool, Query(description="count each person's leave in th
 
 
 _ONE_FIELD = "|".join(FIELDS)
+GroupPath = Annotated[str, Path(max_length=64, description="the evaluation group, e.g. 乡镇",
+                                json_schema_extra={"pattern": PATH_SEGMENT})]
 
 
 def fields_query(fields: Annotated[str | None, Query(
@@ -188,7 +191,7 @@ async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
 
 @router.get("/regions/{region_id}/groups/{group}/summary", response_model=PeriodSummary,
             summary="Period summary of an evaluation group")
-async def group_summary(region_id: uuid.UUID, group: Annotated[str, Path(max_length=64)], period: PeriodDep,
+async def group_summary(region_id: uuid.UUID, group: GroupPath, period: PeriodDep,
                         session: SessionDep, caller: CallerDep, fields: FieldsDep, deadlines: DeadlinesDep,
                         settings: SettingsDep, leave_in_year: LeaveInYear = True,
                         order: Order = "staff_no") -> Response:
