@@ -26,9 +26,31 @@ app = typer.Typer(help="kaohe (考核): run and operate the evaluation backend."
 
 
 @app.command()
-def run() -> None:
+def run(access_log: Annotated[bool, typer.Option(
+        "--access-log", help="one line per request on this console (default: a file, named at start)")] = False,
+        ) -> None:
     """Start the whole stack: database (embedded unless configured), migrations, four services."""
-    raise typer.Exit(stack.run(StackSettings(), say=lambda line: typer.echo(line)))
+    settings = StackSettings()
+    if access_log:
+        settings.access_log = "console"
+    raise typer.Exit(stack.run(settings, say=lambda line: typer.echo(line)))
+
+
+@app.command()
+def settings(write: Annotated[bool, typer.Option("--write", help="rewrite the files that differ")] = False) -> None:
+    """Check (or --write) deploy/env.example and the README's settings table against the settings classes."""
+    from kaohe import settings_doc
+
+    changed = settings_doc.write() if write else settings_doc.stale()
+    names = ", ".join(str(path.relative_to(settings_doc.ROOT)) for path in changed)
+    if write:
+        typer.echo(f"Rewrote {names}." if changed else "Every settings document was up to date.")
+    elif changed:
+        typer.echo(f"{names} differ from the settings classes; run `kaohe settings --write` (or `make settings`).",
+                   err=True)
+        raise typer.Exit(1)
+    else:
+        typer.echo("deploy/env.example and the README's settings table match the settings classes.")
 
 
 @app.command()

@@ -126,6 +126,8 @@ def plan(settings: StackSettings, urls: dict[str, str], *, embedded: bool = Fals
         "KAOHE_QUOTA_PORT": str(settings.quota_port),
         "KAOHE_SERVICE_SECRET": service_secret(settings),
         "KAOHE_LOG_LEVEL": settings.log_level,
+        "KAOHE_LOG_FORMAT": settings.log_format,
+        "KAOHE_ACCESS_LOG": settings.access_log_target,
         "RECORDS_DATABASE_URL": urls["records"],
         "SCORING_DATABASE_URL": urls["scoring"],
         "QUOTA_DATABASE_URL": urls["quota"],
@@ -233,10 +235,17 @@ def banner(settings: StackSettings, gateway_url: str, database: Database, env: d
         f"  services      records :{settings.records_port}  scoring :{settings.scoring_port}"
         f"  quota :{settings.quota_port}  (gateway-only)",
         f"  database      {database.description}",
+        f"  access log    {access_log_place(env['KAOHE_ACCESS_LOG'])}",
         *sign_in,
         "  Ctrl-C stops every process and the database.",
         "",
     ])
+
+
+def access_log_place(target: str) -> str:
+    if target == "console":
+        return "on this console"
+    return "off" if target == "off" else f"{target}  (one JSON line per request; `kaohe run --access-log`: here)"
 
 
 def run(settings: StackSettings, say: Say = print) -> int:

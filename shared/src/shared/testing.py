@@ -179,6 +179,8 @@ def build_gateway_app(transports: dict[str, httpx.AsyncBaseTransport], *, databa
         "KAOHE_ADMIN_PASSWORD": TEST_ADMIN[1], "argon2_memory_kib": 256, "argon2_time_cost": 1,
         "failure_delay_seconds": 0, "rate_limit": "100000/minute", "sign_in_rate_limit": "100000/minute",
         "metrics_token": TEST_METRICS_TOKEN,
+        # no background webhook worker: a test that needs deliveries runs its rounds itself
+        "webhook_poll_seconds": 0,
     }
     values.update(overrides)
     settings = GatewaySettings(**values)

@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from records import scope
+from records import events, scope
 from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, settled
 from records.attendance.service import refused_file
 from records.config import SettingsDep
@@ -227,6 +228,7 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
     except SheetError as exc:
         raise refused_file(exc) from exc
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller, table=table)
+    await _imported(session, region_id, result)
     return await settled(session, result, table, dry_run=dry_run)
 
 
@@ -242,18 +244,25 @@ async def stream_roster(region_id: uuid.UUID, request: Request, session: Session
     `import_rejected` with every bad line, nothing written."""
     rows = [row async for row in json_lines(request.stream())]
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
+    await _imported(session, region_id, result)
     return await settled(session, result, None, dry_run=dry_run)
+
+
+async def _imported(session: AsyncSession, region_id: uuid.UUID, result: RosterImportResult) -> None:
+    if result.added or result.moved:  # a dry run rolls the event back with the rows
+        await events.roster_changed(session, region_id=region_id, change="imported",
+                                    counts={"added": result.added, "moved": result.moved})
 
 
 @router.get("/regions/{region_id}/roster/export", response_class=Response,
             summary="Export the region's roster")
-async def export_roster(region_id: uuid.UUID, session: SessionDep, caller: CallerDep, on: date | None = None,
-                        format: Literal["csv", "xlsx"] = "xlsx") -> Response:
-    """The region's roster on a day (today if `on` is left out) as CSV or XLSX, in the import's own columns, so it can
-    be edited and imported again.
+async def export_roster(region_id: uuid.UUID, session: SessionDep, caller: CallerDep, settings: SettingsDep,
+                        on: date | None = None, format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+    """The region's roster on a day (today in the region's time zone if `on` is left out) as CSV or XLSX, in the
+    import's own columns, so it can be edited and imported again.
 
     Callers: province and region administrators. Errors: 404 `region_not_found`."""
-    day = on or date.today()
+    day = on or settings.today()
     rows = await service.roster_on(session, region_id=region_id, on=day, caller=caller)
     return table_response(["工号", "姓名", "单位编码", "单位名称", "科室", "人员类别", "起始日期", "岗位"], rows,
                           fmt=format, filename=f"roster-{region_id}-{day.isoformat()}", sheet="花名册",
