@@ -4,7 +4,8 @@ so that generated clients and Schemathesis send what the API accepts.
 - Text (``shared.hostile``): a name or a code (``name``, ``code``, ``staff_no``, ``*_name``, ``*_code``,
   ``*_no``, every object key) holds no control character; other text none but tab, new line and
   carriage return. Declared as a ``pattern`` on each string a request body or query string holds.
-- Numbers (``shared.hostile``): less than 1e15 in size. Declared as bounds where a number has none.
+- Numbers (``shared.hostile``): less than 1e15 in size in a JSON body. Declared as bounds where a
+  number of a body has none (a query string's numbers are not checked so).
 - Decimals: pydantic documents a ``Decimal`` as ``number`` or ``string`` and says nothing of the string.
   The string is declared as plain digits within the number's own bounds and with at most two decimal
   places (a form every such field accepts; the number form says the bounds exactly). A field that
@@ -72,7 +73,7 @@ def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> tuple[dict[str
     return schema, None
 
 
-def _declare(document: dict[str, Any], schema: Any, *, strict: bool, seen: set[str]) -> None:
+def _declare(document: dict[str, Any], schema: Any, *, strict: bool, seen: set[str], body: bool = True) -> None:
     if not isinstance(schema, dict):
         return
     schema, name = _resolve(document, schema)
@@ -93,16 +94,16 @@ def _declare(document: dict[str, Any], schema: Any, *, strict: bool, seen: set[s
                 branch["pattern"] = decimal_pattern(number, places)
     for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
         for branch in schema.get(key, []):
-            _declare(document, branch, strict=strict, seen=seen)
+            _declare(document, branch, strict=strict, seen=seen, body=body)
     kind = schema.get("type")
     if kind == "string" and not {"format", "enum", "const", "pattern"} & schema.keys():
         schema["pattern"] = NO_CONTROL if strict else NO_CONTROL_BUT_LAYOUT
-    elif kind in ("number", "integer"):
+    elif kind in ("number", "integer") and body:  # the size of a number is checked in JSON bodies only
         if "maximum" not in schema and "exclusiveMaximum" not in schema:
             schema["exclusiveMaximum"] = LARGEST
         if "minimum" not in schema and "exclusiveMinimum" not in schema:
             schema["exclusiveMinimum"] = -LARGEST
-    _declare(document, schema.get("items"), strict=strict, seen=seen)
+    _declare(document, schema.get("items"), strict=strict, seen=seen, body=body)
     for field, value in schema.get("properties", {}).items():
         _declare(document, value, strict=is_name_field(field), seen=seen)
     extra = schema.get("additionalProperties")
@@ -113,22 +114,22 @@ def _declare(document: dict[str, Any], schema: Any, *, strict: bool, seen: set[s
         _declare(document, extra, strict=True, seen=seen)
 
 
-def _request_schemas(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], bool]]:
+def _request_schemas(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], bool, bool]]:
     for item in document.get("paths", {}).values():
         for operation in item.values():
             if not isinstance(operation, dict):
                 continue
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query" and "schema" in parameter:
-                    yield parameter["schema"], is_name_field(parameter.get("name", ""))
+                    yield parameter["schema"], is_name_field(parameter.get("name", "")), False
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 if "schema" in media:
-                    yield media["schema"], False
+                    yield media["schema"], False, True
 
 
 def declare_accepted_input(document: dict[str, Any]) -> dict[str, Any]:
     """``document`` (changed in place) with the text, number and decimal rules on every request schema."""
     seen: set[str] = set()
-    for schema, strict in _request_schemas(document):
-        _declare(document, schema, strict=strict, seen=seen)
+    for schema, strict, body in _request_schemas(document):
+        _declare(document, schema, strict=strict, seen=seen, body=body)
     return document
