@@ -29,7 +29,8 @@ ExtraLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 class ServiceVersion(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"service": "scoring", "version": "1.0.0", "schema_revision": ["d0e1k0000020"]}]})
+        {"service": "records", "version": "0.1.0", "schema_revision": ["d1e0a0000001"]}]})
+
     service: str
     version: str
     schema_revision: list[str]
@@ -102,16 +103,25 @@ def create_service_app(
     meta = APIRouter(prefix=f"/api/v1/{service}", tags=["meta"])
 
     @meta.get("/version", response_model=ServiceVersion, name=f"{service}_version",
-              summary="Code version and the schema revision the database is at")
+              summary="Service version")
     async def service_version(request: Request) -> ServiceVersion:
-        """The scoring service's code version and the revision its database schema is at."""
+        """The service's code version and the database schema revision it is at, to check after a deployment that code
+        and database match.
+
+        Callers: every signed-in role."""
         async with request.app.state.engine.connect() as connection:
             rows = await connection.execute(text(f'SELECT version_num FROM "{schema}".alembic_version'))  # noqa: S608
             revisions = sorted(row[0] for row in rows)
         return ServiceVersion(service=service, version=version, schema_revision=revisions)
 
-    @meta.get("/whoami", summary="The caller as this service sees it (cheap, touches nothing)")
+    @meta.get("/whoami", summary="Who am I to this service", responses={200: {"content": {"application/json": {
+        "example": {"service": service, "subject": "user:2d1f6c8e-0b5a-4f0e-9d3c-7a8b9c0d1e2f", "kind": "user",
+                    "roles": ["unit_admin"]}}}}})
     async def whoami(caller: CallerDep) -> dict[str, object]:
+        """The caller as this service sees it (subject, kind and roles), to check a token or API key end to end. Cheap:
+        touches no data.
+
+        Callers: every signed-in role; API keys with any scope."""
         return {"service": service, "subject": caller.subject, "kind": caller.kind, "roles": list(caller.roles)}
 
     app.include_router(meta)

@@ -28,6 +28,10 @@ PERIOD_PATTERN = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|[Qq][1-4]|[Hh][12])?$"
 #: with its own message (``invalid_period``), e.g. ``Query(json_schema_extra=PERIOD_SCHEMA)``.
 PERIOD_SCHEMA: JsonDict = {"pattern": PERIOD_PATTERN}
 FORMS = "a month like 2025-03, a quarter like 2025Q1, a half year like 2025H1 or a year like 2025"
+#: The periods ``parse_period`` reads, as a regular expression for OpenAPI documents (a year 2000-2100).
+PERIOD_PATTERN = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|[Qq][1-4]|[Hh][12])?$"
+#: A day of the years 2000-2100 (with ``format: date``, which rules out 30 February).
+DAY_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
 @dataclass(frozen=True)

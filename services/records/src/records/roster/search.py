@@ -15,11 +15,12 @@ from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from records import examples as ex
 from records import scope
 from records.errors import UnitNotFound
 from records.roster.models import Assignment, Person, Section, Unit
@@ -45,6 +46,7 @@ class PersonHit(BaseModel):
 
 
 class PersonSearchPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.SEARCH))
     items: list[PersonHit]
     limit: int
     next: str | None = Field(description="pass as `after` for the next page; null on the last page")
@@ -145,8 +147,7 @@ async def search(session: AsyncSession, caller: Caller, *, q: str, unit_id: uuid
 
 
 @router.get("/persons/search", response_model=PersonSearchPage,
-            summary="Find people by name, pinyin (zhangwei), initials (zw, zengxm) or staff number, among those "
-                    "the caller may see",
+            summary="Find people",
             responses={404: {"description": "`unit_id` names a unit the caller may not see"},
                        422: {"description": "a bad query (an empty `q`, `limit` out of range, a foreign `after`)"}})
 async def search_people(session: SessionDep, caller: CallerDep,
@@ -155,5 +156,11 @@ async def search_people(session: SessionDep, caller: CallerDep,
                         unit_id: uuid.UUID | None = None,
                         limit: Annotated[int, Query(ge=1, le=100)] = 20,
                         after: Annotated[str | None, Query(max_length=400)] = None) -> PersonSearchPage:
+    """Find people by part of a name (张伟), its pinyin (zhangwei) or initials (zw, zengxm), or the start of a staff
+    number, among those the caller may see, optionally in one unit. In pinyin order, then staff number; the next
+    page with `after` set to the last answer's `next`.
+
+    Callers: every signed-in role; a member finds the people of their own unit. Errors: 404 when `unit_id` names a
+    unit the caller may not see; 422 `cursor_invalid` for an `after` this search did not give."""
     return await search(session, caller, q=q, unit_id=unit_id, limit=limit, after=after)
 

@@ -6,8 +6,9 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
+from records import examples as ex
 from records.config import SettingsDep
 from records.roster.router import PeriodDep
 from records.work_logs import service
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/api/v1/records/work-logs", tags=["weekly records"])
 
 
 class WorkLogPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.WORK_LOG)))
     items: list[WorkLogRead]
     total: int
     limit: int
@@ -30,6 +32,13 @@ class WorkLogPage(BaseModel):
                         422: {"description": "among others: the week has not begun (body.week)"}})
 async def create_work_log(body: WorkLogCreate, session: SessionDep, caller: CallerDep,
                           settings: SettingsDep) -> WorkLogRead:
+    """Submit a person's weekly work record (周工作纪实) for an ISO week (`2025-W15`). One record per person and week;
+    it is on time until the end of the Monday after the week (Asia/Shanghai).
+
+    Callers: every signed-in role; a member writes only their own, an administrator or leader for the people of
+    their unit. Returns the record with `on_time`. Errors: 404 `person_not_found`; 409 `work_log_exists` when the
+    week already has a record (edit it with PATCH); 422 `invalid_reference` when the week has not begun or the
+    person was not on the roster in it."""
     return await service.create(session, body, caller=caller, today=settings.today())
 
 
@@ -37,14 +46,24 @@ async def create_work_log(body: WorkLogCreate, session: SessionDep, caller: Call
               responses={422: {"description": "among others: the content changes without a reason (body.reason); "
                                               "nothing written"}})
 async def update(log_id: uuid.UUID, body: WorkLogUpdate, session: SessionDep, caller: CallerDep) -> WorkLogRead:
-    """The old and new content, who, when and why are kept (`GET /api/v1/records/changes/work_log/{log_id}`)."""
+    """Change a weekly record's content. The old and new content, who, when and why are kept (`GET
+    /api/v1/records/changes/work_log/{log_id}`).
+
+    Callers: every signed-in role, for the records they may write. Errors: 404 `work_log_not_found`, also for a
+    record outside the caller's scope; 422 `reason_required` when the content changes without a reason; nothing
+    written."""
     return await service.update(session, log_id, body, caller=caller)
 
 
-@router.get("", response_model=WorkLogPage, summary="Weekly records of a unit or a person in a period")
+@router.get("", response_model=WorkLogPage, summary="List weekly records")
 async def list_logs(period: PeriodDep, session: ReadSessionDep, caller: CallerDep, unit_id: uuid.UUID | None = None,
                     person_id: uuid.UUID | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                     offset: Annotated[int, Query(ge=0)] = 0) -> WorkLogPage:
+    """The weekly records of a unit's people (`unit_id`) or of one person (`person_id`) whose week starts in the
+    period, by week and staff number; paged by `limit` and `offset`.
+
+    Callers: every signed-in role; a member sees only their own. Errors: 404 for a unit or person outside the
+    caller's scope; 422 `invalid_reference` when neither `unit_id` nor `person_id` is given, `invalid_period`."""
     items, total = await service.list_logs(session, caller=caller, unit_id=unit_id, person_id=person_id,
                                            period=period, limit=limit, offset=offset)
     return WorkLogPage(items=items, total=total, limit=limit, offset=offset)
