@@ -18,7 +18,7 @@ from scoring import clock
 from scoring.clients import Neighbours
 from scoring.db import Base
 from scoring.models import Close, Objection, RatingRound, RoundRater, Scheme
-from scoring.procedure.clock import today
+from scoring.procedure.clock import china_today
 from scoring.procedure.schemas import ProcedureRead
 from shared import outbox
 from shared.service_auth import Caller
@@ -96,7 +96,7 @@ async def audience(session: AsyncSession, request: Request, caller: Caller) -> t
     """The caller's person, and their units: their account's, and those records places the person in today."""
     units = set(caller.unit_ids)
     if caller.person_id:
-        units.update(await request.app.state.neighbours.units_today(caller.person_id, today()))
+        units.update(await request.app.state.neighbours.units_today(caller.person_id, china_today()))
     return (uuid.UUID(caller.person_id) if caller.person_id else None), sorted(uuid.UUID(u) for u in units)
 
 
@@ -104,7 +104,7 @@ async def derive(session: AsyncSession, request: Request, caller: Caller, person
     """A round the person rates in, open, whose deadline is within a day: once per round and deadline."""
     if person_id is None:
         return
-    now: datetime = request.app.dependency_overrides.get(clock.now, clock.now)()  # a test may stand it elsewhere
+    now: datetime = request.app.dependency_overrides.get(clock.now, clock.utc_now)()  # a test may stand it elsewhere
     found = await session.execute(
         select(RatingRound, Scheme).join(RoundRater, RoundRater.round_id == RatingRound.id)
         .join(Scheme, Scheme.id == RatingRound.scheme_id)

@@ -13,8 +13,12 @@ from fastapi import Depends
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
-def today() -> date:
+def china_today() -> date:
     return datetime.now(CHINA).date()
+
+
+async def today() -> date:  # async: FastAPI runs a plain function on a thread
+    return china_today()
 
 
 TodayDep = Annotated[date, Depends(today)]
