@@ -126,6 +126,7 @@ def plan(settings: StackSettings, urls: dict[str, str], *, embedded: bool = Fals
         "KAOHE_QUOTA_PORT": str(settings.quota_port),
         "KAOHE_SERVICE_SECRET": service_secret(settings),
         "KAOHE_LOG_LEVEL": settings.log_level,
+        "KAOHE_WORKERS": str(settings.workers),
         "RECORDS_DATABASE_URL": urls["records"],
         "SCORING_DATABASE_URL": urls["scoring"],
         "QUOTA_DATABASE_URL": urls["quota"],
