@@ -91,7 +91,7 @@ def test_the_plan_runs_the_procfile_with_each_service_wired(isolated: Path) -> N
     assert plan.gateway_url == "http://127.0.0.1:9100"
     assert plan.env["KAOHE_WORKERS"] == "1"  # one process per service unless asked for more
     assert stack.plan(StackSettings(workers=2), urls).env["KAOHE_WORKERS"] == "2"
-    assert all('--workers "${KAOHE_WORKERS:-1}"' in command for command in plan.processes.values())
+    assert all('--workers "$KAOHE_WORKERS"' in command for command in plan.processes.values())
 
 
 def test_the_printed_demo_administrator_must_change_its_password_unless_the_demo_is_loaded(isolated: Path) -> None:
