@@ -7,7 +7,7 @@ records; scoring: a closed round with ``--raters`` ratings per person), then ope
 unit's scheme with one member rating ``--people`` colleagues (none rated yet), gives them three
 tasks, and signs them in. Times ``--requests`` calls of ``/me/todo`` one after the other (p50, p99)
 beside the SQL underneath the largest part of the answer: scoring's two statements of the rater's
-rounds and of the people in them (``scoring.todo.rounds_statement`` and ``people_statement``, one
+rounds and of the people in them (``scoring.todo.ROUNDS`` and ``PEOPLE``, one
 after the other, the best of twenty, on their own connection). Also times ``GET /api/v1/me`` (one
 service call) as the gateway's own floor, and ``GET /api/v1/scoring/schemes/{id}`` (one hop to
 scoring for two key lookups) as the fixed cost of a hop: /me/todo beside the SQL plus one hop.
@@ -35,7 +35,7 @@ from close import SCHEME, load_scoring, people_of, settle  # the province of ben
 from summary import load
 
 from kaohe.local import start_stack
-from scoring.todo import people_statement, rounds_statement
+from scoring.todo import PEOPLE, ROUNDS
 
 PASSWORD = "bench-member-password"  # noqa: S105 (a throwaway stack's account)
 
@@ -61,18 +61,18 @@ async def open_round(database: str, scheme_id: str, rater: uuid.UUID, people: li
 async def statement_floor(database: str, rater: uuid.UUID, runs: int = 20) -> tuple[float, int]:
     """The best time of scoring's two statements of the rater's rounds and people, and the people's rows."""
     def compiled(statement: Any) -> tuple[str, list[Any]]:
-        done = statement.compile(dialect=asyncpg_dialect.dialect(), compile_kwargs={"render_postcompile": True})
-        return str(done), [done.params[name] for name in done.positiontup or ()]
+        done = statement.compile(dialect=asyncpg_dialect.dialect()).construct_expanded_state()
+        return done.statement, [done.parameters[name] for name in done.positiontup or ()]
 
     conn = await asyncpg.connect(database)
     try:
-        rounds_sql, rounds_params = compiled(rounds_statement(rater, datetime.now(UTC)))
+        rounds_sql, rounds_params = compiled(ROUNDS.params(rater=rater, now=datetime.now(UTC)))
         rounds = await conn.prepare(rounds_sql)
         samples, rows = [], 0
         for _ in range(runs):
             started = time.perf_counter()
             round_ids = [r[0] for r in await rounds.fetch(*rounds_params)]
-            people_sql, people_params = compiled(people_statement(rater, round_ids))
+            people_sql, people_params = compiled(PEOPLE.params(rater=rater, rounds=round_ids))
             rows = len(await conn.fetch(people_sql, *people_params))
             samples.append(time.perf_counter() - started)
         return min(samples), rows

@@ -21,8 +21,9 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -117,10 +118,12 @@ def main() -> None:
     parser.add_argument("--unit", type=int, default=300)
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    today = date.today()
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the services' day, in the regions' time zone
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         stack = start_stack(root / "home", root / "stack.log", extra_env={"GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "300",
+                                                                          # the load outlasts a 15-minute token
+                                                                          "GATEWAY_ACCESS_TOKEN_MINUTES": "120",
                                                                           "GATEWAY_RATE_LIMIT": "100000/minute"})
         try:
             stack.wait_ready(90)
@@ -134,8 +137,10 @@ def main() -> None:
                 ids = asyncio.run(load(pg, region["id"], args.province, unit_size=args.unit))
                 loaded = time.perf_counter() - started
                 unit = ids["county_unit"]
-                scheme = client.post("/api/v1/scoring/schemes", json={
-                    "region_id": region["id"], "unit_id": unit, "name": "机关", "definition": DEFINITION}).json()
+                created = client.post("/api/v1/scoring/schemes", json={
+                    "region_id": region["id"], "unit_id": unit, "name": "机关", "definition": DEFINITION})
+                assert created.status_code == 201, created.text
+                scheme = created.json()
                 round_id, weeks, ratings = asyncio.run(load_unit(pg, unit, scheme["id"], today))
                 period = f"{today.year}Q{(today.month - 1) // 3 + 1}"
                 client.post(f"/api/v1/scoring/schemes/{scheme['id']}/periods/{period}/procedure/advance"

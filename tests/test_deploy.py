@@ -51,6 +51,11 @@ def test_only_the_gateway_is_published(compose: dict[str, Any]) -> None:
     assert published == {"gateway"}
 
 
+def test_every_service_behind_the_gateway_runs_two_replicas(compose: dict[str, Any]) -> None:
+    for name in ("records", "scoring", "quota"):
+        assert compose["services"][name]["deploy"]["replicas"] == "${KAOHE_REPLICAS:-2}", name
+
+
 def test_data_lives_in_a_named_volume(compose: dict[str, Any]) -> None:
     assert "pgdata" in compose["volumes"]
     assert any(v.startswith("pgdata:") for v in compose["services"]["postgres"]["volumes"])

@@ -89,6 +89,9 @@ def test_the_plan_runs_the_procfile_with_each_service_wired(isolated: Path) -> N
     assert "KAOHE_ADMIN_PASSWORD" not in plan.env  # a demo administrator only on the embedded default
     assert stack.plan(settings, urls, embedded=True).env["KAOHE_ADMIN_USERNAME"] == "admin"
     assert plan.gateway_url == "http://127.0.0.1:9100"
+    assert plan.env["KAOHE_WORKERS"] == "1"  # one process per service unless asked for more
+    assert stack.plan(StackSettings(workers=2), urls).env["KAOHE_WORKERS"] == "2"
+    assert all('--workers "$KAOHE_WORKERS"' in command for command in plan.processes.values())
 
 
 def test_the_printed_demo_administrator_must_change_its_password_unless_the_demo_is_loaded(isolated: Path) -> None:

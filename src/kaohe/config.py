@@ -45,6 +45,9 @@ class StackSettings(BaseSettings):
     access_log: str | None = Field(
         default=None, description="where the services write one line per request: a file path, console, or off; "
                                   "unset: logs/access.log in KAOHE_HOME (`kaohe run --access-log`: console)")
+    workers: int = Field(default=1, ge=1, le=32, description=(
+        "processes per service (uvicorn --workers on one port), as replicas behind a load balancer would be: "
+        "each its own memory, caches and database pool"))
     demo: bool = Field(default=True, description="load the demo county on the embedded default's first start")
     demo_scale: float = Field(default=1.0, gt=0, le=1, description="people per unit, as a share of the full demo")
     procfile: Path = Field(default=Path(__file__).resolve().parents[2] / "Procfile",

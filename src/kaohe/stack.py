@@ -137,6 +137,7 @@ def plan(settings: StackSettings, urls: dict[str, str], *, embedded: bool = Fals
         "KAOHE_LOG_LEVEL": settings.log_level,
         "KAOHE_LOG_FORMAT": settings.log_format,
         "KAOHE_ACCESS_LOG": settings.access_log_target,
+        "KAOHE_WORKERS": str(settings.workers),
         "RECORDS_DATABASE_URL": urls["records"],
         "SCORING_DATABASE_URL": urls["scoring"],
         "QUOTA_DATABASE_URL": urls["quota"],

@@ -6,8 +6,9 @@ where the quarter's procedure stands; a member and another unit's administrator 
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -39,7 +40,7 @@ async def unit(gateway_app: FastAPI) -> dict[str, Any]:
     """Unit XC: 甲 (党政办) wrote this week's and last week's records, 乙 last week's, 丙 none and owns a
     task three days overdue. The quarter's round: 甲 has rated everyone, 县长 (of unit ZZB) no one."""
     tag = uuid.uuid4().hex[:6]
-    today = date.today()
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the services' day, in the regions' time zone
     monday = today - timedelta(days=today.weekday())
     async with asgi_client(gateway_app) as client:
         admin = await sign_in(client, *TEST_ADMIN)

@@ -47,7 +47,7 @@ def procfile_command(name: str, env: dict[str, str]) -> list[str]:
 def gateway_port(database_urls: dict[str, str]) -> Iterator[int]:
     port = free_port()
     env = {**os.environ, **LIMITS, "KAOHE_HOST": "127.0.0.1", "KAOHE_GATEWAY_PORT": str(port),
-           "KAOHE_SERVICE_SECRET": TEST_SECRET, "GATEWAY_JWT_SECRET": TEST_JWT_SECRET,
+           "KAOHE_SERVICE_SECRET": TEST_SECRET, "KAOHE_WORKERS": "1", "GATEWAY_JWT_SECRET": TEST_JWT_SECRET,
            "GATEWAY_DATABASE_URL": database_urls["gateway"], "PYTHONPATH": os.pathsep.join(sys.path)}
     process = subprocess.Popen(procfile_command("gateway", env), env=env, cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -144,7 +144,7 @@ class ServiceAuthMiddleware:
         await self.app(scope, receive, send)
 
 
-def get_caller(request: Request) -> Caller:
+async def get_caller(request: Request) -> Caller:  # async: no thread hop for a lookup
     caller: Caller = request.state.caller
     return caller
 

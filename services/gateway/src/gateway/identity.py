@@ -11,9 +11,7 @@ from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
-from limits import parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import FixedWindowRateLimiter
+from limits import RateLimitItem, parse_many
 
 from gateway.auth.service import caller_for_key
 from gateway.auth.sessions import SessionCache
@@ -51,26 +49,38 @@ class PasswordChangeRequired(Forbidden):
 
 class RateLimits:
     """Fixed-window limits per caller (each user and each API key on its own) and per address for
-    sign-in, in this process's memory: with several gateways each counts its own callers.
+    sign-in, in this process's memory: with several gateways each counts its own callers. A window
+    opens at a caller's first request and lasts the limit's period.
 
     A refused request is not counted, and its 429 carries ``Retry-After``: the whole seconds, rounded
-    up, until every limit it broke admits a request again (at least 1)."""
+    up, until every limit it broke admits a request again (at least 1).
 
-    def __init__(self, per_caller: str, sign_in: str) -> None:
-        self.limiter = FixedWindowRateLimiter(MemoryStorage())
+    The counters are a plain dict, not ``limits``' memory storage: that one starts a thread to expire
+    its keys on nearly every request, a tenth of the gateway's time on a cheap route."""
+
+    def __init__(self, per_caller: str, sign_in: str, size: int = 100_000) -> None:
         self.per_caller = parse_many(per_caller)
         self.sign_in = parse_many(sign_in)
+        self.size = size
+        self._windows: dict[tuple[str, str], tuple[float, int]] = {}  # (limit, key) → (window ends, hits)
+
+    def _hits(self, item: RateLimitItem, key: str, now: float) -> tuple[float, int]:
+        ends, hits = self._windows.get((str(item), key), (0.0, 0))
+        return (ends, hits) if ends > now else (now + item.get_expiry(), 0)
 
     def check(self, key: str, *, sign_in: bool = False) -> None:
         items = self.sign_in if sign_in else self.per_caller
-        broken = [item for item in items if not self.limiter.test(item, key)]
+        now = time.time()
+        windows = [(item, *self._hits(item, key, now)) for item in items]
+        broken = [(item, ends) for item, ends, hits in windows if hits >= item.amount]
         if broken:
-            now = time.time()
-            retry = max(1, *(math.ceil(self.limiter.get_window_stats(item, key).reset_time - now) for item in broken))
-            raise RateLimited(f"limit {'; '.join(map(str, broken))} reached; retry in {retry} s",
+            retry = max(1, *(math.ceil(ends - now) for _, ends in broken))
+            raise RateLimited(f"limit {'; '.join(str(item) for item, _ in broken)} reached; retry in {retry} s",
                               extra={"retry_after": retry}, headers={"retry-after": str(retry)})
-        for item in items:
-            self.limiter.hit(item, key)
+        if len(self._windows) >= self.size:
+            self._windows = {k: v for k, v in self._windows.items() if v[0] > now}
+        for item, ends, hits in windows:
+            self._windows[(str(item), key)] = (ends, hits + 1)
 
 
 class SignInThrottle:

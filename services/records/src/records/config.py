@@ -28,7 +28,7 @@ def get_settings() -> RecordsSettings:
     return RecordsSettings()
 
 
-def app_settings(request: Request) -> RecordsSettings:
+async def app_settings(request: Request) -> RecordsSettings:  # async: no thread hop for a lookup
     """The settings the running app was made with (tests build it with their own)."""
     settings: RecordsSettings = request.app.state.settings
     return settings

@@ -31,7 +31,7 @@ router = APIRouter(prefix="/api/v1/records", tags=["to-do"])
 MAX_TASKS = 200
 
 
-def today(settings: SettingsDep) -> date:
+async def today(settings: SettingsDep) -> date:
     """Today in the regions' time zone (a dependency, so a test can stand on another day)."""
     return settings.today()
 

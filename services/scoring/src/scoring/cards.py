@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, select
+from sqlalchemy import DateTime, bindparam, select
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -41,6 +41,11 @@ class PersonCard(Base):
     person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     card: Mapped[dict[str, Any]] = mapped_column(JSONB)
     taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+#: the cards of these people (``ids``): built once, executed per request
+KEPT = select(PersonCard.person_id, PersonCard.card, PersonCard.taken_at).where(
+    PersonCard.person_id.in_(bindparam("ids", expanding=True)))
 
 
 async def keep(session: AsyncSession, found: dict[str, dict[str, Any]], now: datetime) -> None:
@@ -69,8 +74,7 @@ async def cards(session: AsyncSession, neighbours: Neighbours, person_ids: Itera
     ids = list(dict.fromkeys(uuid.UUID(str(p)) for p in person_ids))
     if not ids:
         return {}
-    kept = {str(p): (card, at) for p, card, at in await session.execute(
-        select(PersonCard.person_id, PersonCard.card, PersonCard.taken_at).where(PersonCard.person_id.in_(ids)))}
+    kept = {str(p): (card, at) for p, card, at in await session.execute(KEPT, {"ids": ids})}
     due = [str(p) for p in ids if str(p) not in kept or kept[str(p)][1] <= now - MAX_AGE]
     found = await neighbours.names(due, on=None, caller=caller) if due else {}
     await keep(session, found, now)

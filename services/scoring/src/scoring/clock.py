@@ -14,8 +14,12 @@ from typing import Annotated
 from fastapi import Depends
 
 
-def now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+async def now() -> datetime:  # async: FastAPI runs a plain function on a thread
+    return utc_now()
 
 
 NowDep = Annotated[datetime, Depends(now)]

@@ -109,7 +109,7 @@ async def derive(session: AsyncSession, request: Request, caller: Caller, person
     """A round the person rates in, open, whose deadline is within a day: once per round and deadline."""
     if person_id is None:
         return
-    now: datetime = request.app.dependency_overrides.get(clock.now, clock.now)()  # a test may stand it elsewhere
+    now: datetime = request.app.dependency_overrides.get(clock.now, clock.utc_now)()  # a test may stand it elsewhere
     found = await session.execute(
         select(RatingRound, Scheme).join(RoundRater, RoundRater.round_id == RatingRound.id)
         .join(Scheme, Scheme.id == RatingRound.scheme_id)

@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -151,6 +151,8 @@ async def ensure_first_admin(session: AsyncSession, passwords: Passwords, settin
     change the password at first sign-in when KAOHE_ADMIN_MUST_CHANGE_PASSWORD says so)."""
     if not settings.admin_username or settings.admin_password is None:
         return False
+    # several gateway processes start at once: one looks at a time, so one of them makes the administrator
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('kaohe.gateway.first_admin'))"))
     if await session.scalar(select(func.count()).select_from(User)):
         return False
     await create_user(session, passwords, UserCreate(username=settings.admin_username,

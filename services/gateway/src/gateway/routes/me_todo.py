@@ -110,12 +110,12 @@ def _records_items(records: dict[str, Any], deadlines: dict[str, Any]) -> list[d
 
 async def _ask(downstreams: Downstreams, service: str, path: str, principal: Any) -> dict[str, Any] | None:
     try:
-        response = await downstreams.clients[service].request("GET", path, caller=principal.caller)
+        status, content = await downstreams.read(service, path, caller=principal.caller)
     except AppError:
         return None
-    if response.status_code != 200:
+    if status != 200:
         return None
-    found: dict[str, Any] = orjson.loads(response.content)
+    found: dict[str, Any] = orjson.loads(content)
     return found
 
 

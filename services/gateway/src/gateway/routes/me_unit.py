@@ -48,14 +48,14 @@ class Downstream(AppError):
 
 
 async def _get(downstreams: Downstreams, service: str, path: str, caller: Caller,
-               params: Any = None) -> dict[str, Any]:
-    response = await downstreams.clients[service].request("GET", path, caller=caller, params=params)
-    if response.status_code == 200:
-        found: dict[str, Any] = orjson.loads(response.content)
+               params: dict[str, str] | None = None) -> dict[str, Any]:
+    status, content = await downstreams.read(service, path, caller=caller, params=params)
+    if status == 200:
+        found: dict[str, Any] = orjson.loads(content)
         return found
-    if response.status_code in (403, 404, 422):
-        raise Downstream(response.status_code, response.json())
-    raise UpstreamUnavailable(f"{service} answered {response.status_code} for {path}")
+    if status in (403, 404, 422):
+        raise Downstream(status, orjson.loads(content))
+    raise UpstreamUnavailable(f"{service} answered {status} for {path}")
 
 
 def _unit_of(caller: Caller, unit_id: uuid.UUID | None) -> uuid.UUID:

@@ -15,7 +15,7 @@ from scoring.clock import NowDep
 from shared.settings import BaseServiceSettings
 
 
-def today(request: Request, now: NowDep) -> date:
+async def today(request: Request, now: NowDep) -> date:  # async: FastAPI runs a plain function on a thread
     settings: BaseServiceSettings = request.app.state.settings
     return settings.today(now)
 

@@ -17,7 +17,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.errors import bad_field
@@ -36,12 +36,17 @@ ROLE_NAMES = {"unit_admin": "the scheme's administrators", "region_admin": "the 
               "province_admin": "the province's administrators"}
 
 
+# built once, executed per request
+_RUN = select(ProcedureRun).where(ProcedureRun.scheme_id == bindparam("scheme_id"),
+                                  ProcedureRun.period == bindparam("period"))
+_HISTORY = (select(ProcedureStage).where(ProcedureStage.run_id == bindparam("run_id"))
+            .order_by(ProcedureStage.opened_at, ProcedureStage.stage))
+
+
 async def run_of(session: AsyncSession, scheme_id: uuid.UUID, period: str, *,
                  lock: bool = False) -> ProcedureRun | None:
-    query = select(ProcedureRun).where(ProcedureRun.scheme_id == scheme_id, ProcedureRun.period == period)
-    if lock:
-        query = query.with_for_update()
-    run: ProcedureRun | None = await session.scalar(query)
+    run: ProcedureRun | None = await session.scalar(_RUN.with_for_update() if lock else _RUN,
+                                                     {"scheme_id": scheme_id, "period": period})
     return run
 
 
@@ -70,8 +75,7 @@ def may_act(scope: Scope, scheme: Scheme, actor: str) -> bool:
 
 
 async def history_of(session: AsyncSession, run: ProcedureRun) -> list[ProcedureStage]:
-    return list(await session.scalars(select(ProcedureStage).where(ProcedureStage.run_id == run.id)
-                                      .order_by(ProcedureStage.opened_at, ProcedureStage.stage)))
+    return list(await session.scalars(_HISTORY, {"run_id": run.id}))
 
 
 def window_read(run: ProcedureRun, today: date, calendar: days.Calendar,
