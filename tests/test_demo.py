@@ -184,7 +184,8 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
                                    json={"reason": "第四季度漏记了防汛任务"}, headers=member)
     assert objection.status_code == 201, objection.text
     admin = {**gateway.headers, **await sign_in(gateway, "huacheng-admin", PASSWORD)}
-    pending = (await gateway.get("/api/v1/scoring/objections", params={"status": "pending"}, headers=admin)).json()
+    pending = (await gateway.get("/api/v1/scoring/objections", params={"status": "pending"},
+                                 headers=admin)).json()["items"]
     assert [o["id"] for o in pending] == [objection.json()["id"]]
     unit_results = await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}Q4/results",
                                      headers=admin)

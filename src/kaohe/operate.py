@@ -467,7 +467,7 @@ def export_template(
 
 def _unit_names(api: Gateway, region_id: str) -> dict[str, str]:
     try:
-        units = api.get("/api/v1/records/units", region_id=region_id)
+        units = api.every("/api/v1/records/units", region_id=region_id)
     except ApiError:
         return {}  # names are a courtesy: the ids still say which unit
     return {str(u["id"]): str(u["name"]) for u in units}

@@ -58,7 +58,7 @@ async def test_objections_name_the_person_they_are_about(client: httpx.AsyncClie
     assert filed.status_code == 201, filed.text
     assert named(filed.json()) == ("B", "B", "夏村镇", None)
     listed = await client.get("/api/v1/scoring/objections", params={"scheme_id": w["scheme"]})
-    assert [(named(o), o["person_id"], o["status"]) for o in listed.json()] == [
+    assert [(named(o), o["person_id"], o["status"]) for o in listed.json()["items"]] == [
         (("B", "B", "夏村镇", None), w["people"]["B"], "pending")]
     own = (await client.get(f"/api/v1/scoring/objections/{filed.json()['id']}", headers=as_b)).json()
     assert named(own) == ("B", "B", "夏村镇", None)
@@ -150,7 +150,8 @@ async def test_with_records_down_the_rows_answer_without_names(client: httpx.Asy
         await neighbours.records.http.aclose()
         neighbours.records = alive
     assert listed.status_code == 200, listed.text
-    assert [(o["person_id"], named(o)) for o in listed.json()] == [(w["people"]["B"], (None, None, None, None))]
+    assert [(o["person_id"], named(o)) for o in listed.json()["items"]] == [
+        (w["people"]["B"], (None, None, None, None))]
     assert page.status_code == 200, page.text
     assert [(c["person_id"], c["action"], named(c)) for c in page.json()["items"]] == [
         (w["people"]["D"], "void", (None, None, None, None))]

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.pagination import Page
+
 Role = Literal["province_admin", "region_admin", "unit_admin", "leader", "member"]
 Scope = Literal["results:read", "inputs:write", "apportion"]
 
@@ -75,6 +77,10 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
+class UserPage(Page[UserRead]):
+    """Users, by username."""
+
+
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
     current_password: str | None = Field(default=None, min_length=1, max_length=200,
@@ -117,6 +123,10 @@ class ApiKeyRead(BaseModel):
     created_by: str
     created_at: datetime
     revoked_at: datetime | None
+
+
+class ApiKeyPage(Page[ApiKeyRead]):
+    """API keys, oldest first."""
 
 
 class ApiKeyCreated(ApiKeyRead):

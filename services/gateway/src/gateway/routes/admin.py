@@ -13,15 +13,18 @@ from gateway.auth import accounts, service
 from gateway.auth.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
+    ApiKeyPage,
     ApiKeyRead,
     PasswordReset,
     UserCreate,
+    UserPage,
     UserRead,
     UserUpdate,
 )
 from gateway.identity import Principal, authenticate
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, Unprocessable
+from shared.pagination import PageDep
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])
 
@@ -106,10 +109,11 @@ def _audit_object(request: Request, binding: scope.Binding) -> None:
                                   "unit_id": binding.unit_id and str(binding.unit_id)}
 
 
-@router.get("/admin/users", response_model=list[UserRead], summary="Users the caller administers",
+@router.get("/admin/users", response_model=UserPage, summary="Users the caller administers",
             description="With each: whether active, whether they must change their password, their last sign-in.")
-async def list_users(principal: Admin, session: SessionDep) -> list[UserRead]:
-    return [UserRead.model_validate(u) for u in await service.list_users(session, principal.caller)]
+async def list_users(principal: Admin, session: SessionDep, page: PageDep) -> UserPage:
+    users, last = await service.list_users(session, principal.caller, page)
+    return page.page(UserPage, [UserRead.model_validate(u) for u in users], last)
 
 
 @router.post("/admin/api-keys", response_model=ApiKeyCreated, status_code=201,
@@ -118,9 +122,10 @@ async def create_api_key(body: ApiKeyCreate, principal: ProvinceAdmin, session: 
     return await service.create_api_key(session, principal.caller, body)
 
 
-@router.get("/admin/api-keys", response_model=list[ApiKeyRead], summary="API keys (never the keys themselves)")
-async def list_api_keys(principal: ProvinceAdmin, session: SessionDep) -> list[ApiKeyRead]:
-    return [ApiKeyRead.model_validate(k) for k in await service.list_api_keys(session)]
+@router.get("/admin/api-keys", response_model=ApiKeyPage, summary="API keys (never the keys themselves)")
+async def list_api_keys(principal: ProvinceAdmin, session: SessionDep, page: PageDep) -> ApiKeyPage:
+    keys, last = await service.list_api_keys(session, page)
+    return page.page(ApiKeyPage, [ApiKeyRead.model_validate(k) for k in keys], last)
 
 
 @router.delete("/admin/api-keys/{key_id}", response_model=ApiKeyRead, summary="Revoke an API key")
@@ -128,15 +133,14 @@ async def revoke_api_key(key_id: uuid.UUID, principal: ProvinceAdmin, session: S
     return ApiKeyRead.model_validate(await service.revoke_api_key(session, key_id))
 
 
-@router.get("/audit", response_model=list[audit.AuditEventRead],
+@router.get("/audit", response_model=audit.AuditEventPage,
             summary="The audit trail, newest first; a region administrator sees their region's")
-async def audit_trail(principal: Admin, session: SessionDep,
+async def audit_trail(principal: Admin, session: SessionDep, page: PageDep,
                       kind: Annotated[audit.Kind | None, Query(
                           description="write: changes; read: other people's results read; export: downloads")] = None,
                       actor_id: str | None = None, unit_id: uuid.UUID | None = None,
                       region_id: uuid.UUID | None = None, since: datetime | None = None,
-                      until: datetime | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                      offset: Annotated[int, Query(ge=0)] = 0) -> list[audit.AuditEventRead]:
-    events = await audit.query(session, principal.caller, actor_id=actor_id, unit_id=unit_id, region_id=region_id,
-                               since=since, until=until, limit=limit, offset=offset, kind=kind)
-    return [audit.AuditEventRead.model_validate(e) for e in events]
+                      until: datetime | None = None) -> audit.AuditEventPage:
+    events, last = await audit.query(session, principal.caller, page, actor_id=actor_id, unit_id=unit_id,
+                                     region_id=region_id, since=since, until=until, kind=kind)
+    return page.page(audit.AuditEventPage, [audit.AuditEventRead.model_validate(e) for e in events], last)

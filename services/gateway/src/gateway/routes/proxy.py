@@ -43,7 +43,7 @@ FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "if-ma
                              "if-none-match", "idempotency-key")
 PUBLIC_CALLER = Caller(subject="public", kind="public")
 FORWARDED_RESPONSE_HEADERS = ("content-type", "content-disposition", "etag", "location",
-                              "retry-after", "cache-control")
+                              "retry-after", "cache-control", "link")
 
 
 class MethodNotAllowed(AppError):

@@ -26,18 +26,22 @@ from records.roster.schemas import (
     PersonMoveIn,
     PersonRead,
     RegionCreate,
+    RegionPage,
     RegionRead,
     RegionSettings,
     SectionCreate,
+    SectionPage,
     SectionRead,
     SectionUpdate,
     UnitCreate,
+    UnitPage,
     UnitRead,
     UnitUpdate,
 )
 from records.templates import template_xlsx
 from shared.db import SessionDep
 from shared.errors import Unprocessable
+from shared.pagination import PageDep
 from shared.periods import Period, parse_period
 from shared.service_auth import CallerDep
 from shared.xlsx import XLSX_RESPONSES
@@ -62,9 +66,10 @@ async def create_region(body: RegionCreate, session: SessionDep, caller: CallerD
     return RegionRead.model_validate(await service.create_region(session, body, caller=caller))
 
 
-@router.get("/regions", response_model=list[RegionRead], summary="All regions")
-async def list_regions(session: SessionDep, caller: CallerDep) -> list[RegionRead]:
-    return [RegionRead.model_validate(r) for r in await service.list_regions(session, caller=caller)]
+@router.get("/regions", response_model=RegionPage, summary="All regions")
+async def list_regions(session: SessionDep, caller: CallerDep, page: PageDep) -> RegionPage:
+    regions, last = await service.list_regions(session, page, caller=caller)
+    return page.page(RegionPage, [RegionRead.model_validate(r) for r in regions], last)
 
 
 @router.get("/regions/{region_id}", response_model=RegionRead, summary="One region")
@@ -108,9 +113,11 @@ async def create_unit(body: UnitCreate, session: SessionDep, caller: CallerDep) 
     return UnitRead.model_validate(await service.create_unit(session, body, caller=caller))
 
 
-@router.get("/units", response_model=list[UnitRead], summary="Units, optionally of one region")
-async def list_units(session: SessionDep, caller: CallerDep, region_id: uuid.UUID | None = None) -> list[UnitRead]:
-    return [UnitRead.model_validate(u) for u in await service.list_units(session, region_id=region_id, caller=caller)]
+@router.get("/units", response_model=UnitPage, summary="Units, optionally of one region")
+async def list_units(session: SessionDep, caller: CallerDep, page: PageDep,
+                     region_id: uuid.UUID | None = None) -> UnitPage:
+    units, last = await service.list_units(session, page, region_id=region_id, caller=caller)
+    return page.page(UnitPage, [UnitRead.model_validate(u) for u in units], last)
 
 
 @router.get("/units/{unit_id}", response_model=UnitRead, summary="One unit")
@@ -137,9 +144,10 @@ async def update_section(unit_id: uuid.UUID, section_id: uuid.UUID, body: Sectio
                                                                    caller=caller))
 
 
-@router.get("/units/{unit_id}/sections", response_model=list[SectionRead], summary="A unit's sections")
-async def list_sections(unit_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> list[SectionRead]:
-    return [SectionRead.model_validate(s) for s in await service.list_sections(session, unit_id, caller=caller)]
+@router.get("/units/{unit_id}/sections", response_model=SectionPage, summary="A unit's sections")
+async def list_sections(unit_id: uuid.UUID, session: SessionDep, caller: CallerDep, page: PageDep) -> SectionPage:
+    sections, last = await service.list_sections(session, unit_id, page, caller=caller)
+    return page.page(SectionPage, [SectionRead.model_validate(s) for s in sections], last)
 
 
 @router.get("/units/{unit_id}/members", response_model=MemberPage,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.json_schema import SkipJsonSchema
 
 from shared.labels import label_of
+from shared.pagination import Page
 
 UnitKind = Literal["township", "street", "department", "institution"]
 StaffCategory = Literal["leadership", "middle", "staff", "non_staff"]
@@ -43,6 +44,10 @@ class RegionRead(BaseModel):
     name: str
     parent_id: uuid.UUID | None
     staff_no_width: int | None = Field(description="how many digits the region's staff numbers have (see settings)")
+
+
+class RegionPage(Page[RegionRead]):
+    """Regions, by code."""
 
 
 class RegionSettings(BaseModel):
@@ -84,6 +89,10 @@ class UnitRead(BaseModel):
     evaluation_group: str | None
 
 
+class UnitPage(Page[UnitRead]):
+    """Units, by code."""
+
+
 class SectionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=128)
@@ -107,6 +116,10 @@ class SectionRead(BaseModel):
     unit_id: uuid.UUID
     name: str
     coefficient: Decimal | None
+
+
+class SectionPage(Page[SectionRead]):
+    """A unit's sections, by name."""
 
 
 class PlacementIn(BaseModel):

@@ -35,6 +35,7 @@ from records.roster.schemas import (
     UnitUpdate,
 )
 from shared.errors import Forbidden
+from shared.pagination import Key, PageQuery
 from shared.periods import Period, min_days
 from shared.service_auth import Caller
 
@@ -69,8 +70,9 @@ async def create_region(session: AsyncSession, body: RegionCreate, *, caller: Ca
     return region
 
 
-async def list_regions(session: AsyncSession, *, caller: Caller) -> list[Region]:
-    return list(await session.scalars(select(Region).where(scope.region_clause(caller)).order_by(Region.code)))
+async def list_regions(session: AsyncSession, page: PageQuery, *, caller: Caller) -> tuple[list[Region], Key]:
+    return await page.fetch(session, select(Region).where(scope.region_clause(caller)), [Region.code, Region.id],
+                            lambda r: (r.code, r.id), scalars=True)
 
 
 async def create_unit(session: AsyncSession, body: UnitCreate, *, caller: Caller) -> Unit:
@@ -95,11 +97,12 @@ async def update_unit(session: AsyncSession, unit_id: uuid.UUID, body: UnitUpdat
     return unit
 
 
-async def list_units(session: AsyncSession, *, region_id: uuid.UUID | None, caller: Caller) -> list[Unit]:
-    statement = select(Unit).where(scope.unit_clause(caller)).order_by(Unit.code)
+async def list_units(session: AsyncSession, page: PageQuery, *, region_id: uuid.UUID | None,
+                     caller: Caller) -> tuple[list[Unit], Key]:
+    statement = select(Unit).where(scope.unit_clause(caller))
     if region_id is not None:
         statement = statement.where(Unit.region_id == region_id)
-    return list(await session.scalars(statement))
+    return await page.fetch(session, statement, [Unit.code, Unit.id], lambda u: (u.code, u.id), scalars=True)
 
 
 async def create_section(session: AsyncSession, unit_id: uuid.UUID, body: SectionCreate, *,
@@ -135,9 +138,11 @@ async def update_section(session: AsyncSession, unit_id: uuid.UUID, section_id: 
     return section
 
 
-async def list_sections(session: AsyncSession, unit_id: uuid.UUID, *, caller: Caller) -> list[Section]:
+async def list_sections(session: AsyncSession, unit_id: uuid.UUID, page: PageQuery, *,
+                        caller: Caller) -> tuple[list[Section], Key]:
     await scope.valid_unit(session, caller, unit_id)
-    return list(await session.scalars(select(Section).where(Section.unit_id == unit_id).order_by(Section.name)))
+    return await page.fetch(session, select(Section).where(Section.unit_id == unit_id), [Section.name, Section.id],
+                            lambda s: (s.name, s.id), scalars=True)
 
 
 # ------------------------------------------------------------------ persons

@@ -22,6 +22,7 @@ from scoring.results.schemas import (
     CloseRead,
     Explanation,
     ObjectionCreate,
+    ObjectionPage,
     ObjectionRead,
     Readiness,
     ResultPage,
@@ -31,6 +32,7 @@ from scoring.results.year import pay_bonus
 from scoring.scope import ScopeDep, objection_or_404, scheme_or_404
 from shared.db import SessionDep
 from shared.numbers import decimal_str
+from shared.pagination import PageDep
 from shared.touched import disclose
 from shared.xlsx import XLSX_RESPONSES
 
@@ -144,13 +146,14 @@ async def object_to(close_id: uuid.UUID, body: ObjectionCreate, session: Session
                                    [await service.object_to(session, close_id, body, scope, today=today)]))[0]
 
 
-@router.get("/objections", response_model=list[ObjectionRead],
+@router.get("/objections", response_model=ObjectionPage,
             summary="Objections: all of the schemes one manages, or one's own")
-async def list_objections(session: SessionDep, scope: ScopeDep, request: Request, scheme_id: uuid.UUID | None = None,
-                          status: Literal["pending", "accepted", "rejected"] | None = None) -> list[ObjectionRead]:
+async def list_objections(session: SessionDep, scope: ScopeDep, request: Request, page: PageDep,
+                          scheme_id: uuid.UUID | None = None,
+                          status: Literal["pending", "accepted", "rejected"] | None = None) -> ObjectionPage:
     """Each with the name of the person whose result it is about (one records call)."""
-    return await named_objections(session, request, scope, await service.list_objections(
-        session, scope, scheme_id=scheme_id, status=status))
+    found, last = await service.list_objections(session, scope, page, scheme_id=scheme_id, status=status)
+    return page.page(ObjectionPage, await named_objections(session, request, scope, found), last)
 
 
 @router.get("/objections/{objection_id}", response_model=ObjectionRead, summary="One objection and its review")

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.labels import label_of
+from shared.pagination import Page
 
 
 class NamedRow(BaseModel):
@@ -124,6 +125,10 @@ class ObjectionRead(NamedRow):
     decision_label: ClassVar[Any] = label_of("objection_decision", "decision")
     decision_reason: str | None = Field(description="the reviewer's reason")
     new_close_id: uuid.UUID | None
+
+
+class ObjectionPage(Page[ObjectionRead]):
+    """Objections, oldest first."""
 
 
 class BonusIn(BaseModel):

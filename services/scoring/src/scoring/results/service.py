@@ -17,7 +17,7 @@ import resource
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Iterable, Iterator
+from collections.abc import Awaitable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
@@ -96,6 +96,7 @@ from scoring.scope import (
 from shared.errors import Conflict
 from shared.i18n import lang_var
 from shared.numbers import decimal_str, ratio_str
+from shared.pagination import PageQuery
 from shared.periods import Period, parse_period
 from shared.service_auth import Caller
 
@@ -840,16 +841,18 @@ async def object_to(session: AsyncSession, close_id: uuid.UUID, body: ObjectionC
     return objection
 
 
-async def list_objections(session: AsyncSession, scope: Scope, *, scheme_id: uuid.UUID | None,
-                          status: str | None) -> list[Objection]:
-    """Those of the schemes the caller manages, and the caller's own."""
+async def list_objections(session: AsyncSession, scope: Scope, page: PageQuery, *, scheme_id: uuid.UUID | None,
+                          status: str | None) -> tuple[list[Objection], Sequence[Any] | None]:
+    """Those of the schemes the caller manages, and the caller's own, oldest first: a page, and the key
+    after it."""
     query = select(Objection).join(Close, Close.id == Objection.close_id).join(
-        Scheme, Scheme.id == Close.scheme_id).where(objections(scope)).order_by(Objection.created_at, Objection.id)
+        Scheme, Scheme.id == Close.scheme_id).where(objections(scope))
     if scheme_id is not None:
         query = query.where(Scheme.id == scheme_id)
     if status is not None:
         query = query.where(Objection.status == status)
-    return list(await session.scalars(query))
+    return await page.fetch(session, query, [Objection.created_at, Objection.id], lambda o: (o.created_at, o.id),
+                            scalars=True)
 
 
 async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uuid.UUID, body: ReviewIn,

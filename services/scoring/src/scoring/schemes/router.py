@@ -27,6 +27,7 @@ from scoring.schemes.schemas import (
 )
 from scoring.scope import Scope, ScopeDep
 from shared.db import SessionDep
+from shared.pagination import PageDep
 
 Named = TypeVar("Named", bound=NamedRow)
 
@@ -41,10 +42,9 @@ async def create_scheme(body: SchemeCreate, session: SessionDep, scope: ScopeDep
 
 
 @router.get("/schemes", response_model=SchemePage, summary="The schemes the caller may see")
-async def list_schemes(session: SessionDep, scope: ScopeDep, region_id: uuid.UUID | None = None,
+async def list_schemes(session: SessionDep, scope: ScopeDep, page: PageDep, region_id: uuid.UUID | None = None,
                        unit_id: uuid.UUID | None = None) -> SchemePage:
-    items = await service.list_schemes(session, scope, region_id=region_id, unit_id=unit_id)
-    return SchemePage(items=items, total=len(items))
+    return await service.list_schemes(session, scope, page, region_id=region_id, unit_id=unit_id)
 
 
 @router.get("/schemes/{scheme_id}", response_model=SchemeRead, summary="A scheme with its latest (or a given) version")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scoring.definitions import SchemeDefinition
 from scoring.results.schemas import NamedRow
+from shared.pagination import Page
 
 Mark = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
 
@@ -67,9 +68,8 @@ class SchemeRead(BaseModel):
     state_at: datetime
 
 
-class SchemePage(BaseModel):
-    items: list[SchemeRead]
-    total: int
+class SchemePage(Page[SchemeRead]):
+    """The schemes the caller may see, oldest first."""
 
 
 class MarkIn(BaseModel):

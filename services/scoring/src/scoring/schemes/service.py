@@ -26,11 +26,13 @@ from scoring.schemes.schemas import (
     MarksPut,
     NegativeEventCreate,
     SchemeCreate,
+    SchemePage,
     SchemeRead,
     SchemeUpdate,
 )
 from scoring.scope import Scope, check_people, lead_unit_of_new_scheme, scheme_or_404, unit_of_new_scheme
 from shared.errors import Forbidden
+from shared.pagination import PageQuery
 from shared.periods import Period
 from shared.touched import touch
 
@@ -162,17 +164,19 @@ async def read_scheme(session: AsyncSession, neighbours: Neighbours, scheme_id: 
     return read_for_person(scheme, found, state) if evaluated else read(scheme, found, state)
 
 
-async def list_schemes(session: AsyncSession, scope: Scope, *, region_id: uuid.UUID | None,
-                       unit_id: uuid.UUID | None) -> list[SchemeRead]:
-    query = select(Scheme).where(scope.schemes()).order_by(Scheme.created_at, Scheme.id)
+async def list_schemes(session: AsyncSession, scope: Scope, page: PageQuery, *, region_id: uuid.UUID | None,
+                       unit_id: uuid.UUID | None) -> SchemePage:
+    query = select(Scheme).where(scope.schemes())
     if region_id is not None:
         query = query.where(Scheme.region_id == region_id)
     if unit_id is not None:  # the unit's schemes, and those of the groups it leads
         query = query.where(or_(Scheme.unit_id == unit_id, Scheme.lead_unit_id == unit_id))
-    schemes = list(await session.scalars(query))
+    schemes, last = await page.fetch(session, query, [Scheme.created_at, Scheme.id], lambda s: (s.created_at, s.id),
+                                     scalars=True)
     latest = [(scheme, await latest_version(session, scheme.id)) for scheme in schemes]
     under_review = await review.states(session, [(s.id, v.version) for s, v in latest])
-    return [read(s, v, under_review.get((s.id, v.version), ("approved", v.created_at))) for s, v in latest]
+    return page.page(SchemePage, [read(s, v, under_review.get((s.id, v.version), ("approved", v.created_at)))
+                      for s, v in latest], last)
 
 
 # ------------------------------------------------------------------ inputs of a period
