@@ -31,6 +31,7 @@ from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.errors import Unprocessable
@@ -43,6 +44,8 @@ DEFAULT_LIMIT = 50
 T = TypeVar("T")
 Row = TypeVar("Row")
 P = TypeVar("P", bound="Page[Any]")
+#: A column (or expression) a list is ordered by.
+KeyColumn = ColumnElement[Any] | InstrumentedAttribute[Any]
 #: The key of the last row handed out, to resume after; None on the last page.
 Key = Sequence[Any] | None
 
@@ -79,7 +82,7 @@ def decode(cursor: str, field: str = "query.after") -> list[Any]:
     return values
 
 
-def _typed(value: Any, column: ColumnElement[Any]) -> Any:
+def _typed(value: Any, column: KeyColumn) -> Any:
     """A cursor's JSON value as the Python value the column binds (a UUID, a datetime...)."""
     try:
         kind = column.type.python_type
@@ -98,7 +101,7 @@ def _typed(value: Any, column: ColumnElement[Any]) -> Any:
     raise TypeError(value)
 
 
-def after_key(keys: Sequence[ColumnElement[Any]], values: Sequence[Any], *,
+def after_key(keys: Sequence[KeyColumn], values: Sequence[Any], *,
               descending: bool = False) -> ColumnElement[bool]:
     """``(k1, k2, ...) > (v1, v2, ...)`` (``<`` descending), written out so it works with any
     column types: ``k1 > v1 OR (k1 = v1 AND k2 > v2) ...``."""
@@ -127,19 +130,23 @@ class PageQuery:
     def values(self) -> list[Any] | None:
         return None if self.after is None else decode(self.after)
 
-    def next_url(self, cursor: str) -> str:
-        query = [(k, v) for k, v in self.request.query_params.multi_items() if k != "after"]
-        query.append(("after", cursor))
+    def next_url(self, cursor: str, param: str = "after") -> str:
+        """This URL with ``param`` set to ``cursor``: the path is the public one (see the module doc)."""
+        query = [(k, v) for k, v in self.request.query_params.multi_items() if k != param]
+        query.append((param, cursor))
         return f"{self.request.url.path}?{urlencode(query)}"
 
-    def page(self, model: type[P], items: Sequence[Any], last_key: Sequence[Any] | None, **extra: Any) -> P:
-        """``items`` (at most ``limit``), with a link to the rows after ``last_key`` (None: no more)."""
-        link = None if last_key is None else self.next_url(encode(last_key))
+    def linked(self, model: type[P], items: Sequence[Any], link: str | None, **extra: Any) -> P:
+        """The page, its ``next`` also in the ``Link`` header."""
         if link is not None:
             self.response.headers["link"] = f'<{link}>; rel="next"'
         return model(items=items, next=link, **extra)
 
-    async def fetch(self, session: AsyncSession, statement: Select[Any], keys: Sequence[ColumnElement[Any]],
+    def page(self, model: type[P], items: Sequence[Any], last_key: Key, **extra: Any) -> P:
+        """``items`` (at most ``limit``), with a link to the rows after ``last_key`` (None: no more)."""
+        return self.linked(model, items, None if last_key is None else self.next_url(encode(last_key)), **extra)
+
+    async def fetch(self, session: AsyncSession, statement: Select[Any], keys: Sequence[KeyColumn],
                     key_of: Callable[[Any], Sequence[Any]], *, descending: bool = False,
                     scalars: bool = False) -> tuple[list[Any], Sequence[Any] | None]:
         """Run ``statement`` (already narrowed to the caller's scope) from the cursor on, ordered by
