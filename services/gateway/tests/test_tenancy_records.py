@@ -93,7 +93,7 @@ async def history(client: httpx.AsyncClient, world: Tenancy, person_id: str) -> 
 
 async def members(client: httpx.AsyncClient, world: Tenancy, unit: str) -> set[str]:
     page = await ok(await client.get(f"/api/v1/records/units/{world.unit[unit]}/members",
-                                     params={"period": "2025", "limit": 1000}, headers=world.headers["P"]), 200)
+                                     params={"period": "2025", "limit": 500}, headers=world.headers["P"]), 200)
     return {m["staff_no"] for m in page["items"]}
 
 

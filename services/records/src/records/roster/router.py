@@ -21,6 +21,7 @@ from records.roster.importer import RosterImportResult, read_sheet
 from records.roster.names import NamesIn, NamesRead, names
 from records.roster.schemas import (
     HeadcountsRead,
+    MemberChanges,
     MemberPage,
     PersonCreate,
     PersonMoveIn,
@@ -39,6 +40,7 @@ from records.roster.schemas import (
     UnitUpdate,
 )
 from records.templates import template_xlsx
+from shared.change_feed import UpdatedAfter
 from shared.db import SessionDep
 from shared.errors import Unprocessable
 from shared.pagination import PageDep
@@ -150,14 +152,14 @@ async def list_sections(unit_id: uuid.UUID, session: SessionDep, caller: CallerD
     return page.page(SectionPage, [SectionRead.model_validate(s) for s in sections], last)
 
 
-@router.get("/units/{unit_id}/members", response_model=MemberPage,
+@router.get("/units/{unit_id}/members", response_model=MemberPage | MemberChanges,
             summary="Everyone on the unit's roster during a period, with their placement")
-async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
-                       limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> MemberPage:
-    items, total = await service.members(session, unit_id=unit_id, period=period, limit=limit, offset=offset,
-                                         caller=caller)
-    return MemberPage(items=items, total=total, limit=limit, offset=offset)
+async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep, page: PageDep,
+                       updated_after: UpdatedAfter = None) -> MemberPage | MemberChanges:
+    if updated_after is not None:
+        return await service.member_changes(session, page, unit_id=unit_id, period=period,
+                                            updated_after=updated_after, caller=caller)
+    return await service.members(session, page, unit_id=unit_id, period=period, caller=caller)
 
 
 @router.post("/regions/{region_id}/roster/import", response_model=RosterImportResult,

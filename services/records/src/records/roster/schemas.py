@@ -8,6 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from shared.change_feed import ChangePage, Tombstone
 from shared.labels import label_of
 from shared.pagination import Page
 
@@ -183,6 +184,7 @@ class PersonRead(BaseModel):
 
 
 class MemberRead(BaseModel):
+    id: uuid.UUID = Field(description="the placement's id (a tombstone of `updated_after` names it)")
     person_id: uuid.UUID
     staff_no: str
     name: str
@@ -195,11 +197,14 @@ class MemberRead(BaseModel):
     active_to: date | None
 
 
-class MemberPage(BaseModel):
-    items: list[MemberRead]
+class MemberPage(Page[MemberRead]):
+    """A unit's members in a period, by staff number."""
+
     total: int
-    limit: int
-    offset: int
+
+
+class MemberChanges(Page[MemberRead | Tombstone], ChangePage):
+    """A unit's placements changed since `updated_after`, in change order; gone ones as tombstones."""
 
 
 class UnitHeadcount(BaseModel):

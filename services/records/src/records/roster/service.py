@@ -19,10 +19,12 @@ from records.errors import (
     RosterConflict,
     SectionNotFound,
 )
-from records.roster.models import Assignment, Person, Region, Section, Unit
+from records.roster.models import CHANGES, Assignment, Person, Region, Section, Unit
 from records.roster.schemas import (
     AssignmentRead,
     HeadcountsRead,
+    MemberChanges,
+    MemberPage,
     MemberRead,
     PersonCreate,
     PersonMoveIn,
@@ -34,6 +36,7 @@ from records.roster.schemas import (
     UnitHeadcount,
     UnitUpdate,
 )
+from shared import change_feed
 from shared.errors import Forbidden
 from shared.pagination import Key, PageQuery
 from shared.periods import Period, min_days
@@ -200,20 +203,35 @@ def _overlapping(start: date, end: date) -> ColumnElement[bool]:
                 or_(Assignment.active_to.is_(None), Assignment.active_to >= start))
 
 
-async def members(session: AsyncSession, *, unit_id: uuid.UUID, period: Period, limit: int,
-                  offset: int, caller: Caller) -> tuple[list[MemberRead], int]:
+def _member(a: Assignment, p: Person) -> MemberRead:
+    return MemberRead(id=a.id, person_id=p.id, staff_no=p.staff_no, name=p.name, unit_id=a.unit_id,
+                      section_id=a.section_id, staff_category=a.staff_category, post=a.post,
+                      active_from=a.active_from, active_to=a.active_to)
+
+
+async def members(session: AsyncSession, page: PageQuery, *, unit_id: uuid.UUID, period: Period,
+                  caller: Caller) -> MemberPage:
     """Everyone who belonged to the unit on any day of the period, with that placement."""
     await scope.valid_unit(session, caller, unit_id)
     where = (Assignment.unit_id == unit_id, _overlapping(period.start, period.end))
     total = await session.scalar(select(func.count()).select_from(Assignment).where(*where)) or 0
-    rows = await session.execute(
-        select(Assignment, Person).join(Person, Person.id == Assignment.person_id).where(*where)
-        .order_by(Person.staff_no, Assignment.active_from).limit(limit).offset(offset))
-    items = [MemberRead(person_id=p.id, staff_no=p.staff_no, name=p.name, unit_id=a.unit_id,
-                        section_id=a.section_id, staff_category=a.staff_category, post=a.post,
-                        active_from=a.active_from,
-                        active_to=a.active_to) for a, p in rows]
-    return items, total
+    rows, last = await page.fetch(
+        session, select(Assignment, Person).join(Person, Person.id == Assignment.person_id).where(*where),
+        [Person.staff_no, Assignment.active_from, Assignment.id], lambda r: (r[1].staff_no, r[0].active_from, r[0].id))
+    return page.page(MemberPage, [_member(a, p) for a, p in rows], last, total=total)
+
+
+async def member_changes(session: AsyncSession, page: PageQuery, *, unit_id: uuid.UUID, period: Period,
+                         updated_after: str, caller: Caller) -> MemberChanges:
+    """The unit's placements changed since the cursor (see ``shared.change_feed``): those of the period
+    as they are now, the others (deleted, moved away, outside the period) as tombstones."""
+    await scope.valid_unit(session, caller, unit_id)
+    found = await change_feed.changes(session, CHANGES, table="assignments", cursor=updated_after, limit=page.limit,
+                                      scope=change_feed.scope_in(CHANGES, "unit_id", [unit_id]))
+    ids = [c.row_id for c in found.changes if not c.deleted]
+    rows = await session.execute(select(Assignment, Person).join(Person, Person.id == Assignment.person_id).where(
+        Assignment.id.in_(ids), Assignment.unit_id == unit_id, _overlapping(period.start, period.end)))
+    return change_feed.answer(page, MemberChanges, found, {a.id: _member(a, p) for a, p in rows})
 
 
 async def headcounts(session: AsyncSession, *, region_id: uuid.UUID, on: date, caller: Caller) -> HeadcountsRead:
