@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar, Unpack
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import orjson
@@ -146,7 +146,7 @@ class PageQuery:
         """``items`` (at most ``limit``), with a link to the rows after ``last_key`` (None: no more)."""
         return self.linked(model, items, None if last_key is None else self.next_url(encode(last_key)), **extra)
 
-    async def fetch(self, session: AsyncSession, statement: Select[Unpack[tuple[Any, ...]]], keys: Sequence[KeyColumn],
+    async def fetch(self, session: AsyncSession, statement: Select[*tuple[Any, ...]], keys: Sequence[KeyColumn],
                     key_of: Callable[[Any], Sequence[Any]], *, descending: bool = False,
                     scalars: bool = False) -> tuple[list[Any], Sequence[Any] | None]:
         """Run ``statement`` (already narrowed to the caller's scope) from the cursor on, ordered by

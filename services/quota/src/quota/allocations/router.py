@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from quota.allocations import exports, publications, service
 from quota.allocations.schemas import (
@@ -17,27 +16,23 @@ from quota.allocations.schemas import (
     PublicationList,
     PublicationRead,
     PublishRequest,
+    RunChanges,
+    RunPage,
     RunRead,
-    RunSummary,
     SimulateRequest,
     StoredInputsRead,
     StoredUnitIn,
     UnitsPut,
 )
+from shared.change_feed import UpdatedAfter
 from shared.db import SessionDep
+from shared.pagination import PageDep
 from shared.service_auth import CallerDep
 from shared.xlsx import XLSX_RESPONSES
 
 router = APIRouter(prefix="/api/v1/quota", tags=["allocations"])
 
 Year = Annotated[int, Path(ge=2000, le=2100, description="evaluation year, e.g. 2025")]
-
-
-class RunPage(BaseModel):
-    items: list[RunSummary]
-    total: int
-    limit: int
-    offset: int
 
 
 def _stored(record: object) -> StoredInputsRead:
@@ -90,14 +85,14 @@ async def create_run(region_id: uuid.UUID, year: Year, session: SessionDep, call
     return await service.run(session, request.app.state.records, region_id=region_id, year=year, caller=caller)
 
 
-@router.get("/regions/{region_id}/years/{year}/allocations", response_model=RunPage,
+@router.get("/regions/{region_id}/years/{year}/allocations", response_model=RunPage | RunChanges,
             summary="The region's runs for a year, newest first")
-async def list_runs(region_id: uuid.UUID, year: Year, session: SessionDep, caller: CallerDep,
-                    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                    offset: Annotated[int, Query(ge=0)] = 0) -> RunPage:
-    items, total = await service.list_runs(session, region_id=region_id, year=year, limit=limit,
-                                           offset=offset, caller=caller)
-    return RunPage(items=items, total=total, limit=limit, offset=offset)
+async def list_runs(region_id: uuid.UUID, year: Year, session: SessionDep, caller: CallerDep, page: PageDep,
+                    updated_after: UpdatedAfter = None) -> RunPage | RunChanges:
+    if updated_after is not None:
+        return await service.runs_changed(session, page, region_id=region_id, year=year,
+                                          updated_after=updated_after, caller=caller)
+    return await service.list_runs(session, page, region_id=region_id, year=year, caller=caller)
 
 
 @router.get("/allocations/{run_id}", response_model=RunRead, summary="One run with its inputs and trace")

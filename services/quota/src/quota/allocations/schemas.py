@@ -7,7 +7,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.change_feed import ChangePage, Tombstone
 from shared.labels import label_of
+from shared.pagination import Page
 
 Ratio = Annotated[Decimal, Field(ge=0, le=1, description="a decimal string, e.g. \"0.22\"")]
 UnitKind = Literal["township", "street", "department", "institution"]
@@ -206,6 +208,16 @@ class RunSummary(BaseModel):
     feasible: bool
     published: bool
     warnings: int = Field(default=0, description="how many warnings the run has")
+
+
+class RunPage(Page[RunSummary]):
+    """A region's runs of a year, newest first."""
+
+    total: int
+
+
+class RunChanges(Page[RunSummary | Tombstone], ChangePage):
+    """A region's runs of a year kept or published since `updated_after`, in change order."""
 
 
 class UnitDifference(BaseModel):

@@ -25,11 +25,14 @@ from scoring.results.schemas import (
     ObjectionPage,
     ObjectionRead,
     Readiness,
+    ResultChanges,
     ResultPage,
     ReviewIn,
 )
 from scoring.results.year import pay_bonus
 from scoring.scope import ScopeDep, objection_or_404, scheme_or_404
+from shared import change_feed
+from shared.change_feed import UpdatedAfter
 from shared.db import SessionDep
 from shared.numbers import decimal_str
 from shared.pagination import PageDep
@@ -93,18 +96,25 @@ async def versions(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep,
     return await service.versions(session, request.app.state.neighbours, scheme_id, period, scope)
 
 
-@router.get("/schemes/{scheme_id}/periods/{period}/results", response_model=ResultPage,
+@router.get("/schemes/{scheme_id}/periods/{period}/results", response_model=ResultPage | ResultChanges,
             summary="Scores, ranks and grades of a version, best first (a unit's own people for its staff)")
 async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep, request: Request,
-                  version: VersionQuery = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                  offset: Annotated[int, Query(ge=0)] = 0) -> ResultPage:
-    close_, items, total = await service.results_page(session, scheme_id, period, scope, version=version,
-                                                      limit=limit, offset=offset)
+                  page: PageDep, version: VersionQuery = None,
+                  updated_after: UpdatedAfter = None) -> ResultPage | ResultChanges:
+    if updated_after is None:
+        close_, items, total, last = await service.results_page(session, scheme_id, period, scope, page,
+                                                                version=version)
+    else:
+        close_, found, live = await service.results_changed(session, scheme_id, period, scope, page, version=version,
+                                                            updated_after=updated_after)
+        items = list(live.values())
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), close_.period,
                     scope.caller, items)
     close_read = await history.stale_one(session, service.close_read(close_), request.app.state.neighbours)
     disclose("read", len(items), scheme_id=scheme_id, period=close_.period, version=close_.version)
-    return ResultPage(close=close_read, items=items, total=total, limit=limit, offset=offset)
+    if updated_after is not None:
+        return change_feed.answer(page, ResultChanges, found, live, close=close_read)
+    return page.page(ResultPage, items, last, close=close_read, total=total)
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/people/{person_id}/explanation", response_model=Explanation,

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.change_feed import ChangePage, Tombstone
 from shared.labels import label_of
 from shared.pagination import Page
 
@@ -71,12 +72,18 @@ class ResultRead(NamedRow):
         default=None, description="the group the person was ranked and graded in (grades.compare_within)")
 
 
-class ResultPage(BaseModel):
+class ResultPage(Page[ResultRead]):
+    """A version's results, best first."""
+
     close: CloseRead
-    items: list[ResultRead]
     total: int
-    limit: int
-    offset: int
+
+
+class ResultChanges(Page[ResultRead | Tombstone], ChangePage):
+    """A version's results changed since `updated_after`, in change order; gone ones as tombstones
+    (their `id` is the person's)."""
+
+    close: CloseRead
 
 
 class Explanation(NamedRow):
