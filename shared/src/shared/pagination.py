@@ -124,21 +124,22 @@ class PageQuery:
 
     limit: int
     after: str | None
-    request: Request
-    response: Response
+    request: Request | None = None    # None: not a route's (``ALL``), no link to write
+    response: Response | None = None
 
     def values(self) -> list[Any] | None:
         return None if self.after is None else decode(self.after)
 
     def next_url(self, cursor: str, param: str = "after") -> str:
         """This URL with ``param`` set to ``cursor``: the path is the public one (see the module doc)."""
+        assert self.request is not None, "a page of a route's own"
         query = [(k, v) for k, v in self.request.query_params.multi_items() if k != param]
         query.append((param, cursor))
         return f"{self.request.url.path}?{urlencode(query)}"
 
     def linked(self, model: type[P], items: Sequence[Any], link: str | None, **extra: Any) -> P:
         """The page, its ``next`` also in the ``Link`` header."""
-        if link is not None:
+        if link is not None and self.response is not None:
             self.response.headers["link"] = f'<{link}>; rel="next"'
         return model(items=items, next=link, **extra)
 
@@ -173,6 +174,10 @@ class PageQuery:
             ordered = [r for r in ordered if _comparable(key_of(r)) > start]
         chosen = ordered[:self.limit]
         return chosen, (key_of(chosen[-1]) if len(ordered) > self.limit else None)
+
+
+#: Every row at once, for an export that reads a whole list.
+ALL = PageQuery(limit=1_000_000_000, after=None)
 
 
 def _comparable(key: Sequence[Any]) -> tuple[Any, ...]:

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +19,7 @@ from records.exporting import table_response
 from records.roster.router import PeriodDep
 from shared.db import SessionDep
 from shared.labels import label_of
+from shared.pagination import Page, PageDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/attendance", tags=["attendance"])
@@ -57,11 +58,10 @@ class AttendanceRead(BaseModel):
     note: str | None
 
 
-class AttendancePage(BaseModel):
-    items: list[AttendanceRead]
+class AttendancePage(Page[AttendanceRead]):
+    """Attendance days, by staff number and day."""
+
     total: int
-    limit: int
-    offset: int
 
 
 class AttendanceChangeRead(BaseModel):
@@ -81,11 +81,10 @@ class AttendanceChangeRead(BaseModel):
     changed_at: datetime
 
 
-class AttendanceChangePage(BaseModel):
-    items: list[AttendanceChangeRead]
+class AttendanceChangePage(Page[AttendanceChangeRead]):
+    """Changes of attendance days, newest first."""
+
     total: int
-    limit: int
-    offset: int
 
 
 @router.post("/import", response_model=ImportResult, responses=REJECTED,
@@ -129,31 +128,28 @@ async def put_rows(body: AttendanceBulkIn, session: SessionDep, caller: CallerDe
 
 @router.get("", response_model=AttendancePage, summary="Attendance of a unit or a person in a period")
 async def list_attendance(period: PeriodDep, session: SessionDep, caller: CallerDep,
-                          unit_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
-                          limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-                          offset: Annotated[int, Query(ge=0)] = 0) -> AttendancePage:
-    rows, total = await service.list_attendance(session, caller=caller, unit_id=unit_id, person_id=person_id,
-                                                period=period, limit=limit, offset=offset)
-    return AttendancePage(items=[AttendanceRead(person_id=p.id, staff_no=p.staff_no, name=p.name, unit_id=a.unit_id,
-                                                day=a.day, status=a.status, note=a.note) for a, p in rows],
-                          total=total, limit=limit, offset=offset)
+                          page: PageDep, unit_id: uuid.UUID | None = None,
+                          person_id: uuid.UUID | None = None) -> AttendancePage:
+    rows, total, last = await service.list_attendance(session, page, caller=caller, unit_id=unit_id,
+                                                      person_id=person_id, period=period)
+    return page.page(AttendancePage, [AttendanceRead(person_id=p.id, staff_no=p.staff_no, name=p.name,
+                                                     unit_id=a.unit_id, day=a.day, status=a.status, note=a.note)
+                                      for a, p in rows], last, total=total)
 
 
 @router.get("/changes", response_model=AttendanceChangePage,
             summary="How recorded days of a unit or a person in a period were changed, newest first")
 async def list_attendance_changes(period: PeriodDep, session: SessionDep, caller: CallerDep,
-                       unit_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
-                       limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> AttendanceChangePage:
+                       page: PageDep, unit_id: uuid.UUID | None = None,
+                       person_id: uuid.UUID | None = None) -> AttendanceChangePage:
     """Each change of a day's status or note — by a correction (with its reason) or an import —
     with the old and new values, who and when. A day's first recording is not a change."""
-    rows, total = await history.list_changes(session, caller=caller, unit_id=unit_id, person_id=person_id,
-                                             period=period, limit=limit, offset=offset)
-    return AttendanceChangePage(items=[AttendanceChangeRead(
+    rows, total, last = await history.list_changes(session, page, caller=caller, unit_id=unit_id,
+                                                   person_id=person_id, period=period)
+    return page.page(AttendanceChangePage, [AttendanceChangeRead(
         id=c.id, person_id=p.id, staff_no=p.staff_no, name=p.name, unit_id=c.unit_id, day=c.day,
         old_status=c.old_status, new_status=c.new_status, old_note=c.old_note, new_note=c.new_note, reason=c.reason,
-        source=c.source, changed_by=c.changed_by, changed_at=c.changed_at) for c, p in rows],
-        total=total, limit=limit, offset=offset)
+        source=c.source, changed_by=c.changed_by, changed_at=c.changed_at) for c, p in rows], last, total=total)
 
 
 @router.get("/export", summary="A unit's attendance in a period as CSV or XLSX, Chinese headers",

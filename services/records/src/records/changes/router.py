@@ -24,6 +24,7 @@ from records.work_logs.models import WorkLog
 from shared.db import SessionDep
 from shared.errors import NotFound
 from shared.labels import label_of
+from shared.pagination import Page, PageDep
 from shared.service_auth import Caller, CallerDep
 from shared.touched import touch
 
@@ -50,11 +51,14 @@ class RecordChangeRead(BaseModel):
     changed_at: datetime
 
 
-class RecordChangePage(BaseModel):
-    items: list[RecordChangeRead]
+class RecordChangePage(Page[RecordChangeRead]):
+    """Corrections of records, newest first."""
+
     total: int
-    limit: int
-    offset: int
+
+
+class RecordHistoryPage(Page[RecordChangeRead]):
+    """The corrections of one record, newest first."""
 
 
 def _read(caller: Caller, change: RecordChange, person: Person) -> RecordChangeRead:
@@ -69,13 +73,12 @@ def _read(caller: Caller, change: RecordChange, person: Person) -> RecordChangeR
             summary="How the records of a unit or a person in a period were corrected, newest first")
 async def list_record_changes(period: PeriodDep, session: SessionDep, caller: CallerDep,
                               unit_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
-                              kind: Kind | None = None, limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-                              offset: Annotated[int, Query(ge=0)] = 0) -> RecordChangePage:
+                              kind: Kind | None = None, *, page: PageDep) -> RecordChangePage:
     """Each correction of a weekly record, monthly report, comment and mark, or task whose day is in
     the period, with the old and new values, who, when and why (attendance days: `/attendance/changes`)."""
-    rows, total = await history.list_changes(session, caller=caller, unit_id=unit_id, person_id=person_id,
-                                             period=period, kind=kind, limit=limit, offset=offset)
-    return RecordChangePage(items=[_read(caller, c, p) for c, p in rows], total=total, limit=limit, offset=offset)
+    rows, total, last = await history.list_changes(session, page, caller=caller, unit_id=unit_id,
+                                                   person_id=person_id, period=period, kind=kind)
+    return page.page(RecordChangePage, [_read(caller, c, p) for c, p in rows], last, total=total)
 
 
 @router.get("/latest", response_model=LatestWrites,
@@ -107,10 +110,10 @@ async def latest(period: PeriodDep, session: SessionDep, caller: CallerDep,
     return await latest_writes(session, ids, period, since or [])
 
 
-@router.get("/{record_kind}/{record_id}", response_model=list[RecordChangeRead],
+@router.get("/{record_kind}/{record_id}", response_model=RecordHistoryPage,
             summary="Every correction of one record, newest first")
 async def record_history(record_kind: Kind, record_id: uuid.UUID, session: SessionDep,
-                         caller: CallerDep) -> list[RecordChangeRead]:
+                         caller: CallerDep, page: PageDep) -> RecordHistoryPage:
     """The record is read with its own rules: who may see it sees its history."""
     kind = str(record_kind)
     not_found = NotFound(f"no {kind.replace('_', ' ')} {record_id}", code="record_not_found")
@@ -126,4 +129,5 @@ async def record_history(record_kind: Kind, record_id: uuid.UUID, session: Sessi
         await scope.valid_record(session, caller, MonthlyReport, target_id, not_found)
     else:
         await scope.valid_record(session, caller, Task, target_id, not_found)
-    return [_read(caller, c, p) for c, p in await history.of_record(session, kind=kind, record_id=record_id)]
+    rows, last = await history.of_record(session, page, kind=kind, record_id=record_id)
+    return page.page(RecordHistoryPage, [_read(caller, c, p) for c, p in rows], last)

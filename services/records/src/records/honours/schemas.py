@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.labels import label_of
+from shared.pagination import Page
 
 Level = Literal["national", "provincial", "city", "county", "township"]
 LEVEL_NAMES = {"national": "国家级", "provincial": "省级", "city": "市级", "county": "县级", "township": "乡镇级"}
@@ -53,8 +54,7 @@ class HonourRead(BaseModel):
     void_reason: str | None = None
 
 
-class HonourPage(BaseModel):
-    items: list[HonourRead]
+class HonourPage(Page[HonourRead]):
+    """Honours, in award order."""
+
     total: int
-    limit: int
-    offset: int

@@ -6,9 +6,8 @@ import asyncio
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, settled
@@ -22,16 +21,16 @@ from records.tasks import service
 from records.tasks.importer import TaskImportResult, read_sheet
 from records.tasks.service import ConfirmIn, ProgressIn, TaskCorrection, TaskCreate, TaskRead
 from shared.db import SessionDep
+from shared.pagination import ALL, Page, PageDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/tasks", tags=["tasks"])
 
 
-class TaskPage(BaseModel):
-    items: list[TaskRead]
+class TaskPage(Page[TaskRead]):
+    """Tasks, by due date."""
+
     total: int
-    limit: int
-    offset: int
 
 
 @router.post("", response_model=TaskRead, status_code=201, summary="Assign a task to a person")
@@ -68,8 +67,8 @@ async def stream_tasks(request: Request, session: SessionDep, caller: CallerDep,
             response_class=Response)
 async def export_tasks(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
                        format: Literal["csv", "xlsx"] = "xlsx") -> Response:
-    items, _ = await service.list_tasks(session, caller=caller, unit_id=unit_id, person_id=None, period=period,
-                                        limit=100_000, offset=0)
+    items, _, _ = await service.list_tasks(session, ALL, caller=caller, unit_id=unit_id, person_id=None,
+                                           period=period)
     staff = dict((await session.execute(select(Person.id, Person.staff_no)
                                          .where(Person.id.in_({t.person_id for t in items})))).all())
     rows = [[staff[t.person_id], t.title, t.intensity, t.difficulty, t.quantity, t.due_on.isoformat(),
@@ -81,11 +80,10 @@ async def export_tasks(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
 
 @router.get("", response_model=TaskPage, summary="Tasks due in a period, of a unit or a person")
 async def list_tasks(period: PeriodDep, session: SessionDep, caller: CallerDep, unit_id: uuid.UUID | None = None,
-                     person_id: uuid.UUID | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                     offset: Annotated[int, Query(ge=0)] = 0) -> TaskPage:
-    items, total = await service.list_tasks(session, caller=caller, unit_id=unit_id, person_id=person_id,
-                                            period=period, limit=limit, offset=offset)
-    return TaskPage(items=items, total=total, limit=limit, offset=offset)
+                     person_id: uuid.UUID | None = None, *, page: PageDep) -> TaskPage:
+    items, total, last = await service.list_tasks(session, page, caller=caller, unit_id=unit_id, person_id=person_id,
+                                                  period=period)
+    return page.page(TaskPage, items, last, total=total)
 
 
 @router.get("/{task_id}", response_model=TaskRead, summary="A task with its progress and rectification trail")

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter
 
 from records.config import SettingsDep
 from records.roster.router import PeriodDep
 from records.work_logs import service
 from records.work_logs.service import WorkLogCreate, WorkLogRead, WorkLogUpdate
 from shared.db import SessionDep
+from shared.pagination import Page, PageDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/work-logs", tags=["weekly records"])
 
 
-class WorkLogPage(BaseModel):
-    items: list[WorkLogRead]
+class WorkLogPage(Page[WorkLogRead]):
+    """Weekly records, by staff number and week."""
+
     total: int
-    limit: int
-    offset: int
 
 
 @router.post("", response_model=WorkLogRead, status_code=201, summary="Submit a week's record",
@@ -43,8 +41,7 @@ async def update(log_id: uuid.UUID, body: WorkLogUpdate, session: SessionDep, ca
 
 @router.get("", response_model=WorkLogPage, summary="Weekly records of a unit or a person in a period")
 async def list_logs(period: PeriodDep, session: SessionDep, caller: CallerDep, unit_id: uuid.UUID | None = None,
-                    person_id: uuid.UUID | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                    offset: Annotated[int, Query(ge=0)] = 0) -> WorkLogPage:
-    items, total = await service.list_logs(session, caller=caller, unit_id=unit_id, person_id=person_id,
-                                           period=period, limit=limit, offset=offset)
-    return WorkLogPage(items=items, total=total, limit=limit, offset=offset)
+                    person_id: uuid.UUID | None = None, *, page: PageDep) -> WorkLogPage:
+    items, total, last = await service.list_logs(session, page, caller=caller, unit_id=unit_id, person_id=person_id,
+                                                 period=period)
+    return page.page(WorkLogPage, items, last, total=total)

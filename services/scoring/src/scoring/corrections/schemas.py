@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scoring.results.schemas import NamedRow
 from shared.labels import label_of
+from shared.pagination import Page
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000, description="why: kept in the period's changes")]
 
@@ -66,8 +67,7 @@ class ChangeRead(NamedRow):
     changed_by: str
 
 
-class ChangePage(BaseModel):
-    items: list[ChangeRead]
+class ChangePage(Page[ChangeRead]):
+    """Corrections of a period's inputs, oldest first."""
+
     total: int
-    limit: int
-    offset: int
