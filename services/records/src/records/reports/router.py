@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from records.config import SettingsDep
 from records.reports import service
 from records.reports.service import (
+    CommentPage,
     CommentRead,
     MonthlyReportCreate,
     MonthlyReportRead,
@@ -17,6 +18,7 @@ from records.reports.service import (
     RecordCommentIn,
 )
 from shared.db import SessionDep
+from shared.pagination import PageDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records", tags=["monthly reports and comments"])
@@ -50,9 +52,8 @@ async def comment(body: RecordCommentIn, session: SessionDep, caller: CallerDep)
     return CommentRead.model_validate(await service.comment(session, body, caller=caller))
 
 
-@router.get("/comments/{target_kind}/{target_id}", response_model=list[CommentRead],
+@router.get("/comments/{target_kind}/{target_id}", response_model=CommentPage,
             summary="The comments on a record (the commenter's identity is not shown)")
 async def comments_on(target_kind: Literal["work_log", "monthly_report"], target_id: uuid.UUID,
-                      session: SessionDep, caller: CallerDep) -> list[CommentRead]:
-    return [CommentRead.model_validate(c) for c in await service.comments_on(session, target_kind, target_id,
-                                                                               caller=caller)]
+                      session: SessionDep, caller: CallerDep, page: PageDep) -> CommentPage:
+    return await service.comments_on(session, target_kind, target_id, page, caller=caller)
