@@ -76,7 +76,7 @@ async def test_the_lead_units_administrator_runs_the_groups_scheme(client: httpx
     response = await client.post(f"{base}/adjustments", headers=as_d, json={
         "person_id": p["C"], "item": "honour", "points": "2", "evidence": "表彰文件", "approved_by": "党组"})
     assert response.status_code == 201, response.text
-    assert [a["person_id"] for a in (await client.get(f"{base}/adjustments", headers=as_d)).json()] == [p["C"]]
+    assert [a["person_id"] for a in (await client.get(f"{base}/adjustments", headers=as_d)).json()["items"]] == [p["C"]]
     version = await client.post(f"/api/v1/scoring/schemes/{sid}/versions", headers=as_d,
                                 json={"definition": DEFINITION})
     assert version.status_code == 201 and version.json()["version"] == 2

@@ -34,14 +34,12 @@ from scoring.results.schemas import ObjectionRead
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, UpstreamUnavailable
+from shared.pagination import Page, PageDep
 from shared.periods import parse_period
 from shared.service_auth import SYSTEM_CALLER, Caller
 from shared.touched import disclose, touch
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["cadre file"])
-
-#: most reads of a file listed (newest first)
-READS_LISTED = 500
 
 
 class FilePeriod(BaseModel):
@@ -82,6 +80,10 @@ class FileReadOut(BaseModel):
     reason: str
     read_at: datetime
     read_by: str
+
+
+class FileReadPage(Page[FileReadOut]):
+    """Reads of a person's file, newest first."""
 
 
 class PersonFile(BaseModel):
@@ -221,12 +223,14 @@ async def read_file(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, 
     return found
 
 
-@router.get("/persons/{person_id}/file/reads", response_model=list[FileReadOut],
+@router.get("/persons/{person_id}/file/reads", response_model=FileReadPage,
             summary="Who read a person's file, when and why, newest first (the person sees their own)",
             responses={403: {"description": "an administrator or leader of the person's unit"},
                        404: {"description": "no such person the caller may see the reads of"}})
-async def file_reads(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request) -> list[FileReadOut]:
+async def file_reads(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
+                     page: PageDep) -> FileReadPage:
     await person_for(request.app.state.neighbours, scope.caller, person_id, officers_only=False)
-    reads = await session.scalars(select(FileRead).where(FileRead.person_id == person_id)
-                                  .order_by(FileRead.read_at.desc(), FileRead.id).limit(READS_LISTED))
-    return [FileReadOut.model_validate(r, from_attributes=True) for r in reads]
+    reads, last = await page.fetch(session, select(FileRead).where(FileRead.person_id == person_id),
+                                   [FileRead.read_at, FileRead.id], lambda r: (r.read_at, r.id), descending=True,
+                                   scalars=True)
+    return page.page(FileReadPage, [FileReadOut.model_validate(r, from_attributes=True) for r in reads], last)

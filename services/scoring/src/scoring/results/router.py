@@ -19,6 +19,7 @@ from scoring.results.schemas import (
     BonusIn,
     BonusRead,
     BonusShareRead,
+    ClosePage,
     CloseRead,
     Explanation,
     ObjectionCreate,
@@ -87,13 +88,15 @@ async def bottom(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, s
     return found
 
 
-@router.get("/schemes/{scheme_id}/periods/{period}/versions", response_model=list[CloseRead],
+@router.get("/schemes/{scheme_id}/periods/{period}/versions", response_model=ClosePage,
             summary="Every result version of the period, oldest first")
 async def versions(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep,
-                   scope: ScopeDep, request: Request) -> list[CloseRead]:
+                   scope: ScopeDep, request: Request, page: PageDep) -> ClosePage:
     """Each with whether it is stale: scoring's inputs, or records' data it was computed from,
     written after it (records asked once for all the versions)."""
-    return await service.versions(session, request.app.state.neighbours, scheme_id, period, scope)
+    found, last = page.slice(await service.versions(session, request.app.state.neighbours, scheme_id, period, scope),
+                             lambda c: (c.version,))
+    return page.page(ClosePage, found, last)
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/results", response_model=ResultPage | ResultChanges,

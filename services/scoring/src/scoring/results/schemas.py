@@ -62,6 +62,10 @@ class CloseRead(BaseModel):
     records_changed_at: datetime | None = Field(default=None, description="the last such write, if any")
 
 
+class ClosePage(Page[CloseRead]):
+    """Result versions of a period, oldest first."""
+
+
 class ResultRead(NamedRow):
     unit_id: uuid.UUID | None
     score: str | None = Field(description="exact decimal, rounded half-even at 6 places if longer")

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from scoring.results.schemas import NamedRow
 from shared.labels import label_of, labels_of
+from shared.pagination import Page
 
 
 class RaterIn(BaseModel):
@@ -76,6 +77,10 @@ class MyRating(NamedRow):
 
     mark: Decimal
     dimensions: dict[str, Decimal] | None = None
+
+
+class MyRatingPage(Page[MyRating]):
+    """The caller's own marks in a round, by person."""
 
 
 class CodesCreate(BaseModel):
@@ -157,3 +162,7 @@ class RoundChangeRead(BaseModel):
     changed_by: str
     people: list[PersonNamed] = Field(default_factory=list, description=(
         "the raters and rated people old and new name by id (rater_id, person_id), with their names"))
+
+
+class RoundChangePage(Page[RoundChangeRead]):
+    """The corrections of a round, oldest first."""

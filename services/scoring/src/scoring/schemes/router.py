@@ -14,10 +14,12 @@ from scoring.results.schemas import NamedRow
 from scoring.schemes import service
 from scoring.schemes.schemas import (
     AdjustmentCreate,
+    AdjustmentPage,
     AdjustmentRead,
     Counted,
     MarksPut,
     NegativeEventCreate,
+    NegativeEventPage,
     NegativeEventRead,
     SchemeCreate,
     SchemePage,
@@ -85,13 +87,13 @@ async def add_adjustment(scheme_id: uuid.UUID, period: PeriodDep, body: Adjustme
     return (await _named(session, request, scope, scheme_id, period.code, [added]))[0]
 
 
-@router.get("/schemes/{scheme_id}/periods/{period}/adjustments", response_model=list[AdjustmentRead],
+@router.get("/schemes/{scheme_id}/periods/{period}/adjustments", response_model=AdjustmentPage,
             summary="The period's bonus and deduction items")
 async def list_adjustments(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
-                           request: Request, include_voided: IncludeVoided = False) -> list[AdjustmentRead]:
-    return await _named(session, request, scope, scheme_id, period.code, [
-        AdjustmentRead.model_validate(r) for r in await service.list_adjustments(
-            session, scheme_id, period, scope, include_voided=include_voided)])
+                           request: Request, page: PageDep, include_voided: IncludeVoided = False) -> AdjustmentPage:
+    rows, last = await service.list_adjustments(session, scheme_id, period, scope, page, include_voided=include_voided)
+    return page.page(AdjustmentPage, await _named(session, request, scope, scheme_id, period.code,
+                                                  [AdjustmentRead.model_validate(r) for r in rows]), last)
 
 
 @router.post("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=NegativeEventRead,
@@ -103,13 +105,13 @@ async def add_negative(scheme_id: uuid.UUID, period: PeriodDep, body: NegativeEv
     return (await _named(session, request, scope, scheme_id, period.code, [added]))[0]
 
 
-@router.get("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=list[NegativeEventRead],
+@router.get("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=NegativeEventPage,
             summary="The period's negative-list events")
 async def list_negatives(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
-                         request: Request, include_voided: IncludeVoided = False) -> list[NegativeEventRead]:
-    return await _named(session, request, scope, scheme_id, period.code, [
-        NegativeEventRead.model_validate(r) for r in await service.list_negatives(
-            session, scheme_id, period, scope, include_voided=include_voided)])
+                         request: Request, page: PageDep, include_voided: IncludeVoided = False) -> NegativeEventPage:
+    rows, last = await service.list_negatives(session, scheme_id, period, scope, page, include_voided=include_voided)
+    return page.page(NegativeEventPage, await _named(session, request, scope, scheme_id, period.code,
+                                                     [NegativeEventRead.model_validate(r) for r in rows]), last)
 
 
 async def _named(session: AsyncSession, request: Request, scope: Scope, scheme_id: uuid.UUID, period: str,

@@ -118,6 +118,10 @@ class AdjustmentRead(NamedRow):
     void_reason: str | None = None
 
 
+class AdjustmentPage(Page[AdjustmentRead]):
+    """A period's bonus and deduction items, oldest first."""
+
+
 class NegativeEventCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     person_id: uuid.UUID
@@ -138,3 +142,7 @@ class NegativeEventRead(NamedRow):
     voided_at: datetime | None = Field(default=None, description="set: voided, and left out of every close")
     voided_by: str | None = None
     void_reason: str | None = None
+
+
+class NegativeEventPage(Page[NegativeEventRead]):
+    """A period's negative-list events, oldest first."""

@@ -32,7 +32,7 @@ from scoring.schemes.schemas import (
 )
 from scoring.scope import Scope, check_people, lead_unit_of_new_scheme, scheme_or_404, unit_of_new_scheme
 from shared.errors import Forbidden
-from shared.pagination import PageQuery
+from shared.pagination import Key, PageQuery
 from shared.periods import Period
 from shared.touched import touch
 
@@ -297,14 +297,15 @@ async def within_caps(session: AsyncSession, scheme_id: uuid.UUID, period: str, 
                    f"{Decimal(limit.numerator) / limit.denominator}", "body.points")
 
 
-async def list_adjustments(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope, *,
-                           include_voided: bool = False) -> list[AdjustmentRow]:
+async def list_adjustments(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
+                           page: PageQuery, *, include_voided: bool = False) -> tuple[list[AdjustmentRow], Key]:
     """The items a close counts; with ``include_voided``, the voided ones too (flagged by their voided_at)."""
     await scheme_or_404(session, scheme_id, scope)
     query = select(AdjustmentRow).where(AdjustmentRow.scheme_id == scheme_id, AdjustmentRow.period == period.code)
     if not include_voided:
         query = query.where(AdjustmentRow.voided_at.is_(None))
-    return list(await session.scalars(query.order_by(AdjustmentRow.created_at, AdjustmentRow.id)))
+    return await page.fetch(session, query, [AdjustmentRow.created_at, AdjustmentRow.id],
+                            lambda r: (r.created_at, r.id), scalars=True)
 
 
 async def add_negative(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
@@ -327,11 +328,12 @@ async def add_negative(session: AsyncSession, neighbours: Neighbours, scheme_id:
     return row
 
 
-async def list_negatives(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope, *,
-                         include_voided: bool = False) -> list[NegativeEvent]:
+async def list_negatives(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
+                         page: PageQuery, *, include_voided: bool = False) -> tuple[list[NegativeEvent], Key]:
     """The events a close counts; with ``include_voided``, the voided ones too (flagged by their voided_at)."""
     await scheme_or_404(session, scheme_id, scope)
     query = select(NegativeEvent).where(NegativeEvent.scheme_id == scheme_id, NegativeEvent.period == period.code)
     if not include_voided:
         query = query.where(NegativeEvent.voided_at.is_(None))
-    return list(await session.scalars(query.order_by(NegativeEvent.created_at, NegativeEvent.id)))
+    return await page.fetch(session, query, [NegativeEvent.created_at, NegativeEvent.id],
+                            lambda r: (r.created_at, r.id), scalars=True)

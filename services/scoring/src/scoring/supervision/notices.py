@@ -31,6 +31,7 @@ from scoring.supervision.models import FINAL, Inspection, Notice, NoticeItem
 from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.labels import label_of
+from shared.pagination import Page, PageQuery
 from shared.touched import touch
 
 
@@ -59,6 +60,10 @@ class InspectionRead(InspectionIn):
     id: uuid.UUID
     region_id: uuid.UUID
     created_by: str
+
+
+class InspectionPage(Page[InspectionRead]):
+    """A region's inspections, the latest first."""
 
 
 class NoticeItemIn(BaseModel):
@@ -202,13 +207,14 @@ def _inspection(row: Inspection) -> InspectionRead:
 
 
 async def inspections(session: AsyncSession, region_id: uuid.UUID, unit_id: uuid.UUID | None,
-                      scope: Scope) -> list[InspectionRead]:
+                      scope: Scope, page: PageQuery) -> InspectionPage:
     officer_of(scope, region_id)
     query = select(Inspection).where(Inspection.region_id == region_id)
     if unit_id is not None:
         query = query.where(Inspection.unit_id == unit_id)
-    return [_inspection(r) for r in await session.scalars(query.order_by(Inspection.visited_on.desc(),
-                                                                         Inspection.created_at))]
+    rows, last = await page.fetch(session, query, [Inspection.visited_on, Inspection.created_at, Inspection.id],
+                                  lambda r: (r.visited_on, r.created_at, r.id), descending=True, scalars=True)
+    return page.page(InspectionPage, [_inspection(r) for r in rows], last)
 
 
 # ------------------------------------------------------------------ notices

@@ -25,6 +25,7 @@ from scoring.supervision.notices import (
 )
 from scoring.supervision.progress import ProgressRead
 from shared.db import SessionDep
+from shared.pagination import PageDep
 from shared.touched import disclose
 from shared.xlsx import XLSX, period_name, workbook, write_table, xlsx_response
 
@@ -46,11 +47,11 @@ async def record_inspection(region_id: uuid.UUID, body: InspectionIn, session: S
     return await notices.record_inspection(session, request.app.state.neighbours, region_id, body, scope, today)
 
 
-@router.get("/regions/{region_id}/inspections", response_model=list[InspectionRead], responses=REGION,
+@router.get("/regions/{region_id}/inspections", response_model=notices.InspectionPage, responses=REGION,
             summary="The region's inspections, the latest first")
-async def list_inspections(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
-                           unit_id: UnitFilter = None) -> list[InspectionRead]:
-    return await notices.inspections(session, region_id, unit_id, scope)
+async def list_inspections(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, page: PageDep,
+                           unit_id: UnitFilter = None) -> notices.InspectionPage:
+    return await notices.inspections(session, region_id, unit_id, scope, page)
 
 
 @router.post("/regions/{region_id}/notices", response_model=NoticeRead, status_code=201,
