@@ -114,18 +114,11 @@ class Neighbours:
     async def honours(self, *, region_id: uuid.UUID, first: date, last: date) -> list[dict[str, Any]]:
         """The region's honours of the ledger awarded from ``first`` to ``last`` and not voided, in
         award order (every page). Asked as the system, after the caller was authorised."""
-        honours: list[dict[str, Any]] = []
-        while True:
-            params = {"region_id": str(region_id), "from": first.isoformat(), "to": last.isoformat(),
-                      "limit": "1000", "offset": str(len(honours))}
-            response = await self.records.request("GET", "/api/v1/records/honours", caller=SYSTEM_CALLER,
-                                                  params=params)
-            if response.status_code != 200:
-                raise UpstreamUnavailable(f"records answered {response.status_code} for the honours")
-            page = orjson.loads(response.content)
-            honours.extend(page["items"])
-            if not page["items"] or len(honours) >= page["total"]:
-                return honours
+        honours = await every_item(self.records, "/api/v1/records/honours", caller=SYSTEM_CALLER, params={
+            "region_id": str(region_id), "from": first.isoformat(), "to": last.isoformat()})
+        if honours is None:
+            raise UpstreamUnavailable("records did not answer for the honours")
+        return honours
 
     async def records_written(self, *, unit_id: uuid.UUID | None, region_id: uuid.UUID, group: str | None,
                               period: str, since: Sequence[datetime]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from scoring.results.schemas import ObjectionRead
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, UpstreamUnavailable
-from shared.pagination import Page, PageDep
+from shared.pagination import Page, PageDep, every_item
 from shared.periods import parse_period
 from shared.service_auth import SYSTEM_CALLER, Caller
 from shared.touched import disclose, touch
@@ -109,6 +109,13 @@ async def _records(neighbours: Neighbours, path: str, params: dict[str, str] | N
     return orjson.loads(response.content)
 
 
+async def _every(neighbours: Neighbours, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    found = await every_item(neighbours.records, path, caller=SYSTEM_CALLER, params=params)
+    if found is None:
+        raise UpstreamUnavailable(f"records did not answer for {path}")
+    return found
+
+
 async def person_for(neighbours: Neighbours, caller: Caller, person_id: uuid.UUID, *,
                      officers_only: bool) -> tuple[dict[str, Any], list[tuple[str, str, str | None, str]],
                                                    dict[str, dict[str, Any] | None]]:
@@ -180,12 +187,10 @@ async def person_file(session: AsyncSession, neighbours: Neighbours, caller: Cal
                   for o, scheme_id, period in await session.execute(
                       select(Objection, Close.scheme_id, Close.period).join(Close, Close.id == Objection.close_id)
                       .where(Objection.person_id == person_id).order_by(Objection.created_at, Objection.id))]
-    honours = (await _records(neighbours, "/api/v1/records/honours",
-                              {"person_id": str(person_id), "limit": "1000"}))["items"]
+    honours = await _every(neighbours, "/api/v1/records/honours", {"person_id": str(person_id)})
     tasks: list[dict[str, Any]] = []
     for year in sorted({parse_period(p.period).end.year for p in periods} | {today.year}):
-        tasks += (await _records(neighbours, "/api/v1/records/tasks",
-                                 {"person_id": str(person_id), "period": str(year), "limit": "1000"}))["items"]
+        tasks += await _every(neighbours, "/api/v1/records/tasks", {"person_id": str(person_id), "period": str(year)})
     history = [{**h, "unit_name": (units.get(str(h["unit_id"])) or {}).get("name")} for h in person["history"]]
     read = FileRead(id=uuid.uuid4(), person_id=person_id, region_id=uuid.UUID(placed[-1][1]) if placed else None,
                     reason=reason, read_by=caller.subject)
