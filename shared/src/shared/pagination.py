@@ -88,15 +88,20 @@ def _typed(value: Any, column: KeyColumn) -> Any:
         kind = column.type.python_type
     except NotImplementedError:
         return value
-    if value is None or (isinstance(value, kind) and not isinstance(value, bool)):
-        return value
-    if not isinstance(value, str | int):
-        raise TypeError(value)
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise TypeError(value)  # a key is text or a whole number; a cursor holding anything else is not ours
+    if kind is str:
+        return str(value)
     if kind is datetime:
         return datetime.fromisoformat(str(value))
     if kind is date:
         return date.fromisoformat(str(value))
-    if kind in (uuid.UUID, Decimal, int, str):
+    if kind is int:
+        number = int(value)
+        if not -2**63 <= number < 2**63:
+            raise ValueError(value)
+        return number
+    if kind in (uuid.UUID, Decimal):
         return kind(value)
     raise TypeError(value)
 
