@@ -130,8 +130,8 @@ async def read_published(region_id: uuid.UUID, year: Year, session: SessionDep,
 @router.get("/regions/{region_id}/years/{year}/publications", response_model=PublicationList,
             summary="Every publication of the region and year, oldest first, superseded ones marked")
 async def list_publications(region_id: uuid.UUID, year: Year, session: SessionDep,
-                            caller: CallerDep) -> PublicationList:
-    return await publications.publications(session, region_id=region_id, year=year, caller=caller)
+                            caller: CallerDep, page: PageDep) -> PublicationList:
+    return await publications.publications(session, region_id=region_id, year=year, caller=caller, page=page)
 
 
 @router.get("/allocations/{run_id}/report.xlsx", response_class=Response, responses=XLSX_RESPONSES,

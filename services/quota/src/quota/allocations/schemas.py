@@ -278,5 +278,5 @@ class PublicationRead(BaseModel):
     superseded: SupersessionRead | None = Field(description="when, by whom and why this one was replaced")
 
 
-class PublicationList(BaseModel):
-    items: list[PublicationRead] = Field(description="oldest first; the last is the current one")
+class PublicationList(Page[PublicationRead]):
+    """Every publication of a region and year, oldest first; the last (of the last page) is the current one."""

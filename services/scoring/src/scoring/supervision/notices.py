@@ -141,9 +141,10 @@ class NoticeRead(BaseModel):
     items: list[ItemRead]
 
 
-class NoticeList(BaseModel):
+class NoticeList(Page[NoticeRead]):
+    """Rectification notices, the latest first."""
+
     today: date
-    notices: list[NoticeRead]
 
 
 # ------------------------------------------------------------------ who may
@@ -275,31 +276,33 @@ def _read(notice: Notice, items: Sequence[NoticeItem], today: date) -> NoticeRea
                       overdue_items=sum(1 for i in shown if i.overdue), items=shown)
 
 
-async def listed(session: AsyncSession, where: Sequence[Any], today: date, *, overdue: bool) -> NoticeList:
+async def listed(session: AsyncSession, where: Sequence[Any], today: date, page: PageQuery, *,
+                 overdue: bool) -> NoticeList:
     """Notices matching ``where`` with their items, in two queries; with ``overdue``, only the
     notices with an overdue item, and only those items."""
     query = select(Notice).where(*where)
     late = (NoticeItem.state.not_in(FINAL)) & (NoticeItem.deadline < today)
     if overdue:
         query = query.where(exists().where(NoticeItem.notice_id == Notice.id, late))
-    notices = list(await session.scalars(query.order_by(Notice.issued_at.desc(), Notice.id)))
+    notices, last = await page.fetch(session, query, [Notice.issued_at, Notice.id], lambda n: (n.issued_at, n.id),
+                                     descending=True, scalars=True)
     by_notice: dict[uuid.UUID, list[NoticeItem]] = {n.id: [] for n in notices}
     if notices:
         item_query = select(NoticeItem).where(NoticeItem.notice_id.in_(list(by_notice)))
         for item in await session.scalars(item_query.where(late) if overdue else item_query):
             by_notice[item.notice_id].append(item)
-    return NoticeList(today=today, notices=[_read(n, by_notice[n.id], today) for n in notices])
+    return page.page(NoticeList, [_read(n, by_notice[n.id], today) for n in notices], last, today=today)
 
 
 async def of_region(session: AsyncSession, region_id: uuid.UUID, unit_id: uuid.UUID | None, scope: Scope,
-                    today: date, *, overdue: bool) -> NoticeList:
+                    today: date, page: PageQuery, *, overdue: bool) -> NoticeList:
     officer_of(scope, region_id)
     where = [Notice.region_id == region_id] + ([] if unit_id is None else [Notice.unit_id == unit_id])
-    return await listed(session, where, today, overdue=overdue)
+    return await listed(session, where, today, page, overdue=overdue)
 
 
-async def of_unit(session: AsyncSession, neighbours: Neighbours, unit_id: uuid.UUID, scope: Scope, today: date, *,
-                  overdue: bool) -> NoticeList:
+async def of_unit(session: AsyncSession, neighbours: Neighbours, unit_id: uuid.UUID, scope: Scope, today: date,
+                  page: PageQuery, *, overdue: bool) -> NoticeList:
     """A unit's notices: for its own administrators and leaders, and its region's officers."""
     region = scope.unit_regions.get(str(unit_id))
     if region is None:
@@ -309,7 +312,7 @@ async def of_unit(session: AsyncSession, neighbours: Neighbours, unit_id: uuid.U
             raise NoticeNotFound(f"no unit {unit_id} of yours")
         region = found
     touch(region_id=region, unit_id=unit_id)
-    return await listed(session, [Notice.unit_id == unit_id, Notice.region_id == uuid.UUID(region)], today,
+    return await listed(session, [Notice.unit_id == unit_id, Notice.region_id == uuid.UUID(region)], today, page,
                         overdue=overdue)
 
 

@@ -68,16 +68,16 @@ async def issue_notice(region_id: uuid.UUID, body: NoticeIn, session: SessionDep
 @router.get("/regions/{region_id}/notices", response_model=NoticeList, responses=REGION,
             summary="The region's rectification notices; with overdue=true, the items past their deadline")
 async def region_notices(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, today: TodayDep,
-                         overdue: Overdue = False, unit_id: UnitFilter = None) -> NoticeList:
-    return await notices.of_region(session, region_id, unit_id, scope, today, overdue=overdue)
+                         page: PageDep, overdue: Overdue = False, unit_id: UnitFilter = None) -> NoticeList:
+    return await notices.of_region(session, region_id, unit_id, scope, today, page, overdue=overdue)
 
 
 @router.get("/units/{unit_id}/notices", response_model=NoticeList,
             responses={404: {"description": "no such unit of yours"}},
             summary="A unit's rectification notices: for its administrators and leaders, and its region's officers")
 async def unit_notices(unit_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request, today: TodayDep,
-                       overdue: Overdue = False) -> NoticeList:
-    return await notices.of_unit(session, request.app.state.neighbours, unit_id, scope, today, overdue=overdue)
+                       page: PageDep, overdue: Overdue = False) -> NoticeList:
+    return await notices.of_unit(session, request.app.state.neighbours, unit_id, scope, today, page, overdue=overdue)
 
 
 @router.get("/notices/{notice_id}", response_model=NoticeRead, responses={404: NOTICE[404]},
