@@ -192,14 +192,14 @@ async def changes(session: AsyncSession, log: Table, *, table: str, cursor: str,
     return Changes(found, encode(list(max((xid, seq), (horizon, 0)))), False)
 
 
-class ChangePage(BaseModel):
+class FeedCursor(BaseModel):
     """What a feed answer adds to a page: the cursor to poll with next."""
 
     updated_after: str = Field(description="poll again with this: the changes after this answer's")
 
 
 def answer(page: PageQuery, model: type[P], found: Changes, live: Mapping[uuid.UUID, Any], **extra: Any) -> P:
-    """The changes as ``model`` (a :class:`Page` of rows and tombstones with :class:`ChangePage`'s
+    """The changes as ``model`` (a :class:`Page` of rows and tombstones with :class:`FeedCursor`'s
     field): each the row as ``live`` has it now, or a tombstone if it is not there."""
     items = [live[c.row_id] if not c.deleted and c.row_id in live else Tombstone(id=c.row_id, deleted_at=c.at)
              for c in found.changes]

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.change_feed import ChangePage, Tombstone
+from shared.change_feed import FeedCursor, Tombstone
 from shared.labels import label_of
 from shared.pagination import Page
 
@@ -216,7 +216,7 @@ class RunPage(Page[RunSummary]):
     total: int
 
 
-class RunChanges(Page[RunSummary | Tombstone], ChangePage):
+class RunChanges(Page[RunSummary | Tombstone], FeedCursor):
     """A region's runs of a year kept or published since `updated_after`, in change order."""
 
 

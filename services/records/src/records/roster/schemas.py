@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from shared.change_feed import ChangePage, Tombstone
+from shared.change_feed import FeedCursor, Tombstone
 from shared.labels import label_of
 from shared.pagination import Page
 
@@ -203,7 +203,7 @@ class MemberPage(Page[MemberRead]):
     total: int
 
 
-class MemberChanges(Page[MemberRead | Tombstone], ChangePage):
+class MemberChanges(Page[MemberRead | Tombstone], FeedCursor):
     """A unit's placements changed since `updated_after`, in change order; gone ones as tombstones."""
 
 

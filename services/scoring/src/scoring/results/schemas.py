@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.change_feed import ChangePage, Tombstone
+from shared.change_feed import FeedCursor, Tombstone
 from shared.labels import label_of
 from shared.pagination import Page
 
@@ -83,7 +83,7 @@ class ResultPage(Page[ResultRead]):
     total: int
 
 
-class ResultChanges(Page[ResultRead | Tombstone], ChangePage):
+class ResultChanges(Page[ResultRead | Tombstone], FeedCursor):
     """A version's results changed since `updated_after`, in change order; gone ones as tombstones
     (their `id` is the person's)."""
 
