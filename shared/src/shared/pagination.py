@@ -133,7 +133,7 @@ class PageQuery:
     response: Response | None = None
 
     def values(self) -> list[Any] | None:
-        return None if self.after is None else decode(self.after)
+        return decode(self.after) if self.after else None  # `after=` (empty): the first page
 
     def next_url(self, cursor: str, param: str = "after") -> str:
         """This URL with ``param`` set to ``cursor``: the path is the public one (see the module doc)."""
@@ -174,9 +174,14 @@ class PageQuery:
         from several sources)."""
         values = self.values()
         ordered = sorted(rows, key=lambda r: _comparable(key_of(r)))
-        if values is not None:
+        if values is not None and ordered:
             start = _comparable(values)
-            ordered = [r for r in ordered if _comparable(key_of(r)) > start]
+            try:
+                if len(start) != len(key_of(ordered[0])):
+                    raise TypeError(start)
+                ordered = [r for r in ordered if _comparable(key_of(r)) > start]
+            except TypeError as exc:  # a key of other types than this list's
+                raise invalid_cursor() from exc
         chosen = ordered[:self.limit]
         return chosen, (key_of(chosen[-1]) if len(ordered) > self.limit else None)
 
