@@ -10,13 +10,17 @@ STAMP := $(VENV)/.installed
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install clean settings
 
 run: $(STAMP)
 	$(VENV)/bin/kaohe run
 
 test: $(STAMP)
 	$(VENV)/bin/pytest
+
+# deploy/env.example and the README's settings table, from the settings classes
+settings: $(STAMP)
+	$(VENV)/bin/kaohe settings --write
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -275,7 +275,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         stack = start_stack(root / "home", root / "stack.log", extra_env={
-            "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "600", "SCORING_UPSTREAM_TIMEOUT_SECONDS": "600"})
+            "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "600", "SCORING_UPSTREAM_TIMEOUT_SECONDS": "600",
+            "KAOHE_LOG_FORMAT": "json"})  # close_phases reads the scoring service's JSON lines
         try:
             stack.wait_ready(90)
             scoring_pid = int(re.search(r"scoring started \(pid=(\d+)\)", stack.output()).group(1))  # type: ignore[union-attr]

@@ -25,12 +25,14 @@ OURS = {"kaohe", "shared", "records", "scoring", "quota", "gateway"}
 WORKSPACE = {"kaohe-shared", "kaohe-records", "kaohe-scoring", "kaohe-quota", "kaohe-gateway"}
 
 
-def imported_modules(trees: list[Path]) -> set[str]:
+def imported_modules(trees: list[Path], *, fixtures: bool = False) -> set[str]:
+    """Top-level modules imported anywhere in ``trees`` (in functions too), but the standard library's and
+    ours; ``testing.py`` (fixtures for the suites, run with the dev group) only when ``fixtures``."""
     found: set[str] = set()
     for tree in trees:
         for path in tree.rglob("*.py"):
-            if path.name == "testing.py":
-                continue  # fixtures for the test suites, run under the dev group that declares pytest
+            if (path.name == "testing.py") != fixtures:
+                continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Import):
                     found.update(alias.name.split(".")[0] for alias in node.names)
@@ -82,3 +84,46 @@ def test_the_check_sees_an_undeclared_import() -> None:
     # rich is only a dependency of typer: importing it needs its own declaration
     assert "rich" in dependencies_of("typer")
     assert "rich" in imported_modules([ROOT / "src"])
+
+
+def dev_group() -> dict[str, str]:
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["dependency-groups"]
+    return {normalise(re.split(r"[\[=<>!~ ;]", r, maxsplit=1)[0]): r for r in groups["dev"]}
+
+
+def test_every_import_of_the_tests_and_benches_is_declared() -> None:
+    """The suites, fixtures and benchmarks run in the workspace's environment with the dev group: what
+    they import beyond the projects' own dependencies must be in that group."""
+    trees = [ROOT / "tests", ROOT / "bench", ROOT / "shared/tests", *(ROOT / "services").glob("*/tests"),
+             *(ROOT / "services").glob("*/migrations")]
+    available = set(dev_group())
+    for pyproject, _trees in PROJECTS.values():
+        available |= set(declared(pyproject))
+    providers = importlib.metadata.packages_distributions()
+    modules = imported_modules(trees) | (imported_modules([ROOT / "shared/src"], fixtures=True))
+    missing = [f"{module} (from {', '.join(sorted(providers.get(module, ['nothing installed'])))})"
+               for module in sorted(modules - _local_modules(trees))
+               if not {normalise(d) for d in providers.get(module, [])} & available]
+    assert not missing, f"pyproject.toml's dev group does not declare: {missing}"
+    unpinned = [r for r in dev_group().values() if "==" not in r]
+    assert not unpinned, f"dev group not pinned: {unpinned}"
+
+
+def _local_modules(trees: list[Path]) -> set[str]:
+    """Modules of the test trees themselves (``conftest``, helpers imported by a suite)."""
+    return {path.stem for tree in trees for path in tree.rglob("*.py")} | {
+        path.name for tree in trees for path in tree.rglob("*") if path.is_dir()}
+
+
+SUPPORTED = ("3.11", "3.12", "3.13")
+
+
+@pytest.mark.parametrize("project", sorted(PROJECTS))
+def test_every_project_supports_the_same_pythons(project: str) -> None:
+    metadata = tomllib.loads(PROJECTS[project][0].read_text(encoding="utf-8"))["project"]
+    assert metadata["requires-python"] == f">=3.11,<3.{int(SUPPORTED[-1].split('.')[1]) + 1}"
+    versions = [c.rsplit(" :: ", 1)[1] for c in metadata["classifiers"]
+                if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    assert tuple(versions) == SUPPORTED
+    # the code keeps to the oldest: ruff's target
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["ruff"]["target-version"] == "py311"

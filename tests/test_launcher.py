@@ -102,3 +102,18 @@ def test_the_printed_demo_administrator_must_change_its_password_unless_the_demo
     own = stack.plan(StackSettings(demo=False, admin_username="ops", admin_password="a-strong-passphrase"), urls,
                      embedded=True).env
     assert "KAOHE_ADMIN_MUST_CHANGE_PASSWORD" not in own
+
+
+def test_the_services_log_readable_lines_and_their_access_lines_to_a_file(isolated: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("KAOHE_LOG_FORMAT", "KAOHE_ACCESS_LOG"):
+        monkeypatch.delenv(name, raising=False)
+    urls = {s: f"postgresql://kaohe_{s}@127.0.0.1:1/kaohe" for s in ("records", "scoring", "quota", "gateway")}
+    settings = StackSettings()
+    env = stack.plan(settings, urls).env
+    assert env["KAOHE_LOG_FORMAT"] == "text"
+    assert env["KAOHE_ACCESS_LOG"] == str(isolated.resolve() / ".kaohe" / "logs" / "access.log")
+    settings.access_log = "console"  # kaohe run --access-log
+    assert stack.plan(settings, urls).env["KAOHE_ACCESS_LOG"] == "console"
+    monkeypatch.setenv("KAOHE_LOG_FORMAT", "json")  # a terminal that feeds a log collector
+    assert stack.plan(StackSettings(), urls).env["KAOHE_LOG_FORMAT"] == "json"

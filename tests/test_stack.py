@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,28 @@ def home(tmp_path: Path) -> Iterator[Path]:
     for proc in psutil.process_iter(["cmdline"]):
         if proc.info["cmdline"] and str(pgdata) in " ".join(proc.info["cmdline"]):
             proc.kill()
+
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+
+
+def _assert_quiet_console_and_access_file(stack: LocalStack, home: Path, generated_id: str) -> None:
+    """The console: start, readiness, where the access log is, and no line per request; the access log
+    file: one JSON object a line, with the request id the caller got and the W3C trace id it sent."""
+    console = stack.output()
+    assert "Ready in" in console and f"access log    {home.resolve() / 'logs' / 'access.log'}" in console
+    assert "Application startup complete" in console
+    assert "kaohe.access" not in console and "path=/api/v1/" not in console, console[-2000:]
+    lines = [json.loads(line) for line in (home / "logs" / "access.log").read_text().splitlines()]
+    assert all({"time", "level", "logger", "message", "service", "request_id", "trace_id"} <= set(line)
+               for line in lines)
+    traced = [(line["service"], line["trace_id"]) for line in lines if line["request_id"] == "stack-test-1"]
+    assert sorted(traced) == [("gateway", TRACE_ID), ("scoring", TRACE_ID)]
+    generated = [line for line in lines if line["request_id"] == generated_id]
+    assert {line["service"] for line in generated} == {"gateway", "quota"}
+    assert len({line["trace_id"] for line in generated}) == 1  # a new trace, carried downstream
+    assert all(line["time"].endswith("Z") for line in lines)
 
 
 def _stop(stack: LocalStack) -> int:
@@ -51,8 +74,11 @@ class TestMakeRun:
             auth = {"authorization": f"Bearer {token.json()['access_token']}"}
             assert httpx.get(f"{first.gateway}/api/v1/scoring/version").status_code == 401
             response = httpx.get(f"{first.gateway}/api/v1/scoring/version",
-                                 headers={"x-request-id": "stack-test-1", **auth})
+                                 headers={"x-request-id": "stack-test-1", "traceparent": TRACEPARENT, **auth})
             assert response.status_code == 200
+            assert response.headers["x-request-id"] == "stack-test-1"
+            fresh = httpx.get(f"{first.gateway}/api/v1/quota/version", headers=auth)
+            assert fresh.status_code == 200
             assert response.json()["service"] == "scoring"
 
             apportioned = httpx.post(f"{first.gateway}/api/v1/quota/apportion", headers=auth, json={
@@ -78,7 +104,7 @@ class TestMakeRun:
         assert len(children) == 4
         assert not any(psutil.pid_exists(pid) for pid in children), "orphaned service processes"
         assert not (home / "pgdata" / "postmaster.pid").exists(), "database left running"
-        assert '"request_id": "stack-test-1"' in first.output()  # the id reached scoring's log
+        _assert_quiet_console_and_access_file(first, home, fresh.headers["x-request-id"])
 
         second = start_stack(home, tmp_path / "second.log", ports)
         try:

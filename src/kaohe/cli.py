@@ -7,68 +7,106 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
 
-from kaohe import operate, stack
+from kaohe import backups, operate, stack
 from kaohe.config import StackSettings
-from shared.backup import dump
-from shared.backup import restore as restore_backup
-from shared.provision import create_database
+from kaohe.failures import Kaohe
 
-app = typer.Typer(help="kaohe (考核): run and operate the evaluation backend.",
-                  no_args_is_help=True, add_completion=False,
-                  pretty_exceptions_show_locals=False)
+app = Kaohe(help="kaohe (考核): run and operate the evaluation backend.",
+            no_args_is_help=True, add_completion=True,
+            pretty_exceptions_show_locals=False)
+
+
+def say(line: str) -> None:
+    """Progress, on standard error (standard output carries results)."""
+    typer.echo(line, err=True)
+
+
+@app.callback()
+def main(debug: Annotated[bool, typer.Option(
+        "--debug", envvar="KAOHE_DEBUG", help="Show the traceback of an unexpected error.")] = False) -> None:
+    """kaohe (考核): run and operate the evaluation backend."""
+    # ``--debug`` is read where errors are handled (kaohe.failures), around the whole command.
 
 
 @app.command()
-def run() -> None:
+def run(access_log: Annotated[bool, typer.Option(
+        "--access-log", help="one line per request on this console (default: a file, named at start)")] = False,
+        ) -> None:
     """Start the whole stack: database (embedded unless configured), migrations, four services."""
-    raise typer.Exit(stack.run(StackSettings(), say=lambda line: typer.echo(line)))
+    settings = StackSettings()
+    if access_log:
+        settings.access_log = "console"
+    raise typer.Exit(stack.run(settings, say=lambda line: typer.echo(line)))
+
+
+@app.command()
+def settings(write: Annotated[bool, typer.Option("--write", help="rewrite the files that differ")] = False) -> None:
+    """Check (or --write) deploy/env.example and the README's settings table against the settings classes."""
+    from kaohe import settings_doc
+
+    changed = settings_doc.write() if write else settings_doc.stale()
+    names = ", ".join(str(path.relative_to(settings_doc.ROOT)) for path in changed)
+    if write:
+        typer.echo(f"Rewrote {names}." if changed else "Every settings document was up to date.")
+    elif changed:
+        typer.echo(f"{names} differ from the settings classes; run `kaohe settings --write` (or `make settings`).",
+                   err=True)
+        raise typer.Exit(1)
+    else:
+        typer.echo("deploy/env.example and the README's settings table match the settings classes.")
 
 
 @app.command()
 def migrate() -> None:
     """Create what is missing and apply every service's migrations, then exit."""
     settings = StackSettings()
-    database = stack.open_database(settings, typer.echo)
+    database = stack.open_database(settings, say, join_running=True)
     try:
-        stack.migrate(database.urls, typer.echo)
+        stack.migrate(database.urls, say)
     finally:
         database.stop()
     typer.echo("All services are at their migration head.")
 
 
 @app.command()
-def backup(path: Path) -> None:
-    """Write the whole database (every service's schema) to PATH with pg_dump (custom format)."""
+def backup(path: Annotated[Path, typer.Argument(metavar="PATH", dir_okay=False, help="the file to write")]) -> None:
+    """Write every service's schema to PATH (pg_dump archives in one tar file), also while the stack runs."""
     settings = StackSettings()
-    database = stack.open_database(settings, typer.echo)
+    database = stack.open_database(settings, say, join_running=True)
     try:
-        url = settings.database_url or (database.embedded.url(settings.database_name) if database.embedded else "")
-        dump(url, path)
+        done = backups.backup(settings, database, path)
     finally:
         database.stop()
-    typer.echo(f"Backed up to {path} ({path.stat().st_size:,} bytes).")
+    typer.echo(f"Backed up {', '.join(done.manifest.schemas)} to {path} ({done.size:,} bytes in "
+               f"{done.seconds:.1f} s).")
 
 
 @app.command()
-def restore(path: Path, database_name: str = typer.Option(..., "--into", help="a new, empty database")) -> None:
-    """Restore a backup into a new database on the same server (then point KAOHE_DATABASE_URL at it)."""
+def restore(
+    path: Annotated[Path, typer.Argument(metavar="PATH", dir_okay=False, help="a file written by kaohe backup")],
+    into: Annotated[str | None, typer.Option(
+        "--into", metavar="DATABASE", help="A new database on the same server, created and provisioned where kaohe "
+        "may (the embedded server, one shared URL); with a URL per service it must exist with the services' "
+        "roles and schemas. Default: the configured database, whose schemas must hold no table yet.")] = None,
+) -> None:
+    """Restore a backup into a fresh database, each service's schema owned by its own role."""
     settings = StackSettings()
-    database = stack.open_database(settings, typer.echo)
+    database = stack.open_database(settings, say, join_running=True)
     try:
-        admin = settings.database_url or (database.embedded.url() if database.embedded else "")
-        asyncio.run(create_database(admin, database_name))
-        target = make_url(admin).set(database=database_name).render_as_string(hide_password=False)
-        restore_backup(target, path)
+        done = backups.restore(settings, database, path, into)
     finally:
         database.stop()
-    typer.echo(f"Restored {path} into {database_name}.")
+    where = into or "the configured database"
+    typer.echo(f"Restored {', '.join(done.manifest.schemas)} from {path} into {where} in {done.seconds:.1f} s.")
+    if into and database.embedded is not None:
+        typer.echo(f"Run the stack on it with KAOHE_DATABASE_NAME={into} kaohe run.")
+    elif into:
+        typer.echo(f"Point KAOHE_DATABASE_URL (or each service's URL) at the database {into}.")
 
 
 @app.command("demo")

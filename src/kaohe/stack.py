@@ -71,30 +71,39 @@ class Database:
     urls: dict[str, str]
     embedded: EmbeddedPostgres | None = None
     description: str = ""
+    started: bool = False  # the embedded server was started here (not found running), so stop it here
 
     def stop(self) -> None:
-        if self.embedded is not None:
+        if self.embedded is not None and self.started:
             self.embedded.stop()
 
 
-def open_database(settings: StackSettings, say: Say) -> Database:
-    """Start the embedded server if no URL is configured; provision; return service URLs."""
+def open_database(settings: StackSettings, say: Say, *, join_running: bool = False) -> Database:
+    """Start the embedded server if no URL is configured; provision; return service URLs.
+
+    ``join_running``: an embedded server already running (the stack is up) is used as it is and left
+    running, as ``kaohe backup`` needs; otherwise it is an error (a second copy of the stack)."""
     overrides = {"records": settings.records_database_url, "scoring": settings.scoring_database_url,
                  "quota": settings.quota_database_url, "gateway": settings.gateway_database_url}
     if settings.database_url or all(overrides.values()):
         urls = {s: overrides[s] or settings.database_url or "" for s in SCHEMA_SERVICES}
         return Database(urls=urls, description="the configured PostgreSQL")
     server = embedded_server(settings)
-    fresh = not server.initialised
-    say(f"{'Creating' if fresh else 'Starting'} the embedded PostgreSQL in {server.data_dir} ...")
-    server.start()
+    started = not (join_running and server.initialised and server.running())
+    if started:
+        say(f"{'Starting' if server.initialised else 'Creating'} the embedded PostgreSQL in {server.data_dir} ...")
+        server.start()
+    else:
+        server.port = server.running_port() or server.port
+        say(f"Using the embedded PostgreSQL running in {server.data_dir} (port {server.port}).")
+    database = Database(urls={}, embedded=server, started=started,
+                        description=f"embedded PostgreSQL at {hidden(server.url(settings.database_name))}")
     try:
-        urls = asyncio.run(provision(server.url(), settings.database_name))
+        database.urls = asyncio.run(provision(server.url(), settings.database_name))
     except BaseException:
-        server.stop()
+        database.stop()
         raise
-    return Database(urls=urls, embedded=server,
-                    description=f"embedded PostgreSQL at {hidden(server.url(settings.database_name))}")
+    return database
 
 
 def hidden(url: str) -> str:
@@ -126,6 +135,8 @@ def plan(settings: StackSettings, urls: dict[str, str], *, embedded: bool = Fals
         "KAOHE_QUOTA_PORT": str(settings.quota_port),
         "KAOHE_SERVICE_SECRET": service_secret(settings),
         "KAOHE_LOG_LEVEL": settings.log_level,
+        "KAOHE_LOG_FORMAT": settings.log_format,
+        "KAOHE_ACCESS_LOG": settings.access_log_target,
         "RECORDS_DATABASE_URL": urls["records"],
         "SCORING_DATABASE_URL": urls["scoring"],
         "QUOTA_DATABASE_URL": urls["quota"],
@@ -233,10 +244,17 @@ def banner(settings: StackSettings, gateway_url: str, database: Database, env: d
         f"  services      records :{settings.records_port}  scoring :{settings.scoring_port}"
         f"  quota :{settings.quota_port}  (gateway-only)",
         f"  database      {database.description}",
+        f"  access log    {access_log_place(env['KAOHE_ACCESS_LOG'])}",
         *sign_in,
         "  Ctrl-C stops every process and the database.",
         "",
     ])
+
+
+def access_log_place(target: str) -> str:
+    if target == "console":
+        return "on this console"
+    return "off" if target == "off" else f"{target}  (one JSON line per request; `kaohe run --access-log`: here)"
 
 
 def run(settings: StackSettings, say: Say = print) -> int:

@@ -31,6 +31,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gateway.webhooks import worker
 from shared.testing import TEST_ADMIN, TEST_JWT_SECRET, asgi_client, sign_in
 
 from .conftest import PASSWORD, POLICY, _ok, forged_token
@@ -160,7 +161,10 @@ async def _build(client: httpx.AsyncClient) -> World:
                                                       headers=ms_headers, json={"reason": "本季度任务量漏记"})))["id"]
     for who, scopes, region in (("key_read", ["results:read"], "A"), ("key_write", ["inputs:write"], "A"),
                                 ("key_apportion", ["apportion"], None),
-                                ("KB", ["results:read", "inputs:write", "apportion"], "B")):
+                                ("key_hooks", ["webhooks:manage"], "A"), ("key_schemes", ["schemes:read"], "A"),
+                                ("key_units", ["units:read"], "A"), ("key_persons", ["persons:read"], "A"),
+                                ("KB", ["results:read", "inputs:write", "apportion", "webhooks:manage", "schemes:read",
+                                        "units:read", "persons:read"], "B")):
         body: dict[str, Any] = {"name": f"mx-{who}-{tag}", "scopes": scopes}
         if region:
             body["region_id"] = w[f"region_{region}"]
@@ -197,10 +201,28 @@ async def _build(client: httpx.AsyncClient) -> World:
     return w
 
 
+async def _webhooks(client: httpx.AsyncClient, app: FastAPI, w: World) -> None:
+    """Region A's webhooks: one read, one per caller who may delete it (and one for the rest to try), and a
+    delivery of a roster change to the first (its URL answers nobody: the delivery stays pending)."""
+    for name in ("webhook", "webhook_delete", "webhook_delete@P", "webhook_delete@RA", "webhook_delete@KS"):
+        w.ids[name] = (await _ok(await client.post("/api/v1/webhooks", headers=w.headers["P"], json={
+            "url": "http://127.0.0.1:9/hook", "kinds": ["roster_changed"], "region_id": w["region_A"]})))["id"]
+    await _ok(await client.post("/api/v1/records/persons", headers=w.headers["P"], json={
+        "unit_id": w["unit_A2"], "staff_no": f"mx-hook-{fresh()}-{w['unit_A2'][:6]}", "name": "推送",
+        "staff_category": "staff", "active_from": "2024-01-01"}))
+    await worker.collect(app.state.sessionmaker, app.state.downstreams, worker.backoff_of(app))
+    page = await _ok(await client.get(f"/api/v1/webhooks/{w['webhook']}/deliveries", headers=w.headers["P"]), 200)
+    w.ids["delivery"] = page["items"][0]["id"]
+    for who in ("RB", "KB"):
+        w.forbidden[who] |= {w[k] for k in w.ids if k.startswith("webhook")}
+
+
 @pytest.fixture(scope="module")
 async def world(gateway_app: FastAPI) -> AsyncIterator[World]:
     async with asgi_client(gateway_app) as client:
-        yield await _build(client)
+        w = await _build(client)
+        await _webhooks(client, gateway_app, w)
+        yield w
 
 
 # Profiles: who gets what when the object is A1's. Rows start from one and override cells.
@@ -270,7 +292,7 @@ PATH_DEFAULTS = {"region_id": "region_A", "unit_id": "unit_A1", "person_id": "pe
                  "task_id": "task", "honour_id": "honour", "log_id": "log", "report_id": "report", "run_id": "run",
                  "user_id": "user_UA", "key_id": "spare_key", "adjustment_id": "adjustment",
                  "event_id": "negative_event", "section_id": "section", "bulletin_id": "bulletin",
-                 "notice_id": "notice", "item_id": "notice_item"}
+                 "notice_id": "notice", "item_id": "notice_item", "webhook_id": "webhook", "delivery_id": "delivery"}
 LITERALS = {"period": "2025Q2", "year": "2025", "group": "乡镇", "kind": "roster", "target_kind": "work_log",
             "list_name": "excellent",
             "record_kind": "work_log",
@@ -309,8 +331,9 @@ ROWS: list[Row] = [
         ndjson=lambda w: f'{{"staff_no": "mx-s{fresh()}", "name": "新人", "unit": "A1", "category": "staff", '
                          f'"active_from": "2025-01-01"}}\n'),
     Row("GET", "/api/v1/records/regions/{region_id}/roster/export", REGION, query=lambda w: {"format": "csv"}),
-    Row("GET", "/api/v1/records/units", profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK)),
-    Row("GET", "/api/v1/records/units/{unit_id}", UNIT_READ),
+    Row("GET", "/api/v1/records/units", with_keys(profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK), kb=OK),
+        scopes=("units:read",)),
+    Row("GET", "/api/v1/records/units/{unit_id}", with_keys(UNIT_READ), scopes=("units:read",)),
     Row("PATCH", "/api/v1/records/units/{unit_id}", REGION, body=lambda w: {"name": "A1镇"}),
     Row("PATCH", "/api/v1/scoring/schemes/{scheme_id}", REGION, body=lambda w: {"lead_unit_id": None},
         note="a unit's scheme has no lead unit: none is no change"),
@@ -318,14 +341,17 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/records/units/{unit_id}/sections", UNIT_READ),
     Row("PATCH", "/api/v1/records/units/{unit_id}/sections/{section_id}", UNIT_MANAGE,
         body=lambda w: {"coefficient": "1.2"}),
-    Row("GET", "/api/v1/records/units/{unit_id}/members", UNIT_READ, query=lambda w: {"period": "2025"}),
+    Row("GET", "/api/v1/records/units/{unit_id}/members", with_keys(UNIT_READ), scopes=("persons:read",),
+        query=lambda w: {"period": "2025"}),
     Row("GET", "/api/v1/records/units/{unit_id}/outstanding", UNIT_READ),
     Row("POST", "/api/v1/records/persons", {**UNIT_MANAGE, "RB": 422, "UO": 422}, body=new_person),
-    Row("GET", "/api/v1/records/persons/search", SIGNED_IN, query=lambda w: {"q": w.staff_no["a2"]},
+    Row("GET", "/api/v1/records/persons/search", with_keys(SIGNED_IN, kb=OK), scopes=("persons:read",),
+        query=lambda w: {"q": w.staff_no["a2"]},
         note="A2's person: found by those who see A2, an empty page for the rest"),
-    Row("GET", "/api/v1/records/persons/search", {**SIGNED_IN, "RB": 404, "UO": 404},
+    Row("GET", "/api/v1/records/persons/search", with_keys({**SIGNED_IN, "RB": 404, "UO": 404}),
+        scopes=("persons:read",),
         query=lambda w: {"q": w.staff_no["a2"], "unit_id": w["unit_A1"]}, note="within unit A1"),
-    Row("GET", "/api/v1/records/persons/{person_id}", {**PERSONAL, "RT": 404}),
+    Row("GET", "/api/v1/records/persons/{person_id}", with_keys({**PERSONAL, "RT": 404}), scopes=("persons:read",)),
     Row("POST", "/api/v1/records/persons/names", SIGNED_IN,
         body=lambda w: {"person_ids": [w["person_ms"], w["person_b1"]]},
         note="each caller is shown only those they see; the rest are left out"),
@@ -413,8 +439,10 @@ ROWS: list[Row] = [
     Row("POST", "/api/v1/scoring/schemes", {**UNIT_MANAGE, "P": 422, "RA": 422, "UA": 404},
         body=lambda w: {"region_id": w["region_A"], "group": "乡镇", "lead_unit_id": w["unit_B1"], "name": "跨区",
                         "definition": DEFINITION}, note="a group's scheme of region A led by a unit of region B"),
-    Row("GET", "/api/v1/scoring/schemes", profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK)),
-    Row("GET", "/api/v1/scoring/schemes/{scheme_id}", {**UNIT_READ, "MS": OK, "MC": OK, "RT": OK}),  # A1's people
+    Row("GET", "/api/v1/scoring/schemes", with_keys(profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK), kb=OK),
+        scopes=("schemes:read",)),
+    Row("GET", "/api/v1/scoring/schemes/{scheme_id}", with_keys({**UNIT_READ, "MS": OK, "MC": OK, "RT": OK}),
+        scopes=("schemes:read",)),  # also A1's people
     Row("POST", "/api/v1/scoring/schemes/{scheme_id}/versions", UNIT_MANAGE, body=lambda w: {"definition": DEFINITION}),
     # the review of a version (version 1, approved as the province's administrator saved it: a 409 past the checks)
     Row("POST", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/submit", UNIT_MANAGE),
@@ -610,6 +638,16 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/admin/api-keys", PROVINCE),
     Row("DELETE", "/api/v1/admin/api-keys/{key_id}", PROVINCE),
     Row("GET", "/api/v1/audit", profile(P=OK, RA=OK, RB=OK)),
+    # webhooks: the region's administrators and its webhooks:manage key; another region's are not found
+    Row("POST", "/api/v1/webhooks", with_keys(REGION), scopes=("webhooks:manage",), body=lambda w: {
+        "url": "https://hr.example.org/hook", "kinds": ["result_published"], "region_id": w["region_A"]}),
+    Row("GET", "/api/v1/webhooks", with_keys(NO_OBJECT_ADMINS, kb=OK), scopes=("webhooks:manage",)),
+    Row("GET", "/api/v1/webhooks/{webhook_id}", with_keys(REGION), scopes=("webhooks:manage",)),
+    Row("DELETE", "/api/v1/webhooks/{webhook_id}", with_keys(REGION), scopes=("webhooks:manage",),
+        path={"webhook_id": "webhook_delete"}, note="each caller who may deletes one of its own"),
+    Row("GET", "/api/v1/webhooks/{webhook_id}/deliveries", with_keys(REGION), scopes=("webhooks:manage",)),
+    Row("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", with_keys(REGION),
+        scopes=("webhooks:manage",)),
 ]
 # Routes that need no credentials by design; their own tests are in test_auth (and, for a rating
 # code's ballot, where the code is the credential, in test_rating_codes).
@@ -619,7 +657,9 @@ PUBLIC = {("POST", "/api/v1/auth/token"), ("POST", "/api/v1/auth/refresh"),
 
 def key_for(row: Row, who: str) -> str:
     """KS: a region-A key holding one of the row's scopes; KN: a region-A key holding none of them."""
-    by_scope = {"results:read": "key_read", "inputs:write": "key_write", "apportion": "key_apportion"}
+    by_scope = {"results:read": "key_read", "inputs:write": "key_write", "apportion": "key_apportion",
+                "webhooks:manage": "key_hooks", "schemes:read": "key_schemes", "units:read": "key_units",
+                "persons:read": "key_persons"}
     if who == "KS":
         return by_scope[row.scopes[0]] if row.scopes else "key_read"
     return next(k for s, k in by_scope.items() if s not in row.scopes and (s != "apportion" or row.scopes))
@@ -638,7 +678,8 @@ def _period(row: Row) -> str:
 async def send(client: httpx.AsyncClient, row: Row, w: World, who: str) -> httpx.Response:
     path = row.template
     for name, key in {**PATH_DEFAULTS, **row.path}.items():
-        path = path.replace("{" + name + "}", w[key])
+        # an object a caller may use up (a webhook to delete) can be the caller's own: "key@caller"
+        path = path.replace("{" + name + "}", w.ids.get(f"{key}@{who}", w[key]))
     for name, value in {**LITERALS, "period": _period(row)}.items():
         path = path.replace("{" + name + "}", value)
     headers = dict(w.headers[key_for(row, who) if who in ("KS", "KN") else who])

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from shared import idempotency
+from shared.business_time import use_time_zone
 from shared.db import create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.health import database_readiness, health_router
@@ -47,7 +48,9 @@ def create_service_app(
     """FastAPI app with JSON logs, request ids, problem+json, gateway-only access,
     an engine on the service's schema, and health probes."""
     schema = service
-    configure_logging(service, settings.log_level)
+    configure_logging(service, settings.log_level,
+                      fmt=settings.log_format, access_log=settings.access_log)
+    use_time_zone(settings.time_zone)
     expected_heads = script_heads(alembic_ini)
 
     @asynccontextmanager

@@ -155,6 +155,14 @@ class EmbeddedPostgres:
             return False
         return True
 
+    def running_port(self) -> int | None:
+        """The port a running server listens on (``postmaster.pid``'s fourth line), if it says."""
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+            return int(lines[3])
+        except (OSError, IndexError, ValueError):
+            return None
+
     def start(self) -> None:
         """Initialise the data folder if it is new, then start the server and wait for it."""
         self.init()

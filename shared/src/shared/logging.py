@@ -1,4 +1,7 @@
-"""Structured JSON logs with a request id that follows a request across services.
+"""Logs with a request id and a trace id that follow a request across services: JSON lines in
+containers (``KAOHE_LOG_FORMAT=json``), readable lines on a terminal (``text``, what ``kaohe run``
+uses), and the one line per request (access log) on the console, in a file, or nowhere
+(``KAOHE_ACCESS_LOG``).
 
 The gateway creates the id (or takes a well-formed ``X-Request-ID`` from the caller);
 every service reads it from the same header, keeps it in a context variable for its
@@ -13,6 +16,8 @@ import sys
 import time
 import uuid
 from contextvars import ContextVar
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pythonjsonlogger.core import RESERVED_ATTRS
@@ -49,15 +54,50 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    """JSON lines on stdout: time, level, service, logger, message, request_id, extras."""
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter(
-        "{asctime}{levelname}{service}{name}{message}{request_id}{trace_id}",
+_EXTRAS_SKIPPED = frozenset({*RESERVED_ATTRS, "color_message", "service", "request_id", "trace_id"})
+
+
+class TextFormatter(logging.Formatter):
+    """One readable line for a terminal: ``LEVEL logger: message key=value ...`` with the request id
+    when there is one (the supervisor in front adds the time and the process)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        extras = " ".join(f"{key}={value}" for key, value in record.__dict__.items() if key not in _EXTRAS_SKIPPED)
+        request_id = getattr(record, "request_id", None)
+        name = "uvicorn" if record.name == "uvicorn.error" else record.name  # its start lines are no errors
+        line = f"{record.levelname} {name}: {record.getMessage()}"
+        line += f" {extras}" if extras else ""
+        line += f" [{request_id}]" if request_id else ""
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+class _UtcIsoJsonFormatter(JsonFormatter):
+    """``time`` as UTC ISO 8601 with milliseconds (``2026-12-06T17:30:00.123Z``), whatever the host's zone."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        stamp = datetime.fromtimestamp(record.created, tz=UTC)
+        return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(record.msecs):03d}Z"
+
+
+def _formatter(fmt: str) -> logging.Formatter:
+    if fmt == "text":
+        return TextFormatter()
+    return _UtcIsoJsonFormatter(
+        "{asctime}{levelname}{name}{message}{service}{request_id}{trace_id}",
         style="{",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         reserved_attrs=[*RESERVED_ATTRS, "color_message"],
-    ))
+    )
+
+
+def configure_logging(service: str, level: str = "INFO", *, fmt: str = "json", access_log: str = "console") -> None:
+    """Logs on stdout, ``fmt`` json (one object a line: time in UTC, level, logger, message, service,
+    request_id, trace_id, extras) or text (one readable line). ``access_log``: where the one line per
+    request goes: ``console`` (stdout with the rest), ``off``, or a file path (JSON lines, appended)."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(_formatter(fmt))
     handler.addFilter(_RequestIdFilter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -69,6 +109,24 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").disabled = True
     for chatty in ("httpx", "httpcore", "alembic"):
         logging.getLogger(chatty).setLevel(max(root.level, logging.WARNING))
+    logging.captureWarnings(True)  # a Python warning is a log line like any other
+    _route_access_log(service, access_log)
+
+
+def _route_access_log(service: str, target: str) -> None:
+    for old in access_logger.handlers[:]:
+        access_logger.removeHandler(old)
+        old.close()
+    access_logger.disabled = target == "off"
+    access_logger.propagate = target == "console"
+    access_logger.setLevel(logging.NOTSET if target == "console" else logging.INFO)  # a file: whatever the level
+    if target not in ("console", "off"):
+        path = Path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, mode="a", encoding="utf-8")  # O_APPEND: whole lines from every process
+        handler.setFormatter(_formatter("json"))
+        handler.addFilter(_RequestIdFilter(service))
+        access_logger.addHandler(handler)
 
 
 def new_request_id() -> str:

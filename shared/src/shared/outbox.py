@@ -3,7 +3,9 @@ same transaction as the change that caused it, and read back as a feed with a cu
 
 Each event is addressed to one person or to one unit (a unit's members, leaders and
 administrators read it through their unit, so publishing a province's results writes one row per
-unit, not one per person). Ids come from one identity column per service; every writer takes the
+unit, not one per person), or to one region: those are for the region's systems (the gateway's
+webhooks read them with ``GET …/regions/{region_id}/events``) and never appear in a person's feed.
+Ids come from one identity column per service; every writer takes the
 schema's advisory transaction lock just before it inserts, so ids commit in the order they are
 given and a reader past id N never later finds a smaller one committed: a cursor loses nothing.
 Events derived from time (a deadline tomorrow, a task overdue) are inserted when a feed is read,
@@ -43,6 +45,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import SessionDep
+from shared.errors import NotFound
 from shared.service_auth import Caller, CallerDep
 
 MAX_LIMIT = 200
@@ -56,13 +59,15 @@ def event_table(metadata: MetaData) -> Table:
         Column("kind", String(40), nullable=False),
         Column("person_id", UUID(as_uuid=True)),
         Column("unit_id", UUID(as_uuid=True)),
+        Column("region_id", UUID(as_uuid=True)),
         Column("at", DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()),
         Column("payload", JSONB, nullable=False),
         Column("link", String(300), nullable=False),
         Column("dedupe_key", String(200), unique=True),
-        CheckConstraint("(person_id IS NULL) <> (unit_id IS NULL)", name="one_audience"),
+        CheckConstraint("num_nonnulls(person_id, unit_id, region_id) = 1", name="one_audience"),
         Index("events_person_id_idx", "person_id", "id", postgresql_where=text("person_id IS NOT NULL")),
         Index("events_unit_id_idx", "unit_id", "id", postgresql_where=text("unit_id IS NOT NULL")),
+        Index("events_region_id_idx", "region_id", "id", postgresql_where=text("region_id IS NOT NULL")),
     )
 
 
@@ -102,6 +107,12 @@ async def emit_to_units(session: AsyncSession, table: Table, unit_ids: Sequence[
         select(literal(kind, String), units.c.unit_id, literal(dict(payload), JSONB), literal(link, String))))
 
 
+async def emit_to_region(session: AsyncSession, table: Table, region_id: uuid.UUID, *, kind: str,
+                         payload: Mapping[str, Any], link: str) -> None:
+    """One event for the region's systems (webhooks), in the session's transaction."""
+    await emit(session, table, [{"kind": kind, "region_id": region_id, "payload": dict(payload), "link": link}])
+
+
 class EventRead(BaseModel):
     id: int = Field(description="the event's position in this service's feed (grows with each event)")
     kind: str = Field(description="what happened, a stable code")
@@ -110,6 +121,20 @@ class EventRead(BaseModel):
     at: datetime
     payload: dict[str, Any] = Field(description="ids and names to show the event without another call")
     link: str = Field(description="the route to open")
+
+
+class RegionEventRead(BaseModel):
+    id: int = Field(description="the event's position in this service's feed (grows with each event)")
+    kind: str = Field(description="what happened, a stable code")
+    region_id: uuid.UUID
+    at: datetime
+    payload: dict[str, Any]
+    link: str
+
+
+class RegionEventPage(BaseModel):
+    events: list[RegionEventRead]
+    last: int = Field(description="the position after the events returned (the next `after`)")
 
 
 class EventPage(BaseModel):
@@ -191,5 +216,27 @@ def events_router(prefix: str, table: Table, audience: Audience, derive: Derive,
                          after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> EventCount:
         person_id, unit_ids = await prepare(session, request, caller)
         return await count(session, table, person_id=person_id, unit_ids=unit_ids, after=after)
+
+    return router
+
+
+def region_events_router(prefix: str, table: Table) -> APIRouter:
+    """``GET {prefix}/regions/{region_id}/events``: the region's own events, oldest first, for the
+    gateway's webhooks (not a public route: the gateway's policy does not open it). A region the
+    caller does not administer is not found."""
+    router = APIRouter(prefix=prefix, tags=["events"])
+    service = prefix.rstrip("/").rsplit("/", 1)[-1]
+
+    @router.get("/regions/{region_id}/events", response_model=RegionEventPage,
+                name=f"read_{service}_region_events", summary="A region's events after a position, oldest first")
+    async def read_region_events(region_id: uuid.UUID, session: SessionDep, caller: CallerDep,
+                                 after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+                                 limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50) -> RegionEventPage:
+        if not caller.administers_region(region_id):
+            raise NotFound(f"no region {region_id}", code="region_not_found")
+        rows = (await session.execute(select(table).where(table.c.region_id == region_id, table.c.id > after)
+                                      .order_by(table.c.id).limit(limit))).mappings().all()
+        events = [RegionEventRead.model_validate(dict(r)) for r in rows]
+        return RegionEventPage(events=events, last=events[-1].id if events else after)
 
     return router

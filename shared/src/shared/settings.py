@@ -2,22 +2,64 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr
+from datetime import date, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.business_time import DEFAULT_TIME_ZONE, business_today, time_zone
 
 
 def database_url_field(prefix: str) -> object:
     """``<PREFIX>DATABASE_URL`` for the service's own login, else the common ``KAOHE_DATABASE_URL``."""
-    return Field(validation_alias=AliasChoices(f"{prefix}DATABASE_URL", "KAOHE_DATABASE_URL"))
+    return Field(validation_alias=AliasChoices(f"{prefix}DATABASE_URL", "KAOHE_DATABASE_URL"),
+                 description="the service's PostgreSQL (postgresql://…), logged in as its own role")
 
 
 class BaseServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    service_secret: SecretStr = Field(validation_alias="KAOHE_SERVICE_SECRET")
-    log_level: str = Field(default="INFO", validation_alias="KAOHE_LOG_LEVEL")
-    db_pool_size: int = Field(default=10, validation_alias="KAOHE_DB_POOL_SIZE")
-    db_max_overflow: int = Field(default=10, validation_alias="KAOHE_DB_MAX_OVERFLOW")
+    service_secret: SecretStr = Field(
+        validation_alias="KAOHE_SERVICE_SECRET",
+        description="signs the tokens the gateway gives each request to the services; the same in every service, "
+                    "at least 32 random bytes")
+    log_level: str = Field(default="INFO", validation_alias="KAOHE_LOG_LEVEL",
+                           description="the least level logged: DEBUG, INFO, WARNING, ERROR")
+    log_format: Literal["json", "text"] = Field(
+        default="json", validation_alias="KAOHE_LOG_FORMAT",
+        description="json: one JSON object a line (time, level, logger, message, service, request_id, trace_id), "
+                    "for containers and log collectors; text: one readable line, for a terminal (what `kaohe run` "
+                    "passes unless set)")
+    access_log: str = Field(
+        default="console", validation_alias="KAOHE_ACCESS_LOG",
+        description="where the one line per request goes: console (with the other logs), off, or a file path "
+                    "(JSON lines, appended; several processes may share it); `kaohe run` passes "
+                    "KAOHE_HOME/logs/access.log unless set (`kaohe run --access-log`: console)")
+    time_zone: str = Field(
+        default=DEFAULT_TIME_ZONE, validation_alias="KAOHE_TIME_ZONE",
+        description="the regions' time zone (an IANA name): the day business dates fall on — weeks, months, "
+                    "deadlines, 'today' (a record dated after it is refused), the local day a record was submitted "
+                    "on; timestamps are stored in UTC")
+    db_pool_size: int = Field(default=10, validation_alias="KAOHE_DB_POOL_SIZE",
+                              description="database connections each process keeps open")
+    db_max_overflow: int = Field(default=10, validation_alias="KAOHE_DB_MAX_OVERFLOW",
+                                 description="connections a process may open beyond the pool at a busy moment")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        time_zone(value)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return time_zone(self.time_zone)
+
+    def today(self, now: datetime | None = None) -> date:
+        """Today in the regions' time zone (at ``now`` when given)."""
+        return business_today(self.zone, now=now)
 
 
 MIN_SECRET_BYTES = 32

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -43,6 +44,36 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         yield server.url()
     finally:
         server.destroy()
+
+
+SERVICE_TABLES = """SELECT n.nspname AS schema, c.relname AS name
+                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE c.relkind = 'r' AND n.nspname = ANY($1::text[]) ORDER BY 1, 2"""
+SCHEMA_OWNERS = """SELECT n.nspname AS schema, n.nspowner::regrole::text AS owner,
+                          array_agg(DISTINCT c.relowner::regrole::text) FILTER (WHERE c.oid IS NOT NULL) AS tables
+                   FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid
+                   WHERE n.nspname = ANY($1::text[]) GROUP BY 1, 2 ORDER BY 1"""
+
+
+async def row_counts(url: str) -> dict[str, int]:
+    """Rows per table of every service schema (``schema.table``)."""
+    conn = await asyncpg.connect(url)
+    try:
+        tables = await conn.fetch(SERVICE_TABLES, list(SCHEMA_SERVICES))
+        return {f"{t['schema']}.{t['name']}":
+                await conn.fetchval(f'SELECT count(*) FROM "{t["schema"]}"."{t["name"]}"')  # noqa: S608
+                for t in tables}
+    finally:
+        await conn.close()
+
+
+async def schema_owners(url: str) -> dict[str, tuple[str, list[str]]]:
+    """Each service schema's owner and the owners of what it holds."""
+    conn = await asyncpg.connect(url)
+    try:
+        return {r["schema"]: (r["owner"], r["tables"]) for r in await conn.fetch(SCHEMA_OWNERS, list(SCHEMA_SERVICES))}
+    finally:
+        await conn.close()
 
 
 def alembic_ini_for(service: str) -> Path:
@@ -179,6 +210,8 @@ def build_gateway_app(transports: dict[str, httpx.AsyncBaseTransport], *, databa
         "KAOHE_ADMIN_PASSWORD": TEST_ADMIN[1], "argon2_memory_kib": 256, "argon2_time_cost": 1,
         "failure_delay_seconds": 0, "rate_limit": "100000/minute", "sign_in_rate_limit": "100000/minute",
         "metrics_token": TEST_METRICS_TOKEN,
+        # no background webhook worker: a test that needs deliveries runs its rounds itself
+        "webhook_poll_seconds": 0,
     }
     values.update(overrides)
     settings = GatewaySettings(**values)

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi.responses import Response
+
+from shared.business_time import business_zone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # For a route's ``responses=``: the OpenAPI document then says what the 200 is.
@@ -33,7 +34,6 @@ GRADE_NAMES = {
     "excellent": "优秀", "competent": "称职", "basically_competent": "基本称职", "incompetent": "不称职",
 }
 QUARTER_NAMES = {"1": "第一季度", "2": "第二季度", "3": "第三季度", "4": "第四季度"}
-LOCAL = ZoneInfo("Asia/Shanghai")
 # The control characters a worksheet cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE): one in a name or a
 # note would otherwise fail the whole download.
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
@@ -90,7 +90,7 @@ def period_name(code: str) -> str:
 
 def local_time(moment: datetime | None) -> str:
     """Beijing time to the minute, as people read it in a sheet (Excel has no time zones)."""
-    return "" if moment is None else moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+    return "" if moment is None else moment.astimezone(business_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def workbook() -> Any:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -17,11 +20,15 @@ from gateway.auth.sessions import Listener, SessionCache
 from gateway.clients.services import build_downstreams
 from gateway.config import GatewaySettings, get_settings
 from gateway.db import SCHEMA
+from gateway.etag import ETagMiddleware
 from gateway.guard import Limits, RequestGuardMiddleware
 from gateway.headers import SecurityHeadersMiddleware
 from gateway.identity import RateLimits, SignInThrottle, TokenCache
 from gateway.routes import admin, auth, catalogue, health, me, me_events, me_mine, me_todo, me_unit, openapi, proxy
 from gateway.routes.docs import install as install_docs
+from gateway.webhooks import router as webhooks
+from gateway.webhooks import worker as webhook_worker
+from shared.business_time import use_time_zone
 from shared.db import create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.hostile import HostileInputMiddleware
@@ -50,7 +57,9 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     if settings.metrics_token is not None:
         require_strong_secret("GATEWAY_METRICS_TOKEN", settings.metrics_token)
     require_policy_admin_password(settings)
-    configure_logging("gateway", settings.log_level)
+    configure_logging("gateway", settings.log_level,
+                      fmt=settings.log_format, access_log=settings.access_log)
+    use_time_zone(settings.time_zone)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,6 +76,9 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
         app.state.session_listener = Listener(settings.database_url, app.state.sessions)
         app.state.session_listener.start()
         app.state.downstreams = build_downstreams(settings, **build_options)
+        app.state.webhook_client = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
+        webhooks_task = (asyncio.create_task(webhook_worker.run_forever(app, settings.webhook_poll_seconds))
+                         if settings.webhook_poll_seconds > 0 else None)
         try:
             async with app.state.sessionmaker() as session:
                 if await ensure_first_admin(session, app.state.passwords, settings):
@@ -77,6 +89,11 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
         try:
             yield
         finally:
+            if webhooks_task is not None:
+                webhooks_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await webhooks_task
+            await app.state.webhook_client.aclose()
             await app.state.session_listener.stop()
             await app.state.downstreams.aclose()
             await engine.dispose()
@@ -91,6 +108,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     metrics = Metrics("gateway")
     app.state.metrics = metrics
     app.add_middleware(proxy.ProxyMiddleware)
+    app.add_middleware(ETagMiddleware)
     limits = Limits(**{name: getattr(settings, name) for name in Limits.__dataclass_fields__})
     app.add_middleware(HostileInputMiddleware, limit=max(limits.import_body_bytes, limits.write_body_bytes))
     app.add_middleware(RequestGuardMiddleware, limits=limits)
@@ -113,6 +131,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     app.include_router(me_unit.router)
     app.include_router(me_todo.router)
     app.include_router(admin.router)
+    app.include_router(webhooks.router)
     openapi.install_merged_openapi(app)
 
     @app.get("/openapi.json", include_in_schema=False)

@@ -128,3 +128,9 @@ class EventReadMark(Base):
     records_after: Mapped[int] = mapped_column(BigInteger, server_default="0")
     scoring_after: Mapped[int] = mapped_column(BigInteger, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+from gateway.webhooks.models import Webhook, WebhookDelivery  # noqa: E402  (their tables, on the same metadata)
+
+__all__ = ["ApiKey", "AuditEvent", "EventReadMark", "IdempotencyKey", "RefreshToken", "Session", "User", "Webhook",
+           "WebhookDelivery"]

@@ -1,8 +1,11 @@
 """Who may call which public route: every route is declared here, and anything undeclared is 404.
 
 Roles: P province_admin, R region_admin, U unit_admin, L leader, M member. API keys carry
-scopes instead. The services then check each object against the caller's region, unit or
-person, so a unit administrator of A gets 404 for anything of B.
+scopes instead (each key acts for its region, except an ``apportion`` key): ``results:read``,
+``inputs:write``, ``apportion``, ``webhooks:manage``, and for a province's systems pulling the
+roster and the schemes ``schemes:read`` (list, get), ``units:read`` (list, get) and
+``persons:read`` (a person, a search, a unit's members). The services then check each object
+against the caller's region, unit or person, so a unit administrator of A gets 404 for anything of B.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ EVERYONE = UNIT_STAFF | {M}
 # A route anyone may call without signing in: the request itself is the credential (a one-time
 # rating code); it is rate-limited per client address like sign-in, and reaches the service as PUBLIC_CALLER.
 PUBLIC = frozenset({"public"})
+# every scope a key may hold (gateway.auth.schemas.Scope): whoami and the catalogue are open to each
+KEY_SCOPES = ("results:read", "inputs:write", "apportion", "webhooks:manage", "schemes:read", "units:read",
+              "persons:read")
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ def rule(method: str, template: str, roles: frozenset[str], *scopes: str, replay
 
 RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/records/version", EVERYONE),
-    rule("GET", "/api/v1/records/whoami", EVERYONE, "results:read", "inputs:write", "apportion"),
+    rule("GET", "/api/v1/records/whoami", EVERYONE, *KEY_SCOPES),
     rule("POST", "/api/v1/records/regions", frozenset({P})),
     rule("GET", "/api/v1/records/regions", ADMINS, "results:read"),
     rule("GET", "/api/v1/records/regions/{region_id}", ADMINS, "results:read"),
@@ -54,17 +60,18 @@ RULES: tuple[Rule, ...] = (
     rule("POST", "/api/v1/records/regions/{region_id}/roster/import", ADMINS),
     rule("POST", "/api/v1/records/regions/{region_id}/roster/stream", ADMINS, "inputs:write"),
     rule("GET", "/api/v1/records/regions/{region_id}/roster/export", ADMINS),
-    rule("GET", "/api/v1/records/units", UNIT_STAFF),
-    rule("GET", "/api/v1/records/units/{unit_id}", UNIT_STAFF),
+    rule("GET", "/api/v1/records/units", UNIT_STAFF, "units:read"),
+    rule("GET", "/api/v1/records/units/{unit_id}", UNIT_STAFF, "units:read"),
     rule("PATCH", "/api/v1/records/units/{unit_id}", ADMINS),
     rule("POST", "/api/v1/records/units/{unit_id}/sections", UNIT_MANAGERS),
     rule("GET", "/api/v1/records/units/{unit_id}/sections", UNIT_STAFF),
     rule("PATCH", "/api/v1/records/units/{unit_id}/sections/{section_id}", UNIT_MANAGERS),
-    rule("GET", "/api/v1/records/units/{unit_id}/members", UNIT_STAFF),
+    rule("GET", "/api/v1/records/units/{unit_id}/members", UNIT_STAFF, "persons:read"),
     rule("GET", "/api/v1/records/units/{unit_id}/outstanding", UNIT_STAFF),
     rule("POST", "/api/v1/records/persons", UNIT_MANAGERS),
-    rule("GET", "/api/v1/records/persons/search", EVERYONE),  # before {person_id}: the first rule matching wins
-    rule("GET", "/api/v1/records/persons/{person_id}", EVERYONE),
+    # before {person_id}: the first rule matching wins
+    rule("GET", "/api/v1/records/persons/search", EVERYONE, "persons:read"),
+    rule("GET", "/api/v1/records/persons/{person_id}", EVERYONE, "persons:read"),
     rule("POST", "/api/v1/records/persons/names", EVERYONE),
     rule("POST", "/api/v1/records/persons/{person_id}/moves", UNIT_MANAGERS),
     rule("POST", "/api/v1/records/attendance/import", UNIT_MANAGERS),
@@ -108,8 +115,8 @@ RULES: tuple[Rule, ...] = (
     rule("POST", "/api/v1/scoring/schemes/indicators/check", UNIT_MANAGERS),
     rule("POST", "/api/v1/scoring/grades/preview", UNIT_MANAGERS),
     rule("POST", "/api/v1/scoring/schemes", UNIT_MANAGERS),
-    rule("GET", "/api/v1/scoring/schemes", UNIT_STAFF),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}", EVERYONE),  # also the people it evaluates
+    rule("GET", "/api/v1/scoring/schemes", UNIT_STAFF, "schemes:read"),
+    rule("GET", "/api/v1/scoring/schemes/{scheme_id}", EVERYONE, "schemes:read"),  # also the people it evaluates
     rule("PATCH", "/api/v1/scoring/schemes/{scheme_id}", ADMINS),
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/versions", UNIT_MANAGERS),
     rule("POST", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/submit", UNIT_MANAGERS),
@@ -212,10 +219,17 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/quota/allocations/{run_id}/report.xlsx", ADMINS, "results:read"),
     rule("POST", "/api/v1/quota/allocations/{run_id}/publish", ADMINS),
     # the gateway's own
-    rule("GET", "/api/v1/catalogue", EVERYONE, "results:read", "inputs:write", "apportion"),
+    rule("GET", "/api/v1/catalogue", EVERYONE, *KEY_SCOPES),
     # a user's own password (never an API key's); the reset's answer holds a code shown once
     rule("POST", "/api/v1/auth/password", EVERYONE, replayable=False),
     rule("POST", "/api/v1/admin/users/{user_id}/password-reset", ADMINS, replayable=False),
+    # webhooks: a region's administrators, or its key with webhooks:manage; another region's is not found
+    rule("POST", "/api/v1/webhooks", ADMINS, "webhooks:manage", replayable=False),  # the answer holds the secret
+    rule("GET", "/api/v1/webhooks", ADMINS, "webhooks:manage"),
+    rule("GET", "/api/v1/webhooks/{webhook_id}", ADMINS, "webhooks:manage"),
+    rule("DELETE", "/api/v1/webhooks/{webhook_id}", ADMINS, "webhooks:manage"),
+    rule("GET", "/api/v1/webhooks/{webhook_id}/deliveries", ADMINS, "webhooks:manage"),
+    rule("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", ADMINS, "webhooks:manage"),
 )
 
 _COMPILED = tuple((r, r.pattern) for r in RULES)

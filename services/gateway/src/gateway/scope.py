@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from gateway.clients.services import Downstreams
 from gateway.models import User
+from shared.business_time import business_today
 from shared.errors import Forbidden, NotFound, Unprocessable, UpstreamUnavailable
 from shared.service_auth import Caller
 
@@ -76,7 +76,7 @@ async def check_binding(downstreams: Downstreams, caller: Caller, wanted: Bindin
         person = await _records(downstreams, f"/api/v1/records/persons/{wanted.person_id}", caller)
         if person is None:
             raise NotFound(f"no person {wanted.person_id}", code="person_not_found")
-        today = date.today().isoformat()
+        today = business_today().isoformat()
         placed = {str(p["unit_id"]) for p in person.get("history", [])
                   if p["active_from"] <= today and (p["active_to"] is None or p["active_to"] >= today)}
         if unit_id is None:

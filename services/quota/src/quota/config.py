@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings, database_url_field
@@ -11,9 +12,10 @@ class QuotaSettings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="QUOTA_", env_file=".env", extra="ignore")
 
     database_url: str = database_url_field("QUOTA_")  # type: ignore[assignment]
-    max_units: int = 200_000
-    records_url: str = "http://127.0.0.1:8001"
-    upstream_timeout_seconds: float = 10.0
+    max_units: int = Field(default=200_000, description="the most units one apportionment may share seats among")
+    records_url: str = Field(default="http://127.0.0.1:8001", description="the records service's base URL")
+    upstream_timeout_seconds: float = Field(default=10.0,
+                                            description="how long a call to records may take (504 beyond)")
 
 
 @lru_cache

@@ -11,6 +11,7 @@ from quota.allocations.router import router as allocations_router
 from quota.apportionment.router import router as apportionment_router
 from quota.clients.records import RecordsClient
 from quota.config import QuotaSettings, get_settings
+from quota.events import router as events_router
 from shared.app import create_service_app
 
 VERSION = "0.1.0"
@@ -42,6 +43,6 @@ def create_app(settings: QuotaSettings | None = None,
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[apportionment_router, allocations_router],
+        routers=[apportionment_router, allocations_router, events_router],
         extra_lifespan=clients,
     )

@@ -1,5 +1,6 @@
 """Records' events (see ``shared.outbox``): a comment on my weekly record or monthly report, a task
-assigned to me, and, derived when the feed is read, a task of mine overdue."""
+assigned to me, the roster changed (to the region's systems),
+and, derived when the feed is read, a task of mine overdue."""
 
 from __future__ import annotations
 
@@ -40,6 +41,18 @@ async def tasks_assigned(session: AsyncSession, given: Sequence[tuple[Task, uuid
         "link": f"/api/v1/records/tasks/{t.id}"} for t, person_id in given])
 
 
+async def roster_changed(session: AsyncSession, *, region_id: uuid.UUID, change: str,
+                         person_id: uuid.UUID | None = None,
+                         unit_id: uuid.UUID | None = None, counts: dict[str, int] | None = None) -> None:
+    """To the region's systems (webhooks): a person added or moved, or an import that added or moved some."""
+    payload: dict[str, object] = {"region_id": str(region_id), "change": change,
+                                  "person_id": None if person_id is None else str(person_id),
+                                  "unit_id": None if unit_id is None else str(unit_id), **(counts or {})}
+    link = (f"/api/v1/records/persons/{person_id}" if person_id is not None
+            else f"/api/v1/records/regions/{region_id}/roster/export")
+    await outbox.emit_to_region(session, EVENTS, region_id, kind="roster_changed", payload=payload, link=link)
+
+
 async def audience(session: AsyncSession, request: Request, caller: Caller) -> tuple[uuid.UUID | None,
                                                                                       list[uuid.UUID]]:
     """The caller's person, and their units: those of their account and those the person is placed in today."""
@@ -71,3 +84,4 @@ async def derive(session: AsyncSession, request: Request, caller: Caller, person
 
 
 router = outbox.events_router("/api/v1/records", EVENTS, audience, derive)
+region_router = outbox.region_events_router("/api/v1/records", EVENTS)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from records.attendance.router import router as attendance_router
 from records.changes.router import router as changes_router
 from records.config import RecordsSettings, get_settings
+from records.events import region_router as region_events_router
 from records.events import router as events_router
 from records.honours.router import router as honours_router
 from records.outstanding import router as outstanding_router
@@ -38,6 +39,6 @@ def create_app(settings: RecordsSettings | None = None) -> FastAPI:
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
         routers=[search_router, roster_router, attendance_router, work_logs_router, reports_router, tasks_router,
-                 summary_router, unit_totals_router, honours_router, events_router, outstanding_router,
-                 changes_router, todo_router],
+                 summary_router, unit_totals_router, honours_router, events_router, region_events_router,
+                 outstanding_router, changes_router, todo_router],
     )

@@ -24,7 +24,7 @@ from records.roster.models import Unit
 from records.roster.router import PeriodDep
 from records.summary_statement import FIELDS, PREPARE, SummaryOrder, summary_sql
 from records.summary_statement import parameters as statement_parameters
-from records.work_logs.service import LOCAL
+from shared.business_time import DEFAULT_TIME_ZONE
 from shared.db import SessionDep
 from shared.errors import NotFound, Unprocessable
 from shared.periods import DEFAULT_MIN_SHARE, Period, min_days
@@ -102,7 +102,7 @@ class Deadlines:
 async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period, *,
                        leave_in_year: bool = True, fields: Sequence[str] = FIELDS,
                        order: SummaryOrder = "staff_no", deadlines: Deadlines = Deadlines(),
-                       min_share: Decimal | Fraction = DEFAULT_MIN_SHARE, zone: str = LOCAL.key) -> bytes:
+                       min_share: Decimal | Fraction = DEFAULT_MIN_SHARE, zone: str = DEFAULT_TIME_ZONE) -> bytes:
     """The period summary of the units' people in its scope (``shared.periods.in_scope_of`` with
     ``min_share``) as the JSON body of the summary routes."""
     parameters = statement_parameters(unit_ids, period)

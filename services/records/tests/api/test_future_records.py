@@ -1,4 +1,4 @@
-"""Bug 4: records dated after today (in the regions' time zone, RECORDS_TIME_ZONE) are refused
+"""Bug 4: records dated after today (in the regions' time zone, KAOHE_TIME_ZONE) are refused
 with a 422 naming the field, or the row of an import; a week or month that has begun is not in
 the future."""
 
@@ -114,9 +114,9 @@ async def test_today_is_the_regions_today(client: httpx.AsyncClient, person: dic
 
 
 def test_an_unknown_time_zone_is_refused_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RECORDS_TIME_ZONE", "Mars/Olympus")
+    monkeypatch.setenv("KAOHE_TIME_ZONE", "Mars/Olympus")
     with pytest.raises(ValueError, match="unknown time zone"):
         RecordsSettings(RECORDS_DATABASE_URL="postgresql+asyncpg://x/y", KAOHE_SERVICE_SECRET="s")
-    monkeypatch.delenv("RECORDS_TIME_ZONE")
+    monkeypatch.delenv("KAOHE_TIME_ZONE")
     assert RecordsSettings(RECORDS_DATABASE_URL="postgresql+asyncpg://x/y",
                            KAOHE_SERVICE_SECRET="s").time_zone == "Asia/Shanghai"

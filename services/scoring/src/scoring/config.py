@@ -29,9 +29,10 @@ class ScoringSettings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SCORING_", env_file=".env", extra="ignore")
 
     database_url: str = database_url_field("SCORING_")  # type: ignore[assignment]
-    records_url: str = "http://127.0.0.1:8001"
-    quota_url: str = "http://127.0.0.1:8003"
-    upstream_timeout_seconds: float = 60.0
+    records_url: str = Field(default="http://127.0.0.1:8001", description="the records service's base URL")
+    quota_url: str = Field(default="http://127.0.0.1:8003", description="the quota service's base URL")
+    upstream_timeout_seconds: float = Field(default=60.0,
+                                            description="how long a call to records or quota may take (504 beyond)")
     close_work_mem_mb: int = Field(
         CLOSE_WORK_MEM_MB, ge=4, le=8192,
         description="memory the database may use to sum a close's ratings per person and rater group in one "

@@ -18,9 +18,9 @@ from scoring import clock
 from scoring.clients import Neighbours
 from scoring.db import Base
 from scoring.models import Close, Objection, RatingRound, RoundRater, Scheme
-from scoring.procedure.clock import today
 from scoring.procedure.schemas import ProcedureRead
 from shared import outbox
+from shared.business_time import business_today
 from shared.service_auth import Caller
 
 EVENTS = outbox.event_table(Base.metadata)
@@ -63,7 +63,12 @@ async def _to_units(session: AsyncSession, neighbours: Neighbours, scheme: Schem
 
 async def result_published(session: AsyncSession, neighbours: Neighbours, close: Close, scheme: Scheme) -> None:
     payload = {"close_id": str(close.id), **_scheme_payload(scheme, close.period), "version": close.version}
-    await _to_units(session, neighbours, scheme, "result_published", payload, _results_link(scheme.id, close.period))
+    link = _results_link(scheme.id, close.period)
+    await _to_units(session, neighbours, scheme, "result_published", payload, link)
+    await outbox.emit_to_region(session, EVENTS, scheme.region_id, kind="result_published",
+                                payload={**payload, "region_id": str(scheme.region_id),
+                                         "unit_id": None if scheme.unit_id is None else str(scheme.unit_id),
+                                         "group": scheme.group_name}, link=link)
 
 
 async def procedure_moved(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, moved: ProcedureRead, *,
@@ -96,7 +101,7 @@ async def audience(session: AsyncSession, request: Request, caller: Caller) -> t
     """The caller's person, and their units: their account's, and those records places the person in today."""
     units = set(caller.unit_ids)
     if caller.person_id:
-        units.update(await request.app.state.neighbours.units_today(caller.person_id, today()))
+        units.update(await request.app.state.neighbours.units_today(caller.person_id, business_today()))
     return (uuid.UUID(caller.person_id) if caller.person_id else None), sorted(uuid.UUID(u) for u in units)
 
 
@@ -132,3 +137,4 @@ def present(event: outbox.EventRead, caller: Caller) -> outbox.EventRead:
 
 
 router = outbox.events_router("/api/v1/scoring", EVENTS, audience, derive, present=present)
+region_router = outbox.region_events_router("/api/v1/scoring", EVENTS)

@@ -15,6 +15,7 @@ from scoring.cadre.lists import router as lists_router
 from scoring.clients import Neighbours
 from scoring.config import ScoringSettings, get_settings
 from scoring.corrections.router import router as corrections_router
+from scoring.events import region_router as region_events_router
 from scoring.events import router as events_router
 from scoring.outstanding import router as outstanding_router
 from scoring.preview.router import router as preview_router
@@ -60,7 +61,7 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
         routers=[preview_router, schemes_router, review_router, corrections_router, rounds_router, results_router,
-                 mine_router, procedure_router, events_router, outstanding_router, todo_router, bulletins_router,
-                 file_router, calibration_router, lists_router, file_xlsx_router, supervision_router],
+                 mine_router, procedure_router, events_router, region_events_router, outstanding_router, todo_router,
+                 bulletins_router, file_router, calibration_router, lists_router, file_xlsx_router, supervision_router],
         extra_lifespan=clients,
     )

@@ -9,7 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shared.pagination import Page
 
 Role = Literal["province_admin", "region_admin", "unit_admin", "leader", "member"]
-Scope = Literal["results:read", "inputs:write", "apportion"]
+READ_SCOPES = ("schemes:read", "units:read", "persons:read")
+REGION_SCOPES = frozenset({"results:read", "inputs:write", "webhooks:manage", *READ_SCOPES})
+Scope = Literal["results:read", "inputs:write", "apportion", "webhooks:manage", "schemes:read", "units:read",
+                "persons:read"]
 
 
 class TokenRead(BaseModel):
@@ -101,15 +104,20 @@ class PasswordReset(BaseModel):
 
 
 class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "name": "省干部信息系统", "scopes": ["schemes:read", "units:read", "persons:read"],
+        "region_id": "0b7e3c52-3f0a-4f7c-8d2e-5a6b7c8d9e0f"}]})
     name: str = Field(min_length=1, max_length=128)
-    scopes: list[Scope] = Field(min_length=1)
+    scopes: list[Scope] = Field(min_length=1, description=(
+        "what the key may do: `results:read` (results and allocations), `inputs:write` (marks, adjustments, the "
+        "roster stream), `apportion`, `webhooks:manage` (its region's webhooks), and `schemes:read`, `units:read`, "
+        "`persons:read` (list and read those of its region, nothing else)"))
     region_id: uuid.UUID | None = Field(default=None, description="the region the key acts for")
 
     @model_validator(mode="after")
     def _region(self) -> ApiKeyCreate:
-        if self.region_id is None and set(self.scopes) & {"results:read", "inputs:write"}:
-            raise ValueError("results:read and inputs:write keys act for one region: give region_id")
+        if self.region_id is None and set(self.scopes) & REGION_SCOPES:
+            raise ValueError(f"{', '.join(sorted(REGION_SCOPES))} keys act for one region: give region_id")
         return self
 
 

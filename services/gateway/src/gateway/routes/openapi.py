@@ -15,6 +15,7 @@ from fastapi.openapi.utils import get_openapi
 
 from gateway import policy
 from gateway.clients.services import Downstreams
+from gateway.etag import ETAG_HEADER
 from shared.errors import AppError
 from shared.openapi import METHODS, document_problems, plain_schema_names
 from shared.service_auth import SYSTEM_CALLER
@@ -104,6 +105,7 @@ def merge(base: dict[str, Any], documents: Mapping[str, dict[str, Any] | None]) 
                                applies=_is_signed_in_route)
     merged = document_problems(merged, every_operation=LIMIT_ANSWERS, with_body={413: BODY_ANSWERS[413]})
     _document_retry_after(merged)
+    _document_etag(merged)
     proxied = tuple(f"/api/v1/{name}/" for name in documents)
     merged = document_problems(merged, every_operation=PROXIED_ANSWERS,
                                applies=lambda method, path: path.startswith(proxied))
@@ -117,6 +119,23 @@ def _document_retry_after(document: dict[str, Any]) -> None:
             answer = item.get(method, {}).get("responses", {}).get("429")
             if isinstance(answer, dict):
                 answer["headers"] = RETRY_AFTER
+
+
+def _document_etag(document: dict[str, Any]) -> None:
+    """Every GET's 200 carries an ETag (gateway.etag), and answers 304 to a matching If-None-Match."""
+    for item in document["paths"].values():
+        operation = item.get("get")
+        if not isinstance(operation, dict) or "200" not in operation.get("responses", {}):
+            continue
+        answer = operation["responses"]["200"]
+        answer["headers"] = {**answer.get("headers", {}), **ETAG_HEADER}
+        operation["responses"].setdefault("304", {"description": "unchanged since the ETag sent as If-None-Match "
+                                                                 "(no body)", "headers": ETAG_HEADER})
+        names = {p.get("name", "").lower() for p in operation.get("parameters", []) if isinstance(p, dict)}
+        if "if-none-match" not in names:
+            operation.setdefault("parameters", []).append({
+                "name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+                "description": "the ETag of the answer held: 304 while it is still the answer"})
 
 
 def install_merged_openapi(app: FastAPI) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from quota import events
 from quota.allocations.models import AllocationPublication, AllocationRun
 from quota.allocations.schemas import (
     PublicationList,
@@ -119,6 +120,8 @@ async def publish(session: AsyncSession, *, run_id: uuid.UUID, body: PublishRequ
         raise AlreadyPublished(f"region {record.region_id} already has a published allocation for "
                                f"{record.year}, or it was just corrected") from exc
     await session.refresh(publication)
+    await events.allocation_published(session, publication_id=publication.id, region_id=publication.region_id,
+                                      run_id=record.id, year=record.year, sequence=publication.sequence)
     replaced = None if current is None else await session.get(AllocationRun, current.run_id)
     return _read(publication, record, replaced=replaced, successor=None)
 

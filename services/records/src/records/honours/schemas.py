@@ -25,7 +25,7 @@ class HonourCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200, examples=["全县优秀共产党员"])
     level: Level = LEVEL_FIELD
     level_label: ClassVar[Any] = label_of("honour_level", "level")
-    awarded_on: date = Field(description="the day of the award; not after today (Asia/Shanghai)")
+    awarded_on: date = Field(description="the day of the award; not after today (KAOHE_TIME_ZONE)")
     awarded_by: str = Field(min_length=1, max_length=200, description="the awarding body", examples=["中共某县委"])
     evidence: str = Field(min_length=1, max_length=5_000, description="the document number or text",
                           examples=["某委发〔2025〕12号"])

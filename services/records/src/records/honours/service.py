@@ -20,14 +20,14 @@ from records.honours.models import Honour
 from records.honours.schemas import HonourCreate, HonourRead, HonourVoidIn
 from records.roster.models import Unit
 from records.roster.service import placement_during
-from records.work_logs.service import LOCAL
+from shared.business_time import business_today
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.pagination import Key, PageQuery
 from shared.service_auth import Caller
 
 
 def today() -> date:
-    return datetime.now(LOCAL).date()
+    return business_today()
 
 
 def _bad(field: str, message: str, detail: str) -> InvalidReference:

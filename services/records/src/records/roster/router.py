@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from records import scope
+from records import events, scope
 from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, settled
 from records.attendance.service import refused_file
 from records.config import SettingsDep
@@ -175,6 +176,7 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
     except SheetError as exc:
         raise refused_file(exc) from exc
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller, table=table)
+    await _imported(session, region_id, result)
     return await settled(session, result, table, dry_run=dry_run)
 
 
@@ -186,14 +188,21 @@ async def stream_roster(region_id: uuid.UUID, request: Request, session: Session
                         caller: CallerDep, dry_run: DryRunDep = False) -> RosterImportResult:
     rows = [row async for row in json_lines(request.stream())]
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
+    await _imported(session, region_id, result)
     return await settled(session, result, None, dry_run=dry_run)
+
+
+async def _imported(session: AsyncSession, region_id: uuid.UUID, result: RosterImportResult) -> None:
+    if result.added or result.moved:  # a dry run rolls the event back with the rows
+        await events.roster_changed(session, region_id=region_id, change="imported",
+                                    counts={"added": result.added, "moved": result.moved})
 
 
 @router.get("/regions/{region_id}/roster/export", response_class=Response,
             summary="The region's roster on a date, CSV or XLSX in the import's own columns")
-async def export_roster(region_id: uuid.UUID, session: SessionDep, caller: CallerDep, on: date | None = None,
-                        format: Literal["csv", "xlsx"] = "xlsx") -> Response:
-    day = on or date.today()
+async def export_roster(region_id: uuid.UUID, session: SessionDep, caller: CallerDep, settings: SettingsDep,
+                        on: date | None = None, format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+    day = on or settings.today()
     rows = await service.roster_on(session, region_id=region_id, on=day, caller=caller)
     return table_response(["工号", "姓名", "单位编码", "单位名称", "科室", "人员类别", "起始日期", "岗位"], rows,
                           fmt=format, filename=f"roster-{region_id}-{day.isoformat()}", sheet="花名册",

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from records import scope
+from records import events, scope
 from records.errors import (
     DuplicateCode,
     InvalidReference,
@@ -157,7 +157,7 @@ def _person_read(person: Person, history: list[Assignment]) -> PersonRead:
 
 
 async def create_person(session: AsyncSession, body: PersonCreate, *, caller: Caller) -> PersonRead:
-    await scope.valid_placement(session, caller, body.unit_id, body.section_id)
+    unit = await scope.valid_placement(session, caller, body.unit_id, body.section_id)
     person = Person(id=uuid.uuid4(), staff_no=body.staff_no, name=body.name)
     await _insert(session, person, f"a person with staff number {body.staff_no!r} already exists")
     assignment = Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=body.unit_id, section_id=body.section_id,
@@ -165,6 +165,8 @@ async def create_person(session: AsyncSession, body: PersonCreate, *, caller: Ca
                             active_to=body.active_to)
     session.add(assignment)
     await session.flush()
+    await events.roster_changed(session, region_id=unit.region_id, change="person_added", person_id=person.id,
+                                unit_id=unit.id)
     return _person_read(person, [assignment])
 
 
@@ -175,7 +177,7 @@ async def read_person(session: AsyncSession, person_id: uuid.UUID, *, caller: Ca
 
 async def move_person(session: AsyncSession, person_id: uuid.UUID, body: PersonMoveIn, *, caller: Caller) -> PersonRead:
     """Close the open placement the day before ``on``; open the new one from ``on`` unless leaving."""
-    person, history, _unit = await scope.valid_person(session, caller, person_id, lock=True, manage=True)
+    person, history, unit = await scope.valid_person(session, caller, person_id, lock=True, manage=True)
     if not body.leave:  # the unit moved to is checked first: an outsider learns nothing of the person's dates
         assert body.unit_id is not None
         await scope.valid_placement(session, caller, body.unit_id, body.section_id)
@@ -195,6 +197,9 @@ async def move_person(session: AsyncSession, person_id: uuid.UUID, body: PersonM
         session.add(new)
         history.append(new)
     await session.flush()
+    change = "person_left" if body.leave else "person_moved"
+    await events.roster_changed(session, region_id=unit.region_id, change=change,
+                                person_id=person.id, unit_id=body.unit_id or unit.id)
     return _person_read(person, history)
 
 

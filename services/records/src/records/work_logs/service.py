@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
@@ -18,12 +17,12 @@ from records.errors import InvalidReference
 from records.roster.models import Person
 from records.roster.service import insert_new, placement_during
 from records.work_logs.models import WorkLog
+from shared.business_time import business_day
 from shared.errors import Conflict, NotFound
 from shared.pagination import Key, PageQuery
 from shared.periods import Period
 from shared.service_auth import Caller
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -62,7 +61,7 @@ def week_start(week: str) -> date:
 def on_time(iso_year: int, iso_week: int, submitted_at: datetime) -> bool:
     """Due by the end of the Monday after the week, local time (a weekend's grace)."""
     due = date.fromisocalendar(iso_year, iso_week, 7) + timedelta(days=1)
-    return submitted_at.astimezone(LOCAL).date() <= due
+    return business_day(submitted_at) <= due
 
 
 def read(log: WorkLog) -> WorkLogRead:

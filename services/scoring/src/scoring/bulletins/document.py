@@ -15,8 +15,9 @@ from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from scoring.bulletins.content import Line
-from scoring.bulletins.service import CHINA, BulletinRead
+from scoring.bulletins.service import BulletinRead
 from scoring.bulletins.words import date_words, period_words
+from shared.business_time import business_day, business_today
 from shared.labels import label
 from shared.periods import parse_period
 
@@ -42,7 +43,7 @@ def _paragraph(doc: object, text: str, *, centre: bool = False, **style: object)
 
 
 def _day(moment: datetime | None) -> str:
-    return date_words((moment or datetime.now(CHINA)).astimezone(CHINA).date())
+    return date_words(business_day(moment) if moment else business_today())
 
 
 def _lines(doc: object, heading: str, lines: list[Line], empty: str) -> None:

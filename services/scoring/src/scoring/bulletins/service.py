@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
@@ -26,11 +25,10 @@ from scoring.clients import Neighbours
 from scoring.errors import BulletinIssued, BulletinNotFound, RegionNotFound, bad_field
 from scoring.periods import parsed
 from scoring.scope import Scope
+from shared.business_time import business_day
 from shared.labels import label_of
 from shared.pagination import KeyColumn, Page, PageQuery
 from shared.touched import touch
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class DraftIn(BaseModel):
@@ -210,7 +208,7 @@ async def issue_bulletin(session: AsyncSession, region_id: uuid.UUID, bulletin_i
     _issued(bulletin)
     now = await session.scalar(select(func.now()))
     assert now is not None
-    year = now.astimezone(CHINA).year
+    year = business_day(now).year
     counter = insert(BulletinNumber).values(region_id=region_id, year=year, last=1)
     number = await session.scalar(counter.on_conflict_do_update(
         index_elements=[BulletinNumber.region_id, BulletinNumber.year],

@@ -30,6 +30,7 @@ from scoring.clients import Neighbours
 from scoring.errors import InputInvalid
 from scoring.evaluated import placed_in, schemes_of_placed
 from scoring.models import AdjustmentRow, Close, FileRead, NegativeEvent, Objection, Result, Scheme
+from scoring.procedure.clock import TodayDep
 from scoring.results.schemas import ObjectionRead
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
@@ -221,9 +222,9 @@ def checked_reason(reason: str) -> str:
             summary="A cadre's file (干部成长档案): every published result, item, event, objection, honour, task "
                     "and placement of a person; the read is recorded with its reason")
 async def read_file(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
-                    reason: ReasonQuery) -> PersonFile:
+                    reason: ReasonQuery, today: TodayDep) -> PersonFile:
     found = await person_file(session, request.app.state.neighbours, scope.caller, person_id, checked_reason(reason),
-                              date.today())
+                              today)
     disclose("read", len(found.periods), person_id=person_id)
     return found
 

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from scoring.cadre.file import READ_RESPONSES, PersonFile, ReasonQuery, checked_reason, person_file
+from scoring.procedure.clock import TodayDep
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
 from shared.labels import ZH, label
@@ -74,8 +75,8 @@ def file_book(found: PersonFile) -> Any:
             responses={**XLSX_RESPONSES, **READ_RESPONSES},
             summary="A cadre's file as an XLSX document for a promotion vetting; the read is recorded with its reason")
 async def read_file_xlsx(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
-                         reason: ReasonQuery) -> Response:
+                         reason: ReasonQuery, today: TodayDep) -> Response:
     found = await person_file(session, request.app.state.neighbours, scope.caller, person_id, checked_reason(reason),
-                              date.today())
+                              today)
     disclose("export", len(found.periods), person_id=person_id)
     return xlsx_response(file_book(found), f"file-{person_id}", display_name=f"{found.name}干部成长档案")

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.models import Close, Objection, ProcedureRun, RatingCode, RatingRound, Scheme
 from scoring.procedure import calendar as days
-from scoring.procedure.clock import CHINA
 from scoring.procedure.definition import StageIn
 from scoring.schemes.service import rules_of
+from shared.business_time import business_day
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def last_ballot_day(round_: RatingRound) -> date | None:
     """The last day (China's) on which the round takes ballots, if it has a deadline."""
     if round_.closes_at is None:
         return None
-    return (round_.closes_at - timedelta(microseconds=1)).astimezone(CHINA).date()
+    return business_day(round_.closes_at - timedelta(microseconds=1))
 
 
 async def checks(session: AsyncSession, scheme: Scheme, run: ProcedureRun, day: date,

@@ -95,6 +95,7 @@ from scoring.scope import (
     scheme_or_404,
 )
 from shared import change_feed
+from shared.business_time import business_today
 from shared.errors import Conflict
 from shared.i18n import lang_var
 from shared.numbers import decimal_str, ratio_str
@@ -848,7 +849,6 @@ async def object_to(session: AsyncSession, close_id: uuid.UUID, body: ObjectionC
                     today: date | None = None) -> Objection:
     """Only by the person, to their own result in the published version, within the scheme's window
     (under a procedure: to the draft, during the publicity; see ``scoring.procedure.publicity``)."""
-    from scoring.procedure.clock import today as today_in_china
     from scoring.procedure.publicity import object_to_draft
     from scoring.procedure.service import governed
 
@@ -858,7 +858,7 @@ async def object_to(session: AsyncSession, close_id: uuid.UUID, body: ObjectionC
     person_id = uuid.UUID(caller.person_id)
     if await governed(session, close.scheme_id, close.period):
         return await object_to_draft(session, close, person_id, body.reason, caller.subject,
-                                     today or today_in_china())
+                                     today or business_today())
     row = await session.get(Result, (close_id, person_id))
     if row is None or close.published_at is None:
         raise ResultNotFound(f"no published result of yours in {close_id}")

@@ -1,8 +1,8 @@
 """a log of the results' changes, read as ``updated_after`` feeds
 
 Revision ID: pg23s0000001
-Revises: d0e1k0000020
-Create Date: 2026-12-06 18:30:00.000000
+Revises: h23s00000001
+Create Date: 2026-12-06 19:10:00.000000
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 from shared.change_feed import install_sql, track_sql, uninstall_sql, untrack_sql
 
 revision: str = 'pg23s0000001'
-down_revision: str | None = 'd0e1k0000020'
+down_revision: str | None = 'h23s00000001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
