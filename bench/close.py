@@ -39,7 +39,7 @@ import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from summary import load  # the province in records, shared with bench/summary.py
+from summary import load, print_sizes  # the province in records, shared with bench/summary.py
 
 from kaohe.local import start_stack
 
@@ -159,6 +159,15 @@ async def settle(database: str) -> float:
         await conn.execute("VACUUM (ANALYZE)")
         await conn.execute("CHECKPOINT")
         return time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
+async def scoring_sizes(database: str) -> None:
+    """Scoring's tables after the closes: ratings, and a result row per person per version."""
+    conn = await asyncpg.connect(database)
+    try:
+        await print_sizes(conn, "scoring")
     finally:
         await conn.close()
 
@@ -314,6 +323,7 @@ def main() -> None:
             county_floor, county_ratings = asyncio.run(floor(pg, county_round))
             province_floor, county_floor = min(before, province_floor), min(county_before, county_floor)
             phases = close_phases(stack.output(), args.province)
+            asyncio.run(scoring_sizes(pg))
         finally:
             stack.interrupt()
     print(f"loaded {args.province:,} people and {ratings + county_ratings:,} ratings in {loaded:.0f} s "

@@ -28,6 +28,18 @@ from kaohe.local import start_stack
 STATUSES = ("present", "present", "present", "business_trip", "sick_leave", "personal_leave")
 
 
+async def print_sizes(conn: asyncpg.Connection, schema: str) -> None:
+    """Each table of a schema: its rows and its size on disk with its indexes (after ANALYZE)."""
+    await conn.execute("ANALYZE")
+    sizes = await conn.fetch(
+        "SELECT c.relname, c.reltuples::bigint AS rows, pg_total_relation_size(c.oid) AS bytes "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY bytes DESC", schema)
+    for row in sizes:
+        per_row = f"{row['bytes'] / row['rows']:>6.0f} B a row" if row["rows"] > 0 else ""
+        print(f"  {schema}.{row['relname']:<20} {row['rows']:>12,} rows {row['bytes'] / 2**20:>10.1f} MB {per_row}")
+
+
 async def load(database: str, region_id: str, people: int, *, unit_size: int) -> dict[str, str]:
     conn = await asyncpg.connect(database)
     try:
@@ -56,13 +68,7 @@ async def load(database: str, region_id: str, people: int, *, unit_size: int) ->
             "id", "person_id", "unit_id", "iso_year", "iso_week", "content", "submitted_by", "submitted_at"])
         await conn.copy_records_to_table("attendance", schema_name="records", records=days,
                                          columns=["person_id", "day", "unit_id", "status"])
-        await conn.execute("ANALYZE")
-        sizes = await conn.fetch(
-            "SELECT c.relname, c.reltuples::bigint AS rows, pg_total_relation_size(c.oid) AS bytes "
-            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'records' AND c.relkind = 'r' ORDER BY bytes DESC")
-        for row in sizes:
-            print(f"  records.{row['relname']:<16} {row['rows']:>12,} rows {row['bytes'] / 2**20:>10.1f} MB")
+        await print_sizes(conn, "records")
         return {"county_unit": str(units[0][0])}
     finally:
         await conn.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +91,9 @@ class TestDockerfile:
 
     def test_slim_base_and_multi_stage(self) -> None:
         bases = re.findall(r"^FROM (\S+)", self.text, re.MULTILINE)
-        assert bases and all(base.startswith("python:3.11-slim") for base in bases)
-        assert len(bases) == 2
+        # pinned to a patch release and a Debian release, never a moving tag
+        assert bases and all(re.fullmatch(r"python:3\.\d+\.\d+-slim-[a-z]+", base) for base in bases), bases
+        assert len(bases) == 2 and len(set(bases)) == 1
 
     def test_runs_as_a_non_root_user(self) -> None:
         users = re.findall(r"^USER (\S+)", self.text, re.MULTILINE)
@@ -121,3 +123,12 @@ class TestDockerfile:
     def test_has_a_healthcheck_and_a_command(self) -> None:
         assert "HEALTHCHECK" in self.text and "/healthz" in self.text
         assert re.search(r"^CMD ", self.text, re.MULTILINE)
+
+
+def test_images_are_pinned_by_version(compose: dict[str, Any]) -> None:
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    images = {service["image"] for service in compose["services"].values()}
+    assert f"kaohe:{version}" in images
+    for image in images:
+        tag = image.rsplit(":", 1)[1]
+        assert tag[0].isdigit() and "." in tag and "latest" not in tag, image

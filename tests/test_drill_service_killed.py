@@ -72,6 +72,7 @@ class Call:
     status: int
     content_type: str
     code: str | None
+    retry_after: str | None
 
     @property
     def seconds(self) -> float:
@@ -148,7 +149,8 @@ async def test_a_service_killed_under_load(stack: LocalStack, report: Callable[[
             ended = time.monotonic()
             media = response.headers.get("content-type", "")
             code = response.json().get("code") if media == "application/problem+json" else None
-            calls.append(Call(service, started, ended, response.status_code, media, code))
+            calls.append(Call(service, started, ended, response.status_code, media, code,
+                              response.headers.get("retry-after")))
             await asyncio.sleep(0.01)
 
     def count(service: str, *, after: float, ok: bool) -> int:
@@ -223,6 +225,7 @@ async def test_a_service_killed_under_load(stack: LocalStack, report: Callable[[
     assert refused and all((c.status, c.content_type, c.code) == (503, "application/problem+json",
                                                                    "upstream_unavailable") for c in refused), \
         {(c.status, c.code) for c in refused}
+    assert all(c.retry_after is not None and int(c.retry_after) >= 1 for c in refused)  # when to try again
     assert served and all(c.status == 200 for c in served), {c.status for c in served}
     # After the first answer from the restarted service, every call to it succeeds again.
     assert all(c.status == 200 for c in calls if c.service == "quota" and c.started >= recovered)

@@ -5,6 +5,11 @@ Random identifiers mostly meet 404s, so the operations are also run once more on
 world (a region, a unit with people, a closed scoring quarter, an allocation run) with their path
 parameters taken from it: then the 2xx bodies of the reads are checked against their schemas too.
 Bounded (a few examples an operation), so it stays quick.
+
+The document must also declare every constraint the API enforces: no operation may refuse (400,
+422 ...) every positive case generated from its own schema, which is what Schemathesis' "Schema
+validation mismatch" warning ("mostly rejected generated data") reports; the test applies the
+same rule, with Schemathesis' own statistic.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.cli.commands.run.warnings import StatusCodeStatistic
 from schemathesis.core.errors import SerializationNotPossible
 from schemathesis.core.failures import FailureGroup
 
@@ -79,6 +85,8 @@ class Run:
         self.stack, self.auth = stack, auth
         self.failures: list[str] = []
         self.statuses: list[int] = []
+        self.positive: dict[str, list[int]] = {}
+        self.refused: dict[str, str] = {}  # an operation's first refusal of a positive case, to show
 
     def operation(self, operation: Any, examples: int, mode: GenerationMode = GenerationMode.POSITIVE,
                   path_parameters: dict[str, Any] | None = None) -> None:
@@ -87,6 +95,11 @@ class Run:
         def run(case: schemathesis.Case) -> None:
             response = case.call(base_url=self.stack.gateway, headers=self.auth)
             self.statuses.append(response.status_code)
+            if mode is GenerationMode.POSITIVE:
+                self.positive.setdefault(operation.label, []).append(response.status_code)
+                if response.status_code in (400, 422):
+                    self.refused.setdefault(operation.label, f"{case.formatted_path} {case.query or ''} "
+                                                             f"{str(case.body)[:150]} -> {response.text[:300]}")
             try:
                 case.validate_response(response, checks=CHECKS, headers=self.auth)
             except FailureGroup as failed:
@@ -104,6 +117,17 @@ class Run:
     def report(self) -> str:
         return "\n".join(sorted(set(self.failures))[:40])
 
+    def refusing(self) -> dict[str, dict[int, int]]:
+        """Operations that served none of their positive cases and refused them for their data (not for
+        a missing object, a conflict or the caller): Schemathesis' "Schema validation mismatch"."""
+        found = {}
+        for label, statuses in self.positive.items():
+            counts = {status: statuses.count(status) for status in set(statuses)}
+            served = any(200 <= status < 400 for status in statuses)
+            if not served and StatusCodeStatistic(counts, len(statuses)).should_warn_about_validation_mismatch():
+                found[label] = counts
+        return dict(sorted(found.items()))
+
 
 def test_no_server_error_and_every_answer_is_documented(stack: LocalStack, auth: dict[str, str]) -> None:
     run = Run(stack, auth)
@@ -118,7 +142,10 @@ def test_no_server_error_and_every_answer_is_documented(stack: LocalStack, auth:
             run.operation(operation, examples, mode)
     assert operations > 40
     assert len(run.statuses) > 3 * operations  # requests were really sent
-    assert run.failures == [], run.report()
+    refusing = run.refusing()
+    assert (run.failures, refusing) == ([], {}), run.report() + (
+        f"\n{len(refusing)} operations refuse most of the data their schema allows:\n" + "\n".join(
+            f"{label} {counts}: {run.refused.get(label, '')}" for label, counts in refusing.items()))
 
 
 def _world(stack: LocalStack, auth: dict[str, str]) -> dict[str, Callable[[str], Any] | Any]:

@@ -12,7 +12,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+
+from shared.openapi import restore_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON_GENERATOR = "openapi-python-client==0.29.1"
@@ -20,23 +23,30 @@ TYPESCRIPT_GENERATOR = "openapi-generator-cli==7.26.0"
 NOWHERE = "postgresql+asyncpg://nobody@127.0.0.1:9/none"  # documents are made without a database
 
 
-def documents() -> dict[str, dict[str, Any]]:
-    """Each service's own document, and the gateway's own routes' under ``gateway``."""
+def apps() -> dict[str, FastAPI]:
+    """Each service's app and the gateway's (under ``gateway``), built and never served."""
     from importlib import import_module
 
     from gateway.config import GatewaySettings
     from gateway.main import create_app
 
     secret = secrets.token_hex(32)  # the apps are built, never served: any strong secret will do
-    services = {}
+    built = {}
     for name in ("records", "scoring", "quota"):
         settings = getattr(import_module(f"{name}.config"), f"{name.capitalize()}Settings")(
             **{f"{name.upper()}_DATABASE_URL": NOWHERE, "KAOHE_SERVICE_SECRET": secret})
-        services[name] = import_module(f"{name}.main").create_app(settings).openapi()
-    gateway = create_app(GatewaySettings(KAOHE_SERVICE_SECRET=secret, GATEWAY_DATABASE_URL=NOWHERE,
-                                         GATEWAY_JWT_SECRET=secrets.token_hex(32)))
-    services["gateway"] = get_openapi(title=gateway.title, version=gateway.version, description=gateway.description,
-                                      routes=gateway.routes)
+        built[name] = import_module(f"{name}.main").create_app(settings)
+    built["gateway"] = create_app(GatewaySettings(KAOHE_SERVICE_SECRET=secret, GATEWAY_DATABASE_URL=NOWHERE,
+                                                  GATEWAY_JWT_SECRET=secrets.token_hex(32)))
+    return built
+
+
+def documents() -> dict[str, dict[str, Any]]:
+    """Each service's own document, and the gateway's own routes' under ``gateway``."""
+    services = {}
+    for name, app in apps().items():
+        services[name] = app.openapi() if name != "gateway" else restore_examples(get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes), app.routes)
     return services
 
 

@@ -56,6 +56,18 @@ async def test_the_same_key_for_another_body_is_422(gateway_app: FastAPI, world:
     assert other.json()["code"] == "idempotency_key_reused"
 
 
+async def test_an_empty_key_is_refused_not_shared_across_routes(gateway_app: FastAPI, world: World) -> None:
+    """A blank key (HTTP strips one of spaces to nothing) would otherwise reach the service, which
+    kept the first answer under it and gave it back for any other route."""
+    async with asgi_client(gateway_app) as client:
+        for key in ("", "   "):
+            headers = {**world.headers["R"], "idempotency-key": key}
+            refused = await client.post("/api/v1/records/units", json=unit_body(world, uuid.uuid4().hex[:8]),
+                                        headers=headers)
+            assert refused.status_code == 400, refused.text
+            assert refused.json()["code"] == "idempotency_key_invalid"
+
+
 async def test_keys_belong_to_their_caller(gateway_app: FastAPI, world: World) -> None:
     key, code = f"k-{uuid.uuid4()}", uuid.uuid4().hex[:8]
     async with asgi_client(gateway_app) as client:

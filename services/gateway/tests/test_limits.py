@@ -188,3 +188,4 @@ async def test_the_documented_answers_include_the_limits(gateway: httpx.AsyncCli
     sign_in = document["paths"]["/api/v1/auth/token"]["post"]["responses"]
     assert {"408", "413", "429", "431"} <= set(sign_in)
     assert upload["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
+    assert upload["503"]["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}  # a service down

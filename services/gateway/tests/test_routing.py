@@ -86,6 +86,8 @@ class TestReadiness:
         assert body["checks"]["scoring"]["ok"] is False
         assert body["checks"]["records"]["ok"] is True and body["checks"]["database"]["ok"] is True
         assert (scoring.status_code, scoring.json()["code"]) == (503, "upstream_unavailable")
+        assert scoring.headers["content-type"] == "application/problem+json"
+        assert int(scoring.headers["retry-after"]) >= 1
         assert records.status_code == 200
 
     async def test_503_when_its_own_database_is_down(self, records_app: FastAPI) -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 
 from shared import idempotency
 from shared.business_time import use_time_zone
-from shared.db import create_engine, make_sessionmaker, pool_stats
+from shared.db import attach_read_engine, create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.health import database_readiness, health_router
 from shared.logging import RequestContextMiddleware, configure_logging
@@ -28,6 +28,9 @@ ExtraLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 class ServiceVersion(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"service": "records", "version": "0.1.0", "schema_revision": ["d1e0a0000001"]}]})
+
     service: str
     version: str
     schema_revision: list[str]
@@ -60,6 +63,10 @@ def create_service_app(
                                max_overflow=settings.db_max_overflow)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        read_url = getattr(settings, "database_read_url", None)  # each service declares it with its prefix
+        read_engine = attach_read_engine(app.state, read_url, database_url, schema=schema,
+                                         application_name=f"kaohe-{service}-read", pool_size=settings.db_pool_size,
+                                         max_overflow=settings.db_max_overflow)
         metrics.watch_pool(lambda: pool_stats(engine))
         try:
             if extra_lifespan is None:
@@ -69,6 +76,8 @@ def create_service_app(
                     yield
         finally:
             await engine.dispose()
+            if read_engine is not None:
+                await read_engine.dispose()
 
     require_strong_secret("KAOHE_SERVICE_SECRET", settings.service_secret)
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan,
@@ -94,15 +103,25 @@ def create_service_app(
     meta = APIRouter(prefix=f"/api/v1/{service}", tags=["meta"])
 
     @meta.get("/version", response_model=ServiceVersion, name=f"{service}_version",
-              summary="Code version and the schema revision the database is at")
+              summary="Service version")
     async def service_version(request: Request) -> ServiceVersion:
+        """The service's code version and the database schema revision it is at, to check after a deployment that code
+        and database match.
+
+        Callers: every signed-in role."""
         async with request.app.state.engine.connect() as connection:
             rows = await connection.execute(text(f'SELECT version_num FROM "{schema}".alembic_version'))  # noqa: S608
             revisions = sorted(row[0] for row in rows)
         return ServiceVersion(service=service, version=version, schema_revision=revisions)
 
-    @meta.get("/whoami", summary="The caller as this service sees it (cheap, touches nothing)")
+    @meta.get("/whoami", summary="Who am I to this service", responses={200: {"content": {"application/json": {
+        "example": {"service": service, "subject": "user:2d1f6c8e-0b5a-4f0e-9d3c-7a8b9c0d1e2f", "kind": "user",
+                    "roles": ["unit_admin"]}}}}})
     async def whoami(caller: CallerDep) -> dict[str, object]:
+        """The caller as this service sees it (subject, kind and roles), to check a token or API key end to end. Cheap:
+        touches no data.
+
+        Callers: every signed-in role; API keys with any scope."""
         return {"service": service, "subject": caller.subject, "kind": caller.kind, "roles": list(caller.roles)}
 
     app.include_router(meta)

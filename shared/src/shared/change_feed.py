@@ -55,6 +55,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from shared.openapi import examples_of
 from shared.pagination import P, PageQuery, decode, encode, invalid_cursor
 
 START = "0"
@@ -196,6 +197,14 @@ class FeedCursor(BaseModel):
     """What a feed answer adds to a page: the cursor to poll with next."""
 
     updated_after: str = Field(description="poll again with this: the changes after this answer's")
+
+
+def feed_examples(row: type[BaseModel], **extra: Any) -> dict[str, Any]:
+    """``json_schema_extra`` of a feed answer: the row model's first example, a tombstone, the last page."""
+    tombstone = {"id": "7d3f0b52-9c1e-4a6b-8e2d-5f4a1c9b3e70", "deleted": True,
+                 "deleted_at": "2025-07-02T08:15:00Z"}
+    return {"examples": [{"items": [*examples_of(row)[:1], tombstone], "next": None,
+                          "updated_after": encode([7_421_106, 318_552]), **extra}]}
 
 
 def answer(page: PageQuery, model: type[P], found: Changes, live: Mapping[uuid.UUID, Any], **extra: Any) -> P:

@@ -1,4 +1,10 @@
-"""Database plumbing: naming convention, engine per service schema, request session."""
+"""Database plumbing: naming convention, engine per service schema, request sessions.
+
+Writes and the reads that must see them go to the primary (``SessionDep``). Lists and exports,
+where a read may be a little stale, take ``ReadSessionDep``: a read-only session on the replica
+URL (``<SERVICE>_DATABASE_READ_URL``, e.g. CloudNativePG's ``-ro`` Service) when one is set, the
+primary's session otherwise, and the primary's too while no replica answers.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,6 +33,10 @@ NAMING_CONVENTION = {
 }
 
 
+# A replica that does not answer a connection within this is skipped for the primary.
+READ_CONNECT_TIMEOUT_SECONDS = 5
+
+
 def make_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
@@ -41,22 +52,41 @@ def async_url(url: str) -> str:
 
 
 def create_engine(
-    url: str, *, schema: str, application_name: str, pool_size: int = 10, max_overflow: int = 10
+    url: str, *, schema: str, application_name: str, pool_size: int = 10, max_overflow: int = 10,
+    read_only: bool = False,
 ) -> AsyncEngine:
-    """An engine whose connections see only the service's own schema first on the search path."""
+    """An engine whose connections see only the service's own schema first on the search path;
+    ``read_only``: every transaction is read-only, so a write sent to a replica's engine by mistake
+    fails on the primary's database too, not only on a replica."""
+    server_settings = {"search_path": schema, "application_name": application_name}
+    connect_args: dict[str, Any] = {"server_settings": server_settings}
+    if read_only:
+        server_settings["default_transaction_read_only"] = "on"
+        connect_args["timeout"] = READ_CONNECT_TIMEOUT_SECONDS  # then the primary serves the read
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=True,
-        connect_args={
-            "server_settings": {"search_path": schema, "application_name": application_name},
-        },
+        connect_args=connect_args,
     )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def attach_read_engine(state: Any, read_url: str | None, write_url: str, *, schema: str, application_name: str,
+                       pool_size: int, max_overflow: int) -> AsyncEngine | None:
+    """A read-only engine on the replica URL in ``state.read_engine`` and its sessions in
+    ``state.read_sessionmaker`` (both None without a replica URL); the caller disposes of it."""
+    engine = None
+    if read_url and read_url != write_url:
+        engine = create_engine(read_url, schema=schema, application_name=application_name, pool_size=pool_size,
+                               max_overflow=max_overflow, read_only=True)
+    state.read_engine = engine
+    state.read_sessionmaker = None if engine is None else make_sessionmaker(engine)
+    return engine
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -75,6 +105,25 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # "function": commit before the response is sent, so an acknowledged write is a committed one.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_read_session(request: Request, primary: SessionDep) -> AsyncIterator[AsyncSession]:
+    """A session on the replicas for a list or an export; the primary's (opened only if used) when
+    the service has no replica URL or no replica answers."""
+    replicas: async_sessionmaker[AsyncSession] | None = request.app.state.read_sessionmaker
+    if replicas is None:
+        yield primary
+        return
+    async with replicas() as session:
+        try:
+            await session.connection()
+        except (OSError, DBAPIError):
+            yield primary
+            return
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 
 def pool_stats(engine: AsyncEngine) -> dict[str, int]:

@@ -24,13 +24,26 @@ ReadinessCheck = Callable[[Request], Awaitable[dict[str, Any]]]
 def health_router(service: str, readiness: ReadinessCheck, *, degradable: Collection[str] = ()) -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", summary="Liveness: the process is serving")
+    @router.get("/healthz", summary="Liveness: the process is serving",
+                responses={200: {"content": {"application/json": {"example": {"status": "ok", "service": service}}}}})
     async def healthz() -> dict[str, str]:
+        """Liveness: answers as long as the process serves requests; touches nothing. **Who may call:** anyone,
+        without signing in.
+        """
         return {"status": "ok", "service": service}
 
     @router.get("/readyz", summary="Readiness: dependencies reachable and migrated",
-                responses={503: {"description": "not ready; the body says which check failed"}})
+                responses={200: {"content": {"application/json": {"example": {
+                    "status": "ready", "service": service, "checks": {
+                        "database": {"ok": True},
+                        "migrations": {"ok": True, "current": ["d0e1k0000020"], "head": ["d0e1k0000020"]}}}}}},
+                           503: {"description": "not ready; the body says which check failed"}})
     async def readyz(request: Request) -> JSONResponse:
+        """Readiness: 200 when the service can do its work (its database answers and is at the migration head
+        the code expects). The gateway also reports each downstream service: one that is down leaves it 200
+        with `status: degraded`, named in `degraded`, and only that service's routes answer 503. 503 when
+        not ready; the body says which check failed. **Who may call:** anyone, without signing in.
+        """
         checks = await readiness(request)
         failed = [name for name, check in checks.items() if not check.get("ok")]
         ready = all(name in degradable for name in failed)

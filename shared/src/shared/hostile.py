@@ -142,3 +142,78 @@ def _checker(scope: Scope) -> Callable[[bytes], list[dict[str, Any]]] | None:
     if kind == b"application/x-www-form-urlencoded":
         return check_form
     return None
+
+
+# The same rules, declared in an OpenAPI document (JSON Schema), for what the API reads: a client, or
+# a generator of test data, then knows every text it may send before the middleware refuses it.
+NAME_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+_PLAIN_FORMATS = frozenset({"uuid", "date", "date-time", "time", "email", "uri", "binary"})
+
+
+def _declare_decimal(choices: list[Any]) -> None:
+    """A decimal is read as a number or as a string (pydantic's ``anyOf``): the string is a decimal
+    numeral, with no more whole digits than the number's bounds allow."""
+    numbers = [c for c in choices if isinstance(c, dict) and c.get("type") == "number"]
+    texts = [c for c in choices if isinstance(c, dict) and c.get("type") == "string" and "pattern" not in c
+             and "format" not in c and "enum" not in c]
+    if len(numbers) != 1 or len(texts) != 1:
+        return
+    number = numbers[0]
+    low = float(next((number[k] for k in ("minimum", "exclusiveMinimum") if k in number), -LARGEST))
+    high = float(next((number[k] for k in ("maximum", "exclusiveMaximum") if k in number), LARGEST))
+    digits = max(len(str(int(abs(bound)))) for bound in (low, high))
+    sign = "-?" if low < 0 else ""
+    texts[0]["pattern"] = rf"^{sign}[0-9]{{1,{digits}}}(\.[0-9]+)?$"
+
+
+def declare(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare the rules on every request body and query parameter of ``document`` (in place, and
+    returned): each text without a pattern of its own gets the pattern of its kind (a name or code,
+    or any other text), each map's keys the name pattern, each number without bounds the size limit.
+    The schemas a body refers to are changed where they are defined, once."""
+    schemas = document.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def walk(schema: Any, strict: bool) -> None:
+        if not isinstance(schema, dict):
+            return
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in seen and name in schemas:
+                seen.add(name)
+                walk(schemas[name], False)
+            return
+        kind = schema.get("type")
+        if kind == "string" and "pattern" not in schema and "enum" not in schema and "const" not in schema \
+                and schema.get("format") not in _PLAIN_FORMATS:
+            schema["pattern"] = NAME_PATTERN if strict else TEXT_PATTERN
+        if kind in ("number", "integer"):
+            if "maximum" not in schema and "exclusiveMaximum" not in schema:
+                schema["exclusiveMaximum"] = LARGEST
+            if "minimum" not in schema and "exclusiveMinimum" not in schema:
+                schema["exclusiveMinimum"] = -LARGEST
+        for key, value in schema.get("properties", {}).items():
+            walk(value, is_name_field(key))
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            schema.setdefault("propertyNames", {"pattern": NAME_PATTERN})
+            walk(extra, False)
+        walk(schema.get("items"), strict)
+        for choices in ("anyOf", "oneOf", "allOf"):
+            _declare_decimal(schema.get(choices, []))
+            for choice in schema.get(choices, []):
+                walk(choice, strict)
+
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    walk(parameter.get("schema"), is_name_field(parameter.get("name", "")))
+            for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
+                if media_type.endswith("json") or media_type == "application/x-www-form-urlencoded":
+                    walk(media.get("schema"), False)
+    return document

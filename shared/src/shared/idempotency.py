@@ -112,7 +112,7 @@ class IdempotencyMiddleware:
         key = next((v for k, v in scope.get("headers", ()) if k == HEADER), None) \
             if scope["type"] == "http" and scope["method"] == "POST" else None
         caller = scope.get("state", {}).get("caller")
-        if key is None or caller is None:
+        if not key or caller is None:  # an empty key is no key (the gateway refuses one)
             token = _pending.set(None)  # not a keyed write, even when called from within one (in one process)
             try:
                 await self.app(scope, receive, send)

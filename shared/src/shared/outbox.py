@@ -22,7 +22,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -133,16 +134,37 @@ class RegionEventRead(BaseModel):
 
 
 class RegionEventPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"events": [{
+        "id": 88, "kind": "allocation_published", "region_id": "6f1c2a64-1b1e-4c55-9d7e-3f0b8e6f4a10",
+        "at": "2026-01-13T11:00:00+08:00",
+        "payload": {"publication_id": "c4e6a8b0-3d5f-4b7c-9e1a-2f4d6b8c0e32",
+                    "region_id": "6f1c2a64-1b1e-4c55-9d7e-3f0b8e6f4a10",
+                    "run_id": "a2c4e6f8-1b3d-4f5a-9c7e-0d2b4f6a8c10",
+                    "year": 2025, "sequence": 2, "correction": True},
+        "link": "/api/v1/quota/regions/6f1c2a64-1b1e-4c55-9d7e-3f0b8e6f4a10/years/2025/published"}], "last": 88}]})
+
     events: list[RegionEventRead]
     last: int = Field(description="the position after the events returned (the next `after`)")
 
 
+_EVENT: JsonDict = {
+    "id": 1042, "kind": "comment_added", "person_id": "3b8d2f6e-7a1c-4d9e-b5f2-6c0a1e8d4b77", "unit_id": None,
+    "at": "2025-04-15T10:02:00+08:00",
+    "payload": {"target_kind": "work_log", "target_id": "c4f1e8a2-6d3b-4f9a-8e2c-1b7d5a9f3e60", "period": "2025-W15",
+                "mark": "92.5"},
+    "link": "/api/v1/records/comments/work_log/c4f1e8a2-6d3b-4f9a-8e2c-1b7d5a9f3e60"}
+
+
 class EventPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"events": [_EVENT], "last": 1042}]})
+
     events: list[EventRead]
     last: int = Field(description="the position after the events returned (the next `after`)")
 
 
 class EventCount(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 3, "last": 1042}]})
+
     count: int = Field(description="events of the caller's feed after `after`")
     last: int = Field(description="the position of the caller's newest event (0: none)")
 
@@ -202,18 +224,28 @@ def events_router(prefix: str, table: Table, audience: Audience, derive: Derive,
         return person_id, unit_ids
 
     @router.get("/events", response_model=EventPage, name=f"read_{service}_events",
-                summary="My events after a position, oldest first: to me, and to my units")
+                summary="My events")
     async def read_feed(session: SessionDep, request: Request, caller: CallerDep,
                         after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50) -> EventPage:
+        """The caller's own event feed, oldest first: events addressed to them and to their units (a comment on my
+        weekly record, a task assigned to me, a task of mine overdue, a result published, …), after the position
+        `after` (0: from the start). Poll with the answer's `last` as the next `after`. No ids are taken from the
+        request, so there is nobody else's feed to ask for.
+
+        Callers: every signed-in role."""
         person_id, unit_ids = await prepare(session, request, caller)
         page = await feed(session, table, person_id=person_id, unit_ids=unit_ids, after=after, limit=limit)
         return EventPage(events=[present(e, caller) for e in page.events], last=page.last)
 
     @router.get("/events/count", response_model=EventCount, name=f"count_{service}_events",
-                summary="How many of my events follow a position, and my newest event's position")
+                summary="Count my new events")
     async def count_feed(session: SessionDep, request: Request, caller: CallerDep,
                          after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> EventCount:
+        """How many of the caller's events follow the position `after`, and the position of their newest event: a badge
+        for an unread count without reading the feed.
+
+        Callers: every signed-in role."""
         person_id, unit_ids = await prepare(session, request, caller)
         return await count(session, table, person_id=person_id, unit_ids=unit_ids, after=after)
 
@@ -228,10 +260,16 @@ def region_events_router(prefix: str, table: Table) -> APIRouter:
     service = prefix.rstrip("/").rsplit("/", 1)[-1]
 
     @router.get("/regions/{region_id}/events", response_model=RegionEventPage,
-                name=f"read_{service}_region_events", summary="A region's events after a position, oldest first")
+                name=f"read_{service}_region_events", summary="A region's events")
     async def read_region_events(region_id: uuid.UUID, session: SessionDep, caller: CallerDep,
                                  after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                                  limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50) -> RegionEventPage:
+        """The region's own events after the position `after`, oldest first (an allocation or a result published, the
+        roster changed): what the gateway's webhooks deliver to a province's endpoints. Not a public route: the
+        gateway's policy does not open it.
+
+        Callers: the gateway, for an administrator of the region. Errors: 404 `region_not_found` for a region the
+        caller does not administer."""
         if not caller.administers_region(region_id):
             raise NotFound(f"no region {region_id}", code="region_not_found")
         rows = (await session.execute(select(table).where(table.c.region_id == region_id, table.c.id > after)

@@ -13,13 +13,25 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
+from pydantic.config import JsonDict
+
 PeriodKind = Literal["month", "quarter", "half", "year"]
 #: The kinds, shortest first; each but the last fits a whole number of times in every longer one.
 KINDS: tuple[PeriodKind, ...] = ("month", "quarter", "half", "year")
 _MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|Q(\d)|H(\d))?$")
+#: The four forms as the API documents them (JSON Schema ``pattern``): years 2000-2100, months 01-12,
+#: quarters 1-4, halves 1-2, the Q or H in either case; ``parse_period`` enforces the same.
+PERIOD_PATTERN = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|[Qq][1-4]|[Hh][12])?$"
+#: For a period parameter or field: declares the pattern in the document while the handler checks it
+#: with its own message (``invalid_period``), e.g. ``Query(json_schema_extra=PERIOD_SCHEMA)``.
+PERIOD_SCHEMA: JsonDict = {"pattern": PERIOD_PATTERN}
 FORMS = "a month like 2025-03, a quarter like 2025Q1, a half year like 2025H1 or a year like 2025"
+#: The periods ``parse_period`` reads, as a regular expression for OpenAPI documents (a year 2000-2100).
+PERIOD_PATTERN = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|[Qq][1-4]|[Hh][12])?$"
+#: A day of the years 2000-2100 (with ``format: date``, which rules out 30 February).
+DAY_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,14 @@ def database_url_field(prefix: str) -> object:
                  description="the service's PostgreSQL (postgresql://…), logged in as its own role")
 
 
+def database_read_url_field(prefix: str) -> object:
+    """``<PREFIX>DATABASE_READ_URL``: where lists and exports read (a streaming replica), else the
+    common ``KAOHE_DATABASE_READ_URL``; unset, they read from the primary."""
+    return Field(default=None, validation_alias=AliasChoices(f"{prefix}DATABASE_READ_URL", "KAOHE_DATABASE_READ_URL"),
+                 description="where the service's lists and exports read (a streaming replica, e.g. CloudNativePG's "
+                             "kaohe-db-ro); unset, or while no replica answers: the primary")
+
+
 class BaseServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 

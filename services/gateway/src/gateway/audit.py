@@ -36,7 +36,24 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class AuditEventRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": 1,
+         "at": "2025-07-01T09:30:00Z",
+         "actor_kind": "user",
+         "actor_id": "u:6b1f",
+         "actor_name": "admin",
+         "actor_role": "region_admin",
+         "kind": "write",
+         "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
+         "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+         "method": "POST",
+         "path": "/api/v1/scoring/schemes",
+         "route": "/api/v1/scoring/schemes",
+         "target_ids": {},
+         "status": 1,
+         "row_count": 1,
+         "client_ip": "10.0.0.7",
+         "request_id": "4bf92f3577b34da6a3ce929d0e0e4736"}]})
     id: int
     at: datetime
     actor_kind: str

@@ -30,6 +30,10 @@ class GatewaySettings(BaseServiceSettings, ConnectionSettings):
     database_url: str = Field(validation_alias=AliasChoices("GATEWAY_DATABASE_URL", "KAOHE_DATABASE_URL"),
                               description="the gateway's PostgreSQL (users, sessions, API keys, audit), logged in "
                                           "as its own role")
+    database_read_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("GATEWAY_DATABASE_READ_URL", "KAOHE_DATABASE_READ_URL"),
+        description="where the audit trail is read (a streaming replica, e.g. CloudNativePG's kaohe-db-ro); unset: "
+                    "the primary")
     jwt_secret: SecretStr = Field(validation_alias=AliasChoices("GATEWAY_JWT_SECRET", "KAOHE_JWT_SECRET"),
                                   description="signs the access tokens users get at sign-in; at least 32 random bytes")
     access_token_minutes: int = Field(default=15, gt=0, le=24 * 60, description="an access token's lifetime")

@@ -29,7 +29,7 @@ from gateway.routes.docs import install as install_docs
 from gateway.webhooks import router as webhooks
 from gateway.webhooks import worker as webhook_worker
 from shared.business_time import use_time_zone
-from shared.db import create_engine, make_sessionmaker, pool_stats
+from shared.db import attach_read_engine, create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
 from shared.hostile import HostileInputMiddleware
 from shared.logging import RequestContextMiddleware, configure_logging
@@ -67,6 +67,9 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
                                pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        read_engine = attach_read_engine(app.state, settings.database_read_url, settings.database_url, schema=SCHEMA,
+                                         application_name="kaohe-gateway-read", pool_size=settings.db_pool_size,
+                                         max_overflow=settings.db_max_overflow)
         metrics.watch_pool(lambda: pool_stats(engine))
         app.state.passwords = Passwords(settings)
         app.state.rate_limits = RateLimits(settings.rate_limit, settings.sign_in_rate_limit)
@@ -97,6 +100,8 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
             await app.state.session_listener.stop()
             await app.state.downstreams.aclose()
             await engine.dispose()
+            if read_engine is not None:
+                await read_engine.dispose()
 
     app = FastAPI(title="kaohe", version=VERSION, description=DESCRIPTION, lifespan=lifespan,
                   generate_unique_id_function=operation_id,

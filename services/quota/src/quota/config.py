@@ -5,13 +5,14 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import BaseServiceSettings, database_url_field
+from shared.settings import BaseServiceSettings, database_read_url_field, database_url_field
 
 
 class QuotaSettings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="QUOTA_", env_file=".env", extra="ignore")
 
     database_url: str = database_url_field("QUOTA_")  # type: ignore[assignment]
+    database_read_url: str | None = database_read_url_field("QUOTA_")  # type: ignore[assignment]
     max_units: int = Field(default=200_000, description="the most units one apportionment may share seats among")
     records_url: str = Field(default="http://127.0.0.1:8001", description="the records service's base URL")
     upstream_timeout_seconds: float = Field(default=10.0,

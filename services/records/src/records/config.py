@@ -9,13 +9,14 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.periods import DEFAULT_MIN_SHARE
-from shared.settings import BaseServiceSettings, database_url_field
+from shared.settings import BaseServiceSettings, database_read_url_field, database_url_field
 
 
 class RecordsSettings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="RECORDS_", env_file=".env", extra="ignore")
 
     database_url: str = database_url_field("RECORDS_")  # type: ignore[assignment]
+    database_read_url: str | None = database_read_url_field("RECORDS_")  # type: ignore[assignment]
     min_share_of_period: Decimal = Field(
         default=Decimal(DEFAULT_MIN_SHARE.numerator) / DEFAULT_MIN_SHARE.denominator, ge=0, le=1,
         description="the share of a period a person must be on the roster to be in its scope: graded in the "

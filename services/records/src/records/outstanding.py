@@ -14,10 +14,11 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import examples as ex
 from records import scope
 from records.config import SettingsDep
 from records.roster.models import Assignment, Person, Section
@@ -25,6 +26,7 @@ from records.tasks.models import Task, TaskCoOwner
 from records.work_logs.models import WorkLog
 from shared.db import SessionDep
 from shared.errors import Forbidden
+from shared.periods import DAY_PATTERN
 from shared.service_auth import Caller, CallerDep
 
 router = APIRouter(prefix="/api/v1/records", tags=["roster"])
@@ -59,6 +61,7 @@ class OverdueTask(BaseModel):
 
 
 class UnitOutstanding(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.OUTSTANDING))
     unit_id: uuid.UUID
     unit_name: str
     on: date
@@ -134,17 +137,23 @@ async def outstanding(session: AsyncSession, caller: Caller, unit_id: uuid.UUID,
 
 
 @router.get("/units/{unit_id}/outstanding", response_model=UnitOutstanding,
-            summary="What the unit's people still owe: this week's and last week's weekly records not written, "
-                    "and the tasks past their due date, with names",
+            summary="What a unit's people still owe",
             responses={403: {"description": "a member: this is for the unit's administrator and leaders"},
                        404: {"description": "a unit the caller may not see"}})
 async def unit_records_outstanding(unit_id: uuid.UUID, session: SessionDep, caller: CallerDep, settings: SettingsDep,
                            on: Annotated[date | None, Query(ge=date(2000, 1, 1), le=date(2100, 12, 31),
-                                                            description="the day to look from; today if left out")]
+                                                            description="the day to look from; today if left out",
+                                                            json_schema_extra={"pattern": DAY_PATTERN})]
                            = None,
                            log_deadline_days: Annotated[int, Query(ge=0, le=31, description=(
                                "a week's record is on time until this many days after its Sunday"))] = 1,
                            ) -> Response:
+    """What the unit's people still owe on a day (today if `on` is left out): this week's and last week's weekly
+    records not written, last month's monthly report not submitted, and the tasks past their due day, each with
+    names and staff numbers, so a unit administrator can remind them (催报).
+
+    Callers: administrators and the unit's leaders. Errors: 403 for a member; 404 `unit_not_found`, also for a unit
+    the caller may not see."""
     # written out by the model's own serializer: not validated again, nor walked by FastAPI's encoder
     found = await outstanding(session, caller, unit_id, on=on or settings.today(), log_deadline_days=log_deadline_days)
     return Response(found.model_dump_json(), media_type="application/json")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import examples as ex
 from records import scope
 from records.attendance.models import STATUSES
 from records.config import SettingsDep
@@ -27,6 +28,7 @@ from records.summary_statement import parameters as statement_parameters
 from shared.business_time import DEFAULT_TIME_ZONE
 from shared.db import SessionDep
 from shared.errors import NotFound, Unprocessable
+from shared.openapi_inputs import PATH_SEGMENT
 from shared.periods import DEFAULT_MIN_SHARE, Period, min_days
 from shared.service_auth import CallerDep
 
@@ -72,6 +74,7 @@ class PersonSummary(BaseModel):
 
 
 class PeriodSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.SUMMARY))
     period: str
     unit_ids: list[uuid.UUID]
     people: list[PersonSummary]
@@ -125,10 +128,16 @@ LeaveInYear = Annotated[bool, Query(description="count each person's leave in th
                                                "(leave_days_in_year); false skips it and gives null")]
 
 
+_ONE_FIELD = "|".join(FIELDS)
+GroupPath = Annotated[str, Path(max_length=64, description="the evaluation group, e.g. 乡镇",
+                                json_schema_extra={"pattern": PATH_SEGMENT})]
+
+
 def fields_query(fields: Annotated[str | None, Query(
         max_length=1000, description="only these fields of each person, comma-separated (person_id is always "
                                      "given; the aggregates no field asked for are not computed); default: all",
-        examples=["unit_id,staff_category,weeks_due,weeks_on_time"])] = None) -> tuple[str, ...]:
+        examples=["unit_id,staff_category,weeks_due,weeks_on_time"],
+        json_schema_extra={"pattern": f"^({_ONE_FIELD})(,({_ONE_FIELD}))*$"})] = None) -> tuple[str, ...]:
     if fields is None:
         return FIELDS
     asked = [f.strip() for f in fields.split(",") if f.strip()]
@@ -161,12 +170,18 @@ DeadlinesDep = Annotated[Deadlines, Depends(deadlines_query)]
 
 
 @router.get("/units/{unit_id}/summary", response_model=PeriodSummary,
-            summary="Per person in the period's scope (on the unit's roster for at least RECORDS_MIN_SHARE_OF_PERIOD "
-                    "of it): weekly records and monthly reports due / submitted / on time, mean leader mark, "
-                    "weighted task completion, attendance by status, leave in the year")
+            summary="Period summary of a unit's people")
 async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
                        fields: FieldsDep, deadlines: DeadlinesDep, settings: SettingsDep,
                        leave_in_year: LeaveInYear = True, order: Order = "staff_no") -> Response:
+    """Per person in the period's scope (on the unit's roster for at least RECORDS_MIN_SHARE_OF_PERIOD of it): weekly
+    records (周纪实) and monthly reports (月汇报) due, submitted and on time, the mean leader mark, task load and
+    weighted completion, attendance days by status and sick and personal leave in the year. This is what scoring
+    grades a period from. `fields` narrows each person to the fields named (the aggregates not asked for are not
+    computed); `order=person_id` suits a program joining the rows to its own data.
+
+    Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`, `invalid_fields`
+    for a field name that does not exist."""
     await scope.valid_unit(session, caller, unit_id)
     return Response(await summary_json(session, [unit_id], period, leave_in_year=leave_in_year, fields=fields,
                                        order=order, deadlines=deadlines, min_share=settings.min_share_of_period,
@@ -175,11 +190,16 @@ async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
 
 
 @router.get("/regions/{region_id}/groups/{group}/summary", response_model=PeriodSummary,
-            summary="The same for an evaluation group: every unit of the region sharing it")
-async def group_summary(region_id: uuid.UUID, group: Annotated[str, Path(max_length=64)], period: PeriodDep,
+            summary="Period summary of an evaluation group")
+async def group_summary(region_id: uuid.UUID, group: GroupPath, period: PeriodDep,
                         session: SessionDep, caller: CallerDep, fields: FieldsDep, deadlines: DeadlinesDep,
                         settings: SettingsDep, leave_in_year: LeaveInYear = True,
                         order: Order = "staff_no") -> Response:
+    """The same summary for an evaluation group: the people in the period's scope of every unit of the region sharing
+    the group (graded and pooled together).
+
+    Callers: province and region administrators. Errors: 404 `region_not_found` or `group_not_found`; 422
+    `invalid_period`, `invalid_fields`."""
     await scope.valid_group(session, caller, region_id, group)
     unit_ids = list(await session.scalars(select(Unit.id).where(Unit.region_id == region_id,
                                                                 Unit.evaluation_group == group)))

@@ -15,10 +15,11 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import examples as ex
 from records.config import SettingsDep
 from shared.db import SessionDep
 from shared.periods import Period, of_kind
@@ -58,6 +59,7 @@ class TaskOpen(BaseModel):
 
 
 class RecordsTodo(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.TODO))
     person_id: uuid.UUID | None = Field(description="the caller's person; null: the account is no person's, "
                                                     "and everything below is empty")
     today: date
@@ -137,8 +139,13 @@ async def todo(session: AsyncSession, person_id: uuid.UUID | None, day: date, zo
 
 
 @router.get("/todo", response_model=RecordsTodo,
-            summary="The caller's own to-do: this quarter's missing weekly records and monthly reports, open tasks")
+            summary="My to-do in records")
 async def records_todo(session: SessionDep, caller: CallerDep, settings: SettingsDep, day: TodayDep) -> RecordsTodo:
+    """The caller's own to-do for the current quarter: the weeks without a weekly record, the months without a monthly
+    report (each while the person was on the roster) and their open tasks. An administrator without a person of
+    their own gets empty lists.
+
+    Callers: every signed-in role."""
     person_id = None
     if caller.person_id:
         try:

@@ -8,9 +8,10 @@ import uuid
 
 import orjson
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from records import examples as ex
 from records import scope
 from records.config import SettingsDep
 from records.roster.models import Unit
@@ -35,17 +36,21 @@ class UnitTotals(BaseModel):
 
 
 class RegionTotals(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.REGION_TOTALS))
     period: str
     units: list[UnitTotals]
 
 
 @router.get("/regions/{region_id}/unit-totals", response_model=RegionTotals,
             responses={404: {"description": "no such region of yours"}},
-            summary="Per unit of the region: the people in the period's scope and their weekly records and monthly "
-                    "reports due, written and on time (the period summary added up by unit)")
+            summary="Per-unit totals of a period summary")
 async def unit_totals(region_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
                       deadlines: DeadlinesDep, settings: SettingsDep) -> RegionTotals:
-    """For the other services: every unit of the region, those without anyone in scope with zeros."""
+    """Per unit of the region: the people in the period's scope and their weekly records and monthly reports due,
+    written and on time — the period summary added up by unit. For the other services: every unit of the region,
+    those without anyone in scope with zeros.
+
+    Callers: services (not routed by the gateway). Errors: 404 `region_not_found`; 422 `invalid_period`."""
     await scope.valid_region(session, caller, region_id)
     unit_ids = list(await session.scalars(select(Unit.id).where(Unit.region_id == region_id).order_by(Unit.id)))
     totals = {u: dict.fromkeys(("people", *COUNTED), 0) for u in map(str, unit_ids)}

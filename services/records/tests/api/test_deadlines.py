@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from records.reports.models import MonthlyReport
 from records.roster.models import Assignment, Person, Region, Unit
 from records.work_logs.models import WorkLog
-from records.work_logs.service import LOCAL
+from shared.business_time import business_zone
+
+LOCAL = business_zone()  # the regions' time zone (Asia/Shanghai)
 
 
 def beijing(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:

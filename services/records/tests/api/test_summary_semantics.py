@@ -29,8 +29,10 @@ from records.roster.models import Assignment, Person, Region, Section, Unit
 from records.summary import mondays
 from records.tasks.models import Task, TaskCoOwner
 from records.work_logs.models import WorkLog
-from records.work_logs.service import LOCAL
+from shared.business_time import business_zone
 from shared.periods import Period, in_scope_of, parse_period
+
+LOCAL = business_zone()  # the regions' time zone (Asia/Shanghai)
 
 
 def _person(person_id: uuid.UUID, staff_no: str, name: str) -> dict[str, Any]:

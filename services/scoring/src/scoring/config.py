@@ -6,7 +6,7 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import BaseServiceSettings, database_url_field
+from shared.settings import BaseServiceSettings, database_read_url_field, database_url_field
 
 #: The default of ScoringSettings.close_work_mem_mb.
 CLOSE_WORK_MEM_MB = 256
@@ -29,6 +29,7 @@ class ScoringSettings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SCORING_", env_file=".env", extra="ignore")
 
     database_url: str = database_url_field("SCORING_")  # type: ignore[assignment]
+    database_read_url: str | None = database_read_url_field("SCORING_")  # type: ignore[assignment]
     records_url: str = Field(default="http://127.0.0.1:8001", description="the records service's base URL")
     quota_url: str = Field(default="http://127.0.0.1:8003", description="the quota service's base URL")
     upstream_timeout_seconds: float = Field(default=60.0,

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import and_, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,7 +32,7 @@ from scoring.scope import Scope, ScopeDep, unit_seen_by
 from scoring.supervision.notices import ItemDue, items_due
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, Unprocessable
-from shared.periods import Period, of_kind, parse_period
+from shared.periods import PERIOD_SCHEMA, Period, of_kind, parse_period
 from shared.service_auth import SYSTEM_CALLER
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["procedure"])
@@ -86,6 +86,54 @@ class ProcedureProgress(BaseModel):
 
 
 class UnitScoringOutstanding(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+         "period": "2025Q2",
+         "today": "2025-06-30",
+         "rounds": [{"round_id": "229e0312-cf0e-5027-99f9-8d2baa6dab14",
+                     "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                     "scheme_name": "夏村镇机关干部",
+                     "period": "2025Q2",
+                     "closes_at": "2025-07-01T09:30:00Z",
+                     "raters_missing": [{"rater_id": "cdc6644b-0d10-5cde-a55c-d9122d566239",
+                                         "name": "王芳",
+                                         "staff_no": "X-001",
+                                         "unit_name": "夏村镇",
+                                         "section_name": "党政办",
+                                         "group": "leadership",
+                                         "done": 1,
+                                         "due": 1}],
+                     "codes_unused": 1}],
+         "procedures": [{"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                         "scheme_name": "夏村镇机关干部",
+                         "period": "2025Q2",
+                         "stages": 1,
+                         "started": False,
+                         "finished": False,
+                         "current": {"index": 1,
+                                     "code": "de",
+                                     "name": "夏村镇",
+                                     "opens": "2025-06-30",
+                                     "closes": "2025-06-30"},
+                         "next": {"index": 1,
+                                  "code": "de",
+                                  "name": "夏村镇",
+                                  "opens": "2025-06-30",
+                                  "closes": "2025-06-30"},
+                         "window": {"opened_on": "2025-06-30",
+                                    "starts_on": "2025-06-30",
+                                    "ends_on": "2025-06-30",
+                                    "working_days": 1,
+                                    "open": False,
+                                    "fallback_years": [1]}}],
+         "rectifications": [{"notice_id": "b109557a-606c-57e6-8ff7-6e90b70380e7",
+                             "notice_title": "关于第二季度考核工作的督办通知",
+                             "item_id": "f8ff86e1-8a9c-55f8-bc0b-c494d739fbd6",
+                             "position": 1,
+                             "text": "夏村镇2025年第二季度考核结果",
+                             "deadline": "2025-06-30",
+                             "state": "open",
+                             "overdue": False}]}]})
     unit_id: uuid.UUID
     period: str
     today: date
@@ -188,9 +236,14 @@ async def progress(session: AsyncSession, scope: Scope, scheme: Scheme, period: 
                        422: {"description": "`period` is not a period"}})
 async def unit_ratings_outstanding(unit_id: uuid.UUID, session: SessionDep, scope: ScopeDep, today: TodayDep,
                                    request: Request, now: NowDep,
-                           period: Annotated[str | None, Query(max_length=7, description=(
+                           period: Annotated[str | None, Query(max_length=7, json_schema_extra=PERIOD_SCHEMA,
+                                                               description=(
                                "the period whose procedure is shown; the current quarter if left out"),
                                examples=["2025Q1"])] = None) -> Response:
+    """What a unit still has to do in scoring: the raters who have not rated in each open round of its schemes,
+    named, where each scheme's procedure of the period stands, and the rectification items it owes. 403 for
+    a member; 404 `unit_not_found`; 422 `invalid_period`.
+    """
     chosen = _period(period, today)
     neighbours: Neighbours = request.app.state.neighbours
     unit = await unit_of(neighbours, scope, unit_id)

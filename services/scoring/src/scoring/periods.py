@@ -9,12 +9,13 @@ from fastapi import Depends
 from fastapi import Path as PathParam
 
 from shared.errors import Unprocessable
-from shared.periods import Period, parse_period
+from shared.periods import PERIOD_SCHEMA, Period, parse_period
 
 
-def period_path(period: Annotated[str, PathParam(max_length=7, description="a month 2025-03, a quarter 2025Q1, "
-                                                                            "a half year 2025H1 or a year 2025",
-                                                  examples=["2025Q1"])]) -> Period:
+def period_path(period: Annotated[str, PathParam(max_length=7, json_schema_extra=PERIOD_SCHEMA,
+                                                 description="a month 2025-03, a quarter 2025Q1, "
+                                                             "a half year 2025H1 or a year 2025",
+                                                 examples=["2025Q1"])]) -> Period:
     return parsed(period, "path.period")
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,6 +82,38 @@ class MyDeadlines(BaseModel):
 
 
 class ScoringTodo(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"rounds": [{"round_id": "229e0312-cf0e-5027-99f9-8d2baa6dab14",
+                     "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                     "scheme_name": "夏村镇机关干部",
+                     "period": "2025Q2",
+                     "closes_at": "2025-07-01T09:30:00Z",
+                     "done": 1,
+                     "total": 1,
+                     "to_rate": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                                  "name": "王芳",
+                                  "staff_no": "X-001",
+                                  "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                                  "unit_name": "夏村镇",
+                                  "section_name": "党政办",
+                                  "post": "科员"}]}],
+         "objections": [{"objection_id": "c97689ba-b8a8-5bc7-a88f-1342f68712b9",
+                         "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
+                         "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                         "scheme_name": "夏村镇机关干部",
+                         "period": "2025Q2",
+                         "person": {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                                    "name": "王芳",
+                                    "staff_no": "X-001",
+                                    "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                                    "unit_name": "夏村镇",
+                                    "section_name": "党政办",
+                                    "post": "科员"},
+                         "filed_at": "2025-07-01T09:30:00Z"}],
+         "objections_total": 1,
+         "deadlines": {"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                       "log_deadline_days": 1,
+                       "report_deadline_day": 1}}]})
     rounds: list[RoundToRate]
     objections: list[ObjectionToReview] = Field(description=f"pending, oldest first (at most {MAX_OBJECTIONS})")
     objections_total: int
@@ -197,6 +229,9 @@ async def todo(session: AsyncSession, neighbours: Neighbours, scope: Scope, now:
             summary="The caller's own to-do: open rounds they rate in (who is left to rate), objections awaiting "
                     "their decision, their scheme's record deadlines")
 async def scoring_todo(session: SessionDep, scope: ScopeDep, request: Request, now: NowDep) -> Response:
+    """The caller's own scoring to-do: the open rounds they rate in and who is left to rate, the objections
+    awaiting their decision, and their schemes' record deadlines.
+    """
     # built from the rows in plain values and written out as they are: not validated again field by field
     # (the database's own UUID values are written as text)
     return Response(orjson.dumps(await todo(session, request.app.state.neighbours, scope, now), default=str,

@@ -123,6 +123,38 @@ TEXTS: dict[str, str] = {
     "the person is not placed in one unit today: name the unit": "此人今天不在唯一一个单位任职：请指定单位",
     "the person is not placed in unit {unit_id} today": "此人今天不在单位 {unit_id} 任职",
     "unit {unit_id} is not in region {region_id}": "单位 {unit_id} 不属于地区 {region_id}",
+    # time zone
+    "unknown time zone {name}": "未知的时区 {name}",
+    "a timestamp without a time zone has no business day": "不带时区的时间戳无法确定业务日期",
+    # backup and restore (kaohe backup / restore)
+    "{name} is not installed: install the PostgreSQL client tools of the server's version":
+        "未安装 {name}：请安装与服务器版本一致的 PostgreSQL 客户端工具",
+    "{what} ({hidden}) failed: {strip}": "{what}（{hidden}）失败：{strip}",
+    "the database at {hidden} has no schema {join}: is it kaohe's, and migrated?":
+        "{hidden} 的数据库中没有模式 {join}：它是否为 kaohe 的数据库，且已迁移？",
+    "{path} is not a kaohe backup (no readable {MANIFEST})": "{path} 不是 kaohe 备份（没有可读的 {MANIFEST}）",
+    "{path} is a backup of format {get}; this kaohe reads {FORMAT}":
+        "{path} 是格式 {get} 的备份；此版本 kaohe 读取格式 {FORMAT}",
+    "schema {schema} at {hidden} already holds {value} tables: restore into a fresh database":
+        "{hidden} 的模式 {schema} 中已有 {value} 张表：请恢复到一个新的数据库",
+    "schema {schema} is missing at {hidden} and cannot be made there ({exc}): create it for its role first (as "
+    "shared.provision or init-roles.sh do)":
+        "{hidden} 中没有模式 {schema}，且无法创建（{exc}）：请先为其角色创建该模式（如 shared.provision 或 "
+        "init-roles.sh 所做）",
+    "{path} is not a kaohe backup: {exc}": "{path} 不是 kaohe 备份：{exc}",
+    "no database URL for schema {join} of the backup": "备份中的模式 {join} 没有对应的数据库地址",
+    # API keys and webhooks
+    "{join} keys act for one region: give region_id": "{join} 权限的密钥只作用于一个地区：请提供 region_id",
+    "the URL must start with http:// or https://": "地址必须以 http:// 或 https:// 开头",
+    "the URL must name a host": "地址必须包含主机名",
+    "the URL must not carry a user name or password: deliveries are signed instead":
+        "地址中不得包含用户名或密码：推送以签名验证",
+    "the URL must not have a #fragment": "地址中不得包含 #片段",
+    "name the region whose events the webhook receives": "请指定此回调接收其事件的地区",
+    "no region {wanted}": "地区 {wanted} 不存在",
+    "records answered {status_code} for the region": "records 服务对该地区的查询返回了 {status_code}",
+    "no webhook {webhook_id}": "回调 {webhook_id} 不存在",
+    "no delivery {delivery_id} of webhook {webhook_id}": "回调 {webhook_id} 没有推送记录 {delivery_id}",
     # a field's message
     "required for a region's administrator": "地区管理员须提供",
 }

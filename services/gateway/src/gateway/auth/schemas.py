@@ -16,6 +16,12 @@ Scope = Literal["results:read", "inputs:write", "apportion", "webhooks:manage", 
 
 
 class TokenRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1OjEifQ.c2lnbmF0dXJl",
+         "token_type": "bearer",
+         "expires_in": 1,
+         "refresh_token": "r1.5m8Q2xZkZ0lBv3n9Zc1JwQ",
+         "must_change_password": False}]})
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth2 token type)
     expires_in: int = Field(description="seconds")
@@ -25,18 +31,21 @@ class TokenRead(BaseModel):
 
 
 class RefreshIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"refresh_token": "r1.5m8Q2xZkZ0lBv3n9Zc1JwQ"}]})
     refresh_token: str = Field(min_length=10, max_length=200)
 
 
 class LogoutIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"everywhere": False}]})
     refresh_token: str | None = Field(default=None, max_length=200)
     everywhere: bool = Field(default=False, description="revoke every refresh token of the user")
 
 
 class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"username": "wang.fang", "password": "correct-horse-battery", "role": "province_admin"}]})
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
     password: str = Field(min_length=1, max_length=200, description="at least 12 characters, not the user name, "
                           "not one of the 10,000 most common passwords (else 422 with code password_too_short, "
@@ -57,8 +66,8 @@ class UserCreate(BaseModel):
 
 class UserUpdate(BaseModel):
     """A change of an account's role or binding, or its deactivation; fields left out stay as they are."""
-
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"role": "unit_admin", "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050"}]})
     role: Role | None = None
     region_id: uuid.UUID | None = None
     unit_id: uuid.UUID | None = None
@@ -67,7 +76,17 @@ class UserUpdate(BaseModel):
 
 
 class UserRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+         "username": "wang.fang",
+         "role": "unit_admin",
+         "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
+         "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+         "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+         "is_active": True,
+         "must_change_password": False,
+         "last_sign_in_at": "2025-07-01T09:30:00Z",
+         "created_at": "2025-07-01T09:30:00Z"}]})
     id: uuid.UUID
     username: str
     role: str
@@ -85,7 +104,8 @@ class UserPage(Page[UserRead]):
 
 
 class PasswordChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"password": "correct-horse-battery"}]})
     current_password: str | None = Field(default=None, min_length=1, max_length=200,
                                          description="asked for unless this sign-in may only change the password "
                                                      "(opened with a reset's one-time code, or a first password "
@@ -94,10 +114,14 @@ class PasswordChange(BaseModel):
 
 
 class PasswordChanged(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"revoked": 1}]})
     revoked: int = Field(description="refresh tokens of the user's other sessions revoked")
 
 
 class PasswordReset(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"user_id": "5c20a120-2b80-5bea-b283-9f72a01d30e1", "one_time_code": "7KQ2-M9XD"}]})
     user_id: uuid.UUID
     one_time_code: str = Field(description="shown once; signs in once, to a session that may only change the "
                                            "password")
@@ -122,7 +146,15 @@ class ApiKeyCreate(BaseModel):
 
 
 class ApiKeyRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+         "name": "省人社厅考核数据同步",
+         "prefix": "kh_3f9a",
+         "scopes": ["results:read"],
+         "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
+         "created_by": "admin",
+         "created_at": "2025-07-01T09:30:00Z",
+         "revoked_at": None}]})
     id: uuid.UUID
     name: str
     prefix: str
@@ -138,4 +170,14 @@ class ApiKeyPage(Page[ApiKeyRead]):
 
 
 class ApiKeyCreated(ApiKeyRead):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+         "name": "省人社厅考核数据同步",
+         "prefix": "kh_3f9a",
+         "scopes": ["results:read"],
+         "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
+         "created_by": "admin",
+         "created_at": "2025-07-01T09:30:00Z",
+         "revoked_at": None,
+         "key": "kh_3f9a.9Zc1JwQ5m8Q2xZkZ0lBv3nQ"}]})
     key: str = Field(description="shown once; only its digest is kept")

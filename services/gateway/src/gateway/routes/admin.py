@@ -22,7 +22,7 @@ from gateway.auth.schemas import (
     UserUpdate,
 )
 from gateway.identity import Principal, authenticate
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.errors import Forbidden, NotFound, Unprocessable
 from shared.pagination import PageDep
 
@@ -47,7 +47,13 @@ ProvinceAdmin = Annotated[Principal, require("province_admin")]
              responses={409: {"description": "the username is taken"}})
 async def create_user(body: UserCreate, principal: Admin, request: Request, session: SessionDep) -> UserRead:
     """A region administrator makes accounts only for their region, its units and the people placed in
-    them; a member's or leader's person must be placed in the named unit today."""
+    them; a member's or leader's person must be placed in the named unit today.
+
+    Returns the account created, which must change its password at first sign-in. 409 when the username is
+    taken; 422 when the password fails the policy or the binding does not fit the role (a unit for a unit
+    administrator, a person for a member ...). **Who may call:** province_admin (省级管理员) for any account;
+    region_admin (县区管理员) within their region.
+    """
     binding = await scope.check_binding(request.app.state.downstreams, principal.caller,
                                         scope.Binding(body.role, body.region_id, body.unit_id, body.person_id))
     _audit_object(request, binding)
@@ -57,7 +63,9 @@ async def create_user(body: UserCreate, principal: Admin, request: Request, sess
 
 @router.patch("/admin/users/{user_id}", response_model=UserRead, summary="Change a user's role or binding, or "
               "deactivate them", description="A deactivated user's tokens stop working at once (401 "
-              "`session_revoked`); so do those of a user whose role or binding changes (their tokens carry the old).",
+              "`session_revoked`); so do those of a user whose role or binding changes (their tokens carry the old). "
+              "Returns the account as changed. **Who may call:** province_admin (省级管理员); region_admin "
+              "(县区管理员) for their region's accounts.",
               responses={404: {"description": "no such user in the caller's region"}})
 async def update_user(user_id: uuid.UUID, body: UserUpdate, principal: Admin, request: Request,
                       session: SessionDep) -> UserRead:
@@ -110,7 +118,9 @@ def _audit_object(request: Request, binding: scope.Binding) -> None:
 
 
 @router.get("/admin/users", response_model=UserPage, summary="Users the caller administers",
-            description="With each: whether active, whether they must change their password, their last sign-in.")
+            description="With each: whether active, whether they must change their password, their last sign-in. "
+                        "**Who may call:** province_admin (省级管理员) for every account; region_admin (县区管理员) "
+                        "for their region's.")
 async def list_users(principal: Admin, session: SessionDep, page: PageDep) -> UserPage:
     users, last = await service.list_users(session, principal.caller, page)
     return page.page(UserPage, [UserRead.model_validate(u) for u in users], last)
@@ -119,28 +129,45 @@ async def list_users(principal: Admin, session: SessionDep, page: PageDep) -> Us
 @router.post("/admin/api-keys", response_model=ApiKeyCreated, status_code=201,
              summary="Create an API key for a provincial system; the key is shown this once")
 async def create_api_key(body: ApiKeyCreate, principal: ProvinceAdmin, session: SessionDep) -> ApiKeyCreated:
+    """Creates an API key for a provincial system, scoped (`results:read`, `inputs:write`, `apportion` ...)
+    and, for reading results or writing inputs, bound to one region. Returns the key itself this once: only
+    its digest is kept, so an Idempotency-Key is not honoured. 422 for a results:read or inputs:write key
+    without a region. **Who may call:** province_admin (省级管理员).
+    """
     return await service.create_api_key(session, principal.caller, body)
 
 
 @router.get("/admin/api-keys", response_model=ApiKeyPage, summary="API keys (never the keys themselves)")
 async def list_api_keys(principal: ProvinceAdmin, session: SessionDep, page: PageDep) -> ApiKeyPage:
+    """The API keys of provincial systems, oldest first, with their scopes, region and whether revoked; never
+    the keys themselves (only their digests are kept); a page of the shared form (`limit`/`after`, `next`).
+    **Who may call:** province_admin (省级管理员).
+    """
     keys, last = await service.list_api_keys(session, page)
     return page.page(ApiKeyPage, [ApiKeyRead.model_validate(k) for k in keys], last)
 
 
 @router.delete("/admin/api-keys/{key_id}", response_model=ApiKeyRead, summary="Revoke an API key")
 async def revoke_api_key(key_id: uuid.UUID, principal: ProvinceAdmin, session: SessionDep) -> ApiKeyRead:
+    """Revokes an API key: it stops working at once, in every gateway process. Returns the key as revoked. 404
+    for an unknown key. **Who may call:** province_admin (省级管理员).
+    """
     return ApiKeyRead.model_validate(await service.revoke_api_key(session, key_id))
 
 
 @router.get("/audit", response_model=audit.AuditEventPage,
             summary="The audit trail, newest first; a region administrator sees their region's")
-async def audit_trail(principal: Admin, session: SessionDep, page: PageDep,
+async def audit_trail(principal: Admin, session: ReadSessionDep, page: PageDep,
                       kind: Annotated[audit.Kind | None, Query(
                           description="write: changes; read: other people's results read; export: downloads")] = None,
                       actor_id: str | None = None, unit_id: uuid.UUID | None = None,
                       region_id: uuid.UUID | None = None, since: datetime | None = None,
                       until: datetime | None = None) -> audit.AuditEventPage:
+    """The audit trail (审计日志), newest first: every write, every read of other people's results and every
+    export, with who, when, from where, the route and the objects touched; filtered by kind, actor, unit,
+    region and time; a page of the shared form (`limit`/`after`, `next`). **Who may call:** province_admin
+    (省级管理员) for all; region_admin (县区管理员) for their region's.
+    """
     events, last = await audit.query(session, principal.caller, page, actor_id=actor_id, unit_id=unit_id,
                                      region_id=region_id, since=since, until=until, kind=kind)
     return page.page(audit.AuditEventPage, [audit.AuditEventRead.model_validate(e) for e in events], last)

@@ -25,6 +25,12 @@ _PASSWORD_RULE = next(r for r in policy.RULES if r.template == PASSWORD_CHANGE_P
                         429: {"description": "too many attempts from this address"}})
 async def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request,
                   session: SessionDep) -> TokenRead:
+    """Signs in with a username and password (OAuth2 password form, `application/x-www-form-urlencoded`) and
+    returns an access token and a refresh token; `must_change_password` says the sign-in may only change the
+    password. 401 `invalid_credentials` for wrong credentials, and `account_locked` after repeated failures
+    from the address, for a while; 429 with Retry-After for too many attempts from one address. **Who may
+    call:** anyone.
+    """
     state = request.app.state
     address = client_address(request)
     state.rate_limits.check(f"sign-in:{address}", sign_in=True)
@@ -54,12 +60,19 @@ async def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], request
              responses={401: {"description": "unknown, expired or revoked; a spent (already rotated) token sent "
                                              "again ends its whole sign-in: every token descended from it"}})
 async def refresh(body: RefreshIn, request: Request, session: SessionDep) -> TokenRead:
+    """Exchanges a refresh token for a new access and refresh token pair; the refresh token sent is spent
+    (rotated). 401 for an unknown, expired or revoked token; sending a spent token again ends its whole
+    sign-in. **Who may call:** anyone holding a refresh token.
+    """
     return await service.refresh(session, request.app.state.settings, body.refresh_token, request.app.state.sessions)
 
 
 @router.post("/logout", summary="End the sign-in of this refresh token, or every one of the user's",
-             description="The sign-in's access tokens stop working at once too, in every gateway process.",
-             responses={403: {"description": "an API key, which does not sign in"}})
+             description="The sign-in's access tokens stop working at once too, in every gateway process; with "
+                         "`everywhere`, every sign-in of the user ends. Returns how many sign-ins were ended. "
+                         "**Who may call:** any signed-in user; not API keys.",
+             responses={200: {"content": {"application/json": {"example": {"revoked": 1}}}},
+                        403: {"description": "an API key, which does not sign in"}})
 async def logout(body: LogoutIn, principal: PrincipalDep, request: Request, session: SessionDep) -> dict[str, int]:
     user_id = _own_user(principal)
     revoked = await service.logout(session, user_id=user_id, token=body.refresh_token, everywhere=body.everywhere)

@@ -22,7 +22,17 @@ _RULE = next(r for r in policy.RULES if r.template == "/api/v1/catalogue")
                         "A field `x` holding a code is labelled in reads as `x_label` from the same catalogue; "
                         "error codes are the kind `error`. Send `If-None-Match` with the last `ETag`: "
                         "304 when nothing changed.",
-            responses={304: {"description": "the catalogue is unchanged since the ETag sent"}})
+            responses={200: {"headers": {"ETag": {"description": "the catalogue's version: send it as If-None-Match",
+                                                  "schema": {"type": "string"}},
+                                         "Cache-Control": {"schema": {"type": "string"}}},
+                             "content": {"application/json": {"example": {
+                                 "langs": ["zh-CN", "en"],
+                                 "kinds": {"grade": {"excellent": {"zh-CN": "优秀", "en": "Excellent"},
+                                                     "good": {"zh-CN": "好", "en": "Good"}},
+                                           "error": {"round_closed": {"zh-CN": "测评已结束",
+                                                                      "en": "The rating round is closed"}}}}}}},
+                       304: {"description": "the catalogue is unchanged since the ETag sent",
+                             "headers": {"ETag": {"schema": {"type": "string"}}}}})
 async def catalogue(principal: PrincipalDep, request: Request, response: Response) -> Any:
     caller = principal.caller
     if not policy.allowed(_RULE, kind=caller.kind, roles=caller.roles, scopes=caller.scopes):

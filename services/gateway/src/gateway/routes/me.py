@@ -12,6 +12,15 @@ from gateway.identity import PrincipalDep
 from shared.errors import AppError
 
 router = APIRouter(prefix="/api/v1", tags=["me"])
+EXAMPLE = {
+    "subject": "u:6b1f2c3d-0a4e-4f5b-9c8d-7e6f5a4b3c2d", "name": "王芳", "kind": "user", "roles": ["member"],
+    "scopes": [], "region_ids": ["46634a0c-c4ca-5e54-b5b1-be81442f2839"],
+    "unit_ids": ["eac565fd-f2ae-5153-9e88-7b7cb5e97050"], "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+    "person": {"id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee", "staff_no": "X-001", "name": "王芳",
+               "staff_category": "staff"},
+    "unit": {"id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050", "name": "夏村镇"},
+    "section": {"id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94", "name": "党政办"},
+}
 
 
 async def _fetch(downstreams: Downstreams, service: str, path: str, principal: Any, *, json: Any = None) -> Any:
@@ -34,10 +43,17 @@ def _placement(found: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None
     return {"id": person["unit_id"], "name": person["unit_name"]}, section
 
 
-@router.get("/me", summary="Who I am: account, roster entry, my unit (and, for a person, my section)")
+@router.get("/me", summary="Who I am: account, roster entry, my unit (and, for a person, my section)",
+            responses={200: {"content": {"application/json": {"example": EXAMPLE}}}})
 async def me(principal: PrincipalDep, request: Request) -> dict[str, Any]:
     """A person's unit and section are those of their current placement (a member may not read the
-    unit itself); an administrator's or a leader's unit is the unit they are bound to."""
+    unit itself); an administrator's or a leader's unit is the unit they are bound to.
+
+    Returns who I am: my account (subject, name, kind, roles, scopes, the regions, units and person I am
+    bound to), my roster entry, my unit and, for a person, my section. A part whose service does not answer
+    is `{"unavailable": code}`. **Who may call:** anyone signed in, and API keys (which have no person or
+    unit).
+    """
     caller = principal.caller
     downstreams: Downstreams = request.app.state.downstreams
     tasks: dict[str, Any] = {}

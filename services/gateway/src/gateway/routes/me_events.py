@@ -60,17 +60,30 @@ class MeEvent(BaseModel):
 
 
 class MeEventPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"events": [{"source": "records",
+                     "id": 1,
+                     "kind": "result_published",
+                     "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                     "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                     "at": "2025-07-01T09:30:00Z",
+                     "payload": {},
+                     "link": "/api/v1/scoring/rounds/498b5b19-83b1-5f5d-b4dd-95a6acdcfa46"}],
+         "next": "next"}]})
     events: list[MeEvent] = Field(description="oldest first")
     next: str = Field(description="the cursor to send as `after` for what follows")
 
 
 class UnreadCount(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"unread": 1, "read_to": "2025-07-01T09:30:00Z"}]})
     unread: int = Field(description="my events after the position marked read")
     read_to: str = Field(description="the cursor marked read")
 
 
 class MarkRead(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"cursor": "cjEyLnM0NQ"}]})
     cursor: str | None = Field(default=None, max_length=64,
                                description="a `next` from the feed; left out: everything up to now")
 
@@ -139,6 +152,11 @@ async def my_events(caller: OwnerDep, request: Request,
                     wait: Annotated[int, Query(ge=0, le=MAX_WAIT_SECONDS,
                                                description="seconds to hold the call while nothing is new")] = 0,
                     ) -> MeEventPage:
+    """My events (round opened, deadline near, result published, objection decided, stage moved ...) from every
+    service after a cursor, oldest first, to me and to my units; with `wait` the call is held until one
+    comes or the seconds run out (long polling). Returns the events and the cursor to send next. **Who may
+    call:** any signed-in user; not API keys.
+    """
     positions = decode(after, "query.after")
     downstreams: Downstreams = request.app.state.downstreams
     interval = request.app.state.settings.events_poll_seconds
@@ -166,6 +184,9 @@ async def _counts(downstreams: Downstreams, caller: Caller, after: Positions) ->
 @router.get("/unread", response_model=UnreadCount, responses=UPSTREAM,
             summary="How many of my events I have not marked read (for the badge)")
 async def unread(caller: OwnerDep, request: Request, session: SessionDep) -> UnreadCount:
+    """How many of my events I have not marked read, for the badge, and the position marked read. **Who may
+    call:** any signed-in user; not API keys.
+    """
     read_to = await _read_to(session, caller)
     counts = await _counts(request.app.state.downstreams, caller, read_to)
     return UnreadCount(unread=sum(c["count"] for c in counts), read_to=encode(read_to))
@@ -174,6 +195,9 @@ async def unread(caller: OwnerDep, request: Request, session: SessionDep) -> Unr
 @router.post("/read", response_model=UnreadCount, responses=UPSTREAM,
              summary="Mark my events read up to a cursor (or all of them); a position never moves back")
 async def mark_read(body: MarkRead, caller: OwnerDep, request: Request, session: SessionDep) -> UnreadCount:
+    """Marks my events read up to a cursor (or all of them); a read position never moves back. Returns how many
+    remain unread. **Who may call:** any signed-in user; not API keys.
+    """
     downstreams: Downstreams = request.app.state.downstreams
     if body.cursor is not None:
         wanted = decode(body.cursor, "body.cursor")

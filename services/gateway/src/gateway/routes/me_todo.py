@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.clients.services import Downstreams
 from gateway.identity import PrincipalDep
@@ -43,6 +43,16 @@ class TodoItem(BaseModel):
 
 
 class Todo(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"items": [{"kind": "rating",
+                    "title": "优秀共产党员",
+                    "due": "2025-07-01T09:30:00Z",
+                    "overdue": False,
+                    "link": {"de": "/api/v1/scoring/rounds/498b5b19-83b1-5f5d-b4dd-95a6acdcfa46"},
+                    "detail": {}}],
+         "counts": {"de": 1},
+         "overdue": 1,
+         "unavailable": ["unavailable"]}]})
     items: list[TodoItem] = Field(description="due first (no deadline last)")
     counts: dict[str, int] = Field(description="items per kind (every kind, zeros included)")
     overdue: int
@@ -114,6 +124,11 @@ async def _ask(downstreams: Downstreams, service: str, path: str, principal: Any
                     "open tasks; due first, with the route to act on each",
             responses={403: {"description": "an API key: a system has no to-do"}})
 async def my_todo(principal: PrincipalDep, request: Request) -> Response:
+    """My to-do across the services: ratings to give, objections to review, weekly records and monthly reports
+    due, open tasks; due first, each with the route to act on it. A service that does not answer is named in
+    `unavailable` and the rest is still given. 403 for an API key. **Who may call:** any signed-in user; not
+    API keys.
+    """
     if principal.caller.kind != "user":
         raise Forbidden("a to-do is a signed-in user's; an API key has none", code="not_a_user")
     downstreams: Downstreams = request.app.state.downstreams

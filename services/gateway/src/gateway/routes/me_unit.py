@@ -18,11 +18,23 @@ from fastapi import APIRouter, Query, Request, Response
 from gateway.clients.services import Downstreams
 from gateway.identity import PrincipalDep
 from shared.errors import AppError, Forbidden, Unprocessable, UpstreamUnavailable
+from shared.periods import PERIOD_SCHEMA
 from shared.service_auth import Caller
 
 router = APIRouter(prefix="/api/v1", tags=["me"])
 LEADING = frozenset({"province_admin", "region_admin", "unit_admin", "leader"})
 UNIT_LEVEL = frozenset({"unit_admin", "leader"})
+EXAMPLE = {
+    "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050", "unit_name": "夏村镇", "on": "2025-06-30", "people": 42,
+    "weekly_records": [{"week": "2025-W26", "starts_on": "2025-06-23", "ends_on": "2025-06-29",
+                        "deadline": "2025-07-01", "overdue": False, "missing": [
+        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee", "staff_no": "X-001", "name": "王芳",
+         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94", "section_name": "党政办"}]}],
+    "rating_rounds": [{"round_id": "229e0312-cf0e-5027-99f9-8d2baa6dab14", "scheme_name": "夏村镇机关干部",
+                       "period": "2025Q2", "closes_at": "2025-07-01T09:30:00Z", "raters_missing": [],
+                       "codes_unused": 3}],
+    "overdue_tasks": [], "procedures": [], "period": "2025Q2", "rectifications": [],
+}
 
 
 class Downstream(AppError):
@@ -59,16 +71,23 @@ def _unit_of(caller: Caller, unit_id: uuid.UUID | None) -> uuid.UUID:
 
 @router.get("/me/unit", summary="My unit today: who has not written their weekly record, who has not rated, "
                                 "which tasks are overdue, where the procedure stands",
-            responses={403: {"description": "a member or an API key: this is for a unit's administrator and leaders"},
+            responses={200: {"content": {"application/json": {"example": EXAMPLE}}},
+                       403: {"description": "a member or an API key: this is for a unit's administrator and leaders"},
                        404: {"description": "`unit_id` names a unit the caller may not see"},
                        422: {"description": "a region's administrator did not name `unit_id`, or a bad `period`"}})
 async def my_unit(principal: PrincipalDep, request: Request,
                   unit_id: Annotated[uuid.UUID | None, Query(description=(
                       "the unit (a region's administrator: any of their region's; others: their own by default)"))]
                   = None,
-                  period: Annotated[str | None, Query(max_length=7, description=(
+                  period: Annotated[str | None, Query(max_length=7, json_schema_extra=PERIOD_SCHEMA, description=(
                       "the period whose procedure is shown; the current quarter if left out"))] = None,
                   ) -> Response:
+    """A unit's day in one answer: who has not written their weekly record, who has not rated in each open
+    round, which tasks are overdue, where each scheme's procedure stands, and the rectification items it
+    owes. 403 for a member or an API key; 404 for a unit the caller may not see; 422 for a region
+    administrator without `unit_id`, or `invalid_period`. **Who may call:** unit_admin (单位管理员) and leader
+    (单位领导) for their unit; province_admin and region_admin for a unit they name.
+    """
     caller = principal.caller
     unit = _unit_of(caller, unit_id)
     downstreams: Downstreams = request.app.state.downstreams

@@ -14,10 +14,11 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from gateway import policy
-from gateway.clients.services import Downstreams
+from gateway.clients.services import SERVICES, Downstreams
 from gateway.etag import ETAG_HEADER
+from shared import hostile
 from shared.errors import AppError
-from shared.openapi import METHODS, document_problems, plain_schema_names
+from shared.openapi import METHODS, document_problems, plain_schema_names, restore_examples
 from shared.service_auth import SYSTEM_CALLER
 
 CACHE_SECONDS = 30.0
@@ -47,6 +48,21 @@ LIMIT_ANSWERS = {
 }
 RETRY_AFTER = {"Retry-After": {"description": "whole seconds, rounded up, until a request is admitted again",
                                "schema": {"type": "integer", "minimum": 1}}}
+RETRY_AFTER_UNAVAILABLE = {"Retry-After": {
+    "description": "whole seconds to wait before retrying; sent when the database is unavailable "
+                   "(`database_unavailable`)", "required": False, "schema": {"type": "integer", "minimum": 1}}}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "1 to 200 printable characters, not blank (400 `idempotency_key_invalid`), unique per "
+                   "intended write (a UUID will do). A retry with the same key, caller, route and body within 24 "
+                   "hours gets the first answer again, marked "
+                   "`Idempotent-Replayed: true`, and nothing is written twice; the same key with another body is "
+                   "422 `idempotency_key_reused`, a retry while the first is still running 409 "
+                   "`idempotency_key_in_flight`; a 5xx answer is not kept.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[!-~]([ -~]*[!-~])?$"},
+    "example": "6f1c2b9e-0d3a-4b8e-9c51-2e7d4a1f8b30"}
+REPLAYED = {"Idempotent-Replayed": {"description": "`true` on an answer replayed for a repeated Idempotency-Key",
+                                    "required": False, "schema": {"type": "string", "pattern": "^true$"}}}
 PROXIED_ANSWERS = {504: "a service this request needs did not answer in time"}
 IDEMPOTENT_POST_ANSWERS = {409: "the first request with this Idempotency-Key has not finished yet (its lease has "
                                 "not run out), or was applied but its answer was not kept"}
@@ -107,18 +123,72 @@ def merge(base: dict[str, Any], documents: Mapping[str, dict[str, Any] | None]) 
     _document_retry_after(merged)
     _document_etag(merged)
     proxied = tuple(f"/api/v1/{name}/" for name in documents)
+    _document_idempotency_key(merged)
+    _document_callers(merged, proxied)
     merged = document_problems(merged, every_operation=PROXIED_ANSWERS,
                                applies=lambda method, path: path.startswith(proxied))
-    return plain_schema_names(document_problems(merged, every_operation=IDEMPOTENT_POST_ANSWERS,
-                              applies=lambda method, path: method == "post" and path.startswith(proxied)))
+    return hostile.declare(plain_schema_names(document_problems(
+        merged, every_operation=IDEMPOTENT_POST_ANSWERS,
+        applies=lambda method, path: method == "post" and path.startswith(proxied))))
+
+
+ROLE_NAMES = {policy.P: "province_admin (省级管理员)", policy.R: "region_admin (县区管理员)",
+              policy.U: "unit_admin (单位管理员)", policy.L: "leader (单位领导)", policy.M: "member (干部职工)"}
+
+
+CALLERS = "**Who may call:**"
+
+
+def callers(rule: policy.Rule) -> str:
+    """Who may call the route, in words, from the route policy (the one place that decides it)."""
+    if policy.is_public(rule):
+        return (f"{CALLERS} anyone, without signing in: the one-time code in the body is the credential; "
+                "rate-limited per client address.")
+    roles = ", ".join(ROLE_NAMES[r] for r in ROLE_NAMES if r in rule.roles)
+    keys = (f"; API keys with the scope {', '.join(f'`{s}`' for s in sorted(rule.scopes))}" if rule.scopes
+            else "; not API keys")
+    return f"{CALLERS} {roles}{keys}."
+
+
+def _document_callers(document: dict[str, Any], proxied: tuple[str, ...]) -> None:
+    for rule in policy.RULES:
+        operation = document["paths"].get(rule.template, {}).get(rule.method.lower())
+        if operation is None or CALLERS in operation.get("description", ""):
+            continue
+        said = callers(rule)
+        if rule.template.startswith(proxied) and not policy.is_public(rule):
+            said += (" The service then checks every object against the caller's region, unit or person: one "
+                     "outside them is 404.")
+        operation["description"] = f"{operation.get('description', '').strip()}\n\n{said}".strip()
 
 
 def _document_retry_after(document: dict[str, Any]) -> None:
     for item in document["paths"].values():
         for method in METHODS:
-            answer = item.get(method, {}).get("responses", {}).get("429")
-            if isinstance(answer, dict):
-                answer["headers"] = RETRY_AFTER
+            responses = item.get(method, {}).get("responses", {})
+            for status, headers in (("429", RETRY_AFTER), ("503", RETRY_AFTER_UNAVAILABLE)):
+                if isinstance(responses.get(status), dict):
+                    responses[status]["headers"] = {**responses[status].get("headers", {}), **headers}
+
+
+def honours_idempotency_key(rule: policy.Rule) -> bool:
+    """A POST to a service whose answer may be kept: the gateway honours an Idempotency-Key there
+    (:mod:`gateway.routes.proxy`)."""
+    return rule.method == "POST" and rule.replayable and not policy.is_public(rule) and any(
+        rule.template.startswith(f"/api/v1/{name}/") for name in SERVICES)
+
+
+def _document_idempotency_key(document: dict[str, Any]) -> None:
+    for rule in policy.RULES:
+        operation = document["paths"].get(rule.template, {}).get(rule.method.lower())
+        if operation is None or not honours_idempotency_key(rule):
+            continue
+        parameters = operation.setdefault("parameters", [])
+        if not any(p.get("in") == "header" and p.get("name", "").lower() == "idempotency-key" for p in parameters):
+            parameters.append(IDEMPOTENCY_KEY)
+        for status, answer in operation.get("responses", {}).items():
+            if status.startswith("2") and isinstance(answer, dict):
+                answer["headers"] = {**answer.get("headers", {}), **REPLAYED}
 
 
 def _document_etag(document: dict[str, Any]) -> None:
@@ -145,8 +215,8 @@ def install_merged_openapi(app: FastAPI) -> None:
         now = time.monotonic()
         if state["document"] is not None and now - state["at"] < CACHE_SECONDS:
             return state["document"]  # type: ignore[no-any-return]
-        base = get_openapi(title=app.title, version=app.version, description=app.description,
-                           routes=app.routes)
+        base = restore_examples(get_openapi(title=app.title, version=app.version, description=app.description,
+                                            routes=app.routes), app.routes)
         downstreams: Downstreams = app.state.downstreams
         names = list(downstreams.clients)
         documents = await asyncio.gather(*(_service_document(downstreams, n) for n in names))

@@ -42,6 +42,8 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "if-match",
                              "if-none-match", "idempotency-key")
 PUBLIC_CALLER = Caller(subject="public", kind="public")
+# Retry-After of a 503 for a service that is down: about one readiness period and a restart.
+UNAVAILABLE_RETRY_SECONDS = 5
 FORWARDED_RESPONSE_HEADERS = ("content-type", "content-disposition", "etag", "location",
                               "retry-after", "cache-control", "link")
 
@@ -80,8 +82,10 @@ async def proxy(request: Request, service: str) -> Response:
     settings = request.app.state.settings
     body = await request.body()  # its size and pace are limited by gateway.guard
     key = request.headers.get("idempotency-key")
-    if key and request.method == "POST" and rule.replayable:
-        if not 1 <= len(key) <= 200:
+    # An empty key (blank, or only spaces, which HTTP may strip) is refused too: sent on unchecked, the
+    # service would take it for a key and replay another route's answer under it.
+    if key is not None and request.method == "POST" and rule.replayable:
+        if not key.strip() or len(key) > 200:
             raise BadRequest("an Idempotency-Key is 1 to 200 characters", code="idempotency_key_invalid")
 
         async def send() -> Response:
@@ -129,6 +133,12 @@ def _note_object(request: Request, headers: Mapping[str, str]) -> None:
         request.state.audit_disclosure = disclosed
 
 
+def unavailable(service: str) -> UpstreamUnavailable:
+    """503 for one service's routes while it is down; the gateway and the other services go on."""
+    return UpstreamUnavailable(f"the {service} service is unavailable",
+                               headers={"retry-after": str(UNAVAILABLE_RETRY_SECONDS)})
+
+
 async def _send_httpx(request: Request, service: str, client: ServiceClient, headers: dict[str, str],
                       body: bytes) -> Response:
     upstream = client.http.build_request(request.method, request.url.path,
@@ -142,11 +152,11 @@ async def _send_httpx(request: Request, service: str, client: ServiceClient, hea
             # No connection at all: the service is down or unreachable (503), and nothing was sent.
             if attempt + 1 < attempts:
                 continue
-            raise UpstreamUnavailable(f"the {service} service is unavailable") from exc
+            raise unavailable(service) from exc
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout(f"the {service} service did not answer in time") from exc
         except httpx.TransportError as exc:
-            raise UpstreamUnavailable(f"the {service} service is unavailable") from exc
+            raise unavailable(service) from exc
     out_headers = {name: response.headers[name] for name in FORWARDED_RESPONSE_HEADERS
                    if name in response.headers}
     _note_object(request, response.headers)
@@ -170,12 +180,12 @@ async def _send_raw(session: aiohttp.ClientSession, url: str, request: Request, 
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             if attempt + 1 < attempts:
                 continue
-            raise UpstreamUnavailable(f"the {service} service is unavailable") from exc
+            raise unavailable(service) from exc
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise UpstreamTimeout(f"the {service} service did not answer in time") from exc
         except aiohttp.ClientError as exc:
-            raise UpstreamUnavailable(f"the {service} service is unavailable") from exc
-    raise UpstreamUnavailable(f"the {service} service is unavailable")
+            raise unavailable(service) from exc
+    raise unavailable(service)
 
 # Percent-encoded ".", "/" and "\\" in a path: a server may decode them after we matched the policy.
 _DISGUISED = re.compile(rb"%(2e|2f|5c)", re.IGNORECASE)

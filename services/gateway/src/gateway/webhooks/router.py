@@ -37,10 +37,11 @@ SIGNING = (
 
 async def allowed(request: Request, principal: Annotated[Principal, Depends(authenticate)]) -> Caller:
     """The route's rule in :mod:`gateway.policy` (region administrators, or a key with ``webhooks:manage``)."""
-    found = policy.match(request.method, request.scope["route"].path_format)
+    template = request.scope["route"].path_format
+    found = policy.match(request.method, template)
     caller = principal.caller
     if found is None or not policy.allowed(found[0], kind=caller.kind, roles=caller.roles, scopes=caller.scopes):
-        raise Forbidden(f"{request.method} {request.url.path} is not open to this caller")
+        raise Forbidden(f"{request.method} {template} is not open to this caller")
     return caller
 
 

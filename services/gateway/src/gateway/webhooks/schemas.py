@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 from shared.labels import label_of
 
@@ -49,11 +50,14 @@ class WebhookCreate(BaseModel):
         return sorted(set(value))
 
 
+WEBHOOK_EXAMPLE: JsonDict = {
+    "id": "6f1c2f4e-8a51-4c1e-9b7e-1d2f3a4b5c6d", "region_id": "0b7e3c52-3f0a-4f7c-8d2e-5a6b7c8d9e0f",
+    "url": URL_EXAMPLE, "kinds": ["allocation_published", "result_published"], "description": "省级干部信息系统",
+    "created_by": "user:2d1f…", "created_at": "2026-12-06T08:00:00Z"}
+
+
 class WebhookRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
-        "id": "6f1c2f4e-8a51-4c1e-9b7e-1d2f3a4b5c6d", "region_id": "0b7e3c52-3f0a-4f7c-8d2e-5a6b7c8d9e0f",
-        "url": URL_EXAMPLE, "kinds": ["allocation_published", "result_published"], "description": "省级干部信息系统",
-        "created_by": "user:2d1f…", "created_at": "2026-12-06T08:00:00Z"}]})
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [WEBHOOK_EXAMPLE]})
 
     id: uuid.UUID
     region_id: uuid.UUID
@@ -65,19 +69,27 @@ class WebhookRead(BaseModel):
 
 
 class WebhookCreated(WebhookRead):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        **WEBHOOK_EXAMPLE, "secret": "whsec_3q2+7w…"}]})
+
     secret: str = Field(description="shown once: the key of each delivery's HMAC-SHA256 `Kaohe-Signature`")
 
 
 class WebhookList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [WEBHOOK_EXAMPLE]}]})
+
     items: list[WebhookRead]
 
 
+DELIVERY_EXAMPLE: JsonDict = {
+    "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "seq": 42, "webhook_id": "6f1c2f4e-8a51-4c1e-9b7e-1d2f3a4b5c6d",
+    "event_id": "scoring-1234", "kind": "result_published", "status": "pending", "attempts": 2,
+    "last_status_code": 500, "last_error": None, "next_attempt_at": "2026-12-06T08:02:00Z",
+    "give_up_at": "2026-12-07T08:00:00Z", "delivered_at": None, "created_at": "2026-12-06T08:00:00Z"}
+
+
 class DeliveryRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
-        "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "seq": 42, "webhook_id": "6f1c2f4e-8a51-4c1e-9b7e-1d2f3a4b5c6d",
-        "event_id": "scoring-1234", "kind": "result_published", "status": "pending", "attempts": 2,
-        "last_status_code": 500, "last_error": None, "next_attempt_at": "2026-12-06T08:02:00Z",
-        "give_up_at": "2026-12-07T08:00:00Z", "delivered_at": None, "created_at": "2026-12-06T08:00:00Z"}]})
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [DELIVERY_EXAMPLE]})
 
     id: uuid.UUID
     seq: int = Field(description="the delivery's position (the next page's `before`)")
@@ -97,6 +109,8 @@ class DeliveryRead(BaseModel):
 
 
 class DeliveryPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [DELIVERY_EXAMPLE], "next": None}]})
+
     items: list[DeliveryRead] = Field(description="newest first")
     next: int | None = Field(description="send as `before` for older deliveries; none: no more")
 

@@ -7,6 +7,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quota import examples as ex
+from quota.domain.apportion import METHOD_NAMES
 from shared.change_feed import FeedCursor, Tombstone
 from shared.labels import label_of
 from shared.pagination import Page
@@ -38,7 +40,7 @@ class DesignatedTableIn(BaseModel):
 
 
 class PolicyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.POLICY))
 
     ratio_by_grade: dict[str, Ratio] = Field(
         min_length=1, description="excellent ratio per target-performance grade (first/second/third)")
@@ -59,7 +61,8 @@ class PolicyIn(BaseModel):
         default=None, description="designated slots from grades and commendations; not with designated_rules")
     tilt_kinds: list[UnitKind] = Field(default=["township"])
     comparison_kinds: list[UnitKind] = Field(default=["department", "street"])
-    tilt_method: str = Field(default="hamilton", description="apportionment method sharing tilt slots by points")
+    tilt_method: str = Field(default="hamilton", description="apportionment method sharing tilt slots by points",
+                             json_schema_extra={"enum": [*METHOD_NAMES]})
     leftover: Literal["largest_remainder", "keep"] = "largest_remainder"
     honour_points: dict[HonourLevel, Annotated[Decimal, Field(ge=0, le=1000)]] = Field(
         default_factory=dict,
@@ -100,7 +103,7 @@ class RunUnitRead(UnitIn):
 
 
 class SimulateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.SIMULATE))
     policy: PolicyIn
     units: list[UnitIn] = Field(min_length=1, max_length=20_000)
 
@@ -157,6 +160,7 @@ class WarningRead(BaseModel):
 
 
 class AllocationResultRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.RESULT))
     units: list[UnitAllocationRead]
     pool: PoolRead
     township_ratio: str | None
@@ -175,11 +179,12 @@ class AllocationResultRead(BaseModel):
 
 
 class UnitsPut(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.UNITS_PUT))
     units: list[StoredUnitIn] = Field(min_length=1, max_length=20_000)
 
 
 class StoredInputsRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.STORED))
     region_id: uuid.UUID
     year: int
     units: list[StoredUnitIn] | None = Field(description="a unit without headcount takes the roster's year-end one")
@@ -188,6 +193,7 @@ class StoredInputsRead(BaseModel):
 
 
 class RunRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.RUN))
     id: uuid.UUID
     region_id: uuid.UUID
     year: int
@@ -213,6 +219,7 @@ class RunSummary(BaseModel):
 class RunPage(Page[RunSummary]):
     """A region's runs of a year, newest first."""
 
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.RUN_PAGE))
     total: int
 
 
@@ -229,6 +236,7 @@ class UnitDifference(BaseModel):
 
 
 class ComparisonRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.COMPARISON))
     base_id: uuid.UUID
     other_id: uuid.UUID
     same_inputs: bool
@@ -240,7 +248,7 @@ class PublishRequest(BaseModel):
     """Publishing a run with warnings needs ``accept_warnings``; replacing a published allocation
     needs ``supersedes``. Either needs a reason."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.PUBLISH))
     accept_warnings: bool = Field(default=False, description="publish although the run has warnings")
     supersedes: bool = Field(default=False, description="replace the region's current publication for the year")
     reason: str | None = Field(default=None, min_length=1, max_length=500,
@@ -262,6 +270,7 @@ class SupersessionRead(BaseModel):
 
 
 class PublicationRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.PUBLICATION))
     id: uuid.UUID
     sequence: int = Field(description="1 for the first publication of the region and year, then 2, 3…")
     region_id: uuid.UUID
@@ -280,3 +289,5 @@ class PublicationRead(BaseModel):
 
 class PublicationList(Page[PublicationRead]):
     """Every publication of a region and year, oldest first; the last (of the last page) is the current one."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.PUBLICATIONS))

@@ -14,14 +14,20 @@ router = APIRouter(prefix="/api/v1/quota", tags=["apportionment"])
 @router.post(
     "/apportion",
     response_model=ApportionRead,
-    summary="Apportion whole seats between units by an exact method",
+    summary="Apportion seats between units",
     responses={422: {"description": "bad input, named in `errors[].field`"}},
 )
 async def apportion_seats(body: ApportionRequest, request: Request) -> ApportionRead:
-    """Divisor methods start every unit at its minimum and give the rest by priority, never
-    above a unit's maximum. ``hamilton`` takes exact quotas, floors, lifts units to their
-    minimum from the leftover, then gives the rest by largest remainder. Ties go to the
-    larger population, then the id that sorts first, and are listed in ``ties``."""
+    """Apportion whole seats between units by an exact method, as a service for provincial systems: `hamilton` (largest
+    remainder) or a divisor method (`jefferson` d'Hondt, `webster` Sainte-Laguë, `huntington_hill`, `adams`,
+    `dean`). Divisor methods start every unit at its minimum and give the rest by priority, never above a unit's
+    maximum. `hamilton` takes exact quotas, floors, lifts units to their minimum from the leftover, then gives the
+    rest by largest remainder. Ties go to the larger population, then the id that sorts first, and are listed in
+    `ties`.
+
+    Callers: province and region administrators; API keys with `apportion`. Errors: 422 `apportionment_invalid`
+    naming the field (no units, more seats than the maximums allow, fewer than the minimums need, an unknown unit in
+    `min_seats` or `max_seats`, …)."""
     try:
         result = apportion(body.method, body.seats, body.populations, min_seats=body.min_seats,
                            max_seats=body.max_seats, max_units=request.app.state.settings.max_units)

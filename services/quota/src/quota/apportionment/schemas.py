@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quota import examples as ex
+from quota.domain.apportion import METHOD_NAMES
+
 
 class ApportionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"method": "huntington_hill", "seats": 10, "populations": {"A": 123, "B": 456, "C": 789},
-         "min_seats": 1}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.APPORTION_REQUEST))
 
     method: str = Field(description="hamilton, jefferson, webster, huntington_hill, adams, dean; "
-                                    "aliases largest_remainder, dhondt, sainte_lague")
+                                    "aliases largest_remainder, dhondt, sainte_lague",
+                        json_schema_extra={"enum": [*METHOD_NAMES]})
     seats: int = Field(ge=0, description="whole seats to share")
     populations: dict[str, int] = Field(description="unit id -> population (headcount), at least 0")
     min_seats: int | dict[str, int] | None = Field(
@@ -25,6 +27,7 @@ class TieRead(BaseModel):
 
 
 class ApportionRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.APPORTION))
     method: str
     seats: dict[str, int]
     ties: list[TieRead]

@@ -57,6 +57,8 @@ ALIASES = {
     "sainte_lague": "webster",
     "huntington-hill": "huntington_hill",
 }
+#: Every name ``canonical_method`` takes as it is written (it also takes them in other cases).
+METHOD_NAMES: tuple[str, ...] = (*METHODS, *ALIASES)
 DIVISOR_METHODS = frozenset({"jefferson", "webster", "huntington_hill", "adams", "dean"})
 TIE_RULE = "larger population first, then unit id in ascending order"
 MAX_UNITS = 200_000

@@ -101,6 +101,12 @@ def layout_of(table: Table | None) -> FileLayout | None:
     return None if table is None else FileLayout(**table.layout())
 
 
+def ndjson_body(*lines: str) -> dict[str, Any]:
+    """The OpenAPI request body of a stream import: JSON lines (``application/x-ndjson``), with an example."""
+    return {"requestBody": {"content": {"application/x-ndjson": {
+        "schema": {"type": "string"}, "example": "".join(f"{line}\n" for line in lines)}}}}
+
+
 async def json_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[RawRow]:
     """One JSON object per line, field names as in the sheets' English headers."""
     buffer = b""

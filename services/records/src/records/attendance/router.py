@@ -11,13 +11,24 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from records import examples as ex
 from records.attendance import history, service
-from records.attendance.importer import DryRunDep, RawRow, SheetDep, SheetError, json_lines, read_rows, settled
+from records.attendance.importer import (
+    STATUS_WORDS,
+    DryRunDep,
+    RawRow,
+    SheetDep,
+    SheetError,
+    json_lines,
+    ndjson_body,
+    read_rows,
+    settled,
+)
 from records.attendance.service import ImportResult
 from records.config import SettingsDep
 from records.exporting import table_response
 from records.roster.router import PeriodDep
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.labels import label_of
 from shared.pagination import Page, PageDep
 from shared.service_auth import CallerDep
@@ -36,12 +47,13 @@ class AttendanceRowIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     staff_no: str = Field(min_length=1, max_length=32)
     day: date
-    status: str = Field(description="present, business_trip, sick_leave, … or 出勤, 出差, 病假, …")
+    status: str = Field(description="present, business_trip, sick_leave, … or 出勤, 出差, 病假, …",
+                        json_schema_extra={"enum": list(STATUS_WORDS)})
     note: str | None = Field(default=None, max_length=200)
 
 
 class AttendanceBulkIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.ATTENDANCE_BULK))
     rows: list[AttendanceRowIn] = Field(min_length=1, max_length=50_000)
     reason: str | None = Field(default=None, max_length=500,
                                description="why recorded days are changed: required when the call changes one")
@@ -61,6 +73,7 @@ class AttendanceRead(BaseModel):
 class AttendancePage(Page[AttendanceRead]):
     """Attendance days, by staff number and day."""
 
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.ATTENDANCE)))
     total: int
 
 
@@ -84,18 +97,26 @@ class AttendanceChangeRead(BaseModel):
 class AttendanceChangePage(Page[AttendanceChangeRead]):
     """Changes of attendance days, newest first."""
 
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.ATTENDANCE_CHANGE)))
     total: int
 
 
 @router.post("/import", response_model=ImportResult, responses=REJECTED,
-             summary="Import a sheet (.xlsx, .xls, .ods, CSV or tab text in UTF-8, GBK or UTF-16): "
-                     "工号, 日期, 状态 (, 姓名, 备注)")
+             summary="Import attendance from a sheet")
 async def import_file(file: Annotated[UploadFile, File(description="the sheet")], session: SessionDep,
                       caller: CallerDep, settings: SettingsDep, dry_run: DryRunDep = False,
                       sheet: SheetDep = None) -> ImportResult:
-    """All or nothing: any bad row rejects the file with every bad row listed. Sending the
-    same file again changes nothing (rows are upserted on person and day). The header is looked
-    for in the first rows; blank rows and sign-off lines are skipped and listed in `layout`."""
+    """Import attendance (考勤) from an .xlsx, .xls, .ods, CSV or tab-separated text file in UTF-8, GBK or UTF-16, with
+    the columns 工号, 日期, 状态 and optionally 姓名, 备注. A status may be written in Chinese (出勤, 出差, 病假,
+    事假, 年休假, 产假, 学习, 旷工, 休息 and common synonyms) or as its code.
+
+    All or nothing: any bad row rejects the file with every bad row listed. Sending the same file again changes
+    nothing (rows are upserted on person and day). The header is looked for in the first rows; blank rows and
+    sign-off lines are skipped and listed in `layout`. `dry_run=true` checks the file and writes nothing.
+
+    Callers: administrators, a unit administrator for their own unit's people. Errors: 413 for a file over the size
+    limit; 422 `import_rejected` with every bad row (row, column, value, reason; a day after today among them),
+    nothing written."""
     try:
         # A workbook is parsed whole when opened: off the event loop, like the reading of its rows.
         table, rows = await asyncio.to_thread(read_rows, file.file, filename=file.filename or "", sheet=sheet)
@@ -106,30 +127,46 @@ async def import_file(file: Annotated[UploadFile, File(description="the sheet")]
 
 
 @router.post("/stream", response_model=ImportResult, responses=REJECTED,
-             summary="Import JSON lines (one {staff_no, day, status, note} per line), streamed",
-             openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
+             summary="Import attendance as JSON lines",
+             openapi_extra=ndjson_body(
+                 '{"staff_no": "XC0001", "day": "2025-04-07", "status": "present"}',
+                 '{"staff_no": "XC0002", "day": "2025-04-07", "status": "leave", "note": "年休假"}'))
 async def import_stream(request: Request, session: SessionDep, caller: CallerDep,
                         settings: SettingsDep, dry_run: DryRunDep = False) -> ImportResult:
+    """The attendance import for systems: one JSON object `{staff_no, day, status, note}` per line
+    (`application/x-ndjson`), streamed. Same rules and answers as the sheet import.
+
+    Callers: administrators, a unit administrator for their own unit's people. Errors: 422 `import_rejected` with
+    every bad line, nothing written."""
     result = await service.load_async_rows(session, json_lines(request.stream()), caller=caller,
                                            today=settings.today())
     return await settled(session, result, None, dry_run=dry_run)
 
 
-@router.put("", response_model=ImportResult, responses=REJECTED, summary="Record a day (or many) in one call")
+@router.put("", response_model=ImportResult, responses=REJECTED, summary="Record or correct attendance days")
 async def put_rows(body: AttendanceBulkIn, session: SessionDep, caller: CallerDep,
                    settings: SettingsDep) -> ImportResult:
-    """A day already recorded with another status or note is corrected: the call must say why
-    (`reason`, 422 otherwise, nothing written), and the old and new values are kept in the
-    day's history (`GET /api/v1/records/attendance/changes`)."""
+    """Record one day or many (up to 50,000 rows) in one call. A day already recorded with another status or note is
+    corrected: the call must say why (`reason`), and the old and new values are kept in the day's history (`GET
+    /api/v1/records/attendance/changes`).
+
+    Callers: administrators, a unit administrator for their own unit's people. Returns the counts written. Errors:
+    422 `import_rejected` with every bad row (unknown staff number or status, a day after today), or
+    `reason_required` when a recorded day changes without a reason; nothing written."""
     rows = (RawRow(i + 1, r.model_dump(mode="json")) for i, r in enumerate(body.rows))
     return await service.load_sync_rows(session, iter(list(rows)), caller=caller, today=settings.today(),
                                         source="correction", reason=(body.reason or "").strip() or None)
 
 
-@router.get("", response_model=AttendancePage, summary="Attendance of a unit or a person in a period")
-async def list_attendance(period: PeriodDep, session: SessionDep, caller: CallerDep,
+@router.get("", response_model=AttendancePage, summary="List attendance of a unit or a person")
+async def list_attendance(period: PeriodDep, session: ReadSessionDep, caller: CallerDep,
                           page: PageDep, unit_id: uuid.UUID | None = None,
                           person_id: uuid.UUID | None = None) -> AttendancePage:
+    """The recorded days of a unit's people (`unit_id`) or of one person (`person_id`) in a period, by staff number
+    and day; a page of the shared form (`limit`/`after`, `next`). Give one of `unit_id` and `person_id`.
+
+    Callers: every signed-in role; a member sees only their own days. Errors: 404 for a unit or person outside the
+    caller's scope; 422 `invalid_reference` when neither `unit_id` nor `person_id` is given, `invalid_period`."""
     rows, total, last = await service.list_attendance(session, page, caller=caller, unit_id=unit_id,
                                                       person_id=person_id, period=period)
     return page.page(AttendancePage, [AttendanceRead(person_id=p.id, staff_no=p.staff_no, name=p.name,
@@ -138,12 +175,16 @@ async def list_attendance(period: PeriodDep, session: SessionDep, caller: Caller
 
 
 @router.get("/changes", response_model=AttendanceChangePage,
-            summary="How recorded days of a unit or a person in a period were changed, newest first")
+            summary="List corrections of attendance")
 async def list_attendance_changes(period: PeriodDep, session: SessionDep, caller: CallerDep,
                        page: PageDep, unit_id: uuid.UUID | None = None,
                        person_id: uuid.UUID | None = None) -> AttendanceChangePage:
-    """Each change of a day's status or note — by a correction (with its reason) or an import —
-    with the old and new values, who and when. A day's first recording is not a change."""
+    """Each change of a recorded day's status or note in a period, newest first — by a correction (with its reason) or
+    an import — with the old and new values, who and when; a page of the shared form (`limit`/`after`, `next`). A
+    day's first recording is not a change. Give one of `unit_id` and `person_id`.
+
+    Callers: every signed-in role; a member sees only their own days. Errors: 404 for a unit or person outside the
+    caller's scope; 422 `invalid_reference` when neither is given, `invalid_period`."""
     rows, total, last = await history.list_changes(session, page, caller=caller, unit_id=unit_id,
                                                    person_id=person_id, period=period)
     return page.page(AttendanceChangePage, [AttendanceChangeRead(
@@ -152,10 +193,14 @@ async def list_attendance_changes(period: PeriodDep, session: SessionDep, caller
         source=c.source, changed_by=c.changed_by, changed_at=c.changed_at) for c, p in rows], last, total=total)
 
 
-@router.get("/export", summary="A unit's attendance in a period as CSV or XLSX, Chinese headers",
+@router.get("/export", summary="Export a unit's attendance",
             response_class=Response)
-async def export(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
+async def export(unit_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, caller: CallerDep,
                  format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+    """A unit's attendance in a period as CSV or XLSX with Chinese headers (工号, 姓名, 日期, 状态, 备注), for filing
+    or for a payroll system.
+
+    Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`."""
     rows = await service.export_rows(session, caller=caller, unit_id=unit_id, period=period)
     table = [[staff_no, name, day.isoformat(), STATUS_NAMES.get(status, status), note or ""]
              for staff_no, name, day, status, note in rows]

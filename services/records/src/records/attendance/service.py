@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import examples as ex
 from records import scope, staff_numbers
 from records.attendance.importer import MISSING, FileImport, RawRow, RowError, parse_day, parse_status, staff_no_of
 from records.attendance.models import Attendance
@@ -49,6 +51,7 @@ def refused_file(exc: UnreadableFile) -> ImportRejected:
 
 
 class ImportResult(FileImport):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.ATTENDANCE_IMPORT))
     rows: int
     inserted: int
     updated: int

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import examples as ex
 from records.db import SCHEMA as S
 from records.errors import InvalidReference
 from records.summary_statement import months_in_period, parameters, weeks_in_period
@@ -65,6 +66,7 @@ class SinceCount(BaseModel):
 
 
 class LatestWrites(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.LATEST))
     period: str
     unit_ids: list[uuid.UUID]
     latest_at: datetime | None = Field(description="the last write of the period's records in the units (after "

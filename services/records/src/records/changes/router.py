@@ -8,9 +8,10 @@ from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from records import examples as ex
 from records import scope
 from records.changes import history
 from records.changes.latest import LatestWrites, latest_writes
@@ -34,6 +35,7 @@ Kind = Literal["work_log", "monthly_report", "comment", "task"]
 
 
 class RecordChangeRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.RECORD_CHANGE))
     id: int
     kind: str = Field(description="work_log, monthly_report, comment (a leader's comment and mark) or task")
     kind_label: ClassVar[Any] = label_of("record_kind", "kind")
@@ -54,11 +56,14 @@ class RecordChangeRead(BaseModel):
 class RecordChangePage(Page[RecordChangeRead]):
     """Corrections of records, newest first."""
 
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.RECORD_CHANGE)))
     total: int
 
 
 class RecordHistoryPage(Page[RecordChangeRead]):
     """The corrections of one record, newest first."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.listed(ex.RECORD_CHANGE)))
 
 
 def _read(caller: Caller, change: RecordChange, person: Person) -> RecordChangeRead:
@@ -70,27 +75,37 @@ def _read(caller: Caller, change: RecordChange, person: Person) -> RecordChangeR
 
 
 @router.get("", response_model=RecordChangePage,
-            summary="How the records of a unit or a person in a period were corrected, newest first")
+            summary="List corrections of records")
 async def list_record_changes(period: PeriodDep, session: SessionDep, caller: CallerDep,
                               unit_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
                               kind: Kind | None = None, *, page: PageDep) -> RecordChangePage:
-    """Each correction of a weekly record, monthly report, comment and mark, or task whose day is in
-    the period, with the old and new values, who, when and why (attendance days: `/attendance/changes`)."""
+    """Each correction of a weekly record, monthly report, comment and mark, or task whose day is in the period, newest
+    first, with the old and new values, who, when and why (attendance days: `/attendance/changes`); a page of the
+    shared form (`limit`/`after`, `next`). Give one of `unit_id` and `person_id`; `kind` narrows to one kind of record.
+
+    Callers: every signed-in role; a member sees the corrections of their own records, without who changed a
+    comment. Errors: 404 for a unit or person outside the caller's scope; 422 `invalid_reference` when neither is
+    given, `invalid_period`."""
     rows, total, last = await history.list_changes(session, page, caller=caller, unit_id=unit_id,
                                                    person_id=person_id, period=period, kind=kind)
     return page.page(RecordChangePage, [_read(caller, c, p) for c, p in rows], last, total=total)
 
 
 @router.get("/latest", response_model=LatestWrites,
-            summary="When the records a period's result is computed from were last written, and how many since")
+            summary="When a period's records were last written")
 async def latest(period: PeriodDep, session: SessionDep, caller: CallerDep,
                  unit_id: Annotated[list[uuid.UUID] | None, Query(max_length=1000)] = None,
                  region_id: uuid.UUID | None = None, group: Annotated[str | None, Query(max_length=64)] = None,
                  since: Annotated[list[datetime] | None, Query(max_length=100, description=(
                      "count the records written after each of these instants"))] = None) -> LatestWrites:
-    """The units (`unit_id`, repeated) or an evaluation group's (`region_id` and `group`): attendance
-    days in the period's dates, weekly records, monthly reports, comments and marks on them, tasks
-    due in it, each counted once at its last write. One indexed statement, however many units."""
+    """For the units (`unit_id`, repeated) or an evaluation group's (`region_id` and `group`): when the records a
+    period's result is computed from were last written — attendance days in the period's dates, weekly records,
+    monthly reports, comments and marks on them, tasks due in it, each counted once at its last write — and how many
+    were written after each `since` instant. Scoring uses it to mark a result computed before a later write as
+    stale.
+
+    Callers: administrators and unit leaders. Errors: 404 `unit_not_found` or `group_not_found`; 422
+    `invalid_reference` when neither `unit_id` nor `region_id` with `group` is given, `invalid_period`."""
     if unit_id:
         units = list(await session.scalars(select(Unit).where(Unit.id.in_(unit_id))))
         for unit in units:
@@ -111,10 +126,13 @@ async def latest(period: PeriodDep, session: SessionDep, caller: CallerDep,
 
 
 @router.get("/{record_kind}/{record_id}", response_model=RecordHistoryPage,
-            summary="Every correction of one record, newest first")
+            summary="History of one record")
 async def record_history(record_kind: Kind, record_id: uuid.UUID, session: SessionDep,
                          caller: CallerDep, page: PageDep) -> RecordHistoryPage:
-    """The record is read with its own rules: who may see it sees its history."""
+    """Every correction of one record (a weekly record, monthly report, comment or task), newest first; a page of the
+    shared form (`limit`/`after`, `next`). The record is read with its own rules: who may see it sees its history.
+
+    Callers: every signed-in role. Errors: 404 `record_not_found`, also for a record the caller may not see."""
     kind = str(record_kind)
     not_found = NotFound(f"no {kind.replace('_', ' ')} {record_id}", code="record_not_found")
     target_id, model = record_id, kind

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import events, scope
+from records import examples as ex
 from records.changes import history
 from records.errors import InvalidReference
 from records.reports.models import LeaderComment, MonthlyReport
@@ -32,9 +33,10 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class MonthlyReportCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.REPORT_CREATE))
     person_id: uuid.UUID
-    month: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2025-03"])
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2025-03"], description="the month (not one to come)",
+                       json_schema_extra={"pattern": r"^20[0-9]{2}-(0[1-9]|1[0-2])$"})
     content: str = Field(min_length=1, max_length=50_000)
     achievements: str | None = Field(default=None, max_length=20_000, description="declared by the 25th (Xiacun)")
 
@@ -42,7 +44,7 @@ class MonthlyReportCreate(BaseModel):
 class MonthlyReportUpdate(BaseModel):
     """Fields left out keep their value; ``achievements: null`` clears them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.REPORT_UPDATE))
     content: Annotated[str, Field(min_length=1, max_length=50_000)] | SkipJsonSchema[None] = UNSET
     achievements: str | None = Field(default=None, max_length=20_000)
     reason: str | None = Field(default=None, max_length=500,
@@ -52,7 +54,7 @@ class MonthlyReportUpdate(BaseModel):
 
 
 class MonthlyReportRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra=ex.of(ex.REPORT))
     id: uuid.UUID
     person_id: uuid.UUID
     unit_id: uuid.UUID
@@ -65,17 +67,17 @@ class MonthlyReportRead(BaseModel):
 
 
 class RecordCommentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.COMMENT_IN))
     target_kind: Literal["work_log", "monthly_report"]
     target_id: uuid.UUID
-    mark: Decimal = Field(ge=0, le=100, decimal_places=2)
+    mark: Decimal = Field(ge=0, le=100, decimal_places=2, json_schema_extra={"multipleOf": 0.01})
     comment: str = Field(min_length=1, max_length=5_000)
     reason: str | None = Field(default=None, max_length=500,
                                description="why one's comment or mark is revised: required when either changes")
 
 
 class CommentRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra=ex.of(ex.COMMENT))
     id: uuid.UUID
     target_kind: str
     target_id: uuid.UUID
@@ -89,6 +91,8 @@ class CommentRead(BaseModel):
 
 class CommentPage(Page[CommentRead]):
     """The comments on a record, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.listed(ex.COMMENT)))
 
 
 def month_range(text: str) -> tuple[int, int, date, date]:

@@ -12,9 +12,11 @@ import uuid
 from datetime import timedelta
 from typing import IO, Any
 
+from pydantic import ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import examples as ex
 from records import scope
 from records.attendance.importer import MISSING, FileImport, RawRow, RowError, parse_day, read_rows, staff_no_of
 from records.attendance.service import ImportRejected, rejected
@@ -51,6 +53,7 @@ KEEP = _Keep()
 
 
 class RosterImportResult(FileImport):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.ROSTER_IMPORT))
     rows: int
     added: int
     moved: int

@@ -17,6 +17,7 @@ from sqlalchemy import case, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import examples as ex
 from records import scope
 from records.roster.models import Assignment, Person, Section, Unit
 from shared.service_auth import Caller
@@ -25,7 +26,7 @@ MAX_IDS = 1000
 
 
 class NamesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.NAMES_IN))
     person_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_IDS)
     on: date | None = Field(default=None, description="the placement of this day (default: the latest)")
 
@@ -45,6 +46,7 @@ class PersonName(BaseModel):
 
 
 class NamesRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.NAMES))
     people: list[PersonName] = Field(description="those of the ids the caller may see, in the order asked")
 
 

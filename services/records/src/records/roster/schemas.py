@@ -8,6 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from records import examples as ex
 from shared.change_feed import FeedCursor, Tombstone
 from shared.labels import label_of
 from shared.pagination import Page
@@ -32,14 +33,14 @@ UNSET: Any = Field(default=None, json_schema_extra=_documented_without_default)
 
 
 class RegionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.REGION_CREATE))
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=128)
     parent_id: uuid.UUID | None = None
 
 
 class RegionRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra=ex.of(ex.REGION))
     id: uuid.UUID
     code: str
     name: str
@@ -52,14 +53,14 @@ class RegionPage(Page[RegionRead]):
 
 
 class RegionSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.REGION_SETTINGS))
     staff_no_width: int | None = Field(ge=1, le=32, description=(
         "how many digits the region's staff numbers have: an imported staff number that a spreadsheet turned "
         "into a number (000123 → 123) is padded back to it; null: such a number must match as it is"))
 
 
 class UnitCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.UNIT_CREATE))
     region_id: uuid.UUID
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=128)
@@ -71,7 +72,7 @@ class UnitCreate(BaseModel):
 class UnitUpdate(BaseModel):
     """Fields left out keep their value; ``evaluation_group: null`` takes the unit out of its group."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.UNIT_UPDATE))
     name: Annotated[str, Field(min_length=1, max_length=128)] | SkipJsonSchema[None] = UNSET
     kind: UnitKind | SkipJsonSchema[None] = UNSET
     evaluation_group: str | None = Field(default=None, max_length=64)
@@ -80,7 +81,7 @@ class UnitUpdate(BaseModel):
 
 
 class UnitRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra=ex.of(ex.UNIT))
     id: uuid.UUID
     region_id: uuid.UUID
     code: str
@@ -95,7 +96,7 @@ class UnitPage(Page[UnitRead]):
 
 
 class SectionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.SECTION_CREATE))
     name: str = Field(min_length=1, max_length=128)
     coefficient: Decimal | None = Field(default=None, gt=0, le=10)
 
@@ -104,7 +105,7 @@ class SectionUpdate(BaseModel):
     """Fields left out keep their value; ``coefficient: null`` leaves the section without one (a
     scheme by section then gives its people the scheme's default)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.SECTION_UPDATE))
     name: Annotated[str, Field(min_length=1, max_length=128)] | SkipJsonSchema[None] = UNSET
     coefficient: Decimal | None = Field(default=None, gt=0, le=10, description="科室系数, e.g. 1.2")
 
@@ -112,7 +113,7 @@ class SectionUpdate(BaseModel):
 
 
 class SectionRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra=ex.of(ex.SECTION))
     id: uuid.UUID
     unit_id: uuid.UUID
     name: str
@@ -135,6 +136,7 @@ class PlacementIn(BaseModel):
 
 
 class PersonCreate(PlacementIn):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.PERSON_CREATE))
     staff_no: str = Field(min_length=1, max_length=32, description="the person's staff number (natural key)")
     name: str = Field(min_length=1, max_length=64)
     active_to: date | None = None
@@ -149,7 +151,11 @@ class PersonCreate(PlacementIn):
 class PersonMoveIn(BaseModel):
     """A roster change: transfer to another unit/section/category from ``on``, or leave."""
 
-    model_config = ConfigDict(extra="forbid")
+    # a move names the unit moved to; a leave need not
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"required": ["leave"], "properties": {"leave": {"const": True}}},
+        {"required": ["unit_id"], "properties": {"unit_id": {"type": "string", "format": "uuid"}}},
+    ], **ex.of(ex.PERSON_MOVE, ex.PERSON_LEAVE)})
     on: date = Field(description="first day in the new placement, or first day gone")
     leave: bool = False
     unit_id: uuid.UUID | None = None
@@ -177,6 +183,7 @@ class AssignmentRead(BaseModel):
 
 
 class PersonRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.PERSON))
     id: uuid.UUID
     staff_no: str
     name: str
@@ -200,6 +207,7 @@ class MemberRead(BaseModel):
 class MemberPage(Page[MemberRead]):
     """A unit's members in a period, by staff number."""
 
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.MEMBER)))
     total: int
 
 
@@ -218,6 +226,7 @@ class UnitHeadcount(BaseModel):
 
 
 class HeadcountsRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.HEADCOUNTS))
     region_id: uuid.UUID
     on: date | None = Field(default=None, description="the day counted (asked with `on` or `year`)")
     period: str | None = Field(default=None, description="the period whose scope is counted (asked with `period`)")

@@ -13,11 +13,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from records import examples as ex
 from records import scope
 from records.errors import UnitNotFound
 from records.roster.models import Assignment, Person, Section, Unit
@@ -45,6 +46,8 @@ class PersonHit(BaseModel):
 
 class PersonSearchPage(Page[PersonHit]):
     """People found, by pinyin and staff number."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.SEARCH))
 
 
 def _like(text: str) -> str:
@@ -121,8 +124,7 @@ async def search(session: AsyncSession, caller: Caller, page: PageQuery, *, q: s
 
 
 @router.get("/persons/search", response_model=PersonSearchPage,
-            summary="Find people by name, pinyin (zhangwei), initials (zw, zengxm) or staff number, among those "
-                    "the caller may see",
+            summary="Find people",
             responses={404: {"description": "`unit_id` names a unit the caller may not see"},
                        422: {"description": "a bad query (an empty `q`, `limit` out of range, a foreign `after`)"}})
 async def search_people(session: SessionDep, caller: CallerDep, request: Request, response: Response,
@@ -131,6 +133,12 @@ async def search_people(session: SessionDep, caller: CallerDep, request: Request
                         unit_id: uuid.UUID | None = None,
                         limit: Annotated[int, Query(ge=1, le=100)] = 20,
                         after: Annotated[str | None, Query(max_length=400)] = None) -> PersonSearchPage:
+    """Find people by part of a name (张伟), its pinyin (zhangwei) or initials (zw, zengxm), or the start of a staff
+    number, among those the caller may see, optionally in one unit. In pinyin order, then staff number; a page of the
+    shared form (`limit`/`after`, `next`), at most 100 a page.
+
+    Callers: every signed-in role; a member finds the people of their own unit. Errors: 404 when `unit_id` names a
+    unit the caller may not see; 422 `cursor_invalid` for an `after` this search did not give."""
     page = PageQuery(limit=limit, after=after, request=request, response=response)  # a search's pages are short
     return await search(session, caller, page, q=q, unit_id=unit_id)
 

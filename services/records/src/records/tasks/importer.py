@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
+from pydantic import ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import events, scope, staff_numbers
+from records import examples as ex
 from records.attendance.importer import FileImport, RawRow, RowError, parse_day, read_rows, staff_no_of
 from records.attendance.service import ImportRejected, rejected
 from records.roster.models import Assignment, Person, Unit
@@ -38,6 +40,7 @@ YES = {"是", "督办", "y", "yes", "true", "1"}
 
 
 class TaskImportResult(FileImport):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.TASK_IMPORT))
     rows: int
     added: int
     updated: int

@@ -8,9 +8,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
+from pydantic import ConfigDict
 from sqlalchemy import select
 
-from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, settled
+from records import examples as ex
+from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, ndjson_body, settled
 from records.attendance.service import refused_file
 from records.config import SettingsDep
 from records.exporting import table_response
@@ -30,20 +32,34 @@ router = APIRouter(prefix="/api/v1/records/tasks", tags=["tasks"])
 class TaskPage(Page[TaskRead]):
     """Tasks, by due date."""
 
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.TASK)))
     total: int
 
 
 @router.post("", response_model=TaskRead, status_code=201, summary="Assign a task to a person")
 async def create_task(body: TaskCreate, session: SessionDep, caller: CallerDep) -> TaskRead:
+    """Assign a key work task (重点工作任务) to a person, the lead (牵头), with its weights — intensity (强度),
+    difficulty (难度) and quantity (数量), e.g. 1.0 normal, 1.5 heavy — its due day (完成时限), whether it is a
+    supervision item (督办), and co-owners (协办) with their shares. The task's load (quantity × intensity ×
+    difficulty) and completion are credited to each by share.
+
+    Callers: administrators, a unit administrator for their own unit's people. Returns the task. Errors: 403 when
+    the caller does not administer the person's unit; 404 `person_not_found`; 422 `invalid_reference` when the
+    shares do not add up to 1, a co-owner is not of the unit, or the task is due after the person leaves."""
     return await service.create(session, body, caller=caller)
 
 
 @router.post("/import", response_model=TaskImportResult,
-             summary="Import the task sheet: 工号, 任务名称, 强度, 难度, 数量, 完成时限 (, 督办)"
-                     " (.xlsx, .xls, .ods or CSV)",
+             summary="Import tasks from a sheet",
              responses={422: {"description": "bad rows, each listed; nothing written"}})
 async def import_tasks(file: Annotated[UploadFile, File()], session: SessionDep, caller: CallerDep,
                        dry_run: DryRunDep = False, sheet: SheetDep = None) -> TaskImportResult:
+    """Import tasks from an .xlsx, .xls, .ods or CSV file with the columns 工号, 任务名称, 强度, 难度, 数量, 完成时限
+    and optionally 督办. All or nothing; `dry_run=true` checks the file and writes nothing.
+
+    Callers: administrators, a unit administrator for their own unit's people. Returns the tasks added. Errors: 413
+    for a file over the size limit; 422 `import_rejected` with every bad row (row, column, value, reason), nothing
+    written."""
     try:
         table, rows = await asyncio.to_thread(read_sheet, file.filename or "", file.file, sheet)
     except SheetError as exc:
@@ -53,20 +69,30 @@ async def import_tasks(file: Annotated[UploadFile, File()], session: SessionDep,
 
 
 @router.post("/stream", response_model=TaskImportResult,
-             summary="The task import as JSON lines: one {staff_no, title, intensity, difficulty, quantity, due_on, "
-                     "supervised} per line",
-             openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
+             summary="Import tasks as JSON lines",
+             openapi_extra=ndjson_body(
+                 '{"staff_no": "XC0001", "title": "乡村振兴项目督查", "intensity": 3, "difficulty": 2, "quantity": 1, '
+                 '"due_on": "2025-06-30"}'))
 async def stream_tasks(request: Request, session: SessionDep, caller: CallerDep,
                        dry_run: DryRunDep = False) -> TaskImportResult:
+    """The task import for systems: one JSON object `{staff_no, title, intensity, difficulty, quantity, due_on,
+    supervised}` per line (`application/x-ndjson`). Same rules and answers as the sheet import.
+
+    Callers: administrators, a unit administrator for their own unit's people. Errors: 422 `import_rejected` with
+    every bad line, nothing written."""
     rows = [row async for row in json_lines(request.stream())]
     return await settled(session, await task_importer.import_tasks(session, rows, caller=caller), None,
                          dry_run=dry_run)
 
 
-@router.get("/export", summary="A unit's tasks due in a period, CSV or XLSX with Chinese headers",
+@router.get("/export", summary="Export a unit's tasks",
             response_class=Response)
 async def export_tasks(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
                        format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+    """A unit's tasks due in a period as CSV or XLSX with Chinese headers (工号, 任务名称, 强度, 难度, 数量, 完成时限,
+    督办, 进度, 状态).
+
+    Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`."""
     items, _, _ = await service.list_tasks(session, ALL, caller=caller, unit_id=unit_id, person_id=None,
                                            period=period)
     staff = dict((await session.execute(select(Person.id, Person.staff_no)
@@ -78,39 +104,63 @@ async def export_tasks(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
                           widths=(14, 30, 8, 8, 8, 12, 6, 8, 10), about={"unit_id": unit_id, "period": period.code})
 
 
-@router.get("", response_model=TaskPage, summary="Tasks due in a period, of a unit or a person")
+@router.get("", response_model=TaskPage, summary="List tasks")
 async def list_tasks(period: PeriodDep, session: SessionDep, caller: CallerDep, unit_id: uuid.UUID | None = None,
                      person_id: uuid.UUID | None = None, *, page: PageDep) -> TaskPage:
+    """The tasks due in a period of a unit's people (`unit_id`) or of one person (`person_id`), with their progress,
+    by due date; a page of the shared form (`limit`/`after`, `next`). Give one of `unit_id` and `person_id`.
+
+    Callers: every signed-in role; a member sees their own tasks and those they co-own. Errors: 404 for a unit or
+    person outside the caller's scope; 422 `invalid_reference` when neither is given, `invalid_period`."""
     items, total, last = await service.list_tasks(session, page, caller=caller, unit_id=unit_id, person_id=person_id,
                                                   period=period)
     return page.page(TaskPage, items, last, total=total)
 
 
-@router.get("/{task_id}", response_model=TaskRead, summary="A task with its progress and rectification trail")
+@router.get("/{task_id}", response_model=TaskRead, summary="Read a task")
 async def read_task(task_id: uuid.UUID, session: SessionDep, caller: CallerDep) -> TaskRead:
+    """A task with its co-owners, progress and its progress and rectification trail (整改), oldest first.
+
+    Callers: every signed-in role; a member only a task they lead or co-own. Errors: 404 `task_not_found`."""
     return await service.read_task(session, task_id, caller=caller)
 
 
-@router.patch("/{task_id}", response_model=TaskRead, summary="Correct a task's title, weights, due day or supervision",
+@router.patch("/{task_id}", response_model=TaskRead, summary="Correct a task",
               responses={403: {"description": "not an administrator of the task's unit"},
                          422: {"description": "a value changes without a reason (body.reason), or the task would be "
                                              "due after the person leaves (body.due_on); nothing written"}})
 async def correct(task_id: uuid.UUID, body: TaskCorrection, session: SessionDep, caller: CallerDep) -> TaskRead:
-    """The old and new values, who, when and why are kept in the task's history
-    (`GET /api/v1/records/changes/task/{task_id}`)."""
+    """Correct what was mistyped when the task was assigned: title, weights, due day or supervision; fields left out
+    keep their value. The old and new values, who, when and why are kept in the task's history (`GET
+    /api/v1/records/changes/task/{task_id}`).
+
+    Callers: administrators, a unit administrator for their own unit's tasks. Errors: 403 when the caller does not
+    administer the task's unit; 404 `task_not_found`; 422 `reason_required` when a value changes without a reason,
+    `invalid_reference` when the task would be due after the person leaves; nothing written."""
     return await service.correct(session, task_id, body, caller=caller)
 
 
-@router.post("/{task_id}/progress", response_model=TaskRead, summary="Report progress or a rectification step")
+@router.post("/{task_id}/progress", response_model=TaskRead, summary="Report progress on a task")
 async def report_progress(task_id: uuid.UUID, body: ProgressIn, session: SessionDep, caller: CallerDep,
                           settings: SettingsDep) -> TaskRead:
+    """Report progress (0-100) with a note, or, for a supervision item (督办), a rectification step (整改). A person's
+    100 leaves the task awaiting confirmation by a leader or administrator; an administrator may also set the status
+    outright (open, done, cancelled).
+
+    Callers: the person (lead or co-owner) and the unit's administrators. Returns the task. Errors: 403 for someone
+    else's task or a step that is the administrator's; 404 `task_not_found`; 409 `task_closed` when the task is done
+    or cancelled; 422 `invalid_reference` for a rectification step on a task that is not supervised."""
     return await service.report_progress(session, task_id, body, caller=caller, today=settings.today())
 
 
 @router.post("/{task_id}/confirm", response_model=TaskRead,
-             summary="Confirm a task complete (the unit's leader or administrator), from a day")
+             summary="Confirm a task complete")
 async def confirm(task_id: uuid.UUID, body: ConfirmIn, session: SessionDep, caller: CallerDep,
                   settings: SettingsDep) -> TaskRead:
-    """Progress is the person's to report; their 100 leaves the task awaiting confirmation until
-    a leader or administrator of the task's unit confirms it here."""
+    """Confirm a task complete from a day (today if left out). Progress is the person's to report; their 100 leaves the
+    task awaiting confirmation until a leader or administrator of the task's unit confirms it here.
+
+    Callers: administrators and the unit's leaders. Returns the task. Errors: 403 when the caller is not a leader or
+    administrator of the task's unit; 404 `task_not_found`; 409 `task_closed` when it is done or cancelled already;
+    422 `invalid_reference` for a day after today."""
     return await service.confirm(session, task_id, body, caller=caller, today=settings.today())

@@ -8,11 +8,13 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from records import events, scope
+from records import examples as ex
 from records.changes import history
 from records.errors import InvalidReference
 from records.roster.models import Assignment, Unit
@@ -24,13 +26,16 @@ from shared.periods import Period
 from shared.service_auth import Caller
 
 SHARE = Decimal("0.0001")  # a share is kept to four places
-Weight = Field(gt=0, le=1000, decimal_places=2, description="a positive weight (e.g. 1.0 normal, 1.5 heavy)")
+CENTS: JsonDict = {"multipleOf": 0.01}  # two decimal places, declared
+Weight = Field(gt=0, le=1000, decimal_places=2, description="a positive weight (e.g. 1.0 normal, 1.5 heavy)",
+               json_schema_extra=CENTS)
 
 
 class CoOwnerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     person_id: uuid.UUID = Field(description="a person of the task's unit")
-    share: Decimal = Field(gt=0, lt=1, decimal_places=4, description="their share of the task, e.g. 0.4")
+    share: Decimal = Field(gt=0, lt=1, decimal_places=4, description="their share of the task, e.g. 0.4",
+                           json_schema_extra={"multipleOf": 0.0001})
 
 
 class CoOwnerRead(BaseModel):
@@ -39,7 +44,7 @@ class CoOwnerRead(BaseModel):
 
 
 class TaskCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.TASK_CREATE))
     person_id: uuid.UUID = Field(description="the lead (牵头)")
     title: str = Field(min_length=1, max_length=200)
     intensity: Decimal = Weight
@@ -51,6 +56,7 @@ class TaskCreate(BaseModel):
                                        description="co-owners (协办) and their shares: the task's load and completion "
                                                    "are credited to the lead and each co-owner by share")
     lead_share: Decimal | None = Field(default=None, gt=0, le=1, decimal_places=4,
+                                       json_schema_extra={"multipleOf": 0.0001},
                                        description="the lead's share (default: 1 less the co-owners' shares); with "
                                                    "the co-owners' it adds up to 1")
 
@@ -58,18 +64,18 @@ class TaskCreate(BaseModel):
 class TaskCorrection(BaseModel):
     """What an administrator mistypes when assigning a task; fields left out keep their value."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.TASK_CORRECTION))
     title: str | None = Field(default=None, min_length=1, max_length=200)
-    intensity: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=2)
-    difficulty: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=2)
-    quantity: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=2)
+    intensity: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=2, json_schema_extra=CENTS)
+    difficulty: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=2, json_schema_extra=CENTS)
+    quantity: Decimal | None = Field(default=None, gt=0, le=1000, decimal_places=2, json_schema_extra=CENTS)
     due_on: date | None = None
     supervised: bool | None = None
     reason: str | None = Field(default=None, max_length=500, description="why: required when a value changes")
 
 
 class ProgressIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.PROGRESS_IN))
     kind: Literal["progress", "rectification"] = "progress"
     progress: Decimal = Field(ge=0, le=100)
     note: str = Field(min_length=1, max_length=5_000)
@@ -78,7 +84,7 @@ class ProgressIn(BaseModel):
 
 
 class ConfirmIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.CONFIRM_IN))
     completed_on: date | None = Field(default=None, description="the day the task was done (default: today)")
     note: str | None = Field(default=None, min_length=1, max_length=5_000)
 
@@ -94,7 +100,7 @@ class TaskUpdateRead(BaseModel):
 
 
 class TaskRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra=ex.of(ex.TASK))
     id: uuid.UUID
     person_id: uuid.UUID
     unit_id: uuid.UUID

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from records import examples as ex
 from records import scope
 from records.changes import history
 from records.errors import InvalidReference
@@ -27,20 +28,23 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 class WorkLogCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.WORK_LOG_CREATE))
     person_id: uuid.UUID
-    week: str = Field(pattern=r"^\d{4}-W\d{2}$", examples=["2025-W03"], description="ISO week")
+    week: str = Field(pattern=r"^\d{4}-W\d{2}$", examples=["2025-W03"],
+                      description="ISO week (not one to come), e.g. 2025-W03",
+                      json_schema_extra={"pattern": r"^20[0-9]{2}-W(0[1-9]|[1-4][0-9]|5[0-3])$"})
     content: str = Field(min_length=1, max_length=20_000)
 
 
 class WorkLogUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.WORK_LOG_UPDATE))
     content: str = Field(min_length=1, max_length=20_000)
     reason: str | None = Field(default=None, max_length=500,
                                description="why the record is changed: required when the content changes")
 
 
 class WorkLogRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.WORK_LOG))
     id: uuid.UUID
     person_id: uuid.UUID
     unit_id: uuid.UUID

@@ -15,6 +15,7 @@ from scoring.procedure.clock import TodayDep
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
 from shared.pagination import PageDep
+from shared.periods import PERIOD_SCHEMA
 from shared.touched import disclose
 
 router = APIRouter(prefix="/api/v1/scoring/regions/{region_id}/bulletins", tags=["bulletins"])
@@ -31,6 +32,9 @@ ISSUED: Responses = {409: {"description": "the bulletin is issued and kept as is
                      "criticisms")
 async def draft(region_id: uuid.UUID, body: DraftIn, session: SessionDep, scope: ScopeDep,
                 request: Request, today: TodayDep) -> BulletinRead:
+    """Drafts the region's bulletin (考核通报) of a period from the data: progress and ranking, commendations,
+    criticisms. Returns the draft, with its lines. 404 `region_not_found`; 422 `invalid_period`.
+    """
     return await service.draft_bulletin(session, request.app.state.neighbours, region_id, body, scope, today)
 
 
@@ -39,8 +43,12 @@ async def draft(region_id: uuid.UUID, body: DraftIn, session: SessionDep, scope:
             summary="The region's bulletins: drafts first, then the issued ones, newest first")
 async def listing(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, page: PageDep,
                   state: Annotated[Literal["draft", "issued"] | None, Query()] = None,
-                  period: Annotated[str | None, Query(max_length=7, examples=["2025Q1"])] = None,
+                  period: Annotated[str | None, Query(max_length=7, json_schema_extra=PERIOD_SCHEMA,
+                                                      examples=["2025Q1"])] = None,
                   ) -> BulletinPage:
+    """The region's bulletins, drafts first, then the issued ones, newest first; filtered by state or period; a page
+    of the shared form (`limit`/`after`, `next`). 404 `region_not_found`.
+    """
     return await service.list_bulletins(session, region_id, scope, page, state=state, period=period)
 
 
@@ -49,6 +57,7 @@ async def listing(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, pa
                                   "description": "the bulletin as a Word document"}},
             summary="A bulletin as a Word document (.docx) in Chinese, for Word and WPS")
 async def docx(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> Response:
+    """The bulletin as a Word document (.docx) in Chinese, for Word and WPS. 404 `bulletin_not_found`."""
     bulletin = await service.read_bulletin(session, region_id, bulletin_id, scope)
     name = f"bulletin-{bulletin.year}-{bulletin.number}" if bulletin.number else f"bulletin-draft-{bulletin_id}"
     disclose("export", 1, region_id=region_id, bulletin_id=bulletin_id)
@@ -59,6 +68,9 @@ async def docx(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep
 @router.get("/{bulletin_id}", response_model=BulletinRead, responses=ONE,
             summary="A bulletin: its lines (those removed listed apart, with why)")
 async def one(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> BulletinRead:
+    """A bulletin with its lines; the lines removed from a draft are listed apart, each with why. 404
+    `bulletin_not_found`.
+    """
     return await service.read_bulletin(session, region_id, bulletin_id, scope)
 
 
@@ -69,10 +81,16 @@ async def one(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep,
               summary="Edit a draft: its preface; remove lines, each with a reason (kept)")
 async def edit(region_id: uuid.UUID, bulletin_id: uuid.UUID, body: EditIn, session: SessionDep,
                scope: ScopeDep) -> BulletinRead:
+    """Edits a draft bulletin: its preface, and lines removed, each with a reason (kept). Returns the bulletin.
+    404 `bulletin_not_found`; 409 `bulletin_issued` once issued.
+    """
     return await service.edit_draft(session, region_id, bulletin_id, body, scope)
 
 
 @router.post("/{bulletin_id}/issue", response_model=BulletinRead, responses={**ONE, **ISSUED},
              summary="Issue a draft: numbered 第N期 of the region's year of issue, and kept unchanged")
 async def issue(region_id: uuid.UUID, bulletin_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> BulletinRead:
+    """Issues a draft: it is numbered 第N期 of the region's year of issue and never changes again. Returns the
+    issued bulletin. 404 `bulletin_not_found`; 409 `bulletin_issued` when issued already.
+    """
     return await service.issue_bulletin(session, region_id, bulletin_id, scope)

@@ -27,13 +27,17 @@ from scoring.periods import parsed
 from scoring.scope import Scope
 from shared.business_time import business_day
 from shared.labels import label_of
+from shared.openapi import page_examples
 from shared.pagination import KeyColumn, Page, PageQuery
+from shared.periods import PERIOD_SCHEMA
 from shared.touched import touch
 
 
 class DraftIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    period: str = Field(max_length=7, description="the period reported on: a quarter 2025Q1, a year 2025, …",
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"period": "2025Q2"}]})
+    period: str = Field(max_length=7, json_schema_extra=PERIOD_SCHEMA,
+                        description="the period reported on: a quarter 2025Q1, a year 2025, …",
                         examples=["2025Q1"])
     preface: str | None = Field(default=None, min_length=1, max_length=5000)
 
@@ -45,7 +49,8 @@ class RemoveIn(BaseModel):
 
 
 class EditIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"remove": [{"key": "de", "reason": "录入有误，更正"}]}]})
     preface: str | None = Field(default=None, min_length=1, max_length=5000,
                                 description="the opening text; left out: unchanged")
     remove: list[RemoveIn] = Field(default_factory=list, max_length=500,
@@ -61,6 +66,18 @@ class Removed(BaseModel):
 
 
 class BulletinSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+         "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
+         "period": "2025Q2",
+         "state": "issued",
+         "year": 2025,
+         "number": 1,
+         "title": "关于2025年第二季度平时考核结果的通报",
+         "created_at": "2025-07-01T09:30:00Z",
+         "created_by": "admin",
+         "issued_at": "2025-07-01T09:30:00Z",
+         "issued_by": "admin"}]})
     id: uuid.UUID
     region_id: uuid.UUID
     period: str
@@ -78,8 +95,55 @@ class BulletinSummary(BaseModel):
 class BulletinPage(Page[BulletinSummary]):
     """A region's bulletins: drafts first, then the issued ones, newest first."""
 
+    model_config = ConfigDict(json_schema_extra=page_examples(BulletinSummary))
+
 
 class BulletinRead(BulletinSummary):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+         "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
+         "period": "2025Q2",
+         "state": "draft",
+         "year": 2025,
+         "number": 1,
+         "title": "关于2025年第二季度平时考核结果的通报",
+         "created_at": "2025-07-01T09:30:00Z",
+         "created_by": "admin",
+         "issued_at": "2025-07-01T09:30:00Z",
+         "issued_by": "admin",
+         "preface": "根据县委考核办安排",
+         "region_name": "演示县",
+         "ranking_rule": "score",
+         "units": [{"key": "de",
+                    "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                    "unit_name": "夏村镇",
+                    "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                    "scheme_name": "夏村镇机关干部",
+                    "review_state": "approved",
+                    "closed_at": "2025-07-01T09:30:00Z",
+                    "close_version": 1,
+                    "published_at": "2025-07-01T09:30:00Z",
+                    "people": 1,
+                    "mean_score": "86.50",
+                    "good_share": "0.3",
+                    "rank": 1,
+                    "late": "not_published"}],
+         "commendations": [{"key": "de",
+                            "kind": "four_good",
+                            "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                            "unit_name": "夏村镇",
+                            "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                            "name": "夏村镇",
+                            "text": "夏村镇2025年第二季度考核结果"}],
+         "criticisms": [{"key": "de",
+                         "kind": "four_good",
+                         "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                         "unit_name": "夏村镇",
+                         "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                         "name": "夏村镇",
+                         "text": "夏村镇2025年第二季度考核结果"}],
+         "removed": [{"key": "de", "reason": "录入有误，更正", "by": "admin", "at": "2025-07-01T09:30:00Z",
+                      "line": {}}]}]})
     preface: str | None
     region_name: str
     ranking_rule: str = Field(description="how units are ranked")

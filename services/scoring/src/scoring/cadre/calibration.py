@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,6 +86,38 @@ class SameGrade(BaseModel):
 
 
 class Calibration(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
+         "period": "2025Q2",
+         "region_mean": "86.50",
+         "units": [{"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                    "scheme_name": "夏村镇机关干部",
+                    "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                    "unit_name": "夏村镇",
+                    "overall": {"raters": 1,
+                                "marks": 1,
+                                "mean": "86.50",
+                                "stddev": "2",
+                                "min": "86.50",
+                                "max": "86.50",
+                                "identical_share": "0.3",
+                                "from_region_mean": "86.50"},
+                    "groups": [{"raters": 1,
+                                "marks": 1,
+                                "mean": "86.50",
+                                "stddev": "2",
+                                "min": "86.50",
+                                "max": "86.50",
+                                "identical_share": "0.3",
+                                "from_region_mean": "86.50",
+                                "rater_group": "leadership"}],
+                    "left_out": [{"rater_group": "leadership", "fewer_than": 1}]}],
+         "same_grade_units": [{"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                               "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
+                               "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                               "unit_name": "夏村镇",
+                               "people": 1,
+                               "grade": "good"}]}]})
     region_id: uuid.UUID
     period: str
     region_mean: str | None = Field(description="the mean of every mark of the groups shown")
@@ -208,6 +240,10 @@ async def calibration(session: AsyncSession, region_id: uuid.UUID, period: Perio
                        422: {"description": "not a period (path.period)"}})
 async def read_calibration(region_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                            request: Request) -> Calibration:
+    """Calibration across the region's units for a period: per unit and rater group, the spread of marks and
+    the distance from the region's mean; groups smaller than the anonymity threshold are left out, and units
+    where everyone got one grade are flagged. 404 `region_not_found`; 422 `invalid_period`.
+    """
     touch(region_id=region_id)
     if not scope.caller.administers_region(region_id):
         raise NotFound(f"no region {region_id}", code="region_not_found")

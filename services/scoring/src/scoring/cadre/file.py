@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +35,7 @@ from scoring.results.schemas import ObjectionRead
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, UpstreamUnavailable
+from shared.openapi import examples_of, page_examples
 from shared.pagination import Page, PageDep, every_item
 from shared.periods import parse_period
 from shared.service_auth import SYSTEM_CALLER, Caller
@@ -71,11 +72,19 @@ class FileItem(BaseModel):
 
 
 class FileObjection(ObjectionRead):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {**examples_of(ObjectionRead)[0], "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596", "period": "2025Q2"}]})
     scheme_id: uuid.UUID
     period: str
 
 
 class FileReadOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+         "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+         "reason": "录入有误，更正",
+         "read_at": "2025-07-01T09:30:00Z",
+         "read_by": "admin"}]})
     id: uuid.UUID
     person_id: uuid.UUID
     reason: str
@@ -86,8 +95,69 @@ class FileReadOut(BaseModel):
 class FileReadPage(Page[FileReadOut]):
     """Reads of a person's file, newest first."""
 
+    model_config = ConfigDict(json_schema_extra=page_examples(FileReadOut))
+
 
 class PersonFile(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+         "staff_no": "X-001",
+         "name": "王芳",
+         "history": [{}],
+         "periods": [{"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                      "scheme_name": "夏村镇机关干部",
+                      "period": "2025Q2",
+                      "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
+                      "version": 1,
+                      "published_at": "2025-07-01T09:30:00Z",
+                      "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                      "score": "86.50",
+                      "rank": 1,
+                      "grade": "good"}],
+         "adjustments": [{"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+                          "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                          "period": "2025Q2",
+                          "item": "honour",
+                          "name": "夏村镇",
+                          "direction": "bonus",
+                          "points": "2",
+                          "note": "已核实",
+                          "created_at": "2025-07-01T09:30:00Z"}],
+         "negative_events": [{"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+                              "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                              "period": "2025Q2",
+                              "item": "honour",
+                              "name": "夏村镇",
+                              "direction": "bonus",
+                              "points": "2",
+                              "note": "已核实",
+                              "created_at": "2025-07-01T09:30:00Z"}],
+         "objections": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                         "staff_no": "X-001",
+                         "name": "王芳",
+                         "unit_name": "夏村镇",
+                         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+                         "section_name": "党政办",
+                         "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+                         "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
+                         "reason": "录入有误，更正",
+                         "status": "pending",
+                         "created_at": "2025-07-01T09:30:00Z",
+                         "created_by": "admin",
+                         "reviewed_at": "2025-07-01T09:30:00Z",
+                         "reviewed_by": "admin",
+                         "decision": "upheld",
+                         "decision_reason": "复核无误",
+                         "new_close_id": "4c415531-7e78-5c85-8162-60066d3902c1",
+                         "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                         "period": "2025Q2"}],
+         "honours": [{}],
+         "tasks": [{}],
+         "read": {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+                  "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                  "reason": "录入有误，更正",
+                  "read_at": "2025-07-01T09:30:00Z",
+                  "read_by": "admin"}}]})
     person_id: uuid.UUID
     staff_no: str
     name: str
@@ -223,6 +293,10 @@ def checked_reason(reason: str) -> str:
                     "and placement of a person; the read is recorded with its reason")
 async def read_file(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
                     reason: ReasonQuery, today: TodayDep) -> PersonFile:
+    """A cadre's file (干部成长档案): every published result, bonus and deduction item, negative-list event,
+    objection, honour, task and placement of a person, period by period. The read is recorded with the
+    reason given (`reason`), and the person can see who read it. 404 for a person the caller may not see.
+    """
     found = await person_file(session, request.app.state.neighbours, scope.caller, person_id, checked_reason(reason),
                               today)
     disclose("read", len(found.periods), person_id=person_id)
@@ -235,6 +309,9 @@ async def read_file(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, 
                        404: {"description": "no such person the caller may see the reads of"}})
 async def file_reads(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
                      page: PageDep) -> FileReadPage:
+    """Who read a person's file, when and why, newest first; a person sees the reads of their own file; a page of the
+    shared form (`limit`/`after`, `next`). 404 for a person the caller may not see.
+    """
     await person_for(request.app.state.neighbours, scope.caller, person_id, officers_only=False)
     reads, last = await page.fetch(session, select(FileRead).where(FileRead.person_id == person_id),
                                    [FileRead.read_at, FileRead.id], lambda r: (r.read_at, r.id), descending=True,

@@ -76,6 +76,9 @@ def file_book(found: PersonFile) -> Any:
             summary="A cadre's file as an XLSX document for a promotion vetting; the read is recorded with its reason")
 async def read_file_xlsx(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
                          reason: ReasonQuery, today: TodayDep) -> Response:
+    """The cadre's file as an XLSX workbook, for a promotion vetting (干部考察); the read is recorded with its
+    reason. 404 for a person the caller may not see.
+    """
     found = await person_file(session, request.app.state.neighbours, scope.caller, person_id, checked_reason(reason),
                               today)
     disclose("export", len(found.periods), person_id=person_id)

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,6 +56,20 @@ class ListRow(BaseModel):
 
 
 class ActionList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
+         "year": 2025,
+         "list_name": "excellent",
+         "rows": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                   "staff_no": "X-001",
+                   "name": "王芳",
+                   "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                   "unit_name": "夏村镇",
+                   "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                   "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
+                   "score": "86.50",
+                   "grade": "good",
+                   "why": ["录入有误"]}]}]})
     region_id: uuid.UUID
     year: int
     list_name: str
@@ -117,6 +131,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such regi
             responses={**XLSX_RESPONSES, **NOT_FOUND}, summary="A list the department acts on, as XLSX")
 async def list_xlsx(region_id: uuid.UUID, year: YearPath, list_name: ListPath, session: SessionDep, scope: ScopeDep,
                     request: Request) -> Response:
+    """The same list as an XLSX workbook. 404 `region_not_found`; 422 for an unknown list name."""
     found = await _checked(request, scope, session, region_id, year, list_name)
     title = f"{year}年度{label('action_list', list_name, ZH)}"
     book = workbook()
@@ -133,6 +148,10 @@ async def list_xlsx(region_id: uuid.UUID, year: YearPath, list_name: ListPath, s
                     "and why, excellent; with names and units")
 async def list_json(region_id: uuid.UUID, year: YearPath, list_name: ListPath, session: SessionDep, scope: ScopeDep,
                     request: Request) -> ActionList:
+    """A list the organisation department acts on for a year (excellent, four quarters of 好, reminder talks and
+    notices, no annual bonus and why), with names and units. 404 `region_not_found`; 422 for an unknown list
+    name.
+    """
     found = await _checked(request, scope, session, region_id, year, list_name)
     disclose("read", len(found.rows), region_id=region_id, year=year, list_name=list_name)
     return found

@@ -27,6 +27,9 @@ VOIDED: dict[int | str, dict[str, Any]] = {409: {"description": "already voided"
              summary="Void a bonus or deduction item with a reason: kept, flagged, left out of every close")
 async def void_adjustment(adjustment_id: uuid.UUID, body: VoidIn, session: SessionDep,
                           scope: ScopeDep) -> AdjustmentRead:
+    """Voids a bonus or deduction item with a reason: it stays, flagged by `voided_at`, and no later close
+    counts it. Returns the voided item. 404 `adjustment_not_found`; 409 `already_voided`.
+    """
     return AdjustmentRead.model_validate(await service.void_adjustment(session, adjustment_id, body.reason, scope))
 
 
@@ -34,12 +37,19 @@ async def void_adjustment(adjustment_id: uuid.UUID, body: VoidIn, session: Sessi
               summary="Amend a bonus or deduction item with a reason (the old values kept in the changes)")
 async def amend_adjustment(adjustment_id: uuid.UUID, body: AdjustmentUpdate, session: SessionDep,
                            scope: ScopeDep) -> AdjustmentRead:
+    """Changes the item, points, evidence or approver of a bonus or deduction item; the reason and the old
+    values are kept in the period's changes. Returns the item as amended. 404 `adjustment_not_found`; 409
+    `already_voided`; 422 when the points break the item's or the period's caps.
+    """
     return AdjustmentRead.model_validate(await service.amend_adjustment(session, adjustment_id, body, scope))
 
 
 @router.post("/negative-events/{event_id}/void", response_model=NegativeEventRead, responses=VOIDED,
              summary="Void a negative-list event with a reason: kept, flagged, left out of every close")
 async def void_event(event_id: uuid.UUID, body: VoidIn, session: SessionDep, scope: ScopeDep) -> NegativeEventRead:
+    """Voids a negative-list event with a reason: it stays, flagged, and no later close counts it. Returns the
+    voided event. 404 `negative_event_not_found`; 409 `already_voided`.
+    """
     return NegativeEventRead.model_validate(await service.void_event(session, event_id, body.reason, scope))
 
 
@@ -47,6 +57,9 @@ async def void_event(event_id: uuid.UUID, body: VoidIn, session: SessionDep, sco
               summary="Amend a negative-list event's item or note with a reason (the old values kept in the changes)")
 async def amend_event(event_id: uuid.UUID, body: NegativeEventUpdate, session: SessionDep,
                       scope: ScopeDep) -> NegativeEventRead:
+    """Changes a negative-list event's item or note; the reason and the old values are kept in the period's
+    changes. Returns the event as amended. 404 `negative_event_not_found`; 409 `already_voided`.
+    """
     return NegativeEventRead.model_validate(await service.amend_event(session, event_id, body, scope))
 
 
@@ -56,6 +69,9 @@ async def amend_event(event_id: uuid.UUID, body: NegativeEventUpdate, session: S
 async def void_mark(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.UUID,
                     indicator: Annotated[str, Path(min_length=1, max_length=32)], body: VoidIn, session: SessionDep,
                     scope: ScopeDep, request: Request) -> ChangeRead:
+    """Takes a hand-given mark away with a reason; its value is kept in the period's changes. Returns the
+    change. 404 `mark_not_found`; 409 `already_voided`.
+    """
     change = await service.void_mark(session, scheme_id, period, person_id, indicator, body.reason, scope)
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), period.code,
                     scope.caller, [change])

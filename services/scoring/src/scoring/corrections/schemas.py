@@ -9,20 +9,23 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scoring.results.schemas import NamedRow
 from shared.labels import label_of
+from shared.openapi import given, page_examples
 from shared.pagination import Page
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000, description="why: kept in the period's changes")]
 
 
 class VoidIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "录入有误，更正"}]})
     reason: Reason
 
 
 class AdjustmentUpdate(BaseModel):
     """What changes of a bonus or deduction item; the rest stays."""
-
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        **given("item", "points", "evidence", "approved_by"), "examples": [
+            {"points": "1.5", "reason": "录入有误，更正"}]})
     item: str | None = Field(default=None, min_length=1, max_length=64)
     points: Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2)] | None = Field(
         default=None, description="positive; the catalogue item says whether it adds or takes off")
@@ -38,7 +41,8 @@ class AdjustmentUpdate(BaseModel):
 
 
 class NegativeEventUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={**given("item", "note"), "examples": [
+        {"note": "县纪委通报〔2025〕3号", "reason": "录入有误，更正"}]})
     item: str | None = Field(default=None, min_length=1, max_length=64)
     note: str | None = Field(default=None, min_length=1, max_length=2000)
     reason: Reason
@@ -52,8 +56,22 @@ class NegativeEventUpdate(BaseModel):
 
 class ChangeRead(NamedRow):
     """A correction; person_id (and the names) is the person the item, event or mark is about."""
-
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+         "staff_no": "X-001",
+         "name": "王芳",
+         "unit_name": "夏村镇",
+         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+         "section_name": "党政办",
+         "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+         "kind": "adjustment",
+         "action": "add",
+         "object_id": "cb4162a5-2f5c-5ea6-a612-2a8f425c3142",
+         "old": {},
+         "new": {},
+         "reason": "录入有误，更正",
+         "changed_at": "2025-07-01T09:30:00Z",
+         "changed_by": "admin"}]})
     id: uuid.UUID
     kind: Literal["adjustment", "negative_event", "mark"]
     kind_label: ClassVar[Any] = label_of("change_kind", "kind")
@@ -70,4 +88,5 @@ class ChangeRead(NamedRow):
 class ChangePage(Page[ChangeRead]):
     """Corrections of a period's inputs, oldest first."""
 
+    model_config = ConfigDict(json_schema_extra=page_examples(ChangeRead, total=1))
     total: int

@@ -19,7 +19,13 @@ from scoring.errors import SchemeInvalid
 router = APIRouter(prefix="/api/v1/scoring", tags=["previews"])
 
 class TreeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"indicators": [{"code": "de", "name": "德", "weight": "0.3"},
+                        {"code": "ji",
+                         "name": "绩",
+                         "weight": "0.7",
+                         "children": [{"code": "ji1", "name": "重点任务", "weight": "0.6"},
+                                      {"code": "ji2", "name": "日常工作", "weight": "0.4"}]}]}]})
     indicators: list[IndicatorIn] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
@@ -30,6 +36,8 @@ class TreeIn(BaseModel):
 
 
 class TreeRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"valid": False, "leaves": [{"de": "leave"}]}]})
     valid: bool
     leaves: list[dict[str, str]]
 
@@ -37,6 +45,9 @@ class TreeRead(BaseModel):
 @router.post("/schemes/indicators/check", response_model=TreeRead,
              summary="Check an indicator tree: weights add up to 100% at every node")
 async def check_tree(body: TreeIn) -> TreeRead:
+    """Checks an indicator tree without storing it: at every node the children's weights must add up to 100%.
+    Returns whether it is valid, its leaves and any problems.
+    """
     indicators = to_tree(body.indicators)
     try:
         tree.validate(indicators)
@@ -57,7 +68,15 @@ class CandidateIn(BaseModel):
 
 
 class GradePreviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"rule": {"order": ["score", "score"],
+                  "caps": [{"grade": "good", "max_share": "0.3"}],
+                  "default": "fairly_good",
+                  "rounding": "floor",
+                  "tie_at_cap": "exclude",
+                  "tie_keys": ["tie_key"],
+                  "compare_within": ["unit"]},
+         "candidates": [{"person_id": "person_id", "score": "86.5", "tie_values": {"de": "2"}, "veto": False}]}]})
     rule: RuleIn = Field(default_factory=RuleIn)
     candidates: list[CandidateIn] = Field(min_length=1, max_length=20_000)
 
@@ -70,6 +89,10 @@ class GradeOut(BaseModel):
 
 
 class GradePreviewOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"slots": {"de": 1},
+         "ties_at_caps": [{}],
+         "results": [{"person_id": "person_id", "grade": "good", "rank": 1, "reasons": ["录入有误，更正"]}]}]})
     slots: dict[str, int]
     ties_at_caps: list[dict[str, object]]
     results: list[GradeOut]
@@ -78,6 +101,10 @@ class GradePreviewOut(BaseModel):
 @router.post("/grades/preview", response_model=GradePreviewOut,
              summary="Grade a group under a rule: shares as caps, rounding and ties as stated")
 async def preview_grades(body: GradePreviewIn) -> GradePreviewOut:
+    """Grades a group of candidates under a grade rule without storing anything: shares as caps, rounding, ties
+    at a cap and vetoes applied as the rule states. Returns each candidate's grade, rank and reasons, and
+    the slots of each grade. 422 for a rule that cannot be applied.
+    """
     rule = to_rule(body.rule)
     known = set(body.rule.order)
     for index, candidate in enumerate(body.candidates):

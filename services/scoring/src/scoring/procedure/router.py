@@ -31,6 +31,9 @@ BASE = "/schemes/{scheme_id}/periods/{period}/procedure"
                     "hold, and each stage's history")
 async def read_procedure(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                          today: TodayDep) -> ProcedureRead:
+    """The period's procedure (考核程序): each stage with its state, dates, who may move it on, its conditions and
+    whether they hold, and its history. 404 `scheme_not_found`; 422 `invalid_period`.
+    """
     scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
     return await service.view(session, scheme, period.code, scope, today)
 
@@ -43,6 +46,10 @@ async def read_procedure(scheme_id: uuid.UUID, period: PeriodDep, session: Sessi
                                              "objections_pending, ...), or the procedure is finished"}})
 async def advance(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                   today: TodayDep, request: Request, body: MoveIn | None = None) -> ProcedureRead:
+    """Starts the procedure, or moves it on to the next stage once the current stage's conditions hold; a move
+    recorded after the day it took effect gives that day (`on`) and why. Returns the procedure. 404
+    `scheme_not_found`; 409 when a condition does not hold.
+    """
     scheme = await scheme_or_404(session, scheme_id, scope)
     moved = await service.advance(session, scheme, period.code, scope, today, body or MoveIn())
     await events.procedure_moved(session, request.app.state.neighbours, scheme, moved, back=False)
@@ -54,6 +61,9 @@ async def advance(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, 
                      "day it took effect (on)")
 async def back(scheme_id: uuid.UUID, period: PeriodDep, body: BackIn, session: SessionDep, scope: ScopeDep,
                today: TodayDep, request: Request) -> ProcedureRead:
+    """Moves the procedure back one stage with a reason (never once final), as of today or of the day it took
+    effect (`on`). Returns the procedure. 404 `scheme_not_found`; 409 at the first stage or once final.
+    """
     scheme = await scheme_or_404(session, scheme_id, scope)
     moved = await service.back(session, scheme, period.code, scope, today, body)
     await events.procedure_moved(session, request.app.state.neighbours, scheme, moved, back=True)
@@ -64,6 +74,9 @@ async def back(scheme_id: uuid.UUID, period: PeriodDep, body: BackIn, session: S
             summary="The draft as made public (公示): name, unit and proposed grade, for everyone in the unit's scope")
 async def read_publicity(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                          today: TodayDep, request: Request) -> PublicityRead:
+    """The draft result as made public (公示) during the publicity stage: name, unit and proposed grade, for
+    everyone in the unit's scope. 404 `scheme_not_found`, or while nothing is in publicity.
+    """
     scheme = await service.scheme_any(session, scheme_id)
     if scheme is None:
         raise NotFound(f"no publicity of {period.code} under scheme {scheme_id}", code="result_not_found")
@@ -74,6 +87,10 @@ async def read_publicity(scheme_id: uuid.UUID, period: PeriodDep, session: Sessi
             summary="A year's working days: weekdays off and weekend days worked, each with its source, and the "
                     "province's overrides")
 async def read_calendar(year: Year, session: SessionDep) -> CalendarRead:
+    """The working-day calendar of a year (工作日历) the procedure's deadlines are counted in: the official
+    arrangement's weekdays off and weekend working days, and the province's overrides, each with its source.
+    Returns the calendar; `covered` says whether the official arrangement covers the year.
+    """
     return await days.read_year(session, year)
 
 
@@ -81,4 +98,8 @@ async def read_calendar(year: Year, session: SessionDep) -> CalendarRead:
             summary="Replace a year's working-day overrides (a year the official arrangement does not cover, or a "
                     "day it has wrong): province administrators")
 async def put_calendar(year: Year, body: list[CalendarDayIn], session: SessionDep, scope: ScopeDep) -> CalendarRead:
+    """Replaces the province's overrides of a year's calendar, day by day (a year the official arrangement does
+    not yet cover, or a day it has wrong). Returns the calendar as it now is. 422 for a day outside the year
+    or one given twice.
+    """
     return await days.replace_year(session, year, body, scope)

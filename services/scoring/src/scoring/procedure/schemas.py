@@ -10,7 +10,8 @@ from shared.labels import label_of
 
 
 class CalendarDayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"date": "2025-06-30", "workday": False, "note": "已核实"}]})
     date: date
     workday: bool
     note: str = Field(default="", max_length=200)
@@ -25,6 +26,14 @@ class CalendarDayRead(BaseModel):
 
 
 class CalendarRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"year": 2025,
+         "workdays": 1,
+         "covered": False,
+         "fallback": False,
+         "days_off_on_weekdays": [{"date": "2025-06-30", "workday": False, "source": "hand", "note": "已核实"}],
+         "working_weekends": [{"date": "2025-06-30", "workday": False, "source": "hand", "note": "已核实"}],
+         "overrides": [{"date": "2025-06-30", "workday": False, "source": "hand", "note": "已核实"}]}]})
     year: int
     workdays: int
     covered: bool = Field(description="the official arrangement covers the year")
@@ -89,6 +98,48 @@ class WindowRead(BaseModel):
 
 
 class ProcedureRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+         "period": "2025Q2",
+         "today": "2025-06-30",
+         "started": False,
+         "finished": False,
+         "current": "ballots",
+         "stages": [{"index": 1,
+                     "code": "ballots",
+                     "name": "民主测评",
+                     "produces": "ballots",
+                     "actor": "unit_admin",
+                     "state": "current",
+                     "opens": "2025-06-30",
+                     "closes": "2025-06-30",
+                     "working_days": 1,
+                     "may_act": False,
+                     "conditions": [{"code": "all_ballots",
+                                     "holds": False,
+                                     "detail": "38 of 42 ballots in"}]}],
+         "window": {"opened_on": "2025-06-30",
+                    "starts_on": "2025-06-30",
+                    "ends_on": "2025-06-30",
+                    "working_days": 1,
+                    "open": False,
+                    "fallback_years": [1]},
+         "draft_close_id": "85b8c3fa-bf3c-5d46-bb07-c15d977140b3",
+         "final_close_id": "323bc841-f77c-5c83-ba11-50253d484a34",
+         "history": [{"stage": 1,
+                      "code": "de",
+                      "opened_at": "2025-07-01T09:30:00Z",
+                      "opened_on": "2025-06-30",
+                      "opened_by": "admin",
+                      "closed_at": "2025-07-01T09:30:00Z",
+                      "closed_on": "2025-06-30",
+                      "closed_by": "admin",
+                      "moved_back": False,
+                      "reason": "录入有误，更正",
+                      "missing_ballots": 1,
+                      "opened_recorded_on": "2025-06-30",
+                      "closed_recorded_on": "2025-06-30",
+                      "late_reason": "外出培训"}]}]})
     scheme_id: uuid.UUID
     period: str
     today: date
@@ -108,14 +159,16 @@ ON = ("the day the move took effect, when it is recorded afterwards (a stage run
 
 
 class MoveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"on": "2025-07-03", "reason": "民主测评因防汛推迟，补记"}]})
     on: date | None = Field(default=None, description=ON + "; needs a reason")
     reason: str | None = Field(default=None, min_length=2, max_length=2000,
                                description="why the move is recorded after the day it took effect (with on only)")
 
 
 class BackIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "录入有误，更正"}]})
     reason: str = Field(min_length=2, max_length=2000)
     on: date | None = Field(default=None, description=ON)
 
@@ -129,6 +182,21 @@ class PublicRow(BaseModel):
 
 
 class PublicityRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+         "period": "2025Q2",
+         "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
+         "version": 1,
+         "window": {"opened_on": "2025-06-30",
+                    "starts_on": "2025-06-30",
+                    "ends_on": "2025-06-30",
+                    "working_days": 1,
+                    "open": False,
+                    "fallback_years": [1]},
+         "items": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                    "name": "夏村镇",
+                    "unit": "夏村镇",
+                    "grade": "good"}]}]})
     scheme_id: uuid.UUID
     period: str
     close_id: uuid.UUID

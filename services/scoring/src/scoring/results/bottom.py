@@ -15,7 +15,7 @@ import uuid
 from fractions import Fraction
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,6 +65,27 @@ class BottomGroup(BaseModel):
 
 
 class BottomRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+         "period": "2025Q2",
+         "months_running": 1,
+         "months": [{"period": "2025Q2", "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82", "version": 1}],
+         "groups": [{"name": "夏村镇",
+                     "staff_category": "staff",
+                     "last": 1,
+                     "people": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                                 "staff_no": "X-001",
+                                 "name": "王芳",
+                                 "unit_name": "夏村镇",
+                                 "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+                                 "section_name": "党政办",
+                                 "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                                 "months_running": 1,
+                                 "months": [{"period": "2025Q2",
+                                             "rank": 1,
+                                             "of": 1,
+                                             "score": "86.50",
+                                             "at_bottom": False}]}]}]}]})
     scheme_id: uuid.UUID
     period: str
     months_running: int

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,6 +55,82 @@ class MyResult(BaseModel):
 
 
 class MyResults(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+         "schemes": [{"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+                      "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
+                      "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                      "group": "leadership",
+                      "lead_unit_id": "5cdc51ff-4a62-5cfd-91e4-442409a9bf85",
+                      "staff_category": "staff",
+                      "name": "夏村镇",
+                      "created_at": "2025-07-01T09:30:00Z",
+                      "created_by": "admin",
+                      "version": 1,
+                      "version_created_at": "2025-07-01T09:30:00Z",
+                      "definition": {},
+                      "state": "approved",
+                      "state_at": "2025-07-01T09:30:00Z"}],
+         "results": [{"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                      "scheme_name": "夏村镇机关干部",
+                      "period": "2025Q2",
+                      "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
+                      "version": 1,
+                      "published_at": "2025-07-01T09:30:00Z",
+                      "score": "86.50",
+                      "rank": 1,
+                      "grade": "good",
+                      "explanation": {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                                      "staff_no": "X-001",
+                                      "name": "王芳",
+                                      "unit_name": "夏村镇",
+                                      "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+                                      "section_name": "党政办",
+                                      "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
+                                      "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                                      "period": "2025Q2",
+                                      "version": 1,
+                                      "scheme_version": 1,
+                                      "published": False,
+                                      "score": "86.50",
+                                      "rank": 1,
+                                      "grade": "good",
+                                      "detail": {},
+                                      "sentences": ["sentence"]},
+                      "objections": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                                      "staff_no": "X-001",
+                                      "name": "王芳",
+                                      "unit_name": "夏村镇",
+                                      "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+                                      "section_name": "党政办",
+                                      "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+                                      "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
+                                      "reason": "录入有误，更正",
+                                      "status": "pending",
+                                      "created_at": "2025-07-01T09:30:00Z",
+                                      "created_by": "admin",
+                                      "reviewed_at": "2025-07-01T09:30:00Z",
+                                      "reviewed_by": "admin",
+                                      "decision": "upheld",
+                                      "decision_reason": "复核无误",
+                                      "new_close_id": "4c415531-7e78-5c85-8162-60066d3902c1"}]}],
+         "other_objections": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                               "staff_no": "X-001",
+                               "name": "王芳",
+                               "unit_name": "夏村镇",
+                               "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+                               "section_name": "党政办",
+                               "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+                               "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
+                               "reason": "录入有误，更正",
+                               "status": "pending",
+                               "created_at": "2025-07-01T09:30:00Z",
+                               "created_by": "admin",
+                               "reviewed_at": "2025-07-01T09:30:00Z",
+                               "reviewed_by": "admin",
+                               "decision": "upheld",
+                               "decision_reason": "复核无误",
+                               "new_close_id": "4c415531-7e78-5c85-8162-60066d3902c1"}]}]})
     person_id: uuid.UUID
     schemes: list[SchemeRead] = Field(description="the schemes that evaluate the person, as they stand")
     results: list[MyResult] = Field(description="the latest published version of each period, newest period first")

@@ -34,7 +34,7 @@ from scoring.results.year import pay_bonus
 from scoring.scope import ScopeDep, objection_or_404, scheme_or_404
 from shared import change_feed
 from shared.change_feed import UpdatedAfter
-from shared.db import SessionDep
+from shared.db import ReadSessionDep, SessionDep
 from shared.numbers import decimal_str
 from shared.pagination import PageDep
 from shared.touched import disclose
@@ -53,6 +53,12 @@ VersionQuery = Annotated[int | None, Query(ge=1, description="a result version; 
                                               "person and indicator is listed; see the readiness)"}})
 async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep, request: Request,
                 response: Response, background: BackgroundTasks) -> CloseRead:
+    """Closes a period (结账): computes every person's score, rank and grade from the marks, ballots, items and
+    events, and keeps the result as a new version with its input and result digests (the same inputs always
+    give the same result). Returns the version. 404 `scheme_not_found`; 409 `round_open` while a round of
+    the period is open, `inputs_missing` (see readiness), `scheme_not_approved` or `period_kind_not_closed`
+    (a kind of period the scheme does not close); 422 `invalid_period`.
+    """
     scheme = await scheme_or_404(session, scheme_id, scope)
     leftovers = Leftovers()
     background.add_task(leftovers.release)  # after the response is sent
@@ -69,6 +75,10 @@ async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, sc
                     "holds the close back")
 async def readiness(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                     request: Request) -> Readiness:
+    """Before closing: every person and indicator without a mark or value, unit by unit, the open round, and
+    any earlier quarter not yet published, i.e. what holds the close back. 404 `scheme_not_found`; 422
+    `invalid_period`.
+    """
     scheme = await scheme_or_404(session, scheme_id, scope)
     found = await ready.readiness(session, request.app.state.neighbours, scheme, period, scope.caller)
     await name_rows(request.app.state.neighbours, scheme, period.code, scope.caller,
@@ -83,6 +93,10 @@ async def readiness(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep
                        422: {"description": "the period is not a quarter"}})
 async def bottom(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
                  request: Request) -> BottomRead:
+    """The bottom list of a quarter (末位): the people at the bottom of their group in the number of consecutive
+    months the scheme's bottom_rule sets, with their ranks month by month. 404 `scheme_not_found`; 409
+    `no_bottom_rule` for a scheme without one; 422 `invalid_period`.
+    """
     found = await bottom_list(session, request.app.state.neighbours, scheme_id, period, scope)
     disclose("read", sum(len(g.people) for g in found.groups), scheme_id=scheme_id, period=found.period)
     return found
@@ -104,6 +118,12 @@ async def versions(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep,
 async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep, request: Request,
                   page: PageDep, version: VersionQuery = None,
                   updated_after: UpdatedAfter = None) -> ResultPage | ResultChanges:
+    """Scores, ranks and grades of a result version (the latest unless one is named), best first, with the
+    people's names; a unit's staff see their own unit's people; a page of the shared form (`limit`/`after`,
+    `next`). With `updated_after`: the results changed since that cursor, in change order, gone ones as
+    tombstones. 404 `scheme_not_found` or `result_not_found`; 422 `invalid_period`.
+    """
+    # The primary, not the replica: the change feed reads pg_current_snapshot(), which a standby's lag would skew.
     if updated_after is None:
         close_, items, total, last = await service.results_page(session, scheme_id, period, scope, page,
                                                                 version=version)
@@ -124,6 +144,10 @@ async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, 
             summary="Every part of a person's score and grade: components, weights, contributions, caps, rules")
 async def explanation(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.UUID, session: SessionDep,
                       scope: ScopeDep, request: Request, version: VersionQuery = None) -> Explanation:
+    """Every part of a person's score and grade in a result version (计分说明): components, weights, contributions,
+    items, caps and the rules applied, so that it can be checked by hand. 404 `result_not_found` or a person
+    the caller may not see.
+    """
     explained = await service.explain(session, scheme_id, period, person_id, scope, version=version)
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), explained.period,
                     scope.caller, [explained])
@@ -136,6 +160,9 @@ async def explanation(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.U
             summary="Person by person, what changed from one version to another")
 async def compare(close_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
                   request: Request) -> CloseRead:
+    """Person by person, what changed in score and grade from one result version of a scheme's period to
+    another. Returns the first version with its changes. 404 `result_not_found` for either version.
+    """
     compared = await service.compare(session, request.app.state.neighbours, close_id, other_id, scope)
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, compared.scheme_id), compared.period,
                     scope.caller, compared.changes or [])
@@ -147,6 +174,10 @@ async def compare(close_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep,
              summary="Publish a version: one wins, a second or an older one is a 409",
              responses={409: {"description": "this version, or a newer one, is already published"}})
 async def publish_results(close_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request) -> CloseRead:
+    """Publishes a result version: people and their units see their grades from now on. The first publication
+    wins; publishing a second or an older version is a 409 `already_published`. Returns the version as
+    published. 404 `result_not_found`.
+    """
     return await service.publish(session, request.app.state.neighbours, close_id, scope)
 
 
@@ -155,13 +186,18 @@ async def publish_results(close_id: uuid.UUID, session: SessionDep, scope: Scope
                      "draft, during its publicity)")
 async def object_to(close_id: uuid.UUID, body: ObjectionCreate, session: SessionDep,
                     scope: ScopeDep, today: TodayDep, request: Request) -> ObjectionRead:
+    """A person objects (申诉) to their own published result within the scheme's objection window; under a
+    procedure, to the draft during its publicity (公示). Returns the objection. 404 `result_not_found` for a
+    result not the caller's own; 409 `objection_closed` when the window has closed or a newer version was
+    published.
+    """
     return (await named_objections(session, request, scope,
                                    [await service.object_to(session, close_id, body, scope, today=today)]))[0]
 
 
 @router.get("/objections", response_model=ObjectionPage,
             summary="Objections: all of the schemes one manages, or one's own")
-async def list_objections(session: SessionDep, scope: ScopeDep, request: Request, page: PageDep,
+async def list_objections(session: ReadSessionDep, scope: ScopeDep, request: Request, page: PageDep,
                           scheme_id: uuid.UUID | None = None,
                           status: Literal["pending", "accepted", "rejected"] | None = None) -> ObjectionPage:
     """Each with the name of the person whose result it is about (one records call)."""
@@ -172,6 +208,9 @@ async def list_objections(session: SessionDep, scope: ScopeDep, request: Request
 @router.get("/objections/{objection_id}", response_model=ObjectionRead, summary="One objection and its review")
 async def read_objection(objection_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
                          request: Request) -> ObjectionRead:
+    """One objection (申诉) to a published result, with its review when decided. 404 `objection_not_found` for
+    one the caller may not see.
+    """
     objection, _, _ = await objection_or_404(session, objection_id, scope)
     return (await named_objections(session, request, scope, [objection]))[0]
 
@@ -180,6 +219,10 @@ async def read_objection(objection_id: uuid.UUID, session: SessionDep, scope: Sc
              summary="Accept (recompute and publish a new version) or reject, with a reason")
 async def review(objection_id: uuid.UUID, body: ReviewIn, session: SessionDep, scope: ScopeDep,
                  request: Request) -> ObjectionRead:
+    """Decides an objection: accepted, the period is recomputed and a new version published; rejected, with the
+    reason given to the person. Returns the objection as decided. 404 `objection_not_found`; 409
+    `objection_closed` when already decided.
+    """
     reviewed = await service.review(session, request.app.state.neighbours, objection_id, body, scope,
                                     tuning=request.app.state.close_tuning)
     return (await named_objections(session, request, scope, [reviewed]))[0]
@@ -189,6 +232,11 @@ async def review(objection_id: uuid.UUID, body: ReviewIn, session: SessionDep, s
              summary="Pay out a unit's bonus by the published annual results: pooled share, withholding, exclusions")
 async def bonus(scheme_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100)], body: BonusIn,
                 session: SessionDep, scope: ScopeDep, request: Request) -> BonusRead:
+    """Pays out a unit's annual bonus (年度奖金) by the published annual results: a pooled share, coefficients per
+    grade, withholding and exclusions; nothing is stored. Returns each person's share and the totals, with
+    any residue of rounding. 404 `scheme_not_found`; 409 `not_published` before the year's result is
+    published.
+    """
     scheme = await scheme_or_404(session, scheme_id, scope)
     payout = await pay_bonus(session, scheme, year, total=body.total, pool_share=body.pool_share,
                              coefficients=body.coefficients, withholding=body.withholding)
@@ -207,7 +255,7 @@ async def bonus(scheme_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100
 @router.get("/schemes/{scheme_id}/periods/{period}/results.xlsx", response_class=Response,
             responses=XLSX_RESPONSES,
             summary="The results as XLSX: rank, staff number, name, unit, score, grade (and a quarter's parts)")
-async def results_xlsx(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
+async def results_xlsx(scheme_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, scope: ScopeDep,
                        request: Request, version: VersionQuery = None) -> Response:
     """A unit's quarter, or a region's year (an evaluation-group scheme's year): the rows the JSON
     results show the caller, all of them, with the version and its publication in the title row."""

@@ -7,8 +7,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.change_feed import FeedCursor, Tombstone
+from shared.change_feed import FeedCursor, Tombstone, feed_examples
 from shared.labels import label_of
+from shared.openapi import examples_of, page_examples
 from shared.pagination import Page
 
 
@@ -30,6 +31,35 @@ class PersonChange(NamedRow):
 
 
 class CloseRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+         "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+         "period": "2025Q2",
+         "version": 1,
+         "scheme_version": 1,
+         "input_digest": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         "result_digest": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+         "people": 1,
+         "summary": {},
+         "reason": "录入有误，更正",
+         "created_at": "2025-07-01T09:30:00Z",
+         "created_by": "admin",
+         "published_at": "2025-07-01T09:30:00Z",
+         "published_by": "admin",
+         "unchanged": False,
+         "changes": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                      "staff_no": "X-001",
+                      "name": "王芳",
+                      "unit_name": "夏村镇",
+                      "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+                      "section_name": "党政办",
+                      "score": ["86.50"],
+                      "grade": ["good"]}],
+         "stale": False,
+         "changed_since": 1,
+         "inputs_changed_at": "2025-07-01T09:30:00Z",
+         "records_changed_since": 1,
+         "records_changed_at": "2025-07-01T09:30:00Z"}]})
     id: uuid.UUID
     scheme_id: uuid.UUID
     period: str
@@ -65,8 +95,22 @@ class CloseRead(BaseModel):
 class ClosePage(Page[CloseRead]):
     """Result versions of a period, oldest first."""
 
+    model_config = ConfigDict(json_schema_extra=page_examples(CloseRead))
+
 
 class ResultRead(NamedRow):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+         "staff_no": "X-001",
+         "name": "王芳",
+         "unit_name": "夏村镇",
+         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+         "section_name": "党政办",
+         "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+         "score": "86.50",
+         "rank": 1,
+         "grade": "good",
+         "group": {"de": "leadership"}}]})
     unit_id: uuid.UUID | None
     score: str | None = Field(description="exact decimal, rounded half-even at 6 places if longer")
     rank: int | None
@@ -79,6 +123,7 @@ class ResultRead(NamedRow):
 class ResultPage(Page[ResultRead]):
     """A version's results, best first."""
 
+    model_config = ConfigDict(json_schema_extra=page_examples(ResultRead, close=examples_of(CloseRead)[0], total=1))
     close: CloseRead
     total: int
 
@@ -87,10 +132,30 @@ class ResultChanges(Page[ResultRead | Tombstone], FeedCursor):
     """A version's results changed since `updated_after`, in change order; gone ones as tombstones
     (their `id` is the person's)."""
 
+    model_config = ConfigDict(json_schema_extra=feed_examples(ResultRead, close=examples_of(CloseRead)[0]))
+
     close: CloseRead
 
 
 class Explanation(NamedRow):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+         "staff_no": "X-001",
+         "name": "王芳",
+         "unit_name": "夏村镇",
+         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+         "section_name": "党政办",
+         "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
+         "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+         "period": "2025Q2",
+         "version": 1,
+         "scheme_version": 1,
+         "published": False,
+         "score": "86.50",
+         "rank": 1,
+         "grade": "good",
+         "detail": {},
+         "sentences": ["sentence"]}]})
     close_id: uuid.UUID = Field(description="the result version explained (object to it by this id)")
     scheme_id: uuid.UUID
     period: str
@@ -109,20 +174,38 @@ class Explanation(NamedRow):
 
 
 class ObjectionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "录入有误，更正"}]})
     reason: str = Field(min_length=5, max_length=4000)
 
 
 class ReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"decision": "accept", "reason": "录入有误，更正"}]})
     decision: Literal["accept", "uphold", "reject"] = Field(description="accept (or uphold): recompute; reject")
     reason: str = Field(min_length=5, max_length=4000)
 
 
 class ObjectionRead(NamedRow):
     """An objection; person_id (and the names) is the person whose result it is about, who filed it."""
-
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+         "staff_no": "X-001",
+         "name": "王芳",
+         "unit_name": "夏村镇",
+         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+         "section_name": "党政办",
+         "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+         "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
+         "reason": "录入有误，更正",
+         "status": "rejected",
+         "created_at": "2025-07-01T09:30:00Z",
+         "created_by": "admin",
+         "reviewed_at": "2025-07-01T09:30:00Z",
+         "reviewed_by": "admin",
+         "decision": "rejected",
+         "decision_reason": "复核无误",
+         "new_close_id": "4c415531-7e78-5c85-8162-60066d3902c1"}]})
     id: uuid.UUID
     close_id: uuid.UUID
     reason: str
@@ -141,9 +224,12 @@ class ObjectionRead(NamedRow):
 class ObjectionPage(Page[ObjectionRead]):
     """Objections, oldest first."""
 
+    model_config = ConfigDict(json_schema_extra=page_examples(ObjectionRead))
+
 
 class BonusIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"total": "86.5", "pool_share": "2", "coefficients": {"de": "2"}, "withholding": {"de": "2"}}]})
     total: Decimal = Field(gt=0, le=Decimal("1e10"), decimal_places=2, description="the unit's bonus total, yuan")
     pool_share: Decimal = Field(description="share pooled and paid by result, within the scheme's "
                                                     "annual.bonus_pool_min and bonus_pool_max (default 0.1 to 0.2, "
@@ -168,6 +254,31 @@ class BonusShareRead(NamedRow):
 
 
 class BonusRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+         "year": 2025,
+         "total": "86.50",
+         "base_total": "86.50",
+         "pool_total": "86.50",
+         "paid_count": 1,
+         "paid_total": "86.50",
+         "excluded_count": 1,
+         "withheld_total": "86.50",
+         "undistributed": "2",
+         "rounding_residue": "2",
+         "gap": "2",
+         "notes": ["已核实"],
+         "people": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                     "staff_no": "X-001",
+                     "name": "王芳",
+                     "unit_name": "夏村镇",
+                     "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+                     "section_name": "党政办",
+                     "base": "86.50",
+                     "pool": "2",
+                     "withheld": "2",
+                     "amount": "2",
+                     "reasons": ["录入有误，更正"]}]}]})
     scheme_id: uuid.UUID
     year: int
     total: str
@@ -199,6 +310,27 @@ class UnitReadiness(BaseModel):
 
 
 class Readiness(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+         "period": "2025Q2",
+         "people": 1,
+         "ready": False,
+         "people_blocking": 1,
+         "missing_total": 1,
+         "round": {"de": "round"},
+         "quarters_unpublished": ["quarters_unpublished"],
+         "units": [{"unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                    "people": 1,
+                    "people_missing": 1,
+                    "people_blocking": 1,
+                    "missing": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                                 "staff_no": "X-001",
+                                 "name": "王芳",
+                                 "unit_name": "夏村镇",
+                                 "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+                                 "section_name": "党政办",
+                                 "blocks": False,
+                                 "indicators": [{}]}]}]}]})
     scheme_id: uuid.UUID
     period: str
     people: int = Field(description="the scheme's people in the period")

@@ -51,11 +51,16 @@ ROUND_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": (
              summary="Open the period's rating round: the raters by group; the rated are the scheme's people")
 async def open_round(scheme_id: uuid.UUID, period: PeriodDep, body: RoundCreate, session: SessionDep,
                      scope: ScopeDep, request: Request, now: NowDep) -> RoundRead:
+    """Opens the period's rating round (民主测评): the raters by group; the rated are the scheme's people. Returns
+    the round. 404 `scheme_not_found`; 409 `duplicate` when the period has a round already, or
+    `scheme_not_approved`; 422 for a rater group the scheme does not have.
+    """
     return await service.open_round(session, request.app.state.neighbours, scheme_id, period, body, scope, now)
 
 
 @router.get("/rounds/{round_id}", response_model=RoundRead, summary="A round's state and turnout")
 async def read_round(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> RoundRead:
+    """A rating round's state (open or closed, deadline) and turnout by rater group. 404 `round_not_found`."""
     return await service.read_round(session, round_id, scope)
 
 
@@ -63,6 +68,11 @@ async def read_round(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep) 
             summary="Rate people (revises the rater's earlier marks); all or nothing")
 async def put_ratings(round_id: uuid.UUID, body: RatingsPut, session: SessionDep, scope: ScopeDep,
                       now: NowDep) -> Stored:
+    """A rater's ballot: marks (or marks per dimension) for people of the round, revising the rater's earlier
+    marks; all or nothing. An administrator of the scheme may key in a paper ballot on a rater's behalf
+    (`on_behalf`). Returns how many marks were stored. 404 `round_not_found`; 409 `round_closed` or
+    `round_deadline_passed`; 422 for a person not rated in the round or a mark out of range.
+    """
     return await service.put_ratings(session, round_id, body, scope, now)
 
 
@@ -89,18 +99,28 @@ async def _name(session: AsyncSession, request: Request, scope: Scope, round_id:
 
 @router.post("/rounds/{round_id}/close", response_model=RoundRead, summary="Close the round: no more ratings")
 async def close_round(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> RoundRead:
+    """Closes the round: no more ratings are taken, and the period's close uses its ballots. Returns the round.
+    404 `round_not_found`; 409 `round_closed` when closed already.
+    """
     return await service.close_round(session, round_id, scope)
 
 
 @router.post("/rounds/{round_id}/codes", response_model=CodesIssued, status_code=201,
              summary="Issue one-time rating codes for an outside rater group (shown this once)")
 async def issue_codes(round_id: uuid.UUID, body: CodesCreate, session: SessionDep, scope: ScopeDep) -> CodesIssued:
+    """Issues one-time rating codes for an outside rater group of the scheme; the codes are in this answer only
+    (only their digests are kept), so an Idempotency-Key is not honoured here. Returns the codes. 404
+    `round_not_found`; 409 `round_closed`; 422 for a group that is not an outside group of the scheme.
+    """
     return await codes.issue(session, round_id, body, scope)
 
 
 @router.get("/rounds/{round_id}/codes", response_model=dict[str, CodeCount],
             summary="How many rating codes each outside group was issued and has used")
 async def code_counts(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> dict[str, CodeCount]:
+    """How many rating codes each outside rater group of the round was issued and has used (never the codes).
+    404 `round_not_found`.
+    """
     return await codes.counts(session, round_id, scope)
 
 
@@ -108,6 +128,11 @@ async def code_counts(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep)
              summary="An outside rater's ballot: no account, the one-time code is the credential "
                      "(unknown or used: 404)")
 async def rate_by_code(body: CodeBallot, session: SessionDep, now: NowDep) -> Stored:
+    """An outside rater (a 服务对象 or 群众代表 without an account) rates with a one-time code instead of signing in;
+    the code is spent by the ballot. Returns how many marks were stored. 404 `rating_code_unusable` for an
+    unknown or already used code; 409 `round_closed` or `round_deadline_passed`; 422 for a person not rated
+    in the round or a mark out of range.
+    """
     return await codes.rate(session, body, now)
 
 
@@ -120,6 +145,9 @@ ReasonQuery = Annotated[Reason, Query(description="why (kept in the round's hist
               summary="Move an open round's deadline (to a time in the future), with a reason")
 async def move_deadline(round_id: uuid.UUID, body: DeadlineMove, session: SessionDep, scope: ScopeDep,
                         now: NowDep) -> RoundRead:
+    """Moves an open round's deadline to a time in the future, with a reason kept in the round's history.
+    Returns the round. 404 `round_not_found`; 409 `round_closed`; 422 for a deadline in the past.
+    """
     return await corrections.move_deadline(session, round_id, body, scope, now)
 
 
@@ -127,6 +155,10 @@ async def move_deadline(round_id: uuid.UUID, body: DeadlineMove, session: Sessio
              summary="Add raters to an open round, each in a rater group of the scheme, with a reason")
 async def add_raters(round_id: uuid.UUID, body: RatersAdd, session: SessionDep, scope: ScopeDep,
                      request: Request) -> RoundRead:
+    """Adds raters to an open round, each in a rater group of the scheme, with a reason kept in its history.
+    Returns the round. 404 `round_not_found`; 409 `round_closed`; 422 for a rater group the scheme does not
+    have.
+    """
     return await corrections.add_raters(session, request.app.state.neighbours, round_id, body, scope)
 
 
@@ -134,6 +166,9 @@ async def add_raters(round_id: uuid.UUID, body: RatersAdd, session: SessionDep, 
                summary="Remove a rater from an open round: their ballot is voided (kept, not counted)")
 async def remove_rater(round_id: uuid.UUID, rater_id: uuid.UUID, reason: ReasonQuery, session: SessionDep,
                        scope: ScopeDep) -> RoundRead:
+    """Removes a rater from an open round: their ballot is voided (kept, not counted). Returns the round. 404
+    `round_not_found` or `not_in_round`; 409 `round_closed`.
+    """
     return await corrections.remove_rater(session, round_id, rater_id, reason, scope)
 
 
@@ -142,6 +177,9 @@ async def remove_rater(round_id: uuid.UUID, rater_id: uuid.UUID, reason: ReasonQ
                      "rater rates afresh")
 async def replace_rater(round_id: uuid.UUID, rater_id: uuid.UUID, body: RaterReplace, session: SessionDep,
                         scope: ScopeDep, request: Request) -> RoundRead:
+    """Replaces a rater named by mistake by another in the same group: the old ballot is voided and the new
+    rater rates afresh. Returns the round. 404 `round_not_found` or `not_in_round`; 409 `round_closed`.
+    """
     return await corrections.replace_rater(session, request.app.state.neighbours, round_id, rater_id, body, scope)
 
 
@@ -149,6 +187,10 @@ async def replace_rater(round_id: uuid.UUID, rater_id: uuid.UUID, body: RaterRep
              summary="Rate more of the scheme's people in an open round, with a reason")
 async def add_people(round_id: uuid.UUID, body: PeopleAdd, session: SessionDep, scope: ScopeDep,
                      request: Request) -> RoundRead:
+    """Adds more of the scheme's people to be rated in an open round, with a reason kept in its history.
+    Returns the round. 404 `round_not_found`; 409 `round_closed`; 422 for a person the scheme does not
+    evaluate.
+    """
     return await corrections.add_people(session, request.app.state.neighbours, round_id, body, scope)
 
 
@@ -156,12 +198,19 @@ async def add_people(round_id: uuid.UUID, body: PeopleAdd, session: SessionDep, 
                summary="Stop rating a person in an open round: the marks they were given are voided")
 async def remove_person(round_id: uuid.UUID, person_id: uuid.UUID, reason: ReasonQuery, session: SessionDep,
                         scope: ScopeDep) -> RoundRead:
+    """Stops rating a person in an open round: the marks they were given are voided (kept, not counted).
+    Returns the round. 404 `round_not_found` or `not_in_round`; 409 `round_closed`.
+    """
     return await corrections.remove_person(session, round_id, person_id, reason, scope)
 
 
 @router.post("/rounds/{round_id}/reopen", responses=ROUND_CONFLICT, response_model=RoundRead,
              summary="Reopen a closed round before the period's result is published (after: 409)")
 async def reopen(round_id: uuid.UUID, body: Reopen, session: SessionDep, scope: ScopeDep, now: NowDep) -> RoundRead:
+    """Reopens a closed round, with a reason, while the period's result is not yet published. Returns the
+    round. 404 `round_not_found`; 409 `period_published` once the result is published, or when the round is
+    not closed.
+    """
     return await corrections.reopen(session, round_id, body, scope, now)
 
 

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from scoring.results.schemas import NamedRow
 from shared.labels import label_of, labels_of
+from shared.openapi import given, page_examples
 from shared.pagination import Page
 
 
@@ -19,7 +20,8 @@ class RaterIn(BaseModel):
 
 
 class RoundCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"raters": [{"rater_id": "cdc6644b-0d10-5cde-a55c-d9122d566239", "group": "leadership"}]}]})
     raters: list[RaterIn] = Field(default_factory=list, max_length=50_000,
                                   description="the raters with an account; none only where the scheme has an "
                                               "outside group (its raters rate with codes the round issues)")
@@ -28,6 +30,18 @@ class RoundCreate(BaseModel):
 
 
 class RoundRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+         "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+         "period": "2025Q2",
+         "status": "open",
+         "opened_at": "2025-07-01T09:30:00Z",
+         "closed_at": "2025-07-01T09:30:00Z",
+         "closes_at": "2025-07-01T09:30:00Z",
+         "raters_by_group": {"leadership": 5, "staff": 37},
+         "people": 42,
+         "ratings": 1596,
+         "voted_by_group": {"leadership": 5, "staff": 33}}]})
     id: uuid.UUID
     scheme_id: uuid.UUID
     period: str
@@ -49,7 +63,7 @@ MarkIn = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
 
 
 class RatingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=given("mark", "dimensions", exactly_one=True))
     person_id: uuid.UUID
     mark: MarkIn | None = Field(default=None, description="the mark (a scheme without rating dimensions)")
     dimensions: dict[str, MarkIn] | None = Field(
@@ -64,7 +78,10 @@ class RatingIn(BaseModel):
 
 
 class RatingsPut(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"rater_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+         "on_behalf": True,
+         "ratings": [{"person_id": "0b8f5f2e-3c1a-5d7e-9a41-6f2d8c9e1b30", "mark": "90"}]}]})
     rater_id: uuid.UUID | None = Field(default=None, description="the rater: the caller (default), or with "
                                                                   "on_behalf the rater whose paper ballot this is")
     on_behalf: bool = Field(default=False, description="an administrator of the scheme keys in the paper ballot of "
@@ -74,6 +91,15 @@ class RatingsPut(BaseModel):
 
 class MyRating(NamedRow):
     """One of the caller's own marks, about person_id (named)."""
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+         "staff_no": "X-001",
+         "name": "王芳",
+         "unit_name": "夏村镇",
+         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+         "section_name": "党政办",
+         "mark": "86.50",
+         "dimensions": {"de": "90", "ji": "85"}}]})
 
     mark: Decimal
     dimensions: dict[str, Decimal] | None = None
@@ -82,30 +108,42 @@ class MyRating(NamedRow):
 class MyRatingPage(Page[MyRating]):
     """The caller's own marks in a round, by person."""
 
+    model_config = ConfigDict(json_schema_extra=page_examples(MyRating))
+
 
 class CodesCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"group": "leadership", "count": 1}]})
     group: str = Field(min_length=1, max_length=64, description="one of the scheme's outside rater groups")
     count: int = Field(ge=1, le=5_000, description="how many one-time codes to issue")
 
 
 class CodesIssued(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"group": "leadership", "codes": ["de"]}]})
     group: str
     codes: list[str] = Field(description="shown this once: only their digests are kept")
 
 
 class CodeCount(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"issued": 1, "used": 1}]})
     issued: int
     used: int
 
 
 class CodeBallot(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"code": "7KQ2-M9XD",
+         "ratings": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee", "mark": "90"},
+                     {"person_id": "0b8f5f2e-3c1a-5d7e-9a41-6f2d8c9e1b30", "mark": "85"}]}]})
     code: str = Field(min_length=1, max_length=64, description="the one-time rating code")
     ratings: list[RatingIn] = Field(min_length=1, max_length=5_000)
 
 
 class Stored(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"stored": 1, "rater_id": "cdc6644b-0d10-5cde-a55c-d9122d566239", "on_behalf": False}]})
     stored: int
     rater_id: uuid.UUID | None = Field(default=None, description="whose ballot was written")
     on_behalf: bool = Field(default=False, description="keyed in by an administrator on the rater's behalf")
@@ -117,31 +155,37 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 
 
 class DeadlineMove(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"closes_at": "2025-07-01T09:30:00Z", "reason": "录入有误，更正"}]})
     closes_at: AwareDatetime | None = Field(description="the new deadline, in the future (null: none)")
     reason: Reason
 
 
 class RatersAdd(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"raters": [{"rater_id": "cdc6644b-0d10-5cde-a55c-d9122d566239", "group": "leadership"}],
+         "reason": "录入有误，更正"}]})
     raters: list[RaterIn] = Field(min_length=1, max_length=5_000)
     reason: Reason
 
 
 class RaterReplace(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"rater_id": "cdc6644b-0d10-5cde-a55c-d9122d566239", "reason": "录入有误，更正"}]})
     rater_id: uuid.UUID = Field(description="the rater who rates instead, in the same group")
     reason: Reason
 
 
 class PeopleAdd(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"people": ["f6623fb8-4452-54f3-8fdf-5463c64bf10e"], "reason": "录入有误，更正"}]})
     people: list[uuid.UUID] = Field(min_length=1, max_length=5_000, description="people of the scheme to be rated")
     reason: Reason
 
 
 class Reopen(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "录入有误，更正"}]})
     reason: Reason
     closes_at: AwareDatetime | None = Field(default=None, description="a new deadline, in the future (none: the "
                                                                       "round keeps the one it had)")
@@ -152,6 +196,20 @@ class PersonNamed(NamedRow):
 
 
 class RoundChangeRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": 1,
+         "what": "marks",
+         "reason": "录入有误，更正",
+         "old": {},
+         "new": {},
+         "changed_at": "2025-07-01T09:30:00Z",
+         "changed_by": "admin",
+         "people": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+                     "staff_no": "X-001",
+                     "name": "王芳",
+                     "unit_name": "夏村镇",
+                     "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+                     "section_name": "党政办"}]}]})
     id: int
     what: str = Field(description="deadline_moved, rater_added, rater_removed, rater_replaced, person_added, "
                                   "person_removed or reopened")
@@ -166,3 +224,5 @@ class RoundChangeRead(BaseModel):
 
 class RoundChangePage(Page[RoundChangeRead]):
     """The corrections of a round, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(RoundChangeRead))

@@ -40,8 +40,8 @@ def _national_hard() -> list[Requirement]:
 
 class RequirementsIn(BaseModel):
     """A region's requirements; left out: the national default."""
-
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"rater_groups": False, "scoring_standards": False, "missing_policy": False, "hard": ["good_share"]}]})
     good_share_max: Share | None = Field(
         default_factory=lambda: parse_share("0.4"),
         description="the most share of the best quarter grade (好, the first of grades.order) a scheme may allow "
@@ -70,6 +70,15 @@ class RequirementsIn(BaseModel):
 
 
 class RequirementsRead(RequirementsIn):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"good_share_max": "0.3",
+         "year_quarter_share_min": "0.3",
+         "rater_groups": False,
+         "scoring_standards": False,
+         "missing_policy": False,
+         "hard": ["good_share"],
+         "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
+         "national_defaults": False}]})
     region_id: uuid.UUID
     national_defaults: bool = Field(description="true: the region has set none, these are the national defaults")
 

@@ -42,13 +42,15 @@ class CommentIn(BaseModel):
 
 
 class ReturnIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"comments": [{"comment": "同意"}]}]})
     comments: list[CommentIn] = Field(min_length=1, max_length=100,
                                       description="what to put right, per point where it can")
 
 
 class ApproveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"comment": "符合县委考核办要求，同意"}]})
     comment: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
@@ -62,6 +64,20 @@ class Step(BaseModel):
 
 
 class ReviewRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+         "version": 1,
+         "state": "approved",
+         "state_at": "2025-07-01T09:30:00Z",
+         "created_by": "admin",
+         "steps": [{"action": "close",
+                    "at": "2025-07-01T09:30:00Z",
+                    "by": "admin",
+                    "comments": [{"path": "/api/v1/scoring/schemes", "comment": "同意"}],
+                    "violations": [{"requirement": "good_share",
+                                    "field": "body.period",
+                                    "message": "must match the period pattern",
+                                    "hard": False}]}]}]})
     scheme_id: uuid.UUID
     version: int
     state: str = Field(description="draft (not submitted), submitted, returned or approved")
@@ -235,6 +251,24 @@ class ReviewRow(BaseModel):
 
 
 class ReviewList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
+         "period": "2025Q2",
+         "counts": {"de": 1},
+         "items": [{"unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                    "unit_name": "夏村镇",
+                    "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                    "scheme_name": "夏村镇机关干部",
+                    "group": "leadership",
+                    "version": 1,
+                    "state": "approved",
+                    "since": "2025-07-01T09:30:00Z",
+                    "last_comments": [{"path": "/api/v1/scoring/schemes", "comment": "同意"}],
+                    "violations": [{"requirement": "good_share",
+                                    "field": "body.period",
+                                    "message": "must match the period pattern",
+                                    "hard": False}],
+                    "closed_version": 1}]}]})
     region_id: uuid.UUID
     period: str | None
     counts: dict[str, int]

@@ -15,6 +15,7 @@ from scoring.schemes.requirements import RequirementsIn, RequirementsRead
 from scoring.schemes.review import ApproveIn, ReturnIn, ReviewList, ReviewRead
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
+from shared.periods import PERIOD_SCHEMA
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["scheme review"])
 Version = Annotated[int, PathParam(ge=1, le=1_000_000)]
@@ -33,6 +34,10 @@ REGION: Responses = {404: {"description": "no such region of yours"}}
              summary="Submit a unit's version to its region's organisation department, checked against the "
                      "region's requirements")
 async def submit(scheme_id: uuid.UUID, version: Version, session: SessionDep, scope: ScopeDep) -> ReviewRead:
+    """Submits a unit's draft or returned version to its region's organisation department for review, checked
+    against the region's requirements: a broken hard requirement refuses it (422 `input_invalid`), others
+    are listed for the reviewer. Returns the review. 404 `scheme_not_found`; 409 `review_state`.
+    """
     return await review.submit(session, scheme_id, version, scope)
 
 
@@ -42,6 +47,9 @@ async def submit(scheme_id: uuid.UUID, version: Version, session: SessionDep, sc
              summary="Return a submitted version to its unit with comments, per point where it can")
 async def send_back(scheme_id: uuid.UUID, version: Version, body: ReturnIn, session: SessionDep,
                     scope: ScopeDep) -> ReviewRead:
+    """Returns a submitted version to its unit with comments, each on a point of the rules where it can.
+    Returns the review. 404 `scheme_not_found`; 409 `review_state` unless submitted.
+    """
     return await review.send_back(session, scheme_id, version, body, scope)
 
 
@@ -50,6 +58,10 @@ async def send_back(scheme_id: uuid.UUID, version: Version, body: ReturnIn, sess
              summary="Approve a submitted version: it may then open rating rounds and close periods")
 async def approve(scheme_id: uuid.UUID, version: Version, session: SessionDep, scope: ScopeDep,
                   body: Annotated[ApproveIn | None, Body()] = None) -> ReviewRead:
+    """The region's organisation department approves a submitted version, optionally with a comment: it may
+    then open rating rounds and close periods. Returns the review. 404 `scheme_not_found`; 409
+    `review_state` unless submitted.
+    """
     return await review.approve(session, scheme_id, version, body, scope)
 
 
@@ -58,12 +70,18 @@ async def approve(scheme_id: uuid.UUID, version: Version, session: SessionDep, s
             summary="A version's review: its state and every step with who, when, the comments and the "
                     "requirements it broke")
 async def read_review(scheme_id: uuid.UUID, version: Version, session: SessionDep, scope: ScopeDep) -> ReviewRead:
+    """A version's review: its state and every step (submitted, returned, approved) with who, when, the
+    comments and the requirements it broke. 404 `scheme_not_found`.
+    """
     return await review.history(session, scheme_id, version, scope)
 
 
 @router.get("/regions/{region_id}/requirements", response_model=RequirementsRead, responses=REGION,
             summary="The requirements the region's units' schemes are checked against when submitted")
 async def read_requirements(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> RequirementsRead:
+    """The requirements the region's units' schemes are checked against when submitted (e.g. the highest share
+    of 好 grades), with the national defaults where the region set none. 404 `region_not_found`.
+    """
     return await requirements.read(session, region_id, scope)
 
 
@@ -71,6 +89,10 @@ async def read_requirements(region_id: uuid.UUID, session: SessionDep, scope: Sc
             summary="Set the region's requirements (left out: the national default)")
 async def put_requirements(region_id: uuid.UUID, body: RequirementsIn, session: SessionDep, scope: ScopeDep,
                            request: Request) -> RequirementsRead:
+    """Sets the region's requirements for its units' schemes; a requirement left out falls back to the national
+    default, and `hard` ones refuse a submission that breaks them. Returns the requirements as they now are.
+    404 `region_not_found`.
+    """
     return await requirements.put(session, request.app.state.neighbours, region_id, body, scope)
 
 
@@ -79,8 +101,13 @@ async def put_requirements(region_id: uuid.UUID, body: RequirementsIn, session: 
             summary="The region's units' schemes by review state: submitted (waiting since), returned, not "
                     "submitted, none, approved")
 async def region_review(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
-                        period: Annotated[str | None, Query(max_length=7, description="with it: whether each "
+                        period: Annotated[str | None, Query(max_length=7, json_schema_extra=PERIOD_SCHEMA,
+                                                            description="with it: whether each "
                                                             "scheme closed the period, under which version",
                                                             examples=["2025Q1"])] = None) -> ReviewList:
+    """The region's units' schemes by review state: submitted (and since when), returned, not submitted, none,
+    approved; with a period, whether each scheme closed it and under which version. 404 `region_not_found`;
+    422 `invalid_period`.
+    """
     wanted = None if period is None else parsed(period, "query.period")
     return await review.region_list(session, request.app.state.neighbours, region_id, wanted, scope)

@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,6 +82,40 @@ class UnitProgress(BaseModel):
 
 
 class ProgressRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
+         "period": "2025Q2",
+         "today": "2025-06-30",
+         "counts": {"de": 1},
+         "items": [{"unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+                    "unit_name": "夏村镇",
+                    "group": "leadership",
+                    "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
+                    "scheme_name": "夏村镇机关干部",
+                    "version": 1,
+                    "review_state": "approved",
+                    "stage": "rating",
+                    "stage_name": "民主测评",
+                    "stage_closes": "2025-06-30",
+                    "people": 1,
+                    "weeks_due": 1,
+                    "weeks_written": 1,
+                    "weeks_on_time": 1,
+                    "months_due": 1,
+                    "reports_written": 1,
+                    "reports_on_time": 1,
+                    "ballots_expected": 1,
+                    "ballots_cast": 1,
+                    "closed_at": "2025-07-01T09:30:00Z",
+                    "close_version": 1,
+                    "published_at": "2025-07-01T09:30:00Z",
+                    "objections_open": 1,
+                    "grades": {"de": 1},
+                    "caps": {"de": "caps"},
+                    "over_caps": ["over_cap"],
+                    "reasons": ["records_late"],
+                    "late": False,
+                    "off_caps": False}]}]})
     region_id: uuid.UUID
     period: str
     today: date

@@ -26,6 +26,7 @@ from scoring.supervision.notices import (
 from scoring.supervision.progress import ProgressRead
 from shared.db import SessionDep
 from shared.pagination import PageDep
+from shared.periods import PERIOD_SCHEMA
 from shared.touched import disclose
 from shared.xlsx import XLSX, period_name, workbook, write_table, xlsx_response
 
@@ -44,6 +45,9 @@ UnitFilter = Annotated[uuid.UUID | None, Query(description="only this unit's")]
              summary="Record an inspection (督导) of one of the region's units: date, team, findings")
 async def record_inspection(region_id: uuid.UUID, body: InspectionIn, session: SessionDep, scope: ScopeDep,
                             request: Request, today: TodayDep) -> InspectionRead:
+    """Records an inspection (督导) of one of the region's units: the day, the team and the findings. Returns the
+    inspection. 404 `region_not_found` or `unit_not_found` for a unit not of the region.
+    """
     return await notices.record_inspection(session, request.app.state.neighbours, region_id, body, scope, today)
 
 
@@ -51,6 +55,8 @@ async def record_inspection(region_id: uuid.UUID, body: InspectionIn, session: S
             summary="The region's inspections, the latest first")
 async def list_inspections(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, page: PageDep,
                            unit_id: UnitFilter = None) -> notices.InspectionPage:
+    """The region's inspections, the latest first, optionally of one unit; a page of the shared form
+    (`limit`/`after`, `next`). 404 `region_not_found`."""
     return await notices.inspections(session, region_id, unit_id, scope, page)
 
 
@@ -62,6 +68,9 @@ async def list_inspections(region_id: uuid.UUID, session: SessionDep, scope: Sco
              summary="Issue a rectification notice (整改通知) to a unit: items, each with its deadline")
 async def issue_notice(region_id: uuid.UUID, body: NoticeIn, session: SessionDep, scope: ScopeDep,
                        request: Request, today: TodayDep) -> NoticeRead:
+    """Issues a rectification notice (整改通知) to one of the region's units: its items, each with a deadline,
+    optionally following an inspection. Returns the notice. 404 `region_not_found` or `unit_not_found`.
+    """
     return await notices.issue(session, request.app.state.neighbours, region_id, body, scope, today)
 
 
@@ -69,6 +78,9 @@ async def issue_notice(region_id: uuid.UUID, body: NoticeIn, session: SessionDep
             summary="The region's rectification notices; with overdue=true, the items past their deadline")
 async def region_notices(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, today: TodayDep,
                          page: PageDep, overdue: Overdue = False, unit_id: UnitFilter = None) -> NoticeList:
+    """The region's rectification notices with their items, the latest first; with overdue=true only the items past
+    their deadline and still open; a page of the shared form (`limit`/`after`, `next`). 404 `region_not_found`.
+    """
     return await notices.of_region(session, region_id, unit_id, scope, today, page, overdue=overdue)
 
 
@@ -77,12 +89,19 @@ async def region_notices(region_id: uuid.UUID, session: SessionDep, scope: Scope
             summary="A unit's rectification notices: for its administrators and leaders, and its region's officers")
 async def unit_notices(unit_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request, today: TodayDep,
                        page: PageDep, overdue: Overdue = False) -> NoticeList:
+    """A unit's rectification notices with their items, the latest first; for its administrators and leaders, and its
+    region's officers; a page of the shared form (`limit`/`after`, `next`). 404 `unit_not_found` for a unit the
+    caller may not see.
+    """
     return await notices.of_unit(session, request.app.state.neighbours, unit_id, scope, today, page, overdue=overdue)
 
 
 @router.get("/notices/{notice_id}", response_model=NoticeRead, responses={404: NOTICE[404]},
             summary="A rectification notice with its items, responses and every step")
 async def read_notice(notice_id: uuid.UUID, session: SessionDep, scope: ScopeDep, today: TodayDep) -> NoticeRead:
+    """A rectification notice (整改通知) with its items, the unit's responses and every step (answered, signed off,
+    returned, closed). 404 `notice_not_found` for a notice the caller may not see.
+    """
     return await notices.one(session, notice_id, scope, today)
 
 
@@ -91,6 +110,10 @@ async def read_notice(notice_id: uuid.UUID, session: SessionDep, scope: ScopeDep
              summary="The unit's response to an item, with its evidence (texts or links)")
 async def answer_item(notice_id: uuid.UUID, item_id: uuid.UUID, body: AnswerIn, session: SessionDep,
                       scope: ScopeDep, today: TodayDep) -> NoticeRead:
+    """The unit's response to one item of a rectification notice, with its evidence (texts or links). Returns
+    the whole notice. 404 `notice_not_found`; 409 `rectification_state` when the item is not open to an
+    answer.
+    """
     return await notices.answer(session, notice_id, item_id, body, scope, today)
 
 
@@ -100,6 +123,10 @@ async def answer_item(notice_id: uuid.UUID, item_id: uuid.UUID, body: AnswerIn, 
              summary="Sign off (销号) or return an answered item; or close an unfinished one, with a reason")
 async def decide_item(notice_id: uuid.UUID, item_id: uuid.UUID, body: DecisionIn, session: SessionDep,
                       scope: ScopeDep, today: TodayDep) -> NoticeRead:
+    """The region signs an answered item off (销号) or returns it to the unit; an unfinished item may be closed
+    with a reason. Returns the whole notice. 404 `notice_not_found`; 409 `rectification_state` when the item
+    is not in a state for that decision.
+    """
     return await notices.decide(session, notice_id, item_id, body, scope, today)
 
 
@@ -109,7 +136,8 @@ async def decide_item(notice_id: uuid.UUID, item_id: uuid.UUID, body: DecisionIn
             summary="Each unit's progress in a period: scheme review, procedure stage, records on time, ballots, "
                     "close and publication, objections, grades against their caps; late and off-cap units flagged")
 async def region_progress(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
-                          today: TodayDep, period: Annotated[str, Query(max_length=7, examples=["2026Q1"])],
+                          today: TodayDep, period: Annotated[str, Query(max_length=7, json_schema_extra=PERIOD_SCHEMA,
+                                                                        examples=["2026Q1"])],
                           sort: Annotated[progress.Sort, Query(description="flags (most reasons first), unit, review, "
                                                                "stage, records (least on time first), ballots, "
                                                                "objections, closed")] = "flags",
@@ -120,6 +148,11 @@ async def region_progress(region_id: uuid.UUID, session: SessionDep, scope: Scop
                           grace_days: Annotated[int, Query(ge=0, le=366, description="a period not closed this many "
                                                            "days after its end is late")] = 15,
                           format: Annotated[Literal["json", "xlsx"], Query()] = "json") -> Any:
+    """Each unit's progress in a period (进度): scheme review, procedure stage, records written on time, ballots
+    cast, close and publication, objections and grades against their caps; late and off-cap units flagged.
+    JSON, or an XLSX workbook with format=xlsx. 404 `region_not_found`; 422 `invalid_period` or a bad sort
+    or flag.
+    """
     read = progress.chosen(await progress.progress(
         session, request.app.state.neighbours, region_id, parsed(period, "query.period"), scope, today,
         min_on_time=Fraction(min_on_time), grace_days=grace_days), sort, flag)

@@ -1,0 +1,39 @@
+"""The rules of the hostile-input guard as the OpenAPI document declares them: a text the declared
+pattern allows is one the guard lets through, and one it refuses the guard refuses too."""
+
+from __future__ import annotations
+
+import re
+
+from shared.hostile import LARGEST, NAME_PATTERN, TEXT_PATTERN, declare, problems
+
+SAMPLES = ["夏村镇", "a b", "line\nbreak", "tab\there", "cr\r", "nul\x00", "bell\x07", "esc\x1b", "del\x7f", ""]
+
+
+def test_the_declared_patterns_are_the_guards_rules() -> None:
+    for sample in SAMPLES:
+        assert bool(re.fullmatch(NAME_PATTERN, sample)) == (not list(problems(sample, ("x",), strict=True))), sample
+        assert bool(re.fullmatch(TEXT_PATTERN, sample)) == (not list(problems(sample, ("x",), strict=False))), sample
+
+
+def test_a_body_schema_gets_the_rules_by_field_name() -> None:
+    document = {
+        "paths": {"/x": {"post": {
+            "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}}}}},
+        "components": {"schemas": {"A": {"type": "object", "properties": {
+            "name": {"type": "string"}, "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            "period": {"type": "string", "pattern": "^[0-9]{4}$"}, "on": {"type": "string", "format": "date"},
+            "count": {"type": "integer"},
+            "mark": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1000}, {"type": "string"}]},
+            "by_code": {"type": "object", "additionalProperties": {"type": "string"}}}}}}}
+    props = declare(document)["components"]["schemas"]["A"]["properties"]
+    assert props["name"]["pattern"] == NAME_PATTERN
+    assert props["note"]["anyOf"][0]["pattern"] == TEXT_PATTERN
+    assert props["period"]["pattern"] == "^[0-9]{4}$"  # its own pattern stays
+    assert "pattern" not in props["on"]
+    assert (props["count"]["exclusiveMaximum"], props["count"]["exclusiveMinimum"]) == (LARGEST, -LARGEST)
+    assert re.fullmatch(props["mark"]["anyOf"][1]["pattern"], "999.5")
+    assert not re.fullmatch(props["mark"]["anyOf"][1]["pattern"], "abc")
+    assert props["by_code"]["propertyNames"] == {"pattern": NAME_PATTERN}
+    assert document["paths"]["/x"]["post"]["parameters"][0]["schema"]["pattern"] == TEXT_PATTERN
