@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.identity import Principal, client_address
 from gateway.models import AuditEvent
 from shared.logging import request_id_var
+from shared.openapi import page_examples
 from shared.pagination import Page, PageQuery
 from shared.service_auth import Caller
 from shared.touched import DISCLOSED_HEADER, OBJECT_HEADER, ROWS_HEADER
@@ -75,6 +76,8 @@ class AuditEventRead(BaseModel):
 
 class AuditEventPage(Page[AuditEventRead]):
     """Audit events, newest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(AuditEventRead))
 
 
 def _uuid(value: object) -> uuid.UUID | None:

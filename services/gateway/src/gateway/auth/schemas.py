@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.openapi import page_examples
 from shared.pagination import Page
 
 Role = Literal["province_admin", "region_admin", "unit_admin", "leader", "member"]
@@ -102,6 +103,8 @@ class UserRead(BaseModel):
 class UserPage(Page[UserRead]):
     """Users, by username."""
 
+    model_config = ConfigDict(json_schema_extra=page_examples(UserRead))
+
 
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
@@ -167,6 +170,8 @@ class ApiKeyRead(BaseModel):
 
 class ApiKeyPage(Page[ApiKeyRead]):
     """API keys, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(ApiKeyRead))
 
 
 class ApiKeyCreated(ApiKeyRead):

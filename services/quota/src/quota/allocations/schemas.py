@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from quota import examples as ex
 from quota.domain.apportion import METHOD_NAMES
-from shared.change_feed import FeedCursor, Tombstone
+from shared.change_feed import FeedCursor, Tombstone, feed_examples
 from shared.labels import label_of
 from shared.pagination import Page
 
@@ -207,6 +207,7 @@ class RunRead(BaseModel):
 
 
 class RunSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.RUN_SUMMARY))
     id: uuid.UUID
     created_at: datetime
     created_by: str
@@ -225,6 +226,8 @@ class RunPage(Page[RunSummary]):
 
 class RunChanges(Page[RunSummary | Tombstone], FeedCursor):
     """A region's runs of a year kept or published since `updated_after`, in change order."""
+
+    model_config = ConfigDict(json_schema_extra=feed_examples(RunSummary))
 
 
 class UnitDifference(BaseModel):

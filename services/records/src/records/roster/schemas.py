@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.json_schema import SkipJsonSchema
 
 from records import examples as ex
-from shared.change_feed import FeedCursor, Tombstone
+from shared.change_feed import FeedCursor, Tombstone, feed_examples
 from shared.labels import label_of
 from shared.pagination import Page
 
@@ -50,6 +50,8 @@ class RegionRead(BaseModel):
 
 class RegionPage(Page[RegionRead]):
     """Regions, by code."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.listed(ex.REGION)))
 
 
 class RegionSettings(BaseModel):
@@ -94,6 +96,8 @@ class UnitRead(BaseModel):
 class UnitPage(Page[UnitRead]):
     """Units, by code."""
 
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.listed(ex.UNIT)))
+
 
 class SectionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.SECTION_CREATE))
@@ -122,6 +126,8 @@ class SectionRead(BaseModel):
 
 class SectionPage(Page[SectionRead]):
     """A unit's sections, by name."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.listed(ex.SECTION)))
 
 
 class PlacementIn(BaseModel):
@@ -191,6 +197,7 @@ class PersonRead(BaseModel):
 
 
 class MemberRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.MEMBER))
     id: uuid.UUID = Field(description="the placement's id (a tombstone of `updated_after` names it)")
     person_id: uuid.UUID
     staff_no: str
@@ -213,6 +220,8 @@ class MemberPage(Page[MemberRead]):
 
 class MemberChanges(Page[MemberRead | Tombstone], FeedCursor):
     """A unit's placements changed since `updated_after`, in change order; gone ones as tombstones."""
+
+    model_config = ConfigDict(json_schema_extra=feed_examples(MemberRead))
 
 
 class UnitHeadcount(BaseModel):
