@@ -159,7 +159,7 @@ def test_create_key_prints_the_key_once_with_a_warning(county: County) -> None:
     assert "\n" not in key and result.stdout.count(key) == 1 and key not in result.stderr
     assert "only time the key is shown" in result.stderr
     regions = httpx.get(f"{county.stack.gateway}/api/v1/records/regions", headers={"x-api-key": key})
-    assert regions.status_code == 200 and [r["id"] for r in regions.json()] == [county.region_id]
+    assert regions.status_code == 200 and [r["id"] for r in regions.json()["items"]] == [county.region_id]
 
 
 def test_allocate_and_publish_prints_every_unit_and_the_comparison(county: County) -> None:
@@ -251,7 +251,7 @@ def test_close_publish_close_the_region_and_export_the_results(county: County, t
     closed = kaohe(county.stack, "close", schemes["T1"], period, "--publish")
     assert closed.exit_code == 0, closed.output
     assert f"T1平时考核 · {period} · version 1 (scheme version 1) · 10 people" in closed.stdout
-    versions = county.http.get(f"/api/v1/scoring/schemes/{schemes['T1']}/periods/{period}/versions").json()
+    versions = county.http.get(f"/api/v1/scoring/schemes/{schemes['T1']}/periods/{period}/versions").json()["items"]
     grades = {grade: str(count) for grade, count in versions[-1]["summary"]["grades"].items()}
     printed = {row[0].split()[-1]: row[1] for row in table_rows(closed.stdout)[1:]}
     assert printed == grades and sum(map(int, grades.values())) == 10

@@ -12,7 +12,7 @@ from docx import Document
 
 from kaohe.demo import PASSWORD, YEAR, county, load_demo
 from kaohe.demo_todo import todo_lists
-from shared.testing import sign_in
+from shared.testing import every_item, sign_in
 
 
 def test_the_county_is_drawn_from_the_seed() -> None:
@@ -64,13 +64,14 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
     owner = {member: u["id"] for u in result["units"] for member in (u["members"] or [u["id"]])}
     # Every scheme's year: excellent never beyond the slots published for its units.
     for scheme_id in demo.schemes.values():
-        year = (await gateway.get(f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}/results",
-                                  params={"limit": 1000})).json()
+        year = (await gateway.get(f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}/results")).json()
         assert year["close"]["published_at"] is not None  # 化成's too: by its procedure's final stage
-        excellent = sum(1 for r in year["items"] if r["grade"] == "excellent")
+        rows = await every_item(gateway, f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}/results")
+        excellent = sum(1 for r in rows if r["grade"] == "excellent")
         pools = {owner[r["unit_id"]] for r in year["items"]}  # a merged group shares one pool share
         assert excellent <= sum(slots[p] for p in pools) == year["close"]["summary"]["excellent_slots"]
-        quarters = [(await gateway.get(f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}Q{q}/versions")).json()
+        quarters = [(await gateway.get(f"/api/v1/scoring/schemes/{scheme_id}/periods/{YEAR}Q{q}/versions"))
+                    .json()["items"]
                     for q in range(1, 5)]
         assert all(v[-1]["published_at"] for v in quarters)
     # 化成's Taibai version: written by its administrator, returned once by the 组织部 with a comment per
@@ -90,7 +91,7 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
     # signed off (销号), the second past its deadline of 11-30; the county's bulletin of each quarter issued,
     # the fourth quarter's criticising the overdue item
     region = f"/api/v1/scoring/regions/{demo.region_id}"
-    inspections = (await gateway.get(f"{region}/inspections")).json()
+    inspections = (await gateway.get(f"{region}/inspections")).json()["items"]
     assert [(i["id"], i["unit_id"], i["visited_on"]) for i in inspections] == [
         (s["inspection_id"], s["unit_id"], f"{YEAR}-10-20")]
     notice = (await gateway.get(f"/api/v1/scoring/notices/{s['notice_id']}")).json()
@@ -98,7 +99,7 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
         s["inspection_id"], f"{YEAR}-10-24", 1)
     assert [(i["state"], i["deadline"], i["overdue"]) for i in notice["items"]] == [
         ("signed_off", f"{YEAR}-11-15", False), ("open", f"{YEAR}-11-30", True)]
-    issued = (await gateway.get(f"{region}/bulletins", params={"state": "issued"})).json()
+    issued = (await gateway.get(f"{region}/bulletins", params={"state": "issued"})).json()["items"]
     assert [(b["period"], b["number"]) for b in issued] == [(f"{YEAR}Q{q}", q) for q in (4, 3, 2, 1)]
     fourth = (await gateway.get(f"{region}/bulletins/{issued[0]['id']}")).json()
     assert [x["key"] for x in fourth["criticisms"] if x["kind"] == "overdue_rectification"] == [
@@ -132,12 +133,12 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
         ("publicity", "2026-01-13"), ("objection_review", "2026-01-21"), ("final", "2026-01-22")]
     assert all(h["opened_recorded_on"] == procedure["today"] and h["late_reason"] for h in history)
     assert history[6]["missing_ballots"] == 0  # the round closed with every ballot in
-    published = (await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}/versions")).json()
+    published = (await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}/versions")).json()["items"]
     assert [v["id"] for v in published if v["published_at"]] == [procedure["final_close_id"]]
     publicity = await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}/procedure/publicity")
     assert publicity.status_code == 200, publicity.text
     assert "score" not in publicity.text  # name, unit and the proposed grade: never the marks
-    changes = (await gateway.get(f"/api/v1/scoring/rounds/{s['year_round_id']}/history")).json()
+    changes = (await gateway.get(f"/api/v1/scoring/rounds/{s['year_round_id']}/history")).json()["items"]
     assert [c["reason"] for c in changes] == ["误将鼎山镇干部列为测评人，更正为本单位干部"]
     # 化成's fourth quarter: a deduction keyed against the wrong person, voided and kept in the history
     voided = (await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}Q4/changes")).json()
@@ -165,8 +166,7 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
     # Posts are on the roster, and some key tasks have a co-owner (协办) with a third of them.
     person = (await gateway.get(f"/api/v1/records/persons/{first['person_id']}")).json()
     assert person["history"][-1]["post"] in {"领导岗", "管理岗", "综合岗", "业务岗", "窗口服务岗"}
-    tasks = (await gateway.get("/api/v1/records/tasks", params={"unit_id": s["unit_id"], "period": str(YEAR),
-                                                                "limit": 1000})).json()["items"]
+    tasks = await every_item(gateway, "/api/v1/records/tasks", {"unit_id": s["unit_id"], "period": str(YEAR)})
     shared = [t for t in tasks if t["co_owners"]]
     assert shared and all(t["lead_share"] == "0.6667" and t["co_owners"][0]["share"] == "0.3333" for t in shared)
     # The printed examples: a member's own explanation, and an objection to it.
@@ -184,7 +184,8 @@ async def test_a_whole_year_through_the_gateway(gateway: httpx.AsyncClient, data
                                    json={"reason": "第四季度漏记了防汛任务"}, headers=member)
     assert objection.status_code == 201, objection.text
     admin = {**gateway.headers, **await sign_in(gateway, "huacheng-admin", PASSWORD)}
-    pending = (await gateway.get("/api/v1/scoring/objections", params={"status": "pending"}, headers=admin)).json()
+    pending = (await gateway.get("/api/v1/scoring/objections", params={"status": "pending"},
+                                 headers=admin)).json()["items"]
     assert [o["id"] for o in pending] == [objection.json()["id"]]
     unit_results = await gateway.get(f"/api/v1/scoring/schemes/{s['scheme_id']}/periods/{YEAR}Q4/results",
                                      headers=admin)

@@ -109,7 +109,7 @@ def seeded(stack: LocalStack) -> Seeded:
             "honour_id": first("/api/v1/records/honours", region_id=region),
             "bulletin_id": first(f"/api/v1/scoring/regions/{region}/bulletins"),
             "item_id": client.get(f"/api/v1/scoring/notices/{shown['notice_id']}").json()["items"][0]["id"],
-            "user_id": next(u["id"] for u in client.get("/api/v1/admin/users").json()
+            "user_id": next(u["id"] for u in client.get("/api/v1/admin/users", params={"limit": 500}).json()["items"]
                             if u["username"] == "huacheng-member"),
             "indicator": "de", "version": 1,
         }

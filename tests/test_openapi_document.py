@@ -45,7 +45,8 @@ def json_bodies(operation: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]
 
 def _has_example(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
     """An example on the schema, on the schema it refers to, or on what it is made of: the items of a
-    list, the values of a map, the one non-null choice of an optional body."""
+    list, the values of a map, every non-null choice of a body of several shapes (a page, or with
+    `updated_after` a feed answer)."""
     if schema.get("examples") or "example" in schema:
         return True
     if "$ref" in schema:
@@ -56,7 +57,7 @@ def _has_example(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
             and not schema.get("properties"):
         return _has_example(schema["additionalProperties"], schemas)
     choices = [s for s in schema.get("anyOf", []) if s.get("type") != "null"]
-    return len(choices) == 1 and _has_example(choices[0], schemas)
+    return bool(choices) and all(_has_example(choice, schemas) for choice in choices)
 
 
 def _said(description: str) -> str:

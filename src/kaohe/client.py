@@ -226,6 +226,16 @@ class Gateway:
     def get(self, path: str, **params: Any) -> Any:
         return self.send("GET", path, params=params).json()
 
+    def every(self, path: str, **params: Any) -> list[Any]:
+        """Every item of a paged list (``{"items", "next"}``), following ``next`` to the last page."""
+        found: list[Any] = []
+        page = self.get(path, **params, limit=500)
+        while True:
+            found.extend(page["items"])
+            if not page.get("next"):
+                return found
+            page = self.send("GET", page["next"]).json()
+
     def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
         response = self.send("POST", path, json=json, **kwargs)
         return response.json() if response.content else None

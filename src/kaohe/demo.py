@@ -719,9 +719,7 @@ async def _accounts(gateway: httpx.AsyncClient, region_id: str, unit: Unit,
 
 
 async def has_data(gateway: httpx.AsyncClient) -> bool:
-    regions = await _ok(gateway.get, "/api/v1/records/regions")
-    items = regions["items"] if isinstance(regions, dict) else regions
-    return bool(items)
+    return bool((await _ok(gateway.get, "/api/v1/records/regions", params={"limit": 1}))["items"])
 
 
 def things_to_try(gateway_url: str, demo: DemoCounty) -> str:

@@ -467,7 +467,7 @@ def export_template(
 
 def _unit_names(api: Gateway, region_id: str) -> dict[str, str]:
     try:
-        units = api.get("/api/v1/records/units", region_id=region_id)
+        units = api.every("/api/v1/records/units", region_id=region_id)
     except ApiError:
         return {}  # names are a courtesy: the ids still say which unit
     return {str(u["id"]): str(u["name"]) for u in units}
@@ -661,7 +661,7 @@ def _show_close(out: Console, api: Gateway, outcome: Closed) -> None:
 
 def _close_region(out: Console, api: Gateway, region_id: str, period: str, publish: bool) -> int:
     err = console(stderr=True)
-    schemes = api.get("/api/v1/scoring/schemes", region_id=region_id)["items"]
+    schemes = api.every("/api/v1/scoring/schemes", region_id=region_id)
     if not schemes:
         err.print(Text(f"Region {region_id} has no scheme you may close.", style="bold red"))
         return 1

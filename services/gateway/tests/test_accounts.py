@@ -60,7 +60,8 @@ async def refresh(client: httpx.AsyncClient, pair: dict[str, Any]) -> httpx.Resp
 
 
 async def listed(client: httpx.AsyncClient, world: World, user_id: str) -> dict[str, Any]:
-    users = (await client.get("/api/v1/admin/users", headers=world.headers["P"])).json()
+    users = (await client.get("/api/v1/admin/users", headers=world.headers["P"],
+                              params={"limit": 500})).json()["items"]
     found: dict[str, Any] = next(u for u in users if u["id"] == user_id)
     return found
 

@@ -26,7 +26,7 @@ def unit_body(world: World, code: str) -> dict[str, str]:
 
 async def count_units(client: httpx.AsyncClient, world: World, code: str) -> int:
     units = (await client.get("/api/v1/records/units", params={"region_id": world.region["a"]},
-                              headers=world.headers["P"])).json()
+                              headers=world.headers["P"])).json()["items"]
     return sum(1 for u in units if u["code"] == code)
 
 

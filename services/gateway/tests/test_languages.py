@@ -55,9 +55,11 @@ async def test_missing_and_out_of_range(gateway_app: FastAPI, world: World) -> N
     zh = await _call(gateway_app, "POST", "/api/v1/records/regions", {**world.headers["P"], **ZH}, json={})
     assert [(e["field"], e["message"]) for e in zh["errors"]] == [("body.code", "必填项"), ("body.name", "必填项")]
     path = f"/api/v1/quota/regions/{world.region['a']}/years/2025/allocations"
-    zh = await _call(gateway_app, "GET", path, {**world.headers["P"], **ZH}, params={"limit": 201, "offset": -1})
-    assert [(e["field"], e["message"]) for e in zh["errors"]] == [("query.limit", "应不大于 200"),
-                                                                   ("query.offset", "应不小于 0")]
+    zh = await _call(gateway_app, "GET", path, {**world.headers["P"], **ZH}, params={"limit": 501})
+    assert [(e["field"], e["message"]) for e in zh["errors"]] == [("query.limit", "应不大于 500")]
+    zh = await _call(gateway_app, "GET", path, {**world.headers["P"], **ZH}, params={"after": "not-a-cursor"})
+    assert (zh["code"], zh["title"], zh["errors"][0]["field"]) == ("cursor_invalid", "游标无效", "query.after")
+    assert zh["detail"] == "游标不是本列表给出的：请原样传回 `next` 链接中的 `after`"
 
 
 async def test_the_gateways_own_validation_pattern_type_and_choice(gateway_app: FastAPI, world: World) -> None:

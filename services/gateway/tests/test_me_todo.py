@@ -202,7 +202,7 @@ class TestMyTodo:
         admin = await _admin(gateway_app)
         section = f"/api/v1/records/units/{town.ids['x']}/sections"
         async with asgi_client(gateway_app) as client:
-            section_id = (await _ok(await client.get(section, headers=admin), 200))[0]["id"]
+            section_id = (await _ok(await client.get(section, headers=admin), 200))["items"][0]["id"]
             await _ok(await client.patch(f"{section}/{section_id}", headers=admin, json={"name": "综合办"}), 200)
         try:
             assert await _sections_shown(gateway_app, town) == ["党政办", "党政办"]

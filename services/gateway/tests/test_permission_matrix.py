@@ -709,7 +709,8 @@ async def test_cell(gateway_app: FastAPI, world: World, row: Row, who: str) -> N
         text = response.text
         if row.template == "/api/v1/audit":
             # What the caller's own region's people and keys sent is theirs to see, ids and all.
-            text = json.dumps([e for e in response.json() if e["actor_id"] not in world.own_actors.get(who, ())])
+            text = json.dumps([e for e in response.json()["items"]
+                               if e["actor_id"] not in world.own_actors.get(who, ())])
         leaked = sorted(i for i in world.forbidden.get(who, set()) if i in text)
         assert not leaked, f"{who} was shown ids outside their scope: {leaked}"
     else:
@@ -732,7 +733,7 @@ async def test_no_valid_credentials_is_401_everywhere(gateway_app: FastAPI, worl
 async def test_a_unit_admin_lists_only_their_unit(gateway_app: FastAPI, world: World) -> None:
     async with asgi_client(gateway_app) as client:
         units = (await client.get("/api/v1/records/units", headers=world.headers["UA"])).json()
-    assert [u["id"] for u in units] == [world["unit_A1"]]
+    assert [u["id"] for u in units["items"]] == [world["unit_A1"]]
 
 
 async def test_every_public_route_has_a_row(gateway_app: FastAPI) -> None:

@@ -108,7 +108,7 @@ async def test_outside_raters_rate_once_each_without_an_account(client: httpx.As
     assert await ok(await client.get(codes_url, headers=w.headers["UA"]), 200) == {"public": {"issued": 3, "used": 2}}
     # the ballot's audit event names nobody
     events = await ok(await client.get("/api/v1/audit", headers=w.headers["P"], params={"limit": 50}), 200)
-    cast = [e for e in events if e["route"] == BY_CODE and e["status"] == 201]
+    cast = [e for e in events["items"] if e["route"] == BY_CODE and e["status"] == 201]
     assert len(cast) >= 2 and all(e["actor_id"] == "anonymous" for e in cast)
     # the round closes, and the public's marks count like any group's
     await ok(await client.put(f"/api/v1/scoring/rounds/{w.round}/ratings", headers=w.headers["a2"],

@@ -169,6 +169,12 @@ def examples_of(model: type[BaseModel]) -> list[Any]:
     return list(examples) if isinstance(examples, list) else []
 
 
+def page_examples(row: type[BaseModel], **extra: Any) -> dict[str, Any]:
+    """``json_schema_extra`` of a page (:mod:`shared.pagination`): a last page (``next`` null) holding the
+    row model's first example, with ``extra`` fields (a ``total``...)."""
+    return {"examples": [{"items": examples_of(row)[:1], "next": None, **extra}]}
+
+
 def restore_examples(document: dict[str, Any], routes: Iterable[Any]) -> dict[str, Any]:
     """Put the models' examples in the document as the API reads and writes them: FastAPI drops every
     ``null`` from the document it makes, so an example whose field is null (``revoked_at``, a

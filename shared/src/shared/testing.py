@@ -230,6 +230,19 @@ async def gateway_app(records_app: FastAPI, scoring_app: FastAPI, quota_app: Fas
         yield app
 
 
+async def every_item(client: httpx.AsyncClient, path: str, params: dict[str, Any] | None = None,
+                     **kwargs: Any) -> list[Any]:
+    """Every item of a paged list (``{"items", "next"}``), following ``next`` to the last page."""
+    response = await client.get(path, params={**(params or {}), "limit": 500}, **kwargs)
+    found: list[Any] = []
+    while True:
+        assert response.status_code == 200, response.text
+        found += response.json()["items"]
+        if response.json()["next"] is None:
+            return found
+        response = await client.get(response.json()["next"], **kwargs)
+
+
 async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
     """Authorization header for a user, through the real sign-in route."""
     response = await client.post("/api/v1/auth/token", data={"username": username, "password": password})

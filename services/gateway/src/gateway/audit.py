@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -24,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.identity import Principal, client_address
 from gateway.models import AuditEvent
 from shared.logging import request_id_var
+from shared.openapi import page_examples
+from shared.pagination import Page, PageQuery
 from shared.service_auth import Caller
 from shared.touched import DISCLOSED_HEADER, OBJECT_HEADER, ROWS_HEADER
 
@@ -69,6 +72,12 @@ class AuditEventRead(BaseModel):
     row_count: int | None
     client_ip: str | None
     request_id: str | None
+
+
+class AuditEventPage(Page[AuditEventRead]):
+    """Audit events, newest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(AuditEventRead))
 
 
 def _uuid(value: object) -> uuid.UUID | None:
@@ -139,10 +148,11 @@ async def record(
         await session.commit()
 
 
-async def query(session: AsyncSession, caller: Caller, *, actor_id: str | None, unit_id: uuid.UUID | None,
-                region_id: uuid.UUID | None, since: datetime | None, until: datetime | None, limit: int,
-                offset: int, kind: Kind | None = None) -> list[AuditEvent]:
-    statement = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
+async def query(session: AsyncSession, caller: Caller, page: PageQuery, *, actor_id: str | None,
+                unit_id: uuid.UUID | None, region_id: uuid.UUID | None, since: datetime | None, until: datetime | None,
+                kind: Kind | None = None) -> tuple[list[AuditEvent], Sequence[Any] | None]:
+    """Newest first: a page, and the key after it."""
+    statement = select(AuditEvent)
     if not caller.is_province_wide:
         statement = statement.where(AuditEvent.region_id.in_([uuid.UUID(r) for r in caller.region_ids]))
     if kind:
@@ -157,7 +167,7 @@ async def query(session: AsyncSession, caller: Caller, *, actor_id: str | None, 
         statement = statement.where(AuditEvent.at >= since)
     if until:
         statement = statement.where(AuditEvent.at < until)
-    return list(await session.scalars(statement))
+    return await page.fetch(session, statement, [AuditEvent.id], lambda e: (e.id,), descending=True, scalars=True)
 
 
 def disclosure(headers: Any) -> dict[str, Any] | None:

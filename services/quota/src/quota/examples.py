@@ -121,9 +121,9 @@ RUN = {"id": RUN_ID, "region_id": REGION_ID, "year": 2025, "created_at": AT, "cr
        "input_digest": "9f2c4e1a7b3d5f60", "published": True, "policy": POLICY,
        "units": [{**unit, "headcount_source": "records" if unit["id"] == "XC" else "stored"} for unit in UNITS],
        "result": RESULT}
-RUN_PAGE = {"items": [{"id": RUN_ID, "created_at": AT, "created_by": "yanshi-admin", "input_digest": "9f2c4e1a7b3d5f60",
-                        "feasible": True, "published": True, "warnings": 0}],
-            "total": 1, "limit": 50, "offset": 0}
+RUN_SUMMARY = {"id": RUN_ID, "created_at": AT, "created_by": "yanshi-admin", "input_digest": "9f2c4e1a7b3d5f60",
+               "feasible": True, "published": True, "warnings": 0}
+RUN_PAGE = {"items": [RUN_SUMMARY], "next": None, "total": 1}
 COMPARISON = {"base_id": OTHER_RUN_ID, "other_id": RUN_ID, "same_inputs": False,
               "units": [{"id": "XC", "before": 12, "after": 13, "change": 1, "fields": {"headcount": [41, 43]}}],
               "policy_changes": {"township_uplift": ["0.15", "0.2"]}}
@@ -138,7 +138,7 @@ FIRST_PUBLICATION = {**PUBLICATION, "id": PUBLICATION["supersedes_id"], "sequenc
                      "reason": None, "current": False, "supersedes_id": None, "changes": [],
                      "superseded": {"at": PUBLICATION["published_at"], "by": "yanshi-admin",
                                     "reason": PUBLISH["reason"], "publication_id": PUBLICATION_ID}}
-PUBLICATIONS = {"items": [FIRST_PUBLICATION, PUBLICATION]}
+PUBLICATIONS = {"items": [FIRST_PUBLICATION, PUBLICATION], "next": None}
 APPORTION_REQUEST = {"method": "huntington_hill", "seats": 10, "populations": {"A": 123, "B": 456, "C": 789},
                      "min_seats": 1}
 APPORTION = {"method": "huntington_hill", "seats": {"A": 1, "B": 3, "C": 6}, "ties": []}

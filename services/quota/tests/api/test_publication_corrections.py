@@ -174,7 +174,7 @@ class TestSupersede:
         back = await _publish(client, run, {"supersedes": True, "reason": "改回"})
         assert back.status_code == 409 and back.json()["code"] == "allocation_already_published"
         empty = await client.get(f"/api/v1/quota/regions/{uuid.uuid4()}/years/2025/publications")
-        assert empty.status_code == 200 and empty.json() == {"items": []}
+        assert empty.status_code == 200 and empty.json() == {"items": [], "next": None}
 
     async def test_another_regions_administrator_sees_nothing(self, client: httpx.AsyncClient) -> None:
         region = uuid.uuid4()

@@ -18,14 +18,20 @@ REPORT_ID = "e7b3d1f9-4a2c-4e6b-9f1d-2c8a6e4b0d81"
 COMMENT_ID = "2f9c6a4e-8b1d-4c3f-a7e5-9d0b3f1c6a28"
 TASK_ID = "8e4a2c6f-1d9b-4f3e-b0a7-5c3e9d1f7b42"
 HONOUR_ID = "f3a7c9e1-5b2d-4a8f-9c6e-1d4b8f2a0e93"
+PLACEMENT_ID = "a5c8e2f4-7b1d-4e9a-8c3f-6d2b0e4a9c17"
 AT = "2025-04-14T09:32:05+08:00"
 
 Examples = dict[str, Any]
 
 
+def listed(item: Examples) -> Examples:
+    """A list's one page of one item (`next` null: the last)."""
+    return {"items": [item], "next": None}
+
+
 def page(item: Examples, **extra: Any) -> Examples:
-    """A page of one item, as the offset-paged lists answer."""
-    return {"items": [item], "total": 1, "limit": 100, "offset": 0, **extra}
+    """The same with the count of the list, as the counted lists answer."""
+    return {**listed(item), "total": 1, **extra}
 
 
 def labelled(example: Examples, **kinds: str) -> Examples:
@@ -60,7 +66,7 @@ PERSON = {"id": PERSON_ID, "staff_no": "000123", "name": "张伟", "history": [
 PERSON_MOVE = {"on": "2025-07-01", "unit_id": UNIT_ID, "section_id": SECTION_ID, "staff_category": "middle",
                "post": "党政办主任"}
 PERSON_LEAVE = {"on": "2025-10-01", "leave": True}
-MEMBER = {"person_id": PERSON_ID, "staff_no": "000123", "name": "张伟", **PLACEMENT}
+MEMBER = {"id": PLACEMENT_ID, "person_id": PERSON_ID, "staff_no": "000123", "name": "张伟", **PLACEMENT}
 HEADCOUNTS = {"region_id": REGION_ID, "on": "2025-12-31", "period": None, "min_share": None,
               "units": [labelled({"unit_id": UNIT_ID, "code": "XC", "name": "夏村镇", "kind": "township",
                                   "evaluation_group": "乡镇", "headcount": 42}, kind="unit_kind")]}
@@ -72,7 +78,7 @@ NAMES = {"people": [{"person_id": PERSON_ID, "staff_no": "000123", "name": "张�
 SEARCH = {"items": [{"person_id": PERSON_ID, "staff_no": "000123", "name": "张伟", "name_pinyin": "zhangwei",
                      "unit_id": UNIT_ID, "unit_name": "夏村镇", "section_id": SECTION_ID,
                      "section_name": "党政办公室", "staff_category": "staff", "post": "综合文字岗"}],
-          "limit": 20, "next": "WyJ6aGFuZ3dlaSIsIjAwMDEyMyJd"}
+          "next": "/api/v1/records/persons/search?q=zhang&limit=1&after=WyJ6aGFuZ3dlaSIsIjAwMDEyMyJd"}
 LAYOUT = {"format": "xlsx", "sheet": "花名册", "header_row": 2,
           "skipped": [{"row": 45, "text": "填表人：李娜", "code": "sign_off_line", "reason": "a sign-off line"}],
           "skipped_rows": 1}

@@ -14,7 +14,7 @@ HOSTILE = ["=1+1", "@SUM(A1)", "+1+1", "-1.5", "-2+3", "\tx"]
 
 
 async def test_hostile_names_are_exported_as_text(client: httpx.AsyncClient, region: dict[str, Any]) -> None:
-    units = (await client.get("/api/v1/records/units", params={"region_id": region["id"]})).json()
+    units = (await client.get("/api/v1/records/units", params={"region_id": region["id"]})).json()["items"]
     unit = next(u for u in units if u["code"] == "XC")
     tag = uuid.uuid4().hex[:5]
     for index, name in enumerate(HOSTILE):

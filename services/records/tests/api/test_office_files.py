@@ -86,7 +86,7 @@ async def test_attendance_with_people_merged_down_their_days(client: httpx.Async
     path = "/api/v1/records/attendance/import"
     dry = await client.post(path, params={"dry_run": "true"}, files={"file": (name, office(name))})
     assert dry.status_code == 200, dry.text
-    units = (await client.get("/api/v1/records/units", params={"region_id": region["id"]})).json()
+    units = (await client.get("/api/v1/records/units", params={"region_id": region["id"]})).json()["items"]
     xc = {"unit_id": next(u["id"] for u in units if u["code"] == "XC"), "period": "2025-03"}
     assert (await client.get("/api/v1/records/attendance", params=xc)).json()["total"] == 0
     real = await client.post(path, files={"file": (name, office(name))})

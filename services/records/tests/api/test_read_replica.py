@@ -108,7 +108,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 async def codes(client: httpx.AsyncClient, region_id: str) -> list[str]:
     response = await client.get("/api/v1/records/units", params={"region_id": region_id})
     assert response.status_code == 200, response.text
-    return sorted(unit["code"] for unit in response.json())
+    return sorted(unit["code"] for unit in response.json()["items"])
 
 
 async def test_lists_read_the_replica_and_writes_the_primary(pair: Pair, client: httpx.AsyncClient) -> None:

@@ -36,7 +36,7 @@ async def week_log(client: httpx.AsyncClient, person: dict[str, Any], week: str 
 async def of_record(client: httpx.AsyncClient, kind: str, record_id: str, **headers: str) -> list[dict[str, Any]]:
     response = await client.get(f"{CHANGES}/{kind}/{record_id}", headers=headers)
     assert response.status_code == 200, response.text
-    return [{k: v for k, v in c.items() if k not in DROPPED} for c in response.json()]
+    return [{k: v for k, v in c.items() if k not in DROPPED} for c in response.json()["items"]]
 
 
 class TestWeeklyRecords:

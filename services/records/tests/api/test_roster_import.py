@@ -37,7 +37,7 @@ async def test_add_then_resend_then_transfer(client: httpx.AsyncClient, region: 
     moved = await send(client, region["id"], "q2.csv", second)
     assert counts(moved) == {"rows": 2, "added": 0, "moved": 1, "unchanged": 1}
     units = {u["code"]: u["id"] for u in (await client.get("/api/v1/records/units",
-                                                            params={"region_id": region["id"]})).json()}
+                                                            params={"region_id": region["id"]})).json()["items"]}
     q1 = (await client.get(f"/api/v1/records/units/{units['XC']}/members", params={"period": "2025Q1"})).json()
     q2 = (await client.get(f"/api/v1/records/units/{units['XC']}/members", params={"period": "2025Q2"})).json()
     assert {m["staff_no"] for m in q1["items"]} == {f"{tag}1", f"{tag}2"}
@@ -66,7 +66,7 @@ async def test_bad_rows_are_all_listed_and_nothing_is_written(client: httpx.Asyn
     assert [(e["row"], e["column"]) for e in response.json()["errors"]] == [
         (3, "name"), (3, "unit"), (3, "category"), (3, "active_from"), (4, "staff_no")]
     members = await client.get("/api/v1/records/units", params={"region_id": region["id"]})
-    xc = next(u for u in members.json() if u["code"] == "XC")
+    xc = next(u for u in members.json()["items"] if u["code"] == "XC")
     listed = (await client.get(f"/api/v1/records/units/{xc['id']}/members", params={"period": "2025"})).json()
     assert listed["total"] == 0
 
@@ -88,7 +88,7 @@ async def test_a_name_with_control_characters_still_exports(client: httpx.AsyncC
                                                           region: dict[str, Any]) -> None:
     from openpyxl import load_workbook
 
-    units = (await client.get("/api/v1/records/units", params={"region_id": region["id"]})).json()
+    units = (await client.get("/api/v1/records/units", params={"region_id": region["id"]})).json()["items"]
     unit = next(u for u in units if u["code"] == "XC")
     response = await client.post("/api/v1/records/persons", json={
         "unit_id": unit["id"], "staff_no": f"c{uuid.uuid4().hex[:6]}", "name": "张\x01三\x1b",

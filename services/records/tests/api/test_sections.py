@@ -57,5 +57,5 @@ async def test_bad_changes_are_refused_naming_the_field(client: httpx.AsyncClien
                                       json={"coefficient": "1.1"})
         assert response.status_code == 404, response.text
         assert response.json()["code"] == "section_not_found"
-    listed = (await client.get(f"/api/v1/records/units/{unit['id']}/sections")).json()
+    listed = (await client.get(f"/api/v1/records/units/{unit['id']}/sections")).json()["items"]
     assert {s["name"]: s["coefficient"] for s in listed} == {"办公室": None, "业务科": None}  # nothing written

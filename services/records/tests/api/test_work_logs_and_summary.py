@@ -142,7 +142,8 @@ class TestMonthlyReportsAndComments:
         await client.put("/api/v1/records/comments", headers=leader,
                          json={"target_kind": "work_log", "target_id": work["id"], "mark": "80", "comment": "可"})
         me = service_headers(Caller(subject="user:z", roles=("member",), person_id=unit["zhang"]["id"]))
-        seen = (await client.get(f"/api/v1/records/comments/monthly_report/{first.json()['id']}", headers=me)).json()
+        seen = (await client.get(f"/api/v1/records/comments/monthly_report/{first.json()['id']}",
+                                 headers=me)).json()["items"]
         assert [c["mark"] for c in seen] == ["92.00"] and "leader" not in seen[0]
         summary = (await client.get(f"/api/v1/records/units/{unit['town']['id']}/summary",
                                     params={"period": "2025Q1"})).json()

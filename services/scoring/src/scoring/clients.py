@@ -14,6 +14,7 @@ import orjson
 
 from shared.errors import NotFound, UpstreamTimeout, UpstreamUnavailable
 from shared.http import ServiceClient, ServiceTokens
+from shared.pagination import every_item
 from shared.service_auth import SYSTEM_CALLER, Caller
 
 UNITS_KEPT_SECONDS = 60.0
@@ -113,18 +114,11 @@ class Neighbours:
     async def honours(self, *, region_id: uuid.UUID, first: date, last: date) -> list[dict[str, Any]]:
         """The region's honours of the ledger awarded from ``first`` to ``last`` and not voided, in
         award order (every page). Asked as the system, after the caller was authorised."""
-        honours: list[dict[str, Any]] = []
-        while True:
-            params = {"region_id": str(region_id), "from": first.isoformat(), "to": last.isoformat(),
-                      "limit": "1000", "offset": str(len(honours))}
-            response = await self.records.request("GET", "/api/v1/records/honours", caller=SYSTEM_CALLER,
-                                                  params=params)
-            if response.status_code != 200:
-                raise UpstreamUnavailable(f"records answered {response.status_code} for the honours")
-            page = orjson.loads(response.content)
-            honours.extend(page["items"])
-            if not page["items"] or len(honours) >= page["total"]:
-                return honours
+        honours = await every_item(self.records, "/api/v1/records/honours", caller=SYSTEM_CALLER, params={
+            "region_id": str(region_id), "from": first.isoformat(), "to": last.isoformat()})
+        if honours is None:
+            raise UpstreamUnavailable("records did not answer for the honours")
+        return honours
 
     async def records_written(self, *, unit_id: uuid.UUID | None, region_id: uuid.UUID, group: str | None,
                               period: str, since: Sequence[datetime]) -> dict[str, Any]:
@@ -158,21 +152,18 @@ class Neighbours:
         """The region's units as records lists them (id, name, evaluation group…), for a caller
         already checked; empty if records does not answer."""
         reader = replace(caller, region_ids=(*caller.region_ids, str(region_id)))
-        response = await self.records.request("GET", "/api/v1/records/units", caller=reader,
-                                              params={"region_id": str(region_id)})
-        if response.status_code != 200:
-            return []
-        units: list[dict[str, Any]] = orjson.loads(response.content)
-        return units
+        units = await every_item(self.records, "/api/v1/records/units", caller=reader,
+                                 params={"region_id": str(region_id)})
+        return units or []
 
     async def group_units(self, *, region_id: uuid.UUID, group: str) -> list[str]:
         """The units of the region in an evaluation group, as records has them now (asked as the
         system, for a scheme the caller was authorised on): one call, whatever the people in them."""
-        response = await self.records.request("GET", "/api/v1/records/units", caller=SYSTEM_CALLER,
-                                              params={"region_id": str(region_id)})
-        if response.status_code != 200:
-            raise UpstreamUnavailable(f"records answered {response.status_code} for the units of group {group}")
-        return sorted(str(u["id"]) for u in orjson.loads(response.content) if u.get("evaluation_group") == group)
+        units = await every_item(self.records, "/api/v1/records/units", caller=SYSTEM_CALLER,
+                                 params={"region_id": str(region_id)})
+        if units is None:
+            raise UpstreamUnavailable(f"records did not answer for the units of group {group}")
+        return sorted(str(u["id"]) for u in units if u.get("evaluation_group") == group)
 
     async def names(self, person_ids: Sequence[object], *, on: date | None,
                     caller: Caller) -> dict[str, dict[str, Any]]:

@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scoring.db import Base
+from shared import change_feed
 
 
 def _now() -> Mapped[datetime]:
@@ -481,3 +482,7 @@ class FileRead(Base):
     # the moment of the read, not of its transaction: reads in one transaction keep their order
     read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
     read_by: Mapped[str] = mapped_column(String(128))
+
+
+#: The results' change log (``updated_after`` on a version's results): see ``shared.change_feed``.
+CHANGES = change_feed.change_table(Base.metadata)

@@ -112,7 +112,7 @@ async def test_a_bulletin_is_drafted_edited_issued_and_kept(client: httpx.AsyncC
     assert numbered.json()["number"] == 2, numbered.text
     assert "第2期" in docx_text((await client.get(f"{url}/{second['id']}.docx", headers=od)).content)
     listed = await client.get(url, headers=od, params={"state": "issued"})
-    assert [x["number"] for x in listed.json()] == [2, 1], listed.text
+    assert [x["number"] for x in listed.json()["items"]] == [2, 1], listed.text
 
 
 async def test_only_the_region_s_department_drafts_and_reads(client: httpx.AsyncClient,

@@ -96,7 +96,7 @@ async def test_an_officer_reads_the_file_with_a_reason_and_the_person_sees_the_r
 
     reads = await client.get(f"/api/v1/scoring/persons/{a}/file/reads", headers=caller_headers(a))
     assert reads.status_code == 200, reads.text
-    assert [(r["reason"], r["read_by"]) for r in reads.json()] == [("任前审查", "user:province-admin"),
+    assert [(r["reason"], r["read_by"]) for r in reads.json()["items"]] == [("任前审查", "user:province-admin"),
                                                                    ("干部考察：拟提拔", "user:zzb-officer")]
 
 
@@ -108,7 +108,7 @@ async def test_a_read_without_a_reason_is_refused_and_not_recorded(client: httpx
         response = await client.get(f"/api/v1/scoring/persons/{a}/{path}", params=params)
         assert response.status_code == 422, response.text
         assert [e["field"] for e in response.json()["errors"]] == ["query.reason"]
-    assert (await client.get(f"/api/v1/scoring/persons/{a}/file/reads")).json() == []
+    assert (await client.get(f"/api/v1/scoring/persons/{a}/file/reads")).json()["items"] == []
 
 
 async def test_who_may_read_a_file_and_its_reads(client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:

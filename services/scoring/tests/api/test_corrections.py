@@ -74,11 +74,11 @@ async def test_a_voided_item_leaves_the_close_and_the_new_version_differs_by_its
     voided = response.json()
     assert voided["voided_by"] == "user:province-admin" and voided["void_reason"] == "扣分对象录错"
     assert voided["voided_at"] is not None and voided["points"] == "-2.00"
-    assert [i["person_id"] for i in (await client.get(f"{base}/adjustments")).json()] == [b]
-    listed = (await client.get(f"{base}/adjustments", params={"include_voided": "true"})).json()
+    assert [i["person_id"] for i in (await client.get(f"{base}/adjustments")).json()["items"]] == [b]
+    listed = (await client.get(f"{base}/adjustments", params={"include_voided": "true"})).json()["items"]
     assert sorted((i["person_id"], i["voided_at"] is not None) for i in listed) == sorted([(a, True), (b, False)])
 
-    versions = (await client.get(f"{base}/versions")).json()
+    versions = (await client.get(f"{base}/versions")).json()["items"]
     assert [(v["version"], v["stale"], v["changed_since"]) for v in versions] == [(1, True, 1)]
     assert versions[0]["inputs_changed_at"] is not None
     found, close = await scores(client, base)
@@ -93,7 +93,7 @@ async def test_a_voided_item_leaves_the_close_and_the_new_version_differs_by_its
     assert compare["stale"] is False
     found, _ = await scores(client, base)
     assert found[a] == ("83", "good")  # exactly the 2 voided points back
-    assert [(v["version"], v["stale"]) for v in (await client.get(f"{base}/versions")).json()] == [(1, True),
+    assert [(v["version"], v["stale"]) for v in (await client.get(f"{base}/versions")).json()["items"]] == [(1, True),
                                                                                                    (2, False)]
 
     again = await client.post(f"{API}/adjustments/{safety['id']}/void", json={"reason": "再撤销"})
@@ -109,7 +109,7 @@ async def test_a_voided_item_leaves_the_close_and_the_new_version_differs_by_its
     assert void["old"] == {"item": "safety", "points": "-2.00", "evidence": "文件", "approved_by": "局党组"}
     after_first = (await client.get(f"{base}/changes", params={"close_id": first.json()["id"]})).json()
     assert [c["id"] for c in after_first["items"]] == [void["id"]]
-    page = (await client.get(f"{base}/changes", params={"limit": 1, "offset": 1})).json()
+    page = (await client.get((await client.get(f"{base}/changes", params={"limit": 1})).json()["next"])).json()
     assert (page["total"], len(page["items"]), page["items"][0]["person_id"]) == (3, 1, b)
 
 
@@ -126,7 +126,7 @@ async def test_a_void_needs_a_reason(client: httpx.AsyncClient, records: httpx.A
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body.reason"
     response = await client.patch(f"{API}/negative-events/{event['id']}", json={"note": "改"})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body.reason"
-    assert len((await client.get(f"{q['base']}/adjustments")).json()) == 1  # nothing voided
+    assert len((await client.get(f"{q['base']}/adjustments")).json()["items"]) == 1  # nothing voided
     assert (await client.get(f"{q['base']}/changes")).json()["total"] == 2  # the two additions only
 
 
@@ -155,8 +155,8 @@ async def test_amending_a_veto_to_a_cap_changes_the_grade(client: httpx.AsyncCli
         "amend", {"item": "corruption", "note": "立案"}, {"item": "late", "note": "立案"}, "经核实为迟到，非违纪")
     response = await client.post(f"{API}/negative-events/{event['id']}/void", json={"reason": "不属实"})
     assert response.status_code == 200
-    assert (await client.get(f"{base}/negative-events")).json() == []
-    assert len((await client.get(f"{base}/negative-events", params={"include_voided": True})).json()) == 1
+    assert (await client.get(f"{base}/negative-events")).json()["items"] == []
+    assert len((await client.get(f"{base}/negative-events", params={"include_voided": True})).json()["items"]) == 1
 
 
 async def test_amending_an_item_is_checked_like_a_new_one(client: httpx.AsyncClient,
@@ -193,7 +193,7 @@ async def test_a_changed_mark_keeps_its_old_value(client: httpx.AsyncClient, rec
         "amend", a, "绩效分录入错误", "user:province-admin")
     assert change["old"] == {"indicator": "ji", "mark": "80.00", "marked_by": "user:province-admin"}
     assert change["new"] == {"indicator": "ji", "mark": "100"}
-    assert (await client.get(f"{base}/versions")).json()[0]["stale"] is True
+    assert (await client.get(f"{base}/versions")).json()["items"][0]["stale"] is True
     second = (await client.post(f"{base}/close")).json()
     # A: 0.3×90 + 0.7×100 = 97
     assert staff_letters(second["changes"]) == [as_named(a, "A", score=["83", "97"], grade=["good", "good"])]
@@ -227,12 +227,12 @@ async def test_writing_the_same_inputs_again_is_stale_until_closed_again(client:
     first = (await client.post(f"{base}/close")).json()
     marks = {"marks": [{"person_id": q["p"]["B"], "indicator": "de", "mark": 70}]}
     assert (await client.put(f"{base}/marks", json=marks)).status_code == 200
-    versions = (await client.get(f"{base}/versions")).json()
+    versions = (await client.get(f"{base}/versions")).json()["items"]
     assert [(v["stale"], v["changed_since"]) for v in versions] == [(True, 0)]
     again = await client.post(f"{base}/close")
     assert again.status_code == 200 and again.json()["unchanged"] is True and again.json()["id"] == first["id"]
     assert again.json()["stale"] is False
-    assert [v["stale"] for v in (await client.get(f"{base}/versions")).json()] == [False]
+    assert [v["stale"] for v in (await client.get(f"{base}/versions")).json()["items"]] == [False]
 
 
 async def test_who_may_correct(client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:
@@ -265,7 +265,7 @@ async def test_who_may_correct(client: httpx.AsyncClient, records: httpx.AsyncCl
     assert response.status_code == 404 and response.json()["code"] == "mark_not_found"
     response = await client.get(f"{other['base']}/changes", params={"close_id": str(uuid.uuid4())})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "query.close_id"
-    assert (await client.get(f"{base}/adjustments")).json()[0]["voided_at"] is None  # nothing changed
+    assert (await client.get(f"{base}/adjustments")).json()["items"][0]["voided_at"] is None  # nothing changed
     assert (await client.get(f"{base}/changes")).json()["total"] == 2
 
 

@@ -128,6 +128,6 @@ async def test_the_department_plays_a_quarter(client: httpx.AsyncClient, records
     assert [(p["period"], p["score"], p["rank"]) for p in found.json()["periods"]] == [("2026Q1", "83", 1)]
     reads = await client.get(f"{S}/persons/{a}/file/reads", headers=caller_headers(a))
     assert reads.status_code == 200, reads.text
-    assert [(r["reason"], r["read_by"]) for r in reads.json()] == [("干部考察：拟提拔", "user:od")]
+    assert [(r["reason"], r["read_by"]) for r in reads.json()["items"]] == [("干部考察：拟提拔", "user:od")]
     assert (await client.get(f"{S}/persons/{a}/file/reads", headers=caller_headers(c["people"]["B"]))
             ).status_code == 404  # b never sees a's

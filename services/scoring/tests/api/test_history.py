@@ -29,7 +29,7 @@ async def test_two_publishes_at_once_one_wins(scoring_app: FastAPI, records_app:
         responses = await asyncio.gather(*(client.post(f"/api/v1/scoring/results/{close['id']}/publish")
                                            for _ in range(2)))
         assert sorted(r.status_code for r in responses) == [200, 409]
-        versions = (await client.get(f"/api/v1/scoring/schemes/{scheme['id']}/periods/2025Q3/versions")).json()
+        versions = (await client.get(f"/api/v1/scoring/schemes/{scheme['id']}/periods/2025Q3/versions")).json()["items"]
         assert len(versions) == 1 and versions[0]["published_by"] == PROVINCE.subject
 
 

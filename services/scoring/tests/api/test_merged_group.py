@@ -76,7 +76,7 @@ async def test_the_lead_units_administrator_runs_the_groups_scheme(client: httpx
     response = await client.post(f"{base}/adjustments", headers=as_d, json={
         "person_id": p["C"], "item": "honour", "points": "2", "evidence": "表彰文件", "approved_by": "党组"})
     assert response.status_code == 201, response.text
-    assert [a["person_id"] for a in (await client.get(f"{base}/adjustments", headers=as_d)).json()] == [p["C"]]
+    assert [a["person_id"] for a in (await client.get(f"{base}/adjustments", headers=as_d)).json()["items"]] == [p["C"]]
     version = await client.post(f"/api/v1/scoring/schemes/{sid}/versions", headers=as_d,
                                 json={"definition": DEFINITION})
     assert version.status_code == 201 and version.json()["version"] == 2
@@ -109,7 +109,8 @@ async def test_the_lead_units_administrator_runs_the_groups_scheme(client: httpx
                                  json={"reason": "荣誉加分应为三分"})
     assert objected.status_code == 201, objected.text
     objection = objected.json()["id"]
-    assert [o["id"] for o in (await client.get("/api/v1/scoring/objections", headers=as_d)).json()] == [objection]
+    listed = (await client.get("/api/v1/scoring/objections", headers=as_d)).json()["items"]
+    assert [o["id"] for o in listed] == [objection]
     # a round of the next quarter, opened and closed by D's administrator
     opened = await client.post(f"/api/v1/scoring/schemes/{sid}/periods/2025Q3/rounds", headers=as_d,
                                json={"raters": [{"rater_id": p["A"], "group": "staff"}]})
@@ -125,7 +126,7 @@ async def test_the_lead_units_administrator_runs_the_groups_scheme(client: httpx
     assert (await client.get(f"/api/v1/scoring/objections/{objection}", headers=as_i)).status_code == 404
     assert (await client.post(f"/api/v1/scoring/objections/{objection}/review", headers=as_i,
                               json={"decision": "reject", "reason": "加分按文件计"})).status_code == 404
-    assert (await client.get("/api/v1/scoring/objections", headers=as_i)).json() == []
+    assert (await client.get("/api/v1/scoring/objections", headers=as_i)).json()["items"] == []
     assert (await client.get(f"/api/v1/scoring/rounds/{round_id}", headers=as_i)).status_code == 404
     assert (await client.post(f"/api/v1/scoring/rounds/{round_id}/close", headers=as_i)).status_code == 404
     assert (await client.get(f"/api/v1/scoring/schemes/{sid}", headers=as_i)).status_code == 200

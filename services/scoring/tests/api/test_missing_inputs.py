@@ -64,7 +64,7 @@ async def test_by_default_a_close_with_missing_marks_is_refused_naming_each(clie
     assert sorted((m["person_id"], m["indicator"], m["policy"]) for m in problem["missing"]) == sorted([
         (p["B"], "ji", "refuse"), (p["C"], "de", "refuse"), (p["C"], "ji", "refuse")])
     assert all(m["unit_id"] == q["unit"] and m["blocks"] for m in problem["missing"])
-    assert (await client.get(f"{q['base']}/versions")).json() == []  # nothing stored
+    assert (await client.get(f"{q['base']}/versions")).json()["items"] == []  # nothing stored
 
     ready = (await client.get(f"{q['base']}/readiness")).json()
     assert ready["ready"] is False and ready["people"] == 4 and ready["people_blocking"] == 2

@@ -58,7 +58,7 @@ async def test_objections_name_the_person_they_are_about(client: httpx.AsyncClie
     assert filed.status_code == 201, filed.text
     assert named(filed.json()) == ("B", "B", "夏村镇", None)
     listed = await client.get("/api/v1/scoring/objections", params={"scheme_id": w["scheme"]})
-    assert [(named(o), o["person_id"], o["status"]) for o in listed.json()] == [
+    assert [(named(o), o["person_id"], o["status"]) for o in listed.json()["items"]] == [
         (("B", "B", "夏村镇", None), w["people"]["B"], "pending")]
     own = (await client.get(f"/api/v1/scoring/objections/{filed.json()['id']}", headers=as_b)).json()
     assert named(own) == ("B", "B", "夏村镇", None)
@@ -93,7 +93,7 @@ async def test_a_rater_sees_the_names_of_those_they_rated(client: httpx.AsyncCli
                                 json={"ratings": [{"person_id": p["A"], "mark": 95},
                                                   {"person_id": p["B"], "mark": 75}]})
     assert response.status_code == 200, response.text
-    mine = (await client.get(f"/api/v1/scoring/rounds/{q['round']}/ratings/mine")).json()
+    mine = (await client.get(f"/api/v1/scoring/rounds/{q['round']}/ratings/mine")).json()["items"]
     assert sorted((named(r), r["mark"]) for r in mine) == [(("A", "A", "夏村镇", None), "95.00"),
                                                           (("B", "B", "夏村镇", None), "75.00")]
 
@@ -106,7 +106,7 @@ async def test_a_rounds_history_names_the_raters_and_people_it_took_out(client: 
     assert removed.status_code == 200, removed.text
     gone = await client.delete(f"{url}/people/{q['county']['people']['E']}", params={"reason": "借调"})
     assert gone.status_code == 200, gone.text
-    history = (await client.get(f"{url}/history")).json()
+    history = (await client.get(f"{url}/history")).json()["items"]
     assert [(h["what"], [(p["person_id"], p["name"], p["unit_name"]) for p in h["people"]]) for h in history] == [
         ("rater_removed", [(leader, "领导0", "县领导")]),
         ("person_removed", [(q["county"]["people"]["E"], "E", "夏村镇")])]
@@ -122,9 +122,9 @@ async def test_items_and_events_name_the_person(client: httpx.AsyncClient, recor
                               json={"person_id": p["B"], "item": "late", "note": "迟到"})
     assert event.status_code == 201, event.text
     assert named(event.json()) == ("B", "B", "夏村镇", None)
-    items = (await client.get(f"{q['base']}/adjustments")).json()
+    items = (await client.get(f"{q['base']}/adjustments")).json()["items"]
     assert [(named(i), i["person_id"], i["points"]) for i in items] == [(("A", "A", "夏村镇", None), p["A"], "2.00")]
-    events = (await client.get(f"{q['base']}/negative-events")).json()
+    events = (await client.get(f"{q['base']}/negative-events")).json()["items"]
     assert [(named(e), e["person_id"], e["item"]) for e in events] == [(("B", "B", "夏村镇", None), p["B"], "late")]
 
 
@@ -150,7 +150,8 @@ async def test_with_records_down_the_rows_answer_without_names(client: httpx.Asy
         await neighbours.records.http.aclose()
         neighbours.records = alive
     assert listed.status_code == 200, listed.text
-    assert [(o["person_id"], named(o)) for o in listed.json()] == [(w["people"]["B"], (None, None, None, None))]
+    assert [(o["person_id"], named(o)) for o in listed.json()["items"]] == [
+        (w["people"]["B"], (None, None, None, None))]
     assert page.status_code == 200, page.text
     assert [(c["person_id"], c["action"], named(c)) for c in page.json()["items"]] == [
         (w["people"]["D"], "void", (None, None, None, None))]

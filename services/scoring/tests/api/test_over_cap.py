@@ -104,7 +104,7 @@ async def test_refuse_is_the_default_and_refuses_when_keyed(client: httpx.AsyncC
     assert (await client.post(f"{base}/adjustments", json=keyed(a, "honour", "3"))).status_code == 201
     response = await client.post(f"{base}/adjustments", json=keyed(a, "innovation", "2"))  # bonus 3 + 2 > 4
     assert response.status_code == 422 and "total cap of 4" in response.json()["detail"]
-    assert len((await client.get(f"{base}/adjustments")).json()) == 1
+    assert len((await client.get(f"{base}/adjustments")).json()["items"]) == 1
 
 
 async def test_an_unknown_over_cap_is_named(client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:

@@ -78,7 +78,7 @@ async def test_a_kind_the_scheme_does_not_close_is_refused(client: httpx.AsyncCl
         assert response.status_code == 409, response.text
         assert response.json()["code"] == "period_kind_not_closed"
         assert f"does not close {kind}s" in response.json()["detail"]
-    assert (await client.get(f"{base}/2025/versions")).json() == []  # nothing written
+    assert (await client.get(f"{base}/2025/versions")).json()["items"] == []  # nothing written
 
 
 async def test_the_periods_setting_is_checked(client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:
@@ -116,7 +116,7 @@ async def test_a_half_year_is_built_from_its_quarters(client: httpx.AsyncClient,
     await close(client, base, "2025Q1")
     refused = await client.post(f"{base}/2025H1/close")  # nothing published yet
     assert refused.status_code == 409 and refused.json()["code"] == "not_published"
-    q1 = (await client.get(f"{base}/2025Q1/versions")).json()[0]
+    q1 = (await client.get(f"{base}/2025Q1/versions")).json()["items"][0]
     assert (await client.post(f"/api/v1/scoring/results/{q1['id']}/publish")).status_code == 200
     await mark(client, base, "2025Q2", p, {"A": 80, "B": 60, "C": 100})
     await close(client, base, "2025Q2", publish=True)

@@ -166,13 +166,13 @@ async def test_a_period_walks_through_the_national_procedure(
     assert shown["version"] == 2 and shown["close_id"] == own["new_close_id"]
     assert grades(shown) == {"A": "good", "B": "good", "C": "fairly_good", "D": "fairly_good", "E": "fairly_good"}
     client.headers.update(admin)
-    versions = (await client.get(f"{w['base']}/versions")).json()
+    versions = (await client.get(f"{w['base']}/versions")).json()["items"]
     assert [(v["version"], v["published_at"]) for v in versions] == [(1, None), (2, None)]
 
     # final: the latest draft is published
     state = await advance(client, w)
     assert (state["current"], state["finished"], state["final_close_id"]) == ("final", True, own["new_close_id"])
-    versions = (await client.get(f"{w['base']}/versions")).json()
+    versions = (await client.get(f"{w['base']}/versions")).json()["items"]
     assert [(v["version"], v["published_at"] is not None) for v in versions] == [(1, False), (2, True)]
     assert [(h["code"], h["opened_on"], h["closed_on"]) for h in state["history"]] == [
         ("self_report", "2026-01-05", "2026-01-06"), ("unit_review", "2026-01-06", "2026-01-06"),
@@ -307,7 +307,7 @@ async def test_a_period_published_before_the_procedure_was_taken_up_stays_publis
     assert (await client.get(w["proc"])).json()["started"] is False
     following = f"/api/v1/scoring/schemes/{w['scheme']}/periods/2026Q1"
     assert (await client.post(f"{following}/close")).status_code in (200, 201)
-    latest = (await client.get(f"{following}/versions")).json()[-1]
+    latest = (await client.get(f"{following}/versions")).json()["items"][-1]
     refused = await client.post(f"/api/v1/scoring/results/{latest['id']}/publish")
     assert refused.status_code == 409 and refused.json()["code"] == "run_by_procedure"
 

@@ -69,7 +69,7 @@ async def test_a_publicity_recorded_afterwards_runs_from_its_day_and_may_be_over
     assert inside["code"] == "publicity_not_over" and "as of 2026-01-16" in inside["detail"]
     state = await move(client, w, on="2026-01-19", reason="公示期满无异议，县委组织部确定等次")
     assert (state["current"], state["finished"], state["final_close_id"]) == ("final", True, draft.json()["id"])
-    versions = (await client.get(f"{w['base']}/versions")).json()
+    versions = (await client.get(f"{w['base']}/versions")).json()["items"]
     assert [v["published_at"] is not None for v in versions] == [True]
 
     shown = [(h["code"], h["opened_on"], h["opened_recorded_on"], h["closed_on"], h["closed_recorded_on"],

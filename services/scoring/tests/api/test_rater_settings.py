@@ -138,7 +138,7 @@ async def test_marks_per_dimension_make_the_rating_their_weighted_sum(client: ht
         assert response.status_code == 200, response.text
     # the rater sees their own marks per dimension, and the rating they make
     client.headers.update(caller_headers(two))
-    mine = (await client.get(f"/api/v1/scoring/rounds/{round_id}/ratings/mine")).json()
+    mine = (await client.get(f"/api/v1/scoring/rounds/{round_id}/ratings/mine")).json()["items"]
     assert staff_letters(mine) == [as_named(a, "A", mark="84.50", dimensions={
         "intensity": "100", "difficulty": "90", "quantity": "80", "effect": "70", "measures": "65"})]
     client.headers.update(service_headers(PROVINCE))
@@ -160,7 +160,7 @@ async def test_a_rating_by_dimension_is_kept_in_hundredths(client: httpx.AsyncCl
     assert (await _ballot(client, round_id, rater, [{"person_id": a, "dimensions": dims("88.55", 0, 0, 0, 0)}])
             ).status_code == 200
     client.headers.update(caller_headers(rater))
-    assert (await client.get(f"/api/v1/scoring/rounds/{round_id}/ratings/mine")).json()[0]["mark"] == "26.57"
+    assert (await client.get(f"/api/v1/scoring/rounds/{round_id}/ratings/mine")).json()["items"][0]["mark"] == "26.57"
 
 
 async def test_a_scheme_without_dimensions_takes_one_mark(client: httpx.AsyncClient,

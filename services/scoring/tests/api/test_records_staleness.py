@@ -58,7 +58,7 @@ async def test_a_records_correction_in_the_period_makes_the_version_stale_until_
     async def versions() -> list[tuple[int, bool, int | None]]:
         response = await client.get(f"{base}/versions")
         assert response.status_code == 200, response.text
-        return [staleness(v) for v in response.json()]
+        return [staleness(v) for v in response.json()["items"]]
 
     first = (await client.post(f"{base}/close")).json()
     assert staleness(first) == (1, False, 0)
@@ -126,7 +126,7 @@ async def test_without_records_the_staleness_is_unknown_and_the_reading_answers(
     transport.down = True
     response = await client.get(f"{base}/versions")
     assert response.status_code == 200, response.text
-    assert [(v["stale"], v["records_changed_since"], v["records_changed_at"]) for v in response.json()] == [
+    assert [(v["stale"], v["records_changed_since"], v["records_changed_at"]) for v in response.json()["items"]] == [
         (False, None, None)]
     page = await client.get(f"{base}/results")
     assert page.status_code == 200 and page.json()["close"]["records_changed_since"] is None

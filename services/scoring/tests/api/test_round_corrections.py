@@ -87,7 +87,7 @@ async def _ballot(client: httpx.AsyncClient, round_id: str, rater: str, marks: d
 async def _history(client: httpx.AsyncClient, round_id: str) -> list[dict[str, Any]]:
     response = await client.get(f"/api/v1/scoring/rounds/{round_id}/history")
     assert response.status_code == 200, response.text
-    rows = response.json()
+    rows = response.json()["items"]
     assert all(r["changed_at"] for r in rows) and [r["id"] for r in rows] == sorted(r["id"] for r in rows)
     return [{k: r[k] for k in ("what", "reason", "old", "new", "changed_by")} for r in rows]
 
@@ -197,7 +197,7 @@ async def test_a_mistaken_rater_is_replaced_and_the_new_one_rates_afresh(
     assert (await _ballot(client, w["round"], r1, {a: 95})).status_code == 422  # no longer a rater
     assert (await _ballot(client, w["round"], new, {a: 60})).status_code == 200
     client.headers.update(caller_headers(new))
-    mine = (await client.get(f"{url}/ratings/mine")).json()
+    mine = (await client.get(f"{url}/ratings/mine")).json()["items"]
     assert staff_letters(mine) == [as_named(a, "A", mark="60.00", dimensions=None)]
     client.headers.update(service_headers(PROVINCE))
     voided = (await session.execute(text("SELECT rater_id::text, mark::text, void_reason FROM scoring.voided_ratings "

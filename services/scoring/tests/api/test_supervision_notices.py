@@ -36,7 +36,7 @@ async def test_inspection_notice_answer_sign_off_and_overdue(client: httpx.Async
     past = await client.post(f"{S}/regions/{region}/notices", headers=od, json=body)
     assert past.status_code == 422, past.text
     assert [e["field"] for e in past.json()["errors"]] == ["body.items.1.deadline"]
-    assert (await client.get(f"{S}/regions/{region}/notices", headers=od)).json()["notices"] == []  # nothing written
+    assert (await client.get(f"{S}/regions/{region}/notices", headers=od)).json()["items"] == []  # nothing written
 
     body["items"][1]["deadline"] = "2026-03-10"
     issued = await client.post(f"{S}/regions/{region}/notices", headers=od, json=body)
@@ -49,7 +49,7 @@ async def test_inspection_notice_answer_sign_off_and_overdue(client: httpx.Async
 
     # the unit sees its own notice and an event tells it; another unit gets a 404 for it
     assert [n["id"] for n in (await client.get(f"{S}/units/{unit}/notices", headers=leader(unit))).json()[
-        "notices"]] == [notice["id"]]
+        "items"]] == [notice["id"]]
     feed = (await client.get(f"{S}/events", headers=ua)).json()
     assert [(e["kind"], e["payload"]["items"]) for e in feed["events"] if e["kind"] == "notice_issued"] == [
         ("notice_issued", 2)]
@@ -93,7 +93,7 @@ async def test_inspection_notice_answer_sign_off_and_overdue(client: httpx.Async
     today_is("2026-03-13")
     overdue = (await client.get(f"{S}/regions/{region}/notices", headers=od, params={"overdue": "true"})).json()
     assert [(n["id"], [(i["position"], i["state"], i["days_overdue"]) for i in n["items"]])
-            for n in overdue["notices"]] == [(notice["id"], [(2, "returned", 3)])]
+            for n in overdue["items"]] == [(notice["id"], [(2, "returned", 3)])]
     whole = (await client.get(f"{S}/notices/{notice['id']}", headers=ua)).json()
     assert (whole["open_items"], whole["overdue_items"]) == (1, 1)
     # another region's officer: no such region
@@ -104,7 +104,7 @@ async def test_inspection_notice_answer_sign_off_and_overdue(client: httpx.Async
                                json={"decision": "close", "reason": "并入二季度督导"})
     assert [i["state"] for i in closed.json()["items"]] == ["signed_off", "closed"]
     assert (await client.get(f"{S}/regions/{region}/notices", headers=od,
-                             params={"overdue": "true"})).json()["notices"] == []
+                             params={"overdue": "true"})).json()["items"] == []
 
 
 async def test_a_notice_recorded_afterwards_is_checked_against_its_issue_day(
@@ -125,7 +125,7 @@ async def test_a_notice_recorded_afterwards_is_checked_against_its_issue_day(
         body["issued_on"], body["items"][0]["deadline"] = issued_on, deadline
         refused = await client.post(f"{S}/regions/{region}/notices", headers=od, json=body)
         assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == [field], refused.text
-    assert (await client.get(f"{S}/regions/{region}/notices", headers=od)).json()["notices"] == []
+    assert (await client.get(f"{S}/regions/{region}/notices", headers=od)).json()["items"] == []
 
     body["issued_on"], body["items"][0]["deadline"] = "2026-02-10", "2026-02-20"
     issued = await client.post(f"{S}/regions/{region}/notices", headers=od, json=body)

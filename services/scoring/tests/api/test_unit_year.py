@@ -64,14 +64,14 @@ async def test_a_unit_administrator_closes_the_units_year(client: httpx.AsyncCli
     assert "10% to 30%" in over.json()["detail"]
     # a quarter corrected and published again after the year was closed: the year built on it is stale
     versions = f"{base}/2025/versions"
-    assert [v["stale"] for v in (await client.get(versions, headers=admin)).json()] == [False]
+    assert [v["stale"] for v in (await client.get(versions, headers=admin)).json()["items"]] == [False]
     fixed = {"marks": [{"person_id": p["J"], "indicator": "ji", "mark": 95}], "reason": "四季度漏记重点工作"}
     assert (await client.put(f"{base}/2025Q4/marks", headers=admin, json=fixed)).status_code == 200
     again = await client.post(f"{base}/2025Q4/close", headers=admin)
     assert again.status_code == 201 and again.json()["version"] == 2, again.text
     republished = await client.post(f"/api/v1/scoring/results/{again.json()['id']}/publish", headers=admin)
     assert republished.status_code == 200, republished.text
-    assert [v["stale"] for v in (await client.get(versions, headers=admin)).json()] == [True]
+    assert [v["stale"] for v in (await client.get(versions, headers=admin)).json()["items"]] == [True]
 
 
 async def test_a_pool_range_upside_down_is_refused(client: httpx.AsyncClient, records: httpx.AsyncClient) -> None:

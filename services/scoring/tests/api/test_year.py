@@ -120,7 +120,7 @@ async def test_an_objection_is_reviewed_and_accepting_publishes_a_new_version(
     y = await a_year(client, records, quota)
     p = y["county"]["people"]
     admin = dict(client.headers)
-    q4 = (await client.get(f"{y['base']}/2025Q4/versions")).json()[-1]
+    q4 = (await client.get(f"{y['base']}/2025Q4/versions")).json()["items"][-1]
     client.headers.update(caller_headers(p["F"]))
     response = await client.post(f"/api/v1/scoring/results/{q4['id']}/objections",
                                  json={"reason": "第四季度绩效漏记了防汛任务"})
@@ -138,7 +138,7 @@ async def test_an_objection_is_reviewed_and_accepting_publishes_a_new_version(
                                                                      "mark": 92}]})
     accepted = (await client.post(review, json={"decision": "accept", "reason": "漏记属实，补记后重算"})).json()
     assert accepted["status"] == "accepted" and accepted["new_close_id"]
-    versions = (await client.get(f"{y['base']}/2025Q4/versions")).json()
+    versions = (await client.get(f"{y['base']}/2025Q4/versions")).json()["items"]
     assert [(v["version"], v["published_at"] is not None, v["reason"]) for v in versions] == [
         (1, True, "close"), (2, True, f"objection {objection['id']} accepted")]
     client.headers.update(caller_headers(p["F"]))

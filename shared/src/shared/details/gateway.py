@@ -26,6 +26,11 @@ TEXTS: dict[str, str] = {
     "records answered {status_code} for {path}": "纪实管理服务对 {path} 返回了 {status_code}",
     " (and {count} more)": "（另有 {count} 处）",
     "The request was not carried out; retry shortly.": "请求未执行，请稍后重试。",
+    "records did not answer for {path}": "纪实管理服务未对 {path} 作出应答",
+    "records did not answer for the honours": "纪实管理服务未对荣誉台账作出应答",
+    "records did not answer for the units of group {group}": "纪实管理服务未对考评组 {group} 的单位作出应答",
+    "not a cursor this list gave: send back the `after` of a `next` as it was":
+        "游标不是本列表给出的：请原样传回 `next` 链接中的 `after`",
     "The server failed to handle this request; it has been logged.": "服务器处理请求失败，已记录日志。",
     "This service accepts calls from the gateway only.": "本服务只接受来自统一入口的调用。",
     "Service token rejected: {exc}.": "服务凭据被拒绝：{exc}。",

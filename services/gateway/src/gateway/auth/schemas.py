@@ -6,6 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.openapi import page_examples
+from shared.pagination import Page
+
 Role = Literal["province_admin", "region_admin", "unit_admin", "leader", "member"]
 READ_SCOPES = ("schemes:read", "units:read", "persons:read")
 REGION_SCOPES = frozenset({"results:read", "inputs:write", "webhooks:manage", *READ_SCOPES})
@@ -97,6 +100,12 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
+class UserPage(Page[UserRead]):
+    """Users, by username."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(UserRead))
+
+
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"password": "correct-horse-battery"}]})
@@ -157,6 +166,12 @@ class ApiKeyRead(BaseModel):
     created_by: str
     created_at: datetime
     revoked_at: datetime | None
+
+
+class ApiKeyPage(Page[ApiKeyRead]):
+    """API keys, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(ApiKeyRead))
 
 
 class ApiKeyCreated(ApiKeyRead):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +22,7 @@ from gateway.config import GatewaySettings
 from gateway.models import ApiKey, RefreshToken, Session, User
 from gateway.scope import Binding
 from shared.errors import Conflict, NotFound, Unauthorized
+from shared.pagination import PageQuery
 from shared.service_auth import Caller
 
 
@@ -181,11 +184,11 @@ async def rebind_user(session: AsyncSession, user: User, binding: Binding, *, is
     return user
 
 
-async def list_users(session: AsyncSession, caller: Caller) -> list[User]:
-    statement = select(User).order_by(User.username)
+async def list_users(session: AsyncSession, caller: Caller, page: PageQuery) -> tuple[list[User], Sequence[Any] | None]:
+    statement = select(User)
     if not caller.is_province_wide:
         statement = statement.where(User.region_id.in_([uuid.UUID(r) for r in caller.region_ids]))
-    return list(await session.scalars(statement))
+    return await page.fetch(session, statement, [User.username, User.id], lambda u: (u.username, u.id), scalars=True)
 
 
 async def create_api_key(session: AsyncSession, caller: Caller, body: ApiKeyCreate) -> ApiKeyCreated:
@@ -198,8 +201,9 @@ async def create_api_key(session: AsyncSession, caller: Caller, body: ApiKeyCrea
     return ApiKeyCreated(**ApiKeyRead.model_validate(record).model_dump(), key=key)
 
 
-async def list_api_keys(session: AsyncSession) -> list[ApiKey]:
-    return list(await session.scalars(select(ApiKey).order_by(ApiKey.created_at)))
+async def list_api_keys(session: AsyncSession, page: PageQuery) -> tuple[list[ApiKey], Sequence[Any] | None]:
+    return await page.fetch(session, select(ApiKey), [ApiKey.created_at, ApiKey.id], lambda k: (k.created_at, k.id),
+                            scalars=True)
 
 
 async def revoke_api_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:

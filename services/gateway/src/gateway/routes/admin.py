@@ -13,15 +13,18 @@ from gateway.auth import accounts, service
 from gateway.auth.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
+    ApiKeyPage,
     ApiKeyRead,
     PasswordReset,
     UserCreate,
+    UserPage,
     UserRead,
     UserUpdate,
 )
 from gateway.identity import Principal, authenticate
 from shared.db import ReadSessionDep, SessionDep
 from shared.errors import Forbidden, NotFound, Unprocessable
+from shared.pagination import PageDep
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])
 
@@ -114,12 +117,13 @@ def _audit_object(request: Request, binding: scope.Binding) -> None:
                                   "unit_id": binding.unit_id and str(binding.unit_id)}
 
 
-@router.get("/admin/users", response_model=list[UserRead], summary="Users the caller administers",
+@router.get("/admin/users", response_model=UserPage, summary="Users the caller administers",
             description="With each: whether active, whether they must change their password, their last sign-in. "
                         "**Who may call:** province_admin (省级管理员) for every account; region_admin (县区管理员) "
                         "for their region's.")
-async def list_users(principal: Admin, session: SessionDep) -> list[UserRead]:
-    return [UserRead.model_validate(u) for u in await service.list_users(session, principal.caller)]
+async def list_users(principal: Admin, session: SessionDep, page: PageDep) -> UserPage:
+    users, last = await service.list_users(session, principal.caller, page)
+    return page.page(UserPage, [UserRead.model_validate(u) for u in users], last)
 
 
 @router.post("/admin/api-keys", response_model=ApiKeyCreated, status_code=201,
@@ -133,12 +137,14 @@ async def create_api_key(body: ApiKeyCreate, principal: ProvinceAdmin, session: 
     return await service.create_api_key(session, principal.caller, body)
 
 
-@router.get("/admin/api-keys", response_model=list[ApiKeyRead], summary="API keys (never the keys themselves)")
-async def list_api_keys(principal: ProvinceAdmin, session: SessionDep) -> list[ApiKeyRead]:
-    """The API keys of provincial systems, newest first, with their scopes, region and whether revoked; never
-    the keys themselves (only their digests are kept). **Who may call:** province_admin (省级管理员).
+@router.get("/admin/api-keys", response_model=ApiKeyPage, summary="API keys (never the keys themselves)")
+async def list_api_keys(principal: ProvinceAdmin, session: SessionDep, page: PageDep) -> ApiKeyPage:
+    """The API keys of provincial systems, oldest first, with their scopes, region and whether revoked; never
+    the keys themselves (only their digests are kept); a page of the shared form (`limit`/`after`, `next`).
+    **Who may call:** province_admin (省级管理员).
     """
-    return [ApiKeyRead.model_validate(k) for k in await service.list_api_keys(session)]
+    keys, last = await service.list_api_keys(session, page)
+    return page.page(ApiKeyPage, [ApiKeyRead.model_validate(k) for k in keys], last)
 
 
 @router.delete("/admin/api-keys/{key_id}", response_model=ApiKeyRead, summary="Revoke an API key")
@@ -149,20 +155,19 @@ async def revoke_api_key(key_id: uuid.UUID, principal: ProvinceAdmin, session: S
     return ApiKeyRead.model_validate(await service.revoke_api_key(session, key_id))
 
 
-@router.get("/audit", response_model=list[audit.AuditEventRead],
+@router.get("/audit", response_model=audit.AuditEventPage,
             summary="The audit trail, newest first; a region administrator sees their region's")
-async def audit_trail(principal: Admin, session: ReadSessionDep,
+async def audit_trail(principal: Admin, session: ReadSessionDep, page: PageDep,
                       kind: Annotated[audit.Kind | None, Query(
                           description="write: changes; read: other people's results read; export: downloads")] = None,
                       actor_id: str | None = None, unit_id: uuid.UUID | None = None,
                       region_id: uuid.UUID | None = None, since: datetime | None = None,
-                      until: datetime | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                      offset: Annotated[int, Query(ge=0)] = 0) -> list[audit.AuditEventRead]:
+                      until: datetime | None = None) -> audit.AuditEventPage:
     """The audit trail (审计日志), newest first: every write, every read of other people's results and every
     export, with who, when, from where, the route and the objects touched; filtered by kind, actor, unit,
-    region and time. **Who may call:** province_admin (省级管理员) for all; region_admin (县区管理员) for their
-    region's.
+    region and time; a page of the shared form (`limit`/`after`, `next`). **Who may call:** province_admin
+    (省级管理员) for all; region_admin (县区管理员) for their region's.
     """
-    events = await audit.query(session, principal.caller, actor_id=actor_id, unit_id=unit_id, region_id=region_id,
-                               since=since, until=until, limit=limit, offset=offset, kind=kind)
-    return [audit.AuditEventRead.model_validate(e) for e in events]
+    events, last = await audit.query(session, principal.caller, page, actor_id=actor_id, unit_id=unit_id,
+                                     region_id=region_id, since=since, until=until, kind=kind)
+    return page.page(audit.AuditEventPage, [audit.AuditEventRead.model_validate(e) for e in events], last)

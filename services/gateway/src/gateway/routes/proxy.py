@@ -45,7 +45,7 @@ PUBLIC_CALLER = Caller(subject="public", kind="public")
 # Retry-After of a 503 for a service that is down: about one readiness period and a restart.
 UNAVAILABLE_RETRY_SECONDS = 5
 FORWARDED_RESPONSE_HEADERS = ("content-type", "content-disposition", "etag", "location",
-                              "retry-after", "cache-control")
+                              "retry-after", "cache-control", "link")
 
 
 class MethodNotAllowed(AppError):

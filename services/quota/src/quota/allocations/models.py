@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quota.db import Base
+from shared import change_feed
 
 
 class AllocationInputs(Base):
@@ -63,3 +64,7 @@ class AllocationPublication(Base):
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     published_by: Mapped[str] = mapped_column(String(128))
+
+
+#: The runs' change log (``updated_after`` on a region's runs of a year): see ``shared.change_feed``.
+CHANGES = change_feed.change_table(Base.metadata)

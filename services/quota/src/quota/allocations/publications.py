@@ -35,6 +35,7 @@ from quota.errors import (
     NothingToSupersede,
 )
 from quota.scope import ensure_region
+from shared.pagination import ALL, PageQuery
 from shared.service_auth import Caller
 
 
@@ -125,8 +126,8 @@ async def publish(session: AsyncSession, *, run_id: uuid.UUID, body: PublishRequ
     return _read(publication, record, replaced=replaced, successor=None)
 
 
-async def publications(session: AsyncSession, *, region_id: uuid.UUID, year: int,
-                       caller: Caller) -> PublicationList:
+async def publications(session: AsyncSession, *, region_id: uuid.UUID, year: int, caller: Caller,
+                       page: PageQuery = ALL) -> PublicationList:
     """Every publication of the region and year, oldest first; the last is the current one."""
     ensure_region(caller, region_id)
     history = await _history(session, region_id, year)
@@ -137,7 +138,8 @@ async def publications(session: AsyncSession, *, region_id: uuid.UUID, year: int
         replaced = runs[history[index - 1].run_id] if index else None
         successor = history[index + 1] if index + 1 < len(history) else None
         items.append(_read(publication, runs[publication.run_id], replaced=replaced, successor=successor))
-    return PublicationList(items=items)
+    shown, last = page.slice(items, lambda p: (p.sequence,))
+    return page.page(PublicationList, shown, last)
 
 
 async def published(session: AsyncSession, *, region_id: uuid.UUID, year: int, caller: Caller) -> PublicationRead:

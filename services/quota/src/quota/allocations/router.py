@@ -5,11 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
 
-from quota import examples as ex
 from quota.allocations import exports, publications, service
 from quota.allocations.schemas import (
     AllocationResultRead,
@@ -18,28 +16,23 @@ from quota.allocations.schemas import (
     PublicationList,
     PublicationRead,
     PublishRequest,
+    RunChanges,
+    RunPage,
     RunRead,
-    RunSummary,
     SimulateRequest,
     StoredInputsRead,
     StoredUnitIn,
     UnitsPut,
 )
+from shared.change_feed import UpdatedAfter
 from shared.db import ReadSessionDep, SessionDep
+from shared.pagination import PageDep
 from shared.service_auth import CallerDep
 from shared.xlsx import XLSX_RESPONSES
 
 router = APIRouter(prefix="/api/v1/quota", tags=["allocations"])
 
 Year = Annotated[int, Path(ge=2000, le=2100, description="evaluation year, e.g. 2025")]
-
-
-class RunPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra=ex.of(ex.RUN_PAGE))
-    items: list[RunSummary]
-    total: int
-    limit: int
-    offset: int
 
 
 def _stored(record: object) -> StoredInputsRead:
@@ -121,17 +114,20 @@ async def create_run(region_id: uuid.UUID, year: Year, session: SessionDep, call
     return await service.run(session, request.app.state.records, region_id=region_id, year=year, caller=caller)
 
 
-@router.get("/regions/{region_id}/years/{year}/allocations", response_model=RunPage,
+@router.get("/regions/{region_id}/years/{year}/allocations", response_model=RunPage | RunChanges,
             summary="List the region's runs for a year")
-async def list_runs(region_id: uuid.UUID, year: Year, session: ReadSessionDep, caller: CallerDep,
-                    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                    offset: Annotated[int, Query(ge=0)] = 0) -> RunPage:
-    """The region's runs for a year, newest first, each with whether it is published; paged by `limit` and `offset`.
+async def list_runs(region_id: uuid.UUID, year: Year, session: SessionDep, caller: CallerDep, page: PageDep,
+                    updated_after: UpdatedAfter = None) -> RunPage | RunChanges:
+    """The region's runs for a year, newest first, each with whether it is published; a page of the shared form
+    (`limit`/`after`, `next`). With `updated_after`: the runs changed since that cursor, in change order, removed
+    ones as tombstones.
 
     Callers: province and region administrators; API keys with `results:read`. Errors: 404 `region_not_found`."""
-    items, total = await service.list_runs(session, region_id=region_id, year=year, limit=limit,
-                                           offset=offset, caller=caller)
-    return RunPage(items=items, total=total, limit=limit, offset=offset)
+    # The primary, not the replica: the change feed reads pg_current_snapshot(), which a standby's lag would skew.
+    if updated_after is not None:
+        return await service.runs_changed(session, page, region_id=region_id, year=year,
+                                          updated_after=updated_after, caller=caller)
+    return await service.list_runs(session, page, region_id=region_id, year=year, caller=caller)
 
 
 @router.get("/allocations/{run_id}", response_model=RunRead, summary="Read a run")
@@ -187,12 +183,12 @@ async def read_published(region_id: uuid.UUID, year: Year, session: SessionDep,
 @router.get("/regions/{region_id}/years/{year}/publications", response_model=PublicationList,
             summary="List the publications of a year")
 async def list_publications(region_id: uuid.UUID, year: Year, session: ReadSessionDep,
-                            caller: CallerDep) -> PublicationList:
+                            caller: CallerDep, page: PageDep) -> PublicationList:
     """Every publication of the region and year, oldest first, superseded ones marked, with who published, when and
-    why.
+    why; a page of the shared form (`limit`/`after`, `next`).
 
     Callers: province and region administrators; API keys with `results:read`. Errors: 404 `region_not_found`."""
-    return await publications.publications(session, region_id=region_id, year=year, caller=caller)
+    return await publications.publications(session, region_id=region_id, year=year, caller=caller, page=page)
 
 
 @router.get("/allocations/{run_id}/report.xlsx", response_class=Response, responses=XLSX_RESPONSES,

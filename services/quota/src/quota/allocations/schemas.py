@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from quota import examples as ex
 from quota.domain.apportion import METHOD_NAMES
+from shared.change_feed import FeedCursor, Tombstone, feed_examples
 from shared.labels import label_of
+from shared.pagination import Page
 
 Ratio = Annotated[Decimal, Field(ge=0, le=1, description="a decimal string, e.g. \"0.22\"")]
 UnitKind = Literal["township", "street", "department", "institution"]
@@ -205,6 +207,7 @@ class RunRead(BaseModel):
 
 
 class RunSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.RUN_SUMMARY))
     id: uuid.UUID
     created_at: datetime
     created_by: str
@@ -212,6 +215,19 @@ class RunSummary(BaseModel):
     feasible: bool
     published: bool
     warnings: int = Field(default=0, description="how many warnings the run has")
+
+
+class RunPage(Page[RunSummary]):
+    """A region's runs of a year, newest first."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.RUN_PAGE))
+    total: int
+
+
+class RunChanges(Page[RunSummary | Tombstone], FeedCursor):
+    """A region's runs of a year kept or published since `updated_after`, in change order."""
+
+    model_config = ConfigDict(json_schema_extra=feed_examples(RunSummary))
 
 
 class UnitDifference(BaseModel):
@@ -274,6 +290,7 @@ class PublicationRead(BaseModel):
     superseded: SupersessionRead | None = Field(description="when, by whom and why this one was replaced")
 
 
-class PublicationList(BaseModel):
+class PublicationList(Page[PublicationRead]):
+    """Every publication of a region and year, oldest first; the last (of the last page) is the current one."""
+
     model_config = ConfigDict(json_schema_extra=ex.of(ex.PUBLICATIONS))
-    items: list[PublicationRead] = Field(description="oldest first; the last is the current one")

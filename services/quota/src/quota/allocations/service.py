@@ -8,18 +8,20 @@ import uuid
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quota.allocations.honours import with_honour_points
-from quota.allocations.models import AllocationInputs, AllocationPublication, AllocationRun
+from quota.allocations.models import CHANGES, AllocationInputs, AllocationPublication, AllocationRun
 from quota.allocations.schemas import (
     AllocationResultRead,
     ComparisonRead,
     PolicyIn,
     PoolBoundsRead,
     PoolRead,
+    RunChanges,
+    RunPage,
     RunRead,
     RunSummary,
     RunUnitRead,
@@ -45,6 +47,8 @@ from quota.domain.apportion import ApportionmentError, canonical_method
 from quota.errors import InputsMissing, InvalidAllocation
 from quota.numbers import decimal_str
 from quota.scope import ensure_region, ensure_run, ensure_units_of_region
+from shared import change_feed
+from shared.pagination import PageQuery
 from shared.service_auth import Caller
 
 # ------------------------------------------------------------------ conversions
@@ -260,19 +264,38 @@ async def read_run(session: AsyncSession, run_id: uuid.UUID, *, caller: Caller) 
     return _run_read(record, published=bool(await _published_run_ids(session, [record.id])))
 
 
-async def list_runs(session: AsyncSession, *, region_id: uuid.UUID, year: int,
-                    limit: int, offset: int, caller: Caller) -> tuple[list[RunSummary], int]:
-    ensure_region(caller, region_id)
-    where = (AllocationRun.region_id == region_id, AllocationRun.year == year)
-    total = await session.scalar(select(func.count()).select_from(AllocationRun).where(*where)) or 0
-    records = list(await session.scalars(
-        select(AllocationRun).where(*where)
-        .order_by(AllocationRun.created_at.desc(), AllocationRun.id).limit(limit).offset(offset)))
+async def _summaries(session: AsyncSession, records: list[AllocationRun]) -> list[RunSummary]:
     published = await _published_run_ids(session, [r.id for r in records])
     return [RunSummary(id=r.id, created_at=r.created_at, created_by=r.created_by,
                        input_digest=r.input_digest, feasible=bool(r.result["feasible"]),
                        published=r.id in published, warnings=len(r.result.get("warnings") or []))
-            for r in records], total
+            for r in records]
+
+
+async def list_runs(session: AsyncSession, page: PageQuery, *, region_id: uuid.UUID, year: int,
+                    caller: Caller) -> RunPage:
+    """The region's runs of the year, newest first."""
+    ensure_region(caller, region_id)
+    where = (AllocationRun.region_id == region_id, AllocationRun.year == year)
+    total = await session.scalar(select(func.count()).select_from(AllocationRun).where(*where)) or 0
+    records, last = await page.fetch(session, select(AllocationRun).where(*where),
+                                     [AllocationRun.created_at, AllocationRun.id], lambda r: (r.created_at, r.id),
+                                     descending=True, scalars=True)
+    return page.page(RunPage, await _summaries(session, records), last, total=total)
+
+
+async def runs_changed(session: AsyncSession, page: PageQuery, *, region_id: uuid.UUID, year: int,
+                       updated_after: str, caller: Caller) -> RunChanges:
+    """The region's runs of the year kept or published since the cursor (``shared.change_feed``)."""
+    ensure_region(caller, region_id)
+    found = await change_feed.changes(
+        session, CHANGES, table="allocation_runs", cursor=updated_after, limit=page.limit,
+        scope=and_(change_feed.scope_in(CHANGES, "region_id", [region_id]),
+                   change_feed.scope_in(CHANGES, "year", [year])))
+    ids = [c.row_id for c in found.changes if not c.deleted]
+    records = list(await session.scalars(select(AllocationRun).where(
+        AllocationRun.id.in_(ids), AllocationRun.region_id == region_id, AllocationRun.year == year)))
+    return change_feed.answer(page, RunChanges, found, {r.id: r for r in await _summaries(session, records)})
 
 
 COMPARED_FIELDS = ("headcount", "floor", "designated", "tilt", "remainder", "total")

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from shared.errors import UpstreamUnavailable
 from shared.http import ServiceClient, ServiceTokens
+from shared.pagination import every_item
 from shared.service_auth import Caller
 
 
@@ -44,17 +45,11 @@ class RecordsClient:
 
     async def honours(self, region_id: uuid.UUID, year: int, *, caller: Caller) -> list[dict[str, Any]]:
         """The region's honours of the ledger awarded in the year and not voided (every page)."""
-        honours: list[dict[str, Any]] = []
-        while True:
-            response = await self.service.request("GET", "/api/v1/records/honours", caller=caller, params={
-                "region_id": str(region_id), "from": f"{year}-01-01", "to": f"{year}-12-31", "limit": 1000,
-                "offset": len(honours)})
-            if response.status_code != 200:
-                raise UpstreamUnavailable(f"records answered {response.status_code} for the honours")
-            page = response.json()
-            honours.extend(page["items"])
-            if not page["items"] or len(honours) >= page["total"]:
-                return honours
+        honours = await every_item(self.service, "/api/v1/records/honours", caller=caller, params={
+            "region_id": str(region_id), "from": f"{year}-01-01", "to": f"{year}-12-31"})
+        if honours is None:
+            raise UpstreamUnavailable("records did not answer for the honours")
+        return honours
 
     async def aclose(self) -> None:
         await self.service.aclose()

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +30,7 @@ from records.exporting import table_response
 from records.roster.router import PeriodDep
 from shared.db import ReadSessionDep, SessionDep
 from shared.labels import label_of
+from shared.pagination import Page, PageDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/attendance", tags=["attendance"])
@@ -69,12 +70,11 @@ class AttendanceRead(BaseModel):
     note: str | None
 
 
-class AttendancePage(BaseModel):
-    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.ATTENDANCE, limit=500)))
-    items: list[AttendanceRead]
+class AttendancePage(Page[AttendanceRead]):
+    """Attendance days, by staff number and day."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.ATTENDANCE)))
     total: int
-    limit: int
-    offset: int
 
 
 class AttendanceChangeRead(BaseModel):
@@ -94,12 +94,11 @@ class AttendanceChangeRead(BaseModel):
     changed_at: datetime
 
 
-class AttendanceChangePage(BaseModel):
-    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.ATTENDANCE_CHANGE, limit=500)))
-    items: list[AttendanceChangeRead]
+class AttendanceChangePage(Page[AttendanceChangeRead]):
+    """Changes of attendance days, newest first."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.ATTENDANCE_CHANGE)))
     total: int
-    limit: int
-    offset: int
 
 
 @router.post("/import", response_model=ImportResult, responses=REJECTED,
@@ -161,40 +160,37 @@ async def put_rows(body: AttendanceBulkIn, session: SessionDep, caller: CallerDe
 
 @router.get("", response_model=AttendancePage, summary="List attendance of a unit or a person")
 async def list_attendance(period: PeriodDep, session: ReadSessionDep, caller: CallerDep,
-                          unit_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
-                          limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-                          offset: Annotated[int, Query(ge=0)] = 0) -> AttendancePage:
-    """The recorded days of a unit's people (`unit_id`) or of one person (`person_id`) in a period, by day and staff
-    number; paged by `limit` and `offset`. Give one of `unit_id` and `person_id`.
+                          page: PageDep, unit_id: uuid.UUID | None = None,
+                          person_id: uuid.UUID | None = None) -> AttendancePage:
+    """The recorded days of a unit's people (`unit_id`) or of one person (`person_id`) in a period, by staff number
+    and day; a page of the shared form (`limit`/`after`, `next`). Give one of `unit_id` and `person_id`.
 
     Callers: every signed-in role; a member sees only their own days. Errors: 404 for a unit or person outside the
     caller's scope; 422 `invalid_reference` when neither `unit_id` nor `person_id` is given, `invalid_period`."""
-    rows, total = await service.list_attendance(session, caller=caller, unit_id=unit_id, person_id=person_id,
-                                                period=period, limit=limit, offset=offset)
-    return AttendancePage(items=[AttendanceRead(person_id=p.id, staff_no=p.staff_no, name=p.name, unit_id=a.unit_id,
-                                                day=a.day, status=a.status, note=a.note) for a, p in rows],
-                          total=total, limit=limit, offset=offset)
+    rows, total, last = await service.list_attendance(session, page, caller=caller, unit_id=unit_id,
+                                                      person_id=person_id, period=period)
+    return page.page(AttendancePage, [AttendanceRead(person_id=p.id, staff_no=p.staff_no, name=p.name,
+                                                     unit_id=a.unit_id, day=a.day, status=a.status, note=a.note)
+                                      for a, p in rows], last, total=total)
 
 
 @router.get("/changes", response_model=AttendanceChangePage,
             summary="List corrections of attendance")
 async def list_attendance_changes(period: PeriodDep, session: SessionDep, caller: CallerDep,
-                       unit_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
-                       limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> AttendanceChangePage:
+                       page: PageDep, unit_id: uuid.UUID | None = None,
+                       person_id: uuid.UUID | None = None) -> AttendanceChangePage:
     """Each change of a recorded day's status or note in a period, newest first — by a correction (with its reason) or
-    an import — with the old and new values, who and when. A day's first recording is not a change. Give one of
-    `unit_id` and `person_id`.
+    an import — with the old and new values, who and when; a page of the shared form (`limit`/`after`, `next`). A
+    day's first recording is not a change. Give one of `unit_id` and `person_id`.
 
     Callers: every signed-in role; a member sees only their own days. Errors: 404 for a unit or person outside the
     caller's scope; 422 `invalid_reference` when neither is given, `invalid_period`."""
-    rows, total = await history.list_changes(session, caller=caller, unit_id=unit_id, person_id=person_id,
-                                             period=period, limit=limit, offset=offset)
-    return AttendanceChangePage(items=[AttendanceChangeRead(
+    rows, total, last = await history.list_changes(session, page, caller=caller, unit_id=unit_id,
+                                                   person_id=person_id, period=period)
+    return page.page(AttendanceChangePage, [AttendanceChangeRead(
         id=c.id, person_id=p.id, staff_no=p.staff_no, name=p.name, unit_id=c.unit_id, day=c.day,
         old_status=c.old_status, new_status=c.new_status, old_note=c.old_note, new_note=c.new_note, reason=c.reason,
-        source=c.source, changed_by=c.changed_by, changed_at=c.changed_at) for c, p in rows],
-        total=total, limit=limit, offset=offset)
+        source=c.source, changed_by=c.changed_by, changed_at=c.changed_at) for c, p in rows], last, total=total)
 
 
 @router.get("/export", summary="Export a unit's attendance",

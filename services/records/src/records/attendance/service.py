@@ -20,6 +20,7 @@ from records.attendance.models import Attendance
 from records.errors import InvalidReference
 from records.roster.models import Assignment, Person, Unit
 from shared.errors import Unprocessable
+from shared.pagination import Key, PageQuery
 from shared.periods import Period
 from shared.row_errors import Reason, RowProblem
 from shared.service_auth import Caller
@@ -305,9 +306,9 @@ async def load_async_rows(session: AsyncSession, rows: AsyncIterator[RawRow], *,
     return await loader.finish()
 
 
-async def list_attendance(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID | None,
-                          person_id: uuid.UUID | None, period: Period, limit: int,
-                          offset: int) -> tuple[list[tuple[Attendance, Person]], int]:
+async def list_attendance(session: AsyncSession, page: PageQuery, *, caller: Caller, unit_id: uuid.UUID | None,
+                          person_id: uuid.UUID | None,
+                          period: Period) -> tuple[list[tuple[Attendance, Person]], int, Key]:
     if unit_id is None and person_id is None:
         raise InvalidReference("give unit_id or person_id", errors=[{"field": "query.unit_id",
                                                                       "message": "unit_id or person_id is required"}])
@@ -321,10 +322,10 @@ async def list_attendance(session: AsyncSession, *, caller: Caller, unit_id: uui
         await scope.valid_person_of_records(session, caller, person_id)
         where.append(Attendance.person_id == person_id)
     total = await session.scalar(select(func.count()).select_from(Attendance).where(*where)) or 0
-    rows = await session.execute(
-        select(Attendance, Person).join(Person, Person.id == Attendance.person_id).where(*where)
-        .order_by(Person.staff_no, Attendance.day).limit(limit).offset(offset))
-    return [(a, p) for a, p in rows], total
+    rows, last = await page.fetch(
+        session, select(Attendance, Person).join(Person, Person.id == Attendance.person_id).where(*where),
+        [Person.staff_no, Attendance.day], lambda r: (r[1].staff_no, r[0].day))
+    return [(a, p) for a, p in rows], total, last
 
 
 async def export_rows(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID,

@@ -16,6 +16,7 @@ from records import scope
 from records.changes.models import RecordChange
 from records.errors import InvalidReference, ReasonRequired
 from records.roster.models import Person
+from shared.pagination import Key, PageQuery
 from shared.periods import Period
 from shared.service_auth import Caller
 
@@ -49,19 +50,19 @@ async def keep(session: AsyncSession, caller: Caller, *, kind: str, record: Any,
     return True
 
 
-async def list_changes(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID | None,
-                       person_id: uuid.UUID | None, period: Period, kind: str | None, limit: int,
-                       offset: int) -> tuple[list[tuple[RecordChange, Person]], int]:
+async def list_changes(session: AsyncSession, page: PageQuery, *, caller: Caller, unit_id: uuid.UUID | None,
+                       person_id: uuid.UUID | None, period: Period,
+                       kind: str | None) -> tuple[list[tuple[RecordChange, Person]], int, Key]:
     """Changes of the records of ``period`` (by the day the record belongs to, not the day of the
     change), newest first; a change belongs to the record's unit."""
     extra = [RecordChange.kind == kind] if kind is not None else []
-    return await scoped_changes(session, RecordChange, caller=caller, unit_id=unit_id, person_id=person_id,
-                                period=period, extra=extra, limit=limit, offset=offset)
+    return await scoped_changes(session, RecordChange, page, caller=caller, unit_id=unit_id, person_id=person_id,
+                                period=period, extra=extra)
 
 
-async def scoped_changes(session: AsyncSession, model: Any, *, caller: Caller, unit_id: uuid.UUID | None,
-                         person_id: uuid.UUID | None, period: Period, extra: list[Any], limit: int,
-                         offset: int) -> tuple[list[tuple[Any, Person]], int]:
+async def scoped_changes(session: AsyncSession, model: Any, page: PageQuery, *, caller: Caller,
+                         unit_id: uuid.UUID | None, person_id: uuid.UUID | None, period: Period,
+                         extra: list[Any]) -> tuple[list[tuple[Any, Person]], int, Key]:
     """A page of a history table (``model``: a change with its ``day``, ``unit_id``, ``person_id``,
     ``changed_at``) of a unit or a person, by the day changed within ``period``, newest first, with
     the same scope as the records it keeps (attendance's and the other records' alike)."""
@@ -76,16 +77,17 @@ async def scoped_changes(session: AsyncSession, model: Any, *, caller: Caller, u
         await scope.valid_person_of_records(session, caller, person_id)
         where.append(model.person_id == person_id)
     total = await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-    rows = await session.execute(
-        select(model, Person).join(Person, Person.id == model.person_id).where(*where)
-        .order_by(model.changed_at.desc(), model.id.desc()).limit(limit).offset(offset))
-    return [(c, p) for c, p in rows], total
+    rows, last = await page.fetch(session,
+                                  select(model, Person).join(Person, Person.id == model.person_id).where(*where),
+                                  [model.changed_at, model.id], lambda r: (r[0].changed_at, r[0].id), descending=True)
+    return [(c, p) for c, p in rows], total, last
 
 
-async def of_record(session: AsyncSession, *, kind: str, record_id: uuid.UUID) -> list[tuple[RecordChange, Person]]:
-    """Every change of one record (the caller checked: it sees the record), newest first."""
-    rows = await session.execute(
-        select(RecordChange, Person).join(Person, Person.id == RecordChange.person_id)
-        .where(RecordChange.kind == kind, RecordChange.record_id == record_id)
-        .order_by(RecordChange.changed_at.desc(), RecordChange.id.desc()))
-    return [(c, p) for c, p in rows]
+async def of_record(session: AsyncSession, page: PageQuery, *, kind: str,
+                    record_id: uuid.UUID) -> tuple[list[tuple[RecordChange, Person]], Key]:
+    """The changes of one record (the caller checked: it sees the record), newest first."""
+    rows, last = await page.fetch(
+        session, select(RecordChange, Person).join(Person, Person.id == RecordChange.person_id)
+        .where(RecordChange.kind == kind, RecordChange.record_id == record_id),
+        [RecordChange.changed_at, RecordChange.id], lambda r: (r[0].changed_at, r[0].id), descending=True)
+    return [(c, p) for c, p in rows], last

@@ -25,6 +25,7 @@ from records.work_logs.models import WorkLog
 from shared.db import SessionDep
 from shared.errors import NotFound
 from shared.labels import label_of
+from shared.pagination import Page, PageDep
 from shared.service_auth import Caller, CallerDep
 from shared.touched import touch
 
@@ -52,12 +53,17 @@ class RecordChangeRead(BaseModel):
     changed_at: datetime
 
 
-class RecordChangePage(BaseModel):
-    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.RECORD_CHANGE, limit=500)))
-    items: list[RecordChangeRead]
+class RecordChangePage(Page[RecordChangeRead]):
+    """Corrections of records, newest first."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.RECORD_CHANGE)))
     total: int
-    limit: int
-    offset: int
+
+
+class RecordHistoryPage(Page[RecordChangeRead]):
+    """The corrections of one record, newest first."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.listed(ex.RECORD_CHANGE)))
 
 
 def _read(caller: Caller, change: RecordChange, person: Person) -> RecordChangeRead:
@@ -72,18 +78,17 @@ def _read(caller: Caller, change: RecordChange, person: Person) -> RecordChangeR
             summary="List corrections of records")
 async def list_record_changes(period: PeriodDep, session: SessionDep, caller: CallerDep,
                               unit_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
-                              kind: Kind | None = None, limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-                              offset: Annotated[int, Query(ge=0)] = 0) -> RecordChangePage:
+                              kind: Kind | None = None, *, page: PageDep) -> RecordChangePage:
     """Each correction of a weekly record, monthly report, comment and mark, or task whose day is in the period, newest
-    first, with the old and new values, who, when and why (attendance days: `/attendance/changes`). Give one of
-    `unit_id` and `person_id`; `kind` narrows to one kind of record.
+    first, with the old and new values, who, when and why (attendance days: `/attendance/changes`); a page of the
+    shared form (`limit`/`after`, `next`). Give one of `unit_id` and `person_id`; `kind` narrows to one kind of record.
 
     Callers: every signed-in role; a member sees the corrections of their own records, without who changed a
     comment. Errors: 404 for a unit or person outside the caller's scope; 422 `invalid_reference` when neither is
     given, `invalid_period`."""
-    rows, total = await history.list_changes(session, caller=caller, unit_id=unit_id, person_id=person_id,
-                                             period=period, kind=kind, limit=limit, offset=offset)
-    return RecordChangePage(items=[_read(caller, c, p) for c, p in rows], total=total, limit=limit, offset=offset)
+    rows, total, last = await history.list_changes(session, page, caller=caller, unit_id=unit_id,
+                                                   person_id=person_id, period=period, kind=kind)
+    return page.page(RecordChangePage, [_read(caller, c, p) for c, p in rows], last, total=total)
 
 
 @router.get("/latest", response_model=LatestWrites,
@@ -120,12 +125,12 @@ async def latest(period: PeriodDep, session: SessionDep, caller: CallerDep,
     return await latest_writes(session, ids, period, since or [])
 
 
-@router.get("/{record_kind}/{record_id}", response_model=list[RecordChangeRead],
+@router.get("/{record_kind}/{record_id}", response_model=RecordHistoryPage,
             summary="History of one record")
 async def record_history(record_kind: Kind, record_id: uuid.UUID, session: SessionDep,
-                         caller: CallerDep) -> list[RecordChangeRead]:
-    """Every correction of one record (a weekly record, monthly report, comment or task), newest first. The record is
-    read with its own rules: who may see it sees its history.
+                         caller: CallerDep, page: PageDep) -> RecordHistoryPage:
+    """Every correction of one record (a weekly record, monthly report, comment or task), newest first; a page of the
+    shared form (`limit`/`after`, `next`). The record is read with its own rules: who may see it sees its history.
 
     Callers: every signed-in role. Errors: 404 `record_not_found`, also for a record the caller may not see."""
     kind = str(record_kind)
@@ -142,4 +147,5 @@ async def record_history(record_kind: Kind, record_id: uuid.UUID, session: Sessi
         await scope.valid_record(session, caller, MonthlyReport, target_id, not_found)
     else:
         await scope.valid_record(session, caller, Task, target_id, not_found)
-    return [_read(caller, c, p) for c, p in await history.of_record(session, kind=kind, record_id=record_id)]
+    rows, last = await history.of_record(session, page, kind=kind, record_id=record_id)
+    return page.page(RecordHistoryPage, [_read(caller, c, p) for c, p in rows], last)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from records.honours import service
 from records.honours.schemas import HonourCreate, HonourPage, HonourRead, HonourVoidIn
 from shared.db import SessionDep
+from shared.pagination import PageDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/honours", tags=["honours"])
@@ -34,18 +35,18 @@ async def list_honours(session: SessionDep, caller: CallerDep, region_id: uuid.U
                        unit_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
                        first: Annotated[date | None, Query(alias="from")] = None,
                        last: Annotated[date | None, Query(alias="to")] = None,
-                       include_voided: bool = False, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> HonourPage:
+                       include_voided: bool = False, *, page: PageDep) -> HonourPage:
     """Honours of a region (`region_id`), of a unit (`unit_id`: its own and its people's) or of a person (`person_id`),
-    awarded from `from` to `to` (both optional, inclusive), newest first; voided ones only with
-    `include_voided=true`. Give one of `region_id`, `unit_id` and `person_id`.
+    awarded from `from` to `to` (both optional, inclusive), in award order; voided ones only with
+    `include_voided=true`; a page of the shared form (`limit`/`after`, `next`). Give one of `region_id`, `unit_id`
+    and `person_id`.
 
     Callers: every signed-in role; a member sees only their own. Errors: 404 for a region, unit or person outside
     the caller's scope; 422 `invalid_reference` when none is given."""
-    items, total = await service.list_honours(session, caller=caller, region_id=region_id, unit_id=unit_id,
-                                              person_id=person_id, first=first, last=last,
-                                              include_voided=include_voided, limit=limit, offset=offset)
-    return HonourPage(items=items, total=total, limit=limit, offset=offset)
+    items, total, after = await service.list_honours(session, page, caller=caller, region_id=region_id,
+                                                     unit_id=unit_id, person_id=person_id, first=first, last=last,
+                                                     include_voided=include_voided)
+    return page.page(HonourPage, items, after, total=total)
 
 
 @router.get("/{honour_id}", response_model=HonourRead, summary="Read an honour")

@@ -11,6 +11,7 @@ from pydantic.config import JsonDict
 
 from records import examples as ex
 from shared.labels import label_of
+from shared.pagination import Page
 
 Level = Literal["national", "provincial", "city", "county", "township"]
 LEVEL_NAMES = {"national": "国家级", "provincial": "省级", "city": "市级", "county": "县级", "township": "乡镇级"}
@@ -59,9 +60,8 @@ class HonourRead(BaseModel):
     void_reason: str | None = None
 
 
-class HonourPage(BaseModel):
+class HonourPage(Page[HonourRead]):
+    """Honours, in award order."""
+
     model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.HONOUR)))
-    items: list[HonourRead]
     total: int
-    limit: int
-    offset: int

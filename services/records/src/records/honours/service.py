@@ -22,6 +22,7 @@ from records.roster.models import Unit
 from records.roster.service import placement_during
 from shared.business_time import business_today
 from shared.errors import Conflict, Forbidden, NotFound
+from shared.pagination import Key, PageQuery
 from shared.service_auth import Caller
 
 
@@ -116,9 +117,9 @@ def _visible(caller: Caller) -> ColumnElement[bool]:
     return or_(in_units, Honour.person_id == own) if own is not None else in_units
 
 
-async def list_honours(session: AsyncSession, *, caller: Caller, region_id: uuid.UUID | None,
+async def list_honours(session: AsyncSession, page: PageQuery, *, caller: Caller, region_id: uuid.UUID | None,
                        unit_id: uuid.UUID | None, person_id: uuid.UUID | None, first: date | None, last: date | None,
-                       include_voided: bool, limit: int, offset: int) -> tuple[list[HonourRead], int]:
+                       include_voided: bool) -> tuple[list[HonourRead], int, Key]:
     """Honours awarded from ``first`` to ``last`` (either open), of a region's units and people, of a
     unit (its own and its people's, as of the day of each award) or of a person; in award order."""
     if region_id is None and unit_id is None and person_id is None:
@@ -142,6 +143,6 @@ async def list_honours(session: AsyncSession, *, caller: Caller, region_id: uuid
     if not include_voided:
         where.append(Honour.voided_at.is_(None))
     total = await session.scalar(select(func.count()).select_from(Honour).where(*where)) or 0
-    rows = await session.scalars(select(Honour).where(*where).order_by(Honour.awarded_on, Honour.id)
-                                 .limit(limit).offset(offset))
-    return [HonourRead.model_validate(h) for h in rows], total
+    rows, after = await page.fetch(session, select(Honour).where(*where), [Honour.awarded_on, Honour.id],
+                                   lambda h: (h.awarded_on, h.id), scalars=True)
+    return [HonourRead.model_validate(h) for h in rows], total, after

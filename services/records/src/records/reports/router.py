@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from records.config import SettingsDep
 from records.reports import service
 from records.reports.service import (
+    CommentPage,
     CommentRead,
     MonthlyReportCreate,
     MonthlyReportRead,
@@ -17,6 +18,7 @@ from records.reports.service import (
     RecordCommentIn,
 )
 from shared.db import SessionDep
+from shared.pagination import PageDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records", tags=["monthly reports and comments"])
@@ -67,14 +69,13 @@ async def comment(body: RecordCommentIn, session: SessionDep, caller: CallerDep)
     return CommentRead.model_validate(await service.comment(session, body, caller=caller))
 
 
-@router.get("/comments/{target_kind}/{target_id}", response_model=list[CommentRead],
+@router.get("/comments/{target_kind}/{target_id}", response_model=CommentPage,
             summary="List the comments on a record")
 async def comments_on(target_kind: Literal["work_log", "monthly_report"], target_id: uuid.UUID,
-                      session: SessionDep, caller: CallerDep) -> list[CommentRead]:
-    """The comments and marks on a weekly record or monthly report, oldest first. The person the record is about does
-    not see who commented.
+                      session: SessionDep, caller: CallerDep, page: PageDep) -> CommentPage:
+    """The comments and marks on a weekly record or monthly report, oldest first; a page of the shared form
+    (`limit`/`after`, `next`). The person the record is about does not see who commented.
 
     Callers: every signed-in role; a member only on their own records. Errors: 404 for a record outside the caller's
     scope."""
-    return [CommentRead.model_validate(c) for c in await service.comments_on(session, target_kind, target_id,
-                                                                               caller=caller)]
+    return await service.comments_on(session, target_kind, target_id, page, caller=caller)

@@ -26,6 +26,7 @@ from records.roster.service import insert_new
 from records.work_logs.models import WorkLog
 from records.work_logs.service import not_in_future, valid_writer
 from shared.errors import Conflict, Forbidden, NotFound
+from shared.pagination import Page, PageQuery
 from shared.service_auth import Caller
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -86,6 +87,12 @@ class CommentRead(BaseModel):
     comment: str
     created_at: datetime
     updated_at: datetime | None
+
+
+class CommentPage(Page[CommentRead]):
+    """The comments on a record, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.listed(ex.COMMENT)))
 
 
 def month_range(text: str) -> tuple[int, int, date, date]:
@@ -189,10 +196,11 @@ async def comment(session: AsyncSession, body: RecordCommentIn, *, caller: Calle
     return stored
 
 
-async def comments_on(session: AsyncSession, target_kind: str, target_id: uuid.UUID, *,
-                      caller: Caller) -> list[LeaderComment]:
+async def comments_on(session: AsyncSession, target_kind: str, target_id: uuid.UUID, page: PageQuery, *,
+                      caller: Caller) -> CommentPage:
     """Comments on a record; the person sees the marks and words, never who wrote them."""
     await _target(session, caller, target_kind, target_id)
-    return list(await session.scalars(select(LeaderComment).where(
-        LeaderComment.target_kind == target_kind, LeaderComment.target_id == target_id)
-        .order_by(LeaderComment.created_at)))
+    comments, last = await page.fetch(session, select(LeaderComment).where(
+        LeaderComment.target_kind == target_kind, LeaderComment.target_id == target_id),
+        [LeaderComment.created_at, LeaderComment.id], lambda c: (c.created_at, c.id), scalars=True)
+    return page.page(CommentPage, [CommentRead.model_validate(c) for c in comments], last)

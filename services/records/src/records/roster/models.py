@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from records.db import Base
 from records.roster import pinyin
+from shared import change_feed
 
 UNIT_KINDS = ("township", "street", "department", "institution")
 STAFF_CATEGORIES = ("leadership", "middle", "staff", "non_staff")
@@ -104,3 +105,7 @@ class Assignment(Base):
     post: Mapped[str | None] = mapped_column(String(64))  # 岗位: compared within by Binzhou's third way
     active_from: Mapped[date] = mapped_column(Date)
     active_to: Mapped[date | None] = mapped_column(Date)
+
+
+#: The roster's change log (``updated_after`` on a unit's members): see ``shared.change_feed``.
+CHANGES = change_feed.change_table(Base.metadata)

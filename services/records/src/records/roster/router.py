@@ -22,23 +22,29 @@ from records.roster.importer import RosterImportResult, read_sheet
 from records.roster.names import NamesIn, NamesRead, names
 from records.roster.schemas import (
     HeadcountsRead,
+    MemberChanges,
     MemberPage,
     PersonCreate,
     PersonMoveIn,
     PersonRead,
     RegionCreate,
+    RegionPage,
     RegionRead,
     RegionSettings,
     SectionCreate,
+    SectionPage,
     SectionRead,
     SectionUpdate,
     UnitCreate,
+    UnitPage,
     UnitRead,
     UnitUpdate,
 )
 from records.templates import template_xlsx
+from shared.change_feed import UpdatedAfter
 from shared.db import ReadSessionDep, SessionDep
 from shared.errors import Unprocessable
+from shared.pagination import PageDep
 from shared.periods import PERIOD_PATTERN, Period, parse_period
 from shared.service_auth import CallerDep
 from shared.xlsx import XLSX_RESPONSES
@@ -68,13 +74,14 @@ async def create_region(body: RegionCreate, session: SessionDep, caller: CallerD
     return RegionRead.model_validate(await service.create_region(session, body, caller=caller))
 
 
-@router.get("/regions", response_model=list[RegionRead], summary="All regions")
-async def list_regions(session: SessionDep, caller: CallerDep) -> list[RegionRead]:
-    """Every region the caller may see: the whole province for a province administrator, their own region for a region
-    administrator.
+@router.get("/regions", response_model=RegionPage, summary="All regions")
+async def list_regions(session: SessionDep, caller: CallerDep, page: PageDep) -> RegionPage:
+    """Every region the caller may see, by code: the whole province for a province administrator, their own region for
+    a region administrator; a page of the shared form (`limit`/`after`, `next`).
 
     Callers: province and region administrators; API keys with `results:read`."""
-    return [RegionRead.model_validate(r) for r in await service.list_regions(session, caller=caller)]
+    regions, last = await service.list_regions(session, page, caller=caller)
+    return page.page(RegionPage, [RegionRead.model_validate(r) for r in regions], last)
 
 
 @router.get("/regions/{region_id}", response_model=RegionRead, summary="One region")
@@ -138,12 +145,15 @@ async def create_unit(body: UnitCreate, session: SessionDep, caller: CallerDep) 
     return UnitRead.model_validate(await service.create_unit(session, body, caller=caller))
 
 
-@router.get("/units", response_model=list[UnitRead], summary="List units")
-async def list_units(session: ReadSessionDep, caller: CallerDep, region_id: uuid.UUID | None = None) -> list[UnitRead]:
-    """Units the caller may see, optionally of one region, ordered by code.
+@router.get("/units", response_model=UnitPage, summary="List units")
+async def list_units(session: ReadSessionDep, caller: CallerDep, page: PageDep,
+                     region_id: uuid.UUID | None = None) -> UnitPage:
+    """Units the caller may see, optionally of one region, ordered by code; a page of the shared form (`limit`/`after`,
+    `next`).
 
     Callers: administrators and unit leaders; a unit administrator or leader sees only their own unit."""
-    return [UnitRead.model_validate(u) for u in await service.list_units(session, region_id=region_id, caller=caller)]
+    units, last = await service.list_units(session, page, region_id=region_id, caller=caller)
+    return page.page(UnitPage, [UnitRead.model_validate(u) for u in units], last)
 
 
 @router.get("/units/{unit_id}", response_model=UnitRead, summary="One unit")
@@ -188,26 +198,29 @@ async def update_section(unit_id: uuid.UUID, section_id: uuid.UUID, body: Sectio
                                                                    caller=caller))
 
 
-@router.get("/units/{unit_id}/sections", response_model=list[SectionRead], summary="A unit's sections")
-async def list_sections(unit_id: uuid.UUID, session: ReadSessionDep, caller: CallerDep) -> list[SectionRead]:
-    """The sections of a unit with their coefficients.
+@router.get("/units/{unit_id}/sections", response_model=SectionPage, summary="A unit's sections")
+async def list_sections(unit_id: uuid.UUID, session: ReadSessionDep, caller: CallerDep, page: PageDep) -> SectionPage:
+    """The sections of a unit with their coefficients, by name; a page of the shared form (`limit`/`after`, `next`).
 
     Callers: administrators and unit leaders. Errors: 404 `unit_not_found`."""
-    return [SectionRead.model_validate(s) for s in await service.list_sections(session, unit_id, caller=caller)]
+    sections, last = await service.list_sections(session, unit_id, page, caller=caller)
+    return page.page(SectionPage, [SectionRead.model_validate(s) for s in sections], last)
 
 
-@router.get("/units/{unit_id}/members", response_model=MemberPage,
+@router.get("/units/{unit_id}/members", response_model=MemberPage | MemberChanges,
             summary="Roster of a unit in a period")
-async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, caller: CallerDep,
-                       limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> MemberPage:
+async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep, page: PageDep,
+                       updated_after: UpdatedAfter = None) -> MemberPage | MemberChanges:
     """Everyone on the unit's roster at any time during a period, with their placement (section, staff category
-    人员类别, post 岗位) and its dates, ordered by staff number; paged by `limit` and `offset`.
+    人员类别, post 岗位) and its dates, ordered by staff number; a page of the shared form (`limit`/`after`, `next`).
+    With `updated_after`: the placements changed since that cursor, in change order, removed ones as tombstones.
 
     Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`."""
-    items, total = await service.members(session, unit_id=unit_id, period=period, limit=limit, offset=offset,
-                                         caller=caller)
-    return MemberPage(items=items, total=total, limit=limit, offset=offset)
+    # The primary, not the replica: the change feed reads pg_current_snapshot(), which a standby's lag would skew.
+    if updated_after is not None:
+        return await service.member_changes(session, page, unit_id=unit_id, period=period,
+                                            updated_after=updated_after, caller=caller)
+    return await service.members(session, page, unit_id=unit_id, period=period, caller=caller)
 
 
 @router.post("/regions/{region_id}/roster/import", response_model=RosterImportResult,

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.json_schema import SkipJsonSchema
 
 from records import examples as ex
+from shared.change_feed import FeedCursor, Tombstone, feed_examples
 from shared.labels import label_of
+from shared.pagination import Page
 
 UnitKind = Literal["township", "street", "department", "institution"]
 StaffCategory = Literal["leadership", "middle", "staff", "non_staff"]
@@ -44,6 +46,12 @@ class RegionRead(BaseModel):
     name: str
     parent_id: uuid.UUID | None
     staff_no_width: int | None = Field(description="how many digits the region's staff numbers have (see settings)")
+
+
+class RegionPage(Page[RegionRead]):
+    """Regions, by code."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.listed(ex.REGION)))
 
 
 class RegionSettings(BaseModel):
@@ -85,6 +93,12 @@ class UnitRead(BaseModel):
     evaluation_group: str | None
 
 
+class UnitPage(Page[UnitRead]):
+    """Units, by code."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.listed(ex.UNIT)))
+
+
 class SectionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=ex.of(ex.SECTION_CREATE))
     name: str = Field(min_length=1, max_length=128)
@@ -108,6 +122,12 @@ class SectionRead(BaseModel):
     unit_id: uuid.UUID
     name: str
     coefficient: Decimal | None
+
+
+class SectionPage(Page[SectionRead]):
+    """A unit's sections, by name."""
+
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.listed(ex.SECTION)))
 
 
 class PlacementIn(BaseModel):
@@ -177,6 +197,8 @@ class PersonRead(BaseModel):
 
 
 class MemberRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.MEMBER))
+    id: uuid.UUID = Field(description="the placement's id (a tombstone of `updated_after` names it)")
     person_id: uuid.UUID
     staff_no: str
     name: str
@@ -189,12 +211,17 @@ class MemberRead(BaseModel):
     active_to: date | None
 
 
-class MemberPage(BaseModel):
+class MemberPage(Page[MemberRead]):
+    """A unit's members in a period, by staff number."""
+
     model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.MEMBER)))
-    items: list[MemberRead]
     total: int
-    limit: int
-    offset: int
+
+
+class MemberChanges(Page[MemberRead | Tombstone], FeedCursor):
+    """A unit's placements changed since `updated_after`, in change order; gone ones as tombstones."""
+
+    model_config = ConfigDict(json_schema_extra=feed_examples(MemberRead))
 
 
 class UnitHeadcount(BaseModel):

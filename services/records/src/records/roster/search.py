@@ -9,14 +9,12 @@ are in pinyin order, then staff number; ``next`` is the cursor of the page after
 
 from __future__ import annotations
 
-import base64
 import uuid
 from typing import Annotated
 
-import orjson
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select, exists, or_, select, tuple_
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -26,6 +24,7 @@ from records.errors import UnitNotFound
 from records.roster.models import Assignment, Person, Section, Unit
 from shared.db import SessionDep
 from shared.errors import Unprocessable
+from shared.pagination import Page, PageQuery
 from shared.service_auth import Caller, CallerDep
 from shared.touched import touch
 
@@ -45,26 +44,10 @@ class PersonHit(BaseModel):
     post: str | None
 
 
-class PersonSearchPage(BaseModel):
+class PersonSearchPage(Page[PersonHit]):
+    """People found, by pinyin and staff number."""
+
     model_config = ConfigDict(json_schema_extra=ex.of(ex.SEARCH))
-    items: list[PersonHit]
-    limit: int
-    next: str | None = Field(description="pass as `after` for the next page; null on the last page")
-
-
-def _cursor(pinyin: str, staff_no: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([pinyin, staff_no])).decode().rstrip("=")
-
-
-def _read_cursor(after: str) -> tuple[str, str]:
-    try:
-        pinyin, staff_no = orjson.loads(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)))
-        if not isinstance(pinyin, str) or not isinstance(staff_no, str):
-            raise ValueError("not a cursor")
-    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
-        raise Unprocessable("`after` is not a cursor this search gave", code="cursor_invalid",
-                            errors=[{"field": "query.after", "message": "not a cursor of this search"}]) from exc
-    return pinyin, staff_no
 
 
 def _like(text: str) -> str:
@@ -114,8 +97,8 @@ def _hit(p: Person, a: Assignment, unit_name: str, section_name: str | None) -> 
                      staff_category=a.staff_category, post=a.post)
 
 
-async def search(session: AsyncSession, caller: Caller, *, q: str, unit_id: uuid.UUID | None, limit: int,
-                 after: str | None) -> PersonSearchPage:
+async def search(session: AsyncSession, caller: Caller, page: PageQuery, *, q: str,
+                 unit_id: uuid.UUID | None) -> PersonSearchPage:
     units = searchable_units(caller)
     if unit_id is not None:
         unit = await session.get(Unit, unit_id)
@@ -132,35 +115,30 @@ async def search(session: AsyncSession, caller: Caller, *, q: str, unit_id: uuid
     matches = [Person.name.ilike(_like(term)), Person.staff_no.ilike(_like(term)[1:])]
     if spelled:
         matches += [Person.name_pinyin.like(_like(spelled)), Person.name_short.like(_like(spelled))]
-    statement = (_hits(units if unit_id is None else None).where(or_(*matches))
-                 .order_by(Person.name_pinyin, Person.staff_no).limit(limit + 1))
+    statement = _hits(units if unit_id is None else None).where(or_(*matches))
     if unit_id is not None:
         statement = statement.where(Assignment.unit_id == unit_id)
-    if after is not None:
-        pinyin, staff_no = _read_cursor(after)
-        statement = statement.where(tuple_(Person.name_pinyin, Person.staff_no) > tuple_(pinyin, staff_no))
-    rows = (await session.execute(statement)).all()
-    items = [_hit(*row) for row in rows[:limit]]
-    more = len(rows) > limit
-    return PersonSearchPage(items=items, limit=limit,
-                            next=_cursor(items[-1].name_pinyin, items[-1].staff_no) if more else None)
+    rows, last = await page.fetch(session, statement, [Person.name_pinyin, Person.staff_no],
+                                  lambda row: (row[0].name_pinyin, row[0].staff_no))
+    return page.page(PersonSearchPage, [_hit(*row) for row in rows], last)
 
 
 @router.get("/persons/search", response_model=PersonSearchPage,
             summary="Find people",
             responses={404: {"description": "`unit_id` names a unit the caller may not see"},
                        422: {"description": "a bad query (an empty `q`, `limit` out of range, a foreign `after`)"}})
-async def search_people(session: SessionDep, caller: CallerDep,
+async def search_people(session: SessionDep, caller: CallerDep, request: Request, response: Response,
                         q: Annotated[str, Query(min_length=1, max_length=64, description="part of a name, its "
                                                 "pinyin or initials, or the start of a staff number")],
                         unit_id: uuid.UUID | None = None,
                         limit: Annotated[int, Query(ge=1, le=100)] = 20,
                         after: Annotated[str | None, Query(max_length=400)] = None) -> PersonSearchPage:
     """Find people by part of a name (张伟), its pinyin (zhangwei) or initials (zw, zengxm), or the start of a staff
-    number, among those the caller may see, optionally in one unit. In pinyin order, then staff number; the next
-    page with `after` set to the last answer's `next`.
+    number, among those the caller may see, optionally in one unit. In pinyin order, then staff number; a page of the
+    shared form (`limit`/`after`, `next`), at most 100 a page.
 
     Callers: every signed-in role; a member finds the people of their own unit. Errors: 404 when `unit_id` names a
     unit the caller may not see; 422 `cursor_invalid` for an `after` this search did not give."""
-    return await search(session, caller, q=q, unit_id=unit_id, limit=limit, after=after)
+    page = PageQuery(limit=limit, after=after, request=request, response=response)  # a search's pages are short
+    return await search(session, caller, page, q=q, unit_id=unit_id)
 

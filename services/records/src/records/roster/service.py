@@ -19,10 +19,12 @@ from records.errors import (
     RosterConflict,
     SectionNotFound,
 )
-from records.roster.models import Assignment, Person, Region, Section, Unit
+from records.roster.models import CHANGES, Assignment, Person, Region, Section, Unit
 from records.roster.schemas import (
     AssignmentRead,
     HeadcountsRead,
+    MemberChanges,
+    MemberPage,
     MemberRead,
     PersonCreate,
     PersonMoveIn,
@@ -34,7 +36,9 @@ from records.roster.schemas import (
     UnitHeadcount,
     UnitUpdate,
 )
+from shared import change_feed
 from shared.errors import Forbidden
+from shared.pagination import Key, PageQuery
 from shared.periods import Period, min_days
 from shared.service_auth import Caller
 
@@ -69,8 +73,9 @@ async def create_region(session: AsyncSession, body: RegionCreate, *, caller: Ca
     return region
 
 
-async def list_regions(session: AsyncSession, *, caller: Caller) -> list[Region]:
-    return list(await session.scalars(select(Region).where(scope.region_clause(caller)).order_by(Region.code)))
+async def list_regions(session: AsyncSession, page: PageQuery, *, caller: Caller) -> tuple[list[Region], Key]:
+    return await page.fetch(session, select(Region).where(scope.region_clause(caller)), [Region.code, Region.id],
+                            lambda r: (r.code, r.id), scalars=True)
 
 
 async def create_unit(session: AsyncSession, body: UnitCreate, *, caller: Caller) -> Unit:
@@ -95,11 +100,12 @@ async def update_unit(session: AsyncSession, unit_id: uuid.UUID, body: UnitUpdat
     return unit
 
 
-async def list_units(session: AsyncSession, *, region_id: uuid.UUID | None, caller: Caller) -> list[Unit]:
-    statement = select(Unit).where(scope.unit_clause(caller)).order_by(Unit.code)
+async def list_units(session: AsyncSession, page: PageQuery, *, region_id: uuid.UUID | None,
+                     caller: Caller) -> tuple[list[Unit], Key]:
+    statement = select(Unit).where(scope.unit_clause(caller))
     if region_id is not None:
         statement = statement.where(Unit.region_id == region_id)
-    return list(await session.scalars(statement))
+    return await page.fetch(session, statement, [Unit.code, Unit.id], lambda u: (u.code, u.id), scalars=True)
 
 
 async def create_section(session: AsyncSession, unit_id: uuid.UUID, body: SectionCreate, *,
@@ -135,9 +141,11 @@ async def update_section(session: AsyncSession, unit_id: uuid.UUID, section_id: 
     return section
 
 
-async def list_sections(session: AsyncSession, unit_id: uuid.UUID, *, caller: Caller) -> list[Section]:
+async def list_sections(session: AsyncSession, unit_id: uuid.UUID, page: PageQuery, *,
+                        caller: Caller) -> tuple[list[Section], Key]:
     await scope.valid_unit(session, caller, unit_id)
-    return list(await session.scalars(select(Section).where(Section.unit_id == unit_id).order_by(Section.name)))
+    return await page.fetch(session, select(Section).where(Section.unit_id == unit_id), [Section.name, Section.id],
+                            lambda s: (s.name, s.id), scalars=True)
 
 
 # ------------------------------------------------------------------ persons
@@ -200,20 +208,35 @@ def _overlapping(start: date, end: date) -> ColumnElement[bool]:
                 or_(Assignment.active_to.is_(None), Assignment.active_to >= start))
 
 
-async def members(session: AsyncSession, *, unit_id: uuid.UUID, period: Period, limit: int,
-                  offset: int, caller: Caller) -> tuple[list[MemberRead], int]:
+def _member(a: Assignment, p: Person) -> MemberRead:
+    return MemberRead(id=a.id, person_id=p.id, staff_no=p.staff_no, name=p.name, unit_id=a.unit_id,
+                      section_id=a.section_id, staff_category=a.staff_category, post=a.post,
+                      active_from=a.active_from, active_to=a.active_to)
+
+
+async def members(session: AsyncSession, page: PageQuery, *, unit_id: uuid.UUID, period: Period,
+                  caller: Caller) -> MemberPage:
     """Everyone who belonged to the unit on any day of the period, with that placement."""
     await scope.valid_unit(session, caller, unit_id)
     where = (Assignment.unit_id == unit_id, _overlapping(period.start, period.end))
     total = await session.scalar(select(func.count()).select_from(Assignment).where(*where)) or 0
-    rows = await session.execute(
-        select(Assignment, Person).join(Person, Person.id == Assignment.person_id).where(*where)
-        .order_by(Person.staff_no, Assignment.active_from).limit(limit).offset(offset))
-    items = [MemberRead(person_id=p.id, staff_no=p.staff_no, name=p.name, unit_id=a.unit_id,
-                        section_id=a.section_id, staff_category=a.staff_category, post=a.post,
-                        active_from=a.active_from,
-                        active_to=a.active_to) for a, p in rows]
-    return items, total
+    rows, last = await page.fetch(
+        session, select(Assignment, Person).join(Person, Person.id == Assignment.person_id).where(*where),
+        [Person.staff_no, Assignment.active_from, Assignment.id], lambda r: (r[1].staff_no, r[0].active_from, r[0].id))
+    return page.page(MemberPage, [_member(a, p) for a, p in rows], last, total=total)
+
+
+async def member_changes(session: AsyncSession, page: PageQuery, *, unit_id: uuid.UUID, period: Period,
+                         updated_after: str, caller: Caller) -> MemberChanges:
+    """The unit's placements changed since the cursor (see ``shared.change_feed``): those of the period
+    as they are now, the others (deleted, moved away, outside the period) as tombstones."""
+    await scope.valid_unit(session, caller, unit_id)
+    found = await change_feed.changes(session, CHANGES, table="assignments", cursor=updated_after, limit=page.limit,
+                                      scope=change_feed.scope_in(CHANGES, "unit_id", [unit_id]))
+    ids = [c.row_id for c in found.changes if not c.deleted]
+    rows = await session.execute(select(Assignment, Person).join(Person, Person.id == Assignment.person_id).where(
+        Assignment.id.in_(ids), Assignment.unit_id == unit_id, _overlapping(period.start, period.end)))
+    return change_feed.answer(page, MemberChanges, found, {a.id: _member(a, p) for a, p in rows})
 
 
 async def headcounts(session: AsyncSession, *, region_id: uuid.UUID, on: date, caller: Caller) -> HeadcountsRead:

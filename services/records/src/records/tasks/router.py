@@ -6,9 +6,9 @@ import asyncio
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from sqlalchemy import select
 
 from records import examples as ex
@@ -23,17 +23,17 @@ from records.tasks import service
 from records.tasks.importer import TaskImportResult, read_sheet
 from records.tasks.service import ConfirmIn, ProgressIn, TaskCorrection, TaskCreate, TaskRead
 from shared.db import SessionDep
+from shared.pagination import ALL, Page, PageDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/tasks", tags=["tasks"])
 
 
-class TaskPage(BaseModel):
+class TaskPage(Page[TaskRead]):
+    """Tasks, by due date."""
+
     model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.TASK)))
-    items: list[TaskRead]
     total: int
-    limit: int
-    offset: int
 
 
 @router.post("", response_model=TaskRead, status_code=201, summary="Assign a task to a person")
@@ -93,8 +93,8 @@ async def export_tasks(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
     督办, 进度, 状态).
 
     Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`."""
-    items, _ = await service.list_tasks(session, caller=caller, unit_id=unit_id, person_id=None, period=period,
-                                        limit=100_000, offset=0)
+    items, _, _ = await service.list_tasks(session, ALL, caller=caller, unit_id=unit_id, person_id=None,
+                                           period=period)
     staff = dict((await session.execute(select(Person.id, Person.staff_no)
                                          .where(Person.id.in_({t.person_id for t in items})))).all())
     rows = [[staff[t.person_id], t.title, t.intensity, t.difficulty, t.quantity, t.due_on.isoformat(),
@@ -106,16 +106,15 @@ async def export_tasks(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
 
 @router.get("", response_model=TaskPage, summary="List tasks")
 async def list_tasks(period: PeriodDep, session: SessionDep, caller: CallerDep, unit_id: uuid.UUID | None = None,
-                     person_id: uuid.UUID | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                     offset: Annotated[int, Query(ge=0)] = 0) -> TaskPage:
-    """The tasks due in a period of a unit's people (`unit_id`) or of one person (`person_id`), with their progress;
-    paged by `limit` and `offset`. Give one of `unit_id` and `person_id`.
+                     person_id: uuid.UUID | None = None, *, page: PageDep) -> TaskPage:
+    """The tasks due in a period of a unit's people (`unit_id`) or of one person (`person_id`), with their progress,
+    by due date; a page of the shared form (`limit`/`after`, `next`). Give one of `unit_id` and `person_id`.
 
     Callers: every signed-in role; a member sees their own tasks and those they co-own. Errors: 404 for a unit or
     person outside the caller's scope; 422 `invalid_reference` when neither is given, `invalid_period`."""
-    items, total = await service.list_tasks(session, caller=caller, unit_id=unit_id, person_id=person_id,
-                                            period=period, limit=limit, offset=offset)
-    return TaskPage(items=items, total=total, limit=limit, offset=offset)
+    items, total, last = await service.list_tasks(session, page, caller=caller, unit_id=unit_id, person_id=person_id,
+                                                  period=period)
+    return page.page(TaskPage, items, last, total=total)
 
 
 @router.get("/{task_id}", response_model=TaskRead, summary="Read a task")

@@ -21,6 +21,7 @@ from records.roster.models import Assignment, Unit
 from records.tasks.models import Task, TaskCoOwner, TaskUpdate
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.labels import label_of
+from shared.pagination import Key, PageQuery
 from shared.periods import Period
 from shared.service_auth import Caller
 
@@ -288,9 +289,8 @@ async def confirm(session: AsyncSession, task_id: uuid.UUID, body: ConfirmIn, *,
     return read(task, await _trail(session, task.id), (await _co_owners(session, [task.id])).get(task.id))
 
 
-async def list_tasks(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID | None,
-                     person_id: uuid.UUID | None, period: Period, limit: int,
-                     offset: int) -> tuple[list[TaskRead], int]:
+async def list_tasks(session: AsyncSession, page: PageQuery, *, caller: Caller, unit_id: uuid.UUID | None,
+                     person_id: uuid.UUID | None, period: Period) -> tuple[list[TaskRead], int, Key]:
     if unit_id is None and person_id is None:
         raise InvalidReference("give unit_id or person_id",
                                errors=[{"field": "query.unit_id", "message": "unit_id or person_id is required"}])
@@ -305,7 +305,7 @@ async def list_tasks(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUI
         await scope.valid_person_of_records(session, caller, person_id)
         where.append(Task.person_id == person_id)
     total = await session.scalar(select(func.count()).select_from(Task).where(*where)) or 0
-    tasks = list(await session.scalars(select(Task).where(*where).order_by(Task.due_on, Task.id).limit(limit)
-                                       .offset(offset)))
+    tasks, last = await page.fetch(session, select(Task).where(*where), [Task.due_on, Task.id],
+                                   lambda t: (t.due_on, t.id), scalars=True)
     co_owners = await _co_owners(session, [t.id for t in tasks])
-    return [read(t, co_owners=co_owners.get(t.id)) for t in tasks], total
+    return [read(t, co_owners=co_owners.get(t.id)) for t in tasks], total, last

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter
+from pydantic import ConfigDict
 
 from records import examples as ex
 from records.config import SettingsDep
@@ -14,17 +13,17 @@ from records.roster.router import PeriodDep
 from records.work_logs import service
 from records.work_logs.service import WorkLogCreate, WorkLogRead, WorkLogUpdate
 from shared.db import ReadSessionDep, SessionDep
+from shared.pagination import Page, PageDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/work-logs", tags=["weekly records"])
 
 
-class WorkLogPage(BaseModel):
+class WorkLogPage(Page[WorkLogRead]):
+    """Weekly records, by staff number and week."""
+
     model_config = ConfigDict(json_schema_extra=ex.of(ex.page(ex.WORK_LOG)))
-    items: list[WorkLogRead]
     total: int
-    limit: int
-    offset: int
 
 
 @router.post("", response_model=WorkLogRead, status_code=201, summary="Submit a week's record",
@@ -57,13 +56,12 @@ async def update(log_id: uuid.UUID, body: WorkLogUpdate, session: SessionDep, ca
 
 @router.get("", response_model=WorkLogPage, summary="List weekly records")
 async def list_logs(period: PeriodDep, session: ReadSessionDep, caller: CallerDep, unit_id: uuid.UUID | None = None,
-                    person_id: uuid.UUID | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                    offset: Annotated[int, Query(ge=0)] = 0) -> WorkLogPage:
+                    person_id: uuid.UUID | None = None, *, page: PageDep) -> WorkLogPage:
     """The weekly records of a unit's people (`unit_id`) or of one person (`person_id`) whose week starts in the
-    period, by week and staff number; paged by `limit` and `offset`.
+    period, by staff number and week; a page of the shared form (`limit`/`after`, `next`).
 
     Callers: every signed-in role; a member sees only their own. Errors: 404 for a unit or person outside the
     caller's scope; 422 `invalid_reference` when neither `unit_id` nor `person_id` is given, `invalid_period`."""
-    items, total = await service.list_logs(session, caller=caller, unit_id=unit_id, person_id=person_id,
-                                           period=period, limit=limit, offset=offset)
-    return WorkLogPage(items=items, total=total, limit=limit, offset=offset)
+    items, total, last = await service.list_logs(session, page, caller=caller, unit_id=unit_id, person_id=person_id,
+                                                 period=period)
+    return page.page(WorkLogPage, items, last, total=total)

@@ -20,6 +20,7 @@ from records.roster.service import insert_new, placement_during
 from records.work_logs.models import WorkLog
 from shared.business_time import business_day
 from shared.errors import Conflict, NotFound
+from shared.pagination import Key, PageQuery
 from shared.periods import Period
 from shared.service_auth import Caller
 
@@ -131,8 +132,8 @@ async def update(session: AsyncSession, log_id: uuid.UUID, body: WorkLogUpdate, 
     return read(log)
 
 
-async def list_logs(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID | None, person_id: uuid.UUID | None,
-                    period: Period, limit: int, offset: int) -> tuple[list[WorkLogRead], int]:
+async def list_logs(session: AsyncSession, page: PageQuery, *, caller: Caller, unit_id: uuid.UUID | None,
+                    person_id: uuid.UUID | None, period: Period) -> tuple[list[WorkLogRead], int, Key]:
     if unit_id is None and person_id is None:
         raise InvalidReference("give unit_id or person_id",
                                errors=[{"field": "query.unit_id", "message": "unit_id or person_id is required"}])
@@ -149,7 +150,7 @@ async def list_logs(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID
         await scope.valid_person_of_records(session, caller, person_id)
         where.append(WorkLog.person_id == person_id)
     total = await session.scalar(select(func.count()).select_from(WorkLog).where(*where)) or 0
-    logs = await session.scalars(select(WorkLog).join(Person, Person.id == WorkLog.person_id).where(*where)
-                                 .order_by(Person.staff_no, WorkLog.iso_year, WorkLog.iso_week).limit(limit)
-                                 .offset(offset))
-    return [read(log) for log in logs], total
+    rows, last = await page.fetch(session, select(WorkLog, Person.staff_no).join(Person, Person.id == WorkLog.person_id)
+                                  .where(*where), [Person.staff_no, WorkLog.iso_year, WorkLog.iso_week, WorkLog.id],
+                                  lambda r: (r[1], r[0].iso_year, r[0].iso_week, r[0].id))
+    return [read(log) for log, _ in rows], total, last

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query, Request, Response
 
 from scoring.bulletins import service
 from scoring.bulletins.document import DOCX, render
-from scoring.bulletins.service import BulletinRead, BulletinSummary, DraftIn, EditIn
+from scoring.bulletins.service import BulletinPage, BulletinRead, DraftIn, EditIn
 from scoring.procedure.clock import TodayDep
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
+from shared.pagination import PageDep
 from shared.periods import PERIOD_SCHEMA
 from shared.touched import disclose
 
@@ -37,18 +38,18 @@ async def draft(region_id: uuid.UUID, body: DraftIn, session: SessionDep, scope:
     return await service.draft_bulletin(session, request.app.state.neighbours, region_id, body, scope, today)
 
 
-@router.get("", response_model=list[BulletinSummary],
+@router.get("", response_model=BulletinPage,
             responses={**REGION, 422: {"description": "not a period (query.period)"}},
             summary="The region's bulletins: drafts first, then the issued ones, newest first")
-async def listing(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
+async def listing(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, page: PageDep,
                   state: Annotated[Literal["draft", "issued"] | None, Query()] = None,
                   period: Annotated[str | None, Query(max_length=7, json_schema_extra=PERIOD_SCHEMA,
                                                       examples=["2025Q1"])] = None,
-                  ) -> list[BulletinSummary]:
-    """The region's bulletins, drafts first, then the issued ones, newest first; filtered by state or period.
-    404 `region_not_found`.
+                  ) -> BulletinPage:
+    """The region's bulletins, drafts first, then the issued ones, newest first; filtered by state or period; a page
+    of the shared form (`limit`/`after`, `next`). 404 `region_not_found`.
     """
-    return await service.list_bulletins(session, region_id, scope, state=state, period=period)
+    return await service.list_bulletins(session, region_id, scope, page, state=state, period=period)
 
 
 @router.get("/{bulletin_id}.docx", response_class=Response,

@@ -27,6 +27,8 @@ from scoring.periods import parsed
 from scoring.scope import Scope
 from shared.business_time import business_day
 from shared.labels import label_of
+from shared.openapi import page_examples
+from shared.pagination import KeyColumn, Page, PageQuery
 from shared.periods import PERIOD_SCHEMA
 from shared.touched import touch
 
@@ -88,6 +90,12 @@ class BulletinSummary(BaseModel):
     created_by: str
     issued_at: datetime | None
     issued_by: str | None
+
+
+class BulletinPage(Page[BulletinSummary]):
+    """A region's bulletins: drafts first, then the issued ones, newest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(BulletinSummary))
 
 
 class BulletinRead(BulletinSummary):
@@ -202,17 +210,24 @@ async def read_bulletin(session: AsyncSession, region_id: uuid.UUID, bulletin_id
     return _read(await _one(session, region_id, bulletin_id, scope))
 
 
-async def list_bulletins(session: AsyncSession, region_id: uuid.UUID, scope: Scope, *, state: str | None,
-                  period: str | None) -> list[BulletinSummary]:
+async def list_bulletins(session: AsyncSession, region_id: uuid.UUID, scope: Scope, page: PageQuery, *,
+                         state: str | None, period: str | None) -> BulletinPage:
     _region(region_id, scope)
     query = select(Bulletin).where(Bulletin.region_id == region_id)
     if state is not None:
         query = query.where(Bulletin.state == state)
     if period is not None:
         query = query.where(Bulletin.period == parsed(period, "query.period").code)
-    found = await session.scalars(query.order_by(Bulletin.year.desc().nulls_first(), Bulletin.number.desc(),
-                                                 Bulletin.created_at.desc()))
-    return [summary(b) for b in found]
+    # drafts (no year, no number) first: they sort as the largest
+    keys: list[KeyColumn] = [func.coalesce(Bulletin.year, _DRAFT), func.coalesce(Bulletin.number, _DRAFT),
+                             Bulletin.created_at, Bulletin.id]
+    found, last = await page.fetch(session, query, keys, lambda b: (
+        _DRAFT if b.year is None else b.year, _DRAFT if b.number is None else b.number, b.created_at, b.id),
+        descending=True, scalars=True)
+    return page.page(BulletinPage, [summary(b) for b in found], last)
+
+
+_DRAFT = 2**31 - 1
 
 
 def _issued(bulletin: Bulletin) -> None:

@@ -35,15 +35,13 @@ from scoring.results.schemas import ObjectionRead
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, UpstreamUnavailable
-from shared.openapi import examples_of
+from shared.openapi import examples_of, page_examples
+from shared.pagination import Page, PageDep, every_item
 from shared.periods import parse_period
 from shared.service_auth import SYSTEM_CALLER, Caller
 from shared.touched import disclose, touch
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["cadre file"])
-
-#: most reads of a file listed (newest first)
-READS_LISTED = 500
 
 
 class FilePeriod(BaseModel):
@@ -92,6 +90,12 @@ class FileReadOut(BaseModel):
     reason: str
     read_at: datetime
     read_by: str
+
+
+class FileReadPage(Page[FileReadOut]):
+    """Reads of a person's file, newest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(FileReadOut))
 
 
 class PersonFile(BaseModel):
@@ -176,6 +180,13 @@ async def _records(neighbours: Neighbours, path: str, params: dict[str, str] | N
     return orjson.loads(response.content)
 
 
+async def _every(neighbours: Neighbours, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    found = await every_item(neighbours.records, path, caller=SYSTEM_CALLER, params=params)
+    if found is None:
+        raise UpstreamUnavailable(f"records did not answer for {path}")
+    return found
+
+
 async def person_for(neighbours: Neighbours, caller: Caller, person_id: uuid.UUID, *,
                      officers_only: bool) -> tuple[dict[str, Any], list[tuple[str, str, str | None, str]],
                                                    dict[str, dict[str, Any] | None]]:
@@ -247,12 +258,10 @@ async def person_file(session: AsyncSession, neighbours: Neighbours, caller: Cal
                   for o, scheme_id, period in await session.execute(
                       select(Objection, Close.scheme_id, Close.period).join(Close, Close.id == Objection.close_id)
                       .where(Objection.person_id == person_id).order_by(Objection.created_at, Objection.id))]
-    honours = (await _records(neighbours, "/api/v1/records/honours",
-                              {"person_id": str(person_id), "limit": "1000"}))["items"]
+    honours = await _every(neighbours, "/api/v1/records/honours", {"person_id": str(person_id)})
     tasks: list[dict[str, Any]] = []
     for year in sorted({parse_period(p.period).end.year for p in periods} | {today.year}):
-        tasks += (await _records(neighbours, "/api/v1/records/tasks",
-                                 {"person_id": str(person_id), "period": str(year), "limit": "1000"}))["items"]
+        tasks += await _every(neighbours, "/api/v1/records/tasks", {"person_id": str(person_id), "period": str(year)})
     history = [{**h, "unit_name": (units.get(str(h["unit_id"])) or {}).get("name")} for h in person["history"]]
     read = FileRead(id=uuid.uuid4(), person_id=person_id, region_id=uuid.UUID(placed[-1][1]) if placed else None,
                     reason=reason, read_by=caller.subject)
@@ -294,15 +303,17 @@ async def read_file(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, 
     return found
 
 
-@router.get("/persons/{person_id}/file/reads", response_model=list[FileReadOut],
+@router.get("/persons/{person_id}/file/reads", response_model=FileReadPage,
             summary="Who read a person's file, when and why, newest first (the person sees their own)",
             responses={403: {"description": "an administrator or leader of the person's unit"},
                        404: {"description": "no such person the caller may see the reads of"}})
-async def file_reads(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request) -> list[FileReadOut]:
-    """Who read a person's file, when and why, newest first; a person sees the reads of their own file. 404 for
-    a person the caller may not see.
+async def file_reads(person_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
+                     page: PageDep) -> FileReadPage:
+    """Who read a person's file, when and why, newest first; a person sees the reads of their own file; a page of the
+    shared form (`limit`/`after`, `next`). 404 for a person the caller may not see.
     """
     await person_for(request.app.state.neighbours, scope.caller, person_id, officers_only=False)
-    reads = await session.scalars(select(FileRead).where(FileRead.person_id == person_id)
-                                  .order_by(FileRead.read_at.desc(), FileRead.id).limit(READS_LISTED))
-    return [FileReadOut.model_validate(r, from_attributes=True) for r in reads]
+    reads, last = await page.fetch(session, select(FileRead).where(FileRead.person_id == person_id),
+                                   [FileRead.read_at, FileRead.id], lambda r: (r.read_at, r.id), descending=True,
+                                   scalars=True)
+    return page.page(FileReadPage, [FileReadOut.model_validate(r, from_attributes=True) for r in reads], last)

@@ -15,6 +15,7 @@ from scoring.results.names import loaded_scheme, name_rows
 from scoring.schemes.schemas import AdjustmentRead, NegativeEventRead
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
+from shared.pagination import PageDep
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["corrections"])
 VOID_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "the mark was already taken away"}}
@@ -84,11 +85,10 @@ async def list_period_changes(scheme_id: uuid.UUID, period: PeriodDep, session: 
                        person_id: uuid.UUID | None = None,
                        close_id: Annotated[uuid.UUID | None, Query(
                            description="only the changes made after this result version was computed")] = None,
-                       limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> ChangePage:
+                       *, paging: PageDep) -> ChangePage:
     """Each change with the name of the person it is about (one records call per page)."""
-    page = await service.list_changes(session, scheme_id, period, scope, kind=kind, person_id=person_id,
-                                      close_id=close_id, limit=limit, offset=offset)
+    page = await service.list_changes(session, scheme_id, period, scope, paging, kind=kind, person_id=person_id,
+                                      close_id=close_id)
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), period.code,
                     scope.caller, page.items)
     return page

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scoring.results.schemas import NamedRow
 from shared.labels import label_of
-from shared.openapi import given
+from shared.openapi import given, page_examples
+from shared.pagination import Page
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000, description="why: kept in the period's changes")]
 
@@ -84,27 +85,8 @@ class ChangeRead(NamedRow):
     changed_by: str
 
 
-class ChangePage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"items": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                    "staff_no": "X-001",
-                    "name": "王芳",
-                    "unit_name": "夏村镇",
-                    "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-                    "section_name": "党政办",
-                    "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-                    "kind": "adjustment",
-                    "action": "add",
-                    "object_id": "cb4162a5-2f5c-5ea6-a612-2a8f425c3142",
-                    "old": {},
-                    "new": {},
-                    "reason": "录入有误，更正",
-                    "changed_at": "2025-07-01T09:30:00Z",
-                    "changed_by": "admin"}],
-         "total": 1,
-         "limit": 1,
-         "offset": 1}]})
-    items: list[ChangeRead]
+class ChangePage(Page[ChangeRead]):
+    """Corrections of a period's inputs, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(ChangeRead, total=1))
     total: int
-    limit: int
-    offset: int

@@ -23,6 +23,7 @@ from scoring.errors import (
 from scoring.models import AdjustmentRow, Close, InputChange, Mark, NegativeEvent
 from scoring.schemes.service import adjustment_values, rules_of, within_caps
 from scoring.scope import Scope, scheme_of_input_or_404, scheme_or_404
+from shared.pagination import PageQuery
 from shared.periods import Period
 
 
@@ -160,9 +161,8 @@ async def void_mark(session: AsyncSession, scheme_id: uuid.UUID, period: Period,
     return ChangeRead.model_validate(change)
 
 
-async def list_changes(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope, *,
-                       kind: str | None, person_id: uuid.UUID | None, close_id: uuid.UUID | None, limit: int,
-                       offset: int) -> ChangePage:
+async def list_changes(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope, page: PageQuery,
+                       *, kind: str | None, person_id: uuid.UUID | None, close_id: uuid.UUID | None) -> ChangePage:
     """The period's changes, oldest first; with ``close_id`` (a version of this scheme and period)
     only those made after that version was computed."""
     await scheme_or_404(session, scheme_id, scope)
@@ -178,7 +178,7 @@ async def list_changes(session: AsyncSession, scheme_id: uuid.UUID, period: Peri
         serial, created_at = await history.since(session, close)
         where.append(InputChange.serial > serial if serial is not None else InputChange.changed_at > created_at)
     total = await session.scalar(select(func.count()).select_from(InputChange).where(*where)) or 0
-    rows = await session.scalars(select(InputChange).where(*where)
-                                 .order_by(InputChange.serial, InputChange.changed_at, InputChange.id)
-                                 .limit(limit).offset(offset))
-    return ChangePage(items=[ChangeRead.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
+    rows, last = await page.fetch(session, select(InputChange).where(*where),
+                                  [InputChange.serial, InputChange.changed_at, InputChange.id],
+                                  lambda r: (r.serial, r.changed_at, r.id), scalars=True)
+    return page.page(ChangePage, [ChangeRead.model_validate(r) for r in rows], last, total=total)

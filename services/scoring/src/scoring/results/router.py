@@ -19,18 +19,24 @@ from scoring.results.schemas import (
     BonusIn,
     BonusRead,
     BonusShareRead,
+    ClosePage,
     CloseRead,
     Explanation,
     ObjectionCreate,
+    ObjectionPage,
     ObjectionRead,
     Readiness,
+    ResultChanges,
     ResultPage,
     ReviewIn,
 )
 from scoring.results.year import pay_bonus
 from scoring.scope import ScopeDep, objection_or_404, scheme_or_404
+from shared import change_feed
+from shared.change_feed import UpdatedAfter
 from shared.db import ReadSessionDep, SessionDep
 from shared.numbers import decimal_str
+from shared.pagination import PageDep
 from shared.touched import disclose
 from shared.xlsx import XLSX_RESPONSES
 
@@ -96,31 +102,42 @@ async def bottom(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, s
     return found
 
 
-@router.get("/schemes/{scheme_id}/periods/{period}/versions", response_model=list[CloseRead],
+@router.get("/schemes/{scheme_id}/periods/{period}/versions", response_model=ClosePage,
             summary="Every result version of the period, oldest first")
 async def versions(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep,
-                   scope: ScopeDep, request: Request) -> list[CloseRead]:
+                   scope: ScopeDep, request: Request, page: PageDep) -> ClosePage:
     """Each with whether it is stale: scoring's inputs, or records' data it was computed from,
     written after it (records asked once for all the versions)."""
-    return await service.versions(session, request.app.state.neighbours, scheme_id, period, scope)
+    found, last = page.slice(await service.versions(session, request.app.state.neighbours, scheme_id, period, scope),
+                             lambda c: (c.version,))
+    return page.page(ClosePage, found, last)
 
 
-@router.get("/schemes/{scheme_id}/periods/{period}/results", response_model=ResultPage,
+@router.get("/schemes/{scheme_id}/periods/{period}/results", response_model=ResultPage | ResultChanges,
             summary="Scores, ranks and grades of a version, best first (a unit's own people for its staff)")
-async def results(scheme_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, scope: ScopeDep, request: Request,
-                  version: VersionQuery = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                  offset: Annotated[int, Query(ge=0)] = 0) -> ResultPage:
+async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep, request: Request,
+                  page: PageDep, version: VersionQuery = None,
+                  updated_after: UpdatedAfter = None) -> ResultPage | ResultChanges:
     """Scores, ranks and grades of a result version (the latest unless one is named), best first, with the
-    people's names; a unit's staff see their own unit's people. 404 `scheme_not_found` or
-    `result_not_found`; 422 `invalid_period`.
+    people's names; a unit's staff see their own unit's people; a page of the shared form (`limit`/`after`,
+    `next`). With `updated_after`: the results changed since that cursor, in change order, gone ones as
+    tombstones. 404 `scheme_not_found` or `result_not_found`; 422 `invalid_period`.
     """
-    close_, items, total = await service.results_page(session, scheme_id, period, scope, version=version,
-                                                      limit=limit, offset=offset)
+    # The primary, not the replica: the change feed reads pg_current_snapshot(), which a standby's lag would skew.
+    if updated_after is None:
+        close_, items, total, last = await service.results_page(session, scheme_id, period, scope, page,
+                                                                version=version)
+    else:
+        close_, found, live = await service.results_changed(session, scheme_id, period, scope, page, version=version,
+                                                            updated_after=updated_after)
+        items = list(live.values())
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), close_.period,
                     scope.caller, items)
     close_read = await history.stale_one(session, service.close_read(close_), request.app.state.neighbours)
     disclose("read", len(items), scheme_id=scheme_id, period=close_.period, version=close_.version)
-    return ResultPage(close=close_read, items=items, total=total, limit=limit, offset=offset)
+    if updated_after is not None:
+        return change_feed.answer(page, ResultChanges, found, live, close=close_read)
+    return page.page(ResultPage, items, last, close=close_read, total=total)
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/people/{person_id}/explanation", response_model=Explanation,
@@ -178,14 +195,14 @@ async def object_to(close_id: uuid.UUID, body: ObjectionCreate, session: Session
                                    [await service.object_to(session, close_id, body, scope, today=today)]))[0]
 
 
-@router.get("/objections", response_model=list[ObjectionRead],
+@router.get("/objections", response_model=ObjectionPage,
             summary="Objections: all of the schemes one manages, or one's own")
-async def list_objections(session: ReadSessionDep, scope: ScopeDep, request: Request,
+async def list_objections(session: ReadSessionDep, scope: ScopeDep, request: Request, page: PageDep,
                           scheme_id: uuid.UUID | None = None,
-                          status: Literal["pending", "accepted", "rejected"] | None = None) -> list[ObjectionRead]:
+                          status: Literal["pending", "accepted", "rejected"] | None = None) -> ObjectionPage:
     """Each with the name of the person whose result it is about (one records call)."""
-    return await named_objections(session, request, scope, await service.list_objections(
-        session, scope, scheme_id=scheme_id, status=status))
+    found, last = await service.list_objections(session, scope, page, scheme_id=scheme_id, status=status)
+    return page.page(ObjectionPage, await named_objections(session, request, scope, found), last)
 
 
 @router.get("/objections/{objection_id}", response_model=ObjectionRead, summary="One objection and its review")

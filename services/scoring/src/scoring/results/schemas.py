@@ -7,8 +7,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.change_feed import FeedCursor, Tombstone, feed_examples
 from shared.labels import label_of
-from shared.openapi import examples_of
+from shared.openapi import examples_of, page_examples
+from shared.pagination import Page
 
 
 class NamedRow(BaseModel):
@@ -90,7 +92,25 @@ class CloseRead(BaseModel):
     records_changed_at: datetime | None = Field(default=None, description="the last such write, if any")
 
 
+class ClosePage(Page[CloseRead]):
+    """Result versions of a period, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(CloseRead))
+
+
 class ResultRead(NamedRow):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+         "staff_no": "X-001",
+         "name": "王芳",
+         "unit_name": "夏村镇",
+         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
+         "section_name": "党政办",
+         "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+         "score": "86.50",
+         "rank": 1,
+         "grade": "good",
+         "group": {"de": "leadership"}}]})
     unit_id: uuid.UUID | None
     score: str | None = Field(description="exact decimal, rounded half-even at 6 places if longer")
     rank: int | None
@@ -100,28 +120,21 @@ class ResultRead(NamedRow):
         default=None, description="the group the person was ranked and graded in (grades.compare_within)")
 
 
-class ResultPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"close": examples_of(CloseRead)[0],
-         "items": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                    "staff_no": "X-001",
-                    "name": "王芳",
-                    "unit_name": "夏村镇",
-                    "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-                    "section_name": "党政办",
-                    "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
-                    "score": "86.50",
-                    "rank": 1,
-                    "grade": "good",
-                    "group": {"de": "leadership"}}],
-         "total": 1,
-         "limit": 1,
-         "offset": 1}]})
+class ResultPage(Page[ResultRead]):
+    """A version's results, best first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(ResultRead, close=examples_of(CloseRead)[0], total=1))
     close: CloseRead
-    items: list[ResultRead]
     total: int
-    limit: int
-    offset: int
+
+
+class ResultChanges(Page[ResultRead | Tombstone], FeedCursor):
+    """A version's results changed since `updated_after`, in change order; gone ones as tombstones
+    (their `id` is the person's)."""
+
+    model_config = ConfigDict(json_schema_extra=feed_examples(ResultRead, close=examples_of(CloseRead)[0]))
+
+    close: CloseRead
 
 
 class Explanation(NamedRow):
@@ -206,6 +219,12 @@ class ObjectionRead(NamedRow):
     decision_label: ClassVar[Any] = label_of("objection_decision", "decision")
     decision_reason: str | None = Field(description="the reviewer's reason")
     new_close_id: uuid.UUID | None
+
+
+class ObjectionPage(Page[ObjectionRead]):
+    """Objections, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(ObjectionRead))
 
 
 class BonusIn(BaseModel):

@@ -17,8 +17,9 @@ import resource
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -27,7 +28,7 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring import events
@@ -45,7 +46,7 @@ from scoring.errors import (
     ResultNotFound,
     RoundOpen,
 )
-from scoring.models import Close, Objection, RatingRound, Result, Scheme, SchemeVersion
+from scoring.models import CHANGES, Close, Objection, RatingRound, Result, Scheme, SchemeVersion
 from scoring.results import groups as grouping
 from scoring.results import masking, ranks, sentences
 from scoring.results.compute import (
@@ -93,10 +94,12 @@ from scoring.scope import (
     scheme_for_person_or_404,
     scheme_or_404,
 )
+from shared import change_feed
 from shared.business_time import business_today
 from shared.errors import Conflict
 from shared.i18n import lang_var
 from shared.numbers import decimal_str, ratio_str
+from shared.pagination import Key, PageQuery
 from shared.periods import Period, parse_period
 from shared.service_auth import Caller
 
@@ -652,8 +655,24 @@ def visible_units(scope: Scope, scheme: Scheme) -> set[str] | None:
     return {u for u, region in scope.unit_regions.items() if region == str(scheme.region_id)}
 
 
-async def results_page(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope, *,
-                       version: int | None, limit: int, offset: int) -> tuple[Close, list[ResultRead], int]:
+# Unranked rows last: the keyset orders by the rank with NULL as the largest.
+_RANK_KEY = func.coalesce(Result.rank, 2**31 - 1)
+
+
+@dataclass(frozen=True)
+class _Visible:
+    """A version's results as the caller may see them: the version, the ``WHERE``, the units (None:
+    all) and each row as it is read."""
+
+    close: Close
+    where: list[Any]
+    units: set[str] | None
+    statement: Select[*tuple[Any, ...]]
+    read: Callable[[Any], ResultRead]
+
+
+async def _visible(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
+                   version: int | None) -> _Visible:
     scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
     units = visible_units(scope, scheme)
     if not units and units is not None:
@@ -662,18 +681,43 @@ async def results_page(session: AsyncSession, scheme_id: uuid.UUID, period: Peri
     where = [Result.close_id == close.id]
     if units is not None:
         where.append(Result.unit_id.in_([uuid.UUID(u) for u in units]))
-    total = await session.scalar(select(func.count()).select_from(Result).where(*where)) or 0
     within = close.summary.get("compare_within")
     columns = [Result.person_id, Result.unit_id, Result.score, Result.rank, Result.grade]
-    rows = await session.execute(select(*columns, *([Result.detail] if within else []))
-                                 .where(*where).order_by(Result.rank.nulls_last(), Result.person_id)
-                                 .limit(limit).offset(offset))
-    items = [ResultRead(person_id=row.person_id, unit_id=row.unit_id, score=score_str(row.score), rank=row.rank,
-                        grade=row.grade,
-                        group=grouping.label(within, grouping.key_of_inputs(row.detail["inputs"], within))
-                        if within else None)
-             for row in rows]
-    return close, items, total
+
+    def read(row: Any) -> ResultRead:
+        return ResultRead(person_id=row.person_id, unit_id=row.unit_id, score=score_str(row.score), rank=row.rank,
+                          grade=row.grade,
+                          group=grouping.label(within, grouping.key_of_inputs(row.detail["inputs"], within))
+                          if within else None)
+
+    return _Visible(close, where, None if units is None else set(units),
+                    select(*columns, *([Result.detail] if within else [])).where(*where), read)
+
+
+async def results_page(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope, page: PageQuery, *,
+                       version: int | None) -> tuple[Close, list[ResultRead], int, Key]:
+    """A page of a version's results the caller may see, best first, and the key after it."""
+    seen = await _visible(session, scheme_id, period, scope, version)
+    total = await session.scalar(select(func.count()).select_from(Result).where(*seen.where)) or 0
+    rows, last = await page.fetch(session, seen.statement, [_RANK_KEY, Result.person_id],
+                                  lambda row: (2**31 - 1 if row.rank is None else row.rank, row.person_id))
+    return seen.close, [seen.read(row) for row in rows], total, last
+
+
+async def results_changed(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
+                          page: PageQuery, *, version: int | None,
+                          updated_after: str) -> tuple[Close, change_feed.Changes, dict[uuid.UUID, ResultRead]]:
+    """The version's results the caller may see changed since the cursor (``shared.change_feed``),
+    and those still there as they are now, by person."""
+    seen = await _visible(session, scheme_id, period, scope, version)
+    log_scope = [change_feed.scope_in(CHANGES, "close_id", [seen.close.id])]
+    if seen.units is not None:
+        log_scope.append(change_feed.scope_in(CHANGES, "unit_id", sorted(seen.units)))
+    found = await change_feed.changes(session, CHANGES, table="results", cursor=updated_after, limit=page.limit,
+                                      scope=and_(*log_scope))
+    ids = [c.row_id for c in found.changes if not c.deleted]
+    rows = await session.execute(seen.statement.where(Result.person_id.in_(ids)))
+    return seen.close, found, {row.person_id: seen.read(row) for row in rows}
 
 
 async def explain(session: AsyncSession, scheme_id: uuid.UUID, period: Period, person_id: uuid.UUID,
@@ -840,16 +884,18 @@ async def object_to(session: AsyncSession, close_id: uuid.UUID, body: ObjectionC
     return objection
 
 
-async def list_objections(session: AsyncSession, scope: Scope, *, scheme_id: uuid.UUID | None,
-                          status: str | None) -> list[Objection]:
-    """Those of the schemes the caller manages, and the caller's own."""
+async def list_objections(session: AsyncSession, scope: Scope, page: PageQuery, *, scheme_id: uuid.UUID | None,
+                          status: str | None) -> tuple[list[Objection], Sequence[Any] | None]:
+    """Those of the schemes the caller manages, and the caller's own, oldest first: a page, and the key
+    after it."""
     query = select(Objection).join(Close, Close.id == Objection.close_id).join(
-        Scheme, Scheme.id == Close.scheme_id).where(objections(scope)).order_by(Objection.created_at, Objection.id)
+        Scheme, Scheme.id == Close.scheme_id).where(objections(scope))
     if scheme_id is not None:
         query = query.where(Scheme.id == scheme_id)
     if status is not None:
         query = query.where(Objection.status == status)
-    return list(await session.scalars(query))
+    return await page.fetch(session, query, [Objection.created_at, Objection.id], lambda o: (o.created_at, o.id),
+                            scalars=True)
 
 
 async def review(session: AsyncSession, neighbours: Neighbours, objection_id: uuid.UUID, body: ReviewIn,

@@ -23,6 +23,7 @@ from scoring.rounds.schemas import (
     CodesIssued,
     DeadlineMove,
     MyRating,
+    MyRatingPage,
     PeopleAdd,
     PersonNamed,
     RaterReplace,
@@ -30,13 +31,14 @@ from scoring.rounds.schemas import (
     RatingsPut,
     Reason,
     Reopen,
-    RoundChangeRead,
+    RoundChangePage,
     RoundCreate,
     RoundRead,
     Stored,
 )
 from scoring.scope import Scope, ScopeDep
 from shared.db import SessionDep
+from shared.pagination import PageDep
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["ratings"])
 ROUND_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": (
@@ -74,14 +76,16 @@ async def put_ratings(round_id: uuid.UUID, body: RatingsPut, session: SessionDep
     return await service.put_ratings(session, round_id, body, scope, now)
 
 
-@router.get("/rounds/{round_id}/ratings/mine", response_model=list[MyRating],
+@router.get("/rounds/{round_id}/ratings/mine", response_model=MyRatingPage,
             summary="The caller's own marks in the round")
-async def my_ratings(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request) -> list[MyRating]:
+async def my_ratings(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request,
+                     page: PageDep) -> MyRatingPage:
     """With the names of the people the caller rated (one records call)."""
-    rows = [MyRating(person_id=p, mark=m, dimensions=d)
+    mine = [MyRating(person_id=p, mark=m, dimensions=d)
             for p, m, d in await service.my_ratings(session, round_id, scope)]
+    rows, last = page.slice(mine, lambda r: (r.person_id,))
     await _name(session, request, scope, round_id, rows)
-    return rows
+    return page.page(MyRatingPage, rows, last)
 
 
 async def _name(session: AsyncSession, request: Request, scope: Scope, round_id: uuid.UUID,
@@ -210,15 +214,15 @@ async def reopen(round_id: uuid.UUID, body: Reopen, session: SessionDep, scope: 
     return await corrections.reopen(session, round_id, body, scope, now)
 
 
-@router.get("/rounds/{round_id}/history", response_model=list[RoundChangeRead],
+@router.get("/rounds/{round_id}/history", response_model=RoundChangePage,
             summary="Every correction of the round: what, who, when, why, the old and the new value")
 async def round_history(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
-                        request: Request) -> list[RoundChangeRead]:
+                        request: Request, page: PageDep) -> RoundChangePage:
     """With the raters and rated people each correction names, by name (one records call)."""
-    changes = await corrections.history(session, round_id, scope)
+    changes, last = page.slice(await corrections.history(session, round_id, scope), lambda c: (c.id,))
     for change in changes:
         ids = [side[key] for side in (change.old, change.new) if side for key in ("rater_id", "person_id")
                if side.get(key)]
         change.people = [PersonNamed(person_id=uuid.UUID(str(p))) for p in dict.fromkeys(ids)]
     await _name(session, request, scope, round_id, [p for c in changes for p in c.people])
-    return changes
+    return page.page(RoundChangePage, changes, last)

@@ -9,7 +9,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from scoring.results.schemas import NamedRow
 from shared.labels import label_of, labels_of
-from shared.openapi import given
+from shared.openapi import given, page_examples
+from shared.pagination import Page
 
 
 class RaterIn(BaseModel):
@@ -102,6 +103,12 @@ class MyRating(NamedRow):
 
     mark: Decimal
     dimensions: dict[str, Decimal] | None = None
+
+
+class MyRatingPage(Page[MyRating]):
+    """The caller's own marks in a round, by person."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(MyRating))
 
 
 class CodesCreate(BaseModel):
@@ -213,3 +220,9 @@ class RoundChangeRead(BaseModel):
     changed_by: str
     people: list[PersonNamed] = Field(default_factory=list, description=(
         "the raters and rated people old and new name by id (rater_id, person_id), with their names"))
+
+
+class RoundChangePage(Page[RoundChangeRead]):
+    """The corrections of a round, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(RoundChangeRead))

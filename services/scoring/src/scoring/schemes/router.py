@@ -14,10 +14,12 @@ from scoring.results.schemas import NamedRow
 from scoring.schemes import service
 from scoring.schemes.schemas import (
     AdjustmentCreate,
+    AdjustmentPage,
     AdjustmentRead,
     Counted,
     MarksPut,
     NegativeEventCreate,
+    NegativeEventPage,
     NegativeEventRead,
     SchemeCreate,
     SchemePage,
@@ -27,6 +29,7 @@ from scoring.schemes.schemas import (
 )
 from scoring.scope import Scope, ScopeDep
 from shared.db import SessionDep
+from shared.pagination import PageDep
 
 Named = TypeVar("Named", bound=NamedRow)
 
@@ -47,13 +50,12 @@ async def create_scheme(body: SchemeCreate, session: SessionDep, scope: ScopeDep
 
 
 @router.get("/schemes", response_model=SchemePage, summary="The schemes the caller may see")
-async def list_schemes(session: SessionDep, scope: ScopeDep, region_id: uuid.UUID | None = None,
+async def list_schemes(session: SessionDep, scope: ScopeDep, page: PageDep, region_id: uuid.UUID | None = None,
                        unit_id: uuid.UUID | None = None) -> SchemePage:
     """The schemes the caller may see, optionally of one region or unit, each with its latest version and
-    review state. Returns a page of schemes.
+    review state; a page of the shared form (`limit`/`after`, `next`).
     """
-    items = await service.list_schemes(session, scope, region_id=region_id, unit_id=unit_id)
-    return SchemePage(items=items, total=len(items))
+    return await service.list_schemes(session, scope, page, region_id=region_id, unit_id=unit_id)
 
 
 @router.get("/schemes/{scheme_id}", response_model=SchemeRead, summary="A scheme with its latest (or a given) version")
@@ -111,16 +113,16 @@ async def add_adjustment(scheme_id: uuid.UUID, period: PeriodDep, body: Adjustme
     return (await _named(session, request, scope, scheme_id, period.code, [added]))[0]
 
 
-@router.get("/schemes/{scheme_id}/periods/{period}/adjustments", response_model=list[AdjustmentRead],
+@router.get("/schemes/{scheme_id}/periods/{period}/adjustments", response_model=AdjustmentPage,
             summary="The period's bonus and deduction items")
 async def list_adjustments(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
-                           request: Request, include_voided: IncludeVoided = False) -> list[AdjustmentRead]:
-    """The period's bonus and deduction items with the people's names; with include_voided, the voided ones
-    too. 404 `scheme_not_found`; 422 `invalid_period`.
+                           request: Request, page: PageDep, include_voided: IncludeVoided = False) -> AdjustmentPage:
+    """The period's bonus and deduction items with the people's names, oldest first; with include_voided, the voided
+    ones too; a page of the shared form (`limit`/`after`, `next`). 404 `scheme_not_found`; 422 `invalid_period`.
     """
-    return await _named(session, request, scope, scheme_id, period.code, [
-        AdjustmentRead.model_validate(r) for r in await service.list_adjustments(
-            session, scheme_id, period, scope, include_voided=include_voided)])
+    rows, last = await service.list_adjustments(session, scheme_id, period, scope, page, include_voided=include_voided)
+    return page.page(AdjustmentPage, await _named(session, request, scope, scheme_id, period.code,
+                                                  [AdjustmentRead.model_validate(r) for r in rows]), last)
 
 
 @router.post("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=NegativeEventRead,
@@ -136,16 +138,16 @@ async def add_negative(scheme_id: uuid.UUID, period: PeriodDep, body: NegativeEv
     return (await _named(session, request, scope, scheme_id, period.code, [added]))[0]
 
 
-@router.get("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=list[NegativeEventRead],
+@router.get("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=NegativeEventPage,
             summary="The period's negative-list events")
 async def list_negatives(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
-                         request: Request, include_voided: IncludeVoided = False) -> list[NegativeEventRead]:
-    """The period's negative-list events with the people's names; with include_voided, the voided ones too. 404
-    `scheme_not_found`; 422 `invalid_period`.
+                         request: Request, page: PageDep, include_voided: IncludeVoided = False) -> NegativeEventPage:
+    """The period's negative-list events with the people's names, oldest first; with include_voided, the voided ones
+    too; a page of the shared form (`limit`/`after`, `next`). 404 `scheme_not_found`; 422 `invalid_period`.
     """
-    return await _named(session, request, scope, scheme_id, period.code, [
-        NegativeEventRead.model_validate(r) for r in await service.list_negatives(
-            session, scheme_id, period, scope, include_voided=include_voided)])
+    rows, last = await service.list_negatives(session, scheme_id, period, scope, page, include_voided=include_voided)
+    return page.page(NegativeEventPage, await _named(session, request, scope, scheme_id, period.code,
+                                                     [NegativeEventRead.model_validate(r) for r in rows]), last)
 
 
 async def _named(session: AsyncSession, request: Request, scope: Scope, scheme_id: uuid.UUID, period: str,

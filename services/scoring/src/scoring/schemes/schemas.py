@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scoring.definitions import SchemeDefinition
 from scoring.results.schemas import NamedRow
-from shared.openapi import examples_of, given
+from shared.openapi import given, page_examples
+from shared.pagination import Page
 
 Mark = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
 
@@ -125,11 +126,10 @@ class SchemeRead(BaseModel):
     state_at: datetime
 
 
-class SchemePage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"items": examples_of(SchemeRead), "total": 1}]})
-    items: list[SchemeRead]
-    total: int
+class SchemePage(Page[SchemeRead]):
+    """The schemes the caller may see, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(SchemeRead))
 
 
 class MarkIn(BaseModel):
@@ -202,6 +202,12 @@ class AdjustmentRead(NamedRow):
     void_reason: str | None = None
 
 
+class AdjustmentPage(Page[AdjustmentRead]):
+    """A period's bonus and deduction items, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(AdjustmentRead))
+
+
 class NegativeEventCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee", "item": "honour", "note": "已核实"}]})
@@ -237,3 +243,9 @@ class NegativeEventRead(NamedRow):
     voided_at: datetime | None = Field(default=None, description="set: voided, and left out of every close")
     voided_by: str | None = None
     void_reason: str | None = None
+
+
+class NegativeEventPage(Page[NegativeEventRead]):
+    """A period's negative-list events, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(NegativeEventRead))

@@ -26,11 +26,13 @@ from scoring.schemes.schemas import (
     MarksPut,
     NegativeEventCreate,
     SchemeCreate,
+    SchemePage,
     SchemeRead,
     SchemeUpdate,
 )
 from scoring.scope import Scope, check_people, lead_unit_of_new_scheme, scheme_or_404, unit_of_new_scheme
 from shared.errors import Forbidden
+from shared.pagination import Key, PageQuery
 from shared.periods import Period
 from shared.touched import touch
 
@@ -162,17 +164,19 @@ async def read_scheme(session: AsyncSession, neighbours: Neighbours, scheme_id: 
     return read_for_person(scheme, found, state) if evaluated else read(scheme, found, state)
 
 
-async def list_schemes(session: AsyncSession, scope: Scope, *, region_id: uuid.UUID | None,
-                       unit_id: uuid.UUID | None) -> list[SchemeRead]:
-    query = select(Scheme).where(scope.schemes()).order_by(Scheme.created_at, Scheme.id)
+async def list_schemes(session: AsyncSession, scope: Scope, page: PageQuery, *, region_id: uuid.UUID | None,
+                       unit_id: uuid.UUID | None) -> SchemePage:
+    query = select(Scheme).where(scope.schemes())
     if region_id is not None:
         query = query.where(Scheme.region_id == region_id)
     if unit_id is not None:  # the unit's schemes, and those of the groups it leads
         query = query.where(or_(Scheme.unit_id == unit_id, Scheme.lead_unit_id == unit_id))
-    schemes = list(await session.scalars(query))
+    schemes, last = await page.fetch(session, query, [Scheme.created_at, Scheme.id], lambda s: (s.created_at, s.id),
+                                     scalars=True)
     latest = [(scheme, await latest_version(session, scheme.id)) for scheme in schemes]
     under_review = await review.states(session, [(s.id, v.version) for s, v in latest])
-    return [read(s, v, under_review.get((s.id, v.version), ("approved", v.created_at))) for s, v in latest]
+    return page.page(SchemePage, [read(s, v, under_review.get((s.id, v.version), ("approved", v.created_at)))
+                      for s, v in latest], last)
 
 
 # ------------------------------------------------------------------ inputs of a period
@@ -293,14 +297,15 @@ async def within_caps(session: AsyncSession, scheme_id: uuid.UUID, period: str, 
                    f"{Decimal(limit.numerator) / limit.denominator}", "body.points")
 
 
-async def list_adjustments(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope, *,
-                           include_voided: bool = False) -> list[AdjustmentRow]:
+async def list_adjustments(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
+                           page: PageQuery, *, include_voided: bool = False) -> tuple[list[AdjustmentRow], Key]:
     """The items a close counts; with ``include_voided``, the voided ones too (flagged by their voided_at)."""
     await scheme_or_404(session, scheme_id, scope)
     query = select(AdjustmentRow).where(AdjustmentRow.scheme_id == scheme_id, AdjustmentRow.period == period.code)
     if not include_voided:
         query = query.where(AdjustmentRow.voided_at.is_(None))
-    return list(await session.scalars(query.order_by(AdjustmentRow.created_at, AdjustmentRow.id)))
+    return await page.fetch(session, query, [AdjustmentRow.created_at, AdjustmentRow.id],
+                            lambda r: (r.created_at, r.id), scalars=True)
 
 
 async def add_negative(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
@@ -323,11 +328,12 @@ async def add_negative(session: AsyncSession, neighbours: Neighbours, scheme_id:
     return row
 
 
-async def list_negatives(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope, *,
-                         include_voided: bool = False) -> list[NegativeEvent]:
+async def list_negatives(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
+                         page: PageQuery, *, include_voided: bool = False) -> tuple[list[NegativeEvent], Key]:
     """The events a close counts; with ``include_voided``, the voided ones too (flagged by their voided_at)."""
     await scheme_or_404(session, scheme_id, scope)
     query = select(NegativeEvent).where(NegativeEvent.scheme_id == scheme_id, NegativeEvent.period == period.code)
     if not include_voided:
         query = query.where(NegativeEvent.voided_at.is_(None))
-    return list(await session.scalars(query.order_by(NegativeEvent.created_at, NegativeEvent.id)))
+    return await page.fetch(session, query, [NegativeEvent.created_at, NegativeEvent.id],
+                            lambda r: (r.created_at, r.id), scalars=True)

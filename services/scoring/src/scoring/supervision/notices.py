@@ -31,6 +31,8 @@ from scoring.supervision.models import FINAL, Inspection, Notice, NoticeItem
 from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.labels import label_of
+from shared.openapi import page_examples
+from shared.pagination import Page, PageQuery
 from shared.touched import touch
 
 
@@ -71,6 +73,12 @@ class InspectionRead(InspectionIn):
     id: uuid.UUID
     region_id: uuid.UUID
     created_by: str
+
+
+class InspectionPage(Page[InspectionRead]):
+    """A region's inspections, the latest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(InspectionRead))
 
 
 class NoticeItemIn(BaseModel):
@@ -175,32 +183,11 @@ class NoticeRead(BaseModel):
     items: list[ItemRead]
 
 
-class NoticeList(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"today": "2025-06-30",
-         "notices": [{"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-                      "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
-                      "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
-                      "inspection_id": "d539c1b1-4a1a-5d0b-b52a-c03fcb6d0289",
-                      "title": "关于第二季度考核工作的督办通知",
-                      "issued_on": "2025-06-30",
-                      "issued_by": "admin",
-                      "open_items": 1,
-                      "overdue_items": 1,
-                      "items": [{"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-                                 "position": 1,
-                                 "text": "夏村镇2025年第二季度考核结果",
-                                 "deadline": "2025-06-30",
-                                 "state": "answered",
-                                 "overdue": False,
-                                 "days_overdue": 1,
-                                 "response": "已整改",
-                                 "evidence": ["某委发〔2025〕12号"],
-                                 "answered_on": "2025-06-30",
-                                 "decided_on": "2025-06-30",
-                                 "steps": [{}]}]}]}]})
+class NoticeList(Page[NoticeRead]):
+    """Rectification notices, the latest first."""
+
+    model_config = ConfigDict(json_schema_extra=page_examples(NoticeRead, today="2025-06-30"))
     today: date
-    notices: list[NoticeRead]
 
 
 # ------------------------------------------------------------------ who may
@@ -264,13 +251,14 @@ def _inspection(row: Inspection) -> InspectionRead:
 
 
 async def inspections(session: AsyncSession, region_id: uuid.UUID, unit_id: uuid.UUID | None,
-                      scope: Scope) -> list[InspectionRead]:
+                      scope: Scope, page: PageQuery) -> InspectionPage:
     officer_of(scope, region_id)
     query = select(Inspection).where(Inspection.region_id == region_id)
     if unit_id is not None:
         query = query.where(Inspection.unit_id == unit_id)
-    return [_inspection(r) for r in await session.scalars(query.order_by(Inspection.visited_on.desc(),
-                                                                         Inspection.created_at))]
+    rows, last = await page.fetch(session, query, [Inspection.visited_on, Inspection.created_at, Inspection.id],
+                                  lambda r: (r.visited_on, r.created_at, r.id), descending=True, scalars=True)
+    return page.page(InspectionPage, [_inspection(r) for r in rows], last)
 
 
 # ------------------------------------------------------------------ notices
@@ -331,31 +319,33 @@ def _read(notice: Notice, items: Sequence[NoticeItem], today: date) -> NoticeRea
                       overdue_items=sum(1 for i in shown if i.overdue), items=shown)
 
 
-async def listed(session: AsyncSession, where: Sequence[Any], today: date, *, overdue: bool) -> NoticeList:
+async def listed(session: AsyncSession, where: Sequence[Any], today: date, page: PageQuery, *,
+                 overdue: bool) -> NoticeList:
     """Notices matching ``where`` with their items, in two queries; with ``overdue``, only the
     notices with an overdue item, and only those items."""
     query = select(Notice).where(*where)
     late = (NoticeItem.state.not_in(FINAL)) & (NoticeItem.deadline < today)
     if overdue:
         query = query.where(exists().where(NoticeItem.notice_id == Notice.id, late))
-    notices = list(await session.scalars(query.order_by(Notice.issued_at.desc(), Notice.id)))
+    notices, last = await page.fetch(session, query, [Notice.issued_at, Notice.id], lambda n: (n.issued_at, n.id),
+                                     descending=True, scalars=True)
     by_notice: dict[uuid.UUID, list[NoticeItem]] = {n.id: [] for n in notices}
     if notices:
         item_query = select(NoticeItem).where(NoticeItem.notice_id.in_(list(by_notice)))
         for item in await session.scalars(item_query.where(late) if overdue else item_query):
             by_notice[item.notice_id].append(item)
-    return NoticeList(today=today, notices=[_read(n, by_notice[n.id], today) for n in notices])
+    return page.page(NoticeList, [_read(n, by_notice[n.id], today) for n in notices], last, today=today)
 
 
 async def of_region(session: AsyncSession, region_id: uuid.UUID, unit_id: uuid.UUID | None, scope: Scope,
-                    today: date, *, overdue: bool) -> NoticeList:
+                    today: date, page: PageQuery, *, overdue: bool) -> NoticeList:
     officer_of(scope, region_id)
     where = [Notice.region_id == region_id] + ([] if unit_id is None else [Notice.unit_id == unit_id])
-    return await listed(session, where, today, overdue=overdue)
+    return await listed(session, where, today, page, overdue=overdue)
 
 
-async def of_unit(session: AsyncSession, neighbours: Neighbours, unit_id: uuid.UUID, scope: Scope, today: date, *,
-                  overdue: bool) -> NoticeList:
+async def of_unit(session: AsyncSession, neighbours: Neighbours, unit_id: uuid.UUID, scope: Scope, today: date,
+                  page: PageQuery, *, overdue: bool) -> NoticeList:
     """A unit's notices: for its own administrators and leaders, and its region's officers."""
     region = scope.unit_regions.get(str(unit_id))
     if region is None:
@@ -365,7 +355,7 @@ async def of_unit(session: AsyncSession, neighbours: Neighbours, unit_id: uuid.U
             raise NoticeNotFound(f"no unit {unit_id} of yours")
         region = found
     touch(region_id=region, unit_id=unit_id)
-    return await listed(session, [Notice.unit_id == unit_id, Notice.region_id == uuid.UUID(region)], today,
+    return await listed(session, [Notice.unit_id == unit_id, Notice.region_id == uuid.UUID(region)], today, page,
                         overdue=overdue)
 
 

@@ -25,6 +25,7 @@ from scoring.supervision.notices import (
 )
 from scoring.supervision.progress import ProgressRead
 from shared.db import SessionDep
+from shared.pagination import PageDep
 from shared.periods import PERIOD_SCHEMA
 from shared.touched import disclose
 from shared.xlsx import XLSX, period_name, workbook, write_table, xlsx_response
@@ -50,12 +51,13 @@ async def record_inspection(region_id: uuid.UUID, body: InspectionIn, session: S
     return await notices.record_inspection(session, request.app.state.neighbours, region_id, body, scope, today)
 
 
-@router.get("/regions/{region_id}/inspections", response_model=list[InspectionRead], responses=REGION,
+@router.get("/regions/{region_id}/inspections", response_model=notices.InspectionPage, responses=REGION,
             summary="The region's inspections, the latest first")
-async def list_inspections(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep,
-                           unit_id: UnitFilter = None) -> list[InspectionRead]:
-    """The region's inspections, the latest first, optionally of one unit. 404 `region_not_found`."""
-    return await notices.inspections(session, region_id, unit_id, scope)
+async def list_inspections(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, page: PageDep,
+                           unit_id: UnitFilter = None) -> notices.InspectionPage:
+    """The region's inspections, the latest first, optionally of one unit; a page of the shared form
+    (`limit`/`after`, `next`). 404 `region_not_found`."""
+    return await notices.inspections(session, region_id, unit_id, scope, page)
 
 
 @router.post("/regions/{region_id}/notices", response_model=NoticeRead, status_code=201,
@@ -75,22 +77,23 @@ async def issue_notice(region_id: uuid.UUID, body: NoticeIn, session: SessionDep
 @router.get("/regions/{region_id}/notices", response_model=NoticeList, responses=REGION,
             summary="The region's rectification notices; with overdue=true, the items past their deadline")
 async def region_notices(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, today: TodayDep,
-                         overdue: Overdue = False, unit_id: UnitFilter = None) -> NoticeList:
-    """The region's rectification notices with their items; with overdue=true only the items past their
-    deadline and still open. 404 `region_not_found`.
+                         page: PageDep, overdue: Overdue = False, unit_id: UnitFilter = None) -> NoticeList:
+    """The region's rectification notices with their items, the latest first; with overdue=true only the items past
+    their deadline and still open; a page of the shared form (`limit`/`after`, `next`). 404 `region_not_found`.
     """
-    return await notices.of_region(session, region_id, unit_id, scope, today, overdue=overdue)
+    return await notices.of_region(session, region_id, unit_id, scope, today, page, overdue=overdue)
 
 
 @router.get("/units/{unit_id}/notices", response_model=NoticeList,
             responses={404: {"description": "no such unit of yours"}},
             summary="A unit's rectification notices: for its administrators and leaders, and its region's officers")
 async def unit_notices(unit_id: uuid.UUID, session: SessionDep, scope: ScopeDep, request: Request, today: TodayDep,
-                       overdue: Overdue = False) -> NoticeList:
-    """A unit's rectification notices with their items; for its administrators and leaders, and its region's
-    officers. 404 `unit_not_found` for a unit the caller may not see.
+                       page: PageDep, overdue: Overdue = False) -> NoticeList:
+    """A unit's rectification notices with their items, the latest first; for its administrators and leaders, and its
+    region's officers; a page of the shared form (`limit`/`after`, `next`). 404 `unit_not_found` for a unit the
+    caller may not see.
     """
-    return await notices.of_unit(session, request.app.state.neighbours, unit_id, scope, today, overdue=overdue)
+    return await notices.of_unit(session, request.app.state.neighbours, unit_id, scope, today, page, overdue=overdue)
 
 
 @router.get("/notices/{notice_id}", response_model=NoticeRead, responses={404: NOTICE[404]},

@@ -1,0 +1,126 @@
+"""``updated_after`` on the lists a province pulls (a unit's members, a version's results, a region's
+allocation runs), through the real gateway: the rows changed since the cursor in change order,
+deletions as tombstones, and a second poll with the cursor returned gives nothing new. A change
+committed while an older transaction is still open is not skipped: the feed waits for it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from shared.db import async_url
+from shared.testing import asgi_client
+
+from .conftest import POLICY, World, _ok
+
+
+@pytest.fixture
+async def records_db(database_urls: dict[str, str]) -> AsyncIterator[AsyncEngine]:
+    """The records database, written directly as an operator's correction would (a placement deleted)."""
+    engine = create_async_engine(async_url(database_urls["records"]))
+    yield engine
+    await engine.dispose()
+
+
+async def poll(client: httpx.AsyncClient, path: str, headers: dict[str, str], cursor: str,
+               **params: Any) -> tuple[list[dict[str, Any]], str]:
+    """Every change after ``cursor`` (following ``next`` while pages are full), and the cursor to
+    poll with next time."""
+    items: list[dict[str, Any]] = []
+    response = await client.get(path, params={**params, "updated_after": cursor}, headers=headers)
+    while True:
+        assert response.status_code == 200, response.text
+        body = response.json()
+        items += body["items"]
+        if body["next"] is None:
+            assert "link" not in response.headers
+            return items, body["updated_after"]
+        assert body["next"].startswith(f"{path}?") and "updated_after=" in body["next"]
+        assert response.headers["link"] == f'<{body["next"]}>; rel="next"'
+        response = await client.get(body["next"], headers=headers)
+
+
+async def test_members_changed_since_a_cursor(gateway_app: FastAPI, world: World, records_db: AsyncEngine) -> None:
+    admin, tag = world.headers["P"], uuid.uuid4().hex[:6]
+    async with asgi_client(gateway_app) as client:
+        unit = (await _ok(await client.post("/api/v1/records/units", headers=admin, json={
+            "region_id": world.region["a"], "code": f"F{tag}", "name": "纪实镇", "kind": "township"})))["id"]
+        people = [(await _ok(await client.post("/api/v1/records/persons", headers=admin, json={
+            "unit_id": unit, "staff_no": f"{tag}{n}", "name": f"人员{n}", "staff_category": "staff",
+            "active_from": "2024-01-01"})))["id"] for n in range(5)]
+        path = f"/api/v1/records/units/{unit}/members"
+        first, cursor = await poll(client, path, admin, "0", period="2025", limit=2)
+        assert [m["person_id"] for m in first] == people  # in change order, each once, over three pages
+        placements = [m["id"] for m in first]
+        assert (await poll(client, path, admin, cursor, period="2025"))[0] == []
+
+        # A transaction still open holds the feed back; one committed after it is not skipped.
+        async with records_db.connect() as older:
+            await older.begin()
+            await older.execute(text("UPDATE records.assignments SET post = '甲岗' WHERE id = :id"),
+                                {"id": placements[1]})
+            async with records_db.begin() as newer:
+                await newer.execute(text("UPDATE records.assignments SET post = '乙岗' WHERE id = :id"),
+                                    {"id": placements[3]})
+            held, cursor = await poll(client, path, admin, cursor, period="2025")
+            assert held == []
+            await older.commit()
+        changed, cursor = await poll(client, path, admin, cursor, period="2025")
+        assert [(m["id"], m["post"]) for m in changed] == [(placements[1], "甲岗"), (placements[3], "乙岗")]
+
+        async with records_db.begin() as connection:
+            await connection.execute(text("DELETE FROM records.assignments WHERE id = :id"), {"id": placements[4]})
+        gone, cursor = await poll(client, path, admin, cursor, period="2025")
+        assert [(t["id"], t["deleted"], bool(t["deleted_at"])) for t in gone] == [(placements[4], True, True)]
+        assert (await poll(client, path, admin, cursor, period="2025"))[0] == []
+        # the unit's own administrator of another region is not shown it, cursor or not
+        refused = await client.get(path, params={"period": "2025", "updated_after": "0"}, headers=world.headers["U"])
+        assert refused.status_code in (403, 404)
+
+
+async def test_results_changed_since_a_cursor(gateway_app: FastAPI, world: World) -> None:
+    base = f"/api/v1/scoring/schemes/{world.scheme['a']}/periods/2025Q1/results"
+    async with asgi_client(gateway_app) as client:
+        rows, cursor = await poll(client, base, world.headers["P"], "0")
+        assert [r["person_id"] for r in rows] == [world.person["a"]]
+        assert rows[0]["score"] is not None and "deleted" not in rows[0]
+        assert (await poll(client, base, world.headers["P"], cursor))[0] == []
+        # region a's administrator sees region a's results; region b's scheme is not theirs
+        assert [r["person_id"] for r in (await poll(client, base, world.headers["R"], "0"))[0]] == [world.person["a"]]
+        other = f"/api/v1/scoring/schemes/{world.scheme['b']}/periods/2025Q1/results"
+        refused = await client.get(other, params={"updated_after": "0"}, headers=world.headers["R"])
+        assert refused.status_code == 404
+        bad = await client.get(base, params={"updated_after": "[1,2]"}, headers=world.headers["P"])
+        assert (bad.status_code, bad.json()["code"], bad.json()["errors"][0]["field"]) == (
+            422, "cursor_invalid", "query.updated_after")
+
+
+async def test_allocation_runs_kept_and_published_since_a_cursor(gateway_app: FastAPI, world: World) -> None:
+    admin = world.headers["P"]
+    async with asgi_client(gateway_app) as client:
+        region = (await _ok(await client.post("/api/v1/records/regions", headers=admin, json={
+            "code": f"al{uuid.uuid4().hex[:6]}", "name": "配额县"})))["id"]
+        unit = (await _ok(await client.post("/api/v1/records/units", headers=admin, json={
+            "region_id": region, "code": "T1", "name": "镇", "kind": "township"})))["id"]
+        years = f"/api/v1/quota/regions/{region}/years/2025"
+        await _ok(await client.put(f"{years}/units", headers=admin, json={
+            "units": [{"id": unit, "kind": "township", "grade": "first"}]}), 200)
+        await _ok(await client.put(f"{years}/policy", headers=admin, json=POLICY), 200)
+        run = (await _ok(await client.post(f"{years}/allocations", headers=admin)))["id"]
+        runs, cursor = await poll(client, f"{years}/allocations", admin, "0")
+        assert [(r["id"], r["published"]) for r in runs] == [(run, False)]
+        published = await client.post(f"/api/v1/quota/allocations/{run}/publish", headers=admin,
+                                      json={"accept_warnings": True, "reason": "核定"})
+        assert published.status_code == 201, published.text
+        runs, cursor = await poll(client, f"{years}/allocations", admin, cursor)
+        assert [(r["id"], r["published"]) for r in runs] == [(run, True)]
+        assert (await poll(client, f"{years}/allocations", admin, cursor))[0] == []
+        refused = await client.get(f"{years}/allocations", params={"updated_after": "0"}, headers=world.headers["R"])
+        assert refused.status_code in (403, 404)
