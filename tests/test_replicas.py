@@ -101,12 +101,13 @@ async def test_one_close_and_one_publish_however_many_are_sent_at_once(stack: Lo
     try:
         versions = await conn.fetch("SELECT id, published_at FROM scoring.closes WHERE scheme_id = $1 "
                                     "AND period = '2025Q1'", uuid.UUID(scheme))
-        told = await conn.fetchval("SELECT count(*) FROM scoring.events WHERE kind = 'result_published' "
-                                   "AND payload->>'close_id' = $1", close_id)
+        told = await conn.fetch("SELECT region_id IS NOT NULL AS to_region, count(*) FROM scoring.events "
+                                "WHERE kind = 'result_published' AND payload->>'close_id' = $1 "
+                                "GROUP BY 1 ORDER BY 1", close_id)
     finally:
         await conn.close()
     assert [(str(v["id"]), v["published_at"] is not None) for v in versions] == [(close_id, True)]
-    assert told == 1  # the unit is told once
+    assert [(t["to_region"], t["count"]) for t in told] == [(False, 1), (True, 1)]  # the unit, the region: once
 
 
 async def test_one_row_for_one_idempotency_key_sent_many_times_at_once(stack: LocalStack) -> None:
