@@ -89,7 +89,7 @@ async def test_the_department_plays_a_quarter(client: httpx.AsyncClient, records
         "items": [{"text": "核定并公示一季度考核结果", "deadline": "2026-04-30"}]})
     assert issued.status_code == 201, issued.text
     notice, item = issued.json()["id"], issued.json()["items"][0]["id"]
-    assert [n["id"] for n in (await client.get(f"{S}/units/{unit_b}/notices", headers=ub)).json()["notices"]] == [
+    assert [n["id"] for n in (await client.get(f"{S}/units/{unit_b}/notices", headers=ub)).json()["items"]] == [
         notice]
     assert (await client.get(f"{S}/notices/{notice}", headers=ua)).status_code == 404  # not A's
     today_is("2026-04-27")
