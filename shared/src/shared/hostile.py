@@ -149,6 +149,7 @@ def _checker(scope: Scope) -> Callable[[bytes], list[dict[str, Any]]] | None:
 # a generator of test data, then knows every text it may send before the middleware refuses it.
 NAME_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+SEGMENT_PATTERN = r"^[^\x00-\x1f\x7f/\\.]+$"
 _PLAIN_FORMATS = frozenset({"uuid", "date", "date-time", "time", "email", "uri", "binary"})
 
 
@@ -192,6 +193,14 @@ def _places(step: float) -> int | None:
         if abs(step * 10**places - round(step * 10**places)) < 1e-9:
             return places if round(step * 10**places) == 1 else None
     return None
+
+
+def _declare_segment(schema: Any) -> None:
+    """A text path parameter is one canonical segment (the gateway refuses any other path with a 400):
+    no control character, no slash or backslash, no dot (so never a '.' or '..' segment)."""
+    if isinstance(schema, dict) and schema.get("type") == "string" and "pattern" not in schema \
+            and "enum" not in schema and "const" not in schema and schema.get("format") not in _PLAIN_FORMATS:
+        schema["pattern"] = SEGMENT_PATTERN
 
 
 def declare(document: dict[str, Any]) -> dict[str, Any]:
@@ -241,6 +250,8 @@ def declare(document: dict[str, Any]) -> dict[str, Any]:
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query":
                     walk(parameter.get("schema"), is_name_field(parameter.get("name", "")))
+                elif parameter.get("in") == "path":
+                    _declare_segment(parameter.get("schema"))
             for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
                 if media_type.endswith("json") or media_type == "application/x-www-form-urlencoded":
                     walk(media.get("schema"), False)
