@@ -72,6 +72,11 @@ SCHEMA_CANNOT_SAY = {
     "POST /api/v1/webhooks": "a province administrator names the region (`region_id`), a region's need not: "
                              "the caller's role",
     "POST /api/v1/scoring/schemes": "the indicator weights under each parent add up to 100%",
+    # `input_invalid` names more than a missing object, so these are not counted as the 404 they mostly are
+    "POST /api/v1/scoring/regions/{region_id}/bulletins": "a scheme of the region has closed the period",
+    "POST /api/v1/scoring/regions/{region_id}/inspections": "the unit is one of the region's",
+    "POST /api/v1/scoring/regions/{region_id}/notices": "the unit is one of the region's, and no deadline is "
+                                                        "before the day the notice is issued",
 }
 
 
