@@ -72,6 +72,8 @@ SCHEMA_CANNOT_SAY = {
     "POST /api/v1/webhooks": "a province administrator names the region (`region_id`), a region's need not: "
                              "the caller's role",
     "POST /api/v1/scoring/schemes": "the indicator weights under each parent add up to 100%",
+    "PUT /api/v1/scoring/regions/{region_id}/requirements": "a share given as a number has at most 12 decimal "
+                                                            "places (a multipleOf is not exact on binary floats)",
     # `input_invalid` names more than a missing object, so these are not counted as the 404 they mostly are
     "POST /api/v1/scoring/regions/{region_id}/bulletins": "a scheme of the region has closed the period",
     "POST /api/v1/scoring/regions/{region_id}/inspections": "the unit is one of the region's",
