@@ -72,6 +72,7 @@ SCHEMA_CANNOT_SAY = {
     "POST /api/v1/webhooks": "a province administrator names the region (`region_id`), a region's need not: "
                              "the caller's role",
     "POST /api/v1/scoring/schemes": "the indicator weights under each parent add up to 100%",
+    "POST /api/v1/scoring/schemes/{scheme_id}/versions": "the indicator weights under each parent add up to 100%",
     "PUT /api/v1/scoring/regions/{region_id}/requirements": "a share given as a number has at most 12 decimal "
                                                             "places (a multipleOf is not exact on binary floats)",
     # `input_invalid` names more than a missing object, so these are not counted as the 404 they mostly are

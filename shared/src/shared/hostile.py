@@ -237,6 +237,8 @@ def declare(document: dict[str, Any]) -> dict[str, Any]:
             schema.setdefault("propertyNames", {"pattern": NAME_PATTERN})
             walk(extra, False)
         walk(schema.get("items"), strict)
+        for item in schema.get("prefixItems", []):
+            walk(item, strict)
         step = schema.get("multipleOf")
         for choices in ("anyOf", "oneOf", "allOf"):
             _declare_decimal(schema.get(choices, []), _places(step) if isinstance(step, (int, float)) else None)
