@@ -60,6 +60,7 @@ SCHEMA_CANNOT_SAY = {
     "GET /api/v1/me/unit": "a region's administrator names the unit (`unit_id`), a unit's own people need not: "
                            "the caller's role",
     "GET /api/v1/records/regions/{region_id}/headcounts": "`year` or `on`: at least one of two query parameters",
+    "POST /api/v1/records/persons": "`active_to` is not before `active_from`: two fields compared",
     "POST /api/v1/records/attendance/import": "a sheet's rows and columns",
     "POST /api/v1/records/regions/{region_id}/roster/import": "a sheet's rows and columns",
     "POST /api/v1/records/tasks/import": "a sheet's rows and columns",
@@ -135,7 +136,7 @@ class Run:
             self.statuses.append(response.status_code)
             if mode is GenerationMode.POSITIVE:
                 self.positive.setdefault(operation.label, []).append(_as_counted(response))
-                if response.status_code in (400, 422):
+                if _as_counted(response) in (400, 422):
                     self.refused.setdefault(operation.label, f"{case.formatted_path} {case.query or ''} "
                                                              f"{str(case.body)[:150]} -> {response.text[:300]}")
             try:
