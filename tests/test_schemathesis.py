@@ -53,6 +53,35 @@ XIACUN = {
     "grades": {"caps": [{"grade": "good", "max_share": "0.4"}], "default": "fairly_good"},
     "thresholds": [{"grade": "poor", "below": "60"}],
 }
+# The operations whose refusals of generated data no schema can say: a rule on existing objects, the
+# caller's role, a sum across fields or a file's contents. Each is excluded from the "refuses most of
+# the data its schema allows" rule, with its reason; any other operation is held to it.
+SCHEMA_CANNOT_SAY = {
+    "GET /api/v1/me/unit": "a region's administrator names the unit (`unit_id`), a unit's own people need not: "
+                           "the caller's role",
+    "GET /api/v1/records/regions/{region_id}/headcounts": "`year` or `on`: at least one of two query parameters",
+    "POST /api/v1/records/persons": "`active_to` is not before `active_from`: two fields compared",
+    "POST /api/v1/records/attendance/import": "a sheet's rows and columns",
+    "POST /api/v1/records/regions/{region_id}/roster/import": "a sheet's rows and columns",
+    "POST /api/v1/records/tasks/import": "a sheet's rows and columns",
+    "PUT /api/v1/records/attendance": "each row's staff number must be a person's of the caller's units "
+                                      "(`import_rejected`, row by row, as the import)",
+    "POST /api/v1/quota/allocations/simulate": "each unit's grade must have a ratio in the policy's "
+                                               "`ratio_by_grade`",
+    "POST /api/v1/quota/apportion": "`min_seats` and `max_seats` name units of `populations`, and the seats "
+                                    "cover the minimums",
+    "POST /api/v1/webhooks": "a province administrator names the region (`region_id`), a region's need not: "
+                             "the caller's role",
+    "POST /api/v1/scoring/schemes": "the indicator weights under each parent add up to 100%",
+    "POST /api/v1/scoring/schemes/{scheme_id}/versions": "the indicator weights under each parent add up to 100%",
+    "PUT /api/v1/scoring/regions/{region_id}/requirements": "a share given as a number has at most 12 decimal "
+                                                            "places (a multipleOf is not exact on binary floats)",
+    # `input_invalid` names more than a missing object, so these are not counted as the 404 they mostly are
+    "POST /api/v1/scoring/regions/{region_id}/bulletins": "a scheme of the region has closed the period",
+    "POST /api/v1/scoring/regions/{region_id}/inspections": "the unit is one of the region's",
+    "POST /api/v1/scoring/regions/{region_id}/notices": "the unit is one of the region's, and no deadline is "
+                                                        "before the day the notice is issued",
+}
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +136,7 @@ class Run:
             self.statuses.append(response.status_code)
             if mode is GenerationMode.POSITIVE:
                 self.positive.setdefault(operation.label, []).append(_as_counted(response))
-                if response.status_code in (400, 422):
+                if _as_counted(response) in (400, 422):
                     self.refused.setdefault(operation.label, f"{case.formatted_path} {case.query or ''} "
                                                              f"{str(case.body)[:150]} -> {response.text[:300]}")
             try:
@@ -132,6 +161,8 @@ class Run:
         a missing object, a conflict or the caller): Schemathesis' "Schema validation mismatch"."""
         found = {}
         for label, statuses in self.positive.items():
+            if label in SCHEMA_CANNOT_SAY:
+                continue
             counts = {status: statuses.count(status) for status in set(statuses)}
             served = any(200 <= status < 400 for status in statuses)
             if not served and StatusCodeStatistic(counts, len(statuses)).should_warn_about_validation_mismatch():
@@ -152,6 +183,7 @@ def test_no_server_error_and_every_answer_is_documented(stack: LocalStack, auth:
             run.operation(operation, examples, mode)
     assert operations > 40
     assert len(run.statuses) > 3 * operations  # requests were really sent
+    assert set(SCHEMA_CANNOT_SAY) <= set(run.positive), "an excused operation the document no longer has"
     refusing = run.refusing()
     assert (run.failures, refusing) == ([], {}), run.report() + (
         f"\n{len(refusing)} operations refuse most of the data their schema allows:\n" + "\n".join(

@@ -12,6 +12,7 @@ U+0020 nor DEL. Numbers: at most 1e15 in size and 30 digits written.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -148,23 +149,58 @@ def _checker(scope: Scope) -> Callable[[bytes], list[dict[str, Any]]] | None:
 # a generator of test data, then knows every text it may send before the middleware refuses it.
 NAME_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+SEGMENT_PATTERN = r"^[^\x00-\x1f\x7f/\\.]+$"
 _PLAIN_FORMATS = frozenset({"uuid", "date", "date-time", "time", "email", "uri", "binary"})
 
 
-def _declare_decimal(choices: list[Any]) -> None:
+def _declare_decimal(choices: list[Any], places: int | None = None) -> None:
     """A decimal is read as a number or as a string (pydantic's ``anyOf``): the string is a decimal
-    numeral, with no more whole digits than the number's bounds allow."""
+    numeral within the number's bounds and places (``multipleOf``), said as a pattern. A pattern
+    cannot say every bound exactly, so it says a little less than the API takes, never more: below
+    the bound's leading digit's power of ten, or the bound itself when it is taken."""
     numbers = [c for c in choices if isinstance(c, dict) and c.get("type") == "number"]
     texts = [c for c in choices if isinstance(c, dict) and c.get("type") == "string" and "pattern" not in c
              and "format" not in c and "enum" not in c]
     if len(numbers) != 1 or len(texts) != 1:
         return
     number = numbers[0]
+    if places is None and isinstance(number.get("multipleOf"), (int, float)):
+        places = _places(number["multipleOf"])
     low = float(next((number[k] for k in ("minimum", "exclusiveMinimum") if k in number), -LARGEST))
     high = float(next((number[k] for k in ("maximum", "exclusiveMaximum") if k in number), LARGEST))
-    digits = max(len(str(int(abs(bound)))) for bound in (low, high))
-    sign = "-?" if low < 0 else ""
-    texts[0]["pattern"] = rf"^{sign}[0-9]{{1,{digits}}}(\.[0-9]+)?$"
+    fraction = r"(\.[0-9]+)?" if places is None else rf"(\.[0-9]{{1,{places}}})?"
+    digits = len(str(int(high)))  # whole parts below 10 ** (digits - 1), always below the bound
+    whole = "0" if digits == 1 else rf"(0|[1-9][0-9]{{0,{digits - 2}}})"
+    if low > 0 or (low == 0 and "exclusiveMinimum" in number):
+        if low >= 1:  # no short pattern: a numeral of the bound's digits
+            texts[0]["pattern"] = rf"^[0-9]{{1,{digits}}}{fraction}$"
+            return
+        tenths = math.ceil(low * 10) + (1 if "exclusiveMinimum" in number and low * 10 == int(low * 10) else 0)
+        rest = "[0-9]*" if places is None else f"[0-9]{{0,{places - 1}}}"
+        small = rf"0\.[{tenths}-9]{rest}" if low > 0 else rf"0\.[0-9]{{0,{(places or 30) - 1}}}[1-9]"
+        large = "" if digits == 1 else rf"|[1-9][0-9]{{0,{digits - 2}}}{fraction}"
+        pattern = small + large
+    else:
+        sign = "-?" if low <= -high else ""
+        pattern = rf"{sign}{whole}{fraction}"
+    if "maximum" in number and high == int(high):
+        pattern += f"|{int(high)}"
+    texts[0]["pattern"] = rf"^({pattern})$"
+
+
+def _places(step: float) -> int | None:
+    for places in range(13):
+        if abs(step * 10**places - round(step * 10**places)) < 1e-9:
+            return places if round(step * 10**places) == 1 else None
+    return None
+
+
+def _declare_segment(schema: Any) -> None:
+    """A text path parameter is one canonical segment (the gateway refuses any other path with a 400):
+    no control character, no slash or backslash, no dot (so never a '.' or '..' segment)."""
+    if isinstance(schema, dict) and schema.get("type") == "string" and "pattern" not in schema \
+            and "enum" not in schema and "const" not in schema and schema.get("format") not in _PLAIN_FORMATS:
+        schema["pattern"] = SEGMENT_PATTERN
 
 
 def declare(document: dict[str, Any]) -> dict[str, Any]:
@@ -201,8 +237,11 @@ def declare(document: dict[str, Any]) -> dict[str, Any]:
             schema.setdefault("propertyNames", {"pattern": NAME_PATTERN})
             walk(extra, False)
         walk(schema.get("items"), strict)
+        for item in schema.get("prefixItems", []):
+            walk(item, strict)
+        step = schema.get("multipleOf")
         for choices in ("anyOf", "oneOf", "allOf"):
-            _declare_decimal(schema.get(choices, []))
+            _declare_decimal(schema.get(choices, []), _places(step) if isinstance(step, (int, float)) else None)
             for choice in schema.get(choices, []):
                 walk(choice, strict)
 
@@ -213,6 +252,8 @@ def declare(document: dict[str, Any]) -> dict[str, Any]:
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query":
                     walk(parameter.get("schema"), is_name_field(parameter.get("name", "")))
+                elif parameter.get("in") == "path":
+                    _declare_segment(parameter.get("schema"))
             for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
                 if media_type.endswith("json") or media_type == "application/x-www-form-urlencoded":
                     walk(media.get("schema"), False)

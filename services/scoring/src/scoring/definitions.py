@@ -25,7 +25,7 @@ from scoring.period_settings import check as check_periods
 from scoring.procedure.definition import ProcedureIn, StageIn, compile_procedure
 from scoring.shares import Share, parse_share
 
-Points = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
+Points = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2, json_schema_extra={"multipleOf": 0.01})]
 
 # What a derived leaf (or a tie-break) may read from the records summary, each 0-100 except task_load.
 METRICS = {

@@ -29,6 +29,17 @@ def parsed(period: str, field: str) -> Period:
 
 
 PeriodDep = Annotated[Period, Depends(period_path)]
+QUARTER_PATTERN = r"^(20[0-9]{2}|2100)[Qq][1-4]$"
+
+
+def quarter_path(period: Annotated[str, PathParam(max_length=7, json_schema_extra={"pattern": QUARTER_PATTERN},
+                                                  description="a quarter 2025Q1", examples=["2025Q1"])]) -> Period:
+    """A period that only a quarter makes sense for: the document says so; the handler still answers
+    another period with its own 422."""
+    return parsed(period, "path.period")
+
+
+QuarterDep = Annotated[Period, Depends(quarter_path)]
 
 
 def is_year(period: Period) -> bool:

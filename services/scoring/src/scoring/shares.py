@@ -19,6 +19,9 @@ from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 #: what the text of a share looks like: a decimal or a fraction of whole numbers (no sign, no exponent)
 PATTERN = r"^([0-9]{1,12}(\.[0-9]{1,12})?|\.[0-9]{1,12}|[0-9]{1,12}/[0-9]{1,12})$"
 _FORMS = re.compile(PATTERN)
+#: the texts of ``PATTERN`` that are always between 0 and 1, as the document declares them (a pattern
+#: cannot compare a fraction's parts): a decimal below 1, 1 itself, or a fraction 0/n or 1/n
+WITHIN_PATTERN = r"^(0(\.[0-9]{1,12})?|\.[0-9]{1,12}|1(\.0{1,12})?|[01]/[1-9][0-9]{0,11})$"
 _HOW = "a decimal like 0.25 or a fraction like 1/3"
 
 
@@ -86,6 +89,6 @@ def share_text(share: ExactShare) -> str:
 Share = Annotated[
     ExactShare, PlainValidator(parse_share), PlainSerializer(share_text, return_type=str),
     WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
-                              {"type": "string", "pattern": PATTERN}],
+                              {"type": "string", "pattern": WITHIN_PATTERN}],
                     "description": f"a share between 0 and 1: {_HOW}"}, mode="validation"),
     WithJsonSchema({"type": "string", "pattern": PATTERN}, mode="serialization")]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -44,13 +44,21 @@ class LogoutIn(BaseModel):
     everywhere: bool = Field(default=False, description="revoke every refresh token of the user")
 
 
+# the binding each role needs (UserCreate._scope), declared: the role, and its field given, not null
+_NEEDS = {"region_admin": "region_id", "unit_admin": "unit_id", "leader": "unit_id", "member": "person_id"}
+_BINDINGS: dict[str, Any] = {"anyOf": [
+    {"properties": {"role": {"const": "province_admin"}}},
+    *({"required": [field], "properties": {"role": {"const": role}, field: {"not": {"type": "null"}}}}
+      for role, field in _NEEDS.items())]}
+
+
 class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", json_schema_extra={**_BINDINGS, "examples": [
         {"username": "wang.fang", "password": "correct-horse-battery", "role": "province_admin"}]})
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
     password: str = Field(min_length=1, max_length=200, description="at least 12 characters, not the user name, "
                           "not one of the 10,000 most common passwords (else 422 with code password_too_short, "
-                          "password_is_username or password_common)")
+                          "password_is_username or password_common)", json_schema_extra={"minLength": 12})
     role: Role
     region_id: uuid.UUID | None = None
     unit_id: uuid.UUID | None = None
@@ -58,8 +66,7 @@ class UserCreate(BaseModel):
 
     @model_validator(mode="after")
     def _scope(self) -> UserCreate:
-        needs = {"region_admin": "region_id", "unit_admin": "unit_id", "leader": "unit_id", "member": "person_id"}
-        field = needs.get(self.role)
+        field = _NEEDS.get(self.role)
         if field and getattr(self, field) is None:
             raise ValueError(f"a {self.role} needs {field}")
         return self

@@ -17,6 +17,8 @@ KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
 # which service's outbox writes each kind
 SOURCES: dict[str, str] = {"result_published": "scoring", "allocation_published": "quota", "roster_changed": "records"}
 URL_EXAMPLE = "https://hr.example.gov.cn/kaohe/hooks"
+# what the URL's rules come to, as the document declares them: a host, no user name, no #fragment
+URL_PATTERN = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(:[0-9]{1,5})?(/[^#\s]*)?$"
 
 
 class WebhookCreate(BaseModel):
@@ -24,7 +26,8 @@ class WebhookCreate(BaseModel):
         "url": URL_EXAMPLE, "kinds": ["result_published", "allocation_published"],
         "description": "省级干部信息系统"}]})
 
-    url: str = Field(max_length=2000, description="where each event is POSTed: an absolute http or https URL")
+    url: str = Field(max_length=2000, description="where each event is POSTed: an absolute http or https URL",
+                     json_schema_extra={"pattern": URL_PATTERN})
     kinds: list[EventKind] = Field(min_length=1, max_length=len(KINDS), description="the event kinds wanted")
     region_id: uuid.UUID | None = Field(default=None, description="the region whose events it receives; a region's "
                                                                    "administrator or key may leave it out (theirs)")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from quota import examples as ex
-from quota.domain.apportion import METHOD_NAMES
+from quota.domain.apportion import MAX_SEATS, METHOD_NAMES
 
 
 class ApportionRequest(BaseModel):
@@ -12,8 +12,10 @@ class ApportionRequest(BaseModel):
     method: str = Field(description="hamilton, jefferson, webster, huntington_hill, adams, dean; "
                                     "aliases largest_remainder, dhondt, sainte_lague",
                         json_schema_extra={"enum": [*METHOD_NAMES]})
-    seats: int = Field(ge=0, description="whole seats to share")
-    populations: dict[str, int] = Field(description="unit id -> population (headcount), at least 0")
+    seats: int = Field(ge=0, description="whole seats to share", json_schema_extra={"maximum": MAX_SEATS})
+    populations: dict[str, int] = Field(description="unit id -> population (headcount), at least 0",
+                                        json_schema_extra={"minProperties": 1, "additionalProperties": {
+                                            "type": "integer", "minimum": 0}})
     min_seats: int | dict[str, int] | None = Field(
         default=None, description="a minimum for every unit, or per unit id")
     max_seats: dict[str, int] | None = Field(default=None, description="a maximum per unit id")

@@ -27,7 +27,8 @@ class AdjustmentUpdate(BaseModel):
         **given("item", "points", "evidence", "approved_by"), "examples": [
             {"points": "1.5", "reason": "录入有误，更正"}]})
     item: str | None = Field(default=None, min_length=1, max_length=64)
-    points: Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2)] | None = Field(
+    points: Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2,
+                                     json_schema_extra={"multipleOf": 0.01})] | None = Field(
         default=None, description="positive; the catalogue item says whether it adds or takes off")
     evidence: str | None = Field(default=None, min_length=1, max_length=2000)
     approved_by: str | None = Field(default=None, min_length=1, max_length=128)

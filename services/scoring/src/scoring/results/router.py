@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
 
 from scoring.corrections import history
-from scoring.periods import PeriodDep
+from scoring.periods import PeriodDep, QuarterDep
 from scoring.procedure.clock import TodayDep
 from scoring.results import exports, service
 from scoring.results import readiness as ready
@@ -91,7 +91,7 @@ async def readiness(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep
                     "bottom_rule.months_running consecutive months, with their ranks month by month",
             responses={409: {"description": "the scheme has no bottom_rule"},
                        422: {"description": "the period is not a quarter"}})
-async def bottom(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep,
+async def bottom(scheme_id: uuid.UUID, period: QuarterDep, session: SessionDep, scope: ScopeDep,
                  request: Request) -> BottomRead:
     """The bottom list of a quarter (末位): the people at the bottom of their group in the number of consecutive
     months the scheme's bottom_rule sets, with their ranks month by month. 404 `scheme_not_found`; 409

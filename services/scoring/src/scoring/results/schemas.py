@@ -230,7 +230,8 @@ class ObjectionPage(Page[ObjectionRead]):
 class BonusIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"total": "86.5", "pool_share": "2", "coefficients": {"de": "2"}, "withholding": {"de": "2"}}]})
-    total: Decimal = Field(gt=0, le=Decimal("1e10"), decimal_places=2, description="the unit's bonus total, yuan")
+    total: Decimal = Field(gt=0, le=Decimal("1e10"), decimal_places=2,
+                          json_schema_extra={"multipleOf": 0.01}, description="the unit's bonus total, yuan")
     pool_share: Decimal = Field(description="share pooled and paid by result, within the scheme's "
                                                     "annual.bonus_pool_min and bonus_pool_max (default 0.1 to 0.2, "
                                                     "Taibai)")

@@ -65,7 +65,8 @@ async def read_round(round_id: uuid.UUID, session: SessionDep, scope: ScopeDep) 
 
 
 @router.put("/rounds/{round_id}/ratings", response_model=Stored,
-            summary="Rate people (revises the rater's earlier marks); all or nothing")
+            summary="Rate people (revises the rater's earlier marks); all or nothing",
+            responses={409: {"description": "the round is closed or its deadline has passed"}})
 async def put_ratings(round_id: uuid.UUID, body: RatingsPut, session: SessionDep, scope: ScopeDep,
                       now: NowDep) -> Stored:
     """A rater's ballot: marks (or marks per dimension) for people of the round, revising the rater's earlier

@@ -59,7 +59,7 @@ class RoundRead(BaseModel):
                                   "(never what anyone gave)")
 
 
-MarkIn = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
+MarkIn = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2, json_schema_extra={"multipleOf": 0.01})]
 
 
 class RatingIn(BaseModel):

@@ -12,7 +12,7 @@ from scoring.results.schemas import NamedRow
 from shared.openapi import given, page_examples
 from shared.pagination import Page
 
-Mark = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
+Mark = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2, json_schema_extra={"multipleOf": 0.01})]
 
 
 class SchemeCreate(BaseModel):
@@ -163,7 +163,7 @@ class AdjustmentCreate(BaseModel):
          "approved_by": "镇党委"}]})
     person_id: uuid.UUID
     item: str = Field(min_length=1, max_length=64)
-    points: Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2)] = Field(
+    points: Annotated[Decimal, Field(gt=0, le=1000, decimal_places=2, json_schema_extra={"multipleOf": 0.01})] = Field(
         description="positive; the catalogue item says whether it adds or takes off")
     evidence: str = Field(min_length=1, max_length=2000)
     approved_by: str = Field(min_length=1, max_length=128, description="who approved the item")
