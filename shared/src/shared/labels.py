@@ -89,6 +89,13 @@ CATALOGUE: dict[str, dict[str, Labels]] = {
         personal_leave=("事假", "Personal leave"), annual_leave=("年休假", "Annual leave"),
         maternity_leave=("产假", "Maternity leave"), study=("学习培训", "Study"), absent=("缺勤", "Absent"),
         rest=("休息", "Rest")),
+    "apportionment_method": _kind(**{name: methods for names, methods in (
+        (("hamilton", "largest_remainder"), ("最大余额法（哈密尔顿法）", "Hamilton (largest remainder)")),
+        (("jefferson", "dhondt", "d_hondt"), ("最大除数法（杰斐逊法）", "Jefferson (D'Hondt)")),
+        (("webster", "sainte_lague"), ("韦伯斯特法（圣拉格法）", "Webster (Sainte-Laguë)")),
+        (("huntington_hill", "huntington-hill"), ("亨廷顿-希尔法", "Huntington–Hill")),
+        (("adams",), ("亚当斯法（最小除数法）", "Adams (smallest divisors)")),
+        (("dean",), ("迪恩法（调和平均）", "Dean (harmonic mean)"))) for name in names}),
     "attendance_source": _kind(correction=("更正", "Correction"), **{"import": ("导入", "Import")}),
     "task_status": _kind(open=("进行中", "Open"), awaiting_confirmation=("待确认", "Awaiting confirmation"),
                          done=("已完成", "Done"), cancelled=("已取消", "Cancelled")),

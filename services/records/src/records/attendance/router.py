@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
@@ -43,12 +44,16 @@ REJECTED: dict[int | str, dict[str, Any]] = {
                          "among them; nothing written"}}
 
 
+# the words a status may be written in (codes or their Chinese): a pattern, not an enum of codes to label
+STATUS_PATTERN = "^(" + "|".join(re.escape(word) for word in STATUS_WORDS) + ")$"
+
+
 class AttendanceRowIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     staff_no: str = Field(min_length=1, max_length=32)
     day: date
     status: str = Field(description="present, business_trip, sick_leave, … or 出勤, 出差, 病假, …",
-                        json_schema_extra={"enum": list(STATUS_WORDS)})
+                        json_schema_extra={"pattern": STATUS_PATTERN})
     note: str | None = Field(default=None, max_length=200)
 
 
