@@ -68,6 +68,20 @@ async def test_an_empty_key_is_refused_not_shared_across_routes(gateway_app: Fas
             assert refused.json()["code"] == "idempotency_key_invalid"
 
 
+async def test_a_key_on_a_path_longer_than_its_column_is_kept_and_told_apart(gateway_app: FastAPI,
+                                                                              world: World) -> None:
+    """A path longer than the 512 characters kept beside a key (a fuzzer's year of 600 letters) is the
+    service's 422, not a 500 from the gateway's own table; two such paths sharing their start stay two."""
+    key = f"k-{uuid.uuid4()}"
+    base = f"/api/v1/quota/regions/{world.region['a']}/years/"
+    async with asgi_client(gateway_app) as client:
+        headers = {**world.headers["R"], "idempotency-key": key}
+        first = await client.post(base + "y" * 600 + "/allocations", json={}, headers=headers)
+        other = await client.post(base + "y" * 600 + "z/allocations", json={}, headers=headers)
+    assert first.status_code == 422, first.text
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused", other.text
+
+
 async def test_keys_belong_to_their_caller(gateway_app: FastAPI, world: World) -> None:
     key, code = f"k-{uuid.uuid4()}", uuid.uuid4().hex[:8]
     async with asgi_client(gateway_app) as client:

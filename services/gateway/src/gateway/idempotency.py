@@ -55,9 +55,20 @@ async def _database(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIter
         raise
 
 
+PATH_CHARS = 512  # the column's width
+
+
+def stored_path(path: str) -> str:
+    """The path as kept beside a key: as it is, or a longer one cut and ended by its digest (still one a path)."""
+    if len(path) <= PATH_CHARS:
+        return path
+    return path[:PATH_CHARS - 65] + "#" + hashlib.sha256(path.encode()).hexdigest()
+
+
 async def once(sessionmaker: async_sessionmaker[AsyncSession], *, key: str, subject: str, method: str, path: str,
                body: bytes, send: Callable[[], Awaitable[Response]], lease: timedelta) -> Response:
     digest = hashlib.sha256(body).hexdigest()
+    path = stored_path(path)
     now = datetime.now(UTC)
     async with _database(sessionmaker) as session:
         await session.execute(delete(IdempotencyKey).where(IdempotencyKey.key == key,
