@@ -7,25 +7,22 @@ from datetime import date, datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.config import JsonDict
 
 from records import examples as ex
 from shared.labels import label_of
+from shared.openapi import given
 from shared.pagination import Page
 
 Level = Literal["national", "provincial", "city", "county", "township"]
 LEVEL_NAMES = {"national": "国家级", "provincial": "省级", "city": "市级", "county": "县级", "township": "乡镇级"}
-_UUID: JsonDict = {"type": "string", "format": "uuid"}
 LEVEL_FIELD = Field(description="national 国家级, provincial 省级, city 市级, county 县级, township 乡镇级")
 
 
 class HonourCreate(BaseModel):
     """An honour of a person or of a unit: exactly one of ``person_id`` and ``unit_id``."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [
-        {"required": ["person_id"], "properties": {"person_id": _UUID, "unit_id": {"type": "null"}}},
-        {"required": ["unit_id"], "properties": {"unit_id": _UUID, "person_id": {"type": "null"}}},
-    ], **ex.of(ex.HONOUR_CREATE)})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={**given("person_id", "unit_id", exactly_one=True),
+                                                                 **ex.of(ex.HONOUR_CREATE)})
     person_id: uuid.UUID | None = Field(default=None, description="the person honoured (or give unit_id)")
     unit_id: uuid.UUID | None = Field(default=None, description="the unit honoured (or give person_id)")
     title: str = Field(min_length=1, max_length=200, examples=["全县优秀共产党员"])
