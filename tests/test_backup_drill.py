@@ -66,7 +66,7 @@ def base(tmp_path: Path) -> Iterator[Path]:
 
 
 async def test_backup_drill(base: Path) -> None:
-    first = start_stack(base / "first" / "home", base / "first.log", demo_scale=0.05)
+    first = start_stack(base / "first" / "home", base / "first.log", demo_scale=0.01)
     backup = base / "kaohe.backup"
     try:
         first.wait_ready(90)

@@ -94,7 +94,8 @@ async def list_record_changes(period: PeriodDep, session: SessionDep, caller: Ca
 @router.get("/latest", response_model=LatestWrites,
             summary="When a period's records were last written")
 async def latest(period: PeriodDep, session: SessionDep, caller: CallerDep,
-                 unit_id: Annotated[list[uuid.UUID] | None, Query(max_length=1000)] = None,
+                 # at most 100 of each: a query string the HTTP server reads whole (its line ends at 16 KiB)
+                 unit_id: Annotated[list[uuid.UUID] | None, Query(max_length=100)] = None,
                  region_id: uuid.UUID | None = None, group: Annotated[str | None, Query(max_length=64)] = None,
                  since: Annotated[list[datetime] | None, Query(max_length=100, description=(
                      "count the records written after each of these instants"))] = None) -> LatestWrites:
