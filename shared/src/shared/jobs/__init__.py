@@ -19,9 +19,9 @@ from shared.jobs.errors import JobCancelled, JobFinished
 from shared.jobs.registry import TASKS, Task, task, tasks_of
 from shared.jobs.schemas import JobRead, job_path, job_read
 from shared.jobs.start import ACCEPTED, answer, start_job, wait_for
-from shared.jobs.store import on_finished
+from shared.jobs.store import announce_to_region, on_finished
 from shared.jobs.table import downgrade_sql, job_table, upgrade_sql
 
-__all__ = ["ACCEPTED", "TASKS", "JobCancelled", "JobContext", "JobFinished", "JobRead", "Task", "answer",
-           "downgrade_sql", "job_path", "job_read", "job_table", "on_finished", "start_job", "task", "tasks_of",
-           "upgrade_sql", "wait_for"]
+__all__ = ["ACCEPTED", "TASKS", "JobCancelled", "JobContext", "JobFinished", "JobRead", "Task", "announce_to_region",
+           "answer", "downgrade_sql", "job_path", "job_read", "job_table", "on_finished", "start_job", "task",
+           "tasks_of", "upgrade_sql", "wait_for"]
