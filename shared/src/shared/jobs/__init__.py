@@ -4,7 +4,7 @@ processes, and a ``jobs`` table callers follow.
 What other code uses:
 
 - ``@task("<service>.<name>", status=200)`` on ``async def handler(ctx: JobContext) -> body``, in a module
-  the service's ``tasks.py`` imports;
+  the service's ``jobs.py`` imports;
 - ``await start_job(request, kind, params=..., payload=..., region_id=..., unit_id=..., total=...)`` in a
   route (with ``responses=ACCEPTED``): the synchronous answer when done within a second, else 202;
 - ``JobContext``: ``job_id``, ``params``, ``await payload()``, ``session()``, ``await progress(done, total,
