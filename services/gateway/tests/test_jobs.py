@@ -125,9 +125,9 @@ async def test_a_cancelled_queued_import_never_runs(gateway: httpx.AsyncClient, 
     assert members.json()["items"] == []
 
 
-async def test_the_upstream_timeout_does_not_bound_the_import(records_app: FastAPI, scoring_app: FastAPI,
-                                                              quota_app: FastAPI, database_urls: dict[str, str],
-                                                              large_imports: None, records_worker: Callable[[], Awaitable[None]]) -> None:
+async def test_the_upstream_timeout_does_not_bound_the_import(
+        records_app: FastAPI, scoring_app: FastAPI, quota_app: FastAPI, database_urls: dict[str, str],
+        large_imports: None, records_worker: Callable[[], Awaitable[None]]) -> None:
     """Behind a gateway that waits a tenth of a second for a service, the import is accepted, then runs to its
     end in the worker, started only after the call was answered."""
     transports = service_transports(("records", records_app), ("scoring", scoring_app), ("quota", quota_app))
