@@ -43,7 +43,8 @@ class JobRead(BaseModel):
         default=None, description="estimated from the pace so far; null before any progress or once ended")
     cancel_requested: bool
     location: str = Field(description="this job's URL")
-    result_location: str | None = Field(default=None, description="once succeeded: where its result is read, if elsewhere")
+    result_location: str | None = Field(default=None,
+                                        description="once succeeded: where its result is read, if elsewhere")
     result: Any = Field(default=None, description="once succeeded: the body the call that started it answers when "
                                                   "done at once")
     problem: dict[str, Any] | None = Field(default=None, description="once failed: why (problem+json)")
