@@ -63,7 +63,7 @@ class TestMakeRun:
         ports = free_ports()
         first = start_stack(home, tmp_path / "first.log", ports)
         try:
-            first.wait_ready(60)
+            first.wait_ready(90)  # seven processes start at once (the job workers with the services)
             readiness = httpx.get(f"{first.gateway}/readyz").json()
             assert {k: v["ok"] for k, v in readiness["checks"].items()} == {
                 "database": True, "migrations": True, "records": True, "scoring": True, "quota": True}
