@@ -231,3 +231,36 @@ async def _followed_long(client: httpx.AsyncClient, location: str) -> dict[str, 
             return dict(job.json())
         await asyncio.sleep(0.1)
     raise AssertionError(f"the job at {location} did not end")
+
+
+async def test_a_worker_stopped_with_sigterm_finishes_its_import_first(
+        gateway: httpx.AsyncClient, large_imports: None, database_urls: dict[str, str]) -> None:
+    """SIGTERM (a deployment rolling, Ctrl-C of the stack) in the middle of an import: the worker takes no new job,
+    finishes the one under way, and exits cleanly."""
+    region_id, code = await _region(gateway)
+    accepted = await gateway.post(f"/api/v1/records/regions/{region_id}/roster/stream", content=_roster(code, 10),
+                                  headers={"content-type": "application/x-ndjson"})
+    holder = await asyncpg.connect(database_urls["records"])
+    process = None
+    try:
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute("LOCK TABLE records.persons IN SHARE ROW EXCLUSIVE MODE")
+        process = _worker_process(database_urls)
+        for _ in range(1200):
+            job = (await gateway.get(accepted.headers["location"])).json()
+            if job["phase"] == "checking and writing":
+                break
+            await asyncio.sleep(0.1)
+        assert job["state"] == "running", job
+        process.terminate()
+        await holding.rollback()
+        code_returned = await asyncio.to_thread(process.wait, 120)
+    finally:
+        await holder.close()
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+    assert code_returned == 0
+    ended = (await gateway.get(accepted.headers["location"])).json()
+    assert (ended["state"], ended["result"]["added"]) == ("succeeded", 10), ended
