@@ -11,7 +11,7 @@ from typing import Any, Literal
 from fastapi.responses import Response
 
 from shared.touched import disclose
-from shared.xlsx import as_text, cell_value, csv_value
+from shared.xlsx import as_text, cell_value, csv_value, to_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -40,6 +40,4 @@ def table_response(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, fmt
     worksheet.append(list(headers))
     for row in rows:
         worksheet.append([as_text(WriteOnlyCell(worksheet, cell_value(value)), value) for value in row])
-    data = io.BytesIO()
-    workbook.save(data)
-    return Response(data.getvalue(), media_type=XLSX, headers=disposition)
+    return Response(to_bytes(workbook), media_type=XLSX, headers=disposition)
