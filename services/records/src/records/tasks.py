@@ -2,3 +2,5 @@
 module, and with it every ``@task("records.…")`` of the modules below."""
 
 from __future__ import annotations
+
+from records import export_tables  # noqa: F401  (its @task handlers)
