@@ -2,3 +2,27 @@
 module, and with it every ``@task("scoring.…")`` of the modules below."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from scoring.clients import Neighbours
+from scoring.config import ScoringSettings
+from scoring.results import exports  # noqa: F401  (its @task handlers)
+
+
+@asynccontextmanager
+async def resources(settings: ScoringSettings, *, records_transport: httpx.AsyncBaseTransport | None = None,
+                    quota_transport: httpx.AsyncBaseTransport | None = None) -> AsyncIterator[dict[str, Any]]:
+    """What the handlers share in a worker: the clients of records and quota (as the web process has them)."""
+    neighbours = Neighbours(records_url=settings.records_url, quota_url=settings.quota_url,
+                            secret=settings.service_secret.get_secret_value(),
+                            timeout=settings.upstream_timeout_seconds, records_transport=records_transport,
+                            quota_transport=quota_transport)
+    try:
+        yield {"neighbours": neighbours}
+    finally:
+        await neighbours.aclose()
