@@ -32,6 +32,7 @@ import pytest
 from fastapi import FastAPI
 
 from gateway.webhooks import worker
+from shared.jobs import store
 from shared.testing import TEST_ADMIN, TEST_JWT_SECRET, asgi_client, sign_in
 
 from .conftest import PASSWORD, POLICY, _ok, forged_token
@@ -217,11 +218,31 @@ async def _webhooks(client: httpx.AsyncClient, app: FastAPI, w: World) -> None:
         w.forbidden[who] |= {w[k] for k in w.ids if k.startswith("webhook")}
 
 
+async def _job_files(w: World, apps: dict[str, FastAPI]) -> None:
+    """An export job of region A with its file, in each service (started by an exporter no caller is)."""
+    from shared.jobs.files import FILES, ExportFile
+
+    for service, app in apps.items():
+        async with app.state.sessionmaker() as session:
+            row, _ = await store.insert_job(session, service, kind=f"{service}.matrix_export",
+                                            requested_by="user:matrix-exporter", region_id=w["region_A"])
+            await store.finish(session, service, row.id, "succeeded", result={}, result_status=200)
+            file = ExportFile(b"a,b\n", "text/csv; charset=utf-8", 'attachment; filename="a.csv"', 1)
+            await session.execute(FILES.insert().values(job_id=row.id, media_type=file.media_type,
+                                                        disposition=file.disposition, rows=1, about={},
+                                                        body=file.body))
+            await session.commit()
+        w.ids[f"job_{service}"] = str(row.id)
+
+
 @pytest.fixture(scope="module")
-async def world(gateway_app: FastAPI) -> AsyncIterator[World]:
+async def world(gateway_app: FastAPI, records_app: FastAPI, scoring_app: FastAPI,
+                quota_app: FastAPI) -> AsyncIterator[World]:
     async with asgi_client(gateway_app) as client:
         w = await _build(client)
         await _webhooks(client, gateway_app, w)
+        await _job_files(w, {"records": records_app, "scoring": scoring_app, "quota": quota_app})
+        w.forbidden["RB"] |= {w[f"job_{s}"] for s in ("records", "scoring", "quota")}
         yield w
 
 
@@ -244,6 +265,9 @@ NO_OBJECT_ADMINS = profile(P=OK, RA=OK, RB=OK)
 NO_OBJECT_MANAGERS = profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK)
 SIGNED_IN = profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK, MS=OK, MC=OK, RT=OK)
 PROVINCE = profile(P=OK)
+# an export job's file: the route is open to whoever may start an export; the service shows a job to its
+# requester and its region's administrators only
+JOB_FILE = profile(P=OK, RA=OK, RB=404, UA=404, UO=404, L=404)
 
 
 @dataclass(frozen=True)
@@ -615,6 +639,9 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/quota/allocations/{run_id}/compare/{other_id}", REGION, path={"other_id": "run"}),
     Row("GET", "/api/v1/quota/allocations/{run_id}/report.xlsx", with_keys(REGION), scopes=("results:read",)),
     Row("POST", "/api/v1/quota/allocations/{run_id}/publish", REGION),
+    # an export job's file (of region A, started by another administrator): its region's administrators'
+    *(Row("GET", f"/api/v1/{service}/jobs/{{job_id}}/file", with_keys(JOB_FILE), scopes=("results:read",),
+          path={"job_id": f"job_{service}"}) for service in ("records", "scoring", "quota")),
     # the gateway's own
     Row("GET", "/api/v1/me", {**SIGNED_IN, "KS": OK, "KN": OK, "KB": OK}),
     Row("GET", "/api/v1/catalogue", {**SIGNED_IN, "KS": OK, "KN": OK, "KB": OK}),

@@ -175,7 +175,9 @@ def file_router(service: str) -> APIRouter:
     """``GET /api/v1/<service>/jobs/{job_id}/file``: an export job's file."""
     router = APIRouter(prefix=f"/api/v1/{service}", tags=["jobs"])
 
+    # one operation per service in the merged document: downloadRecordsJobFile, downloadScoringJobFile ...
     @router.get("/jobs/{job_id}/file", response_class=Response, summary="Download a job's file",
+                name=f"download_{service}_job_file",
                 responses={200: {"description": "the file the export made (an XLSX or CSV attachment)",
                                  "content": {"application/octet-stream": {"schema": {"type": "string",
                                                                                      "format": "binary"}}}},
