@@ -46,13 +46,13 @@ async def job_worker(service: str, settings: Any, **resources: Any) -> AsyncIter
     tasks = import_module(f"{service}.tasks")
     original = getattr(tasks, "resources", None)
     if original is not None and resources:
-        tasks.resources = functools.partial(original, **resources)
+        setattr(tasks, "resources", functools.partial(original, **resources))  # noqa: B010 (a module's hook)
     try:
         async with worker(service, database_url=settings.database_url, settings=settings):
             yield
     finally:
         if original is not None:
-            tasks.resources = original
+            setattr(tasks, "resources", original)  # noqa: B010
 
 
 async def ended(app: FastAPI, location: str, seconds: float = 60) -> Any:

@@ -168,7 +168,7 @@ STEADY_TIME = (1980, 1, 1, 0, 0, 0)  # the first moment a ZIP entry can hold
 class _SteadyZip(zipfile.ZipFile):
     """A ZIP whose entries all carry ``STEADY_TIME``, not the moment they were written."""
 
-    def writestr(self, zinfo_or_arcname: str | zipfile.ZipInfo, data: str | bytes,
+    def writestr(self, zinfo_or_arcname: str | zipfile.ZipInfo, data: Any,
                  compress_type: int | None = None, compresslevel: int | None = None) -> None:
         if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
             zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=STEADY_TIME)

@@ -100,8 +100,8 @@ def caller_params(caller: Caller) -> dict[str, Any]:
 
 def caller_of(ctx: JobContext) -> Caller:
     """The caller who started the job, as the route saw them."""
-    found = dict(ctx.params["caller"])
-    return Caller(**{k: tuple(v) if isinstance(v, list) else v for k, v in found.items()})
+    found: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in ctx.params["caller"].items()}
+    return Caller(**found)
 
 
 def may_see(caller: Caller, row: Any) -> bool:
