@@ -27,6 +27,8 @@ _TITLES: dict[str, tuple[str, str]] = {
     "internal_error": ("服务器内部错误", "Internal server error"),
     "job_file_not_found": ("任务文件不存在", "No such job with a file"),
     "job_file_not_ready": ("任务文件尚未生成", "The job has not made its file yet"),
+    "job_not_found": ("任务不存在", "No such job"),
+    "job_finished": ("任务已结束", "The job has already finished"),
     # gateway
     "invalid_credentials": ("用户名或密码错误", "Invalid username or password"),
     "unauthenticated": ("需要登录", "Sign in or send an API key"),

@@ -182,9 +182,9 @@ class TestReport:
                                  jobs_app)
         async with caller_client(jobs_app, region_admin(uuid.uuid4())) as outsider:
             refused = await outsider.get(job.result_location)
-            assert refused.status_code == 404 and refused.json()["code"] == "job_file_not_found"
+            assert refused.status_code == 404 and refused.json()["code"] == "job_not_found"
             unknown = await outsider.get(f"/api/v1/quota/jobs/{uuid.uuid4()}/file")
-            assert unknown.status_code == 404 and unknown.json()["code"] == "job_file_not_found"
+            assert unknown.status_code == 404 and unknown.json()["code"] == "job_not_found"
         async with caller_client(jobs_app, region_admin(region)) as own_admin:
             assert (await own_admin.get(job.result_location)).status_code == 200
 

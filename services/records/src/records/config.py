@@ -26,6 +26,11 @@ class RecordsSettings(BaseServiceSettings):
         description="an export (a roster, a unit's attendance or tasks) of this many rows or more is written by a "
                     "job in a worker (answered at once if done within KAOHE_JOB_WAIT_SECONDS, else 202 with the "
                     "job); 0: every one")
+    import_job_bytes: int = Field(
+        default=1_000_000, ge=0,
+        description="an import (a sheet, or a stream with a Content-Length) of at least this many bytes is run by a "
+                    "records worker as a job: answered as always when done within KAOHE_JOB_WAIT_SECONDS, else 202 "
+                    "with the job to follow; smaller ones are imported in the request")
 
 
 @lru_cache

@@ -102,7 +102,7 @@ async def test_the_file_is_its_requesters_and_its_regions_only(jobs_app: FastAPI
         job = await ended(jobs_app, started.headers["location"])
     async with asgi_client(jobs_app, headers=service_headers(region_admin(uuid.uuid4()))) as outsider:
         refused = await outsider.get(job.result_location)
-        assert refused.status_code == 404 and refused.json()["code"] == "job_file_not_found"
+        assert refused.status_code == 404 and refused.json()["code"] == "job_not_found"
         # and the outsider cannot start the export either: the region is checked before any job
         assert (await outsider.get(f"/api/v1/records/regions/{big_region['id']}/roster/export")).status_code == 404
     async with asgi_client(jobs_app, headers=service_headers(region_admin(big_region["id"]))) as own:

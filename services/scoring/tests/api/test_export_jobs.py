@@ -77,5 +77,5 @@ async def test_another_regions_administrator_gets_404_for_the_file(jobs_app: Fas
     outsider = Caller(subject="user:elsewhere", roles=("region_admin",), region_ids=(str(uuid.uuid4()),))
     async with asgi_client(jobs_app, headers=service_headers(outsider)) as other:
         refused = await other.get(job.result_location)
-        assert refused.status_code == 404 and refused.json()["code"] == "job_file_not_found"
+        assert refused.status_code == 404 and refused.json()["code"] == "job_not_found"
         assert (await other.get(f"{closed_quarter['base']}/results.xlsx")).status_code == 404

@@ -2,8 +2,8 @@
 
 A large export runs as a job like any long work; its file is kept beside the job, in the service's
 ``job_files`` table, and the job's ``result_location`` is its download,
-``GET /api/v1/<service>/jobs/<id>/file``. The download is authorised as the job is: its requester, or an
-administrator of its region; anyone else gets 404, as for an object of another region. Handing out the
+``GET /api/v1/<service>/jobs/<id>/file``. The download is authorised as the job is (``shared.jobs.routes.sees``): its
+requester, or an administrator of its region; anyone else gets 404, as for an object of another region. Handing out the
 file is what the audit trail files as the export (its rows and objects, kept with the file), as the
 synchronous download always was. An export done within the call's wait is answered as the synchronous
 one: the same bytes, the same headers.
@@ -41,6 +41,7 @@ from starlette.responses import Response
 from shared.errors import Conflict, NotFound
 from shared.jobs import store
 from shared.jobs.context import JobContext
+from shared.jobs.routes import visible_job
 from shared.jobs.schemas import job_path
 from shared.jobs.start import answer, wait_for
 from shared.service_auth import Caller, CallerDep
@@ -102,13 +103,6 @@ def caller_of(ctx: JobContext) -> Caller:
     """The caller who started the job, as the route saw them."""
     found: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in ctx.params["caller"].items()}
     return Caller(**found)
-
-
-def may_see(caller: Caller, row: Any) -> bool:
-    """A job is its requester's, and its region's administrators' (a province administrator's)."""
-    if row.requested_by == caller.subject:
-        return True
-    return caller.is_province_wide or (row.region_id is not None and caller.administers_region(row.region_id))
 
 
 def file_path(service: str, job_id: uuid.UUID | str) -> str:
@@ -186,15 +180,14 @@ def file_router(service: str) -> APIRouter:
         """The file an export job made, once it has succeeded: the same bytes and headers as the export's own
         route answers when it is done at once.
 
-        Callers: who started the job, and its region's administrators. Errors: 404 `job_file_not_found` for
-        a job the caller may not see, or one that makes no file; 409 `job_file_not_ready` while it runs, or
-        when it failed or was cancelled (the job says why)."""
+        Callers: who started the job, and its region's administrators. Errors: 404 `job_not_found` for a job
+        the caller may not see, `job_file_not_found` for one that makes no file; 409 `job_file_not_ready` while
+        it runs, or when it failed or was cancelled (the job says why)."""
         async with request.app.state.sessionmaker() as session:
             row = await store.read_job(session, job_id)
             if row is not None:
                 touch(region_id=row.region_id, unit_id=row.unit_id)
-            if row is None or not may_see(caller, row):
-                raise JobFileNotFound(f"no job {job_id} with a file")
+            row = await visible_job(session, caller, job_id)  # 404 job_not_found, as for the job itself
             if row.state != "succeeded":
                 raise JobFileNotReady(f"job {job_id} is {row.state}: its file is made when it succeeds")
             file = await read_file(session, job_id)

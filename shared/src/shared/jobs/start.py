@@ -20,15 +20,15 @@ from starlette.responses import JSONResponse, Response
 
 from shared.errors import PROBLEM_JSON
 from shared.jobs import store
-from shared.jobs.schemas import JobRead, job_path, job_read
+from shared.jobs.schemas import JOB_EXAMPLE, JobRead, job_path, job_read
 from shared.service_auth import Caller
 
 #: ``responses=`` of a route that may answer with a job (its 2xx when done at once stays its own).
 ACCEPTED: dict[int | str, dict[str, Any]] = {
     202: {"model": JobRead, "description": "Accepted: the work runs as a job, still under way after a second; "
                                            "`Location` is the job, to follow with `GET` until it has ended",
-          # the example is JobRead's own (``shared.openapi.restore_examples`` keeps its nulls, which FastAPI drops)
-          "headers": {"Location": {"description": "the job's URL", "schema": {"type": "string"}}}},
+          "headers": {"Location": {"description": "the job's URL", "schema": {"type": "string"}}},
+          "content": {"application/json": {"example": JOB_EXAMPLE}}},
 }
 
 

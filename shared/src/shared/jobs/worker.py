@@ -2,7 +2,7 @@
 
 It takes jobs of the service's kinds from the queue in the service's schema (pgqueuer: ``FOR UPDATE
 SKIP LOCKED``, woken by ``NOTIFY``), at most ``KAOHE_JOB_CONCURRENCY`` at a time, and runs their
-handlers (``@task``; the service's ``tasks`` module imports them). Adding worker processes, on this
+handlers (``@task``; the service's ``jobs`` module imports them). Adding worker processes, on this
 machine or another, adds throughput: each takes the next job as it is free. A worker beats a
 heartbeat while it runs a job; one that dies (killed, its machine gone) stops beating, and after
 ``KAOHE_JOB_HEARTBEAT_SECONDS`` another worker takes the job over and runs it again from the start
@@ -112,24 +112,27 @@ def service_settings(service: str) -> BaseServiceSettings:
     return settings
 
 
-def _resources(service: str, settings: BaseServiceSettings) -> AbstractAsyncContextManager[dict[str, Any]]:
-    """The service's ``tasks.resources(settings)`` (clients its handlers share), if it has one."""
-    module = import_module(f"{service}.tasks")
+def _resources(service: str, settings: BaseServiceSettings,
+               options: dict[str, Any]) -> AbstractAsyncContextManager[dict[str, Any]]:
+    """The service's ``jobs.resources(settings, **options)`` (clients its handlers share), if it has one."""
+    module = import_module(f"{service}.jobs")
     factory = getattr(module, "resources", None)
     if factory is None:
         @asynccontextmanager
         async def nothing() -> AsyncIterator[dict[str, Any]]:
             yield {}
         return nothing()
-    made: AbstractAsyncContextManager[dict[str, Any]] = factory(settings)
+    made: AbstractAsyncContextManager[dict[str, Any]] = factory(settings, **options)
     return made
 
 
 @asynccontextmanager
-async def worker(service: str, *, database_url: str, settings: BaseServiceSettings) -> AsyncIterator[JobQueue]:
-    """A worker of ``service``'s jobs running in this event loop until the block ends (its jobs finished)."""
+async def worker(service: str, *, database_url: str, settings: BaseServiceSettings,
+                 **options: Any) -> AsyncIterator[JobQueue]:
+    """A worker of ``service``'s jobs running in this event loop until the block ends (its jobs finished);
+    ``options`` go to the service's ``jobs.resources`` (a test's transports to its neighbours' apps)."""
     async with AsyncExitStack() as stack:
-        resources = await stack.enter_async_context(_resources(service, settings))
+        resources = await stack.enter_async_context(_resources(service, settings, options))
         engine = create_engine(database_url, schema=service, application_name=f"kaohe-{service}-worker",
                                pool_size=max(2, settings.job_concurrency + 1), max_overflow=2)
         stack.push_async_callback(engine.dispose)
@@ -161,7 +164,7 @@ async def serve(service: str) -> None:
     settings = service_settings(service)
     configure_logging(service, settings.log_level, fmt=settings.log_format, access_log="off")
     use_time_zone(settings.time_zone)
-    import_module(f"{service}.tasks")
+    import_module(f"{service}.jobs")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -9,18 +9,20 @@ from typing import Any
 
 import httpx
 
-from quota.allocations import jobs  # noqa: F401  (its @task handlers)
+import quota.allocations.jobs  # noqa: F401  (allocations, simulations and reports of many units)
+import quota.events  # noqa: F401  (a job's end is announced: job_finished)
 from quota.clients.records import RecordsClient
 from quota.config import QuotaSettings
 
 
 @asynccontextmanager
-async def resources(settings: QuotaSettings, *,
+async def resources(settings: QuotaSettings,
                     records_transport: httpx.AsyncBaseTransport | None = None) -> AsyncIterator[dict[str, Any]]:
-    """What the handlers share in a worker: the records client (as the web process has it)."""
+    """What the handlers share in a worker, as the web process has them: the settings and the records client
+    (``records``)."""
     records = RecordsClient(base_url=settings.records_url, secret=settings.service_secret.get_secret_value(),
                             timeout=settings.upstream_timeout_seconds, transport=records_transport)
     try:
-        yield {"records": records}
+        yield {"settings": settings, "records": records}
     finally:
         await records.aclose()

@@ -9,20 +9,22 @@ from typing import Any
 
 import httpx
 
+import scoring.events  # noqa: F401  (a job's end is announced: job_finished)
+import scoring.results.exports  # noqa: F401  (large results workbooks)
 from scoring.clients import Neighbours
 from scoring.config import ScoringSettings
-from scoring.results import exports  # noqa: F401  (its @task handlers)
 
 
 @asynccontextmanager
-async def resources(settings: ScoringSettings, *, records_transport: httpx.AsyncBaseTransport | None = None,
+async def resources(settings: ScoringSettings, records_transport: httpx.AsyncBaseTransport | None = None,
                     quota_transport: httpx.AsyncBaseTransport | None = None) -> AsyncIterator[dict[str, Any]]:
-    """What the handlers share in a worker: the clients of records and quota (as the web process has them)."""
+    """What the handlers share in a worker, as the web process has them: the settings, the clients of records
+    and quota (``neighbours``) and how a close uses the machine (``close_tuning``)."""
     neighbours = Neighbours(records_url=settings.records_url, quota_url=settings.quota_url,
                             secret=settings.service_secret.get_secret_value(),
                             timeout=settings.upstream_timeout_seconds, records_transport=records_transport,
                             quota_transport=quota_transport)
     try:
-        yield {"neighbours": neighbours}
+        yield {"settings": settings, "neighbours": neighbours, "close_tuning": settings.close_tuning}
     finally:
         await neighbours.aclose()
