@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-import quota.allocations.jobs  # noqa: F401  (allocations, simulations and reports of many units)
+import quota.allocations.jobs  # allocations, simulations and reports of many units
 import quota.events  # noqa: F401  (a job's end is announced: job_finished)
 from quota.clients.records import RecordsClient
 from quota.config import QuotaSettings
