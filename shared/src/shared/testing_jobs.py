@@ -42,17 +42,17 @@ async def job_app(service: str, settings: Any, **options: Any) -> AsyncIterator[
 @asynccontextmanager
 async def job_worker(service: str, settings: Any, **resources: Any) -> AsyncIterator[None]:
     """A real worker of ``service``'s jobs in this event loop; ``resources``: keywords for the service's
-    ``tasks.resources`` (its clients' transports)."""
-    tasks = import_module(f"{service}.tasks")
-    original = getattr(tasks, "resources", None)
+    ``jobs.resources`` (its clients' transports)."""
+    hooks = import_module(f"{service}.jobs")
+    original = getattr(hooks, "resources", None)
     if original is not None and resources:
-        setattr(tasks, "resources", functools.partial(original, **resources))  # noqa: B010 (a module's hook)
+        setattr(hooks, "resources", functools.partial(original, **resources))  # noqa: B010 (a module's hook)
     try:
         async with worker(service, database_url=settings.database_url, settings=settings):
             yield
     finally:
         if original is not None:
-            setattr(tasks, "resources", original)  # noqa: B010
+            setattr(hooks, "resources", original)  # noqa: B010
 
 
 async def ended(app: FastAPI, location: str, seconds: float = 60) -> Any:

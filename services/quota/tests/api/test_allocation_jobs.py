@@ -183,10 +183,14 @@ class TestReport:
         async with caller_client(jobs_app, region_admin(uuid.uuid4())) as outsider:
             refused = await outsider.get(job.result_location)
             assert refused.status_code == 404 and refused.json()["code"] == "job_not_found"
+            hidden = await outsider.get(f"/api/v1/quota/jobs/{job.id}")  # nor the job itself
+            assert hidden.status_code == 404 and hidden.json()["code"] == "job_not_found"
             unknown = await outsider.get(f"/api/v1/quota/jobs/{uuid.uuid4()}/file")
             assert unknown.status_code == 404 and unknown.json()["code"] == "job_not_found"
         async with caller_client(jobs_app, region_admin(region)) as own_admin:
             assert (await own_admin.get(job.result_location)).status_code == 200
+            seen = (await own_admin.get(f"/api/v1/quota/jobs/{job.id}")).json()
+            assert (seen["state"], seen["result_location"]) == ("succeeded", job.result_location)
 
     async def test_a_job_without_a_file_has_none_to_download(self, jobs_app: FastAPI) -> None:
         async with caller_client(jobs_app) as jobs:

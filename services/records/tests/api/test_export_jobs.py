@@ -16,7 +16,6 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from records import export_tables  # noqa: F401  (the records.export task, for the worker)
 from shared.service_auth import Caller
 from shared.testing import asgi_client, service_headers
 from shared.testing_jobs import ended, job_app, job_settings, job_worker
@@ -103,6 +102,7 @@ async def test_the_file_is_its_requesters_and_its_regions_only(jobs_app: FastAPI
     async with asgi_client(jobs_app, headers=service_headers(region_admin(uuid.uuid4()))) as outsider:
         refused = await outsider.get(job.result_location)
         assert refused.status_code == 404 and refused.json()["code"] == "job_not_found"
+        assert (await outsider.get(started.headers["location"])).status_code == 404  # nor the job itself
         # and the outsider cannot start the export either: the region is checked before any job
         assert (await outsider.get(f"/api/v1/records/regions/{big_region['id']}/roster/export")).status_code == 404
     async with asgi_client(jobs_app, headers=service_headers(region_admin(big_region["id"]))) as own:
