@@ -19,8 +19,9 @@ class QuotaSettings(BaseServiceSettings):
                                             description="how long a call to records may take (504 beyond)")
     job_from_units: int = Field(
         default=2_000, ge=0,
-        description="an allocation, a simulation or a report of this many units or more runs as a job in a worker "
-                    "(answered at once if done within KAOHE_JOB_WAIT_SECONDS, else 202 with the job); 0: every one")
+        description="an apportionment, an allocation, a simulation or a report of this many units or more runs as a "
+                    "job in a worker (answered at once if done within KAOHE_JOB_WAIT_SECONDS, else 202 with the "
+                    "job); 0: every one")
 
 
 @lru_cache

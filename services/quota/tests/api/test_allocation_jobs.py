@@ -198,3 +198,15 @@ class TestReport:
                                                  json={"policy": POLICY, "units": UNITS}), jobs_app)
             missing = await jobs.get(f"/api/v1/quota/jobs/{job.id}/file")
         assert missing.status_code == 404 and missing.json()["code"] == "job_file_not_found"
+
+
+class TestApportionment:
+    @pytest.mark.parametrize("method", ["hamilton", "webster"])
+    async def test_a_large_apportionment_is_a_job_whose_result_is_the_synchronous_answer(
+            self, jobs_app: FastAPI, client: httpx.AsyncClient, method: str) -> None:
+        body = {"method": method, "seats": 100, "populations": {f"U{n:03d}": 50 + n % 7 for n in range(300)}}
+        async with caller_client(jobs_app) as jobs:
+            job = await accepted(await jobs.post("/api/v1/quota/apportion", json=body), jobs_app)
+        synchronous = await client.post("/api/v1/quota/apportion", json=body)
+        assert synchronous.status_code == 200 and job.state == "succeeded"
+        assert job.result == synchronous.json() and job.result["ties"]  # equal populations: ties, each listed
