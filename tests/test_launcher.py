@@ -85,7 +85,7 @@ def test_the_plan_runs_the_procfile_with_each_service_wired(isolated: Path) -> N
     plan = stack.plan(settings, urls)
     workers = {"records-worker", "scoring-worker", "quota-worker"}
     assert set(plan.processes) == {"records", "scoring", "quota", "gateway", *workers}
-    assert plan.processes["scoring-worker"] == "exec python -m shared.jobs.worker scoring"
+    assert plan.processes["scoring-worker"] == "exec nice -n 10 python -m shared.jobs.worker scoring"
     assert plan.env["GATEWAY_RECORDS_URL"] == "http://127.0.0.1:9101"
     assert plan.env["RECORDS_DATABASE_URL"] == urls["records"]
     assert "KAOHE_ADMIN_PASSWORD" not in plan.env  # a demo administrator only on the embedded default

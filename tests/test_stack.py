@@ -111,7 +111,7 @@ class TestMakeRun:
 
         second = start_stack(home, tmp_path / "second.log", ports)
         try:
-            second.wait_ready(60)
+            second.wait_ready(90)
             conn = await asyncpg.connect(second.database_url())
             assert await conn.fetchval("SELECT note FROM public.persistence_check") == "kept"
             await conn.close()

@@ -50,7 +50,8 @@ async def refused(ctx: JobContext) -> None:
 
 @task("records.test_parent")
 async def parent(ctx: JobContext) -> None:
-    await ctx.fan_out([("records.test_part", {"n": n}) for n in range(int(ctx.params["parts"]))],
+    kind = ctx.params.get("part", "records.test_part")
+    await ctx.fan_out([(kind, {"n": n}) for n in range(int(ctx.params["parts"]))],
                       then=("records.test_sum", {"parts": ctx.params["parts"]}))
 
 
@@ -61,6 +62,13 @@ async def part(ctx: JobContext) -> None:
                               {"p": ctx.parent_id, "n": ctx.params["n"]})
         await ctx.commit(session)
     await ctx.advance(1)
+
+
+@task("records.test_part_or_refusal")
+async def part_or_refusal(ctx: JobContext) -> None:
+    if ctx.params["n"] == 2:
+        raise Unprocessable("part 2 does not add up", code="test_refused")
+    await part(ctx)
 
 
 @task("records.test_sum")
@@ -202,6 +210,16 @@ class TestParts:
                                             {"p": row.id})).all()
         assert sorted(states) == sorted([("records.test_part", "succeeded")] * 6
                                         + [("records.test_sum", "succeeded")])
+
+
+    async def test_a_part_that_fails_fails_its_parent_and_the_finish_never_runs(self, sessions: Any,
+                                                                                running_worker: None) -> None:
+        row = await ended(sessions, await started(sessions, "records.test_parent",
+                                                  {"parts": 4, "part": "records.test_part_or_refusal"}))
+        assert (row.state, row.problem["code"], row.result) == ("failed", "test_refused", None)
+        async with sessions() as session:
+            kinds = set(await session.scalars(text("SELECT kind FROM jobs WHERE parent_id = :p"), {"p": row.id}))
+        assert kinds == {"records.test_part_or_refusal"}  # no records.test_sum
 
 
 class TestQueueTables:
