@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -60,4 +61,5 @@ async def apportion_job(ctx: JobContext) -> Any:
     body = ApportionRequest.model_validate(ctx.params["body"])
     await ctx.progress(0, len(body.populations), "apportioning")
     settings = ctx.resources["settings"]
-    return seats(body, max_units=settings.max_units).model_dump(mode="json")
+    # in a thread: the worker's heartbeat beats on while the pure engine works (200,000 units take seconds)
+    return (await asyncio.to_thread(seats, body, max_units=settings.max_units)).model_dump(mode="json")
