@@ -4,7 +4,7 @@ byte, and neither the job nor its file shown to another region's administrator.
 
 A quota app sends every allocation to a job (``QUOTA_JOB_FROM_UNITS=0``) and answers at once
 (``KAOHE_JOB_WAIT_SECONDS=0``); a real worker runs the jobs. The synchronous answers come from the
-suite's own quota app, which keeps doing the same work in the request for fewer than 2,000 units."""
+suite's own quota app, which keeps doing the same work in the request for fewer than 1,000 units."""
 
 from __future__ import annotations
 

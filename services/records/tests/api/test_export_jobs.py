@@ -3,7 +3,7 @@ export's, downloaded by its requester and its region's administrators only.
 
 A records app hands every export to a job (``RECORDS_EXPORT_JOB_ROWS=0``) and answers at once
 (``KAOHE_JOB_WAIT_SECONDS=0``); a real worker writes the files. The synchronous exports come from the
-suite's own records app, which keeps writing exports of fewer than 20,000 rows in the request."""
+suite's own records app, which keeps writing exports of fewer than 2,000 rows in the request."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ shown to its requester and its region's administrators only.
 A scoring app hands every results workbook to a job (``SCORING_EXPORT_JOB_ROWS=0``) and answers at once
 (``KAOHE_JOB_WAIT_SECONDS=0``); a real worker writes it, asking the real records for the names. The quarter
 (Xiacun's, see test_quarter) is committed, as a worker reads it; the synchronous download comes from the
-suite's own scoring app, which keeps writing workbooks of fewer than 20,000 rows in the request."""
+suite's own scoring app, which keeps writing workbooks of fewer than 1,000 rows in the request."""
 
 from __future__ import annotations
 
