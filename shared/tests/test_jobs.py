@@ -16,10 +16,12 @@ from shared.db import create_engine, make_sessionmaker
 from shared.errors import Unprocessable
 from shared.jobs import JobContext, store, task
 from shared.jobs.start import wait_for
-from shared.jobs.worker import worker
+from shared.jobs.worker import run_job, worker
 
 SERVICE = "records"
 GATES: dict[str, asyncio.Event] = {}
+ARRIVED: dict[str, int] = {}  # runs that reached their gate
+BOTH_ARRIVED: dict[str, asyncio.Event] = {}
 
 
 @task("records.test_count")
@@ -41,6 +43,20 @@ async def gated_write(ctx: JobContext) -> dict[str, Any]:
         result = {"region": ctx.params["region"]}
         await ctx.commit(session, result)
     return result
+
+
+@task("records.test_once")
+async def once(ctx: JobContext) -> dict[str, Any]:
+    """A write, held at a gate, then committed with the job's end."""
+    async with ctx.session() as session:
+        await session.execute(text("INSERT INTO test_job_parts (parent, n) VALUES (:p, :n)"),
+                              {"p": ctx.job_id, "n": ctx.attempt})
+        ARRIVED[ctx.params["gate"]] = ARRIVED.get(ctx.params["gate"], 0) + 1
+        if ARRIVED[ctx.params["gate"]] == 2:
+            BOTH_ARRIVED[ctx.params["gate"]].set()
+        await GATES[ctx.params["gate"]].wait()
+        await ctx.commit(session, {"attempt": ctx.attempt})
+    return {"attempt": ctx.attempt}
 
 
 @task("records.test_refused")
@@ -184,6 +200,30 @@ class TestLifecycle:
             assert await session.scalar(text("SELECT count(*) FROM regions WHERE id = :id"), {"id": region}) == 1
             await session.execute(text("DELETE FROM regions WHERE id = :id"), {"id": region})
             await session.commit()
+
+
+class TestTakenOver:
+    async def test_two_runs_of_one_job_commit_its_writes_once(self, sessions: Any) -> None:
+        """A worker whose heartbeat was late still runs the job another took over: the first to end it commits;
+        the other's writes are rolled back."""
+        gate = str(uuid.uuid4())
+        GATES[gate], BOTH_ARRIVED[gate] = asyncio.Event(), asyncio.Event()
+        async with sessions() as session:  # a job row with no queue entry: only the two runs below take it
+            row = (await session.execute(text(
+                "INSERT INTO jobs (id, kind, requested_by, params) VALUES (:id, 'records.test_once', 'user:tester', "
+                "CAST(:params AS jsonb)) RETURNING id"), {"id": uuid.uuid4(), "params": f'{{"gate": "{gate}"}}'})).one()
+            await session.commit()
+        first = asyncio.create_task(run_job(row.id, schema=SERVICE, sessionmaker=sessions, resources={}))
+        second = asyncio.create_task(run_job(row.id, schema=SERVICE, sessionmaker=sessions, resources={}))
+        await BOTH_ARRIVED[gate].wait()  # both runs hold their write, uncommitted
+        GATES[gate].set()
+        assert await asyncio.gather(first, second) == ["succeeded", "succeeded"]
+        async with sessions() as session:
+            job = await store.read_job(session, row.id)
+            written = (await session.execute(text("SELECT n FROM test_job_parts WHERE parent = :p"),
+                                             {"p": row.id})).scalars().all()
+        assert (job.state, job.attempts, len(written)) == ("succeeded", 2, 1)
+        assert job.result == {"attempt": written[0]}  # the result is the run whose writes were kept
 
 
 class TestAnnounced:
