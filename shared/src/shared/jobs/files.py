@@ -31,10 +31,9 @@ from sqlalchemy import (
     Table,
     Text,
     func,
-    insert,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -112,9 +111,11 @@ def file_path(service: str, job_id: uuid.UUID | str) -> str:
 async def keep_file(ctx: JobContext, session: AsyncSession, file: ExportFile) -> None:
     """The handler's end: the file kept with the job, the job ended with where to download it, one commit."""
     service = ctx.schema
+    await ctx.check_cancelled(session)  # the job's row locked: a second run (a late heartbeat) waits here
+    # the second run finds the first's file, and its commit rolls back (``JobContext.commit``)
     await session.execute(insert(FILES).values(job_id=ctx.job_id, media_type=file.media_type,
                                                disposition=file.disposition, rows=file.rows, about=file.about,
-                                               body=file.body))
+                                               body=file.body).on_conflict_do_nothing())
     location = file_path(service, ctx.job_id)
     await ctx.commit(session, {"file": location, "media_type": file.media_type, "bytes": len(file.body),
                                "rows": file.rows}, location=location, status=200)
