@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+import quota.allocations.jobs  # allocations, simulations and reports of many units
+import quota.apportionment.router  # apportionments of many units
 import quota.events  # noqa: F401  (a job's end is announced: job_finished)
 from quota.clients.records import RecordsClient
 from quota.config import QuotaSettings

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import records.events  # a job's end is announced (job_finished)
+import records.export_tables
 import records.import_jobs  # noqa: F401  (large imports)
 from records.config import RecordsSettings
 

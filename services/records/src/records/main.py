@@ -20,6 +20,7 @@ from records.todo import router as todo_router
 from records.unit_totals import router as unit_totals_router
 from records.work_logs.router import router as work_logs_router
 from shared.app import create_service_app
+from shared.jobs.files import file_router as job_file_router
 from shared.jobs.routes import jobs_router
 
 VERSION = "0.1.0"
@@ -42,5 +43,5 @@ def create_app(settings: RecordsSettings | None = None) -> FastAPI:
         routers=[search_router, roster_router, attendance_router, work_logs_router, reports_router, tasks_router,
                  summary_router, unit_totals_router, honours_router, events_router, region_events_router,
                  outstanding_router, changes_router, todo_router,
-                 jobs_router("records")],
+                 jobs_router("records"), job_file_router("records")],
     )

@@ -34,6 +34,11 @@ class ScoringSettings(JobSettings):
     quota_url: str = Field(default="http://127.0.0.1:8003", description="the quota service's base URL")
     upstream_timeout_seconds: float = Field(default=60.0,
                                             description="how long a call to records or quota may take (504 beyond)")
+    # A quarter's workbook recomposes every person's parts: 2,000 rows take a second or two.
+    export_job_rows: int = Field(
+        default=1_000, ge=0,
+        description="a results workbook of this many rows or more is written by a job in a worker (answered at once "
+                    "if done within KAOHE_JOB_WAIT_SECONDS, else 202 with the job); 0: every one")
     close_work_mem_mb: int = Field(
         CLOSE_WORK_MEM_MB, ge=4, le=8192,
         description="memory the database may use to sum a close's ratings per person and rater group in one "

@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-import scoring.events  # noqa: F401  (a job's end is announced: job_finished)
+import scoring.events
+import scoring.results.exports  # noqa: F401  (large results workbooks)
 from scoring.clients import Neighbours
 from scoring.config import ScoringSettings
 

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from records import examples as ex
+from records import export_tables
 from records.attendance import history, service
 from records.attendance.importer import (
     STATUS_WORDS,
@@ -27,7 +28,6 @@ from records.attendance.importer import (
 )
 from records.attendance.service import ImportResult
 from records.config import SettingsDep
-from records.exporting import table_response
 from records.import_jobs import ATTENDANCE, is_large, start_import, stated_size
 from records.roster.router import PeriodDep
 from shared.db import ReadSessionDep, SessionDep
@@ -38,9 +38,6 @@ from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/attendance", tags=["attendance"])
 
-STATUS_NAMES = {"present": "出勤", "business_trip": "出差", "sick_leave": "病假", "personal_leave": "事假",
-                "annual_leave": "年休假", "maternity_leave": "产假", "study": "学习", "absent": "旷工", "rest": "休息"}
-HEADERS = ["工号", "姓名", "日期", "状态", "备注"]
 REJECTED: dict[int | str, dict[str, Any]] = {
     422: {"description": "bad rows, each listed in `errors` (row, column, value, reason), a day after today "
                          "among them; nothing written"}}
@@ -209,15 +206,14 @@ async def list_attendance_changes(period: PeriodDep, session: SessionDep, caller
 
 
 @router.get("/export", summary="Export a unit's attendance",
-            response_class=Response)
-async def export(unit_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, caller: CallerDep,
+            response_class=Response, responses=ACCEPTED)
+async def export(unit_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, caller: CallerDep, request: Request,
                  format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     """A unit's attendance in a period as CSV or XLSX with Chinese headers (工号, 姓名, 日期, 状态, 备注), for filing
     or for a payroll system.
 
-    Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`."""
-    rows = await service.export_rows(session, caller=caller, unit_id=unit_id, period=period)
-    table = [[staff_no, name, day.isoformat(), STATUS_NAMES.get(status, status), note or ""]
-             for staff_no, name, day, status, note in rows]
-    return table_response(HEADERS, table, fmt=format, filename=f"attendance-{unit_id}-{period.code}", sheet="考勤",
-                          widths=(14, 10, 12, 8, 24), about={"unit_id": unit_id, "period": period.code})
+    Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`. An export of
+    `RECORDS_EXPORT_JOB_ROWS` rows or more is written by a job: this download when done within a second, else 202
+    with the job's `Location`."""
+    return await export_tables.export(request, session, caller, "attendance",
+                                      {"unit_id": str(unit_id), "period": period.code}, fmt=format, unit_id=unit_id)

@@ -11,11 +11,10 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from records import events, scope
+from records import events, export_tables, scope
 from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, ndjson_body, settled
 from records.attendance.service import refused_file
 from records.config import SettingsDep
-from records.exporting import table_response
 from records.import_jobs import ROSTER, is_large, start_import, stated_size
 from records.roster import importer as roster_importer
 from records.roster import service
@@ -285,19 +284,21 @@ async def imported(session: AsyncSession, region_id: uuid.UUID, result: RosterIm
                                     counts={"added": result.added, "moved": result.moved})
 
 
-@router.get("/regions/{region_id}/roster/export", response_class=Response,
+@router.get("/regions/{region_id}/roster/export", response_class=Response, responses=ACCEPTED,
             summary="Export the region's roster")
 async def export_roster(region_id: uuid.UUID, session: ReadSessionDep, caller: CallerDep, settings: SettingsDep,
-                        on: date | None = None, format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+                        request: Request, on: date | None = None,
+                        format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     """The region's roster on a day (today in the region's time zone if `on` is left out) as CSV or XLSX, in the
     import's own columns, so it can be edited and imported again.
 
-    Callers: province and region administrators. Errors: 404 `region_not_found`."""
+    Callers: province and region administrators. Errors: 404 `region_not_found`. A roster of
+    `RECORDS_EXPORT_JOB_ROWS` people or more is written by a job: this download when done within a second, else
+    202 with the job's `Location`, whose `result_location` is the file once it is made."""
     day = on or settings.today()
-    rows = await service.roster_on(session, region_id=region_id, on=day, caller=caller)
-    return table_response(["工号", "姓名", "单位编码", "单位名称", "科室", "人员类别", "起始日期", "岗位"], rows,
-                          fmt=format, filename=f"roster-{region_id}-{day.isoformat()}", sheet="花名册",
-                          widths=(14, 10, 10, 24, 14, 10, 12, 14), about={"region_id": region_id, "on": day})
+    return await export_tables.export(request, session, caller, "roster",
+                                      {"region_id": str(region_id), "on": day.isoformat()}, fmt=format,
+                                      region_id=region_id)
 
 
 @router.post("/persons", response_model=PersonRead, status_code=201, summary="Add a person to a unit")

@@ -9,15 +9,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import ConfigDict
-from sqlalchemy import select
 
 from records import examples as ex
+from records import export_tables
 from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, ndjson_body, settled
 from records.attendance.service import refused_file
 from records.config import SettingsDep
-from records.exporting import table_response
 from records.import_jobs import TASKS, is_large, start_import, stated_size
-from records.roster.models import Person
 from records.roster.router import PeriodDep
 from records.tasks import importer as task_importer
 from records.tasks import service
@@ -25,7 +23,7 @@ from records.tasks.importer import TaskImportResult, read_sheet
 from records.tasks.service import ConfirmIn, ProgressIn, TaskCorrection, TaskCreate, TaskRead
 from shared.db import SessionDep
 from shared.jobs import ACCEPTED
-from shared.pagination import ALL, Page, PageDep
+from shared.pagination import Page, PageDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/tasks", tags=["tasks"])
@@ -96,22 +94,17 @@ async def stream_tasks(request: Request, session: SessionDep, caller: CallerDep,
 
 
 @router.get("/export", summary="Export a unit's tasks",
-            response_class=Response)
+            response_class=Response, responses=ACCEPTED)
 async def export_tasks(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
-                       format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+                       request: Request, format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     """A unit's tasks due in a period as CSV or XLSX with Chinese headers (工号, 任务名称, 强度, 难度, 数量, 完成时限,
     督办, 进度, 状态).
 
-    Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`."""
-    items, _, _ = await service.list_tasks(session, ALL, caller=caller, unit_id=unit_id, person_id=None,
-                                           period=period)
-    staff = dict((await session.execute(select(Person.id, Person.staff_no)
-                                         .where(Person.id.in_({t.person_id for t in items})))).all())
-    rows = [[staff[t.person_id], t.title, t.intensity, t.difficulty, t.quantity, t.due_on.isoformat(),
-             "是" if t.supervised else "", t.progress, t.status] for t in items]
-    return table_response(["工号", "任务名称", "强度", "难度", "数量", "完成时限", "督办", "进度", "状态"], rows,
-                          fmt=format, filename=f"tasks-{unit_id}-{period.code}", sheet="重点工作任务",
-                          widths=(14, 30, 8, 8, 8, 12, 6, 8, 10), about={"unit_id": unit_id, "period": period.code})
+    Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`. An export of
+    `RECORDS_EXPORT_JOB_ROWS` rows or more is written by a job: this download when done within a second, else 202
+    with the job's `Location`."""
+    return await export_tables.export(request, session, caller, "tasks",
+                                      {"unit_id": str(unit_id), "period": period.code}, fmt=format, unit_id=unit_id)
 
 
 @router.get("", response_model=TaskPage, summary="List tasks")

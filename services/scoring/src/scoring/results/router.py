@@ -38,7 +38,6 @@ from shared.db import ReadSessionDep, SessionDep
 from shared.numbers import decimal_str
 from shared.pagination import PageDep
 from shared.touched import disclose
-from shared.xlsx import XLSX_RESPONSES
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["results"])
 
@@ -253,11 +252,12 @@ async def bonus(scheme_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/results.xlsx", response_class=Response,
-            responses=XLSX_RESPONSES,
+            responses=exports.DOWNLOAD_RESPONSES,
             summary="The results as XLSX: rank, staff number, name, unit, score, grade (and a quarter's parts)")
 async def results_xlsx(scheme_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, scope: ScopeDep,
                        request: Request, version: VersionQuery = None) -> Response:
     """A unit's quarter, or a region's year (an evaluation-group scheme's year): the rows the JSON
-    results show the caller, all of them, with the version and its publication in the title row."""
-    return await exports.results_xlsx(session, request.app.state.neighbours, scheme_id, period, scope,
-                                      version=version)
+    results show the caller, all of them, with the version and its publication in the title row. Of
+    `SCORING_EXPORT_JOB_ROWS` rows or more it is written by a job: this download when done within a second,
+    else 202 with the job's `Location`, whose `result_location` is the file once it is made."""
+    return await exports.results_xlsx(request, session, scheme_id, period, scope, version=version)
