@@ -11,6 +11,7 @@ so a re-close gives byte-identical results.
 from __future__ import annotations
 
 import logging
+import uuid
 from fractions import Fraction
 from typing import Any, Protocol
 
@@ -42,18 +43,29 @@ logger = logging.getLogger("scoring.close")
 
 
 class PartRunner(Protocol):
-    """Computes a close's parts: all of them, in any order, each once."""
+    """Computes a close's parts (all of them, each once) and lets go of what it kept for them: in the
+    transaction that stores the version (``settle``), or when the close fails (``abandon``)."""
 
-    async def run(self, given: list[partition.PartInputs], rules: Rules,
-                  shared: partition.Shared) -> list[partition.Part]: ...
+    async def run(self, given: list[partition.PartInputs], rules: Rules, shared: partition.Shared, *,
+                  scheme_id: uuid.UUID, period: str, scheme_version: int) -> list[partition.Part]: ...
+
+    async def settle(self, session: AsyncSession) -> None: ...
+
+    async def abandon(self) -> None: ...
 
 
 class InProcess:
-    """The parts one after another in this process (a small close, or no workers)."""
+    """The parts one after another in this process, in memory (a small close, or no workers)."""
 
-    async def run(self, given: list[partition.PartInputs], rules: Rules,
-                  shared: partition.Shared) -> list[partition.Part]:
+    async def run(self, given: list[partition.PartInputs], rules: Rules, shared: partition.Shared, *,
+                  scheme_id: uuid.UUID, period: str, scheme_version: int) -> list[partition.Part]:
         return [partition.compute_part(part, rules, shared) for part in given]
+
+    async def settle(self, session: AsyncSession) -> None:
+        pass
+
+    async def abandon(self) -> None:
+        pass
 
 
 IN_PROCESS = InProcess()
@@ -75,11 +87,19 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
     with phases.timing("gather"):
         people, own, wanted = await gather_parts(session, neighbours, scheme, period, caller, rules, phases=phases,
                                                  work_mem_mb=tuning.work_mem_mb)
-    with phases.timing("parts"):
-        shared = shared_of(people, own, wanted, rules)
-        parts = await runner.run(partition.plan(people, own, tuning.part_people), rules, shared)
-    del people, own
-    return await finish(session, scheme, period, caller, version, rules, shared, parts, reason=reason, phases=phases)
+    try:
+        with phases.timing("parts"):
+            shared = shared_of(people, own, wanted, rules)
+            parts = await runner.run(partition.plan(people, own, tuning.part_people), rules, shared,
+                                     scheme_id=scheme.id, period=period.code, scheme_version=version.version)
+        del people, own
+        closed = await finish(session, scheme, period, caller, version, rules, shared, parts, reason=reason,
+                              phases=phases)
+    except BaseException:
+        await runner.abandon()
+        raise
+    await runner.settle(session)
+    return closed
 
 
 async def finish(session: AsyncSession, scheme: Scheme, period: Period, caller: Caller, version: SchemeVersion,
