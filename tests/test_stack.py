@@ -101,7 +101,7 @@ class TestMakeRun:
             code = _stop(first)
         children = first.child_pids()
         assert code in (0, 130), first.output()[-2000:]
-        assert len(children) == 4
+        assert len(children) == 7  # four services, a job worker of each database service
         assert not any(psutil.pid_exists(pid) for pid in children), "orphaned service processes"
         assert not (home / "pgdata" / "postmaster.pid").exists(), "database left running"
         _assert_quiet_console_and_access_file(first, home, fresh.headers["x-request-id"])

@@ -217,11 +217,33 @@ async def _webhooks(client: httpx.AsyncClient, app: FastAPI, w: World) -> None:
         w.forbidden[who] |= {w[k] for k in w.ids if k.startswith("webhook")}
 
 
+async def _jobs(client: httpx.AsyncClient, database_urls: dict[str, str], w: World) -> None:
+    """A job of each service in region A, started by the province administrator (no worker runs here: it stays
+    queued until a caller who may cancels it)."""
+    from shared.db import create_engine, make_sessionmaker
+    from shared.jobs import store
+
+    subject = (await _ok(await client.get("/api/v1/records/whoami", headers=w.headers["P"]), 200))["subject"]
+    for service in ("records", "scoring", "quota"):
+        engine = create_engine(database_urls[service], schema=service, application_name="matrix")
+        try:
+            async with make_sessionmaker(engine)() as session:
+                row, _ = await store.insert_job(session, service, kind=f"{service}.matrix", requested_by=subject,
+                                                region_id=w["region_A"], unit_id=w["unit_A1"])
+                await session.commit()
+        finally:
+            await engine.dispose()
+        w.ids[f"job_{service}"] = str(row.id)
+        for who in ("RB", "KB", "UA", "UO", "L", "MS", "MC", "RT"):
+            w.forbidden[who].add(str(row.id))
+
+
 @pytest.fixture(scope="module")
-async def world(gateway_app: FastAPI) -> AsyncIterator[World]:
+async def world(gateway_app: FastAPI, database_urls: dict[str, str]) -> AsyncIterator[World]:
     async with asgi_client(gateway_app) as client:
         w = await _build(client)
         await _webhooks(client, gateway_app, w)
+        await _jobs(client, database_urls, w)
         yield w
 
 
@@ -649,6 +671,16 @@ ROWS: list[Row] = [
     Row("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", with_keys(REGION),
         scopes=("webhooks:manage",)),
 ]
+JOB = with_keys(profile(P=OK, RA=OK, RB=404, UA=404, UO=404, L=404, MS=404, MC=404, RT=404))
+ROWS += [row for service in ("records", "scoring", "quota") for row in (
+    # a job: whoever started it (P) and its region's administrators (and its region's key); anyone else 404
+    Row("GET", f"/api/v1/{service}/jobs/{{job_id}}", JOB, scopes=("inputs:write", "results:read"),
+        path={"job_id": f"job_{service}"}),
+    Row("GET", f"/api/v1/{service}/jobs", with_keys(SIGNED_IN, kb=OK), scopes=("inputs:write", "results:read"),
+        note="each sees their own and their regions' jobs"),
+    Row("POST", f"/api/v1/{service}/jobs/{{job_id}}/cancel", JOB, scopes=("inputs:write", "results:read"),
+        path={"job_id": f"job_{service}"}, note="cancelled once; sent again, a 409"),
+)]
 # Routes that need no credentials by design; their own tests are in test_auth (and, for a rating
 # code's ballot, where the code is the credential, in test_rating_codes).
 PUBLIC = {("POST", "/api/v1/auth/token"), ("POST", "/api/v1/auth/refresh"),

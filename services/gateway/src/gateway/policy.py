@@ -218,6 +218,10 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/quota/allocations/{run_id}/compare/{other_id}", ADMINS),
     rule("GET", "/api/v1/quota/allocations/{run_id}/report.xlsx", ADMINS, "results:read"),
     rule("POST", "/api/v1/quota/allocations/{run_id}/publish", ADMINS),
+    # each service's jobs (long work): the job's requester and its region's administrators see it; others get 404
+    *(rule(method, f"/api/v1/{service}/jobs{path}", EVERYONE, "inputs:write", "results:read")
+      for service in ("records", "scoring", "quota")
+      for method, path in (("GET", ""), ("GET", "/{job_id}"), ("POST", "/{job_id}/cancel"))),
     # the gateway's own
     rule("GET", "/api/v1/catalogue", EVERYONE, *KEY_SCOPES),
     # a user's own password (never an API key's); the reset's answer holds a code shown once

@@ -1,0 +1,4 @@
+"""The scoring service's job handlers: its worker (``python -m shared.jobs.worker scoring``) imports this
+module, and with it every ``@task("scoring.…")`` of the modules below."""
+
+from __future__ import annotations
