@@ -12,6 +12,8 @@ from shared.settings import BaseServiceSettings, database_read_url_field, databa
 CLOSE_WORK_MEM_MB = 256
 #: The default of ScoringSettings.close_part_people.
 CLOSE_PART_PEOPLE = 20_000
+#: The default of ScoringSettings.close_job_people.
+CLOSE_JOB_PEOPLE = 20_000
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class CloseTuning:
 
     work_mem_mb: int = CLOSE_WORK_MEM_MB
     part_people: int = CLOSE_PART_PEOPLE
+    job_people: int = CLOSE_JOB_PEOPLE
 
 
 DEFAULT_TUNING = CloseTuning()
@@ -43,10 +46,16 @@ class ScoringSettings(BaseServiceSettings):
         description="a quarter's close computes its people in parts of at most this many (by person id), each "
                     "a task the workers may take at once; the parts are then graded and stored in one step "
                     "(0: one part)")
+    close_job_people: int = Field(
+        CLOSE_JOB_PEOPLE, ge=0,
+        description="a close expected to have at least this many people (the scheme's latest version's, or those "
+                    "marked for the period) runs as a job on the workers, its parts at once; a smaller one is "
+                    "closed within the call (0: every close is a job)")
 
     @property
     def close_tuning(self) -> CloseTuning:
-        return CloseTuning(work_mem_mb=self.close_work_mem_mb, part_people=self.close_part_people)
+        return CloseTuning(work_mem_mb=self.close_work_mem_mb, part_people=self.close_part_people,
+                           job_people=self.close_job_people)
 
 
 @lru_cache

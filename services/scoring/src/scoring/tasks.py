@@ -2,3 +2,8 @@
 module, and with it every ``@task("scoring.…")`` of the modules below."""
 
 from __future__ import annotations
+
+from scoring.results import jobs as result_jobs
+from scoring.results.jobs import resources
+
+__all__ = ["resources", "result_jobs"]

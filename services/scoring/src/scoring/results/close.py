@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from fractions import Fraction
 from typing import Any, Protocol
 
@@ -79,20 +81,42 @@ def shared_of(people: list[dict[str, Any]], own: dict[str, Compact], wanted: tup
     return partition.Shared(wanted, grouping.group_fields(rules), mean_load, engine_means(means), means)
 
 
-async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
-                        caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING,
-                        runner: PartRunner = IN_PROCESS) -> CloseRead:
+@dataclass
+class Gathered:
+    """A quarter's inputs, gathered and cut into parts, with what every part needs from everyone."""
+
+    version: SchemeVersion
+    rules: Rules
+    shared: partition.Shared
+    given: list[partition.PartInputs]
+    phases: Phases
+
+    @property
+    def people(self) -> int:
+        return sum(len(part.people) for part in self.given)
+
+
+async def gather_quarter(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
+                         caller: Caller, *, tuning: CloseTuning = DEFAULT_TUNING) -> Gathered:
     phases = Phases()
     version, rules = await rules_of(session, scheme.id)
     with phases.timing("gather"):
         people, own, wanted = await gather_parts(session, neighbours, scheme, period, caller, rules, phases=phases,
                                                  work_mem_mb=tuning.work_mem_mb)
+        shared = shared_of(people, own, wanted, rules)
+    return Gathered(version, rules, shared, partition.plan(people, own, tuning.part_people), phases)
+
+
+async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
+                        caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING,
+                        runner: PartRunner = IN_PROCESS) -> CloseRead:
+    gathered = await gather_quarter(session, neighbours, scheme, period, caller, tuning=tuning)
+    version, rules, shared, phases = gathered.version, gathered.rules, gathered.shared, gathered.phases
     try:
         with phases.timing("parts"):
-            shared = shared_of(people, own, wanted, rules)
-            parts = await runner.run(partition.plan(people, own, tuning.part_people), rules, shared,
-                                     scheme_id=scheme.id, period=period.code, scheme_version=version.version)
-        del people, own
+            parts = await runner.run(gathered.given, rules, shared, scheme_id=scheme.id, period=period.code,
+                                     scheme_version=version.version)
+        del gathered
         closed = await finish(session, scheme, period, caller, version, rules, shared, parts, reason=reason,
                               phases=phases)
     except BaseException:
@@ -141,25 +165,48 @@ def _log_close(scheme: Scheme, period: Period, close: Close, phases: Phases, *, 
                        "peak_rss_mb": phases.peak_mb})
 
 
-async def close_period(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
-                       caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING,
-                       runner: PartRunner = IN_PROCESS) -> CloseRead:
-    """Close a period of a kind the scheme closes (``periods.closes``, else 409): from its own
-    range's inputs, as a quarter, or built from its parts (``periods.build``: the year, a half year)."""
+@dataclass(frozen=True)
+class Begun:
+    """A close allowed to begin: the scheme's rules, how the period is built (None: from its own
+    inputs), and the period's input serial and the time, read before its inputs are."""
+
+    version: SchemeVersion
+    rules: Rules
+    build: Any
+    seen: int
+    checked_at: datetime
+
+
+async def begin(session: AsyncSession, scheme: Scheme, period: Period) -> Begun:
+    """Whether the period may be closed: the scheme approved, and closing periods of its kind
+    (``periods.closes``, else 409)."""
     version, rules = await rules_of(session, scheme.id)
     await require_approved(session, scheme, version)
     if period.kind not in rules.periods.closes:
         raise PeriodNotClosed(f"scheme {scheme.id} does not close {period.kind}s ({period.code}); it closes "
                               f"{', '.join(rules.periods.closes)} (the scheme's periods.closes)")
-    build = rules.periods.build_of(period.kind)
     seen, checked_at = await history.current_serial(session, scheme.id, period.code)  # before the inputs are read
-    if build is None:
+    return Begun(version, rules, rules.periods.build_of(period.kind), seen, checked_at)
+
+
+async def end(session: AsyncSession, closed: CloseRead, seen: int, checked_at: datetime) -> CloseRead:
+    """A close's version noted with the input serial it was computed at."""
+    await history.note_close(session, closed.id, seen, checked_at)
+    # just computed from records as they were: nothing of records' is newer (records is not asked)
+    return (await history.stale_one(session, closed)).model_copy(update={"records_changed_since": 0})
+
+
+async def close_period(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
+                       caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING,
+                       runner: PartRunner = IN_PROCESS) -> CloseRead:
+    """Close a period of a kind the scheme closes: from its own range's inputs, as a quarter, or
+    built from its parts (``periods.build``: the year, a half year)."""
+    begun = await begin(session, scheme, period)
+    if begun.build is None:
         closed = await close_quarter(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning,
                                      runner=runner)
     elif period.kind == "year":
         closed = await close_year(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)
     else:
         closed = await close_built(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)
-    await history.note_close(session, closed.id, seen, checked_at)
-    # just computed from records as they were: nothing of records' is newer (records is not asked)
-    return (await history.stale_one(session, closed)).model_copy(update={"records_changed_since": 0})
+    return await end(session, closed, begun.seen, begun.checked_at)

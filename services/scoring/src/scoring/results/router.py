@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -12,6 +12,7 @@ from scoring.periods import PeriodDep, QuarterDep
 from scoring.procedure.clock import TodayDep
 from scoring.results import close as closing
 from scoring.results import explanations, exports, listing, objections, stored
+from scoring.results import jobs as close_jobs
 from scoring.results import publish as publishing
 from scoring.results import readiness as ready
 from scoring.results import versions as history_of
@@ -37,6 +38,7 @@ from scoring.scope import ScopeDep, objection_or_404, scheme_or_404
 from shared import change_feed
 from shared.change_feed import UpdatedAfter
 from shared.db import ReadSessionDep, SessionDep
+from shared.jobs import ACCEPTED, start_job
 from shared.numbers import decimal_str
 from shared.pagination import PageDep
 from shared.touched import disclose
@@ -50,20 +52,29 @@ VersionQuery = Annotated[int | None, Query(ge=1, description="a result version; 
 @router.post("/schemes/{scheme_id}/periods/{period}/close", response_model=CloseRead, status_code=201,
              summary="Close a quarter (or a year): compute every result and keep it as a new version",
              responses={200: {"description": "the inputs are those of the latest version: it is returned unchanged"},
+                        **ACCEPTED,
                         409: {"description": "the period's rating round is still open, or people lack an input "
                                               "the scheme does not score without (code inputs_missing: each "
                                               "person and indicator is listed; see the readiness)"}})
 async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep, request: Request,
-                response: Response) -> CloseRead:
+                response: Response) -> Any:
     """Closes a period (结账): computes every person's score, rank and grade from the marks, ballots, items and
     events, and keeps the result as a new version with its input and result digests (the same inputs always
-    give the same result). Returns the version. 404 `scheme_not_found`; 409 `round_open` while a round of
-    the period is open, `inputs_missing` (see readiness), `scheme_not_approved` or `period_kind_not_closed`
-    (a kind of period the scheme does not close); 422 `invalid_period`.
+    give the same result). Returns the version. A large close (`SCORING_CLOSE_JOB_PEOPLE` people or more) runs
+    as a job on the workers: done within `KAOHE_JOB_WAIT_SECONDS`, the call answers as above; else 202 with
+    the job's `Location`, whose result is the version once done. 404 `scheme_not_found`; 409 `round_open`
+    while a round of the period is open, `inputs_missing` (see readiness), `scheme_not_approved` or
+    `period_kind_not_closed` (a kind of period the scheme does not close); 422 `invalid_period`.
     """
     scheme = await scheme_or_404(session, scheme_id, scope)
+    tuning = request.app.state.close_tuning
+    if await close_jobs.expected_people(session, scheme, period.code) >= tuning.job_people:
+        params, region_id, unit_id = close_jobs.close_params(scheme, period.code, scope.caller), scheme.region_id, \
+            scheme.unit_id
+        await session.rollback()  # the job reads the scheme itself; nothing held while it runs
+        return await start_job(request, close_jobs.CLOSE, params=params, region_id=region_id, unit_id=unit_id)
     result = await closing.close_period(session, request.app.state.neighbours, scheme, period, scope.caller,
-                                        tuning=request.app.state.close_tuning)
+                                        tuning=tuning)
     if result.unchanged:
         response.status_code = 200
     await name_rows(request.app.state.neighbours, scheme, period.code, scope.caller, result.changes or [])

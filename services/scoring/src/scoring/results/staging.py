@@ -99,6 +99,22 @@ async def claim(sessions: async_sessionmaker[AsyncSession], run: Run, rules: Rul
         return number
 
 
+async def compute_one(sessions: async_sessionmaker[AsyncSession], run: Run, number: int, rules: Rules) -> int:
+    """Compute the run's part ``number`` unless it is computed already (a worker that died after
+    computing it), waiting for whoever holds it now: how many people this computed (0: none)."""
+    async with sessions() as session, session.begin():
+        db = await driver(session)
+        row = await db.fetchrow("SELECT inputs, output IS NOT NULL, people FROM close_parts "
+                                "WHERE run_id = $1 AND part = $2 FOR UPDATE", run.id, number)
+        if row is None or row[1]:
+            return 0
+        done = partition.compute_part(decode_inputs(row[0]), rules, run.shared)
+        await db.execute("UPDATE close_parts SET output = $3, computed_at = now() WHERE run_id = $1 AND part = $2",
+                         run.id, number, partition.encode(done))
+        people: int = row[2]
+        return people
+
+
 async def help_with(sessions: async_sessionmaker[AsyncSession], run_id: uuid.UUID) -> int:
     """Compute the run's parts that no one else is computing, one after another, until none is left
     to take: how many this process computed (0 if the run is gone: finished, or given up)."""

@@ -1,8 +1,8 @@
 """a quarter's close under way in parts: its runs and their parts
 
-Revision ID: j24s0000001
-Revises: pg23s0000001
-Create Date: 2026-12-06 21:40:00.000000
+Revision ID: p24s0000001
+Revises: j24s0000001
+Create Date: 2026-12-06 22:10:00.000000
 """
 from collections.abc import Sequence
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = 'j24s0000001'
-down_revision: str | None = 'pg23s0000001'
+revision: str = 'p24s0000001'
+down_revision: str | None = 'j24s0000001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
