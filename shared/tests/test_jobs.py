@@ -95,10 +95,10 @@ def service_settings_for(url: str) -> Any:
 
 
 async def started(sessions: async_sessionmaker[AsyncSession], kind: str, params: dict[str, Any], *,
-                  key: str | None = None, by: str = "user:tester") -> Any:
+                  key: str | None = None, by: str = "user:tester", region: uuid.UUID | None = None) -> Any:
     async with sessions() as session:
         row, _ = await store.insert_job(session, SERVICE, kind=kind, requested_by=by, params=params,
-                                        idempotency_key=key)
+                                        idempotency_key=key, region_id=region)
         await session.commit()
     return row
 
@@ -176,6 +176,19 @@ class TestLifecycle:
             assert await session.scalar(text("SELECT count(*) FROM regions WHERE id = :id"), {"id": region}) == 1
             await session.execute(text("DELETE FROM regions WHERE id = :id"), {"id": region})
             await session.commit()
+
+
+class TestAnnounced:
+    async def test_a_jobs_end_is_an_event_to_its_regions_systems(self, sessions: Any, running_worker: None) -> None:
+        region = uuid.uuid4()
+        row = await ended(sessions, await started(sessions, "records.test_count", {"n": 2}, region=region))
+        refused = await ended(sessions, await started(sessions, "records.test_refused", {}, region=region))
+        async with sessions() as session:
+            events = (await session.execute(text(
+                "SELECT kind, payload, link FROM events WHERE region_id = :r ORDER BY id"), {"r": region})).all()
+        assert [(e.kind, e.payload["job_id"], e.payload["state"]) for e in events] == [
+            ("job_finished", str(row.id), "succeeded"), ("job_finished", str(refused.id), "failed")]
+        assert events[0].link == f"/api/v1/records/jobs/{row.id}"
 
 
 class TestParts:

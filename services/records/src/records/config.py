@@ -21,6 +21,11 @@ class RecordsSettings(BaseServiceSettings):
         default=Decimal(DEFAULT_MIN_SHARE.numerator) / DEFAULT_MIN_SHARE.denominator, ge=0, le=1,
         description="the share of a period a person must be on the roster to be in its scope: graded in the "
                     "summary and counted in the period's headcount (shared.periods.in_scope_of)")
+    import_job_bytes: int = Field(
+        default=1_000_000, ge=0,
+        description="an import (a sheet, or a stream with a Content-Length) of at least this many bytes is run by a "
+                    "records worker as a job: answered as always when done within KAOHE_JOB_WAIT_SECONDS, else 202 "
+                    "with the job to follow; smaller ones are imported in the request")
 
 
 @lru_cache

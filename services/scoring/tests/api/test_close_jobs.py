@@ -21,7 +21,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
-from scoring import tasks
+from scoring import jobs as service_jobs
 from scoring.config import CloseTuning, ScoringSettings
 from scoring.models import Close, ClosePart, CloseRun
 from shared.jobs import store
@@ -52,7 +52,7 @@ async def in_process_worker(app: FastAPI, url: str, monkeypatch: pytest.MonkeyPa
     async def resources(settings: ScoringSettings) -> AsyncIterator[dict[str, Any]]:
         yield {"neighbours": app.state.neighbours, "tuning": IN_PARTS}
 
-    monkeypatch.setattr(tasks, "resources", resources)
+    monkeypatch.setattr(service_jobs, "resources", resources)
     settings = ScoringSettings(SCORING_DATABASE_URL=url, KAOHE_SERVICE_SECRET=TEST_SECRET,
                                KAOHE_JOB_HEARTBEAT_SECONDS=heartbeat)
     async with worker("scoring", database_url=url, settings=settings):

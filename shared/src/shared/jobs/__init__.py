@@ -4,7 +4,7 @@ processes, and a ``jobs`` table callers follow.
 What other code uses:
 
 - ``@task("<service>.<name>", status=200)`` on ``async def handler(ctx: JobContext) -> body``, in a module
-  the service's ``tasks.py`` imports;
+  the service's ``jobs.py`` imports;
 - ``await start_job(request, kind, params=..., payload=..., region_id=..., unit_id=..., total=...)`` in a
   route (with ``responses=ACCEPTED``): the synchronous answer when done within a second, else 202;
 - ``JobContext``: ``job_id``, ``params``, ``await payload()``, ``session()``, ``await progress(done, total,
@@ -19,9 +19,9 @@ from shared.jobs.errors import JobCancelled, JobFinished
 from shared.jobs.registry import TASKS, Task, task, tasks_of
 from shared.jobs.schemas import JobRead, job_path, job_read
 from shared.jobs.start import ACCEPTED, answer, start_job, wait_for
-from shared.jobs.store import on_finished
+from shared.jobs.store import announce_to_region, on_finished
 from shared.jobs.table import downgrade_sql, job_table, upgrade_sql
 
-__all__ = ["ACCEPTED", "TASKS", "JobCancelled", "JobContext", "JobFinished", "JobRead", "Task", "answer",
-           "downgrade_sql", "job_path", "job_read", "job_table", "on_finished", "start_job", "task", "tasks_of",
-           "upgrade_sql", "wait_for"]
+__all__ = ["ACCEPTED", "TASKS", "JobCancelled", "JobContext", "JobFinished", "JobRead", "Task", "announce_to_region",
+           "answer", "downgrade_sql", "job_path", "job_read", "job_table", "on_finished", "start_job", "task",
+           "tasks_of", "upgrade_sql", "wait_for"]

@@ -1,7 +1,7 @@
 """The tasks a worker can run: ``@task("scoring.close")`` on an async handler of a :class:`JobContext`.
 
 A kind is ``<service>.<name>``; the worker of a service runs the kinds that start with its name. A
-service lists the modules holding its handlers in ``<service>/tasks.py`` (the worker imports it), so
+service lists the modules holding its handlers in ``<service>/jobs.py`` (the worker imports it), so
 the web process never needs to import a handler to start a job by its kind.
 """
 

@@ -31,19 +31,20 @@ class JobRead(BaseModel):
     state: Literal["queued", "running", "succeeded", "failed", "cancelled"]
     phase: str = Field(description="the step it is at, in words (empty before it starts)")
     done: int = Field(description="units of work done (people, rows, units), of `total`")
-    total: int | None = Field(description="units of work in all; null while not yet known")
-    region_id: uuid.UUID | None
-    unit_id: uuid.UUID | None
+    total: int | None = Field(default=None, description="units of work in all; null while not yet known")
+    region_id: uuid.UUID | None = None
+    unit_id: uuid.UUID | None = None
     requested_by: str = Field(description="who started it")
     created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    elapsed_seconds: float | None = Field(description="since it started (to its end once ended)")
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    elapsed_seconds: float | None = Field(default=None, description="since it started (to its end once ended)")
     remaining_seconds: float | None = Field(
-        description="estimated from the pace so far; null before any progress or once ended")
+        default=None, description="estimated from the pace so far; null before any progress or once ended")
     cancel_requested: bool
     location: str = Field(description="this job's URL")
-    result_location: str | None = Field(description="once succeeded: where its result is read, if elsewhere")
+    result_location: str | None = Field(default=None,
+                                        description="once succeeded: where its result is read, if elsewhere")
     result: Any = Field(default=None, description="once succeeded: the body the call that started it answers when "
                                                   "done at once")
     problem: dict[str, Any] | None = Field(default=None, description="once failed: why (problem+json)")

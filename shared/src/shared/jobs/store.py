@@ -23,7 +23,7 @@ from typing import Any
 from pgqueuer.adapters.drivers.asyncpg import AsyncpgDriver
 from pgqueuer.adapters.persistence.qb import QueryBuilderEnvironment, QueryQueueBuilder, QuerySchedulerBuilder
 from pgqueuer.adapters.persistence.queries import Queries
-from sqlalchemy import MetaData, Row, text
+from sqlalchemy import MetaData, Row, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.jobs.table import FINISHED, job_table, queue_settings
@@ -39,6 +39,24 @@ _on_finished: dict[str, Finished] = {}
 def on_finished(schema: str, hook: Finished) -> None:
     """``hook(session, row)`` runs in the transaction that ends any job of ``schema`` (a top-level one)."""
     _on_finished[schema] = hook
+
+
+def announce_to_region(events: Table) -> Finished:
+    """The hook that writes ``job_finished`` to the job's region's systems (the event feed, webhooks), in the
+    transaction that ends the job; a job of no region is announced to no one."""
+    from shared import outbox
+    from shared.jobs.schemas import job_path
+
+    async def announce(session: AsyncSession, row: Row[Any]) -> None:
+        if row.region_id is None:
+            return
+        service = str(events.schema)
+        await outbox.emit_to_region(session, events, row.region_id, kind="job_finished", payload={
+            "job_id": str(row.id), "kind": row.kind, "state": row.state, "region_id": str(row.region_id),
+            "unit_id": None if row.unit_id is None else str(row.unit_id), "requested_by": row.requested_by,
+            "result_location": row.result_location}, link=job_path(service, row.id))
+
+    return announce
 
 
 @functools.cache

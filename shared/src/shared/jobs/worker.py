@@ -2,7 +2,7 @@
 
 It takes jobs of the service's kinds from the queue in the service's schema (pgqueuer: ``FOR UPDATE
 SKIP LOCKED``, woken by ``NOTIFY``), at most ``KAOHE_JOB_CONCURRENCY`` at a time, and runs their
-handlers (``@task``; the service's ``tasks`` module imports them). Adding worker processes, on this
+handlers (``@task``; the service's ``jobs`` module imports them). Adding worker processes, on this
 machine or another, adds throughput: each takes the next job as it is free. A worker beats a
 heartbeat while it runs a job; one that dies (killed, its machine gone) stops beating, and after
 ``KAOHE_JOB_HEARTBEAT_SECONDS`` another worker takes the job over and runs it again from the start
@@ -113,8 +113,8 @@ def service_settings(service: str) -> BaseServiceSettings:
 
 
 def _resources(service: str, settings: BaseServiceSettings) -> AbstractAsyncContextManager[dict[str, Any]]:
-    """The service's ``tasks.resources(settings)`` (clients its handlers share), if it has one."""
-    module = import_module(f"{service}.tasks")
+    """The service's ``jobs.resources(settings)`` (clients its handlers share), if it has one."""
+    module = import_module(f"{service}.jobs")
     factory = getattr(module, "resources", None)
     if factory is None:
         @asynccontextmanager
@@ -161,7 +161,7 @@ async def serve(service: str) -> None:
     settings = service_settings(service)
     configure_logging(service, settings.log_level, fmt=settings.log_format, access_log="off")
     use_time_zone(settings.time_zone)
-    import_module(f"{service}.tasks")
+    import_module(f"{service}.jobs")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -28,8 +28,10 @@ from records.attendance.importer import (
 from records.attendance.service import ImportResult
 from records.config import SettingsDep
 from records.exporting import table_response
+from records.import_jobs import ATTENDANCE, is_large, start_import, stated_size
 from records.roster.router import PeriodDep
 from shared.db import ReadSessionDep, SessionDep
+from shared.jobs import ACCEPTED
 from shared.labels import label_of
 from shared.pagination import Page, PageDep
 from shared.service_auth import CallerDep
@@ -106,11 +108,11 @@ class AttendanceChangePage(Page[AttendanceChangeRead]):
     total: int
 
 
-@router.post("/import", response_model=ImportResult, responses=REJECTED,
+@router.post("/import", response_model=ImportResult, responses={**REJECTED, **ACCEPTED},
              summary="Import attendance from a sheet")
 async def import_file(file: Annotated[UploadFile, File(description="the sheet")], session: SessionDep,
-                      caller: CallerDep, settings: SettingsDep, dry_run: DryRunDep = False,
-                      sheet: SheetDep = None) -> ImportResult:
+                      caller: CallerDep, settings: SettingsDep, request: Request, dry_run: DryRunDep = False,
+                      sheet: SheetDep = None) -> ImportResult | Response:
     """Import attendance (考勤) from an .xlsx, .xls, .ods, CSV or tab-separated text file in UTF-8, GBK or UTF-16, with
     the columns 工号, 日期, 状态 and optionally 姓名, 备注. A status may be written in Chinese (出勤, 出差, 病假,
     事假, 年休假, 产假, 学习, 旷工, 休息 and common synonyms) or as its code.
@@ -121,7 +123,12 @@ async def import_file(file: Annotated[UploadFile, File(description="the sheet")]
 
     Callers: administrators, a unit administrator for their own unit's people. Errors: 413 for a file over the size
     limit; 422 `import_rejected` with every bad row (row, column, value, reason; a day after today among them),
-    nothing written."""
+    nothing written. A file of at least `RECORDS_IMPORT_JOB_BYTES` is imported by a worker: the same answer when
+    done within a second, else `202 Accepted` with the job (`Location`) whose `result` is this answer once it has
+    run."""
+    if is_large(file.size, settings):
+        return await start_import(request, ATTENDANCE, await file.read(), caller, dry_run=dry_run,
+                                  filename=file.filename or "", sheet=sheet)
     try:
         # A workbook is parsed whole when opened: off the event loop, like the reading of its rows.
         table, rows = await asyncio.to_thread(read_rows, file.file, filename=file.filename or "", sheet=sheet)
@@ -131,18 +138,21 @@ async def import_file(file: Annotated[UploadFile, File(description="the sheet")]
     return await settled(session, result, table, dry_run=dry_run)
 
 
-@router.post("/stream", response_model=ImportResult, responses=REJECTED,
+@router.post("/stream", response_model=ImportResult, responses={**REJECTED, **ACCEPTED},
              summary="Import attendance as JSON lines",
              openapi_extra=ndjson_body(
                  '{"staff_no": "XC0001", "day": "2025-04-07", "status": "present"}',
                  '{"staff_no": "XC0002", "day": "2025-04-07", "status": "leave", "note": "年休假"}'))
 async def import_stream(request: Request, session: SessionDep, caller: CallerDep,
-                        settings: SettingsDep, dry_run: DryRunDep = False) -> ImportResult:
+                        settings: SettingsDep, dry_run: DryRunDep = False) -> ImportResult | Response:
     """The attendance import for systems: one JSON object `{staff_no, day, status, note}` per line
     (`application/x-ndjson`), streamed. Same rules and answers as the sheet import.
 
     Callers: administrators, a unit administrator for their own unit's people. Errors: 422 `import_rejected` with
-    every bad line, nothing written."""
+    every bad line, nothing written. A stream whose Content-Length is at least `RECORDS_IMPORT_JOB_BYTES` is
+    imported by a worker (see the sheet import)."""
+    if is_large(stated_size(request), settings):
+        return await start_import(request, ATTENDANCE, await request.body(), caller, dry_run=dry_run)
     result = await service.load_async_rows(session, json_lines(request.stream()), caller=caller,
                                            today=settings.today())
     return await settled(session, result, None, dry_run=dry_run)

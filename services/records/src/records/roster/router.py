@@ -16,6 +16,7 @@ from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_li
 from records.attendance.service import refused_file
 from records.config import SettingsDep
 from records.exporting import table_response
+from records.import_jobs import ROSTER, is_large, start_import, stated_size
 from records.roster import importer as roster_importer
 from records.roster import service
 from records.roster.importer import RosterImportResult, read_sheet
@@ -44,6 +45,7 @@ from records.templates import template_xlsx
 from shared.change_feed import UpdatedAfter
 from shared.db import ReadSessionDep, SessionDep
 from shared.errors import Unprocessable
+from shared.jobs import ACCEPTED
 from shared.pagination import PageDep
 from shared.periods import PERIOD_PATTERN, Period, parse_period
 from shared.service_auth import CallerDep
@@ -225,9 +227,10 @@ async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
 
 @router.post("/regions/{region_id}/roster/import", response_model=RosterImportResult,
              summary="Import the roster from a sheet",
-             responses={422: {"description": "bad rows, each listed; nothing written"}})
+             responses={**ACCEPTED, 422: {"description": "bad rows, each listed; nothing written"}})
 async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()], session: SessionDep,
-                        caller: CallerDep, dry_run: DryRunDep = False, sheet: SheetDep = None) -> RosterImportResult:
+                        caller: CallerDep, request: Request, settings: SettingsDep, dry_run: DryRunDep = False,
+                        sheet: SheetDep = None) -> RosterImportResult | Response:
     """Import the region's roster (花名册) from an .xlsx, .xls, .ods or CSV file with the columns 工号, 姓名, 单位编码,
     科室, 人员类别, 起始日期 and optionally 岗位. New staff numbers are added; a new unit, section or category from
     a later date is a transfer; rows that match change nothing, so the same sheet can be sent again. All or nothing.
@@ -235,35 +238,48 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
 
     Callers: province and region administrators. Returns what was added, moved and left unchanged. Errors: 404
     `region_not_found`; 413 for a file over the size limit; 422 `import_rejected` with every bad row (row, column,
-    value, reason), nothing written."""
+    value, reason), nothing written.
+
+    A file of at least `RECORDS_IMPORT_JOB_BYTES` is imported by a worker: the same answer when done within a
+    second, else `202 Accepted` with the job (`Location`) whose `result` is this answer once it has run."""
+    if is_large(file.size, settings):
+        await scope.valid_region(session, caller, region_id)
+        return await start_import(request, ROSTER, await file.read(), caller, dry_run=dry_run,
+                                  filename=file.filename or "", sheet=sheet, region_id=region_id)
     try:
         table, rows = await asyncio.to_thread(read_sheet, file.filename or "", file.file, sheet)
     except SheetError as exc:
         raise refused_file(exc) from exc
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller, table=table)
-    await _imported(session, region_id, result)
+    await imported(session, region_id, result)
     return await settled(session, result, table, dry_run=dry_run)
 
 
 @router.post("/regions/{region_id}/roster/stream", response_model=RosterImportResult,
-             summary="Import the roster as JSON lines",
+             summary="Import the roster as JSON lines", responses=ACCEPTED,
              openapi_extra=ndjson_body(
                  '{"staff_no": "XC0001", "name": "张伟", "unit": "XC", "section": "综合办", "category": "公务员", '
                  '"active_from": "2025-01-01", "post": "科员"}'))
 async def stream_roster(region_id: uuid.UUID, request: Request, session: SessionDep,
-                        caller: CallerDep, dry_run: DryRunDep = False) -> RosterImportResult:
+                        caller: CallerDep, settings: SettingsDep,
+                        dry_run: DryRunDep = False) -> RosterImportResult | Response:
     """The roster import for systems: one JSON object `{staff_no, name, unit, section, category, active_from, post}`
     per line (`application/x-ndjson`), streamed. Same rules and answers as the sheet import.
 
     Callers: province and region administrators; API keys with `inputs:write`. Errors: 404 `region_not_found`; 422
-    `import_rejected` with every bad line, nothing written."""
+    `import_rejected` with every bad line, nothing written. A stream whose Content-Length is at least
+    `RECORDS_IMPORT_JOB_BYTES` is imported by a worker (see the sheet import)."""
+    if is_large(stated_size(request), settings):
+        await scope.valid_region(session, caller, region_id)
+        return await start_import(request, ROSTER, await request.body(), caller, dry_run=dry_run,
+                                  region_id=region_id)
     rows = [row async for row in json_lines(request.stream())]
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
-    await _imported(session, region_id, result)
+    await imported(session, region_id, result)
     return await settled(session, result, None, dry_run=dry_run)
 
 
-async def _imported(session: AsyncSession, region_id: uuid.UUID, result: RosterImportResult) -> None:
+async def imported(session: AsyncSession, region_id: uuid.UUID, result: RosterImportResult) -> None:
     if result.added or result.moved:  # a dry run rolls the event back with the rows
         await events.roster_changed(session, region_id=region_id, change="imported",
                                     counts={"added": result.added, "moved": result.moved})

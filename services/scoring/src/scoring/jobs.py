@@ -3,6 +3,7 @@ module, and with it every ``@task("scoring.…")`` of the modules below."""
 
 from __future__ import annotations
 
+import scoring.events  # noqa: F401  (a job's end is announced: job_finished)
 from scoring.results import jobs as result_jobs
 from scoring.results.jobs import resources
 

@@ -2,3 +2,5 @@
 module, and with it every ``@task("quota.…")`` of the modules below."""
 
 from __future__ import annotations
+
+import quota.events  # noqa: F401  (a job's end is announced: job_finished)
