@@ -28,6 +28,7 @@ from scoring.results import parts as partition
 from scoring.results import staging
 from scoring.results.names import name_rows
 from scoring.results.schemas import CloseRead
+from scoring.results.stored import driver
 from scoring.schemes.service import rules_at
 from shared.jobs import JobContext, task
 from shared.periods import parse_period
@@ -41,7 +42,8 @@ def caller_params(caller: Caller) -> dict[str, Any]:
 
 
 def caller_of(params: dict[str, Any]) -> Caller:
-    return Caller(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    return Caller(**values)
 
 
 def close_params(scheme: Scheme, period: str, caller: Caller, reason: str = "close") -> dict[str, Any]:
@@ -141,7 +143,7 @@ async def close_finish_job(ctx: JobContext) -> None:
 async def expected_people(session: AsyncSession, scheme: Scheme, period: str) -> int:
     """About how many people a close of the period will have: the scheme's latest version's, or
     the people marked for the period, whichever is more."""
-    db = await staging.driver(session)
+    db = await driver(session)
     found = await db.fetchval(
         "SELECT greatest((SELECT people FROM closes WHERE scheme_id = $1 ORDER BY created_at DESC LIMIT 1), "
         "(SELECT count(DISTINCT person_id) FROM marks WHERE scheme_id = $1 AND period = $2))", scheme.id, period)
