@@ -1,8 +1,8 @@
 """Closing a period: one path from its inputs to a stored version.
 
 A quarter: gather the inputs (``inputs``) → work out what every part needs from everyone
-(``parts.Shared``) → compute each part's people (``parts.compute_part``, by a ``PartRunner``: one
-after another here, or on the queue's workers) → grade everyone and store the version with its
+(``parts.Shared``) → compute each part's people (``parts.compute_part``: one after another here, or
+by several workers at once in a job, ``jobs``) → grade everyone and store the version with its
 digests (``finish``). A longer period is built from its published parts (``built``, ``year``).
 If the inputs are those of the latest version, nothing new is made and that version is returned,
 so a re-close gives byte-identical results.
@@ -11,11 +11,10 @@ so a re-close gives byte-identical results.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,35 +41,6 @@ from shared.periods import Period
 from shared.service_auth import Caller
 
 logger = logging.getLogger("scoring.close")
-
-
-class PartRunner(Protocol):
-    """Computes a close's parts (all of them, each once) and lets go of what it kept for them: in the
-    transaction that stores the version (``settle``), or when the close fails (``abandon``)."""
-
-    async def run(self, given: list[partition.PartInputs], rules: Rules, shared: partition.Shared, *,
-                  scheme_id: uuid.UUID, period: str, scheme_version: int) -> list[partition.Part]: ...
-
-    async def settle(self, session: AsyncSession) -> None: ...
-
-    async def abandon(self) -> None: ...
-
-
-class InProcess:
-    """The parts one after another in this process, in memory (a small close, or no workers)."""
-
-    async def run(self, given: list[partition.PartInputs], rules: Rules, shared: partition.Shared, *,
-                  scheme_id: uuid.UUID, period: str, scheme_version: int) -> list[partition.Part]:
-        return [partition.compute_part(part, rules, shared) for part in given]
-
-    async def settle(self, session: AsyncSession) -> None:
-        pass
-
-    async def abandon(self) -> None:
-        pass
-
-
-IN_PROCESS = InProcess()
 
 
 def shared_of(people: list[dict[str, Any]], own: dict[str, Compact], wanted: tuple[str, ...],
@@ -107,23 +77,19 @@ async def gather_quarter(session: AsyncSession, neighbours: Neighbours, scheme: 
     return Gathered(version, rules, shared, partition.plan(people, own, tuning.part_people), phases)
 
 
+def computed_here(gathered: Gathered) -> list[partition.Part]:
+    """The parts one after another in this process."""
+    with gathered.phases.timing("parts"):
+        return [partition.compute_part(part, gathered.rules, gathered.shared) for part in gathered.given]
+
+
 async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
-                        caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING,
-                        runner: PartRunner = IN_PROCESS) -> CloseRead:
+                        caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING) -> CloseRead:
+    """A quarter closed within this process (a large one is a job: ``scoring.results.jobs``)."""
     gathered = await gather_quarter(session, neighbours, scheme, period, caller, tuning=tuning)
-    version, rules, shared, phases = gathered.version, gathered.rules, gathered.shared, gathered.phases
-    try:
-        with phases.timing("parts"):
-            parts = await runner.run(gathered.given, rules, shared, scheme_id=scheme.id, period=period.code,
-                                     scheme_version=version.version)
-        del gathered
-        closed = await finish(session, scheme, period, caller, version, rules, shared, parts, reason=reason,
-                              phases=phases)
-    except BaseException:
-        await runner.abandon()
-        raise
-    await runner.settle(session)
-    return closed
+    parts = computed_here(gathered)
+    return await finish(session, scheme, period, caller, gathered.version, gathered.rules, gathered.shared, parts,
+                        reason=reason, phases=gathered.phases)
 
 
 async def finish(session: AsyncSession, scheme: Scheme, period: Period, caller: Caller, version: SchemeVersion,
@@ -197,14 +163,12 @@ async def end(session: AsyncSession, closed: CloseRead, seen: int, checked_at: d
 
 
 async def close_period(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
-                       caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING,
-                       runner: PartRunner = IN_PROCESS) -> CloseRead:
+                       caller: Caller, *, reason: str = "close", tuning: CloseTuning = DEFAULT_TUNING) -> CloseRead:
     """Close a period of a kind the scheme closes: from its own range's inputs, as a quarter, or
     built from its parts (``periods.build``: the year, a half year)."""
     begun = await begin(session, scheme, period)
     if begun.build is None:
-        closed = await close_quarter(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning,
-                                     runner=runner)
+        closed = await close_quarter(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)
     elif period.kind == "year":
         closed = await close_year(session, neighbours, scheme, period, caller, reason=reason, tuning=tuning)
     else:

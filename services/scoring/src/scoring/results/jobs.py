@@ -24,7 +24,6 @@ from scoring.clients import Neighbours
 from scoring.config import DEFAULT_TUNING, CloseTuning, ScoringSettings
 from scoring.models import Scheme, SchemeVersion
 from scoring.results import close as closing
-from scoring.results import parts as partition
 from scoring.results import staging
 from scoring.results.names import name_rows
 from scoring.results.schemas import CloseRead
@@ -87,7 +86,7 @@ async def close_job(ctx: JobContext) -> None:
         await ctx.progress(phase="gather")
         gathered = await closing.gather_quarter(session, neighbours, scheme, period, caller, tuning=tuning)
         if len(gathered.given) == 1:
-            parts = [partition.compute_part(gathered.given[0], gathered.rules, gathered.shared)]
+            parts = closing.computed_here(gathered)
             closed = await closing.finish(session, scheme, period, caller, gathered.version, gathered.rules,
                                           gathered.shared, parts, reason=params["reason"], phases=gathered.phases)
             closed = await closing.end(session, closed, begun.seen, begun.checked_at)
