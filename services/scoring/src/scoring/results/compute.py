@@ -282,8 +282,8 @@ def compute(people: Sequence[PersonInputs], rules: Rules) -> list[PersonResult]:
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while an export builds hundreds of thousands of small,
-    acyclic objects in one go (it otherwise rescans them again and again)."""
+    """The cyclic garbage collector paused while an export, or a close's job, builds hundreds of
+    thousands of small, acyclic objects in one go (it otherwise rescans them again and again)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

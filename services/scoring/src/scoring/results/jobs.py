@@ -25,6 +25,7 @@ from scoring.config import DEFAULT_TUNING, CloseTuning, ScoringSettings
 from scoring.models import Scheme, SchemeVersion
 from scoring.results import close as closing
 from scoring.results import staging
+from scoring.results.compute import collector_paused
 from scoring.results.names import name_rows
 from scoring.results.schemas import CloseRead
 from scoring.results.stored import driver
@@ -84,7 +85,8 @@ async def close_job(ctx: JobContext) -> None:
                                                 tuning=tuning)
             return await _answer(ctx, session, neighbours, scheme, closed, caller)
         await ctx.progress(phase="gather")
-        gathered = await closing.gather_quarter(session, neighbours, scheme, period, caller, tuning=tuning)
+        with collector_paused():  # as in staging: a province's inputs, millions of small containers
+            gathered = await closing.gather_quarter(session, neighbours, scheme, period, caller, tuning=tuning)
         if len(gathered.given) == 1:
             parts = closing.computed_here(gathered)
             closed = await closing.finish(session, scheme, period, caller, gathered.version, gathered.rules,
