@@ -16,10 +16,12 @@ from shared.db import create_engine, make_sessionmaker
 from shared.errors import Unprocessable
 from shared.jobs import JobContext, store, task
 from shared.jobs.start import wait_for
-from shared.jobs.worker import worker
+from shared.jobs.worker import run_job, worker
 
 SERVICE = "records"
 GATES: dict[str, asyncio.Event] = {}
+ARRIVED: dict[str, int] = {}  # runs that reached their gate
+BOTH_ARRIVED: dict[str, asyncio.Event] = {}
 
 
 @task("records.test_count")
@@ -43,6 +45,19 @@ async def gated_write(ctx: JobContext) -> dict[str, Any]:
     return result
 
 
+@task("records.test_once")
+async def once(ctx: JobContext) -> dict[str, Any]:
+    """A write, held at a gate, then committed with the job's end."""
+    async with ctx.session() as session:
+        await written(session, ctx.job_id, ctx.attempt)
+        ARRIVED[ctx.params["gate"]] = ARRIVED.get(ctx.params["gate"], 0) + 1
+        if ARRIVED[ctx.params["gate"]] == 2:
+            BOTH_ARRIVED[ctx.params["gate"]].set()
+        await GATES[ctx.params["gate"]].wait()
+        await ctx.commit(session, {"attempt": ctx.attempt})
+    return {"attempt": ctx.attempt}
+
+
 @task("records.test_refused")
 async def refused(ctx: JobContext) -> None:
     raise Unprocessable("the rows do not add up", code="test_refused")
@@ -50,32 +65,51 @@ async def refused(ctx: JobContext) -> None:
 
 @task("records.test_parent")
 async def parent(ctx: JobContext) -> None:
-    await ctx.fan_out([("records.test_part", {"n": n}) for n in range(int(ctx.params["parts"]))],
+    kind = ctx.params.get("part", "records.test_part")
+    await ctx.fan_out([(kind, {"n": n}) for n in range(int(ctx.params["parts"]))],
                       then=("records.test_sum", {"parts": ctx.params["parts"]}))
 
 
 @task("records.test_part")
 async def part(ctx: JobContext) -> None:
     async with ctx.session() as session:
-        await session.execute(text("INSERT INTO test_job_parts (parent, n) VALUES (:p, :n)"),
-                              {"p": ctx.parent_id, "n": ctx.params["n"]})
+        await written(session, ctx.parent_id, ctx.params["n"])
         await ctx.commit(session)
     await ctx.advance(1)
+
+
+@task("records.test_part_or_refusal")
+async def part_or_refusal(ctx: JobContext) -> None:
+    if ctx.params["n"] == 2:
+        raise Unprocessable("part 2 does not add up", code="test_refused")
+    await part(ctx)
 
 
 @task("records.test_sum")
 async def total_of_parts(ctx: JobContext) -> dict[str, Any]:
     async with ctx.session() as session:
-        total = await session.scalar(text("SELECT sum(n) FROM test_job_parts WHERE parent = :p"), {"p": ctx.parent_id})
-    return {"sum": int(total or 0)}
+        total = sum(await written_for(session, ctx.parent_id))
+    return {"sum": total}
+
+
+async def written(session: AsyncSession, job_id: Any, n: int) -> None:
+    """A row a job writes: a region named after the job (records has no table of its own for tests)."""
+    await session.execute(text("INSERT INTO regions (id, code, name) VALUES (:id, :code, :name)"),
+                          {"id": uuid.uuid4(), "code": f"t{uuid.uuid4().hex[:12]}", "name": f"job {job_id} {n}"})
+
+
+async def written_for(session: AsyncSession, job_id: Any) -> list[int]:
+    names = await session.scalars(text("SELECT name FROM regions WHERE name LIKE :prefix"),
+                                  {"prefix": f"job {job_id} %"})
+    return [int(name.rsplit(" ", 1)[1]) for name in names]
 
 
 @pytest.fixture(scope="module")
 async def sessions(database_urls: dict[str, str]) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(database_urls[SERVICE], schema=SERVICE, application_name="test-jobs")
-    async with engine.begin() as connection:
-        await connection.execute(text("CREATE TABLE IF NOT EXISTS test_job_parts (parent uuid, n int)"))
     yield make_sessionmaker(engine)
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM regions WHERE name LIKE 'job %'"))
     await engine.dispose()
 
 
@@ -178,6 +212,29 @@ class TestLifecycle:
             await session.commit()
 
 
+class TestTakenOver:
+    async def test_two_runs_of_one_job_commit_its_writes_once(self, sessions: Any) -> None:
+        """A worker whose heartbeat was late still runs the job another took over: the first to end it commits;
+        the other's writes are rolled back."""
+        gate = str(uuid.uuid4())
+        GATES[gate], BOTH_ARRIVED[gate] = asyncio.Event(), asyncio.Event()
+        async with sessions() as session:  # a job row with no queue entry: only the two runs below take it
+            row = (await session.execute(text(
+                "INSERT INTO jobs (id, kind, requested_by, params) VALUES (:id, 'records.test_once', 'user:tester', "
+                "CAST(:params AS jsonb)) RETURNING id"), {"id": uuid.uuid4(), "params": f'{{"gate": "{gate}"}}'})).one()
+            await session.commit()
+        first = asyncio.create_task(run_job(row.id, schema=SERVICE, sessionmaker=sessions, resources={}))
+        second = asyncio.create_task(run_job(row.id, schema=SERVICE, sessionmaker=sessions, resources={}))
+        await BOTH_ARRIVED[gate].wait()  # both runs hold their write, uncommitted
+        GATES[gate].set()
+        assert await asyncio.gather(first, second) == ["succeeded", "succeeded"]
+        async with sessions() as session:
+            job = await store.read_job(session, row.id)
+            kept = await written_for(session, row.id)
+        assert (job.state, job.attempts, len(kept)) == ("succeeded", 2, 1)
+        assert job.result == {"attempt": kept[0]}  # the result is the run whose writes were kept
+
+
 class TestAnnounced:
     async def test_a_jobs_end_is_an_event_to_its_regions_systems(self, sessions: Any, running_worker: None) -> None:
         region = uuid.uuid4()
@@ -202,6 +259,16 @@ class TestParts:
                                             {"p": row.id})).all()
         assert sorted(states) == sorted([("records.test_part", "succeeded")] * 6
                                         + [("records.test_sum", "succeeded")])
+
+
+    async def test_a_part_that_fails_fails_its_parent_and_the_finish_never_runs(self, sessions: Any,
+                                                                                running_worker: None) -> None:
+        row = await ended(sessions, await started(sessions, "records.test_parent",
+                                                  {"parts": 4, "part": "records.test_part_or_refusal"}))
+        assert (row.state, row.problem["code"], row.result) == ("failed", "test_refused", None)
+        async with sessions() as session:
+            kinds = set(await session.scalars(text("SELECT kind FROM jobs WHERE parent_id = :p"), {"p": row.id}))
+        assert kinds == {"records.test_part_or_refusal"}  # no records.test_sum
 
 
 class TestQueueTables:

@@ -5,11 +5,15 @@ gateway's upstream timeout does not bound the work."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -164,3 +168,99 @@ async def test_another_regions_administrator_does_not_find_the_job(
         assert accepted.json()["id"] not in listed.text
     await gateway.post(f"{accepted.headers['location']}/cancel")
 
+
+
+def _worker_process(database_urls: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A real records worker process (as `kaohe run` starts one), whose heartbeat goes stale in 2 s."""
+    env = {**os.environ, "RECORDS_DATABASE_URL": database_urls["records"], "KAOHE_SERVICE_SECRET": TEST_SECRET,
+           "KAOHE_JOB_HEARTBEAT_SECONDS": "2", "KAOHE_LOG_FORMAT": "text"}
+    return subprocess.Popen([sys.executable, "-m", "shared.jobs.worker", "records"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def test_a_worker_killed_in_the_middle_of_an_import_leaves_it_to_another(
+        gateway: httpx.AsyncClient, large_imports: None, database_urls: dict[str, str]) -> None:
+    """The first worker is held inside the import (the test keeps the people's table from being written), then
+    killed: nothing of its half is visible, and a second worker takes the job over once the first's heartbeat
+    is stale and imports everyone exactly once."""
+    region_id, code = await _region(gateway)
+    accepted = await gateway.post(f"/api/v1/records/regions/{region_id}/roster/stream", content=_roster(code, 30),
+                                  headers={"content-type": "application/x-ndjson"})
+    holder = await asyncpg.connect(database_urls["records"])
+    first = second = None
+    try:
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute("LOCK TABLE records.persons IN SHARE ROW EXCLUSIVE MODE")  # reads pass, writes wait
+        first = _worker_process(database_urls)
+        for _ in range(1200):
+            job = (await gateway.get(accepted.headers["location"])).json()
+            if job["phase"] == "checking and writing":
+                break
+            await asyncio.sleep(0.1)
+        assert job["state"] == "running", job
+        first.kill()
+        first.wait()
+        await holding.rollback()
+        second = _worker_process(database_urls)
+        ended = await _followed_long(gateway, accepted.headers["location"])
+    finally:
+        await holder.close()
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait()
+    assert (ended["state"], ended["result"]["added"]) == ("succeeded", 30), ended
+    people = await gateway.get("/api/v1/records/persons/search", params={"q": code, "limit": 100})
+    assert sorted(p["staff_no"] for p in people.json()["items"]) == [f"{code}{n:04d}" for n in range(30)]
+    conn = await asyncpg.connect(database_urls["records"])
+    try:
+        attempts = await conn.fetchval("SELECT attempts FROM records.jobs WHERE id = $1", uuid.UUID(ended["id"]))
+        announced = await conn.fetchval("SELECT count(*) FROM records.events WHERE kind = 'job_finished' "
+                                        "AND payload->>'job_id' = $1", ended["id"])
+    finally:
+        await conn.close()
+    assert (attempts, announced) == (2, 1)
+
+
+async def _followed_long(client: httpx.AsyncClient, location: str) -> dict[str, Any]:
+    """Followed while a worker process starts, and the job's heartbeat goes stale before it is taken over."""
+    for _ in range(1200):
+        job = await client.get(location)
+        if job.json()["state"] not in ("queued", "running"):
+            return dict(job.json())
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the job at {location} did not end")
+
+
+async def test_a_worker_stopped_with_sigterm_finishes_its_import_first(
+        gateway: httpx.AsyncClient, large_imports: None, database_urls: dict[str, str]) -> None:
+    """SIGTERM (a deployment rolling, Ctrl-C of the stack) in the middle of an import: the worker takes no new job,
+    finishes the one under way, and exits cleanly."""
+    region_id, code = await _region(gateway)
+    accepted = await gateway.post(f"/api/v1/records/regions/{region_id}/roster/stream", content=_roster(code, 10),
+                                  headers={"content-type": "application/x-ndjson"})
+    holder = await asyncpg.connect(database_urls["records"])
+    process = None
+    try:
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute("LOCK TABLE records.persons IN SHARE ROW EXCLUSIVE MODE")
+        process = _worker_process(database_urls)
+        for _ in range(1200):
+            job = (await gateway.get(accepted.headers["location"])).json()
+            if job["phase"] == "checking and writing":
+                break
+            await asyncio.sleep(0.1)
+        assert job["state"] == "running", job
+        process.terminate()
+        await holding.rollback()
+        code_returned = await asyncio.to_thread(process.wait, 120)
+    finally:
+        await holder.close()
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+    assert code_returned == 0
+    ended = (await gateway.get(accepted.headers["location"])).json()
+    assert (ended["state"], ended["result"]["added"]) == ("succeeded", 10), ended

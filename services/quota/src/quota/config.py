@@ -5,10 +5,10 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import BaseServiceSettings, database_read_url_field, database_url_field
+from shared.settings import JobSettings, database_read_url_field, database_url_field
 
 
-class QuotaSettings(BaseServiceSettings):
+class QuotaSettings(JobSettings):
     model_config = SettingsConfigDict(env_prefix="QUOTA_", env_file=".env", extra="ignore")
 
     database_url: str = database_url_field("QUOTA_")  # type: ignore[assignment]

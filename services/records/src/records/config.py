@@ -9,10 +9,10 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.periods import DEFAULT_MIN_SHARE
-from shared.settings import BaseServiceSettings, database_read_url_field, database_url_field
+from shared.settings import JobSettings, database_read_url_field, database_url_field
 
 
-class RecordsSettings(BaseServiceSettings):
+class RecordsSettings(JobSettings):
     model_config = SettingsConfigDict(env_prefix="RECORDS_", env_file=".env", extra="ignore")
 
     database_url: str = database_url_field("RECORDS_")  # type: ignore[assignment]

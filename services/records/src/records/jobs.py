@@ -13,6 +13,6 @@ from records.config import RecordsSettings
 
 
 @asynccontextmanager
-async def resources(settings: RecordsSettings) -> AsyncIterator[dict[str, Any]]:
+async def resources(settings: RecordsSettings, **_: Any) -> AsyncIterator[dict[str, Any]]:
     """What the handlers share in a worker: the settings (the regions' today)."""
     yield {"settings": settings}

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import BaseServiceSettings, database_read_url_field, database_url_field
+from shared.settings import JobSettings, database_read_url_field, database_url_field
 
 #: The default of ScoringSettings.close_work_mem_mb.
 CLOSE_WORK_MEM_MB = 256
@@ -28,7 +28,7 @@ class CloseTuning:
 DEFAULT_TUNING = CloseTuning()
 
 
-class ScoringSettings(BaseServiceSettings):
+class ScoringSettings(JobSettings):
     model_config = SettingsConfigDict(env_prefix="SCORING_", env_file=".env", extra="ignore")
 
     database_url: str = database_url_field("SCORING_")  # type: ignore[assignment]

@@ -21,7 +21,6 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
-from scoring import jobs as service_jobs
 from scoring.config import CloseTuning, ScoringSettings
 from scoring.models import Close, ClosePart, CloseRun
 from shared.jobs import store
@@ -45,17 +44,17 @@ def as_jobs(scoring_app: FastAPI) -> Iterator[None]:
 
 
 @asynccontextmanager
-async def in_process_worker(app: FastAPI, url: str, monkeypatch: pytest.MonkeyPatch, *,
+async def in_process_worker(url: str, records_app: FastAPI, quota_app: FastAPI, *,
                             heartbeat: float = 30.0) -> AsyncIterator[None]:
-    """A real worker (queue, heartbeats) in this event loop, its neighbours the in-process apps'."""
-    @asynccontextmanager
-    async def resources(settings: ScoringSettings) -> AsyncIterator[dict[str, Any]]:
-        yield {"neighbours": app.state.neighbours, "tuning": IN_PARTS}
-
-    monkeypatch.setattr(service_jobs, "resources", resources)
+    """A real worker (queue, heartbeats) in this event loop, its neighbours the in-process apps, closing in
+    parts of two people and every close a job."""
     settings = ScoringSettings(SCORING_DATABASE_URL=url, KAOHE_SERVICE_SECRET=TEST_SECRET,
-                               KAOHE_JOB_HEARTBEAT_SECONDS=heartbeat)
-    async with worker("scoring", database_url=url, settings=settings):
+                               KAOHE_JOB_HEARTBEAT_SECONDS=heartbeat, close_part_people=2,
+                               close_job_people=0)
+    assert settings.close_tuning == IN_PARTS
+    async with worker("scoring", database_url=url, settings=settings,
+                      records_transport=httpx.ASGITransport(app=records_app),
+                      quota_transport=httpx.ASGITransport(app=quota_app)):
         yield
 
 
@@ -86,10 +85,10 @@ async def service_headers_of() -> dict[str, str]:
 
 
 async def test_a_close_done_within_the_wait_answers_with_its_version(
-        scoring_app: FastAPI, records: httpx.AsyncClient, database_urls: dict[str, str], as_jobs: None,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        scoring_app: FastAPI, records_app: FastAPI, quota_app: FastAPI, records: httpx.AsyncClient,
+        database_urls: dict[str, str], as_jobs: None) -> None:
     q = await committed_quarter(scoring_app, records)
-    async with in_process_worker(scoring_app, database_urls["scoring"], monkeypatch):
+    async with in_process_worker(database_urls["scoring"], records_app, quota_app):
         response = await close_by_job(scoring_app, q["scheme"])
         if response.status_code == 202:  # a slow machine: the job is followed to its end
             row = await ended(scoring_app, uuid.UUID(response.json()["id"]))
@@ -114,8 +113,8 @@ async def test_a_close_done_within_the_wait_answers_with_its_version(
 
 
 async def test_a_worker_killed_in_the_middle_of_a_part_leaves_the_job_to_end_once(
-        scoring_app: FastAPI, records: httpx.AsyncClient, database_urls: dict[str, str], as_jobs: None,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        scoring_app: FastAPI, records_app: FastAPI, quota_app: FastAPI, records: httpx.AsyncClient,
+        database_urls: dict[str, str], as_jobs: None) -> None:
     from shared.jobs.worker import run_job
 
     q = await committed_quarter(scoring_app, records)
@@ -126,7 +125,7 @@ async def test_a_worker_killed_in_the_middle_of_a_part_leaves_the_job_to_end_onc
     job_id = uuid.UUID(response.json()["id"])
     # The close begins (its inputs are read from records, in this process) and fans out its parts.
     await run_job(job_id, schema="scoring", sessionmaker=scoring_app.state.sessionmaker,
-                  resources={"neighbours": scoring_app.state.neighbours, "tuning": IN_PARTS})
+                  resources={"neighbours": scoring_app.state.neighbours, "close_tuning": IN_PARTS})
     row = await job_row(scoring_app, job_id)
     assert row.state == "running" and row.total == 5 and row.done == 0
     # A worker process takes a part, and is killed while it computes it.
@@ -148,7 +147,7 @@ async def test_a_worker_killed_in_the_middle_of_a_part_leaves_the_job_to_end_onc
         kept = await session.get(ClosePart, (job_id, part))
         assert kept is not None and kept.output is None
     # Another worker takes the part over once the dead one's heartbeat is missed, and the rest.
-    async with in_process_worker(scoring_app, url, monkeypatch, heartbeat=1.0):
+    async with in_process_worker(url, records_app, quota_app, heartbeat=1.0):
         row = await ended(scoring_app, job_id)
     assert row.state == "succeeded", row.problem
     assert row.result_status == 201 and row.done == row.total == 5
@@ -174,7 +173,7 @@ async def test_a_close_longer_than_the_gateways_upstream_timeout_completes_as_a_
         location = response.headers["location"]
         await asyncio.sleep(0.6)  # longer than the gateway waits for an answer: the close has not begun
         assert (await gateway.get(location)).json()["state"] == "queued"
-        async with in_process_worker(scoring_app, database_urls["scoring"], monkeypatch):
+        async with in_process_worker(database_urls["scoring"], records_app, quota_app):
             for _ in range(1200):
                 job = (await gateway.get(location)).json()
                 if job["state"] not in ("queued", "running"):

@@ -113,9 +113,12 @@ class JobContext:
         from shared.jobs.registry import TASKS
 
         task = TASKS.get(self.kind)
-        await store.finish(session, self.schema, self.job_id, "succeeded", result=result,
-                           result_status=status or (task.status if task else 200), result_location=location)
-        await session.commit()
+        ended = await store.finish(session, self.schema, self.job_id, "succeeded", result=result,
+                                   result_status=status or (task.status if task else 200), result_location=location)
+        if ended is None:  # another worker took the job over (this one's heartbeat was late) and ended it first
+            await session.rollback()
+        else:
+            await session.commit()
         self.committed = True
 
     async def fan_out(self, parts: Sequence[tuple[str, dict[str, Any]]],

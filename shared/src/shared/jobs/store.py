@@ -18,15 +18,16 @@ import functools
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pgqueuer.adapters.drivers.asyncpg import AsyncpgDriver
-from pgqueuer.adapters.persistence.qb import QueryBuilderEnvironment, QueryQueueBuilder, QuerySchedulerBuilder
-from pgqueuer.adapters.persistence.queries import Queries
 from sqlalchemy import MetaData, Row, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.jobs.table import FINISHED, job_table, queue_settings
+
+if TYPE_CHECKING:
+    from pgqueuer.adapters.persistence.qb import QueryBuilderEnvironment, QueryQueueBuilder, QuerySchedulerBuilder
+    from pgqueuer.adapters.persistence.queries import Queries
 
 #: The jobs table without a schema: statements resolve it on the session's search path (the service's schema).
 JOBS = job_table(MetaData())
@@ -61,12 +62,17 @@ def announce_to_region(events: Table) -> Finished:
 
 @functools.cache
 def _queries_settings(schema: str) -> tuple[QueryBuilderEnvironment, QueryQueueBuilder, QuerySchedulerBuilder]:
+    from pgqueuer.adapters.persistence.qb import QueryBuilderEnvironment, QueryQueueBuilder, QuerySchedulerBuilder
+
     settings = queue_settings(schema)
     return QueryBuilderEnvironment(settings), QueryQueueBuilder(settings), QuerySchedulerBuilder(settings)
 
 
 def queries_on(connection: Any, schema: str) -> Queries:
     """pgqueuer's queries on an asyncpg connection, for the queue in ``schema``."""
+    from pgqueuer.adapters.drivers.asyncpg import AsyncpgDriver
+    from pgqueuer.adapters.persistence.queries import Queries
+
     qbe, qbq, qbs = _queries_settings(schema)
     return Queries(AsyncpgDriver(connection), qbe=qbe, qbq=qbq, qbs=qbs)
 

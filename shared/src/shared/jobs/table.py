@@ -8,16 +8,8 @@ never at run time.
 
 from __future__ import annotations
 
-from pgqueuer.adapters.persistence.schema_ddl import (
-    render_enum,
-    render_function,
-    render_index,
-    render_table,
-    render_trigger,
-    render_uninstall,
-)
-from pgqueuer.domain.schema.declaration import target
-from pgqueuer.domain.settings import DBSettings
+from typing import TYPE_CHECKING
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -36,6 +28,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+if TYPE_CHECKING:
+    from pgqueuer.domain.settings import DBSettings
 
 STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINISHED = ("succeeded", "failed", "cancelled")
@@ -84,7 +79,10 @@ def job_table(metadata: MetaData) -> Table:
 
 def queue_settings(schema: str) -> DBSettings:
     """pgqueuer's objects in the service's schema, with a channel of the service's own (NOTIFY channels are
-    shared by every schema of a database)."""
+    shared by every schema of a database). pgqueuer is imported when first needed: a web process that starts
+    no job does not pay for it at start."""
+    from pgqueuer.domain.settings import DBSettings
+
     return DBSettings(db_schema=schema, channel=f"{schema}_jobs")
 
 
@@ -93,6 +91,15 @@ def upgrade_sql(schema: str) -> list[str]:
     schema), one by one (``pgq install`` would send them as one script); the ``jobs`` table itself the
     migration creates from :func:`job_table`. A later pgqueuer that changes its tables comes with a
     migration of its own."""
+    from pgqueuer.adapters.persistence.schema_ddl import (
+        render_enum,
+        render_function,
+        render_index,
+        render_table,
+        render_trigger,
+    )
+    from pgqueuer.domain.schema.declaration import target
+
     settings = queue_settings(schema)
     declared = target(settings)
     return [*(render_enum(entry, settings) for entry in declared.enums),
@@ -103,4 +110,6 @@ def upgrade_sql(schema: str) -> list[str]:
 
 
 def downgrade_sql(schema: str) -> list[str]:
+    from pgqueuer.adapters.persistence.schema_ddl import render_uninstall
+
     return render_uninstall(queue_settings(schema)).splitlines()

@@ -37,7 +37,7 @@ from shared.jobs.context import JobContext
 from shared.jobs.errors import JobCancelled, problem_of
 from shared.jobs.registry import TASKS, tasks_of
 from shared.logging import configure_logging
-from shared.settings import BaseServiceSettings
+from shared.settings import JobSettings
 
 logger = logging.getLogger("shared.jobs.worker")
 
@@ -107,13 +107,14 @@ def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def service_settings(service: str) -> BaseServiceSettings:
-    settings: BaseServiceSettings = import_module(f"{service}.config").get_settings()
+def service_settings(service: str) -> JobSettings:
+    settings: JobSettings = import_module(f"{service}.config").get_settings()
     return settings
 
 
-def _resources(service: str, settings: BaseServiceSettings) -> AbstractAsyncContextManager[dict[str, Any]]:
-    """The service's ``jobs.resources(settings)`` (clients its handlers share), if it has one."""
+def _resources(service: str, settings: JobSettings,
+               options: dict[str, Any]) -> AbstractAsyncContextManager[dict[str, Any]]:
+    """The service's ``jobs.resources(settings, **options)`` (clients its handlers share), if it has one."""
     module = import_module(f"{service}.jobs")
     factory = getattr(module, "resources", None)
     if factory is None:
@@ -121,15 +122,17 @@ def _resources(service: str, settings: BaseServiceSettings) -> AbstractAsyncCont
         async def nothing() -> AsyncIterator[dict[str, Any]]:
             yield {}
         return nothing()
-    made: AbstractAsyncContextManager[dict[str, Any]] = factory(settings)
+    made: AbstractAsyncContextManager[dict[str, Any]] = factory(settings, **options)
     return made
 
 
 @asynccontextmanager
-async def worker(service: str, *, database_url: str, settings: BaseServiceSettings) -> AsyncIterator[JobQueue]:
-    """A worker of ``service``'s jobs running in this event loop until the block ends (its jobs finished)."""
+async def worker(service: str, *, database_url: str, settings: JobSettings,
+                 **options: Any) -> AsyncIterator[JobQueue]:
+    """A worker of ``service``'s jobs running in this event loop until the block ends (its jobs finished);
+    ``options`` go to the service's ``jobs.resources`` (a test's transports to its neighbours' apps)."""
     async with AsyncExitStack() as stack:
-        resources = await stack.enter_async_context(_resources(service, settings))
+        resources = await stack.enter_async_context(_resources(service, settings, options))
         engine = create_engine(database_url, schema=service, application_name=f"kaohe-{service}-worker",
                                pool_size=max(2, settings.job_concurrency + 1), max_overflow=2)
         stack.push_async_callback(engine.dispose)

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
-from scoring.config import DEFAULT_TUNING, CloseTuning, ScoringSettings
+from scoring.config import DEFAULT_TUNING, CloseTuning
 from scoring.models import Scheme, SchemeVersion
 from scoring.results import close as closing
 from scoring.results import staging
@@ -51,18 +49,6 @@ def close_params(scheme: Scheme, period: str, caller: Caller, reason: str = "clo
     return {"scheme_id": str(scheme.id), "period": period, "caller": caller_params(caller), "reason": reason}
 
 
-@asynccontextmanager
-async def resources(settings: ScoringSettings) -> AsyncIterator[dict[str, Any]]:
-    """What the close's handlers share in a worker: the neighbours' clients and the close's tuning."""
-    neighbours = Neighbours(records_url=settings.records_url, quota_url=settings.quota_url,
-                            secret=settings.service_secret.get_secret_value(),
-                            timeout=settings.upstream_timeout_seconds)
-    try:
-        yield {"neighbours": neighbours, "tuning": settings.close_tuning}
-    finally:
-        await neighbours.aclose()
-
-
 async def _answer(ctx: JobContext, session: AsyncSession, neighbours: Neighbours, scheme: Scheme,
                   closed: CloseRead, caller: Caller) -> None:
     """The job ends with the synchronous call's body: 201 with a new version, 200 unchanged."""
@@ -73,7 +59,7 @@ async def _answer(ctx: JobContext, session: AsyncSession, neighbours: Neighbours
 @task(CLOSE, status=201)
 async def close_job(ctx: JobContext) -> None:
     neighbours: Neighbours = ctx.resources["neighbours"]
-    tuning: CloseTuning = ctx.resources.get("tuning", DEFAULT_TUNING)
+    tuning: CloseTuning = ctx.resources.get("close_tuning", DEFAULT_TUNING)
     params = ctx.params
     caller, period = caller_of(params["caller"]), parse_period(params["period"])
     async with ctx.session() as session:
