@@ -13,6 +13,7 @@ import scoring.events
 import scoring.results.exports  # noqa: F401  (large results workbooks)
 from scoring.clients import Neighbours
 from scoring.config import ScoringSettings
+from scoring.results import jobs as result_jobs
 
 
 @asynccontextmanager
@@ -28,3 +29,6 @@ async def resources(settings: ScoringSettings, records_transport: httpx.AsyncBas
         yield {"settings": settings, "neighbours": neighbours, "close_tuning": settings.close_tuning}
     finally:
         await neighbours.aclose()
+
+
+__all__ = ["resources", "result_jobs"]
