@@ -1,7 +1,7 @@
 """job files: the file an export job made, kept beside the job until it is downloaded
 
 Revision ID: ju24s0000001
-Revises: j24s0000001
+Revises: p24s0000001
 Create Date: 2026-12-06 22:30:00.000000
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from shared.jobs.files import job_files_table
 from shared.jobs.table import job_table
 
 revision: str = 'ju24s0000001'
-down_revision: str | None = 'j24s0000001'
+down_revision: str | None = 'p24s0000001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
