@@ -6,7 +6,7 @@ module each. Each signs in (``--username``/``--password``, or ``--api-key``), ca
 prints what came back as tables, and on an error answer prints the problem (title, detail, every
 listed field or row) and exits with 1, never with a traceback. Progress and notices go to standard
 error; results (and an API key, once) to standard output. What they share is in
-:mod:`kaohe.operate.common`.
+:mod:`kaohe.operate.connection` and :mod:`kaohe.operate.printing`.
 """
 
 from kaohe.operate.admin import app as admin_app

@@ -9,17 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from kaohe.operate.common import (
-    ApiKeyOpt,
-    GatewayOpt,
-    Login,
-    PasswordOpt,
-    UsernameOpt,
-    console,
-    credentials,
-    session,
-    usage,
-)
+from kaohe.operate.connection import ApiKeyOpt, GatewayOpt, Login, PasswordOpt, UsernameOpt, credentials, session, usage
+from kaohe.operate.printing import console
 
 app = typer.Typer(help="Users and API keys.", no_args_is_help=True)
 

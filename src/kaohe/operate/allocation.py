@@ -10,19 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from kaohe.client import ApiError, Gateway
-from kaohe.operate.common import (
-    ApiKeyOpt,
-    GatewayOpt,
-    Login,
-    PasswordOpt,
-    UsernameOpt,
-    add_row,
-    console,
-    percent,
-    points,
-    session,
-    table,
-)
+from kaohe.operate.connection import ApiKeyOpt, GatewayOpt, Login, PasswordOpt, UsernameOpt, session
+from kaohe.operate.printing import add_row, console, percent, points, table
 
 KIND_ORDER = {"township": 0, "street": 1, "department": 2, "institution": 3}
 

@@ -12,22 +12,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from kaohe.client import ApiError, Gateway
-from kaohe.operate.common import (
-    GRADE_NAMES,
+from kaohe.operate.connection import (
     ApiKeyOpt,
     GatewayOpt,
     Login,
     PasswordOpt,
     UsernameOpt,
-    add_row,
     check_period,
-    console,
-    grade_label,
-    print_problem,
     session,
-    table,
     usage,
 )
+from kaohe.operate.printing import GRADE_NAMES, add_row, console, grade_label, print_problem, table
 
 CHANGES_SHOWN = 20
 

@@ -11,7 +11,8 @@ import typer
 from rich.text import Text
 
 from kaohe.client import filename_of
-from kaohe.operate.common import ApiKeyOpt, GatewayOpt, Login, PasswordOpt, UsernameOpt, check_period, console, session
+from kaohe.operate.connection import ApiKeyOpt, GatewayOpt, Login, PasswordOpt, UsernameOpt, check_period, session
+from kaohe.operate.printing import console
 
 app = typer.Typer(help="Download a sheet (XLSX with Chinese headers, or CSV where offered).",
                          no_args_is_help=True)
@@ -114,10 +115,7 @@ def export_allocation(
               output, f"allocation-{run_id}.xlsx")
 
 
-class TemplateKind(StrEnum):
-    roster = "roster"
-    tasks = "tasks"
-    attendance = "attendance"
+TemplateKind = StrEnum("TemplateKind", ["roster", "tasks", "attendance"])  # the names are the values
 
 
 @app.command("template")

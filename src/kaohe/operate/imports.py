@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from kaohe.operate.common import ApiKeyOpt, GatewayOpt, Login, PasswordOpt, UsernameOpt, console, session
+from kaohe.operate.connection import ApiKeyOpt, GatewayOpt, Login, PasswordOpt, UsernameOpt, session
+from kaohe.operate.printing import console
 
 app = typer.Typer(help="Upload a sheet (.xlsx, .xls, .ods, or CSV/TXT in UTF-8, GBK or UTF-16); all or "
                               "nothing.", no_args_is_help=True)
