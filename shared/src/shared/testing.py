@@ -22,7 +22,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from shared.db import get_session
+from shared.db import committed, get_session
 from shared.embedded_pg import EmbeddedPostgres, free_port
 from shared.migrations import upgrade_head
 from shared.provision import SCHEMA_SERVICES, drop_database, provision
@@ -130,13 +130,8 @@ async def rolled_back(app: FastAPI) -> AsyncIterator[AsyncSession]:
                                expire_on_commit=False)
 
         async def override() -> AsyncIterator[AsyncSession]:
-            try:
+            async with committed(session):
                 yield session
-            except BaseException:
-                await session.rollback()
-                raise
-            else:
-                await session.commit()
 
         app.dependency_overrides[get_session] = override
         try:

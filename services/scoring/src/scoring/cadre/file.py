@@ -29,7 +29,7 @@ from scoring.cadre.calibration import latest_definitions
 from scoring.clients import Neighbours
 from scoring.errors import InputInvalid
 from scoring.evaluated import placed_in, schemes_of_placed
-from scoring.examples import AT, ID, NAMED, PERSON_ID, SCHEME_ID, Examples
+from scoring.examples import AT, ID, PERSON_ID, SCHEME_ID, Examples
 from scoring.models import AdjustmentRow, Close, FileRead, NegativeEvent, Objection, Result, Scheme
 from scoring.procedure.clock import TodayDep
 from scoring.results.schemas import ObjectionRead
@@ -119,20 +119,9 @@ class PersonFile(BaseModel):
                       "grade": "good"}],
          "adjustments": [FILE_ITEM],
          "negative_events": [FILE_ITEM],
-         "objections": [{**NAMED,
-                         "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-                         "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
-                         "reason": "录入有误，更正",
-                         "status": "pending",
-                         "created_at": "2025-07-01T09:30:00Z",
-                         "created_by": "admin",
-                         "reviewed_at": "2025-07-01T09:30:00Z",
-                         "reviewed_by": "admin",
-                         "decision": "upheld",
-                         "decision_reason": "复核无误",
-                         "new_close_id": "4c415531-7e78-5c85-8162-60066d3902c1",
-                         "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
-                         "period": "2025Q2"}],
+         # an objection as its own route answers it (pending here, to be upheld), with its scheme and period
+         "objections": [{**examples_of(ObjectionRead)[0], "status": "pending", "decision": "upheld",
+                         "scheme_id": SCHEME_ID, "period": "2025Q2"}],
          "honours": [{}],
          "tasks": [{}],
          "read": READ}]})
