@@ -27,7 +27,7 @@ from scoring.periods import parsed
 from scoring.scope import Scope
 from shared.business_time import business_day
 from shared.labels import label_of
-from shared.openapi import page_examples
+from shared.openapi import examples_of, page_examples
 from shared.pagination import KeyColumn, Page, PageQuery
 from shared.periods import PERIOD_SCHEMA
 from shared.touched import touch
@@ -100,17 +100,7 @@ class BulletinPage(Page[BulletinSummary]):
 
 class BulletinRead(BulletinSummary):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-         "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
-         "period": "2025Q2",
-         "state": "draft",
-         "year": 2025,
-         "number": 1,
-         "title": "关于2025年第二季度平时考核结果的通报",
-         "created_at": "2025-07-01T09:30:00Z",
-         "created_by": "admin",
-         "issued_at": "2025-07-01T09:30:00Z",
-         "issued_by": "admin",
+        {**examples_of(BulletinSummary)[0], "state": "draft",
          "preface": "根据县委考核办安排",
          "region_name": "演示县",
          "ranking_rule": "score",
