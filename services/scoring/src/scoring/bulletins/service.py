@@ -23,6 +23,7 @@ from scoring.bulletins.models import Bulletin, BulletinNumber
 from scoring.bulletins.words import title_of
 from scoring.clients import Neighbours
 from scoring.errors import BulletinIssued, BulletinNotFound, RegionNotFound, bad_field
+from scoring.examples import PERSON_ID, UNIT_ID
 from scoring.periods import parsed
 from scoring.scope import Scope
 from shared.business_time import business_day
@@ -98,6 +99,11 @@ class BulletinPage(Page[BulletinSummary]):
     model_config = ConfigDict(json_schema_extra=page_examples(BulletinSummary))
 
 
+#: A commendation's or a criticism's line of the example bulletin.
+NAMED_LINE: dict[str, Any] = {"key": "de", "kind": "four_good", "unit_id": UNIT_ID, "unit_name": "夏村镇",
+                              "person_id": PERSON_ID, "name": "夏村镇", "text": "夏村镇2025年第二季度考核结果"}
+
+
 class BulletinRead(BulletinSummary):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {**examples_of(BulletinSummary)[0], "state": "draft",
@@ -118,20 +124,8 @@ class BulletinRead(BulletinSummary):
                     "good_share": "0.3",
                     "rank": 1,
                     "late": "not_published"}],
-         "commendations": [{"key": "de",
-                            "kind": "four_good",
-                            "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
-                            "unit_name": "夏村镇",
-                            "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                            "name": "夏村镇",
-                            "text": "夏村镇2025年第二季度考核结果"}],
-         "criticisms": [{"key": "de",
-                         "kind": "four_good",
-                         "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
-                         "unit_name": "夏村镇",
-                         "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                         "name": "夏村镇",
-                         "text": "夏村镇2025年第二季度考核结果"}],
+         "commendations": [NAMED_LINE],
+         "criticisms": [NAMED_LINE],
          "removed": [{"key": "de", "reason": "录入有误，更正", "by": "admin", "at": "2025-07-01T09:30:00Z",
                       "line": {}}]}]})
     preface: str | None
