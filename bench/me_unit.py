@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from summary import load  # the province in records, shared with bench/summary.py
 
 from kaohe.local import start_stack
+from scoring import outstanding
 
 DEFINITION = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}],
               "raters": {"share": "0.2", "groups": {"staff": "1"}}, "missing_inputs": "zero",
@@ -43,17 +44,8 @@ LOGS_SQL = (
     "FROM records.persons p JOIN records.assignments a ON a.person_id = p.id "
     "LEFT JOIN records.sections s ON s.id = a.section_id "
     "WHERE a.unit_id = $1 AND a.active_from <= $6 AND (a.active_to IS NULL OR a.active_to >= $6) ORDER BY p.staff_no")
-RATERS_SQL = (
-    "WITH people AS (SELECT round_id, count(*) AS n FROM scoring.round_people WHERE round_id = ANY($1) "
-    "GROUP BY round_id), "
-    "done AS (SELECT round_id, rater_id, count(*) AS n FROM scoring.ratings WHERE round_id = ANY($1) "
-    "GROUP BY round_id, rater_id) "
-    "SELECT * FROM (SELECT r.round_id, r.rater_id, r.rater_group, coalesce(d.n, 0) AS done, "
-    "p.n - (EXISTS (SELECT 1 FROM scoring.round_people q WHERE q.round_id = r.round_id "
-    "AND q.person_id = r.rater_id))::int AS due "
-    "FROM scoring.round_raters r JOIN people p ON p.round_id = r.round_id "
-    "LEFT JOIN done d ON d.round_id = r.round_id AND d.rater_id = r.rater_id "
-    "WHERE r.round_id = ANY($1) AND NOT r.anonymous) AS raters WHERE done < due ORDER BY rater_group, rater_id")
+# the scoring service's own query of the raters still to rate, in asyncpg's placeholders
+RATERS_SQL = outstanding.MISSING.text.replace(":ids", "$1")
 
 
 async def load_unit(database: str, unit_id: str, scheme_id: str,

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from gateway.testing import gateway_app_fixture, gateway_fixture  # noqa: F401  (the fixtures, for the demo's test)
+
 DRILLS = pytest.StashKey[list[tuple[str, dict[str, object]]]]()
 
 

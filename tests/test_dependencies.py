@@ -100,7 +100,8 @@ def test_every_import_of_the_tests_and_benches_is_declared() -> None:
     for pyproject, _trees in PROJECTS.values():
         available |= set(declared(pyproject))
     providers = importlib.metadata.packages_distributions()
-    modules = imported_modules(trees) | (imported_modules([ROOT / "shared/src"], fixtures=True))
+    modules = imported_modules(trees) | imported_modules([ROOT / "shared/src", *(ROOT / "services").glob("*/src")],
+                                                          fixtures=True)
     missing = [f"{module} (from {', '.join(sorted(providers.get(module, ['nothing installed'])))})"
                for module in sorted(modules - _local_modules(trees))
                if not {normalise(d) for d in providers.get(module, [])} & available]

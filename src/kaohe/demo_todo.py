@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from kaohe.demo import PASSWORD, Account
+from kaohe.demo_county import PASSWORD, Account
 
 KIND_LABELS = {"rating": "民主测评", "objection_review": "异议审核", "work_log": "周纪实", "monthly_report": "月汇报",
                "task": "重点任务"}

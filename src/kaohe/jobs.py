@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kaohe.client import ApiError, Gateway
-from kaohe.operate import ApiKeyOpt, GatewayOpt, Login, PasswordOpt, UsernameOpt, add_row, console, session, table
+from kaohe.operate.connection import ApiKeyOpt, GatewayOpt, Login, PasswordOpt, UsernameOpt, session
+from kaohe.operate.printing import add_row, console, table
 
 SERVICES = ("records", "scoring", "quota")
 POLL_SECONDS = 0.5

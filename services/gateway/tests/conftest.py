@@ -14,7 +14,8 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
-from shared.testing import TEST_ADMIN, TEST_JWT_SECRET, asgi_client, sign_in
+from gateway.testing import TEST_ADMIN, TEST_JWT_SECRET, gateway_app_fixture, gateway_fixture  # noqa: F401  (the fixtures, for this suite)
+from shared.testing import asgi_client, sign_in
 
 PASSWORD = "correct-horse-battery"
 SCHEME = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}]}

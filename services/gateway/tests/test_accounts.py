@@ -17,9 +17,10 @@ from fastapi import FastAPI
 
 from gateway.auth.password_policy import violation
 from gateway.auth.service import WeakAdminPassword
+from gateway.testing import build_gateway_app
 from shared.migrations import upgrade_head
 from shared.provision import drop_database, provision
-from shared.testing import alembic_ini_for, asgi_client, build_gateway_app, running
+from shared.testing import alembic_ini_for, asgi_client, running
 
 from .conftest import PASSWORD, World
 

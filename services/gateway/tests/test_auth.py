@@ -10,7 +10,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from shared.testing import TEST_ADMIN, asgi_client, build_gateway_app, running, sign_in
+from gateway.testing import TEST_ADMIN, build_gateway_app
+from shared.testing import asgi_client, running, sign_in
 
 from .conftest import PASSWORD, World
 

@@ -22,8 +22,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gateway.testing import TEST_ADMIN
 from records import todo as records_todo
-from shared.testing import TEST_ADMIN, asgi_client, sign_in
+from shared.testing import asgi_client, sign_in
 
 from .conftest import PASSWORD, _ok
 

@@ -14,7 +14,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from shared.testing import asgi_client, build_gateway_app, running, service_transports
+from gateway.testing import build_gateway_app
+from shared.testing import asgi_client, running, service_transports
 
 from .conftest import World
 

@@ -20,10 +20,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gateway.testing import TEST_ADMIN
 from records import todo as records_todo
 from scoring import cards
 from scoring import clock as scoring_clock
-from shared.testing import TEST_ADMIN, asgi_client, sign_in
+from shared.testing import asgi_client, sign_in
 
 from .conftest import PASSWORD, _ok
 

@@ -14,7 +14,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from shared.testing import TEST_ADMIN, asgi_client, sign_in
+from gateway.testing import TEST_ADMIN
+from shared.testing import asgi_client, sign_in
 
 from .conftest import PASSWORD, _ok
 

@@ -31,9 +31,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gateway.testing import TEST_ADMIN, TEST_JWT_SECRET
 from gateway.webhooks import worker
 from shared.jobs import store
-from shared.testing import TEST_ADMIN, TEST_JWT_SECRET, asgi_client, sign_in
+from shared.testing import asgi_client, sign_in
 
 from .conftest import PASSWORD, POLICY, _ok, forged_token
 

@@ -19,7 +19,8 @@ import pytest
 from fastapi import FastAPI
 
 from gateway.identity import RateLimits
-from shared.testing import TEST_ADMIN, asgi_client, sign_in
+from gateway.testing import TEST_ADMIN
+from shared.testing import asgi_client, sign_in
 
 PASSWORD = "rating-codes-pw-1"
 Q = "2025Q1"

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from shared.testing import TEST_ADMIN, asgi_client, build_gateway_app, running, service_transports, sign_in
+from gateway.testing import TEST_ADMIN, build_gateway_app
+from shared.testing import asgi_client, running, service_transports, sign_in
 
 
 class TestRouting:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
-from shared.testing import TEST_ADMIN, asgi_client
+from gateway.testing import TEST_ADMIN
+from shared.testing import asgi_client
 
 from .conftest import World
 

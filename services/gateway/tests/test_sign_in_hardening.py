@@ -13,8 +13,9 @@ from argon2 import extract_parameters
 from fastapi import FastAPI
 
 from gateway.config import GatewaySettings
+from gateway.testing import build_gateway_app
 from shared.settings import WeakSecret
-from shared.testing import TEST_SECRET, build_gateway_app, build_service_app
+from shared.testing import TEST_SECRET, build_service_app
 
 from .conftest import PASSWORD, World
 from .test_auth import make_user

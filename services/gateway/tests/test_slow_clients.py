@@ -19,7 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.testing import TEST_JWT_SECRET, TEST_SECRET
+from gateway.testing import TEST_JWT_SECRET
+from shared.testing import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[3]
 HEADER_SECONDS = 1.0

@@ -189,7 +189,7 @@ class TestAuditFilesEventsUnderTheObjectsRegion:
 
 
 async def _post_as_admin(app: FastAPI, path: str, body: dict[str, Any]) -> httpx.Response:
-    from shared.testing import TEST_ADMIN
+    from gateway.testing import TEST_ADMIN
 
     async with asgi_client(app) as client:
         return await client.post(path, headers=await sign_in(client, *TEST_ADMIN), json=body)

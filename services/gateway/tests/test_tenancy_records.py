@@ -19,7 +19,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from shared.testing import TEST_ADMIN, asgi_client, sign_in
+from gateway.testing import TEST_ADMIN
+from shared.testing import asgi_client, sign_in
 
 PASSWORD = "tenancy-password-1"
 ROSTER = "工号,姓名,单位编码,科室,人员类别,起始日期\n"

@@ -20,7 +20,8 @@ import orjson
 import pytest
 from fastapi import FastAPI
 
-from shared.testing import TEST_ADMIN, asgi_client, sign_in
+from gateway.testing import TEST_ADMIN
+from shared.testing import asgi_client, sign_in
 
 PASSWORD = "tenancy-scoring-pw-1"
 Q = "2025Q1"

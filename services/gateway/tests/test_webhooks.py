@@ -23,8 +23,9 @@ import pytest
 from aiohttp import web
 from fastapi import FastAPI
 
+from gateway.testing import TEST_ADMIN, build_gateway_app
 from gateway.webhooks import worker
-from shared.testing import TEST_ADMIN, asgi_client, build_gateway_app, running, service_transports, sign_in
+from shared.testing import asgi_client, running, service_transports, sign_in
 
 from .conftest import PASSWORD, POLICY, SCHEME, _ok
 

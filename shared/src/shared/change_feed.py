@@ -28,10 +28,10 @@ announced to them (its next change inside it is).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field
@@ -57,6 +57,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from shared.openapi import examples_of
 from shared.pagination import P, PageQuery, decode, encode, invalid_cursor
+
+A = TypeVar("A")
+B = TypeVar("B")
 
 START = "0"
 
@@ -214,6 +217,16 @@ def answer(page: PageQuery, model: type[P], found: Changes, live: Mapping[uuid.U
              for c in found.changes]
     link = page.next_url(found.cursor, "updated_after") if found.full else None
     return page.linked(model, items, link, updated_after=found.cursor, **extra)
+
+
+async def listed_or_changed(updated_after: str | None, listed: Callable[..., Awaitable[A]],
+                            changed: Callable[..., Awaitable[B]], *args: Any, **kwargs: Any) -> A | B:
+    """A list route's answer: ``listed(*args, **kwargs)``, or with ``updated_after`` the changes since
+    that cursor, ``changed(*args, updated_after=..., **kwargs)``. The session must be the primary's,
+    not a replica's: the feed reads ``pg_current_snapshot()``, which a standby's lag would skew."""
+    if updated_after is None:
+        return await listed(*args, **kwargs)
+    return await changed(*args, updated_after=updated_after, **kwargs)
 
 
 def scope_in(log: Table, column: str, values: Sequence[Any]) -> ColumnElement[bool]:

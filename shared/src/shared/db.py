@@ -9,6 +9,7 @@ primary's session otherwise, and the primary's too while no replica answers.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -89,18 +90,24 @@ def attach_read_engine(state: Any, read_url: str | None, write_url: str, *, sche
     return engine
 
 
+@asynccontextmanager
+async def committed(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """The session around a block: committed when the block succeeds, rolled back otherwise."""
+    try:
+        yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    else:
+        await session.commit()
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request: committed when the handler succeeds, rolled back otherwise."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
+    async with sessionmaker() as session, committed(session):
         await idempotency.claim(session)  # a keyed write: the key first, in the write's own transaction
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()
+        yield session
 
 
 # "function": commit before the response is sent, so an acknowledged write is a committed one.

@@ -53,67 +53,32 @@ class AppError(Exception):
         self.extra = extra or {}
         self.headers = headers
 
-
-class BadRequest(AppError):
-    status_code = 400
-    code = "bad_request"
-    title = "Bad request"
-
-
-class Unauthorized(AppError):
-    status_code = 401
-    code = "unauthorized"
-    title = "Authentication required"
-
-
-class Forbidden(AppError):
-    status_code = 403
-    code = "forbidden"
-    title = "Not allowed"
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None, title: str | None = None,
+                          **kwargs: Any) -> None:
+        """``class NotFound(AppError, status=404, code="not_found", title="Not found")``: a kind of
+        problem in one line (a subclass may still set the three as class attributes)."""
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status_code = status
+        if code is not None:
+            cls.code = code
+        if title is not None:
+            cls.title = title
 
 
-class NotFound(AppError):
-    status_code = 404
-    code = "not_found"
-    title = "Not found"
-
-
-class Conflict(AppError):
-    status_code = 409
-    code = "conflict"
-    title = "Conflict"
-
-
-class Unprocessable(AppError):
+class BadRequest(AppError, status=400, code="bad_request", title="Bad request"): ...
+class Unauthorized(AppError, status=401, code="unauthorized", title="Authentication required"): ...
+class Forbidden(AppError, status=403, code="forbidden", title="Not allowed"): ...
+class NotFound(AppError, status=404, code="not_found", title="Not found"): ...
+class Conflict(AppError, status=409, code="conflict", title="Conflict"): ...
+class Unprocessable(AppError, status=422, code="unprocessable", title="Unprocessable content"):
     """A payload that parses but breaks a rule (sums, ranges, references)."""
 
-    status_code = 422
-    code = "unprocessable"
-    title = "Unprocessable content"
 
-
-class PayloadTooLarge(AppError):
-    status_code = 413
-    code = "payload_too_large"
-    title = "Payload too large"
-
-
-class RequestTimeout(AppError):
-    status_code = 408
-    code = "request_timeout"
-    title = "Request timeout"
-
-
-class HeadersTooLarge(AppError):
-    status_code = 431
-    code = "headers_too_large"
-    title = "Request header fields too large"
-
-
-class DatabaseUnavailable(AppError):
-    status_code = 503
-    code = "database_unavailable"
-    title = "The database is unavailable"
+class PayloadTooLarge(AppError, status=413, code="payload_too_large", title="Payload too large"): ...
+class RequestTimeout(AppError, status=408, code="request_timeout", title="Request timeout"): ...
+class HeadersTooLarge(AppError, status=431, code="headers_too_large", title="Request header fields too large"): ...
+class DatabaseUnavailable(AppError, status=503, code="database_unavailable", title="The database is unavailable"): ...
 
 
 def database_down(exc: BaseException) -> bool:
@@ -130,16 +95,10 @@ def _sqlstate(exc: DBAPIError) -> object:
     return getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
 
 
-class UpstreamUnavailable(AppError):
-    status_code = 503
-    code = "upstream_unavailable"
-    title = "A service this request needs is unavailable"
-
-
-class UpstreamTimeout(AppError):
-    status_code = 504
-    code = "upstream_timeout"
-    title = "A service this request needs did not answer in time"
+class UpstreamUnavailable(AppError, status=503, code="upstream_unavailable",
+                          title="A service this request needs is unavailable"): ...
+class UpstreamTimeout(AppError, status=504, code="upstream_timeout",
+                      title="A service this request needs did not answer in time"): ...
 
 
 def problem(

@@ -22,7 +22,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from shared.db import get_session
+from shared.db import committed, get_session
 from shared.embedded_pg import EmbeddedPostgres, free_port
 from shared.migrations import upgrade_head
 from shared.provision import SCHEMA_SERVICES, drop_database, provision
@@ -130,13 +130,8 @@ async def rolled_back(app: FastAPI) -> AsyncIterator[AsyncSession]:
                                expire_on_commit=False)
 
         async def override() -> AsyncIterator[AsyncSession]:
-            try:
+            async with committed(session):
                 yield session
-            except BaseException:
-                await session.rollback()
-                raise
-            else:
-                await session.commit()
 
         app.dependency_overrides[get_session] = override
         try:
@@ -189,45 +184,8 @@ async def scoring_app(database_urls: dict[str, str], records_app: FastAPI,
         yield app
 
 
-TEST_JWT_SECRET = "jwt-" + secrets.token_urlsafe(32)
-TEST_ADMIN = ("province", "first-administrator-password")
-TEST_METRICS_TOKEN = "metrics-" + secrets.token_urlsafe(32)
-
-
-def build_gateway_app(transports: dict[str, httpx.AsyncBaseTransport], *, database_url: str,
-                      **overrides: Any) -> FastAPI:
-    """The real gateway on its real schema, its downstream clients wired to in-process service apps.
-
-    Password hashing is cheap and failed sign-ins are not slowed here, to keep the suite fast;
-    the rules themselves are the production ones.
-    """
-    from gateway.config import GatewaySettings
-    from gateway.main import create_app
-
-    values: dict[str, Any] = {
-        "KAOHE_SERVICE_SECRET": TEST_SECRET, "GATEWAY_DATABASE_URL": database_url,
-        "GATEWAY_JWT_SECRET": TEST_JWT_SECRET, "KAOHE_ADMIN_USERNAME": TEST_ADMIN[0],
-        "KAOHE_ADMIN_PASSWORD": TEST_ADMIN[1], "argon2_memory_kib": 256, "argon2_time_cost": 1,
-        "failure_delay_seconds": 0, "rate_limit": "100000/minute", "sign_in_rate_limit": "100000/minute",
-        "metrics_token": TEST_METRICS_TOKEN,
-        # no background webhook worker: a test that needs deliveries runs its rounds itself
-        "webhook_poll_seconds": 0,
-    }
-    values.update(overrides)
-    settings = GatewaySettings(**values)
-    return create_app(settings, transports=transports)
-
-
 def service_transports(*apps: tuple[str, FastAPI]) -> dict[str, httpx.AsyncBaseTransport]:
     return {name: httpx.ASGITransport(app=app) for name, app in apps}
-
-
-@pytest.fixture(scope="session")
-async def gateway_app(records_app: FastAPI, scoring_app: FastAPI, quota_app: FastAPI,
-                      database_urls: dict[str, str]) -> AsyncIterator[FastAPI]:
-    transports = service_transports(("records", records_app), ("scoring", scoring_app), ("quota", quota_app))
-    async with running(build_gateway_app(transports, database_url=database_urls["gateway"])) as app:
-        yield app
 
 
 async def every_item(client: httpx.AsyncClient, path: str, params: dict[str, Any] | None = None,
@@ -248,11 +206,3 @@ async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> di
     response = await client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"authorization": f"Bearer {response.json()['access_token']}"}
-
-
-@pytest.fixture
-async def gateway(gateway_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the gateway signed in as the province administrator."""
-    async with asgi_client(gateway_app) as client:
-        client.headers.update(await sign_in(client, *TEST_ADMIN))
-        yield client

@@ -17,7 +17,9 @@ import json
 from contextvars import ContextVar
 from typing import Literal
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from shared.asgi import HttpMiddleware
 
 REGION_HEADER = "x-kaohe-object-region"
 UNIT_HEADER = "x-kaohe-object-unit"
@@ -55,14 +57,8 @@ def touched() -> dict[str, str]:
     return dict(_touched.get() or {})
 
 
-class TouchedMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class TouchedMiddleware(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         holder: dict[str, str] = {}
         token = _touched.set(holder)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from shared.asgi import HttpMiddleware
 
 ALWAYS = (
     (b"x-content-type-options", b"nosniff"),
@@ -23,17 +25,11 @@ def is_private(path: str) -> bool:
     return PRIVATE.match(path) is not None
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(HttpMiddleware):
     """Pure ASGI middleware; HSTS only when the request itself came over https (``scope['scheme']``,
     which uvicorn sets from ``X-Forwarded-Proto`` only for the proxies it trusts)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         extra = list(ALWAYS)
         if scope.get("scheme") == "https":
             extra.append(HSTS)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -229,6 +229,18 @@ async def valid_person_of_records(session: AsyncSession, caller: Caller, person_
             touch(region_id=latest.region_id, unit_id=latest.id)
         raise PersonNotFound(f"no person {person_id}")
     return person
+
+
+async def narrow(session: AsyncSession, caller: Caller, model: Any, where: list[ColumnElement[bool]], *,
+                 unit_id: uuid.UUID | None, person_id: uuid.UUID | None) -> None:
+    """Narrow ``where`` to the records (of ``model``) of a unit, of a person, or both, each checked
+    first: a unit or a person the caller may not see is not found."""
+    if unit_id is not None:
+        await valid_unit(session, caller, unit_id)
+        where.append(model.unit_id == unit_id)
+    if person_id is not None:
+        await valid_person_of_records(session, caller, person_id)
+        where.append(model.person_id == person_id)
 
 
 async def record_unit(session: AsyncSession, unit_id: uuid.UUID) -> Unit:

@@ -243,46 +243,41 @@ class Mark(Base):
     updated_at: Mapped[datetime] = _now()
 
 
-class AdjustmentRow(Base):
+class PeriodItem:
+    """What a bonus or deduction item and a negative-list event have alike: a person's item of a
+    scheme's period, who made it, and once voided, who voided it and why (kept, and left out of
+    every close)."""
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"))
+    period: Mapped[str] = mapped_column(String(7))
+    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    item: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _now()
+    created_by: Mapped[str] = mapped_column(String(128))
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_by: Mapped[str | None] = mapped_column(String(128))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AdjustmentRow(PeriodItem, Base):
     """A bonus or deduction item (加减分) with its evidence and who approved it."""
 
     __tablename__ = "adjustments"
     __table_args__ = (Index("ix_adjustments_period", "scheme_id", "period", "person_id"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
-    scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"))
-    period: Mapped[str] = mapped_column(String(7))
-    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    item: Mapped[str] = mapped_column(String(64))
     points: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     evidence: Mapped[str] = mapped_column(Text)
     approved_by: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = _now()
-    created_by: Mapped[str] = mapped_column(String(128))
-    # voided: kept, with who voided it and why, and left out of every close
-    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    voided_by: Mapped[str | None] = mapped_column(String(128))
-    void_reason: Mapped[str | None] = mapped_column(Text)
 
 
-class NegativeEvent(Base):
+class NegativeEvent(PeriodItem, Base):
     """A negative-list event (负面清单): caps or vetoes the person's grade for the period."""
 
     __tablename__ = "negative_events"
     __table_args__ = (Index("ix_negative_events_period", "scheme_id", "period", "person_id"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
-    scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id"))
-    period: Mapped[str] = mapped_column(String(7))
-    person_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    item: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = _now()
-    created_by: Mapped[str] = mapped_column(String(128))
-    # voided: kept, with who voided it and why, and left out of every close
-    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    voided_by: Mapped[str | None] = mapped_column(String(128))
-    void_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class InputChange(Base):

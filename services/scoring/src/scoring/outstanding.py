@@ -164,7 +164,7 @@ async def schemes_covering(session: AsyncSession, scope: Scope, unit: dict[str, 
 
 # A rater's ballots are their ratings (a voided one is moved out of ``ratings``, and nobody rates
 # themself), so what is left to rate is the round's people, less the rater if rated, less the ratings.
-_MISSING = text(
+MISSING = text(
     "WITH people AS (SELECT round_id, count(*) AS n FROM scoring.round_people WHERE round_id = ANY(:ids) "
     "GROUP BY round_id), "
     "done AS (SELECT round_id, rater_id, count(*) AS n FROM scoring.ratings WHERE round_id = ANY(:ids) "
@@ -194,7 +194,7 @@ async def open_rounds(session: AsyncSession, neighbours: Neighbours, scope: Scop
     titles = {s.id: s.name for s in schemes}
     rounds = list(await session.scalars(_OPEN_ROUNDS, {"schemes": list(titles)}))
     ids = [r.id for r in rounds]
-    rows = (await session.execute(_MISSING, {"ids": ids})).all() if ids else []
+    rows = (await session.execute(MISSING, {"ids": ids})).all() if ids else []
     codes = dict((await session.execute(_CODES_UNUSED, {"ids": ids})).all()) if ids else {}
 
     # the raters of a round the caller sees are theirs to know by name: from the cards taken when the

@@ -28,6 +28,7 @@ from scoring.cards import cards as cards_of
 from scoring.clients import Neighbours
 from scoring.clock import NowDep
 from scoring.definitions import DeadlinesIn
+from scoring.examples import PERSON_ID, UNIT_ID
 from scoring.models import Close, Objection, RatingRound, RatingRow, RoundPerson, RoundRater, Scheme, SchemeVersion
 from scoring.scope import Scope, ScopeDep
 from shared.db import SessionDep
@@ -81,6 +82,11 @@ class MyDeadlines(BaseModel):
     report_deadline_day: int
 
 
+#: A person as a to-do names them (one to rate, or whose objection waits).
+TO_RATE: dict[str, Any] = {"person_id": PERSON_ID, "name": "王芳", "staff_no": "X-001", "unit_id": UNIT_ID,
+                           "unit_name": "夏村镇", "section_name": "党政办", "post": "科员"}
+
+
 class ScoringTodo(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"rounds": [{"round_id": "229e0312-cf0e-5027-99f9-8d2baa6dab14",
@@ -90,25 +96,13 @@ class ScoringTodo(BaseModel):
                      "closes_at": "2025-07-01T09:30:00Z",
                      "done": 1,
                      "total": 1,
-                     "to_rate": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                                  "name": "王芳",
-                                  "staff_no": "X-001",
-                                  "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
-                                  "unit_name": "夏村镇",
-                                  "section_name": "党政办",
-                                  "post": "科员"}]}],
+                     "to_rate": [TO_RATE]}],
          "objections": [{"objection_id": "c97689ba-b8a8-5bc7-a88f-1342f68712b9",
                          "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
                          "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
                          "scheme_name": "夏村镇机关干部",
                          "period": "2025Q2",
-                         "person": {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                                    "name": "王芳",
-                                    "staff_no": "X-001",
-                                    "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
-                                    "unit_name": "夏村镇",
-                                    "section_name": "党政办",
-                                    "post": "科员"},
+                         "person": TO_RATE,
                          "filed_at": "2025-07-01T09:30:00Z"}],
          "objections_total": 1,
          "deadlines": {"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",

@@ -21,11 +21,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
+from gateway.testing import TEST_ADMIN, build_gateway_app
 from scoring.config import CloseTuning, ScoringSettings
 from scoring.models import Close, ClosePart, CloseRun
 from shared.jobs import store
 from shared.jobs.worker import worker
-from shared.testing import TEST_ADMIN, TEST_SECRET, asgi_client, build_gateway_app, running, service_transports, sign_in
+from shared.testing import TEST_SECRET, asgi_client, running, service_transports, sign_in
 
 from .test_close_parts import committed_quarter, expected_digest
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.openapi import page_examples
+from shared.openapi import examples_of, page_examples
 from shared.pagination import Page
 
 Role = Literal["province_admin", "region_admin", "unit_admin", "leader", "member"]
@@ -183,13 +183,5 @@ class ApiKeyPage(Page[ApiKeyRead]):
 
 class ApiKeyCreated(ApiKeyRead):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-         "name": "省人社厅考核数据同步",
-         "prefix": "kh_3f9a",
-         "scopes": ["results:read"],
-         "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
-         "created_by": "admin",
-         "created_at": "2025-07-01T09:30:00Z",
-         "revoked_at": None,
-         "key": "kh_3f9a.9Zc1JwQ5m8Q2xZkZ0lBv3nQ"}]})
+        {**examples_of(ApiKeyRead)[0], "key": "kh_3f9a.9Zc1JwQ5m8Q2xZkZ0lBv3nQ"}]})
     key: str = Field(description="shown once; only its digest is kept")

@@ -25,7 +25,7 @@ from quota.allocations.schemas import (
     UnitsPut,
 )
 from quota.config import QuotaSettings
-from shared.change_feed import UpdatedAfter
+from shared.change_feed import UpdatedAfter, listed_or_changed
 from shared.db import ReadSessionDep, SessionDep
 from shared.jobs import ACCEPTED, start_job
 from shared.jobs.files import caller_params, start_export
@@ -143,11 +143,8 @@ async def list_runs(region_id: uuid.UUID, year: Year, session: SessionDep, calle
     ones as tombstones.
 
     Callers: province and region administrators; API keys with `results:read`. Errors: 404 `region_not_found`."""
-    # The primary, not the replica: the change feed reads pg_current_snapshot(), which a standby's lag would skew.
-    if updated_after is not None:
-        return await service.runs_changed(session, page, region_id=region_id, year=year,
-                                          updated_after=updated_after, caller=caller)
-    return await service.list_runs(session, page, region_id=region_id, year=year, caller=caller)
+    return await listed_or_changed(updated_after, service.list_runs, service.runs_changed, session, page,
+                                   region_id=region_id, year=year, caller=caller)
 
 
 @router.get("/allocations/{run_id}", response_model=RunRead, summary="Read a run")

@@ -315,12 +315,7 @@ async def list_attendance(session: AsyncSession, page: PageQuery, *, caller: Cal
     # A day belongs to the unit the person was in that day: days spent in units the caller does
     # not see stay hidden, before a transfer or after it.
     where = [Attendance.day >= period.start, Attendance.day <= period.end, scope.record_clause(caller, Attendance)]
-    if unit_id is not None:
-        await scope.valid_unit(session, caller, unit_id)
-        where.append(Attendance.unit_id == unit_id)
-    if person_id is not None:
-        await scope.valid_person_of_records(session, caller, person_id)
-        where.append(Attendance.person_id == person_id)
+    await scope.narrow(session, caller, Attendance, where, unit_id=unit_id, person_id=person_id)
     total = await session.scalar(select(func.count()).select_from(Attendance).where(*where)) or 0
     rows, last = await page.fetch(
         session, select(Attendance, Person).join(Person, Person.id == Attendance.person_id).where(*where),

@@ -70,12 +70,7 @@ async def scoped_changes(session: AsyncSession, model: Any, page: PageQuery, *, 
         raise InvalidReference("give unit_id or person_id", errors=[{"field": "query.unit_id",
                                                                       "message": "unit_id or person_id is required"}])
     where = [model.day >= period.start, model.day <= period.end, scope.record_clause(caller, model), *extra]
-    if unit_id is not None:
-        await scope.valid_unit(session, caller, unit_id)
-        where.append(model.unit_id == unit_id)
-    if person_id is not None:
-        await scope.valid_person_of_records(session, caller, person_id)
-        where.append(model.person_id == person_id)
+    await scope.narrow(session, caller, model, where, unit_id=unit_id, person_id=person_id)
     total = await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
     rows, last = await page.fetch(session,
                                   select(model, Person).join(Person, Person.id == model.person_id).where(*where),

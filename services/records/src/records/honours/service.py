@@ -130,12 +130,7 @@ async def list_honours(session: AsyncSession, page: PageQuery, *, caller: Caller
     if region_id is not None:
         await scope.valid_region(session, caller, region_id)
         where.append(Honour.unit_id.in_(select(Unit.id).where(Unit.region_id == region_id)))
-    if unit_id is not None:
-        await scope.valid_unit(session, caller, unit_id)
-        where.append(Honour.unit_id == unit_id)
-    if person_id is not None:
-        await scope.valid_person_of_records(session, caller, person_id)
-        where.append(Honour.person_id == person_id)
+    await scope.narrow(session, caller, Honour, where, unit_id=unit_id, person_id=person_id)
     if first is not None:
         where.append(Honour.awarded_on >= first)
     if last is not None:

@@ -41,7 +41,7 @@ from records.roster.schemas import (
     UnitUpdate,
 )
 from records.templates import template_xlsx
-from shared.change_feed import UpdatedAfter
+from shared.change_feed import UpdatedAfter, listed_or_changed
 from shared.db import ReadSessionDep, SessionDep
 from shared.errors import Unprocessable
 from shared.jobs import ACCEPTED
@@ -217,11 +217,8 @@ async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
     With `updated_after`: the placements changed since that cursor, in change order, removed ones as tombstones.
 
     Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`."""
-    # The primary, not the replica: the change feed reads pg_current_snapshot(), which a standby's lag would skew.
-    if updated_after is not None:
-        return await service.member_changes(session, page, unit_id=unit_id, period=period,
-                                            updated_after=updated_after, caller=caller)
-    return await service.members(session, page, unit_id=unit_id, period=period, caller=caller)
+    return await listed_or_changed(updated_after, service.members, service.member_changes, session, page,
+                                   unit_id=unit_id, period=period, caller=caller)
 
 
 @router.post("/regions/{region_id}/roster/import", response_model=RosterImportResult,

@@ -177,8 +177,8 @@ class PersonMoveIn(BaseModel):
         return self
 
 
-class AssignmentRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class Placement(BaseModel):
+    """Where a person is placed, from when to when: a unit, a section, a staff category and a post."""
     unit_id: uuid.UUID
     section_id: uuid.UUID | None
     staff_category: str
@@ -186,6 +186,10 @@ class AssignmentRead(BaseModel):
     post: str | None
     active_from: date
     active_to: date | None
+
+
+class AssignmentRead(Placement):
+    model_config = ConfigDict(from_attributes=True)
 
 
 class PersonRead(BaseModel):
@@ -196,19 +200,15 @@ class PersonRead(BaseModel):
     history: list[AssignmentRead]
 
 
-class MemberRead(BaseModel):
-    model_config = ConfigDict(json_schema_extra=ex.of(ex.MEMBER))
+class _PlacedPerson(BaseModel):
     id: uuid.UUID = Field(description="the placement's id (a tombstone of `updated_after` names it)")
     person_id: uuid.UUID
     staff_no: str
     name: str
-    unit_id: uuid.UUID
-    section_id: uuid.UUID | None
-    staff_category: str
-    staff_category_label: ClassVar[Any] = label_of("staff_category", "staff_category")
-    post: str | None
-    active_from: date
-    active_to: date | None
+
+
+class MemberRead(Placement, _PlacedPerson):  # the person's fields first
+    model_config = ConfigDict(json_schema_extra=ex.of(ex.MEMBER))
 
 
 class MemberPage(Page[MemberRead]):

@@ -298,12 +298,7 @@ async def list_tasks(session: AsyncSession, page: PageQuery, *, caller: Caller, 
     # transfer are not the other unit's to see.
     where: list[ColumnElement[bool]] = [Task.due_on.between(period.start, period.end),
                                         scope.record_clause(caller, Task)]
-    if unit_id is not None:
-        await scope.valid_unit(session, caller, unit_id)
-        where.append(Task.unit_id == unit_id)
-    if person_id is not None:
-        await scope.valid_person_of_records(session, caller, person_id)
-        where.append(Task.person_id == person_id)
+    await scope.narrow(session, caller, Task, where, unit_id=unit_id, person_id=person_id)
     total = await session.scalar(select(func.count()).select_from(Task).where(*where)) or 0
     tasks, last = await page.fetch(session, select(Task).where(*where), [Task.due_on, Task.id],
                                    lambda t: (t.due_on, t.id), scalars=True)

@@ -143,12 +143,7 @@ async def list_logs(session: AsyncSession, page: PageQuery, *, caller: Caller, u
     # after a transfer, is not the caller's to see.
     where: list[ColumnElement[bool]] = [week.between(start[0] * 100 + start[1], end[0] * 100 + end[1]),
                                         scope.record_clause(caller, WorkLog)]
-    if unit_id is not None:
-        await scope.valid_unit(session, caller, unit_id)
-        where.append(WorkLog.unit_id == unit_id)
-    if person_id is not None:
-        await scope.valid_person_of_records(session, caller, person_id)
-        where.append(WorkLog.person_id == person_id)
+    await scope.narrow(session, caller, WorkLog, where, unit_id=unit_id, person_id=person_id)
     total = await session.scalar(select(func.count()).select_from(WorkLog).where(*where)) or 0
     rows, last = await page.fetch(session, select(WorkLog, Person.staff_no).join(Person, Person.id == WorkLog.person_id)
                                   .where(*where), [Person.staff_no, WorkLog.iso_year, WorkLog.iso_week, WorkLog.id],

@@ -23,11 +23,12 @@ from scoring.bulletins.models import Bulletin, BulletinNumber
 from scoring.bulletins.words import title_of
 from scoring.clients import Neighbours
 from scoring.errors import BulletinIssued, BulletinNotFound, RegionNotFound, bad_field
+from scoring.examples import PERSON_ID, UNIT_ID
 from scoring.periods import parsed
 from scoring.scope import Scope
 from shared.business_time import business_day
 from shared.labels import label_of
-from shared.openapi import page_examples
+from shared.openapi import examples_of, page_examples
 from shared.pagination import KeyColumn, Page, PageQuery
 from shared.periods import PERIOD_SCHEMA
 from shared.touched import touch
@@ -98,19 +99,14 @@ class BulletinPage(Page[BulletinSummary]):
     model_config = ConfigDict(json_schema_extra=page_examples(BulletinSummary))
 
 
+#: A commendation's or a criticism's line of the example bulletin.
+NAMED_LINE: dict[str, Any] = {"key": "de", "kind": "four_good", "unit_id": UNIT_ID, "unit_name": "夏村镇",
+                              "person_id": PERSON_ID, "name": "夏村镇", "text": "夏村镇2025年第二季度考核结果"}
+
+
 class BulletinRead(BulletinSummary):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-         "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
-         "period": "2025Q2",
-         "state": "draft",
-         "year": 2025,
-         "number": 1,
-         "title": "关于2025年第二季度平时考核结果的通报",
-         "created_at": "2025-07-01T09:30:00Z",
-         "created_by": "admin",
-         "issued_at": "2025-07-01T09:30:00Z",
-         "issued_by": "admin",
+        {**examples_of(BulletinSummary)[0], "state": "draft",
          "preface": "根据县委考核办安排",
          "region_name": "演示县",
          "ranking_rule": "score",
@@ -128,20 +124,8 @@ class BulletinRead(BulletinSummary):
                     "good_share": "0.3",
                     "rank": 1,
                     "late": "not_published"}],
-         "commendations": [{"key": "de",
-                            "kind": "four_good",
-                            "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
-                            "unit_name": "夏村镇",
-                            "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                            "name": "夏村镇",
-                            "text": "夏村镇2025年第二季度考核结果"}],
-         "criticisms": [{"key": "de",
-                         "kind": "four_good",
-                         "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
-                         "unit_name": "夏村镇",
-                         "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                         "name": "夏村镇",
-                         "text": "夏村镇2025年第二季度考核结果"}],
+         "commendations": [NAMED_LINE],
+         "criticisms": [NAMED_LINE],
          "removed": [{"key": "de", "reason": "录入有误，更正", "by": "admin", "at": "2025-07-01T09:30:00Z",
                       "line": {}}]}]})
     preface: str | None

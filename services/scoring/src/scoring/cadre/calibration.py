@@ -85,6 +85,11 @@ class SameGrade(BaseModel):
     grade: str | None
 
 
+#: How a unit's (or a rater group's) marks spread, as the example shows it.
+SPREAD: dict[str, Any] = {"raters": 1, "marks": 1, "mean": "86.50", "stddev": "2", "min": "86.50", "max": "86.50",
+                          "identical_share": "0.3", "from_region_mean": "86.50"}
+
+
 class Calibration(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
@@ -94,23 +99,8 @@ class Calibration(BaseModel):
                     "scheme_name": "夏村镇机关干部",
                     "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
                     "unit_name": "夏村镇",
-                    "overall": {"raters": 1,
-                                "marks": 1,
-                                "mean": "86.50",
-                                "stddev": "2",
-                                "min": "86.50",
-                                "max": "86.50",
-                                "identical_share": "0.3",
-                                "from_region_mean": "86.50"},
-                    "groups": [{"raters": 1,
-                                "marks": 1,
-                                "mean": "86.50",
-                                "stddev": "2",
-                                "min": "86.50",
-                                "max": "86.50",
-                                "identical_share": "0.3",
-                                "from_region_mean": "86.50",
-                                "rater_group": "leadership"}],
+                    "overall": SPREAD,
+                    "groups": [{**SPREAD, "rater_group": "leadership"}],
                     "left_out": [{"rater_group": "leadership", "fewer_than": 1}]}],
          "same_grade_units": [{"scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
                                "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",

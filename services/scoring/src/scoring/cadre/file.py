@@ -29,6 +29,7 @@ from scoring.cadre.calibration import latest_definitions
 from scoring.clients import Neighbours
 from scoring.errors import InputInvalid
 from scoring.evaluated import placed_in, schemes_of_placed
+from scoring.examples import AT, ID, PERSON_ID, SCHEME_ID, Examples
 from scoring.models import AdjustmentRow, Close, FileRead, NegativeEvent, Objection, Result, Scheme
 from scoring.procedure.clock import TodayDep
 from scoring.results.schemas import ObjectionRead
@@ -78,13 +79,15 @@ class FileObjection(ObjectionRead):
     period: str
 
 
+#: A bonus or deduction item, or a negative-list event, as the file lists it.
+FILE_ITEM: Examples = {"id": ID, "scheme_id": SCHEME_ID, "period": "2025Q2", "item": "honour", "name": "夏村镇",
+                       "direction": "bonus", "points": "2", "note": "已核实", "created_at": AT}
+READ: Examples = {"id": ID, "person_id": PERSON_ID, "reason": "录入有误，更正", "read_at": AT, "read_by": "admin"}
+
+
 class FileReadOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-         "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-         "reason": "录入有误，更正",
-         "read_at": "2025-07-01T09:30:00Z",
-         "read_by": "admin"}]})
+        READ]})
     id: uuid.UUID
     person_id: uuid.UUID
     reason: str
@@ -114,50 +117,14 @@ class PersonFile(BaseModel):
                       "score": "86.50",
                       "rank": 1,
                       "grade": "good"}],
-         "adjustments": [{"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-                          "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
-                          "period": "2025Q2",
-                          "item": "honour",
-                          "name": "夏村镇",
-                          "direction": "bonus",
-                          "points": "2",
-                          "note": "已核实",
-                          "created_at": "2025-07-01T09:30:00Z"}],
-         "negative_events": [{"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-                              "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
-                              "period": "2025Q2",
-                              "item": "honour",
-                              "name": "夏村镇",
-                              "direction": "bonus",
-                              "points": "2",
-                              "note": "已核实",
-                              "created_at": "2025-07-01T09:30:00Z"}],
-         "objections": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                         "staff_no": "X-001",
-                         "name": "王芳",
-                         "unit_name": "夏村镇",
-                         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-                         "section_name": "党政办",
-                         "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-                         "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
-                         "reason": "录入有误，更正",
-                         "status": "pending",
-                         "created_at": "2025-07-01T09:30:00Z",
-                         "created_by": "admin",
-                         "reviewed_at": "2025-07-01T09:30:00Z",
-                         "reviewed_by": "admin",
-                         "decision": "upheld",
-                         "decision_reason": "复核无误",
-                         "new_close_id": "4c415531-7e78-5c85-8162-60066d3902c1",
-                         "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
-                         "period": "2025Q2"}],
+         "adjustments": [FILE_ITEM],
+         "negative_events": [FILE_ITEM],
+         # an objection as its own route answers it (pending here, to be upheld), with its scheme and period
+         "objections": [{**examples_of(ObjectionRead)[0], "status": "pending", "decision": "upheld",
+                         "scheme_id": SCHEME_ID, "period": "2025Q2"}],
          "honours": [{}],
          "tasks": [{}],
-         "read": {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-                  "person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                  "reason": "录入有误，更正",
-                  "read_at": "2025-07-01T09:30:00Z",
-                  "read_by": "admin"}}]})
+         "read": READ}]})
     person_id: uuid.UUID
     staff_no: str
     name: str

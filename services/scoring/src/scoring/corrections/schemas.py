@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from scoring.examples import NAMED
 from scoring.results.schemas import NamedRow
 from shared.labels import label_of
 from shared.openapi import given, page_examples
@@ -58,12 +59,7 @@ class NegativeEventUpdate(BaseModel):
 class ChangeRead(NamedRow):
     """A correction; person_id (and the names) is the person the item, event or mark is about."""
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
-        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-         "staff_no": "X-001",
-         "name": "王芳",
-         "unit_name": "夏村镇",
-         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-         "section_name": "党政办",
+        {**NAMED,
          "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
          "kind": "adjustment",
          "action": "add",

@@ -87,6 +87,11 @@ class HistoryRead(BaseModel):
                                                 "effect")
 
 
+#: The publicity window (公示期) as the examples show it.
+WINDOW: dict[str, Any] = {"opened_on": "2025-06-30", "starts_on": "2025-06-30", "ends_on": "2025-06-30",
+                          "working_days": 1, "open": False, "fallback_years": [1]}
+
+
 class WindowRead(BaseModel):
     opened_on: date
     starts_on: date
@@ -118,12 +123,7 @@ class ProcedureRead(BaseModel):
                      "conditions": [{"code": "all_ballots",
                                      "holds": False,
                                      "detail": "38 of 42 ballots in"}]}],
-         "window": {"opened_on": "2025-06-30",
-                    "starts_on": "2025-06-30",
-                    "ends_on": "2025-06-30",
-                    "working_days": 1,
-                    "open": False,
-                    "fallback_years": [1]},
+         "window": WINDOW,
          "draft_close_id": "85b8c3fa-bf3c-5d46-bb07-c15d977140b3",
          "final_close_id": "323bc841-f77c-5c83-ba11-50253d484a34",
          "history": [{"stage": 1,
@@ -187,12 +187,7 @@ class PublicityRead(BaseModel):
          "period": "2025Q2",
          "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
          "version": 1,
-         "window": {"opened_on": "2025-06-30",
-                    "starts_on": "2025-06-30",
-                    "ends_on": "2025-06-30",
-                    "working_days": 1,
-                    "open": False,
-                    "fallback_years": [1]},
+         "window": WINDOW,
          "items": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
                     "name": "夏村镇",
                     "unit": "夏村镇",

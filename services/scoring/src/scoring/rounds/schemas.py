@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from scoring.examples import NAMED
 from scoring.results.schemas import NamedRow
 from shared.labels import label_of, labels_of
 from shared.openapi import given, page_examples
@@ -92,12 +93,7 @@ class RatingsPut(BaseModel):
 class MyRating(NamedRow):
     """One of the caller's own marks, about person_id (named)."""
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-         "staff_no": "X-001",
-         "name": "王芳",
-         "unit_name": "夏村镇",
-         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-         "section_name": "党政办",
+        {**NAMED,
          "mark": "86.50",
          "dimensions": {"de": "90", "ji": "85"}}]})
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring.models import AdjustmentRow, NegativeEvent
 from scoring.periods import PeriodDep
 from scoring.results.names import loaded_scheme, name_rows
 from scoring.results.schemas import NamedRow
@@ -30,6 +33,7 @@ from scoring.schemes.schemas import (
 from scoring.scope import Scope, ScopeDep
 from shared.db import SessionDep
 from shared.pagination import PageDep
+from shared.periods import Period
 
 Named = TypeVar("Named", bound=NamedRow)
 
@@ -108,9 +112,7 @@ async def add_adjustment(scheme_id: uuid.UUID, period: PeriodDep, body: Adjustme
     within the item's and the period's caps. Returns the item, with the person's names. 404
     `scheme_not_found`; 422 `invalid_period`, an unknown item, or points over a cap.
     """
-    added = AdjustmentRead.model_validate(await service.add_adjustment(session, request.app.state.neighbours,
-                                                                       scheme_id, period, body, scope))
-    return (await _named(session, request, scope, scheme_id, period.code, [added]))[0]
+    return await _added(service.add_adjustment, body, AdjustmentRead, scheme_id, period, session, scope, request)
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/adjustments", response_model=AdjustmentPage,
@@ -120,9 +122,9 @@ async def list_adjustments(scheme_id: uuid.UUID, period: PeriodDep, session: Ses
     """The period's bonus and deduction items with the people's names, oldest first; with include_voided, the voided
     ones too; a page of the shared form (`limit`/`after`, `next`). 404 `scheme_not_found`; 422 `invalid_period`.
     """
-    rows, last = await service.list_adjustments(session, scheme_id, period, scope, page, include_voided=include_voided)
-    return page.page(AdjustmentPage, await _named(session, request, scope, scheme_id, period.code,
-                                                  [AdjustmentRead.model_validate(r) for r in rows]), last)
+    rows, last = await service.list_items(session, AdjustmentRow, scheme_id, period, scope, page, include_voided)
+    return page.page(AdjustmentPage, await _named_all(session, request, scope, scheme_id, period, AdjustmentRead,
+                                                      rows), last)
 
 
 @router.post("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=NegativeEventRead,
@@ -133,9 +135,7 @@ async def add_negative(scheme_id: uuid.UUID, period: PeriodDep, body: NegativeEv
     as the scheme's item says. Returns the event, with the person's names. 404 `scheme_not_found`; 422 for
     an unknown item or `invalid_period`.
     """
-    added = NegativeEventRead.model_validate(await service.add_negative(session, request.app.state.neighbours,
-                                                                        scheme_id, period, body, scope))
-    return (await _named(session, request, scope, scheme_id, period.code, [added]))[0]
+    return await _added(service.add_negative, body, NegativeEventRead, scheme_id, period, session, scope, request)
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/negative-events", response_model=NegativeEventPage,
@@ -145,9 +145,9 @@ async def list_negatives(scheme_id: uuid.UUID, period: PeriodDep, session: Sessi
     """The period's negative-list events with the people's names, oldest first; with include_voided, the voided ones
     too; a page of the shared form (`limit`/`after`, `next`). 404 `scheme_not_found`; 422 `invalid_period`.
     """
-    rows, last = await service.list_negatives(session, scheme_id, period, scope, page, include_voided=include_voided)
-    return page.page(NegativeEventPage, await _named(session, request, scope, scheme_id, period.code,
-                                                     [NegativeEventRead.model_validate(r) for r in rows]), last)
+    rows, last = await service.list_items(session, NegativeEvent, scheme_id, period, scope, page, include_voided)
+    return page.page(NegativeEventPage, await _named_all(session, request, scope, scheme_id, period,
+                                                         NegativeEventRead, rows), last)
 
 
 async def _named(session: AsyncSession, request: Request, scope: Scope, scheme_id: uuid.UUID, period: str,
@@ -155,3 +155,16 @@ async def _named(session: AsyncSession, request: Request, scope: Scope, scheme_i
     """The rows (of a scheme the caller was checked on) with their people's names: one records call."""
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), period, scope.caller, rows)
     return rows
+
+
+async def _named_all(session: AsyncSession, request: Request, scope: Scope, scheme_id: uuid.UUID, period: Period,
+                     read: type[Named], rows: Sequence[object]) -> list[Named]:
+    """Stored rows of the period as ``read`` models, with their people's names."""
+    return await _named(session, request, scope, scheme_id, period.code, [read.model_validate(r) for r in rows])
+
+
+async def _added(add: Callable[..., Awaitable[object]], body: BaseModel, read: type[Named], scheme_id: uuid.UUID,
+                 period: Period, session: AsyncSession, scope: Scope, request: Request) -> Named:
+    """Store an item of the period with ``add`` (the service's), and answer it with its person's names."""
+    added = await add(session, request.app.state.neighbours, scheme_id, period, body, scope)
+    return (await _named_all(session, request, scope, scheme_id, period, read, [added]))[0]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scoring.definitions import SchemeDefinition
+from scoring.examples import AT, CREATED, DEFINITION, ID, NAMED, PERSON_ID, REGION_ID, UNIT_ID, VOIDED
 from scoring.results.schemas import NamedRow
 from shared.openapi import given, page_examples
 from shared.pagination import Page
@@ -18,22 +19,10 @@ Mark = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2, json_schema_ext
 class SchemeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         **given("unit_id", "group", exactly_one=True), "examples": [
-        {"region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
-         "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+        {"region_id": REGION_ID,
+         "unit_id": UNIT_ID,
          "name": "夏村镇机关干部",
-         "definition": {"indicators": [{"code": "de", "name": "德", "weight": "0.3"},
-                                       {"code": "ji", "name": "绩", "weight": "0.7"}],
-                        "raters": {"share": "0.2",
-                                   "groups": {"leadership": "0.4",
-                                              "middle": "0.3",
-                                              "staff": "0.2",
-                                              "non_staff": "0.1"}},
-                        "adjustments": {"items": {"honour": {"name": "荣誉", "direction": "bonus", "max_points": "3"}},
-                                        "bonus_total": "4",
-                                        "deduction_total": "10"},
-                        "negative_items": {"discipline": {"name": "违反工作纪律", "effect": "cap", "grade": "average"}},
-                        "grades": {"caps": [{"grade": "good", "max_share": "0.4"}], "default": "fairly_good"},
-                        "thresholds": [{"grade": "poor", "below": "60"}]}}]})
+         "definition": DEFINITION}]})
     region_id: uuid.UUID
     unit_id: uuid.UUID | None = Field(default=None, description="a unit's scheme; or give group")
     group: str | None = Field(default=None, min_length=1, max_length=64,
@@ -57,7 +46,7 @@ class SchemeUpdate(BaseModel):
     """What a region's administrator changes on a scheme, outside its versioned rules; left out:
     unchanged."""
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"lead_unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050"}]})
+        {"lead_unit_id": UNIT_ID}]})
     lead_unit_id: uuid.UUID | None = Field(
         default=None, description="a group's scheme: its lead unit (a unit of the region in the group), whose "
                                   "administrator then runs the scheme; null: none, the region runs it")
@@ -65,50 +54,26 @@ class SchemeUpdate(BaseModel):
 
 class VersionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"definition": {"indicators": [{"code": "de", "name": "德", "weight": "0.3"},
-                                       {"code": "ji", "name": "绩", "weight": "0.7"}],
-                        "raters": {"share": "0.2",
-                                   "groups": {"leadership": "0.4",
-                                              "middle": "0.3",
-                                              "staff": "0.2",
-                                              "non_staff": "0.1"}},
-                        "adjustments": {"items": {"honour": {"name": "荣誉", "direction": "bonus", "max_points": "3"}},
-                                        "bonus_total": "4",
-                                        "deduction_total": "10"},
-                        "negative_items": {"discipline": {"name": "违反工作纪律", "effect": "cap", "grade": "average"}},
-                        "grades": {"caps": [{"grade": "good", "max_share": "0.4"}], "default": "fairly_good"},
-                        "thresholds": [{"grade": "poor", "below": "60"}]}}]})
+        {"definition": DEFINITION}]})
     definition: SchemeDefinition
 
 
 class SchemeRead(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-         "region_id": "46634a0c-c4ca-5e54-b5b1-be81442f2839",
-         "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
+        {"id": ID,
+         "region_id": REGION_ID,
+         "unit_id": UNIT_ID,
          "group": None,
          "lead_unit_id": None,
          "staff_category": "staff",
          "name": "夏村镇机关干部",
-         "created_at": "2025-07-01T09:30:00Z",
+         "created_at": AT,
          "created_by": "admin",
          "version": 1,
-         "version_created_at": "2025-07-01T09:30:00Z",
-         "definition": {"indicators": [{"code": "de", "name": "德", "weight": "0.3"},
-                                       {"code": "ji", "name": "绩", "weight": "0.7"}],
-                        "raters": {"share": "0.2",
-                                   "groups": {"leadership": "0.4",
-                                              "middle": "0.3",
-                                              "staff": "0.2",
-                                              "non_staff": "0.1"}},
-                        "adjustments": {"items": {"honour": {"name": "荣誉", "direction": "bonus", "max_points": "3"}},
-                                        "bonus_total": "4",
-                                        "deduction_total": "10"},
-                        "negative_items": {"discipline": {"name": "违反工作纪律", "effect": "cap", "grade": "average"}},
-                        "grades": {"caps": [{"grade": "good", "max_share": "0.4"}], "default": "fairly_good"},
-                        "thresholds": [{"grade": "poor", "below": "60"}]},
+         "version_created_at": AT,
+         "definition": DEFINITION,
          "state": "approved",
-         "state_at": "2025-07-01T09:30:00Z"}]})
+         "state_at": AT}]})
     id: uuid.UUID
     region_id: uuid.UUID
     unit_id: uuid.UUID | None
@@ -141,7 +106,7 @@ class MarkIn(BaseModel):
 
 class MarksPut(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"marks": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee", "indicator": "de", "mark": "86.5"}]}]})
+        {"marks": [{"person_id": PERSON_ID, "indicator": "de", "mark": "86.5"}]}]})
     marks: list[MarkIn] = Field(min_length=1, max_length=50_000)
     reason: str | None = Field(default=None, min_length=1, max_length=2000,
                                description="why marks already given are changed: kept in the period's changes "
@@ -156,7 +121,7 @@ class Counted(BaseModel):
 
 class AdjustmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
+        {"person_id": PERSON_ID,
          "item": "honour",
          "points": "2",
          "evidence": "某委发〔2025〕12号",
@@ -172,23 +137,14 @@ class AdjustmentCreate(BaseModel):
 class AdjustmentRead(NamedRow):
     """person_id (and the names): the person the item is about."""
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
-        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-         "staff_no": "X-001",
-         "name": "王芳",
-         "unit_name": "夏村镇",
-         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-         "section_name": "党政办",
-         "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+        {**NAMED,
+         "id": ID,
          "period": "2025Q2",
          "item": "honour",
          "points": "2",
          "evidence": "某委发〔2025〕12号",
          "approved_by": "镇党委",
-         "created_at": "2025-07-01T09:30:00Z",
-         "created_by": "admin",
-         "voided_at": "2025-07-01T09:30:00Z",
-         "voided_by": "admin",
-         "void_reason": "重复录入"}]})
+         **CREATED, **VOIDED}]})
     id: uuid.UUID
     period: str
     item: str
@@ -210,7 +166,7 @@ class AdjustmentPage(Page[AdjustmentRead]):
 
 class NegativeEventCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee", "item": "honour", "note": "已核实"}]})
+        {"person_id": PERSON_ID, "item": "honour", "note": "已核实"}]})
     person_id: uuid.UUID
     item: str = Field(min_length=1, max_length=64)
     note: str = Field(min_length=1, max_length=2000)
@@ -219,21 +175,12 @@ class NegativeEventCreate(BaseModel):
 class NegativeEventRead(NamedRow):
     """person_id (and the names): the person the item is about."""
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
-        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-         "staff_no": "X-001",
-         "name": "王芳",
-         "unit_name": "夏村镇",
-         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-         "section_name": "党政办",
-         "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
+        {**NAMED,
+         "id": ID,
          "period": "2025Q2",
          "item": "honour",
          "note": "已核实",
-         "created_at": "2025-07-01T09:30:00Z",
-         "created_by": "admin",
-         "voided_at": "2025-07-01T09:30:00Z",
-         "voided_by": "admin",
-         "void_reason": "重复录入"}]})
+         **CREATED, **VOIDED}]})
     id: uuid.UUID
     period: str
     item: str

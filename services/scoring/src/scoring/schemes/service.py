@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import any_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
@@ -297,15 +297,19 @@ async def within_caps(session: AsyncSession, scheme_id: uuid.UUID, period: str, 
                    f"{Decimal(limit.numerator) / limit.denominator}", "body.points")
 
 
-async def list_adjustments(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
-                           page: PageQuery, *, include_voided: bool = False) -> tuple[list[AdjustmentRow], Key]:
-    """The items a close counts; with ``include_voided``, the voided ones too (flagged by their voided_at)."""
+Item = TypeVar("Item", AdjustmentRow, NegativeEvent)
+
+
+async def list_items(session: AsyncSession, model: type[Item], scheme_id: uuid.UUID, period: Period, scope: Scope,
+                     page: PageQuery, include_voided: bool = False) -> tuple[list[Item], Key]:
+    """The period's bonus and deduction items, or negative-list events (``model``), that a close counts,
+    oldest first; with ``include_voided``, the voided ones too (flagged by their voided_at)."""
     await scheme_or_404(session, scheme_id, scope)
-    query = select(AdjustmentRow).where(AdjustmentRow.scheme_id == scheme_id, AdjustmentRow.period == period.code)
+    query = select(model).where(model.scheme_id == scheme_id, model.period == period.code)
     if not include_voided:
-        query = query.where(AdjustmentRow.voided_at.is_(None))
-    return await page.fetch(session, query, [AdjustmentRow.created_at, AdjustmentRow.id],
-                            lambda r: (r.created_at, r.id), scalars=True)
+        query = query.where(model.voided_at.is_(None))
+    return await page.fetch(session, query, [model.created_at, model.id], lambda r: (r.created_at, r.id),
+                            scalars=True)
 
 
 async def add_negative(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
@@ -326,14 +330,3 @@ async def add_negative(session: AsyncSession, neighbours: Neighbours, scheme_id:
                          changes=[(row.id, row.person_id, None, {"item": row.item, "note": row.note})], reason=None,
                          by=caller.subject)
     return row
-
-
-async def list_negatives(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
-                         page: PageQuery, *, include_voided: bool = False) -> tuple[list[NegativeEvent], Key]:
-    """The events a close counts; with ``include_voided``, the voided ones too (flagged by their voided_at)."""
-    await scheme_or_404(session, scheme_id, scope)
-    query = select(NegativeEvent).where(NegativeEvent.scheme_id == scheme_id, NegativeEvent.period == period.code)
-    if not include_voided:
-        query = query.where(NegativeEvent.voided_at.is_(None))
-    return await page.fetch(session, query, [NegativeEvent.created_at, NegativeEvent.id],
-                            lambda r: (r.created_at, r.id), scalars=True)
