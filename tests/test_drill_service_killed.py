@@ -58,8 +58,8 @@ def report(request: pytest.FixtureRequest) -> Callable[[str], None]:
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[LocalStack]:
-    with running_stack(tmp_path / "home", tmp_path / "stack.log",
+def stack(tmp_path: Path, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
+    with running_stack(stack_home(tmp_path / "home"), tmp_path / "stack.log",
                        extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"}) as running:
         yield running
 
