@@ -16,36 +16,31 @@ from shared.embedded_pg import free_port
 
 STACK_ENV_PREFIXES = ("KAOHE_", "RECORDS_", "SCORING_", "QUOTA_", "GATEWAY_")
 
-DRILLS = pytest.StashKey[list[tuple[str, dict[str, object]]]]()
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.stash[DRILLS] = []
+# A test's counts travel as its reports' user properties (as ``record_property`` makes them), so they
+# reach the summary from whichever process ran the test: property name -> summary section.
+SECTIONS = {"drill": "drills", "fault drill": "fault drills", "summary": "counts"}
 
 
 @pytest.fixture
 def drill_report(request: pytest.FixtureRequest) -> Callable[..., None]:
     """``drill_report(name, **counts)``: the counts a drill made, shown in the run's summary."""
     def report(name: str, **counts: object) -> None:
-        request.config.stash[DRILLS].append((name, counts))
+        request.node.user_properties.append(
+            ("drill", f"{name}: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())))
     return report
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    if config.stash.get(DRILLS, []):
-        terminalreporter.section("drills")
-        for name, counts in config.stash[DRILLS]:
-            terminalreporter.write_line(f"{name}: " + ", ".join(f"{k.replace('_', ' ')} {v}"
-                                                                for k, v in counts.items()))
     # a test records other counts with ``record_property("summary", line)``; each phase's report
     # (setup, call, teardown) carries the test's properties
-    lines = list(dict.fromkeys(
-        str(value) for reports in terminalreporter.stats.values() for report in reports
-        for name, value in getattr(report, "user_properties", ()) if name == "summary"))
-    if lines:
-        terminalreporter.section("counts")
-        for line in lines:
-            terminalreporter.write_line(line)
+    for prop, section in SECTIONS.items():
+        lines = list(dict.fromkeys(
+            str(value) for reports in terminalreporter.stats.values() for report in reports
+            for name, value in getattr(report, "user_properties", ()) if name == prop))
+        if lines:
+            terminalreporter.section(section)
+            for line in lines:
+                terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
