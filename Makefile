@@ -17,8 +17,10 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 run: $(STAMP)
 	$(VENV)/bin/kaohe run
 
+# one worker per core (at most four), each with its own embedded PostgreSQL; a file's tests stay on one
+# worker, so a module's stack is started once
 test: $(STAMP) $(KUBECTL)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --numprocesses=auto --maxprocesses=4 --dist=loadfile
 
 # deploy/env.example and the README's settings table, from the settings classes
 settings: $(STAMP)
