@@ -17,11 +17,11 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 run: $(STAMP)
 	$(VENV)/bin/kaohe run
 
-# One worker per core (at most four), each with its own embedded PostgreSQL; a file's tests stay on one
-# worker, so a module's stack is started once, and files are handed out in the order collected (the
-# whole-stack tests, the longest, first; see testpaths) rather than most tests first. Bytecode is cached even where the environment says not
-# to (PYTHONDONTWRITEBYTECODE): every stack the tests start runs several Python processes, and each
-# would compile the same libraries again.
+# One worker per core (at most four), each with its own embedded PostgreSQL. A file's tests stay on one
+# worker, so a module's stack is started once; files are handed out in the order collected (the
+# whole-stack tests, the longest, first: see testpaths), not most tests first. Bytecode is cached even
+# where the environment says not to (PYTHONDONTWRITEBYTECODE): every stack the tests start runs several
+# Python processes, and each would compile the same libraries again.
 test: $(STAMP) $(KUBECTL)
 	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest --numprocesses=auto --maxprocesses=4 --dist=loadfile --no-loadscope-reorder
 
