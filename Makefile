@@ -18,12 +18,11 @@ run: $(STAMP)
 	$(VENV)/bin/kaohe run
 
 # One worker per core (at most four), each with its own embedded PostgreSQL. A file's tests stay on one
-# worker, so a module's stack is started once; files are handed out in the order collected (the
-# whole-stack tests, the longest, first: see testpaths), not most tests first. Bytecode is cached even
-# where the environment says not to (PYTHONDONTWRITEBYTECODE): every stack the tests start runs several
-# Python processes, and each would compile the same libraries again.
+# worker, so a module's stack is started once. Bytecode is cached even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE): every stack the tests start runs several Python processes, and each would
+# compile the same libraries again.
 test: $(STAMP) $(KUBECTL)
-	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest --numprocesses=auto --maxprocesses=4 --dist=loadfile --no-loadscope-reorder
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest --numprocesses=auto --maxprocesses=4 --dist=loadfile
 
 # deploy/env.example and the README's settings table, from the settings classes
 settings: $(STAMP)
