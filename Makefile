@@ -17,8 +17,12 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 run: $(STAMP)
 	$(VENV)/bin/kaohe run
 
+# One worker per core (at most four), each with its own embedded PostgreSQL. A file's tests stay on one
+# worker, so a module's stack is started once. Bytecode is cached even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE): every stack the tests start runs several Python processes, and each would
+# compile the same libraries again.
 test: $(STAMP) $(KUBECTL)
-	$(VENV)/bin/pytest
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest --numprocesses=auto --maxprocesses=4 --dist=loadfile
 
 # deploy/env.example and the README's settings table, from the settings classes
 settings: $(STAMP)

@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -65,8 +65,8 @@ def base(tmp_path: Path) -> Iterator[Path]:
             proc.kill()
 
 
-async def test_backup_drill(base: Path) -> None:
-    first = start_stack(base / "first" / "home", base / "first.log", demo_scale=0.01)
+async def test_backup_drill(base: Path, stack_home: Callable[[Path], Path]) -> None:
+    first = start_stack(stack_home(base / "first" / "home"), base / "first.log", demo_scale=0.01)
     backup = base / "kaohe.backup"
     try:
         first.wait_ready(90)

@@ -12,7 +12,7 @@ import io
 import socket
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,9 +28,9 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("bad-input")
-    running = start_stack(root / "home", root / "stack.log", extra_env={
+    running = start_stack(stack_home(root / "home"), root / "stack.log", extra_env={
         "GATEWAY_RATE_LIMIT": "1000000/minute", "GATEWAY_IMPORT_BODY_BYTES": str(LIMIT)})
     try:
         running.wait_ready(90)

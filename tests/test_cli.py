@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,10 +65,10 @@ def members(county: County, code: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     base = tmp_path_factory.mktemp("cli")
     # a roster of a few dozen people is a job (the bad sheets stay small): `kaohe import` follows it to its end
-    running = start_stack(base / "home", base / "stack.log",
+    running = start_stack(stack_home(base / "home"), base / "stack.log",
                           extra_env={"RECORDS_IMPORT_JOB_BYTES": "500", "KAOHE_JOB_WAIT_SECONDS": "0"})
     try:
         running.wait_ready(90)

@@ -33,33 +33,20 @@ FAIL_FAST_BOUND = UPSTREAM_TIMEOUT + 5  # a generous bound: in practice a refuse
 ENOUGH = 20  # calls of each kind in each phase
 WRITES = 5  # acknowledged writes of each kind before the kill and after the recovery
 POLICY = {"ratio_by_grade": {"first": "0.22", "second": "0.20"}, "unit_cap_ratio": "0.40", "township_uplift": "0.20"}
-SUMMARY = pytest.StashKey[list[str]]()
-
-
-class DrillSummary:
-    """Prints the drill's counts in pytest's terminal summary, so ``make test`` shows them on success."""
-
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-
-    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        terminalreporter.section("fault drills")
-        for line in self.lines:
-            terminalreporter.write_line(line)
 
 
 @pytest.fixture
 def report(request: pytest.FixtureRequest) -> Callable[[str], None]:
-    config = request.config
-    if SUMMARY not in config.stash:
-        config.stash[SUMMARY] = []
-        config.pluginmanager.register(DrillSummary(config.stash[SUMMARY]))
-    return config.stash[SUMMARY].append
+    """A line of the drill's counts, shown in pytest's terminal summary (``fault drills``), so ``make test``
+    shows them on success."""
+    def add(line: str) -> None:
+        request.node.user_properties.append(("fault drill", line))
+    return add
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[LocalStack]:
-    with running_stack(tmp_path / "home", tmp_path / "stack.log",
+def stack(tmp_path: Path, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
+    with running_stack(stack_home(tmp_path / "home"), tmp_path / "stack.log",
                        extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"}) as running:
         yield running
 

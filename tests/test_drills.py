@@ -33,8 +33,9 @@ pytestmark = pytest.mark.stack
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[LocalStack]:
-    running = start_stack(tmp_path / "home", tmp_path / "stack.log", extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"})
+def stack(tmp_path: Path, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
+    running = start_stack(stack_home(tmp_path / "home"), tmp_path / "stack.log",
+                          extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"})
     try:
         running.wait_ready(90)
         yield running

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,9 +59,10 @@ class Seeded:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("hostile")
-    running = start_stack(root / "home", root / "stack.log", extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"})
+    running = start_stack(stack_home(root / "home"), root / "stack.log",
+                          extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"})
     try:
         running.wait_ready(180)  # a loaded machine: the whole suite runs beside it
         yield running

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -27,9 +28,9 @@ SCHEME = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}]}
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root = tmp_path_factory.mktemp("replicas")
-    running = start_stack(root / "home", root / "stack.log",
+    running = start_stack(stack_home(root / "home"), root / "stack.log",
                           extra_env={"KAOHE_WORKERS": "2", "GATEWAY_RATE_LIMIT": "1000000/minute"})
     try:
         running.wait_ready(180)

@@ -85,9 +85,10 @@ SCHEMA_CANNOT_SAY = {
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("schemathesis")
-    running = start_stack(root / "home", root / "stack.log", extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"})
+    running = start_stack(stack_home(root / "home"), root / "stack.log",
+                          extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"})
     try:
         running.wait_ready(90)
         yield running

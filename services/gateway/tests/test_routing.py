@@ -37,7 +37,7 @@ class TestRouting:
         ("DELETE", "/api/v1/scoring/schemes", "GET, POST"),  # a service's route, through the proxy
         ("PUT", f"/api/v1/quota/allocations/{uuid.uuid4()}/publish", "POST"),
         ("DELETE", "/api/v1/admin/users", "GET, POST"),  # the gateway's own
-    ])
+    ], ids=["service", "service-with-id", "gateway"])
     async def test_a_wrong_method_on_a_known_path_is_405_with_allow(
             self, gateway: httpx.AsyncClient, method: str, path: str, allow: str) -> None:
         response = await gateway.request(method, path)
