@@ -102,6 +102,7 @@ _TITLES: dict[str, tuple[str, str]] = {
     "objection_not_found": ("异议不存在", "No such objection"),
     "round_closed": ("测评已结束", "The rating round is closed"),
     "round_open": ("本周期仍有测评未结束", "A rating round of the period is still open"),
+    "nothing_closed": ("本地区尚无方案核定该周期结果", "No scheme of the region has closed the period yet"),
     "already_published": ("该结果已公布", "This result version is already published, or a newer one is"),
     "not_published": ("本周期尚未公布结果", "Nothing is published for this period"),
     "objection_closed": ("异议已处理或已过期限", "The objection has been decided, or its window has passed"),
