@@ -44,7 +44,6 @@ _TITLES: dict[str, tuple[str, str]] = {
     "api_key_not_found": ("接口密钥不存在", "No such API key"),
     "webhook_not_found": ("推送地址不存在", "No such webhook"),
     "webhook_delivery_not_found": ("推送记录不存在", "No such webhook delivery"),
-    "webhook_owner_invalid": ("推送地址须属于一个地区", "A webhook belongs to one region: name it"),
     "binding_invalid": ("账号绑定有误", "The account's binding does not fit its role"),
     "scope_not_found": ("所绑定的地区或单位不存在", "No such region or unit to bind"),
     "metrics_token_invalid": ("监控令牌无效", "The metrics token is missing or wrong"),

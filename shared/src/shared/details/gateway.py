@@ -153,7 +153,6 @@ TEXTS: dict[str, str] = {
     "the URL must not carry a user name or password: deliveries are signed instead":
         "地址中不得包含用户名或密码：推送以签名验证",
     "the URL must not have a #fragment": "地址中不得包含 #片段",
-    "name the region whose events the webhook receives": "请指定此回调接收其事件的地区",
     "no region {wanted}": "地区 {wanted} 不存在",
     "records answered {status_code} for the region": "records 服务对该地区的查询返回了 {status_code}",
     "no webhook {webhook_id}": "回调 {webhook_id} 不存在",

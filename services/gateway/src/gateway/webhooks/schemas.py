@@ -24,13 +24,13 @@ URL_PATTERN = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(:[0-9]{1
 class WebhookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "url": URL_EXAMPLE, "kinds": ["result_published", "allocation_published"],
-        "description": "省级干部信息系统"}]})
+        "region_id": "0b7e3c52-3f0a-4f7c-8d2e-5a6b7c8d9e0f", "description": "省级干部信息系统"}]})
 
     url: str = Field(max_length=2000, description="where each event is POSTed: an absolute http or https URL",
                      json_schema_extra={"pattern": URL_PATTERN})
     kinds: list[EventKind] = Field(min_length=1, max_length=len(KINDS), description="the event kinds wanted")
-    region_id: uuid.UUID | None = Field(default=None, description="the region whose events it receives; a region's "
-                                                                   "administrator or key may leave it out (theirs)")
+    region_id: uuid.UUID = Field(description="the region whose events it receives: one the caller administers "
+                                             "(a region's administrator or key: their own)")
     description: str | None = Field(default=None, max_length=200)
 
     @field_validator("url")
