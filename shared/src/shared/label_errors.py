@@ -69,7 +69,6 @@ _TITLES: dict[str, tuple[str, str]] = {
     "invalid_period": ("考核周期无效", "Invalid period"),
     "invalid_fields": ("字段无效", "Invalid fields"),
     "import_rejected": ("导入文件未通过校验", "The import was rejected"),
-    "missing_date": ("缺少日期", "A date is missing"),
     "record_of_another_unit": ("记录属于其他单位", "The record belongs to another unit"),
     "reason_required": ("需要填写原因", "A reason is required"),
     "task_not_found": ("任务不存在", "No such task"),

@@ -41,6 +41,7 @@ from records.roster.schemas import (
     UnitUpdate,
 )
 from records.templates import template_xlsx
+from records.todo import TodayDep
 from shared.change_feed import UpdatedAfter
 from shared.db import ReadSessionDep, SessionDep
 from shared.errors import Unprocessable
@@ -110,8 +111,12 @@ async def region_settings(region_id: uuid.UUID, body: RegionSettings, session: S
 @router.get("/regions/{region_id}/headcounts", response_model=HeadcountsRead,
             summary="Headcount of every unit of a region")
 async def region_headcounts(region_id: uuid.UUID, session: SessionDep, caller: CallerDep, settings: SettingsDep,
-                            year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-                            on: date | None = None,
+                            today: TodayDep,
+                            year: Annotated[int | None, Query(ge=2000, le=2100, description=(
+                                "count on the year's 31 December"))] = None,
+                            on: Annotated[date | None, Query(description=(
+                                "count on this day (today, in the region's time zone, when none of `period`, `on` "
+                                "and `year` is given)"))] = None,
                             period: Annotated[str | None, Query(
                                 description="2025 or 2025Q1: count those on each unit's roster for at least "
                                             "RECORDS_MIN_SHARE_OF_PERIOD of it, as the unit's summary does",
@@ -119,19 +124,16 @@ async def region_headcounts(region_id: uuid.UUID, session: SessionDep, caller: C
                                 json_schema_extra={"pattern": PERIOD_PATTERN})] = None) -> HeadcountsRead:
     """Every unit's headcount, one of three ways: the people in a period's scope (`period`: on the unit's roster for at
     least RECORDS_MIN_SHARE_OF_PERIOD of it, the rule the summary grades by), the people on the roster on a day
-    (`on`), or at a year's end (`year`: its 31 December). Quota reads the year-end headcount from here for the
-    excellent quota (优秀名额).
+    (`on`; today when nothing is given), or at a year's end (`year`: its 31 December). When several are given,
+    `period` comes first, then `on`. Quota reads the year-end headcount from here for the excellent quota (优秀名额).
 
     Callers: province and region administrators; API keys with `results:read`. Errors: 404 `region_not_found`; 422
-    `missing_date` when none of `period`, `on` and `year` is given, `invalid_period` for a bad period."""
+    `invalid_period` for a bad period."""
     if period is not None:
         return await service.headcounts_in_scope(session, region_id=region_id, period=period_query(period),
                                                  min_share=settings.min_share_of_period, caller=caller)
     if on is None:
-        if year is None:
-            raise Unprocessable("give `year` (year-end headcount) or `on` (a date)", code="missing_date",
-                                errors=[{"field": "query.year", "message": "year or on is required"}])
-        on = date(year, 12, 31)
+        on = today if year is None else date(year, 12, 31)
     return await service.headcounts(session, region_id=region_id, on=on, caller=caller)
 
 
