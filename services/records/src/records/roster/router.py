@@ -237,7 +237,8 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
 
     Callers: province and region administrators. Returns what was added, moved and left unchanged. Errors: 404
     `region_not_found`; 413 for a file over the size limit; 422 `import_rejected` with every bad row (row, column,
-    value, reason), nothing written."""
+    value, reason), nothing written. The region is checked before the file is read."""
+    await scope.valid_region(session, caller, region_id)
     try:
         table, rows = await asyncio.to_thread(read_sheet, file.filename or "", file.file, sheet)
     except SheetError as exc:
@@ -259,6 +260,7 @@ async def stream_roster(region_id: uuid.UUID, request: Request, session: Session
 
     Callers: province and region administrators; API keys with `inputs:write`. Errors: 404 `region_not_found`; 422
     `import_rejected` with every bad line, nothing written."""
+    await scope.valid_region(session, caller, region_id)  # before the lines are read
     rows = [row async for row in json_lines(request.stream())]
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
     await _imported(session, region_id, result)
