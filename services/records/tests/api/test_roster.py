@@ -112,6 +112,12 @@ class TestPersons:
             "unit_id": unit["id"], "staff_no": "P9", "name": "王五", "staff_category": "staff",
             "active_from": "2025-06-01", "active_to": "2025-01-01"})
         assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "body.active_to", response.text
+        # a unit that does not exist is said first
+        nowhere = await client.post("/api/v1/records/persons", json={
+            "unit_id": str(uuid.uuid4()), "staff_no": "P9", "name": "王五", "staff_category": "staff",
+            "active_from": "2025-06-01", "active_to": "2025-01-01"})
+        assert nowhere.status_code == 422 and nowhere.json()["code"] == "invalid_reference", nowhere.text
 
     async def test_a_move_before_the_current_placement_is_409(self, client: httpx.AsyncClient) -> None:
         region = await make_region(client)

@@ -295,7 +295,8 @@ async def create_person(body: PersonCreate, session: SessionDep, caller: CallerD
 
     Callers: administrators, a unit administrator for their own unit. Returns the person with their roster history.
     Errors: 409 `duplicate` when the staff number is taken; 422 `invalid_reference` when the unit or section does
-    not exist or is outside the caller's scope, or `active_to` is before `active_from`."""
+    not exist or is outside the caller's scope (checked first), `validation_error` when `active_to` is before
+    `active_from`."""
     return await service.create_person(session, body, caller=caller)
 
 
