@@ -327,8 +327,8 @@ async def test_a_key_with_the_webhook_scope_manages_its_regions(gateway_app: Fas
     key = await _ok(await client.post("/api/v1/admin/api-keys", headers=land.headers["P"], json={
         "name": f"hooks-{uuid.uuid4().hex[:6]}", "scopes": ["webhooks:manage"], "region_id": land.region["A"]}))
     headers = {"x-api-key": key["key"]}
-    created = await _ok(await client.post(HOOKS, headers=headers, json={"url": receiver.url, "kinds": ["roster_changed"],
-                                                                        "region_id": land.region["A"]}))
+    created = await _ok(await client.post(HOOKS, headers=headers, json={
+        "url": receiver.url, "kinds": ["roster_changed"], "region_id": land.region["A"]}))
     assert created["region_id"] == land.region["A"]
     assert (await client.get(HOOKS, headers=headers)).status_code == 200
     assert (await client.get("/api/v1/records/regions", headers=headers)).status_code == 403

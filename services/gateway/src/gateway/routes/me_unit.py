@@ -87,8 +87,9 @@ async def my_unit(principal: PrincipalDep, request: Request,
     """A unit's day in one answer: who has not written their weekly record, who has not rated in each open
     round, which tasks are overdue, where each scheme's procedure stands, and the rectification items it
     owes. 403 for a member or an API key; 404 `unit_not_found` for a unit the caller may not see, or for a
-    region administrator (who has no unit of their own) without `unit_id`; 422 `invalid_period`. **Who may call:** unit_admin (单位管理员) and leader
-    (单位领导) for their unit; province_admin and region_admin for a unit they name.
+    region administrator (who has no unit of their own) without `unit_id`; 422 `invalid_period`.
+    **Who may call:** unit_admin (单位管理员) and leader (单位领导) for their unit; province_admin and
+    region_admin for a unit they name.
     """
     caller = principal.caller
     unit = _unit_of(caller, unit_id)

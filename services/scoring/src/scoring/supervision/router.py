@@ -41,7 +41,8 @@ UnitFilter = Annotated[uuid.UUID | None, Query(description="only this unit's")]
 
 @router.post("/regions/{region_id}/inspections", response_model=InspectionRead, status_code=201,
              responses={**REGION, 422: {"description": "a unit not of the region (body.unit_id, code "
-                                                      "invalid_reference), or a visit in the future (body.visited_on)"}},
+                                                      "invalid_reference), or a visit in the future "
+                                                      "(body.visited_on)"}},
              summary="Record an inspection (督导) of one of the region's units: date, team, findings")
 async def record_inspection(region_id: uuid.UUID, body: InspectionIn, session: SessionDep, scope: ScopeDep,
                             request: Request, today: TodayDep) -> InspectionRead:
