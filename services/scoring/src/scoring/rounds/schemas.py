@@ -151,7 +151,8 @@ class Stored(BaseModel):
 
 # ------------------------------------------------------------------ corrections
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# a reason is words, not only spaces: the document says so with a pattern (one character that is not a space)
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"\S")]
 
 
 class DeadlineMove(BaseModel):
