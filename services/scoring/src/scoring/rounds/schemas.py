@@ -8,6 +8,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from scoring.results.schemas import NamedRow
+from shared.hostile import WORDS_PATTERN
 from shared.labels import label_of, labels_of
 from shared.openapi import given, page_examples
 from shared.pagination import Page
@@ -151,8 +152,10 @@ class Stored(BaseModel):
 
 # ------------------------------------------------------------------ corrections
 
-# a reason is words, not only spaces: the document says so with a pattern (one character that is not a space)
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"\S")]
+# a reason is words, not only spaces: the document says so with a pattern (and, as every text, no control
+# character but tab and line breaks)
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500,
+                                          pattern=WORDS_PATTERN)]
 
 
 class DeadlineMove(BaseModel):
