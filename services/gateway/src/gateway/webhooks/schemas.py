@@ -17,8 +17,9 @@ KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
 # which service's outbox writes each kind
 SOURCES: dict[str, str] = {"result_published": "scoring", "allocation_published": "quota", "roster_changed": "records"}
 URL_EXAMPLE = "https://hr.example.gov.cn/kaohe/hooks"
-# what the URL's rules come to, as the document declares them: a host, no user name, no #fragment
-URL_PATTERN = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(:[0-9]{1,5})?(/[^#\s]*)?$"
+# what the URL's rules come to, as the document declares them: a host, no user name, no #fragment; and in
+# the path no space and no control character (which no text the API reads holds)
+URL_PATTERN = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(:[0-9]{1,5})?(/[^#\s\x00-\x1f\x7f]*)?$"
 
 
 class WebhookCreate(BaseModel):
