@@ -1,4 +1,4 @@
-"""Closing a quarter at province and county scale, through the gateway.
+"""Closing a quarter at province and county scale, as jobs on the scoring workers, through the gateway.
 
     .venv/bin/python bench/close.py [--province 200000] [--raters 20]
 
@@ -7,16 +7,19 @@ quarter of weekly records, ten days of attendance each) and, into scoring, a rat
 ``--raters`` raters per person in four groups (4,000,000 ratings for 200,000 people), a hand
 mark per person and some bonus, deduction and negative-list items, all with COPY (the close is
 what is measured, not the loading), and lets the database settle as it would have by the end of a
-quarter (VACUUM ANALYZE, a checkpoint: no close races the autovacuum of a bulk load). Then times
-POST .../close for the whole province and for one 2,000-person unit, beside the floor: one SQL
-aggregate over the same ratings table (a single scan), measured in the same run before and after
-the closes (the best of six). Also times three closes each after one mark has changed (a new
-version and its differences from the one before), the best of the four beside the best floor,
-and reports the scoring service's peak memory (with the process a large close forks; PSS, so
-the pages the two share are counted once). The floor is one process and a large close keeps two
-cores busy, so the run also says how much of the second core it had: a fixed loop timed in two
-processes at once beside one alone, just before and just after the closes (1.00: both cores were
-free; 2.00: other work on the machine left only one core's worth).
+quarter (VACUUM ANALYZE, a checkpoint: no close races the autovacuum of a bulk load). Every close
+runs as a job (``SCORING_CLOSE_JOB_PEOPLE=0``), followed from POST .../close to the job's end;
+its people are computed in parts (``SCORING_CLOSE_PART_PEOPLE``) by whichever workers are free,
+then graded and stored in one step. Times the county's close and the province's with one scoring
+worker, then the province's with two (a second worker process started beside the first, as
+adding a worker does), each time after one mark has changed (a new version and its differences
+from the one before), the best of each beside the floor: one SQL aggregate over the same ratings
+table (a single scan), measured in the same run before and after the closes (the best of six).
+The speed-up from the second worker is printed, and the peak memory of the workers together
+(PSS). The floor is one process and two workers want two cores, so the run also says how much of
+the second core it had: a fixed loop timed in two processes at once beside one alone, just before
+and just after the closes (1.00: both cores were free; 2.00: other work on the machine left only
+one core's worth).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ import asyncio
 import concurrent.futures
 import json
 import random
-import re
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -61,8 +65,8 @@ SCHEME = {
 
 
 def proportional_memory(process: psutil.Process) -> int:
-    """The process's proportional set size (its private pages, and its share of those it shares
-    with the process it was forked from), read from /proc; its RSS where that cannot be read."""
+    """The process's proportional set size (its private pages, and its share of those it shares),
+    read from /proc; its RSS where that cannot be read."""
     try:
         with open(f"/proc/{process.pid}/smaps_rollup", "rb") as rollup:
             for line in rollup:
@@ -73,22 +77,42 @@ def proportional_memory(process: psutil.Process) -> int:
     return int(process.memory_info().rss)
 
 
-def watch_memory(pid: int, stop: threading.Event, peak: list[int]) -> None:
-    """The peak memory of the service and the process a large close forks, together (their
-    proportional set sizes: the pages the two share after the fork are counted once), sampled
+def watch_memory(pids: list[int], stop: threading.Event, peak: list[int]) -> None:
+    """The peak memory of the scoring workers together (their proportional set sizes), sampled
     twice a second."""
-    process = psutil.Process(pid)
+    processes = [psutil.Process(pid) for pid in pids]
     while not stop.is_set():
-        total = proportional_memory(process)
-        for child in process.children():
+        total = 0
+        for process in processes:
             try:
-                total += proportional_memory(child)
+                total += proportional_memory(process)
             except psutil.NoSuchProcess:
                 pass
         peak[0] = max(peak[0], total)
         # Reading a process's PSS walks its page tables: sampled every 50 ms it took a core's
         # worth of time from the close; the inputs stay in memory for seconds.
         stop.wait(0.5)
+
+
+def scoring_workers(stack_pid: int) -> list[psutil.Process]:
+    """The stack's scoring job workers (``python -m shared.jobs.worker scoring``)."""
+    found = []
+    for process in psutil.Process(stack_pid).children(recursive=True):
+        try:
+            line = process.cmdline()
+        except psutil.NoSuchProcess:
+            continue
+        if "shared.jobs.worker" in line and "scoring" in line:
+            found.append(process)
+    return found
+
+
+def another_worker(like: psutil.Process, log: Path) -> subprocess.Popen[bytes]:
+    """One more scoring worker, started as the stack started its first (its command, environment and
+    directory): what adding a worker on this machine does."""
+    with log.open("ab") as out:
+        return subprocess.Popen(like.cmdline(), env=like.environ(), cwd=like.cwd(), stdout=out,
+                                stderr=subprocess.STDOUT)
 
 
 async def load_scoring(database: str, scheme_id: str, people: list[uuid.UUID], raters: int, *, seed: int) -> str:
@@ -242,37 +266,54 @@ def close_phases(log: str, people: int) -> dict[str, float]:
     return {}
 
 
-def timed_close(client: httpx.Client, scheme_id: str, pid: int, runs: int, changed: str | None = None,
-                changes: int = 3) -> tuple[float, float, list[float], int, dict[str, object]]:
-    """Seconds of the first close, the best of re-closes (same inputs), and of ``changes`` closes
-    each after a mark changed (if ``changed``: the database URL); peak memory (PSS) in bytes."""
-    peak = [proportional_memory(psutil.Process(pid))]
+def closed(client: httpx.Client, scheme_id: str) -> tuple[float, int, dict[str, object]]:
+    """One close as the caller sees it: POST, then the job followed to its end (every 50 ms); the
+    seconds, the status the close answers with, and its body."""
+    started = time.perf_counter()
+    response = client.post(f"/api/v1/scoring/schemes/{scheme_id}/periods/2025Q1/close")
+    if response.status_code == 202:
+        location = response.headers["location"]
+        while True:
+            job = client.get(location).json()
+            if job["state"] not in ("queued", "running"):
+                break
+            time.sleep(0.05)
+        assert job["state"] == "succeeded", job
+        return time.perf_counter() - started, 200 if job["result"].get("unchanged") else 201, job["result"]
+    assert response.status_code in (200, 201), response.text
+    return time.perf_counter() - started, response.status_code, response.json()
+
+
+def timed_close(client: httpx.Client, scheme_id: str, pids: list[int], runs: int, changed: str | None = None,
+                changes: int = 3, first: bool = True) -> tuple[float, float, list[float], int, dict[str, object]]:
+    """Seconds of the first close (if ``first``), the best of re-closes (same inputs), and of
+    ``changes`` closes each after a mark changed (if ``changed``: the database URL); the workers'
+    peak memory (PSS) in bytes."""
+    peak = [0]
     stop = threading.Event()
-    watcher = threading.Thread(target=watch_memory, args=(pid, stop, peak), daemon=True)
+    watcher = threading.Thread(target=watch_memory, args=(pids, stop, peak), daemon=True)
     watcher.start()
+    body: dict[str, object] = {}
     try:
-        started = time.perf_counter()
-        response = client.post(f"/api/v1/scoring/schemes/{scheme_id}/periods/2025Q1/close")
-        first = time.perf_counter() - started
-        assert response.status_code == 201, response.text
-        body = response.json()
+        seconds = 0.0
+        if first:
+            seconds, _, body = closed(client, scheme_id)
+            assert body.get("version"), body
         again = []
         for _ in range(runs):
-            started = time.perf_counter()
-            response = client.post(f"/api/v1/scoring/schemes/{scheme_id}/periods/2025Q1/close")
-            again.append(time.perf_counter() - started)
-            assert response.status_code == 200 and response.json()["unchanged"], response.text
+            taken, _, same = closed(client, scheme_id)
+            again.append(taken)
+            assert same["unchanged"], same
         after_change = []
         for _ in range(changes if changed is not None else 0):
             asyncio.run(change_a_mark(changed, scheme_id))  # type: ignore[arg-type]
-            started = time.perf_counter()
-            response = client.post(f"/api/v1/scoring/schemes/{scheme_id}/periods/2025Q1/close")
-            after_change.append(time.perf_counter() - started)
-            assert response.status_code == 201 and len(response.json()["changes"]) <= 1, response.text
+            taken, _, body = closed(client, scheme_id)
+            after_change.append(taken)
+            assert not body["unchanged"] and len(body["changes"]) <= 1, body  # type: ignore[arg-type]
     finally:
         stop.set()
         watcher.join()
-    return first, min(again) if again else 0.0, after_change, peak[0], body
+    return seconds, min(again) if again else 0.0, after_change, peak[0], body
 
 
 def main() -> None:
@@ -285,10 +326,12 @@ def main() -> None:
         root = Path(tmp)
         stack = start_stack(root / "home", root / "stack.log", extra_env={
             "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "600", "SCORING_UPSTREAM_TIMEOUT_SECONDS": "600",
-            "KAOHE_LOG_FORMAT": "json"})  # close_phases reads the scoring service's JSON lines
+            "KAOHE_JOB_WORKERS": "1", "SCORING_CLOSE_JOB_PEOPLE": "0",
+            "KAOHE_LOG_FORMAT": "json"})  # close_phases reads the scoring worker's JSON lines
+        extra: subprocess.Popen[bytes] | None = None
         try:
             stack.wait_ready(90)
-            scoring_pid = int(re.search(r"scoring started \(pid=(\d+)\)", stack.output()).group(1))  # type: ignore[union-attr]
+            [first_worker] = scoring_workers(stack.process.pid)
             pg = stack.database_url()
             with httpx.Client(base_url=stack.gateway, timeout=900) as client:
                 token = client.post("/api/v1/auth/token",
@@ -309,15 +352,15 @@ def main() -> None:
                 loaded = time.perf_counter() - started
                 settled = asyncio.run(settle(pg))
                 floors = [asyncio.run(floor(pg, province_round)), asyncio.run(floor(pg, county_round))]
-                county = timed_close(client, county_scheme, scoring_pid, 3)
+                one = [first_worker.pid]
+                county = timed_close(client, county_scheme, one, 3)
                 cores = [two_cores()]
-                province = timed_close(client, province_scheme, scoring_pid, 1, changed=pg)
+                province = timed_close(client, province_scheme, one, 1, changed=pg, changes=2)
+                extra = another_worker(first_worker, root / "worker.log")
+                time.sleep(5)  # started and listening
+                both = [first_worker.pid, extra.pid]
+                province_two = timed_close(client, province_scheme, both, 0, changed=pg, changes=3, first=False)
                 cores.append(two_cores())
-                client.get(f"/api/v1/records/regions/{region['id']}/groups/G/summary", params={"period": "2025Q1"})
-                started = time.perf_counter()
-                client.get(f"/api/v1/records/regions/{region['id']}/groups/G/summary",
-                                     params={"period": "2025Q1"})
-                summary_seconds = time.perf_counter() - started
             (before, _), (county_before, _) = floors
             province_floor, ratings = asyncio.run(floor(pg, province_round))
             county_floor, county_ratings = asyncio.run(floor(pg, county_round))
@@ -325,20 +368,26 @@ def main() -> None:
             phases = close_phases(stack.output(), args.province)
             asyncio.run(scoring_sizes(pg))
         finally:
+            if extra is not None:
+                extra.send_signal(signal.SIGTERM)
+                extra.wait(60)
             stack.interrupt()
     print(f"loaded {args.province:,} people and {ratings + county_ratings:,} ratings in {loaded:.0f} s "
           f"(VACUUM ANALYZE and a checkpoint after it: {settled:.0f} s)")
-    for name, (first, again, after_change, peak, body), seconds, count in (
-            ("county", county, county_floor, county_ratings), ("province", province, province_floor, ratings)):
-        print(f"{name}: close of {body['people']:,} people with {count:,} ratings {first:.2f} s "
-              f"(re-close, same inputs: {again:.2f} s); one SQL aggregate of the ratings {seconds:.2f} s "
-              f"→ {first / seconds:.2f}× the floor; scoring memory peak {peak / 2**20:.0f} MB (PSS)")
-        if after_change:
-            best = min(first, *after_change)
-            print(f"  after one mark changed (a new version and its differences): "
-                  f"{', '.join(f'{t:.2f}' for t in after_change)} s; the best of the {1 + len(after_change)} closes "
-                  f"{best:.2f} s → {best / seconds:.2f}× the floor (the best of six)")
-    print(f"  the records summary of the province alone: {summary_seconds:.2f} s through the gateway")
+    best = {}
+    for name, workers, (first, again, after_change, peak, body), seconds, count in (
+            ("county", 1, county, county_floor, county_ratings), ("province", 1, province, province_floor, ratings),
+            ("province", 2, province_two, province_floor, ratings)):
+        closes = [t for t in (first, *after_change) if t]
+        best[(name, workers)] = min(closes)
+        print(f"{name}, {workers} worker{'s' if workers > 1 else ''}: close of {body['people']:,} people with "
+              f"{count:,} ratings: {', '.join(f'{t:.2f}' for t in closes)} s"
+              f"{' (the first, then each after one mark changed)' if first else ' (each after one mark changed)'}"
+              f"{f'; re-close, same inputs: {again:.2f} s' if again else ''}; one SQL aggregate of the ratings "
+              f"{seconds:.2f} s → the best {best[(name, workers)]:.2f} s is {best[(name, workers)] / seconds:.2f}× "
+              f"the floor; workers' memory peak {peak / 2**20:.0f} MB (PSS)")
+    print(f"  the second worker: {best[('province', 1)] / best[('province', 2)]:.2f}× as fast "
+          f"({best[('province', 1)]:.2f} s → {best[('province', 2)]:.2f} s)")
     print(f"  two processes at once took {cores[0]:.2f}× (before the province's closes) and {cores[1]:.2f}× (after) "
           "the time of one alone (1.00: two cores free; 2.00: one core's worth)")
     if phases:

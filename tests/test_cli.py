@@ -67,7 +67,9 @@ def members(county: County, code: str) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     base = tmp_path_factory.mktemp("cli")
-    running = start_stack(base / "home", base / "stack.log")
+    # a roster of a few dozen people is a job (the bad sheets stay small): `kaohe import` follows it to its end
+    running = start_stack(base / "home", base / "stack.log",
+                          extra_env={"RECORDS_IMPORT_JOB_BYTES": "500", "KAOHE_JOB_WAIT_SECONDS": "0"})
     try:
         running.wait_ready(90)
         yield running
@@ -114,6 +116,16 @@ def test_import_roster_adds_the_people(county: County, tmp_path: Path) -> None:
     assert "Imported roster.csv: rows 29 · added 29 · moved 0 · unchanged 0" in county.roster.stdout
     assert sorted(m["name"] for m in members(county, "T1")) == sorted(f"干部{n}" for n in range(1, 11))
     assert len(members(county, "S1")) == 5
+
+
+def test_the_roster_import_ran_as_a_job_that_kaohe_jobs_lists(county: County) -> None:
+    listed = kaohe(county.stack, "jobs", "--service", "records")
+    assert listed.exit_code == 0, listed.output
+    rows = table_rows(listed.stdout)
+    assert rows[0] == ["created", "kind", "state", "progress", "phase", "seconds", "id"]
+    assert [r[1:4] for r in rows[1:]] == [["records.import_roster", "succeeded", "29/29"]]
+    job = county.http.get(f"/api/v1/records/jobs/{rows[1][6]}").json()
+    assert (job["result"]["added"], job["region_id"]) == (29, county.region_id)
 
 
 def test_a_bad_roster_lists_its_rows_and_writes_nothing(county: County, tmp_path: Path) -> None:

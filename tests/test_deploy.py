@@ -46,6 +46,18 @@ def test_startup_order_is_declared_with_conditions(compose: dict[str, Any]) -> N
     assert services["migrate"]["command"] == ["kaohe", "migrate"]
 
 
+def test_each_service_has_its_job_workers(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name in ("records", "scoring", "quota"):
+        worker = services[f"{name}-worker"]
+        assert worker["command"] == ["python", "-m", "shared.jobs.worker", name]
+        assert worker["deploy"]["replicas"] == "${KAOHE_JOB_WORKERS:-1}"
+        assert worker["healthcheck"]["disable"] is True  # no HTTP in a worker (the image's check would fail)
+        assert {f"{name.upper()}_DATABASE_URL", "KAOHE_SERVICE_SECRET"} <= worker["environment"].keys()
+        assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert {"SCORING_RECORDS_URL", "SCORING_QUOTA_URL"} <= services["scoring-worker"]["environment"].keys()
+
+
 def test_only_the_gateway_is_published(compose: dict[str, Any]) -> None:
     published = {name for name, s in compose["services"].items() if s.get("ports")}
     assert published == {"gateway"}

@@ -26,6 +26,7 @@ OVERLAYS = {"county": "kaohe-county", "province": "kaohe-province"}
 K8S_VERSION = "1.32"
 SERVICES = ("records", "scoring", "quota")
 APPS = (*SERVICES, "gateway")
+WORKERS = tuple(f"{service}-worker" for service in SERVICES)
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
 CUSTOM_KINDS = {("postgresql.cnpg.io/v1", "Cluster"), ("postgresql.cnpg.io/v1", "ScheduledBackup"),
                 ("barmancloud.cnpg.io/v1", "ObjectStore")}
@@ -87,8 +88,10 @@ def test_everything_lives_in_the_overlays_namespace(overlay: tuple[str, list[Doc
 
 
 def test_a_deployment_service_autoscaler_and_budget_per_service(docs: list[Doc]) -> None:
-    for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
-        assert {d["metadata"]["name"] for d in of_kind(docs, kind)} == set(APPS), kind
+    """Each service, and the job worker of each but the gateway (no Service: nothing calls a worker)."""
+    assert {d["metadata"]["name"] for d in of_kind(docs, "Service")} == set(APPS)
+    for kind in ("Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
+        assert {d["metadata"]["name"] for d in of_kind(docs, kind)} == {*APPS, *WORKERS}, kind
     for deployment in of_kind(docs, "Deployment"):
         assert "replicas" not in deployment["spec"], "the autoscaler owns the replica count"
         labels = deployment["spec"]["template"]["metadata"]["labels"]
@@ -117,9 +120,14 @@ def test_probes_resources_and_non_root(docs: list[Doc]) -> None:
         pod = deployment["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
         container = pod["containers"][0]
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        if deployment["metadata"]["name"] in WORKERS:  # no HTTP: a worker that dies stops its heartbeat
+            assert container["command"] == ["python", "-m", "shared.jobs.worker",
+                                            deployment["metadata"]["name"].removesuffix("-worker")]
+            assert pod["terminationGracePeriodSeconds"] >= 60  # time to finish the job under way
+            continue
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-        assert container["securityContext"]["allowPrivilegeEscalation"] is False
     for pod in pod_specs(docs):
         for container in pod["containers"]:
             assert {"cpu", "memory"} <= container["resources"]["requests"].keys()
@@ -135,9 +143,10 @@ def test_no_secret_value_is_committed(docs: list[Doc]) -> None:
 
 
 def test_services_read_lists_from_a_replica_url(docs: list[Doc]) -> None:
-    for name in APPS:
+    for name in (*APPS, *WORKERS):
         env = {e["name"]: e for e in one(docs, "Deployment", name)["spec"]["template"]["spec"]["containers"][0]["env"]}
-        assert env[f"{name.upper()}_DATABASE_READ_URL"]["valueFrom"]["secretKeyRef"]["optional"] is True
+        service = name.removesuffix("-worker").upper()
+        assert env[f"{service}_DATABASE_READ_URL"]["valueFrom"]["secretKeyRef"]["optional"] is True
 
 
 def test_only_the_gateway_has_an_ingress(docs: list[Doc]) -> None:
@@ -203,6 +212,11 @@ def test_network_policies(overlay: tuple[str, list[Doc]]) -> None:
         assert not may_reach(docs, (here, other_pod), app(service), "http"), service
         assert may_reach(docs, (here, app("gateway")), app(service), "http"), service
         assert may_reach(docs, (here, app(service)), database, 5432), service
+        assert may_reach(docs, (here, app(f"{service}-worker")), database, 5432), service
+        assert not may_reach(docs, (here, app("gateway")), app(f"{service}-worker"), "http"), service
+    # a close in a scoring worker reads records and quota
+    assert may_reach(docs, (here, app("scoring-worker")), app("records"), "http")
+    assert may_reach(docs, (here, app("scoring-worker")), app("quota"), "http")
     assert may_reach(docs, (here, app("gateway")), database, 5432)
     assert may_reach(docs, (here, app("migrate")), database, 5432)
     assert may_reach(docs, (here, {"cnpg.io/cluster": "kaohe-db"}), database, 5432)  # replication

@@ -83,7 +83,9 @@ def test_the_plan_runs_the_procfile_with_each_service_wired(isolated: Path) -> N
     settings = StackSettings(gateway_port=9100, records_port=9101)
     urls = {s: f"postgresql://kaohe_{s}@127.0.0.1:1/kaohe" for s in ("records", "scoring", "quota", "gateway")}
     plan = stack.plan(settings, urls)
-    assert set(plan.processes) == {"records", "scoring", "quota", "gateway"}
+    workers = {"records-worker", "scoring-worker", "quota-worker"}
+    assert set(plan.processes) == {"records", "scoring", "quota", "gateway", *workers}
+    assert plan.processes["scoring-worker"] == "exec nice -n 10 python -m shared.jobs.worker scoring"
     assert plan.env["GATEWAY_RECORDS_URL"] == "http://127.0.0.1:9101"
     assert plan.env["RECORDS_DATABASE_URL"] == urls["records"]
     assert "KAOHE_ADMIN_PASSWORD" not in plan.env  # a demo administrator only on the embedded default
@@ -91,7 +93,12 @@ def test_the_plan_runs_the_procfile_with_each_service_wired(isolated: Path) -> N
     assert plan.gateway_url == "http://127.0.0.1:9100"
     assert plan.env["KAOHE_WORKERS"] == "1"  # one process per service unless asked for more
     assert stack.plan(StackSettings(workers=2), urls).env["KAOHE_WORKERS"] == "2"
-    assert all('--workers "$KAOHE_WORKERS"' in command for command in plan.processes.values())
+    assert all('--workers "$KAOHE_WORKERS"' in command for name, command in plan.processes.items()
+               if name not in workers)
+    # KAOHE_JOB_WORKERS job workers of each service, each a process the supervisor restarts on its own
+    assert set(stack.plan(StackSettings(job_workers=2), urls).processes) - set(plan.processes) == {
+        f"{worker}.2" for worker in workers}
+    assert not set(stack.plan(StackSettings(job_workers=0), urls).processes) & workers
 
 
 def test_the_printed_demo_administrator_must_change_its_password_unless_the_demo_is_loaded(isolated: Path) -> None:

@@ -63,7 +63,7 @@ class TestMakeRun:
         ports = free_ports()
         first = start_stack(home, tmp_path / "first.log", ports)
         try:
-            first.wait_ready(60)
+            first.wait_ready(90)  # seven processes start at once (the job workers with the services)
             readiness = httpx.get(f"{first.gateway}/readyz").json()
             assert {k: v["ok"] for k, v in readiness["checks"].items()} == {
                 "database": True, "migrations": True, "records": True, "scoring": True, "quota": True}
@@ -101,14 +101,17 @@ class TestMakeRun:
             code = _stop(first)
         children = first.child_pids()
         assert code in (0, 130), first.output()[-2000:]
-        assert len(children) == 4
+        assert len(children) == 7  # four services, a job worker of each database service
+        for worker in ("records-worker", "scoring-worker", "quota-worker"):  # each took its service's jobs
+            assert first.pids(worker), first.output()[-2000:]
+            assert f"the {worker.removesuffix('-worker')} worker takes jobs" in first.output()
         assert not any(psutil.pid_exists(pid) for pid in children), "orphaned service processes"
         assert not (home / "pgdata" / "postmaster.pid").exists(), "database left running"
         _assert_quiet_console_and_access_file(first, home, fresh.headers["x-request-id"])
 
         second = start_stack(home, tmp_path / "second.log", ports)
         try:
-            second.wait_ready(60)
+            second.wait_ready(90)
             conn = await asyncpg.connect(second.database_url())
             assert await conn.fetchval("SELECT note FROM public.persistence_check") == "kept"
             await conn.close()

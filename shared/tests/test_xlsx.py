@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import time
 
+import pytest
 from openpyxl import load_workbook
 
 from shared.xlsx import cell_value, to_bytes, workbook, write_pairs, write_table
@@ -24,3 +26,31 @@ def test_a_table_with_control_characters_is_still_a_workbook() -> None:
     read = load_workbook(io.BytesIO(to_bytes(book))).active
     assert [[c.value for c in row] for row in read.iter_rows()] == [
         ["标题", None], ["姓名", "备注"], ["张三", "ab"], ["李四", 3], [None, None], ["说明", "值"]]
+
+
+def _written(write_only: bool) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True) if write_only else workbook()
+    sheet = book.create_sheet("表")
+    if write_only:
+        sheet.append(["姓名", "得分"])
+        sheet.append(["张三", 91.5])
+    else:
+        write_table(sheet, ["姓名", "得分"], [["张三", 91.5]], widths=(10, 10), title="标题")
+    return to_bytes(book)
+
+
+@pytest.mark.parametrize("write_only", [False, True])
+def test_the_same_content_gives_the_same_bytes_a_day_later(write_only: bool,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A job's file equals the answer the request would have given: no time of writing is in it."""
+    now = time.time()
+    first = _written(write_only)
+    monkeypatch.setattr(time, "time", lambda: now + 86_400 + 7)  # the ZIP entries' clock
+    assert _written(write_only) == first
+    book = load_workbook(io.BytesIO(first))
+    assert book.properties.modified == book.properties.created
+    plain = io.BytesIO()
+    load_workbook(io.BytesIO(first)).save(plain)  # openpyxl's own save stamps the clock's time
+    assert plain.getvalue() != first

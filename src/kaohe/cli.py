@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from kaohe import backups, operate, stack
+from kaohe import backups, jobs, operate, stack
 from kaohe.config import StackSettings
 from kaohe.failures import Kaohe
 
@@ -150,6 +150,7 @@ app.add_typer(operate.import_app, name="import")
 app.add_typer(operate.export_app, name="export")
 app.command("allocate")(operate.allocate)
 app.command("close")(operate.close)
+jobs.register(app)
 
 
 if __name__ == "__main__":

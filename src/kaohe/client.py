@@ -237,8 +237,11 @@ class Gateway:
             page = self.send("GET", page["next"]).json()
 
     def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
-        response = self.send("POST", path, json=json, **kwargs)
-        return response.json() if response.content else None
+        """The answer's body; for long work (202), the job's result once it has ended (see ``kaohe.jobs``)."""
+        response = self.send("POST", path, json=json, ok=(200, 201, 202), **kwargs)
+        from kaohe.jobs import answered  # the commands' own module; it imports this one
+
+        return answered(self, response)
 
     def put(self, path: str, json: Any = None) -> Any:
         return self.send("PUT", path, json=json).json()

@@ -48,6 +48,9 @@ class StackSettings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=32, description=(
         "processes per service (uvicorn --workers on one port), as replicas behind a load balancer would be: "
         "each its own memory, caches and database pool"))
+    job_workers: int = Field(default=1, ge=0, le=32, description=(
+        "job worker processes per service (the Procfile's <service>-worker lines), each taking one job at a time: "
+        "closes, imports and other long work; 0: none here (workers run on other machines)"))
     demo: bool = Field(default=True, description="load the demo county on the embedded default's first start")
     demo_scale: float = Field(default=1.0, gt=0, le=1, description="people per unit, as a share of the full demo")
     procfile: Path = Field(default=Path(__file__).resolve().parents[2] / "Procfile",

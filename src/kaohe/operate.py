@@ -359,7 +359,11 @@ def _format(fmt: Format | None, output: Path | None) -> str:
 
 def _download(login: Login, path: str, output: Path | None, fallback: str, **params: Any) -> None:
     with session(login) as api:
-        response = api.send("GET", path, params=params)
+        response = api.send("GET", path, params=params, ok=(200, 202))
+        if response.status_code == 202:  # a large export is written by a job: follow it, then fetch its file
+            from kaohe.jobs import follow
+
+            response = api.send("GET", follow(api, response)["file"])
     target = output or Path(filename_of(response) or fallback)
     partial = target.with_name(f".{target.name}.part")  # written whole, then renamed: never half a file
     try:

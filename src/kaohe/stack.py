@@ -162,8 +162,21 @@ def plan(settings: StackSettings, urls: dict[str, str], *, embedded: bool = Fals
     if embedded:
         # ... where one administrator loads a whole county's year in a minute (production: 20/second;1200/minute).
         env.setdefault("GATEWAY_RATE_LIMIT", os.environ.get("GATEWAY_RATE_LIMIT", "12000/minute"))
-    processes = parse_procfile(settings.procfile.read_text()).processes
+    processes = worker_copies(parse_procfile(settings.procfile.read_text()).processes, settings.job_workers)
     return Plan(env=env, gateway_url=f"{base}:{settings.gateway_port}", processes=processes)
+
+
+def worker_copies(processes: dict[str, str], workers: int) -> dict[str, str]:
+    """Each ``<service>-worker`` line ``workers`` times (``scoring-worker``, ``scoring-worker.2`` ...; none
+    at 0), each a process of its own that the supervisor restarts on its own."""
+    copies: dict[str, str] = {}
+    for name, command in processes.items():
+        if not name.endswith("-worker"):
+            copies[name] = command
+            continue
+        for number in range(1, workers + 1):
+            copies[name if number == 1 else f"{name}.{number}"] = command
+    return copies
 
 
 def all_ready(gateway_url: str) -> bool:

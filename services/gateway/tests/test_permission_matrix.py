@@ -32,6 +32,7 @@ import pytest
 from fastapi import FastAPI
 
 from gateway.webhooks import worker
+from shared.jobs import store
 from shared.testing import TEST_ADMIN, TEST_JWT_SECRET, asgi_client, sign_in
 
 from .conftest import PASSWORD, POLICY, _ok, forged_token
@@ -217,11 +218,56 @@ async def _webhooks(client: httpx.AsyncClient, app: FastAPI, w: World) -> None:
         w.forbidden[who] |= {w[k] for k in w.ids if k.startswith("webhook")}
 
 
+async def _job_files(database_urls: dict[str, str], w: World) -> None:
+    """A finished export job of region A with its file, in each service (started by an exporter no caller is)."""
+    from shared.db import create_engine, make_sessionmaker
+    from shared.jobs.files import FILES
+
+    for service in ("records", "scoring", "quota"):
+        engine = create_engine(database_urls[service], schema=service, application_name="matrix")
+        try:
+            async with make_sessionmaker(engine)() as session:
+                row, _ = await store.insert_job(session, service, kind=f"{service}.matrix_export",
+                                                requested_by="user:matrix-exporter", region_id=w["region_A"])
+                await store.finish(session, service, row.id, "succeeded", result={}, result_status=200)
+                await session.execute(FILES.insert().values(
+                    job_id=row.id, media_type="text/csv; charset=utf-8", disposition='attachment; filename="a.csv"',
+                    rows=1, about={}, body=b"a,b\n"))
+                await session.commit()
+        finally:
+            await engine.dispose()
+        w.ids[f"job_file_{service}"] = str(row.id)
+        for who in ("RB", "KB"):
+            w.forbidden[who].add(str(row.id))
+
+
+async def _jobs(client: httpx.AsyncClient, database_urls: dict[str, str], w: World) -> None:
+    """A job of each service in region A, started by the province administrator (no worker runs here: it stays
+    queued until a caller who may cancels it)."""
+    from shared.db import create_engine, make_sessionmaker
+
+    subject = (await _ok(await client.get("/api/v1/records/whoami", headers=w.headers["P"]), 200))["subject"]
+    for service in ("records", "scoring", "quota"):
+        engine = create_engine(database_urls[service], schema=service, application_name="matrix")
+        try:
+            async with make_sessionmaker(engine)() as session:
+                row, _ = await store.insert_job(session, service, kind=f"{service}.matrix", requested_by=subject,
+                                                region_id=w["region_A"], unit_id=w["unit_A1"])
+                await session.commit()
+        finally:
+            await engine.dispose()
+        w.ids[f"job_{service}"] = str(row.id)
+        for who in ("RB", "KB", "UA", "UO", "L", "MS", "MC", "RT"):
+            w.forbidden[who].add(str(row.id))
+
+
 @pytest.fixture(scope="module")
-async def world(gateway_app: FastAPI) -> AsyncIterator[World]:
+async def world(gateway_app: FastAPI, database_urls: dict[str, str]) -> AsyncIterator[World]:
     async with asgi_client(gateway_app) as client:
         w = await _build(client)
         await _webhooks(client, gateway_app, w)
+        await _jobs(client, database_urls, w)
+        await _job_files(database_urls, w)
         yield w
 
 
@@ -244,6 +290,9 @@ NO_OBJECT_ADMINS = profile(P=OK, RA=OK, RB=OK)
 NO_OBJECT_MANAGERS = profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK)
 SIGNED_IN = profile(P=OK, RA=OK, RB=OK, UA=OK, UO=OK, L=OK, MS=OK, MC=OK, RT=OK)
 PROVINCE = profile(P=OK)
+# an export job's file: the route is open to whoever may start an export; the service shows a job to its
+# requester and its region's administrators only
+JOB_FILE = profile(P=OK, RA=OK, RB=404, UA=404, UO=404, L=404)
 
 
 @dataclass(frozen=True)
@@ -615,6 +664,9 @@ ROWS: list[Row] = [
     Row("GET", "/api/v1/quota/allocations/{run_id}/compare/{other_id}", REGION, path={"other_id": "run"}),
     Row("GET", "/api/v1/quota/allocations/{run_id}/report.xlsx", with_keys(REGION), scopes=("results:read",)),
     Row("POST", "/api/v1/quota/allocations/{run_id}/publish", REGION),
+    # an export job's file (of region A, started by another administrator): its region's administrators'
+    *(Row("GET", f"/api/v1/{service}/jobs/{{job_id}}/file", with_keys(JOB_FILE), scopes=("results:read",),
+          path={"job_id": f"job_file_{service}"}) for service in ("records", "scoring", "quota")),
     # the gateway's own
     Row("GET", "/api/v1/me", {**SIGNED_IN, "KS": OK, "KN": OK, "KB": OK}),
     Row("GET", "/api/v1/catalogue", {**SIGNED_IN, "KS": OK, "KN": OK, "KB": OK}),
@@ -649,6 +701,16 @@ ROWS: list[Row] = [
     Row("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", with_keys(REGION),
         scopes=("webhooks:manage",)),
 ]
+JOB = with_keys(profile(P=OK, RA=OK, RB=404, UA=404, UO=404, L=404, MS=404, MC=404, RT=404))
+ROWS += [row for service in ("records", "scoring", "quota") for row in (
+    # a job: whoever started it (P) and its region's administrators (and its region's key); anyone else 404
+    Row("GET", f"/api/v1/{service}/jobs/{{job_id}}", JOB, scopes=("inputs:write", "results:read"),
+        path={"job_id": f"job_{service}"}),
+    Row("GET", f"/api/v1/{service}/jobs", with_keys(SIGNED_IN, kb=OK), scopes=("inputs:write", "results:read"),
+        note="each sees their own and their regions' jobs"),
+    Row("POST", f"/api/v1/{service}/jobs/{{job_id}}/cancel", JOB, scopes=("inputs:write", "results:read"),
+        path={"job_id": f"job_{service}"}, note="cancelled once; sent again, a 409"),
+)]
 # Routes that need no credentials by design; their own tests are in test_auth (and, for a rating
 # code's ballot, where the code is the credential, in test_rating_codes).
 PUBLIC = {("POST", "/api/v1/auth/token"), ("POST", "/api/v1/auth/refresh"),

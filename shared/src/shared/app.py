@@ -83,6 +83,7 @@ def create_service_app(
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan,
                   generate_unique_id_function=operation_id)
     app.state.settings = settings
+    app.state.service = service
     install_error_handlers(app)
     install_problem_documentation(app)
     metrics = Metrics(service)

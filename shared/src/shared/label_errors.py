@@ -25,6 +25,10 @@ _TITLES: dict[str, tuple[str, str]] = {
     "upstream_timeout": ("所需服务响应超时", "A service this request needs did not answer in time"),
     "database_unavailable": ("数据库暂不可用", "The database is unavailable"),
     "internal_error": ("服务器内部错误", "Internal server error"),
+    "job_file_not_found": ("任务文件不存在", "No such job with a file"),
+    "job_file_not_ready": ("任务文件尚未生成", "The job has not made its file yet"),
+    "job_not_found": ("任务不存在", "No such job"),
+    "job_finished": ("任务已结束", "The job has already finished"),
     # gateway
     "invalid_credentials": ("用户名或密码错误", "Invalid username or password"),
     "unauthenticated": ("需要登录", "Sign in or send an API key"),

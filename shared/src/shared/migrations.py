@@ -23,7 +23,8 @@ def _include_name(schema: str):  # type: ignore[no-untyped-def]
     def include(name: str | None, type_: str, parent_names: object) -> bool:
         if type_ == "schema":
             return name == schema
-        return True
+        # the job queue's own tables (pgqueuer's; see ``shared.jobs.table``), created by their library's SQL
+        return not (type_ == "table" and name is not None and name.startswith("pgqueuer"))
 
     return include
 

@@ -157,6 +157,8 @@ def models_of(routes: Iterable[Any], *, read: bool = True, answered: bool = True
     for route in routes_of(routes):
         if answered:
             found.update(_models(route.response_model, seen))
+            for answer in (route.responses or {}).values():  # another status's model (a 202's job)
+                found.update(_models(answer.get("model"), seen))
         if read and route.body_field is not None:
             found.update(_models(route.body_field.field_info.annotation, seen))
     return found

@@ -54,7 +54,6 @@ class BaseServiceSettings(BaseSettings):
                               description="database connections each process keeps open")
     db_max_overflow: int = Field(default=10, validation_alias="KAOHE_DB_MAX_OVERFLOW",
                                  description="connections a process may open beyond the pool at a busy moment")
-
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -68,6 +67,23 @@ class BaseServiceSettings(BaseSettings):
     def today(self, now: datetime | None = None) -> date:
         """Today in the regions' time zone (at ``now`` when given)."""
         return business_today(self.zone, now=now)
+
+
+
+class JobSettings(BaseServiceSettings):
+    """The settings of a service that runs long work as jobs (``shared.jobs``): its web processes and its workers."""
+
+    job_wait_seconds: float = Field(
+        default=1.0, ge=0, le=30, validation_alias="KAOHE_JOB_WAIT_SECONDS",
+        description="how long a call that starts a job waits for it to finish: done within it, the call answers "
+                    "as it always has; still running, 202 Accepted with the job's Location")
+    job_concurrency: int = Field(
+        default=1, ge=1, le=64, validation_alias="KAOHE_JOB_CONCURRENCY",
+        description="jobs one worker process runs at a time (a close's part keeps a core busy: 1 per core)")
+    job_heartbeat_seconds: float = Field(
+        default=30.0, ge=1, validation_alias="KAOHE_JOB_HEARTBEAT_SECONDS",
+        description="a running job whose worker has not beaten its heartbeat for this long (the worker died) is "
+                    "taken over by another worker and run again")
 
 
 MIN_SECRET_BYTES = 32

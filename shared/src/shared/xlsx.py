@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -159,9 +160,36 @@ def write_pairs(sheet: Any, pairs: Iterable[tuple[str, Any] | tuple[str, Any, st
     return row - 1
 
 
+# The time a file says it was written: none of its own. The same data gives the same bytes, whether
+# a request or a job wrote it, and whenever (the job's file is the answer the request would have given).
+STEADY_TIME = (1980, 1, 1, 0, 0, 0)  # the first moment a ZIP entry can hold
+
+
+class _SteadyZip(zipfile.ZipFile):
+    """A ZIP whose entries all carry ``STEADY_TIME``, not the moment they were written."""
+
+    def writestr(self, zinfo_or_arcname: str | zipfile.ZipInfo, data: Any,
+                 compress_type: int | None = None, compresslevel: int | None = None) -> None:
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=STEADY_TIME)
+            zinfo_or_arcname.compress_type = self.compression
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename: Any, arcname: Any = None, compress_type: int | None = None,
+              compresslevel: int | None = None) -> None:  # a write-only sheet, from its temporary file
+        with open(filename, "rb") as sheet:
+            self.writestr(arcname or filename, sheet.read(), compress_type, compresslevel)
+
+
 def to_bytes(book: Any) -> bytes:
+    """The workbook's file, the same bytes for the same content: no time of writing in it."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    if book.write_only and not book.worksheets:
+        book.create_sheet()
+    book.properties.created = book.properties.modified = datetime(*STEADY_TIME)
     data = io.BytesIO()
-    book.save(data)
+    ExcelWriter(book, _SteadyZip(data, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
     return data.getvalue()
 
 

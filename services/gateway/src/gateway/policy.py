@@ -50,6 +50,8 @@ def rule(method: str, template: str, roles: frozenset[str], *scopes: str, replay
 
 RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/records/version", EVERYONE),
+    # an export job's file: its requester's and its region administrators' (the service checks the job)
+    rule("GET", "/api/v1/records/jobs/{job_id}/file", UNIT_STAFF, "results:read"),
     rule("GET", "/api/v1/records/whoami", EVERYONE, *KEY_SCOPES),
     rule("POST", "/api/v1/records/regions", frozenset({P})),
     rule("GET", "/api/v1/records/regions", ADMINS, "results:read"),
@@ -112,6 +114,8 @@ RULES: tuple[Rule, ...] = (
     # the caller's own to-do, for /api/v1/me/todo (each service answers for the caller)
     rule("GET", "/api/v1/records/todo", EVERYONE),
     rule("GET", "/api/v1/scoring/version", EVERYONE),
+    # an export job's file: its requester's and its region administrators' (the service checks the job)
+    rule("GET", "/api/v1/scoring/jobs/{job_id}/file", UNIT_STAFF, "results:read"),
     rule("POST", "/api/v1/scoring/schemes/indicators/check", UNIT_MANAGERS),
     rule("POST", "/api/v1/scoring/grades/preview", UNIT_MANAGERS),
     rule("POST", "/api/v1/scoring/schemes", UNIT_MANAGERS),
@@ -218,6 +222,12 @@ RULES: tuple[Rule, ...] = (
     rule("GET", "/api/v1/quota/allocations/{run_id}/compare/{other_id}", ADMINS),
     rule("GET", "/api/v1/quota/allocations/{run_id}/report.xlsx", ADMINS, "results:read"),
     rule("POST", "/api/v1/quota/allocations/{run_id}/publish", ADMINS),
+    # an export job's file: its requester's and its region administrators' (the service checks the job)
+    rule("GET", "/api/v1/quota/jobs/{job_id}/file", UNIT_STAFF, "results:read"),
+    # each service's jobs (long work): the job's requester and its region's administrators see it; others get 404
+    *(rule(method, f"/api/v1/{service}/jobs{path}", EVERYONE, "inputs:write", "results:read")
+      for service in ("records", "scoring", "quota")
+      for method, path in (("GET", ""), ("GET", "/{job_id}"), ("POST", "/{job_id}/cancel"))),
     # the gateway's own
     rule("GET", "/api/v1/catalogue", EVERYONE, *KEY_SCOPES),
     # a user's own password (never an API key's); the reset's answer holds a code shown once

@@ -8,9 +8,11 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quota.db import Base
-from shared import outbox
+from shared import jobs, outbox
 
 EVENTS = outbox.event_table(Base.metadata)
+# a job's end, to its region's systems
+jobs.on_finished("quota", jobs.announce_to_region(EVENTS))
 
 
 async def allocation_published(session: AsyncSession, *, publication_id: uuid.UUID, region_id: uuid.UUID,

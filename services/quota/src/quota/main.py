@@ -13,6 +13,8 @@ from quota.clients.records import RecordsClient
 from quota.config import QuotaSettings, get_settings
 from quota.events import router as events_router
 from shared.app import create_service_app
+from shared.jobs.files import file_router as job_file_router
+from shared.jobs.routes import jobs_router
 
 VERSION = "0.1.0"
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
@@ -43,6 +45,7 @@ def create_app(settings: QuotaSettings | None = None,
         settings=settings,
         database_url=settings.database_url,
         alembic_ini=ALEMBIC_INI,
-        routers=[apportionment_router, allocations_router, events_router],
+        routers=[apportionment_router, allocations_router, events_router,
+                 jobs_router("quota"), job_file_router("quota")],
         extra_lifespan=clients,
     )

@@ -16,10 +16,12 @@ from records.config import RecordsSettings
 from records.db import Base
 from records.roster.models import Assignment
 from records.tasks.models import Task
-from shared import outbox
+from shared import jobs, outbox
 from shared.service_auth import Caller
 
 EVENTS = outbox.event_table(Base.metadata)
+# a job's end, to its region's systems
+jobs.on_finished("records", jobs.announce_to_region(EVENTS))
 
 
 async def comment_added(session: AsyncSession, *, target_kind: str, target_id: uuid.UUID, person_id: uuid.UUID,

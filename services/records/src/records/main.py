@@ -20,6 +20,8 @@ from records.todo import router as todo_router
 from records.unit_totals import router as unit_totals_router
 from records.work_logs.router import router as work_logs_router
 from shared.app import create_service_app
+from shared.jobs.files import file_router as job_file_router
+from shared.jobs.routes import jobs_router
 
 VERSION = "0.1.0"
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
@@ -40,5 +42,6 @@ def create_app(settings: RecordsSettings | None = None) -> FastAPI:
         alembic_ini=ALEMBIC_INI,
         routers=[search_router, roster_router, attendance_router, work_logs_router, reports_router, tasks_router,
                  summary_router, unit_totals_router, honours_router, events_router, region_events_router,
-                 outstanding_router, changes_router, todo_router],
+                 outstanding_router, changes_router, todo_router,
+                 jobs_router("records"), job_file_router("records")],
     )

@@ -19,11 +19,13 @@ from scoring.clients import Neighbours
 from scoring.db import Base
 from scoring.models import Close, Objection, RatingRound, RoundRater, Scheme
 from scoring.procedure.schemas import ProcedureRead
-from shared import outbox
+from shared import jobs, outbox
 from shared.business_time import business_today
 from shared.service_auth import Caller
 
 EVENTS = outbox.event_table(Base.metadata)
+# a job's end, to its region's systems
+jobs.on_finished("scoring", jobs.announce_to_region(EVENTS))
 DEADLINE_NOTICE = timedelta(days=1)  # "the deadline is tomorrow": within a day of now
 
 

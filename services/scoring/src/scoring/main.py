@@ -28,6 +28,8 @@ from scoring.schemes.router import router as schemes_router
 from scoring.supervision.router import router as supervision_router
 from scoring.todo import router as todo_router
 from shared.app import create_service_app
+from shared.jobs.files import file_router as job_file_router
+from shared.jobs.routes import jobs_router
 
 VERSION = "0.2.0"
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
@@ -62,6 +64,7 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
         alembic_ini=ALEMBIC_INI,
         routers=[preview_router, schemes_router, review_router, corrections_router, rounds_router, results_router,
                  mine_router, procedure_router, events_router, region_events_router, outstanding_router, todo_router,
-                 bulletins_router, file_router, calibration_router, lists_router, file_xlsx_router, supervision_router],
+                 bulletins_router, file_router, calibration_router, lists_router, file_xlsx_router, supervision_router,
+                 jobs_router("scoring"), job_file_router("scoring")],
         extra_lifespan=clients,
     )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -356,6 +357,36 @@ class Close(Base):
     created_by: Mapped[str] = mapped_column(String(128))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class CloseRun(Base):
+    """A quarter's close under way in parts (``scoring.results.staging``): what every part needs from
+    everyone; gone when the close is stored or given up."""
+
+    __tablename__ = "close_runs"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))
+    scheme_version: Mapped[int] = mapped_column(Integer)
+    shared: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    parts: Mapped[int] = mapped_column(Integer)
+    people: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _now()
+
+
+class ClosePart(Base):
+    """One part of a close under way: its people's inputs, and once computed, what it gives (the
+    bytes of ``scoring.results.parts.encode``), written once."""
+
+    __tablename__ = "close_parts"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("close_runs.id", ondelete="CASCADE"), primary_key=True)
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    people: Mapped[int] = mapped_column(Integer)
+    inputs: Mapped[bytes] = mapped_column(LargeBinary)
+    output: Mapped[bytes | None] = mapped_column(LargeBinary)
+    computed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class JsonText(TypeDecorator[dict[str, Any]]):

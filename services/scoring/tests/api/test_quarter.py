@@ -13,7 +13,8 @@ import pytest
 from fastapi import FastAPI
 
 from scoring.config import CloseTuning
-from scoring.results.service import _driver, _rating_sums
+from scoring.results.inputs import _rating_sums
+from scoring.results.stored import driver as _driver
 from shared.testing import asgi_client, rolled_back, service_headers
 
 from .conftest import PROVINCE, XIACUN, caller_headers, raters_of, unit_with_people
@@ -95,15 +96,15 @@ async def test_xiacun_quarter_by_hand(client: httpx.AsyncClient, records: httpx.
                    "D": ("100", 1, "average"), "E": ("50", 5, "poor")}
 
 
-async def test_a_close_in_two_processes_is_the_close_in_one(client: httpx.AsyncClient, records: httpx.AsyncClient,
-                                                         scoring_app: FastAPI) -> None:
-    """A close of at least ``close_split_people`` people works half of them in a forked process:
-    the same results, explanations and input digest (a re-close in one process finds nothing new)."""
+async def test_a_close_in_parts_is_the_close_in_one(client: httpx.AsyncClient, records: httpx.AsyncClient,
+                                                   scoring_app: FastAPI) -> None:
+    """A close computed in parts of ``close_part_people`` people gives the results, explanations and
+    input digest of one computed whole (a re-close in one part finds nothing new)."""
     q = await xiacun_quarter(client, records)
     p = q["county"]["people"]
     await client.post(f"/api/v1/scoring/rounds/{q['round']}/close")
     tuning = scoring_app.state.close_tuning
-    scoring_app.state.close_tuning = CloseTuning(work_mem_mb=tuning.work_mem_mb, split_people=2)
+    scoring_app.state.close_tuning = CloseTuning(work_mem_mb=tuning.work_mem_mb, part_people=2)
     try:
         response = await client.post(f"{q['base']}/close")
         assert response.status_code == 201, response.text
@@ -115,7 +116,7 @@ async def test_a_close_in_two_processes_is_the_close_in_one(client: httpx.AsyncC
         for letter, total in (("A", "83.8"), ("E", "50")):
             explained = await client.get(f"{q['base']}/people/{p[letter]}/explanation")
             assert explained.status_code == 200 and explained.json()["detail"]["total"] == total
-        scoring_app.state.close_tuning = CloseTuning(work_mem_mb=tuning.work_mem_mb, split_people=0)
+        scoring_app.state.close_tuning = CloseTuning(work_mem_mb=tuning.work_mem_mb, part_people=0)
         again = await client.post(f"{q['base']}/close")
         assert again.status_code == 200 and again.json()["id"] == response.json()["id"]
         assert again.json()["result_digest"] == response.json()["result_digest"]

@@ -18,7 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clock import now
-from scoring.results.service import _driver, _rating_sums
+from scoring.results.inputs import _rating_sums
+from scoring.results.stored import driver as _driver
 from shared.service_auth import Caller
 from shared.testing import asgi_client, rolled_back, service_headers
 

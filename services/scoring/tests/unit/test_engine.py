@@ -19,6 +19,7 @@ from scoring import definitions
 from scoring.definitions import SchemeDefinition, compile_rules
 from scoring.domain.grades import GradeCap, GradeRule
 from scoring.results.compute import NO_LIMITS, compose_person, compute, grade_all, mean_task_load, unit_means_of
+from scoring.results.digests import input_digest
 from scoring.results.engine import (
     SUMMARY_FIELDS,
     Compact,
@@ -31,8 +32,8 @@ from scoring.results.engine import (
     total,
     unit_means_of_compacts,
 )
+from scoring.results.quarter import quarter_results, quarter_rows
 from scoring.results.ranking import grade_people
-from scoring.results.service import input_digest, quarter_results, quarter_rows
 from shared.numbers import decimal_str
 
 METRICS = ("weekly_on_time_rate", "attendance_rate", "task_completion", "task_load")

@@ -21,10 +21,11 @@ import re
 from functools import cache
 from string import Formatter
 
-from shared.details import gateway, quota, records, scoring, scoring_rules
+from shared.details import gateway, jobs, quota, records, scoring, scoring_rules
 from shared.labels import CATALOGUE, ZH, label
 
-DETAILS: dict[str, str] = {**gateway.TEXTS, **records.TEXTS, **quota.TEXTS, **scoring.TEXTS, **scoring_rules.TEXTS}
+DETAILS: dict[str, str] = {**gateway.TEXTS, **jobs.TEXTS, **records.TEXTS, **quota.TEXTS, **scoring.TEXTS,
+                           **scoring_rules.TEXTS}
 """English template → Chinese template, for every detail a service words."""
 
 

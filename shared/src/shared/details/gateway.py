@@ -4,6 +4,9 @@ from __future__ import annotations
 
 TEXTS: dict[str, str] = {
     # shared
+    "no job {job_id} with a file": "任务 {job_id} 不存在，或没有生成文件",
+    "job {job_id} is {state}: its file is made when it succeeds":
+        "任务 {job_id} 当前状态为 {state}：任务成功后才会生成文件",
     "only PostgreSQL is supported, got driver {drivername}": "仅支持 PostgreSQL，收到的驱动为 {drivername}",
     "{name} is unavailable": "{name} 暂不可用",
     "{name} did not answer in time": "{name} 未能及时响应",

@@ -12,10 +12,11 @@ from pydantic.config import JsonDict
 
 from shared.labels import label_of
 
-EventKind = Literal["result_published", "allocation_published", "roster_changed"]
+EventKind = Literal["result_published", "allocation_published", "roster_changed", "job_finished"]
 KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
-# which service's outbox writes each kind
-SOURCES: dict[str, str] = {"result_published": "scoring", "allocation_published": "quota", "roster_changed": "records"}
+# which services' outboxes write each kind
+SOURCES: dict[str, tuple[str, ...]] = {"result_published": ("scoring",), "allocation_published": ("quota",),
+                                       "roster_changed": ("records",), "job_finished": ("records", "scoring", "quota")}
 URL_EXAMPLE = "https://hr.example.gov.cn/kaohe/hooks"
 # what the URL's rules come to, as the document declares them: a host, no user name, no #fragment; and in
 # the path no space and no control character (which no text the API reads holds)

@@ -92,7 +92,7 @@ async def _collect_one(session: AsyncSession, downstreams: Downstreams, hook: We
     a round, so a region's long history is passed over in a few rounds without holding one up."""
     written = 0
     positions = dict(hook.positions)
-    for source in sorted({SOURCES[k] for k in hook.kinds}):
+    for source in sorted({source for k in hook.kinds for source in SOURCES[k]}):
         for _ in range(PAGES):
             page = await _read(downstreams, hook, source, int(positions.get(source, 0)))
             if page is None:

@@ -15,7 +15,6 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,8 +22,8 @@ from quota.allocations.models import AllocationPublication, AllocationRun
 from quota.allocations.service import get_run_or_raise
 from quota.clients.records import RecordsClient
 from shared.errors import UpstreamUnavailable
+from shared.jobs.files import ExportFile
 from shared.service_auth import Caller
-from shared.touched import disclose
 from shared.xlsx import PERCENT, local_time, put, workbook, write_pairs, write_table, xlsx_response
 
 KIND_NAMES = {"township": "乡镇", "street": "街道", "department": "机关部门", "institution": "参公事业单位"}
@@ -153,10 +152,12 @@ def ratio_chart(sheet: Any, result: dict[str, Any], policy: dict[str, Any], name
     sheet.add_chart(bars, "G2")
 
 
-async def report_xlsx(session: AsyncSession, records: RecordsClient, run_id: uuid.UUID, caller: Caller) -> Response:
+async def report_file(session: AsyncSession, records: RecordsClient, run_id: uuid.UUID, caller: Caller, *,
+                      run: AllocationRun | None = None) -> ExportFile:
+    """The run's report (``run``: already read for the caller), as the download hands it out."""
     from openpyxl.styles import Font
 
-    run = await get_run_or_raise(session, run_id, caller=caller)
+    run = run or await get_run_or_raise(session, run_id, caller=caller)
     publication = await session.scalar(select(AllocationPublication).where(AllocationPublication.run_id == run.id))
     names = await unit_names(records, run, caller)
     inputs = {str(u["id"]): u for u in run.units}
@@ -206,6 +207,6 @@ async def report_xlsx(session: AsyncSession, records: RecordsClient, run_id: uui
             policy.get("leftover", "largest_remainder"), policy.get("leftover"))),
         ("单位数", len(rows)), ("年末总人数", headcount), ("优秀名额合计", slots),
     ], first_row=1, heading=title)
-    disclose("export", len(rows), run_id=run.id, region_id=run.region_id, year=run.year)
-    return xlsx_response(book, f"allocation-{run.year}-{run.id}",
-                         display_name=f"{run.year}年度优秀等次名额分配")
+    return ExportFile.of(xlsx_response(book, f"allocation-{run.year}-{run.id}",
+                                       display_name=f"{run.year}年度优秀等次名额分配"),
+                         len(rows), {"run_id": run.id, "region_id": run.region_id, "year": run.year})

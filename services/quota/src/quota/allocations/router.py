@@ -24,8 +24,11 @@ from quota.allocations.schemas import (
     StoredUnitIn,
     UnitsPut,
 )
+from quota.config import QuotaSettings
 from shared.change_feed import UpdatedAfter
 from shared.db import ReadSessionDep, SessionDep
+from shared.jobs import ACCEPTED, start_job
+from shared.jobs.files import caller_params, start_export
 from shared.pagination import PageDep
 from shared.service_auth import CallerDep
 from shared.xlsx import XLSX_RESPONSES
@@ -33,6 +36,11 @@ from shared.xlsx import XLSX_RESPONSES
 router = APIRouter(prefix="/api/v1/quota", tags=["allocations"])
 
 Year = Annotated[int, Path(ge=2000, le=2100, description="evaluation year, e.g. 2025")]
+
+
+def _settings(request: Request) -> QuotaSettings:
+    settings: QuotaSettings = request.app.state.settings
+    return settings
 
 
 def _stored(record: object) -> StoredInputsRead:
@@ -46,8 +54,8 @@ def _stored(record: object) -> StoredInputsRead:
 
 
 @router.post("/allocations/simulate", response_model=AllocationResultRead,
-             summary="Simulate an allocation (what-if)")
-async def simulate(body: SimulateRequest) -> AllocationResultRead:
+             summary="Simulate an allocation (what-if)", responses=ACCEPTED)
+async def simulate(body: SimulateRequest, request: Request) -> AllocationResultRead | Response:
     """Allocate the excellent quota (优秀名额) from the request body alone and store nothing: try a policy on a
     region's units before storing it. Each unit's exact quota (headcount × the ratio of its target-performance
     grade) is floored, the fractions go to the region's pool, designated slots are given first, then townships are
@@ -56,7 +64,11 @@ async def simulate(body: SimulateRequest) -> AllocationResultRead:
 
     Callers: province and region administrators; API keys with `apportion`. Errors: 422 `allocation_invalid` naming
     the setting or unit that breaks a rule (a grade without a ratio, a unit id twice, `pool_min` above `pool_max`, a
-    kind both tilted and compared against, …)."""
+    kind both tilted and compared against, …). With `QUOTA_JOB_FROM_UNITS` units or more it runs as a job: this
+    answer when done within a second, else 202 with the job's `Location`."""
+    if len(body.units) >= _settings(request).job_from_units:
+        return await start_job(request, "quota.simulate", params={"body": body.model_dump(mode="json")},
+                               total=len(body.units))
     return service.simulate(body.units, body.policy)
 
 
@@ -101,16 +113,24 @@ async def get_inputs(region_id: uuid.UUID, year: Year, session: SessionDep, call
 
 @router.post("/regions/{region_id}/years/{year}/allocations", response_model=RunRead, status_code=201,
              summary="Allocate from the stored inputs",
-             responses={409: {"description": "units or policy not stored, or a unit has no headcount"}})
+             responses={409: {"description": "units or policy not stored, or a unit has no headcount"},
+                        **ACCEPTED})
 async def create_run(region_id: uuid.UUID, year: Year, session: SessionDep, caller: CallerDep,
-                     request: Request) -> RunRead:
+                     request: Request) -> RunRead | Response:
     """Allocate from the stored units and policy and keep the run, with its inputs, result and trace, for comparison
     and publication. Headcounts are the records roster's on 31 December of the year for every unit it knows; a unit
     it does not know keeps the headcount stored with it.
 
     Callers: province and region administrators. Returns the run. Errors: 404 `region_not_found`; 409
     `allocation_inputs_missing` when units or policy are not stored or a unit has no headcount; 422
-    `allocation_invalid`; 503 when records cannot be reached."""
+    `allocation_invalid`; 503 when records cannot be reached. A region of `QUOTA_JOB_FROM_UNITS` units or more is
+    allocated by a job: this answer when done within a second, else 202 with the job's `Location` (the job's
+    result is the run; an `Idempotency-Key` sent again finds the same job)."""
+    stored = await service.get_inputs_or_raise(session, region_id=region_id, year=year, caller=caller)
+    units = len(stored.units or [])
+    if units >= _settings(request).job_from_units and stored.policy is not None:
+        return await start_job(request, "quota.allocate", region_id=region_id, total=units,
+                               params={"region_id": str(region_id), "year": year, **caller_params(caller)})
     return await service.run(session, request.app.state.records, region_id=region_id, year=year, caller=caller)
 
 
@@ -191,12 +211,19 @@ async def list_publications(region_id: uuid.UUID, year: Year, session: ReadSessi
     return await publications.publications(session, region_id=region_id, year=year, caller=caller, page=page)
 
 
-@router.get("/allocations/{run_id}/report.xlsx", response_class=Response, responses=XLSX_RESPONSES,
+@router.get("/allocations/{run_id}/report.xlsx", response_class=Response, responses={**XLSX_RESPONSES, **ACCEPTED},
             summary="Download a run as an XLSX report")
 async def report_xlsx(run_id: uuid.UUID, session: ReadSessionDep, caller: CallerDep, request: Request) -> Response:
     """The run as an XLSX report. Per unit: headcount, exact quota, floor, designated, tilt, remainder, total and
     ratio; the comparison of townships with departments (uplift reached or the shortfall, the pool); and a native
     Excel chart of every township's ratio before and after the tilt beside the departments'.
 
-    Callers: province and region administrators; API keys with `results:read`. Errors: 404 `allocation_not_found`."""
-    return await exports.report_xlsx(session, request.app.state.records, run_id, caller)
+    Callers: province and region administrators; API keys with `results:read`. Errors: 404 `allocation_not_found`.
+    A run of `QUOTA_JOB_FROM_UNITS` units or more is written by a job: this download when done within a second,
+    else 202 with the job's `Location`, whose `result_location` is the file once it is made."""
+    run = await service.get_run_or_raise(session, run_id, caller=caller)
+    if len(run.units) >= _settings(request).job_from_units:
+        return await start_export(request, "quota.allocation_report", params={"run_id": str(run_id)}, caller=caller,
+                                  region_id=run.region_id, total=len(run.units))
+    file = await exports.report_file(session, request.app.state.records, run_id, caller, run=run)
+    return file.response()

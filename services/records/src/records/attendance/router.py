@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from records import examples as ex
+from records import export_tables
 from records.attendance import history, service
 from records.attendance.importer import (
     STATUS_WORDS,
@@ -27,18 +28,16 @@ from records.attendance.importer import (
 )
 from records.attendance.service import ImportResult
 from records.config import SettingsDep
-from records.exporting import table_response
+from records.import_jobs import ATTENDANCE, is_large, start_import, stated_size
 from records.roster.router import PeriodDep
 from shared.db import ReadSessionDep, SessionDep
+from shared.jobs import ACCEPTED
 from shared.labels import label_of
 from shared.pagination import Page, PageDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/attendance", tags=["attendance"])
 
-STATUS_NAMES = {"present": "出勤", "business_trip": "出差", "sick_leave": "病假", "personal_leave": "事假",
-                "annual_leave": "年休假", "maternity_leave": "产假", "study": "学习", "absent": "旷工", "rest": "休息"}
-HEADERS = ["工号", "姓名", "日期", "状态", "备注"]
 REJECTED: dict[int | str, dict[str, Any]] = {
     422: {"description": "bad rows, each listed in `errors` (row, column, value, reason), a day after today "
                          "among them; nothing written. Code `invalid_reference` when every bad row only names a "
@@ -107,11 +106,11 @@ class AttendanceChangePage(Page[AttendanceChangeRead]):
     total: int
 
 
-@router.post("/import", response_model=ImportResult, responses=REJECTED,
+@router.post("/import", response_model=ImportResult, responses={**REJECTED, **ACCEPTED},
              summary="Import attendance from a sheet")
 async def import_file(file: Annotated[UploadFile, File(description="the sheet")], session: SessionDep,
-                      caller: CallerDep, settings: SettingsDep, dry_run: DryRunDep = False,
-                      sheet: SheetDep = None) -> ImportResult:
+                      caller: CallerDep, settings: SettingsDep, request: Request, dry_run: DryRunDep = False,
+                      sheet: SheetDep = None) -> ImportResult | Response:
     """Import attendance (考勤) from an .xlsx, .xls, .ods, CSV or tab-separated text file in UTF-8, GBK or UTF-16, with
     the columns 工号, 日期, 状态 and optionally 姓名, 备注. A status may be written in Chinese (出勤, 出差, 病假,
     事假, 年休假, 产假, 学习, 旷工, 休息 and common synonyms) or as its code.
@@ -122,7 +121,12 @@ async def import_file(file: Annotated[UploadFile, File(description="the sheet")]
 
     Callers: administrators, a unit administrator for their own unit's people. Errors: 413 for a file over the size
     limit; 422 `import_rejected` with every bad row (row, column, value, reason; a day after today among them),
-    nothing written."""
+    nothing written. A file of at least `RECORDS_IMPORT_JOB_BYTES` is imported by a worker: the same answer when
+    done within a second, else `202 Accepted` with the job (`Location`) whose `result` is this answer once it has
+    run."""
+    if is_large(file.size, settings):
+        return await start_import(request, ATTENDANCE, await file.read(), caller, dry_run=dry_run,
+                                  filename=file.filename or "", sheet=sheet)
     try:
         # A workbook is parsed whole when opened: off the event loop, like the reading of its rows.
         table, rows = await asyncio.to_thread(read_rows, file.file, filename=file.filename or "", sheet=sheet)
@@ -132,18 +136,21 @@ async def import_file(file: Annotated[UploadFile, File(description="the sheet")]
     return await settled(session, result, table, dry_run=dry_run)
 
 
-@router.post("/stream", response_model=ImportResult, responses=REJECTED,
+@router.post("/stream", response_model=ImportResult, responses={**REJECTED, **ACCEPTED},
              summary="Import attendance as JSON lines",
              openapi_extra=ndjson_body(
                  '{"staff_no": "XC0001", "day": "2025-04-07", "status": "present"}',
                  '{"staff_no": "XC0002", "day": "2025-04-07", "status": "leave", "note": "年休假"}'))
 async def import_stream(request: Request, session: SessionDep, caller: CallerDep,
-                        settings: SettingsDep, dry_run: DryRunDep = False) -> ImportResult:
+                        settings: SettingsDep, dry_run: DryRunDep = False) -> ImportResult | Response:
     """The attendance import for systems: one JSON object `{staff_no, day, status, note}` per line
     (`application/x-ndjson`), streamed. Same rules and answers as the sheet import.
 
     Callers: administrators, a unit administrator for their own unit's people. Errors: 422 `import_rejected` with
-    every bad line, nothing written."""
+    every bad line, nothing written. A stream whose Content-Length is at least `RECORDS_IMPORT_JOB_BYTES` is
+    imported by a worker (see the sheet import)."""
+    if is_large(stated_size(request), settings):
+        return await start_import(request, ATTENDANCE, await request.body(), caller, dry_run=dry_run)
     result = await service.load_async_rows(session, json_lines(request.stream()), caller=caller,
                                            today=settings.today())
     return await settled(session, result, None, dry_run=dry_run)
@@ -201,15 +208,14 @@ async def list_attendance_changes(period: PeriodDep, session: SessionDep, caller
 
 
 @router.get("/export", summary="Export a unit's attendance",
-            response_class=Response)
-async def export(unit_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, caller: CallerDep,
+            response_class=Response, responses=ACCEPTED)
+async def export(unit_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, caller: CallerDep, request: Request,
                  format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     """A unit's attendance in a period as CSV or XLSX with Chinese headers (工号, 姓名, 日期, 状态, 备注), for filing
     or for a payroll system.
 
-    Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`."""
-    rows = await service.export_rows(session, caller=caller, unit_id=unit_id, period=period)
-    table = [[staff_no, name, day.isoformat(), STATUS_NAMES.get(status, status), note or ""]
-             for staff_no, name, day, status, note in rows]
-    return table_response(HEADERS, table, fmt=format, filename=f"attendance-{unit_id}-{period.code}", sheet="考勤",
-                          widths=(14, 10, 12, 8, 24), about={"unit_id": unit_id, "period": period.code})
+    Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`. An export of
+    `RECORDS_EXPORT_JOB_ROWS` rows or more is written by a job: this download when done within a second, else 202
+    with the job's `Location`."""
+    return await export_tables.export(request, session, caller, "attendance",
+                                      {"unit_id": str(unit_id), "period": period.code}, fmt=format, unit_id=unit_id)

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from records import events, scope
+from records import events, export_tables, scope
 from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, ndjson_body, settled
 from records.attendance.service import refused_file
 from records.config import SettingsDep
-from records.exporting import table_response
+from records.import_jobs import ROSTER, is_large, start_import, stated_size
 from records.roster import importer as roster_importer
 from records.roster import service
 from records.roster.importer import RosterImportResult, read_sheet
@@ -45,6 +45,7 @@ from records.todo import TodayDep
 from shared.change_feed import UpdatedAfter
 from shared.db import ReadSessionDep, SessionDep
 from shared.errors import Unprocessable
+from shared.jobs import ACCEPTED
 from shared.pagination import PageDep
 from shared.periods import PERIOD_PATTERN, Period, parse_period
 from shared.service_auth import CallerDep
@@ -227,9 +228,10 @@ async def unit_members(unit_id: uuid.UUID, period: PeriodDep, session: SessionDe
 
 @router.post("/regions/{region_id}/roster/import", response_model=RosterImportResult,
              summary="Import the roster from a sheet",
-             responses={422: {"description": "bad rows, each listed; nothing written"}})
+             responses={**ACCEPTED, 422: {"description": "bad rows, each listed; nothing written"}})
 async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()], session: SessionDep,
-                        caller: CallerDep, dry_run: DryRunDep = False, sheet: SheetDep = None) -> RosterImportResult:
+                        caller: CallerDep, request: Request, settings: SettingsDep, dry_run: DryRunDep = False,
+                        sheet: SheetDep = None) -> RosterImportResult | Response:
     """Import the region's roster (花名册) from an .xlsx, .xls, .ods or CSV file with the columns 工号, 姓名, 单位编码,
     科室, 人员类别, 起始日期 and optionally 岗位. New staff numbers are added; a new unit, section or category from
     a later date is a transfer; rows that match change nothing, so the same sheet can be sent again. All or nothing.
@@ -237,55 +239,68 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
 
     Callers: province and region administrators. Returns what was added, moved and left unchanged. Errors: 404
     `region_not_found`; 413 for a file over the size limit; 422 `import_rejected` with every bad row (row, column,
-    value, reason), nothing written. The region is checked before the file is read."""
+    value, reason), nothing written. The region is checked before the file is read.
+
+    A file of at least `RECORDS_IMPORT_JOB_BYTES` is imported by a worker: the same answer when done within a
+    second, else `202 Accepted` with the job (`Location`) whose `result` is this answer once it has run."""
     await scope.valid_region(session, caller, region_id)
+    if is_large(file.size, settings):
+        return await start_import(request, ROSTER, await file.read(), caller, dry_run=dry_run,
+                                  filename=file.filename or "", sheet=sheet, region_id=region_id)
     try:
         table, rows = await asyncio.to_thread(read_sheet, file.filename or "", file.file, sheet)
     except SheetError as exc:
         raise refused_file(exc) from exc
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller, table=table)
-    await _imported(session, region_id, result)
+    await imported(session, region_id, result)
     return await settled(session, result, table, dry_run=dry_run)
 
 
 @router.post("/regions/{region_id}/roster/stream", response_model=RosterImportResult,
-             summary="Import the roster as JSON lines",
+             summary="Import the roster as JSON lines", responses=ACCEPTED,
              openapi_extra=ndjson_body(
                  '{"staff_no": "XC0001", "name": "张伟", "unit": "XC", "section": "综合办", "category": "公务员", '
                  '"active_from": "2025-01-01", "post": "科员"}'))
 async def stream_roster(region_id: uuid.UUID, request: Request, session: SessionDep,
-                        caller: CallerDep, dry_run: DryRunDep = False) -> RosterImportResult:
+                        caller: CallerDep, settings: SettingsDep,
+                        dry_run: DryRunDep = False) -> RosterImportResult | Response:
     """The roster import for systems: one JSON object `{staff_no, name, unit, section, category, active_from, post}`
     per line (`application/x-ndjson`), streamed. Same rules and answers as the sheet import.
 
     Callers: province and region administrators; API keys with `inputs:write`. Errors: 404 `region_not_found`; 422
-    `import_rejected` with every bad line, nothing written."""
+    `import_rejected` with every bad line, nothing written. A stream whose Content-Length is at least
+    `RECORDS_IMPORT_JOB_BYTES` is imported by a worker (see the sheet import)."""
     await scope.valid_region(session, caller, region_id)  # before the lines are read
+    if is_large(stated_size(request), settings):
+        return await start_import(request, ROSTER, await request.body(), caller, dry_run=dry_run,
+                                  region_id=region_id)
     rows = [row async for row in json_lines(request.stream())]
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
-    await _imported(session, region_id, result)
+    await imported(session, region_id, result)
     return await settled(session, result, None, dry_run=dry_run)
 
 
-async def _imported(session: AsyncSession, region_id: uuid.UUID, result: RosterImportResult) -> None:
+async def imported(session: AsyncSession, region_id: uuid.UUID, result: RosterImportResult) -> None:
     if result.added or result.moved:  # a dry run rolls the event back with the rows
         await events.roster_changed(session, region_id=region_id, change="imported",
                                     counts={"added": result.added, "moved": result.moved})
 
 
-@router.get("/regions/{region_id}/roster/export", response_class=Response,
+@router.get("/regions/{region_id}/roster/export", response_class=Response, responses=ACCEPTED,
             summary="Export the region's roster")
 async def export_roster(region_id: uuid.UUID, session: ReadSessionDep, caller: CallerDep, settings: SettingsDep,
-                        on: date | None = None, format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+                        request: Request, on: date | None = None,
+                        format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     """The region's roster on a day (today in the region's time zone if `on` is left out) as CSV or XLSX, in the
     import's own columns, so it can be edited and imported again.
 
-    Callers: province and region administrators. Errors: 404 `region_not_found`."""
+    Callers: province and region administrators. Errors: 404 `region_not_found`. A roster of
+    `RECORDS_EXPORT_JOB_ROWS` people or more is written by a job: this download when done within a second, else
+    202 with the job's `Location`, whose `result_location` is the file once it is made."""
     day = on or settings.today()
-    rows = await service.roster_on(session, region_id=region_id, on=day, caller=caller)
-    return table_response(["工号", "姓名", "单位编码", "单位名称", "科室", "人员类别", "起始日期", "岗位"], rows,
-                          fmt=format, filename=f"roster-{region_id}-{day.isoformat()}", sheet="花名册",
-                          widths=(14, 10, 10, 24, 14, 10, 12, 14), about={"region_id": region_id, "on": day})
+    return await export_tables.export(request, session, caller, "roster",
+                                      {"region_id": str(region_id), "on": day.isoformat()}, fmt=format,
+                                      region_id=region_id)
 
 
 @router.post("/persons", response_model=PersonRead, status_code=201, summary="Add a person to a unit")

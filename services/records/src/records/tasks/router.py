@@ -9,21 +9,21 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import ConfigDict
-from sqlalchemy import select
 
 from records import examples as ex
+from records import export_tables
 from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, ndjson_body, settled
 from records.attendance.service import refused_file
 from records.config import SettingsDep
-from records.exporting import table_response
-from records.roster.models import Person
+from records.import_jobs import TASKS, is_large, start_import, stated_size
 from records.roster.router import PeriodDep
 from records.tasks import importer as task_importer
 from records.tasks import service
 from records.tasks.importer import TaskImportResult, read_sheet
 from records.tasks.service import ConfirmIn, ProgressIn, TaskCorrection, TaskCreate, TaskRead
 from shared.db import SessionDep
-from shared.pagination import ALL, Page, PageDep
+from shared.jobs import ACCEPTED
+from shared.pagination import Page, PageDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/tasks", tags=["tasks"])
@@ -51,15 +51,20 @@ async def create_task(body: TaskCreate, session: SessionDep, caller: CallerDep) 
 
 @router.post("/import", response_model=TaskImportResult,
              summary="Import tasks from a sheet",
-             responses={422: {"description": "bad rows, each listed; nothing written"}})
-async def import_tasks(file: Annotated[UploadFile, File()], session: SessionDep, caller: CallerDep,
-                       dry_run: DryRunDep = False, sheet: SheetDep = None) -> TaskImportResult:
+             responses={**ACCEPTED, 422: {"description": "bad rows, each listed; nothing written"}})
+async def import_tasks(file: Annotated[UploadFile, File()], session: SessionDep, caller: CallerDep, request: Request,
+                       settings: SettingsDep, dry_run: DryRunDep = False,
+                       sheet: SheetDep = None) -> TaskImportResult | Response:
     """Import tasks from an .xlsx, .xls, .ods or CSV file with the columns 工号, 任务名称, 强度, 难度, 数量, 完成时限
     and optionally 督办. All or nothing; `dry_run=true` checks the file and writes nothing.
 
     Callers: administrators, a unit administrator for their own unit's people. Returns the tasks added. Errors: 413
     for a file over the size limit; 422 `import_rejected` with every bad row (row, column, value, reason), nothing
-    written."""
+    written. A file of at least `RECORDS_IMPORT_JOB_BYTES` is imported by a worker: the same answer when done
+    within a second, else `202 Accepted` with the job (`Location`) whose `result` is this answer once it has run."""
+    if is_large(file.size, settings):
+        return await start_import(request, TASKS, await file.read(), caller, dry_run=dry_run,
+                                  filename=file.filename or "", sheet=sheet)
     try:
         table, rows = await asyncio.to_thread(read_sheet, file.filename or "", file.file, sheet)
     except SheetError as exc:
@@ -69,39 +74,37 @@ async def import_tasks(file: Annotated[UploadFile, File()], session: SessionDep,
 
 
 @router.post("/stream", response_model=TaskImportResult,
-             summary="Import tasks as JSON lines",
+             summary="Import tasks as JSON lines", responses=ACCEPTED,
              openapi_extra=ndjson_body(
                  '{"staff_no": "XC0001", "title": "乡村振兴项目督查", "intensity": 3, "difficulty": 2, "quantity": 1, '
                  '"due_on": "2025-06-30"}'))
-async def stream_tasks(request: Request, session: SessionDep, caller: CallerDep,
-                       dry_run: DryRunDep = False) -> TaskImportResult:
+async def stream_tasks(request: Request, session: SessionDep, caller: CallerDep, settings: SettingsDep,
+                       dry_run: DryRunDep = False) -> TaskImportResult | Response:
     """The task import for systems: one JSON object `{staff_no, title, intensity, difficulty, quantity, due_on,
     supervised}` per line (`application/x-ndjson`). Same rules and answers as the sheet import.
 
     Callers: administrators, a unit administrator for their own unit's people. Errors: 422 `import_rejected` with
-    every bad line, nothing written."""
+    every bad line, nothing written. A stream whose Content-Length is at least `RECORDS_IMPORT_JOB_BYTES` is
+    imported by a worker (see the sheet import)."""
+    if is_large(stated_size(request), settings):
+        return await start_import(request, TASKS, await request.body(), caller, dry_run=dry_run)
     rows = [row async for row in json_lines(request.stream())]
     return await settled(session, await task_importer.import_tasks(session, rows, caller=caller), None,
                          dry_run=dry_run)
 
 
 @router.get("/export", summary="Export a unit's tasks",
-            response_class=Response)
+            response_class=Response, responses=ACCEPTED)
 async def export_tasks(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
-                       format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+                       request: Request, format: Literal["csv", "xlsx"] = "xlsx") -> Response:
     """A unit's tasks due in a period as CSV or XLSX with Chinese headers (工号, 任务名称, 强度, 难度, 数量, 完成时限,
     督办, 进度, 状态).
 
-    Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`."""
-    items, _, _ = await service.list_tasks(session, ALL, caller=caller, unit_id=unit_id, person_id=None,
-                                           period=period)
-    staff = dict((await session.execute(select(Person.id, Person.staff_no)
-                                         .where(Person.id.in_({t.person_id for t in items})))).all())
-    rows = [[staff[t.person_id], t.title, t.intensity, t.difficulty, t.quantity, t.due_on.isoformat(),
-             "是" if t.supervised else "", t.progress, t.status] for t in items]
-    return table_response(["工号", "任务名称", "强度", "难度", "数量", "完成时限", "督办", "进度", "状态"], rows,
-                          fmt=format, filename=f"tasks-{unit_id}-{period.code}", sheet="重点工作任务",
-                          widths=(14, 30, 8, 8, 8, 12, 6, 8, 10), about={"unit_id": unit_id, "period": period.code})
+    Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`. An export of
+    `RECORDS_EXPORT_JOB_ROWS` rows or more is written by a job: this download when done within a second, else 202
+    with the job's `Location`."""
+    return await export_tables.export(request, session, caller, "tasks",
+                                      {"unit_id": str(unit_id), "period": period.code}, fmt=format, unit_id=unit_id)
 
 
 @router.get("", response_model=TaskPage, summary="List tasks")

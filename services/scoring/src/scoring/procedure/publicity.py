@@ -21,7 +21,7 @@ from scoring.procedure.conditions import latest, stages_of
 from scoring.procedure.days import calendar_of
 from scoring.procedure.schemas import PublicityRead, PublicRow
 from scoring.procedure.service import run_of, window_read
-from scoring.results.service import visible_units
+from scoring.results.listing import visible_units
 from scoring.scope import Scope
 from shared.errors import Conflict
 from shared.service_auth import SYSTEM_CALLER

@@ -29,6 +29,7 @@ from scoring.errors import NotPublished
 from scoring.models import Close, Result, Scheme
 from scoring.period_settings import share_of
 from scoring.results.compute import PersonResult, limits_of
+from scoring.results.digests import input_digest
 from scoring.results.engine import (
     Compact,
     EngineMeans,
@@ -40,23 +41,12 @@ from scoring.results.engine import (
     total,
     unit_means_of_compacts,
 )
-from scoring.results.halves import RowStream
+from scoring.results.inputs import gather
+from scoring.results.quarter import grade_scored, inputs_missing
 from scoring.results.ranking import Scored
+from scoring.results.rows import RowStream, result_rows, row_batches
 from scoring.results.schemas import CloseRead
-from scoring.results.service import (
-    changes,
-    close_read,
-    gather,
-    grade_scored,
-    input_digest,
-    inputs_missing,
-    latest_close,
-    lock_latest,
-    new_close_id,
-    result_rows,
-    row_batches,
-    store,
-)
+from scoring.results.stored import changes, close_read, latest_close, lock_latest, new_close_id, store
 from scoring.schemes.service import rules_of
 from shared.numbers import decimal_str
 from shared.periods import Period, PeriodKind

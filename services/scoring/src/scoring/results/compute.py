@@ -280,38 +280,14 @@ def compute(people: Sequence[PersonInputs], rules: Rules) -> list[PersonResult]:
     return results
 
 
-class Leftovers:
-    """What a close leaves behind — a province's inputs, totals and grades, millions of small
-    objects — kept until its response has been sent, then let go of (freeing them takes a
-    province's close over a second). Until then the cyclic collector leaves them alone."""
-
-    def __init__(self) -> None:
-        self.kept: list[object] = []
-
-    def keep(self, *things: object) -> None:
-        self.kept.extend(things)
-
-    def release(self) -> None:
-        self.kept.clear()
-        gc.unfreeze()
-
-
 @contextmanager
-def collector_paused(leftovers: Leftovers | None = None) -> Iterator[None]:
-    """The cyclic garbage collector paused while a close builds hundreds of thousands of small,
-    acyclic objects in one go (it otherwise rescans them again and again: half the time). Any
-    ``leftovers`` kept are frozen when it resumes (out of its sight until they are released)."""
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while an export, or a close's job, builds hundreds of
+    thousands of small, acyclic objects in one go (it otherwise rescans them again and again)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
-    except BaseException:
-        if leftovers is not None:  # no response will let go of them: now, while the collector waits
-            leftovers.kept.clear()
-        raise
-    else:
-        if leftovers is not None and leftovers.kept:
-            gc.freeze()
     finally:
         if enabled:
             gc.enable()

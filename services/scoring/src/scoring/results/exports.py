@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,12 +35,14 @@ from scoring.results.engine import to_reference
 from scoring.results.groups import key_of_inputs
 from scoring.results.service import find_close, visible_units
 from scoring.schemes.service import rules_at
-from scoring.scope import Scope, scheme_or_404
+from scoring.scope import Scope, scheme_or_404, scope_of
+from shared.jobs import ACCEPTED, JobContext, task
+from shared.jobs.files import ExportFile, caller_of, keep_file, start_export
 from shared.numbers import decimal_str
-from shared.periods import Period
+from shared.periods import Period, parse_period
 from shared.service_auth import Caller
-from shared.touched import disclose
 from shared.xlsx import (
+    XLSX_RESPONSES,
     download,
     grade_name,
     local_time,
@@ -54,6 +58,8 @@ QUARTER_WIDTHS = (7, 14, 10, 24, 14, 11, 8, 11, 11, 9, 44)
 YEAR_HEADERS = ("排名", "工号", "姓名", "单位", "科室", "得分", "等次", "季度平均分", "年终测评得分",
                 "第一季度", "第二季度", "第三季度", "第四季度", "备注")
 YEAR_WIDTHS = (7, 14, 10, 24, 14, 11, 9, 12, 13, 9, 9, 9, 9, 44)
+# ``responses=`` of the download route: done at once it is the file, else 202 with the job.
+DOWNLOAD_RESPONSES = {**XLSX_RESPONSES, **ACCEPTED}
 EFFECTS = {"exclude": "不定等次", "veto": "一票否决"}
 
 
@@ -179,9 +185,23 @@ async def _names(neighbours: Neighbours, scheme: Scheme, period: str,
     return who, await neighbours.unit_names(region_id=scheme.region_id, caller=caller)
 
 
-async def results_xlsx(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period,
-                       scope: Scope, *, version: int | None) -> Response:
-    """What ``results_page`` shows the caller, every row, as a workbook."""
+@dataclass(frozen=True)
+class Gathered:
+    """A version's rows for the caller, and what the workbook says of them."""
+
+    rows: list[Any]
+    scheme: Scheme
+    close: Close
+    quarter: bool
+    rules: Rules | None
+    mean_load: Fraction
+    who: dict[str, tuple[str, str, str | None]]
+    names: dict[str, str]
+
+
+async def gather(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.UUID, period: Period, scope: Scope,
+                 *, version: int | None) -> Gathered:
+    """What ``results_page`` shows the caller, every row, with the names and rules the workbook needs."""
     caller = scope.caller
     scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
     units = visible_units(scope, scheme)
@@ -202,7 +222,13 @@ async def results_xlsx(session: AsyncSession, neighbours: Neighbours, scheme_id:
         fetching.cancel()
     quarter = not rows or "inputs" in rows[0].detail  # computed from its own inputs, else built from parts
     rules = await rules_at(session, close.scheme_id, close.scheme_version) if quarter else None
-    mean_load = Fraction(close.summary.get("mean_task_load", "0"))
+    return Gathered(rows, scheme, close, quarter, rules, Fraction(close.summary.get("mean_task_load", "0")), who,
+                    names)
+
+
+async def results_file(found: Gathered) -> ExportFile:
+    """The workbook of what ``gather`` found, as the download hands it out."""
+    scheme, close, rows = found.scheme, found.close, found.rows
     title = stamp(scheme, close)
     counts: dict[str, int] = {}
     for row in rows:
@@ -216,10 +242,41 @@ async def results_xlsx(session: AsyncSession, neighbours: Neighbours, scheme_id:
         ("等次分布", "，".join(f"{k} {v}人" for k, v in counts.items())),
     ]
     # Recomposing and writing 2,000 rows takes a second or two: off the event loop.
-    data = await asyncio.to_thread(_build, rows, title, stamped, rules, mean_load, who, names)
-    disclose("export", len(rows), scheme_id=scheme.id, period=close.period, version=close.version)
-    return download(data, f"results-{'quarter' if quarter else 'year'}-{close.period}-v{close.version}",
-                    display_name=f"{scheme.name}{period_name(close.period)}考核结果（第{close.version}版）")
+    data = await asyncio.to_thread(_build, rows, title, stamped, found.rules, found.mean_load, found.who, found.names)
+    response = download(data, f"results-{'quarter' if found.quarter else 'year'}-{close.period}-v{close.version}",
+                        display_name=f"{scheme.name}{period_name(close.period)}考核结果（第{close.version}版）")
+    return ExportFile.of(response, len(rows), {"scheme_id": scheme.id, "period": close.period,
+                                               "version": close.version})
+
+
+async def results_xlsx(request: Request, session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
+                       *, version: int | None) -> Response:
+    """The download: written here, or by a job (``scoring.results_xlsx``) for ``SCORING_EXPORT_JOB_ROWS`` rows or
+    more, answered with the file when it is done within a second, else with 202 and the job."""
+    found = await gather(session, request.app.state.neighbours, scheme_id, period, scope, version=version)
+    if len(found.rows) >= request.app.state.settings.export_job_rows:
+        return await start_export(request, "scoring.results_xlsx", caller=scope.caller,
+                                  params={"scheme_id": str(scheme_id), "period": period.code,
+                                          "version": found.close.version},
+                                  region_id=found.scheme.region_id, unit_id=found.scheme.unit_id,
+                                  total=len(found.rows))
+    return (await results_file(found)).response()
+
+
+@task("scoring.results_xlsx")
+async def results_xlsx_job(ctx: JobContext) -> Any:
+    """A version's workbook for the caller who asked, kept with the job until it is downloaded."""
+    neighbours: Neighbours = ctx.resources["neighbours"]
+    scope = await scope_of(caller_of(ctx), neighbours)
+    async with ctx.session() as session:
+        await ctx.progress(phase="reading the results")
+        found = await gather(session, neighbours, uuid.UUID(ctx.params["scheme_id"]),
+                             parse_period(ctx.params["period"]), scope, version=int(ctx.params["version"]))
+        await ctx.progress(0, len(found.rows), "writing the workbook")
+        file = await results_file(found)
+        await ctx.progress(len(found.rows))
+        await keep_file(ctx, session, file)
+    return None
 
 
 def _build(rows: list[Any], title: str, stamped: list[tuple[str, Any]], rules: Rules | None, mean_load: Fraction,

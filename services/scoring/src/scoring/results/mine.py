@@ -24,9 +24,9 @@ from scoring.errors import ResultNotFound
 from scoring.evaluated import schemes_evaluating
 from scoring.models import Close, Objection, Result, Scheme
 from scoring.results import ranks
+from scoring.results.explanations import explanation_of
 from scoring.results.names import name_rows
 from scoring.results.schemas import Explanation, ObjectionRead
-from scoring.results.service import explanation_of
 from scoring.schemes import review
 from scoring.schemes.schemas import SchemeRead
 from scoring.schemes.service import latest_version, read_for_person

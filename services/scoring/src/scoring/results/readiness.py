@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scoring.clients import Neighbours
 from scoring.models import Close, RatingRound, Scheme
 from scoring.results.engine import engine_means, missing_finder, unit_means_of_compacts
+from scoring.results.inputs import compacts_of, gather_parts
 from scoring.results.schemas import PersonMissing, Readiness, UnitReadiness
-from scoring.results.service import compacts_of, gather_parts
 from scoring.schemes.service import rules_of
 from shared.periods import Period
 from shared.service_auth import Caller

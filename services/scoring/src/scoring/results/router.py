@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from scoring.corrections import history
 from scoring.periods import PeriodDep, QuarterDep
 from scoring.procedure.clock import TodayDep
-from scoring.results import exports, service
+from scoring.results import close as closing
+from scoring.results import explanations, exports, listing, objections, stored
+from scoring.results import jobs as close_jobs
+from scoring.results import publish as publishing
 from scoring.results import readiness as ready
+from scoring.results import versions as history_of
 from scoring.results.bottom import BottomRead, bottom_list
-from scoring.results.compute import Leftovers
 from scoring.results.names import loaded_scheme, name_rows, named_objections
 from scoring.results.schemas import (
     BonusIn,
@@ -35,10 +38,10 @@ from scoring.scope import ScopeDep, objection_or_404, scheme_or_404
 from shared import change_feed
 from shared.change_feed import UpdatedAfter
 from shared.db import ReadSessionDep, SessionDep
+from shared.jobs import ACCEPTED, start_job
 from shared.numbers import decimal_str
 from shared.pagination import PageDep
 from shared.touched import disclose
-from shared.xlsx import XLSX_RESPONSES
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["results"])
 
@@ -48,22 +51,29 @@ VersionQuery = Annotated[int | None, Query(ge=1, description="a result version; 
 @router.post("/schemes/{scheme_id}/periods/{period}/close", response_model=CloseRead, status_code=201,
              summary="Close a quarter (or a year): compute every result and keep it as a new version",
              responses={200: {"description": "the inputs are those of the latest version: it is returned unchanged"},
+                        **ACCEPTED,
                         409: {"description": "the period's rating round is still open, or people lack an input "
                                               "the scheme does not score without (code inputs_missing: each "
                                               "person and indicator is listed; see the readiness)"}})
 async def close(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, scope: ScopeDep, request: Request,
-                response: Response, background: BackgroundTasks) -> CloseRead:
+                response: Response) -> Any:
     """Closes a period (结账): computes every person's score, rank and grade from the marks, ballots, items and
     events, and keeps the result as a new version with its input and result digests (the same inputs always
-    give the same result). Returns the version. 404 `scheme_not_found`; 409 `round_open` while a round of
-    the period is open, `inputs_missing` (see readiness), `scheme_not_approved` or `period_kind_not_closed`
-    (a kind of period the scheme does not close); 422 `invalid_period`.
+    give the same result). Returns the version. A large close (`SCORING_CLOSE_JOB_PEOPLE` people or more) runs
+    as a job on the workers: done within `KAOHE_JOB_WAIT_SECONDS`, the call answers as above; else 202 with
+    the job's `Location`, whose result is the version once done. 404 `scheme_not_found`; 409 `round_open`
+    while a round of the period is open, `inputs_missing` (see readiness), `scheme_not_approved` or
+    `period_kind_not_closed` (a kind of period the scheme does not close); 422 `invalid_period`.
     """
     scheme = await scheme_or_404(session, scheme_id, scope)
-    leftovers = Leftovers()
-    background.add_task(leftovers.release)  # after the response is sent
-    result = await service.close_period(session, request.app.state.neighbours, scheme, period, scope.caller,
-                                        tuning=request.app.state.close_tuning, leftovers=leftovers)
+    tuning = request.app.state.close_tuning
+    if await close_jobs.expected_people(session, scheme, period.code) >= tuning.job_people:
+        params, region_id, unit_id = close_jobs.close_params(scheme, period.code, scope.caller), scheme.region_id, \
+            scheme.unit_id
+        await session.rollback()  # the job reads the scheme itself; nothing held while it runs
+        return await start_job(request, close_jobs.CLOSE, params=params, region_id=region_id, unit_id=unit_id)
+    result = await closing.close_period(session, request.app.state.neighbours, scheme, period, scope.caller,
+                                        tuning=tuning)
     if result.unchanged:
         response.status_code = 200
     await name_rows(request.app.state.neighbours, scheme, period.code, scope.caller, result.changes or [])
@@ -108,7 +118,7 @@ async def versions(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep,
                    scope: ScopeDep, request: Request, page: PageDep) -> ClosePage:
     """Each with whether it is stale: scoring's inputs, or records' data it was computed from,
     written after it (records asked once for all the versions)."""
-    found, last = page.slice(await service.versions(session, request.app.state.neighbours, scheme_id, period, scope),
+    found, last = page.slice(await history_of.versions(session, request.app.state.neighbours, scheme_id, period, scope),
                              lambda c: (c.version,))
     return page.page(ClosePage, found, last)
 
@@ -125,15 +135,15 @@ async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, 
     """
     # The primary, not the replica: the change feed reads pg_current_snapshot(), which a standby's lag would skew.
     if updated_after is None:
-        close_, items, total, last = await service.results_page(session, scheme_id, period, scope, page,
+        close_, items, total, last = await listing.results_page(session, scheme_id, period, scope, page,
                                                                 version=version)
     else:
-        close_, found, live = await service.results_changed(session, scheme_id, period, scope, page, version=version,
+        close_, found, live = await listing.results_changed(session, scheme_id, period, scope, page, version=version,
                                                             updated_after=updated_after)
         items = list(live.values())
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), close_.period,
                     scope.caller, items)
-    close_read = await history.stale_one(session, service.close_read(close_), request.app.state.neighbours)
+    close_read = await history.stale_one(session, stored.close_read(close_), request.app.state.neighbours)
     disclose("read", len(items), scheme_id=scheme_id, period=close_.period, version=close_.version)
     if updated_after is not None:
         return change_feed.answer(page, ResultChanges, found, live, close=close_read)
@@ -148,7 +158,7 @@ async def explanation(scheme_id: uuid.UUID, period: PeriodDep, person_id: uuid.U
     items, caps and the rules applied, so that it can be checked by hand. 404 `result_not_found` or a person
     the caller may not see.
     """
-    explained = await service.explain(session, scheme_id, period, person_id, scope, version=version)
+    explained = await explanations.explain(session, scheme_id, period, person_id, scope, version=version)
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), explained.period,
                     scope.caller, [explained])
     if not scope.caller.is_person(person_id):  # one's own explanation is not an audited read
@@ -163,7 +173,7 @@ async def compare(close_id: uuid.UUID, other_id: uuid.UUID, session: SessionDep,
     """Person by person, what changed in score and grade from one result version of a scheme's period to
     another. Returns the first version with its changes. 404 `result_not_found` for either version.
     """
-    compared = await service.compare(session, request.app.state.neighbours, close_id, other_id, scope)
+    compared = await history_of.compare(session, request.app.state.neighbours, close_id, other_id, scope)
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, compared.scheme_id), compared.period,
                     scope.caller, compared.changes or [])
     disclose("read", len(compared.changes or []), scheme_id=compared.scheme_id, period=compared.period)
@@ -178,7 +188,7 @@ async def publish_results(close_id: uuid.UUID, session: SessionDep, scope: Scope
     wins; publishing a second or an older version is a 409 `already_published`. Returns the version as
     published. 404 `result_not_found`.
     """
-    return await service.publish(session, request.app.state.neighbours, close_id, scope)
+    return await publishing.publish(session, request.app.state.neighbours, close_id, scope)
 
 
 @router.post("/results/{close_id}/objections", response_model=ObjectionRead, status_code=201,
@@ -192,7 +202,7 @@ async def object_to(close_id: uuid.UUID, body: ObjectionCreate, session: Session
     published.
     """
     return (await named_objections(session, request, scope,
-                                   [await service.object_to(session, close_id, body, scope, today=today)]))[0]
+                                   [await objections.object_to(session, close_id, body, scope, today=today)]))[0]
 
 
 @router.get("/objections", response_model=ObjectionPage,
@@ -201,7 +211,7 @@ async def list_objections(session: ReadSessionDep, scope: ScopeDep, request: Req
                           scheme_id: uuid.UUID | None = None,
                           status: Literal["pending", "accepted", "rejected"] | None = None) -> ObjectionPage:
     """Each with the name of the person whose result it is about (one records call)."""
-    found, last = await service.list_objections(session, scope, page, scheme_id=scheme_id, status=status)
+    found, last = await objections.list_objections(session, scope, page, scheme_id=scheme_id, status=status)
     return page.page(ObjectionPage, await named_objections(session, request, scope, found), last)
 
 
@@ -223,7 +233,7 @@ async def review(objection_id: uuid.UUID, body: ReviewIn, session: SessionDep, s
     reason given to the person. Returns the objection as decided. 404 `objection_not_found`; 409
     `objection_closed` when already decided.
     """
-    reviewed = await service.review(session, request.app.state.neighbours, objection_id, body, scope,
+    reviewed = await objections.review(session, request.app.state.neighbours, objection_id, body, scope,
                                     tuning=request.app.state.close_tuning)
     return (await named_objections(session, request, scope, [reviewed]))[0]
 
@@ -253,11 +263,12 @@ async def bonus(scheme_id: uuid.UUID, year: Annotated[int, Path(ge=2000, le=2100
 
 
 @router.get("/schemes/{scheme_id}/periods/{period}/results.xlsx", response_class=Response,
-            responses=XLSX_RESPONSES,
+            responses=exports.DOWNLOAD_RESPONSES,
             summary="The results as XLSX: rank, staff number, name, unit, score, grade (and a quarter's parts)")
 async def results_xlsx(scheme_id: uuid.UUID, period: PeriodDep, session: ReadSessionDep, scope: ScopeDep,
                        request: Request, version: VersionQuery = None) -> Response:
     """A unit's quarter, or a region's year (an evaluation-group scheme's year): the rows the JSON
-    results show the caller, all of them, with the version and its publication in the title row."""
-    return await exports.results_xlsx(session, request.app.state.neighbours, scheme_id, period, scope,
-                                      version=version)
+    results show the caller, all of them, with the version and its publication in the title row. Of
+    `SCORING_EXPORT_JOB_ROWS` rows or more it is written by a job: this download when done within a second,
+    else 202 with the job's `Location`, whose `result_location` is the file once it is made."""
+    return await exports.results_xlsx(request, session, scheme_id, period, scope, version=version)

@@ -39,20 +39,11 @@ from scoring.models import Close, Result, Scheme
 from scoring.period_settings import share_of
 from scoring.results.built import part_scores, period_end, published_parts
 from scoring.results.compute import PersonResult
+from scoring.results.digests import input_digest
 from scoring.results.engine import means_to_json
-from scoring.results.halves import RowStream
+from scoring.results.rows import RowStream, result_rows, row_batches
 from scoring.results.schemas import CloseRead
-from scoring.results.service import (
-    changes,
-    close_read,
-    input_digest,
-    latest_close,
-    lock_latest,
-    new_close_id,
-    result_rows,
-    row_batches,
-    store,
-)
+from scoring.results.stored import changes, close_read, latest_close, lock_latest, new_close_id, store
 from scoring.schemes.service import rules_at, rules_of
 from shared.numbers import decimal_str
 from shared.periods import Period, parse_period

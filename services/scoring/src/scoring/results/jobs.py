@@ -1,0 +1,140 @@
+"""A close as a job, run by the service's workers (``shared.jobs``).
+
+``scoring.close`` begins the close and gathers its inputs. A longer period, or a quarter of one
+part, is closed there and then. A quarter of several parts is staged (``staging``) and fanned out:
+one ``scoring.close_part`` per part, taken by any worker at once, then ``scoring.close_finish``,
+which grades everyone, stores the version and ends the job with the body the synchronous call
+answers. A worker that dies in the middle of a part leaves that part uncomputed (its transaction
+is gone with it); the queue gives the part to another worker, which computes it again. Nothing of
+a version is seen before ``close_finish`` commits it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scoring.clients import Neighbours
+from scoring.config import DEFAULT_TUNING, CloseTuning
+from scoring.models import Scheme, SchemeVersion
+from scoring.results import close as closing
+from scoring.results import staging
+from scoring.results.compute import collector_paused
+from scoring.results.names import name_rows
+from scoring.results.schemas import CloseRead
+from scoring.results.stored import driver
+from scoring.schemes.service import rules_at
+from shared.jobs import JobContext, task
+from shared.periods import parse_period
+from shared.service_auth import Caller
+
+CLOSE, PART, FINISH = "scoring.close", "scoring.close_part", "scoring.close_finish"
+
+
+def caller_params(caller: Caller) -> dict[str, Any]:
+    return dataclasses.asdict(caller)
+
+
+def caller_of(params: dict[str, Any]) -> Caller:
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    return Caller(**values)
+
+
+def close_params(scheme: Scheme, period: str, caller: Caller, reason: str = "close") -> dict[str, Any]:
+    """What a close job is started with."""
+    return {"scheme_id": str(scheme.id), "period": period, "caller": caller_params(caller), "reason": reason}
+
+
+async def _answer(ctx: JobContext, session: AsyncSession, neighbours: Neighbours, scheme: Scheme,
+                  closed: CloseRead, caller: Caller) -> None:
+    """The job ends with the synchronous call's body: 201 with a new version, 200 unchanged."""
+    await name_rows(neighbours, scheme, closed.period, caller, closed.changes or [])
+    await ctx.commit(session, closed.model_dump(mode="json"), status=200 if closed.unchanged else 201)
+
+
+@task(CLOSE, status=201)
+async def close_job(ctx: JobContext) -> None:
+    neighbours: Neighbours = ctx.resources["neighbours"]
+    tuning: CloseTuning = ctx.resources.get("close_tuning", DEFAULT_TUNING)
+    params = ctx.params
+    caller, period = caller_of(params["caller"]), parse_period(params["period"])
+    async with ctx.session() as session:
+        scheme = await session.get(Scheme, uuid.UUID(params["scheme_id"]))
+        assert scheme is not None  # the route found it; schemes are not deleted
+        begun = await closing.begin(session, scheme, period)
+        if begun.build is not None:
+            closed = await closing.close_period(session, neighbours, scheme, period, caller, reason=params["reason"],
+                                                tuning=tuning)
+            return await _answer(ctx, session, neighbours, scheme, closed, caller)
+        await ctx.progress(phase="gather")
+        with collector_paused():  # as in staging: a province's inputs, millions of small containers
+            gathered = await closing.gather_quarter(session, neighbours, scheme, period, caller, tuning=tuning)
+        if len(gathered.given) == 1:
+            parts = closing.computed_here(gathered)
+            closed = await closing.finish(session, scheme, period, caller, gathered.version, gathered.rules,
+                                          gathered.shared, parts, reason=params["reason"], phases=gathered.phases)
+            closed = await closing.end(session, closed, begun.seen, begun.checked_at)
+            return await _answer(ctx, session, neighbours, scheme, closed, caller)
+        await staging.drop(session, ctx.job_id)  # a run begun before under this job (its worker died) starts again
+        run = await staging.stage(session, ctx.job_id, scheme_id=scheme.id, period=period.code,
+                                  scheme_version=gathered.version.version, shared=gathered.shared,
+                                  given=gathered.given)
+        await session.commit()  # the parts' inputs, for any worker; nothing else was written
+    await ctx.progress(0, run.people, "parts")
+    await ctx.fan_out([(PART, {"run_id": str(run.id), "part": part.number}) for part in gathered.given],
+                      then=(FINISH, {**params, "run_id": str(run.id), "seen": begun.seen,
+                                     "checked_at": begun.checked_at.isoformat()}))
+
+
+@task(PART)
+async def close_part_job(ctx: JobContext) -> None:
+    """One part of a close: computed and kept, unless it already is."""
+    run_id = uuid.UUID(ctx.params["run_id"])
+    async with ctx.session() as session:
+        run = await staging.run_of(session, run_id)
+        if run is None:
+            return  # finished, or given up
+        rules = await rules_at(session, run.scheme_id, run.scheme_version)
+    people = await staging.compute_one(ctx.sessionmaker, run, int(ctx.params["part"]), rules)
+    if people:
+        await ctx.advance(people, "parts")
+
+
+@task(FINISH, status=201)
+async def close_finish_job(ctx: JobContext) -> None:
+    """The close's parts put together: everyone graded, the version stored, the run gone, in one commit."""
+    neighbours: Neighbours = ctx.resources["neighbours"]
+    params = ctx.params
+    caller, period, run_id = caller_of(params["caller"]), parse_period(params["period"]), uuid.UUID(params["run_id"])
+    await ctx.advance(0, "store")
+    async with ctx.session() as session:
+        run = await staging.run_of(session, run_id)
+        if run is None:  # stored by an earlier attempt whose worker died before the job's end was written
+            raise RuntimeError(f"close run {run_id} is gone")
+        scheme = await session.get(Scheme, run.scheme_id)
+        version = await session.get(SchemeVersion, (run.scheme_id, run.scheme_version))
+        assert scheme is not None and version is not None
+        rules = await rules_at(session, run.scheme_id, run.scheme_version)
+        parts = await staging.outputs(session, run_id)
+        closed = await closing.finish(session, scheme, period, caller, version, rules, run.shared, parts,
+                                      reason=params["reason"])
+        await staging.drop(session, run_id)
+        closed = await closing.end(session, closed, int(params["seen"]), datetime.fromisoformat(params["checked_at"]))
+        await _answer(ctx, session, neighbours, scheme, closed, caller)
+
+
+async def expected_people(session: AsyncSession, scheme: Scheme, period: str) -> int:
+    """About how many people a close of the period will have: the scheme's latest version's, or
+    the people marked for the period, whichever is more."""
+    db = await driver(session)
+    found = await db.fetchval(
+        "SELECT greatest((SELECT people FROM closes WHERE scheme_id = $1 ORDER BY created_at DESC LIMIT 1), "
+        "(SELECT count(DISTINCT person_id) FROM marks WHERE scheme_id = $1 AND period = $2))", scheme.id, period)
+    return int(found or 0)
+
+
+

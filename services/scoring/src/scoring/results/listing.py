@@ -1,0 +1,113 @@
+"""A version's results as a caller may see them: which version, which rows, a page of them, and
+those changed since a cursor.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scoring.errors import ResultNotFound
+from scoring.models import CHANGES, Close, Result, Scheme
+from scoring.results import groups as grouping
+from scoring.results.schemas import ResultRead
+from scoring.results.stored import latest_close, score_str
+from scoring.scope import Scope, scheme_or_404
+from shared import change_feed
+from shared.pagination import Key, PageQuery
+from shared.periods import Period
+
+
+async def find_close(session: AsyncSession, scheme: Scheme, period: str, version: int | None, scope: Scope,
+                     *, person_id: uuid.UUID | None = None) -> Close:
+    """The version asked for; by default the latest, or for a person looking at themself the latest published."""
+    manages = scope.manages(scheme)
+    own = person_id is not None and scope.caller.is_person(person_id) and not manages
+    if version is not None:
+        close = await session.scalar(select(Close).where(Close.scheme_id == scheme.id, Close.period == period,
+                                                         Close.version == version))
+        if close is not None and own and close.published_at is None:
+            close = None
+    else:
+        close = await latest_close(session, scheme.id, period, published=own or not manages)
+    if close is None:
+        raise ResultNotFound(f"no {'published ' if own else ''}result of {period} under scheme {scheme.id}")
+    return close
+
+
+def visible_units(scope: Scope, scheme: Scheme) -> set[str] | None:
+    """None: every row; else only rows of these units (a unit's administrator or leader in a group scheme
+    that their unit does not lead)."""
+    if scope.manages(scheme) or scope.leads(scheme):
+        return None
+    return {u for u, region in scope.unit_regions.items() if region == str(scheme.region_id)}
+
+
+# Unranked rows last: the keyset orders by the rank with NULL as the largest.
+_RANK_KEY = func.coalesce(Result.rank, 2**31 - 1)
+
+
+@dataclass(frozen=True)
+class _Visible:
+    """A version's results as the caller may see them: the version, the ``WHERE``, the units (None:
+    all) and each row as it is read."""
+
+    close: Close
+    where: list[Any]
+    units: set[str] | None
+    statement: Select[*tuple[Any, ...]]
+    read: Callable[[Any], ResultRead]
+
+
+async def _visible(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
+                   version: int | None) -> _Visible:
+    scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
+    units = visible_units(scope, scheme)
+    if not units and units is not None:
+        raise ResultNotFound(f"no results of {period.code} under scheme {scheme_id} for you")
+    close = await find_close(session, scheme, period.code, version, scope)
+    where = [Result.close_id == close.id]
+    if units is not None:
+        where.append(Result.unit_id.in_([uuid.UUID(u) for u in units]))
+    within = close.summary.get("compare_within")
+    columns = [Result.person_id, Result.unit_id, Result.score, Result.rank, Result.grade]
+
+    def read(row: Any) -> ResultRead:
+        return ResultRead(person_id=row.person_id, unit_id=row.unit_id, score=score_str(row.score), rank=row.rank,
+                          grade=row.grade,
+                          group=grouping.label(within, grouping.key_of_inputs(row.detail["inputs"], within))
+                          if within else None)
+
+    return _Visible(close, where, None if units is None else set(units),
+                    select(*columns, *([Result.detail] if within else [])).where(*where), read)
+
+
+async def results_page(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope, page: PageQuery, *,
+                       version: int | None) -> tuple[Close, list[ResultRead], int, Key]:
+    """A page of a version's results the caller may see, best first, and the key after it."""
+    seen = await _visible(session, scheme_id, period, scope, version)
+    total = await session.scalar(select(func.count()).select_from(Result).where(*seen.where)) or 0
+    rows, last = await page.fetch(session, seen.statement, [_RANK_KEY, Result.person_id],
+                                  lambda row: (2**31 - 1 if row.rank is None else row.rank, row.person_id))
+    return seen.close, [seen.read(row) for row in rows], total, last
+
+
+async def results_changed(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
+                          page: PageQuery, *, version: int | None,
+                          updated_after: str) -> tuple[Close, change_feed.Changes, dict[uuid.UUID, ResultRead]]:
+    """The version's results the caller may see changed since the cursor (``shared.change_feed``),
+    and those still there as they are now, by person."""
+    seen = await _visible(session, scheme_id, period, scope, version)
+    log_scope = [change_feed.scope_in(CHANGES, "close_id", [seen.close.id])]
+    if seen.units is not None:
+        log_scope.append(change_feed.scope_in(CHANGES, "unit_id", sorted(seen.units)))
+    found = await change_feed.changes(session, CHANGES, table="results", cursor=updated_after, limit=page.limit,
+                                      scope=and_(*log_scope))
+    ids = [c.row_id for c in found.changes if not c.deleted]
+    rows = await session.execute(seen.statement.where(Result.person_id.in_(ids)))
+    return seen.close, found, {row.person_id: seen.read(row) for row in rows}

@@ -1,0 +1,87 @@
+"""A quarter's close with its parts kept in the database between its steps: the version of a close
+computed in one piece, byte for byte."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from scoring.config import CloseTuning
+from scoring.models import ClosePart, CloseRun, Scheme
+from scoring.results import close as closing
+from scoring.results import parts as partition
+from scoring.results import staging
+from scoring.results.inputs import gather_parts
+from scoring.schemes.service import rules_of
+from shared.periods import parse_period
+from shared.testing import asgi_client, service_headers
+
+from .conftest import PROVINCE
+from .test_quarter import Q, xiacun_quarter
+
+HELPER = Path(__file__).with_name("part_helper.py")
+
+
+async def expected_digest(app: FastAPI, scheme_id: uuid.UUID, close_id: uuid.UUID) -> str:
+    """The result digest of the quarter computed in one piece, in memory, for the version ``close_id``."""
+    async with app.state.sessionmaker() as session:
+        scheme = await session.get(Scheme, scheme_id)
+        assert scheme is not None
+        _, rules = await rules_of(session, scheme_id)
+        people, own, wanted = await gather_parts(session, app.state.neighbours, scheme, parse_period(Q), PROVINCE,
+                                                 rules)
+    shared = closing.shared_of(people, own, wanted, rules)
+    [whole] = [partition.compute_part(g, rules, shared) for g in partition.plan(people, own, 0)]
+    grades, _ = partition.grade([whole], rules, shared.mean_load, shared.unit_means)
+    return hashlib.sha256(b"".join(h for h, _ in partition.rows([whole], grades, close_id))).hexdigest()
+
+
+async def committed_quarter(app: FastAPI, records: httpx.AsyncClient) -> dict[str, Any]:
+    """Xiacun's quarter, committed in scoring (other processes see it), its round closed."""
+    async with asgi_client(app, headers=service_headers(PROVINCE)) as client:
+        q: dict[str, Any] = await xiacun_quarter(client, records)
+        assert (await client.post(f"/api/v1/scoring/rounds/{q['round']}/close")).status_code == 200
+    return q
+
+
+async def test_parts_through_the_database_give_the_close_in_one_piece(scoring_app: FastAPI,
+                                                                       records: httpx.AsyncClient) -> None:
+    """Staged, computed in any order (a part computed twice is kept once), read back and finished: the
+    version of the close computed in one piece, and the run gone with it."""
+    q = await committed_quarter(scoring_app, records)
+    scheme_id, period, sessions = uuid.UUID(q["scheme"]), parse_period(Q), scoring_app.state.sessionmaker
+    run_id = uuid.uuid4()
+    async with sessions() as session:
+        scheme = await session.get(Scheme, scheme_id)
+        assert scheme is not None
+        begun = await closing.begin(session, scheme, period)
+        gathered = await closing.gather_quarter(session, scoring_app.state.neighbours, scheme, period, PROVINCE,
+                                                tuning=CloseTuning(part_people=2))
+        run = await staging.stage(session, run_id, scheme_id=scheme_id, period=Q,
+                                  scheme_version=gathered.version.version, shared=gathered.shared,
+                                  given=gathered.given)
+        await session.commit()
+    assert (run.parts, run.people) == (3, 5)
+    assert staging.Run(run_id, scheme_id, Q, run.scheme_version, run.shared, 3, 5) == run
+    async with sessions() as session:
+        assert await staging.run_of(session, run_id) == run  # as another worker reads it
+    assert [await staging.compute_one(sessions, run, n, gathered.rules) for n in (2, 0, 1, 0)] == [1, 2, 2, 0]
+    async with sessions() as session, session.begin():
+        parts = await staging.outputs(session, run_id)
+        closed = await closing.finish(session, scheme, period, PROVINCE, gathered.version, gathered.rules,
+                                      run.shared, parts, reason="close")
+        await staging.drop(session, run_id)
+        closed = await closing.end(session, closed, begun.seen, begun.checked_at)
+    assert closed.people == 5 and closed.summary["grades"]["good"] == 2
+    assert closed.result_digest == await expected_digest(scoring_app, scheme_id, closed.id)
+    async with sessions() as session:
+        assert await session.get(CloseRun, run_id) is None
+        assert await session.scalar(select(func.count()).select_from(ClosePart).where(ClosePart.run_id == run_id)) == 0
+        again = await closing.close_period(session, scoring_app.state.neighbours, scheme, period, PROVINCE)
+    assert again.unchanged and again.id == closed.id  # the same inputs, computed in one piece
