@@ -53,34 +53,18 @@ XIACUN = {
     "grades": {"caps": [{"grade": "good", "max_share": "0.4"}], "default": "fairly_good"},
     "thresholds": [{"grade": "poor", "below": "60"}],
 }
-# The operations whose refusals of generated data no schema can say: a rule on existing objects, the
-# caller's role, a sum across fields or a file's contents. Each is excluded from the "refuses most of
-# the data its schema allows" rule, with its reason; any other operation is held to it.
+# The operations whose refusals of generated data no schema can say, each with its reason; any other
+# operation is held to the rule. What is left is a file's contents, and a computation's rule relating
+# one part of its body to another (no JSON Schema keyword relates the keys of one object to another's
+# values, or sums them); an object named in a body is looked up before such rules, so a request naming
+# none that exists is answered as missing (`_as_counted`) and needs no excuse.
 SCHEMA_CANNOT_SAY = {
-    "GET /api/v1/me/unit": "a region's administrator names the unit (`unit_id`), a unit's own people need not: "
-                           "the caller's role",
-    "GET /api/v1/records/regions/{region_id}/headcounts": "`year` or `on`: at least one of two query parameters",
-    "POST /api/v1/records/persons": "`active_to` is not before `active_from`: two fields compared",
     "POST /api/v1/records/attendance/import": "a sheet's rows and columns",
-    "POST /api/v1/records/regions/{region_id}/roster/import": "a sheet's rows and columns",
     "POST /api/v1/records/tasks/import": "a sheet's rows and columns",
-    "PUT /api/v1/records/attendance": "each row's staff number must be a person's of the caller's units "
-                                      "(`import_rejected`, row by row, as the import)",
-    "POST /api/v1/quota/allocations/simulate": "each unit's grade must have a ratio in the policy's "
-                                               "`ratio_by_grade`",
+    "POST /api/v1/quota/allocations/simulate": "each unit's grade is a key of the policy's `ratio_by_grade`, "
+                                               "each unit id once",
     "POST /api/v1/quota/apportion": "`min_seats` and `max_seats` name units of `populations`, and the seats "
                                     "cover the minimums",
-    "POST /api/v1/webhooks": "a province administrator names the region (`region_id`), a region's need not: "
-                             "the caller's role",
-    "POST /api/v1/scoring/schemes": "the indicator weights under each parent add up to 100%",
-    "POST /api/v1/scoring/schemes/{scheme_id}/versions": "the indicator weights under each parent add up to 100%",
-    "PUT /api/v1/scoring/regions/{region_id}/requirements": "a share given as a number has at most 12 decimal "
-                                                            "places (a multipleOf is not exact on binary floats)",
-    # `input_invalid` names more than a missing object, so these are not counted as the 404 they mostly are
-    "POST /api/v1/scoring/regions/{region_id}/bulletins": "a scheme of the region has closed the period",
-    "POST /api/v1/scoring/regions/{region_id}/inspections": "the unit is one of the region's",
-    "POST /api/v1/scoring/regions/{region_id}/notices": "the unit is one of the region's, and no deadline is "
-                                                        "before the day the notice is issued",
 }
 
 

@@ -122,7 +122,9 @@ async def test_the_units_administrator_and_leader_see_what_is_outstanding(
 async def test_the_region_administrator_names_the_unit(gateway_app: FastAPI, unit: dict[str, Any]) -> None:
     headers = unit["headers"]["RA"]
     missing = await my_unit(gateway_app, headers)
-    assert (missing.status_code, missing.json()["errors"][0]["field"]) == (422, "query.unit_id")
+    # no unit of their own: "my unit" is not there for them (404), and the answer says to name one
+    assert (missing.status_code, missing.json()["code"], missing.json()["errors"][0]["field"]) == (
+        404, "unit_not_found", "query.unit_id")
     body = await _ok(await my_unit(gateway_app, headers, unit_id=unit["units"]["XC"]), 200)
     assert [p["name"] for p in body["weekly_records"][0]["missing"]] == ["乙", "丙"]
 

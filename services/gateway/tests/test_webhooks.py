@@ -122,7 +122,7 @@ async def publish_result(client: httpx.AsyncClient, land: Land, side: str, perio
 
 async def hook(client: httpx.AsyncClient, land: Land, who: str, receiver: Receiver, *kinds: str) -> dict[str, Any]:
     created: dict[str, Any] = await _ok(await client.post(HOOKS, headers=land.headers[who], json={
-        "url": receiver.url, "kinds": list(kinds), "description": "省级系统"}))
+        "url": receiver.url, "kinds": list(kinds), "region_id": land.region["A"], "description": "省级系统"}))
     return created
 
 
@@ -192,6 +192,7 @@ async def test_the_routes_are_documented(client: httpx.AsyncClient) -> None:
     create = operations[f"POST {HOOKS}"]
     assert create["operationId"] == "createWebhook"
     assert document["components"]["schemas"]["WebhookCreate"]["examples"]
+    assert "region_id" in document["components"]["schemas"]["WebhookCreate"]["required"]  # of every caller
     callback = create["callbacks"]["webhookEvent"]["{$request.body#/url}"]["post"]
     assert callback["operationId"] == "receiveWebhookEvent" and "HMAC-SHA256" in callback["description"]
 
@@ -313,10 +314,13 @@ async def test_a_url_that_is_not_http_is_a_422(client: httpx.AsyncClient, land: 
     assert "url" in json.dumps(response.json()["errors"])
 
 
-async def test_a_province_admin_names_the_region(client: httpx.AsyncClient, land: Land, receiver: Receiver) -> None:
-    response = await client.post(HOOKS, headers=land.headers["P"], json={"url": receiver.url,
+@pytest.mark.parametrize("who", ["P", "RA"])
+async def test_every_caller_names_the_region(client: httpx.AsyncClient, land: Land, receiver: Receiver,
+                                             who: str) -> None:
+    """The region is required of every caller, as the document says, whatever their role."""
+    response = await client.post(HOOKS, headers=land.headers[who], json={"url": receiver.url,
                                                                          "kinds": ["allocation_published"]})
-    assert response.status_code == 422 and response.json()["code"] == "webhook_owner_invalid"
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body.region_id", response.text
 
 
 async def test_a_key_with_the_webhook_scope_manages_its_regions(gateway_app: FastAPI, client: httpx.AsyncClient,
@@ -324,8 +328,8 @@ async def test_a_key_with_the_webhook_scope_manages_its_regions(gateway_app: Fas
     key = await _ok(await client.post("/api/v1/admin/api-keys", headers=land.headers["P"], json={
         "name": f"hooks-{uuid.uuid4().hex[:6]}", "scopes": ["webhooks:manage"], "region_id": land.region["A"]}))
     headers = {"x-api-key": key["key"]}
-    created = await _ok(await client.post(HOOKS, headers=headers, json={"url": receiver.url,
-                                                                        "kinds": ["roster_changed"]}))
+    created = await _ok(await client.post(HOOKS, headers=headers, json={
+        "url": receiver.url, "kinds": ["roster_changed"], "region_id": land.region["A"]}))
     assert created["region_id"] == land.region["A"]
     assert (await client.get(HOOKS, headers=headers)).status_code == 200
     assert (await client.get("/api/v1/records/regions", headers=headers)).status_code == 403

@@ -150,6 +150,8 @@ def _checker(scope: Scope) -> Callable[[bytes], list[dict[str, Any]]] | None:
 NAME_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 SEGMENT_PATTERN = r"^[^\x00-\x1f\x7f/\\.]+$"
+#: a text of words: TEXT_PATTERN's characters, one at least neither a space nor a control character
+WORDS_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\x00-\x1f\x7f\s][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 _PLAIN_FORMATS = frozenset({"uuid", "date", "date-time", "time", "email", "uri", "binary"})
 
 

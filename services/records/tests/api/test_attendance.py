@@ -90,6 +90,22 @@ class TestImport:
         response = await client.put("/api/v1/records/attendance", json={"rows": rows})
         assert response.json()["inserted"] == 3
 
+    async def test_bulk_rows_naming_nobody(self, client: httpx.AsyncClient, county: dict[str, Any]) -> None:
+        """Rows whose one fault is the person they name: `invalid_reference`, the rows listed; with another
+        fault among them, `import_rejected`. Nothing written either way."""
+        good = {"staff_no": f"{county['tag']}01", "day": "2025-03-22", "status": "present"}
+        nobody = {**good, "staff_no": f"{county['tag']}-nobody"}
+        response = await client.put("/api/v1/records/attendance", json={"rows": [good, nobody]})
+        assert response.status_code == 422 and response.json()["code"] == "invalid_reference", response.text
+        assert [(e["row"], e["column"], e["code"]) for e in response.json()["errors"]] == [
+            (2, "staff_no", "unknown_staff_no")]
+        future = {**good, "day": "2999-01-01"}
+        response = await client.put("/api/v1/records/attendance", json={"rows": [future, nobody]})
+        assert response.status_code == 422 and response.json()["code"] == "import_rejected", response.text
+        listed = await client.get("/api/v1/records/attendance", params={"unit_id": county["town"]["id"],
+                                                                          "period": "2025-03"})
+        assert listed.status_code == 200 and "2025-03-22" not in {r["day"] for r in listed.json()["items"]}
+
     async def test_the_same_file_twice_changes_nothing(self, client: httpx.AsyncClient,
                                                       county: dict[str, Any]) -> None:
         body = csv_bytes(["工号,日期,状态", f"{county['tag']}01,2025-03-07,出勤", f"{county['tag']}03,2025-03-07,出勤"])
@@ -136,7 +152,7 @@ class TestRejectedFiles:
         town_admin = service_headers(Caller(subject="user:t", roles=("unit_admin",), unit_ids=(county["town"]["id"],)))
         body = csv_bytes(["工号,日期,状态", f"{county['tag']}01,2025-03-08,出勤", f"{county['tag']}03,2025-03-08,出勤"])
         response = await upload(client, "x.csv", body, **town_admin)
-        assert response.status_code == 422
+        assert response.status_code == 422 and response.json()["code"] == "invalid_reference"  # the rows' one fault
         assert response.json()["errors"][0] == {"row": 3, "column": "staff_no", "value": f"{county['tag']}03",
                                                 "sheet": None, "heading": "工号", "code": "unknown_staff_no",
                                                 "reason": "no such person in the units you manage"}

@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.business_time import business_today
+
 
 async def make_region(client: httpx.AsyncClient, code: str = "bazhou") -> dict[str, Any]:
     response = await client.post("/api/v1/records/regions", json={"code": code, "name": "巴州区"})
@@ -110,6 +112,12 @@ class TestPersons:
             "unit_id": unit["id"], "staff_no": "P9", "name": "王五", "staff_category": "staff",
             "active_from": "2025-06-01", "active_to": "2025-01-01"})
         assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "body.active_to", response.text
+        # a unit that does not exist is said first
+        nowhere = await client.post("/api/v1/records/persons", json={
+            "unit_id": str(uuid.uuid4()), "staff_no": "P9", "name": "王五", "staff_category": "staff",
+            "active_from": "2025-06-01", "active_to": "2025-01-01"})
+        assert nowhere.status_code == 422 and nowhere.json()["code"] == "invalid_reference", nowhere.text
 
     async def test_a_move_before_the_current_placement_is_409(self, client: httpx.AsyncClient) -> None:
         region = await make_region(client)
@@ -164,6 +172,18 @@ class TestHistory:
         mid_year = await client.get(f"/api/v1/records/regions/{county['region']['id']}/headcounts",
                                     params={"on": "2025-06-15"})
         assert {u["code"]: u["headcount"] for u in mid_year.json()["units"]} == {"D": 0, "T": 3}
+
+    async def test_headcount_today_when_no_day_is_named(self, client: httpx.AsyncClient,
+                                                        county: dict[str, Any]) -> None:
+        url = f"/api/v1/records/regions/{county['region']['id']}/headcounts"
+        now = await client.get(url)
+        assert now.status_code == 200, now.text
+        named = await client.get(url, params={"on": now.json()["on"]})
+        assert now.json() == named.json()
+        assert now.json()["on"] == business_today().isoformat()
+        # `on` comes before `year` when both are given
+        both = await client.get(url, params={"on": "2025-06-15", "year": 2025})
+        assert both.json()["on"] == "2025-06-15"
 
     async def test_bad_period_is_422(self, client: httpx.AsyncClient, county: dict[str, Any]) -> None:
         response = await client.get(f"/api/v1/records/units/{county['t']['id']}/members",

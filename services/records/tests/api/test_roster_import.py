@@ -114,3 +114,13 @@ async def test_systems_send_the_roster_as_json_lines(client: httpx.AsyncClient, 
     assert broken.status_code == 422
     assert broken.json()["errors"] == [{"row": 1, "column": "*", "value": "", "code": "not_json_object",
                                         "reason": "not a JSON object"}]
+
+
+async def test_a_region_that_does_not_exist_is_a_404_before_the_file_is_read(client: httpx.AsyncClient) -> None:
+    """No such region: 404, whatever the file holds (an empty one, one that is not a sheet)."""
+    missing = uuid.uuid4()
+    for content in (b"", b"\x89PNG\r\n", sheet(["工号,姓名,单位编码,科室,人员类别,起始日期"])):
+        response = await send(client, str(missing), "r.csv", content)
+        assert response.status_code == 404 and response.json()["code"] == "region_not_found", response.text
+    streamed = await client.post(f"/api/v1/records/regions/{missing}/roster/stream", content=b"[1, 2]\n")
+    assert streamed.status_code == 404 and streamed.json()["code"] == "region_not_found", streamed.text

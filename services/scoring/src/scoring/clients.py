@@ -56,6 +56,16 @@ class Neighbours:
             self._unit_regions[key] = region
         return region
 
+    async def region_exists(self, region_id: uuid.UUID, *, caller: Caller) -> bool:
+        """Whether records has the region, asked with the caller's identity (a region the caller may
+        not see is not there for them either)."""
+        response = await self.records.request("GET", f"/api/v1/records/regions/{region_id}", caller=caller)
+        if response.status_code in (403, 404):
+            return False
+        if response.status_code != 200:
+            raise UpstreamUnavailable(f"records answered {response.status_code} for region {region_id}")
+        return True
+
     async def person_units(self, person_id: object) -> list[str] | None:
         """The units a person has ever been placed in (their roster history); None if records knows
         no such person. A lookup made after the caller was authorised (as the system)."""

@@ -256,12 +256,6 @@ class SchemeDefinition(BaseModel):
             raise ValueError(f"the indicator tree is deeper than {MAX_DEPTH} levels")
         return self
 
-    @model_validator(mode="after")
-    def _floor_below_ceiling(self) -> SchemeDefinition:
-        if self.base.floor > self.base.ceiling:
-            raise ValueError("base.floor is above base.ceiling")
-        return self
-
 
 class EscalationStepIn(BaseModel):
     """From ``failing_quarters`` quarters graded ``annual.failing_grade`` in a year: a talk with the
@@ -302,12 +296,6 @@ class AnnualIn(BaseModel):
                                                 "(Taibai: 10%)")
     bonus_pool_max: Decimal = Field(default=Decimal("0.2"), ge=0, le=1,
                                     description="the most share of a unit's bonus a payout pools (Taibai: 20%)")
-
-    @model_validator(mode="after")
-    def _pool_range(self) -> AnnualIn:
-        if self.bonus_pool_min > self.bonus_pool_max:
-            raise ValueError("annual.bonus_pool_min is above annual.bonus_pool_max")
-        return self
 
     def steps(self) -> tuple[years.EscalationStep, ...]:
         return tuple(years.EscalationStep(s.failing_quarters, s.action, s.grade) for s in self.escalation)
@@ -400,6 +388,11 @@ def compile_rules(definition: SchemeDefinition) -> Rules:
     except tree.SchemeError as exc:
         raise _invalid(str(exc), exc.field) from exc
     _check_metrics(definition.indicators, "indicators")
+    # two fields compared: rules of the scheme (scheme_invalid), checked with the others after the objects named
+    if definition.base.floor > definition.base.ceiling:
+        raise _invalid("base.floor is above base.ceiling", "base.floor")
+    if definition.annual.bonus_pool_min > definition.annual.bonus_pool_max:
+        raise _invalid("annual.bonus_pool_min is above annual.bonus_pool_max", "annual.bonus_pool_min")
     rule = to_rule(definition.grades)
     try:
         grading.validate(rule)

@@ -18,6 +18,19 @@ def bad_field(message: str, field: str) -> InputInvalid:
     return InputInvalid(message, errors=[{"field": field, "message": message}])
 
 
+class InvalidReference(Unprocessable):
+    """An id in a body that names nothing the caller can see (records answers the same): the data's
+    form is right, the object it names is missing."""
+
+    code = "invalid_reference"
+    title = "A referenced record does not exist or does not fit"
+
+
+def bad_reference(message: str, field: str) -> InvalidReference:
+    """A 422 ``invalid_reference`` naming the one field whose id does not resolve."""
+    return InvalidReference(message, errors=[{"field": field, "message": message}])
+
+
 class SchemeNotFound(NotFound):
     code = "scheme_not_found"
     title = "No such scheme"
@@ -66,6 +79,11 @@ class NotPublished(Conflict):
 class ObjectionClosed(Conflict):
     code = "objection_closed"
     title = "The objection has been decided, or its window has passed"
+
+
+class NothingClosed(Conflict):
+    code = "nothing_closed"
+    title = "No scheme of the region has closed the period yet"
 
 
 class InputsMissing(Conflict):

@@ -34,7 +34,14 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import UNITS_KEPT_SECONDS, Neighbours
-from scoring.errors import InputInvalid, ObjectionNotFound, ResultNotFound, RoundNotFound, SchemeNotFound
+from scoring.errors import (
+    InputInvalid,
+    ObjectionNotFound,
+    ResultNotFound,
+    RoundNotFound,
+    SchemeNotFound,
+    bad_reference,
+)
 from scoring.models import Close, Objection, RatingRound, RoundRater, Scheme
 from shared.errors import Forbidden, UpstreamUnavailable
 from shared.periods import Period
@@ -283,23 +290,23 @@ def bad_rows(message: str, locs: Sequence[str]) -> InputInvalid:
 async def unit_of_new_scheme(neighbours: Neighbours, scope: Scope, *, region_id: uuid.UUID,
                              unit_id: uuid.UUID) -> None:
     """A new unit scheme's unit is of the scheme's region, and one the caller sees: asked of records
-    with the caller's identity. A unit the caller cannot see, or of another region, is a 422 naming
-    ``body.unit_id`` either way (like any id in a body that does not resolve), so the answer tells
-    nobody whether another region's unit exists."""
+    with the caller's identity. A unit the caller cannot see, or of another region, is a 422
+    ``invalid_reference`` naming ``body.unit_id`` either way (like any id in a body that does not
+    resolve), so the answer tells nobody whether another region's unit exists."""
     region = await neighbours.unit_region(unit_id, caller=scope.caller)
     if region is None or region != str(region_id):
-        raise bad_rows(f"no unit {unit_id} of region {region_id} that you can see", ["body.unit_id"])
+        raise bad_reference(f"no unit {unit_id} of region {region_id} that you can see", "body.unit_id")
 
 
 async def lead_unit_of_new_scheme(neighbours: Neighbours, scope: Scope, *, region_id: uuid.UUID, group: str,
                                   lead_unit_id: uuid.UUID) -> None:
     """A new group scheme's lead unit is a unit of the scheme's region in the scheme's evaluation
-    group, that the caller sees (records is asked with the caller's identity); else a 422 naming
-    ``body.lead_unit_id``, whichever it is."""
+    group, that the caller sees (records is asked with the caller's identity); else a 422
+    ``invalid_reference`` naming ``body.lead_unit_id``, whichever it is."""
     unit = await unit_of(neighbours, lead_unit_id, caller=scope.caller)
     if unit is None or str(unit["region_id"]) != str(region_id) or unit.get("evaluation_group") != group:
-        raise bad_rows(f"no unit {lead_unit_id} of region {region_id} in evaluation group {group!r} that you can see",
-                       ["body.lead_unit_id"])
+        raise bad_reference(f"no unit {lead_unit_id} of region {region_id} in evaluation group {group!r} that you "
+                            "can see", "body.lead_unit_id")
 
 
 async def people_of(neighbours: Neighbours, scheme: Scheme, period: Period, caller: Caller,

@@ -71,7 +71,10 @@ def parse_share(value: object) -> ExactShare:
         exact = Fraction(number)
     except (InvalidOperation, ValueError, OverflowError):
         raise ValueError(f"a share is {_HOW}") from None
-    return _within(ExactShare(exact.numerator, exact.denominator, text=str(number)))
+    text = str(number)
+    if "E" in text:  # Decimal writes a small number in exponent form, which PATTERN does not read back
+        text = format(number, "f")
+    return _within(ExactShare(exact.numerator, exact.denominator, text=text))
 
 
 def _within(share: ExactShare) -> ExactShare:

@@ -46,9 +46,9 @@ async def test_a_bulletin_is_drafted_edited_issued_and_kept(client: httpx.AsyncC
     od, region = c["od"], c["region"]
     url = f"{S}/regions/{region}/bulletins"
 
-    # nothing closed yet: refused, naming the period
+    # nothing closed yet: nothing to report on, a conflict with the period's state (the period is well formed)
     refused = await client.post(url, headers=od, json={"period": "2025Q1"})
-    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "body.period", refused.text
+    assert refused.status_code == 409 and refused.json()["code"] == "nothing_closed", refused.text
     bad = await client.post(url, headers=od, json={"period": "2025Q9"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.period", bad.text
 

@@ -171,6 +171,12 @@ async def test_a_lead_unit_is_a_unit_of_the_group(client: httpx.AsyncClient, rec
     assert field_of(await create({}, group="G", lead_unit_id=o)) == "body.lead_unit_id"
     assert field_of(await create({}, group="G", lead_unit_id=str(uuid.uuid4()))) == "body.lead_unit_id"
     assert field_of(await create({}, unit_id=d, lead_unit_id=d)) == "body.lead_unit_id"
+    # a region records does not have: the reference is refused before the rules (weights not adding up here)
+    nowhere = await client.post("/api/v1/scoring/schemes", json={
+        "region_id": str(uuid.uuid4()), "group": "G", "name": "无处",
+        "definition": {"indicators": [{"code": "x", "name": "x", "weight": "0.5"}]}})
+    assert nowhere.status_code == 422 and nowhere.json()["code"] == "invalid_reference", nowhere.text
+    assert field_of(nowhere) == "body.region_id"
     # D's administrator, for a group D is not in
     assert field_of(await create(admin_of(d), group="H", lead_unit_id=d)) == "body.lead_unit_id"
     # I's administrator may not make D's scheme; nor may anyone but the region's without a lead unit

@@ -97,10 +97,17 @@ async def test_a_hard_requirement_refuses_the_submission_with_the_list(client: h
                                                                 "hard": ["good_share", "scoring_standards"]})
     assert put.status_code == 200 and put.json()["year_quarter_share_min"] == "0.6", put.text
     assert (await client.put(requirements, headers=c["ua"], json={})).status_code == 404
-    for body, field in (({"good_share_max": 0.536815198431556}, "body.good_share_max"),
-                        ({"hard": ["everything"]}, "body.hard.0")):
-        bad = await client.put(requirements, headers=c["od"], json=body)
-        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == field, bad.text
+    bad = await client.put(requirements, headers=c["od"], json={"hard": ["everything"]})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.hard.0", bad.text
+    # a number with more digits than a share keeps (a float's), or in exponent form: taken to 12 places
+    for number, kept in ((0.536815198431556, "0.536815198432"), (0.1 + 0.2, "0.3"), (5.960464477539063e-08,
+                                                                                      "0.000000059605"), (1e-13, "0")):
+        rounded = await client.put(requirements, headers=c["od"], json={"good_share_max": number})
+        assert rounded.status_code == 200 and rounded.json()["good_share_max"] == kept, rounded.text
+        assert (await client.get(requirements, headers=c["od"])).json()["good_share_max"] == kept
+    put = await client.put(requirements, headers=c["od"], json={"good_share_max": "0.3",
+                                                                "hard": ["good_share", "scoring_standards"]})
+    assert put.status_code == 200, put.text
     b = await scheme_of(client, c, "B", {k: v for k, v in REVIEWED.items() if k != "missing_inputs"})
     refused = await client.post(f"{S}/schemes/{b}/versions/1/submit", headers=c["ub"])
     assert refused.status_code == 422 and refused.json()["code"] == "requirements_unmet", refused.text

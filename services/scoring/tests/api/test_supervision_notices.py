@@ -4,6 +4,7 @@ the other returned, and past its deadline it is listed overdue. Another unit nev
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -33,8 +34,12 @@ async def test_inspection_notice_answer_sign_off_and_overdue(client: httpx.Async
                             "title": "关于A镇平时考核的整改通知",
                             "items": [{"text": "补齐一季度周纪实", "deadline": "2026-03-20"},
                                       {"text": "测评结果公示", "deadline": "2026-03-01"}]}
+    nowhere = {**body, "unit_id": str(uuid.uuid4())}
+    missing = await client.post(f"{S}/regions/{region}/notices", headers=od, json=nowhere)
+    assert missing.status_code == 422 and missing.json()["code"] == "invalid_reference", missing.text  # first
+    assert [e["field"] for e in missing.json()["errors"]] == ["body.unit_id"]
     past = await client.post(f"{S}/regions/{region}/notices", headers=od, json=body)
-    assert past.status_code == 422, past.text
+    assert past.status_code == 422 and past.json()["code"] == "input_invalid", past.text
     assert [e["field"] for e in past.json()["errors"]] == ["body.items.1.deadline"]
     assert (await client.get(f"{S}/regions/{region}/notices", headers=od)).json()["items"] == []  # nothing written
 

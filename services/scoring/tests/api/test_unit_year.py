@@ -79,5 +79,15 @@ async def test_a_pool_range_upside_down_is_refused(client: httpx.AsyncClient, re
     response = await client.post("/api/v1/scoring/schemes", json={
         "region_id": county["region"], "unit_id": county["unit"], "name": "倒置",
         "definition": {**DEFINITION, "annual": {"bonus_pool_min": "0.3", "bonus_pool_max": "0.2"}}})
-    assert response.status_code == 422, response.text
-    assert "annual.bonus_pool_min" in response.text
+    assert response.status_code == 422 and response.json()["code"] == "scheme_invalid", response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body.annual.bonus_pool_min"]
+
+
+async def test_a_floor_above_the_ceiling_is_a_rule_of_the_scheme(client: httpx.AsyncClient,
+                                                                 records: httpx.AsyncClient) -> None:
+    county = await unit_with_people(records, "A")
+    response = await client.post("/api/v1/scoring/schemes", json={
+        "region_id": county["region"], "unit_id": county["unit"], "name": "倒置",
+        "definition": {**DEFINITION, "base": {"floor": "1.2", "ceiling": "0.9"}}})
+    assert response.status_code == 422 and response.json()["code"] == "scheme_invalid", response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body.base.floor"]

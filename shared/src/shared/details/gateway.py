@@ -105,7 +105,7 @@ TEXTS: dict[str, str] = {
     "a to-do is a signed-in user's; an API key has none": "待办事项属于登录用户，接口密钥没有待办事项",
     "my unit is for unit administrators, leaders and the region's administrators":
         "“我的单位”仅供单位管理员、领导和地区管理员使用",
-    "name the unit: a region's administrator has no unit of their own": "请指定单位：地区管理员没有本人所属的单位",
+    "you have no unit of your own: name one with unit_id": "您没有本人所属的单位：请用 unit_id 指定单位",
     "the {service} service did not answer in time": "{service}服务未能及时响应",
     "the {service} service is unavailable": "{service}服务暂不可用",
     "request body is larger than the limit of {limit} bytes": "请求内容超过了 {limit} 字节的上限",
@@ -156,7 +156,6 @@ TEXTS: dict[str, str] = {
     "the URL must not carry a user name or password: deliveries are signed instead":
         "地址中不得包含用户名或密码：推送以签名验证",
     "the URL must not have a #fragment": "地址中不得包含 #片段",
-    "name the region whose events the webhook receives": "请指定此回调接收其事件的地区",
     "no region {wanted}": "地区 {wanted} 不存在",
     "records answered {status_code} for the region": "records 服务对该地区的查询返回了 {status_code}",
     "no webhook {webhook_id}": "回调 {webhook_id} 不存在",

@@ -47,7 +47,6 @@ TEXTS: dict[str, str] = {
     "the person is not on the roster in {named}": "此人在 {named} 不在人员名册中",
     "a record cannot be made for a time to come: {message}": "不能为尚未到来的时间填写记录：{message}",
     # roster
-    "give `year` (year-end headcount) or `on` (a date)": "请提供 `year`（年末人数）或 `on`（日期）",
     "active_to is before active_from": "active_to 早于 active_from",
     "a move needs unit_id unless it is a leave": "除离职外，人员变动须提供 unit_id",
     "may be left out, but not null": "可以省略，但不能为 null",

@@ -233,6 +233,7 @@ TEXTS: dict[str, str] = {
     "only the scheme's administrators review an objection": "只有方案的管理员可以处理异议",
     "{len} row(s): {message}{more}": "{len} 处有误：{message}{more}",
     "no unit {unit_id} of region {region_id} that you can see": "地区 {region_id} 中没有您可见的单位 {unit_id}",
+    "no region {region_id} that you can see": "没有您可见的地区 {region_id}",
     "no unit {lead_unit_id} of region {region_id} in evaluation group {group} that you can see":
         "地区 {region_id} 的考核组 {group} 中没有您可见的单位 {lead_unit_id}",
     "not one of the scheme's people in {code}": "不是方案在 {code} 的考核对象",

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from gateway.clients.services import Downstreams
 from gateway.identity import PrincipalDep
-from shared.errors import AppError, Forbidden, Unprocessable, UpstreamUnavailable
+from shared.errors import AppError, Forbidden, NotFound, UpstreamUnavailable
 from shared.periods import PERIOD_SCHEMA
 from shared.service_auth import Caller
 
@@ -65,16 +65,18 @@ def _unit_of(caller: Caller, unit_id: uuid.UUID | None) -> uuid.UUID:
         return unit_id
     if UNIT_LEVEL & set(caller.roles) and caller.unit_ids:
         return uuid.UUID(caller.unit_ids[0])
-    raise Unprocessable("name the unit: a region's administrator has no unit of their own", code="validation_error",
-                        errors=[{"field": "query.unit_id", "message": "required for a region's administrator"}])
+    # "my unit" does not exist for a caller without one: no such resource, as for a unit they may not see
+    raise NotFound("you have no unit of your own: name one with unit_id", code="unit_not_found",
+                   errors=[{"field": "query.unit_id", "message": "required for a region's administrator"}])
 
 
 @router.get("/me/unit", summary="My unit today: who has not written their weekly record, who has not rated, "
                                 "which tasks are overdue, where the procedure stands",
             responses={200: {"content": {"application/json": {"example": EXAMPLE}}},
                        403: {"description": "a member or an API key: this is for a unit's administrator and leaders"},
-                       404: {"description": "`unit_id` names a unit the caller may not see"},
-                       422: {"description": "a region's administrator did not name `unit_id`, or a bad `period`"}})
+                       404: {"description": "`unit_id` names a unit the caller may not see, or the caller has no "
+                                              "unit of their own (a region's administrator) and names none"},
+                       422: {"description": "a bad `period`"}})
 async def my_unit(principal: PrincipalDep, request: Request,
                   unit_id: Annotated[uuid.UUID | None, Query(description=(
                       "the unit (a region's administrator: any of their region's; others: their own by default)"))]
@@ -84,9 +86,10 @@ async def my_unit(principal: PrincipalDep, request: Request,
                   ) -> Response:
     """A unit's day in one answer: who has not written their weekly record, who has not rated in each open
     round, which tasks are overdue, where each scheme's procedure stands, and the rectification items it
-    owes. 403 for a member or an API key; 404 for a unit the caller may not see; 422 for a region
-    administrator without `unit_id`, or `invalid_period`. **Who may call:** unit_admin (单位管理员) and leader
-    (单位领导) for their unit; province_admin and region_admin for a unit they name.
+    owes. 403 for a member or an API key; 404 `unit_not_found` for a unit the caller may not see, or for a
+    region administrator (who has no unit of their own) without `unit_id`; 422 `invalid_period`.
+    **Who may call:** unit_admin (单位管理员) and leader (单位领导) for their unit; province_admin and
+    region_admin for a unit they name.
     """
     caller = principal.caller
     unit = _unit_of(caller, unit_id)

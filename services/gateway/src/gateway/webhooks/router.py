@@ -70,7 +70,8 @@ CALLBACKS = {"webhookEvent": {"{$request.body#/url}": {"post": {
              summary="Register an endpoint for a region's events",
              description="The region's events of the kinds named (`result_published`, `allocation_published`, "
                          "`roster_changed`, `job_finished`) from now on are POSTed to `url`. The answer holds the "
-                         "signing secret, shown this once. " + SIGNING)
+                         "signing secret, shown this once. 404 `region_not_found` for a region the caller does "
+                         "not administer. " + SIGNING)
 async def create_webhook(body: WebhookCreate, caller: CallerDep, request: Request,
                          session: SessionDep) -> WebhookCreated:
     return await service.create(session, request.app.state.downstreams, caller, body)

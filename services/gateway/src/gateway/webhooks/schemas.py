@@ -18,20 +18,21 @@ KINDS: tuple[str, ...] = EventKind.__args__  # type: ignore[attr-defined]
 SOURCES: dict[str, tuple[str, ...]] = {"result_published": ("scoring",), "allocation_published": ("quota",),
                                        "roster_changed": ("records",), "job_finished": ("records", "scoring", "quota")}
 URL_EXAMPLE = "https://hr.example.gov.cn/kaohe/hooks"
-# what the URL's rules come to, as the document declares them: a host, no user name, no #fragment
-URL_PATTERN = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(:[0-9]{1,5})?(/[^#\s]*)?$"
+# what the URL's rules come to, as the document declares them: a host, no user name, no #fragment; and in
+# the path no space and no control character (which no text the API reads holds)
+URL_PATTERN = r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?(:[0-9]{1,5})?(/[^#\s\x00-\x1f\x7f]*)?$"
 
 
 class WebhookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "url": URL_EXAMPLE, "kinds": ["result_published", "allocation_published"],
-        "description": "省级干部信息系统"}]})
+        "region_id": "0b7e3c52-3f0a-4f7c-8d2e-5a6b7c8d9e0f", "description": "省级干部信息系统"}]})
 
     url: str = Field(max_length=2000, description="where each event is POSTed: an absolute http or https URL",
                      json_schema_extra={"pattern": URL_PATTERN})
     kinds: list[EventKind] = Field(min_length=1, max_length=len(KINDS), description="the event kinds wanted")
-    region_id: uuid.UUID | None = Field(default=None, description="the region whose events it receives; a region's "
-                                                                   "administrator or key may leave it out (theirs)")
+    region_id: uuid.UUID = Field(description="the region whose events it receives: one the caller administers "
+                                             "(a region's administrator or key: their own)")
     description: str | None = Field(default=None, max_length=200)
 
     @field_validator("url")

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.clients.services import Downstreams
 from gateway.webhooks.models import Webhook, WebhookDelivery
 from gateway.webhooks.schemas import WebhookCreate, WebhookCreated, WebhookRead
-from shared.errors import NotFound, Unprocessable, UpstreamUnavailable
+from shared.errors import NotFound, UpstreamUnavailable
 from shared.service_auth import Caller
 
 
@@ -25,13 +25,8 @@ def readable(caller: Caller) -> Select[Webhook]:
     return statement
 
 
-async def _owner(downstreams: Downstreams, caller: Caller, wanted: uuid.UUID | None) -> uuid.UUID:
-    if wanted is None:
-        if len(caller.region_ids) != 1:
-            message = "name the region whose events the webhook receives"
-            raise Unprocessable(message, code="webhook_owner_invalid",
-                                errors=[{"field": "body.region_id", "message": message}])
-        wanted = uuid.UUID(caller.region_ids[0])
+async def _owner(downstreams: Downstreams, caller: Caller, wanted: uuid.UUID) -> uuid.UUID:
+    """The region named, if the caller administers it and it exists; else no such region (404)."""
     if not caller.administers_region(wanted):
         raise NotFound(f"no region {wanted}", code="region_not_found")
     response = await downstreams.clients["records"].request("GET", f"/api/v1/records/regions/{wanted}",

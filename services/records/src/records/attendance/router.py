@@ -40,7 +40,8 @@ router = APIRouter(prefix="/api/v1/records/attendance", tags=["attendance"])
 
 REJECTED: dict[int | str, dict[str, Any]] = {
     422: {"description": "bad rows, each listed in `errors` (row, column, value, reason), a day after today "
-                         "among them; nothing written"}}
+                         "among them; nothing written. Code `invalid_reference` when every bad row only names a "
+                         "staff number of nobody the caller manages, else `import_rejected`"}}
 
 
 # the words a status may be written in (codes or their Chinese): a pattern, not an enum of codes to label
@@ -163,7 +164,8 @@ async def put_rows(body: AttendanceBulkIn, session: SessionDep, caller: CallerDe
     /api/v1/records/attendance/changes`).
 
     Callers: administrators, a unit administrator for their own unit's people. Returns the counts written. Errors:
-    422 `import_rejected` with every bad row (unknown staff number or status, a day after today), or
+    422 `import_rejected` with every bad row (a day after today, or off the person's roster), `invalid_reference`
+    (with the rows) when every bad row only names a staff number of nobody the caller manages, or
     `reason_required` when a recorded day changes without a reason; nothing written."""
     rows = (RawRow(i + 1, r.model_dump(mode="json")) for i, r in enumerate(body.rows))
     return await service.load_sync_rows(session, iter(list(rows)), caller=caller, today=settings.today(),

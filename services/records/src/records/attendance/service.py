@@ -36,11 +36,26 @@ class ImportRejected(Unprocessable):
     title = "The file has bad rows; nothing was written"
 
 
+class RowsNameNobody(ImportRejected):
+    """Rows whose one fault is a staff number of nobody the caller manages: their form is right, the
+    people they name are missing (the roster is behind, or the caller's scope is another)."""
+
+    code = "invalid_reference"
+    title = "A referenced record does not exist or does not fit"
+
+
+#: the reasons a row names nobody the caller manages
+NAMES_NOBODY = frozenset({"unknown_staff_no", "unknown_staff_no_lost_zeros"})
+
+
 def rejected(errors: list[RowError], table: Table | None, *, bad: int, rows: int,
              extra: dict[str, Any] | None = None) -> ImportRejected:
-    """Every bad row (the first ``MAX_ERRORS_LISTED``), each reason in the caller's language."""
-    return ImportRejected(Reason("bad_rows", bad=bad, rows=rows).text(),
-                          errors=[e.as_dict(table) for e in errors[:MAX_ERRORS_LISTED]], extra=extra)
+    """Every bad row (the first ``MAX_ERRORS_LISTED``), each reason in the caller's language: code
+    ``invalid_reference`` when every one only names nobody the caller manages, else ``import_rejected``."""
+    whole = 0 < len(errors) < MAX_ERRORS_LISTED
+    kind = RowsNameNobody if whole and all(e.reason.code in NAMES_NOBODY for e in errors) else ImportRejected
+    return kind(Reason("bad_rows", bad=bad, rows=rows).text(),
+                errors=[e.as_dict(table) for e in errors[:MAX_ERRORS_LISTED]], extra=extra)
 
 
 def refused_file(exc: UnreadableFile) -> ImportRejected:

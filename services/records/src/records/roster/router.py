@@ -41,6 +41,7 @@ from records.roster.schemas import (
     UnitUpdate,
 )
 from records.templates import template_xlsx
+from records.todo import TodayDep
 from shared.change_feed import UpdatedAfter, listed_or_changed
 from shared.db import ReadSessionDep, SessionDep
 from shared.errors import Unprocessable
@@ -111,8 +112,12 @@ async def region_settings(region_id: uuid.UUID, body: RegionSettings, session: S
 @router.get("/regions/{region_id}/headcounts", response_model=HeadcountsRead,
             summary="Headcount of every unit of a region")
 async def region_headcounts(region_id: uuid.UUID, session: SessionDep, caller: CallerDep, settings: SettingsDep,
-                            year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-                            on: date | None = None,
+                            today: TodayDep,
+                            year: Annotated[int | None, Query(ge=2000, le=2100, description=(
+                                "count on the year's 31 December"))] = None,
+                            on: Annotated[date | None, Query(description=(
+                                "count on this day (today, in the region's time zone, when none of `period`, `on` "
+                                "and `year` is given)"))] = None,
                             period: Annotated[str | None, Query(
                                 description="2025 or 2025Q1: count those on each unit's roster for at least "
                                             "RECORDS_MIN_SHARE_OF_PERIOD of it, as the unit's summary does",
@@ -120,19 +125,16 @@ async def region_headcounts(region_id: uuid.UUID, session: SessionDep, caller: C
                                 json_schema_extra={"pattern": PERIOD_PATTERN})] = None) -> HeadcountsRead:
     """Every unit's headcount, one of three ways: the people in a period's scope (`period`: on the unit's roster for at
     least RECORDS_MIN_SHARE_OF_PERIOD of it, the rule the summary grades by), the people on the roster on a day
-    (`on`), or at a year's end (`year`: its 31 December). Quota reads the year-end headcount from here for the
-    excellent quota (优秀名额).
+    (`on`; today when nothing is given), or at a year's end (`year`: its 31 December). When several are given,
+    `period` comes first, then `on`. Quota reads the year-end headcount from here for the excellent quota (优秀名额).
 
     Callers: province and region administrators; API keys with `results:read`. Errors: 404 `region_not_found`; 422
-    `missing_date` when none of `period`, `on` and `year` is given, `invalid_period` for a bad period."""
+    `invalid_period` for a bad period."""
     if period is not None:
         return await service.headcounts_in_scope(session, region_id=region_id, period=period_query(period),
                                                  min_share=settings.min_share_of_period, caller=caller)
     if on is None:
-        if year is None:
-            raise Unprocessable("give `year` (year-end headcount) or `on` (a date)", code="missing_date",
-                                errors=[{"field": "query.year", "message": "year or on is required"}])
-        on = date(year, 12, 31)
+        on = today if year is None else date(year, 12, 31)
     return await service.headcounts(session, region_id=region_id, on=on, caller=caller)
 
 
@@ -234,12 +236,12 @@ async def import_roster(region_id: uuid.UUID, file: Annotated[UploadFile, File()
 
     Callers: province and region administrators. Returns what was added, moved and left unchanged. Errors: 404
     `region_not_found`; 413 for a file over the size limit; 422 `import_rejected` with every bad row (row, column,
-    value, reason), nothing written.
+    value, reason), nothing written. The region is checked before the file is read.
 
     A file of at least `RECORDS_IMPORT_JOB_BYTES` is imported by a worker: the same answer when done within a
     second, else `202 Accepted` with the job (`Location`) whose `result` is this answer once it has run."""
+    await scope.valid_region(session, caller, region_id)
     if is_large(file.size, settings):
-        await scope.valid_region(session, caller, region_id)
         return await start_import(request, ROSTER, await file.read(), caller, dry_run=dry_run,
                                   filename=file.filename or "", sheet=sheet, region_id=region_id)
     try:
@@ -265,8 +267,8 @@ async def stream_roster(region_id: uuid.UUID, request: Request, session: Session
     Callers: province and region administrators; API keys with `inputs:write`. Errors: 404 `region_not_found`; 422
     `import_rejected` with every bad line, nothing written. A stream whose Content-Length is at least
     `RECORDS_IMPORT_JOB_BYTES` is imported by a worker (see the sheet import)."""
+    await scope.valid_region(session, caller, region_id)  # before the lines are read
     if is_large(stated_size(request), settings):
-        await scope.valid_region(session, caller, region_id)
         return await start_import(request, ROSTER, await request.body(), caller, dry_run=dry_run,
                                   region_id=region_id)
     rows = [row async for row in json_lines(request.stream())]
@@ -305,7 +307,8 @@ async def create_person(body: PersonCreate, session: SessionDep, caller: CallerD
 
     Callers: administrators, a unit administrator for their own unit. Returns the person with their roster history.
     Errors: 409 `duplicate` when the staff number is taken; 422 `invalid_reference` when the unit or section does
-    not exist or is outside the caller's scope, or `active_to` is before `active_from`."""
+    not exist or is outside the caller's scope (checked first), `validation_error` when `active_to` is before
+    `active_from`."""
     return await service.create_person(session, body, caller=caller)
 
 

@@ -145,13 +145,8 @@ class PersonCreate(PlacementIn):
     model_config = ConfigDict(json_schema_extra=ex.of(ex.PERSON_CREATE))
     staff_no: str = Field(min_length=1, max_length=32, description="the person's staff number (natural key)")
     name: str = Field(min_length=1, max_length=64)
-    active_to: date | None = None
-
-    @model_validator(mode="after")
-    def _range(self) -> PersonCreate:
-        if self.active_to is not None and self.active_to < self.active_from:
-            raise ValueError("active_to is before active_from")
-        return self
+    active_to: date | None = Field(default=None, description="the last day of the placement, not before "
+                                                             "active_from (checked after the unit and section)")
 
 
 class PersonMoveIn(BaseModel):

@@ -37,7 +37,7 @@ from records.roster.schemas import (
     UnitUpdate,
 )
 from shared import change_feed
-from shared.errors import Forbidden
+from shared.errors import Forbidden, Unprocessable
 from shared.pagination import Key, PageQuery
 from shared.periods import Period, min_days
 from shared.service_auth import Caller
@@ -157,7 +157,10 @@ def _person_read(person: Person, history: list[Assignment]) -> PersonRead:
 
 
 async def create_person(session: AsyncSession, body: PersonCreate, *, caller: Caller) -> PersonRead:
-    unit = await scope.valid_placement(session, caller, body.unit_id, body.section_id)
+    unit = await scope.valid_placement(session, caller, body.unit_id, body.section_id)  # the objects named first
+    if body.active_to is not None and body.active_to < body.active_from:
+        message = "active_to is before active_from"
+        raise Unprocessable(message, code="validation_error", errors=[{"field": "body.active_to", "message": message}])
     person = Person(id=uuid.uuid4(), staff_no=body.staff_no, name=body.name)
     await _insert(session, person, f"a person with staff number {body.staff_no!r} already exists")
     assignment = Assignment(id=uuid.uuid4(), person_id=person.id, unit_id=body.unit_id, section_id=body.section_id,

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scoring.bulletins.words import date_words, period_words
 from scoring.clients import Neighbours
 from scoring.domain.unit_ranking import rank_units
-from scoring.errors import bad_field
+from scoring.errors import NothingClosed
 from scoring.models import Close, Result, SchemeVersion
 from scoring.results.bottom import bottom_list
 from scoring.schemes import review
@@ -105,8 +105,8 @@ async def generate_content(session: AsyncSession, neighbours: Neighbours, region
             if found.published_at is not None:
                 published[found.scheme_id] = found
     if not latest:
-        raise bad_field(f"no scheme of region {region_id} has closed {period.code}: there is nothing to report "
-                        "on yet", "body.period")
+        raise NothingClosed(f"no scheme of region {region_id} has closed {period.code}: there is nothing to report "
+                            "on yet")
     measured = await _measured(session, list(published.values()))
     words = period_words(period)
     units: list[UnitLine] = []

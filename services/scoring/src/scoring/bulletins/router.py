@@ -26,14 +26,16 @@ ISSUED: Responses = {409: {"description": "the bulletin is issued and kept as is
 
 
 @router.post("", status_code=201, response_model=BulletinRead,
-             responses={**REGION, 422: {"description": "not a period, or a period no scheme of the region has "
-                                                       "closed (body.period)"}},
+             responses={**REGION, 409: {"description": "no scheme of the region has closed the period yet: nothing "
+                                                       "to report on (code nothing_closed)"},
+                        422: {"description": "not a period (body.period)"}},
              summary="Draft the region's bulletin of a period from the data: progress and ranking, commendations, "
                      "criticisms")
 async def draft(region_id: uuid.UUID, body: DraftIn, session: SessionDep, scope: ScopeDep,
                 request: Request, today: TodayDep) -> BulletinRead:
     """Drafts the region's bulletin (考核通报) of a period from the data: progress and ranking, commendations,
-    criticisms. Returns the draft, with its lines. 404 `region_not_found`; 422 `invalid_period`.
+    criticisms. Returns the draft, with its lines. 404 `region_not_found`; 409 `nothing_closed` while no scheme of
+    the region has closed the period; 422 `invalid_period`.
     """
     return await service.draft_bulletin(session, request.app.state.neighbours, region_id, body, scope, today)
 

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from scoring.examples import NAMED
 from scoring.results.schemas import NamedRow
+from shared.hostile import WORDS_PATTERN
 from shared.labels import label_of, labels_of
 from shared.openapi import given, page_examples
 from shared.pagination import Page
@@ -147,7 +148,10 @@ class Stored(BaseModel):
 
 # ------------------------------------------------------------------ corrections
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# a reason is words, not only spaces: the document says so with a pattern (and, as every text, no control
+# character but tab and line breaks)
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500,
+                                          pattern=WORDS_PATTERN)]
 
 
 class DeadlineMove(BaseModel):

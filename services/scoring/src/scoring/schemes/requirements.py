@@ -10,9 +10,10 @@ for the reviewer. The national defaults apply in a region that has set none.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -26,11 +27,12 @@ from scoring.definitions import IndicatorIn, SchemeDefinition
 from scoring.errors import RegionNotFound
 from scoring.models import ReviewRequirements
 from scoring.scope import Scope
-from scoring.shares import Share, parse_share
+from scoring.shares import PATTERN, Share, parse_share
 from shared.errors import UpstreamUnavailable
 from shared.service_auth import SYSTEM_CALLER
 from shared.touched import touch
 
+TWELVE_PLACES = Decimal("1e-12")
 Requirement = Literal["good_share", "year_quarter_share", "rater_groups", "scoring_standards", "missing_policy"]
 
 
@@ -45,11 +47,11 @@ class RequirementsIn(BaseModel):
     good_share_max: Share | None = Field(
         default_factory=lambda: parse_share("0.4"),
         description="the most share of the best quarter grade (好, the first of grades.order) a scheme may allow "
-                    "(good_share); null: not checked")
+                    "(good_share); null: not checked. A number is taken to 12 decimal places")
     year_quarter_share_min: Share | None = Field(
         default_factory=lambda: parse_share("0.6"),
         description="where the scheme closes years: the least share of the year its quarters make "
-                    "(year_quarter_share); null: not checked")
+                    "(year_quarter_share); null: not checked. A number is taken to 12 decimal places")
     rater_groups: bool = Field(default=True, description="the scheme has a democratic evaluation (raters.groups)")
     scoring_standards: bool = Field(default=True, description="every indicator states its scoring standard "
                                                               "(indicators[].standard)")
@@ -62,11 +64,13 @@ class RequirementsIn(BaseModel):
 
     @field_validator("good_share_max", "year_quarter_share_min")
     @classmethod
-    def _kept_as_given(cls, value: Share | None) -> Share | None:
-        """A share is stored as its text: a number given with more digits than a share's text has is refused."""
-        if value is not None:
-            parse_share(value.text)
-        return value
+    def _kept_as_text(cls, value: Share | None) -> Share | None:
+        """A share is stored as its text, of at most 12 decimal places: a number with more (a binary
+        float's digits, ``0.1 + 0.2``) or in exponent form is taken to 12 places (half to even)."""
+        if value is None or re.fullmatch(PATTERN, value.text):
+            return value
+        rounded = Decimal(value.text).quantize(TWELVE_PLACES, rounding=ROUND_HALF_EVEN)
+        return parse_share(format(rounded.normalize(), "f"))
 
 
 class RequirementsRead(RequirementsIn):

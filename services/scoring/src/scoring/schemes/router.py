@@ -47,8 +47,9 @@ async def create_scheme(body: SchemeCreate, session: SessionDep, scope: ScopeDep
     """Creates an evaluation scheme (考核方案) for a unit, or for an evaluation group of the region spanning units,
     with its rules as version 1: indicators and weights, rater groups, bonus and deduction items, the
     negative list, grade caps and thresholds. A unit's version starts as a draft to submit for review; the
-    region's are approved. Returns the scheme. 404 `region_not_found` or `unit_not_found`; 422
-    `scheme_invalid` for rules that do not hold together (weights not adding up, unknown grades ...).
+    region's are approved. Returns the scheme. 404 `scope_not_found` for a region or unit the caller does not
+    administer; 422 `invalid_reference` for a region, unit or lead unit that records does not have (checked
+    first), `scheme_invalid` for rules that do not hold together (weights not adding up, unknown grades ...).
     """
     return await service.create(session, request.app.state.neighbours, body, scope)
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scoring.clients import Neighbours
 from scoring.corrections import history
 from scoring.definitions import Rules, SchemeDefinition, compile_rules
-from scoring.errors import InputInvalid, SchemeNotFound
+from scoring.errors import InputInvalid, SchemeNotFound, bad_reference
 from scoring.evaluated import readable_scheme
 from scoring.models import AdjustmentRow, Mark, NegativeEvent, Scheme, SchemeVersion
 from scoring.schemes import review
@@ -79,6 +79,20 @@ async def create(session: AsyncSession, neighbours: Neighbours, body: SchemeCrea
     """The caller administers the region, or the unit (of that region: records is asked) is theirs,
     or, for a group's scheme, the lead unit (of that region and group: records is asked) is."""
     caller = scope.caller
+    own = body.unit_id if body.unit_id is not None else body.lead_unit_id
+    touch(region_id=body.region_id, unit_id=own)
+    if not (caller.administers_region(body.region_id)
+            or (own is not None and "unit_admin" in caller.roles and str(own) in caller.unit_ids)):
+        raise SchemeNotFound(f"no region {body.region_id} or unit {own} you administer",
+                             code="scope_not_found")
+    # the objects named first (a 422 invalid_reference), then the rules
+    if body.unit_id is not None:
+        await unit_of_new_scheme(neighbours, scope, region_id=body.region_id, unit_id=body.unit_id)
+    elif body.lead_unit_id is not None:
+        await lead_unit_of_new_scheme(neighbours, scope, region_id=body.region_id, group=str(body.group),
+                                      lead_unit_id=body.lead_unit_id)
+    elif not await neighbours.region_exists(body.region_id, caller=caller):
+        raise bad_reference(f"no region {body.region_id} that you can see", "body.region_id")
     if body.lead_unit_id is not None and body.group is None:
         raise _bad("a lead unit is only named for an evaluation group's scheme (give group, not unit_id)",
                    "body.lead_unit_id")
@@ -86,17 +100,6 @@ async def create(session: AsyncSession, neighbours: Neighbours, body: SchemeCrea
     scheme = Scheme(id=uuid.uuid4(), region_id=body.region_id, unit_id=body.unit_id, group_name=body.group,
                     lead_unit_id=body.lead_unit_id, staff_category=body.staff_category, name=body.name,
                     created_by=caller.subject)
-    own = body.unit_id if body.unit_id is not None else body.lead_unit_id
-    touch(region_id=body.region_id, unit_id=own)
-    if not (caller.administers_region(body.region_id)
-            or (own is not None and "unit_admin" in caller.roles and str(own) in caller.unit_ids)):
-        raise SchemeNotFound(f"no region {body.region_id} or unit {own} you administer",
-                             code="scope_not_found")
-    if body.unit_id is not None:
-        await unit_of_new_scheme(neighbours, scope, region_id=body.region_id, unit_id=body.unit_id)
-    if body.group is not None and body.lead_unit_id is not None:
-        await lead_unit_of_new_scheme(neighbours, scope, region_id=body.region_id, group=body.group,
-                                      lead_unit_id=body.lead_unit_id)
     session.add(scheme)
     await session.flush()
     version = SchemeVersion(scheme_id=scheme.id, version=1, definition=definition, created_by=caller.subject)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring import events
 from scoring.clients import Neighbours
-from scoring.errors import RegionNotFound, bad_field
+from scoring.errors import RegionNotFound, bad_field, bad_reference
 from scoring.scope import Scope, bad_rows
 from scoring.supervision.models import FINAL, Inspection, Notice, NoticeItem
 from shared import outbox
@@ -203,7 +203,7 @@ def officer_of(scope: Scope, region_id: uuid.UUID) -> None:
 async def _unit_in(neighbours: Neighbours, scope: Scope, region_id: uuid.UUID, unit_id: uuid.UUID,
                    field: str) -> None:
     if await neighbours.unit_region(unit_id, caller=scope.caller) != str(region_id):
-        raise bad_field(f"no unit {unit_id} of region {region_id} that you can see", field)
+        raise bad_reference(f"no unit {unit_id} of region {region_id} that you can see", field)
 
 
 def _own_unit(scope: Scope, notice: Notice) -> bool:
@@ -266,10 +266,12 @@ async def inspections(session: AsyncSession, region_id: uuid.UUID, unit_id: uuid
 
 async def issue(session: AsyncSession, neighbours: Neighbours, region_id: uuid.UUID, body: NoticeIn, scope: Scope,
                 today: date) -> NoticeRead:
-    """Issued today or on ``issued_on`` (not in the future), every item's deadline on or after that
-    day (else a 422 naming each), the unit of the region, the inspection (if named) of that unit and
-    not after the issue day; then the notice, its items and an event to the unit."""
+    """The unit of the region (else a 422 ``invalid_reference``), issued today or on ``issued_on`` (not
+    in the future), every item's deadline on or after that day (else a 422 naming each), the
+    inspection (if named) of that unit (else ``invalid_reference``) and not after the issue day; then
+    the notice, its items and an event to the unit."""
     officer_of(scope, region_id)
+    await _unit_in(neighbours, scope, region_id, body.unit_id, "body.unit_id")
     issued_on = today if body.issued_on is None else body.issued_on
     if issued_on > today:
         raise bad_field(f"a notice issued on {issued_on} has not been issued yet (today is {today})",
@@ -277,11 +279,10 @@ async def issue(session: AsyncSession, neighbours: Neighbours, region_id: uuid.U
     past = [f"body.items.{i}.deadline" for i, item in enumerate(body.items) if item.deadline < issued_on]
     if past:
         raise bad_rows(f"a deadline before the notice's issue day ({issued_on})", past)
-    await _unit_in(neighbours, scope, region_id, body.unit_id, "body.unit_id")
     if body.inspection_id is not None:
         inspection = await session.get(Inspection, body.inspection_id)
         if inspection is None or inspection.region_id != region_id or inspection.unit_id != body.unit_id:
-            raise bad_field(f"no inspection {body.inspection_id} of unit {body.unit_id}", "body.inspection_id")
+            raise bad_reference(f"no inspection {body.inspection_id} of unit {body.unit_id}", "body.inspection_id")
         if inspection.visited_on > issued_on:
             raise bad_field(f"a notice issued on {issued_on}, before its inspection on {inspection.visited_on}",
                             "body.issued_on")

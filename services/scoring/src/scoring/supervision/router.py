@@ -40,13 +40,14 @@ UnitFilter = Annotated[uuid.UUID | None, Query(description="only this unit's")]
 
 
 @router.post("/regions/{region_id}/inspections", response_model=InspectionRead, status_code=201,
-             responses={**REGION, 422: {"description": "a unit not of the region (body.unit_id), or a visit in the "
-                                                      "future (body.visited_on)"}},
+             responses={**REGION, 422: {"description": "a unit not of the region (body.unit_id, code "
+                                                      "invalid_reference), or a visit in the future "
+                                                      "(body.visited_on)"}},
              summary="Record an inspection (督导) of one of the region's units: date, team, findings")
 async def record_inspection(region_id: uuid.UUID, body: InspectionIn, session: SessionDep, scope: ScopeDep,
                             request: Request, today: TodayDep) -> InspectionRead:
     """Records an inspection (督导) of one of the region's units: the day, the team and the findings. Returns the
-    inspection. 404 `region_not_found` or `unit_not_found` for a unit not of the region.
+    inspection. 404 `region_not_found`; 422 `invalid_reference` for a unit not of the region.
     """
     return await notices.record_inspection(session, request.app.state.neighbours, region_id, body, scope, today)
 
@@ -63,13 +64,15 @@ async def list_inspections(region_id: uuid.UUID, session: SessionDep, scope: Sco
 @router.post("/regions/{region_id}/notices", response_model=NoticeRead, status_code=201,
              responses={**REGION, 422: {"description": "a deadline before the issue day (body.items.N.deadline), "
                                                       "an issue day in the future or before the inspection "
-                                                      "(body.issued_on), a unit not of the region (body.unit_id), "
-                                                      "an inspection not of that unit (body.inspection_id)"}},
+                                                      "(body.issued_on); a unit not of the region (body.unit_id) "
+                                                      "or an inspection not of that unit (body.inspection_id), "
+                                                      "code invalid_reference"}},
              summary="Issue a rectification notice (整改通知) to a unit: items, each with its deadline")
 async def issue_notice(region_id: uuid.UUID, body: NoticeIn, session: SessionDep, scope: ScopeDep,
                        request: Request, today: TodayDep) -> NoticeRead:
     """Issues a rectification notice (整改通知) to one of the region's units: its items, each with a deadline,
-    optionally following an inspection. Returns the notice. 404 `region_not_found` or `unit_not_found`.
+    optionally following an inspection. Returns the notice. 404 `region_not_found`; 422 `invalid_reference` for a
+    unit not of the region or an inspection not of the unit, `input_invalid` for a day out of order.
     """
     return await notices.issue(session, request.app.state.neighbours, region_id, body, scope, today)
 
