@@ -18,17 +18,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gateway.testing import TEST_ADMIN, build_gateway_app
 from records.config import RecordsSettings
 from shared.jobs.worker import worker
-from shared.testing import (
-    TEST_ADMIN,
-    TEST_SECRET,
-    asgi_client,
-    build_gateway_app,
-    running,
-    service_transports,
-    sign_in,
-)
+from shared.testing import TEST_SECRET, asgi_client, running, service_transports, sign_in
 
 
 @pytest.fixture
