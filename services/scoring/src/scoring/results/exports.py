@@ -27,15 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
 from scoring.definitions import Rules
-from scoring.errors import ResultNotFound
 from scoring.models import Close, Result, Scheme
 from scoring.results import masking
 from scoring.results.compute import collector_paused, compose_person
 from scoring.results.engine import to_reference
 from scoring.results.groups import key_of_inputs
-from scoring.results.service import find_close, visible_units
+from scoring.results.listing import visible_rows
 from scoring.schemes.service import rules_at
-from scoring.scope import Scope, scheme_or_404, scope_of
+from scoring.scope import Scope, scope_of
 from shared.jobs import ACCEPTED, JobContext, task
 from shared.jobs.files import ExportFile, caller_of, keep_file, start_export
 from shared.numbers import decimal_str
@@ -203,14 +202,7 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme_id: uuid.
                  *, version: int | None) -> Gathered:
     """What ``results_page`` shows the caller, every row, with the names and rules the workbook needs."""
     caller = scope.caller
-    scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
-    units = visible_units(scope, scheme)
-    if not units and units is not None:
-        raise ResultNotFound(f"no results of {period.code} under scheme {scheme_id} for you")
-    close = await find_close(session, scheme, period.code, version, scope)
-    where = [Result.close_id == close.id]
-    if units is not None:
-        where.append(Result.unit_id.in_([uuid.UUID(u) for u in units]))
+    scheme, close, _, where = await visible_rows(session, scheme_id, period, scope, version)
     # Records is asked while the database reads the rows (records' two calls one after the other).
     fetching = asyncio.create_task(_names(neighbours, scheme, close.period, caller))
     try:

@@ -64,8 +64,10 @@ class _Visible:
     read: Callable[[Any], ResultRead]
 
 
-async def _visible(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
-                   version: int | None) -> _Visible:
+async def visible_rows(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
+                       version: int | None) -> tuple[Scheme, Close, set[str] | None, list[Any]]:
+    """The scheme, the version asked for, the units whose rows the caller may see (None: all) and the
+    ``WHERE`` of those rows; 404 when the caller may see none."""
     scheme = await scheme_or_404(session, scheme_id, scope, manage=False)
     units = visible_units(scope, scheme)
     if not units and units is not None:
@@ -74,6 +76,12 @@ async def _visible(session: AsyncSession, scheme_id: uuid.UUID, period: Period, 
     where = [Result.close_id == close.id]
     if units is not None:
         where.append(Result.unit_id.in_([uuid.UUID(u) for u in units]))
+    return scheme, close, units, where
+
+
+async def _visible(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
+                   version: int | None) -> _Visible:
+    _, close, units, where = await visible_rows(session, scheme_id, period, scope, version)
     within = close.summary.get("compare_within")
     columns = [Result.person_id, Result.unit_id, Result.score, Result.rank, Result.grade]
 
