@@ -31,7 +31,9 @@ def test_a_body_schema_gets_the_rules_by_field_name() -> None:
             "period": {"type": "string", "pattern": "^[0-9]{4}$"}, "on": {"type": "string", "format": "date"},
             "count": {"type": "integer"},
             "mark": {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1000}, {"type": "string"}]},
-            "by_code": {"type": "object", "additionalProperties": {"type": "string"}}}}}}}
+            "by_code": {"type": "object", "additionalProperties": {"type": "string"}},
+            "by_short_code": {"type": "object", "additionalProperties": {"type": "string"},
+                              "propertyNames": {"minLength": 1, "maxLength": 32}}}}}}}
     props = declare(document)["components"]["schemas"]["A"]["properties"]
     assert props["name"]["pattern"] == NAME_PATTERN
     assert props["note"]["anyOf"][0]["pattern"] == TEXT_PATTERN
@@ -41,6 +43,8 @@ def test_a_body_schema_gets_the_rules_by_field_name() -> None:
     assert re.fullmatch(props["mark"]["anyOf"][1]["pattern"], "999.5")
     assert not re.fullmatch(props["mark"]["anyOf"][1]["pattern"], "abc")
     assert props["by_code"]["propertyNames"] == {"pattern": NAME_PATTERN}
+    # keys with lengths of their own are names too
+    assert props["by_short_code"]["propertyNames"] == {"minLength": 1, "maxLength": 32, "pattern": NAME_PATTERN}
     assert document["paths"]["/x"]["post"]["parameters"][0]["schema"]["pattern"] == TEXT_PATTERN
 
 

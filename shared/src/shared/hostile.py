@@ -236,7 +236,9 @@ def declare(document: dict[str, Any]) -> dict[str, Any]:
             walk(value, is_name_field(key))
         extra = schema.get("additionalProperties")
         if isinstance(extra, dict):
-            schema.setdefault("propertyNames", {"pattern": NAME_PATTERN})
+            names = schema.setdefault("propertyNames", {})
+            if isinstance(names, dict) and "pattern" not in names:  # keys with lengths of their own, too
+                names["pattern"] = NAME_PATTERN
             walk(extra, False)
         walk(schema.get("items"), strict)
         for item in schema.get("prefixItems", []):

@@ -46,3 +46,11 @@ class AllocationHasWarnings(Conflict):
 class NothingToSupersede(Conflict):
     code = "allocation_nothing_to_supersede"
     title = "Nothing is published for this region and year to supersede"
+
+
+class UndefinedReference(Unprocessable):
+    """The body names what it does not define (a grade without a ratio, a unit without a population): answered
+    like a missing object, apart from the rules its values break."""
+
+    code = "invalid_reference"
+    title = "A referenced record does not exist or does not fit"

@@ -75,6 +75,20 @@ class TestSimulate:
         assert field in [e["field"] for e in response.json()["errors"]]
 
 
+    async def test_a_grade_without_a_ratio_is_an_invalid_reference_before_any_rule(
+            self, client: httpx.AsyncClient) -> None:
+        body = {"policy": copy.deepcopy(POLICY), "units": copy.deepcopy(UNITS)}
+        body["units"][1].update(id=body["units"][0]["id"])  # a unit id twice: a rule, named only after
+        body["units"][2].update(grade="fourth")
+        response = await client.post("/api/v1/quota/allocations/simulate", json=body)
+        assert response.status_code == 422
+        assert response.json()["code"] == "invalid_reference"
+        assert [e["field"] for e in response.json()["errors"]] == ["body.units.2.grade"]
+        body["units"][2].update(grade=UNITS[2]["grade"])
+        response = await client.post("/api/v1/quota/allocations/simulate", json=body)
+        assert (response.status_code, response.json()["code"]) == (422, "allocation_invalid")
+
+
 async def _store(client: httpx.AsyncClient, region: uuid.UUID, units: list[dict[str, Any]] = UNITS,
                  policy: dict[str, Any] = POLICY) -> None:
     assert (await client.put(f"/api/v1/quota/regions/{region}/years/2025/units",

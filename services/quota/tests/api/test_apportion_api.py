@@ -38,6 +38,22 @@ class TestApportion:
         assert response.headers["content-type"] == "application/problem+json"
         assert field in [e["field"] for e in response.json()["errors"]]
 
+    @pytest.mark.parametrize("bound", ["min_seats", "max_seats"])
+    async def test_a_bound_for_a_unit_without_population_is_an_invalid_reference_before_any_rule(
+            self, client: httpx.AsyncClient, bound: str) -> None:
+        # the seats are also fewer than the minimum: the unknown unit is named first, as a missing object
+        response = await client.post("/api/v1/quota/apportion", json={
+            "method": "webster", "seats": 0, "populations": {"A": 1}, bound: {"A": 1, "Z": 2}})
+        assert response.status_code == 422
+        assert response.json()["code"] == "invalid_reference"
+        assert [e["field"] for e in response.json()["errors"]] == [f"body.{bound}.Z"]
+
+    async def test_seats_below_the_minimums_break_a_rule(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/api/v1/quota/apportion", json={
+            "method": "webster", "seats": 1, "populations": {"A": 1, "B": 2}, "min_seats": {"A": 1, "B": 1}})
+        assert response.status_code == 422
+        assert response.json()["code"] == "apportionment_invalid"
+
     async def test_more_units_than_the_limit(self, client: httpx.AsyncClient) -> None:
         populations = {f"u{i}": 1 for i in range(200_001)}
         response = await client.post("/api/v1/quota/apportion",

@@ -62,10 +62,11 @@ async def simulate(body: SimulateRequest, request: Request) -> AllocationResultR
     tilted up until their ratio is `township_uplift` above the comparison kinds', by points; the answer has every
     unit's slots and the trace of every step.
 
-    Callers: province and region administrators; API keys with `apportion`. Errors: 422 `allocation_invalid` naming
-    the setting or unit that breaks a rule (a grade without a ratio, a unit id twice, `pool_min` above `pool_max`, a
-    kind both tilted and compared against, …). With `QUOTA_JOB_FROM_UNITS` units or more it runs as a job: this
-    answer when done within a second, else 202 with the job's `Location`."""
+    Callers: province and region administrators; API keys with `apportion`. Errors: 422 `invalid_reference` naming
+    the unit whose grade has no ratio in `ratio_by_grade`; 422 `allocation_invalid` naming the setting or unit that
+    breaks a rule (a unit id twice, `pool_min` above `pool_max`, a kind both tilted and compared against, …). With
+    `QUOTA_JOB_FROM_UNITS` units or more it runs as a job: this answer when done within a second, else 202 with the
+    job's `Location`."""
     if len(body.units) >= _settings(request).job_from_units:
         return await start_job(request, "quota.simulate", params={"body": body.model_dump(mode="json")},
                                total=len(body.units))

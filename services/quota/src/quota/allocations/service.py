@@ -42,9 +42,9 @@ from quota.domain.allocation import (
     UnitInput,
     allocate,
 )
-from quota.domain.allocation_policy import validate_policy
+from quota.domain.allocation_policy import UnknownGrade, validate_policy
 from quota.domain.apportion import ApportionmentError, canonical_method
-from quota.errors import InputsMissing, InvalidAllocation
+from quota.errors import InputsMissing, InvalidAllocation, UndefinedReference
 from quota.numbers import decimal_str
 from quota.scope import ensure_region, ensure_run, ensure_units_of_region
 from shared import change_feed
@@ -87,9 +87,16 @@ def check_policy(policy: PolicyIn, *, where: str = "body") -> Policy:
     try:
         validate_policy(domain_policy)
     except AllocationError as exc:
-        field = f"{where}.{exc.field.removeprefix('policy.')}"
-        raise InvalidAllocation(str(exc), errors=[{"field": field, "message": str(exc)}]) from exc
+        raise refusal(exc, where, exc.field.removeprefix("policy.")) from exc
     return domain_policy
+
+
+def refusal(exc: AllocationError, where: str,
+            field: str | None = None) -> InvalidAllocation | UndefinedReference:
+    """The 422 for inputs the engine refuses: `invalid_reference` for a name the inputs do not define (a grade
+    without a ratio), `allocation_invalid` for a rule they break; ``field`` is under ``where``."""
+    kind = UndefinedReference if isinstance(exc, UnknownGrade) else InvalidAllocation
+    return kind(str(exc), errors=[{"field": f"{where}.{field or exc.field}", "message": str(exc)}])
 
 
 def to_units(units: list[UnitIn]) -> list[UnitInput]:
@@ -135,7 +142,7 @@ def compute(units: list[UnitIn], policy: PolicyIn) -> AllocationResultRead:
         domain_policy = to_policy(policy)
         return render(allocate(to_units(units), domain_policy), domain_policy)
     except AllocationError as exc:
-        raise InvalidAllocation(str(exc), errors=[{"field": f"body.{exc.field}", "message": str(exc)}]) from exc
+        raise refusal(exc, "body") from exc
 
 
 def simulate(units: list[UnitIn], policy: PolicyIn) -> AllocationResultRead:

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from quota.apportionment.schemas import ApportionRead, ApportionRequest, TieRead
-from quota.domain.apportion import ApportionmentError, apportion
-from quota.errors import InvalidApportionment
+from quota.domain.apportion import ApportionmentError, UnknownUnit, apportion
+from quota.errors import InvalidApportionment, UndefinedReference
 from shared.jobs import ACCEPTED, JobContext, start_job, task
 
 router = APIRouter(prefix="/api/v1/quota", tags=["apportionment"])
@@ -31,9 +31,10 @@ async def apportion_seats(body: ApportionRequest, request: Request) -> Apportion
     `ties`.
 
     Callers: province and region administrators; API keys with `apportion`. Errors: 422 `apportionment_invalid`
-    naming the field (no units, more seats than the maximums allow, fewer than the minimums need, an unknown unit in
-    `min_seats` or `max_seats`, …). With `QUOTA_JOB_FROM_UNITS` units or more it runs as a job: this answer when done
-    within a second, else 202 with the job's `Location`."""
+    naming the field (no units, more seats than the maximums allow, fewer than the minimums need, …); 422
+    `invalid_reference` for a unit in `min_seats` or `max_seats` that `populations` does not have. With
+    `QUOTA_JOB_FROM_UNITS` units or more it runs as a job: this answer when done within a second, else 202 with the
+    job's `Location`."""
     settings = request.app.state.settings
     if settings.job_from_units <= len(body.populations) <= settings.max_units:  # over the limit: refused here
         return await start_job(request, "quota.apportion", params={"body": body.model_dump(mode="json")},
@@ -47,8 +48,8 @@ def seats(body: ApportionRequest, *, max_units: int) -> ApportionRead:
         result = apportion(body.method, body.seats, body.populations, min_seats=body.min_seats,
                            max_seats=body.max_seats, max_units=max_units)
     except ApportionmentError as exc:
-        raise InvalidApportionment(str(exc), errors=[{"field": f"body.{exc.field}",
-                                                      "message": str(exc)}]) from exc
+        kind = UndefinedReference if isinstance(exc, UnknownUnit) else InvalidApportionment
+        raise kind(str(exc), errors=[{"field": f"body.{exc.field}", "message": str(exc)}]) from exc
     return ApportionRead(
         method=result.method, seats=result.seats,
         ties=[TieRead(contenders=list(t.contenders), winners=list(t.winners), priority=t.priority,

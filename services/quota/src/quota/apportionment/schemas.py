@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from quota import examples as ex
 from quota.domain.apportion import MAX_SEATS, METHOD_NAMES
+
+Seats = Annotated[int, Field(ge=0)]
 
 
 class ApportionRequest(BaseModel):
@@ -16,9 +20,10 @@ class ApportionRequest(BaseModel):
     populations: dict[str, int] = Field(description="unit id -> population (headcount), at least 0",
                                         json_schema_extra={"minProperties": 1, "additionalProperties": {
                                             "type": "integer", "minimum": 0}})
-    min_seats: int | dict[str, int] | None = Field(
-        default=None, description="a minimum for every unit, or per unit id")
-    max_seats: dict[str, int] | None = Field(default=None, description="a maximum per unit id")
+    min_seats: Seats | dict[str, Seats] | None = Field(
+        default=None, description="a minimum for every unit, or per unit id (an id of `populations`)")
+    max_seats: dict[str, Seats] | None = Field(default=None,
+                                               description="a maximum per unit id (an id of `populations`)")
 
 
 class TieRead(BaseModel):

@@ -37,6 +37,10 @@ class AllocationError(ValueError):
         self.field = field
 
 
+class UnknownGrade(AllocationError):
+    """The input names something it does not define (a unit's grade that has no ratio in the policy)."""
+
+
 @dataclass(frozen=True)
 class UnitInput:
     id: str
@@ -95,6 +99,11 @@ class Policy:
 def validate(units: Sequence[UnitInput], policy: Policy) -> None:
     if not units:
         raise AllocationError("there are no units to allocate between", field="units")
+    for index, unit in enumerate(units):  # what the units name is looked up before the rules of their values
+        if unit.grade not in policy.ratio_by_grade:
+            known = ", ".join(sorted(policy.ratio_by_grade))
+            raise UnknownGrade(f"grade {unit.grade!r} of {unit.id!r} has no ratio in the policy "
+                                     f"(known: {known})", field=f"units.{index}.grade")
     seen: set[str] = set()
     for index, unit in enumerate(units):
         where = f"units.{index}"
@@ -103,10 +112,6 @@ def validate(units: Sequence[UnitInput], policy: Policy) -> None:
         seen.add(unit.id)
         if unit.headcount < 0:
             raise AllocationError(f"headcount of {unit.id!r} is negative", field=f"{where}.headcount")
-        if unit.grade not in policy.ratio_by_grade:
-            known = ", ".join(sorted(policy.ratio_by_grade))
-            raise AllocationError(f"grade {unit.grade!r} of {unit.id!r} has no ratio in the policy "
-                                  f"(known: {known})", field=f"{where}.grade")
         if unit.points < 0:
             raise AllocationError(f"points of {unit.id!r} are negative", field=f"{where}.points")
         if unit.commendation is not None and unit.commendation not in COMMENDATION_LEVELS:
@@ -162,7 +167,7 @@ def _validate_table(policy: Policy) -> None:
                               field="policy.designated")
     for grade, slots in table.by_grade.items():
         if grade not in policy.ratio_by_grade:
-            raise AllocationError(f"grade {grade!r} has no ratio in ratio_by_grade",
+            raise UnknownGrade(f"grade {grade!r} has no ratio in ratio_by_grade",
                                   field=f"policy.designated.by_grade.{grade}")
         if slots < 0:
             raise AllocationError("designated slots must not be negative",

@@ -73,6 +73,10 @@ class ApportionmentError(ValueError):
         self.field = field
 
 
+class UnknownUnit(ApportionmentError):
+    """``min_seats`` or ``max_seats`` names a unit that ``populations`` does not have."""
+
+
 @dataclass(frozen=True, slots=True)
 class Tie:
     """Units with exactly equal claims on fewer seats than there were of them."""
@@ -100,6 +104,13 @@ def canonical_method(method: str) -> str:
     return name
 
 
+def _known_units(units: Mapping[str, int], limits: int | Mapping[str, int] | None, name: str) -> None:
+    unknown = sorted(set(limits) - set(units)) if isinstance(limits, Mapping) else []
+    if unknown:
+        raise UnknownUnit(f"{name} names units that have no population: {unknown[:5]}",
+                          field=f"{name}.{unknown[0]}")
+
+
 def _bounds(
     units: list[str],
     limits: int | Mapping[str, int] | None,
@@ -112,10 +123,6 @@ def _bounds(
         if limits < 0:
             raise ApportionmentError(f"{name} must not be negative", field=name)
         return [limits] * len(units)
-    unknown = sorted(set(limits) - set(units))
-    if unknown:
-        raise ApportionmentError(f"{name} names units that have no population: {unknown[:5]}",
-                                 field=f"{name}.{unknown[0]}")
     out: list[int | None] = []
     for unit in units:
         value = limits.get(unit, default)
@@ -138,6 +145,9 @@ def apportion(
     name = canonical_method(method)
     if not populations:
         raise ApportionmentError("there are no units to apportion between", field="populations")
+    # the units the bounds name are looked up before any rule of the numbers
+    _known_units(populations, min_seats, "min_seats")
+    _known_units(populations, max_seats, "max_seats")
     if len(populations) > max_units:
         raise ApportionmentError(f"{len(populations)} units is more than the limit of {max_units}",
                                  field="populations")

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import IO, Annotated, Any, NamedTuple, TypeVar
 
-from fastapi import Query
+from fastapi import File, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,6 +105,24 @@ def ndjson_body(*lines: str) -> dict[str, Any]:
     """The OpenAPI request body of a stream import: JSON lines (``application/x-ndjson``), with an example."""
     return {"requestBody": {"content": {"application/x-ndjson": {
         "schema": {"type": "string"}, "example": "".join(f"{line}\n" for line in lines)}}}}
+
+
+#: The media types a sheet may be sent as (its format is told from its content, whatever the part says).
+SHEET_MEDIA_TYPES = ("text/csv", "text/tab-separated-values",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/vnd.ms-excel",
+                     "application/vnd.oasis.opendocument.spreadsheet")
+
+
+def sheet_file(form: str, description: str) -> Any:
+    """The ``file`` part of a sheet import: binary, of the string format ``form`` (a sheet with that import's
+    columns, named so a client or a test generator can tell one import's sheet from another's)."""
+    return File(description=description, json_schema_extra={"format": form})
+
+
+def sheet_body() -> dict[str, Any]:
+    """The OpenAPI request body of a sheet import: the media types its ``file`` part may have."""
+    return {"requestBody": {"content": {"multipart/form-data": {
+        "encoding": {"file": {"contentType": ", ".join(SHEET_MEDIA_TYPES)}}}}}}
 
 
 async def json_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[RawRow]:

@@ -8,7 +8,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,8 @@ from records.attendance.importer import (
     ndjson_body,
     read_rows,
     settled,
+    sheet_body,
+    sheet_file,
 )
 from records.attendance.service import ImportResult
 from records.config import SettingsDep
@@ -42,6 +44,12 @@ REJECTED: dict[int | str, dict[str, Any]] = {
     422: {"description": "bad rows, each listed in `errors` (row, column, value, reason), a day after today "
                          "among them; nothing written. Code `invalid_reference` when every bad row only names a "
                          "staff number of nobody the caller manages, else `import_rejected`"}}
+
+
+ATTENDANCE_SHEET = "attendance-sheet"
+ATTENDANCE_SHEET_TEXT = ("the sheet (format `attendance-sheet`): .xlsx, .xls, .ods, CSV or tab-separated text "
+                         "with the columns 工号, 日期 (a day up to today), 状态 and optionally 姓名, 备注; "
+                         "at least one row, each person and day once")
 
 
 # the words a status may be written in (codes or their Chinese): a pattern, not an enum of codes to label
@@ -107,8 +115,9 @@ class AttendanceChangePage(Page[AttendanceChangeRead]):
 
 
 @router.post("/import", response_model=ImportResult, responses={**REJECTED, **ACCEPTED},
-             summary="Import attendance from a sheet")
-async def import_file(file: Annotated[UploadFile, File(description="the sheet")], session: SessionDep,
+             summary="Import attendance from a sheet", openapi_extra=sheet_body())
+async def import_file(file: Annotated[UploadFile, sheet_file(ATTENDANCE_SHEET, ATTENDANCE_SHEET_TEXT)],
+                      session: SessionDep,
                       caller: CallerDep, settings: SettingsDep, request: Request, dry_run: DryRunDep = False,
                       sheet: SheetDep = None) -> ImportResult | Response:
     """Import attendance (考勤) from an .xlsx, .xls, .ods, CSV or tab-separated text file in UTF-8, GBK or UTF-16, with

@@ -6,13 +6,22 @@ import asyncio
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import ConfigDict
 
 from records import examples as ex
 from records import export_tables
-from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, ndjson_body, settled
+from records.attendance.importer import (
+    DryRunDep,
+    SheetDep,
+    SheetError,
+    json_lines,
+    ndjson_body,
+    settled,
+    sheet_body,
+    sheet_file,
+)
 from records.attendance.service import refused_file
 from records.config import SettingsDep
 from records.import_jobs import TASKS, is_large, start_import, stated_size
@@ -27,6 +36,11 @@ from shared.pagination import Page, PageDep
 from shared.service_auth import CallerDep
 
 router = APIRouter(prefix="/api/v1/records/tasks", tags=["tasks"])
+
+TASK_SHEET = "task-sheet"
+TASK_SHEET_TEXT = ("the sheet (format `task-sheet`): .xlsx, .xls, .ods or CSV with the columns 工号, "
+                   "任务名称 (1 to 200 characters), 强度, 难度, 数量 (each above 0, at most 1000), 完成时限 (a date) "
+                   "and optionally 督办; at least one row, each person, task name and date once")
 
 
 class TaskPage(Page[TaskRead]):
@@ -50,10 +64,10 @@ async def create_task(body: TaskCreate, session: SessionDep, caller: CallerDep) 
 
 
 @router.post("/import", response_model=TaskImportResult,
-             summary="Import tasks from a sheet",
+             summary="Import tasks from a sheet", openapi_extra=sheet_body(),
              responses={**ACCEPTED, 422: {"description": "bad rows, each listed; nothing written"}})
-async def import_tasks(file: Annotated[UploadFile, File()], session: SessionDep, caller: CallerDep, request: Request,
-                       settings: SettingsDep, dry_run: DryRunDep = False,
+async def import_tasks(file: Annotated[UploadFile, sheet_file(TASK_SHEET, TASK_SHEET_TEXT)], session: SessionDep,
+                       caller: CallerDep, request: Request, settings: SettingsDep, dry_run: DryRunDep = False,
                        sheet: SheetDep = None) -> TaskImportResult | Response:
     """Import tasks from an .xlsx, .xls, .ods or CSV file with the columns 工号, 任务名称, 强度, 难度, 数量, 完成时限
     and optionally 督办. All or nothing; `dry_run=true` checks the file and writes nothing.
