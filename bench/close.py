@@ -1,4 +1,4 @@
-"""Closing a quarter at province and county scale, as jobs on the scoring workers, through the gateway.
+"""Closing a quarter at province and county scale, through the gateway: a province's as a job on the scoring workers.
 
     .venv/bin/python bench/close.py [--province 200000] [--raters 20]
 
@@ -7,12 +7,13 @@ quarter of weekly records, ten days of attendance each) and, into scoring, a rat
 ``--raters`` raters per person in four groups (4,000,000 ratings for 200,000 people), a hand
 mark per person and some bonus, deduction and negative-list items, all with COPY (the close is
 what is measured, not the loading), and lets the database settle as it would have by the end of a
-quarter (VACUUM ANALYZE, a checkpoint: no close races the autovacuum of a bulk load). Every close
-runs as a job (``SCORING_CLOSE_JOB_PEOPLE=0``), followed from POST .../close to the job's end;
-its people are computed in parts (``SCORING_CLOSE_PART_PEOPLE``) by whichever workers are free,
-then graded and stored in one step. Times the county's close and the province's with one scoring
-worker, then the province's with two (a second worker process started beside the first, as
-adding a worker does), each time after one mark has changed (a new version and its differences
+quarter (VACUUM ANALYZE, a checkpoint: no close races the autovacuum of a bulk load). The county's
+close is answered within its call, as a small close is; the province's (``SCORING_CLOSE_JOB_PEOPLE``
+people or more: 20,000, or the province's people if fewer) runs as a job, followed from POST
+.../close to the job's end; its people are computed in parts (``SCORING_CLOSE_PART_PEOPLE``) by
+whichever workers are free, then graded and stored in one step. Times the county's close and the
+province's with one scoring worker, then the province's with two (a second worker process started
+beside the first, as adding a worker does), each time after one mark has changed (a new version and its differences
 from the one before), the best of each beside the floor: one SQL aggregate over the same ratings
 table (a single scan), measured in the same run before and after the closes (the best of six).
 The speed-up from the second worker is printed, and the peak memory of the workers together
@@ -326,7 +327,7 @@ def main() -> None:
         root = Path(tmp)
         stack = start_stack(root / "home", root / "stack.log", extra_env={
             "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "600", "SCORING_UPSTREAM_TIMEOUT_SECONDS": "600",
-            "KAOHE_JOB_WORKERS": "1", "SCORING_CLOSE_JOB_PEOPLE": "0",
+            "KAOHE_JOB_WORKERS": "1", "SCORING_CLOSE_JOB_PEOPLE": str(min(20_000, args.province)),
             "KAOHE_LOG_FORMAT": "json"})  # close_phases reads the scoring worker's JSON lines
         extra: subprocess.Popen[bytes] | None = None
         try:
@@ -380,7 +381,8 @@ def main() -> None:
             ("province", 2, province_two, province_floor, ratings)):
         closes = [t for t in (first, *after_change) if t]
         best[(name, workers)] = min(closes)
-        print(f"{name}, {workers} worker{'s' if workers > 1 else ''}: close of {body['people']:,} people with "
+        how = "within the call" if name == "county" else f"{workers} worker{'s' if workers > 1 else ''}"
+        print(f"{name}, {how}: close of {body['people']:,} people with "
               f"{count:,} ratings: {', '.join(f'{t:.2f}' for t in closes)} s"
               f"{' (the first, then each after one mark changed)' if first else ' (each after one mark changed)'}"
               f"{f'; re-close, same inputs: {again:.2f} s' if again else ''}; one SQL aggregate of the ratings "
