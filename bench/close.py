@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -237,6 +238,28 @@ async def floor(database: str, round_id: str, runs: int = 3) -> tuple[float, int
         await conn.close()
 
 
+async def queue_waits(database: str) -> list[float]:
+    """For each close job that was split in parts, the seconds its parts and finishing step spent
+    queued while a worker could have taken them: from when they were queued (or the step before
+    ended) until a worker started them, added up (one worker: the job machinery's own latency)."""
+    conn = await asyncpg.connect(database)
+    try:
+        rows = await conn.fetch(
+            "SELECT p.id, c.created_at, c.started_at, c.finished_at FROM scoring.jobs p "
+            "JOIN scoring.jobs c ON c.parent_id = p.id WHERE p.kind = 'scoring.close' "
+            "ORDER BY p.created_at, c.started_at")
+    finally:
+        await conn.close()
+    waits: dict[uuid.UUID, float] = {}
+    ended: dict[uuid.UUID, datetime] = {}
+    for parent, created, started, finished in rows:
+        before = ended.get(parent)
+        ready = created if before is None else max(created, before)
+        waits[parent] = waits.get(parent, 0.0) + max(0.0, (started - ready).total_seconds())
+        ended[parent] = finished if before is None else max(before, finished)
+    return list(waits.values())
+
+
 def _spin(n: int) -> float:
     started = time.perf_counter()
     total = 0
@@ -367,6 +390,7 @@ def main() -> None:
             county_floor, county_ratings = asyncio.run(floor(pg, county_round))
             province_floor, county_floor = min(before, province_floor), min(county_before, county_floor)
             phases = close_phases(stack.output(), args.province)
+            waits = asyncio.run(queue_waits(pg))
             asyncio.run(scoring_sizes(pg))
         finally:
             if extra is not None:
@@ -392,6 +416,9 @@ def main() -> None:
           f"({best[('province', 1)]:.2f} s → {best[('province', 2)]:.2f} s)")
     print(f"  two processes at once took {cores[0]:.2f}× (before the province's closes) and {cores[1]:.2f}× (after) "
           "the time of one alone (1.00: two cores free; 2.00: one core's worth)")
+    if waits:
+        print(f"  queued while a worker was free (parts and finishing step, per province close): "
+              f"{', '.join(f'{w:.2f}' for w in waits)} s")
     if phases:
         print("  the province's first close, as its log line gives it (seconds; the records summary runs while "
               "the ratings are summed):")
