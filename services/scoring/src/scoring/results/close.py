@@ -149,6 +149,13 @@ def _log_close(scheme: Scheme, period: Period, close: Close, phases: Phases, *, 
                        "peak_rss_mb": phases.peak_mb})
 
 
+def log_staged(scheme: Scheme, period: Period, people: int, parts: int, phases: Phases) -> None:
+    """A close's inputs gathered and staged for its parts (the version's own line follows when it is stored)."""
+    logger.info("staged %s of scheme %s: %s people in %s parts", period.code, scheme.id, people, parts,
+                extra={"scheme_id": str(scheme.id), "period": period.code, "people": people, "parts": parts,
+                       "staged": True, "seconds": phases.seconds, "peak_rss_mb": phases.peak_mb})
+
+
 @dataclass(frozen=True)
 class Begun:
     """A close allowed to begin: the scheme's rules, how the period is built (None: from its own

@@ -91,6 +91,7 @@ async def close_job(ctx: JobContext) -> None:
         run = await staging.stage(session, ctx.job_id, scheme_id=scheme.id, period=period.code,
                                   scheme_version=gathered.version.version, shared=gathered.shared, given=given)
         await session.commit()  # the parts' inputs, for any worker; nothing else was written
+    closing.log_staged(scheme, period, run.people, run.parts, gathered.phases)
     await ctx.progress(0, run.people, "parts")
     await ctx.fan_out([(PART, {"run_id": str(run.id), "part": part.number}) for part in given],
                       then=(FINISH, {**params, "run_id": str(run.id), "seen": begun.seen,
