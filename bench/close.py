@@ -394,6 +394,7 @@ def main() -> None:
             county_floor, county_ratings = asyncio.run(floor(pg, county_round))
             province_floor, county_floor = min(before, province_floor), min(county_before, county_floor)
             phases = close_phases(stack.output(), args.province)
+            county_phases = close_phases(stack.output(), args.county)
             waits = asyncio.run(queue_waits(pg))
             asyncio.run(scoring_sizes(pg))
         finally:
@@ -423,10 +424,11 @@ def main() -> None:
     if waits:
         print(f"  queued while a worker was free (parts and finishing step, per province close): "
               f"{', '.join(f'{w:.2f}' for w in waits)} s")
-    if phases:
-        print("  the province's first close, as its log line gives it (seconds; the records summary runs while "
-              "the ratings are summed):")
-        print("   ", ", ".join(f"{name} {seconds:.2f}" for name, seconds in phases.items()))
+    for name, found in (("province", phases), ("county", county_phases)):
+        if found:
+            print(f"  the {name}'s first close, as its log lines give it (seconds; the records summary runs while "
+                  "the ratings are summed):")
+            print("   ", ", ".join(f"{phase} {seconds:.2f}" for phase, seconds in found.items()))
 
 
 if __name__ == "__main__":
