@@ -32,18 +32,12 @@ def row_batches(rows: Iterable[Row], close_id: uuid.UUID, size: int = BATCH) -> 
     prefix = str(close_id).encode() + b"\t"
     hashed: list[bytes] = []
     lines: list[bytes] = []
-    texts: dict[str | None, bytes] = {None: _NONE}  # units and grades: a few values, each written once
     for person_id, unit_id, score, rank, grade, detail in rows:
         hashed.append(dumps([person_id, unit_id, score, rank, grade]))
         hashed.append(detail)
-        unit = texts.get(unit_id)
-        if unit is None:
-            unit = texts[unit_id] = _copy_text(unit_id)  # type: ignore[arg-type]  # None is in texts
-        code = texts.get(grade)
-        if code is None:
-            code = texts[grade] = _copy_text(grade)  # type: ignore[arg-type]  # None is in texts
         lines.append(b"%b%b\t%b\t%b\t%b\t%b\t%b\n" % (
-            prefix, _copy_text(person_id), unit, _copy_text(score), _NONE if rank is None else b"%d" % rank, code,
+            prefix, _copy_text(person_id), _NONE if unit_id is None else _copy_text(unit_id), _copy_text(score),
+            _NONE if rank is None else b"%d" % rank, _NONE if grade is None else _copy_text(grade),
             detail.replace(b"\\", b"\\\\")))
         if len(lines) == size:
             yield b"".join(hashed), b"".join(lines)
