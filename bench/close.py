@@ -1,4 +1,4 @@
-"""Closing a quarter at province and county scale, as jobs on the scoring workers, through the gateway.
+"""Closing a quarter at province and county scale, through the gateway: a province's as a job on the scoring workers.
 
     .venv/bin/python bench/close.py [--province 200000] [--raters 20]
 
@@ -7,12 +7,13 @@ quarter of weekly records, ten days of attendance each) and, into scoring, a rat
 ``--raters`` raters per person in four groups (4,000,000 ratings for 200,000 people), a hand
 mark per person and some bonus, deduction and negative-list items, all with COPY (the close is
 what is measured, not the loading), and lets the database settle as it would have by the end of a
-quarter (VACUUM ANALYZE, a checkpoint: no close races the autovacuum of a bulk load). Every close
-runs as a job (``SCORING_CLOSE_JOB_PEOPLE=0``), followed from POST .../close to the job's end;
-its people are computed in parts (``SCORING_CLOSE_PART_PEOPLE``) by whichever workers are free,
-then graded and stored in one step. Times the county's close and the province's with one scoring
-worker, then the province's with two (a second worker process started beside the first, as
-adding a worker does), each time after one mark has changed (a new version and its differences
+quarter (VACUUM ANALYZE, a checkpoint: no close races the autovacuum of a bulk load). The county's
+close is answered within its call, as a small close is; the province's (``SCORING_CLOSE_JOB_PEOPLE``
+people or more: 20,000, or the province's people if fewer) runs as a job, followed from POST
+.../close to the job's end; its people are computed in parts (``SCORING_CLOSE_PART_PEOPLE``) by
+whichever workers are free, then graded and stored in one step. Times the county's close and the
+province's with one scoring worker, then the province's with two (a second worker process started
+beside the first, as adding a worker does), each time after one mark has changed (a new version and its differences
 from the one before), the best of each beside the floor: one SQL aggregate over the same ratings
 table (a single scan), measured in the same run before and after the closes (the best of six).
 The speed-up from the second worker is printed, and the peak memory of the workers together
@@ -36,6 +37,7 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -236,6 +238,28 @@ async def floor(database: str, round_id: str, runs: int = 3) -> tuple[float, int
         await conn.close()
 
 
+async def queue_waits(database: str) -> list[float]:
+    """For each close job that was split in parts, the seconds its parts and finishing step spent
+    queued while a worker could have taken them: from when they were queued (or the step before
+    ended) until a worker started them, added up (one worker: the job machinery's own latency)."""
+    conn = await asyncpg.connect(database)
+    try:
+        rows = await conn.fetch(
+            "SELECT p.id, c.created_at, c.started_at, c.finished_at FROM scoring.jobs p "
+            "JOIN scoring.jobs c ON c.parent_id = p.id WHERE p.kind = 'scoring.close' "
+            "ORDER BY p.created_at, c.started_at")
+    finally:
+        await conn.close()
+    waits: dict[uuid.UUID, float] = {}
+    ended: dict[uuid.UUID, datetime] = {}
+    for parent, created, started, finished in rows:
+        before = ended.get(parent)
+        ready = created if before is None else max(created, before)
+        waits[parent] = waits.get(parent, 0.0) + max(0.0, (started - ready).total_seconds())
+        ended[parent] = finished if before is None else max(before, finished)
+    return list(waits.values())
+
+
 def _spin(n: int) -> float:
     started = time.perf_counter()
     total = 0
@@ -255,15 +279,19 @@ def two_cores(n: int = 3_000_000, runs: int = 3) -> float:
 
 
 def close_phases(log: str, people: int) -> dict[str, float]:
-    """The phase timings the scoring service logged for the first close of ``people`` people."""
+    """The phase timings the scoring service logged for the first close of ``people`` people (a
+    job's: its gathering and staging, then its finishing step)."""
+    found: dict[str, float] = {}
     for line in log.splitlines():
         start = line.find("{")
         if '"scoring.close"' not in line or start < 0:
             continue
         entry = json.loads(line[start:])
         if entry.get("people") == people and not entry.get("unchanged"):
-            return dict(entry["seconds"])
-    return {}
+            found.update(entry["seconds"])
+            if not entry.get("staged"):
+                return found
+    return found
 
 
 def closed(client: httpx.Client, scheme_id: str) -> tuple[float, int, dict[str, object]]:
@@ -326,7 +354,7 @@ def main() -> None:
         root = Path(tmp)
         stack = start_stack(root / "home", root / "stack.log", extra_env={
             "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "600", "SCORING_UPSTREAM_TIMEOUT_SECONDS": "600",
-            "KAOHE_JOB_WORKERS": "1", "SCORING_CLOSE_JOB_PEOPLE": "0",
+            "KAOHE_JOB_WORKERS": "1", "SCORING_CLOSE_JOB_PEOPLE": str(min(20_000, args.province)),
             "KAOHE_LOG_FORMAT": "json"})  # close_phases reads the scoring worker's JSON lines
         extra: subprocess.Popen[bytes] | None = None
         try:
@@ -366,6 +394,8 @@ def main() -> None:
             county_floor, county_ratings = asyncio.run(floor(pg, county_round))
             province_floor, county_floor = min(before, province_floor), min(county_before, county_floor)
             phases = close_phases(stack.output(), args.province)
+            county_phases = close_phases(stack.output(), args.county)
+            waits = asyncio.run(queue_waits(pg))
             asyncio.run(scoring_sizes(pg))
         finally:
             if extra is not None:
@@ -380,7 +410,8 @@ def main() -> None:
             ("province", 2, province_two, province_floor, ratings)):
         closes = [t for t in (first, *after_change) if t]
         best[(name, workers)] = min(closes)
-        print(f"{name}, {workers} worker{'s' if workers > 1 else ''}: close of {body['people']:,} people with "
+        how = "within the call" if name == "county" else f"{workers} worker{'s' if workers > 1 else ''}"
+        print(f"{name}, {how}: close of {body['people']:,} people with "
               f"{count:,} ratings: {', '.join(f'{t:.2f}' for t in closes)} s"
               f"{' (the first, then each after one mark changed)' if first else ' (each after one mark changed)'}"
               f"{f'; re-close, same inputs: {again:.2f} s' if again else ''}; one SQL aggregate of the ratings "
@@ -390,10 +421,14 @@ def main() -> None:
           f"({best[('province', 1)]:.2f} s → {best[('province', 2)]:.2f} s)")
     print(f"  two processes at once took {cores[0]:.2f}× (before the province's closes) and {cores[1]:.2f}× (after) "
           "the time of one alone (1.00: two cores free; 2.00: one core's worth)")
-    if phases:
-        print("  the province's first close, as its log line gives it (seconds; the records summary runs while "
-              "the ratings are summed):")
-        print("   ", ", ".join(f"{name} {seconds:.2f}" for name, seconds in phases.items()))
+    if waits:
+        print(f"  queued while a worker was free (parts and finishing step, per province close): "
+              f"{', '.join(f'{w:.2f}' for w in waits)} s")
+    for name, found in (("province", phases), ("county", county_phases)):
+        if found:
+            print(f"  the {name}'s first close, as its log lines give it (seconds; the records summary runs while "
+                  "the ratings are summed):")
+            print("   ", ", ".join(f"{phase} {seconds:.2f}" for phase, seconds in found.items()))
 
 
 if __name__ == "__main__":

@@ -12,12 +12,12 @@ from scoring.results import parts as partition
 from shared.jobs.worker import serve
 
 
-def stuck(given: partition.PartInputs, *args: Any) -> partition.Part:
+def stuck(given: partition.Staged, *args: Any) -> partition.Part:
     print(f"computing part {given.number}", flush=True)
     while True:
         time.sleep(60)
 
 
 if __name__ == "__main__":
-    partition.compute_part = stuck  # type: ignore[assignment]
+    partition.compute_staged = stuck  # type: ignore[assignment]
     asyncio.run(serve("scoring"))

@@ -104,11 +104,15 @@ async def test_a_close_done_within_the_wait_answers_with_its_version(
                                                               uuid.UUID(body["id"]))
         again = await close_by_job(scoring_app, q["scheme"])
         if again.status_code == 202:
-            row = await ended(scoring_app, uuid.UUID(again.json()["id"]))
+            again_job = uuid.UUID(again.json()["id"])
+            row = await ended(scoring_app, again_job)
             again_body, status = row.result, row.result_status
         else:
+            again_job = uuid.UUID(again.headers["content-location"].rsplit("/", 1)[1])
             again_body, status = again.json(), again.status_code
         assert status == 200 and again_body["unchanged"] and again_body["id"] == body["id"]
+        async with scoring_app.state.sessionmaker() as session:  # answered from the input digest: no part queued
+            assert await session.scalar(text("SELECT count(*) FROM jobs WHERE parent_id = :id"), {"id": again_job}) == 0
     async with scoring_app.state.sessionmaker() as session:  # nothing of the runs is left
         assert await session.scalar(select(func.count()).select_from(CloseRun)) == 0
 

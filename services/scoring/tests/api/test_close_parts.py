@@ -63,9 +63,9 @@ async def test_parts_through_the_database_give_the_close_in_one_piece(scoring_ap
         begun = await closing.begin(session, scheme, period)
         gathered = await closing.gather_quarter(session, scoring_app.state.neighbours, scheme, period, PROVINCE,
                                                 tuning=CloseTuning(part_people=2))
+        given, _ = closing.staged(gathered)
         run = await staging.stage(session, run_id, scheme_id=scheme_id, period=Q,
-                                  scheme_version=gathered.version.version, shared=gathered.shared,
-                                  given=gathered.given)
+                                  scheme_version=gathered.version.version, shared=gathered.shared, given=given)
         await session.commit()
     assert (run.parts, run.people) == (3, 5)
     assert staging.Run(run_id, scheme_id, Q, run.scheme_version, run.shared, 3, 5) == run

@@ -59,9 +59,12 @@ def in_parts(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any, 
     people, own = [dict(p) for p in people], own_copy(own)
     shared = shared_of(people, own, wanted_metrics(rules), rules)
     given = partition.plan(people, own, size)
-    done = [partition.compute_part(g, rules, shared) for g in reversed(given)]  # in any order
-    if through_bytes:
-        done = [partition.decode(partition.encode(part)) for part in done]
+    if through_bytes:  # staged as the gathering worker stages it, computed and kept as bytes
+        staged = [partition.staged_from(partition.stage_bytes(partition.staged_of(g, shared))) for g in given]
+        done = [partition.decode(partition.encode(partition.compute_staged(s, rules, shared)), s)
+                for s in reversed(staged)]  # in any order
+    else:
+        done = [partition.compute_part(g, rules, shared) for g in reversed(given)]  # in any order
     ordered = sorted(done, key=lambda p: p.number)
     digest = digest_of({"scheme": 1}, [part.inputs for part in ordered])
     grades, _ = partition.grade(done, rules, shared.mean_load, shared.unit_means)

@@ -33,7 +33,7 @@ from scoring.results.inputs import Phases, gather_parts
 from scoring.results.quarter import inputs_missing
 from scoring.results.rows import RowStream
 from scoring.results.schemas import CloseRead
-from scoring.results.stored import changes, close_read, lock_latest, new_close_id, store
+from scoring.results.stored import changes, close_read, latest_close, lock_latest, new_close_id, store
 from scoring.results.year import close_year
 from scoring.schemes.review import require_approved
 from scoring.schemes.service import rules_of
@@ -92,6 +92,24 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
                         reason=reason, phases=gathered.phases)
 
 
+def staged(gathered: Gathered) -> tuple[list[partition.Staged], str]:
+    """The parts as workers are given them, and the input digest over them."""
+    with gathered.phases.timing("stage"):
+        given = [partition.staged_of(part, gathered.shared) for part in gathered.given]
+        return given, digest_of(gathered.version.definition, [part.inputs for part in given])
+
+
+async def unchanged(session: AsyncSession, scheme: Scheme, period: Period, version: SchemeVersion, digest_: str,
+                    phases: Phases) -> CloseRead | None:
+    """The latest version, if its inputs are these (found before any part is computed: a re-close
+    with nothing changed answers at once)."""
+    latest = await latest_close(session, scheme.id, period.code)
+    if latest is None or latest.input_digest != digest_ or latest.scheme_version != version.version:
+        return None
+    _log_close(scheme, period, latest, phases, unchanged=True)
+    return close_read(latest, unchanged=True)
+
+
 async def finish(session: AsyncSession, scheme: Scheme, period: Period, caller: Caller, version: SchemeVersion,
                  rules: Rules, shared: partition.Shared, parts: list[partition.Part], *, reason: str,
                  phases: Phases | None = None) -> CloseRead:
@@ -129,6 +147,13 @@ def _log_close(scheme: Scheme, period: Period, close: Close, phases: Phases, *, 
                 extra={"scheme_id": str(scheme.id), "period": period.code, "version": close.version,
                        "people": close.people, "unchanged": unchanged, "seconds": phases.seconds,
                        "peak_rss_mb": phases.peak_mb})
+
+
+def log_staged(scheme: Scheme, period: Period, people: int, parts: int, phases: Phases) -> None:
+    """A close's inputs gathered and staged for its parts (the version's own line follows when it is stored)."""
+    logger.info("staged %s of scheme %s: %s people in %s parts", period.code, scheme.id, people, parts,
+                extra={"scheme_id": str(scheme.id), "period": period.code, "people": people, "parts": parts,
+                       "staged": True, "seconds": phases.seconds, "peak_rss_mb": phases.peak_mb})
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """A close as a job, run by the service's workers (``shared.jobs``).
 
 ``scoring.close`` begins the close and gathers its inputs. A longer period, or a quarter of one
-part, is closed there and then. A quarter of several parts is staged (``staging``) and fanned out:
+part, is closed there and then. A quarter of several parts has its input digest taken there (the
+same as the latest version's: that version is the answer, at once); else it is staged (``staging``)
+and fanned out:
 one ``scoring.close_part`` per part, taken by any worker at once, then ``scoring.close_finish``,
 which grades everyone, stores the version and ends the job with the body the synchronous call
 answers. A worker that dies in the middle of a part leaves that part uncomputed (its transaction
@@ -24,6 +26,7 @@ from scoring.models import Scheme, SchemeVersion
 from scoring.results import close as closing
 from scoring.results import staging
 from scoring.results.compute import collector_paused
+from scoring.results.inputs import Phases
 from scoring.results.names import name_rows
 from scoring.results.schemas import CloseRead
 from scoring.results.stored import driver
@@ -79,13 +82,20 @@ async def close_job(ctx: JobContext) -> None:
                                           gathered.shared, parts, reason=params["reason"], phases=gathered.phases)
             closed = await closing.end(session, closed, begun.seen, begun.checked_at)
             return await _answer(ctx, session, neighbours, scheme, closed, caller)
+        with collector_paused():
+            given, digest = closing.staged(gathered)
+        same = await closing.unchanged(session, scheme, period, gathered.version, digest, gathered.phases)
+        if same is not None:
+            closed = await closing.end(session, same, begun.seen, begun.checked_at)
+            return await _answer(ctx, session, neighbours, scheme, closed, caller)
         await staging.drop(session, ctx.job_id)  # a run begun before under this job (its worker died) starts again
-        run = await staging.stage(session, ctx.job_id, scheme_id=scheme.id, period=period.code,
-                                  scheme_version=gathered.version.version, shared=gathered.shared,
-                                  given=gathered.given)
-        await session.commit()  # the parts' inputs, for any worker; nothing else was written
+        with gathered.phases.timing("stage_write"):
+            run = await staging.stage(session, ctx.job_id, scheme_id=scheme.id, period=period.code,
+                                      scheme_version=gathered.version.version, shared=gathered.shared, given=given)
+            await session.commit()  # the parts' inputs, for any worker; nothing else was written
+    closing.log_staged(scheme, period, run.people, run.parts, gathered.phases)
     await ctx.progress(0, run.people, "parts")
-    await ctx.fan_out([(PART, {"run_id": str(run.id), "part": part.number}) for part in gathered.given],
+    await ctx.fan_out([(PART, {"run_id": str(run.id), "part": part.number}) for part in given],
                       then=(FINISH, {**params, "run_id": str(run.id), "seen": begun.seen,
                                      "checked_at": begun.checked_at.isoformat()}))
 
@@ -119,9 +129,11 @@ async def close_finish_job(ctx: JobContext) -> None:
         version = await session.get(SchemeVersion, (run.scheme_id, run.scheme_version))
         assert scheme is not None and version is not None
         rules = await rules_at(session, run.scheme_id, run.scheme_version)
-        parts = await staging.outputs(session, run_id)
+        phases = Phases()
+        with phases.timing("read_parts"):
+            parts = await staging.outputs(session, run_id)
         closed = await closing.finish(session, scheme, period, caller, version, rules, run.shared, parts,
-                                      reason=params["reason"])
+                                      reason=params["reason"], phases=phases)
         await staging.drop(session, run_id)
         closed = await closing.end(session, closed, int(params["seen"]), datetime.fromisoformat(params["checked_at"]))
         await _answer(ctx, session, neighbours, scheme, closed, caller)

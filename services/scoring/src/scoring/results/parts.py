@@ -5,7 +5,8 @@ Everything a close does person by person depends on that person alone, given two
 out from everyone first (``Shared``: the mean task load and the unit means): the compact inputs,
 their canonical JSON (the bytes the input digest takes, spliced into the stored detail), the exact
 total and limits. ``compute_part`` does that for one part; the parts may be computed one after
-another in one process, or at once by several workers (a part then travels as ``encode``'s
+another in one process, or at once by several workers (a part is then ``Staged``: its people's
+bytes for the digest, made where the inputs were gathered; what it gives travels as ``encode``'s
 bytes). ``finish`` grades everyone in one step and makes the stored rows. The parts' bytes in
 order are the bytes of the whole close: the input digest and the result digest are those of a
 close computed in one piece (tests hold them equal).
@@ -14,6 +15,7 @@ close computed in one piece (tests hold them equal).
 from __future__ import annotations
 
 import uuid
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -102,10 +104,42 @@ def compute_part(given: PartInputs, rules: Rules, shared: Shared) -> Part:
     """One part: its people's compact inputs, their bytes for the digest, their totals."""
     compacts = compacts_of(given.people, shared.wanted, given.own, shared.extra)
     blob, spans = inputs_spans(compacts)
+    return _scored(given.number, compacts, blob, spans, rules, shared)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A part as a worker is given it: the bytes the input digest takes of its people (each id,
+    then the canonical JSON of their compact inputs at ``spans``), made where the inputs were
+    gathered, so that the input digest is known before any part is computed."""
+
+    number: int
+    inputs: bytes | bytearray
+    spans: list[tuple[int, int]]
+
+
+def staged_of(given: PartInputs, shared: Shared) -> Staged:
+    blob, spans = inputs_spans(compacts_of(given.people, shared.wanted, given.own, shared.extra))
+    return Staged(given.number, blob, spans)
+
+
+def compute_staged(staged: Staged, rules: Rules, shared: Shared) -> Part:
+    """A staged part computed: its people's compact inputs read back from their canonical JSON
+    (the same values: the close's inputs are integers, strings, lists and objects)."""
+    view, loads, at = memoryview(staged.inputs), orjson.loads, 0
+    compacts: dict[str, Compact] = {}
+    for start, end in staged.spans:
+        compacts[bytes(view[at:start]).decode()] = loads(view[start:end])
+        at = end
+    return _scored(staged.number, compacts, staged.inputs, staged.spans, rules, shared)
+
+
+def _scored(number: int, compacts: dict[str, Compact], blob: bytes | bytearray, spans: list[tuple[int, int]],
+            rules: Rules, shared: Shared) -> Part:
     blocked: Blocked = []
     scored = score_people(compacts, rules, shared.mean_load, shared.means, blocked)
     within = rules.compare_within
-    return Part(given.number, blob, spans, scored, [c["unit"] for c in compacts.values()],
+    return Part(number, blob, spans, scored, [c["unit"] for c in compacts.values()],
                 list(grouping.keys_of_inputs(compacts, within).values()) if within else [], blocked)
 
 
@@ -141,27 +175,39 @@ def rows(parts: Sequence[Part], grades: Sequence[Grade], close_id: uuid.UUID,
 
 
 def encode(part: Part) -> bytes:
-    """A part as bytes, to be kept until the close is finished: a JSON header (its length first,
-    8 bytes) then the input digest's bytes. Totals are exact: numerators and denominators as text."""
-    header = orjson.dumps({
-        "number": part.number, "spans": part.spans, "units": part.units, "groups": part.groups,
-        "blocked": part.blocked,
+    """What a computed part gives beyond its inputs (``Staged``), as bytes to be kept until the close
+    is finished: JSON. Totals are exact: numerators and denominators as text."""
+    return orjson.dumps({
+        "number": part.number, "units": part.units, "groups": part.groups, "blocked": part.blocked,
         "scored": [[pid, str(num), str(den), None if limits is NO_LIMITS else
                     [limits.cap_at, limits.veto, limits.excluded, limits.listed],
                     [[str(n), str(d)] for n, d in ties]] for pid, num, den, limits, ties in part.scored]})
-    return len(header).to_bytes(8, "big") + header + bytes(part.inputs)
 
 
-def decode(payload: bytes | memoryview) -> Part:
-    """The part ``encode`` made."""
-    view = memoryview(payload)
-    length = int.from_bytes(view[:8], "big")
-    header = orjson.loads(view[8:8 + length])
+def decode(payload: bytes | memoryview, staged: Staged) -> Part:
+    """The part ``encode`` made of the part ``staged``."""
+    header = orjson.loads(payload)
     scored: list[Scored] = []
     for pid, num, den, limits, ties in header["scored"]:
         scored.append((pid, int(num), int(den), NO_LIMITS if limits is None else
                        Limits(limits[0], limits[1], tuple(limits[2]), tuple(limits[3])),
                        [[int(n), int(d)] for n, d in ties]))
-    return Part(header["number"], bytes(view[8 + length:]), [tuple(s) for s in header["spans"]], scored,
-                header["units"], [tuple(g) for g in header["groups"]],
+    return Part(header["number"], staged.inputs, staged.spans, scored, header["units"],
+                [tuple(g) for g in header["groups"]],
                 [(pid, unit, lacking) for pid, unit, lacking in header["blocked"]])
+
+
+def stage_bytes(staged: Staged) -> bytes:
+    """A staged part as bytes: its number and how many people (8 bytes each), their spans (8 bytes
+    each end), then its inputs."""
+    flat = array("q", (n for span in staged.spans for n in span))
+    return (staged.number.to_bytes(8, "big") + len(staged.spans).to_bytes(8, "big") + flat.tobytes()
+            + bytes(staged.inputs))
+
+
+def staged_from(payload: bytes) -> Staged:
+    """The part ``stage_bytes`` made."""
+    number, count = int.from_bytes(payload[:8], "big"), int.from_bytes(payload[8:16], "big")
+    flat = array("q")
+    flat.frombytes(payload[16:16 + 16 * count])
+    return Staged(number, payload[16 + 16 * count:], list(zip(flat[::2], flat[1::2], strict=True)))

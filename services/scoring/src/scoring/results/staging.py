@@ -2,9 +2,10 @@
 can be computed by several workers at once, and a part whose worker died computed again.
 
 A run (``close_runs``) keeps what every part needs from everyone (``parts.Shared``); each of its
-parts (``close_parts``) keeps its people's inputs and, once computed, what it gives
-(``parts.encode``). A part's output is written once, under its row's lock: a worker that dies
-while computing it writes nothing, and the part is computed again by the next (``compute_one``).
+parts (``close_parts``) keeps its people's inputs as the input digest takes them (``parts.Staged``)
+and, once computed, what it gives (``parts.encode``). A part's output is written once, under its
+row's lock: a worker that dies while computing it writes nothing, and the part is computed again
+by the next (``compute_one``).
 Nothing of a run is a result: the version is stored by the finishing step, which deletes the run
 in the same transaction.
 """
@@ -37,29 +38,21 @@ class Run:
 # The collector: decoding a part (its inputs, or what it gave) makes hundreds of thousands of small
 # acyclic containers in one go, which the cyclic garbage collector, left running, rescans again and
 # again. It is paused while a part is decoded and computed, and while the parts are read back: at
-# 100,000 people in five parts (bench/close.py's people), ``decode_inputs`` of the five took 2.4 s
-# with it running and 1.0 s paused, ``decode`` 3.2 s and 0.5 s (the same run, one process each).
-
-
-def encode_inputs(given: partition.PartInputs) -> bytes:
-    return orjson.dumps({"number": given.number, "people": given.people, "own": given.own})
-
-
-def decode_inputs(payload: bytes) -> partition.PartInputs:
-    kept = orjson.loads(payload)
-    return partition.PartInputs(kept["number"], kept["people"], kept["own"])
+# 100,000 people in five parts (bench/close.py's people), decoding the five parts' inputs (then kept
+# as the records summary's JSON) took 2.4 s with it running and 1.0 s paused, ``decode`` 3.2 s and
+# 0.5 s (the same run, one process each).
 
 
 async def stage(session: AsyncSession, run_id: uuid.UUID, *, scheme_id: uuid.UUID, period: str,
-                scheme_version: int, shared: partition.Shared, given: list[partition.PartInputs]) -> Run:
+                scheme_version: int, shared: partition.Shared, given: list[partition.Staged]) -> Run:
     """A new run and its parts' inputs (in the caller's transaction)."""
     db = await driver(session)
-    people = sum(len(part.people) for part in given)
+    people = sum(len(part.spans) for part in given)
     await db.execute("INSERT INTO close_runs (id, scheme_id, period, scheme_version, shared, parts, people) "
                      "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)", run_id, scheme_id, period, scheme_version,
                      orjson.dumps(shared.to_json()).decode(), len(given), people)
     await db.executemany("INSERT INTO close_parts (run_id, part, people, inputs) VALUES ($1, $2, $3, $4)",
-                         [(run_id, part.number, len(part.people), encode_inputs(part)) for part in given])
+                         [(run_id, part.number, len(part.spans), partition.stage_bytes(part)) for part in given])
     return Run(run_id, scheme_id, period, scheme_version, shared, len(given), people)
 
 
@@ -81,7 +74,7 @@ async def compute_one(sessions: async_sessionmaker[AsyncSession], run: Run, numb
         if row is None or row[1]:
             return 0
         with collector_paused():  # see the collector, above
-            payload = partition.encode(partition.compute_part(decode_inputs(row[0]), rules, run.shared))
+            payload = partition.encode(partition.compute_staged(partition.staged_from(row[0]), rules, run.shared))
         await db.execute("UPDATE close_parts SET output = $3, computed_at = now() WHERE run_id = $1 AND part = $2",
                          run.id, number, payload)
         people: int = row[2]
@@ -91,12 +84,12 @@ async def compute_one(sessions: async_sessionmaker[AsyncSession], run: Run, numb
 async def outputs(session: AsyncSession, run_id: uuid.UUID) -> list[partition.Part]:
     """Every part the run's parts gave, in order (all must be computed)."""
     rows = await (await driver(session)).fetch(
-        "SELECT part, output FROM close_parts WHERE run_id = $1 ORDER BY part", run_id)
-    missing = [part for part, output in rows if output is None]
+        "SELECT part, output, inputs FROM close_parts WHERE run_id = $1 ORDER BY part", run_id)
+    missing = [part for part, output, _ in rows if output is None]
     if missing:
         raise RuntimeError(f"close run {run_id}: parts {missing} are not computed yet")
     with collector_paused():  # see the collector, above
-        return [partition.decode(output) for _, output in rows]
+        return [partition.decode(output, partition.staged_from(inputs)) for _, output, inputs in rows]
 
 
 async def drop(session: AsyncSession, run_id: uuid.UUID) -> None:
