@@ -32,6 +32,11 @@ from shared.touched import touch
 
 SAVED = "saved by the region's administrator: approved as saved"
 
+# the examples' comment and requirement not met
+_COMMENT = {"path": "/api/v1/scoring/schemes", "comment": "同意"}
+_VIOLATION = {"requirement": "good_share", "field": "body.period", "message": "must match the period pattern",
+              "hard": False}
+
 
 class CommentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -73,11 +78,8 @@ class ReviewRead(BaseModel):
          "steps": [{"action": "close",
                     "at": "2025-07-01T09:30:00Z",
                     "by": "admin",
-                    "comments": [{"path": "/api/v1/scoring/schemes", "comment": "同意"}],
-                    "violations": [{"requirement": "good_share",
-                                    "field": "body.period",
-                                    "message": "must match the period pattern",
-                                    "hard": False}]}]}]})
+                    "comments": [_COMMENT],
+                    "violations": [_VIOLATION]}]}]})
     scheme_id: uuid.UUID
     version: int
     state: str = Field(description="draft (not submitted), submitted, returned or approved")
@@ -263,11 +265,8 @@ class ReviewList(BaseModel):
                     "version": 1,
                     "state": "approved",
                     "since": "2025-07-01T09:30:00Z",
-                    "last_comments": [{"path": "/api/v1/scoring/schemes", "comment": "同意"}],
-                    "violations": [{"requirement": "good_share",
-                                    "field": "body.period",
-                                    "message": "must match the period pattern",
-                                    "hard": False}],
+                    "last_comments": [_COMMENT],
+                    "violations": [_VIOLATION],
                     "closed_version": 1}]}]})
     region_id: uuid.UUID
     period: str | None
