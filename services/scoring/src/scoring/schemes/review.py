@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scoring.clients import Neighbours
 from scoring.definitions import SchemeDefinition
 from scoring.errors import InputInvalid, RegionNotFound, ReviewState, SchemeNotApproved, SchemeNotFound, bad_field
+from scoring.examples import Examples
 from scoring.models import Close, Scheme, SchemeReview, SchemeVersion, VersionReview
 from scoring.schemes import requirements
 from scoring.scope import Scope, scheme_or_404
@@ -33,9 +34,9 @@ from shared.touched import touch
 SAVED = "saved by the region's administrator: approved as saved"
 
 # the examples' comment and requirement not met
-_COMMENT = {"path": "/api/v1/scoring/schemes", "comment": "同意"}
-_VIOLATION = {"requirement": "good_share", "field": "body.period", "message": "must match the period pattern",
-              "hard": False}
+_COMMENT: Examples = {"path": "/api/v1/scoring/schemes", "comment": "同意"}
+_VIOLATION: Examples = {"requirement": "good_share", "field": "body.period", "message": "must match the period pattern",
+                          "hard": False}
 
 
 class CommentIn(BaseModel):
