@@ -59,10 +59,7 @@ def main() -> None:
             "GATEWAY_RATE_LIMIT": "1000000/minute", "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "600"})
         try:
             stack.wait_ready(90)
-            with httpx.Client(base_url=stack.gateway, timeout=600) as client:
-                token = client.post("/api/v1/auth/token",
-                                    data={"username": "admin", "password": "kaohe-demo-first"}).json()["access_token"]
-                client.headers["authorization"] = f"Bearer {token}"
+            with stack.admin_client(timeout=600) as client:
                 region = client.post("/api/v1/records/regions", json={"code": "bench", "name": "县"}).json()
                 unit = client.post("/api/v1/records/units", json={"region_id": region["id"], "code": "U",
                                                                    "name": "单位", "kind": "department"}).json()

@@ -15,7 +15,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import httpx
 from loadgen import wrk  # bench/loadgen.py, beside this file
 
 from kaohe.local import start_stack
@@ -34,10 +33,7 @@ def main() -> None:
         stack = start_stack(root / "home", root / "stack.log", extra_env={"GATEWAY_RATE_LIMIT": "100000000/minute"})
         try:
             stack.wait_ready(90)
-            client = httpx.Client(base_url=stack.gateway, timeout=60)
-            token = client.post("/api/v1/auth/token",
-                                data={"username": "admin", "password": "kaohe-demo-first"}).json()["access_token"]
-            client.headers["authorization"] = f"Bearer {token}"
+            client = stack.admin_client(timeout=60)
             region = client.post("/api/v1/records/regions", json={"code": "lists", "name": "区"}).json()
             unit = client.post("/api/v1/records/units", json={
                 "region_id": region["id"], "code": "U1", "name": "单位", "kind": "township"}).json()
@@ -51,7 +47,7 @@ def main() -> None:
                     f"{stack.gateway}/api/v1/records/units/{unit['id']}/members?period=2025Q1&limit={PEOPLE}",
                 "units of a region": f"{stack.gateway}/api/v1/records/units?region_id={region['id']}",
             }
-            headers = {"Authorization": f"Bearer {token}"}
+            headers = {"Authorization": client.headers["authorization"]}
             for name, url in routes.items():
                 assert client.get(url).status_code == 200, name
                 loaded = wrk(url, headers, connections=32, seconds=args.seconds)

@@ -26,7 +26,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from summary import load  # the province in records, shared with bench/summary.py
@@ -120,10 +119,7 @@ def main() -> None:
         try:
             stack.wait_ready(90)
             pg = stack.database_url()
-            with httpx.Client(base_url=stack.gateway, timeout=300) as client:
-                token = client.post("/api/v1/auth/token",
-                                    data={"username": "admin", "password": "kaohe-demo-first"}).json()["access_token"]
-                client.headers["authorization"] = f"Bearer {token}"
+            with stack.admin_client(timeout=300) as client:
                 region = client.post("/api/v1/records/regions", json={"code": "prov", "name": "省"}).json()
                 started = time.perf_counter()
                 ids = asyncio.run(load(pg, region["id"], args.province, unit_size=args.unit))

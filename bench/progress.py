@@ -91,10 +91,7 @@ def main() -> None:
                 "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "300", "GATEWAY_RATE_LIMIT": "100000/minute"})
             try:
                 stack.wait_ready(90)
-                with httpx.Client(base_url=stack.gateway, timeout=300) as client:
-                    token = client.post("/api/v1/auth/token", data={
-                        "username": "admin", "password": "kaohe-demo-first"}).json()["access_token"]
-                    client.headers["authorization"] = f"Bearer {token}"
+                with stack.admin_client(timeout=300) as client:
                     region(client, stack.database_url(), code, people, unit_size, runs)
             finally:
                 stack.interrupt()

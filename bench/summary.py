@@ -109,10 +109,7 @@ def main() -> None:
         stack = start_stack(root / "home", root / "stack.log", extra_env={"GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "300"})
         try:
             stack.wait_ready(90)
-            with httpx.Client(base_url=stack.gateway, timeout=300) as client:
-                token = client.post("/api/v1/auth/token",
-                                    data={"username": "admin", "password": "kaohe-demo-first"}).json()["access_token"]
-                client.headers["authorization"] = f"Bearer {token}"
+            with stack.admin_client(timeout=300) as client:
                 region = client.post("/api/v1/records/regions", json={"code": "prov", "name": "省"}).json()
                 started = time.perf_counter()
                 ids = asyncio.run(load(stack.database_url(), region["id"], args.province, unit_size=args.county))

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from kaohe.stack import DEMO_ADMIN, all_ready
 from shared.embedded_pg import free_port
 
@@ -53,6 +55,13 @@ class LocalStack:
         """The embedded server's superuser URL, with the password ``kaohe run`` generated and kept."""
         password = (self.home / "pg-password").read_text().strip()
         return f"postgresql://postgres:{password}@127.0.0.1:{self.ports['pg']}/{database}"
+
+    def admin_client(self, timeout: float) -> httpx.Client:
+        """A client of the gateway signed in as the stack's first administrator (close it, or use it in ``with``)."""
+        answer = httpx.post(f"{self.gateway}/api/v1/auth/token", timeout=timeout,
+                            data=dict(zip(("username", "password"), DEMO_ADMIN, strict=True)))
+        return httpx.Client(base_url=self.gateway, timeout=timeout,
+                            headers={"authorization": f"Bearer {answer.json()['access_token']}"})
 
     def wait_ready(self, within: float = 60.0) -> float:
         """Seconds until the gateway's /readyz is green with every service; raises if the stack died or timed

@@ -48,198 +48,225 @@ def rule(method: str, template: str, roles: frozenset[str], *scopes: str, replay
     return Rule(method, template, roles, frozenset(scopes), replayable)
 
 
+# the role sets a table row names in its third column
+ROLE_SETS = {"EVERYONE": EVERYONE, "UNIT_STAFF": UNIT_STAFF, "UNIT_MANAGERS": UNIT_MANAGERS, "ADMINS": ADMINS,
+             "PROVINCE": frozenset({P}), "PUBLIC": PUBLIC}
+
+
+def table(prefix: str, rows: str) -> tuple[Rule, ...]:
+    """Rules written one a line: method, path below ``prefix``, a name of ``ROLE_SETS``, then the key scopes
+    (``KEY_SCOPES`` for all of them) and ``once`` where an Idempotency-Key is not honoured; ``#`` lines are notes."""
+    found = []
+    for line in rows.splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        method, path, roles, *rest = words
+        once = "once" in rest
+        scopes = [s for word in rest if word != "once" for s in (KEY_SCOPES if word == "KEY_SCOPES" else (word,))]
+        found.append(rule(method, prefix + path, ROLE_SETS[roles], *scopes, replayable=not once))
+    return tuple(found)
+
+
 RULES: tuple[Rule, ...] = (
-    rule("GET", "/api/v1/records/version", EVERYONE),
-    # an export job's file: its requester's and its region administrators' (the service checks the job)
-    rule("GET", "/api/v1/records/jobs/{job_id}/file", UNIT_STAFF, "results:read"),
-    rule("GET", "/api/v1/records/whoami", EVERYONE, *KEY_SCOPES),
-    rule("POST", "/api/v1/records/regions", frozenset({P})),
-    rule("GET", "/api/v1/records/regions", ADMINS, "results:read"),
-    rule("GET", "/api/v1/records/regions/{region_id}", ADMINS, "results:read"),
-    rule("GET", "/api/v1/records/regions/{region_id}/headcounts", ADMINS, "results:read"),
-    rule("PUT", "/api/v1/records/regions/{region_id}/settings", ADMINS),
-    rule("POST", "/api/v1/records/units", ADMINS),
-    rule("POST", "/api/v1/records/regions/{region_id}/roster/import", ADMINS),
-    rule("POST", "/api/v1/records/regions/{region_id}/roster/stream", ADMINS, "inputs:write"),
-    rule("GET", "/api/v1/records/regions/{region_id}/roster/export", ADMINS),
-    rule("GET", "/api/v1/records/units", UNIT_STAFF, "units:read"),
-    rule("GET", "/api/v1/records/units/{unit_id}", UNIT_STAFF, "units:read"),
-    rule("PATCH", "/api/v1/records/units/{unit_id}", ADMINS),
-    rule("POST", "/api/v1/records/units/{unit_id}/sections", UNIT_MANAGERS),
-    rule("GET", "/api/v1/records/units/{unit_id}/sections", UNIT_STAFF),
-    rule("PATCH", "/api/v1/records/units/{unit_id}/sections/{section_id}", UNIT_MANAGERS),
-    rule("GET", "/api/v1/records/units/{unit_id}/members", UNIT_STAFF, "persons:read"),
-    rule("GET", "/api/v1/records/units/{unit_id}/outstanding", UNIT_STAFF),
-    rule("POST", "/api/v1/records/persons", UNIT_MANAGERS),
-    # before {person_id}: the first rule matching wins
-    rule("GET", "/api/v1/records/persons/search", EVERYONE, "persons:read"),
-    rule("GET", "/api/v1/records/persons/{person_id}", EVERYONE, "persons:read"),
-    rule("POST", "/api/v1/records/persons/names", EVERYONE),
-    rule("POST", "/api/v1/records/persons/{person_id}/moves", UNIT_MANAGERS),
-    rule("POST", "/api/v1/records/attendance/import", UNIT_MANAGERS),
-    rule("POST", "/api/v1/records/attendance/stream", UNIT_MANAGERS),
-    rule("PUT", "/api/v1/records/attendance", UNIT_MANAGERS),
-    rule("GET", "/api/v1/records/attendance", EVERYONE),
-    rule("GET", "/api/v1/records/attendance/changes", EVERYONE),
-    rule("GET", "/api/v1/records/changes", EVERYONE),
-    rule("GET", "/api/v1/records/changes/latest", UNIT_STAFF),
-    rule("GET", "/api/v1/records/changes/{record_kind}/{record_id}", EVERYONE),
-    rule("GET", "/api/v1/records/attendance/export", UNIT_STAFF),
-    rule("POST", "/api/v1/records/work-logs", EVERYONE),
-    rule("PATCH", "/api/v1/records/work-logs/{log_id}", EVERYONE),
-    rule("GET", "/api/v1/records/work-logs", EVERYONE),
-    rule("POST", "/api/v1/records/monthly-reports", EVERYONE),
-    rule("PATCH", "/api/v1/records/monthly-reports/{report_id}", EVERYONE),
-    rule("PUT", "/api/v1/records/comments", UNIT_STAFF),
-    rule("GET", "/api/v1/records/comments/{target_kind}/{target_id}", EVERYONE),
-    rule("POST", "/api/v1/records/tasks", UNIT_MANAGERS),
-    rule("POST", "/api/v1/records/tasks/import", UNIT_MANAGERS),
-    rule("POST", "/api/v1/records/tasks/stream", UNIT_MANAGERS),
-    rule("GET", "/api/v1/records/tasks/export", UNIT_STAFF),
-    rule("GET", "/api/v1/records/tasks", EVERYONE),
-    rule("GET", "/api/v1/records/tasks/{task_id}", EVERYONE),
-    rule("PATCH", "/api/v1/records/tasks/{task_id}", UNIT_MANAGERS),
-    rule("POST", "/api/v1/records/tasks/{task_id}/progress", EVERYONE),
-    rule("POST", "/api/v1/records/tasks/{task_id}/confirm", UNIT_STAFF),
-    rule("POST", "/api/v1/records/honours", UNIT_MANAGERS),
-    rule("GET", "/api/v1/records/honours", EVERYONE),
-    rule("GET", "/api/v1/records/honours/{honour_id}", EVERYONE),
-    rule("POST", "/api/v1/records/honours/{honour_id}/void", UNIT_MANAGERS),
-    rule("GET", "/api/v1/records/units/{unit_id}/summary", UNIT_STAFF),
-    rule("GET", "/api/v1/records/regions/{region_id}/groups/{group}/summary", ADMINS),
-    rule("GET", "/api/v1/records/templates/{kind}.xlsx", UNIT_MANAGERS),
-    # the caller's own event feed (no ids asked: the service reads the caller's person and units)
-    rule("GET", "/api/v1/records/events", EVERYONE),
-    rule("GET", "/api/v1/records/events/count", EVERYONE),
-    # the caller's own to-do, for /api/v1/me/todo (each service answers for the caller)
-    rule("GET", "/api/v1/records/todo", EVERYONE),
-    rule("GET", "/api/v1/scoring/version", EVERYONE),
-    # an export job's file: its requester's and its region administrators' (the service checks the job)
-    rule("GET", "/api/v1/scoring/jobs/{job_id}/file", UNIT_STAFF, "results:read"),
-    rule("POST", "/api/v1/scoring/schemes/indicators/check", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/grades/preview", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/schemes", UNIT_MANAGERS),
-    rule("GET", "/api/v1/scoring/schemes", UNIT_STAFF, "schemes:read"),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}", EVERYONE, "schemes:read"),  # also the people it evaluates
-    rule("PATCH", "/api/v1/scoring/schemes/{scheme_id}", ADMINS),
-    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/versions", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/submit", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/return", ADMINS),
-    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/approve", ADMINS),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/versions/{version}/review", UNIT_STAFF),
-    rule("GET", "/api/v1/scoring/regions/{region_id}/requirements", UNIT_MANAGERS),
-    rule("PUT", "/api/v1/scoring/regions/{region_id}/requirements", ADMINS),
-    rule("GET", "/api/v1/scoring/regions/{region_id}/schemes/review", ADMINS),
-    rule("POST", "/api/v1/scoring/regions/{region_id}/bulletins", ADMINS),
-    rule("GET", "/api/v1/scoring/regions/{region_id}/bulletins", ADMINS),
-    rule("GET", "/api/v1/scoring/regions/{region_id}/bulletins/{bulletin_id}.docx", ADMINS),
-    rule("GET", "/api/v1/scoring/regions/{region_id}/bulletins/{bulletin_id}", ADMINS),
-    rule("PATCH", "/api/v1/scoring/regions/{region_id}/bulletins/{bulletin_id}", ADMINS),
-    rule("POST", "/api/v1/scoring/regions/{region_id}/bulletins/{bulletin_id}/issue", ADMINS),
-    rule("PUT", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/marks", UNIT_MANAGERS, "inputs:write"),
-    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/adjustments", UNIT_MANAGERS, "inputs:write"),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/adjustments", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/negative-events", UNIT_MANAGERS,
-         "inputs:write"),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/negative-events", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/adjustments/{adjustment_id}/void", UNIT_MANAGERS, "inputs:write"),
-    rule("PATCH", "/api/v1/scoring/adjustments/{adjustment_id}", UNIT_MANAGERS, "inputs:write"),
-    rule("POST", "/api/v1/scoring/negative-events/{event_id}/void", UNIT_MANAGERS, "inputs:write"),
-    rule("PATCH", "/api/v1/scoring/negative-events/{event_id}", UNIT_MANAGERS, "inputs:write"),
-    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/marks/{person_id}/{indicator}/void",
-         UNIT_MANAGERS, "inputs:write"),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/changes", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/rounds", UNIT_MANAGERS),
-    rule("GET", "/api/v1/scoring/rounds/{round_id}", EVERYONE),
-    rule("PUT", "/api/v1/scoring/rounds/{round_id}/ratings", EVERYONE),
-    rule("GET", "/api/v1/scoring/rounds/{round_id}/ratings/mine", EVERYONE),
-    rule("POST", "/api/v1/scoring/rounds/{round_id}/close", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/rounds/{round_id}/codes", UNIT_MANAGERS, replayable=False),
-    rule("GET", "/api/v1/scoring/rounds/{round_id}/codes", UNIT_MANAGERS),
-    rule("PATCH", "/api/v1/scoring/rounds/{round_id}", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/rounds/{round_id}/raters", UNIT_MANAGERS),
-    rule("DELETE", "/api/v1/scoring/rounds/{round_id}/raters/{rater_id}", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/rounds/{round_id}/raters/{rater_id}/replace", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/rounds/{round_id}/people", UNIT_MANAGERS),
-    rule("DELETE", "/api/v1/scoring/rounds/{round_id}/people/{person_id}", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/rounds/{round_id}/reopen", UNIT_MANAGERS),
-    rule("GET", "/api/v1/scoring/rounds/{round_id}/history", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/ballots/by-code", PUBLIC, replayable=False),
-    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/close", UNIT_MANAGERS),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/readiness", UNIT_MANAGERS),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/versions", UNIT_MANAGERS),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results", UNIT_STAFF, "results:read"),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/results.xlsx", UNIT_STAFF, "results:read"),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/bottom", UNIT_STAFF, "results:read"),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/people/{person_id}/explanation", EVERYONE,
-         "results:read"),
-    rule("GET", "/api/v1/scoring/results/{close_id}/compare/{other_id}", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/results/{close_id}/publish", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/results/{close_id}/objections", EVERYONE),
-    rule("GET", "/api/v1/scoring/objections", EVERYONE),
-    rule("GET", "/api/v1/scoring/objections/{objection_id}", EVERYONE),
-    rule("POST", "/api/v1/scoring/objections/{objection_id}/review", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/years/{year}/bonus", UNIT_MANAGERS),
-    # the procedure: the service checks each stage's actor (a final stage may be the region's to enter)
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure", UNIT_STAFF),
-    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/advance", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/back", UNIT_MANAGERS),
-    rule("GET", "/api/v1/scoring/schemes/{scheme_id}/periods/{period}/procedure/publicity", EVERYONE),
-    rule("GET", "/api/v1/scoring/units/{unit_id}/outstanding", UNIT_STAFF),
-    # a cadre's file: the region's officers read it (with a reason, recorded); the person sees the reads
-    rule("GET", "/api/v1/scoring/persons/{person_id}/file", ADMINS),
-    rule("GET", "/api/v1/scoring/persons/{person_id}/file.xlsx", ADMINS),
-    rule("GET", "/api/v1/scoring/persons/{person_id}/file/reads", EVERYONE),
-    rule("GET", "/api/v1/scoring/regions/{region_id}/periods/{period}/calibration", ADMINS),
-    rule("GET", "/api/v1/scoring/regions/{region_id}/years/{year}/lists/{list_name}.xlsx", ADMINS),
-    rule("GET", "/api/v1/scoring/regions/{region_id}/years/{year}/lists/{list_name}", ADMINS),
-    # supervision (督导): the region's officers inspect and issue; a unit answers its own notices
-    rule("GET", "/api/v1/scoring/regions/{region_id}/progress", ADMINS),
-    rule("POST", "/api/v1/scoring/regions/{region_id}/inspections", ADMINS),
-    rule("GET", "/api/v1/scoring/regions/{region_id}/inspections", ADMINS),
-    rule("POST", "/api/v1/scoring/regions/{region_id}/notices", ADMINS),
-    rule("GET", "/api/v1/scoring/regions/{region_id}/notices", ADMINS),
-    rule("GET", "/api/v1/scoring/units/{unit_id}/notices", UNIT_STAFF),
-    rule("GET", "/api/v1/scoring/notices/{notice_id}", UNIT_STAFF),
-    rule("POST", "/api/v1/scoring/notices/{notice_id}/items/{item_id}/answer", UNIT_MANAGERS),
-    rule("POST", "/api/v1/scoring/notices/{notice_id}/items/{item_id}/decision", ADMINS),
-    rule("GET", "/api/v1/scoring/calendar/{year}", ADMINS),
-    rule("GET", "/api/v1/scoring/todo", EVERYONE),
-    rule("PUT", "/api/v1/scoring/calendar/{year}", frozenset({P})),
-    rule("GET", "/api/v1/scoring/events", EVERYONE),
-    rule("GET", "/api/v1/scoring/events/count", EVERYONE),
-    rule("GET", "/api/v1/quota/version", EVERYONE),
-    rule("POST", "/api/v1/quota/apportion", ADMINS, "apportion"),
-    rule("POST", "/api/v1/quota/allocations/simulate", ADMINS, "apportion"),
-    rule("PUT", "/api/v1/quota/regions/{region_id}/years/{year}/units", ADMINS, "inputs:write"),
-    rule("PUT", "/api/v1/quota/regions/{region_id}/years/{year}/policy", ADMINS),
-    rule("GET", "/api/v1/quota/regions/{region_id}/years/{year}/inputs", ADMINS),
-    rule("POST", "/api/v1/quota/regions/{region_id}/years/{year}/allocations", ADMINS),
-    rule("GET", "/api/v1/quota/regions/{region_id}/years/{year}/allocations", ADMINS, "results:read"),
-    rule("GET", "/api/v1/quota/regions/{region_id}/years/{year}/published", ADMINS, "results:read"),
-    rule("GET", "/api/v1/quota/regions/{region_id}/years/{year}/publications", ADMINS, "results:read"),
-    rule("GET", "/api/v1/quota/allocations/{run_id}", ADMINS, "results:read"),
-    rule("GET", "/api/v1/quota/allocations/{run_id}/compare/{other_id}", ADMINS),
-    rule("GET", "/api/v1/quota/allocations/{run_id}/report.xlsx", ADMINS, "results:read"),
-    rule("POST", "/api/v1/quota/allocations/{run_id}/publish", ADMINS),
-    # an export job's file: its requester's and its region administrators' (the service checks the job)
-    rule("GET", "/api/v1/quota/jobs/{job_id}/file", UNIT_STAFF, "results:read"),
+    *table("/api/v1/records", """
+        GET    /version                                     EVERYONE
+        # an export job's file: its requester's and its region administrators' (the service checks the job)
+        GET    /jobs/{job_id}/file                          UNIT_STAFF     results:read
+        GET    /whoami                                      EVERYONE       KEY_SCOPES
+        POST   /regions                                     PROVINCE
+        GET    /regions                                     ADMINS         results:read
+        GET    /regions/{region_id}                         ADMINS         results:read
+        GET    /regions/{region_id}/headcounts              ADMINS         results:read
+        PUT    /regions/{region_id}/settings                ADMINS
+        POST   /units                                       ADMINS
+        POST   /regions/{region_id}/roster/import           ADMINS
+        POST   /regions/{region_id}/roster/stream           ADMINS         inputs:write
+        GET    /regions/{region_id}/roster/export           ADMINS
+        GET    /units                                       UNIT_STAFF     units:read
+        GET    /units/{unit_id}                             UNIT_STAFF     units:read
+        PATCH  /units/{unit_id}                             ADMINS
+        POST   /units/{unit_id}/sections                    UNIT_MANAGERS
+        GET    /units/{unit_id}/sections                    UNIT_STAFF
+        PATCH  /units/{unit_id}/sections/{section_id}       UNIT_MANAGERS
+        GET    /units/{unit_id}/members                     UNIT_STAFF     persons:read
+        GET    /units/{unit_id}/outstanding                 UNIT_STAFF
+        POST   /persons                                     UNIT_MANAGERS
+        # before {person_id}: the first rule matching wins
+        GET    /persons/search                              EVERYONE       persons:read
+        GET    /persons/{person_id}                         EVERYONE       persons:read
+        POST   /persons/names                               EVERYONE
+        POST   /persons/{person_id}/moves                   UNIT_MANAGERS
+        POST   /attendance/import                           UNIT_MANAGERS
+        POST   /attendance/stream                           UNIT_MANAGERS
+        PUT    /attendance                                  UNIT_MANAGERS
+        GET    /attendance                                  EVERYONE
+        GET    /attendance/changes                          EVERYONE
+        GET    /changes                                     EVERYONE
+        GET    /changes/latest                              UNIT_STAFF
+        GET    /changes/{record_kind}/{record_id}           EVERYONE
+        GET    /attendance/export                           UNIT_STAFF
+        POST   /work-logs                                   EVERYONE
+        PATCH  /work-logs/{log_id}                          EVERYONE
+        GET    /work-logs                                   EVERYONE
+        POST   /monthly-reports                             EVERYONE
+        PATCH  /monthly-reports/{report_id}                 EVERYONE
+        PUT    /comments                                    UNIT_STAFF
+        GET    /comments/{target_kind}/{target_id}          EVERYONE
+        POST   /tasks                                       UNIT_MANAGERS
+        POST   /tasks/import                                UNIT_MANAGERS
+        POST   /tasks/stream                                UNIT_MANAGERS
+        GET    /tasks/export                                UNIT_STAFF
+        GET    /tasks                                       EVERYONE
+        GET    /tasks/{task_id}                             EVERYONE
+        PATCH  /tasks/{task_id}                             UNIT_MANAGERS
+        POST   /tasks/{task_id}/progress                    EVERYONE
+        POST   /tasks/{task_id}/confirm                     UNIT_STAFF
+        POST   /honours                                     UNIT_MANAGERS
+        GET    /honours                                     EVERYONE
+        GET    /honours/{honour_id}                         EVERYONE
+        POST   /honours/{honour_id}/void                    UNIT_MANAGERS
+        GET    /units/{unit_id}/summary                     UNIT_STAFF
+        GET    /regions/{region_id}/groups/{group}/summary  ADMINS
+        GET    /templates/{kind}.xlsx                       UNIT_MANAGERS
+        # the caller's own event feed (no ids asked: the service reads the caller's person and units)
+        GET    /events                                      EVERYONE
+        GET    /events/count                                EVERYONE
+        # the caller's own to-do, for /api/v1/me/todo (each service answers for the caller)
+        GET    /todo                                        EVERYONE
+    """),
+    *table("/api/v1/scoring", """
+        GET    /version                                                                  EVERYONE
+        # an export job's file: its requester's and its region administrators' (the service checks the job)
+        GET    /jobs/{job_id}/file                                                       UNIT_STAFF     results:read
+        POST   /schemes/indicators/check                                                 UNIT_MANAGERS
+        POST   /grades/preview                                                           UNIT_MANAGERS
+        POST   /schemes                                                                  UNIT_MANAGERS
+        GET    /schemes                                                                  UNIT_STAFF     schemes:read
+        # also the people it evaluates
+        GET    /schemes/{scheme_id}                                                      EVERYONE       schemes:read
+        PATCH  /schemes/{scheme_id}                                                      ADMINS
+        POST   /schemes/{scheme_id}/versions                                             UNIT_MANAGERS
+        POST   /schemes/{scheme_id}/versions/{version}/submit                            UNIT_MANAGERS
+        POST   /schemes/{scheme_id}/versions/{version}/return                            ADMINS
+        POST   /schemes/{scheme_id}/versions/{version}/approve                           ADMINS
+        GET    /schemes/{scheme_id}/versions/{version}/review                            UNIT_STAFF
+        GET    /regions/{region_id}/requirements                                         UNIT_MANAGERS
+        PUT    /regions/{region_id}/requirements                                         ADMINS
+        GET    /regions/{region_id}/schemes/review                                       ADMINS
+        POST   /regions/{region_id}/bulletins                                            ADMINS
+        GET    /regions/{region_id}/bulletins                                            ADMINS
+        GET    /regions/{region_id}/bulletins/{bulletin_id}.docx                         ADMINS
+        GET    /regions/{region_id}/bulletins/{bulletin_id}                              ADMINS
+        PATCH  /regions/{region_id}/bulletins/{bulletin_id}                              ADMINS
+        POST   /regions/{region_id}/bulletins/{bulletin_id}/issue                        ADMINS
+        PUT    /schemes/{scheme_id}/periods/{period}/marks                               UNIT_MANAGERS  inputs:write
+        POST   /schemes/{scheme_id}/periods/{period}/adjustments                         UNIT_MANAGERS  inputs:write
+        GET    /schemes/{scheme_id}/periods/{period}/adjustments                         UNIT_MANAGERS
+        POST   /schemes/{scheme_id}/periods/{period}/negative-events                     UNIT_MANAGERS  inputs:write
+        GET    /schemes/{scheme_id}/periods/{period}/negative-events                     UNIT_MANAGERS
+        POST   /adjustments/{adjustment_id}/void                                         UNIT_MANAGERS  inputs:write
+        PATCH  /adjustments/{adjustment_id}                                              UNIT_MANAGERS  inputs:write
+        POST   /negative-events/{event_id}/void                                          UNIT_MANAGERS  inputs:write
+        PATCH  /negative-events/{event_id}                                               UNIT_MANAGERS  inputs:write
+        POST   /schemes/{scheme_id}/periods/{period}/marks/{person_id}/{indicator}/void  UNIT_MANAGERS  inputs:write
+        GET    /schemes/{scheme_id}/periods/{period}/changes                             UNIT_MANAGERS
+        POST   /schemes/{scheme_id}/periods/{period}/rounds                              UNIT_MANAGERS
+        GET    /rounds/{round_id}                                                        EVERYONE
+        PUT    /rounds/{round_id}/ratings                                                EVERYONE
+        GET    /rounds/{round_id}/ratings/mine                                           EVERYONE
+        POST   /rounds/{round_id}/close                                                  UNIT_MANAGERS
+        POST   /rounds/{round_id}/codes                                                  UNIT_MANAGERS  once
+        GET    /rounds/{round_id}/codes                                                  UNIT_MANAGERS
+        PATCH  /rounds/{round_id}                                                        UNIT_MANAGERS
+        POST   /rounds/{round_id}/raters                                                 UNIT_MANAGERS
+        DELETE /rounds/{round_id}/raters/{rater_id}                                      UNIT_MANAGERS
+        POST   /rounds/{round_id}/raters/{rater_id}/replace                              UNIT_MANAGERS
+        POST   /rounds/{round_id}/people                                                 UNIT_MANAGERS
+        DELETE /rounds/{round_id}/people/{person_id}                                     UNIT_MANAGERS
+        POST   /rounds/{round_id}/reopen                                                 UNIT_MANAGERS
+        GET    /rounds/{round_id}/history                                                UNIT_MANAGERS
+        POST   /ballots/by-code                                                          PUBLIC         once
+        POST   /schemes/{scheme_id}/periods/{period}/close                               UNIT_MANAGERS
+        GET    /schemes/{scheme_id}/periods/{period}/readiness                           UNIT_MANAGERS
+        GET    /schemes/{scheme_id}/periods/{period}/versions                            UNIT_MANAGERS
+        GET    /schemes/{scheme_id}/periods/{period}/results                             UNIT_STAFF     results:read
+        GET    /schemes/{scheme_id}/periods/{period}/results.xlsx                        UNIT_STAFF     results:read
+        GET    /schemes/{scheme_id}/periods/{period}/bottom                              UNIT_STAFF     results:read
+        GET    /schemes/{scheme_id}/periods/{period}/people/{person_id}/explanation      EVERYONE       results:read
+        GET    /results/{close_id}/compare/{other_id}                                    UNIT_MANAGERS
+        POST   /results/{close_id}/publish                                               UNIT_MANAGERS
+        POST   /results/{close_id}/objections                                            EVERYONE
+        GET    /objections                                                               EVERYONE
+        GET    /objections/{objection_id}                                                EVERYONE
+        POST   /objections/{objection_id}/review                                         UNIT_MANAGERS
+        POST   /schemes/{scheme_id}/years/{year}/bonus                                   UNIT_MANAGERS
+        # the procedure: the service checks each stage's actor (a final stage may be the region's to enter)
+        GET    /schemes/{scheme_id}/periods/{period}/procedure                           UNIT_STAFF
+        POST   /schemes/{scheme_id}/periods/{period}/procedure/advance                   UNIT_MANAGERS
+        POST   /schemes/{scheme_id}/periods/{period}/procedure/back                      UNIT_MANAGERS
+        GET    /schemes/{scheme_id}/periods/{period}/procedure/publicity                 EVERYONE
+        GET    /units/{unit_id}/outstanding                                              UNIT_STAFF
+        # a cadre's file: the region's officers read it (with a reason, recorded); the person sees the reads
+        GET    /persons/{person_id}/file                                                 ADMINS
+        GET    /persons/{person_id}/file.xlsx                                            ADMINS
+        GET    /persons/{person_id}/file/reads                                           EVERYONE
+        GET    /regions/{region_id}/periods/{period}/calibration                         ADMINS
+        GET    /regions/{region_id}/years/{year}/lists/{list_name}.xlsx                  ADMINS
+        GET    /regions/{region_id}/years/{year}/lists/{list_name}                       ADMINS
+        # supervision (督导): the region's officers inspect and issue; a unit answers its own notices
+        GET    /regions/{region_id}/progress                                             ADMINS
+        POST   /regions/{region_id}/inspections                                          ADMINS
+        GET    /regions/{region_id}/inspections                                          ADMINS
+        POST   /regions/{region_id}/notices                                              ADMINS
+        GET    /regions/{region_id}/notices                                              ADMINS
+        GET    /units/{unit_id}/notices                                                  UNIT_STAFF
+        GET    /notices/{notice_id}                                                      UNIT_STAFF
+        POST   /notices/{notice_id}/items/{item_id}/answer                               UNIT_MANAGERS
+        POST   /notices/{notice_id}/items/{item_id}/decision                             ADMINS
+        GET    /calendar/{year}                                                          ADMINS
+        GET    /todo                                                                     EVERYONE
+        PUT    /calendar/{year}                                                          PROVINCE
+        GET    /events                                                                   EVERYONE
+        GET    /events/count                                                             EVERYONE
+    """),
+    *table("/api/v1/quota", """
+        GET    /version                                        EVERYONE
+        POST   /apportion                                      ADMINS         apportion
+        POST   /allocations/simulate                           ADMINS         apportion
+        PUT    /regions/{region_id}/years/{year}/units         ADMINS         inputs:write
+        PUT    /regions/{region_id}/years/{year}/policy        ADMINS
+        GET    /regions/{region_id}/years/{year}/inputs        ADMINS
+        POST   /regions/{region_id}/years/{year}/allocations   ADMINS
+        GET    /regions/{region_id}/years/{year}/allocations   ADMINS         results:read
+        GET    /regions/{region_id}/years/{year}/published     ADMINS         results:read
+        GET    /regions/{region_id}/years/{year}/publications  ADMINS         results:read
+        GET    /allocations/{run_id}                           ADMINS         results:read
+        GET    /allocations/{run_id}/compare/{other_id}        ADMINS
+        GET    /allocations/{run_id}/report.xlsx               ADMINS         results:read
+        POST   /allocations/{run_id}/publish                   ADMINS
+        # an export job's file: its requester's and its region administrators' (the service checks the job)
+        GET    /jobs/{job_id}/file                             UNIT_STAFF     results:read
+    """),
     # each service's jobs (long work): the job's requester and its region's administrators see it; others get 404
     *(rule(method, f"/api/v1/{service}/jobs{path}", EVERYONE, "inputs:write", "results:read")
       for service in ("records", "scoring", "quota")
       for method, path in (("GET", ""), ("GET", "/{job_id}"), ("POST", "/{job_id}/cancel"))),
-    # the gateway's own
-    rule("GET", "/api/v1/catalogue", EVERYONE, *KEY_SCOPES),
-    # a user's own password (never an API key's); the reset's answer holds a code shown once
-    rule("POST", "/api/v1/auth/password", EVERYONE, replayable=False),
-    rule("POST", "/api/v1/admin/users/{user_id}/password-reset", ADMINS, replayable=False),
-    # webhooks: a region's administrators, or its key with webhooks:manage; another region's is not found
-    rule("POST", "/api/v1/webhooks", ADMINS, "webhooks:manage", replayable=False),  # the answer holds the secret
-    rule("GET", "/api/v1/webhooks", ADMINS, "webhooks:manage"),
-    rule("GET", "/api/v1/webhooks/{webhook_id}", ADMINS, "webhooks:manage"),
-    rule("DELETE", "/api/v1/webhooks/{webhook_id}", ADMINS, "webhooks:manage"),
-    rule("GET", "/api/v1/webhooks/{webhook_id}/deliveries", ADMINS, "webhooks:manage"),
-    rule("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", ADMINS, "webhooks:manage"),
+    *table("/api/v1", """
+        # the gateway's own
+        GET    /catalogue                                                 EVERYONE       KEY_SCOPES
+        # a user's own password (never an API key's); the reset's answer holds a code shown once
+        POST   /auth/password                                             EVERYONE       once
+        POST   /admin/users/{user_id}/password-reset                      ADMINS         once
+        # webhooks: a region's administrators, or its key with webhooks:manage; another region's is not found
+        # the answer holds the secret
+        POST   /webhooks                                                  ADMINS         webhooks:manage once
+        GET    /webhooks                                                  ADMINS         webhooks:manage
+        GET    /webhooks/{webhook_id}                                     ADMINS         webhooks:manage
+        DELETE /webhooks/{webhook_id}                                     ADMINS         webhooks:manage
+        GET    /webhooks/{webhook_id}/deliveries                          ADMINS         webhooks:manage
+        POST   /webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver  ADMINS         webhooks:manage
+    """),
 )
 
 _COMPILED = tuple((r, r.pattern) for r in RULES)

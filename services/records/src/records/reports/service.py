@@ -22,7 +22,7 @@ from records.errors import InvalidReference
 from records.reports.models import LeaderComment, MonthlyReport
 from records.roster.models import Unit
 from records.roster.schemas import UNSET, left_out_or_set
-from records.roster.service import insert_new
+from records.roster.service import insert_or_existing
 from records.work_logs.models import WorkLog
 from records.work_logs.service import not_in_future, valid_writer
 from shared.errors import Conflict, Forbidden, NotFound
@@ -115,13 +115,12 @@ async def create_report(session: AsyncSession, body: MonthlyReportCreate, *, cal
     report = MonthlyReport(id=uuid.uuid4(), person_id=body.person_id, unit_id=unit_id, year=year,
                            month=month, content=body.content, achievements=body.achievements,
                            submitted_by=caller.subject)
-    if not await insert_new(session, report):
-        existing = await session.scalar(select(MonthlyReport.id).where(
-            MonthlyReport.person_id == body.person_id, MonthlyReport.year == year, MonthlyReport.month == month))
+    existing = await insert_or_existing(session, report, select(MonthlyReport.id).where(
+        MonthlyReport.person_id == body.person_id, MonthlyReport.year == year, MonthlyReport.month == month))
+    if existing is not None:
         raise Conflict(f"there is already a monthly report for {body.month}; change it with "
                        f"PATCH /api/v1/records/monthly-reports/{existing}", code="monthly_report_exists",
                        extra={"existing_id": str(existing)})
-    await session.refresh(report)
     return report
 
 

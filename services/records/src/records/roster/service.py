@@ -6,7 +6,7 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -52,6 +52,15 @@ async def insert_new(session: AsyncSession, row: object) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+async def insert_or_existing(session: AsyncSession, row: object, existing: Select[uuid.UUID]) -> uuid.UUID | None:
+    """Add a row and refresh it; where a unique key says one is there already, nothing is added and that
+    one's id (``existing`` selects it) is the answer."""
+    if not await insert_new(session, row):
+        return await session.scalar(existing)
+    await session.refresh(row)
+    return None
 
 
 async def _insert(session: AsyncSession, row: object, duplicate: str) -> None:

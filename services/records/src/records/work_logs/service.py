@@ -16,7 +16,7 @@ from records import scope
 from records.changes import history
 from records.errors import InvalidReference
 from records.roster.models import Person
-from records.roster.service import insert_new, placement_during
+from records.roster.service import insert_or_existing, placement_during
 from records.work_logs.models import WorkLog
 from shared.business_time import business_day
 from shared.errors import Conflict, NotFound
@@ -108,13 +108,12 @@ async def create(session: AsyncSession, body: WorkLogCreate, *, caller: Caller, 
     year, week, _ = monday.isocalendar()
     log = WorkLog(id=uuid.uuid4(), person_id=body.person_id, unit_id=unit_id, iso_year=year, iso_week=week,
                   content=body.content, submitted_by=caller.subject)
-    if not await insert_new(session, log):
-        existing = await session.scalar(select(WorkLog.id).where(
-            WorkLog.person_id == body.person_id, WorkLog.iso_year == year, WorkLog.iso_week == week))
+    existing = await insert_or_existing(session, log, select(WorkLog.id).where(
+        WorkLog.person_id == body.person_id, WorkLog.iso_year == year, WorkLog.iso_week == week))
+    if existing is not None:
         raise Conflict(f"there is already a weekly record for {body.week}; change it with "
                        f"PATCH /api/v1/records/work-logs/{existing}", code="work_log_exists",
                        extra={"existing_id": str(existing)})
-    await session.refresh(log)
     return read(log)
 
 

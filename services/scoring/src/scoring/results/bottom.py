@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
 from scoring.errors import InputInvalid, NoBottomRule, ResultNotFound
+from scoring.examples import NAMED
 from scoring.models import Result
 from scoring.period_settings import BottomGroupIn
 from scoring.results.names import name_rows
@@ -73,12 +74,7 @@ class BottomRead(BaseModel):
          "groups": [{"name": "夏村镇",
                      "staff_category": "staff",
                      "last": 1,
-                     "people": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                                 "staff_no": "X-001",
-                                 "name": "王芳",
-                                 "unit_name": "夏村镇",
-                                 "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-                                 "section_name": "党政办",
+                     "people": [{**NAMED,
                                  "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
                                  "months_running": 1,
                                  "months": [{"period": "2025Q2",

@@ -175,14 +175,23 @@ async def close_built(session: AsyncSession, neighbours: Neighbours, scheme: Sch
     summary["parts"] = [{"period": c.period, "version": c.version} for c in parts]
     summary["parts_share"] = decimal_str(share)
     inputs = input_digest(version.definition, end.people, [[c.id.hex, c.result_digest] for c in parts])
-    latest = await lock_latest(session, scheme.id, period.code)
-    if latest is not None and latest.input_digest == inputs and latest.scheme_version == version.version:
+    stored_only = {"unit_means": means_to_json(end.means)} if end.means else {}
+    return await keep_version(session, scheme.id, period.code, version.version, inputs, results, summary,
+                              stored_only, reason=reason, caller=caller)
+
+
+async def keep_version(session: AsyncSession, scheme_id: uuid.UUID, period: str, scheme_version: int, inputs: str,
+                       results: list[PersonResult], summary: dict[str, Any], stored_only: dict[str, Any], *,
+                       reason: str, caller: Caller) -> CloseRead:
+    """Store ``results`` as the period's next version, or answer the latest one unchanged when it was computed
+    from the same inputs under the same scheme version; ``stored_only`` joins the summary of a stored version."""
+    latest = await lock_latest(session, scheme_id, period)
+    if latest is not None and latest.input_digest == inputs and latest.scheme_version == scheme_version:
         return close_read(latest, unchanged=True)
-    if end.means:
-        summary["unit_means"] = means_to_json(end.means)
+    summary.update(stored_only)
     close_id = await new_close_id(session)
-    close = await store(session, close_id=close_id, scheme_id=scheme.id, period=period.code,
-                        scheme_version=version.version, inputs_digest=inputs,
+    close = await store(session, close_id=close_id, scheme_id=scheme_id, period=period,
+                        scheme_version=scheme_version, inputs_digest=inputs,
                         rows=RowStream(row_batches(result_rows(results), close_id)), people=len(results),
                         summary=summary, reason=reason, caller=caller, latest=latest)
     return close_read(close, changes=None if latest is None else await changes(session, latest, close))

@@ -33,6 +33,7 @@ from scoring.schemes.service import latest_version, read_for_person
 from scoring.scope import ScopeDep
 from shared.db import SessionDep
 from shared.labels import label_of
+from shared.openapi import examples_of
 from shared.periods import parse_period
 from shared.service_auth import Caller
 
@@ -52,6 +53,10 @@ class MyResult(BaseModel):
     grade_label: ClassVar[Any] = label_of("grade", "grade")
     explanation: Explanation
     objections: list[ObjectionRead] = Field(description="the person's objections to any version of this period")
+
+
+# an objection in the person's own results
+_OBJECTION = {**examples_of(ObjectionRead)[0], "status": "pending", "decision": "upheld"}
 
 
 class MyResults(BaseModel):
@@ -80,57 +85,9 @@ class MyResults(BaseModel):
                       "score": "86.50",
                       "rank": 1,
                       "grade": "good",
-                      "explanation": {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                                      "staff_no": "X-001",
-                                      "name": "王芳",
-                                      "unit_name": "夏村镇",
-                                      "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-                                      "section_name": "党政办",
-                                      "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
-                                      "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
-                                      "period": "2025Q2",
-                                      "version": 1,
-                                      "scheme_version": 1,
-                                      "published": False,
-                                      "score": "86.50",
-                                      "rank": 1,
-                                      "grade": "good",
-                                      "detail": {},
-                                      "sentences": ["sentence"]},
-                      "objections": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                                      "staff_no": "X-001",
-                                      "name": "王芳",
-                                      "unit_name": "夏村镇",
-                                      "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-                                      "section_name": "党政办",
-                                      "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-                                      "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
-                                      "reason": "录入有误，更正",
-                                      "status": "pending",
-                                      "created_at": "2025-07-01T09:30:00Z",
-                                      "created_by": "admin",
-                                      "reviewed_at": "2025-07-01T09:30:00Z",
-                                      "reviewed_by": "admin",
-                                      "decision": "upheld",
-                                      "decision_reason": "复核无误",
-                                      "new_close_id": "4c415531-7e78-5c85-8162-60066d3902c1"}]}],
-         "other_objections": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                               "staff_no": "X-001",
-                               "name": "王芳",
-                               "unit_name": "夏村镇",
-                               "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-                               "section_name": "党政办",
-                               "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
-                               "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
-                               "reason": "录入有误，更正",
-                               "status": "pending",
-                               "created_at": "2025-07-01T09:30:00Z",
-                               "created_by": "admin",
-                               "reviewed_at": "2025-07-01T09:30:00Z",
-                               "reviewed_by": "admin",
-                               "decision": "upheld",
-                               "decision_reason": "复核无误",
-                               "new_close_id": "4c415531-7e78-5c85-8162-60066d3902c1"}]}]})
+                      "explanation": examples_of(Explanation)[0],
+                      "objections": [_OBJECTION]}],
+         "other_objections": [_OBJECTION]}]})
     person_id: uuid.UUID
     schemes: list[SchemeRead] = Field(description="the schemes that evaluate the person, as they stand")
     results: list[MyResult] = Field(description="the latest published version of each period, newest period first")

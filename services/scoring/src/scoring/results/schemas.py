@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scoring.examples import NAMED
 from shared.change_feed import FeedCursor, Tombstone, feed_examples
 from shared.labels import label_of
 from shared.openapi import examples_of, page_examples
@@ -47,12 +48,7 @@ class CloseRead(BaseModel):
          "published_at": "2025-07-01T09:30:00Z",
          "published_by": "admin",
          "unchanged": False,
-         "changes": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                      "staff_no": "X-001",
-                      "name": "王芳",
-                      "unit_name": "夏村镇",
-                      "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-                      "section_name": "党政办",
+         "changes": [{**NAMED,
                       "score": ["86.50"],
                       "grade": ["good"]}],
          "stale": False,
@@ -100,12 +96,7 @@ class ClosePage(Page[CloseRead]):
 
 class ResultRead(NamedRow):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-         "staff_no": "X-001",
-         "name": "王芳",
-         "unit_name": "夏村镇",
-         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-         "section_name": "党政办",
+        {**NAMED,
          "unit_id": "eac565fd-f2ae-5153-9e88-7b7cb5e97050",
          "score": "86.50",
          "rank": 1,
@@ -139,12 +130,7 @@ class ResultChanges(Page[ResultRead | Tombstone], FeedCursor):
 
 class Explanation(NamedRow):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-         "staff_no": "X-001",
-         "name": "王芳",
-         "unit_name": "夏村镇",
-         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-         "section_name": "党政办",
+        {**NAMED,
          "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
          "scheme_id": "55070116-7a0a-5e5f-83b9-72778a55e596",
          "period": "2025Q2",
@@ -189,12 +175,7 @@ class ReviewIn(BaseModel):
 class ObjectionRead(NamedRow):
     """An objection; person_id (and the names) is the person whose result it is about, who filed it."""
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
-        {"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-         "staff_no": "X-001",
-         "name": "王芳",
-         "unit_name": "夏村镇",
-         "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-         "section_name": "党政办",
+        {**NAMED,
          "id": "498b5b19-83b1-5f5d-b4dd-95a6acdcfa46",
          "close_id": "c6bca1f9-5b9f-5d7c-a861-f65ce9c1dc82",
          "reason": "录入有误，更正",
@@ -269,12 +250,7 @@ class BonusRead(BaseModel):
          "rounding_residue": "2",
          "gap": "2",
          "notes": ["已核实"],
-         "people": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                     "staff_no": "X-001",
-                     "name": "王芳",
-                     "unit_name": "夏村镇",
-                     "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-                     "section_name": "党政办",
+         "people": [{**NAMED,
                      "base": "86.50",
                      "pool": "2",
                      "withheld": "2",
@@ -324,12 +300,7 @@ class Readiness(BaseModel):
                     "people": 1,
                     "people_missing": 1,
                     "people_blocking": 1,
-                    "missing": [{"person_id": "aa19ade6-519f-5bc6-ba1e-ee473ee5f0ee",
-                                 "staff_no": "X-001",
-                                 "name": "王芳",
-                                 "unit_name": "夏村镇",
-                                 "section_id": "d1c19927-e254-5926-ac1a-2b8de7c3ea94",
-                                 "section_name": "党政办",
+                    "missing": [{**NAMED,
                                  "blocks": False,
                                  "indicators": [{}]}]}]}]})
     scheme_id: uuid.UUID

@@ -37,13 +37,12 @@ from scoring.domain import year as years
 from scoring.errors import InputInvalid, NotPublished
 from scoring.models import Close, Result, Scheme
 from scoring.period_settings import share_of
-from scoring.results.built import part_scores, period_end, published_parts
+from scoring.results.built import keep_version, part_scores, period_end, published_parts
 from scoring.results.compute import PersonResult
 from scoring.results.digests import input_digest
 from scoring.results.engine import means_to_json
-from scoring.results.rows import RowStream, result_rows, row_batches
 from scoring.results.schemas import CloseRead
-from scoring.results.stored import changes, close_read, latest_close, lock_latest, new_close_id, store
+from scoring.results.stored import latest_close
 from scoring.schemes.service import rules_at, rules_of
 from shared.numbers import decimal_str
 from shared.periods import Period, parse_period
@@ -147,18 +146,9 @@ async def close_year(session: AsyncSession, neighbours: Neighbours, scheme: Sche
                "quarters": [{"period": c.period, "version": c.version} for c in quarters],
                "four_good_priority": sum(1 for r in results if r.detail["four_good_priority"])}
     inputs = input_digest(version.definition, people, slots, [[c.id.hex, c.result_digest] for c in quarters])
-    latest = await lock_latest(session, scheme.id, period.code)
-    if latest is not None and latest.input_digest == inputs and latest.scheme_version == version.version:
-        return close_read(latest, unchanged=True)
-    summary["mean_task_load"] = str(end.mean_load)
-    if means:
-        summary["unit_means"] = means_to_json(means)
-    close_id = await new_close_id(session)
-    close = await store(session, close_id=close_id, scheme_id=scheme.id, period=period.code,
-                        scheme_version=version.version, inputs_digest=inputs,
-                        rows=RowStream(row_batches(result_rows(results), close_id)), people=len(results),
-                        summary=summary, reason=reason, caller=caller, latest=latest)
-    return close_read(close, changes=None if latest is None else await changes(session, latest, close))
+    stored_only = {"mean_task_load": str(end.mean_load), **({"unit_means": means_to_json(means)} if means else {})}
+    return await keep_version(session, scheme.id, period.code, version.version, inputs, results, summary,
+                              stored_only, reason=reason, caller=caller)
 
 
 async def pay_bonus(session: AsyncSession, scheme: Scheme, year: int, *, total: Decimal, pool_share: Decimal,

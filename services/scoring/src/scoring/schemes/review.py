@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scoring.clients import Neighbours
 from scoring.definitions import SchemeDefinition
 from scoring.errors import InputInvalid, RegionNotFound, ReviewState, SchemeNotApproved, SchemeNotFound, bad_field
+from scoring.examples import Examples
 from scoring.models import Close, Scheme, SchemeReview, SchemeVersion, VersionReview
 from scoring.schemes import requirements
 from scoring.scope import Scope, scheme_or_404
@@ -31,6 +32,11 @@ from shared.service_auth import Caller
 from shared.touched import touch
 
 SAVED = "saved by the region's administrator: approved as saved"
+
+# the examples' comment and requirement not met
+_COMMENT: Examples = {"path": "/api/v1/scoring/schemes", "comment": "同意"}
+_VIOLATION: Examples = {"requirement": "good_share", "field": "body.period", "message": "must match the period pattern",
+                          "hard": False}
 
 
 class CommentIn(BaseModel):
@@ -73,11 +79,8 @@ class ReviewRead(BaseModel):
          "steps": [{"action": "close",
                     "at": "2025-07-01T09:30:00Z",
                     "by": "admin",
-                    "comments": [{"path": "/api/v1/scoring/schemes", "comment": "同意"}],
-                    "violations": [{"requirement": "good_share",
-                                    "field": "body.period",
-                                    "message": "must match the period pattern",
-                                    "hard": False}]}]}]})
+                    "comments": [_COMMENT],
+                    "violations": [_VIOLATION]}]}]})
     scheme_id: uuid.UUID
     version: int
     state: str = Field(description="draft (not submitted), submitted, returned or approved")
@@ -263,11 +266,8 @@ class ReviewList(BaseModel):
                     "version": 1,
                     "state": "approved",
                     "since": "2025-07-01T09:30:00Z",
-                    "last_comments": [{"path": "/api/v1/scoring/schemes", "comment": "同意"}],
-                    "violations": [{"requirement": "good_share",
-                                    "field": "body.period",
-                                    "message": "must match the period pattern",
-                                    "hard": False}],
+                    "last_comments": [_COMMENT],
+                    "violations": [_VIOLATION],
                     "closed_version": 1}]}]})
     region_id: uuid.UUID
     period: str | None
