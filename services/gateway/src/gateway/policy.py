@@ -62,6 +62,9 @@ def table(prefix: str, rows: str) -> tuple[Rule, ...]:
         if not words or words[0].startswith("#"):
             continue
         method, path, roles, *rest = words
+        unknown = [w for w in rest if w not in KEY_SCOPES and w not in {"KEY_SCOPES", "once"}]
+        if method not in {"GET", "POST", "PUT", "PATCH", "DELETE"} or unknown:  # a slip is found at import
+            raise ValueError(f"policy row {line.strip()!r}: unknown method or scope {unknown or method}")
         once = "once" in rest
         scopes = [s for word in rest if word != "once" for s in (KEY_SCOPES if word == "KEY_SCOPES" else (word,))]
         found.append(rule(method, prefix + path, ROLE_SETS[roles], *scopes, replayable=not once))
