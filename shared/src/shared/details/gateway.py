@@ -4,6 +4,7 @@ from __future__ import annotations
 
 TEXTS: dict[str, str] = {
     # shared
+    "policy row {strip}: unknown method or scope {value}": "权限规则行 {strip}：方法或密钥权限 {value} 无法识别",
     "no job {job_id} with a file": "任务 {job_id} 不存在，或没有生成文件",
     "job {job_id} is {state}: its file is made when it succeeds":
         "任务 {job_id} 当前状态为 {state}：任务成功后才会生成文件",
