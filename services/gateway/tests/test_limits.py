@@ -89,7 +89,7 @@ class TestBodySizePerRouteClass:
         response = await limited.post("/api/v1/records/attendance/import", headers=headers,
                                       files={"file": ("a.csv", sheet)})
         # over the write limit, under the import one: the service read the rows ("x" is nobody's staff number)
-        assert refused(response, 422, "import_rejected")["bad_rows"] == 100
+        assert len(refused(response, 422, "invalid_reference")["errors"]) == 100
         big = sheet * 3
         body = refused(await limited.post("/api/v1/records/attendance/import", headers=headers,
                                           files={"file": ("a.csv", big)}), 413, "payload_too_large")
