@@ -156,7 +156,9 @@ async def signed_in(base_url: str) -> tuple[httpx.AsyncClient, str]:
                                data={"username": "admin", "password": "kaohe-demo-first"})).json()
     client.headers["authorization"] = f"Bearer {token['access_token']}"
     tag = uuid.uuid4().hex[:6]
-    region = (await client.post("/api/v1/records/regions", json={"code": f"d{tag}", "name": "演练"})).json()["id"]
+    created = await client.post("/api/v1/records/regions", json={"code": f"d{tag}", "name": "演练"})
+    assert created.status_code == 201, created.text
+    region = created.json()["id"]
     unit = (await client.post("/api/v1/records/units", json={"region_id": region, "code": f"u{tag}", "name": "单位",
                                                               "kind": "street"})).json()["id"]
     return client, unit
@@ -319,7 +321,9 @@ def services(postgres_admin_url: str, tmp_path: Path) -> Iterator[Services]:
         for service in ("records", "scoring", "quota", "gateway"):
             running.start(service)
         try:
-            wait_for(f"{running.gateway}/readyz", 200, 90)
+            # every service's own readiness: the gateway's stays 200 (degraded) while one is still starting
+            for service in ("records", "scoring", "quota", "gateway"):
+                wait_for(f"http://127.0.0.1:{ports[service]}/readyz", 200, 90)
         except AssertionError as exc:
             raise AssertionError("\n".join([str(exc), *(running.output(n) for n in running.processes)])) from exc
         yield running
