@@ -4,7 +4,6 @@ migrated, copied for each stack whose tests are about the running stack rather t
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from gateway.testing import gateway_app_fixture, gateway_fixture  # noqa: F401  (the fixtures, for the demo's test)
+from kaohe.local import unconfigured_environ
 from shared.embedded_pg import free_port
-
-STACK_ENV_PREFIXES = ("KAOHE_", "RECORDS_", "SCORING_", "QUOTA_", "GATEWAY_")
 
 # A test's counts travel as its reports' user properties (as ``record_property`` makes them), so they
 # reach the summary from whichever process ran the test: property name -> summary section.
@@ -50,7 +48,7 @@ def migrated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     the service roles provisioned, every schema at its migration head, no data. Made once a run;
     the first start on an empty folder (creation and migration from nothing) is ``test_stack``'s."""
     home = tmp_path_factory.mktemp("migrated") / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(STACK_ENV_PREFIXES)}
+    env = unconfigured_environ()
     env.update(KAOHE_HOME=str(home), KAOHE_PG_PORT=str(free_port()))
     done = subprocess.run([str(Path(sys.executable).parent / "kaohe"), "migrate"], capture_output=True, text=True,
                           env=env, cwd=home.parent, timeout=600)

@@ -4,7 +4,6 @@ every table and a published allocation, byte for byte through the API. Prints th
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import httpx
 import psutil
 import pytest
 
-from kaohe.local import LocalStack, free_ports, start_stack
+from kaohe.local import LocalStack, free_ports, start_stack, unconfigured_environ
 from kaohe.stack import DEMO_ADMIN
 from shared.embedded_pg import free_port
 from shared.testing import row_counts, schema_owners
@@ -28,8 +27,7 @@ KAOHE = str(Path(sys.executable).parent / "kaohe")
 
 def kaohe(*args: str, home: Path, pg_port: int) -> tuple[subprocess.CompletedProcess[str], float]:
     """The command as an operator runs it on this machine's stack; with its run time."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("KAOHE_", "RECORDS_", "SCORING_", "QUOTA_", "GATEWAY_"))}
+    env = unconfigured_environ()
     env.update(KAOHE_HOME=str(home), KAOHE_PG_PORT=str(pg_port))
     started = time.monotonic()
     done = subprocess.run([KAOHE, *args], capture_output=True, text=True, env=env, cwd=home.parent, timeout=600,

@@ -3,7 +3,6 @@ and a non-zero status, never a traceback; and Typer's shell completion is there.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kaohe.failures import DEBUG_HINT, message
+from kaohe.local import unconfigured_environ
 from shared.embedded_pg import free_port
 
 KAOHE = str(Path(sys.executable).parent / "kaohe")
@@ -19,8 +19,7 @@ DATABASE = f"postgresql://kaohe:secret@{NOWHERE}/kaohe"
 
 
 def kaohe(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("KAOHE_", "RECORDS_", "SCORING_", "QUOTA_", "GATEWAY_"))}
+    clean = unconfigured_environ()
     clean.update(KAOHE_HOME=str(cwd / "home"), COLUMNS="200", **env)
     return subprocess.run([KAOHE, *args], capture_output=True, text=True, env=clean, cwd=cwd, timeout=120,
                           check=False)

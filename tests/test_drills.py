@@ -24,7 +24,7 @@ import pytest
 
 from gateway.config import LEASE_MARGIN_SECONDS, GatewaySettings
 from kaohe.config import StackSettings
-from kaohe.local import LocalStack, free_ports, start_stack
+from kaohe.local import LocalStack, free_ports, start_stack, unconfigured_environ
 from kaohe.stack import migrate, plan
 from shared.embedded_pg import EmbeddedPostgres
 from shared.provision import drop_database, provision
@@ -311,8 +311,7 @@ def services(postgres_admin_url: str, tmp_path: Path) -> Iterator[Services]:
     urls = asyncio.run(provision(postgres_admin_url, name))
     migrate(urls, lambda _: None)
     stack = plan(settings, urls, embedded=True)  # the demo administrator, as on a laptop
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("KAOHE_", "RECORDS_", "SCORING_", "QUOTA_", "GATEWAY_"))}
+    env = unconfigured_environ()
     env.update(stack.env)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["GATEWAY_RATE_LIMIT"] = "1000000/minute"

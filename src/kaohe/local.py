@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from kaohe.stack import DEMO_ADMIN, all_ready
-from shared.embedded_pg import free_port
+from shared.embedded_pg import FREE_PORTS_ENV, free_port
 
 SERVICES = ("gateway", "records", "scoring", "quota")
 
@@ -81,6 +81,15 @@ class LocalStack:
         return self.process.wait(timeout=timeout)
 
 
+STACK_ENV_PREFIXES = ("KAOHE_", "RECORDS_", "SCORING_", "QUOTA_", "GATEWAY_")
+
+
+def unconfigured_environ() -> dict[str, str]:
+    """This process's environment without any of the stack's settings, for a stack or a command that
+    must see only what it is given; the range of local ports to draw from is kept."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(STACK_ENV_PREFIXES) or k == FREE_PORTS_ENV}
+
+
 def free_ports() -> dict[str, int]:
     return {name: free_port() for name in (*SERVICES, "pg")}
 
@@ -90,8 +99,7 @@ def start_stack(home: Path, log: Path, ports: dict[str, int] | None = None,
     """``kaohe run`` on the embedded database in ``home``, on free (or given) ports; without the
     demo county unless ``demo_scale`` is given."""
     ports = ports or free_ports()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("KAOHE_", "RECORDS_", "SCORING_", "QUOTA_", "GATEWAY_"))}
+    env = unconfigured_environ()
     env.update({f"KAOHE_{name.upper()}_PORT": str(port) for name, port in ports.items()})
     env["KAOHE_HOME"] = str(home)
     env["KAOHE_DEMO"] = "false" if demo_scale is None else "true"

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from gateway.testing import TEST_JWT_SECRET
+from shared.embedded_pg import free_port
 from shared.testing import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -27,13 +28,6 @@ HEADER_SECONDS = 1.0
 LIMITS = {"GATEWAY_HEADER_TIMEOUT_SECONDS": str(HEADER_SECONDS), "GATEWAY_BODY_TIMEOUT_SECONDS": "3",
           "GATEWAY_BODY_GRACE_SECONDS": "1", "GATEWAY_BODY_MIN_BYTES_PER_SECOND": "100",
           "GATEWAY_MAX_HEADER_BYTES": "2000"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def procfile_command(name: str, env: dict[str, str]) -> list[str]:

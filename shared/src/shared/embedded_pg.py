@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import random
 import shutil
 import socket
 import subprocess
@@ -42,11 +43,41 @@ SUPERUSER = "postgres"
 AUTH = "scram-sha-256"
 
 
+# Ports for local servers come from below the kernel's ephemeral range (32768-60999 on Linux), never
+# from it: a port the kernel hands out for "any free port" is also the one it may give next to an
+# outgoing connection, or to another process asking the same, in the seconds before our server binds
+# it. KAOHE_FREE_PORTS ("low-high") narrows the range, so that processes starting stacks side by side
+# (the test workers) each draw from their own.
+FREE_PORTS_ENV = "KAOHE_FREE_PORTS"
+FREE_PORTS = (20000, 32767)
+_handed_out: set[int] = set()
+
+
+def free_port_range() -> tuple[int, int]:
+    text = os.environ.get(FREE_PORTS_ENV, "")
+    low, _, high = text.partition("-")
+    if low.strip().isdigit() and high.strip().isdigit() and 1024 <= int(low) <= int(high) <= 65535:
+        return int(low), int(high)
+    return FREE_PORTS
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
+    """A port on ``host`` nothing listens on, from ``free_port_range()``, never the same twice in a
+    process, so that ports asked for together are distinct before any of them is bound."""
+    low, high = free_port_range()
+    start = random.randint(low, high)
+    for offset in range(high - low + 1):
+        port = low + (start - low + offset) % (high - low + 1)
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+        _handed_out.add(port)
         return port
+    raise RuntimeError(f"no free port on {host} in {low}-{high}")
 
 
 def port_open(host: str, port: int) -> bool:

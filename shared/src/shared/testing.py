@@ -23,12 +23,24 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared.db import committed, get_session
-from shared.embedded_pg import EmbeddedPostgres, free_port
+from shared.embedded_pg import FREE_PORTS, FREE_PORTS_ENV, EmbeddedPostgres, free_port
 from shared.migrations import upgrade_head
 from shared.provision import SCHEMA_SERVICES, drop_database, provision
 from shared.service_auth import SYSTEM_CALLER, Caller, mint_service_token
 
 TEST_SECRET = "test-" + secrets.token_urlsafe(24)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker draws local ports from its own slice of ``FREE_PORTS``, passed
+    on to the stacks it starts, so two workers never pick the same port in the same second."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
+    if worker.startswith("gw") and worker[2:].isdigit() and workers > 0 and FREE_PORTS_ENV not in os.environ:
+        low, high = FREE_PORTS
+        width = (high - low + 1) // workers
+        start = low + int(worker[2:]) * width
+        os.environ[FREE_PORTS_ENV] = f"{start}-{start + width - 1}"
 
 
 @pytest.fixture(scope="session")
