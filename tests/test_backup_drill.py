@@ -67,7 +67,7 @@ async def test_backup_drill(base: Path, stack_home: Callable[[Path], Path]) -> N
     first = start_stack(stack_home(base / "first" / "home"), base / "first.log", demo_scale=0.01)
     backup = base / "kaohe.backup"
     try:
-        first.wait_ready(90)
+        first.wait_ready(180)
         deadline = time.monotonic() + 900
         while "or browse" not in first.output():
             assert time.monotonic() < deadline and "could not be loaded" not in first.output(), first.output()[-3000:]
@@ -92,7 +92,7 @@ async def test_backup_drill(base: Path, stack_home: Callable[[Path], Path]) -> N
     restored, restore_seconds = kaohe("restore", str(backup), home=fresh, pg_port=pg_port)
     second = start_stack(fresh, base / "second.log", ports={**free_ports(), "pg": pg_port})
     try:
-        second.wait_ready(90)
+        second.wait_ready(180)
         assert await row_counts(second.database_url()) == rows
         assert {s: o[0] for s, o in (await schema_owners(second.database_url())).items()} == {
             s: f"kaohe_{s}" for s in ("gateway", "quota", "records", "scoring")}

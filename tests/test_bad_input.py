@@ -31,9 +31,10 @@ PROBLEM = "application/problem+json"
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("bad-input")
     running = start_stack(stack_home(root / "home"), root / "stack.log", extra_env={
-        "GATEWAY_RATE_LIMIT": "1000000/minute", "GATEWAY_IMPORT_BODY_BYTES": str(LIMIT)})
+        "GATEWAY_RATE_LIMIT": "1000000/minute", "GATEWAY_IMPORT_BODY_BYTES": str(LIMIT),
+        "GATEWAY_ACCESS_TOKEN_MINUTES": "240"})  # one sign-in for the module, however slow the machine
     try:
-        running.wait_ready(90)
+        running.wait_ready(180)
         yield running
     finally:
         running.interrupt()

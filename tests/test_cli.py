@@ -71,7 +71,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path],
     running = start_stack(stack_home(base / "home"), base / "stack.log",
                           extra_env={"RECORDS_IMPORT_JOB_BYTES": "500", "KAOHE_JOB_WAIT_SECONDS": "0"})
     try:
-        running.wait_ready(90)
+        running.wait_ready(180)
         yield running
     finally:
         try:

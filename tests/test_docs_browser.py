@@ -22,9 +22,10 @@ pytestmark = [pytest.mark.stack,
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root = tmp_path_factory.mktemp("docs")
-    running = start_stack(stack_home(root / "home"), root / "stack.log")
+    running = start_stack(stack_home(root / "home"), root / "stack.log",
+                          extra_env={"GATEWAY_ACCESS_TOKEN_MINUTES": "240"})  # one sign-in for the module
     try:
-        running.wait_ready(90)
+        running.wait_ready(180)
         yield running
     finally:
         running.interrupt()

@@ -37,7 +37,7 @@ def stack(tmp_path: Path, stack_home: Callable[[Path], Path]) -> Iterator[LocalS
     running = start_stack(stack_home(tmp_path / "home"), tmp_path / "stack.log",
                           extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"})
     try:
-        running.wait_ready(90)
+        running.wait_ready(180)
         yield running
     finally:
         running.interrupt()

@@ -62,7 +62,8 @@ class Seeded:
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("hostile")
     running = start_stack(stack_home(root / "home"), root / "stack.log",
-                          extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"})
+                          extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute",
+                                     "GATEWAY_ACCESS_TOKEN_MINUTES": "240"})  # one sign-in for the module
     try:
         running.wait_ready(180)  # a loaded machine: the whole suite runs beside it
         yield running

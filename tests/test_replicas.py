@@ -31,7 +31,8 @@ SCHEME = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}]}
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root = tmp_path_factory.mktemp("replicas")
     running = start_stack(stack_home(root / "home"), root / "stack.log",
-                          extra_env={"KAOHE_WORKERS": "2", "GATEWAY_RATE_LIMIT": "1000000/minute"})
+                          extra_env={"KAOHE_WORKERS": "2", "GATEWAY_RATE_LIMIT": "1000000/minute",
+                                     "GATEWAY_ACCESS_TOKEN_MINUTES": "240"})  # one sign-in for the module
     try:
         running.wait_ready(180)
         yield running

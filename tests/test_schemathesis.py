@@ -95,9 +95,10 @@ schemathesis.openapi.format("task-sheet", _sheet(
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("schemathesis")
     running = start_stack(stack_home(root / "home"), root / "stack.log",
-                          extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"})
+                          extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute",
+                                     "GATEWAY_ACCESS_TOKEN_MINUTES": "240"})  # one sign-in for the module
     try:
-        running.wait_ready(90)
+        running.wait_ready(180)
         yield running
     finally:
         running.interrupt()

@@ -63,7 +63,7 @@ class TestMakeRun:
         ports = free_ports()
         first = start_stack(home, tmp_path / "first.log", ports)
         try:
-            first.wait_ready(90)  # seven processes start at once (the job workers with the services)
+            first.wait_ready(180)  # seven processes start at once (the job workers with the services)
             readiness = httpx.get(f"{first.gateway}/readyz").json()
             assert {k: v["ok"] for k, v in readiness["checks"].items()} == {
                 "database": True, "migrations": True, "records": True, "scoring": True, "quota": True}
@@ -111,7 +111,7 @@ class TestMakeRun:
 
         second = start_stack(home, tmp_path / "second.log", ports)
         try:
-            second.wait_ready(90)
+            second.wait_ready(180)
             conn = await asyncpg.connect(second.database_url())
             assert await conn.fetchval("SELECT note FROM public.persistence_check") == "kept"
             await conn.close()
@@ -129,7 +129,7 @@ class TestDemoCounty:
 
         stack = start_stack(home, tmp_path / "demo.log", demo_scale=0.1)
         try:
-            stack.wait_ready(60)
+            stack.wait_ready(180)  # created, migrated and loaded on a machine maybe busy
             deadline = time.monotonic() + 300
             while "or browse" not in stack.output():
                 assert time.monotonic() < deadline and "could not be loaded" not in stack.output(), \
@@ -151,7 +151,7 @@ class TestDemoCounty:
             _stop(stack)
         again = start_stack(home, tmp_path / "again.log", demo_scale=0.1)
         try:
-            again.wait_ready(60)
+            again.wait_ready(180)
             deadline = time.monotonic() + 30
             while "demo county is not loaded" not in again.output():
                 assert time.monotonic() < deadline, again.output()[-2000:]
