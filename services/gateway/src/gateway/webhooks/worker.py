@@ -36,6 +36,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.clients.services import Downstreams
+from gateway.webhooks.addresses import Destinations, resolved_refusal
 from gateway.webhooks.models import Webhook, WebhookDelivery
 from gateway.webhooks.schemas import SOURCES
 from shared.errors import AppError
@@ -132,8 +133,11 @@ async def collect(sessions: async_sessionmaker[AsyncSession], downstreams: Downs
     return written
 
 
-async def _attempt(client: httpx.AsyncClient, hook: Webhook,
-                   delivery: WebhookDelivery) -> tuple[int | None, str | None]:
+async def _attempt(client: httpx.AsyncClient, hook: Webhook, delivery: WebhookDelivery,
+                   destinations: Destinations) -> tuple[int | None, str | None]:
+    refused = await resolved_refusal(hook.url, destinations)
+    if refused is not None:  # not sent: an attempt that failed, retried as any other
+        return None, f"not sent: {refused}"[:300]
     body = delivery.body.encode()
     headers = {"content-type": "application/json", "user-agent": USER_AGENT,
                "kaohe-signature": sign(hook.secret, int(time.time()), body),
@@ -146,8 +150,8 @@ async def _attempt(client: httpx.AsyncClient, hook: Webhook,
     return response.status_code, None
 
 
-async def deliver(sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, backoff: Backoff, *,
-                  batch: int = 50, now: Callable[[], datetime] | None = None) -> int:
+async def deliver(sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, backoff: Backoff,
+                  destinations: Destinations, *, batch: int = 50, now: Callable[[], datetime] | None = None) -> int:
     """Send the due pending deliveries no other process has claimed; how many were attempted."""
     clock = now or (lambda: datetime.now(UTC))
     async with sessions() as session, session.begin():
@@ -156,7 +160,7 @@ async def deliver(sessions: async_sessionmaker[AsyncSession], client: httpx.Asyn
             .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= clock())
             .order_by(WebhookDelivery.next_attempt_at).limit(batch)
             .with_for_update(of=WebhookDelivery, skip_locked=True))).all()
-        answers = await asyncio.gather(*(_attempt(client, hook, delivery) for delivery, hook in claimed))
+        answers = await asyncio.gather(*(_attempt(client, hook, delivery, destinations) for delivery, hook in claimed))
         for (delivery, _hook), (status, error) in zip(claimed, answers, strict=True):
             at = clock()
             delivery.attempts += 1
@@ -184,7 +188,7 @@ async def run_once(app: FastAPI, *, now: Callable[[], datetime] | None = None) -
     backoff = backoff_of(app)
     written = await collect(app.state.sessionmaker, app.state.downstreams, backoff, now=now() if now else None)
     sent = await deliver(app.state.sessionmaker, app.state.webhook_client, backoff,
-                         batch=app.state.settings.webhook_batch, now=now)
+                         app.state.settings.webhook_destinations, batch=app.state.settings.webhook_batch, now=now)
     return written, sent
 
 
