@@ -160,6 +160,8 @@ TEXTS: dict[str, str] = {
     "no region {wanted}": "地区 {wanted} 不存在",
     "records answered {status_code} for the region": "records 服务对该地区的查询返回了 {status_code}",
     "no webhook {webhook_id}": "回调 {webhook_id} 不存在",
+    "at least one key seals webhook secrets": "至少需要一个密钥来加密保存回调密钥",
+    "no key of GATEWAY_WEBHOOK_KEYS opens this webhook's secret": "GATEWAY_WEBHOOK_KEYS 中没有能解开此回调密钥的密钥",
     "webhooks are not delivered to {address}, {why}": "回调不会推送到 {address}（{why}）",
     "webhooks are not delivered to {address}, a network the operator denies":
         "回调不会推送到 {address}：运维人员已禁止该网段",

@@ -76,8 +76,9 @@ CALLBACKS = {"webhookEvent": {"{$request.body#/url}": {"post": {
                          + SIGNING)
 async def create_webhook(body: WebhookCreate, caller: CallerDep, request: Request,
                          session: SessionDep) -> WebhookCreated:
-    return await service.create(session, request.app.state.downstreams, caller, body,
-                                request.app.state.settings.webhook_destinations)
+    state = request.app.state
+    return await service.create(session, state.downstreams, caller, body, state.settings.webhook_destinations,
+                                state.webhook_sealer)
 
 
 @router.get("", response_model=WebhookList, summary="The webhooks of my regions",
