@@ -212,7 +212,8 @@ async def _webhooks(client: httpx.AsyncClient, app: FastAPI, w: World) -> None:
     await _ok(await client.post("/api/v1/records/persons", headers=w.headers["P"], json={
         "unit_id": w["unit_A2"], "staff_no": f"mx-hook-{fresh()}-{w['unit_A2'][:6]}", "name": "推送",
         "staff_category": "staff", "active_from": "2024-01-01"}))
-    await worker.collect(app.state.sessionmaker, app.state.downstreams, worker.backoff_of(app))
+    await worker.collect(app.state.sessionmaker, app.state.downstreams, worker.backoff_of(app),
+                         app.state.webhook_sealer)
     page = await _ok(await client.get(f"/api/v1/webhooks/{w['webhook']}/deliveries", headers=w.headers["P"]), 200)
     w.ids["delivery"] = page["items"][0]["id"]
     for who in ("RB", "KB"):

@@ -25,6 +25,8 @@ from fastapi import FastAPI
 
 from gateway.testing import TEST_ADMIN, build_gateway_app
 from gateway.webhooks import worker
+from gateway.webhooks.addresses import Destinations
+from gateway.webhooks.models import Webhook
 from shared.testing import asgi_client, running, service_transports, sign_in
 
 from .conftest import PASSWORD, POLICY, SCHEME, _ok
@@ -257,9 +259,12 @@ async def test_two_gateways_at_once_send_a_delivery_once(gateway_app: FastAPI, c
         await add_person(client, land, "A")
     backoff = worker.backoff_of(gateway_app)
     sessions, downstreams = gateway_app.state.sessionmaker, gateway_app.state.downstreams
-    await asyncio.gather(*(worker.collect(sessions, downstreams, backoff) for _ in range(2)))
+    sealer = gateway_app.state.webhook_sealer
+    await asyncio.gather(*(worker.collect(sessions, downstreams, backoff, sealer) for _ in range(2)))
     async with httpx.AsyncClient() as one, httpx.AsyncClient() as other:
-        await asyncio.gather(worker.deliver(sessions, one, backoff), worker.deliver(sessions, other, backoff))
+        destinations = gateway_app.state.settings.webhook_destinations
+        await asyncio.gather(worker.deliver(sessions, one, backoff, destinations, sealer),
+                             worker.deliver(sessions, other, backoff, destinations, sealer))
     found = await deliveries(client, land, webhook)
     assert len(found) == 3 and {d["status"] for d in found} == {"delivered"}
     assert sorted(h["kaohe-event-id"] for h, _ in receiver.received) == sorted(d["event_id"] for d in found)
@@ -333,3 +338,79 @@ async def test_a_key_with_the_webhook_scope_manages_its_regions(gateway_app: Fas
     assert created["region_id"] == land.region["A"]
     assert (await client.get(HOOKS, headers=headers)).status_code == 200
     assert (await client.get("/api/v1/records/regions", headers=headers)).status_code == 403
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:169.254.169.254]/",
+                                 "http://224.0.0.1/hook", "http://0.0.0.0:8001/hook", "https://[fe80::1]/hook"])
+async def test_a_url_naming_an_address_no_delivery_goes_to_is_a_422(client: httpx.AsyncClient, land: Land,
+                                                                    url: str) -> None:
+    """A cloud's metadata service, multicast, "any address": refused when registered, in either language,
+    whatever the operator allowed for this machine."""
+    response = await client.post(HOOKS, headers=land.headers["RA"], json={
+        "url": url, "kinds": ["roster_changed"], "region_id": land.region["A"]})
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "webhook_url_not_allowed" and problem["errors"][0]["field"] == "body.url"
+    chinese = await client.post(HOOKS, headers={**land.headers["RA"], "accept-language": "zh-CN"}, json={
+        "url": url, "kinds": ["roster_changed"], "region_id": land.region["A"]})
+    assert chinese.json()["detail"].startswith("回调不会推送到 "), chinese.text
+    listed = (await client.get(HOOKS, headers=land.headers["RA"])).json()["items"]
+    assert all(h["url"] != url for h in listed)  # nothing half-written
+
+
+async def test_a_delivery_to_a_refused_address_is_not_sent(gateway_app: FastAPI, client: httpx.AsyncClient,
+                                                            land: Land, receiver: Receiver) -> None:
+    """Checked again when sent: under the default rules (this machine refused) nothing reaches the
+    receiver; the attempt fails with the reason and is retried as any other."""
+    webhook = await hook(client, land, "RA", receiver, "roster_changed")
+    await add_person(client, land, "A")
+    backoff = worker.backoff_of(gateway_app)
+    state = gateway_app.state
+    assert await worker.collect(state.sessionmaker, state.downstreams, backoff, state.webhook_sealer) >= 1
+    sent = await worker.deliver(state.sessionmaker, state.webhook_client, backoff, Destinations(),
+                                state.webhook_sealer)
+    assert sent >= 1 and receiver.received == []
+    [delivery] = await deliveries(client, land, webhook)
+    assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == ("pending", 1, None)
+    assert delivery["last_error"] == "not sent: 127.0.0.1 is 127.0.0.1, a loopback address"
+    await worker.run_once(gateway_app, now=later(minutes=1))  # as the tests' gateway allows: delivered
+    [delivery] = await deliveries(client, land, webhook)
+    assert delivery["status"] == "delivered" and len(receiver.received) == 1
+
+
+async def stored_secret(gateway_app: FastAPI, webhook_id: str) -> str:
+    async with gateway_app.state.sessionmaker() as session:
+        hook_row = await session.get(Webhook, uuid.UUID(webhook_id))
+        assert hook_row is not None
+        return hook_row.secret
+
+
+async def test_the_secret_is_kept_sealed_and_signs_with_what_was_shown(gateway_app: FastAPI, client: httpx.AsyncClient,
+                                                                       land: Land, receiver: Receiver) -> None:
+    """The database holds the secret sealed (a copy of it does not let anyone sign as kaohe); the
+    deliveries are signed with the secret the caller was shown."""
+    webhook = await hook(client, land, "RA", receiver, "roster_changed")
+    kept = await stored_secret(gateway_app, webhook["id"])
+    assert kept.startswith("sealed:v1:") and webhook["secret"] not in kept
+    assert gateway_app.state.webhook_sealer.open(kept) == webhook["secret"]
+    await add_person(client, land, "A")
+    await worker.run_once(gateway_app)
+    headers, body = receiver.received[-1]
+    assert verify(webhook["secret"], headers, body)
+    assert await stored_secret(gateway_app, webhook["id"]) == kept  # sealed with the first key: left as it is
+
+
+async def test_a_secret_stored_before_sealing_signs_and_is_sealed(gateway_app: FastAPI, client: httpx.AsyncClient,
+                                                                  land: Land, receiver: Receiver) -> None:
+    webhook = await hook(client, land, "RA", receiver, "roster_changed")
+    async with gateway_app.state.sessionmaker() as session, session.begin():
+        row = await session.get(Webhook, uuid.UUID(webhook["id"]))
+        assert row is not None
+        row.secret = "whsec_stored-before-sealing-began"
+    await add_person(client, land, "A")
+    await worker.run_once(gateway_app)
+    headers, body = receiver.received[-1]
+    assert verify("whsec_stored-before-sealing-began", headers, body)
+    kept = await stored_secret(gateway_app, webhook["id"])
+    assert kept.startswith("sealed:v1:")
+    assert gateway_app.state.webhook_sealer.open(kept) == "whsec_stored-before-sealing-began"

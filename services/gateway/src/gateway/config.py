@@ -5,6 +5,7 @@ from functools import lru_cache
 from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.webhooks.addresses import Destinations
 from shared.settings import BaseServiceSettings
 
 LEASE_MARGIN_SECONDS = 5.0  # an unset Idempotency-Key lease: this much longer than the upstream timeout
@@ -94,7 +95,7 @@ class GatewaySettings(BaseServiceSettings, ConnectionSettings):
         default=None, description="the bearer token Prometheus sends to the gateway's /metrics (at least 32 random "
                                   "bytes); unset, /metrics is 404 at the gateway")
 
-    @field_validator("metrics_token", mode="before")
+    @field_validator("metrics_token", "webhook_keys", mode="before")
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
         return None if value == "" else value
@@ -122,6 +123,30 @@ class GatewaySettings(BaseServiceSettings, ConnectionSettings):
         default=10.0, gt=0, description="how long one webhook delivery attempt waits for the receiver's answer")
     webhook_batch: int = Field(
         default=50, gt=0, le=1000, description="at most this many webhook deliveries are claimed per round")
+    webhook_keys: SecretStr | None = Field(
+        default=None,
+        description="keys sealing webhook secrets at rest, comma-separated, each random text of 32 bytes or more: the "
+                    "first seals, any opens (to rotate, put the new one first and keep the old one a day); unset: "
+                    "derived from GATEWAY_JWT_SECRET")
+    webhook_allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="networks webhooks may be delivered to although refused by default (loopback, link-local such as "
+                    "169.254.169.254, multicast, unspecified, reserved); a JSON list of CIDRs")
+    webhook_denied_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="networks no webhook is ever delivered to, over any allowance (e.g. the cluster's own service "
+                    "and pod ranges); a JSON list of CIDRs")
+
+    @property
+    def webhook_key_list(self) -> list[str]:
+        """The keys sealing webhook secrets, the sealing one first."""
+        if self.webhook_keys is None:
+            return [self.jwt_secret.get_secret_value()]
+        return [key.strip() for key in self.webhook_keys.get_secret_value().split(",") if key.strip()]
+
+    @property
+    def webhook_destinations(self) -> Destinations:
+        return Destinations(allowed=tuple(self.webhook_allowed_networks), denied=tuple(self.webhook_denied_networks))
 
     @property
     def idempotency_lease(self) -> float:

@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from pydantic import SecretStr
 
 from gateway.audit import AuditMiddleware
 from gateway.auth.passwords import Passwords
@@ -28,6 +29,7 @@ from gateway.routes import admin, auth, catalogue, health, me, me_events, me_min
 from gateway.routes.docs import install as install_docs
 from gateway.webhooks import router as webhooks
 from gateway.webhooks import worker as webhook_worker
+from gateway.webhooks.sealing import Sealer
 from shared.business_time import use_time_zone
 from shared.db import attach_read_engine, create_engine, make_sessionmaker, pool_stats
 from shared.errors import install_error_handlers
@@ -56,6 +58,9 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
     require_strong_secret("KAOHE_SERVICE_SECRET", settings.service_secret)
     if settings.metrics_token is not None:
         require_strong_secret("GATEWAY_METRICS_TOKEN", settings.metrics_token)
+    if settings.webhook_keys is not None:
+        for key in settings.webhook_key_list or [""]:
+            require_strong_secret("GATEWAY_WEBHOOK_KEYS", SecretStr(key))
     require_policy_admin_password(settings)
     configure_logging("gateway", settings.log_level,
                       fmt=settings.log_format, access_log=settings.access_log)
@@ -79,6 +84,7 @@ def create_app(settings: GatewaySettings | None = None, **build_options: Any) ->
         app.state.session_listener = Listener(settings.database_url, app.state.sessions)
         app.state.session_listener.start()
         app.state.downstreams = build_downstreams(settings, **build_options)
+        app.state.webhook_sealer = Sealer(settings.webhook_key_list)
         app.state.webhook_client = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
         webhooks_task = (asyncio.create_task(webhook_worker.run_forever(app, settings.webhook_poll_seconds))
                          if settings.webhook_poll_seconds > 0 else None)

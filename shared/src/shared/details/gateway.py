@@ -160,6 +160,17 @@ TEXTS: dict[str, str] = {
     "no region {wanted}": "地区 {wanted} 不存在",
     "records answered {status_code} for the region": "records 服务对该地区的查询返回了 {status_code}",
     "no webhook {webhook_id}": "回调 {webhook_id} 不存在",
+    "at least one key seals webhook secrets": "至少需要一个密钥来加密保存回调密钥",
+    "no key of GATEWAY_WEBHOOK_KEYS opens this webhook's secret": "GATEWAY_WEBHOOK_KEYS 中没有能解开此回调密钥的密钥",
+    "webhooks are not delivered to {address}, {why}": "回调不会推送到 {address}（{why}）",
+    "webhooks are not delivered to {address}, a network the operator denies":
+        "回调不会推送到 {address}：运维人员已禁止该网段",
+    "webhooks are not delivered to {address}, a loopback address": "回调不会推送到 {address}：这是本机回环地址",
+    "webhooks are not delivered to {address}, a link-local address":
+        "回调不会推送到 {address}：这是链路本地地址（如云平台元数据服务）",
+    "webhooks are not delivered to {address}, a multicast address": "回调不会推送到 {address}：这是组播地址",
+    "webhooks are not delivered to {address}, an unspecified address": "回调不会推送到 {address}：这是未指定地址",
+    "webhooks are not delivered to {address}, a reserved address": "回调不会推送到 {address}：这是保留地址",
     "no delivery {delivery_id} of webhook {webhook_id}": "回调 {webhook_id} 没有推送记录 {delivery_id}",
     # a field's message
     "required for a region's administrator": "地区管理员须提供",

@@ -30,8 +30,8 @@ STATUSES = ("pending", "delivered", "failed")
 
 class Webhook(Base):
     """An endpoint of a region's system and the event kinds it wants. ``positions`` is how far the
-    worker has read each service's events of the region; the secret signs every delivery (kept, as
-    the worker needs it, and shown to the caller once)."""
+    worker has read each service's events of the region; the secret signs every delivery (kept sealed,
+    as the worker needs it, see ``sealing``; shown to the caller once)."""
 
     __tablename__ = "webhooks"
 
@@ -40,7 +40,7 @@ class Webhook(Base):
     url: Mapped[str] = mapped_column(String(2000))
     kinds: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
     description: Mapped[str | None] = mapped_column(String(200))
-    secret: Mapped[str] = mapped_column(String(100))
+    secret: Mapped[str] = mapped_column(String(400))
     positions: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=sql("'{}'::jsonb"))
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -71,10 +71,14 @@ CALLBACKS = {"webhookEvent": {"{$request.body#/url}": {"post": {
              description="The region's events of the kinds named (`result_published`, `allocation_published`, "
                          "`roster_changed`, `job_finished`) from now on are POSTed to `url`. The answer holds the "
                          "signing secret, shown this once. 404 `region_not_found` for a region the caller does "
-                         "not administer. " + SIGNING)
+                         "not administer. 422 `webhook_url_not_allowed` for a URL naming an address no delivery "
+                         "goes to (this machine, link-local, multicast; the operator may allow or deny networks). "
+                         + SIGNING)
 async def create_webhook(body: WebhookCreate, caller: CallerDep, request: Request,
                          session: SessionDep) -> WebhookCreated:
-    return await service.create(session, request.app.state.downstreams, caller, body)
+    state = request.app.state
+    return await service.create(session, state.downstreams, caller, body, state.settings.webhook_destinations,
+                                state.webhook_sealer)
 
 
 @router.get("", response_model=WebhookList, summary="The webhooks of my regions",

@@ -11,9 +11,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.clients.services import Downstreams
+from gateway.webhooks.addresses import Destinations, named_address
 from gateway.webhooks.models import Webhook, WebhookDelivery
 from gateway.webhooks.schemas import WebhookCreate, WebhookCreated, WebhookRead
-from shared.errors import NotFound, UpstreamUnavailable
+from gateway.webhooks.sealing import Sealer
+from shared.errors import NotFound, Unprocessable, UpstreamUnavailable
 from shared.service_auth import Caller
 
 
@@ -38,12 +40,17 @@ async def _owner(downstreams: Downstreams, caller: Caller, wanted: uuid.UUID) ->
     return wanted
 
 
-async def create(session: AsyncSession, downstreams: Downstreams, caller: Caller,
-                 body: WebhookCreate) -> WebhookCreated:
+async def create(session: AsyncSession, downstreams: Downstreams, caller: Caller, body: WebhookCreate,
+                 destinations: Destinations, sealer: Sealer) -> WebhookCreated:
     region_id = await _owner(downstreams, caller, body.region_id)
+    address = named_address(body.url)
+    why = None if address is None else destinations.refusal(address)
+    if why is not None:
+        message = f"webhooks are not delivered to {address}, {why}"
+        raise Unprocessable(message, code="webhook_url_not_allowed", errors=[{"field": "body.url", "message": message}])
     secret = "whsec_" + secrets.token_urlsafe(32)
     hook = Webhook(id=uuid.uuid4(), region_id=region_id, url=body.url, kinds=list(body.kinds),
-                   description=body.description, secret=secret, positions={}, created_by=caller.subject)
+                   description=body.description, secret=sealer.seal(secret), positions={}, created_by=caller.subject)
     session.add(hook)
     await session.flush()
     await session.refresh(hook)

@@ -11,8 +11,10 @@ processes; a 2xx is delivered, anything else waits ``backoff · 2^(attempts-1)``
 a day after it was written (or redelivered).
 
 Each POST is signed like Stripe's: ``Kaohe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
-"<t>.<body>" keyed by the webhook's secret>``; ``Kaohe-Event-Id`` is the same in every attempt (a
-receiver drops one it has seen), ``Kaohe-Delivery-Id`` names the delivery.
+"<t>.<body>" keyed by the webhook's secret>`` (kept sealed, see ``sealing``); ``Kaohe-Event-Id`` is
+the same in every attempt (a receiver drops one it has seen), ``Kaohe-Delivery-Id`` names the delivery.
+Before each POST the URL's host is resolved and an address no delivery goes to is refused
+(``addresses``): the attempt fails with the reason and is retried as any other.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.clients.services import Downstreams
+from gateway.webhooks.addresses import Destinations, resolved_refusal
 from gateway.webhooks.models import Webhook, WebhookDelivery
 from gateway.webhooks.schemas import SOURCES
+from gateway.webhooks.sealing import Sealer, SecretUnreadable
 from shared.errors import AppError
 from shared.service_auth import SYSTEM_CALLER
 
@@ -116,8 +120,8 @@ async def _collect_one(session: AsyncSession, downstreams: Downstreams, hook: We
     return written
 
 
-async def collect(sessions: async_sessionmaker[AsyncSession], downstreams: Downstreams, backoff: Backoff, *,
-                  now: datetime | None = None) -> int:
+async def collect(sessions: async_sessionmaker[AsyncSession], downstreams: Downstreams, backoff: Backoff,
+                  sealer: Sealer, *, now: datetime | None = None) -> int:
     """New deliveries for every webhook no other process is collecting for; how many were written."""
     now = now or datetime.now(UTC)
     async with sessions() as session:
@@ -127,16 +131,28 @@ async def collect(sessions: async_sessionmaker[AsyncSession], downstreams: Downs
         async with sessions() as session, session.begin():
             hook = await session.scalar(select(Webhook).where(Webhook.id == webhook_id)
                                         .with_for_update(skip_locked=True))
-            if hook is not None:
-                written += await _collect_one(session, downstreams, hook, backoff, now)
+            if hook is None:
+                continue
+            try:  # a secret stored unsealed, or sealed with a key no longer first, is sealed with the first
+                hook.secret = sealer.resealed(hook.secret) or hook.secret
+            except SecretUnreadable as exc:
+                logger.error("webhook %s: %s", hook.id, exc)
+            written += await _collect_one(session, downstreams, hook, backoff, now)
     return written
 
 
-async def _attempt(client: httpx.AsyncClient, hook: Webhook,
-                   delivery: WebhookDelivery) -> tuple[int | None, str | None]:
+async def _attempt(client: httpx.AsyncClient, hook: Webhook, delivery: WebhookDelivery,
+                   destinations: Destinations, sealer: Sealer) -> tuple[int | None, str | None]:
+    refused = await resolved_refusal(hook.url, destinations)
+    if refused is not None:  # not sent: an attempt that failed, retried as any other
+        return None, f"not sent: {refused}"[:300]
+    try:
+        secret = sealer.open(hook.secret)
+    except SecretUnreadable as exc:
+        return None, f"not sent: {exc}"
     body = delivery.body.encode()
     headers = {"content-type": "application/json", "user-agent": USER_AGENT,
-               "kaohe-signature": sign(hook.secret, int(time.time()), body),
+               "kaohe-signature": sign(secret, int(time.time()), body),
                "kaohe-event-id": delivery.event_id, "kaohe-event-kind": delivery.kind,
                "kaohe-delivery-id": str(delivery.id)}
     try:
@@ -146,8 +162,9 @@ async def _attempt(client: httpx.AsyncClient, hook: Webhook,
     return response.status_code, None
 
 
-async def deliver(sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, backoff: Backoff, *,
-                  batch: int = 50, now: Callable[[], datetime] | None = None) -> int:
+async def deliver(sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, backoff: Backoff,
+                  destinations: Destinations, sealer: Sealer, *, batch: int = 50,
+                  now: Callable[[], datetime] | None = None) -> int:
     """Send the due pending deliveries no other process has claimed; how many were attempted."""
     clock = now or (lambda: datetime.now(UTC))
     async with sessions() as session, session.begin():
@@ -156,7 +173,8 @@ async def deliver(sessions: async_sessionmaker[AsyncSession], client: httpx.Asyn
             .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= clock())
             .order_by(WebhookDelivery.next_attempt_at).limit(batch)
             .with_for_update(of=WebhookDelivery, skip_locked=True))).all()
-        answers = await asyncio.gather(*(_attempt(client, hook, delivery) for delivery, hook in claimed))
+        answers = await asyncio.gather(*(_attempt(client, hook, delivery, destinations, sealer)
+                                         for delivery, hook in claimed))
         for (delivery, _hook), (status, error) in zip(claimed, answers, strict=True):
             at = clock()
             delivery.attempts += 1
@@ -182,9 +200,11 @@ def backoff_of(app: FastAPI) -> Backoff:
 async def run_once(app: FastAPI, *, now: Callable[[], datetime] | None = None) -> tuple[int, int]:
     """One round: collect, then deliver; (deliveries written, deliveries attempted)."""
     backoff = backoff_of(app)
-    written = await collect(app.state.sessionmaker, app.state.downstreams, backoff, now=now() if now else None)
-    sent = await deliver(app.state.sessionmaker, app.state.webhook_client, backoff,
-                         batch=app.state.settings.webhook_batch, now=now)
+    written = await collect(app.state.sessionmaker, app.state.downstreams, backoff, app.state.webhook_sealer,
+                            now=now() if now else None)
+    settings = app.state.settings
+    sent = await deliver(app.state.sessionmaker, app.state.webhook_client, backoff, settings.webhook_destinations,
+                         app.state.webhook_sealer, batch=settings.webhook_batch, now=now)
     return written, sent
 
 
