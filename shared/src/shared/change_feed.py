@@ -117,6 +117,28 @@ def install_sql(schema: str) -> list[str]:
     ]
 
 
+def named_columns_sql(schema: str) -> str:
+    """:func:`install_sql`'s trigger function again, reading only the id and scope columns of the
+    changed rows instead of turning each whole row into JSON first: the same log rows in the same
+    order. A close of 100,000 people stores a row each with a detail of about 500 bytes; logging
+    them took 3.6 s of a 4.4 s COPY so, 1.2 s this way (a busy machine, one run each)."""
+    return f"""CREATE OR REPLACE FUNCTION {schema}.log_row_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            scope text;
+        BEGIN
+            SELECT COALESCE('jsonb_build_object(' || string_agg(format('%L, t.%I', k, k), ', ') || ')',
+                            '''{{}}''::jsonb')
+              INTO scope FROM unnest(string_to_array(NULLIF(TG_ARGV[1], ''), ',')) AS k;
+            EXECUTE format(
+                'INSERT INTO %I.row_changes (tbl, row_id, scope, deleted) '
+                'SELECT $1, t.%I::uuid, %s, $2 FROM %I t',
+                TG_TABLE_SCHEMA, TG_ARGV[0], scope,
+                CASE WHEN TG_OP = 'DELETE' THEN 'old_rows' ELSE 'new_rows' END)
+            USING COALESCE(TG_ARGV[2], TG_TABLE_NAME), TG_OP = 'DELETE';
+            RETURN NULL;
+        END $$"""  # noqa: S608 (the schema is the service's own constant)
+
+
 def uninstall_sql(schema: str) -> list[str]:
     return [f"DROP FUNCTION {schema}.log_row_changes()", f"DROP TABLE {schema}.row_changes"]
 

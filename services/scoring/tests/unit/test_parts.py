@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from array import array
 from typing import Any
 
 from hypothesis import given, settings
@@ -13,12 +14,13 @@ from hypothesis import strategies as st
 from scoring.definitions import SchemeDefinition, compile_rules
 from scoring.results import parts as partition
 from scoring.results.close import shared_of
-from scoring.results.digests import digest_of, input_digest
+from scoring.results.compute import Limits
+from scoring.results.digests import digest_of, input_digest, inputs_spans
 from scoring.results.engine import Compact, wanted_metrics
 from scoring.results.groups import group_fields
 from scoring.results.inputs import compacts_of
 from scoring.results.quarter import quarter_results, quarter_rows
-from scoring.results.rows import BATCH, row_batches
+from scoring.results.rows import BATCH, graded_batches, heads, row_batches
 
 from .test_engine import schemes
 
@@ -144,3 +146,29 @@ def test_rows_are_copy_text_lines_with_anything_escaped() -> None:
                      f"{CLOSE}\tp2\tu1\t-2.5\t3\t\\N\t{{}}\n").encode()
     assert hashed == (b'["p1",null,"81.8",null,"a\\tb\\\\c\\nd\\r"]{"note":"x\\"y"}'
                       b'["p2","u1","-2.5",3,null]{}')
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.text(min_size=1), st.tuples(
+    st.one_of(st.none(), st.text()), st.integers(-10**8, 10**8), st.integers(1, 10**4),
+    st.lists(st.dictionaries(st.sampled_from(["item", "name", "effect"]), st.text(), max_size=2), max_size=2),
+    st.one_of(st.none(), st.text()), st.one_of(st.none(), st.integers(1, 10**6)), st.lists(st.text(), max_size=2),
+    st.dictionaries(st.text(), st.integers(-10**9, 10**9), max_size=2)), max_size=8), st.integers(1, 3))
+def test_rows_graded_from_their_heads_are_the_rows_made_whole(people: dict[str, Any], size: int) -> None:
+    """A part's rows made without their grades (``heads``, on the worker that computed it), the
+    grades put in when everyone is graded: the bytes and COPY lines of the rows made whole, whatever
+    the ids, units, grades and limits hold (tabs, backslashes, quotes, any character)."""
+    compacts = {pid: {"unit": unit, "marks": marks} for pid, (unit, *_, marks) in people.items()}
+    blob, spans = inputs_spans(compacts)
+    scored = [(pid, num, den, Limits(None, False, (), tuple(listed)), []) for pid, (_, num, den, listed, *_)
+              in people.items()]
+    grades = [(grade, rank, reasons) for grade, rank, reasons in (v[4:7] for v in people.values())]
+    made, cuts = bytearray(), array("q")
+    for (pid, num, den, limits, _), (unit, *_) in zip(scored, people.values(), strict=True):
+        for piece in heads(pid, unit, num, den, limits.listed):
+            made += piece
+            cuts.append(len(made))
+    view = memoryview(blob)
+    raw = {pid: view[a:b] for pid, (a, b) in zip(compacts, spans, strict=True)}
+    whole = list(row_batches(quarter_rows(compacts, scored, grades, raw), CLOSE, size))
+    assert list(graded_batches(bytes(made), cuts, blob, spans, grades, CLOSE, size)) == whole

@@ -4,12 +4,13 @@ then finished in one step that sees everyone (pure).
 Everything a close does person by person depends on that person alone, given two things worked
 out from everyone first (``Shared``: the mean task load and the unit means): the compact inputs,
 their canonical JSON (the bytes the input digest takes, spliced into the stored detail), the exact
-total and limits. ``compute_part`` does that for one part; the parts may be computed one after
-another in one process, or at once by several workers (a part is then ``Staged``: its people's
-bytes for the digest, made where the inputs were gathered; what it gives travels as ``encode``'s
-bytes). ``finish`` grades everyone in one step and makes the stored rows. The parts' bytes in
-order are the bytes of the whole close: the input digest and the result digest are those of a
-close computed in one piece (tests hold them equal).
+total and limits, and each stored row but for its grade and rank. ``compute_part`` does that for
+one part; the parts may be computed one after another in one process, or at once by several
+workers (a part is then ``Staged``: its people's bytes for the digest, made where the inputs were
+gathered; what it gives travels as ``encode``'s bytes). ``finish`` grades everyone in one step and
+puts the grades into the stored rows. The parts' bytes in order are the bytes of the whole close:
+the input digest and the result digest are those of a close computed in one piece (tests hold
+them equal).
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ from scoring.config import CLOSE_PART_PEOPLE
 from scoring.definitions import Rules
 from scoring.results import groups as grouping
 from scoring.results.compute import NO_LIMITS, Limits
-from scoring.results.digests import Json, inputs_spans
+from scoring.results.digests import inputs_spans
 from scoring.results.engine import Compact, EngineMeans, engine_means, means_from_json, means_to_json
 from scoring.results.inputs import compacts_of
-from scoring.results.quarter import Blocked, grade_scored, quarter_rows, score_people
+from scoring.results.quarter import Blocked, grade_scored, score_people
 from scoring.results.ranking import Grade, Scored
-from scoring.results.rows import BATCH, RowBatch, row_batches
+from scoring.results.rows import BATCH, RowBatch, graded_batches, heads
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ class PartInputs:
 class Part:
     """A part computed: the bytes the input digest takes of its people, in person order (each id,
     then the canonical JSON of their inputs at ``spans``), their totals and limits, their units,
-    their groups (a scheme that compares within groups), and who lacks an input."""
+    their groups (a scheme that compares within groups), who lacks an input, and what their stored
+    rows are without their grades (``rows.heads``, one after another in ``made``, each piece ending
+    at the next of ``cuts``)."""
 
     number: int
     inputs: bytes | bytearray
@@ -81,6 +84,8 @@ class Part:
     units: list[str | None]
     groups: list[grouping.GroupKey] = field(default_factory=list)
     blocked: Blocked = field(default_factory=list)
+    made: bytes = b""
+    cuts: array[int] = field(default_factory=lambda: array("q"))
 
     @property
     def people(self) -> int:
@@ -139,8 +144,14 @@ def _scored(number: int, compacts: dict[str, Compact], blob: bytes | bytearray, 
     blocked: Blocked = []
     scored = score_people(compacts, rules, shared.mean_load, shared.means, blocked)
     within = rules.compare_within
-    return Part(number, blob, spans, scored, [c["unit"] for c in compacts.values()],
-                list(grouping.keys_of_inputs(compacts, within).values()) if within else [], blocked)
+    units = [c["unit"] for c in compacts.values()]
+    made, cuts = bytearray(), array("q")
+    for (pid, num, den, limits, _), unit in zip(scored, units, strict=True):
+        for piece in heads(pid, unit, num, den, limits.listed):
+            made += piece
+            cuts.append(len(made))
+    return Part(number, blob, spans, scored, units,
+                list(grouping.keys_of_inputs(compacts, within).values()) if within else [], blocked, bytes(made), cuts)
 
 
 def blocked_of(parts: Sequence[Part]) -> Blocked:
@@ -164,10 +175,8 @@ def rows(parts: Sequence[Part], grades: Sequence[Grade], close_id: uuid.UUID,
     """The stored rows of every part, in person order, in batches for the version ``close_id``."""
     at = 0
     for part in sorted(parts, key=lambda p: p.number):
-        view = memoryview(part.inputs)
-        raw: dict[str, Json] = {s[0]: view[start:end] for s, (start, end) in zip(part.scored, part.spans, strict=True)}
-        people = {s[0]: {"unit": unit} for s, unit in zip(part.scored, part.units, strict=True)}
-        yield from row_batches(quarter_rows(people, part.scored, grades[at:at + part.people], raw), close_id, size)
+        yield from graded_batches(part.made, part.cuts, part.inputs, part.spans, grades[at:at + part.people],
+                                  close_id, size)
         at += part.people
 
 
@@ -176,17 +185,23 @@ def rows(parts: Sequence[Part], grades: Sequence[Grade], close_id: uuid.UUID,
 
 def encode(part: Part) -> bytes:
     """What a computed part gives beyond its inputs (``Staged``), as bytes to be kept until the close
-    is finished: JSON. Totals are exact: numerators and denominators as text."""
-    return orjson.dumps({
+    is finished: the length of a JSON header (8 bytes), the header (totals exact: numerators and
+    denominators as text), the ``cuts`` (8 bytes each), then the rows' ``made`` bytes."""
+    header = orjson.dumps({
         "number": part.number, "units": part.units, "groups": part.groups, "blocked": part.blocked,
         "scored": [[pid, str(num), str(den), None if limits is NO_LIMITS else
                     [limits.cap_at, limits.veto, limits.excluded, limits.listed],
                     [[str(n), str(d)] for n, d in ties]] for pid, num, den, limits, ties in part.scored]})
+    return len(header).to_bytes(8, "big") + header + part.cuts.tobytes() + part.made
 
 
 def decode(payload: bytes | memoryview, staged: Staged) -> Part:
     """The part ``encode`` made of the part ``staged``."""
-    header = orjson.loads(payload)
+    view = memoryview(payload)
+    length = int.from_bytes(view[:8], "big")
+    header = orjson.loads(view[8:8 + length])
+    cuts = array("q")
+    cuts.frombytes(view[8 + length:8 + length + 24 * len(header["scored"])])
     scored: list[Scored] = []
     for pid, num, den, limits, ties in header["scored"]:
         scored.append((pid, int(num), int(den), NO_LIMITS if limits is None else
@@ -194,7 +209,8 @@ def decode(payload: bytes | memoryview, staged: Staged) -> Part:
                        [[int(n), int(d)] for n, d in ties]))
     return Part(header["number"], staged.inputs, staged.spans, scored, header["units"],
                 [tuple(g) for g in header["groups"]],
-                [(pid, unit, lacking) for pid, unit, lacking in header["blocked"]])
+                [(pid, unit, lacking) for pid, unit, lacking in header["blocked"]],
+                bytes(view[8 + length + 8 * len(cuts):]), cuts)
 
 
 def stage_bytes(staged: Staged) -> bytes:

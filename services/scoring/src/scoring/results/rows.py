@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator
+from array import array
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 
 import orjson
 
 from scoring.results.compute import PersonResult
-from shared.numbers import decimal_str
+from shared.numbers import decimal_str, ratio_str
 
 #: Rows per batch handed to the COPY.
 BATCH = 5_000
@@ -55,6 +56,52 @@ def _copy_text(value: str) -> bytes:
     if value.isprintable() and "\\" not in value:
         return value.encode()
     return value.translate(_COPY_ESCAPES).encode()
+
+
+def heads(person_id: str, unit_id: str | None, num: int, den: int, listed: Sequence[object]) -> tuple[bytes, ...]:
+    """What ``row_batches`` makes of a quarter's row that its grade and rank do not change, made
+    where the person is computed (a part, on any worker): the start of the bytes the result digest
+    takes (``[person, unit, score,``), the row's first COPY fields (person, unit, score), and the
+    end of its detail (limits and total, as ``quarter.quarter_rows`` writes them)."""
+    dumps = orjson.dumps
+    total = ratio_str(num, den)
+    return (dumps([person_id, unit_id, total])[:-1] + b",",
+            b"%b\t%b\t%b\t" % (_copy_text(person_id), _NONE if unit_id is None else _copy_text(unit_id),
+                               _copy_text(total)),
+            b"".join((b',"limits":', dumps(listed, option=orjson.OPT_SORT_KEYS) if listed else b"[]",
+                      b',"total":"', total.encode(), b'"}')))
+
+
+def graded_batches(made: bytes | bytearray, cuts: array[int], inputs: bytes | bytearray,
+                   spans: Sequence[tuple[int, int]], grades: Iterable[tuple[str | None, int | None, list[str]]],
+                   close_id: uuid.UUID, size: int = BATCH) -> Iterator[RowBatch]:
+    """``row_batches`` of a part's rows from their ``heads`` (in ``made``, each piece ending at the
+    next of ``cuts``) and their people's canonical inputs (``inputs`` at ``spans``): only the grade
+    and rank are put in here. The very bytes ``row_batches`` makes of ``quarter_rows``."""
+    dumps = orjson.dumps
+    prefix = str(close_id).encode() + b"\t"
+    view, made_view = memoryview(inputs), memoryview(made)
+    grade_json: dict[str | None, tuple[bytes, bytes]] = {}
+    hashed: list[bytes | memoryview] = []
+    lines: list[bytes | memoryview] = []
+    at = 0
+    for i, ((grade, rank, reasons), (start, end)) in enumerate(zip(grades, spans, strict=True)):
+        known = grade_json.get(grade)
+        if known is None:
+            known = grade_json[grade] = (dumps(grade), _NONE if grade is None else _copy_text(grade))
+        rank_text = b"null" if rank is None else b"%d" % rank
+        head_end, line_end, tail_end = cuts[3 * i], cuts[3 * i + 1], cuts[3 * i + 2]
+        detail = b"".join((b'{"grade":', dumps({"grade": grade, "rank": rank, "reasons": reasons}), b',"inputs":',
+                           view[start:end], made_view[line_end:tail_end]))
+        hashed += (made_view[at:head_end], rank_text, b",", known[0], b"]", detail)
+        lines += (prefix, made_view[head_end:line_end], _NONE if rank is None else rank_text, b"\t", known[1], b"\t",
+                  detail.replace(b"\\", b"\\\\"), b"\n")
+        at = tail_end
+        if (i + 1) % size == 0:
+            yield b"".join(hashed), b"".join(lines)
+            hashed, lines = [], []
+    if lines:
+        yield b"".join(hashed), b"".join(lines)
 
 
 def result_rows(results: Iterable[PersonResult]) -> Iterator[Row]:
