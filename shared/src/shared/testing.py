@@ -20,6 +20,8 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared.db import committed, get_session
@@ -29,6 +31,13 @@ from shared.provision import SCHEMA_SERVICES, drop_database, provision
 from shared.service_auth import SYSTEM_CALLER, Caller, mint_service_token
 
 TEST_SECRET = "test-" + secrets.token_urlsafe(24)
+
+# Properties are checked for what they say, not for how fast an example runs: on a busy machine (the
+# suite's workers, a CI runner) one example may take longer than Hypothesis's 200 ms without anything
+# being wrong, so no deadline and no health check on slow data generation.
+hypothesis_settings.register_profile("kaohe", deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+hypothesis_settings.load_profile("kaohe")
 
 
 def pytest_configure(config: pytest.Config) -> None:
