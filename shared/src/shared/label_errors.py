@@ -48,6 +48,7 @@ _TITLES: dict[str, tuple[str, str]] = {
     "api_key_not_found": ("接口密钥不存在", "No such API key"),
     "webhook_not_found": ("推送地址不存在", "No such webhook"),
     "webhook_delivery_not_found": ("推送记录不存在", "No such webhook delivery"),
+    "webhook_url_not_allowed": ("不允许推送到该地址", "Webhooks are not delivered to that address"),
     "binding_invalid": ("账号绑定有误", "The account's binding does not fit its role"),
     "scope_not_found": ("所绑定的地区或单位不存在", "No such region or unit to bind"),
     "metrics_token_invalid": ("监控令牌无效", "The metrics token is missing or wrong"),
