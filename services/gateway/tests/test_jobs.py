@@ -5,12 +5,14 @@ gateway's upstream timeout does not bound the work."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -18,10 +20,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gateway.models import IdempotencyKey
 from gateway.testing import TEST_ADMIN, build_gateway_app
 from records.config import RecordsSettings
 from shared.jobs.worker import worker
-from shared.testing import TEST_SECRET, asgi_client, running, service_transports, sign_in
+from shared.service_auth import Caller
+from shared.testing import TEST_SECRET, asgi_client, running, service_headers, service_transports, sign_in
 
 
 @pytest.fixture
@@ -89,6 +93,50 @@ async def test_a_large_import_is_a_job_followed_to_its_result(gateway: httpx.Asy
     assert (ended["result"]["added"], ended["result"]["dry_run"], ended["done"], ended["total"]) == (40, False, 40, 40)
     members = await gateway.get("/api/v1/records/persons/search", params={"q": f"{code}0039"})
     assert [p["staff_no"] for p in members.json()["items"]] == [f"{code}0039"]
+
+
+async def test_a_retried_202_keeps_its_location(gateway: httpx.AsyncClient, large_imports: None,
+                                                records_worker: Callable[[], Awaitable[None]]) -> None:
+    """The gateway's replay of a kept 202 is the same answer a client acts on: its body and its Location."""
+    region_id, code = await _region(gateway)
+    sent = {"content": _roster(code, 3), "headers": {"content-type": "application/x-ndjson",
+                                                     "idempotency-key": f"r-{code}"}}
+    accepted = await gateway.post(f"/api/v1/records/regions/{region_id}/roster/stream", **sent)
+    assert accepted.status_code == 202, accepted.text
+    again = await gateway.post(f"/api/v1/records/regions/{region_id}/roster/stream", **sent)
+    assert (again.status_code, again.headers["idempotent-replayed"]) == (202, "true")
+    assert again.json() == accepted.json()
+    assert again.headers["location"] == accepted.headers["location"] == accepted.json()["location"]
+    await records_worker()
+    assert (await _followed(gateway, again.headers["location"]))["state"] == "succeeded"
+
+
+async def test_a_202_the_service_kept_is_replayed_with_its_location(
+        gateway: httpx.AsyncClient, gateway_app: FastAPI, records_app: FastAPI, large_imports: None,
+        records_worker: Callable[[], Awaitable[None]]) -> None:
+    """A gateway died after the service accepted a keyed import: the retry, once the key's lease has run out, is
+    answered from the service's own store, Location and all, and starts no second job."""
+    region_id, code = await _region(gateway)
+    key, body = f"s-{code}", _roster(code, 3)
+    path = f"/api/v1/records/regions/{region_id}/roster/stream"
+    me = (await gateway.get("/api/v1/records/whoami")).json()
+    caller = Caller(subject=me["subject"], kind=me["kind"], roles=tuple(me["roles"]))
+    async with asgi_client(records_app, headers=service_headers(caller)) as service:
+        first = await service.post(path, content=body, headers={"idempotency-key": key,
+                                                                 "content-type": "application/x-ndjson"})
+    assert first.status_code == 202, first.text
+    lease = timedelta(seconds=gateway_app.state.settings.idempotency_lease + 1)
+    async with gateway_app.state.sessionmaker() as session:  # the dead gateway's claim, never answered
+        session.add(IdempotencyKey(key=key, subject=caller.subject, method="POST", path=f"{path}?",
+                                   body_hash=hashlib.sha256(body).hexdigest(), created_at=datetime.now(UTC) - lease))
+        await session.commit()
+    retried = await gateway.post(path, content=body, headers={"idempotency-key": key,
+                                                              "content-type": "application/x-ndjson"})
+    assert (retried.status_code, retried.headers["idempotent-replayed"]) == (202, "true"), retried.text
+    assert retried.json()["id"] == first.json()["id"]
+    assert retried.headers["location"] == first.headers["location"] == first.json()["location"]
+    await records_worker()
+    assert (await _followed(gateway, retried.headers["location"]))["state"] == "succeeded"
 
 
 async def test_a_rejected_large_import_writes_nothing_and_its_job_holds_the_problem(
