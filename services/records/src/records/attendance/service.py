@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import examples as ex
@@ -338,13 +338,18 @@ async def list_attendance(session: AsyncSession, page: PageQuery, *, caller: Cal
     return [(a, p) for a, p in rows], total, last
 
 
+async def export_statement(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID,
+                           period: Period) -> Select[str, str, date, str, str | None]:
+    """The query of the unit's attendance in the period (the unit checked for the caller first)."""
+    await scope.valid_unit(session, caller, unit_id)
+    return (select(Person.staff_no, Person.name, Attendance.day, Attendance.status, Attendance.note)
+            .join(Person, Person.id == Attendance.person_id)
+            .where(Attendance.unit_id == unit_id, Attendance.day >= period.start, Attendance.day <= period.end)
+            .order_by(Person.staff_no, Attendance.day))
+
+
 async def export_rows(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID,
                       period: Period) -> list[tuple[str, str, date, str, str | None]]:
-    await scope.valid_unit(session, caller, unit_id)
-    rows = await session.execute(
-        select(Person.staff_no, Person.name, Attendance.day, Attendance.status, Attendance.note)
-        .join(Person, Person.id == Attendance.person_id)
-        .where(Attendance.unit_id == unit_id, Attendance.day >= period.start, Attendance.day <= period.end)
-        .order_by(Person.staff_no, Attendance.day))
+    rows = await session.execute(await export_statement(session, caller=caller, unit_id=unit_id, period=period))
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
