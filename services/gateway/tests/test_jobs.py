@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from gateway.models import IdempotencyKey
 from gateway.testing import TEST_ADMIN, build_gateway_app
 from records.config import RecordsSettings
+from records.progress import PROGRESS_ROWS
 from shared.jobs.worker import worker
 from shared.service_auth import Caller
 from shared.testing import TEST_SECRET, asgi_client, running, service_headers, service_transports, sign_in
@@ -137,6 +138,43 @@ async def test_a_202_the_service_kept_is_replayed_with_its_location(
     assert retried.headers["location"] == first.headers["location"] == first.json()["location"]
     await records_worker()
     assert (await _followed(gateway, retried.headers["location"]))["state"] == "succeeded"
+
+
+async def test_a_large_imports_job_counts_its_rows_as_it_writes_them(
+        gateway: httpx.AsyncClient, large_imports: None, records_worker: Callable[[], Awaitable[None]],
+        database_urls: dict[str, str]) -> None:
+    """The job's `done` moves a batch of rows at a time while it checks and writes: the test holds the import at its
+    first new person (the people's table kept from being written) and finds the rows before it counted."""
+    region_id, code = await _region(gateway)
+    path = f"/api/v1/records/regions/{region_id}/roster/stream"
+    known = 2 * PROGRESS_ROWS
+    await records_worker()
+    first = await gateway.post(path, content=_roster(code, known), headers={"content-type": "application/x-ndjson"})
+    assert (await _followed(gateway, first.headers["location"]))["state"] == "succeeded"
+    holder = await asyncpg.connect(database_urls["records"])
+    try:
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute("LOCK TABLE records.persons IN SHARE ROW EXCLUSIVE MODE")  # reads pass, writes wait
+        accepted = await gateway.post(path, content=_roster(code, known + 20),
+                                      headers={"content-type": "application/x-ndjson"})
+        assert accepted.status_code == 202, accepted.text
+        seen = []
+        for _ in range(1200):
+            job = (await gateway.get(accepted.headers["location"])).json()
+            seen.append(job["done"])
+            if job["done"] >= known or job["state"] not in ("queued", "running"):
+                break
+            await asyncio.sleep(0.05)
+        assert (job["state"], job["phase"], job["done"], job["total"]) == (
+            "running", "checking and writing", known, known + 20), job
+        assert seen == sorted(seen)
+        await holding.rollback()
+    finally:
+        await holder.close()
+    ended = await _followed(gateway, accepted.headers["location"])
+    assert (ended["state"], ended["done"], ended["total"]) == ("succeeded", known + 20, known + 20)
+    assert (ended["result"]["added"], ended["result"]["unchanged"]) == (20, known)
 
 
 async def test_a_rejected_large_import_writes_nothing_and_its_job_holds_the_problem(

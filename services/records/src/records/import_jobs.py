@@ -5,6 +5,9 @@ are imported in the request, as before.
 
 The job runs for the caller who sent the file: their rights (kept with the job as the gateway gave them)
 decide what the rows may touch, exactly as in the request.
+
+While it checks and writes, the job's ``done`` counts the rows written (of ``total``, the rows read), a batch at a
+time (``records.progress``); each report also stops the import if the job was cancelled meanwhile.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from records.attendance import service as attendance
 from records.attendance.importer import SheetError, json_lines, read_rows, settled
 from records.attendance.service import refused_file
 from records.config import RecordsSettings
+from records.progress import Progress
 from records.roster import importer as roster_importer
 from records.tasks import importer as task_importer
 from shared.jobs import JobContext, start_job, task
@@ -89,6 +93,13 @@ def _attendance_sheet(stream: IO[bytes], filename: str, sheet: str | None) -> tu
     return table, list(rows)
 
 
+def _reporter(ctx: JobContext) -> Progress:
+    async def report(done: int) -> None:
+        await ctx.check_cancelled()
+        await ctx.progress(done)
+    return report
+
+
 async def _each(rows: list[Any]) -> AsyncIterator[Any]:
     for row in rows:
         yield row
@@ -103,7 +114,8 @@ async def import_roster(ctx: JobContext) -> Any:
     await ctx.progress(0, len(rows), "checking and writing")
     async with ctx.session() as session:
         result = await roster_importer.import_roster(session, rows, region_id=region_id,
-                                                     caller=_caller_of(ctx.params["caller"]), table=table)
+                                                     caller=_caller_of(ctx.params["caller"]), table=table,
+                                                     progress=_reporter(ctx))
         await imported(session, region_id, result)
         body = jsonable_encoder(await settled(session, result, table, dry_run=ctx.params["dry_run"]))
         await ctx.commit(session, body)
@@ -116,7 +128,7 @@ async def import_tasks(ctx: JobContext) -> Any:
     await ctx.progress(0, len(rows), "checking and writing")
     async with ctx.session() as session:
         result = await task_importer.import_tasks(session, rows, caller=_caller_of(ctx.params["caller"]),
-                                                  table=table)
+                                                  table=table, progress=_reporter(ctx))
         body = jsonable_encoder(await settled(session, result, table, dry_run=ctx.params["dry_run"]))
         await ctx.commit(session, body)
     return body
@@ -130,10 +142,11 @@ async def import_attendance(ctx: JobContext) -> Any:
     await ctx.progress(0, len(rows), "checking and writing")
     async with ctx.session() as session:
         if table is None:
-            result = await attendance.load_async_rows(session, _each(rows), caller=caller, today=settings.today())
+            result = await attendance.load_async_rows(session, _each(rows), caller=caller, today=settings.today(),
+                                                      progress=_reporter(ctx))
         else:
             result = await attendance.load_sync_rows(session, iter(rows), caller=caller, today=settings.today(),
-                                                     table=table)
+                                                     table=table, progress=_reporter(ctx))
         body = jsonable_encoder(await settled(session, result, table, dry_run=ctx.params["dry_run"]))
         await ctx.commit(session, body)
     return body
