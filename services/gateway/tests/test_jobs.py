@@ -177,6 +177,37 @@ async def test_a_large_imports_job_counts_its_rows_as_it_writes_them(
     assert (ended["result"]["added"], ended["result"]["unchanged"]) == (20, known)
 
 
+async def _chunks(body: bytes) -> AsyncIterator[bytes]:
+    """A body sent in chunks, without a Content-Length."""
+    for start in range(0, len(body), 100):
+        yield body[start:start + 100]
+
+
+async def test_a_stream_sent_in_chunks_is_a_job_once_it_is_read_past_the_size(
+        gateway: httpx.AsyncClient, records_app: FastAPI, monkeypatch: pytest.MonkeyPatch,
+        records_worker: Callable[[], Awaitable[None]]) -> None:
+    """Without a Content-Length the service decides as it reads: a stream that ends before RECORDS_IMPORT_JOB_BYTES is
+    imported in the request, one that passes it goes to a job with every byte."""
+    monkeypatch.setattr(records_app.state.settings, "import_job_bytes", 1000)
+    monkeypatch.setattr(records_app.state.settings, "job_wait_seconds", 0)
+    region_id, code = await _region(gateway)
+    path = f"/api/v1/records/regions/{region_id}/roster/stream"
+    me = (await gateway.get("/api/v1/records/whoami")).json()
+    caller = Caller(subject=me["subject"], kind=me["kind"], roles=tuple(me["roles"]))
+    small, large = _roster(code, 3), _roster(code, 40)
+    assert len(small) < 1000 < len(large)
+    ndjson = {"content-type": "application/x-ndjson"}
+    async with asgi_client(records_app, headers=service_headers(caller)) as service:
+        done = await service.post(path, content=_chunks(small), headers=ndjson)
+        assert "content-length" not in done.request.headers
+        assert (done.status_code, done.json()["added"]) == (200, 3), done.text
+        accepted = await service.post(path, content=_chunks(large), headers=ndjson)
+    assert accepted.status_code == 202, accepted.text
+    await records_worker()
+    ended = await _followed(gateway, accepted.headers["location"])
+    assert (ended["state"], ended["result"]["added"], ended["result"]["unchanged"]) == ("succeeded", 37, 3), ended
+
+
 async def test_a_rejected_large_import_writes_nothing_and_its_job_holds_the_problem(
         gateway: httpx.AsyncClient, large_imports: None, records_worker: Callable[[], Awaitable[None]]) -> None:
     region_id, code = await _region(gateway)

@@ -44,10 +44,28 @@ def is_large(size: int | None, settings: RecordsSettings) -> bool:
 
 
 def stated_size(request: Request) -> int | None:
-    """A stream's size as its Content-Length states it (a stream sent in chunks, without one, is imported in the
-    request)."""
+    """A stream's size as its Content-Length states it (None for a stream sent in chunks, without one)."""
     value = request.headers.get("content-length")
     return int(value) if value and value.isdigit() else None
+
+
+async def job_or_stream(request: Request, settings: RecordsSettings) -> bytes | AsyncIterator[bytes]:
+    """A JSON-lines stream as a job's (its whole body, bytes) or as the request's to import (its chunks, as they
+    come). A stream whose Content-Length is at least ``RECORDS_IMPORT_JOB_BYTES`` is a job's; one sent in chunks,
+    without a length, is read until it passes that size (then to its end, for a job) or ends first (then imported
+    in the request from what was read, which is less than that size)."""
+    size = stated_size(request)
+    if size is not None:
+        return await request.body() if is_large(size, settings) else request.stream()
+    read = bytearray()
+    chunks = request.stream()
+    async for chunk in chunks:
+        read += chunk
+        if len(read) and is_large(len(read), settings):
+            async for rest in chunks:
+                read += rest
+            return bytes(read)
+    return _whole(bytes(read))
 
 
 def _caller_params(caller: Caller) -> dict[str, Any]:
