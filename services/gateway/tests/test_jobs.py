@@ -208,6 +208,27 @@ async def test_a_stream_sent_in_chunks_is_a_job_once_it_is_read_past_the_size(
     assert (ended["state"], ended["result"]["added"], ended["result"]["unchanged"]) == ("succeeded", 37, 3), ended
 
 
+async def test_large_task_and_attendance_imports_are_jobs_that_end_with_every_row_counted(
+        gateway: httpx.AsyncClient, large_imports: None, records_worker: Callable[[], Awaitable[None]]) -> None:
+    region_id, code = await _region(gateway)
+    people = 30
+    await records_worker()
+    roster = await gateway.post(f"/api/v1/records/regions/{region_id}/roster/stream", content=_roster(code, people),
+                                headers={"content-type": "application/x-ndjson"})
+    assert (await _followed(gateway, roster.headers["location"]))["state"] == "succeeded"
+    tasks = "".join(f'{{"staff_no": "{code}{n:04d}", "title": "任务{n}", "intensity": "1", "difficulty": "1", '
+                    f'"quantity": "1", "due_on": "2025-06-30"}}\n' for n in range(people)).encode()
+    days = "".join(f'{{"staff_no": "{code}{n:04d}", "day": "2025-03-0{d}", "status": "present"}}\n'
+                   for n in range(people) for d in (3, 4)).encode()
+    for path, body, rows, added in (("/api/v1/records/tasks/stream", tasks, people, "added"),
+                                    ("/api/v1/records/attendance/stream", days, 2 * people, "inserted")):
+        accepted = await gateway.post(path, content=body, headers={"content-type": "application/x-ndjson"})
+        assert accepted.status_code == 202, accepted.text
+        ended = await _followed(gateway, accepted.headers["location"])
+        assert (ended["state"], ended["done"], ended["total"], ended["result"][added]) == (
+            "succeeded", rows, rows, rows), ended
+
+
 async def test_a_rejected_large_import_writes_nothing_and_its_job_holds_the_problem(
         gateway: httpx.AsyncClient, large_imports: None, records_worker: Callable[[], Awaitable[None]]) -> None:
     region_id, code = await _region(gateway)
