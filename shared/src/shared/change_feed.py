@@ -75,7 +75,9 @@ START = "0"
 
 UpdatedAfter = Annotated[str | None, Query(
     max_length=400, description="rows changed since this cursor, in change order, deletions as tombstones "
-                                "(`0`: from the beginning); poll again with the answer's `updated_after`")]
+                                "(`0`: from the beginning); poll again with the answer's `updated_after`. A cursor "
+                                "older than the feed keeps deletions (KAOHE_CHANGE_KEEP_DAYS, 30 days by default) "
+                                "answers 410 `change_cursor_expired`: start again from `0`")]
 
 
 def change_table(metadata: MetaData) -> Table:
