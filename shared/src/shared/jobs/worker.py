@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import uuid
@@ -184,13 +185,20 @@ async def _pruning(service: str, database_url: str, settings: JobSettings,
         await prune.prune(sessionmaker, service, job_keep=timedelta(days=settings.job_keep_days),
                           change_keep=timedelta(days=settings.change_keep_days))
 
-    running = asyncio.create_task(scheduler.run())
+    async def scheduled() -> None:
+        try:
+            await scheduler.run()
+        except Exception:  # retention can wait for the next start; the worker goes on taking jobs
+            logger.exception("the %s worker's pruning schedule stopped", service)
+
+    running = asyncio.create_task(scheduled())
     try:
         yield scheduler
     finally:
         scheduler.shutdown.set()
         await running
-        await connection.close()
+        with contextlib.suppress(Exception):  # its connection may be gone with the database
+            await connection.close()
 
 
 async def serve(service: str) -> None:
