@@ -117,7 +117,7 @@ async def export(request: Request, session: AsyncSession, caller: Caller, name: 
 
 @task("records.export")
 async def export_job(ctx: JobContext) -> Any:
-    """An export's file, kept with the job until it is downloaded."""
+    """An export's file, kept with the job until it is pruned (KAOHE_JOB_KEEP_DAYS)."""
     async with ctx.session() as session:
         await ctx.progress(phase="reading the rows")
         found = await TABLES[ctx.params["table"]](session, caller_of(ctx), ctx.params["args"])
