@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -14,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import create_engine, make_sessionmaker
 from shared.errors import Unprocessable
-from shared.jobs import JobContext, store, task
+from shared.jobs import JobContext, prune, store, task
 from shared.jobs.start import wait_for
-from shared.jobs.worker import run_job, worker
+from shared.jobs.worker import PRUNE_EVERY, run_job, worker
 
 SERVICE = "records"
 GATES: dict[str, asyncio.Event] = {}
@@ -280,3 +281,93 @@ class TestQueueTables:
         finally:
             await conn.close()
         assert {"jobs", "pgqueuer", "pgqueuer_log"} <= tables
+
+
+async def aged(sessions: async_sessionmaker[AsyncSession], job_id: Any, *, days: int, created: bool = True) -> None:
+    """The job as if it had ended ``days`` ago (and, with ``created``, been started then)."""
+    async with sessions() as session:
+        await session.execute(text("UPDATE jobs SET finished_at = now() - make_interval(days => :d), "
+                                   "created_at = CASE WHEN :c THEN now() - make_interval(days => :d) "
+                                   "ELSE created_at END WHERE id = :id OR parent_id = :id"),
+                              {"id": job_id, "d": days, "c": created})
+        await session.commit()
+
+
+async def exists(sessions: async_sessionmaker[AsyncSession], job_id: Any) -> bool:
+    async with sessions() as session:
+        return bool(await session.scalar(text("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = :id)"), {"id": job_id}))
+
+
+class TestRetention:
+    KEEP = timedelta(days=30)
+
+    async def test_jobs_ended_before_the_keep_go_with_their_files_and_parts(self, sessions: Any,
+                                                                            running_worker: None) -> None:
+        old = await ended(sessions, await started(sessions, "records.test_count", {"n": 2}))
+        recent = await ended(sessions, await started(sessions, "records.test_count", {"n": 2}))
+        family = await ended(sessions, await started(sessions, "records.test_parent", {"parts": 3}))
+        async with sessions() as session:
+            parts = list(await session.scalars(text("SELECT id FROM jobs WHERE parent_id = :id"),
+                                               {"id": family.id}))
+            await session.execute(text("INSERT INTO job_files (job_id, media_type, disposition, rows, about, body) "
+                                       "VALUES (:id, 'text/csv', 'attachment', 1, '{}', 'x')"), {"id": old.id})
+            await session.commit()
+        assert len(parts) == 4  # three parts and the one that finishes them
+        for job in (old, family):
+            await aged(sessions, job.id, days=31)
+        await aged(sessions, recent.id, days=29)
+
+        assert await prune.prune_jobs(sessions, keep=self.KEEP) >= 2
+        assert [await exists(sessions, j) for j in (old.id, family.id, *parts)] == [False] * 6
+        assert await exists(sessions, recent.id)
+        async with sessions() as session:
+            assert await session.scalar(text("SELECT count(*) FROM job_files WHERE job_id = :id"), {"id": old.id}) == 0
+
+    async def test_a_queued_job_a_busy_family_and_a_live_key_are_kept(self, sessions: Any,
+                                                                       running_worker: None) -> None:
+        queued = await started(sessions, "records.test_never_taken", {})  # no worker takes this kind
+        keyed = await ended(sessions, await started(sessions, "records.test_count", {"n": 1}, key=f"k-{uuid.uuid4()}"))
+        stale_key = await ended(sessions, await started(sessions, "records.test_count", {"n": 1},
+                                                        key=f"k-{uuid.uuid4()}"))
+        busy = await started(sessions, "records.test_count", {"n": 1})
+        busy = await ended(sessions, busy)
+        async with sessions() as session:  # a part still running under a parent that has ended
+            part, _ = await store.insert_job(session, SERVICE, kind="records.test_never_taken", requested_by="x",
+                                             parent_id=busy.id)
+            await session.execute(text("UPDATE jobs SET state = 'running' WHERE id = :id"), {"id": part.id})
+            await session.execute(text("UPDATE jobs SET created_at = now() - interval '40 days' WHERE id = :id"),
+                                  {"id": queued.id})
+            await session.commit()
+        await aged(sessions, keyed.id, days=31, created=False)  # ended long ago, but its key is a day old at most
+        await aged(sessions, stale_key.id, days=31)
+        await aged(sessions, busy.id, days=31)
+
+        await prune.prune_jobs(sessions, keep=self.KEEP)
+        assert [await exists(sessions, j) for j in (queued.id, keyed.id, busy.id, part.id)] == [True] * 4
+        assert not await exists(sessions, stale_key.id)
+        async with sessions() as session:
+            await session.execute(text("DELETE FROM jobs WHERE id IN (:a, :b)"), {"a": queued.id, "b": busy.id})
+            await session.commit()
+
+    async def test_workers_pruning_at_once_share_the_rows(self, sessions: Any, running_worker: None) -> None:
+        jobs = [await started(sessions, "records.test_count", {"n": 1}) for _ in range(6)]
+        for job in jobs:
+            await aged(sessions, (await ended(sessions, job)).id, days=40)
+        async with sessions() as session:
+            await session.execute(text("UPDATE pgqueuer_log SET created = now() - interval '40 days'"))
+            await session.commit()
+        first, second = await asyncio.gather(prune.prune(sessions, SERVICE, job_keep=self.KEEP,
+                                                         change_keep=self.KEEP),
+                                             prune.prune(sessions, SERVICE, job_keep=self.KEEP,
+                                                         change_keep=self.KEEP))
+        assert first.jobs + second.jobs >= 6
+        assert first.queue_log + second.queue_log > 0
+        assert [await exists(sessions, j.id) for j in jobs] == [False] * 6
+        async with sessions() as session:
+            assert await session.scalar(text("SELECT count(*) FROM pgqueuer_log "
+                                             "WHERE created < now() - interval '30 days'")) == 0
+
+    async def test_each_worker_schedules_the_pruning(self, sessions: Any, running_worker: None) -> None:
+        async with sessions() as session:
+            scheduled = (await session.execute(text("SELECT entrypoint, expression FROM pgqueuer_schedules"))).all()
+        assert ("records.prune", PRUNE_EVERY) in [tuple(r) for r in scheduled]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from shared import change_feed
 from shared.db import async_url
 from shared.testing import asgi_client
 
@@ -124,3 +126,45 @@ async def test_allocation_runs_kept_and_published_since_a_cursor(gateway_app: Fa
         assert (await poll(client, f"{years}/allocations", admin, cursor))[0] == []
         refused = await client.get(f"{years}/allocations", params={"updated_after": "0"}, headers=world.headers["R"])
         assert refused.status_code in (403, 404)
+
+
+async def test_a_cursor_older_than_the_feed_keeps_is_410_and_0_still_lists_every_row(
+        gateway_app: FastAPI, records_app: FastAPI, world: World, records_db: AsyncEngine) -> None:
+    """Retention: replaced changes and old tombstones are dropped; a cursor from before a dropped tombstone could have
+    missed that deletion, so it is refused with 410, while one after it and `0` answer as before."""
+    admin, tag = world.headers["P"], uuid.uuid4().hex[:6]
+    async with asgi_client(gateway_app) as client:
+        unit = (await _ok(await client.post("/api/v1/records/units", headers=admin, json={
+            "region_id": world.region["a"], "code": f"K{tag}", "name": "保留镇", "kind": "township"})))["id"]
+        for n in range(3):
+            await _ok(await client.post("/api/v1/records/persons", headers=admin, json={
+                "unit_id": unit, "staff_no": f"k{tag}{n}", "name": f"人员{n}", "staff_category": "staff",
+                "active_from": "2024-01-01"}))
+        path = f"/api/v1/records/units/{unit}/members"
+        first, before = await poll(client, path, admin, "0", period="2025")
+        placements = [m["id"] for m in first]
+        async with records_db.begin() as connection:
+            await connection.execute(text("UPDATE records.assignments SET post = '甲岗' WHERE id = :id"),
+                                     {"id": placements[0]})
+            await connection.execute(text("DELETE FROM records.assignments WHERE id = :id"), {"id": placements[2]})
+        _, after = await poll(client, path, admin, before, period="2025")
+        async with records_db.begin() as connection:
+            logged = await connection.scalar(text("SELECT count(*) FROM records.row_changes "
+                                                  "WHERE scope ->> 'unit_id' = :u"), {"u": unit})
+            await connection.execute(text("UPDATE records.row_changes SET at = now() - interval '31 days' "
+                                          "WHERE scope ->> 'unit_id' = :u"), {"u": unit})
+
+        assert await change_feed.prune(records_app.state.sessionmaker, keep=timedelta(days=30)) >= 2
+
+        expired = await client.get(path, params={"period": "2025", "updated_after": before}, headers=admin)
+        assert expired.status_code == 410, expired.text
+        assert expired.headers["content-type"] == "application/problem+json"
+        assert expired.json()["code"] == "change_cursor_expired"
+        assert (await poll(client, path, admin, after, period="2025"))[0] == []
+        again, _ = await poll(client, path, admin, "0", period="2025")
+        mine = [(m["id"], m.get("post"), m.get("deleted", False)) for m in again if m["id"] in placements]
+        assert mine == [(placements[1], None, False), (placements[0], "甲岗", False)]
+        async with records_db.begin() as connection:
+            kept = await connection.scalar(text("SELECT count(*) FROM records.row_changes "
+                                                "WHERE scope ->> 'unit_id' = :u"), {"u": unit})
+        assert (logged, kept) == (logged, 2) and logged > 2

@@ -5,12 +5,14 @@ gateway's upstream timeout does not bound the work."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -18,10 +20,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gateway.models import IdempotencyKey
 from gateway.testing import TEST_ADMIN, build_gateway_app
 from records.config import RecordsSettings
+from records.progress import PROGRESS_ROWS
 from shared.jobs.worker import worker
-from shared.testing import TEST_SECRET, asgi_client, running, service_transports, sign_in
+from shared.service_auth import Caller
+from shared.testing import TEST_SECRET, asgi_client, running, service_headers, service_transports, sign_in
 
 
 @pytest.fixture
@@ -89,6 +94,139 @@ async def test_a_large_import_is_a_job_followed_to_its_result(gateway: httpx.Asy
     assert (ended["result"]["added"], ended["result"]["dry_run"], ended["done"], ended["total"]) == (40, False, 40, 40)
     members = await gateway.get("/api/v1/records/persons/search", params={"q": f"{code}0039"})
     assert [p["staff_no"] for p in members.json()["items"]] == [f"{code}0039"]
+
+
+async def test_a_retried_202_keeps_its_location(gateway: httpx.AsyncClient, large_imports: None,
+                                                records_worker: Callable[[], Awaitable[None]]) -> None:
+    """The gateway's replay of a kept 202 is the same answer a client acts on: its body and its Location."""
+    region_id, code = await _region(gateway)
+    sent = {"content": _roster(code, 3), "headers": {"content-type": "application/x-ndjson",
+                                                     "idempotency-key": f"r-{code}"}}
+    accepted = await gateway.post(f"/api/v1/records/regions/{region_id}/roster/stream", **sent)
+    assert accepted.status_code == 202, accepted.text
+    again = await gateway.post(f"/api/v1/records/regions/{region_id}/roster/stream", **sent)
+    assert (again.status_code, again.headers["idempotent-replayed"]) == (202, "true")
+    assert again.json() == accepted.json()
+    assert again.headers["location"] == accepted.headers["location"] == accepted.json()["location"]
+    await records_worker()
+    assert (await _followed(gateway, again.headers["location"]))["state"] == "succeeded"
+
+
+async def test_a_202_the_service_kept_is_replayed_with_its_location(
+        gateway: httpx.AsyncClient, gateway_app: FastAPI, records_app: FastAPI, large_imports: None,
+        records_worker: Callable[[], Awaitable[None]]) -> None:
+    """A gateway died after the service accepted a keyed import: the retry, once the key's lease has run out, is
+    answered from the service's own store, Location and all, and starts no second job."""
+    region_id, code = await _region(gateway)
+    key, body = f"s-{code}", _roster(code, 3)
+    path = f"/api/v1/records/regions/{region_id}/roster/stream"
+    me = (await gateway.get("/api/v1/records/whoami")).json()
+    caller = Caller(subject=me["subject"], kind=me["kind"], roles=tuple(me["roles"]))
+    async with asgi_client(records_app, headers=service_headers(caller)) as service:
+        first = await service.post(path, content=body, headers={"idempotency-key": key,
+                                                                 "content-type": "application/x-ndjson"})
+    assert first.status_code == 202, first.text
+    lease = timedelta(seconds=gateway_app.state.settings.idempotency_lease + 1)
+    async with gateway_app.state.sessionmaker() as session:  # the dead gateway's claim, never answered
+        session.add(IdempotencyKey(key=key, subject=caller.subject, method="POST", path=f"{path}?",
+                                   body_hash=hashlib.sha256(body).hexdigest(), created_at=datetime.now(UTC) - lease))
+        await session.commit()
+    retried = await gateway.post(path, content=body, headers={"idempotency-key": key,
+                                                              "content-type": "application/x-ndjson"})
+    assert (retried.status_code, retried.headers["idempotent-replayed"]) == (202, "true"), retried.text
+    assert retried.json()["id"] == first.json()["id"]
+    assert retried.headers["location"] == first.headers["location"] == first.json()["location"]
+    await records_worker()
+    assert (await _followed(gateway, retried.headers["location"]))["state"] == "succeeded"
+
+
+async def test_a_large_imports_job_counts_its_rows_as_it_writes_them(
+        gateway: httpx.AsyncClient, large_imports: None, records_worker: Callable[[], Awaitable[None]],
+        database_urls: dict[str, str]) -> None:
+    """The job's `done` moves a batch of rows at a time while it checks and writes: the test holds the import at its
+    first new person (the people's table kept from being written) and finds the rows before it counted."""
+    region_id, code = await _region(gateway)
+    path = f"/api/v1/records/regions/{region_id}/roster/stream"
+    known = 2 * PROGRESS_ROWS
+    await records_worker()
+    first = await gateway.post(path, content=_roster(code, known), headers={"content-type": "application/x-ndjson"})
+    assert (await _followed(gateway, first.headers["location"]))["state"] == "succeeded"
+    holder = await asyncpg.connect(database_urls["records"])
+    try:
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute("LOCK TABLE records.persons IN SHARE ROW EXCLUSIVE MODE")  # reads pass, writes wait
+        accepted = await gateway.post(path, content=_roster(code, known + 20),
+                                      headers={"content-type": "application/x-ndjson"})
+        assert accepted.status_code == 202, accepted.text
+        seen = []
+        for _ in range(1200):
+            job = (await gateway.get(accepted.headers["location"])).json()
+            seen.append(job["done"])
+            if job["done"] >= known or job["state"] not in ("queued", "running"):
+                break
+            await asyncio.sleep(0.05)
+        assert (job["state"], job["phase"], job["done"], job["total"]) == (
+            "running", "checking and writing", known, known + 20), job
+        assert seen == sorted(seen)
+        await holding.rollback()
+    finally:
+        await holder.close()
+    ended = await _followed(gateway, accepted.headers["location"])
+    assert (ended["state"], ended["done"], ended["total"]) == ("succeeded", known + 20, known + 20)
+    assert (ended["result"]["added"], ended["result"]["unchanged"]) == (20, known)
+
+
+async def _chunks(body: bytes) -> AsyncIterator[bytes]:
+    """A body sent in chunks, without a Content-Length."""
+    for start in range(0, len(body), 100):
+        yield body[start:start + 100]
+
+
+async def test_a_stream_sent_in_chunks_is_a_job_once_it_is_read_past_the_size(
+        gateway: httpx.AsyncClient, records_app: FastAPI, monkeypatch: pytest.MonkeyPatch,
+        records_worker: Callable[[], Awaitable[None]]) -> None:
+    """Without a Content-Length the service decides as it reads: a stream that ends before RECORDS_IMPORT_JOB_BYTES is
+    imported in the request, one that passes it goes to a job with every byte."""
+    monkeypatch.setattr(records_app.state.settings, "import_job_bytes", 1000)
+    monkeypatch.setattr(records_app.state.settings, "job_wait_seconds", 0)
+    region_id, code = await _region(gateway)
+    path = f"/api/v1/records/regions/{region_id}/roster/stream"
+    me = (await gateway.get("/api/v1/records/whoami")).json()
+    caller = Caller(subject=me["subject"], kind=me["kind"], roles=tuple(me["roles"]))
+    small, large = _roster(code, 3), _roster(code, 40)
+    assert len(small) < 1000 < len(large)
+    ndjson = {"content-type": "application/x-ndjson"}
+    async with asgi_client(records_app, headers=service_headers(caller)) as service:
+        done = await service.post(path, content=_chunks(small), headers=ndjson)
+        assert "content-length" not in done.request.headers
+        assert (done.status_code, done.json()["added"]) == (200, 3), done.text
+        accepted = await service.post(path, content=_chunks(large), headers=ndjson)
+    assert accepted.status_code == 202, accepted.text
+    await records_worker()
+    ended = await _followed(gateway, accepted.headers["location"])
+    assert (ended["state"], ended["result"]["added"], ended["result"]["unchanged"]) == ("succeeded", 37, 3), ended
+
+
+async def test_large_task_and_attendance_imports_are_jobs_that_end_with_every_row_counted(
+        gateway: httpx.AsyncClient, large_imports: None, records_worker: Callable[[], Awaitable[None]]) -> None:
+    region_id, code = await _region(gateway)
+    people = 30
+    await records_worker()
+    roster = await gateway.post(f"/api/v1/records/regions/{region_id}/roster/stream", content=_roster(code, people),
+                                headers={"content-type": "application/x-ndjson"})
+    assert (await _followed(gateway, roster.headers["location"]))["state"] == "succeeded"
+    tasks = "".join(f'{{"staff_no": "{code}{n:04d}", "title": "任务{n}", "intensity": "1", "difficulty": "1", '
+                    f'"quantity": "1", "due_on": "2025-06-30"}}\n' for n in range(people)).encode()
+    days = "".join(f'{{"staff_no": "{code}{n:04d}", "day": "2025-03-0{d}", "status": "present"}}\n'
+                   for n in range(people) for d in (3, 4)).encode()
+    for path, body, rows, added in (("/api/v1/records/tasks/stream", tasks, people, "added"),
+                                    ("/api/v1/records/attendance/stream", days, 2 * people, "inserted")):
+        accepted = await gateway.post(path, content=body, headers={"content-type": "application/x-ndjson"})
+        assert accepted.status_code == 202, accepted.text
+        ended = await _followed(gateway, accepted.headers["location"])
+        assert (ended["state"], ended["done"], ended["total"], ended["result"][added]) == (
+            "succeeded", rows, rows, rows), ended
 
 
 async def test_a_rejected_large_import_writes_nothing_and_its_job_holds_the_problem(

@@ -23,6 +23,14 @@ cursor to poll with next time, which gives nothing new until something else comm
 
 A row's scope is the one it had when it changed: a row moved out of a caller's scope is not
 announced to them (its next change inside it is).
+
+Retention (:func:`prune`, run by the service's workers): a change that a later change of the same row
+replaced is never handed out again, so once older than ``KAOHE_CHANGE_KEEP_DAYS`` it is dropped; the
+latest change of every row that still exists is kept for good, so ``0`` always lists every row. A
+deleted row's tombstone is dropped once older than ``KAOHE_CHANGE_KEEP_DAYS``, and the position of the
+last one dropped is kept (``row_changes_pruned``): a cursor from before it could have missed that
+deletion, so it is answered 410 ``change_cursor_expired`` and the consumer starts again from ``0``.
+A consumer that polls at least once within that window never sees it.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
@@ -49,12 +57,14 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
+from shared.errors import AppError
 from shared.openapi import examples_of
 from shared.pagination import P, PageQuery, decode, encode, invalid_cursor
 
@@ -65,11 +75,18 @@ START = "0"
 
 UpdatedAfter = Annotated[str | None, Query(
     max_length=400, description="rows changed since this cursor, in change order, deletions as tombstones "
-                                "(`0`: from the beginning); poll again with the answer's `updated_after`")]
+                                "(`0`: from the beginning); poll again with the answer's `updated_after`. A cursor "
+                                "older than the feed keeps deletions (KAOHE_CHANGE_KEEP_DAYS, 30 days by default) "
+                                "answers 410 `change_cursor_expired`: start again from `0`")]
 
 
 def change_table(metadata: MetaData) -> Table:
-    """The ``row_changes`` log of a service's schema (:func:`install_sql` creates the same)."""
+    """The ``row_changes`` log of a service's schema (:func:`install_sql` creates the same), and beside it
+    ``row_changes_pruned`` (:func:`pruned_install_sql`)."""
+    Table("row_changes_pruned", metadata,
+          Column("tbl", String(63), primary_key=True),
+          Column("xid", BigInteger, nullable=False),
+          Column("seq", BigInteger, nullable=False))
     return Table(
         "row_changes", metadata,
         Column("seq", BigInteger, Identity(always=True), primary_key=True),
@@ -139,6 +156,19 @@ def named_columns_sql(schema: str) -> str:
         END $$"""  # noqa: S608 (the schema is the service's own constant)
 
 
+def pruned_install_sql(schema: str) -> list[str]:
+    """Where the position of the last tombstone dropped is kept, per table (:func:`prune`)."""
+    return [f"""CREATE TABLE {schema}.row_changes_pruned (
+            tbl varchar(63) PRIMARY KEY,
+            xid bigint NOT NULL,
+            seq bigint NOT NULL
+        )"""]
+
+
+def pruned_uninstall_sql(schema: str) -> list[str]:
+    return [f"DROP TABLE {schema}.row_changes_pruned"]
+
+
 def uninstall_sql(schema: str) -> list[str]:
     return [f"DROP FUNCTION {schema}.log_row_changes()", f"DROP TABLE {schema}.row_changes"]
 
@@ -167,6 +197,11 @@ class Tombstone(BaseModel):
     id: uuid.UUID
     deleted: bool = Field(default=True, description="always true: the row is gone")
     deleted_at: datetime
+
+
+class CursorExpired(AppError, status=410, code="change_cursor_expired",
+                    title="The cursor is older than the change feed keeps"):
+    """A cursor from before the last tombstone dropped (``KAOHE_CHANGE_KEEP_DAYS``): it may have missed a deletion."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +233,12 @@ async def changes(session: AsyncSession, log: Table, *, table: str, cursor: str,
     once at its latest change, at most ``limit``, in change order; ``scope`` narrows the log by the
     row's scope columns (``log.c.scope["unit_id"].astext.in_(...)``)."""
     xid, seq = _position(cursor)
+    if cursor != START:
+        pruned = f"{log.schema}.row_changes_pruned" if log.schema else "row_changes_pruned"
+        last = (await session.execute(text(f"SELECT xid, seq FROM {pruned} WHERE tbl = :t"),  # noqa: S608 (a schema name)
+                                      {"t": table})).one_or_none()
+        if last is not None and (xid, seq) < (last.xid, last.seq):
+            raise CursorExpired("the feed no longer keeps the deletions since this cursor; start again from 0")
     # Read first: every transaction below it has finished, so the query after sees all their changes.
     horizon = int(await session.scalar(select(
         func.pg_snapshot_xmin(func.pg_current_snapshot()).cast(String).cast(BigInteger))) or 0)
@@ -216,6 +257,48 @@ async def changes(session: AsyncSession, log: Table, *, table: str, cursor: str,
         return Changes(found, encode([rows[-1].xid, rows[-1].seq]), True)
     # Everything below the horizon is handed out: the next poll starts there.
     return Changes(found, encode(list(max((xid, seq), (horizon, 0)))), False)
+
+
+SUPERSEDED = """
+    DELETE FROM row_changes WHERE seq IN (
+        SELECT o.seq FROM row_changes o
+        WHERE o.at < now() - CAST(:keep AS interval) AND EXISTS (
+            SELECT 1 FROM row_changes l
+            WHERE l.tbl = o.tbl AND l.row_id = o.row_id AND (l.xid, l.seq) > (o.xid, o.seq)
+              AND l.xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint)
+        LIMIT :batch FOR UPDATE SKIP LOCKED)
+    RETURNING seq"""
+
+OLD_TOMBSTONES = """
+    WITH gone AS (
+        DELETE FROM row_changes WHERE seq IN (
+            SELECT seq FROM row_changes WHERE deleted AND at < now() - CAST(:keep AS interval)
+            LIMIT :batch FOR UPDATE SKIP LOCKED)
+        RETURNING tbl, xid, seq
+    ), marked AS (
+        INSERT INTO row_changes_pruned AS p (tbl, xid, seq)
+        SELECT DISTINCT ON (tbl) tbl, xid, seq FROM gone ORDER BY tbl, xid DESC, seq DESC
+        ON CONFLICT (tbl) DO UPDATE SET xid = EXCLUDED.xid, seq = EXCLUDED.seq
+        WHERE (p.xid, p.seq) < (EXCLUDED.xid, EXCLUDED.seq)
+        RETURNING 1
+    )
+    SELECT seq FROM gone"""
+
+
+async def prune(sessionmaker: async_sessionmaker[AsyncSession], *, keep: timedelta, batch: int = 500) -> int:
+    """Drop the changes older than ``keep`` that no cursor needs (replaced ones) and the tombstones older than
+    ``keep`` (noting where the last was); in batches, each its own transaction, with rows locked ``SKIP LOCKED`` so
+    workers pruning at once share them out. How many were dropped. The session's search path is the schema."""
+    dropped = 0
+    for statement in (SUPERSEDED, OLD_TOMBSTONES):
+        while True:
+            async with sessionmaker() as session:
+                count = len((await session.execute(text(statement), {"keep": keep, "batch": batch})).all())
+                await session.commit()
+            dropped += count
+            if count < batch:
+                break
+    return dropped
 
 
 class FeedCursor(BaseModel):

@@ -5,14 +5,16 @@ before it kept the answer leaves the key in flight; once the key's lease runs ou
 retry is sent again. So each service remembers the keys of the writes it committed: the request's
 session inserts the key (with the caller) as the first statement of the write's own transaction,
 and the answer is stored with it before it is sent. The same key again is answered from the store
-(``Idempotent-Replayed: true``) and writes nothing; while the first is still running the second
-waits for its commit. A key whose write committed but whose answer was lost (the service died in
-between) is a 409 ``idempotency_key_applied``: the write is there, once. Keys are kept 24 hours,
-as at the gateway. A request that writes nothing (a rollback, an error) keeps nothing.
+(``Idempotent-Replayed: true``, with the headers a client acts on: ``Location`` ...) and writes
+nothing; while the first is still running the second waits for its commit. A key whose write
+committed but whose answer was lost (the service died in between) is a 409
+``idempotency_key_applied``: the write is there, once. Keys are kept 24 hours, as at the gateway.
+A request that writes nothing (a rollback, an error) keeps nothing.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
@@ -20,6 +22,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,6 +31,9 @@ from shared.errors import Conflict
 
 KEEP = timedelta(hours=24)
 HEADER = b"idempotency-key"
+#: the headers of a kept answer that its replay carries too (its type is kept apart, its length recounted)
+REPLAYED_HEADERS = (b"location", b"content-location", b"retry-after", b"content-disposition", b"etag",
+                    b"cache-control", b"link")
 logger = logging.getLogger("shared.idempotency")
 
 _pending: ContextVar[dict[str, Any] | None] = ContextVar("idempotency_pending", default=None)
@@ -42,6 +48,7 @@ def key_table(metadata: MetaData) -> Table:
         Column("status", Integer),
         Column("content_type", String(128)),
         Column("body", LargeBinary),
+        Column("headers", JSONB),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
 
@@ -52,10 +59,11 @@ class KeyApplied(Conflict):
 
 
 class Replayed(Exception):
-    def __init__(self, status: int, content_type: str | None, body: bytes) -> None:
+    def __init__(self, status: int, content_type: str | None, body: bytes,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(status)
         self.response = Response(body, status_code=status, media_type=content_type,
-                                 headers={"idempotent-replayed": "true"})
+                                 headers={**(headers or {}), "idempotent-replayed": "true"})
 
 
 async def claim(session: AsyncSession) -> None:
@@ -75,11 +83,11 @@ async def claim(session: AsyncSession) -> None:
         pending["claimed"] = True
         return
     await session.rollback()
-    first = (await session.execute(text("SELECT status, content_type, body FROM idempotency_keys "
+    first = (await session.execute(text("SELECT status, content_type, body, headers FROM idempotency_keys "
                                         "WHERE subject = :s AND key = :k"), names)).one_or_none()
     await session.rollback()
     if first is not None and first.status is not None:
-        raise Replayed(first.status, first.content_type, first.body or b"")
+        raise Replayed(first.status, first.content_type, first.body or b"", first.headers)
     raise KeyApplied("the write with this key is stored; read it back instead of sending it again")
 
 
@@ -89,13 +97,14 @@ async def _replayed(request: Request, exc: Exception) -> Response:
 
 
 async def _keep(sessionmaker: async_sessionmaker[AsyncSession], pending: dict[str, Any], status: int,
-                content_type: str | None, body: bytes) -> None:
+                content_type: str | None, body: bytes, headers: dict[str, str]) -> None:
     try:
         async with sessionmaker() as session:
             await session.execute(text("UPDATE idempotency_keys SET status = :status, content_type = :type, "
-                                       "body = :body WHERE subject = :s AND key = :k"),
+                                       "body = :body, headers = CAST(:headers AS jsonb) "
+                                       "WHERE subject = :s AND key = :k"),
                                   {"s": pending["subject"], "k": pending["key"], "status": status,
-                                   "type": content_type, "body": body})
+                                   "type": content_type, "body": body, "headers": json.dumps(headers)})
             await session.commit()
     except Exception:  # the write is committed; a retry will get a 409 instead of this answer
         logger.exception("the answer to an idempotent write could not be kept")
@@ -135,7 +144,9 @@ class IdempotencyMiddleware:
             content_type = next((v.decode("latin-1") for k, v in start.get("headers", ()) if k == b"content-type"),
                                 None)
             body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
-            await _keep(scope["app"].state.sessionmaker, pending, start["status"], content_type, body)
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in start.get("headers", ())
+                       if k in REPLAYED_HEADERS}
+            await _keep(scope["app"].state.sessionmaker, pending, start["status"], content_type, body, headers)
         for message in messages:
             await send(message)
 

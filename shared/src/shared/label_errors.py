@@ -95,6 +95,7 @@ _TITLES: dict[str, tuple[str, str]] = {
     "bulletin_not_found": ("通报不存在", "No such bulletin"),
     "bulletin_issued": ("通报已印发，不能再修改", "The bulletin is issued and kept as issued"),
     "cursor_invalid": ("游标无效", "The cursor is not one this feed gave"),
+    "change_cursor_expired": ("游标已过期，变更记录已不再保留", "The cursor is older than the change feed keeps"),
     "no_event_feed": ("该账号没有消息", "This account has no event feed"),
     # scoring
     "scheme_invalid": ("考核方案不符合规则", "The scheme breaks a rule"),

@@ -84,6 +84,18 @@ class JobSettings(BaseServiceSettings):
         default=30.0, ge=1, validation_alias="KAOHE_JOB_HEARTBEAT_SECONDS",
         description="a running job whose worker has not beaten its heartbeat for this long (the worker died) is "
                     "taken over by another worker and run again")
+    job_keep_days: int = Field(
+        default=30, ge=2, validation_alias="KAOHE_JOB_KEEP_DAYS",
+        description="a job that ended (succeeded, failed or cancelled) this many days ago is deleted by the "
+                    "service's workers (about hourly), with its file, its parts and the queue's log of it; a queued "
+                    "or running job is never deleted, and one started with an Idempotency-Key is kept at least as "
+                    "long as the key (a day)")
+    change_keep_days: int = Field(
+        default=30, ge=1, validation_alias="KAOHE_CHANGE_KEEP_DAYS",
+        description="how far back an `updated_after` cursor of a change feed stays valid: a deleted row's "
+                    "tombstone is kept this many days (and a change a later one of the same row replaced is "
+                    "dropped); a cursor from before the oldest tombstone dropped answers 410 "
+                    "`change_cursor_expired` (start again from `0`, which always lists every row)")
 
 
 MIN_SECRET_BYTES = 32

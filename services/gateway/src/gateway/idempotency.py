@@ -2,8 +2,10 @@
 
 The first POST with a key is forwarded and its answer kept (24 hours); a retry with the same
 key, caller, route and body gets that answer again, marked ``Idempotent-Replayed: true``, and
-nothing is created twice. The same key with another body is a 422; a retry while the first is
-still running is a 409. A 5xx answer is not kept, so the retry really runs again.
+nothing is created twice. The answer's headers a client acts on are kept and replayed with it
+(:data:`REPLAYED_HEADERS`: the ``Location`` of a 202's job or a 201's object, ``Retry-After`` ...).
+The same key with another body is a 422; a retry while the first is still running is a 409. A 5xx
+answer is not kept, so the retry really runs again.
 
 A key is "in flight" only for its lease (``GATEWAY_IDEMPOTENCY_LEASE_SECONDS``, a little longer
 than the upstream timeout, so a live request has been answered or given up by then): a gateway
@@ -30,6 +32,9 @@ from gateway.models import IdempotencyKey
 from shared.errors import Conflict, DatabaseUnavailable, Unprocessable, database_down
 
 KEEP = timedelta(hours=24)
+#: the headers of a kept answer that its replay carries too (its type is kept apart, its length recounted)
+REPLAYED_HEADERS = ("location", "content-location", "retry-after", "content-disposition", "etag", "cache-control",
+                    "link")
 logger = logging.getLogger("gateway.idempotency")
 
 
@@ -87,7 +92,7 @@ async def once(sessionmaker: async_sessionmaker[AsyncSession], *, key: str, subj
                 raise KeyReused(f"the key was first used for {first.method} {first.path} with another body")
             if first.status is not None:
                 return Response(first.body or b"", status_code=first.status, media_type=first.content_type,
-                                headers={"idempotent-replayed": "true"})
+                                headers={**(first.headers or {}), "idempotent-replayed": "true"})
             if not await _take_over(session, key, subject, lease):
                 raise KeyInFlight("the first request with this key has not finished; retry in a moment")
     return await _send_once(sessionmaker, key, subject, send)
@@ -122,11 +127,15 @@ async def _send_once(sessionmaker: async_sessionmaker[AsyncSession], key: str, s
                                                                IdempotencyKey.subject == subject)
                                   .values(status=response.status_code,
                                           content_type=response.headers.get("content-type"),
-                                          body=bytes(response.body)))
+                                          body=bytes(response.body), headers=kept_headers(response)))
             await session.commit()
     except DatabaseUnavailable:
         logger.warning("the answer to a keyed request could not be kept; its key is released after its lease")
     return response
+
+
+def kept_headers(response: Response) -> dict[str, str]:
+    return {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers}
 
 
 async def _forget(sessionmaker: async_sessionmaker[AsyncSession], key: str, subject: str) -> None:

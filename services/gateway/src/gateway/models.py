@@ -116,6 +116,8 @@ class IdempotencyKey(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     content_type: Mapped[str | None] = mapped_column(String(128))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # the answer's headers a client acts on (Location of a 202 or 201, Retry-After ...), replayed with it
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
 
 

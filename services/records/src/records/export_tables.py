@@ -4,7 +4,9 @@ by a job.
 Each export gathers its rows for the caller (checking the region or unit as its route always has); an
 export of ``RECORDS_EXPORT_JOB_ROWS`` rows or more is written by a job in the records worker, which gathers
 the same rows for the same caller and keeps the file with the job (``shared.jobs.files``): the call answers
-with the file when the job is done within a second, else ``202 Accepted`` with the job.
+with the file when the job is done within a second, else ``202 Accepted`` with the job. The call decides by
+counting the export's rows up to that threshold only (``count(*)`` of the query cut at it), so a large
+export's rows are read once, by the job.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import date
 from typing import Any, Literal
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -37,6 +39,7 @@ ATTENDANCE_HEADERS = ["工号", "姓名", "日期", "状态", "备注"]
 TASK_HEADERS = ["工号", "任务名称", "强度", "难度", "数量", "完成时限", "督办", "进度", "状态"]
 
 Gather = Callable[[AsyncSession, Caller, dict[str, Any]], Awaitable[Table]]
+Query = Callable[[AsyncSession, Caller, dict[str, Any]], Awaitable[Select[*tuple[Any, ...]]]]
 
 
 async def roster_table(session: AsyncSession, caller: Caller, args: dict[str, Any]) -> Table:
@@ -74,20 +77,47 @@ async def tasks_table(session: AsyncSession, caller: Caller, args: dict[str, Any
 TABLES: dict[str, Gather] = {"roster": roster_table, "attendance": attendance_table, "tasks": tasks_table}
 
 
+async def roster_query(session: AsyncSession, caller: Caller, args: dict[str, Any]) -> Select[*tuple[Any, ...]]:
+    return await roster.roster_statement(session, region_id=uuid.UUID(args["region_id"]),
+                                         on=date.fromisoformat(args["on"]), caller=caller)
+
+
+async def attendance_query(session: AsyncSession, caller: Caller, args: dict[str, Any]) -> Select[*tuple[Any, ...]]:
+    return await attendance.export_statement(session, caller=caller, unit_id=uuid.UUID(args["unit_id"]),
+                                             period=parse_period(args["period"]))
+
+
+async def tasks_query(session: AsyncSession, caller: Caller, args: dict[str, Any]) -> Select[*tuple[Any, ...]]:
+    return await tasks.tasks_statement(session, caller=caller, unit_id=uuid.UUID(args["unit_id"]),
+                                       period=parse_period(args["period"]))
+
+
+#: each export's rows as a query, checked for the caller as its table is: what the call counts to decide
+QUERIES: dict[str, Query] = {"roster": roster_query, "attendance": attendance_query, "tasks": tasks_query}
+
+
+async def rows_up_to(session: AsyncSession, query: Select[*tuple[Any, ...]], limit: int) -> int:
+    """How many rows ``query`` has, counting no further than ``limit``."""
+    cut = query.order_by(None).limit(limit).subquery()
+    return int(await session.scalar(select(func.count()).select_from(cut)) or 0)
+
+
 async def export(request: Request, session: AsyncSession, caller: Caller, name: str, args: dict[str, Any], *,
                  fmt: Literal["csv", "xlsx"], region_id: uuid.UUID | None = None,
                  unit_id: uuid.UUID | None = None) -> Response:
-    """The export ``name`` for the caller: made here, or by a job when it has many rows."""
-    found = await TABLES[name](session, caller, args)
-    if len(found.rows) >= request.app.state.settings.export_job_rows:
+    """The export ``name`` for the caller: made here, or by a job when it has many rows (its ``total`` is known
+    once the job has read them)."""
+    threshold: int = request.app.state.settings.export_job_rows
+    if await rows_up_to(session, await QUERIES[name](session, caller, args), threshold) >= threshold:
         return await start_export(request, "records.export", params={"table": name, "format": fmt, "args": args},
-                                  caller=caller, region_id=region_id, unit_id=unit_id, total=len(found.rows))
+                                  caller=caller, region_id=region_id, unit_id=unit_id)
+    found = await TABLES[name](session, caller, args)
     return found.file(fmt).response()
 
 
 @task("records.export")
 async def export_job(ctx: JobContext) -> Any:
-    """An export's file, kept with the job until it is downloaded."""
+    """An export's file, kept with the job until it is pruned (KAOHE_JOB_KEEP_DAYS)."""
     async with ctx.session() as session:
         await ctx.progress(phase="reading the rows")
         found = await TABLES[ctx.params["table"]](session, caller_of(ctx), ctx.params["args"])

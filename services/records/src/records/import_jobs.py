@@ -5,6 +5,9 @@ are imported in the request, as before.
 
 The job runs for the caller who sent the file: their rights (kept with the job as the gateway gave them)
 decide what the rows may touch, exactly as in the request.
+
+While it checks and writes, the job's ``done`` counts the rows written (of ``total``, the rows read), a batch at a
+time (``records.progress``); each report also stops the import if the job was cancelled meanwhile.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from records.attendance import service as attendance
 from records.attendance.importer import SheetError, json_lines, read_rows, settled
 from records.attendance.service import refused_file
 from records.config import RecordsSettings
+from records.progress import Progress
 from records.roster import importer as roster_importer
 from records.tasks import importer as task_importer
 from shared.jobs import JobContext, start_job, task
@@ -40,10 +44,28 @@ def is_large(size: int | None, settings: RecordsSettings) -> bool:
 
 
 def stated_size(request: Request) -> int | None:
-    """A stream's size as its Content-Length states it (a stream sent in chunks, without one, is imported in the
-    request)."""
+    """A stream's size as its Content-Length states it (None for a stream sent in chunks, without one)."""
     value = request.headers.get("content-length")
     return int(value) if value and value.isdigit() else None
+
+
+async def job_or_stream(request: Request, settings: RecordsSettings) -> bytes | AsyncIterator[bytes]:
+    """A JSON-lines stream as a job's (its whole body, bytes) or as the request's to import (its chunks, as they
+    come). A stream whose Content-Length is at least ``RECORDS_IMPORT_JOB_BYTES`` is a job's; one sent in chunks,
+    without a length, is read until it passes that size (then to its end, for a job) or ends first (then imported
+    in the request from what was read, which is less than that size)."""
+    size = stated_size(request)
+    if size is not None:
+        return await request.body() if is_large(size, settings) else request.stream()
+    read = bytearray()
+    chunks = request.stream()
+    async for chunk in chunks:
+        read += chunk
+        if len(read) and is_large(len(read), settings):
+            async for rest in chunks:
+                read += rest
+            return bytes(read)
+    return _whole(bytes(read))
 
 
 def _caller_params(caller: Caller) -> dict[str, Any]:
@@ -89,6 +111,13 @@ def _attendance_sheet(stream: IO[bytes], filename: str, sheet: str | None) -> tu
     return table, list(rows)
 
 
+def _reporter(ctx: JobContext) -> Progress:
+    async def report(done: int) -> None:
+        await ctx.check_cancelled()
+        await ctx.progress(done)
+    return report
+
+
 async def _each(rows: list[Any]) -> AsyncIterator[Any]:
     for row in rows:
         yield row
@@ -103,7 +132,8 @@ async def import_roster(ctx: JobContext) -> Any:
     await ctx.progress(0, len(rows), "checking and writing")
     async with ctx.session() as session:
         result = await roster_importer.import_roster(session, rows, region_id=region_id,
-                                                     caller=_caller_of(ctx.params["caller"]), table=table)
+                                                     caller=_caller_of(ctx.params["caller"]), table=table,
+                                                     progress=_reporter(ctx))
         await imported(session, region_id, result)
         body = jsonable_encoder(await settled(session, result, table, dry_run=ctx.params["dry_run"]))
         await ctx.commit(session, body)
@@ -116,7 +146,7 @@ async def import_tasks(ctx: JobContext) -> Any:
     await ctx.progress(0, len(rows), "checking and writing")
     async with ctx.session() as session:
         result = await task_importer.import_tasks(session, rows, caller=_caller_of(ctx.params["caller"]),
-                                                  table=table)
+                                                  table=table, progress=_reporter(ctx))
         body = jsonable_encoder(await settled(session, result, table, dry_run=ctx.params["dry_run"]))
         await ctx.commit(session, body)
     return body
@@ -130,10 +160,11 @@ async def import_attendance(ctx: JobContext) -> Any:
     await ctx.progress(0, len(rows), "checking and writing")
     async with ctx.session() as session:
         if table is None:
-            result = await attendance.load_async_rows(session, _each(rows), caller=caller, today=settings.today())
+            result = await attendance.load_async_rows(session, _each(rows), caller=caller, today=settings.today(),
+                                                      progress=_reporter(ctx))
         else:
             result = await attendance.load_sync_rows(session, iter(rows), caller=caller, today=settings.today(),
-                                                     table=table)
+                                                     table=table, progress=_reporter(ctx))
         body = jsonable_encoder(await settled(session, result, table, dry_run=ctx.params["dry_run"]))
         await ctx.commit(session, body)
     return body

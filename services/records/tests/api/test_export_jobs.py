@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from shared.service_auth import Caller
 from shared.testing import asgi_client, service_headers
@@ -57,6 +57,32 @@ async def big_region(jobs_app: FastAPI) -> AsyncIterator[dict[str, Any]]:
 
 def region_admin(region_id: object) -> Caller:
     return Caller(subject=f"user:admin-of-{region_id}", roles=("region_admin",), region_ids=(str(region_id),))
+
+
+async def test_the_call_reads_no_more_rows_than_it_takes_to_decide_on_a_job(
+        jobs_app: FastAPI, big_region: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An export over the threshold is read once, by its job: the call only counts up to the threshold."""
+    monkeypatch.setattr(jobs_app.state.settings, "export_job_rows", 100)
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engines = [e.sync_engine for e in (jobs_app.state.engine, jobs_app.state.read_engine) if e is not None]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", seen)
+    try:
+        async with asgi_client(jobs_app, headers=service_headers(PROVINCE)) as client:
+            started = await client.get(f"/api/v1/records/regions/{big_region['id']}/roster/export",
+                                       params={"on": "2025-06-30", "format": "csv"})
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert started.status_code == 202, started.text[:300]
+    placements = [s for s in statements if "assignments" in s]
+    assert len(placements) == 1 and "count(" in placements[0] and "LIMIT" in placements[0], placements
+    job = await ended(jobs_app, started.headers["location"])
+    assert (job.state, job.done, job.total) == ("succeeded", PEOPLE, PEOPLE)
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])

@@ -1,7 +1,8 @@
 """Jobs whose result is a file (a large export), and jobs that act for their caller.
 
 A large export runs as a job like any long work; its file is kept beside the job, in the service's
-``job_files`` table, and the job's ``result_location`` is its download,
+``job_files`` table, until the job is pruned (``KAOHE_JOB_KEEP_DAYS`` after it ended, ``shared.jobs.prune``),
+and the job's ``result_location`` is its download,
 ``GET /api/v1/<service>/jobs/<id>/file``. The download is authorised as the job is (``shared.jobs.routes.sees``): its
 requester, or an administrator of its region; anyone else gets 404, as for an object of another region. Handing out the
 file is what the audit trail files as the export (its rows and objects, kept with the file), as the

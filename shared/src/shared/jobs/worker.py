@@ -8,12 +8,17 @@ heartbeat while it runs a job; one that dies (killed, its machine gone) stops be
 ``KAOHE_JOB_HEARTBEAT_SECONDS`` another worker takes the job over and runs it again from the start
 (``JobContext.attempt`` > 1) — so a handler commits its writes once, at its end (``JobContext.commit``).
 SIGTERM or SIGINT: the worker takes no new job, finishes the ones it runs, and exits.
+
+Each worker also keeps the service's retention (``shared.jobs.prune``: old jobs, their files, the queue's log, the
+change feed's log) on pgqueuer's cron schedule (:data:`PRUNE_EVERY`): the schedule's row in the service's schema is
+taken by one worker at a time, so however many workers run, one prunes at each tick.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import uuid
@@ -25,6 +30,7 @@ from typing import Any
 
 import asyncpg
 from pgqueuer.core.qm import QueueManager
+from pgqueuer.core.sm import SchedulerManager
 from pgqueuer.domain import models, types
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -32,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.business_time import use_time_zone
 from shared.db import create_engine, make_sessionmaker
-from shared.jobs import store
+from shared.jobs import prune, store
 from shared.jobs.context import JobContext
 from shared.jobs.errors import JobCancelled, problem_of
 from shared.jobs.registry import TASKS, tasks_of
@@ -40,6 +46,9 @@ from shared.logging import configure_logging
 from shared.settings import JobSettings
 
 logger = logging.getLogger("shared.jobs.worker")
+
+#: when a service's workers prune what is past its retention (cron: hourly, at minute 17)
+PRUNE_EVERY = "17 * * * *"
 
 
 async def run_job(job_id: uuid.UUID, *, schema: str, sessionmaker: async_sessionmaker[AsyncSession],
@@ -149,6 +158,7 @@ async def worker(service: str, *, database_url: str, settings: JobSettings,
                 await run_job(uuid.UUID(bytes=job.payload), schema=service, sessionmaker=sessionmaker,
                               resources=resources)
             queue.entrypoint(kind, accepts_context=False)(entry)
+        scheduler = await stack.enter_async_context(_pruning(service, database_url, settings, sessionmaker))
         heartbeat = timedelta(seconds=settings.job_heartbeat_seconds)
         running = asyncio.create_task(queue.run(dequeue_timeout=timedelta(seconds=5), batch_size=1,
                                                 heartbeat_timeout=heartbeat,
@@ -157,7 +167,38 @@ async def worker(service: str, *, database_url: str, settings: JobSettings,
             yield queue
         finally:
             queue.shutdown.set()
+            scheduler.shutdown.set()
             await running
+
+
+@asynccontextmanager
+async def _pruning(service: str, database_url: str, settings: JobSettings,
+                   sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[SchedulerManager]:
+    """pgqueuer's scheduler, on a connection of its own, running the service's retention at :data:`PRUNE_EVERY`."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url),
+                                       server_settings={"search_path": service,
+                                                        "application_name": f"kaohe-{service}-schedule"})
+    scheduler = SchedulerManager(store.queries_on(connection, service))
+
+    @scheduler.schedule(f"{service}.prune", PRUNE_EVERY, accepts_context=False)
+    async def pruned(schedule: models.Schedule) -> None:
+        await prune.prune(sessionmaker, service, job_keep=timedelta(days=settings.job_keep_days),
+                          change_keep=timedelta(days=settings.change_keep_days))
+
+    async def scheduled() -> None:
+        try:
+            await scheduler.run()
+        except Exception:  # retention can wait for the next start; the worker goes on taking jobs
+            logger.exception("the %s worker's pruning schedule stopped", service)
+
+    running = asyncio.create_task(scheduled())
+    try:
+        yield scheduler
+    finally:
+        scheduler.shutdown.set()
+        await running
+        with contextlib.suppress(Exception):  # its connection may be gone with the database
+            await connection.close()
 
 
 async def serve(service: str) -> None:

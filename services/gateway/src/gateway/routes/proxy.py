@@ -44,8 +44,8 @@ FORWARDED_REQUEST_HEADERS = ("content-type", "accept", "accept-language", "if-ma
 PUBLIC_CALLER = Caller(subject="public", kind="public")
 # Retry-After of a 503 for a service that is down: about one readiness period and a restart.
 UNAVAILABLE_RETRY_SECONDS = 5
-FORWARDED_RESPONSE_HEADERS = ("content-type", "content-disposition", "etag", "location",
-                              "retry-after", "cache-control", "link")
+FORWARDED_RESPONSE_HEADERS = ("content-type", "content-disposition", "etag", "location", "content-location",
+                              "retry-after", "cache-control", "link", "idempotent-replayed")
 
 
 class MethodNotAllowed(AppError):

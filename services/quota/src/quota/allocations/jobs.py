@@ -49,7 +49,7 @@ async def simulate(ctx: JobContext) -> Any:
 
 @task("quota.allocation_report")
 async def allocation_report(ctx: JobContext) -> Any:
-    """A run's XLSX report, kept with the job until it is downloaded."""
+    """A run's XLSX report, kept with the job until it is pruned (KAOHE_JOB_KEEP_DAYS)."""
     caller = caller_of(ctx)
     async with ctx.session() as session:
         await ctx.progress(phase="writing the workbook")

@@ -30,7 +30,7 @@ from records.attendance.importer import (
 )
 from records.attendance.service import ImportResult
 from records.config import SettingsDep
-from records.import_jobs import ATTENDANCE, is_large, start_import, stated_size
+from records.import_jobs import ATTENDANCE, is_large, job_or_stream, start_import
 from records.roster.router import PeriodDep
 from shared.db import ReadSessionDep, SessionDep
 from shared.jobs import ACCEPTED
@@ -156,12 +156,12 @@ async def import_stream(request: Request, session: SessionDep, caller: CallerDep
     (`application/x-ndjson`), streamed. Same rules and answers as the sheet import.
 
     Callers: administrators, a unit administrator for their own unit's people. Errors: 422 `import_rejected` with
-    every bad line, nothing written. A stream whose Content-Length is at least `RECORDS_IMPORT_JOB_BYTES` is
-    imported by a worker (see the sheet import)."""
-    if is_large(stated_size(request), settings):
-        return await start_import(request, ATTENDANCE, await request.body(), caller, dry_run=dry_run)
-    result = await service.load_async_rows(session, json_lines(request.stream()), caller=caller,
-                                           today=settings.today())
+    every bad line, nothing written. A stream of at least `RECORDS_IMPORT_JOB_BYTES` (by its Content-Length,
+    or as read when sent in chunks) is imported by a worker (see the sheet import)."""
+    body = await job_or_stream(request, settings)
+    if isinstance(body, bytes):
+        return await start_import(request, ATTENDANCE, body, caller, dry_run=dry_run)
+    result = await service.load_async_rows(session, json_lines(body), caller=caller, today=settings.today())
     return await settled(session, result, None, dry_run=dry_run)
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records import examples as ex
@@ -18,6 +18,7 @@ from records import scope, staff_numbers
 from records.attendance.importer import MISSING, FileImport, RawRow, RowError, parse_day, parse_status, staff_no_of
 from records.attendance.models import Attendance
 from records.errors import InvalidReference
+from records.progress import Progress
 from records.roster.models import Assignment, Person, Unit
 from shared.errors import Unprocessable
 from shared.pagination import Key, PageQuery
@@ -288,7 +289,7 @@ class _Loader:
 
 async def load_sync_rows(session: AsyncSession, rows: Iterator[RawRow], *, caller: Caller, today: date,
                          source: str = "import", reason: str | None = None,
-                         table: Table | None = None) -> ImportResult:
+                         table: Table | None = None, progress: Progress | None = None) -> ImportResult:
     """Rows from a file parser (blocking): read a batch at a time in a worker thread. Each day
     whose status or note changes is kept in ``attendance_changes`` with ``source`` and ``reason``;
     a ``correction`` that changes a day without a reason is refused."""
@@ -304,11 +305,13 @@ async def load_sync_rows(session: AsyncSession, rows: Iterator[RawRow], *, calle
 
     while batch := await asyncio.to_thread(take):
         await loader.add(batch)
+        if progress is not None:
+            await progress(loader.rows)
     return await loader.finish()
 
 
 async def load_async_rows(session: AsyncSession, rows: AsyncIterator[RawRow], *, caller: Caller,
-                          today: date) -> ImportResult:
+                          today: date, progress: Progress | None = None) -> ImportResult:
     loader = _Loader(session, caller, today)
     batch: list[RawRow] = []
     async for row in rows:
@@ -316,6 +319,8 @@ async def load_async_rows(session: AsyncSession, rows: AsyncIterator[RawRow], *,
         if len(batch) == BATCH:
             await loader.add(batch)
             batch = []
+            if progress is not None:
+                await progress(loader.rows)
     if batch:
         await loader.add(batch)
     return await loader.finish()
@@ -338,13 +343,18 @@ async def list_attendance(session: AsyncSession, page: PageQuery, *, caller: Cal
     return [(a, p) for a, p in rows], total, last
 
 
+async def export_statement(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID,
+                           period: Period) -> Select[str, str, date, str, str | None]:
+    """The query of the unit's attendance in the period (the unit checked for the caller first)."""
+    await scope.valid_unit(session, caller, unit_id)
+    return (select(Person.staff_no, Person.name, Attendance.day, Attendance.status, Attendance.note)
+            .join(Person, Person.id == Attendance.person_id)
+            .where(Attendance.unit_id == unit_id, Attendance.day >= period.start, Attendance.day <= period.end)
+            .order_by(Person.staff_no, Attendance.day))
+
+
 async def export_rows(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID,
                       period: Period) -> list[tuple[str, str, date, str, str | None]]:
-    await scope.valid_unit(session, caller, unit_id)
-    rows = await session.execute(
-        select(Person.staff_no, Person.name, Attendance.day, Attendance.status, Attendance.note)
-        .join(Person, Person.id == Attendance.person_id)
-        .where(Attendance.unit_id == unit_id, Attendance.day >= period.start, Attendance.day <= period.end)
-        .order_by(Person.staff_no, Attendance.day))
+    rows = await session.execute(await export_statement(session, caller=caller, unit_id=unit_id, period=period))
     return [tuple(r) for r in rows]  # type: ignore[misc]
 

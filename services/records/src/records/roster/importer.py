@@ -20,6 +20,7 @@ from records import examples as ex
 from records import scope
 from records.attendance.importer import MISSING, FileImport, RawRow, RowError, parse_day, read_rows, staff_no_of
 from records.attendance.service import ImportRejected, rejected
+from records.progress import Progress, tick
 from records.roster.models import Assignment, Person, Section, Unit
 from records.staff_numbers import padded, was_number
 from shared.cells import code_text
@@ -67,7 +68,8 @@ def read_sheet(filename: str, stream: IO[bytes], sheet: str | None = None) -> tu
 
 
 async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id: uuid.UUID,
-                        caller: Caller, table: Table | None = None) -> RosterImportResult:
+                        caller: Caller, table: Table | None = None,
+                        progress: Progress | None = None) -> RosterImportResult:
     region = await scope.valid_region(session, caller, region_id)
     if not rows:
         raise ImportRejected(Reason("no_rows").text(), errors=[])
@@ -141,7 +143,8 @@ async def import_roster(session: AsyncSession, rows: list[RawRow], *, region_id:
     if errors:
         raise rejected(errors, table, bad=len({e.row for e in errors}), rows=len(rows))
     added = moved = unchanged = 0
-    for _row, staff_no, name, unit, section_name, category, active_from, post in plan:
+    for done, (_row, staff_no, name, unit, section_name, category, active_from, post) in enumerate(plan):
+        await tick(progress, done)
         section_id = None
         if section_name:
             found = sections.get((unit.id, section_name))

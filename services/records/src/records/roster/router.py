@@ -15,7 +15,7 @@ from records import events, export_tables, scope
 from records.attendance.importer import DryRunDep, SheetDep, SheetError, json_lines, ndjson_body, settled
 from records.attendance.service import refused_file
 from records.config import SettingsDep
-from records.import_jobs import ROSTER, is_large, start_import, stated_size
+from records.import_jobs import ROSTER, is_large, job_or_stream, start_import
 from records.roster import importer as roster_importer
 from records.roster import service
 from records.roster.importer import RosterImportResult, read_sheet
@@ -265,13 +265,14 @@ async def stream_roster(region_id: uuid.UUID, request: Request, session: Session
     per line (`application/x-ndjson`), streamed. Same rules and answers as the sheet import.
 
     Callers: province and region administrators; API keys with `inputs:write`. Errors: 404 `region_not_found`; 422
-    `import_rejected` with every bad line, nothing written. A stream whose Content-Length is at least
-    `RECORDS_IMPORT_JOB_BYTES` is imported by a worker (see the sheet import)."""
+    `import_rejected` with every bad line, nothing written. A stream of at least
+    `RECORDS_IMPORT_JOB_BYTES` (by its Content-Length, or as read when sent in chunks) is imported by a worker (see
+    the sheet import)."""
     await scope.valid_region(session, caller, region_id)  # before the lines are read
-    if is_large(stated_size(request), settings):
-        return await start_import(request, ROSTER, await request.body(), caller, dry_run=dry_run,
-                                  region_id=region_id)
-    rows = [row async for row in json_lines(request.stream())]
+    body = await job_or_stream(request, settings)
+    if isinstance(body, bytes):
+        return await start_import(request, ROSTER, body, caller, dry_run=dry_run, region_id=region_id)
+    rows = [row async for row in json_lines(body)]
     result = await roster_importer.import_roster(session, rows, region_id=region_id, caller=caller)
     await imported(session, region_id, result)
     return await settled(session, result, None, dry_run=dry_run)

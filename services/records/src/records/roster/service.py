@@ -287,17 +287,22 @@ async def headcounts_in_scope(session: AsyncSession, *, region_id: uuid.UUID, pe
 CATEGORY_NAMES = {"leadership": "班子成员", "middle": "中层干部", "staff": "其他在编", "non_staff": "不在编"}
 
 
+async def roster_statement(session: AsyncSession, *, region_id: uuid.UUID, on: date,
+                           caller: Caller) -> Select[str, str, str, str, str, str, date, str | None]:
+    """The query of everyone on the region's units on a day (the region checked for the caller first)."""
+    await scope.valid_region(session, caller, region_id)
+    return (select(Person.staff_no, Person.name, Unit.code, Unit.name, Section.name, Assignment.staff_category,
+                   Assignment.active_from, Assignment.post)
+            .join(Assignment, Assignment.person_id == Person.id).join(Unit, Unit.id == Assignment.unit_id)
+            .outerjoin(Section, Section.id == Assignment.section_id)
+            .where(Unit.region_id == region_id, Assignment.active_from <= on,
+                   or_(Assignment.active_to.is_(None), Assignment.active_to >= on))
+            .order_by(Unit.code, Person.staff_no))
+
+
 async def roster_on(session: AsyncSession, *, region_id: uuid.UUID, on: date, caller: Caller) -> list[list[str]]:
     """Everyone on the region's units on a day, in the roster import's own columns."""
-    await scope.valid_region(session, caller, region_id)
-    rows = await session.execute(
-        select(Person.staff_no, Person.name, Unit.code, Unit.name, Section.name, Assignment.staff_category,
-               Assignment.active_from, Assignment.post)
-        .join(Assignment, Assignment.person_id == Person.id).join(Unit, Unit.id == Assignment.unit_id)
-        .outerjoin(Section, Section.id == Assignment.section_id)
-        .where(Unit.region_id == region_id, Assignment.active_from <= on,
-               or_(Assignment.active_to.is_(None), Assignment.active_to >= on))
-        .order_by(Unit.code, Person.staff_no))
+    rows = await session.execute(await roster_statement(session, region_id=region_id, on=on, caller=caller))
     return [[staff_no, name, code, unit_name, section or "", CATEGORY_NAMES.get(category, category),
              active_from.isoformat(), post or ""]
             for staff_no, name, code, unit_name, section, category, active_from, post in rows]

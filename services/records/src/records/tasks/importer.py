@@ -19,6 +19,7 @@ from records import events, scope, staff_numbers
 from records import examples as ex
 from records.attendance.importer import FileImport, RawRow, RowError, parse_day, read_rows, staff_no_of
 from records.attendance.service import ImportRejected, rejected
+from records.progress import PROGRESS_ROWS, Progress
 from records.roster.models import Assignment, Person, Unit
 from records.tasks.models import Task
 from shared.cells import code_text
@@ -63,7 +64,7 @@ def _weight(value: object) -> Decimal:
 
 
 async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Caller,
-                       table: Table | None = None) -> TaskImportResult:
+                       table: Table | None = None, progress: Progress | None = None) -> TaskImportResult:
     if not rows:
         raise ImportRejected(Reason("no_rows").text(), errors=[])
     staff_nos = {staff_no_of(r.values.get("staff_no")) for r in rows}
@@ -134,7 +135,11 @@ async def import_tasks(session: AsyncSession, rows: list[RawRow], *, caller: Cal
             updated += 1
         else:
             unchanged += 1
-    session.add_all(added)
-    await session.flush()
+    kept = len(rows) - len(added)  # rows that changed a task in place, or nothing
+    for start in range(0, len(added), PROGRESS_ROWS):  # the new tasks written a batch at a time
+        session.add_all(added[start:start + PROGRESS_ROWS])
+        await session.flush()
+        if progress is not None:
+            await progress(kept + min(len(added), start + PROGRESS_ROWS))
     await events.tasks_assigned(session, [(t, t.person_id) for t in added])
     return TaskImportResult(rows=len(rows), added=len(added), updated=updated, unchanged=unchanged)

@@ -24,7 +24,7 @@ from records.attendance.importer import (
 )
 from records.attendance.service import refused_file
 from records.config import SettingsDep
-from records.import_jobs import TASKS, is_large, start_import, stated_size
+from records.import_jobs import TASKS, is_large, job_or_stream, start_import
 from records.roster.router import PeriodDep
 from records.tasks import importer as task_importer
 from records.tasks import service
@@ -98,11 +98,12 @@ async def stream_tasks(request: Request, session: SessionDep, caller: CallerDep,
     supervised}` per line (`application/x-ndjson`). Same rules and answers as the sheet import.
 
     Callers: administrators, a unit administrator for their own unit's people. Errors: 422 `import_rejected` with
-    every bad line, nothing written. A stream whose Content-Length is at least `RECORDS_IMPORT_JOB_BYTES` is
-    imported by a worker (see the sheet import)."""
-    if is_large(stated_size(request), settings):
-        return await start_import(request, TASKS, await request.body(), caller, dry_run=dry_run)
-    rows = [row async for row in json_lines(request.stream())]
+    every bad line, nothing written. A stream of at least `RECORDS_IMPORT_JOB_BYTES` (by its Content-Length,
+    or as read when sent in chunks) is imported by a worker (see the sheet import)."""
+    body = await job_or_stream(request, settings)
+    if isinstance(body, bytes):
+        return await start_import(request, TASKS, body, caller, dry_run=dry_run)
+    rows = [row async for row in json_lines(body)]
     return await settled(session, await task_importer.import_tasks(session, rows, caller=caller), None,
                          dry_run=dry_run)
 

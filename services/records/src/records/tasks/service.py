@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -289,16 +289,29 @@ async def confirm(session: AsyncSession, task_id: uuid.UUID, body: ConfirmIn, *,
     return read(task, await _trail(session, task.id), (await _co_owners(session, [task.id])).get(task.id))
 
 
-async def list_tasks(session: AsyncSession, page: PageQuery, *, caller: Caller, unit_id: uuid.UUID | None,
-                     person_id: uuid.UUID | None, period: Period) -> tuple[list[TaskRead], int, Key]:
-    if unit_id is None and person_id is None:
-        raise InvalidReference("give unit_id or person_id",
-                               errors=[{"field": "query.unit_id", "message": "unit_id or person_id is required"}])
+async def _listed(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID | None, person_id: uuid.UUID | None,
+                  period: Period) -> list[ColumnElement[bool]]:
     # A task belongs to the unit that assigned it: a person's tasks from before (or after) a
     # transfer are not the other unit's to see.
     where: list[ColumnElement[bool]] = [Task.due_on.between(period.start, period.end),
                                         scope.record_clause(caller, Task)]
     await scope.narrow(session, caller, Task, where, unit_id=unit_id, person_id=person_id)
+    return where
+
+
+async def tasks_statement(session: AsyncSession, *, caller: Caller, unit_id: uuid.UUID,
+                          period: Period) -> Select[*tuple[Any, ...]]:
+    """The query of the unit's tasks due in the period, as :func:`list_tasks` lists them (checked the same way)."""
+    return select(Task.id).where(*await _listed(session, caller=caller, unit_id=unit_id, person_id=None,
+                                                period=period))
+
+
+async def list_tasks(session: AsyncSession, page: PageQuery, *, caller: Caller, unit_id: uuid.UUID | None,
+                     person_id: uuid.UUID | None, period: Period) -> tuple[list[TaskRead], int, Key]:
+    if unit_id is None and person_id is None:
+        raise InvalidReference("give unit_id or person_id",
+                               errors=[{"field": "query.unit_id", "message": "unit_id or person_id is required"}])
+    where = await _listed(session, caller=caller, unit_id=unit_id, person_id=person_id, period=period)
     total = await session.scalar(select(func.count()).select_from(Task).where(*where)) or 0
     tasks, last = await page.fetch(session, select(Task).where(*where), [Task.due_on, Task.id],
                                    lambda t: (t.due_on, t.id), scalars=True)

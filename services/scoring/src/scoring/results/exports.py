@@ -257,7 +257,7 @@ async def results_xlsx(request: Request, session: AsyncSession, scheme_id: uuid.
 
 @task("scoring.results_xlsx")
 async def results_xlsx_job(ctx: JobContext) -> Any:
-    """A version's workbook for the caller who asked, kept with the job until it is downloaded."""
+    """A version's workbook for the caller who asked, kept with the job until it is pruned (KAOHE_JOB_KEEP_DAYS)."""
     neighbours: Neighbours = ctx.resources["neighbours"]
     scope = await scope_of(caller_of(ctx), neighbours)
     async with ctx.session() as session:
