@@ -7,7 +7,7 @@ version. It now reads those columns alone (``shared.change_feed.named_columns_sq
 are the same.
 
 Revision ID: ks25s0000001
-Revises: ju24s0000001
+Revises: i25s00000002
 Create Date: 2026-12-07 01:00:00.000000
 """
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ from alembic import op
 from shared.change_feed import install_sql, named_columns_sql
 
 revision: str = 'ks25s0000001'
-down_revision: str | None = 'ju24s0000001'
+down_revision: str | None = 'i25s00000002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
