@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from shared.field_error import FieldError
+
 METHODS = ("hamilton", "jefferson", "webster", "huntington_hill", "adams", "dean")
 ALIASES = {
     "largest_remainder": "hamilton",
@@ -21,12 +23,8 @@ MAX_UNITS = 200_000
 MAX_SEATS = 50_000_000
 
 
-class ApportionmentError(ValueError):
+class ApportionmentError(FieldError):
     """Input that no method can apportion; ``field`` names where the problem is."""
-
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class UnknownUnit(ApportionmentError):
