@@ -43,6 +43,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scoring_load import SCHEME, change_a_mark, load_scoring, people_of, scoring_sizes, settle
+from sql_floor import fastest_fetch
 from summary import load  # the province in records, shared with bench/summary.py
 from workers import another_worker, scoring_workers, two_cores, watch_memory
 
@@ -52,16 +53,10 @@ from kaohe.local import start_stack
 async def floor(database: str, round_id: str, runs: int = 3) -> tuple[float, int]:
     conn = await asyncpg.connect(database)
     try:
-        samples, rows = [], 0
-        for _ in range(runs):
-            started = time.perf_counter()
-            result = await conn.fetch("SELECT person_id, rater_group, sum(mark), count(*) FROM scoring.ratings "
-                                      "WHERE round_id = $1 GROUP BY 1, 2", uuid.UUID(round_id))
-            samples.append(time.perf_counter() - started)
-            rows = len(result)
+        best = await fastest_fetch(conn, "SELECT person_id, rater_group, sum(mark), count(*) FROM scoring.ratings "
+                                   "WHERE round_id = $1 GROUP BY 1, 2", uuid.UUID(round_id), runs=runs)
         ratings = await conn.fetchval("SELECT count(*) FROM scoring.ratings WHERE round_id = $1", uuid.UUID(round_id))
-        del rows
-        return min(samples), ratings
+        return best, ratings
     finally:
         await conn.close()
 
