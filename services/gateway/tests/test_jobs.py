@@ -9,18 +9,14 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from gateway.testing import TEST_ADMIN, build_gateway_app
-from records.config import RecordsSettings
-from shared.jobs.worker import worker
+from gateway.testing import TEST_ADMIN, build_gateway_app, followed_job
 from shared.testing import TEST_SECRET, asgi_client, running, service_transports, sign_in
 
 
@@ -29,17 +25,6 @@ def large_imports(records_app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None
     """Every import is large enough to be a job, and the call does not wait for it."""
     monkeypatch.setattr(records_app.state.settings, "import_job_bytes", 0)
     monkeypatch.setattr(records_app.state.settings, "job_wait_seconds", 0)
-
-
-@pytest.fixture
-async def records_worker(database_urls: dict[str, str]) -> AsyncIterator[Callable[[], Awaitable[None]]]:
-    """Starts the records worker when the test says (the jobs queued before then wait for it)."""
-    settings = RecordsSettings(RECORDS_DATABASE_URL=database_urls["records"], KAOHE_SERVICE_SECRET=TEST_SECRET)
-    async with AsyncExitStack() as stack:
-        async def start() -> None:
-            await stack.enter_async_context(worker("records", database_url=database_urls["records"],
-                                                   settings=settings))
-        yield start
 
 
 async def _region(client: httpx.AsyncClient) -> tuple[str, str]:
@@ -55,16 +40,6 @@ async def _region(client: httpx.AsyncClient) -> tuple[str, str]:
 def _roster(code: str, people: int) -> bytes:
     return "".join(f'{{"staff_no": "{code}{n:04d}", "name": "人{n}", "unit": "JU", "category": "staff", '
                    f'"active_from": "2025-01-01"}}\n' for n in range(people)).encode()
-
-
-async def _followed(client: httpx.AsyncClient, location: str) -> dict[str, Any]:
-    for _ in range(600):
-        job = await client.get(location)
-        assert job.status_code == 200, job.text
-        if job.json()["state"] not in ("queued", "running"):
-            return dict(job.json())
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the job at {location} did not end")
 
 
 async def test_a_large_import_is_a_job_followed_to_its_result(gateway: httpx.AsyncClient, large_imports: None,
@@ -84,7 +59,7 @@ async def test_a_large_import_is_a_job_followed_to_its_result(gateway: httpx.Asy
     assert [j["id"] for j in listed.json()["items"]].count(job["id"]) == 1
 
     await records_worker()
-    ended = await _followed(gateway, accepted.headers["location"])
+    ended = await followed_job(gateway, accepted.headers["location"])
     assert ended["state"] == "succeeded", ended
     assert (ended["result"]["added"], ended["result"]["dry_run"], ended["done"], ended["total"]) == (40, False, 40, 40)
     members = await gateway.get("/api/v1/records/persons/search", params={"q": f"{code}0039"})
@@ -99,7 +74,7 @@ async def test_a_rejected_large_import_writes_nothing_and_its_job_holds_the_prob
                                   headers={"content-type": "application/x-ndjson"})
     assert accepted.status_code == 202, accepted.text
     await records_worker()
-    ended = await _followed(gateway, accepted.headers["location"])
+    ended = await followed_job(gateway, accepted.headers["location"])
     assert ended["state"] == "failed" and ended["result"] is None
     assert (ended["problem"]["status"], ended["problem"]["code"]) == (422, "import_rejected")
     members = await gateway.get("/api/v1/records/persons/search", params={"q": f"{code}0001"})
@@ -136,7 +111,7 @@ async def test_the_upstream_timeout_does_not_bound_the_import(
                                      content=_roster(code, 200), headers={"content-type": "application/x-ndjson"})
         assert accepted.status_code == 202, accepted.text
         await records_worker()
-        ended = await _followed(client, accepted.headers["location"])
+        ended = await followed_job(client, accepted.headers["location"])
     assert (ended["state"], ended["result"]["added"]) == ("succeeded", 200)
 
 
@@ -196,7 +171,8 @@ async def test_a_worker_killed_in_the_middle_of_an_import_leaves_it_to_another(
         first.wait()
         await holding.rollback()
         second = _worker_process(database_urls)
-        ended = await _followed_long(gateway, accepted.headers["location"])
+        # followed longer: a worker process starts, and the job's heartbeat goes stale before it is taken over
+        ended = await followed_job(gateway, accepted.headers["location"], polls=1200, pause=0.1)
     finally:
         await holder.close()
         for process in (first, second):
@@ -214,16 +190,6 @@ async def test_a_worker_killed_in_the_middle_of_an_import_leaves_it_to_another(
     finally:
         await conn.close()
     assert (attempts, announced) == (2, 1)
-
-
-async def _followed_long(client: httpx.AsyncClient, location: str) -> dict[str, Any]:
-    """Followed while a worker process starts, and the job's heartbeat goes stale before it is taken over."""
-    for _ in range(1200):
-        job = await client.get(location)
-        if job.json()["state"] not in ("queued", "running"):
-            return dict(job.json())
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the job at {location} did not end")
 
 
 async def test_a_worker_stopped_with_sigterm_finishes_its_import_first(
