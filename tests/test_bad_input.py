@@ -30,7 +30,7 @@ PROBLEM = "application/problem+json"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("bad-input")
-    # one sign-in for the module, however slow the machine
+    # long-lived access tokens: one sign-in for the module, however slow the machine
     with running_stack(stack_home(root / "home"), root / "stack.log", extra_env={
         "GATEWAY_RATE_LIMIT": "1000000/minute", "GATEWAY_IMPORT_BODY_BYTES": str(LIMIT),
         "GATEWAY_ACCESS_TOKEN_MINUTES": "240"}, within=180) as running:

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.stack,
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root = tmp_path_factory.mktemp("docs")
-    # one sign-in for the module
+    # long-lived access tokens: one sign-in for the module
     with running_stack(stack_home(root / "home"), root / "stack.log",
                        extra_env={"GATEWAY_ACCESS_TOKEN_MINUTES": "240"}, within=180) as running:
         yield running

@@ -61,8 +61,8 @@ class Seeded:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("hostile")
-    # one sign-in for the module
-    # a loaded machine: the whole suite runs beside it
+    # long-lived access tokens: one sign-in for the module
+    # up to 180 s to be ready: a loaded machine, the whole suite runs beside it
     with running_stack(stack_home(root / "home"), root / "stack.log",
                        extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute",
                                   "GATEWAY_ACCESS_TOKEN_MINUTES": "240"}, within=180) as running:

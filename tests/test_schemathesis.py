@@ -94,7 +94,7 @@ schemathesis.openapi.format("task-sheet", _sheet(
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("schemathesis")
-    # one sign-in for the module
+    # long-lived access tokens: one sign-in for the module
     with running_stack(stack_home(root / "home"), root / "stack.log",
                        extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute",
                                   "GATEWAY_ACCESS_TOKEN_MINUTES": "240"}, within=180) as running:
