@@ -31,7 +31,7 @@ import httpx
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from close import SCHEME, load_scoring, people_of, settle  # the province of bench/close.py
+from scoring_load import SCHEME, load_scoring, people_of, settle  # the province of bench/close.py
 from summary import load
 
 from kaohe.local import start_stack

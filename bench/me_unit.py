@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sql_floor import fastest_fetch
 from summary import load  # the province in records, shared with bench/summary.py
 
 from kaohe.local import start_stack
@@ -90,15 +91,9 @@ async def floors(database: str, unit_id: str, round_id: uuid.UUID, weeks: list[t
                  today: date) -> tuple[float, float]:
     conn = await asyncpg.connect(database)
     try:
-        out = []
-        for sql, args in ((LOGS_SQL, (uuid.UUID(unit_id), *weeks[0], *weeks[1], today)), (RATERS_SQL, ([round_id],))):
-            samples = []
-            for _ in range(10):
-                started = time.perf_counter()
-                await conn.fetch(sql, *args)
-                samples.append(time.perf_counter() - started)
-            out.append(min(samples))
-        return out[0], out[1]
+        logs = await fastest_fetch(conn, LOGS_SQL, uuid.UUID(unit_id), *weeks[0], *weeks[1], today, runs=10)
+        raters = await fastest_fetch(conn, RATERS_SQL, [round_id], runs=10)
+        return logs, raters
     finally:
         await conn.close()
 

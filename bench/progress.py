@@ -25,6 +25,7 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sql_floor import fastest_fetch
 from summary import load  # a region's people in records, shared with bench/summary.py
 
 from kaohe.local import start_stack
@@ -41,12 +42,7 @@ FLOOR_SQL = ("SELECT a.unit_id, count(*) FROM records.assignments a "
 async def floor(database: str, region_id: str) -> float:
     conn = await asyncpg.connect(database)
     try:
-        samples = []
-        for _ in range(5):
-            started = time.perf_counter()
-            await conn.fetch(FLOOR_SQL, uuid.UUID(region_id))
-            samples.append(time.perf_counter() - started)
-        return min(samples)
+        return await fastest_fetch(conn, FLOOR_SQL, uuid.UUID(region_id), runs=5)
     finally:
         await conn.close()
 

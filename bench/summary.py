@@ -22,6 +22,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from sql_floor import fastest_fetch  # bench/sql_floor.py, beside this file
 
 from kaohe.local import start_stack
 
@@ -77,13 +78,9 @@ async def load(database: str, region_id: str, people: int, *, unit_size: int) ->
 async def sql_floor(database: str, unit_id: str) -> float:
     conn = await asyncpg.connect(database)
     try:
-        samples = []
-        for _ in range(5):
-            started = time.perf_counter()
-            await conn.fetch("SELECT person_id, status, count(*) FROM records.attendance WHERE unit_id = $1 "
-                             "AND day BETWEEN '2025-01-01' AND '2025-03-31' GROUP BY 1, 2", uuid.UUID(unit_id))
-            samples.append(time.perf_counter() - started)
-        return min(samples)
+        return await fastest_fetch(conn, "SELECT person_id, status, count(*) FROM records.attendance "
+                                   "WHERE unit_id = $1 AND day BETWEEN '2025-01-01' AND '2025-03-31' GROUP BY 1, 2",
+                                   uuid.UUID(unit_id), runs=5)
     finally:
         await conn.close()
 

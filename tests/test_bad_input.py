@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from kaohe.local import SERVICES, LocalStack, start_stack
+from kaohe.local import SERVICES, LocalStack, running_stack
 
 pytestmark = pytest.mark.stack
 LIMIT = 1024 * 1024  # the gateway's body limit here, imports too (GATEWAY_WRITE_BODY_BYTES's default; imports 20 MiB)
@@ -30,14 +30,11 @@ PROBLEM = "application/problem+json"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("bad-input")
-    running = start_stack(stack_home(root / "home"), root / "stack.log", extra_env={
+    # long-lived access tokens: one sign-in for the module, however slow the machine
+    with running_stack(stack_home(root / "home"), root / "stack.log", extra_env={
         "GATEWAY_RATE_LIMIT": "1000000/minute", "GATEWAY_IMPORT_BODY_BYTES": str(LIMIT),
-        "GATEWAY_ACCESS_TOKEN_MINUTES": "240"})  # one sign-in for the module, however slow the machine
-    try:
-        running.wait_ready(180)
+        "GATEWAY_ACCESS_TOKEN_MINUTES": "240"}, within=180) as running:
         yield running
-    finally:
-        running.interrupt()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner, Result
 
 from kaohe.cli import app
-from kaohe.local import LocalStack, start_stack
+from kaohe.local import LocalStack, running_stack
 from kaohe.operate import allocation_comparison
 from shared.embedded_pg import free_port
 
@@ -68,21 +68,16 @@ def members(county: County, code: str) -> list[dict[str, Any]]:
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     base = tmp_path_factory.mktemp("cli")
     # a roster of a few dozen people is a job (the bad sheets stay small): `kaohe import` follows it to its end
-    running = start_stack(stack_home(base / "home"), base / "stack.log",
-                          extra_env={"RECORDS_IMPORT_JOB_BYTES": "500", "KAOHE_JOB_WAIT_SECONDS": "0"})
     try:
-        running.wait_ready(180)
-        yield running
+        with running_stack(stack_home(base / "home"), base / "stack.log",
+                           extra_env={"RECORDS_IMPORT_JOB_BYTES": "500", "KAOHE_JOB_WAIT_SECONDS": "0"},
+                           within=180) as running:
+            yield running
     finally:
-        try:
-            running.interrupt()
-        finally:
-            if running.process.poll() is None:
-                running.process.kill()
-            pgdata = str(base / "home" / "pgdata")
-            for proc in psutil.process_iter(["cmdline"]):
-                if proc.info["cmdline"] and pgdata in " ".join(proc.info["cmdline"]):
-                    proc.kill()
+        pgdata = str(base / "home" / "pgdata")
+        for proc in psutil.process_iter(["cmdline"]):
+            if proc.info["cmdline"] and pgdata in " ".join(proc.info["cmdline"]):
+                proc.kill()
 
 
 @pytest.fixture(scope="module")

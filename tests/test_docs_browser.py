@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kaohe.local import LocalStack, start_stack
+from kaohe.local import LocalStack, running_stack
 
 pytestmark = [pytest.mark.stack,
               pytest.mark.skipif(shutil.which("chromium") is None,
@@ -22,13 +22,10 @@ pytestmark = [pytest.mark.stack,
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root = tmp_path_factory.mktemp("docs")
-    running = start_stack(stack_home(root / "home"), root / "stack.log",
-                          extra_env={"GATEWAY_ACCESS_TOKEN_MINUTES": "240"})  # one sign-in for the module
-    try:
-        running.wait_ready(180)
+    # long-lived access tokens: one sign-in for the module
+    with running_stack(stack_home(root / "home"), root / "stack.log",
+                       extra_env={"GATEWAY_ACCESS_TOKEN_MINUTES": "240"}, within=180) as running:
         yield running
-    finally:
-        running.interrupt()
 
 
 def rendered(url: str, profile: Path) -> str:

@@ -24,7 +24,7 @@ import pytest
 
 from gateway.config import LEASE_MARGIN_SECONDS, GatewaySettings
 from kaohe.config import StackSettings
-from kaohe.local import LocalStack, free_ports, start_stack, unconfigured_environ
+from kaohe.local import LocalStack, free_ports, running_stack, unconfigured_environ
 from kaohe.stack import migrate, plan
 from shared.embedded_pg import EmbeddedPostgres
 from shared.provision import drop_database, provision
@@ -34,13 +34,9 @@ pytestmark = pytest.mark.stack
 
 @pytest.fixture
 def stack(tmp_path: Path, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
-    running = start_stack(stack_home(tmp_path / "home"), tmp_path / "stack.log",
-                          extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"})
-    try:
-        running.wait_ready(180)
+    with running_stack(stack_home(tmp_path / "home"), tmp_path / "stack.log",
+                       extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute"}, within=180) as running:
         yield running
-    finally:
-        running.interrupt()
 
 
 def wait_for(url: str, status: int, within: float) -> float:

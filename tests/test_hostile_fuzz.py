@@ -31,7 +31,7 @@ from schemathesis.core.errors import SerializationNotPossible
 
 from kaohe.config import StackSettings
 from kaohe.demo import PASSWORD, YEAR, load_demo
-from kaohe.local import LocalStack, start_stack
+from kaohe.local import LocalStack, running_stack
 from kaohe.stack import service_urls
 
 pytestmark = pytest.mark.stack
@@ -61,14 +61,12 @@ class Seeded:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("hostile")
-    running = start_stack(stack_home(root / "home"), root / "stack.log",
-                          extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute",
-                                     "GATEWAY_ACCESS_TOKEN_MINUTES": "240"})  # one sign-in for the module
-    try:
-        running.wait_ready(180)  # a loaded machine: the whole suite runs beside it
+    # long-lived access tokens: one sign-in for the module
+    # up to 180 s to be ready: a loaded machine, the whole suite runs beside it
+    with running_stack(stack_home(root / "home"), root / "stack.log",
+                       extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute",
+                                  "GATEWAY_ACCESS_TOKEN_MINUTES": "240"}, within=180) as running:
         yield running
-    finally:
-        running.interrupt()
 
 
 def _sign_in(gateway: str, username: str, password: str) -> dict[str, str]:

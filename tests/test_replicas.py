@@ -18,7 +18,7 @@ import httpx
 import psutil
 import pytest
 
-from kaohe.local import LocalStack, start_stack
+from kaohe.local import LocalStack, running_stack
 from kaohe.stack import DEMO_ADMIN
 
 pytestmark = pytest.mark.stack
@@ -30,14 +30,11 @@ SCHEME = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}]}
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root = tmp_path_factory.mktemp("replicas")
-    running = start_stack(stack_home(root / "home"), root / "stack.log",
-                          extra_env={"KAOHE_WORKERS": "2", "GATEWAY_RATE_LIMIT": "1000000/minute",
-                                     "GATEWAY_ACCESS_TOKEN_MINUTES": "240"})  # one sign-in for the module
-    try:
-        running.wait_ready(180)
+    # long-lived access tokens: one sign-in for the module
+    with running_stack(stack_home(root / "home"), root / "stack.log",
+                       extra_env={"KAOHE_WORKERS": "2", "GATEWAY_RATE_LIMIT": "1000000/minute",
+                                  "GATEWAY_ACCESS_TOKEN_MINUTES": "240"}, within=180) as running:
         yield running
-    finally:
-        running.interrupt()
 
 
 def workers(stack: LocalStack, service: str) -> list[psutil.Process]:

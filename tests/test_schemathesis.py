@@ -41,7 +41,7 @@ from schemathesis.cli.commands.run.warnings import StatusCodeStatistic
 from schemathesis.core.errors import SerializationNotPossible
 from schemathesis.core.failures import FailureGroup
 
-from kaohe.local import LocalStack, start_stack
+from kaohe.local import LocalStack, running_stack
 from records.attendance.importer import STATUS_WORDS
 
 pytestmark = pytest.mark.stack
@@ -94,14 +94,11 @@ schemathesis.openapi.format("task-sheet", _sheet(
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, stack_home: Callable[[Path], Path]) -> Iterator[LocalStack]:
     root: Path = tmp_path_factory.mktemp("schemathesis")
-    running = start_stack(stack_home(root / "home"), root / "stack.log",
-                          extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute",
-                                     "GATEWAY_ACCESS_TOKEN_MINUTES": "240"})  # one sign-in for the module
-    try:
-        running.wait_ready(180)
+    # long-lived access tokens: one sign-in for the module
+    with running_stack(stack_home(root / "home"), root / "stack.log",
+                       extra_env={"GATEWAY_RATE_LIMIT": "1000000/minute",
+                                  "GATEWAY_ACCESS_TOKEN_MINUTES": "240"}, within=180) as running:
         yield running
-    finally:
-        running.interrupt()
 
 
 @pytest.fixture(scope="module")

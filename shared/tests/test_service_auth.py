@@ -97,9 +97,9 @@ class TestServiceAuthMiddleware:
         assert middleware.caller_of(token) is middleware.caller_of(token)  # the one kept
         expired = jwt.encode({"iss": ISSUER, "sub": "x", "iat": 0, "exp": int(time.time()) - 1}, SECRET,
                              algorithm="HS256")
-        middleware._verified[expired] = (time.time() - 1, CALLER)  # kept past its end: checked again
+        middleware.verified.entries[expired] = (time.time() - 1, CALLER)  # kept past its end: checked again
         with pytest.raises(jwt.ExpiredSignatureError):
             middleware.caller_of(expired)
         for ttl in (30, 40, 50):  # past its size the cache keeps the live ones, else starts afresh
             middleware.caller_of(mint_service_token(SECRET, Caller(subject=f"user:{ttl}"), ttl=ttl))
-        assert len(middleware._verified) <= 2
+        assert len(middleware.verified) <= 2

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,9 @@ import pytest
 from fastapi import FastAPI
 
 from gateway.testing import TEST_ADMIN, TEST_JWT_SECRET, gateway_app_fixture, gateway_fixture  # noqa: F401  (the fixtures, for this suite)
-from shared.testing import asgi_client, sign_in
+from records.config import RecordsSettings
+from shared.jobs.worker import worker
+from shared.testing import TEST_SECRET, asgi_client, ok, sign_in
 
 PASSWORD = "correct-horse-battery"
 SCHEME = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}]}
@@ -35,9 +38,23 @@ class World:
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-async def _ok(response: httpx.Response, status: int = 201) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
+@pytest.fixture
+async def client(gateway_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The real gateway, signed in as no one."""
+    async with asgi_client(gateway_app) as c:
+        yield c
+
+
+@pytest.fixture
+async def records_worker(database_urls: dict[str, str]) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+    """Starts a records worker (in this event loop, on the real database) when the test says: the jobs
+    queued before then wait for it."""
+    settings = RecordsSettings(RECORDS_DATABASE_URL=database_urls["records"], KAOHE_SERVICE_SECRET=TEST_SECRET)
+    async with AsyncExitStack() as stack:
+        async def start() -> None:
+            await stack.enter_async_context(worker("records", database_url=database_urls["records"],
+                                                   settings=settings))
+        yield start
 
 
 def forged_token(secret: str, *, expired: bool = False) -> str:
@@ -54,36 +71,36 @@ async def world(gateway_app: FastAPI) -> AsyncIterator[World]:
         admin = await sign_in(client, *TEST_ADMIN)
         region, unit, person, run = {}, {}, {}, {}
         for side in ("a", "b"):
-            region[side] = (await _ok(await client.post("/api/v1/records/regions", headers=admin,
-                                                        json={"code": f"{tag}{side}", "name": f"区{side}"})))["id"]
-            unit[side] = (await _ok(await client.post("/api/v1/records/units", headers=admin, json={
+            region[side] = (await ok(await client.post("/api/v1/records/regions", headers=admin,
+                                                       json={"code": f"{tag}{side}", "name": f"区{side}"})))["id"]
+            unit[side] = (await ok(await client.post("/api/v1/records/units", headers=admin, json={
                 "region_id": region[side], "code": "T1", "name": "镇", "kind": "township"})))["id"]
-            person[side] = (await _ok(await client.post("/api/v1/records/persons", headers=admin, json={
+            person[side] = (await ok(await client.post("/api/v1/records/persons", headers=admin, json={
                 "unit_id": unit[side], "staff_no": f"{tag}-{side}", "name": f"人{side}", "staff_category": "staff",
                 "active_from": "2024-01-01"})))["id"]
-            await _ok(await client.put(f"/api/v1/quota/regions/{region[side]}/years/2025/units", headers=admin,
-                                       json={"units": [{"id": unit[side], "kind": "township", "grade": "first"}]}), 200)
-            await _ok(await client.put(f"/api/v1/quota/regions/{region[side]}/years/2025/policy", headers=admin,
-                                       json=POLICY), 200)
-            run[side] = (await _ok(await client.post(f"/api/v1/quota/regions/{region[side]}/years/2025/allocations",
-                                                     headers=admin)))["id"]
+            await ok(await client.put(f"/api/v1/quota/regions/{region[side]}/years/2025/units", headers=admin,
+                                      json={"units": [{"id": unit[side], "kind": "township", "grade": "first"}]}), 200)
+            await ok(await client.put(f"/api/v1/quota/regions/{region[side]}/years/2025/policy", headers=admin,
+                                      json=POLICY), 200)
+            run[side] = (await ok(await client.post(f"/api/v1/quota/regions/{region[side]}/years/2025/allocations",
+                                                    headers=admin)))["id"]
         world = World(region=region, unit=unit, person=person, run=run)
         for side in ("a", "b"):  # a published first quarter under each unit's scheme
-            world.scheme[side] = (await _ok(await client.post("/api/v1/scoring/schemes", headers=admin, json={
+            world.scheme[side] = (await ok(await client.post("/api/v1/scoring/schemes", headers=admin, json={
                 "region_id": region[side], "unit_id": unit[side], "name": "机关", "definition": SCHEME})))["id"]
-            await _ok(await client.put(f"/api/v1/scoring/schemes/{world.scheme[side]}/periods/2025Q1/marks",
-                                       headers=admin, json={"marks": [
-                                           {"person_id": person[side], "indicator": "ji", "mark": 80}]}), 200)
-            world.close[side] = (await _ok(await client.post(
+            await ok(await client.put(f"/api/v1/scoring/schemes/{world.scheme[side]}/periods/2025Q1/marks",
+                                      headers=admin, json={"marks": [
+                                          {"person_id": person[side], "indicator": "ji", "mark": 80}]}), 200)
+            world.close[side] = (await ok(await client.post(
                 f"/api/v1/scoring/schemes/{world.scheme[side]}/periods/2025Q1/close", headers=admin)))["id"]
-            await _ok(await client.post(f"/api/v1/scoring/results/{world.close[side]}/publish", headers=admin), 200)
+            await ok(await client.post(f"/api/v1/scoring/results/{world.close[side]}/publish", headers=admin), 200)
         world.headers["P"] = admin
         for role, name, scope in (("region_admin", "R", {"region_id": region["a"]}),
                                   ("unit_admin", "U", {"unit_id": unit["a"]}),
                                   ("leader", "L", {"unit_id": unit["a"]}),
                                   ("member", "M", {"person_id": person["a"]})):
             username = f"{name.lower()}-{tag}"
-            world.users[name] = await _ok(await client.post("/api/v1/admin/users", headers=admin, json={
+            world.users[name] = await ok(await client.post("/api/v1/admin/users", headers=admin, json={
                 "username": username, "password": PASSWORD, "role": role, **scope}))
             world.headers[name] = await sign_in(client, username, PASSWORD)
         for name, scopes, region_id in (("key_read", ["results:read"], region["a"]),
@@ -92,10 +109,10 @@ async def world(gateway_app: FastAPI) -> AsyncIterator[World]:
             body: dict[str, Any] = {"name": f"{name}-{tag}", "scopes": scopes}
             if region_id:
                 body["region_id"] = region_id
-            world.keys[name] = await _ok(await client.post("/api/v1/admin/api-keys", headers=admin, json=body))
+            world.keys[name] = await ok(await client.post("/api/v1/admin/api-keys", headers=admin, json=body))
             world.headers[name] = {"x-api-key": world.keys[name]["key"]}
-        await _ok(await client.delete(f"/api/v1/admin/api-keys/{world.keys['key_revoked']['id']}",
-                                      headers=admin), 200)
+        await ok(await client.delete(f"/api/v1/admin/api-keys/{world.keys['key_revoked']['id']}",
+                                     headers=admin), 200)
         world.headers["anonymous"] = {}
         world.headers["expired"] = {"authorization": f"Bearer {forged_token(TEST_JWT_SECRET, expired=True)}"}
         world.headers["forged"] = {"authorization": f"Bearer {forged_token('another-signing-key-' + tag * 8)}"}

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shared import change_feed
 from shared.db import async_url
-from shared.testing import asgi_client
+from shared.testing import asgi_client, ok
 
-from .conftest import POLICY, World, _ok
+from .conftest import POLICY, World
 
 
 @pytest.fixture
@@ -52,9 +52,9 @@ async def poll(client: httpx.AsyncClient, path: str, headers: dict[str, str], cu
 async def test_members_changed_since_a_cursor(gateway_app: FastAPI, world: World, records_db: AsyncEngine) -> None:
     admin, tag = world.headers["P"], uuid.uuid4().hex[:6]
     async with asgi_client(gateway_app) as client:
-        unit = (await _ok(await client.post("/api/v1/records/units", headers=admin, json={
+        unit = (await ok(await client.post("/api/v1/records/units", headers=admin, json={
             "region_id": world.region["a"], "code": f"F{tag}", "name": "纪实镇", "kind": "township"})))["id"]
-        people = [(await _ok(await client.post("/api/v1/records/persons", headers=admin, json={
+        people = [(await ok(await client.post("/api/v1/records/persons", headers=admin, json={
             "unit_id": unit, "staff_no": f"{tag}{n}", "name": f"人员{n}", "staff_category": "staff",
             "active_from": "2024-01-01"})))["id"] for n in range(5)]
         path = f"/api/v1/records/units/{unit}/members"
@@ -107,15 +107,15 @@ async def test_results_changed_since_a_cursor(gateway_app: FastAPI, world: World
 async def test_allocation_runs_kept_and_published_since_a_cursor(gateway_app: FastAPI, world: World) -> None:
     admin = world.headers["P"]
     async with asgi_client(gateway_app) as client:
-        region = (await _ok(await client.post("/api/v1/records/regions", headers=admin, json={
+        region = (await ok(await client.post("/api/v1/records/regions", headers=admin, json={
             "code": f"al{uuid.uuid4().hex[:6]}", "name": "配额县"})))["id"]
-        unit = (await _ok(await client.post("/api/v1/records/units", headers=admin, json={
+        unit = (await ok(await client.post("/api/v1/records/units", headers=admin, json={
             "region_id": region, "code": "T1", "name": "镇", "kind": "township"})))["id"]
         years = f"/api/v1/quota/regions/{region}/years/2025"
-        await _ok(await client.put(f"{years}/units", headers=admin, json={
+        await ok(await client.put(f"{years}/units", headers=admin, json={
             "units": [{"id": unit, "kind": "township", "grade": "first"}]}), 200)
-        await _ok(await client.put(f"{years}/policy", headers=admin, json=POLICY), 200)
-        run = (await _ok(await client.post(f"{years}/allocations", headers=admin)))["id"]
+        await ok(await client.put(f"{years}/policy", headers=admin, json=POLICY), 200)
+        run = (await ok(await client.post(f"{years}/allocations", headers=admin)))["id"]
         runs, cursor = await poll(client, f"{years}/allocations", admin, "0")
         assert [(r["id"], r["published"]) for r in runs] == [(run, False)]
         published = await client.post(f"/api/v1/quota/allocations/{run}/publish", headers=admin,
@@ -134,10 +134,10 @@ async def test_a_cursor_older_than_the_feed_keeps_is_410_and_0_still_lists_every
     missed that deletion, so it is refused with 410, while one after it and `0` answer as before."""
     admin, tag = world.headers["P"], uuid.uuid4().hex[:6]
     async with asgi_client(gateway_app) as client:
-        unit = (await _ok(await client.post("/api/v1/records/units", headers=admin, json={
+        unit = (await ok(await client.post("/api/v1/records/units", headers=admin, json={
             "region_id": world.region["a"], "code": f"K{tag}", "name": "保留镇", "kind": "township"})))["id"]
         for n in range(3):
-            await _ok(await client.post("/api/v1/records/persons", headers=admin, json={
+            await ok(await client.post("/api/v1/records/persons", headers=admin, json={
                 "unit_id": unit, "staff_no": f"k{tag}{n}", "name": f"人员{n}", "staff_category": "staff",
                 "active_from": "2024-01-01"}))
         path = f"/api/v1/records/units/{unit}/members"

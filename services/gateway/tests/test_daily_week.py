@@ -24,9 +24,9 @@ from fastapi import FastAPI
 
 from gateway.testing import TEST_ADMIN
 from records import todo as records_todo
-from shared.testing import asgi_client, sign_in
+from shared.testing import asgi_client, ok, sign_in
 
-from .conftest import PASSWORD, _ok
+from .conftest import PASSWORD
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the services' day
 MONDAY = TODAY - timedelta(days=TODAY.weekday())
@@ -77,7 +77,7 @@ async def _setup(client: httpx.AsyncClient) -> County:
     admin = await sign_in(client, *TEST_ADMIN)
 
     async def post(path: str, body: Any, headers: dict[str, str] = admin) -> Any:
-        return await _ok(await client.post(path, headers=headers, json=body))
+        return await ok(await client.post(path, headers=headers, json=body))
 
     region = (await post("/api/v1/records/regions", {"code": f"wk{tag}", "name": "一周县"}))["id"]
     await post("/api/v1/admin/users", {"username": f"wk-ra-{tag}", "password": PASSWORD, "role": "region_admin",
@@ -151,10 +151,10 @@ async def test_a_week_of_the_county(front: Client, county: County) -> None:
 
     # Monday: the member's to-do and their feed
     with screen():
-        todo = await _ok(await front.call("GET", "/api/v1/me/todo", h["M"]), 200)
+        todo = await ok(await front.call("GET", "/api/v1/me/todo", h["M"]), 200)
     with screen():
-        events = await _ok(await front.call("GET", "/api/v1/me/events", h["M"]), 200)
-        unread = await _ok(await front.call("GET", "/api/v1/me/events/unread", h["M"]), 200)
+        events = await ok(await front.call("GET", "/api/v1/me/events", h["M"]), 200)
+        unread = await ok(await front.call("GET", "/api/v1/me/events/unread", h["M"]), 200)
     assert todo["unavailable"] == []
     by_kind = {(i["kind"], i["detail"].get("week")): i for i in todo["items"]}
     last_week = by_kind[("work_log", week_code(MONDAY - timedelta(days=7)))]
@@ -178,43 +178,43 @@ async def test_a_week_of_the_county(front: Client, county: County) -> None:
     # the member acts through the links as given
     for item in (last_week, this_week):
         with screen():
-            await _ok(await front.call(item["link"]["method"], item["link"]["path"], h["M"], json={
+            await ok(await front.call(item["link"]["method"], item["link"]["path"], h["M"], json={
                 "person_id": ids["wang"], "week": item["detail"]["week"], "content": "走访群众，整理台账"}))
     marks = {"张伟": 90, "李娜": 85, "赵强": 95}
     with screen():
-        await _ok(await front.call(rating["link"]["method"], rating["link"]["path"], h["M"], json={
+        await ok(await front.call(rating["link"]["method"], rating["link"]["path"], h["M"], json={
             "ratings": [{"person_id": p["person_id"], "mark": marks[p["name"]]} for p in to_rate]}), 200)
     with screen():
-        after = await _ok(await front.call("GET", "/api/v1/me/todo", h["M"]), 200)
+        after = await ok(await front.call("GET", "/api/v1/me/todo", h["M"]), 200)
     assert [i for i in after["items"] if i["kind"] in ("work_log", "rating")] == []
     assert after["counts"]["work_log"] == after["counts"]["rating"] == 0
 
     # the leader rates and comments on the member's record
     with screen():
-        leader_todo = await _ok(await front.call("GET", "/api/v1/me/todo", h["L"]), 200)
+        leader_todo = await ok(await front.call("GET", "/api/v1/me/todo", h["L"]), 200)
     [leader_rating] = [i for i in leader_todo["items"] if i["kind"] == "rating"]
     names_not_ids(leader_rating["detail"]["to_rate"], "name", "unit_name")
     assert sorted(p["name"] for p in leader_rating["detail"]["to_rate"]) == ["张伟", "李娜", "王芳"]
     with screen():
-        await _ok(await front.call(leader_rating["link"]["method"], leader_rating["link"]["path"], h["L"], json={
+        await ok(await front.call(leader_rating["link"]["method"], leader_rating["link"]["path"], h["L"], json={
             "ratings": [{"person_id": p["person_id"], "mark": 80} for p in leader_rating["detail"]["to_rate"]]}),
             200)
     read_to = unread["read_to"]
     with screen():
-        logs = await _ok(await front.call("GET", "/api/v1/records/work-logs", h["L"], params={
+        logs = await ok(await front.call("GET", "/api/v1/records/work-logs", h["L"], params={
             "person_id": ids["wang"], "period": PERIOD}), 200)
     [log] = [row for row in logs["items"] if row["week"] == week_code(MONDAY)]
     with screen():
-        await _ok(await front.call("PUT", "/api/v1/records/comments", h["L"], json={
+        await ok(await front.call("PUT", "/api/v1/records/comments", h["L"], json={
             "target_kind": "work_log", "target_id": log["id"], "mark": 92, "comment": "扎实"}), 200)
     with screen():
-        feed = await _ok(await front.call("GET", "/api/v1/me/events", h["M"], params={"after": read_to}), 200)
+        feed = await ok(await front.call("GET", "/api/v1/me/events", h["M"], params={"after": read_to}), 200)
     assert [(e["kind"], e["payload"]["period"]) for e in feed["events"] if e["kind"] == "comment_added"] == [
         ("comment_added", week_code(MONDAY))]
 
     # the unit's administrator chases the missing
     with screen():
-        unit = await _ok(await front.call("GET", "/api/v1/me/unit", h["U"]), 200)
+        unit = await ok(await front.call("GET", "/api/v1/me/unit", h["U"]), 200)
     assert (unit["unit_id"], unit["unit_name"], unit["people"]) == (ids["unit"], "城关镇", 4)
     this, last = unit["weekly_records"]
     assert this["week"] == week_code(MONDAY)
@@ -227,20 +227,20 @@ async def test_a_week_of_the_county(front: Client, county: County) -> None:
     [late] = unit["overdue_tasks"]
     assert (late["title"], late["days_overdue"], late["owner"]["name"]) == ("防汛检查", 3, "李娜")
     with screen():
-        found = await _ok(await front.call("GET", "/api/v1/records/persons/search", h["U"], params={"q": "zw"}), 200)
+        found = await ok(await front.call("GET", "/api/v1/records/persons/search", h["U"], params={"q": "zw"}), 200)
     rows = found["items"] if isinstance(found, dict) else found
     assert [(p["name"], p["unit_name"]) for p in rows] == [("张伟", "城关镇")]
 
     # the period is closed and published; the member reads their result
     base = f"/api/v1/scoring/schemes/{ids['scheme']}/periods/{PERIOD}"
-    await _ok(await front.call("PUT", f"{base}/marks", h["RA"], json={"marks": [
+    await ok(await front.call("PUT", f"{base}/marks", h["RA"], json={"marks": [
         {"person_id": ids[k], "indicator": "ji", "mark": m} for k, m in (("wang", 90), ("zhang", 80), ("li", 70),
-                                                                         ("zhao", 85))]}), 200)
-    await _ok(await front.call("POST", f"/api/v1/scoring/rounds/{ids['round']}/close", h["RA"]), 200)
-    close = (await _ok(await front.call("POST", f"{base}/close", h["RA"])))["id"]
-    await _ok(await front.call("POST", f"/api/v1/scoring/results/{close}/publish", h["RA"]), 200)
+                                                                        ("zhao", 85))]}), 200)
+    await ok(await front.call("POST", f"/api/v1/scoring/rounds/{ids['round']}/close", h["RA"]), 200)
+    close = (await ok(await front.call("POST", f"{base}/close", h["RA"])))["id"]
+    await ok(await front.call("POST", f"/api/v1/scoring/results/{close}/publish", h["RA"]), 200)
     with screen():
-        mine = await _ok(await front.call("GET", "/api/v1/me/mine", {**h["M"], **ZH}), 200)
+        mine = await ok(await front.call("GET", "/api/v1/me/mine", {**h["M"], **ZH}), 200)
     [result] = mine["results"]
     # 90 × (1 - 20%) = 72 from the indicator, 赵强's 80 × 20% = 16 from the rating (masked: one
     # leader); "good" for 40% of four people, floored: one, the first
@@ -251,7 +251,7 @@ async def test_a_week_of_the_county(front: Client, county: County) -> None:
     names_not_ids([result["explanation"]], "name", "unit_name", "section_name")
     assert [s["id"] for s in mine["schemes"]] == [ids["scheme"]]
     with screen():
-        published = await _ok(await front.call("GET", "/api/v1/me/events", h["M"], params={"after": read_to}), 200)
+        published = await ok(await front.call("GET", "/api/v1/me/events", h["M"], params={"after": read_to}), 200)
     assert [e["payload"]["close_id"] for e in published["events"] if e["kind"] == "result_published"] == [close]
 
 

@@ -4,40 +4,20 @@ answered at once, and told to the audit trail as the export when it is handed ou
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from records.config import RecordsSettings
-from shared.jobs.worker import worker
-from shared.testing import TEST_SECRET
-
-
-@pytest.fixture
-async def records_worker(database_urls: dict[str, str]) -> AsyncIterator[None]:
-    settings = RecordsSettings(RECORDS_DATABASE_URL=database_urls["records"], KAOHE_SERVICE_SECRET=TEST_SECRET)
-    async with worker("records", database_url=database_urls["records"], settings=settings):
-        yield
-
-
-async def _followed(client: httpx.AsyncClient, location: str) -> dict[str, Any]:
-    for _ in range(600):
-        job = await client.get(location)
-        assert job.status_code == 200, job.text
-        if job.json()["state"] not in ("queued", "running"):
-            return dict(job.json())
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the job at {location} did not end")
+from gateway.testing import followed_job
 
 
 async def test_a_large_roster_export_through_the_gateway(gateway: httpx.AsyncClient, records_app: FastAPI,
-                                                         records_worker: None,
+                                                         records_worker: Callable[[], Awaitable[None]],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    await records_worker()
     code = f"x{uuid.uuid4().hex[:6]}"
     region = (await gateway.post("/api/v1/records/regions", json={"code": code, "name": f"导出{code}"})).json()
     assert (await gateway.post("/api/v1/records/units", json={"region_id": region["id"], "code": "XU",
@@ -56,7 +36,7 @@ async def test_a_large_roster_export_through_the_gateway(gateway: httpx.AsyncCli
     assert accepted.status_code == 202, accepted.text
     location = accepted.headers["location"]
     assert location == accepted.json()["location"] and location.startswith("/api/v1/records/jobs/")
-    job = await _followed(gateway, location)
+    job = await followed_job(gateway, location)
     assert (job["state"], job["done"], job["total"]) == ("succeeded", 30, 30)
     downloaded = await gateway.get(job["result_location"])
     assert downloaded.status_code == 200

@@ -11,9 +11,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
 import httpx
@@ -21,10 +19,8 @@ import pytest
 from fastapi import FastAPI
 
 from gateway.models import IdempotencyKey
-from gateway.testing import TEST_ADMIN, build_gateway_app
-from records.config import RecordsSettings
+from gateway.testing import TEST_ADMIN, build_gateway_app, followed_job
 from records.progress import PROGRESS_ROWS
-from shared.jobs.worker import worker
 from shared.service_auth import Caller
 from shared.testing import TEST_SECRET, asgi_client, running, service_headers, service_transports, sign_in
 
@@ -34,17 +30,6 @@ def large_imports(records_app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None
     """Every import is large enough to be a job, and the call does not wait for it."""
     monkeypatch.setattr(records_app.state.settings, "import_job_bytes", 0)
     monkeypatch.setattr(records_app.state.settings, "job_wait_seconds", 0)
-
-
-@pytest.fixture
-async def records_worker(database_urls: dict[str, str]) -> AsyncIterator[Callable[[], Awaitable[None]]]:
-    """Starts the records worker when the test says (the jobs queued before then wait for it)."""
-    settings = RecordsSettings(RECORDS_DATABASE_URL=database_urls["records"], KAOHE_SERVICE_SECRET=TEST_SECRET)
-    async with AsyncExitStack() as stack:
-        async def start() -> None:
-            await stack.enter_async_context(worker("records", database_url=database_urls["records"],
-                                                   settings=settings))
-        yield start
 
 
 async def _region(client: httpx.AsyncClient) -> tuple[str, str]:
@@ -60,16 +45,6 @@ async def _region(client: httpx.AsyncClient) -> tuple[str, str]:
 def _roster(code: str, people: int) -> bytes:
     return "".join(f'{{"staff_no": "{code}{n:04d}", "name": "人{n}", "unit": "JU", "category": "staff", '
                    f'"active_from": "2025-01-01"}}\n' for n in range(people)).encode()
-
-
-async def _followed(client: httpx.AsyncClient, location: str) -> dict[str, Any]:
-    for _ in range(600):
-        job = await client.get(location)
-        assert job.status_code == 200, job.text
-        if job.json()["state"] not in ("queued", "running"):
-            return dict(job.json())
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the job at {location} did not end")
 
 
 async def test_a_large_import_is_a_job_followed_to_its_result(gateway: httpx.AsyncClient, large_imports: None,
@@ -89,7 +64,7 @@ async def test_a_large_import_is_a_job_followed_to_its_result(gateway: httpx.Asy
     assert [j["id"] for j in listed.json()["items"]].count(job["id"]) == 1
 
     await records_worker()
-    ended = await _followed(gateway, accepted.headers["location"])
+    ended = await followed_job(gateway, accepted.headers["location"])
     assert ended["state"] == "succeeded", ended
     assert (ended["result"]["added"], ended["result"]["dry_run"], ended["done"], ended["total"]) == (40, False, 40, 40)
     members = await gateway.get("/api/v1/records/persons/search", params={"q": f"{code}0039"})
@@ -109,7 +84,7 @@ async def test_a_retried_202_keeps_its_location(gateway: httpx.AsyncClient, larg
     assert again.json() == accepted.json()
     assert again.headers["location"] == accepted.headers["location"] == accepted.json()["location"]
     await records_worker()
-    assert (await _followed(gateway, again.headers["location"]))["state"] == "succeeded"
+    assert (await followed_job(gateway, again.headers["location"]))["state"] == "succeeded"
 
 
 async def test_a_202_the_service_kept_is_replayed_with_its_location(
@@ -137,7 +112,7 @@ async def test_a_202_the_service_kept_is_replayed_with_its_location(
     assert retried.json()["id"] == first.json()["id"]
     assert retried.headers["location"] == first.headers["location"] == first.json()["location"]
     await records_worker()
-    assert (await _followed(gateway, retried.headers["location"]))["state"] == "succeeded"
+    assert (await followed_job(gateway, retried.headers["location"]))["state"] == "succeeded"
 
 
 async def test_a_large_imports_job_counts_its_rows_as_it_writes_them(
@@ -150,7 +125,7 @@ async def test_a_large_imports_job_counts_its_rows_as_it_writes_them(
     known = 2 * PROGRESS_ROWS
     await records_worker()
     first = await gateway.post(path, content=_roster(code, known), headers={"content-type": "application/x-ndjson"})
-    assert (await _followed(gateway, first.headers["location"]))["state"] == "succeeded"
+    assert (await followed_job(gateway, first.headers["location"]))["state"] == "succeeded"
     holder = await asyncpg.connect(database_urls["records"])
     try:
         holding = holder.transaction()
@@ -172,7 +147,7 @@ async def test_a_large_imports_job_counts_its_rows_as_it_writes_them(
         await holding.rollback()
     finally:
         await holder.close()
-    ended = await _followed(gateway, accepted.headers["location"])
+    ended = await followed_job(gateway, accepted.headers["location"])
     assert (ended["state"], ended["done"], ended["total"]) == ("succeeded", known + 20, known + 20)
     assert (ended["result"]["added"], ended["result"]["unchanged"]) == (20, known)
 
@@ -204,7 +179,7 @@ async def test_a_stream_sent_in_chunks_is_a_job_once_it_is_read_past_the_size(
         accepted = await service.post(path, content=_chunks(large), headers=ndjson)
     assert accepted.status_code == 202, accepted.text
     await records_worker()
-    ended = await _followed(gateway, accepted.headers["location"])
+    ended = await followed_job(gateway, accepted.headers["location"])
     assert (ended["state"], ended["result"]["added"], ended["result"]["unchanged"]) == ("succeeded", 37, 3), ended
 
 
@@ -215,7 +190,7 @@ async def test_large_task_and_attendance_imports_are_jobs_that_end_with_every_ro
     await records_worker()
     roster = await gateway.post(f"/api/v1/records/regions/{region_id}/roster/stream", content=_roster(code, people),
                                 headers={"content-type": "application/x-ndjson"})
-    assert (await _followed(gateway, roster.headers["location"]))["state"] == "succeeded"
+    assert (await followed_job(gateway, roster.headers["location"]))["state"] == "succeeded"
     tasks = "".join(f'{{"staff_no": "{code}{n:04d}", "title": "任务{n}", "intensity": "1", "difficulty": "1", '
                     f'"quantity": "1", "due_on": "2025-06-30"}}\n' for n in range(people)).encode()
     days = "".join(f'{{"staff_no": "{code}{n:04d}", "day": "2025-03-0{d}", "status": "present"}}\n'
@@ -224,7 +199,7 @@ async def test_large_task_and_attendance_imports_are_jobs_that_end_with_every_ro
                                     ("/api/v1/records/attendance/stream", days, 2 * people, "inserted")):
         accepted = await gateway.post(path, content=body, headers={"content-type": "application/x-ndjson"})
         assert accepted.status_code == 202, accepted.text
-        ended = await _followed(gateway, accepted.headers["location"])
+        ended = await followed_job(gateway, accepted.headers["location"])
         assert (ended["state"], ended["done"], ended["total"], ended["result"][added]) == (
             "succeeded", rows, rows, rows), ended
 
@@ -237,7 +212,7 @@ async def test_a_rejected_large_import_writes_nothing_and_its_job_holds_the_prob
                                   headers={"content-type": "application/x-ndjson"})
     assert accepted.status_code == 202, accepted.text
     await records_worker()
-    ended = await _followed(gateway, accepted.headers["location"])
+    ended = await followed_job(gateway, accepted.headers["location"])
     assert ended["state"] == "failed" and ended["result"] is None
     assert (ended["problem"]["status"], ended["problem"]["code"]) == (422, "import_rejected")
     members = await gateway.get("/api/v1/records/persons/search", params={"q": f"{code}0001"})
@@ -274,7 +249,7 @@ async def test_the_upstream_timeout_does_not_bound_the_import(
                                      content=_roster(code, 200), headers={"content-type": "application/x-ndjson"})
         assert accepted.status_code == 202, accepted.text
         await records_worker()
-        ended = await _followed(client, accepted.headers["location"])
+        ended = await followed_job(client, accepted.headers["location"])
     assert (ended["state"], ended["result"]["added"]) == ("succeeded", 200)
 
 
@@ -334,7 +309,8 @@ async def test_a_worker_killed_in_the_middle_of_an_import_leaves_it_to_another(
         first.wait()
         await holding.rollback()
         second = _worker_process(database_urls)
-        ended = await _followed_long(gateway, accepted.headers["location"])
+        # followed longer: a worker process starts, and the job's heartbeat goes stale before it is taken over
+        ended = await followed_job(gateway, accepted.headers["location"], polls=1200, pause=0.1)
     finally:
         await holder.close()
         for process in (first, second):
@@ -352,16 +328,6 @@ async def test_a_worker_killed_in_the_middle_of_an_import_leaves_it_to_another(
     finally:
         await conn.close()
     assert (attempts, announced) == (2, 1)
-
-
-async def _followed_long(client: httpx.AsyncClient, location: str) -> dict[str, Any]:
-    """Followed while a worker process starts, and the job's heartbeat goes stale before it is taken over."""
-    for _ in range(1200):
-        job = await client.get(location)
-        if job.json()["state"] not in ("queued", "running"):
-            return dict(job.json())
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the job at {location} did not end")
 
 
 async def test_a_worker_stopped_with_sigterm_finishes_its_import_first(

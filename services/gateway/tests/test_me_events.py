@@ -20,9 +20,9 @@ import pytest
 from fastapi import FastAPI
 
 from gateway.testing import TEST_ADMIN
-from shared.testing import asgi_client, sign_in
+from shared.testing import asgi_client, ok, sign_in
 
-from .conftest import PASSWORD, _ok
+from .conftest import PASSWORD
 
 SCHEME = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}], "missing_inputs": "zero",
           "raters": {"share": "0.5", "groups": {"staff": "1"}}}
@@ -43,12 +43,12 @@ async def town(gateway_app: FastAPI) -> AsyncIterator[Town]:
     tag = "e" + uuid.uuid4().hex[:6]
     async with asgi_client(gateway_app) as client:
         admin = await sign_in(client, *TEST_ADMIN)
-        region = (await _ok(await client.post("/api/v1/records/regions", headers=admin,
-                                              json={"code": tag, "name": "事件区"})))["id"]
-        unit = {side: (await _ok(await client.post("/api/v1/records/units", headers=admin, json={
+        region = (await ok(await client.post("/api/v1/records/regions", headers=admin,
+                                             json={"code": tag, "name": "事件区"})))["id"]
+        unit = {side: (await ok(await client.post("/api/v1/records/units", headers=admin, json={
             "region_id": region, "code": f"{side}{tag}", "name": f"单位{side}", "kind": "department"})))["id"]
             for side in ("A", "B")}
-        person = {name: (await _ok(await client.post("/api/v1/records/persons", headers=admin, json={
+        person = {name: (await ok(await client.post("/api/v1/records/persons", headers=admin, json={
             "unit_id": unit[u], "staff_no": f"{tag}-{name}", "name": name, "staff_category": "staff",
             "active_from": "2020-01-01"})))["id"] for name, u in (("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B"))}
         town = Town(region=region, unit=unit, person=person, headers={"P": admin})
@@ -56,24 +56,18 @@ async def town(gateway_app: FastAPI) -> AsyncIterator[Town]:
         accounts |= {"UA": ("unit_admin", {"unit_id": unit["A"]}), "LA": ("leader", {"unit_id": unit["A"]})}
         for name, (role, binding) in accounts.items():
             username = f"{name.lower()}-{tag}"
-            await _ok(await client.post("/api/v1/admin/users", headers=admin, json={
+            await ok(await client.post("/api/v1/admin/users", headers=admin, json={
                 "username": username, "password": PASSWORD, "role": role, **binding}))
             town.headers[name] = await sign_in(client, username, PASSWORD)
-        town.scheme = (await _ok(await client.post("/api/v1/scoring/schemes", headers=admin, json={
+        town.scheme = (await ok(await client.post("/api/v1/scoring/schemes", headers=admin, json={
             "region_id": region, "unit_id": unit["A"], "name": "A机关", "definition": SCHEME})))["id"]
     yield town
-
-
-@pytest.fixture
-async def client(gateway_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(gateway_app) as client:
-        yield client
 
 
 async def feed(client: httpx.AsyncClient, town: Town, who: str, after: str | None = None,
                **params: Any) -> dict[str, Any]:
     query = {**params, **({"after": after} if after else {})}
-    answer: dict[str, Any] = await _ok(await client.get(FEED, headers=town.headers[who], params=query), 200)
+    answer: dict[str, Any] = await ok(await client.get(FEED, headers=town.headers[who], params=query), 200)
     return answer
 
 
@@ -84,11 +78,11 @@ def kinds(page: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 async def close_and_publish(client: httpx.AsyncClient, town: Town, period: str) -> str:
     admin = town.headers["P"]
     base = f"/api/v1/scoring/schemes/{town.scheme}/periods/{period}"
-    await _ok(await client.put(f"{base}/marks", headers=admin, json={"marks": [
+    await ok(await client.put(f"{base}/marks", headers=admin, json={"marks": [
         {"person_id": town.person[p], "indicator": "ji", "mark": 80 + i} for i, p in enumerate(("a1", "a2", "a3"))]}),
         200)
-    close: str = (await _ok(await client.post(f"{base}/close", headers=admin)))["id"]
-    await _ok(await client.post(f"/api/v1/scoring/results/{close}/publish", headers=admin), 200)
+    close: str = (await ok(await client.post(f"{base}/close", headers=admin)))["id"]
+    await ok(await client.post(f"/api/v1/scoring/results/{close}/publish", headers=admin), 200)
     return close
 
 
@@ -97,10 +91,10 @@ class TestScoringEvents:
             self, client: httpx.AsyncClient, town: Town) -> None:
         before = {who: (await feed(client, town, who))["next"] for who in ("a1", "a2")}
         closes_at = (datetime.now(UTC) + timedelta(hours=20)).isoformat()
-        round_ = await _ok(await client.post(f"/api/v1/scoring/schemes/{town.scheme}/periods/2025Q3/rounds",
-                                             headers=town.headers["UA"], json={
-                                                 "raters": [{"rater_id": town.person["a1"], "group": "staff"}],
-                                                 "closes_at": closes_at}))
+        round_ = await ok(await client.post(f"/api/v1/scoring/schemes/{town.scheme}/periods/2025Q3/rounds",
+                                            headers=town.headers["UA"], json={
+                                                "raters": [{"rater_id": town.person["a1"], "group": "staff"}],
+                                                "closes_at": closes_at}))
         first = await feed(client, town, "a1", before["a1"])
         opened = kinds(first, "round_opened")
         assert [e["payload"]["round_id"] for e in opened] == [round_["id"]]
@@ -136,15 +130,15 @@ class TestScoringEvents:
     async def test_a_decided_objection_reaches_the_filer_only(self, client: httpx.AsyncClient, town: Town) -> None:
         close = await close_and_publish(client, town, "2025Q2")
         before = {who: (await feed(client, town, who))["next"] for who in ("a2", "a3")}
-        objection = await _ok(await client.post(f"/api/v1/scoring/results/{close}/objections",
-                                                headers=town.headers["a2"], json={"reason": "任务量漏记了一项"}))
+        objection = await ok(await client.post(f"/api/v1/scoring/results/{close}/objections",
+                                               headers=town.headers["a2"], json={"reason": "任务量漏记了一项"}))
         review = f"/api/v1/scoring/objections/{objection['id']}/review"
         refused = await client.post(review, headers=town.headers["UA"], json={"decision": "accept",
                                                                                "reason": "重新计算本季度"})
         assert refused.status_code == 422  # nothing changed to recompute: rolled back, no event
         assert kinds(await feed(client, town, "a2", before["a2"]), "objection_decided") == []
-        await _ok(await client.post(review, headers=town.headers["UA"], json={"decision": "reject",
-                                                                             "reason": "任务已计入总分"}), 200)
+        await ok(await client.post(review, headers=town.headers["UA"], json={"decision": "reject",
+                                                                            "reason": "任务已计入总分"}), 200)
         decided = kinds(await feed(client, town, "a2", before["a2"]), "objection_decided")
         assert [(e["payload"]["objection_id"], e["payload"]["decision"]) for e in decided] == [
             (objection["id"], "rejected")]
@@ -154,11 +148,11 @@ class TestScoringEvents:
 
     async def test_a_procedure_stage_moved_reaches_the_unit(self, client: httpx.AsyncClient, town: Town) -> None:
         before = {who: (await feed(client, town, who))["next"] for who in ("b1", "a2")}
-        scheme = (await _ok(await client.post("/api/v1/scoring/schemes", headers=town.headers["P"], json={
+        scheme = (await ok(await client.post("/api/v1/scoring/schemes", headers=town.headers["P"], json={
             "region_id": town.region, "unit_id": town.unit["B"], "name": "B机关",
             "definition": {**SCHEME, "procedure": "national"}})))["id"]
-        started = await _ok(await client.post(f"/api/v1/scoring/schemes/{scheme}/periods/2025Q4/procedure/advance",
-                                              headers=town.headers["P"]), 200)
+        started = await ok(await client.post(f"/api/v1/scoring/schemes/{scheme}/periods/2025Q4/procedure/advance",
+                                             headers=town.headers["P"]), 200)
         moved = kinds(await feed(client, town, "b1", before["b1"]), "stage_moved")
         assert [(e["unit_id"], e["payload"]["stage"], e["payload"]["direction"]) for e in moved] == [
             (town.unit["B"], started["current"], "started")]
@@ -169,9 +163,9 @@ class TestScoringEvents:
 class TestRecordsEvents:
     async def test_a_comment_on_my_weekly_record_reaches_me(self, client: httpx.AsyncClient, town: Town) -> None:
         before = (await feed(client, town, "a3"))["next"]
-        log = await _ok(await client.post("/api/v1/records/work-logs", headers=town.headers["a3"], json={
+        log = await ok(await client.post("/api/v1/records/work-logs", headers=town.headers["a3"], json={
             "person_id": town.person["a3"], "week": "2025-W10", "content": "本周走访十户"}))
-        await _ok(await client.put("/api/v1/records/comments", headers=town.headers["LA"], json={
+        await ok(await client.put("/api/v1/records/comments", headers=town.headers["LA"], json={
             "target_kind": "work_log", "target_id": log["id"], "mark": 92, "comment": "扎实"}), 200)
         page = await feed(client, town, "a3", before)
         assert [(e["source"], e["kind"], e["payload"]["period"], e["payload"]["mark"]) for e in page["events"]] == [
@@ -182,7 +176,7 @@ class TestRecordsEvents:
 
     async def test_a_task_given_me_and_overdue_each_appear_once(self, client: httpx.AsyncClient, town: Town) -> None:
         before, other = (await feed(client, town, "a1"))["next"], (await feed(client, town, "a2"))["next"]
-        task = await _ok(await client.post("/api/v1/records/tasks", headers=town.headers["UA"], json={
+        task = await ok(await client.post("/api/v1/records/tasks", headers=town.headers["UA"], json={
             "person_id": town.person["a1"], "title": "防汛物资清点", "intensity": "1", "difficulty": "1",
             "quantity": "1", "due_on": "2025-01-31"}))
         for _ in range(3):
@@ -193,7 +187,7 @@ class TestRecordsEvents:
 
     async def test_a_co_owner_is_told_too(self, client: httpx.AsyncClient, town: Town) -> None:
         before = (await feed(client, town, "a2"))["next"]
-        task = await _ok(await client.post("/api/v1/records/tasks", headers=town.headers["UA"], json={
+        task = await ok(await client.post("/api/v1/records/tasks", headers=town.headers["UA"], json={
             "person_id": town.person["a3"], "title": "乡村振兴调研", "intensity": "1", "difficulty": "1",
             "quantity": "1", "due_on": "2031-03-31", "co_owners": [{"person_id": town.person["a2"], "share": "0.4"}]}))
         page = await feed(client, town, "a2", before)
@@ -205,8 +199,8 @@ class TestRecordsEvents:
         before = (await feed(client, town, "a2"))["next"]
         lines = [{"staff_no": "nobody-here", "title": "无此人", "intensity": 1, "difficulty": 1, "quantity": 1,
                   "due_on": "2030-01-01"}]
-        person = await _ok(await client.get(f"/api/v1/records/persons/{town.person['a2']}",
-                                            headers=town.headers["P"]), 200)
+        person = await ok(await client.get(f"/api/v1/records/persons/{town.person['a2']}",
+                                           headers=town.headers["P"]), 200)
         lines.insert(0, {**lines[0], "staff_no": person["staff_no"], "title": "招商引资"})
         body = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
         refused = await client.post("/api/v1/records/tasks/stream", headers={
@@ -218,34 +212,34 @@ class TestRecordsEvents:
 class TestFeed:
     async def test_the_unread_count_drops_once_marked_read(self, client: httpx.AsyncClient, town: Town) -> None:
         headers = town.headers["a1"]
-        await _ok(await client.post(f"{FEED}/read", headers=headers, json={}), 200)
-        assert (await _ok(await client.get(f"{FEED}/unread", headers=headers), 200))["unread"] == 0
-        await _ok(await client.post("/api/v1/records/tasks", headers=town.headers["UA"], json={
+        await ok(await client.post(f"{FEED}/read", headers=headers, json={}), 200)
+        assert (await ok(await client.get(f"{FEED}/unread", headers=headers), 200))["unread"] == 0
+        await ok(await client.post("/api/v1/records/tasks", headers=town.headers["UA"], json={
             "person_id": town.person["a1"], "title": "年度述职", "intensity": "1", "difficulty": "1",
             "quantity": "1", "due_on": "2031-12-31"}))
-        await _ok(await client.post("/api/v1/records/tasks", headers=town.headers["UA"], json={
+        await ok(await client.post("/api/v1/records/tasks", headers=town.headers["UA"], json={
             "person_id": town.person["a1"], "title": "民主生活会", "intensity": "1", "difficulty": "1",
             "quantity": "1", "due_on": "2031-12-31"}))
-        count = await _ok(await client.get(f"{FEED}/unread", headers=headers), 200)
+        count = await ok(await client.get(f"{FEED}/unread", headers=headers), 200)
         assert count["unread"] == 2
         page = await feed(client, town, "a1", count["read_to"], limit=1)
-        marked = await _ok(await client.post(f"{FEED}/read", headers=headers, json={"cursor": page["next"]}), 200)
+        marked = await ok(await client.post(f"{FEED}/read", headers=headers, json={"cursor": page["next"]}), 200)
         assert marked["unread"] == 1
-        stale = await _ok(await client.post(f"{FEED}/read", headers=headers, json={"cursor": count["read_to"]}), 200)
+        stale = await ok(await client.post(f"{FEED}/read", headers=headers, json={"cursor": count["read_to"]}), 200)
         assert stale["unread"] == 1  # a position never moves back
-        assert (await _ok(await client.post(f"{FEED}/read", headers=headers, json={}), 200))["unread"] == 0
+        assert (await ok(await client.post(f"{FEED}/read", headers=headers, json={}), 200))["unread"] == 0
 
     async def test_both_services_come_in_time_order_one_page_after_another(self, client: httpx.AsyncClient,
                                                                           town: Town) -> None:
         after = (await feed(client, town, "b1"))["next"]
-        log = await _ok(await client.post("/api/v1/records/work-logs", headers=town.headers["b1"], json={
+        log = await ok(await client.post("/api/v1/records/work-logs", headers=town.headers["b1"], json={
             "person_id": town.person["b1"], "week": "2025-W11", "content": "本周整理档案"}))
-        await _ok(await client.put("/api/v1/records/comments", headers=town.headers["P"], json={
+        await ok(await client.put("/api/v1/records/comments", headers=town.headers["P"], json={
             "target_kind": "work_log", "target_id": log["id"], "mark": 85, "comment": "认真"}), 200)
-        await _ok(await client.post(f"/api/v1/scoring/schemes/{town.scheme}/periods/2026Q1/rounds",
-                                    headers=town.headers["P"], json={
-                                        "raters": [{"rater_id": town.person["b1"], "group": "staff"}]}))
-        await _ok(await client.put("/api/v1/records/comments", headers=town.headers["P"], json={
+        await ok(await client.post(f"/api/v1/scoring/schemes/{town.scheme}/periods/2026Q1/rounds",
+                                   headers=town.headers["P"], json={
+                                       "raters": [{"rater_id": town.person["b1"], "group": "staff"}]}))
+        await ok(await client.put("/api/v1/records/comments", headers=town.headers["P"], json={
             "target_kind": "work_log", "target_id": log["id"], "mark": 88, "comment": "改进后更好",
             "reason": "补充材料后重新评价"}), 200)
         seen = []
@@ -261,7 +255,7 @@ class TestFeed:
 
         async def assign() -> None:
             await asyncio.sleep(0.5)
-            await _ok(await client.post("/api/v1/records/tasks", headers=town.headers["UA"], json={
+            await ok(await client.post("/api/v1/records/tasks", headers=town.headers["UA"], json={
                 "person_id": town.person["a3"], "title": "信访接待", "intensity": "1", "difficulty": "1",
                 "quantity": "1", "due_on": "2031-06-30"}))
 
@@ -280,7 +274,7 @@ class TestFeed:
         assert [e["field"] for e in response.json()["errors"]] == ["query.after"]
 
     async def test_an_api_key_has_no_feed(self, client: httpx.AsyncClient, town: Town) -> None:
-        key = await _ok(await client.post("/api/v1/admin/api-keys", headers=town.headers["P"], json={
+        key = await ok(await client.post("/api/v1/admin/api-keys", headers=town.headers["P"], json={
             "name": f"feed-{uuid.uuid4().hex[:6]}", "scopes": ["apportion"]}))
         response = await client.get(FEED, headers={"x-api-key": key["key"]})
         assert response.status_code == 403

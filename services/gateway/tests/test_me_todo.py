@@ -24,9 +24,9 @@ from gateway.testing import TEST_ADMIN
 from records import todo as records_todo
 from scoring import cards
 from scoring import clock as scoring_clock
-from shared.testing import asgi_client, sign_in
+from shared.testing import asgi_client, ok, sign_in
 
-from .conftest import PASSWORD, _ok
+from .conftest import PASSWORD
 
 TODAY = date(2025, 5, 14)
 DEFINITION = {
@@ -48,7 +48,7 @@ async def _build(client: httpx.AsyncClient) -> Town:
     admin = await sign_in(client, *TEST_ADMIN)
 
     async def post(path: str, body: Any, status: int = 201, headers: dict[str, str] = admin) -> Any:
-        return await _ok(await client.post(path, headers=headers, json=body), status)
+        return await ok(await client.post(path, headers=headers, json=body), status)
 
     region = (await post("/api/v1/records/regions", {"code": f"td{tag}", "name": "待办县"}))["id"]
     for unit, name in (("x", "城关镇"), ("y", "河口镇")):
@@ -75,8 +75,8 @@ async def _build(client: httpx.AsyncClient) -> Town:
     town.ids["scheme"] = scheme
     town.ids["round"] = (await post(f"/api/v1/scoring/schemes/{scheme}/periods/2025Q2/rounds", {
         "raters": [{"rater_id": town.ids["rater"], "group": "staff"}]}))["id"]
-    await _ok(await client.put(f"/api/v1/scoring/rounds/{town.ids['round']}/ratings", headers=town.headers["rater"],
-                               json={"ratings": [{"person_id": town.ids["a"], "mark": 90}]}), 200)
+    await ok(await client.put(f"/api/v1/scoring/rounds/{town.ids['round']}/ratings", headers=town.headers["rater"],
+                              json={"ratings": [{"person_id": town.ids["a"], "mark": 90}]}), 200)
     close = (await post(f"/api/v1/scoring/schemes/{scheme}/periods/2025Q1/close", None))["id"]
     await post(f"/api/v1/scoring/results/{close}/publish", None, 200)
     town.ids["objection"] = (await post(f"/api/v1/scoring/results/{close}/objections", {"reason": "任务量漏记"},
@@ -190,7 +190,7 @@ class TestMyTodo:
     async def test_an_api_key_has_no_todo(self, gateway_app: FastAPI) -> None:
         async with asgi_client(gateway_app) as client:
             admin = await sign_in(client, *TEST_ADMIN)
-            key = await _ok(await client.post("/api/v1/admin/api-keys", headers=admin, json={
+            key = await ok(await client.post("/api/v1/admin/api-keys", headers=admin, json={
                 "name": f"td-key-{uuid.uuid4().hex[:6]}", "scopes": ["apportion"]}))
             response = await client.get("/api/v1/me/todo", headers={"x-api-key": key["key"]})
         assert response.status_code == 403
@@ -203,8 +203,8 @@ class TestMyTodo:
         admin = await _admin(gateway_app)
         section = f"/api/v1/records/units/{town.ids['x']}/sections"
         async with asgi_client(gateway_app) as client:
-            section_id = (await _ok(await client.get(section, headers=admin), 200))["items"][0]["id"]
-            await _ok(await client.patch(f"{section}/{section_id}", headers=admin, json={"name": "综合办"}), 200)
+            section_id = (await ok(await client.get(section, headers=admin), 200))["items"][0]["id"]
+            await ok(await client.patch(f"{section}/{section_id}", headers=admin, json={"name": "综合办"}), 200)
         try:
             assert await _sections_shown(gateway_app, town) == ["党政办", "党政办"]
             before = served(records_app)
@@ -213,7 +213,7 @@ class TestMyTodo:
             assert (served(records_app) - before)["POST /api/v1/records/persons/names"] == 1
         finally:
             async with asgi_client(gateway_app) as client:
-                await _ok(await client.patch(f"{section}/{section_id}", headers=admin, json={"name": "党政办"}), 200)
+                await ok(await client.patch(f"{section}/{section_id}", headers=admin, json={"name": "党政办"}), 200)
             scoring_app.dependency_overrides[scoring_clock.now] = lambda: datetime.now(UTC) + 2 * cards.MAX_AGE
             assert await _sections_shown(gateway_app, town) == ["党政办", "党政办"]
             scoring_app.dependency_overrides.pop(scoring_clock.now, None)

@@ -15,9 +15,9 @@ import pytest
 from fastapi import FastAPI
 
 from gateway.testing import TEST_ADMIN
-from shared.testing import asgi_client, sign_in
+from shared.testing import asgi_client, ok, sign_in
 
-from .conftest import PASSWORD, _ok
+from .conftest import PASSWORD
 
 DEFINITION = {
     "indicators": [{"code": "ji", "name": "绩", "weight": "1"}],
@@ -47,7 +47,7 @@ async def unit(gateway_app: FastAPI) -> dict[str, Any]:
         admin = await sign_in(client, *TEST_ADMIN)
 
         async def post(path: str, body: Any, status: int = 201) -> Any:
-            return await _ok(await client.post(path, headers=admin, json=body), status)
+            return await ok(await client.post(path, headers=admin, json=body), status)
 
         region = (await post("/api/v1/records/regions", {"code": f"mu{tag}", "name": "某县"}))["id"]
         units = {code: (await post("/api/v1/records/units", {"region_id": region, "code": code, "name": name,
@@ -71,7 +71,7 @@ async def unit(gateway_app: FastAPI) -> dict[str, Any]:
         base = f"/api/v1/scoring/schemes/{scheme}/periods/{quarter(today)}"
         raters = [{"rater_id": people[k], "group": "leadership"} for k in ("a", "boss")]
         round_id = (await post(f"{base}/rounds", {"raters": raters}))["id"]
-        await _ok(await client.put(f"/api/v1/scoring/rounds/{round_id}/ratings", headers=admin, json={
+        await ok(await client.put(f"/api/v1/scoring/rounds/{round_id}/ratings", headers=admin, json={
             "rater_id": people["a"], "on_behalf": True,
             "ratings": [{"person_id": people[k], "mark": 90} for k in ("b", "c")]}), 200)
         await post(f"{base}/procedure/advance", None, 200)
@@ -96,7 +96,7 @@ async def my_unit(gateway_app: FastAPI, headers: dict[str, str], **params: str) 
 @pytest.mark.parametrize("who", ["UA", "L"])
 async def test_the_units_administrator_and_leader_see_what_is_outstanding(
         gateway_app: FastAPI, unit: dict[str, Any], who: str) -> None:
-    body = await _ok(await my_unit(gateway_app, unit["headers"][who]), 200)
+    body = await ok(await my_unit(gateway_app, unit["headers"][who]), 200)
     assert (body["unit_id"], body["unit_name"], body["people"]) == (unit["units"]["XC"], "夏村镇", 3)
     this, last = body["weekly_records"]
     assert (this["week"], [p["name"] for p in this["missing"]]) == (week_code(unit["monday"]), ["乙", "丙"])
@@ -125,7 +125,7 @@ async def test_the_region_administrator_names_the_unit(gateway_app: FastAPI, uni
     # no unit of their own: "my unit" is not there for them (404), and the answer says to name one
     assert (missing.status_code, missing.json()["code"], missing.json()["errors"][0]["field"]) == (
         404, "unit_not_found", "query.unit_id")
-    body = await _ok(await my_unit(gateway_app, headers, unit_id=unit["units"]["XC"]), 200)
+    body = await ok(await my_unit(gateway_app, headers, unit_id=unit["units"]["XC"]), 200)
     assert [p["name"] for p in body["weekly_records"][0]["missing"]] == ["乙", "丙"]
 
 
@@ -141,8 +141,8 @@ async def test_a_member_is_refused_and_another_units_administrator_finds_nothing
 async def test_a_rater_who_rates_leaves_the_list(gateway_app: FastAPI, unit: dict[str, Any]) -> None:
     people = unit["people"]
     async with asgi_client(gateway_app) as client:
-        await _ok(await client.put(f"/api/v1/scoring/rounds/{unit['round']}/ratings", headers=unit["headers"]["admin"],
-                                   json={"rater_id": people["boss"], "on_behalf": True, "ratings": [
-                                       {"person_id": people[k], "mark": 85} for k in ("a", "b", "c")]}), 200)
-    body = await _ok(await my_unit(gateway_app, unit["headers"]["UA"]), 200)
+        await ok(await client.put(f"/api/v1/scoring/rounds/{unit['round']}/ratings", headers=unit["headers"]["admin"],
+                                  json={"rater_id": people["boss"], "on_behalf": True, "ratings": [
+                                      {"person_id": people[k], "mark": 85} for k in ("a", "b", "c")]}), 200)
+    body = await ok(await my_unit(gateway_app, unit["headers"]["UA"]), 200)
     assert body["rating_rounds"][0]["raters_missing"] == []

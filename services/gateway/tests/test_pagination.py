@@ -14,9 +14,9 @@ import httpx
 import orjson
 from fastapi import FastAPI
 
-from shared.testing import asgi_client
+from shared.testing import asgi_client, ok
 
-from .conftest import World, _ok
+from .conftest import World
 
 
 async def walk(client: httpx.AsyncClient, path: str, headers: dict[str, str],
@@ -38,11 +38,11 @@ async def walk(client: httpx.AsyncClient, path: str, headers: dict[str, str],
 
 async def new_region(client: httpx.AsyncClient, world: World, codes: list[str]) -> tuple[str, dict[str, str]]:
     admin = world.headers["P"]
-    region = (await _ok(await client.post("/api/v1/records/regions", headers=admin, json={
+    region = (await ok(await client.post("/api/v1/records/regions", headers=admin, json={
         "code": f"pg{uuid.uuid4().hex[:8]}", "name": "分页县"})))["id"]
     units = {}
     for code in codes:
-        units[code] = (await _ok(await client.post("/api/v1/records/units", headers=admin, json={
+        units[code] = (await ok(await client.post("/api/v1/records/units", headers=admin, json={
             "region_id": region, "code": code, "name": f"单位{code}", "kind": "township"})))["id"]
     return region, units
 

@@ -34,9 +34,9 @@ from fastapi import FastAPI
 from gateway.testing import TEST_ADMIN, TEST_JWT_SECRET
 from gateway.webhooks import worker
 from shared.jobs import store
-from shared.testing import asgi_client, sign_in
+from shared.testing import asgi_client, ok, sign_in
 
-from .conftest import PASSWORD, POLICY, _ok, forged_token
+from .conftest import PASSWORD, POLICY, forged_token
 
 CALLERS = ("P", "RA", "RB", "UA", "UO", "L", "MS", "MC", "RT", "KS", "KN", "KB", "NT")
 OK = "ok"
@@ -74,7 +74,7 @@ async def _build(client: httpx.AsyncClient) -> World:
     admin = await sign_in(client, *TEST_ADMIN)
 
     async def post(path: str, body: Any, status: int = 201) -> Any:
-        return await _ok(await client.post(path, headers=admin, json=body), status)
+        return await ok(await client.post(path, headers=admin, json=body), status)
 
     for side in ("A", "B"):
         w.ids[f"region_{side}"] = (await post("/api/v1/records/regions", {"code": f"m{tag}{side}",
@@ -102,21 +102,21 @@ async def _build(client: httpx.AsyncClient) -> World:
         w.ids[name] = (await post("/api/v1/records/honours", {
             "person_id": ms, "title": "优秀公务员", "level": "county", "awarded_on": "2025-03-01",
             "awarded_by": "某县人民政府", "evidence": "某政发〔2025〕3号"}))["id"]
-    await _ok(await client.put("/api/v1/records/attendance", headers=admin, json={
+    await ok(await client.put("/api/v1/records/attendance", headers=admin, json={
         "rows": [{"staff_no": w.staff_no["ms"], "day": "2025-01-06", "status": "present"}]}), 200)
-    await _ok(await client.put("/api/v1/records/comments", headers=admin, json={
+    await ok(await client.put("/api/v1/records/comments", headers=admin, json={
         "target_kind": "work_log", "target_id": w["log"], "mark": 90, "comment": "好"}), 200)
 
     w.ids["scheme"] = (await post("/api/v1/scoring/schemes", {
         "region_id": w["region_A"], "unit_id": w["unit_A1"], "name": "A1机关", "definition": DEFINITION}))["id"]
     base = f"/api/v1/scoring/schemes/{w['scheme']}/periods"
-    await _ok(await client.put(f"{base}/2025Q1/marks", headers=admin, json={"marks": [
+    await ok(await client.put(f"{base}/2025Q1/marks", headers=admin, json={"marks": [
         {"person_id": w[f"person_{p}"], "indicator": "ji", "mark": 80 + i} for i, p in enumerate(("ms", "mc", "rt"))]}),
         200)
     for period, name in (("2025Q2", "round"), ("2025Q3", "round_to_close"), ("2025Q4", "round_fix")):
         w.ids[name] = (await post(f"{base}/{period}/rounds", {"raters": [{"rater_id": w["person_rt"],
                                                                            "group": "staff"}]}))["id"]
-    await _ok(await client.put(f"{base}/2025Q2/marks", headers=admin, json={"marks": [
+    await ok(await client.put(f"{base}/2025Q2/marks", headers=admin, json={"marks": [
         {"person_id": ms, "indicator": "ji", "mark": 85}]}), 200)
     for name in ("adjustment", "adjustment_void"):
         w.ids[name] = (await post(f"{base}/2025Q2/adjustments", {
@@ -132,11 +132,11 @@ async def _build(client: httpx.AsyncClient) -> World:
     await post(f"{bulletins}/{w['bulletin']}/issue", None, 200)
 
     for side in ("A", "B"):
-        await _ok(await client.put(f"/api/v1/quota/regions/{w[f'region_{side}']}/years/2025/units", headers=admin,
-                                   json={"units": [{"id": w[f"unit_{side}1"], "kind": "township",
-                                                    "grade": "first"}]}), 200)
-        await _ok(await client.put(f"/api/v1/quota/regions/{w[f'region_{side}']}/years/2025/policy",
-                                   headers=admin, json=POLICY), 200)
+        await ok(await client.put(f"/api/v1/quota/regions/{w[f'region_{side}']}/years/2025/units", headers=admin,
+                                  json={"units": [{"id": w[f"unit_{side}1"], "kind": "township",
+                                                   "grade": "first"}]}), 200)
+        await ok(await client.put(f"/api/v1/quota/regions/{w[f'region_{side}']}/years/2025/policy",
+                                  headers=admin, json=POLICY), 200)
     notice = await post(f"/api/v1/scoring/regions/{w['region_A']}/notices", {
         "unit_id": w["unit_A1"], "title": "整改通知", "items": [{"text": "补齐纪实", "deadline": "2099-12-31"}]})
     w.ids["notice"], w.ids["notice_item"] = notice["id"], notice["items"][0]["id"]
@@ -159,8 +159,8 @@ async def _build(client: httpx.AsyncClient) -> World:
     w.ids["user_reset"] = (await post("/api/v1/admin/users", {"username": f"mx-reset-{tag}", "password": PASSWORD,
                                                               "role": "leader", "unit_id": w["unit_A1"]}))["id"]
     ms_headers = w.headers["MS"]
-    w.ids["objection"] = (await _ok(await client.post(f"/api/v1/scoring/results/{w['close']}/objections",
-                                                      headers=ms_headers, json={"reason": "本季度任务量漏记"})))["id"]
+    w.ids["objection"] = (await ok(await client.post(f"/api/v1/scoring/results/{w['close']}/objections",
+                                                     headers=ms_headers, json={"reason": "本季度任务量漏记"})))["id"]
     for who, scopes, region in (("key_read", ["results:read"], "A"), ("key_write", ["inputs:write"], "A"),
                                 ("key_apportion", ["apportion"], None),
                                 ("key_hooks", ["webhooks:manage"], "A"), ("key_schemes", ["schemes:read"], "A"),
@@ -180,7 +180,7 @@ async def _build(client: httpx.AsyncClient) -> World:
     w.headers["forged"] = {"authorization": f"Bearer {forged_token('another-signing-key-' + tag * 8)}"}
     revoked = await post("/api/v1/admin/api-keys", {"name": f"mx-revoked-{tag}", "scopes": ["results:read"],
                                                     "region_id": w["region_A"]})
-    await _ok(await client.delete(f"/api/v1/admin/api-keys/{revoked['id']}", headers=admin), 200)
+    await ok(await client.delete(f"/api/v1/admin/api-keys/{revoked['id']}", headers=admin), 200)
     w.headers["revoked"] = {"x-api-key": revoked["key"]}
 
     region_a = {w[k] for k in ("region_A", "unit_A1", "unit_A2", "person_ms", "person_mc", "person_rt",
@@ -207,14 +207,14 @@ async def _webhooks(client: httpx.AsyncClient, app: FastAPI, w: World) -> None:
     """Region A's webhooks: one read, one per caller who may delete it (and one for the rest to try), and a
     delivery of a roster change to the first (its URL answers nobody: the delivery stays pending)."""
     for name in ("webhook", "webhook_delete", "webhook_delete@P", "webhook_delete@RA", "webhook_delete@KS"):
-        w.ids[name] = (await _ok(await client.post("/api/v1/webhooks", headers=w.headers["P"], json={
+        w.ids[name] = (await ok(await client.post("/api/v1/webhooks", headers=w.headers["P"], json={
             "url": "http://127.0.0.1:9/hook", "kinds": ["roster_changed"], "region_id": w["region_A"]})))["id"]
-    await _ok(await client.post("/api/v1/records/persons", headers=w.headers["P"], json={
+    await ok(await client.post("/api/v1/records/persons", headers=w.headers["P"], json={
         "unit_id": w["unit_A2"], "staff_no": f"mx-hook-{fresh()}-{w['unit_A2'][:6]}", "name": "推送",
         "staff_category": "staff", "active_from": "2024-01-01"}))
     await worker.collect(app.state.sessionmaker, app.state.downstreams, worker.backoff_of(app),
                          app.state.webhook_sealer)
-    page = await _ok(await client.get(f"/api/v1/webhooks/{w['webhook']}/deliveries", headers=w.headers["P"]), 200)
+    page = await ok(await client.get(f"/api/v1/webhooks/{w['webhook']}/deliveries", headers=w.headers["P"]), 200)
     w.ids["delivery"] = page["items"][0]["id"]
     for who in ("RB", "KB"):
         w.forbidden[who] |= {w[k] for k in w.ids if k.startswith("webhook")}
@@ -248,7 +248,7 @@ async def _jobs(client: httpx.AsyncClient, database_urls: dict[str, str], w: Wor
     queued until a caller who may cancels it)."""
     from shared.db import create_engine, make_sessionmaker
 
-    subject = (await _ok(await client.get("/api/v1/records/whoami", headers=w.headers["P"]), 200))["subject"]
+    subject = (await ok(await client.get("/api/v1/records/whoami", headers=w.headers["P"]), 200))["subject"]
     for service in ("records", "scoring", "quota"):
         engine = create_engine(database_urls[service], schema=service, application_name="matrix")
         try:

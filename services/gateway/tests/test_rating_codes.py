@@ -20,7 +20,7 @@ from fastapi import FastAPI
 
 from gateway.identity import RateLimits
 from gateway.testing import TEST_ADMIN
-from shared.testing import asgi_client, sign_in
+from shared.testing import asgi_client, ok, sign_in
 
 PASSWORD = "rating-codes-pw-1"
 Q = "2025Q1"
@@ -36,11 +36,6 @@ class Codes:
     scheme: str
     round: str
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-async def ok(response: httpx.Response, status: int = 201) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +63,6 @@ async def w(gateway_app: FastAPI) -> AsyncIterator[Codes]:
                 "username": username, "password": PASSWORD, "role": role, **scope}))
             w.headers[name] = await sign_in(client, username, PASSWORD)
     yield w
-
-
-@pytest.fixture
-async def client(gateway_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(gateway_app) as c:
-        yield c
 
 
 def ballot(code: str, person: str, mark: int) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from fastapi import FastAPI
 
 from gateway import policy
 from gateway.auth.schemas import Scope
-from shared.testing import asgi_client
+from shared.testing import asgi_client, ok
 
-from .conftest import World, _ok
+from .conftest import World
 
 READS = {
     "schemes:read": ["/api/v1/scoring/schemes", "/api/v1/scoring/schemes/{scheme}"],
@@ -29,7 +29,7 @@ def filled(path: str, world: World, side: str) -> str:
 
 
 async def key(gateway: httpx.AsyncClient, world: World, *scopes: str) -> dict[str, str]:
-    made = await _ok(await gateway.post("/api/v1/admin/api-keys", json={
+    made = await ok(await gateway.post("/api/v1/admin/api-keys", json={
         "name": f"read-{uuid.uuid4().hex[:6]}", "scopes": list(scopes), "region_id": world.region["a"]}))
     return {"x-api-key": made["key"]}
 

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from shared.testing import asgi_client, sign_in
+from shared.testing import asgi_client, ok, sign_in
 
-from .conftest import PASSWORD, World, _ok
+from .conftest import PASSWORD, World
 
 
 def _account(role: str, **binding: str) -> dict[str, Any]:
@@ -49,11 +49,11 @@ class TestAccountsStayInTheirRegion:
     async def test_an_account_bound_inside_the_region_carries_its_region_and_unit(
             self, gateway_app: FastAPI, world: World) -> None:
         async with asgi_client(gateway_app) as client:
-            member = await _ok(await client.post("/api/v1/admin/users", headers=world.headers["R"],
-                                                 json=_account("member", person_id=world.person["a"])))
+            member = await ok(await client.post("/api/v1/admin/users", headers=world.headers["R"],
+                                                json=_account("member", person_id=world.person["a"])))
             assert (member["region_id"], member["unit_id"]) == (world.region["a"], world.unit["a"])
-            leader = await _ok(await client.post("/api/v1/admin/users", headers=world.headers["R"],
-                                                 json=_account("leader", unit_id=world.unit["a"])))
+            leader = await ok(await client.post("/api/v1/admin/users", headers=world.headers["R"],
+                                                json=_account("leader", unit_id=world.unit["a"])))
             assert leader["region_id"] == world.region["a"]
             listed = {u["id"] for u in (await client.get("/api/v1/admin/users", headers=world.headers["R"],
                                                                params={"limit": 500})).json()["items"]}
@@ -69,10 +69,10 @@ class TestAccountsStayInTheirRegion:
     async def test_a_region_admin_cannot_change_or_rebind_accounts_outside_their_region(
             self, gateway_app: FastAPI, world: World) -> None:
         async with asgi_client(gateway_app) as client:
-            theirs = await _ok(await client.post("/api/v1/admin/users", headers=world.headers["P"],
-                                                 json=_account("unit_admin", unit_id=world.unit["b"])))
-            ours = await _ok(await client.post("/api/v1/admin/users", headers=world.headers["R"],
-                                               json=_account("unit_admin", unit_id=world.unit["a"])))
+            theirs = await ok(await client.post("/api/v1/admin/users", headers=world.headers["P"],
+                                                json=_account("unit_admin", unit_id=world.unit["b"])))
+            ours = await ok(await client.post("/api/v1/admin/users", headers=world.headers["R"],
+                                              json=_account("unit_admin", unit_id=world.unit["a"])))
             other = await client.patch(f"/api/v1/admin/users/{theirs['id']}", headers=world.headers["R"],
                                        json={"is_active": False})
             assert other.status_code == 404, other.text
@@ -165,7 +165,7 @@ class TestAuditFilesEventsUnderTheObjectsRegion:
     async def test_a_refused_outsider_shows_in_the_region_of_the_object(self, gateway_app: FastAPI,
                                                                         world: World) -> None:
         """Region B's administrator trying region A's unit is filed under region A, where A's auditor sees it."""
-        outsider = await _ok(await _post_as_admin(gateway_app, "/api/v1/admin/users", _account(
+        outsider = await ok(await _post_as_admin(gateway_app, "/api/v1/admin/users", _account(
             "region_admin", region_id=world.region["b"])))
         async with asgi_client(gateway_app) as client:
             headers = await sign_in(client, outsider["username"], PASSWORD)
@@ -180,7 +180,7 @@ class TestAuditFilesEventsUnderTheObjectsRegion:
     async def test_an_account_made_is_filed_under_its_region_and_unit(self, gateway_app: FastAPI,
                                                                       world: World) -> None:
         body = _account("leader", unit_id=world.unit["a"])
-        made = await _ok(await _post_as_admin(gateway_app, "/api/v1/admin/users", body))
+        made = await ok(await _post_as_admin(gateway_app, "/api/v1/admin/users", body))
         async with asgi_client(gateway_app) as client:
             events = (await client.get("/api/v1/audit", headers=world.headers["R"],
                                        params={"unit_id": world.unit["a"], "limit": 500})).json()["items"]

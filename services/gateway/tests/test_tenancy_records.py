@@ -20,7 +20,7 @@ import pytest
 from fastapi import FastAPI
 
 from gateway.testing import TEST_ADMIN
-from shared.testing import asgi_client, sign_in
+from shared.testing import asgi_client, ok, sign_in
 
 PASSWORD = "tenancy-password-1"
 ROSTER = "工号,姓名,单位编码,科室,人员类别,起始日期\n"
@@ -39,11 +39,6 @@ class Tenancy:
     def staff_no(self) -> str:
         self.count += 1
         return f"{self.tag}-{self.count:03d}"
-
-
-async def ok(response: httpx.Response, status: int = 201) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 @pytest.fixture(scope="module")

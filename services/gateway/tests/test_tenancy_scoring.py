@@ -21,7 +21,7 @@ import pytest
 from fastapi import FastAPI
 
 from gateway.testing import TEST_ADMIN
-from shared.testing import asgi_client, sign_in
+from shared.testing import asgi_client, ok, sign_in
 
 PASSWORD = "tenancy-scoring-pw-1"
 Q = "2025Q1"
@@ -39,11 +39,6 @@ class Scoring:
     unit: dict[str, str]
     person: dict[str, str]
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-async def ok(response: httpx.Response, status: int = 201) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def problem_fields(response: httpx.Response) -> list[str]:
@@ -83,12 +78,6 @@ async def w(gateway_app: FastAPI) -> AsyncIterator[Scoring]:
                 "username": username, "password": PASSWORD, "role": role, **scope}))
             w.headers[name] = await sign_in(client, username, PASSWORD)
     yield w
-
-
-@pytest.fixture
-async def client(gateway_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(gateway_app) as c:
-        yield c
 
 
 async def scoring_db(database_urls: dict[str, str]) -> asyncpg.Connection:

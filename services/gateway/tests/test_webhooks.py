@@ -27,9 +27,9 @@ from gateway.testing import TEST_ADMIN, build_gateway_app
 from gateway.webhooks import worker
 from gateway.webhooks.addresses import Destinations
 from gateway.webhooks.models import Webhook
-from shared.testing import asgi_client, running, service_transports, sign_in
+from shared.testing import asgi_client, ok, running, service_transports, sign_in
 
-from .conftest import PASSWORD, POLICY, SCHEME, _ok
+from .conftest import PASSWORD, POLICY, SCHEME
 
 HOOKS = "/api/v1/webhooks"
 
@@ -84,28 +84,22 @@ async def land(gateway_app: FastAPI) -> AsyncIterator[Land]:
         admin = await sign_in(client, *TEST_ADMIN)
         land = Land(region={}, unit={}, scheme={}, headers={"P": admin})
         for side in ("A", "B"):
-            land.region[side] = (await _ok(await client.post("/api/v1/records/regions", headers=admin, json={
+            land.region[side] = (await ok(await client.post("/api/v1/records/regions", headers=admin, json={
                 "code": f"{tag}{side}", "name": f"推送{side}区"})))["id"]
-            land.unit[side] = (await _ok(await client.post("/api/v1/records/units", headers=admin, json={
+            land.unit[side] = (await ok(await client.post("/api/v1/records/units", headers=admin, json={
                 "region_id": land.region[side], "code": "T1", "name": "镇", "kind": "township"})))["id"]
-            land.scheme[side] = (await _ok(await client.post("/api/v1/scoring/schemes", headers=admin, json={
+            land.scheme[side] = (await ok(await client.post("/api/v1/scoring/schemes", headers=admin, json={
                 "region_id": land.region[side], "unit_id": land.unit[side], "name": "机关",
                 "definition": SCHEME})))["id"]
             username = f"r{side.lower()}-{tag}"
-            await _ok(await client.post("/api/v1/admin/users", headers=admin, json={
+            await ok(await client.post("/api/v1/admin/users", headers=admin, json={
                 "username": username, "password": PASSWORD, "role": "region_admin", "region_id": land.region[side]}))
             land.headers[f"R{side}"] = await sign_in(client, username, PASSWORD)
     yield land
 
 
-@pytest.fixture
-async def client(gateway_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(gateway_app) as client:
-        yield client
-
-
 async def add_person(client: httpx.AsyncClient, land: Land, side: str) -> str:
-    person: str = (await _ok(await client.post("/api/v1/records/persons", headers=land.headers["P"], json={
+    person: str = (await ok(await client.post("/api/v1/records/persons", headers=land.headers["P"], json={
         "unit_id": land.unit[side], "staff_no": f"w-{uuid.uuid4().hex[:10]}", "name": "新人",
         "staff_category": "staff", "active_from": "2024-01-01"})))["id"]
     return person
@@ -114,22 +108,22 @@ async def add_person(client: httpx.AsyncClient, land: Land, side: str) -> str:
 async def publish_result(client: httpx.AsyncClient, land: Land, side: str, period: str) -> str:
     admin, scheme = land.headers["P"], land.scheme[side]
     person = await add_person(client, land, side)
-    await _ok(await client.put(f"/api/v1/scoring/schemes/{scheme}/periods/{period}/marks", headers=admin,
-                               json={"marks": [{"person_id": person, "indicator": "ji", "mark": 80}]}), 200)
-    close: str = (await _ok(await client.post(f"/api/v1/scoring/schemes/{scheme}/periods/{period}/close",
-                                              headers=admin)))["id"]
-    await _ok(await client.post(f"/api/v1/scoring/results/{close}/publish", headers=admin), 200)
+    await ok(await client.put(f"/api/v1/scoring/schemes/{scheme}/periods/{period}/marks", headers=admin,
+                              json={"marks": [{"person_id": person, "indicator": "ji", "mark": 80}]}), 200)
+    close: str = (await ok(await client.post(f"/api/v1/scoring/schemes/{scheme}/periods/{period}/close",
+                                             headers=admin)))["id"]
+    await ok(await client.post(f"/api/v1/scoring/results/{close}/publish", headers=admin), 200)
     return close
 
 
 async def hook(client: httpx.AsyncClient, land: Land, who: str, receiver: Receiver, *kinds: str) -> dict[str, Any]:
-    created: dict[str, Any] = await _ok(await client.post(HOOKS, headers=land.headers[who], json={
+    created: dict[str, Any] = await ok(await client.post(HOOKS, headers=land.headers[who], json={
         "url": receiver.url, "kinds": list(kinds), "region_id": land.region["A"], "description": "省级系统"}))
     return created
 
 
 async def deliveries(client: httpx.AsyncClient, land: Land, webhook: dict[str, Any]) -> list[dict[str, Any]]:
-    page = await _ok(await client.get(f"{HOOKS}/{webhook['id']}/deliveries", headers=land.headers["RA"]), 200)
+    page = await ok(await client.get(f"{HOOKS}/{webhook['id']}/deliveries", headers=land.headers["RA"]), 200)
     items: list[dict[str, Any]] = page["items"]
     return items
 
@@ -170,11 +164,11 @@ async def test_a_published_allocation_is_delivered(gateway_app: FastAPI, client:
                                                    receiver: Receiver) -> None:
     webhook = await hook(client, land, "RA", receiver, "allocation_published", "roster_changed")
     admin, region = land.headers["P"], land.region["A"]
-    await _ok(await client.put(f"/api/v1/quota/regions/{region}/years/2025/units", headers=admin, json={
+    await ok(await client.put(f"/api/v1/quota/regions/{region}/years/2025/units", headers=admin, json={
         "units": [{"id": land.unit["A"], "kind": "township", "grade": "first"}]}), 200)
-    await _ok(await client.put(f"/api/v1/quota/regions/{region}/years/2025/policy", headers=admin, json=POLICY), 200)
-    run = (await _ok(await client.post(f"/api/v1/quota/regions/{region}/years/2025/allocations", headers=admin)))["id"]
-    await _ok(await client.post(f"/api/v1/quota/allocations/{run}/publish", headers=admin))
+    await ok(await client.put(f"/api/v1/quota/regions/{region}/years/2025/policy", headers=admin, json=POLICY), 200)
+    run = (await ok(await client.post(f"/api/v1/quota/regions/{region}/years/2025/allocations", headers=admin)))["id"]
+    await ok(await client.post(f"/api/v1/quota/allocations/{run}/publish", headers=admin))
     await worker.run_once(gateway_app)
     [event] = receiver.events()
     assert (event["kind"], event["payload"]["run_id"], event["payload"]["year"]) == ("allocation_published", run, 2025)
@@ -277,8 +271,8 @@ async def test_redeliver_sends_it_again(gateway_app: FastAPI, client: httpx.Asyn
     await worker.run_once(gateway_app)
     [delivery] = await deliveries(client, land, webhook)
     assert delivery["status"] == "delivered"
-    again = await _ok(await client.post(f"{HOOKS}/{webhook['id']}/deliveries/{delivery['id']}/redeliver",
-                                        headers=land.headers["RA"]), 200)
+    again = await ok(await client.post(f"{HOOKS}/{webhook['id']}/deliveries/{delivery['id']}/redeliver",
+                                       headers=land.headers["RA"]), 200)
     assert again["status"] == "pending"
     await worker.run_once(gateway_app)
     [delivery] = await deliveries(client, land, webhook)
@@ -299,10 +293,10 @@ async def test_another_regions_admin_cannot_see_or_redeliver(gateway_app: FastAP
         response = await client.request(method, path, headers=rb)
         assert response.status_code == 404, (method, path, response.text)
         assert response.json()["code"] == "webhook_not_found"
-    listed = await _ok(await client.get(HOOKS, headers=rb), 200)
+    listed = await ok(await client.get(HOOKS, headers=rb), 200)
     assert webhook["id"] not in {h["id"] for h in listed["items"]}
-    assert webhook["id"] in {h["id"] for h in (await _ok(await client.get(HOOKS, headers=land.headers["RA"]),
-                                                         200))["items"]}
+    assert webhook["id"] in {h["id"] for h in (await ok(await client.get(HOOKS, headers=land.headers["RA"]),
+                                                        200))["items"]}
     refused = await client.post(HOOKS, headers=rb, json={"url": receiver.url, "kinds": ["roster_changed"],
                                                          "region_id": land.region["A"]})
     assert refused.status_code == 404 and refused.json()["code"] == "region_not_found"
@@ -330,10 +324,10 @@ async def test_every_caller_names_the_region(client: httpx.AsyncClient, land: La
 
 async def test_a_key_with_the_webhook_scope_manages_its_regions(gateway_app: FastAPI, client: httpx.AsyncClient,
                                                                 land: Land, receiver: Receiver) -> None:
-    key = await _ok(await client.post("/api/v1/admin/api-keys", headers=land.headers["P"], json={
+    key = await ok(await client.post("/api/v1/admin/api-keys", headers=land.headers["P"], json={
         "name": f"hooks-{uuid.uuid4().hex[:6]}", "scopes": ["webhooks:manage"], "region_id": land.region["A"]}))
     headers = {"x-api-key": key["key"]}
-    created = await _ok(await client.post(HOOKS, headers=headers, json={
+    created = await ok(await client.post(HOOKS, headers=headers, json={
         "url": receiver.url, "kinds": ["roster_changed"], "region_id": land.region["A"]}))
     assert created["region_id"] == land.region["A"]
     assert (await client.get(HOOKS, headers=headers)).status_code == 200

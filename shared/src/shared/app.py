@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, ConfigDict
@@ -25,6 +25,26 @@ from shared.settings import BaseServiceSettings, require_strong_secret
 from shared.touched import TouchedMiddleware
 
 ExtraLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+class Closable(Protocol):
+    async def aclose(self) -> None: ...
+
+
+def client_lifespan(name: str, build: Callable[[], Closable]) -> ExtraLifespan:
+    """An ``extra_lifespan`` that builds a service's client of its neighbours as the app starts, keeps
+    it as ``app.state.<name>`` and closes it as the app stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = build()
+        setattr(app.state, name, client)
+        try:
+            yield
+        finally:
+            await client.aclose()
+
+    return lifespan
 
 
 class ServiceVersion(BaseModel):

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from shared.errors import UpstreamTimeout, UpstreamUnavailable
+from shared.expiring import ExpiringCache
 from shared.i18n import lang_var
 from shared.logging import request_id_var, traceparent
 from shared.service_auth import TOKEN_TTL_SECONDS, Caller, mint_service_token
@@ -22,17 +23,15 @@ class ServiceTokens:
     def __init__(self, secret: str, *, ttl: int = TOKEN_TTL_SECONDS) -> None:
         self.secret = secret
         self.ttl = ttl
-        self._cache: dict[Caller, tuple[float, str]] = {}
+        self._cache: ExpiringCache[Caller, str] = ExpiringCache(10_000)
 
     def token_for(self, caller: Caller) -> str:
         now = time.monotonic()
-        cached = self._cache.get(caller)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        cached = self._cache.get(caller, now)
+        if cached is not None:
+            return cached
         token = mint_service_token(self.secret, caller, ttl=self.ttl)
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[caller] = (now + self.ttl / 2, token)
+        self._cache.put(caller, token, until=now + self.ttl / 2, now=now)
         return token
 
 

@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.errors import problem
+from shared.expiring import ExpiringCache
 
 SERVICE_TOKEN_HEADER = "x-service-token"  # noqa: S105 (a header name)
 ISSUER = "kaohe-gateway"
@@ -101,22 +102,17 @@ class ServiceAuthMiddleware:
         self.app = app
         self.secret = secret
         # verified tokens until they expire: the gateway sends one token per caller for half its life
-        self.size = size
-        self._verified: dict[str, tuple[float, Caller]] = {}
+        self.verified: ExpiringCache[str, Caller] = ExpiringCache(size)
 
     def caller_of(self, token: str) -> Caller:
         """The token's caller, checked once and kept until the token expires (PyJWTError if invalid)."""
         now = time.time()
-        kept = self._verified.get(token)
-        if kept is not None and kept[0] > now:
-            return kept[1]
+        kept = self.verified.get(token, now)
+        if kept is not None:
+            return kept
         claims = _claims(self.secret, token)
         caller = _caller(claims)
-        if len(self._verified) >= self.size:
-            self._verified = {k: v for k, v in self._verified.items() if v[0] > now}
-            if len(self._verified) >= self.size:
-                self._verified.clear()
-        self._verified[token] = (float(claims["exp"]), caller)
+        self.verified.put(token, caller, until=float(claims["exp"]), now=now)
         return caller
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

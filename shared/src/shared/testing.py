@@ -222,6 +222,12 @@ async def every_item(client: httpx.AsyncClient, path: str, params: dict[str, Any
         response = await client.get(response.json()["next"], **kwargs)
 
 
+async def ok(response: httpx.Response, status: int = 201) -> Any:
+    """The JSON body of ``response``, which must have ``status`` (201 unless said)."""
+    assert response.status_code == status, response.text
+    return response.json()
+
+
 async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
     """Authorization header for a user, through the real sign-in route."""
     response = await client.post("/api/v1/auth/token", data={"username": username, "password": password})

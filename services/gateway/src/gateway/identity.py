@@ -17,6 +17,7 @@ from gateway.auth.service import caller_for_key
 from gateway.auth.sessions import SessionCache
 from gateway.auth.tokens import read_access_token
 from shared.errors import AppError, Forbidden, Unauthorized
+from shared.expiring import ExpiringCache
 from shared.service_auth import Caller
 
 BEARER = {"WWW-Authenticate": "Bearer"}
@@ -141,14 +142,13 @@ class TokenCache:
 
     def __init__(self, secret: str, size: int = 10_000) -> None:
         self.secret = secret
-        self.size = size
-        self._seen: dict[str, tuple[float, Principal]] = {}
+        self._seen: ExpiringCache[str, Principal] = ExpiringCache(size)
 
     def principal(self, token: str) -> Principal:
         now = time.time()
-        hit = self._seen.get(token)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        hit = self._seen.get(token, now)
+        if hit is not None:
+            return hit
         try:
             claims = read_access_token(self.secret, token)
         except jwt.ExpiredSignatureError as exc:
@@ -156,9 +156,7 @@ class TokenCache:
         except jwt.PyJWTError as exc:
             raise _unauthorized("the access token is not valid", "token_invalid") from exc
         principal = Principal(claims.caller, claims.name, claims.session_id, claims.password_change_only)
-        if len(self._seen) >= self.size:
-            self._seen.clear()
-        self._seen[token] = (min(claims.expires, now + 300) - 1, principal)
+        self._seen.put(token, principal, until=min(claims.expires, now + 300) - 1, now=now)
         return principal
 
 

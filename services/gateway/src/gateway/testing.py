@@ -5,6 +5,7 @@ administrator. A suite that needs them imports ``gateway_app_fixture`` and ``gat
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
@@ -59,3 +60,16 @@ async def gateway_fixture(gateway_app: FastAPI) -> AsyncIterator[httpx.AsyncClie
     async with asgi_client(gateway_app) as client:
         client.headers.update(await sign_in(client, *TEST_ADMIN))
         yield client
+
+
+async def followed_job(client: httpx.AsyncClient, location: str, *, polls: int = 600,
+                       pause: float = 0.05) -> dict[str, Any]:
+    """The job at ``location`` read through the gateway until it has ended (``polls`` reads, ``pause``
+    seconds apart)."""
+    for _ in range(polls):
+        job = await client.get(location)
+        assert job.status_code == 200, job.text
+        if job.json()["state"] not in ("queued", "running"):
+            return dict(job.json())
+        await asyncio.sleep(pause)
+    raise AssertionError(f"the job at {location} did not end")

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -12,7 +10,7 @@ from quota.apportionment.router import router as apportionment_router
 from quota.clients.records import RecordsClient
 from quota.config import QuotaSettings, get_settings
 from quota.events import router as events_router
-from shared.app import create_service_app
+from shared.app import client_lifespan, create_service_app
 from shared.jobs.files import file_router as job_file_router
 from shared.jobs.routes import jobs_router
 
@@ -23,17 +21,9 @@ ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 def create_app(settings: QuotaSettings | None = None,
                records_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     settings = settings or get_settings()
-
-    @asynccontextmanager
-    async def clients(app: FastAPI) -> AsyncIterator[None]:
-        app.state.records = RecordsClient(base_url=settings.records_url,
-                                          secret=settings.service_secret.get_secret_value(),
-                                          timeout=settings.upstream_timeout_seconds, transport=records_transport)
-        try:
-            yield
-        finally:
-            await app.state.records.aclose()
-
+    clients = client_lifespan("records", lambda: RecordsClient(
+        base_url=settings.records_url, secret=settings.service_secret.get_secret_value(),
+        timeout=settings.upstream_timeout_seconds, transport=records_transport))
     return create_service_app(
         service="quota",
         title="kaohe quota",

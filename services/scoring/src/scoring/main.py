@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -27,7 +25,7 @@ from scoring.schemes.review_router import router as review_router
 from scoring.schemes.router import router as schemes_router
 from scoring.supervision.router import router as supervision_router
 from scoring.todo import router as todo_router
-from shared.app import create_service_app
+from shared.app import client_lifespan, create_service_app
 from shared.jobs.files import file_router as job_file_router
 from shared.jobs.routes import jobs_router
 
@@ -38,20 +36,11 @@ ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 def create_app(settings: ScoringSettings | None = None, records_transport: httpx.AsyncBaseTransport | None = None,
                quota_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     settings = settings or get_settings()
-
-    @asynccontextmanager
-    async def clients(app: FastAPI) -> AsyncIterator[None]:
-        app.state.neighbours = Neighbours(records_url=settings.records_url, quota_url=settings.quota_url,
-                                          secret=settings.service_secret.get_secret_value(),
-                                          timeout=settings.upstream_timeout_seconds,
-                                          records_transport=records_transport, quota_transport=quota_transport)
-        app.state.close_tuning = settings.close_tuning
-        try:
-            yield
-        finally:
-            await app.state.neighbours.aclose()
-
-    return create_service_app(
+    clients = client_lifespan("neighbours", lambda: Neighbours(
+        records_url=settings.records_url, quota_url=settings.quota_url,
+        secret=settings.service_secret.get_secret_value(), timeout=settings.upstream_timeout_seconds,
+        records_transport=records_transport, quota_transport=quota_transport))
+    app = create_service_app(
         service="scoring",
         title="kaohe scoring",
         version=VERSION,
@@ -68,3 +57,5 @@ def create_app(settings: ScoringSettings | None = None, records_transport: httpx
                  jobs_router("scoring"), job_file_router("scoring")],
         extra_lifespan=clients,
     )
+    app.state.close_tuning = settings.close_tuning
+    return app

@@ -29,7 +29,8 @@ from scoring.procedure import service as procedure
 from scoring.procedure.clock import TodayDep
 from scoring.procedure.schemas import WindowRead
 from scoring.scope import Scope, ScopeDep, unit_seen_by
-from scoring.supervision.notices import ItemDue, items_due
+from scoring.supervision.notices import items_due
+from scoring.supervision.schemas import ItemDue
 from shared.db import SessionDep
 from shared.errors import Forbidden, NotFound, Unprocessable
 from shared.periods import PERIOD_SCHEMA, Period, of_kind, parse_period

@@ -3,12 +3,10 @@ it (its evaluation group's too), named, and each scheme's procedure of the perio
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from shared.service_auth import Caller
-from shared.testing import service_headers
+from shared.testing import ok, service_headers
 
 from .conftest import raters_of, unit_with_people
 
@@ -16,25 +14,20 @@ DEFINITION = {"indicators": [{"code": "ji", "name": "绩", "weight": "1"}],
               "raters": {"share": "0.2", "groups": {"leadership": "1"}}, "missing_inputs": "zero"}
 
 
-async def _ok(response: httpx.Response, status: int = 201) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
 async def test_a_group_schemes_round_and_its_missing_raters(client: httpx.AsyncClient,
                                                              records: httpx.AsyncClient) -> None:
     county = await unit_with_people(records, "ABC", group="乡镇")
-    scheme = (await _ok(await client.post("/api/v1/scoring/schemes", json={
+    scheme = (await ok(await client.post("/api/v1/scoring/schemes", json={
         "region_id": county["region"], "group": "乡镇", "name": "乡镇组", "definition": DEFINITION})))["id"]
     raters = await raters_of(records, county["region"], 2)
-    round_id = (await _ok(await client.post(f"/api/v1/scoring/schemes/{scheme}/periods/2025Q4/rounds", json={
+    round_id = (await ok(await client.post(f"/api/v1/scoring/schemes/{scheme}/periods/2025Q4/rounds", json={
         "raters": [{"rater_id": r, "group": "leadership"} for r in raters]})))["id"]
-    await _ok(await client.put(f"/api/v1/scoring/rounds/{round_id}/ratings", json={
+    await ok(await client.put(f"/api/v1/scoring/rounds/{round_id}/ratings", json={
         "rater_id": raters[0], "on_behalf": True,
         "ratings": [{"person_id": p, "mark": 80} for p in list(county["people"].values())[:2]]}), 200)
     path = f"/api/v1/scoring/units/{county['unit']}/outstanding"
     leader = service_headers(Caller(subject="user:l", roles=("leader",), unit_ids=(county["unit"],)))
-    body = await _ok(await client.get(path, params={"period": "2025Q4"}, headers=leader), 200)
+    body = await ok(await client.get(path, params={"period": "2025Q4"}, headers=leader), 200)
     [round_] = body["rounds"]
     assert (round_["round_id"], round_["scheme_name"], round_["period"], round_["codes_unused"]) == (
         round_id, "乡镇组", "2025Q4", 0)

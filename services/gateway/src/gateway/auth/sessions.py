@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.errors import DatabaseUnavailable, database_down
+from shared.expiring import ExpiringCache
 
 CHANNEL = "kaohe_gateway_sessions"
 logger = logging.getLogger("gateway.sessions")
@@ -37,15 +38,15 @@ async def announce(session: AsyncSession, *, sessions: Iterable[uuid.UUID] = (),
 
 class SessionCache:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], ttl: float, size: int = 50_000) -> None:
-        self.sessionmaker, self.ttl, self.size = sessionmaker, ttl, size
-        self._seen: dict[str, tuple[float, bool, str]] = {}   # sid → (known until, open, user id)
+        self.sessionmaker, self.ttl = sessionmaker, ttl
+        self._seen: ExpiringCache[str, tuple[bool, str]] = ExpiringCache(size)   # sid → (open, user id)
         self._generation = 0
 
     async def is_open(self, sid: str) -> bool:
         now = time.monotonic()
-        hit = self._seen.get(sid)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        hit = self._seen.get(sid, now)
+        if hit is not None:
+            return hit[0]
         generation = self._generation
         try:
             key = uuid.UUID(sid)
@@ -62,9 +63,7 @@ class SessionCache:
             raise
         is_open = bool(row is not None and row[1])
         if generation == self._generation:  # nothing was revoked while we looked
-            if len(self._seen) >= self.size:
-                self._seen.clear()
-            self._seen[sid] = (now + self.ttl, is_open, str(row[0]) if row is not None else "")
+            self._seen.put(sid, (is_open, str(row[0]) if row is not None else ""), until=now + self.ttl, now=now)
         return is_open
 
     def forget(self, payload: str) -> None:
@@ -72,9 +71,9 @@ class SessionCache:
         self._generation += 1
         kind, _, key = payload.partition(":")
         if kind == "s":
-            self._seen.pop(key, None)
+            self._seen.pop(key)
         elif kind == "u":
-            self._seen = {sid: hit for sid, hit in self._seen.items() if hit[2] != key}
+            self._seen.drop_where(lambda hit: hit[1] == key)
         else:
             self._seen.clear()
 

@@ -26,15 +26,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from shared.field_error import FieldError
+
 LEFTOVER_POLICIES = ("largest_remainder", "keep")
 UPLIFT_KINDS = ("relative", "absolute")
 COMMENDATION_LEVELS = ("district", "city", "province", "national")
 
 
-class AllocationError(ValueError):
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+class AllocationError(FieldError):
+    """Input this rule cannot take; ``field`` names where the problem is."""
 
 
 class UnknownGrade(AllocationError):

@@ -28,15 +28,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from scoring.domain.grades import QUARTER_GRADES
+from shared.field_error import FieldError
 
 POOL_RANGE = (Fraction(1, 10), Fraction(1, 5))  # Taibai's; a scheme's annual.bonus_pool_min/max
 FEN = Decimal("0.01")
 
 
-class BonusRuleError(ValueError):
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+class BonusRuleError(FieldError):
+    """Input this rule cannot take; ``field`` names where the problem is."""
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from shared.field_error import FieldError
+
 QUARTER_GRADES = ("good", "fairly_good", "average", "poor")
 ANNUAL_GRADES = ("excellent", "competent", "basically_competent", "incompetent")
 ROUNDING = {"floor": ROUND_FLOOR, "half_up": ROUND_HALF_UP, "ceiling": ROUND_CEILING}
 
 
-class GradeRuleError(ValueError):
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+class GradeRuleError(FieldError):
+    """Input this rule cannot take; ``field`` names where the problem is."""
 
 
 @dataclass(frozen=True)

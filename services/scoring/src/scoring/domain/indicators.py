@@ -19,13 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from shared.field_error import FieldError
 from shared.numbers import decimal_str
 
 
-class SchemeError(ValueError):
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+class SchemeError(FieldError):
+    """Input this rule cannot take; ``field`` names where the problem is."""
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from shared.field_error import FieldError
 
-class RaterRuleError(ValueError):
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+
+class RaterRuleError(FieldError):
+    """Input this rule cannot take; ``field`` names where the problem is."""
 
 
 #: the fewest raters of a group for a person with whom a trimmed group drops a highest and a lowest mark

@@ -38,15 +38,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from scoring.domain.grades import ANNUAL_GRADES, QUARTER_GRADES
+from shared.field_error import FieldError
 
 MIN_QUARTER_WEIGHT = Fraction(3, 5)
 ACTIONS = {"talk": "a talk with the unit head", "notice": "a notice of criticism", "grade": "an annual grade bound"}
 
 
-class YearRuleError(ValueError):
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+class YearRuleError(FieldError):
+    """Input this rule cannot take; ``field`` names where the problem is."""
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,16 @@ from decimal import Decimal
 from fractions import Fraction
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from scoring.definitions import MAX_DEPTH, IndicatorIn, RuleIn, to_rule, to_tree, tree_depth
+from scoring.definitions import IndicatorTreeIn, RuleIn, to_rule, to_tree
 from scoring.domain import grades as grading
 from scoring.domain import indicators as tree
 from scoring.errors import SchemeInvalid
 
 router = APIRouter(prefix="/api/v1/scoring", tags=["previews"])
 
-class TreeIn(BaseModel):
+class TreeIn(IndicatorTreeIn):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"indicators": [{"code": "de", "name": "德", "weight": "0.3"},
                         {"code": "ji",
@@ -26,13 +26,6 @@ class TreeIn(BaseModel):
                          "weight": "0.7",
                          "children": [{"code": "ji1", "name": "重点任务", "weight": "0.6"},
                                       {"code": "ji2", "name": "日常工作", "weight": "0.4"}]}]}]})
-    indicators: list[IndicatorIn] = Field(min_length=1, max_length=100)
-
-    @model_validator(mode="after")
-    def _not_too_deep(self) -> TreeIn:
-        if tree_depth(self.indicators) > MAX_DEPTH:
-            raise ValueError(f"the indicator tree is deeper than {MAX_DEPTH} levels")
-        return self
 
 
 class TreeRead(BaseModel):

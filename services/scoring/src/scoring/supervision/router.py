@@ -14,16 +14,17 @@ from scoring.periods import parsed
 from scoring.procedure.clock import TodayDep
 from scoring.scope import ScopeDep
 from scoring.supervision import notices, progress
-from scoring.supervision.notices import (
+from scoring.supervision.progress import ProgressRead
+from scoring.supervision.schemas import (
     AnswerIn,
     DecisionIn,
     InspectionIn,
+    InspectionPage,
     InspectionRead,
     NoticeIn,
     NoticeList,
     NoticeRead,
 )
-from scoring.supervision.progress import ProgressRead
 from shared.db import SessionDep
 from shared.pagination import PageDep
 from shared.periods import PERIOD_SCHEMA
@@ -52,10 +53,10 @@ async def record_inspection(region_id: uuid.UUID, body: InspectionIn, session: S
     return await notices.record_inspection(session, request.app.state.neighbours, region_id, body, scope, today)
 
 
-@router.get("/regions/{region_id}/inspections", response_model=notices.InspectionPage, responses=REGION,
+@router.get("/regions/{region_id}/inspections", response_model=InspectionPage, responses=REGION,
             summary="The region's inspections, the latest first")
 async def list_inspections(region_id: uuid.UUID, session: SessionDep, scope: ScopeDep, page: PageDep,
-                           unit_id: UnitFilter = None) -> notices.InspectionPage:
+                           unit_id: UnitFilter = None) -> InspectionPage:
     """The region's inspections, the latest first, optionally of one unit; a page of the shared form
     (`limit`/`after`, `next`). 404 `region_not_found`."""
     return await notices.inspections(session, region_id, unit_id, scope, page)
