@@ -163,7 +163,7 @@ def main() -> None:
             "KAOHE_LOG_FORMAT": "json"})  # close_phases reads the scoring worker's JSON lines
         extra: subprocess.Popen[bytes] | None = None
         try:
-            stack.wait_ready(90)
+            stack.wait_ready(180)  # a busy machine starts the stack slowly
             [first_worker] = scoring_workers(stack.process.pid)
             pg = stack.database_url()
             with httpx.Client(base_url=stack.gateway, timeout=900) as client:

@@ -232,6 +232,11 @@ def summary_sql(statuses: list[str], bytewise: bool, fields: Sequence[str] = FIE
     # (v's column reads d's leave too: it is only asked for with d, see _FIELDS)
     selected = ", ".join(columns[k] if k in needs else absent[k] for k in "lrmtdvs")
     sort = "p.person_id" if order == "person_id" else 'x.staff_no COLLATE "C"' if bytewise else "x.staff_no"
+    # the people's names and staff numbers only where they are given or ordered by (every placement's
+    # person exists: a foreign key), not for a program asking by person id for aggregates alone
+    named = order == "staff_no" or "staff_no" in chosen or "name" in chosen
+    person = "x.staff_no, x.name" if named else "NULL::text AS staff_no, NULL::text AS name"
+    persons = f"\n    JOIN {S}.persons AS x ON x.id = p.person_id" if named else ""
     return f"""
 WITH placed AS MATERIALIZED (
     -- the placements in the period, clipped to it (materialized: sorted by person below rather
@@ -244,7 +249,7 @@ WITH placed AS MATERIALIZED (
 )
 SELECT convert_to(format('{{{pattern}}}', {arguments}), 'UTF8')
 FROM (
-    SELECT p.person_id, x.staff_no, x.name, p.unit_id, p.section_id, p.post, p.staff_category, p.days, p.weeks_due,
+    SELECT p.person_id, {person}, p.unit_id, p.section_id, p.post, p.staff_category, p.days, p.weeks_due,
            p.months_due, {selected}
     FROM (
         -- days, weeks and months due add up over the placements; the latest describes the person
@@ -258,8 +263,7 @@ FROM (
         FROM placed
         WINDOW w AS (PARTITION BY person_id)
         ORDER BY person_id, active_from DESC
-    ) AS p
-    JOIN {S}.persons AS x ON x.id = p.person_id{joined}
+    ) AS p{persons}{joined}
     -- in the period's scope: on the roster of these units for at least its share of the period
     WHERE p.days >= $18::int
     ORDER BY {sort}
