@@ -6,7 +6,7 @@ from it; it now reads those columns alone (``shared.change_feed.named_columns_sq
 does: the log's rows are the same.
 
 Revision ID: ks25q0000001
-Revises: ju24q0000001
+Revises: i25q00000002
 Create Date: 2026-12-07 01:20:00.000000
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 from shared.change_feed import install_sql, named_columns_sql
 
 revision: str = 'ks25q0000001'
-down_revision: str | None = 'ju24q0000001'
+down_revision: str | None = 'i25q00000002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,7 +6,7 @@ those columns alone (``shared.change_feed.named_columns_sql``), as scoring's doe
 are the same, a bulk write of placements logs faster.
 
 Revision ID: ks25r0000001
-Revises: ju24r0000001
+Revises: i25r00000002
 Create Date: 2026-12-07 01:20:00.000000
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 from shared.change_feed import install_sql, named_columns_sql
 
 revision: str = 'ks25r0000001'
-down_revision: str | None = 'ju24r0000001'
+down_revision: str | None = 'i25r00000002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
