@@ -19,12 +19,14 @@ from shared.periods import Period
 # them (PostgreSQL's round() is half-up: _half_even), attendance as {status: count} in the
 # column's collation order, the people in staff number order (or by id, if asked).
 #
-# A province (100,000 people, 960,000 weekly records, 1,000,000 days; 1.6-1.9 s on 2 busy cores) is
-# CPU-bound in the two per-person hash aggregates, not in reading: covering indexes for index-only
-# scans (work_logs (unit_id, iso_year, iso_week) INCLUDE (person_id, submitted_at): half the pages;
-# attendance (unit_id, day) INCLUDE (person_id, status): no smaller than the table), parallel workers
-# (see PREPARE) and the attendance counts packed into bigint sums instead of one FILTER a status were
-# each measured and left out: none was faster beyond the noise, the indexes would cost every write.
+# A province (100,000 people, 960,000 weekly records, 1,000,000 days: 1.4 s with both cores free,
+# 1.6-1.9 s on busy ones) is CPU-bound in the two per-person hash aggregates, not in reading.
+# Measured and left out: covering indexes for index-only scans (work_logs (unit_id, iso_year,
+# iso_week) INCLUDE (person_id, submitted_at) reads half the pages; attendance (unit_id, day)
+# INCLUDE (person_id, status) is no smaller than the table): no faster, and 10-17% more time to
+# insert weekly records; the attendance counts packed into bigint sums rather than one FILTER a
+# status: no faster; parallel workers: 1.28 s for 1.42 with both cores free, no faster on busy ones,
+# and a close's own work would share the cores with them (see PREPARE).
 #
 # Parameters: $1 the unit ids; $2, $3 the period's first and last day; $4, $5 its first and last
 # ISO week as iso_year * 100 + iso_week, $6/$7 and $8/$9 the same as (iso_year, iso_week); $10/$11
