@@ -30,11 +30,11 @@ from starlette.responses import Response
 
 from gateway.models import IdempotencyKey
 from shared.errors import Conflict, DatabaseUnavailable, Unprocessable, database_down
+from shared.idempotency import REPLAYED_HEADERS as SERVICE_REPLAYED_HEADERS
 
 KEEP = timedelta(hours=24)
-#: the headers of a kept answer that its replay carries too (its type is kept apart, its length recounted)
-REPLAYED_HEADERS = ("location", "content-location", "retry-after", "content-disposition", "etag", "cache-control",
-                    "link")
+#: the headers of a kept answer that its replay carries too: the services' own list
+REPLAYED_HEADERS = tuple(name.decode() for name in SERVICE_REPLAYED_HEADERS)
 logger = logging.getLogger("gateway.idempotency")
 
 
