@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shared import change_feed
 from shared.db import async_url
+from shared.pagination import encode
 from shared.testing import asgi_client, ok
 
-from .conftest import POLICY, World
+from .conftest import POLICY, SCHEME, World
 
 
 @pytest.fixture
@@ -102,6 +103,48 @@ async def test_results_changed_since_a_cursor(gateway_app: FastAPI, world: World
         bad = await client.get(base, params={"updated_after": "[1,2]"}, headers=world.headers["P"])
         assert (bad.status_code, bad.json()["code"], bad.json()["errors"][0]["field"]) == (
             422, "cursor_invalid", "query.updated_after")
+
+
+async def test_results_are_fed_from_their_version_page_by_page_and_a_later_version_is_all_new(
+        gateway_app: FastAPI, world: World) -> None:
+    """A version's results are written once: the feed gives its rows in person order, over pages, each once;
+    a later version's rows are all new after a cursor of the one before; an earlier version has nothing new
+    after a later one's cursor; a cursor of the row log results were once fed from is 410."""
+    admin, tag = world.headers["P"], uuid.uuid4().hex[:6]
+    async with asgi_client(gateway_app) as client:
+        unit = (await ok(await client.post("/api/v1/records/units", headers=admin, json={
+            "region_id": world.region["a"], "code": f"R{tag}", "name": "结果镇", "kind": "township"})))["id"]
+        people = sorted([(await ok(await client.post("/api/v1/records/persons", headers=admin, json={
+            "unit_id": unit, "staff_no": f"{tag}{n}", "name": f"人员{n}", "staff_category": "staff",
+            "active_from": "2024-01-01"})))["id"] for n in range(3)])
+        scheme = (await ok(await client.post("/api/v1/scoring/schemes", headers=admin, json={
+            "region_id": world.region["a"], "unit_id": unit, "name": "结果", "definition": SCHEME})))["id"]
+        marks = f"/api/v1/scoring/schemes/{scheme}/periods/2025Q1/marks"
+        await ok(await client.put(marks, headers=admin, json={"marks": [
+            {"person_id": p, "indicator": "ji", "mark": 70 + n} for n, p in enumerate(people)]}), 200)
+        await ok(await client.post(f"/api/v1/scoring/schemes/{scheme}/periods/2025Q1/close", headers=admin))
+        base = f"/api/v1/scoring/schemes/{scheme}/periods/2025Q1/results"
+
+        first, cursor = await poll(client, base, admin, "0", limit=2)
+        assert [r["person_id"] for r in first] == people  # over two pages, in person order
+        assert [r["score"] for r in first] == ["70", "71", "72"]
+        assert (await poll(client, base, admin, cursor))[0] == []
+
+        await ok(await client.put(marks, headers=admin, json={"marks": [
+            {"person_id": people[1], "indicator": "ji", "mark": 90}]}), 200)
+        await ok(await client.post(f"/api/v1/scoring/schemes/{scheme}/periods/2025Q1/close", headers=admin))
+        second, later = await poll(client, base, admin, cursor, limit=2)
+        assert [(r["person_id"], r["score"]) for r in second] == [
+            (people[0], "70"), (people[1], "90"), (people[2], "72")]
+        assert (await poll(client, base, admin, later))[0] == []
+        assert (await poll(client, base, admin, later, version=1))[0] == []
+        assert [r["score"] for r in (await poll(client, base, admin, "0", version=1))[0]] == ["70", "71", "72"]
+
+        logged = await client.get(base, params={"updated_after": encode([7_421_106, 318_552])}, headers=admin)
+        assert (logged.status_code, logged.json()["code"]) == (410, "change_cursor_expired")
+        for bad in (encode([1, "not-a-person"]), encode([-1, ""]), encode(["1", ""])):
+            refused = await client.get(base, params={"updated_after": bad}, headers=admin)
+            assert (refused.status_code, refused.json()["code"]) == (422, "cursor_invalid"), bad
 
 
 async def test_allocation_runs_kept_and_published_since_a_cursor(gateway_app: FastAPI, world: World) -> None:

@@ -4,7 +4,6 @@ items, negative-list events, result versions with one row per person, and object
 from __future__ import annotations
 
 from scoring.models.closes import (
-    CHANGES,
     Close,
     CloseInputs,
     ClosePart,
@@ -45,7 +44,6 @@ from scoring.models.schemes import (
 )
 
 __all__ = [
-    "CHANGES",
     "AdjustmentRow",
     "CalendarDay",
     "Close",

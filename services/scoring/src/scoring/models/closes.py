@@ -29,7 +29,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from scoring.db import Base
 from scoring.models.columns import now_column
-from shared import change_feed
 
 
 class CloseInputs(Base):
@@ -162,6 +161,3 @@ class FileRead(Base):
     read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
     read_by: Mapped[str] = mapped_column(String(128))
 
-
-#: The results' change log (``updated_after`` on a version's results): see ``shared.change_feed``.
-CHANGES = change_feed.change_table(Base.metadata)

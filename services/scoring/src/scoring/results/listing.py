@@ -9,17 +9,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.errors import ResultNotFound
-from scoring.models import CHANGES, Close, Result, Scheme
+from scoring.models import Close, Result, Scheme
 from scoring.results import groups as grouping
 from scoring.results.schemas import ResultRead
 from scoring.results.stored import latest_close, score_str
 from scoring.scope import Scope, scheme_or_404
 from shared import change_feed
-from shared.pagination import Key, PageQuery
+from shared.pagination import Key, PageQuery, decode, encode, invalid_cursor
 from shared.periods import Period
 
 
@@ -108,14 +108,41 @@ async def results_page(session: AsyncSession, scheme_id: uuid.UUID, period: Peri
 async def results_changed(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
                           page: PageQuery, *, version: int | None,
                           updated_after: str) -> tuple[Close, change_feed.Changes, dict[uuid.UUID, ResultRead]]:
-    """The version's results the caller may see changed since the cursor (``shared.change_feed``),
-    and those still there as they are now, by person."""
+    """The version's results the caller may see that were not handed out before the cursor, in
+    person order, and each as it is.
+
+    A version's results are written once, all in the transaction that stores the version, and never
+    changed or deleted (a trigger refuses it): so the feed reads them from the version itself, with
+    no change log beside them. Its cursor is the version and the last person handed out of it: a
+    later version is new from its first row on, an earlier one has nothing new. (Until results were
+    read so, a cursor was a position in the row log: such a cursor is answered 410
+    ``change_cursor_expired``, and the consumer starts again from ``0``.)"""
     seen = await _visible(session, scheme_id, period, scope, version)
-    log_scope = [change_feed.scope_in(CHANGES, "close_id", [seen.close.id])]
-    if seen.units is not None:
-        log_scope.append(change_feed.scope_in(CHANGES, "unit_id", sorted(seen.units)))
-    found = await change_feed.changes(session, CHANGES, table="results", cursor=updated_after, limit=page.limit,
-                                      scope=and_(*log_scope))
-    ids = [c.row_id for c in found.changes if not c.deleted]
-    rows = await session.execute(seen.statement.where(Result.person_id.in_(ids)))
-    return seen.close, found, {row.person_id: seen.read(row) for row in rows}
+    at, after = _results_position(updated_after)
+    if seen.close.version < at:  # handed out before the version the cursor is at
+        return seen.close, change_feed.Changes([], updated_after, False), {}
+    statement = seen.statement
+    if seen.close.version == at and after is not None:
+        statement = statement.where(Result.person_id > after)
+    rows = (await session.execute(statement.order_by(Result.person_id).limit(page.limit))).all()
+    last = rows[-1].person_id if rows else (after if seen.close.version == at else None)
+    found = [change_feed.Change(row.person_id, False, seen.close.created_at) for row in rows]
+    cursor = encode([seen.close.version, "" if last is None else str(last)])
+    return (seen.close, change_feed.Changes(found, cursor, bool(rows) and len(rows) == page.limit),
+            {row.person_id: seen.read(row) for row in rows})
+
+
+def _results_position(cursor: str) -> tuple[int, uuid.UUID | None]:
+    """A results cursor's version and the last person handed out of it (None: none yet)."""
+    if cursor == change_feed.START:
+        return 0, None
+    values = decode(cursor, "query.updated_after")
+    if len(values) == 2 and all(type(v) is int for v in values):
+        raise change_feed.CursorExpired("this cursor is a position in the change log results are no longer "
+                                        "read from; start again from 0")
+    if len(values) != 2 or type(values[0]) is not int or values[0] < 0 or not isinstance(values[1], str):
+        raise invalid_cursor("query.updated_after")
+    try:
+        return values[0], uuid.UUID(values[1]) if values[1] else None
+    except ValueError as exc:
+        raise invalid_cursor("query.updated_after") from exc

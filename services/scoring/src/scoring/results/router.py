@@ -130,10 +130,11 @@ async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, 
                   updated_after: UpdatedAfter = None) -> ResultPage | ResultChanges:
     """Scores, ranks and grades of a result version (the latest unless one is named), best first, with the
     people's names; a unit's staff see their own unit's people; a page of the shared form (`limit`/`after`,
-    `next`). With `updated_after`: the results changed since that cursor, in change order, gone ones as
-    tombstones. 404 `scheme_not_found` or `result_not_found`; 422 `invalid_period`.
+    `next`). With `updated_after`: the version's results not handed out before that cursor, in person order
+    (a version's results are written once and never change: a later version's are all new; a cursor from
+    before this feed read versions is 410 `change_cursor_expired`). 404 `scheme_not_found` or
+    `result_not_found`; 422 `invalid_period`.
     """
-    # The primary, not the replica: the change feed reads pg_current_snapshot(), which a standby's lag would skew.
     if updated_after is None:
         close_, items, total, last = await listing.results_page(session, scheme_id, period, scope, page,
                                                                 version=version)

@@ -8,10 +8,10 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scoring.examples import NAMED
-from shared.change_feed import FeedCursor, Tombstone, feed_examples
+from shared.change_feed import FeedCursor, Tombstone
 from shared.labels import label_of
 from shared.openapi import examples_of, page_examples
-from shared.pagination import Page
+from shared.pagination import Page, encode
 
 
 class NamedRow(BaseModel):
@@ -120,10 +120,13 @@ class ResultPage(Page[ResultRead]):
 
 
 class ResultChanges(Page[ResultRead | Tombstone], FeedCursor):
-    """A version's results changed since `updated_after`, in change order; gone ones as tombstones
-    (their `id` is the person's)."""
+    """A version's results not handed out before `updated_after`, in person order. A version's results
+    are written once and never change or go, so no tombstone is given; a later version's are all new."""
 
-    model_config = ConfigDict(json_schema_extra=feed_examples(ResultRead, close=examples_of(CloseRead)[0]))
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "items": examples_of(ResultRead)[:1], "next": None,
+        "updated_after": encode([2, str(examples_of(ResultRead)[0]["person_id"])]),
+        "close": examples_of(CloseRead)[0]}]})
 
     close: CloseRead
 
