@@ -23,6 +23,7 @@ class CloseTuning:
     work_mem_mb: int = CLOSE_WORK_MEM_MB
     part_people: int = CLOSE_PART_PEOPLE
     job_people: int = CLOSE_JOB_PEOPLE
+    gatherer_computes: bool = True
 
 
 DEFAULT_TUNING = CloseTuning()
@@ -56,11 +57,15 @@ class ScoringSettings(JobSettings):
         description="a close expected to have at least this many people (the scheme's latest version's, or those "
                     "marked for the period) runs as a job on the workers, its parts at once; a smaller one is "
                     "closed within the call (0: every close is a job)")
+    close_gatherer_computes: bool = Field(
+        True, description="the worker that gathers a close's inputs computes parts of it too, from the inputs it "
+                          "holds, while other workers take the rest, and stores the version itself (false: it leaves "
+                          "every part to the queue, and a finishing task reads them all back and stores the version)")
 
     @property
     def close_tuning(self) -> CloseTuning:
         return CloseTuning(work_mem_mb=self.close_work_mem_mb, part_people=self.close_part_people,
-                           job_people=self.close_job_people)
+                           job_people=self.close_job_people, gatherer_computes=self.close_gatherer_computes)
 
 
 @lru_cache

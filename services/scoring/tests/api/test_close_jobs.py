@@ -32,6 +32,8 @@ from .test_close_parts import committed_quarter, expected_digest
 
 WORKER = Path(__file__).with_name("part_worker.py")
 IN_PARTS = CloseTuning(part_people=2, job_people=0)  # five people: three parts, and a job however small
+#: The same, the worker that gathers a close leaving every part to the queue (as when it dies after staging).
+QUEUED_PARTS = CloseTuning(part_people=2, job_people=0, gatherer_computes=False)
 
 
 @pytest.fixture
@@ -130,7 +132,7 @@ async def test_a_worker_killed_in_the_middle_of_a_part_leaves_the_job_to_end_onc
     job_id = uuid.UUID(response.json()["id"])
     # The close begins (its inputs are read from records, in this process) and fans out its parts.
     await run_job(job_id, schema="scoring", sessionmaker=scoring_app.state.sessionmaker,
-                  resources={"neighbours": scoring_app.state.neighbours, "close_tuning": IN_PARTS})
+                  resources={"neighbours": scoring_app.state.neighbours, "close_tuning": QUEUED_PARTS})
     row = await job_row(scoring_app, job_id)
     assert row.state == "running" and row.total == 5 and row.done == 0
     # A worker process takes a part, and is killed while it computes it.
@@ -162,6 +164,41 @@ async def test_a_worker_killed_in_the_middle_of_a_part_leaves_the_job_to_end_onc
     assert [c.id for c in closes] == [uuid.UUID(row.result["id"])]
     assert retried == 2  # the killed part, run again
     assert closes[0].result_digest == await expected_digest(scoring_app, scheme_id, closes[0].id)
+
+
+async def test_the_worker_that_gathers_a_close_computes_its_parts_and_stores_it_without_waiting_for_the_queue(
+        scoring_app: FastAPI, records_app: FastAPI, quota_app: FastAPI, records: httpx.AsyncClient,
+        database_urls: dict[str, str], as_jobs: None) -> None:
+    """No other worker is free: the one that gathered the inputs computes every part from them, stores the
+    version and ends the job; the part tasks it had queued end later without a second version."""
+    from shared.jobs.worker import run_job
+
+    q = await committed_quarter(scoring_app, records)
+    scheme_id = uuid.UUID(q["scheme"])
+    response = await close_by_job(scoring_app, q["scheme"])  # no worker yet: 202 after the wait
+    assert response.status_code == 202, response.text
+    job_id = uuid.UUID(response.json()["id"])
+    await run_job(job_id, schema="scoring", sessionmaker=scoring_app.state.sessionmaker,
+                  resources={"neighbours": scoring_app.state.neighbours, "close_tuning": IN_PARTS})
+    row = await job_row(scoring_app, job_id)
+    assert (row.state, row.result_status, row.done, row.total) == ("succeeded", 201, 5, 5), row.problem
+    assert row.result["result_digest"] == await expected_digest(scoring_app, scheme_id, uuid.UUID(row.result["id"]))
+    parts = text("SELECT kind, state FROM jobs WHERE parent_id = :id ORDER BY created_at")
+    async with scoring_app.state.sessionmaker() as session:
+        assert (await session.execute(parts, {"id": job_id})).all() == [("scoring.close_part", "queued")] * 3
+    async with in_process_worker(database_urls["scoring"], records_app, quota_app):
+        for _ in range(1200):
+            async with scoring_app.state.sessionmaker() as session:
+                left = (await session.execute(parts, {"id": job_id})).all()
+            if all(state == "succeeded" for _, state in left):
+                break
+            await asyncio.sleep(0.05)
+    assert left == [("scoring.close_part", "succeeded")] * 3  # and no finishing task
+    async with scoring_app.state.sessionmaker() as session:
+        closes = (await session.scalars(select(Close).where(Close.scheme_id == scheme_id))).all()
+        assert [c.id for c in closes] == [uuid.UUID(row.result["id"])]
+        assert await session.scalar(select(func.count()).select_from(CloseRun)) == 0
+    assert (await job_row(scoring_app, job_id)).result == row.result
 
 
 async def test_a_close_longer_than_the_gateways_upstream_timeout_completes_as_a_job(

@@ -3,6 +3,7 @@ computed in one piece, byte for byte."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from scoring.config import CloseTuning
 from scoring.models import ClosePart, CloseRun, Scheme
@@ -63,7 +64,7 @@ async def test_parts_through_the_database_give_the_close_in_one_piece(scoring_ap
         begun = await closing.begin(session, scheme, period)
         gathered = await closing.gather_quarter(session, scoring_app.state.neighbours, scheme, period, PROVINCE,
                                                 tuning=CloseTuning(part_people=2))
-        given, _ = closing.staged(gathered)
+        given, compacts, _ = closing.staged(gathered)
         run = await staging.stage(session, run_id, scheme_id=scheme_id, period=Q,
                                   scheme_version=gathered.version.version, shared=gathered.shared, given=given)
         await session.commit()
@@ -71,9 +72,46 @@ async def test_parts_through_the_database_give_the_close_in_one_piece(scoring_ap
     assert staging.Run(run_id, scheme_id, Q, run.scheme_version, run.shared, 3, 5) == run
     async with sessions() as session:
         assert await staging.run_of(session, run_id) == run  # as another worker reads it
-    assert [await staging.compute_one(sessions, run, n, gathered.rules) for n in (2, 0, 1, 0)] == [1, 2, 2, 0]
+    # The worker that gathered the inputs computes the parts from them, the last first. Another worker holds
+    # the first meanwhile: it is left to that worker, and waited for once only it is left; that worker dies
+    # without computing it (its transaction is rolled back), so it is computed here.
+    def from_memory(number: int, inputs: bytes | None) -> partition.Part:
+        assert inputs is None
+        return partition.compute_known(given[number], compacts[number], gathered.rules, gathered.shared)
+
+    def from_bytes(number: int, inputs: bytes | None) -> partition.Part:
+        return partition.compute_staged(partition.staged_from(inputs or b""), gathered.rules, run.shared)
+
+    counted: list[int] = []
+
+    async def count(people: int) -> None:
+        counted.append(people)
+
+    other = sessions()
+    await other.execute(text("SELECT 1 FROM close_parts WHERE run_id = :r AND part = 0 FOR UPDATE"), {"r": run_id})
+    gathering = asyncio.create_task(staging.compute_parts(sessions, run_id, from_memory, inputs=False,
+                                                          last_first=True, computed=count))
+    for _ in range(600):
+        async with sessions() as session:
+            done = (await session.scalars(select(ClosePart.part).where(ClosePart.run_id == run_id,
+                                                                      ClosePart.output.is_not(None)))).all()
+        if sorted(done) == [1, 2]:
+            break
+        await asyncio.sleep(0.05)
+    assert sorted(done) == [1, 2] and counted == [1, 2]
+    await asyncio.sleep(0.2)
+    assert not gathering.done()  # it waits for the part the other holds
+    await other.rollback()
+    await other.close()
+    here = await asyncio.wait_for(gathering, 60)
+    assert sorted(here) == [0, 1, 2] and counted == [1, 2, 2]
+    assert await staging.compute_parts(sessions, run_id, from_bytes) == {}  # none left: a part is computed once
     async with sessions() as session, session.begin():
-        parts = await staging.outputs(session, run_id)
+        parts = await staging.outputs(session, run_id, dict(enumerate(given)), {n: p for n, p in here.items() if n})
+        assert [p.number for p in parts] == [0, 1, 2] and [p.people for p in parts] == [2, 2, 1]
+        read_back = await staging.outputs(session, run_id)  # as a finishing task reads them, inputs and all
+        assert [(p.scored, p.made, bytes(p.inputs)) for p in read_back] == [
+            (p.scored, p.made, bytes(p.inputs)) for p in parts]
         closed = await closing.finish(session, scheme, period, PROVINCE, gathered.version, gathered.rules,
                                       run.shared, parts, reason="close")
         await staging.drop(session, run_id)

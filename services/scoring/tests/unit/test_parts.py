@@ -62,7 +62,7 @@ def in_parts(people: list[dict[str, Any]], own: dict[str, Compact], rules: Any, 
     shared = shared_of(people, own, wanted_metrics(rules), rules)
     given = partition.plan(people, own, size)
     if through_bytes:  # staged as the gathering worker stages it, computed and kept as bytes
-        staged = [partition.staged_from(partition.stage_bytes(partition.staged_of(g, shared))) for g in given]
+        staged = [partition.staged_from(partition.stage_bytes(partition.staged_of(g, shared)[0])) for g in given]
         done = [partition.decode(partition.encode(partition.compute_staged(s, rules, shared)), s)
                 for s in reversed(staged)]  # in any order
     else:

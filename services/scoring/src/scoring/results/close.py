@@ -92,11 +92,13 @@ async def close_quarter(session: AsyncSession, neighbours: Neighbours, scheme: S
                         reason=reason, phases=gathered.phases)
 
 
-def staged(gathered: Gathered) -> tuple[list[partition.Staged], str]:
-    """The parts as workers are given them, and the input digest over them."""
+def staged(gathered: Gathered) -> tuple[list[partition.Staged], list[dict[str, Compact]], str]:
+    """The parts as workers are given them, their people's compact inputs, and the input digest over them."""
     with gathered.phases.timing("stage"):
-        given = [partition.staged_of(part, gathered.shared) for part in gathered.given]
-        return given, digest_of(gathered.version.definition, [part.inputs for part in given])
+        both = [partition.staged_of(part, gathered.shared) for part in gathered.given]
+        given = [staged for staged, _ in both]
+        return given, [compacts for _, compacts in both], digest_of(gathered.version.definition,
+                                                                    [part.inputs for part in given])
 
 
 async def unchanged(session: AsyncSession, scheme: Scheme, period: Period, version: SchemeVersion, digest_: str,

@@ -24,6 +24,7 @@ from scoring.clients import Neighbours
 from scoring.config import DEFAULT_TUNING, CloseTuning
 from scoring.models import Scheme, SchemeVersion
 from scoring.results import close as closing
+from scoring.results import parts as partition
 from scoring.results import staging
 from scoring.results.compute import collector_paused
 from scoring.results.inputs import Phases
@@ -31,7 +32,7 @@ from scoring.results.names import name_rows
 from scoring.results.schemas import CloseRead
 from scoring.results.stored import driver
 from scoring.schemes.service import rules_at
-from shared.jobs import JobContext, task
+from shared.jobs import JobContext, store, task
 from shared.periods import parse_period
 from shared.service_auth import Caller
 
@@ -83,7 +84,7 @@ async def close_job(ctx: JobContext) -> None:
             closed = await closing.end(session, closed, begun.seen, begun.checked_at)
             return await _answer(ctx, session, neighbours, scheme, closed, caller)
         with collector_paused():
-            given, digest = closing.staged(gathered)
+            given, compacts, digest = closing.staged(gathered)
         same = await closing.unchanged(session, scheme, period, gathered.version, digest, gathered.phases)
         if same is not None:
             closed = await closing.end(session, same, begun.seen, begun.checked_at)
@@ -95,43 +96,69 @@ async def close_job(ctx: JobContext) -> None:
             await session.commit()  # the parts' inputs, for any worker; nothing else was written
     closing.log_staged(scheme, period, run.people, run.parts, gathered.phases)
     await ctx.progress(0, run.people, "parts")
+    finishing = {**params, "run_id": str(run.id), "seen": begun.seen, "checked_at": begun.checked_at.isoformat()}
     await ctx.fan_out([(PART, {"run_id": str(run.id), "part": part.number}) for part in given],
-                      then=(FINISH, {**params, "run_id": str(run.id), "seen": begun.seen,
-                                     "checked_at": begun.checked_at.isoformat()}))
+                      then=(FINISH, finishing))
+    if not tuning.gatherer_computes:
+        return None
+    # This worker computes parts as well, from the inputs it holds (nothing to read back), the last first
+    # while the part tasks take the first, and stores the version once none is left. Should it die, the
+    # part tasks compute what it left and their finishing task stores the version.
+    rules, shared = gathered.rules, gathered.shared
+    with gathered.phases.timing("parts"):
+        here = await staging.compute_parts(
+            ctx.sessionmaker, run.id, lambda number, _: partition.compute_known(given[number], compacts[number],
+                                                                               rules, shared),
+            inputs=False, last_first=True, computed=lambda people: ctx.advance(people, "parts"))
+    await _store_run(ctx, finishing, known=dict(enumerate(given)), here=here, phases=gathered.phases)
+    return None
 
 
 @task(PART)
 async def close_part_job(ctx: JobContext) -> None:
-    """One part of a close: computed and kept, unless it already is."""
+    """Parts of a close computed, until none is left (``staging.compute_parts``): the one this task was
+    queued for, unless another worker has it, and any other left."""
     run_id = uuid.UUID(ctx.params["run_id"])
     async with ctx.session() as session:
         run = await staging.run_of(session, run_id)
         if run is None:
             return  # finished, or given up
         rules = await rules_at(session, run.scheme_id, run.scheme_version)
-    people = await staging.compute_one(ctx.sessionmaker, run, int(ctx.params["part"]), rules)
-    if people:
-        await ctx.advance(people, "parts")
+    shared = run.shared
+    await staging.compute_parts(
+        ctx.sessionmaker, run_id,
+        lambda _, inputs: partition.compute_staged(partition.staged_from(inputs or b""), rules, shared),
+        computed=lambda people: ctx.advance(people, "parts"))
 
 
 @task(FINISH, status=201)
 async def close_finish_job(ctx: JobContext) -> None:
-    """The close's parts put together: everyone graded, the version stored, the run gone, in one commit."""
+    """The close's parts put together, when the worker that gathered its inputs did not (it died, or
+    leaves every part to the queue): everyone graded, the version stored, the run gone, in one commit."""
+    await _store_run(ctx, ctx.params)
+
+
+async def _store_run(ctx: JobContext, params: dict[str, Any], *, known: dict[int, partition.Staged] | None = None,
+                     here: dict[int, partition.Part] | None = None, phases: Phases | None = None) -> None:
+    """Everyone of the run graded and its version stored, by whichever of the worker that gathered it and
+    the finishing task takes the run's lock first; the other finds the run gone, and the job ended."""
     neighbours: Neighbours = ctx.resources["neighbours"]
-    params = ctx.params
     caller, period, run_id = caller_of(params["caller"]), parse_period(params["period"]), uuid.UUID(params["run_id"])
     await ctx.advance(0, "store")
     async with ctx.session() as session:
-        run = await staging.run_of(session, run_id)
-        if run is None:  # stored by an earlier attempt whose worker died before the job's end was written
-            raise RuntimeError(f"close run {run_id} is gone")
+        run = await staging.run_of(session, run_id, lock=True)
+        if run is None:
+            job = await store.read_job(session, ctx.parent_id or ctx.job_id)
+            if job is not None and job.state in ("queued", "running"):
+                raise RuntimeError(f"close run {run_id} is gone")
+            return  # stored, and the job ended, by the other
         scheme = await session.get(Scheme, run.scheme_id)
         version = await session.get(SchemeVersion, (run.scheme_id, run.scheme_version))
         assert scheme is not None and version is not None
         rules = await rules_at(session, run.scheme_id, run.scheme_version)
-        phases = Phases()
+        phases = phases or Phases()
         with phases.timing("read_parts"):
-            parts = await staging.outputs(session, run_id)
+            parts = await staging.outputs(session, run_id, known, here)
         closed = await closing.finish(session, scheme, period, caller, version, rules, run.shared, parts,
                                       reason=params["reason"], phases=phases)
         await staging.drop(session, run_id)

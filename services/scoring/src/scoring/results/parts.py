@@ -123,9 +123,17 @@ class Staged:
     spans: list[tuple[int, int]]
 
 
-def staged_of(given: PartInputs, shared: Shared) -> Staged:
-    blob, spans = inputs_spans(compacts_of(given.people, shared.wanted, given.own, shared.extra))
-    return Staged(given.number, blob, spans)
+def staged_of(given: PartInputs, shared: Shared) -> tuple[Staged, dict[str, Compact]]:
+    """The part as workers are given it, and its people's compact inputs (to compute it from where it was
+    staged, with ``compute_known``)."""
+    compacts = compacts_of(given.people, shared.wanted, given.own, shared.extra)
+    blob, spans = inputs_spans(compacts)
+    return Staged(given.number, blob, spans), compacts
+
+
+def compute_known(staged: Staged, compacts: dict[str, Compact], rules: Rules, shared: Shared) -> Part:
+    """A staged part computed where its people's compact inputs are still at hand (no reading back)."""
+    return _scored(staged.number, compacts, staged.inputs, staged.spans, rules, shared)
 
 
 def compute_staged(staged: Staged, rules: Rules, shared: Shared) -> Part:

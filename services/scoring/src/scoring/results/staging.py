@@ -5,20 +5,20 @@ A run (``close_runs``) keeps what every part needs from everyone (``parts.Shared
 parts (``close_parts``) keeps its people's inputs as the input digest takes them (``parts.Staged``)
 and, once computed, what it gives (``parts.encode``). A part's output is written once, under its
 row's lock: a worker that dies while computing it writes nothing, and the part is computed again
-by the next (``compute_one``).
-Nothing of a run is a result: the version is stored by the finishing step, which deletes the run
-in the same transaction.
+by another (``compute_parts``).
+Nothing of a run is a result: the version is stored by one step, which deletes the run in the same
+transaction.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from scoring.definitions import Rules
 from scoring.results import parts as partition
 from scoring.results.compute import collector_paused
 from scoring.results.stored import driver
@@ -56,40 +56,76 @@ async def stage(session: AsyncSession, run_id: uuid.UUID, *, scheme_id: uuid.UUI
     return Run(run_id, scheme_id, period, scheme_version, shared, len(given), people)
 
 
-async def run_of(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
-    row = await (await driver(session)).fetchrow(
-        "SELECT scheme_id, period, scheme_version, shared::text, parts, people FROM close_runs WHERE id = $1", run_id)
+_RUN = "SELECT scheme_id, period, scheme_version, shared::text, parts, people FROM close_runs WHERE id = $1"
+_RUN_LOCKED = f"{_RUN} FOR UPDATE"
+
+
+async def run_of(session: AsyncSession, run_id: uuid.UUID, *, lock: bool = False) -> Run | None:
+    """The run, if it is still there (``lock``: under its row's lock, held by the one step that stores its
+    version: whoever takes it second finds the run gone)."""
+    row = await (await driver(session)).fetchrow(_RUN_LOCKED if lock else _RUN, run_id)
     if row is None:
         return None
     return Run(run_id, row[0], row[1], row[2], partition.Shared.from_json(orjson.loads(row[3])), row[4], row[5])
 
 
-async def compute_one(sessions: async_sessionmaker[AsyncSession], run: Run, number: int, rules: Rules) -> int:
-    """Compute the run's part ``number`` unless it is computed already (a worker that died after
-    computing it), waiting for whoever holds it now: how many people this computed (0: none)."""
-    async with sessions() as session, session.begin():
-        db = await driver(session)
-        row = await db.fetchrow("SELECT inputs, output IS NOT NULL, people FROM close_parts "
-                                "WHERE run_id = $1 AND part = $2 FOR UPDATE", run.id, number)
-        if row is None or row[1]:
-            return 0
-        with collector_paused():  # see the collector, above
-            payload = partition.encode(partition.compute_staged(partition.staged_from(row[0]), rules, run.shared))
-        await db.execute("UPDATE close_parts SET output = $3, computed_at = now() WHERE run_id = $1 AND part = $2",
-                         run.id, number, payload)
-        people: int = row[2]
-        return people
+#: A part computed from its number and (if asked for) its staged inputs' bytes.
+Compute = Callable[[int, bytes | None], partition.Part]
 
 
-async def outputs(session: AsyncSession, run_id: uuid.UUID) -> list[partition.Part]:
-    """Every part the run's parts gave, in order (all must be computed)."""
+async def compute_parts(sessions: async_sessionmaker[AsyncSession], run_id: uuid.UUID, compute: Compute, *,
+                        inputs: bool = True, last_first: bool = False,
+                        computed: Callable[[int], Awaitable[None]] | None = None) -> dict[int, partition.Part]:
+    """Compute the run's parts until none is left uncomputed, by any worker: each part taken under its
+    row's lock (``SKIP LOCKED``: one another worker holds is left to it) and written with what it gave in
+    the same transaction. When only parts others hold are left, wait for one of them: if its worker dies,
+    its transaction is gone, the part is free again and computed here. ``last_first``: take the highest
+    numbers first (the worker that gathered the inputs, while the part tasks take the lowest); ``inputs``:
+    read each part's staged inputs (else ``compute`` has them). The parts computed here, by number;
+    ``computed`` is told each one's people."""
+    here: dict[int, partition.Part] = {}
+    order = "DESC" if last_first else "ASC"
+    while True:
+        async with sessions() as session, session.begin():
+            db = await driver(session)
+            row = await db.fetchrow(
+                f"SELECT part, people{', inputs' if inputs else ''} FROM close_parts "  # noqa: S608 (fixed texts)
+                f"WHERE run_id = $1 AND output IS NULL ORDER BY part {order} LIMIT 1 FOR UPDATE SKIP LOCKED", run_id)
+            if row is None:
+                held = await db.fetchval("SELECT part FROM close_parts WHERE run_id = $1 AND output IS NULL "
+                                         "ORDER BY part LIMIT 1", run_id)
+                if held is None:
+                    return here
+                # its worker's transaction ends, by a commit or by the worker's death
+                await db.execute("SELECT 1 FROM close_parts WHERE run_id = $1 AND part = $2 FOR UPDATE",
+                                 run_id, held)
+                continue
+            with collector_paused():  # see the collector, above
+                part = compute(row[0], row[2] if inputs else None)
+                payload = partition.encode(part)
+            await db.execute("UPDATE close_parts SET output = $3, computed_at = now() WHERE run_id = $1 AND part = $2",
+                             run_id, row[0], payload)
+        here[row[0]] = part
+        if computed is not None:
+            await computed(row[1])
+
+
+async def outputs(session: AsyncSession, run_id: uuid.UUID,
+                  known: Mapping[int, partition.Staged] | None = None,
+                  here: Mapping[int, partition.Part] | None = None) -> list[partition.Part]:
+    """Every part the run's parts gave, in order (all must be computed): those in ``here`` as they are,
+    the others read back (their staged inputs too, unless ``known``)."""
+    here = here or {}
     rows = await (await driver(session)).fetch(
-        "SELECT part, output, inputs FROM close_parts WHERE run_id = $1 ORDER BY part", run_id)
-    missing = [part for part, output, _ in rows if output is None]
+        f"SELECT part, output{'' if known else ', inputs'} FROM close_parts "  # noqa: S608 (fixed texts)
+        "WHERE run_id = $1 AND NOT part = ANY($2::int[]) ORDER BY part", run_id, list(here))
+    missing = [row[0] for row in rows if row[1] is None]
     if missing:
         raise RuntimeError(f"close run {run_id}: parts {missing} are not computed yet")
     with collector_paused():  # see the collector, above
-        return [partition.decode(output, partition.staged_from(inputs)) for _, output, inputs in rows]
+        read = {row[0]: partition.decode(row[1], known[row[0]] if known else partition.staged_from(row[2]))
+                for row in rows}
+    return [parts[number] for parts in [{**read, **here}] for number in sorted(parts)]
 
 
 async def drop(session: AsyncSession, run_id: uuid.UUID) -> None:
