@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db import create_engine, make_sessionmaker
+from shared.db import create_engine, make_sessionmaker, raw_connection
 from shared.errors import Unprocessable
 from shared.jobs import JobContext, prune, store, task
 from shared.jobs.start import wait_for
@@ -371,3 +371,21 @@ class TestRetention:
         async with sessions() as session:
             scheduled = (await session.execute(text("SELECT entrypoint, expression FROM pgqueuer_schedules"))).all()
         assert ("records.prune", PRUNE_EVERY) in [tuple(r) for r in scheduled]
+
+
+async def test_the_raw_connection_is_in_the_sessions_transaction(sessions: Any) -> None:
+    """A statement sent first on the session's asyncpg connection is part of the session's transaction: a
+    row lock it takes is held until the session ends, and its write goes with the session's rollback."""
+    async with sessions() as holder, holder.begin():
+        raw = await raw_connection(holder)
+        assert raw.is_in_transaction()
+        region = await raw.fetchval("INSERT INTO regions (id, code, name) VALUES (gen_random_uuid(), $1, "
+                                    "'job lock') RETURNING id", f"jl{uuid.uuid4().hex[:6]}")
+        await raw.fetchval("SELECT id FROM regions WHERE id = $1 FOR UPDATE", region)
+        async with sessions() as other:
+            seen = (await other.execute(text("SELECT id FROM regions WHERE id = :id FOR UPDATE SKIP LOCKED"),
+                                        {"id": region})).all()
+        assert seen == []  # neither committed nor free
+        await holder.rollback()
+    async with sessions() as other:
+        assert (await other.execute(text("SELECT id FROM regions WHERE id = :id"), {"id": region})).all() == []

@@ -73,6 +73,19 @@ def create_engine(
     )
 
 
+async def raw_connection(session: AsyncSession) -> Any:
+    """The session's asyncpg connection, inside the session's transaction. SQLAlchemy begins a
+    transaction on the database only with the first statement it sends itself, so a statement sent
+    first on the raw connection would run on its own, in autocommit: its locks gone at once, its
+    writes committed whatever the session does next. One is sent here if none has been."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    if not driver.is_in_transaction():
+        await connection.exec_driver_sql("SELECT 1")
+    return driver
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import MetaData, Row, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import raw_connection
 from shared.jobs.table import FINISHED, job_table, queue_settings
 
 if TYPE_CHECKING:
@@ -78,9 +79,7 @@ def queries_on(connection: Any, schema: str) -> Queries:
 
 
 async def _raw(session: AsyncSession) -> Any:
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
+    return await raw_connection(session)
 
 
 async def enqueue(session: AsyncSession, schema: str, jobs: Sequence[tuple[str, uuid.UUID]]) -> None:

@@ -20,6 +20,7 @@ from records.attendance.models import Attendance
 from records.errors import InvalidReference
 from records.progress import Progress
 from records.roster.models import Assignment, Person, Unit
+from shared.db import raw_connection
 from shared.errors import Unprocessable
 from shared.pagination import Key, PageQuery
 from shared.periods import Period
@@ -127,11 +128,7 @@ class _Loader:
                 self.people[number] = self.people.get(padded)
 
     async def _driver(self) -> Any:
-        connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
-        return driver
+        return await raw_connection(self.session)
 
     async def _raw(self) -> Any:
         driver = await self._driver()

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scoring.models import Close, Scheme
 from scoring.results.rows import RowStream
 from scoring.results.schemas import CloseRead, PersonChange
+from shared.db import raw_connection
 from shared.numbers import decimal_str
 from shared.service_auth import Caller
 
@@ -41,11 +42,8 @@ async def latest_close(session: AsyncSession, scheme_id: uuid.UUID, period: str,
 
 
 async def driver(session: AsyncSession) -> Any:
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
-    return driver
-
+    """The session's asyncpg connection, in its transaction (``shared.db.raw_connection``)."""
+    return await raw_connection(session)
 
 
 async def store(session: AsyncSession, *, close_id: uuid.UUID, scheme_id: uuid.UUID, period: str,
