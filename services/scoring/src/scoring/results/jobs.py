@@ -3,12 +3,14 @@
 ``scoring.close`` begins the close and gathers its inputs. A longer period, or a quarter of one
 part, is closed there and then. A quarter of several parts has its input digest taken there (the
 same as the latest version's: that version is the answer, at once); else it is staged (``staging``)
-and fanned out:
-one ``scoring.close_part`` per part, taken by any worker at once, then ``scoring.close_finish``,
-which grades everyone, stores the version and ends the job with the body the synchronous call
-answers. A worker that dies in the middle of a part leaves that part uncomputed (its transaction
-is gone with it); the queue gives the part to another worker, which computes it again. Nothing of
-a version is seen before ``close_finish`` commits it.
+and fanned out: one ``scoring.close_part`` per part, taken by any free worker, while the worker that
+gathered the inputs computes parts as well, from the inputs it still holds, and once none is left
+grades everyone, stores the version and ends the job with the body the synchronous call answers.
+A part task computes any part left (the one it was queued for first), and waits for one another
+worker holds until that worker commits it or dies. Should the gathering worker die, the part tasks
+compute what it left and their finishing task, ``scoring.close_finish``, stores the version; of it and
+the gathering worker, whichever takes the run's lock first stores it, and the other finds it gone.
+Nothing of a version is seen before the step that stores it commits.
 """
 
 from __future__ import annotations
