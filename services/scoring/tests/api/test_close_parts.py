@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
@@ -90,7 +91,7 @@ async def test_parts_through_the_database_give_the_close_in_one_piece(scoring_ap
     other = sessions()
     await other.execute(text("SELECT 1 FROM close_parts WHERE run_id = :r AND part = 0 FOR UPDATE"), {"r": run_id})
     gathering = asyncio.create_task(staging.compute_parts(sessions, run_id, from_memory, inputs=False,
-                                                          last_first=True, computed=count))
+                                                          last_first=True, keep=False, computed=count))
     for _ in range(600):
         async with sessions() as session:
             done = (await session.scalars(select(ClosePart.part).where(ClosePart.run_id == run_id,
@@ -107,10 +108,15 @@ async def test_parts_through_the_database_give_the_close_in_one_piece(scoring_ap
     assert sorted(here) == [0, 1, 2] and counted == [1, 2, 2]
     assert await staging.compute_parts(sessions, run_id, from_bytes) == {}  # none left: a part is computed once
     async with sessions() as session, session.begin():
-        parts = await staging.outputs(session, run_id, dict(enumerate(given)), {n: p for n, p in here.items() if n})
+        parts = await staging.outputs(session, run_id, dict(enumerate(given)), here)
         assert [p.number for p in parts] == [0, 1, 2] and [p.people for p in parts] == [2, 2, 1]
-        read_back = await staging.outputs(session, run_id)  # as a finishing task reads them, inputs and all
-        assert [(p.scored, p.made, bytes(p.inputs)) for p in read_back] == [
+        # What they gave is not kept: a finishing task (the gathering worker died) computes them again from
+        # their staged inputs, and has the same parts.
+        with pytest.raises(RuntimeError, match=r"parts \[0, 1, 2\] are not computed"):
+            await staging.outputs(session, run_id)
+        again = await staging.outputs(session, run_id, compute=lambda staged: partition.compute_staged(
+            staged, gathered.rules, run.shared))
+        assert [(p.scored, p.made, bytes(p.inputs)) for p in again] == [
             (p.scored, p.made, bytes(p.inputs)) for p in parts]
         closed = await closing.finish(session, scheme, period, PROVINCE, gathered.version, gathered.rules,
                                       run.shared, parts, reason="close")

@@ -104,14 +104,15 @@ async def close_job(ctx: JobContext) -> None:
     if not tuning.gatherer_computes:
         return None
     # This worker computes parts as well, from the inputs it holds (nothing to read back), the last first
-    # while the part tasks take the first, and stores the version once none is left. Should it die, the
-    # part tasks compute what it left and their finishing task stores the version.
+    # while the part tasks take the first, and stores the version once none is left: what its parts gave
+    # is not written. Should it die, the part tasks compute what it left and their finishing task computes
+    # its parts again and stores the version.
     rules, shared = gathered.rules, gathered.shared
     with gathered.phases.timing("parts"):
         here = await staging.compute_parts(
             ctx.sessionmaker, run.id, lambda number, _: partition.compute_known(given[number], compacts[number],
                                                                                rules, shared),
-            inputs=False, last_first=True, computed=lambda people: ctx.advance(people, "parts"))
+            inputs=False, last_first=True, keep=False, computed=lambda people: ctx.advance(people, "parts"))
     await _store_run(ctx, finishing, known=dict(enumerate(given)), here=here, phases=gathered.phases)
     return None
 
@@ -159,8 +160,9 @@ async def _store_run(ctx: JobContext, params: dict[str, Any], *, known: dict[int
         assert scheme is not None and version is not None
         rules = await rules_at(session, run.scheme_id, run.scheme_version)
         phases = phases or Phases()
-        with phases.timing("read_parts"):
-            parts = await staging.outputs(session, run_id, known, here)
+        with phases.timing("read_parts"):  # and those the gathering worker computed, if it died since
+            parts = await staging.outputs(session, run_id, known, here,
+                                          lambda staged: partition.compute_staged(staged, rules, run.shared))
         closed = await closing.finish(session, scheme, period, caller, version, rules, run.shared, parts,
                                       reason=params["reason"], phases=phases)
         await staging.drop(session, run_id)

@@ -74,14 +74,17 @@ Compute = Callable[[int, bytes | None], partition.Part]
 
 
 async def compute_parts(sessions: async_sessionmaker[AsyncSession], run_id: uuid.UUID, compute: Compute, *,
-                        inputs: bool = True, last_first: bool = False,
+                        inputs: bool = True, last_first: bool = False, keep: bool = True,
                         computed: Callable[[int], Awaitable[None]] | None = None) -> dict[int, partition.Part]:
     """Compute the run's parts until none is left uncomputed, by any worker: each part taken under its
     row's lock (``SKIP LOCKED``: one another worker holds is left to it) and written with what it gave in
     the same transaction. When only parts others hold are left, wait for one of them: if its worker dies,
     its transaction is gone, the part is free again and computed here. ``last_first``: take the highest
     numbers first (the worker that gathered the inputs, while the part tasks take the lowest); ``inputs``:
-    read each part's staged inputs (else ``compute`` has them). The parts computed here, by number;
+    read each part's staged inputs (else ``compute`` has them); ``keep``: write what each part gave for the
+    step that stores the version to read back (else only that it is computed, as an empty output: the
+    worker that gathered the inputs stores the version from the parts it holds, and should it die, the
+    finishing task computes those parts again, ``outputs``). The parts computed here, by number;
     ``computed`` is told each one's people."""
     here: dict[int, partition.Part] = {}
     order = "DESC" if last_first else "ASC"
@@ -102,7 +105,7 @@ async def compute_parts(sessions: async_sessionmaker[AsyncSession], run_id: uuid
                 continue
             with collector_paused():  # see the collector, above
                 part = compute(row[0], row[2] if inputs else None)
-                payload = partition.encode(part)
+                payload = partition.encode(part) if keep else b""
             await db.execute("UPDATE close_parts SET output = $3, computed_at = now() WHERE run_id = $1 AND part = $2",
                              run_id, row[0], payload)
         here[row[0]] = part
@@ -110,21 +113,24 @@ async def compute_parts(sessions: async_sessionmaker[AsyncSession], run_id: uuid
             await computed(row[1])
 
 
-async def outputs(session: AsyncSession, run_id: uuid.UUID,
-                  known: Mapping[int, partition.Staged] | None = None,
-                  here: Mapping[int, partition.Part] | None = None) -> list[partition.Part]:
-    """Every part the run's parts gave, in order (all must be computed): those in ``here`` as they are,
-    the others read back (their staged inputs too, unless ``known``)."""
+async def outputs(session: AsyncSession, run_id: uuid.UUID, known: Mapping[int, partition.Staged] | None = None,
+                  here: Mapping[int, partition.Part] | None = None,
+                  compute: Callable[[partition.Staged], partition.Part] | None = None) -> list[partition.Part]:
+    """Every part of the run, in order (all must be computed): those in ``here`` as they are, the others
+    read back (their staged inputs too, unless ``known``); one computed but not kept (``compute_parts``)
+    computed again with ``compute``."""
     here = here or {}
     rows = await (await driver(session)).fetch(
         f"SELECT part, output{'' if known else ', inputs'} FROM close_parts "  # noqa: S608 (fixed texts)
         "WHERE run_id = $1 AND NOT part = ANY($2::int[]) ORDER BY part", run_id, list(here))
-    missing = [row[0] for row in rows if row[1] is None]
+    missing = [row[0] for row in rows if row[1] is None or (not row[1] and compute is None)]
     if missing:
         raise RuntimeError(f"close run {run_id}: parts {missing} are not computed yet")
+    read: dict[int, partition.Part] = {}
     with collector_paused():  # see the collector, above
-        read = {row[0]: partition.decode(row[1], known[row[0]] if known else partition.staged_from(row[2]))
-                for row in rows}
+        for row in rows:
+            staged = known[row[0]] if known else partition.staged_from(row[2])
+            read[row[0]] = partition.decode(row[1], staged) if row[1] or compute is None else compute(staged)
     return [parts[number] for parts in [{**read, **here}] for number in sorted(parts)]
 
 
