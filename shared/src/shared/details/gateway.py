@@ -101,6 +101,8 @@ TEXTS: dict[str, str] = {
     "not a cursor this feed gave: send back a `next` as it was": "游标不是本消息流给出的：请原样传回 `next`",
     "the feed no longer keeps the deletions since this cursor; start again from 0":
         "变更流已不再保留此游标之后的删除记录，请从 0 重新开始",
+    "this cursor is a position in the change log results are no longer read from; start again from 0":
+        "此游标指向的变更日志已不再用于读取考核结果，请从 0 重新开始",
     "an API key has no event feed; sign in as a user": "接口密钥没有消息，请以用户身份登录",
     "an API key has no results of its own": "接口密钥没有本人的考核结果",
     "your account is not a person of the roster: you have no results of your own":
