@@ -163,8 +163,13 @@ async def _store_run(ctx: JobContext, params: dict[str, Any], *, known: dict[int
         with phases.timing("read_parts"):  # and those the gathering worker computed, if it died since
             parts = await staging.outputs(session, run_id, known, here,
                                           lambda staged: partition.compute_staged(staged, rules, run.shared))
-        closed = await closing.finish(session, scheme, period, caller, version, rules, run.shared, parts,
-                                      reason=params["reason"], phases=phases)
+        # Grading and making the stored rows build a province's worth of small objects, while the close's
+        # inputs (millions more) are still held: with the collector running, each full collection walks them
+        # all. Grading 100,000 people took 0.93 s with it running and 0.42 s paused (bench/close.py's
+        # people, one process, the same run).
+        with collector_paused():
+            closed = await closing.finish(session, scheme, period, caller, version, rules, run.shared, parts,
+                                          reason=params["reason"], phases=phases)
         await staging.drop(session, run_id)
         closed = await closing.end(session, closed, int(params["seen"]), datetime.fromisoformat(params["checked_at"]))
         await _answer(ctx, session, neighbours, scheme, closed, caller)
