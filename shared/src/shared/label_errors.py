@@ -115,6 +115,7 @@ _TITLES: dict[str, tuple[str, str]] = {
     "round_deadline_passed": ("测评已过截止时间", "The rating round's deadline has passed"),
     "round_changed": ("测评轮次已变更", "The round is already as asked, or was changed so that this no longer applies"),
     "period_kind_not_closed": ("方案不按此类周期考核", "The scheme does not close periods of this kind"),
+    "close_interrupted": ("考核计算在保存结果前中断", "The close was interrupted before its version was stored"),
     "period_published": ("本周期结果已公布", "The period's results are published"),
     "no_bottom_rule": ("方案未规定末位规则", "The scheme has no bottom_rule"),
     "adjustment_not_found": ("加减分事项不存在", "No such bonus or deduction item"),

@@ -106,6 +106,11 @@ class PeriodNotClosed(Conflict):
     title = "The scheme does not close periods of this kind"
 
 
+class CloseInterrupted(Conflict):
+    code = "close_interrupted"
+    title = "The close was interrupted before its version was stored"
+
+
 class NoBottomRule(Conflict):
     code = "no_bottom_rule"
     title = "The scheme has no bottom_rule"

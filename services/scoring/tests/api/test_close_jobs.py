@@ -201,6 +201,34 @@ async def test_the_worker_that_gathers_a_close_computes_its_parts_and_stores_it_
     assert (await job_row(scoring_app, job_id)).result == row.result
 
 
+async def test_a_close_whose_work_in_progress_a_database_crash_emptied_fails_and_stores_nothing(
+        scoring_app: FastAPI, records_app: FastAPI, quota_app: FastAPI, records: httpx.AsyncClient,
+        database_urls: dict[str, str], as_jobs: None) -> None:
+    """A close under way is kept in unlogged tables, which a crash of the database empties: the close then
+    ends as failed with ``close_interrupted``, and no version is stored."""
+    from shared.jobs.worker import run_job
+
+    async with scoring_app.state.sessionmaker() as session:
+        kept = (await session.execute(text("SELECT relname, relpersistence::text FROM pg_class WHERE relname IN "
+                                           "('close_runs', 'close_parts') ORDER BY relname"))).all()
+    assert kept == [("close_parts", "u"), ("close_runs", "u")]
+    q = await committed_quarter(scoring_app, records)
+    scheme_id = uuid.UUID(q["scheme"])
+    job_id = uuid.UUID((await close_by_job(scoring_app, q["scheme"])).json()["id"])
+    await run_job(job_id, schema="scoring", sessionmaker=scoring_app.state.sessionmaker,
+                  resources={"neighbours": scoring_app.state.neighbours, "close_tuning": QUEUED_PARTS})
+    # What crash recovery does to unlogged tables: emptied (a real crash cannot be had in a test).
+    async with scoring_app.state.sessionmaker() as session:
+        await session.execute(text("TRUNCATE close_runs, close_parts"))
+        await session.commit()
+    async with in_process_worker(database_urls["scoring"], records_app, quota_app):
+        row = await ended(scoring_app, job_id)
+    assert (row.state, row.problem["status"], row.problem["code"]) == ("failed", 409, "close_interrupted")
+    assert "close the period again" in row.problem["detail"]
+    async with scoring_app.state.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Close).where(Close.scheme_id == scheme_id)) == 0
+
+
 async def test_a_close_longer_than_the_gateways_upstream_timeout_completes_as_a_job(
         scoring_app: FastAPI, records_app: FastAPI, quota_app: FastAPI, records: httpx.AsyncClient,
         database_urls: dict[str, str], as_jobs: None, monkeypatch: pytest.MonkeyPatch) -> None:

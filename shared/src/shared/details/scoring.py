@@ -129,6 +129,8 @@ TEXTS: dict[str, str] = {
     "objection {objection_id} was already {locked}": "异议 {objection_id} 已处理（{locked:objection_status}）",
     "accepting recomputes the result, but its inputs are unchanged: correct the marks, ratings or items the "
     "objection is about first": "采纳异议会重新计算结果，但其数据未变：请先更正异议所涉及的评分、测评或加减分事项",
+    "the close's work in progress is gone (the database restarted while it was under way); nothing of it was "
+    "stored: close the period again": "考核计算过程中数据库曾重启，进行中的计算已丢失，结果未保存：请重新计算本周期",
     "scheme {id} does not close {kind}s ({code}); it closes {join} (the scheme's periods.closes)":
         "方案 {id} 不按{kind:period_kind}（{code}）结算；它按 {join} 结算（见方案的 periods.closes）",
     "the annual results of {year} are not published under scheme {id}": "方案 {id} 尚未公布 {year} 年度的结果",

@@ -68,11 +68,16 @@ class Close(Base):
     published_by: Mapped[str | None] = mapped_column(String(128))
 
 
+#: A table without a write-ahead log (emptied by a crash of the database).
+UNLOGGED = {"prefixes": ["UNLOGGED"]}
+
+
 class CloseRun(Base):
     """A quarter's close under way in parts (``scoring.results.staging``): what every part needs from
     everyone; gone when the close is stored or given up."""
 
     __tablename__ = "close_runs"
+    __table_args__ = UNLOGGED  # kept for seconds; a database crash fails the close under way
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     scheme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schemes.id", ondelete="CASCADE"))
@@ -89,6 +94,7 @@ class ClosePart(Base):
     bytes of ``scoring.results.parts.encode``), written once."""
 
     __tablename__ = "close_parts"
+    __table_args__ = UNLOGGED
 
     run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("close_runs.id", ondelete="CASCADE"), primary_key=True)
     part: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
 from scoring.config import DEFAULT_TUNING, CloseTuning
+from scoring.errors import CloseInterrupted
 from scoring.models import Scheme, SchemeVersion
 from scoring.results import close as closing
 from scoring.results import parts as partition
@@ -152,8 +153,9 @@ async def _store_run(ctx: JobContext, params: dict[str, Any], *, known: dict[int
         run = await staging.run_of(session, run_id, lock=True)
         if run is None:
             job = await store.read_job(session, ctx.parent_id or ctx.job_id)
-            if job is not None and job.state in ("queued", "running"):
-                raise RuntimeError(f"close run {run_id} is gone")
+            if job is not None and job.state in ("queued", "running"):  # its unlogged run emptied by a crash
+                raise CloseInterrupted("the close's work in progress is gone (the database restarted while it was "
+                                       "under way); nothing of it was stored: close the period again")
             return  # stored, and the job ended, by the other
         scheme = await session.get(Scheme, run.scheme_id)
         version = await session.get(SchemeVersion, (run.scheme_id, run.scheme_version))
