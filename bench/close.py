@@ -11,10 +11,10 @@ quarter (VACUUM ANALYZE, a checkpoint: no close races the autovacuum of a bulk l
 close is answered within its call, as a small close is; the province's (``SCORING_CLOSE_JOB_PEOPLE``
 people or more: 20,000, or the province's people if fewer) runs as a job, followed from POST
 .../close to the job's end; its people are computed in parts (``SCORING_CLOSE_PART_PEOPLE``) by
-whichever workers are free, then graded and stored in one step. Times the county's close and the
-province's with one scoring worker, then the province's with two (a second worker process started
-beside the first, as adding a worker does), each time after one mark has changed (a new version and its differences
-from the one before), the best of each beside the floor: one SQL aggregate over the same ratings
+the worker that gathered the inputs and whichever others are free, then graded and stored in one
+step. Times the county's close and the province's with one scoring worker, then the province's
+with two (a second worker process started beside the first, as adding a worker does), each time
+after one mark has changed (a new version and its differences from the one before), the best of each beside the floor: one SQL aggregate over the same ratings
 table (a single scan), measured in the same run before and after the closes (the best of six).
 The speed-up from the second worker is printed, and the peak memory of the workers together
 (PSS). The floor is one process and two workers want two cores, so the run also says how much of
@@ -35,7 +35,6 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -61,26 +60,20 @@ async def floor(database: str, round_id: str, runs: int = 3) -> tuple[float, int
         await conn.close()
 
 
-async def queue_waits(database: str) -> list[float]:
-    """For each close job that was split in parts, the seconds its parts and finishing step spent
-    queued while a worker could have taken them: from when they were queued (or the step before
-    ended) until a worker started them, added up (one worker: the job machinery's own latency)."""
+async def part_starts(database: str) -> list[float]:
+    """For each close job that was split in parts, how long after its parts were queued the first part task
+    began: how soon another worker joined the one that gathered the inputs (which computes parts itself
+    meanwhile; with one worker, only once the close was stored)."""
     conn = await asyncpg.connect(database)
     try:
         rows = await conn.fetch(
-            "SELECT p.id, c.created_at, c.started_at, c.finished_at FROM scoring.jobs p "
-            "JOIN scoring.jobs c ON c.parent_id = p.id WHERE p.kind = 'scoring.close' "
-            "ORDER BY p.created_at, c.started_at")
+            "SELECT min(c.created_at) AS queued, min(c.started_at) AS began FROM scoring.jobs p "
+            "JOIN scoring.jobs c ON c.parent_id = p.id "
+            "WHERE p.kind = 'scoring.close' AND c.kind = 'scoring.close_part' "
+            "GROUP BY p.id, p.created_at ORDER BY p.created_at")
     finally:
         await conn.close()
-    waits: dict[uuid.UUID, float] = {}
-    ended: dict[uuid.UUID, datetime] = {}
-    for parent, created, started, finished in rows:
-        before = ended.get(parent)
-        ready = created if before is None else max(created, before)
-        waits[parent] = waits.get(parent, 0.0) + max(0.0, (started - ready).total_seconds())
-        ended[parent] = finished if before is None else max(before, finished)
-    return list(waits.values())
+    return [max(0.0, (began - queued).total_seconds()) for queued, began in rows if began is not None]
 
 
 def close_phases(log: str, people: int) -> dict[str, float]:
@@ -200,7 +193,7 @@ def main() -> None:
             province_floor, county_floor = min(before, province_floor), min(county_before, county_floor)
             phases = close_phases(stack.output(), args.province)
             county_phases = close_phases(stack.output(), args.county)
-            waits = asyncio.run(queue_waits(pg))
+            waits = asyncio.run(part_starts(pg))
             asyncio.run(scoring_sizes(pg))
         finally:
             if extra is not None:
@@ -227,8 +220,8 @@ def main() -> None:
     print(f"  two processes at once took {cores[0]:.2f}× (before the province's closes) and {cores[1]:.2f}× (after) "
           "the time of one alone (1.00: two cores free; 2.00: one core's worth)")
     if waits:
-        print(f"  queued while a worker was free (parts and finishing step, per province close): "
-              f"{', '.join(f'{w:.2f}' for w in waits)} s")
+        print(f"  the first part task began after the parts were queued (per province close; with one worker only "
+              f"once the close was stored): {', '.join(f'{w:.2f}' for w in waits)} s")
     for name, found in (("province", phases), ("county", county_phases)):
         if found:
             print(f"  the {name}'s first close, as its log lines give it (seconds; the records summary runs while "
