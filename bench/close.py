@@ -15,7 +15,8 @@ the worker that gathered the inputs and whichever others are free, then graded a
 step. Times the county's close and the province's with one scoring worker, then the province's
 with two (a second worker process started beside the first, as adding a worker does), each time
 after one mark has changed (a new version and its differences from the one before), the best of
-each beside the floor: one SQL aggregate over the same ratings table (a single scan), measured in the same run before and after the closes (the best of six).
+each beside the floor: one SQL aggregate over the same ratings table (a single scan), measured in
+the same run before and after the closes (the best of six).
 The speed-up from the second worker is printed, and the peak memory of the workers together
 (PSS). The floor is one process and two workers want two cores, so the run also says how much of
 the second core it had: a fixed loop timed in two processes at once beside one alone, just before
