@@ -1,6 +1,9 @@
 """What changed since a cursor: ``?updated_after=`` on the lists a province pulls, deletions as
 tombstones.
 
+(A version's results, written once and never changed, are fed from the version itself, without this
+log: ``scoring.results.listing.results_changed``.)
+
 Each tracked table has three statement triggers (insert, update, delete) that append one row per
 changed row to the schema's ``row_changes`` log: the table, the row's id, the columns a caller's
 scope is decided by (a unit, a region...), whether it was a delete, the time, and the writing
