@@ -116,9 +116,17 @@ def _schema(stack: LocalStack) -> Any:
 # A 422 `invalid_reference` refuses no data's form but names an object that does not exist (a random
 # id in the body, a staff number no one has, a grade a simulation's policy does not define): counted as
 # the 404 it would be in a path. What a body names is looked up before the rules relating its values.
+# Nor does a 422 `scheme_invalid` for weights that do not add up to 100%: a relation between values (their
+# sum) that no JSON schema can state, which random weights almost never meet (an indicator tree checked
+# with five random bodies was refused five times in one run in six or so): counted as the 409 a rule
+# relating what was sent to what is there would be.
 def _as_counted(response: Any) -> int:
-    if response.status_code == 422 and b'"code":"invalid_reference"' in response.content.replace(b" ", b""):
-        return 404
+    if response.status_code == 422:
+        compact = response.content.replace(b" ", b"")
+        if b'"code":"invalid_reference"' in compact:
+            return 404
+        if b'"code":"scheme_invalid"' in compact and b"add up to" in response.content:
+            return 409
     return int(response.status_code)
 
 
