@@ -117,9 +117,9 @@ def _schema(stack: LocalStack) -> Any:
 # id in the body, a staff number no one has, a grade a simulation's policy does not define): counted as
 # the 404 it would be in a path. What a body names is looked up before the rules relating its values.
 # Nor does a 422 `scheme_invalid` for weights that do not add up to 100%: a relation between values (their
-# sum) that no JSON schema can state, which random weights almost never meet (an indicator tree checked
-# with five random bodies was refused five times in one run in six or so): counted as the 409 a rule
-# relating what was sent to what is there would be.
+# sum) that no JSON schema can state, and random weights seldom meet (the indicator-tree check refused
+# all five random bodies in one run, and served one in the runs before): counted as the 409 of a rule
+# relating the values sent.
 def _as_counted(response: Any) -> int:
     if response.status_code == 422:
         compact = response.content.replace(b" ", b"")
