@@ -131,7 +131,8 @@ async def outputs(session: AsyncSession, run_id: uuid.UUID, known: Mapping[int, 
         for row in rows:
             staged = known[row[0]] if known else partition.staged_from(row[2])
             read[row[0]] = partition.decode(row[1], staged) if row[1] or compute is None else compute(staged)
-    return [parts[number] for parts in [{**read, **here}] for number in sorted(parts)]
+    every = {**read, **here}
+    return [every[number] for number in sorted(every)]
 
 
 async def drop(session: AsyncSession, run_id: uuid.UUID) -> None:
