@@ -229,6 +229,67 @@ async def test_a_close_whose_work_in_progress_a_database_crash_emptied_fails_and
         assert await session.scalar(select(func.count()).select_from(Close).where(Close.scheme_id == scheme_id)) == 0
 
 
+async def test_a_close_cancelled_while_its_parts_wait_leaves_nothing_of_its_run_behind(
+        scoring_app: FastAPI, records_app: FastAPI, quota_app: FastAPI, records: httpx.AsyncClient,
+        database_urls: dict[str, str], as_jobs: None) -> None:
+    """A province's staged inputs are tens of megabytes: a close that ends without storing its version
+    drops them with its end, whoever ends it (here a worker that finds its part cancelled)."""
+    from shared.jobs.worker import run_job
+
+    q = await committed_quarter(scoring_app, records)
+    scheme_id = uuid.UUID(q["scheme"])
+    job_id = uuid.UUID((await close_by_job(scoring_app, q["scheme"])).json()["id"])
+    await run_job(job_id, schema="scoring", sessionmaker=scoring_app.state.sessionmaker,
+                  resources={"neighbours": scoring_app.state.neighbours, "close_tuning": QUEUED_PARTS})
+    staged = select(func.count()).select_from(ClosePart).where(ClosePart.run_id == job_id)
+    async with scoring_app.state.sessionmaker() as session:
+        assert await session.get(CloseRun, job_id) is not None and await session.scalar(staged) == 3
+    async with asgi_client(scoring_app, headers=await service_headers_of()) as client:
+        cancelled = await client.post(f"/api/v1/scoring/jobs/{job_id}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["cancel_requested"], cancelled.text
+    async with scoring_app.state.sessionmaker() as session:  # still running: its run kept until it ends
+        assert await session.get(CloseRun, job_id) is not None
+    async with in_process_worker(database_urls["scoring"], records_app, quota_app):
+        row = await ended(scoring_app, job_id)
+    assert row.state == "cancelled", row.problem
+    async with scoring_app.state.sessionmaker() as session:
+        assert await session.get(CloseRun, job_id) is None and await session.scalar(staged) == 0
+        assert await session.scalar(select(func.count()).select_from(Close).where(Close.scheme_id == scheme_id)) == 0
+
+
+async def test_a_close_cancelled_while_the_worker_that_gathered_it_computes_stops_after_that_part(
+        scoring_app: FastAPI, records: httpx.AsyncClient, as_jobs: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scoring.results import parts as partition
+    from shared.jobs import JobContext
+    from shared.jobs.worker import run_job
+
+    q = await committed_quarter(scoring_app, records)
+    scheme_id = uuid.UUID(q["scheme"])
+    job_id = uuid.UUID((await close_by_job(scoring_app, q["scheme"])).json()["id"])
+    computing, advancing, computed = partition.compute_known, JobContext.advance, []
+
+    def counted(staged: partition.Staged, *args: Any) -> partition.Part:
+        computed.append(staged.number)
+        return computing(staged, *args)
+
+    async def cancelled_meanwhile(ctx: JobContext, done: int, phase: str | None = None) -> None:
+        await advancing(ctx, done, phase)
+        if phase == "parts" and done:  # the caller's cancel arrives as the first part is done: a moment no
+            async with scoring_app.state.sessionmaker() as session:  # test could pick otherwise
+                await store.request_cancel(session, job_id)
+                await session.commit()
+
+    monkeypatch.setattr(partition, "compute_known", counted)
+    monkeypatch.setattr(JobContext, "advance", cancelled_meanwhile)
+    await run_job(job_id, schema="scoring", sessionmaker=scoring_app.state.sessionmaker,
+                  resources={"neighbours": scoring_app.state.neighbours, "close_tuning": IN_PARTS})
+    row = await job_row(scoring_app, job_id)
+    assert row.state == "cancelled" and computed == [2]  # the last part first; none after the cancel
+    async with scoring_app.state.sessionmaker() as session:
+        assert await session.get(CloseRun, job_id) is None
+        assert await session.scalar(select(func.count()).select_from(Close).where(Close.scheme_id == scheme_id)) == 0
+
+
 async def test_a_close_longer_than_the_gateways_upstream_timeout_completes_as_a_job(
         scoring_app: FastAPI, records_app: FastAPI, quota_app: FastAPI, records: httpx.AsyncClient,
         database_urls: dict[str, str], as_jobs: None, monkeypatch: pytest.MonkeyPatch) -> None:

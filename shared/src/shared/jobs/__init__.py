@@ -11,7 +11,8 @@ What other code uses:
   phase)``, ``await advance(n)``, ``await check_cancelled(session)``, ``await commit(session, result)``,
   ``await fan_out(parts, then=...)`` / ``await enqueue(kind, params)`` (parts run by several workers at once);
 - ``job_table(metadata)`` in the service's ``db.py``, ``upgrade_sql(schema)`` / ``downgrade_sql`` in its
-  migration; ``on_finished(schema, hook)`` for what a job's end writes (the ``job_finished`` event).
+  migration; ``on_finished(schema, hook)`` for what a job's end writes (the ``job_finished`` event, a close's run
+  dropped).
 """
 
 from shared.jobs.context import JobContext

@@ -35,12 +35,15 @@ JOBS = job_table(MetaData())
 
 #: Called in the transaction that ends a job, with the ended row (e.g. to write the ``job_finished`` event).
 Finished = Callable[[AsyncSession, Row[Any]], Awaitable[None]]
-_on_finished: dict[str, Finished] = {}
+_on_finished: dict[str, list[Finished]] = {}
 
 
 def on_finished(schema: str, hook: Finished) -> None:
-    """``hook(session, row)`` runs in the transaction that ends any job of ``schema`` (a top-level one)."""
-    _on_finished[schema] = hook
+    """``hook(session, row)`` runs in the transaction that ends any job of ``schema`` (a top-level one), after
+    the hooks registered before it (each once)."""
+    hooks = _on_finished.setdefault(schema, [])
+    if hook not in hooks:
+        hooks.append(hook)
 
 
 def announce_to_region(events: Table) -> Finished:
@@ -179,8 +182,7 @@ async def finish(session: AsyncSession, schema: str, job_id: uuid.UUID, state: s
     if row.parent_id is not None:
         await _part_ended(session, schema, row)
     else:
-        hook = _on_finished.get(schema)
-        if hook is not None:
+        for hook in _on_finished.get(schema, ()):
             await hook(session, row)
     return row
 

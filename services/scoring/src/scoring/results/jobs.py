@@ -10,7 +10,8 @@ A part task computes any part left (the one it was queued for first), and waits 
 worker holds until that worker commits it or dies. Should the gathering worker die, the part tasks
 compute what it left and their finishing task, ``scoring.close_finish``, stores the version; of it and
 the gathering worker, whichever takes the run's lock first stores it, and the other finds it gone.
-Nothing of a version is seen before the step that stores it commits.
+Nothing of a version is seen before the step that stores it commits. A cancel is heeded between
+parts; a close that ends without its version (cancelled, failed) drops its run as it ends.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scoring.clients import Neighbours
@@ -35,11 +37,21 @@ from scoring.results.names import name_rows
 from scoring.results.schemas import CloseRead
 from scoring.results.stored import driver
 from scoring.schemes.service import rules_at
-from shared.jobs import JobContext, store, task
+from shared.jobs import JobContext, on_finished, store, task
 from shared.periods import parse_period
 from shared.service_auth import Caller
 
 CLOSE, PART, FINISH = "scoring.close", "scoring.close_part", "scoring.close_finish"
+
+
+async def _drop_run_of_ended_close(session: AsyncSession, job: Row[Any]) -> None:
+    """A close that ends without storing its version (cancelled, failed) leaves nothing of its run behind:
+    its staged parts go with the job's end, in the same transaction. (A run's id is its close job's.)"""
+    if job.kind == CLOSE and job.state != "succeeded":
+        await staging.drop(session, job.id)
+
+
+on_finished("scoring", _drop_run_of_ended_close)
 
 
 def caller_params(caller: Caller) -> dict[str, Any]:
@@ -113,7 +125,7 @@ async def close_job(ctx: JobContext) -> None:
         here = await staging.compute_parts(
             ctx.sessionmaker, run.id, lambda number, _: partition.compute_known(given[number], compacts[number],
                                                                                rules, shared),
-            inputs=False, last_first=True, keep=False, computed=lambda people: ctx.advance(people, "parts"))
+            inputs=False, last_first=True, keep=False, computed=lambda people: _computed(ctx, people))
     await _store_run(ctx, finishing, known=dict(enumerate(given)), here=here, phases=gathered.phases)
     return None
 
@@ -132,7 +144,13 @@ async def close_part_job(ctx: JobContext) -> None:
     await staging.compute_parts(
         ctx.sessionmaker, run_id,
         lambda _, inputs: partition.compute_staged(partition.staged_from(inputs or b""), rules, shared),
-        computed=lambda people: ctx.advance(people, "parts"))
+        computed=lambda people: _computed(ctx, people))
+
+
+async def _computed(ctx: JobContext, people: int) -> None:
+    """A part's people counted done; a close cancelled (or failed by another part) stops here, between parts."""
+    await ctx.advance(people, "parts")
+    await ctx.check_cancelled()
 
 
 @task(FINISH, status=201)
