@@ -30,7 +30,9 @@ class TreeIn(IndicatorTreeIn):
 
 class TreeRead(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"valid": False, "leaves": [{"de": "leave"}]}]})
+        {"valid": True, "leaves": [{"path": "de", "effective_weight": "0.3"},
+                                   {"path": "ji/ji1", "effective_weight": "0.42"},
+                                   {"path": "ji/ji2", "effective_weight": "0.28"}]}]})
     valid: bool
     leaves: list[dict[str, str]]
 
@@ -39,7 +41,8 @@ class TreeRead(BaseModel):
              summary="Check an indicator tree: weights add up to 100% at every node")
 async def check_tree(body: TreeIn) -> TreeRead:
     """Checks an indicator tree without storing it: at every node the children's weights must add up to 100%.
-    Returns whether it is valid, its leaves and any problems.
+    A valid tree answers 200 with its leaves and the weight each carries in the whole; one that is not is a
+    422 `scheme_invalid` whose `errors` name the node (as saving it in a scheme would be).
     """
     indicators = to_tree(body.indicators)
     try:
