@@ -107,9 +107,9 @@ async def results_page(session: AsyncSession, scheme_id: uuid.UUID, period: Peri
 
 async def results_changed(session: AsyncSession, scheme_id: uuid.UUID, period: Period, scope: Scope,
                           page: PageQuery, *, version: int | None,
-                          updated_after: str) -> tuple[Close, change_feed.Changes, dict[uuid.UUID, ResultRead]]:
+                          updated_after: str) -> tuple[Close, list[ResultRead], str, bool]:
     """The version's results the caller may see that were not handed out before the cursor, in
-    person order, and each as it is.
+    person order (at most a page), the cursor to go on from, and whether the page is full.
 
     A version's results are written once, all in the transaction that stores the version, and never
     changed or deleted (a trigger refuses it): so the feed reads them from the version itself, with
@@ -120,16 +120,14 @@ async def results_changed(session: AsyncSession, scheme_id: uuid.UUID, period: P
     seen = await _visible(session, scheme_id, period, scope, version)
     at, after = _results_position(updated_after)
     if seen.close.version < at:  # handed out before the version the cursor is at
-        return seen.close, change_feed.Changes([], updated_after, False), {}
+        return seen.close, [], updated_after, False
     statement = seen.statement
     if seen.close.version == at and after is not None:
         statement = statement.where(Result.person_id > after)
     rows = (await session.execute(statement.order_by(Result.person_id).limit(page.limit))).all()
     last = rows[-1].person_id if rows else (after if seen.close.version == at else None)
-    found = [change_feed.Change(row.person_id, False, seen.close.created_at) for row in rows]
     cursor = encode([seen.close.version, "" if last is None else str(last)])
-    return (seen.close, change_feed.Changes(found, cursor, bool(rows) and len(rows) == page.limit),
-            {row.person_id: seen.read(row) for row in rows})
+    return seen.close, [seen.read(row) for row in rows], cursor, bool(rows) and len(rows) == page.limit
 
 
 def _results_position(cursor: str) -> tuple[int, uuid.UUID | None]:

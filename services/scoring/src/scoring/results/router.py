@@ -35,7 +35,6 @@ from scoring.results.schemas import (
 )
 from scoring.results.year import pay_bonus
 from scoring.scope import ScopeDep, objection_or_404, scheme_or_404
-from shared import change_feed
 from shared.change_feed import UpdatedAfter
 from shared.db import ReadSessionDep, SessionDep
 from shared.jobs import ACCEPTED, start_job
@@ -139,15 +138,15 @@ async def results(scheme_id: uuid.UUID, period: PeriodDep, session: SessionDep, 
         close_, items, total, last = await listing.results_page(session, scheme_id, period, scope, page,
                                                                 version=version)
     else:
-        close_, found, live = await listing.results_changed(session, scheme_id, period, scope, page, version=version,
-                                                            updated_after=updated_after)
-        items = list(live.values())
+        close_, items, cursor, full = await listing.results_changed(session, scheme_id, period, scope, page,
+                                                                    version=version, updated_after=updated_after)
     await name_rows(request.app.state.neighbours, await loaded_scheme(session, scheme_id), close_.period,
                     scope.caller, items)
     close_read = await history.stale_one(session, stored.close_read(close_), request.app.state.neighbours)
     disclose("read", len(items), scheme_id=scheme_id, period=close_.period, version=close_.version)
     if updated_after is not None:
-        return change_feed.answer(page, ResultChanges, found, live, close=close_read)
+        return page.linked(ResultChanges, items, page.next_url(cursor, "updated_after") if full else None,
+                           updated_after=cursor, close=close_read)
     return page.page(ResultPage, items, last, close=close_read, total=total)
 
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scoring.examples import NAMED
-from shared.change_feed import FeedCursor, Tombstone
+from shared.change_feed import FeedCursor
 from shared.labels import label_of
 from shared.openapi import examples_of, page_examples
 from shared.pagination import Page, encode
@@ -119,7 +119,7 @@ class ResultPage(Page[ResultRead]):
     total: int
 
 
-class ResultChanges(Page[ResultRead | Tombstone], FeedCursor):
+class ResultChanges(Page[ResultRead], FeedCursor):
     """A version's results not handed out before `updated_after`, in person order. A version's results
     are written once and never change or go, so no tombstone is given; a later version's are all new."""
 
