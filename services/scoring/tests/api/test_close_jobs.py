@@ -87,6 +87,21 @@ async def service_headers_of() -> dict[str, str]:
     return service_headers(PROVINCE)
 
 
+async def closed_in_one_piece_is(app: FastAPI, scheme_id: uuid.UUID, close_id: uuid.UUID) -> None:
+    """The same quarter closed in one piece, in this process, finds its inputs those of ``close_id``
+    (the input digest the job stored is the one-piece close's): that version, unchanged."""
+    from scoring.models import Scheme
+    from scoring.results import close as closing
+    from shared.periods import parse_period
+
+    from .conftest import PROVINCE
+    async with app.state.sessionmaker() as session:
+        scheme = await session.get(Scheme, scheme_id)
+        assert scheme is not None
+        again = await closing.close_period(session, app.state.neighbours, scheme, parse_period("2025Q2"), PROVINCE)
+    assert again.unchanged and again.id == close_id
+
+
 async def test_a_close_done_within_the_wait_answers_with_its_version(
         scoring_app: FastAPI, records_app: FastAPI, quota_app: FastAPI, records: httpx.AsyncClient,
         database_urls: dict[str, str], as_jobs: None) -> None:
@@ -164,6 +179,7 @@ async def test_a_worker_killed_in_the_middle_of_a_part_leaves_the_job_to_end_onc
     assert [c.id for c in closes] == [uuid.UUID(row.result["id"])]
     assert retried == 2  # the killed part, run again
     assert closes[0].result_digest == await expected_digest(scoring_app, scheme_id, closes[0].id)
+    await closed_in_one_piece_is(scoring_app, scheme_id, closes[0].id)
 
 
 async def test_the_worker_that_gathers_a_close_computes_its_parts_and_stores_it_without_waiting_for_the_queue(
@@ -199,6 +215,7 @@ async def test_the_worker_that_gathers_a_close_computes_its_parts_and_stores_it_
         assert [c.id for c in closes] == [uuid.UUID(row.result["id"])]
         assert await session.scalar(select(func.count()).select_from(CloseRun)) == 0
     assert (await job_row(scoring_app, job_id)).result == row.result
+    await closed_in_one_piece_is(scoring_app, scheme_id, uuid.UUID(row.result["id"]))
 
 
 async def test_a_close_whose_work_in_progress_a_database_crash_emptied_fails_and_stores_nothing(

@@ -114,13 +114,13 @@ async def unchanged(session: AsyncSession, scheme: Scheme, period: Period, versi
 
 async def finish(session: AsyncSession, scheme: Scheme, period: Period, caller: Caller, version: SchemeVersion,
                  rules: Rules, shared: partition.Shared, parts: list[partition.Part], *, reason: str,
-                 phases: Phases | None = None) -> CloseRead:
-    """The close's parts put together: the input digest over them in order; unless unchanged, everyone
-    graded in one step and the version stored (by COPY) with its result digest, in the caller's
-    transaction (nothing of it is seen before that commits)."""
+                 phases: Phases | None = None, digest_: str | None = None) -> CloseRead:
+    """The close's parts put together: the input digest over them in order (``digest_``, if it was taken
+    where they were staged); unless unchanged, everyone graded in one step and the version stored (by
+    COPY) with its result digest, in the caller's transaction (nothing of it is seen before that commits)."""
     phases = phases or Phases()
     parts = sorted(parts, key=lambda p: p.number)
-    digest_ = digest_of(version.definition, [part.inputs for part in parts])
+    digest_ = digest_ or digest_of(version.definition, [part.inputs for part in parts])
     blocked = partition.blocked_of(parts)
     if blocked:
         raise inputs_missing(scheme, period, blocked)

@@ -111,7 +111,8 @@ async def close_job(ctx: JobContext) -> None:
             await session.commit()  # the parts' inputs, for any worker; nothing else was written
     closing.log_staged(scheme, period, run.people, run.parts, gathered.phases)
     await ctx.progress(0, run.people, "parts")
-    finishing = {**params, "run_id": str(run.id), "seen": begun.seen, "checked_at": begun.checked_at.isoformat()}
+    finishing = {**params, "run_id": str(run.id), "seen": begun.seen, "checked_at": begun.checked_at.isoformat(),
+                 "input_digest": digest}
     await ctx.fan_out([(PART, {"run_id": str(run.id), "part": part.number}) for part in given],
                       then=(FINISH, finishing))
     if not tuning.gatherer_computes:
@@ -189,7 +190,7 @@ async def _store_run(ctx: JobContext, params: dict[str, Any], *, known: dict[int
         # people, one process, the same run).
         with collector_paused():
             closed = await closing.finish(session, scheme, period, caller, version, rules, run.shared, parts,
-                                          reason=params["reason"], phases=phases)
+                                          reason=params["reason"], phases=phases, digest_=params.get("input_digest"))
         await staging.drop(session, run_id)
         closed = await closing.end(session, closed, int(params["seen"]), datetime.fromisoformat(params["checked_at"]))
         await _answer(ctx, session, neighbours, scheme, closed, caller)
