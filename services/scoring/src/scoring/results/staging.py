@@ -20,7 +20,6 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scoring.results import parts as partition
-from scoring.results.compute import collector_paused
 from scoring.results.stored import driver
 
 
@@ -33,14 +32,6 @@ class Run:
     shared: partition.Shared
     parts: int
     people: int
-
-
-# The collector: decoding a part (its inputs, or what it gave) makes hundreds of thousands of small
-# acyclic containers in one go, which the cyclic garbage collector, left running, rescans again and
-# again. It is paused while a part is decoded and computed, and while the parts are read back: at
-# 100,000 people in five parts (bench/close.py's people), decoding the five parts' inputs (then kept
-# as the records summary's JSON) took 2.4 s with it running and 1.0 s paused, ``decode`` 3.2 s and
-# 0.5 s (the same run, one process each).
 
 
 async def stage(session: AsyncSession, run_id: uuid.UUID, *, scheme_id: uuid.UUID, period: str,
@@ -103,9 +94,8 @@ async def compute_parts(sessions: async_sessionmaker[AsyncSession], run_id: uuid
                 await db.execute("SELECT 1 FROM close_parts WHERE run_id = $1 AND part = $2 FOR UPDATE",
                                  run_id, held)
                 continue
-            with collector_paused():  # see the collector, above
-                part = compute(row[0], row[2] if inputs else None)
-                payload = partition.encode(part) if keep else b""
+            part = compute(row[0], row[2] if inputs else None)
+            payload = partition.encode(part) if keep else b""
             await db.execute("UPDATE close_parts SET output = $3, computed_at = now() WHERE run_id = $1 AND part = $2",
                              run_id, row[0], payload)
         here[row[0]] = part
@@ -127,10 +117,9 @@ async def outputs(session: AsyncSession, run_id: uuid.UUID, known: Mapping[int, 
     if missing:
         raise RuntimeError(f"close run {run_id}: parts {missing} are not computed yet")
     read: dict[int, partition.Part] = {}
-    with collector_paused():  # see the collector, above
-        for row in rows:
-            staged = known[row[0]] if known else partition.staged_from(row[2])
-            read[row[0]] = partition.decode(row[1], staged) if row[1] or compute is None else compute(staged)
+    for row in rows:
+        staged = known[row[0]] if known else partition.staged_from(row[2])
+        read[row[0]] = partition.decode(row[1], staged) if row[1] or compute is None else compute(staged)
     every = {**read, **here}
     return [every[number] for number in sorted(every)]
 
