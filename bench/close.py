@@ -7,7 +7,9 @@ quarter of weekly records, ten days of attendance each) and, into scoring, a rat
 ``--raters`` raters per person in four groups (4,000,000 ratings for 200,000 people), a hand
 mark per person and some bonus, deduction and negative-list items, all with COPY (the close is
 what is measured, not the loading), and lets the database settle as it would have by the end of a
-quarter (VACUUM ANALYZE, a checkpoint: no close races the autovacuum of a bulk load). The county's
+quarter (VACUUM ANALYZE, a checkpoint: no close races the autovacuum of a bulk load), and again
+before each close after the first (a province's closes are hours apart: the autovacuum of the
+200,000 results the last one stored took a core for 10-20 s, beside the next one). The county's
 close is answered within its call, as a small close is; the province's (``SCORING_CLOSE_JOB_PEOPLE``
 people or more: 20,000, or the province's people if fewer) runs as a job, followed from POST
 .../close to the job's end; its people are computed in parts (``SCORING_CLOSE_PART_PEOPLE``) by
@@ -134,6 +136,7 @@ def timed_close(client: httpx.Client, scheme_id: str, pids: list[int], runs: int
         after_change = []
         for _ in range(changes if changed is not None else 0):
             asyncio.run(change_a_mark(changed, scheme_id))  # type: ignore[arg-type]
+            asyncio.run(settle(changed))  # type: ignore[arg-type]  # the last close's results vacuumed, as hours later
             taken, _, body = closed(client, scheme_id)
             after_change.append(taken)
             assert not body["unchanged"] and len(body["changes"]) <= 1, body  # type: ignore[arg-type]
