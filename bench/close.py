@@ -79,19 +79,21 @@ async def part_starts(database: str) -> list[float]:
     return [max(0.0, (began - queued).total_seconds()) for queued, began in rows if began is not None]
 
 
-def close_phases(log: str, people: int) -> dict[str, float]:
-    """The phase timings the scoring service logged for the first close of ``people`` people (a
-    job's: its gathering and staging, then its finishing step)."""
-    found: dict[str, float] = {}
+def close_phases(log: str, people: int) -> list[dict[str, float]]:
+    """The phase timings the scoring service logged for each new version of ``people`` people, in
+    order (a job's: its gathering and staging, then its finishing step)."""
+    found: list[dict[str, float]] = []
+    staged: dict[str, float] = {}
     for line in log.splitlines():
         start = line.find("{")
         if '"scoring.close"' not in line or start < 0:
             continue
         entry = json.loads(line[start:])
         if entry.get("people") == people and not entry.get("unchanged"):
-            found.update(entry["seconds"])
+            staged.update(entry["seconds"])
             if not entry.get("staged"):
-                return found
+                found.append(staged)
+                staged = {}
     return found
 
 
@@ -226,11 +228,12 @@ def main() -> None:
     if waits:
         print(f"  the first part task began after the parts were queued (per province close; with one worker only "
               f"once the close was stored): {', '.join(f'{w:.2f}' for w in waits)} s")
-    for name, found in (("province", phases), ("county", county_phases)):
-        if found:
-            print(f"  the {name}'s first close, as its log lines give it (seconds; the records summary runs while "
-                  "the ratings are summed):")
-            print("   ", ", ".join(f"{phase} {seconds:.2f}" for phase, seconds in found.items()))
+    for name, found in (("province", phases), ("county", county_phases[:1])):
+        for number, timings in enumerate(found, 1):
+            if number == 1:
+                print(f"  the {name}'s closes, as their log lines give them (seconds; the records summary runs while "
+                      "the ratings are summed):")
+            print(f"    {number}.", ", ".join(f"{phase} {taken:.2f}" for phase, taken in timings.items()))
 
 
 if __name__ == "__main__":
