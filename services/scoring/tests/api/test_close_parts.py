@@ -129,3 +129,66 @@ async def test_parts_through_the_database_give_the_close_in_one_piece(scoring_ap
         assert await session.scalar(select(func.count()).select_from(ClosePart).where(ClosePart.run_id == run_id)) == 0
         again = await closing.close_period(session, scoring_app.state.neighbours, scheme, period, PROVINCE)
     assert again.unchanged and again.id == closed.id  # the same inputs, computed in one piece
+
+
+async def test_the_worker_that_gathered_reads_back_the_parts_others_finished_while_it_waits_for_the_last(
+        scoring_app: FastAPI, records: httpx.AsyncClient) -> None:
+    """The gathering worker computes what is left; once only a part another worker holds is left, it reads
+    back the parts others have finished (each once) before it waits; the version is that of the close in one
+    piece."""
+    q = await committed_quarter(scoring_app, records)
+    scheme_id, period, sessions = uuid.UUID(q["scheme"]), parse_period(Q), scoring_app.state.sessionmaker
+    run_id = uuid.uuid4()
+    async with sessions() as session:
+        scheme = await session.get(Scheme, scheme_id)
+        assert scheme is not None
+        begun = await closing.begin(session, scheme, period)
+        gathered = await closing.gather_quarter(session, scoring_app.state.neighbours, scheme, period, PROVINCE,
+                                                tuning=CloseTuning(part_people=2))
+        given, compacts, digest = closing.staged(gathered)
+        run = await staging.stage(session, run_id, scheme_id=scheme_id, period=Q,
+                                  scheme_version=gathered.version.version, shared=gathered.shared, given=given)
+        await session.commit()
+    known = dict(enumerate(given))
+    # Another worker has computed and kept part 0, and holds part 2 meanwhile.
+    async with sessions() as session, session.begin():
+        [(inputs,)] = (await session.execute(text("SELECT inputs FROM close_parts WHERE run_id = :r AND part = 0"),
+                                             {"r": run_id})).all()
+        first = partition.compute_staged(partition.staged_from(inputs), gathered.rules, run.shared)
+        await session.execute(text("UPDATE close_parts SET output = :o WHERE run_id = :r AND part = 0"),
+                              {"o": partition.encode(first), "r": run_id})
+    other = sessions()
+    await other.execute(text("SELECT 1 FROM close_parts WHERE run_id = :r AND part = 2 FOR UPDATE"), {"r": run_id})
+    read: dict[int, partition.Part] = {}
+    calls: list[list[int]] = []
+
+    async def read_finished() -> bool:
+        async with sessions() as session:
+            found = await staging.read_computed(session, run_id, known, skip=list(read))
+        read.update(found)
+        calls.append(sorted(found))
+        return bool(found)
+
+    gathering = asyncio.create_task(staging.compute_parts(
+        sessions, run_id, lambda number, _: partition.compute_known(given[number], compacts[number], gathered.rules,
+                                                                    gathered.shared),
+        inputs=False, last_first=True, keep=False, meanwhile=read_finished))
+    for _ in range(600):
+        if len(calls) >= 2:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)
+    assert calls == [[0], []] and not gathering.done()  # part 0 read once; then it waits for part 2
+    assert (read[0].scored, read[0].made, bytes(read[0].inputs)) == (first.scored, first.made, bytes(first.inputs))
+    await other.rollback()  # that worker dies: part 2 is computed here
+    await other.close()
+    here = await asyncio.wait_for(gathering, 60)
+    assert sorted(here) == [1, 2]
+    async with sessions() as session, session.begin():
+        parts = await staging.outputs(session, run_id, known, {**read, **here})
+        assert [p.number for p in parts] == [0, 1, 2]
+        closed = await closing.finish(session, scheme, period, PROVINCE, gathered.version, gathered.rules,
+                                      run.shared, parts, reason="close", digest_=digest)
+        await staging.drop(session, run_id)
+        closed = await closing.end(session, closed, begun.seen, begun.checked_at)
+    assert closed.result_digest == await expected_digest(scoring_app, scheme_id, closed.id)

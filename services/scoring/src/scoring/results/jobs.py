@@ -141,13 +141,23 @@ async def close_job(ctx: JobContext) -> None:
     # while the part tasks take the first, and stores the version once none is left: what its parts gave
     # is not written. Should it die, the part tasks compute what it left and their finishing task computes
     # its parts again and stores the version.
-    rules, shared = gathered.rules, gathered.shared
+    # While it waits for the last parts others hold, it reads back those they have finished.
+    rules, shared, known = gathered.rules, gathered.shared, dict(enumerate(given))
+    read: dict[int, partition.Part] = {}
+
+    async def read_finished() -> bool:
+        async with ctx.session() as session:
+            found = await staging.read_computed(session, run.id, known, skip=list(read))
+        read.update(found)
+        return bool(found)
+
     with gathered.phases.timing("parts"):
         here = await staging.compute_parts(
             ctx.sessionmaker, run.id, lambda number, _: partition.compute_known(given[number], compacts[number],
                                                                                rules, shared),
-            inputs=False, last_first=True, keep=False, computed=lambda people: _computed(ctx, people))
-    await _store_run(ctx, finishing, known=dict(enumerate(given)), here=here, phases=gathered.phases)
+            inputs=False, last_first=True, keep=False, computed=lambda people: _computed(ctx, people),
+            meanwhile=read_finished)
+    await _store_run(ctx, finishing, known=known, here={**read, **here}, phases=gathered.phases)
     return None
 
 

@@ -13,7 +13,7 @@ transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import orjson
@@ -66,7 +66,8 @@ Compute = Callable[[int, bytes | None], partition.Part]
 
 async def compute_parts(sessions: async_sessionmaker[AsyncSession], run_id: uuid.UUID, compute: Compute, *,
                         inputs: bool = True, last_first: bool = False, keep: bool = True,
-                        computed: Callable[[int], Awaitable[None]] | None = None) -> dict[int, partition.Part]:
+                        computed: Callable[[int], Awaitable[None]] | None = None,
+                        meanwhile: Callable[[], Awaitable[bool]] | None = None) -> dict[int, partition.Part]:
     """Compute the run's parts until none is left uncomputed, by any worker: each part taken under its
     row's lock (``SKIP LOCKED``: one another worker holds is left to it) and written with what it gave in
     the same transaction. When only parts others hold are left, wait for one of them: if its worker dies,
@@ -76,7 +77,8 @@ async def compute_parts(sessions: async_sessionmaker[AsyncSession], run_id: uuid
     step that stores the version to read back (else only that it is computed, as an empty output: the
     worker that gathered the inputs stores the version from the parts it holds, and should it die, the
     finishing task computes those parts again, ``outputs``). The parts computed here, by number;
-    ``computed`` is told each one's people."""
+    ``computed`` is told each one's people; ``meanwhile`` is called before waiting for a part another
+    worker holds (and that wait is put off while it says it did something)."""
     here: dict[int, partition.Part] = {}
     order = "DESC" if last_first else "ASC"
     while True:
@@ -90,6 +92,8 @@ async def compute_parts(sessions: async_sessionmaker[AsyncSession], run_id: uuid
                                          "ORDER BY part LIMIT 1", run_id)
                 if held is None:
                     return here
+                if meanwhile is not None and await meanwhile():
+                    continue
                 # its worker's transaction ends, by a commit or by the worker's death
                 await db.execute("SELECT 1 FROM close_parts WHERE run_id = $1 AND part = $2 FOR UPDATE",
                                  run_id, held)
@@ -101,6 +105,16 @@ async def compute_parts(sessions: async_sessionmaker[AsyncSession], run_id: uuid
         here[row[0]] = part
         if computed is not None:
             await computed(row[1])
+
+
+async def read_computed(session: AsyncSession, run_id: uuid.UUID, known: Mapping[int, partition.Staged],
+                        skip: Collection[int] = ()) -> dict[int, partition.Part]:
+    """The parts other workers have computed and kept so far, but for ``skip``, read back (their staged
+    inputs are ``known``): the worker that gathered the inputs reads them while it waits for the last."""
+    rows = await (await driver(session)).fetch(
+        "SELECT part, output FROM close_parts WHERE run_id = $1 AND octet_length(output) > 0 "
+        "AND NOT part = ANY($2::int[]) ORDER BY part", run_id, list(skip))
+    return {number: partition.decode(output, known[number]) for number, output in rows}
 
 
 async def outputs(session: AsyncSession, run_id: uuid.UUID, known: Mapping[int, partition.Staged] | None = None,
