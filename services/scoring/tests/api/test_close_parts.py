@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,33 @@ async def committed_quarter(app: FastAPI, records: httpx.AsyncClient) -> dict[st
     return q
 
 
+@dataclass
+class StagedRun:
+    """Xiacun's quarter gathered in parts of two people and staged, as the gathering worker leaves it."""
+
+    scheme: Scheme
+    begun: closing.Begun
+    gathered: closing.Gathered
+    given: list[partition.Staged]
+    compacts: list[dict[str, Any]]
+    digest: str
+    run: staging.Run
+
+
+async def staged_run(app: FastAPI, scheme_id: uuid.UUID, run_id: uuid.UUID) -> StagedRun:
+    async with app.state.sessionmaker() as session:
+        scheme = await session.get(Scheme, scheme_id)
+        assert scheme is not None
+        begun = await closing.begin(session, scheme, parse_period(Q))
+        gathered = await closing.gather_quarter(session, app.state.neighbours, scheme, parse_period(Q), PROVINCE,
+                                                tuning=CloseTuning(part_people=2))
+        given, compacts, digest = closing.staged(gathered)
+        run = await staging.stage(session, run_id, scheme_id=scheme_id, period=Q,
+                                  scheme_version=gathered.version.version, shared=gathered.shared, given=given)
+        await session.commit()
+    return StagedRun(scheme, begun, gathered, given, compacts, digest, run)
+
+
 async def test_parts_through_the_database_give_the_close_in_one_piece(scoring_app: FastAPI,
                                                                        records: httpx.AsyncClient) -> None:
     """Staged, computed in any order (a part computed twice is kept once), read back and finished: the
@@ -59,16 +87,9 @@ async def test_parts_through_the_database_give_the_close_in_one_piece(scoring_ap
     q = await committed_quarter(scoring_app, records)
     scheme_id, period, sessions = uuid.UUID(q["scheme"]), parse_period(Q), scoring_app.state.sessionmaker
     run_id = uuid.uuid4()
-    async with sessions() as session:
-        scheme = await session.get(Scheme, scheme_id)
-        assert scheme is not None
-        begun = await closing.begin(session, scheme, period)
-        gathered = await closing.gather_quarter(session, scoring_app.state.neighbours, scheme, period, PROVINCE,
-                                                tuning=CloseTuning(part_people=2))
-        given, compacts, _ = closing.staged(gathered)
-        run = await staging.stage(session, run_id, scheme_id=scheme_id, period=Q,
-                                  scheme_version=gathered.version.version, shared=gathered.shared, given=given)
-        await session.commit()
+    staged = await staged_run(scoring_app, scheme_id, run_id)
+    scheme, begun, gathered, given, compacts, run = (staged.scheme, staged.begun, staged.gathered, staged.given,
+                                                     staged.compacts, staged.run)
     assert (run.parts, run.people) == (3, 5)
     assert staging.Run(run_id, scheme_id, Q, run.scheme_version, run.shared, 3, 5) == run
     async with sessions() as session:
@@ -139,16 +160,9 @@ async def test_the_worker_that_gathered_reads_back_the_parts_others_finished_whi
     q = await committed_quarter(scoring_app, records)
     scheme_id, period, sessions = uuid.UUID(q["scheme"]), parse_period(Q), scoring_app.state.sessionmaker
     run_id = uuid.uuid4()
-    async with sessions() as session:
-        scheme = await session.get(Scheme, scheme_id)
-        assert scheme is not None
-        begun = await closing.begin(session, scheme, period)
-        gathered = await closing.gather_quarter(session, scoring_app.state.neighbours, scheme, period, PROVINCE,
-                                                tuning=CloseTuning(part_people=2))
-        given, compacts, digest = closing.staged(gathered)
-        run = await staging.stage(session, run_id, scheme_id=scheme_id, period=Q,
-                                  scheme_version=gathered.version.version, shared=gathered.shared, given=given)
-        await session.commit()
+    staged = await staged_run(scoring_app, scheme_id, run_id)
+    scheme, begun, gathered, given, compacts, run = (staged.scheme, staged.begun, staged.gathered, staged.given,
+                                                     staged.compacts, staged.run)
     known = dict(enumerate(given))
     # Another worker has computed and kept part 0, and holds part 2 meanwhile.
     async with sessions() as session, session.begin():
@@ -159,15 +173,15 @@ async def test_the_worker_that_gathered_reads_back_the_parts_others_finished_whi
                               {"o": partition.encode(first), "r": run_id})
     other = sessions()
     await other.execute(text("SELECT 1 FROM close_parts WHERE run_id = :r AND part = 2 FOR UPDATE"), {"r": run_id})
-    read: dict[int, partition.Part] = {}
+    elsewhere = staging.FinishedElsewhere(sessions, run_id, known)
+    read = elsewhere.parts
     calls: list[list[int]] = []
 
     async def read_finished() -> bool:
-        async with sessions() as session:
-            found = await staging.read_computed(session, run_id, known, skip=list(read))
-        read.update(found)
-        calls.append(sorted(found))
-        return bool(found)
+        before = set(read)
+        found = await elsewhere.read()
+        calls.append(sorted(set(read) - before))
+        return found
 
     gathering = asyncio.create_task(staging.compute_parts(
         sessions, run_id, lambda number, _: partition.compute_known(given[number], compacts[number], gathered.rules,
@@ -188,7 +202,7 @@ async def test_the_worker_that_gathered_reads_back_the_parts_others_finished_whi
         parts = await staging.outputs(session, run_id, known, {**read, **here})
         assert [p.number for p in parts] == [0, 1, 2]
         closed = await closing.finish(session, scheme, period, PROVINCE, gathered.version, gathered.rules,
-                                      run.shared, parts, reason="close", digest_=digest)
+                                      run.shared, parts, reason="close", digest_=staged.digest)
         await staging.drop(session, run_id)
         closed = await closing.end(session, closed, begun.seen, begun.checked_at)
     assert closed.result_digest == await expected_digest(scoring_app, scheme_id, closed.id)

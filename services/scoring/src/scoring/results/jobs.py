@@ -143,21 +143,14 @@ async def close_job(ctx: JobContext) -> None:
     # its parts again and stores the version.
     # While it waits for the last parts others hold, it reads back those they have finished.
     rules, shared, known = gathered.rules, gathered.shared, dict(enumerate(given))
-    read: dict[int, partition.Part] = {}
-
-    async def read_finished() -> bool:
-        async with ctx.session() as session:
-            found = await staging.read_computed(session, run.id, known, skip=list(read))
-        read.update(found)
-        return bool(found)
-
+    elsewhere = staging.FinishedElsewhere(ctx.sessionmaker, run.id, known)
     with gathered.phases.timing("parts"):
         here = await staging.compute_parts(
             ctx.sessionmaker, run.id, lambda number, _: partition.compute_known(given[number], compacts[number],
                                                                                rules, shared),
             inputs=False, last_first=True, keep=False, computed=lambda people: _computed(ctx, people),
-            meanwhile=read_finished)
-    await _store_run(ctx, finishing, known=known, here={**read, **here}, phases=gathered.phases)
+            meanwhile=elsewhere.read)
+    await _store_run(ctx, finishing, known=known, here={**elsewhere.parts, **here}, phases=gathered.phases)
     return None
 
 

@@ -13,7 +13,7 @@ transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import orjson
@@ -107,14 +107,24 @@ async def compute_parts(sessions: async_sessionmaker[AsyncSession], run_id: uuid
             await computed(row[1])
 
 
-async def read_computed(session: AsyncSession, run_id: uuid.UUID, known: Mapping[int, partition.Staged],
-                        skip: Collection[int] = ()) -> dict[int, partition.Part]:
-    """The parts other workers have computed and kept so far, but for ``skip``, read back (their staged
-    inputs are ``known``): the worker that gathered the inputs reads them while it waits for the last."""
-    rows = await (await driver(session)).fetch(
-        "SELECT part, output FROM close_parts WHERE run_id = $1 AND octet_length(output) > 0 "
-        "AND NOT part = ANY($2::int[]) ORDER BY part", run_id, list(skip))
-    return {number: partition.decode(output, known[number]) for number, output in rows}
+class FinishedElsewhere:
+    """The parts other workers have computed and kept, read back as they finish (their staged inputs are
+    ``known``): the worker that gathered the inputs reads them while it waits for the last one others hold
+    (``read`` is ``compute_parts``' ``meanwhile``), each part once, into ``parts``."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], run_id: uuid.UUID,
+                 known: Mapping[int, partition.Staged]) -> None:
+        self.sessions, self.run_id, self.known = sessions, run_id, known
+        self.parts: dict[int, partition.Part] = {}
+
+    async def read(self) -> bool:
+        """Whether any part was newly read."""
+        async with self.sessions() as session:
+            rows = await (await driver(session)).fetch(
+                "SELECT part, output FROM close_parts WHERE run_id = $1 AND octet_length(output) > 0 "
+                "AND NOT part = ANY($2::int[]) ORDER BY part", self.run_id, list(self.parts))
+        self.parts.update((number, partition.decode(output, self.known[number])) for number, output in rows)
+        return bool(rows)
 
 
 async def outputs(session: AsyncSession, run_id: uuid.UUID, known: Mapping[int, partition.Staged] | None = None,
