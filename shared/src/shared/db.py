@@ -125,6 +125,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # "function": commit before the response is sent, so an acknowledged write is a committed one.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# "request": open until the answer is sent, for a read whose answer streams from its statement
+# (nothing to commit before it is sent).
+StreamingSessionDep = Annotated[AsyncSession, Depends(get_session, scope="request")]
 
 
 async def get_read_session(request: Request, primary: SessionDep) -> AsyncIterator[AsyncSession]:

@@ -4,6 +4,8 @@ the request id and a gateway token on every call, transport failures as 503/504.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -15,6 +17,8 @@ from shared.logging import request_id_var, traceparent
 from shared.service_auth import TOKEN_TTL_SECONDS, Caller, mint_service_token
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
+#: JSON lines: one JSON value a line, for answers read as they come (``ServiceClient.stream``, ``lines``)
+NDJSON = "application/x-ndjson"
 
 
 class ServiceTokens:
@@ -89,6 +93,32 @@ class ServiceClient:
         except httpx.TransportError as exc:
             raise UpstreamUnavailable(f"{self.name} is unavailable") from exc
 
+    @asynccontextmanager
+    async def stream(self, method: str, path: str, *, caller: Caller, params: Any = None,
+                     accept: str | None = None) -> AsyncIterator[httpx.Response]:
+        """The answer, its body still to be read (``response.aiter_bytes``, ``lines``) inside the block;
+        a failure while it is read is the same 503/504 as one before it."""
+        headers = self.headers_for(caller)
+        if accept is not None:
+            headers["accept"] = accept
+        request = self.http.build_request(method, path, params=params, headers=headers)
+        try:
+            response = await self.http.send(request, stream=True)
+        except httpx.ConnectTimeout as exc:
+            raise UpstreamUnavailable(f"{self.name} is unavailable") from exc
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(f"{self.name} did not answer in time") from exc
+        except httpx.TransportError as exc:
+            raise UpstreamUnavailable(f"{self.name} is unavailable") from exc
+        try:
+            yield response
+        except httpx.TimeoutException as exc:
+            raise UpstreamTimeout(f"{self.name} did not finish its answer in time") from exc
+        except httpx.TransportError as exc:  # a chunked answer cut short: the server failed while sending it
+            raise UpstreamUnavailable(f"{self.name}'s answer was cut short") from exc
+        finally:
+            await response.aclose()
+
     async def get_json(self, path: str, *, caller: Caller, params: Any = None) -> Any:
         response = await self.request("GET", path, caller=caller, params=params)
         if response.status_code >= 500:
@@ -97,3 +127,15 @@ class ServiceClient:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+
+async def lines(response: httpx.Response) -> AsyncIterator[list[bytes]]:
+    """A streamed answer's lines (JSON lines), the empty ones left out, as many at a time as have
+    come (a list a piece, not a line an await: a province's summary is 200,000 of them)."""
+    rest = b""
+    async for chunk in response.aiter_bytes():
+        *whole, rest = (rest + chunk).split(b"\n") if rest else chunk.split(b"\n")
+        if whole:
+            yield [line for line in whole if line]
+    if rest:
+        yield [rest]

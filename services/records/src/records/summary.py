@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,8 +11,8 @@ from fractions import Fraction
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,8 +26,9 @@ from records.roster.router import PeriodDep
 from records.summary_statement import FIELDS, PREPARE, SummaryOrder, summary_sql
 from records.summary_statement import parameters as statement_parameters
 from shared.business_time import DEFAULT_TIME_ZONE
-from shared.db import SessionDep
+from shared.db import StreamingSessionDep
 from shared.errors import NotFound, Unprocessable
+from shared.http import NDJSON
 from shared.openapi_inputs import PATH_SEGMENT
 from shared.periods import DEFAULT_MIN_SHARE, Period, min_days
 from shared.service_auth import CallerDep
@@ -102,12 +103,11 @@ class Deadlines:
     report_deadline_day: int = 31
 
 
-async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period, *,
-                       leave_in_year: bool = True, fields: Sequence[str] = FIELDS,
-                       order: SummaryOrder = "staff_no", deadlines: Deadlines = Deadlines(),
-                       min_share: Decimal | Fraction = DEFAULT_MIN_SHARE, zone: str = DEFAULT_TIME_ZONE) -> bytes:
-    """The period summary of the units' people in its scope (``shared.periods.in_scope_of`` with
-    ``min_share``) as the JSON body of the summary routes."""
+async def _summary_cursor(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period, *,
+                          leave_in_year: bool, fields: Sequence[str], order: SummaryOrder, deadlines: Deadlines,
+                          min_share: Decimal | Fraction, zone: str) -> tuple[Any, str, tuple[Any, ...]]:
+    """The session's asyncpg connection, in a transaction with the statement's settings, the
+    statement and its arguments."""
     parameters = statement_parameters(unit_ids, period)
     connection = await session.connection()
     # through SQLAlchemy, which begins the transaction the settings are local to
@@ -116,12 +116,75 @@ async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period:
     settings: Sequence[Any] = prepared.one()
     statuses, week_deadlines, bytewise = settings[0], settings[1], settings[2]
     driver: Any = (await connection.get_raw_connection()).driver_connection
-    rows = await driver.fetch(summary_sql(statuses, bytewise, fields, order), *parameters, week_deadlines,
-                              leave_in_year and "leave_days_in_year" in fields, min_days(period, min_share),
-                              deadlines.log_deadline_days, deadlines.report_deadline_day, zone)
+    return driver, summary_sql(statuses, bytewise, fields, order), (
+        *parameters, week_deadlines, leave_in_year and "leave_days_in_year" in fields, min_days(period, min_share),
+        deadlines.log_deadline_days, deadlines.report_deadline_day, zone)
+
+
+async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period, *,
+                       leave_in_year: bool = True, fields: Sequence[str] = FIELDS,
+                       order: SummaryOrder = "staff_no", deadlines: Deadlines = Deadlines(),
+                       min_share: Decimal | Fraction = DEFAULT_MIN_SHARE, zone: str = DEFAULT_TIME_ZONE) -> bytes:
+    """The period summary of the units' people in its scope (``shared.periods.in_scope_of`` with
+    ``min_share``) as the JSON body of the summary routes."""
+    driver, sql, arguments = await _summary_cursor(session, unit_ids, period, leave_in_year=leave_in_year,
+                                                   fields=fields, order=order, deadlines=deadlines,
+                                                   min_share=min_share, zone=zone)
+    rows = await driver.fetch(sql, *arguments)
     return b"".join([b'{"period":', orjson.dumps(period.code), b',"unit_ids":',
                      orjson.dumps([str(u) for u in unit_ids]), b',"people":[',
                      b",".join([row[0] for row in rows]), b"]}"])
+
+
+#: people a piece of the lines' answer: a province's summary goes out as its statement makes it
+LINES_AT_ONCE = 2000
+
+
+async def summary_lines(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period, *,
+                        leave_in_year: bool = True, fields: Sequence[str] = FIELDS,
+                        order: SummaryOrder = "staff_no", deadlines: Deadlines = Deadlines(),
+                        min_share: Decimal | Fraction = DEFAULT_MIN_SHARE,
+                        zone: str = DEFAULT_TIME_ZONE) -> AsyncIterator[bytes]:
+    """The same people as ``summary_json``, each person's object on a line of its own, in pieces as
+    the statement gives them: a caller reads the first while the last are made, and neither side
+    holds the whole answer. ``session`` stays open until the last piece is sent
+    (``StreamingSessionDep``). The statement has run to its first rows before this returns, so that
+    what fails there still answers as a problem; a failure after that cuts the answer short (its
+    chunked framing unfinished), which the caller sees as a broken answer, never as a short one."""
+    driver, sql, arguments = await _summary_cursor(session, unit_ids, period, leave_in_year=leave_in_year,
+                                                   fields=fields, order=order, deadlines=deadlines,
+                                                   min_share=min_share, zone=zone)
+    cursor = await driver.cursor(sql, *arguments)
+    first = await cursor.fetch(LINES_AT_ONCE)
+
+    async def pieces() -> AsyncIterator[bytes]:
+        rows = first
+        while rows:
+            yield b"".join([line for row in rows for line in (row[0], b"\n")])
+            rows = await cursor.fetch(LINES_AT_ONCE) if len(rows) == LINES_AT_ONCE else []
+    return pieces()
+
+
+async def summary_answer(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period, lines: bool,
+                         **options: Any) -> Response:
+    """The summary routes' answer: the JSON document, or the people as JSON lines (``lines``)."""
+    if lines:
+        return StreamingResponse(await summary_lines(session, unit_ids, period, **options), media_type=NDJSON)
+    return Response(await summary_json(session, unit_ids, period, **options), media_type="application/json")
+
+
+def lines_asked(accept: Annotated[str | None, Header(include_in_schema=False)] = None) -> bool:
+    """Whether the caller accepts the people as JSON lines (and not the JSON document)."""
+    return accept is not None and NDJSON in accept and "application/json" not in accept
+
+
+LinesDep = Annotated[bool, Depends(lines_asked)]
+
+#: the lines' answer in the API's description, beside the JSON document
+LINES_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {NDJSON: {
+    "schema": {"type": "string", "description": "one PersonSummary object a line (asked with Accept: "
+                                                "application/x-ndjson)"},
+    "example": orjson.dumps(ex.PERSON_SUMMARY).decode() + "\n"}}}}
 
 
 LeaveInYear = Annotated[bool, Query(description="count each person's leave in the period's whole year "
@@ -169,31 +232,33 @@ def deadlines_query(
 DeadlinesDep = Annotated[Deadlines, Depends(deadlines_query)]
 
 
-@router.get("/units/{unit_id}/summary", response_model=PeriodSummary,
+@router.get("/units/{unit_id}/summary", response_model=PeriodSummary, responses=LINES_ANSWER,
             summary="Period summary of a unit's people")
-async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: SessionDep, caller: CallerDep,
+async def unit_summary(unit_id: uuid.UUID, period: PeriodDep, session: StreamingSessionDep, caller: CallerDep,
                        fields: FieldsDep, deadlines: DeadlinesDep, settings: SettingsDep,
-                       leave_in_year: LeaveInYear = True, order: Order = "staff_no") -> Response:
+                       lines: LinesDep, leave_in_year: LeaveInYear = True, order: Order = "staff_no") -> Response:
     """Per person in the period's scope (on the unit's roster for at least RECORDS_MIN_SHARE_OF_PERIOD of it): weekly
     records (周纪实) and monthly reports (月汇报) due, submitted and on time, the mean leader mark, task load and
     weighted completion, attendance days by status and sick and personal leave in the year. This is what scoring
     grades a period from. `fields` narrows each person to the fields named (the aggregates not asked for are not
-    computed); `order=person_id` suits a program joining the rows to its own data.
+    computed); `order=person_id` suits a program joining the rows to its own data. With `Accept:
+    application/x-ndjson` the people come as JSON lines, one object a line and nothing else, sent while the rest
+    are made: what a program reading a province's summary wants (an answer cut short by a failure is a broken
+    chunked answer, never a short list).
 
     Callers: administrators and unit leaders. Errors: 404 `unit_not_found`; 422 `invalid_period`, `invalid_fields`
     for a field name that does not exist."""
     await scope.valid_unit(session, caller, unit_id)
-    return Response(await summary_json(session, [unit_id], period, leave_in_year=leave_in_year, fields=fields,
-                                       order=order, deadlines=deadlines, min_share=settings.min_share_of_period,
-                                       zone=settings.time_zone),
-                    media_type="application/json")
+    return await summary_answer(session, [unit_id], period, lines, leave_in_year=leave_in_year, fields=fields,
+                                order=order, deadlines=deadlines, min_share=settings.min_share_of_period,
+                                zone=settings.time_zone)
 
 
-@router.get("/regions/{region_id}/groups/{group}/summary", response_model=PeriodSummary,
+@router.get("/regions/{region_id}/groups/{group}/summary", response_model=PeriodSummary, responses=LINES_ANSWER,
             summary="Period summary of an evaluation group")
 async def group_summary(region_id: uuid.UUID, group: GroupPath, period: PeriodDep,
-                        session: SessionDep, caller: CallerDep, fields: FieldsDep, deadlines: DeadlinesDep,
-                        settings: SettingsDep, leave_in_year: LeaveInYear = True,
+                        session: StreamingSessionDep, caller: CallerDep, fields: FieldsDep, deadlines: DeadlinesDep,
+                        settings: SettingsDep, lines: LinesDep, leave_in_year: LeaveInYear = True,
                         order: Order = "staff_no") -> Response:
     """The same summary for an evaluation group: the people in the period's scope of every unit of the region sharing
     the group (graded and pooled together).
@@ -205,6 +270,6 @@ async def group_summary(region_id: uuid.UUID, group: GroupPath, period: PeriodDe
                                                                 Unit.evaluation_group == group)))
     if not unit_ids:
         raise NotFound(f"no evaluation group {group!r} in region {region_id}", code="group_not_found")
-    return Response(await summary_json(session, unit_ids, period, leave_in_year=leave_in_year, fields=fields,
-                                       order=order, deadlines=deadlines, min_share=settings.min_share_of_period,
-                                       zone=settings.time_zone), media_type="application/json")
+    return await summary_answer(session, unit_ids, period, lines, leave_in_year=leave_in_year, fields=fields,
+                                order=order, deadlines=deadlines, min_share=settings.min_share_of_period,
+                                zone=settings.time_zone)

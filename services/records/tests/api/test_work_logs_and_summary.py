@@ -7,13 +7,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records import summary
 from records.summary import mondays
 from records.work_logs.models import WorkLog
 from records.work_logs.service import on_time
+from shared.http import NDJSON
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
@@ -165,3 +168,42 @@ class TestMonthlyReportsAndComments:
             "target_kind": "work_log", "target_id": work["id"], "mark": 101, "comment": "x"})
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == "body.mark"
+
+
+class TestSummaryAsLines:
+    @pytest.mark.parametrize("at_once", [1, 2, 3, 500])
+    async def test_the_people_as_json_lines_are_the_documents_people_sent_in_pieces(
+            self, client: httpx.AsyncClient, unit: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+            at_once: int) -> None:
+        # three people in the group: pieces of one, of two then one, of three then none, of all
+        monkeypatch.setattr(summary, "LINES_AT_ONCE", at_once)
+        for week in ("2025-W02", "2025-W03"):
+            assert (await log(client, unit["zhang"]["id"], week)).status_code == 201
+        for path in (f"/api/v1/records/units/{unit['town']['id']}/summary",
+                     f"/api/v1/records/regions/{unit['region']['id']}/groups/T+I/summary"):
+            params = {"period": "2025Q1", "order": "person_id"}
+            document = await client.get(path, params=params)
+            lines = await client.get(path, params=params, headers={"accept": NDJSON})
+            assert lines.status_code == 200, lines.text
+            assert lines.headers["content-type"] == NDJSON
+            assert lines.content.endswith(b"\n")
+            people = [orjson.loads(line) for line in lines.content.splitlines()]
+            assert people == document.json()["people"]
+            assert len(people) == (2 if "/units/" in path else 3)
+            assert next(p for p in people if p["person_id"] == unit["zhang"]["id"])["weeks_submitted"] == 2
+
+    async def test_lines_are_given_only_to_a_caller_that_takes_nothing_else_and_failures_stay_problems(
+            self, client: httpx.AsyncClient, unit: dict[str, Any]) -> None:
+        path = f"/api/v1/records/units/{unit['town']['id']}/summary"
+        both = await client.get(path, params={"period": "2025Q1"}, headers={"accept": f"application/json, {NDJSON}"})
+        assert both.headers["content-type"] == "application/json"
+        assert len(both.json()["people"]) == 2
+        missing = await client.get(f"/api/v1/records/units/{uuid.uuid4()}/summary", params={"period": "2025Q1"},
+                                   headers={"accept": NDJSON})
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
+        assert missing.json()["code"] == "unit_not_found"
+        wrong = await client.get(path, params={"period": "2025Q1", "fields": "weeks_due,nonsense"},
+                                 headers={"accept": NDJSON})
+        assert wrong.status_code == 422
+        assert wrong.json()["code"] == "invalid_fields"

@@ -11,6 +11,8 @@ TEXTS: dict[str, str] = {
     "only PostgreSQL is supported, got driver {drivername}": "仅支持 PostgreSQL，收到的驱动为 {drivername}",
     "{name} is unavailable": "{name} 暂不可用",
     "{name} did not answer in time": "{name} 未能及时响应",
+    "{name} did not finish its answer in time": "{name} 未能及时返回完整结果",
+    "{name}'s answer was cut short": "{name} 返回的结果不完整（中途中断）",
     "{service} is unavailable": "{service} 暂不可用",
     "{service} did not answer in time": "{service} 未能及时响应",
     "{service} answered {status} for {path}": "{service} 对 {path} 返回了 {status}",
