@@ -18,7 +18,10 @@ step. Times the county's close and the province's with one scoring worker, then 
 with two (a second worker process started beside the first, as adding a worker does), each time
 after one mark has changed (a new version and its differences from the one before), the best of
 each beside the floor: one SQL aggregate over the same ratings table (a single scan), measured in
-the same run before and after the closes (the best of six).
+the same run before and after the closes (the best of six). The round is closed before the first
+close, as a close requires: that close sums its ratings (the one scan) and keeps the sums; the
+closes after it read them (``scoring.results.round_sums``), so the first is printed on its own as
+well.
 The speed-up from the second worker is printed, and the peak memory of the workers together
 (PSS). The floor is one process and two workers want two cores, so the run also says how much of
 the second core it had: a fixed loop timed in two processes at once beside one alone, just before
@@ -95,6 +98,11 @@ def close_phases(log: str, people: int) -> list[dict[str, float]]:
                 found.append(staged)
                 staged = {}
     return found
+
+
+def summing(first: float, floor: float) -> str:
+    """The first close of a round (it sums the ratings, and keeps the sums the closes after it read) to the floor."""
+    return f" (the first, summing the ratings and keeping the sums: {first / floor:.2f}×)" if first else ""
 
 
 def closed(client: httpx.Client, scheme_id: str) -> tuple[float, int, dict[str, object]]:
@@ -220,7 +228,8 @@ def main() -> None:
               f"{' (the first, then each after one mark changed)' if first else ' (each after one mark changed)'}"
               f"{f'; re-close, same inputs: {again:.2f} s' if again else ''}; one SQL aggregate of the ratings "
               f"{seconds:.2f} s → the best {best[(name, workers)]:.2f} s is {best[(name, workers)] / seconds:.2f}× "
-              f"the floor; workers' memory peak {peak / 2**20:.0f} MB (PSS)")
+              f"the floor{summing(first, seconds)}"
+              f"; workers' memory peak {peak / 2**20:.0f} MB (PSS)")
     print(f"  the second worker: {best[('province', 1)] / best[('province', 2)]:.2f}× as fast "
           f"({best[('province', 1)]:.2f} s → {best[('province', 2)]:.2f} s)")
     print(f"  two processes at once took {cores[0]:.2f}× (before the province's closes) and {cores[1]:.2f}× (after) "

@@ -4,8 +4,11 @@ outside group rating with one-time codes (服务对象, 群众)."""
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -14,7 +17,9 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scoring.results import round_sums
 from scoring.results.inputs import _rating_sums
+from scoring.results.round_sums import Sums, trimmed
 from scoring.results.stored import driver as _driver
 from shared.service_auth import Caller
 from shared.testing import asgi_client, rolled_back, service_headers
@@ -294,6 +299,112 @@ async def test_a_close_sums_a_trimmed_group_without_its_extremes_on_either_path(
         assert dropped == {p["A"]: {"staff": 2}, p["B"]: {"staff": 0}}, groups
     untrimmed = await _rating_sums(driver, uuid.UUID(round_id), ("staff", "leadership"), 64)
     assert untrimmed[p["A"]]["staff"] == [32_500, 4]
+    # the same from the closed round's kept sums (made and kept by the first close, read by the next)
+    closed_at, staff_trimmed = datetime(2025, 7, 1, tzinfo=UTC), frozenset({"staff"})
+
+    async def sums_of(closed: datetime, trim: frozenset[str], *, keep: bool) -> tuple[Sums, Sums]:
+        return await round_sums.closed_round_sums(driver, uuid.UUID(round_id), closed, ("staff", "leadership"),
+                                                  trim, keep=keep, work_mem_mb=64)
+
+    async def made_at() -> list[Any]:
+        return list(await session.scalars(text("SELECT made_at FROM scoring.round_sums WHERE round_id = :r"),
+                                          {"r": round_id}))
+
+    assert await made_at() == []
+    await sums_of(closed_at, staff_trimmed, keep=False)
+    assert await made_at() == []  # not kept unless asked
+    kept = await sums_of(closed_at, staff_trimmed, keep=True)
+    first = await made_at()
+    assert len(first) == 1
+    await session.execute(text("UPDATE scoring.round_sums SET made_at = made_at - interval '1 hour'"))
+    again = await sums_of(closed_at, staff_trimmed, keep=True)
+    assert again == kept and len(await made_at()) == 1 and (await made_at())[0] < first[0]  # read, not made again
+    dropped = {}
+    assert trimmed(*again, staff_trimmed, dropped) == by_hand
+    assert dropped == {p["A"]: {"staff": 2}, p["B"]: {"staff": 0}}
+    untrimmed_kept = await sums_of(closed_at, frozenset(), keep=True)  # no extremes needed: the kept ones do
+    assert (await made_at())[0] < first[0]
+    assert untrimmed_kept[0][p["A"]]["staff"] == [32_500, 4]
+    # closed again at another instant (reopened since): summed again, and kept for that closing
+    await sums_of(datetime(2025, 7, 2, tzinfo=UTC), staff_trimmed, keep=True)
+    assert (await made_at())[0] >= first[0]
+
+
+async def _kept(session: AsyncSession, round_id: str) -> int:
+    return int(await session.scalar(text("SELECT count(*) FROM scoring.round_sums WHERE round_id = :r"),
+                                    {"r": round_id}) or 0)
+
+
+async def test_kept_sums_go_whenever_the_rounds_ratings_are_written(
+        with_session: tuple[httpx.AsyncClient, AsyncSession], records: httpx.AsyncClient) -> None:
+    """However a round's ratings change (a ballot added, revised, removed, the table emptied), the sums
+    kept for it go in the same statement, and another round's stay."""
+    client, session = with_session
+    county = await unit_with_people(records, "AB")
+    p = county["people"]
+    raters = await raters_of(records, county["region"], 2)
+    scheme_id = await _scheme(client, county, {"share": "0.5", "groups": {"staff": "1"}})
+    round_id = await _round(client, scheme_id, [(r, "staff") for r in raters])
+    other = await _scheme(client, county, {"share": "0.5", "groups": {"staff": "1"}})
+    other_round = await _round(client, other, [(r, "staff") for r in raters])
+    assert (await _ballot(client, round_id, raters[0], [{"person_id": p["A"], "mark": 80}])).status_code == 200
+    driver = await _driver(session)
+
+    async def keep_both() -> None:
+        for r in (round_id, other_round):
+            await round_sums.closed_round_sums(driver, uuid.UUID(r), datetime(2025, 7, 1, tzinfo=UTC), ("staff",),
+                                               frozenset(), keep=True, work_mem_mb=64)
+        assert (await _kept(session, round_id), await _kept(session, other_round)) == (1, 1)
+
+    for change in ("INSERT INTO scoring.ratings (round_id, person_id, rater_id, rater_group, mark) "
+                   "VALUES (:r, :b, :rater, 'staff', 70)",
+                   "UPDATE scoring.ratings SET mark = 75 WHERE round_id = :r AND person_id = :b",
+                   "DELETE FROM scoring.ratings WHERE round_id = :r AND person_id = :b"):
+        await keep_both()
+        await session.execute(text(change), {"r": round_id, "b": p["B"], "rater": raters[1]})
+        assert (await _kept(session, round_id), await _kept(session, other_round)) == (0, 1), change
+    await keep_both()
+    await session.execute(text("SAVEPOINT emptied"))
+    await session.execute(text("TRUNCATE scoring.ratings CASCADE"))
+    assert (await _kept(session, round_id), await _kept(session, other_round)) == (0, 0)
+    await session.execute(text("ROLLBACK TO SAVEPOINT emptied"))
+
+
+async def test_kept_sums_give_what_the_ratings_give_whatever_the_groups_and_trims(
+        with_session: tuple[httpx.AsyncClient, AsyncSession], records: httpx.AsyncClient) -> None:
+    """Random ballots (some in a group the scheme does not name, marks to the hundredth): the close's
+    ratings from kept sums equal those summed from the ratings, for any groups and any trimmed ones."""
+    client, session = with_session
+    county = await unit_with_people(records, "A")
+    raters = await raters_of(records, county["region"], 6)
+    scheme_id = await _scheme(client, county, {"share": "0.5", "groups": {"staff": "1"}})
+    round_id = uuid.UUID(await _round(client, scheme_id, [(r, "staff") for r in raters]))
+    driver = await _driver(session)
+    people = [uuid.uuid4() for _ in range(12)]
+    for seed in range(25):
+        chance = random.Random(seed)
+        await driver.execute("DELETE FROM ratings WHERE round_id = $1", round_id)
+        rated = chance.sample(("staff", "leadership", "middle", "群众"), chance.randint(1, 4))
+        rows = [(round_id, person, uuid.UUID(rater), chance.choice(rated), Decimal(chance.randint(0, 10_000)) / 100)
+                for person in people for rater in raters if chance.random() < 0.7]
+        await driver.executemany("INSERT INTO ratings (round_id, person_id, rater_id, rater_group, mark) "
+                                 "VALUES ($1, $2, $3, $4, $5)", rows)
+        # every group rated among the scheme's (a column pair each), or not (summed per person and group)
+        groups = tuple(chance.sample(rated, len(rated)) if seed % 2 else
+                       chance.sample(("staff", "leadership", "middle"), chance.randint(0, 3)))
+        trim = frozenset(chance.sample(("staff", "leadership", "middle", "群众"), chance.randint(0, 2)))
+        await round_sums.closed_round_sums(driver, round_id, datetime(2025, 7, 1, tzinfo=UTC), groups, trim,
+                                           keep=True, work_mem_mb=64)
+        assert await driver.fetchval("SELECT count(*) FROM round_sums WHERE round_id = $1", round_id) == 1
+        kept = await round_sums.closed_round_sums(driver, round_id, datetime(2025, 7, 1, tzinfo=UTC), groups, trim,
+                                                  keep=False, work_mem_mb=64)  # read back
+        live_dropped: dict[str, dict[str, int]] = {}
+        kept_dropped: dict[str, dict[str, int]] = {}
+        live = await _rating_sums(driver, round_id, groups, 64, trim=trim, dropped=live_dropped)
+        from_kept = trimmed(*kept, trim, kept_dropped)
+        assert from_kept == live, (seed, groups, trim)
+        assert list(from_kept) == list(live) == sorted(live)  # in person order
+        assert kept_dropped == live_dropped, (seed, groups, trim)
 
 
 async def test_a_round_of_outside_raters_only_names_no_rater(client: httpx.AsyncClient,

@@ -33,6 +33,7 @@ from scoring.models.rounds import (
     RoundChange,
     RoundPerson,
     RoundRater,
+    RoundSums,
     VoidedRating,
 )
 from scoring.models.schemes import (
@@ -68,6 +69,7 @@ __all__ = [
     "RoundChange",
     "RoundPerson",
     "RoundRater",
+    "RoundSums",
     "Scheme",
     "SchemeReview",
     "SchemeVersion",

@@ -17,13 +17,14 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Identity,
     Index,
+    LargeBinary,
     Numeric,
     String,
     Text,
     UniqueConstraint,
     false,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scoring.db import Base
@@ -46,6 +47,22 @@ class RatingRound(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # None: no deadline (the round takes ballots until an administrator closes it); else none after it
     closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RoundSums(Base):
+    """A closed round's rating sums by person and rater group, kept for the closes after the first
+    (``scoring.results.round_sums``): valid while the round is closed at ``closed_at``; the ratings'
+    triggers drop them should the round's ratings be written all the same."""
+
+    __tablename__ = "round_sums"
+
+    round_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rating_rounds.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sums: Mapped[bytes] = mapped_column(LargeBinary)  # JSON: {person: {group: [sum x 100, raters]}}
+    extremes: Mapped[bytes] = mapped_column(LargeBinary)  # JSON: {person: {group: [highest, lowest] x 100}}
+    trimmed: Mapped[list[str]] = mapped_column(ARRAY(String(64)))  # the groups ``extremes`` has
+    made_at: Mapped[datetime] = now_column()
 
 
 class RoundRater(Base):

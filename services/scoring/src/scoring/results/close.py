@@ -72,7 +72,7 @@ async def gather_quarter(session: AsyncSession, neighbours: Neighbours, scheme: 
     version, rules = await rules_of(session, scheme.id)
     with phases.timing("gather"):
         people, own, wanted = await gather_parts(session, neighbours, scheme, period, caller, rules, phases=phases,
-                                                 work_mem_mb=tuning.work_mem_mb)
+                                                 work_mem_mb=tuning.work_mem_mb, keep_sums=True)
         shared = shared_of(people, own, wanted, rules)
     return Gathered(version, rules, shared, partition.plan(people, own, tuning.part_people), phases)
 

@@ -20,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scoring.clients import Neighbours
 from scoring.config import CLOSE_WORK_MEM_MB
 from scoring.definitions import Rules
-from scoring.domain import raters as rating_rules
 from scoring.errors import RoundOpen
 from scoring.models import RatingRound, Scheme
 from scoring.results import groups as grouping
+from scoring.results import round_sums
 from scoring.results.engine import Compact, metrics_reader, summary_fields, wanted_metrics
 from scoring.results.honours import honour_adjustments, ledger_honours, merge_honours
+from scoring.results.round_sums import Sums, rating_sums, trimmed
 from scoring.results.stored import driver as stored_driver
 from scoring.rounds.service import scope_people
 from shared.periods import Period
@@ -67,12 +68,14 @@ async def gather(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, 
 
 async def gather_parts(session: AsyncSession, neighbours: Neighbours, scheme: Scheme, period: Period,
                        caller: Caller, rules: Rules, *, year: bool = False, phases: Phases | None = None,
-                       work_mem_mb: int = CLOSE_WORK_MEM_MB,
-                       round_open: bool = False) -> tuple[list[dict[str, Any]], dict[str, Compact], tuple[str, ...]]:
+                       work_mem_mb: int = CLOSE_WORK_MEM_MB, round_open: bool = False,
+                       keep_sums: bool = False) -> tuple[list[dict[str, Any]], dict[str, Compact], tuple[str, ...]]:
     """The period's inputs for the scheme's people: the records summary's people, this service's
     inputs by person, and the metrics the scheme reads. The records summary is fetched while the
-    database aggregates the ratings (in ``work_mem_mb`` of memory). An open rating round of the
-    period is a 409 unless ``round_open`` (its ballots so far are then taken)."""
+    database aggregates the ratings (in ``work_mem_mb`` of memory), or while the closed round's
+    kept sums are read (``round_sums``; made and kept here first if ``keep_sums``, as a close does).
+    An open rating round of the period is a 409 unless ``round_open`` (its ballots so far are then
+    taken)."""
     round_ = await session.scalar(select(RatingRound).where(RatingRound.scheme_id == scheme.id,
                                                             RatingRound.period == period.code))
     if round_ is not None and round_.status == "open" and not round_open:
@@ -90,9 +93,13 @@ async def gather_parts(session: AsyncSession, neighbours: Neighbours, scheme: Sc
         dropped: dict[str, dict[str, int]] = {}
         with phases.timing("ratings"):  # the other inputs put together by person meanwhile, in a thread
             putting = asyncio.create_task(asyncio.to_thread(_own_inputs, {}, marks, adjustments, negatives))
-            if round_ is not None:
-                ratings = await _rating_sums(driver, round_.id, tuple(rules.rater_weights), work_mem_mb,
-                                             trim=rules.rater_settings.trim, dropped=dropped)
+            trim, groups = rules.rater_settings.trim, tuple(rules.rater_weights)
+            if round_ is not None and round_.status == "closed" and round_.closed_at is not None:
+                ratings = trimmed(*await round_sums.closed_round_sums(
+                    driver, round_.id, round_.closed_at, groups, trim, keep=keep_sums, work_mem_mb=work_mem_mb),
+                    trim, dropped)
+            elif round_ is not None:
+                ratings = await _rating_sums(driver, round_.id, groups, work_mem_mb, trim=trim, dropped=dropped)
             own = await putting
         with phases.timing("own_inputs"):  # while records is still summing up, for a province
             for pid, sums in ratings.items():
@@ -113,68 +120,10 @@ async def gather_parts(session: AsyncSession, neighbours: Neighbours, scheme: Sc
 
 async def _rating_sums(driver: Any, round_id: uuid.UUID, groups: tuple[str, ...], work_mem_mb: int, *,
                        trim: frozenset[str] = frozenset(),
-                       dropped: dict[str, dict[str, int]] | None = None) -> dict[str, dict[str, list[int]]]:
-    """The round's ratings summed in one scan: person → rater group → [sum in hundredths, raters].
-
-    One row per person, a pair of columns per rater group of the scheme (and a count of ratings
-    in any other group: if there are any, as when the scheme's groups changed after the round was
-    opened, the sums are made per person and group instead, so that every group is kept). In one
-    process with its hash table in memory: records is summarising at the same time, and parallel
-    workers would only compete with it for the cores and spill (a province: 4.3 CPU-seconds so,
-    6.3-7.1 with the defaults). In person order, as all a close's inputs: each person's objects are
-    then made near each other in memory, in the order the close reads them (at random, a
-    province's inputs took twice as long to work).
-
-    A group in ``trim`` is summed without one highest and one lowest mark where at least three
-    rated the person (``raters.trimmed``); how many marks were dropped is put in ``dropped``
-    (person → group → 2 or 0).
-    """
-    await driver.execute("SELECT set_config('work_mem', $1, true), "
-                         "set_config('max_parallel_workers_per_gather', '0', true)", f"{work_mem_mb}MB")
-    ratings: dict[str, dict[str, list[int]]] = {}
-    dropped = {} if dropped is None else dropped
-
-    def keep(pid: str, group: str, total: int, raters: int, highest: int, lowest: int) -> list[int]:
-        if group not in trim:
-            return [total, raters]
-        total, raters, left_out = rating_rules.trimmed(total, raters, highest, lowest)
-        dropped.setdefault(pid, {})[group] = left_out
-        return [total, raters]
-
-    if groups:
-        columns = ", ".join(f"(sum(mark) FILTER (WHERE rater_group = ${i + 3}) * 100)::bigint, "
-                            f"(count(*) FILTER (WHERE rater_group = ${i + 3}))::int" for i in range(len(groups)))
-        extremes = "".join(f", (max(mark) FILTER (WHERE rater_group = ${i + 3}) * 100)::bigint, "
-                           f"(min(mark) FILTER (WHERE rater_group = ${i + 3}) * 100)::bigint"
-                           for i, group in enumerate(groups) if group in trim)
-        rows = await driver.fetch(  # the groups are parameters: only their number shapes the text
-            f"SELECT person_id::text, count(*) FILTER (WHERE rater_group <> ALL($2::text[])), {columns}{extremes} "  # noqa: S608
-            "FROM ratings WHERE round_id = $1 GROUP BY ratings.person_id ORDER BY ratings.person_id",
-            round_id, list(groups), *groups)
-        trimmed_at = iter(range(2 + 2 * len(groups), 2 + 2 * len(groups) + 2 * len(trim & set(groups)), 2))
-        at = tuple((group, 2 + 2 * i, 3 + 2 * i, next(trimmed_at) if group in trim else 0)
-                   for i, group in enumerate(groups))
-        for row in rows:
-            if row[1]:
-                break
-            sums = {}
-            for group, total, count, extreme in at:
-                raters = row[count]
-                if raters:
-                    sums[group] = (keep(row[0], group, row[total], raters, row[extreme], row[extreme + 1]) if extreme
-                                   else [row[total], raters])
-            ratings[row[0]] = sums
-        else:
-            return ratings
-        ratings = {}
-        dropped.clear()
-    for pid, group, total_marks, raters, highest, lowest in await driver.fetch(
-            "SELECT person_id::text, g, s, c, hi, lo FROM (SELECT person_id, rater_group AS g, "
-            "(sum(mark) * 100)::bigint AS s, count(*)::int AS c, (max(mark) * 100)::bigint AS hi, "
-            "(min(mark) * 100)::bigint AS lo FROM ratings WHERE round_id = $1 "
-            "GROUP BY 1, 2) AS sums ORDER BY sums.person_id, g", round_id):
-        ratings.setdefault(pid, {})[group] = keep(pid, group, total_marks, raters, highest, lowest)
-    return ratings
+                       dropped: dict[str, dict[str, int]] | None = None) -> Sums:
+    """The round's ratings as a close takes them (``round_sums.rating_sums``, then ``trimmed``)."""
+    sums, extremes = await rating_sums(driver, round_id, groups, work_mem_mb, trim=trim)
+    return trimmed(sums, extremes, trim, {} if dropped is None else dropped)
 
 
 async def _other_inputs(driver: Any, scheme: Scheme, period: Period) -> tuple[
