@@ -4,8 +4,8 @@ the request id and a gateway token on every call, transport failures as 503/504.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
@@ -81,11 +81,17 @@ class ServiceClient:
         params: Any = None,
         timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
-        try:
+        with self._answered():
             return await self.http.request(
                 method, path, json=json, params=params, headers=self.headers_for(caller),
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
+
+    @contextmanager
+    def _answered(self) -> Iterator[None]:
+        """A failure to reach the service or to get its answer's head: 503, or 504 when it was too slow."""
+        try:
+            yield
         except httpx.ConnectTimeout as exc:
             raise UpstreamUnavailable(f"{self.name} is unavailable") from exc
         except httpx.TimeoutException as exc:
@@ -102,14 +108,8 @@ class ServiceClient:
         if accept is not None:
             headers["accept"] = accept
         request = self.http.build_request(method, path, params=params, headers=headers)
-        try:
+        with self._answered():
             response = await self.http.send(request, stream=True)
-        except httpx.ConnectTimeout as exc:
-            raise UpstreamUnavailable(f"{self.name} is unavailable") from exc
-        except httpx.TimeoutException as exc:
-            raise UpstreamTimeout(f"{self.name} did not answer in time") from exc
-        except httpx.TransportError as exc:
-            raise UpstreamUnavailable(f"{self.name} is unavailable") from exc
         try:
             yield response
         except httpx.TimeoutException as exc:
