@@ -307,6 +307,7 @@ class Row:
     path: dict[str, str] = field(default_factory=dict)   # path parameter → world id key (default by name)
     files: Callable[[World], dict[str, Any]] | None = None
     ndjson: Callable[[World], str] | None = None
+    accept: str | None = None                             # the answer asked for in another form (JSON lines)
     scopes: tuple[str, ...] = ()                          # scopes of KS; KN holds none of them
     note: str = ""
 
@@ -471,8 +472,12 @@ ROWS: list[Row] = [
     Row("POST", "/api/v1/records/honours/{honour_id}/void", UNIT_MANAGE, path={"honour_id": "honour_void"},
         body=lambda w: {"reason": "文号有误"}, note="voided once; sent again, a 409"),
     Row("GET", "/api/v1/records/units/{unit_id}/summary", UNIT_READ, query=lambda w: {"period": "2025Q1"}),
+    Row("GET", "/api/v1/records/units/{unit_id}/summary", UNIT_READ, query=lambda w: {"period": "2025Q1"},
+        accept="application/x-ndjson", note="as JSON lines"),
     Row("GET", "/api/v1/records/regions/{region_id}/groups/{group}/summary", REGION,
         query=lambda w: {"period": "2025Q1"}),
+    Row("GET", "/api/v1/records/regions/{region_id}/groups/{group}/summary", REGION,
+        query=lambda w: {"period": "2025Q1"}, accept="application/x-ndjson", note="as JSON lines"),
     Row("GET", "/api/v1/records/templates/{kind}.xlsx", NO_OBJECT_MANAGERS),
     Row("GET", "/api/v1/records/events", SIGNED_IN),
     Row("GET", "/api/v1/records/events/count", SIGNED_IN),
@@ -747,6 +752,8 @@ async def send(client: httpx.AsyncClient, row: Row, w: World, who: str) -> httpx
     for name, value in {**LITERALS, "period": _period(row)}.items():
         path = path.replace("{" + name + "}", value)
     headers = dict(w.headers[key_for(row, who) if who in ("KS", "KN") else who])
+    if row.accept is not None:
+        headers["accept"] = row.accept
     params = row.query(w) if row.query else None
     if row.files is not None:
         return await client.request(row.method, path, params=params, headers=headers, files=row.files(w))
@@ -770,6 +777,8 @@ async def test_cell(gateway_app: FastAPI, world: World, row: Row, who: str) -> N
     status = response.status_code
     if expected == OK:
         assert 200 <= status < 300 or (status == 409 and row.method != "GET"), (status, response.text[:400])
+        if row.accept is not None and status == 200:
+            assert response.headers["content-type"] == row.accept
         text = response.text
         if row.template == "/api/v1/audit":
             # What the caller's own region's people and keys sent is theirs to see, ids and all.

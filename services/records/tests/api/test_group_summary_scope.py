@@ -7,6 +7,7 @@ import uuid
 
 import httpx
 
+from shared.http import NDJSON
 from shared.service_auth import Caller
 from shared.testing import service_headers
 
@@ -44,6 +45,9 @@ async def test_a_groups_units_read_its_summary_and_no_one_else_does(client: http
     for refused in (as_("unit_admin", unit_id=town), as_("unit_admin", unit_id=alone),
                     as_("member", unit_id=dept, person_id=person), as_("region_admin", region_id=other_region)):
         assert await status(refused) == 404
+        # asked for as JSON lines: the same problem, before any line
+        lines = await client.get(path, params={"period": "2025Q1"}, headers={**refused, "accept": NDJSON})
+        assert lines.status_code == 404 and lines.headers["content-type"] == "application/problem+json"
     # the unit's group in another region's path is not theirs
     assert await status(as_("unit_admin", unit_id=dept), f"/api/v1/records/regions/{other_region}/groups/G/summary") \
         == 404
