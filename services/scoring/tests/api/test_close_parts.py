@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
@@ -53,8 +52,7 @@ async def committed_quarter(app: FastAPI, records: httpx.AsyncClient) -> dict[st
     return q
 
 
-@dataclass
-class StagedRun:
+class StagedRun(NamedTuple):
     """Xiacun's quarter gathered in parts of two people and staged, as the gathering worker leaves it."""
 
     scheme: Scheme
@@ -66,7 +64,9 @@ class StagedRun:
     run: staging.Run
 
 
-async def staged_run(app: FastAPI, scheme_id: uuid.UUID, run_id: uuid.UUID) -> StagedRun:
+async def staged_run(app: FastAPI, records: httpx.AsyncClient) -> StagedRun:
+    """Xiacun's quarter, its round closed, staged under a new run."""
+    scheme_id, run_id = uuid.UUID((await committed_quarter(app, records))["scheme"]), uuid.uuid4()
     async with app.state.sessionmaker() as session:
         scheme = await session.get(Scheme, scheme_id)
         assert scheme is not None
@@ -84,12 +84,8 @@ async def test_parts_through_the_database_give_the_close_in_one_piece(scoring_ap
                                                                        records: httpx.AsyncClient) -> None:
     """Staged, computed in any order (a part computed twice is kept once), read back and finished: the
     version of the close computed in one piece, and the run gone with it."""
-    q = await committed_quarter(scoring_app, records)
-    scheme_id, period, sessions = uuid.UUID(q["scheme"]), parse_period(Q), scoring_app.state.sessionmaker
-    run_id = uuid.uuid4()
-    staged = await staged_run(scoring_app, scheme_id, run_id)
-    scheme, begun, gathered, given, compacts, run = (staged.scheme, staged.begun, staged.gathered, staged.given,
-                                                     staged.compacts, staged.run)
+    scheme, begun, gathered, given, compacts, _, run = await staged_run(scoring_app, records)
+    scheme_id, run_id, period, sessions = scheme.id, run.id, parse_period(Q), scoring_app.state.sessionmaker
     assert (run.parts, run.people) == (3, 5)
     assert staging.Run(run_id, scheme_id, Q, run.scheme_version, run.shared, 3, 5) == run
     async with sessions() as session:
@@ -157,12 +153,8 @@ async def test_the_worker_that_gathered_reads_back_the_parts_others_finished_whi
     """The gathering worker computes what is left; once only a part another worker holds is left, it reads
     back the parts others have finished (each once) before it waits; the version is that of the close in one
     piece."""
-    q = await committed_quarter(scoring_app, records)
-    scheme_id, period, sessions = uuid.UUID(q["scheme"]), parse_period(Q), scoring_app.state.sessionmaker
-    run_id = uuid.uuid4()
-    staged = await staged_run(scoring_app, scheme_id, run_id)
-    scheme, begun, gathered, given, compacts, run = (staged.scheme, staged.begun, staged.gathered, staged.given,
-                                                     staged.compacts, staged.run)
+    scheme, begun, gathered, given, compacts, digest, run = await staged_run(scoring_app, records)
+    scheme_id, run_id, period, sessions = scheme.id, run.id, parse_period(Q), scoring_app.state.sessionmaker
     known = dict(enumerate(given))
     # Another worker has computed and kept part 0, and holds part 2 meanwhile.
     async with sessions() as session, session.begin():
@@ -202,7 +194,7 @@ async def test_the_worker_that_gathered_reads_back_the_parts_others_finished_whi
         parts = await staging.outputs(session, run_id, known, {**read, **here})
         assert [p.number for p in parts] == [0, 1, 2]
         closed = await closing.finish(session, scheme, period, PROVINCE, gathered.version, gathered.rules,
-                                      run.shared, parts, reason="close", digest_=staged.digest)
+                                      run.shared, parts, reason="close", digest_=digest)
         await staging.drop(session, run_id)
         closed = await closing.end(session, closed, begun.seen, begun.checked_at)
     assert closed.result_digest == await expected_digest(scoring_app, scheme_id, closed.id)
