@@ -31,15 +31,6 @@ BEGIN
     RETURN NULL;
 END $$
 """
-_DROP_REVISED = """
-CREATE FUNCTION scoring.round_sums_dropped_revised() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM scoring.round_sums) THEN
-        DELETE FROM scoring.round_sums WHERE round_id IN (SELECT round_id FROM changed UNION SELECT round_id FROM revised);
-    END IF;
-    RETURN NULL;
-END $$
-"""
 _DROP_ALL = """
 CREATE FUNCTION scoring.round_sums_dropped_all() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -63,26 +54,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("round_id", name=op.f("round_sums_pkey")),
         schema="scoring",
     )
-    # a province's sums are some 25 MB of JSON, read whole: kept as they are, not compressed
+    # a province's sums are some 13 MB of JSON, read whole: kept as they are, not compressed
     op.execute("ALTER TABLE scoring.round_sums ALTER COLUMN sums SET STORAGE EXTERNAL, "
                "ALTER COLUMN extremes SET STORAGE EXTERNAL")
     op.execute(_DROP)
-    op.execute(_DROP_REVISED)
     op.execute(_DROP_ALL)
-    op.execute("CREATE TRIGGER ratings_added_drop_round_sums AFTER INSERT ON scoring.ratings "
-               "REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION scoring.round_sums_dropped()")
-    op.execute("CREATE TRIGGER ratings_deleted_drop_round_sums AFTER DELETE ON scoring.ratings "
-               "REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION scoring.round_sums_dropped()")
-    op.execute("CREATE TRIGGER ratings_revised_drop_round_sums AFTER UPDATE ON scoring.ratings "
-               "REFERENCING OLD TABLE AS changed NEW TABLE AS revised FOR EACH STATEMENT "
-               "EXECUTE FUNCTION scoring.round_sums_dropped_revised()")
+    # a trigger has one transition table of each kind: an update's rows before and after are two triggers
+    for name, event, rows in (("added", "INSERT", "NEW"), ("deleted", "DELETE", "OLD"), ("revised", "UPDATE", "OLD"),
+                              ("moved", "UPDATE", "NEW")):
+        op.execute(f"CREATE TRIGGER ratings_{name}_drop_round_sums AFTER {event} ON scoring.ratings "
+                   f"REFERENCING {rows} TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION scoring.round_sums_dropped()")
     op.execute("CREATE TRIGGER ratings_truncated_drop_round_sums AFTER TRUNCATE ON scoring.ratings "
                "FOR EACH STATEMENT EXECUTE FUNCTION scoring.round_sums_dropped_all()")
 
 
 def downgrade() -> None:
-    for name in ("added", "deleted", "revised", "truncated"):
+    for name in ("added", "deleted", "revised", "moved", "truncated"):
         op.execute(f"DROP TRIGGER ratings_{name}_drop_round_sums ON scoring.ratings")
-    for function in ("round_sums_dropped", "round_sums_dropped_revised", "round_sums_dropped_all"):
+    for function in ("round_sums_dropped", "round_sums_dropped_all"):
         op.execute(f"DROP FUNCTION scoring.{function}()")
     op.drop_table("round_sums", schema="scoring")

@@ -337,7 +337,7 @@ async def _kept(session: AsyncSession, round_id: str) -> int:
 
 async def test_kept_sums_go_whenever_the_rounds_ratings_are_written(
         with_session: tuple[httpx.AsyncClient, AsyncSession], records: httpx.AsyncClient) -> None:
-    """However a round's ratings change (a ballot added, revised, removed, the table emptied), the sums
+    """However a round's ratings change (a ballot added, revised, removed, moved, the table emptied), the sums
     kept for it go in the same statement, and another round's stay."""
     client, session = with_session
     county = await unit_with_people(records, "AB")
@@ -363,6 +363,10 @@ async def test_kept_sums_go_whenever_the_rounds_ratings_are_written(
         await keep_both()
         await session.execute(text(change), {"r": round_id, "b": p["B"], "rater": raters[1]})
         assert (await _kept(session, round_id), await _kept(session, other_round)) == (0, 1), change
+    await keep_both()  # a rating moved to the other round: both rounds' sums go
+    await session.execute(text("UPDATE scoring.ratings SET round_id = :o WHERE round_id = :r AND person_id = :a"),
+                          {"r": round_id, "o": other_round, "a": p["A"]})
+    assert (await _kept(session, round_id), await _kept(session, other_round)) == (0, 0)
     await keep_both()
     await session.execute(text("SAVEPOINT emptied"))
     await session.execute(text("TRUNCATE scoring.ratings CASCADE"))
