@@ -103,7 +103,7 @@ class Deadlines:
     report_deadline_day: int = 31
 
 
-async def _summary_cursor(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period, *,
+async def _summary_statement(session: AsyncSession, unit_ids: list[uuid.UUID], period: Period, *,
                           leave_in_year: bool, fields: Sequence[str], order: SummaryOrder, deadlines: Deadlines,
                           min_share: Decimal | Fraction, zone: str) -> tuple[Any, str, tuple[Any, ...]]:
     """The session's asyncpg connection, in a transaction with the statement's settings, the
@@ -127,7 +127,7 @@ async def summary_json(session: AsyncSession, unit_ids: list[uuid.UUID], period:
                        min_share: Decimal | Fraction = DEFAULT_MIN_SHARE, zone: str = DEFAULT_TIME_ZONE) -> bytes:
     """The period summary of the units' people in its scope (``shared.periods.in_scope_of`` with
     ``min_share``) as the JSON body of the summary routes."""
-    driver, sql, arguments = await _summary_cursor(session, unit_ids, period, leave_in_year=leave_in_year,
+    driver, sql, arguments = await _summary_statement(session, unit_ids, period, leave_in_year=leave_in_year,
                                                    fields=fields, order=order, deadlines=deadlines,
                                                    min_share=min_share, zone=zone)
     rows = await driver.fetch(sql, *arguments)
@@ -151,7 +151,7 @@ async def summary_lines(session: AsyncSession, unit_ids: list[uuid.UUID], period
     (``StreamingSessionDep``). The statement has run to its first rows before this returns, so that
     what fails there still answers as a problem; a failure after that cuts the answer short (its
     chunked framing unfinished), which the caller sees as a broken answer, never as a short one."""
-    driver, sql, arguments = await _summary_cursor(session, unit_ids, period, leave_in_year=leave_in_year,
+    driver, sql, arguments = await _summary_statement(session, unit_ids, period, leave_in_year=leave_in_year,
                                                    fields=fields, order=order, deadlines=deadlines,
                                                    min_share=min_share, zone=zone)
     cursor = await driver.cursor(sql, *arguments)
